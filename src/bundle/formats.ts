@@ -1,0 +1,36 @@
+/** Recognises containers by their first bytes, never by the file name alone. */
+export type ContainerFormat = 'gzip' | 'xz' | 'bzip2' | 'zstd' | 'zip' | 'tar' | 'text' | 'binary';
+
+export function detectFormat(head: Buffer): ContainerFormat {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 6 && head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
+  if (head.length >= 3 && head.toString('latin1', 0, 3) === 'BZh') return 'bzip2';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5) && (head[3] === 4 || head[3] === 6))
+    return 'zip';
+  if (head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar') return 'tar';
+  return looksLikeText(head) ? 'text' : 'binary';
+}
+
+/** Mostly printable UTF-8/ASCII with no NUL bytes. */
+export function looksLikeText(head: Buffer): boolean {
+  if (head.length === 0) return true;
+  let control = 0;
+  const n = Math.min(head.length, 4096);
+  for (let i = 0; i < n; i++) {
+    const b = head[i];
+    if (b === 0) return false;
+    if (b < 9 || (b > 13 && b < 32) || b === 127) control++;
+  }
+  return control / n < 0.02;
+}
+
+/** File names that promise an archive (used only to decide whether to look inside a nested entry). */
+export function archiveLikeName(path: string): boolean {
+  return /\.(tar\.gz|tgz|tar|tar\.xz|txz|zip)$/i.test(path);
+}
+
+/** A single compressed file (a rotated log), not an archive. */
+export function compressedFileName(path: string): boolean {
+  return /\.gz$/i.test(path) && !/\.(tar\.gz|tgz)$/i.test(path);
+}

@@ -1,0 +1,400 @@
+/**
+ * Reads a bundle (archive or folder) in one streaming pass. Nothing is extracted to disk:
+ * small files the layouts may want are kept in memory, big ones (logs) are handed to a
+ * streaming consumer as their bytes go by, everything else is skipped. Symlinks are kept
+ * as links and resolved later, inside the bundle only.
+ */
+import { createReadStream } from 'node:fs';
+import { lstat, open, opendir, readlink } from 'node:fs/promises';
+import { basename as hostBasename, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import tarStream from 'tar-stream';
+
+type TarEntry = ReturnType<typeof tarStream.extract> extends AsyncIterable<infer E> ? E : never;
+import { BundleError, explainReadError } from './errors.js';
+import { archiveLikeName, compressedFileName, detectFormat, type ContainerFormat } from './formats.js';
+import { normalizeEntryPath } from './paths.js';
+import { BundleTree } from './tree.js';
+
+export interface ReadLimits {
+  /** entries across the bundle and its nested archives */
+  maxEntries: number;
+  /** uncompressed bytes read in all */
+  maxTotalBytes: number;
+  /** past this many expanded bytes, a compression ratio above maxRatio is taken for a bomb */
+  ratioCheckAfterBytes: number;
+  maxRatio: number;
+  /** a file kept in memory for parsing may be at most this big; bigger ones are noted and skipped */
+  maxKeptFileBytes: number;
+  maxKeptTotalBytes: number;
+  /** archives inside archives */
+  maxDepth: number;
+}
+
+export const DEFAULT_LIMITS: ReadLimits = {
+  maxEntries: 250_000,
+  maxTotalBytes: 16 * 1024 ** 3,
+  ratioCheckAfterBytes: 256 * 1024 ** 2,
+  maxRatio: 250,
+  maxKeptFileBytes: 64 * 1024 ** 2,
+  maxKeptTotalBytes: 1024 ** 3,
+  maxDepth: 3,
+};
+
+export interface EntryInfo {
+  path: string;
+  size: number;
+  /** a `.gz` file inside the bundle (rotated log): the chunks handed over are still compressed */
+  gzipped: boolean;
+}
+
+/** Consumes an entry's bytes as they stream by; what it returns is kept on the tree under the path. */
+export type StreamConsumer = (chunks: AsyncIterable<Buffer>, info: EntryInfo) => Promise<unknown>;
+
+export interface ReadOptions {
+  limits?: Partial<ReadLimits>;
+  /** keep this file in memory for parsing */
+  keep: (info: EntryInfo) => boolean;
+  /** stream this file to a consumer instead (checked before keep) */
+  streamTo?: (info: EntryInfo) => StreamConsumer | undefined;
+  signal?: AbortSignal;
+}
+
+const CHUNK = 256 * 1024;
+
+export async function readBundle(input: string, options: ReadOptions): Promise<BundleTree> {
+  const reader = new Reader(input, options);
+  await reader.readInput();
+  return reader.finish();
+}
+
+class Reader {
+  readonly limits: ReadLimits;
+  readonly tree: BundleTree;
+  private entryCount = 0;
+  private expandedBytes = 0;
+  private compressedBytes = 0;
+  private keptBytes = 0;
+
+  constructor(
+    readonly input: string,
+    readonly options: ReadOptions,
+  ) {
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.tree = new BundleTree(input);
+  }
+
+  async readInput(): Promise<void> {
+    let st;
+    try {
+      st = await lstat(this.input);
+    } catch (err) {
+      throw explainReadError(err, this.input);
+    }
+    if (st.isSymbolicLink()) {
+      // The input itself may be a link the user made; follow that one (it is theirs, not the bundle's).
+      const { stat } = await import('node:fs/promises');
+      st = await stat(this.input).catch((err) => {
+        throw explainReadError(err, this.input);
+      });
+    }
+    if (st.isDirectory()) {
+      this.tree.container = 'directory';
+      await this.readDirectory(this.input, '');
+    } else if (st.isFile()) {
+      await this.readFileInput(st.size);
+    } else {
+      throw new BundleError(`${this.input}: not a file or directory`, 'unreadable');
+    }
+    if (this.tree.entries.size === 0 && this.tree.links.size === 0)
+      throw new BundleError(`${this.input}: the bundle contains no files`, 'empty');
+  }
+
+  finish(): BundleTree {
+    this.tree.bytesRead = this.expandedBytes;
+    this.tree.resolveLinks();
+    return this.tree;
+  }
+
+  private async readFileInput(size: number): Promise<void> {
+    const head = await readHead(this.input);
+    const format = detectFormat(head);
+    this.tree.container = format;
+    if (format === 'gzip' || format === 'tar') {
+      const counted = this.countCompressed(createReadStream(this.input, { highWaterMark: CHUNK }));
+      try {
+        await this.readArchive(counted, format, '', 0);
+      } catch (err) {
+        throw explainReadError(err, this.input);
+      }
+      return;
+    }
+    if (format === 'text') {
+      // A single command output or log attached on its own: a one-file bundle.
+      await this.handleEntry(hostBasename(this.input), size, () => createReadStream(this.input, { highWaterMark: CHUNK }), 0);
+      return;
+    }
+    throw new BundleError(unsupportedMessage(this.input, format), format === 'binary' ? 'unknown-format' : 'unknown-format');
+  }
+
+  private countCompressed(source: Readable): Readable {
+    source.on('data', (chunk: Buffer) => {
+      this.compressedBytes += chunk.length;
+    });
+    return source;
+  }
+
+  /** Reads a gzip or tar stream whose entries land under `prefix`. */
+  private async readArchive(source: Readable, format: ContainerFormat, prefix: string, depth: number): Promise<void> {
+    const extract = tarStream.extract();
+    const stages: NodeJS.ReadWriteStream[] = [];
+    if (format === 'gzip') stages.push(createGunzip({ chunkSize: CHUNK }));
+    let sawEntry = false;
+    const piping = pipeline(source, ...(stages as [NodeJS.ReadWriteStream]), extract as unknown as NodeJS.WritableStream);
+    const consuming = (async () => {
+      for await (const entry of extract) {
+        sawEntry = true;
+        await this.tarEntry(entry, prefix, depth);
+      }
+    })();
+    // Whichever fails first explains the failure; the other is then torn down.
+    try {
+      await Promise.all([piping, consuming]);
+    } catch (err) {
+      source.destroy();
+      extract.destroy();
+      throw err;
+    }
+    // tar-stream rejects data that is not tar, so no entry and no error means an empty archive.
+    if (!sawEntry && depth === 0) throw new BundleError(`${this.input}: the archive contains no files`, 'empty');
+  }
+
+  private async tarEntry(entry: TarEntry, prefix: string, depth: number): Promise<void> {
+    const h = entry.header;
+    const norm = normalizeEntryPath(h.name);
+    if (h.type === 'directory' || !norm.path) {
+      if (!norm.path && h.type !== 'directory' && norm.note) this.tree.note(norm.note);
+      await drain(entry as unknown as AsyncIterable<Buffer>);
+      return;
+    }
+    if (norm.note) this.tree.note(norm.note);
+    const path = prefix + norm.path;
+    if (h.type === 'symlink' || h.type === 'link') {
+      this.bumpEntries();
+      // Hard links name a path from the archive root; symlinks are relative to their folder.
+      const target = h.linkname ?? '';
+      this.tree.addLink(path, h.type === 'link' ? toRootRelative(target) : target, h.type === 'link' ? prefix : undefined);
+      await drain(entry as unknown as AsyncIterable<Buffer>);
+      return;
+    }
+    if (h.type !== 'file' && h.type !== 'contiguous-file' && h.type !== undefined && h.type !== null) {
+      await drain(entry as unknown as AsyncIterable<Buffer>);
+      return;
+    }
+    await this.handleEntry(path, h.size ?? 0, () => entry as unknown as Readable, depth);
+  }
+
+  /** One regular file: nested archive, streamed, kept, or skipped. */
+  private async handleEntry(path: string, size: number, open: () => Readable, depth: number): Promise<void> {
+    this.bumpEntries();
+    this.tree.entries.set(path, size);
+    const gzipped = compressedFileName(path);
+    const info: EntryInfo = { path, size, gzipped };
+    if (archiveLikeName(path)) {
+      if (depth + 1 > this.limits.maxDepth) {
+        this.tree.note(`${path}: archive nested deeper than ${this.limits.maxDepth} levels; not opened`);
+        await drain(open());
+        return;
+      }
+      await this.nestedArchive(path, open(), depth + 1);
+      return;
+    }
+    const consumer = this.options.streamTo?.(info);
+    if (consumer) {
+      // The consumer may stop early; whatever it leaves is drained so the archive can go on.
+      const it = this.counted(open())[Symbol.asyncIterator]();
+      try {
+        this.tree.streamed.set(path, await consumer(unclosable(it), info));
+      } catch (err) {
+        if (err instanceof BundleError && err.code === 'limit') throw err;
+        this.tree.note(`${path}: could not be read as a stream (${(err as Error).message})`);
+      }
+      await drainIterator(it);
+      return;
+    }
+    if (this.options.keep(info)) {
+      if (size > this.limits.maxKeptFileBytes) {
+        this.tree.note(`${path}: ${formatBytes(size)} is over the ${formatBytes(this.limits.maxKeptFileBytes)} limit for a parsed file; skipped`);
+        await drain(open());
+        return;
+      }
+      if (this.keptBytes + size > this.limits.maxKeptTotalBytes) {
+        this.tree.note(`${path}: memory limit for parsed files reached; skipped`);
+        await drain(open());
+        return;
+      }
+      const chunks: Buffer[] = [];
+      for await (const chunk of this.counted(open())) chunks.push(chunk);
+      const data = Buffer.concat(chunks);
+      this.keptBytes += data.length;
+      this.tree.files.set(path, data);
+      return;
+    }
+    await drain(this.counted(open()));
+  }
+
+  private async nestedArchive(path: string, stream: Readable, depth: number): Promise<void> {
+    const iterator = stream[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    if (first.done) {
+      this.tree.note(`${path}: empty nested archive`);
+      return;
+    }
+    const head: Buffer = first.value;
+    const format = detectFormat(head);
+    if (format !== 'gzip' && format !== 'tar') {
+      this.tree.note(`${path}: nested ${format === 'zip' || format === 'xz' ? format + ' archive' : 'file'} not opened (format not supported here)`);
+      await drainIterator(iterator);
+      return;
+    }
+    const rest = Readable.from(
+      (async function* () {
+        yield head;
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done) return;
+          yield next.value as Buffer;
+        }
+      })(),
+    );
+    this.tree.nestedArchives.push(path);
+    try {
+      await this.readArchive(this.countCompressed(rest), format, path + '/', depth);
+    } catch (err) {
+      if (err instanceof BundleError && err.code === 'limit') throw err;
+      this.tree.note(`${path}: nested archive unreadable (${explainReadError(err, path).message.replace(path + ': ', '')}); the rest of the bundle was read`);
+      await drainIterator(iterator);
+    }
+  }
+
+  private async readDirectory(dir: string, prefix: string): Promise<void> {
+    let handle;
+    try {
+      handle = await opendir(dir);
+    } catch (err) {
+      throw explainReadError(err, dir);
+    }
+    const names: { name: string; kind: 'dir' | 'file' | 'link' }[] = [];
+    for await (const d of handle) {
+      if (d.isDirectory()) names.push({ name: d.name, kind: 'dir' });
+      else if (d.isSymbolicLink()) names.push({ name: d.name, kind: 'link' });
+      else if (d.isFile()) names.push({ name: d.name, kind: 'file' });
+    }
+    names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const { name, kind } of names) {
+      const full = join(dir, name);
+      const rel = prefix + name;
+      if (kind === 'dir') await this.readDirectory(full, rel + '/');
+      else if (kind === 'link') {
+        this.bumpEntries();
+        this.tree.addLink(rel, await readlink(full));
+      } else {
+        const st = await lstat(full);
+        await this.handleEntry(rel, st.size, () => createReadStream(full, { highWaterMark: CHUNK }), 0);
+      }
+    }
+  }
+
+  private bumpEntries(): void {
+    if (++this.entryCount > this.limits.maxEntries)
+      throw new BundleError(`${this.input}: more than ${this.limits.maxEntries} entries; refusing to read further`, 'limit');
+  }
+
+  /** Counts expanded bytes and stops a decompression bomb early. */
+  private counted(stream: Readable): AsyncIterable<Buffer> {
+    const self = this;
+    return {
+      async *[Symbol.asyncIterator]() {
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          self.expandedBytes += chunk.length;
+          self.checkExpansion();
+          yield chunk;
+        }
+      },
+    };
+  }
+
+  private checkExpansion(): void {
+    const l = this.limits;
+    if (this.expandedBytes > l.maxTotalBytes)
+      throw new BundleError(`${this.input}: expands to more than ${formatBytes(l.maxTotalBytes)}; refusing to read further`, 'limit');
+    if (
+      this.compressedBytes > 0 &&
+      this.expandedBytes > l.ratioCheckAfterBytes &&
+      this.expandedBytes / this.compressedBytes > l.maxRatio
+    )
+      throw new BundleError(
+        `${this.input}: decompression bomb suspected (${formatBytes(this.compressedBytes)} expanded past ${formatBytes(this.expandedBytes)}); refusing to read further`,
+        'limit',
+      );
+  }
+}
+
+function toRootRelative(target: string): string {
+  return target.replace(/^\/+/, '');
+}
+
+async function readHead(path: string): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(4096);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Reads a stream to its end, keeping nothing (tar can only move on once an entry is consumed). */
+async function drain(stream: AsyncIterable<Buffer>): Promise<void> {
+  for await (const _ of stream) {
+    // discard
+  }
+}
+
+/** An iterable over `it` whose early exit does not close `it`, so the rest can still be drained. */
+function unclosable(it: AsyncIterator<Buffer>): AsyncIterable<Buffer> {
+  return {
+    [Symbol.asyncIterator]: () => ({ next: () => it.next() }),
+  };
+}
+
+async function drainIterator(it: AsyncIterator<Buffer>): Promise<void> {
+  for (;;) {
+    const n = await it.next();
+    if (n.done) return;
+  }
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(n % 1024 ** 3 === 0 ? 0 : 1)} GiB`;
+  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(n % 1024 ** 2 === 0 ? 0 : 1)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(0)} KiB`;
+  return `${n} B`;
+}
+
+function unsupportedMessage(input: string, format: ContainerFormat): string {
+  switch (format) {
+    case 'zip':
+      return `${input}: zip archives are not supported yet`;
+    case 'xz':
+      return `${input}: xz-compressed archives are not supported yet`;
+    case 'bzip2':
+    case 'zstd':
+      return `${input}: ${format}-compressed archives are not supported`;
+    default:
+      return `${input}: not a bundle (expected a .tar.gz, .tgz or .tar archive, or a folder; the file is binary data of no known format)`;
+  }
+}

@@ -1,0 +1,45 @@
+/** Builds small tar / tar.gz archives in memory for reader tests (real tar format via tar-stream). */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import tarStream from 'tar-stream';
+
+export interface TarItem {
+  name: string;
+  content?: string | Buffer;
+  type?: 'file' | 'symlink' | 'link' | 'directory';
+  linkname?: string;
+}
+
+export async function makeTar(items: TarItem[]): Promise<Buffer> {
+  const pack = tarStream.pack();
+  const chunks: Buffer[] = [];
+  const done = new Promise<void>((resolve, reject) => {
+    pack.on('data', (c: Buffer) => chunks.push(c));
+    pack.on('end', resolve);
+    pack.on('error', reject);
+  });
+  for (const item of items) {
+    const type = item.type ?? 'file';
+    if (type === 'file') pack.entry({ name: item.name, type }, item.content ?? '');
+    else pack.entry({ name: item.name, type, linkname: item.linkname });
+  }
+  pack.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+export async function makeTarGz(items: TarItem[]): Promise<Buffer> {
+  return gzipSync(await makeTar(items));
+}
+
+export function tmpDir(prefix = 'bd-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function writeTmp(name: string, data: Buffer | string, dir = tmpDir()): string {
+  const path = join(dir, name);
+  writeFileSync(path, data);
+  return path;
+}
