@@ -1,0 +1,51 @@
+/**
+ * `/etc/docker/daemon.json`: whether Docker manages iptables at all, and through which firewall
+ * back end. Both change what "Docker's chains are missing" means.
+ */
+import { z } from 'zod';
+import { ParseError, lines, type SourceRef } from '../model/source.js';
+
+export interface DockerDaemonConfig {
+  file: string;
+  /** false: `"iptables": false`, Docker writes no rules */
+  iptables?: { value: boolean; ref: SourceRef };
+  /** Docker 29+: "iptables" (default) or "nftables" */
+  firewallBackend?: { value: string; ref: SourceRef };
+  bip?: { value: string; ref: SourceRef };
+  ipForward?: { value: boolean; ref: SourceRef };
+  defaultAddressPools?: { base: string; size?: number }[];
+}
+
+const Schema = z
+  .object({
+    iptables: z.boolean().optional(),
+    'firewall-backend': z.string().optional(),
+    bip: z.string().optional(),
+    'ip-forward': z.boolean().optional(),
+    'default-address-pools': z.array(z.object({ base: z.string(), size: z.number().optional() })).optional(),
+  })
+  .loose();
+
+export function parseDockerDaemonJson(text: string, file: string): DockerDaemonConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text.trim() === '' ? '{}' : text);
+  } catch (err) {
+    throw new ParseError(`not valid JSON (${(err as Error).message})`, file);
+  }
+  const parsed = Schema.safeParse(raw);
+  if (!parsed.success) throw new ParseError(`unexpected daemon.json shape (${parsed.error.issues[0]?.message ?? 'invalid'})`, file);
+  const d = parsed.data;
+  const fileLines = lines(text);
+  const refOf = (key: string): SourceRef => {
+    const i = fileLines.findIndex((l) => l.includes(`"${key}"`));
+    return { file, line: i < 0 ? 1 : i + 1 };
+  };
+  const out: DockerDaemonConfig = { file };
+  if (d.iptables !== undefined) out.iptables = { value: d.iptables, ref: refOf('iptables') };
+  if (d['firewall-backend'] !== undefined) out.firewallBackend = { value: d['firewall-backend'], ref: refOf('firewall-backend') };
+  if (d.bip !== undefined) out.bip = { value: d.bip, ref: refOf('bip') };
+  if (d['ip-forward'] !== undefined) out.ipForward = { value: d['ip-forward'], ref: refOf('ip-forward') };
+  if (d['default-address-pools']) out.defaultAddressPools = d['default-address-pools'];
+  return out;
+}

@@ -1,0 +1,95 @@
+/**
+ * systemd unit state: `systemctl list-unit-files`, `systemctl list-units`, and troubleshoot's
+ * `host-collectors/system/systemctl_services.json`. Records whether a unit is enabled and
+ * whether it is running, with the line that says so.
+ */
+import { ParseError, SkipFile, lines, type SourceRef } from '../model/source.js';
+
+export interface ServiceState {
+  unit: string;
+  /** unit-file state: enabled, disabled, masked, static, generated, ... */
+  enabled?: string;
+  /** active, inactive, failed, activating, ... */
+  active?: string;
+  sub?: string;
+  ref: SourceRef;
+  excerpt: string;
+}
+
+export interface ServiceList {
+  file: string;
+  services: ServiceState[];
+}
+
+const UNIT = /^\s*[●*]?\s*([A-Za-z0-9@_.:\\-]+\.(?:service|socket|target|timer|mount|path|slice|scope))\s+(.*)$/;
+const FILE_STATES = new Set(['enabled', 'enabled-runtime', 'linked', 'linked-runtime', 'masked', 'masked-runtime', 'static', 'indirect', 'disabled', 'generated', 'transient', 'bad', 'alias']);
+const LOAD_STATES = new Set(['loaded', 'not-found', 'bad-setting', 'error', 'masked', 'stub', 'merged']);
+
+export function parseSystemctlText(text: string, file: string): ServiceList {
+  const services: ServiceState[] = [];
+  const all = lines(text);
+  for (let i = 0; i < all.length; i++) {
+    const raw = all[i];
+    if (raw.length > 4096) continue;
+    const m = UNIT.exec(raw);
+    if (!m) continue;
+    const cols = m[2].trim().split(/\s+/);
+    const ref = { file, line: i + 1 };
+    if (cols.length >= 3 && LOAD_STATES.has(cols[0])) {
+      // list-units: UNIT LOAD ACTIVE SUB DESCRIPTION
+      services.push({ unit: m[1], active: cols[1], sub: cols[2], ref, excerpt: raw.trim() });
+    } else if (cols.length >= 1 && FILE_STATES.has(cols[0])) {
+      // list-unit-files: UNIT STATE [PRESET]
+      services.push({ unit: m[1], enabled: cols[0], ref, excerpt: raw.trim() });
+    }
+  }
+  if (services.length === 0) throw new SkipFile(file, 'no systemctl unit lines');
+  return { file, services };
+}
+
+/** troubleshoot: `[{"Unit":"docker.service","Load":"loaded","Active":"active","Sub":"running"}, ...]` */
+export function parseSystemctlJson(text: string, file: string): ServiceList {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new ParseError(`not valid JSON (${(err as Error).message})`, file);
+  }
+  if (!Array.isArray(data)) throw new ParseError('expected a JSON array of units', file);
+  const fileLines = lines(text);
+  const services: ServiceState[] = [];
+  for (const item of data) {
+    if (!item || typeof item !== 'object') continue;
+    const o = item as Record<string, unknown>;
+    const unit = String(o.Unit ?? o.unit ?? '');
+    if (!unit) continue;
+    const line = Math.max(1, fileLines.findIndex((l) => l.includes(`"${unit}"`)) + 1);
+    services.push({
+      unit,
+      active: o.Active !== undefined ? String(o.Active) : undefined,
+      sub: o.Sub !== undefined ? String(o.Sub) : undefined,
+      enabled: o.UnitFileState !== undefined ? String(o.UnitFileState) : undefined,
+      ref: { file, line },
+      excerpt: JSON.stringify(o).slice(0, 300),
+    });
+  }
+  return { file, services };
+}
+
+export function sniffSystemctl(head: string): boolean {
+  return /^UNIT( FILE)?\s+(STATE|LOAD)\b/m.test(head);
+}
+
+/** Every record of `unit` across the node's service lists (enabled state and running state may sit in different files). */
+export function findService(lists: ServiceList[], unit: string): ServiceState[] {
+  const name = unit.includes('.') ? unit : unit + '.service';
+  return lists.flatMap((l) => l.services.filter((s) => s.unit === name));
+}
+
+export function isEnabled(states: ServiceState[]): ServiceState | undefined {
+  return states.find((s) => s.enabled === 'enabled' || s.enabled === 'enabled-runtime' || s.enabled === 'static' || s.enabled === 'alias');
+}
+
+export function isActive(states: ServiceState[]): ServiceState | undefined {
+  return states.find((s) => s.active === 'active' || s.active === 'activating' || s.active === 'reloading');
+}

@@ -1,0 +1,161 @@
+/**
+ * Kernel parameters in every form bundles carry them: `sysctl -a` text, troubleshoot's
+ * in-cluster `sysctl/<node>` lines keyed by /proc path, single /proc/sys files, troubleshoot's
+ * host `sysctl.json`, and the configuration files that set values at boot.
+ */
+import { ParseError, SkipFile, lines, type SourceRef } from '../model/source.js';
+
+export interface SysctlValue {
+  /** dotted form: net.ipv4.ip_forward */
+  key: string;
+  value: string;
+  ref: SourceRef;
+  excerpt: string;
+}
+
+/** Runtime values read from one file. */
+export interface SysctlRuntime {
+  file: string;
+  values: Map<string, SysctlValue>;
+}
+
+/** Settings a configuration file applies at boot or on `sysctl --system`. */
+export interface SysctlConfigFile {
+  file: string;
+  entries: SysctlValue[];
+}
+
+/** `/proc/sys/net/ipv4/ip_forward` or `net/ipv4/ip_forward` -> `net.ipv4.ip_forward`. */
+export function normalizeSysctlKey(key: string): string {
+  let k = key.trim();
+  k = k.replace(/^\/?proc\/sys\//, '');
+  if (k.includes('/')) k = k.replace(/\./g, '\u0000').replace(/\//g, '.').replace(/\u0000/g, '/');
+  return k;
+}
+
+const LINE = /^\s*([-]?)([A-Za-z0-9_./:@-]+?)\s*=\s*(.*?)\s*$/;
+const MAX_LINE = 8192;
+
+/** `sysctl -a` output, or troubleshoot's `/proc/sys/... = v` lines. */
+export function parseSysctlText(text: string, file: string): SysctlRuntime {
+  const values = new Map<string, SysctlValue>();
+  let bad = 0;
+  const all = lines(text);
+  for (let i = 0; i < all.length; i++) {
+    const raw = all[i];
+    if (raw.length > MAX_LINE || raw.trim() === '' || raw.startsWith('#')) continue;
+    const m = LINE.exec(raw);
+    if (!m || m[1] === '-') {
+      // sysctl -a prints "sysctl: permission denied on key ..." lines among values
+      bad++;
+      continue;
+    }
+    const key = normalizeSysctlKey(m[2]);
+    values.set(key, { key, value: m[3], ref: { file, line: i + 1 }, excerpt: raw.trim() });
+  }
+  if (values.size === 0) {
+    if (bad > 0 && all.length > 0) throw new SkipFile(file, 'no key = value lines');
+    throw new SkipFile(file, 'empty');
+  }
+  return { file, values };
+}
+
+/** One `/proc/sys/...` file copied into the bundle: the value is its content. */
+export function parseProcSysFile(text: string, file: string, procPath: string): SysctlRuntime {
+  const content = text.replace(/\s+$/, '');
+  if (content.length > MAX_LINE || content.includes('\n')) {
+    // Multi-valued entries (e.g. ip_local_port_range is one line; tables are not): keep the first line.
+    const first = content.split('\n')[0];
+    return single(procPath, first, file);
+  }
+  return single(procPath, content, file);
+}
+
+function single(procPath: string, value: string, file: string): SysctlRuntime {
+  const key = normalizeSysctlKey(procPath);
+  return { file, values: new Map([[key, { key, value: value.trim(), ref: { file, line: 1 }, excerpt: value.trim() }]]) };
+}
+
+/** troubleshoot `host-collectors/system/sysctl.json`: a flat map of key to value. */
+export function parseSysctlJson(text: string, file: string): SysctlRuntime {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new ParseError(`not valid JSON (${(err as Error).message})`, file);
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new ParseError('expected a JSON object of sysctl keys', file);
+  const values = new Map<string, SysctlValue>();
+  const fileLines = lines(text);
+  // Line numbers: find each key's line once; pretty-printed JSON has one key per line.
+  const lineOf = new Map<string, number>();
+  for (let i = 0; i < fileLines.length; i++) {
+    const m = /^\s*"([^"]+)"\s*:/.exec(fileLines[i]);
+    if (m && !lineOf.has(m[1])) lineOf.set(m[1], i + 1);
+  }
+  for (const [rawKey, v] of Object.entries(data as Record<string, unknown>)) {
+    if (v === null || typeof v === 'object') continue;
+    const key = normalizeSysctlKey(rawKey);
+    const line = lineOf.get(rawKey) ?? 1;
+    const value = String(v).trim();
+    values.set(key, { key, value, ref: { file, line }, excerpt: `"${rawKey}": ${JSON.stringify(v)}` });
+  }
+  if (values.size === 0) throw new SkipFile(file, 'no sysctl values');
+  return { file, values };
+}
+
+/** /etc/sysctl.conf, /etc/sysctl.d/*.conf, /usr/lib/sysctl.d/*.conf. */
+export function parseSysctlConfig(text: string, file: string): SysctlConfigFile {
+  const entries: SysctlValue[] = [];
+  const all = lines(text);
+  for (let i = 0; i < all.length; i++) {
+    const raw = all[i];
+    const t = raw.trim();
+    if (t === '' || t.startsWith('#') || t.startsWith(';') || t.length > MAX_LINE) continue;
+    const m = LINE.exec(t);
+    if (!m) continue;
+    const key = normalizeSysctlKey(m[2]);
+    entries.push({ key, value: m[3], ref: { file, line: i + 1 }, excerpt: t });
+  }
+  return { file, entries };
+}
+
+/** Cheap content test for hand-made bundles: several `a.b.c = v` lines. */
+export function sniffSysctlText(head: string): boolean {
+  let hits = 0;
+  for (const l of head.split('\n', 40)) {
+    if (/^(\/proc\/sys\/)?(net|kernel|vm|fs|dev|user|abi|debug|sunrpc|crypto)[./][\w./-]+\s*=\s*\S*/.test(l)) hits++;
+    if (hits >= 3) return true;
+  }
+  return false;
+}
+
+/**
+ * The value a set of configuration files leaves in force after `sysctl --system`: files are
+ * applied in order of their base name across the sysctl.d folders, `/etc/sysctl.conf` last;
+ * the last setting of a key wins.
+ */
+export function effectiveConfig(files: SysctlConfigFile[], key: string): SysctlValue | undefined {
+  const ordered = [...files].sort((a, b) => configRank(a.file).localeCompare(configRank(b.file)));
+  let found: SysctlValue | undefined;
+  for (const f of ordered) for (const e of f.entries) if (e.key === key) found = e;
+  return found;
+}
+
+function configRank(file: string): string {
+  const base = file.slice(file.lastIndexOf('/') + 1);
+  if (base === 'sysctl.conf' && !/sysctl\.d\//.test(file)) return '\uffff';
+  // Same base name in several folders: /etc overrides /run overrides /usr/lib.
+  const dirRank = /(^|\/)etc\/sysctl\.d\//.test(file) ? '2' : /(^|\/)run\/sysctl\.d\//.test(file) ? '1' : '0';
+  return base + '\u0000' + dirRank;
+}
+
+/** The runtime value of a key across the node's runtime sources, preferring the first found. */
+export function runtimeValue(sources: SysctlRuntime[], key: string): SysctlValue[] {
+  const out: SysctlValue[] = [];
+  for (const s of sources) {
+    const v = s.values.get(key);
+    if (v) out.push(v);
+  }
+  return out;
+}
