@@ -1,0 +1,196 @@
+/**
+ * Recognises the bundle's layout(s) and nodes and assigns files to them. A tarball may hold
+ * several sosreports or insights archives (one per node), a troubleshoot bundle with several
+ * nodes, or a hand-made folder per node.
+ */
+import type { BundleTree } from '../bundle/tree.js';
+import { sniffableFormats } from '../parsers/registry.js';
+import { logSourceOf } from './logs.js';
+import { FLAT_RULES, INSIGHTS_RULES, SOSREPORT_RULES, applyRules } from './rules.js';
+import { troubleshootNodes, isTroubleshootRoot } from './troubleshoot.js';
+import type { Located, LocatedFile, LocatedLog, LocatedNode } from './types.js';
+
+const SNIFF_BYTES = 4096;
+
+export function locate(tree: BundleTree, bundleName: string): Located {
+  const paths = tree.paths().sort();
+  const notes: string[] = [];
+  const sosRoots = markerRoots(paths, 'sos_commands');
+  const insightsRoots = markerRoots(paths, 'insights_commands');
+  const tsRoots = [...new Set(paths.filter((p) => /(^|\/)version\.yaml$/.test(p)).map(parentOf))].filter((r) =>
+    isTroubleshootRoot(tree, r, paths),
+  );
+  const nodes: LocatedNode[] = [];
+  const claimed: string[] = [];
+  for (const root of sosRoots) {
+    nodes.push(ruleNode(tree, 'sosreport', root, under(paths, root), SOSREPORT_RULES, false, bundleName));
+    claimed.push(root);
+  }
+  for (const root of insightsRoots) {
+    nodes.push(ruleNode(tree, 'insights', root, under(paths, root), INSIGHTS_RULES, false, bundleName));
+    claimed.push(root);
+  }
+  for (const root of tsRoots) {
+    nodes.push(...troubleshootNodes(tree, root, under(paths, root), (p) => sniffFile(tree, p)));
+    claimed.push(root);
+  }
+  const kinds = new Set(nodes.map((n) => n.layout));
+  if (nodes.length > 0) {
+    const rest = paths.filter((p) => !claimed.some((r) => r === '' || p === r || p.startsWith(r + '/')));
+    if (rest.length > 0) {
+      const extra = flatNodes(tree, rest, bundleName).filter((n) => n.files.length > 0);
+      nodes.push(...extra);
+      if (extra.length > 0) kinds.add('flat');
+    }
+    dedupeNames(nodes, notes);
+    return { layout: kinds.size === 1 ? [...kinds][0] : 'mixed', nodes, notes };
+  }
+  const flat = flatNodes(tree, paths, bundleName);
+  dedupeNames(flat, notes);
+  return { layout: 'flat', nodes: flat, notes };
+}
+
+/** Folders that directly contain `<marker>/`. */
+function markerRoots(paths: string[], marker: string): string[] {
+  const roots = new Set<string>();
+  const re = new RegExp(`(^|/)${marker}/`);
+  for (const p of paths) {
+    const m = re.exec(p);
+    if (m) roots.add(p.slice(0, m.index));
+  }
+  // A sosreport nested in another's folder is not a thing; keep outermost roots only.
+  return [...roots].filter((r) => ![...roots].some((o) => o !== r && (o === '' || r.startsWith(o + '/'))));
+}
+
+function parentOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}
+
+function under(paths: string[], root: string): string[] {
+  if (root === '') return paths;
+  return paths.filter((p) => p.startsWith(root + '/'));
+}
+
+function ruleNode(
+  tree: BundleTree,
+  layout: 'sosreport' | 'insights',
+  root: string,
+  paths: string[],
+  rules: typeof SOSREPORT_RULES,
+  sniffRest: boolean,
+  bundleName: string,
+): LocatedNode {
+  const { files, unmatched } = applyRules(rules, root, paths);
+  const logs: LocatedLog[] = [];
+  const sniffed: LocatedFile[] = [];
+  for (const { path, relPath } of unmatched) {
+    const src = logSourceOf(relPath);
+    if (src) logs.push({ path, source: src });
+    else if (sniffRest) {
+      const format = sniffFile(tree, path);
+      if (format) sniffed.push({ path, relPath, format });
+    }
+  }
+  const { name, from } = nodeName(tree, root, layout, bundleName);
+  return { name, nameFrom: from, root, layout, files: [...files, ...sniffed], logs };
+}
+
+const HOSTNAME_FILES: Record<string, string[]> = {
+  sosreport: ['hostname', 'sos_commands/general/hostname', 'sos_commands/host/hostname', 'etc/hostname'],
+  insights: ['insights_commands/hostname', 'insights_commands/hostname_-f', 'etc/hostname'],
+  flat: ['hostname', 'etc/hostname', 'hostname.txt'],
+};
+
+function nodeName(tree: BundleTree, root: string, layout: string, bundleName: string): { name: string; from: string } {
+  for (const rel of HOSTNAME_FILES[layout] ?? []) {
+    const path = root === '' ? rel : `${root}/${rel}`;
+    const text = tree.text(path);
+    const name = text?.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#'));
+    if (name && name.length <= 253 && /^[A-Za-z0-9._-]+$/.test(name)) return { name, from: path };
+  }
+  if (root !== '') {
+    const folder = root.slice(root.lastIndexOf('/') + 1).replace(/\.(tar\.gz|tgz|tar\.xz|tar|zip)$/i, '');
+    const sos = /^sosreport-(.+?)(?:-\d{4}-\d{2}-\d{2}|-[a-z0-9]{6,}|-\d+)*$/.exec(folder);
+    return { name: sos ? sos[1] : folder, from: 'folder name' };
+  }
+  return { name: bundleName, from: 'bundle name' };
+}
+
+/** Hand-made bundles: one node, or a folder per node when several top folders each hold artifacts. */
+function flatNodes(tree: BundleTree, paths: string[], bundleName: string): LocatedNode[] {
+  const common = commonFolder(paths);
+  const byTop = new Map<string, string[]>();
+  for (const p of paths) {
+    const rel = common === '' ? p : p.slice(common.length + 1);
+    const i = rel.indexOf('/');
+    const top = i < 0 ? '' : rel.slice(0, i);
+    (byTop.get(top) ?? byTop.set(top, []).get(top)!).push(p);
+  }
+  const folders = [...byTop.keys()].filter((k) => k !== '');
+  const perFolder = folders.map((f) => {
+    const root = common === '' ? f : `${common}/${f}`;
+    return flatNode(tree, root, byTop.get(f)!, bundleName);
+  });
+  const withArtifacts = perFolder.filter((n) => n.files.length > 0);
+  const topFiles = byTop.get('') ?? [];
+  const topNode = flatNode(tree, common, topFiles, bundleName);
+  // Folders named like config trees (etc, proc, run, var) belong to one host, not to nodes.
+  const hostTree = folders.some((f) => /^(etc|proc|run|var|usr|sys|sos_commands|insights_commands)$/.test(f));
+  if (withArtifacts.length >= 2 && topNode.files.length === 0 && !hostTree) {
+    return withArtifacts.concat(perFolder.filter((n) => n.files.length === 0 && n.logs.length > 0));
+  }
+  return [flatNode(tree, common, paths, bundleName)];
+}
+
+function flatNode(tree: BundleTree, root: string, paths: string[], bundleName: string): LocatedNode {
+  const { files, unmatched } = applyRules(FLAT_RULES, root, paths);
+  const logs: LocatedLog[] = [];
+  for (const { path, relPath } of unmatched) {
+    const format = sniffFile(tree, path);
+    if (format) files.push({ path, relPath, format });
+    else {
+      const src = logSourceOf(relPath);
+      if (src) logs.push({ path, source: src });
+    }
+  }
+  const { name, from } = nodeName(tree, root, 'flat', bundleName);
+  return { name, nameFrom: from, root, layout: 'flat', files, logs };
+}
+
+function commonFolder(paths: string[]): string {
+  if (paths.length === 0) return '';
+  const first = paths[0].split('/').slice(0, -1);
+  let n = first.length;
+  for (const p of paths) {
+    const parts = p.split('/').slice(0, -1);
+    let i = 0;
+    while (i < n && i < parts.length && parts[i] === first[i]) i++;
+    n = i;
+    if (n === 0) break;
+  }
+  return first.slice(0, n).join('/');
+}
+
+/** The format whose sniffer recognises the file's first bytes, if the file was kept. */
+export function sniffFile(tree: BundleTree, path: string): string | undefined {
+  const buf = tree.read(path);
+  if (!buf || buf.length === 0) return undefined;
+  const head = buf.subarray(0, SNIFF_BYTES);
+  if (head.includes(0)) return undefined;
+  const text = head.toString('utf8');
+  for (const f of sniffableFormats()) if (f.sniff!(text)) return f.id;
+  return undefined;
+}
+
+function dedupeNames(nodes: LocatedNode[], notes: string[]): void {
+  const seen = new Map<string, number>();
+  for (const n of nodes) {
+    const count = seen.get(n.name) ?? 0;
+    seen.set(n.name, count + 1);
+    if (count > 0) {
+      notes.push(`two nodes are named ${n.name}; the one at ${n.root || '(root)'} is shown as ${n.name}#${count + 1}`);
+      n.name = `${n.name}#${count + 1}`;
+    }
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Which files are logs, in any layout. Decided from the path alone, because logs are scanned
+ * while the archive streams by, before the layout is known.
+ */
+import type { LogSource } from './types.js';
+
+const SOS_UNIT_JOURNAL = /(?:^|\/)sos_commands\/[^/]+\/journalctl_[^/]*?--unit_([A-Za-z0-9@_.-]+?)(?:\.service)?(?:_|$)/;
+const POD_LOG = /(?:^|\/)cluster-resources\/pods\/logs\/([^/]+)\/([^/]+)\/([^/]+?)(?:-previous)?\.log$/;
+const ALL_LOGS = /(?:^|\/)all-logs\/([^/]+)\/([^/]+?)(?:-previous)?\.log$/;
+const VAR_LOG = /(?:^|\/)var\/log\/(messages|syslog|kern\.log|daemon\.log|docker(?:\.log)?|kubelet\.log|kube-proxy\.log|flanneld?\.log|firewalld|cloud-init\.log|containers\/[^/]+\.log|pods\/.+\.log|journal\/[^/]+\.txt)(?:[.-]\d[\d-]*)?(?:\.gz)?$/;
+const GENERIC = [
+  /(?:^|\/)sos_commands\/[^/]+\/journalctl_[^/]*$/,
+  /(?:^|\/)host-collectors\/journald\/[^/]+$/,
+  /(?:^|\/)(?:docker_)?logs?_[^/]*$/,
+  /\.log(?:\.\d+)?(?:\.gz)?$/,
+  /(?:^|\/)journal(?:ctl)?[^/]*\.txt$/,
+];
+
+/** Undefined when the path is not a log. */
+export function logSourceOf(path: string): LogSource | undefined {
+  let m = SOS_UNIT_JOURNAL.exec(path);
+  if (m) return { unit: m[1] };
+  m = POD_LOG.exec(path);
+  if (m) return { namespace: m[1], pod: m[2], container: m[3] };
+  m = ALL_LOGS.exec(path);
+  if (m) return { pod: m[1], container: m[2] };
+  m = VAR_LOG.exec(path);
+  if (m) {
+    const name = m[1];
+    if (/^docker/.test(name)) return { unit: 'docker' };
+    if (/^kubelet/.test(name)) return { unit: 'kubelet' };
+    if (/^kube-proxy/.test(name)) return { unit: 'kube-proxy' };
+    if (/^flannel/.test(name)) return { unit: 'flanneld' };
+    if (/^firewalld/.test(name)) return { unit: 'firewalld' };
+    return {};
+  }
+  for (const re of GENERIC) if (re.test(path)) return {};
+  return undefined;
+}

@@ -1,0 +1,139 @@
+/**
+ * Path rules: abstract artifact -> concrete paths per layout, with fallbacks (insights-core's
+ * specs are the model). The only place besides the layouts that knows bundle paths.
+ */
+import { allFormats } from '../parsers/registry.js';
+import type { LocatedFile } from './types.js';
+
+export interface PathRule {
+  /** matched against the path relative to the node root */
+  re: RegExp;
+  format: string;
+  savedConfig?: boolean;
+  /** files of one group compete: only the best-ranked (lowest) present is used */
+  group?: string;
+  rank?: number;
+  hint?: (m: RegExpExecArray) => Record<string, string>;
+}
+
+const SYSCTL_CONF: PathRule[] = [
+  { re: /^etc\/sysctl\.conf$/, format: 'sysctl-conf' },
+  { re: /^(etc|run|usr\/lib|lib|usr\/local\/lib)\/sysctl\.d\/[^/]+\.conf$/, format: 'sysctl-conf' },
+];
+
+const PROC_SYS: PathRule[] = [{ re: /^proc\/sys\/net\/(ipv4|ipv6|bridge|netfilter)\/[^/]+$/, format: 'proc-sys' }];
+
+export const SOSREPORT_RULES: PathRule[] = [
+  { re: /^sos_commands\/kernel\/sysctl_-a$/, format: 'sysctl-text' },
+  ...PROC_SYS,
+  ...SYSCTL_CONF,
+  { re: /^sos_commands\/systemd\/systemctl_list-unit-files$/, format: 'systemctl-text' },
+  { re: /^sos_commands\/systemd\/systemctl_list-units(_--all)?$/, format: 'systemctl-text' },
+  { re: /^etc\/docker\/daemon\.json$/, format: 'docker-daemon-json' },
+  { re: /^etc\/sysconfig\/iptables$/, format: 'iptables-save', savedConfig: true },
+  {
+    re: /^sos_commands\/(?:firewall_tables|networking)\/(ip6?)tables_-t_(\w+)_-nvL$/,
+    format: 'iptables-list',
+    hint: (m) => ({ family: m[1] === 'ip6' ? 'ipv6' : 'ipv4', table: m[2] }),
+  },
+  {
+    // sos's default filter listing; only used when the per-table listing of filter is absent
+    re: /^sos_commands\/(?:firewall_tables|networking)\/(ip6?)tables_-vnxL$/,
+    format: 'iptables-list',
+    group: 'filter-listing-$1',
+    rank: 2,
+    hint: (m) => ({ family: m[1] === 'ip6' ? 'ipv6' : 'ipv4', table: 'filter' }),
+  },
+  { re: /^sos_commands\/firewall_tables\/nft_(-a_)?list_ruleset$/, format: 'nft-text' },
+  { re: /^sos_commands\/networking\/ip_-d_address$/, format: 'ip-addr', group: 'ip-addr', rank: 0 },
+  { re: /^sos_commands\/networking\/ip_address$/, format: 'ip-addr', group: 'ip-addr', rank: 1 },
+  { re: /^sos_commands\/networking\/ip_-o_addr$/, format: 'ip-addr', group: 'ip-addr', rank: 2 },
+  { re: /^ip_addr$/, format: 'ip-addr', group: 'ip-addr', rank: 3 },
+  { re: /^sos_commands\/networking\/ip_route_show_table_all$/, format: 'routes', group: 'routes', rank: 0 },
+  { re: /^sos_commands\/networking\/ip_-4_route_show_table_all$/, format: 'routes', group: 'routes', rank: 1 },
+  { re: /^sos_commands\/networking\/(ss_-[a-zA-Z]*l[a-zA-Z]*|netstat_-[a-zA-Z]*l[a-zA-Z]*.*)$/, format: 'sockets', group: 'sockets', rank: 0 },
+  { re: /^sos_commands\/networking\/(ss_-peaonmi|netstat_-W_-neopa|netstat_-neopa)$/, format: 'sockets', group: 'sockets', rank: 1 },
+  { re: /^(run|var\/run)\/flannel\/subnet\.env$/, format: 'subnet-env' },
+  { re: /^etc\/kube-flannel\/net-conf\.json$/, format: 'flannel-net-conf' },
+  { re: /^sos_commands\/docker\/docker_network_inspect_[^/]+$/, format: 'docker-network-json' },
+  { re: /^sos_commands\/firewalld\/firewall-cmd_--list-all-zones$/, format: 'firewalld-zones' },
+  { re: /^etc\/firewalld\/zones\/[^/]+\.xml$/, format: 'firewalld-zone-xml' },
+  { re: /^sos_commands\/(?:firewall_tables|networking)\/iptables_-V$/, format: 'iptables-version' },
+];
+
+export const INSIGHTS_RULES: PathRule[] = [
+  { re: /^insights_commands\/sysctl(_-a)?$/, format: 'sysctl-text' },
+  ...PROC_SYS,
+  ...SYSCTL_CONF,
+  { re: /^insights_commands\/systemctl_list-unit-files$/, format: 'systemctl-text' },
+  { re: /^insights_commands\/systemctl_list-units.*$/, format: 'systemctl-text' },
+  { re: /^etc\/docker\/daemon\.json$/, format: 'docker-daemon-json' },
+  { re: /^etc\/sysconfig\/iptables$/, format: 'iptables-save', savedConfig: true },
+  { re: /^insights_commands\/iptables-save$/, format: 'iptables-save', hint: () => ({ family: 'ipv4' }) },
+  { re: /^insights_commands\/ip6tables-save$/, format: 'iptables-save', hint: () => ({ family: 'ipv6' }) },
+  { re: /^insights_commands\/nft_-j_list_ruleset$/, format: 'nft-json' },
+  { re: /^insights_commands\/nft_list_ruleset$/, format: 'nft-text' },
+  { re: /^insights_commands\/ip_addr$/, format: 'ip-addr' },
+  { re: /^insights_commands\/ip_route_show_table_all$/, format: 'routes' },
+  { re: /^insights_commands\/(ss_-tupna|ss_-tulpn|netstat_-neopa)$/, format: 'sockets' },
+  { re: /^insights_commands\/docker_network_inspect.*$/, format: 'docker-network-json' },
+  { re: /^insights_commands\/iptables_-V$/, format: 'iptables-version' },
+  { re: /^(run|var\/run)\/flannel\/subnet\.env$/, format: 'subnet-env' },
+];
+
+/** Hand-made bundles: names people give command output; everything else is sniffed. */
+export const FLAT_RULES: PathRule[] = [
+  ...SYSCTL_CONF,
+  ...PROC_SYS,
+  { re: /(^|\/)sysconfig\/iptables$/, format: 'iptables-save', savedConfig: true },
+  { re: /(^|\/)subnet\.env$/, format: 'subnet-env' },
+  { re: /(^|\/)net-conf\.json$/, format: 'flannel-net-conf' },
+  { re: /(^|\/)daemon\.json$/, format: 'docker-daemon-json' },
+  { re: /(^|\/)sysctl\.json$/, format: 'sysctl-json' },
+  { re: /(^|\/)systemctl_services\.json$/, format: 'systemctl-json' },
+  { re: /(^|\/)zones\/[^/]+\.xml$/, format: 'firewalld-zone-xml' },
+];
+
+/** Formats that exist in the parser registry (rules for formats not built yet are inert). */
+function known(format: string): boolean {
+  return allFormats().some((f) => f.id === format);
+}
+
+/** Applies rules to the node's files; returns located files and the paths no rule took. */
+export function applyRules(
+  rules: PathRule[],
+  root: string,
+  paths: string[],
+): { files: LocatedFile[]; unmatched: { path: string; relPath: string }[] } {
+  const files: (LocatedFile & { group?: string; rank?: number })[] = [];
+  const unmatched: { path: string; relPath: string }[] = [];
+  for (const path of paths) {
+    const relPath = root === '' ? path : path.slice(root.length + 1);
+    let matched = false;
+    for (const rule of rules) {
+      const m = rule.re.exec(relPath);
+      if (!m) continue;
+      matched = true;
+      if (!known(rule.format)) break;
+      const group = rule.group?.replace(/\$(\d)/g, (_, d: string) => m[Number(d)] ?? '');
+      files.push({ path, relPath, format: rule.format, savedConfig: rule.savedConfig, hint: rule.hint?.(m), group, rank: rule.rank });
+      break;
+    }
+    if (!matched) unmatched.push({ path, relPath });
+  }
+  const best = new Map<string, number>();
+  for (const f of files) if (f.group !== undefined) best.set(f.group, Math.min(best.get(f.group) ?? Infinity, f.rank ?? 0));
+  // A per-table listing of filter beats sos's -vnxL; express that by letting the explicit listing claim the group.
+  for (const f of files) {
+    if (f.format === 'iptables-list' && f.hint?.table === 'filter' && f.group === undefined) {
+      const g = `filter-listing-${f.hint.family === 'ipv6' ? 'ip6' : 'ip'}`;
+      best.set(g, -1);
+    }
+  }
+  return {
+    files: files
+      .filter((f) => f.group === undefined || f.rank === best.get(f.group))
+      .map(({ group: _g, rank: _r, ...f }) => f),
+    unmatched,
+  };
+}
