@@ -1,0 +1,120 @@
+/**
+ * The whole flow for one bundle: open -> locate -> parse -> analyze -> correlate -> report.
+ * Each stage only knows the one before it.
+ */
+import { basename } from 'node:path';
+import { BUILTIN_ANALYZERS } from '../../analyzers/index.js';
+import { readBundle, type ReadLimits } from '../bundle/read.js';
+import { BundleError, explainReadError } from '../bundle/errors.js';
+import type { BundleTree } from '../bundle/tree.js';
+import { locate } from '../layouts/locate.js';
+import { isWantedPath } from '../layouts/index.js';
+import { BundleReport as BundleReportSchema, SEVERITY_ORDER, type BundleReport, type Finding, type Report } from '../report/schema.js';
+import { VERSION } from '../version.js';
+import type { Analyzer } from './analyzer.js';
+import { correlate } from './correlate.js';
+import { nodeFacts } from './facts.js';
+import { loadNodes, type LoadedNode } from './load.js';
+import { runAnalyzers } from './run.js';
+
+export interface AnalyzeOptions {
+  analyzers?: readonly Analyzer[];
+  /** ports the installation needs; analyzers check they are open */
+  requiredPorts?: number[];
+  limits?: Partial<ReadLimits>;
+  signal?: AbortSignal;
+}
+
+/** Small files are kept whatever their name (hand-made bundles are sniffed); bigger ones only when a layout names them. */
+const KEEP_ANY_BELOW = 1024 * 1024;
+
+export async function analyzeBundle(input: string, options: AnalyzeOptions = {}): Promise<BundleReport> {
+  const t0 = performance.now();
+  let tree: BundleTree;
+  try {
+    tree = await readBundle(input, {
+      limits: options.limits,
+      signal: options.signal,
+      keep: (info) => info.size <= KEEP_ANY_BELOW || isWantedPath(info.path),
+    });
+  } catch (err) {
+    throw explainReadError(err, input);
+  }
+  const t1 = performance.now();
+  const located = locate(tree, bundleName(input));
+  const nodes = loadNodes(tree, located);
+  const t2 = performance.now();
+  const analyzers = options.analyzers ?? BUILTIN_ANALYZERS;
+  const run = runAnalyzers(analyzers, nodes, { requiredPorts: options.requiredPorts ?? [] });
+  const findings = sortFindings(correlate(run.findings));
+  const t3 = performance.now();
+
+  const report: BundleReport = {
+    source: input,
+    layout: located.layout,
+    nodes: nodes.map((n) => ({
+      name: n.name,
+      nameFrom: n.located.nameFrom,
+      layout: n.located.layout,
+      root: n.located.root,
+      facts: nodeFacts(n.artifacts),
+    })),
+    findings,
+    coverage: {
+      nodes: nodes.map((n) => nodeCoverage(n, run.perNode.get(n.name) ?? [])),
+      cluster: run.cluster,
+      notes: [...tree.notes, ...located.notes, ...(tree.omittedNotes > 0 ? [`${tree.omittedNotes} more reading notes omitted`] : [])],
+      filesSeen: tree.entries.size,
+      bytesRead: tree.bytesRead,
+    },
+    summary: {
+      critical: findings.filter((f) => f.severity === 'critical').length,
+      warning: findings.filter((f) => f.severity === 'warning').length,
+      info: findings.filter((f) => f.severity === 'info').length,
+    },
+    timing: { readMs: round(t1 - t0), parseMs: round(t2 - t1), analyzeMs: round(t3 - t2), totalMs: round(performance.now() - t0) },
+  };
+  return BundleReportSchema.parse(report);
+}
+
+/** Analyzes several inputs; an input that cannot be read is listed in `failures`, the others still complete. */
+export async function analyze(inputs: string | string[], options: AnalyzeOptions = {}): Promise<Report> {
+  const list = Array.isArray(inputs) ? inputs : [inputs];
+  const report: Report = { tool: { name: 'bundle-doctor', version: VERSION }, generatedAt: new Date().toISOString(), bundles: [], failures: [] };
+  for (const input of list) {
+    try {
+      report.bundles.push(await analyzeBundle(input, options));
+    } catch (err) {
+      const e = err instanceof BundleError ? err : explainReadError(err, input);
+      report.failures.push({ source: input, error: e.message, code: e.code });
+    }
+  }
+  return report;
+}
+
+export function sortFindings(findings: Finding[]): Finding[] {
+  return [...findings].sort(
+    (a, b) =>
+      SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
+      (a.node ?? '').localeCompare(b.node ?? '') ||
+      a.id.localeCompare(b.id),
+  );
+}
+
+function nodeCoverage(n: LoadedNode, analyzers: BundleReport['coverage']['nodes'][number]['analyzers']) {
+  return {
+    node: n.name,
+    artifacts: Object.fromEntries(Object.entries(n.sources).map(([k, files]) => [k, [...new Set(files)]])),
+    logs: [],
+    analyzers,
+    parseProblems: n.problems,
+  };
+}
+
+function bundleName(input: string): string {
+  return basename(input.replace(/\/+$/, '')).replace(/\.(tar\.gz|tgz|tar\.xz|txz|tar|zip)$/i, '') || 'bundle';
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}

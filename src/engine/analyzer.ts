@@ -1,0 +1,78 @@
+/**
+ * The analyzer contract (DESIGN.md): an id, what it reads, and a pure function from artifacts to
+ * findings. The engine, not the analyzer, handles missing artifacts and failures.
+ */
+import type { Evidence, Remedy, Severity } from '../report/schema.js';
+import type { ArtifactKind, ArtifactMap } from './artifacts.js';
+
+/** What an analyzer returns; the engine adds node, analyzer id and validation. */
+export interface FindingDraft {
+  /** defaults to the analyzer's id; analyzers that emit a family (log.*) set it */
+  id?: string;
+  severity: Severity;
+  title: string;
+  message: string;
+  evidence: Evidence[];
+  remedy: Remedy;
+  impact?: string;
+  facts?: Record<string, unknown>;
+  /** cluster findings name the nodes involved */
+  nodes?: string[];
+  related?: string[];
+  firstSeen?: string;
+  lastSeen?: string;
+}
+
+export type ArtifactsOf<R extends readonly ArtifactKind[], O extends readonly ArtifactKind[]> = {
+  [K in R[number]]: ArtifactMap[K][];
+} & { [K in O[number]]?: ArtifactMap[K][] };
+
+export interface NodeInput<R extends readonly ArtifactKind[], O extends readonly ArtifactKind[]> {
+  node: string;
+  artifacts: ArtifactsOf<R, O>;
+  /** run options the report was asked for (e.g. required ports) */
+  options: AnalyzeOptionsForAnalyzers;
+}
+
+export interface ClusterInput<R extends readonly ArtifactKind[], O extends readonly ArtifactKind[]> {
+  nodes: { node: string; artifacts: ArtifactsOf<R, O> }[];
+  options: AnalyzeOptionsForAnalyzers;
+}
+
+export interface AnalyzeOptionsForAnalyzers {
+  /** ports the installation needs (--require-port) */
+  requiredPorts: number[];
+}
+
+interface AnalyzerBase<R extends readonly ArtifactKind[], O extends readonly ArtifactKind[]> {
+  id: string;
+  title: string;
+  description: string;
+  requires: R;
+  optional?: O;
+}
+
+export interface NodeAnalyzer<R extends readonly ArtifactKind[] = readonly ArtifactKind[], O extends readonly ArtifactKind[] = readonly ArtifactKind[]>
+  extends AnalyzerBase<R, O> {
+  scope: 'node';
+  analyze(input: NodeInput<R, O>): FindingDraft[];
+}
+
+export interface ClusterAnalyzer<R extends readonly ArtifactKind[] = readonly ArtifactKind[], O extends readonly ArtifactKind[] = readonly ArtifactKind[]>
+  extends AnalyzerBase<R, O> {
+  scope: 'cluster';
+  /** fewest nodes that must hold the required artifacts for the analysis to mean anything */
+  minNodes?: number;
+  analyze(input: ClusterInput<R, O>): FindingDraft[];
+}
+
+export type Analyzer = NodeAnalyzer<any, any> | ClusterAnalyzer<any, any>;
+
+/** Typed helper: infers the artifact kinds so `analyze` sees exactly what it declared. */
+export function defineAnalyzer<const R extends readonly ArtifactKind[], const O extends readonly ArtifactKind[] = []>(
+  def: NodeAnalyzer<R, O> | ClusterAnalyzer<R, O>,
+): Analyzer {
+  return def as Analyzer;
+}
+
+export const ID_PATTERN = /^[a-z0-9]+\.[a-z0-9-]+$/;

@@ -1,0 +1,70 @@
+/**
+ * Parse stage: turns each located file into its artifact, keeping the three outcomes apart
+ * (unusable -> parse problem in coverage, not this format -> skipped silently, partial -> warnings).
+ */
+import type { BundleTree } from '../bundle/tree.js';
+import type { Located, LocatedNode } from '../layouts/types.js';
+import { ParseError, SkipFile } from '../model/source.js';
+import { formatById } from '../parsers/registry.js';
+import type { ArtifactKind, NodeArtifacts } from './artifacts.js';
+
+export interface LoadedNode {
+  located: LocatedNode;
+  name: string;
+  artifacts: NodeArtifacts;
+  /** kind -> files that fed it */
+  sources: Partial<Record<ArtifactKind, string[]>>;
+  problems: { file: string; line?: number; message: string; kind: 'error' | 'warning' }[];
+}
+
+export function loadNodes(tree: BundleTree, located: Located): LoadedNode[] {
+  return located.nodes.map((node) => loadNode(tree, node));
+}
+
+function loadNode(tree: BundleTree, node: LocatedNode): LoadedNode {
+  const loaded: LoadedNode = { located: node, name: node.name, artifacts: {}, sources: {}, problems: [] };
+  for (const file of node.files) {
+    const spec = formatById(file.format);
+    const buf = tree.read(file.path);
+    if (!buf) {
+      const size = tree.entries.get(tree.resolve(file.path));
+      loaded.problems.push({ file: file.path, message: size !== undefined ? 'file was too large to parse' : 'file not readable', kind: 'error' });
+      continue;
+    }
+    if (looksBinary(buf)) {
+      loaded.problems.push({ file: file.path, message: `binary data where ${spec.id} text was expected`, kind: 'error' });
+      continue;
+    }
+    const text = buf.toString('utf8');
+    try {
+      const artifact = spec.parse(text, file.path, { relPath: file.relPath, savedConfig: file.savedConfig, hint: file.hint });
+      const list = (loaded.artifacts[spec.kind] ??= []) as unknown[];
+      list.push(artifact);
+      (loaded.sources[spec.kind] ??= []).push(file.path);
+      for (const w of warningsOf(artifact)) loaded.problems.push({ ...w, kind: 'warning' });
+    } catch (err) {
+      if (err instanceof SkipFile) continue;
+      if (err instanceof ParseError) {
+        loaded.problems.push({ file: err.file, line: err.line, message: err.message, kind: 'error' });
+        continue;
+      }
+      // A parser bug must not take the bundle down; it is reported like unusable data.
+      loaded.problems.push({ file: file.path, message: `parser failed: ${(err as Error).message}`, kind: 'error' });
+    }
+  }
+  return loaded;
+}
+
+function warningsOf(artifact: unknown): { file: string; line?: number; message: string }[] {
+  const w = (artifact as { warnings?: unknown }).warnings;
+  if (!Array.isArray(w)) return [];
+  return w
+    .filter((x): x is { file: string; line?: number; message: string } => !!x && typeof x === 'object' && 'message' in x)
+    .slice(0, 50);
+}
+
+function looksBinary(buf: Buffer): boolean {
+  const n = Math.min(buf.length, 8192);
+  for (let i = 0; i < n; i++) if (buf[i] === 0) return true;
+  return false;
+}

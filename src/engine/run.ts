@@ -1,0 +1,124 @@
+/**
+ * Runs analyzers: node analyzers once per node, cluster analyzers once per bundle. Missing
+ * artifacts make an analyzer "not run" with the reason; a throwing analyzer becomes an error
+ * entry and the run goes on (Lighthouse's runner, not each audit, owns those guards).
+ */
+import { Finding as FindingSchema, type AnalyzerRun, type Finding } from '../report/schema.js';
+import type { AnalyzeOptionsForAnalyzers, Analyzer, FindingDraft } from './analyzer.js';
+import { ARTIFACT_DESCRIPTIONS, type ArtifactKind, type NodeArtifacts } from './artifacts.js';
+import type { LoadedNode } from './load.js';
+
+export interface RunResult {
+  findings: Finding[];
+  perNode: Map<string, AnalyzerRun[]>;
+  cluster: AnalyzerRun[];
+}
+
+export function runAnalyzers(analyzers: readonly Analyzer[], nodes: LoadedNode[], options: AnalyzeOptionsForAnalyzers): RunResult {
+  const findings: Finding[] = [];
+  const perNode = new Map<string, AnalyzerRun[]>(nodes.map((n) => [n.name, []]));
+  const cluster: AnalyzerRun[] = [];
+
+  for (const analyzer of analyzers) {
+    if (analyzer.scope === 'node') {
+      for (const node of nodes) {
+        const runs = perNode.get(node.name)!;
+        const missing = missingKinds(analyzer.requires, node.artifacts);
+        if (missing.length > 0) {
+          runs.push({ id: analyzer.id, status: 'not-run', reason: notRunReason(missing), findings: 0 });
+          continue;
+        }
+        const result = safely(analyzer, () =>
+          analyzer.analyze({ node: node.name, artifacts: pick(node.artifacts, analyzer), options }),
+        );
+        if ('error' in result) {
+          runs.push({ id: analyzer.id, status: 'error', reason: result.error, findings: 0 });
+          continue;
+        }
+        const made = finalize(analyzer, result.drafts, node.name, runs);
+        findings.push(...made);
+        if (!runs.some((r) => r.id === analyzer.id && r.status === 'error'))
+          runs.push({ id: analyzer.id, status: 'ran', findings: made.length });
+      }
+    } else {
+      const eligible = nodes.filter((n) => missingKinds(analyzer.requires, n.artifacts).length === 0);
+      const min = analyzer.minNodes ?? 1;
+      if (eligible.length < min) {
+        const missing = analyzer.requires.map((k: ArtifactKind) => k);
+        cluster.push({
+          id: analyzer.id,
+          status: 'not-run',
+          reason:
+            eligible.length === 0
+              ? notRunReason(missing)
+              : `needs ${min} nodes with ${missing.join(', ')}; the bundle has ${eligible.length}`,
+          findings: 0,
+        });
+        continue;
+      }
+      const result = safely(analyzer, () =>
+        analyzer.analyze({ nodes: eligible.map((n) => ({ node: n.name, artifacts: pick(n.artifacts, analyzer) })), options }),
+      );
+      if ('error' in result) {
+        cluster.push({ id: analyzer.id, status: 'error', reason: result.error, findings: 0 });
+        continue;
+      }
+      const made = finalize(analyzer, result.drafts, undefined, cluster);
+      findings.push(...made);
+      if (!cluster.some((r) => r.id === analyzer.id && r.status === 'error'))
+        cluster.push({ id: analyzer.id, status: 'ran', findings: made.length });
+    }
+  }
+  return { findings, perNode, cluster };
+}
+
+function missingKinds(requires: readonly ArtifactKind[], artifacts: NodeArtifacts): ArtifactKind[] {
+  return requires.filter((k) => !artifacts[k] || artifacts[k]!.length === 0);
+}
+
+function notRunReason(missing: ArtifactKind[]): string {
+  return `not run: ${missing.map((k) => ARTIFACT_DESCRIPTIONS[k]).join('; ')} not in the bundle`;
+}
+
+function pick(artifacts: NodeArtifacts, analyzer: Analyzer): any {
+  const out: Partial<NodeArtifacts> = {};
+  for (const k of [...analyzer.requires, ...(analyzer.optional ?? [])] as ArtifactKind[]) {
+    if (artifacts[k] && artifacts[k]!.length > 0) (out as Record<string, unknown>)[k] = artifacts[k];
+  }
+  return out;
+}
+
+function safely(analyzer: Analyzer, fn: () => FindingDraft[]): { drafts: FindingDraft[] } | { error: string } {
+  try {
+    const drafts = fn();
+    if (!Array.isArray(drafts)) return { error: `${analyzer.id} returned ${typeof drafts}, not a list of findings` };
+    return { drafts };
+  } catch (err) {
+    return { error: `${analyzer.id} failed: ${(err as Error)?.message ?? String(err)}` };
+  }
+}
+
+/** Adds node and analyzer id; drafts that break the schema become an error entry, not a crash. */
+function finalize(analyzer: Analyzer, drafts: FindingDraft[], node: string | undefined, runs: AnalyzerRun[]): Finding[] {
+  const out: Finding[] = [];
+  for (const d of drafts) {
+    const candidate = {
+      ...d,
+      id: d.id ?? analyzer.id,
+      analyzer: analyzer.id,
+      node: node ?? (d.nodes && d.nodes.length === 1 ? d.nodes[0] : undefined),
+      nodes: node ? undefined : d.nodes,
+      evidence: d.evidence.map((e) => ({ ...e, node: e.node ?? node })),
+    };
+    const parsed = FindingSchema.safeParse(candidate);
+    if (parsed.success) out.push(parsed.data);
+    else
+      runs.push({
+        id: analyzer.id,
+        status: 'error',
+        reason: `${analyzer.id} produced an invalid finding: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        findings: 0,
+      });
+  }
+  return out;
+}

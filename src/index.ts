@@ -1,0 +1,9 @@
+/** The library: `import { analyze } from 'bundle-doctor'` returns the report object. */
+export { analyze, analyzeBundle, type AnalyzeOptions } from './engine/analyze.js';
+export { defineAnalyzer, type Analyzer, type FindingDraft, type NodeAnalyzer, type ClusterAnalyzer } from './engine/analyzer.js';
+export type { ArtifactKind, ArtifactMap, NodeArtifacts } from './engine/artifacts.js';
+export { render, type OutputFormat } from './report/render.js';
+export * as schema from './report/schema.js';
+export type { Report, BundleReport, Finding, Evidence, Remedy, Severity } from './report/schema.js';
+export { BundleError } from './bundle/errors.js';
+export { BUILTIN_ANALYZERS } from '../analyzers/index.js';

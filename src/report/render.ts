@@ -1,0 +1,165 @@
+/**
+ * Renderers: Report -> Markdown | HTML | JSON, through the handlebars templates in templates/.
+ * They see the Report and nothing else.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import type { BundleReport, Finding, NodeInfo, Report } from './schema.js';
+
+export type OutputFormat = 'md' | 'html' | 'json';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['md', 'html', 'json'];
+
+export function render(report: Report, format: OutputFormat): string {
+  switch (format) {
+    case 'json':
+      return JSON.stringify(report, null, 2) + '\n';
+    case 'md':
+      return templates().md(report);
+    case 'html': {
+      const t = templates();
+      return t.html({ ...report, css: t.css, script: t.script, scriptHash: t.scriptHash });
+    }
+  }
+}
+
+let cache: { md: HandlebarsTemplateDelegate; html: HandlebarsTemplateDelegate; css: string; script: string; scriptHash: string } | undefined;
+
+function templates() {
+  if (cache) return cache;
+  const dir = templatesDir();
+  const read = (name: string) => readFileSync(join(dir, name), 'utf8');
+  const mdEnv = Handlebars.create();
+  const htmlEnv = Handlebars.create();
+  registerHelpers(mdEnv, 'md');
+  registerHelpers(htmlEnv, 'html');
+  const script = read('partials/report.js');
+  cache = {
+    md: mdEnv.compile(read('report.md.hbs'), { noEscape: true, strict: false }),
+    html: htmlEnv.compile(read('report.html.hbs'), { strict: false }),
+    css: read('partials/report.css'),
+    script,
+    // The CSP allows exactly this script: bundle text that slipped into the page could not run.
+    scriptHash: `sha256-${createHash('sha256').update(script).digest('base64')}`,
+  };
+  return cache;
+}
+
+function templatesDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, 'templates');
+    if (existsSync(join(candidate, 'report.md.hbs'))) return candidate;
+    dir = dirname(dir);
+  }
+  throw new Error('templates/ not found next to the bundle-doctor package');
+}
+
+const SEVERITY_BADGE: Record<string, string> = { critical: '🔴 CRITICAL', warning: '🟠 WARNING', info: '🔵 INFO' };
+const STATUS_ICON: Record<string, string> = { ran: '✅', 'not-run': '⏭️', error: '❌' };
+
+/** Plain text safe in Markdown prose and table cells: no markup, no raw HTML, one line. */
+export function mdText(value: unknown): string {
+  return (
+    String(value ?? '')
+      .replace(/\r?\n/g, ' ')
+      .replace(/[\\`*[\]|~>]/g, (c) => '\\' + c)
+      // intraword underscores (ip_forward) are not emphasis in CommonMark; only escape the others
+      .replace(/(^|[^A-Za-z0-9])_|_(?=[^A-Za-z0-9]|$)/g, (m) => m.replace('_', '\\_'))
+      .replace(/^#/, '\\#')
+      .replace(/</g, '&lt;')
+  );
+}
+
+/** A code span that survives backticks and pipes in its content. */
+export function mdCode(value: unknown): string {
+  const s = String(value ?? '').replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+  const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((r) => r.length));
+  const ticks = '`'.repeat(longest + 1);
+  const pad = s.startsWith('`') || s.endsWith('`') || longest > 0 ? ' ' : '';
+  return `${ticks}${pad}${s}${pad}${ticks}`;
+}
+
+/** A fenced block longer than any backtick run inside it. */
+export function mdFence(value: unknown, lang: string, indent = 0): string {
+  const s = String(value ?? '');
+  const longest = Math.max(2, ...(s.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = ' '.repeat(indent);
+  return [`${fence}${lang}`, ...s.split('\n'), fence].map((l) => pad + l).join('\n');
+}
+
+function registerHelpers(hb: typeof Handlebars, kind: 'md' | 'html'): void {
+  hb.registerHelper('md', (v: unknown) => mdText(v));
+  hb.registerHelper('code', (v: unknown) => mdCode(v));
+  hb.registerHelper('fence', (v: unknown, lang: unknown, indent: unknown) =>
+    mdFence(v, typeof lang === 'string' ? lang : '', typeof indent === 'number' ? indent : 0),
+  );
+  hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hb.registerHelper('gt', (a: number, b: number) => a > b);
+  hb.registerHelper('join', (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(typeof sep === 'string' ? sep : ', ') : ''));
+  hb.registerHelper('lines', (list: unknown) => (Array.isArray(list) ? list.join('\n') : ''));
+  hb.registerHelper('basename', (p: string) => String(p ?? '').replace(/\/+$/, '').split('/').pop());
+  hb.registerHelper('loc', (file: string, line: number) => (line ? `${file}:${line}` : file));
+  hb.registerHelper('severityBadge', (s: string) => SEVERITY_BADGE[s] ?? s);
+  hb.registerHelper('statusIcon', (s: string) => STATUS_ICON[s] ?? s);
+  hb.registerHelper('nodeLabel', (f: Finding) => f.node ?? (f.nodes?.length ? f.nodes.join(', ') : 'bundle'));
+  hb.registerHelper('firstEvidence', (f: Finding) => f.evidence[0]);
+  hb.registerHelper('manyEvidence', (e: unknown[]) => Array.isArray(e) && e.length > 3);
+  hb.registerHelper('sumLines', (logs: { lines: number }[]) => logs.reduce((n, l) => n + l.lines, 0));
+  hb.registerHelper('bytes', (n: number) => formatSize(n));
+  hb.registerHelper('severityLine', (s: BundleReport['summary']) =>
+    s.critical + s.warning + s.info === 0 ? 'none' : `${s.critical} critical, ${s.warning} warning, ${s.info} info`,
+  );
+  if (kind === 'md') hb.registerHelper('clusterTableMd', (nodes: NodeInfo[]) => clusterTable(nodes, 'md'));
+  else hb.registerHelper('clusterTableHtml', (nodes: NodeInfo[]) => new hb.SafeString(clusterTable(nodes, 'html')));
+}
+
+/** Facts as rows, nodes as columns; a value that differs from the majority is marked. */
+export function clusterTable(nodes: NodeInfo[], kind: 'md' | 'html'): string {
+  const labels = [...new Set(nodes.flatMap((n) => Object.keys(n.facts)))].filter((l) => nodes.some((n) => n.facts[l] !== null && n.facts[l] !== undefined));
+  const odd = (label: string, value: unknown): boolean => {
+    const values = nodes.map((n) => n.facts[label]).filter((v) => v !== null && v !== undefined).map(String);
+    if (values.length < 2) return false;
+    const counts = new Map<string, number>();
+    for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+    if (counts.size < 2) return false;
+    const top = Math.max(...counts.values());
+    return value !== null && value !== undefined && (counts.get(String(value)) ?? 0) < top;
+  };
+  if (kind === 'md') {
+    const head = `| | ${nodes.map((n) => mdCode(n.name)).join(' | ')} |\n|---|${nodes.map(() => '---').join('|')}|\n`;
+    const rows = labels
+      .map((l) => `| ${mdText(l)} | ${nodes.map((n) => cellMd(n.facts[l], odd(l, n.facts[l]))).join(' | ')} |`)
+      .join('\n');
+    return head + rows;
+  }
+  const esc = (s: unknown) => Handlebars.escapeExpression(String(s ?? '—'));
+  return (
+    `<table class="cluster"><thead><tr><th></th>${nodes.map((n) => `<th><code>${esc(n.name)}</code></th>`).join('')}</tr></thead><tbody>` +
+    labels
+      .map(
+        (l) =>
+          `<tr><th>${esc(l)}</th>${nodes
+            .map((n) => `<td${odd(l, n.facts[l]) ? ' class="odd" title="differs from the other nodes"' : ''}>${esc(n.facts[l] ?? '—')}</td>`)
+            .join('')}</tr>`,
+      )
+      .join('') +
+    '</tbody></table>'
+  );
+}
+
+function cellMd(v: unknown, isOdd: boolean): string {
+  if (v === null || v === undefined) return '—';
+  const s = mdCode(v);
+  return isOdd ? `**${s}** ⚠️` : s;
+}
+
+function formatSize(n: number): string {
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GiB`;
+  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${n} B`;
+}

@@ -1,0 +1,129 @@
+/**
+ * The report: the one object renderers see and the published JSON format. This zod schema is
+ * the source of truth; the TypeScript types are inferred from it.
+ */
+import { z } from 'zod';
+
+export const Severity = z.enum(['critical', 'warning', 'info']);
+export type Severity = z.infer<typeof Severity>;
+export const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
+
+export const Evidence = z.object({
+  /** path inside the bundle */
+  file: z.string(),
+  /** 1-based; 0 when the evidence is the file as a whole (e.g. something absent from it) */
+  line: z.number().int().nonnegative(),
+  /** the line (or a capped excerpt), or a sentence saying what was looked for and not found */
+  excerpt: z.string(),
+  node: z.string().optional(),
+  /** what this piece of evidence shows */
+  note: z.string().optional(),
+  /** when the evidence is a log line with a time */
+  time: z.string().optional(),
+});
+export type Evidence = z.infer<typeof Evidence>;
+
+export const Remedy = z.object({
+  /** what to do, in one or two sentences */
+  summary: z.string(),
+  /** commands to run, in order */
+  commands: z.array(z.string()),
+  /** side effects of the fix (restarts, lost traffic) */
+  caution: z.string().optional(),
+});
+export type Remedy = z.infer<typeof Remedy>;
+
+export const Finding = z.object({
+  id: z.string().regex(/^[a-z0-9]+\.[a-z0-9-]+$/),
+  severity: Severity,
+  title: z.string(),
+  message: z.string(),
+  node: z.string().optional(),
+  nodes: z.array(z.string()).optional(),
+  evidence: z.array(Evidence),
+  remedy: Remedy,
+  /** the analyzer that produced it */
+  analyzer: z.string(),
+  /** why it matters */
+  impact: z.string().optional(),
+  /** structured facts for scripts (subnets, ports, chains) */
+  facts: z.record(z.string(), z.unknown()).optional(),
+  /** ids of other findings this one explains or absorbed (correlation) */
+  related: z.array(z.string()).optional(),
+  /** when the problem shows in the logs: first and last time */
+  firstSeen: z.string().optional(),
+  lastSeen: z.string().optional(),
+});
+export type Finding = z.infer<typeof Finding>;
+
+export const AnalyzerRun = z.object({
+  id: z.string(),
+  status: z.enum(['ran', 'not-run', 'error']),
+  /** not-run: which artifacts were missing; error: the error message */
+  reason: z.string().optional(),
+  findings: z.number().int().nonnegative(),
+});
+export type AnalyzerRun = z.infer<typeof AnalyzerRun>;
+
+export const ParseProblem = z.object({
+  file: z.string(),
+  line: z.number().int().optional(),
+  message: z.string(),
+  kind: z.enum(['error', 'warning']),
+});
+
+export const NodeCoverage = z.object({
+  node: z.string(),
+  /** artifact kind -> files it was read from */
+  artifacts: z.record(z.string(), z.array(z.string())),
+  logs: z.array(z.object({ file: z.string(), lines: z.number(), bytes: z.number(), truncatedLines: z.number().optional() })),
+  analyzers: z.array(AnalyzerRun),
+  parseProblems: z.array(ParseProblem),
+});
+export type NodeCoverage = z.infer<typeof NodeCoverage>;
+
+export const Coverage = z.object({
+  nodes: z.array(NodeCoverage),
+  /** cluster-scope analyzers */
+  cluster: z.array(AnalyzerRun),
+  /** reading notes: links ignored, limits hit, hostile names */
+  notes: z.array(z.string()),
+  filesSeen: z.number().int().nonnegative(),
+  bytesRead: z.number().nonnegative(),
+});
+export type Coverage = z.infer<typeof Coverage>;
+
+export const NodeInfo = z.object({
+  name: z.string(),
+  /** how the name was found */
+  nameFrom: z.string(),
+  layout: z.string(),
+  /** folder of the node inside the bundle */
+  root: z.string(),
+  /** side-by-side facts for the cluster view: label -> value */
+  facts: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+});
+export type NodeInfo = z.infer<typeof NodeInfo>;
+
+export const BundleReport = z.object({
+  source: z.string(),
+  layout: z.enum(['sosreport', 'troubleshoot', 'insights', 'flat', 'mixed']),
+  nodes: z.array(NodeInfo),
+  findings: z.array(Finding),
+  coverage: Coverage,
+  summary: z.object({ critical: z.number(), warning: z.number(), info: z.number() }),
+  timing: z.object({ readMs: z.number(), parseMs: z.number(), analyzeMs: z.number(), totalMs: z.number() }),
+});
+export type BundleReport = z.infer<typeof BundleReport>;
+
+export const Failure = z.object({ source: z.string(), error: z.string(), code: z.string() });
+export type Failure = z.infer<typeof Failure>;
+
+export const Report = z.object({
+  tool: z.object({ name: z.literal('bundle-doctor'), version: z.string() }),
+  generatedAt: z.string(),
+  bundles: z.array(BundleReport),
+  /** inputs that could not be analyzed */
+  failures: z.array(Failure),
+});
+export type Report = z.infer<typeof Report>;
