@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import analyzer from '../../analyzers/sysctl-ip-forward-disabled.js';
+import type { NodeArtifacts } from '../../src/engine/artifacts.js';
+import { parseSysctlConfig, parseSysctlText } from '../../src/parsers/sysctl.js';
+import { parseSystemctlText } from '../../src/parsers/services.js';
+import { hasCorpus, readCorpus } from '../helpers/shared.js';
+
+function run(artifacts: NodeArtifacts) {
+  if (analyzer.scope !== 'node') throw new Error('node analyzer expected');
+  return analyzer.analyze({ node: 'n1', artifacts: artifacts as never, options: { requiredPorts: [] } });
+}
+
+const DOCKER_UNITS = 'UNIT FILE       STATE    VENDOR PRESET\ndocker.service  enabled  disabled\n';
+
+describe.skipIf(!hasCorpus)('sysctl.ip-forward-disabled on real sysctl -a output', () => {
+  it('fires on the Ubuntu host with ip_forward = 0, critical when Docker is enabled, pointing at line 396', () => {
+    const file = 'sysctl/jc-ubuntu1804-sysctl-a-ip-forward-0.txt';
+    const findings = run({
+      sysctl: [parseSysctlText(readCorpus(file), file)],
+      services: [parseSystemctlText(DOCKER_UNITS, 'systemctl_list-unit-files')],
+    });
+    expect(findings).toHaveLength(1);
+    expect(findings[0].severity).toBe('critical');
+    expect(findings[0].evidence[0]).toEqual({ file, line: 396, excerpt: 'net.ipv4.ip_forward = 0', note: 'runtime value' });
+    expect(findings[0].remedy.commands[0]).toBe('sysctl -w net.ipv4.ip_forward=1');
+  });
+
+  it('is only a warning when nothing in the bundle shows a container runtime', () => {
+    const file = 'sysctl/jc-ubuntu1804-sysctl-a-ip-forward-0.txt';
+    const findings = run({ sysctl: [parseSysctlText(readCorpus(file), file)] });
+    expect(findings[0].severity).toBe('warning');
+    expect(findings[0].message).toMatch(/if it runs none, this is expected/);
+  });
+
+  it('stays silent on healthy hosts (ip_forward = 1)', () => {
+    for (const file of ['sysctl/hotsos-charmed-k8s-flannel-node-sysctl-a.txt', 'sysctl/jc-centos77-docker-sysctl-a.txt', 'sysctl/troubleshoot-k3s-flannel-node-proc-sys.txt']) {
+      expect(run({ sysctl: [parseSysctlText(readCorpus(file), file)] }), file).toEqual([]);
+    }
+  });
+});
+
+describe('sysctl.ip-forward-disabled', () => {
+  it('names the config file that sets 0 again at boot', () => {
+    const findings = run({
+      sysctl: [parseSysctlText('net.ipv4.ip_forward = 0\nnet.bridge.bridge-nf-call-iptables = 1\n', 'sos_commands/kernel/sysctl_-a')],
+      sysctlConfig: [parseSysctlConfig('# forwarding\nnet.ipv4.ip_forward = 0\n', 'etc/sysctl.conf')],
+    });
+    expect(findings[0].evidence.map((e) => `${e.file}:${e.line}`)).toEqual(['sos_commands/kernel/sysctl_-a:1', 'etc/sysctl.conf:2']);
+    expect(findings[0].remedy.summary).toMatch(/replace the 0 in etc\/sysctl\.conf/);
+  });
+});

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { defineAnalyzer } from '../../src/engine/analyzer.js';
+import type { LoadedNode } from '../../src/engine/load.js';
+import { runAnalyzers } from '../../src/engine/run.js';
+import { parseSysctlText } from '../../src/parsers/sysctl.js';
+
+function node(name: string, sysctl?: string): LoadedNode {
+  return {
+    name,
+    located: { name, nameFrom: 'test', root: name, layout: 'flat', files: [], logs: [] },
+    artifacts: sysctl ? { sysctl: [parseSysctlText(sysctl, `${name}/sysctl`)] } : {},
+    sources: {},
+    problems: [],
+  };
+}
+
+const remedy = { summary: 'fix it', commands: [] };
+
+describe('runAnalyzers', () => {
+  it('an analyzer whose artifacts are missing is "not run" with the reason; the others run', () => {
+    const needsSysctl = defineAnalyzer({
+      id: 'test.needs-sysctl',
+      title: 't',
+      description: 'd',
+      scope: 'node',
+      requires: ['sysctl'],
+      analyze: () => [{ severity: 'info', title: 'x', message: 'm', evidence: [], remedy }],
+    });
+    const r = runAnalyzers([needsSysctl], [node('a', 'net.ipv4.ip_forward = 1\n'), node('b')], { requiredPorts: [] });
+    expect(r.perNode.get('a')).toEqual([{ id: 'test.needs-sysctl', status: 'ran', findings: 1 }]);
+    expect(r.perNode.get('b')?.[0]).toMatchObject({ status: 'not-run' });
+    expect(r.perNode.get('b')?.[0].reason).toMatch(/kernel parameters .* not in the bundle/);
+    expect(r.findings.map((f) => [f.id, f.node, f.analyzer])).toEqual([['test.needs-sysctl', 'a', 'test.needs-sysctl']]);
+  });
+
+  it('a throwing analyzer becomes an error entry and the run goes on', () => {
+    const boom = defineAnalyzer({ id: 'test.boom', title: 't', description: 'd', scope: 'node', requires: [], analyze: () => { throw new Error('kaput'); } });
+    const fine = defineAnalyzer({ id: 'test.fine', title: 't', description: 'd', scope: 'node', requires: [], analyze: () => [{ severity: 'warning', title: 'x', message: 'm', evidence: [], remedy }] });
+    const r = runAnalyzers([boom, fine], [node('a')], { requiredPorts: [] });
+    expect(r.perNode.get('a')).toEqual([
+      { id: 'test.boom', status: 'error', reason: 'test.boom failed: kaput', findings: 0 },
+      { id: 'test.fine', status: 'ran', findings: 1 },
+    ]);
+  });
+
+  it('a finding that breaks the schema is an error entry, not a crash', () => {
+    const bad = defineAnalyzer({
+      id: 'test.bad',
+      title: 't',
+      description: 'd',
+      scope: 'node',
+      requires: [],
+      analyze: () => [{ id: 'Not An Id', severity: 'info', title: 'x', message: 'm', evidence: [], remedy }],
+    });
+    const r = runAnalyzers([bad], [node('a')], { requiredPorts: [] });
+    expect(r.findings).toEqual([]);
+    expect(r.perNode.get('a')?.[0]).toMatchObject({ status: 'error' });
+    expect(r.perNode.get('a')?.[0].reason).toMatch(/invalid finding: id/);
+  });
+
+  it('cluster analyzers get every node that has their artifacts, and need minNodes', () => {
+    const seen: string[][] = [];
+    const cluster = defineAnalyzer({
+      id: 'test.cluster',
+      title: 't',
+      description: 'd',
+      scope: 'cluster',
+      minNodes: 2,
+      requires: ['sysctl'],
+      analyze: ({ nodes }) => {
+        seen.push(nodes.map((n) => n.node));
+        return [{ severity: 'warning', title: 'x', message: 'm', evidence: [], remedy, nodes: nodes.map((n) => n.node) }];
+      },
+    });
+    const one = runAnalyzers([cluster], [node('a', 'net.ipv4.ip_forward = 1\n'), node('b')], { requiredPorts: [] });
+    expect(one.cluster[0]).toMatchObject({ status: 'not-run', reason: 'needs 2 nodes with sysctl; the bundle has 1' });
+    const two = runAnalyzers([cluster], [node('a', 'net.ipv4.ip_forward = 1\n'), node('b', 'net.ipv4.ip_forward = 0\n'), node('c')], { requiredPorts: [] });
+    expect(seen).toEqual([['a', 'b']]);
+    expect(two.findings[0]).toMatchObject({ nodes: ['a', 'b'] });
+  });
+});
