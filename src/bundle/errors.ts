@@ -30,6 +30,11 @@ export function explainReadError(err: unknown, what: string): BundleError {
     return new BundleError(`${what}: corrupt compressed data (${firstLine(msg)})`, 'corrupt');
   if (/unexpected end of data|Unexpected end/i.test(msg))
     return new BundleError(`${what}: truncated archive (tar data ends early)`, 'truncated');
+  if (/^corrupt zip archive/.test(msg)) return new BundleError(`${what}: ${firstLine(msg)}`, 'corrupt');
+  if (/too (many|few) bytes in the stream|invalid (local|central) (file )?header|end of central directory/i.test(msg))
+    return new BundleError(`${what}: corrupt zip archive (${firstLine(msg)})`, 'corrupt');
+  if (/lzma|xz/i.test(msg) || (e as { name?: string })?.name === 'LZMAError')
+    return new BundleError(`${what}: corrupt or truncated xz data (${firstLine(msg)})`, 'corrupt');
   if (/invalid tar header|Invalid tar header/i.test(msg))
     return new BundleError(`${what}: corrupt tar archive (invalid header)`, 'corrupt');
   return new BundleError(`${what}: ${firstLine(msg)}`, 'unreadable');

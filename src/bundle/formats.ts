@@ -12,6 +12,16 @@ export function detectFormat(head: Buffer): ContainerFormat {
   return looksLikeText(head) ? 'text' : 'binary';
 }
 
+/** A valid tar header block: its checksum matches (old v7 archives have no "ustar" magic). */
+export function isTarHeader(block: Buffer): boolean {
+  if (block.length < 512) return false;
+  const stored = parseInt(block.toString('latin1', 148, 156).replace(/\0.*$/, '').trim(), 8);
+  if (!Number.isFinite(stored)) return false;
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : block[i];
+  return sum === stored;
+}
+
 /** Mostly printable UTF-8/ASCII with no NUL bytes. */
 export function looksLikeText(head: Buffer): boolean {
   if (head.length === 0) return true;

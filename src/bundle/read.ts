@@ -10,11 +10,13 @@ import { basename as hostBasename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { createUnxz } from 'node-liblzma';
 import tarStream from 'tar-stream';
 
 type TarEntry = ReturnType<typeof tarStream.extract> extends AsyncIterable<infer E> ? E : never;
 import { BundleError, explainReadError } from './errors.js';
-import { archiveLikeName, compressedFileName, detectFormat, type ContainerFormat } from './formats.js';
+import { archiveLikeName, compressedFileName, detectFormat, isTarHeader, looksLikeText, type ContainerFormat } from './formats.js';
+import { readZip } from './zip.js';
 import { normalizeEntryPath } from './paths.js';
 import { BundleTree } from './tree.js';
 
@@ -122,13 +124,22 @@ class Reader {
     const head = await readHead(this.input);
     const format = detectFormat(head);
     this.tree.container = format;
-    if (format === 'gzip' || format === 'tar') {
+    if (format === 'gzip' || format === 'tar' || format === 'xz') {
       const counted = this.countCompressed(createReadStream(this.input, { highWaterMark: CHUNK }));
       try {
-        await this.readArchive(counted, format, '', 0);
+        await this.readArchive(counted, format, '', 0, hostBasename(this.input));
       } catch (err) {
         throw explainReadError(err, this.input);
       }
+      return;
+    }
+    if (format === 'zip') {
+      try {
+        await readZip({ path: this.input }, this.zipSink('', 0));
+      } catch (err) {
+        throw explainReadError(err, this.input);
+      }
+      if (this.entryCount === 0) throw new BundleError(`${this.input}: the archive contains no files`, 'empty');
       return;
     }
     if (format === 'text') {
@@ -146,13 +157,32 @@ class Reader {
     return source;
   }
 
-  /** Reads a gzip or tar stream whose entries land under `prefix`. */
-  private async readArchive(source: Readable, format: ContainerFormat, prefix: string, depth: number): Promise<void> {
+  /**
+   * Reads a gzip, xz or tar stream whose entries land under `prefix`. A compressed stream that
+   * holds no tar is a single compressed file (a rotated log attached on its own): it becomes one entry.
+   */
+  private async readArchive(source: Readable, format: ContainerFormat, prefix: string, depth: number, name: string): Promise<void> {
+    const plain =
+      format === 'gzip'
+        ? source.pipe(createGunzip({ chunkSize: CHUNK }))
+        : format === 'xz'
+          ? (source.pipe(createUnxz() as unknown as NodeJS.WritableStream) as unknown as Readable)
+          : source;
+    // A decompressor error must reach whoever reads `plain`.
+    if (plain !== source) source.on('error', (err) => plain.destroy(err));
+    const { head, rest } = await peek(plain, 512);
+    if (head.length === 0) throw new BundleError(`${this.input}: the archive contains no files`, 'empty');
+    if (!isTarHeader(head) && !head.subarray(0, 512).every((b) => b === 0)) {
+      if (format !== 'tar' && looksLikeText(head)) {
+        const inner = name.replace(/\.(gz|xz)$/i, '') || 'file';
+        await this.handleEntry(prefix + inner, 0, () => rest, depth);
+        return;
+      }
+      throw new BundleError(`${this.input}: ${format === 'tar' ? 'corrupt tar archive (invalid header)' : `${format} data that holds neither a tar archive nor text`}`, 'corrupt');
+    }
     const extract = tarStream.extract();
-    const stages: NodeJS.ReadWriteStream[] = [];
-    if (format === 'gzip') stages.push(createGunzip({ chunkSize: CHUNK }));
     let sawEntry = false;
-    const piping = pipeline(source, ...(stages as [NodeJS.ReadWriteStream]), extract as unknown as NodeJS.WritableStream);
+    const piping = pipeline(rest, extract as unknown as NodeJS.WritableStream);
     const consuming = (async () => {
       for await (const entry of extract) {
         sawEntry = true;
@@ -169,6 +199,28 @@ class Reader {
     }
     // tar-stream rejects data that is not tar, so no entry and no error means an empty archive.
     if (!sawEntry && depth === 0) throw new BundleError(`${this.input}: the archive contains no files`, 'empty');
+  }
+
+  /** Where the entries of a zip go: the same handling as tar entries. */
+  private zipSink(prefix: string, depth: number) {
+    return {
+      file: async (name: string, size: number, open: () => Promise<Readable>) => {
+        const norm = normalizeEntryPath(name);
+        if (!norm.path) {
+          if (norm.note) this.tree.note(norm.note);
+          return;
+        }
+        if (norm.note) this.tree.note(norm.note);
+        const stream = await open();
+        await this.handleEntry(prefix + norm.path, size, () => stream, depth);
+      },
+      symlink: (name: string, target: string) => {
+        const norm = normalizeEntryPath(name);
+        if (!norm.path) return;
+        this.bumpEntries();
+        this.tree.addLink(prefix + norm.path, target);
+      },
+    };
   }
 
   private async tarEntry(entry: TarEntry, prefix: string, depth: number): Promise<void> {
@@ -235,8 +287,21 @@ class Reader {
         await drain(open());
         return;
       }
+      // The declared size can lie (or be unknown for a decompressed single file): cap what is actually read.
       const chunks: Buffer[] = [];
-      for await (const chunk of this.counted(open())) chunks.push(chunk);
+      let got = 0;
+      const it = this.counted(open())[Symbol.asyncIterator]();
+      for (;;) {
+        const next = await it.next();
+        if (next.done) break;
+        got += next.value.length;
+        if (got > this.limits.maxKeptFileBytes || this.keptBytes + got > this.limits.maxKeptTotalBytes) {
+          this.tree.note(`${path}: larger than the ${formatBytes(this.limits.maxKeptFileBytes)} limit for a parsed file; skipped`);
+          await drainIterator(it);
+          return;
+        }
+        chunks.push(next.value);
+      }
       const data = Buffer.concat(chunks);
       this.keptBytes += data.length;
       this.tree.files.set(path, data);
@@ -254,8 +319,12 @@ class Reader {
     }
     const head: Buffer = first.value;
     const format = detectFormat(head);
-    if (format !== 'gzip' && format !== 'tar') {
-      this.tree.note(`${path}: nested ${format === 'zip' || format === 'xz' ? format + ' archive' : 'file'} not opened (format not supported here)`);
+    if (format === 'zip') {
+      await this.nestedZip(path, head, iterator, depth);
+      return;
+    }
+    if (format !== 'gzip' && format !== 'tar' && format !== 'xz') {
+      this.tree.note(`${path}: named like an archive but holds ${format === 'text' ? 'text' : format + ' data'}; not opened`);
       await drainIterator(iterator);
       return;
     }
@@ -271,11 +340,37 @@ class Reader {
     );
     this.tree.nestedArchives.push(path);
     try {
-      await this.readArchive(this.countCompressed(rest), format, path + '/', depth);
+      await this.readArchive(this.countCompressed(rest), format, path + '/', depth, path);
     } catch (err) {
       if (err instanceof BundleError && err.code === 'limit') throw err;
       this.tree.note(`${path}: nested archive unreadable (${explainReadError(err, path).message.replace(path + ': ', '')}); the rest of the bundle was read`);
       await drainIterator(iterator);
+    }
+  }
+
+  /** A zip needs random access (its directory is at the end): held in memory, within the kept-bytes budget. */
+  private async nestedZip(path: string, head: Buffer, iterator: AsyncIterator<Buffer>, depth: number): Promise<void> {
+    const chunks: Buffer[] = [head];
+    let size = head.length;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) break;
+      size += next.value.length;
+      if (size > this.limits.maxKeptFileBytes || this.keptBytes + size > this.limits.maxKeptTotalBytes) {
+        this.tree.note(`${path}: nested zip larger than ${formatBytes(this.limits.maxKeptFileBytes)}; not opened`);
+        await drainIterator(iterator);
+        return;
+      }
+      chunks.push(next.value);
+    }
+    this.tree.nestedArchives.push(path);
+    const buffer = Buffer.concat(chunks);
+    this.compressedBytes += buffer.length;
+    try {
+      await readZip({ buffer }, this.zipSink(path + '/', depth));
+    } catch (err) {
+      if (err instanceof BundleError && err.code === 'limit') throw err;
+      this.tree.note(`${path}: nested archive unreadable (${explainReadError(err, path).message.replace(path + ': ', '')}); the rest of the bundle was read`);
     }
   }
 
@@ -342,6 +437,37 @@ class Reader {
   }
 }
 
+/** Reads at least `n` bytes (or all there is) and returns them with a stream of everything, those bytes included. */
+async function peek(stream: Readable, n: number): Promise<{ head: Buffer; rest: Readable }> {
+  const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const got: Buffer[] = [];
+  let size = 0;
+  let done = false;
+  while (size < n) {
+    const next = await iterator.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    got.push(next.value);
+    size += next.value.length;
+  }
+  const head = Buffer.concat(got);
+  const rest = Readable.from(
+    (async function* () {
+      if (head.length > 0) yield head;
+      if (done) return;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    })(),
+    { objectMode: false },
+  );
+  return { head, rest };
+}
+
 function toRootRelative(target: string): string {
   return target.replace(/^\/+/, '');
 }
@@ -387,14 +513,10 @@ export function formatBytes(n: number): string {
 
 function unsupportedMessage(input: string, format: ContainerFormat): string {
   switch (format) {
-    case 'zip':
-      return `${input}: zip archives are not supported yet`;
-    case 'xz':
-      return `${input}: xz-compressed archives are not supported yet`;
     case 'bzip2':
     case 'zstd':
       return `${input}: ${format}-compressed archives are not supported`;
     default:
-      return `${input}: not a bundle (expected a .tar.gz, .tgz or .tar archive, or a folder; the file is binary data of no known format)`;
+      return `${input}: not a bundle (expected a .tar.gz, .tgz, .tar, .tar.xz or .zip archive, or a folder; the file is binary data of no known format)`;
   }
 }

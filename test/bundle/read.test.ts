@@ -113,11 +113,13 @@ describe('readBundle: bad input', () => {
     expect((err as Error).message).toMatch(/not a bundle/);
   });
 
-  it('gzip of something that is not a tar is a clear one-line error', async () => {
-    const path = writeTmp('x.gz', gzipSync('hello world this is text\n'.repeat(100)));
+  it('gzip of binary data that is not a tar is a clear one-line error', async () => {
+    const noise = Buffer.alloc(4096);
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 131 + 7) % 251;
+    const path = writeTmp('x.gz', gzipSync(noise));
     const err = await readBundle(path, keepAll).catch((e: unknown) => e);
     expect((err as BundleError).code).toBe('corrupt');
-    expect((err as Error).message).toBe(`${path}: corrupt tar archive (invalid header)`);
+    expect((err as Error).message).toBe(`${path}: gzip data that holds neither a tar archive nor text`);
   });
 
   it('an empty archive is an error', async () => {

@@ -80,8 +80,10 @@ describe('bundle-doctor analyze', () => {
     expect(r.stderr).not.toMatch(/\s+at\s+\S+\s+\(/);
   });
 
-  it('a gzip that holds no tar exits 2 with one line', () => {
-    const path = writeTmp('log.tgz', gzipSync('just a log line\n'.repeat(50)));
+  it('a gzip that holds neither tar nor text exits 2 with one line', () => {
+    const noise = Buffer.alloc(8192);
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 131 + 7) % 251;
+    const path = writeTmp('log.tgz', gzipSync(noise));
     const r = run(['analyze', path]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -43,3 +43,17 @@ export function writeTmp(name: string, data: Buffer | string, dir = tmpDir()): s
   writeFileSync(path, data);
   return path;
 }
+
+/** A zip made with fflate (a real zip writer), entries as name -> content. */
+export async function makeZip(files: Record<string, string | Buffer>): Promise<Buffer> {
+  const { zipSync } = await import('fflate');
+  const input: Record<string, Uint8Array> = {};
+  for (const [name, content] of Object.entries(files)) input[name] = typeof content === 'string' ? Buffer.from(content) : content;
+  return Buffer.from(zipSync(input));
+}
+
+/** tar.xz made with the real xz encoder of node-liblzma. */
+export async function makeTarXz(items: TarItem[]): Promise<Buffer> {
+  const { xzSync } = await import('node-liblzma');
+  return xzSync(await makeTar(items));
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { gzipSync } from 'node:zlib';
+import { BundleError } from '../../src/bundle/errors.js';
+import { readBundle } from '../../src/bundle/read.js';
+import { makeTarGz, makeTarXz, makeZip, writeTmp } from '../helpers/archive.js';
+
+const keepAll = { keep: () => true };
+
+describe('every archive format', () => {
+  it('.tar.xz (sosreport default) is streamed through xz', async () => {
+    const xz = await makeTarXz([{ name: 'sosreport-h/sos_commands/kernel/sysctl_-a', content: 'net.ipv4.ip_forward = 1\n' }]);
+    const tree = await readBundle(writeTmp('s.tar.xz', xz), keepAll);
+    expect(tree.container).toBe('xz');
+    expect(tree.text('sosreport-h/sos_commands/kernel/sysctl_-a')).toBe('net.ipv4.ip_forward = 1\n');
+  });
+
+  it('.zip ticket attachment, with a tar.gz bundle inside it', async () => {
+    const inner = await makeTarGz([{ name: 'bundle/sysctl-a.txt', content: 'net.ipv4.ip_forward = 0\n' }]);
+    const zip = await makeZip({ 'notes.txt': 'customer says pods cannot talk', 'ticket-42/bundle.tar.gz': inner });
+    const tree = await readBundle(writeTmp('att.zip', zip), keepAll);
+    expect(tree.container).toBe('zip');
+    expect(tree.text('notes.txt')).toBe('customer says pods cannot talk');
+    expect(tree.text('ticket-42/bundle.tar.gz/bundle/sysctl-a.txt')).toBe('net.ipv4.ip_forward = 0\n');
+  });
+
+  it('a zip inside a tar.gz is opened from memory', async () => {
+    const zip = await makeZip({ 'x/ip_a.txt': '1: lo: <LOOPBACK,UP> mtu 65536\n' });
+    const gz = await makeTarGz([{ name: 'att/logs.zip', content: zip }]);
+    const tree = await readBundle(writeTmp('n.tgz', gz), keepAll);
+    expect(tree.text('att/logs.zip/x/ip_a.txt')).toContain('LOOPBACK');
+  });
+
+  it('a zip holding a truncated tar.gz: the broken part is noted, the rest is read', async () => {
+    const inner = await makeTarGz([{ name: 'b/f', content: 'z'.repeat(100_000) + Math.random() }]);
+    const zip = await makeZip({ 'broken.tar.gz': inner.subarray(0, inner.length >> 1), 'ok.txt': 'fine' });
+    const tree = await readBundle(writeTmp('z.zip', zip), keepAll);
+    expect(tree.text('ok.txt')).toBe('fine');
+    expect(tree.notes.join('\n')).toMatch(/broken\.tar\.gz: nested archive unreadable \(truncated/);
+  });
+
+  it('a truncated zip is a one-line error', async () => {
+    const zip = await makeZip({ 'a.txt': 'x'.repeat(10_000) });
+    const path = writeTmp('t.zip', zip.subarray(0, zip.length - 30));
+    const err = await readBundle(path, keepAll).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BundleError);
+    expect((err as Error).message).toMatch(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: corrupt zip archive`));
+  });
+
+  it('a .gz of a single log is a one-file bundle whose content is streamed decompressed', async () => {
+    const path = writeTmp('messages.gz', gzipSync('Nov 20 10:00:00 h dockerd[1]: WARNING: IPv4 forwarding is disabled. Networking will not work.\n'));
+    const tree = await readBundle(path, {
+      keep: () => false,
+      streamTo: () => async (chunks) => {
+        let text = '';
+        for await (const c of chunks) text += c.toString();
+        return text;
+      },
+    });
+    expect([...tree.streamed.keys()]).toEqual(['messages']);
+    expect(tree.streamed.get('messages')).toMatch(/IPv4 forwarding is disabled/);
+  });
+
+  it('truncated xz is a one-line error', async () => {
+    const xz = await makeTarXz([{ name: 'f', content: 'q'.repeat(200_000) + Math.random() }]);
+    const path = writeTmp('t.tar.xz', xz.subarray(0, xz.length >> 1));
+    const err = await readBundle(path, keepAll).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BundleError);
+    expect((err as Error).message.split('\n')).toHaveLength(1);
+    expect((err as Error).message).toMatch(/t\.tar\.xz: .*(truncated|corrupt)/);
+  });
+});
