@@ -2,8 +2,14 @@
  * The command line: arguments, exit codes, output. Thin on purpose: all work is in the library.
  * Exit 0: analyzed; 1: a finding at or above --fail-on; 2: usage error or an input that could not be analyzed.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { expandInputs, type DirMode } from './batch/inputs.js';
+import { Progress, type ProgressMode } from './batch/progress.js';
+import { mergeIndexes, runBatchToOutputs } from './batch/run.js';
+import { inShard, parseShard } from './batch/shard.js';
 import { analyze } from './engine/analyze.js';
 import { OUTPUT_FORMATS, render, type OutputFormat } from './report/render.js';
 import { SEVERITY_ORDER, type Report, type Severity } from './report/schema.js';
@@ -17,22 +23,34 @@ const HELP = `bundle-doctor ${VERSION}: diagnose container-host networking from 
 
 Usage:
   bundle-doctor analyze <inputs...> [options]
+  bundle-doctor merge <index.json...> -o DIR [--format ...]
 
-Inputs: .tar.gz/.tgz or .tar archives (sosreport, troubleshoot, insights, hand-made),
-or folders of an extracted bundle.
+Inputs: .tar.gz/.tgz, .tar, .tar.xz or .zip archives (sosreport, troubleshoot, insights,
+hand-made; archives inside archives are opened), folders of an extracted bundle, folders
+of attachments (a batch), or glob patterns such as 'tickets/**/*.{tgz,zip}'.
 
 Options:
-  -f, --format md|html|json   report format (default: md)
-  -o, --output FILE           write the report to FILE instead of stdout
+  -f, --format FORMATS        md, html or json (default: md); with -o DIR a list: html,md,json
+  -o, --output FILE|DIR       write the report to FILE; a DIR (existing, ending in /, or
+                              without extension) gets a report per bundle and an index
       --fail-on LEVEL         exit 1 when a finding is at or above LEVEL:
                               critical | warning | info | none (default: none)
       --require-port PORTS    ports the application needs, e.g. 5432,6379
+      --concurrency N         bundles analyzed at once (default: number of CPUs)
+      --timeout SECONDS       per-bundle time limit in a batch (default: 900; 0 = none)
+      --max-memory MB         per-bundle heap budget in a batch (default: 4096)
+      --jsonl                 one JSON line per bundle on stdout as each completes
+      --shard K/N             analyze only shard K (0..N-1) of the inputs, by a stable
+                              hash of each input path (Kubernetes Indexed Jobs)
+      --as-bundle             a folder argument is one extracted bundle
+      --as-batch              a folder argument is a folder of bundle archives
+  -q, --quiet                 no progress output
       --debug                 print stack traces of internal errors
   -h, --help                  this help
   -v, --version               print the version
 
 Exit status: 0 analyzed, 1 a finding at or above --fail-on, 2 usage error or an
-input that could not be analyzed.
+input that could not be analyzed (the other inputs are still analyzed).
 `;
 
 class UsageError extends Error {}
@@ -40,11 +58,15 @@ class UsageError extends Error {}
 export interface CliIo {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
+  stderrIsTTY?: boolean;
+  columns?: number;
 }
 
 const defaultIo: CliIo = {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
+  stderrIsTTY: process.stderr.isTTY,
+  columns: process.stderr.columns,
 };
 
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
@@ -56,16 +78,15 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       io.stderr(`bundle-doctor: ${err.message}\nTry 'bundle-doctor --help'.\n`);
       return EXIT_USAGE;
     }
-    io.stderr(`bundle-doctor: internal error: ${(err as Error)?.message ?? String(err)}\n`);
+    io.stderr(`bundle-doctor: ${(err as Error)?.message?.split('\n')[0] ?? String(err)}\n`);
     if (debug && err instanceof Error && err.stack) io.stderr(err.stack + '\n');
     return EXIT_USAGE;
   }
 }
 
-async function run(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
+function parse(argv: string[]) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args: argv,
       allowPositionals: true,
       strict: true,
@@ -74,6 +95,14 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         output: { type: 'string', short: 'o' },
         'fail-on': { type: 'string' },
         'require-port': { type: 'string', multiple: true },
+        concurrency: { type: 'string' },
+        timeout: { type: 'string' },
+        'max-memory': { type: 'string' },
+        jsonl: { type: 'boolean' },
+        shard: { type: 'string' },
+        'as-bundle': { type: 'boolean' },
+        'as-batch': { type: 'boolean' },
+        quiet: { type: 'boolean', short: 'q' },
         debug: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -82,7 +111,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   } catch (err) {
     throw new UsageError((err as Error).message.split('\n')[0]);
   }
-  const { values, positionals } = parsed;
+}
+
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(argv);
   if (values.help) {
     io.stdout(HELP);
     return EXIT_OK;
@@ -91,33 +123,113 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     io.stdout(`${VERSION}\n`);
     return EXIT_OK;
   }
-  const [command, ...inputs] = positionals;
+  const [command, ...args] = positionals;
   if (!command) throw new UsageError('no command given');
+  const formats = parseFormats(values.format);
+  if (command === 'merge') {
+    if (args.length === 0) throw new UsageError('merge needs at least one index.json');
+    if (!values.output) throw new UsageError('merge needs -o DIR');
+    const index = mergeIndexes(args, values.output, formats);
+    if (!values.quiet) io.stderr(`merged ${args.length} indexes: ${index.totals.bundles} bundles into ${values.output}\n`);
+    return index.totals.failed > 0 ? EXIT_USAGE : EXIT_OK;
+  }
   if (command !== 'analyze') throw new UsageError(`unknown command '${command}'`);
-  if (inputs.length === 0) throw new UsageError('analyze needs at least one bundle (archive or folder)');
+  if (args.length === 0) throw new UsageError('analyze needs at least one bundle (archive or folder)');
 
-  const format = (values.format ?? 'md') as OutputFormat;
-  if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}, not '${values.format}'`);
   const failOn = values['fail-on'] ?? 'none';
   if (!['critical', 'warning', 'info', 'none'].includes(failOn)) throw new UsageError(`--fail-on must be critical, warning, info or none, not '${failOn}'`);
+  if (values['as-bundle'] && values['as-batch']) throw new UsageError('--as-bundle and --as-batch exclude each other');
   const requiredPorts = parsePorts(values['require-port'] ?? []);
+  const concurrency = positiveInt(values.concurrency, '--concurrency', availableParallelism());
+  const timeoutS = nonNegativeInt(values.timeout, '--timeout', 900);
+  const maxMemoryMb = positiveInt(values['max-memory'], '--max-memory', 4096);
+  let shard;
+  try {
+    shard = values.shard ? parseShard(values.shard) : undefined;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 
-  const report = await analyze(inputs, { requiredPorts });
-  for (const f of report.failures) io.stderr(`bundle-doctor: ${f.error}\n`);
-  if (report.bundles.length === 0) return EXIT_USAGE;
+  const mode: DirMode = values['as-bundle'] ? 'bundle' : values['as-batch'] ? 'batch' : 'auto';
+  const expanded = await expandInputs(args, mode);
+  for (const m of expanded.missing) io.stderr(`bundle-doctor: ${m.error}\n`);
+  const bundles = shard ? expanded.bundles.filter((b) => inShard(b, shard)) : expanded.bundles;
+  const outDir = values.output && isDirOutput(values.output, formats) ? values.output : undefined;
+  if (!outDir && formats.length > 1) throw new UsageError('several formats need -o DIR');
+  if (bundles.length === 0 && !shard) return EXIT_USAGE;
 
-  const text = render(report, format);
-  if (values.output) {
-    try {
-      writeFileSync(values.output, text);
-    } catch (err) {
-      io.stderr(`bundle-doctor: cannot write ${values.output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
-      return EXIT_USAGE;
-    }
-  } else io.stdout(text);
+  // One bundle to stdout or a file: analyzed right here. Anything more goes through the worker pool.
+  if (bundles.length === 1 && !outDir && !values.jsonl) {
+    const report = await analyze(bundles, { requiredPorts });
+    for (const f of report.failures) io.stderr(`bundle-doctor: ${f.error}\n`);
+    if (report.bundles.length === 0) return EXIT_USAGE;
+    if (!emit(render(report, formats[0]), values.output, io)) return EXIT_USAGE;
+    return expanded.missing.length > 0 ? EXIT_USAGE : reachesFailOn(report, failOn) ? EXIT_FINDINGS : EXIT_OK;
+  }
 
-  if (report.failures.length > 0) return EXIT_USAGE;
-  return reachesFailOn(report, failOn) ? EXIT_FINDINGS : EXIT_OK;
+  const progressMode: ProgressMode = values.quiet ? 'quiet' : io.stderrIsTTY ? 'bar' : 'lines';
+  const outcome = await runBatchToOutputs(bundles, {
+    concurrency,
+    timeoutMs: timeoutS * 1000,
+    maxMemoryMb,
+    analyze: { requiredPorts },
+    formats,
+    outDir,
+    jsonl: values.jsonl ? io.stdout : undefined,
+    progress: new Progress(bundles.length, progressMode, io.stderr, io.columns ?? 100),
+  });
+  if (outcome.report && !values.jsonl) {
+    for (const f of outcome.report.failures) io.stderr(`bundle-doctor: ${f.error}\n`);
+    if (!emit(render(outcome.report, formats[0]), values.output, io)) return EXIT_USAGE;
+  }
+  if (outDir && !values.quiet)
+    io.stderr(`${outcome.index.totals.analyzed} of ${outcome.index.totals.bundles} bundles analyzed; index in ${join(outDir, `index.${formats.includes('html') ? 'html' : formats[0]}`)}\n`);
+  if (outcome.failed > 0 || expanded.missing.length > 0) return EXIT_USAGE;
+  if (failOn !== 'none' && outcome.worst && SEVERITY_ORDER[outcome.worst] <= SEVERITY_ORDER[failOn as Severity]) return EXIT_FINDINGS;
+  return EXIT_OK;
+}
+
+function emit(text: string, output: string | undefined, io: CliIo): boolean {
+  if (!output) {
+    io.stdout(text);
+    return true;
+  }
+  try {
+    writeFileSync(output, text);
+    return true;
+  } catch (err) {
+    io.stderr(`bundle-doctor: cannot write ${output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+    return false;
+  }
+}
+
+function parseFormats(value: string | undefined): OutputFormat[] {
+  const list = (value ?? 'md').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const f of list)
+    if (!OUTPUT_FORMATS.includes(f as OutputFormat)) throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}, not '${f}'`);
+  if (list.length === 0) throw new UsageError('--format is empty');
+  return [...new Set(list)] as OutputFormat[];
+}
+
+/** A folder: it exists as one, ends in '/', or has no extension. */
+function isDirOutput(output: string, formats: OutputFormat[]): boolean {
+  if (output.endsWith('/')) return true;
+  if (existsSync(output)) return statSync(output).isDirectory();
+  return formats.length > 1 || extname(output) === '';
+}
+
+function positiveInt(v: string | undefined, flag: string, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} needs a whole number of at least 1, not '${v}'`);
+  return n;
+}
+
+function nonNegativeInt(v: string | undefined, flag: string, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} needs a whole number, not '${v}'`);
+  return n;
 }
 
 function parsePorts(values: string[]): number[] {

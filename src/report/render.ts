@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import type { BundleReport, Finding, NodeInfo, Report } from './schema.js';
+import type { BatchIndex, BundleReport, Finding, IndexEntry, NodeInfo, Report } from './schema.js';
 
 export type OutputFormat = 'md' | 'html' | 'json';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['md', 'html', 'json'];
@@ -25,7 +25,37 @@ export function render(report: Report, format: OutputFormat): string {
   }
 }
 
-let cache: { md: HandlebarsTemplateDelegate; html: HandlebarsTemplateDelegate; css: string; script: string; scriptHash: string } | undefined;
+/** The batch index in one format. */
+export function renderIndex(index: BatchIndex, format: OutputFormat): string {
+  switch (format) {
+    case 'json':
+      return JSON.stringify(index, null, 2) + '\n';
+    case 'md':
+      return templates().indexMd(index);
+    case 'html': {
+      const t = templates();
+      return t.indexHtml({ ...index, css: t.css, script: t.indexScript, scriptHash: hashOf(t.indexScript) });
+    }
+  }
+}
+
+interface Templates {
+  md: HandlebarsTemplateDelegate;
+  html: HandlebarsTemplateDelegate;
+  indexMd: HandlebarsTemplateDelegate;
+  indexHtml: HandlebarsTemplateDelegate;
+  css: string;
+  script: string;
+  scriptHash: string;
+  indexScript: string;
+}
+
+let cache: Templates | undefined;
+
+/** The CSP allows exactly the page's own script: bundle text that slipped into the page could not run. */
+function hashOf(script: string): string {
+  return `sha256-${createHash('sha256').update(script).digest('base64')}`;
+}
 
 function templates() {
   if (cache) return cache;
@@ -39,10 +69,12 @@ function templates() {
   cache = {
     md: mdEnv.compile(read('report.md.hbs'), { noEscape: true, strict: false }),
     html: htmlEnv.compile(read('report.html.hbs'), { strict: false }),
+    indexMd: mdEnv.compile(read('index.md.hbs'), { noEscape: true, strict: false }),
+    indexHtml: htmlEnv.compile(read('index.html.hbs'), { strict: false }),
     css: read('partials/report.css'),
     script,
-    // The CSP allows exactly this script: bundle text that slipped into the page could not run.
-    scriptHash: `sha256-${createHash('sha256').update(script).digest('base64')}`,
+    scriptHash: hashOf(script),
+    indexScript: read('partials/index.js'),
   };
   return cache;
 }
@@ -110,6 +142,9 @@ function registerHelpers(hb: typeof Handlebars, kind: 'md' | 'html'): void {
   hb.registerHelper('manyEvidence', (e: unknown[]) => Array.isArray(e) && e.length > 3);
   hb.registerHelper('sumLines', (logs: { lines: number }[]) => logs.reduce((n, l) => n + l.lines, 0));
   hb.registerHelper('bytes', (n: number) => formatSize(n));
+  hb.registerHelper('hasKeys', (o: unknown) => !!o && typeof o === 'object' && Object.keys(o).length > 0);
+  hb.registerHelper('mdLink', (href: string) => encodeURI(String(href ?? '')).replace(/[()]/g, (c) => encodeURIComponent(c)));
+  hb.registerHelper('rowRank', (e: IndexEntry) => (e.error ? 0 : e.summary.critical > 0 ? 1 : e.summary.warning > 0 ? 2 : e.summary.info > 0 ? 3 : 4));
   hb.registerHelper('severityLine', (s: BundleReport['summary']) =>
     s.critical + s.warning + s.info === 0 ? 'none' : `${s.critical} critical, ${s.warning} warning, ${s.info} info`,
   );

@@ -127,3 +127,40 @@ export const Report = z.object({
   failures: z.array(Failure),
 });
 export type Report = z.infer<typeof Report>;
+
+/** One bundle of a batch, as the index lists it. */
+export const IndexEntry = z.object({
+  source: z.string(),
+  /** format -> report file, relative to the index */
+  reports: z.record(z.string(), z.string()),
+  layout: z.string().optional(),
+  nodes: z.number().int().nonnegative(),
+  summary: z.object({ critical: z.number(), warning: z.number(), info: z.number() }),
+  /** the most severe finding: what a reader should look at first */
+  top: z.object({ id: z.string(), severity: Severity, title: z.string(), node: z.string().optional() }).optional(),
+  findingIds: z.array(z.string()),
+  error: z.string().optional(),
+  code: z.string().optional(),
+  ms: z.number(),
+});
+export type IndexEntry = z.infer<typeof IndexEntry>;
+
+/** index.json of a batch run: every bundle, and totals across the batch. */
+export const BatchIndex = z.object({
+  tool: z.object({ name: z.literal('bundle-doctor'), version: z.string() }),
+  generatedAt: z.string(),
+  /** shards merged into this index (bundle-doctor merge) */
+  shards: z.array(z.string()).optional(),
+  totals: z.object({
+    bundles: z.number(),
+    analyzed: z.number(),
+    failed: z.number(),
+    critical: z.number(),
+    warning: z.number(),
+    info: z.number(),
+    /** finding id -> how many bundles have it */
+    byFinding: z.record(z.string(), z.object({ severity: Severity, title: z.string(), bundles: z.number() })),
+  }),
+  bundles: z.array(IndexEntry),
+});
+export type BatchIndex = z.infer<typeof BatchIndex>;

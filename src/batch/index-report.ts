@@ -1,0 +1,77 @@
+/** The batch index: every bundle with its counts and top diagnosis, and totals across the batch. */
+import { SEVERITY_ORDER, type BatchIndex, type BundleReport, type IndexEntry, type Severity } from '../report/schema.js';
+import { VERSION } from '../version.js';
+import type { BatchResult } from './pool.js';
+
+export function indexEntry(result: BatchResult, reports: Record<string, string>): IndexEntry {
+  if (!result.ok) {
+    return {
+      source: result.input,
+      reports,
+      nodes: 0,
+      summary: { critical: 0, warning: 0, info: 0 },
+      findingIds: [],
+      error: result.failure.error,
+      code: result.failure.code,
+      ms: Math.round(result.ms),
+    };
+  }
+  const r: BundleReport = result.report;
+  const top = r.findings[0];
+  return {
+    source: r.source,
+    reports,
+    layout: r.layout,
+    nodes: r.nodes.length,
+    summary: r.summary,
+    top: top ? { id: top.id, severity: top.severity, title: top.title, node: top.node ?? top.nodes?.join(', ') } : undefined,
+    findingIds: [...new Set(r.findings.map((f) => f.id))],
+    ms: Math.round(result.ms),
+  };
+}
+
+/** Builds the index from entries (also used to merge shards); titles and severities come from `known`. */
+export function buildIndex(entries: IndexEntry[], known: Map<string, { severity: Severity; title: string }>, shards?: string[]): BatchIndex {
+  const bundles = [...entries].sort(compareEntries);
+  const byFinding: BatchIndex['totals']['byFinding'] = {};
+  for (const e of bundles)
+    for (const id of e.findingIds) {
+      const k = known.get(id) ?? { severity: 'info' as const, title: id };
+      byFinding[id] = { severity: k.severity, title: k.title, bundles: (byFinding[id]?.bundles ?? 0) + 1 };
+    }
+  const sortedByFinding = Object.fromEntries(
+    Object.entries(byFinding).sort(([a, x], [b, y]) => SEVERITY_ORDER[x.severity] - SEVERITY_ORDER[y.severity] || y.bundles - x.bundles || a.localeCompare(b)),
+  );
+  return {
+    tool: { name: 'bundle-doctor', version: VERSION },
+    generatedAt: new Date().toISOString(),
+    ...(shards ? { shards } : {}),
+    totals: {
+      bundles: bundles.length,
+      analyzed: bundles.filter((b) => !b.error).length,
+      failed: bundles.filter((b) => b.error).length,
+      critical: bundles.reduce((n, b) => n + b.summary.critical, 0),
+      warning: bundles.reduce((n, b) => n + b.summary.warning, 0),
+      info: bundles.reduce((n, b) => n + b.summary.info, 0),
+      byFinding: sortedByFinding,
+    },
+    bundles,
+  };
+}
+
+/** Failures first (they need a person), then by severity of findings, then by name. */
+function compareEntries(a: IndexEntry, b: IndexEntry): number {
+  const rank = (e: IndexEntry) => (e.error ? -1 : e.summary.critical > 0 ? 0 : e.summary.warning > 0 ? 1 : e.summary.info > 0 ? 2 : 3);
+  return rank(a) - rank(b) || b.summary.critical - a.summary.critical || b.summary.warning - a.summary.warning || a.source.localeCompare(b.source);
+}
+
+/** finding id -> severity and title, from full reports. */
+export function knownFindings(reports: BundleReport[]): Map<string, { severity: Severity; title: string }> {
+  const out = new Map<string, { severity: Severity; title: string }>();
+  for (const r of reports)
+    for (const f of r.findings) {
+      const prev = out.get(f.id);
+      if (!prev || SEVERITY_ORDER[f.severity] < SEVERITY_ORDER[prev.severity]) out.set(f.id, { severity: f.severity, title: f.title });
+    }
+  return out;
+}

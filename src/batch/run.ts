@@ -1,0 +1,127 @@
+/**
+ * A batch run: many bundles through the worker pool, a report per bundle written as each one
+ * completes (nothing is held for the whole batch but the small index entries), an index, and
+ * optionally one JSON line per bundle on stdout.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { renderIndex, render, type OutputFormat } from '../report/render.js';
+import { BatchIndex as BatchIndexSchema, SEVERITY_ORDER, type BatchIndex, type IndexEntry, type Report, type Severity } from '../report/schema.js';
+import { VERSION } from '../version.js';
+import { buildIndex, indexEntry } from './index-report.js';
+import { runBatch, type BatchResult, type PoolOptions } from './pool.js';
+import { Progress } from './progress.js';
+
+export interface BatchRunOptions extends Omit<PoolOptions, 'onStart' | 'onDone'> {
+  formats: OutputFormat[];
+  /** write reports and index here; undefined: collect one combined report */
+  outDir?: string;
+  jsonl?: (line: string) => void;
+  progress: Progress;
+}
+
+export interface BatchOutcome {
+  index: BatchIndex;
+  /** the combined report, when no output folder was given */
+  report?: Report;
+  failed: number;
+  worst?: Severity;
+}
+
+export async function runBatchToOutputs(inputs: string[], options: BatchRunOptions): Promise<BatchOutcome> {
+  const names = reportNames(inputs);
+  const entries: IndexEntry[] = [];
+  const known = new Map<string, { severity: Severity; title: string }>();
+  const combined: Report | undefined = options.outDir
+    ? undefined
+    : { tool: { name: 'bundle-doctor', version: VERSION }, generatedAt: new Date().toISOString(), bundles: [], failures: [] };
+  let worst: Severity | undefined;
+  if (options.outDir) mkdirSync(options.outDir, { recursive: true });
+
+  const onDone = (result: BatchResult) => {
+    options.progress.finish(result);
+    const reports: Record<string, string> = {};
+    if (result.ok) {
+      for (const f of result.report.findings) {
+        const prev = known.get(f.id);
+        if (!prev || SEVERITY_ORDER[f.severity] < SEVERITY_ORDER[prev.severity]) known.set(f.id, { severity: f.severity, title: f.title });
+        if (!worst || SEVERITY_ORDER[f.severity] < SEVERITY_ORDER[worst]) worst = f.severity;
+      }
+      if (options.outDir) {
+        const single: Report = { tool: { name: 'bundle-doctor', version: VERSION }, generatedAt: new Date().toISOString(), bundles: [result.report], failures: [] };
+        for (const format of options.formats) {
+          const file = `${names.get(result.input)}.${format}`;
+          writeFileSync(join(options.outDir, file), render(single, format));
+          reports[format] = file;
+        }
+      } else combined!.bundles.push(result.report);
+      options.jsonl?.(JSON.stringify(result.report) + '\n');
+    } else {
+      if (combined) combined.failures.push(result.failure);
+      options.jsonl?.(JSON.stringify({ source: result.input, error: result.failure.error, code: result.failure.code }) + '\n');
+    }
+    entries.push(indexEntry(result, reports));
+  };
+
+  await runBatch(inputs, { ...options, onStart: (i) => options.progress.start(i), onDone });
+  options.progress.end();
+  const index = buildIndex(entries, known);
+  if (options.outDir) writeIndex(index, options.outDir, options.formats);
+  if (combined) combined.bundles.sort((a, b) => inputs.indexOf(a.source) - inputs.indexOf(b.source));
+  return { index, report: combined, failed: index.totals.failed, worst };
+}
+
+export function writeIndex(index: BatchIndex, outDir: string, formats: OutputFormat[]): void {
+  mkdirSync(outDir, { recursive: true });
+  // index.json is always written: it is what `merge` reads.
+  for (const format of new Set<OutputFormat>(['json', ...formats])) writeFileSync(join(outDir, `index.${format}`), renderIndex(index, format));
+}
+
+/** Safe, unique file names for each input's reports, decided before the run so they do not depend on completion order. */
+export function reportNames(inputs: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const used = new Set<string>();
+  for (const input of inputs) {
+    const base =
+      basename(input.replace(/\/+$/, ''))
+        .replace(/\.(tar\.gz|tgz|tar\.xz|txz|tar|zip|gz)$/i, '')
+        .replace(/[^A-Za-z0-9._-]+/g, '_')
+        .replace(/^\.+/, '_')
+        .slice(0, 120) || 'bundle';
+    let name = base;
+    for (let i = 2; used.has(name.toLowerCase()) || name === 'index'; i++) name = `${base}-${i}`;
+    used.add(name.toLowerCase());
+    out.set(input, name);
+  }
+  return out;
+}
+
+/** `bundle-doctor merge`: shard indexes -> one index whose report links still point at the shard folders. */
+export function mergeIndexes(files: string[], outDir: string, formats: OutputFormat[]): BatchIndex {
+  const entries: IndexEntry[] = [];
+  const known = new Map<string, { severity: Severity; title: string }>();
+  const seen = new Map<string, string>();
+  for (const file of files) {
+    let parsed: BatchIndex;
+    try {
+      parsed = BatchIndexSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+    } catch (err) {
+      throw new Error(`${file}: not a bundle-doctor index.json (${((err as Error).message ?? '').split('\n')[0].slice(0, 160)})`);
+    }
+    for (const [id, f] of Object.entries(parsed.totals.byFinding)) {
+      const prev = known.get(id);
+      if (!prev || SEVERITY_ORDER[f.severity] < SEVERITY_ORDER[prev.severity]) known.set(id, { severity: f.severity, title: f.title });
+    }
+    for (const e of parsed.bundles) {
+      if (seen.has(e.source)) throw new Error(`${e.source} appears in both ${seen.get(e.source)} and ${file}: shards overlap`);
+      seen.set(e.source, file);
+      const reports = Object.fromEntries(
+        Object.entries(e.reports).map(([fmt, rel]) => [fmt, relative(resolve(outDir), resolve(dirname(file), rel))]),
+      );
+      entries.push({ ...e, reports });
+    }
+  }
+  const index = buildIndex(entries, known, files);
+  writeIndex(index, outDir, formats);
+  return index;
+}

@@ -1,0 +1,25 @@
+/** Worker thread: analyzes one bundle at a time for the batch pool, isolated from the others. */
+import { parentPort } from 'node:worker_threads';
+import { BundleError, explainReadError } from '../bundle/errors.js';
+import { analyzeBundle, type AnalyzeOptions } from '../engine/analyze.js';
+
+export interface WorkerTask {
+  id: number;
+  input: string;
+  options: Pick<AnalyzeOptions, 'requiredPorts' | 'limits'>;
+}
+
+export type WorkerReply =
+  | { id: number; ok: true; report: Awaited<ReturnType<typeof analyzeBundle>> }
+  | { id: number; ok: false; error: string; code: string };
+
+parentPort?.on('message', async (task: WorkerTask) => {
+  let reply: WorkerReply;
+  try {
+    reply = { id: task.id, ok: true, report: await analyzeBundle(task.input, task.options) };
+  } catch (err) {
+    const e = err instanceof BundleError ? err : explainReadError(err, task.input);
+    reply = { id: task.id, ok: false, error: e.message, code: e.code };
+  }
+  parentPort!.postMessage(reply);
+});

@@ -1,0 +1,176 @@
+/** Batch runs through the built CLI: globs, folders, isolation of bad bundles, index, jsonl, shards and merge. */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { isBatchFolder } from '../../src/batch/inputs.js';
+import { parseShard, shardOf } from '../../src/batch/shard.js';
+import { reportNames } from '../../src/batch/run.js';
+import { makeTarGz, makeZip, tmpDir } from '../helpers/archive.js';
+import { projectPath } from '../helpers/shared.js';
+
+const BIN = projectPath('dist/src/bin.js');
+const run = (args: string[], cwd?: string) => {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+
+const OFF = 'net.ipv4.ip_forward = 0\nnet.bridge.bridge-nf-call-iptables = 1\nnet.core.somaxconn = 1\n';
+const ON = OFF.replace('= 0', '= 1');
+
+let tickets: string;
+beforeAll(async () => {
+  if (!existsSync(BIN)) execFileSync('npm', ['run', 'build'], { cwd: projectPath(), stdio: 'ignore' });
+  tickets = tmpDir('bd-batch-');
+  for (let i = 0; i < 12; i++) {
+    const dir = join(tickets, `ticket-${String(i).padStart(3, '0')}`);
+    mkdirSync(dir, { recursive: true });
+    const content = i % 3 === 0 ? OFF : ON;
+    if (i % 4 === 1) writeFileSync(join(dir, 'attachment.zip'), await makeZip({ [`node-${i}/sysctl.txt`]: content }));
+    else writeFileSync(join(dir, 'bundle.tgz'), await makeTarGz([{ name: `node-${i}/sysctl.txt`, content }]));
+  }
+  // a hostile one and a truncated one: they fail alone
+  const bad = join(tickets, 'ticket-bad');
+  mkdirSync(bad);
+  writeFileSync(join(bad, 'random.tgz'), Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) % 256)));
+  const gz = await makeTarGz([{ name: 'x/sysctl.txt', content: OFF + 'y'.repeat(100_000) + Math.random() }]);
+  writeFileSync(join(bad, 'truncated.tgz'), gz.subarray(0, gz.length >> 1));
+});
+
+describe('batch analyze', () => {
+  it('a folder of attachments is a batch; bad bundles fail alone and the index lists them', () => {
+    const out = join(tmpDir(), 'out');
+    const r = run(['analyze', tickets, '-o', out, '--format', 'html,md,json', '--concurrency', '2', '--quiet']);
+    expect(r.code).toBe(2); // two inputs failed; all others were analyzed
+    expect(r.stderr).toBe('');
+    const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
+    expect(index.totals).toMatchObject({ bundles: 14, analyzed: 12, failed: 2 });
+    expect(index.totals.byFinding['sysctl.ip-forward-disabled']).toEqual({ severity: 'critical', title: 'IPv4 forwarding is disabled', bundles: 4 });
+    // failures first, then the critical ones
+    expect(index.bundles.slice(0, 2).map((b: { code: string }) => b.code).sort()).toEqual(['truncated', 'unknown-format']);
+    expect(index.bundles[2].top).toMatchObject({ id: 'sysctl.ip-forward-disabled', severity: 'critical' });
+    for (const b of index.bundles.filter((x: { error?: string }) => !x.error))
+      for (const f of Object.values(b.reports) as string[]) expect(existsSync(join(out, f))).toBe(true);
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('class="bundles sortable"');
+    expect(readFileSync(join(out, 'index.md'), 'utf8')).toMatch(/\*\*14 bundles\*\*: 12 analyzed, 2 failed/);
+  });
+
+  it('globs pick the archives; --jsonl streams one line per bundle', () => {
+    const r = run(['analyze', `${tickets}/ticket-00*/*.{tgz,zip}`, '--jsonl', '--quiet']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(10);
+    expect(lines.every((l) => typeof l.source === 'string' && Array.isArray(l.findings))).toBe(true);
+  });
+
+  it('progress: quiet lines on a non-terminal', () => {
+    const r = run(['analyze', `${tickets}/ticket-00[0-2]/*`, '--format', 'json']);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^\[1\/3\] .*: \d+ critical, \d+ warning, \d+ info \(\d+ ms\)$/);
+    expect(JSON.parse(r.stdout).bundles).toHaveLength(3);
+  });
+
+  it('shards cover every input exactly once, and merge joins their indexes', () => {
+    const base = tmpDir();
+    const outs = [0, 1, 2].map((k) => join(base, `shard-${k}`));
+    outs.forEach((out, k) => {
+      const r = run(['analyze', tickets, '--shard', `${k}/3`, '-o', out, '--format', 'json', '--quiet']);
+      expect([0, 2]).toContain(r.code);
+    });
+    const indexes = outs.map((o) => JSON.parse(readFileSync(join(o, 'index.json'), 'utf8')));
+    const sources = indexes.flatMap((i) => i.bundles.map((b: { source: string }) => b.source)).sort();
+    expect(sources).toHaveLength(14);
+    expect(new Set(sources).size).toBe(14);
+    const merged = join(base, 'merged');
+    const m = run(['merge', ...outs.map((o) => join(o, 'index.json')), '-o', merged, '--format', 'md,html', '--quiet']);
+    expect(m.code).toBe(2); // the merged batch still has its two failures
+    const index = JSON.parse(readFileSync(join(merged, 'index.json'), 'utf8'));
+    expect(index.totals).toMatchObject({ bundles: 14, failed: 2 });
+    expect(index.shards).toHaveLength(3);
+    const linked = index.bundles.find((b: { error?: string }) => !b.error).reports.json;
+    expect(existsSync(join(merged, linked))).toBe(true);
+    expect(existsSync(join(merged, 'index.html'))).toBe(true);
+  });
+
+  it('merge refuses overlapping shards', () => {
+    const out = join(tmpDir(), 'o');
+    run(['analyze', `${tickets}/ticket-001/*`, `${tickets}/ticket-002/*`, '-o', out, '--format', 'json', '--quiet']);
+    const r = run(['merge', join(out, 'index.json'), join(out, 'index.json'), '-o', join(tmpDir(), 'm')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/shards overlap/);
+  });
+
+  it('a per-bundle time limit fails that bundle only; the worker is replaced and the others complete', async () => {
+    // The built pool (workers need compiled JS). 1 ms is shorter than any analysis, so the first bundle must time out.
+    const { runBatch } = (await import(projectPath('dist/src/batch/pool.js'))) as typeof import('../../src/batch/pool.js');
+    const dir = tmpDir();
+    writeFileSync(join(dir, 'a.tgz'), await makeTarGz([{ name: 'h/sysctl.txt', content: OFF }]));
+    writeFileSync(join(dir, 'b.tgz'), await makeTarGz([{ name: 'h/sysctl.txt', content: ON }]));
+    const slow = await runBatch([join(dir, 'a.tgz')], { concurrency: 1, timeoutMs: 1, maxMemoryMb: 512, analyze: { requiredPorts: [] } });
+    expect(slow[0]).toMatchObject({ ok: false, failure: { code: 'timeout' } });
+    expect(slow[0].ok ? '' : slow[0].failure.error).toMatch(/a\.tgz: took longer than 0 s; stopped/);
+    const both = await runBatch([join(dir, 'a.tgz'), join(dir, 'b.tgz')], { concurrency: 2, timeoutMs: 60_000, maxMemoryMb: 512, analyze: { requiredPorts: [] } });
+    expect(both.map((r) => r.ok)).toEqual([true, true]);
+  });
+
+  it('a bundle that exhausts its memory budget fails alone', async () => {
+    const { runBatch } = (await import(projectPath('dist/src/batch/pool.js'))) as typeof import('../../src/batch/pool.js');
+    const dir = tmpDir();
+    // ~60 MB of small files kept in memory for parsing, against a 16 MiB heap budget
+    const items = Array.from({ length: 60 }, (_, i) => ({ name: `h/etc/sysctl.d/${i}.conf`, content: 'net.core.x = 1\n'.repeat(70_000) }));
+    writeFileSync(join(dir, 'fat.tgz'), await makeTarGz(items));
+    writeFileSync(join(dir, 'ok.tgz'), await makeTarGz([{ name: 'h/sysctl.txt', content: ON }]));
+    const res = await runBatch([join(dir, 'fat.tgz'), join(dir, 'ok.tgz')], { concurrency: 1, timeoutMs: 60_000, maxMemoryMb: 16, analyze: { requiredPorts: [] } });
+    expect(res[0]).toMatchObject({ ok: false, failure: { code: 'limit' } });
+    expect(res[1].ok).toBe(true);
+  });
+});
+
+describe('batch helpers', () => {
+  it('folder kinds: attachments vs an extracted bundle', async () => {
+    expect(isBatchFolder(tickets)).toBe(true);
+    const extracted = tmpDir();
+    mkdirSync(join(extracted, 'sos_commands'));
+    writeFileSync(join(extracted, 'inner.tgz'), await makeTarGz([{ name: 'a', content: 'b' }]));
+    expect(isBatchFolder(extracted)).toBe(false);
+  });
+
+  it('report names are safe and unique', () => {
+    const names = reportNames(['a/bundle.tgz', 'b/bundle.tgz', 'c/Bundle.zip', 'd/x y;rm -rf.tar.xz', 'e/index.tgz']);
+    expect([...names.values()]).toEqual(['bundle', 'bundle-2', 'Bundle-3', 'x_y_rm_-rf', 'index-2']);
+  });
+
+  it('shard parsing and stability', () => {
+    expect(parseShard('2/4')).toEqual({ index: 2, count: 4 });
+    expect(() => parseShard('4/4')).toThrow(/between 0 and N-1/);
+    expect(() => parseShard('x')).toThrow(/K\/N/);
+    expect(shardOf('tickets/a.tgz', 7)).toBe(shardOf('tickets/a.tgz', 7));
+  });
+});
+
+describe('progress bar', () => {
+  it('on a terminal: one redrawn line with done/total, rate, ETA and current names', async () => {
+    const { Progress } = await import('../../src/batch/progress.js');
+    let out = '';
+    const p = new Progress(4, 'bar', (s) => (out += s), 80);
+    p.start('tickets/a.tgz');
+    p.finish({ input: 'tickets/a.tgz', ok: false, failure: { source: 'tickets/a.tgz', error: 'x', code: 'corrupt' }, ms: 5 });
+    p.start('tickets/b.tgz');
+    const frames = out.split('\r\x1b[2K').filter(Boolean);
+    expect(frames.at(-1)).toMatch(/^\[######------------------\] 1\/4 [\d.]+\/s ETA \d+s b\.tgz$/);
+    expect(out).not.toContain('\n');
+    p.end();
+    expect(out.endsWith('\r\x1b[2K')).toBe(true);
+  });
+
+  it('quiet prints nothing', async () => {
+    const { Progress } = await import('../../src/batch/progress.js');
+    let out = '';
+    const p = new Progress(1, 'quiet', (s) => (out += s));
+    p.start('a');
+    p.finish({ input: 'a', ok: false, failure: { source: 'a', error: 'x', code: 'corrupt' }, ms: 1 });
+    p.end();
+    expect(out).toBe('');
+  });
+});
