@@ -11,7 +11,6 @@ export class Progress {
   private done = 0;
   private readonly running = new Set<string>();
   private readonly started = performance.now();
-  private lastDraw = 0;
 
   constructor(
     private readonly total: number,
@@ -22,7 +21,7 @@ export class Progress {
 
   start(input: string): void {
     this.running.add(input);
-    this.draw(false);
+    this.draw();
   }
 
   finish(result: BatchResult): void {
@@ -34,18 +33,17 @@ export class Progress {
         : `failed: ${result.failure.error}`;
       this.write(`[${this.done}/${this.total}] ${result.input}: ${what} (${Math.round(result.ms)} ms)\n`);
     }
-    this.draw(true);
+    this.draw();
   }
 
   end(): void {
     if (this.mode === 'bar') this.write('\r\x1b[2K');
   }
 
-  private draw(force: boolean): void {
+  /** Redrawn only on start and finish of a bundle: at most twice per bundle. */
+  private draw(): void {
     if (this.mode !== 'bar') return;
     const now = performance.now();
-    if (!force && now - this.lastDraw < 100) return;
-    this.lastDraw = now;
     const elapsed = (now - this.started) / 1000;
     const rate = this.done / Math.max(elapsed, 0.001);
     const eta = this.done > 0 ? Math.round((this.total - this.done) / rate) : undefined;
