@@ -11,6 +11,7 @@ import { Progress, type ProgressMode } from './batch/progress.js';
 import { mergeIndexes, runBatchToOutputs } from './batch/run.js';
 import { inShard, parseShard } from './batch/shard.js';
 import { analyze } from './engine/analyze.js';
+import { indexJsonSchema, reportJsonSchema } from './report/json-schema.js';
 import { OUTPUT_FORMATS, render, type OutputFormat } from './report/render.js';
 import { SEVERITY_ORDER, type Report, type Severity } from './report/schema.js';
 import { VERSION } from './version.js';
@@ -24,6 +25,7 @@ const HELP = `bundle-doctor ${VERSION}: diagnose container-host networking from 
 Usage:
   bundle-doctor analyze <inputs...> [options]
   bundle-doctor merge <index.json...> -o DIR [--format ...]
+  bundle-doctor schema [--index]        print the JSON Schema of the report (or of index.json)
 
 Inputs: .tar.gz/.tgz, .tar, .tar.xz or .zip archives (sosreport, troubleshoot, insights,
 hand-made; archives inside archives are opened), folders of an extracted bundle, folders
@@ -103,6 +105,7 @@ function parse(argv: string[]) {
         'as-bundle': { type: 'boolean' },
         'as-batch': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
+        index: { type: 'boolean' },
         debug: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -125,6 +128,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const [command, ...args] = positionals;
   if (!command) throw new UsageError('no command given');
+  if (command === 'schema') {
+    io.stdout(JSON.stringify(values.index ? indexJsonSchema() : reportJsonSchema(), null, 2) + '\n');
+    return EXIT_OK;
+  }
   const formats = parseFormats(values.format);
   if (command === 'merge') {
     if (args.length === 0) throw new UsageError('merge needs at least one index.json');
