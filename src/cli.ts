@@ -10,7 +10,9 @@ import { expandInputs, type DirMode } from './batch/inputs.js';
 import { Progress, type ProgressMode } from './batch/progress.js';
 import { mergeIndexes, runBatchToOutputs } from './batch/run.js';
 import { inShard, parseShard } from './batch/shard.js';
+import { BUILTIN_ANALYZERS } from '../analyzers/index.js';
 import { analyze } from './engine/analyze.js';
+import { externalAnalyzersOnce } from './engine/external.js';
 import { indexJsonSchema, reportJsonSchema } from './report/json-schema.js';
 import { OUTPUT_FORMATS, render, type OutputFormat } from './report/render.js';
 import { SEVERITY_ORDER, type Report, type Severity } from './report/schema.js';
@@ -38,6 +40,7 @@ Options:
       --fail-on LEVEL         exit 1 when a finding is at or above LEVEL:
                               critical | warning | info | none (default: none)
       --require-port PORTS    ports the application needs, e.g. 5432,6379
+      --analyzers DIR         also run the analyzer modules (.js/.mjs) in DIR
       --concurrency N         bundles analyzed at once (default: number of CPUs)
       --timeout SECONDS       per-bundle time limit in a batch (default: 900; 0 = none)
       --max-memory MB         per-bundle heap budget in a batch (default: 4096)
@@ -105,6 +108,7 @@ function parse(argv: string[]) {
         'as-bundle': { type: 'boolean' },
         'as-batch': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
+        analyzers: { type: 'string' },
         index: { type: 'boolean' },
         debug: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -157,6 +161,14 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     throw new UsageError((err as Error).message);
   }
 
+  const analyzersDir = values.analyzers;
+  if (analyzersDir) {
+    try {
+      await externalAnalyzersOnce(analyzersDir, new Set(BUILTIN_ANALYZERS.map((a) => a.id)));
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
   const mode: DirMode = values['as-bundle'] ? 'bundle' : values['as-batch'] ? 'batch' : 'auto';
   const expanded = await expandInputs(args, mode);
   for (const m of expanded.missing) io.stderr(`bundle-doctor: ${m.error}\n`);
@@ -167,7 +179,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 
   // One bundle to stdout or a file: analyzed right here. Anything more goes through the worker pool.
   if (bundles.length === 1 && !outDir && !values.jsonl) {
-    const report = await analyze(bundles, { requiredPorts });
+    const report = await analyze(bundles, { requiredPorts, analyzersDir });
     for (const f of report.failures) io.stderr(`bundle-doctor: ${f.error}\n`);
     if (report.bundles.length === 0) return EXIT_USAGE;
     if (!emit(render(report, formats[0]), values.output, io)) return EXIT_USAGE;
@@ -179,7 +191,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     concurrency,
     timeoutMs: timeoutS * 1000,
     maxMemoryMb,
-    analyze: { requiredPorts },
+    analyze: { requiredPorts, analyzersDir },
     formats,
     outDir,
     jsonl: values.jsonl ? io.stdout : undefined,

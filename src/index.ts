@@ -7,3 +7,13 @@ export * as schema from './report/schema.js';
 export type { Report, BundleReport, Finding, Evidence, Remedy, Severity } from './report/schema.js';
 export { BundleError } from './bundle/errors.js';
 export { BUILTIN_ANALYZERS } from '../analyzers/index.js';
+
+/** Helpers for analyzers written outside this repository. */
+export { runtimeValue, effectiveConfig } from './parsers/sysctl.js';
+import { runtimeValue } from './parsers/sysctl.js';
+import type { SysctlRuntime, SysctlValue } from './parsers/sysctl.js';
+/** The first runtime value of a sysctl key across the node's sources, with its file and line. */
+export function sysctlValue(sources: SysctlRuntime[], key: string): SysctlValue | undefined {
+  return runtimeValue(sources, key)[0];
+}
+export { loadExternalAnalyzers } from './engine/external.js';

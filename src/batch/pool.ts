@@ -17,7 +17,7 @@ export interface PoolOptions {
   timeoutMs: number;
   /** heap budget of one worker, MiB */
   maxMemoryMb: number;
-  analyze: Pick<AnalyzeOptions, 'requiredPorts' | 'limits'>;
+  analyze: Pick<AnalyzeOptions, 'requiredPorts' | 'limits' | 'analyzersDir'>;
   onStart?: (input: string) => void;
   onDone?: (result: BatchResult) => void;
 }

@@ -6,7 +6,7 @@ import { analyzeBundle, type AnalyzeOptions } from '../engine/analyze.js';
 export interface WorkerTask {
   id: number;
   input: string;
-  options: Pick<AnalyzeOptions, 'requiredPorts' | 'limits'>;
+  options: Pick<AnalyzeOptions, 'requiredPorts' | 'limits' | 'analyzersDir'>;
 }
 
 export type WorkerReply =

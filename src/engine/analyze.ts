@@ -13,12 +13,15 @@ import { BundleReport as BundleReportSchema, SEVERITY_ORDER, type BundleReport, 
 import { VERSION } from '../version.js';
 import type { Analyzer } from './analyzer.js';
 import { correlate } from './correlate.js';
+import { externalAnalyzersOnce } from './external.js';
 import { nodeFacts } from './facts.js';
 import { loadNodes, type LoadedNode } from './load.js';
 import { runAnalyzers } from './run.js';
 
 export interface AnalyzeOptions {
   analyzers?: readonly Analyzer[];
+  /** a folder of external analyzer modules, run after the built-in ones */
+  analyzersDir?: string;
   /** ports the installation needs; analyzers check they are open */
   requiredPorts?: number[];
   limits?: Partial<ReadLimits>;
@@ -44,7 +47,7 @@ export async function analyzeBundle(input: string, options: AnalyzeOptions = {})
   const located = locate(tree, bundleName(input));
   const nodes = loadNodes(tree, located);
   const t2 = performance.now();
-  const analyzers = options.analyzers ?? BUILTIN_ANALYZERS;
+  const analyzers = await analyzerSet(options);
   const run = runAnalyzers(analyzers, nodes, { requiredPorts: options.requiredPorts ?? [] });
   const findings = sortFindings(correlate(run.findings));
   const t3 = performance.now();
@@ -80,6 +83,8 @@ export async function analyzeBundle(input: string, options: AnalyzeOptions = {})
 /** Analyzes several inputs; an input that cannot be read is listed in `failures`, the others still complete. */
 export async function analyze(inputs: string | string[], options: AnalyzeOptions = {}): Promise<Report> {
   const list = Array.isArray(inputs) ? inputs : [inputs];
+  // A malformed external analyzer stops the run before any bundle: it is the caller's mistake, not the bundle's.
+  if (options.analyzersDir) await analyzerSet(options);
   const report: Report = { tool: { name: 'bundle-doctor', version: VERSION }, generatedAt: new Date().toISOString(), bundles: [], failures: [] };
   for (const input of list) {
     try {
@@ -90,6 +95,12 @@ export async function analyze(inputs: string | string[], options: AnalyzeOptions
     }
   }
   return report;
+}
+
+async function analyzerSet(options: AnalyzeOptions): Promise<readonly Analyzer[]> {
+  const base = options.analyzers ?? BUILTIN_ANALYZERS;
+  if (!options.analyzersDir) return base;
+  return [...base, ...(await externalAnalyzersOnce(options.analyzersDir, new Set(base.map((a) => a.id))))];
 }
 
 export function sortFindings(findings: Finding[]): Finding[] {
