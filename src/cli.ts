@@ -14,6 +14,7 @@ import { BUILTIN_ANALYZERS } from '../analyzers/index.js';
 import { analyze } from './engine/analyze.js';
 import { externalAnalyzersOnce } from './engine/external.js';
 import { indexJsonSchema, reportJsonSchema } from './report/json-schema.js';
+import { Redactor } from './report/redact.js';
 import { OUTPUT_FORMATS, render, type OutputFormat } from './report/render.js';
 import { SEVERITY_ORDER, type Report, type Severity } from './report/schema.js';
 import { VERSION } from './version.js';
@@ -41,6 +42,9 @@ Options:
                               critical | warning | info | none (default: none)
       --require-port PORTS    ports the application needs, e.g. 5432,6379
       --analyzers DIR         also run the analyzer modules (.js/.mjs) in DIR
+      --redact [ips,hostnames]  mask secrets (passwords, tokens, keys, connection
+                              strings); with ips / hostnames also replace addresses and
+                              names by consistent tokens, for reports that leave the company
       --concurrency N         bundles analyzed at once (default: number of CPUs)
       --timeout SECONDS       per-bundle time limit in a batch (default: 900; 0 = none)
       --max-memory MB         per-bundle heap budget in a batch (default: 4096)
@@ -89,10 +93,33 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   }
 }
 
+/** `--redact` takes an optional value: bare, it means secrets only. */
+function normalizeRedact(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--redact') {
+      const next = argv[i + 1];
+      if (next !== undefined && /^(secrets|ips|hostnames)(,(secrets|ips|hostnames))*$/.test(next)) {
+        out.push(`--redact=${next}`);
+        i++;
+      } else out.push('--redact=secrets');
+    } else out.push(a);
+  }
+  return out;
+}
+
+function parseRedact(value: string | undefined): Redactor | undefined {
+  if (value === undefined) return undefined;
+  const parts = new Set(value.split(',').map((s) => s.trim()));
+  for (const p of parts) if (!['secrets', 'ips', 'hostnames'].includes(p)) throw new UsageError(`--redact takes ips and/or hostnames, not '${p}'`);
+  return new Redactor({ ips: parts.has('ips'), hostnames: parts.has('hostnames') });
+}
+
 function parse(argv: string[]) {
   try {
     return parseArgs({
-      args: argv,
+      args: normalizeRedact(argv),
       allowPositionals: true,
       strict: true,
       options: {
@@ -109,6 +136,7 @@ function parse(argv: string[]) {
         'as-batch': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
         analyzers: { type: 'string' },
+        redact: { type: 'string' },
         index: { type: 'boolean' },
         debug: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -169,6 +197,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       throw new UsageError((err as Error).message);
     }
   }
+  const redactor = parseRedact(values.redact);
   const mode: DirMode = values['as-bundle'] ? 'bundle' : values['as-batch'] ? 'batch' : 'auto';
   const expanded = await expandInputs(args, mode);
   for (const m of expanded.missing) io.stderr(`bundle-doctor: ${m.error}\n`);
@@ -179,8 +208,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 
   // One bundle to stdout or a file: analyzed right here. Anything more goes through the worker pool.
   if (bundles.length === 1 && !outDir && !values.jsonl) {
-    const report = await analyze(bundles, { requiredPorts, analyzersDir });
-    for (const f of report.failures) io.stderr(`bundle-doctor: ${f.error}\n`);
+    const raw = await analyze(bundles, { requiredPorts, analyzersDir });
+    for (const f of raw.failures) io.stderr(`bundle-doctor: ${f.error}\n`);
+    const report = redactor ? redactor.report(raw) : raw;
     if (report.bundles.length === 0) return EXIT_USAGE;
     if (!emit(render(report, formats[0]), values.output, io)) return EXIT_USAGE;
     return expanded.missing.length > 0 ? EXIT_USAGE : reachesFailOn(report, failOn) ? EXIT_FINDINGS : EXIT_OK;
@@ -196,6 +226,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     outDir,
     jsonl: values.jsonl ? io.stdout : undefined,
     progress: new Progress(bundles.length, progressMode, io.stderr, io.columns ?? 100),
+    redactor,
   });
   if (outcome.report && !values.jsonl) {
     for (const f of outcome.report.failures) io.stderr(`bundle-doctor: ${f.error}\n`);

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import type { Redactor } from '../report/redact.js';
 import { renderIndex, render, type OutputFormat } from '../report/render.js';
 import { BatchIndex as BatchIndexSchema, SEVERITY_ORDER, type BatchIndex, type IndexEntry, type Report, type Severity } from '../report/schema.js';
 import { VERSION } from '../version.js';
@@ -18,6 +19,8 @@ export interface BatchRunOptions extends Omit<PoolOptions, 'onStart' | 'onDone'>
   outDir?: string;
   jsonl?: (line: string) => void;
   progress: Progress;
+  /** one redactor for the whole batch: the same address is the same token in every report */
+  redactor?: Redactor;
 }
 
 export interface BatchOutcome {
@@ -38,8 +41,9 @@ export async function runBatchToOutputs(inputs: string[], options: BatchRunOptio
   let worst: Severity | undefined;
   if (options.outDir) mkdirSync(options.outDir, { recursive: true });
 
-  const onDone = (result: BatchResult) => {
-    options.progress.finish(result);
+  const onDone = (raw: BatchResult) => {
+    options.progress.finish(raw);
+    const result = redacted(raw, options.redactor);
     const reports: Record<string, string> = {};
     if (result.ok) {
       for (const f of result.report.findings) {
@@ -49,6 +53,7 @@ export async function runBatchToOutputs(inputs: string[], options: BatchRunOptio
       }
       if (options.outDir) {
         const single: Report = { tool: { name: 'bundle-doctor', version: VERSION }, generatedAt: new Date().toISOString(), bundles: [result.report], failures: [] };
+        if (options.redactor) single.redaction = options.redactor.describe();
         for (const format of options.formats) {
           const file = `${names.get(result.input)}.${format}`;
           writeFileSync(join(options.outDir, file), render(single, format));
@@ -67,8 +72,22 @@ export async function runBatchToOutputs(inputs: string[], options: BatchRunOptio
   options.progress.end();
   const index = buildIndex(entries, known);
   if (options.outDir) writeIndex(index, options.outDir, options.formats);
-  if (combined) combined.bundles.sort((a, b) => inputs.indexOf(a.source) - inputs.indexOf(b.source));
+  if (combined) {
+    const order = inputs.map((i) => (options.redactor ? options.redactor.value(i) : i));
+    combined.bundles.sort((a, b) => order.indexOf(a.source) - order.indexOf(b.source));
+    if (options.redactor) combined.redaction = options.redactor.describe();
+  }
   return { index, report: combined, failed: index.totals.failed, worst };
+}
+
+/** The result as it may leave the company: report and failure text through the batch's redactor. */
+function redacted(result: BatchResult, redactor: Redactor | undefined): BatchResult {
+  if (!redactor) return result;
+  if (result.ok) {
+    redactor.addHosts(result.report.nodes.map((n) => n.name));
+    return { ...result, input: redactor.value(result.input), report: redactor.value(result.report) };
+  }
+  return { ...result, input: redactor.value(result.input), failure: redactor.value(result.failure) };
 }
 
 export function writeIndex(index: BatchIndex, outDir: string, formats: OutputFormat[]): void {

@@ -142,6 +142,7 @@ function registerHelpers(hb: typeof Handlebars, kind: 'md' | 'html'): void {
   hb.registerHelper('manyEvidence', (e: unknown[]) => Array.isArray(e) && e.length > 3);
   hb.registerHelper('sumLines', (logs: { lines: number }[]) => logs.reduce((n, l) => n + l.lines, 0));
   hb.registerHelper('bytes', (n: number) => formatSize(n));
+  hb.registerHelper('isNum', (v: unknown) => typeof v === 'number');
   hb.registerHelper('hasKeys', (o: unknown) => !!o && typeof o === 'object' && Object.keys(o).length > 0);
   hb.registerHelper('mdLink', (href: string) => encodeURI(String(href ?? '')).replace(/[()]/g, (c) => encodeURIComponent(c)));
   hb.registerHelper('rowRank', (e: IndexEntry) => (e.error ? 0 : e.summary.critical > 0 ? 1 : e.summary.warning > 0 ? 2 : e.summary.info > 0 ? 3 : 4));

@@ -125,6 +125,16 @@ export const Report = z.object({
   bundles: z.array(BundleReport),
   /** inputs that could not be analyzed */
   failures: z.array(Failure),
+  /** present when the report was redacted for sharing: what was replaced, and how many values */
+  redaction: z
+    .object({
+      applied: z.array(z.string()),
+      secrets: z.number(),
+      ips: z.number().optional(),
+      hostnames: z.number().optional(),
+      secretKinds: z.record(z.string(), z.number()),
+    })
+    .optional(),
 });
 export type Report = z.infer<typeof Report>;
 
