@@ -38,7 +38,7 @@ export interface ReadLimits {
 export const DEFAULT_LIMITS: ReadLimits = {
   maxEntries: 250_000,
   maxTotalBytes: 16 * 1024 ** 3,
-  ratioCheckAfterBytes: 256 * 1024 ** 2,
+  ratioCheckAfterBytes: 2 * 1024 ** 3,
   maxRatio: 250,
   maxKeptFileBytes: 64 * 1024 ** 2,
   maxKeptTotalBytes: 1024 ** 3,
@@ -121,6 +121,7 @@ class Reader {
   }
 
   private async readFileInput(size: number): Promise<void> {
+    if (size === 0) throw new BundleError(`${this.input}: the file is empty`, 'empty');
     const head = await readHead(this.input);
     const format = detectFormat(head);
     this.tree.container = format;
