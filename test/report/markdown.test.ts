@@ -1,0 +1,39 @@
+/** The Markdown report through a real CommonMark/GFM renderer (marked): it renders as intended, and bundle text stays text. */
+import { marked } from 'marked';
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/engine/analyze.js';
+import { render } from '../../src/report/render.js';
+import { makeTarGz, writeTmp } from '../helpers/archive.js';
+
+const OFF = 'net.ipv4.ip_forward = 0\nnet.bridge.bridge-nf-call-iptables = 1\nnet.core.somaxconn = 4096\n';
+
+describe('Markdown report rendered by marked (GFM)', () => {
+  it('tables, headings, fenced excerpts and <details> come out as HTML elements', async () => {
+    const path = writeTmp('md.tgz', await makeTarGz([
+      { name: 't/node-a/sysctl.txt', content: OFF },
+      { name: 't/node-b/sysctl.txt', content: OFF.replace('= 0', '= 1') },
+      { name: 't/node-c/sysctl.txt', content: OFF.replace('= 0', '= 1') },
+    ]));
+    const md = render(await analyze([path]), 'md');
+    const html = await marked.parse(md, { gfm: true });
+    expect(html).toMatch(/<h1[^>]*>bundle-doctor report<\/h1>/);
+    expect(html).toMatch(/<table>\s*<thead>\s*<tr>\s*<th><\/th>\s*<th>Finding<\/th>/);
+    expect(html).toMatch(/<td><strong>IPv4 forwarding is disabled<\/strong> \(<code>sysctl\.ip-forward-disabled<\/code>\)<\/td>/);
+    expect(html).toContain('<pre><code>net.ipv4.ip_forward = 0\n</code></pre>');
+    expect(html).toMatch(/<pre><code class="language-sh">sysctl -w net\.ipv4\.ip_forward=1\n/);
+    expect(html).toContain('<details><summary>Coverage: what was read and checked</summary>');
+    // the cluster table marks the node that differs
+    expect(html).toMatch(/<td><strong><code>0<\/code><\/strong> ⚠️<\/td>/);
+  });
+
+  it('bundle text with markup stays text: no raw tags, no broken tables', async () => {
+    const hostile = 'x<script>alert(1)<\/script>|`**y**';
+    const path = writeTmp('mdh.tgz', await makeTarGz([{ name: `t/${hostile}/sysctl.txt`, content: OFF }]));
+    const md = render(await analyze([path]), 'md');
+    const html = await marked.parse(md, { gfm: true });
+    expect(html).not.toMatch(/<script>|<\/script>/);
+    expect(html).not.toContain('<strong>y</strong>');
+    // the summary table keeps its four columns
+    expect(html.match(/<tr>\s*<td>[\s\S]*?<\/tr>/)?.[0].match(/<td>/g)).toHaveLength(4);
+  });
+});
