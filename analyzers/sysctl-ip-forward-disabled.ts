@@ -15,7 +15,7 @@ export default defineAnalyzer({
   description: 'net.ipv4.ip_forward is 0 at runtime: the node forwards no container traffic.',
   scope: 'node',
   requires: ['sysctl'],
-  optional: ['sysctlConfig', 'services', 'dockerDaemon'],
+  optional: ['sysctlConfig', 'services', 'dockerDaemon', 'logs'],
   analyze({ node, artifacts }) {
     const values = runtimeValue(artifacts.sysctl, KEY);
     const off = values.filter((v) => v.value === '0');
@@ -27,7 +27,9 @@ export default defineAnalyzer({
     const configured = artifacts.sysctlConfig ? effectiveConfig(artifacts.sysctlConfig, KEY) : undefined;
     if (configured?.value === '0')
       evidence.push({ file: configured.ref.file, line: configured.ref.line, excerpt: configured.excerpt, note: 'sets it to 0 again at every boot or `sysctl --system`' });
-    const logLines: { file: string; line: number; excerpt: string }[] = [];
+    const logLines = (artifacts.logs ?? []).flatMap((l) => l.matches.filter((m) => m.signature === 'log.ip-forward-disabled'));
+    for (const m of logLines.slice(0, 5))
+      evidence.push({ file: m.file, line: m.line, excerpt: m.excerpt, note: 'the container runtime warns that networking will not work', time: m.timestamp?.iso });
     const host = containerHostEvidence(artifacts);
     const corroborated = logLines.length > 0;
     const persist = configured?.value === '0' ? configured.ref.file : '/etc/sysctl.d/99-ip-forward.conf';

@@ -8,7 +8,7 @@ import { readBundle, type ReadLimits } from '../bundle/read.js';
 import { BundleError, explainReadError } from '../bundle/errors.js';
 import type { BundleTree } from '../bundle/tree.js';
 import { locate } from '../layouts/locate.js';
-import { isWantedPath } from '../layouts/index.js';
+import { isWantedPath, logSourceOf } from '../layouts/index.js';
 import { BundleReport as BundleReportSchema, SEVERITY_ORDER, type BundleReport, type Finding, type Report } from '../report/schema.js';
 import { VERSION } from '../version.js';
 import type { Analyzer } from './analyzer.js';
@@ -16,6 +16,7 @@ import { correlate } from './correlate.js';
 import { externalAnalyzersOnce } from './external.js';
 import { nodeFacts } from './facts.js';
 import { loadNodes, type LoadedNode } from './load.js';
+import { attachLogs, logStreamConsumer } from './logs.js';
 import { runAnalyzers } from './run.js';
 
 export interface AnalyzeOptions {
@@ -39,6 +40,7 @@ export async function analyzeBundle(input: string, options: AnalyzeOptions = {})
       limits: options.limits,
       signal: options.signal,
       keep: (info) => info.size <= KEEP_ANY_BELOW || isWantedPath(info.path),
+      streamTo: (info) => (logSourceOf(info.path) ? logStreamConsumer : undefined),
     });
   } catch (err) {
     throw explainReadError(err, input);
@@ -46,6 +48,7 @@ export async function analyzeBundle(input: string, options: AnalyzeOptions = {})
   const t1 = performance.now();
   const located = locate(tree, bundleName(input));
   const nodes = loadNodes(tree, located);
+  attachLogs(tree, located, nodes);
   const t2 = performance.now();
   const analyzers = await analyzerSet(options);
   const run = runAnalyzers(analyzers, nodes, { requiredPorts: options.requiredPorts ?? [] });
@@ -116,7 +119,7 @@ function nodeCoverage(n: LoadedNode, analyzers: BundleReport['coverage']['nodes'
   return {
     node: n.name,
     artifacts: Object.fromEntries(Object.entries(n.sources).map(([k, files]) => [k, [...new Set(files)]])),
-    logs: [],
+    logs: (n.artifacts.logs ?? []).map((l) => ({ file: l.file, lines: l.lines, bytes: l.bytes, truncatedLines: l.truncatedLines || undefined })),
     analyzers,
     parseProblems: n.problems,
   };

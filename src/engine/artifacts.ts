@@ -6,6 +6,7 @@
 import type { SysctlConfigFile, SysctlRuntime } from '../parsers/sysctl.js';
 import type { ServiceList } from '../parsers/services.js';
 import type { DockerDaemonConfig } from '../parsers/docker-daemon.js';
+import type { LogScanResult } from '../logscan/scanner.js';
 
 export interface ArtifactMap {
   /** runtime kernel parameters (sysctl -a, /proc/sys, sysctl.json) */
@@ -16,6 +17,8 @@ export interface ArtifactMap {
   services: ServiceList;
   /** /etc/docker/daemon.json */
   dockerDaemon: DockerDaemonConfig;
+  /** signature matches of one log file (scanned while the bundle streamed by) */
+  logs: LogScanResult;
 }
 
 export type ArtifactKind = keyof ArtifactMap;
@@ -28,4 +31,5 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   sysctlConfig: 'sysctl configuration files (/etc/sysctl.conf, sysctl.d)',
   services: 'systemd unit states (systemctl list-unit-files / list-units)',
   dockerDaemon: 'Docker daemon configuration (/etc/docker/daemon.json)',
+  logs: 'logs (syslog, journal, docker and pod logs)',
 };

@@ -85,7 +85,7 @@ function ruleNode(
   const logs: LocatedLog[] = [];
   const sniffed: LocatedFile[] = [];
   for (const { path, relPath } of unmatched) {
-    const src = logSourceOf(relPath);
+    const src = logSourceOf(path);
     if (src) logs.push({ path, source: src });
     else if (sniffRest) {
       const format = sniffFile(tree, path);
@@ -150,7 +150,7 @@ function flatNode(tree: BundleTree, root: string, paths: string[], bundleName: s
     const format = sniffFile(tree, path);
     if (format) files.push({ path, relPath, format });
     else {
-      const src = logSourceOf(relPath);
+      const src = logSourceOf(path);
       if (src) logs.push({ path, source: src });
     }
   }
@@ -161,7 +161,9 @@ function flatNode(tree: BundleTree, root: string, paths: string[], bundleName: s
 function commonFolder(paths: string[]): string {
   if (paths.length === 0) return '';
   const first = paths[0].split('/').slice(0, -1);
-  let n = first.length;
+  // a host tree (etc/, var/log/...) starts the node, it is not a folder of it
+  const hostTree = first.findIndex((p) => /^(etc|var|proc|run|usr|sys|sos_commands|insights_commands|host-collectors)$/.test(p));
+  let n = hostTree < 0 ? first.length : hostTree;
   for (const p of paths) {
     const parts = p.split('/').slice(0, -1);
     let i = 0;

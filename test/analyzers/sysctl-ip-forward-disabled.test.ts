@@ -3,6 +3,7 @@ import analyzer from '../../analyzers/sysctl-ip-forward-disabled.js';
 import type { NodeArtifacts } from '../../src/engine/artifacts.js';
 import { parseSysctlConfig, parseSysctlText } from '../../src/parsers/sysctl.js';
 import { parseSystemctlText } from '../../src/parsers/services.js';
+import { scanLogText } from '../../src/logscan/scanner.js';
 import { hasCorpus, readCorpus } from '../helpers/shared.js';
 
 function run(artifacts: NodeArtifacts) {
@@ -40,6 +41,14 @@ describe.skipIf(!hasCorpus)('sysctl.ip-forward-disabled on real sysctl -a output
 });
 
 describe('sysctl.ip-forward-disabled', () => {
+  it('takes Docker\'s "IPv4 forwarding is disabled" log line as corroborating evidence, with its time', () => {
+    const log = scanLogText('Nov 20 10:15:02 docker-host-02 dockerd[981]: time="2026-11-20T10:15:02.118Z" level=warning msg="IPv4 forwarding is disabled. Networking will not work."\n', 'var/log/syslog', { year: 2026 });
+    const findings = run({ sysctl: [parseSysctlText('net.ipv4.ip_forward = 0\n', 'sysctl-a.txt')], logs: [log] });
+    expect(findings[0].severity).toBe('critical');
+    expect(findings[0].evidence[1]).toMatchObject({ file: 'var/log/syslog', line: 1, time: '2026-11-20T10:15:02.000Z' });
+    expect(findings[0].message).toMatch(/The logs confirm it/);
+  });
+
   it('names the config file that sets 0 again at boot', () => {
     const findings = run({
       sysctl: [parseSysctlText('net.ipv4.ip_forward = 0\nnet.bridge.bridge-nf-call-iptables = 1\n', 'sos_commands/kernel/sysctl_-a')],
