@@ -1,0 +1,223 @@
+/**
+ * One rule model for every iptables dump format (iptables-save, `iptables -S`, `iptables -L -n -v`).
+ * A rule keeps its file and line, its original text, and its matches in a structured form the
+ * analyzers and the packet tracer can evaluate without re-parsing. What a listing cannot say
+ * (exact counters, unresolved names) is marked, never guessed.
+ */
+import type { ParseWarning, SourceRef } from '../model/source.js';
+
+export interface Negatable<T> {
+  value: T;
+  negated: boolean;
+}
+
+export interface MatchOption {
+  /** option name without dashes: dport, ctstate, mark, dst-type, comment */
+  name: string;
+  value?: string;
+  negated: boolean;
+}
+
+export interface Match {
+  /** match module: tcp, udp, conntrack, state, multiport, mark, addrtype, comment, physdev, set, statistic, recent, icmp, limit, ...; 'unknown' for listing text not understood */
+  module: string;
+  options: MatchOption[];
+  /** the text it came from */
+  raw: string;
+}
+
+export interface Counters {
+  packets: number;
+  bytes: number;
+  /** listing counters with K/M/G suffixes are rounded */
+  approximate?: boolean;
+}
+
+export interface Rule {
+  table: string;
+  chain: string;
+  /** 1-based position in its chain */
+  num: number;
+  ref: SourceRef;
+  text: string;
+  counters?: Counters;
+  /** absent: any protocol */
+  protocol?: Negatable<string>;
+  source?: Negatable<string>;
+  destination?: Negatable<string>;
+  inInterface?: Negatable<string>;
+  outInterface?: Negatable<string>;
+  fragment?: Negatable<boolean>;
+  matches: Match[];
+  comment?: string;
+  target?: string;
+  targetKind?: 'jump' | 'goto';
+  /** target options by name without dashes: reject-with, to-destination, set-xmark, or-mark, random-fully */
+  targetOptions: Record<string, string>;
+  /** what the source format could not express */
+  incomplete?: string[];
+}
+
+export interface Chain {
+  name: string;
+  table: string;
+  builtin: boolean;
+  /** builtin chains: ACCEPT / DROP (REJECT is not a valid policy, kept if seen) */
+  policy?: string;
+  policyCounters?: Counters;
+  references?: number;
+  rules: Rule[];
+  ref: SourceRef;
+}
+
+export interface Table {
+  name: string;
+  chains: Record<string, Chain>;
+  ref: SourceRef;
+}
+
+export type Backend = 'legacy' | 'nf_tables' | 'unknown';
+
+export interface Ruleset {
+  family: 'ipv4' | 'ipv6' | 'unknown';
+  backend: Backend;
+  version?: string;
+  format: 'save' | 'spec' | 'list';
+  /** live rules, or a saved configuration (/etc/sysconfig/iptables) restored at boot */
+  origin: 'live' | 'saved-config';
+  file: string;
+  tables: Record<string, Table>;
+  /** the "iptables-legacy tables present" warning line */
+  legacyTablesPresent?: SourceRef;
+  warnings: ParseWarning[];
+  /** listing format: what it cannot express */
+  listingLimits?: string[];
+}
+
+export const BUILTIN_CHAINS: Record<string, string[]> = {
+  raw: ['PREROUTING', 'OUTPUT'],
+  mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
+  nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
+  filter: ['INPUT', 'FORWARD', 'OUTPUT'],
+  security: ['INPUT', 'FORWARD', 'OUTPUT'],
+};
+
+export function isBuiltin(table: string, chain: string): boolean {
+  return (BUILTIN_CHAINS[table] ?? ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']).includes(chain);
+}
+
+const PROTOCOL_NUMBERS: Record<string, string> = { '0': 'all', '1': 'icmp', '2': 'igmp', '4': 'ipencap', '6': 'tcp', '17': 'udp', '41': 'ipv6', '47': 'gre', '50': 'esp', '51': 'ah', '58': 'ipv6-icmp', '89': 'ospf', '112': 'vrrp', '132': 'sctp', '136': 'udplite' };
+
+export function normalizeProtocol(p: string): string {
+  const lower = p.toLowerCase();
+  return PROTOCOL_NUMBERS[lower] ?? (lower === 'icmpv6' ? 'ipv6-icmp' : lower);
+}
+
+/** A host address without prefix is a /32 (or /128): both formats then compare equal. Names are kept as they are. */
+export function normalizeAddress(a: string): string {
+  if (a.includes('/')) return a;
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(a)) return `${a}/32`;
+  if (/^[0-9a-fA-F:]+$/.test(a) && a.includes(':')) return `${a}/128`;
+  return a;
+}
+
+export function newRuleset(file: string, format: Ruleset['format'], origin: Ruleset['origin']): Ruleset {
+  return { family: 'unknown', backend: 'unknown', format, origin, file, tables: {}, warnings: [] };
+}
+
+export function ensureTable(rs: Ruleset, name: string, ref: SourceRef): Table {
+  return (rs.tables[name] ??= { name, chains: {}, ref });
+}
+
+export function ensureChain(table: Table, name: string, ref: SourceRef): Chain {
+  return (table.chains[name] ??= { name, table: table.name, builtin: isBuiltin(table.name, name), rules: [], ref });
+}
+
+export function findChain(rs: Ruleset, table: string, chain: string): Chain | undefined {
+  return rs.tables[table]?.chains[chain];
+}
+
+export function allRules(rs: Ruleset): Rule[] {
+  return Object.values(rs.tables).flatMap((t) => Object.values(t.chains).flatMap((c) => c.rules));
+}
+
+/** Rules of `table` that jump or go to `chain`. */
+export function jumpsTo(rs: Ruleset, table: string, chain: string): Rule[] {
+  const t = rs.tables[table];
+  if (!t) return [];
+  return Object.values(t.chains).flatMap((c) => c.rules.filter((r) => r.target === chain));
+}
+
+export function matchOption(rule: Rule, module: string, option: string): MatchOption | undefined {
+  for (const m of rule.matches) if (m.module === module) for (const o of m.options) if (o.name === option) return o;
+  return undefined;
+}
+
+export function hasMatch(rule: Rule, module: string): boolean {
+  return rule.matches.some((m) => m.module === module);
+}
+
+export type Owner = 'docker' | 'kube-proxy' | 'kubelet' | 'flannel' | 'calico' | 'cilium' | 'kube-router' | 'firewalld' | 'libvirt' | 'tailscale' | 'cni' | 'system' | 'other';
+
+/** Which component writes a chain, from its name (the conventions each project uses). */
+export function ownerOf(chain: string, table = 'filter'): Owner {
+  if (isBuiltin(table, chain)) return 'system';
+  if (/^DOCKER/.test(chain)) return 'docker';
+  if (/^KUBE-(FIREWALL|KUBELET-CANARY|MARK-DROP|IPTABLES-HINT)$/.test(chain) && chain !== 'KUBE-IPTABLES-HINT') return 'kubelet';
+  if (/^KUBE-/.test(chain)) return 'kube-proxy';
+  if (/^(FLANNEL|flannel)/.test(chain)) return 'flannel';
+  if (/^(cali|felix)-/.test(chain)) return 'calico';
+  if (/^(CILIUM|OLD_CILIUM)/.test(chain)) return 'cilium';
+  if (/^KUBE-ROUTER|^KUBE-NWPLCY|^KUBE-POD-FW/.test(chain)) return 'kube-router';
+  if (/_(direct|ZONES|ZONES_SOURCE)$|^(IN|FWDI|FWDO|FWD|OUT|PRE|POST)_\w+(_allow|_deny|_log|_pre|_post)?$/.test(chain)) return 'firewalld';
+  if (/^LIBVIRT_/.test(chain)) return 'libvirt';
+  if (/^ts-/.test(chain)) return 'tailscale';
+  if (/^CNI-/.test(chain)) return 'cni';
+  return 'other';
+}
+
+export interface ChainSummary {
+  table: string;
+  chain: string;
+  policy?: string;
+  rules: number;
+  owner: Owner;
+}
+
+/** The compact view the report shows per node: tables, chains with policy and rule counts, owners. */
+export function summarize(rs: Ruleset): ChainSummary[] {
+  const out: ChainSummary[] = [];
+  for (const t of Object.values(rs.tables))
+    for (const c of Object.values(t.chains)) out.push({ table: t.name, chain: c.name, policy: c.policy, rules: c.rules.length, owner: ownerOf(c.name, t.name) });
+  return out;
+}
+
+/**
+ * MARK target options in one canonical form, `set-xmark` value/mask (mark = (mark & ~mask) ^ value),
+ * which is how iptables-save prints them whatever the rule was written with; listings print
+ * `or`, `xor`, `and`, `set`, `xset`.
+ */
+export function canonicalXmark(op: string, arg: string): string | undefined {
+  const hex = (n: number) => '0x' + (n >>> 0).toString(16);
+  const [v, m] = arg.split('/').map((x) => Number(x));
+  if (!Number.isFinite(v)) return undefined;
+  switch (op) {
+    case 'set-xmark':
+    case 'xset':
+      return `${hex(v)}/${hex(Number.isFinite(m) ? m : 0xffffffff)}`;
+    case 'set-mark':
+    case 'set':
+      return `${hex(v)}/${hex(Number.isFinite(m) ? m : 0xffffffff)}`;
+    case 'or-mark':
+    case 'or':
+      return `${hex(v)}/${hex(v)}`;
+    case 'xor-mark':
+    case 'xor':
+      return `${hex(v)}/0x0`;
+    case 'and-mark':
+    case 'and':
+      return `0x0/${hex(~v)}`;
+    default:
+      return undefined;
+  }
+}
