@@ -7,6 +7,13 @@ import type { SysctlConfigFile, SysctlRuntime } from '../parsers/sysctl.js';
 import type { ServiceList } from '../parsers/services.js';
 import type { DockerDaemonConfig } from '../parsers/docker-daemon.js';
 import type { LogScanResult } from '../logscan/scanner.js';
+import type { Ruleset } from '../netfilter/rules.js';
+import type { IptablesVersion } from '../netfilter/iptables-version.js';
+import type { InterfaceList } from '../parsers/interfaces.js';
+import type { FlannelNetConf, FlannelSubnetEnv } from '../parsers/flannel-env.js';
+import type { DockerNetworks } from '../parsers/docker-network-inspect.js';
+import type { ListeningSockets } from '../parsers/listening.js';
+import type { RouteTable } from '../parsers/ip-route.js';
 
 export interface ArtifactMap {
   /** runtime kernel parameters (sysctl -a, /proc/sys, sysctl.json) */
@@ -19,6 +26,22 @@ export interface ArtifactMap {
   dockerDaemon: DockerDaemonConfig;
   /** signature matches of one log file (scanned while the bundle streamed by) */
   logs: LogScanResult;
+  /** iptables rules of one dump (save, -S or -L listing; live or saved configuration) */
+  iptables: Ruleset;
+  /** `iptables -V` lines of one file */
+  iptablesVersion: IptablesVersion[];
+  /** interfaces and addresses (ip addr in any shape, ifconfig) */
+  ipAddr: InterfaceList;
+  /** /run/flannel/subnet.env */
+  flannelSubnetEnv: FlannelSubnetEnv;
+  /** flannel network configuration (net-conf.json) */
+  flannelNetConf: FlannelNetConf;
+  /** docker network inspect */
+  dockerNetworks: DockerNetworks;
+  /** listening sockets (ss / netstat) */
+  sockets: ListeningSockets;
+  /** routes (ip route) */
+  routes: RouteTable;
 }
 
 export type ArtifactKind = keyof ArtifactMap;
@@ -32,4 +55,12 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   services: 'systemd unit states (systemctl list-unit-files / list-units)',
   dockerDaemon: 'Docker daemon configuration (/etc/docker/daemon.json)',
   logs: 'logs (syslog, journal, docker and pod logs)',
+  iptables: 'iptables rules (iptables-save, iptables -S or iptables -L output)',
+  iptablesVersion: 'iptables version (iptables -V)',
+  ipAddr: 'interfaces and addresses (ip addr)',
+  flannelSubnetEnv: 'flannel subnet.env',
+  flannelNetConf: 'flannel network configuration (net-conf.json)',
+  dockerNetworks: 'Docker networks (docker network inspect)',
+  sockets: 'listening sockets (ss / netstat)',
+  routes: 'routes (ip route)',
 };

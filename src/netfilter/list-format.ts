@@ -5,7 +5,7 @@
  * read is kept raw and the rule is marked incomplete.
  */
 import { SkipFile, type SourceRef } from '../model/source.js';
-import { canonicalXmark, ensureChain, ensureTable, newRuleset, normalizeAddress, normalizeProtocol, type Counters, type Match, type Negatable, type Rule, type Ruleset } from './rules.js';
+import { canonicalXmark, ensureChain, ensureTable, isBuiltin, newRuleset, normalizeAddress, normalizeProtocol, type Counters, type Match, type Negatable, type Rule, type Ruleset } from './rules.js';
 
 const CHAIN_LINE = /^Chain (\S+) \((?:policy (\S+)(?: (\S+) packets, (\S+) bytes)?|(\d+) references?)\)/;
 const TABLE_MARKER = /^#.*\s-t\s+(\w+)/;
@@ -84,9 +84,31 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
     else rs.warnings.push({ file, line: n + 1, message: `rule line not understood: ${line.slice(0, 80)}` });
   }
   if (!sawChain) throw new SkipFile(file, 'no "Chain X (policy ...)" lines');
+  if (!opts.table) inferTable(rs);
   if (rs.family === 'unknown') rs.family = /\s[0-9a-f]*:[0-9a-f:]*\/\d+/.test(text) || /::\/0/.test(text) ? 'ipv6' : 'ipv4';
   rs.listingLimits = [...limits];
   return rs;
+}
+
+/** A listing of unknown table (no -t marker, no name hint): its built-in chains say which table it is. */
+function inferTable(rs: Ruleset): void {
+  const t = rs.tables.filter;
+  if (!t || Object.keys(rs.tables).length !== 1) return;
+  const builtins = new Set(Object.keys(t.chains).filter((c) => /^(PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING)$/.test(c)));
+  const has = (...c: string[]) => c.every((x) => builtins.has(x));
+  let name: string | undefined;
+  if (has('PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING')) name = 'mangle';
+  else if (has('PREROUTING', 'POSTROUTING') && !builtins.has('FORWARD')) name = 'nat';
+  else if (has('PREROUTING', 'OUTPUT') && builtins.size === 2) name = 'raw';
+  if (!name) return;
+  delete rs.tables.filter;
+  t.name = name;
+  for (const c of Object.values(t.chains)) {
+    c.table = name;
+    c.builtin = isBuiltin(name, c.name);
+    for (const r of c.rules) r.table = name;
+  }
+  rs.tables[name] = t;
 }
 
 function parseRow(line: string, columns: string[], base: { table: string; chain: string; num: number; ref: SourceRef }, limits: Set<string>): Rule | undefined {

@@ -5,6 +5,14 @@
  */
 import type { ArtifactKind, ArtifactMap } from '../engine/artifacts.js';
 import { parseDockerDaemonJson } from './docker-daemon.js';
+import { parseDockerNetworks, sniffDockerNetworks } from './docker-network-inspect.js';
+import { parseFlannelNetConf, parseSubnetEnv, sniffFlannelNetConf, sniffSubnetEnv } from './flannel-env.js';
+import { parseInterfaces, sniffInterfaces } from './interfaces.js';
+import { parseRoutes, sniffRoutes } from './ip-route.js';
+import { parseListeningSockets, sniffListeningSockets } from './listening.js';
+import { parseIptablesList } from '../netfilter/list-format.js';
+import { parseIptablesVersion, sniffIptablesVersion } from '../netfilter/iptables-version.js';
+import { parseIptablesSave, parseIptablesSpec, sniffIptables } from '../netfilter/save-format.js';
 import { parseSystemctlJson, parseSystemctlText, sniffSystemctl } from './services.js';
 import { parseProcSysFile, parseSysctlConfig, parseSysctlJson, parseSysctlText, sniffSysctlText } from './sysctl.js';
 
@@ -25,6 +33,10 @@ export interface FormatSpec<K extends ArtifactKind = ArtifactKind> {
   sniff?(head: string): boolean;
 }
 
+function family(ctx: ParseContext): 'ipv4' | 'ipv6' | undefined {
+  return ctx.hint?.family === 'ipv6' ? 'ipv6' : ctx.hint?.family === 'ipv4' ? 'ipv4' : undefined;
+}
+
 function format<K extends ArtifactKind>(spec: FormatSpec<K>): FormatSpec<K> {
   return spec;
 }
@@ -37,6 +49,31 @@ const FORMATS = [
   format({ id: 'systemctl-text', kind: 'services', parse: parseSystemctlText, sniff: sniffSystemctl }),
   format({ id: 'systemctl-json', kind: 'services', parse: parseSystemctlJson }),
   format({ id: 'docker-daemon-json', kind: 'dockerDaemon', parse: parseDockerDaemonJson }),
+  format({
+    id: 'iptables-save',
+    kind: 'iptables',
+    parse: (text, file, ctx) => parseIptablesSave(text, file, { origin: ctx.savedConfig ? 'saved-config' : 'live', family: family(ctx) }),
+    sniff: (head) => sniffIptables(head) === 'save',
+  }),
+  format({
+    id: 'iptables-spec',
+    kind: 'iptables',
+    parse: (text, file, ctx) => parseIptablesSpec(text, file, { family: family(ctx), table: ctx.hint?.table }),
+    sniff: (head) => sniffIptables(head) === 'spec',
+  }),
+  format({
+    id: 'iptables-list',
+    kind: 'iptables',
+    parse: (text, file, ctx) => parseIptablesList(text, file, { table: ctx.hint?.table, family: family(ctx) }),
+    sniff: (head) => sniffIptables(head) === 'list',
+  }),
+  format({ id: 'ip-addr', kind: 'ipAddr', parse: parseInterfaces, sniff: sniffInterfaces }),
+  format({ id: 'subnet-env', kind: 'flannelSubnetEnv', parse: parseSubnetEnv, sniff: sniffSubnetEnv }),
+  format({ id: 'flannel-net-conf', kind: 'flannelNetConf', parse: parseFlannelNetConf, sniff: sniffFlannelNetConf }),
+  format({ id: 'docker-network-json', kind: 'dockerNetworks', parse: parseDockerNetworks, sniff: sniffDockerNetworks }),
+  format({ id: 'sockets', kind: 'sockets', parse: parseListeningSockets, sniff: sniffListeningSockets }),
+  format({ id: 'routes', kind: 'routes', parse: parseRoutes, sniff: sniffRoutes }),
+  format({ id: 'iptables-version', kind: 'iptablesVersion', parse: parseIptablesVersion, sniff: sniffIptablesVersion }),
 ] as FormatSpec[];
 
 const BY_ID = new Map(FORMATS.map((f) => [f.id, f]));

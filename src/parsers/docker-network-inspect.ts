@@ -1,0 +1,142 @@
+/**
+ * `docker network inspect` JSON: one network, an array, several JSON documents in one file
+ * (sosreport writes one file per network). Each bridge network is mapped to its host interface:
+ * `docker0` for the default `bridge`, the bridge.name option, else `br-<first 12 of the Id>`.
+ */
+import { z } from 'zod';
+import { ParseError, SkipFile, lines, type ParseWarning, type SourceRef } from '../model/source.js';
+
+export interface DockerSubnet {
+  subnet: string;
+  gateway?: string;
+  ipRange?: string;
+  ref: SourceRef;
+  excerpt: string;
+}
+
+export interface DockerNetwork {
+  id: string;
+  name: string;
+  driver: string;
+  scope?: string;
+  internal: boolean;
+  subnets: DockerSubnet[];
+  options: Record<string, string>;
+  /** the host interface of a bridge network */
+  bridgeName?: string;
+  containers: { id: string; name?: string; ipv4?: string; ipv6?: string; mac?: string }[];
+  ref: SourceRef;
+}
+
+export interface DockerNetworks {
+  file: string;
+  networks: DockerNetwork[];
+  warnings: ParseWarning[];
+}
+
+const NetworkShape = z
+  .object({
+    Name: z.string(),
+    Id: z.string().optional(),
+    ID: z.string().optional(),
+    Driver: z.string().optional(),
+    Scope: z.string().optional(),
+    Internal: z.boolean().optional(),
+    IPAM: z
+      .object({ Config: z.array(z.object({ Subnet: z.string().optional(), Gateway: z.string().optional(), IPRange: z.string().optional() }).loose()).nullable().optional() })
+      .loose()
+      .optional(),
+    Options: z.record(z.string(), z.string()).nullable().optional(),
+    Containers: z
+      .record(z.string(), z.object({ Name: z.string().optional(), IPv4Address: z.string().optional(), IPv6Address: z.string().optional(), MacAddress: z.string().optional() }).loose())
+      .nullable()
+      .optional(),
+  })
+  .loose();
+
+/** Splits concatenated JSON documents (`[...]\n[...]` or `{...}{...}`) by bracket depth, outside strings. */
+function documents(text: string): { json: string; offset: number }[] {
+  const out: { json: string; offset: number }[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === '{' || c === '[') {
+      if (depth === 0) start = i;
+      depth++;
+    } else if (c === '}' || c === ']') {
+      depth--;
+      if (depth === 0 && start >= 0) {
+        out.push({ json: text.slice(start, i + 1), offset: start });
+        start = -1;
+      }
+      if (depth < 0) return out;
+    }
+  }
+  return out;
+}
+
+export function parseDockerNetworks(text: string, file: string): DockerNetworks {
+  const out: DockerNetworks = { file, networks: [], warnings: [] };
+  const all = lines(text);
+  const lineAt = (offset: number) => text.slice(0, offset).split('\n').length;
+  let sawJson = false;
+  for (const doc of documents(text)) {
+    let data: unknown;
+    try {
+      data = JSON.parse(doc.json);
+    } catch (err) {
+      throw new ParseError(`not valid JSON (${(err as Error).message})`, file, lineAt(doc.offset));
+    }
+    sawJson = true;
+    const items = Array.isArray(data) ? data : [data];
+    for (const item of items) {
+      const parsed = NetworkShape.safeParse(item);
+      if (!parsed.success) continue;
+      const n = parsed.data;
+      const id = n.Id ?? n.ID ?? '';
+      // line of this network: the line with its Id (or its Name) after the document start
+      const startLine = lineAt(doc.offset);
+      const idLine = findLine(all, startLine, id ? `"${id}"` : `"Name": "${n.Name}"`);
+      const options = n.Options ?? {};
+      const driver = n.Driver ?? 'bridge';
+      const subnets: DockerSubnet[] = [];
+      for (const c of n.IPAM?.Config ?? []) {
+        if (!c.Subnet) continue;
+        const line = findLine(all, idLine, `"${c.Subnet}"`);
+        subnets.push({ subnet: c.Subnet, gateway: c.Gateway, ipRange: c.IPRange, ref: { file, line }, excerpt: (all[line - 1] ?? '').trim() });
+      }
+      out.networks.push({
+        id,
+        name: n.Name,
+        driver,
+        scope: n.Scope,
+        internal: n.Internal ?? false,
+        subnets,
+        options,
+        bridgeName: driver === 'bridge' ? options['com.docker.network.bridge.name'] ?? (n.Name === 'bridge' ? 'docker0' : id ? `br-${id.slice(0, 12)}` : undefined) : undefined,
+        containers: Object.entries(n.Containers ?? {}).map(([cid, c]) => ({ id: cid, name: c.Name, ipv4: c.IPv4Address || undefined, ipv6: c.IPv6Address || undefined, mac: c.MacAddress })),
+        ref: { file, line: idLine },
+      });
+    }
+  }
+  if (!sawJson) throw new SkipFile(file, 'no JSON');
+  if (out.networks.length === 0) throw new SkipFile(file, 'no docker networks in the JSON');
+  return out;
+}
+
+function findLine(all: string[], fromLine: number, needle: string): number {
+  for (let i = Math.max(0, fromLine - 1); i < all.length; i++) if (all[i].includes(needle)) return i + 1;
+  return fromLine;
+}
+
+export function sniffDockerNetworks(head: string): boolean {
+  return /^\s*[[{]/.test(head) && /"IPAM"\s*:/.test(head) && /"Driver"\s*:/.test(head);
+}

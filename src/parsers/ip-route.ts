@@ -1,0 +1,58 @@
+/** `ip route` / `ip route show table all`: where the node sends a destination, and from which interface. */
+import { SkipFile, lines, type SourceRef } from '../model/source.js';
+
+export interface Route {
+  /** 0.0.0.0/0 for default */
+  destination: string;
+  type?: string;
+  via?: string;
+  dev?: string;
+  proto?: string;
+  scope?: string;
+  src?: string;
+  metric?: number;
+  table?: string;
+  ref: SourceRef;
+  excerpt: string;
+}
+
+export interface RouteTable {
+  file: string;
+  routes: Route[];
+}
+
+const TYPES = new Set(['unicast', 'local', 'broadcast', 'multicast', 'throw', 'unreachable', 'prohibit', 'blackhole', 'nat', 'anycast']);
+
+export function parseRoutes(text: string, file: string): RouteTable {
+  const routes: Route[] = [];
+  const all = lines(text);
+  for (let i = 0; i < all.length; i++) {
+    const raw = all[i].trim();
+    if (raw === '' || raw.length > 4096) continue;
+    const w = raw.split(/\s+/);
+    let j = 0;
+    let type: string | undefined;
+    if (TYPES.has(w[0])) type = w[j++];
+    const dst = w[j++];
+    if (!dst || !(dst === 'default' || /^[0-9a-fA-F.:]+(\/\d+)?$/.test(dst))) continue;
+    const r: Route = { destination: dst === 'default' ? (raw.includes(':') && !raw.includes('.') ? '::/0' : '0.0.0.0/0') : dst.includes('/') ? dst : `${dst}/${dst.includes(':') ? 128 : 32}`, type, ref: { file, line: i + 1 }, excerpt: raw };
+    for (; j < w.length; j++) {
+      const k = w[j];
+      if (k === 'via') r.via = w[++j];
+      else if (k === 'dev') r.dev = w[++j];
+      else if (k === 'proto') r.proto = w[++j];
+      else if (k === 'scope') r.scope = w[++j];
+      else if (k === 'src') r.src = w[++j];
+      else if (k === 'metric') r.metric = Number(w[++j]);
+      else if (k === 'table') r.table = w[++j];
+    }
+    if (!r.dev && !r.via && !type) continue;
+    routes.push(r);
+  }
+  if (routes.length === 0) throw new SkipFile(file, 'no routes');
+  return { file, routes };
+}
+
+export function sniffRoutes(head: string): boolean {
+  return /^(default via \S+ dev \S+|\d+\.\d+\.\d+\.\d+\/\d+ (via \S+ )?dev \S+ proto)/m.test(head);
+}
