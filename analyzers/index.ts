@@ -1,5 +1,21 @@
 /** Every built-in analyzer, in the order they run. One line per analyzer. */
 import type { Analyzer } from '../src/engine/analyzer.js';
+import iptablesDockerChainMissing from './iptables-docker-chain-missing.js';
+import iptablesDockerMasqueradeMissing from './iptables-docker-masquerade-missing.js';
+import iptablesForwardBlocksContainers from './iptables-forward-blocks-containers.js';
+import iptablesKubeFirewallCorrupted from './iptables-kube-firewall-corrupted.js';
+import iptablesMixedBackends from './iptables-mixed-backends.js';
+import iptablesServiceConflict from './iptables-service-conflict.js';
+import iptablesTraceRulesLeft from './iptables-trace-rules-left.js';
 import sysctlIpForwardDisabled from './sysctl-ip-forward-disabled.js';
 
-export const BUILTIN_ANALYZERS: readonly Analyzer[] = [sysctlIpForwardDisabled];
+export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
+  sysctlIpForwardDisabled,
+  iptablesDockerChainMissing,
+  iptablesDockerMasqueradeMissing,
+  iptablesForwardBlocksContainers,
+  iptablesKubeFirewallCorrupted,
+  iptablesMixedBackends,
+  iptablesTraceRulesLeft,
+  iptablesServiceConflict,
+];

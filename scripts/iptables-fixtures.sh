@@ -36,4 +36,11 @@ x iptables-legacy -A INPUT -m comment --comment "kube-router netpol" -j KUBE-ROU
 # iptables-nft-save warns on stderr; a bundle's captured output shows the warning first
 { x iptables-nft-save 2>&1 >/dev/null; x iptables-nft-save 2>/dev/null; } | stamp > "$dir/iptables-nft-save"
 x iptables-legacy-save | stamp > "$dir/iptables-legacy-save"
+# a TRACE rule left from a debugging session (seed 004 "Debug iptables")
+ns="bdfix-trace-$$"; namespaces+=("$ns"); ip netns add "$ns"
+dir="$out/trace"; mkdir -p "$dir"
+ip netns exec "$ns" iptables-nft-restore < "$rules"
+ip netns exec "$ns" iptables-nft -t raw -A PREROUTING -p tcp --dport 5432 -j TRACE
+ip netns exec "$ns" iptables-nft -t raw -A OUTPUT -p tcp --dport 5432 -j TRACE
+ip netns exec "$ns" iptables-nft-save | stamp > "$dir/iptables-save"
 echo "fixtures written to $out"

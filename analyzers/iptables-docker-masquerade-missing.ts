@@ -1,0 +1,73 @@
+/**
+ * iptables.docker-masquerade-missing: a Docker bridge network has no MASQUERADE rule in nat
+ * POSTROUTING, so container traffic leaves with container source addresses and other nodes'
+ * firewalls drop it (seed 001: "not SNATed container packets were blocked").
+ */
+import { defineAnalyzer } from '../src/engine/analyzer.js';
+import type { Chain, Rule } from '../src/netfilter/rules.js';
+import { cidrContains, parseCidr } from '../src/parsers/cidr.js';
+import { dockerBridges, dockerPresence, liveTables, tableFiles } from './lib/node-view.js';
+
+export default defineAnalyzer({
+  id: 'iptables.docker-masquerade-missing',
+  title: 'No MASQUERADE for a Docker network',
+  description: 'A Docker bridge subnet has no MASQUERADE (or SNAT) rule reachable from nat POSTROUTING.',
+  scope: 'node',
+  requires: ['iptables'],
+  optional: ['ipAddr', 'dockerNetworks', 'dockerDaemon', 'services'],
+  analyze({ node, artifacts }) {
+    const docker = dockerPresence(artifacts);
+    if (docker.noIptables) return [];
+    const nat = liveTables(artifacts).get('nat');
+    if (!nat) return [];
+    const natFile = tableFiles(artifacts).get('nat')!;
+    const nats = reachable(nat, 'POSTROUTING').filter((r) => r.target === 'MASQUERADE' || r.target === 'SNAT');
+    const findings = [];
+    for (const bridge of dockerBridges(artifacts)) {
+      if (bridge.noMasquerade) continue;
+      for (const s of bridge.subnets) {
+        const subnet = parseCidr(s.cidr);
+        if (!subnet) continue;
+        if (nats.some((r) => covers(r, subnet, bridge.name))) continue;
+        findings.push({
+          severity: 'critical' as const,
+          title: 'No MASQUERADE for a Docker network',
+          message: `Traffic from ${s.cidr} (${bridge.network ? `docker network ${bridge.network}, ` : ''}bridge ${bridge.name}) on ${node} leaves without source NAT: nat POSTROUTING has no MASQUERADE rule for it. Other hosts see container addresses and drop or cannot answer them.`,
+          impact: 'Containers on this network cannot reach other nodes or the outside.',
+          evidence: [{ file: natFile, line: 0, excerpt: `no "-s ${s.cidr} ! -o ${bridge.name} -j MASQUERADE" reachable from nat POSTROUTING`, note: 'searched the live nat table here' }, s.evidence],
+          facts: { subnet: s.cidr, bridge: bridge.name, network: bridge.network },
+          remedy: {
+            summary: `Restart Docker so it re-adds the rule; as a stop-gap add it by hand.`,
+            commands: [`iptables -t nat -A POSTROUTING -s ${s.cidr} ! -o ${bridge.name} -j MASQUERADE`, 'systemctl restart docker   # recreates every Docker rule'],
+            caution: 'Restarting docker restarts every container on the node.',
+          },
+        });
+      }
+    }
+    return findings;
+  },
+});
+
+/** Rules reachable from a chain, following jumps and gotos (each chain once). */
+export function reachable(chains: Map<string, Chain>, start: string): Rule[] {
+  const out: Rule[] = [];
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    for (const r of chains.get(name)?.rules ?? []) {
+      out.push(r);
+      if (r.target && chains.has(r.target)) visit(r.target);
+    }
+  };
+  visit(start);
+  return out;
+}
+
+function covers(r: Rule, subnet: NonNullable<ReturnType<typeof parseCidr>>, bridge: string): boolean {
+  if (r.outInterface && !r.outInterface.negated && r.outInterface.value === bridge) return false;
+  if (!r.source) return true;
+  const src = parseCidr(r.source.value);
+  if (!src) return false;
+  return r.source.negated ? !cidrContains(src, subnet) : cidrContains(src, subnet);
+}

@@ -1,0 +1,84 @@
+/**
+ * iptables.forward-blocks-containers: the FORWARD path drops container traffic. Decided by
+ * walking packets through the live rules with the packet tracer: a NEW connection from each
+ * container bridge to the outside, and its reply back; a DROP or REJECT on the way is reported
+ * with the rule (or policy) that decides.
+ */
+import { defineAnalyzer } from '../src/engine/analyzer.js';
+import type { Evidence } from '../src/report/schema.js';
+import { trace, type Packet, type TraceResult } from '../src/netfilter/trace.js';
+import { parseCidr } from '../src/parsers/cidr.js';
+import { interfacesOf } from '../src/parsers/interfaces.js';
+import { dockerBridges, liveTables, localAddresses } from './lib/node-view.js';
+
+const OUTSIDE = '198.51.100.10';
+
+export default defineAnalyzer({
+  id: 'iptables.forward-blocks-containers',
+  title: 'FORWARD drops container traffic',
+  description: 'A packet from a container bridge to the outside (or its reply) is dropped or rejected in the FORWARD path.',
+  scope: 'node',
+  requires: ['iptables', 'ipAddr'],
+  optional: ['dockerNetworks', 'routes', 'flannelSubnetEnv'],
+  analyze({ node, artifacts }) {
+    const tables = liveTables(artifacts);
+    if (!tables.get('filter')?.get('FORWARD')) return [];
+    const itfs = interfacesOf(artifacts.ipAddr);
+    const uplink =
+      (artifacts.routes ?? []).flatMap((t) => t.routes).find((r) => r.destination === '0.0.0.0/0' && r.dev && !r.table)?.dev ??
+      [...itfs.values()].find((i) => !/^(lo|docker0|cni0|flannel\.\d+|br-|veth|cali|vxlan|tun|virbr)/.test(i.name) && i.addresses.some((a) => a.family === 4 && a.scope === 'global'))?.name;
+    if (!uplink) return [];
+    const bridges = dockerBridges(artifacts).map((b) => ({ name: b.name, cidrs: b.subnets.map((s) => s.cidr) }));
+    const cni0 = itfs.get('cni0');
+    if (cni0) bridges.push({ name: 'cni0', cidrs: cni0.addresses.filter((a) => a.family === 4).map((a) => a.network) });
+    const ctx = { localAddresses: localAddresses(artifacts) };
+    const findings = [];
+    for (const b of bridges) {
+      for (const cidr of b.cidrs) {
+        const c = parseCidr(cidr);
+        if (!c || c.prefix > 30) continue;
+        const host = hostIn(cidr);
+        const out: Packet = { src: host, dst: OUTSIDE, protocol: 'tcp', dport: 443, sport: 40000, inInterface: b.name, outInterface: uplink, state: 'new', mark: 0 };
+        const back: Packet = { src: OUTSIDE, dst: host, protocol: 'tcp', dport: 40000, sport: 443, inInterface: uplink, outInterface: b.name, state: 'established', mark: 0 };
+        const results: [string, TraceResult][] = [
+          [`a new connection from ${cidr} (${b.name}) to the outside via ${uplink}`, trace(tables, 'forward', out, ctx)],
+          [`the reply from the outside back to ${cidr} (${b.name})`, trace(tables, 'forward', back, ctx)],
+        ];
+        for (const [what, r] of results) {
+          if (r.verdict.kind !== 'DROP' && r.verdict.kind !== 'REJECT') continue;
+          const d = r.decidedBy!;
+          const evidence: Evidence[] = [
+            { file: d.file, line: d.line, excerpt: d.num === 0 ? `:${d.chain} ${d.text.replace('policy ', '')}` : d.text, note: `${d.table}/${d.chain} ${d.num === 0 ? 'policy' : `rule ${d.num}`} ${r.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} ${what}` },
+            ...r.steps.filter((s) => s !== d).slice(-6).map((s) => ({ file: s.file, line: s.line, excerpt: s.text, note: `path: ${s.table}/${s.chain} ${s.num === 0 ? 'policy' : `rule ${s.num}`}` })),
+          ];
+          findings.push({
+            severity: 'critical' as const,
+            title: 'FORWARD drops container traffic',
+            message: `On ${node}, ${what} is ${r.verdict.kind === 'REJECT' ? 'rejected' : 'dropped'} by ${d.num === 0 ? `the ${d.chain} policy ${d.text.replace('policy ', '')}` : `${d.table}/${d.chain} rule ${d.num}`} (${d.file}:${d.line}). ${d.num === 0 ? 'No rule accepts this bridge\'s traffic before the policy applies.' : 'It comes before any rule that accepts this bridge\'s traffic.'}`,
+            impact: `Containers on ${b.name} cannot reach anything outside the node.`,
+            evidence,
+            facts: { bridge: b.name, subnet: cidr, uplink, verdict: r.verdict.kind, decidedBy: `${d.table}/${d.chain}#${d.num}` },
+            remedy: {
+              summary: d.num === 0 ? `Accept the bridge's traffic in FORWARD (what Docker adds for its bridges); restarting Docker re-adds its own rules.` : `Remove or narrow the rule that ${r.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} it, or accept the container traffic before it.`,
+              commands:
+                d.num === 0
+                  ? [`iptables -I FORWARD -i ${b.name} ! -o ${b.name} -j ACCEPT`, `iptables -I FORWARD -o ${b.name} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`, 'systemctl restart docker   # if the bridge is Docker\'s']
+                  : [`iptables -I ${d.chain} ${d.num} -s ${cidr} -j ACCEPT   # before the blocking rule`, `iptables -D ${d.chain} ${d.num + 1}   # or remove the blocking rule: ${d.text.slice(0, 60)}`],
+              caution: 'Persist the change where your firewall keeps its rules (/etc/sysconfig/iptables, firewalld direct rules), or the next firewall restart brings the block back.',
+            },
+          });
+          break;
+        }
+      }
+    }
+    return findings;
+  },
+});
+
+/** The second address of a network (.2): a container's, not the gateway's. */
+function hostIn(cidr: string): string {
+  const [ip] = cidr.split('/');
+  const o = ip.split('.').map(Number);
+  o[3] = Math.min(254, o[3] + 2);
+  return o.join('.');
+}

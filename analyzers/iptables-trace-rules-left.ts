@@ -1,0 +1,33 @@
+/**
+ * iptables.trace-rules-left: TRACE rules left in the raw table after a debug session (seed 004):
+ * they log every matching packet, can eat CPU and keep the xtables lock busy.
+ */
+import { defineAnalyzer } from '../src/engine/analyzer.js';
+import { logEvidence } from './lib/logs.js';
+
+export default defineAnalyzer({
+  id: 'iptables.trace-rules-left',
+  title: 'TRACE rules left in the raw table',
+  description: '-j TRACE rules from a debugging session are still installed.',
+  scope: 'node',
+  requires: ['iptables'],
+  optional: ['logs'],
+  analyze({ node, artifacts }) {
+    const traces = (artifacts.iptables ?? []).filter((r) => r.origin === 'live').flatMap((rs) => Object.values(rs.tables.raw?.chains ?? {}).flatMap((c) => c.rules.filter((r) => r.target === 'TRACE')));
+    if (traces.length === 0) return [];
+    const lock = logEvidence(artifacts.logs, ['log.xtables-lock'], 4);
+    return [
+      {
+        severity: 'warning',
+        title: 'TRACE rules left in the raw table',
+        message: `${traces.length} TRACE rule${traces.length > 1 ? 's are' : ' is'} still in the raw table of ${node}: every matching packet is logged through the whole rule path.` + (lock.length ? ` The logs show xtables lock contention (${lock.length} line${lock.length > 1 ? 's' : ''}), which a TRACE flood causes.` : ''),
+        impact: 'Log floods, CPU load, and iptables commands of Docker/kube-proxy waiting for the xtables lock.',
+        evidence: [...traces.map((r) => ({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `raw ${r.chain} rule ${r.num}` })), ...lock],
+        remedy: {
+          summary: 'Delete the TRACE rules.',
+          commands: traces.map((r) => `iptables -t raw -D ${r.chain} ${r.num}   # ${r.text.slice(0, 80)}`).reverse(),
+        },
+      },
+    ];
+  },
+});

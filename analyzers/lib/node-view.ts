@@ -1,0 +1,115 @@
+/**
+ * Small views over a node's artifacts that several analyzers share: the live IPv4 rule set
+ * merged across files, what shows Docker is present, the container bridges and their subnets.
+ * Pure functions of the artifacts.
+ */
+import type { NodeArtifacts } from '../../src/engine/artifacts.js';
+import type { Evidence } from '../../src/report/schema.js';
+import { mergeRulesets } from '../../src/netfilter/trace.js';
+import type { Chain, Ruleset } from '../../src/netfilter/rules.js';
+import { interfacesOf, type Interface } from '../../src/parsers/interfaces.js';
+import { findService, isActive, isEnabled } from '../../src/parsers/services.js';
+
+export function liveIpv4(artifacts: NodeArtifacts): Ruleset[] {
+  return (artifacts.iptables ?? []).filter((r) => r.origin === 'live' && r.family !== 'ipv6');
+}
+
+export function liveTables(artifacts: NodeArtifacts): Map<string, Map<string, Chain>> {
+  return mergeRulesets(liveIpv4(artifacts));
+}
+
+/** The file each table of the live rules came from (for "searched here" evidence). */
+export function tableFiles(artifacts: NodeArtifacts): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const rs of liveIpv4(artifacts)) for (const t of Object.keys(rs.tables)) if (!out.has(t)) out.set(t, rs.file);
+  return out;
+}
+
+export interface DockerPresence {
+  /** evidence that Docker runs on the node */
+  evidence: Evidence[];
+  /** Docker writes no iptables rules: --iptables=false or the nftables firewall back end */
+  noIptables?: Evidence;
+}
+
+export function dockerPresence(artifacts: NodeArtifacts): DockerPresence {
+  const evidence: Evidence[] = [];
+  const itfs = interfacesOf(artifacts.ipAddr ?? []);
+  const docker0 = itfs.get('docker0');
+  if (docker0) evidence.push({ file: docker0.ref.file, line: docker0.ref.line, excerpt: `${docker0.name}${docker0.addresses[0] ? ' ' + docker0.addresses[0].cidr : ''}`, note: 'the docker0 bridge exists' });
+  for (const n of (artifacts.dockerNetworks ?? []).flatMap((d) => d.networks).slice(0, 1))
+    evidence.push({ file: n.ref.file, line: n.ref.line, excerpt: `network ${n.name} (${n.driver})`, note: 'Docker networks are defined' });
+  for (const unit of ['docker', 'docker.socket']) {
+    const states = findService(artifacts.services ?? [], unit);
+    const s = isActive(states) ?? isEnabled(states);
+    if (s) evidence.push({ file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: `${s.unit} is ${isActive(states) ? 'active' : 'enabled'}` });
+  }
+  const dockerLog = (artifacts.logs ?? []).find((l) => l.matches.some((m) => /^dockerd?$/.test(m.unit ?? '')));
+  if (dockerLog && evidence.length === 0) {
+    const m = dockerLog.matches.find((x) => /^dockerd?$/.test(x.unit ?? ''))!;
+    evidence.push({ file: m.file, line: m.line, excerpt: m.excerpt, note: 'dockerd writes to the logs' });
+  }
+  let noIptables: Evidence | undefined;
+  for (const d of artifacts.dockerDaemon ?? []) {
+    if (d.iptables?.value === false) noIptables = { file: d.iptables.ref.file, line: d.iptables.ref.line, excerpt: '"iptables": false', note: 'Docker is told not to manage iptables' };
+    else if (d.firewallBackend?.value === 'nftables')
+      noIptables = { file: d.firewallBackend.ref.file, line: d.firewallBackend.ref.line, excerpt: '"firewall-backend": "nftables"', note: 'Docker writes nftables rules, not iptables' };
+    if (d.iptables || d.firewallBackend || d.bip) {
+      if (!evidence.length) evidence.push({ file: d.file, line: 1, excerpt: 'daemon.json', note: 'Docker is configured on this node' });
+    }
+  }
+  return { evidence, noIptables };
+}
+
+export interface Bridge {
+  name: string;
+  /** networks (cidr) served by the bridge */
+  subnets: { cidr: string; evidence: Evidence }[];
+  itf?: Interface;
+  /** docker network name, when known */
+  network?: string;
+  /** Docker was told not to masquerade this network, or routes it without NAT */
+  noMasquerade?: boolean;
+}
+
+/** Docker bridges: from docker network inspect when present, else from docker0 / br-* interfaces. */
+export function dockerBridges(artifacts: NodeArtifacts): Bridge[] {
+  const itfs = interfacesOf(artifacts.ipAddr ?? []);
+  const out = new Map<string, Bridge>();
+  for (const n of (artifacts.dockerNetworks ?? []).flatMap((d) => d.networks)) {
+    if (n.driver !== 'bridge' || !n.bridgeName || n.internal) continue;
+    const o = n.options;
+    const noMasq = o['com.docker.network.bridge.enable_ip_masquerade'] === 'false' || o['com.docker.network.bridge.gateway_mode_ipv4'] === 'routed';
+    const b = out.get(n.bridgeName) ?? { name: n.bridgeName, subnets: [], itf: itfs.get(n.bridgeName), network: n.name, noMasquerade: noMasq };
+    for (const s of n.subnets) if (!s.subnet.includes(':')) b.subnets.push({ cidr: s.subnet, evidence: { file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: `docker network ${n.name}` } });
+    out.set(n.bridgeName, b);
+  }
+  for (const itf of itfs.values()) {
+    if (!(itf.name === 'docker0' || /^br-[0-9a-f]{12}$/.test(itf.name)) || out.has(itf.name)) continue;
+    const v4 = itf.addresses.filter((a) => a.family === 4);
+    out.set(itf.name, {
+      name: itf.name,
+      itf,
+      subnets: v4.map((a) => ({ cidr: a.network, evidence: { file: a.ref.file, line: a.ref.line, excerpt: a.excerpt, note: `address of ${itf.name}` } })),
+    });
+  }
+  return [...out.values()];
+}
+
+/** The node's own IPv4 addresses (for addrtype LOCAL). */
+export function localAddresses(artifacts: NodeArtifacts): string[] {
+  return [...interfacesOf(artifacts.ipAddr ?? []).values()].flatMap((i) => i.addresses.filter((a) => a.family === 4).map((a) => a.address));
+}
+
+export function hasKubernetes(artifacts: NodeArtifacts): Evidence | undefined {
+  for (const unit of ['kubelet', 'k3s', 'k3s-agent', 'snap.kubelet.daemon', 'atomic-openshift-node', 'origin-node']) {
+    const states = findService(artifacts.services ?? [], unit);
+    const s = isActive(states) ?? isEnabled(states);
+    if (s) return { file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: `${s.unit} runs here` };
+  }
+  for (const rs of liveIpv4(artifacts))
+    for (const t of Object.values(rs.tables))
+      for (const c of Object.values(t.chains))
+        if (/^KUBE-/.test(c.name)) return { file: c.ref.file, line: c.ref.line, excerpt: `chain ${c.name}`, note: 'kube-proxy/kubelet chains exist' };
+  return undefined;
+}

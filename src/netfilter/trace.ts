@@ -1,0 +1,366 @@
+/**
+ * The packet tracer: walks one packet through a node's iptables rules offline, in netfilter's
+ * order (raw -> mangle -> nat -> filter for each hook of its path), following jumps, gotos,
+ * RETURN and policies, applying MARK and DNAT on the way. Every rule that matched is recorded
+ * with its file and line. A match it does not model ends the walk with "unknown at rule X"
+ * instead of a guess; `-m statistic` is a branch and is reported as one.
+ */
+import { addressIn } from '../parsers/cidr.js';
+import { hasMatch, type Chain, type Match, type Rule, type Ruleset } from './rules.js';
+
+export type Path = 'input' | 'forward' | 'output';
+export type ConnState = 'new' | 'established' | 'related' | 'invalid';
+
+export interface Packet {
+  src: string;
+  dst: string;
+  protocol: 'tcp' | 'udp' | 'icmp' | string;
+  dport?: number;
+  sport?: number;
+  inInterface?: string;
+  outInterface?: string;
+  state: ConnState;
+  mark: number;
+  /** was the destination rewritten (conntrack's DNAT status) */
+  dnat?: boolean;
+}
+
+export interface TraceContext {
+  /** the node's own addresses (addrtype LOCAL) */
+  localAddresses: string[];
+  /** broadcast addresses (addrtype BROADCAST) */
+  broadcastAddresses?: string[];
+}
+
+export interface TraceStep {
+  table: string;
+  chain: string;
+  /** 0 for the chain policy */
+  num: number;
+  text: string;
+  file: string;
+  line: number;
+  action: 'match' | 'policy' | 'return' | 'mark' | 'dnat' | 'branch';
+}
+
+export type Verdict =
+  | { kind: 'ACCEPT' }
+  | { kind: 'DROP' }
+  | { kind: 'REJECT'; with: string }
+  | { kind: 'unknown'; reason: string; at?: TraceStep };
+
+export interface TraceResult {
+  verdict: Verdict;
+  /** the rule or policy that decided */
+  decidedBy?: TraceStep;
+  steps: TraceStep[];
+  packet: Packet;
+  /** statistic branches passed: the verdict holds for the branch that was followed */
+  branches: TraceStep[];
+}
+
+/** The hooks a packet meets on its path, and the tables at each (netfilter's priority order). */
+const HOOKS: Record<Path, { chain: string; tables: string[] }[]> = {
+  input: [
+    { chain: 'PREROUTING', tables: ['raw', 'mangle', 'nat'] },
+    { chain: 'INPUT', tables: ['mangle', 'nat', 'filter', 'security'] },
+  ],
+  forward: [
+    { chain: 'PREROUTING', tables: ['raw', 'mangle', 'nat'] },
+    { chain: 'FORWARD', tables: ['mangle', 'filter', 'security'] },
+    { chain: 'POSTROUTING', tables: ['mangle', 'nat'] },
+  ],
+  output: [
+    { chain: 'OUTPUT', tables: ['raw', 'mangle', 'nat', 'filter', 'security'] },
+    { chain: 'POSTROUTING', tables: ['mangle', 'nat'] },
+  ],
+};
+
+const MAX_DEPTH = 64;
+const MAX_STEPS = 100_000;
+
+/** Merges a node's live rulesets of one family into one view (sosreports hold one file per table). */
+export function mergeRulesets(rulesets: Ruleset[]): Map<string, Map<string, Chain>> {
+  const tables = new Map<string, Map<string, Chain>>();
+  for (const rs of rulesets) {
+    for (const [name, t] of Object.entries(rs.tables)) {
+      const chains = tables.get(name) ?? tables.set(name, new Map()).get(name)!;
+      for (const [c, chain] of Object.entries(t.chains)) if (!chains.has(c)) chains.set(c, chain);
+    }
+  }
+  return tables;
+}
+
+export function trace(tables: Map<string, Map<string, Chain>>, path: Path, packet: Packet, ctx: TraceContext): TraceResult {
+  const p: Packet = { ...packet };
+  const result: TraceResult = { verdict: { kind: 'ACCEPT' }, steps: [], packet: p, branches: [] };
+  let stepCount = 0;
+
+  const walk = (table: string, chainName: string, depth: number): Verdict | 'return' | undefined => {
+    const chain = tables.get(table)?.get(chainName);
+    if (!chain) return undefined;
+    if (depth > MAX_DEPTH) return { kind: 'unknown', reason: `jump depth over ${MAX_DEPTH} in ${table}/${chainName} (a loop?)` };
+    for (const rule of chain.rules) {
+      if (++stepCount > MAX_STEPS) return { kind: 'unknown', reason: 'too many rules walked' };
+      const m = matches(rule, p, ctx);
+      const step = stepOf(rule, 'match');
+      if (m === 'unknown') return { kind: 'unknown', reason: `match not modelled: ${unmodelled(rule)}`, at: step };
+      if (!m) continue;
+      if (hasMatch(rule, 'statistic')) result.branches.push({ ...step, action: 'branch' });
+      const target = rule.target;
+      if (!target) {
+        result.steps.push(step);
+        continue;
+      }
+      switch (target) {
+        case 'ACCEPT':
+          result.steps.push(step);
+          return { kind: 'ACCEPT' };
+        case 'DROP':
+          result.steps.push(step);
+          return { kind: 'DROP' };
+        case 'REJECT':
+          result.steps.push(step);
+          return { kind: 'REJECT', with: rule.targetOptions['reject-with'] ?? (p.protocol === 'tcp' ? 'icmp-port-unreachable' : 'icmp-port-unreachable') };
+        case 'RETURN':
+          result.steps.push({ ...step, action: 'return' });
+          return 'return';
+        case 'MARK': {
+          const x = rule.targetOptions['set-xmark'];
+          if (x) {
+            const [v, mask] = x.split('/').map((n) => Number(n));
+            p.mark = ((p.mark & ~mask) ^ v) >>> 0;
+          }
+          result.steps.push({ ...step, action: 'mark' });
+          continue;
+        }
+        case 'DNAT': {
+          const to = rule.targetOptions['to-destination'];
+          result.steps.push({ ...step, action: 'dnat' });
+          if (to) {
+            const mm = /^\[?([0-9a-fA-F.:]+?)\]?(?::(\d+)(?:-\d+)?)?$/.exec(to);
+            if (mm) {
+              p.dst = mm[1];
+              if (mm[2]) p.dport = Number(mm[2]);
+              p.dnat = true;
+            }
+          }
+          // nat decides once per connection: DNAT ends the chain walk like ACCEPT does for nat
+          return { kind: 'ACCEPT' };
+        }
+        case 'SNAT':
+        case 'MASQUERADE':
+        case 'REDIRECT':
+          result.steps.push(step);
+          return { kind: 'ACCEPT' };
+        case 'LOG':
+        case 'NFLOG':
+        case 'TRACE':
+        case 'CHECKSUM':
+        case 'CT':
+        case 'NOTRACK':
+        case 'TCPMSS':
+        case 'CONNMARK':
+        case 'DSCP':
+        case 'TOS':
+        case 'AUDIT':
+          result.steps.push(step);
+          continue;
+        case 'QUEUE':
+        case 'NFQUEUE':
+          result.steps.push(step);
+          return { kind: 'unknown', reason: `${target} hands the packet to user space`, at: step };
+        default: {
+          if (!tables.get(table)?.has(target)) {
+            result.steps.push(step);
+            return { kind: 'unknown', reason: `target ${target} not modelled`, at: step };
+          }
+          result.steps.push(step);
+          const v = walk(table, target, depth + 1);
+          if (v === 'return' || v === undefined) {
+            if (rule.targetKind === 'goto') return 'return';
+            continue;
+          }
+          return v;
+        }
+      }
+    }
+    return 'return';
+  };
+
+  for (const hook of HOOKS[path]) {
+    for (const table of hook.tables) {
+      const chains = tables.get(table);
+      const chain = chains?.get(hook.chain);
+      if (!chain) continue;
+      // nat sees only the first packet of a connection
+      if (table === 'nat' && p.state !== 'new') continue;
+      const v = walk(table, hook.chain, 0);
+      if (v === 'return' || v === undefined) {
+        const policy = chain.policy ?? 'ACCEPT';
+        const step: TraceStep = { table, chain: hook.chain, num: 0, text: `policy ${policy}`, file: chain.ref.file, line: chain.ref.line, action: 'policy' };
+        if (policy === 'DROP') {
+          result.steps.push(step);
+          result.verdict = { kind: 'DROP' };
+          result.decidedBy = step;
+          return result;
+        }
+        continue;
+      }
+      if (v.kind === 'ACCEPT') continue;
+      result.verdict = v;
+      result.decidedBy = v.kind === 'unknown' ? v.at : result.steps[result.steps.length - 1];
+      return result;
+    }
+  }
+  result.verdict = { kind: 'ACCEPT' };
+  result.decidedBy = result.steps.filter((s) => s.action === 'match').at(-1);
+  return result;
+}
+
+function stepOf(rule: Rule, action: TraceStep['action']): TraceStep {
+  return { table: rule.table, chain: rule.chain, num: rule.num, text: rule.text, file: rule.ref.file, line: rule.ref.line, action };
+}
+
+function unmodelled(rule: Rule): string {
+  const m = rule.matches.find((x) => !MODELLED.has(x.module));
+  return m ? m.raw || m.module : rule.text;
+}
+
+const MODELLED = new Set(['tcp', 'udp', 'icmp', 'conntrack', 'state', 'multiport', 'mark', 'addrtype', 'comment', 'statistic', 'limit', 'physdev', 'sctp', 'udplite', 'icmp6', 'pkttype']);
+
+function iface(pattern: string, name: string | undefined): boolean | 'unknown' {
+  if (name === undefined) return 'unknown';
+  if (pattern.endsWith('+')) return name.startsWith(pattern.slice(0, -1));
+  return pattern === name;
+}
+
+function neg(v: boolean, negated: boolean): boolean {
+  return negated ? !v : v;
+}
+
+/** true / false, or 'unknown' when the rule uses something not modelled or the packet lacks a field. */
+export function matches(rule: Rule, p: Packet, ctx: TraceContext): boolean | 'unknown' {
+  if (rule.protocol) {
+    if (!neg(rule.protocol.value === p.protocol, rule.protocol.negated)) return false;
+  }
+  if (rule.source && !neg(addressIn(p.src, rule.source.value), rule.source.negated)) return false;
+  if (rule.destination && !neg(addressIn(p.dst, rule.destination.value), rule.destination.negated)) return false;
+  if (rule.inInterface) {
+    const r = iface(rule.inInterface.value, p.inInterface);
+    if (r === 'unknown') return 'unknown';
+    if (!neg(r, rule.inInterface.negated)) return false;
+  }
+  if (rule.outInterface) {
+    const r = iface(rule.outInterface.value, p.outInterface);
+    if (r === 'unknown') return 'unknown';
+    if (!neg(r, rule.outInterface.negated)) return false;
+  }
+  if (rule.fragment) return neg(false, rule.fragment.negated);
+  if (rule.incomplete?.some((x) => x.startsWith('match text not understood') || x.startsWith('unexpected word') || /resolved name/.test(x))) return 'unknown';
+  for (const m of rule.matches) {
+    const r = matchModule(m, p, ctx);
+    if (r === 'unknown') return 'unknown';
+    if (!r) return false;
+  }
+  return true;
+}
+
+function portIn(spec: string, port: number | undefined): boolean | 'unknown' {
+  if (port === undefined) return 'unknown';
+  return spec.split(',').some((part) => {
+    const [a, b] = part.split(':');
+    const lo = a === '' ? 0 : Number(a);
+    const hi = b === undefined ? lo : b === '' ? 65535 : Number(b);
+    return port >= lo && port <= hi;
+  });
+}
+
+function stateMatches(list: string, state: ConnState, dnat: boolean): boolean {
+  const states = list.toUpperCase().split(',');
+  return states.some((s) => s === state.toUpperCase() || (s === 'DNAT' && dnat) || (s === 'UNTRACKED' && false));
+}
+
+function matchModule(m: Match, p: Packet, ctx: TraceContext): boolean | 'unknown' {
+  switch (m.module) {
+    case 'comment':
+    case 'limit':
+      return true;
+    case 'tcp':
+    case 'udp':
+    case 'sctp':
+    case 'udplite':
+      if (p.protocol !== m.module) return false;
+      for (const o of m.options) {
+        if (o.name === 'dport' || o.name === 'destination-port' || o.name === 'sport' || o.name === 'source-port') {
+          const r = portIn(o.value ?? '', o.name.startsWith('d') ? p.dport : p.sport);
+          if (r === 'unknown') return 'unknown';
+          if (!neg(r, o.negated)) return false;
+        } else if (o.name === 'tcp-flags' || o.name === 'syn') {
+          // a NEW connection's first packet is a SYN; established traffic is not
+          const syn = p.state === 'new';
+          const wantsSyn = o.name === 'syn' || /SYN(,|$)/.test((o.value ?? '').split(' ')[1] ?? '');
+          if (!neg(wantsSyn ? syn : !syn, o.negated)) return false;
+        } else return 'unknown';
+      }
+      return true;
+    case 'icmp':
+    case 'icmp6':
+      if (p.protocol !== 'icmp' && p.protocol !== 'ipv6-icmp') return false;
+      return true;
+    case 'multiport':
+      for (const o of m.options) {
+        const port = o.name === 'dports' || o.name === 'destination-ports' ? p.dport : o.name === 'sports' || o.name === 'source-ports' ? p.sport : undefined;
+        if (o.name === 'ports') {
+          const r1 = portIn(o.value ?? '', p.dport);
+          const r2 = portIn(o.value ?? '', p.sport);
+          if (r1 === 'unknown' || r2 === 'unknown') return 'unknown';
+          if (!neg(r1 || r2, o.negated)) return false;
+          continue;
+        }
+        const r = portIn(o.value ?? '', port);
+        if (r === 'unknown') return 'unknown';
+        if (!neg(r, o.negated)) return false;
+      }
+      return true;
+    case 'conntrack':
+    case 'state':
+      for (const o of m.options) {
+        if (o.name === 'ctstate' || o.name === 'state') {
+          if (!neg(stateMatches(o.value ?? '', p.state, !!p.dnat), o.negated)) return false;
+        } else if (o.name === 'ctstatus') {
+          if (!neg(/DNAT/.test(o.value ?? '') ? !!p.dnat : false, o.negated)) return false;
+        } else return 'unknown';
+      }
+      return true;
+    case 'mark':
+      for (const o of m.options) {
+        const [v, mask] = (o.value ?? '').split('/').map((x) => Number(x));
+        const mk = Number.isFinite(mask) ? mask : 0xffffffff;
+        if (!neg(((p.mark & mk) >>> 0) === (v >>> 0), o.negated)) return false;
+      }
+      return true;
+    case 'addrtype':
+      for (const o of m.options) {
+        const addr = o.name === 'dst-type' ? p.dst : o.name === 'src-type' ? p.src : undefined;
+        if (addr === undefined) return 'unknown';
+        const types = (o.value ?? '').split(',');
+        const isLocal = ctx.localAddresses.includes(addr) || addressIn(addr, '127.0.0.0/8');
+        const isBroadcast = (ctx.broadcastAddresses ?? []).includes(addr) || addr === '255.255.255.255';
+        const ok = types.some((t) => (t === 'LOCAL' && isLocal) || (t === 'BROADCAST' && isBroadcast) || (t === 'UNICAST' && !isBroadcast && !/^2(2[4-9]|3\d)\./.test(addr)) || (t === 'MULTICAST' && /^2(2[4-9]|3\d)\./.test(addr)));
+        if (!neg(ok, o.negated)) return false;
+      }
+      return true;
+    case 'statistic':
+      // a load-balancing branch: follow it (the report names the branch)
+      return true;
+    case 'pkttype':
+      return neg(true, m.options[0]?.negated ?? false);
+    case 'physdev':
+      // bridged traffic between containers on one bridge; our packets cross the bridge to the host or out
+      for (const o of m.options) if (o.name === 'physdev-is-bridged' && !o.negated) return false;
+      return true;
+    default:
+      return 'unknown';
+  }
+}

@@ -1,0 +1,187 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import dockerChainMissing from '../../analyzers/iptables-docker-chain-missing.js';
+import masqueradeMissing from '../../analyzers/iptables-docker-masquerade-missing.js';
+import forwardBlocks from '../../analyzers/iptables-forward-blocks-containers.js';
+import kubeFirewall from '../../analyzers/iptables-kube-firewall-corrupted.js';
+import mixedBackends from '../../analyzers/iptables-mixed-backends.js';
+import serviceConflict from '../../analyzers/iptables-service-conflict.js';
+import traceRules from '../../analyzers/iptables-trace-rules-left.js';
+import { BUILTIN_ANALYZERS } from '../../analyzers/index.js';
+import type { NodeArtifacts } from '../../src/engine/artifacts.js';
+import { scanLogText } from '../../src/logscan/scanner.js';
+import { parseIptablesVersion } from '../../src/netfilter/iptables-version.js';
+import { parseIptablesList } from '../../src/netfilter/list-format.js';
+import { parseIptablesSave, parseIptablesSpec } from '../../src/netfilter/save-format.js';
+import { parseDockerNetworks } from '../../src/parsers/docker-network-inspect.js';
+import { parseInterfaces } from '../../src/parsers/interfaces.js';
+import { parseRoutes } from '../../src/parsers/ip-route.js';
+import { parseSystemctlText } from '../../src/parsers/services.js';
+import { hasCorpus, projectPath, readCorpus } from '../helpers/shared.js';
+import { runNode } from './helpers.js';
+
+const fx = (...p: string[]) => readFileSync(projectPath('test/fixtures', ...p), 'utf8');
+const healthySave = () => parseIptablesSave(fx('netfilter/nft/iptables-save'), 'iptables-save');
+const ipA = () => parseInterfaces(fx('iproute2/ip_a'), 'ip_a');
+const routes = () => parseRoutes(fx('iproute2/ip_route_show_table_all'), 'ip_route');
+const UNITS = (iptables: 'enabled' | 'disabled', firewalld = 'disabled') =>
+  parseSystemctlText(`UNIT FILE                 STATE    VENDOR PRESET\ndocker.service            enabled  disabled\nfirewalld.service         ${firewalld} enabled\niptables.service          ${iptables} disabled\nkubelet.service           enabled  disabled\n\n4 unit files listed.\n`, 'sos_commands/systemd/systemctl_list-unit-files');
+
+/** The healthy node: real rules (Docker + kube-proxy + flannel) and real interfaces. */
+function healthy(): NodeArtifacts {
+  return { iptables: [healthySave()], ipAddr: [ipA()], routes: [routes()], services: [UNITS('disabled')] };
+}
+
+describe('the healthy Docker + Kubernetes + flannel node fires no iptables finding', () => {
+  it('every iptables analyzer stays quiet on the real healthy rules, in both back ends and in the listing format', () => {
+    const listing: NodeArtifacts = {
+      iptables: ['filter', 'nat', 'mangle', 'raw'].map((t) => parseIptablesList(fx(`netfilter/legacy/iptables_-t_${t}_-nvL`), `iptables_-t_${t}_-nvL`, { table: t })),
+      ipAddr: [ipA()],
+      routes: [routes()],
+      services: [UNITS('disabled')],
+      iptablesVersion: [parseIptablesVersion(fx('netfilter/legacy/iptables-V'), 'iptables-V')],
+    };
+    for (const artifacts of [healthy(), listing]) {
+      for (const a of BUILTIN_ANALYZERS.filter((x) => x.id.startsWith('iptables.') && x.scope === 'node')) {
+        if (a.requires.some((k) => !artifacts[k]?.length)) continue;
+        expect(runNode(a, artifacts), a.id).toEqual([]);
+      }
+    }
+  });
+});
+
+describe.skipIf(!hasCorpus)('iptables.docker-chain-missing', () => {
+  it('fires when the live rules are the stock RHEL config (chains flushed by iptables.service), with the log line and the restart', () => {
+    const f = 'iptables-save/insights-rhel6-plain-iptables-save-v1.4.7.txt';
+    const logs = scanLogText(
+      'Nov 20 10:14:02 docker-host-01 systemd[1]: Stopping IPv4 firewall with iptables...\nNov 20 10:14:03 docker-host-01 systemd[1]: Started IPv4 firewall with iptables.\nNov 20 10:15:02 docker-host-01 dockerd[1234]: ' + readCorpus('logs/moby-26494-docker-run-publish-nat-DOCKER-chain-missing.log').split('\n')[2] + '\n',
+      'var/log/messages',
+      { year: 2026 },
+    );
+    const [f1] = runNode(dockerChainMissing, { iptables: [parseIptablesSave(readCorpus(f), f)], ipAddr: [ipA()], logs: [logs] });
+    expect(f1.severity).toBe('critical');
+    expect(f1.evidence[0]).toMatchObject({ file: f, line: 0, excerpt: 'no DOCKER chain in the filter table' });
+    expect(f1.evidence.some((e) => e.excerpt === 'docker0 172.17.0.1/16')).toBe(true);
+    expect(f1.message).toMatch(/A firewall restart is logged at 2026-11-20T10:14:02/);
+    expect(f1.evidence.filter((e) => e.time).map((e) => e.time)).toEqual(['2026-11-20T10:14:02.000Z', '2026-11-20T10:14:03.000Z', '2026-11-20T10:15:02.000Z', '2026-11-20T10:15:02.000Z']);
+  });
+
+  it('is silent without Docker, or when Docker runs with iptables=false', async () => {
+    const f = 'iptables-save/insights-rhel6-plain-iptables-save-v1.4.7.txt';
+    expect(runNode(dockerChainMissing, { iptables: [parseIptablesSave(readCorpus(f), f)] })).toEqual([]);
+    const { parseDockerDaemonJson } = await import('../../src/parsers/docker-daemon.js');
+    expect(runNode(dockerChainMissing, { iptables: [parseIptablesSave(readCorpus(f), f)], ipAddr: [ipA()], dockerDaemon: [parseDockerDaemonJson('{\n  "iptables": false\n}\n', 'etc/docker/daemon.json')] })).toEqual([]);
+  });
+
+  it('is silent on every Docker version of the corpus (27, 28 swarm, 29)', () => {
+    for (const f of ['moby-docker27-new-daemon-iptables-S.txt', 'moby-docker28-swarm-ingress-iptables-S.txt', 'moby-docker29-usernet-portmap-iptables-S.txt']) {
+      const rs = parseIptablesSpec(readCorpus('iptables-save', f), f);
+      expect(runNode(dockerChainMissing, { iptables: [rs], ipAddr: [ipA()] }), f).toEqual([]);
+    }
+  });
+});
+
+describe.skipIf(!hasCorpus)('iptables.docker-masquerade-missing', () => {
+  it('fires for 172.17.0.0/16 on the 2014 Docker host whose nat has no MASQUERADE', () => {
+    const f = 'iptables-save/k8s-proxier-test-2014-docker-host-nat-v1.4.7.txt';
+    const nets = parseDockerNetworks(readCorpus('docker-network/docker-docs-inspect-bridge-alpine3-alpine4.json'), 'docker_network_inspect_bridge');
+    const [m] = runNode(masqueradeMissing, { iptables: [parseIptablesSave(readCorpus(f), f)], dockerNetworks: [nets], ipAddr: [ipA()] });
+    expect(m.severity).toBe('critical');
+    expect(m.facts).toMatchObject({ subnet: '172.17.0.0/16', bridge: 'docker0' });
+    expect(m.evidence[1].file).toBe('docker_network_inspect_bridge');
+  });
+
+  it('is silent on the healthy rules and on Docker 28 routed networks (no NAT by design)', () => {
+    expect(runNode(masqueradeMissing, healthy())).toEqual([]);
+    const f = 'iptables-list/moby-docker28-usernet-gateway-mode-routed-nvL.txt';
+    const rs = parseIptablesList(readCorpus(f), f);
+    const routed = parseDockerNetworks(JSON.stringify([{ Name: 'bridge1', Id: 'a'.repeat(64), Driver: 'bridge', IPAM: { Config: [{ Subnet: '192.0.2.0/24' }] }, Options: { 'com.docker.network.bridge.gateway_mode_ipv4': 'routed', 'com.docker.network.bridge.name': 'bridge1' } }], null, 2), 'n');
+    expect(runNode(masqueradeMissing, { iptables: [rs], dockerNetworks: [routed] })).toEqual([]);
+  });
+});
+
+describe.skipIf(!hasCorpus)('iptables.forward-blocks-containers', () => {
+  it('flannel#1321: FORWARD policy DROP after reboot, no flannel accepts: cni0 pods are dropped by the policy; docker0 is fine', () => {
+    const f = 'iptables-save/flannel-1321-after-reboot-filter-iptables-S-v-counters-truncated.txt';
+    const findings = runNode(forwardBlocks, { iptables: [parseIptablesSpec(readCorpus(f), f)], ipAddr: [ipA()], routes: [routes()] });
+    expect(findings.map((x) => x.facts?.bridge)).toEqual(['cni0']);
+    expect(findings[0].facts).toMatchObject({ verdict: 'DROP', decidedBy: 'filter/FORWARD#0', uplink: 'eth0' });
+    expect(findings[0].evidence[0]).toMatchObject({ file: f, line: 2, excerpt: ':FORWARD DROP' });
+  });
+
+  it('a REJECT in FORWARD ahead of Docker\'s accepts (stock RHEL config restored over Docker) is named with its line', () => {
+    const rules = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -j REJECT --reject-with icmp-host-prohibited\n-A FORWARD -i docker0 ! -o docker0 -j ACCEPT\nCOMMIT\n';
+    const [f] = runNode(forwardBlocks, { iptables: [parseIptablesSave(rules, 'etc-sysconfig-restored')], ipAddr: [ipA()], routes: [routes()] });
+    expect(f.facts).toMatchObject({ bridge: 'docker0', verdict: 'REJECT', decidedBy: 'filter/FORWARD#1' });
+    expect(f.evidence[0].line).toBe(5);
+  });
+
+  it('is silent on the healthy rules', () => {
+    expect(runNode(forwardBlocks, healthy())).toEqual([]);
+  });
+});
+
+describe.skipIf(!hasCorpus)('iptables.kube-firewall-corrupted', () => {
+  it('fires on the rule without its mark match (kubernetes#112477, #114549 line 2), not on the healthy one', () => {
+    const f = 'iptables-save/kubernetes-114549-coreos36-vs-37-kube-firewall-fragment.txt';
+    const [k] = runNode(kubeFirewall, { iptables: [parseIptablesSave(readCorpus(f), f)], iptablesVersion: [parseIptablesVersion('iptables v1.8.8 (nf_tables)\n', 'iptables-V')] });
+    expect(k.severity).toBe('critical');
+    expect(k.evidence.map((e) => `${e.file}:${e.line}`)).toEqual([`${f}:2`, 'iptables-V:1']);
+    const g = 'iptables-save/kubernetes-112477-kube-firewall-rewritten-without-mark-fragment.txt';
+    expect(runNode(kubeFirewall, { iptables: [parseIptablesSave(readCorpus(g), g)] })).toHaveLength(1);
+    expect(runNode(kubeFirewall, healthy())).toEqual([]);
+  });
+
+  it('fires in the listing format too', () => {
+    const list = 'Chain KUBE-FIREWALL (2 references)\n pkts bytes target     prot opt in     out     source               destination\n 9912  595K DROP       all  --  *      *       0.0.0.0/0            0.0.0.0/0            /* kubernetes firewall for dropping marked packets */\n';
+    expect(runNode(kubeFirewall, { iptables: [parseIptablesList(list, 'sos_commands/firewall_tables/iptables_-t_filter_-nvL', { table: 'filter' })] })[0].evidence[0].line).toBe(3);
+  });
+});
+
+describe('iptables.mixed-backends', () => {
+  it('fires on the nft dump that warns of legacy tables (made by the real binaries), and on two dumps of different back ends', () => {
+    const nft = parseIptablesSave(fx('netfilter/mixed/iptables-nft-save'), 'iptables-nft-save');
+    const legacy = parseIptablesSave(fx('netfilter/mixed/iptables-legacy-save'), 'iptables-legacy-save');
+    const [m] = runNode(mixedBackends, { iptables: [nft] });
+    expect(m.evidence[0]).toMatchObject({ file: 'iptables-nft-save', line: 1 });
+    const [both] = runNode(mixedBackends, { iptables: [nft, legacy] });
+    expect(both.evidence.map((e) => e.note)).toEqual(expect.arrayContaining(['rules exist in this back end']));
+  });
+
+  it('fires when iptables -V of host and component differ; silent on a consistent node', () => {
+    const v = [parseIptablesVersion('iptables v1.8.9 (nf_tables)\n', 'host/iptables-V'), parseIptablesVersion('iptables v1.8.7 (legacy)\n', 'kube-proxy/iptables-V')];
+    expect(runNode(mixedBackends, { iptables: [healthySave()], iptablesVersion: v })).toHaveLength(1);
+    expect(runNode(mixedBackends, { iptables: [healthySave()], iptablesVersion: [parseIptablesVersion(fx('netfilter/nft/iptables-V'), 'V')] })).toEqual([]);
+  });
+});
+
+describe('iptables.trace-rules-left', () => {
+  it('fires on TRACE rules in raw (real nft output), mentioning xtables lock contention from the logs', () => {
+    const rs = parseIptablesSave(fx('netfilter/trace/iptables-save'), 'iptables-save');
+    const logs = scanLogText('E0407 07:08:13.007655       1 network_policy_controller.go:253] Aborting sync. Failed to run iptables-restore: exit status 4 (Another app is currently holding the xtables lock. Perhaps you want to use the -w option?\n', 'kube-router.log');
+    const [t] = runNode(traceRules, { iptables: [rs], logs: [logs] });
+    expect(t.severity).toBe('warning');
+    expect(t.message).toMatch(/2 TRACE rules/);
+    expect(t.message).toMatch(/xtables lock contention/);
+    expect(t.remedy.commands).toEqual(['iptables -t raw -D OUTPUT 1   # -A OUTPUT -p tcp -m tcp --dport 5432 -j TRACE', 'iptables -t raw -D PREROUTING 1   # -A PREROUTING -p tcp -m tcp --dport 5432 -j TRACE']);
+    expect(runNode(traceRules, healthy())).toEqual([]);
+  });
+});
+
+describe('iptables.service-conflict', () => {
+  it('fires when iptables.service is enabled on a Docker/kubelet host, stronger with container rules in the saved config', () => {
+    const saved = parseIptablesSave(fx('netfilter/legacy/iptables-save'), 'etc/sysconfig/iptables', { origin: 'saved-config' });
+    const [c] = runNode(serviceConflict, { services: [UNITS('enabled')], iptables: [healthySave(), saved], ipAddr: [ipA()] });
+    expect(c.severity).toBe('warning');
+    expect(c.evidence[0]).toMatchObject({ file: 'sos_commands/systemd/systemctl_list-unit-files', line: 4 });
+    expect(c.message).toMatch(/saved configuration even contains container rules/);
+    expect(c.remedy.commands[0]).toBe('systemctl disable --now iptables.service');
+  });
+
+  it('firewalld active gets the zone remedy; a node with both disabled is silent', () => {
+    const [f] = runNode(serviceConflict, { services: [UNITS('disabled', 'enabled')], ipAddr: [ipA()] });
+    expect(f.facts).toMatchObject({ unit: 'firewalld.service' });
+    expect(f.remedy.commands[0]).toMatch(/--zone=trusted --add-interface=docker0/);
+    expect(runNode(serviceConflict, healthy())).toEqual([]);
+  });
+});
