@@ -1,5 +1,12 @@
 /** Every built-in analyzer, in the order they run. One line per analyzer. */
 import type { Analyzer } from '../src/engine/analyzer.js';
+import clusterNodeInconsistent from './cluster-node-inconsistent.js';
+import dockerBridgeMismatch from './docker-bridge-mismatch.js';
+import flannelDuplicateSubnet from './flannel-duplicate-subnet.js';
+import flannelMultipleAddresses from './flannel-multiple-addresses.js';
+import flannelSubnetMismatch from './flannel-subnet-mismatch.js';
+import sysctlBridgeNfCallDisabled from './sysctl-bridge-nf-call-disabled.js';
+import sysctlIpForwardNotPersistent from './sysctl-ip-forward-not-persistent.js';
 import iptablesDockerChainMissing from './iptables-docker-chain-missing.js';
 import iptablesDockerMasqueradeMissing from './iptables-docker-masquerade-missing.js';
 import iptablesForwardBlocksContainers from './iptables-forward-blocks-containers.js';
@@ -18,4 +25,11 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   iptablesMixedBackends,
   iptablesTraceRulesLeft,
   iptablesServiceConflict,
+  sysctlIpForwardNotPersistent,
+  sysctlBridgeNfCallDisabled,
+  flannelSubnetMismatch,
+  flannelMultipleAddresses,
+  dockerBridgeMismatch,
+  flannelDuplicateSubnet,
+  clusterNodeInconsistent,
 ];

@@ -1,0 +1,62 @@
+/** flannel.duplicate-subnet (cluster): two nodes with the same or overlapping flannel subnet or cni0 range (seed 004). */
+import { defineAnalyzer } from '../src/engine/analyzer.js';
+import type { Evidence } from '../src/report/schema.js';
+import { cidrOverlap, parseCidr } from '../src/parsers/cidr.js';
+import { interfacesOf } from '../src/parsers/interfaces.js';
+
+interface Claim {
+  node: string;
+  cidr: string;
+  what: string;
+  evidence: Evidence;
+}
+
+export default defineAnalyzer({
+  id: 'flannel.duplicate-subnet',
+  title: 'Two nodes share a flannel subnet',
+  description: 'FLANNEL_SUBNET or cni0 ranges equal or overlapping across nodes.',
+  scope: 'cluster',
+  minNodes: 2,
+  requires: [],
+  optional: ['flannelSubnetEnv', 'ipAddr'],
+  analyze({ nodes }) {
+    const claims: Claim[] = [];
+    for (const n of nodes) {
+      const env = n.artifacts.flannelSubnetEnv?.[0];
+      if (env?.subnetNetwork && env.subnet) claims.push({ node: n.node, cidr: env.subnetNetwork, what: 'FLANNEL_SUBNET', evidence: { file: env.subnet.ref.file, line: env.subnet.ref.line, excerpt: env.subnet.excerpt, node: n.node } });
+      const cni0 = interfacesOf(n.artifacts.ipAddr ?? []).get('cni0')?.addresses.find((a) => a.family === 4);
+      if (cni0) claims.push({ node: n.node, cidr: cni0.network, what: 'cni0', evidence: { file: cni0.ref.file, line: cni0.ref.line, excerpt: cni0.excerpt, node: n.node } });
+    }
+    const findings = [];
+    const reported = new Set<string>();
+    for (let i = 0; i < claims.length; i++) {
+      for (let j = i + 1; j < claims.length; j++) {
+        const a = claims[i];
+        const b = claims[j];
+        if (a.node === b.node) continue;
+        const ca = parseCidr(a.cidr);
+        const cb = parseCidr(b.cidr);
+        if (!ca || !cb || !cidrOverlap(ca, cb)) continue;
+        const key = [a.node, b.node].sort().join('|') + '|' + [a.cidr, b.cidr].sort().join('|');
+        if (reported.has(key)) continue;
+        reported.add(key);
+        const all = claims.filter((c) => (c.node === a.node || c.node === b.node) && (cidrOverlap(parseCidr(c.cidr)!, ca) || cidrOverlap(parseCidr(c.cidr)!, cb)));
+        findings.push({
+          severity: 'critical' as const,
+          title: 'Two nodes share a flannel subnet',
+          message: `${a.node} and ${b.node} use overlapping pod ranges: ${a.what} ${a.cidr} on ${a.node} and ${b.what} ${b.cidr} on ${b.node}. Traffic for those pods is routed to one node only: packet loss and misrouting.`,
+          impact: 'Pods on one of the two nodes are unreachable from the rest of the cluster.',
+          nodes: [a.node, b.node],
+          evidence: all.map((c) => ({ ...c.evidence, note: `${c.what} on ${c.node}` })),
+          facts: { subnet: a.cidr, nodes: [a.node, b.node] },
+          remedy: {
+            summary: `Give one of the nodes a new lease: on ${b.node}, delete flannel.1 and cni0 and restart its flannel pod, kubelet and docker (the forced repair of seed 004); check the node's podCIDR in the Node object first.`,
+            commands: [`kubectl get node ${a.node} ${b.node} -o custom-columns=NAME:.metadata.name,PODCIDR:.spec.podCIDR`, `# on ${b.node}:`, 'ip link delete flannel.1', 'ip link delete cni0', 'systemctl restart kubelet docker'],
+            caution: 'Pod traffic of the repaired node is cut for up to 5 minutes; restarting docker restarts every container there.',
+          },
+        });
+      }
+    }
+    return findings;
+  },
+});
