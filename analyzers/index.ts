@@ -1,5 +1,6 @@
 /** Every built-in analyzer, in the order they run. One line per analyzer. */
 import type { Analyzer } from '../src/engine/analyzer.js';
+import logSignatures from './log-signatures.js';
 import clusterNodeInconsistent from './cluster-node-inconsistent.js';
 import dockerBridgeMismatch from './docker-bridge-mismatch.js';
 import flannelDuplicateSubnet from './flannel-duplicate-subnet.js';
@@ -32,4 +33,5 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   dockerBridgeMismatch,
   flannelDuplicateSubnet,
   clusterNodeInconsistent,
+  logSignatures,
 ];

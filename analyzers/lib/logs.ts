@@ -5,5 +5,14 @@ import type { Evidence } from '../../src/report/schema.js';
 export function logEvidence(logs: LogScanResult[] | undefined, signatures: string[], max = 8): Evidence[] {
   const matches = (logs ?? []).flatMap((l) => l.matches.filter((m) => signatures.includes(m.signature)));
   matches.sort((a, b) => (a.timestamp?.epochMs ?? Infinity) - (b.timestamp?.epochMs ?? Infinity) || a.file.localeCompare(b.file) || a.line - b.line);
-  return matches.slice(0, max).map((m) => ({ file: m.file, line: m.line, excerpt: m.excerpt, time: m.timestamp?.iso, note: `${m.signature}${m.unit ? ` (${m.unit})` : ''}` }));
+  // one line matched by several signatures is one piece of evidence
+  const byLine = new Map<string, Evidence>();
+  for (const m of matches) {
+    const key = `${m.file}:${m.line}`;
+    const note = `${m.signature}${m.unit ? ` (${m.unit})` : ''}`;
+    const prev = byLine.get(key);
+    if (prev) prev.note = `${prev.note}, ${m.signature}`;
+    else byLine.set(key, { file: m.file, line: m.line, excerpt: m.excerpt, time: m.timestamp?.iso, note });
+  }
+  return [...byLine.values()].slice(0, max);
 }

@@ -9,7 +9,8 @@ import { BundleError, explainReadError } from '../bundle/errors.js';
 import type { BundleTree } from '../bundle/tree.js';
 import { locate } from '../layouts/locate.js';
 import { isWantedPath, logSourceOf } from '../layouts/index.js';
-import { BundleReport as BundleReportSchema, SEVERITY_ORDER, type BundleReport, type Finding, type Report } from '../report/schema.js';
+import { BundleReport as BundleReportSchema, SEVERITY_ORDER, type BundleReport, type Finding, type Report, type TimelineEvent } from '../report/schema.js';
+import { summarize, type Ruleset } from '../netfilter/rules.js';
 import { VERSION } from '../version.js';
 import type { Analyzer } from './analyzer.js';
 import { correlate } from './correlate.js';
@@ -53,6 +54,7 @@ export async function analyzeBundle(input: string, options: AnalyzeOptions = {})
   const analyzers = await analyzerSet(options);
   const run = runAnalyzers(analyzers, nodes, { requiredPorts: options.requiredPorts ?? [] });
   const findings = sortFindings(correlate(run.findings));
+  const timeline = buildTimeline(findings);
   const t3 = performance.now();
 
   const report: BundleReport = {
@@ -64,8 +66,10 @@ export async function analyzeBundle(input: string, options: AnalyzeOptions = {})
       layout: n.located.layout,
       root: n.located.root,
       facts: nodeFacts(n.artifacts),
+      iptables: (n.artifacts.iptables ?? []).map(rulesetSummary),
     })),
     findings,
+    timeline,
     coverage: {
       nodes: nodes.map((n) => nodeCoverage(n, run.perNode.get(n.name) ?? [])),
       cluster: run.cluster,
@@ -113,6 +117,48 @@ export function sortFindings(findings: Finding[]): Finding[] {
       (a.node ?? '').localeCompare(b.node ?? '') ||
       a.id.localeCompare(b.id),
   );
+}
+
+const CUSTOM_CHAINS_SHOWN = 40;
+
+/** The compact view of a rule set: built-in chains, custom chains when few, and totals per owning component. */
+function rulesetSummary(rs: Ruleset): NonNullable<BundleReport['nodes'][number]['iptables']>[number] {
+  const all = summarize(rs);
+  const custom = all.filter((c) => c.owner !== 'system');
+  const owners: Record<string, { chains: number; rules: number }> = {};
+  for (const c of all) {
+    const o = (owners[c.owner] ??= { chains: 0, rules: 0 });
+    o.chains++;
+    o.rules += c.rules;
+  }
+  return {
+    file: rs.file,
+    family: rs.family,
+    backend: rs.backend,
+    version: rs.version,
+    format: rs.format,
+    origin: rs.origin,
+    chains: custom.length <= CUSTOM_CHAINS_SHOWN ? all : all.filter((c) => c.owner === 'system'),
+    owners,
+    rules: all.reduce((n, c) => n + c.rules, 0),
+  };
+}
+
+const TIMELINE_MAX = 300;
+
+/** Every timed piece of evidence, across logs and nodes, in time order, linked to its finding. */
+export function buildTimeline(findings: Finding[]): TimelineEvent[] {
+  const seen = new Set<string>();
+  const events: TimelineEvent[] = [];
+  for (const f of findings)
+    for (const e of f.evidence) {
+      if (!e.time) continue;
+      const key = `${e.file}:${e.line}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      events.push({ time: e.time, node: e.node ?? f.node, file: e.file, line: e.line, excerpt: e.excerpt, finding: f.id, severity: f.severity });
+    }
+  return events.sort((a, b) => a.time.localeCompare(b.time) || a.file.localeCompare(b.file) || a.line - b.line).slice(0, TIMELINE_MAX);
 }
 
 function nodeCoverage(n: LoadedNode, analyzers: BundleReport['coverage']['nodes'][number]['analyzers']) {

@@ -4,6 +4,7 @@
  * moves into it and its id is listed in `related`.
  */
 import type { Finding } from '../report/schema.js';
+import { SIGNATURES } from '../logscan/signatures.js';
 
 export interface CorrelationRule {
   /** the finding that names the root cause */
@@ -12,7 +13,15 @@ export interface CorrelationRule {
   absorbs: string[];
 }
 
-export const CORRELATION_RULES: CorrelationRule[] = [];
+/**
+ * Rules from the signature catalog: a diagnosis absorbs the log findings that support it (the
+ * "No chain" lines and the firewall restart become evidence of iptables.docker-chain-missing).
+ */
+export const CORRELATION_RULES: CorrelationRule[] = (() => {
+  const byRoot = new Map<string, string[]>();
+  for (const s of SIGNATURES) for (const root of s.supports) byRoot.set(root, [...(byRoot.get(root) ?? []), s.id]);
+  return [...byRoot].map(([root, absorbs]) => ({ root, absorbs }));
+})();
 
 export function correlate(findings: Finding[], rules: CorrelationRule[] = CORRELATION_RULES): Finding[] {
   const merged = mergeDuplicates(findings);
@@ -21,7 +30,8 @@ export function correlate(findings: Finding[], rules: CorrelationRule[] = CORREL
     for (const root of merged.filter((f) => f.id === rule.root && !removed.has(f))) {
       for (const other of merged) {
         if (other === root || removed.has(other) || !rule.absorbs.includes(other.id) || !sameScope(root, other)) continue;
-        root.evidence.push(...other.evidence.filter((e) => !root.evidence.some((r) => r.file === e.file && r.line === e.line)));
+        const fresh = other.evidence.filter((e) => !root.evidence.some((r) => r.file === e.file && r.line === e.line));
+        root.evidence.push(...fresh);
         root.related = [...new Set([...(root.related ?? []), other.id, ...(other.related ?? [])])];
         root.firstSeen = earliest(root.firstSeen, other.firstSeen);
         root.lastSeen = latest(root.lastSeen, other.lastSeen);
@@ -29,7 +39,16 @@ export function correlate(findings: Finding[], rules: CorrelationRule[] = CORREL
       }
     }
   }
-  return merged.filter((f) => !removed.has(f));
+  const kept = merged.filter((f) => !removed.has(f));
+  for (const f of kept) if (f.related?.length) f.evidence = timeOrdered(f.evidence);
+  return kept;
+}
+
+/** Evidence without a time keeps its place (state first); timed evidence follows in time order. */
+function timeOrdered(evidence: Finding['evidence']): Finding['evidence'] {
+  const untimed = evidence.filter((e) => !e.time);
+  const timed = evidence.filter((e) => e.time).sort((a, b) => a.time!.localeCompare(b.time!));
+  return [...untimed, ...timed];
 }
 
 /** The same id on the same node twice (e.g. from two log files) is one finding with both evidences. */

@@ -19,6 +19,10 @@ export interface Signature {
   continues?: boolean;
   /** more fact patterns, tried on the matched text wherever they occur in it */
   extract?: RegExp[];
+  /** a short title for the finding this signature becomes when nothing else explains it */
+  title: string;
+  /** what to do, when the log line is all there is */
+  advice: string;
 }
 
 const HOSTPORT = String.raw`(?<host>\[[0-9a-fA-F:]+\]|\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z0-9][A-Za-z0-9.-]{0,100}):(?<port>\d{1,5})\b`;
@@ -31,6 +35,8 @@ export const SIGNATURES: Signature[] = [
     meaning: 'A component added a rule to a chain that is gone: the chains were flushed (iptables.service or firewalld restart, iptables --flush).',
     supports: ['iptables.docker-chain-missing', 'iptables.service-conflict'],
     severity: 'warning',
+    title: 'Components fail to add rules: chain missing',
+    advice: 'Check which chain is missing (iptables -S; iptables -t nat -S) and restart the component that owns it (docker for DOCKER chains).',
   },
   {
     id: 'log.docker-port-programming-failed',
@@ -39,6 +45,8 @@ export const SIGNATURES: Signature[] = [
     meaning: 'docker run -p could not add its NAT/filter rules; usually the DOCKER chain is missing.',
     supports: ['iptables.docker-chain-missing'],
     severity: 'warning',
+    title: 'docker run could not publish a port',
+    advice: "Check that Docker's DOCKER chains exist in filter and nat; restart docker to recreate them.",
   },
   {
     id: 'log.ip-forward-disabled',
@@ -47,6 +55,8 @@ export const SIGNATURES: Signature[] = [
     meaning: 'Docker or kubeadm saw net.ipv4.ip_forward = 0: container networking will not work.',
     supports: ['sysctl.ip-forward-disabled'],
     severity: 'warning',
+    title: 'The logs report IPv4 forwarding disabled',
+    advice: 'Check net.ipv4.ip_forward on the node and persist it as 1 in /etc/sysctl.d/.',
   },
   {
     id: 'log.bridge-nf-call',
@@ -55,6 +65,8 @@ export const SIGNATURES: Signature[] = [
     meaning: 'bridge netfilter is off or br_netfilter is not loaded: pod-to-service traffic on one bridge bypasses iptables.',
     supports: ['sysctl.bridge-nf-call-disabled'],
     severity: 'warning',
+    title: 'The logs report bridge netfilter off',
+    advice: 'modprobe br_netfilter and set net.bridge.bridge-nf-call-iptables = 1 persistently.',
   },
   {
     id: 'log.xtables-lock',
@@ -63,6 +75,8 @@ export const SIGNATURES: Signature[] = [
     meaning: 'Several writers (or a TRACE flood) contend for the iptables lock; rule updates are delayed or fail.',
     supports: ['iptables.trace-rules-left'],
     severity: 'warning',
+    title: 'iptables lock contention',
+    advice: 'Look for TRACE rules or many concurrent iptables writers; make components use iptables --wait.',
   },
   {
     id: 'log.iptables-restore-failed',
@@ -73,6 +87,8 @@ export const SIGNATURES: Signature[] = [
     supports: ['iptables.mixed-backends', 'iptables.kube-firewall-corrupted'],
     severity: 'warning',
     continues: true,
+    title: 'iptables-restore fails',
+    advice: 'Compare iptables -V of the host and of the component; the failing line number points at the rule it cannot load.',
   },
   {
     id: 'log.iptables-couldnt-load',
@@ -81,6 +97,8 @@ export const SIGNATURES: Signature[] = [
     meaning: 'iptables in a component does not know a module or option the rules use: version skew between the component and the host.',
     supports: ['iptables.mixed-backends', 'iptables.kube-firewall-corrupted'],
     severity: 'warning',
+    title: 'iptables does not know a match or option',
+    advice: "A component's iptables is older or newer than the rules: align versions and back ends.",
   },
   {
     id: 'log.iptables-table-missing',
@@ -89,6 +107,8 @@ export const SIGNATURES: Signature[] = [
     meaning: 'The iptables back end cannot reach the table: missing kernel module, or rules written by nft-native tools that iptables-legacy/nft cannot read.',
     supports: ['iptables.mixed-backends'],
     severity: 'warning',
+    title: 'iptables cannot use a table',
+    advice: 'Load the kernel modules (iptable_nat, nf_tables) or align the iptables back end with the one the rules use.',
   },
   {
     id: 'log.iptables-legacy-tables-present',
@@ -97,6 +117,8 @@ export const SIGNATURES: Signature[] = [
     meaning: 'Rules exist in both the legacy and the nf_tables back end: components see only half of them.',
     supports: ['iptables.mixed-backends'],
     severity: 'warning',
+    title: 'Legacy iptables tables exist next to nf_tables',
+    advice: "Find which component writes legacy rules and switch it to the host's back end.",
   },
   {
     id: 'log.port-timeout',
@@ -105,6 +127,8 @@ export const SIGNATURES: Signature[] = [
     meaning: 'The application waited for a port between containers and never reached it (seed 002): a firewall rule blocks it.',
     supports: ['iptables.port-blocked'],
     severity: 'warning',
+    title: 'The application timed out waiting for a port',
+    advice: 'Find the port and check the host firewall allows it between containers (bundle-doctor trace).',
   },
   {
     id: 'log.ports-not-listening',
@@ -113,6 +137,8 @@ export const SIGNATURES: Signature[] = [
     meaning: 'The application reports its ports never became reachable (seed 002).',
     supports: ['iptables.port-blocked'],
     severity: 'warning',
+    title: 'Ports never became reachable',
+    advice: "Check the host firewall rules for the application's ports between containers.",
   },
   {
     id: 'log.connection-refused',
@@ -122,6 +148,8 @@ export const SIGNATURES: Signature[] = [
     supports: ['iptables.port-blocked'],
     severity: 'warning',
     continues: true,
+    title: 'Connections refused',
+    advice: 'Check the service listens on that address and port, and that no REJECT rule answers for it.',
   },
   {
     id: 'log.connection-timed-out',
@@ -130,6 +158,8 @@ export const SIGNATURES: Signature[] = [
     meaning: 'Packets to the address got no answer: a DROP rule, a routing problem, or the peer is down.',
     supports: ['iptables.port-blocked'],
     severity: 'warning',
+    title: 'Connections time out',
+    advice: 'Trace the path: a DROP rule, a missing route or a down peer.',
   },
   {
     id: 'log.no-route-to-host',
@@ -138,6 +168,8 @@ export const SIGNATURES: Signature[] = [
     meaning: 'The peer is unreachable: routing, or a REJECT with icmp-host-prohibited (stock RHEL firewall).',
     supports: ['iptables.port-blocked'],
     severity: 'warning',
+    title: 'No route to host',
+    advice: 'Check routes, and REJECT rules with icmp-host-prohibited (stock RHEL firewall).',
   },
   {
     id: 'log.flannel-lease-failed',
@@ -146,6 +178,8 @@ export const SIGNATURES: Signature[] = [
     meaning: 'flanneld could not get or renew its subnet lease; the node has no pod subnet.',
     supports: ['flannel.subnet-mismatch', 'flannel.duplicate-subnet'],
     severity: 'warning',
+    title: 'flannel cannot get its subnet lease',
+    advice: "Check flannel's RBAC / etcd access and the node's podCIDR.",
   },
   {
     id: 'log.flannel-out-of-subnets',
@@ -154,6 +188,8 @@ export const SIGNATURES: Signature[] = [
     meaning: 'The flannel network has no free /24 left (network too small for the nodes, or stale leases).',
     supports: ['flannel.subnet-mismatch'],
     severity: 'warning',
+    title: 'flannel ran out of subnets',
+    advice: 'Enlarge FLANNEL_NETWORK or remove stale leases of deleted nodes.',
   },
   {
     id: 'log.flannel-subnet-env',
@@ -162,6 +198,8 @@ export const SIGNATURES: Signature[] = [
     meaning: 'The CNI plugin could not read /run/flannel/subnet.env: flanneld is not running or wrote nothing.',
     supports: ['flannel.subnet-mismatch'],
     severity: 'warning',
+    title: 'subnet.env missing or unreadable',
+    advice: 'Check the flannel pod runs on the node and writes /run/flannel/subnet.env.',
   },
   {
     id: 'log.flannel-iptables-failed',
@@ -170,6 +208,8 @@ export const SIGNATURES: Signature[] = [
     meaning: 'flanneld could not install its MASQUERADE/FORWARD rules.',
     supports: ['iptables.forward-blocks-containers', 'iptables.mixed-backends'],
     severity: 'warning',
+    title: 'flannel cannot install its rules',
+    advice: "Check iptables on the node (back end, version) and flannel's logs just before.",
   },
   {
     id: 'log.vxlan-not-supported',
@@ -178,6 +218,8 @@ export const SIGNATURES: Signature[] = [
     meaning: 'The kernel refused the VXLAN device (no vxlan module, or a kernel without it): the flannel backend cannot start.',
     supports: ['flannel.subnet-mismatch'],
     severity: 'warning',
+    title: 'The kernel refuses VXLAN',
+    advice: 'Load the vxlan module or use a kernel that has it, or pick another flannel backend.',
   },
   {
     id: 'log.docker-join-non-running',
@@ -186,6 +228,8 @@ export const SIGNATURES: Signature[] = [
     meaning: 'Containers started in the wrong order after a docker restart (seed 004).',
     supports: [],
     severity: 'warning',
+    title: 'Containers started in the wrong order',
+    advice: 'Start the containers whose network others join first (docker-compose depends_on), or restart them in order.',
   },
   {
     id: 'log.firewall-restart',
@@ -194,6 +238,8 @@ export const SIGNATURES: Signature[] = [
     meaning: 'A firewall service restarted or reloaded: it flushes and restores its own rules, dropping Docker and Kubernetes rules added at run time.',
     supports: ['iptables.docker-chain-missing', 'iptables.service-conflict'],
     severity: 'info',
+    title: 'A firewall service restarted',
+    advice: 'After a firewall restart, restart docker and the node service so their rules come back.',
   },
 ];
 

@@ -142,6 +142,17 @@ function registerHelpers(hb: typeof Handlebars, kind: 'md' | 'html'): void {
   hb.registerHelper('manyEvidence', (e: unknown[]) => Array.isArray(e) && e.length > 3);
   hb.registerHelper('sumLines', (logs: { lines: number }[]) => logs.reduce((n, l) => n + l.lines, 0));
   hb.registerHelper('bytes', (n: number) => formatSize(n));
+  hb.registerHelper('trunc', (v: unknown, n: number) => {
+    const t = String(v ?? '');
+    return t.length > n ? t.slice(0, n - 1) + '…' : t;
+  });
+  hb.registerHelper('anyRules', (nodes: NodeInfo[]) => nodes.some((n) => (n.iptables ?? []).length > 0));
+  hb.registerHelper('ownerLine', (owners: Record<string, { chains: number; rules: number }>) =>
+    Object.entries(owners ?? {})
+      .filter(([o]) => o !== 'system')
+      .map(([o, c]) => `${o}: ${c.chains} chains, ${c.rules} rules`)
+      .join('; ') || 'no custom chains',
+  );
   hb.registerHelper('isNum', (v: unknown) => typeof v === 'number');
   hb.registerHelper('hasKeys', (o: unknown) => !!o && typeof o === 'object' && Object.keys(o).length > 0);
   hb.registerHelper('mdLink', (href: string) => encodeURI(String(href ?? '')).replace(/[()]/g, (c) => encodeURIComponent(c)));

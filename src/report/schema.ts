@@ -93,6 +93,28 @@ export const Coverage = z.object({
 });
 export type Coverage = z.infer<typeof Coverage>;
 
+export const ChainSummary = z.object({
+  table: z.string(),
+  chain: z.string(),
+  policy: z.string().optional(),
+  rules: z.number().int().nonnegative(),
+  owner: z.string(),
+});
+
+export const RulesetSummary = z.object({
+  file: z.string(),
+  family: z.string(),
+  backend: z.string(),
+  version: z.string().optional(),
+  format: z.string(),
+  origin: z.string(),
+  /** built-in chains, and custom chains when there are few; large rule sets are summed up per owner */
+  chains: z.array(ChainSummary),
+  /** owner -> chains and rules it holds */
+  owners: z.record(z.string(), z.object({ chains: z.number(), rules: z.number() })),
+  rules: z.number().int().nonnegative(),
+});
+
 export const NodeInfo = z.object({
   name: z.string(),
   /** how the name was found */
@@ -102,14 +124,30 @@ export const NodeInfo = z.object({
   root: z.string(),
   /** side-by-side facts for the cluster view: label -> value */
   facts: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  /** compact view of each iptables dump: chains with policy, rule count and owning component */
+  iptables: z.array(RulesetSummary).optional(),
 });
 export type NodeInfo = z.infer<typeof NodeInfo>;
+
+export const TimelineEvent = z.object({
+  time: z.string(),
+  node: z.string().optional(),
+  file: z.string(),
+  line: z.number().int().nonnegative(),
+  excerpt: z.string(),
+  /** the finding this event is evidence of */
+  finding: z.string(),
+  severity: Severity,
+});
+export type TimelineEvent = z.infer<typeof TimelineEvent>;
 
 export const BundleReport = z.object({
   source: z.string(),
   layout: z.enum(['sosreport', 'troubleshoot', 'insights', 'flat', 'mixed']),
   nodes: z.array(NodeInfo),
   findings: z.array(Finding),
+  /** events of the logs across nodes, in time order, each linked to its finding */
+  timeline: z.array(TimelineEvent).optional(),
   coverage: Coverage,
   summary: z.object({ critical: z.number(), warning: z.number(), info: z.number() }),
   timing: z.object({ readMs: z.number(), parseMs: z.number(), analyzeMs: z.number(), totalMs: z.number() }),

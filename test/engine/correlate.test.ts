@@ -1,0 +1,47 @@
+/** Correlation end to end: log lines, the firewall restart and the missing chains become one diagnosis in time order. */
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { analyzeBundle } from '../../src/engine/analyze.js';
+import { makeTarGz, writeTmp } from '../helpers/archive.js';
+import { projectPath } from '../helpers/shared.js';
+
+const fx = (...p: string[]) => readFileSync(projectPath('test/fixtures', ...p), 'utf8');
+const STOCK_RHEL = '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -p icmp -j ACCEPT\n-A INPUT -i lo -j ACCEPT\n-A INPUT -p tcp -m state --state NEW -m tcp --dport 22 -j ACCEPT\n-A INPUT -j REJECT --reject-with icmp-host-prohibited\n-A FORWARD -j REJECT --reject-with icmp-host-prohibited\nCOMMIT\n';
+
+describe('correlation', () => {
+  it('"No chain" in Docker\'s journal + the chains missing + the iptables.service restart before it = one diagnosis with the restart time', async () => {
+    const path = writeTmp(
+      'flushed.tgz',
+      await makeTarGz([
+        { name: 'sosreport-h1/hostname', content: 'h1\n' },
+        { name: 'sosreport-h1/sos_commands/networking/ip_-d_address', content: fx('iproute2/ip_-d_address') },
+        { name: 'sosreport-h1/etc/sysconfig/iptables', content: STOCK_RHEL },
+        { name: 'sosreport-h1/sos_commands/firewall_tables/iptables_-t_filter_-nvL', content: 'Chain INPUT (policy ACCEPT 0 packets, 0 bytes)\n pkts bytes target     prot opt in     out     source               destination\n    0     0 REJECT     all  --  *      *       0.0.0.0/0            0.0.0.0/0            reject-with icmp-host-prohibited\n\nChain FORWARD (policy ACCEPT 0 packets, 0 bytes)\n pkts bytes target     prot opt in     out     source               destination\n    0     0 REJECT     all  --  *      *       0.0.0.0/0            0.0.0.0/0            reject-with icmp-host-prohibited\n\nChain OUTPUT (policy ACCEPT 0 packets, 0 bytes)\n pkts bytes target     prot opt in     out     source               destination\n' },
+        { name: 'sosreport-h1/var/log/messages', content: 'Nov 20 10:14:02 h1 systemd[1]: Stopping IPv4 firewall with iptables...\nNov 20 10:14:03 h1 systemd[1]: Started IPv4 firewall with iptables.\n' },
+        { name: 'sosreport-h1/sos_commands/docker/journalctl_--no-pager_--unit_docker', content: 'Nov 20 10:15:02 h1 dockerd[1234]: time="2026-11-20T10:15:02Z" level=error msg="Handler for POST /containers/x/start returned error: driver failed programming external connectivity on endpoint happy_ptolemy (9cedc114be35): iptables failed: iptables --wait -t filter -A DOCKER ! -i docker0 -o docker0 -p tcp -d 172.17.0.2 --dport 3000 -j ACCEPT: iptables: No chain/target/match by that name.\n' },
+      ]),
+    );
+    const report = await analyzeBundle(path);
+    const ids = report.findings.map((f) => f.id);
+    expect(ids).toContain('iptables.docker-chain-missing');
+    // the log findings were folded into the diagnosis, not listed as unrelated lines
+    expect(ids).not.toContain('log.iptables-no-chain');
+    expect(ids).not.toContain('log.firewall-restart');
+    const d = report.findings.find((f) => f.id === 'iptables.docker-chain-missing')!;
+    expect(d.related).toEqual(expect.arrayContaining(['log.iptables-no-chain', 'log.firewall-restart']));
+    expect(d.message).toMatch(/A firewall restart is logged at 2026-11-20T10:14:02/);
+    const timed = d.evidence.filter((e) => e.time).map((e) => `${e.time} ${e.file.split('/').pop()}`);
+    expect(timed).toEqual(['2026-11-20T10:14:02.000Z messages', '2026-11-20T10:14:03.000Z messages', '2026-11-20T10:15:02.000Z journalctl_--no-pager_--unit_docker']);
+    // the timeline links each event to the diagnosis
+    expect(report.timeline?.map((e) => e.finding)).toEqual(['iptables.docker-chain-missing', 'iptables.docker-chain-missing', 'iptables.docker-chain-missing']);
+    // the saved configuration is labelled as such in the rule set view
+    expect(report.nodes[0].iptables?.find((r) => r.file.endsWith('etc/sysconfig/iptables'))?.origin).toBe('saved-config');
+  });
+
+  it('a log signature no diagnosis explains stays as its own log.* finding', async () => {
+    const path = writeTmp('lease.tgz', await makeTarGz([{ name: 'n1/kube-flannel.log', content: 'E0419 17:07:44.681897       1 network.go:102] failed to register network: failed to acquire lease: the server does not allow access to the requested resource (put nodes ubuntu)\n' }]));
+    const report = await analyzeBundle(path);
+    expect(report.findings.map((f) => [f.id, f.severity])).toEqual([['log.flannel-lease-failed', 'warning']]);
+    expect(report.findings[0].evidence[0]).toMatchObject({ file: 'n1/kube-flannel.log', line: 1 });
+  });
+});
