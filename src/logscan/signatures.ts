@@ -156,7 +156,7 @@ export const SIGNATURES: Signature[] = [
     literals: ['timed out', 'i/o timeout'],
     pattern: new RegExp(String.raw`(?:(?:dial tcp|connect to|connecting to|to)\s+${HOSTPORT}[^\n]{0,200}?(?:i\/o timeout|[Cc]onnection timed out|timed out)|(?:[Cc]onnection timed out|i\/o timeout))`),
     meaning: 'Packets to the address got no answer: a DROP rule, a routing problem, or the peer is down.',
-    supports: ['iptables.port-blocked'],
+    supports: ['iptables.port-blocked', 'iptables.kube-firewall-corrupted'],
     severity: 'warning',
     title: 'Connections time out',
     advice: 'Trace the path: a DROP rule, a missing route or a down peer.',
