@@ -17,7 +17,7 @@ pack() {
   for dir in "$src"/*/; do
     name=$(basename "$dir")
     # each bundle's folder holds what the archive holds (its top folder named as the collector names it)
-    (cd "$src/$name" && tar --sort=name --mtime='@0' --owner=0 --group=0 --numeric-owner --format=gnu -cf - -- *) | gzip -n -9 > "$out/$name.tgz"
+    (cd "$src/$name" && tar --sort=name --mtime='@0' --owner=0 --group=0 --numeric-owner --mode='u+rwX,go+rX,go-w' --format=gnu -cf - -- *) | gzip -n -9 > "$out/$name.tgz"
   done
 }
 
@@ -79,7 +79,7 @@ rm -f "$here"/bundles/*.tgz
 
 ########## 1. docker-chains-flushed: sosreport of a CentOS 7 Docker host after `systemctl restart iptables` (seeds 000, 001)
 b="$src/docker-chains-flushed/sosreport-docker-host-01-2026-11-20-ticket4711"
-mkdir -p "$b/sos_commands/"{firewall_tables,networking,docker,systemd,kernel} "$b/etc/sysconfig" "$b/etc/docker" "$b/var/log" "$b/proc/sys/net/ipv4"
+mkdir -p "$b/sos_commands/"{firewall_tables,networking,docker,systemd,kernel} "$b/etc/sysconfig" "$b/var/log" "$b/proc/sys/net/ipv4"
 echo docker-host-01 > "$b/hostname"
 echo docker-host-01 > "$b/etc/hostname"
 cat > "$b/etc/sysconfig/iptables" <<'EOF'
@@ -309,7 +309,7 @@ sed -i 's/k8s-node-1/k8s-node-3/g' "$b/sos_commands/kubernetes/journalctl_--no-p
 
 ########## 5. three-node-cluster: troubleshoot; node-c has ip_forward 0, the legacy back end, FORWARD ACCEPT; node-a and node-c share a flannel subnet
 b="$src/three-node-cluster/support-bundle-2026-11-20T11_00_00"
-mkdir -p "$b/host-collectors/system" "$b/cluster-resources" "$b/sysctl"
+mkdir -p "$b/host-collectors/system" "$b/sysctl"
 printf 'apiVersion: troubleshoot.sh/v1beta2\nkind: SupportBundle\nspec:\n  versionNumber: v0.107.1\n' > "$b/version.yaml"
 echo '{"nodes":["node-a","node-b","node-c"]}' > "$b/host-collectors/system/node_list.json"
 i=0
