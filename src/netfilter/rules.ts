@@ -22,8 +22,14 @@ export interface Match {
   /** match module: tcp, udp, conntrack, state, multiport, mark, addrtype, comment, physdev, set, statistic, recent, icmp, limit, ...; 'unknown' for listing text not understood */
   module: string;
   options: MatchOption[];
-  /** the text it came from */
-  raw: string;
+  /** the listing text it came from (listings only; see matchText for any format) */
+  raw?: string;
+}
+
+/** The match as iptables-save would write it (for messages). */
+export function matchText(m: Match): string {
+  if (m.raw) return m.raw;
+  return [`-m ${m.module}`, ...m.options.map((o) => `${o.negated ? '! ' : ''}--${o.name}${o.value !== undefined ? ' ' + (/[\s"]/.test(o.value) ? JSON.stringify(o.value) : o.value) : ''}`)].join(' ');
 }
 
 export interface Counters {

@@ -9,35 +9,52 @@ import { canonicalXmark, ensureChain, ensureTable, newRuleset, normalizeAddress,
 
 const MAX_LINE = 64 * 1024;
 
-/** Splits a rule line like a shell would: whitespace, "double" and 'single' quotes, backslash escapes. */
+/**
+ * Splits a rule line like a shell would: whitespace, "double" and 'single' quotes, backslash
+ * escapes. Plain words are sliced out of the line (no per-character string building): this runs
+ * once per rule of dumps with hundreds of thousands of rules.
+ */
 export function tokenize(line: string): string[] {
   const out: string[] = [];
-  let cur = '';
-  let inToken = false;
-  let quote: '"' | "'" | undefined;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quote) {
-      if (c === '\\' && quote === '"' && i + 1 < line.length && (line[i + 1] === '"' || line[i + 1] === '\\')) {
-        cur += line[++i];
-      } else if (c === quote) quote = undefined;
-      else cur += c;
+  const n = line.length;
+  let i = 0;
+  while (i < n) {
+    let c = line.charCodeAt(i);
+    if (c === 32 || c === 9) {
+      i++;
       continue;
     }
-    if (c === ' ' || c === '\t') {
-      if (inToken) {
-        out.push(cur);
-        cur = '';
-        inToken = false;
+    const start = i;
+    // fast path: a word with no quote or backslash
+    while (i < n && (c = line.charCodeAt(i)) !== 32 && c !== 9 && c !== 34 && c !== 39 && c !== 92) i++;
+    if (i >= n || c === 32 || c === 9) {
+      out.push(line.slice(start, i));
+      continue;
+    }
+    // slow path: quotes or escapes somewhere in this word
+    let cur = line.slice(start, i);
+    let quote = 0;
+    for (; i < n; i++) {
+      c = line.charCodeAt(i);
+      if (quote) {
+        if (c === 92 && quote === 34 && i + 1 < n && (line.charCodeAt(i + 1) === 34 || line.charCodeAt(i + 1) === 92)) cur += line[++i];
+        else if (c === quote) quote = 0;
+        else {
+          // copy a run of plain characters at once
+          let j = i;
+          while (j < n && line.charCodeAt(j) !== quote && line.charCodeAt(j) !== 92) j++;
+          cur += line.slice(i, j);
+          i = j - 1;
+        }
+        continue;
       }
-      continue;
+      if (c === 32 || c === 9) break;
+      if (c === 34 || c === 39) quote = c;
+      else if (c === 92 && i + 1 < n) cur += line[++i];
+      else cur += line[i];
     }
-    inToken = true;
-    if (c === '"' || c === "'") quote = c;
-    else if (c === '\\' && i + 1 < line.length) cur += line[++i];
-    else cur += c;
+    out.push(cur);
   }
-  if (inToken) out.push(cur);
   return out;
 }
 
@@ -60,15 +77,48 @@ const CORE_WITH_VALUE: Record<string, 'protocol' | 'source' | 'destination' | 'i
  * Parses the arguments after `-A CHAIN` into a rule. Options after `-m X` belong to X until the
  * next `-m`, core option or target; options after `-j`/`-g` are target options.
  */
-export function parseRuleArgs(tokens: string[], base: Omit<Rule, 'matches' | 'targetOptions'>): Rule {
-  const rule: Rule = { ...base, matches: [], targetOptions: {} };
+/**
+ * Interned strings and shared values: dumps repeat the same option names, modules, targets and
+ * protocols on every rule; sharing them keeps a 130,000-rule dump small.
+ */
+const interned = new Map<string, string>();
+function intern(s: string): string {
+  let v = interned.get(s);
+  if (v === undefined) {
+    if (interned.size > 50_000) interned.clear();
+    // a flat copy: the key must not keep the whole dump alive through a sliced string
+    v = (' ' + s).slice(1);
+    interned.set(v, v);
+  }
+  return v;
+}
+const sharedNegatable = new Map<string, Negatable<string>>();
+function shared(value: string, negated: boolean): Negatable<string> {
+  const key = (negated ? '!' : '') + value;
+  let v = sharedNegatable.get(key);
+  if (!v) {
+    if (sharedNegatable.size > 10_000) sharedNegatable.clear();
+    v = Object.freeze({ value: intern(value), negated }) as Negatable<string>;
+    sharedNegatable.set(key, v);
+  }
+  return v;
+}
+/** Rules without target options share this one (read-only) object. */
+const NO_TARGET_OPTIONS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+export function parseRuleArgs(tokens: string[], base: Omit<Rule, 'matches' | 'targetOptions'>, start = 0): Rule {
+  const rule: Rule = { table: base.table, chain: base.chain, num: base.num, ref: base.ref, text: base.text, matches: [], targetOptions: NO_TARGET_OPTIONS };
+  if (base.counters) rule.counters = base.counters;
   let current: Match | undefined;
   let inTarget = false;
   let negate = false;
-  let i = 0;
+  let i = start;
+  const isOption = (t: string) => t.length > 1 && t.charCodeAt(0) === 45 /* - */ && !(t.charCodeAt(1) >= 48 && t.charCodeAt(1) <= 57);
   const takeValues = (): string | undefined => {
+    // the common case: one value
+    if (i < tokens.length && tokens[i] !== '!' && !isOption(tokens[i]) && (i + 1 >= tokens.length || tokens[i + 1] === '!' || isOption(tokens[i + 1]))) return tokens[i++];
     const vals: string[] = [];
-    while (i < tokens.length && !(tokens[i].startsWith('-') && tokens[i].length > 1 && !/^-\d/.test(tokens[i])) && tokens[i] !== '!') vals.push(tokens[i++]);
+    while (i < tokens.length && !isOption(tokens[i]) && tokens[i] !== '!') vals.push(tokens[i++]);
     // old syntax `--dport ! 80`
     if (vals.length === 0 && tokens[i] === '!' && i + 1 < tokens.length && !tokens[i + 1].startsWith('-')) {
       negate = !negate;
@@ -97,10 +147,10 @@ export function parseRuleArgs(tokens: string[], base: Omit<Rule, 'matches' | 'ta
         negate = !negate;
         value = tokens[i++] ?? '';
       }
-      const nv: Negatable<string> = {
-        value: core === 'protocol' ? normalizeProtocol(value) : core === 'source' || core === 'destination' ? normalizeAddress(value) : value,
-        negated: negate,
-      };
+      const nv: Negatable<string> =
+        core === 'protocol' || core === 'inInterface' || core === 'outInterface'
+          ? shared(core === 'protocol' ? normalizeProtocol(value) : value, negate)
+          : { value: normalizeAddress(value), negated: negate };
       if (core === 'protocol' && nv.value === 'all' && !nv.negated) {
         // `-p all` matches everything: same as no protocol
       } else rule[core] = nv;
@@ -114,15 +164,16 @@ export function parseRuleArgs(tokens: string[], base: Omit<Rule, 'matches' | 'ta
       continue;
     }
     if (t === '-m' || t === '--match') {
-      const module = tokens[i++] ?? '';
-      current = { module, options: [], raw: `-m ${module}` };
+      const module = intern(tokens[i++] ?? '');
+      current = { module, options: [] };
       rule.matches.push(current);
       inTarget = false;
       negate = false;
       continue;
     }
     if (t === '-j' || t === '--jump' || t === '-g' || t === '--goto') {
-      rule.target = tokens[i++];
+      rule.target = tokens[i] === undefined ? undefined : intern(tokens[i]);
+      i++;
       rule.targetKind = t === '-g' || t === '--goto' ? 'goto' : 'jump';
       inTarget = true;
       current = undefined;
@@ -130,9 +181,10 @@ export function parseRuleArgs(tokens: string[], base: Omit<Rule, 'matches' | 'ta
       continue;
     }
     if (t.startsWith('-')) {
-      const name = t.replace(/^-+/, '');
+      const name = intern(t.charCodeAt(1) === 45 ? t.slice(2) : t.slice(1));
       const value = takeValues();
       if (inTarget) {
+        if (rule.targetOptions === NO_TARGET_OPTIONS) rule.targetOptions = {};
         rule.targetOptions[name] = value ?? '';
         if (rule.target === 'MARK' && value !== undefined) {
           const x = canonicalXmark(name, value);
@@ -143,25 +195,19 @@ export function parseRuleArgs(tokens: string[], base: Omit<Rule, 'matches' | 'ta
         // `-p tcp --dport 22` without `-m tcp`: the protocol's implicit match
         if (!current) {
           const implicit = rule.protocol?.value ?? 'unknown';
-          current = rule.matches.find((m) => m.module === implicit) ?? { module: implicit, options: [], raw: '' };
+          current = rule.matches.find((m) => m.module === implicit) ?? { module: implicit, options: [] };
           if (!rule.matches.includes(current)) rule.matches.push(current);
         }
         current.options.push({ name, value, negated: negate });
-        current.raw += ` ${negate ? '! ' : ''}${t}${value !== undefined ? ' ' + quoteIfNeeded(value) : ''}`;
         if (current.module === 'comment' && name === 'comment' && value !== undefined) rule.comment = value;
       }
       negate = false;
       continue;
     }
     // a stray word: keep it visible rather than dropping it
-    if (current) current.raw += ` ${t}`;
-    else (rule.incomplete ??= []).push(`unexpected word ${JSON.stringify(t)}`);
+    (rule.incomplete ??= []).push(`unexpected word ${JSON.stringify(t)}`);
   }
   return rule;
-}
-
-function quoteIfNeeded(v: string): string {
-  return /[\s"]/.test(v) ? JSON.stringify(v) : v;
 }
 
 export interface SaveOptions {
@@ -180,7 +226,7 @@ export function parseIptablesSave(text: string, file: string, opts: SaveOptions 
   const lines = text.split('\n');
   let table: ReturnType<typeof ensureTable> | undefined;
   let sawStructure = false;
-  let lastRule: { rule: Rule; tokens: string[]; lineText: string } | undefined;
+  let lastRule: Rule | undefined;
   for (let n = 0; n < lines.length; n++) {
     let line = lines[n];
     if (line.endsWith('\r')) line = line.slice(0, -1);
@@ -241,21 +287,20 @@ export function parseIptablesSave(text: string, file: string, opts: SaveOptions 
         continue;
       }
       const chain = ensureChain(table, chainName, ref);
-      const rule = parseRuleArgs(tokens.slice(2), { table: table.name, chain: chainName, num: chain.rules.length + 1, ref, text: body, counters });
-      if (counters) rule.counters = counters;
+      const rule = parseRuleArgs(tokens, { table: table.name, chain: chainName, num: chain.rules.length + 1, ref, text: body, counters }, 2);
       chain.rules.push(rule);
-      lastRule = { rule, tokens, lineText: body };
+      lastRule = rule;
       sawStructure = true;
       continue;
     }
     if (lastRule && !/^-[A-Z] /.test(body)) {
       // a rule hard-wrapped across two lines when pasted: join it and say so
-      const joined = `${lastRule.lineText} ${body}`;
-      const chain = table!.chains[lastRule.rule.chain];
-      const rule = parseRuleArgs(tokenize(joined).slice(2), { table: lastRule.rule.table, chain: lastRule.rule.chain, num: lastRule.rule.num, ref: lastRule.rule.ref, text: joined, counters: lastRule.rule.counters });
+      const joined = `${lastRule.text} ${body}`;
+      const chain = table!.chains[lastRule.chain];
+      const rule = parseRuleArgs(tokenize(joined), { table: lastRule.table, chain: lastRule.chain, num: lastRule.num, ref: lastRule.ref, text: joined, counters: lastRule.counters }, 2);
       chain.rules[chain.rules.length - 1] = rule;
-      lastRule = { rule, tokens: tokenize(joined), lineText: joined };
-      rs.warnings.push({ file, line: n + 1, message: `continues the rule of line ${lastRule.rule.ref.line} (wrapped line joined)` });
+      lastRule = rule;
+      rs.warnings.push({ file, line: n + 1, message: `continues the rule of line ${rule.ref.line} (wrapped line joined)` });
       continue;
     }
     rs.warnings.push({ file, line: n + 1, message: `line not understood: ${body.slice(0, 80)}` });
@@ -301,7 +346,7 @@ export function parseIptablesSpec(text: string, file: string, opts: SaveOptions 
       sawRule = true;
     } else if (tokens[0] === '-A' && tokens[1]) {
       const chain = ensureChain(table, tokens[1], ref);
-      chain.rules.push(parseRuleArgs(tokens.slice(2), { table: table.name, chain: tokens[1], num: chain.rules.length + 1, ref, text: line }));
+      chain.rules.push(parseRuleArgs(tokens, { table: table.name, chain: tokens[1], num: chain.rules.length + 1, ref, text: line }, 2));
       sawRule = true;
     } else rs.warnings.push({ file, line: n + 1, message: `line not understood: ${line.slice(0, 80)}` });
   }

@@ -6,7 +6,7 @@
  * instead of a guess; `-m statistic` is a branch and is reported as one.
  */
 import { addressIn } from '../parsers/cidr.js';
-import { hasMatch, type Chain, type Match, type Rule, type Ruleset } from './rules.js';
+import { hasMatch, matchText, type Chain, type Match, type Rule, type Ruleset } from './rules.js';
 
 export type Path = 'input' | 'forward' | 'output';
 export type ConnState = 'new' | 'established' | 'related' | 'invalid';
@@ -224,7 +224,7 @@ function stepOf(rule: Rule, action: TraceStep['action']): TraceStep {
 
 function unmodelled(rule: Rule): string {
   const m = rule.matches.find((x) => !MODELLED.has(x.module));
-  return m ? m.raw || m.module : rule.text;
+  return m ? matchText(m) : rule.text;
 }
 
 const MODELLED = new Set(['tcp', 'udp', 'icmp', 'conntrack', 'state', 'multiport', 'mark', 'addrtype', 'comment', 'statistic', 'limit', 'physdev', 'sctp', 'udplite', 'icmp6', 'pkttype']);
