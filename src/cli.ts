@@ -10,10 +10,6 @@ import { expandInputs, type DirMode } from './batch/inputs.js';
 import { Progress, type ProgressMode } from './batch/progress.js';
 import { mergeIndexes, runBatchToOutputs } from './batch/run.js';
 import { inShard, parseShard } from './batch/shard.js';
-import { BUILTIN_ANALYZERS } from '../analyzers/index.js';
-import { analyze } from './engine/analyze.js';
-import { externalAnalyzersOnce } from './engine/external.js';
-import { indexJsonSchema, reportJsonSchema } from './report/json-schema.js';
 import { Redactor } from './report/redact.js';
 import { OUTPUT_FORMATS, render, type OutputFormat } from './report/render.js';
 import { SEVERITY_ORDER, type Report, type Severity } from './report/schema.js';
@@ -161,6 +157,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const [command, ...args] = positionals;
   if (!command) throw new UsageError('no command given');
   if (command === 'schema') {
+    const { indexJsonSchema, reportJsonSchema } = await import('./report/json-schema.js');
     io.stdout(JSON.stringify(values.index ? indexJsonSchema() : reportJsonSchema(), null, 2) + '\n');
     return EXIT_OK;
   }
@@ -191,6 +188,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 
   const analyzersDir = values.analyzers;
   if (analyzersDir) {
+    // the analysis runs in worker threads: the main thread loads analyzers only to check these early
+    const [{ BUILTIN_ANALYZERS }, { externalAnalyzersOnce }] = await Promise.all([import('../analyzers/index.js'), import('./engine/external.js')]);
     try {
       await externalAnalyzersOnce(analyzersDir, new Set(BUILTIN_ANALYZERS.map((a) => a.id)));
     } catch (err) {
@@ -206,16 +205,17 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   if (!outDir && formats.length > 1) throw new UsageError('several formats need -o DIR');
   if (bundles.length === 0 && !shard) return EXIT_USAGE;
 
-  // One bundle to stdout or a file: analyzed right here. Anything more goes through the worker pool.
+  // One bundle to stdout or a file: analyzed right here (no worker to start: it is what a person
+  // waits for). A batch goes through the worker pool, each bundle isolated with its own limits.
   if (bundles.length === 1 && !outDir && !values.jsonl) {
+    const { analyze } = await import('./engine/analyze.js');
     const raw = await analyze(bundles, { requiredPorts, analyzersDir });
     for (const f of raw.failures) io.stderr(`bundle-doctor: ${f.error}\n`);
+    if (raw.bundles.length === 0) return EXIT_USAGE;
     const report = redactor ? redactor.report(raw) : raw;
-    if (report.bundles.length === 0) return EXIT_USAGE;
     if (!emit(render(report, formats[0]), values.output, io)) return EXIT_USAGE;
     return expanded.missing.length > 0 ? EXIT_USAGE : reachesFailOn(report, failOn) ? EXIT_FINDINGS : EXIT_OK;
   }
-
   const progressMode: ProgressMode = values.quiet ? 'quiet' : io.stderrIsTTY ? 'bar' : 'lines';
   const outcome = await runBatchToOutputs(bundles, {
     concurrency,

@@ -134,6 +134,11 @@ export class BundleTree {
     return this.files.get(this.resolve(path));
   }
 
+  /** Drops a kept file's bytes once it has been parsed. */
+  release(path: string): void {
+    this.files.delete(this.resolve(path));
+  }
+
   text(path: string): string | undefined {
     const buf = this.read(path);
     return buf === undefined ? undefined : buf.toString('utf8');

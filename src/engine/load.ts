@@ -25,17 +25,16 @@ function loadNode(tree: BundleTree, node: LocatedNode): LoadedNode {
   const loaded: LoadedNode = { located: node, name: node.name, artifacts: {}, sources: {}, problems: [] };
   for (const file of node.files) {
     const spec = formatById(file.format);
-    const buf = tree.read(file.path);
-    if (!buf) {
+    const text = textOf(tree, file.path);
+    if (text === undefined) {
       const size = tree.entries.get(tree.resolve(file.path));
       loaded.problems.push({ file: file.path, message: size !== undefined ? 'file was too large to parse' : 'file not readable', kind: 'error' });
       continue;
     }
-    if (looksBinary(buf)) {
+    if (text === BINARY) {
       loaded.problems.push({ file: file.path, message: `binary data where ${spec.id} text was expected`, kind: 'error' });
       continue;
     }
-    const text = buf.toString('utf8');
     try {
       const artifact = spec.parse(text, file.path, { relPath: file.relPath, savedConfig: file.savedConfig, hint: file.hint });
       const list = (loaded.artifacts[spec.kind] ??= []) as unknown[];
@@ -53,6 +52,20 @@ function loadNode(tree: BundleTree, node: LocatedNode): LoadedNode {
     }
   }
   return loaded;
+}
+
+const BINARY = '\u0000binary';
+
+/**
+ * The file as text, its bytes released from the tree right away: the parsed artifact is all later
+ * stages need, and big rule dumps are tens of MB (the Buffer must not live on beside the string).
+ */
+function textOf(tree: BundleTree, path: string): string | undefined {
+  const buf = tree.read(path);
+  if (!buf) return undefined;
+  if (looksBinary(buf)) return BINARY;
+  tree.release(path);
+  return buf.toString('utf8');
 }
 
 function warningsOf(artifact: unknown): { file: string; line?: number; message: string }[] {

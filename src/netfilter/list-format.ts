@@ -179,7 +179,7 @@ const PHRASES: { re: RegExp; apply: (m: RegExpExecArray, rule: Rule) => void }[]
   { re: /^\[goto\]/, apply: (_m, r) => (r.targetKind = 'goto') },
   // a protocol match with no options of its own (DNAT rules print "tcp to:...")
   { re: /^(tcp|udp|sctp|udplite)(?=\s|$)(?! (?:!\s?)?(?:spts?|dpts?|flags|option)[:=])/, apply: (m, r) => addMatch(r, m[1], m[0], []) },
-  { re: /^\/\* (.*?) \*\//, apply: (m, r) => { r.comment = m[1]; addMatch(r, 'comment', m[0], [['comment', m[1]]]); } },
+  { re: /^\/\* (.*?) \*\//, apply: (m, r) => (r.comment = m[1]) },
   { re: /^(!\s?)?ctstate (\S+)/, apply: (m, r) => addMatch(r, 'conntrack', m[0], [['ctstate', m[2], !!m[1]]]) },
   { re: /^(!\s?)?ctstatus (\S+)/, apply: (m, r) => addMatch(r, 'conntrack', m[0], [['ctstatus', m[2], !!m[1]]]) },
   { re: /^(!\s?)?state (\S+)/, apply: (m, r) => addMatch(r, 'state', m[0], [['state', m[2], !!m[1]]]) },

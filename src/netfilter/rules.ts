@@ -54,6 +54,7 @@ export interface Rule {
   inInterface?: Negatable<string>;
   outInterface?: Negatable<string>;
   fragment?: Negatable<boolean>;
+  /** every match module but comment (a comment matches everything: see `comment`) */
   matches: Match[];
   comment?: string;
   target?: string;

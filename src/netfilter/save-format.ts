@@ -166,7 +166,8 @@ export function parseRuleArgs(tokens: string[], base: Omit<Rule, 'matches' | 'ta
     if (t === '-m' || t === '--match') {
       const module = intern(tokens[i++] ?? '');
       current = { module, options: [] };
-      rule.matches.push(current);
+      // a comment matches every packet: it is kept as rule.comment, not as a match object
+      if (module !== 'comment') rule.matches.push(current);
       inTarget = false;
       negate = false;
       continue;
