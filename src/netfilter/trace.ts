@@ -51,6 +51,8 @@ export type Verdict =
 
 export interface TraceResult {
   verdict: Verdict;
+  /** the path the packet took after the routing decision (DNAT can turn a local delivery into a forward) */
+  path: Path;
   /** the rule or policy that decided */
   decidedBy?: TraceStep;
   steps: TraceStep[];
@@ -93,7 +95,7 @@ export function mergeRulesets(rulesets: Ruleset[]): Map<string, Map<string, Chai
 
 export function trace(tables: Map<string, Map<string, Chain>>, path: Path, packet: Packet, ctx: TraceContext): TraceResult {
   const p: Packet = { ...packet };
-  const result: TraceResult = { verdict: { kind: 'ACCEPT' }, steps: [], packet: p, branches: [] };
+  const result: TraceResult = { verdict: { kind: 'ACCEPT' }, path, steps: [], packet: p, branches: [] };
   let stepCount = 0;
 
   const walk = (table: string, chainName: string, depth: number): Verdict | 'return' | undefined => {
@@ -188,7 +190,19 @@ export function trace(tables: Map<string, Map<string, Chain>>, path: Path, packe
     return 'return';
   };
 
-  for (const hook of HOOKS[path]) {
+  // An incoming packet meets PREROUTING, then the routing decision: delivered locally (INPUT) if its
+  // destination, possibly rewritten by DNAT, is one of the node's addresses, else forwarded.
+  const incoming = path !== 'output';
+  const hooks = incoming ? [HOOKS.input[0]] : HOOKS.output;
+  let routed = !incoming;
+  for (let h = 0; h < hooks.length || !routed; h++) {
+    if (h === hooks.length && !routed) {
+      routed = true;
+      const local = ctx.localAddresses.length > 0 ? ctx.localAddresses.includes(p.dst) || addressIn(p.dst, '127.0.0.0/8') : path === 'input';
+      result.path = local ? 'input' : 'forward';
+      hooks.push(...(local ? HOOKS.input.slice(1) : HOOKS.forward.slice(1)));
+    }
+    const hook = hooks[h];
     for (const table of hook.tables) {
       const chains = tables.get(table);
       const chain = chains?.get(hook.chain);
