@@ -13,6 +13,7 @@ import iptablesDockerMasqueradeMissing from './iptables-docker-masquerade-missin
 import iptablesForwardBlocksContainers from './iptables-forward-blocks-containers.js';
 import iptablesKubeFirewallCorrupted from './iptables-kube-firewall-corrupted.js';
 import iptablesMixedBackends from './iptables-mixed-backends.js';
+import iptablesPortBlocked from './iptables-port-blocked.js';
 import iptablesServiceConflict from './iptables-service-conflict.js';
 import iptablesTraceRulesLeft from './iptables-trace-rules-left.js';
 import sysctlIpForwardDisabled from './sysctl-ip-forward-disabled.js';
@@ -26,6 +27,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   iptablesMixedBackends,
   iptablesTraceRulesLeft,
   iptablesServiceConflict,
+  iptablesPortBlocked,
   sysctlIpForwardNotPersistent,
   sysctlBridgeNfCallDisabled,
   flannelSubnetMismatch,

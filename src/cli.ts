@@ -25,6 +25,9 @@ Usage:
   bundle-doctor analyze <inputs...> [options]
   bundle-doctor merge <index.json...> -o DIR [--format ...]
   bundle-doctor schema [--index]        print the JSON Schema of the report (or of index.json)
+  bundle-doctor trace <bundle> --src IP --dst IP[:PORT[/tcp|udp|icmp]] [--node NAME]
+        [--in IFACE] [--out IFACE] [--state new|established] [--format text|json]
+                                      walk one packet through a node's iptables rules
 
 Inputs: .tar.gz/.tgz, .tar, .tar.xz or .zip archives (sosreport, troubleshoot, insights,
 hand-made; archives inside archives are opened), folders of an extracted bundle, folders
@@ -134,6 +137,12 @@ function parse(argv: string[]) {
         analyzers: { type: 'string' },
         redact: { type: 'string' },
         index: { type: 'boolean' },
+        src: { type: 'string' },
+        dst: { type: 'string' },
+        node: { type: 'string' },
+        in: { type: 'string' },
+        out: { type: 'string' },
+        state: { type: 'string' },
         debug: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -161,6 +170,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     io.stdout(JSON.stringify(values.index ? indexJsonSchema() : reportJsonSchema(), null, 2) + '\n');
     return EXIT_OK;
   }
+  if (command === 'trace') return traceCommand(args, values, io);
   const formats = parseFormats(values.format);
   if (command === 'merge') {
     if (args.length === 0) throw new UsageError('merge needs at least one index.json');
@@ -236,6 +246,35 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     io.stderr(`${outcome.index.totals.analyzed} of ${outcome.index.totals.bundles} bundles analyzed; index in ${join(outDir, `index.${formats.includes('html') ? 'html' : formats[0]}`)}\n`);
   if (outcome.failed > 0 || expanded.missing.length > 0) return EXIT_USAGE;
   if (failOn !== 'none' && outcome.worst && SEVERITY_ORDER[outcome.worst] <= SEVERITY_ORDER[failOn as Severity]) return EXIT_FINDINGS;
+  return EXIT_OK;
+}
+
+async function traceCommand(args: string[], values: ReturnType<typeof parse>['values'], io: CliIo): Promise<number> {
+  if (args.length !== 1) throw new UsageError('trace needs exactly one bundle');
+  if (!values.src || !values.dst) throw new UsageError('trace needs --src IP and --dst IP[:PORT[/PROTO]]');
+  const dst = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?(?:\/(tcp|udp|icmp))?$/.exec(values.dst);
+  if (!dst) throw new UsageError(`--dst must look like 172.17.0.1:5432/tcp, not '${values.dst}'`);
+  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(values.src)) throw new UsageError(`--src must be an IPv4 address, not '${values.src}'`);
+  const state = values.state ?? 'new';
+  if (!['new', 'established', 'related', 'invalid'].includes(state)) throw new UsageError(`--state must be new or established, not '${state}'`);
+  const format = values.format ?? 'text';
+  if (format !== 'text' && format !== 'json') throw new UsageError(`trace --format must be text or json, not '${format}'`);
+  const { traceBundle, formatTrace } = await import('./engine/trace-bundle.js');
+  const result = await traceBundle(args[0], {
+    node: values.node,
+    src: values.src,
+    dst: dst[1],
+    dport: dst[2] ? Number(dst[2]) : undefined,
+    protocol: dst[3] ?? (dst[2] ? 'tcp' : 'icmp'),
+    inInterface: values.in,
+    outInterface: values.out,
+    state: state as 'new',
+  }).catch((err: Error) => {
+    io.stderr(`bundle-doctor: ${err.message.split('\n')[0]}\n`);
+    return undefined;
+  });
+  if (!result) return EXIT_USAGE;
+  io.stdout(format === 'json' ? JSON.stringify(result, null, 2) + '\n' : formatTrace(result));
   return EXIT_OK;
 }
 

@@ -33,6 +33,25 @@ export interface AnalyzeOptions {
 /** Small files are kept whatever their name (hand-made bundles are sniffed); bigger ones only when a layout names them. */
 const KEEP_ANY_BELOW = 1024 * 1024;
 
+/** Reads, locates and parses a bundle: its nodes with their artifacts (what analyzers and the tracer read). */
+export async function loadBundle(input: string, options: Pick<AnalyzeOptions, 'limits' | 'signal'> = {}): Promise<{ tree: BundleTree; located: ReturnType<typeof locate>; nodes: LoadedNode[] }> {
+  let tree: BundleTree;
+  try {
+    tree = await readBundle(input, {
+      limits: options.limits,
+      signal: options.signal,
+      keep: (info) => info.size <= KEEP_ANY_BELOW || isWantedPath(info.path),
+      streamTo: (info) => (logSourceOf(info.path) ? logStreamConsumer : undefined),
+    });
+  } catch (err) {
+    throw explainReadError(err, input);
+  }
+  const located = locate(tree, bundleName(input));
+  const nodes = loadNodes(tree, located);
+  attachLogs(tree, located, nodes);
+  return { tree, located, nodes };
+}
+
 export async function analyzeBundle(input: string, options: AnalyzeOptions = {}): Promise<BundleReport> {
   const t0 = performance.now();
   let tree: BundleTree;

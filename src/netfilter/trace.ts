@@ -28,6 +28,8 @@ export interface Packet {
 export interface TraceContext {
   /** the node's own addresses (addrtype LOCAL) */
   localAddresses: string[];
+  /** the interface the node routes an address out of (used when DNAT turns a delivery into a forward) */
+  interfaceFor?: (ip: string) => string | undefined;
   /** broadcast addresses (addrtype BROADCAST) */
   broadcastAddresses?: string[];
 }
@@ -106,7 +108,7 @@ export function trace(tables: Map<string, Map<string, Chain>>, path: Path, packe
       if (++stepCount > MAX_STEPS) return { kind: 'unknown', reason: 'too many rules walked' };
       const m = matches(rule, p, ctx);
       const step = stepOf(rule, 'match');
-      if (m === 'unknown') return { kind: 'unknown', reason: `match not modelled: ${unmodelled(rule)}`, at: step };
+      if (m === 'unknown') return { kind: 'unknown', reason: unknownReason(rule, p), at: step };
       if (!m) continue;
       if (hasMatch(rule, 'statistic')) result.branches.push({ ...step, action: 'branch' });
       const target = rule.target;
@@ -200,6 +202,7 @@ export function trace(tables: Map<string, Map<string, Chain>>, path: Path, packe
       routed = true;
       const local = ctx.localAddresses.length > 0 ? ctx.localAddresses.includes(p.dst) || addressIn(p.dst, '127.0.0.0/8') : path === 'input';
       result.path = local ? 'input' : 'forward';
+      if (!local && p.outInterface === undefined) p.outInterface = ctx.interfaceFor?.(p.dst);
       hooks.push(...(local ? HOOKS.input.slice(1) : HOOKS.forward.slice(1)));
     }
     const hook = hooks[h];
@@ -234,6 +237,12 @@ export function trace(tables: Map<string, Map<string, Chain>>, path: Path, packe
 
 function stepOf(rule: Rule, action: TraceStep['action']): TraceStep {
   return { table: rule.table, chain: rule.chain, num: rule.num, text: rule.text, file: rule.ref.file, line: rule.ref.line, action };
+}
+
+function unknownReason(rule: Rule, p: Packet): string {
+  if (rule.inInterface && p.inInterface === undefined) return 'the input interface is not known (give --in)';
+  if (rule.outInterface && p.outInterface === undefined) return 'the output interface is not known (give --out)';
+  return `match not modelled: ${unmodelled(rule)}`;
 }
 
 function unmodelled(rule: Rule): string {

@@ -1,0 +1,95 @@
+/**
+ * `bundle-doctor trace`: one packet through one node's rules, offline, from the bundle. Picks
+ * the node, infers the interfaces from the node's addresses and routes unless given, and returns
+ * the tracer's verdict with every rule it met (table, chain, number, text, file and line).
+ */
+import { BundleError } from '../bundle/errors.js';
+import { mergeRulesets, trace, type ConnState, type Packet, type TraceResult } from '../netfilter/trace.js';
+import { addressIn } from '../parsers/cidr.js';
+import { interfacesOf } from '../parsers/interfaces.js';
+import type { NodeArtifacts } from './artifacts.js';
+import { loadBundle } from './analyze.js';
+
+export interface TraceRequest {
+  node?: string;
+  src: string;
+  dst: string;
+  dport?: number;
+  protocol: string;
+  inInterface?: string;
+  outInterface?: string;
+  state: ConnState;
+}
+
+export interface BundleTrace extends TraceResult {
+  node: string;
+  /** the packet as asked for (`packet` is the packet as it ended, after DNAT and MARK) */
+  request: Packet;
+  /** where each inferred value came from */
+  inferred: string[];
+  rulesFrom: string[];
+}
+
+export async function traceBundle(input: string, req: TraceRequest): Promise<BundleTrace> {
+  const { nodes } = await loadBundle(input);
+  const node = req.node ? nodes.find((n) => n.name === req.node) : nodes.find((n) => n.artifacts.iptables?.length);
+  if (!node) throw new BundleError(req.node ? `${input}: no node named ${req.node} (nodes: ${nodes.map((n) => n.name).join(', ')})` : `${input}: no node with iptables rules`, 'unreadable');
+  const live = (node.artifacts.iptables ?? []).filter((r) => r.origin === 'live' && r.family !== 'ipv6');
+  if (live.length === 0) throw new BundleError(`${input}: node ${node.name} has no live IPv4 iptables rules in the bundle`, 'unreadable');
+  const { packet, path, inferred, local } = buildPacket(node.artifacts, req);
+  const result = trace(mergeRulesets(live), path, packet, { localAddresses: local, interfaceFor: (ip) => interfaceFor(node.artifacts, ip) });
+  return { ...result, node: node.name, request: { ...packet }, inferred, rulesFrom: live.map((r) => r.file) };
+}
+
+/** The interface a node reaches an address through: a directly connected network, else the most specific route. */
+function interfaceFor(a: NodeArtifacts, ip: string): string | undefined {
+  const itfs = [...interfacesOf(a.ipAddr ?? []).values()];
+  const direct = itfs.find((i) => i.addresses.some((x) => x.family === 4 && x.prefix < 32 && addressIn(ip, x.network)));
+  if (direct) return direct.name;
+  const routes = (a.routes ?? []).flatMap((r) => r.routes).filter((r) => (!r.table || r.table === 'main') && r.dev && addressIn(ip, r.destination));
+  return routes.sort((x, y) => Number(y.destination.split('/')[1]) - Number(x.destination.split('/')[1]))[0]?.dev;
+}
+
+function buildPacket(a: NodeArtifacts, req: TraceRequest): { packet: Packet; path: 'input' | 'forward' | 'output'; inferred: string[]; local: string[] } {
+  const itfs = [...interfacesOf(a.ipAddr ?? []).values()];
+  const local = itfs.flatMap((i) => i.addresses.filter((x) => x.family === 4).map((x) => x.address));
+  const inferred: string[] = [];
+  const ifaceFor = (ip: string) => interfaceFor(a, ip);
+  const fromHere = local.includes(req.src);
+  const toHere = local.includes(req.dst) || addressIn(req.dst, '127.0.0.0/8');
+  const path = fromHere ? 'output' : toHere ? 'input' : 'forward';
+  let inInterface = req.inInterface;
+  if (!inInterface && !fromHere) {
+    inInterface = ifaceFor(req.src);
+    if (inInterface) inferred.push(`in-interface ${inInterface} (the network of ${req.src})`);
+  }
+  let outInterface = req.outInterface;
+  if (!outInterface && !toHere) {
+    outInterface = ifaceFor(req.dst);
+    if (outInterface) inferred.push(`out-interface ${outInterface} (the route to ${req.dst})`);
+  }
+  inferred.unshift(`path ${path} (${fromHere ? 'the source is the node itself' : toHere ? 'the destination is one of the node\'s addresses' : 'neither end is the node'})`);
+  return {
+    packet: { src: req.src, dst: req.dst, protocol: req.protocol, dport: req.dport, sport: 40000, inInterface, outInterface, state: req.state, mark: 0 },
+    path,
+    inferred,
+    local,
+  };
+}
+
+export function formatTrace(t: BundleTrace): string {
+  const v = t.verdict;
+  const verdict = v.kind === 'REJECT' ? `REJECT (${v.with})` : v.kind === 'unknown' ? `unknown: ${v.reason}` : v.kind;
+  const p = t.request;
+  const lines = [
+    `node ${t.node}: ${p.src} -> ${p.dst}${p.dport ? ':' + p.dport : ''}/${p.protocol} (${p.state})`,
+    `verdict: ${verdict}${t.decidedBy ? ` by ${t.decidedBy.table}/${t.decidedBy.chain} ${t.decidedBy.num === 0 ? 'policy' : `rule ${t.decidedBy.num}`} (${t.decidedBy.file}:${t.decidedBy.line})` : ''}`,
+    `path: ${t.path}${t.packet.dnat ? ` (DNAT rewrote the destination to ${t.packet.dst}${t.packet.dport ? ':' + t.packet.dport : ''})` : ''}`,
+    ...t.inferred.map((i) => `inferred: ${i}`),
+    ...(t.branches.length ? [`note: ${t.branches.length} statistic branch(es) followed; other branches may end elsewhere`] : []),
+    '',
+    'rules met:',
+    ...t.steps.map((s) => `  ${s.table}/${s.chain} ${s.num === 0 ? 'policy' : '#' + s.num} [${s.action}] ${s.text}    (${s.file}:${s.line})`),
+  ];
+  return lines.join('\n') + '\n';
+}

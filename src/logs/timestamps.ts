@@ -1,0 +1,195 @@
+/**
+ * When a log line was written and by whom, for the formats support bundles carry:
+ * syslog / journalctl short (`Nov 22 07:00:01 host unit[pid]: `, also short-precise and the
+ * localized `8月 22 17:15:09` that CJK locales write), journalctl short-iso / short-full,
+ * RFC 5424, RFC 3339 at the start of a line (firewalld, etcd, CRI and `docker logs -t`),
+ * klog (`I1122 07:00:01.000123    1234 file.go:12]`), logrus (`time="..."`, `INFO[...]`, JSON)
+ * and Go's log package (`2026/11/22 07:00:01`).
+ *
+ * Only the start of a line is looked at (a timestamp deep inside a message is data, not
+ * the time of the line), and every pattern is anchored there, so the cost is bounded.
+ */
+
+export interface LogTimestamp {
+  /** UTC, millisecond precision */
+  iso: string;
+  epochMs: number;
+  /** the text had no year and none was given: the year is a guess */
+  yearless?: true;
+  /** the text had no zone (syslog, klog, Go log...): read as UTC, though it is the node's local time */
+  zoneless?: true;
+}
+
+export interface TimestampContext {
+  /** year for formats that have none (syslog, klog); without it the current year is assumed and flagged */
+  year?: number;
+}
+
+export interface LinePrefix {
+  timestamp?: LogTimestamp;
+  host?: string;
+  /** the process or unit that wrote the line: `dockerd`, `kubelet`, `systemd`, `flanneld` */
+  unit?: string;
+  pid?: number;
+  /** where the message starts, after the prefix (0 when there is none) */
+  messageStart: number;
+}
+
+const HEAD = 300;
+
+const MONTHS: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 };
+
+// RFC 3164 / journalctl short and short-precise; optional <PRI>; then `host unit[pid]: `
+const SYSLOG = /^(?:<\d{1,3}>)?([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? /;
+const SYSLOG_CJK = /^(\d{1,2})月 {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) /;
+// journalctl -o short-full: `Fri 2022-02-11 19:03:31 UTC host unit[pid]: `
+const SHORT_FULL = /^[A-Z][a-z]{2} (\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? ([A-Z]{1,5}|[+-]\d{2}:?\d{2}) /;
+// RFC 3339 / ISO 8601 at the very start, also as RFC 5424 (`<34>1 `), logrus `time="` and `LEVEL[`
+const ISO = /^(?:<\d{1,3}>1 |time="|[A-Z]{4,7}\[)?(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}(?::?\d{2})?| ?UTC\b)?/;
+const KLOG = /^[IWEF](\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})\.(\d{6}) /;
+const GOLOG = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?/;
+// JSON lines (docker json-file, logrus/zap JSON): the time field wherever it sits in the head
+const JSON_TIME = /"(?:time|ts|timestamp|@timestamp)":\s?"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?"/;
+// after a syslog-style timestamp: `host unit[pid]: ` or `host unit: ` (host is absent in some dumps)
+const HOST_UNIT = /^(\S{1,255}) ([^\s[\]:]{1,128})(?:\[(\d{1,10})\])?: /;
+const UNIT_NO_HOST = /^([^\s[\]:]{1,128})\[(\d{1,10})\]: /;
+const RFC5424_REST = /^(\S{1,255}) (\S{1,48}) (\S{1,128}) \S{1,32} (?:-|\[[^\]]{0,200}\](?:\[[^\]]{0,200}\]){0,8}) ?/;
+
+/** The time a line was written, from the start of the line. */
+export function parseTimestamp(line: string, ctx: TimestampContext = {}): LogTimestamp | undefined {
+  return parseLogPrefix(line, ctx).timestamp;
+}
+
+/** Timestamp, host, unit and pid of a line, as far as its format has them. */
+export function parseLogPrefix(line: string, ctx: TimestampContext = {}): LinePrefix {
+  const head = line.length > HEAD ? line.slice(0, HEAD) : line;
+  let m = SYSLOG.exec(head);
+  if (m) {
+    const month = MONTHS[m[1].toLowerCase()];
+    if (month !== undefined) {
+      const ts = yearlessTime(head, ctx, month, +m[2], +m[3], +m[4], +m[5], m[6]);
+      return withHostUnit(head, m[0].length, ts);
+    }
+  }
+  m = SYSLOG_CJK.exec(head);
+  if (m) return withHostUnit(head, m[0].length, yearlessTime(head, ctx, +m[1], +m[2], +m[3], +m[4], +m[5], undefined));
+  m = SHORT_FULL.exec(head);
+  if (m) return withHostUnit(head, m[0].length, fullTime(+m[1], +m[2], +m[3], +m[4], +m[5], +m[6], m[7], m[8]));
+  m = ISO.exec(head);
+  if (m) {
+    const ts = fullTime(+m[1], +m[2], +m[3], +m[4], +m[5], +m[6], m[7], m[8]);
+    const rest = m[0].length;
+    if (head.startsWith('<')) {
+      // RFC 5424: `<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG`
+      const r = RFC5424_REST.exec(head.slice(rest + 1));
+      if (r) {
+        const pid = /^\d{1,10}$/.test(r[3]) ? +r[3] : undefined;
+        return clean({ timestamp: ts, host: nil(r[1]), unit: nil(r[2]), pid, messageStart: rest + 1 + r[0].length });
+      }
+      return clean({ timestamp: ts, messageStart: rest });
+    }
+    // journalctl -o short-iso writes `host unit[pid]: ` after a zoned time, like syslog
+    // (firewalld's own `2020-09-09 10:48:01 WARNING: ` must not read as host and unit)
+    if (m[8] !== undefined && head.charCodeAt(10) === 84 /* T */ && head.charCodeAt(rest) === 32) {
+      const p = withHostUnit(head, rest + 1, ts);
+      if (p.unit !== undefined) return p;
+    }
+    return clean({ timestamp: ts, messageStart: 0 });
+  }
+  m = KLOG.exec(head);
+  if (m) return clean({ timestamp: yearlessTime(head, ctx, +m[1], +m[2], +m[3], +m[4], +m[5], m[6]), messageStart: 0 });
+  m = GOLOG.exec(head);
+  if (m) return clean({ timestamp: fullTime(+m[1], +m[2], +m[3], +m[4], +m[5], +m[6], m[7], undefined), messageStart: 0 });
+  if (head.charCodeAt(0) === 123 /* { */) {
+    m = JSON_TIME.exec(head);
+    if (m) return clean({ timestamp: fullTime(+m[1], +m[2], +m[3], +m[4], +m[5], +m[6], m[7], m[8]), messageStart: 0 });
+  }
+  return { messageStart: 0 };
+}
+
+/**
+ * A year a log states in its first line though its entries do not: journalctl's
+ * `-- Logs begin at Fri 2022-02-11 18:58:10 UTC, end at ...` (or `-- Journal begins at`).
+ */
+export function yearHint(line: string): number | undefined {
+  const m = /^-- (?:Logs begin at|Journal begins at|No entries) ?(?:[A-Z][a-z]{2} )?(\d{4})-\d{2}-\d{2}/.exec(line.length > HEAD ? line.slice(0, HEAD) : line);
+  return m ? +m[1] : undefined;
+}
+
+function withHostUnit(head: string, at: number, timestamp: LogTimestamp | undefined): LinePrefix {
+  const rest = head.slice(at);
+  const bare = UNIT_NO_HOST.exec(rest);
+  if (bare) return clean({ timestamp, unit: bare[1], pid: +bare[2], messageStart: at + bare[0].length });
+  const m = HOST_UNIT.exec(rest);
+  if (!m) return clean({ timestamp, messageStart: at });
+  return clean({ timestamp, host: m[1], unit: m[2], pid: m[3] === undefined ? undefined : +m[3], messageStart: at + m[0].length });
+}
+
+/**
+ * syslog and klog leave the year out. A later ISO date on the same line with the same
+ * month and day (dockerd's `time="2017-04-04T..."` behind the syslog prefix) supplies it.
+ */
+function yearlessTime(head: string, ctx: TimestampContext, month: number, day: number, h: number, mi: number, s: number, frac: string | undefined): LogTimestamp | undefined {
+  let year = ctx.year;
+  let guessed = false;
+  if (year === undefined) {
+    const inner = new RegExp(String.raw`\b(\d{4})-${pad(month)}-${pad(day)}[T ]`).exec(head);
+    if (inner) year = +inner[1];
+  }
+  if (year === undefined) {
+    guessed = true;
+    year = new Date().getUTCFullYear();
+    // a Feb 29 needs a leap year; the guess is wrong either way, but must be a date
+    for (let i = 0; i < 4 && !validDate(year, month, day); i++) year--;
+  }
+  const ts = utc(year, month, day, h, mi, s, frac, 0);
+  if (!ts) return undefined;
+  ts.zoneless = true;
+  if (guessed) ts.yearless = true;
+  return ts;
+}
+
+function fullTime(y: number, mo: number, d: number, h: number, mi: number, s: number, frac: string | undefined, zone: string | undefined): LogTimestamp | undefined {
+  const offset = zoneOffsetMinutes(zone);
+  const ts = utc(y, mo, d, h, mi, s, frac, offset ?? 0);
+  if (ts && offset === undefined) ts.zoneless = true;
+  return ts;
+}
+
+/** Minutes east of UTC, or undefined when the zone is absent or a name other than UTC/GMT. */
+function zoneOffsetMinutes(zone: string | undefined): number | undefined {
+  if (zone === undefined) return undefined;
+  const z = zone.trim();
+  if (z === 'Z' || z === 'UTC' || z === 'GMT') return 0;
+  const m = /^([+-])(\d{2}):?(\d{2})?$/.exec(z);
+  if (!m) return undefined;
+  const minutes = +m[2] * 60 + (m[3] ? +m[3] : 0);
+  return m[1] === '-' ? -minutes : minutes;
+}
+
+function utc(y: number, mo: number, d: number, h: number, mi: number, s: number, frac: string | undefined, offsetMinutes: number): LogTimestamp | undefined {
+  if (!validDate(y, mo, d) || h > 23 || mi > 59 || s > 60) return undefined;
+  const ms = frac ? Math.floor(Number(`0.${frac}`) * 1000) : 0;
+  const epochMs = Date.UTC(y, mo - 1, d, h, mi, s, ms) - offsetMinutes * 60_000;
+  if (!Number.isFinite(epochMs)) return undefined;
+  return { iso: new Date(epochMs).toISOString(), epochMs };
+}
+
+function validDate(y: number, mo: number, d: number): boolean {
+  if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1) return false;
+  return d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
+}
+
+function pad(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+function nil(s: string): string | undefined {
+  return s === '-' ? undefined : s;
+}
+
+/** Drops undefined fields so results compare and serialize cleanly. */
+function clean<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
+  return o;
+}

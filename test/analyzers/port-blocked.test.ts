@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import portBlocked from '../../analyzers/iptables-port-blocked.js';
+import { scanLogText } from '../../src/logscan/scanner.js';
+import { parseIptablesSave } from '../../src/netfilter/save-format.js';
+import { parseInterfaces } from '../../src/parsers/interfaces.js';
+import { parseListeningSockets } from '../../src/parsers/listening.js';
+import { projectPath } from '../helpers/shared.js';
+import { runNode } from './helpers.js';
+
+const fx = (...p: string[]) => readFileSync(projectPath(...p), 'utf8');
+const STOCK = () => parseIptablesSave(fx('bundles/src/docker-chains-flushed/sosreport-docker-host-01-2026-11-20-ticket4711/etc/sysconfig/iptables'), 'iptables-save');
+const IP_A = () => parseInterfaces(fx('test/fixtures/iproute2/ip_a'), 'ip_a');
+
+describe('iptables.port-blocked', () => {
+  it('seed 002: the app cannot reach postgres on the docker0 address; the default-deny INPUT of a stock RHEL firewall is named', () => {
+    const log = scanLogText('psql: could not connect to server: Connection refused\n\tIs the server running on host "172.17.0.1" and accepting\n\tTCP/IP connections on port 5432?\n', 'app.log');
+    const ss = parseListeningSockets('State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process\nLISTEN 0      244    0.0.0.0:5432      0.0.0.0:*     users:(("postgres",pid=812,fd=5))\n', 'ss_-ltnp');
+    const [f] = runNode(portBlocked, { iptables: [STOCK()], ipAddr: [IP_A()], logs: [log], sockets: [ss] });
+    expect(f.severity).toBe('critical');
+    expect(f.facts).toMatchObject({ port: 5432, blockedBy: ['INPUT#5', 'INPUT#5'] });
+    expect(f.evidence[0]).toMatchObject({ file: 'iptables-save', line: 12, excerpt: '-A INPUT -j REJECT --reject-with icmp-host-prohibited' });
+    expect(f.evidence.some((e) => e.file === 'app.log' && e.line === 1)).toBe(true);
+    expect(f.evidence.some((e) => e.file === 'ss_-ltnp' && /postgres listens on 0\.0\.0\.0:5432/.test(e.note ?? ''))).toBe(true);
+    expect(f.remedy.commands[0]).toBe('iptables -I INPUT 5 -i docker0 -p tcp --dport 5432 -j ACCEPT');
+  });
+
+  it('--require-port: each required port that is blocked is a finding; 22 (allowed by the config) is not', () => {
+    const findings = runNode(portBlocked, { iptables: [STOCK()], ipAddr: [IP_A()] }, 'n', [22, 3306, 6379, 11211]);
+    expect(findings.map((f) => f.facts?.port)).toEqual([3306, 6379, 11211]);
+  });
+
+  it('is silent on the healthy rules, even for ports Docker publishes and ports required', () => {
+    const healthy = parseIptablesSave(fx('test/fixtures/netfilter/nft/iptables-save'), 'iptables-save');
+    expect(runNode(portBlocked, { iptables: [healthy], ipAddr: [IP_A()] }, 'n', [5432, 6379])).toEqual([]);
+  });
+
+  it('says nothing when no port is named anywhere (no guessing from a default-deny alone)', () => {
+    expect(runNode(portBlocked, { iptables: [STOCK()], ipAddr: [IP_A()] })).toEqual([]);
+  });
+});

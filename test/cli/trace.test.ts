@@ -1,0 +1,43 @@
+/** bundle-doctor trace: the verdict, the path and every rule met, with file and line. */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { projectPath } from '../helpers/shared.js';
+
+const BIN = projectPath('dist/src/bin.js');
+const run = (args: string[]) => {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+
+beforeAll(() => {
+  if (!existsSync(BIN)) execFileSync('npm', ['run', 'build'], { cwd: projectPath(), stdio: 'ignore' });
+});
+
+describe('bundle-doctor trace', () => {
+  it('a container to the host port 5432 on the flushed Docker host: rejected by INPUT rule 5, with its file and line', () => {
+    const r = run(['trace', projectPath('bundles/docker-chains-flushed.tgz'), '--src', '172.17.0.2', '--dst', '10.0.0.21:5432/tcp']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^node docker-host-01: 172\.17\.0\.2 -> 10\.0\.0\.21:5432\/tcp \(new\)$/m);
+    expect(r.stdout).toMatch(/^verdict: REJECT \(icmp-host-prohibited\) by filter\/INPUT rule 5 \(sosreport-docker-host-01-[^)]*iptables_-t_filter_-nvL:7\)$/m);
+    expect(r.stdout).toMatch(/^inferred: in-interface docker0 \(the network of 172\.17\.0\.2\)$/m);
+  });
+
+  it('JSON: a published port is DNATed to the container and forwarded (the path changes after PREROUTING)', () => {
+    const r = run(['trace', projectPath('bundles/healthy-docker-k8s.tgz'), '--src', '10.0.1.50', '--dst', '10.0.1.13:8080', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const t = JSON.parse(r.stdout);
+    expect(t.path).toBe('forward');
+    expect(t.packet).toMatchObject({ dst: '172.17.0.2', dport: 80, dnat: true, outInterface: 'docker0' });
+    expect(t.verdict.kind).toBe('ACCEPT');
+    expect(t.steps.some((s: { chain: string; action: string }) => s.chain === 'DOCKER' && s.action === 'dnat')).toBe(true);
+  });
+
+  it('usage errors and a node that does not exist', () => {
+    expect(run(['trace', projectPath('bundles/healthy-docker-k8s.tgz'), '--src', '10.0.1.50']).stderr).toMatch(/needs --src IP and --dst/);
+    expect(run(['trace', projectPath('bundles/healthy-docker-k8s.tgz'), '--src', 'x', '--dst', '10.0.1.13:80']).code).toBe(2);
+    const r = run(['trace', projectPath('bundles/healthy-docker-k8s.tgz'), '--src', '10.0.1.50', '--dst', '10.0.1.13:80', '--node', 'nope']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/no node named nope \(nodes: k8s-node-3\)$/);
+  });
+});
