@@ -6,6 +6,7 @@
  */
 import { ParseError, SkipFile, type SourceRef } from '../model/source.js';
 import { canonicalXmark, ensureChain, ensureTable, newRuleset, normalizeAddress, normalizeProtocol, type Match, type Negatable, type Rule, type Ruleset } from './rules.js';
+import { canonicalizeOption, logLevelNumber } from './values.js';
 
 const MAX_LINE = 64 * 1024;
 
@@ -40,8 +41,9 @@ export function tokenize(line: string): string[] {
         if (c === 92 && quote === 34 && i + 1 < n && (line.charCodeAt(i + 1) === 34 || line.charCodeAt(i + 1) === 92)) cur += line[++i];
         else if (c === quote) quote = 0;
         else {
-          // copy a run of plain characters at once
-          let j = i;
+          // copy this character and the run of plain ones after it at once (a backslash inside
+          // single quotes is an ordinary character: taking it here keeps the loop moving)
+          let j = i + 1;
           while (j < n && line.charCodeAt(j) !== quote && line.charCodeAt(j) !== 92) j++;
           cur += line.slice(i, j);
           i = j - 1;
@@ -103,6 +105,9 @@ function shared(value: string, negated: boolean): Negatable<string> {
   }
   return v;
 }
+/** Options whose values have more than one spelling (names vs numbers, `--syn`, long names). */
+const NEEDS_CANONICAL = new Set(['dport', 'sport', 'dports', 'sports', 'ports', 'destination-port', 'source-port', 'destination-ports', 'source-ports', 'syn', 'tcp-flags', 'icmp-type', 'icmpv6-type']);
+
 /** Rules without target options share this one (read-only) object. */
 const NO_TARGET_OPTIONS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
@@ -191,15 +196,23 @@ export function parseRuleArgs(tokens: string[], base: Omit<Rule, 'matches' | 'ta
           const x = canonicalXmark(name, value);
           if (x) rule.targetOptions['set-xmark'] = x;
         }
+        // restore files may name the level; iptables-save prints its number
+        if (name === 'log-level' && value !== undefined) rule.targetOptions[name] = logLevelNumber(value) ?? value;
       }
       else {
         // `-p tcp --dport 22` without `-m tcp`: the protocol's implicit match
         if (!current) {
-          const implicit = rule.protocol?.value ?? 'unknown';
+          const p = rule.protocol?.value ?? 'unknown';
+          const implicit = p === 'ipv6-icmp' ? 'icmp6' : p;
           current = rule.matches.find((m) => m.module === implicit) ?? { module: implicit, options: [] };
           if (!rule.matches.includes(current)) rule.matches.push(current);
         }
-        current.options.push({ name, value, negated: negate });
+        const option = { name, value, negated: negate };
+        current.options.push(option);
+        if (NEEDS_CANONICAL.has(name)) {
+          const note = canonicalizeOption(current.module, option);
+          if (note) (rule.incomplete ??= []).push(note);
+        }
         if (current.module === 'comment' && name === 'comment' && value !== undefined) rule.comment = value;
       }
       negate = false;
@@ -228,6 +241,8 @@ export function parseIptablesSave(text: string, file: string, opts: SaveOptions 
   let table: ReturnType<typeof ensureTable> | undefined;
   let sawStructure = false;
   let lastRule: Rule | undefined;
+  /** the last rule's line as written, trailing spaces kept: they tell where a wrap cut */
+  let lastRaw = '';
   for (let n = 0; n < lines.length; n++) {
     let line = lines[n];
     if (line.endsWith('\r')) line = line.slice(0, -1);
@@ -291,15 +306,25 @@ export function parseIptablesSave(text: string, file: string, opts: SaveOptions 
       const rule = parseRuleArgs(tokens, { table: table.name, chain: chainName, num: chain.rules.length + 1, ref, text: body, counters }, 2);
       chain.rules.push(rule);
       lastRule = rule;
+      lastRaw = line;
       sawStructure = true;
       continue;
     }
     if (lastRule && !/^-[A-Z] /.test(body)) {
-      // a rule hard-wrapped across two lines when pasted: join it and say so
-      const joined = `${lastRule.text} ${body}`;
+      // a rule hard-wrapped across two lines when pasted: join it and say so. A wrap at a fixed
+      // width can cut a word (`-j KUBE-NODEPORT-CON` / `TAINER`): when neither side of the cut
+      // has a space, try the join without one first and keep it if it reads cleanly.
+      const base = { table: lastRule.table, chain: lastRule.chain, num: lastRule.num, ref: lastRule.ref, counters: lastRule.counters };
+      const joins = [`${lastRule.text} ${body}`];
+      if (!/\s$/.test(lastRaw) && !/^\s/.test(line)) joins.unshift(lastRule.text + body);
+      let rule: Rule | undefined;
+      for (const text of joins) {
+        rule = parseRuleArgs(tokenize(text), { ...base, text }, 2);
+        if (!rule.incomplete) break;
+      }
       const chain = table!.chains[lastRule.chain];
-      const rule = parseRuleArgs(tokenize(joined), { table: lastRule.table, chain: lastRule.chain, num: lastRule.num, ref: lastRule.ref, text: joined, counters: lastRule.counters }, 2);
-      chain.rules[chain.rules.length - 1] = rule;
+      chain.rules[chain.rules.length - 1] = rule!;
+      lastRaw = line;
       lastRule = rule;
       rs.warnings.push({ file, line: n + 1, message: `continues the rule of line ${rule.ref.line} (wrapped line joined)` });
       continue;

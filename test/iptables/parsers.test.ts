@@ -226,3 +226,10 @@ describe('tokenizer and bad input', () => {
     }
   });
 });
+
+describe('tokenizer regressions found by fuzzing', () => {
+  it('a backslash inside single quotes does not hang the tokenizer', () => {
+    expect(tokenize("'\\-m .jE%{")).toEqual(["\\-m .jE%{"]);
+    expect(tokenize("-m comment --comment 'a\\b' -j X")).toEqual(['-m', 'comment', '--comment', 'a\\b', '-j', 'X']);
+  });
+});
