@@ -59,8 +59,13 @@ n ip route add 10.40.0.0/16 via 192.168.56.1 dev ens3 table 100
 n ip route add throw 10.50.0.0/16 table 100
 n ip -6 route add default via fd00:100::1 dev ens3.100 metric 1024
 n ip -6 route add unreachable default table 200
-# duplicate address detection needs a moment to mark the second fd00:56::12 dadfailed
-for _ in $(seq 50); do n ip -6 addr show dev ens3p | grep -q dadfailed && break; sleep 0.1; done
+# duplicate address detection needs a moment: wait until one end of the veth has fd00:56::12
+# dadfailed and the other has it settled (no longer tentative), so its local route exists
+for _ in $(seq 100); do
+  dad=$(n ip -6 addr show to fd00:56::12/128)
+  grep -q dadfailed <<<"$dad" && [ "$(grep -c tentative <<<"$dad")" -eq 1 ] && break
+  sleep 0.1
+done
 b="$out/broken-node"
 n ip addr > "$b/ip_a"
 n ip -d address > "$b/ip_-d_address"
