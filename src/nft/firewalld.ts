@@ -1,0 +1,502 @@
+/**
+ * firewalld's view of the host: `firewall-cmd --list-all-zones` / `--list-all` output, the zone
+ * files in etc/firewalld/zones/*.xml, and etc/firewalld/firewalld.conf. Zones from either source
+ * come out alike (rich rules from XML are written the way firewall-cmd prints them), so an
+ * analyzer need not care which one a bundle had.
+ */
+import { ParseError, SkipFile, lines as splitLines, type ParseWarning, type SourceRef } from '../model/source.js';
+
+export type FirewalldTarget = 'default' | 'ACCEPT' | 'DROP' | 'REJECT';
+
+export interface FirewalldPort {
+  /** `5432` or a range `30000-32767` */
+  port: string;
+  protocol: string;
+  ref: SourceRef;
+}
+
+export interface FirewalldForwardPort {
+  port: string;
+  protocol: string;
+  toPort?: string;
+  toAddr?: string;
+}
+
+export type FirewalldField =
+  | 'target' | 'interfaces' | 'sources' | 'services' | 'ports' | 'protocols' | 'forward' | 'masquerade'
+  | 'forwardPorts' | 'sourcePorts' | 'icmpBlocks' | 'icmpBlockInversion' | 'richRules';
+
+export interface FirewalldZone {
+  name: string;
+  /** `(active)` in firewall-cmd output: the zone has interfaces or sources bound */
+  active?: boolean;
+  /** `(default)` in firewall-cmd output, when that version prints it */
+  default?: boolean;
+  target: FirewalldTarget;
+  interfaces: string[];
+  /** addresses, `ipset:NAME`, MAC addresses */
+  sources: string[];
+  services: string[];
+  ports: FirewalldPort[];
+  protocols: string[];
+  /** intra-zone forwarding (firewalld >= 0.9); absent when the source does not say */
+  forward?: boolean;
+  masquerade?: boolean;
+  forwardPorts: FirewalldForwardPort[];
+  sourcePorts: { port: string; protocol: string }[];
+  icmpBlocks: string[];
+  icmpBlockInversion?: boolean;
+  /** as firewall-cmd prints them: `rule family="ipv4" source address="192.0.2.0/24" port port="5432" protocol="tcp" accept` */
+  richRules: string[];
+  /** the zone header line, or the `<zone>` element */
+  ref: SourceRef;
+  /** where each field was read (first line of a field spanning several) */
+  fieldRefs: Partial<Record<FirewalldField, SourceRef>>;
+  /** XML only */
+  short?: string;
+}
+
+export interface FirewalldZones {
+  file: string;
+  zones: FirewalldZone[];
+  /** the zone marked `(default)`, if the output marks one */
+  defaultZone?: string;
+  warnings: ParseWarning[];
+}
+
+export interface FirewalldConf {
+  file: string;
+  defaultZone?: string;
+  backend?: 'nftables' | 'iptables';
+  /** every KEY=value setting, by key */
+  settings: Record<string, string>;
+  refs: Record<string, SourceRef>;
+}
+
+const ZONE_HEADER = /^([A-Za-z0-9_.+-]+)(?:\s+\(([^)]*)\))?\s*$/;
+const FIELD_LINE = /^\s+([a-z-]+(?: [a-z]+)?):\s?(.*)$/;
+
+const FIELD_BY_LABEL: Record<string, FirewalldField> = {
+  target: 'target',
+  'icmp-block-inversion': 'icmpBlockInversion',
+  interfaces: 'interfaces',
+  sources: 'sources',
+  services: 'services',
+  ports: 'ports',
+  protocols: 'protocols',
+  forward: 'forward',
+  masquerade: 'masquerade',
+  'forward-ports': 'forwardPorts',
+  'source-ports': 'sourcePorts',
+  'icmp-blocks': 'icmpBlocks',
+  'rich rules': 'richRules',
+};
+
+export function sniffFirewallCmd(head: string): boolean {
+  return /^[A-Za-z0-9_.+-]+(?: \([^)]*\))?\r?\n {2}(?:target|icmp-block-inversion|interfaces): /m.test(head);
+}
+
+function emptyZone(name: string, ref: SourceRef): FirewalldZone {
+  return {
+    name,
+    target: 'default',
+    interfaces: [],
+    sources: [],
+    services: [],
+    ports: [],
+    protocols: [],
+    forwardPorts: [],
+    sourcePorts: [],
+    icmpBlocks: [],
+    richRules: [],
+    ref,
+    fieldRefs: {},
+  };
+}
+
+function normalizeTarget(raw: string): FirewalldTarget | undefined {
+  const t = raw.trim().replace(/^%%(.*)%%$/, '$1');
+  if (t === 'default' || t === 'ACCEPT' || t === 'DROP' || t === 'REJECT') return t;
+  return undefined;
+}
+
+function words(v: string): string[] {
+  return v.split(/\s+/).filter(Boolean);
+}
+
+/** `8080/tcp` or `30000-32767/udp` */
+function portOf(word: string, ref: SourceRef): FirewalldPort | undefined {
+  const slash = word.lastIndexOf('/');
+  if (slash <= 0) return undefined;
+  return { port: word.slice(0, slash), protocol: word.slice(slash + 1), ref };
+}
+
+/** `port=8080:proto=tcp:toport=80:toaddr=172.17.0.2` */
+function forwardPortOf(word: string): FirewalldForwardPort | undefined {
+  const kv: Record<string, string> = {};
+  for (const part of word.split(':')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) kv[part.slice(0, eq)] = part.slice(eq + 1);
+  }
+  if (!kv.port || !kv.proto) return undefined;
+  const fp: FirewalldForwardPort = { port: kv.port, protocol: kv.proto };
+  if (kv.toport) fp.toPort = kv.toport;
+  if (kv.toaddr) fp.toAddr = kv.toaddr;
+  return fp;
+}
+
+const yesNo = (v: string): boolean | undefined => (v.trim() === 'yes' ? true : v.trim() === 'no' ? false : undefined);
+
+/**
+ * `firewall-cmd --list-all-zones` and `--list-all` (one zone). Field values may continue on
+ * tab-indented lines (rich rules and, in firewalld 1.x, forward ports, one per line).
+ */
+export function parseFirewallCmdListAllZones(text: string, file: string): FirewalldZones {
+  if (text.slice(0, 8192).includes('\u0000')) throw new SkipFile(file, 'binary data, not firewall-cmd output');
+  const out: FirewalldZones = { file, zones: [], warnings: [] };
+  const warn = (message: string, line?: number) => {
+    if (out.warnings.length < 100) out.warnings.push({ file, line, message });
+  };
+  const src = splitLines(text);
+  let zone: FirewalldZone | undefined;
+  let field: FirewalldField | undefined;
+  let fieldRef: SourceRef | undefined;
+  let sawField = false;
+  const addValue = (f: FirewalldField, v: string, ref: SourceRef) => {
+    const value = v.trim();
+    if (!zone || value === '') return;
+    switch (f) {
+      case 'target': {
+        const t = normalizeTarget(value);
+        if (t) zone.target = t;
+        else warn(`zone ${zone.name}: target ${value} not understood`, ref.line);
+        break;
+      }
+      case 'icmpBlockInversion':
+        zone.icmpBlockInversion = yesNo(value);
+        break;
+      case 'forward':
+        zone.forward = yesNo(value);
+        break;
+      case 'masquerade':
+        zone.masquerade = yesNo(value);
+        break;
+      case 'interfaces':
+      case 'sources':
+      case 'services':
+      case 'protocols':
+      case 'icmpBlocks':
+        zone[f].push(...words(value));
+        break;
+      case 'ports':
+      case 'sourcePorts':
+        for (const w of words(value)) {
+          const p = portOf(w, ref);
+          if (!p) warn(`zone ${zone.name}: port ${w} not understood`, ref.line);
+          else if (f === 'ports') zone.ports.push(p);
+          else zone.sourcePorts.push({ port: p.port, protocol: p.protocol });
+        }
+        break;
+      case 'forwardPorts':
+        for (const w of words(value)) {
+          const fp = forwardPortOf(w);
+          if (fp) zone.forwardPorts.push(fp);
+          else warn(`zone ${zone.name}: forward port ${w} not understood`, ref.line);
+        }
+        break;
+      case 'richRules':
+        zone.richRules.push(value);
+        break;
+    }
+  };
+  for (let i = 0; i < src.length; i++) {
+    const line = src[i].length > 65536 ? src[i].slice(0, 65536) : src[i];
+    const ref = { file, line: i + 1 };
+    if (line.trim() === '') {
+      field = undefined;
+      continue;
+    }
+    if (/^\S/.test(line)) {
+      const h = ZONE_HEADER.exec(line);
+      if (!h) {
+        zone = undefined;
+        field = undefined;
+        continue;
+      }
+      zone = emptyZone(h[1], ref);
+      const attrs = (h[2] ?? '').split(',').map((s) => s.trim());
+      if (attrs.includes('active')) zone.active = true;
+      if (attrs.includes('default')) {
+        zone.default = true;
+        out.defaultZone = zone.name;
+      }
+      out.zones.push(zone);
+      field = undefined;
+      continue;
+    }
+    if (!zone) continue;
+    if (line.startsWith('\t') && field) {
+      // continuation: one rich rule or forward port per line
+      addValue(field, line, ref);
+      continue;
+    }
+    const m = FIELD_LINE.exec(line);
+    if (!m) continue;
+    const f = FIELD_BY_LABEL[m[1]];
+    field = f;
+    fieldRef = ref;
+    if (!f) continue;
+    sawField = true;
+    zone.fieldRefs[f] ??= fieldRef;
+    addValue(f, m[2], ref);
+  }
+  if (!sawField) throw new SkipFile(file, 'no firewall-cmd zone listing');
+  return out;
+}
+
+/** The zone a packet arriving on `ifname` is handled by: a zone naming the interface, else the default zone. */
+export function zoneOfInterface(
+  zones: readonly FirewalldZone[],
+  ifname: string,
+  defaultZone?: string,
+): { zone: FirewalldZone; via: 'interface' | 'default' } | undefined {
+  for (const z of zones) {
+    for (const i of z.interfaces) {
+      // firewalld takes a trailing `+` as "any suffix" (`docker+`)
+      if (i === ifname || (i.endsWith('+') && ifname.startsWith(i.slice(0, -1)))) return { zone: z, via: 'interface' };
+    }
+  }
+  const dflt = defaultZone !== undefined ? zones.find((z) => z.name === defaultZone) : zones.find((z) => z.default);
+  return dflt ? { zone: dflt, via: 'default' } : undefined;
+}
+
+/** `DefaultZone=public`, `FirewallBackend=nftables`; `#` comments. */
+export function parseFirewalldConf(text: string, file: string): FirewalldConf {
+  if (text.slice(0, 8192).includes('\u0000')) throw new SkipFile(file, 'binary data, not firewalld.conf');
+  const conf: FirewalldConf = { file, settings: {}, refs: {} };
+  const src = splitLines(text);
+  for (let i = 0; i < src.length; i++) {
+    const line = src[i].trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([A-Za-z0-9_]+)\s*=\s*(.*)$/.exec(line.slice(0, 4096));
+    if (!m) continue;
+    const value = m[2].trim().replace(/^"(.*)"$/, '$1');
+    conf.settings[m[1]] = value;
+    conf.refs[m[1]] = { file, line: i + 1 };
+    if (m[1] === 'DefaultZone') conf.defaultZone = value;
+    if (m[1] === 'FirewallBackend' && (value === 'nftables' || value === 'iptables')) conf.backend = value;
+  }
+  if (Object.keys(conf.settings).length === 0) throw new SkipFile(file, 'no KEY=value settings');
+  return conf;
+}
+
+export interface XmlElement {
+  name: string;
+  attrs: Record<string, string>;
+  /** attribute names in document order (rich rules are printed in that order) */
+  attrOrder: string[];
+  children: XmlElement[];
+  text: string;
+  line: number;
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+function decodeEntities(s: string): string {
+  if (!s.includes('&')) return s;
+  return s.replace(/&(#x[0-9a-fA-F]{1,6}|#\d{1,7}|[a-z]{2,4});/g, (all, e: string) => {
+    if (e.startsWith('#x')) return String.fromCodePoint(Math.min(parseInt(e.slice(2), 16), 0x10ffff));
+    if (e.startsWith('#')) return String.fromCodePoint(Math.min(Number(e.slice(1)), 0x10ffff));
+    return ENTITIES[e] ?? all;
+  });
+}
+
+/**
+ * A small XML reader for firewalld's flat config files: elements, attributes, text, comments,
+ * the XML declaration. No DTDs, namespaces or CDATA (firewalld writes none). Every step moves
+ * forward, so any input ends; malformed markup is a ParseError.
+ */
+export function readXml(text: string, file: string): XmlElement {
+  const root: XmlElement = { name: '#document', attrs: {}, attrOrder: [], children: [], text: '', line: 1 };
+  const stack: XmlElement[] = [root];
+  let i = 0;
+  let line = 1;
+  const n = text.length;
+  const advanceTo = (j: number) => {
+    for (let k = i; k < j && k < n; k++) if (text.charCodeAt(k) === 10) line++;
+    i = j;
+  };
+  while (i < n) {
+    const lt = text.indexOf('<', i);
+    const textEnd = lt < 0 ? n : lt;
+    if (textEnd > i) {
+      stack[stack.length - 1].text += decodeEntities(text.slice(i, textEnd));
+      advanceTo(textEnd);
+      if (lt < 0) break;
+    }
+    if (text.startsWith('<!--', i)) {
+      const end = text.indexOf('-->', i + 4);
+      if (end < 0) throw new ParseError('XML comment not closed', file, line);
+      advanceTo(end + 3);
+      continue;
+    }
+    if (text.startsWith('<?', i) || text.startsWith('<!', i)) {
+      const end = text.indexOf('>', i);
+      if (end < 0) throw new ParseError('XML declaration not closed', file, line);
+      advanceTo(end + 1);
+      continue;
+    }
+    const gt = text.indexOf('>', i);
+    if (gt < 0) throw new ParseError('XML tag not closed', file, line);
+    const tagLine = line;
+    const body = text.slice(i + 1, gt);
+    advanceTo(gt + 1);
+    if (body.startsWith('/')) {
+      const name = body.slice(1).trim();
+      let k = stack.length - 1;
+      while (k > 0 && stack[k].name !== name) k--;
+      if (k === 0) throw new ParseError(`closing tag </${name}> without an opening tag`, file, tagLine);
+      stack.length = k;
+      continue;
+    }
+    const selfClosing = body.endsWith('/');
+    const inner = selfClosing ? body.slice(0, -1) : body;
+    const nm = /^\s*([A-Za-z_][\w.:-]*)/.exec(inner);
+    if (!nm) throw new ParseError(`tag not understood: <${inner.slice(0, 40)}>`, file, tagLine);
+    const el: XmlElement = { name: nm[1], attrs: {}, attrOrder: [], children: [], text: '', line: tagLine };
+    const attrRe = /([A-Za-z_][\w.:-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
+    const rest = inner.slice(nm[0].length);
+    let a: RegExpExecArray | null;
+    while ((a = attrRe.exec(rest)) !== null) {
+      if (!(a[1] in el.attrs)) el.attrOrder.push(a[1]);
+      el.attrs[a[1]] = decodeEntities(a[2] ?? a[3] ?? '');
+    }
+    stack[stack.length - 1].children.push(el);
+    if (!selfClosing) stack.push(el);
+  }
+  return root;
+}
+
+const RICH_RULE_ATTR_ORDER: Record<string, string[]> = {
+  rule: ['priority', 'family'],
+  source: ['address', 'mac', 'ipset'],
+  destination: ['address', 'ipset'],
+};
+
+/** A `<rule>` element as firewall-cmd prints the rule. */
+function richRuleText(rule: XmlElement): string {
+  const part = (el: XmlElement): string => {
+    const order = RICH_RULE_ATTR_ORDER[el.name];
+    const names = order ? [...order.filter((x) => x in el.attrs), ...el.attrOrder.filter((x) => !order.includes(x))] : el.attrOrder;
+    const attrs = names.filter((x) => x !== 'invert').map((x) => `${x}="${el.attrs[x]}"`);
+    const not = el.attrs.invert === 'True' || el.attrs.invert === 'true' || el.attrs.invert === 'yes' ? ['NOT'] : [];
+    const head = [el.name, ...not, ...attrs].join(' ');
+    const kids = el.children.map(part);
+    return [head, ...kids].join(' ');
+  };
+  return part(rule);
+}
+
+/** `etc/firewalld/zones/NAME.xml`: the zone is named by the file. */
+export function parseFirewalldZoneXml(text: string, file: string): FirewalldZone {
+  if (text.slice(0, 8192).includes('\u0000')) throw new SkipFile(file, 'binary data, not a zone file');
+  if (!/<zone[\s>/]/.test(text)) throw new SkipFile(file, 'no <zone> element');
+  const doc = readXml(text, file);
+  const z = doc.children.find((c) => c.name === 'zone');
+  if (!z) throw new SkipFile(file, 'no <zone> root element');
+  const base = file.split('/').pop() ?? file;
+  const name = base.replace(/\.xml$/, '');
+  const ref = { file, line: z.line };
+  const zone = emptyZone(name, ref);
+  const at = (el: XmlElement): SourceRef => ({ file, line: el.line });
+  const note = (f: FirewalldField, el: XmlElement) => {
+    zone.fieldRefs[f] ??= at(el);
+  };
+  if (z.attrs.target !== undefined) {
+    const t = normalizeTarget(z.attrs.target);
+    if (t === undefined) throw new ParseError(`zone target ${z.attrs.target} not understood`, file, z.line);
+    zone.target = t;
+    zone.fieldRefs.target = ref;
+  }
+  for (const el of z.children) {
+    switch (el.name) {
+      case 'short':
+        zone.short = el.text.trim();
+        break;
+      case 'interface':
+        if (el.attrs.name) {
+          zone.interfaces.push(el.attrs.name);
+          note('interfaces', el);
+        }
+        break;
+      case 'source': {
+        const s = el.attrs.address ?? el.attrs.mac ?? (el.attrs.ipset !== undefined ? `ipset:${el.attrs.ipset}` : undefined);
+        if (s !== undefined) {
+          zone.sources.push(s);
+          note('sources', el);
+        }
+        break;
+      }
+      case 'service':
+        if (el.attrs.name) {
+          zone.services.push(el.attrs.name);
+          note('services', el);
+        }
+        break;
+      case 'port':
+        if (el.attrs.port && el.attrs.protocol) {
+          zone.ports.push({ port: el.attrs.port, protocol: el.attrs.protocol, ref: at(el) });
+          note('ports', el);
+        }
+        break;
+      case 'protocol':
+        if (el.attrs.value) {
+          zone.protocols.push(el.attrs.value);
+          note('protocols', el);
+        }
+        break;
+      case 'source-port':
+        if (el.attrs.port && el.attrs.protocol) {
+          zone.sourcePorts.push({ port: el.attrs.port, protocol: el.attrs.protocol });
+          note('sourcePorts', el);
+        }
+        break;
+      case 'icmp-block':
+        if (el.attrs.name) {
+          zone.icmpBlocks.push(el.attrs.name);
+          note('icmpBlocks', el);
+        }
+        break;
+      case 'icmp-block-inversion':
+        zone.icmpBlockInversion = true;
+        note('icmpBlockInversion', el);
+        break;
+      case 'forward':
+        zone.forward = true;
+        note('forward', el);
+        break;
+      case 'masquerade':
+        zone.masquerade = true;
+        note('masquerade', el);
+        break;
+      case 'forward-port': {
+        if (!el.attrs.port || !el.attrs.protocol) break;
+        const fp: FirewalldForwardPort = { port: el.attrs.port, protocol: el.attrs.protocol };
+        if (el.attrs['to-port']) fp.toPort = el.attrs['to-port'];
+        if (el.attrs['to-addr']) fp.toAddr = el.attrs['to-addr'];
+        zone.forwardPorts.push(fp);
+        note('forwardPorts', el);
+        break;
+      }
+      case 'rule':
+        zone.richRules.push(richRuleText(el));
+        note('richRules', el);
+        break;
+    }
+  }
+  // a zone file says "no" by leaving the element out; firewall-cmd prints it as `no`
+  zone.forward ??= false;
+  zone.masquerade ??= false;
+  zone.icmpBlockInversion ??= false;
+  return zone;
+}
