@@ -4,7 +4,7 @@
  * the tracer's verdict with every rule it met (table, chain, number, text, file and line).
  */
 import { BundleError } from '../bundle/errors.js';
-import { mergeRulesets, trace, type ConnState, type Packet, type TraceResult } from '../netfilter/trace.js';
+import { mergeRulesets, trace, traceBranches, type BranchOutcome, type ConnState, type Packet, type TraceResult } from '../netfilter/trace.js';
 import { addressIn } from '../parsers/cidr.js';
 import { interfacesOf } from '../parsers/interfaces.js';
 import type { NodeArtifacts } from './artifacts.js';
@@ -27,6 +27,8 @@ export interface BundleTrace extends TraceResult {
   request: Packet;
   /** where each inferred value came from */
   inferred: string[];
+  /** when the path crossed load-balancing (statistic) rules: the outcome of every branch */
+  alternatives: BranchOutcome[];
   rulesFrom: string[];
 }
 
@@ -37,8 +39,11 @@ export async function traceBundle(input: string, req: TraceRequest): Promise<Bun
   const live = (node.artifacts.iptables ?? []).filter((r) => r.origin === 'live' && r.family !== 'ipv6');
   if (live.length === 0) throw new BundleError(`${input}: node ${node.name} has no live IPv4 iptables rules in the bundle`, 'unreadable');
   const { packet, path, inferred, local } = buildPacket(node.artifacts, req);
-  const result = trace(mergeRulesets(live), path, packet, { localAddresses: local, interfaceFor: (ip) => interfaceFor(node.artifacts, ip) });
-  return { ...result, node: node.name, request: { ...packet }, inferred, rulesFrom: live.map((r) => r.file) };
+  const tables = mergeRulesets(live);
+  const ctx = { localAddresses: local, interfaceFor: (ip: string) => interfaceFor(node.artifacts, ip) };
+  const result = trace(tables, path, packet, ctx);
+  const alternatives = result.branchRules.length > 0 ? traceBranches(tables, path, packet, ctx) : [];
+  return { ...result, node: node.name, request: { ...packet }, inferred, alternatives, rulesFrom: live.map((r) => r.file) };
 }
 
 /** The interface a node reaches an address through: a directly connected network, else the most specific route. */
@@ -86,7 +91,12 @@ export function formatTrace(t: BundleTrace): string {
     `verdict: ${verdict}${t.decidedBy ? ` by ${t.decidedBy.table}/${t.decidedBy.chain} ${t.decidedBy.num === 0 ? 'policy' : `rule ${t.decidedBy.num}`} (${t.decidedBy.file}:${t.decidedBy.line})` : ''}`,
     `path: ${t.path}${t.packet.dnat ? ` (DNAT rewrote the destination to ${t.packet.dst}${t.packet.dport ? ':' + t.packet.dport : ''})` : ''}`,
     ...t.inferred.map((i) => `inferred: ${i}`),
-    ...(t.branches.length ? [`note: ${t.branches.length} statistic branch(es) followed; other branches may end elsewhere`] : []),
+    ...(t.alternatives.length > 1
+      ? [
+          `load-balanced: ${t.alternatives.length} branches (-m statistic), each possible:`,
+          ...t.alternatives.map((a) => `  -> ${a.dst}${a.dport ? ':' + a.dport : ''}: ${a.verdict.kind}${a.decidedBy ? ` (${a.decidedBy.table}/${a.decidedBy.chain} ${a.decidedBy.num === 0 ? 'policy' : '#' + a.decidedBy.num})` : ''}`),
+        ]
+      : []),
     '',
     'rules met:',
     ...t.steps.map((s) => `  ${s.table}/${s.chain} ${s.num === 0 ? 'policy' : '#' + s.num} [${s.action}] ${s.text}    (${s.file}:${s.line})`),

