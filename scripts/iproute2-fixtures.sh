@@ -5,7 +5,7 @@
 # Needs root and iproute2.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-out="$here/test/fixtures/iproute2"
+out="${1:-$here/test/fixtures/iproute2}"
 host="bdip-host-$$"; pod="bdip-pod-$$"
 cleanup() { ip netns del "$host" 2>/dev/null || true; ip netns del "$pod" 2>/dev/null || true; }
 trap cleanup EXIT

@@ -6,8 +6,8 @@
 # Needs root, iproute2 and iptables.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-out="$here/test/fixtures/netfilter"
-rules="$out/docker-kube-flannel.rules"
+out="${1:-$here/test/fixtures/netfilter}"
+rules="$here/test/fixtures/netfilter/docker-kube-flannel.rules"
 namespaces=()
 cleanup() { for n in "${namespaces[@]}"; do ip netns del "$n" 2>/dev/null || true; done; }
 trap cleanup EXIT
