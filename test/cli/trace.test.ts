@@ -41,3 +41,14 @@ describe('bundle-doctor trace', () => {
     expect(r.stderr.trim()).toMatch(/no node named nope \(nodes: k8s-node-3\)$/);
   });
 });
+
+describe('bundle-doctor trace: load-balanced services', () => {
+  it('-m statistic is a branch: each endpoint of the kube-dns service is reported as possible', () => {
+    const r = run(['trace', projectPath('bundles/healthy-docker-k8s.tgz'), '--src', '10.244.1.5', '--dst', '10.96.0.10:53/tcp', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const t = JSON.parse(r.stdout);
+    expect(t.alternatives.map((a: { dst: string; dport: number; verdict: { kind: string } }) => `${a.dst}:${a.dport} ${a.verdict.kind}`).sort()).toEqual(['10.244.1.2:53 ACCEPT', '10.244.2.3:53 ACCEPT']);
+    const text = run(['trace', projectPath('bundles/healthy-docker-k8s.tgz'), '--src', '10.244.1.5', '--dst', '10.96.0.10:53/tcp']).stdout;
+    expect(text).toMatch(/^load-balanced: 2 branches \(-m statistic\), each possible:$/m);
+  });
+});
