@@ -167,6 +167,22 @@ export function parseNftText(text: string, file: string): NftRuleset {
     stack.push({ kind: 'other', ref });
   };
 
+  /**
+   * `chain X {` inside a chain, or `table ...{` inside a table, means a `}` went missing (a
+   * truncated or hand-edited file): close what is open rather than read the rest as rules.
+   */
+  const recoverMissingBraces = (s: Statement) => {
+    const w = s.toks[0];
+    const top = stack[stack.length - 1];
+    if (w === 'table' && stack.length > 1) {
+      warn(`'}' missing before this table: ${stack.length - 1} block(s) closed`, s.line);
+      stack.length = 1;
+    } else if (TABLE_OBJECTS.has(w) && w !== 'ct' && w !== 'counter' && w !== 'limit' && (top.kind === 'chain' || top.kind === 'set' || top.kind === 'map' || top.kind === 'flowtable') && s.toks.length === 2) {
+      warn(`'}' missing before this ${w}: the open ${top.kind} is closed`, s.line);
+      stack.pop();
+    }
+  };
+
   const isBlockHeader = (s: Statement): boolean => {
     const top = stack[stack.length - 1];
     if (top.kind === 'root') return s.toks[0] === 'table';
@@ -235,6 +251,7 @@ export function parseNftText(text: string, file: string): NftRuleset {
           else warn("'}' without a matching '{'", lineNo);
           continue;
         }
+        if (tok === '{' && pending) recoverMissingBraces(pending);
         if (tok === '{' && pending && isBlockHeader(pending)) {
           const header = pending;
           pending = undefined;
@@ -576,6 +593,28 @@ function isStatementStart(t: string[], i: number): boolean {
   return STATEMENT_WORDS.has(t[i]) || parseKey(t, i) !== undefined || (t[i] === 'mark' && t[i + 1] === 'set');
 }
 
+const BINARY_OPS = new Set(['and', 'or', 'xor', '&', '|', '^', '<<', '>>']);
+
+/**
+ * Where the value of `KEY set VALUE` ends: operands (a key like `ct mark`, or one literal) joined
+ * by binary operators, optionally looked up in a map. `meta mark set 0x1 ip saddr ...` ends at `ip`.
+ */
+function setValueEnd(t: string[], start: number): number {
+  let j = start;
+  for (let guard = 0; j < t.length && guard < t.length; guard++) {
+    const k = parseFullKey(t, j);
+    if (k) j = k.next;
+    else if (!STATEMENT_WORDS.has(t[j])) j++;
+    else return j;
+    if (t[j] === 'map' && j + 1 < t.length) {
+      j = t[j + 1] === '{' ? matchingBrace(t, j + 1) + 1 : j + 2;
+    }
+    if (!BINARY_OPS.has(t[j])) return j;
+    j++;
+  }
+  return j;
+}
+
 /** Rewrites a `set` value the way the JSON renderer writes it (`&` -> `and`, hex without padding). */
 function mangleValueText(key: string, toks: string[]): string {
   const markish = key.endsWith('mark');
@@ -740,8 +779,7 @@ export function parseRuleExprs(t: string[]): { exprs: NftExpr[]; comment?: strin
     let j = k.next;
     if (t[j] === 'set') {
       const start = j + 1;
-      j = start;
-      while (j < n && !STATEMENT_WORDS.has(t[j])) j++;
+      j = setValueEnd(t, start);
       exprs.push({ kind: 'mangle', key: k.key, value: mangleValueText(k.key, t.slice(start, j)) });
       i = j;
       continue;
