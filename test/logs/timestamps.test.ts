@@ -1,0 +1,116 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { parseLogPrefix, parseTimestamp, yearHint } from '../../src/logs/timestamps.js';
+import { hasCorpus, readCorpus } from '../helpers/shared.js';
+
+/** Line `n` (1-based) of a corpus log. */
+const corpusLine = (file: string, n: number) => readCorpus('logs', file).split('\n')[n - 1];
+
+describe.skipIf(!hasCorpus)('timestamps and units of real log lines', () => {
+  it('syslog: year from the context, unit and pid from the prefix', () => {
+    const line = corpusLine('moby-16137-firewalld-centos7-dnat-no-chain.log', 1);
+    expect(parseLogPrefix(line, { year: 2017 })).toMatchObject({
+      timestamp: { iso: '2017-09-01T12:16:10.000Z', zoneless: true },
+      host: 'PC4',
+      unit: 'firewalld',
+      pid: 11649,
+    });
+    expect(line.slice(parseLogPrefix(line).messageStart)).toMatch(/^2017-09-01 12:16:10 ERROR: COMMAND_FAILED/);
+  });
+
+  it('syslog without year: taken from dockerd\'s time="..." on the same line, else guessed and flagged', () => {
+    const line = corpusLine('moby-32349-dockerd-inject-PREROUTING-no-chain.log', 1);
+    expect(parseTimestamp(line)).toEqual({ iso: '2017-04-04T14:50:32.000Z', epochMs: Date.UTC(2017, 3, 4, 14, 50, 32), zoneless: true });
+    const bare = corpusLine('kube-proxy-25-ip6tables-restore-unknown-option-xor-mark.log', 1);
+    const guessed = parseTimestamp(bare);
+    expect(guessed?.yearless).toBe(true);
+    expect(guessed?.iso.slice(4)).toBe('-02-17T11:12:14.000Z');
+    expect(parseLogPrefix(bare)).toMatchObject({ unit: 'kube-proxy', pid: 9234, host: 'k8s-192-168-3-26' });
+  });
+
+  it('syslog with a CJK month (zh_CN locale) and a single-digit day', () => {
+    const cjk = corpusLine('opsnull-217-flanneld-out-of-subnets.log', 5);
+    expect(parseLogPrefix(cjk, { year: 2018 })).toMatchObject({ timestamp: { iso: '2018-04-25T18:07:49.000Z' }, host: 'localhost.localdomain', unit: 'flanneld', pid: 32050 });
+    const padded = corpusLine('moby-32349-dockerd-inject-PREROUTING-no-chain.log', 5);
+    expect(parseTimestamp(padded, { year: 2017 })?.iso).toBe('2017-04-04T14:50:33.000Z');
+  });
+
+  it('a unit without pid (flanneld:) and systemd units with dots', () => {
+    expect(parseLogPrefix(corpusLine('flannel-1745-flannel-0.21-comment-quoting-bad-argument.log', 1))).toMatchObject({ host: 'node1', unit: 'flanneld' });
+    expect(parseLogPrefix(corpusLine('hotsos-charmed-k8s-snap-kube-proxy-journal.log', 3))).toMatchObject({ unit: 'kube-proxy.daemon', pid: 23365 });
+    expect(parseLogPrefix(corpusLine('kubernetes-57428-gke-configure-helper-xtables-lock.log', 13)).unit).toBe('configure-helper.sh');
+  });
+
+  it('klog: microseconds, no year, no zone', () => {
+    const line = corpusLine('flannel-688-failed-to-acquire-lease-rbac.log', 1);
+    expect(parseTimestamp(line, { year: 2017 })).toEqual({ iso: '2017-04-19T17:07:44.681Z', epochMs: Date.UTC(2017, 3, 19, 17, 7, 44, 681), zoneless: true });
+    expect(parseLogPrefix(line).unit).toBeUndefined();
+  });
+
+  it('logrus with a level bracket and an offset; RFC 3339 with a space and no zone', () => {
+    expect(parseTimestamp(corpusLine('docker-for-linux-1128-dockerd-nf_tables-chain-add-failed.log', 1))).toEqual({
+      iso: '2020-10-12T16:35:17.020Z',
+      epochMs: Date.UTC(2020, 9, 12, 16, 35, 17, 20),
+    });
+    expect(parseTimestamp(corpusLine('docker-for-linux-1104-firewalld-docker-isolation-stage-no-chain.log', 1))).toEqual({
+      iso: '2020-09-09T10:48:01.000Z',
+      epochMs: Date.UTC(2020, 8, 9, 10, 48, 1),
+      zoneless: true,
+    });
+    // etcd's capnslog inside flanneld's output
+    expect(parseTimestamp(corpusLine('flannel-905-vxlan-operation-not-supported.log', 3))?.iso).toBe('2017-12-18T09:45:07.678Z');
+  });
+
+  it('journalctl header gives the year; lines without any time give nothing', () => {
+    expect(yearHint(corpusLine('hotsos-charmed-k8s-snap-kube-proxy-journal.log', 1))).toBe(2022);
+    expect(yearHint(corpusLine('hotsos-charmed-k8s-snap-kube-proxy-journal.log', 2))).toBeUndefined();
+    expect(parseTimestamp(corpusLine('moby-22805-ipv4-forwarding-disabled-warning.log', 19))).toBeUndefined();
+    // dmesg seconds since boot are not a time of day
+    expect(parseTimestamp(corpusLine('kubernetes-83063-kube-firewall-console-input-policy-drop.log', 1))).toBeUndefined();
+  });
+});
+
+describe('timestamps of formats made by real tools', () => {
+  it('RFC 5424 and RFC 3164 as util-linux logger writes them', () => {
+    const before = Date.now();
+    const rfc5424 = spawnStderr(['--socket-errors=off', '-s', '--rfc5424', '-t', 'kubelet', '--id=1304', 'E1124 probe']);
+    expect(rfc5424).toMatch(/^<13>1 \d{4}-\d\d-\d\dT/);
+    const p = parseLogPrefix(rfc5424);
+    expect(p).toMatchObject({ unit: 'kubelet', pid: 1304 });
+    expect(Math.abs(p.timestamp!.epochMs - before)).toBeLessThan(60_000);
+    expect(p.timestamp!.zoneless).toBeUndefined();
+    expect(rfc5424.slice(p.messageStart)).toBe('E1124 probe');
+
+    const rfc3164 = spawnStderr(['--socket-errors=off', '-s', '--rfc3164', '-t', 'dockerd', '--id=981', 'probe']);
+    expect(rfc3164).toMatch(/^<13>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d /);
+    const q = parseLogPrefix(rfc3164, { year: new Date(before).getUTCFullYear() });
+    expect(q).toMatchObject({ unit: 'dockerd', pid: 981 });
+    // syslog time is local time; the machine running the tests may not be on UTC
+    expect(Math.abs(q.timestamp!.epochMs - before)).toBeLessThan(15 * 3600_000);
+  });
+
+  it('journalctl short-iso, short-precise and short-full prefixes', () => {
+    expect(parseLogPrefix('2022-02-11T19:03:31+0000 juju-110cc2-k8stest-4 systemd[1]: Started Service.')).toMatchObject({
+      timestamp: { iso: '2022-02-11T19:03:31.000Z' },
+      unit: 'systemd',
+      pid: 1,
+    });
+    expect(parseTimestamp('Feb 11 19:03:31.472695 juju-4 kube-proxy.daemon[23328]: x', { year: 2022 })?.iso).toBe('2022-02-11T19:03:31.472Z');
+    expect(parseLogPrefix('Fri 2022-02-11 19:03:31 UTC juju-4 systemd[1]: Started x.')).toMatchObject({ timestamp: { iso: '2022-02-11T19:03:31.000Z' }, unit: 'systemd' });
+  });
+
+  it('Go log, CRI and JSON lines; impossible dates are not timestamps', () => {
+    expect(parseTimestamp('2026/11/22 07:00:01 http: TLS handshake error from 10.0.0.1:4431: EOF')).toMatchObject({ iso: '2026-11-22T07:00:01.000Z', zoneless: true });
+    expect(parseTimestamp('2026-11-22T07:00:01.123456789Z stderr F I1122 07:00:01.123456       1 main.go:212] Starting flannel')?.iso).toBe('2026-11-22T07:00:01.123Z');
+    expect(parseTimestamp('{"log":"x\\n","stream":"stderr","time":"2026-11-22T07:00:01.5+02:00"}')?.iso).toBe('2026-11-22T05:00:01.500Z');
+    expect(parseTimestamp('Feb 30 10:00:00 host unit: x', { year: 2026 })).toBeUndefined();
+    expect(parseTimestamp('Feb 29 10:00:00 host unit: x', { year: 2024 })?.iso).toBe('2024-02-29T10:00:00.000Z');
+    expect(parseTimestamp('2026-13-01T00:00:00Z x')).toBeUndefined();
+    expect(parseTimestamp('I1122 25:00:01.000123    1 x.go:1] x', { year: 2026 })).toBeUndefined();
+  });
+});
+
+/** What util-linux logger prints with -s (to stderr; there is no syslog socket to send it to here). */
+function spawnStderr(args: string[]): string {
+  return execFileSync('sh', ['-c', 'logger "$@" 2>&1', 'logger', ...args], { encoding: 'utf8' }).trim();
+}
