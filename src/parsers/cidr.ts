@@ -38,6 +38,8 @@ export function parseCidr(text: string): Cidr | undefined {
   const addr = parseIp(ip);
   if (!addr) return undefined;
   const bits = addr.family === 4 ? 32 : 128;
+  // `10.0.0.0/` or `/1e1` are typos, not "everything" or /10
+  if (p !== undefined && !/^\d{1,3}$/.test(p)) return undefined;
   const prefix = p === undefined ? bits : Number(p);
   if (!Number.isInteger(prefix) || prefix < 0 || prefix > bits) return undefined;
   const mask = prefix === 0 ? 0n : ((1n << BigInt(prefix)) - 1n) << BigInt(bits - prefix);
@@ -49,9 +51,26 @@ export function formatCidr(c: Cidr): string {
     const n = Number(c.network);
     return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}/${c.prefix}`;
   }
-  const parts: string[] = [];
-  for (let i = 7; i >= 0; i--) parts.push(((c.network >> BigInt(i * 16)) & 0xffffn).toString(16));
-  return `${parts.join(':').replace(/(^|:)0(:0)+(:|$)/, '::')}/${c.prefix}`;
+  const groups: string[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(((c.network >> BigInt(i * 16)) & 0xffffn).toString(16));
+  // RFC 5952 (and iproute2): the longest run of two or more zero groups becomes "::", the first on a tie
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== '0') {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const text = best < 0 ? groups.join(':') : `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
+  return `${text}/${c.prefix}`;
 }
 
 /** `inner` lies entirely within `outer`. */

@@ -4,7 +4,7 @@
  * `docker0` for the default `bridge`, the bridge.name option, else `br-<first 12 of the Id>`.
  */
 import { z } from 'zod';
-import { ParseError, SkipFile, lines, type ParseWarning, type SourceRef } from '../model/source.js';
+import { ParseError, SkipFile, excerpt, type ParseWarning, type SourceRef } from '../model/source.js';
 
 export interface DockerSubnet {
   subnet: string;
@@ -85,8 +85,20 @@ function documents(text: string): { json: string; offset: number }[] {
 
 export function parseDockerNetworks(text: string, file: string): DockerNetworks {
   const out: DockerNetworks = { file, networks: [], warnings: [] };
-  const all = lines(text);
-  const lineAt = (offset: number) => text.slice(0, offset).split('\n').length;
+  // line of an offset by binary search over the newline positions (files can hold thousands of documents)
+  const newlines: number[] = [];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) newlines.push(i);
+  const lineAt = (offset: number) => {
+    let lo = 0;
+    let hi = newlines.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (newlines[mid] < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo + 1;
+  };
+  const lineText = (line: number) => text.slice(line === 1 ? 0 : newlines[line - 2] + 1, newlines[line - 1] ?? text.length).trim();
   let sawJson = false;
   for (const doc of documents(text)) {
     let data: unknown;
@@ -100,18 +112,24 @@ export function parseDockerNetworks(text: string, file: string): DockerNetworks 
     for (const item of items) {
       const parsed = NetworkShape.safeParse(item);
       if (!parsed.success) continue;
+      // a container's `docker inspect` also has Name and Driver (its storage driver): a network has IPAM or Scope
+      if (parsed.data.IPAM === undefined && parsed.data.Scope === undefined) continue;
       const n = parsed.data;
       const id = n.Id ?? n.ID ?? '';
-      // line of this network: the line with its Id (or its Name) after the document start
-      const startLine = lineAt(doc.offset);
-      const idLine = findLine(all, startLine, id ? `"${id}"` : `"Name": "${n.Name}"`);
+      // line of this network: where its Id (or its name) stands inside this document
+      const at = (needle: string, from = 0) => {
+        const i = doc.json.indexOf(needle, from);
+        return i < 0 ? undefined : i;
+      };
+      const idAt = at(id ? `"${id}"` : JSON.stringify(n.Name)) ?? 0;
+      const idLine = lineAt(doc.offset + idAt);
       const options = n.Options ?? {};
       const driver = n.Driver ?? 'bridge';
       const subnets: DockerSubnet[] = [];
       for (const c of n.IPAM?.Config ?? []) {
         if (!c.Subnet) continue;
-        const line = findLine(all, idLine, `"${c.Subnet}"`);
-        subnets.push({ subnet: c.Subnet, gateway: c.Gateway, ipRange: c.IPRange, ref: { file, line }, excerpt: (all[line - 1] ?? '').trim() });
+        const line = lineAt(doc.offset + (at(JSON.stringify(c.Subnet), idAt) ?? idAt));
+        subnets.push({ subnet: c.Subnet, gateway: c.Gateway, ipRange: c.IPRange, ref: { file, line }, excerpt: excerpt(lineText(line)) });
       }
       out.networks.push({
         id,
@@ -130,11 +148,6 @@ export function parseDockerNetworks(text: string, file: string): DockerNetworks 
   if (!sawJson) throw new SkipFile(file, 'no JSON');
   if (out.networks.length === 0) throw new SkipFile(file, 'no docker networks in the JSON');
   return out;
-}
-
-function findLine(all: string[], fromLine: number, needle: string): number {
-  for (let i = Math.max(0, fromLine - 1); i < all.length; i++) if (all[i].includes(needle)) return i + 1;
-  return fromLine;
 }
 
 export function sniffDockerNetworks(head: string): boolean {

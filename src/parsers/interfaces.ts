@@ -4,7 +4,7 @@
  * `ip_addr`), `ip -br addr`, `ifconfig`, and grep fragments such as
  * `inet 10.10.1.0/32 scope global flannel.1` pasted in tickets (seed 004).
  */
-import { SkipFile, lines, type ParseWarning, type SourceRef } from '../model/source.js';
+import { SkipFile, excerpt as capped, lines, type ParseWarning, type SourceRef } from '../model/source.js';
 import { networkOf } from './cidr.js';
 
 export interface Address {
@@ -75,7 +75,7 @@ function address(family: string, cidr: string, rest: string, ref: SourceRef, exc
   if (!network) return undefined;
   // one-line output continues after a backslash with lifetimes: not part of the address
   const words = rest.split('\\')[0].trim().split(/\s+/).filter(Boolean);
-  const a: Address = { family: fam, cidr: full, address: addr, prefix, network, flags: [], ref, excerpt: excerpt.trim().replace(/\\\s+valid_lft.*$/, '') };
+  const a: Address = { family: fam, cidr: full, address: addr, prefix, network, flags: [], ref, excerpt: capped(excerpt.trim().replace(/\\\s+valid_lft.*$/, '')) };
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
     if (w === 'scope') a.scope = words[++i];

@@ -12,6 +12,8 @@ export interface Route {
   src?: string;
   metric?: number;
   table?: string;
+  /** multipath routes: every next hop (via/dev above are the first) */
+  nexthops?: { via?: string; dev?: string }[];
   ref: SourceRef;
   excerpt: string;
 }
@@ -35,7 +37,9 @@ export function parseRoutes(text: string, file: string): RouteTable {
     if (TYPES.has(w[0])) type = w[j++];
     const dst = w[j++];
     if (!dst || !(dst === 'default' || /^[0-9a-fA-F.:]+(\/\d+)?$/.test(dst))) continue;
-    const r: Route = { destination: dst === 'default' ? (raw.includes(':') && !raw.includes('.') ? '::/0' : '0.0.0.0/0') : dst.includes('/') ? dst : `${dst}/${dst.includes(':') ? 128 : 32}`, type, ref: { file, line: i + 1 }, excerpt: raw };
+    // an IPv6 default: a v6 gateway or source, or `pref` (printed for IPv6 routes only)
+    const v6default = dst === 'default' && (/\s(via|src) [0-9a-fA-F]*:[0-9a-fA-F:]*/.test(raw) || /\spref (low|medium|high)\b/.test(raw));
+    const r: Route = { destination: dst === 'default' ? (v6default ? '::/0' : '0.0.0.0/0') : dst.includes('/') ? dst : `${dst}/${dst.includes(':') ? 128 : 32}`, type, ref: { file, line: i + 1 }, excerpt: raw };
     for (; j < w.length; j++) {
       const k = w[j];
       if (k === 'via') r.via = w[++j];
@@ -45,6 +49,19 @@ export function parseRoutes(text: string, file: string): RouteTable {
       else if (k === 'src') r.src = w[++j];
       else if (k === 'metric') r.metric = Number(w[++j]);
       else if (k === 'table') r.table = w[++j];
+    }
+    // a multipath route: its next hops follow on indented `nexthop via ... dev ...` lines
+    if (!r.dev && !r.via) {
+      const hops: { via?: string; dev?: string }[] = [];
+      for (let k = i + 1; k < all.length && /^\s+nexthop\b/.test(all[k]); k++) {
+        const h = all[k].trim().split(/\s+/);
+        hops.push({ via: h[h.indexOf('via') + 1] && h.includes('via') ? h[h.indexOf('via') + 1] : undefined, dev: h.includes('dev') ? h[h.indexOf('dev') + 1] : undefined });
+      }
+      if (hops.length) {
+        r.via = hops[0].via;
+        r.dev = hops[0].dev;
+        r.nexthops = hops;
+      }
     }
     if (!r.dev && !r.via && !type) continue;
     routes.push(r);

@@ -53,7 +53,8 @@ export function parseListeningSockets(text: string, file: string): ListeningSock
     if (!proto || !local || !(state === 'LISTEN' || state === 'UNCONN')) continue;
     const hp = splitHostPort(local);
     if (!hp) continue;
-    const users = /users:\(\("([^"]+)",pid=(\d+)/.exec(raw) ?? /\s(\d+)\/(\S+)\s*$/.exec(raw);
+    // ss: users:(("postgres",pid=812,...)); netstat: a PID/Program word, maybe followed by the Timer column (-o)
+    const users = /users:\(\("([^"]+)",pid=(\d+)/.exec(raw) ?? /\s(\d+)\/(\S+)(?=\s*$|\s+(?:off|on|keepalive|timewait)\b)/.exec(raw);
     const s: ListeningSocket = { proto, address: hp.address, port: hp.port, ref, excerpt: raw.trim() };
     if (users) {
       if (/^\d+$/.test(users[1])) {

@@ -89,7 +89,7 @@ describe('routes the real iproute2 printed for the fixtures', () => {
 
   // `10.20.0.0/16` alone on a line, its `nexthop via ... dev ...` lines indented below: the route has
   // neither dev nor via on its own line and is dropped.
-  it.fails('KNOWN BUG: a multipath route is kept, with its next hops', () => {
+  it('a multipath route is kept, with its next hops', () => {
     const t = parseRoutes(fixture('broken-node/ip_route_show_table_all'), 'broken');
     expect(t.routes.find((r) => r.destination === '10.20.0.0/16')).toMatchObject({ ref: { line: 6 } });
   });
@@ -97,7 +97,7 @@ describe('routes the real iproute2 printed for the fixtures', () => {
   // `default via fd00:100::1 dev ens3.100` (a dot in the device name) and `unreachable default dev lo
   // table 200 ... pref medium` (no colon at all) are IPv6 defaults, read as 0.0.0.0/0. `pref` is
   // printed for IPv6 routes only.
-  it.fails('KNOWN BUG: IPv6 default routes are ::/0', () => {
+  it('IPv6 default routes are ::/0', () => {
     const t = parseRoutes(fixture('broken-node/ip_route_show_table_all'), 'broken');
     const defaults = t.routes.filter((r) => r.destination.endsWith('/0')).map((r) => [r.destination, r.via, r.table]);
     expect(defaults).toEqual([

@@ -82,7 +82,7 @@ describe('ss and netstat made by the real tools', () => {
   });
 
   // The Timer column `off (0.00/0/0)` after PID/Program name hides the pid from the end-of-line pattern.
-  it.fails('KNOWN BUG: netstat -W -neopa keeps the pid and program', () => {
+  it('netstat -W -neopa keeps the pid and program', () => {
     expect(parse('netstat_-W_-neopa').sockets[0]).toMatchObject({ process: 'python3', pid: 30583 });
   });
 
