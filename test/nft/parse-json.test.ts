@@ -1,27 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ParseError, SkipFile } from '../../src/model/source.js';
-import { findChain, findTable, type NftRule, type NftRuleset } from '../../src/nft/model.js';
+import { findChain, findTable, type NftRuleset } from '../../src/nft/model.js';
 import { parseNftJson, sniffNftJson } from '../../src/nft/parse-json.js';
 import { parseNftText } from '../../src/nft/parse-text.js';
 import { projectPath } from '../helpers/shared.js';
+import { comparable, rulesOf } from './compare.js';
 
 const fixture = (...p: string[]) => readFileSync(projectPath('test/fixtures/nft', ...p), 'utf8');
 const json = (dir: string) => parseNftJson(fixture(dir, 'nft_-j_list_ruleset'), `${dir}/nft_-j_list_ruleset`);
 const text = (dir: string) => parseNftText(fixture(dir, 'nft_-a_list_ruleset'), `${dir}/nft_-a_list_ruleset`);
-
-/** The model without what must differ between the forms: where things are and how they were written. */
-function comparable(rs: NftRuleset) {
-  return rs.tables.map((t) => ({
-    ...t,
-    ref: undefined,
-    chains: t.chains.map((c) => ({ ...c, ref: undefined, priorityText: undefined, rules: c.rules.map((r) => ({ ...r, ref: undefined, text: undefined })) })),
-    sets: t.sets.map((s) => ({ ...s, ref: undefined })),
-    maps: t.maps.map((m) => ({ ...m, ref: undefined })),
-  }));
-}
-
-const rulesOf = (rs: NftRuleset): NftRule[] => rs.tables.flatMap((t) => t.chains.flatMap((c) => c.rules));
 
 describe('nft -j list ruleset made by the real nft', () => {
   it('one line: every record at line 1, identified by handle and index; version from metainfo', () => {
