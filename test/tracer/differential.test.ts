@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeRulesets, trace, type Packet } from '../../src/netfilter/trace.js';
 import { parseIptablesSave } from '../../src/netfilter/save-format.js';
 import { canMakeNetns, projectPath } from '../helpers/shared.js';
-import { HOST, PORTS, randomRuleset } from './generate.js';
+import { HOST, PORTS, UDP_PORTS, randomRuleset } from './generate.js';
 
 const SOURCES = ['10.99.0.2', '10.99.0.3'];
 const RULESETS = 40;
@@ -42,10 +42,14 @@ function canBridge(): boolean {
  * time, a timeout; so such a REJECT and a DROP can look alike from the client, and both outcomes
  * are accepted for it (a documented limit of the probe, not of the tracer).
  */
-const expectedOutcomes = (v: ReturnType<typeof trace>['verdict']): string[] => {
+const expectedOutcomes = (v: ReturnType<typeof trace>['verdict'], protocol: string): string[] => {
   if (v.kind === 'ACCEPT') return ['connected'];
   if (v.kind === 'DROP') return ['timeout'];
-  if (v.kind === 'REJECT') return /port-unreachable|tcp-reset/.test(v.with) ? ['refused'] : ['unreachable', 'timeout'];
+  if (v.kind === 'REJECT') {
+    if (/port-unreachable|tcp-reset/.test(v.with)) return ['refused'];
+    // a connected UDP socket gets the ICMP error at once; TCP treats it as soft (see above)
+    return protocol === 'udp' ? ['unreachable'] : ['unreachable', 'timeout'];
+  }
   return [];
 };
 
@@ -71,7 +75,7 @@ describe.skipIf(!ok)('packet tracer vs the Linux kernel (network namespaces)', (
     c('ip', 'link', 'set', 'lo', 'up');
     for (const s of SOURCES) c('ip', 'addr', 'add', `${s}/24`, 'dev', 'eth0');
     c('ip', 'link', 'set', 'eth0', 'up');
-    listener = spawn('ip', ['netns', 'exec', hostNs, process.execPath, PROBE, 'listen', ...PORTS.map(String)], { stdio: ['ignore', 'pipe', 'ignore'] });
+    listener = spawn('ip', ['netns', 'exec', hostNs, process.execPath, PROBE, 'listen', ...PORTS.map(String), ...UDP_PORTS.map((p) => `udp:${p}`)], { stdio: ['ignore', 'pipe', 'ignore'] });
     await new Promise<void>((resolve) => listener!.stdout!.once('data', () => resolve()));
   }, 60_000);
 
@@ -90,6 +94,7 @@ describe.skipIf(!ok)('packet tracer vs the Linux kernel (network namespaces)', (
     let cases = 0;
     let agree = 0;
     let unknown = 0;
+    const byProtocol = { tcp: 0, udp: 0 };
     const disagreements: string[] = [];
     // the real rule sets first (the stock RHEL firewall of a bundle, the Docker + kube-proxy + flannel fixture), then random ones
     const fixed = [
@@ -108,24 +113,28 @@ describe.skipIf(!ok)('packet tracer vs the Linux kernel (network namespaces)', (
       const tables = mergeRulesets([parseIptablesSave(saved, `seed-${seed}`)]);
       const ports = dnat ? [...PORTS, 8081] : PORTS;
       for (const src of SOURCES) {
-        const out = execFileSync('ip', ['netns', 'exec', ctrNs, process.execPath, PROBE, 'probe', src, HOST, '400', ...ports.map(String)], { encoding: 'utf8' });
-        const kernel = JSON.parse(out) as Record<string, string>;
-        for (const port of ports) {
-          const packet: Packet = { src, dst: HOST, protocol: 'tcp', dport: port, sport: 40000, inInterface: 'br0', state: 'new', mark: 0 };
-          const result = trace(tables, 'input', packet, { localAddresses: [HOST] });
-          cases++;
-          const want = expectedOutcomes(result.verdict);
-          if (want.length === 0) {
-            unknown++;
-            continue;
+        for (const protocol of ['tcp', 'udp'] as const) {
+          const list = protocol === 'tcp' ? ports : UDP_PORTS;
+          const out = execFileSync('ip', ['netns', 'exec', ctrNs, process.execPath, PROBE, protocol === 'tcp' ? 'probe' : 'probe-udp', src, HOST, '400', ...list.map(String)], { encoding: 'utf8' });
+          const kernel = JSON.parse(out) as Record<string, string>;
+          for (const port of list) {
+            const packet: Packet = { src, dst: HOST, protocol, dport: port, sport: 40000, inInterface: 'br0', state: 'new', mark: 0 };
+            const result = trace(tables, 'input', packet, { localAddresses: [HOST] });
+            cases++;
+            byProtocol[protocol]++;
+            const want = expectedOutcomes(result.verdict, protocol);
+            if (want.length === 0) {
+              unknown++;
+              continue;
+            }
+            if (want.includes(kernel[String(port)])) agree++;
+            else disagreements.push(`seed ${seed * 7919} ${protocol} ${src} -> ${HOST}:${port}: kernel ${kernel[String(port)]}, tracer ${result.verdict.kind}${result.decidedBy ? ` at ${result.decidedBy.chain}#${result.decidedBy.num}` : ''}`);
           }
-          if (want.includes(kernel[String(port)])) agree++;
-          else disagreements.push(`seed ${seed * 7919} ${src} -> ${HOST}:${port}: kernel ${kernel[String(port)]}, tracer ${result.verdict.kind}${result.decidedBy ? ` at ${result.decidedBy.chain}#${result.decidedBy.num}` : ''}`);
         }
       }
     }
     const rate = (100 * agree) / (cases - unknown);
-    console.log(`packet tracer vs kernel: ${agree}/${cases - unknown} agree (${rate.toFixed(1)}%), ${unknown} unknown (unmodelled match), over ${cases} cases from ${RULESETS + fixed.length} rule sets`);
+    console.log(`packet tracer vs kernel: ${agree}/${cases - unknown} agree (${rate.toFixed(1)}%), ${unknown} unknown (unmodelled match), over ${cases} cases (${byProtocol.tcp} TCP, ${byProtocol.udp} UDP) from ${RULESETS + fixed.length} rule sets`);
     if (disagreements.length) console.log(disagreements.slice(0, 20).join('\n'));
     expect(cases).toBeGreaterThanOrEqual(500);
     expect(disagreements).toEqual([]);

@@ -1,6 +1,7 @@
 /** Random iptables rule sets for the differential suite: seeded, so any disagreement can be replayed. */
 export const HOST = '10.99.0.1';
 export const PORTS = [22, 80, 443, 5432, 6379, 8080, 9000];
+export const UDP_PORTS = [53, 123, 5353, 8472];
 
 /** A small seeded generator, so a disagreement can be replayed. */
 function rng(seed: number) {
@@ -25,7 +26,10 @@ function randomMatch(r: ReturnType<typeof rng>): string {
     if (kind < 0.45) parts.push(`-m tcp ${r.chance(0.15) ? '! ' : ''}--dport ${r.pick(PORTS)}`);
     else if (kind < 0.6) parts.push(`-m tcp --dport ${r.pick(['1:1024', '5000:7000', '8000:9000'])}`);
     else if (kind < 0.8) parts.push(`-m multiport ${r.chance(0.15) ? '! ' : ''}--dports ${[r.pick(PORTS), r.pick(PORTS), r.pick(PORTS)].join(',')}`);
-  } else if (r.chance(0.1)) parts.push('-p udp');
+  } else if (r.chance(0.35)) {
+    parts.push('-p udp');
+    if (r.chance(0.7)) parts.push(`-m udp ${r.chance(0.15) ? '! ' : ''}--dport ${r.pick(UDP_PORTS)}`);
+  }
   if (r.chance(0.15)) parts.push(`-m conntrack --ctstate ${r.pick(['NEW', 'RELATED,ESTABLISHED', 'INVALID', 'NEW,ESTABLISHED'])}`);
   // (the probe sees a SYN's fate; rules that drop the established packets after it race with
   // connect() in the client, so terminal verdicts on ESTABLISHED are kept to ACCEPT below)

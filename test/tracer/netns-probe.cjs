@@ -2,11 +2,49 @@
 // `probe SRC HOST TIMEOUT_MS PORT...` connects from SRC to each port at once and prints, per port, what
 // the kernel did: connected (accepted), refused (RST or ICMP port unreachable), unreachable
 // (ICMP host/admin prohibited) or timeout (dropped).
+// UDP: `listen` also echoes on `udp:PORT` arguments; `probe-udp SRC HOST TIMEOUT_MS PORT...` sends a
+// datagram from a connected socket per port: an echo is accepted, ICMP errors come back as refused
+// (port unreachable) or unreachable (host/admin prohibited), silence is a timeout.
 const net = require('node:net');
+const dgram = require('node:dgram');
 const [mode, ...args] = process.argv.slice(2);
 if (mode === 'listen') {
-  for (const p of args) net.createServer((s) => s.destroy()).listen(Number(p), '0.0.0.0');
-  process.stdout.write('ready\n');
+  for (const p of args) {
+    if (p.startsWith('udp:')) {
+      const u = dgram.createSocket('udp4');
+      u.on('message', (m, r) => u.send(m, r.port, r.address));
+      u.bind(Number(p.slice(4)), '0.0.0.0');
+    } else net.createServer((s) => s.destroy()).listen(Number(p), '0.0.0.0');
+  }
+  setTimeout(() => process.stdout.write('ready\n'), 100);
+} else if (mode === 'probe-udp') {
+  const [src, host, timeout, ...ports] = args;
+  const results = {};
+  let left = ports.length;
+  const done = (port, outcome, sock) => {
+    if (results[port]) return;
+    results[port] = outcome;
+    try {
+      sock.close();
+    } catch {}
+    if (--left === 0) {
+      process.stdout.write(JSON.stringify(results) + '\n');
+      process.exit(0);
+    }
+  };
+  for (const port of ports) {
+    const s = dgram.createSocket('udp4');
+    const t = setTimeout(() => done(port, 'timeout', s), Number(timeout));
+    s.on('message', () => {
+      clearTimeout(t);
+      done(port, 'connected', s);
+    });
+    s.on('error', (e) => {
+      clearTimeout(t);
+      done(port, e.code === 'ECONNREFUSED' ? 'refused' : e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH' ? 'unreachable' : e.code, s);
+    });
+    s.bind({ address: src }, () => s.connect(Number(port), host, () => s.send('probe')));
+  }
 } else if (mode === 'probe') {
   const [src, host, timeout, ...ports] = args;
   const results = {};
