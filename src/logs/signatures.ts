@@ -62,12 +62,13 @@ const PEER = [
   new RegExp(String.raw`host='(?<host>${HOST})', port=(?<port>${PORT})\b`),
   // psql < 14 on a local socket: `connections on Unix domain socket "/var/run/postgresql/.s.PGSQL.5432"?`
   /on Unix domain socket "(?<socket>[^"]{1,200})"/,
-  // redis-cli `Could not connect to Redis at 127.0.0.1:6379`, node `ECONNREFUSED 127.0.0.1:27017`, any host:port
-  new RegExp(String.raw`(?:^|[\s/"'(=@])(?<host>${HOST}):(?<port>${PORT})(?![\d:.]|-\d)`),
+  // redis-cli `Could not connect to Redis at 127.0.0.1:6379`, node `ECONNREFUSED 127.0.0.1:27017`,
+  // wget `Connecting to 127.0.0.1:5999... failed`, any host:port (not klog's `node.go:152`)
+  new RegExp(String.raw`(?:^|[\s/"'(=@])(?<host>${HOST})(?<!\.(?:go|py|java|c|cc|cpp|h|rs|js|ts|rb|sh|pl)):(?<port>${PORT})(?![\d:]|-\d)`),
 ];
 
 /** the firewall services that flush and reload rule sets */
-const FIREWALL_SERVICE = /\b(?<service>firewalld|ip6tables|iptables|netfilter-persistent|ufw)\b/;
+const FIREWALL_SERVICE = /\b(?<service>firewalld|ip6tables|iptables|netfilter-persistent|ufw|Uncomplicated firewall|netfilter persistent configuration)\b/;
 
 export const SIGNATURES: readonly LogSignature[] = [
   // ---- iptables: rules a component expects are gone --------------------------------------
@@ -356,7 +357,7 @@ export const SIGNATURES: readonly LogSignature[] = [
     id: 'log.flannel-subnet-env',
     literals: ['subnet.env', 'loadFlannelSubnetEnv'],
     pattern: /subnet\.env'?(?: file)?:?[^\n]{0,60}?(?<reason>no such file or directory|permission denied)|loadFlannelSubnetEnv failed|failed to (?:load|read) flannel '?subnet\.env/i,
-    extract: [/(?<path>\/(?:var\/)?run\/flannel\/subnet\.env)/],
+    extract: [/subnet\.env'?(?: file)?:?[^\n]{0,60}?(?<reason>no such file or directory|permission denied)/i, /(?<path>\/(?:var\/)?run\/flannel\/subnet\.env)/],
     meaning: 'The flannel CNI plugin could not read subnet.env: flanneld is not running on the node or has not written it yet, so pods get no network.',
     supports: ['flannel.subnet-mismatch'],
     severity: 'warning',
@@ -387,9 +388,10 @@ export const SIGNATURES: readonly LogSignature[] = [
   },
   {
     id: 'log.cni-setup-failed',
-    literals: ['network for sandbox', 'network for pod', 'networkPlugin cni failed'],
-    pattern: /failed to set ?up (?:sandbox container "?(?<sandbox>[0-9a-f]{6,64})"? )?network for (?:pod|sandbox) "?(?<pod>[^"\s]{1,253})|networkPlugin cni failed to set up pod "(?<pod_2>[^"\s]{1,253})/,
-    extract: [/plugin type="(?<plugin>[\w.-]{1,40})"/],
+    literals: ['network for sandbox', 'network for pod', 'etworkPlugin cni failed'],
+    // containerd `failed to setup network for sandbox "ID"`, dockershim `failed to set up sandbox container "ID" network for pod "NAME"`
+    pattern: /failed to set ?up (?:sandbox container \\?"(?<sandbox>[0-9a-f]{6,64})\\?" network for pod \\?"(?<pod>[^"\\\s]{1,253})|network for sandbox \\?"(?<sandbox_2>[0-9a-f]{6,64}))|[Nn]etworkPlugin cni failed to set up pod \\?"(?<pod_2>[^"\\\s]{1,253})/,
+    extract: [/plugin type=\\?"(?<plugin>[\w.-]{1,40})/, /\bpod=\\?"(?<pod>[^"\\\s]{1,253})/],
     meaning: 'The CNI plugin could not give a new pod its network; the pod stays in ContainerCreating.',
     supports: [],
     severity: 'warning',

@@ -62,6 +62,12 @@ export function parseTimestamp(line: string, ctx: TimestampContext = {}): LogTim
 
 /** Timestamp, host, unit and pid of a line, as far as its format has them. */
 export function parseLogPrefix(line: string, ctx: TimestampContext = {}): LinePrefix {
+  // log lines quoted in documents and tickets are often indented
+  const lead = leadingBlanks(line);
+  if (lead > 0) {
+    const p = parseLogPrefix(line.slice(lead), ctx);
+    return p.timestamp === undefined && p.unit === undefined ? { messageStart: 0 } : { ...p, messageStart: p.messageStart + lead };
+  }
   const head = line.length > HEAD ? line.slice(0, HEAD) : line;
   let m = SYSLOG.exec(head);
   if (m) {
@@ -183,6 +189,12 @@ function utc(y: number, mo: number, d: number, h: number, mi: number, s: number,
 function validDate(y: number, mo: number, d: number): boolean {
   if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1) return false;
   return d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
+}
+
+function leadingBlanks(line: string): number {
+  let i = 0;
+  while (i < 16 && (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9)) i++;
+  return i;
 }
 
 function pad(n: number): string {

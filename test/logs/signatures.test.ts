@@ -1,0 +1,187 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { scanLogText } from '../../src/logs/scanner.js';
+import { signatureById, SIGNATURES } from '../../src/logs/signatures.js';
+import { hasCorpus, hasSeeds, projectPath, readCorpus, seedsDir, sharedDir } from '../helpers/shared.js';
+
+type Source = { corpus: string } | { seed: string } | { fixture: string } | { text: string; origin: string };
+
+interface Example {
+  id: string;
+  from: Source;
+  /** 1-based line in the source */
+  line?: number;
+  facts: Record<string, string>;
+}
+
+const seedFile = (prefix: string) => readdirSync(seedsDir).find((f) => f.startsWith(prefix))!;
+
+/** One real (or, where noted, format-exact) line per signature, with the facts it must yield. */
+const EXAMPLES: Example[] = [
+  { id: 'log.iptables-no-chain', from: { corpus: 'moby-26494-docker-run-publish-nat-DOCKER-chain-missing.log' }, line: 3, facts: { table: 'nat', chain: 'DOCKER', target: 'DNAT' } },
+  { id: 'log.iptables-no-chain', from: { corpus: 'docker-for-linux-1104-firewalld-docker-isolation-stage-no-chain.log' }, line: 5, facts: { table: 'filter', chain: 'DOCKER-ISOLATION-STAGE-2' } },
+  { id: 'log.docker-port-programming-failed', from: { corpus: 'kata-tests-4617-filter-DOCKER-chain-removed.log' }, line: 1, facts: { endpoint: 'jaeger', table: 'filter', chain: 'DOCKER', port: '16686' } },
+  { id: 'log.iptables-bad-rule', from: { corpus: 'moby-16137-firewalld-centos7-dnat-no-chain.log' }, line: 2, facts: { table: 'filter', chain: 'INPUT', target: 'ACCEPT' } },
+  { id: 'log.iptables-trace', from: { seed: '004_' }, line: 1309, facts: { table: 'filter', chain: 'KUBE-FIREWALL', kind: 'return', rule: '2' } },
+  { id: 'log.xtables-lock', from: { corpus: 'kubernetes-57428-gke-configure-helper-xtables-lock.log' }, line: 13, facts: {} },
+  { id: 'log.iptables-restore-failed', from: { corpus: 'kubernetes-112292-kube-proxy-iptables-restore-line-1193.log' }, line: 1, facts: { line: '1193', exitStatus: '1' } },
+  { id: 'log.iptables-restore-failed', from: { corpus: 'flannel-971-kube-proxy-restore-line-3868.log' }, line: 1, facts: { line: '3868' } },
+  {
+    id: 'log.iptables-couldnt-load-match',
+    from: { text: "iptables v1.8.9 (legacy): Couldn't load match `nosuchmatch':No such file or directory", origin: 'iptables-legacy 1.8.9 here, -m nosuchmatch' },
+    facts: { kind: 'match', module: 'nosuchmatch', version: '1.8.9', backend: 'legacy' },
+  },
+  { id: 'log.iptables-unknown-option', from: { corpus: 'kube-proxy-25-ip6tables-restore-unknown-option-xor-mark.log' }, line: 2, facts: { tool: 'ip6tables-restore', version: '1.8.7', backend: 'nf_tables', option: '--xor-mark' } },
+  { id: 'log.iptables-bad-argument', from: { corpus: 'kubernetes-36652-kube-proxy-restore-bad-argument-empty-source.log' }, line: 7, facts: { argument: 'KUBE-SVC-574IYFDEANSYIEBF', exitStatus: '2' } },
+  { id: 'log.nf-tables-chain-missing', from: { corpus: 'sismics-docs-253-docker-nf_tables-1.8.1-chain-DNAT-does-not-exist.log' }, line: 2, facts: { chain: 'DNAT', version: '1.8.1', backend: 'nf_tables' } },
+  { id: 'log.nf-tables-chain-missing', from: { corpus: 'docker-for-linux-1128-dockerd-nf_tables-chain-add-failed.log' }, line: 4, facts: { chain: 'PREROUTING', version: '1.8.5' } },
+  { id: 'log.nf-tables-incompatible', from: { corpus: 'kube-router-1777-k3s-chain-incompatible-use-nft.log' }, line: 1, facts: { chain: 'INPUT', table: 'filter', version: '1.8.10' } },
+  { id: 'log.iptables-table-unavailable', from: { corpus: 'moby-37694-dockerd-nat-table-does-not-exist-centos7.log' }, line: 1, facts: { table: 'nat', reason: 'Table does not exist', version: '1.4.21' } },
+  { id: 'log.iptables-table-unavailable', from: { corpus: 'flannel-1271-iptables-nat-bad-address-exit-status.log' }, line: 5, facts: { table: 'nat', reason: 'Bad address', backend: 'legacy' } },
+  { id: 'log.iptables-legacy-tables-present', from: { corpus: 'k3s-3117-growing-rules-legacy-tables-present.log' }, line: 2, facts: {} },
+  { id: 'log.docker-network-controller-failed', from: { corpus: 'moby-32349-dockerd-inject-PREROUTING-no-chain.log' }, line: 5, facts: { table: 'nat', chain: 'PREROUTING' } },
+  { id: 'log.ip-forward-disabled', from: { corpus: 'moby-22805-ipv4-forwarding-disabled-warning.log' }, line: 19, facts: {} },
+  { id: 'log.ip-forward-disabled', from: { corpus: 'kubernetes-67431-kubeadm-preflight-br-netfilter-missing-ip-forward-0.log' }, line: 2, facts: {} },
+  { id: 'log.bridge-nf-call', from: { corpus: 'minikube-8638-kubeadm-preflight-bridge-nf-call-iptables.log' }, line: 7, facts: {} },
+  {
+    id: 'log.conntrack-table-full',
+    from: { text: 'Nov 20 10:00:00 node-1 kernel: [12345.678901] nf_conntrack: nf_conntrack: table full, dropping packet', origin: 'kernel message format (pr_fmt prefix + message)' },
+    facts: { module: 'nf_conntrack' },
+  },
+  { id: 'log.firewall-restart', from: { seed: '000_' }, line: 40, facts: { action: 'restart', service: 'iptables' } },
+  { id: 'log.firewall-restart', from: { fixture: 'healthy-k8s-worker-syslog.log' }, line: 24, facts: { action: 'Starting', service: 'Uncomplicated firewall' } },
+  { id: 'log.port-timeout', from: { seed: '002_' }, line: 52, facts: {} },
+  { id: 'log.ports-not-listening', from: { seed: '002_' }, line: 81, facts: {} },
+  { id: 'log.connection-refused', from: { corpus: 'hotsos-charmed-k8s-snap-kube-proxy-journal.log' }, line: 175, facts: { host: '10.6.3.201', port: '6443' } },
+  { id: 'log.connection-refused', from: { seed: '004_' }, line: 87, facts: { host: 'mdt-api-products', port: '8060' } },
+  { id: 'log.connection-refused', from: { seed: '004_' }, line: 217, facts: { host: 'localhost', port: '8080' } },
+  {
+    id: 'log.connection-timed-out',
+    from: { text: 'psql: error: connection to server at "127.0.0.1", port 5434 failed: Connection timed out', origin: 'psql 15 here, behind a DROP rule (realtools.test.ts makes it live)' },
+    facts: { host: '127.0.0.1', port: '5434' },
+  },
+  {
+    id: 'log.no-route-to-host',
+    from: { text: 'psql: error: connection to server at "10.99.0.5", port 5432 failed: No route to host', origin: 'psql 15 here, unreachable route (realtools.test.ts makes it live)' },
+    facts: { host: '10.99.0.5', port: '5432' },
+  },
+  { id: 'log.flannel-lease-failed', from: { corpus: 'flannel-688-failed-to-acquire-lease-rbac.log' }, line: 1, facts: { op: 'acquire', reason: 'the server does not allow access to the requested resource (put nodes ubuntu)' } },
+  { id: 'log.flannel-out-of-subnets', from: { corpus: 'opsnull-217-flanneld-out-of-subnets.log' }, line: 5, facts: {} },
+  {
+    id: 'log.flannel-subnet-env',
+    from: {
+      text: 'Nov 20 10:04:11 node-1 containerd[877]: time="2026-11-20T10:04:11.120000000Z" level=error msg="RunPodSandbox for &PodSandboxMetadata{Name:web-0,Namespace:default,Attempt:0,} failed, error" error="failed to setup network for sandbox \\"4f0b9c2d1e3a\\": plugin type=\\"flannel\\" failed (add): loadFlannelSubnetEnv failed: open /run/flannel/subnet.env: no such file or directory"',
+      origin: 'containerd CRI error format with the flannel CNI plugin message',
+    },
+    facts: { reason: 'no such file or directory', path: '/run/flannel/subnet.env' },
+  },
+  { id: 'log.flannel-iptables-failed', from: { corpus: 'flannel-1271-iptables-nat-bad-address-exit-status.log' }, line: 3, facts: { table: 'nat', chain: 'POSTROUTING', exitStatus: '-1' } },
+  { id: 'log.vxlan-not-supported', from: { corpus: 'flannel-905-vxlan-operation-not-supported.log' }, line: 8, facts: {} },
+  {
+    id: 'log.cni-setup-failed',
+    from: {
+      text: 'Nov 20 10:04:11 node-1 kubelet[1304]: E1120 10:04:11.130000    1304 kuberuntime_manager.go:1166] "CreatePodSandbox for pod failed" err="rpc error: code = Unknown desc = failed to setup network for sandbox \\"4f0b9c2d1e3a\\": plugin type=\\"flannel\\" failed (add): loadFlannelSubnetEnv failed: open /run/flannel/subnet.env: no such file or directory" pod="default/web-0"',
+      origin: 'kubelet klog error format with the containerd CRI message',
+    },
+    facts: { sandbox: '4f0b9c2d1e3a', plugin: 'flannel', pod: 'default/web-0' },
+  },
+  { id: 'log.docker-join-non-running', from: { seed: '004_' }, line: 427, facts: { container: '8a4092ea2176007842ba0fcc53aad736e44ab3581dd0b51a6284e3544f46e36e', restarting: 'f9cd281b68d2' } },
+];
+
+/** Lines that hold a signature's literal but must not match it. */
+const NEAR_MISSES: { id: string; text: string; why: string }[] = [
+  { id: 'log.connection-timed-out', text: 'Nov 20 10:00:00 node-1 systemd[1]: systemd-networkd-wait-online.service: start operation timed out. Terminating.', why: 'a unit timeout, not a connection' },
+  { id: 'log.cni-setup-failed', text: 'Nov 20 10:00:00 node-1 containerd[877]: time="2026-11-20T10:00:00Z" level=info msg="TearDown network for sandbox \\"4f0b9c2d1e3a\\" successfully"', why: 'a clean teardown' },
+  { id: 'log.flannel-subnet-env', text: 'I1120 10:00:00.000000       1 main.go:439] Wrote subnet file to /run/flannel/subnet.env', why: 'flanneld doing its job' },
+  { id: 'log.bridge-nf-call', text: 'Nov 20 10:00:00 node-1 kernel: [    4.002517] bridge: filtering via arp/ip/ip6tables is no longer available by default. Update your scripts to load br_netfilter if you need this.', why: 'the kernel\'s boot notice' },
+  { id: 'log.firewall-restart', text: 'Nov 20 10:00:00 node-1 systemd[1]: iptables.service: Deactivated successfully.', why: 'no start, stop or reload' },
+  { id: 'log.vxlan-not-supported', text: 'Nov 20 10:00:00 node-1 systemd[1]: Failed to set up mount unit: operation not supported', why: 'nothing to do with VXLAN' },
+  { id: 'log.iptables-unknown-option', text: 'tar: unknown option -- y', why: 'not iptables' },
+  { id: 'log.nf-tables-chain-missing', text: 'Nov 20 10:00:00 node-1 kubelet[1304]: E1120 10:00:00.000000    1304 file.go:1] path \'/etc/kubernetes/manifests\' does not exist', why: 'not a chain' },
+];
+
+function textOf(from: Source): string | undefined {
+  if ('corpus' in from) return hasCorpus ? readCorpus('logs', from.corpus) : undefined;
+  if ('seed' in from) return hasSeeds ? readFileSync(join(seedsDir, seedFile(from.seed)), 'utf8') : undefined;
+  if ('fixture' in from) return readFileSync(projectPath('test', 'fixtures', 'logs', from.fixture), 'utf8');
+  return from.text;
+}
+
+describe('every signature, on a line of the kind it was written for', () => {
+  it.each(EXAMPLES.map((e) => [e.id, 'line' in e && e.line ? `line ${e.line}` : 'text', e] as const))('%s (%s)', (id, _where, e) => {
+    const text = textOf(e.from);
+    if (text === undefined) return;
+    // the line alone: the signature must not depend on its neighbours
+    const line = e.line === undefined ? text : text.split('\n')[e.line - 1];
+    const r = scanLogText(line, 'example.log', { year: 2026 });
+    const m = r.matches.find((x) => x.signature === id);
+    expect(m, `${id} on: ${line}`).toBeDefined();
+    expect(m!.facts).toMatchObject(e.facts);
+    expect(m!.line).toBe(1);
+  });
+
+  it.each(NEAR_MISSES.map((n) => [n.id, n.why, n.text] as const))('%s stays quiet on %s', (id, _why, text) => {
+    const r = scanLogText(text, 'near-miss.log');
+    expect(r.counts[id]).toBeUndefined();
+  });
+
+  it('every signature of the catalog has an example above', () => {
+    expect(new Set(SIGNATURES.map((s) => s.id))).toEqual(new Set(EXAMPLES.map((e) => e.id)));
+  });
+});
+
+describe('the catalog as data', () => {
+  it('ids are unique and named log.noun-phrase; literals are long enough for the byte search', () => {
+    const ids = SIGNATURES.map((s) => s.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const s of SIGNATURES) {
+      expect(s.id).toMatch(/^log\.[a-z0-9]+(?:-[a-z0-9]+)*$/);
+      expect(s.literals.length).toBeGreaterThan(0);
+      for (const l of s.literals) {
+        expect(Buffer.byteLength(l), `${s.id}: ${l}`).toBeGreaterThanOrEqual(8);
+        if (s.ignoreCase) expect(l).toBe(l.toLowerCase());
+      }
+      expect(s.pattern.flags).not.toMatch(/[gy]/);
+      expect(['warning', 'info']).toContain(s.severity);
+      expect(signatureById(s.id)).toBe(s);
+    }
+    expect(signatureById('log.nope')).toBeUndefined();
+  });
+
+  it.skipIf(!existsSync(join(sharedDir, 'KNOWLEDGE.md')))('every finding a signature supports is one the project knows', () => {
+    const known = new Set<string>();
+    for (const m of readFileSync(join(sharedDir, 'KNOWLEDGE.md'), 'utf8').matchAll(/`([a-z]+\.[a-z0-9-]+)`/g)) known.add(m[1]);
+    for (const f of readdirSync(projectPath('analyzers')).filter((f) => f.endsWith('.ts'))) {
+      for (const m of readFileSync(projectPath('analyzers', f), 'utf8').matchAll(/id: '([a-z]+\.[a-z0-9-]+)'/g)) known.add(m[1]);
+    }
+    const unknown = SIGNATURES.flatMap((s) => s.supports.filter((id) => !known.has(id)).map((id) => `${s.id} -> ${id}`));
+    expect(unknown).toEqual([]);
+  });
+
+  it('the rows of the KNOWLEDGE.md log table each have a signature', () => {
+    const table: [string, string][] = [
+      ['iptables: No chain/target/match by that name', 'log.iptables-no-chain'],
+      ['WARNING: IPv4 forwarding is disabled', 'log.ip-forward-disabled'],
+      ['Another app is currently holding the xtables lock', 'log.xtables-lock'],
+      ['iptables-restore: line 12 failed', 'log.iptables-restore-failed'],
+      ["Couldn't load match `comment':No such file or directory", 'log.iptables-couldnt-load-match'],
+      ['iptables v1.8.7 (legacy): unknown option "--random-fully"', 'log.iptables-unknown-option'],
+      ['Port Timeout', 'log.port-timeout'],
+      ['Error waiting for ports to enter listening state', 'log.ports-not-listening'],
+      ['dial tcp 10.96.0.1:443: connect: connection refused', 'log.connection-refused'],
+      ['dial tcp 10.96.0.1:443: i/o timeout', 'log.connection-timed-out'],
+      ['dial tcp 10.244.1.5:8080: connect: no route to host', 'log.no-route-to-host'],
+      ['failed to acquire lease: node "n1" pod cidr not assigned', 'log.flannel-lease-failed'],
+      ['open /run/flannel/subnet.env: no such file or directory', 'log.flannel-subnet-env'],
+      ['Error response from daemon: Cannot restart container f9cd281b68d2: cannot join network of a non running container: 8a4092ea2176', 'log.docker-join-non-running'],
+    ];
+    for (const [text, id] of table) expect(Object.keys(scanLogText(text, 't').counts), text).toContain(id);
+    const peers = scanLogText(table.slice(8, 11).map(([t]) => t).join('\n'), 't').matches.map((m) => [m.facts.host, m.facts.port]);
+    expect(peers).toEqual([
+      ['10.96.0.1', '443'],
+      ['10.96.0.1', '443'],
+      ['10.244.1.5', '8080'],
+    ]);
+  });
+});
