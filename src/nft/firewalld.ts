@@ -92,8 +92,9 @@ const FIELD_BY_LABEL: Record<string, FirewalldField> = {
   'rich rules': 'richRules',
 };
 
+/** A zone header followed by `target:` (`--get-active-zones` looks alike but has no target line). */
 export function sniffFirewallCmd(head: string): boolean {
-  return /^[A-Za-z0-9_.+-]+(?: \([^)]*\))?\r?\n {2}(?:target|icmp-block-inversion|interfaces): /m.test(head);
+  return /^[A-Za-z0-9_.+-]+(?: \([^)]*\))?\r?\n {2}target: /m.test(head);
 }
 
 function emptyZone(name: string, ref: SourceRef): FirewalldZone {
@@ -397,6 +398,14 @@ function richRuleText(rule: XmlElement): string {
   return part(rule);
 }
 
+/** Zone elements that only add one attribute's value to a list. */
+const NAMED_LISTS: Record<string, { field: 'interfaces' | 'services' | 'protocols' | 'icmpBlocks'; attr: string }> = {
+  interface: { field: 'interfaces', attr: 'name' },
+  service: { field: 'services', attr: 'name' },
+  protocol: { field: 'protocols', attr: 'value' },
+  'icmp-block': { field: 'icmpBlocks', attr: 'name' },
+};
+
 /** `etc/firewalld/zones/NAME.xml`: the zone is named by the file. */
 export function parseFirewalldZoneXml(text: string, file: string): FirewalldZone {
   if (text.slice(0, 8192).includes('\u0000')) throw new SkipFile(file, 'binary data, not a zone file');
@@ -419,52 +428,37 @@ export function parseFirewalldZoneXml(text: string, file: string): FirewalldZone
     zone.fieldRefs.target = ref;
   }
   for (const el of z.children) {
+    const list = Object.prototype.hasOwnProperty.call(NAMED_LISTS, el.name) ? NAMED_LISTS[el.name] : undefined;
+    if (list) {
+      const v = el.attrs[list.attr];
+      if (v) {
+        zone[list.field].push(v);
+        note(list.field, el);
+      }
+      continue;
+    }
     switch (el.name) {
       case 'short':
         zone.short = el.text.trim();
         break;
-      case 'interface':
-        if (el.attrs.name) {
-          zone.interfaces.push(el.attrs.name);
-          note('interfaces', el);
-        }
-        break;
       case 'source': {
-        const s = el.attrs.address ?? el.attrs.mac ?? (el.attrs.ipset !== undefined ? `ipset:${el.attrs.ipset}` : undefined);
-        if (s !== undefined) {
-          zone.sources.push(s);
+        const src = el.attrs.address ?? el.attrs.mac ?? (el.attrs.ipset !== undefined ? `ipset:${el.attrs.ipset}` : undefined);
+        if (src !== undefined) {
+          zone.sources.push(src);
           note('sources', el);
         }
         break;
       }
-      case 'service':
-        if (el.attrs.name) {
-          zone.services.push(el.attrs.name);
-          note('services', el);
-        }
-        break;
       case 'port':
         if (el.attrs.port && el.attrs.protocol) {
           zone.ports.push({ port: el.attrs.port, protocol: el.attrs.protocol, ref: at(el) });
           note('ports', el);
         }
         break;
-      case 'protocol':
-        if (el.attrs.value) {
-          zone.protocols.push(el.attrs.value);
-          note('protocols', el);
-        }
-        break;
       case 'source-port':
         if (el.attrs.port && el.attrs.protocol) {
           zone.sourcePorts.push({ port: el.attrs.port, protocol: el.attrs.protocol });
           note('sourcePorts', el);
-        }
-        break;
-      case 'icmp-block':
-        if (el.attrs.name) {
-          zone.icmpBlocks.push(el.attrs.name);
-          note('icmpBlocks', el);
         }
         break;
       case 'icmp-block-inversion':

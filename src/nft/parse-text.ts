@@ -135,32 +135,33 @@ export function parseNftText(text: string, file: string): NftRuleset {
     }
     if (top.kind === 'table' && t.length >= 2) {
       const name = unquote(t[1]);
+      const table = top.table;
+      let opened: Block | undefined;
+      let made: { handle?: number } | undefined;
       if (t[0] === 'chain') {
         const chain: NftChain = { name, rules: [], ref };
-        top.table.chains.push(chain);
-        stack.push({ kind: 'chain', table: top.table, chain });
-        lastOnLine = chain;
-        return;
-      }
-      if (t[0] === 'set') {
+        made = chain;
+        table.chains.push(chain);
+        opened = { kind: 'chain', table, chain };
+      } else if (t[0] === 'set') {
         const set: NftSet = { name, flags: [], elements: [], ref };
-        top.table.sets.push(set);
-        stack.push({ kind: 'set', table: top.table, set });
-        lastOnLine = set;
-        return;
-      }
-      if (t[0] === 'map') {
+        made = set;
+        table.sets.push(set);
+        opened = { kind: 'set', table, set };
+      } else if (t[0] === 'map') {
         const map: NftMap = { name, flags: [], entries: [], ref };
-        top.table.maps.push(map);
-        stack.push({ kind: 'map', table: top.table, map });
-        lastOnLine = map;
-        return;
-      }
-      if (t[0] === 'flowtable') {
+        made = map;
+        table.maps.push(map);
+        opened = { kind: 'map', table, map };
+      } else if (t[0] === 'flowtable') {
         const flowtable: NftFlowtable = { name, devices: [], ref };
-        (top.table.flowtables ??= []).push(flowtable);
-        stack.push({ kind: 'flowtable', table: top.table, flowtable });
-        lastOnLine = flowtable;
+        made = flowtable;
+        (table.flowtables ??= []).push(flowtable);
+        opened = { kind: 'flowtable', table, flowtable };
+      }
+      if (opened) {
+        stack.push(opened);
+        lastOnLine = made;
         return;
       }
     }
