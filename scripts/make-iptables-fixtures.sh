@@ -9,7 +9,8 @@
 #   restore-spellings    a hand-written restore file, saved back (iptables-save only)
 # Deterministic traffic (UDP to a bound socket on lo: no ICMP errors, whose rate limit would
 # make counts vary) gives real, reproducible counters large enough for K and M suffixes.
-# Needs root, iproute2, iptables (legacy and nft) and python3.
+# The xtables lock is shared by every namespace: -w waits for it instead of failing when
+# another test holds it. Needs root, iproute2, iptables (legacy and nft) and python3.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-"$here/test/fixtures/iptables"}
@@ -41,15 +42,15 @@ dump() { # namespace, tool prefix (iptables-legacy / iptables-nft / ip6tables-nf
   mkdir -p "$dir"
   "${x[@]}" "$tool-save" | stamp >"$dir/iptables-save"
   "${x[@]}" "$tool-save" -c | stamp >"$dir/iptables-save_-c"
-  "${x[@]}" "$tool" -S -v >"$dir/iptables_-S_-v"
+  "${x[@]}" "$tool" -w -S -v >"$dir/iptables_-S_-v"
   : >"$dir/iptables_all-tables_-nvxL"
   for t in "$@"; do
-    "${x[@]}" "$tool" -t "$t" -L -n -v >"$dir/iptables_-t_${t}_-nvL"
-    "${x[@]}" "$tool" -t "$t" -L -n -v -x --line-numbers >"$dir/iptables_-t_${t}_-nvxL_--line-numbers"
-    "${x[@]}" "$tool" -t "$t" -L -n >"$dir/iptables_-t_${t}_-nL"
-    "${x[@]}" "$tool" -t "$t" -L >"$dir/iptables_-t_${t}_-L"
+    "${x[@]}" "$tool" -w -t "$t" -L -n -v >"$dir/iptables_-t_${t}_-nvL"
+    "${x[@]}" "$tool" -w -t "$t" -L -n -v -x --line-numbers >"$dir/iptables_-t_${t}_-nvxL_--line-numbers"
+    "${x[@]}" "$tool" -w -t "$t" -L -n >"$dir/iptables_-t_${t}_-nL"
+    "${x[@]}" "$tool" -w -t "$t" -L >"$dir/iptables_-t_${t}_-L"
     # several tables in one file, each after a marker line: how hand-made bundles collect them
-    { echo "# $tool -t $t -L -n -v -x"; "${x[@]}" "$tool" -t "$t" -L -n -v -x; echo; } >>"$dir/iptables_all-tables_-nvxL"
+    { echo "# $tool -t $t -L -n -v -x"; "${x[@]}" "$tool" -w -t "$t" -L -n -v -x; echo; } >>"$dir/iptables_all-tables_-nvxL"
   done
   "${x[@]}" "$tool" -V >"$dir/iptables-V"
 }
@@ -62,7 +63,7 @@ for backend in legacy nft; do
     namespaces+=("$ns")
     ip netns add "$ns"
     ip netns exec "$ns" ip link set lo up
-    ip netns exec "$ns" "iptables-$backend-restore" <"$rules"
+    ip netns exec "$ns" "iptables-$backend-restore" -w <"$rules"
     traffic "$ns"
     dump "$ns" "iptables-$backend" "$out/$backend/$set" raw mangle nat filter
   done
@@ -70,13 +71,13 @@ for backend in legacy nft; do
   ns="bdipt-$backend-spellings-$$"
   namespaces+=("$ns")
   ip netns add "$ns"
-  ip netns exec "$ns" "iptables-$backend-restore" <"$here/test/fixtures/iptables/restore-spellings.rules"
+  ip netns exec "$ns" "iptables-$backend-restore" -w <"$here/test/fixtures/iptables/restore-spellings.rules"
   mkdir -p "$out/$backend/restore-spellings"
   ip netns exec "$ns" "iptables-$backend-save" | stamp >"$out/$backend/restore-spellings/iptables-save"
   ns="bdipt-$backend-ipv6-$$"
   namespaces+=("$ns")
   ip netns add "$ns"
-  ip netns exec "$ns" "ip6tables-$backend-restore" <"$here/test/fixtures/iptables/docker-ipv6.rules"
+  ip netns exec "$ns" "ip6tables-$backend-restore" -w <"$here/test/fixtures/iptables/docker-ipv6.rules"
   dump "$ns" "ip6tables-$backend" "$out/$backend/docker-ipv6" nat filter
 done
 echo "fixtures written to $out"

@@ -196,8 +196,9 @@ function parseRow(line: string, columns: string[], base: { table: string; chain:
   p.value = normalizeProtocol(p.value);
   if (!(p.value === 'all' && !p.negated)) rule.protocol = p;
   if (opt === '-f' || opt === '!f') rule.fragment = { value: true, negated: opt === '!f' };
-  if (inIf && inIf !== '*') rule.inInterface = negatable(inIf);
-  if (outIf && outIf !== '*') rule.outInterface = negatable(outIf);
+  // any interface: `*` with -n, `any` without it
+  if (inIf && inIf !== '*' && inIf !== 'any') rule.inInterface = negatable(inIf);
+  if (outIf && outIf !== '*' && outIf !== 'any') rule.outInterface = negatable(outIf);
   const s = address(src, incomplete);
   if (s) rule.source = s;
   const d = address(dst, incomplete);
@@ -398,11 +399,12 @@ export function parseMatchText(text: string, rule: Rule, incomplete: string[]): 
       done = true;
       break;
     }
-    if (!done) {
-      // unknown phrase: keep the rest raw, and say the rule could not be fully read
-      rule.matches.push({ module: 'unknown', options: [], raw: rest });
-      incomplete.push(`match text not understood: ${rest.slice(0, 80)}`);
-      break;
-    }
+    if (!done) break;
+  }
+  if (rest !== '') {
+    // unknown phrase (or more phrases than any rule has): keep the rest raw, and say the rule
+    // could not be fully read
+    rule.matches.push({ module: 'unknown', options: [], raw: rest });
+    incomplete.push(`match text not understood: ${rest.slice(0, 80)}`);
   }
 }
