@@ -3,6 +3,7 @@ import type { Analyzer } from '../src/engine/analyzer.js';
 import logSignatures from './log-signatures.js';
 import clusterNodeInconsistent from './cluster-node-inconsistent.js';
 import dockerBridgeMismatch from './docker-bridge-mismatch.js';
+import firewalldContainerInterfaceUnzoned from './firewalld-container-interface-unzoned.js';
 import flannelDuplicateSubnet from './flannel-duplicate-subnet.js';
 import flannelMultipleAddresses from './flannel-multiple-addresses.js';
 import flannelSubnetMismatch from './flannel-subnet-mismatch.js';
@@ -33,6 +34,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   flannelSubnetMismatch,
   flannelMultipleAddresses,
   dockerBridgeMismatch,
+  firewalldContainerInterfaceUnzoned,
   flannelDuplicateSubnet,
   clusterNodeInconsistent,
   logSignatures,

@@ -14,10 +14,12 @@ export default defineAnalyzer({
   description: 'Docker is present but the DOCKER chain (filter/nat) or the jumps to it are not in the live rules.',
   scope: 'node',
   requires: ['iptables'],
-  optional: ['ipAddr', 'dockerNetworks', 'services', 'logs', 'dockerDaemon'],
+  optional: ['ipAddr', 'dockerNetworks', 'services', 'logs', 'dockerDaemon', 'nftables'],
   analyze({ node, artifacts }) {
     const docker = dockerPresence(artifacts);
     if (docker.evidence.length === 0 || docker.noIptables) return [];
+    // Docker 29's nftables firewall back end keeps its rules in its own tables, not in iptables chains
+    if ((artifacts.nftables ?? []).some((n) => n.tables.some((t) => t.name === 'docker-bridges'))) return [];
     const tables = liveTables(artifacts);
     const files = tableFiles(artifacts);
     const missing: Evidence[] = [];

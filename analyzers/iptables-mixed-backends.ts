@@ -13,13 +13,16 @@ export default defineAnalyzer({
   description: 'The legacy-tables warning, rules in both back ends, or iptables -V back ends that differ.',
   scope: 'node',
   requires: ['iptables'],
-  optional: ['iptablesVersion', 'logs'],
+  optional: ['iptablesVersion', 'logs', 'nftables'],
   analyze({ node, artifacts }) {
     const evidence: Evidence[] = [];
     const live = (artifacts.iptables ?? []).filter((r) => r.origin === 'live');
     for (const rs of live)
       if (rs.legacyTablesPresent)
         evidence.push({ file: rs.legacyTablesPresent.file, line: rs.legacyTablesPresent.line, excerpt: '# Warning: iptables-legacy tables present', note: 'the nf_tables view says legacy tables hold rules too' });
+    for (const n of artifacts.nftables ?? [])
+      if (n.legacyTablesPresent)
+        evidence.push({ file: n.legacyTablesPresent.file, line: n.legacyTablesPresent.line, excerpt: '# Warning: iptables-legacy tables present', note: 'nft lists the nf_tables rules and warns of legacy ones' });
     const withRules = live.filter((rs) => allRules(rs).length > 0);
     const backends = new Map<string, string>();
     for (const rs of withRules) if (rs.backend !== 'unknown' && !backends.has(rs.backend)) backends.set(rs.backend, rs.file);

@@ -14,6 +14,8 @@ import type { FlannelNetConf, FlannelSubnetEnv } from '../parsers/flannel-env.js
 import type { DockerNetworks } from '../parsers/docker-network-inspect.js';
 import type { ListeningSockets } from '../parsers/listening.js';
 import type { RouteTable } from '../parsers/ip-route.js';
+import type { NftRuleset } from '../nft/model.js';
+import type { FirewalldConf, FirewalldZones } from '../nft/firewalld.js';
 
 export interface ArtifactMap {
   /** runtime kernel parameters (sysctl -a, /proc/sys, sysctl.json) */
@@ -42,6 +44,12 @@ export interface ArtifactMap {
   sockets: ListeningSockets;
   /** routes (ip route) */
   routes: RouteTable;
+  /** nftables rules (nft list ruleset, text or JSON) */
+  nftables: NftRuleset;
+  /** firewalld zones (firewall-cmd --list-all-zones, zone XML files) */
+  firewalldZones: FirewalldZones;
+  /** /etc/firewalld/firewalld.conf */
+  firewalldConf: FirewalldConf;
 }
 
 export type ArtifactKind = keyof ArtifactMap;
@@ -63,4 +71,7 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   dockerNetworks: 'Docker networks (docker network inspect)',
   sockets: 'listening sockets (ss / netstat)',
   routes: 'routes (ip route)',
+  nftables: 'nftables rules (nft list ruleset)',
+  firewalldZones: 'firewalld zones (firewall-cmd --list-all-zones, zone XML)',
+  firewalldConf: 'firewalld configuration (firewalld.conf)',
 };

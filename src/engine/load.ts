@@ -23,7 +23,12 @@ export function loadNodes(tree: BundleTree, located: Located): LoadedNode[] {
 
 function loadNode(tree: BundleTree, node: LocatedNode): LoadedNode {
   const loaded: LoadedNode = { located: node, name: node.name, artifacts: {}, sources: {}, problems: [] };
+  // a file reached twice (a symlink such as sysctl.d/99-sysctl.conf -> ../sysctl.conf) is parsed once
+  const parsed = new Set<string>();
   for (const file of node.files) {
+    const real = tree.resolve(file.path);
+    if (parsed.has(real)) continue;
+    parsed.add(real);
     const spec = formatById(file.format);
     const text = textOf(tree, file.path);
     if (text === undefined) {

@@ -58,6 +58,7 @@ export const SOSREPORT_RULES: PathRule[] = [
   { re: /^sos_commands\/docker\/docker_network_inspect_[^/]+$/, format: 'docker-network-json' },
   { re: /^sos_commands\/firewalld\/firewall-cmd_--list-all-zones$/, format: 'firewalld-zones' },
   { re: /^etc\/firewalld\/zones\/[^/]+\.xml$/, format: 'firewalld-zone-xml' },
+  { re: /^etc\/firewalld\/firewalld\.conf$/, format: 'firewalld-conf' },
   { re: /^sos_commands\/(?:firewall_tables|networking)\/iptables_-V$/, format: 'iptables-version' },
 ];
 
@@ -92,6 +93,7 @@ export const FLAT_RULES: PathRule[] = [
   { re: /(^|\/)sysctl\.json$/, format: 'sysctl-json' },
   { re: /(^|\/)systemctl_services\.json$/, format: 'systemctl-json' },
   { re: /(^|\/)zones\/[^/]+\.xml$/, format: 'firewalld-zone-xml' },
+  { re: /(^|\/)firewalld\.conf$/, format: 'firewalld-conf' },
 ];
 
 /** Formats that exist in the parser registry (rules for formats not built yet are inert). */

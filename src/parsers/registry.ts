@@ -10,6 +10,9 @@ import { parseFlannelNetConf, parseSubnetEnv, sniffFlannelNetConf, sniffSubnetEn
 import { parseInterfaces, sniffInterfaces } from './interfaces.js';
 import { parseRoutes, sniffRoutes } from './ip-route.js';
 import { parseListeningSockets, sniffListeningSockets } from './listening.js';
+import { parseFirewallCmdListAllZones, parseFirewalldConf, parseFirewalldZoneXml, sniffFirewallCmd } from '../nft/firewalld.js';
+import { parseNftJson, sniffNftJson } from '../nft/parse-json.js';
+import { parseNftText, sniffNftText } from '../nft/parse-text.js';
 import { parseIptablesList } from '../netfilter/list-format.js';
 import { parseIptablesVersion, sniffIptablesVersion } from '../netfilter/iptables-version.js';
 import { parseIptablesSave, parseIptablesSpec, sniffIptables } from '../netfilter/save-format.js';
@@ -73,6 +76,19 @@ const FORMATS = [
   format({ id: 'docker-network-json', kind: 'dockerNetworks', parse: parseDockerNetworks, sniff: sniffDockerNetworks }),
   format({ id: 'sockets', kind: 'sockets', parse: parseListeningSockets, sniff: sniffListeningSockets }),
   format({ id: 'routes', kind: 'routes', parse: parseRoutes, sniff: sniffRoutes }),
+  format({ id: 'nft-text', kind: 'nftables', parse: parseNftText, sniff: sniffNftText }),
+  format({ id: 'nft-json', kind: 'nftables', parse: parseNftJson, sniff: sniffNftJson }),
+  format({ id: 'firewalld-zones', kind: 'firewalldZones', parse: parseFirewallCmdListAllZones, sniff: sniffFirewallCmd }),
+  format({
+    id: 'firewalld-zone-xml',
+    kind: 'firewalldZones',
+    // one zone per XML file; the zone is named by its file (public.xml -> public)
+    parse: (text, file) => {
+      const zone = parseFirewalldZoneXml(text, file);
+      return { file, zones: [zone], warnings: [] };
+    },
+  }),
+  format({ id: 'firewalld-conf', kind: 'firewalldConf', parse: parseFirewalldConf }),
   format({ id: 'iptables-version', kind: 'iptablesVersion', parse: parseIptablesVersion, sniff: sniffIptablesVersion }),
 ] as FormatSpec[];
 
