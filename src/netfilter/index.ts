@@ -1,4 +1,5 @@
 export * from './rules.js';
-export { parseIptablesSave, parseIptablesSpec, parseRuleArgs, sniffIptables, tokenize } from './save-format.js';
-export { parseIptablesList, parseCount } from './list-format.js';
+export * from './values.js';
+export { parseIptablesSave, parseIptablesSpec, parseRuleArgs, sniffIptables, tokenize, type SaveOptions } from './save-format.js';
+export { parseIptablesList, parseCount, type ListOptions } from './list-format.js';
 export { parseIptablesVersion, sniffIptablesVersion, type IptablesVersion } from './iptables-version.js';
