@@ -327,6 +327,8 @@ class Scanner implements LogScanner {
       const sig = this.catalog[si];
       const joined = sig.continues === true && continuation.length > 0;
       const subject = joined ? `${c.text}\n${continuation.join('\n')}` : c.text;
+      // a custom catalog may bring /g patterns, whose exec() remembers where it stopped
+      sig.pattern.lastIndex = 0;
       const m = sig.pattern.exec(subject);
       if (m === null) continue;
       if (joined) this.absorbedUntil[si] = c.line + continuation.length;
@@ -334,7 +336,10 @@ class Scanner implements LogScanner {
       this.counts[sig.id] = n;
       if (n > this.maxMatches) continue;
       const facts = factsFrom(m.groups);
-      for (const re of sig.extract ?? []) factsFrom(re.exec(subject)?.groups, facts);
+      for (const re of sig.extract ?? []) {
+        re.lastIndex = 0;
+        factsFrom(re.exec(subject)?.groups, facts);
+      }
       const found: LogMatch = { signature: sig.id, file: this.file, line: c.line, excerpt: excerptAt(joined ? subject.split('\n').join(JOINT) : c.text, c.at), facts };
       if (joined) found.endLine = c.line + continuation.length;
       const ts = this.dated(c.prefix.timestamp);

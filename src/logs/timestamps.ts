@@ -36,6 +36,7 @@ export interface LinePrefix {
 }
 
 const HEAD = 300;
+const MAX_INDENT = 16;
 
 const MONTHS: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 };
 
@@ -62,12 +63,15 @@ export function parseTimestamp(line: string, ctx: TimestampContext = {}): LogTim
 
 /** Timestamp, host, unit and pid of a line, as far as its format has them. */
 export function parseLogPrefix(line: string, ctx: TimestampContext = {}): LinePrefix {
-  // log lines quoted in documents and tickets are often indented
+  // log lines quoted in documents and tickets are often indented (a little)
   const lead = leadingBlanks(line);
-  if (lead > 0) {
-    const p = parseLogPrefix(line.slice(lead), ctx);
-    return p.timestamp === undefined && p.unit === undefined ? { messageStart: 0 } : { ...p, messageStart: p.messageStart + lead };
-  }
+  if (lead === 0) return parseUnindented(line, ctx);
+  if (lead > MAX_INDENT) return { messageStart: 0 };
+  const p = parseUnindented(line.slice(lead), ctx);
+  return p.timestamp === undefined && p.unit === undefined ? { messageStart: 0 } : { ...p, messageStart: p.messageStart + lead };
+}
+
+function parseUnindented(line: string, ctx: TimestampContext): LinePrefix {
   const head = line.length > HEAD ? line.slice(0, HEAD) : line;
   let m = SYSLOG.exec(head);
   if (m) {
@@ -193,7 +197,7 @@ function validDate(y: number, mo: number, d: number): boolean {
 
 function leadingBlanks(line: string): number {
   let i = 0;
-  while (i < 16 && (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9)) i++;
+  while (i <= MAX_INDENT && (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9)) i++;
   return i;
 }
 

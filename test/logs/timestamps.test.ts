@@ -99,6 +99,15 @@ describe('timestamps of formats made by real tools', () => {
     expect(parseLogPrefix('Fri 2022-02-11 19:03:31 UTC juju-4 systemd[1]: Started x.')).toMatchObject({ timestamp: { iso: '2022-02-11T19:03:31.000Z' }, unit: 'systemd' });
   });
 
+  it('log lines quoted with a little indentation still parse; deep blank runs are not searched', () => {
+    const quoted = '    May 20 13:01:14 firewall-node-1 kernel: TRACE: filter:INPUT:rule:3 IN=lo';
+    const p = parseLogPrefix(quoted, { year: 2019 });
+    expect(p).toMatchObject({ timestamp: { iso: '2019-05-20T13:01:14.000Z' }, host: 'firewall-node-1', unit: 'kernel' });
+    expect(quoted.slice(p.messageStart)).toBe('TRACE: filter:INPUT:rule:3 IN=lo');
+    expect(parseLogPrefix(`${'\t'.repeat(100_000)}May 20 13:01:14 h kernel: x`)).toEqual({ messageStart: 0 });
+    expect(parseLogPrefix('\tIs the server running on host "db" and accepting')).toEqual({ messageStart: 0 });
+  });
+
   it('Go log, CRI and JSON lines; impossible dates are not timestamps', () => {
     expect(parseTimestamp('2026/11/22 07:00:01 http: TLS handshake error from 10.0.0.1:4431: EOF')).toMatchObject({ iso: '2026-11-22T07:00:01.000Z', zoneless: true });
     expect(parseTimestamp('2026-11-22T07:00:01.123456789Z stderr F I1122 07:00:01.123456       1 main.go:212] Starting flannel')?.iso).toBe('2026-11-22T07:00:01.123Z');
