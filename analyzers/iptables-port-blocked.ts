@@ -9,6 +9,7 @@ import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
 import { allRules, matchOption } from '../src/netfilter/rules.js';
 import { trace } from '../src/netfilter/trace.js';
+import { traceNft } from '../src/nft/trace.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { dockerBridges, liveIpv4, liveTables, localAddresses } from './lib/node-view.js';
 
@@ -18,7 +19,7 @@ export default defineAnalyzer({
   description: 'A port named by the logs, published by Docker or required (--require-port) is dropped or rejected from a container network.',
   scope: 'node',
   requires: ['iptables', 'ipAddr'],
-  optional: ['logs', 'sockets', 'dockerNetworks'],
+  optional: ['logs', 'sockets', 'dockerNetworks', 'nftables'],
   analyze({ node, artifacts, options }) {
     const tables = liveTables(artifacts);
     if (!tables.get('filter')) return [];
@@ -50,12 +51,27 @@ export default defineAnalyzer({
     const listening = (artifacts.sockets ?? []).flatMap((s) => s.sockets);
     const findings = [];
     for (const [port, why] of [...needs].sort((a, b) => a[0] - b[0])) {
-      const blocked: { from: string; rule: Evidence; verdict: string; chain: string; num: number }[] = [];
+      const blocked: { from: string; rule: Evidence; verdict: string; chain: string; num: number; nft?: boolean }[] = [];
       for (const s of sources) {
         if (!s.gateway) continue;
         const src = s.gateway.address.replace(/\.(\d+)$/, (_, d: string) => `.${Math.min(254, Number(d) + 1)}`);
-        const r = trace(tables, 'input', { src, dst: s.gateway.address, protocol: 'tcp', dport: port, sport: 40000, inInterface: s.name, state: 'new', mark: 0 }, ctx);
-        if (r.verdict.kind !== 'DROP' && r.verdict.kind !== 'REJECT') continue;
+        const packet = { src, dst: s.gateway.address, protocol: 'tcp', dport: port, sport: 40000, inInterface: s.name, state: 'new' as const, mark: 0 };
+        const r = trace(tables, 'input', packet, ctx);
+        if (r.verdict.kind !== 'DROP' && r.verdict.kind !== 'REJECT') {
+          // iptables lets it through: native nftables tables (firewalld, Docker's own) still decide on the same hooks
+          const n = artifacts.nftables?.length ? traceNft(artifacts.nftables, 'input', packet, ctx) : undefined;
+          if (!n || (n.verdict.kind !== 'DROP' && n.verdict.kind !== 'REJECT') || !n.decidedBy) continue;
+          const d = n.decidedBy;
+          blocked.push({
+            from: `${s.gateway.network} (${s.name})`,
+            rule: { file: d.file, line: d.line, excerpt: d.text, note: `nftables ${d.family} ${d.table} chain ${d.chain} ${d.index === 0 ? 'policy' : `rule ${d.index}`} ${n.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} ${s.name} -> ${s.gateway.address}:${port} (iptables accepts it)` },
+            verdict: n.verdict.kind === 'REJECT' ? `rejected (${n.verdict.with})` : 'dropped',
+            chain: `${d.family} ${d.table} ${d.chain}`,
+            num: d.index,
+            nft: true,
+          });
+          continue;
+        }
         const d = r.decidedBy!;
         blocked.push({
           from: `${s.gateway.network} (${s.name})`,
@@ -74,11 +90,17 @@ export default defineAnalyzer({
       findings.push({
         severity: 'critical' as const,
         title: 'A port the application needs is blocked',
-        message: `On ${node}, TCP port ${port} is ${first.verdict} from ${blocked.map((b) => b.from).join(', ')} by ${first.num === 0 ? `the ${first.chain} policy` : `${first.chain} rule ${first.num}`}. Containers that connect to the host on this port get ${first.verdict.startsWith('rejected') ? '"connection refused" or "no route to host"' : 'timeouts'} ("Port Timeout", "Error waiting for ports to enter listening state").`,
+        message: `On ${node}, TCP port ${port} is ${first.verdict} from ${blocked.map((b) => b.from).join(', ')} by ${first.nft ? `nftables ${first.chain} ${first.num === 0 ? 'policy' : `rule ${first.num}`} (iptables-save does not show it)` : first.num === 0 ? `the ${first.chain} policy` : `${first.chain} rule ${first.num}`}. Containers that connect to the host on this port get ${first.verdict.startsWith('rejected') ? '"connection refused" or "no route to host"' : 'timeouts'} ("Port Timeout", "Error waiting for ports to enter listening state").`,
         impact: `Anything in the containers that needs port ${port} on the host (databases, caches, the app's own services) cannot connect.`,
         evidence,
         facts: { port, protocol: 'tcp', from: blocked.map((b) => b.from), blockedBy: blocked.map((b) => `${b.chain}#${b.num}`) },
-        remedy: {
+        remedy: first.nft
+          ? {
+              summary: `firewalld (or another nftables table) blocks it, not iptables: put ${bridges.join(', ')} in a zone that accepts its traffic, or open the port in its zone.`,
+              commands: [...bridges.map((b) => `firewall-cmd --permanent --zone=trusted --add-interface=${b}`), `# or: firewall-cmd --permanent --zone=<zone of the bridge> --add-port=${port}/tcp`, 'firewall-cmd --reload', 'systemctl restart docker   # a firewalld reload removes Docker\'s rules'],
+              caution: 'Restarting docker restarts every container on the node.',
+            }
+          : {
           summary: `Allow exactly this traffic ahead of the blocking rule, and persist it where the firewall keeps its rules so a restart does not bring the block back.`,
           commands: [
             ...bridges.map((b) => `iptables -I ${first.chain === 'FORWARD' ? 'FORWARD' : 'INPUT'} ${first.num > 0 ? first.num : 1} -i ${b} -p tcp --dport ${port} -j ACCEPT`),

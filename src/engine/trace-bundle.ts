@@ -6,6 +6,7 @@
 import { BundleError } from '../bundle/errors.js';
 import { mergeRulesets, trace, traceBranches, type BranchOutcome, type ConnState, type Packet, type TraceResult } from '../netfilter/trace.js';
 import { addressIn } from '../parsers/cidr.js';
+import { traceNft, type NftTraceResult } from '../nft/trace.js';
 import { interfacesOf } from '../parsers/interfaces.js';
 import type { NodeArtifacts } from './artifacts.js';
 import { loadBundle } from './analyze.js';
@@ -29,6 +30,8 @@ export interface BundleTrace extends TraceResult {
   inferred: string[];
   /** when the path crossed load-balancing (statistic) rules: the outcome of every branch */
   alternatives: BranchOutcome[];
+  /** native nftables tables (firewalld, Docker's own) on the same hooks; a drop there wins */
+  nft?: NftTraceResult;
   rulesFrom: string[];
 }
 
@@ -43,7 +46,16 @@ export async function traceBundle(input: string, req: TraceRequest): Promise<Bun
   const ctx = { localAddresses: local, interfaceFor: (ip: string) => interfaceFor(node.artifacts, ip) };
   const result = trace(tables, path, packet, ctx);
   const alternatives = result.branchRules.length > 0 ? traceBranches(tables, path, packet, ctx) : [];
-  return { ...result, node: node.name, request: { ...packet }, inferred, alternatives, rulesFrom: live.map((r) => r.file) };
+  const nftRules = node.artifacts.nftables ?? [];
+  const nft = nftRules.length > 0 ? traceNft(nftRules, result.path, packet, ctx) : undefined;
+  const out: BundleTrace = { ...result, node: node.name, request: { ...packet }, inferred, alternatives, nft, rulesFrom: [...live.map((r) => r.file), ...nftRules.map((r) => r.file)] };
+  // iptables let it through but a native nftables table drops it: that table decides
+  if (result.verdict.kind === 'ACCEPT' && nft && (nft.verdict.kind === 'DROP' || nft.verdict.kind === 'REJECT' || nft.verdict.kind === 'unknown')) {
+    out.verdict = nft.verdict.kind === 'unknown' ? { kind: 'unknown', reason: `nftables: ${nft.verdict.reason}` } : nft.verdict;
+    const d = nft.decidedBy;
+    out.decidedBy = d ? { table: `${d.family} ${d.table}`, chain: d.chain, num: d.index, text: d.text, file: d.file, line: d.line, action: d.index === 0 ? 'policy' : 'match' } : undefined;
+  }
+  return out;
 }
 
 /** The interface a node reaches an address through: a directly connected network, else the most specific route. */
@@ -91,6 +103,7 @@ export function formatTrace(t: BundleTrace): string {
     `verdict: ${verdict}${t.decidedBy ? ` by ${t.decidedBy.table}/${t.decidedBy.chain} ${t.decidedBy.num === 0 ? 'policy' : `rule ${t.decidedBy.num}`} (${t.decidedBy.file}:${t.decidedBy.line})` : ''}`,
     `path: ${t.path}${t.packet.dnat ? ` (DNAT rewrote the destination to ${t.packet.dst}${t.packet.dport ? ':' + t.packet.dport : ''})` : ''}`,
     ...t.inferred.map((i) => `inferred: ${i}`),
+    ...(t.nft ? [`nftables (native tables): ${t.nft.verdict.kind}${t.nft.decidedBy ? ` by ${t.nft.decidedBy.family} ${t.nft.decidedBy.table} ${t.nft.decidedBy.chain} ${t.nft.decidedBy.index === 0 ? 'policy' : '#' + t.nft.decidedBy.index} (${t.nft.decidedBy.file}:${t.nft.decidedBy.line})` : ''}`] : []),
     ...(t.alternatives.length > 1
       ? [
           `load-balanced: ${t.alternatives.length} branches (-m statistic), each possible:`,

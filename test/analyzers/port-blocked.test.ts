@@ -39,3 +39,18 @@ describe('iptables.port-blocked', () => {
     expect(runNode(portBlocked, { iptables: [STOCK()], ipAddr: [IP_A()] })).toEqual([]);
   });
 });
+
+describe('iptables.port-blocked through firewalld (nftables the iptables view never shows)', () => {
+  it('iptables accepts, but the real firewalld ruleset rejects 5432 from a bridge in the public zone; docker0 (docker zone) and cni0 (trusted) pass', async () => {
+    const { parseNftText } = await import('../../src/nft/parse-text.js');
+    const nft = parseNftText(fx('test/fixtures/nft/firewalld-real/nft_list_ruleset'), 'sos_commands/firewall_tables/nft_-a_list_ruleset');
+    const healthy = parseIptablesSave(fx('test/fixtures/netfilter/nft/iptables-save'), 'iptables-save');
+    const br = parseInterfaces('9: br-5c2d5b9a3f0e: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 state UP\n    inet 172.18.0.1/16 brd 172.18.255.255 scope global br-5c2d5b9a3f0e\n', 'ip_a_br');
+    const nets = (await import('../../src/parsers/docker-network-inspect.js')).parseDockerNetworks(JSON.stringify([{ Name: 'app', Id: '5c2d5b9a3f0e' + 'a'.repeat(52), Driver: 'bridge', Scope: 'local', IPAM: { Config: [{ Subnet: '172.18.0.0/16', Gateway: '172.18.0.1' }] } }], null, 2), 'docker_network_inspect_app');
+    const [f] = runNode(portBlocked, { iptables: [healthy], ipAddr: [IP_A(), br], nftables: [nft], dockerNetworks: [nets] }, 'n', [5432]);
+    expect(f.facts).toMatchObject({ port: 5432, from: ['172.18.0.0/16 (br-5c2d5b9a3f0e)'] });
+    expect(f.message).toMatch(/nftables inet firewalld filter_IN_public rule 9 \(iptables-save does not show it\)/);
+    expect(f.evidence[0]).toMatchObject({ file: 'sos_commands/firewall_tables/nft_-a_list_ruleset', excerpt: 'reject with icmpx admin-prohibited' });
+    expect(f.remedy.commands[0]).toBe('firewall-cmd --permanent --zone=trusted --add-interface=br-5c2d5b9a3f0e');
+  });
+});

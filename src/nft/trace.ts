@@ -1,0 +1,251 @@
+/**
+ * The packet tracer for native nftables tables (firewalld's `inet firewalld`, Docker 29's
+ * `ip docker-bridges`): every base chain on each hook of the packet's path, in priority order
+ * across tables and families. iptables-nft's compatibility tables are left to the iptables
+ * tracer (the same rules must not be walked twice). A drop in any base chain wins; an accept only
+ * ends its own chain. Expressions it does not model give "unknown at rule X".
+ */
+import { addressIn } from '../parsers/cidr.js';
+import type { Packet, TraceContext } from '../netfilter/trace.js';
+import { baseChainsOnHook, findChain, findSet, type NftChain, type NftExpr, type NftHook, type NftRule, type NftRuleset, type NftTable, type NftValue } from './model.js';
+
+export interface NftStep {
+  family: string;
+  table: string;
+  chain: string;
+  /** 1-based rule index in its chain; 0 for the policy */
+  index: number;
+  text: string;
+  file: string;
+  line: number;
+}
+
+export type NftVerdict = { kind: 'ACCEPT' } | { kind: 'DROP' } | { kind: 'REJECT'; with: string } | { kind: 'unknown'; reason: string; at?: NftStep };
+
+export interface NftTraceResult {
+  verdict: NftVerdict;
+  decidedBy?: NftStep;
+  steps: NftStep[];
+}
+
+const PATH_HOOKS: Record<'input' | 'forward' | 'output', NftHook[]> = {
+  input: ['prerouting', 'input'],
+  forward: ['prerouting', 'forward', 'postrouting'],
+  output: ['output', 'postrouting'],
+};
+const MAX_DEPTH = 32;
+
+export function traceNft(rulesets: NftRuleset[], path: 'input' | 'forward' | 'output', packet: Packet, ctx: TraceContext): NftTraceResult {
+  const p = { ...packet };
+  const steps: NftStep[] = [];
+  for (const hook of PATH_HOOKS[path]) {
+    const chains = rulesets.flatMap((rs) => baseChainsOnHook(rs, 'ip', hook).map((c) => ({ ...c, rs }))).filter((c) => !c.table.iptablesCompat);
+    chains.sort((a, b) => (a.chain.priority ?? 0) - (b.chain.priority ?? 0));
+    for (const { table, chain } of chains) {
+      if (chain.type === 'nat' && p.state !== 'new') continue;
+      const v = walkChain(table, chain, p, ctx, steps, 0);
+      if (v === 'return' || v === 'accept') {
+        if (v === 'return' && chain.policy === 'drop') {
+          const step = policyStep(table, chain);
+          steps.push(step);
+          return { verdict: { kind: 'DROP' }, decidedBy: step, steps };
+        }
+        continue;
+      }
+      return { verdict: v.verdict, decidedBy: v.step, steps };
+    }
+  }
+  return { verdict: { kind: 'ACCEPT' }, steps };
+}
+
+type Walk = 'accept' | 'return' | { verdict: NftVerdict; step?: NftStep };
+
+function walkChain(table: NftTable, chain: NftChain, p: Packet, ctx: TraceContext, steps: NftStep[], depth: number): Walk {
+  if (depth > MAX_DEPTH) return { verdict: { kind: 'unknown', reason: `jump depth over ${MAX_DEPTH} at ${chain.name}` } };
+  for (const rule of chain.rules) {
+    const step = stepOf(table, chain, rule);
+    const r = evalRule(table, rule, p, ctx);
+    if (r === 'nomatch') continue;
+    if (typeof r === 'object' && 'unknown' in r) return { verdict: { kind: 'unknown', reason: r.unknown, at: step }, step };
+    steps.push(step);
+    if (r === 'continue') continue;
+    switch (r.kind) {
+      case 'accept':
+        return 'accept';
+      case 'drop':
+        return { verdict: { kind: 'DROP' }, step };
+      case 'reject':
+        return { verdict: { kind: 'REJECT', with: r.rejectWith ?? 'icmp port-unreachable' }, step };
+      case 'return':
+        return 'return';
+      case 'queue':
+        return { verdict: { kind: 'unknown', reason: 'queue hands the packet to user space', at: step }, step };
+      case 'jump':
+      case 'goto': {
+        const target = r.target ? findChain(table, r.target) : undefined;
+        if (!target) return { verdict: { kind: 'unknown', reason: `chain ${r.target} not in table ${table.name}`, at: step }, step };
+        const v = walkChain(table, target, p, ctx, steps, depth + 1);
+        if (v === 'return') {
+          if (r.kind === 'goto') return 'return';
+          continue;
+        }
+        return v;
+      }
+      default:
+        continue;
+    }
+  }
+  return 'return';
+}
+
+type RuleResult = 'nomatch' | 'continue' | { unknown: string } | { kind: string; target?: string; rejectWith?: string };
+
+function evalRule(table: NftTable, rule: NftRule, p: Packet, ctx: TraceContext): RuleResult {
+  for (const e of rule.exprs) {
+    const r = evalExpr(table, e, p, ctx);
+    if (r === true) continue;
+    if (r === false) return 'nomatch';
+    return r;
+  }
+  return 'continue';
+}
+
+function evalExpr(table: NftTable, e: NftExpr, p: Packet, ctx: TraceContext): boolean | RuleResult {
+  switch (e.kind) {
+    case 'counter':
+    case 'log':
+    case 'limit':
+      return true;
+    case 'mangle':
+      if (e.key === 'meta mark') p.mark = Number(e.value) >>> 0;
+      return true;
+    case 'verdict':
+      return { kind: e.verdict.kind, target: e.verdict.target, rejectWith: e.verdict.rejectWith };
+    case 'nat':
+      if (e.nat.kind === 'dnat' && e.nat.to) {
+        p.dst = e.nat.to;
+        if (e.nat.ports && /^\d+$/.test(e.nat.ports)) p.dport = Number(e.nat.ports);
+        p.dnat = true;
+      }
+      return { kind: 'accept' };
+    case 'vmap': {
+      const key = fieldOf(e.key, p, ctx);
+      if (key === 'unknown') return { unknown: `vmap key ${e.key} not modelled` };
+      if (key === undefined) return true;
+      const entries = e.entries ?? (e.setRef ? (findSet(table, e.setRef) as { entries?: { key: NftValue; verdict: { kind: string; target?: string; rejectWith?: string } }[] } | undefined)?.entries : undefined);
+      if (!entries) return { unknown: `verdict map @${e.setRef} not found` };
+      for (const en of entries) if (valueMatches(en.key, key, e.key, table)) return { kind: en.verdict.kind, target: en.verdict.target, rejectWith: en.verdict.rejectWith };
+      return true;
+    }
+    case 'match': {
+      const key = fieldOf(e.key, p, ctx);
+      if (key === 'unknown') return { unknown: `match on ${e.key} not modelled` };
+      if (key === undefined) return e.op === '!=';
+      let v: string | number = key;
+      if (e.mask !== undefined && typeof v === 'number') v = (v & Number(e.mask)) >>> 0;
+      const hit = valueMatches(e.value, v, e.key, table);
+      if (hit === 'unknown') return { unknown: `value of ${e.key} not modelled` };
+      if (e.op === '==') return hit;
+      if (e.op === '!=') return !hit;
+      if (typeof v !== 'number' || e.value.kind !== 'value') return { unknown: `comparison on ${e.key}` };
+      const n = Number(e.value.value);
+      return e.op === '<' ? v < n : e.op === '>' ? v > n : e.op === '<=' ? v <= n : v >= n;
+    }
+    case 'xt':
+      return { unknown: `iptables-nft expression xt ${e.name}` };
+    default:
+      return { unknown: `expression not modelled: ${(e as { text?: string }).text ?? (e as { kind: string }).kind}` };
+  }
+}
+
+/** The packet's value for a match key; undefined when the key does not apply (a tcp key on udp); 'unknown' when not modelled. */
+function fieldOf(key: string, p: Packet, ctx: TraceContext): string | number | undefined | 'unknown' {
+  const [proto, field] = key.split(' ');
+  switch (key) {
+    case 'iifname':
+    case 'iif':
+      return p.inInterface ?? 'unknown';
+    case 'oifname':
+    case 'oif':
+      return p.outInterface ?? 'unknown';
+    case 'ip saddr':
+      return p.src;
+    case 'ip daddr':
+      return p.dst;
+    case 'meta l4proto':
+    case 'ip protocol':
+      return p.protocol;
+    case 'meta nfproto':
+      return 'ipv4';
+    case 'ct state':
+      return p.state;
+    case 'ct status':
+      return p.dnat ? 'dnat' : '';
+    case 'meta mark':
+      return p.mark;
+    case 'fib daddr type':
+      return ctx.localAddresses.includes(p.dst) || addressIn(p.dst, '127.0.0.0/8') ? 'local' : 'unicast';
+    case 'meta pkttype':
+      return 'host';
+  }
+  if ((proto === 'tcp' || proto === 'udp' || proto === 'th' || proto === 'sctp') && (field === 'dport' || field === 'sport')) {
+    if (proto !== 'th' && proto !== p.protocol) return undefined;
+    const port = field === 'dport' ? p.dport : p.sport;
+    return port ?? 'unknown';
+  }
+  // keys of another family or protocol do not apply to this IPv4 packet (the rule does not match)
+  if (proto === 'ip6' || proto === 'icmpv6' || key === 'meta nfproto ipv6') return undefined;
+  if (['icmp', 'igmp', 'ah', 'esp', 'comp', 'dccp', 'udplite', 'sctp'].includes(proto) && p.protocol !== proto) return undefined;
+  return 'unknown';
+}
+
+function valueMatches(v: NftValue, actual: string | number, key: string, table: NftTable): boolean | 'unknown' {
+  switch (v.kind) {
+    case 'value':
+      return scalarMatches(v.value, actual, key);
+    case 'range': {
+      if (typeof actual === 'number') return actual >= Number(v.from) && actual <= Number(v.to);
+      return addressIn(String(actual), `${v.from}/32`) || inIpRange(String(actual), v.from, v.to);
+    }
+    case 'set':
+      for (const el of v.elements) {
+        const r = valueMatches(el, actual, key, table);
+        if (r === true) return true;
+        if (r === 'unknown') return 'unknown';
+      }
+      return false;
+    case 'setRef': {
+      const set = findSet(table, v.name) as { elements?: NftValue[] } | undefined;
+      if (!set?.elements) return 'unknown';
+      return valueMatches({ kind: 'set', elements: set.elements }, actual, key, table);
+    }
+  }
+}
+
+function scalarMatches(expected: string, actual: string | number, key: string): boolean {
+  if (typeof actual === 'number') {
+    if (/^0x[0-9a-f]+$/i.test(expected) || /^\d+$/.test(expected)) return Number(expected) === actual;
+    return false;
+  }
+  if (key === 'ct state' || key === 'ct status') return expected.split(',').map((s) => s.trim()).includes(actual);
+  if (key === 'iifname' || key === 'oifname' || key === 'iif' || key === 'oif') {
+    const e = expected.replace(/^"|"$/g, '');
+    return e.endsWith('*') ? actual.startsWith(e.slice(0, -1)) : e === actual;
+  }
+  if (key === 'ip saddr' || key === 'ip daddr') return addressIn(actual, expected.includes('/') ? expected : `${expected}/32`);
+  if (key === 'meta l4proto' || key === 'ip protocol') return expected === actual || (expected === '6' && actual === 'tcp') || (expected === '17' && actual === 'udp');
+  return expected === actual;
+}
+
+function inIpRange(ip: string, from: string, to: string): boolean {
+  const n = (x: string) => x.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+  return n(ip) >= n(from) && n(ip) <= n(to);
+}
+
+function stepOf(table: NftTable, chain: NftChain, rule: NftRule): NftStep {
+  return { family: table.family, table: table.name, chain: chain.name, index: rule.index, text: rule.text, file: rule.ref.file, line: rule.ref.line };
+}
+
+function policyStep(table: NftTable, chain: NftChain): NftStep {
+  return { family: table.family, table: table.name, chain: chain.name, index: 0, text: `policy ${chain.policy}`, file: chain.ref.file, line: chain.ref.line };
+}
