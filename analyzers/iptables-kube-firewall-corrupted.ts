@@ -24,7 +24,7 @@ export default defineAnalyzer({
     const versions = (artifacts.iptablesVersion ?? []).flat();
     const evidence: Evidence[] = bad.map((r) => ({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: 'DROP without "-m mark --mark 0x8000/0x8000": matches every packet' }));
     for (const v of versions) evidence.push({ file: v.ref.file, line: v.ref.line, excerpt: v.excerpt, note: 'iptables on the host' });
-    evidence.push(...logEvidence(artifacts.logs, ['log.iptables-restore-failed', 'log.iptables-couldnt-load']));
+    evidence.push(...logEvidence(artifacts.logs, ['log.iptables-restore-failed', 'log.iptables-couldnt-load-match', 'log.iptables-unknown-option', 'log.iptables-bad-argument']));
     return [
       {
         severity: 'critical',

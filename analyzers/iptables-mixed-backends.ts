@@ -39,7 +39,7 @@ export default defineAnalyzer({
       evidence.push({ file, line: 1, excerpt: `rules written with the ${b} back end`, note: 'but the live rules are in the other back end' });
     }
     if (evidence.length === 0) return [];
-    evidence.push(...logEvidence(artifacts.logs, ['log.iptables-legacy-tables-present', 'log.iptables-table-missing', 'log.iptables-restore-failed'], 4));
+    evidence.push(...logEvidence(artifacts.logs, ['log.iptables-legacy-tables-present', 'log.nf-tables-chain-missing', 'log.nf-tables-incompatible', 'log.iptables-table-unavailable', 'log.iptables-restore-failed'], 4));
     return [
       {
         severity: 'critical',

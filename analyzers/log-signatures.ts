@@ -4,8 +4,8 @@
  * stage folds it into that diagnosis; what is left stands alone.
  */
 import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
-import type { LogMatch } from '../src/logscan/scanner.js';
-import { SIGNATURES } from '../src/logscan/signatures.js';
+import type { LogMatch } from '../src/logs/index.js';
+import { SIGNATURES } from '../src/logs/index.js';
 
 const MAX_EVIDENCE = 10;
 

@@ -1,5 +1,5 @@
 /** The light and forced flannel repairs of seed 004, with the node's real names where the bundle has them. */
-import type { LogScanResult } from '../../src/logscan/scanner.js';
+import type { LogScanResult } from '../../src/logs/index.js';
 import type { Remedy } from '../../src/report/schema.js';
 
 export function flannelPod(logs: LogScanResult[] | undefined): string | undefined {

@@ -1,5 +1,5 @@
 /** Log matches as evidence, in time order, for analyzers that corroborate with logs. */
-import type { LogScanResult } from '../../src/logscan/scanner.js';
+import type { LogScanResult } from '../../src/logs/index.js';
 import type { Evidence } from '../../src/report/schema.js';
 
 export function logEvidence(logs: LogScanResult[] | undefined, signatures: string[], max = 8): Evidence[] {

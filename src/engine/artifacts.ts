@@ -6,7 +6,7 @@
 import type { SysctlConfigFile, SysctlRuntime } from '../parsers/sysctl.js';
 import type { ServiceList } from '../parsers/services.js';
 import type { DockerDaemonConfig } from '../parsers/docker-daemon.js';
-import type { LogScanResult } from '../logscan/scanner.js';
+import type { LogScanResult } from '../logs/index.js';
 import type { Ruleset } from '../netfilter/rules.js';
 import type { IptablesVersion } from '../netfilter/iptables-version.js';
 import type { InterfaceList } from '../parsers/interfaces.js';

@@ -4,7 +4,7 @@
  * moves into it and its id is listed in `related`.
  */
 import type { Finding } from '../report/schema.js';
-import { SIGNATURES } from '../logscan/signatures.js';
+import { SIGNATURES } from '../logs/index.js';
 
 export interface CorrelationRule {
   /** the finding that names the root cause */

@@ -6,7 +6,7 @@ import type { EntryInfo, StreamConsumer } from '../bundle/read.js';
 import type { BundleTree } from '../bundle/tree.js';
 import { logSourceOf } from '../layouts/logs.js';
 import type { Located } from '../layouts/types.js';
-import { scanLogStream, type LogScanResult } from '../logscan/scanner.js';
+import { scanLogStream, type LogScanResult } from '../logs/index.js';
 import type { LoadedNode } from './load.js';
 
 export const logStreamConsumer: StreamConsumer = (chunks: AsyncIterable<Buffer>, info: EntryInfo) =>

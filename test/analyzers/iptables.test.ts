@@ -9,7 +9,7 @@ import serviceConflict from '../../analyzers/iptables-service-conflict.js';
 import traceRules from '../../analyzers/iptables-trace-rules-left.js';
 import { BUILTIN_ANALYZERS } from '../../analyzers/index.js';
 import type { NodeArtifacts } from '../../src/engine/artifacts.js';
-import { scanLogText } from '../../src/logscan/scanner.js';
+import { scanLogText } from '../../src/logs/index.js';
 import { parseIptablesVersion } from '../../src/netfilter/iptables-version.js';
 import { parseIptablesList } from '../../src/netfilter/list-format.js';
 import { parseIptablesSave, parseIptablesSpec } from '../../src/netfilter/save-format.js';

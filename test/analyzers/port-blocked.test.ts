@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import portBlocked from '../../analyzers/iptables-port-blocked.js';
-import { scanLogText } from '../../src/logscan/scanner.js';
+import { scanLogText } from '../../src/logs/index.js';
 import { parseIptablesSave } from '../../src/netfilter/save-format.js';
 import { parseInterfaces } from '../../src/parsers/interfaces.js';
 import { parseListeningSockets } from '../../src/parsers/listening.js';

@@ -3,7 +3,7 @@ import analyzer from '../../analyzers/sysctl-ip-forward-disabled.js';
 import type { NodeArtifacts } from '../../src/engine/artifacts.js';
 import { parseSysctlConfig, parseSysctlText } from '../../src/parsers/sysctl.js';
 import { parseSystemctlText } from '../../src/parsers/services.js';
-import { scanLogText } from '../../src/logscan/scanner.js';
+import { scanLogText } from '../../src/logs/index.js';
 import { hasCorpus, readCorpus } from '../helpers/shared.js';
 
 function run(artifacts: NodeArtifacts) {

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ParseError, SkipFile } from '../../src/model/source.js';
 import { allFormats } from '../../src/parsers/registry.js';
-import { scanLogText } from '../../src/logscan/scanner.js';
+import { scanLogText } from '../../src/logs/index.js';
 import { Redactor } from '../../src/report/redact.js';
 
 /** Text that looks like the formats: their keywords mixed with noise, so parsers get past their first checks. */
