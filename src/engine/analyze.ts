@@ -34,25 +34,15 @@ export interface AnalyzeOptions {
 const KEEP_ANY_BELOW = 1024 * 1024;
 
 /** Reads, locates and parses a bundle: its nodes with their artifacts (what analyzers and the tracer read). */
-export async function loadBundle(input: string, options: Pick<AnalyzeOptions, 'limits' | 'signal'> = {}): Promise<{ tree: BundleTree; located: ReturnType<typeof locate>; nodes: LoadedNode[] }> {
-  let tree: BundleTree;
-  try {
-    tree = await readBundle(input, {
-      limits: options.limits,
-      signal: options.signal,
-      keep: (info) => info.size <= KEEP_ANY_BELOW || isWantedPath(info.path),
-      streamTo: (info) => (logSourceOf(info.path) ? logStreamConsumer : undefined),
-    });
-  } catch (err) {
-    throw explainReadError(err, input);
-  }
-  const located = locate(tree, bundleName(input));
-  const nodes = loadNodes(tree, located);
-  attachLogs(tree, located, nodes);
-  return { tree, located, nodes };
+export interface LoadedBundle {
+  tree: BundleTree;
+  located: ReturnType<typeof locate>;
+  nodes: LoadedNode[];
+  /** milliseconds spent reading the archive and parsing its artifacts */
+  timing: { readMs: number; parseMs: number };
 }
 
-export async function analyzeBundle(input: string, options: AnalyzeOptions = {}): Promise<BundleReport> {
+export async function loadBundle(input: string, options: Pick<AnalyzeOptions, 'limits' | 'signal'> = {}): Promise<LoadedBundle> {
   const t0 = performance.now();
   let tree: BundleTree;
   try {
@@ -69,6 +59,12 @@ export async function analyzeBundle(input: string, options: AnalyzeOptions = {})
   const located = locate(tree, bundleName(input));
   const nodes = loadNodes(tree, located);
   attachLogs(tree, located, nodes);
+  return { tree, located, nodes, timing: { readMs: t1 - t0, parseMs: performance.now() - t1 } };
+}
+
+export async function analyzeBundle(input: string, options: AnalyzeOptions = {}): Promise<BundleReport> {
+  const t0 = performance.now();
+  const { tree, located, nodes, timing } = await loadBundle(input, options);
   const t2 = performance.now();
   const analyzers = await analyzerSet(options);
   const run = runAnalyzers(analyzers, nodes, { requiredPorts: options.requiredPorts ?? [] });
@@ -101,7 +97,7 @@ export async function analyzeBundle(input: string, options: AnalyzeOptions = {})
       warning: findings.filter((f) => f.severity === 'warning').length,
       info: findings.filter((f) => f.severity === 'info').length,
     },
-    timing: { readMs: round(t1 - t0), parseMs: round(t2 - t1), analyzeMs: round(t3 - t2), totalMs: round(performance.now() - t0) },
+    timing: { readMs: round(timing.readMs), parseMs: round(timing.parseMs), analyzeMs: round(t3 - t2), totalMs: round(performance.now() - t0) },
   };
   return BundleReportSchema.parse(report);
 }
