@@ -9,7 +9,7 @@ import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
 import { allRules, matchOption } from '../src/netfilter/rules.js';
 import { trace } from '../src/netfilter/trace.js';
-import { traceNft } from '../src/nft/trace.js';
+import { nftExtraChains } from '../src/nft/trace.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { dockerBridges, liveIpv4, liveTables, localAddresses } from './lib/node-view.js';
 
@@ -18,11 +18,13 @@ export default defineAnalyzer({
   title: 'A port the application needs is blocked',
   description: 'A port named by the logs, published by Docker or required (--require-port) is dropped or rejected from a container network.',
   scope: 'node',
-  requires: ['iptables', 'ipAddr'],
-  optional: ['logs', 'sockets', 'dockerNetworks', 'nftables'],
+  requires: ['ipAddr'],
+  optional: ['iptables', 'nftables', 'logs', 'sockets', 'dockerNetworks'],
   analyze({ node, artifacts, options }) {
     const tables = liveTables(artifacts);
-    if (!tables.get('filter')) return [];
+    const nft = (artifacts.nftables ?? []).filter((rs) => rs.tables.some((t) => !t.iptablesCompat));
+    // nothing to walk: no live iptables filter table and no native nftables table
+    if (!tables.get('filter') && nft.length === 0) return [];
     // port -> the evidence that the application needs it
     const needs = new Map<number, Evidence[]>();
     const add = (port: number, why: Evidence) => {
@@ -47,7 +49,8 @@ export default defineAnalyzer({
     const sources = dockerBridges(artifacts).map((b) => ({ name: b.name, gateway: b.itf?.addresses.find((a) => a.family === 4) }));
     const cni0 = itfs.get('cni0');
     if (cni0) sources.push({ name: 'cni0', gateway: cni0.addresses.find((a) => a.family === 4) });
-    const ctx = { localAddresses: localAddresses(artifacts) };
+    // native nftables tables (firewalld's, Docker's own) are walked with iptables' chains, hook by hook in priority order
+    const ctx = { localAddresses: localAddresses(artifacts), extraChains: nft.length > 0 ? nftExtraChains(nft) : undefined };
     const listening = (artifacts.sockets ?? []).flatMap((s) => s.sockets);
     const findings = [];
     for (const [port, why] of [...needs].sort((a, b) => a[0] - b[0])) {
@@ -57,26 +60,25 @@ export default defineAnalyzer({
         const src = s.gateway.address.replace(/\.(\d+)$/, (_, d: string) => `.${Math.min(254, Number(d) + 1)}`);
         const packet = { src, dst: s.gateway.address, protocol: 'tcp', dport: port, sport: 40000, inInterface: s.name, state: 'new' as const, mark: 0 };
         const r = trace(tables, 'input', packet, ctx);
-        if (r.verdict.kind !== 'DROP' && r.verdict.kind !== 'REJECT') {
-          // iptables lets it through: native nftables tables (firewalld, Docker's own) still decide on the same hooks
-          const n = artifacts.nftables?.length ? traceNft(artifacts.nftables, 'input', packet, ctx) : undefined;
-          if (!n || (n.verdict.kind !== 'DROP' && n.verdict.kind !== 'REJECT') || !n.decidedBy) continue;
-          const d = n.decidedBy;
+        if ((r.verdict.kind !== 'DROP' && r.verdict.kind !== 'REJECT') || !r.decidedBy) continue;
+        const d = r.decidedBy;
+        const verdict = r.verdict.kind === 'REJECT' ? `rejected (${r.verdict.with})` : 'dropped';
+        const what = `${r.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} ${s.name} -> ${s.gateway.address}:${port}`;
+        if (d.nft) {
           blocked.push({
             from: `${s.gateway.network} (${s.name})`,
-            rule: { file: d.file, line: d.line, excerpt: d.text, note: `nftables ${d.family} ${d.table} chain ${d.chain} ${d.index === 0 ? 'policy' : `rule ${d.index}`} ${n.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} ${s.name} -> ${s.gateway.address}:${port} (iptables accepts it)` },
-            verdict: n.verdict.kind === 'REJECT' ? `rejected (${n.verdict.with})` : 'dropped',
-            chain: `${d.family} ${d.table} ${d.chain}`,
-            num: d.index,
+            rule: { file: d.file, line: d.line, excerpt: d.text, note: `nftables ${d.nft.family} ${d.nft.table} chain ${d.chain} ${d.num === 0 ? 'policy' : `rule ${d.num}`} ${what}${tables.get('filter') ? ' (iptables-save does not show it)' : ''}` },
+            verdict,
+            chain: `${d.nft.family} ${d.nft.table} ${d.chain}`,
+            num: d.num,
             nft: true,
           });
           continue;
         }
-        const d = r.decidedBy!;
         blocked.push({
           from: `${s.gateway.network} (${s.name})`,
-          rule: { file: d.file, line: d.line, excerpt: d.num === 0 ? `:${d.chain} ${d.text.replace('policy ', '')}` : d.text, note: `${d.table}/${d.chain} ${d.num === 0 ? 'policy' : `rule ${d.num}`} ${r.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} ${s.name} -> ${s.gateway.address}:${port}` },
-          verdict: r.verdict.kind === 'REJECT' ? `rejected (${r.verdict.with})` : 'dropped',
+          rule: { file: d.file, line: d.line, excerpt: d.num === 0 ? `:${d.chain} ${d.text.replace('policy ', '')}` : d.text, note: `${d.table}/${d.chain} ${d.num === 0 ? 'policy' : `rule ${d.num}`} ${what}` },
+          verdict,
           chain: d.chain,
           num: d.num,
         });
@@ -94,7 +96,16 @@ export default defineAnalyzer({
         impact: `Anything in the containers that needs port ${port} on the host (databases, caches, the app's own services) cannot connect.`,
         evidence,
         facts: { port, protocol: 'tcp', from: blocked.map((b) => b.from), blockedBy: blocked.map((b) => `${b.chain}#${b.num}`) },
-        remedy: first.nft
+        remedy: first.nft && !/ firewalld /.test(first.chain)
+          ? {
+              summary: `The nftables table ${first.chain.split(' ').slice(0, 2).join(' ')} blocks it, not iptables: allow exactly this traffic ahead of the blocking rule in that chain, and persist it in the nftables configuration the service loads at boot.`,
+              commands: [
+                ...bridges.map((b) => `nft insert rule ${first.chain} ${first.num > 0 ? `position <handle of rule ${first.num}> ` : ''}iifname "${b}" tcp dport ${port} accept`),
+                '# persist: add the same rule to /etc/nftables.conf (Debian/Ubuntu) or /etc/sysconfig/nftables.conf (RHEL), then: nft -f <that file>',
+              ],
+              caution: 'nft insert needs the handle of the blocking rule (nft -a list chain ...); without a position it goes first in the chain.',
+            }
+          : first.nft
           ? {
               summary: `firewalld (or another nftables table) blocks it, not iptables: put ${bridges.join(', ')} in a zone that accepts its traffic, or open the port in its zone.`,
               commands: [...bridges.map((b) => `firewall-cmd --permanent --zone=trusted --add-interface=${b}`), `# or: firewall-cmd --permanent --zone=<zone of the bridge> --add-port=${port}/tcp`, 'firewall-cmd --reload', 'systemctl restart docker   # a firewalld reload removes Docker\'s rules'],

@@ -6,7 +6,7 @@
 import { BundleError } from '../bundle/errors.js';
 import { mergeRulesets, trace, traceBranches, type BranchOutcome, type ConnState, type Packet, type TraceResult } from '../netfilter/trace.js';
 import { addressIn } from '../parsers/cidr.js';
-import { traceNft, type NftTraceResult } from '../nft/trace.js';
+import { nftExtraChains } from '../nft/trace.js';
 import { interfacesOf } from '../parsers/interfaces.js';
 import type { NodeArtifacts } from './artifacts.js';
 import { loadBundle } from './analyze.js';
@@ -30,31 +30,26 @@ export interface BundleTrace extends TraceResult {
   inferred: string[];
   /** when the path crossed load-balancing (statistic) rules: the outcome of every branch */
   alternatives: BranchOutcome[];
-  /** native nftables tables (firewalld, Docker's own) on the same hooks; a drop there wins */
-  nft?: NftTraceResult;
+  /** the native nftables tables (firewalld's, Docker's own) walked on the same hooks, in priority order with iptables' */
+  nftTables: string[];
   rulesFrom: string[];
 }
 
 export async function traceBundle(input: string, req: TraceRequest): Promise<BundleTrace> {
   const { nodes } = await loadBundle(input);
-  const node = req.node ? nodes.find((n) => n.name === req.node) : nodes.find((n) => n.artifacts.iptables?.length);
-  if (!node) throw new BundleError(req.node ? `${input}: no node named ${req.node} (nodes: ${nodes.map((n) => n.name).join(', ')})` : `${input}: no node with iptables rules`, 'unreadable');
+  const hasRules = (n: (typeof nodes)[number]) => (n.artifacts.iptables?.length ?? 0) > 0 || (n.artifacts.nftables?.length ?? 0) > 0;
+  const node = req.node ? nodes.find((n) => n.name === req.node) : nodes.find(hasRules);
+  if (!node) throw new BundleError(req.node ? `${input}: no node named ${req.node} (nodes: ${nodes.map((n) => n.name).join(', ')})` : `${input}: no node with iptables or nftables rules`, 'unreadable');
   const live = (node.artifacts.iptables ?? []).filter((r) => r.origin === 'live' && r.family !== 'ipv6');
-  if (live.length === 0) throw new BundleError(`${input}: node ${node.name} has no live IPv4 iptables rules in the bundle`, 'unreadable');
+  const nftRules = node.artifacts.nftables ?? [];
+  if (live.length === 0 && nftRules.length === 0) throw new BundleError(`${input}: node ${node.name} has no live IPv4 iptables or nftables rules in the bundle`, 'unreadable');
   const { packet, path, inferred, local } = buildPacket(node.artifacts, req);
   const tables = mergeRulesets(live);
-  const ctx = { localAddresses: local, interfaceFor: (ip: string) => interfaceFor(node.artifacts, ip) };
+  const ctx = { localAddresses: local, interfaceFor: (ip: string) => interfaceFor(node.artifacts, ip), extraChains: nftRules.length > 0 ? nftExtraChains(nftRules) : undefined };
   const result = trace(tables, path, packet, ctx);
   const alternatives = result.branchRules.length > 0 ? traceBranches(tables, path, packet, ctx) : [];
-  const nftRules = node.artifacts.nftables ?? [];
-  const nft = nftRules.length > 0 ? traceNft(nftRules, result.path, packet, ctx) : undefined;
-  const out: BundleTrace = { ...result, node: node.name, request: { ...packet }, inferred, alternatives, nft, rulesFrom: [...live.map((r) => r.file), ...nftRules.map((r) => r.file)] };
-  // iptables let it through but a native nftables table drops it: that table decides
-  if (result.verdict.kind === 'ACCEPT' && nft && (nft.verdict.kind === 'DROP' || nft.verdict.kind === 'REJECT' || nft.verdict.kind === 'unknown')) {
-    out.verdict = nft.verdict.kind === 'unknown' ? { kind: 'unknown', reason: `nftables: ${nft.verdict.reason}` } : nft.verdict;
-    const d = nft.decidedBy;
-    out.decidedBy = d ? { table: `${d.family} ${d.table}`, chain: d.chain, num: d.index, text: d.text, file: d.file, line: d.line, action: d.index === 0 ? 'policy' : 'match' } : undefined;
-  }
+  const nftTables = [...new Set(nftRules.flatMap((rs) => rs.tables.filter((t) => !t.iptablesCompat).map((t) => `${t.family} ${t.name}`)))];
+  const out: BundleTrace = { ...result, node: node.name, request: { ...packet }, inferred, alternatives, nftTables, rulesFrom: [...live.map((r) => r.file), ...nftRules.map((r) => r.file)] };
   return out;
 }
 
@@ -103,7 +98,7 @@ export function formatTrace(t: BundleTrace): string {
     `verdict: ${verdict}${t.decidedBy ? ` by ${t.decidedBy.table}/${t.decidedBy.chain} ${t.decidedBy.num === 0 ? 'policy' : `rule ${t.decidedBy.num}`} (${t.decidedBy.file}:${t.decidedBy.line})` : ''}`,
     `path: ${t.path}${t.packet.dnat ? ` (DNAT rewrote the destination to ${t.packet.dst}${t.packet.dport ? ':' + t.packet.dport : ''})` : ''}`,
     ...t.inferred.map((i) => `inferred: ${i}`),
-    ...(t.nft ? [`nftables (native tables): ${t.nft.verdict.kind}${t.nft.decidedBy ? ` by ${t.nft.decidedBy.family} ${t.nft.decidedBy.table} ${t.nft.decidedBy.chain} ${t.nft.decidedBy.index === 0 ? 'policy' : '#' + t.nft.decidedBy.index} (${t.nft.decidedBy.file}:${t.nft.decidedBy.line})` : ''}`] : []),
+    ...(t.nftTables.length > 0 ? [`nftables tables walked with iptables' (by hook and priority): ${t.nftTables.join(', ')}`] : []),
     ...(t.alternatives.length > 1
       ? [
           `load-balanced: ${t.alternatives.length} branches (-m statistic), each possible:`,

@@ -6,6 +6,7 @@
  * instead of a guess; `-m statistic` is a branch and is reported as one.
  */
 import { addressIn } from '../parsers/cidr.js';
+import { icmpTypeMatches } from './icmp.js';
 import { hasMatch, matchText, type Chain, type Match, type Rule, type Ruleset } from './rules.js';
 
 export type Path = 'input' | 'forward' | 'output';
@@ -23,6 +24,23 @@ export interface Packet {
   mark: number;
   /** was the destination rewritten (conntrack's DNAT status) */
   dnat?: boolean;
+  /** ICMP type and code (default: an echo request, 8/0) */
+  icmpType?: number;
+  icmpCode?: number;
+}
+
+/** A netfilter hook. */
+export type Hook = 'prerouting' | 'input' | 'forward' | 'output' | 'postrouting';
+
+/**
+ * A base chain of another rule source on a hook (native nftables tables: firewalld's, Docker's
+ * own): walked in priority order among the iptables tables on that hook, so a drop in either
+ * decides, in the order the kernel runs them.
+ */
+export interface ExtraChain {
+  priority: number;
+  /** walks the chain; may rewrite the packet (mark, DNAT); pushes the steps it took. ACCEPT lets the packet go on to the next chain. */
+  walk(p: Packet, steps: TraceStep[], ctx: TraceContext): Verdict;
 }
 
 export interface TraceContext {
@@ -34,6 +52,8 @@ export interface TraceContext {
   skipBranches?: Set<Rule>;
   /** broadcast addresses (addrtype BROADCAST) */
   broadcastAddresses?: string[];
+  /** base chains of other tables on each hook (native nftables), interleaved by priority */
+  extraChains?: (hook: Hook) => ExtraChain[];
 }
 
 export interface TraceStep {
@@ -45,6 +65,8 @@ export interface TraceStep {
   file: string;
   line: number;
   action: 'match' | 'policy' | 'return' | 'mark' | 'dnat' | 'branch';
+  /** set when the step is in a native nftables table (firewalld's, Docker's own): its family and name */
+  nft?: { family: string; table: string };
 }
 
 export type Verdict =
@@ -83,6 +105,22 @@ const HOOKS: Record<Path, { chain: string; tables: string[] }[]> = {
     { chain: 'POSTROUTING', tables: ['mangle', 'nat'] },
   ],
 };
+
+/** The priority of each iptables table's chain on a hook (the NF_IP_PRI_* values iptables-nft uses too). */
+function tablePriority(table: string, hook: string): number {
+  switch (table) {
+    case 'raw':
+      return -300;
+    case 'mangle':
+      return -150;
+    case 'nat':
+      return hook === 'PREROUTING' || hook === 'OUTPUT' ? -100 : 100;
+    case 'security':
+      return 50;
+    default:
+      return 0;
+  }
+}
 
 const MAX_DEPTH = 64;
 const MAX_STEPS = 100_000;
@@ -214,7 +252,23 @@ export function trace(tables: Map<string, Map<string, Chain>>, path: Path, packe
       hooks.push(...(local ? HOOKS.input.slice(1) : HOOKS.forward.slice(1)));
     }
     const hook = hooks[h];
-    for (const table of hook.tables) {
+    const extra = ctx.extraChains?.(hook.chain.toLowerCase() as Hook) ?? [];
+    const units: ({ table: string; priority: number } | { extra: ExtraChain; priority: number })[] = [
+      ...hook.tables.map((table) => ({ table, priority: tablePriority(table, hook.chain) })),
+      ...extra.map((e) => ({ extra: e, priority: e.priority })),
+    ];
+    // equal priorities: the iptables table first (stable sort keeps the listing order)
+    units.sort((a, b) => a.priority - b.priority);
+    for (const unit of units) {
+      if ('extra' in unit) {
+        const before = result.steps.length;
+        const v = unit.extra.walk(p, result.steps, ctx);
+        if (v.kind === 'ACCEPT') continue;
+        result.verdict = v;
+        result.decidedBy = v.kind === 'unknown' ? (v.at ?? result.steps[result.steps.length - 1]) : result.steps.length > before ? result.steps[result.steps.length - 1] : undefined;
+        return result;
+      }
+      const table = unit.table;
       const chains = tables.get(table);
       const chain = chains?.get(hook.chain);
       if (!chain) continue;
@@ -338,6 +392,13 @@ function matchModule(m: Match, p: Packet, ctx: TraceContext): boolean | 'unknown
     case 'icmp':
     case 'icmp6':
       if (p.protocol !== 'icmp' && p.protocol !== 'ipv6-icmp') return false;
+      for (const o of m.options) {
+        if (o.name !== 'icmp-type' && o.name !== 'icmpv6-type') continue;
+        if (m.module === 'icmp6') return 'unknown';
+        const r = icmpTypeMatches(o.value ?? '', p.icmpType ?? 8, p.icmpCode ?? 0);
+        if (r === 'unknown') return 'unknown';
+        if (!neg(r, o.negated)) return false;
+      }
       return true;
     case 'multiport':
       for (const o of m.options) {

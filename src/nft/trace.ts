@@ -6,7 +6,8 @@
  * ends its own chain. Expressions it does not model give "unknown at rule X".
  */
 import { addressIn } from '../parsers/cidr.js';
-import type { Packet, TraceContext } from '../netfilter/trace.js';
+import type { ExtraChain, Hook, Packet, TraceContext, TraceStep, Verdict } from '../netfilter/trace.js';
+import { nftIcmpNumber } from '../netfilter/icmp.js';
 import { baseChainsOnHook, findChain, findSet, type NftChain, type NftExpr, type NftHook, type NftRule, type NftRuleset, type NftTable, type NftValue } from './model.js';
 
 export interface NftStep {
@@ -22,40 +23,40 @@ export interface NftStep {
 
 export type NftVerdict = { kind: 'ACCEPT' } | { kind: 'DROP' } | { kind: 'REJECT'; with: string } | { kind: 'unknown'; reason: string; at?: NftStep };
 
-export interface NftTraceResult {
-  verdict: NftVerdict;
-  decidedBy?: NftStep;
-  steps: NftStep[];
-}
-
-const PATH_HOOKS: Record<'input' | 'forward' | 'output', NftHook[]> = {
-  input: ['prerouting', 'input'],
-  forward: ['prerouting', 'forward', 'postrouting'],
-  output: ['output', 'postrouting'],
-};
 const MAX_DEPTH = 32;
 
-export function traceNft(rulesets: NftRuleset[], path: 'input' | 'forward' | 'output', packet: Packet, ctx: TraceContext): NftTraceResult {
-  const p = { ...packet };
-  const steps: NftStep[] = [];
-  for (const hook of PATH_HOOKS[path]) {
-    const chains = rulesets.flatMap((rs) => baseChainsOnHook(rs, 'ip', hook).map((c) => ({ ...c, rs }))).filter((c) => !c.table.iptablesCompat);
-    chains.sort((a, b) => (a.chain.priority ?? 0) - (b.chain.priority ?? 0));
-    for (const { table, chain } of chains) {
-      if (chain.type === 'nat' && p.state !== 'new') continue;
-      const v = walkChain(table, chain, p, ctx, steps, 0);
-      if (v === 'return' || v === 'accept') {
-        if (v === 'return' && chain.policy === 'drop') {
-          const step = policyStep(table, chain);
-          steps.push(step);
-          return { verdict: { kind: 'DROP' }, decidedBy: step, steps };
-        }
-        continue;
-      }
-      return { verdict: v.verdict, decidedBy: v.step, steps };
-    }
-  }
-  return { verdict: { kind: 'ACCEPT' }, steps };
+/**
+ * The native nftables base chains on each hook, for the packet tracer to walk among the iptables
+ * tables in priority order. iptables-nft's own tables are left out: the iptables model already
+ * has their rules, and they must not be walked twice.
+ */
+export function nftExtraChains(rulesets: readonly NftRuleset[]): (hook: Hook) => ExtraChain[] {
+  return (hook) =>
+    rulesets
+      .flatMap((rs) => baseChainsOnHook(rs, 'ip', hook as NftHook))
+      .filter((c) => !c.table.iptablesCompat)
+      .map(({ table, chain }) => ({
+        priority: chain.priority ?? 0,
+        walk(p: Packet, out: TraceStep[], ctx: TraceContext): Verdict {
+          if (chain.type === 'nat' && p.state !== 'new') return { kind: 'ACCEPT' };
+          const steps: NftStep[] = [];
+          const v = walkChain(table, chain, p, ctx, steps, 0);
+          out.push(...steps.map(toTraceStep));
+          if (v === 'accept') return { kind: 'ACCEPT' };
+          if (v === 'return') {
+            if (chain.policy !== 'drop') return { kind: 'ACCEPT' };
+            out.push(toTraceStep(policyStep(table, chain)));
+            return { kind: 'DROP' };
+          }
+          const verdict = v.verdict;
+          if (verdict.kind === 'unknown') return { kind: 'unknown', reason: `nftables ${table.family} ${table.name}: ${verdict.reason}`, at: verdict.at ? toTraceStep(verdict.at) : undefined };
+          return verdict;
+        },
+      }));
+}
+
+function toTraceStep(s: NftStep): TraceStep {
+  return { table: `${s.family} ${s.table}`, chain: s.chain, num: s.index, text: s.text, file: s.file, line: s.line, action: s.index === 0 ? 'policy' : 'match', nft: { family: s.family, table: s.table } };
 }
 
 type Walk = 'accept' | 'return' | { verdict: NftVerdict; step?: NftStep };
@@ -131,7 +132,8 @@ function evalExpr(table: NftTable, e: NftExpr, p: Packet, ctx: TraceContext): bo
     case 'vmap': {
       const key = fieldOf(e.key, p, ctx);
       if (key === 'unknown') return { unknown: `vmap key ${e.key} not modelled` };
-      if (key === undefined) return true;
+      // the key does not apply to this packet (a tcp port of a udp packet): the rule does not match
+      if (key === undefined) return false;
       const entries = e.entries ?? (e.setRef ? (findSet(table, e.setRef) as { entries?: { key: NftValue; verdict: { kind: string; target?: string; rejectWith?: string } }[] } | undefined)?.entries : undefined);
       if (!entries) return { unknown: `verdict map @${e.setRef} not found` };
       for (const en of entries) if (valueMatches(en.key, key, e.key, table)) return { kind: en.verdict.kind, target: en.verdict.target, rejectWith: en.verdict.rejectWith };
@@ -140,7 +142,8 @@ function evalExpr(table: NftTable, e: NftExpr, p: Packet, ctx: TraceContext): bo
     case 'match': {
       const key = fieldOf(e.key, p, ctx);
       if (key === 'unknown') return { unknown: `match on ${e.key} not modelled` };
-      if (key === undefined) return e.op === '!=';
+      // a key of another protocol carries an implicit dependency (`tcp dport != 22` is only for tcp): no match, whatever the operator
+      if (key === undefined) return false;
       let v: string | number = key;
       if (e.mask !== undefined && typeof v === 'number') v = (v & Number(e.mask)) >>> 0;
       const hit = valueMatches(e.value, v, e.key, table);
@@ -187,6 +190,10 @@ function fieldOf(key: string, p: Packet, ctx: TraceContext): string | number | u
       return ctx.localAddresses.includes(p.dst) || addressIn(p.dst, '127.0.0.0/8') ? 'local' : 'unicast';
     case 'meta pkttype':
       return 'host';
+    case 'icmp type':
+      return p.protocol === 'icmp' ? (p.icmpType ?? 8) : undefined;
+    case 'icmp code':
+      return p.protocol === 'icmp' ? (p.icmpCode ?? 0) : undefined;
   }
   if ((proto === 'tcp' || proto === 'udp' || proto === 'th' || proto === 'sctp') && (field === 'dport' || field === 'sport')) {
     if (proto !== 'th' && proto !== p.protocol) return undefined;
@@ -223,6 +230,7 @@ function valueMatches(v: NftValue, actual: string | number, key: string, table: 
 }
 
 function scalarMatches(expected: string, actual: string | number, key: string): boolean {
+  if (typeof actual === 'number' && (key === 'icmp type' || key === 'icmp code')) return nftIcmpNumber(expected, key === 'icmp type' ? 'type' : 'code') === actual;
   if (typeof actual === 'number') {
     if (/^0x[0-9a-f]+$/i.test(expected) || /^\d+$/.test(expected)) return Number(expected) === actual;
     return false;
@@ -233,7 +241,7 @@ function scalarMatches(expected: string, actual: string | number, key: string): 
     return e.endsWith('*') ? actual.startsWith(e.slice(0, -1)) : e === actual;
   }
   if (key === 'ip saddr' || key === 'ip daddr') return addressIn(actual, expected.includes('/') ? expected : `${expected}/32`);
-  if (key === 'meta l4proto' || key === 'ip protocol') return expected === actual || (expected === '6' && actual === 'tcp') || (expected === '17' && actual === 'udp');
+  if (key === 'meta l4proto' || key === 'ip protocol') return expected === actual || (expected === '6' && actual === 'tcp') || (expected === '17' && actual === 'udp') || (expected === '1' && actual === 'icmp');
   return expected === actual;
 }
 

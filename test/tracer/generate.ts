@@ -1,7 +1,5 @@
 /** Random iptables rule sets for the differential suite: seeded, so any disagreement can be replayed. */
-export const HOST = '10.99.0.1';
-export const PORTS = [22, 80, 443, 5432, 6379, 8080, 9000];
-export const UDP_PORTS = [53, 123, 5353, 8472];
+import { HOST, PORTS, UDP_PORTS } from './topology.js';
 
 /** A small seeded generator, so a disagreement can be replayed. */
 function rng(seed: number) {
@@ -29,6 +27,9 @@ function randomMatch(r: ReturnType<typeof rng>): string {
   } else if (r.chance(0.35)) {
     parts.push('-p udp');
     if (r.chance(0.7)) parts.push(`-m udp ${r.chance(0.15) ? '! ' : ''}--dport ${r.pick(UDP_PORTS)}`);
+  } else if (r.chance(0.4)) {
+    parts.push('-p icmp');
+    if (r.chance(0.7)) parts.push(`-m icmp ${r.chance(0.15) ? '! ' : ''}--icmp-type ${r.pick(['echo-request', '8', '8/0', 'any', 'echo-reply', 'destination-unreachable', 'host-prohibited'])}`);
   }
   if (r.chance(0.15)) parts.push(`-m conntrack --ctstate ${r.pick(['NEW', 'RELATED,ESTABLISHED', 'INVALID', 'NEW,ESTABLISHED'])}`);
   // (the probe sees a SYN's fate; rules that drop the established packets after it race with

@@ -5,6 +5,8 @@
 // UDP: `listen` also echoes on `udp:PORT` arguments; `probe-udp SRC HOST TIMEOUT_MS PORT...` sends a
 // datagram from a connected socket per port: an echo is accepted, ICMP errors come back as refused
 // (port unreachable) or unreachable (host/admin prohibited), silence is a timeout.
+// ICMP: `probe-icmp SRC HOST TIMEOUT_MS` sends one echo request with the real ping and prints
+// {"icmp": outcome}: a reply is connected, an ICMP error is unreachable, silence is a timeout.
 const net = require('node:net');
 const dgram = require('node:dgram');
 const [mode, ...args] = process.argv.slice(2);
@@ -17,6 +19,13 @@ if (mode === 'listen') {
     } else net.createServer((s) => s.destroy()).listen(Number(p), '0.0.0.0');
   }
   setTimeout(() => process.stdout.write('ready\n'), 100);
+} else if (mode === 'probe-icmp') {
+  const [src, host, timeout] = args;
+  const { execFile } = require('node:child_process');
+  execFile('ping', ['-n', '-c1', '-W', String(Number(timeout) / 1000), '-I', src, host], (err, stdout) => {
+    const outcome = !err ? 'connected' : err.code === 'ENOENT' ? 'no-ping' : /Unreachable|Prohibited|errors/i.test(stdout) ? 'unreachable' : 'timeout';
+    process.stdout.write(JSON.stringify({ icmp: outcome }) + '\n');
+  });
 } else if (mode === 'probe-udp') {
   const [src, host, timeout, ...ports] = args;
   const results = {};

@@ -1,0 +1,139 @@
+/**
+ * The kernel side of the differential suites: a "host" namespace whose bridge br0 has a
+ * "container" namespace attached by a veth pair, listeners on the host's ports, and probes from
+ * the container that report what the kernel did to each packet. Shared by the iptables and the
+ * nftables suites; both skip cleanly where namespaces cannot be made.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import type { Verdict } from '../../src/netfilter/trace.js';
+import { canMakeNetns, projectPath } from '../helpers/shared.js';
+
+export const HOST = '10.99.0.1';
+export const SOURCES = ['10.99.0.2', '10.99.0.3'];
+export const PORTS = [22, 80, 443, 5432, 6379, 8080, 9000];
+export const UDP_PORTS = [53, 123, 5353, 8472];
+const PROBE = projectPath('test/tracer/netns-probe.cjs');
+
+/** Can this process make namespaces with a bridge and veth pairs (root, iproute2, iptables)? */
+export function canBridge(): boolean {
+  if (!canMakeNetns()) return false;
+  const ns = `bdbr${process.pid}`;
+  try {
+    execFileSync('ip', ['netns', 'add', ns], { stdio: 'ignore' });
+    execFileSync('ip', ['netns', 'exec', ns, 'ip', 'link', 'add', 'br0', 'type', 'bridge'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    try {
+      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    } catch {
+      // nothing to clean
+    }
+  }
+}
+
+export function hasBinary(cmd: string, ...args: string[]): boolean {
+  try {
+    execFileSync(cmd, args, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface Topology {
+  hostNs: string;
+  ctrNs: string;
+  /** runs a command in the host namespace, with optional stdin; returns its stdout */
+  host(args: string[], input?: string): string;
+  /** what the kernel did to a packet of each port from src: connected / refused / unreachable / timeout */
+  probe(protocol: 'tcp' | 'udp' | 'icmp', src: string, ports: number[]): Record<string, string>;
+  close(): void;
+}
+
+export async function makeTopology(tag: string): Promise<Topology> {
+  const hostNs = `bd${tag}-h-${process.pid}`;
+  const ctrNs = `bd${tag}-c-${process.pid}`;
+  const h = (...a: string[]) => execFileSync('ip', ['netns', 'exec', hostNs, ...a], { stdio: 'ignore' });
+  const c = (...a: string[]) => execFileSync('ip', ['netns', 'exec', ctrNs, ...a], { stdio: 'ignore' });
+  execFileSync('ip', ['netns', 'add', hostNs]);
+  execFileSync('ip', ['netns', 'add', ctrNs]);
+  h('ip', 'link', 'set', 'lo', 'up');
+  // the kernel rate-limits ICMP errors per peer: with many probes at once, later REJECTs would look like DROPs
+  h('sysctl', '-qw', 'net.ipv4.icmp_ratelimit=0');
+  h('ip', 'link', 'add', 'br0', 'type', 'bridge');
+  h('ip', 'addr', 'add', `${HOST}/24`, 'dev', 'br0');
+  h('ip', 'link', 'set', 'br0', 'up');
+  h('ip', 'link', 'add', 'veth-h', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ctrNs);
+  h('ip', 'link', 'set', 'veth-h', 'master', 'br0', 'up');
+  c('ip', 'link', 'set', 'lo', 'up');
+  for (const s of SOURCES) c('ip', 'addr', 'add', `${s}/24`, 'dev', 'eth0');
+  c('ip', 'link', 'set', 'eth0', 'up');
+  const listener: ChildProcess = spawn('ip', ['netns', 'exec', hostNs, process.execPath, PROBE, 'listen', ...PORTS.map(String), ...UDP_PORTS.map((p) => `udp:${p}`)], { stdio: ['ignore', 'pipe', 'ignore'] });
+  await new Promise<void>((resolve) => listener.stdout!.once('data', () => resolve()));
+  return {
+    hostNs,
+    ctrNs,
+    host: (args, input) => execFileSync('ip', ['netns', 'exec', hostNs, ...args], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }),
+    probe(protocol, src, ports) {
+      const mode = protocol === 'tcp' ? 'probe' : protocol === 'udp' ? 'probe-udp' : 'probe-icmp';
+      const out = execFileSync('ip', ['netns', 'exec', ctrNs, process.execPath, PROBE, mode, src, HOST, '400', ...ports.map(String)], { encoding: 'utf8' });
+      return JSON.parse(out) as Record<string, string>;
+    },
+    close() {
+      listener.kill();
+      for (const ns of [hostNs, ctrNs]) {
+        try {
+          execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+        } catch {
+          // already gone
+        }
+      }
+    },
+  };
+}
+
+/**
+ * What a client may observe for a verdict. ICMP port-unreachable and RST abort connect() at
+ * once (refused). host/net/admin-prohibited are soft errors for TCP in SYN_SENT (RFC 1122
+ * 4.2.3.9): Linux keeps retrying the SYN, and the client sees EHOSTUNREACH or, within the probe's
+ * time, a timeout; so such a REJECT and a DROP can look alike from the client, and both outcomes
+ * are accepted for it (a documented limit of the probe, not of the tracer). ping reports any ICMP
+ * error the same way (unreachable).
+ */
+export function expectedOutcomes(v: Verdict, protocol: string): string[] {
+  if (v.kind === 'ACCEPT') return ['connected'];
+  if (v.kind === 'DROP') return ['timeout'];
+  if (v.kind === 'REJECT') {
+    if (protocol === 'icmp') return ['unreachable'];
+    if (/port-unreachable|tcp-reset|tcp reset|^$/.test(v.with)) return ['refused'];
+    // a connected UDP socket gets the ICMP error at once; TCP treats it as soft (see above)
+    return protocol === 'udp' ? ['unreachable'] : ['unreachable', 'timeout'];
+  }
+  return [];
+}
+
+/** Agreement bookkeeping, printed the same way by both suites. */
+export class Tally {
+  cases = 0;
+  agree = 0;
+  unknown = 0;
+  byProtocol: Record<string, number> = { tcp: 0, udp: 0, icmp: 0 };
+  disagreements: string[] = [];
+  add(protocol: string, verdict: Verdict, kernel: string | undefined, label: string): void {
+    this.cases++;
+    this.byProtocol[protocol]++;
+    const want = expectedOutcomes(verdict, protocol);
+    if (want.length === 0) {
+      this.unknown++;
+      return;
+    }
+    if (kernel !== undefined && want.includes(kernel)) this.agree++;
+    else this.disagreements.push(`${label}: kernel ${kernel}, tracer ${verdict.kind}${verdict.kind === 'REJECT' ? ` (${verdict.with})` : verdict.kind === 'unknown' ? ` (${verdict.reason})` : ''}`);
+  }
+  summary(what: string, rulesets: number): string {
+    const rate = (100 * this.agree) / Math.max(1, this.cases - this.unknown);
+    return `${what}: ${this.agree}/${this.cases - this.unknown} agree (${rate.toFixed(1)}%), ${this.unknown} unknown (unmodelled match), over ${this.cases} cases (${this.byProtocol.tcp} TCP, ${this.byProtocol.udp} UDP, ${this.byProtocol.icmp} ICMP) from ${rulesets} rule sets`;
+  }
+}
