@@ -38,7 +38,8 @@ export function nftExtraChains(rulesets: readonly NftRuleset[]): (hook: Hook) =>
       .map(({ table, chain }) => ({
         priority: chain.priority ?? 0,
         walk(p: Packet, out: TraceStep[], ctx: TraceContext): Verdict {
-          if (chain.type === 'nat' && p.state !== 'new') return { kind: 'ACCEPT' };
+          // nat sees a connection's first packet only, and sets its destination up once (an earlier DNAT wins)
+          if (chain.type === 'nat' && (p.state !== 'new' || (p.dnat && (hook === 'prerouting' || hook === 'output')))) return { kind: 'ACCEPT' };
           const steps: NftStep[] = [];
           const v = walkChain(table, chain, p, ctx, steps, 0);
           out.push(...steps.map(toTraceStep));
@@ -121,6 +122,8 @@ function evalExpr(table: NftTable, e: NftExpr, p: Packet, ctx: TraceContext): bo
       if (e.key === 'meta mark') p.mark = Number(e.value) >>> 0;
       return true;
     case 'verdict':
+      // `reject with tcp reset` carries a hidden `meta l4proto tcp` (nft elides it from listings): only TCP matches
+      if (e.verdict.kind === 'reject' && /tcp reset/.test(e.verdict.rejectWith ?? '') && p.protocol !== 'tcp') return 'nomatch';
       return { kind: e.verdict.kind, target: e.verdict.target, rejectWith: e.verdict.rejectWith };
     case 'nat':
       if (e.nat.kind === 'dnat' && e.nat.to) {

@@ -50,7 +50,7 @@ describe.skipIf(!ok)('packet tracer vs the Linux kernel (network namespaces)', (
             const packet: Packet = { src, dst: HOST, protocol, dport: protocol === 'icmp' ? undefined : port, sport: 40000, inInterface: 'br0', state: 'new', mark: 0 };
             const result = trace(tables, 'input', packet, { localAddresses: [HOST] });
             const at = result.decidedBy ? ` at ${result.decidedBy.chain}#${result.decidedBy.num}` : '';
-            tally.add(protocol, result.verdict, protocol === 'icmp' ? kernel.icmp : kernel[String(port)], `seed ${seed * 7919} ${protocol} ${src} -> ${HOST}${protocol === 'icmp' ? '' : ':' + port}${at}`);
+            tally.add(protocol, result.verdict, protocol === 'icmp' ? kernel.icmp : kernel[String(port)], `seed ${seed * 7919} ${protocol} ${src} -> ${HOST}${protocol === 'icmp' ? '' : ':' + port}${at}`, result.packet.dnat);
           }
         }
       }

@@ -102,11 +102,15 @@ export async function makeTopology(tag: string): Promise<Topology> {
  * are accepted for it (a documented limit of the probe, not of the tracer). ping reports any ICMP
  * error the same way (unreachable).
  */
-export function expectedOutcomes(v: Verdict, protocol: string): string[] {
+export function expectedOutcomes(v: Verdict, protocol: string, dnat = false): string[] {
   if (v.kind === 'ACCEPT') return ['connected'];
   if (v.kind === 'DROP') return ['timeout'];
   if (v.kind === 'REJECT') {
     if (protocol === 'icmp') return ['unreachable'];
+    // the kernel builds the RST from the rewritten packet and does not translate it back: the
+    // client sees a reset from the port it did not call, ignores it and times out (seen with both
+    // iptables' REJECT and nft's reject on a DNATed connection)
+    if (dnat && /tcp-reset|tcp reset/.test(v.with)) return ['timeout'];
     if (/port-unreachable|tcp-reset|tcp reset|^$/.test(v.with)) return ['refused'];
     // a connected UDP socket gets the ICMP error at once; TCP treats it as soft (see above)
     return protocol === 'udp' ? ['unreachable'] : ['unreachable', 'timeout'];
@@ -121,10 +125,10 @@ export class Tally {
   unknown = 0;
   byProtocol: Record<string, number> = { tcp: 0, udp: 0, icmp: 0 };
   disagreements: string[] = [];
-  add(protocol: string, verdict: Verdict, kernel: string | undefined, label: string): void {
+  add(protocol: string, verdict: Verdict, kernel: string | undefined, label: string, dnat = false): void {
     this.cases++;
     this.byProtocol[protocol]++;
-    const want = expectedOutcomes(verdict, protocol);
+    const want = expectedOutcomes(verdict, protocol, dnat);
     if (want.length === 0) {
       this.unknown++;
       return;
