@@ -4,7 +4,7 @@
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
-import { allRules } from '../src/netfilter/rules.js';
+import { ruleCount } from '../src/netfilter/rules.js';
 import { logEvidence } from './lib/logs.js';
 
 export default defineAnalyzer({
@@ -23,11 +23,11 @@ export default defineAnalyzer({
     for (const n of artifacts.nftables ?? [])
       if (n.legacyTablesPresent)
         evidence.push({ file: n.legacyTablesPresent.file, line: n.legacyTablesPresent.line, excerpt: '# Warning: iptables-legacy tables present', note: 'nft lists the nf_tables rules and warns of legacy ones' });
-    const withRules = live.filter((rs) => allRules(rs).length > 0);
+    const withRules = live.filter((rs) => ruleCount(rs) > 0);
     const backends = new Map<string, string>();
     for (const rs of withRules) if (rs.backend !== 'unknown' && !backends.has(rs.backend)) backends.set(rs.backend, rs.file);
     if (backends.size > 1)
-      for (const [b, file] of backends) evidence.push({ file, line: 1, excerpt: `${allRules(withRules.find((r) => r.file === file)!).length} rules in the ${b} back end`, note: 'rules exist in this back end' });
+      for (const [b, file] of backends) evidence.push({ file, line: 1, excerpt: `${ruleCount(withRules.find((r) => r.file === file)!)} rules in the ${b} back end`, note: 'rules exist in this back end' });
     const versions = (artifacts.iptablesVersion ?? []).flat().filter((v) => v.backend !== 'unknown');
     const vb = new Set(versions.map((v) => v.backend));
     if (vb.size > 1) for (const v of versions) evidence.push({ file: v.ref.file, line: v.ref.line, excerpt: v.excerpt, note: `${v.tool} uses ${v.backend}` });

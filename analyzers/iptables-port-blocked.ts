@@ -7,7 +7,7 @@
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
-import { allRules, matchOption } from '../src/netfilter/rules.js';
+import { findChain, matchOption } from '../src/netfilter/rules.js';
 import { trace } from '../src/netfilter/trace.js';
 import { nftExtraChains } from '../src/nft/trace.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
@@ -37,9 +37,10 @@ export default defineAnalyzer({
       for (const m of log.matches)
         if (['log.connection-refused', 'log.connection-timed-out', 'log.no-route-to-host'].includes(m.signature) && m.facts.port)
           add(Number(m.facts.port), { file: m.file, line: m.line, excerpt: m.excerpt, time: m.timestamp?.iso, note: `the application could not reach ${m.facts.host ? m.facts.host + ':' : 'port '}${m.facts.port}` });
+    // Docker's published ports: DNAT rules of its nat DOCKER chain (kube-proxy's KUBE-SEP DNATs are not ports the host serves)
     for (const rs of liveIpv4(artifacts))
-      for (const r of allRules(rs))
-        if (r.target === 'DNAT' && r.table === 'nat') {
+      for (const r of findChain(rs, 'nat', 'DOCKER')?.rules ?? [])
+        if (r.target === 'DNAT') {
           const dport = matchOption(r, 'tcp', 'dport')?.value;
           if (dport && /^\d+$/.test(dport)) add(Number(dport), { file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `Docker publishes port ${dport}` });
         }

@@ -169,6 +169,13 @@ export function allRules(rs: Ruleset): Rule[] {
   return Object.values(rs.tables).flatMap((t) => Object.values(t.chains).flatMap((c) => c.rules));
 }
 
+/** How many rules a ruleset holds, without building the list (kube-proxy dumps hold 100,000+). */
+export function ruleCount(rs: Ruleset): number {
+  let n = 0;
+  for (const t of Object.values(rs.tables)) for (const c of Object.values(t.chains)) n += c.rules.length;
+  return n;
+}
+
 /** Rules of `table` that jump or go to `chain`. */
 export function jumpsTo(rs: Ruleset, table: string, chain: string): Rule[] {
   const t = rs.tables[table];

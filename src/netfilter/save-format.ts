@@ -293,7 +293,7 @@ export function parseIptablesSave(text: string, file: string, opts: SaveOptions 
     }
     let counters: Rule['counters'];
     let body = trimmed;
-    const c = /^\[(\d+):(\d+)\]\s+/.exec(body);
+    const c = body.charCodeAt(0) === 91 /* [ */ ? /^\[(\d+):(\d+)\]\s+/.exec(body) : null;
     if (c) {
       counters = { packets: Number(c[1]), bytes: Number(c[2]) };
       body = body.slice(c[0].length);
@@ -307,7 +307,8 @@ export function parseIptablesSave(text: string, file: string, opts: SaveOptions 
         continue;
       }
       const chain = ensureChain(table, chainName, ref);
-      const rule = parseRuleArgs(tokens, { table: table.name, chain: chainName, num: chain.rules.length + 1, ref, text: body, counters }, 2);
+      // the chain's own name string, not this line's slice of it: one string per chain, not per rule
+      const rule = parseRuleArgs(tokens, { table: table.name, chain: chain.name, num: chain.rules.length + 1, ref, text: body, counters }, 2);
       chain.rules.push(rule);
       lastRule = rule;
       lastRaw = line;
