@@ -213,7 +213,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const bundles = shard ? expanded.bundles.filter((b) => inShard(b, shard)) : expanded.bundles;
   const outDir = values.output && isDirOutput(values.output, formats) ? values.output : undefined;
   if (!outDir && formats.length > 1) throw new UsageError('several formats need -o DIR');
-  if (bundles.length === 0 && !shard) return EXIT_USAGE;
+  if (bundles.length === 0 && !shard) {
+    if (expanded.missing.length === 0) io.stderr('bundle-doctor: no bundles to analyze\n');
+    return EXIT_USAGE;
+  }
 
   // One bundle to stdout or a file: analyzed right here (no worker to start: it is what a person
   // waits for). A batch goes through the worker pool, each bundle isolated with its own limits.

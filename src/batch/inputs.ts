@@ -24,7 +24,7 @@ export async function expandInputs(inputs: string[], mode: DirMode = 'auto'): Pr
     if (fg.isDynamicPattern(input)) {
       const found = (await fg(input, { onlyFiles: false, dot: false, followSymbolicLinks: false, unique: true })).sort();
       if (found.length === 0) missing.push({ source: input, error: `${input}: the pattern matches no file` });
-      for (const f of found) bundles.push(...expandPath(f, mode));
+      for (const f of found) bundles.push(...expandPath(f, mode, missing));
       continue;
     }
     let st;
@@ -35,13 +35,13 @@ export async function expandInputs(inputs: string[], mode: DirMode = 'auto'): Pr
       bundles.push(input);
       continue;
     }
-    if (st.isDirectory()) bundles.push(...expandPath(input, mode));
+    if (st.isDirectory()) bundles.push(...expandPath(input, mode, missing));
     else bundles.push(input);
   }
   return { bundles: [...new Set(bundles)], missing };
 }
 
-function expandPath(path: string, mode: DirMode): string[] {
+function expandPath(path: string, mode: DirMode, missing: ExpandedInput['missing']): string[] {
   let st;
   try {
     st = statSync(path);
@@ -50,7 +50,12 @@ function expandPath(path: string, mode: DirMode): string[] {
   }
   if (!st.isDirectory()) return [path];
   if (mode === 'bundle') return [path];
-  if (mode === 'batch' || isBatchFolder(path)) return archivesIn(path);
+  if (mode === 'batch' || isBatchFolder(path)) {
+    const found = archivesIn(path);
+    // an empty batch is said, not silently skipped
+    if (found.length === 0) missing.push({ source: path, error: `${path}: no bundle archives in this folder (.tar.gz, .tgz, .tar.xz, .tar, .zip, .gz)` });
+    return found;
+  }
   return [path];
 }
 
@@ -77,10 +82,23 @@ export function isBatchFolder(dir: string): boolean {
   return archivesIn(dir).length > 0;
 }
 
+/**
+ * The archives in a folder of attachments, sub-folders included. A symlink to an archive counts
+ * (attachment folders are often links into a ticket store); symlinked folders are not descended
+ * into, so a link loop cannot make the walk endless.
+ */
 function archivesIn(dir: string): string[] {
   return fg
-    .sync('**/*', { cwd: dir, onlyFiles: true, followSymbolicLinks: false, dot: false })
-    .filter((f) => ARCHIVE.test(f))
+    .sync('**/*', { cwd: dir, onlyFiles: false, followSymbolicLinks: false, dot: false, stats: false })
+    .filter((f) => ARCHIVE.test(f) && isFile(join(dir, f)))
     .sort()
     .map((f) => join(dir, f));
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }

@@ -1,6 +1,6 @@
 /** Batch runs through the built CLI: globs, folders, isolation of bad bundles, index, jsonl, shards and merge. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isBatchFolder } from '../../src/batch/inputs.js';
@@ -53,6 +53,20 @@ describe('batch analyze', () => {
       for (const f of Object.values(b.reports) as string[]) expect(existsSync(join(out, f))).toBe(true);
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('class="bundles sortable"');
     expect(readFileSync(join(out, 'index.md'), 'utf8')).toMatch(/\*\*14 bundles\*\*: 12 analyzed, 2 failed/);
+  });
+
+  it('a folder of symlinks to archives is a batch too; an empty batch folder says so in one line', () => {
+    const links = tmpDir('bd-links-');
+    for (const t of ['ticket-000', 'ticket-002', 'ticket-003']) symlinkSync(join(tickets, t, 'bundle.tgz'), join(links, `${t}.tgz`));
+    // a link to a folder is not walked into (a loop must not make the walk endless)
+    symlinkSync(links, join(links, 'loop'));
+    const r = run(['analyze', links, '--as-batch', '--jsonl', '--quiet']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l).source).sort()).toEqual(['ticket-000', 'ticket-002', 'ticket-003'].map((t) => join(links, `${t}.tgz`)));
+    const empty = tmpDir('bd-empty-');
+    const e = run(['analyze', empty, '--as-batch', '-o', join(tmpDir(), 'out'), '--quiet']);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toBe(`bundle-doctor: ${empty}: no bundle archives in this folder (.tar.gz, .tgz, .tar.xz, .tar, .zip, .gz)\n`);
   });
 
   it('globs pick the archives; --jsonl streams one line per bundle', () => {
