@@ -198,7 +198,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 
   const analyzersDir = values.analyzers;
   if (analyzersDir) {
-    // the analysis runs in worker threads: the main thread loads analyzers only to check these early
+    // a batch analyzes in child processes: the main process loads analyzers only to check these early
     const [{ BUILTIN_ANALYZERS }, { externalAnalyzersOnce }] = await Promise.all([import('../analyzers/index.js'), import('./engine/external.js')]);
     try {
       await externalAnalyzersOnce(analyzersDir, new Set(BUILTIN_ANALYZERS.map((a) => a.id)));
