@@ -2,7 +2,8 @@
  * iptables.port-blocked: a port the application needs is dropped or rejected between its
  * containers and the host (seed 002: a default-deny INPUT blocks 5432/6379/11211 on docker0).
  * Which ports are needed comes from the bundle: connection refused / timed out lines in the logs
- * naming a port, ports Docker publishes (DNAT rules), and --require-port. Each is traced from every
+ * naming a port, ports Docker publishes (DNAT rules), services listening on a container network's
+ * gateway address (`ss -ltn`), and --require-port. Each is traced from every
  * container network to the host's address on that network; the blocking rule is named.
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
@@ -25,6 +26,10 @@ export default defineAnalyzer({
     const nft = (artifacts.nftables ?? []).filter((rs) => rs.tables.some((t) => !t.iptablesCompat));
     // nothing to walk: no live iptables filter table and no native nftables table
     if (!tables.get('filter') && nft.length === 0) return [];
+    const itfs = interfacesOf(artifacts.ipAddr);
+    const sources = dockerBridges(artifacts).map((b) => ({ name: b.name, gateway: b.itf?.addresses.find((a) => a.family === 4) }));
+    const cni0 = itfs.get('cni0');
+    if (cni0) sources.push({ name: 'cni0', gateway: cni0.addresses.find((a) => a.family === 4) });
     // port -> the evidence that the application needs it
     const needs = new Map<number, Evidence[]>();
     const add = (port: number, why: Evidence) => {
@@ -44,15 +49,19 @@ export default defineAnalyzer({
           const dport = matchOption(r, 'tcp', 'dport')?.value;
           if (dport && /^\d+$/.test(dport)) add(Number(dport), { file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `Docker publishes port ${dport}` });
         }
+    // A service bound to a container network's own gateway address is there for the containers
+    // (postgres on 172.17.0.1:5432). Wildcard listeners (sshd on 0.0.0.0:22) say nothing of what
+    // the containers need: they only corroborate a port named by something else.
+    const listening = (artifacts.sockets ?? []).flatMap((s) => s.sockets);
+    for (const l of listening) {
+      if (l.proto !== 'tcp') continue;
+      const s = sources.find((x) => x.gateway?.address === l.address);
+      if (s) add(l.port, { file: l.ref.file, line: l.ref.line, excerpt: l.excerpt, note: `${l.process ?? 'a process'} listens on ${l.address}:${l.port}, the address of ${s.name}: it serves the containers` });
+    }
     if (needs.size === 0) return [];
 
-    const itfs = interfacesOf(artifacts.ipAddr);
-    const sources = dockerBridges(artifacts).map((b) => ({ name: b.name, gateway: b.itf?.addresses.find((a) => a.family === 4) }));
-    const cni0 = itfs.get('cni0');
-    if (cni0) sources.push({ name: 'cni0', gateway: cni0.addresses.find((a) => a.family === 4) });
     // native nftables tables (firewalld's, Docker's own) are walked with iptables' chains, hook by hook in priority order
     const ctx = { localAddresses: localAddresses(artifacts), extraChains: nft.length > 0 ? nftExtraChains(nft) : undefined };
-    const listening = (artifacts.sockets ?? []).flatMap((s) => s.sockets);
     const findings = [];
     for (const [port, why] of [...needs].sort((a, b) => a[0] - b[0])) {
       const blocked: { from: string; rule: Evidence; verdict: string; chain: string; num: number; nft?: boolean }[] = [];
@@ -87,7 +96,7 @@ export default defineAnalyzer({
       if (blocked.length === 0) continue;
       const listen = listening.find((l) => l.port === port && l.proto === 'tcp');
       const evidence: Evidence[] = [...dedupe(blocked.map((b) => b.rule)), ...why];
-      if (listen) evidence.push({ file: listen.ref.file, line: listen.ref.line, excerpt: listen.excerpt, note: `${listen.process ?? 'a process'} listens on ${listen.address}:${port}` });
+      if (listen && !why.some((w) => w.file === listen.ref.file && w.line === listen.ref.line)) evidence.push({ file: listen.ref.file, line: listen.ref.line, excerpt: listen.excerpt, note: `${listen.process ?? 'a process'} listens on ${listen.address}:${port}` });
       const first = blocked[0];
       const bridges = [...new Set(blocked.map((b) => b.from.split(' (')[1].slice(0, -1)))];
       findings.push({

@@ -35,6 +35,25 @@ describe('iptables.port-blocked', () => {
     expect(runNode(portBlocked, { iptables: [healthy], ipAddr: [IP_A()] }, 'n', [5432, 6379])).toEqual([]);
   });
 
+  it('a service bound to the docker0 address is there for the containers: blocked, it is a finding; wildcard listeners alone are not', () => {
+    const ss = parseListeningSockets(
+      [
+        'State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process',
+        'LISTEN 0      128    0.0.0.0:22        0.0.0.0:*     users:(("sshd",pid=700,fd=3))',
+        'LISTEN 0      80     0.0.0.0:3306      0.0.0.0:*     users:(("mysqld",pid=701,fd=20))',
+        'LISTEN 0      511    172.17.0.1:6379   0.0.0.0:*     users:(("redis-server",pid=702,fd=6))',
+        '',
+      ].join('\n'),
+      'ss_-ltnp',
+    );
+    const findings = runNode(portBlocked, { iptables: [STOCK()], ipAddr: [IP_A()], sockets: [ss] });
+    expect(findings.map((f) => f.facts?.port)).toEqual([6379]);
+    expect(findings[0].evidence).toContainEqual(expect.objectContaining({ file: 'ss_-ltnp', line: 4, note: expect.stringMatching(/redis-server listens on 172\.17\.0\.1:6379, the address of docker0/) }));
+    // the same listener behind rules that let docker0 in: nothing to say
+    const healthy = parseIptablesSave(fx('test/fixtures/netfilter/nft/iptables-save'), 'iptables-save');
+    expect(runNode(portBlocked, { iptables: [healthy], ipAddr: [IP_A()], sockets: [ss] })).toEqual([]);
+  });
+
   it('says nothing when no port is named anywhere (no guessing from a default-deny alone)', () => {
     expect(runNode(portBlocked, { iptables: [STOCK()], ipAddr: [IP_A()] })).toEqual([]);
   });
