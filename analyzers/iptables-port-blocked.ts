@@ -17,7 +17,7 @@ import { dockerBridges, liveIpv4, liveTables, localAddresses } from './lib/node-
 export default defineAnalyzer({
   id: 'iptables.port-blocked',
   title: 'A port the application needs is blocked',
-  description: 'A port named by the logs, published by Docker or required (--require-port) is dropped or rejected from a container network.',
+  description: 'A port named by the logs, published by Docker, served on a bridge address (ss -ltn) or required (--require-port) is dropped or rejected from a container network, by iptables or by a native nftables table (firewalld).',
   scope: 'node',
   requires: ['ipAddr'],
   optional: ['iptables', 'nftables', 'logs', 'sockets', 'dockerNetworks'],

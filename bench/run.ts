@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kubeProxySave, writeLogBundle } from './gen.js';
@@ -103,6 +103,25 @@ const batch = (c: number): { ms: number; cpuMs: number } => {
 const c1 = best([batch(1), batch(1)]);
 const c2 = best([batch(2), batch(2)]);
 const speedup = c1.ms / c2.ms;
+/**
+ * The machine's own ceiling for this work: two independent processes at --concurrency 1, half the
+ * bundles each (symlinks), started together. Nothing is shared between them, so what they gain
+ * over one process is what two cores give this workload here, whatever the tool's design.
+ */
+const halves = [0, 1].map((h) => {
+  const dir = join(cache, `batch-half-${h}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir);
+  readdirSync(batchDir)
+    .filter((_, i) => i % 2 === h)
+    .forEach((f) => symlinkSync(join(batchDir, f), join(dir, f)));
+  return dir;
+});
+const pair = (): { ms: number } => {
+  const cmd = halves.map((d, h) => `'${process.execPath}' '${bin}' analyze '${d}' --as-batch --concurrency 1 -o '${join(cache, `batch-half-out-${h}`)}' --format json --quiet`).join(' & ') + ' & wait';
+  return { ms: timeIt(() => spawnSync('sh', ['-c', cmd], { stdio: 'ignore' })) };
+};
+const ceiling = c1.ms / best([pair(), pair()]).ms;
 // one bundle already keeps more than one core busy (gunzip runs on libuv's thread pool while the
 // scan runs on the JS thread), which bounds what a second worker can add on a 2-core machine
 const cores1 = c1.cpuMs / c1.ms;
@@ -110,7 +129,7 @@ const cores2 = c2.cpuMs / c2.ms;
 rows.push([
   '40 bundles (24 MB of log each)',
   '--concurrency 1 vs 2',
-  `${c1.ms.toFixed(0)} ms vs ${c2.ms.toFixed(0)} ms (x${speedup.toFixed(2)}; ${(c2.ms / 40).toFixed(0)} ms per bundle at 2; cores busy ${cores1.toFixed(2)} vs ${cores2.toFixed(2)})`,
+  `${c1.ms.toFixed(0)} ms vs ${c2.ms.toFixed(0)} ms (x${speedup.toFixed(2)}; ${(c2.ms / 40).toFixed(0)} ms per bundle at 2; cores busy ${cores1.toFixed(2)} vs ${cores2.toFixed(2)}; two independent processes, half each: x${ceiling.toFixed(2)})`,
   '-',
   `speed-up >= 1.6: ${verdict(speedup >= 1.6)}`,
 ]);
