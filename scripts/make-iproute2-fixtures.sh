@@ -18,6 +18,11 @@ node="bdfx-node-$$"; socks="bdfx-socks-$$"
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # the listeners run under `ip netns exec` in a subshell: killing the subshell leaves them, so
+  # everything still running in the namespaces goes too
+  for ns in "$node" "$socks"; do
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
+  done
   ip netns del "$node" 2>/dev/null || true
   ip netns del "$socks" 2>/dev/null || true
 }

@@ -14,8 +14,16 @@ export function liveIpv4(artifacts: NodeArtifacts): Ruleset[] {
   return (artifacts.iptables ?? []).filter((r) => r.origin === 'live' && r.family !== 'ipv6');
 }
 
+/** Merged once per node's rule files, however many analyzers ask (kube-proxy dumps have 40,000+ chains). */
+const merged = new WeakMap<readonly Ruleset[], Map<string, Map<string, Chain>>>();
+
+/** The node's live IPv4 tables merged across files. Read-only: analyzers share it. */
 export function liveTables(artifacts: NodeArtifacts): Map<string, Map<string, Chain>> {
-  return mergeRulesets(liveIpv4(artifacts));
+  const key = artifacts.iptables;
+  if (!key) return new Map();
+  let m = merged.get(key);
+  if (!m) merged.set(key, (m = mergeRulesets(liveIpv4(artifacts))));
+  return m;
 }
 
 /** The file each table of the live rules came from (for "searched here" evidence). */

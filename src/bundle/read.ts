@@ -289,21 +289,31 @@ class Reader {
         return;
       }
       // The declared size can lie (or be unknown for a decompressed single file): cap what is actually read.
+      // While it holds, chunks land in one buffer of that size (no second copy to join them: a
+      // kube-proxy dump is tens of MB); past it, they are collected and joined.
       const chunks: Buffer[] = [];
+      let whole = size > 0 ? Buffer.allocUnsafe(size) : undefined;
       let got = 0;
       const it = this.counted(open())[Symbol.asyncIterator]();
       for (;;) {
         const next = await it.next();
         if (next.done) break;
-        got += next.value.length;
-        if (got > this.limits.maxKeptFileBytes || this.keptBytes + got > this.limits.maxKeptTotalBytes) {
+        const chunk: Buffer = next.value;
+        if (got + chunk.length > this.limits.maxKeptFileBytes || this.keptBytes + got + chunk.length > this.limits.maxKeptTotalBytes) {
           this.tree.note(`${path}: larger than the ${formatBytes(this.limits.maxKeptFileBytes)} limit for a parsed file; skipped`);
           await drainIterator(it);
           return;
         }
-        chunks.push(next.value);
+        if (whole !== undefined && got + chunk.length <= whole.length) chunk.copy(whole, got);
+        else {
+          if (whole !== undefined) chunks.push(whole.subarray(0, got));
+          whole = undefined;
+          chunks.push(chunk);
+        }
+        got += chunk.length;
       }
-      const data = Buffer.concat(chunks);
+      // only the bytes read are ever exposed (the buffer is not zeroed)
+      const data = whole !== undefined ? whole.subarray(0, got) : Buffer.concat(chunks);
       this.keptBytes += data.length;
       this.tree.files.set(path, data);
       return;

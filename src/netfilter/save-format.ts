@@ -256,6 +256,90 @@ export function parseRuleArgs(tokens: string[], base: Omit<Rule, 'matches' | 'ta
   return rule;
 }
 
+/**
+ * A rule whose matches are parsed when first read. A kube-proxy dump holds 100,000+ rules and an
+ * analysis reads the matches of a few hundred (the chains a packet is traced through, the ones a
+ * diagnosis looks at); what every analysis needs (chain, number, target, text, line) is there at
+ * once. Reading any other field parses the rule with parseRuleArgs, once.
+ */
+class LazyRule implements Rule {
+  table: string;
+  chain: string;
+  num: number;
+  ref: SourceRef;
+  text: string;
+  counters: Rule['counters'];
+  target: string | undefined;
+  targetKind: Rule['targetKind'];
+  #full: Rule | undefined;
+  readonly #chains: Record<string, { name: string }>;
+
+  constructor(base: Omit<Rule, 'matches' | 'targetOptions'>, target: string, targetKind: 'jump' | 'goto', chains: Record<string, { name: string }>) {
+    this.table = base.table;
+    this.chain = base.chain;
+    this.num = base.num;
+    this.ref = base.ref;
+    this.text = base.text;
+    this.counters = base.counters;
+    this.target = target;
+    this.targetKind = targetKind;
+    this.#chains = chains;
+  }
+
+  #rule(): Rule {
+    if (this.#full === undefined) {
+      const { table, chain, num, ref, text, counters } = this;
+      this.#full = parseRuleArgs(tokenize(text), { table, chain, num, ref, text, counters }, 2, this.#chains);
+    }
+    return this.#full;
+  }
+
+  get protocol() { return this.#rule().protocol; }
+  set protocol(v) { this.#rule().protocol = v; }
+  get source() { return this.#rule().source; }
+  set source(v) { this.#rule().source = v; }
+  get destination() { return this.#rule().destination; }
+  set destination(v) { this.#rule().destination = v; }
+  get inInterface() { return this.#rule().inInterface; }
+  set inInterface(v) { this.#rule().inInterface = v; }
+  get outInterface() { return this.#rule().outInterface; }
+  set outInterface(v) { this.#rule().outInterface = v; }
+  get fragment() { return this.#rule().fragment; }
+  set fragment(v) { this.#rule().fragment = v; }
+  get matches() { return this.#rule().matches; }
+  set matches(v) { this.#rule().matches = v; }
+  get comment() { return this.#rule().comment; }
+  set comment(v) { this.#rule().comment = v; }
+  get targetOptions() { return this.#rule().targetOptions; }
+  set targetOptions(v) { this.#rule().targetOptions = v; }
+  get incomplete() { return this.#rule().incomplete; }
+  set incomplete(v) { this.#rule().incomplete = v; }
+
+  /** Own enumerable fields, as a plain rule has them (for JSON and equality). */
+  toJSON(): Rule {
+    return { ...this.#rule() };
+  }
+}
+
+/**
+ * The rule as a LazyRule when its target can be read off the tokens without parsing (one -j or
+ * -g, no -c counters); undefined when it needs parsing now.
+ */
+function lazyRule(tokens: string[], base: Omit<Rule, 'matches' | 'targetOptions'>, chains: Record<string, { name: string }>): Rule | undefined {
+  let at = -1;
+  for (let i = 2; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t === '-j' || t === '-g' || t === '--jump' || t === '--goto') {
+      if (at >= 0) return undefined;
+      at = i;
+    } else if (t === '-c') return undefined;
+  }
+  if (at < 0 || at + 1 >= tokens.length) return undefined;
+  const target = tokens[at + 1];
+  const kind = tokens[at] === '-g' || tokens[at] === '--goto' ? 'goto' : 'jump';
+  return new LazyRule(base, Object.hasOwn(chains, target) ? chains[target].name : intern(target), kind, chains);
+}
+
 export interface SaveOptions {
   origin?: Ruleset['origin'];
   /** the format a caller knows the file to be in (`iptables -S` output has no `*table` lines) */
@@ -339,7 +423,8 @@ export function parseIptablesSave(text: string, file: string, opts: SaveOptions 
       const chain = lastChain !== undefined && lastChain.name === chainName && lastChain.table === table.name ? lastChain : ensureChain(table, chainName, ref);
       lastChain = chain;
       // the chain's own name string, not this line's slice of it: one string per chain, not per rule
-      const rule = parseRuleArgs(tokens, { table: table.name, chain: chain.name, num: chain.rules.length + 1, ref, text: body, counters }, 2, table.chains);
+      const base = { table: table.name, chain: chain.name, num: chain.rules.length + 1, ref, text: body, counters };
+      const rule = lazyRule(tokens, base, table.chains) ?? parseRuleArgs(tokens, base, 2, table.chains);
       chain.rules.push(rule);
       lastRule = rule;
       lastRaw = line;
