@@ -4,7 +4,14 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import fg from 'fast-glob';
+import { createRequire } from 'node:module';
+import type FastGlob from 'fast-glob';
+
+/** fast-glob, loaded when a pattern or a folder of attachments needs it (a CommonJS module: loaded synchronously). */
+let fgModule: typeof FastGlob | undefined;
+const fg = (): typeof FastGlob => (fgModule ??= createRequire(import.meta.url)('fast-glob') as typeof FastGlob);
+/** Characters without which a path is no glob pattern (saves loading fast-glob for plain paths). */
+const GLOB_CHARS = /[*?[\]{}()!+@]/;
 
 export type DirMode = 'auto' | 'bundle' | 'batch';
 
@@ -21,8 +28,8 @@ export async function expandInputs(inputs: string[], mode: DirMode = 'auto'): Pr
   const bundles: string[] = [];
   const missing: ExpandedInput['missing'] = [];
   for (const input of inputs) {
-    if (fg.isDynamicPattern(input)) {
-      const found = (await fg(input, { onlyFiles: false, dot: false, followSymbolicLinks: false, unique: true })).sort();
+    if (GLOB_CHARS.test(input) && fg().isDynamicPattern(input)) {
+      const found = (await fg()(input, { onlyFiles: false, dot: false, followSymbolicLinks: false, unique: true })).sort();
       if (found.length === 0) missing.push({ source: input, error: `${input}: the pattern matches no file` });
       for (const f of found) bundles.push(...expandPath(f, mode, missing));
       continue;
@@ -88,7 +95,7 @@ export function isBatchFolder(dir: string): boolean {
  * into, so a link loop cannot make the walk endless.
  */
 function archivesIn(dir: string): string[] {
-  return fg
+  return fg()
     .sync('**/*', { cwd: dir, onlyFiles: false, followSymbolicLinks: false, dot: false, stats: false })
     .filter((f) => ARCHIVE.test(f) && isFile(join(dir, f)))
     .sort()

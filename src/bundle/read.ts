@@ -10,13 +10,11 @@ import { basename as hostBasename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { createUnxz } from 'node-liblzma';
 import tarStream from 'tar-stream';
 
 type TarEntry = ReturnType<typeof tarStream.extract> extends AsyncIterable<infer E> ? E : never;
 import { BundleError, explainReadError } from './errors.js';
 import { archiveLikeName, compressedFileName, detectFormat, isTarHeader, looksLikeText, type ContainerFormat } from './formats.js';
-import { readZip } from './zip.js';
 import { normalizeEntryPath } from './paths.js';
 import { BundleTree } from './tree.js';
 
@@ -65,6 +63,20 @@ export interface ReadOptions {
 }
 
 const CHUNK = 256 * 1024;
+
+/**
+ * The xz decoder (a native addon) and the zip reader are loaded for the first bundle that needs
+ * them, not at start: most bundles are .tar.gz, and every command pays for what it imports. Load
+ * them before a stream starts flowing (a stream that flows with no reader loses its data).
+ */
+let xzModule: typeof import('node-liblzma') | undefined;
+async function loadXz(): Promise<typeof import('node-liblzma')> {
+  return (xzModule ??= await import('node-liblzma'));
+}
+let zipModule: typeof import('./zip.js') | undefined;
+async function loadZip(): Promise<typeof import('./zip.js')> {
+  return (zipModule ??= await import('./zip.js'));
+}
 
 export async function readBundle(input: string, options: ReadOptions): Promise<BundleTree> {
   const reader = new Reader(input, options);
@@ -126,6 +138,7 @@ class Reader {
     const format = detectFormat(head);
     this.tree.container = format;
     if (format === 'gzip' || format === 'tar' || format === 'xz') {
+      if (format === 'xz') await loadXz();
       const counted = this.countCompressed(createReadStream(this.input, { highWaterMark: CHUNK }));
       try {
         await this.readArchive(counted, format, '', 0, hostBasename(this.input));
@@ -136,7 +149,7 @@ class Reader {
     }
     if (format === 'zip') {
       try {
-        await readZip({ path: this.input }, this.zipSink('', 0));
+        await (await loadZip()).readZip({ path: this.input }, this.zipSink('', 0));
       } catch (err) {
         throw explainReadError(err, this.input);
       }
@@ -167,7 +180,7 @@ class Reader {
       format === 'gzip'
         ? source.pipe(createGunzip({ chunkSize: CHUNK }))
         : format === 'xz'
-          ? (source.pipe(createUnxz() as unknown as NodeJS.WritableStream) as unknown as Readable)
+          ? (source.pipe((xzModule ?? (await loadXz())).createUnxz() as unknown as NodeJS.WritableStream) as unknown as Readable)
           : source;
     // A decompressor error must reach whoever reads `plain`.
     if (plain !== source) source.on('error', (err) => plain.destroy(err));
@@ -351,6 +364,7 @@ class Reader {
     );
     this.tree.nestedArchives.push(path);
     try {
+      if (format === 'xz') await loadXz();
       await this.readArchive(this.countCompressed(rest), format, path + '/', depth, path);
     } catch (err) {
       if (err instanceof BundleError && err.code === 'limit') throw err;
@@ -378,7 +392,7 @@ class Reader {
     const buffer = Buffer.concat(chunks);
     this.compressedBytes += buffer.length;
     try {
-      await readZip({ buffer }, this.zipSink(path + '/', depth));
+      await (await loadZip()).readZip({ buffer }, this.zipSink(path + '/', depth));
     } catch (err) {
       if (err instanceof BundleError && err.code === 'limit') throw err;
       this.tree.note(`${path}: nested archive unreadable (${explainReadError(err, path).message.replace(path + ': ', '')}); the rest of the bundle was read`);

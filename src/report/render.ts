@@ -6,7 +6,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Handlebars from 'handlebars';
+import { createRequire } from 'node:module';
+import type HandlebarsNS from 'handlebars';
+
+/** Handlebars is loaded when a Markdown or HTML report is first rendered: JSON output and --version do without it. */
+let hbModule: typeof HandlebarsNS | undefined;
+const hb = (): typeof HandlebarsNS => (hbModule ??= createRequire(import.meta.url)('handlebars') as typeof HandlebarsNS);
 import type { BatchIndex, BundleReport, Finding, IndexEntry, NodeInfo, Report } from './schema.js';
 
 export type OutputFormat = 'md' | 'html' | 'json';
@@ -61,8 +66,8 @@ function templates() {
   if (cache) return cache;
   const dir = templatesDir();
   const read = (name: string) => readFileSync(join(dir, name), 'utf8');
-  const mdEnv = Handlebars.create();
-  const htmlEnv = Handlebars.create();
+  const mdEnv = hb().create();
+  const htmlEnv = hb().create();
   registerHelpers(mdEnv, 'md');
   registerHelpers(htmlEnv, 'html');
   const script = read('partials/report.js');
@@ -123,45 +128,45 @@ export function mdFence(value: unknown, lang: string, indent = 0): string {
   return [`${fence}${lang}`, ...s.split('\n'), fence].map((l) => pad + l).join('\n');
 }
 
-function registerHelpers(hb: typeof Handlebars, kind: 'md' | 'html'): void {
-  hb.registerHelper('md', (v: unknown) => mdText(v));
-  hb.registerHelper('code', (v: unknown) => mdCode(v));
-  hb.registerHelper('fence', (v: unknown, lang: unknown, indent: unknown) =>
+function registerHelpers(env: typeof HandlebarsNS, kind: 'md' | 'html'): void {
+  env.registerHelper('md', (v: unknown) => mdText(v));
+  env.registerHelper('code', (v: unknown) => mdCode(v));
+  env.registerHelper('fence', (v: unknown, lang: unknown, indent: unknown) =>
     mdFence(v, typeof lang === 'string' ? lang : '', typeof indent === 'number' ? indent : 0),
   );
-  hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-  hb.registerHelper('gt', (a: number, b: number) => a > b);
-  hb.registerHelper('join', (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(typeof sep === 'string' ? sep : ', ') : ''));
-  hb.registerHelper('lines', (list: unknown) => (Array.isArray(list) ? list.join('\n') : ''));
-  hb.registerHelper('basename', (p: string) => String(p ?? '').replace(/\/+$/, '').split('/').pop());
-  hb.registerHelper('loc', (file: string, line: number) => (line ? `${file}:${line}` : file));
-  hb.registerHelper('severityBadge', (s: string) => SEVERITY_BADGE[s] ?? s);
-  hb.registerHelper('statusIcon', (s: string) => STATUS_ICON[s] ?? s);
-  hb.registerHelper('nodeLabel', (f: Finding) => f.node ?? (f.nodes?.length ? f.nodes.join(', ') : 'bundle'));
-  hb.registerHelper('firstEvidence', (f: Finding) => f.evidence[0]);
-  hb.registerHelper('manyEvidence', (e: unknown[]) => Array.isArray(e) && e.length > 3);
-  hb.registerHelper('sumLines', (logs: { lines: number }[]) => logs.reduce((n, l) => n + l.lines, 0));
-  hb.registerHelper('bytes', (n: number) => formatSize(n));
-  hb.registerHelper('trunc', (v: unknown, n: number) => {
+  env.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  env.registerHelper('gt', (a: number, b: number) => a > b);
+  env.registerHelper('join', (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(typeof sep === 'string' ? sep : ', ') : ''));
+  env.registerHelper('lines', (list: unknown) => (Array.isArray(list) ? list.join('\n') : ''));
+  env.registerHelper('basename', (p: string) => String(p ?? '').replace(/\/+$/, '').split('/').pop());
+  env.registerHelper('loc', (file: string, line: number) => (line ? `${file}:${line}` : file));
+  env.registerHelper('severityBadge', (s: string) => SEVERITY_BADGE[s] ?? s);
+  env.registerHelper('statusIcon', (s: string) => STATUS_ICON[s] ?? s);
+  env.registerHelper('nodeLabel', (f: Finding) => f.node ?? (f.nodes?.length ? f.nodes.join(', ') : 'bundle'));
+  env.registerHelper('firstEvidence', (f: Finding) => f.evidence[0]);
+  env.registerHelper('manyEvidence', (e: unknown[]) => Array.isArray(e) && e.length > 3);
+  env.registerHelper('sumLines', (logs: { lines: number }[]) => logs.reduce((n, l) => n + l.lines, 0));
+  env.registerHelper('bytes', (n: number) => formatSize(n));
+  env.registerHelper('trunc', (v: unknown, n: number) => {
     const t = String(v ?? '');
     return t.length > n ? t.slice(0, n - 1) + '…' : t;
   });
-  hb.registerHelper('anyRules', (nodes: NodeInfo[]) => nodes.some((n) => (n.iptables ?? []).length > 0));
-  hb.registerHelper('ownerLine', (owners: Record<string, { chains: number; rules: number }>) =>
+  env.registerHelper('anyRules', (nodes: NodeInfo[]) => nodes.some((n) => (n.iptables ?? []).length > 0));
+  env.registerHelper('ownerLine', (owners: Record<string, { chains: number; rules: number }>) =>
     Object.entries(owners ?? {})
       .filter(([o]) => o !== 'system')
       .map(([o, c]) => `${o}: ${c.chains} chains, ${c.rules} rules`)
       .join('; ') || 'no custom chains',
   );
-  hb.registerHelper('isNum', (v: unknown) => typeof v === 'number');
-  hb.registerHelper('hasKeys', (o: unknown) => !!o && typeof o === 'object' && Object.keys(o).length > 0);
-  hb.registerHelper('mdLink', (href: string) => encodeURI(String(href ?? '')).replace(/[()]/g, (c) => encodeURIComponent(c)));
-  hb.registerHelper('rowRank', (e: IndexEntry) => (e.error ? 0 : e.summary.critical > 0 ? 1 : e.summary.warning > 0 ? 2 : e.summary.info > 0 ? 3 : 4));
-  hb.registerHelper('severityLine', (s: BundleReport['summary']) =>
+  env.registerHelper('isNum', (v: unknown) => typeof v === 'number');
+  env.registerHelper('hasKeys', (o: unknown) => !!o && typeof o === 'object' && Object.keys(o).length > 0);
+  env.registerHelper('mdLink', (href: string) => encodeURI(String(href ?? '')).replace(/[()]/g, (c) => encodeURIComponent(c)));
+  env.registerHelper('rowRank', (e: IndexEntry) => (e.error ? 0 : e.summary.critical > 0 ? 1 : e.summary.warning > 0 ? 2 : e.summary.info > 0 ? 3 : 4));
+  env.registerHelper('severityLine', (s: BundleReport['summary']) =>
     s.critical + s.warning + s.info === 0 ? 'none' : `${s.critical} critical, ${s.warning} warning, ${s.info} info`,
   );
-  if (kind === 'md') hb.registerHelper('clusterTableMd', (nodes: NodeInfo[]) => clusterTable(nodes, 'md'));
-  else hb.registerHelper('clusterTableHtml', (nodes: NodeInfo[]) => new hb.SafeString(clusterTable(nodes, 'html')));
+  if (kind === 'md') env.registerHelper('clusterTableMd', (nodes: NodeInfo[]) => clusterTable(nodes, 'md'));
+  else env.registerHelper('clusterTableHtml', (nodes: NodeInfo[]) => new env.SafeString(clusterTable(nodes, 'html')));
 }
 
 /** Facts as rows, nodes as columns; a value that differs from the majority is marked. */
@@ -183,7 +188,7 @@ export function clusterTable(nodes: NodeInfo[], kind: 'md' | 'html'): string {
       .join('\n');
     return head + rows;
   }
-  const esc = (s: unknown) => Handlebars.escapeExpression(String(s ?? '—'));
+  const esc = (s: unknown) => hb().escapeExpression(String(s ?? '—'));
   return (
     `<table class="cluster"><thead><tr><th></th>${nodes.map((n) => `<th><code>${esc(n.name)}</code></th>`).join('')}</tr></thead><tbody>` +
     labels
