@@ -11,7 +11,7 @@ import { mergeRulesets, trace, type Packet } from '../../src/netfilter/trace.js'
 import { parseIptablesSave } from '../../src/netfilter/save-format.js';
 import { projectPath } from '../helpers/shared.js';
 import { randomRuleset } from './generate.js';
-import { HOST, PORTS, SOURCES, Tally, UDP_PORTS, canBridge, hasBinary, makeTopology, type Topology } from './topology.js';
+import { HOST, HOST_OUTSIDE, OUTSIDE, PORTS, SOURCES, Tally, UDP_PORTS, canBridge, hasBinary, makeTopology, type Topology } from './topology.js';
 
 const RULESETS = 40;
 const ok = canBridge();
@@ -56,6 +56,51 @@ describe.skipIf(!ok)('packet tracer vs the Linux kernel (network namespaces)', (
       }
     }
     console.log(tally.summary('packet tracer vs kernel (iptables)', RULESETS + fixed.length) + (withPing ? '' : ' (ICMP skipped: no ping binary)'));
+    if (tally.disagreements.length) console.log(tally.disagreements.slice(0, 20).join('\n'));
+    expect(tally.cases).toBeGreaterThanOrEqual(500);
+    expect(tally.disagreements).toEqual([]);
+  }, 300_000);
+});
+
+const FORWARD_RULESETS = 24;
+let fwd: Topology;
+
+describe.skipIf(!ok)('packet tracer vs the Linux kernel: the forward path (container -> node -> outside host)', () => {
+  beforeAll(async () => {
+    fwd = await makeTopology('tf', { outside: true });
+  }, 60_000);
+  afterAll(() => fwd?.close());
+
+  it(`agrees with the kernel on packets forwarded through ${FORWARD_RULESETS} random FORWARD rule sets (DNAT to the outside host, MASQUERADE)`, () => {
+    const tally = new Tally();
+    // the node's view: its two addresses, and which interface reaches what
+    const ctx = { localAddresses: [HOST, HOST_OUTSIDE], interfaceFor: (ip: string) => (ip.startsWith('10.98.0.') ? 'veth-o' : ip.startsWith('10.99.0.') ? 'br0' : undefined) };
+    for (let seed = 1; seed <= FORWARD_RULESETS; seed++) {
+      const { rules, dnat } = randomRuleset(seed * 6007, true);
+      try {
+        fwd.host(['iptables-nft-restore'], rules);
+      } catch (err) {
+        throw new Error(`iptables-restore refused seed ${seed * 6007}: ${(err as { stderr?: Buffer }).stderr?.toString()}\n${rules}`);
+      }
+      const tables = mergeRulesets([parseIptablesSave(fwd.host(['iptables-nft-save']), `fwd-seed-${seed}`)]);
+      for (const src of SOURCES) {
+        for (const protocol of ['tcp', 'udp', 'icmp'] as const) {
+          if (protocol === 'icmp' && !withPing) continue;
+          const list = protocol === 'tcp' ? PORTS : protocol === 'udp' ? UDP_PORTS : [0];
+          const kernel = fwd.probe(protocol, src, list, OUTSIDE);
+          const cases = list.map((port) => ({ port, dst: OUTSIDE, k: protocol === 'icmp' ? kernel.icmp : kernel[String(port)] }));
+          // the node's own port 8081, DNATed on to the outside host: a delivery that becomes a forward
+          if (dnat && protocol === 'tcp') cases.push({ port: 8081, dst: HOST, k: fwd.probe('tcp', src, [8081], HOST)['8081'] });
+          for (const { port, dst, k } of cases) {
+            const packet: Packet = { src, dst, protocol, dport: protocol === 'icmp' ? undefined : port, sport: 40000, inInterface: 'br0', state: 'new', mark: 0 };
+            const result = trace(tables, dst === HOST ? 'input' : 'forward', packet, ctx);
+            const at = result.decidedBy ? ` at ${result.decidedBy.table}/${result.decidedBy.chain}#${result.decidedBy.num}` : '';
+            tally.add(protocol, result.verdict, k, `forward seed ${seed * 6007} ${protocol} ${src} -> ${dst}${protocol === 'icmp' ? '' : ':' + port} (${result.path})${at}`, result.packet.dnat);
+          }
+        }
+      }
+    }
+    console.log(tally.summary('packet tracer vs kernel (iptables, forward path)', FORWARD_RULESETS) + (withPing ? '' : ' (ICMP skipped: no ping binary)'));
     if (tally.disagreements.length) console.log(tally.disagreements.slice(0, 20).join('\n'));
     expect(tally.cases).toBeGreaterThanOrEqual(500);
     expect(tally.disagreements).toEqual([]);

@@ -1,5 +1,5 @@
 /** Random iptables rule sets for the differential suite: seeded, so any disagreement can be replayed. */
-import { HOST, PORTS, UDP_PORTS } from './topology.js';
+import { HOST, OUTSIDE, PORTS, UDP_PORTS } from './topology.js';
 
 /** A small seeded generator, so a disagreement can be replayed. */
 function rng(seed: number) {
@@ -12,11 +12,12 @@ function rng(seed: number) {
   };
 }
 
-function randomMatch(r: ReturnType<typeof rng>): string {
+function randomMatch(r: ReturnType<typeof rng>, forward = false): string {
   const parts: string[] = [];
   if (r.chance(0.35)) parts.push(`${r.chance(0.2) ? '! ' : ''}-s ${r.pick(['10.99.0.2/32', '10.99.0.3/32', '10.99.0.0/24', '10.98.0.0/16'])}`);
   if (r.chance(0.2)) parts.push(`${r.chance(0.3) ? '! ' : ''}-i ${r.pick(['br0', 'lo', 'br+', 'eth9'])}`);
-  if (r.chance(0.2)) parts.push(`-d ${r.pick(['10.99.0.1/32', '10.99.0.0/24', '192.0.2.1/32'])}`);
+  if (r.chance(0.2)) parts.push(`-d ${r.pick(forward ? [`${OUTSIDE}/32`, '10.98.0.0/24', `${HOST}/32`] : ['10.99.0.1/32', '10.99.0.0/24', '192.0.2.1/32'])}`);
+  if (forward && r.chance(0.25)) parts.push(`${r.chance(0.2) ? '! ' : ''}-o ${r.pick(['veth-o', 'br0', 'veth+'])}`);
   const proto = r.chance(0.6);
   if (proto) {
     parts.push('-p tcp');
@@ -50,25 +51,33 @@ function randomTarget(r: ReturnType<typeof rng>, inCustom: boolean): string {
   return '-j LOG --log-prefix "bd "';
 }
 
-export function randomRuleset(seed: number): { rules: string; dnat: boolean } {
+/**
+ * A rule set; with `forward`, the random rules are in FORWARD (after the ESTABLISHED accept every
+ * container host has, so the replies of what the SYN opened come back), the DNAT sends the host's
+ * port 8081 on to the outside host, and POSTROUTING may masquerade.
+ */
+export function randomRuleset(seed: number, forward = false): { rules: string; dnat: boolean } {
   const r = rng(seed);
   const mark = r.chance(0.4);
   const dnat = r.chance(0.4);
   const lines = ['*mangle', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]'];
   if (mark) lines.push(`-A PREROUTING -p tcp -m tcp --dport ${r.pick(PORTS)} -j MARK --set-xmark 0x10/0x10`);
   lines.push('COMMIT', '*nat', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]');
-  if (dnat) lines.push(`-A PREROUTING -d ${HOST}/32 -p tcp -m tcp --dport 8081 -j DNAT --to-destination ${HOST}:${r.pick([8080, 22, 9000])}`);
-  lines.push('COMMIT', '*filter', `:INPUT ${r.chance(0.5) ? 'DROP' : 'ACCEPT'} [0:0]`, ':FORWARD ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':CUSTOM - [0:0]');
+  if (dnat) lines.push(`-A PREROUTING -d ${HOST}/32 -p tcp -m tcp --dport 8081 -j DNAT --to-destination ${forward ? OUTSIDE : HOST}:${r.pick([8080, 22, 9000])}`);
+  if (forward && r.chance(0.5)) lines.push('-A POSTROUTING -s 10.99.0.0/24 ! -o br0 -j MASQUERADE');
+  const policy = r.chance(0.5) ? 'DROP' : 'ACCEPT';
+  lines.push('COMMIT', '*filter', `:INPUT ${forward ? 'ACCEPT' : policy} [0:0]`, `:FORWARD ${forward ? policy : 'ACCEPT'} [0:0]`, ':OUTPUT ACCEPT [0:0]', ':CUSTOM - [0:0]');
+  if (forward) lines.push('-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
   const n = 2 + Math.floor(r.next() * 7);
   // tcp-reset is only valid on a rule that matches tcp
   const rule = (chain: string, custom: boolean) => {
-    const match = randomMatch(r);
+    const match = randomMatch(r, forward);
     let target = randomTarget(r, custom);
     if (!/-p tcp/.test(match)) target = target.replace('tcp-reset', 'icmp-port-unreachable');
     if (/ESTABLISHED|INVALID/.test(match) && /DROP|REJECT/.test(target)) target = '-j ACCEPT';
     return `-A ${chain} ${match} ${target}`.replace(/ +/g, ' ');
   };
-  for (let i = 0; i < n; i++) lines.push(rule('INPUT', false));
+  for (let i = 0; i < n; i++) lines.push(rule(forward ? 'FORWARD' : 'INPUT', false));
   const m = 1 + Math.floor(r.next() * 4);
   for (let i = 0; i < m; i++) lines.push(rule('CUSTOM', true));
   lines.push('COMMIT', '');

@@ -9,6 +9,9 @@ import type { Verdict } from '../../src/netfilter/trace.js';
 import { canMakeNetns, projectPath } from '../helpers/shared.js';
 
 export const HOST = '10.99.0.1';
+/** A host beyond the node (the forward path): its own namespace, reached through veth-o. */
+export const OUTSIDE = '10.98.0.2';
+export const HOST_OUTSIDE = '10.98.0.1';
 export const SOURCES = ['10.99.0.2', '10.99.0.3'];
 export const PORTS = [22, 80, 443, 5432, 6379, 8080, 9000];
 export const UDP_PORTS = [53, 123, 5353, 8472];
@@ -47,14 +50,19 @@ export interface Topology {
   ctrNs: string;
   /** runs a command in the host namespace, with optional stdin; returns its stdout */
   host(args: string[], input?: string): string;
-  /** what the kernel did to a packet of each port from src: connected / refused / unreachable / timeout */
-  probe(protocol: 'tcp' | 'udp' | 'icmp', src: string, ports: number[]): Record<string, string>;
+  /** what the kernel did to a packet of each port from src to dst (default: the host): connected / refused / unreachable / timeout */
+  probe(protocol: 'tcp' | 'udp' | 'icmp', src: string, ports: number[], dst?: string): Record<string, string>;
   close(): void;
 }
 
-export async function makeTopology(tag: string): Promise<Topology> {
+/**
+ * With `outside`, a third namespace sits behind the host on veth-o (10.98.0.0/24) with the same
+ * listeners; the host forwards (ip_forward=1) and the container routes through it.
+ */
+export async function makeTopology(tag: string, options: { outside?: boolean } = {}): Promise<Topology> {
   const hostNs = `bd${tag}-h-${process.pid}`;
   const ctrNs = `bd${tag}-c-${process.pid}`;
+  const outNs = `bd${tag}-o-${process.pid}`;
   const h = (...a: string[]) => execFileSync('ip', ['netns', 'exec', hostNs, ...a], { stdio: 'ignore' });
   const c = (...a: string[]) => execFileSync('ip', ['netns', 'exec', ctrNs, ...a], { stdio: 'ignore' });
   execFileSync('ip', ['netns', 'add', hostNs]);
@@ -70,20 +78,37 @@ export async function makeTopology(tag: string): Promise<Topology> {
   c('ip', 'link', 'set', 'lo', 'up');
   for (const s of SOURCES) c('ip', 'addr', 'add', `${s}/24`, 'dev', 'eth0');
   c('ip', 'link', 'set', 'eth0', 'up');
-  const listener: ChildProcess = spawn('ip', ['netns', 'exec', hostNs, process.execPath, PROBE, 'listen', ...PORTS.map(String), ...UDP_PORTS.map((p) => `udp:${p}`)], { stdio: ['ignore', 'pipe', 'ignore'] });
-  await new Promise<void>((resolve) => listener.stdout!.once('data', () => resolve()));
+  const namespaces = [hostNs, ctrNs];
+  const listen = (ns: string): ChildProcess => spawn('ip', ['netns', 'exec', ns, process.execPath, PROBE, 'listen', ...PORTS.map(String), ...UDP_PORTS.map((p) => `udp:${p}`)], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const listeners = [listen(hostNs)];
+  if (options.outside) {
+    const o = (...a: string[]) => execFileSync('ip', ['netns', 'exec', outNs, ...a], { stdio: 'ignore' });
+    execFileSync('ip', ['netns', 'add', outNs]);
+    namespaces.push(outNs);
+    h('sysctl', '-qw', 'net.ipv4.ip_forward=1');
+    h('ip', 'link', 'add', 'veth-o', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', outNs);
+    h('ip', 'addr', 'add', `${HOST_OUTSIDE}/24`, 'dev', 'veth-o');
+    h('ip', 'link', 'set', 'veth-o', 'up');
+    o('ip', 'link', 'set', 'lo', 'up');
+    o('ip', 'addr', 'add', `${OUTSIDE}/24`, 'dev', 'eth0');
+    o('ip', 'link', 'set', 'eth0', 'up');
+    o('ip', 'route', 'add', '10.99.0.0/24', 'via', HOST_OUTSIDE);
+    c('ip', 'route', 'add', 'default', 'via', HOST);
+    listeners.push(listen(outNs));
+  }
+  await Promise.all(listeners.map((l) => new Promise<void>((resolve) => l.stdout!.once('data', () => resolve()))));
   return {
     hostNs,
     ctrNs,
     host: (args, input) => execFileSync('ip', ['netns', 'exec', hostNs, ...args], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }),
-    probe(protocol, src, ports) {
+    probe(protocol, src, ports, dst = HOST) {
       const mode = protocol === 'tcp' ? 'probe' : protocol === 'udp' ? 'probe-udp' : 'probe-icmp';
-      const out = execFileSync('ip', ['netns', 'exec', ctrNs, process.execPath, PROBE, mode, src, HOST, '400', ...ports.map(String)], { encoding: 'utf8' });
+      const out = execFileSync('ip', ['netns', 'exec', ctrNs, process.execPath, PROBE, mode, src, dst, '400', ...ports.map(String)], { encoding: 'utf8' });
       return JSON.parse(out) as Record<string, string>;
     },
     close() {
-      listener.kill();
-      for (const ns of [hostNs, ctrNs]) {
+      for (const l of listeners) l.kill();
+      for (const ns of namespaces) {
         try {
           execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
         } catch {
@@ -124,10 +149,13 @@ export class Tally {
   agree = 0;
   unknown = 0;
   byProtocol: Record<string, number> = { tcp: 0, udp: 0, icmp: 0 };
+  /** what the kernel did, so a suite that only ever accepts shows it */
+  byOutcome: Record<string, number> = {};
   disagreements: string[] = [];
   add(protocol: string, verdict: Verdict, kernel: string | undefined, label: string, dnat = false): void {
     this.cases++;
     this.byProtocol[protocol]++;
+    this.byOutcome[kernel ?? 'none'] = (this.byOutcome[kernel ?? 'none'] ?? 0) + 1;
     const want = expectedOutcomes(verdict, protocol, dnat);
     if (want.length === 0) {
       this.unknown++;
@@ -138,6 +166,6 @@ export class Tally {
   }
   summary(what: string, rulesets: number): string {
     const rate = (100 * this.agree) / Math.max(1, this.cases - this.unknown);
-    return `${what}: ${this.agree}/${this.cases - this.unknown} agree (${rate.toFixed(1)}%), ${this.unknown} unknown (unmodelled match), over ${this.cases} cases (${this.byProtocol.tcp} TCP, ${this.byProtocol.udp} UDP, ${this.byProtocol.icmp} ICMP) from ${rulesets} rule sets`;
+    return `${what}: ${this.agree}/${this.cases - this.unknown} agree (${rate.toFixed(1)}%), ${this.unknown} unknown (unmodelled match), over ${this.cases} cases (${this.byProtocol.tcp} TCP, ${this.byProtocol.udp} UDP, ${this.byProtocol.icmp} ICMP) from ${rulesets} rule sets; the kernel: ${Object.entries(this.byOutcome).map(([k, n]) => `${n} ${k}`).join(', ')}`;
   }
 }
