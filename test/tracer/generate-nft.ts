@@ -6,7 +6,7 @@
  * every kind, DNAT. Optionally an iptables-nft rule set is loaded first, so iptables' chains and
  * the native ones decide on the same hooks.
  */
-import { HOST, PORTS, UDP_PORTS } from './topology.js';
+import { HOST, OUTSIDE, PORTS, UDP_PORTS } from './topology.js';
 import { randomRuleset } from './generate.js';
 
 function rng(seed: number) {
@@ -20,12 +20,13 @@ function rng(seed: number) {
 }
 type Rng = ReturnType<typeof rng>;
 
-function match(r: Rng): { text: string; tcp: boolean } {
+function match(r: Rng, forward = false): { text: string; tcp: boolean } {
   const parts: string[] = [];
   let tcp = false;
   if (r.chance(0.3)) parts.push(`ip saddr ${r.chance(0.2) ? '!= ' : ''}${r.pick(['10.99.0.2', '10.99.0.3', '10.99.0.0/24', '10.98.0.0/16', '{ 10.99.0.2, 10.98.0.0/16 }'])}`);
   if (r.chance(0.2)) parts.push(`iifname ${r.chance(0.3) ? '!= ' : ''}${r.pick(['"br0"', '"lo"', '"br*"', '"eth9"'])}`);
-  if (r.chance(0.15)) parts.push(`ip daddr ${r.pick([HOST, '10.99.0.0/24', '192.0.2.1'])}`);
+  if (forward && r.chance(0.25)) parts.push(`oifname ${r.chance(0.3) ? '!= ' : ''}${r.pick(['"veth-o"', '"br0"', '"veth*"'])}`);
+  if (r.chance(0.15)) parts.push(`ip daddr ${r.pick(forward ? [OUTSIDE, '10.98.0.0/24', HOST] : [HOST, '10.99.0.0/24', '192.0.2.1'])}`);
   const kind = r.next();
   if (kind < 0.45) {
     tcp = true;
@@ -67,12 +68,14 @@ function verdict(r: Rng, family: 'ip' | 'inet', tcp: boolean, inCustom: boolean)
   return 'meta mark set 0x10';
 }
 
-function table(r: Rng, name: string, family: 'ip' | 'inet', priority: string): string[] {
+function table(r: Rng, name: string, family: 'ip' | 'inet', priority: string, hook: 'input' | 'forward' = 'input'): string[] {
   const lines = [`table ${family} ${name} {`, '  set allowed {', '    type inet_service', `    elements = { ${r.pick(PORTS)}, ${r.pick(PORTS)} }`, '  }'];
-  lines.push('  chain input {', `    type filter hook input priority ${priority}; policy ${r.chance(0.3) ? 'drop' : 'accept'};`);
+  lines.push(`  chain ${hook} {`, `    type filter hook ${hook} priority ${priority}; policy ${r.chance(0.3) ? 'drop' : 'accept'};`);
+  // a forward chain lets the replies of what it allowed back in, as Docker's and firewalld's do
+  if (hook === 'forward') lines.push('    ct state established,related accept');
   const n = 2 + Math.floor(r.next() * 6);
   const rule = (custom: boolean) => {
-    const m = match(r);
+    const m = match(r, hook === 'forward');
     let v = verdict(r, family, m.tcp, custom);
     // the probe sees a SYN's fate; a drop of the established packets after it races with connect() in the client
     if (/established|invalid/.test(m.text) && /drop|reject/.test(v)) v = 'accept';
@@ -96,17 +99,19 @@ export interface NftCase {
   dnat: boolean;
 }
 
-export function randomNftRuleset(seed: number): NftCase {
+/** With `forward`, the base chains are on the forward hook, the DNAT sends the node's 8081 on to the outside host, and a srcnat chain may masquerade. */
+export function randomNftRuleset(seed: number, forward = false): NftCase {
   const r = rng(seed);
   const lines: string[] = [];
-  lines.push(...table(r, 'guard', r.pick(['ip', 'inet'] as const), r.pick(['filter', 'filter + 10', 'filter - 10', '-200', '10'])));
-  if (r.chance(0.5)) lines.push(...table(r, 'fw', r.pick(['ip', 'inet'] as const), r.pick(['filter + 5', '20', '-5', 'security'])));
-  const ipt = r.chance(0.4) ? randomRuleset(seed ^ 0x5bd1e995) : undefined;
+  const hook = forward ? 'forward' : 'input';
+  lines.push(...table(r, 'guard', r.pick(['ip', 'inet'] as const), r.pick(['filter', 'filter + 10', 'filter - 10', '-200', '10']), hook));
+  if (r.chance(0.5)) lines.push(...table(r, 'fw', r.pick(['ip', 'inet'] as const), r.pick(['filter + 5', '20', '-5', 'security']), hook));
+  const ipt = r.chance(0.4) ? randomRuleset(seed ^ 0x5bd1e995, forward) : undefined;
   // one DNAT of 8081 at a time: conntrack sets a connection's destination NAT up once
   const nftDnat = !ipt?.dnat && r.chance(0.35);
   // real nat tables (firewalld's, Docker's, iptables-nft's) have a srcnat chain too; half of these do
   const withPost = r.chance(0.5);
-  if (nftDnat) lines.push('table ip bdnat {', '  chain pre {', '    type nat hook prerouting priority dstnat; policy accept;', `    ip daddr ${HOST} tcp dport 8081 dnat to ${HOST}:${r.pick([8080, 22, 9000])}`, '  }', ...(withPost ? ['  chain post {', '    type nat hook postrouting priority srcnat; policy accept;', '  }'] : []), '}');
+  if (nftDnat) lines.push('table ip bdnat {', '  chain pre {', '    type nat hook prerouting priority dstnat; policy accept;', `    ip daddr ${HOST} tcp dport 8081 dnat to ${forward ? OUTSIDE : HOST}:${r.pick([8080, 22, 9000])}`, '  }', ...(withPost ? ['  chain post {', '    type nat hook postrouting priority srcnat; policy accept;', ...(forward ? ['    ip saddr 10.99.0.0/24 oifname "veth-o" masquerade'] : []), '  }'] : []), '}');
   if (r.chance(0.3)) lines.push('table inet bdmangle {', '  chain pre {', '    type filter hook prerouting priority mangle; policy accept;', `    tcp dport ${r.pick(PORTS)} meta mark set 0x10`, '  }', '}');
   return { nft: lines.join('\n') + '\n', iptables: ipt?.rules, dnat: nftDnat || !!ipt?.dnat };
 }

@@ -13,7 +13,7 @@ import { nftExtraChains } from '../../src/nft/trace.js';
 import { parseNftText } from '../../src/nft/parse-text.js';
 import { parseNftJson } from '../../src/nft/parse-json.js';
 import { randomNftRuleset } from './generate-nft.js';
-import { HOST, PORTS, SOURCES, Tally, UDP_PORTS, canBridge, hasBinary, makeTopology, type Topology } from './topology.js';
+import { HOST, HOST_OUTSIDE, OUTSIDE, PORTS, SOURCES, Tally, UDP_PORTS, canBridge, hasBinary, makeTopology, type Topology } from './topology.js';
 
 const RULESETS = 40;
 /** The verdict without where it was read (file and line differ between the listings) and with `icmp`/`icmpx` alike (the text listing leaves a plain reject's type out). */
@@ -80,6 +80,67 @@ describe.skipIf(!ok)('packet tracer vs the Linux kernel: native nftables tables 
     if (differ.length) console.log(differ.slice(0, 10).join('\n'));
     if (tally.disagreements.length) console.log(tally.disagreements.slice(0, 30).join('\n'));
     expect(tally.cases).toBeGreaterThanOrEqual(500);
+    expect(textJsonDiffer).toBe(0);
+    expect(tally.disagreements).toEqual([]);
+  }, 300_000);
+});
+
+const FORWARD_RULESETS = 20;
+let fwd: Topology;
+
+describe.skipIf(!ok)('packet tracer vs the Linux kernel: nftables forward chains (container -> node -> outside host)', () => {
+  beforeAll(async () => {
+    fwd = await makeTopology('nff', { outside: true });
+  }, 60_000);
+  afterAll(() => fwd?.close());
+
+  it(`agrees with the kernel on packets forwarded through ${FORWARD_RULESETS} random nftables forward rule sets`, () => {
+    const tally = new Tally();
+    const ctx = (rs: ReturnType<typeof parseNftText>) => ({
+      localAddresses: [HOST, HOST_OUTSIDE],
+      interfaceFor: (ip: string) => (ip.startsWith('10.98.0.') ? 'veth-o' : ip.startsWith('10.99.0.') ? 'br0' : undefined),
+      extraChains: nftExtraChains([rs]),
+    });
+    let textJsonDiffer = 0;
+    for (let seed = 1; seed <= FORWARD_RULESETS; seed++) {
+      const c = randomNftRuleset(seed * 7727, true);
+      fwd.host(['nft', 'flush', 'ruleset']);
+      try {
+        if (c.iptables) fwd.host(['iptables-nft-restore'], c.iptables);
+        fwd.host(['nft', '-f', '-'], c.nft);
+      } catch (err) {
+        throw new Error(`the kernel refused seed ${seed * 7727}: ${(err as { stderr?: Buffer }).stderr?.toString()}\n${c.iptables ?? ''}\n${c.nft}`);
+      }
+      const text = parseNftText(fwd.host(['nft', 'list', 'ruleset']), 'nft_list_ruleset');
+      const json = parseNftJson(fwd.host(['nft', '-j', 'list', 'ruleset']), 'nft_-j_list_ruleset');
+      const tables = mergeRulesets(c.iptables ? [parseIptablesSave(fwd.host(['iptables-nft-save']), `fwd-seed-${seed}`)] : []);
+      for (const src of SOURCES) {
+        for (const protocol of ['tcp', 'udp', 'icmp'] as const) {
+          if (protocol === 'icmp' && !withPing) continue;
+          const list = protocol === 'tcp' ? PORTS : protocol === 'udp' ? UDP_PORTS : [0];
+          const kernel = fwd.probe(protocol, src, list, OUTSIDE);
+          const cases = list.map((port) => ({ port, dst: OUTSIDE, k: protocol === 'icmp' ? kernel.icmp : kernel[String(port)] }));
+          if (c.dnat && protocol === 'tcp') cases.push({ port: 8081, dst: HOST, k: fwd.probe('tcp', src, [8081], HOST)['8081'] });
+          for (const { port, dst, k } of cases) {
+            const packet: Packet = { src, dst, protocol, dport: protocol === 'icmp' ? undefined : port, sport: 40000, inInterface: 'br0', state: 'new', mark: 0 };
+            const path = dst === HOST ? 'input' : 'forward';
+            const viaText = trace(tables, path, packet, ctx(text));
+            const viaJson = trace(tables, path, packet, ctx(json));
+            const d = viaText.decidedBy;
+            const label = `forward seed ${seed * 7727} ${protocol} ${src} -> ${dst}${protocol === 'icmp' ? '' : ':' + port} (${viaText.path})${d ? ` at ${d.table} ${d.chain}#${d.num}` : ''}`;
+            tally.add(protocol, viaText.verdict, k, `${label} (text)`, viaText.packet.dnat);
+            if (sameVerdict(viaJson.verdict) !== sameVerdict(viaText.verdict)) {
+              textJsonDiffer++;
+              tally.add(protocol, viaJson.verdict, k, `${label} (json)`, viaJson.packet.dnat);
+            }
+          }
+        }
+      }
+    }
+    fwd.host(['nft', 'flush', 'ruleset']);
+    console.log(tally.summary('packet tracer vs kernel (nftables, forward path)', FORWARD_RULESETS) + `; the text and JSON listings gave different verdicts ${textJsonDiffer} times` + (withPing ? '' : ' (ICMP skipped: no ping binary)'));
+    if (tally.disagreements.length) console.log(tally.disagreements.slice(0, 30).join('\n'));
+    expect(tally.cases).toBeGreaterThanOrEqual(400);
     expect(textJsonDiffer).toBe(0);
     expect(tally.disagreements).toEqual([]);
   }, 300_000);
