@@ -9,7 +9,7 @@ import type { Evidence } from '../src/report/schema.js';
 import { trace, type Packet, type TraceResult } from '../src/netfilter/trace.js';
 import { parseCidr } from '../src/parsers/cidr.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
-import { dockerBridges, liveTables, localAddresses } from './lib/node-view.js';
+import { dockerBridges, liveTables, nativeNftables, traceContext } from './lib/node-view.js';
 
 const OUTSIDE = '198.51.100.10';
 
@@ -18,11 +18,12 @@ export default defineAnalyzer({
   title: 'FORWARD drops container traffic',
   description: 'A packet from a container bridge to the outside (or its reply) is dropped or rejected in the FORWARD path.',
   scope: 'node',
-  requires: ['iptables', 'ipAddr'],
-  optional: ['dockerNetworks', 'routes', 'flannelSubnetEnv'],
+  requires: ['ipAddr'],
+  optional: ['iptables', 'nftables', 'dockerNetworks', 'routes', 'flannelSubnetEnv'],
   analyze({ node, artifacts }) {
     const tables = liveTables(artifacts);
-    if (!tables.get('filter')?.get('FORWARD')) return [];
+    // iptables' FORWARD and native nftables forward chains (firewalld's, Docker's own) both decide
+    if (!tables.get('filter')?.get('FORWARD') && nativeNftables(artifacts).length === 0) return [];
     const itfs = interfacesOf(artifacts.ipAddr);
     const uplink =
       (artifacts.routes ?? []).flatMap((t) => t.routes).find((r) => r.destination === '0.0.0.0/0' && r.dev && !r.table)?.dev ??
@@ -31,7 +32,7 @@ export default defineAnalyzer({
     const bridges = dockerBridges(artifacts).map((b) => ({ name: b.name, cidrs: b.subnets.map((s) => s.cidr) }));
     const cni0 = itfs.get('cni0');
     if (cni0) bridges.push({ name: 'cni0', cidrs: cni0.addresses.filter((a) => a.family === 4).map((a) => a.network) });
-    const ctx = { localAddresses: localAddresses(artifacts) };
+    const ctx = traceContext(artifacts);
     const findings = [];
     for (const b of bridges) {
       for (const cidr of b.cidrs) {
@@ -58,7 +59,9 @@ export default defineAnalyzer({
             impact: `Containers on ${b.name} cannot reach anything outside the node.`,
             evidence,
             facts: { bridge: b.name, subnet: cidr, uplink, verdict: r.verdict.kind, decidedBy: `${d.table}/${d.chain}#${d.num}` },
-            remedy: {
+            remedy: d.nft
+              ? nftRemedy(d.nft, d.chain, d.num, b.name)
+              : {
               summary: d.num === 0 ? `Accept the bridge's traffic in FORWARD (what Docker adds for its bridges); restarting Docker re-adds its own rules.` : `Remove or narrow the rule that ${r.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} it, or accept the container traffic before it.`,
               commands:
                 d.num === 0
@@ -74,6 +77,21 @@ export default defineAnalyzer({
     return findings;
   },
 });
+
+/** When a native nftables table decides: firewalld's zones, or a rule in that table. */
+function nftRemedy(t: { family: string; table: string }, chain: string, num: number, bridge: string) {
+  if (t.table === 'firewalld')
+    return {
+      summary: `firewalld's own nftables table blocks the bridge's forwarded traffic (iptables-save does not show it): put ${bridge} in a zone that forwards it (Docker 20.10+ makes a "docker" zone).`,
+      commands: [`firewall-cmd --permanent --zone=docker --add-interface=${bridge}   # or --zone=trusted`, 'firewall-cmd --reload', "systemctl restart docker   # a firewalld reload removes Docker's rules"],
+      caution: 'Restarting docker restarts every container on the node.',
+    };
+  return {
+    summary: `The nftables table ${t.family} ${t.table} blocks it, not iptables: accept the bridge's traffic ahead of the blocking ${num === 0 ? 'policy' : 'rule'} in that chain, and persist it where the nftables service loads its rules.`,
+    commands: [`nft insert rule ${t.family} ${t.table} ${chain} iifname "${bridge}" accept`, `nft insert rule ${t.family} ${t.table} ${chain} oifname "${bridge}" ct state established,related accept`, '# persist: /etc/nftables.conf (Debian/Ubuntu) or /etc/sysconfig/nftables.conf (RHEL)'],
+    caution: 'nft insert puts the rule first in the chain; check it does not open more than the bridge needs.',
+  };
+}
 
 /** The second address of a network (.2): a container's, not the gateway's. */
 function hostIn(cidr: string): string {

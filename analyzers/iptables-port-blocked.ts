@@ -10,9 +10,8 @@ import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
 import { findChain, matchOption } from '../src/netfilter/rules.js';
 import { trace } from '../src/netfilter/trace.js';
-import { nftExtraChains } from '../src/nft/trace.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
-import { dockerBridges, liveIpv4, liveTables, localAddresses } from './lib/node-view.js';
+import { dockerBridges, liveIpv4, liveTables, nativeNftables, traceContext } from './lib/node-view.js';
 
 export default defineAnalyzer({
   id: 'iptables.port-blocked',
@@ -23,7 +22,7 @@ export default defineAnalyzer({
   optional: ['iptables', 'nftables', 'logs', 'sockets', 'dockerNetworks'],
   analyze({ node, artifacts, options }) {
     const tables = liveTables(artifacts);
-    const nft = (artifacts.nftables ?? []).filter((rs) => rs.tables.some((t) => !t.iptablesCompat));
+    const nft = nativeNftables(artifacts);
     // nothing to walk: no live iptables filter table and no native nftables table
     if (!tables.get('filter') && nft.length === 0) return [];
     const itfs = interfacesOf(artifacts.ipAddr);
@@ -61,7 +60,7 @@ export default defineAnalyzer({
     if (needs.size === 0) return [];
 
     // native nftables tables (firewalld's, Docker's own) are walked with iptables' chains, hook by hook in priority order
-    const ctx = { localAddresses: localAddresses(artifacts), extraChains: nft.length > 0 ? nftExtraChains(nft) : undefined };
+    const ctx = traceContext(artifacts);
     const findings = [];
     for (const [port, why] of [...needs].sort((a, b) => a[0] - b[0])) {
       const blocked: { from: string; rule: Evidence; verdict: string; chain: string; num: number; nft?: boolean }[] = [];

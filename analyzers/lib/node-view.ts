@@ -5,7 +5,9 @@
  */
 import type { NodeArtifacts } from '../../src/engine/artifacts.js';
 import type { Evidence } from '../../src/report/schema.js';
-import { mergeRulesets } from '../../src/netfilter/trace.js';
+import { mergeRulesets, type TraceContext } from '../../src/netfilter/trace.js';
+import type { NftRuleset } from '../../src/nft/model.js';
+import { nftExtraChains } from '../../src/nft/trace.js';
 import type { Chain, Ruleset } from '../../src/netfilter/rules.js';
 import { interfacesOf, type Interface } from '../../src/parsers/interfaces.js';
 import { findService, isActive, isEnabled } from '../../src/parsers/services.js';
@@ -58,6 +60,11 @@ export function dockerPresence(artifacts: NodeArtifacts): DockerPresence {
     evidence.push({ file: m.file, line: m.line, excerpt: m.excerpt, note: 'dockerd writes to the logs' });
   }
   let noIptables: Evidence | undefined;
+  // Docker 29's nftables firewall back end: its own table in the nft listing, whatever daemon.json says
+  for (const n of artifacts.nftables ?? []) {
+    const t = n.tables.find((x) => x.family === 'ip' && x.name === 'docker-bridges');
+    if (t) noIptables = { file: t.ref.file, line: t.ref.line, excerpt: 'table ip docker-bridges', note: 'Docker writes nftables rules (its nftables firewall back end), not iptables' };
+  }
   for (const d of artifacts.dockerDaemon ?? []) {
     if (d.iptables?.value === false) noIptables = { file: d.iptables.ref.file, line: d.iptables.ref.line, excerpt: '"iptables": false', note: 'Docker is told not to manage iptables' };
     else if (d.firewallBackend?.value === 'nftables')
@@ -102,6 +109,17 @@ export function dockerBridges(artifacts: NodeArtifacts): Bridge[] {
     });
   }
   return [...out.values()];
+}
+
+/** The node's native nftables rulesets (firewalld's, Docker's own, nftables.conf): those with a table iptables-nft did not make. */
+export function nativeNftables(artifacts: NodeArtifacts): NftRuleset[] {
+  return (artifacts.nftables ?? []).filter((rs) => rs.tables.some((t) => !t.iptablesCompat));
+}
+
+/** What the packet tracer needs of a node: its addresses, and its native nftables chains to walk beside iptables'. */
+export function traceContext(artifacts: NodeArtifacts): TraceContext {
+  const nft = nativeNftables(artifacts);
+  return { localAddresses: localAddresses(artifacts), extraChains: nft.length > 0 ? nftExtraChains(nft) : undefined };
 }
 
 /** The node's own IPv4 addresses (for addrtype LOCAL). */

@@ -17,6 +17,7 @@ import { parseDockerNetworks } from '../../src/parsers/docker-network-inspect.js
 import { parseInterfaces } from '../../src/parsers/interfaces.js';
 import { parseRoutes } from '../../src/parsers/ip-route.js';
 import { parseSystemctlText } from '../../src/parsers/services.js';
+import { parseNftText } from '../../src/nft/parse-text.js';
 import { hasCorpus, projectPath, readCorpus } from '../helpers/shared.js';
 import { runNode } from './helpers.js';
 
@@ -119,6 +120,35 @@ describe.skipIf(!hasCorpus)('iptables.forward-blocks-containers', () => {
 
   it('is silent on the healthy rules', () => {
     expect(runNode(forwardBlocks, healthy())).toEqual([]);
+  });
+});
+
+describe('iptables.forward-blocks-containers with nftables beside iptables', () => {
+  // Debian's /etc/nftables.conf hardened to `policy drop` in forward, listed by the real nft: its
+  // inet filter table drops what Docker's iptables rules accept (both base chains are on the hook)
+  const drop = () => parseNftText(fx('nft/nftables-conf-drop/nft_-a_list_ruleset'), 'sos_commands/firewall_tables/nft_-a_list_ruleset');
+  const accept = () => parseNftText(fx('nft/nftables-conf-drop/nft_-a_list_ruleset.accept'), 'sos_commands/firewall_tables/nft_-a_list_ruleset');
+
+  it("Docker's iptables accept docker0, nftables.conf's forward policy drops it: named, with an nft remedy", () => {
+    const [f] = runNode(forwardBlocks, { ...healthy(), nftables: [drop()] });
+    expect(f.facts).toMatchObject({ bridge: 'docker0', verdict: 'DROP', decidedBy: 'inet filter/forward#0' });
+    expect(f.evidence[0]).toMatchObject({ file: 'sos_commands/firewall_tables/nft_-a_list_ruleset', line: 6 });
+    expect(f.remedy.commands[0]).toBe('nft insert rule inet filter forward iifname "docker0" accept');
+  });
+
+  it('is silent when the nftables forward policy accepts', () => {
+    expect(runNode(forwardBlocks, { ...healthy(), nftables: [accept()] })).toEqual([]);
+  });
+
+  it("Docker 29's nftables back end (ip docker-bridges, no iptables rules of its own): no missing chain, no missing MASQUERADE, forwarding passes", () => {
+    const empty = parseIptablesSave('*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n', 'iptables-save');
+    const docker = parseNftText(fx('nft/docker-bridges/nft_-a_list_ruleset'), 'nft_-a_list_ruleset');
+    const node: NodeArtifacts = { iptables: [empty], ipAddr: [ipA()], routes: [routes()], nftables: [docker] };
+    expect(runNode(dockerChainMissing, node)).toEqual([]);
+    expect(runNode(masqueradeMissing, node)).toEqual([]);
+    expect(runNode(forwardBlocks, node)).toEqual([]);
+    // without the nft listing the same iptables view would mean Docker's rules are gone
+    expect(runNode(masqueradeMissing, { ...node, nftables: [] }).length).toBeGreaterThan(0);
   });
 });
 
