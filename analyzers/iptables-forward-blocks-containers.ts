@@ -16,7 +16,7 @@ const OUTSIDE = '198.51.100.10';
 export default defineAnalyzer({
   id: 'iptables.forward-blocks-containers',
   title: 'FORWARD drops container traffic',
-  description: 'A packet from a container bridge to the outside (or its reply) is dropped or rejected in the FORWARD path.',
+  description: 'A packet from a container bridge to the outside (or its reply) is dropped or rejected in the forward path, by iptables or by a native nftables table.',
   scope: 'node',
   requires: ['ipAddr'],
   optional: ['iptables', 'nftables', 'dockerNetworks', 'routes', 'flannelSubnetEnv'],
