@@ -490,6 +490,119 @@ Nov 20 09:31:40 k8s-node-7 kubelet[1187]: E1120 09:31:40.884310    1187 kubelet_
 Nov 20 09:31:50 k8s-node-7 kubelet[1187]: E1120 09:31:50.902215    1187 kubelet_node_status.go:540] "Error updating node status, will retry" err="error getting node \"k8s-node-7\": Get \"https://10.0.1.10:6443/api/v1/nodes/k8s-node-7?timeout=10s\": dial tcp 10.0.1.10:6443: i/o timeout"
 EOF
 
+########## 7. firewalld-blocks-postgres: sosreport of a RHEL 9 Docker host; firewalld's own nftables table rejects an app network's traffic to postgres on the host
+b="$staging/firewalld-blocks-postgres/sosreport-app-host-09-2026-11-20-ticket4717"
+mkdir -p "$b/sos_commands/"{firewall_tables,networking,docker,systemd,kernel,firewalld} "$b/etc/firewalld/zones" "$b/etc/docker" "$b/var/log" "$b/proc/sys/net/ipv4"
+echo app-host-09 > "$b/hostname"
+echo app-host-09 > "$b/etc/hostname"
+newns fwd9
+# Docker's iptables rules for docker0 and the compose network "billing_default" (br-5c2d5b9a3f0e),
+# made with iptables-nft as RHEL 9 has it: they accept everything the containers send. Beside them,
+# firewalld 1.3's own table (test/fixtures/nft/firewalld-real: docker0 in the docker zone, eth0
+# public, cni0 trusted), loaded with the real nft. br-5c2d5b9a3f0e is in no zone, so firewalld
+# treats it as the default zone, public, whose INPUT rejects 5432 with admin-prohibited.
+printf '%s\n' "$DOCKER_SEED_RULES" | sed \
+  -e 's|^-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE$|&\n-A POSTROUTING -s 172.18.0.0/16 ! -o br-5c2d5b9a3f0e -j MASQUERADE|' \
+  -e 's|^-A DOCKER -i docker0 -j RETURN$|&\n-A DOCKER -i br-5c2d5b9a3f0e -j RETURN|' \
+  -e 's|^-A FORWARD -i docker0 -o docker0 -j ACCEPT$|&\n-A FORWARD -o br-5c2d5b9a3f0e -j DOCKER\n-A FORWARD -o br-5c2d5b9a3f0e -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A FORWARD -i br-5c2d5b9a3f0e ! -o br-5c2d5b9a3f0e -j ACCEPT\n-A FORWARD -i br-5c2d5b9a3f0e -o br-5c2d5b9a3f0e -j ACCEPT|' \
+  | ip netns exec "$ns" iptables-nft-restore
+ip netns exec "$ns" nft -f "$here/test/fixtures/nft/firewalld-real/nft_list_ruleset"
+sos_firewall "$ns" "$b" iptables-nft
+ip netns exec "$ns" nft -a list ruleset > "$b/sos_commands/firewall_tables/nft_-a_list_ruleset"
+make_host "$ns" 10.0.0.31/24 172.17.0.1/16
+ip netns exec "$ns" ip link add br-5c2d5b9a3f0e address 02:42:5c:2d:5b:9a type bridge
+ip netns exec "$ns" ip addr add 172.18.0.1/16 dev br-5c2d5b9a3f0e
+ip netns exec "$ns" ip link set br-5c2d5b9a3f0e up
+attach "$ns" br-5c2d5b9a3f0e veth3a91c0e 5e:1a:7c:33:90:1e 172.18.0.2/16
+ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
+sos_network "$ns" "$b"
+fw="$here/test/fixtures/nft/firewalld-real"
+for f in firewall-cmd_--list-all-zones firewall-cmd_--get-active-zones firewall-cmd_--get-default-zone firewall-cmd_--version; do cp "$fw/$f" "$b/sos_commands/firewalld/$f"; done
+cp "$fw/etc/firewalld/firewalld.conf" "$b/etc/firewalld/firewalld.conf"
+cp "$fw/etc/firewalld/zones/"*.xml "$b/etc/firewalld/zones/"
+printf '{\n  "log-driver": "journald"\n}\n' > "$b/etc/docker/daemon.json"
+bridge_inspect 7b1e4c9a2d5f8e0b3c6a9d2e5f8b1c4a7d0e3f6b9c2a5d8e1f4b7c0a3d6e9f2b 2026-11-19T07:40:12.118204550Z \
+  0c4f7a2e9b1d3c5e7f9a1b3c5d7e9f1a3b5c7d9e1f3a5b7c9d1e3f5a7b9c1d3e webhook \
+  8e2a4c6e8a0c2e4a6c8e0a2c4e6a8c0e2a4c6e8a0c2e4a6c8e0a2c4e6a8c0e2a 172.17.0.2 > "$b/sos_commands/docker/docker_network_inspect_bridge"
+cat > "$b/sos_commands/docker/docker_network_inspect_billing_default" <<'EOF'
+[
+    {
+        "Name": "billing_default",
+        "Id": "5c2d5b9a3f0e81d4a6c2e9b7f0a3d5c8e1b4f7a0c3e6d9b2f5a8c1e4d7b0a3f6",
+        "Created": "2026-11-19T07:41:03.552910012Z",
+        "Scope": "local",
+        "Driver": "bridge",
+        "EnableIPv6": false,
+        "IPAM": {
+            "Driver": "default",
+            "Options": null,
+            "Config": [
+                {
+                    "Subnet": "172.18.0.0/16",
+                    "Gateway": "172.18.0.1"
+                }
+            ]
+        },
+        "Internal": false,
+        "Attachable": false,
+        "Ingress": false,
+        "ConfigFrom": {
+            "Network": ""
+        },
+        "ConfigOnly": false,
+        "Containers": {
+            "9f2e1c7b3a5d48e0b6c2a4f8d1e3c5a7b9d0f2e4a6c8b1d3f5a7c9e0b2d4f6a8": {
+                "Name": "billing-api-1",
+                "EndpointID": "4d6f8b0d2f4b6d8f0b2d4f6b8d0f2b4d6f8b0d2f4b6d8f0b2d4f6b8d0f2b4d6f",
+                "MacAddress": "5e:1a:7c:33:90:1e",
+                "IPv4Address": "172.18.0.2/16",
+                "IPv6Address": ""
+            }
+        },
+        "Options": {},
+        "Labels": {
+            "com.docker.compose.network": "default",
+            "com.docker.compose.project": "billing"
+        }
+    }
+]
+EOF
+# systemd 252 (RHEL 9) prints the VENDOR PRESET column
+cat > "$b/sos_commands/systemd/systemctl_list-unit-files" <<'EOF'
+UNIT FILE                                  STATE           VENDOR PRESET
+chronyd.service                            enabled         enabled
+containerd.service                         disabled        disabled
+docker.service                             enabled         disabled
+firewalld.service                          enabled         enabled
+postgresql.service                         enabled         disabled
+sshd.service                               enabled         enabled
+docker.socket                              disabled        disabled
+
+7 unit files listed.
+EOF
+cat > "$b/sos_commands/systemd/systemctl_list-units" <<'EOF'
+  UNIT                           LOAD   ACTIVE SUB     DESCRIPTION
+  chronyd.service                loaded active running NTP client/server
+  docker.service                 loaded active running Docker Application Container Engine
+  firewalld.service              loaded active running firewalld - dynamic firewall daemon
+  postgresql.service             loaded active running PostgreSQL database server
+  sshd.service                   loaded active running OpenSSH server daemon
+
+LOAD   = Reflects whether the unit definition was properly loaded.
+ACTIVE = The high-level unit activation state, i.e. generalization of SUB.
+SUB    = The low-level unit activation state, values depend on unit type.
+
+5 loaded units listed. Pass --all to see loaded but inactive units, too.
+EOF
+# the app container logs to journald (Docker's journald log driver, tag = short container id)
+cat > "$b/var/log/messages" <<'EOF'
+Nov 20 12:04:58 app-host-09 systemd[1]: Started docker-9f2e1c7b3a5d48e0b6c2a4f8d1e3c5a7b9d0f2e4a6c8b1d3f5a7c9e0b2d4f6a8.scope - libcontainer container 9f2e1c7b3a5d.
+Nov 20 12:05:01 app-host-09 9f2e1c7b3a5d[2211]: time="2026-11-20T12:05:01Z" level=info msg="billing-api starting" version=4.2.1
+Nov 20 12:05:04 app-host-09 9f2e1c7b3a5d[2211]: time="2026-11-20T12:05:04Z" level=error msg="db ping failed, retrying" err="dial tcp 172.18.0.1:5432: connect: no route to host"
+Nov 20 12:05:09 app-host-09 9f2e1c7b3a5d[2211]: time="2026-11-20T12:05:09Z" level=error msg="db ping failed, retrying" err="dial tcp 172.18.0.1:5432: connect: no route to host"
+Nov 20 12:05:14 app-host-09 9f2e1c7b3a5d[2211]: time="2026-11-20T12:05:14Z" level=fatal msg="cannot reach the database" err="dial tcp 172.18.0.1:5432: connect: no route to host"
+EOF
+
 rm -rf "$src"
 mv "$staging" "$src"
 staging=
