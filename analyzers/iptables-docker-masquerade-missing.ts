@@ -6,15 +6,17 @@
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Chain, Rule } from '../src/netfilter/rules.js';
 import { cidrContains, parseCidr } from '../src/parsers/cidr.js';
-import { dockerBridges, dockerPresence, liveTables, tableFiles } from './lib/node-view.js';
+import type { NftRule, NftRuleset, NftValue } from '../src/nft/model.js';
+import { findChain as findNftChain } from '../src/nft/model.js';
+import { dockerBridges, dockerPresence, liveTables, nativeNftables, tableFiles } from './lib/node-view.js';
 
 export default defineAnalyzer({
   id: 'iptables.docker-masquerade-missing',
   title: 'No MASQUERADE for a Docker network',
-  description: 'A Docker bridge subnet has no MASQUERADE (or SNAT) rule reachable from nat POSTROUTING.',
+  description: 'A Docker bridge subnet has no MASQUERADE (or SNAT) rule reachable from nat POSTROUTING, nor a masquerade in a native nftables table.',
   scope: 'node',
   requires: ['iptables'],
-  optional: ['ipAddr', 'dockerNetworks', 'dockerDaemon', 'services'],
+  optional: ['ipAddr', 'dockerNetworks', 'dockerDaemon', 'services', 'nftables'],
   analyze({ node, artifacts }) {
     const docker = dockerPresence(artifacts);
     if (docker.noIptables) return [];
@@ -22,6 +24,8 @@ export default defineAnalyzer({
     if (!nat) return [];
     const natFile = tableFiles(artifacts).get('nat')!;
     const nats = reachable(nat, 'POSTROUTING').filter((r) => r.target === 'MASQUERADE' || r.target === 'SNAT');
+    // a native nftables table may do the NAT instead (an nftables.conf, firewalld's masquerade)
+    const nftNats = nativeNftables(artifacts).flatMap(nftSourceNat);
     const findings = [];
     for (const bridge of dockerBridges(artifacts)) {
       if (bridge.noMasquerade) continue;
@@ -29,6 +33,7 @@ export default defineAnalyzer({
         const subnet = parseCidr(s.cidr);
         if (!subnet) continue;
         if (nats.some((r) => covers(r, subnet, bridge.name))) continue;
+        if (nftNats.some((r) => nftCovers(r, subnet, bridge.name))) continue;
         findings.push({
           severity: 'critical' as const,
           title: 'No MASQUERADE for a Docker network',
@@ -62,6 +67,57 @@ export function reachable(chains: Map<string, Chain>, start: string): Rule[] {
   };
   visit(start);
   return out;
+}
+
+/** masquerade/snat rules reachable from the postrouting nat base chains of native nftables tables. */
+function nftSourceNat(rs: NftRuleset): NftRule[] {
+  const out: NftRule[] = [];
+  for (const table of rs.tables) {
+    if (table.iptablesCompat || (table.family !== 'ip' && table.family !== 'inet')) continue;
+    const seen = new Set<string>();
+    const visit = (name: string) => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      for (const r of findNftChain(table, name)?.rules ?? []) {
+        if (r.exprs.some((e) => e.kind === 'nat' && (e.nat.kind === 'masquerade' || e.nat.kind === 'snat'))) out.push(r);
+        for (const e of r.exprs) {
+          if (e.kind === 'verdict' && e.verdict.target) visit(e.verdict.target);
+          if (e.kind === 'vmap') for (const en of e.entries ?? []) if (en.verdict.target) visit(en.verdict.target);
+          if (e.kind === 'vmap' && e.setRef) {
+            for (const en of table.maps.find((m) => m.name === e.setRef)?.entries ?? []) if (en.verdict?.target) visit(en.verdict.target);
+          }
+        }
+      }
+    };
+    for (const c of table.chains) if (c.hook === 'postrouting' && c.type === 'nat') visit(c.name);
+  }
+  return out;
+}
+
+/** Does an nft masquerade/snat rule apply to traffic from this subnet leaving through another interface? */
+function nftCovers(r: NftRule, subnet: NonNullable<ReturnType<typeof parseCidr>>, bridge: string): boolean {
+  for (const e of r.exprs) {
+    if (e.kind !== 'match') continue;
+    if (e.key === 'oifname' && e.op === '==' && valueIs(e.value, bridge)) return false;
+    if (e.key === 'ip saddr') {
+      const hit = values(e.value).some((v) => {
+        const c = parseCidr(v.includes('/') ? v : `${v}/32`);
+        return !!c && cidrContains(c, subnet);
+      });
+      if (e.op === '==' ? !hit : hit) return false;
+    }
+  }
+  return true;
+}
+
+function values(v: NftValue): string[] {
+  if (v.kind === 'value') return [v.value];
+  if (v.kind === 'set') return v.elements.flatMap(values);
+  return [];
+}
+
+function valueIs(v: NftValue, s: string): boolean {
+  return values(v).some((x) => x.replace(/^"|"$/g, '') === s);
 }
 
 function covers(r: Rule, subnet: NonNullable<ReturnType<typeof parseCidr>>, bridge: string): boolean {

@@ -140,6 +140,15 @@ describe('iptables.forward-blocks-containers with nftables beside iptables', () 
     expect(runNode(forwardBlocks, { ...healthy(), nftables: [accept()] })).toEqual([]);
   });
 
+  it('a native nftables table that masquerades the Docker subnet counts; one for other subnets does not', () => {
+    const noMasq = parseIptablesSave('*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n', 'iptables-save');
+    const listing = fx('nft/nftables-conf-masquerade/nft_list_ruleset');
+    const node: NodeArtifacts = { iptables: [noMasq], ipAddr: [ipA()], nftables: [parseNftText(listing, 'nft_list_ruleset')] };
+    expect(runNode(masqueradeMissing, node)).toEqual([]);
+    const other = parseNftText(listing.replace('{ 10.88.0.0/16, 172.17.0.0/16 }', '10.88.0.0/16'), 'nft_list_ruleset');
+    expect(runNode(masqueradeMissing, { ...node, nftables: [other] }).map((f) => f.facts?.subnet)).toEqual(['172.17.0.0/16']);
+  });
+
   it("Docker 29's nftables back end (ip docker-bridges, no iptables rules of its own): no missing chain, no missing MASQUERADE, forwarding passes", () => {
     const empty = parseIptablesSave('*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n', 'iptables-save');
     const docker = parseNftText(fx('nft/docker-bridges/nft_-a_list_ruleset'), 'nft_-a_list_ruleset');
