@@ -4,7 +4,9 @@
 // (ICMP host/admin prohibited) or timeout (dropped).
 // UDP: `listen` also echoes on `udp:PORT` arguments; `probe-udp SRC HOST TIMEOUT_MS PORT...` sends a
 // datagram from a connected socket per port: an echo is accepted, ICMP errors come back as refused
-// (port unreachable) or unreachable (host/admin prohibited), silence is a timeout.
+// (port unreachable) or unreachable (host/admin prohibited), silence is a timeout. The sockets bind
+// to source ports from BD_UDP_SPORT (one per destination port) when it is set: a probe must not
+// reuse a port whose conntrack entry an earlier rule set left ESTABLISHED.
 // ICMP: `probe-icmp SRC HOST TIMEOUT_MS` sends one echo request with the real ping and prints
 // {"icmp": outcome}: a reply is connected, an ICMP error is unreachable, silence is a timeout.
 const net = require('node:net');
@@ -28,6 +30,7 @@ if (mode === 'listen') {
   });
 } else if (mode === 'probe-udp') {
   const [src, host, timeout, ...ports] = args;
+  const sportBase = Number(process.env.BD_UDP_SPORT || 0);
   const results = {};
   let left = ports.length;
   const done = (port, outcome, sock) => {
@@ -52,7 +55,7 @@ if (mode === 'listen') {
       clearTimeout(t);
       done(port, e.code === 'ECONNREFUSED' ? 'refused' : e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH' ? 'unreachable' : e.code, s);
     });
-    s.bind({ address: src }, () => s.connect(Number(port), host, () => s.send('probe')));
+    s.bind({ address: src, port: sportBase ? sportBase + ports.indexOf(port) : 0 }, () => s.connect(Number(port), host, () => s.send('probe')));
   }
 } else if (mode === 'probe') {
   const [src, host, timeout, ...ports] = args;

@@ -45,6 +45,15 @@ export function hasBinary(cmd: string, ...args: string[]): boolean {
   }
 }
 
+/** Source ports for UDP probes: never reused within a run (20000-59999, then around again). */
+let udpPort = 20000;
+function nextUdpPorts(n: number): number {
+  if (udpPort + n > 60000) udpPort = 20000;
+  const base = udpPort;
+  udpPort += n;
+  return base;
+}
+
 export interface Topology {
   hostNs: string;
   ctrNs: string;
@@ -103,7 +112,10 @@ export async function makeTopology(tag: string, options: { outside?: boolean } =
     host: (args, input) => execFileSync('ip', ['netns', 'exec', hostNs, ...args], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }),
     probe(protocol, src, ports, dst = HOST) {
       const mode = protocol === 'tcp' ? 'probe' : protocol === 'udp' ? 'probe-udp' : 'probe-icmp';
-      const out = execFileSync('ip', ['netns', 'exec', ctrNs, process.execPath, PROBE, mode, src, dst, '400', ...ports.map(String)], { encoding: 'utf8' });
+      // UDP: fresh source ports every probe, so no conntrack entry of an earlier rule set (ESTABLISHED
+      // for 30 s and more) decides instead of the rules under test; TCP and ping start afresh anyway
+      const env = protocol === 'udp' ? { ...process.env, BD_UDP_SPORT: String(nextUdpPorts(ports.length)) } : process.env;
+      const out = execFileSync('ip', ['netns', 'exec', ctrNs, process.execPath, PROBE, mode, src, dst, '400', ...ports.map(String)], { encoding: 'utf8', env });
       return JSON.parse(out) as Record<string, string>;
     },
     close() {
