@@ -63,7 +63,7 @@ export default defineAnalyzer({
     const ctx = traceContext(artifacts);
     const findings = [];
     for (const [port, why] of [...needs].sort((a, b) => a[0] - b[0])) {
-      const blocked: { from: string; rule: Evidence; verdict: string; chain: string; num: number; nft?: boolean }[] = [];
+      const blocked: { from: string; rule: Evidence; verdict: string; chain: string; num: number; nft?: { family: string; table: string } }[] = [];
       for (const s of sources) {
         if (!s.gateway) continue;
         const src = s.gateway.address.replace(/\.(\d+)$/, (_, d: string) => `.${Math.min(254, Number(d) + 1)}`);
@@ -80,7 +80,7 @@ export default defineAnalyzer({
             verdict,
             chain: `${d.nft.family} ${d.nft.table} ${d.chain}`,
             num: d.num,
-            nft: true,
+            nft: d.nft,
           });
           continue;
         }
@@ -105,9 +105,9 @@ export default defineAnalyzer({
         impact: `Anything in the containers that needs port ${port} on the host (databases, caches, the app's own services) cannot connect.`,
         evidence,
         facts: { port, protocol: 'tcp', from: blocked.map((b) => b.from), blockedBy: blocked.map((b) => `${b.chain}#${b.num}`) },
-        remedy: first.nft && !/ firewalld /.test(first.chain)
+        remedy: first.nft && first.nft.table !== 'firewalld'
           ? {
-              summary: `The nftables table ${first.chain.split(' ').slice(0, 2).join(' ')} blocks it, not iptables: allow exactly this traffic ahead of the blocking rule in that chain, and persist it in the nftables configuration the service loads at boot.`,
+              summary: `The nftables table ${first.nft.family} ${first.nft.table} blocks it, not iptables: allow exactly this traffic ahead of the blocking rule in that chain, and persist it in the nftables configuration the service loads at boot.`,
               commands: [
                 ...bridges.map((b) => `nft insert rule ${first.chain} ${first.num > 0 ? `position <handle of rule ${first.num}> ` : ''}iifname "${b}" tcp dport ${port} accept`),
                 '# persist: add the same rule to /etc/nftables.conf (Debian/Ubuntu) or /etc/sysconfig/nftables.conf (RHEL), then: nft -f <that file>',

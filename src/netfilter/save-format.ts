@@ -199,9 +199,7 @@ export function parseRuleArgs(tokens: string[], base: Omit<Rule, 'matches' | 'ta
       continue;
     }
     if (t === '-j' || t === '--jump' || t === '-g' || t === '--goto') {
-      const target = tokens[i];
-      // a jump to a user chain shares that chain's name (kube-proxy: tens of thousands of them, too many to intern)
-      rule.target = target === undefined ? undefined : (chains !== undefined && Object.hasOwn(chains, target) ? chains[target].name : intern(target));
+      rule.target = tokens[i] === undefined ? undefined : targetName(tokens[i], chains);
       i++;
       rule.targetKind = t === '-g' || t === '--goto' ? 'goto' : 'jump';
       inTarget = true;
@@ -337,7 +335,12 @@ function lazyRule(tokens: string[], base: Omit<Rule, 'matches' | 'targetOptions'
   if (at < 0 || at + 1 >= tokens.length) return undefined;
   const target = tokens[at + 1];
   const kind = tokens[at] === '-g' || tokens[at] === '--goto' ? 'goto' : 'jump';
-  return new LazyRule(base, Object.hasOwn(chains, target) ? chains[target].name : intern(target), kind, chains);
+  return new LazyRule(base, targetName(target, chains), kind, chains);
+}
+
+/** A jump to a user chain shares that chain's name string (kube-proxy: tens of thousands of them, too many to intern). */
+function targetName(target: string, chains: Record<string, { name: string }> | undefined): string {
+  return chains !== undefined && Object.hasOwn(chains, target) ? chains[target].name : intern(target);
 }
 
 export interface SaveOptions {

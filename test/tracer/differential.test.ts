@@ -7,11 +7,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mergeRulesets, trace, type Packet } from '../../src/netfilter/trace.js';
+import { mergeRulesets, trace } from '../../src/netfilter/trace.js';
 import { parseIptablesSave } from '../../src/netfilter/save-format.js';
 import { projectPath } from '../helpers/shared.js';
 import { randomRuleset } from './generate.js';
-import { HOST, HOST_OUTSIDE, OUTSIDE, PORTS, SOURCES, Tally, UDP_PORTS, canBridge, hasBinary, makeTopology, type Topology } from './topology.js';
+import { HOST, HOST_OUTSIDE, OUTSIDE, Tally, canBridge, hasBinary, makeTopology, type Topology } from './topology.js';
 
 const RULESETS = 40;
 const ok = canBridge();
@@ -40,19 +40,10 @@ describe.skipIf(!ok)('packet tracer vs the Linux kernel (network namespaces)', (
       }
       // what the tracer reads is what the kernel has: the save of the loaded rules
       const tables = mergeRulesets([parseIptablesSave(topo.host(['iptables-nft-save']), `seed-${seed}`)]);
-      const ports = dnat ? [...PORTS, 8081] : PORTS;
-      for (const src of SOURCES) {
-        for (const protocol of ['tcp', 'udp', 'icmp'] as const) {
-          if (protocol === 'icmp' && !withPing) continue;
-          const list = protocol === 'tcp' ? ports : protocol === 'udp' ? UDP_PORTS : [0];
-          const kernel = topo.probe(protocol, src, list);
-          for (const port of list) {
-            const packet: Packet = { src, dst: HOST, protocol, dport: protocol === 'icmp' ? undefined : port, sport: 40000, inInterface: 'br0', state: 'new', mark: 0 };
-            const result = trace(tables, 'input', packet, { localAddresses: [HOST] });
-            const at = result.decidedBy ? ` at ${result.decidedBy.chain}#${result.decidedBy.num}` : '';
-            tally.add(protocol, result.verdict, protocol === 'icmp' ? kernel.icmp : kernel[String(port)], `seed ${seed * 7919} ${protocol} ${src} -> ${HOST}${protocol === 'icmp' ? '' : ':' + port}${at}`, result.packet.dnat);
-          }
-        }
+      for (const c of topo.probeAll(HOST, { dnat, ping: withPing })) {
+        const result = trace(tables, 'input', c.packet, { localAddresses: [HOST] });
+        const at = result.decidedBy ? ` at ${result.decidedBy.chain}#${result.decidedBy.num}` : '';
+        tally.add(c.protocol, result.verdict, c.kernel, `seed ${seed * 7919} ${c.where}${at}`, result.packet.dnat);
       }
     }
     console.log(tally.summary('packet tracer vs kernel (iptables)', RULESETS + fixed.length) + (withPing ? '' : ' (ICMP skipped: no ping binary)'));
@@ -83,21 +74,10 @@ describe.skipIf(!ok)('packet tracer vs the Linux kernel: the forward path (conta
         throw new Error(`iptables-restore refused seed ${seed * 6007}: ${(err as { stderr?: Buffer }).stderr?.toString()}\n${rules}`);
       }
       const tables = mergeRulesets([parseIptablesSave(fwd.host(['iptables-nft-save']), `fwd-seed-${seed}`)]);
-      for (const src of SOURCES) {
-        for (const protocol of ['tcp', 'udp', 'icmp'] as const) {
-          if (protocol === 'icmp' && !withPing) continue;
-          const list = protocol === 'tcp' ? PORTS : protocol === 'udp' ? UDP_PORTS : [0];
-          const kernel = fwd.probe(protocol, src, list, OUTSIDE);
-          const cases = list.map((port) => ({ port, dst: OUTSIDE, k: protocol === 'icmp' ? kernel.icmp : kernel[String(port)] }));
-          // the node's own port 8081, DNATed on to the outside host: a delivery that becomes a forward
-          if (dnat && protocol === 'tcp') cases.push({ port: 8081, dst: HOST, k: fwd.probe('tcp', src, [8081], HOST)['8081'] });
-          for (const { port, dst, k } of cases) {
-            const packet: Packet = { src, dst, protocol, dport: protocol === 'icmp' ? undefined : port, sport: 40000, inInterface: 'br0', state: 'new', mark: 0 };
-            const result = trace(tables, dst === HOST ? 'input' : 'forward', packet, ctx);
-            const at = result.decidedBy ? ` at ${result.decidedBy.table}/${result.decidedBy.chain}#${result.decidedBy.num}` : '';
-            tally.add(protocol, result.verdict, k, `forward seed ${seed * 6007} ${protocol} ${src} -> ${dst}${protocol === 'icmp' ? '' : ':' + port} (${result.path})${at}`, result.packet.dnat);
-          }
-        }
+      for (const c of fwd.probeAll(OUTSIDE, { dnat, ping: withPing })) {
+        const result = trace(tables, c.dst === HOST ? 'input' : 'forward', c.packet, ctx);
+        const at = result.decidedBy ? ` at ${result.decidedBy.table}/${result.decidedBy.chain}#${result.decidedBy.num}` : '';
+        tally.add(c.protocol, result.verdict, c.kernel, `forward seed ${seed * 6007} ${c.where} (${result.path})${at}`, result.packet.dnat);
       }
     }
     console.log(tally.summary('packet tracer vs kernel (iptables, forward path)', FORWARD_RULESETS) + (withPing ? '' : ' (ICMP skipped: no ping binary)'));

@@ -7,13 +7,13 @@
  * the container see. Skips cleanly (and says why) without namespaces or without nft.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mergeRulesets, trace, type Packet, type Verdict } from '../../src/netfilter/trace.js';
+import { mergeRulesets, trace, type Verdict } from '../../src/netfilter/trace.js';
 import { parseIptablesSave } from '../../src/netfilter/save-format.js';
 import { nftExtraChains } from '../../src/nft/trace.js';
 import { parseNftText } from '../../src/nft/parse-text.js';
 import { parseNftJson } from '../../src/nft/parse-json.js';
 import { randomNftRuleset } from './generate-nft.js';
-import { HOST, HOST_OUTSIDE, OUTSIDE, PORTS, SOURCES, Tally, UDP_PORTS, canBridge, hasBinary, makeTopology, type Topology } from './topology.js';
+import { HOST, HOST_OUTSIDE, OUTSIDE, Tally, canBridge, hasBinary, makeTopology, type Topology } from './topology.js';
 
 const RULESETS = 40;
 /** The verdict without where it was read (file and line differ between the listings) and with `icmp`/`icmpx` alike (the text listing leaves a plain reject's type out). */
@@ -50,27 +50,17 @@ describe.skipIf(!ok)('packet tracer vs the Linux kernel: native nftables tables 
       const text = parseNftText(topo.host(['nft', 'list', 'ruleset']), 'nft_list_ruleset');
       const json = parseNftJson(topo.host(['nft', '-j', 'list', 'ruleset']), 'nft_-j_list_ruleset');
       const tables = mergeRulesets(c.iptables ? [parseIptablesSave(topo.host(['iptables-nft-save']), `seed-${seed}`)] : []);
-      const ports = c.dnat ? [...PORTS, 8081] : PORTS;
-      for (const src of SOURCES) {
-        for (const protocol of ['tcp', 'udp', 'icmp'] as const) {
-          if (protocol === 'icmp' && !withPing) continue;
-          const list = protocol === 'tcp' ? ports : protocol === 'udp' ? UDP_PORTS : [0];
-          const kernel = topo.probe(protocol, src, list);
-          for (const port of list) {
-            const packet: Packet = { src, dst: HOST, protocol, dport: protocol === 'icmp' ? undefined : port, sport: 40000, inInterface: 'br0', state: 'new', mark: 0 };
-            const viaText = trace(tables, 'input', packet, { localAddresses: [HOST], extraChains: nftExtraChains([text]) });
-            const viaJson = trace(tables, 'input', packet, { localAddresses: [HOST], extraChains: nftExtraChains([json]) });
-            const d = viaText.decidedBy;
-            const label = `seed ${seed * 104729} ${protocol} ${src} -> ${HOST}${protocol === 'icmp' ? '' : ':' + port}${d ? ` at ${d.table} ${d.chain}#${d.num}` : ''}`;
-            const k = protocol === 'icmp' ? kernel.icmp : kernel[String(port)];
-            if (viaText.verdict.kind === 'unknown') unknowns.set(viaText.verdict.reason, (unknowns.get(viaText.verdict.reason) ?? 0) + 1);
-            tally.add(protocol, viaText.verdict, k, `${label} (text)`, viaText.packet.dnat);
-            if (sameVerdict(viaJson.verdict) !== sameVerdict(viaText.verdict)) {
-              textJsonDiffer++;
-              differ.push(`${label}: text ${JSON.stringify(viaText.verdict)}, json ${JSON.stringify(viaJson.verdict)}`);
-              tally.add(protocol, viaJson.verdict, k, `${label} (json)`, viaJson.packet.dnat);
-            }
-          }
+      for (const pc of topo.probeAll(HOST, { dnat: c.dnat, ping: withPing })) {
+        const viaText = trace(tables, 'input', pc.packet, { localAddresses: [HOST], extraChains: nftExtraChains([text]) });
+        const viaJson = trace(tables, 'input', pc.packet, { localAddresses: [HOST], extraChains: nftExtraChains([json]) });
+        const d = viaText.decidedBy;
+        const label = `seed ${seed * 104729} ${pc.where}${d ? ` at ${d.table} ${d.chain}#${d.num}` : ''}`;
+        if (viaText.verdict.kind === 'unknown') unknowns.set(viaText.verdict.reason, (unknowns.get(viaText.verdict.reason) ?? 0) + 1);
+        tally.add(pc.protocol, viaText.verdict, pc.kernel, `${label} (text)`, viaText.packet.dnat);
+        if (sameVerdict(viaJson.verdict) !== sameVerdict(viaText.verdict)) {
+          textJsonDiffer++;
+          differ.push(`${label}: text ${JSON.stringify(viaText.verdict)}, json ${JSON.stringify(viaJson.verdict)}`);
+          tally.add(pc.protocol, viaJson.verdict, pc.kernel, `${label} (json)`, viaJson.packet.dnat);
         }
       }
     }
@@ -114,26 +104,16 @@ describe.skipIf(!ok)('packet tracer vs the Linux kernel: nftables forward chains
       const text = parseNftText(fwd.host(['nft', 'list', 'ruleset']), 'nft_list_ruleset');
       const json = parseNftJson(fwd.host(['nft', '-j', 'list', 'ruleset']), 'nft_-j_list_ruleset');
       const tables = mergeRulesets(c.iptables ? [parseIptablesSave(fwd.host(['iptables-nft-save']), `fwd-seed-${seed}`)] : []);
-      for (const src of SOURCES) {
-        for (const protocol of ['tcp', 'udp', 'icmp'] as const) {
-          if (protocol === 'icmp' && !withPing) continue;
-          const list = protocol === 'tcp' ? PORTS : protocol === 'udp' ? UDP_PORTS : [0];
-          const kernel = fwd.probe(protocol, src, list, OUTSIDE);
-          const cases = list.map((port) => ({ port, dst: OUTSIDE, k: protocol === 'icmp' ? kernel.icmp : kernel[String(port)] }));
-          if (c.dnat && protocol === 'tcp') cases.push({ port: 8081, dst: HOST, k: fwd.probe('tcp', src, [8081], HOST)['8081'] });
-          for (const { port, dst, k } of cases) {
-            const packet: Packet = { src, dst, protocol, dport: protocol === 'icmp' ? undefined : port, sport: 40000, inInterface: 'br0', state: 'new', mark: 0 };
-            const path = dst === HOST ? 'input' : 'forward';
-            const viaText = trace(tables, path, packet, ctx(text));
-            const viaJson = trace(tables, path, packet, ctx(json));
-            const d = viaText.decidedBy;
-            const label = `forward seed ${seed * 7727} ${protocol} ${src} -> ${dst}${protocol === 'icmp' ? '' : ':' + port} (${viaText.path})${d ? ` at ${d.table} ${d.chain}#${d.num}` : ''}`;
-            tally.add(protocol, viaText.verdict, k, `${label} (text)`, viaText.packet.dnat);
-            if (sameVerdict(viaJson.verdict) !== sameVerdict(viaText.verdict)) {
-              textJsonDiffer++;
-              tally.add(protocol, viaJson.verdict, k, `${label} (json)`, viaJson.packet.dnat);
-            }
-          }
+      for (const pc of fwd.probeAll(OUTSIDE, { dnat: c.dnat, ping: withPing })) {
+        const path = pc.dst === HOST ? 'input' : 'forward';
+        const viaText = trace(tables, path, pc.packet, ctx(text));
+        const viaJson = trace(tables, path, pc.packet, ctx(json));
+        const d = viaText.decidedBy;
+        const label = `forward seed ${seed * 7727} ${pc.where} (${viaText.path})${d ? ` at ${d.table} ${d.chain}#${d.num}` : ''}`;
+        tally.add(pc.protocol, viaText.verdict, pc.kernel, `${label} (text)`, viaText.packet.dnat);
+        if (sameVerdict(viaJson.verdict) !== sameVerdict(viaText.verdict)) {
+          textJsonDiffer++;
+          tally.add(pc.protocol, viaJson.verdict, pc.kernel, `${label} (json)`, viaJson.packet.dnat);
         }
       }
     }

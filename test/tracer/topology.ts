@@ -5,7 +5,7 @@
  * nftables suites; both skip cleanly where namespaces cannot be made.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import type { Verdict } from '../../src/netfilter/trace.js';
+import type { Packet, Verdict } from '../../src/netfilter/trace.js';
 import { canMakeNetns, projectPath } from '../helpers/shared.js';
 
 export const HOST = '10.99.0.1';
@@ -54,6 +54,20 @@ function nextUdpPorts(n: number): number {
   return base;
 }
 
+/** One packet of a rule set's probes: what was sent, and what the kernel did to it. */
+export interface ProbeCase {
+  protocol: 'tcp' | 'udp' | 'icmp';
+  src: string;
+  dst: string;
+  /** 0 for a ping */
+  port: number;
+  kernel: string | undefined;
+  /** the same packet, for the tracer */
+  packet: Packet;
+  /** `tcp 10.99.0.2 -> 10.99.0.1:22`, for messages */
+  where: string;
+}
+
 export interface Topology {
   hostNs: string;
   ctrNs: string;
@@ -61,6 +75,11 @@ export interface Topology {
   host(args: string[], input?: string): string;
   /** what the kernel did to a packet of each port from src to dst (default: the host): connected / refused / unreachable / timeout */
   probe(protocol: 'tcp' | 'udp' | 'icmp', src: string, ports: number[], dst?: string): Record<string, string>;
+  /**
+   * Every probe of one rule set: from each source, TCP to PORTS, UDP to UDP_PORTS and a ping
+   * (where ping exists) towards dst; with `dnat`, TCP to the node's own port 8081 too.
+   */
+  probeAll(dst: string, options: { dnat: boolean; ping: boolean }): ProbeCase[];
   close(): void;
 }
 
@@ -117,6 +136,23 @@ export async function makeTopology(tag: string, options: { outside?: boolean } =
       const env = protocol === 'udp' ? { ...process.env, BD_UDP_SPORT: String(nextUdpPorts(ports.length)) } : process.env;
       const out = execFileSync('ip', ['netns', 'exec', ctrNs, process.execPath, PROBE, mode, src, dst, '400', ...ports.map(String)], { encoding: 'utf8', env });
       return JSON.parse(out) as Record<string, string>;
+    },
+    probeAll(dst, { dnat, ping }) {
+      const out: ProbeCase[] = [];
+      const add = (protocol: ProbeCase['protocol'], src: string, to: string, ports: number[]) => {
+        const kernel = this.probe(protocol, src, ports, to);
+        for (const port of ports) {
+          const packet: Packet = { src, dst: to, protocol, dport: protocol === 'icmp' ? undefined : port, sport: 40000, inInterface: 'br0', state: 'new', mark: 0 };
+          out.push({ protocol, src, dst: to, port, kernel: protocol === 'icmp' ? kernel.icmp : kernel[String(port)], packet, where: `${protocol} ${src} -> ${to}${protocol === 'icmp' ? '' : ':' + port}` });
+        }
+      };
+      for (const src of SOURCES) {
+        add('tcp', src, dst, PORTS);
+        if (dnat) add('tcp', src, HOST, [8081]);
+        add('udp', src, dst, UDP_PORTS);
+        if (ping) add('icmp', src, dst, [0]);
+      }
+      return out;
     },
     close() {
       for (const l of listeners) l.kill();
