@@ -54,6 +54,7 @@ export async function runBatch(inputs: string[], options: PoolOptions): Promise<
         '--max-semi-space-size=8',
         `--max-old-space-size=${Math.max(8, Math.round(options.maxMemoryMb))}`,
       ],
+      env: childEnv(),
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
@@ -117,6 +118,22 @@ export async function runBatch(inputs: string[], options: PoolOptions): Promise<
   } finally {
     for (const c of idle) c.proc.kill();
   }
+}
+
+/**
+ * glibc's allocator, told to reuse freed buffers instead of handing them back to the kernel.
+ * A bundle streams through 1 MiB buffers (file reads, gunzip output); by default glibc maps and
+ * unmaps buffers that size, or trims them off the heap, one after another, so each is
+ * page-faulted and zeroed anew. Here buffers under 4 MiB come from the heap and up to 32 MiB of
+ * free heap is kept. Measured on the bench's 40 bundles (2 vCPUs, 3 runs each, interleaved with
+ * and without): page faults 51-62k -> 33-44k at --concurrency 1 and 68-88k -> 57-69k at 2; wall
+ * 3.10-3.26 s -> 2.86-2.97 s at 1, 2.80-3.26 s -> 2.65-2.75 s at 2. Read at process start, so it is set for the children only; other C libraries ignore
+ * it, and a GLIBC_TUNABLES of the user's own wins.
+ */
+export const CHILD_MALLOC_TUNABLES = 'glibc.malloc.mmap_threshold=4194304:glibc.malloc.trim_threshold=33554432';
+
+export function childEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return env.GLIBC_TUNABLES ? env : { ...env, GLIBC_TUNABLES: CHILD_MALLOC_TUNABLES };
 }
 
 function lastLine(stderr: string): string {

@@ -62,7 +62,13 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
-const CHUNK = 256 * 1024;
+/**
+ * Read and gunzip size. Each chunk is a round trip between the decompressing thread and the
+ * analysis: bigger chunks mean fewer of them, and the inflater waits less for the scanner to ask
+ * for more. Measured on the bench's 220 MB-log bundle (2 vCPUs, runs interleaved): 256 KiB
+ * 1.33-1.56 s, 1 MiB 1.15-1.33 s; peak RSS 104 -> 110 MB.
+ */
+const CHUNK = 1024 * 1024;
 
 /**
  * The xz decoder (a native addon) and the zip reader are loaded for the first bundle that needs

@@ -128,6 +128,16 @@ describe('batch analyze', () => {
     expect(both.map((r) => r.ok)).toEqual([true, true]);
   });
 
+  it("children get glibc allocator tunables unless the user set GLIBC_TUNABLES", async () => {
+    const { childEnv, CHILD_MALLOC_TUNABLES } = (await import(projectPath('dist/src/batch/pool.js'))) as typeof import('../../src/batch/pool.js');
+    const env = { PATH: '/usr/bin' };
+    expect(childEnv(env)).toEqual({ PATH: '/usr/bin', GLIBC_TUNABLES: CHILD_MALLOC_TUNABLES });
+    expect(env).toEqual({ PATH: '/usr/bin' });
+    expect(childEnv({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }).GLIBC_TUNABLES).toBe('glibc.malloc.arena_max=2');
+    // every name is one glibc knows (a misspelt tunable is silently ignored)
+    for (const t of CHILD_MALLOC_TUNABLES.split(':')) expect(t).toMatch(/^glibc\.malloc\.(mmap_threshold|trim_threshold)=\d+$/);
+  });
+
   it('a bundle that exhausts its memory budget fails alone', async () => {
     const { runBatch } = (await import(projectPath('dist/src/batch/pool.js'))) as typeof import('../../src/batch/pool.js');
     const dir = tmpDir();
