@@ -8,11 +8,11 @@ import { extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { expandInputs, type DirMode } from './batch/inputs.js';
 import { Progress, type ProgressMode } from './batch/progress.js';
-import { mergeIndexes, runBatchToOutputs } from './batch/run.js';
 import { inShard, parseShard } from './batch/shard.js';
 import { Redactor } from './report/redact.js';
 import { OUTPUT_FORMATS, render, type OutputFormat } from './report/render.js';
-import { SEVERITY_ORDER, type Report, type Severity } from './report/schema.js';
+import type { Report } from './report/schema.js';
+import { SEVERITY_ORDER, type Severity } from './report/severity.js';
 import { VERSION } from './version.js';
 
 export const EXIT_OK = 0;
@@ -175,6 +175,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   if (command === 'merge') {
     if (args.length === 0) throw new UsageError('merge needs at least one index.json');
     if (!values.output) throw new UsageError('merge needs -o DIR');
+    const { mergeIndexes } = await import('./batch/run.js');
     const index = mergeIndexes(args, values.output, formats);
     if (!values.quiet) io.stderr(`merged ${args.length} indexes: ${index.totals.bundles} bundles into ${values.output}\n`);
     return index.totals.failed > 0 ? EXIT_USAGE : EXIT_OK;
@@ -230,6 +231,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     return expanded.missing.length > 0 ? EXIT_USAGE : reachesFailOn(report, failOn) ? EXIT_FINDINGS : EXIT_OK;
   }
   const progressMode: ProgressMode = values.quiet ? 'quiet' : io.stderrIsTTY ? 'bar' : 'lines';
+  const { runBatchToOutputs } = await import('./batch/run.js');
   const outcome = await runBatchToOutputs(bundles, {
     concurrency,
     timeoutMs: timeoutS * 1000,

@@ -1,28 +1,5 @@
-/** What the reader must keep for the layouts, decided from a path before the layout is known. */
-import { FLAT_RULES, INSIGHTS_RULES, SOSREPORT_RULES } from './rules.js';
-
+/** The layouts: which bundle shape, which nodes, which file is which artifact. */
 export { locate } from './locate.js';
 export { logSourceOf } from './logs.js';
+export { isWantedPath } from './wanted.js';
 export type { Located, LocatedNode, LocatedFile, LocatedLog, LayoutName, LogSource } from './types.js';
-
-const RULE_RES = [...SOSREPORT_RULES, ...INSIGHTS_RULES, ...FLAT_RULES].map((r) => r.re);
-const ALWAYS = [
-  /(^|\/)cluster-resources\/(pods\/[^/]+|nodes)\.json$/,
-  /(^|\/)host-collectors\//,
-  /(^|\/)sysctl\/[^/]+$/,
-  /(^|\/)(iptables|ip6tables)[^/]*$/,
-  /(^|\/)nft[^/]*$/,
-];
-
-/** True when some layout names this path (tested at every folder boundary, since the node root is not known yet). */
-export function isWantedPath(path: string): boolean {
-  if (ALWAYS.some((re) => re.test(path))) return true;
-  let start = 0;
-  for (;;) {
-    const suffix = path.slice(start);
-    if (RULE_RES.some((re) => re.test(suffix))) return true;
-    const next = path.indexOf('/', start);
-    if (next < 0) return false;
-    start = next + 1;
-  }
-}

@@ -2,8 +2,6 @@
  * Path rules: abstract artifact -> concrete paths per layout, with fallbacks (insights-core's
  * specs are the model). The only place besides the layouts that knows bundle paths.
  */
-import { allFormats } from '../parsers/registry.js';
-import type { LocatedFile } from './types.js';
 
 export interface PathRule {
   /** matched against the path relative to the node root */
@@ -95,47 +93,3 @@ export const FLAT_RULES: PathRule[] = [
   { re: /(^|\/)zones\/[^/]+\.xml$/, format: 'firewalld-zone-xml' },
   { re: /(^|\/)firewalld\.conf$/, format: 'firewalld-conf' },
 ];
-
-/** Formats that exist in the parser registry (rules for formats not built yet are inert). */
-function known(format: string): boolean {
-  return allFormats().some((f) => f.id === format);
-}
-
-/** Applies rules to the node's files; returns located files and the paths no rule took. */
-export function applyRules(
-  rules: PathRule[],
-  root: string,
-  paths: string[],
-): { files: LocatedFile[]; unmatched: { path: string; relPath: string }[] } {
-  const files: (LocatedFile & { group?: string; rank?: number })[] = [];
-  const unmatched: { path: string; relPath: string }[] = [];
-  for (const path of paths) {
-    const relPath = root === '' ? path : path.slice(root.length + 1);
-    let matched = false;
-    for (const rule of rules) {
-      const m = rule.re.exec(relPath);
-      if (!m) continue;
-      matched = true;
-      if (!known(rule.format)) break;
-      const group = rule.group?.replace(/\$(\d)/g, (_, d: string) => m[Number(d)] ?? '');
-      files.push({ path, relPath, format: rule.format, savedConfig: rule.savedConfig, hint: rule.hint?.(m), group, rank: rule.rank });
-      break;
-    }
-    if (!matched) unmatched.push({ path, relPath });
-  }
-  const best = new Map<string, number>();
-  for (const f of files) if (f.group !== undefined) best.set(f.group, Math.min(best.get(f.group) ?? Infinity, f.rank ?? 0));
-  // A per-table listing of filter beats sos's -vnxL; express that by letting the explicit listing claim the group.
-  for (const f of files) {
-    if (f.format === 'iptables-list' && f.hint?.table === 'filter' && f.group === undefined) {
-      const g = `filter-listing-${f.hint.family === 'ipv6' ? 'ip6' : 'ip'}`;
-      best.set(g, -1);
-    }
-  }
-  return {
-    files: files
-      .filter((f) => f.group === undefined || f.rank === best.get(f.group))
-      .map(({ group: _g, rank: _r, ...f }) => f),
-    unmatched,
-  };
-}

@@ -3,10 +3,11 @@
  * the source of truth; the TypeScript types are inferred from it.
  */
 import { z } from 'zod';
+import { SEVERITIES, SEVERITY_ORDER } from './severity.js';
 
-export const Severity = z.enum(['critical', 'warning', 'info']);
+export { SEVERITY_ORDER };
+export const Severity = z.enum(SEVERITIES);
 export type Severity = z.infer<typeof Severity>;
-export const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
 
 export const Evidence = z.object({
   /** path inside the bundle */
