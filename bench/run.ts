@@ -91,10 +91,10 @@ if (!existsSync(batchDir) || readdirSync(batchDir).length < 40) {
   for (let i = 0; i < 40; i++) await writeLogBundle(join(batchDir, `ticket-${String(i).padStart(2, '0')}.tgz`), 24);
 }
 /** Wall time and CPU time (user + sys, all threads) of one batch run. */
-const batch = (c: number): { ms: number; cpuMs: number } => {
+const batch = (c: number, dir = batchDir): { ms: number; cpuMs: number } => {
   const out = join(cache, `batch-out-${c}`);
   rmSync(out, { recursive: true, force: true });
-  const args = [bin, 'analyze', batchDir, '--as-batch', '--concurrency', String(c), '-o', out, '--format', 'json', '--quiet'];
+  const args = [bin, 'analyze', dir, '--as-batch', '--concurrency', String(c), '-o', out, '--format', 'json', '--quiet'];
   if (!existsSync(gnuTime)) return { ms: timeIt(() => execFileSync(process.execPath, args, { stdio: 'ignore' })), cpuMs: NaN };
   const t0 = performance.now();
   const r = spawnSync(gnuTime, ['-f', '%U %S', process.execPath, ...args], { encoding: 'utf8' });
@@ -134,6 +134,39 @@ rows.push([
   `${c1.ms.toFixed(0)} ms vs ${c2.ms.toFixed(0)} ms (x${speedup.toFixed(2)}; ${(c2.ms / 40).toFixed(0)} ms per bundle at 2; cores busy ${cores1.toFixed(2)} vs ${cores2.toFixed(2)}; two independent processes, half each: x${ceiling.toFixed(2)})`,
   '-',
   `speed-up >= 1.6: ${verdict(speedup >= 1.6)}`,
+]);
+
+// 4. many small bundles shaped like real tickets: the example bundles, 200 of them (symlinks)
+const smallDir = join(cache, 'batch-small-200');
+rmSync(smallDir, { recursive: true, force: true });
+mkdirSync(smallDir);
+const examples = readdirSync(join(root, 'bundles')).filter((f) => f.endsWith('.tgz'));
+for (let i = 0; i < 200; i++) symlinkSync(join(root, 'bundles', examples[i % examples.length]), join(smallDir, `${String(i).padStart(3, '0')}-${examples[i % examples.length]}`));
+const small = (c: number) => batch(c, smallDir);
+const s1 = best([small(1), small(1), small(1)]);
+const s2 = best([small(2), small(2), small(2)]);
+rows.push([
+  '200 small bundles (the 7 examples)',
+  '--concurrency 1 vs 2',
+  `${s1.ms.toFixed(0)} ms vs ${s2.ms.toFixed(0)} ms (x${(s1.ms / s2.ms).toFixed(2)}; ${(s2.ms / 200).toFixed(1)} ms per bundle at 2; cores busy ${(s1.cpuMs / s1.ms).toFixed(2)} vs ${(s2.cpuMs / s2.ms).toFixed(2)})`,
+  '-',
+  'none (shows how the pool scales on small tickets)',
+]);
+
+// 5. the machine: what a second core gives each kind of work, bundle-doctor aside
+const machineJob = join(root, 'dist/bench/machine.js');
+const scaling = (kind: string): number => {
+  const one = Math.min(...[0, 1].map(() => timeIt(() => execFileSync(process.execPath, [machineJob, kind]))));
+  const cmd = `'${process.execPath}' '${machineJob}' ${kind} & '${process.execPath}' '${machineJob}' ${kind} & wait`;
+  const two = Math.min(...[0, 1].map(() => timeIt(() => spawnSync('sh', ['-c', cmd], { stdio: 'ignore' }))));
+  return (2 * one) / two;
+};
+rows.push([
+  'this machine: 2 copies of a fixed job at once',
+  'compute / memory copy / allocating JS',
+  `x${scaling('compute').toFixed(2)} / x${scaling('copy').toFixed(2)} / x${scaling('alloc').toFixed(2)} the throughput of one copy`,
+  '-',
+  'none (the ceiling a second core offers each kind of work)',
 ]);
 
 console.log('\nTimes are wall-clock of the whole command (process start included), best of 5 (batches: of 3); peak RSS is the process high-water mark (GNU time).');
