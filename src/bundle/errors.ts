@@ -31,7 +31,7 @@ export function explainReadError(err: unknown, what: string): BundleError {
   if (/unexpected end of data|Unexpected end/i.test(msg))
     return new BundleError(`${what}: truncated archive (tar data ends early)`, 'truncated');
   if (/^corrupt zip archive/.test(msg)) return new BundleError(`${what}: ${firstLine(msg)}`, 'corrupt');
-  if (/too (many|few) bytes in the stream|invalid (local|central) (file )?header|end of central directory/i.test(msg))
+  if (/(too (many|few)|not enough) bytes in the stream|invalid (local|central) (file )?header|end of central directory/i.test(msg))
     return new BundleError(`${what}: corrupt zip archive (${firstLine(msg)})`, 'corrupt');
   if (/lzma|xz/i.test(msg) || (e as { name?: string })?.name === 'LZMAError')
     return new BundleError(`${what}: corrupt or truncated xz data (${firstLine(msg)})`, 'corrupt');

@@ -156,7 +156,7 @@ class Reader {
     }
     if (format === 'zip') {
       try {
-        await (await loadZip()).readZip({ path: this.input }, this.zipSink('', 0));
+        await (await loadZip()).readZip({ path: this.input }, this.zipSink('', 0), CHUNK);
       } catch (err) {
         throw explainReadError(err, this.input);
       }
@@ -399,7 +399,7 @@ class Reader {
     const buffer = Buffer.concat(chunks);
     this.compressedBytes += buffer.length;
     try {
-      await (await loadZip()).readZip({ buffer }, this.zipSink(path + '/', depth));
+      await (await loadZip()).readZip({ buffer }, this.zipSink(path + '/', depth), CHUNK);
     } catch (err) {
       if (err instanceof BundleError && err.code === 'limit') throw err;
       this.tree.note(`${path}: nested archive unreadable (${explainReadError(err, path).message.replace(path + ': ', '')}); the rest of the bundle was read`);

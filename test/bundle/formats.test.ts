@@ -38,6 +38,55 @@ describe('every archive format', () => {
     expect(tree.notes.join('\n')).toMatch(/broken\.tar\.gz: nested archive unreadable \(truncated/);
   });
 
+  it('a big deflated zip entry streams whole, in chunks far bigger than 16 KiB, from disk and from memory', async () => {
+    const log = Array.from({ length: 60_000 }, (_, i) => `Nov 20 10:00:${String(i % 60).padStart(2, '0')} h kubelet[1]: line ${i} ${(i * 2654435761) >>> 0}\n`).join('');
+    const zip = await makeZip({ 'h/var/log/messages': log, 'h/small.txt': 'ok' });
+    const sizes: number[] = [];
+    const streamTo = () => async (chunks: AsyncIterable<Buffer>) => {
+      const parts: Buffer[] = [];
+      for await (const c of chunks) {
+        sizes.push(c.length);
+        parts.push(c);
+      }
+      return Buffer.concat(parts).toString();
+    };
+    const tree = await readBundle(writeTmp('big.zip', zip), { keep: (i) => i.path.endsWith('small.txt'), streamTo: (i) => (i.path.endsWith('messages') ? streamTo() : undefined) });
+    expect(tree.streamed.get('h/var/log/messages')).toBe(log);
+    expect(tree.text('h/small.txt')).toBe('ok');
+    expect(Math.max(...sizes)).toBeGreaterThan(64 * 1024);
+    // the same zip inside a tar.gz is read from memory (yauzl's buffer reader) through the same inflater
+    const nested = await readBundle(writeTmp('nested.tgz', await makeTarGz([{ name: 'att/big.zip', content: zip }])), {
+      keep: () => true,
+      streamTo: (i) => (i.path.endsWith('messages') ? streamTo() : undefined),
+    });
+    expect(nested.streamed.get('att/big.zip/h/var/log/messages')).toBe(log);
+  });
+
+  it('a zip entry that inflates to more or fewer bytes than its header declares is a corrupt archive', async () => {
+    const body = 'net.ipv4.ip_forward = 1\n'.repeat(2000);
+    for (const declared of [body.length - 100, body.length + 100]) {
+      const zip = await makeZip({ 'h/sysctl.txt': body });
+      // the central directory's uncompressed size (what yauzl reports) is 24 bytes into its header
+      const cd = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+      zip.writeUInt32LE(declared, cd + 24);
+      const path = writeTmp(`lie-${declared}.zip`, zip);
+      const err = await readBundle(path, keepAll).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BundleError);
+      expect((err as Error).message).toMatch(/: corrupt zip archive \(too (many|few) bytes in the stream/);
+    }
+  });
+
+  it('a zip entry with damaged deflate data is a corrupt archive, in one line', async () => {
+    const zip = await makeZip({ 'h/a.txt': Array.from({ length: 5000 }, (_, i) => `line ${i} ${(i * 40503) % 9973}`).join('\n') });
+    const lh = zip.indexOf(Buffer.from([0x50, 0x4b, 0x03, 0x04]));
+    const dataStart = lh + 30 + zip.readUInt16LE(lh + 26) + zip.readUInt16LE(lh + 28);
+    for (let i = dataStart + 10; i < dataStart + 60; i++) zip[i] ^= 0xa5;
+    const err = await readBundle(writeTmp('damaged.zip', zip), keepAll).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BundleError);
+    expect((err as Error).message).toMatch(/damaged\.zip: (corrupt compressed data|corrupt zip archive|truncated archive)/);
+    expect((err as Error).message).not.toContain('\n');
+  });
+
   it('a truncated zip is a one-line error', async () => {
     const zip = await makeZip({ 'a.txt': 'x'.repeat(10_000) });
     const path = writeTmp('t.zip', zip.subarray(0, zip.length - 30));
