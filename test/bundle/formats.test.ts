@@ -62,29 +62,35 @@ describe('every archive format', () => {
     expect(nested.streamed.get('att/big.zip/h/var/log/messages')).toBe(log);
   });
 
-  it('a zip entry that inflates to more or fewer bytes than its header declares is a corrupt archive', async () => {
-    const body = 'net.ipv4.ip_forward = 1\n'.repeat(2000);
-    for (const declared of [body.length - 100, body.length + 100]) {
-      const zip = await makeZip({ 'h/sysctl.txt': body });
-      // the central directory's uncompressed size (what yauzl reports) is 24 bytes into its header
-      const cd = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
-      zip.writeUInt32LE(declared, cd + 24);
-      const path = writeTmp(`lie-${declared}.zip`, zip);
-      const err = await readBundle(path, keepAll).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(BundleError);
-      expect((err as Error).message).toMatch(/: corrupt zip archive \(too (many|few) bytes in the stream/);
-    }
+  it('a zip entry that inflates to more or fewer bytes than its header declares is a corrupt archive, small (yauzl) or big (read here)', async () => {
+    const small = 'net.ipv4.ip_forward = 1\n'.repeat(2000);
+    // compresses to well over 256 KiB, so its data is read and inflated here rather than by yauzl
+    const big = Array.from({ length: 120_000 }, (_, i) => `${i} ${(Math.imul(i, 2654435761) >>> 0).toString(36)} ${(Math.imul(i, 40503) >>> 0).toString(16)}`).join('\n');
+    for (const body of [small, big])
+      for (const declared of [body.length - 100, body.length + 100]) {
+        const zip = await makeZip({ 'h/sysctl.txt': body });
+        // the central directory's uncompressed size (what yauzl reports) is 24 bytes into its header
+        const cd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+        if (body === big) expect(zip.readUInt32LE(cd + 20)).toBeGreaterThan(256 * 1024);
+        zip.writeUInt32LE(declared, cd + 24);
+        const path = writeTmp(`lie-${declared}.zip`, zip);
+        const err = await readBundle(path, keepAll).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(BundleError);
+        expect((err as Error).message).toMatch(/: corrupt zip archive \((too many|too few|not enough) bytes in the stream/);
+      }
   });
 
-  it('a zip entry with damaged deflate data is a corrupt archive, in one line', async () => {
-    const zip = await makeZip({ 'h/a.txt': Array.from({ length: 5000 }, (_, i) => `line ${i} ${(i * 40503) % 9973}`).join('\n') });
-    const lh = zip.indexOf(Buffer.from([0x50, 0x4b, 0x03, 0x04]));
-    const dataStart = lh + 30 + zip.readUInt16LE(lh + 26) + zip.readUInt16LE(lh + 28);
-    for (let i = dataStart + 10; i < dataStart + 60; i++) zip[i] ^= 0xa5;
-    const err = await readBundle(writeTmp('damaged.zip', zip), keepAll).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(BundleError);
-    expect((err as Error).message).toMatch(/damaged\.zip: (corrupt compressed data|corrupt zip archive|truncated archive)/);
-    expect((err as Error).message).not.toContain('\n');
+  it('a zip entry with damaged deflate data is a corrupt archive, in one line, small or big', async () => {
+    for (const lines of [5000, 120_000]) {
+      const zip = await makeZip({ 'h/a.txt': Array.from({ length: lines }, (_, i) => `line ${i} ${(Math.imul(i, 2654435761) >>> 0).toString(36)}`).join('\n') });
+      const lh = zip.indexOf(Buffer.from([0x50, 0x4b, 0x03, 0x04]));
+      const dataStart = lh + 30 + zip.readUInt16LE(lh + 26) + zip.readUInt16LE(lh + 28);
+      for (let i = dataStart + 10; i < dataStart + 60; i++) zip[i] ^= 0xa5;
+      const err = await readBundle(writeTmp(`damaged-${lines}.zip`, zip), keepAll).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BundleError);
+      expect((err as Error).message).toMatch(/damaged-\d+\.zip: (corrupt compressed data|corrupt zip archive|truncated archive)/);
+      expect((err as Error).message).not.toContain('\n');
+    }
   });
 
   it('a truncated zip is a one-line error', async () => {
