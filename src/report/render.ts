@@ -9,9 +9,17 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type HandlebarsNS from 'handlebars';
 
-/** Handlebars is loaded when a Markdown or HTML report is first rendered: JSON output and --version do without it. */
+/**
+ * Handlebars is loaded when a Markdown or HTML report is first rendered: JSON output and
+ * --version do without it. Templates precompiled at build time (templates/compiled.cjs) need
+ * only its runtime; the compiler is loaded only for a template that changed since the build.
+ */
+const requireHere = createRequire(import.meta.url);
 let hbModule: typeof HandlebarsNS | undefined;
-const hb = (): typeof HandlebarsNS => (hbModule ??= createRequire(import.meta.url)('handlebars') as typeof HandlebarsNS);
+const hb = (): typeof HandlebarsNS => (hbModule ??= requireHere('handlebars') as typeof HandlebarsNS);
+let hbRuntime: typeof HandlebarsNS | undefined;
+const runtime = (): typeof HandlebarsNS => (hbRuntime ??= requireHere('handlebars/runtime') as typeof HandlebarsNS);
+type Precompiled = Record<string, { hash: string; spec: TemplateSpecification } | undefined>;
 import type { BatchIndex, BundleReport, Finding, IndexEntry, NodeInfo, Report } from './schema.js';
 
 export type OutputFormat = 'md' | 'html' | 'json';
@@ -62,20 +70,44 @@ function hashOf(script: string): string {
   return `sha256-${createHash('sha256').update(script).digest('base64')}`;
 }
 
+let usePrecompiled = true;
+/** For tests: render through the build's precompiled templates (the default) or compile the .hbs files. */
+export function usePrecompiledTemplates(on: boolean): void {
+  usePrecompiled = on;
+  cache = undefined;
+}
+
 function templates() {
   if (cache) return cache;
   const dir = templatesDir();
   const read = (name: string) => readFileSync(join(dir, name), 'utf8');
-  const mdEnv = hb().create();
-  const htmlEnv = hb().create();
-  registerHelpers(mdEnv, 'md');
-  registerHelpers(htmlEnv, 'html');
+  let precompiled: Precompiled = {};
+  try {
+    if (usePrecompiled) precompiled = requireHere(join(dir, 'compiled.cjs')) as Precompiled;
+  } catch {
+    // not built: every template is compiled here
+  }
+  const envs = new Map<string, typeof HandlebarsNS>();
+  /** The template from its precompiled form while that matches the .hbs, else compiled now, in an environment with its helpers. */
+  const template = (key: string, file: string, kind: 'md' | 'html'): HandlebarsTemplateDelegate => {
+    const source = read(file);
+    const pre = precompiled[key];
+    const fresh = pre !== undefined && pre.hash === createHash('sha256').update(source).digest('hex');
+    const envKey = `${fresh ? 'runtime' : 'compiler'}-${kind}`;
+    let env = envs.get(envKey);
+    if (!env) {
+      env = (fresh ? runtime() : hb()).create();
+      registerHelpers(env, kind);
+      envs.set(envKey, env);
+    }
+    return fresh ? env.template(pre.spec) : env.compile(source, kind === 'md' ? { noEscape: true, strict: false } : { strict: false });
+  };
   const script = read('partials/report.js');
   cache = {
-    md: mdEnv.compile(read('report.md.hbs'), { noEscape: true, strict: false }),
-    html: htmlEnv.compile(read('report.html.hbs'), { strict: false }),
-    indexMd: mdEnv.compile(read('index.md.hbs'), { noEscape: true, strict: false }),
-    indexHtml: htmlEnv.compile(read('index.html.hbs'), { strict: false }),
+    md: template('md', 'report.md.hbs', 'md'),
+    html: template('html', 'report.html.hbs', 'html'),
+    indexMd: template('indexMd', 'index.md.hbs', 'md'),
+    indexHtml: template('indexHtml', 'index.html.hbs', 'html'),
     css: read('partials/report.css'),
     script,
     scriptHash: hashOf(script),
