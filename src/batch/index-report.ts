@@ -3,6 +3,36 @@ import { SEVERITY_ORDER, type BatchIndex, type BundleReport, type IndexEntry, ty
 import { VERSION } from '../version.js';
 import type { BatchResult } from './pool.js';
 
+/** What the index needs of an analyzed bundle; a batch child sends this instead of the whole report. */
+export interface BundleDigest {
+  source: string;
+  layout: string;
+  nodes: number;
+  summary: BundleReport['summary'];
+  top?: IndexEntry['top'];
+  /** each finding id once, with its most severe severity (findings come sorted by severity) */
+  findings: { id: string; severity: Severity; title: string }[];
+}
+
+export function digestOf(r: BundleReport): BundleDigest {
+  const top = r.findings[0];
+  const seen = new Set<string>();
+  const findings: BundleDigest['findings'] = [];
+  for (const f of r.findings) {
+    if (seen.has(f.id)) continue;
+    seen.add(f.id);
+    findings.push({ id: f.id, severity: f.severity, title: f.title });
+  }
+  return {
+    source: r.source,
+    layout: r.layout,
+    nodes: r.nodes.length,
+    summary: r.summary,
+    top: top ? { id: top.id, severity: top.severity, title: top.title, node: top.node ?? top.nodes?.join(', ') } : undefined,
+    findings,
+  };
+}
+
 export function indexEntry(result: BatchResult, reports: Record<string, string>): IndexEntry {
   if (!result.ok) {
     return {
@@ -16,16 +46,15 @@ export function indexEntry(result: BatchResult, reports: Record<string, string>)
       ms: Math.round(result.ms),
     };
   }
-  const r: BundleReport = result.report;
-  const top = r.findings[0];
+  const d = result.digest;
   return {
-    source: r.source,
+    source: d.source,
     reports,
-    layout: r.layout,
-    nodes: r.nodes.length,
-    summary: r.summary,
-    top: top ? { id: top.id, severity: top.severity, title: top.title, node: top.node ?? top.nodes?.join(', ') } : undefined,
-    findingIds: [...new Set(r.findings.map((f) => f.id))],
+    layout: d.layout,
+    nodes: d.nodes,
+    summary: d.summary,
+    top: d.top,
+    findingIds: d.findings.map((f) => f.id),
     ms: Math.round(result.ms),
   };
 }

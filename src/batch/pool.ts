@@ -14,7 +14,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pMap from 'p-map';
 import type { AnalyzeOptions } from '../engine/analyze.js';
+import type { OutputFormat } from '../report/render.js';
 import type { BundleReport, Failure } from '../report/schema.js';
+import type { BundleDigest } from './index-report.js';
 import type { WorkerReply, WorkerTask } from './worker.js';
 
 export interface PoolOptions {
@@ -24,11 +26,34 @@ export interface PoolOptions {
   /** heap budget of one worker, MiB */
   maxMemoryMb: number;
   analyze: Pick<AnalyzeOptions, 'requiredPorts' | 'limits' | 'analyzersDir'>;
+  /**
+   * Each child renders and writes its bundle's reports here (file name: `names`) and sends back
+   * only their names and the bundle's digest, so the parent neither receives nor renders whole
+   * reports: it stays cheap however many children feed it.
+   */
+  write?: { dir: string; formats: OutputFormat[]; names: Map<string, string> };
+  /** send each bundle's whole report back (one combined report, redaction) */
+  returnReport?: boolean;
+  /** send each bundle's report as one JSON line (--jsonl) */
+  jsonl?: boolean;
   onStart?: (input: string) => void;
   onDone?: (result: BatchResult) => void;
 }
 
-export type BatchResult = { input: string; ok: true; report: BundleReport; ms: number } | { input: string; ok: false; failure: Failure; ms: number };
+export type BatchResult =
+  | {
+      input: string;
+      ok: true;
+      digest: BundleDigest;
+      /** when returnReport was asked */
+      report?: BundleReport;
+      /** format -> file written by the child, when write was given */
+      written?: Record<string, string>;
+      /** when jsonl was asked */
+      jsonl?: string;
+      ms: number;
+    }
+  | { input: string; ok: false; failure: Failure; ms: number };
 
 const WORKER_FILE = fileURLToPath(new URL('./worker.js', import.meta.url));
 
@@ -90,7 +115,10 @@ export async function runBatch(inputs: string[], options: PoolOptions): Promise<
         finish({ input, ok: false, failure: { source: input, error, code }, ms: performance.now() - started }, reusable);
       const onMessage = (reply: WorkerReply) => {
         if (reply.id !== id) return;
-        if (reply.ok) finish({ input, ok: true, report: reply.report, ms: performance.now() - started }, true);
+        if (reply.ok) {
+          const { id: _id, ok: _ok, ...rest } = reply;
+          finish({ input, ok: true, ...rest, ms: performance.now() - started }, true);
+        }
         else fail(reply.error, reply.code, true);
       };
       const onError = (err: Error) => fail(`${input}: analysis could not run (${err.message.split('\n')[0]})`, 'unreadable', false);
@@ -108,7 +136,15 @@ export async function runBatch(inputs: string[], options: PoolOptions): Promise<
       proc.on('message', onMessage);
       proc.on('error', onError);
       proc.on('exit', onExit);
-      const task: WorkerTask = { id, input, options: options.analyze };
+      const base = options.write?.names.get(input);
+      const task: WorkerTask = {
+        id,
+        input,
+        options: options.analyze,
+        write: options.write && base !== undefined ? { dir: options.write.dir, base, formats: options.write.formats } : undefined,
+        returnReport: options.returnReport === true,
+        jsonl: options.jsonl === true,
+      };
       proc.send(task);
     });
   };

@@ -29,7 +29,7 @@ export class Progress {
     this.done++;
     if (this.mode === 'lines') {
       const what = result.ok
-        ? `${result.report.summary.critical} critical, ${result.report.summary.warning} warning, ${result.report.summary.info} info`
+        ? `${result.digest.summary.critical} critical, ${result.digest.summary.warning} warning, ${result.digest.summary.info} info`
         : `failed: ${result.failure.error}`;
       this.write(`[${this.done}/${this.total}] ${result.input}: ${what} (${Math.round(result.ms)} ms)\n`);
     }

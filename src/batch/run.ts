@@ -6,14 +6,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Redactor } from '../report/redact.js';
-import { renderIndex, render, type OutputFormat } from '../report/render.js';
+import { renderIndex, type OutputFormat } from '../report/render.js';
 import { BatchIndex as BatchIndexSchema, SEVERITY_ORDER, type BatchIndex, type IndexEntry, type Report, type Severity } from '../report/schema.js';
 import { VERSION } from '../version.js';
-import { buildIndex, indexEntry } from './index-report.js';
+import { buildIndex, digestOf, indexEntry } from './index-report.js';
 import { runBatch, type BatchResult, type PoolOptions } from './pool.js';
+import { writeReports } from './write.js';
 import { Progress } from './progress.js';
 
-export interface BatchRunOptions extends Omit<PoolOptions, 'onStart' | 'onDone'> {
+export interface BatchRunOptions extends Omit<PoolOptions, 'onStart' | 'onDone' | 'write' | 'returnReport' | 'jsonl'> {
   formats: OutputFormat[];
   /** write reports and index here; undefined: collect one combined report */
   outDir?: string;
@@ -41,26 +42,23 @@ export async function runBatchToOutputs(inputs: string[], options: BatchRunOptio
   let worst: Severity | undefined;
   if (options.outDir) mkdirSync(options.outDir, { recursive: true });
 
+  // Children write the reports themselves unless the parent must see every report: one
+  // combined report (no -o DIR), or redaction (one batch-wide table of tokens).
+  const childWrites = options.outDir !== undefined && !options.redactor;
   const onDone = (raw: BatchResult) => {
     options.progress.finish(raw);
     const result = redacted(raw, options.redactor);
-    const reports: Record<string, string> = {};
+    let reports: Record<string, string> = {};
     if (result.ok) {
-      for (const f of result.report.findings) {
+      for (const f of result.digest.findings) {
         const prev = known.get(f.id);
         if (!prev || SEVERITY_ORDER[f.severity] < SEVERITY_ORDER[prev.severity]) known.set(f.id, { severity: f.severity, title: f.title });
         if (!worst || SEVERITY_ORDER[f.severity] < SEVERITY_ORDER[worst]) worst = f.severity;
       }
-      if (options.outDir) {
-        const single: Report = { tool: { name: 'bundle-doctor', version: VERSION }, generatedAt: new Date().toISOString(), bundles: [result.report], failures: [] };
-        if (options.redactor) single.redaction = options.redactor.describe();
-        for (const format of options.formats) {
-          const file = `${names.get(result.input)}.${format}`;
-          writeFileSync(join(options.outDir, file), render(single, format));
-          reports[format] = file;
-        }
-      } else combined!.bundles.push(result.report);
-      options.jsonl?.(JSON.stringify(result.report) + '\n');
+      if (result.written) reports = result.written;
+      else if (options.outDir && result.report) reports = writeReports(result.report, options.outDir, names.get(raw.input)!, options.formats, options.redactor?.describe());
+      else if (combined && result.report) combined.bundles.push(result.report);
+      options.jsonl?.(result.jsonl ?? JSON.stringify(result.report) + '\n');
     } else {
       if (combined) combined.failures.push(result.failure);
       options.jsonl?.(JSON.stringify({ source: result.input, error: result.failure.error, code: result.failure.code }) + '\n');
@@ -68,7 +66,14 @@ export async function runBatchToOutputs(inputs: string[], options: BatchRunOptio
     entries.push(indexEntry(result, reports));
   };
 
-  await runBatch(inputs, { ...options, onStart: (i) => options.progress.start(i), onDone });
+  await runBatch(inputs, {
+    ...options,
+    write: childWrites ? { dir: options.outDir!, formats: options.formats, names } : undefined,
+    returnReport: !childWrites,
+    jsonl: options.jsonl !== undefined && !options.redactor,
+    onStart: (i) => options.progress.start(i),
+    onDone,
+  });
   options.progress.end();
   const index = buildIndex(entries, known);
   if (options.outDir) writeIndex(index, options.outDir, options.formats);
@@ -84,8 +89,9 @@ export async function runBatchToOutputs(inputs: string[], options: BatchRunOptio
 function redacted(result: BatchResult, redactor: Redactor | undefined): BatchResult {
   if (!redactor) return result;
   if (result.ok) {
-    redactor.addHosts(result.report.nodes.map((n) => n.name));
-    return { ...result, input: redactor.value(result.input), report: redactor.value(result.report) };
+    // with a redactor the parent always has the whole report (returnReport) and renders it itself
+    const report = redactor.value((redactor.addHosts(result.report!.nodes.map((n) => n.name)), result.report!));
+    return { input: redactor.value(result.input), ok: true, report, digest: digestOf(report), ms: result.ms };
   }
   return { ...result, input: redactor.value(result.input), failure: redactor.value(result.failure) };
 }

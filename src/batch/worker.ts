@@ -1,25 +1,44 @@
 /** Child process of the batch pool: analyzes one bundle at a time, isolated from the others. */
 import { BundleError, explainReadError } from '../bundle/errors.js';
 import { analyzeBundle, type AnalyzeOptions } from '../engine/analyze.js';
+import type { OutputFormat } from '../report/render.js';
+import type { BundleReport } from '../report/schema.js';
+import { digestOf, type BundleDigest } from './index-report.js';
+import { writeReports } from './write.js';
 
 export interface WorkerTask {
   id: number;
   input: string;
   options: Pick<AnalyzeOptions, 'requiredPorts' | 'limits' | 'analyzersDir'>;
+  /** render and write the reports: `${base}.${format}` in `dir` */
+  write?: { dir: string; base: string; formats: OutputFormat[] };
+  returnReport: boolean;
+  jsonl: boolean;
 }
 
 export type WorkerReply =
-  | { id: number; ok: true; report: Awaited<ReturnType<typeof analyzeBundle>> }
+  | { id: number; ok: true; digest: BundleDigest; report?: BundleReport; written?: Record<string, string>; jsonl?: string }
   | { id: number; ok: false; error: string; code: string };
 
 if (process.send) {
   process.on('message', async (task: WorkerTask) => {
     let reply: WorkerReply;
+    let report: BundleReport | undefined;
     try {
-      reply = { id: task.id, ok: true, report: await analyzeBundle(task.input, task.options) };
+      report = await analyzeBundle(task.input, task.options);
+      reply = { id: task.id, ok: true, digest: digestOf(report) };
+      if (task.write) reply.written = writeReports(report, task.write.dir, task.write.base, task.write.formats);
+      if (task.returnReport) reply.report = report;
+      if (task.jsonl) reply.jsonl = JSON.stringify(report) + '\n';
     } catch (err) {
-      const e = err instanceof BundleError ? err : explainReadError(err, task.input);
-      reply = { id: task.id, ok: false, error: e.message, code: e.code };
+      if (report !== undefined) {
+        // analyzed, but the report could not be written (disk full, folder gone): say so, not "unreadable bundle"
+        const why = String((err as Error)?.message ?? err).split('\n')[0].slice(0, 200);
+        reply = { id: task.id, ok: false, error: `${task.input}: analyzed, but its report could not be written (${why})`, code: 'output' };
+      } else {
+        const e = err instanceof BundleError ? err : explainReadError(err, task.input);
+        reply = { id: task.id, ok: false, error: e.message, code: e.code };
+      }
     }
     process.send!(reply);
   });

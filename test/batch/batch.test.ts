@@ -55,6 +55,47 @@ describe('batch analyze', () => {
     expect(readFileSync(join(out, 'index.md'), 'utf8')).toMatch(/\*\*14 bundles\*\*: 12 analyzed, 2 failed/);
   });
 
+  it('children write the reports; with --redact the parent does; --jsonl streams either way', () => {
+    const three = ['ticket-000', 'ticket-002', 'ticket-003'].map((t) => join(tickets, t, 'bundle.tgz'));
+    // children write (no redaction): same files, index and JSON lines as the one-bundle command gives
+    const out = join(tmpDir(), 'out');
+    const r = run(['analyze', ...three, '-o', out, '--format', 'json,md', '--jsonl', '--concurrency', '2', '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.source).sort()).toEqual([...three].sort());
+    const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
+    expect(index.totals).toMatchObject({ bundles: 3, analyzed: 3, failed: 0 });
+    for (const b of index.bundles) {
+      const report = JSON.parse(readFileSync(join(out, b.reports.json), 'utf8'));
+      expect(report.bundles[0].source).toBe(b.source);
+      expect(report.bundles[0].findings.map((f: { id: string }) => f.id)).toEqual(lines.find((l) => l.source === b.source).findings.map((f: { id: string }) => f.id));
+      expect(b.findingIds).toEqual([...new Set(report.bundles[0].findings.map((f: { id: string }) => f.id))]);
+      expect(readFileSync(join(out, b.reports.md), 'utf8')).toMatch(/^# bundle-doctor report/);
+    }
+    expect(readFileSync(join(out, index.bundles[0].reports.json), 'utf8')).toMatch(/node-[0-9]/);
+    // redaction: the parent renders, so one token table covers the batch and every report says so
+    const red = join(tmpDir(), 'red');
+    const rr = run(['analyze', ...three, '-o', red, '--format', 'json', '--jsonl', '--redact', 'hostnames', '--quiet']);
+    expect(rr.stderr).toBe('');
+    const ri = JSON.parse(readFileSync(join(red, 'index.json'), 'utf8'));
+    expect(ri.totals.analyzed).toBe(3);
+    for (const b of ri.bundles) {
+      const report = JSON.parse(readFileSync(join(red, b.reports.json), 'utf8'));
+      expect(report.redaction).toBeDefined();
+      expect(JSON.stringify(report)).not.toMatch(/node-[0-9]/);
+    }
+    expect(rr.stdout).not.toMatch(/node-[0-9]/);
+  });
+
+  it('a report that cannot be written fails its bundle with that reason, not as an unreadable bundle', async () => {
+    const { runBatch } = (await import(projectPath('dist/src/batch/pool.js'))) as typeof import('../../src/batch/pool.js');
+    const input = join(tickets, 'ticket-000', 'bundle.tgz');
+    const missing = join(tmpDir(), 'gone', 'deeper');
+    const res = await runBatch([input], { concurrency: 1, timeoutMs: 60_000, maxMemoryMb: 512, analyze: { requiredPorts: [] }, write: { dir: missing, formats: ['json'], names: new Map([[input, 'x']]) } });
+    expect(res[0]).toMatchObject({ ok: false, failure: { code: 'output' } });
+    expect(res[0].ok ? '' : res[0].failure.error).toMatch(/bundle\.tgz: analyzed, but its report could not be written \(ENOENT/);
+  });
+
   it('a folder of symlinks to archives is a batch too; an empty batch folder says so in one line', () => {
     const links = tmpDir('bd-links-');
     for (const t of ['ticket-000', 'ticket-002', 'ticket-003']) symlinkSync(join(tickets, t, 'bundle.tgz'), join(links, `${t}.tgz`));

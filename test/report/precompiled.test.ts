@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { analyze } from '../../src/engine/analyze.js';
-import { buildIndex, indexEntry } from '../../src/batch/index-report.js';
+import { buildIndex, digestOf, indexEntry } from '../../src/batch/index-report.js';
 import { render, renderIndex, usePrecompiledTemplates } from '../../src/report/render.js';
 import { projectPath } from '../helpers/shared.js';
 
@@ -28,7 +28,7 @@ describe('precompiled templates', () => {
   it('render the same reports and index as the .hbs compiled at run time', async () => {
     const report = await analyze([projectPath('bundles/docker-chains-flushed.tgz'), projectPath('bundles/three-node-cluster.tgz')]);
     const index = buildIndex(
-      report.bundles.map((b) => indexEntry({ input: b.source, ok: true, report: b, ms: 1 }, { md: 'x.md' })),
+      report.bundles.map((b) => indexEntry({ input: b.source, ok: true, digest: digestOf(b), ms: 1 }, { md: 'x.md' })),
       new Map(report.bundles.flatMap((b) => b.findings.map((f) => [f.id, { severity: f.severity, title: f.title }] as const))),
     );
     const outputs = () => [render(report, 'md'), render(report, 'html'), renderIndex(index, 'md'), renderIndex(index, 'html')];
