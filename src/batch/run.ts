@@ -1,7 +1,7 @@
 /**
  * A batch run: many bundles through the worker pool, a report per bundle written as each one
- * completes (nothing is held for the whole batch but the small index entries), an index, and
- * optionally one JSON line per bundle on stdout.
+ * completes (by the child that analyzed it; nothing is held for the whole batch but the small
+ * index entries), an index, and optionally one JSON line per bundle on stdout.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
