@@ -90,7 +90,8 @@ function redacted(result: BatchResult, redactor: Redactor | undefined): BatchRes
   if (!redactor) return result;
   if (result.ok) {
     // with a redactor the parent always has the whole report (returnReport) and renders it itself
-    const report = redactor.value((redactor.addHosts(result.report!.nodes.map((n) => n.name)), result.report!));
+    redactor.addHosts(result.report!.nodes.map((n) => n.name));
+    const report = redactor.value(result.report!);
     return { input: redactor.value(result.input), ok: true, report, digest: digestOf(report), ms: result.ms };
   }
   return { ...result, input: redactor.value(result.input), failure: redactor.value(result.failure) };

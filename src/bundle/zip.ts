@@ -12,7 +12,7 @@
  * Sizes are checked against the entry's either way.
  */
 import { createReadStream } from 'node:fs';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import { createInflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
 
@@ -74,6 +74,9 @@ async function bigEntry(zip: yauzl.ZipFile, source: ZipSource, entry: yauzl.Entr
   const { fileDataStart } = await new Promise<{ fileDataStart: number }>((resolve, reject) =>
     zip.readLocalFileHeader(entry, { minimal: true }, (err, header) => (err ? reject(err) : resolve(header))),
   );
+  // a stored entry is its data: its two sizes must agree
+  if (entry.compressionMethod === 0 && entry.compressedSize !== entry.uncompressedSize)
+    throw new Error(`too ${entry.compressedSize > entry.uncompressedSize ? 'many' : 'few'} bytes in the stream: a stored entry of ${entry.compressedSize} bytes declares ${entry.uncompressedSize}`);
   const end = fileDataStart + entry.compressedSize;
   let raw: Readable;
   if ('path' in source) raw = createReadStream(source.path, { start: fileDataStart, end: end - 1, highWaterMark: chunkSize });
@@ -82,26 +85,15 @@ async function bigEntry(zip: yauzl.ZipFile, source: ZipSource, entry: yauzl.Entr
     raw = Readable.from([source.buffer.subarray(fileDataStart, end)], { objectMode: false });
   }
   // a file shorter than the entry claims ends the raw stream early: caught by the size checks
-  const compressedCheck = sizeChecked(entry.compressedSize);
-  raw.on('error', (err) => compressedCheck.destroy(err));
-  const data = raw.pipe(compressedCheck);
-  if (entry.compressionMethod === 0) return data.pipe(forwardErrors(data, sizeChecked(entry.uncompressedSize)));
+  if (entry.compressionMethod === 0) return pipeline(raw, sizeChecked(entry.compressedSize), done);
   // zlib allocates its output chunk up front; never more than the entry needs
   const inflate = createInflateRaw({ chunkSize: Math.min(chunkSize, Math.max(16 * 1024, entry.uncompressedSize)) });
-  const out = sizeChecked(entry.uncompressedSize);
-  data.on('error', (err) => inflate.destroy(err));
-  inflate.on('error', (err) => out.destroy(err));
-  out.on('close', () => {
-    raw.destroy();
-    inflate.destroy();
-  });
-  return data.pipe(inflate).pipe(out);
+  // pipeline destroys every stage with the first error, so the reader of the last one sees it
+  return pipeline(raw, sizeChecked(entry.compressedSize), inflate, sizeChecked(entry.uncompressedSize), done);
 }
 
-function forwardErrors(from: Readable, to: Transform): Transform {
-  from.on('error', (err) => to.destroy(err));
-  return to;
-}
+/** pipeline() wants a callback; failures reach the consumer through the last stream. */
+function done(): void {}
 
 /** Passes bytes through, failing as soon as there are more than `expected`, or at the end when fewer. */
 function sizeChecked(expected: number): Transform {
