@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LiteralSet, type LiteralSpec } from '../../src/logs/literals.js';
 import { SIGNATURES } from '../../src/logs/signatures.js';
@@ -5,11 +6,13 @@ import { hasCorpus, readCorpus } from '../helpers/shared.js';
 
 /** Every [start, literal] pair, the slow obvious way. */
 function bruteForce(text: Buffer, specs: LiteralSpec[]): [number, number][] {
+  // case folding is ASCII-only, as in LiteralSet
+  const asciiLower = (t: string) => t.replace(/[A-Z]+/g, (c) => c.toLowerCase());
   const hay = text.toString('latin1');
-  const lower = hay.toLowerCase();
+  const lower = asciiLower(hay);
   const out: [number, number][] = [];
   specs.forEach((s, id) => {
-    const needle = Buffer.from(s.text, 'utf8').toString('latin1');
+    const needle = Buffer.from(s.ignoreCase ? asciiLower(s.text) : s.text, 'utf8').toString('latin1');
     const where = s.ignoreCase ? lower : hay;
     for (let i = where.indexOf(needle); i >= 0; i = where.indexOf(needle, i + 1)) out.push([i, id]);
   });
@@ -34,7 +37,7 @@ function perLine(set: LiteralSet, text: Buffer, count: number): number[][] {
 /** The same from the brute-force list. */
 function bruteForcePerLine(text: Buffer, specs: LiteralSpec[]): number[][] {
   const lineOf = (p: number) => text.subarray(0, p).filter((b) => b === 10).length;
-  const lineCount = text.toString('latin1').split('\n').length - (text[text.length - 1] === 10 ? 1 : 0);
+  const lineCount = text.length === 0 ? 0 : text.toString('latin1').split('\n').length - (text[text.length - 1] === 10 ? 1 : 0);
   const out: number[][] = Array.from({ length: lineCount }, () => []);
   for (const [p, id] of bruteForce(text, specs)) if (!out[lineOf(p)].includes(id)) out[lineOf(p)].push(id);
   return out.map((ids) => ids.sort((a, b) => a - b));
@@ -93,6 +96,21 @@ describe('LiteralSet', () => {
     const lineStarts = (positions: number[]) => [...new Set(positions.map((p) => text.lastIndexOf(10, p) + 1))];
     expect(lineStarts(found)).toEqual(lineStarts(bruteForce(text, catalogSpecs).map(([p]) => p)));
     expect(found).toHaveLength(16);
+  });
+
+  it('agrees with a brute-force search on random literals and text: mixed case, UTF-8, overlaps', () => {
+    // A small alphabet makes literals overlap, share three-byte groups and collide in the table.
+    const alphabet = ['a', 'B', 'c', 'A', 'b', 'C', ' ', ':', 'é', 'Ä', '\u00ff', 'z', 'Z'];
+    const word = (min: number, max: number) => fc.array(fc.constantFrom(...alphabet), { minLength: min, maxLength: max }).map((cs) => cs.join(''));
+    const spec = fc.record({ text: word(3, 14), ignoreCase: fc.boolean() });
+    const text = fc.array(fc.oneof(word(0, 40), fc.constant('\n')), { maxLength: 40 }).map((parts) => Buffer.from(parts.join(''), 'utf8'));
+    fc.assert(
+      fc.property(fc.array(spec, { minLength: 1, maxLength: 8 }), text, (specs, hay) => {
+        const set = new LiteralSet(specs);
+        expect(perLine(set, hay, specs.length)).toEqual(bruteForcePerLine(hay, specs));
+      }),
+      { numRuns: 600 },
+    );
   });
 
   it('refuses literals that cannot work', () => {
