@@ -48,10 +48,7 @@ export function runAnalyzers(analyzers: readonly Analyzer[], nodes: LoadedNode[]
         cluster.push({
           id: analyzer.id,
           status: 'not-run',
-          reason:
-            eligible.length === 0
-              ? notRunReason(missing)
-              : `needs ${min} nodes with ${missing.join(', ')}; the bundle has ${eligible.length}`,
+          reason: eligible.length === 0 && missing.length > 0 ? notRunReason(missing) : tooFewNodesReason(min, missing, eligible.length),
           findings: 0,
         });
         continue;
@@ -74,6 +71,12 @@ export function runAnalyzers(analyzers: readonly Analyzer[], nodes: LoadedNode[]
 
 function missingKinds(requires: readonly ArtifactKind[], artifacts: NodeArtifacts): ArtifactKind[] {
   return requires.filter((k) => !artifacts[k] || artifacts[k]!.length === 0);
+}
+
+/** A cluster analyzer that needs more nodes than the bundle has (with what it requires, if anything). */
+function tooFewNodesReason(min: number, requires: ArtifactKind[], have: number): string {
+  const what = requires.length > 0 ? ` with ${requires.map((k) => ARTIFACT_DESCRIPTIONS[k]).join('; ')}` : '';
+  return `not run: needs at least ${min} nodes${what}; the bundle has ${have}`;
 }
 
 function notRunReason(missing: ArtifactKind[]): string {

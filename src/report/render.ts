@@ -168,6 +168,7 @@ function registerHelpers(env: typeof HandlebarsNS, kind: 'md' | 'html'): void {
   );
   env.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   env.registerHelper('gt', (a: number, b: number) => a > b);
+  env.registerHelper('count', (n: number, noun: string) => `${n} ${n === 1 ? noun : `${noun}s`}`);
   env.registerHelper('join', (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(typeof sep === 'string' ? sep : ', ') : ''));
   env.registerHelper('lines', (list: unknown) => (Array.isArray(list) ? list.join('\n') : ''));
   env.registerHelper('basename', (p: string) => String(p ?? '').replace(/\/+$/, '').split('/').pop());

@@ -73,9 +73,24 @@ describe('runAnalyzers', () => {
       },
     });
     const one = runAnalyzers([cluster], [node('a', 'net.ipv4.ip_forward = 1\n'), node('b')], { requiredPorts: [] });
-    expect(one.cluster[0]).toMatchObject({ status: 'not-run', reason: 'needs 2 nodes with sysctl; the bundle has 1' });
+    expect(one.cluster[0]).toMatchObject({ status: 'not-run', reason: 'not run: needs at least 2 nodes with kernel parameters (sysctl -a, /proc/sys, sysctl.json); the bundle has 1' });
     const two = runAnalyzers([cluster], [node('a', 'net.ipv4.ip_forward = 1\n'), node('b', 'net.ipv4.ip_forward = 0\n'), node('c')], { requiredPorts: [] });
     expect(seen).toEqual([['a', 'b']]);
     expect(two.findings[0]).toMatchObject({ nodes: ['a', 'b'] });
+  });
+
+  it('a cluster analyzer that requires nothing says only how many nodes it needs', () => {
+    const cluster = defineAnalyzer({
+      id: 'test.any-nodes',
+      title: 't',
+      description: 'd',
+      scope: 'cluster',
+      minNodes: 2,
+      requires: [],
+      optional: ['sysctl'],
+      analyze: () => [],
+    });
+    const r = runAnalyzers([cluster], [node('a')], { requiredPorts: [] });
+    expect(r.cluster[0]).toMatchObject({ status: 'not-run', reason: 'not run: needs at least 2 nodes; the bundle has 1' });
   });
 });
