@@ -48,6 +48,8 @@ export interface EntryInfo {
   size: number;
   /** a `.gz` file inside the bundle (rotated log): the chunks handed over are still compressed */
   gzipped: boolean;
+  /** the entry is the whole input: a file given on its own, plain or as one compressed file */
+  sole?: boolean;
 }
 
 /** Consumes an entry's bytes as they stream by; what it returns is kept on the tree under the path. */
@@ -59,6 +61,12 @@ export interface ReadOptions {
   keep: (info: EntryInfo) => boolean;
   /** stream this file to a consumer instead (checked before keep) */
   streamTo?: (info: EntryInfo) => StreamConsumer | undefined;
+  /**
+   * A streamed file may also be kept, up to this many bytes (0: not kept). A file given on its
+   * own is both: nothing yet knows whether it is a log or, say, an iptables dump with a name
+   * no layout knows.
+   */
+  alsoKeep?: (info: EntryInfo) => number;
   signal?: AbortSignal;
 }
 
@@ -164,8 +172,13 @@ class Reader {
       return;
     }
     if (format === 'text') {
+      const name = hostBasename(this.input);
+      // An error page or a half-written file saved under an archive's name: not a bundle.
+      const promised = promisedFormat(name);
+      if (promised)
+        throw new BundleError(`${this.input}: named like ${promised} data but holds plain text (an error page or a failed download saved in its place?)`, 'corrupt');
       // A single command output or log attached on its own: a one-file bundle.
-      await this.handleEntry(hostBasename(this.input), size, () => createReadStream(this.input, { highWaterMark: CHUNK }), 0);
+      await this.handleEntry(name, size, () => createReadStream(this.input, { highWaterMark: CHUNK }), 0, true);
       return;
     }
     throw new BundleError(unsupportedMessage(this.input, format), format === 'binary' ? 'unknown-format' : 'unknown-format');
@@ -196,7 +209,7 @@ class Reader {
     if (!isTarHeader(head) && !head.subarray(0, 512).every((b) => b === 0)) {
       if (format !== 'tar' && looksLikeText(head)) {
         const inner = name.replace(/\.(gz|xz)$/i, '') || 'file';
-        await this.handleEntry(prefix + inner, 0, () => rest, depth);
+        await this.handleEntry(prefix + inner, 0, () => rest, depth, depth === 0);
         return;
       }
       throw new BundleError(`${this.input}: ${format === 'tar' ? 'corrupt tar archive (invalid header)' : `${format} data that holds neither a tar archive nor text`}`, 'corrupt');
@@ -270,11 +283,12 @@ class Reader {
   }
 
   /** One regular file: nested archive, streamed, kept, or skipped. */
-  private async handleEntry(path: string, size: number, open: () => Readable, depth: number): Promise<void> {
+  private async handleEntry(path: string, size: number, open: () => Readable, depth: number, sole = false): Promise<void> {
     this.bumpEntries();
     this.tree.entries.set(path, size);
     const gzipped = compressedFileName(path);
-    const info: EntryInfo = { path, size, gzipped };
+    const info: EntryInfo = sole ? { path, size, gzipped, sole } : { path, size, gzipped };
+    if (sole) this.tree.sole = path;
     if (archiveLikeName(path)) {
       if (depth + 1 > this.limits.maxDepth) {
         this.tree.note(`${path}: archive nested deeper than ${this.limits.maxDepth} levels; not opened`);
@@ -287,7 +301,8 @@ class Reader {
     const consumer = this.options.streamTo?.(info);
     if (consumer) {
       // The consumer may stop early; whatever it leaves is drained so the archive can go on.
-      const it = this.counted(open())[Symbol.asyncIterator]();
+      const copy = this.copyKeeper(path, this.options.alsoKeep?.(info) ?? 0);
+      const it = copy.tap(this.counted(open())[Symbol.asyncIterator]());
       try {
         this.tree.streamed.set(path, await consumer(unclosable(it), info));
       } catch (err) {
@@ -295,6 +310,7 @@ class Reader {
         this.tree.note(`${path}: could not be read as a stream (${(err as Error).message})`);
       }
       await drainIterator(it);
+      copy.finish();
       return;
     }
     if (this.options.keep(info)) {
@@ -339,6 +355,40 @@ class Reader {
       return;
     }
     await drain(this.counted(open()));
+  }
+
+  /**
+   * Keeps a copy of a streamed file's bytes as they pass, while they fit in `max` and in the
+   * kept-bytes budget; past that the copy is dropped (the stream goes on).
+   */
+  private copyKeeper(path: string, max: number) {
+    const chunks: Buffer[] = [];
+    let got = 0;
+    let over = max <= 0;
+    return {
+      tap: (it: AsyncIterator<Buffer>): AsyncIterator<Buffer> => {
+        if (over) return it;
+        return {
+          next: async () => {
+            const next = await it.next();
+            if (!next.done && !over) {
+              got += next.value.length;
+              if (got > max || this.keptBytes + got > this.limits.maxKeptTotalBytes) {
+                over = true;
+                chunks.length = 0;
+              } else chunks.push(next.value);
+            }
+            return next;
+          },
+        };
+      },
+      finish: () => {
+        if (over) return;
+        const data = Buffer.concat(chunks, got);
+        this.keptBytes += data.length;
+        this.tree.files.set(path, data);
+      },
+    };
   }
 
   private async nestedArchive(path: string, stream: Readable, depth: number): Promise<void> {
@@ -541,6 +591,15 @@ export function formatBytes(n: number): string {
   if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(n % 1024 ** 2 === 0 ? 0 : 1)} MiB`;
   if (n >= 1024) return `${(n / 1024).toFixed(0)} KiB`;
   return `${n} B`;
+}
+
+/** What a file's name says it holds, when the name is an archive's or a compressed file's. */
+function promisedFormat(name: string): string | undefined {
+  if (/\.zip$/i.test(name)) return 'zip';
+  if (/\.(xz|txz)$/i.test(name)) return 'xz';
+  if (/\.(gz|tgz)$/i.test(name)) return 'gzip';
+  if (/\.tar$/i.test(name)) return 'tar';
+  return undefined;
 }
 
 function unsupportedMessage(input: string, format: ContainerFormat): string {

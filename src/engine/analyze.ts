@@ -58,7 +58,10 @@ export async function loadBundle(input: string, options: Pick<AnalyzeOptions, 'l
       limits: options.limits,
       signal: options.signal,
       keep: (info) => info.size <= KEEP_ANY_BELOW || isWantedPath(info.path),
-      streamTo: (info) => (logSourceOf(info.path) ? logStreamConsumer : undefined),
+      // A file given on its own (messages.gz, a saved journal) is scanned as a log unless its
+      // name says what else it is; a copy is kept for the sniffers, which may know it better.
+      streamTo: (info) => (logSourceOf(info.path) || (info.sole && !isWantedPath(info.path)) ? logStreamConsumer : undefined),
+      alsoKeep: (info) => (info.sole && !logSourceOf(info.path) ? KEEP_ANY_BELOW : 0),
     });
   } catch (err) {
     throw explainReadError(err, input);

@@ -150,7 +150,8 @@ function flatNode(tree: BundleTree, root: string, paths: string[], bundleName: s
     const format = sniffFile(tree, path);
     if (format) files.push({ path, relPath, format });
     else {
-      const src = logSourceOf(path);
+      // a file given on its own that is nothing else was scanned as a log (see engine/analyze.ts)
+      const src = logSourceOf(path) ?? (path === tree.sole && tree.streamed.has(path) ? {} : undefined);
       if (src) logs.push({ path, source: src });
     }
   }

@@ -115,6 +115,39 @@ describe('every archive format', () => {
     expect(tree.streamed.get('messages')).toMatch(/IPv4 forwarding is disabled/);
   });
 
+  it('a file given on its own is marked sole; alsoKeep keeps a copy of what streams, up to its bound', async () => {
+    const text = 'Nov 20 10:00:00 h kernel: eth0: link up\n'.repeat(100);
+    for (const [name, data] of [['journal-export', Buffer.from(text)], ['journal-export.gz', gzipSync(text)]] as const) {
+      for (const [max, kept] of [[1 << 20, true], [100, false]] as const) {
+        const seen: { sole?: boolean; path: string }[] = [];
+        const tree = await readBundle(writeTmp(name, data), {
+          keep: () => false,
+          alsoKeep: () => max,
+          streamTo: (info) => {
+            seen.push({ path: info.path, sole: info.sole });
+            return async (chunks) => {
+              let n = 0;
+              for await (const c of chunks) n += c.length;
+              return n;
+            };
+          },
+        });
+        expect(seen).toEqual([{ path: 'journal-export', sole: true }]);
+        expect(tree.sole).toBe('journal-export');
+        expect(tree.streamed.get('journal-export')).toBe(text.length);
+        expect(tree.text('journal-export')).toBe(kept ? text : undefined);
+      }
+    }
+  });
+
+  it('entries of an archive are not sole', async () => {
+    const path = writeTmp('b.tgz', await makeTarGz([{ name: 'journal-export', content: 'x\n' }]));
+    const soles: (boolean | undefined)[] = [];
+    const tree = await readBundle(path, { keep: () => true, streamTo: (info) => (soles.push(info.sole), undefined) });
+    expect(soles).toEqual([undefined]);
+    expect(tree.sole).toBeUndefined();
+  });
+
   it('truncated xz is a one-line error', async () => {
     const xz = await makeTarXz([{ name: 'f', content: 'q'.repeat(200_000) + Math.random() }]);
     const path = writeTmp('t.tar.xz', xz.subarray(0, xz.length >> 1));
