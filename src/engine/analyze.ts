@@ -16,7 +16,7 @@ import type { BundleReport, Report } from '../report/schema.js';
 import { VERSION } from '../version.js';
 import type { Analyzer } from './analyzer.js';
 import type { LoadedNode } from './load.js';
-import { logStreamConsumer } from './logs.js';
+import { logStreamConsumer, maybeLogConsumer } from './logs.js';
 
 export interface AnalyzeOptions {
   analyzers?: readonly Analyzer[];
@@ -58,9 +58,15 @@ export async function loadBundle(input: string, options: Pick<AnalyzeOptions, 'l
       limits: options.limits,
       signal: options.signal,
       keep: (info) => info.size <= KEEP_ANY_BELOW || isWantedPath(info.path),
-      // A file given on its own (messages.gz, a saved journal) is scanned as a log unless its
-      // name says what else it is; a copy is kept for the sniffers, which may know it better.
-      streamTo: (info) => (logSourceOf(info.path) || (info.sole && !isWantedPath(info.path)) ? logStreamConsumer : undefined),
+      streamTo: (info) => {
+        if (logSourceOf(info.path)) return logStreamConsumer;
+        if (isWantedPath(info.path)) return undefined;
+        // A file given on its own (messages.gz, a saved journal) is scanned as a log unless its
+        // name says what else it is; a copy is kept for the sniffers, which may know it better.
+        if (info.sole) return logStreamConsumer;
+        // Too big to keep and named like nothing: a log if it starts like one (hand-made bundles).
+        return info.size > KEEP_ANY_BELOW && !info.gzipped ? maybeLogConsumer : undefined;
+      },
       alsoKeep: (info) => (info.sole && !logSourceOf(info.path) ? KEEP_ANY_BELOW : 0),
     });
   } catch (err) {

@@ -6,22 +6,62 @@ import type { EntryInfo, StreamConsumer } from '../bundle/read.js';
 import type { BundleTree } from '../bundle/tree.js';
 import { logSourceOf } from '../layouts/logs.js';
 import type { Located } from '../layouts/types.js';
-import { scanLogStream, type LogScanResult } from '../logs/index.js';
+import { createLogScanner, looksLikeLog, scanLogStream, type LogScanResult, type LogSourceHint } from '../logs/index.js';
 import type { LoadedNode } from './load.js';
 
 export const logStreamConsumer: StreamConsumer = (chunks: AsyncIterable<Buffer>, info: EntryInfo) =>
   scanLogStream(chunks, info.path, { gzip: info.gzipped, source: logSourceOf(info.path) ?? {} });
 
+/** How much of a file's start decides whether it is a log. */
+const SNIFF_BYTES = 4096;
+
+/**
+ * For a file too big to keep whose name says nothing: scanned as a log when its first lines
+ * look like one (see looksLikeLog), otherwise left alone (undefined). Only the flat layout
+ * attaches such a log to a node.
+ */
+export const maybeLogConsumer: StreamConsumer = async (chunks: AsyncIterable<Buffer>, info: EntryInfo) => {
+  const it = chunks[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let got = 0;
+  while (got < SNIFF_BYTES) {
+    const next = await it.next();
+    if (next.done) break;
+    head.push(next.value);
+    got += next.value.length;
+  }
+  const start = Buffer.concat(head, got);
+  if (start.subarray(0, SNIFF_BYTES).includes(0) || !looksLikeLog(start.toString('utf8', 0, Math.min(got, SNIFF_BYTES)))) return undefined;
+  const all = (async function* () {
+    yield start;
+    for (;;) {
+      const next = await it.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  })();
+  return scanLogStream(all, info.path, { source: {} });
+};
+
 export function attachLogs(tree: BundleTree, located: Located, nodes: LoadedNode[]): void {
   for (const [i, node] of located.nodes.entries()) {
     const loaded = nodes[i];
     for (const log of node.logs) {
-      const result = tree.streamedResult(log.path) as LogScanResult | undefined;
-      if (!result) continue;
+      const result = (tree.streamedResult(log.path) as LogScanResult | undefined) ?? scanKept(tree, log.path, log.source);
+      if (!result || (log.ifMatched && result.matches.length === 0)) continue;
       // A log reached through a symlink carries the path the layout knows it by.
       const entry = result.file === log.path ? result : { ...result, file: log.path };
       (loaded.artifacts.logs ??= []).push(entry);
       (loaded.sources.logs ??= []).push(log.path);
     }
   }
+}
+
+/** A small file the flat layout takes for a log was kept, not streamed: it is scanned here. */
+function scanKept(tree: BundleTree, path: string, source: LogSourceHint): LogScanResult | undefined {
+  const buf = tree.read(path);
+  if (buf === undefined) return undefined;
+  const scanner = createLogScanner(undefined, { file: path, source });
+  scanner.push(buf);
+  return scanner.end();
 }

@@ -6,6 +6,7 @@
 import type { BundleTree } from '../bundle/tree.js';
 import { allFormats, sniffableFormats } from '../parsers/registry.js';
 import { logSourceOf } from './logs.js';
+import { looksLikeLog } from '../logs/timestamps.js';
 import { FLAT_RULES, INSIGHTS_RULES, SOSREPORT_RULES, type PathRule } from './rules.js';
 import { troubleshootNodes, isTroubleshootRoot } from './troubleshoot.js';
 import type { Located, LocatedFile, LocatedLog, LocatedNode } from './types.js';
@@ -150,9 +151,11 @@ function flatNode(tree: BundleTree, root: string, paths: string[], bundleName: s
     const format = sniffFile(tree, path);
     if (format) files.push({ path, relPath, format });
     else {
-      // a file given on its own that is nothing else was scanned as a log (see engine/analyze.ts)
-      const src = logSourceOf(path) ?? (path === tree.sole && tree.streamed.has(path) ? {} : undefined);
+      const src = logSourceOf(path);
+      const sniffed = src ? undefined : sniffedLog(tree, path);
       if (src) logs.push({ path, source: src });
+      else if (sniffed === 'log') logs.push({ path, source: {} });
+      else if (sniffed === 'if-matched') logs.push({ path, source: {}, ifMatched: true });
     }
   }
   const { name, from } = nodeName(tree, root, 'flat', bundleName);
@@ -173,6 +176,22 @@ function commonFolder(paths: string[]): string {
     if (n === 0) break;
   }
   return first.slice(0, n).join('/');
+}
+
+/**
+ * Whether a file of a hand-made bundle that no name rule or sniffer claims is a log: a file
+ * given on its own (scanned as a log whatever it holds), a big file the read scanned because it
+ * started like one, or a kept one that starts like one. Any other kept text is scanned too, and
+ * counts as a log only if something matches in it ('if-matched').
+ */
+function sniffedLog(tree: BundleTree, path: string): 'log' | 'if-matched' | undefined {
+  if (path === tree.sole && tree.streamed.has(path)) return 'log';
+  if (tree.streamedResult(path) !== undefined) return 'log';
+  const buf = tree.read(path);
+  if (!buf || buf.length === 0) return undefined;
+  const head = buf.subarray(0, SNIFF_BYTES);
+  if (head.includes(0)) return undefined;
+  return looksLikeLog(head.toString('utf8')) ? 'log' : 'if-matched';
 }
 
 /** The format whose sniffer recognises the file's first bytes, if the file was kept. */

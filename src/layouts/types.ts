@@ -26,6 +26,12 @@ export interface LocatedFile {
 export interface LocatedLog {
   path: string;
   source: LogSource;
+  /**
+   * A text file of a hand-made bundle that neither its name nor its first lines show to be a
+   * log (a pasted `docker run` error, a saved console): it counts as a log only if a signature
+   * matches in it.
+   */
+  ifMatched?: true;
 }
 
 export interface LocatedNode {

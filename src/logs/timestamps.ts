@@ -214,3 +214,31 @@ function clean<T extends object>(o: T): T {
   for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
   return o;
 }
+
+/** Lines looked at, and how many of them must start with a timestamp, for looksLikeLog(). */
+const SNIFF_LINES = 20;
+const SNIFF_SHARE = 0.6;
+
+/**
+ * Whether text whose name says nothing (a hand-made bundle's `dockerd.txt`, `kubelet-journal`)
+ * is a log: most of its first records start with a timestamp in one of the formats above
+ * (indented lines continue a record and are skipped). The last line of `head` may be cut short
+ * and is not counted. Command outputs that merely contain
+ * dates (`ls -l`, `iptables-save` headers) do not start their lines with them.
+ */
+export function looksLikeLog(head: string): boolean {
+  const lines: string[] = [];
+  let pos = 0;
+  while (lines.length < SNIFF_LINES) {
+    const nl = head.indexOf('\n', pos);
+    if (nl < 0) break;
+    const line = head.slice(pos, nl);
+    pos = nl + 1;
+    // indented lines continue a record (stack traces, kubelet's err=<); they carry no time
+    if (line.trim() !== '' && !/^\s/.test(line)) lines.push(line);
+  }
+  if (lines.length === 0) return false;
+  let stamped = 0;
+  for (const line of lines) if (parseUnindented(line, {}).timestamp !== undefined) stamped++;
+  return stamped >= Math.min(3, lines.length) && stamped >= lines.length * SNIFF_SHARE;
+}

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { parseLogPrefix, parseTimestamp, yearHint } from '../../src/logs/timestamps.js';
-import { hasCorpus, readCorpus } from '../helpers/shared.js';
+import { readdirSync } from 'node:fs';
+import { looksLikeLog, parseLogPrefix, parseTimestamp, yearHint } from '../../src/logs/timestamps.js';
+import { corpusPath, hasCorpus, readCorpus } from '../helpers/shared.js';
 
 /** Line `n` (1-based) of a corpus log. */
 const corpusLine = (file: string, n: number) => readCorpus('logs', file).split('\n')[n - 1];
@@ -123,3 +124,29 @@ describe('timestamps of formats made by real tools', () => {
 function spawnStderr(args: string[]): string {
   return execFileSync('sh', ['-c', 'logger "$@" 2>&1', 'logger', ...args], { encoding: 'utf8' }).trim();
 }
+
+describe.skipIf(!hasCorpus)('looksLikeLog: is a file with a name that says nothing a log?', () => {
+  const head = (text: string) => text.slice(0, 4096);
+
+  it('yes for real journals and syslogs, also behind the command line that saved them', () => {
+    const journal = readCorpus('logs', 'hotsos-charmed-k8s-snap-kube-proxy-journal.log');
+    expect(looksLikeLog(head(journal))).toBe(true);
+    expect(looksLikeLog(head(`$ journalctl -u snap.kube-proxy.daemon --no-pager\n${journal}`))).toBe(true);
+    // a pasted excerpt that is more commands than log lines is not; the flat layout still scans it
+    expect(looksLikeLog(head(readCorpus('logs', 'k0s-5328-iptables-mode-detection-nft.log')))).toBe(false);
+  });
+
+  it('no for every command output of the corpus: rules, addresses, sysctl, docker networks, flannel', () => {
+    for (const dir of ['iptables-save', 'iptables-list', 'ip-addr', 'sysctl', 'docker-network', 'flannel']) {
+      for (const f of readdirSync(corpusPath(dir))) expect(looksLikeLog(head(readCorpus(dir, f))), `${dir}/${f}`).toBe(false);
+    }
+  });
+
+  it('indented continuation lines (stack traces, err=<) do not count against a log; a cut last line is not read', () => {
+    const trace = ['2026-11-20T10:00:00Z panic: boom', '\tgoroutine 1 [running]:', '\tmain.go:12 +0x1d', '\tmain.go:40 +0x2a'];
+    expect(looksLikeLog([...trace, ...trace, ...trace, ''].join('\n'))).toBe(true);
+    expect(looksLikeLog('Nov 20 10:00:00 h a: x\nNov 20 10:00:01 h a: y\nNov 20 10:00:02 h a: z\nno newline after this')).toBe(true);
+    expect(looksLikeLog('Nov 20 10:00:00 h a: x\nplain\nplain\nplain\nplain\n')).toBe(false);
+    expect(looksLikeLog('')).toBe(false);
+  });
+});

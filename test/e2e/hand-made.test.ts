@@ -1,0 +1,68 @@
+/**
+ * A hand-made bundle: a folder of command outputs and logs named however the customer liked.
+ * Logs are found by their first lines, and any other text is scanned but counts as a log only
+ * if a known failure is in it.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeBundle } from '../../src/engine/analyze.js';
+import { syslogLine } from '../../bench/gen.js';
+import { tmpDir } from '../helpers/archive.js';
+import { corpusPath, hasCorpus, readCorpus } from '../helpers/shared.js';
+
+function folder(files: Record<string, string | Buffer>): string {
+  const dir = join(tmpDir(), 'ticket-4711');
+  mkdirSync(dir);
+  for (const [name, data] of Object.entries(files)) writeFileSync(join(dir, name), data);
+  return dir;
+}
+
+/** A line of the bench's journal that is no known failure (the generator plants one now and then). */
+function quietLine(i: number): string {
+  const k = i * 3 + 100;
+  return syslogLine(k % 20011 === 7 || k % 30011 === 11 ? k + 1 : k);
+}
+
+/** ~1.5 MB of ordinary journal (too big to keep), with one dockerd failure at line 9001. */
+function bigJournal(): string {
+  const lines = Array.from({ length: 12000 }, (_, i) => quietLine(i));
+  lines[9000] = syslogLine(7);
+  return lines.join('');
+}
+
+describe.skipIf(!hasCorpus)('hand-made bundles', () => {
+  it('finds logs by their first lines and failures pasted into any text file, with file and line', async () => {
+    const dir = folder({
+      'dockerd.txt': readFileSync(corpusPath('logs', 'moby-16137-firewalld-centos7-dnat-no-chain.log')),
+      'kubelet-journal': bigJournal(),
+      'docker-run-error.txt': readFileSync(corpusPath('logs', 'kata-tests-4617-filter-DOCKER-chain-removed.log')),
+      'notes.txt': 'customer: the web app is down since Monday\n',
+      'ip-a.txt': readCorpus('ip-addr', 'jc-centos77-docker0-ifconfig.txt'),
+    });
+    const report = await analyzeBundle(dir);
+    const node = report.coverage.nodes[0];
+    expect(node.logs.map((l) => l.file)).toEqual(['docker-run-error.txt', 'dockerd.txt', 'kubelet-journal']);
+    expect(node.logs.find((l) => l.file.endsWith('kubelet-journal'))?.lines).toBe(12000);
+    const evidence = report.findings.flatMap((f) => f.evidence.map((e) => `${f.id} ${e.file}:${e.line}`));
+    expect(evidence).toEqual(
+      expect.arrayContaining([
+        'log.iptables-no-chain dockerd.txt:1',
+        'log.iptables-no-chain kubelet-journal:9001',
+        'log.iptables-no-chain docker-run-error.txt:1',
+      ]),
+    );
+  });
+
+  it('a healthy hand-made bundle: command outputs and notes are not logs, and nothing is found', async () => {
+    const dir = folder({
+      'sysctl.txt': readCorpus('sysctl', 'hotsos-charmed-k8s-flannel-node-sysctl-a.txt'),
+      'ip-addr.txt': readCorpus('ip-addr', 'hotsos-charmed-k8s-flannel-node-ip-d-address.txt'),
+      'notes.txt': 'customer: the web app is slow on Mondays\n',
+      'kubelet-journal': bigJournal().replace(syslogLine(7), syslogLine(8)),
+    });
+    const report = await analyzeBundle(dir);
+    expect(report.coverage.nodes[0].logs.map((l) => l.file)).toEqual(['kubelet-journal']);
+    expect(report.findings.filter((f) => f.id.startsWith('log.'))).toEqual([]);
+  });
+});
