@@ -64,8 +64,9 @@ export async function loadBundle(input: string, options: Pick<AnalyzeOptions, 'l
         // A file given on its own (messages.gz, a saved journal) is scanned as a log unless its
         // name says what else it is; a copy is kept for the sniffers, which may know it better.
         if (info.sole) return logStreamConsumer;
-        // Too big to keep and named like nothing: a log if it starts like one (hand-made bundles).
-        return info.size > KEEP_ANY_BELOW && !info.gzipped ? maybeLogConsumer : undefined;
+        // Too big to keep (or gzipped, which no sniffer reads) and named like nothing: a log if it
+        // starts like one (hand-made bundles).
+        return info.size > KEEP_ANY_BELOW || info.gzipped ? maybeLogConsumer : undefined;
       },
       alsoKeep: (info) => (info.sole && !logSourceOf(info.path) ? KEEP_ANY_BELOW : 0),
     });

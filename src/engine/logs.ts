@@ -2,6 +2,7 @@
  * Logs are scanned while the archive streams by (they may be gigabytes); the results are
  * attached to nodes once the layout says which node each log belongs to.
  */
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import type { EntryInfo, StreamConsumer } from '../bundle/read.js';
 import type { BundleTree } from '../bundle/tree.js';
 import { logSourceOf } from '../layouts/logs.js';
@@ -16,9 +17,9 @@ export const logStreamConsumer: StreamConsumer = (chunks: AsyncIterable<Buffer>,
 const SNIFF_BYTES = 4096;
 
 /**
- * For a file too big to keep whose name says nothing: scanned as a log when its first lines
- * look like one (see looksLikeLog), otherwise left alone (undefined). Only the flat layout
- * attaches such a log to a node.
+ * For a file too big to keep, or gzipped, whose name says nothing: scanned as a log when its
+ * first lines look like one (see looksLikeLog), otherwise left alone (undefined). Only the flat
+ * layout attaches such a log to a node.
  */
 export const maybeLogConsumer: StreamConsumer = async (chunks: AsyncIterable<Buffer>, info: EntryInfo) => {
   const it = chunks[Symbol.asyncIterator]();
@@ -31,7 +32,9 @@ export const maybeLogConsumer: StreamConsumer = async (chunks: AsyncIterable<Buf
     got += next.value.length;
   }
   const start = Buffer.concat(head, got);
-  if (start.subarray(0, SNIFF_BYTES).includes(0) || !looksLikeLog(start.toString('utf8', 0, Math.min(got, SNIFF_BYTES)))) return undefined;
+  const text = info.gzipped ? gunzipStart(start.subarray(0, SNIFF_BYTES)) : start;
+  const sniffed = text.subarray(0, SNIFF_BYTES);
+  if (sniffed.includes(0) || !looksLikeLog(sniffed.toString('utf8'))) return undefined;
   const all = (async function* () {
     yield start;
     for (;;) {
@@ -40,8 +43,21 @@ export const maybeLogConsumer: StreamConsumer = async (chunks: AsyncIterable<Buf
       yield next.value;
     }
   })();
-  return scanLogStream(all, info.path, { source: {} });
+  return scanLogStream(all, info.path, { gzip: info.gzipped, source: {} });
 };
+
+/**
+ * What the first compressed bytes of a gzip file inflate to, without waiting for the rest.
+ * 4 KiB of input inflates to at most ~4 MB, so a bomb cannot make this expensive. Data that is
+ * not gzip throws, and the reader notes the file as unreadable.
+ */
+function gunzipStart(compressed: Buffer): Buffer {
+  try {
+    return gunzipSync(compressed, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  } catch (err) {
+    throw new Error(`not readable gzip data (${(err as Error).message})`);
+  }
+}
 
 export function attachLogs(tree: BundleTree, located: Located, nodes: LoadedNode[]): void {
   for (const [i, node] of located.nodes.entries()) {

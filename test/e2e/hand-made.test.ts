@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { analyzeBundle } from '../../src/engine/analyze.js';
 import { syslogLine } from '../../bench/gen.js';
@@ -39,10 +40,16 @@ describe.skipIf(!hasCorpus)('hand-made bundles', () => {
       'docker-run-error.txt': readFileSync(corpusPath('logs', 'kata-tests-4617-filter-DOCKER-chain-removed.log')),
       'notes.txt': 'customer: the web app is down since Monday\n',
       'ip-a.txt': readCorpus('ip-addr', 'jc-centos77-docker0-ifconfig.txt'),
+      // rotated and compressed under a name no rule knows
+      'kubelet.txt.1.gz': gzipSync(bigJournal()),
+      'sysctl-old.txt.gz': gzipSync(readCorpus('sysctl', 'jc-ubuntu1804-sysctl-a-ip-forward-0.txt')),
+      'capture.gz': 'saved without compressing it\n',
     });
     const report = await analyzeBundle(dir);
     const node = report.coverage.nodes[0];
-    expect(node.logs.map((l) => l.file)).toEqual(['docker-run-error.txt', 'dockerd.txt', 'kubelet-journal']);
+    expect(node.logs.map((l) => l.file)).toEqual(['docker-run-error.txt', 'dockerd.txt', 'kubelet-journal', 'kubelet.txt.1.gz']);
+    expect(node.logs.find((l) => l.file === 'kubelet.txt.1.gz')?.lines).toBe(12000);
+    expect(report.coverage.notes).toEqual([expect.stringMatching(/^capture\.gz: could not be read as a stream \(not readable gzip data/)]);
     expect(node.logs.find((l) => l.file.endsWith('kubelet-journal'))?.lines).toBe(12000);
     const evidence = report.findings.flatMap((f) => f.evidence.map((e) => `${f.id} ${e.file}:${e.line}`));
     expect(evidence).toEqual(
@@ -50,6 +57,7 @@ describe.skipIf(!hasCorpus)('hand-made bundles', () => {
         'log.iptables-no-chain dockerd.txt:1',
         'log.iptables-no-chain kubelet-journal:9001',
         'log.iptables-no-chain docker-run-error.txt:1',
+        'log.iptables-no-chain kubelet.txt.1.gz:9001',
       ]),
     );
   });
