@@ -2,7 +2,7 @@
  * Turns what the user typed into a list of bundles: files, globs, folders of attachments
  * (a batch) and extracted bundles (one bundle), in a stable order.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type FastGlob from 'fast-glob';
@@ -31,7 +31,7 @@ export async function expandInputs(inputs: string[], mode: DirMode = 'auto'): Pr
     if (GLOB_CHARS.test(input) && fg().isDynamicPattern(input)) {
       const found = (await fg()(input, { onlyFiles: false, dot: false, followSymbolicLinks: false, unique: true })).sort();
       if (found.length === 0) missing.push({ source: input, error: `${input}: the pattern matches no file` });
-      for (const f of found) bundles.push(...expandPath(f, mode, missing));
+      for (const f of found) bundles.push(...(await expandPath(f, mode, missing)));
       continue;
     }
     let st;
@@ -42,13 +42,13 @@ export async function expandInputs(inputs: string[], mode: DirMode = 'auto'): Pr
       bundles.push(input);
       continue;
     }
-    if (st.isDirectory()) bundles.push(...expandPath(input, mode, missing));
+    if (st.isDirectory()) bundles.push(...(await expandPath(input, mode, missing)));
     else bundles.push(input);
   }
   return { bundles: [...new Set(bundles)], missing };
 }
 
-function expandPath(path: string, mode: DirMode, missing: ExpandedInput['missing']): string[] {
+async function expandPath(path: string, mode: DirMode, missing: ExpandedInput['missing']): Promise<string[]> {
   let st;
   try {
     st = statSync(path);
@@ -57,7 +57,7 @@ function expandPath(path: string, mode: DirMode, missing: ExpandedInput['missing
   }
   if (!st.isDirectory()) return [path];
   if (mode === 'bundle') return [path];
-  if (mode === 'batch' || isBatchFolder(path)) {
+  if (mode === 'batch' || (await isBatchFolder(path))) {
     const found = archivesIn(path);
     // an empty batch is said, not silently skipped
     if (found.length === 0) missing.push({ source: path, error: `${path}: no bundle archives in this folder (.tar.gz, .tgz, .tar.xz, .tar, .zip, .gz)` });
@@ -67,10 +67,13 @@ function expandPath(path: string, mode: DirMode, missing: ExpandedInput['missing
 }
 
 /**
- * A folder is a batch when it holds archives and nothing that marks an extracted bundle
- * at its top; an extracted bundle is analyzed as one.
+ * A folder is a batch when it holds archives, nothing that marks an extracted bundle at its
+ * top, and no other file that is bundle content (named like an artifact or a log, or starting
+ * like one): ticket notes beside the attachments do not make it a bundle, while a hand-made
+ * bundle keeps its rotated logs (.gz) or a nested sosreport beside the command outputs it is
+ * made of. An extracted bundle is analyzed as one.
  */
-export function isBatchFolder(dir: string): boolean {
+export async function isBatchFolder(dir: string): Promise<boolean> {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -86,7 +89,37 @@ export function isBatchFolder(dir: string): boolean {
       // unreadable sub-folder: does not decide
     }
   }
-  return archivesIn(dir).length > 0;
+  const files = filesIn(dir);
+  if (!files.some((f) => ARCHIVE.test(f))) return false;
+  return !(await holdsBundleContent(dir, files.filter((f) => !ARCHIVE.test(f))));
+}
+
+/** Other files looked at before a folder with archives is taken for a batch. */
+const MAX_CONTENT_CHECKS = 500;
+
+async function holdsBundleContent(dir: string, others: string[]): Promise<boolean> {
+  if (others.length === 0) return false;
+  // loaded only for a folder that mixes archives and other files
+  const [{ isWantedPath }, { logSourceOf }, { sniffHead }] = await Promise.all([
+    import('../layouts/wanted.js'),
+    import('../layouts/logs.js'),
+    import('../layouts/locate.js'),
+  ]);
+  const head = Buffer.alloc(4096);
+  for (const rel of others.slice(0, MAX_CONTENT_CHECKS)) {
+    if (isWantedPath(rel) || logSourceOf(rel)) return true;
+    let fd: number | undefined;
+    try {
+      fd = openSync(join(dir, rel), 'r');
+      const n = readSync(fd, head, 0, head.length, 0);
+      if (sniffHead(head.subarray(0, n))) return true;
+    } catch {
+      // unreadable: does not decide
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+  return false;
 }
 
 /**
@@ -95,11 +128,17 @@ export function isBatchFolder(dir: string): boolean {
  * into, so a link loop cannot make the walk endless.
  */
 function archivesIn(dir: string): string[] {
+  return filesIn(dir)
+    .filter((f) => ARCHIVE.test(f))
+    .map((f) => join(dir, f));
+}
+
+/** Regular files in a folder and its sub-folders (symlinks to files included), relative, sorted. */
+function filesIn(dir: string): string[] {
   return fg()
     .sync('**/*', { cwd: dir, onlyFiles: false, followSymbolicLinks: false, dot: false, stats: false })
-    .filter((f) => ARCHIVE.test(f) && isFile(join(dir, f)))
-    .sort()
-    .map((f) => join(dir, f));
+    .filter((f) => isFile(join(dir, f)))
+    .sort();
 }
 
 function isFile(path: string): boolean {

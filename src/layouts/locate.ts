@@ -194,6 +194,18 @@ function sniffedLog(tree: BundleTree, path: string): 'log' | 'if-matched' | unde
   return looksLikeLog(head.toString('utf8')) ? 'log' : 'if-matched';
 }
 
+/**
+ * What a file's first bytes say it is: an artifact a sniffer recognises, or a log. Used to tell
+ * a hand-made bundle (its files are such content) from a folder of ticket attachments.
+ */
+export function sniffHead(head: Buffer): 'artifact' | 'log' | undefined {
+  const h = head.subarray(0, SNIFF_BYTES);
+  if (h.length === 0 || h.includes(0)) return undefined;
+  const text = h.toString('utf8');
+  if (sniffableFormats().some((f) => f.sniff!(text))) return 'artifact';
+  return looksLikeLog(text) ? 'log' : undefined;
+}
+
 /** The format whose sniffer recognises the file's first bytes, if the file was kept. */
 export function sniffFile(tree: BundleTree, path: string): string | undefined {
   const buf = tree.read(path);

@@ -2,6 +2,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isBatchFolder } from '../../src/batch/inputs.js';
 import { parseShard, shardOf } from '../../src/batch/shard.js';
@@ -194,11 +195,31 @@ describe('batch analyze', () => {
 
 describe('batch helpers', () => {
   it('folder kinds: attachments vs an extracted bundle', async () => {
-    expect(isBatchFolder(tickets)).toBe(true);
+    expect(await isBatchFolder(tickets)).toBe(true);
     const extracted = tmpDir();
     mkdirSync(join(extracted, 'sos_commands'));
     writeFileSync(join(extracted, 'inner.tgz'), await makeTarGz([{ name: 'a', content: 'b' }]));
-    expect(isBatchFolder(extracted)).toBe(false);
+    expect(await isBatchFolder(extracted)).toBe(false);
+  });
+
+  it('folder kinds: notes beside attachments keep a batch; bundle content beside archives makes a hand-made bundle', async () => {
+    const withNotes = tmpDir();
+    writeFileSync(join(withNotes, 'a.tgz'), await makeTarGz([{ name: 'h/sysctl.txt', content: ON }]));
+    writeFileSync(join(withNotes, 'ticket-4711.txt'), 'Customer: pods on node-2 cannot reach the database since the upgrade.\n');
+    writeFileSync(join(withNotes, 'mail.eml'), 'From: support@example.com\nSubject: bundles attached\n\nSee attachments.\n');
+    expect(await isBatchFolder(withNotes)).toBe(true);
+
+    // a hand-made bundle whose rotated log is compressed: the outputs are what it is made of
+    const handMade = tmpDir();
+    writeFileSync(join(handMade, 'sysctl.txt'), ON);
+    writeFileSync(join(handMade, 'messages-1.gz'), gzipSync('Nov 20 10:00:00 h kernel: eth0: link up\n'));
+    expect(await isBatchFolder(handMade)).toBe(false);
+
+    // a log with a name that says nothing, beside a nested sosreport
+    const withLog = tmpDir();
+    writeFileSync(join(withLog, 'sosreport-node-1.tar.gz'), await makeTarGz([{ name: 'sosreport-node-1/sos_commands/kernel/sysctl_-a', content: ON }]));
+    writeFileSync(join(withLog, 'kubelet-journal'), ['Nov 20 10:00:00 h kubelet[1]: a', 'Nov 20 10:00:01 h kubelet[1]: b', 'Nov 20 10:00:02 h kubelet[1]: c', ''].join('\n'));
+    expect(await isBatchFolder(withLog)).toBe(false);
   });
 
   it('report names are safe and unique', () => {
