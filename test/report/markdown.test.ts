@@ -36,4 +36,17 @@ describe('Markdown report rendered by marked (GFM)', () => {
     // the summary table keeps its four columns
     expect(html.match(/<tr>\s*<td>[\s\S]*?<\/tr>/)?.[0].match(/<td>/g)).toHaveLength(4);
   });
+
+  it('a bundle where nothing could be checked says so, instead of "no problems found"; a checked clean one says the latter', async () => {
+    const unchecked = writeTmp('u.tgz', await makeTarGz([{ name: 't/README.md', content: '# what the customer sent\n\nSee attached.\n' }]));
+    const checked = writeTmp('c.tgz', await makeTarGz([{ name: 't/sysctl.txt', content: OFF.replace('= 0', '= 1') }]));
+    for (const format of ['md', 'html'] as const) {
+      const none = render(await analyze([unchecked]), format);
+      expect(none).toContain('Nothing could be checked:');
+      expect(none).not.toContain('No problems found');
+      const clean = render(await analyze([checked]), format);
+      expect(clean).toContain('No problems found in what the bundle holds.');
+      expect(clean).not.toContain('Nothing could be checked');
+    }
+  });
 });
