@@ -12,6 +12,8 @@ export interface BundleDigest {
   top?: IndexEntry['top'];
   /** each finding id once, with its most severe severity (findings come sorted by severity) */
   findings: { id: string; severity: Severity; title: string }[];
+  /** analyzer runs that ran (0: nothing in the bundle could be checked) */
+  checked: number;
 }
 
 export function digestOf(r: BundleReport): BundleDigest {
@@ -30,6 +32,7 @@ export function digestOf(r: BundleReport): BundleDigest {
     summary: r.summary,
     top: top ? { id: top.id, severity: top.severity, title: top.title, node: top.node ?? top.nodes?.join(', ') } : undefined,
     findings,
+    checked: [...r.coverage.nodes.flatMap((n) => n.analyzers), ...r.coverage.cluster].filter((a) => a.status === 'ran').length,
   };
 }
 
@@ -55,6 +58,7 @@ export function indexEntry(result: BatchResult, reports: Record<string, string>)
     summary: d.summary,
     top: d.top,
     findingIds: d.findings.map((f) => f.id),
+    checked: d.checked,
     ms: Math.round(result.ms),
   };
 }

@@ -188,6 +188,8 @@ export const IndexEntry = z.object({
   /** the most severe finding: what a reader should look at first */
   top: z.object({ id: z.string(), severity: Severity, title: z.string(), node: z.string().optional() }).optional(),
   findingIds: z.array(z.string()),
+  /** analyzer runs that ran; 0 means nothing in the bundle could be checked (absent in indexes of older versions) */
+  checked: z.number().int().nonnegative().optional(),
   error: z.string().optional(),
   code: z.string().optional(),
   ms: z.number(),

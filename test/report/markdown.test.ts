@@ -2,7 +2,8 @@
 import { marked } from 'marked';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/engine/analyze.js';
-import { render } from '../../src/report/render.js';
+import { buildIndex, digestOf, indexEntry } from '../../src/batch/index-report.js';
+import { render, renderIndex } from '../../src/report/render.js';
 import { makeTarGz, writeTmp } from '../helpers/archive.js';
 
 const OFF = 'net.ipv4.ip_forward = 0\nnet.bridge.bridge-nf-call-iptables = 1\nnet.core.somaxconn = 4096\n';
@@ -48,5 +49,13 @@ describe('Markdown report rendered by marked (GFM)', () => {
       expect(clean).toContain('No problems found in what the bundle holds.');
       expect(clean).not.toContain('Nothing could be checked');
     }
+    // the batch index tells the two apart too
+    const report = await analyze([unchecked, checked]);
+    const entries = report.bundles.map((b) => indexEntry({ input: b.source, ok: true, digest: digestOf(b), ms: 1 }, { md: 'x.md' }));
+    expect(entries.map((e) => e.checked === 0)).toEqual([true, false]);
+    const md = renderIndex(buildIndex(entries, new Map()), 'md');
+    expect(md).toMatch(/`u\.tgz`.*nothing could be checked/);
+    expect(md).toMatch(/`c\.tgz`.*healthy/);
+    expect(renderIndex(buildIndex(entries, new Map()), 'html')).toContain('nothing checked');
   });
 });
