@@ -16,12 +16,17 @@ export const logStreamConsumer: StreamConsumer = (chunks: AsyncIterable<Buffer>,
 /** How much of a file's start decides whether it is a log. */
 const SNIFF_BYTES = 4096;
 
+/** What maybeLogConsumer leaves on the tree: a scan, and whether the file started like a log. */
+export type SniffedScan = LogScanResult & { startsLikeLog: boolean };
+
 /**
- * For a file too big to keep, or gzipped, whose name says nothing: scanned as a log when its
- * first lines look like one (see looksLikeLog), otherwise left alone (undefined). Only the flat
- * layout attaches such a log to a node.
+ * For a file too big to keep, or gzipped, whose name says nothing: text is scanned for the
+ * log signatures, noting whether its first lines look like a log (see looksLikeLog); binary
+ * data is left alone (undefined). Only the flat layout attaches such a file to a node: as a
+ * log if it started like one, else only if something matched in it (`docker logs` output has
+ * no timestamps).
  */
-export const maybeLogConsumer: StreamConsumer = async (chunks: AsyncIterable<Buffer>, info: EntryInfo) => {
+export const maybeLogConsumer: StreamConsumer = async (chunks: AsyncIterable<Buffer>, info: EntryInfo): Promise<SniffedScan | undefined> => {
   const it = chunks[Symbol.asyncIterator]();
   const head: Buffer[] = [];
   let got = 0;
@@ -34,7 +39,8 @@ export const maybeLogConsumer: StreamConsumer = async (chunks: AsyncIterable<Buf
   const start = Buffer.concat(head, got);
   const text = info.gzipped ? gunzipStart(start.subarray(0, SNIFF_BYTES)) : start;
   const sniffed = text.subarray(0, SNIFF_BYTES);
-  if (sniffed.includes(0) || !looksLikeLog(sniffed.toString('utf8'))) return undefined;
+  if (sniffed.length === 0 || sniffed.includes(0)) return undefined;
+  const startsLikeLog = looksLikeLog(sniffed.toString('utf8'));
   const all = (async function* () {
     yield start;
     for (;;) {
@@ -43,7 +49,7 @@ export const maybeLogConsumer: StreamConsumer = async (chunks: AsyncIterable<Buf
       yield next.value;
     }
   })();
-  return scanLogStream(all, info.path, { gzip: info.gzipped, source: {} });
+  return { ...(await scanLogStream(all, info.path, { gzip: info.gzipped, source: {} })), startsLikeLog };
 };
 
 /**

@@ -180,13 +180,14 @@ function commonFolder(paths: string[]): string {
 
 /**
  * Whether a file of a hand-made bundle that no name rule or sniffer claims is a log: a file
- * given on its own (scanned as a log whatever it holds), a big file the read scanned because it
- * started like one, or a kept one that starts like one. Any other kept text is scanned too, and
- * counts as a log only if something matches in it ('if-matched').
+ * given on its own (scanned as a log whatever it holds), or one that starts like a log (a big
+ * one was sniffed and scanned as it streamed, see engine/logs.ts; a kept one is looked at
+ * here). Any other text is scanned too, and counts as a log only if something matches in it.
  */
 function sniffedLog(tree: BundleTree, path: string): 'log' | 'if-matched' | undefined {
   if (path === tree.sole && tree.streamed.has(path)) return 'log';
-  if (tree.streamedResult(path) !== undefined) return 'log';
+  const streamed = tree.streamedResult(path) as { startsLikeLog?: boolean } | undefined;
+  if (streamed !== undefined) return streamed.startsLikeLog === false ? 'if-matched' : 'log';
   const buf = tree.read(path);
   if (!buf || buf.length === 0) return undefined;
   const head = buf.subarray(0, SNIFF_BYTES);

@@ -25,6 +25,18 @@ function quietLine(i: number): string {
   return syslogLine(k % 20011 === 7 || k % 30011 === 11 ? k + 1 : k);
 }
 
+/** What `docker logs` of a web app looks like: no timestamps; ~2 MB; a refused connection at line 20001 if asked. */
+function appLog(failing: boolean): string {
+  const lines = Array.from({ length: 30000 }, (_, i) => `10.244.1.${i % 250} - - "GET /api/items/${i} HTTP/1.1" 200 ${512 + (i % 977)} "-" "kube-probe/1.29"`);
+  if (failing) lines[20000] = 'panic: dial tcp 10.96.0.15:5432: connect: connection refused';
+  return lines.join('\n') + '\n';
+}
+
+/** A big command output with a name that says nothing: not a log, and nothing in it matches. */
+function psOutput(): string {
+  return Array.from({ length: 20000 }, (_, i) => `root     ${1000 + i}  0.0  0.1  12345  6789 ?        Ss   Nov20   0:00 /usr/bin/containerd-shim-runc-v2 -namespace k8s.io -id ${i.toString(16).padStart(12, '0')}`).join('\n') + '\n';
+}
+
 /** ~1.5 MB of ordinary journal (too big to keep), with one dockerd failure at line 9001. */
 function bigJournal(): string {
   const lines = Array.from({ length: 12000 }, (_, i) => quietLine(i));
@@ -44,10 +56,13 @@ describe.skipIf(!hasCorpus)('hand-made bundles', () => {
       'kubelet.txt.1.gz': gzipSync(bigJournal()),
       'sysctl-old.txt.gz': gzipSync(readCorpus('sysctl', 'jc-ubuntu1804-sysctl-a-ip-forward-0.txt')),
       'capture.gz': 'saved without compressing it\n',
+      // `docker logs web > web.txt`: no timestamps, too big to keep, one failure deep inside
+      'web.txt': appLog(true),
+      'ps.txt': psOutput(),
     });
     const report = await analyzeBundle(dir);
     const node = report.coverage.nodes[0];
-    expect(node.logs.map((l) => l.file)).toEqual(['docker-run-error.txt', 'dockerd.txt', 'kubelet-journal', 'kubelet.txt.1.gz']);
+    expect(node.logs.map((l) => l.file)).toEqual(['docker-run-error.txt', 'dockerd.txt', 'kubelet-journal', 'kubelet.txt.1.gz', 'web.txt']);
     expect(node.logs.find((l) => l.file === 'kubelet.txt.1.gz')?.lines).toBe(12000);
     expect(report.coverage.notes).toEqual([expect.stringMatching(/^capture\.gz: could not be read as a stream \(not readable gzip data/)]);
     expect(node.logs.find((l) => l.file.endsWith('kubelet-journal'))?.lines).toBe(12000);
@@ -58,6 +73,7 @@ describe.skipIf(!hasCorpus)('hand-made bundles', () => {
         'log.iptables-no-chain kubelet-journal:9001',
         'log.iptables-no-chain docker-run-error.txt:1',
         'log.iptables-no-chain kubelet.txt.1.gz:9001',
+        'log.connection-refused web.txt:20001',
       ]),
     );
   });
@@ -68,6 +84,8 @@ describe.skipIf(!hasCorpus)('hand-made bundles', () => {
       'ip-addr.txt': readCorpus('ip-addr', 'hotsos-charmed-k8s-flannel-node-ip-d-address.txt'),
       'notes.txt': 'customer: the web app is slow on Mondays\n',
       'kubelet-journal': bigJournal().replace(syslogLine(7), syslogLine(8)),
+      'web.txt': appLog(false),
+      'ps.txt': psOutput(),
     });
     const report = await analyzeBundle(dir);
     expect(report.coverage.nodes[0].logs.map((l) => l.file)).toEqual(['kubelet-journal']);
