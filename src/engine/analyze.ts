@@ -30,6 +30,8 @@ export interface AnalyzeOptions {
 
 /** Small files are kept whatever their name (hand-made bundles are sniffed); bigger ones only when a layout names them. */
 const KEEP_ANY_BELOW = 1024 * 1024;
+/** Folders of the tool-made layouts, where no hand-made log lives. */
+const TOOL_FOLDERS = /(^|\/)(sos_commands|insights_commands|proc|sys)\//;
 
 /** Reads, locates and parses a bundle: its nodes with their artifacts (what analyzers and the tracer read). */
 export interface LoadedBundle {
@@ -64,8 +66,10 @@ export async function loadBundle(input: string, options: Pick<AnalyzeOptions, 'l
         // A file given on its own (messages.gz, a saved journal) is scanned as a log unless its
         // name says what else it is; a copy is kept for the sniffers, which may know it better.
         if (info.sole) return logStreamConsumer;
-        // Too big to keep (or gzipped, which no sniffer reads) and named like nothing: a log if it
-        // starts like one (hand-made bundles).
+        // Too big to keep (or gzipped, which no sniffer reads) and named like nothing: perhaps a
+        // log of a hand-made bundle. Not inside a sosreport's or insights archive's command and
+        // /proc folders, whose big outputs (lsof, ps, rpm) only that layout's rules name.
+        if (TOOL_FOLDERS.test(info.path)) return undefined;
         return info.size > KEEP_ANY_BELOW || info.gzipped ? maybeLogConsumer : undefined;
       },
       alsoKeep: (info) => (info.sole && !logSourceOf(info.path) ? KEEP_ANY_BELOW : 0),

@@ -7,9 +7,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { analyzeBundle } from '../../src/engine/analyze.js';
+import { analyzeBundle, loadBundle } from '../../src/engine/analyze.js';
 import { syslogLine } from '../../bench/gen.js';
-import { tmpDir } from '../helpers/archive.js';
+import { makeTarGz, tmpDir, writeTmp } from '../helpers/archive.js';
 import { corpusPath, hasCorpus, readCorpus } from '../helpers/shared.js';
 
 function folder(files: Record<string, string | Buffer>): string {
@@ -90,5 +90,17 @@ describe.skipIf(!hasCorpus)('hand-made bundles', () => {
     const report = await analyzeBundle(dir);
     expect(report.coverage.nodes[0].logs.map((l) => l.file)).toEqual(['kubelet-journal']);
     expect(report.findings.filter((f) => f.id.startsWith('log.'))).toEqual([]);
+  });
+});
+
+describe('what is sniffed as a possible log while a bundle streams', () => {
+  it("a sosreport's big command outputs are not (only its rules name its files); a big unnamed file beside them is", async () => {
+    const path = writeTmp('sos.tgz', await makeTarGz([
+      { name: 'sosreport-n1/sos_commands/process/ps_auxwww', content: psOutput() },
+      { name: 'sosreport-n1/proc/net/nf_conntrack', content: psOutput() },
+      { name: 'sosreport-n1/extra/web.txt', content: appLog(true) },
+    ]));
+    const { tree } = await loadBundle(path);
+    expect([...tree.streamed.keys()]).toEqual(['sosreport-n1/extra/web.txt']);
   });
 });
