@@ -7,7 +7,9 @@ import type { LogSource } from './types.js';
 const SOS_UNIT_JOURNAL = /(?:^|\/)sos_commands\/[^/]+\/journalctl_[^/]*?--unit_([A-Za-z0-9@_.-]+?)(?:\.service)?(?:_|$)/;
 const POD_LOG = /(?:^|\/)cluster-resources\/pods\/logs\/([^/]+)\/([^/]+)\/([^/]+?)(?:-previous)?\.log$/;
 const ALL_LOGS = /(?:^|\/)all-logs\/([^/]+)\/([^/]+?)(?:-previous)?\.log$/;
-const VAR_LOG = /(?:^|\/)var\/log\/(messages|syslog|kern\.log|daemon\.log|docker(?:\.log)?|kubelet\.log|kube-proxy\.log|flanneld?\.log|firewalld|cloud-init\.log|containers\/[^/]+\.log|pods\/.+\.log|journal\/[^/]+\.txt)(?:[.-]\d[\d-]*)?(?:\.gz)?$/;
+// the kernel ring buffer, where nf_conntrack says its table is full: sosreport and insights save `dmesg`
+const DMESG = /(?:^|\/)(?:sos_commands\/kernel|insights_commands)\/dmesg(?:_-T)?$/;
+const VAR_LOG = /(?:^|\/)var\/log\/(messages|syslog|kern\.log|dmesg(?:\.old)?|daemon\.log|docker(?:\.log)?|kubelet\.log|kube-proxy\.log|flanneld?\.log|firewalld|cloud-init\.log|containers\/[^/]+\.log|pods\/.+\.log|journal\/[^/]+\.txt)(?:[.-]\d[\d-]*)?(?:\.gz)?$/;
 const GENERIC = [
   /(?:^|\/)sos_commands\/[^/]+\/journalctl_[^/]*$/,
   /(?:^|\/)host-collectors\/journald\/[^/]+$/,
@@ -24,9 +26,11 @@ export function logSourceOf(path: string): LogSource | undefined {
   if (m) return { namespace: m[1], pod: m[2], container: m[3] };
   m = ALL_LOGS.exec(path);
   if (m) return { pod: m[1], container: m[2] };
+  if (DMESG.test(path)) return { unit: 'kernel' };
   m = VAR_LOG.exec(path);
   if (m) {
     const name = m[1];
+    if (/^dmesg/.test(name)) return { unit: 'kernel' };
     if (/^docker/.test(name)) return { unit: 'docker' };
     if (/^kubelet/.test(name)) return { unit: 'kubelet' };
     if (/^kube-proxy/.test(name)) return { unit: 'kube-proxy' };

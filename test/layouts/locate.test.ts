@@ -100,5 +100,9 @@ describe('which paths are logs', () => {
     expect(logSourceOf('var/log/messages-20261101.gz')).toEqual({});
     expect(logSourceOf('var/log/syslog.1')).toEqual({});
     expect(logSourceOf('sos_commands/kernel/sysctl_-a')).toBeUndefined();
+    // the kernel ring buffer as sosreport, insights and RHEL 7's boot save it
+    for (const p of ['sos_commands/kernel/dmesg', 'sos_commands/kernel/dmesg_-T', 'insights_commands/dmesg', 'var/log/dmesg', 'var/log/dmesg.old'])
+      expect(logSourceOf(`host/${p}`), p).toEqual({ unit: 'kernel' });
+    expect(logSourceOf('sos_commands/kernel/dmesg_-l_err_extra')).toBeUndefined();
   });
 });
