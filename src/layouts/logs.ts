@@ -4,14 +4,14 @@
  */
 import type { LogSource } from './types.js';
 
-const SOS_UNIT_JOURNAL = /(?:^|\/)sos_commands\/[^/]+\/journalctl_[^/]*?--unit_([A-Za-z0-9@_.-]+?)(?:\.service)?(?:_|$)/;
+const SOS_UNIT_JOURNAL = /(?:^|\/)(?:sos_commands\/[^/]+|insights_commands)\/journalctl_[^/]*?--unit_([A-Za-z0-9@_.-]+?)(?:\.service)?(?:_|$)/;
 const POD_LOG = /(?:^|\/)cluster-resources\/pods\/logs\/([^/]+)\/([^/]+)\/([^/]+?)(?:-previous)?\.log$/;
 const ALL_LOGS = /(?:^|\/)all-logs\/([^/]+)\/([^/]+?)(?:-previous)?\.log$/;
 // the kernel ring buffer, where nf_conntrack says its table is full: sosreport and insights save `dmesg`
 const DMESG = /(?:^|\/)(?:sos_commands\/kernel|insights_commands)\/dmesg(?:_-T)?$/;
 const VAR_LOG = /(?:^|\/)var\/log\/(messages|syslog|kern\.log|dmesg(?:\.old)?|daemon\.log|docker(?:\.log)?|kubelet\.log|kube-proxy\.log|flanneld?\.log|firewalld|cloud-init\.log|containers\/[^/]+\.log|pods\/.+\.log|journal\/[^/]+\.txt)(?:[.-]\d[\d-]*)?(?:\.gz)?$/;
 const GENERIC = [
-  /(?:^|\/)sos_commands\/[^/]+\/journalctl_[^/]*$/,
+  /(?:^|\/)(?:sos_commands\/[^/]+|insights_commands)\/journalctl_[^/]*$/,
   /(?:^|\/)host-collectors\/journald\/[^/]+$/,
   /(?:^|\/)(?:docker_)?logs?_[^/]*$/,
   /\.log(?:\.\d+)?(?:\.gz)?$/,

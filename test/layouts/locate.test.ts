@@ -104,5 +104,8 @@ describe('which paths are logs', () => {
     for (const p of ['sos_commands/kernel/dmesg', 'sos_commands/kernel/dmesg_-T', 'insights_commands/dmesg', 'var/log/dmesg', 'var/log/dmesg.old'])
       expect(logSourceOf(`host/${p}`), p).toEqual({ unit: 'kernel' });
     expect(logSourceOf('sos_commands/kernel/dmesg_-l_err_extra')).toBeUndefined();
+    // an insights archive names its command outputs as sosreport does, one folder up
+    expect(logSourceOf('host_01/insights_commands/journalctl_--no-pager_--boot')).toEqual({});
+    expect(logSourceOf('host_01/insights_commands/journalctl_--no-pager_--unit_docker')).toEqual({ unit: 'docker' });
   });
 });
