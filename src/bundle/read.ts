@@ -364,6 +364,7 @@ class Reader {
   private copyKeeper(path: string, max: number) {
     const chunks: Buffer[] = [];
     let got = 0;
+    max = Math.min(max, this.limits.maxKeptFileBytes);
     let over = max <= 0;
     return {
       tap: (it: AsyncIterator<Buffer>): AsyncIterator<Buffer> => {

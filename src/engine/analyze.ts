@@ -6,7 +6,7 @@
  * imported when a bundle starts streaming, so that loading them (the analyzers, parsers and
  * zod schemas: ~150 ms of a run on 2 vCPUs) overlaps the read instead of preceding it.
  */
-import { readBundle, type ReadLimits } from '../bundle/read.js';
+import { DEFAULT_LIMITS, readBundle, type ReadLimits } from '../bundle/read.js';
 import { BundleError, explainReadError } from '../bundle/errors.js';
 import type { BundleTree } from '../bundle/tree.js';
 import type { locate } from '../layouts/locate.js';
@@ -72,7 +72,8 @@ export async function loadBundle(input: string, options: Pick<AnalyzeOptions, 'l
         if (TOOL_FOLDERS.test(info.path)) return undefined;
         return info.size > KEEP_ANY_BELOW || info.gzipped ? maybeLogConsumer : undefined;
       },
-      alsoKeep: (info) => (info.sole && !logSourceOf(info.path) ? KEEP_ANY_BELOW : 0),
+      // whatever its size: `analyze kube-proxy-dump.txt` (20 MB, a name no layout knows) is rules
+      alsoKeep: (info) => (info.sole && !logSourceOf(info.path) ? (options.limits?.maxKeptFileBytes ?? DEFAULT_LIMITS.maxKeptFileBytes) : 0),
     });
   } catch (err) {
     throw explainReadError(err, input);

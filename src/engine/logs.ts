@@ -70,6 +70,8 @@ export function attachLogs(tree: BundleTree, located: Located, nodes: LoadedNode
     const loaded = nodes[i];
     for (const log of node.logs) {
       const result = (tree.streamedResult(log.path) as LogScanResult | undefined) ?? scanKept(tree, log.path, log.source);
+      // a kept copy (a small file of a hand-made bundle, a file given on its own) is done with
+      tree.release(log.path);
       if (!result || (log.ifMatched && result.matches.length === 0)) continue;
       // A log reached through a symlink carries the path the layout knows it by.
       const entry = result.file === log.path ? result : { ...result, file: log.path };

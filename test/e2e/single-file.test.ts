@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { BundleError } from '../../src/bundle/errors.js';
 import { analyzeBundle } from '../../src/engine/analyze.js';
-import { syslogLine } from '../../bench/gen.js';
+import { kubeProxySave, syslogLine } from '../../bench/gen.js';
 import { writeTmp } from '../helpers/archive.js';
 import { corpusPath, hasCorpus } from '../helpers/shared.js';
 
@@ -43,6 +43,16 @@ describe.skipIf(!hasCorpus)('a file given on its own', () => {
 });
 
 describe('a file given on its own, healthy or mislabelled', () => {
+  it('a big iptables dump under any name is parsed as rules, also gzipped', async () => {
+    const dump = kubeProxySave(2500);
+    expect(dump.length).toBeGreaterThan(2 << 20);
+    for (const [name, data] of [['kp-dump.txt', dump], ['kp-dump.txt.gz', gzipSync(dump)]] as const) {
+      const report = await analyzeBundle(writeTmp(name, data));
+      expect(report.coverage.nodes[0].artifacts.iptables, name).toEqual(['kp-dump.txt']);
+      expect(report.nodes[0].iptables?.[0].rules, name).toBe(dump.split('\n').filter((l) => l.startsWith('-A ')).length);
+    }
+  });
+
   it('a quiet log gives no finding, and says it was scanned', async () => {
     const report = await analyzeBundle(writeTmp('node-1-journal', quiet));
     expect(report.findings).toEqual([]);
