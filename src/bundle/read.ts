@@ -53,7 +53,22 @@ export interface EntryInfo {
 }
 
 /** Consumes an entry's bytes as they stream by; what it returns is kept on the tree under the path. */
-export type StreamConsumer = (chunks: AsyncIterable<Buffer>, info: EntryInfo) => Promise<unknown>;
+export type StreamConsumer = (chunks: AsyncIterable<Buffer>, info: EntryInfo, reader: StreamReader) => Promise<unknown>;
+
+/** What a consumer may ask of the reader. */
+export interface StreamReader {
+  /**
+   * Keep these bytes as the entry's file for parsing, as if keep() had said so: false (and a
+   * note) when they are over the parsed-file limits. For a consumer that finds out from a
+   * file's first bytes that it is not what it streams (an iptables dump with a name that says
+   * nothing).
+   */
+  keep(data: Buffer): boolean;
+  /** the most a kept file may hold */
+  readonly maxKeptFileBytes: number;
+  /** notes that the file grew past maxKeptFileBytes and is not kept */
+  tooBig(): void;
+}
 
 export interface ReadOptions {
   limits?: Partial<ReadLimits>;
@@ -304,7 +319,7 @@ class Reader {
       const copy = this.copyKeeper(path, this.options.alsoKeep?.(info) ?? 0);
       const it = copy.tap(this.counted(open())[Symbol.asyncIterator]());
       try {
-        this.tree.streamed.set(path, await consumer(unclosable(it), info));
+        this.tree.streamed.set(path, await consumer(unclosable(it), info, this.streamReader(path)));
       } catch (err) {
         if (err instanceof BundleError && err.code === 'limit') throw err;
         this.tree.note(`${path}: could not be read as a stream (${(err as Error).message})`);
@@ -336,7 +351,7 @@ class Reader {
         if (next.done) break;
         const chunk: Buffer = next.value;
         if (got + chunk.length > this.limits.maxKeptFileBytes || this.keptBytes + got + chunk.length > this.limits.maxKeptTotalBytes) {
-          this.tree.note(`${path}: larger than the ${formatBytes(this.limits.maxKeptFileBytes)} limit for a parsed file; skipped`);
+          this.noteTooBig(path);
           await drainIterator(it);
           return;
         }
@@ -355,6 +370,31 @@ class Reader {
       return;
     }
     await drain(this.counted(open()));
+  }
+
+  private noteTooBig(path: string): void {
+    this.tree.note(`${path}: larger than the ${formatBytes(this.limits.maxKeptFileBytes)} limit for a parsed file; skipped`);
+  }
+
+  private streamReader(path: string): StreamReader {
+    const tooBig = () => this.noteTooBig(path);
+    return {
+      maxKeptFileBytes: this.limits.maxKeptFileBytes,
+      tooBig,
+      keep: (data: Buffer) => {
+        if (data.length > this.limits.maxKeptFileBytes) {
+          tooBig();
+          return false;
+        }
+        if (this.keptBytes + data.length > this.limits.maxKeptTotalBytes) {
+          this.tree.note(`${path}: memory limit for parsed files reached; skipped`);
+          return false;
+        }
+        this.keptBytes += data.length;
+        this.tree.files.set(path, data);
+        return true;
+      },
+    };
   }
 
   /**

@@ -3,7 +3,7 @@
  * attached to nodes once the layout says which node each log belongs to.
  */
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
-import type { EntryInfo, StreamConsumer } from '../bundle/read.js';
+import type { EntryInfo, StreamConsumer, StreamReader } from '../bundle/read.js';
 import type { BundleTree } from '../bundle/tree.js';
 import { logSourceOf } from '../layouts/logs.js';
 import type { Located } from '../layouts/types.js';
@@ -26,7 +26,7 @@ export type SniffedScan = LogScanResult & { startsLikeLog: boolean };
  * log if it started like one, else only if something matched in it (`docker logs` output has
  * no timestamps).
  */
-export const maybeLogConsumer: StreamConsumer = async (chunks: AsyncIterable<Buffer>, info: EntryInfo): Promise<SniffedScan | undefined> => {
+export const maybeLogConsumer: StreamConsumer = async (chunks: AsyncIterable<Buffer>, info: EntryInfo, reader: StreamReader): Promise<SniffedScan | undefined> => {
   const it = chunks[Symbol.asyncIterator]();
   const head: Buffer[] = [];
   let got = 0;
@@ -40,7 +40,6 @@ export const maybeLogConsumer: StreamConsumer = async (chunks: AsyncIterable<Buf
   const text = info.gzipped ? gunzipStart(start.subarray(0, SNIFF_BYTES)) : start;
   const sniffed = text.subarray(0, SNIFF_BYTES);
   if (sniffed.length === 0 || sniffed.includes(0)) return undefined;
-  const startsLikeLog = looksLikeLog(sniffed.toString('utf8'));
   const all = (async function* () {
     yield start;
     for (;;) {
@@ -49,6 +48,23 @@ export const maybeLogConsumer: StreamConsumer = async (chunks: AsyncIterable<Buf
       yield next.value;
     }
   })();
+  // An artifact a sniffer knows (a kube-proxy node's 20 MB rules saved as rules.txt) is kept
+  // for its parser instead. The sniffers come with the layouts, which load while the bundle streams.
+  if (!info.gzipped && (await import('../layouts/locate.js')).sniffHead(sniffed) === 'artifact') {
+    const parts: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of all) {
+      size += chunk.length;
+      if (size > reader.maxKeptFileBytes) {
+        reader.tooBig();
+        return undefined;
+      }
+      parts.push(chunk);
+    }
+    reader.keep(Buffer.concat(parts, size));
+    return undefined;
+  }
+  const startsLikeLog = looksLikeLog(sniffed.toString('utf8'));
   return { ...(await scanLogStream(all, info.path, { gzip: info.gzipped, source: {} })), startsLikeLog };
 };
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { analyzeBundle, loadBundle } from '../../src/engine/analyze.js';
-import { syslogLine } from '../../bench/gen.js';
+import { kubeProxySave, syslogLine } from '../../bench/gen.js';
 import { makeTarGz, tmpDir, writeTmp } from '../helpers/archive.js';
 import { corpusPath, hasCorpus, readCorpus } from '../helpers/shared.js';
 
@@ -90,6 +90,21 @@ describe.skipIf(!hasCorpus)('hand-made bundles', () => {
     const report = await analyzeBundle(dir);
     expect(report.coverage.nodes[0].logs.map((l) => l.file)).toEqual(['kubelet-journal']);
     expect(report.findings.filter((f) => f.id.startsWith('log.'))).toEqual([]);
+  });
+});
+
+describe('a big artifact with a name that says nothing', () => {
+  it("a kube-proxy node's rules saved as node1-rules.txt (over 2 MB) are parsed, not scanned as a log", async () => {
+    const dump = kubeProxySave(2500);
+    const dir = folder({ 'node1-rules.txt': dump, 'notes.txt': 'customer: services time out\n' });
+    const report = await analyzeBundle(dir);
+    expect(report.coverage.nodes[0].artifacts.iptables).toEqual(['node1-rules.txt']);
+    expect(report.coverage.nodes[0].logs).toEqual([]);
+    expect(report.nodes[0].iptables?.[0].rules).toBe(dump.split('\n').filter((l) => l.startsWith('-A ')).length);
+    // past the parsed-file limit it is noted, not silently dropped
+    const small = await analyzeBundle(dir, { limits: { maxKeptFileBytes: 1 << 20 } });
+    expect(small.coverage.nodes[0].artifacts.iptables).toBeUndefined();
+    expect(small.coverage.notes).toEqual(['node1-rules.txt: larger than the 1 MiB limit for a parsed file; skipped']);
   });
 });
 
