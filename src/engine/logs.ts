@@ -20,11 +20,11 @@ const SNIFF_BYTES = 4096;
 export type SniffedScan = LogScanResult & { startsLikeLog: boolean };
 
 /**
- * For a file too big to keep, or gzipped, whose name says nothing: text is scanned for the
- * log signatures, noting whether its first lines look like a log (see looksLikeLog); binary
- * data is left alone (undefined). Only the flat layout attaches such a file to a node: as a
- * log if it started like one, else only if something matched in it (`docker logs` output has
- * no timestamps).
+ * For a file too big to keep, or gzipped, whose name says nothing, decided on its first 4 KiB:
+ * an artifact a sniffer knows is kept for its parser; other text is scanned for the log
+ * signatures, noting whether it started like a log (see looksLikeLog); binary data is left
+ * alone. Only the flat layout attaches such a scan to a node: as a log if it started like one,
+ * else only if something matched in it (`docker logs` output has no timestamps).
  */
 export const maybeLogConsumer: StreamConsumer = async (chunks: AsyncIterable<Buffer>, info: EntryInfo, reader: StreamReader): Promise<SniffedScan | undefined> => {
   const it = chunks[Symbol.asyncIterator]();
