@@ -1,5 +1,6 @@
 /** The batch index: every bundle with its counts and top diagnosis, and totals across the batch. */
 import { SEVERITY_ORDER, type BatchIndex, type BundleReport, type IndexEntry, type Severity } from '../report/schema.js';
+import { checksRan } from '../report/coverage.js';
 import { VERSION } from '../version.js';
 import type { BatchResult } from './pool.js';
 
@@ -32,7 +33,7 @@ export function digestOf(r: BundleReport): BundleDigest {
     summary: r.summary,
     top: top ? { id: top.id, severity: top.severity, title: top.title, node: top.node ?? top.nodes?.join(', ') } : undefined,
     findings,
-    checked: [...r.coverage.nodes.flatMap((n) => n.analyzers), ...r.coverage.cluster].filter((a) => a.status === 'ran').length,
+    checked: checksRan(r.coverage),
   };
 }
 

@@ -100,12 +100,12 @@ const MAX_CONTENT_CHECKS = 500;
 async function holdsBundleContent(dir: string, others: string[]): Promise<boolean> {
   if (others.length === 0) return false;
   // loaded only for a folder that mixes archives and other files
-  const [{ isWantedPath }, { logSourceOf }, { sniffHead }] = await Promise.all([
+  const [{ isWantedPath, SNIFF_BYTES }, { logSourceOf }, { sniffHead }] = await Promise.all([
     import('../layouts/wanted.js'),
     import('../layouts/logs.js'),
     import('../layouts/locate.js'),
   ]);
-  const head = Buffer.alloc(4096);
+  const head = Buffer.alloc(SNIFF_BYTES);
   for (const rel of others.slice(0, MAX_CONTENT_CHECKS)) {
     if (isWantedPath(rel) || logSourceOf(rel)) return true;
     let fd: number | undefined;

@@ -61,7 +61,7 @@ export interface StreamReader {
    * Keep these bytes as the entry's file for parsing, as if keep() had said so: false (and a
    * note) when they are over the parsed-file limits. For a consumer that finds out from a
    * file's first bytes that it is not what it streams (an iptables dump with a name that says
-   * nothing).
+   * nothing), or that keeps a copy for the sniffers (a file given on its own).
    */
   keep(data: Buffer): boolean;
   /** the most a kept file may hold */
@@ -76,12 +76,6 @@ export interface ReadOptions {
   keep: (info: EntryInfo) => boolean;
   /** stream this file to a consumer instead (checked before keep) */
   streamTo?: (info: EntryInfo) => StreamConsumer | undefined;
-  /**
-   * A streamed file may also be kept, up to this many bytes (0: not kept). A file given on its
-   * own is both: nothing yet knows whether it is a log or, say, an iptables dump with a name
-   * no layout knows.
-   */
-  alsoKeep?: (info: EntryInfo) => number;
   signal?: AbortSignal;
 }
 
@@ -303,7 +297,6 @@ class Reader {
     this.tree.entries.set(path, size);
     const gzipped = compressedFileName(path);
     const info: EntryInfo = sole ? { path, size, gzipped, sole } : { path, size, gzipped };
-    if (sole) this.tree.sole = path;
     if (archiveLikeName(path)) {
       if (depth + 1 > this.limits.maxDepth) {
         this.tree.note(`${path}: archive nested deeper than ${this.limits.maxDepth} levels; not opened`);
@@ -316,8 +309,7 @@ class Reader {
     const consumer = this.options.streamTo?.(info);
     if (consumer) {
       // The consumer may stop early; whatever it leaves is drained so the archive can go on.
-      const copy = this.copyKeeper(path, this.options.alsoKeep?.(info) ?? 0);
-      const it = copy.tap(this.counted(open())[Symbol.asyncIterator]());
+      const it = this.counted(open())[Symbol.asyncIterator]();
       try {
         this.tree.streamed.set(path, await consumer(unclosable(it), info, this.streamReader(path)));
       } catch (err) {
@@ -325,7 +317,6 @@ class Reader {
         this.tree.note(`${path}: could not be read as a stream (${(err as Error).message})`);
       }
       await drainIterator(it);
-      copy.finish();
       return;
     }
     if (this.options.keep(info)) {
@@ -364,12 +355,15 @@ class Reader {
         got += chunk.length;
       }
       // only the bytes read are ever exposed (the buffer is not zeroed)
-      const data = whole !== undefined ? whole.subarray(0, got) : Buffer.concat(chunks);
-      this.keptBytes += data.length;
-      this.tree.files.set(path, data);
+      this.store(path, whole !== undefined ? whole.subarray(0, got) : Buffer.concat(chunks));
       return;
     }
     await drain(this.counted(open()));
+  }
+
+  private store(path: string, data: Buffer): void {
+    this.keptBytes += data.length;
+    this.tree.files.set(path, data);
   }
 
   private noteTooBig(path: string): void {
@@ -390,44 +384,8 @@ class Reader {
           this.tree.note(`${path}: memory limit for parsed files reached; skipped`);
           return false;
         }
-        this.keptBytes += data.length;
-        this.tree.files.set(path, data);
+        this.store(path, data);
         return true;
-      },
-    };
-  }
-
-  /**
-   * Keeps a copy of a streamed file's bytes as they pass, while they fit in `max` and in the
-   * kept-bytes budget; past that the copy is dropped (the stream goes on).
-   */
-  private copyKeeper(path: string, max: number) {
-    const chunks: Buffer[] = [];
-    let got = 0;
-    max = Math.min(max, this.limits.maxKeptFileBytes);
-    let over = max <= 0;
-    return {
-      tap: (it: AsyncIterator<Buffer>): AsyncIterator<Buffer> => {
-        if (over) return it;
-        return {
-          next: async () => {
-            const next = await it.next();
-            if (!next.done && !over) {
-              got += next.value.length;
-              if (got > max || this.keptBytes + got > this.limits.maxKeptTotalBytes) {
-                over = true;
-                chunks.length = 0;
-              } else chunks.push(next.value);
-            }
-            return next;
-          },
-        };
-      },
-      finish: () => {
-        if (over) return;
-        const data = Buffer.concat(chunks, got);
-        this.keptBytes += data.length;
-        this.tree.files.set(path, data);
       },
     };
   }

@@ -19,8 +19,6 @@ export class BundleTree {
   /** link path -> the regular file (or folder) it resolves to inside the bundle */
   readonly links = new Map<string, string>();
   readonly nestedArchives: string[] = [];
-  /** the one entry of a bundle that is a single file given on its own */
-  sole: string | undefined;
   readonly notes: string[] = [];
   bytesRead = 0;
   private readonly rawLinks = new Map<string, { target: string; fromRoot?: string }>();

@@ -6,7 +6,7 @@
  * imported when a bundle starts streaming, so that loading them (the analyzers, parsers and
  * zod schemas: ~150 ms of a run on 2 vCPUs) overlaps the read instead of preceding it.
  */
-import { DEFAULT_LIMITS, readBundle, type ReadLimits } from '../bundle/read.js';
+import { readBundle, type ReadLimits } from '../bundle/read.js';
 import { BundleError, explainReadError } from '../bundle/errors.js';
 import type { BundleTree } from '../bundle/tree.js';
 import type { locate } from '../layouts/locate.js';
@@ -16,7 +16,7 @@ import type { BundleReport, Report } from '../report/schema.js';
 import { VERSION } from '../version.js';
 import type { Analyzer } from './analyzer.js';
 import type { LoadedNode } from './load.js';
-import { logStreamConsumer, maybeLogConsumer } from './logs.js';
+import { logStreamConsumer, maybeLogConsumer, soleFileConsumer } from './logs.js';
 
 export interface AnalyzeOptions {
   analyzers?: readonly Analyzer[];
@@ -63,17 +63,14 @@ export async function loadBundle(input: string, options: Pick<AnalyzeOptions, 'l
       streamTo: (info) => {
         if (logSourceOf(info.path)) return logStreamConsumer;
         if (isWantedPath(info.path)) return undefined;
-        // A file given on its own (messages.gz, a saved journal) is scanned as a log unless its
-        // name says what else it is; a copy is kept for the sniffers, which may know it better.
-        if (info.sole) return logStreamConsumer;
+        // A file given on its own (messages.gz, a saved journal, a dump under any name)
+        if (info.sole) return soleFileConsumer;
         // Too big to keep (or gzipped, which no sniffer reads) and named like nothing: perhaps a
         // log of a hand-made bundle. Not inside a sosreport's or insights archive's command and
         // /proc folders, whose big outputs (lsof, ps, rpm) only that layout's rules name.
         if (TOOL_FOLDERS.test(info.path)) return undefined;
         return info.size > KEEP_ANY_BELOW || info.gzipped ? maybeLogConsumer : undefined;
       },
-      // whatever its size: `analyze kube-proxy-dump.txt` (20 MB, a name no layout knows) is rules
-      alsoKeep: (info) => (info.sole && !logSourceOf(info.path) ? (options.limits?.maxKeptFileBytes ?? DEFAULT_LIMITS.maxKeptFileBytes) : 0),
     });
   } catch (err) {
     throw explainReadError(err, input);

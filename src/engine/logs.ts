@@ -6,6 +6,7 @@ import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import type { EntryInfo, StreamConsumer, StreamReader } from '../bundle/read.js';
 import type { BundleTree } from '../bundle/tree.js';
 import { logSourceOf } from '../layouts/logs.js';
+import { SNIFF_BYTES } from '../layouts/wanted.js';
 import type { Located } from '../layouts/types.js';
 import { createLogScanner, looksLikeLog, scanLogStream, type LogScanResult, type LogSourceHint } from '../logs/index.js';
 import type { LoadedNode } from './load.js';
@@ -13,8 +14,28 @@ import type { LoadedNode } from './load.js';
 export const logStreamConsumer: StreamConsumer = (chunks: AsyncIterable<Buffer>, info: EntryInfo) =>
   scanLogStream(chunks, info.path, { gzip: info.gzipped, source: logSourceOf(info.path) ?? {} });
 
-/** How much of a file's start decides whether it is a log. */
-const SNIFF_BYTES = 4096;
+/**
+ * A file given on its own: scanned as a log (nothing else says what it is), and kept, within the
+ * parsed-file limit, for the sniffers, which may know it better (a kube-proxy dump saved under
+ * any name is rules).
+ */
+export const soleFileConsumer: StreamConsumer = async (chunks: AsyncIterable<Buffer>, info: EntryInfo, reader: StreamReader) => {
+  let parts: Buffer[] | undefined = [];
+  let size = 0;
+  let whole = false;
+  const copied = (async function* () {
+    for await (const chunk of chunks) {
+      size += chunk.length;
+      if (size > reader.maxKeptFileBytes) parts = undefined;
+      else parts?.push(chunk);
+      yield chunk;
+    }
+    whole = true;
+  })();
+  const result = await logStreamConsumer(copied, info, reader);
+  if (parts && whole) reader.keep(Buffer.concat(parts, size));
+  return result;
+};
 
 /** What maybeLogConsumer leaves on the tree: a scan, and whether the file started like a log. */
 export type SniffedScan = LogScanResult & { startsLikeLog: boolean };

@@ -6,12 +6,12 @@
 import type { BundleTree } from '../bundle/tree.js';
 import { allFormats, sniffableFormats } from '../parsers/registry.js';
 import { logSourceOf } from './logs.js';
+import { SNIFF_BYTES } from './wanted.js';
 import { looksLikeLog } from '../logs/timestamps.js';
 import { FLAT_RULES, INSIGHTS_RULES, SOSREPORT_RULES, type PathRule } from './rules.js';
 import { troubleshootNodes, isTroubleshootRoot } from './troubleshoot.js';
 import type { Located, LocatedFile, LocatedLog, LocatedNode } from './types.js';
 
-const SNIFF_BYTES = 4096;
 
 export function locate(tree: BundleTree, bundleName: string): Located {
   const paths = tree.paths().sort();
@@ -179,20 +179,17 @@ function commonFolder(paths: string[]): string {
 }
 
 /**
- * Whether a file of a hand-made bundle that no name rule or sniffer claims is a log: a file
- * given on its own (scanned as a log whatever it holds), or one that starts like a log (a big
- * one was sniffed and scanned as it streamed, see engine/logs.ts; a kept one is looked at
- * here). Any other text is scanned too, and counts as a log only if something matches in it.
+ * Whether a file of a hand-made bundle that no name rule or sniffer claims is a log: one that
+ * was streamed as a log (a file given on its own, whatever it holds; a big one that started
+ * like a log, see engine/logs.ts) or a kept one that starts like one. Any other text is scanned
+ * too, and counts as a log only if something matches in it.
  */
 function sniffedLog(tree: BundleTree, path: string): 'log' | 'if-matched' | undefined {
-  if (path === tree.sole && tree.streamed.has(path)) return 'log';
   const streamed = tree.streamedResult(path) as { startsLikeLog?: boolean } | undefined;
   if (streamed !== undefined) return streamed.startsLikeLog === false ? 'if-matched' : 'log';
-  const buf = tree.read(path);
-  if (!buf || buf.length === 0) return undefined;
-  const head = buf.subarray(0, SNIFF_BYTES);
-  if (head.includes(0)) return undefined;
-  return looksLikeLog(head.toString('utf8')) ? 'log' : 'if-matched';
+  const text = headText(tree.read(path));
+  if (text === undefined) return undefined;
+  return looksLikeLog(text) ? 'log' : 'if-matched';
 }
 
 /**
@@ -200,22 +197,27 @@ function sniffedLog(tree: BundleTree, path: string): 'log' | 'if-matched' | unde
  * a hand-made bundle (its files are such content) from a folder of ticket attachments.
  */
 export function sniffHead(head: Buffer): 'artifact' | 'log' | undefined {
-  const h = head.subarray(0, SNIFF_BYTES);
-  if (h.length === 0 || h.includes(0)) return undefined;
-  const text = h.toString('utf8');
-  if (sniffableFormats().some((f) => f.sniff!(text))) return 'artifact';
+  const text = headText(head);
+  if (text === undefined) return undefined;
+  if (sniffFormat(text)) return 'artifact';
   return looksLikeLog(text) ? 'log' : undefined;
 }
 
 /** The format whose sniffer recognises the file's first bytes, if the file was kept. */
 export function sniffFile(tree: BundleTree, path: string): string | undefined {
-  const buf = tree.read(path);
+  const text = headText(tree.read(path));
+  return text === undefined ? undefined : sniffFormat(text);
+}
+
+/** The start of a file as text for the sniffers; undefined for nothing or binary data. */
+function headText(buf: Buffer | undefined): string | undefined {
   if (!buf || buf.length === 0) return undefined;
   const head = buf.subarray(0, SNIFF_BYTES);
-  if (head.includes(0)) return undefined;
-  const text = head.toString('utf8');
-  for (const f of sniffableFormats()) if (f.sniff!(text)) return f.id;
-  return undefined;
+  return head.includes(0) ? undefined : head.toString('utf8');
+}
+
+function sniffFormat(text: string): string | undefined {
+  return sniffableFormats().find((f) => f.sniff!(text))?.id;
 }
 
 function dedupeNames(nodes: LocatedNode[], notes: string[]): void {

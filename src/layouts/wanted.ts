@@ -4,6 +4,9 @@
  */
 import { FLAT_RULES, INSIGHTS_RULES, SOSREPORT_RULES } from './rules.js';
 
+/** How much of a file's start the sniffers read: in the layouts, and for big files while they stream. */
+export const SNIFF_BYTES = 4096;
+
 const RULE_RES = [...SOSREPORT_RULES, ...INSIGHTS_RULES, ...FLAT_RULES].map((r) => r.re);
 const ALWAYS = [
   /(^|\/)cluster-resources\/(pods\/[^/]+|nodes)\.json$/,

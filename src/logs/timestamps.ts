@@ -223,8 +223,8 @@ const SNIFF_SHARE = 0.6;
  * Whether text whose name says nothing (a hand-made bundle's `dockerd.txt`, `kubelet-journal`)
  * is a log: most of its first records start with a timestamp in one of the formats above
  * (indented lines continue a record and are skipped). The last line of `head` may be cut short
- * and is not counted. Command outputs that merely contain
- * dates (`ls -l`, `iptables-save` headers) do not start their lines with them.
+ * and is not counted. Command outputs that merely contain dates (`ls -l`, `iptables-save`
+ * headers) do not start their lines with them.
  */
 export function looksLikeLog(head: string): boolean {
   const lines: string[] = [];

@@ -115,27 +115,29 @@ describe('every archive format', () => {
     expect(tree.streamed.get('messages')).toMatch(/IPv4 forwarding is disabled/);
   });
 
-  it('a file given on its own is marked sole; alsoKeep keeps a copy of what streams, up to its bound', async () => {
+  it('a file given on its own is marked sole; a consumer may keep what it streamed, within the parsed-file limit', async () => {
     const text = 'Nov 20 10:00:00 h kernel: eth0: link up\n'.repeat(100);
     for (const [name, data] of [['journal-export', Buffer.from(text)], ['journal-export.gz', gzipSync(text)]] as const) {
       for (const [max, kept] of [[1 << 20, true], [100, false]] as const) {
         const seen: { sole?: boolean; path: string }[] = [];
         const tree = await readBundle(writeTmp(name, data), {
+          limits: { maxKeptFileBytes: max },
           keep: () => false,
-          alsoKeep: () => max,
           streamTo: (info) => {
             seen.push({ path: info.path, sole: info.sole });
-            return async (chunks) => {
-              let n = 0;
-              for await (const c of chunks) n += c.length;
-              return n;
+            return async (chunks, _info, reader) => {
+              const parts: Buffer[] = [];
+              for await (const c of chunks) parts.push(c);
+              const all = Buffer.concat(parts);
+              reader.keep(all);
+              return all.length;
             };
           },
         });
         expect(seen).toEqual([{ path: 'journal-export', sole: true }]);
-        expect(tree.sole).toBe('journal-export');
         expect(tree.streamed.get('journal-export')).toBe(text.length);
         expect(tree.text('journal-export')).toBe(kept ? text : undefined);
+        expect(tree.notes).toEqual(kept ? [] : ['journal-export: larger than the 100 B limit for a parsed file; skipped']);
       }
     }
   });
@@ -145,7 +147,7 @@ describe('every archive format', () => {
     const soles: (boolean | undefined)[] = [];
     const tree = await readBundle(path, { keep: () => true, streamTo: (info) => (soles.push(info.sole), undefined) });
     expect(soles).toEqual([undefined]);
-    expect(tree.sole).toBeUndefined();
+    expect(tree.text('journal-export')).toBe('x\n');
   });
 
   it('truncated xz is a one-line error', async () => {
