@@ -4,7 +4,8 @@
  * index entries), an index, and optionally one JSON line per bundle on stdout.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
+import { shortNames } from '../report/names.js';
 import type { Redactor } from '../report/redact.js';
 import { renderIndex, type OutputFormat } from '../report/render.js';
 import { BatchIndex as BatchIndexSchema, SEVERITY_ORDER, type BatchIndex, type IndexEntry, type Report, type Severity } from '../report/schema.js';
@@ -33,7 +34,8 @@ export interface BatchOutcome {
 }
 
 export async function runBatchToOutputs(inputs: string[], options: BatchRunOptions): Promise<BatchOutcome> {
-  const names = reportNames(inputs);
+  const redactor = options.redactor?.options;
+  const names = reportNames(inputs, !!(redactor?.hostnames || redactor?.ips));
   const entries: IndexEntry[] = [];
   const known = new Map<string, { severity: Severity; title: string }>();
   const combined: Report | undefined = options.outDir
@@ -103,19 +105,29 @@ export function writeIndex(index: BatchIndex, outDir: string, formats: OutputFor
   for (const format of new Set<OutputFormat>(['json', ...formats])) writeFileSync(join(outDir, `index.${format}`), renderIndex(index, format));
 }
 
-/** Safe, unique file names for each input's reports, decided before the run so they do not depend on completion order. */
-export function reportNames(inputs: string[]): Map<string, string> {
+/**
+ * Safe, unique file names for each input's reports, decided before the run so they do not depend
+ * on completion order. `anonymous`: for reports redacted of hostnames or addresses, whose input
+ * names often carry them (`sosreport-db01-...`): the names are then only the input's position.
+ */
+export function reportNames(inputs: string[], anonymous = false): Map<string, string> {
   const out = new Map<string, string>();
+  if (anonymous) {
+    const width = String(inputs.length).length;
+    inputs.forEach((input, i) => out.set(input, `bundle-${String(i + 1).padStart(width, '0')}`));
+    return out;
+  }
   const used = new Set<string>();
-  for (const input of inputs) {
+  const short = shortNames(inputs);
+  for (const [i, input] of inputs.entries()) {
     const base =
-      basename(input.replace(/\/+$/, ''))
+      short[i]
         .replace(/\.(tar\.gz|tgz|tar\.xz|txz|tar|zip|gz)$/i, '')
         .replace(/[^A-Za-z0-9._-]+/g, '_')
         .replace(/^\.+/, '_')
-        .slice(0, 120) || 'bundle';
+        .slice(-120) || 'bundle';
     let name = base;
-    for (let i = 2; used.has(name.toLowerCase()) || name === 'index'; i++) name = `${base}-${i}`;
+    for (let n = 2; used.has(name.toLowerCase()) || name === 'index'; n++) name = `${base}-${n}`;
     used.add(name.toLowerCase());
     out.set(input, name);
   }

@@ -22,6 +22,7 @@ const runtime = (): typeof HandlebarsNS => (hbRuntime ??= requireHere('handlebar
 type Precompiled = Record<string, { hash: string; spec: TemplateSpecification } | undefined>;
 import type { BatchIndex, BundleReport, Coverage, Finding, IndexEntry, NodeInfo, Report } from './schema.js';
 import { checksRan } from './coverage.js';
+import { shortNames } from './names.js';
 
 export type OutputFormat = 'md' | 'html' | 'json';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['md', 'html', 'json'];
@@ -45,12 +46,18 @@ export function renderIndex(index: BatchIndex, format: OutputFormat): string {
     case 'json':
       return JSON.stringify(index, null, 2) + '\n';
     case 'md':
-      return templates().indexMd(index);
+      return templates().indexMd(indexView(index));
     case 'html': {
       const t = templates();
-      return t.indexHtml({ ...index, css: t.css, script: t.indexScript, scriptHash: hashOf(t.indexScript) });
+      return t.indexHtml({ ...indexView(index), css: t.css, script: t.indexScript, scriptHash: hashOf(t.indexScript) });
     }
   }
+}
+
+/** The index with a row label per bundle: the shortest trailing part of its path that tells it from the others. */
+function indexView(index: BatchIndex) {
+  const labels = shortNames(index.bundles.map((b) => b.source));
+  return { ...index, bundles: index.bundles.map((b, i) => ({ ...b, label: labels[i] })) };
 }
 
 interface Templates {

@@ -1,6 +1,6 @@
 /** Batch runs through the built CLI: globs, folders, isolation of bad bundles, index, jsonl, shards and merge. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -53,7 +53,13 @@ describe('batch analyze', () => {
     for (const b of index.bundles.filter((x: { error?: string }) => !x.error))
       for (const f of Object.values(b.reports) as string[]) expect(existsSync(join(out, f))).toBe(true);
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('class="bundles sortable"');
-    expect(readFileSync(join(out, 'index.md'), 'utf8')).toMatch(/\*\*14 bundles\*\*: 12 analyzed, 2 failed/);
+    const md = readFileSync(join(out, 'index.md'), 'utf8');
+    expect(md).toMatch(/\*\*14 bundles\*\*: 12 analyzed, 2 failed/);
+    // every ticket's attachment is called bundle.tgz: rows and report files say which ticket
+    expect(md).toContain('| `ticket-000/bundle.tgz` | 1 |');
+    expect(md).toContain('| `random.tgz` | — |');
+    expect(index.bundles.find((b: { source: string }) => b.source.endsWith('ticket-000/bundle.tgz')).reports.md).toBe('ticket-000_bundle.md');
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain(`<td title="${join(tickets, 'ticket-000', 'bundle.tgz')}"><code>ticket-000/bundle.tgz</code></td>`);
   });
 
   it('children write the reports; with --redact the parent does; --jsonl streams either way', () => {
@@ -76,10 +82,15 @@ describe('batch analyze', () => {
     expect(readFileSync(join(out, index.bundles[0].reports.json), 'utf8')).toMatch(/node-[0-9]/);
     // redaction: the parent renders, so one token table covers the batch and every report says so
     const red = join(tmpDir(), 'red');
-    const rr = run(['analyze', ...three, '-o', red, '--format', 'json', '--jsonl', '--redact', 'hostnames', '--quiet']);
+    // an attachment named after its host: its report files must not carry the name
+    const named = join(tmpDir(), 'node-3.tgz');
+    copyFileSync(three[2], named);
+    const rr = run(['analyze', ...three, named, '-o', red, '--format', 'json,md', '--jsonl', '--redact', 'hostnames', '--quiet']);
     expect(rr.stderr).toBe('');
+    expect(readdirSync(red).sort()).toEqual(['bundle-1', 'bundle-2', 'bundle-3', 'bundle-4', 'index'].flatMap((n) => (n === 'index' ? ['index.json', 'index.md'] : [`${n}.json`, `${n}.md`])).sort());
     const ri = JSON.parse(readFileSync(join(red, 'index.json'), 'utf8'));
-    expect(ri.totals.analyzed).toBe(3);
+    expect(ri.totals.analyzed).toBe(4);
+    expect(readFileSync(join(red, 'index.md'), 'utf8')).not.toMatch(/node-[0-9]/);
     for (const b of ri.bundles) {
       const report = JSON.parse(readFileSync(join(red, b.reports.json), 'utf8'));
       expect(report.redaction).toBeDefined();
@@ -223,8 +234,11 @@ describe('batch helpers', () => {
   });
 
   it('report names are safe and unique', () => {
-    const names = reportNames(['a/bundle.tgz', 'b/bundle.tgz', 'c/Bundle.zip', 'd/x y;rm -rf.tar.xz', 'e/index.tgz']);
-    expect([...names.values()]).toEqual(['bundle', 'bundle-2', 'Bundle-3', 'x_y_rm_-rf', 'index-2']);
+    const inputs = ['t/a/bundle.tgz', 't/b/bundle.tgz', 'c/Bundle.zip', 'd/x y;rm -rf.tar.xz', 'e/index.tgz', 'f/a_bundle.tgz'];
+    expect([...reportNames(inputs).values()]).toEqual(['a_bundle', 'b_bundle', 'Bundle', 'x_y_rm_-rf', 'index-2', 'a_bundle-2']);
+    // redacted reports: hostnames and addresses in input names must not reach the file names
+    expect([...reportNames(inputs, true).values()]).toEqual(['bundle-1', 'bundle-2', 'bundle-3', 'bundle-4', 'bundle-5', 'bundle-6']);
+    expect(reportNames(Array.from({ length: 12 }, (_, i) => `db01-${i}.tgz`), true).get('db01-0.tgz')).toBe('bundle-01');
   });
 
   it('shard parsing and stability', () => {

@@ -1,0 +1,33 @@
+/**
+ * Short, distinguishing names for the inputs of a batch. Ticket attachments are often all called
+ * `bundle.tgz` or `sosreport.tar.xz`, one per ticket folder: an index that lists them by file name
+ * alone cannot say which ticket a row is. Each path is named by its shortest trailing part (whole
+ * path segments) that no other path in the list shares: `T-1/bundle.tgz` and `T-2/bundle.tgz`, but
+ * plain `att.zip` where the file name is unique.
+ */
+export function shortNames(paths: readonly string[]): string[] {
+  const segments = paths.map((p) => {
+    const s = p.replace(/\/+$/, '').split('/');
+    return s.length > 1 && s.every((x) => x === '') ? ['/'] : s;
+  });
+  const take = segments.map(() => 1);
+  const label = (i: number) => segments[i].slice(-take[i]).join('/');
+  for (let changed = true; changed; ) {
+    changed = false;
+    const groups = new Map<string, number[]>();
+    paths.forEach((_, i) => {
+      const key = label(i);
+      groups.set(key, [...(groups.get(key) ?? []), i]);
+    });
+    for (const members of groups.values()) {
+      if (members.length < 2) continue;
+      for (const i of members) {
+        if (take[i] < segments[i].length) {
+          take[i]++;
+          changed = true;
+        }
+      }
+    }
+  }
+  return paths.map((_, i) => label(i) || paths[i]);
+}

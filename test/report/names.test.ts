@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { shortNames } from '../../src/report/names.js';
+
+describe('shortNames', () => {
+  it('names a path by its file name when that is unique', () => {
+    expect(shortNames(['tickets/T-1/att.zip', 'tickets/T-2/sosreport-db01.tar.xz'])).toEqual(['att.zip', 'sosreport-db01.tar.xz']);
+  });
+
+  it('adds parent folders only where file names collide, as far as needed', () => {
+    expect(
+      shortNames(['/srv/tickets/T-1/bundle.tgz', '/srv/tickets/T-2/bundle.tgz', '/srv/tickets/T-3/other.zip', 'x/2025/a/s.tgz', 'y/2025/a/s.tgz', 'y/2026/a/s.tgz']),
+    ).toEqual(['T-1/bundle.tgz', 'T-2/bundle.tgz', 'other.zip', 'x/2025/a/s.tgz', 'y/2025/a/s.tgz', '2026/a/s.tgz']);
+  });
+
+  it('copes with trailing slashes, a path that is a suffix of another, and the same path twice', () => {
+    expect(shortNames(['b/extracted/', 'a/extracted', 'bundle.tgz', 'x/bundle.tgz', 'same.tgz', 'same.tgz'])).toEqual([
+      'b/extracted',
+      'a/extracted',
+      'bundle.tgz',
+      'x/bundle.tgz',
+      'same.tgz',
+      'same.tgz',
+    ]);
+    expect(shortNames(['/'])).toEqual(['/']);
+    expect(shortNames([])).toEqual([]);
+  });
+});
