@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { expandInputs, type DirMode } from './batch/inputs.js';
 import { Progress, type ProgressMode } from './batch/progress.js';
 import { inShard, parseShard } from './batch/shard.js';
+import { shortNames } from './report/names.js';
 import { Redactor } from './report/redact.js';
 import { OUTPUT_FORMATS, render, type OutputFormat } from './report/render.js';
 import type { Report } from './report/schema.js';
@@ -240,7 +241,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     formats,
     outDir,
     jsonl: values.jsonl ? io.stdout : undefined,
-    progress: new Progress(bundles.length, progressMode, io.stderr, io.columns ?? 100),
+    progress: new Progress(bundles.length, progressMode, io.stderr, io.columns ?? 100, progressMode === 'bar' ? barLabels(bundles) : undefined),
     redactor,
   });
   if (outcome.report && !values.jsonl) {
@@ -343,4 +344,9 @@ export function reachesFailOn(report: Report, failOn: string): boolean {
   if (failOn === 'none') return false;
   const limit = SEVERITY_ORDER[failOn as Severity];
   return report.bundles.some((b) => b.findings.some((f) => SEVERITY_ORDER[f.severity] <= limit));
+}
+
+function barLabels(inputs: string[]): Map<string, string> {
+  const labels = shortNames(inputs);
+  return new Map(inputs.map((input, i) => [input, labels[i]]));
 }

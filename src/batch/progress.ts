@@ -1,32 +1,50 @@
 /**
- * Progress on stderr: a bar redrawn in place on a terminal (done/total, current names, rate,
- * ETA), one quiet line per bundle otherwise, nothing with --quiet.
+ * Progress on stderr: a bar redrawn in place on a terminal (done/total, failures, rate, elapsed
+ * time, ETA, the bundles in progress), one quiet line per bundle otherwise, nothing with --quiet.
  */
 import { basename } from 'node:path';
 import type { BatchResult } from './pool.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'quiet';
 
+/** `42s`, `4m05s`, `1h02m`: an ETA of thousands of bundles read at a glance. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
 export class Progress {
   private done = 0;
+  private failed = 0;
   private readonly running = new Set<string>();
   private readonly started = performance.now();
+  private ticker: NodeJS.Timeout | undefined;
 
+  /**
+   * `labels`: what to call each input on the bar (the batch's short names, so that ten
+   * `bundle.tgz` in ten ticket folders can be told apart); the file name otherwise.
+   */
   constructor(
     private readonly total: number,
     private readonly mode: ProgressMode,
     private readonly write: (s: string) => void,
     private readonly columns = 100,
+    private readonly labels?: ReadonlyMap<string, string>,
   ) {}
 
   start(input: string): void {
     this.running.add(input);
+    // a bundle can take minutes: the elapsed time and ETA keep moving between completions
+    if (this.mode === 'bar' && !this.ticker) this.ticker = setInterval(() => this.draw(), 1000).unref();
     this.draw();
   }
 
   finish(result: BatchResult): void {
     this.running.delete(result.input);
     this.done++;
+    if (!result.ok) this.failed++;
     if (this.mode === 'lines') {
       const what = result.ok
         ? `${result.digest.summary.critical} critical, ${result.digest.summary.warning} warning, ${result.digest.summary.info} info`
@@ -37,21 +55,22 @@ export class Progress {
   }
 
   end(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
     if (this.mode === 'bar') this.write('\r\x1b[2K');
   }
 
-  /** Redrawn only on start and finish of a bundle: at most twice per bundle. */
   private draw(): void {
     if (this.mode !== 'bar') return;
-    const now = performance.now();
-    const elapsed = (now - this.started) / 1000;
+    const elapsed = (performance.now() - this.started) / 1000;
     const rate = this.done / Math.max(elapsed, 0.001);
-    const eta = this.done > 0 ? Math.round((this.total - this.done) / rate) : undefined;
+    const eta = this.done > 0 ? formatDuration((this.total - this.done) / rate) : '?';
     const width = 24;
     const filled = Math.round((this.done / Math.max(this.total, 1)) * width);
     const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
-    const names = [...this.running].map((p) => basename(p)).join(', ');
-    let line = `[${bar}] ${this.done}/${this.total} ${rate.toFixed(1)}/s ETA ${eta === undefined ? '?' : eta + 's'} ${names}`;
+    const failed = this.failed > 0 ? ` (${this.failed} failed)` : '';
+    const names = [...this.running].map((p) => this.labels?.get(p) ?? basename(p)).join(', ');
+    let line = `[${bar}] ${this.done}/${this.total}${failed} ${rate.toFixed(1)}/s ${formatDuration(elapsed)} ETA ${eta} ${names}`;
     if (line.length > this.columns - 1) line = line.slice(0, this.columns - 2) + '…';
     this.write(`\r\x1b[2K${line}`);
   }

@@ -253,15 +253,29 @@ describe('progress bar', () => {
   it('on a terminal: one redrawn line with done/total, rate, ETA and current names', async () => {
     const { Progress } = await import('../../src/batch/progress.js');
     let out = '';
-    const p = new Progress(4, 'bar', (s) => (out += s), 80);
+    const labels = new Map([['tickets/T-2/bundle.tgz', 'T-2/bundle.tgz']]);
+    const p = new Progress(4, 'bar', (s) => (out += s), 120, labels);
     p.start('tickets/a.tgz');
     p.finish({ input: 'tickets/a.tgz', ok: false, failure: { source: 'tickets/a.tgz', error: 'x', code: 'corrupt' }, ms: 5 });
-    p.start('tickets/b.tgz');
+    p.start('tickets/T-2/bundle.tgz');
+    p.start('tickets/c.tgz');
     const frames = out.split('\r\x1b[2K').filter(Boolean);
-    expect(frames.at(-1)).toMatch(/^\[######------------------\] 1\/4 [\d.]+\/s ETA \d+s b\.tgz$/);
+    expect(frames.at(-1)).toMatch(/^\[######------------------\] 1\/4 \(1 failed\) [\d.]+\/s \d+s ETA \d+s T-2\/bundle\.tgz, c\.tgz$/);
     expect(out).not.toContain('\n');
+    // a long bundle: the bar keeps redrawing (elapsed time, ETA) between completions
+    const before = out.length;
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(out.length).toBeGreaterThan(before);
     p.end();
     expect(out.endsWith('\r\x1b[2K')).toBe(true);
+    const after = out.length;
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(out.length).toBe(after);
+  });
+
+  it('durations read at a glance', async () => {
+    const { formatDuration } = await import('../../src/batch/progress.js');
+    expect([0.4, 42, 60, 245, 3599, 3600, 5423, 90061].map(formatDuration)).toEqual(['0s', '42s', '1m00s', '4m05s', '59m59s', '1h00m', '1h30m', '25h01m']);
   });
 
   it('quiet prints nothing', async () => {
