@@ -44,3 +44,21 @@ export function archiveLikeName(path: string): boolean {
 export function compressedFileName(path: string): boolean {
   return /\.gz$/i.test(path) && !/\.(tar\.gz|tgz)$/i.test(path);
 }
+
+/**
+ * A report or batch index bundle-doctor wrote (JSON, Markdown or HTML), told by its first bytes.
+ * An earlier run's report saved into the bundle folder, or given as an input by mistake, must
+ * not be read as a log: its finding titles and evidence excerpts match the very signatures they
+ * came from.
+ */
+export function ownOutput(head: Buffer): 'report' | 'batch index' | undefined {
+  const first = head[0];
+  // '{', '#', '<': the cheap test first, for every kept file of a big bundle
+  if ((first !== 0x7b && first !== 0x23 && first !== 0x3c) || head.subarray(0, 600).indexOf('bundle-doctor') < 0) return undefined;
+  const text = head.toString('latin1', 0, 4096);
+  const json = /^\{\s*"tool"\s*:\s*\{\s*"name"\s*:\s*"bundle-doctor"[^]*?\n\s*"(bundles|totals)"\s*:/.exec(text);
+  if (json) return json[1] === 'totals' ? 'batch index' : 'report';
+  const page = /^(?:# |<!DOCTYPE html>[^]*?<title>)bundle-doctor (batch )?report/.exec(text);
+  if (page) return page[1] ? 'batch index' : 'report';
+  return undefined;
+}

@@ -14,7 +14,7 @@ import tarStream from 'tar-stream';
 
 type TarEntry = ReturnType<typeof tarStream.extract> extends AsyncIterable<infer E> ? E : never;
 import { BundleError, explainReadError } from './errors.js';
-import { archiveLikeName, compressedFileName, detectFormat, isTarHeader, looksLikeText, type ContainerFormat } from './formats.js';
+import { archiveLikeName, compressedFileName, detectFormat, isTarHeader, looksLikeText, ownOutput, type ContainerFormat } from './formats.js';
 import { normalizeEntryPath } from './paths.js';
 import { BundleTree } from './tree.js';
 
@@ -186,11 +186,15 @@ class Reader {
       const promised = promisedFormat(name);
       if (promised)
         throw new BundleError(`${this.input}: named like ${promised} data but holds plain text (an error page or a failed download saved in its place?)`, 'corrupt');
+      // Our own output fed back in: its finding titles would match the log signatures they name.
+      const own = ownOutput(head);
+      if (own)
+        throw new BundleError(`${this.input}: a bundle-doctor ${own}, not a bundle${own === 'batch index' ? ' (to join the indexes of shards: bundle-doctor merge)' : ''}`, 'unknown-format');
       // A single command output or log attached on its own: a one-file bundle.
       await this.handleEntry(name, size, () => createReadStream(this.input, { highWaterMark: CHUNK }), 0, true);
       return;
     }
-    throw new BundleError(unsupportedMessage(this.input, format), format === 'binary' ? 'unknown-format' : 'unknown-format');
+    throw new BundleError(unsupportedMessage(this.input, format), 'unknown-format');
   }
 
   private countCompressed(source: Readable): Readable {

@@ -3,6 +3,7 @@
  * attached to nodes once the layout says which node each log belongs to.
  */
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import { ownOutput } from '../bundle/formats.js';
 import type { EntryInfo, StreamConsumer, StreamReader } from '../bundle/read.js';
 import type { BundleTree } from '../bundle/tree.js';
 import { logSourceOf } from '../layouts/logs.js';
@@ -60,7 +61,8 @@ export const maybeLogConsumer: StreamConsumer = async (chunks: AsyncIterable<Buf
   const start = Buffer.concat(head, got);
   const text = info.gzipped ? gunzipStart(start.subarray(0, SNIFF_BYTES)) : start;
   const sniffed = text.subarray(0, SNIFF_BYTES);
-  if (sniffed.length === 0 || sniffed.includes(0)) return undefined;
+  // binary data, or a big report of an earlier run saved in the bundle: left alone
+  if (sniffed.length === 0 || sniffed.includes(0) || ownOutput(sniffed)) return undefined;
   const all = (async function* () {
     yield start;
     for (;;) {

@@ -3,6 +3,7 @@
  * several sosreports or insights archives (one per node), a troubleshoot bundle with several
  * nodes, or a hand-made folder per node.
  */
+import { ownOutput } from '../bundle/formats.js';
 import type { BundleTree } from '../bundle/tree.js';
 import { allFormats, sniffableFormats } from '../parsers/registry.js';
 import { logSourceOf } from './logs.js';
@@ -14,8 +15,16 @@ import type { Located, LocatedFile, LocatedLog, LocatedNode } from './types.js';
 
 
 export function locate(tree: BundleTree, bundleName: string): Located {
-  const paths = tree.paths().sort();
   const notes: string[] = [];
+  const paths = tree
+    .paths()
+    .sort()
+    .filter((p) => {
+      const kept = tree.read(p);
+      const own = kept && ownOutput(kept);
+      if (own) notes.push(`${p}: a bundle-doctor ${own} saved in the bundle (an earlier run's output), not read`);
+      return !own;
+    });
   const sosRoots = markerRoots(paths, 'sos_commands');
   const insightsRoots = markerRoots(paths, 'insights_commands');
   const tsRoots = [...new Set(paths.filter((p) => /(^|\/)version\.yaml$/.test(p)).map(parentOf))].filter((r) =>
