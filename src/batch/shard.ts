@@ -15,7 +15,8 @@ export function parseShard(text: string): Shard {
   if (!m) throw new Error(`--shard must look like K/N (e.g. 0/4), not '${text}'`);
   const index = Number(m[1]);
   const count = Number(m[2]);
-  if (count < 1 || index >= count) throw new Error(`--shard ${text}: K must be between 0 and N-1`);
+  if (count < 1) throw new Error(`--shard ${text}: N, the number of shards, must be at least 1`);
+  if (index >= count) throw new Error(`--shard ${text}: K must be between 0 and N-1`);
   return { index, count };
 }
 

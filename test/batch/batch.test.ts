@@ -244,6 +244,7 @@ describe('batch helpers', () => {
   it('shard parsing and stability', () => {
     expect(parseShard('2/4')).toEqual({ index: 2, count: 4 });
     expect(() => parseShard('4/4')).toThrow(/between 0 and N-1/);
+    expect(() => parseShard('0/0')).toThrow(/N, the number of shards, must be at least 1/);
     expect(() => parseShard('x')).toThrow(/K\/N/);
     expect(shardOf('tickets/a.tgz', 7)).toBe(shardOf('tickets/a.tgz', 7));
   });
