@@ -3,7 +3,7 @@
  * (a batch) and extracted bundles (one bundle), in a stable order.
  */
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type FastGlob from 'fast-glob';
 
@@ -45,7 +45,17 @@ export async function expandInputs(inputs: string[], mode: DirMode = 'auto'): Pr
     if (st.isDirectory()) bundles.push(...(await expandPath(input, mode, missing)));
     else bundles.push(input);
   }
-  return { bundles: [...new Set(bundles)], missing };
+  return { bundles: once(bundles), missing };
+}
+
+/** Each bundle once, however it was named (`a.tgz`, `./a.tgz`, its absolute path), first spelling kept. */
+function once(paths: string[]): string[] {
+  const seen = new Map<string, string>();
+  for (const p of paths) {
+    const key = resolve(p);
+    if (!seen.has(key)) seen.set(key, p);
+  }
+  return [...seen.values()];
 }
 
 async function expandPath(path: string, mode: DirMode, missing: ExpandedInput['missing']): Promise<string[]> {

@@ -3,7 +3,7 @@
  * completes (by the child that analyzed it; nothing is held for the whole batch but the small
  * index entries), an index, and optionally one JSON line per bundle on stdout.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { shortNames } from '../report/names.js';
 import type { Redactor } from '../report/redact.js';
@@ -42,7 +42,7 @@ export async function runBatchToOutputs(inputs: string[], options: BatchRunOptio
     ? undefined
     : { tool: { name: 'bundle-doctor', version: VERSION }, generatedAt: new Date().toISOString(), bundles: [], failures: [] };
   let worst: Severity | undefined;
-  if (options.outDir) mkdirSync(options.outDir, { recursive: true });
+  if (options.outDir) makeOutDir(options.outDir);
 
   // Children write the reports themselves unless the parent must see every report: one
   // combined report (no -o DIR), or redaction (one batch-wide table of tokens).
@@ -99,8 +99,32 @@ function redacted(result: BatchResult, redactor: Redactor | undefined): BatchRes
   return { ...result, input: redactor.value(result.input), failure: redactor.value(result.failure) };
 }
 
+/**
+ * The output folder, or a one-line reason it cannot be made (a file in the way, no permission).
+ * One level at a time: Node's recursive mkdir spins forever where the kernel says ENOENT for a
+ * child of a folder that exists (under /proc, on a stale mount), retrying the parent.
+ */
+export function makeOutDir(dir: string): void {
+  const missing: string[] = [];
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    if (existsSync(d)) break;
+    missing.unshift(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && statSync(d, { throwIfNoEntry: false })?.isDirectory()) continue;
+      throw new Error(`cannot create the output folder ${dir}: ${code === 'EEXIST' ? `${d} is in the way (a file or a broken link)` : (code ?? (err as Error).message)}`);
+    }
+  }
+  if (!statSync(resolve(dir), { throwIfNoEntry: false })?.isDirectory()) throw new Error(`cannot create the output folder ${dir}: a file is in its place`);
+}
+
 export function writeIndex(index: BatchIndex, outDir: string, formats: OutputFormat[]): void {
-  mkdirSync(outDir, { recursive: true });
+  makeOutDir(outDir);
   // index.json is always written: it is what `merge` reads.
   for (const format of new Set<OutputFormat>(['json', ...formats])) writeFileSync(join(outDir, `index.${format}`), renderIndex(index, format));
 }

@@ -122,6 +122,33 @@ describe('batch analyze', () => {
     expect(e.stderr).toBe(`bundle-doctor: ${empty}: no bundle archives in this folder (.tar.gz, .tgz, .tar.xz, .tar, .zip, .gz)\n`);
   });
 
+  it('a bundle named several ways (./a.tgz, its absolute path) is analyzed once', () => {
+    const input = join(tickets, 'ticket-000', 'bundle.tgz');
+    const r = run(['analyze', 'ticket-000/bundle.tgz', './ticket-000/bundle.tgz', input, 'ticket-00[0]/*.tgz', '--jsonl', '--quiet'], tickets);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l).source)).toEqual(['ticket-000/bundle.tgz']);
+  });
+
+  it('an output folder that cannot be made is one line and exit 2, never a hang', () => {
+    const base = tmpDir();
+    writeFileSync(join(base, 'a-file'), 'x');
+    symlinkSync(join(base, 'nowhere'), join(base, 'dangling'));
+    const input = join(tickets, 'ticket-000', 'bundle.tgz');
+    const cases: [string, RegExp][] = [
+      [join(base, 'a-file') + '/', /a file is in its place$/],
+      [join(base, 'a-file', 'sub') + '/', /ENOTDIR$/],
+      [join(base, 'dangling', 'out') + '/', /dangling is in the way \(a file or a broken link\)$/],
+    ];
+    // procfs answers ENOENT for a child of a folder that exists: Node's recursive mkdir spins on it forever
+    if (existsSync('/proc/self')) cases.push(['/proc/bd-no-such/out/', /cannot create the output folder \/proc\/bd-no-such\/out\/: ENOENT$/]);
+    for (const [out, why] of cases) {
+      const r = run(['analyze', input, input.replace('000', '002'), '-o', out, '--quiet']);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr.trim()).toMatch(why);
+    }
+  });
+
   it('globs pick the archives; --jsonl streams one line per bundle', () => {
     const r = run(['analyze', `${tickets}/ticket-00*/*.{tgz,zip}`, '--jsonl', '--quiet']);
     expect(r.code).toBe(0);
