@@ -71,8 +71,31 @@ export interface CliIo {
   columns?: number;
 }
 
+/**
+ * stdout read by a pipe that closed early (`--jsonl | head -3`): writes would fail with EPIPE,
+ * which Node throws as an unhandled error event. Output to stdout stops there; what else the
+ * command writes (reports and index in -o DIR) goes on. `stdoutGone` is then called, if set: a
+ * batch with nowhere else to write stops.
+ */
+let stdoutClosed = false;
+let stdoutGone: (() => void) | undefined;
+let watchingStdout = false;
+function watchStdout(): void {
+  if (watchingStdout) return;
+  watchingStdout = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    if (stdoutClosed) return;
+    stdoutClosed = true;
+    stdoutGone?.();
+  });
+}
+
 const defaultIo: CliIo = {
-  stdout: (s) => process.stdout.write(s),
+  stdout: (s) => {
+    watchStdout();
+    if (!stdoutClosed) process.stdout.write(s);
+  },
   stderr: (s) => process.stderr.write(s),
   stderrIsTTY: process.stderr.isTTY,
   columns: process.stderr.columns,
@@ -231,6 +254,11 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     if (!emit(render(report, formats[0]), values.output, io)) return EXIT_USAGE;
     return expanded.missing.length > 0 ? EXIT_USAGE : reachesFailOn(report, failOn) ? EXIT_FINDINGS : EXIT_OK;
   }
+  if (values.jsonl && !outDir)
+    stdoutGone = () => {
+      io.stderr('bundle-doctor: stdout was closed by its reader; the batch stopped\n');
+      process.exit(EXIT_USAGE);
+    };
   const progressMode: ProgressMode = values.quiet ? 'quiet' : io.stderrIsTTY ? 'bar' : 'lines';
   const { runBatchToOutputs } = await import('./batch/run.js');
   const outcome = await runBatchToOutputs(bundles, {

@@ -1,5 +1,5 @@
 /** Batch runs through the built CLI: globs, folders, isolation of bad bundles, index, jsonl, shards and merge. */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -127,6 +127,32 @@ describe('batch analyze', () => {
     const r = run(['analyze', 'ticket-000/bundle.tgz', './ticket-000/bundle.tgz', input, 'ticket-00[0]/*.tgz', '--jsonl', '--quiet'], tickets);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l).source)).toEqual(['ticket-000/bundle.tgz']);
+  });
+
+  it('a reader that closes stdout early (--jsonl | head -1) gets no stack trace; reports in -o DIR are still all written', async () => {
+    const inputs = ['ticket-000', 'ticket-002', 'ticket-003', 'ticket-004', 'ticket-006'].map((t) => join(tickets, t, 'bundle.tgz'));
+    /** Runs the command, reads its first stdout chunk, then closes the pipe as `head` does. */
+    const cut = (args: string[]) =>
+      new Promise<{ code: number | null; stderr: string }>((done) => {
+        const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stderr = '';
+        p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        p.stdout.once('data', () => p.stdout.destroy());
+        p.on('close', (code) => done({ code, stderr }));
+      });
+    const jsonl = await cut(['analyze', ...inputs, '--jsonl', '--quiet', '--concurrency', '1']);
+    expect(jsonl.stderr).toBe('bundle-doctor: stdout was closed by its reader; the batch stopped\n');
+    expect(jsonl.code).toBe(2);
+    const out = join(tmpDir(), 'out');
+    const withDir = await cut(['analyze', ...inputs, '--jsonl', '-o', out, '--format', 'json', '--quiet', '--concurrency', '1']);
+    expect(withDir.stderr).toBe('');
+    expect(withDir.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')).totals.analyzed).toBe(5);
+    // one report to stdout (the example bundles' in HTML: several times what a pipe holds), cut short: the exit status still says what was found
+    const examples = readdirSync(projectPath('bundles')).filter((f) => f.endsWith('.tgz')).map((f) => projectPath('bundles', f));
+    const md = await cut(['analyze', ...examples, '--format', 'html', '--quiet', '--fail-on', 'critical']);
+    expect(md.stderr).toBe('');
+    expect(md.code).toBe(1);
   });
 
   it('an output folder that cannot be made is one line and exit 2, never a hang', () => {
