@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { expandInputs, type DirMode } from './batch/inputs.js';
 import { Progress, type ProgressMode } from './batch/progress.js';
 import { inShard, parseShard } from './batch/shard.js';
-import { shortNames } from './report/names.js';
+import { printable, shortNames } from './report/names.js';
 import { Redactor } from './report/redact.js';
 import { OUTPUT_FORMATS, render, type OutputFormat } from './report/render.js';
 import type { Report } from './report/schema.js';
@@ -107,10 +107,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     return await run(argv, io);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr(`bundle-doctor: ${err.message}\nTry 'bundle-doctor --help'.\n`);
+      io.stderr(`bundle-doctor: ${printable(err.message)}\nTry 'bundle-doctor --help'.\n`);
       return EXIT_USAGE;
     }
-    io.stderr(`bundle-doctor: ${(err as Error)?.message?.split('\n')[0] ?? String(err)}\n`);
+    io.stderr(`bundle-doctor: ${printable((err as Error)?.message?.split('\n')[0] ?? String(err))}\n`);
     if (debug && err instanceof Error && err.stack) io.stderr(err.stack + '\n');
     return EXIT_USAGE;
   }
@@ -234,7 +234,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const redactor = parseRedact(values.redact);
   const mode: DirMode = values['as-bundle'] ? 'bundle' : values['as-batch'] ? 'batch' : 'auto';
   const expanded = await expandInputs(args, mode);
-  for (const m of expanded.missing) io.stderr(`bundle-doctor: ${m.error}\n`);
+  for (const m of expanded.missing) io.stderr(`bundle-doctor: ${printable(m.error)}\n`);
   const bundles = shard ? expanded.bundles.filter((b) => inShard(b, shard)) : expanded.bundles;
   const outDir = values.output && isDirOutput(values.output, formats) ? values.output : undefined;
   if (!outDir && formats.length > 1) throw new UsageError('several formats need -o DIR');
@@ -248,7 +248,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   if (bundles.length === 1 && !outDir && !values.jsonl) {
     const { analyze } = await import('./engine/analyze.js');
     const raw = await analyze(bundles, { requiredPorts, analyzersDir });
-    for (const f of raw.failures) io.stderr(`bundle-doctor: ${f.error}\n`);
+    for (const f of raw.failures) io.stderr(`bundle-doctor: ${printable(f.error)}\n`);
     if (raw.bundles.length === 0) return EXIT_USAGE;
     const report = redactor ? redactor.report(raw) : raw;
     if (!emit(render(report, formats[0]), values.output, io)) return EXIT_USAGE;
@@ -273,7 +273,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     redactor,
   });
   if (outcome.report && !values.jsonl) {
-    for (const f of outcome.report.failures) io.stderr(`bundle-doctor: ${f.error}\n`);
+    for (const f of outcome.report.failures) io.stderr(`bundle-doctor: ${printable(f.error)}\n`);
     if (!emit(render(outcome.report, formats[0]), values.output, io)) return EXIT_USAGE;
   }
   if (outDir && !values.quiet)
@@ -304,7 +304,7 @@ async function traceCommand(args: string[], values: ReturnType<typeof parse>['va
     outInterface: values.out,
     state: state as 'new',
   }).catch((err: Error) => {
-    io.stderr(`bundle-doctor: ${err.message.split('\n')[0]}\n`);
+    io.stderr(`bundle-doctor: ${printable(err.message.split('\n')[0])}\n`);
     return undefined;
   });
   if (!result) return EXIT_USAGE;

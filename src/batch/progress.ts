@@ -3,6 +3,7 @@
  * time, ETA, the bundles in progress), one quiet line per bundle otherwise, nothing with --quiet.
  */
 import { basename } from 'node:path';
+import { printable } from '../report/names.js';
 import type { BatchResult } from './pool.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'quiet';
@@ -49,7 +50,7 @@ export class Progress {
       const what = result.ok
         ? `${result.digest.summary.critical} critical, ${result.digest.summary.warning} warning, ${result.digest.summary.info} info`
         : `failed: ${result.failure.error}`;
-      this.write(`[${this.done}/${this.total}] ${result.input}: ${what} (${Math.round(result.ms)} ms)\n`);
+      this.write(`[${this.done}/${this.total}] ${printable(`${result.input}: ${what}`)} (${Math.round(result.ms)} ms)\n`);
     }
     this.draw();
   }
@@ -69,7 +70,7 @@ export class Progress {
     const filled = Math.round((this.done / Math.max(this.total, 1)) * width);
     const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
     const failed = this.failed > 0 ? ` (${this.failed} failed)` : '';
-    const names = [...this.running].map((p) => this.labels?.get(p) ?? basename(p)).join(', ');
+    const names = printable([...this.running].map((p) => this.labels?.get(p) ?? basename(p)).join(', '));
     let line = `[${bar}] ${this.done}/${this.total}${failed} ${rate.toFixed(1)}/s ${formatDuration(elapsed)} ETA ${eta} ${names}`;
     if (line.length > this.columns - 1) line = line.slice(0, this.columns - 2) + '…';
     this.write(`\r\x1b[2K${line}`);

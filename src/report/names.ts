@@ -31,3 +31,12 @@ export function shortNames(paths: readonly string[]): string[] {
   }
   return paths.map((_, i) => label(i) || paths[i]);
 }
+
+/**
+ * A name or message safe to print on one line: control characters (a newline in a file name,
+ * an escape sequence) are shown escaped, so each bundle stays one line of progress or error
+ * output for whoever parses it, and no file name can move the terminal's cursor.
+ */
+export function printable(s: string): string {
+  return s.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}

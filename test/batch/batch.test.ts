@@ -332,6 +332,16 @@ describe('progress bar', () => {
     expect([0.4, 42, 60, 245, 3599, 3600, 5423, 90061].map(formatDuration)).toEqual(['0s', '42s', '1m00s', '4m05s', '59m59s', '1h00m', '1h30m', '25h01m']);
   });
 
+  it('lines: one per bundle, whatever its name holds', async () => {
+    const { Progress } = await import('../../src/batch/progress.js');
+    let out = '';
+    const p = new Progress(1, 'lines', (s) => (out += s));
+    const input = 'tickets/new\nline\x1b[2J.tgz';
+    p.start(input);
+    p.finish({ input, ok: false, failure: { source: input, error: `${input}: corrupt`, code: 'corrupt' }, ms: 3 });
+    expect(out).toBe('[1/1] tickets/new\\nline\\x1b[2J.tgz: failed: tickets/new\\nline\\x1b[2J.tgz: corrupt (3 ms)\n');
+  });
+
   it('quiet prints nothing', async () => {
     const { Progress } = await import('../../src/batch/progress.js');
     let out = '';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { shortNames } from '../../src/report/names.js';
+import { printable, shortNames } from '../../src/report/names.js';
 
 describe('shortNames', () => {
   it('names a path by its file name when that is unique', () => {
@@ -23,5 +23,13 @@ describe('shortNames', () => {
     ]);
     expect(shortNames(['/'])).toEqual(['/']);
     expect(shortNames([])).toEqual([]);
+  });
+});
+
+describe('printable', () => {
+  it('keeps a name on one line and the terminal untouched', () => {
+    expect(printable('tickets/new\nline.tgz')).toBe('tickets/new\\nline.tgz');
+    expect(printable('a\x1b[2Jb\tc\rd\x7f')).toBe('a\\x1b[2Jb\\tc\\rd\\x7f');
+    expect(printable('T 1/bündel|`x`.tgz')).toBe('T 1/bündel|`x`.tgz');
   });
 });
