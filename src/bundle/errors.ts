@@ -30,6 +30,11 @@ export function explainReadError(err: unknown, what: string): BundleError {
     return new BundleError(`${what}: corrupt compressed data (${firstLine(msg)})`, 'corrupt');
   if (/unexpected end of data|Unexpected end/i.test(msg))
     return new BundleError(`${what}: truncated archive (tar data ends early)`, 'truncated');
+  if (/^entry is encrypted/.test(msg))
+    return new BundleError(
+      `${what}: a password-protected zip; bundle-doctor cannot decrypt it: extract it with its password (unzip -P, 7z x) and analyze the folder`,
+      'unreadable',
+    );
   if (/^corrupt zip archive/.test(msg)) return new BundleError(`${what}: ${firstLine(msg)}`, 'corrupt');
   if (/(too (many|few)|not enough) bytes in the stream|invalid (local|central) (file )?header|end of central directory/i.test(msg))
     return new BundleError(`${what}: corrupt zip archive (${firstLine(msg)})`, 'corrupt');

@@ -93,6 +93,21 @@ describe('every archive format', () => {
     }
   });
 
+  it('a password-protected zip says so and what to do, alone or inside another archive', async () => {
+    const zip = await makeZip({ 'node1/sysctl.txt': 'net.ipv4.ip_forward = 0\n' });
+    // the "encrypted" flag (general purpose bit 0) in the local and the central header, as zip -P sets it
+    const lh = zip.indexOf(Buffer.from([0x50, 0x4b, 0x03, 0x04]));
+    const ch = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    zip.writeUInt16LE(zip.readUInt16LE(lh + 6) | 1, lh + 6);
+    zip.writeUInt16LE(zip.readUInt16LE(ch + 8) | 1, ch + 8);
+    const err = await readBundle(writeTmp('ticket.zip', zip), keepAll).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BundleError);
+    expect((err as Error).message).toMatch(/ticket\.zip: a password-protected zip; bundle-doctor cannot decrypt it: extract it with its password \(unzip -P, 7z x\) and analyze the folder$/);
+    const outer = await makeTarGz([{ name: 'att/locked.zip', content: zip }, { name: 'att/notes.txt', content: 'see the zip' }]);
+    const tree = await readBundle(writeTmp('outer.tgz', outer), keepAll);
+    expect(tree.notes.join('\n')).toMatch(/locked\.zip: nested archive unreadable \(a password-protected zip;/);
+  });
+
   it('a truncated zip is a one-line error', async () => {
     const zip = await makeZip({ 'a.txt': 'x'.repeat(10_000) });
     const path = writeTmp('t.zip', zip.subarray(0, zip.length - 30));
