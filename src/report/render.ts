@@ -46,18 +46,33 @@ export function renderIndex(index: BatchIndex, format: OutputFormat): string {
     case 'json':
       return JSON.stringify(index, null, 2) + '\n';
     case 'md':
-      return templates().indexMd(indexView(index));
+      return templates().indexMd(indexView(index, 'md'));
     case 'html': {
       const t = templates();
-      return t.indexHtml({ ...indexView(index), css: t.css, script: t.indexScript, scriptHash: hashOf(t.indexScript) });
+      return t.indexHtml({ ...indexView(index, 'html'), css: t.css, script: t.indexScript, scriptHash: hashOf(t.indexScript) });
     }
   }
 }
 
-/** The index with a row label per bundle: the shortest trailing part of its path that tells it from the others. */
-function indexView(index: BatchIndex) {
+/** How many bundles the Markdown index names in a finding's row; the HTML index names them all, folded. */
+const MD_WHICH = 10;
+
+/**
+ * The index as the templates show it: each bundle with a label (the shortest trailing part of
+ * its path that tells it from the others), and each finding with the bundles that have it, linked
+ * to their reports in the index's own format where there is one: which tickets have
+ * `iptables.docker-chain-missing` is the support lead's next question.
+ */
+function indexView(index: BatchIndex, format: 'md' | 'html') {
   const labels = shortNames(index.bundles.map((b) => b.source));
-  return { ...index, bundles: index.bundles.map((b, i) => ({ ...b, label: labels[i] })) };
+  const bundles = index.bundles.map((b, i) => ({ ...b, label: labels[i] }));
+  const byFinding = Object.fromEntries(
+    Object.entries(index.totals.byFinding).map(([id, f]) => {
+      const which = bundles.filter((b) => b.findingIds.includes(id)).map((b) => ({ label: b.label, href: b.reports[format] ?? Object.values(b.reports)[0] }));
+      return [id, { ...f, which: format === 'md' ? which.slice(0, MD_WHICH) : which, more: format === 'md' ? Math.max(0, which.length - MD_WHICH) : 0 }];
+    }),
+  );
+  return { ...index, bundles, totals: { ...index.totals, byFinding } };
 }
 
 interface Templates {

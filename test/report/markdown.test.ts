@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/engine/analyze.js';
 import { buildIndex, digestOf, indexEntry } from '../../src/batch/index-report.js';
 import { render, renderIndex } from '../../src/report/render.js';
-import { makeTarGz, writeTmp } from '../helpers/archive.js';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeTarGz, tmpDir, writeTmp } from '../helpers/archive.js';
 
 const OFF = 'net.ipv4.ip_forward = 0\nnet.bridge.bridge-nf-call-iptables = 1\nnet.core.somaxconn = 4096\n';
 
@@ -57,5 +59,28 @@ describe('Markdown report rendered by marked (GFM)', () => {
     expect(md).toMatch(/`u\.tgz`.*nothing could be checked/);
     expect(md).toMatch(/`c\.tgz`.*healthy/);
     expect(renderIndex(buildIndex(entries, new Map()), 'html')).toContain('nothing checked');
+  });
+
+  it("the index says which bundles have each finding, linked to their reports; Markdown names ten, HTML all", async () => {
+    const dir = tmpDir();
+    const paths = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const ticket = `t-${String(i).padStart(2, '0')}`;
+        mkdirSync(join(dir, ticket));
+        return writeTmp(`${ticket}/bundle.tgz`, await makeTarGz([{ name: `n${i}/sysctl.txt`, content: OFF }]), dir);
+      }),
+    );
+    const report = await analyze(paths);
+    const known = new Map([['sysctl.ip-forward-disabled', { severity: 'critical' as const, title: 'IPv4 forwarding is disabled' }]]);
+    const entries = report.bundles.map((b, i) => indexEntry({ input: b.source, ok: true, digest: digestOf(b), ms: 1 }, { md: `r${i}.md`, html: `r${i}.html` }));
+    const md = renderIndex(buildIndex(entries, known), 'md');
+    const row = md.split('\n').find((l) => l.includes('`sysctl.ip-forward-disabled`'))!;
+    expect(row).toContain('| 12 | [t-00/bundle.tgz](r0.md), [t-01/bundle.tgz](r1.md), ');
+    expect(row).toMatch(/\[t-09\/bundle\.tgz\]\(r9\.md\) and 2 more \|$/);
+    const rendered = await marked.parse(md, { gfm: true });
+    expect(rendered).toContain('<a href="r0.md">t-00/bundle.tgz</a>');
+    const html = renderIndex(buildIndex(entries, known), 'html');
+    expect(html).toContain('<td class="which"><details><summary>12</summary><a href="r0.html">t-00/bundle.tgz</a><br>');
+    expect(html).toContain('<a href="r11.html">t-11/bundle.tgz</a><br></details>');
   });
 });
