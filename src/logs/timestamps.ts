@@ -3,8 +3,8 @@
  * syslog / journalctl short (`Nov 22 07:00:01 host unit[pid]: `, also short-precise and the
  * localized `8月 22 17:15:09` that CJK locales write), journalctl short-iso / short-full,
  * RFC 5424, RFC 3339 at the start of a line (firewalld, etcd, CRI and `docker logs -t`),
- * klog (`I1122 07:00:01.000123    1234 file.go:12]`), logrus (`time="..."`, `INFO[...]`, JSON)
- * and Go's log package (`2026/11/22 07:00:01`).
+ * klog (`I1122 07:00:01.000123    1234 file.go:12]`), logrus (`time="..."`, `INFO[...]`, JSON),
+ * Go's log package (`2026/11/22 07:00:01`) and dmesg -T (`[Tue Nov 20 10:00:01 2026]`).
  *
  * Only the start of a line is looked at (a timestamp deep inside a message is data, not
  * the time of the line), and every pattern is anchored there, so the cost is bounded.
@@ -49,6 +49,8 @@ const SHORT_FULL = /^[A-Z][a-z]{2} (\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2
 const ISO = /^(?:<\d{1,3}>1 |time="|[A-Z]{4,7}\[)?(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}(?::?\d{2})?| ?UTC\b)?/;
 const KLOG = /^[IWEF](\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})\.(\d{6}) /;
 const GOLOG = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?/;
+// dmesg -T (sosreport's dmesg_-T): `[Tue Nov 20 10:00:01 2026] ` in the node's local time
+const DMESG_T = /^\[[A-Z][a-z]{2} ([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4})\] ?/;
 // JSON lines (docker json-file, logrus/zap JSON): the time field wherever it sits in the head
 const JSON_TIME = /"(?:time|ts|timestamp|@timestamp)":\s?"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?"/;
 // after a syslog-style timestamp: `host unit[pid]: ` or `host unit: ` (host is absent in some dumps)
@@ -108,6 +110,11 @@ function parseUnindented(line: string, ctx: TimestampContext): LinePrefix {
   }
   m = KLOG.exec(head);
   if (m) return clean({ timestamp: yearlessTime(head, ctx, +m[1], +m[2], +m[3], +m[4], +m[5], m[6]), messageStart: 0 });
+  if (head.charCodeAt(0) === 91 /* [ */) {
+    m = DMESG_T.exec(head);
+    const month = m ? MONTHS[m[1].toLowerCase()] : undefined;
+    if (m && month !== undefined) return clean({ timestamp: fullTime(+m[6], month, +m[2], +m[3], +m[4], +m[5], undefined, undefined), messageStart: m[0].length });
+  }
   m = GOLOG.exec(head);
   if (m) return clean({ timestamp: fullTime(+m[1], +m[2], +m[3], +m[4], +m[5], +m[6], m[7], undefined), messageStart: 0 });
   if (head.charCodeAt(0) === 123 /* { */) {

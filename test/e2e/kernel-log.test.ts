@@ -32,4 +32,29 @@ describe("a sosreport's kernel ring buffer", () => {
     expect(report.coverage.nodes[0].logs.map((l) => l.file)).toEqual(['sosreport-n1/sos_commands/kernel/dmesg']);
     expect(report.findings).toEqual([]);
   });
+
+  it('dmesg -T (sos_commands/kernel/dmesg_-T) has wall times: the evidence carries them and the finding is on the timeline', async () => {
+    const boot = Date.UTC(2026, 10, 19, 10, 0, 0);
+    const wall = (line: string) => {
+      const m = /^\[ *(\d+)\.\d+\] (.*)$/.exec(line);
+      if (!m) return line;
+      const d = new Date(boot + +m[1] * 1000);
+      const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+      const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+      const hms = d.toISOString().slice(11, 19);
+      return `[${days[d.getUTCDay()]} ${months[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${hms} ${d.getUTCFullYear()}] ${m[2]}`;
+    };
+    const text = dmesg(true).split('\n').map(wall).join('\n');
+    expect(text).toContain('[Fri Nov 20 09:57:11 2026] nf_conntrack: nf_conntrack: table full, dropping packet');
+    const report = await analyzeBundle(writeTmp('sos.tgz', await makeTarGz([
+      { name: 'sosreport-n1/sos_commands/kernel/dmesg_-T', content: text },
+      { name: 'sosreport-n1/hostname', content: 'n1\n' },
+    ])));
+    const f = report.findings.find((x) => x.id === 'log.conntrack-table-full')!;
+    expect(f.evidence.map((e) => `${e.file}:${e.line} ${e.time}`)).toEqual([
+      'sosreport-n1/sos_commands/kernel/dmesg_-T:4 2026-11-20T09:57:11.000Z',
+      'sosreport-n1/sos_commands/kernel/dmesg_-T:5 2026-11-20T09:57:11.000Z',
+    ]);
+    expect(report.timeline?.some((e) => e.finding === 'log.conntrack-table-full')).toBe(true);
+  });
 });

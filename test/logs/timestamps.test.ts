@@ -118,6 +118,16 @@ describe('timestamps of formats made by real tools', () => {
     expect(parseTimestamp('2026-13-01T00:00:00Z x')).toBeUndefined();
     expect(parseTimestamp('I1122 25:00:01.000123    1 x.go:1] x', { year: 2026 })).toBeUndefined();
   });
+
+  it('dmesg -T has a wall time; plain dmesg (seconds since boot) has none', () => {
+    const line = '[Fri Nov 20 09:57:11 2026] nf_conntrack: nf_conntrack: table full, dropping packet';
+    const p = parseLogPrefix(line);
+    expect(p.timestamp).toMatchObject({ iso: '2026-11-20T09:57:11.000Z', zoneless: true });
+    expect(line.slice(p.messageStart)).toBe('nf_conntrack: nf_conntrack: table full, dropping packet');
+    expect(parseTimestamp('[Tue Nov  3 01:02:03 2026] x')?.iso).toBe('2026-11-03T01:02:03.000Z');
+    expect(parseTimestamp('[86231.117020] nf_conntrack: table full, dropping packet')).toBeUndefined();
+    expect(parseTimestamp('[Fri Feb 30 09:57:11 2026] x')).toBeUndefined();
+  });
 });
 
 /** What util-linux logger prints with -s (to stderr; there is no syslog socket to send it to here). */
