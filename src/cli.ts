@@ -254,6 +254,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     if (!emit(render(report, formats[0]), values.output, io)) return EXIT_USAGE;
     return expanded.missing.length > 0 ? EXIT_USAGE : reachesFailOn(report, failOn) ? EXIT_FINDINGS : EXIT_OK;
   }
+  stdoutGone = undefined;
   if (values.jsonl && !outDir)
     stdoutGone = () => {
       io.stderr('bundle-doctor: stdout was closed by its reader; the batch stopped\n');
