@@ -3,12 +3,13 @@
  * completes (by the child that analyzed it; nothing is held for the whole batch but the small
  * index entries), an index, and optionally one JSON line per bundle on stdout.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { shortNames } from '../report/names.js';
 import type { Redactor } from '../report/redact.js';
 import { renderIndex, type OutputFormat } from '../report/render.js';
-import { BatchIndex as BatchIndexSchema, SEVERITY_ORDER, type BatchIndex, type IndexEntry, type Report, type Severity } from '../report/schema.js';
+import { BatchIndex as BatchIndexSchema, SEVERITY_ORDER, type BatchIndex, type BundleReport, type IndexEntry, type Report, type Severity } from '../report/schema.js';
 import { VERSION } from '../version.js';
 import { buildIndex, digestOf, indexEntry } from './index-report.js';
 import { runBatch, type BatchResult, type PoolOptions } from './pool.js';
@@ -43,6 +44,17 @@ export async function runBatchToOutputs(inputs: string[], options: BatchRunOptio
     : { tool: { name: 'bundle-doctor', version: VERSION }, generatedAt: new Date().toISOString(), bundles: [], failures: [] };
   let worst: Severity | undefined;
   if (options.outDir) makeOutDir(options.outDir);
+  /** with a redactor: each entry's input and error as they were, redacted again at the end with every hostname of the batch */
+  const unredacted = new Map<IndexEntry, { input: string; error?: string }>();
+  /** with a redactor and -o DIR: each report written, kept aside (on disk) to be checked again at the end */
+  const written: { base: string; file: string }[] = [];
+  let recheckDir: string | undefined;
+  const keepForRecheck = (report: BundleReport, base: string) => {
+    recheckDir ??= mkdtempSync(join(tmpdir(), 'bundle-doctor-redact-'));
+    const file = join(recheckDir, `${written.length}.json`);
+    writeFileSync(file, JSON.stringify(report));
+    return { base, file };
+  };
 
   // Children write the reports themselves unless the parent must see every report: one
   // combined report (no -o DIR), or redaction (one batch-wide table of tokens).
@@ -58,14 +70,20 @@ export async function runBatchToOutputs(inputs: string[], options: BatchRunOptio
         if (!worst || SEVERITY_ORDER[f.severity] < SEVERITY_ORDER[worst]) worst = f.severity;
       }
       if (result.written) reports = result.written;
-      else if (options.outDir && result.report) reports = writeReports(result.report, options.outDir, names.get(raw.input)!, options.formats, options.redactor?.describe());
+      else if (options.outDir && result.report) {
+        const base = names.get(raw.input)!;
+        reports = writeReports(result.report, options.outDir, base, options.formats, options.redactor?.describe());
+        if (options.redactor) written.push(keepForRecheck(result.report, base));
+      }
       else if (combined && result.report) combined.bundles.push(result.report);
       options.jsonl?.(result.jsonl ?? JSON.stringify(result.report) + '\n');
     } else {
       if (combined) combined.failures.push(result.failure);
       options.jsonl?.(JSON.stringify({ source: result.input, error: result.failure.error, code: result.failure.code }) + '\n');
     }
-    entries.push(indexEntry(result, reports));
+    const entry = indexEntry(result, reports);
+    entries.push(entry);
+    if (options.redactor) unredacted.set(entry, { input: raw.input, error: raw.ok ? undefined : raw.failure.error });
   };
 
   await runBatch(inputs, {
@@ -77,6 +95,30 @@ export async function runBatchToOutputs(inputs: string[], options: BatchRunOptio
     onDone,
   });
   options.progress.end();
+  if (options.redactor) {
+    // A bundle's path may name a host that only a later bundle revealed (ticket-db01/sosreport-web02.tgz):
+    // the index and the combined report are redacted again now that the batch's hosts are all known.
+    const r = options.redactor;
+    for (const [entry, raw] of unredacted) {
+      entry.source = r.value(raw.input);
+      if (raw.error !== undefined) entry.error = r.value(raw.error);
+    }
+    if (combined) {
+      combined.bundles = combined.bundles.map((b) => r.value(b));
+      combined.failures = combined.failures.map((f) => r.value(f));
+    }
+    // The same for reports written before a later bundle revealed a host they mention (in their
+    // path, or in a log line naming another node): rewritten where the table changes them.
+    try {
+      for (const { base, file } of written) {
+        const before = readFileSync(file, 'utf8');
+        const again = r.value(JSON.parse(before) as BundleReport);
+        if (JSON.stringify(again) !== before) writeReports(again, options.outDir!, base, options.formats, r.describe());
+      }
+    } finally {
+      if (recheckDir) rmSync(recheckDir, { recursive: true, force: true });
+    }
+  }
   const index = buildIndex(entries, known);
   if (options.outDir) writeIndex(index, options.outDir, options.formats);
   if (combined) {
