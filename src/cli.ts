@@ -200,7 +200,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     if (args.length === 0) throw new UsageError('merge needs at least one index.json');
     if (!values.output) throw new UsageError('merge needs -o DIR');
     const { mergeIndexes } = await import('./batch/run.js');
-    const index = mergeIndexes(args, values.output, formats);
+    const index = await mergeIndexes(args, values.output, formats);
     if (!values.quiet) io.stderr(`merged ${args.length} indexes: ${index.totals.bundles} bundles into ${values.output}\n`);
     return index.totals.failed > 0 ? EXIT_USAGE : EXIT_OK;
   }

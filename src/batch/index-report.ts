@@ -1,5 +1,6 @@
 /** The batch index: every bundle with its counts and top diagnosis, and totals across the batch. */
-import { SEVERITY_ORDER, type BatchIndex, type BundleReport, type IndexEntry, type Severity } from '../report/schema.js';
+import type { BatchIndex, BundleReport, IndexEntry } from '../report/schema.js';
+import { SEVERITY_ORDER, type Severity } from '../report/severity.js';
 import { checksRan } from '../report/coverage.js';
 import { VERSION } from '../version.js';
 import type { BatchResult } from './pool.js';

@@ -9,7 +9,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { shortNames } from '../report/names.js';
 import type { Redactor } from '../report/redact.js';
 import { renderIndex, type OutputFormat } from '../report/render.js';
-import { BatchIndex as BatchIndexSchema, SEVERITY_ORDER, type BatchIndex, type BundleReport, type IndexEntry, type Report, type Severity } from '../report/schema.js';
+import type { BatchIndex, BundleReport, IndexEntry, Report } from '../report/schema.js';
+import { SEVERITY_ORDER, type Severity } from '../report/severity.js';
 import { VERSION } from '../version.js';
 import { buildIndex, digestOf, indexEntry } from './index-report.js';
 import { runBatch, type BatchResult, type PoolOptions } from './pool.js';
@@ -201,7 +202,9 @@ export function reportNames(inputs: string[], anonymous = false): Map<string, st
 }
 
 /** `bundle-doctor merge`: shard indexes -> one index whose report links still point at the shard folders. */
-export function mergeIndexes(files: string[], outDir: string, formats: OutputFormat[]): BatchIndex {
+export async function mergeIndexes(files: string[], outDir: string, formats: OutputFormat[]): Promise<BatchIndex> {
+  // zod, for merge only: a batch run's parent never loads it (the children validate their reports)
+  const { BatchIndex: BatchIndexSchema } = await import('../report/schema.js');
   const entries: IndexEntry[] = [];
   const known = new Map<string, { severity: Severity; title: string }>();
   const seen = new Map<string, string>();

@@ -35,4 +35,10 @@ describe('module graph', () => {
     expect(mods).toContain('dist/src/cli.js');
     expect(mods.filter((m) => /node_modules\/zod\/|dist\/src\/batch\/run|dist\/src\/engine\//.test(m))).toEqual([]);
   });
+
+  it("a batch's parent forks its children without loading zod (only they validate reports; merge loads it)", () => {
+    const mods = loadedModules(projectPath('dist/src/batch/run.js'));
+    expect(mods).toContain('dist/src/batch/pool.js');
+    expect(mods.filter((m) => /node_modules\/zod\/|dist\/src\/report\/schema/.test(m))).toEqual([]);
+  });
 });
