@@ -6,6 +6,7 @@ import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type FastGlob from 'fast-glob';
+import { ownOutput } from '../bundle/formats.js';
 
 /** fast-glob, loaded when a pattern or a folder of attachments needs it (a CommonJS module: loaded synchronously). */
 let fgModule: typeof FastGlob | undefined;
@@ -107,7 +108,9 @@ export async function isBatchFolder(dir: string): Promise<boolean> {
 /** Other files looked at before a folder with archives is taken for a batch. */
 const MAX_CONTENT_CHECKS = 500;
 
-async function holdsBundleContent(dir: string, others: string[]): Promise<boolean> {
+async function holdsBundleContent(dir: string, all: string[]): Promise<boolean> {
+  // an earlier run's reports saved beside the attachments (-o tickets/out) are not bundle content
+  const others = all.slice(0, MAX_CONTENT_CHECKS).filter((rel) => !isOwnOutput(join(dir, rel)));
   if (others.length === 0) return false;
   // loaded only for a folder that mixes archives and other files
   const [{ isWantedPath, SNIFF_BYTES }, { logSourceOf }, { sniffHead }] = await Promise.all([
@@ -116,7 +119,7 @@ async function holdsBundleContent(dir: string, others: string[]): Promise<boolea
     import('../layouts/locate.js'),
   ]);
   const head = Buffer.alloc(SNIFF_BYTES);
-  for (const rel of others.slice(0, MAX_CONTENT_CHECKS)) {
+  for (const rel of others) {
     if (isWantedPath(rel) || logSourceOf(rel)) return true;
     let fd: number | undefined;
     try {
@@ -130,6 +133,19 @@ async function holdsBundleContent(dir: string, others: string[]): Promise<boolea
     }
   }
   return false;
+}
+
+function isOwnOutput(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const head = Buffer.alloc(4096);
+    return ownOutput(head.subarray(0, readSync(fd, head, 0, head.length, 0))) !== undefined;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /**

@@ -293,6 +293,16 @@ describe('batch helpers', () => {
     writeFileSync(join(withLog, 'sosreport-node-1.tar.gz'), await makeTarGz([{ name: 'sosreport-node-1/sos_commands/kernel/sysctl_-a', content: ON }]));
     writeFileSync(join(withLog, 'kubelet-journal'), ['Nov 20 10:00:00 h kubelet[1]: a', 'Nov 20 10:00:01 h kubelet[1]: b', 'Nov 20 10:00:02 h kubelet[1]: c', ''].join('\n'));
     expect(await isBatchFolder(withLog)).toBe(false);
+
+    // an earlier run's reports saved beside the attachments (-o tickets/out): still a batch
+    const rerun = tmpDir();
+    const examples = readdirSync(projectPath('bundles')).filter((f) => f.endsWith('.tgz'));
+    for (const f of examples) copyFileSync(projectPath('bundles', f), join(rerun, f));
+    expect(run(['analyze', rerun, '-o', join(rerun, 'out'), '--format', 'json,md,html', '--quiet']).code).toBe(0);
+    writeFileSync(join(rerun, 'summary.md'), readFileSync(join(rerun, 'out', 'index.md')));
+    expect(await isBatchFolder(rerun)).toBe(true);
+    const again = run(['analyze', rerun, '--jsonl', '--quiet']);
+    expect(again.stdout.trim().split('\n')).toHaveLength(examples.length);
   });
 
   it('report names are safe and unique', () => {
