@@ -273,10 +273,11 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     progress: new Progress(bundles.length, progressMode, io.stderr, io.columns ?? 100, progressMode === 'bar' ? barLabels(bundles) : undefined),
     redactor,
   });
-  if (outcome.report && !values.jsonl) {
-    for (const f of outcome.report.failures) io.stderr(`bundle-doctor: ${printable(f.error)}\n`);
-    if (!emit(render(outcome.report, formats[0]), values.output, io)) return EXIT_USAGE;
-  }
+  // Each failure once on stderr: the progress lines said them already; the bar, which is erased,
+  // and -q did not (with -o DIR and -q, the index holds them); --jsonl streamed them.
+  const sayFailures = !values.jsonl && (outcome.report ? progressMode !== 'lines' : progressMode === 'bar');
+  if (sayFailures) for (const e of outcome.index.bundles) if (e.error !== undefined) io.stderr(`bundle-doctor: ${printable(e.error)}\n`);
+  if (outcome.report && !values.jsonl && !emit(render(outcome.report, formats[0]), values.output, io)) return EXIT_USAGE;
   if (outDir && !values.quiet)
     io.stderr(`${outcome.index.totals.analyzed} of ${outcome.index.totals.bundles} bundles analyzed; index in ${join(outDir, `index.${formats.includes('html') ? 'html' : formats[0]}`)}\n`);
   if (outcome.failed > 0 || expanded.missing.length > 0) return EXIT_USAGE;

@@ -164,6 +164,21 @@ describe('batch analyze', () => {
     expect(md.code).toBe(1);
   });
 
+  it('each failure is said once on stderr: in the progress lines, or after the bar', async () => {
+    const good = join(tickets, 'ticket-000', 'bundle.tgz');
+    const bad = join(tickets, 'ticket-bad', 'truncated.tgz');
+    const lines = run(['analyze', good, bad, '--format', 'json']);
+    expect(lines.code).toBe(2);
+    expect(lines.stderr.split(bad).length - 1).toBe(2); // its progress line names it twice: the input and the error
+    expect(lines.stderr.trim().split('\n')).toHaveLength(2);
+    const { main } = (await import(projectPath('dist/src/cli.js'))) as typeof import('../../src/cli.js');
+    let err = '';
+    const code = await main(['analyze', good, bad, '-o', join(tmpDir(), 'out'), '--format', 'json'], { stdout: () => {}, stderr: (s) => (err += s), stderrIsTTY: true, columns: 200 });
+    expect(code).toBe(2);
+    const after = err.split('\r\x1b[2K').at(-1)!;
+    expect(after).toMatch(new RegExp(`^bundle-doctor: ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: truncated archive[^\n]*\n1 of 2 bundles analyzed; index in `));
+  });
+
   it('an output folder that cannot be made is one line and exit 2, never a hang', () => {
     const base = tmpDir();
     writeFileSync(join(base, 'a-file'), 'x');
