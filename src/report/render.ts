@@ -32,12 +32,38 @@ export function render(report: Report, format: OutputFormat): string {
     case 'json':
       return JSON.stringify(report, null, 2) + '\n';
     case 'md':
-      return templates().md(report);
+      return templates().md(forDisplay(report));
     case 'html': {
       const t = templates();
-      return t.html({ ...report, css: t.css, script: t.script, scriptHash: t.scriptHash });
+      return t.html({ ...forDisplay(report), css: t.css, script: t.script, scriptHash: t.scriptHash });
     }
   }
+}
+
+// ANSI escape sequences: CSI (colors, cursor moves), OSC (titles, links) and the two-byte ones
+const ANSI = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])/g;
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/g;
+
+/**
+ * Text as a person should see it in a Markdown or HTML report: log lines often carry colour
+ * codes (`\x1b[31mERROR\x1b[0m`, from `docker logs` of most apps), which showed as `[31m` in
+ * HTML and reached the terminal of whoever ran `cat report.md`, where a hostile bundle's could
+ * rewrite the screen. Escape sequences are dropped, carriage returns (CRLF logs) too, and other
+ * control characters are shown escaped. The JSON report keeps the bytes as they were.
+ */
+export function displayText(s: string): string {
+  if (!/[\x00-\x08\x0b-\x1f\x7f]/.test(s)) return s;
+  return s.replace(ANSI, '').replace(CONTROL, (c) => (c === '\r' ? '' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}
+
+function forDisplay<T>(value: T): T {
+  const walk = (x: unknown): unknown => {
+    if (typeof x === 'string') return displayText(x);
+    if (Array.isArray(x)) return x.map(walk);
+    if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y)]));
+    return x;
+  };
+  return walk(value) as T;
 }
 
 /** The batch index in one format. */
@@ -46,10 +72,10 @@ export function renderIndex(index: BatchIndex, format: OutputFormat): string {
     case 'json':
       return JSON.stringify(index, null, 2) + '\n';
     case 'md':
-      return templates().indexMd(indexView(index, 'md'));
+      return templates().indexMd(forDisplay(indexView(index, 'md')));
     case 'html': {
       const t = templates();
-      return t.indexHtml({ ...indexView(index, 'html'), css: t.css, script: t.indexScript, scriptHash: hashOf(t.indexScript) });
+      return t.indexHtml({ ...forDisplay(indexView(index, 'html')), css: t.css, script: t.indexScript, scriptHash: hashOf(t.indexScript) });
     }
   }
 }
@@ -65,7 +91,9 @@ const MD_WHICH = 10;
  */
 function indexView(index: BatchIndex, format: 'md' | 'html') {
   const labels = shortNames(index.bundles.map((b) => b.source));
-  const bundles = index.bundles.map((b, i) => ({ ...b, label: labels[i] }));
+  // a failure's reason without the path the row already names (`fifo/x.tgz: truncated archive`)
+  const reason = (b: IndexEntry) => (b.error?.startsWith(`${b.source}: `) ? b.error.slice(b.source.length + 2) : b.error);
+  const bundles = index.bundles.map((b, i) => ({ ...b, label: labels[i], reason: reason(b) }));
   const byFinding = Object.fromEntries(
     Object.entries(index.totals.byFinding).map(([id, f]) => {
       const which = bundles.filter((b) => b.findingIds.includes(id)).map((b) => ({ label: b.label, href: b.reports[format] ?? Object.values(b.reports)[0] }));

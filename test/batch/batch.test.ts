@@ -58,6 +58,10 @@ describe('batch analyze', () => {
     // every ticket's attachment is called bundle.tgz: rows and report files say which ticket
     expect(md).toContain('| `ticket-000/bundle.tgz` | 1 |');
     expect(md).toContain('| `random.tgz` | — |');
+    // a failure's reason, without the path its row already names
+    const failedRow = md.split('\n').find((l) => l.startsWith('| `random.tgz`'))!;
+    expect(failedRow).toMatch(/❌ failed: [a-z]/);
+    expect(failedRow).not.toContain(tickets);
     expect(index.bundles.find((b: { source: string }) => b.source.endsWith('ticket-000/bundle.tgz')).reports.md).toBe('ticket-000_bundle.md');
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain(`<td title="${join(tickets, 'ticket-000', 'bundle.tgz')}"><code>ticket-000/bundle.tgz</code></td>`);
   });
