@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { expandInputs, type DirMode } from './batch/inputs.js';
 import { Progress, type ProgressMode } from './batch/progress.js';
 import { inShard, parseShard } from './batch/shard.js';
-import { printable, shortNames } from './report/names.js';
+import { displayText, printable, shortNames } from './report/names.js';
 import { Redactor } from './report/redact.js';
 import { OUTPUT_FORMATS, render, type OutputFormat } from './report/render.js';
 import type { Report } from './report/schema.js';
@@ -310,7 +310,7 @@ async function traceCommand(args: string[], values: ReturnType<typeof parse>['va
     return undefined;
   });
   if (!result) return EXIT_USAGE;
-  io.stdout(format === 'json' ? JSON.stringify(result, null, 2) + '\n' : formatTrace(result));
+  io.stdout(format === 'json' ? JSON.stringify(result, null, 2) + '\n' : displayText(formatTrace(result)));
   return EXIT_OK;
 }
 

@@ -1,4 +1,6 @@
 /**
+ * Text for people: short names for a batch's inputs, and strings made safe to print or render.
+ *
  * Short, distinguishing names for the inputs of a batch. Ticket attachments are often all called
  * `bundle.tgz` or `sosreport.tar.xz`, one per ticket folder: an index that lists them by file name
  * alone cannot say which ticket a row is. Each path is named by its shortest trailing part (whole
@@ -39,4 +41,20 @@ export function shortNames(paths: readonly string[]): string[] {
  */
 export function printable(s: string): string {
   return s.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}
+
+// ANSI escape sequences: CSI (colors, cursor moves), OSC (titles, links) and the two-byte ones
+const ANSI = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])/g;
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/g;
+
+/**
+ * Text as a person should see it in a Markdown or HTML report: log lines often carry colour
+ * codes (`\x1b[31mERROR\x1b[0m`, from `docker logs` of most apps), which showed as `[31m` in
+ * HTML and reached the terminal of whoever ran `cat report.md`, where a hostile bundle's could
+ * rewrite the screen. Escape sequences are dropped, carriage returns (CRLF logs) too, and other
+ * control characters are shown escaped. The JSON report keeps the bytes as they were.
+ */
+export function displayText(s: string): string {
+  if (!/[\x00-\x08\x0b-\x1f\x7f]/.test(s)) return s;
+  return s.replace(ANSI, '').replace(CONTROL, (c) => (c === '\r' ? '' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
 }

@@ -22,7 +22,7 @@ const runtime = (): typeof HandlebarsNS => (hbRuntime ??= requireHere('handlebar
 type Precompiled = Record<string, { hash: string; spec: TemplateSpecification } | undefined>;
 import type { BatchIndex, BundleReport, Coverage, Finding, IndexEntry, NodeInfo, Report } from './schema.js';
 import { checksRan } from './coverage.js';
-import { shortNames } from './names.js';
+import { displayText, shortNames } from './names.js';
 
 export type OutputFormat = 'md' | 'html' | 'json';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['md', 'html', 'json'];
@@ -38,22 +38,6 @@ export function render(report: Report, format: OutputFormat): string {
       return t.html({ ...forDisplay(report), css: t.css, script: t.script, scriptHash: t.scriptHash });
     }
   }
-}
-
-// ANSI escape sequences: CSI (colors, cursor moves), OSC (titles, links) and the two-byte ones
-const ANSI = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])/g;
-const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/g;
-
-/**
- * Text as a person should see it in a Markdown or HTML report: log lines often carry colour
- * codes (`\x1b[31mERROR\x1b[0m`, from `docker logs` of most apps), which showed as `[31m` in
- * HTML and reached the terminal of whoever ran `cat report.md`, where a hostile bundle's could
- * rewrite the screen. Escape sequences are dropped, carriage returns (CRLF logs) too, and other
- * control characters are shown escaped. The JSON report keeps the bytes as they were.
- */
-export function displayText(s: string): string {
-  if (!/[\x00-\x08\x0b-\x1f\x7f]/.test(s)) return s;
-  return s.replace(ANSI, '').replace(CONTROL, (c) => (c === '\r' ? '' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
 }
 
 function forDisplay<T>(value: T): T {

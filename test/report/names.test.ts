@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { printable, shortNames } from '../../src/report/names.js';
+import { displayText, printable, shortNames } from '../../src/report/names.js';
 
 describe('shortNames', () => {
   it('names a path by its file name when that is unique', () => {
@@ -31,5 +31,14 @@ describe('printable', () => {
     expect(printable('tickets/new\nline.tgz')).toBe('tickets/new\\nline.tgz');
     expect(printable('a\x1b[2Jb\tc\rd\x7f')).toBe('a\\x1b[2Jb\\tc\\rd\\x7f');
     expect(printable('T 1/bündel|`x`.tgz')).toBe('T 1/bündel|`x`.tgz');
+  });
+});
+
+describe('displayText', () => {
+  it('drops escape sequences and CRs, shows other control characters, keeps newlines and tabs', () => {
+    expect(displayText('\x1b[31mERRO\x1b[0m[0012] refused\r')).toBe('ERRO[0012] refused');
+    expect(displayText('a\x1b]0;title\x07b\x1b]8;;http://x\x1b\\c\x1bMd')).toBe('abcd');
+    expect(displayText('x\x00y\tz\nw\x7f')).toBe('x\\x00y\tz\nw\\x7f');
+    expect(displayText('plain ünïcode | `code`')).toBe('plain ünïcode | `code`');
   });
 });
