@@ -155,12 +155,12 @@ function yearlessTime(head: string, ctx: TimestampContext, month: number, day: n
   let year = ctx.year;
   let guessed = false;
   if (year === undefined) {
-    const inner = new RegExp(String.raw`\b(\d{4})-${pad(month)}-${pad(day)}[T ]`).exec(head);
+    const inner = innerDate(month, day).exec(head);
     if (inner) year = +inner[1];
   }
   if (year === undefined) {
     guessed = true;
-    year = new Date().getUTCFullYear();
+    year = THIS_YEAR;
     // a Feb 29 needs a leap year; the guess is wrong either way, but must be a date
     for (let i = 0; i < 4 && !validDate(year, month, day); i++) year--;
   }
@@ -194,12 +194,33 @@ function utc(y: number, mo: number, d: number, h: number, mi: number, s: number,
   const ms = frac ? Math.floor(Number(`0.${frac}`) * 1000) : 0;
   const epochMs = Date.UTC(y, mo - 1, d, h, mi, s, ms) - offsetMinutes * 60_000;
   if (!Number.isFinite(epochMs)) return undefined;
+  // The fields are the UTC time already (no offset, no leap second): written out directly, as
+  // toISOString would. A Date per line was a quarter of a log with a million matching lines.
+  if (offsetMinutes === 0 && s < 60) return { iso: `${y}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`, epochMs };
   return { iso: new Date(epochMs).toISOString(), epochMs };
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 function validDate(y: number, mo: number, d: number): boolean {
   if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1) return false;
-  return d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  const leap = mo === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  return d <= DAYS_IN_MONTH[mo - 1] + (leap ? 1 : 0);
+}
+
+/** The year a yearless line is guessed to be in: read once, not per line. */
+const THIS_YEAR = new Date().getUTCFullYear();
+
+/**
+ * `2026-11-20T` (or a space) for a line's month and day, somewhere in its head: a yearless
+ * syslog line quoting its own full date gives its year. One pattern per day of the year, made
+ * once: compiling it per line was a third of the time of a log with a million matching lines.
+ */
+const innerDates = new Map<number, RegExp>();
+function innerDate(month: number, day: number): RegExp {
+  const key = month * 100 + day;
+  let re = innerDates.get(key);
+  if (!re) innerDates.set(key, (re = new RegExp(String.raw`\b(\d{4})-${pad(month)}-${pad(day)}[T ]`)));
+  return re;
 }
 
 function leadingBlanks(line: string): number {

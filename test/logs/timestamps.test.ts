@@ -119,6 +119,22 @@ describe('timestamps of formats made by real tools', () => {
     expect(parseTimestamp('I1122 25:00:01.000123    1 x.go:1] x', { year: 2026 })).toBeUndefined();
   });
 
+  it('the ISO time written out by hand is what Date writes, over random valid times and zones', () => {
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    for (let i = 0; i < 20_000; i++) {
+      const [y, mo, d, h, mi, s] = [1970 + rnd(8030), 1 + rnd(12), 1 + rnd(28), rnd(24), rnd(60), rnd(61)];
+      const frac = rnd(3) === 0 ? undefined : String(rnd(1_000_000_000)).padStart(1 + rnd(9), '0').slice(0, 9);
+      const zone = ['Z', '+02:00', '-0530', undefined][rnd(4)];
+      const text = `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}T${String(h).padStart(2, '0')}:${String(mi).padStart(2, '0')}:${String(s).padStart(2, '0')}${frac ? `.${frac}` : ''}${zone ?? ''} x`;
+      const ts = parseTimestamp(text);
+      expect(ts, text).toBeDefined();
+      expect(ts!.iso, text).toBe(new Date(ts!.epochMs).toISOString());
+    }
+    const yearless = parseTimestamp('Nov 20 10:14:02.5 h app[1]: x', { year: 2026 })!;
+    expect(yearless.iso).toBe(new Date(yearless.epochMs).toISOString());
+  });
+
   it('dmesg -T has a wall time; plain dmesg (seconds since boot) has none', () => {
     const line = '[Fri Nov 20 09:57:11 2026] nf_conntrack: nf_conntrack: table full, dropping packet';
     const p = parseLogPrefix(line);
