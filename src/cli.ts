@@ -261,8 +261,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       process.exit(EXIT_USAGE);
     };
   const progressMode: ProgressMode = values.quiet ? 'quiet' : io.stderrIsTTY ? 'bar' : 'lines';
-  const { runBatchToOutputs } = await import('./batch/run.js');
+  const [{ runBatchToOutputs }, { interruptOnSignals, INTERRUPTED }] = await Promise.all([import('./batch/run.js'), import('./batch/interrupt.js')]);
+  const interrupt = interruptOnSignals((sig) => io.stderr(`${progressMode === 'bar' ? '\r\x1b[2K' : ''}bundle-doctor: ${sig}: stopping; what was analyzed is kept${outDir ? ' and the index written' : ''}\n`));
   const outcome = await runBatchToOutputs(bundles, {
+    signal: interrupt.signal,
     concurrency,
     timeoutMs: timeoutS * 1000,
     maxMemoryMb,
@@ -272,11 +274,13 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     jsonl: values.jsonl ? io.stdout : undefined,
     progress: new Progress(bundles.length, progressMode, io.stderr, io.columns ?? 100, progressMode === 'bar' ? barLabels(bundles) : undefined),
     redactor,
-  });
+  }).finally(interrupt.dispose);
   // Each failure once on stderr: the progress lines said them already; the bar, which is erased,
   // and -q did not (with -o DIR and -q, the index holds them); --jsonl streamed them.
   const sayFailures = !values.jsonl && (outcome.report ? progressMode !== 'lines' : progressMode === 'bar');
-  if (sayFailures) for (const e of outcome.index.bundles) if (e.error !== undefined) io.stderr(`bundle-doctor: ${printable(e.error)}\n`);
+  if (sayFailures) for (const e of outcome.index.bundles) if (e.error !== undefined && e.code !== INTERRUPTED) io.stderr(`bundle-doctor: ${printable(e.error)}\n`);
+  const stopped = outcome.index.bundles.filter((e) => e.code === INTERRUPTED).length;
+  if (stopped > 0) io.stderr(`bundle-doctor: interrupted: ${stopped} of ${outcome.index.totals.bundles} bundles not analyzed${outDir ? ' (listed in the index)' : ''}\n`);
   if (outcome.report && !values.jsonl && !emit(render(outcome.report, formats[0]), values.output, io)) return EXIT_USAGE;
   if (outDir && !values.quiet)
     io.stderr(`${outcome.index.totals.analyzed} of ${outcome.index.totals.bundles} bundles analyzed; index in ${join(outDir, `index.${formats.includes('html') ? 'html' : formats[0]}`)}\n`);

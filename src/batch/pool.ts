@@ -18,6 +18,7 @@ import type { OutputFormat } from '../report/render.js';
 import type { BundleReport, Failure } from '../report/schema.js';
 import type { BundleDigest } from './index-report.js';
 import type { WorkerReply, WorkerTask } from './worker.js';
+import { INTERRUPTED } from './interrupt.js';
 
 export interface PoolOptions {
   concurrency: number;
@@ -38,7 +39,14 @@ export interface PoolOptions {
   jsonl?: boolean;
   onStart?: (input: string) => void;
   onDone?: (result: BatchResult) => void;
+  /**
+   * Interrupts the batch (Ctrl-C, a pod being stopped): bundles not started are not analyzed and
+   * running ones are stopped, each a failure with code `interrupted`, so the index still lists
+   * every input and what was done is kept.
+   */
+  signal?: AbortSignal;
 }
+
 
 export type BatchResult =
   | {
@@ -91,7 +99,19 @@ export async function runBatch(inputs: string[], options: PoolOptions): Promise<
     return child;
   };
 
+  const interrupted = (input: string, started: number, running: boolean): BatchResult => ({
+    input,
+    ok: false,
+    failure: { source: input, error: `${input}: ${running ? 'stopped' : 'not analyzed'}: the batch was interrupted`, code: INTERRUPTED },
+    ms: performance.now() - started,
+  });
+
   const runOne = (input: string): Promise<BatchResult> => {
+    if (options.signal?.aborted) {
+      const result = interrupted(input, performance.now(), false);
+      options.onDone?.(result);
+      return Promise.resolve(result);
+    }
     const child = idle.pop() ?? make();
     const { proc } = child;
     const started = performance.now();
@@ -103,6 +123,7 @@ export async function runBatch(inputs: string[], options: PoolOptions): Promise<
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
         proc.off('message', onMessage);
         proc.off('error', onError);
         proc.off('exit', onExit);
@@ -112,7 +133,11 @@ export async function runBatch(inputs: string[], options: PoolOptions): Promise<
         resolve(result);
       };
       const fail = (error: string, code: string, reusable: boolean) =>
-        finish({ input, ok: false, failure: { source: input, error, code }, ms: performance.now() - started }, reusable);
+        // a child that died with the batch's interruption (Ctrl-C reaches the whole process group) was stopped, not crashed
+        options.signal?.aborted && !reusable
+          ? finish(interrupted(input, started, true), false)
+          : finish({ input, ok: false, failure: { source: input, error, code }, ms: performance.now() - started }, reusable);
+      const onAbort = () => finish(interrupted(input, started, true), false);
       const onMessage = (reply: WorkerReply) => {
         if (reply.id !== id) return;
         if (reply.ok) {
@@ -136,6 +161,7 @@ export async function runBatch(inputs: string[], options: PoolOptions): Promise<
       proc.on('message', onMessage);
       proc.on('error', onError);
       proc.on('exit', onExit);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
       const base = options.write?.names.get(input);
       const task: WorkerTask = {
         id,

@@ -4,6 +4,7 @@
  */
 import { basename } from 'node:path';
 import { printable } from '../report/names.js';
+import { INTERRUPTED } from './interrupt.js';
 import type { BatchResult } from './pool.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'quiet';
@@ -46,7 +47,8 @@ export class Progress {
     this.running.delete(result.input);
     this.done++;
     if (!result.ok) this.failed++;
-    if (this.mode === 'lines') {
+    // bundles a stopped batch did not get to are summed up once at the end, not listed here
+    if (this.mode === 'lines' && !(!result.ok && result.failure.code === INTERRUPTED)) {
       const what = result.ok
         ? `${result.digest.summary.critical} critical, ${result.digest.summary.warning} warning, ${result.digest.summary.info} info`
         : `failed: ${result.failure.error}`;

@@ -183,6 +183,37 @@ describe('batch analyze', () => {
     expect(after).toMatch(new RegExp(`^bundle-doctor: ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: truncated archive[^\n]*\n1 of 2 bundles analyzed; index in `));
   });
 
+  it('SIGTERM (or Ctrl-C) stops a batch: what was analyzed is kept, the index lists every input, exit 2', async () => {
+    const { writeLogBundle } = await import('../../bench/gen.js');
+    const dir = tmpDir();
+    await writeLogBundle(join(dir, 'heavy.tgz'), 16);
+    const inputs = Array.from({ length: 30 }, (_, i) => {
+      const link = join(dir, `t${String(i).padStart(2, '0')}.tgz`);
+      symlinkSync(join(dir, 'heavy.tgz'), link);
+      return link;
+    });
+    const out = join(tmpDir(), 'out');
+    const r = await new Promise<{ code: number | null; stderr: string }>((done) => {
+      const p = spawn(process.execPath, [BIN, 'analyze', ...inputs, '-o', out, '--format', 'json', '--concurrency', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      p.stderr.setEncoding('utf8').on('data', (d: string) => {
+        if (!stderr) p.kill('SIGTERM'); // at the first bundle done
+        stderr += d;
+      });
+      p.on('close', (code) => done({ code, stderr }));
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('bundle-doctor: SIGTERM: stopping; what was analyzed is kept and the index written\n');
+    expect(r.stderr).toMatch(/bundle-doctor: interrupted: \d+ of 30 bundles not analyzed \(listed in the index\)\n/);
+    const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
+    expect(index.bundles.map((b: { source: string }) => b.source).sort()).toEqual(inputs);
+    const stopped = index.bundles.filter((b: { code?: string }) => b.code === 'interrupted');
+    expect(stopped.length).toBeGreaterThan(0);
+    expect(index.totals.analyzed).toBeGreaterThan(0);
+    expect(index.totals.analyzed + stopped.length).toBe(30);
+    expect(stopped[0].error).toMatch(/: (stopped|not analyzed): the batch was interrupted$/);
+  });
+
   it('an output folder that cannot be made is one line and exit 2, never a hang', () => {
     const base = tmpDir();
     writeFileSync(join(base, 'a-file'), 'x');
