@@ -53,6 +53,8 @@ Options:
                               hash of each input path (Kubernetes Indexed Jobs)
       --as-bundle             a folder argument is one extracted bundle
       --as-batch              a folder argument is a folder of bundle archives
+      --resume                with -o DIR: keep the bundles DIR/index.json lists as
+                              analyzed; analyze the rest (failed, interrupted, new)
   -q, --quiet                 no progress output
       --debug                 print stack traces of internal errors
   -h, --help                  this help
@@ -91,12 +93,27 @@ function watchStdout(): void {
   });
 }
 
+/** stderr read by a pipe that closed (`2>&1 | head`): progress and messages stop, the work goes on. */
+let stderrClosed = false;
+let watchingStderr = false;
+function watchStderr(): void {
+  if (watchingStderr) return;
+  watchingStderr = true;
+  process.stderr.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    stderrClosed = true;
+  });
+}
+
 const defaultIo: CliIo = {
   stdout: (s) => {
     watchStdout();
     if (!stdoutClosed) process.stdout.write(s);
   },
-  stderr: (s) => process.stderr.write(s),
+  stderr: (s) => {
+    watchStderr();
+    if (!stderrClosed) process.stderr.write(s);
+  },
   stderrIsTTY: process.stderr.isTTY,
   columns: process.stderr.columns,
 };
@@ -157,6 +174,7 @@ function parse(argv: string[]) {
         shard: { type: 'string' },
         'as-bundle': { type: 'boolean' },
         'as-batch': { type: 'boolean' },
+        resume: { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
         analyzers: { type: 'string' },
         redact: { type: 'string' },
@@ -254,6 +272,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     if (!emit(render(report, formats[0]), values.output, io)) return EXIT_USAGE;
     return expanded.missing.length > 0 ? EXIT_USAGE : reachesFailOn(report, failOn) ? EXIT_FINDINGS : EXIT_OK;
   }
+  if (values.resume && !outDir) throw new UsageError('--resume needs -o DIR: the output folder of the run to resume');
+  if (values.resume && redactor) throw new UsageError('--resume cannot match inputs to the sources of a redacted index; run again without --resume');
   stdoutGone = undefined;
   if (values.jsonl && !outDir)
     stdoutGone = () => {
@@ -261,9 +281,14 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       process.exit(EXIT_USAGE);
     };
   const progressMode: ProgressMode = values.quiet ? 'quiet' : io.stderrIsTTY ? 'bar' : 'lines';
-  const [{ runBatchToOutputs }, { interruptOnSignals, INTERRUPTED }] = await Promise.all([import('./batch/run.js'), import('./batch/interrupt.js')]);
+  const [{ runBatchToOutputs, resumeFrom }, { interruptOnSignals, INTERRUPTED }] = await Promise.all([import('./batch/run.js'), import('./batch/interrupt.js')]);
+  const previous = values.resume && outDir ? await resumeFrom(outDir, bundles, formats) : undefined;
+  const done = new Set(previous?.entries.map((e) => e.source));
+  const toRun = bundles.filter((b) => !done.has(b));
+  if (previous && !values.quiet) io.stderr(`bundle-doctor: resuming: ${done.size} of ${bundles.length} bundles already analyzed in ${join(outDir!, 'index.json')}\n`);
   const interrupt = interruptOnSignals((sig) => io.stderr(`${progressMode === 'bar' ? '\r\x1b[2K' : ''}bundle-doctor: ${sig}: stopping; what was analyzed is kept${outDir ? ' and the index written' : ''}\n`));
-  const outcome = await runBatchToOutputs(bundles, {
+  const outcome = await runBatchToOutputs(toRun, {
+    previous,
     signal: interrupt.signal,
     concurrency,
     timeoutMs: timeoutS * 1000,
@@ -272,7 +297,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     formats,
     outDir,
     jsonl: values.jsonl ? io.stdout : undefined,
-    progress: new Progress(bundles.length, progressMode, io.stderr, io.columns ?? 100, progressMode === 'bar' ? barLabels(bundles) : undefined),
+    progress: new Progress(toRun.length, progressMode, io.stderr, io.columns ?? 100, progressMode === 'bar' ? barLabels(bundles) : undefined),
     redactor,
   }).finally(interrupt.dispose);
   // Each failure once on stderr: the progress lines said them already; the bar, which is erased,

@@ -25,6 +25,44 @@ export interface BatchRunOptions extends Omit<PoolOptions, 'onStart' | 'onDone' 
   progress: Progress;
   /** one redactor for the whole batch: the same address is the same token in every report */
   redactor?: Redactor;
+  /** --resume: what an earlier run in outDir already did (see resumeFrom); `inputs` are then only the rest */
+  previous?: Previous;
+}
+
+/** The part of an earlier run in the same output folder that a resumed run keeps. */
+export interface Previous {
+  /** index entries of the bundles analyzed before, whose reports are all there */
+  entries: IndexEntry[];
+  known: Map<string, { severity: Severity; title: string }>;
+  /** every input of this run, kept ones included: report names are decided over all of them */
+  allInputs: string[];
+}
+
+/**
+ * `--resume`: the bundles of `inputs` that `outDir/index.json` lists as analyzed, with every
+ * report asked for (`formats`) still in the folder, are kept; the others (failed, interrupted,
+ * new, or missing a format) are to be analyzed. No index there: nothing to keep.
+ */
+export async function resumeFrom(outDir: string, inputs: string[], formats: OutputFormat[]): Promise<Previous> {
+  const file = join(outDir, 'index.json');
+  const previous: Previous = { entries: [], known: new Map(), allInputs: inputs };
+  if (!existsSync(file)) return previous;
+  const { BatchIndex: BatchIndexSchema } = await import('../report/schema.js');
+  let index: BatchIndex;
+  try {
+    index = BatchIndexSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+  } catch (err) {
+    throw new Error(`${file}: not a bundle-doctor index, cannot resume from it (${((err as Error).message ?? '').split('\n')[0].slice(0, 160)})`);
+  }
+  const wanted = new Set(inputs);
+  for (const e of index.bundles) {
+    if (e.error !== undefined || !wanted.has(e.source)) continue;
+    if (!formats.every((f) => e.reports[f] !== undefined && existsSync(join(outDir, e.reports[f])))) continue;
+    previous.entries.push(e);
+    wanted.delete(e.source);
+  }
+  for (const [id, f] of Object.entries(index.totals.byFinding)) previous.known.set(id, { severity: f.severity, title: f.title });
+  return previous;
 }
 
 export interface BatchOutcome {
@@ -37,13 +75,17 @@ export interface BatchOutcome {
 
 export async function runBatchToOutputs(inputs: string[], options: BatchRunOptions): Promise<BatchOutcome> {
   const redactor = options.redactor?.options;
-  const names = reportNames(inputs, !!(redactor?.hostnames || redactor?.ips));
-  const entries: IndexEntry[] = [];
-  const known = new Map<string, { severity: Severity; title: string }>();
+  const names = reportNames(options.previous?.allInputs ?? inputs, !!(redactor?.hostnames || redactor?.ips));
+  const entries: IndexEntry[] = [...(options.previous?.entries ?? [])];
+  const known = new Map<string, { severity: Severity; title: string }>(options.previous?.known ?? []);
   const combined: Report | undefined = options.outDir
     ? undefined
     : { tool: { name: 'bundle-doctor', version: VERSION }, generatedAt: new Date().toISOString(), bundles: [], failures: [] };
   let worst: Severity | undefined;
+  for (const e of entries) {
+    const w: Severity | undefined = e.summary.critical > 0 ? 'critical' : e.summary.warning > 0 ? 'warning' : e.summary.info > 0 ? 'info' : undefined;
+    if (w && (!worst || SEVERITY_ORDER[w] < SEVERITY_ORDER[worst])) worst = w;
+  }
   if (options.outDir) makeOutDir(options.outDir);
   /** with a redactor: each entry's input and error as they were, redacted again at the end with every hostname of the batch */
   const unredacted = new Map<IndexEntry, { input: string; error?: string }>();

@@ -1,6 +1,6 @@
 /** Batch runs through the built CLI: globs, folders, isolation of bad bundles, index, jsonl, shards and merge. */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -161,6 +161,15 @@ describe('batch analyze', () => {
     expect(withDir.stderr).toBe('');
     expect(withDir.code).toBe(0);
     expect(JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')).totals.analyzed).toBe(5);
+    // stderr closed early (`2>&1 | head`): the progress stops, the batch does not
+    const errOut = join(tmpDir(), 'err-out');
+    const errCut = await new Promise<number | null>((done) => {
+      const p = spawn(process.execPath, [BIN, 'analyze', ...inputs, '-o', errOut, '--format', 'json', '--concurrency', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      p.stderr.once('data', () => p.stderr.destroy());
+      p.on('close', done);
+    });
+    expect(errCut).toBe(0);
+    expect(JSON.parse(readFileSync(join(errOut, 'index.json'), 'utf8')).totals.analyzed).toBe(5);
     // one report to stdout (the example bundles' in HTML: several times what a pipe holds), cut short: the exit status still says what was found
     const examples = readdirSync(projectPath('bundles')).filter((f) => f.endsWith('.tgz')).map((f) => projectPath('bundles', f));
     const md = await cut(['analyze', ...examples, '--format', 'html', '--quiet', '--fail-on', 'critical']);
@@ -212,6 +221,28 @@ describe('batch analyze', () => {
     expect(index.totals.analyzed).toBeGreaterThan(0);
     expect(index.totals.analyzed + stopped.length).toBe(30);
     expect(stopped[0].error).toMatch(/: (stopped|not analyzed): the batch was interrupted$/);
+  });
+
+  it('--resume keeps what an earlier run in the folder analyzed and does the rest', () => {
+    const out = join(tmpDir(), 'out');
+    expect(run(['analyze', tickets, '-o', out, '--format', 'json,md', '--quiet']).code).toBe(2);
+    const first = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
+    const ok = first.bundles.filter((b: { error?: string }) => !b.error);
+    // one report lost since: that bundle is analyzed again, the others are kept as they are
+    rmSync(join(out, ok[0].reports.md));
+    const kept = join(out, ok[1].reports.json);
+    const before = statSync(kept).mtimeMs;
+    const r = run(['analyze', tickets, '-o', out, '--format', 'json,md', '--resume']);
+    expect(r.code).toBe(2); // the two broken inputs are tried again, and fail again
+    expect(r.stderr).toContain(`bundle-doctor: resuming: ${ok.length - 1} of 14 bundles already analyzed in ${join(out, 'index.json')}\n`);
+    expect(r.stderr).toMatch(/^\[3\/3\] /m);
+    expect(statSync(kept).mtimeMs).toBe(before);
+    expect(existsSync(join(out, ok[0].reports.md))).toBe(true);
+    const again = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
+    expect(again.totals).toEqual(first.totals);
+    expect(again.bundles.map((b: { source: string }) => b.source).sort()).toEqual(first.bundles.map((b: { source: string }) => b.source).sort());
+    expect(run(['analyze', tickets, '--resume']).stderr).toMatch(/--resume needs -o DIR/);
+    expect(run(['analyze', tickets, '-o', out, '--resume', '--redact']).stderr).toMatch(/--resume cannot match inputs to the sources of a redacted index/);
   });
 
   it('an output folder that cannot be made is one line and exit 2, never a hang', () => {
