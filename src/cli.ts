@@ -74,46 +74,34 @@ export interface CliIo {
 }
 
 /**
- * stdout read by a pipe that closed early (`--jsonl | head -3`): writes would fail with EPIPE,
- * which Node throws as an unhandled error event. Output to stdout stops there; what else the
- * command writes (reports and index in -o DIR) goes on. `stdoutGone` is then called, if set: a
- * batch with nowhere else to write stops.
+ * A writer for stdout or stderr that stops writing once the pipe's reader has gone (`--jsonl |
+ * head -3`, `2>&1 | head`): Node would otherwise throw the EPIPE as an unhandled error event, a
+ * stack trace that also ends a batch before its index is written. What else the command writes
+ * (reports and index in -o DIR) goes on. `onClosed` runs once, when the reader goes.
  */
-let stdoutClosed = false;
-let stdoutGone: (() => void) | undefined;
-let watchingStdout = false;
-function watchStdout(): void {
-  if (watchingStdout) return;
-  watchingStdout = true;
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err;
-    if (stdoutClosed) return;
-    stdoutClosed = true;
-    stdoutGone?.();
-  });
+function pipeWriter(stream: NodeJS.WriteStream, onClosed?: () => void): (s: string) => void {
+  let closed = false;
+  let watching = false;
+  return (s) => {
+    if (!watching) {
+      watching = true;
+      stream.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EPIPE') throw err;
+        if (closed) return;
+        closed = true;
+        onClosed?.();
+      });
+    }
+    if (!closed) stream.write(s);
+  };
 }
 
-/** stderr read by a pipe that closed (`2>&1 | head`): progress and messages stop, the work goes on. */
-let stderrClosed = false;
-let watchingStderr = false;
-function watchStderr(): void {
-  if (watchingStderr) return;
-  watchingStderr = true;
-  process.stderr.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err;
-    stderrClosed = true;
-  });
-}
+/** Set by a --jsonl batch with nowhere else to write: it stops when stdout's reader goes. */
+let stdoutGone: (() => void) | undefined;
 
 const defaultIo: CliIo = {
-  stdout: (s) => {
-    watchStdout();
-    if (!stdoutClosed) process.stdout.write(s);
-  },
-  stderr: (s) => {
-    watchStderr();
-    if (!stderrClosed) process.stderr.write(s);
-  },
+  stdout: pipeWriter(process.stdout, () => stdoutGone?.()),
+  stderr: pipeWriter(process.stderr),
   stderrIsTTY: process.stderr.isTTY,
   columns: process.stderr.columns,
 };
