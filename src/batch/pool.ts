@@ -47,7 +47,6 @@ export interface PoolOptions {
   signal?: AbortSignal;
 }
 
-
 export type BatchResult =
   | {
       input: string;
