@@ -154,7 +154,8 @@ function withHostUnit(head: string, at: number, timestamp: LogTimestamp | undefi
 function yearlessTime(head: string, ctx: TimestampContext, month: number, day: number, h: number, mi: number, s: number, frac: string | undefined): LogTimestamp | undefined {
   let year = ctx.year;
   let guessed = false;
-  if (year === undefined) {
+  // the line's own full date, if it quotes one (`-11-20` first: a plain search, most lines have none)
+  if (year === undefined && head.includes(`-${pad(month)}-${pad(day)}`)) {
     const inner = innerDate(month, day).exec(head);
     if (inner) year = +inner[1];
   }
@@ -238,8 +239,12 @@ function nil(s: string): string | undefined {
 }
 
 /** Drops undefined fields so results compare and serialize cleanly. */
+/**
+ * The prefix as built: fields a format lacks stay undefined. (They were deleted once; a `delete`
+ * puts the object in V8's slow dictionary mode, per line of every log, and readers only ever
+ * compare with undefined.)
+ */
 function clean<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
   return o;
 }
 
