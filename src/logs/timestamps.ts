@@ -38,7 +38,8 @@ export interface LinePrefix {
 const HEAD = 300;
 const MAX_INDENT = 16;
 
-const MONTHS: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 };
+// the patterns that capture a month name take `[A-Z][a-z]{2}`: looked up as written, no lower-casing per line
+const MONTHS: Record<string, number> = { Jan: 1, Feb: 2, Mar: 3, Apr: 4, May: 5, Jun: 6, Jul: 7, Aug: 8, Sep: 9, Oct: 10, Nov: 11, Dec: 12 };
 
 // RFC 3164 / journalctl short and short-precise; optional <PRI>; then `host unit[pid]: `
 const SYSLOG = /^(?:<\d{1,3}>)?([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? /;
@@ -77,7 +78,7 @@ function parseUnindented(line: string, ctx: TimestampContext): LinePrefix {
   const head = line.length > HEAD ? line.slice(0, HEAD) : line;
   let m = SYSLOG.exec(head);
   if (m) {
-    const month = MONTHS[m[1].toLowerCase()];
+    const month = MONTHS[m[1]];
     if (month !== undefined) {
       const ts = yearlessTime(head, ctx, month, +m[2], +m[3], +m[4], +m[5], m[6]);
       return withHostUnit(head, m[0].length, ts);
@@ -112,7 +113,7 @@ function parseUnindented(line: string, ctx: TimestampContext): LinePrefix {
   if (m) return clean({ timestamp: yearlessTime(head, ctx, +m[1], +m[2], +m[3], +m[4], +m[5], m[6]), messageStart: 0 });
   if (head.charCodeAt(0) === 91 /* [ */) {
     m = DMESG_T.exec(head);
-    const month = m ? MONTHS[m[1].toLowerCase()] : undefined;
+    const month = m ? MONTHS[m[1]] : undefined;
     if (m && month !== undefined) return clean({ timestamp: fullTime(+m[6], month, +m[2], +m[3], +m[4], +m[5], undefined, undefined), messageStart: m[0].length });
   }
   m = GOLOG.exec(head);
@@ -155,9 +156,10 @@ function yearlessTime(head: string, ctx: TimestampContext, month: number, day: n
   let year = ctx.year;
   let guessed = false;
   // the line's own full date, if it quotes one (`-11-20` first: a plain search, most lines have none)
-  if (year === undefined && head.includes(`-${pad(month)}-${pad(day)}`)) {
-    const inner = innerDate(month, day).exec(head);
-    if (inner) year = +inner[1];
+  if (year === undefined) {
+    const inner = innerDate(month, day);
+    const m = head.includes(inner.needle) ? inner.re.exec(head) : null;
+    if (m) year = +m[1];
   }
   if (year === undefined) {
     guessed = true;
@@ -216,12 +218,15 @@ const THIS_YEAR = new Date().getUTCFullYear();
  * syslog line quoting its own full date gives its year. One pattern per day of the year, made
  * once: compiling it per line was a third of the time of a log with a million matching lines.
  */
-const innerDates = new Map<number, RegExp>();
-function innerDate(month: number, day: number): RegExp {
+const innerDates = new Map<number, { needle: string; re: RegExp }>();
+function innerDate(month: number, day: number): { needle: string; re: RegExp } {
   const key = month * 100 + day;
-  let re = innerDates.get(key);
-  if (!re) innerDates.set(key, (re = new RegExp(String.raw`\b(\d{4})-${pad(month)}-${pad(day)}[T ]`)));
-  return re;
+  let found = innerDates.get(key);
+  if (!found) {
+    const needle = `-${pad(month)}-${pad(day)}`;
+    innerDates.set(key, (found = { needle, re: new RegExp(String.raw`\b(\d{4})${needle}[T ]`) }));
+  }
+  return found;
 }
 
 function leadingBlanks(line: string): number {
