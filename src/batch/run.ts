@@ -29,6 +29,13 @@ export interface BatchRunOptions extends Omit<PoolOptions, 'onStart' | 'onDone' 
   previous?: Previous;
 }
 
+/** Why a file is no index, in a few words: JSON's own message, or the first thing zod found wrong (its message is a JSON list). */
+function whyNotIndex(err: unknown): string {
+  const issue = (err as { issues?: { path: PropertyKey[]; message: string }[] }).issues?.[0];
+  const why = issue ? `${issue.path.map(String).join('.') || 'the top level'}: ${issue.message}` : String((err as Error)?.message ?? err).split('\n')[0];
+  return why.slice(0, 160);
+}
+
 /** The part of an earlier run in the same output folder that a resumed run keeps. */
 export interface Previous {
   /** index entries of the bundles analyzed before, whose reports are all there */
@@ -52,7 +59,7 @@ export async function resumeFrom(outDir: string, inputs: string[], formats: Outp
   try {
     index = BatchIndexSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
   } catch (err) {
-    throw new Error(`${file}: not a bundle-doctor index, cannot resume from it (${((err as Error).message ?? '').split('\n')[0].slice(0, 160)})`);
+    throw new Error(`${file}: not a bundle-doctor index, cannot resume from it (${whyNotIndex(err)})`);
   }
   const wanted = new Set(inputs);
   for (const e of index.bundles) {
@@ -255,7 +262,7 @@ export async function mergeIndexes(files: string[], outDir: string, formats: Out
     try {
       parsed = BatchIndexSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
     } catch (err) {
-      throw new Error(`${file}: not a bundle-doctor index.json (${((err as Error).message ?? '').split('\n')[0].slice(0, 160)})`);
+      throw new Error(`${file}: not a bundle-doctor index.json (${whyNotIndex(err)})`);
     }
     for (const [id, f] of Object.entries(parsed.totals.byFinding)) {
       const prev = known.get(id);

@@ -1,7 +1,7 @@
 /** Batch runs through the built CLI: globs, folders, isolation of bad bundles, index, jsonl, shards and merge. */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isBatchFolder } from '../../src/batch/inputs.js';
@@ -309,6 +309,14 @@ describe('batch analyze', () => {
     const r = run(['merge', join(out, 'index.json'), join(out, 'index.json'), '-o', join(tmpDir(), 'm')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/shards overlap/);
+    // a file that is no index: what is wrong with it in a few words, for merge and for --resume
+    const notIndex = join(tmpDir(), 'index.json');
+    writeFileSync(notIndex, JSON.stringify({ tool: { name: 'other-tool' }, bundles: [] }));
+    const m = run(['merge', notIndex, '-o', join(tmpDir(), 'm2')]);
+    expect(m.code).toBe(2);
+    expect(m.stderr).toBe(`bundle-doctor: ${notIndex}: not a bundle-doctor index.json (tool.name: Invalid input: expected "bundle-doctor")\n`);
+    const resumed = run(['analyze', `${tickets}/ticket-001/*`, '-o', dirname(notIndex), '--resume', '--quiet']);
+    expect(resumed.stderr).toBe(`bundle-doctor: ${notIndex}: not a bundle-doctor index, cannot resume from it (tool.name: Invalid input: expected "bundle-doctor")\n`);
   });
 
   it('a per-bundle time limit fails that bundle only; the worker is replaced and the others complete', async () => {
