@@ -107,42 +107,42 @@ export async function isBatchFolder(dir: string): Promise<boolean> {
 
 /** Other files looked at before a folder with archives is taken for a batch. */
 const MAX_CONTENT_CHECKS = 500;
+/** layouts/wanted.ts SNIFF_BYTES, not imported: that module loads only when a sniffer is needed (a test checks they agree) */
+export const HEAD_BYTES = 4096;
 
 async function holdsBundleContent(dir: string, all: string[]): Promise<boolean> {
+  const heads = new Map<string, Buffer | undefined>();
+  const headOf = (rel: string) => (heads.has(rel) ? heads.get(rel) : heads.set(rel, readHead(join(dir, rel))).get(rel));
   // an earlier run's reports saved beside the attachments (-o tickets/out) are not bundle content
-  const others = all.slice(0, MAX_CONTENT_CHECKS).filter((rel) => !isOwnOutput(join(dir, rel)));
+  const others = all.slice(0, MAX_CONTENT_CHECKS).filter((rel) => {
+    const head = headOf(rel);
+    return !head || ownOutput(head) === undefined;
+  });
   if (others.length === 0) return false;
   // loaded only for a folder that mixes archives and other files
-  const [{ isWantedPath, SNIFF_BYTES }, { logSourceOf }, { sniffHead }] = await Promise.all([
+  const [{ isWantedPath }, { logSourceOf }, { sniffHead }] = await Promise.all([
     import('../layouts/wanted.js'),
     import('../layouts/logs.js'),
     import('../layouts/locate.js'),
   ]);
-  const head = Buffer.alloc(SNIFF_BYTES);
   for (const rel of others) {
     if (isWantedPath(rel) || logSourceOf(rel)) return true;
-    let fd: number | undefined;
-    try {
-      fd = openSync(join(dir, rel), 'r');
-      const n = readSync(fd, head, 0, head.length, 0);
-      if (sniffHead(head.subarray(0, n))) return true;
-    } catch {
-      // unreadable: does not decide
-    } finally {
-      if (fd !== undefined) closeSync(fd);
-    }
+    const head = headOf(rel);
+    // unreadable: does not decide
+    if (head && sniffHead(head)) return true;
   }
   return false;
 }
 
-function isOwnOutput(path: string): boolean {
+/** A file's first 4 KiB (what the sniffers and ownOutput read), or undefined when it cannot be read. */
+function readHead(path: string): Buffer | undefined {
   let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
-    const head = Buffer.alloc(4096);
-    return ownOutput(head.subarray(0, readSync(fd, head, 0, head.length, 0))) !== undefined;
+    const head = Buffer.alloc(HEAD_BYTES);
+    return head.subarray(0, readSync(fd, head, 0, head.length, 0));
   } catch {
-    return false;
+    return undefined;
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

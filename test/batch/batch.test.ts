@@ -356,6 +356,11 @@ describe('batch analyze', () => {
 });
 
 describe('batch helpers', () => {
+  it('the folder check reads as much of a file as the sniffers look at', async () => {
+    const [{ HEAD_BYTES }, { SNIFF_BYTES }] = await Promise.all([import('../../src/batch/inputs.js'), import('../../src/layouts/wanted.js')]);
+    expect(HEAD_BYTES).toBe(SNIFF_BYTES);
+  });
+
   it('folder kinds: attachments vs an extracted bundle', async () => {
     expect(await isBatchFolder(tickets)).toBe(true);
     const extracted = tmpDir();
