@@ -58,3 +58,14 @@ export function displayText(s: string): string {
   if (!/[\x00-\x08\x0b-\x1f\x7f]/.test(s)) return s;
   return s.replace(ANSI, '').replace(CONTROL, (c) => (c === '\r' ? '' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
 }
+
+/** A JSON-like value with every string in it passed through `fn` (a copy; the value is untouched). */
+export function mapStrings<T>(value: T, fn: (s: string) => string): T {
+  const walk = (x: unknown): unknown => {
+    if (typeof x === 'string') return fn(x);
+    if (Array.isArray(x)) return x.map(walk);
+    if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y)]));
+    return x;
+  };
+  return walk(value) as T;
+}

@@ -6,6 +6,7 @@
  * 10.x1.0.0/16 and 10.x1.1.5).
  */
 import type { Report } from './schema.js';
+import { mapStrings } from './names.js';
 
 export interface RedactOptions {
   ips: boolean;
@@ -92,13 +93,7 @@ export class Redactor {
 
   /** Any JSON-like value, every string rewritten. */
   value<T>(v: T): T {
-    const walk = (x: unknown): unknown => {
-      if (typeof x === 'string') return this.text(x);
-      if (Array.isArray(x)) return x.map(walk);
-      if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y)]));
-      return x;
-    };
-    return walk(v) as T;
+    return mapStrings(v, (s) => this.text(s));
   }
 
   /** A redacted copy of a report, carrying what was redacted so far. */

@@ -22,7 +22,7 @@ const runtime = (): typeof HandlebarsNS => (hbRuntime ??= requireHere('handlebar
 type Precompiled = Record<string, { hash: string; spec: TemplateSpecification } | undefined>;
 import type { BatchIndex, BundleReport, Coverage, Finding, IndexEntry, NodeInfo, Report } from './schema.js';
 import { checksRan } from './coverage.js';
-import { displayText, shortNames } from './names.js';
+import { displayText, mapStrings, shortNames } from './names.js';
 
 export type OutputFormat = 'md' | 'html' | 'json';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['md', 'html', 'json'];
@@ -41,13 +41,7 @@ export function render(report: Report, format: OutputFormat): string {
 }
 
 function forDisplay<T>(value: T): T {
-  const walk = (x: unknown): unknown => {
-    if (typeof x === 'string') return displayText(x);
-    if (Array.isArray(x)) return x.map(walk);
-    if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y)]));
-    return x;
-  };
-  return walk(value) as T;
+  return mapStrings(value, displayText);
 }
 
 /** The batch index in one format. */
