@@ -97,9 +97,9 @@ function parseUnindented(line: string, ctx: TimestampContext): LinePrefix {
       const r = RFC5424_REST.exec(head.slice(rest + 1));
       if (r) {
         const pid = /^\d{1,10}$/.test(r[3]) ? +r[3] : undefined;
-        return clean({ timestamp: ts, host: nil(r[1]), unit: nil(r[2]), pid, messageStart: rest + 1 + r[0].length });
+        return { timestamp: ts, host: nil(r[1]), unit: nil(r[2]), pid, messageStart: rest + 1 + r[0].length };
       }
-      return clean({ timestamp: ts, messageStart: rest });
+      return { timestamp: ts, messageStart: rest };
     }
     // journalctl -o short-iso writes `host unit[pid]: ` after a zoned time, like syslog
     // (firewalld's own `2020-09-09 10:48:01 WARNING: ` must not read as host and unit)
@@ -107,20 +107,20 @@ function parseUnindented(line: string, ctx: TimestampContext): LinePrefix {
       const p = withHostUnit(head, rest + 1, ts);
       if (p.unit !== undefined) return p;
     }
-    return clean({ timestamp: ts, messageStart: 0 });
+    return { timestamp: ts, messageStart: 0 };
   }
   m = KLOG.exec(head);
-  if (m) return clean({ timestamp: yearlessTime(head, ctx, +m[1], +m[2], +m[3], +m[4], +m[5], m[6]), messageStart: 0 });
+  if (m) return { timestamp: yearlessTime(head, ctx, +m[1], +m[2], +m[3], +m[4], +m[5], m[6]), messageStart: 0 };
   if (head.charCodeAt(0) === 91 /* [ */) {
     m = DMESG_T.exec(head);
     const month = m ? MONTHS[m[1]] : undefined;
-    if (m && month !== undefined) return clean({ timestamp: fullTime(+m[6], month, +m[2], +m[3], +m[4], +m[5], undefined, undefined), messageStart: m[0].length });
+    if (m && month !== undefined) return { timestamp: fullTime(+m[6], month, +m[2], +m[3], +m[4], +m[5], undefined, undefined), messageStart: m[0].length };
   }
   m = GOLOG.exec(head);
-  if (m) return clean({ timestamp: fullTime(+m[1], +m[2], +m[3], +m[4], +m[5], +m[6], m[7], undefined), messageStart: 0 });
+  if (m) return { timestamp: fullTime(+m[1], +m[2], +m[3], +m[4], +m[5], +m[6], m[7], undefined), messageStart: 0 };
   if (head.charCodeAt(0) === 123 /* { */) {
     m = JSON_TIME.exec(head);
-    if (m) return clean({ timestamp: fullTime(+m[1], +m[2], +m[3], +m[4], +m[5], +m[6], m[7], m[8]), messageStart: 0 });
+    if (m) return { timestamp: fullTime(+m[1], +m[2], +m[3], +m[4], +m[5], +m[6], m[7], m[8]), messageStart: 0 };
   }
   return { messageStart: 0 };
 }
@@ -142,10 +142,10 @@ export function yearHint(line: string): number | undefined {
 function withHostUnit(head: string, at: number, timestamp: LogTimestamp | undefined): LinePrefix {
   const rest = head.slice(at);
   const bare = UNIT_NO_HOST.exec(rest);
-  if (bare) return clean({ timestamp, unit: bare[1], pid: +bare[2], messageStart: at + bare[0].length });
+  if (bare) return { timestamp, unit: bare[1], pid: +bare[2], messageStart: at + bare[0].length };
   const m = HOST_UNIT.exec(rest);
-  if (!m) return clean({ timestamp, messageStart: at });
-  return clean({ timestamp, host: m[1], unit: m[2], pid: m[3] === undefined ? undefined : +m[3], messageStart: at + m[0].length });
+  if (!m) return { timestamp, messageStart: at };
+  return { timestamp, host: m[1], unit: m[2], pid: m[3] === undefined ? undefined : +m[3], messageStart: at + m[0].length };
 }
 
 /**
@@ -241,16 +241,6 @@ function pad(n: number): string {
 
 function nil(s: string): string | undefined {
   return s === '-' ? undefined : s;
-}
-
-/** Drops undefined fields so results compare and serialize cleanly. */
-/**
- * The prefix as built: fields a format lacks stay undefined. (They were deleted once; a `delete`
- * puts the object in V8's slow dictionary mode, per line of every log, and readers only ever
- * compare with undefined.)
- */
-function clean<T extends object>(o: T): T {
-  return o;
 }
 
 /** Lines looked at, and how many of them must start with a timestamp, for looksLikeLog(). */
