@@ -29,11 +29,20 @@ export interface BatchRunOptions extends Omit<PoolOptions, 'onStart' | 'onDone' 
   previous?: Previous;
 }
 
-/** Why a file is no index, in a few words: JSON's own message, or the first thing zod found wrong (its message is a JSON list). */
-function whyNotIndex(err: unknown): string {
-  const issue = (err as { issues?: { path: PropertyKey[]; message: string }[] }).issues?.[0];
-  const why = issue ? `${issue.path.map(String).join('.') || 'the top level'}: ${issue.message}` : String((err as Error)?.message ?? err).split('\n')[0];
-  return why.slice(0, 160);
+/**
+ * An index.json, validated, for merge and --resume; else an error that says `notIndex` and what is
+ * wrong in a few words (JSON's own message, or the first thing zod found: its message is a JSON
+ * list). zod loads here only: a batch run's parent never needs it (the children validate reports).
+ */
+async function readIndex(file: string, notIndex: string): Promise<BatchIndex> {
+  const { BatchIndex: BatchIndexSchema } = await import('../report/schema.js');
+  try {
+    return BatchIndexSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+  } catch (err) {
+    const issue = (err as { issues?: { path: PropertyKey[]; message: string }[] }).issues?.[0];
+    const why = issue ? `${issue.path.map(String).join('.') || 'the top level'}: ${issue.message}` : String((err as Error)?.message ?? err).split('\n')[0];
+    throw new Error(`${file}: ${notIndex} (${why.slice(0, 160)})`);
+  }
 }
 
 /** The part of an earlier run in the same output folder that a resumed run keeps. */
@@ -54,13 +63,7 @@ export async function resumeFrom(outDir: string, inputs: string[], formats: Outp
   const file = join(outDir, 'index.json');
   const previous: Previous = { entries: [], known: new Map(), allInputs: inputs };
   if (!existsSync(file)) return previous;
-  const { BatchIndex: BatchIndexSchema } = await import('../report/schema.js');
-  let index: BatchIndex;
-  try {
-    index = BatchIndexSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
-  } catch (err) {
-    throw new Error(`${file}: not a bundle-doctor index, cannot resume from it (${whyNotIndex(err)})`);
-  }
+  const index = await readIndex(file, 'not a bundle-doctor index, cannot resume from it');
   const wanted = new Set(inputs);
   for (const e of index.bundles) {
     if (e.error !== undefined || !wanted.has(e.source)) continue;
@@ -88,11 +91,6 @@ export async function runBatchToOutputs(inputs: string[], options: BatchRunOptio
   const combined: Report | undefined = options.outDir
     ? undefined
     : { tool: { name: 'bundle-doctor', version: VERSION }, generatedAt: new Date().toISOString(), bundles: [], failures: [] };
-  let worst: Severity | undefined;
-  for (const e of entries) {
-    const w: Severity | undefined = e.summary.critical > 0 ? 'critical' : e.summary.warning > 0 ? 'warning' : e.summary.info > 0 ? 'info' : undefined;
-    if (w && (!worst || SEVERITY_ORDER[w] < SEVERITY_ORDER[worst])) worst = w;
-  }
   if (options.outDir) makeOutDir(options.outDir);
   /** with a redactor: each entry's input and error as they were, redacted again at the end with every hostname of the batch */
   const unredacted = new Map<IndexEntry, { input: string; error?: string }>();
@@ -117,7 +115,6 @@ export async function runBatchToOutputs(inputs: string[], options: BatchRunOptio
       for (const f of result.digest.findings) {
         const prev = known.get(f.id);
         if (!prev || SEVERITY_ORDER[f.severity] < SEVERITY_ORDER[prev.severity]) known.set(f.id, { severity: f.severity, title: f.title });
-        if (!worst || SEVERITY_ORDER[f.severity] < SEVERITY_ORDER[worst]) worst = f.severity;
       }
       if (result.written) reports = result.written;
       else if (options.outDir && result.report) {
@@ -176,7 +173,10 @@ export async function runBatchToOutputs(inputs: string[], options: BatchRunOptio
     combined.bundles.sort((a, b) => order.indexOf(a.source) - order.indexOf(b.source));
     if (options.redactor) combined.redaction = options.redactor.describe();
   }
-  return { index, report: combined, failed: index.totals.failed, worst };
+  const t = index.totals;
+  // the most severe finding of the batch, kept bundles of a resumed run included
+  const worst: Severity | undefined = t.critical > 0 ? 'critical' : t.warning > 0 ? 'warning' : t.info > 0 ? 'info' : undefined;
+  return { index, report: combined, failed: t.failed, worst };
 }
 
 /** The result as it may leave the company: report and failure text through the batch's redactor. */
@@ -252,18 +252,11 @@ export function reportNames(inputs: string[], anonymous = false): Map<string, st
 
 /** `bundle-doctor merge`: shard indexes -> one index whose report links still point at the shard folders. */
 export async function mergeIndexes(files: string[], outDir: string, formats: OutputFormat[]): Promise<BatchIndex> {
-  // zod, for merge only: a batch run's parent never loads it (the children validate their reports)
-  const { BatchIndex: BatchIndexSchema } = await import('../report/schema.js');
   const entries: IndexEntry[] = [];
   const known = new Map<string, { severity: Severity; title: string }>();
   const seen = new Map<string, string>();
   for (const file of files) {
-    let parsed: BatchIndex;
-    try {
-      parsed = BatchIndexSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
-    } catch (err) {
-      throw new Error(`${file}: not a bundle-doctor index.json (${whyNotIndex(err)})`);
-    }
+    const parsed = await readIndex(file, 'not a bundle-doctor index.json');
     for (const [id, f] of Object.entries(parsed.totals.byFinding)) {
       const prev = known.get(id);
       if (!prev || SEVERITY_ORDER[f.severity] < SEVERITY_ORDER[prev.severity]) known.set(id, { severity: f.severity, title: f.title });

@@ -241,6 +241,13 @@ describe('batch analyze', () => {
     const again = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
     expect(again.totals).toEqual(first.totals);
     expect(again.bundles.map((b: { source: string }) => b.source).sort()).toEqual(first.bundles.map((b: { source: string }) => b.source).sort());
+    // --fail-on counts the findings of the bundles kept, even when nothing is left to analyze
+    const critical = ['ticket-000', 'ticket-003'].map((t) => join(tickets, t, 'bundle.tgz'));
+    const out2 = join(tmpDir(), 'out2');
+    expect(run(['analyze', ...critical, '-o', out2, '--quiet', '--fail-on', 'critical']).code).toBe(1);
+    const kept2 = run(['analyze', ...critical, '-o', out2, '--resume', '--fail-on', 'critical']);
+    expect(kept2.stderr).toContain('resuming: 2 of 2 bundles already analyzed');
+    expect(kept2.code).toBe(1);
     expect(run(['analyze', tickets, '--resume']).stderr).toMatch(/--resume needs -o DIR/);
     expect(run(['analyze', tickets, '-o', out, '--resume', '--redact']).stderr).toMatch(/--resume cannot match inputs to the sources of a redacted index/);
   });
