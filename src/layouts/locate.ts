@@ -13,7 +13,6 @@ import { FLAT_RULES, INSIGHTS_RULES, SOSREPORT_RULES, type PathRule } from './ru
 import { troubleshootNodes, isTroubleshootRoot } from './troubleshoot.js';
 import type { Located, LocatedFile, LocatedLog, LocatedNode } from './types.js';
 
-
 export function locate(tree: BundleTree, bundleName: string): Located {
   const notes: string[] = [];
   const paths = tree
