@@ -24,6 +24,11 @@ export function explainReadError(err: unknown, what: string): BundleError {
   if (e?.code === 'ENOENT') return new BundleError(`${what}: no such file or directory`, 'not-found');
   if (e?.code === 'EACCES' || e?.code === 'EPERM') return new BundleError(`${what}: permission denied`, 'unreadable');
   if (e?.code === 'EISDIR') return new BundleError(`${what}: is a directory`, 'unreadable');
+  // node-liblzma's errors (LZMADataError, ...) and ours (xz.ts) say little of themselves: "Data is corrupt".
+  if (/^LZMA/.test((e as { name?: string })?.name ?? '') || /lzma|xz/i.test(msg))
+    return /unexpected end|no progress is possible/i.test(msg)
+      ? new BundleError(`${what}: truncated xz data (the compressed data ends early)`, 'truncated')
+      : new BundleError(`${what}: corrupt xz data (${firstLine(msg).replace(/^xz: /, '')})`, 'corrupt');
   if (e?.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(msg))
     return new BundleError(`${what}: truncated archive (compressed data ends early)`, 'truncated');
   if (e?.code === 'Z_DATA_ERROR' || /incorrect header check|invalid (block type|distance|stored block|code)/i.test(msg))
@@ -38,8 +43,6 @@ export function explainReadError(err: unknown, what: string): BundleError {
   if (/^corrupt zip archive/.test(msg)) return new BundleError(`${what}: ${firstLine(msg)}`, 'corrupt');
   if (/(too (many|few)|not enough) bytes in the stream|invalid (local|central) (file )?header|end of central directory/i.test(msg))
     return new BundleError(`${what}: corrupt zip archive (${firstLine(msg)})`, 'corrupt');
-  if (/lzma|xz/i.test(msg) || (e as { name?: string })?.name === 'LZMAError')
-    return new BundleError(`${what}: corrupt or truncated xz data (${firstLine(msg)})`, 'corrupt');
   if (/invalid tar header|Invalid tar header/i.test(msg))
     return new BundleError(`${what}: corrupt tar archive (invalid header)`, 'corrupt');
   return new BundleError(`${what}: ${firstLine(msg)}`, 'unreadable');

@@ -17,6 +17,7 @@ import { BundleError, explainReadError } from './errors.js';
 import { archiveLikeName, compressedFileName, detectFormat, isTarHeader, looksLikeText, ownOutput, type ContainerFormat } from './formats.js';
 import { normalizeEntryPath } from './paths.js';
 import { BundleTree } from './tree.js';
+import { loadXzDecoder, type XzDecoder } from './xz.js';
 
 export interface ReadLimits {
   /** entries across the bundle and its nested archives */
@@ -89,13 +90,18 @@ export interface ReadOptions {
 const CHUNK = 1024 * 1024;
 
 /**
- * The xz decoder (a native addon) and the zip reader are loaded for the first bundle that needs
- * them, not at start: most bundles are .tar.gz, and every command pays for what it imports. Load
- * them before a stream starts flowing (a stream that flows with no reader loses its data).
+ * The xz decoder (a native addon, or WebAssembly: see xz.ts) and the zip reader are loaded for the
+ * first bundle that needs them, not at start: most bundles are .tar.gz, and every command pays
+ * for what it imports. Load them before a stream starts flowing (a stream that flows with no
+ * reader loses its data).
  */
-let xzModule: typeof import('node-liblzma') | undefined;
-async function loadXz(): Promise<typeof import('node-liblzma')> {
-  return (xzModule ??= await import('node-liblzma'));
+let xzDecoder: XzDecoder | undefined;
+async function loadXz(input: string): Promise<XzDecoder> {
+  try {
+    return (xzDecoder ??= await loadXzDecoder());
+  } catch (err) {
+    throw new BundleError(`${input}: cannot decode xz: ${(err as Error).message.split('\n')[0]}`, 'unreadable');
+  }
 }
 let zipModule: typeof import('./zip.js') | undefined;
 async function loadZip(): Promise<typeof import('./zip.js')> {
@@ -162,7 +168,7 @@ class Reader {
     const format = detectFormat(head);
     this.tree.container = format;
     if (format === 'gzip' || format === 'tar' || format === 'xz') {
-      if (format === 'xz') await loadXz();
+      if (format === 'xz') await loadXz(this.input);
       const counted = this.countCompressed(createReadStream(this.input, { highWaterMark: CHUNK }));
       try {
         await this.readArchive(counted, format, '', 0, hostBasename(this.input));
@@ -213,7 +219,7 @@ class Reader {
       format === 'gzip'
         ? source.pipe(createGunzip({ chunkSize: CHUNK }))
         : format === 'xz'
-          ? (source.pipe((xzModule ?? (await loadXz())).createUnxz({ chunkSize: CHUNK }) as unknown as NodeJS.WritableStream) as unknown as Readable)
+          ? (xzDecoder ?? (await loadXz(this.input))).unxz(source, CHUNK)
           : source;
     // A decompressor error must reach whoever reads `plain`.
     if (plain !== source) source.on('error', (err) => plain.destroy(err));
@@ -424,7 +430,7 @@ class Reader {
     );
     this.tree.nestedArchives.push(path);
     try {
-      if (format === 'xz') await loadXz();
+      if (format === 'xz') await loadXz(this.input);
       await this.readArchive(this.countCompressed(rest), format, path + '/', depth, path);
     } catch (err) {
       if (err instanceof BundleError && err.code === 'limit') throw err;

@@ -52,8 +52,17 @@ export async function makeZip(files: Record<string, string | Buffer>): Promise<B
   return Buffer.from(zipSync(input));
 }
 
-/** tar.xz made with the real xz encoder of node-liblzma. */
+/**
+ * xz data made by liblzma (node-liblzma's WebAssembly build: the same encoder as the native
+ * addon, and there where the addon cannot load). check: 0 none, 1 CRC32, 4 CRC64 (xz's default), 10 SHA-256.
+ */
+export async function xzEncode(data: Buffer | string, check = 4): Promise<Buffer> {
+  const wasm = await import('node-liblzma/wasm');
+  await wasm.initModule();
+  return Buffer.from(wasm.easyBufferEncode(typeof data === 'string' ? Buffer.from(data) : data, 6, check));
+}
+
+/** tar.xz made with liblzma's xz encoder. */
 export async function makeTarXz(items: TarItem[]): Promise<Buffer> {
-  const { xzSync } = await import('node-liblzma');
-  return xzSync(await makeTar(items));
+  return xzEncode(await makeTar(items));
 }
