@@ -142,6 +142,8 @@ interface Candidate {
   text: string;
   /** where in `text` the first literal sits (for excerpts of long lines) */
   at: number;
+  /** the line's beginning, when `text` is a window that starts further in (a very long line) */
+  lineHead?: string;
   prefix: LinePrefix;
   head: Head;
   signatures: number[];
@@ -300,7 +302,9 @@ class Scanner implements LogScanner {
     const we = Math.min(le, ws + PATTERN_WINDOW);
     const text = decodeLine(buf, ws, we);
     const head = ws === ls ? text : buf.toString('utf8', ls, Math.min(le, ls + 512));
-    return { line, text, at: buf.toString('utf8', ws, hit).length, ...headOf(head, this.year), signatures };
+    const candidate: Candidate = { line, text, at: buf.toString('utf8', ws, hit).length, ...headOf(head, this.year), signatures };
+    if (ws > ls) candidate.lineHead = head.slice(0, EXCERPT_HEAD);
+    return candidate;
   }
 
   /**
@@ -323,6 +327,7 @@ class Scanner implements LogScanner {
   }
 
   private match(c: Candidate, continuation: string[]): void {
+    const found: { match: LogMatch; span?: [number, number] }[] = [];
     for (const si of c.signatures) {
       const sig = this.catalog[si];
       const joined = sig.continues === true && continuation.length > 0;
@@ -340,17 +345,27 @@ class Scanner implements LogScanner {
         re.lastIndex = 0;
         factsFrom(re.exec(subject)?.groups, facts);
       }
-      const found: LogMatch = { signature: sig.id, file: this.file, line: c.line, excerpt: excerptAt(joined ? subject.split('\n').join(JOINT) : c.text, c.at), facts };
-      if (joined) found.endLine = c.line + continuation.length;
+      const match: LogMatch = { signature: sig.id, file: this.file, line: c.line, excerpt: '', facts };
+      if (joined) {
+        match.excerpt = excerptAt(subject.split('\n').join(JOINT), c.at);
+        match.endLine = c.line + continuation.length;
+      }
       const ts = this.dated(c.prefix.timestamp);
-      if (ts) found.timestamp = ts;
+      if (ts) match.timestamp = ts;
       const unit = c.prefix.unit ?? this.source.unit;
-      if (unit !== undefined) found.unit = unit;
-      if (this.source.pod !== undefined) found.pod = this.source.pod;
-      if (this.source.container !== undefined) found.container = this.source.container;
-      if (this.source.namespace !== undefined) found.namespace = this.source.namespace;
-      this.matches.push(found);
+      if (unit !== undefined) match.unit = unit;
+      if (this.source.pod !== undefined) match.pod = this.source.pod;
+      if (this.source.container !== undefined) match.container = this.source.container;
+      if (this.source.namespace !== undefined) match.namespace = this.source.namespace;
+      found.push(joined ? { match } : { match, span: [m.index, m.index + m[0].length] });
+      this.matches.push(match);
     }
+    // Matches of one line share an excerpt that shows what each of them matched: a long dockerd
+    // line that is both a port-programming failure and "No chain/target/match" shows both.
+    const spans = found.flatMap((f) => (f.span ? [f.span] : []));
+    if (spans.length === 0) return;
+    const shared = excerptAround(c.text, spans, c.lineHead);
+    for (const f of found) if (f.span) f.match.excerpt = shared;
   }
 
   private seekFirstTimestamp(block: LineBlock): void {
@@ -446,6 +461,39 @@ function indentOf(text: string): number {
 function excerptAt(text: string, at: number): string {
   if (text.length <= EXCERPT_ROOM || at < EXCERPT_ROOM / 2) return excerpt(text);
   return excerpt(`…${text.slice(at - 100)}`);
+}
+
+/** How much of a long line's beginning (time, host, process) an excerpt keeps before a cut. */
+const EXCERPT_HEAD = 120;
+/** context kept on each side of what a pattern matched */
+const EXCERPT_CONTEXT = 40;
+
+/**
+ * A capped excerpt of a line that shows what each pattern matched (spans in `text`): the whole
+ * line when it fits, else its beginning and, after "…", each match with a little context.
+ * `lineHead` is the line's beginning when `text` is a window further in.
+ */
+export function excerptAround(text: string, spans: readonly (readonly [number, number])[], lineHead?: string): string {
+  if (lineHead === undefined && (text.length <= EXCERPT_ROOM || spans.every(([, e]) => e + EXCERPT_CONTEXT / 2 <= EXCERPT_ROOM - 1))) return excerpt(text);
+  const windows: [number, number][] = [];
+  for (const [s, e] of [...spans].sort((a, b) => a[0] - b[0])) {
+    const w: [number, number] = [Math.max(0, s - EXCERPT_CONTEXT), Math.min(text.length, e + EXCERPT_CONTEXT)];
+    const last = windows[windows.length - 1];
+    if (last && w[0] <= last[1]) last[1] = Math.max(last[1], w[1]);
+    else windows.push(w);
+  }
+  let out = lineHead ?? text.slice(0, EXCERPT_HEAD);
+  let pos = lineHead === undefined ? EXCERPT_HEAD : 0;
+  const budget = Math.floor((EXCERPT_ROOM - 1 - out.length) / windows.length) - 1;
+  for (const [ws, we] of windows) {
+    // a gap shorter than the "…" would save is shown
+    const from = ws - pos < 24 ? pos : ws;
+    const to = Math.min(we, from + budget);
+    if (to <= from) continue;
+    out += (from > pos || (lineHead !== undefined && pos === 0) ? '…' : '') + text.slice(from, to);
+    pos = to;
+  }
+  return excerpt(pos < text.length ? `${out}…` : out);
 }
 
 export function createLogScanner(catalog: readonly LogSignature[] = SIGNATURES, options: LogScanOptions & { file: string }): LogScanner {

@@ -275,9 +275,30 @@ describe('scanner behaviour', () => {
     const m = first(r, 'log.iptables-no-chain');
     expect(m.unit).toBe('dockerd');
     expect(m.timestamp?.iso).toMatch(/-11-20T10:00:00.000Z$/);
-    // cut 100 characters before the literal
-    expect(m.excerpt).toMatch(/^…x{89} iptables: No chain\/target\/match by that name\. x+…$/);
+    // the line's beginning (time, host, process), then the literal with some context
+    expect(m.excerpt).toMatch(/^Nov 20 10:00:00 n1 dockerd\[9\]: x{89}…x{29} iptables: No chain\/target\/match by that name\. x{30,40}…$/);
     expect(m.excerpt.length).toBeLessThanOrEqual(400);
+  });
+
+  it('a long line two signatures match: one excerpt shows the line head and what each matched', () => {
+    // dockerd's real error for a port published after the DOCKER chain was flushed (504 characters)
+    const line =
+      'Nov 20 10:15:02 docker-host-01 dockerd[1134]: time="2026-11-20T10:15:02.118000000Z" level=error msg="Handler for POST /v1.41/containers/9cedc114be35/start returned error: driver failed programming external connectivity on endpoint happy_ptolemy (9cedc114be35eb86cd6f7f7bb4f11f93b5f8d2c0745afc72664cef8e96aad439): iptables failed: iptables --wait -t filter -A DOCKER ! -i docker0 -o docker0 -p tcp -d 172.17.0.2 --dport 3000 -j ACCEPT: iptables: No chain/target/match by that name.\n (exit status 1)"';
+    const r = scanLogText(line, 'journal');
+    expect(lineIds(r)).toEqual(['1:log.iptables-no-chain', '1:log.docker-port-programming-failed']);
+    const [a, b] = r.matches;
+    expect(a.excerpt).toBe(b.excerpt);
+    expect(a.excerpt.length).toBeLessThanOrEqual(400);
+    expect(a.excerpt).toMatch(/^Nov 20 10:15:02 docker-host-01 dockerd\[1134\]: /);
+    expect(a.excerpt).toContain('driver failed programming external connectivity');
+    expect(a.excerpt).toContain('No chain/target/match by that name');
+    // every piece is the line's own text, in order
+    let at = 0;
+    for (const piece of a.excerpt.replace(/…$/, '').split('…')) {
+      const found = line.indexOf(piece, at);
+      expect(found, piece).toBeGreaterThanOrEqual(at);
+      at = found + piece.length;
+    }
   });
 
   it('pushLine feeds lines; end() is idempotent and push after it throws', () => {
