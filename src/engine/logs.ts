@@ -112,6 +112,8 @@ export function attachLogs(tree: BundleTree, located: Located, nodes: LoadedNode
       // a kept copy (a small file of a hand-made bundle, a file given on its own) is done with
       tree.release(log.path);
       if (!result || (log.ifMatched && result.matches.length === 0)) continue;
+      // what the scan could not do (a cut rotated log, the size guard) is said in the report
+      for (const w of result.warnings ?? []) tree.note(`${log.path}: ${w.message}`);
       // A log reached through a symlink carries the path the layout knows it by.
       const entry = result.file === log.path ? result : { ...result, file: log.path };
       (loaded.artifacts.logs ??= []).push(entry);

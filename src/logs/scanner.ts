@@ -534,17 +534,22 @@ export async function scanLogStream(source: AsyncIterable<Buffer>, file: string,
       scanner.push(chunk);
     }
   } catch (err) {
-    if (!options.gzip || !isZlibError(err)) throw err;
+    // A cut or damaged compressed stream, inflated here (a rotated log in a bundle) or by the
+    // reader (messages.gz or .xz given on its own): the lines before the damage count, with a warning.
+    const kind = decompressorOf(err);
+    if (!kind) throw err;
     const message = (err as Error).message;
-    if (scanner.bytes === 0) throw new ParseError(`not a readable gzip stream: ${message}`, file);
-    scanner.warn(`gzip stream broken after ${scanner.bytes} bytes: ${message}`);
+    if (scanner.bytes === 0) throw new ParseError(`not a readable ${kind} stream: ${message}`, file);
+    scanner.warn(`${kind} data broken after ${scanner.bytes} bytes of text (${message}); the lines before were read`);
   }
   return scanner.end();
 }
 
-function isZlibError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('Z_');
+function decompressorOf(err: unknown): 'gzip' | 'xz' | undefined {
+  const { code, name } = (err ?? {}) as { code?: unknown; name?: unknown };
+  if (typeof code === 'string' && code.startsWith('Z_')) return 'gzip';
+  if (typeof name === 'string' && name.startsWith('LZMA')) return 'xz';
+  return undefined;
 }
 
 /** Scans text already in memory (small files, tests). */

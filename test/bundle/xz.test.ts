@@ -173,13 +173,14 @@ describe('the CLI with either decoder', () => {
     const kinds = [{ BUNDLE_DOCTOR_XZ: 'wasm' }, ...(nativeLoads ? [{ BUNDLE_DOCTOR_XZ: 'native' }] : [])];
     const run = (file: string, env: NodeJS.ProcessEnv) =>
       spawnSync(process.execPath, [BIN, 'analyze', file, '--format', 'json'], { encoding: 'utf8', env: { ...process.env, ...env } });
-    // Cut in the middle: what came before the cut was analyzed, and the report says the file ends early.
+    // Cut in the middle: what came before the cut was analyzed, and the report says the data ends early.
     const half = writeTmp('messages-1.xz', xz.subarray(0, xz.length >> 1));
     for (const env of kinds) {
       const r = run(half, env);
       expect(r.status, r.stderr).toBe(0);
       const bundle = JSON.parse(r.stdout).bundles[0];
-      expect(bundle.coverage.notes.join('\n')).toMatch(/messages-1: could not be read as a stream \(xz: unexpected end of input\)/);
+      expect(bundle.coverage.notes.join('\n')).toMatch(/messages-1: xz data broken after \d+ bytes of text \(xz: unexpected end of input\); the lines before were read/);
+      expect(bundle.coverage.nodes[0].logs[0].lines).toBeGreaterThan(10_000);
     }
     // Cut in the stream footer, after all the text: the native decoder gave it all, and no error.
     const footer = writeTmp('messages-2.xz', xz.subarray(0, xz.length - 6));
@@ -187,7 +188,8 @@ describe('the CLI with either decoder', () => {
       const r = run(footer, env);
       expect(r.status, r.stderr).toBe(0);
       const bundle = JSON.parse(r.stdout).bundles[0];
-      expect(bundle.coverage.notes.join('\n')).toMatch(/messages-2: could not be read as a stream \(xz: unexpected end of input\)/);
+      expect(bundle.coverage.notes.join('\n')).toMatch(/messages-2: xz data broken after \d+ bytes of text \(xz: unexpected end of input\)/);
+      expect(bundle.coverage.nodes[0].logs[0].lines).toBe(200_000);
     }
   });
 });

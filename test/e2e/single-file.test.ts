@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { BundleError } from '../../src/bundle/errors.js';
 import { analyzeBundle } from '../../src/engine/analyze.js';
 import { kubeProxySave, syslogLine } from '../../bench/gen.js';
-import { writeTmp } from '../helpers/archive.js';
+import { makeTarGz, writeTmp } from '../helpers/archive.js';
 import { corpusPath, hasCorpus } from '../helpers/shared.js';
 
 /** Ordinary kubelet and dockerd chatter: nothing in it is a known failure. */
@@ -68,5 +68,31 @@ describe('a file given on its own, healthy or mislabelled', () => {
       expect((err as Error).message).toMatch(new RegExp(`${name.replace('.', '\\.')}: named like (gzip|xz|zip|tar) data but holds plain text`));
       expect((err as Error).message.split('\n')).toHaveLength(1);
     }
+  });
+});
+
+describe('a cut compressed log', () => {
+  // an app retrying its database for days, then the file cut (a download or upload that stopped)
+  const log = Buffer.from(
+    Array.from({ length: 30_000 }, (_, i) => `${syslogLine(i * 3 + 100).trimEnd()}${i === 50 ? ' dial tcp 10.0.0.21:5432: connect: connection refused' : ''}\n`).join(''),
+  );
+  const gz = gzipSync(log);
+
+  it('given on its own: the lines before the cut are analyzed, and the report says the data is broken', async () => {
+    const report = await analyzeBundle(writeTmp('messages.gz', gz.subarray(0, gz.length >> 1)));
+    expect(report.findings.map((f) => f.id)).toEqual(['log.connection-refused']);
+    expect(report.coverage.nodes[0].logs[0].lines).toBeGreaterThan(1000);
+    expect(report.coverage.notes).toEqual([expect.stringMatching(/^messages: gzip data broken after \d+ bytes of text \(unexpected end of file\); the lines before were read$/)]);
+  });
+
+  it('a rotated log in a bundle: the same, and the other logs as ever', async () => {
+    const bundle = await makeTarGz([
+      { name: 'b/var/log/messages', content: quiet },
+      { name: 'b/var/log/messages-1.gz', content: gz.subarray(0, gz.length >> 1) },
+    ]);
+    const report = await analyzeBundle(writeTmp('b.tgz', bundle));
+    expect(report.findings.map((f) => f.id)).toEqual(['log.connection-refused']);
+    expect(report.coverage.nodes[0].logs.map((l) => l.file)).toEqual(['b/var/log/messages', 'b/var/log/messages-1.gz']);
+    expect(report.coverage.notes).toEqual([expect.stringMatching(/^b\/var\/log\/messages-1\.gz: gzip data broken after \d+ bytes of text/)]);
   });
 });
