@@ -4,8 +4,13 @@
  * and names become consistent tokens, so a diagnosis still reads correctly: the same address is
  * the same token everywhere, and subnets stay subnets (10.244.0.0/16 and 10.244.1.5 become
  * 10.x1.0.0/16 and 10.x1.1.5).
+ *
+ * Hosts are learned before anything is rewritten (the nodes, then every FQDN the value names), so
+ * the result does not depend on the order of the strings; a name is replaced only where it stands
+ * as a whole name, never inside another word (`node-c` in `three-node-cluster`, `docker` in `docker0`).
  */
 import type { Report } from './schema.js';
+import { isIPv6 } from 'node:net';
 import { mapStrings } from './names.js';
 
 export interface RedactOptions {
@@ -26,6 +31,8 @@ interface SecretRule {
   re: RegExp;
   /** replacement keeping the non-secret part (the key name, the scheme, the user) */
   replace: (m: string, ...groups: string[]) => string;
+  /** the secret value itself, for counting distinct values (default: the whole match) */
+  secret?: (m: string, ...groups: string[]) => string;
 }
 
 const MASK = '***REDACTED***';
@@ -42,58 +49,148 @@ const SECRET_RULES: SecretRule[] = [
     kind: 'connection-string',
     re: /\b([a-z][a-z0-9+.-]{1,20}:\/\/)([^\s:/@'"]*):([^\s@'"]+)@/gi,
     replace: (_m, scheme: string, user: string) => `${scheme}${user}:${MASK}@`,
+    secret: (_m, _scheme: string, _user: string, pass: string) => pass,
   },
-  { kind: 'bearer-token', re: /\b(Bearer)\s+[A-Za-z0-9\-._~+/]{8,}=*/g, replace: (_m, b: string) => `${b} ${MASK}` },
-  { kind: 'basic-auth', re: /\b(Basic)\s+[A-Za-z0-9+/]{8,}={0,2}/g, replace: (_m, b: string) => `${b} ${MASK}` },
+  { kind: 'bearer-token', re: /\b(Bearer)\s+[A-Za-z0-9\-._~+/]{8,}=*/g, replace: (_m, b: string) => `${b} ${MASK}`, secret: (m, b: string) => m.slice(b.length).trim() },
+  { kind: 'basic-auth', re: /\b(Basic)\s+[A-Za-z0-9+/]{8,}={0,2}/g, replace: (_m, b: string) => `${b} ${MASK}`, secret: (m, b: string) => m.slice(b.length).trim() },
   {
     // key = "quoted value, spaces allowed"
     kind: 'password',
     re: /(["']?\b[A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|credentials?)[A-Za-z0-9_.-]*["']?\s*[:=]\s*)(["'])([^"'\n]{1,512})\2/gi,
     replace: (_m, key: string, q: string) => `${key}${q}${MASK}${q}`,
+    secret: (_m, _key: string, _q: string, value: string) => value,
   },
   {
     // key=value without quotes
     kind: 'password',
     re: /(\b[A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|credentials?)[A-Za-z0-9_.-]*\s*[:=]\s*)(?!["'*])([^\s"',;}]{1,512})/gi,
     replace: (_m, key: string) => `${key}${MASK}`,
+    secret: (_m, _key: string, value: string) => value,
   },
-  { kind: 'password', re: /(--?(?:password|passwd|token|secret)[= ])(\S+)/gi, replace: (_m, flag: string) => `${flag}${MASK}` },
+  { kind: 'password', re: /(--?(?:password|passwd|token|secret)[= ])(\S+)/gi, replace: (_m, flag: string) => `${flag}${MASK}`, secret: (_m, _flag: string, value: string) => value },
   { kind: 'jwt', re: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g, replace: () => MASK },
 ];
 
 const IPV4 = /(?<![\d.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\d])(?!\.\d)/g;
-const IPV6 = /(?<![\w:.])((?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{0,4}|(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){0,5})?|::(?:[0-9a-f]{1,4}:){0,5}[0-9a-f]{1,4})(?![\w:])/gi;
+/**
+ * Something shaped like an IPv6 address: hex groups joined by colons (2 to 8 of them, `::` allowed),
+ * perhaps ending in an embedded IPv4 address (`::ffff:10.0.0.1`), perhaps with a zone (`%eth0`).
+ * Only a candidate: `isIPv6` decides, so times (`10:14:02`, klog's `10:14:02.884310`) and MAC
+ * addresses (six groups, no `::`) never count. Never a part of a longer run of colons and hex.
+ */
+const IPV6 = /(?<![\w:.%])([0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?::\d{1,3}(?:\.\d{1,3}){3})?)(%[\w.-]+)?(?![\w:%]|\.\w)/gi;
+/** 8 groups of exactly two hex digits: an EUI-64 / hardware address, never written so as IPv6 */
+const HW_ADDRESS = /^[0-9a-f]{2}(?::[0-9a-f]{2}){7}$/i;
+/** An address spelled into a host name: AWS/EKS `ip-10-0-1-5`, `ip-10-0-1-5.ec2.internal`, `kube-proxy-ip-10-0-1-5` */
+const DASHED_IPV4 = /(?<![A-Za-z0-9_])(ip-)(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})(?![A-Za-z0-9_]|-\d)/gi;
 /** First octets that say "private / special" without identifying anyone: kept so the reader sees the kind of address. */
 const KEEP_FIRST_OCTET = new Set([0, 10, 100, 127, 169, 172, 192, 224, 255]);
 const NOT_SECRET_ADDRESSES = new Set(['0.0.0.0', '127.0.0.1', '255.255.255.255', '127.0.0.0', '0.0.0.0/0']);
 const FQDN = /\b((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){2,}(?:com|net|org|io|local|internal|lan|corp|cloud|intra|example|test|cluster\.local|[a-z]{2}))\b/gi;
 const FILE_LIKE = /\.(conf|json|yaml|yml|log|txt|service|socket|target|gz|tgz|xz|zip|tar|sh|py|go|ts|js|env|d)$/i;
+/** What redaction writes (`host-3`, `ipv6-2`, the `a1` / `x4` of `a1.x4.2.1`): never learned as a host, so redacting twice changes nothing. */
+const TOKEN = /^(?:host-\d+|ipv6-\d+|[ax]\d+)$/i;
+
+/**
+ * Host names that are also everyday words of a support bundle: software, services, roles, the
+ * areas of finding ids. A node may well be called `docker` or `master`, but most `docker`s in its
+ * report are the daemon (`systemctl restart docker`, `docker0`, `docker.service`, `/var/log/docker/`,
+ * `iptables.docker-chain-missing`, an iptables chain's `owner`). Such a name is replaced only where
+ * it is the host: a whole string in a field that holds node names (`node`, `nodes`, a node's `name`,
+ * a facts key), the host field of a syslog line, `on docker`, `nodeName=docker`, and the node's own
+ * folder in paths. The word itself says nothing about whose machine it is.
+ */
+const COMMON_NAMES = new Set(
+  (
+    'docker dockerd containerd kubelet kubernetes kube k8s k3s k3d k0s rke rke2 crio podman etcd flannel calico cilium weave canal ' +
+    'iptables ip6tables nftables nft firewalld sysctl log logs systemd journald kernel linux ubuntu debian centos rhel fedora rocky alma ' +
+    'suse alpine localhost master worker node host server client agent controller control api apiserver proxy router gateway web app ' +
+    'db database cache redis postgres postgresql mysql mongo nginx haproxy ingress dns coredns ntp bridge cluster default minikube kind ' +
+    'test dev prod staging primary secondary support bundle sosreport none unknown network'
+  ).split(' '),
+);
+
+/**
+ * The field names of the report and the index (`src/report/schema.ts`): a key that is one of them
+ * is the report's own structure, never data, and is kept as it is (a node called `node` must not
+ * rename the `node` field). Other keys (facts keyed by node, by address) are redacted like values.
+ * A test checks this list against the zod schema.
+ */
+export const REPORT_FIELDS = new Set(
+  (
+    'id status reason findings tool name version generatedAt shards totals bundles analyzed failed critical warning info byFinding ' +
+    'severity title source reports layout nodes summary top node findingIds checked error code ms nameFrom root facts iptables file ' +
+    'family backend format origin chains table chain policy rules owner owners message evidence line excerpt note time remedy commands ' +
+    'caution analyzer impact related firstSeen lastSeen timeline finding coverage artifacts logs lines bytes truncatedLines analyzers ' +
+    'parseProblems kind cluster notes filesSeen bytesRead timing readMs parseMs analyzeMs totalMs failures redaction applied secrets ' +
+    'ips hostnames secretKinds'
+  ).split(' '),
+);
+
+/** Fields whose value is a node's name (or names) as a whole */
+const NODE_FIELDS = new Set(['node', 'nodes', 'name']);
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const byLength = (a: string, b: string) => b.length - a.length || (a < b ? -1 : 1);
+/** a syslog (`Nov 20 10:14:02`) or RFC 3339 (`2026-11-20T10:14:02.123+01:00`) time, then the host field */
+const SYSLOG_TIME = String.raw`(?:[A-Z][a-z]{2} +\d{1,2} \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)`;
+
+interface HostMatchers {
+  /** names that cannot be a word: replaced wherever they stand as a whole name */
+  names?: RegExp;
+  /** common words: replaced where the text says they are the host */
+  whole?: RegExp;
+  common?: RegExp;
+  syslog?: RegExp;
+  roots?: RegExp;
+}
 
 export class Redactor {
   readonly summary: RedactionSummary = { secrets: 0, ips: 0, hostnames: 0, secretKinds: {} };
   private readonly octet2 = new Map<string, string>();
   private readonly octet1 = new Map<string, string>();
   private readonly v6 = new Map<string, string>();
+  /** lower-case host name -> token; a host's short name and FQDN share the token */
   private readonly hosts = new Map<string, string>();
+  /** a node's folder whose name holds a common-word host name -> the folder with the token */
+  private readonly roots = new Map<string, string>();
   private readonly seenIps = new Set<string>();
+  private readonly seenSecrets = new Set<string>();
+  private readonly seenSecretKinds = new Set<string>();
+  private tokens = 0;
+  private matchers: HostMatchers | undefined;
 
   constructor(readonly options: RedactOptions) {}
 
   /** Node names are hostnames whatever their shape; learn them before rewriting text. */
   addHosts(names: string[]): void {
     if (!this.options.hostnames) return;
-    const fresh = names.filter((h) => h.length >= 2 && !/^\(.*\)$/.test(h) && !this.hosts.has(h));
-    if (fresh.length === 0) return;
-    for (const h of fresh) this.hostToken(h);
-    // Longest first, so `node1.example.com` is replaced before `node1`.
-    const sorted = [...this.hosts].sort((a, b) => b[0].length - a[0].length);
-    this.hosts.clear();
-    for (const [k, v] of sorted) this.hosts.set(k, v);
+    for (const h of names) {
+      const name = h.replace(/#\d+$/, ''); // `node-a#2`: the second node of that name
+      if (!this.isHostName(name)) continue;
+      const token = this.hostToken(name);
+      // the short name of a node's FQDN is the same host
+      const short = name.split('.')[0];
+      if (short !== name && this.isHostName(short)) this.alias(short, token);
+    }
   }
 
-  /** Any JSON-like value, every string rewritten. */
+  /** Any JSON-like value, every string rewritten (object keys too, except the report's field names). */
   value<T>(v: T): T {
-    return mapStrings(v, (s) => this.text(s));
+    // Secrets first, then learn every host the value names, then rewrite: the same name gets the
+    // same token wherever it stands, whatever order the strings come in.
+    const masked = mapStrings(v, (s) => this.maskSecrets(s), (k) => (REPORT_FIELDS.has(k) ? k : this.maskSecrets(k)));
+    this.learn(masked);
+    // Where a string holds a node's name as a whole (the `node` of a finding, facts keyed by
+    // node), a common-word host name is the host; elsewhere `docker` is more often the daemon.
+    const walk = (x: unknown, field: string | undefined, inFacts: boolean): unknown => {
+      if (typeof x === 'string') return this.rewrite(x, field !== undefined && NODE_FIELDS.has(field));
+      if (Array.isArray(x)) return x.map((y) => walk(y, field, inFacts));
+      if (x && typeof x === 'object')
+        return Object.fromEntries(Object.entries(x).map(([k, y]) => [REPORT_FIELDS.has(k) ? k : this.rewrite(k, inFacts), walk(y, k, inFacts || k === 'facts')]));
+      return x;
+    };
+    return walk(masked, undefined, false) as T;
   }
 
   /** A redacted copy of a report, carrying what was redacted so far. */
@@ -114,63 +211,188 @@ export class Redactor {
     };
   }
 
+  /** One string (of no known field), learned from and rewritten. */
   text(s: string): string {
+    return this.value(s);
+  }
+
+  private maskSecrets(s: string): string {
     let out = s;
     for (const rule of SECRET_RULES) {
       out = out.replace(rule.re, (...args: string[]) => {
         const replaced = rule.replace(...(args as [string, ...string[]]));
-        if (replaced !== args[0]) {
-          this.summary.secrets++;
-          this.summary.secretKinds[rule.kind] = (this.summary.secretKinds[rule.kind] ?? 0) + 1;
-        }
+        if (replaced !== args[0]) this.countSecret(rule.kind, rule.secret ? rule.secret(...(args as [string, ...string[]])) : args[0]);
         return replaced;
       });
     }
-    if (this.options.hostnames) out = this.replaceHosts(out);
+    return out;
+  }
+
+  /** Secrets are counted as distinct values: one password quoted in a log line and the timeline is one. */
+  private countSecret(kind: string, secret: string): void {
+    const kindKey = `${kind}\u0000${secret}`;
+    if (this.seenSecretKinds.has(kindKey)) return;
+    this.seenSecretKinds.add(kindKey);
+    this.summary.secretKinds[kind] = (this.summary.secretKinds[kind] ?? 0) + 1;
+    if (!this.seenSecrets.has(secret)) {
+      this.seenSecrets.add(secret);
+      this.summary.secrets++;
+    }
+  }
+
+  /** Hosts and addresses of one string; `whole`: a field that holds a node name (`node`, `nodes`, a node's `name`, a facts key). */
+  private rewrite(s: string, whole = false): string {
+    let out = s;
+    if (this.options.hostnames) out = this.replaceHosts(out, whole);
     if (this.options.ips) out = this.replaceIps(out);
     return out;
   }
 
-  private replaceHosts(s: string): string {
-    let out = s;
-    for (const [name, token] of this.hosts) {
-      if (!out.includes(name)) continue;
-      out = out.split(name).join(token);
+  /** Every node (name and folder) and every FQDN the value holds, before anything is rewritten. */
+  private learn(v: unknown): void {
+    if (!this.options.hostnames) return;
+    const strings: string[] = [];
+    const nodes: { name: string; root: string }[] = [];
+    const walk = (x: unknown): void => {
+      if (typeof x === 'string') strings.push(x);
+      else if (Array.isArray(x)) x.forEach(walk);
+      else if (x && typeof x === 'object') {
+        const o = x as Record<string, unknown>;
+        // a NodeInfo: its name is a host whatever its shape
+        if (typeof o.name === 'string' && typeof o.nameFrom === 'string' && typeof o.root === 'string') nodes.push({ name: o.name, root: o.root });
+        for (const [k, y] of Object.entries(o)) {
+          if (!REPORT_FIELDS.has(k)) strings.push(k);
+          walk(y);
+        }
+      }
+    };
+    walk(v);
+    this.addHosts(nodes.map((n) => n.name));
+    for (const n of nodes) this.learnRoot(n.name.replace(/#\d+$/, ''), n.root);
+    for (const s of strings) for (const m of s.matchAll(FQDN)) this.learnFqdn(m[0]);
+  }
+
+  /** A node folder named after a common-word host (`case/docker`, `sosreport-docker-2026-11-20`): the folder is the host there. */
+  private learnRoot(name: string, root: string): void {
+    if (!COMMON_NAMES.has(name.toLowerCase()) || !this.hosts.has(name.toLowerCase()) || this.roots.has(root)) return;
+    const slash = root.lastIndexOf('/');
+    const last = root.slice(slash + 1);
+    const at = new RegExp(`(?<![A-Za-z0-9])${escapeRe(name)}(?![A-Za-z0-9])`, 'i').exec(last);
+    if (!at) return;
+    const token = this.hosts.get(name.toLowerCase())!;
+    this.roots.set(root, root.slice(0, slash + 1) + last.slice(0, at.index) + token + last.slice(at.index + name.length));
+    this.matchers = undefined;
+  }
+
+  private learnFqdn(found: string): void {
+    if (FILE_LIKE.test(found) || /^\d+(\.\d+)+$/.test(found)) return;
+    const fqdn = found.toLowerCase();
+    // `sosreport-db01.acme.com-2026`: the FQDN is what follows a known name's hyphen, not the whole run
+    const dot = fqdn.indexOf('.');
+    const label = fqdn.slice(0, dot);
+    const tail = fqdn.slice(dot);
+    for (let i = 0; i < label.length; i = label.indexOf('-', i) + 1) {
+      const short = label.slice(i);
+      if (this.hosts.has(short + tail)) return;
+      const known = this.hosts.get(short);
+      if (known) return this.alias(short + tail, known);
+      if (label.indexOf('-', i) < 0) break;
     }
-    return out.replace(FQDN, (name: string) => (FILE_LIKE.test(name) || /^\d+(\.\d+)+$/.test(name) ? name : this.hostToken(name.toLowerCase())));
+    const token = this.hostToken(fqdn);
+    // Its short name is the same host when it can only be a host name (`db01`, `prod-db-07`):
+    // a word (`api` of api.acme.com, `registry` of registry.k8s.io) stays a word elsewhere.
+    if (/\d/.test(label) && this.isHostName(label) && !COMMON_NAMES.has(label)) this.alias(label, token);
+  }
+
+  private isHostName(name: string): boolean {
+    return name.length >= 2 && !/^\(.*\)$/.test(name) && !/^\d+$/.test(name) && !TOKEN.test(name) && !/[\s\u0000-\u001f]/.test(name);
+  }
+
+  private alias(name: string, token: string): void {
+    const key = name.toLowerCase();
+    if (this.hosts.has(key)) return;
+    this.hosts.set(key, token);
+    this.matchers = undefined;
   }
 
   private hostToken(name: string): string {
-    let t = this.hosts.get(name);
+    const key = name.toLowerCase();
+    let t = this.hosts.get(key);
     if (!t) {
-      t = `host-${this.hosts.size + 1}`;
-      this.hosts.set(name, t);
+      t = `host-${++this.tokens}`;
+      this.hosts.set(key, t);
       this.summary.hostnames++;
-      // the short name of an FQDN is the same host
-      const short = name.split('.')[0];
-      if (short !== name && short.length >= 3 && !this.hosts.has(short)) this.hosts.set(short, t);
+      this.matchers = undefined;
     }
     return t;
   }
 
+  private hostMatchers(): HostMatchers {
+    if (this.matchers) return this.matchers;
+    const names = [...this.hosts.keys()].sort(byLength);
+    const common = names.filter((n) => COMMON_NAMES.has(n)).map(escapeRe);
+    const other = names.filter((n) => !COMMON_NAMES.has(n)).map(escapeRe);
+    const roots = [...this.roots.keys()].sort(byLength).map(escapeRe);
+    const m: HostMatchers = {};
+    // A whole name: no letter, digit or underscore on either side (`docker0`, `api_key`,
+    // `three-node-cluster` are other words), not a later label of a dotted name (`iptables.node-a`).
+    // A hyphen may join it to a prefix or suffix (`sosreport-node-a-2026-11-20`, `kube-proxy-node-a`,
+    // `for-node-2/`) and a dot to further labels (`node-a.example.com`, `node-3.tgz`): these
+    // names cannot be part of an ordinary word.
+    if (other.length > 0) m.names = new RegExp(`(?<![A-Za-z0-9_.])(?:${other.join('|')})(?![A-Za-z0-9_])`, 'gi');
+    if (common.length > 0) {
+      const alt = `(?:${common.join('|')})`;
+      m.whole = new RegExp(`^${alt}(?=(?:#\\d+)?$)`);
+      m.common = new RegExp(`(?<=(?:\\b[Oo]n|\\bnode|\\bhost) |\\b(?:nodeName|node-name|node|host|hostname|nodename)[=:] ?|\\bnode/)${alt}(?![A-Za-z0-9_-]|\\.[A-Za-z0-9])`, 'g');
+      m.syslog = new RegExp(`(?<=^${SYSLOG_TIME} )${alt}(?= )`, 'gm');
+    }
+    if (roots.length > 0) m.roots = new RegExp(`(?<![A-Za-z0-9_.-])(?:${roots.join('|')})(?=/|$|[^A-Za-z0-9_.-])`, 'g');
+    return (this.matchers = m);
+  }
+
+  private replaceHosts(s: string, whole: boolean): string {
+    const m = this.hostMatchers();
+    const token = (name: string) => this.hosts.get(name.toLowerCase()) ?? name;
+    let out = s;
+    if (m.roots) out = out.replace(m.roots, (r) => this.roots.get(r) ?? r);
+    if (m.names) out = out.replace(m.names, token);
+    if (m.whole && whole) out = out.replace(m.whole, token);
+    if (m.common) out = out.replace(m.common, token);
+    if (m.syslog) out = out.replace(m.syslog, token);
+    return out;
+  }
+
+  /** The redacted octets of an IPv4 address, or undefined for one that says nothing about anyone. */
+  private v4(a: string, b: string, c: string, d: string): string[] | undefined {
+    const o = [a, b, c, d].map(Number);
+    if (o.some((x) => x > 255)) return undefined;
+    if (NOT_SECRET_ADDRESSES.has(`${o.join('.')}`)) return undefined;
+    // masks (255.255.0.0) say nothing about anyone
+    if (o[0] === 255) return undefined;
+    this.countIp(o.join('.'));
+    const first = KEEP_FIRST_OCTET.has(o[0]) ? String(o[0]) : this.token(this.octet1, String(o[0]), 'a');
+    const second = this.token(this.octet2, `${o[0]}.${o[1]}`, 'x');
+    return [first, second, c, d];
+  }
+
   private replaceIps(s: string): string {
-    const v4 = s.replace(IPV4, (m: string, a: string, b: string, c: string, d: string) => {
-      const o = [a, b, c, d].map(Number);
-      if (o.some((x) => x > 255)) return m;
-      if (NOT_SECRET_ADDRESSES.has(m)) return m;
-      // masks (255.255.0.0) say nothing about anyone
-      if (o[0] === 255) return m;
-      this.countIp(m);
-      const first = KEEP_FIRST_OCTET.has(o[0]) ? a : this.token(this.octet1, a, 'a');
-      const second = this.token(this.octet2, `${a}.${b}`, 'x');
-      return `${first}.${second}.${c}.${d}`;
-    });
-    return v4.replace(IPV6, (m: string) => {
-      const lower = m.toLowerCase();
-      if (lower === '::1' || lower === '::' || !/[0-9a-f]:/.test(lower) || !lower.includes(':')) return m;
-      if (/^[0-9a-f]{1,2}(:[0-9a-f]{1,2}){5}$/.test(lower)) return m; // a MAC address, not IPv6
+    // IPv6 first: an IPv4 address inside one (`::ffff:203.0.113.9`) is redacted as that IPv4 address
+    const v6 = s.replace(IPV6, (m: string, addr: string, zone: string | undefined) => {
+      if (!isIPv6(addr)) return m;
+      const lower = addr.toLowerCase();
+      if (lower === '::1' || lower === '::' || HW_ADDRESS.test(lower)) return m;
+      const embedded = /^(.*:)(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(lower);
+      if (embedded) {
+        const o = this.v4(embedded[2], embedded[3], embedded[4], embedded[5]);
+        return o ? `${embedded[1]}${o.join('.')}${zone ?? ''}` : m;
+      }
       this.countIp(lower);
-      return this.token(this.v6, lower, 'ipv6-');
+      return this.token(this.v6, lower, 'ipv6-') + (zone ?? '');
+    });
+    const v4 = v6.replace(IPV4, (m: string, a: string, b: string, c: string, d: string) => this.v4(a, b, c, d)?.join('.') ?? m);
+    return v4.replace(DASHED_IPV4, (m: string, ip: string, a: string, b: string, c: string, d: string) => {
+      const o = this.v4(a, b, c, d);
+      return o ? `${ip}${o.join('-')}` : m;
     });
   }
 
