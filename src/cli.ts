@@ -26,7 +26,7 @@ Usage:
   bundle-doctor analyze <inputs...> [options]
   bundle-doctor merge <index.json...> -o DIR [--format ...]
   bundle-doctor schema [--index]        print the JSON Schema of the report (or of index.json)
-  bundle-doctor trace <bundle> --src IP --dst IP[:PORT[/tcp|udp|icmp]] [--node NAME]
+  bundle-doctor trace <bundle> --src IP --dst IP[:PORT[/tcp|udp]|/icmp] [--node NAME]
         [--in IFACE] [--out IFACE] [--state new|established] [--format text|json]
                                       walk one packet through a node's iptables rules
 
@@ -46,7 +46,8 @@ Options:
                               strings); with ips / hostnames also replace addresses and
                               names by consistent tokens, for reports that leave the company
       --concurrency N         bundles analyzed at once (default: number of CPUs)
-      --timeout SECONDS       per-bundle time limit in a batch (default: 900; 0 = none)
+      --timeout SECONDS       per-bundle time limit in a batch (default: 900; 0 = none;
+                              at most 2147483, 24 days)
       --max-memory MB         per-bundle heap budget in a batch (default: 4096)
       --jsonl                 one JSON line per bundle on stdout as each completes
       --shard K/N             analyze only shard K (0..N-1) of the inputs, by a stable
@@ -65,6 +66,9 @@ input that could not be analyzed (the other inputs are still analyzed).
 `;
 
 class UsageError extends Error {}
+
+/** --timeout's largest value: setTimeout's longest delay (2^31-1 ms) in whole seconds, 2147483 (24 days); Node fires at once beyond it. */
+const MAX_TIMEOUT_S = Math.floor((2 ** 31 - 1) / 1000);
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -219,6 +223,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const requiredPorts = parsePorts(values['require-port'] ?? []);
   const concurrency = positiveInt(values.concurrency, '--concurrency', availableParallelism());
   const timeoutS = nonNegativeInt(values.timeout, '--timeout', 900);
+  if (timeoutS > MAX_TIMEOUT_S) throw new UsageError(`--timeout is at most ${MAX_TIMEOUT_S} seconds (24 days; 0 = no limit), not '${values.timeout}'`);
   const maxMemoryMb = positiveInt(values['max-memory'], '--max-memory', 4096);
   let shard;
   try {
@@ -238,12 +243,17 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     }
   }
   const redactor = parseRedact(values.redact);
+  const outDir = values.output && isDirOutput(values.output) ? values.output : undefined;
+  if (!outDir && formats.length > 1)
+    throw new UsageError(
+      values.output
+        ? `several formats need -o DIR (an existing folder, a path ending in /, or one without extension), not the file '${values.output}'`
+        : 'several formats need -o DIR',
+    );
   const mode: DirMode = values['as-bundle'] ? 'bundle' : values['as-batch'] ? 'batch' : 'auto';
   const expanded = await expandInputs(args, mode);
   for (const m of expanded.missing) io.stderr(`bundle-doctor: ${printable(m.error)}\n`);
   const bundles = shard ? expanded.bundles.filter((b) => inShard(b, shard)) : expanded.bundles;
-  const outDir = values.output && isDirOutput(values.output, formats) ? values.output : undefined;
-  if (!outDir && formats.length > 1) throw new UsageError('several formats need -o DIR');
   if (bundles.length === 0 && !shard) {
     if (expanded.missing.length === 0) io.stderr('bundle-doctor: no bundles to analyze\n');
     return EXIT_USAGE;
@@ -289,8 +299,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     redactor,
   }).finally(interrupt.dispose);
   // Each failure once on stderr: the progress lines said them already; the bar, which is erased,
-  // and -q did not (with -o DIR and -q, the index holds them); --jsonl streamed them.
-  const sayFailures = !values.jsonl && (outcome.report ? progressMode !== 'lines' : progressMode === 'bar');
+  // and -q (no progress, but failures still) did not; --jsonl streamed them.
+  const sayFailures = !values.jsonl && progressMode !== 'lines';
   if (sayFailures) for (const e of outcome.index.bundles) if (e.error !== undefined && e.code !== INTERRUPTED) io.stderr(`bundle-doctor: ${printable(e.error)}\n`);
   const stopped = outcome.index.bundles.filter((e) => e.code === INTERRUPTED).length;
   if (stopped > 0) io.stderr(`bundle-doctor: interrupted: ${stopped} of ${outcome.index.totals.bundles} bundles not analyzed${outDir ? ' (listed in the index)' : ''}\n`);
@@ -307,7 +317,11 @@ async function traceCommand(args: string[], values: ReturnType<typeof parse>['va
   if (!values.src || !values.dst) throw new UsageError('trace needs --src IP and --dst IP[:PORT[/PROTO]]');
   const dst = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?(?:\/(tcp|udp|icmp))?$/.exec(values.dst);
   if (!dst) throw new UsageError(`--dst must look like 172.17.0.1:5432/tcp, not '${values.dst}'`);
-  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(values.src)) throw new UsageError(`--src must be an IPv4 address, not '${values.src}'`);
+  if (!isIPv4(dst[1])) throw new UsageError(`--dst: ${dst[1]} is not an IPv4 address (each part 0-255), in '${values.dst}'`);
+  if (dst[2] !== undefined && !(Number(dst[2]) >= 1 && Number(dst[2]) <= 65535))
+    throw new UsageError(`--dst: port ${dst[2]} is not 1-65535, in '${values.dst}'`);
+  if (dst[2] !== undefined && dst[3] === 'icmp') throw new UsageError(`--dst: icmp has no ports, in '${values.dst}'`);
+  if (!isIPv4(values.src)) throw new UsageError(`--src must be an IPv4 address (each part 0-255), not '${values.src}'`);
   const state = values.state ?? 'new';
   if (!['new', 'established', 'related', 'invalid'].includes(state)) throw new UsageError(`--state must be new or established, not '${state}'`);
   const format = values.format ?? 'text';
@@ -329,6 +343,12 @@ async function traceCommand(args: string[], values: ReturnType<typeof parse>['va
   if (!result) return EXIT_USAGE;
   io.stdout(format === 'json' ? JSON.stringify(result, null, 2) + '\n' : displayText(formatTrace(result)));
   return EXIT_OK;
+}
+
+/** Dotted-quad IPv4, each part 0-255. */
+function isIPv4(s: string): boolean {
+  const parts = s.split('.');
+  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
 }
 
 function emit(text: string, output: string | undefined, io: CliIo): boolean {
@@ -353,11 +373,11 @@ function parseFormats(value: string | undefined): OutputFormat[] {
   return [...new Set(list)] as OutputFormat[];
 }
 
-/** A folder: it exists as one, ends in '/', or has no extension. */
-function isDirOutput(output: string, formats: OutputFormat[]): boolean {
+/** A folder: it exists as one, ends in '/', or has no extension (README's definition, whatever the formats). */
+function isDirOutput(output: string): boolean {
   if (output.endsWith('/')) return true;
   if (existsSync(output)) return statSync(output).isDirectory();
-  return formats.length > 1 || extname(output) === '';
+  return extname(output) === '';
 }
 
 function positiveInt(v: string | undefined, flag: string, fallback: number): number {

@@ -171,9 +171,14 @@ export function mdText(value: unknown): string {
   );
 }
 
-/** A code span that survives backticks and pipes in its content. */
-export function mdCode(value: unknown): string {
-  const s = String(value ?? '').replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+/**
+ * A code span that survives backticks in its content. `inTable`: it sits in a table cell, where
+ * a `|` ends the cell even inside a code span unless escaped (GFM unescapes `\|` there); anywhere
+ * else a backslash in a code span is shown as it is, so the `|` is left alone.
+ */
+export function mdCode(value: unknown, inTable = false): string {
+  let s = String(value ?? '').replace(/\r?\n/g, ' ');
+  if (inTable) s = s.replace(/\|/g, '\\|');
   const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((r) => r.length));
   const ticks = '`'.repeat(longest + 1);
   const pad = s.startsWith('`') || s.endsWith('`') || longest > 0 ? ' ' : '';
@@ -191,7 +196,9 @@ export function mdFence(value: unknown, lang: string, indent = 0): string {
 
 function registerHelpers(env: typeof HandlebarsNS, kind: 'md' | 'html'): void {
   env.registerHelper('md', (v: unknown) => mdText(v));
+  // `code` in prose (headings, bullets, the Source line), `cellCode` in a table cell
   env.registerHelper('code', (v: unknown) => mdCode(v));
+  env.registerHelper('cellCode', (v: unknown) => mdCode(v, true));
   env.registerHelper('fence', (v: unknown, lang: unknown, indent: unknown) =>
     mdFence(v, typeof lang === 'string' ? lang : '', typeof indent === 'number' ? indent : 0),
   );
@@ -229,8 +236,16 @@ function registerHelpers(env: typeof HandlebarsNS, kind: 'md' | 'html'): void {
   env.registerHelper('severityLine', (s: BundleReport['summary']) =>
     s.critical + s.warning + s.info === 0 ? 'none' : `${s.critical} critical, ${s.warning} warning, ${s.info} info`,
   );
+  // HTML table cells: a short token stays whole (.tok), a long one may break anywhere (.long)
+  env.registerHelper('tok', (v: unknown) => tokClass(v));
   if (kind === 'md') env.registerHelper('clusterTableMd', (nodes: NodeInfo[]) => clusterTable(nodes, 'md'));
   else env.registerHelper('clusterTableHtml', (nodes: NodeInfo[]) => new env.SafeString(clusterTable(nodes, 'html')));
+}
+
+/** Longer than this, a name or value in an HTML table cell may break anywhere; shorter, it stays whole. */
+const TOKEN_MAX = 40;
+function tokClass(v: unknown): 'tok' | 'long' {
+  return String(v ?? '').length > TOKEN_MAX ? 'long' : 'tok';
 }
 
 /** Facts as rows, nodes as columns; a value that differs from the majority is marked. */
@@ -246,20 +261,20 @@ export function clusterTable(nodes: NodeInfo[], kind: 'md' | 'html'): string {
     return value !== null && value !== undefined && (counts.get(String(value)) ?? 0) < top;
   };
   if (kind === 'md') {
-    const head = `| | ${nodes.map((n) => mdCode(n.name)).join(' | ')} |\n|---|${nodes.map(() => '---').join('|')}|\n`;
+    const head = `| | ${nodes.map((n) => mdCode(n.name, true)).join(' | ')} |\n|---|${nodes.map(() => '---').join('|')}|\n`;
     const rows = labels
       .map((l) => `| ${mdText(l)} | ${nodes.map((n) => cellMd(n.facts[l], odd(l, n.facts[l]))).join(' | ')} |`)
       .join('\n');
     return head + rows;
   }
-  const esc = (s: unknown) => hb().escapeExpression(String(s ?? '—'));
+  const esc = (s: unknown) => runtime().escapeExpression(String(s ?? '—'));
   return (
-    `<table class="cluster"><thead><tr><th></th>${nodes.map((n) => `<th><code>${esc(n.name)}</code></th>`).join('')}</tr></thead><tbody>` +
+    `<table class="cluster"><thead><tr><th></th>${nodes.map((n) => `<th><code class="${tokClass(n.name)}">${esc(n.name)}</code></th>`).join('')}</tr></thead><tbody>` +
     labels
       .map(
         (l) =>
-          `<tr><th>${esc(l)}</th>${nodes
-            .map((n) => `<td${odd(l, n.facts[l]) ? ' class="odd" title="differs from the other nodes"' : ''}>${esc(n.facts[l] ?? '—')}</td>`)
+          `<tr><th class="${tokClass(l)}">${esc(l)}</th>${nodes
+            .map((n) => `<td class="${tokClass(n.facts[l])}${odd(l, n.facts[l]) ? ' odd" title="differs from the other nodes' : ''}">${esc(n.facts[l] ?? '—')}</td>`)
             .join('')}</tr>`,
       )
       .join('') +
@@ -269,7 +284,7 @@ export function clusterTable(nodes: NodeInfo[], kind: 'md' | 'html'): string {
 
 function cellMd(v: unknown, isOdd: boolean): string {
   if (v === null || v === undefined) return '—';
-  const s = mdCode(v);
+  const s = mdCode(v, true);
   return isOdd ? `**${s}** ⚠️` : s;
 }
 

@@ -1,6 +1,6 @@
 /** The built command as a user runs it: exit codes, one-line errors, output files. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -95,6 +95,52 @@ describe('bundle-doctor analyze', () => {
     expect(run(['analyze', 'x', '--format', 'pdf']).stderr).toMatch(/--format must be one of md, html, json/);
     expect(run(['analyze', 'x', '--bogus']).code).toBe(2);
     expect(run(['frobnicate']).stderr).toMatch(/unknown command 'frobnicate'/);
+  });
+
+  it('--timeout beyond what a timer can hold (2147483 s) is a usage error naming the maximum, not an instant timeout', async () => {
+    const a = writeTmp('t1.tgz', await makeTarGz([{ name: 'h/sysctl-a.txt', content: FORWARD_OFF }]));
+    const b = writeTmp('t2.tgz', await makeTarGz([{ name: 'h/sysctl-a.txt', content: FORWARD_ON }]));
+    const r = run(['analyze', a, b, '--timeout', '3000000', '--format', 'json']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).not.toMatch(/TimeoutOverflowWarning|took longer/);
+    expect(r.stderr.trim().split('\n')[0]).toBe("bundle-doctor: --timeout is at most 2147483 seconds (24 days; 0 = no limit), not '3000000'");
+    const max = run(['analyze', a, b, '--timeout', '2147483', '--format', 'json', '-q']);
+    expect(max.stderr).toBe('');
+    expect(max.code).toBe(0);
+    expect(JSON.parse(max.stdout).bundles).toHaveLength(2);
+  });
+
+  it('-o FILE.ext with several formats is a usage error, not a folder named FILE.ext', async () => {
+    const a = writeTmp('f1.tgz', await makeTarGz([{ name: 'h/sysctl-a.txt', content: FORWARD_OFF }]));
+    const dir = tmpDir();
+    for (const out of [join(dir, 'x.json'), join(dir, 'report.html')]) {
+      const r = run(['analyze', a, '-o', out, '--format', 'html,json']);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')[0]).toMatch(/^bundle-doctor: several formats need -o DIR .*not the file '.*(x\.json|report\.html)'$/);
+      expect(existsSync(out)).toBe(false);
+    }
+    // a folder by README's definition still is one: ending in /, without extension, or existing
+    const existing = join(dir, 'reports.d');
+    mkdirSync(existing);
+    for (const out of [join(dir, 'y.out') + '/', join(dir, 'plain'), existing]) {
+      const r = run(['analyze', a, '-o', out, '--format', 'html,json', '-q']);
+      expect(r.code).toBe(0);
+      expect(existsSync(join(out, 'index.json'))).toBe(true);
+    }
+  });
+
+  it('-q with -o DIR: no progress, but a failed input still gets its one line', async () => {
+    const good = writeTmp('ok.tgz', await makeTarGz([{ name: 'h/sysctl-a.txt', content: FORWARD_OFF }]));
+    const fake = writeTmp('notreally.tgz', '<html>404 Not Found</html>\n');
+    const out = join(tmpDir(), 'qd') + '/';
+    const r = run(['analyze', fake, good, '-o', out, '-q']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^bundle-doctor: ${fake.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
+    expect(JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')).totals).toMatchObject({ bundles: 2, analyzed: 1, failed: 1 });
   });
 
   it('--help and --version exit 0', () => {

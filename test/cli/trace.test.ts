@@ -40,6 +40,29 @@ describe('bundle-doctor trace', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toMatch(/no node named nope \(nodes: k8s-node-3\)$/);
   });
+
+  it('impossible addresses and ports are usage errors: exit 2, one line, nothing traced', () => {
+    const bundle = projectPath('bundles/docker-chains-flushed.tgz');
+    const cases: [string, string, RegExp][] = [
+      ['300.1.1.1', '10.0.0.21:5432/tcp', /--src must be an IPv4 address .*'300\.1\.1\.1'/],
+      ['172.17.0.2', '999.0.0.21:5432/tcp', /--dst: 999\.0\.0\.21 is not an IPv4 address/],
+      ['172.17.0.2', '10.0.0.256', /--dst: 10\.0\.0\.256 is not an IPv4 address/],
+      ['172.17.0.2', '10.0.0.21:99999/tcp', /--dst: port 99999 is not 1-65535/],
+      ['172.17.0.2', '10.0.0.21:0/udp', /--dst: port 0 is not 1-65535/],
+      ['172.17.0.2', '10.0.0.21:80/icmp', /--dst: icmp has no ports/],
+    ];
+    for (const [src, dst, why] of cases) {
+      const r = run(['trace', bundle, '--src', src, '--dst', dst]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      const lines = r.stderr.trim().split('\n');
+      expect(lines[0]).toMatch(why);
+      expect(lines.slice(1)).toEqual(["Try 'bundle-doctor --help'."]);
+    }
+    // the edges are fine
+    expect(run(['trace', bundle, '--src', '0.0.0.0', '--dst', '255.255.255.255:65535/udp']).code).toBe(0);
+    expect(run(['trace', bundle, '--src', '172.17.0.2', '--dst', '10.0.0.21:1/tcp']).code).toBe(0);
+  });
 });
 
 describe('bundle-doctor trace: load-balanced services', () => {

@@ -40,6 +40,51 @@ describe('Markdown report rendered by marked (GFM)', () => {
     expect(html.match(/<tr>\s*<td>[\s\S]*?<\/tr>/)?.[0].match(/<td>/g)).toHaveLength(4);
   });
 
+  it('iptables table names, chain policies and owners from the bundle are escaped in the rule-set table (the cells stay five)', async () => {
+    const rules = [
+      '*filter',
+      ':INPUT ACCEPT [0:0]',
+      ':FORWARD <script>alert(document.domain)</script> [0:0]',
+      ':OUTPUT ACCEPT [0:0]',
+      ':EV|IL<b>`x` - [0:0]',
+      '-A FORWARD -j DROP',
+      'COMMIT',
+      '*nat|x',
+      ':PREROUTING ACCEPT [0:0]',
+      'COMMIT',
+      '',
+    ].join('\n');
+    const path = writeTmp('ipt.tgz', await makeTarGz([
+      { name: 'case/node9/iptables-save.txt', content: rules },
+      { name: 'case/node9/sysctl-a.txt', content: OFF },
+    ]));
+    const md = render(await analyze([path]), 'md');
+    const html = await marked.parse(md, { gfm: true });
+    expect(html).not.toMatch(/<script>|<\/script>|<b>/);
+    const table = html.split('<th>Table</th>')[1]!.split('</table>')[0]!;
+    const rows = [...table.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) => [...m[1].matchAll(/<td>([\s\S]*?)<\/td>/g)].map((c) => c[1]));
+    expect(rows.length).toBeGreaterThanOrEqual(5);
+    for (const cells of rows) expect(cells).toHaveLength(5);
+    expect(rows.find((c) => c[1] === '<code>FORWARD</code>')?.[2]).toBe('&lt;script&gt;alert(document.domain)&lt;/script&gt;');
+    expect(rows.find((c) => c[1] === '<code>PREROUTING</code>')?.[0]).toBe('nat|x');
+    expect(rows.some((c) => c[1] === '<code>EV|IL&lt;b&gt;`x`</code>')).toBe(true);
+  });
+
+  it('a | in a code span is escaped in table cells only: the Source line and evidence bullets show it without a backslash', async () => {
+    const dir = tmpDir();
+    mkdirSync(join(dir, 'ticket|7'));
+    const path = writeTmp('ticket|7/b|1.tgz', await makeTarGz([{ name: 't/x|y/sysctl.txt', content: OFF }]), dir);
+    const md = render(await analyze([path]), 'md');
+    const html = await marked.parse(md, { gfm: true });
+    expect(html).not.toContain('\\|');
+    expect(html).toContain(`<strong>Source:</strong> <code>${path}</code>`);
+    expect(html).toMatch(/<li><code>t\/x\|y\/sysctl\.txt:1<\/code>/);
+    // the findings table: the same location in its cell, still four cells
+    const row = html.match(/<tr>\s*<td>🔴 CRITICAL[\s\S]*?<\/tr>/)?.[0] ?? '';
+    expect(row.match(/<td>/g)).toHaveLength(4);
+    expect(row).toContain('<td><code>t/x|y/sysctl.txt:1</code></td>');
+  });
+
   it('a bundle where nothing could be checked says so, instead of "no problems found"; a checked clean one says the latter', async () => {
     const unchecked = writeTmp('u.tgz', await makeTarGz([{ name: 't/README.md', content: '# what the customer sent\n\nSee attached.\n' }]));
     const checked = writeTmp('c.tgz', await makeTarGz([{ name: 't/sysctl.txt', content: OFF.replace('= 0', '= 1') }]));
@@ -82,6 +127,26 @@ describe('Markdown report rendered by marked (GFM)', () => {
     const html = renderIndex(buildIndex(entries, known), 'html');
     expect(html).toContain('<td class="which"><details><summary>12</summary><a href="r0.html">t-00/bundle.tgz</a><br>');
     expect(html).toContain('<a href="r11.html">t-11/bundle.tgz</a><br></details>');
+  });
+
+  it('index: a merged index.json with markup in its report keys and labels keeps its table', async () => {
+    const entry = {
+      source: '/t/a|b<script>x</script>.tgz',
+      reports: { 'md<script>alert(1)</script>|x': 'a.md' },
+      nodes: 1,
+      summary: { critical: 0, warning: 0, info: 0 },
+      findingIds: [],
+      checked: 1,
+      ms: 1,
+    };
+    const index = buildIndex([entry], new Map());
+    index.generatedAt = '<script>alert(2)</script>';
+    const md = renderIndex(index, 'md');
+    const row = md.split('\n').find((l) => l.startsWith('| `'))!;
+    expect(row).toContain('[md&lt;script\\>alert(1)&lt;/script\\>\\|x](a.md)');
+    const html = await marked.parse(md, { gfm: true });
+    expect(html).not.toMatch(/<script>/);
+    expect(html.match(/<tbody>\s*<tr>([\s\S]*?)<\/tr>/)?.[1].match(/<td>/g)).toHaveLength(7);
   });
 
   it('colour codes and control characters of log lines do not reach the Markdown or HTML report; JSON keeps them', async () => {
