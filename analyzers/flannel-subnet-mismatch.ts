@@ -15,12 +15,14 @@ export default defineAnalyzer({
   title: 'flannel interfaces outside the node subnet',
   description: 'flannel.1 / cni0 addresses outside FLANNEL_SUBNET, or FLANNEL_SUBNET outside FLANNEL_NETWORK.',
   scope: 'node',
-  requires: ['flannelSubnetEnv', 'ipAddr'],
-  optional: ['logs'],
+  // subnet.env alone says whether FLANNEL_SUBNET is inside FLANNEL_NETWORK; the interface checks need ip addr
+  requires: ['flannelSubnetEnv'],
+  optional: ['ipAddr', 'logs'],
   analyze({ node, artifacts }) {
     const env = artifacts.flannelSubnetEnv[0];
     if (!env.subnet || !env.subnetNetwork) return [];
-    const itfs = interfacesOf(artifacts.ipAddr);
+    const haveIpAddr = (artifacts.ipAddr?.length ?? 0) > 0;
+    const itfs = interfacesOf(artifacts.ipAddr ?? []);
     const problems: string[] = [];
     const evidence: Evidence[] = [{ file: env.subnet.ref.file, line: env.subnet.ref.line, excerpt: env.subnet.excerpt, note: 'the subnet flannel leased to this node' }];
     if (env.network && !addressIn(env.subnet.value, env.network.value)) {
@@ -52,10 +54,12 @@ export default defineAnalyzer({
       {
         severity: 'critical',
         title: 'flannel interfaces outside the node subnet',
-        message: `On ${node}: ${problems.join('; ')}${form ? ` (the "${form}" of a flannel reinstalled over old state)` : ''}. Pods get addresses other nodes do not route to this node, so cross-node pod traffic is lost.`,
+        message:
+          `On ${node}: ${problems.join('; ')}${form ? ` (the "${form}" of a flannel reinstalled over old state)` : ''}. Pods get addresses other nodes do not route to this node, so cross-node pod traffic is lost.` +
+          (haveIpAddr ? '' : ' The addresses of flannel.1 and cni0 were not checked: the bundle has no ip addr output.'),
         impact: 'Pods on this node cannot reach pods on other nodes, or reach the wrong node.',
         evidence,
-        facts: { form, subnet: env.subnet.value, network: env.network?.value, outside },
+        facts: { form, subnet: env.subnet.value, network: env.network?.value, outside, interfacesChecked: haveIpAddr },
         remedy: flannelRemedy(node, artifacts.logs),
       },
     ];

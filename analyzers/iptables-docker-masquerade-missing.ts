@@ -8,7 +8,7 @@ import type { Chain, Rule } from '../src/netfilter/rules.js';
 import { cidrContains, parseCidr } from '../src/parsers/cidr.js';
 import type { NftRule, NftRuleset, NftValue } from '../src/nft/model.js';
 import { findChain as findNftChain } from '../src/nft/model.js';
-import { dockerBridges, dockerPresence, liveTables, nativeNftables, tableFiles } from './lib/node-view.js';
+import { dockerBridges, dockerPresence, liveTables, nativeNftables, tableFiles, type Bridge } from './lib/node-view.js';
 
 export default defineAnalyzer({
   id: 'iptables.docker-masquerade-missing',
@@ -23,12 +23,19 @@ export default defineAnalyzer({
     const nat = liveTables(artifacts).get('nat');
     if (!nat) return [];
     const natFile = tableFiles(artifacts).get('nat')!;
-    const nats = reachable(nat, 'POSTROUTING').filter((r) => r.target === 'MASQUERADE' || r.target === 'SNAT');
+    // kube-proxy's and flannel's masquerades apply to packets they marked only: they cover no Docker network
+    const nats = reachable(nat, 'POSTROUTING').filter((r) => (r.target === 'MASQUERADE' || r.target === 'SNAT') && !markedOnly(nat, r));
     // a native nftables table may do the NAT instead (an nftables.conf, firewalld's masquerade)
     const nftNats = nativeNftables(artifacts).flatMap(nftSourceNat);
+    // `"ip-masq": false` in daemon.json: Docker adds no MASQUERADE for its default bridge (a routed
+    // setup), as a network's enable_ip_masquerade=false does for that network
+    // (unless docker network inspect shows the running daemon masquerades it: daemon.json edited since)
+    const liveDefaultMasq = (artifacts.dockerNetworks ?? []).flatMap((d) => d.networks).some((n) => n.name === 'bridge' && n.options['com.docker.network.bridge.enable_ip_masquerade'] === 'true');
+    const noDefaultMasq = !liveDefaultMasq && (artifacts.dockerDaemon ?? []).some((d) => d.ipMasq?.value === false);
     const findings = [];
     for (const bridge of dockerBridges(artifacts)) {
       if (bridge.noMasquerade) continue;
+      if (noDefaultMasq && isDefaultBridge(bridge)) continue;
       for (const s of bridge.subnets) {
         const subnet = parseCidr(s.cidr);
         if (!subnet) continue;
@@ -52,6 +59,26 @@ export default defineAnalyzer({
     return findings;
   },
 });
+
+/** Docker's default bridge network: `bridge` in docker network inspect, else the docker0 interface. */
+function isDefaultBridge(bridge: Bridge): boolean {
+  return bridge.network !== undefined ? bridge.network === 'bridge' : bridge.name === 'docker0';
+}
+
+/**
+ * A rule that sees marked packets only: it matches a mark (`-m mark --mark 0x4000/0x4000`), or an
+ * earlier rule of its chain returns every packet without the mark (kube-proxy's KUBE-POSTROUTING:
+ * `-m mark ! --mark 0x4000/0x4000 -j RETURN`, then `-j MASQUERADE`).
+ */
+function markedOnly(chains: Map<string, Chain>, rule: Rule): boolean {
+  const isMark = (m: Rule['matches'][number]) => m.module === 'mark' && m.options.some((o) => o.name === 'mark');
+  if (rule.matches.some((m) => isMark(m) && m.options.every((o) => !o.negated))) return true;
+  for (const r of chains.get(rule.chain)?.rules ?? []) {
+    if (r === rule) break;
+    if (r.target === 'RETURN' && r.matches.length === 1 && isMark(r.matches[0]) && r.matches[0].options.every((o) => o.negated)) return true;
+  }
+  return false;
+}
 
 /** Rules reachable from a chain, following jumps and gotos (each chain once). */
 export function reachable(chains: Map<string, Chain>, start: string): Rule[] {
@@ -122,6 +149,8 @@ function valueIs(v: NftValue, s: string): boolean {
 
 function covers(r: Rule, subnet: NonNullable<ReturnType<typeof parseCidr>>, bridge: string): boolean {
   if (r.outInterface && !r.outInterface.negated && r.outInterface.value === bridge) return false;
+  // NAT towards one destination only (flannel's `! -s 10.244.0.0/16 -d 10.244.0.0/16`) leaves the rest unmasqueraded
+  if (r.destination && !r.destination.negated && r.destination.value !== '0.0.0.0/0') return false;
   if (!r.source) return true;
   const src = parseCidr(r.source.value);
   if (!src) return false;

@@ -1,7 +1,7 @@
 /**
- * iptables.service-conflict: iptables.service or firewalld is enabled on a host running Docker or
- * kubelet. At every (re)start it flushes the live rules and restores its own, and the rules Docker
- * and Kubernetes added are gone (seeds 000, 004).
+ * iptables.service-conflict: iptables.service, ip6tables.service, netfilter-persistent or firewalld
+ * is enabled on a host running Docker or kubelet. At every (re)start it flushes the live rules and
+ * restores its own, and the rules Docker and Kubernetes added are gone (seeds 000, 004).
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
@@ -10,10 +10,31 @@ import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import { dockerPresence, hasKubernetes } from './lib/node-view.js';
 import { logEvidence } from './lib/logs.js';
 
+/**
+ * What each firewall unit restores at start: the saved files (default paths first, the ones found
+ * in the bundle named instead when present), how to recognise them in the bundle, which rules.
+ */
+interface FirewallUnit {
+  unit: string;
+  /** the files it restores, as the message names them */
+  files: string[];
+  /** a saved configuration in the bundle that this unit restores */
+  restores?: RegExp;
+  /** IPv4, IPv6 or both */
+  families: string;
+}
+
+const UNITS: FirewallUnit[] = [
+  { unit: 'iptables', files: ['/etc/sysconfig/iptables'], restores: /(^|\/)(sysconfig\/iptables|iptables\/iptables\.rules)$/, families: 'IPv4' },
+  { unit: 'ip6tables', files: ['/etc/sysconfig/ip6tables'], restores: /(^|\/)(sysconfig\/ip6tables|iptables\/ip6tables\.rules)$/, families: 'IPv6' },
+  { unit: 'firewalld', files: [], families: 'IPv4 and IPv6' },
+  { unit: 'netfilter-persistent', files: ['/etc/iptables/rules.v4', '/etc/iptables/rules.v6'], restores: /(^|\/)rules\.v[46]$/, families: 'IPv4 and IPv6' },
+];
+
 export default defineAnalyzer({
   id: 'iptables.service-conflict',
   title: 'A firewall service will wipe container rules',
-  description: 'iptables.service or firewalld is enabled/active on a Docker or Kubernetes host.',
+  description: 'iptables.service, ip6tables.service, netfilter-persistent or firewalld is enabled/active on a Docker or Kubernetes host.',
   scope: 'node',
   requires: ['services'],
   optional: ['iptables', 'ipAddr', 'dockerNetworks', 'logs', 'dockerDaemon'],
@@ -22,12 +43,15 @@ export default defineAnalyzer({
     const kube = hasKubernetes(artifacts);
     if (docker.length === 0 && !kube) return [];
     const findings = [];
-    for (const unit of ['iptables', 'ip6tables', 'firewalld', 'netfilter-persistent']) {
+    for (const fw of UNITS) {
+      const { unit } = fw;
       const states = findService(artifacts.services, unit);
       const on = isActive(states) ?? isEnabled(states);
       if (!on) continue;
+      const service = on.unit;
       const evidence: Evidence[] = states.map((s) => ({ file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: `${s.unit}: ${s.enabled ?? ''}${s.active ? ` ${s.active}` : ''}`.trim() }));
-      const saved = (artifacts.iptables ?? []).filter((r) => r.origin === 'saved-config');
+      // only the saved files this unit restores: /etc/sysconfig/iptables says nothing about netfilter-persistent
+      const saved = (artifacts.iptables ?? []).filter((r) => r.origin === 'saved-config' && !!fw.restores?.test(r.file));
       const dockerInSaved = saved.flatMap((rs) => allRules(rs).filter((r) => /DOCKER|KUBE-/.test(r.chain) || /DOCKER|KUBE-/.test(r.target ?? '')));
       for (const r of dockerInSaved.slice(0, 3)) evidence.push({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: 'the saved configuration holds container rules: restoring them later goes stale' });
       const savedReject = saved.flatMap((rs) => allRules(rs).filter((r) => r.target === 'REJECT' && (r.chain === 'INPUT' || r.chain === 'FORWARD')));
@@ -35,18 +59,25 @@ export default defineAnalyzer({
       evidence.push(...[...docker.slice(0, 1), ...(kube ? [kube] : [])]);
       evidence.push(...logEvidence(artifacts.logs, ['log.firewall-restart'], 4));
       const firewalld = unit === 'firewalld';
+      // the saved files in the bundle name the paths on this host (Arch keeps /etc/iptables/iptables.rules)
+      const files = savedFiles(fw, saved.map((r) => r.file));
+      const restores = files.join(' and ');
+      const host = `a ${docker.length ? 'Docker' : ''}${docker.length && kube ? ' and ' : ''}${kube ? 'Kubernetes' : ''} host`;
+      const who = fw.families === 'IPv6' ? 'the IPv6 rules Docker and Kubernetes added' : 'the rules Docker and Kubernetes added';
       findings.push({
         severity: 'warning' as const,
         title: 'A firewall service will wipe container rules',
         message:
-          `${unit}.service is ${isActive(states) ? 'active' : 'enabled'} on ${node}, a ${docker.length ? 'Docker' : ''}${docker.length && kube ? ' and ' : ''}${kube ? 'Kubernetes' : ''} host. ` +
+          `${service} is ${isActive(states) ? 'active' : 'enabled'} on ${node}, ${host}. ` +
           (firewalld
             ? 'Each firewalld restart or reload rebuilds its rules and removes the ones Docker and Kubernetes added at run time.'
-            : `At every start it flushes all rules and restores ${'/etc/sysconfig/iptables'}; the rules Docker and Kubernetes added are lost and Docker does not re-create them.`) +
+            : unit === 'netfilter-persistent'
+              ? `At every start (boot, or "netfilter-persistent reload") it restores ${restores} with iptables-restore, which replaces every table those files hold: ${who} to those tables are lost and Docker does not re-create them.`
+              : `At every start it flushes all ${fw.families} rules and restores ${restores}; ${who} are lost and Docker does not re-create them.`) +
           (dockerInSaved.length ? ' Its saved configuration even contains container rules, which will be stale when restored.' : ''),
         impact: 'The next firewall restart (or a reboot order race) breaks container networking until docker and the node service are restarted.',
         evidence,
-        facts: { unit: `${unit}.service`, savedContainerRules: dockerInSaved.length },
+        facts: { unit: service, savedContainerRules: dockerInSaved.length, ...(firewalld ? {} : { restores: files }) },
         remedy: firewalld
           ? {
               summary: 'Keep firewalld but let it own only the host rules: put container bridges in the trusted (or docker) zone, and restart docker after any firewalld reload.',
@@ -54,12 +85,26 @@ export default defineAnalyzer({
               caution: 'Restarting docker restarts every container on the node.',
             }
           : {
-              summary: 'Stop iptables.service from managing the live rules (seed 000), or keep its configuration limited to host rules and restart docker and the node service after every restart of it.',
-              commands: [`systemctl disable --now ${unit}.service`, `systemctl mask ${unit}.service`, 'systemctl restart docker'],
-              caution: 'Restarting docker restarts every container on the node; in OpenShift also restart the node service.',
+              summary:
+                `Stop ${service} from managing the live rules (seed 000), or keep ${restores} limited to host rules` +
+                (unit === 'netfilter-persistent' ? ' (no DOCKER or KUBE- chains: never run "netfilter-persistent save" while Docker runs)' : '') +
+                ` and restart docker and the node service after every restart of ${service}.`,
+              commands: [`systemctl disable --now ${service}`, `systemctl mask ${service}`, 'systemctl restart docker'],
+              caution: `Restarting docker restarts every container on the node; in OpenShift also restart the node service.${files.length ? ` Without ${service} the host rules of ${restores} are not restored at boot: keep the host firewall some other way.` : ''}`,
             },
       });
     }
     return findings;
   },
 });
+
+/** The files a unit restores: those found in the bundle (as absolute paths), else its default ones. */
+function savedFiles(fw: FirewallUnit, found: string[]): string[] {
+  const inBundle = [...new Set(found.map((f) => {
+    const m = /(?:^|\/)(etc\/.*)$/.exec(f);
+    return m ? `/${m[1]}` : undefined;
+  }).filter((f): f is string => f !== undefined))];
+  if (inBundle.length === 0) return fw.files;
+  // netfilter-persistent restores rules.v6 too when it exists; name the defaults the bundle does not show
+  return [...inBundle, ...fw.files.filter((d) => !inBundle.includes(d) && !inBundle.some((b) => b.endsWith('.rules')))].sort();
+}

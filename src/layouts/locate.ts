@@ -9,7 +9,7 @@ import { allFormats, sniffableFormats } from '../parsers/registry.js';
 import { logSourceOf } from './logs.js';
 import { SNIFF_BYTES } from './wanted.js';
 import { looksLikeLog } from '../logs/timestamps.js';
-import { FLAT_RULES, INSIGHTS_RULES, SOSREPORT_RULES, type PathRule } from './rules.js';
+import { FLAT_RULES, INSIGHTS_RULES, SOSREPORT_RULES, savedIptablesRule, type PathRule } from './rules.js';
 import { troubleshootNodes, isTroubleshootRoot } from './troubleshoot.js';
 import type { Located, LocatedFile, LocatedLog, LocatedNode } from './types.js';
 
@@ -40,7 +40,9 @@ export function locate(tree: BundleTree, bundleName: string): Located {
     claimed.push(root);
   }
   for (const root of tsRoots) {
-    nodes.push(...troubleshootNodes(tree, root, under(paths, root), (p) => sniffFile(tree, p)));
+    const tsNodes = troubleshootNodes(tree, root, under(paths, root), (p) => sniffFile(tree, p));
+    for (const n of tsNodes) n.files = n.files.map(savedConfigCopy);
+    nodes.push(...tsNodes);
     claimed.push(root);
   }
   const kinds = new Set(nodes.map((n) => n.layout));
@@ -57,6 +59,17 @@ export function locate(tree: BundleTree, bundleName: string): Located {
   const flat = flatNodes(tree, paths, bundleName);
   dedupeNames(flat, notes);
   return { layout: 'flat', nodes: flat, notes };
+}
+
+/**
+ * A collector's copy of a saved iptables configuration (`.../sysconfig/iptables`,
+ * `.../iptables/rules.v4`) is read as what it is, not as live rules its content looks like.
+ */
+function savedConfigCopy(f: LocatedFile): LocatedFile {
+  if (f.savedConfig || !/^iptables-(save|spec|list)$/.test(f.format)) return f;
+  const saved = savedIptablesRule(f.path);
+  if (!saved) return f;
+  return { ...f, format: saved.rule.format, savedConfig: true, hint: { ...f.hint, ...saved.rule.hint?.(saved.match) } };
 }
 
 /** Folders that directly contain `<marker>/`. */

@@ -19,6 +19,36 @@ const SYSCTL_CONF: PathRule[] = [
   { re: /^(etc|run|usr\/lib|lib|usr\/local\/lib)\/sysctl\.d\/[^/]+\.conf$/, format: 'sysctl-conf' },
 ];
 
+/**
+ * Saved iptables configurations, restored at boot by a firewall service: RHEL's iptables.service
+ * and ip6tables.service read /etc/sysconfig/iptables and /etc/sysconfig/ip6tables, Debian's
+ * netfilter-persistent (iptables-persistent) /etc/iptables/rules.v4 and rules.v6. Never the live
+ * rules, whatever layout holds them.
+ */
+const SAVED_IPTABLES: PathRule[] = [
+  { re: /^etc\/sysconfig\/(ip6?)tables$/, format: 'iptables-save', savedConfig: true, hint: (m) => ({ family: m[1] === 'ip6' ? 'ipv6' : 'ipv4' }) },
+  { re: /^etc\/iptables\/rules\.v([46])$/, format: 'iptables-save', savedConfig: true, hint: (m) => ({ family: m[1] === '6' ? 'ipv6' : 'ipv4' }) },
+  // Arch's iptables.service / ip6tables.service
+  { re: /^etc\/iptables\/ip(6?)tables\.rules$/, format: 'iptables-save', savedConfig: true, hint: (m) => ({ family: m[1] === '6' ? 'ipv6' : 'ipv4' }) },
+];
+
+/** The same files anywhere in a hand-made bundle (or a collector's copy): `sysconfig/iptables`, `iptables/rules.v4`, a bare `rules.v4`. */
+const SAVED_IPTABLES_ANYWHERE: PathRule[] = [
+  { re: /(^|\/)sysconfig\/(ip6?)tables$/, format: 'iptables-save', savedConfig: true, hint: (m) => ({ family: m[2] === 'ip6' ? 'ipv6' : 'ipv4' }) },
+  { re: /(^|\/)rules\.v([46])$/, format: 'iptables-save', savedConfig: true, hint: (m) => ({ family: m[2] === '6' ? 'ipv6' : 'ipv4' }) },
+  // under an iptables/ folder only: a bare iptables.rules is as often a live dump
+  { re: /(^|\/)iptables\/ip(6?)tables\.rules$/, format: 'iptables-save', savedConfig: true, hint: (m) => ({ family: m[2] === '6' ? 'ipv6' : 'ipv4' }) },
+];
+
+/** The saved-configuration rule a path (relative to anything) falls under, if any: for layouts matched without rules (troubleshoot). */
+export function savedIptablesRule(path: string): { rule: PathRule; match: RegExpExecArray } | undefined {
+  for (const rule of SAVED_IPTABLES_ANYWHERE) {
+    const match = rule.re.exec(path);
+    if (match) return { rule, match };
+  }
+  return undefined;
+}
+
 const PROC_SYS: PathRule[] = [{ re: /^proc\/sys\/net\/(ipv4|ipv6|bridge|netfilter)\/[^/]+$/, format: 'proc-sys' }];
 
 export const SOSREPORT_RULES: PathRule[] = [
@@ -28,7 +58,7 @@ export const SOSREPORT_RULES: PathRule[] = [
   { re: /^sos_commands\/systemd\/systemctl_list-unit-files$/, format: 'systemctl-text' },
   { re: /^sos_commands\/systemd\/systemctl_list-units(_--all)?$/, format: 'systemctl-text' },
   { re: /^etc\/docker\/daemon\.json$/, format: 'docker-daemon-json' },
-  { re: /^etc\/sysconfig\/iptables$/, format: 'iptables-save', savedConfig: true },
+  ...SAVED_IPTABLES,
   {
     re: /^sos_commands\/(?:firewall_tables|networking)\/(ip6?)tables_-t_(\w+)_-nvL$/,
     format: 'iptables-list',
@@ -67,7 +97,7 @@ export const INSIGHTS_RULES: PathRule[] = [
   { re: /^insights_commands\/systemctl_list-unit-files$/, format: 'systemctl-text' },
   { re: /^insights_commands\/systemctl_list-units.*$/, format: 'systemctl-text' },
   { re: /^etc\/docker\/daemon\.json$/, format: 'docker-daemon-json' },
-  { re: /^etc\/sysconfig\/iptables$/, format: 'iptables-save', savedConfig: true },
+  ...SAVED_IPTABLES,
   { re: /^insights_commands\/iptables-save$/, format: 'iptables-save', hint: () => ({ family: 'ipv4' }) },
   { re: /^insights_commands\/ip6tables-save$/, format: 'iptables-save', hint: () => ({ family: 'ipv6' }) },
   { re: /^insights_commands\/nft_-j_list_ruleset$/, format: 'nft-json' },
@@ -84,7 +114,7 @@ export const INSIGHTS_RULES: PathRule[] = [
 export const FLAT_RULES: PathRule[] = [
   ...SYSCTL_CONF,
   ...PROC_SYS,
-  { re: /(^|\/)sysconfig\/iptables$/, format: 'iptables-save', savedConfig: true },
+  ...SAVED_IPTABLES_ANYWHERE,
   { re: /(^|\/)subnet\.env$/, format: 'subnet-env' },
   { re: /(^|\/)net-conf\.json$/, format: 'flannel-net-conf' },
   { re: /(^|\/)daemon\.json$/, format: 'docker-daemon-json' },

@@ -5,7 +5,7 @@
  * under a second.
  */
 import { ParseError, SkipFile, type SourceRef } from '../model/source.js';
-import { canonicalXmark, ensureChain, ensureTable, newRuleset, normalizeAddress, normalizeProtocol, type Match, type Negatable, type Rule, type Ruleset } from './rules.js';
+import { BUILTIN_CHAINS, canonicalXmark, ensureChain, ensureTable, newRuleset, normalizeAddress, normalizeProtocol, type Match, type Negatable, type Rule, type Ruleset } from './rules.js';
 import { canonicalizeOption, logLevelNumber } from './values.js';
 
 const MAX_LINE = 64 * 1024;
@@ -464,8 +464,18 @@ export function parseIptablesSave(text: string, file: string, opts: SaveOptions 
 export function parseIptablesSpec(text: string, file: string, opts: SaveOptions & { table?: string } = {}): Ruleset {
   const rs = newRuleset(file, 'spec', opts.origin ?? 'live');
   if (opts.family) rs.family = opts.family;
+  else if (/(^|[^a-z0-9])ip6tables/i.test(baseName(file))) rs.family = 'ipv6';
   const lines = text.split('\n');
-  let table = ensureTable(rs, opts.table ?? 'filter', { file, line: 1 });
+  // `iptables -t nat -S` prints no header: without a caller's hint or a marker line of our own
+  // (`# iptables -S -t nat`), the lines before the first marker are of the table the file's name
+  // or its built-in chains and targets say, filter only when nothing says otherwise
+  let initial = opts.table;
+  if (initial === undefined) {
+    const inferred = inferSpecTable(file, lines);
+    initial = inferred.table;
+    if (inferred.from === 'content' && initial !== 'filter') rs.warnings.push({ file, line: 1, message: `no table named (file name or "# iptables -t ${initial} -S" line): read as ${initial}, from ${inferred.why}` });
+  }
+  let table = ensureTable(rs, initial, { file, line: 1 });
   let sawRule = false;
   for (let n = 0; n < lines.length; n++) {
     const line = lines[n].replace(/\r$/, '').trim();
@@ -504,6 +514,76 @@ export function parseIptablesSpec(text: string, file: string, opts: SaveOptions 
   // drop the default table if the file only used markers for other tables
   for (const [name, t] of Object.entries(rs.tables)) if (Object.keys(t.chains).length === 0) delete rs.tables[name];
   return finish(rs);
+}
+
+const TABLES = ['filter', 'nat', 'mangle', 'raw', 'security'] as const;
+/** Targets the kernel accepts in one table only. */
+const TABLE_ONLY_TARGETS: Record<string, string> = {
+  DNAT: 'nat', SNAT: 'nat', MASQUERADE: 'nat', REDIRECT: 'nat', NETMAP: 'nat',
+  NOTRACK: 'raw', CT: 'raw', TRACE: 'raw',
+  TPROXY: 'mangle', TOS: 'mangle', TTL: 'mangle', HL: 'mangle', ECN: 'mangle', DSCP: 'mangle', CHECKSUM: 'mangle',
+  SECMARK: 'security', CONNSECMARK: 'security',
+};
+const BUILTIN_NAMES = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
+
+function baseName(file: string): string {
+  return file.slice(file.lastIndexOf('/') + 1);
+}
+
+/**
+ * The table a file's name names: `iptables_-t_nat_-S`, `iptables-S-nat.txt`, `ip6tables-raw.txt`.
+ * One table word only (security only after `-t`, it is an ordinary word otherwise).
+ */
+export function tableFromFileName(file: string): string | undefined {
+  const name = baseName(file).toLowerCase();
+  const words = new Set(name.split(/[^a-z0-9]+/).filter((w) => (TABLES as readonly string[]).includes(w) && w !== 'security'));
+  if (/(^|[^a-z0-9])t[-_ ]?security([^a-z0-9]|$)/.test(name)) words.add('security');
+  return words.size === 1 ? [...words][0] : undefined;
+}
+
+/**
+ * Which table the unmarked start of `iptables -S` output is: the file's name when the chains in
+ * it fit that table, else the table-only targets in it (DNAT is nat, TRACE raw, TPROXY mangle),
+ * else its built-in chains (-S prints a -P line for each): PREROUTING with FORWARD is mangle,
+ * POSTROUTING or INPUT beside PREROUTING nat, PREROUTING and OUTPUT alone raw. A file with
+ * PREROUTING or POSTROUTING is never filter.
+ */
+export function inferSpecTable(file: string, lines: string[]): { table: string; from: 'name' | 'content' | 'default'; why?: string } {
+  const builtins = new Set<string>();
+  const tables = new Set<string>();
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (line.startsWith('#')) {
+      if (TABLE_MARKER.test(line)) break;
+      continue;
+    }
+    const m = /^-[PA]\s+(\S+)/.exec(line);
+    if (!m) continue;
+    if (BUILTIN_NAMES.has(m[1])) builtins.add(m[1]);
+    const j = /\s(?:-j|--jump)\s+(\S+)/.exec(line);
+    const only = j ? TABLE_ONLY_TARGETS[j[1]] : undefined;
+    if (only) tables.add(only);
+    // Docker's and kube-proxy's jumps to their DNAT chains
+    // (filter's OUTPUT jumps to KUBE-SERVICES too, never from PREROUTING nor to DOCKER by address type)
+    else if (j && ((j[1] === 'DOCKER' && /--dst-type\s+LOCAL/.test(line)) || (j[1] === 'KUBE-SERVICES' && m[1] === 'PREROUTING'))) tables.add('nat');
+  }
+  const fits = (t: string) => [...builtins].every((c) => BUILTIN_CHAINS[t].includes(c));
+  const named = tableFromFileName(file);
+  if (named && fits(named)) return { table: named, from: 'name' };
+  if (tables.size === 1) {
+    const t = [...tables][0];
+    if (fits(t)) return { table: t, from: 'content', why: `its ${t}-only targets` };
+  }
+  const has = (c: string) => builtins.has(c);
+  const why = `its built-in chains ${[...builtins].join(', ')}`;
+  if (has('FORWARD') && (has('PREROUTING') || has('POSTROUTING'))) return { table: 'mangle', from: 'content', why };
+  if (has('PREROUTING') || has('POSTROUTING')) {
+    if (tables.has('nat') || has('POSTROUTING') || has('INPUT')) return { table: 'nat', from: 'content', why };
+    if (tables.has('raw') || (has('PREROUTING') && has('OUTPUT'))) return { table: 'raw', from: 'content', why };
+    if (tables.has('mangle')) return { table: 'mangle', from: 'content', why };
+    return { table: 'nat', from: 'content', why };
+  }
+  return { table: 'filter', from: 'default' };
 }
 
 /**

@@ -13,6 +13,8 @@ export interface DockerDaemonConfig {
   firewallBackend?: { value: string; ref: SourceRef };
   bip?: { value: string; ref: SourceRef };
   ipForward?: { value: boolean; ref: SourceRef };
+  /** false: `"ip-masq": false`, Docker adds no MASQUERADE rule for the default bridge */
+  ipMasq?: { value: boolean; ref: SourceRef };
   defaultAddressPools?: { base: string; size?: number }[];
 }
 
@@ -22,6 +24,7 @@ const Schema = z
     'firewall-backend': z.string().optional(),
     bip: z.string().optional(),
     'ip-forward': z.boolean().optional(),
+    'ip-masq': z.boolean().optional(),
     'default-address-pools': z.array(z.object({ base: z.string(), size: z.number().optional() })).optional(),
   })
   .loose();
@@ -46,6 +49,7 @@ export function parseDockerDaemonJson(text: string, file: string): DockerDaemonC
   if (d['firewall-backend'] !== undefined) out.firewallBackend = { value: d['firewall-backend'], ref: refOf('firewall-backend') };
   if (d.bip !== undefined) out.bip = { value: d.bip, ref: refOf('bip') };
   if (d['ip-forward'] !== undefined) out.ipForward = { value: d['ip-forward'], ref: refOf('ip-forward') };
+  if (d['ip-masq'] !== undefined) out.ipMasq = { value: d['ip-masq'], ref: refOf('ip-masq') };
   if (d['default-address-pools']) out.defaultAddressPools = d['default-address-pools'];
   return out;
 }
