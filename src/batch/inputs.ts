@@ -2,8 +2,8 @@
  * Turns what the user typed into a list of bundles: files, globs, folders of attachments
  * (a batch) and extracted bundles (one bundle), in a stable order.
  */
-import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { closeSync, openSync, readdir, readdirSync, readSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { createRequire } from 'node:module';
 import type FastGlob from 'fast-glob';
 import { ownOutput } from '../bundle/formats.js';
@@ -30,9 +30,13 @@ export async function expandInputs(inputs: string[], mode: DirMode = 'auto'): Pr
   const missing: ExpandedInput['missing'] = [];
   for (const input of inputs) {
     if (GLOB_CHARS.test(input) && fg().isDynamicPattern(input)) {
-      const found = (await fg()(input, { onlyFiles: false, dot: false, followSymbolicLinks: false, unique: true })).sort();
-      if (found.length === 0) missing.push({ source: input, error: `${input}: the pattern matches no file` });
-      for (const f of found) bundles.push(...(await expandPath(f, mode, missing)));
+      const unreadable: string[] = [];
+      const found = await fg()(input, { onlyFiles: false, dot: false, followSymbolicLinks: false, unique: true, ...skipUnreadable(unreadable) });
+      // a folder the pattern had to look into but could not: a failed input of its own (the
+      // reader says why: permission denied), spelled like the paths the pattern matched
+      const failed = new Set(unreadable.map((dir) => spelledLike(input, dir)));
+      if (found.length === 0 && failed.size === 0) missing.push({ source: input, error: `${input}: the pattern matches no file` });
+      for (const f of [...found, ...failed].sort()) bundles.push(...(failed.has(f) ? [f] : await expandPath(f, mode, missing)));
       continue;
     }
     let st;
@@ -47,6 +51,17 @@ export async function expandInputs(inputs: string[], mode: DirMode = 'auto'): Pr
     else bundles.push(input);
   }
   return { bundles: once(bundles), missing };
+}
+
+/** An absolute path found under a pattern, spelled from the pattern's base as fast-glob spells its matches (`../t/x`, `/abs/t/x`). */
+function spelledLike(pattern: string, path: string): string {
+  for (const { base } of fg().generateTasks(pattern)) {
+    const rel = relative(resolve(base), path);
+    if (rel.split(sep)[0] === '..' || isAbsolute(rel)) continue;
+    // not join(): it would drop the `./` that fast-glob keeps in its matches
+    return !rel ? base : base === '.' ? rel : `${base.endsWith('/') ? base : base + '/'}${rel}`;
+  }
+  return relative(process.cwd(), path) || '.';
 }
 
 /** Each bundle once, however it was named (`a.tgz`, `./a.tgz`, its absolute path), first spelling kept. */
@@ -70,7 +85,7 @@ async function expandPath(path: string, mode: DirMode, missing: ExpandedInput['m
   if (mode === 'bundle') return [path];
   if (mode === 'batch' || (await isBatchFolder(path))) {
     const found = archivesIn(path);
-    // an empty batch is said, not silently skipped
+    // an empty batch is said, not silently skipped (unreadable folders in it are failed inputs already)
     if (found.length === 0) missing.push({ source: path, error: `${path}: no bundle archives in this folder (.tar.gz, .tgz, .tar.xz, .tar, .zip, .gz)` });
     return found;
   }
@@ -100,7 +115,7 @@ export async function isBatchFolder(dir: string): Promise<boolean> {
       // unreadable sub-folder: does not decide
     }
   }
-  const files = filesIn(dir);
+  const { files } = filesIn(dir);
   if (!files.some((f) => ARCHIVE.test(f))) return false;
   return !(await holdsBundleContent(dir, files.filter((f) => !ARCHIVE.test(f))));
 }
@@ -151,20 +166,60 @@ function readHead(path: string): Buffer | undefined {
 /**
  * The archives in a folder of attachments, sub-folders included. A symlink to an archive counts
  * (attachment folders are often links into a ticket store); symlinked folders are not descended
- * into, so a link loop cannot make the walk endless.
+ * into, so a link loop cannot make the walk endless. A sub-folder that cannot be read (no
+ * permission) is listed among them, sorted in its place: it fails alone as an input of its own
+ * (the reader says `permission denied`), and the rest of the batch is analyzed.
  */
 function archivesIn(dir: string): string[] {
-  return filesIn(dir)
-    .filter((f) => ARCHIVE.test(f))
-    .map((f) => join(dir, f));
+  const { files, unreadable } = filesIn(dir);
+  return [...files.filter((f) => ARCHIVE.test(f)), ...unreadable]
+    .sort()
+    .map((f) => (f === '' ? dir : join(dir, f)));
 }
 
-/** Regular files in a folder and its sub-folders (symlinks to files included), relative, sorted. */
-function filesIn(dir: string): string[] {
-  return fg()
-    .sync('**/*', { cwd: dir, onlyFiles: false, followSymbolicLinks: false, dot: false, stats: false })
+/**
+ * Regular files in a folder and its sub-folders (symlinks to files included), relative, sorted;
+ * and the folders that could not be read (relative, '' for `dir` itself), skipped by the walk.
+ */
+function filesIn(dir: string): { files: string[]; unreadable: string[] } {
+  const unreadable: string[] = [];
+  const files = fg()
+    .sync('**/*', { cwd: dir, onlyFiles: false, followSymbolicLinks: false, dot: false, stats: false, ...skipUnreadable(unreadable) })
     .filter((f) => isFile(join(dir, f)))
     .sort();
+  const root = resolve(dir);
+  return { files, unreadable: [...new Set(unreadable.map((d) => relative(root, d)))].sort() };
+}
+
+/**
+ * fast-glob options under which a folder it cannot read (EACCES, EPERM, EIO, ...) is skipped
+ * instead of ending the whole walk (its default rejects with the first such error, and the batch
+ * had nothing to analyze): each is noted (an absolute path: fast-glob reads `cwd`-resolved paths)
+ * in `unreadable`, so that it is not lost silently. ENOENT (a folder removed during the walk) is
+ * skipped unnoted, as fast-glob always does.
+ */
+function skipUnreadable(unreadable: string[]): { suppressErrors: true; fs: { readdir: typeof readdir; readdirSync: typeof readdirSync } } {
+  const note = (dir: unknown, err: unknown) => {
+    const code = (err as NodeJS.ErrnoException | null)?.code;
+    if (err && code !== 'ENOENT') unreadable.push(resolve(String(dir)));
+  };
+  const watchedReaddir = (dir: string, ...rest: unknown[]) => {
+    const done = rest.pop() as (err: NodeJS.ErrnoException | null, entries?: unknown) => void;
+    const cb = (err: NodeJS.ErrnoException | null, entries?: unknown) => {
+      note(dir, err);
+      done(err, entries);
+    };
+    (readdir as unknown as (...args: unknown[]) => void)(dir, ...rest, cb);
+  };
+  const watchedReaddirSync = (dir: string, ...rest: unknown[]) => {
+    try {
+      return (readdirSync as unknown as (...args: unknown[]) => unknown)(dir, ...rest);
+    } catch (err) {
+      note(dir, err);
+      throw err;
+    }
+  };
+  return { suppressErrors: true, fs: { readdir: watchedReaddir as unknown as typeof readdir, readdirSync: watchedReaddirSync as unknown as typeof readdirSync } };
 }
 
 function isFile(path: string): boolean {
