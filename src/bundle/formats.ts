@@ -9,6 +9,8 @@ export function detectFormat(head: Buffer): ContainerFormat {
   if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && (head[2] === 3 || head[2] === 5) && (head[3] === 4 || head[3] === 6))
     return 'zip';
   if (head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar') return 'tar';
+  // an old (v7) tar has no magic, only a header whose checksum matches
+  if (isTarHeader(head)) return 'tar';
   return looksLikeText(head) ? 'text' : 'binary';
 }
 
@@ -22,17 +24,34 @@ export function isTarHeader(block: Buffer): boolean {
   return sum === stored;
 }
 
-/** Mostly printable UTF-8/ASCII with no NUL bytes. */
+/**
+ * Mostly printable UTF-8/ASCII. NUL bytes are left out of the count while lines of text lie
+ * between them: a log the system crashed while writing has blocks of zeros where its
+ * preallocated space was never written (or a stray NUL in a line), and the text around them is
+ * still a log. NULs between most of the other bytes (UTF-16, binary records), data that is all
+ * NULs or has no line break besides them, or many control bytes besides the NULs are binary.
+ */
 export function looksLikeText(head: Buffer): boolean {
   if (head.length === 0) return true;
-  let control = 0;
   const n = Math.min(head.length, 4096);
+  let control = 0;
+  let nul = 0;
+  let nulRuns = 0;
+  let lineBreaks = 0;
   for (let i = 0; i < n; i++) {
     const b = head[i];
-    if (b === 0) return false;
-    if (b < 9 || (b > 13 && b < 32) || b === 127) control++;
+    if (b === 0) {
+      nul++;
+      if (i === 0 || head[i - 1] !== 0) nulRuns++;
+    } else if (b === 10) lineBreaks++;
+    else if (b < 9 || (b > 13 && b < 32) || b === 127) control++;
   }
-  return control / n < 0.02;
+  if (nul === 0) return control / n < 0.02;
+  const other = n - nul;
+  // runs of zeros between lines of text (or a stray NUL in a line); not zeros between most
+  // characters (UTF-16), nor a name padded with zeros (the start of a tar header)
+  if (other < 16 || lineBreaks === 0 || nulRuns > other / 16) return false;
+  return control / other < 0.02;
 }
 
 /** File names that promise an archive (used only to decide whether to look inside a nested entry). */

@@ -34,13 +34,25 @@ export interface ReadLimits {
   maxDepth: number;
 }
 
+/**
+ * What all kept files of one bundle may hold together. Parsing costs several times the bytes it
+ * reads (a 180,000-line kube-proxy iptables-save is ~20 MB and takes ~185 MB of memory to
+ * parse), and the parsed artifacts of every node stay until the report is written: this bounds
+ * the memory of a bundle whose every node holds a huge rules dump, below Node's default heap
+ * limit (~4 GB here). 256 MiB holds a dozen such kube-proxy nodes, or a sosreport's same rules in
+ * four formats for three of them; a bundle of sixteen nodes with 60 MB dumps each (1 GB of kept
+ * files, 4.6 GB of memory before it died) now parses four of them in 1.9 GB and notes the rest
+ * (160 MiB: 1.1 GB). Past it, files are skipped with a note.
+ */
+const KEPT_TOTAL_BYTES = 256 * 1024 ** 2;
+
 export const DEFAULT_LIMITS: ReadLimits = {
   maxEntries: 250_000,
   maxTotalBytes: 16 * 1024 ** 3,
   ratioCheckAfterBytes: 2 * 1024 ** 3,
   maxRatio: 250,
   maxKeptFileBytes: 64 * 1024 ** 2,
-  maxKeptTotalBytes: 1024 ** 3,
+  maxKeptTotalBytes: KEPT_TOTAL_BYTES,
   maxDepth: 3,
 };
 
@@ -69,6 +81,8 @@ export interface StreamReader {
   readonly maxKeptFileBytes: number;
   /** notes that the file grew past maxKeptFileBytes and is not kept */
   tooBig(): void;
+  /** a reading note about this file (`<path>: ` is prepended) */
+  note(message: string): void;
 }
 
 export interface ReadOptions {
@@ -152,6 +166,8 @@ class Reader {
     } else {
       throw new BundleError(`${this.input}: not a file or directory`, 'unreadable');
     }
+    if (this.tree.entries.size === 0 && this.tree.links.size === 0 && this.firstUnreadable !== undefined)
+      throw new BundleError(`${this.input}: no file of the folder could be read (${this.firstUnreadable})`, 'unreadable');
     if (this.tree.entries.size === 0 && this.tree.links.size === 0)
       throw new BundleError(`${this.input}: the bundle contains no files`, 'empty');
   }
@@ -179,6 +195,8 @@ class Reader {
     }
     if (format === 'zip') {
       try {
+        // the whole file is the compressed data the ratio check weighs (a 4 MB zip of 4 GiB of zeros)
+        this.compressedBytes += size;
         await (await loadZip()).readZip({ path: this.input }, this.zipSink('', 0), CHUNK);
       } catch (err) {
         throw explainReadError(err, this.input);
@@ -233,12 +251,22 @@ class Reader {
       }
       throw new BundleError(`${this.input}: ${format === 'tar' ? 'corrupt tar archive (invalid header)' : `${format} data that holds neither a tar archive nor text`}`, 'corrupt');
     }
-    const extract = tarStream.extract();
+    // old (v7) archives have no magic; their headers are checked by their checksum like any other
+    const extract = tarStream.extract({ allowUnknownFormat: true } as Parameters<typeof tarStream.extract>[0]);
     let sawEntry = false;
+    // where the last entry's data ends, and how many bytes the tar stream held: equal means no
+    // end-of-archive blocks came after it (a tar cut at an entry boundary looks complete otherwise)
+    let lastEnd = 0;
+    let total = 0;
+    rest.on('data', (chunk: Buffer) => {
+      total += chunk.length;
+    });
     const piping = pipeline(rest, extract as unknown as NodeJS.WritableStream);
     const consuming = (async () => {
       for await (const entry of extract) {
         sawEntry = true;
+        const h = entry.header;
+        lastEnd = ((h as { byteOffset?: number }).byteOffset ?? 0) + Math.ceil(Math.max(0, h.size ?? 0) / 512) * 512;
         await this.tarEntry(entry, prefix, depth);
       }
     })();
@@ -252,6 +280,7 @@ class Reader {
     }
     // tar-stream rejects data that is not tar, so no entry and no error means an empty archive.
     if (!sawEntry && depth === 0) throw new BundleError(`${this.input}: the archive contains no files`, 'empty');
+    if (sawEntry && total <= lastEnd) this.tree.note(`${name}: the archive ends without its end marker: it may be cut short`);
   }
 
   /** Where the entries of a zip go: the same handling as tar entries. */
@@ -294,7 +323,21 @@ class Reader {
       await drain(entry as unknown as AsyncIterable<Buffer>);
       return;
     }
-    if (h.type !== 'file' && h.type !== 'contiguous-file' && h.type !== undefined && h.type !== null) {
+    // GNU sparse files: tar-stream does not know the old GNU type 'S' (its type is null) nor
+    // expand the PAX forms (GNU.sparse.* records); what it hands over is not the file's bytes.
+    const pax = h.pax as Record<string, string> | null | undefined;
+    if (h.type === null || (pax && Object.keys(pax).some((k) => k.startsWith('GNU.sparse.')))) {
+      const realName = pax?.['GNU.sparse.name'];
+      const real = realName !== undefined ? normalizeEntryPath(realName).path : undefined;
+      const shown = real !== undefined ? prefix + real : path;
+      this.bumpEntries();
+      const realSize = Number(pax?.['GNU.sparse.realsize'] ?? pax?.['GNU.sparse.size']);
+      this.tree.entries.set(shown, Number.isFinite(realSize) && realSize >= 0 ? realSize : (h.size ?? 0));
+      this.tree.note(`${shown}: a sparse file (tar --sparse); not read`);
+      await drain(entry as unknown as AsyncIterable<Buffer>);
+      return;
+    }
+    if (h.type !== 'file' && h.type !== 'contiguous-file' && h.type !== undefined) {
       await drain(entry as unknown as AsyncIterable<Buffer>);
       return;
     }
@@ -373,7 +416,7 @@ class Reader {
 
   private store(path: string, data: Buffer): void {
     this.keptBytes += data.length;
-    this.tree.files.set(path, data);
+    this.tree.files.set(path, withoutNulRuns(data));
   }
 
   private noteTooBig(path: string): void {
@@ -385,6 +428,7 @@ class Reader {
     return {
       maxKeptFileBytes: this.limits.maxKeptFileBytes,
       tooBig,
+      note: (message: string) => this.tree.note(`${path}: ${message}`),
       keep: (data: Buffer) => {
         if (data.length > this.limits.maxKeptFileBytes) {
           tooBig();
@@ -470,13 +514,22 @@ class Reader {
     try {
       handle = await opendir(dir);
     } catch (err) {
-      throw explainReadError(err, dir);
+      // the bundle folder itself is the input: that one fails the bundle
+      if (prefix === '') throw explainReadError(err, dir);
+      this.unreadable(prefix.slice(0, -1), err);
+      return;
     }
     const names: { name: string; kind: 'dir' | 'file' | 'link' }[] = [];
-    for await (const d of handle) {
-      if (d.isDirectory()) names.push({ name: d.name, kind: 'dir' });
-      else if (d.isSymbolicLink()) names.push({ name: d.name, kind: 'link' });
-      else if (d.isFile()) names.push({ name: d.name, kind: 'file' });
+    try {
+      for await (const d of handle) {
+        if (d.isDirectory()) names.push({ name: d.name, kind: 'dir' });
+        else if (d.isSymbolicLink()) names.push({ name: d.name, kind: 'link' });
+        else if (d.isFile()) names.push({ name: d.name, kind: 'file' });
+      }
+    } catch (err) {
+      if (prefix === '') throw explainReadError(err, dir);
+      this.unreadable(prefix.slice(0, -1), err);
+      return;
     }
     names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const { name, kind } of names) {
@@ -484,13 +537,60 @@ class Reader {
       const rel = prefix + name;
       if (kind === 'dir') await this.readDirectory(full, rel + '/');
       else if (kind === 'link') {
+        let target;
+        try {
+          target = await readlink(full);
+        } catch (err) {
+          this.unreadable(rel, err);
+          continue;
+        }
         this.bumpEntries();
-        this.tree.addLink(rel, await readlink(full));
-      } else {
-        const st = await lstat(full);
-        await this.handleEntry(rel, st.size, () => createReadStream(full, { highWaterMark: CHUNK }), 0);
-      }
+        this.tree.addLink(rel, target);
+      } else await this.readFolderFile(full, rel);
     }
+  }
+
+  /**
+   * One file of a folder bundle. A file that cannot be opened or read (no permission, an I/O
+   * error, gone since the listing) is noted and the rest of the bundle is read.
+   */
+  private async readFolderFile(full: string, rel: string): Promise<void> {
+    let fh;
+    let size;
+    try {
+      fh = await open(full, 'r');
+      size = (await fh.stat()).size;
+    } catch (err) {
+      await fh?.close().catch(() => undefined);
+      this.unreadable(rel, err);
+      return;
+    }
+    const file = fh;
+    try {
+      await this.handleEntry(rel, size, () => createReadStream('', { fd: file, highWaterMark: CHUNK, autoClose: false }), 0);
+    } catch (err) {
+      if (err instanceof BundleError) throw err;
+      // what was kept or streamed of it is not trusted: a partial file is no file
+      this.tree.files.delete(rel);
+      this.tree.streamed.delete(rel);
+      this.unreadable(rel, err);
+    } finally {
+      await file.close().catch(() => undefined);
+    }
+  }
+
+  /** the first file or folder that could not be read, and why */
+  private firstUnreadable?: string;
+  private unreadable(rel: string, err: unknown): void {
+    const e = err as NodeJS.ErrnoException;
+    const why =
+      e?.code === 'EACCES' || e?.code === 'EPERM'
+        ? 'permission denied'
+        : e?.code === 'ENOENT'
+          ? 'gone while the folder was read'
+          : `cannot be read (${String(e?.message ?? err).split('\n')[0]})`;
+    this.firstUnreadable ??= `${rel}: ${why}`;
+    this.tree.note(`${rel}: ${why}; skipped`);
   }
 
   private bumpEntries(): void {
@@ -557,6 +657,28 @@ async function peek(stream: Readable, n: number): Promise<{ head: Buffer; rest: 
     { objectMode: false },
   );
   return { head, rest };
+}
+
+/**
+ * A kept file that is text with runs of NUL bytes (a log the system crashed while writing: its
+ * preallocated blocks were never written) loses the NULs: they hold no text, and neither the
+ * sniffers nor the parsers would read past them. Line numbers stay the same. Binary data is
+ * kept as it is.
+ */
+function withoutNulRuns(data: Buffer): Buffer {
+  if (data.indexOf(0) < 0 || !looksLikeText(data.subarray(0, 4096))) return data;
+  const out = Buffer.allocUnsafe(data.length);
+  let n = 0;
+  let from = 0;
+  for (;;) {
+    const at = data.indexOf(0, from);
+    const end = at < 0 ? data.length : at;
+    n += data.copy(out, n, from, end);
+    if (at < 0) break;
+    from = at + 1;
+    while (from < data.length && data[from] === 0) from++;
+  }
+  return out.subarray(0, n);
 }
 
 function toRootRelative(target: string): string {

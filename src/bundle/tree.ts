@@ -6,6 +6,12 @@ import { resolveLinkTarget } from './paths.js';
 import type { ContainerFormat } from './formats.js';
 
 const MAX_LINK_HOPS = 16;
+/**
+ * Link substitutions one resolve() may make. A link into its own folder (`x -> x/y`) or two that
+ * point into each other make every path through them longer at each step: past this, the path
+ * is taken as it is (as the system would say ELOOP).
+ */
+const MAX_RESOLVE_STEPS = 40;
 const MAX_NOTES = 200;
 
 export class BundleTree {
@@ -50,9 +56,18 @@ export class BundleTree {
         continue;
       }
       const resolved = this.follow(first, new Set([path]));
-      if (resolved === 'loop') this.note(`symlink ${path} -> ${raw.target} loops; ignored`);
+      // a link to its own folder or below it (`x -> x/y`): every path through it goes round again
+      if (resolved === 'loop' || resolved === path || (resolved !== undefined && resolved.startsWith(path + '/')))
+        this.note(`symlink ${path} -> ${raw.target} loops; ignored`);
       else if (resolved === undefined) this.note(`symlink ${path} -> ${raw.target} points to nothing in the bundle; ignored`);
       else this.links.set(path, resolved);
+    }
+    // Links that lead into each other (`a -> b/c`, `b -> a/d`, with files under both) loop only
+    // for the paths through them: each is tried once, and one that does not settle is dropped.
+    for (const [path, target] of [...this.links]) {
+      if (this.settle(path + '/\0') !== undefined) continue;
+      this.links.delete(path);
+      this.note(`symlink ${path} -> ${this.rawLinks.get(path)?.target ?? target} loops; ignored`);
     }
   }
 
@@ -105,17 +120,30 @@ export class BundleTree {
     return this.folderCache.has(path);
   }
 
-  /** The real path behind `path` (itself when it is not a link). */
+  /** The real path behind `path` (itself when it is not a link, or when its links go round). */
   resolve(path: string): string {
-    const direct = this.links.get(path);
-    if (direct !== undefined) return direct;
-    if (this.entries.has(path)) return path;
-    const parts = path.split('/');
-    for (let i = parts.length - 1; i > 0; i--) {
-      const target = this.links.get(parts.slice(0, i).join('/'));
-      if (target !== undefined) return this.resolve(target + '/' + parts.slice(i).join('/'));
+    return this.settle(path) ?? path;
+  }
+
+  /** The real path behind `path`, or undefined when it does not settle within MAX_RESOLVE_STEPS. */
+  private settle(path: string): string | undefined {
+    let current = path;
+    for (let step = 0; step <= MAX_RESOLVE_STEPS; step++) {
+      const direct = this.links.get(current);
+      if (direct !== undefined) return direct;
+      if (this.entries.has(current)) return current;
+      let next: string | undefined;
+      for (let i = current.lastIndexOf('/'); i > 0; i = current.lastIndexOf('/', i - 1)) {
+        const target = this.links.get(current.slice(0, i));
+        if (target !== undefined) {
+          next = target + current.slice(i);
+          break;
+        }
+      }
+      if (next === undefined) return current;
+      current = next;
     }
-    return path;
+    return undefined;
   }
 
   /** Every file path a layout can see: regular files and links that resolve to one. */

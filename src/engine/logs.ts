@@ -3,7 +3,7 @@
  * attached to nodes once the layout says which node each log belongs to.
  */
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
-import { ownOutput } from '../bundle/formats.js';
+import { looksLikeText, ownOutput } from '../bundle/formats.js';
 import type { EntryInfo, StreamConsumer, StreamReader } from '../bundle/read.js';
 import type { BundleTree } from '../bundle/tree.js';
 import { logSourceOf } from '../layouts/logs.js';
@@ -13,7 +13,31 @@ import { createLogScanner, looksLikeLog, scanLogStream, type LogScanResult, type
 import type { LoadedNode } from './load.js';
 
 export const logStreamConsumer: StreamConsumer = (chunks: AsyncIterable<Buffer>, info: EntryInfo) =>
-  scanLogStream(chunks, info.path, { gzip: info.gzipped, source: logSourceOf(info.path) ?? {} });
+  scanLogStream(info.gzipped ? chunks : withoutNul(chunks), info.path, { gzip: info.gzipped, source: logSourceOf(info.path) ?? {} });
+
+/**
+ * A log's bytes without NUL bytes: a log the system crashed while writing holds runs of them
+ * where preallocated blocks were never written. They carry no text (and no line breaks: line
+ * numbers stay the same), but would hide the timestamp of the line they precede.
+ */
+async function* withoutNul(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    if (chunk.indexOf(0) < 0) {
+      yield chunk;
+      continue;
+    }
+    const out = Buffer.allocUnsafe(chunk.length);
+    let n = 0;
+    for (let from = 0; from < chunk.length; ) {
+      const at = chunk.indexOf(0, from);
+      const end = at < 0 ? chunk.length : at;
+      n += chunk.copy(out, n, from, end);
+      if (at < 0) break;
+      from = at + 1;
+    }
+    if (n > 0) yield out.subarray(0, n);
+  }
+}
 
 /**
  * A file given on its own: scanned as a log (nothing else says what it is), and kept, within the
@@ -61,8 +85,15 @@ export const maybeLogConsumer: StreamConsumer = async (chunks: AsyncIterable<Buf
   const start = Buffer.concat(head, got);
   const text = info.gzipped ? gunzipStart(start.subarray(0, SNIFF_BYTES)) : start;
   const sniffed = text.subarray(0, SNIFF_BYTES);
-  // binary data, or a big report of an earlier run saved in the bundle: left alone
-  if (sniffed.length === 0 || sniffed.includes(0) || ownOutput(sniffed)) return undefined;
+  if (sniffed.length === 0) return undefined;
+  // binary data (text with runs of NULs, a crashed log's unwritten blocks, is text), or a big
+  // report of an earlier run saved in the bundle: left alone
+  if (!looksLikeText(sniffed)) {
+    reader.note('binary data; not scanned as a log');
+    return undefined;
+  }
+  const clean = sniffed.includes(0) ? Buffer.from(sniffed.toString('latin1').replace(/\0+/g, ''), 'latin1') : sniffed;
+  if (ownOutput(clean)) return undefined;
   const all = (async function* () {
     yield start;
     for (;;) {
@@ -73,7 +104,7 @@ export const maybeLogConsumer: StreamConsumer = async (chunks: AsyncIterable<Buf
   })();
   // An artifact a sniffer knows (a kube-proxy node's 20 MB rules saved as rules.txt) is kept
   // for its parser instead. The sniffers come with the layouts, which load while the bundle streams.
-  if (!info.gzipped && (await import('../layouts/locate.js')).sniffHead(sniffed) === 'artifact') {
+  if (!info.gzipped && (await import('../layouts/locate.js')).sniffHead(clean) === 'artifact') {
     const parts: Buffer[] = [];
     let size = 0;
     for await (const chunk of all) {
@@ -87,8 +118,8 @@ export const maybeLogConsumer: StreamConsumer = async (chunks: AsyncIterable<Buf
     reader.keep(Buffer.concat(parts, size));
     return undefined;
   }
-  const startsLikeLog = looksLikeLog(sniffed.toString('utf8'));
-  return { ...(await scanLogStream(all, info.path, { gzip: info.gzipped, source: {} })), startsLikeLog };
+  const startsLikeLog = looksLikeLog(clean.toString('utf8'));
+  return { ...(await scanLogStream(info.gzipped ? all : withoutNul(all), info.path, { gzip: info.gzipped, source: {} })), startsLikeLog };
 };
 
 /**

@@ -50,3 +50,17 @@ describe('zip entries are checked against their CRC-32', () => {
     });
   }
 });
+
+describe('a zip bomb is refused as a tar.gz one is', () => {
+  it('the compression ratio counts the zip file itself as the compressed bytes', async () => {
+    const { zipSync } = await import('fflate');
+    // 24 MiB of zeros deflate to ~24 KiB: a ratio of ~1000
+    const zip = Buffer.from(zipSync({ 'node/messages': new Uint8Array(24 * 1024 * 1024) }));
+    const limits = { ratioCheckAfterBytes: 8 * 1024 * 1024, maxRatio: 250 };
+    const err = await readBundle(writeTmp('bomb.zip', zip), { keep: () => false, limits }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BundleError);
+    expect((err as Error).message).toMatch(/bomb\.zip: decompression bomb suspected/);
+    // the same zip under a ratio it keeps to is read
+    await expect(readBundle(writeTmp('fine.zip', zip), { keep: () => false, limits: { ...limits, maxRatio: 5000 } })).resolves.toBeDefined();
+  });
+});
