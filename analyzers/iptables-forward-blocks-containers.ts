@@ -6,9 +6,11 @@
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
-import { trace, type Packet, type TraceResult } from '../src/netfilter/trace.js';
+import { trace, type Packet, type TraceResult, type TraceStep } from '../src/netfilter/trace.js';
 import { parseCidr } from '../src/parsers/cidr.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
+import type { Rule } from '../src/netfilter/rules.js';
+import { ruleSpec } from './lib/container-host.js';
 import { dockerBridges, liveTables, nativeNftables, traceContext } from './lib/node-view.js';
 
 const OUTSIDE = '198.51.100.10';
@@ -33,6 +35,8 @@ export default defineAnalyzer({
     const cni0 = itfs.get('cni0');
     if (cni0) bridges.push({ name: 'cni0', cidrs: cni0.addresses.filter((a) => a.family === 4).map((a) => a.network) });
     const ctx = traceContext(artifacts);
+    // Docker's own FORWARD rules present (a jump from FORWARD to its chains): a restart of docker would not add them again ahead of a blocker
+    const dockerJumps = (tables.get('filter')?.get('FORWARD')?.rules ?? []).some((r) => /^DOCKER(-USER|-FORWARD|-ISOLATION.*)?$/.test(r.target ?? ''));
     const findings = [];
     for (const b of bridges) {
       for (const cidr of b.cidrs) {
@@ -59,16 +63,7 @@ export default defineAnalyzer({
             impact: `Containers on ${b.name} cannot reach anything outside the node.`,
             evidence,
             facts: { bridge: b.name, subnet: cidr, uplink, verdict: r.verdict.kind, decidedBy: `${d.table}/${d.chain}#${d.num}` },
-            remedy: d.nft
-              ? nftRemedy(d.nft, d.chain, d.num, b.name)
-              : {
-              summary: d.num === 0 ? `Accept the bridge's traffic in FORWARD (what Docker adds for its bridges); restarting Docker re-adds its own rules.` : `Remove or narrow the rule that ${r.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} it, or accept the container traffic before it.`,
-              commands:
-                d.num === 0
-                  ? [`iptables -I FORWARD -i ${b.name} ! -o ${b.name} -j ACCEPT`, `iptables -I FORWARD -o ${b.name} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`, 'systemctl restart docker   # if the bridge is Docker\'s']
-                  : [`iptables -I ${d.chain} ${d.num} -s ${cidr} -j ACCEPT   # before the blocking rule`, `iptables -D ${d.chain} ${d.num + 1}   # or remove the blocking rule: ${d.text.slice(0, 60)}`],
-              caution: 'Persist the change where your firewall keeps its rules (/etc/sysconfig/iptables, firewalld direct rules), or the next firewall restart brings the block back.',
-            },
+            remedy: d.nft ? nftRemedy(d.nft, d.chain, d.num, b.name) : iptablesRemedy(d, tables.get(d.table)?.get(d.chain)?.rules[d.num - 1], b.name, cidr, r.verdict.kind, dockerJumps),
           });
           break;
         }
@@ -77,6 +72,41 @@ export default defineAnalyzer({
     return findings;
   },
 });
+
+/**
+ * The fix when an iptables rule or policy decides. It must let both directions through (a rule for
+ * the containers' new connections alone leaves the replies to the blocker, and the next analysis
+ * asks for the same rule again), and an alternative that deletes the blocker must not depend on
+ * the inserts having run: it names the rule by its spec, or by its number in the rules as they are.
+ */
+function iptablesRemedy(d: TraceStep, rule: Rule | undefined, bridge: string, cidr: string, verdict: string, dockerJumps: boolean) {
+  const table = d.table === 'filter' ? '' : `-t ${d.table} `;
+  const docker = bridge === 'docker0' || /^br-[0-9a-f]{12}$/.test(bridge);
+  const restart = docker && !dockerJumps;
+  const accept = (at: string) => [
+    `iptables ${table}-I ${d.chain} ${at}-o ${bridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT   # replies to the containers`,
+    `iptables ${table}-I ${d.chain} ${at}-i ${bridge} ! -o ${bridge} -j ACCEPT   # the containers' own connections (${cidr})`,
+  ];
+  const caution = `Persist only these rules where your firewall keeps its configuration (add them to /etc/sysconfig/iptables by hand, or firewalld direct rules); do not save the live rules over it: they hold Docker's chains (see iptables.service-conflict).${restart ? ' Restarting docker restarts every container on the node.' : ''}`;
+  if (d.num === 0)
+    return {
+      summary: `Accept the bridge's traffic and its replies in ${d.chain} (what Docker adds for its bridges)${restart ? "; Docker's own FORWARD rules are missing: restarting docker adds them again" : ''}.`,
+      commands: [...(restart ? ["systemctl restart docker   # recreates Docker's FORWARD rules; or, without restarting the containers:"] : []), ...accept('')],
+      caution,
+    };
+  const spec = rule && rule.num === d.num ? ruleSpec(rule) : undefined;
+  return {
+    summary: `Accept the bridge's traffic and its replies ahead of ${d.chain} rule ${d.num}, which ${verdict === 'REJECT' ? 'rejects' : 'drops'} them${restart ? " (Docker's own FORWARD rules are missing: restarting docker puts them back ahead of it)" : ''}, or remove that rule.`,
+    commands: [
+      ...(restart ? [`systemctl restart docker   # Docker inserts its FORWARD rules ahead of rule ${d.num}; or, without restarting the containers:`] : []),
+      ...accept(`${d.num} `),
+      spec
+        ? `# or instead, remove the blocking rule itself: iptables ${table}-D ${d.chain} ${spec}`
+        : `# or instead, remove the blocking rule itself, rule ${d.num} of ${d.chain} in the rules as they are (check with iptables ${table}-L ${d.chain} -n --line-numbers; not after the inserts above, which move it down): iptables ${table}-D ${d.chain} ${d.num}`,
+    ],
+    caution,
+  };
+}
 
 /** When a native nftables table decides: firewalld's zones, or a rule in that table. */
 function nftRemedy(t: { family: string; table: string }, chain: string, num: number, bridge: string) {

@@ -3,15 +3,61 @@
  * containers and the host (seed 002: a default-deny INPUT blocks 5432/6379/11211 on docker0).
  * Which ports are needed comes from the bundle: connection refused / timed out lines in the logs
  * naming a port, ports Docker publishes (DNAT rules), services listening on a container network's
- * gateway address (`ss -ltn`), and --require-port. Each is traced from every
- * container network to the host's address on that network; the blocking rule is named.
+ * gateway address (`ss -ltn`), and --require-port. Each is traced from every container network:
+ * to the address a log line names when it names one (one of the node's own addresses: the INPUT
+ * path; any other: the FORWARD path, out of the interface its route says), else to the host's
+ * address on that network. The blocking rule is named, and what a client sees of it (a DROP
+ * times out, a REJECT with tcp-reset / port-unreachable is "connection refused", one with
+ * icmp-host-prohibited is "no route to host") is checked against what the log says.
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
-import { findChain, matchOption } from '../src/netfilter/rules.js';
-import { trace } from '../src/netfilter/trace.js';
+import { findChain, matchOption, type Rule, type Ruleset } from '../src/netfilter/rules.js';
+import { trace, type Packet, type Verdict } from '../src/netfilter/trace.js';
+import { addressIn, parseIp } from '../src/parsers/cidr.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
-import { dockerBridges, liveIpv4, liveTables, nativeNftables, traceContext } from './lib/node-view.js';
+import { routeDevFor, ruleSpec } from './lib/container-host.js';
+import { dockerBridges, liveIpv4, liveTables, localAddresses, nativeNftables, traceContext } from './lib/node-view.js';
+
+/** What a client prints when its connection meets a verdict. */
+type Symptom = 'refused' | 'timeout' | 'unreachable';
+const SYMPTOM_OF_SIGNATURE: Record<string, Symptom> = { 'log.connection-refused': 'refused', 'log.connection-timed-out': 'timeout', 'log.no-route-to-host': 'unreachable' };
+const SAYS: Record<Symptom, string> = { refused: '"Connection refused"', timeout: 'a timeout', unreachable: '"No route to host"' };
+
+/** DROP: no answer; REJECT tcp-reset / port-unreachable: ECONNREFUSED; the other ICMP errors (host-prohibited, admin-prohibited, net-/host-unreachable): EHOSTUNREACH / ENETUNREACH. */
+export function symptomOf(v: Verdict): Symptom | undefined {
+  if (v.kind === 'DROP') return 'timeout';
+  if (v.kind !== 'REJECT') return undefined;
+  return /tcp[- ]reset|port-unreach|proto(?:col)?-unreach/i.test(v.with) ? 'refused' : 'unreachable';
+}
+
+/** Why a port is needed, and where to when a log line names the peer. */
+interface Need {
+  why: Evidence;
+  /** the IPv4 address the log line names (psql's "(10.20.30.40)", a host that is an address) */
+  to?: string;
+  /** what the client printed */
+  symptom?: Symptom;
+  /** the name the log line gives, when it is not an address */
+  host?: string;
+}
+
+interface Blocked {
+  from: string;
+  bridge: string;
+  dst: string;
+  /** dst is the host's own address on the source bridge (the traditional container -> host path) */
+  gateway: boolean;
+  rule: Evidence;
+  verdict: Verdict;
+  text: string;
+  chain: string;
+  table: string;
+  num: number;
+  /** the rule's text in iptables-save form, when the dump gave it (to find it in a saved config) */
+  spec?: string;
+  nft?: { family: string; table: string };
+}
 
 export default defineAnalyzer({
   id: 'iptables.port-blocked',
@@ -19,34 +65,51 @@ export default defineAnalyzer({
   description: 'A port named by the logs, published by Docker, served on a bridge address (ss -ltn) or required (--require-port) is dropped or rejected from a container network, by iptables or by a native nftables table (firewalld).',
   scope: 'node',
   requires: ['ipAddr'],
-  optional: ['iptables', 'nftables', 'logs', 'sockets', 'dockerNetworks'],
+  optional: ['iptables', 'nftables', 'logs', 'sockets', 'dockerNetworks', 'routes'],
   analyze({ node, artifacts, options }) {
     const tables = liveTables(artifacts);
     const nft = nativeNftables(artifacts);
     // nothing to walk: no live iptables filter table and no native nftables table
     if (!tables.get('filter') && nft.length === 0) return [];
     const itfs = interfacesOf(artifacts.ipAddr);
-    const sources = dockerBridges(artifacts).map((b) => ({ name: b.name, gateway: b.itf?.addresses.find((a) => a.family === 4) }));
+    const bridges = dockerBridges(artifacts);
+    const sources = bridges.map((b) => ({ name: b.name, gateway: b.itf?.addresses.find((a) => a.family === 4), subnets: b.subnets.map((x) => x.cidr) }));
     const cni0 = itfs.get('cni0');
-    if (cni0) sources.push({ name: 'cni0', gateway: cni0.addresses.find((a) => a.family === 4) });
+    if (cni0) {
+      const gw = cni0.addresses.find((a) => a.family === 4);
+      sources.push({ name: 'cni0', gateway: gw, subnets: cni0.addresses.filter((a) => a.family === 4).map((a) => a.network) });
+    }
+    const local = new Set(localAddresses(artifacts));
     // port -> the evidence that the application needs it
-    const needs = new Map<number, Evidence[]>();
-    const add = (port: number, why: Evidence) => {
+    const needs = new Map<number, Need[]>();
+    const add = (port: number, need: Need) => {
       if (!Number.isInteger(port) || port < 1 || port > 65535) return;
       const list = needs.get(port) ?? needs.set(port, []).get(port)!;
-      if (list.length < 4) list.push(why);
+      if (list.length < 4) list.push(need);
     };
-    for (const p of options.requiredPorts) add(p, { file: '(--require-port)', line: 0, excerpt: `port ${p} is an installation requirement`, note: 'required' });
+    for (const p of options.requiredPorts) add(p, { why: { file: '(--require-port)', line: 0, excerpt: `port ${p} is an installation requirement`, note: 'required' } });
     for (const log of artifacts.logs ?? [])
-      for (const m of log.matches)
-        if (['log.connection-refused', 'log.connection-timed-out', 'log.no-route-to-host'].includes(m.signature) && m.facts.port)
-          add(Number(m.facts.port), { file: m.file, line: m.line, excerpt: m.excerpt, time: m.timestamp?.iso, note: `the application could not reach ${m.facts.host ? m.facts.host + ':' : 'port '}${m.facts.port}` });
+      for (const m of log.matches) {
+        const symptom = SYMPTOM_OF_SIGNATURE[m.signature];
+        if (!symptom || !m.facts.port) continue;
+        const named = [m.facts.address, m.facts.host].find((x) => x && parseIp(x)?.family === 4);
+        const host = m.facts.host && m.facts.host !== named ? m.facts.host : undefined;
+        // a container's localhost is its own network namespace, a host process's is lo: neither crosses a bridge
+        if ((named && addressIn(named, '127.0.0.0/8')) || (!named && host && /^(localhost|ip6-localhost)$/i.test(host))) continue;
+        const peer = `${m.facts.host ?? ''}${m.facts.address && m.facts.address !== m.facts.host ? ` (${m.facts.address})` : ''}`;
+        add(Number(m.facts.port), {
+          why: { file: m.file, line: m.line, excerpt: m.excerpt, time: m.timestamp?.iso, note: `the application could not reach ${peer ? peer + ':' : 'port '}${m.facts.port}` },
+          to: named,
+          host,
+          symptom,
+        });
+      }
     // Docker's published ports: DNAT rules of its nat DOCKER chain (kube-proxy's KUBE-SEP DNATs are not ports the host serves)
     for (const rs of liveIpv4(artifacts))
       for (const r of findChain(rs, 'nat', 'DOCKER')?.rules ?? [])
         if (r.target === 'DNAT') {
           const dport = matchOption(r, 'tcp', 'dport')?.value;
-          if (dport && /^\d+$/.test(dport)) add(Number(dport), { file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `Docker publishes port ${dport}` });
+          if (dport && /^\d+$/.test(dport)) add(Number(dport), { why: { file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `Docker publishes port ${dport}` } });
         }
     // A service bound to a container network's own gateway address is there for the containers
     // (postgres on 172.17.0.1:5432). Wildcard listeners (sshd on 0.0.0.0:22) say nothing of what
@@ -55,85 +118,182 @@ export default defineAnalyzer({
     for (const l of listening) {
       if (l.proto !== 'tcp') continue;
       const s = sources.find((x) => x.gateway?.address === l.address);
-      if (s) add(l.port, { file: l.ref.file, line: l.ref.line, excerpt: l.excerpt, note: `${l.process ?? 'a process'} listens on ${l.address}:${l.port}, the address of ${s.name}: it serves the containers` });
+      if (s) add(l.port, { why: { file: l.ref.file, line: l.ref.line, excerpt: l.excerpt, note: `${l.process ?? 'a process'} listens on ${l.address}:${l.port}, the address of ${s.name}: it serves the containers` } });
     }
     if (needs.size === 0) return [];
+
+    // where a packet to a remote address leaves: a bridge that holds it, its route, or the uplink
+    const uplink =
+      routeDevFor(artifacts, '0.0.0.0') ??
+      [...itfs.values()].find((i) => !/^(lo|docker0|cni0|flannel\.\d+|br-|veth|cali|vxlan|tun|virbr)/.test(i.name) && i.addresses.some((a) => a.family === 4 && a.scope === 'global'))?.name;
+    const outFor = (dst: string) => sources.find((s) => s.subnets.some((n) => addressIn(dst, n)))?.name ?? routeDevFor(artifacts, dst) ?? uplink;
+    const savedConfigs = (artifacts.iptables ?? []).filter((r) => r.origin === 'saved-config' && r.family !== 'ipv6');
 
     // native nftables tables (firewalld's, Docker's own) are walked with iptables' chains, hook by hook in priority order
     const ctx = traceContext(artifacts);
     const findings = [];
-    for (const [port, why] of [...needs].sort((a, b) => a[0] - b[0])) {
-      const blocked: { from: string; rule: Evidence; verdict: string; chain: string; num: number; nft?: { family: string; table: string } }[] = [];
-      for (const s of sources) {
-        if (!s.gateway) continue;
-        const src = s.gateway.address.replace(/\.(\d+)$/, (_, d: string) => `.${Math.min(254, Number(d) + 1)}`);
-        const packet = { src, dst: s.gateway.address, protocol: 'tcp', dport: port, sport: 40000, inInterface: s.name, state: 'new' as const, mark: 0 };
-        const r = trace(tables, 'input', packet, ctx);
-        if ((r.verdict.kind !== 'DROP' && r.verdict.kind !== 'REJECT') || !r.decidedBy) continue;
-        const d = r.decidedBy;
-        const verdict = r.verdict.kind === 'REJECT' ? `rejected (${r.verdict.with})` : 'dropped';
-        const what = `${r.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} ${s.name} -> ${s.gateway.address}:${port}`;
-        if (d.nft) {
+    for (const [port, all] of [...needs].sort((a, b) => a[0] - b[0])) {
+      // the destinations to trace: each address a log names, and the host's address on each bridge
+      // for every other reason (and for a log line that names a peer by a name the bundle cannot resolve)
+      const byDst = new Map<string, Need[]>();
+      for (const n of all) {
+        const k = n.to ?? '';
+        byDst.set(k, [...(byDst.get(k) ?? []), n]);
+      }
+      const blocked: Blocked[] = [];
+      const explained: Need[] = [];
+      for (const [to, why] of byDst) {
+        // a log naming a bridge's own address was written by a container on that bridge
+        const own = to ? sources.filter((s) => s.gateway?.address === to) : [];
+        let hit = false;
+        for (const s of own.length > 0 ? own : sources) {
+          if (!s.gateway) continue;
+          const dst = to || s.gateway.address;
+          const isLocal = local.has(dst);
+          const src = s.gateway.address.replace(/\.(\d+)$/, (_, d: string) => `.${Math.min(254, Number(d) + 1)}`);
+          const packet: Packet = { src, dst, protocol: 'tcp', dport: port, sport: 40000, inInterface: s.name, state: 'new', mark: 0 };
+          if (!isLocal) packet.outInterface = outFor(dst);
+          const r = trace(tables, isLocal ? 'input' : 'forward', packet, ctx);
+          if ((r.verdict.kind !== 'DROP' && r.verdict.kind !== 'REJECT') || !r.decidedBy) continue;
+          hit = true;
+          const d = r.decidedBy;
+          const what = `${r.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} ${s.name} -> ${dst}:${port}`;
+          const base = { from: `${s.gateway.network} (${s.name})`, bridge: s.name, dst, gateway: dst === s.gateway.address, verdict: r.verdict, text: d.text, table: d.table, num: d.num };
+          if (d.nft) {
+            blocked.push({
+              ...base,
+              rule: { file: d.file, line: d.line, excerpt: d.text, note: `nftables ${d.nft.family} ${d.nft.table} chain ${d.chain} ${d.num === 0 ? 'policy' : `rule ${d.num}`} ${what}${tables.get('filter') ? ' (iptables-save does not show it)' : ''}` },
+              chain: `${d.nft.family} ${d.nft.table} ${d.chain}`,
+              nft: d.nft,
+            });
+            continue;
+          }
           blocked.push({
-            from: `${s.gateway.network} (${s.name})`,
-            rule: { file: d.file, line: d.line, excerpt: d.text, note: `nftables ${d.nft.family} ${d.nft.table} chain ${d.chain} ${d.num === 0 ? 'policy' : `rule ${d.num}`} ${what}${tables.get('filter') ? ' (iptables-save does not show it)' : ''}` },
-            verdict,
-            chain: `${d.nft.family} ${d.nft.table} ${d.chain}`,
-            num: d.num,
-            nft: d.nft,
+            ...base,
+            rule: { file: d.file, line: d.line, excerpt: d.num === 0 ? `:${d.chain} ${d.text.replace('policy ', '')}` : d.text, note: `${d.table}/${d.chain} ${d.num === 0 ? 'policy' : `rule ${d.num}`} ${what}` },
+            chain: d.chain,
+            spec: specOf(tables.get(d.table)?.get(d.chain)?.rules[d.num - 1], d.num),
           });
-          continue;
         }
-        blocked.push({
-          from: `${s.gateway.network} (${s.name})`,
-          rule: { file: d.file, line: d.line, excerpt: d.num === 0 ? `:${d.chain} ${d.text.replace('policy ', '')}` : d.text, note: `${d.table}/${d.chain} ${d.num === 0 ? 'policy' : `rule ${d.num}`} ${what}` },
-          verdict,
-          chain: d.chain,
-          num: d.num,
-        });
+        if (hit) explained.push(...why);
       }
       if (blocked.length === 0) continue;
+      const first = blocked[0];
+      const seen = symptomOf(first.verdict)!;
+      // log lines whose symptom this verdict cannot produce: kept as evidence of the need, not of the cause
+      const mismatched = explained.filter((n) => n.symptom && n.symptom !== seen);
+      const why = explained.map((n) => {
+        let note = n.why.note ?? '';
+        if (n.host && !n.to) note += ` (${n.host}: no address in the bundle; traced to the host's address on each container network)`;
+        if (mismatched.includes(n)) note += `; it says ${SAYS[n.symptom!]}, but the rule that blocks the port gives ${SAYS[seen]}: this line is not explained by it`;
+        return note === n.why.note ? n.why : { ...n.why, note };
+      });
       const listen = listening.find((l) => l.port === port && l.proto === 'tcp');
       const evidence: Evidence[] = [...dedupe(blocked.map((b) => b.rule)), ...why];
       if (listen && !why.some((w) => w.file === listen.ref.file && w.line === listen.ref.line)) evidence.push({ file: listen.ref.file, line: listen.ref.line, excerpt: listen.excerpt, note: `${listen.process ?? 'a process'} listens on ${listen.address}:${port}` });
-      const first = blocked[0];
-      const bridges = [...new Set(blocked.map((b) => b.from.split(' (')[1].slice(0, -1)))];
+      const verdictText = first.verdict.kind === 'REJECT' ? `rejected (${first.verdict.with})` : 'dropped';
+      const remote = [...new Set(blocked.filter((b) => !b.gateway).map((b) => b.dst))];
+      const toHost = blocked.every((b) => b.gateway);
+      const where = toHost ? '' : ` to ${blocked.some((b) => b.gateway) ? 'the bridge address and to ' : ''}${remote.join(', ')}${remote.every((a) => local.has(a)) ? ' (an address of this node)' : remote.some((a) => local.has(a)) ? '' : ' (forwarded: not an address of this node)'}`;
+      const by = first.nft
+        ? `nftables ${first.chain} ${first.num === 0 ? 'policy' : `rule ${first.num}`} (iptables-save does not show it)`
+        : first.num === 0
+          ? `the ${first.chain} policy`
+          : `${first.chain} rule ${first.num}`;
+      const client = `Containers that connect to ${toHost ? 'the host' : `${blocked.some((b) => b.gateway) ? 'the host or ' : ''}${remote.join(', ')}`} on this port get ${SAYS[seen]}${seen === 'timeout' ? ' ("Port Timeout", "Error waiting for ports to enter listening state")' : ''}.`;
+      const caveat =
+        mismatched.length > 0
+          ? ` The log${mismatched.length > 1 ? 's' : ''} say${mismatched.length > 1 ? '' : 's'} ${[...new Set(mismatched.map((n) => SAYS[n.symptom!]))].join(' / ')} (${mismatched.map((n) => `${n.why.file}:${n.why.line}`).join(', ')}), which this ${first.verdict.kind === 'REJECT' ? `REJECT (${first.verdict.with})` : 'DROP'} does not produce: ${mismatched.some((n) => n.symptom === 'refused') ? 'a refusal comes from the peer (nothing listening there) or from a REJECT with tcp-reset / port-unreachable, ' : ''}so ${mismatched.length > 1 ? 'those lines were' : 'that line was'} written on another path or before the rules changed; the block is real, but it is not what the log shows.`
+          : '';
       findings.push({
         severity: 'critical' as const,
         title: 'A port the application needs is blocked',
-        message: `On ${node}, TCP port ${port} is ${first.verdict} from ${blocked.map((b) => b.from).join(', ')} by ${first.nft ? `nftables ${first.chain} ${first.num === 0 ? 'policy' : `rule ${first.num}`} (iptables-save does not show it)` : first.num === 0 ? `the ${first.chain} policy` : `${first.chain} rule ${first.num}`}. Containers that connect to the host on this port get ${first.verdict.startsWith('rejected') ? '"connection refused" or "no route to host"' : 'timeouts'} ("Port Timeout", "Error waiting for ports to enter listening state").`,
-        impact: `Anything in the containers that needs port ${port} on the host (databases, caches, the app's own services) cannot connect.`,
+        message: `On ${node}, TCP port ${port}${where} is ${verdictText} from ${[...new Set(blocked.map((b) => b.from))].join(', ')} by ${by}. ${client}${caveat}`,
+        impact: toHost
+          ? `Anything in the containers that needs port ${port} on the host (databases, caches, the app's own services) cannot connect.`
+          : `Anything in the containers that needs ${remote.map((a) => `${a}:${port}`).join(', ')} cannot connect.`,
         evidence,
-        facts: { port, protocol: 'tcp', from: blocked.map((b) => b.from), blockedBy: blocked.map((b) => `${b.chain}#${b.num}`) },
-        remedy: first.nft && first.nft.table !== 'firewalld'
-          ? {
-              summary: `The nftables table ${first.nft.family} ${first.nft.table} blocks it, not iptables: allow exactly this traffic ahead of the blocking rule in that chain, and persist it in the nftables configuration the service loads at boot.`,
-              commands: [
-                ...bridges.map((b) => `nft insert rule ${first.chain} ${first.num > 0 ? `position <handle of rule ${first.num}> ` : ''}iifname "${b}" tcp dport ${port} accept`),
-                '# persist: add the same rule to /etc/nftables.conf (Debian/Ubuntu) or /etc/sysconfig/nftables.conf (RHEL), then: nft -f <that file>',
-              ],
-              caution: 'nft insert needs the handle of the blocking rule (nft -a list chain ...); without a position it goes first in the chain.',
-            }
-          : first.nft
-          ? {
-              summary: `firewalld (or another nftables table) blocks it, not iptables: put ${bridges.join(', ')} in a zone that accepts its traffic, or open the port in its zone.`,
-              commands: [...bridges.map((b) => `firewall-cmd --permanent --zone=trusted --add-interface=${b}`), `# or: firewall-cmd --permanent --zone=<zone of the bridge> --add-port=${port}/tcp`, 'firewall-cmd --reload', 'systemctl restart docker   # a firewalld reload removes Docker\'s rules'],
-              caution: 'Restarting docker restarts every container on the node.',
-            }
-          : {
-          summary: `Allow exactly this traffic ahead of the blocking rule, and persist it where the firewall keeps its rules so a restart does not bring the block back.`,
-          commands: [
-            ...bridges.map((b) => `iptables -I ${first.chain === 'FORWARD' ? 'FORWARD' : 'INPUT'} ${first.num > 0 ? first.num : 1} -i ${b} -p tcp --dport ${port} -j ACCEPT`),
-            'iptables-save > /etc/sysconfig/iptables   # RHEL iptables.service; or with firewalld:',
-            ...bridges.map((b) => `firewall-cmd --permanent --zone=trusted --add-interface=${b} && firewall-cmd --reload`),
-          ],
-          caution: 'firewall-cmd --reload rebuilds the rules: restart docker afterwards so its own rules come back (restarts every container).',
+        facts: {
+          port,
+          protocol: 'tcp',
+          from: [...new Set(blocked.map((b) => b.from))],
+          to: [...new Set(blocked.map((b) => b.dst))],
+          blockedBy: blocked.map((b) => `${b.chain}#${b.num}`),
+          clientSees: seen,
+          ...(mismatched.length > 0 ? { logSymptomMismatch: mismatched.map((n) => `${n.why.file}:${n.why.line}`) } : {}),
         },
+        remedy: remedyFor(blocked, port, savedConfigs),
       });
     }
     return findings;
   },
 });
+
+function remedyFor(blocked: Blocked[], port: number, savedConfigs: Ruleset[]) {
+  const first = blocked[0];
+  const bridges = [...new Set(blocked.map((b) => b.bridge))];
+  if (first.nft && first.nft.table !== 'firewalld') {
+    const cmds = [...new Map(blocked.map((b) => [`${b.chain}|${b.num}|${b.bridge}|${b.gateway ? '' : b.dst}`, b])).values()];
+    return {
+      summary: `The nftables table ${first.nft.family} ${first.nft.table} blocks it, not iptables: allow exactly this traffic ahead of the blocking rule in that chain, and persist it in the nftables configuration the service loads at boot.`,
+      commands: [
+        ...cmds.map((b) => `nft insert rule ${b.chain} ${b.num > 0 ? `position <handle of rule ${b.num}> ` : ''}iifname "${b.bridge}" ${b.gateway ? '' : `ip daddr ${b.dst} `}tcp dport ${port} accept`),
+        '# persist: add the same rule to /etc/nftables.conf (Debian/Ubuntu) or /etc/sysconfig/nftables.conf (RHEL), then: nft -f <that file>',
+      ],
+      caution: 'nft insert needs the handle of the blocking rule (nft -a list chain ...); without a position it goes first in the chain.',
+    };
+  }
+  if (first.nft)
+    return {
+      summary: `firewalld (or another nftables table) blocks it, not iptables: put ${bridges.join(', ')} in a zone that accepts its traffic, or open the port in its zone.`,
+      commands: [...bridges.map((b) => `firewall-cmd --permanent --zone=trusted --add-interface=${b}`), `# or: firewall-cmd --permanent --zone=<zone of the bridge> --add-port=${port}/tcp`, 'firewall-cmd --reload', "systemctl restart docker   # a firewalld reload removes Docker's rules"],
+      caution: 'Restarting docker restarts every container on the node.',
+    };
+  // one ACCEPT per bridge and destination, ahead of the rule (or in the chain whose policy) that blocks it
+  const rules = [...new Map(blocked.map((b) => [`${b.table}|${b.chain}|${b.bridge}|${b.gateway ? '' : b.dst}`, b])).values()].map((b) => ({
+    b,
+    spec: `-i ${b.bridge}${b.gateway ? '' : ` -d ${b.dst}/32`} -p tcp -m tcp --dport ${port} -j ACCEPT`,
+  }));
+  const t = (b: Blocked) => (b.table === 'filter' ? '' : `-t ${b.table} `);
+  const persist: string[] = [];
+  for (const { b, spec } of rules) {
+    const line = `-A ${b.chain} ${spec}`;
+    // the blocking rule is in a saved configuration of the bundle: insert the one line above it there
+    const saved = b.spec ? savedConfigs.find((rs) => Object.values(rs.tables[b.table]?.chains ?? {}).some((c) => c.rules.some((r) => r.text === b.spec))) : undefined;
+    if (saved && b.spec) persist.push(`sed -i '${sedAddress(b.spec)}i ${line}' ${/(?:^|\/)(etc\/.+)$/.exec(saved.file)?.[1].replace(/^/, '/') ?? '/etc/sysconfig/iptables'}`);
+    else persist.push(`#   ${line}${b.num > 0 ? `   (above the line ${b.spec ? `"${b.spec}"` : `of ${b.chain} rule ${b.num}`})` : ` (in the *${b.table} section, before COMMIT)`}`);
+  }
+  const bySaved = persist.every((p) => p.startsWith('sed '));
+  return {
+    summary:
+      'Allow exactly this traffic ahead of the blocking rule, and persist that one rule where the firewall keeps its configuration, so a restart does not bring the block back; do not save the live rules over that configuration: they hold Docker\'s chains, which iptables.service would then restore stale at boot (see iptables.service-conflict).',
+    commands: [
+      ...rules.map(({ b, spec }) => `iptables ${t(b)}-I ${b.chain} ${b.num > 0 ? b.num : 1} ${spec.replace(' -m tcp', '')}`),
+      bySaved
+        ? '# persist: add only this rule to the saved configuration the firewall service restores at boot, above the rule that blocks it:'
+        : '# persist: edit the saved configuration by hand (/etc/sysconfig/iptables for iptables.service, /etc/iptables/rules.v4 for netfilter-persistent) and add only this line:',
+      ...persist,
+      '# or, with firewalld: the same at runtime and permanently (no reload, which would remove Docker\'s rules):',
+      ...[...new Map(blocked.map((b) => [`${b.from}|${b.gateway ? '' : b.dst}`, b])).values()].flatMap((b) => {
+        const rich = `'rule family="ipv4" source address="${b.from.split(' ')[0]}"${b.gateway ? '' : ` destination address="${b.dst}"`} port port="${port}" protocol="tcp" accept'`;
+        return [`firewall-cmd --add-rich-rule=${rich} && firewall-cmd --permanent --add-rich-rule=${rich}`];
+      }),
+    ],
+    caution: 'Do not save the live rules into the boot configuration on a container host (iptables-save into /etc/sysconfig/iptables, service iptables save, netfilter-persistent save): that writes Docker\'s and Kubernetes\' chains into it, restored stale at every boot (seed 000). With firewalld, a firewall-cmd --reload removes Docker\'s rules: restart docker after one (restarts every container).',
+  };
+}
+
+/** The blocking rule as iptables-save writes it (`-A CHAIN ...`), when it is a rule and the dump lets it be rebuilt. */
+function specOf(rule: Rule | undefined, num: number): string | undefined {
+  if (!rule || num === 0 || rule.num !== num) return undefined;
+  const spec = ruleSpec(rule);
+  return spec ? `-A ${rule.chain} ${spec}` : undefined;
+}
+
+/** A sed address matching exactly this line. */
+function sedAddress(line: string): string {
+  return `/^${line.replace(/[\\/.*[\]^$]/g, (c) => `\\${c}`)}$/`;
+}
 
 function dedupe(e: Evidence[]): Evidence[] {
   const seen = new Set<string>();

@@ -3,6 +3,9 @@
  * is normal on a plain server), so they ask here and name what they saw.
  */
 import type { NodeArtifacts } from '../../src/engine/artifacts.js';
+import type { Rule } from '../../src/netfilter/rules.js';
+import type { Evidence } from '../../src/report/schema.js';
+import { cidrContains, parseCidr } from '../../src/parsers/cidr.js';
 import { findService, isActive, isEnabled } from '../../src/parsers/services.js';
 
 const RUNTIME_UNITS = ['docker', 'containerd', 'kubelet', 'k3s', 'k3s-agent', 'crio', 'snap.kubelet.daemon', 'atomic-openshift-node', 'origin-node'];
@@ -22,4 +25,86 @@ export function containerHostEvidence(artifacts: NodeArtifacts): string[] {
     }
   }
   return seen;
+}
+
+/** What the unit state says of dockerd: running, not running (failed / inactive), or nothing known. */
+export interface DockerdState {
+  running: boolean | undefined;
+  /** failed, inactive, deactivating, ... when not running */
+  state?: string;
+  /** the unit-state line that says so */
+  evidence?: Evidence;
+}
+
+/**
+ * docker.service's run state from `systemctl list-units` / troubleshoot's systemctl JSON. A socket
+ * that listens (docker.socket active) does not make dockerd run: only docker.service counts.
+ */
+export function dockerdState(artifacts: NodeArtifacts): DockerdState {
+  const states = findService(artifacts.services ?? [], 'docker');
+  const active = isActive(states);
+  if (active) return { running: true, state: active.active, evidence: { file: active.ref.file, line: active.ref.line, excerpt: active.excerpt, note: `docker.service is ${active.active}` } };
+  const down = states.find((s) => s.active === 'failed') ?? states.find((s) => s.active === 'inactive' || s.active === 'deactivating');
+  if (down)
+    return {
+      running: false,
+      state: down.active,
+      evidence: { file: down.ref.file, line: down.ref.line, excerpt: down.excerpt, note: `docker.service is ${down.active}${down.sub && down.sub !== down.active ? ` (${down.sub})` : ''}: dockerd is not running` },
+    };
+  // `systemctl list-units` (sos runs it without --all) lists the loaded units that are active or
+  // failed: a docker.service enabled but absent from it is not running (stopped, or never started)
+  const listing = (artifacts.services ?? []).find((l) => /list-units(?!-files)/.test(l.file) && l.services.some((x) => x.active !== undefined && x.unit.endsWith('.service')));
+  if (listing && states.length > 0 && states.every((x) => x.active === undefined)) {
+    const enabled = isEnabled(states);
+    if (enabled)
+      return {
+        running: false,
+        state: 'inactive',
+        evidence: { file: listing.file, line: 0, excerpt: 'docker.service is not among the loaded units listed', note: `enabled (${enabled.ref.file}:${enabled.ref.line}) but not active or failed: dockerd is not running` },
+      };
+  }
+  return { running: undefined };
+}
+
+/** The interface a packet to `dst` leaves by: the most specific route of the main table, else the default route's, else undefined. */
+export function routeDevFor(artifacts: NodeArtifacts, dst: string): string | undefined {
+  const to = parseCidr(dst);
+  if (!to || to.family !== 4) return undefined;
+  let best: { prefix: number; dev: string } | undefined;
+  for (const t of artifacts.routes ?? [])
+    for (const r of t.routes) {
+      if (!r.dev || (r.table && r.table !== 'main') || (r.type && r.type !== 'unicast')) continue;
+      const c = parseCidr(r.destination === 'default' ? '0.0.0.0/0' : r.destination.includes('/') ? r.destination : `${r.destination}/32`);
+      if (!c || c.family !== 4 || !cidrContains(c, to)) continue;
+      if (!best || c.prefix > best.prefix) best = { prefix: c.prefix, dev: r.dev };
+    }
+  return best?.dev;
+}
+
+/**
+ * A rule as `iptables -A CHAIN <spec>` would take it (for `iptables -D CHAIN <spec>` and to find it in
+ * a saved configuration): its own text in iptables-save / -S dumps; rebuilt from the model for a
+ * listing (`iptables -L -n -v`), unless the listing hid something (an unknown match, a name it
+ * resolved): then undefined, and the caller names the rule by number instead.
+ */
+export function ruleSpec(rule: Rule): string | undefined {
+  const own = /^-A \S+ (.+)$/.exec(rule.text);
+  if (own) return own[1];
+  if (rule.incomplete?.length || !rule.target || rule.targetKind === 'goto') return undefined;
+  const parts: string[] = [];
+  const field = (flag: string, v: { value: string; negated: boolean } | undefined, any?: string) => {
+    if (v && v.value !== any) parts.push(`${v.negated ? '! ' : ''}${flag} ${v.value}`);
+  };
+  field('-s', rule.source, '0.0.0.0/0');
+  field('-d', rule.destination, '0.0.0.0/0');
+  field('-i', rule.inInterface);
+  field('-o', rule.outInterface);
+  if (rule.protocol && !['all', '0'].includes(rule.protocol.value)) field('-p', rule.protocol);
+  for (const m of rule.matches) {
+    if (m.module === 'unknown' || m.options.length === 0) return undefined;
+    parts.push(`-m ${m.module}`, ...m.options.map((o) => `${o.negated ? '! ' : ''}--${o.name}${o.value !== undefined ? ' ' + (/[\s"]/.test(o.value) ? JSON.stringify(o.value) : o.value) : ''}`));
+  }
+  if (rule.comment) parts.push(`-m comment --comment ${JSON.stringify(rule.comment)}`);
+  parts.push(`-j ${rule.target}`, ...Object.entries(rule.targetOptions).map(([k, v]) => `--${k} ${v}`));
+  return parts.join(' ');
 }

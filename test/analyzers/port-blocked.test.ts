@@ -18,7 +18,8 @@ describe('iptables.port-blocked', () => {
     const ss = parseListeningSockets('State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process\nLISTEN 0      244    0.0.0.0:5432      0.0.0.0:*     users:(("postgres",pid=812,fd=5))\n', 'ss_-ltnp');
     const [f] = runNode(portBlocked, { iptables: [STOCK()], ipAddr: [IP_A()], logs: [log], sockets: [ss] });
     expect(f.severity).toBe('critical');
-    expect(f.facts).toMatchObject({ port: 5432, blockedBy: ['INPUT#5', 'INPUT#5'] });
+    // the log names docker0's own address: traced from docker0 (not from cni0, which nothing says needs it)
+    expect(f.facts).toMatchObject({ port: 5432, from: ['172.17.0.0/16 (docker0)'], to: ['172.17.0.1'], blockedBy: ['INPUT#5'] });
     expect(f.evidence[0]).toMatchObject({ file: 'iptables-save', line: 12, excerpt: '-A INPUT -j REJECT --reject-with icmp-host-prohibited' });
     expect(f.evidence.some((e) => e.file === 'app.log' && e.line === 1)).toBe(true);
     expect(f.evidence.some((e) => e.file === 'ss_-ltnp' && /postgres listens on 0\.0\.0\.0:5432/.test(e.note ?? ''))).toBe(true);
