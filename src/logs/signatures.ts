@@ -216,6 +216,17 @@ export const SIGNATURES: readonly LogSignature[] = [
     advice: "Find the component that writes legacy rules (`iptables-legacy-save`) and switch it to the host's back end.",
   },
   {
+    id: 'log.docker-start-failed',
+    literals: ['failed to start daemon', 'Error starting daemon'],
+    // a failing network controller has its own signature, which says more
+    pattern: /(?:failed to start daemon|Error starting daemon):(?!\s*[Ee]rror initializing network controller)\s?(?<reason>[^\n]{0,300})/,
+    meaning: 'dockerd exited at start: it runs no containers and created none of its iptables chains; the reason follows in the message (a storage driver, a bad daemon.json, the network controller).',
+    supports: ['iptables.docker-chain-missing'],
+    severity: 'warning',
+    title: 'Docker did not start',
+    advice: 'Fix the reason in the message (`journalctl -u docker`), then `systemctl start docker`; restarting it unchanged fails the same way.',
+  },
+  {
     id: 'log.docker-network-controller-failed',
     literals: ['Error initializing network controller'],
     pattern: /Error initializing network controller:?\s?(?<reason>[^\n]{0,300})/,

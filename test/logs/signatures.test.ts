@@ -20,6 +20,8 @@ const seedFile = (prefix: string) => readdirSync(seedsDir).find((f) => f.startsW
 /** One real (or, where noted, format-exact) line per signature, with the facts it must yield. */
 const EXAMPLES: Example[] = [
   { id: 'log.iptables-no-chain', from: { corpus: 'moby-26494-docker-run-publish-nat-DOCKER-chain-missing.log' }, line: 3, facts: { table: 'nat', chain: 'DOCKER', target: 'DNAT' } },
+  { id: 'log.docker-start-failed', from: { text: 'Nov 20 07:58:32 web-07 dockerd[1022]: Error starting daemon: error initializing graphdriver: driver not supported', origin: 'dockerd before 20.10 (moby daemon/start)' }, facts: { reason: 'error initializing graphdriver: driver not supported' } },
+  { id: 'log.docker-start-failed', from: { text: 'Nov 20 07:58:32 web-07 dockerd[1022]: failed to start daemon: error initializing graphdriver: driver not supported: overlay2', origin: 'dockerd 20.10+ wording (moby daemon/start)' }, facts: { reason: 'error initializing graphdriver: driver not supported: overlay2' } },
   { id: 'log.iptables-no-chain', from: { corpus: 'docker-for-linux-1104-firewalld-docker-isolation-stage-no-chain.log' }, line: 5, facts: { table: 'filter', chain: 'DOCKER-ISOLATION-STAGE-2' } },
   { id: 'log.docker-port-programming-failed', from: { corpus: 'kata-tests-4617-filter-DOCKER-chain-removed.log' }, line: 1, facts: { endpoint: 'jaeger', table: 'filter', chain: 'DOCKER', port: '16686' } },
   { id: 'log.iptables-bad-rule', from: { corpus: 'moby-16137-firewalld-centos7-dnat-no-chain.log' }, line: 2, facts: { table: 'filter', chain: 'INPUT', target: 'ACCEPT' } },
@@ -98,6 +100,7 @@ const NEAR_MISSES: { id: string; text: string; why: string }[] = [
   { id: 'log.firewall-restart', text: 'Nov 20 10:00:00 node-1 systemd[1]: iptables.service: Deactivated successfully.', why: 'no start, stop or reload' },
   { id: 'log.vxlan-not-supported', text: 'Nov 20 10:00:00 node-1 systemd[1]: Failed to set up mount unit: operation not supported', why: 'nothing to do with VXLAN' },
   { id: 'log.iptables-unknown-option', text: 'tar: unknown option -- y', why: 'not iptables' },
+  { id: 'log.docker-start-failed', text: 'Apr  4 14:50:33 localhost dockerd[4241]: Error starting daemon: Error initializing network controller: Error creating default "bridge" network', why: 'the network controller (its own signature)' },
   { id: 'log.nf-tables-chain-missing', text: 'Nov 20 10:00:00 node-1 kubelet[1304]: E1120 10:00:00.000000    1304 file.go:1] path \'/etc/kubernetes/manifests\' does not exist', why: 'not a chain' },
 ];
 
