@@ -2,28 +2,20 @@
  * FLANNEL_SUBNET outside FLANNEL_NETWORK is in subnet.env alone: it is found without ip addr in
  * the bundle; the interface checks (flannel.1, cni0 inside the subnet) still need ip addr.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import subnetMismatch from '../../analyzers/flannel-subnet-mismatch.js';
 import { analyzeBundle } from '../../src/engine/analyze.js';
 import { parseSubnetEnv } from '../../src/parsers/flannel-env.js';
 import { parseInterfaces } from '../../src/parsers/interfaces.js';
-import { tmpDir } from '../helpers/archive.js';
+import { writeFolder } from '../helpers/archive.js';
 import { hasCorpus, projectPath, readCorpus } from '../helpers/shared.js';
 import { runNode } from './helpers.js';
 
 const fx = (...p: string[]) => readFileSync(projectPath('test/fixtures', ...p), 'utf8');
 const MISMATCH = 'flannel-1983-subnet.env-subnet-outside-network-mismatch.env';
 
-function folder(files: Record<string, string>): string {
-  const dir = join(tmpDir(), 'fl-1983');
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, p)), { recursive: true });
-    writeFileSync(join(dir, p), text);
-  }
-  return dir;
-}
+const folder = (files: Record<string, string | Buffer>) => writeFolder(files, 'fl-1983');
 
 describe.skipIf(!hasCorpus)('flannel.subnet-mismatch from subnet.env alone', () => {
   it('flannel issue 1983: FLANNEL_SUBNET 10.224.0.1/24 outside 10.244.0.0/16, no ip addr: critical, saying the interfaces were not checked', () => {

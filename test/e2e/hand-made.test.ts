@@ -3,21 +3,16 @@
  * Logs are found by their first lines, and any other text is scanned but counts as a log only
  * if a known failure is in it.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { analyzeBundle, loadBundle } from '../../src/engine/analyze.js';
 import { kubeProxySave, syslogLine } from '../../bench/gen.js';
-import { makeTarGz, tmpDir, writeTmp } from '../helpers/archive.js';
+import { makeTarGz, writeFolder, writeTmp } from '../helpers/archive.js';
 import { corpusPath, hasCorpus, readCorpus } from '../helpers/shared.js';
 
-function folder(files: Record<string, string | Buffer>): string {
-  const dir = join(tmpDir(), 'ticket-4711');
-  mkdirSync(dir);
-  for (const [name, data] of Object.entries(files)) writeFileSync(join(dir, name), data);
-  return dir;
-}
+const folder = (files: Record<string, string | Buffer>) => writeFolder(files, 'ticket-4711');
 
 /** A line of the bench's journal that is no known failure (the generator plants one now and then). */
 function quietLine(i: number): string {

@@ -1,7 +1,7 @@
 /** Builds small tar / tar.gz archives in memory for reader tests (real tar format via tar-stream). */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import tarStream from 'tar-stream';
 
@@ -65,4 +65,15 @@ export async function xzEncode(data: Buffer | string, check = 4): Promise<Buffer
 /** tar.xz made with liblzma's xz encoder. */
 export async function makeTarXz(items: TarItem[]): Promise<Buffer> {
   return xzEncode(await makeTar(items));
+}
+
+/** A hand-made bundle: a folder `name` in a fresh temp dir holding the files (paths may have folders). */
+export function writeFolder(files: Record<string, string | Buffer>, name = 'ticket'): string {
+  const dir = join(tmpDir(), name);
+  mkdirSync(dir, { recursive: true });
+  for (const [p, data] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, p)), { recursive: true });
+    writeFileSync(join(dir, p), data);
+  }
+  return dir;
 }

@@ -3,13 +3,13 @@
  * file, the table comes from the file's name or from what is in it (its built-in chains, targets
  * only one table accepts), never "filter" for a file with PREROUTING.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeBundle } from '../../src/engine/analyze.js';
 import { parseIptablesSpec, tableFromFileName } from '../../src/netfilter/save-format.js';
 import { findChain } from '../../src/netfilter/rules.js';
-import { tmpDir } from '../helpers/archive.js';
+import { writeFolder } from '../helpers/archive.js';
 import { hasCorpus, projectPath, readCorpus } from '../helpers/shared.js';
 
 const fx = (...p: string[]) => readFileSync(projectPath('test/fixtures', ...p), 'utf8');
@@ -98,14 +98,7 @@ describe.skipIf(!hasCorpus)('iptables -S of one table without a header', () => {
 });
 
 describe.skipIf(!hasCorpus)('hand-made bundles of per-table -S files', () => {
-  function folder(files: Record<string, string>): string {
-    const dir = join(tmpDir(), 'ticket');
-    for (const [p, text] of Object.entries(files)) {
-      mkdirSync(dirname(join(dir, p)), { recursive: true });
-      writeFileSync(join(dir, p), text);
-    }
-    return dir;
-  }
+  const folder = (files: Record<string, string | Buffer>) => writeFolder(files, 'ticket');
   const d27 = () => sections('moby-docker27-new-daemon-iptables-S.txt');
   const ipA = () => fx('iproute2/ip_a');
 

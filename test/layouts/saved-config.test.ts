@@ -3,13 +3,12 @@
  * netfilter-persistent) is a saved configuration in every layout, as /etc/sysconfig/iptables is:
  * never the live rules, never overriding the live dump beside it.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readBundle } from '../../src/bundle/read.js';
 import { analyzeBundle } from '../../src/engine/analyze.js';
 import { isWantedPath, locate } from '../../src/layouts/index.js';
-import { tmpDir } from '../helpers/archive.js';
+import { writeFolder } from '../helpers/archive.js';
 import { projectPath } from '../helpers/shared.js';
 
 const fx = (...p: string[]) => readFileSync(projectPath('test/fixtures', ...p), 'utf8');
@@ -29,14 +28,7 @@ COMMIT
 `;
 const RULES_V6 = RULES_V4.replace('iptables-save', 'ip6tables-save');
 
-function folder(files: Record<string, string>): string {
-  const dir = join(tmpDir(), 'ticket-4714');
-  for (const [p, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, p)), { recursive: true });
-    writeFileSync(join(dir, p), text);
-  }
-  return dir;
-}
+const folder = (files: Record<string, string | Buffer>) => writeFolder(files, 'ticket-4714');
 
 async function located(dir: string) {
   const tree = await readBundle(dir, { keep: (i) => i.size < 1 << 20 || isWantedPath(i.path) });
