@@ -328,8 +328,10 @@ class Scanner implements LogScanner {
 
   private match(c: Candidate, continuation: string[]): void {
     const found: { match: LogMatch; span?: [number, number] }[] = [];
+    const unit = c.prefix.unit ?? this.source.unit;
     for (const si of c.signatures) {
       const sig = this.catalog[si];
+      if (sig.units && (unit === undefined || !sig.units.test(unit))) continue;
       const joined = sig.continues === true && continuation.length > 0;
       const subject = joined ? `${c.text}\n${continuation.join('\n')}` : c.text;
       // a custom catalog may bring /g patterns, whose exec() remembers where it stopped
@@ -352,7 +354,6 @@ class Scanner implements LogScanner {
       }
       const ts = this.dated(c.prefix.timestamp);
       if (ts) match.timestamp = ts;
-      const unit = c.prefix.unit ?? this.source.unit;
       if (unit !== undefined) match.unit = unit;
       if (this.source.pod !== undefined) match.pod = this.source.pod;
       if (this.source.container !== undefined) match.container = this.source.container;
@@ -465,7 +466,7 @@ function excerptAt(text: string, at: number): string {
 
 /** How much of a long line's beginning (time, host, process) an excerpt keeps before a cut. */
 const EXCERPT_HEAD = 120;
-/** context kept on each side of what a pattern matched */
+/** context kept on each side of what a pattern matched, at the least */
 const EXCERPT_CONTEXT = 40;
 
 /**
@@ -475,9 +476,13 @@ const EXCERPT_CONTEXT = 40;
  */
 export function excerptAround(text: string, spans: readonly (readonly [number, number])[], lineHead?: string): string {
   if (lineHead === undefined && (text.length <= EXCERPT_ROOM || spans.every(([, e]) => e + EXCERPT_CONTEXT / 2 <= EXCERPT_ROOM - 1))) return excerpt(text);
+  // what the room left after the head and the matches allows, shared out as context, at least EXCERPT_CONTEXT
+  const matched = spans.reduce((n, [s, e]) => n + e - s, 0);
+  const headLength = lineHead?.length ?? EXCERPT_HEAD;
+  const context = Math.max(EXCERPT_CONTEXT, Math.floor((EXCERPT_ROOM - headLength - matched - 4 * spans.length) / (2 * spans.length)));
   const windows: [number, number][] = [];
   for (const [s, e] of [...spans].sort((a, b) => a[0] - b[0])) {
-    const w: [number, number] = [Math.max(0, s - EXCERPT_CONTEXT), Math.min(text.length, e + EXCERPT_CONTEXT)];
+    const w: [number, number] = [Math.max(0, s - context), Math.min(text.length, e + context)];
     const last = windows[windows.length - 1];
     if (last && w[0] <= last[1]) last[1] = Math.max(last[1], w[1]);
     else windows.push(w);

@@ -22,6 +22,11 @@ export interface LogSignature {
   pattern: RegExp;
   /** more fact patterns, each tried on the line; the first value found for a fact wins */
   extract?: RegExp[];
+  /**
+   * only lines of these programs count: the syslog tag of the line, else the log's own (its path:
+   * `journalctl --unit docker`, `docker.log`). For wording any program may use.
+   */
+  units?: RegExp;
   /** the message goes on over indented lines (psql, kubelet `err=<`): they are joined before matching */
   continues?: boolean;
   meaning: string;
@@ -218,6 +223,8 @@ export const SIGNATURES: readonly LogSignature[] = [
   {
     id: 'log.docker-start-failed',
     literals: ['failed to start daemon', 'Error starting daemon'],
+    // "Error starting daemon" is urfave/cli's wording too (local-path-provisioner: "Cannot start Provisioner")
+    units: /^(?:dockerd|docker)$/,
     // a failing network controller has its own signature, which says more
     pattern: /(?:failed to start daemon|Error starting daemon):(?!\s*[Ee]rror initializing network controller)\s?(?<reason>[^\n]{0,300})/,
     meaning: 'dockerd exited at start: it runs no containers and created none of its iptables chains; the reason follows in the message (a storage driver, a bad daemon.json, the network controller).',

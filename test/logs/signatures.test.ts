@@ -100,6 +100,7 @@ const NEAR_MISSES: { id: string; text: string; why: string }[] = [
   { id: 'log.firewall-restart', text: 'Nov 20 10:00:00 node-1 systemd[1]: iptables.service: Deactivated successfully.', why: 'no start, stop or reload' },
   { id: 'log.vxlan-not-supported', text: 'Nov 20 10:00:00 node-1 systemd[1]: Failed to set up mount unit: operation not supported', why: 'nothing to do with VXLAN' },
   { id: 'log.iptables-unknown-option', text: 'tar: unknown option -- y', why: 'not iptables' },
+  { id: 'log.docker-start-failed', text: 'time="2022-12-21T09:43:10Z" level=fatal msg="Error starting daemon: Cannot start Provisioner: failed to get Kubernetes server version"', why: 'another program (local-path-provisioner, troubleshoot k3s corpus bundle)' },
   { id: 'log.docker-start-failed', text: 'Apr  4 14:50:33 localhost dockerd[4241]: Error starting daemon: Error initializing network controller: Error creating default "bridge" network', why: 'the network controller (its own signature)' },
   { id: 'log.nf-tables-chain-missing', text: 'Nov 20 10:00:00 node-1 kubelet[1304]: E1120 10:00:00.000000    1304 file.go:1] path \'/etc/kubernetes/manifests\' does not exist', why: 'not a chain' },
 ];
