@@ -5,6 +5,10 @@
 import { resolveLinkTarget } from './paths.js';
 import type { ContainerFormat } from './formats.js';
 
+/** released files kept for quoting: each at most, and all together */
+const QUOTE_FILE_BYTES = 1024 * 1024;
+const QUOTE_TOTAL_BYTES = 32 * 1024 * 1024;
+
 const MAX_LINK_HOPS = 16;
 /**
  * Link substitutions one resolve() may make. A link into its own folder (`x -> x/y`) or two that
@@ -20,6 +24,9 @@ export class BundleTree {
   readonly entries = new Map<string, number>();
   /** files kept in memory for parsing */
   readonly files = new Map<string, Buffer>();
+  /** released small files, kept for quoting */
+  private readonly quotable = new Map<string, Buffer>();
+  private quotedBytes = 0;
   /** what stream consumers returned, by path */
   readonly streamed = new Map<string, unknown>();
   /** link path -> the regular file (or folder) it resolves to inside the bundle */
@@ -162,9 +169,25 @@ export class BundleTree {
     return this.files.get(this.resolve(path));
   }
 
-  /** Drops a kept file's bytes once it has been parsed. */
+  /**
+   * Drops a kept file's bytes once it has been parsed. A small one stays, within a small budget,
+   * for quoting the lines findings cite (see engine/quote.ts); a big rules dump does not.
+   */
   release(path: string): void {
-    this.files.delete(this.resolve(path));
+    const key = this.resolve(path);
+    const buf = this.files.get(key);
+    if (buf === undefined) return;
+    this.files.delete(key);
+    if (buf.length <= QUOTE_FILE_BYTES && this.quotedBytes + buf.length <= QUOTE_TOTAL_BYTES) {
+      this.quotable.set(key, buf);
+      this.quotedBytes += buf.length;
+    }
+  }
+
+  /** A kept file's bytes, or a released small one's: for quoting cited lines. */
+  quoteSource(path: string): Buffer | undefined {
+    const key = this.resolve(path);
+    return this.files.get(key) ?? this.quotable.get(key);
   }
 
   text(path: string): string | undefined {

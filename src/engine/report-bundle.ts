@@ -18,6 +18,7 @@ import { nodeFacts } from './facts.js';
 import { loadNodes, type LoadedNode } from './load.js';
 import { attachLogs } from './logs.js';
 import { runAnalyzers } from './run.js';
+import { quoteEvidence } from './quote.js';
 
 /** Locates the nodes of a read bundle and parses their artifacts. */
 export function parseTree(tree: BundleTree, input: string): Pick<LoadedBundle, 'located' | 'nodes'> {
@@ -34,6 +35,7 @@ export async function reportBundle(input: string, loaded: LoadedBundle, options:
   const analyzers = await analyzerSet(options);
   const run = runAnalyzers(analyzers, nodes, { requiredPorts: options.requiredPorts ?? [] });
   const findings = sortFindings(correlate(run.findings));
+  quoteEvidence(findings, tree);
   const timeline = buildTimeline(findings);
   const t3 = performance.now();
 
