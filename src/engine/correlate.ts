@@ -30,8 +30,18 @@ export function correlate(findings: Finding[], rules: CorrelationRule[] = CORREL
     for (const root of merged.filter((f) => f.id === rule.root && !removed.has(f))) {
       for (const other of merged) {
         if (other === root || removed.has(other) || !rule.absorbs.includes(other.id) || !sameScope(root, other)) continue;
-        const fresh = other.evidence.filter((e) => !root.evidence.some((r) => r.file === e.file && r.line === e.line));
+        // log lines the root says it does not explain (port-blocked: the client saw another
+        // symptom than the blocking rule gives) stay a finding of their own
+        const unexplained = new Set(unexplainedBy(root));
+        const explained = other.evidence.filter((e) => !unexplained.has(`${e.file}:${e.line}`));
+        if (explained.length === 0) continue;
+        const fresh = explained.filter((e) => !root.evidence.some((r) => r.file === e.file && r.line === e.line));
         root.evidence.push(...fresh);
+        if (explained.length < other.evidence.length) {
+          other.evidence = other.evidence.filter((e) => unexplained.has(`${e.file}:${e.line}`));
+          root.related = [...new Set([...(root.related ?? []), other.id])];
+          continue;
+        }
         root.related = [...new Set([...(root.related ?? []), other.id, ...(other.related ?? [])])];
         root.firstSeen = earliest(root.firstSeen, other.firstSeen);
         root.lastSeen = latest(root.lastSeen, other.lastSeen);
@@ -42,6 +52,12 @@ export function correlate(findings: Finding[], rules: CorrelationRule[] = CORREL
   const kept = merged.filter((f) => !removed.has(f));
   for (const f of kept) if (f.related?.length) f.evidence = timeOrdered(f.evidence);
   return kept;
+}
+
+/** `file:line` of evidence a finding says it does not explain (facts.logSymptomMismatch) */
+function unexplainedBy(f: Finding): string[] {
+  const m = (f.facts as Record<string, unknown> | undefined)?.logSymptomMismatch;
+  return Array.isArray(m) ? m.filter((x): x is string => typeof x === 'string') : [];
 }
 
 /** Evidence without a time keeps its place (state first); timed evidence follows in time order. */

@@ -45,3 +45,22 @@ describe('correlation', () => {
     expect(report.findings[0].evidence[0]).toMatchObject({ file: 'n1/kube-flannel.log', line: 1 });
   });
 });
+
+describe('correlation keeps apart what a diagnosis says it does not explain', () => {
+  const finding = (id: string, evidence: { file: string; line: number }[], facts?: Record<string, unknown>) =>
+    ({ id, severity: 'warning' as const, title: id, message: id, node: 'web-07', evidence: evidence.map((e) => ({ ...e, excerpt: `line ${e.line}` })), remedy: { summary: '', commands: [] }, ...(facts ? { facts } : {}) });
+
+  it('port-blocked absorbs the refused lines its rule explains; the others stay a finding', async () => {
+    const { correlate } = await import('../../src/engine/correlate.js');
+    const root = finding('iptables.port-blocked', [{ file: 'iptables-save', line: 9 }], { logSymptomMismatch: ['api.log:7'] });
+    const refused = finding('log.connection-refused', [{ file: 'api.log', line: 3 }, { file: 'api.log', line: 7 }]);
+    const out = correlate([root, refused]);
+    expect(out.map((f) => f.id)).toEqual(['iptables.port-blocked', 'log.connection-refused']);
+    expect(out[0].evidence.map((e) => `${e.file}:${e.line}`)).toEqual(['iptables-save:9', 'api.log:3']);
+    expect(out[1].evidence.map((e) => `${e.file}:${e.line}`)).toEqual(['api.log:7']);
+    // and when none is explained, nothing is folded in
+    const alone = correlate([finding('iptables.port-blocked', [{ file: 'iptables-save', line: 9 }], { logSymptomMismatch: ['api.log:7'] }), finding('log.connection-refused', [{ file: 'api.log', line: 7 }])]);
+    expect(alone.map((f) => `${f.id} ${f.evidence.length}`)).toEqual(['iptables.port-blocked 1', 'log.connection-refused 1']);
+    expect(alone[0].related).toBeUndefined();
+  });
+});
