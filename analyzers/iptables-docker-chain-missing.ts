@@ -77,11 +77,19 @@ export default defineAnalyzer({
         // and goes past it (iptables-save and -L print OUTPUT's rules before POSTROUTING's and the
         // user chains': a dump cut after PREROUTING says nothing of OUTPUT)
         const pastOutput = [...nat.values()].some((c) => c.name !== 'PREROUTING' && c.name !== 'INPUT' && c.name !== 'OUTPUT' && c.rules.length > 0);
-        if (nat.has('OUTPUT') && pastOutput && !reachable(nat, 'OUTPUT').has('DOCKER'))
+        if (nat.has('OUTPUT') && pastOutput && !reachable(nat, 'OUTPUT').has('DOCKER')) {
+          // with "userland-proxy": false no docker-proxy answers in its place
+          const noProxy = (artifacts.dockerDaemon ?? []).find((d) => d.userlandProxy?.value === false);
           missing.push({
-            ...absent(files.get('nat')!, 'nat OUTPUT does not jump to DOCKER (! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER): connections from the host itself to its published ports are not forwarded to the containers unless docker-proxy (userland-proxy, on by default) answers them'),
-            critical: false,
+            ...absent(
+              files.get('nat')!,
+              noProxy
+                ? `nat OUTPUT does not jump to DOCKER (! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER), and daemon.json turns docker-proxy off ("userland-proxy": false, ${noProxy.userlandProxy!.ref.file}:${noProxy.userlandProxy!.ref.line}): connections from the host itself to its published ports do not reach the containers`
+                : 'nat OUTPUT does not jump to DOCKER (! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER): connections from the host itself to its published ports are not forwarded to the containers unless docker-proxy (userland-proxy, on by default) answers them',
+            ),
+            critical: noProxy !== undefined,
           });
+        }
       }
     }
     if (missing.length === 0) return [];

@@ -15,6 +15,8 @@ export interface DockerDaemonConfig {
   ipForward?: { value: boolean; ref: SourceRef };
   /** false: `"ip-masq": false`, Docker adds no MASQUERADE rule for the default bridge */
   ipMasq?: { value: boolean; ref: SourceRef };
+  /** false: `"userland-proxy": false`, no docker-proxy: the host's own connections to published ports need nat OUTPUT */
+  userlandProxy?: { value: boolean; ref: SourceRef };
   defaultAddressPools?: { base: string; size?: number }[];
 }
 
@@ -25,6 +27,7 @@ const Schema = z
     bip: z.string().optional(),
     'ip-forward': z.boolean().optional(),
     'ip-masq': z.boolean().optional(),
+    'userland-proxy': z.boolean().optional(),
     'default-address-pools': z.array(z.object({ base: z.string(), size: z.number().optional() })).optional(),
   })
   .loose();
@@ -50,6 +53,7 @@ export function parseDockerDaemonJson(text: string, file: string): DockerDaemonC
   if (d.bip !== undefined) out.bip = { value: d.bip, ref: refOf('bip') };
   if (d['ip-forward'] !== undefined) out.ipForward = { value: d['ip-forward'], ref: refOf('ip-forward') };
   if (d['ip-masq'] !== undefined) out.ipMasq = { value: d['ip-masq'], ref: refOf('ip-masq') };
+  if (d['userland-proxy'] !== undefined) out.userlandProxy = { value: d['userland-proxy'], ref: refOf('userland-proxy') };
   if (d['default-address-pools']) out.defaultAddressPools = d['default-address-pools'];
   return out;
 }

@@ -11,6 +11,7 @@ import forwardBlocks from '../../analyzers/iptables-forward-blocks-containers.js
 import { scanLogText } from '../../src/logs/index.js';
 import { parseIptablesList } from '../../src/netfilter/list-format.js';
 import { parseIptablesSave, parseIptablesSpec } from '../../src/netfilter/save-format.js';
+import { parseDockerDaemonJson } from '../../src/parsers/docker-daemon.js';
 import { parseInterfaces } from '../../src/parsers/interfaces.js';
 import { parseRoutes } from '../../src/parsers/ip-route.js';
 import { parseSystemctlText } from '../../src/parsers/services.js';
@@ -175,6 +176,18 @@ describe.skipIf(!hasCorpus)('iptables.docker-chain-missing: nat OUTPUT', () => {
     const [n] = runNode(dockerChainMissing, { iptables: [parseIptablesSpec(neither, f)], ipAddr: [ipA()] });
     expect(n.severity).toBe('critical');
     expect(n.evidence.map((e) => e.excerpt.split(' (')[0])).toEqual(expect.arrayContaining(['nat PREROUTING does not jump to DOCKER', 'nat OUTPUT does not jump to DOCKER']));
+  });
+
+  it('with "userland-proxy": false in daemon.json no docker-proxy answers instead: nat OUTPUT alone is critical, and says why', () => {
+    const f = 'moby-docker27-new-daemon-iptables-S.txt';
+    const noOutput = readCorpus('iptables-save', f).split('\n').filter((l) => !/^-A OUTPUT .*-j DOCKER$/.test(l)).join('\n');
+    const daemon = parseDockerDaemonJson('{\n  "userland-proxy": false,\n  "log-driver": "journald"\n}\n', 'etc/docker/daemon.json');
+    const [m] = runNode(dockerChainMissing, { iptables: [parseIptablesSpec(noOutput, f)], ipAddr: [ipA()], dockerDaemon: [daemon] });
+    expect(m.severity).toBe('critical');
+    expect(m.evidence[0].excerpt).toMatch(/daemon\.json turns docker-proxy off \("userland-proxy": false, etc\/docker\/daemon\.json:2\)/);
+    // proxy on (the default, or said so): the warning as before
+    const on = parseDockerDaemonJson('{ "userland-proxy": true }', 'etc/docker/daemon.json');
+    expect(runNode(dockerChainMissing, { iptables: [parseIptablesSpec(noOutput, f)], ipAddr: [ipA()], dockerDaemon: [on] })[0].severity).toBe('warning');
   });
 
   it('a jump through another chain counts (Docker 28 swarm: OUTPUT -> DOCKER-INGRESS, OUTPUT -> DOCKER); a dump cut after PREROUTING says nothing of OUTPUT', () => {
