@@ -265,7 +265,7 @@ export async function mergeIndexes(files: string[], outDir: string, formats: Out
       if (seen.has(e.source)) throw new Error(`${e.source} appears in both ${seen.get(e.source)} and ${file}: shards overlap`);
       seen.set(e.source, file);
       const reports = Object.fromEntries(
-        Object.entries(e.reports).map(([fmt, rel]) => [fmt, relative(resolve(outDir), resolve(dirname(file), rel))]),
+        Object.entries(e.reports).map(([fmt, rel]) => [fmt, linkPath(relative(resolve(outDir), resolve(dirname(file), rel)))]),
       );
       entries.push({ ...e, reports });
     }
@@ -273,4 +273,12 @@ export async function mergeIndexes(files: string[], outDir: string, formats: Out
   const index = buildIndex(entries, known, files);
   writeIndex(index, outDir, formats);
   return index;
+}
+
+/**
+ * A report's path as a link: a merged index.json comes from elsewhere, and a "report" named
+ * `javascript:...` or `https:...` next to the index would be read as a URL, not a file.
+ */
+export function linkPath(rel: string): string {
+  return /^[A-Za-z][A-Za-z0-9+.-]*:/.test(rel) ? `./${rel}` : rel;
 }

@@ -311,6 +311,24 @@ describe('batch analyze', () => {
     expect(existsSync(join(merged, 'index.html'))).toBe(true);
   });
 
+  it('merge: a report path that reads as a URL stays a file next to the index', async () => {
+    const { linkPath } = await import('../../src/batch/run.js');
+    expect(linkPath('javascript:alert(1)')).toBe('./javascript:alert(1)');
+    expect(linkPath('https:evil.example')).toBe('./https:evil.example');
+    expect(linkPath('shard-0/bundle-01.html')).toBe('shard-0/bundle-01.html');
+    expect(linkPath('../shard-0/a:b.html')).toBe('../shard-0/a:b.html');
+    // end to end: an index.json whose report is named javascript:... merged into its own folder
+    const out = join(tmpDir(), 'o');
+    run(['analyze', `${tickets}/ticket-001/*`, '-o', out, '--format', 'json', '--quiet']);
+    const file = join(out, 'index.json');
+    const index = JSON.parse(readFileSync(file, 'utf8'));
+    index.bundles[0].reports = { html: 'javascript:alert(document.domain)' };
+    writeFileSync(file, JSON.stringify(index));
+    run(['merge', file, '-o', out, '--format', 'html,json', '--quiet']);
+    expect(JSON.parse(readFileSync(file, 'utf8')).bundles[0].reports.html).toBe('./javascript:alert(document.domain)');
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).not.toMatch(/href="javascript:/);
+  });
+
   it('merge refuses overlapping shards', () => {
     const out = join(tmpDir(), 'o');
     run(['analyze', `${tickets}/ticket-001/*`, `${tickets}/ticket-002/*`, '-o', out, '--format', 'json', '--quiet']);
