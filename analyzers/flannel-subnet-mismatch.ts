@@ -18,6 +18,7 @@ export default defineAnalyzer({
   // subnet.env alone says whether FLANNEL_SUBNET is inside FLANNEL_NETWORK; the interface checks need ip addr
   requires: ['flannelSubnetEnv'],
   optional: ['ipAddr', 'logs'],
+  partialWithout: { ipAddr: 'the addresses of flannel.1 and cni0 were not checked (no ip addr in the bundle)' },
   analyze({ node, artifacts }) {
     const env = artifacts.flannelSubnetEnv[0];
     if (!env.subnet || !env.subnetNetwork) return [];

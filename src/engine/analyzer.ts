@@ -50,6 +50,12 @@ interface AnalyzerBase<R extends readonly ArtifactKind[], O extends readonly Art
   description: string;
   requires: R;
   optional?: O;
+  /**
+   * Optional artifacts without which part of the analysis is skipped, and what that part is:
+   * the coverage says "ran in part" (flannel's subnet check runs on subnet.env alone; its
+   * interface checks need ip addr).
+   */
+  partialWithout?: Partial<Record<O[number], string>>;
 }
 
 export interface NodeAnalyzer<R extends readonly ArtifactKind[] = readonly ArtifactKind[], O extends readonly ArtifactKind[] = readonly ArtifactKind[]>

@@ -19,6 +19,7 @@ const AnalyzerShape = z.object({
   scope: z.enum(['node', 'cluster']),
   requires: z.array(z.enum(kinds)),
   optional: z.array(z.enum(kinds)).optional(),
+  partialWithout: z.partialRecord(z.enum(kinds), z.string().min(1)).optional(),
   minNodes: z.number().int().positive().optional(),
   analyze: z.custom<(...args: unknown[]) => unknown>((v) => typeof v === 'function', 'must be a function'),
 });

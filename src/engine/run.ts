@@ -37,8 +37,10 @@ export function runAnalyzers(analyzers: readonly Analyzer[], nodes: LoadedNode[]
         }
         const made = finalize(analyzer, result.drafts, node.name, runs);
         findings.push(...made);
-        if (!runs.some((r) => r.id === analyzer.id && r.status === 'error'))
-          runs.push({ id: analyzer.id, status: 'ran', findings: made.length });
+        if (!runs.some((r) => r.id === analyzer.id && r.status === 'error')) {
+          const skipped = partsSkipped(analyzer, node.artifacts);
+          runs.push(skipped ? { id: analyzer.id, status: 'ran', reason: skipped, findings: made.length } : { id: analyzer.id, status: 'ran', findings: made.length });
+        }
       }
     } else {
       const eligible = nodes.filter((n) => missingKinds(analyzer.requires, n.artifacts).length === 0);
@@ -124,4 +126,12 @@ function finalize(analyzer: Analyzer, drafts: FindingDraft[], node: string | und
       });
   }
   return out;
+}
+
+/** "ran in part: ..." when optional artifacts a part of the analysis needs are missing */
+function partsSkipped(analyzer: Analyzer, artifacts: LoadedNode['artifacts']): string | undefined {
+  const parts = Object.entries((analyzer.partialWithout ?? {}) as Record<string, string>).filter(
+    ([kind]) => missingKinds([kind as ArtifactKind], artifacts).length > 0,
+  );
+  return parts.length ? `ran in part: ${parts.map(([, what]) => what).join('; ')}` : undefined;
 }

@@ -60,7 +60,7 @@ export type Finding = z.infer<typeof Finding>;
 export const AnalyzerRun = z.object({
   id: z.string(),
   status: z.enum(['ran', 'not-run', 'error']),
-  /** not-run: which artifacts were missing; error: the error message */
+  /** not-run: which artifacts were missing; error: the error message; ran: what part was skipped ("ran in part: ...") */
   reason: z.string().optional(),
   findings: z.number().int().nonnegative(),
 });

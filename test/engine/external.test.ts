@@ -26,6 +26,7 @@ describe('external analyzers (--analyzers DIR)', () => {
     await expect(loadExternalAnalyzers(bad('no-export'))).rejects.toThrow(/exports no analyzer/);
     await expect(loadExternalAnalyzers(bad('dup'), new Set(['sysctl.ip-forward-disabled']))).rejects.toThrow(/already taken/);
     await expect(loadExternalAnalyzers(bad('nope'))).rejects.toThrow(/no such folder/);
+    await expect(loadExternalAnalyzers(bad('bad-partial'))).rejects.toThrow(/bad-partial\/a\.mjs: invalid analyzer: partialWithout/);
   });
 
   it('one that throws is isolated like a built-in: an error entry, the built-ins still run', async () => {
