@@ -4,7 +4,7 @@
  * evidence, a clean print layout, and bundle text that never executes. Screenshots land in
  * test/.tmp/screens for a person to look at.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,9 +13,8 @@ import { analyze } from '../../src/engine/analyze.js';
 import { render } from '../../src/report/render.js';
 import { makeTarGz, tmpDir, writeTmp } from '../helpers/archive.js';
 import { projectPath } from '../helpers/shared.js';
+import { hasChromium, launchChromium } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 const SCREENS = projectPath('test/.tmp/screens');
 const HOSTILE_NODE = '<img src=x onerror="window.__pwned=1">';
 const HOSTILE_FILE = '<script>window.__pwned=2</script>.txt';
@@ -25,11 +24,7 @@ let reportUrl: string;
 
 beforeAll(async () => {
   if (!hasChromium) return;
-  const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   const bundle = writeTmp(
     'hostile-html.tgz',
     await makeTarGz([

@@ -5,7 +5,7 @@
  * sideways, and the short things beside it (headers, badges) keep their words whole.
  * Screenshots land in test/.tmp/screens for a person to look at.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,9 +15,8 @@ import { buildIndex, digestOf, indexEntry } from '../../src/batch/index-report.j
 import { render, renderIndex } from '../../src/report/render.js';
 import { makeTarGz, tmpDir, writeTmp } from '../helpers/archive.js';
 import { projectPath } from '../helpers/shared.js';
+import { hasChromium, launchChromium } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 const SCREENS = projectPath('test/.tmp/screens');
 const LONG_NODE = 'n' + 'x'.repeat(240);
 const OFF = 'net.ipv4.ip_forward = 0\nnet.bridge.bridge-nf-call-iptables = 1\nnet.core.somaxconn = 4096\n';
@@ -30,11 +29,7 @@ let indexUrl: string;
 
 beforeAll(async () => {
   if (!hasChromium) return;
-  const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   const dir = tmpDir('bd-layout-');
   const long = writeTmp(
     `${'b'.repeat(150)}.tgz`,
