@@ -83,6 +83,8 @@ const IPV6 = /(?<![\w:.%])([0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?::\d{1,3}(?:\.\
 const HW_ADDRESS = /^[0-9a-f]{2}(?::[0-9a-f]{2}){7}$/i;
 /** An address spelled into a host name: AWS/EKS `ip-10-0-1-5`, `ip-10-0-1-5.ec2.internal`, `kube-proxy-ip-10-0-1-5` */
 const DASHED_IPV4 = /(?<![A-Za-z0-9_])(ip-)(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})(?![A-Za-z0-9_]|-\d)/gi;
+/** An address spelled into a DNS name: Kubernetes pod records `10-244-1-5.default.pod.cluster.local` */
+const DASHED_IPV4_DNS = /(?<![\w.-])(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})(?=\.[A-Za-z][\w-]*\.[A-Za-z])/g;
 /** First octets that say "private / special" without identifying anyone: kept so the reader sees the kind of address. */
 const KEEP_FIRST_OCTET = new Set([0, 10, 100, 127, 169, 172, 192, 224, 255]);
 const NOT_SECRET_ADDRESSES = new Set(['0.0.0.0', '127.0.0.1', '255.255.255.255', '127.0.0.0', '0.0.0.0/0']);
@@ -390,10 +392,12 @@ export class Redactor {
       return this.token(this.v6, lower, 'ipv6-') + (zone ?? '');
     });
     const v4 = v6.replace(IPV4, (m: string, a: string, b: string, c: string, d: string) => this.v4(a, b, c, d)?.join('.') ?? m);
-    return v4.replace(DASHED_IPV4, (m: string, ip: string, a: string, b: string, c: string, d: string) => {
-      const o = this.v4(a, b, c, d);
-      return o ? `${ip}${o.join('-')}` : m;
-    });
+    return v4
+      .replace(DASHED_IPV4, (m: string, ip: string, a: string, b: string, c: string, d: string) => {
+        const o = this.v4(a, b, c, d);
+        return o ? `${ip}${o.join('-')}` : m;
+      })
+      .replace(DASHED_IPV4_DNS, (m: string, a: string, b: string, c: string, d: string) => this.v4(a, b, c, d)?.join('-') ?? m);
   }
 
   private countIp(ip: string): void {

@@ -205,6 +205,14 @@ describe('redaction: addresses', () => {
     expect(red.summary.ips).toBe(2);
   });
 
+  it('redacts the address spelled into Kubernetes pod DNS names, and leaves dates and versions alone', () => {
+    const red = r();
+    expect(red.text('lookup 10-244-1-5.default.pod.cluster.local on 10.96.0.10:53: no such host (pod 10.244.1.5)')).toBe(
+      'lookup 10-x2-1-5.default.pod.cluster.local on 10.x1.0.10:53: no such host (pod 10.x2.1.5)',
+    );
+    for (const keep of ['sosreport-node-2026-11-20-ticket.tar.xz', 'logs-2026-11-20-10.tar.gz', 'v1-2-3-4', 'a-10-0-1-5.x.y']) expect(red.text(keep)).toBe(keep);
+  });
+
   it('counts distinct values, not occurrences: a secret in the evidence and the timeline is one secret', () => {
     const f = finding('log.connection-refused', 'acme-web-07', 'acme-web-07 could not reach 203.0.113.50:5432 (3 lines)', [
       'Nov 20 11:02:12 acme-web-07 app[1]: postgres://admin:S3cretPass@203.0.113.50:5432/app connection refused',
