@@ -24,8 +24,9 @@ export function explainReadError(err: unknown, what: string): BundleError {
   if (e?.code === 'ENOENT') return new BundleError(`${what}: no such file or directory`, 'not-found');
   if (e?.code === 'EACCES' || e?.code === 'EPERM') return new BundleError(`${what}: permission denied`, 'unreadable');
   if (e?.code === 'EISDIR') return new BundleError(`${what}: is a directory`, 'unreadable');
-  // node-liblzma's errors (LZMADataError, ...) and ours (xz.ts) say little of themselves: "Data is corrupt".
-  if (/^LZMA/.test((e as { name?: string })?.name ?? '') || /lzma|xz/i.test(msg))
+  // node-liblzma's errors (LZMADataError, ...) and ours (xz.ts) say little of themselves ("Data is
+  // corrupt"): told by their name, not by a message that may only name a .xz file
+  if (/^LZMA/.test((e as { name?: string })?.name ?? ''))
     return /unexpected end|no progress is possible/i.test(msg)
       ? new BundleError(`${what}: truncated xz data (the compressed data ends early)`, 'truncated')
       : new BundleError(`${what}: corrupt xz data (${firstLine(msg).replace(/^xz: /, '')})`, 'corrupt');
