@@ -54,6 +54,25 @@ export function looksLikeText(head: Buffer): boolean {
   return control / other < 0.02;
 }
 
+/**
+ * The bytes without their NUL bytes: a log the system crashed while writing holds runs of them
+ * where preallocated blocks were never written. They carry no text and no line breaks, so line
+ * numbers stay the same. The buffer itself when it has none.
+ */
+export function withoutNul(data: Buffer): Buffer {
+  if (data.indexOf(0) < 0) return data;
+  const out = Buffer.allocUnsafe(data.length);
+  let n = 0;
+  for (let from = 0; from < data.length; ) {
+    const at = data.indexOf(0, from);
+    const end = at < 0 ? data.length : at;
+    n += data.copy(out, n, from, end);
+    if (at < 0) break;
+    from = at + 1;
+  }
+  return out.subarray(0, n);
+}
+
 /** File names that promise an archive (used only to decide whether to look inside a nested entry). */
 export function archiveLikeName(path: string): boolean {
   return /\.(tar\.gz|tgz|tar|tar\.xz|txz|zip)$/i.test(path);

@@ -14,7 +14,7 @@ import tarStream from 'tar-stream';
 
 type TarEntry = ReturnType<typeof tarStream.extract> extends AsyncIterable<infer E> ? E : never;
 import { BundleError, explainReadError } from './errors.js';
-import { archiveLikeName, compressedFileName, detectFormat, isTarHeader, looksLikeText, ownOutput, type ContainerFormat } from './formats.js';
+import { archiveLikeName, compressedFileName, detectFormat, isTarHeader, looksLikeText, ownOutput, withoutNul, type ContainerFormat } from './formats.js';
 import { normalizeEntryPath } from './paths.js';
 import { BundleTree } from './tree.js';
 import { loadXzDecoder, type XzDecoder } from './xz.js';
@@ -660,25 +660,11 @@ async function peek(stream: Readable, n: number): Promise<{ head: Buffer; rest: 
 }
 
 /**
- * A kept file that is text with runs of NUL bytes (a log the system crashed while writing: its
- * preallocated blocks were never written) loses the NULs: they hold no text, and neither the
- * sniffers nor the parsers would read past them. Line numbers stay the same. Binary data is
- * kept as it is.
+ * A kept file that is text with runs of NUL bytes (a crashed log's unwritten blocks) loses the
+ * NULs: neither the sniffers nor the parsers would read past them. Binary data is kept as it is.
  */
 function withoutNulRuns(data: Buffer): Buffer {
-  if (data.indexOf(0) < 0 || !looksLikeText(data.subarray(0, 4096))) return data;
-  const out = Buffer.allocUnsafe(data.length);
-  let n = 0;
-  let from = 0;
-  for (;;) {
-    const at = data.indexOf(0, from);
-    const end = at < 0 ? data.length : at;
-    n += data.copy(out, n, from, end);
-    if (at < 0) break;
-    from = at + 1;
-    while (from < data.length && data[from] === 0) from++;
-  }
-  return out.subarray(0, n);
+  return data.indexOf(0) >= 0 && looksLikeText(data.subarray(0, 4096)) ? withoutNul(data) : data;
 }
 
 function toRootRelative(target: string): string {

@@ -3,7 +3,7 @@
  * attached to nodes once the layout says which node each log belongs to.
  */
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
-import { looksLikeText, ownOutput } from '../bundle/formats.js';
+import { looksLikeText, ownOutput, withoutNul } from '../bundle/formats.js';
 import type { EntryInfo, StreamConsumer, StreamReader } from '../bundle/read.js';
 import type { BundleTree } from '../bundle/tree.js';
 import { logSourceOf } from '../layouts/logs.js';
@@ -13,29 +13,13 @@ import { createLogScanner, looksLikeLog, scanLogStream, type LogScanResult, type
 import type { LoadedNode } from './load.js';
 
 export const logStreamConsumer: StreamConsumer = (chunks: AsyncIterable<Buffer>, info: EntryInfo) =>
-  scanLogStream(info.gzipped ? chunks : withoutNul(chunks), info.path, { gzip: info.gzipped, source: logSourceOf(info.path) ?? {} });
+  scanLogStream(info.gzipped ? chunks : withoutNulChunks(chunks), info.path, { gzip: info.gzipped, source: logSourceOf(info.path) ?? {} });
 
-/**
- * A log's bytes without NUL bytes: a log the system crashed while writing holds runs of them
- * where preallocated blocks were never written. They carry no text (and no line breaks: line
- * numbers stay the same), but would hide the timestamp of the line they precede.
- */
-async function* withoutNul(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+/** A plain log's chunks without NUL bytes (see withoutNul): they would hide the timestamp of the line they precede. */
+async function* withoutNulChunks(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   for await (const chunk of chunks) {
-    if (chunk.indexOf(0) < 0) {
-      yield chunk;
-      continue;
-    }
-    const out = Buffer.allocUnsafe(chunk.length);
-    let n = 0;
-    for (let from = 0; from < chunk.length; ) {
-      const at = chunk.indexOf(0, from);
-      const end = at < 0 ? chunk.length : at;
-      n += chunk.copy(out, n, from, end);
-      if (at < 0) break;
-      from = at + 1;
-    }
-    if (n > 0) yield out.subarray(0, n);
+    const out = withoutNul(chunk);
+    if (out.length > 0) yield out;
   }
 }
 
@@ -92,7 +76,7 @@ export const maybeLogConsumer: StreamConsumer = async (chunks: AsyncIterable<Buf
     reader.note('binary data; not scanned as a log');
     return undefined;
   }
-  const clean = sniffed.includes(0) ? Buffer.from(sniffed.toString('latin1').replace(/\0+/g, ''), 'latin1') : sniffed;
+  const clean = withoutNul(sniffed);
   if (ownOutput(clean)) return undefined;
   const all = (async function* () {
     yield start;
@@ -119,7 +103,7 @@ export const maybeLogConsumer: StreamConsumer = async (chunks: AsyncIterable<Buf
     return undefined;
   }
   const startsLikeLog = looksLikeLog(clean.toString('utf8'));
-  return { ...(await scanLogStream(info.gzipped ? all : withoutNul(all), info.path, { gzip: info.gzipped, source: {} })), startsLikeLog };
+  return { ...(await scanLogStream(info.gzipped ? all : withoutNulChunks(all), info.path, { gzip: info.gzipped, source: {} })), startsLikeLog };
 };
 
 /**

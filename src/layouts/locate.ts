@@ -3,7 +3,7 @@
  * several sosreports or insights archives (one per node), a troubleshoot bundle with several
  * nodes, or a hand-made folder per node.
  */
-import { looksLikeText, ownOutput } from '../bundle/formats.js';
+import { looksLikeText, ownOutput, withoutNul } from '../bundle/formats.js';
 import type { BundleTree } from '../bundle/tree.js';
 import { allFormats, sniffableFormats } from '../parsers/registry.js';
 import { logSourceOf } from './logs.js';
@@ -235,7 +235,7 @@ function headText(buf: Buffer | undefined): string | undefined {
   if (!buf || buf.length === 0) return undefined;
   const head = buf.subarray(0, SNIFF_BYTES);
   // text with NUL runs (a syslog's preallocated blocks after a crash) is text; binary is not
-  return looksLikeText(head) ? head.toString('utf8').replace(/\0+/g, '') : undefined;
+  return looksLikeText(head) ? withoutNul(head).toString('utf8') : undefined;
 }
 
 function sniffFormat(text: string): string | undefined {
