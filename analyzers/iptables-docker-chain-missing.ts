@@ -9,10 +9,9 @@
  * docker.service failed or is inactive, nothing flushed anything: dockerd never made its chains.
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
-import type { Chain } from '../src/netfilter/rules.js';
 import type { Evidence } from '../src/report/schema.js';
 import { dockerdState } from './lib/container-host.js';
-import { dockerPresence, liveTables, tableFiles } from './lib/node-view.js';
+import { dockerPresence, liveTables, reachableChains, tableFiles } from './lib/node-view.js';
 import { logEvidence } from './lib/logs.js';
 
 /** Docker's filter chains the FORWARD path must reach, and how Docker jumps to each from FORWARD (for the message). */
@@ -49,7 +48,7 @@ export default defineAnalyzer({
         missing.push({ ...absent(files.get('filter')!, 'no DOCKER chain in the filter table'), critical: true });
         chainsAbsent = true;
       } else if (filter.has('FORWARD')) {
-        const reach = reachable(filter, 'FORWARD');
+        const reach = reachableChains(filter, 'FORWARD');
         // Docker 28+: FORWARD jumps to DOCKER-USER and DOCKER-FORWARD, which leads to the rest; older: FORWARD jumps to each
         const v28 = filter.has('DOCKER-FORWARD');
         const lost = FORWARD_CHAINS.filter((c) => filter.has(c.chain) && !reach.has(c.chain) && (!v28 || c.chain === 'DOCKER-FORWARD' || c.chain === 'DOCKER-USER'));
@@ -71,13 +70,13 @@ export default defineAnalyzer({
         missing.push({ ...absent(files.get('nat')!, 'no DOCKER chain in the nat table'), critical: true });
         chainsAbsent = true;
       } else {
-        if (!reachable(nat, 'PREROUTING').has('DOCKER'))
+        if (!reachableChains(nat, 'PREROUTING').has('DOCKER'))
           missing.push({ ...absent(files.get('nat')!, 'nat PREROUTING does not jump to DOCKER (-m addrtype --dst-type LOCAL -j DOCKER)'), critical: true });
         // the host's own connections to its published ports (OUTPUT): only when the dump has the chain
         // and goes past it (iptables-save and -L print OUTPUT's rules before POSTROUTING's and the
         // user chains': a dump cut after PREROUTING says nothing of OUTPUT)
         const pastOutput = [...nat.values()].some((c) => c.name !== 'PREROUTING' && c.name !== 'INPUT' && c.name !== 'OUTPUT' && c.rules.length > 0);
-        if (nat.has('OUTPUT') && pastOutput && !reachable(nat, 'OUTPUT').has('DOCKER')) {
+        if (nat.has('OUTPUT') && pastOutput && !reachableChains(nat, 'OUTPUT').has('DOCKER')) {
           // with "userland-proxy": false no docker-proxy answers in its place
           const noProxy = (artifacts.dockerDaemon ?? []).find((d) => d.userlandProxy?.value === false);
           missing.push({
@@ -170,22 +169,6 @@ export default defineAnalyzer({
     ];
   },
 });
-
-/** The chains a packet entering `from` can reach by jumps and gotos. */
-function reachable(chains: Map<string, Chain>, from: string): Set<string> {
-  const seen = new Set<string>();
-  const todo = [from];
-  while (todo.length > 0) {
-    const c = chains.get(todo.pop()!);
-    if (!c) continue;
-    for (const r of c.rules)
-      if (r.target && chains.has(r.target) && !seen.has(r.target)) {
-        seen.add(r.target);
-        todo.push(r.target);
-      }
-  }
-  return seen;
-}
 
 function absent(file: string, what: string): Evidence {
   return { file, line: 0, excerpt: what, note: 'searched the live rules in this file' };

@@ -8,7 +8,7 @@ import type { Chain, Rule } from '../src/netfilter/rules.js';
 import { cidrContains, parseCidr } from '../src/parsers/cidr.js';
 import type { NftRule, NftRuleset, NftValue } from '../src/nft/model.js';
 import { findChain as findNftChain } from '../src/nft/model.js';
-import { dockerBridges, dockerPresence, liveTables, nativeNftables, tableFiles, type Bridge } from './lib/node-view.js';
+import { dockerBridges, dockerPresence, liveTables, nativeNftables, reachableChains, tableFiles, type Bridge } from './lib/node-view.js';
 
 export default defineAnalyzer({
   id: 'iptables.docker-masquerade-missing',
@@ -24,7 +24,7 @@ export default defineAnalyzer({
     if (!nat) return [];
     const natFile = tableFiles(artifacts).get('nat')!;
     // kube-proxy's and flannel's masquerades apply to packets they marked only: they cover no Docker network
-    const nats = reachable(nat, 'POSTROUTING').filter((r) => (r.target === 'MASQUERADE' || r.target === 'SNAT') && !markedOnly(nat, r));
+    const nats = ['POSTROUTING', ...reachableChains(nat, 'POSTROUTING')].flatMap((c) => nat.get(c)?.rules ?? []).filter((r) => (r.target === 'MASQUERADE' || r.target === 'SNAT') && !markedOnly(nat, r));
     // a native nftables table may do the NAT instead (an nftables.conf, firewalld's masquerade)
     const nftNats = nativeNftables(artifacts).flatMap(nftSourceNat);
     // `"ip-masq": false` in daemon.json: Docker adds no MASQUERADE for its default bridge (a routed
@@ -78,22 +78,6 @@ function markedOnly(chains: Map<string, Chain>, rule: Rule): boolean {
     if (r.target === 'RETURN' && r.matches.length === 1 && isMark(r.matches[0]) && r.matches[0].options.every((o) => o.negated)) return true;
   }
   return false;
-}
-
-/** Rules reachable from a chain, following jumps and gotos (each chain once). */
-export function reachable(chains: Map<string, Chain>, start: string): Rule[] {
-  const out: Rule[] = [];
-  const seen = new Set<string>();
-  const visit = (name: string) => {
-    if (seen.has(name)) return;
-    seen.add(name);
-    for (const r of chains.get(name)?.rules ?? []) {
-      out.push(r);
-      if (r.target && chains.has(r.target)) visit(r.target);
-    }
-  };
-  visit(start);
-  return out;
 }
 
 /** masquerade/snat rules reachable from the postrouting nat base chains of native nftables tables. */

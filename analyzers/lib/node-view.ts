@@ -139,3 +139,17 @@ export function hasKubernetes(artifacts: NodeArtifacts): Evidence | undefined {
         if (/^KUBE-/.test(c.name)) return { file: c.ref.file, line: c.ref.line, excerpt: `chain ${c.name}`, note: 'kube-proxy/kubelet chains exist' };
   return undefined;
 }
+
+/** The chains a packet entering chain `from` can reach by jumps and gotos (not `from` itself, unless a jump leads back to it). */
+export function reachableChains(chains: Map<string, Chain>, from: string): Set<string> {
+  const seen = new Set<string>();
+  const todo = [from];
+  while (todo.length > 0) {
+    for (const r of chains.get(todo.pop()!)?.rules ?? [])
+      if (r.target && chains.has(r.target) && !seen.has(r.target)) {
+        seen.add(r.target);
+        todo.push(r.target);
+      }
+  }
+  return seen;
+}
