@@ -3,7 +3,7 @@
  * is normal on a plain server), so they ask here and name what they saw.
  */
 import type { NodeArtifacts } from '../../src/engine/artifacts.js';
-import type { Rule } from '../../src/netfilter/rules.js';
+import { matchText, type Rule } from '../../src/netfilter/rules.js';
 import type { Evidence } from '../../src/report/schema.js';
 import { cidrContains, parseCidr } from '../../src/parsers/cidr.js';
 import { findService, isActive, isEnabled } from '../../src/parsers/services.js';
@@ -102,7 +102,8 @@ export function ruleSpec(rule: Rule): string | undefined {
   if (rule.protocol && !['all', '0'].includes(rule.protocol.value)) field('-p', rule.protocol);
   for (const m of rule.matches) {
     if (m.module === 'unknown' || m.options.length === 0) return undefined;
-    parts.push(`-m ${m.module}`, ...m.options.map((o) => `${o.negated ? '! ' : ''}--${o.name}${o.value !== undefined ? ' ' + (/[\s"]/.test(o.value) ? JSON.stringify(o.value) : o.value) : ''}`));
+    // as iptables-save writes it, not the listing's text (`tcp dpt:5432`)
+    parts.push(matchText({ module: m.module, options: m.options }));
   }
   if (rule.comment) parts.push(`-m comment --comment ${JSON.stringify(rule.comment)}`);
   parts.push(`-j ${rule.target}`, ...Object.entries(rule.targetOptions).map(([k, v]) => `--${k} ${v}`));

@@ -57,7 +57,7 @@ async function load(wanted: string): Promise<XzDecoder> {
           const decoder = native.createUnxz({ chunkSize }) as unknown as Transform;
           const out = new Transform({
             transform: (chunk, _encoding, callback) => callback(null, chunk),
-            flush: (callback) => callback(tail.complete() ? null : lzmaError(10)),
+            flush: (callback) => callback(tail.complete() ? null : lzmaError(LZMA_BUF_ERROR)),
           });
           tail.on('error', (err) => decoder.destroy(err));
           decoder.on('error', (err) => out.destroy(err));
@@ -74,9 +74,7 @@ async function load(wanted: string): Promise<XzDecoder> {
     const module = (await wasm.initModule()) as unknown as LzmaModule;
     return {
       kind: 'wasm',
-      unxz: (source, chunkSize) => {
-        return source.pipe(new WasmUnxz(module, wasm.WasmLzmaStream, chunkSize));
-      },
+      unxz: (source, chunkSize) => source.pipe(new WasmUnxz(module, wasm.WasmLzmaStream, chunkSize)),
     };
   } catch (err) {
     throw new Error(`no xz decoder could load (native: ${nativeError ? why(nativeError) : 'not tried'}; WebAssembly: ${why(err)})`);
@@ -104,6 +102,9 @@ interface LzmaStream {
 // liblzma's base.h and container.h
 const LZMA_OK = 0;
 const LZMA_STREAM_END = 1;
+const LZMA_MEM_ERROR = 5;
+const LZMA_BUF_ERROR = 10;
+const LZMA_PROG_ERROR = 11;
 const LZMA_RUN = 0;
 const LZMA_FINISH = 3;
 const LZMA_CONCATENATED = 0x08;
@@ -146,8 +147,7 @@ class WasmUnxz extends Transform {
     super();
     this.stream = new Stream(module as never);
     this.outPtr = module._malloc(chunkSize);
-    if (this.outPtr === 0) throw lzmaError(5);
-    const ret = module._lzma_stream_decoder(this.stream.ptr, MEMLIMIT, LZMA_CONCATENATED);
+    const ret = this.outPtr === 0 ? LZMA_MEM_ERROR : module._lzma_stream_decoder(this.stream.ptr, MEMLIMIT, LZMA_CONCATENATED);
     if (ret !== LZMA_OK) {
       this.release();
       throw lzmaError(ret);
@@ -180,14 +180,14 @@ class WasmUnxz extends Transform {
 
   private code(chunk: Buffer | undefined, action: number): void {
     const { module, stream } = this;
-    if (!stream) throw lzmaError(11);
+    if (!stream) throw lzmaError(LZMA_PROG_ERROR);
     if (this.ended) return;
     if (chunk && chunk.length > 0) {
       if (chunk.length > this.inCapacity) {
         if (this.inPtr) module._free(this.inPtr);
         this.inPtr = module._malloc(chunk.length);
         this.inCapacity = this.inPtr ? chunk.length : 0;
-        if (!this.inPtr) throw lzmaError(5);
+        if (!this.inPtr) throw lzmaError(LZMA_MEM_ERROR);
       }
       module.HEAPU8.set(chunk, this.inPtr);
       stream.setInput(this.inPtr, chunk.length);
@@ -209,7 +209,7 @@ class WasmUnxz extends Transform {
       // stops early, that it cannot go on (LZMA_BUF_ERROR, on the second call without progress).
       if (stream.availIn === 0 && stream.availOut > 0) {
         if (action !== LZMA_FINISH) return;
-        if (produced === 0 && ++idle > 2) throw lzmaError(10); // should liblzma ever not say so
+        if (produced === 0 && ++idle > 2) throw lzmaError(LZMA_BUF_ERROR); // should liblzma ever not say so
       }
     }
   }
