@@ -1,3 +1,5 @@
+import { utf16Of } from './encoding.js';
+
 /** Recognises containers by their first bytes, never by the file name alone. */
 export type ContainerFormat = 'gzip' | 'xz' | 'bzip2' | 'zstd' | 'zip' | 'tar' | 'text' | 'binary';
 
@@ -11,7 +13,8 @@ export function detectFormat(head: Buffer): ContainerFormat {
   if (head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar') return 'tar';
   // an old (v7) tar has no magic, only a header whose checksum matches
   if (isTarHeader(head)) return 'tar';
-  return looksLikeText(head) ? 'text' : 'binary';
+  // UTF-16 text (a command output saved by PowerShell) is text: the reader decodes it
+  return looksLikeText(head) || utf16Of(head) !== undefined ? 'text' : 'binary';
 }
 
 /** A valid tar header block: its checksum matches (old v7 archives have no "ustar" magic). */

@@ -13,6 +13,7 @@ import { createGunzip } from 'node:zlib';
 import tarStream from 'tar-stream';
 
 type TarEntry = ReturnType<typeof tarStream.extract> extends AsyncIterable<infer E> ? E : never;
+import { decodedUtf16Chunks, decodeUtf16, utf16Of } from './encoding.js';
 import { BundleError, explainReadError } from './errors.js';
 import { archiveLikeName, compressedFileName, detectFormat, isTarHeader, looksLikeText, ownOutput, withoutNul, type ContainerFormat } from './formats.js';
 import { normalizeEntryPath } from './paths.js';
@@ -211,7 +212,7 @@ class Reader {
       if (promised)
         throw new BundleError(`${this.input}: named like ${promised} data but holds plain text (an error page or a failed download saved in its place?)`, 'corrupt');
       // Our own output fed back in: its finding titles would match the log signatures they name.
-      const own = ownOutput(head);
+      const own = ownOutput(decodeUtf16(head));
       if (own)
         throw new BundleError(`${this.input}: a bundle-doctor ${own}, not a bundle${own === 'batch index' ? ' (to join the indexes of shards: bundle-doctor merge)' : ''}`, 'unknown-format');
       // A single command output or log attached on its own: a one-file bundle.
@@ -244,7 +245,7 @@ class Reader {
     const { head, rest } = await peek(plain, 512);
     if (head.length === 0) throw new BundleError(`${this.input}: the archive contains no files`, 'empty');
     if (!isTarHeader(head) && !head.subarray(0, 512).every((b) => b === 0)) {
-      if (format !== 'tar' && looksLikeText(head)) {
+      if (format !== 'tar' && (looksLikeText(head) || utf16Of(head) !== undefined)) {
         const inner = name.replace(/\.(gz|xz)$/i, '') || 'file';
         await this.handleEntry(prefix + inner, 0, () => rest, depth, depth === 0);
         return;
@@ -280,6 +281,7 @@ class Reader {
     }
     // tar-stream rejects data that is not tar, so no entry and no error means an empty archive.
     if (!sawEntry && depth === 0) throw new BundleError(`${this.input}: the archive contains no files`, 'empty');
+    if (!sawEntry) this.tree.note(`${name}: an empty archive (it holds no files)`);
     if (sawEntry && total <= lastEnd) this.tree.note(`${name}: the archive ends without its end marker: it may be cut short`);
   }
 
@@ -363,8 +365,10 @@ class Reader {
     if (consumer) {
       // The consumer may stop early; whatever it leaves is drained so the archive can go on.
       const it = this.counted(open())[Symbol.asyncIterator]();
+      // UTF-16 text (a log saved on Windows) is handed over as UTF-8; a .gz log's bytes are compressed
+      const chunks = gzipped ? unclosable(it) : decodedUtf16Chunks(unclosable(it));
       try {
-        this.tree.streamed.set(path, await consumer(unclosable(it), info, this.streamReader(path)));
+        this.tree.streamed.set(path, await consumer(chunks, info, this.streamReader(path)));
       } catch (err) {
         if (err instanceof BundleError && err.code === 'limit') throw err;
         this.tree.note(`${path}: could not be read as a stream (${(err as Error).message})`);
@@ -416,7 +420,8 @@ class Reader {
 
   private store(path: string, data: Buffer): void {
     this.keptBytes += data.length;
-    this.tree.files.set(path, withoutNulRuns(data));
+    // UTF-16 text (a command output saved by PowerShell) becomes UTF-8, lines where they were
+    this.tree.files.set(path, withoutNulRuns(decodeUtf16(data)));
   }
 
   private noteTooBig(path: string): void {
@@ -452,7 +457,9 @@ class Reader {
       return;
     }
     const head: Buffer = first.value;
-    const format = detectFormat(head);
+    const detected = detectFormat(head);
+    // an empty tar is its end-of-archive blocks: zeros only (tar-stream reads them as no entries)
+    const format = detected === 'binary' && /\.tar$/i.test(path) && head.every((b) => b === 0) ? 'tar' : detected;
     if (format === 'zip') {
       await this.nestedZip(path, head, iterator, depth);
       return;

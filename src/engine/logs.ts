@@ -3,6 +3,7 @@
  * attached to nodes once the layout says which node each log belongs to.
  */
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import { decodeUtf16 } from '../bundle/encoding.js';
 import { looksLikeText, ownOutput, withoutNul } from '../bundle/formats.js';
 import type { EntryInfo, StreamConsumer, StreamReader } from '../bundle/read.js';
 import type { BundleTree } from '../bundle/tree.js';
@@ -67,7 +68,8 @@ export const maybeLogConsumer: StreamConsumer = async (chunks: AsyncIterable<Buf
     got += next.value.length;
   }
   const start = Buffer.concat(head, got);
-  const text = info.gzipped ? gunzipStart(start.subarray(0, SNIFF_BYTES)) : start;
+  // a plain file's bytes come decoded from UTF-16 already (see the reader); a .gz one's are inflated here
+  const text = info.gzipped ? decodeUtf16(gunzipStart(start.subarray(0, SNIFF_BYTES))) : start;
   const sniffed = text.subarray(0, SNIFF_BYTES);
   if (sniffed.length === 0) return undefined;
   // binary data (text with runs of NULs, a crashed log's unwritten blocks, is text), or a big
@@ -129,12 +131,24 @@ export function attachLogs(tree: BundleTree, located: Located, nodes: LoadedNode
       if (!result || (log.ifMatched && result.matches.length === 0)) continue;
       // what the scan could not do (a cut rotated log, the size guard) is said in the report
       for (const w of result.warnings ?? []) tree.note(`${log.path}: ${w.message}`);
-      // A log reached through a symlink carries the path the layout knows it by.
-      const entry = result.file === log.path ? result : { ...result, file: log.path };
+      const real = tree.resolve(log.path);
+      // sos keeps only the end of an output over its size limit (sos_strings/<plugin>/<file>.tailed)
+      if (/\.tailed$/.test(real)) tree.note(`${log.path}: sos kept only the end of this log (${real}); its start is missing, and its line numbers count from where the kept part begins`);
+      const entry = asLayoutPath(result, log.path);
       (loaded.artifacts.logs ??= []).push(entry);
       (loaded.sources.logs ??= []).push(log.path);
     }
   }
+}
+
+/**
+ * A log reached through a symlink (sos_commands/logs/journalctl_--no-pager, a link to
+ * sos_strings/logs/journalctl_--no-pager.tailed) carries the path the layout knows it by, in its
+ * matches too: the evidence names the file the coverage names.
+ */
+function asLayoutPath(result: LogScanResult, path: string): LogScanResult {
+  if (result.file === path && result.matches.every((m) => m.file === path)) return result;
+  return { ...result, file: path, matches: result.matches.map((m) => (m.file === path ? m : { ...m, file: path })) };
 }
 
 /** A small file the flat layout takes for a log was kept, not streamed: it is scanned here. */

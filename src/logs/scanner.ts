@@ -13,6 +13,7 @@
  */
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { decodedUtf16Chunks } from '../bundle/encoding.js';
 import { excerpt, EXCERPT_MAX, ParseError, type ParseWarning } from '../model/source.js';
 import { decodeLine, forEachLine, LineSplitter, type LineBlock } from './lines.js';
 import { LiteralSet } from './literals.js';
@@ -68,6 +69,8 @@ export interface LogScanOptions {
   source?: LogSourceHint;
   /** year of the log's first line, for formats without one (syslog, klog) */
   year?: number;
+  /** when the bundle was collected (epoch ms): a year-less line's guessed year puts it no later (default: a day from now) */
+  notAfter?: number;
 }
 
 export interface LogScanner {
@@ -169,6 +172,7 @@ class Scanner implements LogScanner {
   private readonly counts: Record<string, number> = {};
   private readonly warnings: ParseWarning[] = [];
   private year: number | undefined;
+  private readonly notAfter: number | undefined;
   private lastMonth = -1;
   private firstTimestamp: LogTimestamp | undefined;
   private lastTimestamp: LogTimestamp | undefined;
@@ -184,6 +188,7 @@ class Scanner implements LogScanner {
     this.maxMatches = options.maxMatchesPerSignature ?? 50;
     this.source = options.source ?? {};
     this.year = options.year;
+    this.notAfter = options.notAfter;
     this.seen = new Uint8Array(this.compiled.owners.length);
     this.absorbedUntil = new Int32Array(catalog.length);
     this.splitter = new LineSplitter((block) => this.onBlock(block), { maxLineBytes: options.maxLineBytes });
@@ -295,14 +300,14 @@ class Scanner implements LogScanner {
       const text = decodeLine(buf, ls, le);
       // a character offset, needed only where the excerpt must be cut around the literal
       const at = text.length > EXCERPT_ROOM ? buf.toString('utf8', ls, hit).length : 0;
-      return { line, text, at, ...headOf(text, this.year), signatures };
+      return { line, text, at, ...headOf(text, this.year, this.notAfter), signatures };
     }
     // A very long line: patterns and excerpt get a window around the literal, the prefix the line's head.
     const ws = Math.max(ls, hit - PATTERN_WINDOW / 2);
     const we = Math.min(le, ws + PATTERN_WINDOW);
     const text = decodeLine(buf, ws, we);
     const head = ws === ls ? text : buf.toString('utf8', ls, Math.min(le, ls + 512));
-    const candidate: Candidate = { line, text, at: buf.toString('utf8', ws, hit).length, ...headOf(head, this.year), signatures };
+    const candidate: Candidate = { line, text, at: buf.toString('utf8', ws, hit).length, ...headOf(head, this.year, this.notAfter), signatures };
     if (ws > ls) candidate.lineHead = head.slice(0, EXCERPT_HEAD);
     return candidate;
   }
@@ -369,15 +374,39 @@ class Scanner implements LogScanner {
     for (const f of found) if (f.span) f.match.excerpt = shared;
   }
 
+  /**
+   * The first line's time. When it has no year and nothing gave one, the first line within
+   * FIRST_TIMESTAMP_LINES that states its year (a pod log's logrus lines amid klog ones) gives it:
+   * the same year, or the one before when its month comes earlier than the first line's (a log
+   * that went on over New Year).
+   */
   private seekFirstTimestamp(block: LineBlock): void {
+    let first: string | undefined;
+    let firstMonth = -1;
+    let dated: LogTimestamp | undefined;
     forEachLine(block, (s, e, line) => {
       if (line > FIRST_TIMESTAMP_LINES) return false;
       const text = decodeLine(block.buf, s, Math.min(e, s + 512));
       // the journal's own header states the year, which outranks the caller's guess
       if (line === 1) this.year = yearHint(text) ?? this.year;
-      this.firstTimestamp = this.dated(parseLogPrefix(text, { year: this.year }).timestamp);
-      return this.firstTimestamp === undefined;
+      const ts = parseLogPrefix(text, { year: this.year, notAfter: this.notAfter }).timestamp;
+      if (ts === undefined) return true;
+      if (first === undefined) {
+        first = text;
+        firstMonth = monthOf(ts);
+        // a year known, or stated by this line: nothing to look for
+        return ts.yearless === true;
+      }
+      if (ts.yearInferred) return true;
+      dated = ts;
+      return false;
     });
+    if (first === undefined) return;
+    if (dated !== undefined) {
+      const year = yearOf(dated);
+      this.year = firstMonth > monthOf(dated) ? year - 1 : year;
+    }
+    this.firstTimestamp = this.dated(parseLogPrefix(first, { year: this.year, notAfter: this.notAfter }).timestamp);
   }
 
   private noteLastTimestamp(block: LineBlock): void {
@@ -386,7 +415,7 @@ class Scanner implements LogScanner {
     if (e > start && buf[e - 1] === NL) e--;
     for (let i = 0; i < LAST_TIMESTAMP_LINES && e >= start; i++) {
       const s = e > start ? Math.max(start, buf.lastIndexOf(NL, e - 1) + 1) : start;
-      const ts = parseLogPrefix(decodeLine(buf, s, Math.min(e, s + 512)), { year: this.year }).timestamp;
+      const ts = parseLogPrefix(decodeLine(buf, s, Math.min(e, s + 512)), { year: this.year, notAfter: this.notAfter }).timestamp;
       if (ts) {
         this.lastTimestamp = this.dated(ts);
         return;
@@ -396,11 +425,20 @@ class Scanner implements LogScanner {
   }
 
   /**
-   * Year-less formats cross New Year silently: when the month drops by half a year or more
-   * between two timestamps read with the context year, the log went on into the next year.
+   * A line that states its year sets the year of the year-less lines after it (klog lines amid
+   * logrus ones in a pod log, syslog lines after a dated header): the nearest dated line before
+   * them is the best witness of their year. Year-less formats cross New Year silently: when the
+   * month drops by half a year or more between two timestamps read with the context year, the
+   * log went on into the next year.
    */
   private dated(ts: LogTimestamp | undefined): LogTimestamp | undefined {
-    if (ts === undefined || this.year === undefined || ts.yearless || !ts.zoneless) return ts;
+    if (ts === undefined) return ts;
+    if (!ts.yearInferred) {
+      this.year = yearOf(ts);
+      this.lastMonth = monthOf(ts);
+      return ts;
+    }
+    if (this.year === undefined || ts.yearless) return ts;
     const d = new Date(ts.epochMs);
     if (d.getUTCFullYear() !== this.year) return ts;
     const month = d.getUTCMonth();
@@ -440,8 +478,16 @@ function continuationText(buf: Buffer, s: number, e: number, head: Head): string
   return head.klog && !isKlogRecord(message) ? message.trim() : undefined;
 }
 
-function headOf(text: string, year: number | undefined): { prefix: LinePrefix; head: Head } {
-  const prefix = parseLogPrefix(text, { year });
+/** The year and month (0-11) a timestamp's text stated, as its ISO form (UTC) writes them. */
+function yearOf(ts: LogTimestamp): number {
+  return +ts.iso.slice(0, 4);
+}
+function monthOf(ts: LogTimestamp): number {
+  return +ts.iso.slice(5, 7) - 1;
+}
+
+function headOf(text: string, year: number | undefined, notAfter: number | undefined): { prefix: LinePrefix; head: Head } {
+  const prefix = parseLogPrefix(text, { year, notAfter });
   const message = text.slice(prefix.messageStart);
   return { prefix, head: { prefix, indent: indentOf(message), klog: isKlogRecord(message) } };
 }
@@ -526,7 +572,8 @@ export async function scanLogStream(source: AsyncIterable<Buffer>, file: string,
     const gunzip = createGunzip({ chunkSize: 256 * 1024 });
     // pipeline, not pipe: an error of the source must end the iteration below, not hang it
     pipeline(Readable.from(source), gunzip, () => {});
-    input = gunzip;
+    // a rotated log saved as UTF-16 (the reader decodes plain files; these bytes were compressed)
+    input = decodedUtf16Chunks(gunzip);
   }
   try {
     for await (const chunk of input) {

@@ -14,15 +14,25 @@ export interface LogTimestamp {
   /** UTC, millisecond precision */
   iso: string;
   epochMs: number;
-  /** the text had no year and none was given: the year is a guess */
+  /** the text had no year and none was given: the year is a guess (the year of the collection, or of now; the one before when the date would lie ahead of it) */
   yearless?: true;
+  /**
+   * the text had no year (syslog, klog): the year was inferred, from the log's other lines (see
+   * TimestampContext.year) or guessed (then `yearless` too)
+   */
+  yearInferred?: true;
   /** the text had no zone (syslog, klog, Go log...): read as UTC, though it is the node's local time */
   zoneless?: true;
 }
 
 export interface TimestampContext {
-  /** year for formats that have none (syslog, klog); without it the current year is assumed and flagged */
+  /**
+   * year for formats that have none (syslog, klog); without it the current year is assumed and
+   * flagged, or the last year when the date would otherwise lie ahead of `notAfter`
+   */
   year?: number;
+  /** epoch ms no guessed date may lie after (the bundle's collection time); default: a day from now (a node's clock may run ahead of UTC) */
+  notAfter?: number;
 }
 
 export interface LinePrefix {
@@ -153,26 +163,31 @@ function withHostUnit(head: string, at: number, timestamp: LogTimestamp | undefi
  * month and day (dockerd's `time="2017-04-04T..."` behind the syslog prefix) supplies it.
  */
 function yearlessTime(head: string, ctx: TimestampContext, month: number, day: number, h: number, mi: number, s: number, frac: string | undefined): LogTimestamp | undefined {
-  let year = ctx.year;
-  let guessed = false;
   // the line's own full date, if it quotes one (`-11-20` first: a plain search, most lines have none)
-  if (year === undefined) {
-    const inner = innerDate(month, day);
-    const m = head.includes(inner.needle) ? inner.re.exec(head) : null;
-    if (m) year = +m[1];
-  }
+  const inner = innerDate(month, day);
+  const m = head.includes(inner.needle) ? inner.re.exec(head) : null;
+  let year = m ? +m[1] : ctx.year;
+  const inferred = m === null;
+  let guessed = false;
   if (year === undefined) {
     guessed = true;
-    year = THIS_YEAR;
+    // the year of the collection (of now), or the one before when the date would lie ahead of
+    // it: a log does not record the future
+    const notAfter = ctx.notAfter ?? Date.now() + DAY_MS;
+    year = new Date(notAfter).getUTCFullYear();
+    if (Date.UTC(year, month - 1, day, h, mi, s) > notAfter) year--;
     // a Feb 29 needs a leap year; the guess is wrong either way, but must be a date
     for (let i = 0; i < 4 && !validDate(year, month, day); i++) year--;
   }
   const ts = utc(year, month, day, h, mi, s, frac, 0);
   if (!ts) return undefined;
   ts.zoneless = true;
+  if (inferred) ts.yearInferred = true;
   if (guessed) ts.yearless = true;
   return ts;
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 function fullTime(y: number, mo: number, d: number, h: number, mi: number, s: number, frac: string | undefined, zone: string | undefined): LogTimestamp | undefined {
   const offset = zoneOffsetMinutes(zone);
@@ -210,8 +225,6 @@ function validDate(y: number, mo: number, d: number): boolean {
   return d <= DAYS_IN_MONTH[mo - 1] + (leap ? 1 : 0);
 }
 
-/** The year a yearless line is guessed to be in: read once, not per line. */
-const THIS_YEAR = new Date().getUTCFullYear();
 
 /**
  * `2026-11-20T` (or a space) for a line's month and day, somewhere in its head: a yearless

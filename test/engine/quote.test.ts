@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { analyzeBundle } from '../../src/engine/analyze.js';
-import { quotes } from '../../src/engine/quote.js';
+import { quotes, readableLine } from '../../src/engine/quote.js';
 import { writeFolder } from '../helpers/archive.js';
-import { corpusPath, hasCorpus } from '../helpers/shared.js';
+import { corpusPath, hasCorpus, projectPath } from '../helpers/shared.js';
 
 describe('quotes(): is the excerpt the line?', () => {
   it('the whole line, a capped one, pieces around "…", spaces aside', () => {
@@ -51,5 +51,38 @@ describe.skipIf(!hasCorpus)('findings quote the bundle', () => {
     expect(policy?.note).toMatch(/policy drops .*\(:FORWARD DROP\)$/);
     const docker0 = report.findings.flatMap((f) => f.evidence).find((e) => e.excerpt.startsWith('3: docker0:'));
     expect(docker0?.note).toBe('the docker0 bridge exists (docker0 172.17.0.1/16)');
+  });
+});
+
+describe('a cited line that is no line of text keeps the analyzer\'s excerpt', () => {
+  const dump = (dir: string) => projectPath('test', 'fixtures', 'nft', dir);
+
+  it('readableLine: text lines yes; a JSON document on one line, or a line far longer than an excerpt, no', () => {
+    const json = readFileSync(`${dump('fwddrop-json')}/nft_-j_list_ruleset`, 'utf8');
+    expect(json.trimEnd().split('\n')).toHaveLength(1);
+    expect(readableLine(json.trimEnd())).toBe(false);
+    expect(readableLine('[{"Name": "bridge", "Id": "a1b2c3d4e5f6", "Driver": "bridge", "IPAM": {"Config": [{"Subnet": "172.17.0.0/16"}]}}]')).toBe(false);
+    expect(readableLine('x'.repeat(5000))).toBe(false);
+    expect(readableLine('-A KUBE-SERVICES -d 10.96.0.10/32 -p udp -m comment --comment "kube-system/kube-dns:dns cluster IP" -m udp --dport 53 -j KUBE-SVC-TCOU7JCQXEZGVUNU')).toBe(true);
+    expect(readableLine('        "Subnet": "172.17.0.0/16",')).toBe(true);
+    expect(readableLine('{"a": 1}')).toBe(true);
+    expect(readableLine('\tchain FORWARD {')).toBe(true);
+  });
+
+  it('nft -j: every rule is at line 1; the evidence says which rule, not the metainfo that starts the line', async () => {
+    const report = await analyzeBundle(dump('fwddrop-json'));
+    const cited = report.findings.flatMap((f) => f.evidence).filter((e) => e.file.endsWith('nft_-j_list_ruleset') && e.line > 0);
+    expect(cited.length).toBeGreaterThan(0);
+    for (const e of cited) {
+      expect(e.line).toBe(1);
+      expect(e.excerpt).not.toMatch(/metainfo|^\{"nftables"/);
+      expect(e.excerpt).toBe(':FORWARD DROP');
+    }
+    // the same rules listed as text quote their own line
+    const text = await analyzeBundle(dump('fwddrop-text'));
+    const lines = readFileSync(`${dump('fwddrop-text')}/nft_list_ruleset`, 'utf8').split('\n');
+    const quoted = text.findings.flatMap((f) => f.evidence).filter((e) => e.file.endsWith('nft_list_ruleset') && e.line > 0);
+    expect(quoted.length).toBeGreaterThan(0);
+    for (const e of quoted) expect(quotes(e.excerpt, lines[e.line - 1]), `${e.line} ${e.excerpt}`).toBe(true);
   });
 });

@@ -71,7 +71,7 @@ describe.skipIf(!hasCorpus)('the real logs of the corpus', () => {
       [6, 7],
       [8, 9],
     ]);
-    expect(first(kr, 'log.xtables-lock').timestamp).toEqual({ iso: '2021-04-07T07:08:13.007Z', epochMs: Date.UTC(2021, 3, 7, 7, 8, 13, 7), zoneless: true });
+    expect(first(kr, 'log.xtables-lock').timestamp).toEqual({ iso: '2021-04-07T07:08:13.007Z', epochMs: Date.UTC(2021, 3, 7, 7, 8, 13, 7), zoneless: true, yearInferred: true });
     expect(first(scan('kubernetes-57428-gke-configure-helper-xtables-lock.log', 2017), 'log.xtables-lock')).toMatchObject({ line: 13, unit: 'configure-helper.sh', timestamp: { iso: '2017-12-28T21:08:53.000Z' } });
   });
 
@@ -136,7 +136,7 @@ describe.skipIf(!hasCorpus)('the real logs of the corpus', () => {
   it('hotsos journal: the year comes from the journal header, peers from Go dial errors', () => {
     const r = scanLogText(readCorpus('logs', 'hotsos-charmed-k8s-snap-kube-proxy-journal.log'), 'journal', {});
     expect(r.lines).toBe(208);
-    expect(r.firstTimestamp).toEqual({ iso: '2022-02-11T19:03:31.000Z', epochMs: Date.UTC(2022, 1, 11, 19, 3, 31), zoneless: true });
+    expect(r.firstTimestamp).toEqual({ iso: '2022-02-11T19:03:31.000Z', epochMs: Date.UTC(2022, 1, 11, 19, 3, 31), zoneless: true, yearInferred: true });
     expect(r.lastTimestamp?.iso).toBe('2022-02-11T19:16:03.000Z');
     expect(r.counts).toEqual({ 'log.connection-refused': 16 });
     expect(first(r, 'log.connection-refused')).toMatchObject({ line: 175, unit: 'kube-proxy.daemon', facts: { host: '10.6.3.201', port: '6443' } });
@@ -221,7 +221,7 @@ describe('a healthy node', () => {
         signature: 'log.firewall-restart',
         file,
         line: 24,
-        timestamp: { iso: '2026-11-20T09:57:50.000Z', epochMs: Date.UTC(2026, 10, 20, 9, 57, 50), zoneless: true },
+        timestamp: { iso: '2026-11-20T09:57:50.000Z', epochMs: Date.UTC(2026, 10, 20, 9, 57, 50), zoneless: true, yearInferred: true },
         unit: 'systemd',
         excerpt: 'Nov 20 09:57:50 k8s-worker-2 systemd[1]: Starting Uncomplicated firewall...',
         facts: { action: 'Starting', service: 'Uncomplicated firewall' },

@@ -44,7 +44,7 @@ describe.skipIf(!hasCorpus)('timestamps and units of real log lines', () => {
 
   it('klog: microseconds, no year, no zone', () => {
     const line = corpusLine('flannel-688-failed-to-acquire-lease-rbac.log', 1);
-    expect(parseTimestamp(line, { year: 2017 })).toEqual({ iso: '2017-04-19T17:07:44.681Z', epochMs: Date.UTC(2017, 3, 19, 17, 7, 44, 681), zoneless: true });
+    expect(parseTimestamp(line, { year: 2017 })).toEqual({ iso: '2017-04-19T17:07:44.681Z', epochMs: Date.UTC(2017, 3, 19, 17, 7, 44, 681), zoneless: true, yearInferred: true });
     expect(parseLogPrefix(line).unit).toBeUndefined();
   });
 
