@@ -6,6 +6,7 @@
 import { looksLikeText, ownOutput, withoutNul } from '../bundle/formats.js';
 import type { BundleTree } from '../bundle/tree.js';
 import { allFormats, sniffableFormats } from '../parsers/registry.js';
+import { sniffSysctlConfig } from '../parsers/sysctl.js';
 import { logSourceOf } from './logs.js';
 import { SNIFF_BYTES } from './wanted.js';
 import { looksLikeLog } from '../logs/timestamps.js';
@@ -15,8 +16,13 @@ import type { Located, LocatedFile, LocatedLog, LocatedNode } from './types.js';
 
 export function locate(tree: BundleTree, bundleName: string): Located {
   const notes: string[] = [];
-  const paths = tree
-    .paths()
+  const all = tree.paths();
+  // an archive inside the bundle is listed beside what it holds (`attach.tgz`, `attach.tgz/ticket/...`):
+  // its contents are the bundle; the archive entry itself is no file of it
+  const folders = new Set<string>();
+  for (const p of all) for (let i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) folders.add(p.slice(0, i));
+  const paths = all
+    .filter((p) => !folders.has(p))
     .sort()
     .filter((p) => {
       const kept = tree.read(p);
@@ -40,7 +46,13 @@ export function locate(tree: BundleTree, bundleName: string): Located {
     claimed.push(root);
   }
   for (const root of tsRoots) {
-    const tsNodes = troubleshootNodes(tree, root, under(paths, root), (p) => sniffFile(tree, p));
+    const tsNodes = troubleshootNodes(
+      tree,
+      root,
+      under(paths, root),
+      (p) => sniffFile(tree, p),
+      (p) => sniffedLog(tree, p),
+    );
     for (const n of tsNodes) n.files = n.files.map(savedConfigCopy);
     nodes.push(...tsNodes);
     claimed.push(root);
@@ -133,10 +145,22 @@ function nodeName(tree: BundleTree, root: string, layout: string, bundleName: st
   }
   if (root !== '') {
     const folder = root.slice(root.lastIndexOf('/') + 1).replace(/\.(tar\.gz|tgz|tar\.xz|tar|zip)$/i, '');
-    const sos = /^sosreport-(.+?)(?:-\d{4}-\d{2}-\d{2}|-[a-z0-9]{6,}|-\d+)*$/.exec(folder);
-    return { name: sos ? sos[1] : folder, from: 'folder name' };
+    return { name: sosHostOf(folder) ?? folder, from: 'folder name' };
   }
   return { name: bundleName, from: 'bundle name' };
+}
+
+/**
+ * The host in a sosreport's name. sos 4 names it `sosreport-<host>[-<label>][-<case id>]-<YYYY-MM-DD>-<random>`,
+ * older sos `sosreport-<host>.<case id>-<YYYY-MM-DD>-<random>`, sos 3 `sosreport-<host>[-<case id>]-<YYYYMMDDHHMMSS>`.
+ * Only the date, the random suffix and a numeric case id go: host names have dashes and digits
+ * of their own (`ip-10-0-1-5`, `k8s-worker01`).
+ */
+export function sosHostOf(folder: string): string | undefined {
+  const m =
+    /^sosreport-(.+?)(?:[-.]\d{5,})?(?:-\d{4}-\d{2}-\d{2}-[a-z0-9]{5,8}|-\d{4}-\d{2}-\d{2}|-\d{14})$/.exec(folder) ??
+    /^sosreport-(.+)$/.exec(folder);
+  return m ? m[1] : undefined;
 }
 
 /** Hand-made bundles: one node, or a folder per node when several top folders each hold artifacts. */
@@ -227,7 +251,19 @@ export function sniffHead(head: Buffer): 'artifact' | 'log' | undefined {
 /** The format whose sniffer recognises the file's first bytes, if the file was kept. */
 export function sniffFile(tree: BundleTree, path: string): string | undefined {
   const text = headText(tree.read(path));
-  return text === undefined ? undefined : sniffFormat(text);
+  return text === undefined ? undefined : sniffNamed(text, path);
+}
+
+/**
+ * The sniffed format, corrected by what the name says: `key = value` lines in a `*.conf` file
+ * (`99-kubernetes.conf`, `k8s.conf`) are configuration applied at boot, not live values, and so
+ * is sysctl text with comments, which sysctl never prints.
+ */
+function sniffNamed(text: string, path: string): string | undefined {
+  const format = sniffFormat(text);
+  if (format === 'sysctl-text') return /\.conf$/i.test(path) ? 'sysctl-conf' : format;
+  if (format === undefined && sniffSysctlConfig(text)) return 'sysctl-conf';
+  return format;
 }
 
 /** The start of a file as text for the sniffers; undefined for nothing or binary data. */

@@ -10,6 +10,13 @@ const ALL_LOGS = /(?:^|\/)all-logs\/([^/]+)\/([^/]+?)(?:-previous)?\.log$/;
 // the kernel ring buffer, where nf_conntrack says its table is full: sosreport and insights save `dmesg`
 const DMESG = /(?:^|\/)(?:sos_commands\/kernel|insights_commands)\/dmesg(?:_-T)?$/;
 const VAR_LOG = /(?:^|\/)var\/log\/(messages|syslog|kern\.log|dmesg(?:\.old)?|daemon\.log|docker(?:\.log)?|kubelet\.log|kube-proxy\.log|flanneld?\.log|firewalld|cloud-init\.log|containers\/[^/]+\.log|pods\/.+\.log|journal\/[^/]+\.txt)(?:[.-]\d[\d-]*)?(?:\.gz)?$/;
+/**
+ * troubleshoot's runDaemonSet output, `<bundle root>/<collector>/<node>.log` (the root named as
+ * troubleshoot names it, `support-bundle-<time>` or `supportbundle`): what a command printed on
+ * each node, an `iptables-save` as often as a log. Not a log by its name, so that it is kept
+ * (or, when big, sniffed) and the layout can read what it holds (troubleshoot.ts).
+ */
+const TS_COLLECTOR_OUTPUT = /(?:^|\/)support-?bundle[^/]*\/(?!cluster-resources\/|all-logs\/|host-collectors\/)[^/]+\/[^/]+\.log$/i;
 const GENERIC = [
   /(?:^|\/)(?:sos_commands\/[^/]+|insights_commands)\/journalctl_[^/]*$/,
   /(?:^|\/)host-collectors\/journald\/[^/]+$/,
@@ -38,6 +45,21 @@ export function logSourceOf(path: string): LogSource | undefined {
     if (/^firewalld/.test(name)) return { unit: 'firewalld' };
     return {};
   }
+  if (TS_COLLECTOR_OUTPUT.test(path)) return undefined;
   for (const re of GENERIC) if (re.test(path)) return {};
   return undefined;
 }
+
+/**
+ * Named a log only by a generic pattern (`iptables.log`, `logs_node1`), not by where a collector
+ * puts its logs: a hand-made bundle's file whose name says log but whose content may be a command's
+ * output (customers save `iptables-save > iptables.log`). The caller keeps such files when small, so
+ * that the layout sniffs what they hold; what is not an artifact is then scanned as a log.
+ */
+export function isGenericLogName(path: string): boolean {
+  const src = logSourceOf(path);
+  if (!src || Object.keys(src).length > 0) return false;
+  if (VAR_LOG.test(path) || GENERIC[0].test(path) || GENERIC[1].test(path)) return false;
+  return GENERIC[2].test(path) || GENERIC[3].test(path);
+}
+

@@ -20,6 +20,21 @@ const SYSCTL_CONF: PathRule[] = [
 ];
 
 /**
+ * The same files anywhere in a hand-made bundle or a collector's copy (troubleshoot's copy
+ * collector writes `host-collectors/<title>/sysctl.conf`, losing the etc/ prefix): configuration
+ * applied at boot, never the live values, whatever its content looks like.
+ */
+const SYSCTL_CONF_ANYWHERE: PathRule[] = [
+  { re: /(^|\/)sysctl\.conf$/, format: 'sysctl-conf' },
+  { re: /(^|\/)sysctl\.d\/[^/]+\.conf$/, format: 'sysctl-conf' },
+];
+
+/** Whether a path (relative to anything) names a sysctl configuration file: for layouts matched without rules (troubleshoot). */
+export function isSysctlConfigPath(path: string): boolean {
+  return SYSCTL_CONF_ANYWHERE.some((rule) => rule.re.test(path));
+}
+
+/**
  * Saved iptables configurations, restored at boot by a firewall service: RHEL's iptables.service
  * and ip6tables.service read /etc/sysconfig/iptables and /etc/sysconfig/ip6tables, Debian's
  * netfilter-persistent (iptables-persistent) /etc/iptables/rules.v4 and rules.v6. Never the live
@@ -112,7 +127,7 @@ export const INSIGHTS_RULES: PathRule[] = [
 
 /** Hand-made bundles: names people give command output; everything else is sniffed. */
 export const FLAT_RULES: PathRule[] = [
-  ...SYSCTL_CONF,
+  ...SYSCTL_CONF_ANYWHERE,
   ...PROC_SYS,
   ...SAVED_IPTABLES_ANYWHERE,
   { re: /(^|\/)subnet\.env$/, format: 'subnet-env' },

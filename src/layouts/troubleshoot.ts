@@ -2,11 +2,13 @@
  * Replicated troubleshoot support bundles. Host data sits under `host-collectors/`, per node
  * either as `host-collectors/<type>/<node>/<file>` (documented) or `host-collectors/<node>/<type>/<file>`
  * (what recent code writes); in-cluster collectors write `sysctl/<node>`, `<collector>/<node>/...`;
- * pod logs sit under `cluster-resources/pods/logs/<ns>/<pod>/<container>.log` and name their node
- * only through the pod's spec in `cluster-resources/pods/<ns>.json`.
+ * `runDaemonSet` writes `<collector>/<node>.log`; pod logs sit under
+ * `cluster-resources/pods/logs/<ns>/<pod>/<container>.log` and name their node only through the
+ * pod's spec in `cluster-resources/pods/<ns>.json`.
  */
 import type { BundleTree } from '../bundle/tree.js';
 import { logSourceOf } from './logs.js';
+import { isSysctlConfigPath } from './rules.js';
 import type { LocatedFile, LocatedLog, LocatedNode } from './types.js';
 
 const UNASSIGNED = '(unassigned pod logs)';
@@ -23,15 +25,19 @@ export function troubleshootNodes(
   root: string,
   paths: string[],
   sniff: (path: string) => string | undefined,
+  sniffLog: (path: string) => 'log' | 'if-matched' | undefined = () => 'if-matched',
 ): LocatedNode[] {
   const prefix = root === '' ? '' : root + '/';
   const rel = (p: string) => p.slice(prefix.length);
-  const names = knownNodeNames(tree, prefix, paths);
+  const listed = knownNodeNames(tree, prefix, paths);
   const podNode = podNodes(tree, prefix, paths);
+  // Without a node list, the pods' specs and the per-node folders of host-collectors still name the nodes.
+  const names = new Set([...listed, ...podNode.values(), ...hostCollectorNodeFolders(paths.map(rel))]);
+  const single = listed.size === 1 ? [...listed][0] : listed.size === 0 && names.size === 1 ? [...names][0] : undefined;
+  const daemonSet = daemonSetOutputs(paths.map(rel), names);
   const nodes = new Map<string, { files: LocatedFile[]; logs: LocatedLog[]; from: string }>();
   const nodeFor = (name: string, from: string) =>
     nodes.get(name) ?? nodes.set(name, { files: [], logs: [], from }).get(name)!;
-  const single = names.size === 1 ? [...names][0] : undefined;
 
   for (const path of paths) {
     const r = rel(path);
@@ -39,6 +45,19 @@ export function troubleshootNodes(
     // in-cluster sysctl collector: one file per node
     if (parts.length === 2 && parts[0] === 'sysctl') {
       nodeFor(parts[1], path).files.push({ path, relPath: r, format: 'sysctl-text' });
+      continue;
+    }
+    const dsNode = daemonSet.get(r);
+    if (dsNode !== undefined) {
+      // a command's output on that node: what its content is, else a log scanned for signatures
+      const entry = nodeFor(dsNode, path);
+      const format = sniff(path);
+      if (format) entry.files.push({ path, relPath: parts[parts.length - 1], format });
+      else {
+        const kind = sniffLog(path);
+        if (kind === 'log') entry.logs.push({ path, source: {} });
+        else if (kind === 'if-matched') entry.logs.push({ path, source: {}, ifMatched: true });
+      }
       continue;
     }
     const src = logSourceOf(r);
@@ -69,7 +88,9 @@ export function troubleshootNodes(
               ? 'subnet-env'
               : base === 'daemon.json'
                 ? 'docker-daemon-json'
-                : sniff(path);
+                : isSysctlConfigPath(r)
+                  ? 'sysctl-conf'
+                  : sniff(path);
       if (format) entry.files.push({ path, relPath: r.slice(r.lastIndexOf('/') + 1), format });
     }
   }
@@ -85,9 +106,66 @@ export function troubleshootNodes(
   return out;
 }
 
+const NOT_COLLECTOR_OUTPUT = ['cluster-resources', 'cluster-info', 'all-logs', 'analysis.json'];
+
 /** Collector outputs outside host-collectors that name a node in their path: `<collector>/<node>/...`. */
 function isCollectorOutput(parts: string[]): boolean {
-  return parts.length >= 3 && !['cluster-resources', 'cluster-info', 'all-logs', 'analysis.json'].includes(parts[0]);
+  return parts.length >= 3 && !NOT_COLLECTOR_OUTPUT.includes(parts[0]);
+}
+
+/**
+ * `runDaemonSet` output: `<collector>/<node>.log`, one file per node the DaemonSet ran on (troubleshoot's
+ * run_daemonset.go). A folder is such output when a `.log` in it is named after a known node; its
+ * other `.log` files then name nodes too (a node list can miss one). `unknown-node-<pod>.log` holds
+ * only troubleshoot's error.
+ */
+function daemonSetOutputs(rels: string[], names: Set<string>): Map<string, string> {
+  const byFolder = new Map<string, string[]>();
+  for (const r of rels) {
+    const slash = r.lastIndexOf('/');
+    if (slash < 0) continue;
+    const top = r.slice(0, r.indexOf('/'));
+    if (NOT_COLLECTOR_OUTPUT.includes(top) || top === 'host-collectors' || top === 'sysctl') continue;
+    const stem = /^(.+)\.log$/.exec(r.slice(slash + 1))?.[1];
+    if (stem === undefined) continue;
+    const folder = r.slice(0, slash);
+    (byFolder.get(folder) ?? byFolder.set(folder, []).get(folder)!).push(stem);
+  }
+  const out = new Map<string, string>();
+  for (const [folder, stems] of byFolder) {
+    if (!stems.some((s) => names.has(s))) continue;
+    for (const s of stems) if (!s.startsWith('unknown-node-')) out.set(`${folder}/${s}.log`, s);
+  }
+  return out;
+}
+
+/** Folders troubleshoot's own host collectors write to, whatever the spec names. */
+const HOST_COLLECTOR_TYPES = new Set(['system', 'run-host', 'journald']);
+
+/**
+ * Node folders of a multi-node host-collectors tree, for bundles without node_list.json. Both
+ * layouts are a grid of collector folder by node folder: `host-collectors/<type>/<node>/<file>`
+ * (documented) and `host-collectors/<node>/<type>/<file>` (recent code). The node is the folder
+ * that sits beside or under several collector folders, one of them troubleshoot's own (`system`,
+ * `run-host`); a single host's sub-folders (a run collector's output dir, a copied directory) sit
+ * under one collector only.
+ */
+function hostCollectorNodeFolders(rels: string[]): Set<string> {
+  const parents = new Map<string, Set<string>>();
+  const children = new Map<string, Set<string>>();
+  const add = (m: Map<string, Set<string>>, k: string, v: string) => (m.get(k) ?? m.set(k, new Set()).get(k)!).add(v);
+  for (const r of rels) {
+    const p = r.split('/');
+    if (p[0] !== 'host-collectors' || p.length < 4) continue;
+    add(parents, p[2], p[1]);
+    add(children, p[1], p[2]);
+  }
+  const out = new Set<string>();
+  const grid = (folder: string, others: Set<string>) =>
+    !HOST_COLLECTOR_TYPES.has(folder) && others.size >= 2 && [...others].some((o) => HOST_COLLECTOR_TYPES.has(o));
+  for (const [folder, types] of parents) if (grid(folder, types)) out.add(folder);
+  for (const [folder, types] of children) if (grid(folder, types)) out.add(folder);
+  return out;
 }
 
 function knownNodeNames(tree: BundleTree, prefix: string, paths: string[]): Set<string> {

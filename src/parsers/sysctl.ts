@@ -120,14 +120,54 @@ export function parseSysctlConfig(text: string, file: string): SysctlConfigFile 
   return { file, entries };
 }
 
-/** Cheap content test for hand-made bundles: several `a.b.c = v` lines. */
+const SYSCTL_KEY = /^(\/proc\/sys\/)?(net|kernel|vm|fs|dev|user|abi|debug|sunrpc|crypto)[./][\w./-]+\s*=\s*\S*/;
+const COMMENT = /^\s*[#;]/;
+/** A pasted shell prompt running sysctl (`# sysctl net.ipv4.ip_forward`, `[root@n1 ~]# sysctl -a | grep forward`): not a comment. */
+const PROMPT = /^\s*(\[[^\]]*\][#$]|[\w@.:~/-]*[#$])\s*(sudo\s+)?sysctl(\s+-[A-Za-z]+)*(\s+[a-z]+[./][\w./*-]+)*\s*(\|.*)?$/;
+
+/**
+ * Cheap content test for hand-made bundles: `sysctl -a` (or `sysctl <key>`) output. Several
+ * `a.b.c = v` lines, or a short file of nothing else: a customer asked for
+ * `sysctl net.ipv4.ip_forward` sends one line, maybe after the prompt. sysctl never prints a comment (`#`, `;`): text with
+ * one is a configuration file (sniffSysctlConfig), unless most of it is values, as only
+ * `sysctl -a` prints them (a dump with a note on top).
+ */
 export function sniffSysctlText(head: string): boolean {
   let hits = 0;
-  for (const l of head.split('\n', 40)) {
-    if (/^(\/proc\/sys\/)?(net|kernel|vm|fs|dev|user|abi|debug|sunrpc|crypto)[./][\w./-]+\s*=\s*\S*/.test(l)) hits++;
-    if (hits >= 3) return true;
+  let other = 0;
+  let comments = 0;
+  const all = head.split('\n', 40);
+  for (const raw of all) {
+    const l = raw.replace(/\r$/, '');
+    if (l.trim() === '' || PROMPT.test(l)) continue;
+    if (COMMENT.test(l)) comments++;
+    else if (SYSCTL_KEY.test(l)) hits++;
+    else other++;
   }
-  return false;
+  if (comments > 0) return hits >= DUMP_LINES;
+  return hits >= 3 || (hits > 0 && other === 0);
+}
+
+/** Value lines among the first 40 that only a `sysctl -a` dump has; a configuration file sets a few keys between comments. */
+const DUMP_LINES = 30;
+
+/**
+ * A sysctl configuration file by content: only comments, blank lines and `key = value` lines
+ * (sysctl.d allows a leading `-` and globs), at least one of them a kernel parameter. For files
+ * whose name says configuration (`*.conf`); a head cut mid-line does not count against it.
+ */
+export function sniffSysctlConfig(head: string): boolean {
+  const all = head.split('\n');
+  // the sniffers see a file's first bytes: a last line without its newline may be cut short
+  if (all.length > 1 && !head.endsWith('\n')) all.pop();
+  let hits = 0;
+  for (const raw of all) {
+    const l = raw.replace(/\r$/, '').trim();
+    if (l === '' || COMMENT.test(l)) continue;
+    if (!SYSCTL_KEY.test(l.replace(/^-/, '').replace(/\*/g, 'x'))) return false;
+    hits++;
+  }
+  return hits > 0;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SkipFile, ParseError } from '../../src/model/source.js';
 import {
@@ -8,9 +9,10 @@ import {
   parseSysctlJson,
   parseSysctlText,
   runtimeValue,
+  sniffSysctlConfig,
   sniffSysctlText,
 } from '../../src/parsers/sysctl.js';
-import { hasCorpus, readCorpus } from '../helpers/shared.js';
+import { hasCorpus, projectPath, readCorpus } from '../helpers/shared.js';
 
 describe.skipIf(!hasCorpus)('sysctl on the corpus', () => {
   it('reads `sysctl -a` with the line of each key (ip_forward = 0 on jc ubuntu)', () => {
@@ -78,5 +80,48 @@ describe('sysctl forms', () => {
     expect(effectiveConfig([usr, etcSame], 'net.ipv4.ip_forward')?.ref.file).toBe('etc/sysctl.d/50-default.conf');
     expect(effectiveConfig([later, usr, etcSame], 'net.ipv4.ip_forward')?.value).toBe('1');
     expect(effectiveConfig([conf, later, usr], 'net.ipv4.ip_forward')).toMatchObject({ value: '0', ref: { file: 'etc/sysctl.conf', line: 3 } });
+  });
+});
+
+/** The start of RHEL 6's stock /etc/sysctl.conf (initscripts): ip_forward = 0 among comments. */
+const RHEL6_SYSCTL_CONF = readFileSync(projectPath('test/fixtures/sysctl/rhel6-etc-sysctl.conf'), 'utf8');
+
+describe('telling sysctl output from a sysctl configuration file by content', () => {
+  it('a configuration file is not runtime output, however many keys it sets: sysctl never prints comments', () => {
+    expect(sniffSysctlText(RHEL6_SYSCTL_CONF)).toBe(false);
+    expect(sniffSysctlConfig(RHEL6_SYSCTL_CONF)).toBe(true);
+    // RHEL 7's header starts "# sysctl settings are defined through files in": a comment, not a prompt
+    expect(sniffSysctlText('# sysctl settings are defined through files in\n# /usr/lib/sysctl.d/\nnet.ipv4.ip_forward = 0\nkernel.sysrq = 0\nvm.swappiness = 1\n')).toBe(false);
+  });
+
+  it.skipIf(!hasCorpus)('an edited /usr/lib/sysctl.d/00-system.conf (kubeadm #312) is configuration; real `sysctl -a` dumps are runtime', () => {
+    const conf = readCorpus('sysctl/kubeadm-312-centos7-usr-lib-sysctl.d-00-system.conf-edited.conf');
+    expect(sniffSysctlText(conf)).toBe(false);
+    expect(sniffSysctlConfig(conf)).toBe(true);
+    for (const f of ['jc-ubuntu1804-sysctl-a-ip-forward-0.txt', 'hotsos-charmed-k8s-flannel-node-sysctl-a.txt', 'troubleshoot-k3s-flannel-node-proc-sys.txt']) {
+      expect(sniffSysctlText(readCorpus('sysctl', f).slice(0, 4096)), f).toBe(true);
+    }
+  });
+
+  it('one or two value lines and nothing else are runtime output: what `sysctl net.ipv4.ip_forward` prints', () => {
+    expect(sniffSysctlText('net.ipv4.ip_forward = 0\n')).toBe(true);
+    expect(sniffSysctlText('net.ipv4.ip_forward = 0')).toBe(true);
+    expect(sniffSysctlText('net.ipv4.ip_forward = 1\r\nnet.bridge.bridge-nf-call-iptables = 0\r\n')).toBe(true);
+    expect(sniffSysctlText('/proc/sys/net/ipv4/ip_forward = 1\n')).toBe(true);
+    // pasted with the prompt
+    expect(sniffSysctlText('[root@node1 ~]# sysctl net.ipv4.ip_forward\nnet.ipv4.ip_forward = 0\n')).toBe(true);
+    expect(sniffSysctlText('# sysctl -a | grep ip_forward\nnet.ipv4.ip_forward = 0\n')).toBe(true);
+  });
+
+  it('a value line among other text is not enough', () => {
+    expect(sniffSysctlText('the customer says\nnet.ipv4.ip_forward = 0\n')).toBe(false);
+    expect(sniffSysctlText('FLANNEL_NETWORK=10.244.0.0/16\n')).toBe(false);
+    expect(sniffSysctlConfig('DefaultZone=public\nnet.ipv4.ip_forward = 1\n')).toBe(false);
+  });
+
+  it('sysctl.d syntax (a leading -, globs) and a head cut mid-line still read as configuration', () => {
+    expect(sniffSysctlConfig('# k8s\n-net.ipv4.conf.*.rp_filter = 2\nnet.ipv4.ip_forward = 1\n')).toBe(true);
+    expect(sniffSysctlConfig('# k8s\nnet.ipv4.ip_forward = 1\nnet.ipv4.conf.defa')).toBe(true);
+    expect(sniffSysctlConfig('# only comments\n')).toBe(false);
   });
 });
