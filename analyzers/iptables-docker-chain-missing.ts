@@ -11,7 +11,9 @@
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
 import { dockerdState } from './lib/container-host.js';
-import { dockerPresence, liveTables, reachableChains, tableFiles } from './lib/node-view.js';
+import type { Chain } from '../src/netfilter/rules.js';
+import type { DockerDaemonConfig } from '../src/parsers/docker-daemon.js';
+import { dockerPresence, liveViews, reachableChains } from './lib/node-view.js';
 import { logEvidence } from './lib/logs.js';
 
 /** Docker's filter chains the FORWARD path must reach, and how Docker jumps to each from FORWARD (for the message). */
@@ -38,58 +40,23 @@ export default defineAnalyzer({
     if (docker.evidence.length === 0 || docker.noIptables) return [];
     // Docker 29's nftables firewall back end keeps its rules in its own tables, not in iptables chains
     if ((artifacts.nftables ?? []).some((n) => n.tables.some((t) => t.name === 'docker-bridges'))) return [];
-    const tables = liveTables(artifacts);
-    const files = tableFiles(artifacts);
-    const missing: (Evidence & { critical: boolean })[] = [];
+    // each back end's base chains run (legacy and nf_tables side by side): a table is whole when
+    // the chains and jumps are in either back end's copy of it
+    const views = liveViews(artifacts);
+    const missing: Gap[] = [];
     let chainsAbsent = false;
-    const filter = tables.get('filter');
-    if (filter) {
-      if (!filter.has('DOCKER')) {
-        missing.push({ ...absent(files.get('filter')!, 'no DOCKER chain in the filter table'), critical: true });
-        chainsAbsent = true;
-      } else if (filter.has('FORWARD')) {
-        const reach = reachableChains(filter, 'FORWARD');
-        // Docker 28+: FORWARD jumps to DOCKER-USER and DOCKER-FORWARD, which leads to the rest; older: FORWARD jumps to each
-        const v28 = filter.has('DOCKER-FORWARD');
-        const lost = FORWARD_CHAINS.filter((c) => filter.has(c.chain) && !reach.has(c.chain) && (!v28 || c.chain === 'DOCKER-FORWARD' || c.chain === 'DOCKER-USER'));
-        if (lost.length > 0) {
-          const behind = v28 && lost.some((c) => c.chain === 'DOCKER-FORWARD') ? [...filter.keys()].filter((c) => /^DOCKER-(BRIDGE|CT|INTERNAL|INGRESS|ISOLATION.*)$/.test(c) || c === 'DOCKER') : [];
-          missing.push({
-            ...absent(
-              files.get('filter')!,
-              `filter FORWARD does not reach Docker's chain${lost.length > 1 ? 's' : ''} ${lost.map((c) => c.chain).join(', ')} (the chain${lost.length > 1 ? 's exist' : ' exists'}, but FORWARD has no ${lost.map((c) => c.jump).join(', ')})${behind.length ? `, so ${behind.join(', ')} behind DOCKER-FORWARD are never consulted` : ''}`,
-            ),
-            critical: lost.some((c) => c.critical),
-          });
-        }
-      }
-    }
-    const nat = tables.get('nat');
-    if (nat) {
-      if (!nat.has('DOCKER')) {
-        missing.push({ ...absent(files.get('nat')!, 'no DOCKER chain in the nat table'), critical: true });
-        chainsAbsent = true;
-      } else {
-        if (!reachableChains(nat, 'PREROUTING').has('DOCKER'))
-          missing.push({ ...absent(files.get('nat')!, 'nat PREROUTING does not jump to DOCKER (-m addrtype --dst-type LOCAL -j DOCKER)'), critical: true });
-        // the host's own connections to its published ports (OUTPUT): only when the dump has the chain
-        // and goes past it (iptables-save and -L print OUTPUT's rules before POSTROUTING's and the
-        // user chains': a dump cut after PREROUTING says nothing of OUTPUT)
-        const pastOutput = [...nat.values()].some((c) => c.name !== 'PREROUTING' && c.name !== 'INPUT' && c.name !== 'OUTPUT' && c.rules.length > 0);
-        if (nat.has('OUTPUT') && pastOutput && !reachableChains(nat, 'OUTPUT').has('DOCKER')) {
-          // with "userland-proxy": false no docker-proxy answers in its place
-          const noProxy = (artifacts.dockerDaemon ?? []).find((d) => d.userlandProxy?.value === false);
-          missing.push({
-            ...absent(
-              files.get('nat')!,
-              noProxy
-                ? `nat OUTPUT does not jump to DOCKER (! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER), and daemon.json turns docker-proxy off ("userland-proxy": false, ${noProxy.userlandProxy!.ref.file}:${noProxy.userlandProxy!.ref.line}): connections from the host itself to its published ports do not reach the containers`
-                : 'nat OUTPUT does not jump to DOCKER (! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER): connections from the host itself to its published ports are not forwarded to the containers unless docker-proxy (userland-proxy, on by default) answers them',
-            ),
-            critical: noProxy !== undefined,
-          });
-        }
-      }
+    for (const [table, gapsOf] of [
+      ['filter', filterGaps],
+      ['nat', natGaps],
+    ] as const) {
+      const results = views.filter((v) => v.tables.has(table)).map((v) => ({ view: v, ...gapsOf(v.tables.get(table)!, v.files.get(table)!, artifacts) }));
+      if (results.length === 0 || results.some((r) => r.gaps.length === 0)) continue;
+      // a dump cut at its top (sos's .tailed) does not show what is absent: its start may hold them
+      if (results.some((r) => r.view.truncated.has(table))) continue;
+      // report the copy that has Docker's chains, if one does
+      const best = results.sort((a, b) => Number(a.chainsAbsent) - Number(b.chainsAbsent) || a.gaps.length - b.gaps.length)[0];
+      missing.push(...best.gaps);
+      chainsAbsent ||= best.chainsAbsent;
     }
     if (missing.length === 0) return [];
     const severity = missing.some((m) => m.critical) ? ('critical' as const) : ('warning' as const);
@@ -172,4 +139,63 @@ export default defineAnalyzer({
 
 function absent(file: string, what: string): Evidence {
   return { file, line: 0, excerpt: what, note: 'searched the live rules in this file' };
+}
+
+type Gap = Evidence & { critical: boolean };
+
+/** What of Docker's filter chains and jumps one copy of the filter table lacks. */
+function filterGaps(filter: Map<string, Chain>, file: string): { gaps: Gap[]; chainsAbsent: boolean } {
+  const missing: Gap[] = [];
+  let chainsAbsent = false;
+  if (!filter.has('DOCKER')) {
+    missing.push({ ...absent(file, 'no DOCKER chain in the filter table'), critical: true });
+    chainsAbsent = true;
+  } else if (filter.has('FORWARD')) {
+    const reach = reachableChains(filter, 'FORWARD');
+    // Docker 28+: FORWARD jumps to DOCKER-USER and DOCKER-FORWARD, which leads to the rest; older: FORWARD jumps to each
+    const v28 = filter.has('DOCKER-FORWARD');
+    const lost = FORWARD_CHAINS.filter((c) => filter.has(c.chain) && !reach.has(c.chain) && (!v28 || c.chain === 'DOCKER-FORWARD' || c.chain === 'DOCKER-USER'));
+    if (lost.length > 0) {
+      const behind = v28 && lost.some((c) => c.chain === 'DOCKER-FORWARD') ? [...filter.keys()].filter((c) => /^DOCKER-(BRIDGE|CT|INTERNAL|INGRESS|ISOLATION.*)$/.test(c) || c === 'DOCKER') : [];
+      missing.push({
+        ...absent(
+          file,
+          `filter FORWARD does not reach Docker's chain${lost.length > 1 ? 's' : ''} ${lost.map((c) => c.chain).join(', ')} (the chain${lost.length > 1 ? 's exist' : ' exists'}, but FORWARD has no ${lost.map((c) => c.jump).join(', ')})${behind.length ? `, so ${behind.join(', ')} behind DOCKER-FORWARD are never consulted` : ''}`,
+        ),
+        critical: lost.some((c) => c.critical),
+      });
+    }
+  }
+  return { gaps: missing, chainsAbsent };
+}
+
+/** What of Docker's nat chain and jumps one copy of the nat table lacks. */
+function natGaps(nat: Map<string, Chain>, file: string, artifacts: { dockerDaemon?: DockerDaemonConfig[] }): { gaps: Gap[]; chainsAbsent: boolean } {
+  const missing: Gap[] = [];
+  let chainsAbsent = false;
+  if (!nat.has('DOCKER')) {
+    missing.push({ ...absent(file, 'no DOCKER chain in the nat table'), critical: true });
+    chainsAbsent = true;
+  } else {
+    if (!reachableChains(nat, 'PREROUTING').has('DOCKER'))
+      missing.push({ ...absent(file, 'nat PREROUTING does not jump to DOCKER (-m addrtype --dst-type LOCAL -j DOCKER)'), critical: true });
+    // the host's own connections to its published ports (OUTPUT): only when the dump has the chain
+    // and goes past it (iptables-save and -L print OUTPUT's rules before POSTROUTING's and the
+    // user chains': a dump cut after PREROUTING says nothing of OUTPUT)
+    const pastOutput = [...nat.values()].some((c) => c.name !== 'PREROUTING' && c.name !== 'INPUT' && c.name !== 'OUTPUT' && c.rules.length > 0);
+    if (nat.has('OUTPUT') && pastOutput && !reachableChains(nat, 'OUTPUT').has('DOCKER')) {
+      // with "userland-proxy": false no docker-proxy answers in its place
+      const noProxy = (artifacts.dockerDaemon ?? []).find((d) => d.userlandProxy?.value === false);
+      missing.push({
+        ...absent(
+          file,
+          noProxy
+            ? `nat OUTPUT does not jump to DOCKER (! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER), and daemon.json turns docker-proxy off ("userland-proxy": false, ${noProxy.userlandProxy!.ref.file}:${noProxy.userlandProxy!.ref.line}): connections from the host itself to its published ports do not reach the containers`
+            : 'nat OUTPUT does not jump to DOCKER (! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER): connections from the host itself to its published ports are not forwarded to the containers unless docker-proxy (userland-proxy, on by default) answers them',
+        ),
+        critical: noProxy !== undefined,
+      });
+    }
+  }
+  return { gaps: missing, chainsAbsent };
 }

@@ -3,17 +3,24 @@
  * walking packets through the live rules with the packet tracer: a NEW connection from each
  * container bridge to the outside, and its reply back; a DROP or REJECT on the way is reported
  * with the rule (or policy) that decides.
+ *
+ * The reply is traced as the kernel sees it: when the connection left masqueraded (or SNATed), the
+ * reply comes back addressed to the node's address, and conntrack rewrites it to the container's
+ * only at nat PREROUTING (priority -100). raw and mangle PREROUTING (Docker 28+'s direct-access
+ * DROP `-d <container> ! -i <bridge>` is there) see the node's address.
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
 import { trace, type Packet, type TraceResult, type TraceStep } from '../src/netfilter/trace.js';
-import { parseCidr } from '../src/parsers/cidr.js';
+import { addressIn, parseCidr } from '../src/parsers/cidr.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import type { Rule } from '../src/netfilter/rules.js';
+import type { NftChain, NftRuleset } from '../src/nft/model.js';
 import { ruleSpec } from './lib/container-host.js';
 import { dockerBridges, liveTables, nativeNftables, traceContext } from './lib/node-view.js';
 
 const OUTSIDE = '198.51.100.10';
+const BUILTIN = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
 
 export default defineAnalyzer({
   id: 'iptables.forward-blocks-containers',
@@ -24,13 +31,17 @@ export default defineAnalyzer({
   optional: ['iptables', 'nftables', 'dockerNetworks', 'routes', 'flannelSubnetEnv'],
   analyze({ node, artifacts }) {
     const tables = liveTables(artifacts);
+    const nft = nativeNftables(artifacts);
     // iptables' FORWARD and native nftables forward chains (firewalld's, Docker's own) both decide
-    if (!tables.get('filter')?.get('FORWARD') && nativeNftables(artifacts).length === 0) return [];
+    if (!tables.get('filter')?.get('FORWARD') && nft.length === 0) return [];
     const itfs = interfacesOf(artifacts.ipAddr);
+    const defaultRoute = (artifacts.routes ?? []).flatMap((t) => t.routes).find((r) => r.destination === '0.0.0.0/0' && r.dev && !r.table);
     const uplink =
-      (artifacts.routes ?? []).flatMap((t) => t.routes).find((r) => r.destination === '0.0.0.0/0' && r.dev && !r.table)?.dev ??
+      defaultRoute?.dev ??
       [...itfs.values()].find((i) => !/^(lo|docker0|cni0|flannel\.\d+|br-|veth|cali|vxlan|tun|virbr)/.test(i.name) && i.addresses.some((a) => a.family === 4 && a.scope === 'global'))?.name;
     if (!uplink) return [];
+    // the address a masquerade gives the containers' connections: the route's preferred source, else the uplink's first address
+    const uplinkAddress = defaultRoute?.dev === uplink && defaultRoute.src ? defaultRoute.src : itfs.get(uplink)?.addresses.find((a) => a.family === 4 && a.scope !== 'host' && a.scope !== 'link')?.address;
     const bridges = dockerBridges(artifacts).map((b) => ({ name: b.name, cidrs: b.subnets.map((s) => s.cidr) }));
     const cni0 = itfs.get('cni0');
     if (cni0) bridges.push({ name: 'cni0', cidrs: cni0.addresses.filter((a) => a.family === 4).map((a) => a.network) });
@@ -44,26 +55,52 @@ export default defineAnalyzer({
         if (!c || c.prefix > 30) continue;
         const host = hostIn(cidr);
         const out: Packet = { src: host, dst: OUTSIDE, protocol: 'tcp', dport: 443, sport: 40000, inInterface: b.name, outInterface: uplink, state: 'new', mark: 0 };
-        const back: Packet = { src: OUTSIDE, dst: host, protocol: 'tcp', dport: 40000, sport: 443, inInterface: uplink, outInterface: b.name, state: 'established', mark: 0 };
-        const results: [string, TraceResult][] = [
-          [`a new connection from ${cidr} (${b.name}) to the outside via ${uplink}`, trace(tables, 'forward', out, ctx)],
-          [`the reply from the outside back to ${cidr} (${b.name})`, trace(tables, 'forward', back, ctx)],
-        ];
-        for (const [what, r] of results) {
+        const results: [string, TraceResult, Packet, string?][] = [[`a new connection from ${cidr} (${b.name}) to the outside via ${uplink}`, trace(tables, 'forward', out, ctx), out]];
+        const first = results[0][1];
+        // a reply exists only for a connection that got out, and what it is addressed to depends on the
+        // NAT the connection got: known when the trace went through nat POSTROUTING; when a rule the
+        // tracer does not model stopped it, both are possible, and only a drop of both is reported
+        const back = (natTo?: string, masquerade?: boolean): [string, TraceResult, Packet, string] => {
+          const p: Packet = natTo
+            ? { src: OUTSIDE, dst: natTo, protocol: 'tcp', dport: 40000, sport: 443, inInterface: uplink, outInterface: b.name, state: 'established', mark: 0, unSnat: { dst: host, dport: 40000 } }
+            : { src: OUTSIDE, dst: host, protocol: 'tcp', dport: 40000, sport: 443, inInterface: uplink, outInterface: b.name, state: 'established', mark: 0 };
+          const what = `the reply from the outside back to ${cidr} (${b.name})`;
+          const how = natTo
+            ? `The reply arrives addressed to ${natTo}, the address ${masquerade ? 'the masquerade' : 'SNAT'} gave the connection; conntrack restores the container's address at nat PREROUTING (priority -100), after raw and mangle.`
+            : "The bridge's traffic is not masqueraded: the reply arrives addressed to the container itself.";
+          return [what, trace(tables, 'forward', p, ctx), p, how];
+        };
+        if (first.verdict.kind === 'ACCEPT') {
+          const snat = first.packet.snat;
+          const natTo = snat ? (snat.to ?? uplinkAddress) : undefined;
+          if (!snat || natTo) results.push(back(natTo, snat?.masquerade));
+        } else if (first.verdict.kind === 'unknown') {
+          const variants = [...(uplinkAddress ? [back(uplinkAddress, true)] : []), back()];
+          if (variants.every(([, r]) => r.verdict.kind === 'DROP' || r.verdict.kind === 'REJECT')) results.push(variants[0]);
+        }
+        for (const [i, [what, r, sent, how]] of results.entries()) {
           if (r.verdict.kind !== 'DROP' && r.verdict.kind !== 'REJECT') continue;
           const d = r.decidedBy!;
           const evidence: Evidence[] = [
-            { file: d.file, line: d.line, excerpt: d.num === 0 ? `:${d.chain} ${d.text.replace('policy ', '')}` : d.text, note: `${d.table}/${d.chain} ${d.num === 0 ? 'policy' : `rule ${d.num}`} ${r.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} ${what}` },
+            { file: d.file, line: d.line, excerpt: d.num === 0 ? (d.nft ? d.text : `:${d.chain} ${d.text.replace('policy ', '')}`) : d.text, note: `${d.table}/${d.chain} ${d.num === 0 ? 'policy' : `rule ${d.num}`} ${r.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} ${what}` },
             ...r.steps.filter((s) => s !== d).slice(-6).map((s) => ({ file: s.file, line: s.line, excerpt: s.text, note: `path: ${s.table}/${s.chain} ${s.num === 0 ? 'policy' : `rule ${s.num}`}` })),
           ];
+          const dir = i === 0 ? 'out' : 'back';
+          const rule = d.nft ? undefined : tables.get(d.table)?.get(d.chain)?.rules[d.num - 1];
+          const direct = isDockerDirectAccessDrop(d, rule, b.name, cidr);
+          const where: Where = { dir, bridge: b.name, cidr, uplink, replyDst: sent.dst, verdict: r.verdict.kind };
           findings.push({
             severity: 'critical' as const,
             title: 'FORWARD drops container traffic',
-            message: `On ${node}, ${what} is ${r.verdict.kind === 'REJECT' ? 'rejected' : 'dropped'} by ${d.num === 0 ? `the ${d.chain} policy ${d.text.replace('policy ', '')}` : `${d.table}/${d.chain} rule ${d.num}`} (${d.file}:${d.line}). ${d.num === 0 ? 'No rule accepts this bridge\'s traffic before the policy applies.' : 'It comes before any rule that accepts this bridge\'s traffic.'}`,
+            message: `On ${node}, ${what} is ${r.verdict.kind === 'REJECT' ? 'rejected' : 'dropped'} by ${d.num === 0 ? `the ${d.chain} policy ${d.text.replace('policy ', '')}` : `${d.table}/${d.chain} rule ${d.num}`} (${d.file}:${d.line}). ${direct ? "That is Docker's protection of the containers' addresses against direct access (Docker 28+): it drops what reaches a container's address from outside its bridge, which a reply does when the bridge's traffic is not masqueraded." : d.num === 0 ? 'No rule accepts this bridge\'s traffic before the policy applies.' : 'It comes before any rule that accepts this bridge\'s traffic.'}${how ? ` ${how}` : ''}`,
             impact: `Containers on ${b.name} cannot reach anything outside the node.`,
             evidence,
-            facts: { bridge: b.name, subnet: cidr, uplink, verdict: r.verdict.kind, decidedBy: `${d.table}/${d.chain}#${d.num}` },
-            remedy: d.nft ? nftRemedy(d.nft, d.chain, d.num, b.name) : iptablesRemedy(d, tables.get(d.table)?.get(d.chain)?.rules[d.num - 1], b.name, cidr, r.verdict.kind, dockerJumps),
+            facts: { bridge: b.name, subnet: cidr, uplink, verdict: r.verdict.kind, decidedBy: `${d.table}/${d.chain}#${d.num}`, ...(dir === 'back' ? { replyTo: sent.dst } : {}) },
+            remedy: direct
+              ? dockerDirectAccessRemedy(b.name, cidr)
+              : d.nft
+                ? nftRemedy(d, nftHookOf(nft, r.steps, d), where)
+                : iptablesRemedy(d, rule, iptablesHookOf(r.steps, d), where, dockerJumps),
           });
           break;
         }
@@ -73,30 +110,101 @@ export default defineAnalyzer({
   },
 });
 
+/** Which packet was dropped, and what the remedy's rules may match it by. */
+interface Where {
+  dir: 'out' | 'back';
+  bridge: string;
+  cidr: string;
+  uplink: string;
+  /** the reply's destination as it arrives (the NAT address when masqueraded) */
+  replyDst: string;
+  verdict: string;
+}
+
+/**
+ * Docker's direct-access protection (Docker 28+): `-t raw -A PREROUTING -d <container>/32 ! -i <bridge> -j DROP`,
+ * or in its nftables table `ip docker-bridges` chain raw-PREROUTING. Never to be deleted or bypassed by a remedy.
+ */
+function isDockerDirectAccessDrop(d: TraceStep, rule: Rule | undefined, bridge: string, cidr: string): boolean {
+  if (d.nft) return d.nft.table === 'docker-bridges' && /^raw-PREROUTING$/.test(d.chain);
+  if (d.table !== 'raw' || d.chain !== 'PREROUTING' || !rule || rule.target !== 'DROP') return false;
+  const dst = rule.destination;
+  return !!dst && !dst.negated && addressIn(dst.value.split('/')[0], cidr) && rule.inInterface?.negated === true && rule.inInterface.value === bridge;
+}
+
+/** The base chain (hook) an iptables step was walked from: the nearest built-in chain of its table at or before it. */
+function iptablesHookOf(steps: TraceStep[], d: TraceStep): string {
+  if (BUILTIN.has(d.chain)) return d.chain;
+  for (let i = steps.indexOf(d) - 1; i >= 0 && steps[i].table === d.table; i--) if (BUILTIN.has(steps[i].chain)) return steps[i].chain;
+  return 'FORWARD';
+}
+
+/** The native nftables base chain (hook, priority) a step was walked from. */
+function nftHookOf(rulesets: NftRuleset[], steps: TraceStep[], d: TraceStep): NftChain | undefined {
+  const chainOf = (s: TraceStep) => rulesets.flatMap((rs) => rs.tables).find((t) => t.family === s.nft?.family && t.name === s.nft?.table)?.chains.find((c) => c.name === s.chain);
+  const own = chainOf(d);
+  if (own?.hook) return own;
+  for (let i = steps.indexOf(d) - 1; i >= 0 && steps[i].table === d.table; i--) {
+    const c = chainOf(steps[i]);
+    if (c?.hook) return c;
+  }
+  return undefined;
+}
+
+/**
+ * When Docker's direct-access protection drops the replies: they reach the container's address from
+ * the uplink because the bridge's traffic is not masqueraded. Docker's rule is right to be there;
+ * the network's configuration is what to change (masquerade, or gateway mode routed, in which Docker
+ * does not add the protection and the upstream routes the subnet to this node).
+ */
+function dockerDirectAccessRemedy(bridge: string, cidr: string) {
+  return {
+    summary: `Do not delete Docker's direct-access rule: let Docker masquerade ${cidr} (the default), or, if the network is meant to be routed without NAT, give it gateway mode routed (Docker then adds no direct-access drop; the upstream router needs a route to ${cidr} via this node).`,
+    commands: [
+      `docker network inspect $(docker network ls -q --filter driver=bridge) --format '{{.Name}} {{json .Options}}'   # which network uses ${bridge}, and its enable_ip_masquerade / gateway_mode_ipv4`,
+      `# a user-defined network: recreate it with masquerading (drop -o com.docker.network.bridge.enable_ip_masquerade=false), or routed: docker network create -o com.docker.network.bridge.gateway_mode_ipv4=routed --subnet ${cidr} <name>`,
+      bridge === 'docker0' ? '# the default bridge: remove "ip-masq": false from /etc/docker/daemon.json, then systemctl restart docker' : `# then reconnect the containers of ${bridge} to the new network`,
+    ],
+    caution: 'Recreating a network disconnects its containers; restarting docker restarts every container on the node.',
+  };
+}
+
 /**
  * The fix when an iptables rule or policy decides. It must let both directions through (a rule for
  * the containers' new connections alone leaves the replies to the blocker, and the next analysis
  * asks for the same rule again), and an alternative that deletes the blocker must not depend on
  * the inserts having run: it names the rule by its spec, or by its number in the rules as they are.
+ * The rules it proposes are valid where they go: no `-o` on the PREROUTING hook (iptables refuses
+ * it), no conntrack match in raw (it runs before conntrack), and a reply in raw/mangle PREROUTING
+ * still carries the address it came back to (the NAT address), not the container's.
  */
-function iptablesRemedy(d: TraceStep, rule: Rule | undefined, bridge: string, cidr: string, verdict: string, dockerJumps: boolean) {
+function iptablesRemedy(d: TraceStep, rule: Rule | undefined, hook: string, w: Where, dockerJumps: boolean) {
+  const { bridge, cidr, uplink } = w;
   const table = d.table === 'filter' ? '' : `-t ${d.table} `;
   const docker = bridge === 'docker0' || /^br-[0-9a-f]{12}$/.test(bridge);
-  const restart = docker && !dockerJumps;
-  const accept = (at: string) => [
-    `iptables ${table}-I ${d.chain} ${at}-o ${bridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT   # replies to the containers`,
-    `iptables ${table}-I ${d.chain} ${at}-i ${bridge} ! -o ${bridge} -j ACCEPT   # the containers' own connections (${cidr})`,
-  ];
+  const restart = docker && !dockerJumps && hook === 'FORWARD';
+  const accept = (at: string) =>
+    hook === 'PREROUTING'
+      ? [
+          d.table === 'raw'
+            ? `iptables ${table}-I ${d.chain} ${at}-i ${uplink} -d ${w.replyDst} -p tcp -j ACCEPT   # replies to the containers, as they arrive (raw runs before conntrack: no state to match; ACCEPT here only ends the raw table, filter still decides)`
+            : `iptables ${table}-I ${d.chain} ${at}-i ${uplink} -m conntrack --ctstate RELATED,ESTABLISHED --ctorigsrc ${cidr} -j ACCEPT   # replies to the containers' connections (matched by the connection's original source: NAT has not restored it yet here)`,
+          `iptables ${table}-I ${d.chain} ${at}-i ${bridge} -s ${cidr} -j ACCEPT   # the containers' own connections (${cidr})`,
+        ]
+      : [
+          `iptables ${table}-I ${d.chain} ${at}-o ${bridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT   # replies to the containers`,
+          `iptables ${table}-I ${d.chain} ${at}-i ${bridge} ! -o ${bridge} -j ACCEPT   # the containers' own connections (${cidr})`,
+        ];
   const caution = `Persist only these rules where your firewall keeps its configuration (add them to /etc/sysconfig/iptables by hand, or firewalld direct rules); do not save the live rules over it: they hold Docker's chains (see iptables.service-conflict).${restart ? ' Restarting docker restarts every container on the node.' : ''}`;
   if (d.num === 0)
     return {
-      summary: `Accept the bridge's traffic and its replies in ${d.chain} (what Docker adds for its bridges)${restart ? "; Docker's own FORWARD rules are missing: restarting docker adds them again" : ''}.`,
+      summary: `Accept the bridge's traffic and its replies in ${d.chain}${hook === 'FORWARD' ? ' (what Docker adds for its bridges)' : ''}${restart ? "; Docker's own FORWARD rules are missing: restarting docker adds them again" : ''}.`,
       commands: [...(restart ? ["systemctl restart docker   # recreates Docker's FORWARD rules; or, without restarting the containers:"] : []), ...accept('')],
       caution,
     };
   const spec = rule && rule.num === d.num ? ruleSpec(rule) : undefined;
   return {
-    summary: `Accept the bridge's traffic and its replies ahead of ${d.chain} rule ${d.num}, which ${verdict === 'REJECT' ? 'rejects' : 'drops'} them${restart ? " (Docker's own FORWARD rules are missing: restarting docker puts them back ahead of it)" : ''}, or remove that rule.`,
+    summary: `Accept the bridge's traffic and its replies ahead of ${d.table === 'filter' ? '' : `${d.table}/`}${d.chain} rule ${d.num}, which ${w.verdict === 'REJECT' ? 'rejects' : 'drops'} them${restart ? " (Docker's own FORWARD rules are missing: restarting docker puts them back ahead of it)" : ''}, or remove that rule.`,
     commands: [
       ...(restart ? [`systemctl restart docker   # Docker inserts its FORWARD rules ahead of rule ${d.num}; or, without restarting the containers:`] : []),
       ...accept(`${d.num} `),
@@ -108,17 +216,38 @@ function iptablesRemedy(d: TraceStep, rule: Rule | undefined, bridge: string, ci
   };
 }
 
-/** When a native nftables table decides: firewalld's zones, or a rule in that table. */
-function nftRemedy(t: { family: string; table: string }, chain: string, num: number, bridge: string) {
+/**
+ * When a native nftables table decides: firewalld's zones, Docker's own table (not to be edited:
+ * Docker rewrites it), or a rule in another table. The rules it proposes fit the chain's hook: no
+ * `oifname` before routing (prerouting), no `ct` match before conntrack (priority below -200).
+ */
+function nftRemedy(d: TraceStep, base: NftChain | undefined, w: Where) {
+  const t = d.nft!;
+  const { bridge, cidr, uplink } = w;
   if (t.table === 'firewalld')
     return {
       summary: `firewalld's own nftables table blocks the bridge's forwarded traffic (iptables-save does not show it): put ${bridge} in a zone that forwards it (Docker 20.10+ makes a "docker" zone).`,
       commands: [`firewall-cmd --permanent --zone=docker --add-interface=${bridge}   # or --zone=trusted`, 'firewall-cmd --reload', "systemctl restart docker   # a firewalld reload removes Docker's rules"],
       caution: 'Restarting docker restarts every container on the node.',
     };
+  if (t.family === 'ip' && t.table === 'docker-bridges')
+    return {
+      summary: `Docker's own nftables table (${t.family} ${t.table}) blocks it: do not edit that table (Docker rewrites it, and an accept in another table cannot undo its drop); check the network's Docker options (masquerade, gateway mode, icc) and let Docker write its rules again.`,
+      commands: [`docker network inspect $(docker network ls -q --filter driver=bridge) --format '{{.Name}} {{json .Options}}'   # the options of the network on ${bridge}`, "systemctl restart docker   # Docker writes its table afresh"],
+      caution: 'Restarting docker restarts every container on the node.',
+    };
+  const hook = base?.hook ?? 'forward';
+  const priority = base?.priority ?? 0;
+  const pre = hook === 'prerouting' || hook === 'input';
+  const replies = pre
+    ? hook === 'prerouting' && priority <= -200
+      ? `iifname "${uplink}" ip daddr ${w.replyDst} accept   # replies to the containers as they arrive (before conntrack: no state to match)`
+      : `iifname "${uplink}" ct state established,related ct original ip saddr ${cidr} accept   # replies to the containers' connections (NAT has not restored the container's address before priority -100)`
+    : `oifname "${bridge}" ct state established,related accept`;
+  const own = pre ? `iifname "${bridge}" ip saddr ${cidr} accept   # the containers' own connections` : `iifname "${bridge}" accept`;
   return {
-    summary: `The nftables table ${t.family} ${t.table} blocks it, not iptables: accept the bridge's traffic ahead of the blocking ${num === 0 ? 'policy' : 'rule'} in that chain, and persist it where the nftables service loads its rules.`,
-    commands: [`nft insert rule ${t.family} ${t.table} ${chain} iifname "${bridge}" accept`, `nft insert rule ${t.family} ${t.table} ${chain} oifname "${bridge}" ct state established,related accept`, '# persist: /etc/nftables.conf (Debian/Ubuntu) or /etc/sysconfig/nftables.conf (RHEL)'],
+    summary: `The nftables table ${t.family} ${t.table} blocks it, not iptables: accept the bridge's traffic ahead of the blocking ${d.num === 0 ? 'policy' : 'rule'} in that chain, and persist it where the nftables service loads its rules.`,
+    commands: [`nft insert rule ${t.family} ${t.table} ${d.chain} ${own}`, `nft insert rule ${t.family} ${t.table} ${d.chain} ${replies}`, '# persist: /etc/nftables.conf (Debian/Ubuntu) or /etc/sysconfig/nftables.conf (RHEL)'],
     caution: 'nft insert puts the rule first in the chain; check it does not open more than the bridge needs.',
   };
 }

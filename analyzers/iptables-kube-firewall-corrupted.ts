@@ -5,7 +5,7 @@
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
-import { hasMatch } from '../src/netfilter/rules.js';
+import { hasMatch, type Rule } from '../src/netfilter/rules.js';
 import { logEvidence } from './lib/logs.js';
 
 export default defineAnalyzer({
@@ -19,10 +19,15 @@ export default defineAnalyzer({
     const bad = (artifacts.iptables ?? [])
       .filter((rs) => rs.origin === 'live')
       .flatMap((rs) => rs.tables.filter?.chains['KUBE-FIREWALL']?.rules ?? [])
-      .filter((r) => r.target === 'DROP' && /dropping marked packets/.test(r.comment ?? r.text) && !hasMatch(r, 'mark'));
+      .filter((r) => r.target === 'DROP' && !hasMatch(r, 'mark') && (/dropping marked packets/.test(r.comment ?? r.text) || unconditionalWithoutComment(r)));
     if (bad.length === 0) return [];
     const versions = (artifacts.iptablesVersion ?? []).flat();
-    const evidence: Evidence[] = bad.map((r) => ({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: 'DROP without "-m mark --mark 0x8000/0x8000": matches every packet' }));
+    const evidence: Evidence[] = bad.map((r) => ({
+      file: r.ref.file,
+      line: r.ref.line,
+      excerpt: r.text,
+      note: /dropping marked packets/.test(r.comment ?? r.text) ? 'DROP without "-m mark --mark 0x8000/0x8000": matches every packet' : 'an unconditional DROP in KUBE-FIREWALL (nft does not print its comment): matches every packet',
+    }));
     for (const v of versions) evidence.push({ file: v.ref.file, line: v.ref.line, excerpt: v.excerpt, note: 'iptables on the host' });
     evidence.push(...logEvidence(artifacts.logs, ['log.iptables-restore-failed', 'log.iptables-couldnt-load-match', 'log.iptables-unknown-option', 'log.iptables-bad-argument']));
     return [
@@ -46,3 +51,13 @@ export default defineAnalyzer({
     ];
   },
 });
+
+/**
+ * nft prints iptables-nft's comment match as nothing at all, so in an nft listing the broken rule is
+ * a bare `counter ... drop` in KUBE-FIREWALL: a DROP with no match and no comment text, which
+ * kubelet never writes there (both of its rules have matches) and which drops every packet.
+ */
+function unconditionalWithoutComment(r: Rule): boolean {
+  return r.comment === undefined && !r.protocol && !r.source && !r.destination && !r.inInterface && !r.outInterface && r.matches.every((m) => m.module === 'comment' && m.options.length === 0);
+}
+

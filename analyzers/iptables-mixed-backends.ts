@@ -48,9 +48,20 @@ export default defineAnalyzer({
         impact: 'Rules believed removed still apply, rules believed present are not seen; services and pod traffic break unpredictably.',
         evidence,
         remedy: {
-          summary: 'Pick one back end (the host distribution default, usually nf_tables), make every component use it, and flush the other.',
-          commands: ['update-alternatives --display iptables', 'iptables-legacy-save | head; iptables-nft-save | head   # see which holds what', 'iptables-legacy -F; iptables-legacy -t nat -F; iptables-legacy -t mangle -F   # after every component uses nf_tables', 'systemctl restart kubelet docker'],
-          caution: 'Flushing a back end removes rules components still rely on until they re-create them; restarting docker restarts every container.',
+          summary:
+            'Pick one back end (the host distribution default, usually nf_tables) and make every component use it; once each has written its rules there, empty the other back end: every table, policies to ACCEPT first, then flush and delete its chains. Flushing alone leaves a FORWARD policy DROP behind, which then drops all forwarded traffic.',
+          commands: [
+            'update-alternatives --display iptables; iptables-legacy-save | grep -c "^-A"; iptables-nft-save | grep -c "^-A"   # which back end holds what',
+            'update-alternatives --set iptables /usr/sbin/iptables-nft; update-alternatives --set ip6tables /usr/sbin/ip6tables-nft   # Debian/Ubuntu: the host tools on nf_tables',
+            'systemctl restart docker kubelet   # each writes its rules again, now in nf_tables (kube-proxy and CNI pods pick their back end themselves: restart them too)',
+            "iptables-nft-save | grep -E -- '-A (DOCKER|KUBE-)' | head   # check the rules are in nf_tables before emptying legacy",
+            'iptables-legacy-save > /root/iptables-legacy.rules; ip6tables-legacy-save > /root/ip6tables-legacy.rules   # a copy: iptables-legacy-restore < /root/iptables-legacy.rules puts it back',
+            "for t in $(cat /proc/net/ip_tables_names); do for c in $(iptables-legacy -t $t -S | awk '$1 == \"-P\" {print $2}'); do iptables-legacy -t $t -P $c ACCEPT; done; done   # policies first",
+            'for t in $(cat /proc/net/ip_tables_names); do iptables-legacy -t $t -F; iptables-legacy -t $t -X; done',
+            "for t in $(cat /proc/net/ip6_tables_names); do for c in $(ip6tables-legacy -t $t -S | awk '$1 == \"-P\" {print $2}'); do ip6tables-legacy -t $t -P $c ACCEPT; done; ip6tables-legacy -t $t -F; ip6tables-legacy -t $t -X; done",
+          ],
+          caution:
+            "Empty the legacy tables only after the components that wrote them (Docker, kube-proxy, the CNI plugin) have written their rules into nf_tables: until then their MASQUERADE and FORWARD accepts are only in legacy, and removing them cuts container traffic. Set the policies to ACCEPT before flushing: between a flush and the policy reset, a legacy FORWARD policy DROP drops every forwarded packet. The empty legacy tables stay registered (they accept everything) until the iptable_* modules are unloaded or the host reboots. Restarting docker restarts every container.",
         },
       },
     ];

@@ -15,7 +15,7 @@ export default defineAnalyzer({
   description: 'net.ipv4.ip_forward is 0 at runtime: the node forwards no container traffic.',
   scope: 'node',
   requires: ['sysctl'],
-  optional: ['sysctlConfig', 'services', 'dockerDaemon', 'logs'],
+  optional: ['sysctlConfig', 'services', 'dockerDaemon', 'logs', 'ipAddr', 'dockerNetworks'],
   analyze({ node, artifacts }) {
     const values = runtimeValue(artifacts.sysctl, KEY);
     const off = values.filter((v) => v.value === '0');

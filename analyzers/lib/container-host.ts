@@ -6,7 +6,11 @@ import type { NodeArtifacts } from '../../src/engine/artifacts.js';
 import { matchText, type Rule } from '../../src/netfilter/rules.js';
 import type { Evidence } from '../../src/report/schema.js';
 import { cidrContains, parseCidr } from '../../src/parsers/cidr.js';
+import { interfacesOf } from '../../src/parsers/interfaces.js';
 import { findService, isActive, isEnabled } from '../../src/parsers/services.js';
+
+/** docker0 and Docker's user bridges (br-<12 hex>), cni0, flannel.1, calico, cilium, weave, kube-router. */
+const CONTAINER_INTERFACE = /^(docker0|br-[0-9a-f]{12}|cni0|flannel\.\d+|flannel-wg|cali[0-9a-f]{11}|vxlan\.calico|cilium_host|cilium_vxlan|weave|kube-bridge|kube-ipvs0)$/;
 
 const RUNTIME_UNITS = ['docker', 'containerd', 'kubelet', 'k3s', 'k3s-agent', 'crio', 'snap.kubelet.daemon', 'atomic-openshift-node', 'origin-node'];
 
@@ -18,6 +22,10 @@ export function containerHostEvidence(artifacts: NodeArtifacts): string[] {
     if (isEnabled(states) || isActive(states)) seen.push(`${unit}.service ${isActive(states) ? 'active' : 'enabled'}`);
   }
   if ((artifacts.dockerDaemon ?? []).length > 0) seen.push('docker daemon.json');
+  // the bridges and tunnels a container runtime or CNI plugin creates (ip addr)
+  const itfs = [...interfacesOf(artifacts.ipAddr ?? []).keys()].filter((n) => CONTAINER_INTERFACE.test(n));
+  if (itfs.length > 0) seen.push(`${itfs.slice(0, 2).join(', ')} in ip addr`);
+  if ((artifacts.dockerNetworks ?? []).some((d) => d.networks.length > 0)) seen.push('docker networks');
   for (const s of artifacts.sysctl ?? []) {
     if ([...s.values.keys()].some((k) => k.startsWith('net.bridge.bridge-nf-call'))) {
       seen.push('br_netfilter loaded');

@@ -5,10 +5,11 @@
  */
 import type { NodeArtifacts } from '../../src/engine/artifacts.js';
 import type { Evidence } from '../../src/report/schema.js';
-import { mergeRulesets, type TraceContext } from '../../src/netfilter/trace.js';
+import { mergeRulesets, type ExtraChain, type Hook, type TraceContext } from '../../src/netfilter/trace.js';
 import type { NftRuleset } from '../../src/nft/model.js';
 import { nftExtraChains } from '../../src/nft/trace.js';
-import type { Chain, Ruleset } from '../../src/netfilter/rules.js';
+import type { Backend, Chain, Ruleset } from '../../src/netfilter/rules.js';
+import { backendExtraChains, groupByBackend } from '../../src/netfilter/backends.js';
 import { interfacesOf, type Interface } from '../../src/parsers/interfaces.js';
 import { findService, isActive, isEnabled } from '../../src/parsers/services.js';
 
@@ -16,23 +17,52 @@ export function liveIpv4(artifacts: NodeArtifacts): Ruleset[] {
   return (artifacts.iptables ?? []).filter((r) => r.origin === 'live' && r.family !== 'ipv6');
 }
 
-/** Merged once per node's rule files, however many analyzers ask (kube-proxy dumps have 40,000+ chains). */
-const merged = new WeakMap<readonly Ruleset[], Map<string, Map<string, Chain>>>();
-
-/** The node's live IPv4 tables merged across files. Read-only: analyzers share it. */
-export function liveTables(artifacts: NodeArtifacts): Map<string, Map<string, Chain>> {
-  const key = artifacts.iptables;
-  if (!key) return new Map();
-  let m = merged.get(key);
-  if (!m) merged.set(key, (m = mergeRulesets(liveIpv4(artifacts))));
-  return m;
+/**
+ * The live IPv4 rules of one iptables back end (legacy or nf_tables), its files merged. The
+ * kernel runs the base chains of both back ends: a chain, jump or MASQUERADE in either is there,
+ * and a packet must pass both.
+ */
+export interface BackendView {
+  backend: Backend;
+  rulesets: Ruleset[];
+  tables: Map<string, Map<string, Chain>>;
+  /** the file each table came from (for "searched here" evidence) */
+  files: Map<string, string>;
+  /** tables every file of which is cut (sos's `.tailed`): what they do not show may exist. table -> note */
+  truncated: Map<string, string>;
 }
 
-/** The file each table of the live rules came from (for "searched here" evidence). */
+/** Merged once per node's rule files, however many analyzers ask (kube-proxy dumps have 40,000+ chains). */
+const views = new WeakMap<readonly Ruleset[], BackendView[]>();
+
+/** The node's live IPv4 rules per back end, the one plain `iptables` shows first. Read-only: analyzers share them. */
+export function liveViews(artifacts: NodeArtifacts): BackendView[] {
+  const key = artifacts.iptables;
+  if (!key) return [];
+  let v = views.get(key);
+  if (!v) views.set(key, (v = groupByBackend(liveIpv4(artifacts)).map(viewOf)));
+  return v;
+}
+
+function viewOf(rulesets: Ruleset[]): BackendView {
+  const files = new Map<string, string>();
+  const truncated = new Map<string, string>();
+  for (const rs of rulesets) for (const t of Object.keys(rs.tables)) if (!files.has(t)) files.set(t, rs.file);
+  for (const t of files.keys()) {
+    const holding = rulesets.filter((rs) => rs.tables[t]);
+    if (holding.every((rs) => rs.truncated)) truncated.set(t, holding[0].truncated!.note);
+  }
+  return { backend: rulesets.find((r) => r.backend !== 'unknown')?.backend ?? 'unknown', rulesets, tables: mergeRulesets(rulesets), files, truncated };
+}
+
+/** The live IPv4 tables of the back end plain `iptables` shows, merged across its files (the others: liveViews). Read-only. */
+export function liveTables(artifacts: NodeArtifacts): Map<string, Map<string, Chain>> {
+  return liveViews(artifacts)[0]?.tables ?? new Map();
+}
+
+/** The file each table of those live rules came from (for "searched here" evidence). */
 export function tableFiles(artifacts: NodeArtifacts): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const rs of liveIpv4(artifacts)) for (const t of Object.keys(rs.tables)) if (!out.has(t)) out.set(t, rs.file);
-  return out;
+  return liveViews(artifacts)[0]?.files ?? new Map();
 }
 
 export interface DockerPresence {
@@ -40,6 +70,10 @@ export interface DockerPresence {
   evidence: Evidence[];
   /** Docker writes no iptables rules: --iptables=false or the nftables firewall back end */
   noIptables?: Evidence;
+  /** Docker's nftables firewall back end (Docker 29+): its rules, NAT too, are in its own table `ip docker-bridges` */
+  nftBackend?: Evidence;
+  /** `"iptables": false`: Docker writes no firewall rules at all, NAT neither */
+  firewallOff?: Evidence;
 }
 
 export function dockerPresence(artifacts: NodeArtifacts): DockerPresence {
@@ -60,20 +94,22 @@ export function dockerPresence(artifacts: NodeArtifacts): DockerPresence {
     evidence.push({ file: m.file, line: m.line, excerpt: m.excerpt, note: 'dockerd writes to the logs' });
   }
   let noIptables: Evidence | undefined;
+  let nftBackend: Evidence | undefined;
+  let firewallOff: Evidence | undefined;
   // Docker 29's nftables firewall back end: its own table in the nft listing, whatever daemon.json says
   for (const n of artifacts.nftables ?? []) {
     const t = n.tables.find((x) => x.family === 'ip' && x.name === 'docker-bridges');
-    if (t) noIptables = { file: t.ref.file, line: t.ref.line, excerpt: 'table ip docker-bridges', note: 'Docker writes nftables rules (its nftables firewall back end), not iptables' };
+    if (t) noIptables = nftBackend = { file: t.ref.file, line: t.ref.line, excerpt: 'table ip docker-bridges', note: 'Docker writes nftables rules (its nftables firewall back end), not iptables' };
   }
   for (const d of artifacts.dockerDaemon ?? []) {
-    if (d.iptables?.value === false) noIptables = { file: d.iptables.ref.file, line: d.iptables.ref.line, excerpt: '"iptables": false', note: 'Docker is told not to manage iptables' };
+    if (d.iptables?.value === false) noIptables = firewallOff = { file: d.iptables.ref.file, line: d.iptables.ref.line, excerpt: '"iptables": false', note: 'Docker is told not to manage iptables' };
     else if (d.firewallBackend?.value === 'nftables')
-      noIptables = { file: d.firewallBackend.ref.file, line: d.firewallBackend.ref.line, excerpt: '"firewall-backend": "nftables"', note: 'Docker writes nftables rules, not iptables' };
+      noIptables = nftBackend = { file: d.firewallBackend.ref.file, line: d.firewallBackend.ref.line, excerpt: '"firewall-backend": "nftables"', note: 'Docker writes nftables rules, not iptables' };
     if (d.iptables || d.firewallBackend || d.bip) {
       if (!evidence.length) evidence.push({ file: d.file, line: 1, excerpt: 'daemon.json', note: 'Docker is configured on this node' });
     }
   }
-  return { evidence, noIptables };
+  return { evidence, noIptables, nftBackend: firewallOff ? undefined : nftBackend, firewallOff };
 }
 
 export interface Bridge {
@@ -119,7 +155,13 @@ export function nativeNftables(artifacts: NodeArtifacts): NftRuleset[] {
 /** What the packet tracer needs of a node: its addresses, and its native nftables chains to walk beside iptables'. */
 export function traceContext(artifacts: NodeArtifacts): TraceContext {
   const nft = nativeNftables(artifacts);
-  return { localAddresses: localAddresses(artifacts), extraChains: nft.length > 0 ? nftExtraChains(nft) : undefined };
+  // the other iptables back end's base chains run on the same hooks as the traced one's
+  const providers = liveViews(artifacts)
+    .slice(1)
+    .map((v) => backendExtraChains(v.tables, v.backend === 'legacy' ? 'iptables-legacy' : v.backend === 'nf_tables' ? 'iptables-nft' : 'other back end'));
+  if (nft.length > 0) providers.push(nftExtraChains(nft));
+  const extraChains = providers.length === 0 ? undefined : providers.length === 1 ? providers[0] : (hook: Hook): ExtraChain[] => providers.flatMap((p) => p(hook));
+  return { localAddresses: localAddresses(artifacts), extraChains };
 }
 
 /** The node's own IPv4 addresses (for addrtype LOCAL). */

@@ -49,6 +49,11 @@ interface AnalyzerBase<R extends readonly ArtifactKind[], O extends readonly Art
   title: string;
   description: string;
   requires: R;
+  /**
+   * At least one of these optional kinds, else not run (Docker's NAT is in iptables or, with its
+   * nftables back end, in an nft listing: either will do, neither means nothing to check).
+   */
+  requiresOneOf?: readonly O[number][];
   optional?: O;
   /**
    * Optional artifacts without which part of the analysis is skipped, and what that part is:

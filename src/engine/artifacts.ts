@@ -63,7 +63,7 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   services: 'systemd unit states (systemctl list-unit-files / list-units)',
   dockerDaemon: 'Docker daemon configuration (/etc/docker/daemon.json)',
   logs: 'logs (syslog, journal, docker and pod logs)',
-  iptables: 'iptables rules (iptables-save, iptables -S or iptables -L output)',
+  iptables: 'iptables rules (iptables-save, iptables -S or iptables -L output, or iptables-nft\'s tables in nft list ruleset)',
   iptablesVersion: 'iptables version (iptables -V)',
   ipAddr: 'interfaces and addresses (ip addr)',
   flannelSubnetEnv: 'flannel subnet.env',

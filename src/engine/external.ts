@@ -20,6 +20,7 @@ const AnalyzerShape = z.object({
   requires: z.array(z.enum(kinds)),
   optional: z.array(z.enum(kinds)).optional(),
   partialWithout: z.partialRecord(z.enum(kinds), z.string().min(1)).optional(),
+  requiresOneOf: z.array(z.enum(kinds)).min(1).optional(),
   minNodes: z.number().int().positive().optional(),
   analyze: z.custom<(...args: unknown[]) => unknown>((v) => typeof v === 'function', 'must be a function'),
 });
@@ -30,11 +31,11 @@ export async function loadExternalAnalyzers(dir: string, builtinIds: Set<string>
   let names: string[];
   try {
     if (!statSync(dir).isDirectory()) throw new Error('not a folder');
-    names = readdirSync(dir).filter((n) => /\.(m?js)$/.test(n)).sort();
+    names = readdirSync(dir).filter((n) => /\.(m?js|cjs)$/.test(n)).sort();
   } catch (err) {
     throw new AnalyzerLoadError(`--analyzers ${dir}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : (err as Error).message}`);
   }
-  if (names.length === 0) throw new AnalyzerLoadError(`--analyzers ${dir}: no .js or .mjs analyzer modules in it`);
+  if (names.length === 0) throw new AnalyzerLoadError(`--analyzers ${dir}: no .js, .mjs or .cjs analyzer modules in it`);
   const out: Analyzer[] = [];
   const seen = new Set(builtinIds);
   for (const name of names) {

@@ -44,9 +44,9 @@ export const FACT_PROVIDERS: FactProvider[] = [
     shouldMatch: true,
     compute: (a) => {
       const v = (a.iptablesVersion ?? []).flat().find((x) => x.backend !== 'unknown')?.backend;
-      return v ?? liveV4(a).find((r) => r.backend !== 'unknown' && r.format === 'save')?.backend;
+      return v ?? liveV4(a).find((r) => r.backend !== 'unknown' && (r.format === 'save' || r.format === 'nft'))?.backend;
     },
-    source: (a) => (a.iptablesVersion ?? []).flat().find((x) => x.backend !== 'unknown')?.ref ?? ((f) => (f ? { file: f, line: 1 } : undefined))(liveV4(a).find((r) => r.backend !== 'unknown' && r.format === 'save')?.file),
+    source: (a) => (a.iptablesVersion ?? []).flat().find((x) => x.backend !== 'unknown')?.ref ?? ((f) => (f ? { file: f, line: 1 } : undefined))(liveV4(a).find((r) => r.backend !== 'unknown' && (r.format === 'save' || r.format === 'nft'))?.file),
   },
   { label: 'iptables version', shouldMatch: false, compute: (a) => (a.iptablesVersion ?? []).flat()[0]?.version ?? liveV4(a).find((r) => r.version)?.version },
   {

@@ -6,6 +6,9 @@ import type { BundleTree } from '../bundle/tree.js';
 import type { Located, LocatedNode } from '../layouts/types.js';
 import { ParseError, SkipFile } from '../model/source.js';
 import { formatById } from '../parsers/registry.js';
+import { iptablesFromNft } from '../nft/to-iptables.js';
+import { isTailed, markTruncated } from '../netfilter/backends.js';
+import type { Ruleset } from '../netfilter/rules.js';
 import type { ArtifactKind, NodeArtifacts } from './artifacts.js';
 
 export interface LoadedNode {
@@ -42,6 +45,8 @@ function loadNode(tree: BundleTree, node: LocatedNode): LoadedNode {
     }
     try {
       const artifact = spec.parse(text, file.path, { relPath: file.relPath, savedConfig: file.savedConfig, hint: file.hint });
+      // sos links a cut output to its tail (sos_strings/.../X.tailed): the rules say so
+      if (spec.kind === 'iptables' && isTailed(real)) markTruncated(artifact as Ruleset, real);
       const list = (loaded.artifacts[spec.kind] ??= []) as unknown[];
       list.push(artifact);
       (loaded.sources[spec.kind] ??= []).push(file.path);
@@ -56,7 +61,30 @@ function loadNode(tree: BundleTree, node: LocatedNode): LoadedNode {
       loaded.problems.push({ file: file.path, message: `parser failed: ${(err as Error).message}`, kind: 'error' });
     }
   }
+  iptablesFromNftListing(loaded);
   return loaded;
+}
+
+/**
+ * A node whose rules are only in an nft listing (no iptables-save, -S or -L of that family):
+ * iptables-nft's tables there are its iptables rules, read from the listing. Where an iptables
+ * dump exists it is the view the analyzers read, and the listing adds nothing (the same kernel
+ * rules). Of several listings (text and `nft -j`) the first with such tables, text first: JSON
+ * does not translate iptables-nft's compat expressions (`xt target MASQUERADE`), text does.
+ */
+function iptablesFromNftListing(loaded: LoadedNode): void {
+  const listings = [...(loaded.artifacts.nftables ?? [])].sort((a, b) => (a.format === b.format ? 0 : a.format === 'text' ? -1 : 1));
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    if ((loaded.artifacts.iptables ?? []).some((r) => r.origin === 'live' && (family === 'ipv6' ? r.family === 'ipv6' : r.family !== 'ipv6'))) continue;
+    for (const nft of listings) {
+      const rs = iptablesFromNft(nft).find((r) => r.family === family);
+      if (!rs) continue;
+      (loaded.artifacts.iptables ??= []).push(rs);
+      const files = (loaded.sources.iptables ??= []);
+      if (!files.includes(rs.file)) files.push(rs.file);
+      break;
+    }
+  }
 }
 
 const BINARY = '\u0000binary';

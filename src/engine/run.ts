@@ -23,9 +23,9 @@ export function runAnalyzers(analyzers: readonly Analyzer[], nodes: LoadedNode[]
     if (analyzer.scope === 'node') {
       for (const node of nodes) {
         const runs = perNode.get(node.name)!;
-        const missing = missingKinds(analyzer.requires, node.artifacts);
-        if (missing.length > 0) {
-          runs.push({ id: analyzer.id, status: 'not-run', reason: notRunReason(missing), findings: 0 });
+        const why = notRunWhy(analyzer, node.artifacts);
+        if (why) {
+          runs.push({ id: analyzer.id, status: 'not-run', reason: why, findings: 0 });
           continue;
         }
         const result = safely(analyzer, () =>
@@ -43,7 +43,7 @@ export function runAnalyzers(analyzers: readonly Analyzer[], nodes: LoadedNode[]
         }
       }
     } else {
-      const eligible = nodes.filter((n) => missingKinds(analyzer.requires, n.artifacts).length === 0);
+      const eligible = nodes.filter((n) => notRunWhy(analyzer, n.artifacts) === undefined);
       const min = analyzer.minNodes ?? 1;
       if (eligible.length < min) {
         const missing = analyzer.requires.map((k: ArtifactKind) => k);
@@ -73,6 +73,16 @@ export function runAnalyzers(analyzers: readonly Analyzer[], nodes: LoadedNode[]
 
 function missingKinds(requires: readonly ArtifactKind[], artifacts: NodeArtifacts): ArtifactKind[] {
   return requires.filter((k) => !artifacts[k] || artifacts[k]!.length === 0);
+}
+
+/** What the analyzer needs and the node lacks: its required kinds, and one of `requiresOneOf` when it has none. */
+function notRunWhy(analyzer: Analyzer, artifacts: NodeArtifacts): string | undefined {
+  const missing = missingKinds(analyzer.requires, artifacts);
+  if (missing.length > 0) return notRunReason(missing);
+  const anyOf = (analyzer.requiresOneOf ?? []) as ArtifactKind[];
+  if (anyOf.length > 0 && missingKinds(anyOf, artifacts).length === anyOf.length)
+    return `not run: neither ${anyOf.map((k) => ARTIFACT_DESCRIPTIONS[k]).join(' nor ')} in the bundle`;
+  return undefined;
 }
 
 /** A cluster analyzer that needs more nodes than the bundle has (with what it requires, if anything). */

@@ -89,7 +89,8 @@ export interface Ruleset {
   family: 'ipv4' | 'ipv6' | 'unknown';
   backend: Backend;
   version?: string;
-  format: 'save' | 'spec' | 'list';
+  /** nft: iptables-nft's tables read from `nft list ruleset` (no iptables dump in the bundle) */
+  format: 'save' | 'spec' | 'list' | 'nft';
   /** live rules, or a saved configuration (/etc/sysconfig/iptables) restored at boot */
   origin: 'live' | 'saved-config';
   file: string;
@@ -99,6 +100,8 @@ export interface Ruleset {
   warnings: ParseWarning[];
   /** listing format: what it cannot express */
   listingLimits?: string[];
+  /** the file holds only the end of the output (sos's `.tailed`): what it does not show may exist */
+  truncated?: { note: string };
 }
 
 export const BUILTIN_CHAINS: Record<string, string[]> = {

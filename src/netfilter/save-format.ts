@@ -363,6 +363,8 @@ export function parseIptablesSave(text: string, file: string, opts: SaveOptions 
   let lastRule: Rule | undefined;
   /** the last rule's line as written, trailing spaces kept: they tell where a wrap cut */
   let lastRaw = '';
+  /** the table of rules before the first `*table` line */
+  let leading: string | undefined;
   for (let n = 0; n < lines.length; n++) {
     let line = lines[n];
     if (line.endsWith('\r')) line = line.slice(0, -1);
@@ -394,7 +396,7 @@ export function parseIptablesSave(text: string, file: string, opts: SaveOptions 
       continue;
     }
     if (trimmed.startsWith(':')) {
-      if (!table) table = ensureTable(rs, 'filter', ref);
+      if (!table) table = ensureTable(rs, (leading ??= leadingTable(lines, file, rs)), ref);
       const m = /^:(\S+)\s+(\S+)(?:\s+\[(\d+):(\d+)\])?/.exec(trimmed);
       if (!m) {
         rs.warnings.push({ file, line: n + 1, message: 'chain line not understood' });
@@ -415,7 +417,7 @@ export function parseIptablesSave(text: string, file: string, opts: SaveOptions 
       body = body.slice(c[0].length);
     }
     if (body.startsWith('-A ') || body.startsWith('-I ') || body.startsWith('--append ')) {
-      if (!table) table = ensureTable(rs, 'filter', ref);
+      if (!table) table = ensureTable(rs, (leading ??= leadingTable(lines, file, rs)), ref);
       const tokens = tokenize(body);
       const chainName = tokens[1];
       if (!chainName) {
@@ -458,6 +460,28 @@ export function parseIptablesSave(text: string, file: string, opts: SaveOptions 
   }
   if (!sawStructure) throw new SkipFile(file, 'no iptables-save tables or rules');
   return finish(rs);
+}
+
+/**
+ * The table of rules that come before any `*table` line. iptables-save always starts a table with
+ * one, so where a later `*table` or COMMIT follows, the file is the end of a dump whose start was
+ * cut (sos keeps the tail of a long output): its first rules belong to the table that was being
+ * printed, which their targets and chains may tell (DNAT: nat); if they do not, the table is not
+ * known and they are kept apart (table `unknown`), not put in filter. A fragment with no table
+ * line at all is read as filter, as iptables-restore would.
+ */
+function leadingTable(lines: string[], file: string, rs: Ruleset): string {
+  const first = lines.findIndex((l) => l.trimStart().startsWith('*'));
+  const head = first < 0 ? lines : lines.slice(0, first);
+  const cut = first >= 0 || lines.some((l) => l.trim() === 'COMMIT');
+  const inferred = inferSpecTable(file, head);
+  if (inferred.from !== 'default') {
+    if (cut) rs.warnings.push({ file, line: 1, message: `rules before the first "*table" line (the start of the dump is missing): read as ${inferred.table}, from ${inferred.why ?? 'the file name'}` });
+    return inferred.table;
+  }
+  if (!cut) return 'filter';
+  rs.warnings.push({ file, line: 1, message: 'rules before the first "*table" line (the start of the dump is missing) and nothing tells their table: kept apart as table "unknown"' });
+  return 'unknown';
 }
 
 /** `iptables -S [-v]` output: `-P CHAIN POLICY`, `-N CHAIN`, `-A ...` (`-c p b` with -v). */

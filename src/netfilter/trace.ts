@@ -27,6 +27,20 @@ export interface Packet {
   /** ICMP type and code (default: an echo request, 8/0) */
   icmpType?: number;
   icmpCode?: number;
+  /**
+   * Set by the tracer when a SNAT or MASQUERADE rule (iptables or nftables) rewrites the source on
+   * the way out: `to` is SNAT's address; a masquerade takes the address of the interface the packet
+   * leaves by (`masquerade`), which the caller knows and the rules do not.
+   */
+  snat?: { to?: string; masquerade?: boolean };
+  /**
+   * A reply of a connection whose source was NATed (masqueraded, SNATed) on its way out: `dst` is the
+   * address the reply comes back to (the NAT address, one of the node's), and conntrack puts the
+   * original source back as the destination in PREROUTING at NF_IP_PRI_NAT_DST (-100). Chains before
+   * that (raw -300, mangle -150, native chains below -100) see the reply as it came in; the nat
+   * PREROUTING hook and everything after (routing, filter FORWARD/INPUT) see `unSnat.dst`.
+   */
+  unSnat?: { dst: string; dport?: number };
 }
 
 /** A netfilter hook. */
@@ -39,8 +53,14 @@ export type Hook = 'prerouting' | 'input' | 'forward' | 'output' | 'postrouting'
  */
 export interface ExtraChain {
   priority: number;
-  /** walks the chain; may rewrite the packet (mark, DNAT); pushes the steps it took. ACCEPT lets the packet go on to the next chain. */
-  walk(p: Packet, steps: TraceStep[], ctx: TraceContext): Verdict;
+  /** the chain's type (nftables: filter, nat, route); a nat chain's accept is never what accepted the packet */
+  type?: string;
+  /**
+   * walks the chain; may rewrite the packet (mark, DNAT, SNAT); pushes the steps it took. ACCEPT lets
+   * the packet go on to the next chain; its `by` is the rule whose verdict accepted it, or the chain's
+   * policy when the walk fell off its end.
+   */
+  walk(p: Packet, steps: TraceStep[], ctx: TraceContext): Verdict & { by?: TraceStep };
 }
 
 export interface TraceContext {
@@ -79,7 +99,11 @@ export interface TraceResult {
   verdict: Verdict;
   /** the path the packet took after the routing decision (DNAT can turn a local delivery into a forward) */
   path: Path;
-  /** the rule or policy that decided */
+  /**
+   * the rule or policy that decided: for a DROP/REJECT the rule (or policy) that dropped it; for an
+   * ACCEPT the last accept of the filtering (an ACCEPT rule, or a filter chain's policy), never a
+   * jump and never a nat rule
+   */
   decidedBy?: TraceStep;
   steps: TraceStep[];
   packet: Packet;
@@ -107,7 +131,7 @@ const HOOKS: Record<Path, { chain: string; tables: string[] }[]> = {
 };
 
 /** The priority of each iptables table's chain on a hook (the NF_IP_PRI_* values iptables-nft uses too). */
-function tablePriority(table: string, hook: string): number {
+export function tablePriority(table: string, hook: string): number {
   switch (table) {
     case 'raw':
       return -300;
@@ -125,10 +149,18 @@ function tablePriority(table: string, hook: string): number {
 const MAX_DEPTH = 64;
 const MAX_STEPS = 100_000;
 
-/** Merges a node's live rulesets of one family into one view (sosreports hold one file per table). */
+/**
+ * Merges a node's live rulesets of one family and one back end into one view (sosreports hold one
+ * file per table). Legacy and nf_tables keep separate tables whose base chains all run: rulesets
+ * of another back end than the first file's with a known one are left out, not merged (their
+ * FORWARD would be hidden by this one's); give each back end's files separately
+ * (netfilter/backends.ts groups them). Files of no known back end (listings) are merged.
+ */
 export function mergeRulesets(rulesets: Ruleset[]): Map<string, Map<string, Chain>> {
   const tables = new Map<string, Map<string, Chain>>();
+  const backend = rulesets.find((r) => r.backend !== 'unknown')?.backend;
   for (const rs of rulesets) {
+    if (rs.backend !== 'unknown' && rs.backend !== backend) continue;
     for (const [name, t] of Object.entries(rs.tables)) {
       const chains = tables.get(name) ?? tables.set(name, new Map()).get(name)!;
       for (const [c, chain] of Object.entries(t.chains)) if (!chains.has(c)) chains.set(c, chain);
@@ -141,6 +173,8 @@ export function trace(tables: Map<string, Map<string, Chain>>, path: Path, packe
   const p: Packet = { ...packet };
   const result: TraceResult = { verdict: { kind: 'ACCEPT' }, path, steps: [], packet: p, branches: [], branchRules: [] };
   let stepCount = 0;
+  // the last accept of the filtering so far (an ACCEPT rule outside nat, or a filter chain's policy): what accepted the packet
+  let accepted: TraceStep | undefined;
 
   const walk = (table: string, chainName: string, depth: number): Verdict | 'return' | undefined => {
     const chain = tables.get(table)?.get(chainName);
@@ -165,6 +199,7 @@ export function trace(tables: Map<string, Map<string, Chain>>, path: Path, packe
       switch (target) {
         case 'ACCEPT':
           result.steps.push(step);
+          if (table !== 'nat') accepted = step;
           return { kind: 'ACCEPT' };
         case 'DROP':
           result.steps.push(step);
@@ -200,6 +235,10 @@ export function trace(tables: Map<string, Map<string, Chain>>, path: Path, packe
         }
         case 'SNAT':
         case 'MASQUERADE':
+          result.steps.push(step);
+          // conntrack keeps the first source NAT of a connection
+          if (!p.snat) p.snat = target === 'SNAT' ? { to: /^\[?([0-9a-fA-F.:]+?)\]?(?::\d+(?:-\d+)?)?(?:-[0-9a-fA-F.:]+)?$/.exec(rule.targetOptions['to-source'] ?? '')?.[1] } : { masquerade: true };
+          return { kind: 'ACCEPT' };
         case 'REDIRECT':
           result.steps.push(step);
           return { kind: 'ACCEPT' };
@@ -252,18 +291,32 @@ export function trace(tables: Map<string, Map<string, Chain>>, path: Path, packe
       hooks.push(...(local ? HOOKS.input.slice(1) : HOOKS.forward.slice(1)));
     }
     const hook = hooks[h];
-    const extra = ctx.extraChains?.(hook.chain.toLowerCase() as Hook) ?? [];
-    const units: ({ table: string; priority: number } | { extra: ExtraChain; priority: number })[] = [
+    const hookName = hook.chain.toLowerCase() as Hook;
+    const extra = ctx.extraChains?.(hookName) ?? [];
+    const units: ({ table: string; priority: number } | { extra: ExtraChain; priority: number } | { unSnat: NonNullable<Packet['unSnat']>; priority: number })[] = [
       ...hook.tables.map((table) => ({ table, priority: tablePriority(table, hook.chain) })),
       ...extra.map((e) => ({ extra: e, priority: e.priority })),
     ];
+    // a reply of a source-NATed connection gets its destination back at NF_IP_PRI_NAT_DST; a filter
+    // chain at exactly -100 made after the NAT hooks runs before it (the kernel inserts a hook ahead
+    // of the ones of equal priority), so this goes after the units of equal priority
+    if (hook.chain === 'PREROUTING' && p.unSnat) units.push({ unSnat: p.unSnat, priority: -100 });
     // equal priorities: the iptables table first (stable sort keeps the listing order)
     units.sort((a, b) => a.priority - b.priority);
     for (const unit of units) {
+      if ('unSnat' in unit) {
+        // (kept on the packet: it says what the connection's original source was, for --ctorigsrc)
+        p.dst = unit.unSnat.dst;
+        if (unit.unSnat.dport !== undefined) p.dport = unit.unSnat.dport;
+        continue;
+      }
       if ('extra' in unit) {
         const before = result.steps.length;
         const v = unit.extra.walk(p, result.steps, ctx);
-        if (v.kind === 'ACCEPT') continue;
+        if (v.kind === 'ACCEPT') {
+          if (v.by && unit.extra.type !== 'nat' && (v.by.action !== 'policy' || FILTER_HOOKS.has(hookName))) accepted = v.by;
+          continue;
+        }
         result.verdict = v;
         result.decidedBy = v.kind === 'unknown' ? (v.at ?? result.steps[result.steps.length - 1]) : result.steps.length > before ? result.steps[result.steps.length - 1] : undefined;
         return result;
@@ -284,6 +337,7 @@ export function trace(tables: Map<string, Map<string, Chain>>, path: Path, packe
           result.decidedBy = step;
           return result;
         }
+        if (table === 'filter') accepted = step;
         continue;
       }
       if (v.kind === 'ACCEPT') continue;
@@ -293,9 +347,13 @@ export function trace(tables: Map<string, Map<string, Chain>>, path: Path, packe
     }
   }
   result.verdict = { kind: 'ACCEPT' };
-  result.decidedBy = result.steps.filter((s) => s.action === 'match').at(-1);
+  // what accepted: the last accept of the filtering; a jump, a nat rule or a MARK only passed it on
+  result.decidedBy = accepted;
   return result;
 }
+
+/** The hooks where the filtering decides (a filter chain's policy there is what accepts a packet no rule accepted). */
+const FILTER_HOOKS = new Set<Hook>(['input', 'forward', 'output']);
 
 function stepOf(rule: Rule, action: TraceStep['action']): TraceStep {
   return { table: rule.table, chain: rule.chain, num: rule.num, text: rule.text, file: rule.ref.file, line: rule.ref.line, action };
@@ -422,6 +480,10 @@ function matchModule(m: Match, p: Packet, ctx: TraceContext): boolean | 'unknown
           if (!neg(stateMatches(o.value ?? '', p.state, !!p.dnat), o.negated)) return false;
         } else if (o.name === 'ctstatus') {
           if (!neg(/DNAT/.test(o.value ?? '') ? !!p.dnat : false, o.negated)) return false;
+        } else if (o.name === 'ctorigsrc' || o.name === 'ctorigdst') {
+          const orig = o.name === 'ctorigsrc' ? originalSource(p) : originalDestination(p);
+          if (orig === undefined) return 'unknown';
+          if (!neg(addressIn(orig, o.value ?? ''), o.negated)) return false;
         } else return 'unknown';
       }
       return true;
@@ -455,6 +517,22 @@ function matchModule(m: Match, p: Packet, ctx: TraceContext): boolean | 'unknown
     default:
       return 'unknown';
   }
+}
+
+/**
+ * The connection's original source (conntrack's original tuple): the packet's own source for the
+ * first packet of a connection; for a reply of a source-NATed connection, the address NAT restores.
+ * Otherwise not known from the packet alone.
+ */
+export function originalSource(p: Packet): string | undefined {
+  if (p.state === 'new') return p.src;
+  return p.unSnat?.dst;
+}
+
+/** The connection's original destination: the first packet's, before any DNAT; for a reply of a source-NATed connection, where the reply comes from. */
+export function originalDestination(p: Packet): string | undefined {
+  if (p.state === 'new') return p.dnat ? undefined : p.dst;
+  return p.unSnat ? p.src : undefined;
 }
 
 export interface BranchOutcome {

@@ -110,6 +110,12 @@ export interface NftChain {
   /** the priority as written, when it was a name (`filter + 10`) */
   priorityText?: string;
   policy?: 'accept' | 'drop';
+  /**
+   * the line (in `ref.file`) where the policy is written: `type filter hook forward priority 0; policy drop;`
+   * in a text listing, where `ref` is the `chain x {` line. Set as a non-enumerable property (evidence
+   * only: models compared or saved as JSON stay as they were; a copy without it falls back to `ref`).
+   */
+  policyLine?: number;
   /** netdev ingress/egress chains */
   device?: string;
   comment?: string;
@@ -213,7 +219,7 @@ export function resolvePriority(family: NftFamily, text: string): number | undef
 const IPTABLES_TABLES = new Set(['filter', 'nat', 'mangle', 'raw', 'security', 'broute']);
 const IPTABLES_BUILTIN_CHAINS = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING', 'BROUTING']);
 
-/** The name-based half of `iptablesCompat`: iptables' table names with only its built-in base chains. */
+/** The name-based half of `iptablesCompat`: iptables' table names with only its built-in base chains (or none). */
 export function looksLikeIptablesTable(table: Pick<NftTable, 'family' | 'name' | 'chains'>): boolean {
   if (!IPTABLES_TABLES.has(table.name) || table.family === 'inet' || table.family === 'netdev') return false;
   let bases = 0;
@@ -222,7 +228,8 @@ export function looksLikeIptablesTable(table: Pick<NftTable, 'family' | 'name' |
     if (!IPTABLES_BUILTIN_CHAINS.has(c.name)) return false;
     bases++;
   }
-  return bases > 0;
+  // an empty `table ip nat {}`: what iptables-nft leaves after `iptables -t nat -F -X`
+  return bases > 0 || table.chains.length === 0;
 }
 
 /** Sets `iptablesCompat` and each rule's `xt` from what was parsed (shared by both parsers). */

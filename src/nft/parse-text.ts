@@ -323,8 +323,11 @@ function handleStatement(
         return undefined;
       }
       if (t[0] === 'policy') {
-        if (t[1] === 'accept' || t[1] === 'drop') chain.policy = t[1];
-        else warn(`chain ${chain.name}: policy ${t[1]} not understood`, s.line);
+        if (t[1] === 'accept' || t[1] === 'drop') {
+          chain.policy = t[1];
+          // not enumerable: the model stays what it was for comparisons and snapshots (text vs JSON, -a vs plain)
+          Object.defineProperty(chain, 'policyLine', { value: s.line, enumerable: false, writable: true, configurable: true });
+        } else warn(`chain ${chain.name}: policy ${t[1]} not understood`, s.line);
         return undefined;
       }
       if (t[0] === 'comment' && t.length === 2) {

@@ -6,7 +6,7 @@
  * ends its own chain. Expressions it does not model give "unknown at rule X".
  */
 import { addressIn } from '../parsers/cidr.js';
-import type { ExtraChain, Hook, Packet, TraceContext, TraceStep, Verdict } from '../netfilter/trace.js';
+import { originalDestination, originalSource, type ExtraChain, type Hook, type Packet, type TraceContext, type TraceStep, type Verdict } from '../netfilter/trace.js';
 import { nftIcmpNumber } from '../netfilter/icmp.js';
 import { baseChainsOnHook, findChain, findSet, type NftChain, type NftExpr, type NftHook, type NftRule, type NftRuleset, type NftTable, type NftValue } from './model.js';
 
@@ -37,15 +37,17 @@ export function nftExtraChains(rulesets: readonly NftRuleset[]): (hook: Hook) =>
       .filter((c) => !c.table.iptablesCompat)
       .map(({ table, chain }) => ({
         priority: chain.priority ?? 0,
-        walk(p: Packet, out: TraceStep[], ctx: TraceContext): Verdict {
+        type: chain.type,
+        walk(p: Packet, out: TraceStep[], ctx: TraceContext): Verdict & { by?: TraceStep } {
           // nat sees a connection's first packet only, and sets its destination up once (an earlier DNAT wins)
           if (chain.type === 'nat' && (p.state !== 'new' || (p.dnat && (hook === 'prerouting' || hook === 'output')))) return { kind: 'ACCEPT' };
           const steps: NftStep[] = [];
           const v = walkChain(table, chain, p, ctx, steps, 0);
           out.push(...steps.map(toTraceStep));
-          if (v === 'accept') return { kind: 'ACCEPT' };
+          // what accepted: the rule whose verdict was accept (the last step taken), else the chain's policy
+          if (v === 'accept') return { kind: 'ACCEPT', by: out[out.length - 1] };
           if (v === 'return') {
-            if (chain.policy !== 'drop') return { kind: 'ACCEPT' };
+            if (chain.policy !== 'drop') return { kind: 'ACCEPT', by: toTraceStep(policyStep(table, chain)) };
             out.push(toTraceStep(policyStep(table, chain)));
             return { kind: 'DROP' };
           }
@@ -131,6 +133,9 @@ function evalExpr(table: NftTable, e: NftExpr, p: Packet, ctx: TraceContext): bo
         if (e.nat.ports && /^\d+$/.test(e.nat.ports)) p.dport = Number(e.nat.ports);
         p.dnat = true;
       }
+      // conntrack keeps the first source NAT of a connection; a masquerade takes the out interface's address
+      if (!p.snat && e.nat.kind === 'snat') p.snat = { to: e.nat.to?.split('-')[0] };
+      if (!p.snat && e.nat.kind === 'masquerade') p.snat = { masquerade: true };
       return { kind: 'accept' };
     case 'vmap': {
       const key = fieldOf(e.key, p, ctx);
@@ -187,6 +192,12 @@ function fieldOf(key: string, p: Packet, ctx: TraceContext): string | number | u
       return p.state;
     case 'ct status':
       return p.dnat ? 'dnat' : '';
+    case 'ct original ip saddr':
+    case 'ct original saddr':
+      return originalSource(p) ?? 'unknown';
+    case 'ct original ip daddr':
+    case 'ct original daddr':
+      return originalDestination(p) ?? 'unknown';
     case 'meta mark':
       return p.mark;
     case 'fib daddr type':
@@ -243,7 +254,7 @@ function scalarMatches(expected: string, actual: string | number, key: string): 
     const e = expected.replace(/^"|"$/g, '');
     return e.endsWith('*') ? actual.startsWith(e.slice(0, -1)) : e === actual;
   }
-  if (key === 'ip saddr' || key === 'ip daddr') return addressIn(actual, expected.includes('/') ? expected : `${expected}/32`);
+  if (key === 'ip saddr' || key === 'ip daddr' || /^ct original (ip )?[sd]addr$/.test(key)) return addressIn(actual, expected.includes('/') ? expected : `${expected}/32`);
   if (key === 'meta l4proto' || key === 'ip protocol') return expected === actual || (expected === '6' && actual === 'tcp') || (expected === '17' && actual === 'udp') || (expected === '1' && actual === 'icmp');
   return expected === actual;
 }
@@ -258,5 +269,6 @@ function stepOf(table: NftTable, chain: NftChain, rule: NftRule): NftStep {
 }
 
 function policyStep(table: NftTable, chain: NftChain): NftStep {
-  return { family: table.family, table: table.name, chain: chain.name, index: 0, text: `policy ${chain.policy}`, file: chain.ref.file, line: chain.ref.line };
+  // the line where the policy is written (`type filter hook forward priority 0; policy drop;`), else the chain's
+  return { family: table.family, table: table.name, chain: chain.name, index: 0, text: `policy ${chain.policy ?? 'accept'}`, file: chain.ref.file, line: chain.policyLine ?? chain.ref.line };
 }

@@ -132,7 +132,8 @@ describe('iptables.forward-blocks-containers with nftables beside iptables', () 
   it("Docker's iptables accept docker0, nftables.conf's forward policy drops it: named, with an nft remedy", () => {
     const [f] = runNode(forwardBlocks, { ...healthy(), nftables: [drop()] });
     expect(f.facts).toMatchObject({ bridge: 'docker0', verdict: 'DROP', decidedBy: 'inet filter/forward#0' });
-    expect(f.evidence[0]).toMatchObject({ file: 'sos_commands/firewall_tables/nft_-a_list_ruleset', line: 6 });
+    // the line that says `policy drop`, not the chain's opening line
+    expect(f.evidence[0]).toMatchObject({ file: 'sos_commands/firewall_tables/nft_-a_list_ruleset', line: 7 });
     expect(f.remedy.commands[0]).toBe('nft insert rule inet filter forward iifname "docker0" accept');
   });
 

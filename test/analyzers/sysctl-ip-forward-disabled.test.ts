@@ -58,3 +58,19 @@ describe('sysctl.ip-forward-disabled', () => {
     expect(findings[0].remedy.summary).toMatch(/replace the 0 in etc\/sysctl\.conf/);
   });
 });
+
+describe('sysctl.ip-forward-disabled: a container host seen in ip addr', () => {
+  it('is critical when ip addr shows docker0 or cni0, a warning on a plain server', async () => {
+    const { parseInterfaces: parseIpAddr } = await import('../../src/parsers/interfaces.js');
+    const { readFileSync } = await import('node:fs');
+    const { projectPath } = await import('../helpers/shared.js');
+    const sysctl = [parseSysctlText('net.ipv4.ip_forward = 0\n', 'sysctl.txt')];
+    // test/fixtures/iproute2/ip_a: real `ip a` of a host with docker0 and cni0
+    const withBridges = parseIpAddr(readFileSync(projectPath('test/fixtures/iproute2/ip_a'), 'utf8'), 'ip_a');
+    const [f] = run({ sysctl, ipAddr: [withBridges] });
+    expect(f.severity).toBe('critical');
+    expect(f.message).toMatch(/a container host: docker0, cni0 in ip addr/);
+    const plain = parseIpAddr('1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000\n    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n    inet 127.0.0.1/8 scope host lo\n2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc fq_codel state UP group default qlen 1000\n    link/ether 52:54:00:12:34:56 brd ff:ff:ff:ff:ff:ff\n    inet 192.168.3.10/24 brd 192.168.3.255 scope global eth0\n', 'ip_a');
+    expect(run({ sysctl, ipAddr: [plain] })[0].severity).toBe('warning');
+  });
+});
