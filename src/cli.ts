@@ -24,7 +24,7 @@ const HELP = `bundle-doctor ${VERSION}: diagnose container-host networking from 
 
 Usage:
   bundle-doctor analyze <inputs...> [options]
-  bundle-doctor merge <index.json...> -o DIR [--format ...]
+  bundle-doctor merge <index.json...> -o DIR [--format ...] [--allow-separate-tokens]
   bundle-doctor schema [--index]        print the JSON Schema of the report (or of index.json)
   bundle-doctor trace <bundle> --src IP --dst IP[:PORT[/tcp|udp]|/icmp] [--node NAME]
         [--in IFACE] [--out IFACE] [--state new|established] [--format text|json]
@@ -46,8 +46,8 @@ Options:
                               strings); with ips / hostnames also replace addresses and
                               names by consistent tokens, for reports that leave the company
       --concurrency N         bundles analyzed at once (default: number of CPUs)
-      --timeout SECONDS       per-bundle time limit in a batch (default: 900; 0 = none;
-                              at most 2147483, 24 days)
+      --timeout SECONDS       per-bundle time limit in a batch, from the start of its
+                              analysis (default: 900; 0 = none; at most 2147483, 24 days)
       --max-memory MB         per-bundle heap budget in a batch (default: 4096)
       --jsonl                 one JSON line per bundle on stdout as each completes
       --shard K/N             analyze only shard K (0..N-1) of the inputs, by a stable
@@ -55,7 +55,11 @@ Options:
       --as-bundle             a folder argument is one extracted bundle
       --as-batch              a folder argument is a folder of bundle archives
       --resume                with -o DIR: keep the bundles DIR/index.json lists as
-                              analyzed; analyze the rest (failed, interrupted, new)
+                              analyzed; analyze the rest (failed, interrupted, new);
+                              not with --redact ips/hostnames (--redact alone is fine)
+      --allow-separate-tokens merge: join indexes redacted (ips/hostnames) by separate
+                              runs, each run's tokens marked with its shard (s0:host-1);
+                              without it such a merge is refused
   -q, --quiet                 no progress output
       --debug                 print stack traces of internal errors
   -h, --help                  this help
@@ -167,6 +171,7 @@ function parse(argv: string[]) {
         'as-bundle': { type: 'boolean' },
         'as-batch': { type: 'boolean' },
         resume: { type: 'boolean' },
+        'allow-separate-tokens': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
         analyzers: { type: 'string' },
         redact: { type: 'string' },
@@ -183,6 +188,9 @@ function parse(argv: string[]) {
       },
     });
   } catch (err) {
+    // Node's own message for an unknown option ends in an unbalanced quote (`as in '-- "--bogus"`)
+    const unknown = (err as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && /^Unknown option '(.*?)'/.exec((err as Error).message);
+    if (unknown) throw new UsageError(`unknown option '${unknown[1]}' (to name an input that starts with '-', put it after '--': -- ${unknown[1]})`);
     throw new UsageError((err as Error).message.split('\n')[0]);
   }
 }
@@ -209,12 +217,20 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   if (command === 'merge') {
     if (args.length === 0) throw new UsageError('merge needs at least one index.json');
     if (!values.output) throw new UsageError('merge needs -o DIR');
+    // the same rule as analyze's -o: a path with an extension that is no folder is a file, and merge writes a folder
+    if (!isDirOutput(values.output))
+      throw new UsageError(`merge writes index files into a folder: -o DIR (an existing folder, a path ending in /, or one without extension), not the file '${values.output}'`);
     const { mergeIndexes } = await import('./batch/run.js');
-    const index = await mergeIndexes(args, values.output, formats);
-    if (!values.quiet) io.stderr(`merged ${args.length} indexes: ${index.totals.bundles} bundles into ${values.output}\n`);
+    const { index, qualified } = await mergeIndexes(args, values.output, formats, { allowSeparateTokens: values['allow-separate-tokens'] === true });
+    if (!values.quiet) {
+      if (qualified.length > 0)
+        io.stderr(`bundle-doctor: the redacted indexes ${qualified.map((q) => `${q.file} (${q.label}:)`).join(', ')} each have their own tokens: in the merged index theirs are marked with their shard, as in ${qualified[0].label}:host-1\n`);
+      io.stderr(`merged ${args.length} indexes: ${index.totals.bundles} bundles into ${values.output}\n`);
+    }
     return index.totals.failed > 0 ? EXIT_USAGE : EXIT_OK;
   }
   if (command !== 'analyze') throw new UsageError(`unknown command '${command}'`);
+  if (values['allow-separate-tokens']) throw new UsageError('--allow-separate-tokens is an option of merge');
   if (args.length === 0) throw new UsageError('analyze needs at least one bundle (archive or folder)');
 
   const failOn = values['fail-on'] ?? 'none';
@@ -244,6 +260,14 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const redactor = parseRedact(values.redact);
   const outDir = values.output && isDirOutput(values.output) ? values.output : undefined;
+  if (values.resume && !outDir) throw new UsageError('--resume needs -o DIR: the output folder of the run to resume');
+  // Secrets alone are masked in the reports, not in the index's sources (plain paths), and need no
+  // table of tokens: such a run resumes. With ips or hostnames the index lists its sources as
+  // tokens, which cannot be matched to the inputs, and a new run would start a new table.
+  if (values.resume && redactor && (redactor.options.ips || redactor.options.hostnames))
+    throw new UsageError(
+      '--resume cannot be used with --redact ips or hostnames: the index lists its sources as tokens, which cannot be matched to the inputs, and a resumed run would give the same host another token; run again without --resume (--redact alone, secrets only, can be resumed)',
+    );
   if (!outDir && formats.length > 1)
     throw new UsageError(
       values.output
@@ -254,7 +278,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const expanded = await expandInputs(args, mode);
   for (const m of expanded.missing) io.stderr(`bundle-doctor: ${printable(m.error)}\n`);
   const bundles = shard ? expanded.bundles.filter((b) => inShard(b, shard)) : expanded.bundles;
-  if (bundles.length === 0 && !shard) {
+  // No input at all is a mistake even for a shard (a volume not mounted): no index is written over
+  // an earlier one. A shard that only gets no share of the inputs writes its empty index.
+  if (expanded.bundles.length === 0 || (bundles.length === 0 && !shard)) {
     if (expanded.missing.length === 0) io.stderr('bundle-doctor: no bundles to analyze\n');
     return EXIT_USAGE;
   }
@@ -263,15 +289,14 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   // waits for). A batch goes through the worker pool, each bundle isolated with its own limits.
   if (bundles.length === 1 && !outDir && !values.jsonl) {
     const { analyze } = await import('./engine/analyze.js');
-    const raw = await analyze(bundles, { requiredPorts, analyzersDir });
+    // already expanded: taken as it is (a folder here was found to be one bundle)
+    const raw = await analyze(bundles, { requiredPorts, analyzersDir, asBundle: true });
     for (const f of raw.failures) io.stderr(`bundle-doctor: ${printable(f.error)}\n`);
     if (raw.bundles.length === 0) return EXIT_USAGE;
     const report = redactor ? redactor.report(raw) : raw;
     if (!emit(render(report, formats[0]), values.output, io)) return EXIT_USAGE;
     return expanded.missing.length > 0 ? EXIT_USAGE : reachesFailOn(report, failOn) ? EXIT_FINDINGS : EXIT_OK;
   }
-  if (values.resume && !outDir) throw new UsageError('--resume needs -o DIR: the output folder of the run to resume');
-  if (values.resume && redactor) throw new UsageError('--resume cannot match inputs to the sources of a redacted index; run again without --resume');
   stdoutGone = undefined;
   if (values.jsonl && !outDir)
     stdoutGone = () => {

@@ -1,5 +1,7 @@
 /** The library: `import { analyze } from 'bundle-doctor'` returns the report object. */
 export { analyze, analyzeBundle, type AnalyzeOptions } from './engine/analyze.js';
+/** analyze()'s asBundle / asBatch: how a folder argument is taken (the CLI's --as-bundle / --as-batch). */
+export type { InputOptions } from './batch/inputs.js';
 export { defineAnalyzer, type Analyzer, type FindingDraft, type NodeAnalyzer, type ClusterAnalyzer } from './engine/analyzer.js';
 export type { ArtifactKind, ArtifactMap, NodeArtifacts } from './engine/artifacts.js';
 export { render, type OutputFormat } from './report/render.js';

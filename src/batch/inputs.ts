@@ -21,21 +21,37 @@ const BUNDLE_MARKERS = /^(sos_commands|insights_commands|host-collectors|cluster
 
 export interface ExpandedInput {
   bundles: string[];
-  /** inputs that named nothing: reported as failures */
-  missing: { source: string; error: string }[];
+  /** inputs that named nothing (a pattern matching no file, a batch folder without archives): reported as failures */
+  missing: { source: string; error: string; code: 'not-found' | 'empty' }[];
+}
+
+/** How a folder argument is taken, for the library (the CLI's --as-bundle / --as-batch). */
+export interface InputOptions {
+  /** a folder is one extracted bundle */
+  asBundle?: boolean;
+  /** a folder is a folder of bundle archives (a batch) */
+  asBatch?: boolean;
+}
+
+/** The folder mode of InputOptions; both at once is the caller's mistake. */
+export function dirModeOf(options: InputOptions): DirMode {
+  if (options.asBundle && options.asBatch) throw new TypeError('asBundle and asBatch exclude each other');
+  return options.asBundle ? 'bundle' : options.asBatch ? 'batch' : 'auto';
 }
 
 export async function expandInputs(inputs: string[], mode: DirMode = 'auto'): Promise<ExpandedInput> {
   const bundles: string[] = [];
   const missing: ExpandedInput['missing'] = [];
   for (const input of inputs) {
-    if (GLOB_CHARS.test(input) && fg().isDynamicPattern(input)) {
+    // a file or folder that exists under exactly this name is what was meant, even when its name
+    // reads as a pattern (`ticket[1].tgz`): a path found by a pattern can be given again as is
+    if (GLOB_CHARS.test(input) && fg().isDynamicPattern(input) && !exists(input)) {
       const unreadable: string[] = [];
       const found = await fg()(input, { onlyFiles: false, dot: false, followSymbolicLinks: false, unique: true, ...skipUnreadable(unreadable) });
       // a folder the pattern had to look into but could not: a failed input of its own (the
       // reader says why: permission denied), spelled like the paths the pattern matched
       const failed = new Set(unreadable.map((dir) => spelledLike(input, dir)));
-      if (found.length === 0 && failed.size === 0) missing.push({ source: input, error: `${input}: the pattern matches no file` });
+      if (found.length === 0 && failed.size === 0) missing.push({ source: input, error: `${input}: the pattern matches no file`, code: 'not-found' });
       for (const f of [...found, ...failed].sort()) bundles.push(...(failed.has(f) ? [f] : await expandPath(f, mode, missing)));
       continue;
     }
@@ -86,7 +102,7 @@ async function expandPath(path: string, mode: DirMode, missing: ExpandedInput['m
   if (mode === 'batch' || (await isBatchFolder(path))) {
     const found = archivesIn(path);
     // an empty batch is said, not silently skipped (unreadable folders in it are failed inputs already)
-    if (found.length === 0) missing.push({ source: path, error: `${path}: no bundle archives in this folder (.tar.gz, .tgz, .tar.xz, .tar, .zip, .gz)` });
+    if (found.length === 0) missing.push({ source: path, error: `${path}: no bundle archives in this folder (.tar.gz, .tgz, .tar.xz, .tar, .zip, .gz)`, code: 'empty' });
     return found;
   }
   return [path];
@@ -220,6 +236,14 @@ function skipUnreadable(unreadable: string[]): { suppressErrors: true; fs: { rea
     }
   };
   return { suppressErrors: true, fs: { readdir: watchedReaddir as unknown as typeof readdir, readdirSync: watchedReaddirSync as unknown as typeof readdirSync } };
+}
+
+function exists(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 function isFile(path: string): boolean {

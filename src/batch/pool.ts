@@ -64,6 +64,12 @@ export type BatchResult =
 
 const WORKER_FILE = fileURLToPath(new URL('./worker.js', import.meta.url));
 
+/**
+ * How long a new child may take to start (boot Node, load the worker's modules) before its bundle
+ * fails: the per-bundle limit counts only the analysis, from when the child takes the bundle.
+ */
+const START_LIMIT_MS = 120_000;
+
 /** The tail of a child's stderr kept to explain how it died (V8 prints its out-of-memory reason there). */
 const STDERR_TAIL = 4096;
 
@@ -139,6 +145,15 @@ export async function runBatch(inputs: string[], options: PoolOptions): Promise<
       const onAbort = () => finish(interrupted(input, started, true), false);
       const onMessage = (reply: WorkerReply) => {
         if (reply.id !== id) return;
+        if ('started' in reply) {
+          // the analysis starts now: the bundle's own time limit replaces the start-up one
+          clearTimeout(timer);
+          timer =
+            options.timeoutMs > 0
+              ? setTimeout(() => fail(`${input}: took longer than ${Math.round(options.timeoutMs / 1000)} s; stopped`, 'timeout', false), options.timeoutMs)
+              : undefined;
+          return;
+        }
         if (reply.ok) {
           const { id: _id, ok: _ok, ...rest } = reply;
           finish({ input, ok: true, ...rest, ms: performance.now() - started }, true);
@@ -153,10 +168,12 @@ export async function runBatch(inputs: string[], options: PoolOptions): Promise<
           else fail(`${input}: analysis crashed (${signal ? `signal ${signal}` : `exit ${code}`}${lastLine(child.stderr)})`, 'unreadable', false);
         });
       };
-      const timer =
-        options.timeoutMs > 0
-          ? setTimeout(() => fail(`${input}: took longer than ${Math.round(options.timeoutMs / 1000)} s; stopped`, 'timeout', false), options.timeoutMs)
-          : undefined;
+      // until the child takes the bundle: a child that cannot start fails the bundle, never hangs the batch
+      const startLimitMs = Math.max(START_LIMIT_MS, options.timeoutMs);
+      let timer: NodeJS.Timeout | undefined = setTimeout(
+        () => fail(`${input}: the analysis process did not start within ${Math.round(startLimitMs / 1000)} s; stopped`, 'timeout', false),
+        startLimitMs,
+      );
       proc.on('message', onMessage);
       proc.on('error', onError);
       proc.on('exit', onExit);

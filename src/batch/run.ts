@@ -3,9 +3,10 @@
  * completes (by the child that analyzed it; nothing is held for the whole batch but the small
  * index entries), an index, and optionally one JSON line per bundle on stdout.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { ownOutput } from '../bundle/formats.js';
 import { shortNames } from '../report/names.js';
 import type { Redactor } from '../report/redact.js';
 import { renderIndex, type OutputFormat } from '../report/render.js';
@@ -13,6 +14,7 @@ import type { BatchIndex, BundleReport, IndexEntry, Report } from '../report/sch
 import { SEVERITY_ORDER, type Severity } from '../report/severity.js';
 import { VERSION } from '../version.js';
 import { buildIndex, digestOf, indexEntry } from './index-report.js';
+import { hasTokens, indexRedaction, qualifyEntry } from './merge-redaction.js';
 import { runBatch, type BatchResult, type PoolOptions } from './pool.js';
 import { writeReports } from './write.js';
 import { Progress } from './progress.js';
@@ -218,7 +220,31 @@ export function makeOutDir(dir: string): void {
 export function writeIndex(index: BatchIndex, outDir: string, formats: OutputFormat[]): void {
   makeOutDir(outDir);
   // index.json is always written: it is what `merge` reads.
-  for (const format of new Set<OutputFormat>(['json', ...formats])) writeFileSync(join(outDir, `index.${format}`), renderIndex(index, format));
+  const written = new Set<OutputFormat>(['json', ...formats]);
+  for (const format of written) writeFileSync(join(outDir, `index.${format}`), renderIndex(index, format));
+  // An index of another format left by an earlier run in this folder (--resume, a merge again,
+  // with another --format) would link to what this run no longer lists: removed, when it is
+  // one bundle-doctor wrote (told by its first bytes), never a file of someone else's.
+  for (const format of ['html', 'md'] as const) {
+    if (written.has(format)) continue;
+    const stale = join(outDir, `index.${format}`);
+    const head = readHead(stale);
+    if (head && ownOutput(head) === 'batch index') rmSync(stale, { force: true });
+  }
+}
+
+/** A file's first 4 KiB, or undefined when there is none (or it cannot be read). */
+function readHead(path: string): Buffer | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const head = Buffer.alloc(4096);
+    return head.subarray(0, readSync(fd, head, 0, head.length, 0));
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /**
@@ -237,11 +263,16 @@ export function reportNames(inputs: string[], anonymous = false): Map<string, st
   const short = shortNames(inputs);
   for (const [i, input] of inputs.entries()) {
     const base =
-      short[i]
-        .replace(/\.(tar\.gz|tgz|tar\.xz|txz|tar|zip|gz)$/i, '')
-        .replace(/[^A-Za-z0-9._-]+/g, '_')
-        .replace(/^\.+/, '_')
-        .slice(-120) || 'bundle';
+      lastBytes(
+        short[i]
+          .normalize('NFC')
+          .replace(/\.(tar\.gz|tgz|tar\.xz|txz|tar|zip|gz)$/i, '')
+          // letters and digits of any script are safe in a file name (`チケット.html`); what is
+          // not (separators, quotes, shell and control characters, bidi marks) goes
+          .replace(/[^\p{L}\p{M}\p{N}._-]+/gu, '_')
+          .replace(/^\.+/, '_'),
+        120,
+      ) || 'bundle';
     let name = base;
     for (let n = 2; used.has(name.toLowerCase()) || name === 'index'; n++) name = `${base}-${n}`;
     used.add(name.toLowerCase());
@@ -250,18 +281,66 @@ export function reportNames(inputs: string[], anonymous = false): Map<string, st
   return out;
 }
 
-/** `bundle-doctor merge`: shard indexes -> one index whose report links still point at the shard folders. */
-export async function mergeIndexes(files: string[], outDir: string, formats: OutputFormat[]): Promise<BatchIndex> {
+/**
+ * The end of a name, at most `max` bytes in UTF-8 (file systems count bytes: 255 in a name), cut
+ * between characters, never inside one.
+ */
+function lastBytes(name: string, max: number): string {
+  const chars = [...name];
+  let bytes = 0;
+  let i = chars.length;
+  while (i > 0 && bytes + Buffer.byteLength(chars[i - 1]) <= max) bytes += Buffer.byteLength(chars[--i]);
+  return chars.slice(i).join('');
+}
+
+export interface MergeOptions {
+  /** join indexes redacted with ips/hostnames by separate runs, each run's tokens marked with its shard */
+  allowSeparateTokens?: boolean;
+}
+
+/** A merge's result: the index, and the indexes whose tokens were marked with their shard (`s0`). */
+export interface MergeOutcome {
+  index: BatchIndex;
+  qualified: { file: string; label: string }[];
+}
+
+/**
+ * `bundle-doctor merge`: shard indexes -> one index whose report links still point at the shard
+ * folders. Indexes redacted with ips or hostnames each have their own tokens: more than one of
+ * them, or one beside indexes with real names, is refused unless `allowSeparateTokens`, and then
+ * the tokens of each are marked with its shard (`s0:host-1`, s0 being the first index given).
+ */
+export async function mergeIndexes(files: string[], outDir: string, formats: OutputFormat[], options: MergeOptions = {}): Promise<MergeOutcome> {
   const entries: IndexEntry[] = [];
   const known = new Map<string, { severity: Severity; title: string }>();
   const seen = new Map<string, string>();
+  const indexes: { file: string; parsed: BatchIndex; applied: string[] | undefined }[] = [];
   for (const file of files) {
     const parsed = await readIndex(file, 'not a bundle-doctor index.json');
+    indexes.push({ file, parsed, applied: indexRedaction(file, parsed) });
+  }
+  const tokenized = indexes.filter((x) => hasTokens(x.applied));
+  // an index whose redaction is unknown (no report of it left to read) conflicts with none
+  const plain = indexes.find((x) => x.applied !== undefined && !hasTokens(x.applied));
+  const separate = tokenized.length > 1 || (tokenized.length === 1 && plain !== undefined);
+  if (separate && !options.allowSeparateTokens) {
+    const what = (x: (typeof indexes)[number]) => `${x.file} (--redact ${x.applied!.filter((a) => a !== 'secrets').join(',')})`;
+    throw new Error(
+      tokenized.length > 1
+        ? `${tokenized.map(what).join(' and ')} were redacted by separate runs, each with its own table of tokens: host-1 of one is not host-1 of another, and the merged index would make them one; redact the whole batch in one run (without --shard), or merge with --allow-separate-tokens to mark each run's tokens with its shard (s0:host-1)`
+        : `${what(tokenized[0])} is redacted and ${plain!.file} is not: the merged index would mix tokens with the real names; merge with --allow-separate-tokens to join them anyway, the tokens marked with their shard (s0:host-1)`,
+    );
+  }
+  const qualified: MergeOutcome['qualified'] = [];
+  for (const [i, { file, parsed, applied }] of indexes.entries()) {
+    const label = separate && hasTokens(applied) ? `s${i}` : undefined;
+    if (label) qualified.push({ file, label });
     for (const [id, f] of Object.entries(parsed.totals.byFinding)) {
       const prev = known.get(id);
       if (!prev || SEVERITY_ORDER[f.severity] < SEVERITY_ORDER[prev.severity]) known.set(id, { severity: f.severity, title: f.title });
     }
-    for (const e of parsed.bundles) {
+    for (const original of parsed.bundles) {
+      const e = label ? qualifyEntry(original, label) : original;
       if (seen.has(e.source)) throw new Error(`${e.source} appears in both ${seen.get(e.source)} and ${file}: shards overlap`);
       seen.set(e.source, file);
       const reports = Object.fromEntries(
@@ -272,7 +351,7 @@ export async function mergeIndexes(files: string[], outDir: string, formats: Out
   }
   const index = buildIndex(entries, known, files);
   writeIndex(index, outDir, formats);
-  return index;
+  return { index, qualified };
 }
 
 /**

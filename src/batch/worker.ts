@@ -17,11 +17,21 @@ export interface WorkerTask {
 }
 
 export type WorkerReply =
+  /** the task was received: its analysis starts now (the time limit counts from here, not from the child's start-up) */
+  | { id: number; started: true }
   | { id: number; ok: true; digest: BundleDigest; report?: BundleReport; written?: Record<string, string>; jsonl?: string }
   | { id: number; ok: false; error: string; code: string };
 
 if (process.send) {
+  // The later stages of analysis (analyzers, parsers, schemas), loaded from the start: part of the
+  // child's start-up, which the bundle's time limit does not count.
+  const stages = import('../engine/report-bundle.js');
+  stages.catch(() => {});
   process.on('message', async (task: WorkerTask) => {
+    // Loaded (with the --analyzers modules) before the bundle's analysis starts, and the parent told
+    // so: it starts the bundle's time limit then. A failure to load is the analysis' own to report.
+    await stages.then((s) => s.analyzerSet(task.options)).catch(() => {});
+    process.send!({ id: task.id, started: true } satisfies WorkerReply);
     let reply: WorkerReply;
     let report: BundleReport | undefined;
     try {

@@ -10,7 +10,7 @@ import { readBundle, type ReadLimits } from '../bundle/read.js';
 import { BundleError, explainReadError } from '../bundle/errors.js';
 import type { BundleTree } from '../bundle/tree.js';
 import type { locate } from '../layouts/locate.js';
-import { logSourceOf } from '../layouts/logs.js';
+import { isGenericLogName, logSourceOf } from '../layouts/logs.js';
 import { isWantedPath } from '../layouts/wanted.js';
 import type { BundleReport, Report } from '../report/schema.js';
 import { VERSION } from '../version.js';
@@ -61,7 +61,11 @@ export async function loadBundle(input: string, options: Pick<AnalyzeOptions, 'l
       signal: options.signal,
       keep: (info) => info.size <= KEEP_ANY_BELOW || isWantedPath(info.path),
       streamTo: (info) => {
-        if (logSourceOf(info.path)) return logStreamConsumer;
+        if (logSourceOf(info.path)) {
+          // `iptables.log` of a hand-made bundle: kept when small, for the layout to sniff (a log is scanned from the kept text)
+          if (isGenericLogName(info.path) && !info.gzipped && info.size <= KEEP_ANY_BELOW && !TOOL_FOLDERS.test(info.path)) return undefined;
+          return logStreamConsumer;
+        }
         if (isWantedPath(info.path)) return undefined;
         // A file given on its own (messages.gz, a saved journal, a dump under any name)
         if (info.sole) return soleFileConsumer;
@@ -89,13 +93,23 @@ export async function analyzeBundle(input: string, options: AnalyzeOptions = {})
   return (await laterStages()).reportBundle(input, loaded, options, t0);
 }
 
-/** Analyzes several inputs; an input that cannot be read is listed in `failures`, the others still complete. */
-export async function analyze(inputs: string | string[], options: AnalyzeOptions = {}): Promise<Report> {
-  const list = Array.isArray(inputs) ? inputs : [inputs];
+/**
+ * Analyzes several inputs, expanded as the command line expands them (src/batch/inputs.ts): a glob
+ * pattern gives the files it matches, a folder of attachments one bundle per archive, an extracted
+ * bundle's folder one bundle (`asBundle` / `asBatch` decide instead of the guess, like --as-bundle /
+ * --as-batch). Each bundle is analyzed on its own, one after another in this process (no batch
+ * pool, no time limit). An input that cannot be read, a pattern that matches nothing or a batch
+ * folder without archives is listed in `failures`; the others still complete.
+ */
+export async function analyze(inputs: string | string[], options: AnalyzeOptions & import('../batch/inputs.js').InputOptions = {}): Promise<Report> {
+  const { expandInputs, dirModeOf } = await import('../batch/inputs.js');
+  const mode = dirModeOf(options);
   // A malformed external analyzer stops the run before any bundle: it is the caller's mistake, not the bundle's.
   if (options.analyzersDir) await (await laterStages()).analyzerSet(options);
   const report: Report = { tool: { name: 'bundle-doctor', version: VERSION }, generatedAt: new Date().toISOString(), bundles: [], failures: [] };
-  for (const input of list) {
+  const expanded = await expandInputs(Array.isArray(inputs) ? inputs : [inputs], mode);
+  for (const m of expanded.missing) report.failures.push({ source: m.source, error: m.error, code: m.code });
+  for (const input of expanded.bundles) {
     try {
       report.bundles.push(await analyzeBundle(input, options));
     } catch (err) {
