@@ -5,11 +5,11 @@
  */
 import type { NodeArtifacts } from '../../src/engine/artifacts.js';
 import type { Evidence } from '../../src/report/schema.js';
-import { mergeRulesets, type ExtraChain, type Hook, type TraceContext } from '../../src/netfilter/trace.js';
+import { mergeRulesets, type TraceContext } from '../../src/netfilter/trace.js';
 import type { NftRuleset } from '../../src/nft/model.js';
 import { nftExtraChains } from '../../src/nft/trace.js';
 import type { Backend, Chain, Ruleset } from '../../src/netfilter/rules.js';
-import { backendExtraChains, groupByBackend } from '../../src/netfilter/backends.js';
+import { extraChainsBeside, groupByBackend } from '../../src/netfilter/backends.js';
 import { interfacesOf, type Interface } from '../../src/parsers/interfaces.js';
 import { findService, isActive, isEnabled } from '../../src/parsers/services.js';
 
@@ -156,11 +156,7 @@ export function nativeNftables(artifacts: NodeArtifacts): NftRuleset[] {
 export function traceContext(artifacts: NodeArtifacts): TraceContext {
   const nft = nativeNftables(artifacts);
   // the other iptables back end's base chains run on the same hooks as the traced one's
-  const providers = liveViews(artifacts)
-    .slice(1)
-    .map((v) => backendExtraChains(v.tables, v.backend === 'legacy' ? 'iptables-legacy' : v.backend === 'nf_tables' ? 'iptables-nft' : 'other back end'));
-  if (nft.length > 0) providers.push(nftExtraChains(nft));
-  const extraChains = providers.length === 0 ? undefined : providers.length === 1 ? providers[0] : (hook: Hook): ExtraChain[] => providers.flatMap((p) => p(hook));
+  const extraChains = extraChainsBeside(liveViews(artifacts).slice(1), nft.length > 0 ? nftExtraChains(nft) : undefined);
   return { localAddresses: localAddresses(artifacts), extraChains };
 }
 

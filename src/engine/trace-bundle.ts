@@ -4,6 +4,7 @@
  * the tracer's verdict with every rule it met (table, chain, number, text, file and line).
  */
 import { BundleError } from '../bundle/errors.js';
+import { extraChainsBeside, groupByBackend } from '../netfilter/backends.js';
 import { mergeRulesets, trace, traceBranches, type BranchOutcome, type ConnState, type Packet, type TraceResult } from '../netfilter/trace.js';
 import { addressIn } from '../parsers/cidr.js';
 import { nftExtraChains } from '../nft/trace.js';
@@ -44,8 +45,11 @@ export async function traceBundle(input: string, req: TraceRequest): Promise<Bun
   const nftRules = node.artifacts.nftables ?? [];
   if (live.length === 0 && nftRules.length === 0) throw new BundleError(`${input}: node ${node.name} has no live IPv4 iptables or nftables rules in the bundle`, 'unreadable');
   const { packet, path, inferred, local } = buildPacket(node.artifacts, req);
-  const tables = mergeRulesets(live);
-  const ctx = { localAddresses: local, interfaceFor: (ip: string) => interfaceFor(node.artifacts, ip), extraChains: nftRules.length > 0 ? nftExtraChains(nftRules) : undefined };
+  // legacy and nf_tables rules both run (mixed back ends): the first is traced, the others' base chains beside it
+  const [first = [], ...others] = groupByBackend(live);
+  const tables = mergeRulesets(first);
+  const beside = others.map((g) => ({ backend: g.find((r) => r.backend !== 'unknown')?.backend ?? ('unknown' as const), tables: mergeRulesets(g) }));
+  const ctx = { localAddresses: local, interfaceFor: (ip: string) => interfaceFor(node.artifacts, ip), extraChains: extraChainsBeside(beside, nftRules.length > 0 ? nftExtraChains(nftRules) : undefined) };
   const result = trace(tables, path, packet, ctx);
   const alternatives = result.branchRules.length > 0 ? traceBranches(tables, path, packet, ctx) : [];
   const nftTables = [...new Set(nftRules.flatMap((rs) => rs.tables.filter((t) => !t.iptablesCompat).map((t) => `${t.family} ${t.name}`)))];

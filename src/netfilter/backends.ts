@@ -105,3 +105,24 @@ export function backendExtraChains(tables: Map<string, Map<string, Chain>>, labe
     return out;
   };
 }
+
+/** How a back end is named in a trace step (`policy DROP (iptables-legacy)`). */
+export function backendLabel(backend: Backend): string {
+  return backend === 'legacy' ? 'iptables-legacy' : backend === 'nf_tables' ? 'iptables-nft' : 'other back end';
+}
+
+/**
+ * What the tracer walks beside the first back end's tables: the other back ends' base chains
+ * (`others`, each merged view with its back end) and any native nftables chains, joined into one
+ * provider; undefined when there is nothing beside them.
+ */
+export function extraChainsBeside(
+  others: readonly { backend: Backend; tables: Map<string, Map<string, Chain>> }[],
+  nft?: (hook: Hook) => ExtraChain[],
+): ((hook: Hook) => ExtraChain[]) | undefined {
+  const providers = others.map((v) => backendExtraChains(v.tables, backendLabel(v.backend)));
+  if (nft) providers.push(nft);
+  if (providers.length <= 1) return providers[0];
+  return (hook) => providers.flatMap((p) => p(hook));
+}
+

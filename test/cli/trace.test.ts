@@ -75,3 +75,17 @@ describe('bundle-doctor trace: load-balanced services', () => {
     expect(text).toMatch(/^load-balanced: 2 branches \(-m statistic\), each possible:$/m);
   });
 });
+
+describe('trace with rules in both back ends (legacy and nf_tables, both run in the kernel)', () => {
+  it('walks both FORWARD chains: the legacy policy DROP decides, the nf_tables accept does not hide it', async () => {
+    const { traceBundle } = await import('../../src/engine/trace-bundle.js');
+    const drop = await traceBundle(projectPath('test/fixtures/backends/mixed-legacy-drop'), { src: '172.17.0.2', dst: '198.51.100.10', dport: 443, protocol: 'tcp', state: 'new' });
+    expect(drop.verdict.kind).toBe('DROP');
+    expect(drop.decidedBy).toMatchObject({ file: 'iptables-legacy-save', chain: 'FORWARD', num: 0 });
+    expect(new Set(drop.steps.map((s) => s.file))).toEqual(new Set(['iptables-save', 'iptables-legacy-save']));
+    // healthy: the accepting rule is Docker's, in the nf_tables rules (the legacy tables hold kube-proxy's)
+    const ok = await traceBundle(projectPath('test/fixtures/backends/mixed-healthy'), { src: '172.17.0.2', dst: '198.51.100.10', dport: 443, protocol: 'tcp', state: 'new' });
+    expect(ok.verdict.kind).toBe('ACCEPT');
+    expect(ok.decidedBy).toMatchObject({ file: 'iptables-save', chain: 'DOCKER-FORWARD' });
+  });
+});
