@@ -5,7 +5,8 @@
  */
 import { BundleError } from '../bundle/errors.js';
 import { extraChainsBeside, groupByBackend } from '../netfilter/backends.js';
-import { mergeRulesets, trace, traceBranches, type BranchOutcome, type ConnState, type Packet, type TraceResult } from '../netfilter/trace.js';
+import { mergeRulesets, trace, traceBranches, type BranchOutcome, type ConnState, type Packet, type TraceContext, type TraceResult } from '../netfilter/trace.js';
+import type { Chain } from '../netfilter/rules.js';
 import { addressIn } from '../parsers/cidr.js';
 import { nftExtraChains } from '../nft/trace.js';
 import { interfacesOf } from '../parsers/interfaces.js';
@@ -50,11 +51,31 @@ export async function traceBundle(input: string, req: TraceRequest): Promise<Bun
   const tables = mergeRulesets(first);
   const beside = others.map((g) => ({ backend: g.find((r) => r.backend !== 'unknown')?.backend ?? ('unknown' as const), tables: mergeRulesets(g) }));
   const ctx = { localAddresses: local, interfaceFor: (ip: string) => interfaceFor(node.artifacts, ip), extraChains: extraChainsBeside(beside, nftRules.length > 0 ? nftExtraChains(nftRules) : undefined) };
+  if (path === 'forward' && packet.state !== 'new') replyOfNat(node.artifacts, tables, packet, ctx, inferred);
   const result = trace(tables, path, packet, ctx);
   const alternatives = result.branchRules.length > 0 ? traceBranches(tables, path, packet, ctx) : [];
   const nftTables = [...new Set(nftRules.flatMap((rs) => rs.tables.filter((t) => !t.iptablesCompat).map((t) => `${t.family} ${t.name}`)))];
   const out: BundleTrace = { ...result, node: node.name, request: { ...packet }, inferred, alternatives, nftTables, rulesFrom: [...live.map((r) => r.file), ...nftRules.map((r) => r.file)] };
   return out;
+}
+
+/**
+ * A reply (established/related) crossing the node comes back to the address its connection was
+ * source-NATed to, not to the container: raw and mangle PREROUTING see that address, and conntrack
+ * restores the container's at nat PREROUTING (-100). The connection's way out is traced first; when
+ * a MASQUERADE or SNAT took it, the reply is addressed to the NAT address (SNAT's, or the address of
+ * the interface the masquerade sent it out by) and un-NATed on the way in.
+ */
+function replyOfNat(a: NodeArtifacts, tables: Map<string, Map<string, Chain>>, p: Packet, ctx: TraceContext, inferred: string[]): void {
+  const out: Packet = { src: p.dst, dst: p.src, protocol: p.protocol, dport: p.sport, sport: p.dport, inInterface: p.outInterface, outInterface: p.inInterface, state: 'new', mark: 0 };
+  const snat = trace(tables, 'forward', out, ctx).packet.snat;
+  if (!snat) return;
+  const itf = p.inInterface ? interfacesOf(a.ipAddr ?? []).get(p.inInterface) : undefined;
+  const natTo = snat.to?.split(/[:-]/)[0] ?? itf?.addresses.find((x) => x.family === 4 && x.scope !== 'host' && x.scope !== 'link')?.address;
+  if (!natTo) return;
+  p.unSnat = { dst: p.dst, dport: p.dport };
+  inferred.push(`a reply of a ${snat.masquerade ? 'masqueraded' : 'source-NATed'} connection: it arrives addressed to ${natTo}${snat.masquerade ? ` (the address of ${p.inInterface})` : ''}; conntrack restores ${p.dst} at nat PREROUTING (priority -100), after raw and mangle`);
+  p.dst = natTo;
 }
 
 /** The interface a node reaches an address through: a directly connected network, else the most specific route. */

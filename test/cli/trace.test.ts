@@ -89,3 +89,22 @@ describe('trace with rules in both back ends (legacy and nf_tables, both run in 
     expect(ok.decidedBy).toMatchObject({ file: 'iptables-save', chain: 'DOCKER-FORWARD' });
   });
 });
+
+describe('trace of a reply to a container (Docker 28 direct-access rule; fixtures made and checked in the kernel)', () => {
+  it('a masqueraded connection: the reply comes back to the node address and passes raw; without masquerade raw drops it', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { writeFolder } = await import('../helpers/archive.js');
+    const { traceBundle } = await import('../../src/engine/trace-bundle.js');
+    const fx = (f: string) => readFileSync(projectPath('test/fixtures/netfilter/docker-direct-access', f), 'utf8');
+    const base = { ip_addr: fx('ip_addr'), ip_route: fx('ip_route'), docker_network_inspect: fx('docker_network_inspect') };
+    const req = { src: '198.51.100.10', dst: '172.18.0.2', dport: 40000, protocol: 'tcp', state: 'established' as const };
+    const ok = await traceBundle(writeFolder({ ...base, 'iptables-save': fx('docker28-nat.iptables-save') }, 'nat'), req);
+    expect(ok.verdict.kind).toBe('ACCEPT');
+    expect(ok.inferred.join('\n')).toMatch(/arrives addressed to 10\.0\.0\.21 \(the address of eth0\)/);
+    // kernel.txt: curl 200 with the MASQUERADE, and the raw rule's counter at 0
+    expect(ok.steps.some((s) => s.table === 'raw' && s.action !== 'policy' && s.num > 0)).toBe(false);
+    const drop = await traceBundle(writeFolder({ ...base, 'iptables-save': fx('docker28-nomasq.iptables-save') }, 'nomasq'), req);
+    expect(drop.verdict.kind).toBe('DROP');
+    expect(drop.decidedBy).toMatchObject({ table: 'raw', chain: 'PREROUTING', num: 1 });
+  });
+});
