@@ -18,6 +18,7 @@ import { addressIn, parseIp } from '../src/parsers/cidr.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { routeDevFor, ruleSpec } from './lib/container-host.js';
 import { dockerBridges, liveIpv4, liveTables, localAddresses, nativeNftables, traceContext } from './lib/node-view.js';
+import { timeOf } from './lib/logs.js';
 
 /** What a client prints when its connection meets a verdict. */
 type Symptom = 'refused' | 'timeout' | 'unreachable';
@@ -98,7 +99,7 @@ export default defineAnalyzer({
         if ((named && addressIn(named, '127.0.0.0/8')) || (!named && host && /^(localhost|ip6-localhost)$/i.test(host))) continue;
         const peer = `${m.facts.host ?? ''}${m.facts.address && m.facts.address !== m.facts.host ? ` (${m.facts.address})` : ''}`;
         add(Number(m.facts.port), {
-          why: { file: m.file, line: m.line, excerpt: m.excerpt, time: m.timestamp?.iso, note: `the application could not reach ${peer ? peer + ':' : 'port '}${m.facts.port}` },
+          why: { file: m.file, line: m.line, excerpt: m.excerpt, ...timeOf(m), note: `the application could not reach ${peer ? peer + ':' : 'port '}${m.facts.port}` },
           to: named,
           host,
           symptom,

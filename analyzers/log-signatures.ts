@@ -6,6 +6,7 @@
 import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
 import type { LogMatch } from '../src/logs/index.js';
 import { SIGNATURES } from '../src/logs/index.js';
+import { timeOf } from './lib/logs.js';
 
 const MAX_EVIDENCE = 10;
 
@@ -32,7 +33,8 @@ export default defineAnalyzer({
       const e = byId.get(sig.id);
       if (!e || e.matches.length === 0) continue;
       const sorted = [...e.matches].sort((a, b) => (a.timestamp?.epochMs ?? Infinity) - (b.timestamp?.epochMs ?? Infinity) || a.file.localeCompare(b.file) || a.line - b.line);
-      const times = sorted.map((m) => m.timestamp?.iso).filter((t): t is string => !!t);
+      const timed = sorted.filter((m) => m.timestamp);
+      const times = timed.map((m) => m.timestamp!.iso);
       const files = new Set(sorted.map((m) => m.file));
       const facts = collectFacts(sorted);
       out.push({
@@ -44,12 +46,13 @@ export default defineAnalyzer({
           file: m.file,
           line: m.line,
           excerpt: m.excerpt,
-          time: m.timestamp?.iso,
+          ...timeOf(m),
           note: [m.unit, m.pod && `pod ${m.namespace ? m.namespace + '/' : ''}${m.pod}`, m.container && `container ${m.container}`].filter(Boolean).join(', ') || undefined,
         })),
         facts: { count: e.count, ...facts },
         firstSeen: times[0],
         lastSeen: times[times.length - 1],
+        ...(timed.length > 0 && (timed[0].timestamp!.yearInferred || timed[timed.length - 1].timestamp!.yearInferred) ? { seenYearInferred: true } : {}),
         remedy: { summary: sig.advice, commands: [] },
       });
     }

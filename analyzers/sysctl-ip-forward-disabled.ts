@@ -6,6 +6,7 @@ import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
 import { effectiveConfig, runtimeValue } from '../src/parsers/sysctl.js';
 import { containerHostEvidence } from './lib/container-host.js';
+import { timeOf } from './lib/logs.js';
 
 const KEY = 'net.ipv4.ip_forward';
 
@@ -29,7 +30,7 @@ export default defineAnalyzer({
       evidence.push({ file: configured.ref.file, line: configured.ref.line, excerpt: configured.excerpt, note: 'sets it to 0 again at every boot or `sysctl --system`' });
     const logLines = (artifacts.logs ?? []).flatMap((l) => l.matches.filter((m) => m.signature === 'log.ip-forward-disabled'));
     for (const m of logLines.slice(0, 5))
-      evidence.push({ file: m.file, line: m.line, excerpt: m.excerpt, note: 'the container runtime warns that networking will not work', time: m.timestamp?.iso });
+      evidence.push({ file: m.file, line: m.line, excerpt: m.excerpt, note: 'the container runtime warns that networking will not work', ...timeOf(m) });
     const host = containerHostEvidence(artifacts);
     const corroborated = logLines.length > 0;
     const persist = configured?.value === '0' ? configured.ref.file : '/etc/sysctl.d/99-ip-forward.conf';

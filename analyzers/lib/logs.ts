@@ -12,7 +12,14 @@ export function logEvidence(logs: LogScanResult[] | undefined, signatures: strin
     const note = `${m.signature}${m.unit ? ` (${m.unit})` : ''}`;
     const prev = byLine.get(key);
     if (prev) prev.note = `${prev.note}, ${m.signature}`;
-    else byLine.set(key, { file: m.file, line: m.line, excerpt: m.excerpt, time: m.timestamp?.iso, note });
+    else byLine.set(key, { file: m.file, line: m.line, excerpt: m.excerpt, ...timeOf(m), note });
   }
   return [...byLine.values()].slice(0, max);
 }
+
+/** A log match's time as evidence carries it: the ISO time, and whether its year was inferred. */
+export function timeOf(m: { timestamp?: { iso: string; yearInferred?: true } }): { time?: string; yearInferred?: true } {
+  if (!m.timestamp) return {};
+  return m.timestamp.yearInferred ? { time: m.timestamp.iso, yearInferred: true } : { time: m.timestamp.iso };
+}
+

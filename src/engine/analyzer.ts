@@ -21,6 +21,7 @@ export interface FindingDraft {
   related?: string[];
   firstSeen?: string;
   lastSeen?: string;
+  seenYearInferred?: boolean;
 }
 
 export type ArtifactsOf<R extends readonly ArtifactKind[], O extends readonly ArtifactKind[]> = {

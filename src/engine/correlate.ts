@@ -45,6 +45,7 @@ export function correlate(findings: Finding[], rules: CorrelationRule[] = CORREL
         root.related = [...new Set([...(root.related ?? []), other.id, ...(other.related ?? [])])];
         root.firstSeen = earliest(root.firstSeen, other.firstSeen);
         root.lastSeen = latest(root.lastSeen, other.lastSeen);
+        if (other.seenYearInferred) root.seenYearInferred = true;
         removed.add(other);
       }
     }

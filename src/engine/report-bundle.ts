@@ -121,7 +121,7 @@ export function buildTimeline(findings: Finding[]): TimelineEvent[] {
       const key = `${e.file}:${e.line}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      events.push({ time: e.time, node: e.node ?? f.node, file: e.file, line: e.line, excerpt: e.excerpt, finding: f.id, severity: f.severity });
+      events.push({ time: e.time, ...(e.yearInferred ? { yearInferred: true } : {}), node: e.node ?? f.node, file: e.file, line: e.line, excerpt: e.excerpt, finding: f.id, severity: f.severity });
     }
   return events.sort((a, b) => a.time.localeCompare(b.time) || a.file.localeCompare(b.file) || a.line - b.line).slice(0, TIMELINE_MAX);
 }

@@ -21,6 +21,8 @@ export const Evidence = z.object({
   note: z.string().optional(),
   /** when the evidence is a log line with a time */
   time: z.string().optional(),
+  /** the line gave no year (klog, syslog): the time's year was inferred from the log's dated lines or the collection */
+  yearInferred: z.boolean().optional(),
 });
 export type Evidence = z.infer<typeof Evidence>;
 
@@ -54,6 +56,8 @@ export const Finding = z.object({
   /** when the problem shows in the logs: first and last time */
   firstSeen: z.string().optional(),
   lastSeen: z.string().optional(),
+  /** firstSeen or lastSeen has a year inferred (the log lines gave none) */
+  seenYearInferred: z.boolean().optional(),
 });
 export type Finding = z.infer<typeof Finding>;
 
@@ -132,6 +136,8 @@ export type NodeInfo = z.infer<typeof NodeInfo>;
 
 export const TimelineEvent = z.object({
   time: z.string(),
+  /** the log line gave no year: inferred */
+  yearInferred: z.boolean().optional(),
   node: z.string().optional(),
   file: z.string(),
   line: z.number().int().nonnegative(),
