@@ -37,9 +37,9 @@ export default defineAnalyzer({
   optional: ['ipAddr', 'dockerNetworks', 'services', 'logs', 'dockerDaemon', 'nftables'],
   analyze({ node, artifacts }) {
     const docker = dockerPresence(artifacts);
+    // no iptables rules of Docker's to miss: --iptables=false, or Docker 29's nftables firewall back
+    // end (daemon.json, or its table docker-bridges in the nft listing)
     if (docker.evidence.length === 0 || docker.noIptables) return [];
-    // Docker 29's nftables firewall back end keeps its rules in its own tables, not in iptables chains
-    if ((artifacts.nftables ?? []).some((n) => n.tables.some((t) => t.name === 'docker-bridges'))) return [];
     // each back end's base chains run (legacy and nf_tables side by side): a table is whole when
     // the chains and jumps are in either back end's copy of it
     const views = liveViews(artifacts);

@@ -14,6 +14,7 @@ import type { Evidence } from '../src/report/schema.js';
 import { trace, type Packet, type TraceResult, type TraceStep } from '../src/netfilter/trace.js';
 import { addressIn, parseCidr } from '../src/parsers/cidr.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
+import { masqueradeAddress } from '../src/parsers/ip-route.js';
 import type { Rule } from '../src/netfilter/rules.js';
 import type { NftChain, NftRuleset } from '../src/nft/model.js';
 import { ruleSpec } from './lib/container-host.js';
@@ -41,7 +42,7 @@ export default defineAnalyzer({
       [...itfs.values()].find((i) => !/^(lo|docker0|cni0|flannel\.\d+|br-|veth|cali|vxlan|tun|virbr)/.test(i.name) && i.addresses.some((a) => a.family === 4 && a.scope === 'global'))?.name;
     if (!uplink) return [];
     // the address a masquerade gives the containers' connections: the route's preferred source, else the uplink's first address
-    const uplinkAddress = defaultRoute?.dev === uplink && defaultRoute.src ? defaultRoute.src : itfs.get(uplink)?.addresses.find((a) => a.family === 4 && a.scope !== 'host' && a.scope !== 'link')?.address;
+    const uplinkAddress = masqueradeAddress(uplink, artifacts.routes ?? [], itfs);
     const bridges = dockerBridges(artifacts).map((b) => ({ name: b.name, cidrs: b.subnets.map((s) => s.cidr) }));
     const cni0 = itfs.get('cni0');
     if (cni0) bridges.push({ name: 'cni0', cidrs: cni0.addresses.filter((a) => a.family === 4).map((a) => a.network) });

@@ -98,8 +98,8 @@ export function dockerPresence(artifacts: NodeArtifacts): DockerPresence {
   let firewallOff: Evidence | undefined;
   // Docker 29's nftables firewall back end: its own table in the nft listing, whatever daemon.json says
   for (const n of artifacts.nftables ?? []) {
-    const t = n.tables.find((x) => x.family === 'ip' && x.name === 'docker-bridges');
-    if (t) noIptables = nftBackend = { file: t.ref.file, line: t.ref.line, excerpt: 'table ip docker-bridges', note: 'Docker writes nftables rules (its nftables firewall back end), not iptables' };
+    const t = n.tables.find((x) => x.name === 'docker-bridges');
+    if (t) noIptables = nftBackend = { file: t.ref.file, line: t.ref.line, excerpt: `table ${t.family} docker-bridges`, note: 'Docker writes nftables rules (its nftables firewall back end), not iptables' };
   }
   for (const d of artifacts.dockerDaemon ?? []) {
     if (d.iptables?.value === false) noIptables = firewallOff = { file: d.iptables.ref.file, line: d.iptables.ref.line, excerpt: '"iptables": false', note: 'Docker is told not to manage iptables' };

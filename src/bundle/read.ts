@@ -517,23 +517,16 @@ class Reader {
   }
 
   private async readDirectory(dir: string, prefix: string): Promise<void> {
-    let handle;
-    try {
-      handle = await opendir(dir);
-    } catch (err) {
-      // the bundle folder itself is the input: that one fails the bundle
-      if (prefix === '') throw explainReadError(err, dir);
-      this.unreadable(prefix.slice(0, -1), err);
-      return;
-    }
     const names: { name: string; kind: 'dir' | 'file' | 'link' }[] = [];
     try {
+      const handle = await opendir(dir);
       for await (const d of handle) {
         if (d.isDirectory()) names.push({ name: d.name, kind: 'dir' });
         else if (d.isSymbolicLink()) names.push({ name: d.name, kind: 'link' });
         else if (d.isFile()) names.push({ name: d.name, kind: 'file' });
       }
     } catch (err) {
+      // the bundle folder itself is the input: that one fails the bundle
       if (prefix === '') throw explainReadError(err, dir);
       this.unreadable(prefix.slice(0, -1), err);
       return;

@@ -7,7 +7,8 @@ import type { Located, LocatedNode } from '../layouts/types.js';
 import { ParseError, SkipFile } from '../model/source.js';
 import { formatById } from '../parsers/registry.js';
 import { iptablesFromNft } from '../nft/to-iptables.js';
-import { isTailed, markTruncated } from '../netfilter/backends.js';
+import { isSosTailed } from '../layouts/rules.js';
+import { markTruncated } from '../netfilter/backends.js';
 import type { Ruleset } from '../netfilter/rules.js';
 import type { ArtifactKind, NodeArtifacts } from './artifacts.js';
 
@@ -46,7 +47,7 @@ function loadNode(tree: BundleTree, node: LocatedNode): LoadedNode {
     try {
       const artifact = spec.parse(text, file.path, { relPath: file.relPath, savedConfig: file.savedConfig, hint: file.hint });
       // sos links a cut output to its tail (sos_strings/.../X.tailed): the rules say so
-      if (spec.kind === 'iptables' && isTailed(real)) markTruncated(artifact as Ruleset, real);
+      if (spec.kind === 'iptables' && isSosTailed(real)) markTruncated(artifact as Ruleset, real);
       const list = (loaded.artifacts[spec.kind] ??= []) as unknown[];
       list.push(artifact);
       (loaded.sources[spec.kind] ??= []).push(file.path);

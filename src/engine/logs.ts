@@ -8,6 +8,7 @@ import { looksLikeText, ownOutput, withoutNul } from '../bundle/formats.js';
 import type { EntryInfo, StreamConsumer, StreamReader } from '../bundle/read.js';
 import type { BundleTree } from '../bundle/tree.js';
 import { logSourceOf } from '../layouts/logs.js';
+import { isSosTailed } from '../layouts/rules.js';
 import { SNIFF_BYTES } from '../layouts/wanted.js';
 import type { Located } from '../layouts/types.js';
 import { createLogScanner, looksLikeLog, scanLogStream, type LogScanResult, type LogSourceHint } from '../logs/index.js';
@@ -133,7 +134,7 @@ export function attachLogs(tree: BundleTree, located: Located, nodes: LoadedNode
       for (const w of result.warnings ?? []) tree.note(`${log.path}: ${w.message}`);
       const real = tree.resolve(log.path);
       // sos keeps only the end of an output over its size limit (sos_strings/<plugin>/<file>.tailed)
-      if (/\.tailed$/.test(real)) tree.note(`${log.path}: sos kept only the end of this log (${real}); its start is missing, and its line numbers count from where the kept part begins`);
+      if (isSosTailed(real)) tree.note(`${log.path}: sos kept only the end of this log (${real}); its start is missing, and its line numbers count from where the kept part begins`);
       const entry = asLayoutPath(result, log.path);
       (loaded.artifacts.logs ??= []).push(entry);
       (loaded.sources.logs ??= []).push(log.path);

@@ -10,6 +10,7 @@ import type { Chain } from '../netfilter/rules.js';
 import { addressIn } from '../parsers/cidr.js';
 import { nftExtraChains } from '../nft/trace.js';
 import { interfacesOf } from '../parsers/interfaces.js';
+import { masqueradeAddress } from '../parsers/ip-route.js';
 import type { NodeArtifacts } from './artifacts.js';
 import { loadBundle } from './analyze.js';
 
@@ -70,8 +71,8 @@ function replyOfNat(a: NodeArtifacts, tables: Map<string, Map<string, Chain>>, p
   const out: Packet = { src: p.dst, dst: p.src, protocol: p.protocol, dport: p.sport, sport: p.dport, inInterface: p.outInterface, outInterface: p.inInterface, state: 'new', mark: 0 };
   const snat = trace(tables, 'forward', out, ctx).packet.snat;
   if (!snat) return;
-  const itf = p.inInterface ? interfacesOf(a.ipAddr ?? []).get(p.inInterface) : undefined;
-  const natTo = snat.to?.split(/[:-]/)[0] ?? itf?.addresses.find((x) => x.family === 4 && x.scope !== 'host' && x.scope !== 'link')?.address;
+  // (SNAT's `to` is its address alone: the tracer strips ports and ranges)
+  const natTo = snat.to ?? (p.inInterface ? masqueradeAddress(p.inInterface, a.routes ?? [], interfacesOf(a.ipAddr ?? [])) : undefined);
   if (!natTo) return;
   p.unSnat = { dst: p.dst, dport: p.dport };
   inferred.push(`a reply of a ${snat.masquerade ? 'masqueraded' : 'source-NATed'} connection: it arrives addressed to ${natTo}${snat.masquerade ? ` (the address of ${p.inInterface})` : ''}; conntrack restores ${p.dst} at nat PREROUTING (priority -100), after raw and mangle`);

@@ -14,6 +14,14 @@ export interface PathRule {
   hint?: (m: RegExpExecArray) => Record<string, string>;
 }
 
+/**
+ * sos keeps only the end of an output over its size limit, in `sos_strings/<plugin>/<file>.tailed`,
+ * linked from sos_commands: a file whose real path (after the link) is one is cut at its top.
+ */
+export function isSosTailed(realPath: string): boolean {
+  return realPath.endsWith('.tailed');
+}
+
 const SYSCTL_CONF: PathRule[] = [
   { re: /^etc\/sysctl\.conf$/, format: 'sysctl-conf' },
   { re: /^(etc|run|usr\/lib|lib|usr\/local\/lib)\/sysctl\.d\/[^/]+\.conf$/, format: 'sysctl-conf' },

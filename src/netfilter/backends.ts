@@ -6,7 +6,7 @@
  * (sosreports hold one listing per table, iptables-save and ip6tables-save one per family).
  * Also: what a truncated dump (sos's `.tailed`) cannot tell.
  */
-import { tablePriority, trace, type ExtraChain, type Hook, type Path, type TraceContext } from './trace.js';
+import { TABLES_ON_HOOK, tablePriority, trace, type ExtraChain, type Hook, type Path, type TraceContext } from './trace.js';
 import type { Backend, Chain, Ruleset } from './rules.js';
 
 /**
@@ -42,19 +42,6 @@ export function markTruncated(rs: Ruleset, realPath: string): void {
   rs.warnings.unshift({ file: rs.file, line: 1, message: note });
 }
 
-/** A real path sos gives a truncated output. */
-export function isTailed(realPath: string): boolean {
-  return realPath.endsWith('.tailed');
-}
-
-/** The tables, hook by hook, as the tracer orders them (NF_IP_PRI_*, the priorities iptables-nft registers too). */
-const HOOK_TABLES: Record<Hook, { chain: string; tables: string[] }> = {
-  prerouting: { chain: 'PREROUTING', tables: ['raw', 'mangle', 'nat'] },
-  input: { chain: 'INPUT', tables: ['mangle', 'nat', 'filter', 'security'] },
-  forward: { chain: 'FORWARD', tables: ['mangle', 'filter', 'security'] },
-  output: { chain: 'OUTPUT', tables: ['raw', 'mangle', 'nat', 'filter', 'security'] },
-  postrouting: { chain: 'POSTROUTING', tables: ['mangle', 'nat'] },
-};
 
 
 /** The tracer's path that walks a hook's base chain (and no other base chain of a one-hook view). */
@@ -75,7 +62,8 @@ export function backendExtraChains(tables: Map<string, Map<string, Chain>>, labe
   return (hook) => {
     let out = cache.get(hook);
     if (out) return out;
-    const { chain, tables: names } = HOOK_TABLES[hook];
+    const chain = hook.toUpperCase();
+    const names = TABLES_ON_HOOK[hook];
     out = [];
     for (const name of names) {
       const chains = tables.get(name);

@@ -113,21 +113,22 @@ export interface TraceResult {
   branchRules: Rule[];
 }
 
+/** The iptables tables with a base chain on each hook, in netfilter's priority order. */
+export const TABLES_ON_HOOK: Record<Hook, readonly string[]> = {
+  prerouting: ['raw', 'mangle', 'nat'],
+  input: ['mangle', 'nat', 'filter', 'security'],
+  forward: ['mangle', 'filter', 'security'],
+  output: ['raw', 'mangle', 'nat', 'filter', 'security'],
+  postrouting: ['mangle', 'nat'],
+};
+
+const onHook = (hook: Hook) => ({ chain: hook.toUpperCase(), tables: TABLES_ON_HOOK[hook] });
+
 /** The hooks a packet meets on its path, and the tables at each (netfilter's priority order). */
-const HOOKS: Record<Path, { chain: string; tables: string[] }[]> = {
-  input: [
-    { chain: 'PREROUTING', tables: ['raw', 'mangle', 'nat'] },
-    { chain: 'INPUT', tables: ['mangle', 'nat', 'filter', 'security'] },
-  ],
-  forward: [
-    { chain: 'PREROUTING', tables: ['raw', 'mangle', 'nat'] },
-    { chain: 'FORWARD', tables: ['mangle', 'filter', 'security'] },
-    { chain: 'POSTROUTING', tables: ['mangle', 'nat'] },
-  ],
-  output: [
-    { chain: 'OUTPUT', tables: ['raw', 'mangle', 'nat', 'filter', 'security'] },
-    { chain: 'POSTROUTING', tables: ['mangle', 'nat'] },
-  ],
+const HOOKS: Record<Path, { chain: string; tables: readonly string[] }[]> = {
+  input: [onHook('prerouting'), onHook('input')],
+  forward: [onHook('prerouting'), onHook('forward'), onHook('postrouting')],
+  output: [onHook('output'), onHook('postrouting')],
 };
 
 /** The priority of each iptables table's chain on a hook (the NF_IP_PRI_* values iptables-nft uses too). */

@@ -1,5 +1,6 @@
 /** `ip route` / `ip route show table all`: where the node sends a destination, and from which interface. */
 import { SkipFile, lines, type SourceRef } from '../model/source.js';
+import type { Interface } from './interfaces.js';
 
 export interface Route {
   /** 0.0.0.0/0 for default */
@@ -73,3 +74,15 @@ export function parseRoutes(text: string, file: string): RouteTable {
 export function sniffRoutes(head: string): boolean {
   return /^(default via \S+ dev \S+|\d+\.\d+\.\d+\.\d+\/\d+ (via \S+ )?dev \S+ proto)/m.test(head);
 }
+
+/**
+ * The IPv4 address a masquerade gives a connection leaving by `dev` (the kernel's source address
+ * choice): the default route's preferred source (`src`) when that route goes out by `dev`, else
+ * the interface's first address that is neither host- nor link-scoped.
+ */
+export function masqueradeAddress(dev: string, routes: readonly RouteTable[], itfs: Map<string, Interface>): string | undefined {
+  const def = routes.flatMap((t) => t.routes).find((r) => r.destination === '0.0.0.0/0' && r.dev && !r.table);
+  if (def?.dev === dev && def.src) return def.src;
+  return itfs.get(dev)?.addresses.find((a) => a.family === 4 && a.scope !== 'host' && a.scope !== 'link')?.address;
+}
+
