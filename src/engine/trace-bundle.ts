@@ -52,11 +52,13 @@ export async function traceBundle(input: string, req: TraceRequest): Promise<Bun
   const tables = mergeRulesets(first);
   const beside = others.map((g) => ({ backend: g.find((r) => r.backend !== 'unknown')?.backend ?? ('unknown' as const), tables: mergeRulesets(g) }));
   const ctx = { localAddresses: local, interfaceFor: (ip: string) => interfaceFor(node.artifacts, ip), extraChains: extraChainsBeside(beside, nftRules.length > 0 ? nftExtraChains(nftRules) : undefined) };
+  // what was asked, before a reply is readdressed to the NAT address it comes back to
+  const request = { ...packet };
   if (path === 'forward' && packet.state !== 'new') replyOfNat(node.artifacts, tables, packet, ctx, inferred);
   const result = trace(tables, path, packet, ctx);
   const alternatives = result.branchRules.length > 0 ? traceBranches(tables, path, packet, ctx) : [];
   const nftTables = [...new Set(nftRules.flatMap((rs) => rs.tables.filter((t) => !t.iptablesCompat).map((t) => `${t.family} ${t.name}`)))];
-  const out: BundleTrace = { ...result, node: node.name, request: { ...packet }, inferred, alternatives, nftTables, rulesFrom: [...live.map((r) => r.file), ...nftRules.map((r) => r.file)] };
+  const out: BundleTrace = { ...result, node: node.name, request, inferred, alternatives, nftTables, rulesFrom: [...live.map((r) => r.file), ...nftRules.map((r) => r.file)] };
   return out;
 }
 

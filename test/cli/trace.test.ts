@@ -101,6 +101,8 @@ describe('trace of a reply to a container (Docker 28 direct-access rule; fixture
     const ok = await traceBundle(writeFolder({ ...base, 'iptables-save': fx('docker28-nat.iptables-save') }, 'nat'), req);
     expect(ok.verdict.kind).toBe('ACCEPT');
     expect(ok.inferred.join('\n')).toMatch(/arrives addressed to 10\.0\.0\.21 \(the address of eth0\)/);
+    // the header names what was asked, the container; the NAT address is in the inferred line
+    expect(ok.request.dst).toBe('172.18.0.2');
     // kernel.txt: curl 200 with the MASQUERADE, and the raw rule's counter at 0
     expect(ok.steps.some((s) => s.table === 'raw' && s.action !== 'policy' && s.num > 0)).toBe(false);
     const drop = await traceBundle(writeFolder({ ...base, 'iptables-save': fx('docker28-nomasq.iptables-save') }, 'nomasq'), req);
