@@ -1,9 +1,10 @@
 /**
  * iptables.port-blocked: a port the application needs is dropped or rejected between its
  * containers and the host (seed 002: a default-deny INPUT blocks 5432/6379/11211 on docker0).
- * Which ports are needed comes from the bundle: connection refused / timed out lines in the logs
- * naming a port, ports Docker publishes (DNAT rules), services listening on a container network's
- * gateway address (`ss -ltn`), and --require-port. Each is traced from every container network:
+ * Which ports are needed comes from the bundle: connection refused / timed out lines that a
+ * container wrote (not the host's own daemons) naming its peer's TCP port, ports Docker publishes
+ * (DNAT rules), services listening on a container network's gateway address (`ss -ltn`), and
+ * --require-port. Each is traced from every container network:
  * to the address a log line names when it names one (one of the node's own addresses: the INPUT
  * path; any other: the FORWARD path, out of the interface its route says), else to the host's
  * address on that network. The blocking rule is named, and what a client sees of it (a DROP
@@ -11,6 +12,7 @@
  * icmp-host-prohibited is "no route to host") is checked against what the log says.
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
+import { isHostProcess, type LogMatch } from '../src/logs/index.js';
 import type { Evidence } from '../src/report/schema.js';
 import { findChain, matchOption, type Rule, type Ruleset } from '../src/netfilter/rules.js';
 import { trace, type Packet, type Verdict } from '../src/netfilter/trace.js';
@@ -89,16 +91,23 @@ export default defineAnalyzer({
       if (list.length < 4) list.push(need);
     };
     for (const p of options.requiredPorts) add(p, { why: { file: '(--require-port)', line: 0, excerpt: `port ${p} is an installation requirement`, note: 'required' } });
+    // every connection log line taken as a need, with the port and destination it was traced as (the
+    // lines a finding explains, for the correlation: not only the few quoted as evidence)
+    const logLines: { ref: string; port: number; to: string; symptom: Symptom }[] = [];
     for (const log of artifacts.logs ?? [])
       for (const m of log.matches) {
         const symptom = SYMPTOM_OF_SIGNATURE[m.signature];
-        if (!symptom || !m.facts.port) continue;
+        if (!symptom || !m.facts.port || !fromContainer(m)) continue;
+        // the trace walks TCP; a DNS lookup goes over UDP unless the line says otherwise
+        if ((m.facts.protocol ?? (m.facts.lookup ? 'udp' : 'tcp')) !== 'tcp') continue;
         const named = [m.facts.address, m.facts.host].find((x) => x && parseIp(x)?.family === 4);
         const host = m.facts.host && m.facts.host !== named ? m.facts.host : undefined;
         // a container's localhost is its own network namespace, a host process's is lo: neither crosses a bridge
         if ((named && addressIn(named, '127.0.0.0/8')) || (!named && host && /^(localhost|ip6-localhost)$/i.test(host))) continue;
+        const port = Number(m.facts.port);
+        if (Number.isInteger(port) && port >= 1 && port <= 65535) logLines.push({ ref: `${m.file}:${m.line}`, port, to: named ?? '', symptom });
         const peer = `${m.facts.host ?? ''}${m.facts.address && m.facts.address !== m.facts.host ? ` (${m.facts.address})` : ''}`;
-        add(Number(m.facts.port), {
+        add(port, {
           why: { file: m.file, line: m.line, excerpt: m.excerpt, ...timeOf(m), note: `the application could not reach ${peer ? peer + ':' : 'port '}${m.facts.port}` },
           to: named,
           host,
@@ -143,6 +152,7 @@ export default defineAnalyzer({
       }
       const blocked: Blocked[] = [];
       const explained: Need[] = [];
+      const blockedTo = new Set<string>();
       for (const [to, why] of byDst) {
         // a log naming a bridge's own address was written by a container on that bridge
         const own = to ? sources.filter((s) => s.gateway?.address === to) : [];
@@ -176,13 +186,20 @@ export default defineAnalyzer({
             spec: specOf(tables.get(d.table)?.get(d.chain)?.rules[d.num - 1], d.num),
           });
         }
-        if (hit) explained.push(...why);
+        if (hit) {
+          explained.push(...why);
+          blockedTo.add(to);
+        }
       }
       if (blocked.length === 0) continue;
       const first = blocked[0];
       const seen = symptomOf(first.verdict)!;
       // log lines whose symptom this verdict cannot produce: kept as evidence of the need, not of the cause
       const mismatched = explained.filter((n) => n.symptom && n.symptom !== seen);
+      // the log lines about this port and a destination found blocked: the only ones the correlation may fold in
+      const about = logLines.filter((l) => l.port === port && blockedTo.has(l.to));
+      const unexplainedLines = [...new Set(about.filter((l) => l.symptom !== seen).map((l) => l.ref))];
+      const explainedLines = [...new Set(about.map((l) => l.ref))].filter((r) => !unexplainedLines.includes(r));
       const why = explained.map((n) => {
         let note = n.why.note ?? '';
         if (n.host && !n.to) note += ` (${n.host}: no address in the bundle; traced to the host's address on each container network)`;
@@ -221,7 +238,8 @@ export default defineAnalyzer({
           to: [...new Set(blocked.map((b) => b.dst))],
           blockedBy: blocked.map((b) => `${b.chain}#${b.num}`),
           clientSees: seen,
-          ...(mismatched.length > 0 ? { logSymptomMismatch: mismatched.map((n) => `${n.why.file}:${n.why.line}`) } : {}),
+          explainsLogLines: explainedLines,
+          ...(unexplainedLines.length > 0 ? { logSymptomMismatch: unexplainedLines } : {}),
         },
         remedy: remedyFor(blocked, port, savedConfigs),
       });
@@ -229,6 +247,16 @@ export default defineAnalyzer({
     return findings;
   },
 });
+
+/**
+ * Whether a connection log line was written in a container, whose traffic crosses a container
+ * bridge: a pod's or container's own log, or a line whose writer is not a daemon of the host.
+ * dockerd pulling an image, kubelet probing a pod, flanneld reaching the API server connect from
+ * the host: their failures say nothing of what the containers need.
+ */
+function fromContainer(m: LogMatch): boolean {
+  return m.pod !== undefined || m.container !== undefined || !isHostProcess(m.unit);
+}
 
 function remedyFor(blocked: Blocked[], port: number, savedConfigs: Ruleset[]) {
   const first = blocked[0];

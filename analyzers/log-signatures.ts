@@ -53,7 +53,7 @@ export default defineAnalyzer({
         firstSeen: times[0],
         lastSeen: times[times.length - 1],
         ...(timed.length > 0 && (timed[0].timestamp!.yearInferred || timed[timed.length - 1].timestamp!.yearInferred) ? { seenYearInferred: true } : {}),
-        remedy: { summary: sig.advice, commands: [] },
+        remedy: { summary: sig.advice, commands: commandsFor(sig.commands, facts) },
       });
     }
     return out;
@@ -73,4 +73,12 @@ function factSummary(facts: Record<string, string[]>): string {
   if (facts.host && facts.port) parts.push(`to ${facts.host.slice(0, 3).join(', ')} port ${facts.port.slice(0, 5).join(', ')}`);
   else if (facts.port) parts.push(`port ${facts.port.join(', ')}`);
   return parts.length ? ` (${parts.join('; ')})` : '';
+}
+
+/** The signature's commands with their `{fact}` filled in, once per value of the fact (`ss -ltnp 'sport = :5432'`). */
+function commandsFor(templates: string[] | undefined, facts: Record<string, string[]>): string[] {
+  return (templates ?? []).flatMap((t) => {
+    const name = /\{(\w+)\}/.exec(t)?.[1];
+    return name === undefined ? [t] : (facts[name] ?? []).map((v) => t.replaceAll(`{${name}}`, v));
+  });
 }

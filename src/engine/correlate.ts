@@ -31,14 +31,16 @@ export function correlate(findings: Finding[], rules: CorrelationRule[] = CORREL
       for (const other of merged) {
         if (other === root || removed.has(other) || !rule.absorbs.includes(other.id) || !sameScope(root, other)) continue;
         // log lines the root says it does not explain (port-blocked: the client saw another
-        // symptom than the blocking rule gives) stay a finding of their own
+        // symptom than the blocking rule gives), or, when it names the lines it explains, lines that
+        // name another peer (another port, another address, a host daemon's) stay a finding of their own
         const unexplained = new Set(unexplainedBy(root));
-        const explained = other.evidence.filter((e) => !unexplained.has(`${e.file}:${e.line}`));
+        const only = namesPeers(other) ? explainedBy(root) : undefined;
+        const explained = other.evidence.filter((e) => !unexplained.has(`${e.file}:${e.line}`) && (only === undefined || only.has(`${e.file}:${e.line}`)));
         if (explained.length === 0) continue;
         const fresh = explained.filter((e) => !root.evidence.some((r) => r.file === e.file && r.line === e.line));
         root.evidence.push(...fresh);
         if (explained.length < other.evidence.length) {
-          other.evidence = other.evidence.filter((e) => unexplained.has(`${e.file}:${e.line}`));
+          other.evidence = other.evidence.filter((e) => !explained.includes(e));
           root.related = [...new Set([...(root.related ?? []), other.id])];
           continue;
         }
@@ -59,6 +61,18 @@ export function correlate(findings: Finding[], rules: CorrelationRule[] = CORREL
 function unexplainedBy(f: Finding): string[] {
   const m = (f.facts as Record<string, unknown> | undefined)?.logSymptomMismatch;
   return Array.isArray(m) ? m.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** `file:line` of the log lines a finding says it explains (facts.explainsLogLines), when it names them */
+function explainedBy(f: Finding): Set<string> | undefined {
+  const m = (f.facts as Record<string, unknown> | undefined)?.explainsLogLines;
+  return Array.isArray(m) ? new Set(m.filter((x): x is string => typeof x === 'string')) : undefined;
+}
+
+/** A log finding whose lines name where they connected (host, port, socket): each line is about its own peer. */
+function namesPeers(f: Finding): boolean {
+  const facts = f.facts as Record<string, unknown> | undefined;
+  return facts !== undefined && ['host', 'port', 'address', 'socket'].some((k) => k in facts);
 }
 
 /** Evidence without a time keeps its place (state first); timed evidence follows in time order. */

@@ -17,6 +17,8 @@ const VAR_LOG = /(?:^|\/)var\/log\/(messages|syslog|kern\.log|dmesg(?:\.old)?|da
  * (or, when big, sniffed) and the layout can read what it holds (troubleshoot.ts).
  */
 const TS_COLLECTOR_OUTPUT = /(?:^|\/)support-?bundle[^/]*\/(?!cluster-resources\/|all-logs\/|host-collectors\/)[^/]+\/[^/]+\.log$/i;
+/** a hand-made bundle's `docker.log` / `dockerd.log` (`journalctl -u docker > docker.log`, dockerd's own stderr): dockerd's log */
+const DOCKERD_LOG = /(?:^|\/)dockerd?\.log(?:\.\d+)?(?:\.gz)?$/;
 const GENERIC = [
   /(?:^|\/)(?:sos_commands\/[^/]+|insights_commands)\/journalctl_[^/]*$/,
   /(?:^|\/)host-collectors\/journald\/[^/]+$/,
@@ -46,7 +48,7 @@ export function logSourceOf(path: string): LogSource | undefined {
     return {};
   }
   if (TS_COLLECTOR_OUTPUT.test(path)) return undefined;
-  for (const re of GENERIC) if (re.test(path)) return {};
+  for (const re of GENERIC) if (re.test(path)) return DOCKERD_LOG.test(path) ? { unit: 'docker' } : {};
   return undefined;
 }
 
@@ -58,7 +60,9 @@ export function logSourceOf(path: string): LogSource | undefined {
  */
 export function isGenericLogName(path: string): boolean {
   const src = logSourceOf(path);
-  if (!src || Object.keys(src).length > 0) return false;
+  // what the name alone says comes with it: `docker.log` is dockerd's
+  const byNameOnly = src !== undefined && (Object.keys(src).length === 0 || (DOCKERD_LOG.test(path) && Object.keys(src).length === 1 && src.unit === 'docker'));
+  if (!byNameOnly) return false;
   if (VAR_LOG.test(path) || GENERIC[0].test(path) || GENERIC[1].test(path)) return false;
   return GENERIC[2].test(path) || GENERIC[3].test(path);
 }

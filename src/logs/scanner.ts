@@ -307,7 +307,7 @@ class Scanner implements LogScanner {
     const we = Math.min(le, ws + PATTERN_WINDOW);
     const text = decodeLine(buf, ws, we);
     const head = ws === ls ? text : buf.toString('utf8', ls, Math.min(le, ls + 512));
-    const candidate: Candidate = { line, text, at: buf.toString('utf8', ws, hit).length, ...headOf(head, this.year, this.notAfter), signatures };
+    const candidate: Candidate = { line, text, at: buf.toString('utf8', ws, hit).length, ...headOf(prefixText(buf, ls, le), this.year, this.notAfter), signatures };
     if (ws > ls) candidate.lineHead = head.slice(0, EXCERPT_HEAD);
     return candidate;
   }
@@ -344,6 +344,10 @@ class Scanner implements LogScanner {
       const m = sig.pattern.exec(subject);
       if (m === null) continue;
       if (joined) this.absorbedUntil[si] = c.line + continuation.length;
+      if (sig.unless) {
+        sig.unless.lastIndex = 0;
+        if (sig.unless.test(subject)) continue;
+      }
       const n = (this.counts[sig.id] ?? 0) + 1;
       this.counts[sig.id] = n;
       if (n > this.maxMatches) continue;
@@ -386,7 +390,7 @@ class Scanner implements LogScanner {
     let dated: LogTimestamp | undefined;
     forEachLine(block, (s, e, line) => {
       if (line > FIRST_TIMESTAMP_LINES) return false;
-      const text = decodeLine(block.buf, s, Math.min(e, s + 512));
+      const text = prefixText(block.buf, s, e);
       // the journal's own header states the year, which outranks the caller's guess
       if (line === 1) this.year = yearHint(text) ?? this.year;
       const ts = parseLogPrefix(text, { year: this.year, notAfter: this.notAfter }).timestamp;
@@ -415,7 +419,7 @@ class Scanner implements LogScanner {
     if (e > start && buf[e - 1] === NL) e--;
     for (let i = 0; i < LAST_TIMESTAMP_LINES && e >= start; i++) {
       const s = e > start ? Math.max(start, buf.lastIndexOf(NL, e - 1) + 1) : start;
-      const ts = parseLogPrefix(decodeLine(buf, s, Math.min(e, s + 512)), { year: this.year, notAfter: this.notAfter }).timestamp;
+      const ts = parseLogPrefix(prefixText(buf, s, e), { year: this.year, notAfter: this.notAfter }).timestamp;
       if (ts) {
         this.lastTimestamp = this.dated(ts);
         return;
@@ -490,6 +494,21 @@ function headOf(text: string, year: number | undefined, notAfter: number | undef
   const prefix = parseLogPrefix(text, { year, notAfter });
   const message = text.slice(prefix.messageStart);
   return { prefix, head: { prefix, indent: indentOf(message), klog: isKlogRecord(message) } };
+}
+
+/** How much of a line's beginning is read for its time and writer. */
+const PREFIX_BYTES = 512;
+/** how much of a long JSON line's end comes with it: docker's json-file writes `"time"` last */
+const JSON_TAIL_BYTES = 128;
+
+/**
+ * What parseLogPrefix needs of the line `buf[s, e)`: its beginning, and for a long JSON line its end
+ * too (json-file's `"time":"..."}`), without decoding the middle of a long line.
+ */
+function prefixText(buf: Buffer, s: number, e: number): string {
+  if (e - s <= PREFIX_BYTES) return decodeLine(buf, s, e);
+  const head = buf.toString('utf8', s, s + PREFIX_BYTES);
+  return buf[s] === 123 /* { */ ? head + decodeLine(buf, Math.max(s + PREFIX_BYTES, e - JSON_TAIL_BYTES), e) : head;
 }
 
 /** Leading blanks, a tab counting as eight. */

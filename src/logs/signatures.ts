@@ -27,6 +27,8 @@ export interface LogSignature {
    * `journalctl --unit docker`, `docker.log`). For wording any program may use.
    */
   units?: RegExp;
+  /** a line this matches does not count, though `pattern` matched it (the situation another entry names) */
+  unless?: RegExp;
   /** the message goes on over indented lines (psql, kubelet `err=<`): they are joined before matching */
   continues?: boolean;
   meaning: string;
@@ -37,6 +39,8 @@ export interface LogSignature {
   title: string;
   /** what to do, when the log line is all the evidence there is */
   advice: string;
+  /** commands for the remedy; one `{fact}` in a command is replaced by each value the lines gave that fact (one command per value); a command whose fact no line gave is left out */
+  commands?: string[];
 }
 
 // ---- fact patterns shared by several entries -------------------------------------------
@@ -52,9 +56,32 @@ const IPT_TARGET = /\s(?:-j|--jump|-g|--goto)\s{1,8}(?<target>[A-Za-z0-9_][\w.-]
 /** `iptables v1.8.7 (nf_tables):`, `ip6tables-restore v1.8.7 (nf_tables):`, `iptables v1.4.21:` */
 const IPT_VERSION = /(?<tool>ip6?tables(?:-legacy|-nft)?(?:-restore|-save)?) v(?<version>\d{1,2}\.\d{1,2}(?:\.\d{1,3})?)(?: \((?<backend>legacy|nf_tables)\))?/;
 const EXIT_STATUS = /exit status (?<exitStatus>-?\d{1,3})/;
+/**
+ * An iptables command that deletes, flushes, checks or lists (`-D`, `-X`, `-F`, `-C`, `-nL`...), then
+ * a missing chain or target, or kube-proxy's cleanup of the chains of the modes it does not run
+ * finding one still in use. Deleting what is not there is how firewalld's passthrough and Docker
+ * clean up at every start (moby/libnetwork#2622); only adding a rule or chain (`-A`, `-I`, `-N`) to
+ * a missing chain shows that chains are gone.
+ */
+const IPT_CLEANUP = /(?:^|[\s'"])(?:-[nvx]{0,3}[DXFCLSZ]|--(?:delete|delete-chain|flush|check|list|list-rules|zero))(?=[\s'"]|$)[^\n]{0,2000}?(?:No chain\/target\/match by that name|Couldn't load target)|cleanup\.go:\d{1,5}\][\s\S]{0,600}?CHAIN_DEL failed \(Device or resource busy\)/;
+/** the chain a cleanup found missing (or busy): the one it removes or lists, else the chain a deleted rule jumps to, else the one it deletes from */
+const CLEANUP_CHAIN = [
+  /Couldn't load target [`'"]?(?<chain>[A-Za-z0-9_][\w.-]{0,63})/,
+  /CHAIN_DEL failed \([^)\n]{0,80}\): chain (?<chain>[A-Za-z0-9_][\w.-]{0,63})/,
+  /(?:^|[\s'"])(?:-[nvx]{0,3}[XFLSZ]|--(?:delete-chain|flush|list|list-rules|zero))\s{1,8}(?<chain>[A-Za-z0-9_][\w.-]{0,63})/,
+  /\s(?:-j|--jump|-g|--goto)\s{1,8}(?!(?:ACCEPT|DROP|REJECT|RETURN|QUEUE|NFQUEUE|MASQUERADE|DNAT|SNAT|REDIRECT|LOG|NFLOG|MARK|CONNMARK|TRACE|NOTRACK|CT|TCPMSS)\b)(?<chain>[A-Za-z0-9_][\w.-]{0,63})/,
+  /(?:^|[\s'"])(?:-[DC]|--(?:delete|check))\s{1,8}(?!(?:INPUT|OUTPUT|FORWARD|PREROUTING|POSTROUTING)\b)(?<chain>[A-Za-z0-9_][\w.-]{0,63})/,
+];
+/** `line 10:` of an nf_tables restore error (`line 10: CHAIN_DEL failed (...)`), or `iptables-restore: line 10 failed` */
+const RESTORE_LINE = /(?:-restore: line |Error occurred at line: )(?<line>\d{1,9})|\bline (?<line_2>\d{1,9}): [A-Z_]{3,24} failed/;
 
 /** where a connection went, in the shapes clients print it; tried in order */
 const PEER = [
+  // Go's resolver: `lookup registry-1.docker.io on 10.0.2.3:53: read udp 10.0.2.15:44243->10.0.2.3:53: i/o timeout`:
+  // the peer is the DNS server (UDP unless the text says otherwise), not the name looked up nor the local socket
+  new RegExp(String.raw`lookup (?<lookup>${HOST}) on (?<host>${HOST}):(?<port>${PORT})\b(?::? (?:read|write|dial) (?<protocol>udp|tcp)[46]?)?`),
+  // Go, a socket pair `local->peer`: `read tcp 10.244.1.5:51234->10.96.0.1:443: i/o timeout`
+  new RegExp(String.raw`(?:(?<protocol>udp|tcp)[46]? )?(?<source>${HOST}):${PORT}->(?<host>${HOST}):(?<port>${PORT})\b`),
   // Go: `dial tcp 10.6.3.201:6443: connect: connection refused`
   new RegExp(String.raw`dial (?:tcp|udp)[46]? (?<host>${HOST}):(?<port>${PORT})\b`),
   // Go, unix socket: `dial unix /run/containerd/containerd.sock: connect: connection refused`
@@ -81,8 +108,10 @@ export const SIGNATURES: readonly LogSignature[] = [
     id: 'log.iptables-no-chain',
     literals: ['No chain/target/match by that name'],
     pattern: /No chain\/target\/match by that name/,
+    // deleting or checking what is not there is the cleanup at every start (log.iptables-cleanup-harmless)
+    unless: IPT_CLEANUP,
     extract: [IPT_TABLE, IPT_CHAIN, IPT_TARGET, /(?<tool>ip6?tables(?:-legacy|-nft)?-restore): line (?<line>\d{1,9}) failed/],
-    meaning: 'A component added or removed a rule in a chain (or jumped to a chain) that does not exist: the chains were flushed, by iptables.service or firewalld restarting or by `iptables --flush`.',
+    meaning: 'A component could not add a rule: its chain, or the chain it jumps to, does not exist: the chains were flushed, by iptables.service or firewalld restarting or by `iptables --flush`.',
     supports: ['iptables.docker-chain-missing', 'iptables.service-conflict'],
     severity: 'warning',
     title: 'A component could not change its iptables rules: chain missing',
@@ -92,12 +121,28 @@ export const SIGNATURES: readonly LogSignature[] = [
     id: 'log.docker-port-programming-failed',
     literals: ['driver failed programming external connectivity'],
     pattern: /driver failed programming external connectivity on endpoint (?<endpoint>[^\s()]{1,128})/,
+    // the host port is taken: another process holds it, Docker's rules are fine (log.docker-port-conflict)
+    unless: /Error starting userland proxy:[^\n]{0,200}?bind: address already in use|Bind for [^\n]{1,100}? failed: port is already allocated/,
     extract: [IPT_TABLE, IPT_CHAIN, IPT_TARGET, /--dport (?<port>\d{1,5})\b/, /--to-destination (?<destination>[\d.]{7,15}:\d{1,5}|\[[0-9A-Fa-f:]{2,45}\]:\d{1,5})/],
     meaning: '`docker run -p` could not add the NAT and filter rules that publish the port, usually because Docker\'s chains were flushed.',
     supports: ['iptables.docker-chain-missing'],
     severity: 'warning',
     title: 'Docker could not publish a container port',
     advice: 'Check that the DOCKER chains exist in the filter and nat tables; restarting docker recreates them (and restarts every container).',
+  },
+  {
+    id: 'log.docker-port-conflict',
+    literals: ['port is already allocated', 'Error starting userland proxy'],
+    // docker-proxy cannot listen (`listen tcp4 0.0.0.0:5432: bind: address already in use`), or Docker's own
+    // port allocator has the port (`Bind for 0.0.0.0:443 failed: port is already allocated`)
+    pattern: /Error starting userland proxy:[^\n]{0,100}?listen (?:tcp|udp)[46]? (?<address>\[[0-9A-Fa-f:.]{2,45}\]|[\d.]{7,15}|[0-9A-Fa-f:]{2,45}):(?<port>\d{1,5}): bind: address already in use|Bind for (?<address_2>\[[0-9A-Fa-f:.]{2,45}\]|[\d.]{7,15}|[0-9A-Fa-f:]{2,45}):(?<port_2>\d{1,5}) failed: port is already allocated/,
+    extract: [/on endpoint (?<endpoint>[^\s()]{1,128})/],
+    meaning: 'A container could not publish its port: another process (or another container) already holds that host port. Docker\'s iptables chains are not the cause; the container did not start.',
+    supports: [],
+    severity: 'warning',
+    title: 'Docker could not publish a container port: the host port is taken',
+    advice: 'Find what holds the port and stop it, or publish the container on another host port (`-p <free port>:<container port>`); restarting docker does not help.',
+    commands: ["ss -ltnp 'sport = :{port}'   # the process that holds the port", 'docker ps --filter publish={port}   # or a container that publishes it'],
   },
   {
     id: 'log.iptables-bad-rule',
@@ -109,6 +154,20 @@ export const SIGNATURES: readonly LogSignature[] = [
     severity: 'info',
     title: 'A component found its iptables rules already removed',
     advice: 'Look for a firewall service or script that rewrites the rules of other components.',
+  },
+  {
+    id: 'log.iptables-cleanup-harmless',
+    literals: ['No chain/target/match by that name', "Couldn't load target", 'CHAIN_DEL failed', 'Failed to execute iptables-restore'],
+    pattern: IPT_CLEANUP,
+    extract: [...CLEANUP_CHAIN, IPT_TABLE, IPT_VERSION, RESTORE_LINE],
+    // kube-proxy's `err=<` goes on over indented lines
+    continues: true,
+    meaning:
+      "A component deleted, flushed, checked or listed an iptables rule or chain that is not there (firewalld's passthrough and Docker do so at every start, moby/libnetwork#2622), or kube-proxy, removing the chains of the proxy modes it does not run, found one still in use (CHAIN_DEL: Device or resource busy). Normal: it does not mean the rules were flushed.",
+    supports: [],
+    severity: 'info',
+    title: 'iptables cleanup found a chain missing or in use (harmless)',
+    advice: "Nothing to fix for these lines. Chains are missing only when adding a rule fails (`-A`, `-I`: log.iptables-no-chain); if containers cannot be reached, check Docker's chains (`iptables -t nat -S DOCKER; iptables -S DOCKER`).",
   },
   {
     id: 'log.iptables-trace',
@@ -123,7 +182,11 @@ export const SIGNATURES: readonly LogSignature[] = [
   {
     id: 'log.xtables-lock',
     literals: ['xtables lock'],
-    pattern: /Another app is currently holding the xtables lock|[Ww]aiting for (?:the )?xtables lock|(?:acquire|grab|get|obtain) (?:the )?xtables lock/,
+    // Only a command that gave up counts: without -w (`Perhaps you want to use the -w option?`), after its
+    // -w time (`Stopped waiting after 5s`), or one an error reports with its exit status. With -w, iptables
+    // reports that it waits (`; still 4s 910000us time ahead to have a chance to grab the lock...`,
+    // `; waiting (1s) for it to exit...`) and then goes on: not a failure (kubernetes#85771).
+    pattern: /Another app is currently holding the xtables lock\. ?(?:Perhaps you want to use the -w option|Stopped waiting after)|exit status \d{1,3}[:( ]{1,3}Another app is currently holding the xtables lock|(?:[Ff]ailed to|[Uu]nable to|[Cc]ould ?n[o']t|[Cc]annot) (?:acquire|grab|get|obtain) (?:the )?xtables lock/,
     extract: [/Stopped waiting after (?<waited>\d{1,5}s)/, EXIT_STATUS],
     meaning: 'Several writers contend for the iptables lock (many components, or a TRACE flood eating the CPU); rule updates are delayed or fail.',
     supports: ['iptables.trace-rules-left'],
@@ -137,7 +200,9 @@ export const SIGNATURES: readonly LogSignature[] = [
     id: 'log.iptables-restore-failed',
     literals: ['tables-restore: line', 'Error occurred at line', 'Failed to execute iptables-restore', 'Failed to run iptables-restore', 'iptables-restore failed'],
     pattern: /ip6?tables(?:-legacy|-nft)?-restore: line \d{1,9} failed|Error occurred at line: \d{1,9}|Failed to (?:execute|run) ip6?tables-restore|ip6?tables-restore failed/,
-    extract: [/(?:-restore: line |Error occurred at line: )(?<line>\d{1,9})/, IPT_VERSION, EXIT_STATUS],
+    // kube-proxy removing the chains of the modes it does not run (log.iptables-cleanup-harmless)
+    unless: IPT_CLEANUP,
+    extract: [RESTORE_LINE, IPT_VERSION, EXIT_STATUS],
     continues: true,
     meaning: 'A component could not load its rule set; the line number points at the rule the local iptables could not read, often a version or back-end mismatch between the component and the host.',
     supports: ['iptables.mixed-backends', 'iptables.kube-firewall-corrupted'],
@@ -149,6 +214,8 @@ export const SIGNATURES: readonly LogSignature[] = [
     id: 'log.iptables-couldnt-load-match',
     literals: ["Couldn't load match", "Couldn't load target"],
     pattern: /Couldn't load (?<kind>match|target) [`'"]?(?<module>[\w.-]{1,64})/,
+    // a delete or check of a rule that jumps to a chain not there (yet): log.iptables-cleanup-harmless
+    unless: IPT_CLEANUP,
     extract: [IPT_VERSION],
     meaning: 'iptables does not know a match or target the rule uses: a kernel module is missing, the component runs another iptables version, or (target) the chain it jumps to does not exist.',
     supports: ['iptables.mixed-backends', 'iptables.docker-chain-missing'],
@@ -430,6 +497,18 @@ export const SIGNATURES: readonly LogSignature[] = [
     advice: 'Start the container whose network is shared first, then the ones that join it (`docker restart <id>` in that order).',
   },
 ];
+
+/**
+ * The daemons of a container host itself, as a log names its writer (the syslog tag, the journal's
+ * unit, the unit a collector saved the log under): what they log is the host's own doing. A
+ * container's lines carry the container's tag (its ID with Docker's syslog and journald drivers) or
+ * come from its pod log.
+ */
+const HOST_PROCESS = /^(?:snap\.)?(?:dockerd?|containerd(?:-shim[\w-]{0,40})?|crio|cri-o|podman|kubelet|kube-proxy|kube-apiserver|kube-controller-manager|kube-scheduler|etcd|k3s(?:-agent|-server)?|rke2(?:-agent|-server)?|k0s[\w-]{0,20}|microk8s[\w.-]{0,40}|flanneld?|calico-node|cilium-agent|systemd(?:-[\w-]{1,40})?|firewalld|NetworkManager|ip6?tables(?:\.init)?|sshd|kernel|dnsmasq|chronyd)(?:\.(?:service|daemon))?$/;
+
+export function isHostProcess(unit: string | undefined): boolean {
+  return unit !== undefined && HOST_PROCESS.test(unit);
+}
 
 const byId = new Map(SIGNATURES.map((s) => [s.id, s]));
 

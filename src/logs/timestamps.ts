@@ -46,6 +46,8 @@ export interface LinePrefix {
 }
 
 const HEAD = 300;
+/** docker's json-file and logrus' JSON write the time last: a long JSON line's time is looked for in its end too */
+const JSON_TAIL = 120;
 const MAX_INDENT = 16;
 
 // the patterns that capture a month name take `[A-Z][a-z]{2}`: looked up as written, no lower-casing per line
@@ -62,7 +64,7 @@ const KLOG = /^[IWEF](\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})\.(\d{6}) /;
 const GOLOG = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?/;
 // dmesg -T (sosreport's dmesg_-T): `[Tue Nov 20 10:00:01 2026] ` in the node's local time
 const DMESG_T = /^\[[A-Z][a-z]{2} ([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4})\] ?/;
-// JSON lines (docker json-file, logrus/zap JSON): the time field wherever it sits in the head
+// JSON lines (docker json-file, logrus/zap JSON): the time field in the head, or in the tail (json-file writes it last)
 const JSON_TIME = /"(?:time|ts|timestamp|@timestamp)":\s?"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?"/;
 // after a syslog-style timestamp: `host unit[pid]: ` or `host unit: ` (host is absent in some dumps)
 const HOST_UNIT = /^(\S{1,255}) ([^\s[\]:]{1,128})(?:\[(\d{1,10})\])?: /;
@@ -129,10 +131,49 @@ function parseUnindented(line: string, ctx: TimestampContext): LinePrefix {
   m = GOLOG.exec(head);
   if (m) return { timestamp: fullTime(+m[1], +m[2], +m[3], +m[4], +m[5], +m[6], m[7], undefined), messageStart: 0 };
   if (head.charCodeAt(0) === 123 /* { */) {
-    m = JSON_TIME.exec(head);
+    const journal = journalJson(head, line);
+    if (journal) return journal;
+    m = JSON_TIME.exec(head) ?? (line.length > HEAD ? JSON_TIME.exec(line.slice(-JSON_TAIL)) : null);
     if (m) return { timestamp: fullTime(+m[1], +m[2], +m[3], +m[4], +m[5], +m[6], m[7], m[8]), messageStart: 0 };
   }
   return { messageStart: 0 };
+}
+
+const JOURNAL_TIME = /^"__REALTIME_TIMESTAMP"\s{0,4}:\s{0,4}"(\d{10,19})"/;
+
+/**
+ * A line of `journalctl -o json` (one object per entry): the time is `__REALTIME_TIMESTAMP` (µs since
+ * the epoch), the writer `SYSLOG_IDENTIFIER` (the syslog tag, as the short format prints it), else
+ * `_COMM`, else `_SYSTEMD_UNIT`; the message starts at `MESSAGE`'s value. Only a line whose head holds
+ * the time field is one (journalctl writes `__CURSOR` and it first); the other fields are found by
+ * their quoted names, which a JSON string value cannot hold unescaped.
+ */
+function journalJson(head: string, line: string): LinePrefix | undefined {
+  const at = head.indexOf('"__REALTIME_TIMESTAMP"');
+  if (at < 0) return undefined;
+  const m = JOURNAL_TIME.exec(line.slice(at, at + 64));
+  if (!m) return undefined;
+  const epochMs = Math.floor(Number(m[1]) / 1000);
+  const d = new Date(epochMs);
+  if (!Number.isFinite(epochMs) || d.getUTCFullYear() < 1970 || d.getUTCFullYear() > 9999) return undefined;
+  const unit = journalField(line, 'SYSLOG_IDENTIFIER') ?? journalField(line, '_COMM') ?? journalField(line, '_SYSTEMD_UNIT')?.replace(/\.service$/, '');
+  const pid = journalField(line, '_PID') ?? journalField(line, 'SYSLOG_PID');
+  // MESSAGE is a string, or an array of bytes when it is not UTF-8: then the message has no start to give
+  const message = /"MESSAGE"\s{0,4}:\s{0,4}"/.exec(line);
+  const p: LinePrefix = { timestamp: { iso: d.toISOString(), epochMs }, messageStart: message ? message.index + message[0].length : 0 };
+  const host = journalField(line, '_HOSTNAME');
+  if (host !== undefined) p.host = host;
+  if (unit !== undefined) p.unit = unit;
+  if (pid !== undefined && /^\d{1,10}$/.test(pid)) p.pid = +pid;
+  return p;
+}
+
+/** A short string field of a journal JSON entry (`"_COMM" : "dockerd"`). */
+function journalField(line: string, name: string): string | undefined {
+  const at = line.indexOf(`"${name}"`);
+  if (at < 0) return undefined;
+  const m = /^"[\w]{1,64}"\s{0,4}:\s{0,4}"([^"\\]{1,255})"/.exec(line.slice(at, at + name.length + 270));
+  return m ? m[1] : undefined;
 }
 
 /** The message starts with a klog header (`E1114 11:06:11.955523   12085 proxier.go:1282]`). */

@@ -63,4 +63,17 @@ describe('correlation keeps apart what a diagnosis says it does not explain', ()
     expect(alone.map((f) => `${f.id} ${f.evidence.length}`)).toEqual(['iptables.port-blocked 1', 'log.connection-refused 1']);
     expect(alone[0].related).toBeUndefined();
   });
+
+  it('a root that names the log lines it explains takes only those of a log finding about peers; port-less lines it takes whole', async () => {
+    const { correlate } = await import('../../src/engine/correlate.js');
+    const root = finding('iptables.port-blocked', [{ file: 'iptables-save', line: 9 }], { port: 5432, explainsLogLines: ['messages:3'] });
+    const refused = finding('log.no-route-to-host', [{ file: 'messages', line: 3 }, { file: 'messages', line: 4 }, { file: 'messages', line: 9 }], { host: ['172.17.0.1', '10.0.2.3'], port: ['5432', '44243'] });
+    const waited = finding('log.port-timeout', [{ file: 'app.log', line: 52 }]);
+    const out = correlate([root, refused, waited]);
+    expect(out.map((f) => [f.id, f.evidence.map((e) => `${e.file}:${e.line}`)])).toEqual([
+      ['iptables.port-blocked', ['iptables-save:9', 'messages:3', 'app.log:52']],
+      ['log.no-route-to-host', ['messages:4', 'messages:9']],
+    ]);
+    expect(out[0].related).toEqual(['log.no-route-to-host', 'log.port-timeout']);
+  });
 });

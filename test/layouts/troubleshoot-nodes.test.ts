@@ -71,8 +71,9 @@ describe('troubleshoot runDaemonSet output, <collector>/<node>.log', () => {
       pod: 'kube-flannel-ds-aaaaa',
       container: 'kube-flannel',
     });
-    // a hand-made bundle's log keeps being one
-    expect(logSourceOf('ticket-123/node-a/docker.log')).toEqual({});
+    // a hand-made bundle's log keeps being one (docker.log is dockerd's)
+    expect(logSourceOf('ticket-123/node-a/docker.log')).toEqual({ unit: 'docker' });
+    expect(logSourceOf('ticket-123/node-a/app.log')).toEqual({});
   });
 
   it.skipIf(!hasCorpus)('the real baseline bundle: run-daemonset-example/primary-node.log belongs to primary-node', async () => {

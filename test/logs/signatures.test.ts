@@ -22,7 +22,20 @@ const EXAMPLES: Example[] = [
   { id: 'log.iptables-no-chain', from: { corpus: 'moby-26494-docker-run-publish-nat-DOCKER-chain-missing.log' }, line: 3, facts: { table: 'nat', chain: 'DOCKER', target: 'DNAT' } },
   { id: 'log.docker-start-failed', from: { text: 'Nov 20 07:58:32 web-07 dockerd[1022]: Error starting daemon: error initializing graphdriver: driver not supported', origin: 'dockerd before 20.10 (moby daemon/start)' }, facts: { reason: 'error initializing graphdriver: driver not supported' } },
   { id: 'log.docker-start-failed', from: { text: 'Nov 20 07:58:32 web-07 dockerd[1022]: failed to start daemon: error initializing graphdriver: driver not supported: overlay2', origin: 'dockerd 20.10+ wording (moby daemon/start)' }, facts: { reason: 'error initializing graphdriver: driver not supported: overlay2' } },
-  { id: 'log.iptables-no-chain', from: { corpus: 'docker-for-linux-1104-firewalld-docker-isolation-stage-no-chain.log' }, line: 5, facts: { table: 'filter', chain: 'DOCKER-ISOLATION-STAGE-2' } },
+  { id: 'log.iptables-cleanup-harmless', from: { corpus: 'docker-for-linux-1104-firewalld-docker-isolation-stage-no-chain.log' }, line: 5, facts: { table: 'filter', chain: 'DOCKER-ISOLATION-STAGE-2' } },
+  {
+    id: 'log.iptables-cleanup-harmless',
+    from: { text: "Nov 19 07:00:12 k8s-node-3 firewalld[5324]: WARNING: COMMAND_FAILED: '/usr/sbin/iptables -w10 -t nat -D OUTPUT -m addrtype --dst-type LOCAL -j DOCKER' failed: iptables: No chain/target/match by that name.", origin: 'firewalld passthrough at Docker start (moby/libnetwork#2622)' },
+    facts: { table: 'nat', chain: 'DOCKER' },
+  },
+  {
+    id: 'log.docker-port-conflict',
+    from: {
+      text: 'Nov 20 09:12:40 k8s-node-3 dockerd[912]: time="2026-11-20T09:12:40.118000000Z" level=error msg="Handler for POST /v1.41/containers/66f846a87dfd/start returned error: driver failed programming external connectivity on endpoint nestjs-class-db-1 (66f846a87dfdd62fd18869360453f74141a3d26fa5700691b3f864ef5e4576c3): Error starting userland proxy: listen tcp4 0.0.0.0:5432: bind: address already in use"',
+      origin: 'dockerd, docker-proxy cannot listen (reviewer report, healthy-port bundle)',
+    },
+    facts: { endpoint: 'nestjs-class-db-1', address: '0.0.0.0', port: '5432' },
+  },
   { id: 'log.docker-port-programming-failed', from: { corpus: 'kata-tests-4617-filter-DOCKER-chain-removed.log' }, line: 1, facts: { endpoint: 'jaeger', table: 'filter', chain: 'DOCKER', port: '16686' } },
   { id: 'log.iptables-bad-rule', from: { corpus: 'moby-16137-firewalld-centos7-dnat-no-chain.log' }, line: 2, facts: { table: 'filter', chain: 'INPUT', target: 'ACCEPT' } },
   { id: 'log.iptables-trace', from: { seed: '004_' }, line: 1309, facts: { table: 'filter', chain: 'KUBE-FIREWALL', kind: 'return', rule: '2' } },
@@ -167,7 +180,7 @@ describe('the catalog as data', () => {
     const table: [string, string][] = [
       ['iptables: No chain/target/match by that name', 'log.iptables-no-chain'],
       ['WARNING: IPv4 forwarding is disabled', 'log.ip-forward-disabled'],
-      ['Another app is currently holding the xtables lock', 'log.xtables-lock'],
+      ['Another app is currently holding the xtables lock. Perhaps you want to use the -w option?', 'log.xtables-lock'],
       ['iptables-restore: line 12 failed', 'log.iptables-restore-failed'],
       ["Couldn't load match `comment':No such file or directory", 'log.iptables-couldnt-load-match'],
       ['iptables v1.8.7 (legacy): unknown option "--random-fully"', 'log.iptables-unknown-option'],
