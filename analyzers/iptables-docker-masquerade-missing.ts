@@ -2,14 +2,29 @@
  * iptables.docker-masquerade-missing: a Docker bridge network has no MASQUERADE rule in nat
  * POSTROUTING, so container traffic leaves with container source addresses and other nodes'
  * firewalls drop it (seed 001: "not SNATed container packets were blocked").
+ *
+ * Coverage is decided by the packet tracer: a new connection from the bridge's subnet to the
+ * outside, leaving by the uplink (the default route's interface), walked through nat POSTROUTING
+ * of each iptables back end and the native nftables nat chains on postrouting. Rules that apply to
+ * other traffic only (kube-proxy's and netavark's marked packets, `-o` another interface, Calico's
+ * IP-pool sets, Swarm's `--src-type LOCAL`) do not count. A rule the tracer cannot evaluate (an
+ * ipset whose members the bundle lacks) is walked both ways: when only such a rule could masquerade
+ * the subnet, the finding is a warning that says so, not a critical.
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
-import type { Chain, Rule } from '../src/netfilter/rules.js';
-import { cidrContains, parseCidr } from '../src/parsers/cidr.js';
-import type { NftRule, NftRuleset, NftValue } from '../src/nft/model.js';
-import { findChain as findNftChain } from '../src/nft/model.js';
+import type { Chain } from '../src/netfilter/rules.js';
+import { trace, type ExtraChain, type Packet, type TraceContext, type TraceResult } from '../src/netfilter/trace.js';
+import { addressIn, parseCidr } from '../src/parsers/cidr.js';
+import { interfacesOf } from '../src/parsers/interfaces.js';
+import type { NftRuleset } from '../src/nft/model.js';
+import { nftExtraChains } from '../src/nft/trace.js';
 import type { Evidence } from '../src/report/schema.js';
-import { dockerBridges, dockerPresence, liveViews, nativeNftables, reachableChains, type Bridge } from './lib/node-view.js';
+import { dockerBridges, dockerPresence, liveViews, localAddresses, nativeNftables, reachableChains, type Bridge } from './lib/node-view.js';
+
+/** A destination outside the node (TEST-NET-2): in no Kubernetes or Calico set. */
+const OUTSIDE = '198.51.100.10';
+/** The uplink's name when the bundle shows none: matches no `-o <name>` of a rule, and is not the bridge. */
+const SOME_UPLINK = '(uplink)';
 
 export default defineAnalyzer({
   id: 'iptables.docker-masquerade-missing',
@@ -20,7 +35,7 @@ export default defineAnalyzer({
   // no iptables rules at all is checked from the nft listing
   requires: [],
   requiresOneOf: ['iptables', 'nftables'],
-  optional: ['iptables', 'ipAddr', 'dockerNetworks', 'dockerDaemon', 'services', 'nftables'],
+  optional: ['iptables', 'ipAddr', 'dockerNetworks', 'dockerDaemon', 'services', 'nftables', 'routes'],
   partialWithout: { iptables: 'the iptables nat rules are not in the bundle: only nftables NAT was looked at' },
   analyze({ node, artifacts }) {
     const docker = dockerPresence(artifacts);
@@ -34,31 +49,34 @@ export default defineAnalyzer({
     // each back end's POSTROUTING runs (legacy and nf_tables side by side): a MASQUERADE in either applies
     const views = liveViews(artifacts).filter((v) => v.tables.has('nat'));
     if (views.length === 0 && !nftDocker) return [];
-    // kube-proxy's and flannel's masquerades apply to packets they marked only: they cover no Docker network
-    const nats = views.flatMap((v) => {
-      const nat = v.tables.get('nat')!;
-      return ['POSTROUTING', ...reachableChains(nat, 'POSTROUTING')].flatMap((c) => nat.get(c)?.rules ?? []).filter((r) => (r.target === 'MASQUERADE' || r.target === 'SNAT') && !markedOnly(nat, r));
-    });
     // a dump cut at its top (sos's .tailed) may have lost the rule: its absence proves nothing
     const cut = views.some((v) => v.truncated.has('nat'));
     const natFile = views[0]?.files.get('nat');
-    // a native nftables table may do the NAT instead (Docker's own with its nftables back end, an nftables.conf, firewalld's masquerade)
-    const nftNats = native.flatMap(nftSourceNat);
+    // a native nftables table may do the NAT instead (Docker's own with its nftables back end, an nftables.conf, firewalld's masquerade, kube-proxy's nftables mode, netavark)
+    const nftNat = native.length > 0 ? postroutingNat(native) : undefined;
+    const uplink = uplinkOf(artifacts);
     // `"ip-masq": false` in daemon.json: Docker adds no MASQUERADE for its default bridge (a routed
     // setup), as a network's enable_ip_masquerade=false does for that network
     // (unless docker network inspect shows the running daemon masquerades it: daemon.json edited since)
     const liveDefaultMasq = (artifacts.dockerNetworks ?? []).flatMap((d) => d.networks).some((n) => n.name === 'bridge' && n.options['com.docker.network.bridge.enable_ip_masquerade'] === 'true');
     const noDefaultMasq = !liveDefaultMasq && (artifacts.dockerDaemon ?? []).some((d) => d.ipMasq?.value === false);
+    const local = localAddresses(artifacts);
     const findings = [];
     for (const bridge of dockerBridges(artifacts)) {
       if (bridge.noMasquerade) continue;
       if (noDefaultMasq && isDefaultBridge(bridge)) continue;
       for (const s of bridge.subnets) {
         const subnet = parseCidr(s.cidr);
-        if (!subnet) continue;
-        if (nats.some((r) => covers(r, subnet, bridge.name))) continue;
-        if (nftNats.some((r) => nftCovers(r, subnet, bridge.name))) continue;
+        if (!subnet || subnet.prefix > 30) continue;
+        const cover = coverage(views.map((v) => v.tables), nftNat, bridge.name, s.cidr, uplink ?? SOME_UPLINK, local);
+        if (cover.kind === 'covered' || cover.kind === 'unknown') continue;
         if (cut) continue;
+        // the uplink is not known and a rule masquerades traffic leaving by one named interface: it may be the uplink
+        if (!uplink && cover.kind === 'missing' && views.some((v) => namedOutMasquerade(v.tables, bridge.name))) continue;
+        if (cover.kind === 'maybe') {
+          findings.push(maybeFinding(node, bridge, s, cover.rules, natFile));
+          continue;
+        }
         if (nftDocker) {
           findings.push(nftFinding(node, bridge, s, nftDocker, native, natFile));
           continue;
@@ -66,9 +84,9 @@ export default defineAnalyzer({
         findings.push({
           severity: 'critical' as const,
           title: 'No MASQUERADE for a Docker network',
-          message: `Traffic from ${s.cidr} (${bridge.network ? `docker network ${bridge.network}, ` : ''}bridge ${bridge.name}) on ${node} leaves without source NAT: nat POSTROUTING has no MASQUERADE rule for it. Other hosts see container addresses and drop or cannot answer them.`,
+          message: `Traffic from ${s.cidr} (${bridge.network ? `docker network ${bridge.network}, ` : ''}bridge ${bridge.name}) on ${node} leaves without source NAT: nat POSTROUTING has no MASQUERADE rule for it${native.length > 0 ? ', nor does any nftables table' : ''}${cover.others ? ` (${cover.others})` : ''}. Other hosts see container addresses and drop or cannot answer them.`,
           impact: 'Containers on this network cannot reach other nodes or the outside.',
-          evidence: [{ file: natFile!, line: 0, excerpt: `no "-s ${s.cidr} ! -o ${bridge.name} -j MASQUERADE" reachable from nat POSTROUTING`, note: 'searched the live nat table here' }, s.evidence],
+          evidence: [{ file: natFile ?? s.evidence.file, line: 0, excerpt: `no "-s ${s.cidr} ! -o ${bridge.name} -j MASQUERADE" reachable from nat POSTROUTING`, note: `searched the live nat table here: a packet from ${s.cidr} leaving by ${uplink ?? 'another interface'} is walked through nat POSTROUTING and no rule source-NATs it` }, s.evidence, ...cover.passed],
           facts: { subnet: s.cidr, bridge: bridge.name, network: bridge.network },
           remedy: {
             summary: `Restart Docker so it re-adds the rule; as a stop-gap add it by hand.`,
@@ -87,80 +105,103 @@ function isDefaultBridge(bridge: Bridge): boolean {
   return bridge.network !== undefined ? bridge.network === 'bridge' : bridge.name === 'docker0';
 }
 
+/** The interface of the main table's default route, else the first interface with a global IPv4 address that is no bridge or tunnel. */
+function uplinkOf(artifacts: Parameters<typeof dockerBridges>[0]): string | undefined {
+  const route = (artifacts.routes ?? []).flatMap((t) => t.routes).find((r) => r.destination === '0.0.0.0/0' && r.dev && (!r.table || r.table === 'main'));
+  if (route?.dev) return route.dev;
+  return [...interfacesOf(artifacts.ipAddr ?? []).values()].find(
+    (i) => !/^(lo|docker|cni|flannel|br-|veth|cali|vxlan|tun|virbr|podman|cilium|weave|kube-ipvs|nodelocaldns)/.test(i.name) && i.addresses.some((a) => a.family === 4 && a.scope === 'global'),
+  )?.name;
+}
+
+/** The native nftables nat chains on postrouting (a filter chain there is not what the question is about). */
+function postroutingNat(native: NftRuleset[]): (hook: Parameters<ReturnType<typeof nftExtraChains>>[0]) => ExtraChain[] {
+  const all = nftExtraChains(native);
+  return (hook) => (hook === 'postrouting' ? all(hook).filter((c) => c.type === 'nat') : []);
+}
+
 /**
- * A rule that sees marked packets only: it matches a mark (`-m mark --mark 0x4000/0x4000`), or an
- * earlier rule of its chain returns every packet without the mark (kube-proxy's KUBE-POSTROUTING:
- * `-m mark ! --mark 0x4000/0x4000 -j RETURN`, then `-j MASQUERADE`).
+ * What is known of the sets that masquerade rules of container hosts match: Calico's IP-pool sets
+ * hold Calico's pools (not a Docker bridge's subnet, nor an outside address); kube-proxy's
+ * KUBE-LOOP-BACK (dst,dst,src) holds endpoints that talk to themselves (source = destination).
  */
-function markedOnly(chains: Map<string, Chain>, rule: Rule): boolean {
-  const isMark = (m: Rule['matches'][number]) => m.module === 'mark' && m.options.some((o) => o.name === 'mark');
-  if (rule.matches.some((m) => isMark(m) && m.options.every((o) => !o.negated))) return true;
-  for (const r of chains.get(rule.chain)?.rules ?? []) {
-    if (r === rule) break;
-    if (r.target === 'RETURN' && r.matches.length === 1 && isMark(r.matches[0]) && r.matches[0].options.every((o) => o.negated)) return true;
-  }
-  return false;
-}
-
-/** masquerade/snat rules reachable from the postrouting nat base chains of native nftables tables. */
-function nftSourceNat(rs: NftRuleset): NftRule[] {
-  const out: NftRule[] = [];
-  for (const table of rs.tables) {
-    if (table.iptablesCompat || (table.family !== 'ip' && table.family !== 'inet')) continue;
-    const seen = new Set<string>();
-    const visit = (name: string) => {
-      if (seen.has(name)) return;
-      seen.add(name);
-      for (const r of findNftChain(table, name)?.rules ?? []) {
-        if (r.exprs.some((e) => e.kind === 'nat' && (e.nat.kind === 'masquerade' || e.nat.kind === 'snat'))) out.push(r);
-        for (const e of r.exprs) {
-          if (e.kind === 'verdict' && e.verdict.target) visit(e.verdict.target);
-          if (e.kind === 'vmap') for (const en of e.entries ?? []) if (en.verdict.target) visit(en.verdict.target);
-          if (e.kind === 'vmap' && e.setRef) {
-            for (const en of table.maps.find((m) => m.name === e.setRef)?.entries ?? []) if (en.verdict?.target) visit(en.verdict.target);
-          }
-        }
-      }
-    };
-    for (const c of table.chains) if (c.hook === 'postrouting' && c.type === 'nat') visit(c.name);
-  }
-  return out;
-}
-
-/** Does an nft masquerade/snat rule apply to traffic from this subnet leaving through another interface? */
-function nftCovers(r: NftRule, subnet: NonNullable<ReturnType<typeof parseCidr>>, bridge: string): boolean {
-  for (const e of r.exprs) {
-    if (e.kind !== 'match') continue;
-    if (e.key === 'oifname' && e.op === '==' && valueIs(e.value, bridge)) return false;
-    if (e.key === 'ip saddr') {
-      const hit = values(e.value).some((v) => {
-        const c = parseCidr(v.includes('/') ? v : `${v}/32`);
-        return !!c && cidrContains(c, subnet);
-      });
-      if (e.op === '==' ? !hit : hit) return false;
+function knownSets(subnet: string): TraceContext['ipset'] {
+  return (name, dirs, p) => {
+    if (/^cali[46]0(masq|all)-ipam-pools$/.test(name)) {
+      const addr = dirs[0] === 'src' ? p.src : p.dst;
+      return addressIn(addr, subnet) || addr === OUTSIDE ? false : undefined;
     }
+    if (name === 'KUBE-LOOP-BACK' && dirs.join(',') === 'dst,dst,src') return p.src === p.dst ? undefined : false;
+    return undefined;
+  };
+}
+
+type Coverage =
+  | { kind: 'covered' }
+  | { kind: 'unknown' }
+  | { kind: 'missing'; passed: Evidence[]; others?: string }
+  | { kind: 'maybe'; rules: Evidence[] };
+
+/**
+ * Walks a new connection from the subnet (its .2) to the outside, leaving by the uplink, through
+ * nat POSTROUTING of each back end (and the native nftables nat chains): covered when every outcome
+ * of every walk is source-NATed in some back end; missing when none is; maybe when only outcomes
+ * through rules the tracer cannot evaluate are.
+ */
+function coverage(views: Map<string, Map<string, Chain>>[], nft: ReturnType<typeof postroutingNat> | undefined, bridge: string, cidr: string, uplink: string, local: string[]): Coverage {
+  const [ip] = cidr.split('/');
+  const o = ip.split('.').map(Number);
+  o[3] = Math.min(254, o[3] + 2);
+  const packet: Packet = { src: o.join('.'), dst: OUTSIDE, protocol: 'tcp', dport: 443, sport: 40000, inInterface: bridge, outInterface: uplink, state: 'new', mark: 0 };
+  const ctx: TraceContext = { localAddresses: local, ipset: knownSets(cidr), extraChains: nft };
+  // only nat POSTROUTING: PREROUTING's service DNAT is not this packet's, and filter decides nothing about NAT
+  const natOnly = (tables: Map<string, Map<string, Chain>>) => {
+    const nat = new Map(tables.get('nat') ?? []);
+    for (const c of ['PREROUTING', 'OUTPUT', 'INPUT']) nat.delete(c);
+    return new Map([['nat', nat]]);
+  };
+  const runs: TraceResult[] = views.length > 0 ? views.map((t, i) => trace(natOnly(t), 'forward', packet, { ...ctx, extraChains: i === 0 ? nft : undefined })) : [trace(new Map(), 'forward', packet, ctx)];
+  const natted = (r: TraceResult) => (r.natOutcomes ? r.natOutcomes.map((x) => !!x.snat) : [!!r.packet.snat]);
+  if (runs.some((r) => r.verdict.kind !== 'unknown' && natted(r).every(Boolean))) return { kind: 'covered' };
+  if (runs.some((r) => r.verdict.kind === 'unknown')) return { kind: 'unknown' };
+  if (runs.some((r) => natted(r).some(Boolean)))
+    return { kind: 'maybe', rules: runs.flatMap((r) => r.undecided ?? []).map((u) => ({ file: u.at.file, line: u.at.line, excerpt: u.at.text, note: `${u.reason}: only if it matches is ${cidr} masqueraded` })) };
+  // the masquerades the walk passed without applying them (kube-proxy's marked-only, another interface's): said, so the reader sees why they do not count
+  const passed: Evidence[] = [];
+  for (const t of views) {
+    const nat = t.get('nat');
+    if (!nat) continue;
+    for (const c of ['POSTROUTING', ...reachableChains(nat, 'POSTROUTING')])
+      for (const r of nat.get(c)?.rules ?? [])
+        if ((r.target === 'MASQUERADE' || r.target === 'SNAT') && passed.length < 4) passed.push({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `does not apply to ${cidr} leaving by ${uplink === SOME_UPLINK ? 'another interface' : uplink}` });
   }
-  return true;
+  return { kind: 'missing', passed, others: passed.length > 0 ? `${passed.length === 1 ? 'the one masquerade there applies' : 'the masquerades there apply'} to other traffic only` : undefined };
 }
 
-function values(v: NftValue): string[] {
-  if (v.kind === 'value') return [v.value];
-  if (v.kind === 'set') return v.elements.flatMap(values);
-  return [];
+/** A masquerade for traffic leaving by one named interface (not the bridge): with the uplink unknown, it may be the uplink's. */
+function namedOutMasquerade(tables: Map<string, Map<string, Chain>>, bridge: string): boolean {
+  const nat = tables.get('nat');
+  if (!nat) return false;
+  return ['POSTROUTING', ...reachableChains(nat, 'POSTROUTING')].some((c) =>
+    (nat.get(c)?.rules ?? []).some((r) => (r.target === 'MASQUERADE' || r.target === 'SNAT') && r.outInterface && !r.outInterface.negated && r.outInterface.value !== bridge),
+  );
 }
 
-function valueIs(v: NftValue, s: string): boolean {
-  return values(v).some((x) => x.replace(/^"|"$/g, '') === s);
-}
-
-function covers(r: Rule, subnet: NonNullable<ReturnType<typeof parseCidr>>, bridge: string): boolean {
-  if (r.outInterface && !r.outInterface.negated && r.outInterface.value === bridge) return false;
-  // NAT towards one destination only (flannel's `! -s 10.244.0.0/16 -d 10.244.0.0/16`) leaves the rest unmasqueraded
-  if (r.destination && !r.destination.negated && r.destination.value !== '0.0.0.0/0') return false;
-  if (!r.source) return true;
-  const src = parseCidr(r.source.value);
-  if (!src) return false;
-  return r.source.negated ? !cidrContains(src, subnet) : cidrContains(src, subnet);
+/** Only rules the tracer cannot evaluate (an ipset whose members the bundle lacks) could masquerade the subnet. */
+function maybeFinding(node: string, bridge: Bridge, s: Bridge['subnets'][number], rules: Evidence[], natFile: string | undefined) {
+  return {
+    severity: 'warning' as const,
+    title: 'No MASQUERADE for a Docker network',
+    message: `Traffic from ${s.cidr} (${bridge.network ? `docker network ${bridge.network}, ` : ''}bridge ${bridge.name}) on ${node} is source-NATed only if ${rules.length === 1 ? 'a rule' : 'rules'} whose match the bundle does not let us evaluate (an ipset's members, most often) ${rules.length === 1 ? 'matches' : 'match'} it: Docker's own "-s ${s.cidr} ! -o ${bridge.name} -j MASQUERADE" is not there. If ${rules.length === 1 ? 'it does' : 'they do'} not, other hosts see container addresses and drop or cannot answer them.`,
+    impact: 'Containers on this network may be unable to reach other nodes or the outside.',
+    evidence: [...rules, ...(natFile ? [{ file: natFile, line: 0, excerpt: `no "-s ${s.cidr} ! -o ${bridge.name} -j MASQUERADE" reachable from nat POSTROUTING`, note: 'searched the live nat table here' }] : []), s.evidence],
+    facts: { subnet: s.cidr, bridge: bridge.name, network: bridge.network, undecided: rules.length },
+    remedy: {
+      summary: `Check the set's members (ipset list <name>); if ${s.cidr} is not in it, restart Docker so it re-adds its rule, or add it by hand.`,
+      commands: ['ipset list -n   # then: ipset list <set> for the sets named above', `iptables -t nat -A POSTROUTING -s ${s.cidr} ! -o ${bridge.name} -j MASQUERADE`, 'systemctl restart docker   # recreates every Docker rule'],
+      caution: 'Restarting docker restarts every container on the node.',
+    },
+  };
 }
 
 /**

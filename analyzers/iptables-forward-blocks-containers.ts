@@ -72,9 +72,14 @@ export default defineAnalyzer({
           return [what, trace(tables, 'forward', p, ctx), p, how];
         };
         if (first.verdict.kind === 'ACCEPT') {
-          const snat = first.packet.snat;
-          const natTo = snat ? (snat.to ?? uplinkAddress) : undefined;
-          if (!snat || natTo) results.push(back(natTo, snat?.masquerade));
+          // a rule the tracer could not evaluate (an ipset) may decide the NAT: the reply of each outcome,
+          // and only a drop of every one is reported
+          const snats = first.natOutcomes ? [...new Map(first.natOutcomes.map((o) => [`${o.snat?.to}|${o.snat?.masquerade}`, o.snat])).values()] : [first.packet.snat];
+          const variants = snats.flatMap((snat) => {
+            const natTo = snat ? (snat.to ?? uplinkAddress) : undefined;
+            return !snat || natTo ? [back(natTo, snat?.masquerade)] : [];
+          });
+          if (variants.length === 1 || (variants.length > 1 && variants.every(([, r]) => r.verdict.kind === 'DROP' || r.verdict.kind === 'REJECT'))) results.push(variants[0]);
         } else if (first.verdict.kind === 'unknown') {
           const variants = [...(uplinkAddress ? [back(uplinkAddress, true)] : []), back()];
           if (variants.every(([, r]) => r.verdict.kind === 'DROP' || r.verdict.kind === 'REJECT')) results.push(variants[0]);

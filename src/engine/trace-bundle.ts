@@ -36,6 +36,14 @@ export interface BundleTrace extends TraceResult {
   /** the native nftables tables (firewalld's, Docker's own) walked on the same hooks, in priority order with iptables' */
   nftTables: string[];
   rulesFrom: string[];
+  /** why the packet took its path: the routing of the packet as asked, and DNAT when it changed that */
+  pathReason: string;
+  /**
+   * set when the node does not forward (net.ipv4.ip_forward = 0, or net.ipv6.conf.all.forwarding = 0
+   * for IPv6) and the packet's path is forward: the verdict is then DROP by the kernel, whatever the
+   * rules say (`netfilter` keeps what the rules alone decided, for context)
+   */
+  forwarding?: { key: string; value: string; file: string; line: number; excerpt: string; netfilter: { verdict: TraceResult['verdict']; decidedBy?: TraceResult['decidedBy'] } };
 }
 
 export async function traceBundle(input: string, req: TraceRequest): Promise<BundleTrace> {
@@ -46,7 +54,7 @@ export async function traceBundle(input: string, req: TraceRequest): Promise<Bun
   const live = (node.artifacts.iptables ?? []).filter((r) => r.origin === 'live' && r.family !== 'ipv6');
   const nftRules = node.artifacts.nftables ?? [];
   if (live.length === 0 && nftRules.length === 0) throw new BundleError(`${input}: node ${node.name} has no live IPv4 iptables or nftables rules in the bundle`, 'unreadable');
-  const { packet, path, inferred, local } = buildPacket(node.artifacts, req);
+  const { packet, path, inferred, local, pathReason } = buildPacket(node.artifacts, req);
   // legacy and nf_tables rules both run (mixed back ends): the first is traced, the others' base chains beside it
   const [first = [], ...others] = groupByBackend(live);
   const tables = mergeRulesets(first);
@@ -58,8 +66,34 @@ export async function traceBundle(input: string, req: TraceRequest): Promise<Bun
   const result = trace(tables, path, packet, ctx);
   const alternatives = result.branchRules.length > 0 ? traceBranches(tables, path, packet, ctx) : [];
   const nftTables = [...new Set(nftRules.flatMap((rs) => rs.tables.filter((t) => !t.iptablesCompat).map((t) => `${t.family} ${t.name}`)))];
-  const out: BundleTrace = { ...result, node: node.name, request, inferred, alternatives, nftTables, rulesFrom: [...live.map((r) => r.file), ...nftRules.map((r) => r.file)] };
+  // the routing decision is taken after PREROUTING: DNAT can turn a delivery into a forward (or back)
+  const why = result.path === path ? pathReason : `${pathReason}, but DNAT rewrote the destination to ${result.packet.dst}${result.packet.dport ? ':' + result.packet.dport : ''}, ${result.path === 'forward' ? 'which the node forwards' : "one of the node's addresses"}`;
+  const out: BundleTrace = { ...result, node: node.name, request, inferred, alternatives, nftTables, rulesFrom: [...live.map((r) => r.file), ...nftRules.map((r) => r.file)], pathReason: why };
+  if (result.path === 'forward') {
+    const off = forwardingOff(node.artifacts, packet.dst.includes(':') ? 6 : 4);
+    if (off) {
+      out.forwarding = { ...off, netfilter: { verdict: result.verdict, decidedBy: result.decidedBy } };
+      out.verdict = { kind: 'DROP' };
+      out.decidedBy = { table: 'kernel', chain: 'routing', num: 0, text: `forwarding disabled (${off.key} = ${off.value})`, file: off.file, line: off.line, action: 'policy' };
+    }
+  }
   return out;
+}
+
+/**
+ * The node's live forwarding switch for the family (sysctl -a, /proc/sys, sysctl.json; not the
+ * configuration files, which apply at the next boot): the value when every runtime source shows 0.
+ * Sources that disagree (taken at different moments) leave it undecided.
+ */
+function forwardingOff(a: NodeArtifacts, family: 4 | 6): { key: string; value: string; file: string; line: number; excerpt: string } | undefined {
+  const key = family === 6 ? 'net.ipv6.conf.all.forwarding' : 'net.ipv4.ip_forward';
+  const values = (a.sysctl ?? []).flatMap((s) => {
+    const v = s.values.get(key);
+    return v ? [v] : [];
+  });
+  if (values.length === 0 || values.some((v) => v.value.trim() !== '0')) return undefined;
+  const v = values[0];
+  return { key, value: v.value.trim(), file: v.ref.file, line: v.ref.line, excerpt: v.excerpt };
 }
 
 /**
@@ -90,7 +124,7 @@ function interfaceFor(a: NodeArtifacts, ip: string): string | undefined {
   return routes.sort((x, y) => Number(y.destination.split('/')[1]) - Number(x.destination.split('/')[1]))[0]?.dev;
 }
 
-function buildPacket(a: NodeArtifacts, req: TraceRequest): { packet: Packet; path: 'input' | 'forward' | 'output'; inferred: string[]; local: string[] } {
+function buildPacket(a: NodeArtifacts, req: TraceRequest): { packet: Packet; path: 'input' | 'forward' | 'output'; inferred: string[]; local: string[]; pathReason: string } {
   const itfs = [...interfacesOf(a.ipAddr ?? []).values()];
   const local = itfs.flatMap((i) => i.addresses.filter((x) => x.family === 4).map((x) => x.address));
   const inferred: string[] = [];
@@ -108,8 +142,9 @@ function buildPacket(a: NodeArtifacts, req: TraceRequest): { packet: Packet; pat
     outInterface = ifaceFor(req.dst);
     if (outInterface) inferred.push(`out-interface ${outInterface} (the route to ${req.dst})`);
   }
-  inferred.unshift(`path ${path} (${fromHere ? 'the source is the node itself' : toHere ? 'the destination is one of the node\'s addresses' : 'neither end is the node'})`);
+  const pathReason = fromHere ? 'the source is the node itself' : toHere ? "the destination is one of the node's addresses" : 'neither end is the node';
   return {
+    pathReason,
     packet: { src: req.src, dst: req.dst, protocol: req.protocol, dport: req.dport, sport: 40000, inInterface, outInterface, state: req.state, mark: 0 },
     path,
     inferred,
@@ -117,14 +152,33 @@ function buildPacket(a: NodeArtifacts, req: TraceRequest): { packet: Packet; pat
   };
 }
 
+const kindText = (v: TraceResult['verdict']) => (v.kind === 'REJECT' ? `REJECT (${v.with})` : v.kind === 'unknown' ? `unknown: ${v.reason}` : v.kind);
+const by = (d: NonNullable<TraceResult['decidedBy']>) => `${d.table}/${d.chain} ${d.num === 0 ? 'policy' : `rule ${d.num}`} (${d.file}:${d.line})`;
+
 export function formatTrace(t: BundleTrace): string {
-  const v = t.verdict;
-  const verdict = v.kind === 'REJECT' ? `REJECT (${v.with})` : v.kind === 'unknown' ? `unknown: ${v.reason}` : v.kind;
+  const verdict = kindText(t.verdict);
   const p = t.request;
   const lines = [
     `node ${t.node}: ${p.src} -> ${p.dst}${p.dport ? ':' + p.dport : ''}/${p.protocol} (${p.state})`,
-    `verdict: ${verdict}${t.decidedBy ? ` by ${t.decidedBy.table}/${t.decidedBy.chain} ${t.decidedBy.num === 0 ? 'policy' : `rule ${t.decidedBy.num}`} (${t.decidedBy.file}:${t.decidedBy.line})` : ''}`,
-    `path: ${t.path}${t.packet.dnat ? ` (DNAT rewrote the destination to ${t.packet.dst}${t.packet.dport ? ':' + t.packet.dport : ''})` : ''}`,
+    t.forwarding
+      ? `verdict: DROP: forwarding disabled (${t.forwarding.key} = ${t.forwarding.value}) (${t.forwarding.file}:${t.forwarding.line})`
+      : `verdict: ${verdict}${t.decidedBy ? ` by ${by(t.decidedBy)}` : ''}`,
+    ...(t.forwarding
+      ? [`  the kernel forwards nothing; the rules alone would give: ${kindText(t.forwarding.netfilter.verdict)}${t.forwarding.netfilter.decidedBy ? ` by ${by(t.forwarding.netfilter.decidedBy)}` : ''}`]
+      : []),
+    ...(t.undecided && t.undecided.length > 0
+      ? [
+          `undecided: ${t.undecided.length === 1 ? 'a rule' : `${t.undecided.length} rules`} the tracer cannot evaluate; every outcome was walked and reaches this verdict:`,
+          ...t.undecided.map((u) => `  ${u.at.table}/${u.at.chain} ${u.at.num === 0 ? 'policy' : '#' + u.at.num}: ${u.reason}    (${u.at.file}:${u.at.line})`),
+        ]
+      : []),
+    ...(t.natOutcomes
+      ? [
+          `NAT uncertain: the outcomes differ in NAT (the verdict holds for each):`,
+          ...t.natOutcomes.map((o) => `  -> ${o.path} to ${o.dst}${o.dport ? ':' + o.dport : ''}${o.snat ? (o.snat.masquerade ? ', masqueraded' : `, source NAT to ${o.snat.to ?? '?'}`) : ', no source NAT'}`),
+        ]
+      : []),
+    `path: ${t.path} (${t.pathReason})`,
     ...t.inferred.map((i) => `inferred: ${i}`),
     ...(t.nftTables.length > 0 ? [`nftables tables walked with iptables' (by hook and priority): ${t.nftTables.join(', ')}`] : []),
     ...(t.alternatives.length > 1

@@ -2,8 +2,11 @@
  * The packet tracer: walks one packet through a node's iptables rules offline, in netfilter's
  * order (raw -> mangle -> nat -> filter for each hook of its path), following jumps, gotos,
  * RETURN and policies, applying MARK and DNAT on the way. Every rule that matched is recorded
- * with its file and line. A match it does not model ends the walk with "unknown at rule X"
- * instead of a guess; `-m statistic` is a branch and is reported as one.
+ * with its file and line. A match it does not model (an ipset whose members the bundle lacks, an
+ * interface not given) is a fork: both outcomes, matched and not, are walked (a bounded number of
+ * times); when every outcome reaches the same verdict that verdict is the answer, with the rules
+ * that could not be evaluated named (and whether they could change the NAT). Otherwise the walk
+ * ends with "unknown at rule X" instead of a guess; `-m statistic` is a branch and is reported as one.
  */
 import { addressIn } from '../parsers/cidr.js';
 import { icmpTypeMatches } from './icmp.js';
@@ -74,6 +77,31 @@ export interface TraceContext {
   broadcastAddresses?: string[];
   /** base chains of other tables on each hook (native nftables), interleaved by priority */
   extraChains?: (hook: Hook) => ExtraChain[];
+  /**
+   * What is known of an ipset's members (`-m set --match-set NAME src|dst,...`): true / false for
+   * this packet, undefined when not known (the rule then is a fork).
+   */
+  ipset?: (name: string, directions: string[], p: Packet) => boolean | undefined;
+  /**
+   * Rules (iptables Rule or nftables NftRule objects) whose match could not be evaluated, and the
+   * outcome to assume for them: how the tracer explores both sides of such a rule.
+   */
+  assume?: ReadonlyMap<object, boolean | number>;
+  /**
+   * set by a walker that stops at a match it cannot evaluate: the rule to fork on (internal to
+   * trace()); `choices` for a rule with n outcomes (nftables `numgen ... mod n vmap`: entry 0..n-1)
+   */
+  pendingFork?: { rule?: object; choices?: number };
+  /** a walker records here each rule whose outcome it took from `assume` (internal to trace()) */
+  assumed?: Undecided[];
+  /** do not fork on unknown matches (one walk, as before) */
+  noFork?: boolean;
+}
+
+/** A rule whose match the tracer could not evaluate, walked both ways. */
+export interface Undecided {
+  at: TraceStep;
+  reason: string;
 }
 
 export interface TraceStep {
@@ -111,6 +139,16 @@ export interface TraceResult {
   branches: TraceStep[];
   /** the rules of those branches (to explore the others) */
   branchRules: Rule[];
+  /**
+   * rules whose match could not be evaluated: both outcomes were walked and reached the verdict
+   * given (the steps shown are those of the outcome where none of them matched)
+   */
+  undecided?: Undecided[];
+  /**
+   * when those outcomes differ in what NAT did (destination, source NAT, path): each one. The
+   * verdict holds for all of them; the addresses do not.
+   */
+  natOutcomes?: { path: Path; dst: string; dport?: number; snat?: Packet['snat']; decidedBy?: TraceStep }[];
 }
 
 /** The iptables tables with a base chain on each hook, in netfilter's priority order. */
@@ -170,7 +208,69 @@ export function mergeRulesets(rulesets: Ruleset[]): Map<string, Map<string, Chai
   return tables;
 }
 
+/** At most this many rules with unknown matches are forked on along one trace, and at most this many walks made. */
+export const MAX_FORKED_RULES = 6;
+const MAX_FORK_WALKS = 64;
+
+/**
+ * Traces a packet. A rule whose match cannot be evaluated is walked both ways (matched and not);
+ * when every outcome reaches the same verdict (ACCEPT, DROP, REJECT), that is the verdict, with
+ * `undecided` naming those rules and `natOutcomes` the NAT of each outcome when they differ. The
+ * result shown is the outcome where none of them matched. Outcomes that differ, or more forks than
+ * the bound, leave the verdict unknown at the first such rule, as a single walk would.
+ */
 export function trace(tables: Map<string, Map<string, Chain>>, path: Path, packet: Packet, ctx: TraceContext): TraceResult {
+  const first = traceOnce(tables, path, packet, ctx);
+  if (ctx.noFork || first.result.verdict.kind !== 'unknown' || !first.fork) return first.result;
+  const leaves: TraceResult[] = [];
+  const undecided = new Map<string, Undecided>();
+  // the outcomes of a fork, pushed so that the not-matched side (or entry 0) is walked first
+  const sides = (f: { rule: object; choices?: number }): (boolean | number)[] => (f.choices ? Array.from({ length: f.choices }, (_, i) => f.choices! - 1 - i) : [true, false]);
+  const forks = (assume: ReadonlyMap<object, boolean | number>, f: { rule: object; choices?: number }) => sides(f).map((v) => ({ assume: new Map([...assume, [f.rule, v]]) }));
+  // depth first: the first leaf is the outcome where no undecided rule matched
+  const todo: { assume: Map<object, boolean | number> }[] = forks(ctx.assume ?? new Map(), first.fork);
+  const own = (ctx.assume?.size ?? 0) + MAX_FORKED_RULES;
+  let walks = 1;
+  while (todo.length > 0) {
+    const next = todo.pop()!;
+    if (++walks > MAX_FORK_WALKS) return first.result;
+    const run = traceOnce(tables, path, packet, { ...ctx, assume: next.assume });
+    for (const u of run.result.undecided ?? []) undecided.set(`${u.at.file}:${u.at.line}:${u.at.chain}:${u.at.num}`, u);
+    if (run.result.verdict.kind === 'unknown') {
+      if (!run.fork || next.assume.size >= own) return first.result;
+      todo.push(...forks(next.assume, run.fork));
+      continue;
+    }
+    leaves.push(run.result);
+  }
+  const kind = leaves[0].verdict.kind;
+  if (leaves.some((l) => l.verdict.kind !== kind)) return first.result;
+  const main = leaves[0];
+  main.undecided = [...undecided.values()];
+  const natKey = (l: TraceResult) => `${l.path}|${l.packet.dst}|${l.packet.dport}|${l.packet.snat?.to ?? ''}|${l.packet.snat?.masquerade ?? ''}`;
+  if (new Set(leaves.map(natKey)).size > 1) {
+    const seen = new Set<string>();
+    main.natOutcomes = [];
+    for (const l of leaves) {
+      if (seen.has(natKey(l))) continue;
+      seen.add(natKey(l));
+      main.natOutcomes.push({ path: l.path, dst: l.packet.dst, dport: l.packet.dport, snat: l.packet.snat, decidedBy: l.decidedBy });
+    }
+  }
+  return main;
+}
+
+/** One walk: stops at the first rule whose match is not known (and not assumed), naming it as `fork`. */
+function traceOnce(tables: Map<string, Map<string, Chain>>, path: Path, packet: Packet, outer: TraceContext): { result: TraceResult; fork?: { rule: object; choices?: number } } {
+  const ctx: TraceContext = { ...outer, pendingFork: {}, assumed: [] };
+  const result = walkPacket(tables, path, packet, ctx);
+  if (ctx.assumed!.length > 0) result.undecided = ctx.assumed;
+  const pending = ctx.pendingFork!;
+  const fork = result.verdict.kind === 'unknown' && pending.rule ? { rule: pending.rule, choices: pending.choices } : undefined;
+  return { result, fork };
+}
+
+function walkPacket(tables: Map<string, Map<string, Chain>>, path: Path, packet: Packet, ctx: TraceContext): TraceResult {
   const p: Packet = { ...packet };
   const result: TraceResult = { verdict: { kind: 'ACCEPT' }, path, steps: [], packet: p, branches: [], branchRules: [] };
   let stepCount = 0;
@@ -184,9 +284,17 @@ export function trace(tables: Map<string, Map<string, Chain>>, path: Path, packe
     for (const rule of chain.rules) {
       if (++stepCount > MAX_STEPS) return { kind: 'unknown', reason: 'too many rules walked' };
       if (ctx.skipBranches?.has(rule)) continue;
-      const m = matches(rule, p, ctx);
+      let m = matches(rule, p, ctx);
       const step = stepOf(rule, 'match');
-      if (m === 'unknown') return { kind: 'unknown', reason: unknownReason(rule, p), at: step };
+      if (m === 'unknown') {
+        const assumed = ctx.assume?.get(rule);
+        if (assumed === undefined) {
+          if (ctx.pendingFork) ctx.pendingFork.rule = rule;
+          return { kind: 'unknown', reason: unknownReason(rule, p), at: step };
+        }
+        ctx.assumed?.push({ at: step, reason: unknownReason(rule, p) });
+        m = assumed === true;
+      }
       if (!m) continue;
       if (hasMatch(rule, 'statistic')) {
         result.branches.push({ ...step, action: 'branch' });
@@ -363,6 +471,8 @@ function stepOf(rule: Rule, action: TraceStep['action']): TraceStep {
 function unknownReason(rule: Rule, p: Packet): string {
   if (rule.inInterface && p.inInterface === undefined) return 'the input interface is not known (give --in)';
   if (rule.outInterface && p.outInterface === undefined) return 'the output interface is not known (give --out)';
+  const set = rule.matches.find((m) => m.module === 'set');
+  if (set) return `match not modelled: ${matchText(set)} (the set's members are not in the bundle)`;
   return `match not modelled: ${unmodelled(rule)}`;
 }
 
@@ -385,6 +495,8 @@ function neg(v: boolean, negated: boolean): boolean {
 
 /** true / false, or 'unknown' when the rule uses something not modelled or the packet lacks a field. */
 export function matches(rule: Rule, p: Packet, ctx: TraceContext): boolean | 'unknown' {
+  // a match known to fail decides, whatever the others: 'unknown' only when nothing fails
+  let unknown = false;
   if (rule.protocol) {
     if (!neg(rule.protocol.value === p.protocol, rule.protocol.negated)) return false;
   }
@@ -392,22 +504,23 @@ export function matches(rule: Rule, p: Packet, ctx: TraceContext): boolean | 'un
   if (rule.destination && !neg(addressIn(p.dst, rule.destination.value), rule.destination.negated)) return false;
   if (rule.inInterface) {
     const r = iface(rule.inInterface.value, p.inInterface);
-    if (r === 'unknown') return 'unknown';
-    if (!neg(r, rule.inInterface.negated)) return false;
+    if (r === 'unknown') unknown = true;
+    else if (!neg(r, rule.inInterface.negated)) return false;
   }
   if (rule.outInterface) {
     const r = iface(rule.outInterface.value, p.outInterface);
-    if (r === 'unknown') return 'unknown';
-    if (!neg(r, rule.outInterface.negated)) return false;
+    if (r === 'unknown') unknown = true;
+    else if (!neg(r, rule.outInterface.negated)) return false;
   }
-  if (rule.fragment) return neg(false, rule.fragment.negated);
-  if (rule.incomplete?.some((x) => x.startsWith('match text not understood') || x.startsWith('unexpected word') || /resolved name/.test(x))) return 'unknown';
+  // our packets are never fragments: `-f` does not match them, `! -f` does
+  if (rule.fragment && !rule.fragment.negated) return false;
+  if (rule.incomplete?.some((x) => x.startsWith('match text not understood') || x.startsWith('unexpected word') || /resolved name/.test(x))) unknown = true;
   for (const m of rule.matches) {
     const r = matchModule(m, p, ctx);
-    if (r === 'unknown') return 'unknown';
-    if (!r) return false;
+    if (r === 'unknown') unknown = true;
+    else if (!r) return false;
   }
-  return true;
+  return unknown ? 'unknown' : true;
 }
 
 function portIn(spec: string, port: number | undefined): boolean | 'unknown' {
@@ -497,13 +610,26 @@ function matchModule(m: Match, p: Packet, ctx: TraceContext): boolean | 'unknown
       return true;
     case 'addrtype':
       for (const o of m.options) {
+        // --limit-iface-in/out narrow LOCAL to the addresses of one interface (below)
+        if (o.name === 'limit-iface-in' || o.name === 'limit-iface-out') continue;
         const addr = o.name === 'dst-type' ? p.dst : o.name === 'src-type' ? p.src : undefined;
         if (addr === undefined) return 'unknown';
         const types = (o.value ?? '').split(',');
         const isLocal = ctx.localAddresses.includes(addr) || addressIn(addr, '127.0.0.0/8');
         const isBroadcast = (ctx.broadcastAddresses ?? []).includes(addr) || addr === '255.255.255.255';
+        // local to the node but maybe not to that interface: not known (an address local nowhere is local to no interface)
+        if (isLocal && types.includes('LOCAL') && m.options.some((x) => x.name === 'limit-iface-in' || x.name === 'limit-iface-out')) return 'unknown';
         const ok = types.some((t) => (t === 'LOCAL' && isLocal) || (t === 'BROADCAST' && isBroadcast) || (t === 'UNICAST' && !isBroadcast && !/^2(2[4-9]|3\d)\./.test(addr)) || (t === 'MULTICAST' && /^2(2[4-9]|3\d)\./.test(addr)));
         if (!neg(ok, o.negated)) return false;
+      }
+      return true;
+    case 'set':
+      for (const o of m.options) {
+        if (o.name !== 'match-set') continue;
+        const [name, dirs = 'src'] = (o.value ?? '').split(/\s+/);
+        const known = ctx.ipset?.(name, dirs.split(','), p);
+        if (known === undefined) return 'unknown';
+        if (!neg(known, o.negated)) return false;
       }
       return true;
     case 'statistic':

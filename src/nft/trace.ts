@@ -68,9 +68,21 @@ function walkChain(table: NftTable, chain: NftChain, p: Packet, ctx: TraceContex
   if (depth > MAX_DEPTH) return { verdict: { kind: 'unknown', reason: `jump depth over ${MAX_DEPTH} at ${chain.name}` } };
   for (const rule of chain.rules) {
     const step = stepOf(table, chain, rule);
-    const r = evalRule(table, rule, p, ctx);
+    // a match the tracer cannot evaluate is a fork (netfilter/trace.ts explores both outcomes): the outcome it was told to assume
+    const assumed = ctx.assume?.get(rule);
+    let r = evalRule(table, rule, p, ctx, assumed === true, typeof assumed === 'number' ? assumed : undefined);
+    if (typeof r === 'object' && 'unknown' in r && r.match && assumed === false) r = 'nomatch';
+    if (typeof assumed === 'number') ctx.assumed?.push({ at: toTraceStep(step), reason: `nftables ${table.family} ${table.name}: load-balancing (numgen): each entry walked` });
+    else if (assumed !== undefined) {
+      const why = unknownOf(table, rule, p, ctx);
+      if (why) ctx.assumed?.push({ at: toTraceStep(step), reason: `nftables ${table.family} ${table.name}: ${why}` });
+    }
     if (r === 'nomatch') continue;
-    if (typeof r === 'object' && 'unknown' in r) return { verdict: { kind: 'unknown', reason: r.unknown, at: step }, step };
+    if (typeof r === 'object' && 'unknown' in r) {
+      if (r.match && ctx.pendingFork) ctx.pendingFork.rule = rule;
+      if (r.choices && ctx.pendingFork) ctx.pendingFork = Object.assign(ctx.pendingFork, { rule, choices: r.choices });
+      return { verdict: { kind: 'unknown', reason: r.unknown, at: step }, step };
+    }
     steps.push(step);
     if (r === 'continue') continue;
     switch (r.kind) {
@@ -102,16 +114,62 @@ function walkChain(table: NftTable, chain: NftChain, p: Packet, ctx: TraceContex
   return 'return';
 }
 
-type RuleResult = 'nomatch' | 'continue' | { unknown: string } | { kind: string; target?: string; rejectWith?: string };
+/** `match`: the unknown is a match's (the rule may be forked on: matched or not); else a statement the tracer cannot follow */
+type RuleResult = 'nomatch' | 'continue' | { unknown: string; match?: boolean; choices?: number } | { kind: string; target?: string; rejectWith?: string };
 
-function evalRule(table: NftTable, rule: NftRule, p: Packet, ctx: TraceContext): RuleResult {
+/**
+ * One rule, left to right. A match known to fail decides even after one not known (`ip saddr @x
+ * ip daddr 10.0.0.1` fails for another destination); with `assumeMatched`, matches not known count
+ * as matched (one side of a fork). Statements (mangle, nat, verdicts) run only when every match before
+ * them is known to match.
+ */
+function evalRule(table: NftTable, rule: NftRule, p: Packet, ctx: TraceContext, assumeMatched = false, entry?: number): RuleResult {
+  let pending: { unknown: string; match?: boolean } | undefined;
   for (const e of rule.exprs) {
+    if (pending && e.kind !== 'match') return pending;
+    const lb = e.kind === 'unknown' ? numgenVmap((e as { text: string }).text) : undefined;
+    if (lb) {
+      // kube-proxy's endpoint choice: a branch per entry (netfilter/trace.ts walks each, like -m statistic)
+      if (entry === undefined) return { unknown: `load-balancing not followed: ${(e as { text: string }).text}`, choices: lb.entries.length };
+      const en = lb.entries[entry];
+      if (!en) return 'nomatch';
+      return { kind: en.kind, target: en.target };
+    }
+    // a side effect must not run on a packet this walk will drop as not matching
     const r = evalExpr(table, e, p, ctx);
     if (r === true) continue;
     if (r === false) return 'nomatch';
+    if (typeof r === 'object' && 'unknown' in r && r.match) {
+      if (assumeMatched) continue;
+      pending ??= r;
+      continue;
+    }
     return r;
   }
-  return 'continue';
+  return pending ?? 'continue';
+}
+
+/** `numgen random mod 2 vmap { 0 : goto a, 1 : goto b }` (kube-proxy's nftables mode picks an endpoint so): its entries */
+function numgenVmap(text: string): { entries: { kind: string; target?: string }[] } | undefined {
+  const m = /^numgen (?:random|inc) mod (\d+)(?: offset \d+)? vmap \{(.*)\}$/.exec(text.trim());
+  if (!m) return undefined;
+  const entries = m[2]
+    .split(',')
+    .map((x) => /^\s*\d+\s*:\s*(goto|jump|accept|drop)\s*(\S+)?\s*$/.exec(x))
+    .map((x) => (x ? { kind: x[1], target: x[2] } : undefined));
+  if (entries.length === 0 || entries.some((x) => !x)) return undefined;
+  return { entries: entries as { kind: string; target?: string }[] };
+}
+
+/** The reason a rule's matches are not known for this packet (to name a forked rule), if they are not. */
+function unknownOf(table: NftTable, rule: NftRule, p: Packet, ctx: TraceContext): string | undefined {
+  const probe: Packet = { ...p };
+  for (const e of rule.exprs) {
+    if (e.kind !== 'match' && e.kind !== 'vmap') continue;
+    const r = e.kind === 'match' ? evalExpr(table, e, probe, ctx) : true;
+    if (typeof r === 'object' && 'unknown' in r) return r.unknown;
+  }
+  return undefined;
 }
 
 function evalExpr(table: NftTable, e: NftExpr, p: Packet, ctx: TraceContext): boolean | RuleResult {
@@ -120,9 +178,13 @@ function evalExpr(table: NftTable, e: NftExpr, p: Packet, ctx: TraceContext): bo
     case 'log':
     case 'limit':
       return true;
-    case 'mangle':
-      if (e.key === 'meta mark') p.mark = Number(e.value) >>> 0;
+    case 'mangle': {
+      if (e.key !== 'meta mark') return true;
+      const mark = markValue(e.value, p.mark);
+      if (mark === undefined) return { unknown: `meta mark set ${e.value} not modelled` };
+      p.mark = mark;
       return true;
+    }
     case 'verdict':
       // `reject with tcp reset` carries a hidden `meta l4proto tcp` (nft elides it from listings): only TCP matches
       if (e.verdict.kind === 'reject' && /tcp reset/.test(e.verdict.rejectWith ?? '') && p.protocol !== 'tcp') return 'nomatch';
@@ -138,27 +200,33 @@ function evalExpr(table: NftTable, e: NftExpr, p: Packet, ctx: TraceContext): bo
       if (!p.snat && e.nat.kind === 'masquerade') p.snat = { masquerade: true };
       return { kind: 'accept' };
     case 'vmap': {
+      const entries = e.entries ?? (e.setRef ? (findSet(table, e.setRef) as { entries?: { key: NftValue; verdict: { kind: string; target?: string; rejectWith?: string } }[] } | undefined)?.entries : undefined);
+      if (!entries) return { unknown: `verdict map @${e.setRef} not found` };
+      // an empty map gives no verdict, whatever the key (kube-proxy's maps are empty until a service needs them)
+      if (entries.length === 0) return true;
       const key = fieldOf(e.key, p, ctx);
       if (key === 'unknown') return { unknown: `vmap key ${e.key} not modelled` };
       // the key does not apply to this packet (a tcp port of a udp packet): the rule does not match
       if (key === undefined) return false;
-      const entries = e.entries ?? (e.setRef ? (findSet(table, e.setRef) as { entries?: { key: NftValue; verdict: { kind: string; target?: string; rejectWith?: string } }[] } | undefined)?.entries : undefined);
-      if (!entries) return { unknown: `verdict map @${e.setRef} not found` };
-      for (const en of entries) if (valueMatches(en.key, key, e.key, table)) return { kind: en.verdict.kind, target: en.verdict.target, rejectWith: en.verdict.rejectWith };
+      for (const en of entries) {
+        const hit = valueMatches(en.key, key, e.key, table);
+        if (hit === 'unknown') return { unknown: `vmap key ${e.key}: element ${textOfValue(en.key)} not modelled` };
+        if (hit) return { kind: en.verdict.kind, target: en.verdict.target, rejectWith: en.verdict.rejectWith };
+      }
       return true;
     }
     case 'match': {
       const key = fieldOf(e.key, p, ctx);
-      if (key === 'unknown') return { unknown: `match on ${e.key} not modelled` };
+      if (key === 'unknown') return { unknown: `match on ${e.key} not modelled`, match: true };
       // a key of another protocol carries an implicit dependency (`tcp dport != 22` is only for tcp): no match, whatever the operator
       if (key === undefined) return false;
       let v: string | number = key;
       if (e.mask !== undefined && typeof v === 'number') v = (v & Number(e.mask)) >>> 0;
       const hit = valueMatches(e.value, v, e.key, table);
-      if (hit === 'unknown') return { unknown: `value of ${e.key} not modelled` };
+      if (hit === 'unknown') return { unknown: `value of ${e.key} not modelled`, match: true };
       if (e.op === '==') return hit;
       if (e.op === '!=') return !hit;
-      if (typeof v !== 'number' || e.value.kind !== 'value') return { unknown: `comparison on ${e.key}` };
+      if (typeof v !== 'number' || e.value.kind !== 'value') return { unknown: `comparison on ${e.key}`, match: true };
       const n = Number(e.value.value);
       return e.op === '<' ? v < n : e.op === '>' ? v > n : e.op === '<=' ? v <= n : v >= n;
     }
@@ -169,8 +237,64 @@ function evalExpr(table: NftTable, e: NftExpr, p: Packet, ctx: TraceContext): bo
   }
 }
 
-/** The packet's value for a match key; undefined when the key does not apply (a tcp key on udp); 'unknown' when not modelled. */
+/**
+ * `meta mark set <value>`: a number, or the mark combined with numbers left to right (`mark or
+ * 0x4000`, `mark and 0xffffdfff`, `mark xor 0x4000`; the listing's `|`, `&`, `^` are read as those).
+ * undefined when the value is something else (ct mark, a map).
+ */
+export function markValue(value: string, mark: number): number | undefined {
+  const toks = value.trim().replace(/\b(meta\s+)?mark\b/g, 'mark').split(/\s+/).filter(Boolean);
+  const num = (t: string | undefined) => (t !== undefined && /^(0x[0-9a-f]+|\d+)$/i.test(t) ? Number(t) >>> 0 : undefined);
+  let acc = toks[0] === 'mark' ? mark >>> 0 : num(toks[0]);
+  if (acc === undefined) return undefined;
+  for (let i = 1; i < toks.length; i += 2) {
+    const n = num(toks[i + 1]);
+    if (n === undefined) return undefined;
+    switch (toks[i]) {
+      case 'or':
+      case '|':
+        acc = (acc | n) >>> 0;
+        break;
+      case 'and':
+      case '&':
+        acc = (acc & n) >>> 0;
+        break;
+      case 'xor':
+      case '^':
+        acc = (acc ^ n) >>> 0;
+        break;
+      default:
+        return undefined;
+    }
+  }
+  return acc;
+}
+
+function textOfValue(v: NftValue): string {
+  switch (v.kind) {
+    case 'value':
+      return v.value;
+    case 'range':
+      return `${v.from}-${v.to}`;
+    case 'set':
+      return `{ ${v.elements.map(textOfValue).join(', ')} }`;
+    case 'setRef':
+      return `@${v.name}`;
+  }
+}
+
+/**
+ * The packet's value for a match key; undefined when the key does not apply (a tcp key on udp);
+ * 'unknown' when not modelled. A concatenation (`ip daddr . meta l4proto . th dport`) gives its
+ * parts joined by ` . `.
+ */
 function fieldOf(key: string, p: Packet, ctx: TraceContext): string | number | undefined | 'unknown' {
+  if (key.includes(' . ')) {
+    const parts = key.split(' . ').map((k) => fieldOf(k.trim(), p, ctx));
+    if (parts.some((x) => x === undefined)) return undefined;
+    if (parts.some((x) => x === 'unknown')) return 'unknown';
+    return parts.join(' . ');
+  }
   const [proto, field] = key.split(' ');
   switch (key) {
     case 'iifname':
@@ -221,6 +345,7 @@ function fieldOf(key: string, p: Packet, ctx: TraceContext): string | number | u
 }
 
 function valueMatches(v: NftValue, actual: string | number, key: string, table: NftTable): boolean | 'unknown' {
+  if (key.includes(' . ')) return concatMatches(v, String(actual), key, table);
   switch (v.kind) {
     case 'value':
       return scalarMatches(v.value, actual, key);
@@ -241,6 +366,43 @@ function valueMatches(v: NftValue, actual: string | number, key: string, table: 
       return valueMatches({ kind: 'set', elements: set.elements }, actual, key, table);
     }
   }
+}
+
+/** An element of a concatenated key (`10.96.0.10 . udp . 53`, ranges and prefixes per part) against the packet's parts. */
+function concatMatches(v: NftValue, actual: string, key: string, table: NftTable): boolean | 'unknown' {
+  if (v.kind === 'set') {
+    let unknown = false;
+    for (const el of v.elements) {
+      const r = concatMatches(el, actual, key, table);
+      if (r === true) return true;
+      if (r === 'unknown') unknown = true;
+    }
+    return unknown ? 'unknown' : false;
+  }
+  if (v.kind === 'setRef') {
+    const set = findSet(table, v.name) as { elements?: NftValue[]; entries?: { key: NftValue }[] } | undefined;
+    const els = set?.elements ?? set?.entries?.map((e) => e.key);
+    if (!els) return 'unknown';
+    return concatMatches({ kind: 'set', elements: els }, actual, key, table);
+  }
+  if (v.kind !== 'value') return 'unknown';
+  const keys = key.split(' . ').map((k) => k.trim());
+  const want = v.value.split(/\s+\.\s+/);
+  const have = actual.split(' . ');
+  if (want.length !== keys.length || have.length !== keys.length) return 'unknown';
+  for (let i = 0; i < keys.length; i++) {
+    const a = have[i];
+    const k = keys[i];
+    const w = want[i];
+    const num = /^\d+$/.test(a) ? Number(a) : undefined;
+    const range = /^([^-\s]+)-([^-\s]+)$/.exec(w);
+    let ok: boolean;
+    if (range && num !== undefined) ok = num >= Number(range[1]) && num <= Number(range[2]);
+    else if (range) ok = inIpRange(a, range[1], range[2]);
+    else ok = scalarMatches(w, num ?? a, k);
+    if (!ok) return false;
+  }
+  return true;
 }
 
 function scalarMatches(expected: string, actual: string | number, key: string): boolean {
