@@ -1,7 +1,7 @@
-/** flannel.duplicate-subnet (cluster): two nodes with the same or overlapping flannel subnet or cni0 range (seed 004). */
+/** flannel.duplicate-subnet (cluster): two nodes with the same or overlapping flannel subnet or cni0 range (seed 004), IPv4 or IPv6 (FLANNEL_IPV6_SUBNET, cni0's global IPv6 address). */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
-import { cidrOverlap, parseCidr } from '../src/parsers/cidr.js';
+import { addressIn, cidrOverlap, networkOf, parseCidr } from '../src/parsers/cidr.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 
 interface Claim {
@@ -24,8 +24,14 @@ export default defineAnalyzer({
     for (const n of nodes) {
       const env = n.artifacts.flannelSubnetEnv?.[0];
       if (env?.subnetNetwork && env.subnet) claims.push({ node: n.node, cidr: env.subnetNetwork, what: 'FLANNEL_SUBNET', evidence: { file: env.subnet.ref.file, line: env.subnet.ref.line, excerpt: env.subnet.excerpt, node: n.node } });
-      const cni0 = interfacesOf(n.artifacts.ipAddr ?? []).get('cni0')?.addresses.find((a) => a.family === 4);
+      const v6 = env?.ipv6Subnet ? networkOf(env.ipv6Subnet.value) : undefined;
+      if (env?.ipv6Subnet && v6) claims.push({ node: n.node, cidr: v6, what: 'FLANNEL_IPV6_SUBNET', evidence: { file: env.ipv6Subnet.ref.file, line: env.ipv6Subnet.ref.line, excerpt: env.ipv6Subnet.excerpt, node: n.node } });
+      const addrs = interfacesOf(n.artifacts.ipAddr ?? []).get('cni0')?.addresses ?? [];
+      const cni0 = addrs.find((a) => a.family === 4);
       if (cni0) claims.push({ node: n.node, cidr: cni0.network, what: 'cni0', evidence: { file: cni0.ref.file, line: cni0.ref.line, excerpt: cni0.excerpt, node: n.node } });
+      // the bridge's IPv6 pod range; link-local fe80::/64 is on every bridge of every node
+      const cni06 = addrs.find((a) => a.family === 6 && !addressIn(a.address, 'fe80::/10'));
+      if (cni06) claims.push({ node: n.node, cidr: cni06.network, what: 'cni0', evidence: { file: cni06.ref.file, line: cni06.ref.line, excerpt: cni06.excerpt, node: n.node } });
     }
     const findings = [];
     const reported = new Set<string>();
@@ -51,7 +57,7 @@ export default defineAnalyzer({
           facts: { subnet: a.cidr, nodes: [a.node, b.node] },
           remedy: {
             summary: `Give one of the nodes a new lease: on ${b.node}, delete flannel.1 and cni0 and restart its flannel pod, kubelet and docker (the forced repair of seed 004); check the node's podCIDR in the Node object first.`,
-            commands: [`kubectl get node ${a.node} ${b.node} -o custom-columns=NAME:.metadata.name,PODCIDR:.spec.podCIDR`, `# on ${b.node}:`, 'ip link delete flannel.1', 'ip link delete cni0', 'systemctl restart kubelet docker'],
+            commands: [`kubectl get node ${a.node} ${b.node} -o custom-columns=NAME:.metadata.name,PODCIDR:.spec.podCIDR`, `# on ${b.node}:`, 'ip link delete flannel.1', ...(ca.family === 6 ? ['ip link delete flannel-v6.1'] : []), 'ip link delete cni0', 'systemctl restart kubelet docker'],
             caution: 'Pod traffic of the repaired node is cut for up to 5 minutes; restarting docker restarts every container there.',
           },
         });

@@ -13,7 +13,12 @@ import type { Evidence } from '../src/report/schema.js';
 import { dockerdState } from './lib/container-host.js';
 import type { Chain } from '../src/netfilter/rules.js';
 import type { DockerDaemonConfig } from '../src/parsers/docker-daemon.js';
-import { dockerPresence, liveViews, reachableChains } from './lib/node-view.js';
+import { dockerBridges, dockerPresence, liveViews, liveViews6, reachableChains, type BackendView } from './lib/node-view.js';
+import { dockerIpv6Use } from './lib/ipv6-use.js';
+import { findService, isActive, isEnabled } from '../src/parsers/services.js';
+import { dockerdSettings } from '../src/parsers/dockerd-flags.js';
+import type { NodeArtifacts } from '../src/engine/artifacts.js';
+import type { FindingDraft } from '../src/engine/analyzer.js';
 import { logEvidence } from './lib/logs.js';
 
 /** Docker's filter chains the FORWARD path must reach, and how Docker jumps to each from FORWARD (for the message). */
@@ -31,39 +36,33 @@ const START_ERRORS = ['log.docker-start-failed', 'log.docker-network-controller-
 export default defineAnalyzer({
   id: 'iptables.docker-chain-missing',
   title: "Docker's iptables chains are missing",
-  description: 'Docker is present but the DOCKER chain (filter/nat) or the jumps to it are not in the live rules.',
+  description: 'Docker is present but the DOCKER chain (filter/nat) or the jumps to it are not in the live rules (ip6tables too, where Docker manages it and uses IPv6).',
   scope: 'node',
   requires: ['iptables'],
   optional: ['ipAddr', 'dockerNetworks', 'services', 'logs', 'dockerDaemon', 'nftables'],
   analyze({ node, artifacts }) {
     const docker = dockerPresence(artifacts);
-    // no iptables rules of Docker's to miss: --iptables=false, or Docker 29's nftables firewall back
-    // end (daemon.json, or its table docker-bridges in the nft listing)
-    if (docker.evidence.length === 0 || docker.noIptables) return [];
-    // each back end's base chains run (legacy and nf_tables side by side): a table is whole when
-    // the chains and jumps are in either back end's copy of it
-    const views = liveViews(artifacts);
-    const missing: Gap[] = [];
-    let chainsAbsent = false;
-    for (const [table, gapsOf] of [
-      ['filter', filterGaps],
-      ['nat', natGaps],
-    ] as const) {
-      const results = views.filter((v) => v.tables.has(table)).map((v) => ({ view: v, ...gapsOf(v.tables.get(table)!, v.files.get(table)!, artifacts) }));
-      if (results.length === 0 || results.some((r) => r.gaps.length === 0)) continue;
-      // a dump cut at its top (sos's .tailed) does not show what is absent: its start may hold them
-      if (results.some((r) => r.view.truncated.has(table))) continue;
-      // report the copy that has Docker's chains, if one does
-      const best = results.sort((a, b) => Number(a.chainsAbsent) - Number(b.chainsAbsent) || a.gaps.length - b.gaps.length)[0];
-      missing.push(...best.gaps);
-      chainsAbsent ||= best.chainsAbsent;
-    }
+    if (docker.evidence.length === 0) return [];
+    // no iptables rules of Docker's to miss with Docker 29's nftables firewall back end (daemon.json,
+    // its flag, or its table docker-bridges in the nft listing)
+    if (docker.noIptables && !docker.firewallOff) return [];
+    const v4 = gapsIn(liveViews(artifacts), artifacts);
+    // IPv6: Docker's ip6tables chains, where Docker manages ip6tables and its networks use IPv6
+    const v6 = docker.firewallOff ? undefined : ipv6Gaps(artifacts);
+    const missing: Gap[] = [...v4.missing, ...(v6?.missing ?? [])];
+    const chainsAbsent = v4.chainsAbsent || (v6?.chainsAbsent ?? false);
     if (missing.length === 0) return [];
+    // --iptables=false / "iptables": false: Docker never makes its chains; nothing flushed them
+    if (docker.firewallOff) return v4.missing.length ? [iptablesOff(node, docker.firewallOff, docker.evidence, foundOf(v4.missing), artifacts)] : [];
     const severity = missing.some((m) => m.critical) ? ('critical' as const) : ('warning' as const);
-    const found: Evidence[] = missing.map(({ critical: _c, ...e }) => e);
+    const found: Evidence[] = foundOf(missing);
     const what = found.map((m) => m.excerpt).join('; ');
     const state = dockerdState(artifacts);
+    // a unit file edited to --iptables=false since dockerd started: not in effect until it restarts
+    const pending = dockerdSettings(artifacts.dockerDaemon).pending.find((p) => /^--?iptables=/.test(p.flag));
 
+    // dockerd not running with its IPv4 chains in place: it made them and stopped; it makes the IPv6 ones again as it starts
+    if (state.running === false && v4.missing.length === 0) return [];
     if (state.running === false) {
       // nothing flushed the chains: dockerd is not running, so it never made them
       const failed = state.state === 'failed';
@@ -107,35 +106,161 @@ export default defineAnalyzer({
 
     const logs = logEvidence(artifacts.logs, ['log.iptables-no-chain', 'log.docker-port-programming-failed', 'log.firewall-restart']);
     const restart = logs.find((e) => e.note?.startsWith('log.firewall-restart'));
-    const symptom = chainsAbsent
-      ? 'Containers with published ports cannot be reached and new ones fail to start with "No chain/target/match by that name".'
-      : severity === 'critical'
-        ? 'The chains are still there, so docker run -p succeeds, but packets never reach its rules: published ports and container traffic are not handled as Docker set them up.'
-        : 'Outside traffic still reaches the published ports.';
+    const only6 = v4.missing.length === 0;
+    const symptom = only6
+      ? v6!.chainsAbsent
+        ? "Containers' IPv6 traffic is not forwarded as Docker set it up (the filter FORWARD chain decides it without Docker's rules) and ports published on the host's IPv6 addresses cannot be reached; IPv4 works."
+        : "IPv6 packets never reach Docker's ip6tables rules: published ports and container traffic over IPv6 are not handled as Docker set them up; IPv4 works."
+      : chainsAbsent
+        ? 'Containers with published ports cannot be reached and new ones fail to start with "No chain/target/match by that name".'
+        : severity === 'critical'
+          ? 'The chains are still there, so docker run -p succeeds, but packets never reach its rules: published ports and container traffic are not handled as Docker set them up.'
+          : 'Outside traffic still reaches the published ports.';
+    const v6Service = v6?.missing.length ? v6.service : undefined;
+    const flusher = v6?.missing.length
+      ? `an ${v6Service ? `ip6tables.service (${v6Service.excerpt}, ${v6Service.file}:${v6Service.line})` : 'ip6tables.service'} or firewalld restart (ip6tables.service restores /etc/sysconfig/ip6tables, which holds no Docker chains), or ip6tables --flush`
+      : `an iptables.service or firewalld restart${chainsAbsent ? ', or iptables --flush' : ', iptables --flush of a chain, or a hand-made iptables -D'}`;
+    const checks = [
+      ...(v4.missing.length ? ['iptables -t nat -S DOCKER && iptables -S DOCKER && iptables -S FORWARD   # check the chains and the jumps are back'] : []),
+      ...(v6?.missing.length ? ['ip6tables -t nat -S DOCKER && ip6tables -S DOCKER && ip6tables -S FORWARD   # check the IPv6 chains and jumps are back'] : []),
+    ];
     return [
       {
         severity,
-        title: "Docker's iptables chains are missing",
+        title: only6 ? "Docker's ip6tables (IPv6) chains are missing" : "Docker's iptables chains are missing",
         message:
-          `Docker runs on ${node} but ${what}. ${symptom}` +
-          (restart
-            ? ` A firewall restart is logged${restart.time ? ` at ${restart.time}` : ''}: it flushed the rules Docker had added.`
-            : ` Something ${chainsAbsent ? 'flushed them' : 'removed them'}: an iptables.service or firewalld restart${chainsAbsent ? ', or iptables --flush' : ', iptables --flush of a chain, or a hand-made iptables -D'}.`),
-        impact:
-          severity === 'critical'
+          (only6 ? `Docker runs on ${node} with IPv6 networks and manages ip6tables, and its IPv4 (iptables) chains are intact, but its IPv6 (ip6tables) chains are missing: ${what.replace(/ip6tables \(IPv6\): /g, '')}. ${symptom}` : `Docker runs on ${node} but ${what}. ${symptom}`) +
+          (restart ? ` A firewall restart is logged${restart.time ? ` at ${restart.time}` : ''}: it flushed the rules Docker had added.` : ` Something ${chainsAbsent ? 'flushed them' : 'removed them'}: ${flusher}.`) +
+          (pending
+            ? ` docker.service now says ${pending.flag} (${pending.ref.file}:${pending.ref.line}), but the running dockerd was started without it: if Docker is meant to leave iptables alone, restart it to apply that instead.`
+            : ''),
+        impact: only6
+          ? 'Container IPv6 connectivity and IPv6 published ports are broken; Docker does not recreate the chains on its own.'
+          : severity === 'critical'
             ? 'Published container ports are unreachable; docker run -p fails or has no effect; Docker does not recreate the chains or jumps on its own.'
             : 'Connections from the host to its own published ports rely on docker-proxy; with "userland-proxy": false they fail.',
-        evidence: [...found, ...docker.evidence, ...(state.evidence ? [state.evidence] : []).filter((e) => !docker.evidence.some((d) => d.file === e.file && d.line === e.line)), ...logs],
-        facts: { missing: found.map((m) => m.excerpt), firewallRestartAt: restart?.time },
+        evidence: [
+          ...found,
+          ...docker.evidence,
+          ...(v6?.missing.length ? v6.why : []),
+          ...(state.evidence ? [state.evidence] : []).filter((e) => !docker.evidence.some((d) => d.file === e.file && d.line === e.line)),
+          ...logs,
+          ...(pending ? [{ file: pending.ref.file, line: pending.ref.line, excerpt: pending.excerpt, note: `${pending.flag}: not in the running dockerd's command line (the unit was edited since it started)` }] : []),
+        ],
+        facts: { missing: found.map((m) => m.excerpt), firewallRestartAt: restart?.time, families: [...(v4.missing.length ? ['ipv4'] : []), ...(v6?.missing.length ? ['ipv6'] : [])] },
         remedy: {
-          summary: 'Restart Docker to recreate its chains and jumps, then stop the firewall service from flushing them again (see iptables.service-conflict).',
-          commands: ['systemctl restart docker', 'iptables -t nat -S DOCKER && iptables -S DOCKER && iptables -S FORWARD   # check the chains and the jumps are back'],
-          caution: 'Restarting docker restarts every container on the node (seed 000); in OpenShift also restart the node service.',
+          summary: v6Service
+            ? "Stop ip6tables.service from restoring its saved rules over Docker's (stopping it flushes the IPv6 rules, so do it first), then restart Docker to recreate its chains and jumps."
+            : `Restart Docker to recreate its chains and jumps, then stop the firewall service from flushing them again (${v6?.missing.length ? 'ip6tables.service for IPv6; ' : ''}see iptables.service-conflict).`,
+          commands: [
+            ...(v6Service ? ['systemctl disable --now ip6tables.service && systemctl mask ip6tables.service   # its stop flushes the IPv6 rules: before docker restarts'] : []),
+            'systemctl restart docker',
+            ...checks,
+          ],
+          caution:
+            'Restarting docker restarts every container on the node (seed 000); in OpenShift also restart the node service.' +
+            (v6Service ? " With ip6tables.service off, the host's own IPv6 INPUT rules from /etc/sysconfig/ip6tables are gone: keep them in firewalld or another place that does not flush Docker's chains." : ''),
         },
       },
     ];
   },
 });
+
+/** Docker's chains and jumps missing from a family's live views (each back end's copy checked; a table whole in either is whole). */
+function gapsIn(views: BackendView[], artifacts: NodeArtifacts, label = ''): { missing: Gap[]; chainsAbsent: boolean } {
+  const missing: Gap[] = [];
+  let chainsAbsent = false;
+  for (const [table, gapsOf] of [
+    ['filter', filterGaps],
+    ['nat', natGaps],
+  ] as const) {
+    const results = views.filter((v) => v.tables.has(table)).map((v) => ({ view: v, ...gapsOf(v.tables.get(table)!, v.files.get(table)!, artifacts) }));
+    if (results.length === 0 || results.some((r) => r.gaps.length === 0)) continue;
+    // a dump cut at its top (sos's .tailed) does not show what is absent: its start may hold them
+    if (results.some((r) => r.view.truncated.has(table))) continue;
+    // report the copy that has Docker's chains, if one does
+    const best = results.sort((a, b) => Number(a.chainsAbsent) - Number(b.chainsAbsent) || a.gaps.length - b.gaps.length)[0];
+    missing.push(...best.gaps.map((g) => (label ? { ...g, excerpt: `${label}${g.excerpt}` } : g)));
+    chainsAbsent ||= best.chainsAbsent;
+  }
+  return { missing, chainsAbsent };
+}
+
+/**
+ * Docker's ip6tables chains: only checked when Docker manages ip6tables (the ip6tables setting,
+ * true by default since Docker 27: shown by the flag or daemon.json key, by Docker 28+'s
+ * DOCKER-FORWARD chain in the IPv4 rules, or by Docker chains left in the ip6tables dump), its
+ * networks use IPv6, and the bundle has a live ip6tables dump. Undefined when it does not apply.
+ */
+function ipv6Gaps(artifacts: NodeArtifacts): { missing: Gap[]; chainsAbsent: boolean; why: Evidence[]; service?: Evidence } | undefined {
+  const views6 = liveViews6(artifacts);
+  if (views6.length === 0) return undefined;
+  const use = dockerIpv6Use(artifacts);
+  if (use.length === 0) return undefined;
+  const managed = dockerManagesIp6tables(artifacts, views6);
+  if (!managed) return undefined;
+  const { missing, chainsAbsent } = gapsIn(views6, artifacts, 'ip6tables (IPv6): ');
+  const states = findService(artifacts.services ?? [], 'ip6tables');
+  const s = isActive(states) ?? isEnabled(states);
+  const service: Evidence | undefined = s ? { file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: `ip6tables.service is ${isActive(states) ? 'active' : 'enabled'}: it restores /etc/sysconfig/ip6tables at every start` } : undefined;
+  return { missing, chainsAbsent, why: [managed, use[0], ...(service ? [service] : [])], service };
+}
+
+function dockerManagesIp6tables(artifacts: NodeArtifacts, views6: BackendView[]): Evidence | undefined {
+  const flag = dockerdSettings(artifacts.dockerDaemon).ip6tables;
+  if (flag) return flag.value ? { file: flag.ref.file, line: flag.ref.line, excerpt: flag.excerpt, note: `Docker manages ip6tables (ip6tables true, read from ${flag.note})` } : undefined;
+  // no setting: the default, true since Docker 27 (before, off unless set with experimental)
+  for (const v of liveViews(artifacts)) {
+    const c = v.tables.get('filter')?.get('DOCKER-FORWARD');
+    if (c) return { file: c.ref.file, line: c.ref.line, excerpt: 'chain DOCKER-FORWARD', note: 'Docker 28 or later (its IPv4 rules have DOCKER-FORWARD): it manages ip6tables by default' };
+  }
+  // dockerd calling ip6tables (`iptables failed: ip6tables --wait -t nat -A DOCKER ...`)
+  const called = (artifacts.logs ?? []).flatMap((l) => l.matches).find((m) => /^dockerd?$/.test(m.unit ?? '') && /\bip6tables (--wait|-w)\b/.test(m.excerpt));
+  if (called) return { file: called.file, line: called.line, excerpt: called.excerpt, note: 'dockerd runs ip6tables: it manages ip6tables' };
+  for (const v of views6)
+    for (const t of v.tables.values())
+      for (const c of t.values())
+        if (/^DOCKER(-|$)/.test(c.name)) return { file: c.ref.file, line: c.ref.line, excerpt: `chain ${c.name}`, note: 'Docker wrote chains to ip6tables: it manages ip6tables' };
+  return undefined;
+}
+
+function foundOf(missing: Gap[]): Evidence[] {
+  return missing.map(({ critical: _c, ...e }) => e);
+}
+
+/**
+ * Docker runs with --iptables=false (or "iptables": false): it creates no chains, so none are
+ * missing; but it then adds no MASQUERADE, no DNAT for published ports and no FORWARD accepts
+ * either, and the admin's own rules must. Said as information, with where the setting was read.
+ */
+function iptablesOff(node: string, off: Evidence, dockerEvidence: Evidence[], absentChains: Evidence[], artifacts: NodeArtifacts): FindingDraft {
+  const subnets = dockerBridges(artifacts).flatMap((b) => b.subnets.map((s) => ({ bridge: b.name, cidr: s.cidr })));
+  const where = `${off.file}${off.line ? `:${off.line}` : ''}`;
+  const setting = dockerdSettings(artifacts.dockerDaemon).iptables;
+  const said = !setting || setting.from === 'daemon.json' ? '"iptables": false in daemon.json' : `--iptables=false, read from ${setting.note}`;
+  // the unit files say the same (or the process list was absent): cite them too
+  const also = (artifacts.dockerDaemon ?? [])
+    .filter((d) => d.origin === 'unit' && d.unit?.execStart.some((e) => /--?iptables=(false|0|f)\b/i.test(e.value)) && d.file !== off.file)
+    .map((d) => d.unit!.execStart.find((e) => /--?iptables=/.test(e.value))!)
+    .map((e) => ({ file: e.ref.file, line: e.ref.line, excerpt: e.excerpt, note: 'docker.service sets it too' }));
+  return {
+    severity: 'info',
+    title: 'Docker does not manage iptables on this node',
+    message:
+      `Docker on ${node} runs with iptables management off (${said}, ${where}${also.length ? `; also ${also.map((e) => `${e.file}:${e.line}`).join(', ')}` : ''}): it creates no DOCKER chains, so their absence is expected and nothing flushed them. ` +
+      `Docker then adds no MASQUERADE, no DNAT for published ports (-p) and no FORWARD accepts for its networks${subnets.length ? ` (${subnets.slice(0, 3).map((x) => `${x.cidr} on ${x.bridge}`).join(', ')})` : ''}: the host's own firewall rules must provide what the containers need.`,
+    impact: 'None by itself; container traffic works only as far as the host firewall forwards and masquerades it.',
+    evidence: [off, ...also, ...absentChains.map((e) => ({ ...e, note: 'expected: Docker makes no chains with iptables off' })), ...dockerEvidence.filter((e) => !(e.file === off.file && e.line === off.line))],
+    facts: { dockerIptables: false, readFrom: setting?.from ?? 'daemon.json', missing: absentChains.map((e) => e.excerpt) },
+    remedy: {
+      summary: 'Nothing to restart. Check that the host firewall masquerades and forwards the Docker subnets, or drop --iptables=false (and restart docker) to let Docker manage its rules.',
+      commands: [
+        `iptables -t nat -S POSTROUTING   # a MASQUERADE for ${subnets[0]?.cidr ?? 'each Docker subnet'}`,
+        'iptables -S FORWARD   # accepts for the Docker bridges',
+      ],
+    },
+  };
+}
 
 function absent(file: string, what: string): Evidence {
   return { file, line: 0, excerpt: what, note: 'searched the live rules in this file' };

@@ -5,7 +5,8 @@
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
-import { hasMatch, type Rule } from '../src/netfilter/rules.js';
+import { hasMatch, type Rule, type Ruleset } from '../src/netfilter/rules.js';
+import { iptablesTool, ruleSpec } from '../src/netfilter/commands.js';
 import { logEvidence } from './lib/logs.js';
 
 export default defineAnalyzer({
@@ -16,11 +17,23 @@ export default defineAnalyzer({
   requires: ['iptables'],
   optional: ['iptablesVersion', 'logs'],
   analyze({ node, artifacts }) {
-    const bad = (artifacts.iptables ?? [])
-      .filter((rs) => rs.origin === 'live')
-      .flatMap((rs) => rs.tables.filter?.chains['KUBE-FIREWALL']?.rules ?? [])
-      .filter((r) => r.target === 'DROP' && !hasMatch(r, 'mark') && (/dropping marked packets/.test(r.comment ?? r.text) || unconditionalWithoutComment(r)));
+    const live = (artifacts.iptables ?? []).filter((rs) => rs.origin === 'live');
+    const found = live
+      .flatMap((rs) => (rs.tables.filter?.chains['KUBE-FIREWALL']?.rules ?? []).map((rule) => ({ rule, rs })))
+      .filter(({ rule: r }) => r.target === 'DROP' && !hasMatch(r, 'mark') && (/dropping marked packets/.test(r.comment ?? r.text) || unconditionalWithoutComment(r)));
+    const bad = found.map((f) => f.rule);
     if (bad.length === 0) return [];
+    const v6 = found.some((f) => f.rs.family === 'ipv6');
+    const v4 = found.some((f) => f.rs.family !== 'ipv6');
+    // the rule drops the packets of its own family only: an ip6tables rule leaves IPv4 working
+    const reach = v4 && v6
+      ? 'the node is unreachable over IPv4 and IPv6 and cannot even ping localhost (127.0.0.1 nor ::1)'
+      : v6
+        ? 'the node is unreachable over IPv6 and cannot even ping ::1 (the rule is in ip6tables: IPv4, ping 127.0.0.1, still works)'
+        : 'the node is unreachable and cannot even ping localhost';
+    const family = v4 && v6 ? 'IPv4 and IPv6' : v6 ? 'IPv6' : undefined;
+    const deletes = [...new Set(found.map(({ rule, rs }) => deleteCommand(rule, rs, live)))];
+    const tools = [...new Set(found.map(({ rs }) => iptablesTool(rs, live)))];
     const versions = (artifacts.iptablesVersion ?? []).flat();
     const evidence: Evidence[] = bad.map((r) => ({
       file: r.ref.file,
@@ -34,18 +47,18 @@ export default defineAnalyzer({
       {
         severity: 'critical',
         title: 'KUBE-FIREWALL drops all traffic (mark match lost)',
-        message: `On ${node} the KUBE-FIREWALL rule "kubernetes firewall for dropping marked packets" has no mark match, so it drops every packet that reaches it: the node is unreachable and cannot even ping localhost. An older iptables (1.8.7, e.g. inside kube-router or kube-proxy) re-saved rules written by a newer host iptables (1.8.8+) and lost the match.`,
-        impact: 'All INPUT/OUTPUT traffic of the node is dropped.',
+        message: `On ${node} the ${v6 && !v4 ? 'ip6tables ' : ''}KUBE-FIREWALL rule "kubernetes firewall for dropping marked packets" has no mark match, so it drops every ${family ? `${family} ` : ''}packet that reaches it: ${reach}. An older iptables (1.8.7, e.g. inside kube-router or kube-proxy) re-saved rules written by a newer host iptables (1.8.8+) and lost the match.`,
+        impact: family ? `All ${family} INPUT/OUTPUT traffic of the node is dropped.` : 'All INPUT/OUTPUT traffic of the node is dropped.',
         evidence,
         facts: { rules: bad.map((r) => `${r.ref.file}:${r.ref.line}`), hostIptables: versions.map((v) => `${v.version} (${v.backend})`) },
         remedy: {
           summary: 'Remove the broken rule (kubelet re-adds the correct one), then make every component use the same iptables version and back end as the host.',
           commands: [
-            `iptables -D KUBE-FIREWALL -m comment --comment "kubernetes firewall for dropping marked packets" -j DROP`,
+            ...deletes,
             'systemctl restart kubelet',
-            'iptables -V   # on the host, and inside kube-proxy / the CNI pods: versions and back ends must match',
+            `${tools.map((t) => `${t} -V`).join('; ')}   # on the host, and inside kube-proxy / the CNI pods: versions and back ends must match`,
           ],
-          caution: 'Until the rule is removed the node drops all traffic: run these from the console. Kubelet with --feature-gates=IPTablesOwnershipCleanup=true no longer writes this rule.',
+          caution: `Until the rule is removed the node drops all ${family ? `${family} ` : ''}traffic: run these from the console. Kubelet with --feature-gates=IPTablesOwnershipCleanup=true no longer writes this rule.`,
         },
       },
     ];
@@ -61,3 +74,11 @@ function unconditionalWithoutComment(r: Rule): boolean {
   return r.comment === undefined && !r.protocol && !r.source && !r.destination && !r.inInterface && !r.outInterface && r.matches.every((m) => m.module === 'comment' && m.options.length === 0);
 }
 
+/**
+ * The delete of a broken rule: as the dump writes it (iptables-save, -S), else kubelet's rule
+ * without its mark match, which is what the listing shows; the tool of the rule's family.
+ */
+function deleteCommand(rule: Rule, rs: Ruleset, live: Ruleset[]): string {
+  const spec = ruleSpec(rule, rs) ?? '-m comment --comment "kubernetes firewall for dropping marked packets" -j DROP';
+  return `${iptablesTool(rs, live)} -D KUBE-FIREWALL ${spec}`;
+}

@@ -3,6 +3,7 @@
  * they log every matching packet, can eat CPU and keep the xtables lock busy.
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
+import { deleteRulesCommands } from '../src/netfilter/commands.js';
 import { logEvidence } from './lib/logs.js';
 
 export default defineAnalyzer({
@@ -13,19 +14,24 @@ export default defineAnalyzer({
   requires: ['iptables'],
   optional: ['logs'],
   analyze({ node, artifacts }) {
-    const traces = (artifacts.iptables ?? []).filter((r) => r.origin === 'live').flatMap((rs) => Object.values(rs.tables.raw?.chains ?? {}).flatMap((c) => c.rules.filter((r) => r.target === 'TRACE')));
+    const live = (artifacts.iptables ?? []).filter((r) => r.origin === 'live');
+    const found = live.flatMap((rs) => Object.values(rs.tables.raw?.chains ?? {}).flatMap((c) => c.rules.filter((r) => r.target === 'TRACE').map((rule) => ({ rule, rs }))));
+    const traces = found.map((f) => f.rule);
     if (traces.length === 0) return [];
+    const families = new Set(found.map((f) => (f.rs.family === 'ipv6' ? 'IPv6' : 'IPv4')));
     const lock = logEvidence(artifacts.logs, ['log.xtables-lock'], 4);
     return [
       {
         severity: 'warning',
         title: 'TRACE rules left in the raw table',
-        message: `${traces.length} TRACE rule${traces.length > 1 ? 's are' : ' is'} still in the raw table of ${node}: every matching packet is logged through the whole rule path.` + (lock.length ? ` The logs show xtables lock contention (${lock.length} line${lock.length > 1 ? 's' : ''}), which a TRACE flood causes.` : ''),
+        message: `${traces.length} TRACE rule${traces.length > 1 ? 's are' : ' is'} still in the ${[...families].sort().join(' and ')} raw table of ${node}: every matching packet is logged through the whole rule path.` + (lock.length ? ` The logs show xtables lock contention (${lock.length} line${lock.length > 1 ? 's' : ''}), which a TRACE flood causes.` : ''),
         impact: 'Log floods, CPU load, and iptables commands of Docker/kube-proxy waiting for the xtables lock.',
-        evidence: [...traces.map((r) => ({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `raw ${r.chain} rule ${r.num}` })), ...lock],
+        evidence: [...found.map(({ rule: r, rs }) => ({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `${rs.family === 'ipv6' ? 'ip6tables ' : ''}raw ${r.chain} rule ${r.num}` })), ...lock],
         remedy: {
           summary: 'Delete the TRACE rules.',
-          commands: traces.map((r) => `iptables -t raw -D ${r.chain} ${r.num}   # ${r.text.slice(0, 80)}`).reverse(),
+          // by spec where the dump shows it; by number from the last rule of each chain up, so that
+          // one delete does not shift the numbers of the next
+          commands: deleteRulesCommands(found, live),
         },
       },
     ];

@@ -1,64 +1,151 @@
 /**
  * sysctl.ip-forward-disabled: with net.ipv4.ip_forward = 0 the kernel forwards nothing, so
- * containers reach neither other nodes nor the outside (seed 001).
+ * containers reach neither other nodes nor the outside (seed 001). The same for IPv6: with
+ * net.ipv6.conf.all.forwarding = 0 the kernel routes no IPv6 packet, so on a host whose containers
+ * or pods use IPv6 their IPv6 traffic off the host is dropped.
  */
-import { defineAnalyzer } from '../src/engine/analyzer.js';
+import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
+import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { Evidence } from '../src/report/schema.js';
-import { effectiveConfig, runtimeValue } from '../src/parsers/sysctl.js';
+import { effectiveConfig, runtimeValue, type SysctlRuntime } from '../src/parsers/sysctl.js';
+import { interfacesOf } from '../src/parsers/interfaces.js';
 import { containerHostEvidence } from './lib/container-host.js';
+import { dockerdSettings } from '../src/parsers/dockerd-flags.js';
 import { timeOf } from './lib/logs.js';
+import { configSetting, persistSysctl } from './lib/sysctl-fix.js';
+import { dockerIpv6Use, podIpv6Use } from './lib/ipv6-use.js';
 
 const KEY = 'net.ipv4.ip_forward';
+const KEY6 = 'net.ipv6.conf.all.forwarding';
 
 export default defineAnalyzer({
   id: 'sysctl.ip-forward-disabled',
   title: 'IPv4 forwarding is disabled',
-  description: 'net.ipv4.ip_forward is 0 at runtime: the node forwards no container traffic.',
+  description: 'net.ipv4.ip_forward is 0 at runtime (or net.ipv6.conf.all.forwarding on a host whose containers use IPv6): the node forwards no container traffic.',
   scope: 'node',
   requires: ['sysctl'],
-  optional: ['sysctlConfig', 'services', 'dockerDaemon', 'logs', 'ipAddr', 'dockerNetworks'],
+  optional: ['sysctlConfig', 'services', 'dockerDaemon', 'logs', 'ipAddr', 'dockerNetworks', 'iptables', 'nftables', 'flannelSubnetEnv'],
   analyze({ node, artifacts }) {
-    const values = runtimeValue(artifacts.sysctl, KEY);
-    const off = values.filter((v) => v.value === '0');
-    if (off.length === 0) return [];
-    const evidence: Evidence[] = off.map((v) => ({ file: v.ref.file, line: v.ref.line, excerpt: v.excerpt, note: 'runtime value' }));
-    const on = values.filter((v) => v.value !== '0');
-    for (const v of on)
-      evidence.push({ file: v.ref.file, line: v.ref.line, excerpt: v.excerpt, note: 'another source of the bundle shows it on (taken at a different moment)' });
-    const configured = artifacts.sysctlConfig ? effectiveConfig(artifacts.sysctlConfig, KEY) : undefined;
-    if (configured?.value === '0')
-      evidence.push({ file: configured.ref.file, line: configured.ref.line, excerpt: configured.excerpt, note: 'sets it to 0 again at every boot or `sysctl --system`' });
-    const logLines = (artifacts.logs ?? []).flatMap((l) => l.matches.filter((m) => m.signature === 'log.ip-forward-disabled'));
-    for (const m of logLines.slice(0, 5))
-      evidence.push({ file: m.file, line: m.line, excerpt: m.excerpt, note: 'the container runtime warns that networking will not work', ...timeOf(m) });
-    const host = containerHostEvidence(artifacts);
-    const corroborated = logLines.length > 0;
-    const persist = configured?.value === '0' ? configured.ref.file : '/etc/sysctl.d/99-ip-forward.conf';
-    return [
-      {
-        severity: host.length > 0 || corroborated ? 'critical' : 'warning',
-        title: 'IPv4 forwarding is disabled',
-        message:
-          `${KEY} is 0 on ${node}${host.length > 0 ? ` (a container host: ${host.slice(0, 3).join(', ')})` : ''}: ` +
-          'the kernel forwards no packets, so containers and pods cannot reach other nodes or the outside, not even the docker0/cni0 address of another node.' +
-          (corroborated ? ` The logs confirm it (${logLines.length} "IPv4 forwarding is disabled" line${logLines.length > 1 ? 's' : ''}).` : '') +
-          (host.length === 0 && !corroborated ? ' Nothing in the bundle shows a container runtime on this node; if it runs none, this is expected.' : ''),
-        impact: 'Container traffic that leaves the node is dropped; cross-node pod and container networking is down.',
-        evidence,
-        facts: { key: KEY, value: 0, persistedOffIn: configured?.value === '0' ? configured.ref.file : undefined, containerHost: host },
-        remedy: {
-          summary: `Turn forwarding on now and persist it${configured?.value === '0' ? ` (replace the 0 in ${configured.ref.file})` : ''}, then restart the container runtime so it re-applies its network setup.`,
-          commands: [
-            `sysctl -w ${KEY}=1`,
-            configured?.value === '0'
-              ? `sed -i 's/^\\s*net\\.ipv4\\.ip_forward\\s*=\\s*0/net.ipv4.ip_forward = 1/' ${persist.replace(/^.*?(\/?etc\/|\/?usr\/lib\/|\/?run\/)/, '/$1').replace('//', '/')}`
-              : `echo '${KEY} = 1' > ${persist}`,
-            'sysctl --system',
-            'systemctl restart docker   # or the node service / kubelet that owns the container network',
-          ],
-          caution: 'Restarting docker restarts every container on the node; a network service restart briefly interrupts connectivity.',
-        },
-      },
-    ];
+    return [...ipv4(node, artifacts), ...ipv6(node, artifacts)];
   },
 });
+
+function ipv4(node: string, artifacts: NodeArtifacts & { sysctl: SysctlRuntime[] }): FindingDraft[] {
+  const values = runtimeValue(artifacts.sysctl, KEY);
+  const off = values.filter((v) => v.value === '0');
+  if (off.length === 0) return [];
+  const evidence: Evidence[] = off.map((v) => ({ file: v.ref.file, line: v.ref.line, excerpt: v.excerpt, note: 'runtime value' }));
+  const on = values.filter((v) => v.value !== '0');
+  for (const v of on) evidence.push({ file: v.ref.file, line: v.ref.line, excerpt: v.excerpt, note: 'another source of the bundle shows it on (taken at a different moment)' });
+  const configured = artifacts.sysctlConfig ? effectiveConfig(artifacts.sysctlConfig, KEY) : undefined;
+  const zeros = configSetting(artifacts.sysctlConfig, KEY, '0');
+  for (const z of zeros)
+    evidence.push({
+      file: z.ref.file,
+      line: z.ref.line,
+      excerpt: z.excerpt,
+      note: z === configured ? 'sets it to 0 again at every boot or `sysctl --system`' : 'sets it to 0 too (a later file overrides it, but fix it as well)',
+    });
+  const logLines = (artifacts.logs ?? []).flatMap((l) => l.matches.filter((m) => m.signature === 'log.ip-forward-disabled'));
+  for (const m of logLines.slice(0, 5)) evidence.push({ file: m.file, line: m.line, excerpt: m.excerpt, note: 'the container runtime warns that networking will not work', ...timeOf(m) });
+  const host = containerHostEvidence(artifacts);
+  // dockerd --ip-forward=false ("ip-forward": false): Docker leaves forwarding as it finds it
+  const dockerForward = dockerdSettings(artifacts.dockerDaemon).ipForward;
+  const dockerLeavesIt = dockerForward?.value === false ? dockerForward : undefined;
+  if (dockerLeavesIt)
+    evidence.push({ file: dockerLeavesIt.ref.file, line: dockerLeavesIt.ref.line, excerpt: dockerLeavesIt.excerpt, note: `Docker is told not to turn forwarding on (ip-forward false, read from ${dockerLeavesIt.note})` });
+  const corroborated = logLines.length > 0;
+  const persist = persistSysctl({ key: KEY, want: '1', wrong: '0', bad: zeros, dropIn: '/etc/sysctl.d/99-ip-forward.conf' });
+  return [
+    {
+      severity: host.length > 0 || corroborated ? 'critical' : 'warning',
+      title: 'IPv4 forwarding is disabled',
+      message:
+        `${KEY} is 0 on ${node}${host.length > 0 ? ` (a container host: ${host.slice(0, 3).join(', ')})` : ''}: ` +
+        'the kernel forwards no packets, so containers and pods cannot reach other nodes or the outside, not even the docker0/cni0 address of another node.' +
+        (dockerLeavesIt ? ` dockerd runs with ip-forward off (${dockerLeavesIt.note}, ${dockerLeavesIt.ref.file}:${dockerLeavesIt.ref.line}), so it does not turn forwarding on itself: the host must.` : '') +
+        (corroborated ? ` The logs confirm it (${logLines.length} "IPv4 forwarding is disabled" line${logLines.length > 1 ? 's' : ''}).` : '') +
+        (host.length === 0 && !corroborated ? ' Nothing in the bundle shows a container runtime on this node; if it runs none, this is expected.' : ''),
+      impact: 'Container traffic that leaves the node is dropped; cross-node pod and container networking is down.',
+      evidence,
+      facts: { key: KEY, value: 0, persistedOffIn: configured?.value === '0' ? configured.ref.file : undefined, containerHost: host },
+      remedy: {
+        summary: `Turn forwarding on now and persist it: ${persist.summary}. Then restart the container runtime so it re-applies its network setup.`,
+        commands: [`sysctl -w ${KEY}=1`, ...persist.commands, 'systemctl restart docker   # or the node service / kubelet that owns the container network'],
+        caution:
+          'sysctl --system re-applies every setting of the configuration files, not only this one. Restarting docker restarts every container on the node; a network service restart briefly interrupts connectivity.',
+      },
+    },
+  ];
+}
+
+/** Interfaces a container runtime or CNI makes: their accept_ra does not matter. */
+const CONTAINER_ITF = /^(lo|all|default|docker\d*|docker_gwbridge|br-[0-9a-f]{12}|veth.*|cni\d*|cbr0|flannel.*|cali.*|vxlan.*|cilium.*|lxc.*|weave|kube-.*|podman\d+|tunl0|ip6tnl0|sit0|nodelocaldns)$/;
+
+function ipv6(node: string, artifacts: NodeArtifacts & { sysctl: SysctlRuntime[] }): FindingDraft[] {
+  const values = runtimeValue(artifacts.sysctl, KEY6);
+  const off = values.filter((v) => v.value === '0');
+  if (off.length === 0) return [];
+  const docker = dockerIpv6Use(artifacts);
+  const pods = podIpv6Use(artifacts);
+  const uses = [...docker, ...pods];
+  // forwarding off is the host default: it only matters when containers or pods use IPv6
+  if (uses.length === 0) return [];
+  const evidence: Evidence[] = off.map((v) => ({ file: v.ref.file, line: v.ref.line, excerpt: v.excerpt, note: 'runtime value' }));
+  for (const v of values.filter((x) => x.value !== '0'))
+    evidence.push({ file: v.ref.file, line: v.ref.line, excerpt: v.excerpt, note: 'another source of the bundle shows it on (taken at a different moment)' });
+  evidence.push(...uses.slice(0, 4));
+  const configured = artifacts.sysctlConfig ? effectiveConfig(artifacts.sysctlConfig, KEY6) : undefined;
+  const zeros = configSetting(artifacts.sysctlConfig, KEY6, '0');
+  for (const z of zeros)
+    evidence.push({ file: z.ref.file, line: z.ref.line, excerpt: z.excerpt, note: z === configured ? 'sets it to 0 again at every boot or `sysctl --system`' : 'sets it to 0 too' });
+
+  // forwarding on makes the kernel ignore router advertisements where accept_ra = 1: an uplink
+  // configured by SLAAC then loses its default route and addresses as they expire
+  const itfs = interfacesOf(artifacts.ipAddr ?? []);
+  const ra = [...new Map(runtimeSuffixes(artifacts.sysctl, 'net.ipv6.conf.', '.accept_ra').filter((x) => x.value === '1' && !CONTAINER_ITF.test(x.itf)).map((x) => [x.itf, x])).values()];
+  const slaac = ra.filter((x) => itfs.get(x.itf)?.addresses.some((a) => a.family === 6 && (a.flags.includes('dynamic') || a.flags.includes('mngtmpaddr'))));
+  for (const s of slaac) evidence.push({ file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: `${s.itf} takes router advertisements (its IPv6 address is dynamic: SLAAC)` });
+  const raKey = (itf: string) => `net.ipv6.conf.${itf.replace(/\./g, '/')}.accept_ra`;
+  const raLines = slaac.map((s) => `${raKey(s.itf)} = 2`);
+  const persist = persistSysctl({ key: KEY6, want: '1', wrong: '0', bad: zeros, dropIn: '/etc/sysctl.d/99-ipv6-forward.conf', dropInLines: [...raLines, `${KEY6} = 1`] });
+  const what = docker.length > 0 && pods.length > 0 ? 'containers and pods' : docker.length > 0 ? 'Docker containers' : 'pods';
+  const shown = uses[0];
+  const others = ra.filter((x) => !slaac.includes(x));
+  return [
+    {
+      severity: 'critical',
+      title: 'IPv6 forwarding is disabled',
+      message:
+        `${KEY6} is 0 on ${node}, whose ${what} use IPv6 (${shown.note}, ${shown.file}${shown.line ? `:${shown.line}` : ''}${uses.length > 1 ? `; ${uses.length - 1} more sign${uses.length > 2 ? 's' : ''} in the evidence` : ''}): ` +
+        'the kernel routes no IPv6 packets, so the IPv6 traffic of the containers to other hosts and the outside, and back, is dropped; IPv4 is not affected.' +
+        (docker.length > 0 ? ' Docker turns IPv6 forwarding on itself only when it manages ip6tables (Docker 27+, or "ip6tables": true before) and ip-forward is not off: it did not here, or something (sysctl --system, a hardening profile) turned it off since.' : ''),
+      impact: 'Container and pod IPv6 connectivity beyond the host is down.',
+      evidence,
+      facts: { key: KEY6, value: 0, persistedOffIn: configured?.value === '0' ? configured.ref.file : undefined, ipv6Use: uses.map((u) => u.excerpt), slaacUplinks: slaac.map((s) => s.itf) },
+      remedy: {
+        summary:
+          `Turn IPv6 forwarding on now and persist it: ${persist.summary}.` +
+          (slaac.length ? ` Before that, let ${slaac.map((s) => s.itf).join(', ')} keep taking router advertisements (accept_ra = 2), or ${slaac.length > 1 ? 'they lose their' : 'it loses its'} SLAAC address and default route.` : ''),
+        commands: [...slaac.map((s) => `sysctl -w ${raKey(s.itf)}=2`), `sysctl -w ${KEY6}=1`, ...persist.commands],
+        caution:
+          'With forwarding on, the kernel ignores router advertisements on every interface whose accept_ra is 1: an uplink that gets its IPv6 address or default route by SLAAC loses them as they expire. Set net.ipv6.conf.<uplink>.accept_ra=2 on such an uplink first (and in the drop-in)' +
+          (others.length ? `; the bundle shows accept_ra = 1 on ${others.slice(0, 4).map((o) => o.itf).join(', ')}: check whether ${others.length > 1 ? 'they are' : 'it is'} configured by router advertisements (ip -6 route: "proto ra"; ip -6 addr: "dynamic").` : '.') +
+          ' sysctl --system re-applies every setting of the configuration files, not only this one.',
+      },
+    },
+  ];
+}
+
+/** Runtime values of `<prefix><itf><suffix>` keys: per-interface settings such as net.ipv6.conf.eth0.accept_ra. */
+function runtimeSuffixes(sources: SysctlRuntime[], prefix: string, suffix: string) {
+  const out: { itf: string; value: string; ref: { file: string; line: number }; excerpt: string }[] = [];
+  for (const s of sources)
+    for (const [k, v] of s.values)
+      if (k.startsWith(prefix) && k.endsWith(suffix)) {
+        const itf = k.slice(prefix.length, k.length - suffix.length);
+        // a dotted interface name (eth0.100) is written eth0/100 in the dotted key form
+        if (itf !== '' && !itf.includes('.')) out.push({ itf: itf.replace(/\//g, '.'), value: v.value, ref: v.ref, excerpt: v.excerpt });
+      }
+  return out;
+}

@@ -4,6 +4,7 @@
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import { effectiveConfig, runtimeValue } from '../src/parsers/sysctl.js';
+import { configSetting, hostSysctlPath, persistSysctl } from './lib/sysctl-fix.js';
 
 const KEY = 'net.ipv4.ip_forward';
 
@@ -17,19 +18,28 @@ export default defineAnalyzer({
     const now = runtimeValue(artifacts.sysctl, KEY)[0];
     const conf = effectiveConfig(artifacts.sysctlConfig, KEY);
     if (!now || now.value !== '1' || !conf || conf.value !== '0') return [];
+    const zeros = configSetting(artifacts.sysctlConfig, KEY, '0');
+    const persist = persistSysctl({ key: KEY, want: '1', wrong: '0', bad: zeros, dropIn: '/etc/sysctl.d/99-ip-forward.conf' });
+    const host = hostSysctlPath(conf.ref.file);
     return [
       {
         severity: 'warning',
         title: 'IPv4 forwarding will turn off at the next reload',
-        message: `${KEY} is 1 on ${node} now (set by Docker or by hand), but ${conf.ref.file} sets it to 0: the next \`sysctl --system\`, network restart or reboot turns forwarding off and container networking stops.`,
+        message: `${KEY} is 1 on ${node} now (set by Docker or by hand), but ${conf.ref.file}${host && host !== `/${conf.ref.file}` ? ` (${host} on the host)` : ''} sets it to 0: the next \`sysctl --system\`, network restart or reboot turns forwarding off and container networking stops.`,
         impact: 'A routine reload breaks all container networking on this node.',
         evidence: [
-          { file: conf.ref.file, line: conf.ref.line, excerpt: conf.excerpt, note: 'applied at boot and on sysctl --system (the last setting wins)' },
+          ...zeros.map((z) => ({
+            file: z.ref.file,
+            line: z.ref.line,
+            excerpt: z.excerpt,
+            note: z === conf ? 'applied at boot and on sysctl --system (the last setting wins)' : 'sets it to 0 too (a later file overrides it, but fix it as well)',
+          })),
           { file: now.ref.file, line: now.ref.line, excerpt: now.excerpt, note: 'runtime value' },
         ],
         remedy: {
-          summary: `Change the setting in ${conf.ref.file.replace(/^.*?(etc\/|usr\/lib\/|run\/)/, '/$1')} to 1.`,
-          commands: [`sed -i 's/^\\s*net\\.ipv4\\.ip_forward\\s*=\\s*0/net.ipv4.ip_forward = 1/' ${conf.ref.file.replace(/^.*?(etc\/|usr\/lib\/|run\/)/, '/$1')}`, 'sysctl --system'],
+          summary: `Make the configuration say 1: ${persist.summary}.`,
+          commands: persist.commands,
+          caution: 'sysctl --system re-applies every setting of the configuration files, not only this one.',
         },
       },
     ];

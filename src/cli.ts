@@ -341,12 +341,12 @@ async function traceCommand(args: string[], values: ReturnType<typeof parse>['va
   if (args.length !== 1) throw new UsageError('trace needs exactly one bundle');
   if (!values.src || !values.dst) throw new UsageError('trace needs --src IP and --dst IP[:PORT[/PROTO]]');
   const dst = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?(?:\/(tcp|udp|icmp))?$/.exec(values.dst);
-  if (!dst) throw new UsageError(`--dst must look like 172.17.0.1:5432/tcp, not '${values.dst}'`);
+  if (!dst) throw new UsageError(`--dst must look like 172.17.0.1:5432/tcp, not '${values.dst}'${/:.*:/.test(values.dst) ? ': trace does not support IPv6 yet (it walks the IPv4 rules only)' : ''}`);
   if (!isIPv4(dst[1])) throw new UsageError(`--dst: ${dst[1]} is not an IPv4 address (each part 0-255), in '${values.dst}'`);
   if (dst[2] !== undefined && !(Number(dst[2]) >= 1 && Number(dst[2]) <= 65535))
     throw new UsageError(`--dst: port ${dst[2]} is not 1-65535, in '${values.dst}'`);
   if (dst[2] !== undefined && dst[3] === 'icmp') throw new UsageError(`--dst: icmp has no ports, in '${values.dst}'`);
-  if (!isIPv4(values.src)) throw new UsageError(`--src must be an IPv4 address (each part 0-255), not '${values.src}'`);
+  if (!isIPv4(values.src)) throw new UsageError(`--src must be an IPv4 address (each part 0-255), not '${values.src}'${/:.*:/.test(values.src) ? ': trace does not support IPv6 yet (it walks the IPv4 rules only)' : ''}`);
   const state = values.state ?? 'new';
   if (!['new', 'established', 'related', 'invalid'].includes(state)) throw new UsageError(`--state must be new or established, not '${state}'`);
   const format = values.format ?? 'text';

@@ -8,11 +8,36 @@ import type { Evidence } from '../../src/report/schema.js';
 import { cidrContains, parseCidr } from '../../src/parsers/cidr.js';
 import { interfacesOf } from '../../src/parsers/interfaces.js';
 import { findService, isActive, isEnabled } from '../../src/parsers/services.js';
+import { dockerdSettings } from '../../src/parsers/dockerd-flags.js';
 
-/** docker0 and Docker's user bridges (br-<12 hex>), cni0, flannel.1, calico, cilium, weave, kube-router. */
-const CONTAINER_INTERFACE = /^(docker0|br-[0-9a-f]{12}|cni0|flannel\.\d+|flannel-wg|cali[0-9a-f]{11}|vxlan\.calico|cilium_host|cilium_vxlan|weave|kube-bridge|kube-ipvs0)$/;
+/**
+ * The bridges, tunnels and veths a container runtime or CNI plugin creates: Docker (docker0,
+ * br-<12 hex>, docker_gwbridge), Podman (podman0.. with netavark, cni-podman0.. with CNI), LXD,
+ * the CNI bridge plugin (cni0, kubenet's cbr0), flannel, Calico (cali<11 hex>, vxlan.calico),
+ * Cilium (cilium_host, lxc<hex>), Weave, kube-router (kube-bridge), kube-proxy in IPVS mode
+ * (kube-ipvs0), NodeLocal DNSCache, Antrea, OVN-Kubernetes. Calico's tunl0 is apart: the ipip
+ * module makes a tunl0 on any host that loads it; only an address on it says Calico uses it.
+ */
+const CONTAINER_INTERFACE =
+  /^(docker0|docker_gwbridge|br-[0-9a-f]{12}|podman\d+|cni-podman\d+|lxdbr\d+|cni0|cbr0|flannel\.\d+|flannel-v6\.\d+|flannel-wg(-v6)?|cali[0-9a-f]{11}|vxlan\.calico|vxlan-v6\.calico|cilium_host|cilium_net|cilium_vxlan|cilium_geneve|lxc[0-9a-f]{8,}|lxc_health|weave|vxlan-6784|kube-bridge|kube-dummy-if|kube-ipvs0|nodelocaldns|antrea-gw0|ovn-k8s-mp\d+|genev_sys_6081)$/;
 
-const RUNTIME_UNITS = ['docker', 'containerd', 'kubelet', 'k3s', 'k3s-agent', 'crio', 'snap.kubelet.daemon', 'atomic-openshift-node', 'origin-node'];
+/** iptables chains that only a container runtime, CNI plugin or kube-proxy creates, with whose they are. */
+const CONTAINER_CHAINS: [RegExp, string][] = [
+  [/^DOCKER(-|$)/, 'Docker'],
+  [/^NETAVARK-/, 'Podman (netavark)'],
+  [/^CNI-/, 'CNI plugins'],
+  [/^KUBE-ROUTER-/, 'kube-router'],
+  [/^KUBE-/, 'kube-proxy/kubelet'],
+  [/^cali-/, 'Calico'],
+  [/^CILIUM_/, 'Cilium'],
+  [/^FLANNEL-/, 'flannel'],
+  [/^WEAVE/, 'Weave'],
+];
+
+/** nftables tables of container networking: netavark's, Docker 29's, kube-proxy's nftables mode, Calico's nftables data plane. */
+const CONTAINER_NFT_TABLES = /^(netavark|docker-bridges|kube-proxy|calico)$/;
+
+const RUNTIME_UNITS = ['docker', 'containerd', 'kubelet', 'k3s', 'k3s-agent', 'crio', 'podman', 'snap.kubelet.daemon', 'atomic-openshift-node', 'origin-node'];
 
 /** Short phrases naming what shows a container runtime on the node; empty when nothing does. */
 export function containerHostEvidence(artifacts: NodeArtifacts): string[] {
@@ -21,11 +46,29 @@ export function containerHostEvidence(artifacts: NodeArtifacts): string[] {
     const states = findService(artifacts.services ?? [], unit);
     if (isEnabled(states) || isActive(states)) seen.push(`${unit}.service ${isActive(states) ? 'active' : 'enabled'}`);
   }
-  if ((artifacts.dockerDaemon ?? []).length > 0) seen.push('docker daemon.json');
+  const dockerd = dockerdSettings(artifacts.dockerDaemon);
+  if (dockerd.running) seen.push(`dockerd running (${dockerd.commandLine!.ref.file})`);
+  if ((artifacts.dockerDaemon ?? []).some((d) => (d.origin ?? 'daemon.json') === 'daemon.json')) seen.push('docker daemon.json');
   // the bridges and tunnels a container runtime or CNI plugin creates (ip addr)
-  const itfs = [...interfacesOf(artifacts.ipAddr ?? []).keys()].filter((n) => CONTAINER_INTERFACE.test(n));
+  const itfs = [...interfacesOf(artifacts.ipAddr ?? []).values()]
+    .filter((i) => CONTAINER_INTERFACE.test(i.name) || (i.name === 'tunl0' && i.addresses.some((a) => a.family === 4)))
+    .map((i) => i.name);
   if (itfs.length > 0) seen.push(`${itfs.slice(0, 2).join(', ')} in ip addr`);
   if ((artifacts.dockerNetworks ?? []).some((d) => d.networks.length > 0)) seen.push('docker networks');
+  // the rules they write: iptables chains (iptables-save, or iptables-nft's tables of an nft listing), native nftables tables
+  const owners = new Map<string, string>();
+  for (const rs of artifacts.iptables ?? []) {
+    if (rs.origin !== 'live') continue;
+    for (const t of Object.values(rs.tables))
+      for (const c of Object.keys(t.chains)) {
+        const hit = CONTAINER_CHAINS.find(([re]) => re.test(c));
+        if (hit && !owners.has(hit[1])) owners.set(hit[1], c);
+      }
+  }
+  if (owners.size > 0) seen.push(`${[...owners.keys()].slice(0, 2).join(' and ')} chains (${[...owners.values()].slice(0, 2).join(', ')})`);
+  const tables = new Set<string>();
+  for (const n of artifacts.nftables ?? []) for (const t of n.tables) if (!t.iptablesCompat && CONTAINER_NFT_TABLES.test(t.name)) tables.add(`table ${t.family} ${t.name}`);
+  if (tables.size > 0) seen.push(`nftables ${[...tables].slice(0, 2).join(', ')}`);
   for (const s of artifacts.sysctl ?? []) {
     if ([...s.values.keys()].some((k) => k.startsWith('net.bridge.bridge-nf-call'))) {
       seen.push('br_netfilter loaded');
@@ -99,6 +142,11 @@ export function ruleSpec(rule: Rule): string | undefined {
   const own = /^-A \S+ (.+)$/.exec(rule.text);
   if (own) return own[1];
   if (rule.incomplete?.length || !rule.target || rule.targetKind === 'goto') return undefined;
+  // iptables -D compares the matches in order, and the model keeps the comment apart from the
+  // others: where `-m comment` stood among them (`-m comment ... -m conntrack ...` or the other way
+  // round) a listing does not reliably say, so a spec rebuilt with it in any one place can be a
+  // "Bad rule". Then the rule is named by its number in the chain instead.
+  if (rule.comment !== undefined && rule.matches.length > 0) return undefined;
   const parts: string[] = [];
   const field = (flag: string, v: { value: string; negated: boolean } | undefined, any?: string) => {
     if (v && v.value !== any) parts.push(`${v.negated ? '! ' : ''}${flag} ${v.value}`);
@@ -116,4 +164,72 @@ export function ruleSpec(rule: Rule): string | undefined {
   if (rule.comment) parts.push(`-m comment --comment ${JSON.stringify(rule.comment)}`);
   parts.push(`-j ${rule.target}`, ...Object.entries(rule.targetOptions).map(([k, v]) => `--${k} ${v}`));
   return parts.join(' ');
+}
+
+/** Bridges the bridge CNI plugins create for pods: the CNI bridge plugin (flannel's too), kubenet, kube-router, Weave. */
+const POD_BRIDGE = /^(cni0|cbr0|kube-bridge|weave)$/;
+/** Interfaces of CNIs that route each pod's veth instead of bridging it: Calico, Cilium (and their tunnels). */
+const ROUTED_POD_INTERFACE = /^(cali[0-9a-f]{11}|vxlan\.calico|vxlan-v6\.calico|cilium_host|cilium_net|cilium_vxlan|cilium_geneve|lxc[0-9a-f]{8,}|lxc_health)$/;
+
+export interface PodNetworking {
+  /** pods (or containers beside kube-proxy) sit on a Linux bridge: what shows it */
+  bridged: Evidence[];
+  /** pods sit on routed veths (Calico, Cilium): what shows it */
+  routed: Evidence[];
+}
+
+/**
+ * How the node connects its pods, as far as the bundle shows: on a Linux bridge (the bridge CNI
+ * plugin's cni0, flannel, kubenet's cbr0, kube-router, Weave; a docker0 or br-* with containers on
+ * a node with kube-proxy rules), or on routed veths (Calico's cali*, Cilium's lxc*). Only bridged
+ * traffic needs br_netfilter: routed traffic passes iptables anyway.
+ */
+export function podNetworking(artifacts: NodeArtifacts): PodNetworking {
+  const bridged: Evidence[] = [];
+  const routed: Evidence[] = [];
+  const itfs = interfacesOf(artifacts.ipAddr ?? []);
+  const at = (i: { name: string; ref: { file: string; line: number } }, note: string): Evidence => ({ file: i.ref.file, line: i.ref.line, excerpt: i.name, note });
+  const members = (bridge: string) => [...itfs.values()].filter((i) => i.master === bridge && (i.kind === 'veth' || i.peer !== undefined || /^veth/.test(i.name)));
+  const kubeProxy = kubeProxyRules(artifacts);
+  for (const i of itfs.values()) {
+    if (POD_BRIDGE.test(i.name)) bridged.push(at(i, `${i.name}: the bridge pods are attached to`));
+    else if (/^flannel(\.\d+|-wg)$/.test(i.name) && !itfs.has('cni0')) bridged.push(at(i, `${i.name}: flannel's CNI puts pods on the cni0 bridge`));
+    else if ((i.name === 'docker0' || /^br-[0-9a-f]{12}$/.test(i.name)) && kubeProxy && members(i.name).length > 0)
+      bridged.push(at(i, `${i.name} has ${members(i.name).length} container veth${members(i.name).length > 1 ? 's' : ''} attached, on a node with kube-proxy rules`));
+    else if (ROUTED_POD_INTERFACE.test(i.name) && !i.master && routed.length < 2) routed.push(at(i, `${i.name}: pods on routed veths (no bridge)`));
+  }
+  // canal: flannel carries Calico's routed veths between nodes; no cni0 means no bridge
+  if (routed.length > 0) {
+    const flannelOnly = bridged.filter((e) => !/^flannel/.test(e.excerpt));
+    bridged.length = 0;
+    bridged.push(...flannelOnly);
+  }
+  if (itfs.size === 0) {
+    // no ip addr: the CNI's chains say which it is
+    for (const rs of artifacts.iptables ?? []) {
+      if (rs.origin !== 'live') continue;
+      for (const t of Object.values(rs.tables))
+        for (const c of Object.values(t.chains)) {
+          if (/^(FLANNEL-|WEAVE|KUBE-ROUTER-)/.test(c.name) && bridged.length === 0) bridged.push({ file: c.ref.file, line: c.ref.line, excerpt: `chain ${c.name}`, note: 'a bridge CNI (flannel, Weave, kube-router) writes this chain' });
+          if (/^(cali-|CILIUM_)/.test(c.name) && routed.length === 0) routed.push({ file: c.ref.file, line: c.ref.line, excerpt: `chain ${c.name}`, note: 'Calico or Cilium (pods on routed veths) writes this chain' });
+        }
+    }
+  }
+  return { bridged, routed };
+}
+
+/** kube-proxy's Service rules: KUBE-SERVICES (iptables mode), KUBE-IPVS / kube-ipvs0 (ipvs mode), table kube-proxy (nftables mode). */
+export function kubeProxyRules(artifacts: NodeArtifacts): Evidence | undefined {
+  for (const rs of artifacts.iptables ?? []) {
+    if (rs.origin !== 'live') continue;
+    const c = rs.tables.nat?.chains['KUBE-SERVICES'] ?? rs.tables.filter?.chains['KUBE-SERVICES'];
+    if (c) return { file: c.ref.file, line: c.ref.line, excerpt: 'chain KUBE-SERVICES', note: "kube-proxy's Service rules" };
+  }
+  const ipvs = interfacesOf(artifacts.ipAddr ?? []).get('kube-ipvs0');
+  if (ipvs) return { file: ipvs.ref.file, line: ipvs.ref.line, excerpt: 'kube-ipvs0', note: 'kube-proxy in IPVS mode' };
+  for (const n of artifacts.nftables ?? []) {
+    const t = n.tables.find((x) => x.name === 'kube-proxy' && !x.iptablesCompat);
+    if (t) return { file: t.ref.file, line: t.ref.line, excerpt: `table ${t.family} kube-proxy`, note: 'kube-proxy in nftables mode' };
+  }
+  return undefined;
 }

@@ -12,6 +12,7 @@ import type { Backend, Chain, Ruleset } from '../../src/netfilter/rules.js';
 import { extraChainsBeside, groupByBackend } from '../../src/netfilter/backends.js';
 import { interfacesOf, type Interface } from '../../src/parsers/interfaces.js';
 import { findService, isActive, isEnabled } from '../../src/parsers/services.js';
+import { dockerdSettings } from '../../src/parsers/dockerd-flags.js';
 
 export function liveIpv4(artifacts: NodeArtifacts): Ruleset[] {
   return (artifacts.iptables ?? []).filter((r) => r.origin === 'live' && r.family !== 'ipv6');
@@ -37,10 +38,14 @@ const views = new WeakMap<readonly Ruleset[], BackendView[]>();
 
 /** The node's live IPv4 rules per back end, the one plain `iptables` shows first. Read-only: analyzers share them. */
 export function liveViews(artifacts: NodeArtifacts): BackendView[] {
+  return cachedViews(artifacts, views, liveIpv4);
+}
+
+function cachedViews(artifacts: NodeArtifacts, cache: WeakMap<readonly Ruleset[], BackendView[]>, live: (a: NodeArtifacts) => Ruleset[]): BackendView[] {
   const key = artifacts.iptables;
   if (!key) return [];
-  let v = views.get(key);
-  if (!v) views.set(key, (v = groupByBackend(liveIpv4(artifacts)).map(viewOf)));
+  let v = cache.get(key);
+  if (!v) cache.set(key, (v = groupByBackend(live(artifacts)).map(viewOf)));
   return v;
 }
 
@@ -53,6 +58,17 @@ function viewOf(rulesets: Ruleset[]): BackendView {
     if (holding.every((rs) => rs.truncated)) truncated.set(t, holding[0].truncated!.note);
   }
   return { backend: rulesets.find((r) => r.backend !== 'unknown')?.backend ?? 'unknown', rulesets, tables: mergeRulesets(rulesets), files, truncated };
+}
+
+export function liveIpv6(artifacts: NodeArtifacts): Ruleset[] {
+  return (artifacts.iptables ?? []).filter((r) => r.origin === 'live' && r.family === 'ipv6');
+}
+
+const views6 = new WeakMap<readonly Ruleset[], BackendView[]>();
+
+/** liveViews for IPv6: the node's live ip6tables rules per back end, merged across files. Empty when the bundle has no ip6tables dump. Read-only. */
+export function liveViews6(artifacts: NodeArtifacts): BackendView[] {
+  return cachedViews(artifacts, views6, liveIpv6);
 }
 
 /** The live IPv4 tables of the back end plain `iptables` shows, merged across its files (the others: liveViews). Read-only. */
@@ -72,7 +88,11 @@ export interface DockerPresence {
   noIptables?: Evidence;
   /** Docker's nftables firewall back end (Docker 29+): its rules, NAT too, are in its own table `ip docker-bridges` */
   nftBackend?: Evidence;
-  /** `"iptables": false`: Docker writes no firewall rules at all, NAT neither */
+  /**
+   * `--iptables=false` on dockerd's command line (ps, docker.service, its options file) or
+   * `"iptables": false` in daemon.json: Docker writes no firewall rules at all, NAT neither.
+   * The note says where it was read.
+   */
   firewallOff?: Evidence;
 }
 
@@ -88,6 +108,8 @@ export function dockerPresence(artifacts: NodeArtifacts): DockerPresence {
     const s = isActive(states) ?? isEnabled(states);
     if (s) evidence.push({ file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: `${s.unit} is ${isActive(states) ? 'active' : 'enabled'}` });
   }
+  const dockerd = dockerdSettings(artifacts.dockerDaemon);
+  if (dockerd.running && dockerd.commandLine) evidence.push({ file: dockerd.commandLine.ref.file, line: dockerd.commandLine.ref.line, excerpt: dockerd.commandLine.excerpt, note: 'dockerd runs (the process list)' });
   const dockerLog = (artifacts.logs ?? []).find((l) => l.matches.some((m) => /^dockerd?$/.test(m.unit ?? '')));
   if (dockerLog && evidence.length === 0) {
     const m = dockerLog.matches.find((x) => /^dockerd?$/.test(x.unit ?? ''))!;
@@ -101,13 +123,15 @@ export function dockerPresence(artifacts: NodeArtifacts): DockerPresence {
     const t = n.tables.find((x) => x.name === 'docker-bridges');
     if (t) noIptables = nftBackend = { file: t.ref.file, line: t.ref.line, excerpt: `table ${t.family} docker-bridges`, note: 'Docker writes nftables rules (its nftables firewall back end), not iptables' };
   }
-  for (const d of artifacts.dockerDaemon ?? []) {
-    if (d.iptables?.value === false) noIptables = firewallOff = { file: d.iptables.ref.file, line: d.iptables.ref.line, excerpt: '"iptables": false', note: 'Docker is told not to manage iptables' };
-    else if (d.firewallBackend?.value === 'nftables')
-      noIptables = nftBackend = { file: d.firewallBackend.ref.file, line: d.firewallBackend.ref.line, excerpt: '"firewall-backend": "nftables"', note: 'Docker writes nftables rules, not iptables' };
-    if (d.iptables || d.firewallBackend || d.bip) {
-      if (!evidence.length) evidence.push({ file: d.file, line: 1, excerpt: 'daemon.json', note: 'Docker is configured on this node' });
-    }
+  // the flags of the running dockerd, else docker.service's, else daemon.json's keys (dockerd-flags.ts)
+  if (dockerd.iptables?.value === false)
+    noIptables = firewallOff = { file: dockerd.iptables.ref.file, line: dockerd.iptables.ref.line, excerpt: dockerd.iptables.excerpt, note: `Docker is told not to manage iptables (iptables false, read from ${dockerd.iptables.note})` };
+  else if (dockerd.firewallBackend?.value === 'nftables')
+    noIptables = nftBackend = { file: dockerd.firewallBackend.ref.file, line: dockerd.firewallBackend.ref.line, excerpt: dockerd.firewallBackend.excerpt, note: `Docker writes nftables rules, not iptables (firewall-backend nftables, read from ${dockerd.firewallBackend.note})` };
+  if (!evidence.length) {
+    const d = (artifacts.dockerDaemon ?? []).find((x) => (x.origin ?? 'daemon.json') === 'daemon.json' && (x.iptables || x.firewallBackend || x.bip));
+    if (d) evidence.push({ file: d.file, line: 1, excerpt: 'daemon.json', note: 'Docker is configured on this node' });
+    else if (dockerd.commandLine?.from === 'unit') evidence.push({ file: dockerd.commandLine.ref.file, line: dockerd.commandLine.ref.line, excerpt: dockerd.commandLine.excerpt, note: 'docker.service is installed' });
   }
   return { evidence, noIptables, nftBackend: firewallOff ? undefined : nftBackend, firewallOff };
 }

@@ -5,6 +5,7 @@
  */
 import { interfacesOf } from '../parsers/interfaces.js';
 import { runtimeValue } from '../parsers/sysctl.js';
+import { dockerdSettings, type DockerdSettings } from '../parsers/dockerd-flags.js';
 import type { SourceRef } from '../model/source.js';
 import type { NodeArtifacts } from './artifacts.js';
 
@@ -60,7 +61,16 @@ export const FACT_PROVIDERS: FactProvider[] = [
   { label: 'flannel.1', shouldMatch: false, compute: (a) => addr(a, 'flannel.1') },
   { label: 'cni0', shouldMatch: false, compute: (a) => addr(a, 'cni0') },
   { label: 'docker0', shouldMatch: false, compute: (a) => addr(a, 'docker0') },
+  // dockerd's own settings where the bundle states them (running command line > docker.service > daemon.json)
+  dockerdFact('docker iptables', 'iptables'),
+  dockerdFact('docker ip-forward', 'ipForward'),
+  dockerdFact('docker ip-masq', 'ipMasq'),
 ];
+
+function dockerdFact(label: string, key: 'iptables' | 'ipForward' | 'ipMasq'): FactProvider {
+  const setting = (a: NodeArtifacts) => (dockerdSettings(a.dockerDaemon) as DockerdSettings)[key];
+  return { label, shouldMatch: false, compute: (a) => setting(a)?.value, source: (a) => setting(a)?.ref };
+}
 
 export function nodeFacts(artifacts: NodeArtifacts): Record<string, FactValue> {
   const out: Record<string, FactValue> = {};

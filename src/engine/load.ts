@@ -10,6 +10,7 @@ import { iptablesFromNft } from '../nft/to-iptables.js';
 import { isSosTailed } from '../layouts/rules.js';
 import { markTruncated } from '../netfilter/backends.js';
 import type { Ruleset } from '../netfilter/rules.js';
+import { rulesetsOf } from '../netfilter/save-format.js';
 import type { ArtifactKind, NodeArtifacts } from './artifacts.js';
 
 export interface LoadedNode {
@@ -46,12 +47,16 @@ function loadNode(tree: BundleTree, node: LocatedNode): LoadedNode {
     }
     try {
       const artifact = spec.parse(text, file.path, { relPath: file.relPath, savedConfig: file.savedConfig, hint: file.hint });
-      // sos links a cut output to its tail (sos_strings/.../X.tailed): the rules say so
-      if (spec.kind === 'iptables' && isSosTailed(real)) markTruncated(artifact as Ruleset, real);
+      // one iptables file can hold the rules of both families (iptables-save; ip6tables-save): a ruleset each
+      const artifacts: unknown[] = spec.kind === 'iptables' ? rulesetsOf(artifact as Ruleset) : [artifact];
       const list = (loaded.artifacts[spec.kind] ??= []) as unknown[];
-      list.push(artifact);
+      for (const a of artifacts) {
+        // sos links a cut output to its tail (sos_strings/.../X.tailed): the rules say so
+        if (spec.kind === 'iptables' && isSosTailed(real)) markTruncated(a as Ruleset, real);
+        list.push(a);
+        for (const w of warningsOf(a)) loaded.problems.push({ ...w, kind: 'warning' });
+      }
       (loaded.sources[spec.kind] ??= []).push(file.path);
-      for (const w of warningsOf(artifact)) loaded.problems.push({ ...w, kind: 'warning' });
     } catch (err) {
       if (err instanceof SkipFile) continue;
       if (err instanceof ParseError) {

@@ -72,6 +72,24 @@ export function savedIptablesRule(path: string): { rule: PathRule; match: RegExp
   return undefined;
 }
 
+/**
+ * docker.service, its drop-ins and the options files distributions pass to dockerd: they hold
+ * dockerd's flags (--iptables=false, ...) when no process listing shows the running command line.
+ */
+const DOCKER_UNITS: PathRule[] = [
+  { re: /^(etc|run|usr\/local\/lib|usr\/lib|lib)\/systemd\/system\/docker\.service$/, format: 'docker-unit' },
+  { re: /^(etc|run|usr\/local\/lib|usr\/lib|lib)\/systemd\/system\/docker\.service\.d\/[^/]+\.conf$/, format: 'docker-unit' },
+  { re: /^etc\/(sysconfig\/docker(-network)?|default\/docker)$/, format: 'docker-env' },
+];
+
+/** The same anywhere in a hand-made bundle or a collector's copy. */
+const DOCKER_UNITS_ANYWHERE: PathRule[] = [
+  // not the links of a .wants/ folder (the unit they point to is read where it is)
+  { re: /^(?!.*\.(wants|requires)\/)(.*\/)?docker\.service$/, format: 'docker-unit' },
+  { re: /(^|\/)docker\.service\.d\/[^/]+\.conf$/, format: 'docker-unit' },
+  { re: /(^|\/)(sysconfig\/docker(-network)?|default\/docker)$/, format: 'docker-env' },
+];
+
 const PROC_SYS: PathRule[] = [{ re: /^proc\/sys\/net\/(ipv4|ipv6|bridge|netfilter)\/[^/]+$/, format: 'proc-sys' }];
 
 export const SOSREPORT_RULES: PathRule[] = [
@@ -81,6 +99,12 @@ export const SOSREPORT_RULES: PathRule[] = [
   { re: /^sos_commands\/systemd\/systemctl_list-unit-files$/, format: 'systemctl-text' },
   { re: /^sos_commands\/systemd\/systemctl_list-units(_--all)?$/, format: 'systemctl-text' },
   { re: /^etc\/docker\/daemon\.json$/, format: 'docker-daemon-json' },
+  ...DOCKER_UNITS,
+  // the running processes with their command lines (not ps -elfL: a line per thread; not the axo
+  // listings: command names only)
+  { re: /^sos_commands\/process\/ps_auxwww$/, format: 'ps', group: 'ps', rank: 0 },
+  { re: /^sos_commands\/process\/ps_auxfwww$/, format: 'ps', group: 'ps', rank: 1 },
+  { re: /^sos_commands\/process\/ps_alxwww$/, format: 'ps', group: 'ps', rank: 2 },
   ...SAVED_IPTABLES,
   {
     re: /^sos_commands\/(?:firewall_tables|networking)\/(ip6?)tables_-t_(\w+)_-nvL$/,
@@ -120,6 +144,9 @@ export const INSIGHTS_RULES: PathRule[] = [
   { re: /^insights_commands\/systemctl_list-unit-files$/, format: 'systemctl-text' },
   { re: /^insights_commands\/systemctl_list-units.*$/, format: 'systemctl-text' },
   { re: /^etc\/docker\/daemon\.json$/, format: 'docker-daemon-json' },
+  ...DOCKER_UNITS,
+  { re: /^insights_commands\/ps_auxw+$/, format: 'ps', group: 'ps', rank: 0 },
+  { re: /^insights_commands\/ps_-?ef$/, format: 'ps', group: 'ps', rank: 1 },
   ...SAVED_IPTABLES,
   { re: /^insights_commands\/iptables-save$/, format: 'iptables-save', hint: () => ({ family: 'ipv4' }) },
   { re: /^insights_commands\/ip6tables-save$/, format: 'iptables-save', hint: () => ({ family: 'ipv6' }) },
@@ -141,6 +168,7 @@ export const FLAT_RULES: PathRule[] = [
   { re: /(^|\/)subnet\.env$/, format: 'subnet-env' },
   { re: /(^|\/)net-conf\.json$/, format: 'flannel-net-conf' },
   { re: /(^|\/)daemon\.json$/, format: 'docker-daemon-json' },
+  ...DOCKER_UNITS_ANYWHERE,
   { re: /(^|\/)sysctl\.json$/, format: 'sysctl-json' },
   { re: /(^|\/)systemctl_services\.json$/, format: 'systemctl-json' },
   { re: /(^|\/)zones\/[^/]+\.xml$/, format: 'firewalld-zone-xml' },

@@ -7,6 +7,7 @@
 import { SkipFile, type SourceRef } from '../model/source.js';
 import { canonicalXmark, ensureChain, ensureTable, isBuiltin, newRuleset, normalizeAddress, normalizeProtocol, type Counters, type Match, type Negatable, type Rule, type Ruleset } from './rules.js';
 import { canonicalizeOption, logLevelNumber } from './values.js';
+import { addressFamily, familyFromFileName, type Family } from './family.js';
 
 const CHAIN_LINE = /^Chain (\S+) \((?:policy (\S+)(?: (\S+) packets, (\S+) bytes)?|(\d+) references?)\)/;
 const TABLE_MARKER = /^#.*\s-t\s+(\w+)/;
@@ -104,9 +105,43 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
   }
   if (!sawChain && !sawRows) throw new SkipFile(file, 'no "Chain X (policy ...)" lines');
   if (!opts.table) inferTable(rs);
-  if (rs.family === 'unknown') rs.family = /\s[0-9a-f]*:[0-9a-f:]*\/\d+/.test(text) || /::\/0/.test(text) ? 'ipv6' : 'ipv4';
+  // what says the family, strongest first: the caller, a `# ip6tables -L` marker line, the file's
+  // name (ip6tables-L.txt: a listing without -n shows `anywhere`, no address), what the rules hold
+  if (rs.family === 'unknown' && familyFromFileName(file) === 'ipv6') rs.family = 'ipv6';
+  if (rs.family === 'unknown') rs.family = familyOfListing(rs) ?? 'ipv4';
   rs.listingLimits = [...limits];
   return rs;
+}
+
+/**
+ * The family a listing's rules say: IPv6 or IPv4 addresses (`::/0` and `0.0.0.0/0` too, which the
+ * rules drop as "any"), ICMPv6 (`ipv6-icmp`, `icmp6-adm-prohibited`, `ipv6-icmptype`) or ICMP;
+ * undefined when they say nothing or both.
+ */
+function familyOfListing(rs: Ruleset): Family | undefined {
+  let v4 = 0;
+  let v6 = 0;
+  // a few hundred rules tell as well as a kube-proxy listing's hundred thousand
+  for (const t of Object.values(rs.tables))
+    for (const c of Object.values(t.chains))
+      for (const r of c.rules) {
+        if (v4 + v6 >= 500) break;
+        for (const a of [r.source?.value, r.destination?.value]) {
+          const f = a === undefined ? undefined : addressFamily(a);
+          if (f === 'ipv4') v4++;
+          else if (f === 'ipv6') v6++;
+        }
+        if (/\s::\/0(?:\s|$)/.test(r.text)) v6++;
+        if (/\s0\.0\.0\.0\/0(?:\s|$)/.test(r.text)) v4++;
+        const proto = r.protocol?.value;
+        const reject = r.targetOptions['reject-with'];
+        if (proto === 'ipv6-icmp' || reject?.startsWith('icmp6-') || r.matches.some((m) => m.module === 'icmp6')) v6++;
+        else if (proto === 'icmp' || reject?.startsWith('icmp-') || r.matches.some((m) => m.module === 'icmp')) v4++;
+      }
+  if (v6 > 0 && v4 === 0) return 'ipv6';
+  if (v4 > 0 && v6 === 0) return 'ipv4';
+  if (v4 > 0 && v6 > 0) return v6 > v4 ? 'ipv6' : 'ipv4';
+  return undefined;
 }
 
 /** A listing of unknown table (no -t marker, no name hint): its built-in chains say which table it is. */

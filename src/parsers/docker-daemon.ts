@@ -4,9 +4,26 @@
  */
 import { z } from 'zod';
 import { ParseError, lines, type SourceRef } from '../model/source.js';
+import type { DockerUnitFile, DockerdProcess } from './dockerd-flags.js';
 
 export interface DockerDaemonConfig {
   file: string;
+  /**
+   * Where the settings were read: daemon.json (absent means the same), the running dockerd's
+   * command line (`process`: ps output), or raw material for the command line it starts with
+   * (`unit`: docker.service and its drop-ins; `env-file`: /etc/sysconfig/docker, /etc/default/docker),
+   * which only dockerdSettings (dockerd-flags.ts) can combine. Only `daemon.json` and `process`
+   * fill the settings below.
+   */
+  origin?: 'daemon.json' | 'process' | 'unit' | 'env-file';
+  /** origin process: the dockerd processes of the listing (none: the listing shows no dockerd running) */
+  processes?: DockerdProcess[];
+  /** origin unit: what the unit file or drop-in says */
+  unit?: DockerUnitFile;
+  /** origin env-file: its variables */
+  env?: Record<string, { value: string; ref: SourceRef; excerpt: string }>;
+  /** origin env-file: the path in the host's tree (etc/sysconfig/docker) */
+  envPath?: string;
   /** false: `"iptables": false`, Docker writes no rules */
   iptables?: { value: boolean; ref: SourceRef };
   /** Docker 29+: "iptables" (default) or "nftables" */
@@ -18,6 +35,13 @@ export interface DockerDaemonConfig {
   /** false: `"userland-proxy": false`, no docker-proxy: the host's own connections to published ports need nat OUTPUT */
   userlandProxy?: { value: boolean; ref: SourceRef };
   defaultAddressPools?: { base: string; size?: number }[];
+  /** `"ipv6": true`: IPv6 on the default bridge */
+  ipv6?: { value: boolean; ref: SourceRef };
+  /** `"ip6tables"`: Docker manages ip6tables (default true since Docker 27; before, only with experimental) */
+  ip6tables?: { value: boolean; ref: SourceRef };
+  /** `"fixed-cidr-v6"`: the default bridge's IPv6 subnet */
+  fixedCidrV6?: { value: string; ref: SourceRef };
+  experimental?: { value: boolean; ref: SourceRef };
 }
 
 const Schema = z
@@ -28,6 +52,10 @@ const Schema = z
     'ip-forward': z.boolean().optional(),
     'ip-masq': z.boolean().optional(),
     'userland-proxy': z.boolean().optional(),
+    ipv6: z.boolean().optional(),
+    ip6tables: z.boolean().optional(),
+    'fixed-cidr-v6': z.string().optional(),
+    experimental: z.boolean().optional(),
     'default-address-pools': z.array(z.object({ base: z.string(), size: z.number().optional() })).optional(),
   })
   .loose();
@@ -47,7 +75,7 @@ export function parseDockerDaemonJson(text: string, file: string): DockerDaemonC
     const i = fileLines.findIndex((l) => l.includes(`"${key}"`));
     return { file, line: i < 0 ? 1 : i + 1 };
   };
-  const out: DockerDaemonConfig = { file };
+  const out: DockerDaemonConfig = { file, origin: 'daemon.json' };
   if (d.iptables !== undefined) out.iptables = { value: d.iptables, ref: refOf('iptables') };
   if (d['firewall-backend'] !== undefined) out.firewallBackend = { value: d['firewall-backend'], ref: refOf('firewall-backend') };
   if (d.bip !== undefined) out.bip = { value: d.bip, ref: refOf('bip') };
@@ -55,5 +83,9 @@ export function parseDockerDaemonJson(text: string, file: string): DockerDaemonC
   if (d['ip-masq'] !== undefined) out.ipMasq = { value: d['ip-masq'], ref: refOf('ip-masq') };
   if (d['userland-proxy'] !== undefined) out.userlandProxy = { value: d['userland-proxy'], ref: refOf('userland-proxy') };
   if (d['default-address-pools']) out.defaultAddressPools = d['default-address-pools'];
+  if (d.ipv6 !== undefined) out.ipv6 = { value: d.ipv6, ref: refOf('ipv6') };
+  if (d.ip6tables !== undefined) out.ip6tables = { value: d.ip6tables, ref: refOf('ip6tables') };
+  if (d['fixed-cidr-v6'] !== undefined) out.fixedCidrV6 = { value: d['fixed-cidr-v6'], ref: refOf('fixed-cidr-v6') };
+  if (d.experimental !== undefined) out.experimental = { value: d.experimental, ref: refOf('experimental') };
   return out;
 }

@@ -246,7 +246,11 @@ export function sniffInterfaces(head: string): boolean {
     /^\d+:\s+\S+:\s+<[A-Z_,-]*>\s+mtu\s+\d+/m.test(head) ||
     /^\d+:\s+\S+\s+inet6?\s+[0-9a-fA-F.:]+\/\d+/m.test(head) ||
     /^\S+:?\s+flags=\d+<[A-Z,]*>\s+mtu\s+\d+/m.test(head) ||
-    /^\s*inet\s+\d+\.\d+\.\d+\.\d+\/\d+\s+(brd \S+ )?scope \w+/m.test(head)
+    /^\s*inet\s+\d+\.\d+\.\d+\.\d+\/\d+\s+(brd \S+ )?scope \w+/m.test(head) ||
+    // net-tools < 2.10 ifconfig
+    /^\S+\s+Link encap:/m.test(head) ||
+    // `ip -br addr`: name, state, addresses (not `ip -br link`, whose MAC and <flags> follow the state)
+    /^\S+\s+(UP|DOWN|UNKNOWN|LOWERLAYERDOWN|DORMANT|NOTPRESENT)\s+(?:[0-9a-fA-F.:]+\/\d+\s*)+$/m.test(head)
   );
 }
 

@@ -5,6 +5,7 @@
  */
 import type { ArtifactKind, ArtifactMap } from '../engine/artifacts.js';
 import { parseDockerDaemonJson } from './docker-daemon.js';
+import { parseDockerEnvFile, parseDockerUnit, parsePsDockerd, sniffDockerUnit, sniffPs } from './dockerd-flags.js';
 import { parseDockerNetworks, sniffDockerNetworks } from './docker-network-inspect.js';
 import { parseFlannelNetConf, parseSubnetEnv, sniffFlannelNetConf, sniffSubnetEnv } from './flannel-env.js';
 import { parseInterfaces, sniffInterfaces } from './interfaces.js';
@@ -52,6 +53,10 @@ const FORMATS = [
   format({ id: 'systemctl-text', kind: 'services', parse: parseSystemctlText, sniff: sniffSystemctl }),
   format({ id: 'systemctl-json', kind: 'services', parse: parseSystemctlJson }),
   format({ id: 'docker-daemon-json', kind: 'dockerDaemon', parse: parseDockerDaemonJson }),
+  // dockerd's flags: the running process's command line, docker.service (+ drop-ins), its options files
+  format({ id: 'ps', kind: 'dockerDaemon', parse: parsePsDockerd, sniff: sniffPs }),
+  format({ id: 'docker-unit', kind: 'dockerDaemon', parse: (text, file, ctx) => parseDockerUnit(text, file, ctx.relPath), sniff: sniffDockerUnit }),
+  format({ id: 'docker-env', kind: 'dockerDaemon', parse: (text, file, ctx) => parseDockerEnvFile(text, file, ctx.relPath) }),
   format({
     id: 'iptables-save',
     kind: 'iptables',

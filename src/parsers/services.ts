@@ -76,8 +76,22 @@ export function parseSystemctlJson(text: string, file: string): ServiceList {
   return { file, services };
 }
 
+/**
+ * The header of `systemctl list-unit-files` (`UNIT FILE  STATE  VENDOR PRESET`, newer `... PRESET`)
+ * or `list-units`, which systemd indents by the width of its `●` column (`  UNIT  LOAD  ACTIVE`);
+ * or, printed with --no-legend, unit lines alone: two or more with a load or unit-file state.
+ */
 export function sniffSystemctl(head: string): boolean {
-  return /^UNIT( FILE)?\s+(STATE|LOAD)\b/m.test(head);
+  if (/^[ \t]*UNIT( FILE)?[ \t]+(STATE|LOAD)\b/m.test(head)) return true;
+  let units = 0;
+  for (const l of head.split('\n', 20)) {
+    const m = UNIT.exec(l.replace(/\r$/, ''));
+    const first = m?.[2].trim().split(/\s+/);
+    if (m && first && ((first.length >= 3 && LOAD_STATES.has(first[0])) || (first.length <= 3 && FILE_STATES.has(first[0])))) units++;
+    else if (l.trim() !== '') return false;
+    if (units >= 2) return true;
+  }
+  return false;
 }
 
 /** Every record of `unit` across the node's service lists (enabled state and running state may sit in different files). */

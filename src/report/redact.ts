@@ -12,6 +12,7 @@
 import type { Report } from './schema.js';
 import { isIPv6 } from 'node:net';
 import { mapStrings } from './names.js';
+import { parseIp } from '../parsers/cidr.js';
 
 export interface RedactOptions {
   ips: boolean;
@@ -78,7 +79,18 @@ const IPV4 = /(?<![\d.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\d])(?!\.\
  * Only a candidate: `isIPv6` decides, so times (`10:14:02`, klog's `10:14:02.884310`) and MAC
  * addresses (six groups, no `::`) never count. Never a part of a longer run of colons and hex.
  */
-const IPV6 = /(?<![\w:.%])([0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?::\d{1,3}(?:\.\d{1,3}){3})?)(%[\w.-]+)?(?![\w:%]|\.\w)/gi;
+const IPV6 = /(?<![\w:.%-])([0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?::\d{1,3}(?:\.\d{1,3}){3})?)(%[\w.-]+)?(?![\w:%]|\.\w)/gi;
+/**
+ * A run of hex groups and colons: where an excerpt was cut inside an IPv6 address (`…:4f8c:17ab::2]:80`,
+ * `[2a01:4f8:c1…`), what is left is no address, but still part of one. Not after a letter, digit,
+ * dot or hyphen (`ipv6-1:12::1` is redaction's own token).
+ */
+const HEX_RUN = /(?<![\w.%-])(?:[0-9a-f]{1,4}|(?=:))(?::{1,2}[0-9a-f]{0,4})+(?![\w%])/gi;
+/** where an excerpt was cut: an ellipsis (`…`, `...`) */
+const CUT_BEFORE = /(?:…|\.\.\.)\[?$/;
+const CUT_AFTER = /^\]?(?:…|\.\.\.)/;
+/** what a cut IPv6 address is written as: there is nothing left to tell which it was */
+const IPV6_CUT = 'ipv6-cut';
 /** 8 groups of exactly two hex digits: an EUI-64 / hardware address, never written so as IPv6 */
 const HW_ADDRESS = /^[0-9a-f]{2}(?::[0-9a-f]{2}){7}$/i;
 /** An address spelled into a host name: AWS/EKS `ip-10-0-1-5`, `ip-10-0-1-5.ec2.internal`, `kube-proxy-ip-10-0-1-5` */
@@ -91,7 +103,7 @@ const NOT_SECRET_ADDRESSES = new Set(['0.0.0.0', '127.0.0.1', '255.255.255.255',
 const FQDN = /\b((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){2,}(?:com|net|org|io|local|internal|lan|corp|cloud|intra|example|test|cluster\.local|[a-z]{2}))\b/gi;
 const FILE_LIKE = /\.(conf|json|yaml|yml|log|txt|service|socket|target|gz|tgz|xz|zip|tar|sh|py|go|ts|js|env|d)$/i;
 /** What redaction writes (`host-3`, `ipv6-2`, the `a1` / `x4` of `a1.x4.2.1`): never learned as a host, so redacting twice changes nothing. */
-const TOKEN = /^(?:host-\d+|ipv6-\d+|[ax]\d+)$/i;
+const TOKEN = /^(?:host-\d+|ipv6-(?:\d+|cut)|[ax]\d+)$/i;
 
 /**
  * Host names that are also everyday words of a support bundle: software, services, roles, the
@@ -377,10 +389,32 @@ export class Redactor {
     return [first, second, c, d];
   }
 
+  /**
+   * An IPv6 address as a token for its first 48 bits (the site's prefix, which says whose network
+   * it is) and the rest as written: the subnet id and the interface id. The token is the same for
+   * every spelling of the prefix (`FD00:DEAD:BEEF:0:0:0:0:2` and `fd00:dead:beef::2` are both
+   * `ipv6-1::2`), and subnets stay subnets as the IPv4 ones do: `fd00:dead:beef::/64` is
+   * `ipv6-1::/64`, `fd00:10:244::/56` and `fd00:10:244:3::1/64` are `ipv6-2::/56` and `ipv6-2:3::1/64`.
+   */
+  private v6Address(addr: string): string | undefined {
+    const ip = parseIp(addr);
+    if (!ip || ip.family !== 6) return undefined;
+    const groups: number[] = [];
+    for (let i = 7; i >= 0; i--) groups.push(Number((ip.value >> BigInt(i * 16)) & 0xffffn));
+    this.countIp(groups.map((g) => g.toString(16)).join(':'));
+    const token = this.token(this.v6, groups.slice(0, 3).map((g) => g.toString(16)).join(':'), 'ipv6-');
+    return token + restOfAddress(groups.slice(3));
+  }
+
   private replaceIps(s: string): string {
     // IPv6 first: an IPv4 address inside one (`::ffff:203.0.113.9`) is redacted as that IPv4 address
-    const v6 = s.replace(IPV6, (m: string, addr: string, zone: string | undefined) => {
+    const v6 = s.replace(IPV6, (m: string, addr: string, zone: string | undefined, at: number, str: string) => {
       if (!isIPv6(addr)) return m;
+      // `…1234::2]`: what an ellipsis cut reads as an address, but is the end of another one
+      if (CUT_BEFORE.test(str.slice(Math.max(0, at - 4), at)) || CUT_AFTER.test(str.slice(at + m.length, at + m.length + 4))) {
+        this.countIp(`cut:${addr.toLowerCase()}`);
+        return IPV6_CUT;
+      }
       const lower = addr.toLowerCase();
       if (lower === '::1' || lower === '::' || HW_ADDRESS.test(lower)) return m;
       const embedded = /^(.*:)(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(lower);
@@ -388,10 +422,18 @@ export class Redactor {
         const o = this.v4(embedded[2], embedded[3], embedded[4], embedded[5]);
         return o ? `${embedded[1]}${o.join('.')}${zone ?? ''}` : m;
       }
-      this.countIp(lower);
-      return this.token(this.v6, lower, 'ipv6-') + (zone ?? '');
+      const t = this.v6Address(lower);
+      return t === undefined ? m : t + (zone ?? '');
     });
-    const v4 = v6.replace(IPV4, (m: string, a: string, b: string, c: string, d: string) => this.v4(a, b, c, d)?.join('.') ?? m);
+    // the head or tail of an address an excerpt cut (next to its ellipsis, or at the string's edge)
+    const cut = v6.replace(HEX_RUN, (m: string, at: number, str: string) => {
+      if (isIPv6(m)) return m;
+      const edge = at === 0 || at + m.length === str.length || CUT_BEFORE.test(str.slice(Math.max(0, at - 4), at)) || CUT_AFTER.test(str.slice(at + m.length, at + m.length + 4));
+      if (!edge || !looksLikeIpv6Part(m)) return m;
+      this.countIp(`cut:${m.toLowerCase()}`);
+      return IPV6_CUT;
+    });
+    const v4 = cut.replace(IPV4, (m: string, a: string, b: string, c: string, d: string) => this.v4(a, b, c, d)?.join('.') ?? m);
     return v4
       .replace(DASHED_IPV4, (m: string, ip: string, a: string, b: string, c: string, d: string) => {
         const o = this.v4(a, b, c, d);
@@ -415,6 +457,46 @@ export class Redactor {
     }
     return t;
   }
+}
+
+/**
+ * The groups after the token: `::2`, `:3::1`, `::42:acff:fe11:2`, `::` for none; the longest run of
+ * two or more zero groups written `::` (RFC 5952), a run at the start always (the token ends there).
+ */
+function restOfAddress(rest: number[]): string {
+  const hex = rest.map((g) => g.toString(16));
+  let best = -1;
+  let bestLen = 0;
+  for (let i = 0; i < hex.length; ) {
+    if (rest[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < hex.length && rest[j] === 0) j++;
+    if ((j - i > bestLen && (j - i >= 2 || i === 0)) || (i === 0 && j - i === bestLen)) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  if (best < 0) return `:${hex.join(':')}`;
+  const head = hex.slice(0, best);
+  const tail = hex.slice(best + bestLen);
+  return `${head.length ? `:${head.join(':')}` : ''}::${tail.join(':')}`;
+}
+
+/**
+ * Could be part of an IPv6 address: a `::` (no time, MAC or port has one), or hex groups of which
+ * one is longer than two digits or holds a letter a-f (`4f8c:17ab`, `2a01:4f8`). Times
+ * (`12:30:45`) and MAC addresses (`02:42:ac:11`), all groups of two, are not.
+ */
+function looksLikeIpv6Part(run: string): boolean {
+  const groups = run.split(/:+/).filter(Boolean);
+  if (groups.length === 0) return false;
+  if (run.includes('::')) return true;
+  if (groups.every((g) => g.length <= 2)) return false;
+  return groups.length >= 2 || /[a-f]/i.test(groups[0]);
 }
 
 /** A redacted copy of the report, and what was redacted. */

@@ -68,11 +68,14 @@ describe.skipIf(!hasCorpus)('iptables.docker-chain-missing', () => {
     expect(f1.evidence.at(-1)?.note).toBe('log.iptables-no-chain (dockerd), log.docker-port-programming-failed');
   });
 
-  it('is silent without Docker, or when Docker runs with iptables=false', async () => {
+  it('is silent without Docker, and only informs when Docker runs with iptables=false', async () => {
     const f = 'iptables-save/insights-rhel6-plain-iptables-save-v1.4.7.txt';
     expect(runNode(dockerChainMissing, { iptables: [parseIptablesSave(readCorpus(f), f)] })).toEqual([]);
     const { parseDockerDaemonJson } = await import('../../src/parsers/docker-daemon.js');
-    expect(runNode(dockerChainMissing, { iptables: [parseIptablesSave(readCorpus(f), f)], ipAddr: [ipA()], dockerDaemon: [parseDockerDaemonJson('{\n  "iptables": false\n}\n', 'etc/docker/daemon.json')] })).toEqual([]);
+    // "iptables": false: no chains are expected; only an information says Docker leaves iptables to the admin
+    const off = runNode(dockerChainMissing, { iptables: [parseIptablesSave(readCorpus(f), f)], ipAddr: [ipA()], dockerDaemon: [parseDockerDaemonJson('{\n  "iptables": false\n}\n', 'etc/docker/daemon.json')] });
+    expect(off.map((x) => x.severity)).toEqual(['info']);
+    expect(off[0].evidence[0]).toMatchObject({ file: 'etc/docker/daemon.json', line: 2, excerpt: '"iptables": false' });
   });
 
   it('is silent on every Docker version of the corpus (27, 28 swarm, 29)', () => {
@@ -204,7 +207,8 @@ describe('iptables.trace-rules-left', () => {
     expect(t.severity).toBe('warning');
     expect(t.message).toMatch(/2 TRACE rules/);
     expect(t.message).toMatch(/xtables lock contention/);
-    expect(t.remedy.commands).toEqual(['iptables -t raw -D OUTPUT 1   # -A OUTPUT -p tcp -m tcp --dport 5432 -j TRACE', 'iptables -t raw -D PREROUTING 1   # -A PREROUTING -p tcp -m tcp --dport 5432 -j TRACE']);
+    // by spec, as the dump writes the rules: numbers would shift between the deletes
+    expect(t.remedy.commands).toEqual(['iptables -t raw -D PREROUTING -p tcp -m tcp --dport 5432 -j TRACE', 'iptables -t raw -D OUTPUT -p tcp -m tcp --dport 5432 -j TRACE']);
     expect(runNode(traceRules, healthy())).toEqual([]);
   });
 });

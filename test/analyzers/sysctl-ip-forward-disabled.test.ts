@@ -55,7 +55,8 @@ describe('sysctl.ip-forward-disabled', () => {
       sysctlConfig: [parseSysctlConfig('# forwarding\nnet.ipv4.ip_forward = 0\n', 'etc/sysctl.conf')],
     });
     expect(findings[0].evidence.map((e) => `${e.file}:${e.line}`)).toEqual(['sos_commands/kernel/sysctl_-a:1', 'etc/sysctl.conf:2']);
-    expect(findings[0].remedy.summary).toMatch(/replace the 0 in etc\/sysctl\.conf/);
+    // named by its path on the host, not the bundle's relative one
+    expect(findings[0].remedy.summary).toMatch(/from 0 to 1 in \/etc\/sysctl\.conf/);
   });
 });
 

@@ -178,11 +178,12 @@ describe('redaction: addresses', () => {
 
   it('redacts real IPv6 addresses in all their forms, and leaves MAC addresses', () => {
     const red = r();
-    expect(red.text('    inet6 2001:db8:abcd:12::1/64 scope global dynamic mngtmpaddr')).toBe('    inet6 ipv6-1/64 scope global dynamic mngtmpaddr');
-    expect(red.text('    inet6 fe80::42:acff:fe11:2/64 scope link')).toBe('    inet6 ipv6-2/64 scope link');
-    expect(red.text('2001:0db8:85a3:0000:0000:8a2e:0370:7334 dev eth0 lladdr 02:42:ac:11:00:02 REACHABLE')).toBe('ipv6-3 dev eth0 lladdr 02:42:ac:11:00:02 REACHABLE');
-    expect(red.text('default via fe80::1%eth0 dev eth0 proto ra metric 100')).toBe('default via ipv6-4%eth0 dev eth0 proto ra metric 100');
-    expect(red.text('connect ECONNREFUSED [2001:db8:abcd:12::1]:443')).toBe('connect ECONNREFUSED [ipv6-1]:443');
+    // the first 48 bits (the site's prefix) become the token; the subnet and interface id stay
+    expect(red.text('    inet6 2001:db8:abcd:12::1/64 scope global dynamic mngtmpaddr')).toBe('    inet6 ipv6-1:12::1/64 scope global dynamic mngtmpaddr');
+    expect(red.text('    inet6 fe80::42:acff:fe11:2/64 scope link')).toBe('    inet6 ipv6-2::42:acff:fe11:2/64 scope link');
+    expect(red.text('2001:0db8:85a3:0000:0000:8a2e:0370:7334 dev eth0 lladdr 02:42:ac:11:00:02 REACHABLE')).toBe('ipv6-3::8a2e:370:7334 dev eth0 lladdr 02:42:ac:11:00:02 REACHABLE');
+    expect(red.text('default via fe80::1%eth0 dev eth0 proto ra metric 100')).toBe('default via ipv6-2::1%eth0 dev eth0 proto ra metric 100');
+    expect(red.text('connect ECONNREFUSED [2001:db8:abcd:12::1]:443')).toBe('connect ECONNREFUSED [ipv6-1:12::1]:443');
     // IPv4-mapped: the IPv4 address gets its IPv4 token, the same as where it stands alone
     expect(red.text('ESTAB 0 0 [::ffff:203.0.113.9]:6443 [::ffff:10.0.1.5]:51234')).toBe('ESTAB 0 0 [::ffff:a1.x1.113.9]:6443 [::ffff:10.x2.1.5]:51234');
     expect(red.text('accepted from 203.0.113.9')).toBe('accepted from a1.x1.113.9');
@@ -191,7 +192,7 @@ describe('redaction: addresses', () => {
     }
     expect(red.summary.ips).toBe(6);
     // its own output is left alone
-    expect(red.text('inet6 ipv6-1/64 via [::ffff:a1.x1.113.9]:6443 10.x2.1.5')).toBe('inet6 ipv6-1/64 via [::ffff:a1.x1.113.9]:6443 10.x2.1.5');
+    for (const own of ['inet6 ipv6-1/64 via [::ffff:a1.x1.113.9]:6443 10.x2.1.5', 'inet6 ipv6-1:12::1/64 via [ipv6-2::1%eth0]:443 ipv6-3::8a2e:370:7334 ipv6-1::/48 …ipv6-cut]:80']) expect(red.text(own)).toBe(own);
   });
 
   it('redacts the address spelled into AWS/EKS node names with the address\'s own token', () => {

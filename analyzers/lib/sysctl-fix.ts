@@ -1,0 +1,119 @@
+/**
+ * Remedy commands that change a kernel parameter for good: the files of the bundle that set the
+ * wrong value, edited where they sit on the host, a drop-in, `sysctl --system`, and a check.
+ *
+ * Why so careful: `sysctl --system` (procps) reads /etc/sysctl.d, /run/sysctl.d,
+ * /usr/local/lib/sysctl.d, /usr/lib/sysctl.d, /lib/sysctl.d (all files sorted by name, whatever
+ * their folder) and /etc/sysctl.conf LAST, and systemd-sysctl at boot reads sysctl.conf through
+ * the distributions' /etc/sysctl.d/99-sysctl.conf link, after 99-ip-forward.conf: a 0 left in
+ * /etc/sysctl.conf wins over any drop-in. A key may be written `net.ipv4.ip_forward` or
+ * `net/ipv4/ip_forward` (sysctl.conf(5)), with sysctl.d's `-` prefix: the edit must match all.
+ */
+import type { SysctlConfigFile, SysctlValue } from '../../src/parsers/sysctl.js';
+
+/** The folders `sysctl --system` reads, and /etc/sysctl.conf: where a stray setting can hide. */
+export const SYSCTL_CONFIG_PLACES = ['/etc/sysctl.conf', '/etc/sysctl.d', '/run/sysctl.d', '/usr/local/lib/sysctl.d', '/usr/lib/sysctl.d', '/lib/sysctl.d'];
+
+/**
+ * Where a configuration file of the bundle sits on the host, when its path says it: sos and
+ * hand-made copies keep `etc/sysctl.d/<name>.conf` (under any prefix); a `sysctl.conf` outside a
+ * sysctl.d folder (a hand-made folder's top, troubleshoot's copy collector) can only be
+ * /etc/sysctl.conf, the one sysctl.conf sysctl reads. Undefined for a file whose folder is unknown
+ * (`sysctl.d/k8s.conf`, a sniffed `hardening.conf`).
+ */
+export function hostSysctlPath(bundleFile: string): string | undefined {
+  const d = /(?:^|\/)(etc|run|usr\/local\/lib|usr\/lib|lib)\/sysctl\.d\/([^/]+\.conf)$/.exec(bundleFile);
+  if (d) return `/${d[1]}/sysctl.d/${d[2]}`;
+  if (/(?:^|\/)sysctl\.conf$/.test(bundleFile) && !/(?:^|\/)sysctl\.d\/[^/]+$/.test(bundleFile)) return '/etc/sysctl.conf';
+  return undefined;
+}
+
+/** An extended regular expression (sed -E, grep -E) for a line setting `key` to `value`, in either key form. */
+export function sysctlLinePattern(key: string, value: string): string {
+  const sep = '[./]';
+  const parts = key.split('.').map((p) => p.split('/').map(ere).join(sep));
+  return `^[[:space:]]*-?${parts.join(sep)}[[:space:]]*=[[:space:]]*${ere(value)}[[:space:]]*$`;
+}
+
+function ere(s: string): string {
+  return s.replace(/[\\.[\]()*+?{}|^$]/g, (c) => `\\${c}`);
+}
+
+/** The configuration lines of the bundle that set `key` to `value` (every one: not only the one in force). */
+export function configSetting(files: readonly SysctlConfigFile[] | undefined, key: string, value: string): SysctlValue[] {
+  return (files ?? []).flatMap((f) => f.entries.filter((e) => e.key === key && e.value === value));
+}
+
+export interface SysctlPersistence {
+  commands: string[];
+  /** host paths edited */
+  edited: string[];
+  /** bundle files setting the wrong value whose place on the host the bundle does not show */
+  unplaced: string[];
+  /** one sentence for the summary */
+  summary: string;
+}
+
+export interface SysctlSetting {
+  key: string;
+  want: string;
+  wrong: string;
+  /** the configuration lines of the bundle that set `wrong` */
+  bad: readonly SysctlValue[];
+}
+
+/**
+ * Commands that make `key = want` survive `sysctl --system` and a reboot: edit every file of the
+ * bundle setting `wrong` (on its host path), write `dropIn`, check that no configuration file
+ * still sets `wrong`, reload, and check the value.
+ */
+export function persistSysctl(opts: SysctlSetting & { dropIn: string; dropInLines?: string[] }): SysctlPersistence {
+  return persistSysctls([opts], opts.dropIn, opts.dropInLines);
+}
+
+/** persistSysctl for several keys at once: one drop-in (`dropInLines`, else `key = want` each), one reload. */
+export function persistSysctls(settings: readonly SysctlSetting[], dropIn: string, dropInLines?: string[]): SysctlPersistence {
+  const edited: string[] = [];
+  const unplaced: string[] = [];
+  const seds: { host: string; command: string }[] = [];
+  const words: string[] = [];
+  for (const { key, want, wrong, bad } of settings) {
+    const pattern = sysctlLinePattern(key, wrong);
+    const hosts: string[] = [];
+    const lost: string[] = [];
+    for (const b of bad) {
+      const host = hostSysctlPath(b.ref.file);
+      if (host === undefined) {
+        if (!lost.includes(b.ref.file)) lost.push(b.ref.file);
+      } else if (!hosts.includes(host)) hosts.push(host);
+    }
+    for (const host of hosts) {
+      // sysctl.d files are often links (99-sysctl.conf -> ../sysctl.conf): sed -i would replace the link by a copy
+      const target = host.includes('/sysctl.d/') ? `"$(readlink -f ${host})"` : host;
+      seds.push({ host, command: `sed -i -E 's|${pattern}|${key} = ${want}|' ${target}` });
+      if (!edited.includes(host)) edited.push(host);
+    }
+    for (const f of lost) {
+      seds.push({ host: '', command: `# ${f} of the bundle sets ${key} = ${wrong} too, but the bundle does not show where that file sits on the host: the grep below finds it; change it to ${want} by hand` });
+      if (!unplaced.includes(f)) unplaced.push(f);
+    }
+    if (hosts.length) words.push(`change ${key} from ${wrong} to ${want} in ${hosts.join(', ')}`);
+    if (lost.length) words.push(`${lost.join(', ')} of the bundle set${lost.length === 1 ? 's' : ''} ${key} = ${wrong} too, at a place on the host the bundle does not show: find ${lost.length === 1 ? 'it' : 'them'} (the grep) and change ${lost.length === 1 ? 'it' : 'them'} by hand`);
+  }
+  // /etc/sysctl.conf is read last: edit it last
+  seds.sort((a, b) => Number(a.host === '/etc/sysctl.conf') - Number(b.host === '/etc/sysctl.conf'));
+  const commands = seds.map((x) => x.command);
+  const lines = dropInLines ?? settings.map((x) => `${x.key} = ${x.want}`);
+  commands.push(lines.length === 1 ? `echo '${lines[0]}' > ${dropIn}` : `printf '%s\\n' ${lines.map((l) => `'${l}'`).join(' ')} > ${dropIn}`);
+  const patterns = settings.map((x) => sysctlLinePattern(x.key, x.wrong));
+  const greps = patterns.length === 1 ? `-RnE '${patterns[0]}'` : `-RnE ${patterns.map((p) => `-e '${p}'`).join(' ')}`;
+  const keys = settings.map((x) => x.key);
+  commands.push(`grep ${greps} ${SYSCTL_CONFIG_PLACES.join(' ')} 2>/dev/null   # must print nothing: a line it prints sets ${settings.map((x) => `${x.key} = ${x.wrong}`).join(' or ')} again at every reload and boot`);
+  commands.push('sysctl --system');
+  commands.push(`sysctl ${keys.join(' ')}   # must print ${settings.map((x) => `"${x.key} = ${x.want}"`).join(', ')}`);
+  const wrongs = [...new Set(settings.map((x) => x.wrong))].join('/');
+  const summary =
+    words.join('; ') +
+    `${words.length ? ', then ' : ''}write ${dropIn}, reload with sysctl --system and check the value stays ${[...new Set(settings.map((x) => x.want))].join('/')} (/etc/sysctl.conf is applied after every sysctl.d file: a ${wrongs} left there wins over the drop-in)`;
+  return { commands, edited, unplaced, summary };
+}
