@@ -5,6 +5,7 @@
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import { deleteRulesCommands } from '../src/netfilter/commands.js';
 import { logEvidence } from './lib/logs.js';
+import type { Rule, Ruleset } from '../src/netfilter/rules.js';
 
 export default defineAnalyzer({
   id: 'iptables.trace-rules-left',
@@ -15,7 +16,7 @@ export default defineAnalyzer({
   optional: ['logs'],
   analyze({ node, artifacts }) {
     const live = (artifacts.iptables ?? []).filter((r) => r.origin === 'live');
-    const found = live.flatMap((rs) => Object.values(rs.tables.raw?.chains ?? {}).flatMap((c) => c.rules.filter((r) => r.target === 'TRACE').map((rule) => ({ rule, rs }))));
+    const found = distinctTraces(live);
     const traces = found.map((f) => f.rule);
     if (traces.length === 0) return [];
     const families = new Set(found.map((f) => (f.rs.family === 'ipv6' ? 'IPv6' : 'IPv4')));
@@ -37,3 +38,33 @@ export default defineAnalyzer({
     ];
   },
 });
+
+const familyOf = (rs: Ruleset) => (rs.family === 'ipv6' ? 'ipv6' : 'ipv4');
+const hasSpec = (rs: Ruleset) => rs.format === 'save' || rs.format === 'spec';
+
+/**
+ * Each TRACE rule once: a sosreport holds the same raw table as iptables-save and as a -nvL
+ * listing (and a hand-made bundle may hold two saves). Where a save or -S dump of a family (and
+ * back end) shows the raw table, listings of that family are the same rules again: counting them
+ * said "4 rules" for 2, and their delete-by-number, run after the deletes by spec, removed the
+ * rules that had moved up into those places (Docker's raw DROPs).
+ */
+function distinctTraces(live: Ruleset[]): { rule: Rule; rs: Ruleset }[] {
+  const specs = live.filter((rs) => hasSpec(rs) && rs.tables.raw);
+  const shownBySpec = (rs: Ruleset) =>
+    specs.some((s) => familyOf(s) === familyOf(rs) && (s.backend === rs.backend || s.backend === 'unknown' || rs.backend === 'unknown'));
+  const seen = new Set<string>();
+  const out: { rule: Rule; rs: Ruleset }[] = [];
+  for (const rs of live) {
+    if (!hasSpec(rs) && shownBySpec(rs)) continue;
+    for (const c of Object.values(rs.tables.raw?.chains ?? {}))
+      for (const rule of c.rules) {
+        if (rule.target !== 'TRACE') continue;
+        const key = hasSpec(rs) ? `${familyOf(rs)}/${rs.backend}/${rule.chain}/${rule.text.replace(/(^|\s)-c\s+\d+\s+\d+(?=\s|$)/, '').trim()}` : `${rs.file}/${rule.chain}/${rule.num}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ rule, rs });
+      }
+  }
+  return out;
+}

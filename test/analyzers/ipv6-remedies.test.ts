@@ -48,6 +48,33 @@ describe('iptables.trace-rules-left: the remedy acts on the TRACE rules, in thei
     expect(f.remedy.commands.map((c) => c.replace(/\s+#.*/, ''))).toEqual(['ip6tables -t raw -D OUTPUT 1', 'ip6tables -t raw -D PREROUTING 2', 'ip6tables -t raw -D PREROUTING 1']);
   });
 
+  it('the same rules as iptables-save and as a -nvL listing (a sosreport holds both): counted once, deleted by spec only', () => {
+    // reviewer's b6: "4 TRACE rules" for 2, and `-D PREROUTING 2`, `-D PREROUTING 1` run after the
+    // deletes by spec removed Docker's two raw DROPs that had moved up into those places
+    const save = `*raw
+:PREROUTING ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A PREROUTING -p tcp -m tcp --dport 5432 -j TRACE
+-A PREROUTING -p tcp -m tcp --dport 6379 -j TRACE
+-A PREROUTING -d 172.17.0.2/32 ! -i docker0 -j DROP
+-A PREROUTING -d 172.17.0.3/32 ! -i docker0 -j DROP
+COMMIT
+`;
+    const listing = `Chain PREROUTING (policy ACCEPT 0 packets, 0 bytes)
+num   pkts bytes target     prot opt in     out     source               destination         
+1        0     0 TRACE      6    --  *      *       0.0.0.0/0            0.0.0.0/0            tcp dpt:5432
+2        0     0 TRACE      6    --  *      *       0.0.0.0/0            0.0.0.0/0            tcp dpt:6379
+3        0     0 DROP       0    --  !docker0 *       0.0.0.0/0            172.17.0.2          
+4        0     0 DROP       0    --  !docker0 *       0.0.0.0/0            172.17.0.3          
+`;
+    const both = [parseIptablesSave(save, 'iptables-save.txt'), parseIptablesSave(save, 'sos_commands/networking/iptables-save'), parseIptablesList(listing, 'iptables-raw-list.txt', { table: 'raw' })];
+    const [f] = runNode(traceRules, { iptables: both });
+    expect(f.message).toMatch(/^2 TRACE rules are still in the IPv4 raw table/);
+    expect(f.remedy.commands).toEqual(['iptables -t raw -D PREROUTING -p tcp -m tcp --dport 5432 -j TRACE', 'iptables -t raw -D PREROUTING -p tcp -m tcp --dport 6379 -j TRACE']);
+    // a listing alone still counts
+    expect(runNode(traceRules, { iptables: [both[2]] })[0].remedy.commands.map((c) => c.replace(/\s+#.*/, ''))).toEqual(['iptables -t raw -D PREROUTING 2', 'iptables -t raw -D PREROUTING 1']);
+  });
+
   it('no TRACE rule, no finding (Docker\'s own raw DROP is not one)', () => {
     expect(runNode(traceRules, { iptables: [parseIptablesSave(V4_RAW, 'iptables-save.txt')] })).toEqual([]);
   });
