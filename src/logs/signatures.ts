@@ -110,12 +110,14 @@ export const SIGNATURES: readonly LogSignature[] = [
     pattern: /No chain\/target\/match by that name/,
     // deleting or checking what is not there is the cleanup at every start (log.iptables-cleanup-harmless)
     unless: IPT_CLEANUP,
-    extract: [IPT_TABLE, IPT_CHAIN, IPT_TARGET, /(?<tool>ip6?tables(?:-legacy|-nft)?-restore): line (?<line>\d{1,9}) failed/],
+    // dockerd says `iptables failed: ip6tables --wait -t nat -A DOCKER ...` for its IPv6 rules
+    extract: [IPT_TABLE, IPT_CHAIN, IPT_TARGET, /(?<tool>ip6?tables(?:-legacy|-nft)?-restore): line (?<line>\d{1,9}) failed/, /\b(?<ip6tool>ip6tables)(?:-legacy|-nft)?\b/],
     meaning: 'A component could not add a rule: its chain, or the chain it jumps to, does not exist: the chains were flushed, by iptables.service or firewalld restarting or by `iptables --flush`.',
     supports: ['iptables.docker-chain-missing', 'iptables.service-conflict'],
     severity: 'warning',
     title: 'A component could not change its iptables rules: chain missing',
-    advice: 'See which chain is gone (`iptables -S; iptables -t nat -S`) and restart the component that owns it (docker for DOCKER chains; this restarts its containers).',
+    advice: 'See which chain is gone (`iptables -S; iptables -t nat -S`, or `ip6tables` when the failing command was ip6tables: the IPv4 chains may be intact) and restart the component that owns it (docker for DOCKER chains; this restarts its containers).',
+    commands: ['{ip6tool} -S; {ip6tool} -t nat -S   # the failing command was ip6tables: look at the IPv6 chains'],
   },
   {
     id: 'log.docker-port-programming-failed',

@@ -151,3 +151,16 @@ describe("kube-proxy's cleanup of the chains of other proxy modes", () => {
     expect(r.matches[0].facts).toMatchObject({ line: '10', exitStatus: '4' });
   });
 });
+
+describe('a chain missing for ip6tables', () => {
+  it("dockerd's `iptables failed: ip6tables ...`: the ip6tables fact, so the advice can point at the IPv6 chains", () => {
+    // the wording of dockerd (libnetwork) when its IPv6 NAT chain is gone (reviewer rv4's v6-flushed-log)
+    const v6 =
+      'Nov 20 10:02:11 dualhost-01 dockerd[1022]: time="2026-11-20T10:02:11.120000000Z" level=error msg="Handler for POST /v1.45/containers/web/start returned error: driver failed programming external connectivity on endpoint web (0f1e): (iptables failed: ip6tables --wait -t nat -A DOCKER -p tcp -d ::/0 --dport 8080 -j DNAT --to-destination [fd00:dead:beef::2]:80 ! -i docker0: ip6tables: No chain/target/match by that name.\n (exit status 1))"';
+    const [m] = only(scanLogText(v6, 'var/log/messages'), 'log.iptables-no-chain');
+    expect(m.facts).toMatchObject({ ip6tool: 'ip6tables', table: 'nat', chain: 'DOCKER' });
+    const v4 = v6.replaceAll('ip6tables', 'iptables');
+    expect(only(scanLogText(v4, 'var/log/messages'), 'log.iptables-no-chain')[0].facts.ip6tool).toBeUndefined();
+    expect(signatureById('log.iptables-no-chain')?.commands).toEqual(['{ip6tool} -S; {ip6tool} -t nat -S   # the failing command was ip6tables: look at the IPv6 chains']);
+  });
+});
