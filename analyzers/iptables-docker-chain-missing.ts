@@ -81,7 +81,7 @@ export default defineAnalyzer({
           severity: 'critical',
           title: "Docker's iptables chains are missing",
           message:
-            `Docker is installed on ${node} but dockerd is not running: docker.service is ${state.state} (${state.evidence!.file}${state.evidence!.line ? `:${state.evidence!.line}` : ''}). ${what[0].toUpperCase()}${what.slice(1)}: dockerd never created them (no firewall flushed them), and no container can be started until it runs.` +
+            `Docker is installed on ${node} but dockerd is not running: ${state.state === 'not running' ? 'the process listing shows no dockerd' : `docker.service is ${state.state}`} (${state.evidence!.file}${state.evidence!.line ? `:${state.evidence!.line}` : ''}). ${what[0].toUpperCase()}${what.slice(1)}: dockerd never created them (no firewall flushed them), and no container can be started until it runs.` +
             why,
           impact: failed ? 'Docker cannot start containers on the node; restarting it repeats the same failure until its cause is fixed.' : 'Docker cannot start containers on the node until dockerd runs.',
           evidence: [state.evidence!, ...found, ...errors, ...journalEvidence, ...docker.evidence.filter((e) => !(e.file === state.evidence!.file && e.line === state.evidence!.line))],

@@ -114,6 +114,14 @@ export function dockerdState(artifacts: NodeArtifacts): DockerdState {
         evidence: { file: listing.file, line: 0, excerpt: 'docker.service is not among the loaded units listed', note: `enabled (${enabled.ref.file}:${enabled.ref.line}) but not active or failed: dockerd is not running` },
       };
   }
+  // no word from systemd (a hand-made bundle, a host without systemd): the process listing
+  const ps = dockerdSettings(artifacts.dockerDaemon);
+  if (ps.running === true && ps.commandLine?.from === 'process')
+    return { running: true, state: 'running', evidence: { file: ps.commandLine.ref.file, line: ps.commandLine.ref.line, excerpt: ps.commandLine.excerpt, note: 'dockerd is running (process listing)' } };
+  if (ps.running === false) {
+    const listing = (artifacts.dockerDaemon ?? []).find((d) => d.origin === 'process');
+    if (listing) return { running: false, state: 'not running', evidence: { file: listing.file, line: 0, excerpt: 'no dockerd in the process listing', note: 'dockerd is not running' } };
+  }
   return { running: undefined };
 }
 

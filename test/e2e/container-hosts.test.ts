@@ -84,6 +84,17 @@ describe('B: dockerd --iptables=false', () => {
     expect(f.message).toMatch(/Something flushed them/);
   });
 
+  it('no systemd word, and a process listing without dockerd: dockerd is not running, so nothing flushed the chains', async () => {
+    const files = filesOf('docker-iptables-false-cmdline');
+    delete files['web-01/etc/systemd/system/docker.service.d/override.conf'];
+    delete files['web-01/systemctl_list-unit-files.txt'];
+    files['web-01/ps_auxwww.txt'] = files['web-01/ps_auxwww.txt'].split('\n').filter((l) => !/dockerd|docker-proxy/.test(l)).join('\n');
+    const [f] = (await findings(writeFolder(files, 'not-running'))).byId('iptables.docker-chain-missing');
+    expect(f.severity).toBe('critical');
+    expect(f.message).toMatch(/dockerd is not running: the process listing shows no dockerd \(web-01\/ps_auxwww\.txt\)/);
+    expect(f.message).not.toMatch(/Something flushed them/);
+  });
+
   it('the drop-in says --iptables=false but the running dockerd lacks it: still critical, and says a restart applies it', async () => {
     const files = filesOf('docker-iptables-false-cmdline');
     files['web-01/ps_auxwww.txt'] = files['web-01/ps_auxwww.txt'].replace(' --iptables=false', '');
