@@ -17,8 +17,13 @@ import { interfacesOf } from '../src/parsers/interfaces.js';
 import { masqueradeAddress } from '../src/parsers/ip-route.js';
 import type { Rule } from '../src/netfilter/rules.js';
 import type { NftChain, NftRuleset } from '../src/nft/model.js';
+import type { NodeArtifacts } from '../src/engine/artifacts.js';
+import { findService, isActive, isEnabled } from '../src/parsers/services.js';
+import { runtimeValue } from '../src/parsers/sysctl.js';
 import { ruleSpec } from './lib/container-host.js';
-import { dockerBridges, liveTables, nativeNftables, traceContext } from './lib/node-view.js';
+import { fromContainer } from './lib/logs.js';
+import { dockerBridges, dockerPresence, liveTables, localAddresses, nativeNftables, traceContext } from './lib/node-view.js';
+import { parseIp } from '../src/parsers/cidr.js';
 
 const OUTSIDE = '198.51.100.10';
 const BUILTIN = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
@@ -29,7 +34,7 @@ export default defineAnalyzer({
   description: 'A packet from a container bridge to the outside (or its reply) is dropped or rejected in the forward path, by iptables or by a native nftables table.',
   scope: 'node',
   requires: ['ipAddr'],
-  optional: ['iptables', 'nftables', 'dockerNetworks', 'routes', 'flannelSubnetEnv'],
+  optional: ['iptables', 'nftables', 'dockerNetworks', 'routes', 'flannelSubnetEnv', 'logs', 'sysctl', 'services', 'dockerDaemon'],
   analyze({ node, artifacts }) {
     const tables = liveTables(artifacts);
     const nft = nativeNftables(artifacts);
@@ -49,6 +54,11 @@ export default defineAnalyzer({
     const ctx = traceContext(artifacts);
     // Docker's own FORWARD rules present (a jump from FORWARD to its chains): a restart of docker would not add them again ahead of a blocker
     const dockerJumps = (tables.get('filter')?.get('FORWARD')?.rules ?? []).some((r) => /^DOCKER(-USER|-FORWARD|-ISOLATION.*)?$/.test(r.target ?? ''));
+    // Docker told not to write firewall rules (--iptables=false): a restart adds nothing; the host's firewall must accept
+    const firewallOff = dockerPresence(artifacts).firewallOff;
+    const brnf = bridgedTrafficPassesIptables(artifacts);
+    const fw = hostFirewall(artifacts);
+    const lines = containerConnectionLines(artifacts);
     const findings = [];
     for (const b of bridges) {
       for (const cidr of b.cidrs) {
@@ -94,14 +104,17 @@ export default defineAnalyzer({
           const dir = i === 0 ? 'out' : 'back';
           const rule = d.nft ? undefined : tables.get(d.table)?.get(d.chain)?.rules[d.num - 1];
           const direct = isDockerDirectAccessDrop(d, rule, b.name, cidr);
-          const where: Where = { dir, bridge: b.name, cidr, uplink, replyDst: sent.dst, verdict: r.verdict.kind };
+          const where: Where = { dir, bridge: b.name, cidr, uplink, replyDst: sent.dst, verdict: r.verdict.kind, intraBridge: brnf, firewallOff: !!firewallOff, fw };
+          // what a container's client sees: a drop of its SYN, or of the reply, is a timeout; a REJECT of its SYN is what the REJECT sends
+          const seen = dir === 'back' || r.verdict.kind === 'DROP' ? 'timeout' : /tcp[- ]reset|port-unreach|proto(?:col)?-unreach/i.test(r.verdict.with) ? 'refused' : 'unreachable';
+          const explainsLogLines = [...new Set(lines.filter((l) => l.symptom === seen).map((l) => l.ref))];
           findings.push({
             severity: 'critical' as const,
             title: 'FORWARD drops container traffic',
             message: `On ${node}, ${what} is ${r.verdict.kind === 'REJECT' ? 'rejected' : 'dropped'} by ${d.num === 0 ? `the ${d.chain} policy ${d.text.replace('policy ', '')}` : `${d.table}/${d.chain} rule ${d.num}`} (${d.file}:${d.line}). ${direct ? "That is Docker's protection of the containers' addresses against direct access (Docker 28+): it drops what reaches a container's address from outside its bridge, which a reply does when the bridge's traffic is not masqueraded." : d.num === 0 ? 'No rule accepts this bridge\'s traffic before the policy applies.' : 'It comes before any rule that accepts this bridge\'s traffic.'}${how ? ` ${how}` : ''}`,
             impact: `Containers on ${b.name} cannot reach anything outside the node.`,
             evidence,
-            facts: { bridge: b.name, subnet: cidr, uplink, verdict: r.verdict.kind, decidedBy: `${d.table}/${d.chain}#${d.num}`, ...(dir === 'back' ? { replyTo: sent.dst } : {}) },
+            facts: { bridge: b.name, subnet: cidr, uplink, verdict: r.verdict.kind, decidedBy: `${d.table}/${d.chain}#${d.num}`, ...(dir === 'back' ? { replyTo: sent.dst } : {}), ...(firewallOff ? { dockerIptables: false } : {}), explainsLogLines },
             remedy: direct
               ? dockerDirectAccessRemedy(b.name, cidr)
               : d.nft
@@ -116,6 +129,83 @@ export default defineAnalyzer({
   },
 });
 
+/**
+ * The connection failures a container wrote (not the host's own daemons: dockerd pulling an image,
+ * kubelet probing a pod connect from the host, not through FORWARD), to a peer that is not the
+ * node itself (that is the INPUT path): the log lines a blocked forward path explains, for the correlation.
+ */
+function containerConnectionLines(artifacts: NodeArtifacts): { ref: string; symptom: string }[] {
+  const SYMPTOM: Record<string, string> = { 'log.connection-timed-out': 'timeout', 'log.no-route-to-host': 'unreachable', 'log.connection-refused': 'refused' };
+  const local = new Set(localAddresses(artifacts));
+  const out: { ref: string; symptom: string }[] = [];
+  for (const log of artifacts.logs ?? [])
+    for (const m of log.matches) {
+      const symptom = SYMPTOM[m.signature];
+      if (!symptom || !fromContainer(m)) continue;
+      const named = [m.facts.address, m.facts.host].find((x) => x && parseIp(x)?.family === 4);
+      if (named && (addressIn(named, '127.0.0.0/8') || local.has(named))) continue;
+      if (!named && m.facts.host && /^(localhost|ip6-localhost)$/i.test(m.facts.host)) continue;
+      out.push({ ref: `${m.file}:${m.line}`, symptom });
+    }
+  return out;
+}
+
+/**
+ * Whether traffic between two containers on one bridge passes iptables' FORWARD: bridge netfilter on
+ * (net.bridge.bridge-nf-call-iptables = 1), or not known (no sysctl in the bundle). Off: the key is 0, or a
+ * full sysctl dump lacks it (br_netfilter not loaded).
+ */
+function bridgedTrafficPassesIptables(artifacts: NodeArtifacts): boolean {
+  const KEY = 'net.bridge.bridge-nf-call-iptables';
+  const sysctl = artifacts.sysctl ?? [];
+  const values = runtimeValue(sysctl, KEY);
+  if (values.length > 0) return values.some((v) => v.value !== '0');
+  return !sysctl.some((s) => s.values.size > 200);
+}
+
+/** Which service restores the host's own firewall rules at boot: ufw, RHEL's iptables.service, Debian's netfilter-persistent. */
+export type HostFirewall = 'ufw' | 'iptables-services' | 'netfilter-persistent' | 'unknown';
+
+export function hostFirewall(artifacts: NodeArtifacts): HostFirewall {
+  const chains = [...(liveTables(artifacts).get('filter')?.keys() ?? [])];
+  if (chains.some((c) => c.startsWith('ufw-'))) return 'ufw';
+  const on = (unit: string) => {
+    const st = findService(artifacts.services ?? [], unit);
+    return !!(isActive(st) ?? isEnabled(st));
+  };
+  if (on('ufw')) return 'ufw';
+  if (on('iptables') || (artifacts.iptables ?? []).some((r) => r.origin === 'saved-config' && /(^|\/)etc\/sysconfig\/iptables$/.test(r.file))) return 'iptables-services';
+  if (on('netfilter-persistent') || (artifacts.iptables ?? []).some((r) => r.origin === 'saved-config' && /(^|\/)etc\/iptables\/rules\.v4$/.test(r.file))) return 'netfilter-persistent';
+  return 'unknown';
+}
+
+/**
+ * How to keep hand-written rules (`-A CHAIN spec` lines of one table) across a reboot or a firewall
+ * reload, when Docker does not write them (--iptables=false, ip-masq=false). Only these lines go
+ * into the configuration: with Docker writing no rules, the live set holds none of Docker's chains,
+ * so netfilter-persistent may save it whole.
+ */
+export function persistHandWritten(fw: HostFirewall, table: string, lines: string[]): string[] {
+  // ufw's FORWARD is its own chains': ufw-before-forward is where before.rules adds to it
+  const ufwLines = table === 'filter' ? lines.map((l) => l.replace(/^-A FORWARD /, '-A ufw-before-forward ')) : lines;
+  const ufw =
+    table === 'nat'
+      ? [`# ufw: at the top of /etc/ufw/before.rules (before its *filter section), then: ufw reload`, '#   *nat', '#   :POSTROUTING ACCEPT [0:0]', ...ufwLines.map((l) => `#   ${l}`), '#   COMMIT']
+      : [`# ufw: in /etc/ufw/before.rules, in the *${table} section (before its COMMIT), then: ufw reload`, ...ufwLines.map((l) => `#   ${l}`)];
+  const rhel = [`# iptables.service (RHEL): add to the *${table} section of /etc/sysconfig/iptables, above its final REJECT rules (do not run "service iptables save" unless the live rules are only yours):`, ...lines.map((l) => `#   ${l}`)];
+  const debian = ['netfilter-persistent save   # Debian/Ubuntu iptables-persistent: Docker writes no rules here, so the live rules are all the host\'s own'];
+  switch (fw) {
+    case 'ufw':
+      return ufw;
+    case 'iptables-services':
+      return rhel;
+    case 'netfilter-persistent':
+      return debian;
+    default:
+      return ['# persist them where the host firewall keeps its rules, one of:', ...ufw, ...rhel, `# Debian/Ubuntu with iptables-persistent: ${debian[0]}`];
+  }
+}
+
 /** Which packet was dropped, and what the remedy's rules may match it by. */
 interface Where {
   dir: 'out' | 'back';
@@ -125,6 +215,11 @@ interface Where {
   /** the reply's destination as it arrives (the NAT address when masqueraded) */
   replyDst: string;
   verdict: string;
+  /** traffic between containers of the bridge passes FORWARD (bridge-nf-call-iptables = 1, or not known) */
+  intraBridge: boolean;
+  /** Docker runs with --iptables=false: it adds no FORWARD rules, restarting it does not help */
+  firewallOff: boolean;
+  fw: HostFirewall;
 }
 
 /**
@@ -188,7 +283,7 @@ function iptablesRemedy(d: TraceStep, rule: Rule | undefined, hook: string, w: W
   const { bridge, cidr, uplink } = w;
   const table = d.table === 'filter' ? '' : `-t ${d.table} `;
   const docker = bridge === 'docker0' || /^br-[0-9a-f]{12}$/.test(bridge);
-  const restart = docker && !dockerJumps && hook === 'FORWARD';
+  const restart = docker && !dockerJumps && hook === 'FORWARD' && !w.firewallOff;
   const accept = (at: string) =>
     hook === 'PREROUTING'
       ? [
@@ -200,20 +295,32 @@ function iptablesRemedy(d: TraceStep, rule: Rule | undefined, hook: string, w: W
       : [
           `iptables ${table}-I ${d.chain} ${at}-o ${bridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT   # replies to the containers`,
           `iptables ${table}-I ${d.chain} ${at}-i ${bridge} ! -o ${bridge} -j ACCEPT   # the containers' own connections (${cidr})`,
+          // bridged frames between two containers of the bridge pass FORWARD too when bridge netfilter is on (Docker accepts them itself)
+          ...(w.intraBridge ? [`iptables ${table}-I ${d.chain} ${at}-i ${bridge} -o ${bridge} -j ACCEPT   # containers on ${bridge} reaching each other (bridged traffic passes iptables: net.bridge.bridge-nf-call-iptables = 1 or not known)`] : []),
         ];
-  const caution = `Persist only these rules where your firewall keeps its configuration (add them to /etc/sysconfig/iptables by hand, or firewalld direct rules); do not save the live rules over it: they hold Docker's chains (see iptables.service-conflict).${restart ? ' Restarting docker restarts every container on the node.' : ''}`;
+  // the same rules as lines of a saved configuration (-A, in chain order), for a host whose firewall Docker leaves alone
+  const persistLines = (at: string) =>
+    accept(at)
+      .map((c) => c.replace(/\s+#.*$/, ''))
+      .map((c) => c.replace(/^iptables (?:-t \S+ )?-I (\S+) (?:\d+ )?/, '-A $1 '));
+  const handWritten = w.firewallOff && !d.nft ? persistHandWritten(w.fw, d.table, persistLines('')) : [];
+  const offNote = w.firewallOff ? " Docker runs with --iptables=false: it writes no FORWARD rules, so restarting it does not help; the host's firewall has to accept the bridge's traffic, now and at boot." : '';
+  const caution = w.firewallOff
+    ? 'Add only these rules to the firewall configuration; the order matters where a REJECT or DROP rule ends the chain (put them above it).'
+    : `Persist only these rules where your firewall keeps its configuration (add them to /etc/sysconfig/iptables by hand, or firewalld direct rules); do not save the live rules over it: they hold Docker's chains (see iptables.service-conflict).${restart ? ' Restarting docker restarts every container on the node.' : ''}`;
   if (d.num === 0)
     return {
-      summary: `Accept the bridge's traffic and its replies in ${d.chain}${hook === 'FORWARD' ? ' (what Docker adds for its bridges)' : ''}${restart ? "; Docker's own FORWARD rules are missing: restarting docker adds them again" : ''}.`,
-      commands: [...(restart ? ["systemctl restart docker   # recreates Docker's FORWARD rules; or, without restarting the containers:"] : []), ...accept('')],
+      summary: `Accept the bridge's traffic and its replies in ${d.chain}${hook === 'FORWARD' ? ' (what Docker adds for its bridges)' : ''}${restart ? "; Docker's own FORWARD rules are missing: restarting docker adds them again" : ''}.${offNote}`,
+      commands: [...(restart ? ["systemctl restart docker   # recreates Docker's FORWARD rules; or, without restarting the containers:"] : []), ...accept(''), ...handWritten],
       caution,
     };
   const spec = rule && rule.num === d.num ? ruleSpec(rule) : undefined;
   return {
-    summary: `Accept the bridge's traffic and its replies ahead of ${d.table === 'filter' ? '' : `${d.table}/`}${d.chain} rule ${d.num}, which ${w.verdict === 'REJECT' ? 'rejects' : 'drops'} them${restart ? " (Docker's own FORWARD rules are missing: restarting docker puts them back ahead of it)" : ''}, or remove that rule.`,
+    summary: `Accept the bridge's traffic and its replies ahead of ${d.table === 'filter' ? '' : `${d.table}/`}${d.chain} rule ${d.num}, which ${w.verdict === 'REJECT' ? 'rejects' : 'drops'} them${restart ? " (Docker's own FORWARD rules are missing: restarting docker puts them back ahead of it)" : ''}, or remove that rule.${offNote}`,
     commands: [
       ...(restart ? [`systemctl restart docker   # Docker inserts its FORWARD rules ahead of rule ${d.num}; or, without restarting the containers:`] : []),
       ...accept(`${d.num} `),
+      ...handWritten,
       spec
         ? `# or instead, remove the blocking rule itself: iptables ${table}-D ${d.chain} ${spec}`
         : `# or instead, remove the blocking rule itself, rule ${d.num} of ${d.chain} in the rules as they are (check with iptables ${table}-L ${d.chain} -n --line-numbers; not after the inserts above, which move it down): iptables ${table}-D ${d.chain} ${d.num}`,

@@ -12,7 +12,6 @@
  * icmp-host-prohibited is "no route to host") is checked against what the log says.
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
-import { isHostProcess, type LogMatch } from '../src/logs/index.js';
 import type { Evidence } from '../src/report/schema.js';
 import { findChain, matchOption, type Rule, type Ruleset } from '../src/netfilter/rules.js';
 import { trace, type Packet, type Verdict } from '../src/netfilter/trace.js';
@@ -20,7 +19,7 @@ import { addressIn, parseIp } from '../src/parsers/cidr.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { routeDevFor, ruleSpec } from './lib/container-host.js';
 import { dockerBridges, liveIpv4, liveTables, localAddresses, nativeNftables, traceContext } from './lib/node-view.js';
-import { timeOf } from './lib/logs.js';
+import { fromContainer, timeOf } from './lib/logs.js';
 
 /** What a client prints when its connection meets a verdict. */
 type Symptom = 'refused' | 'timeout' | 'unreachable';
@@ -59,6 +58,12 @@ interface Blocked {
   num: number;
   /** the rule's text in iptables-save form, when the dump gave it (to find it in a saved config) */
   spec?: string;
+  /**
+   * forwarded (dst not an address of this node): the peer's reply, traced back in from where the SYN
+   * left to the bridge, is not accepted either (a final `-A FORWARD -j REJECT` catches it too), so
+   * accepting the SYN alone still leaves the connection to time out
+   */
+  replyBlocked?: { table: string; chain: string; num: number; spec?: string };
   nft?: { family: string; table: string };
 }
 
@@ -169,7 +174,18 @@ export default defineAnalyzer({
           hit = true;
           const d = r.decidedBy;
           const what = `${r.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} ${s.name} -> ${dst}:${port}`;
-          const base = { from: `${s.gateway.network} (${s.name})`, bridge: s.name, dst, gateway: dst === s.gateway.address, verdict: r.verdict, text: d.text, table: d.table, num: d.num };
+          // the reply of a forwarded connection comes back in where the SYN left and out to the bridge
+          // (traced as addressed to the container: a masquerade's reply is restored to it before filter)
+          const back = isLocal ? undefined : trace(tables, 'forward', { src: dst, dst: src, protocol: 'tcp', sport: port, dport: 40000, inInterface: packet.outInterface, outInterface: s.name, state: 'established', mark: 0 }, ctx);
+          const rd = back?.decidedBy;
+          // where the reply is stopped (an iptables rule or policy; else where the SYN is, at the top of its chain)
+          const replyBlocked =
+            !back || back.verdict.kind === 'ACCEPT'
+              ? undefined
+              : rd && !rd.nft && (rd.table === 'filter' || rd.table === 'mangle')
+                ? { table: rd.table, chain: rd.chain, num: rd.num, spec: specOf(tables.get(rd.table)?.get(rd.chain)?.rules[rd.num - 1], rd.num) }
+                : { table: d.table, chain: d.chain, num: 0 };
+          const base = { from: `${s.gateway.network} (${s.name})`, bridge: s.name, dst, gateway: dst === s.gateway.address, verdict: r.verdict, text: d.text, table: d.table, num: d.num, ...(replyBlocked !== undefined ? { replyBlocked } : {}) };
           if (d.nft) {
             blocked.push({
               ...base,
@@ -248,16 +264,6 @@ export default defineAnalyzer({
   },
 });
 
-/**
- * Whether a connection log line was written in a container, whose traffic crosses a container
- * bridge: a pod's or container's own log, or a line whose writer is not a daemon of the host.
- * dockerd pulling an image, kubelet probing a pod, flanneld reaching the API server connect from
- * the host: their failures say nothing of what the containers need.
- */
-function fromContainer(m: LogMatch): boolean {
-  return m.pod !== undefined || m.container !== undefined || !isHostProcess(m.unit);
-}
-
 function remedyFor(blocked: Blocked[], port: number, savedConfigs: Ruleset[]) {
   const first = blocked[0];
   const bridges = [...new Set(blocked.map((b) => b.bridge))];
@@ -279,10 +285,18 @@ function remedyFor(blocked: Blocked[], port: number, savedConfigs: Ruleset[]) {
       caution: 'Restarting docker restarts every container on the node.',
     };
   // one ACCEPT per bridge and destination, ahead of the rule (or in the chain whose policy) that blocks it
-  const rules = [...new Map(blocked.map((b) => [`${b.table}|${b.chain}|${b.bridge}|${b.gateway ? '' : b.dst}`, b])).values()].map((b) => ({
+  const conns = [...new Map(blocked.map((b) => [`${b.table}|${b.chain}|${b.bridge}|${b.gateway ? '' : b.dst}`, b])).values()].map((b) => ({
     b,
     spec: `-i ${b.bridge}${b.gateway ? '' : ` -d ${b.dst}/32`} -p tcp -m tcp --dport ${port} -j ACCEPT`,
+    reply: false,
   }));
+  // a forwarded connection whose reply the rules block too: the replies to the bridge's connections, once per chain and bridge (what Docker adds itself)
+  const replies = [...new Map(blocked.filter((b) => b.replyBlocked).map((b) => [`${b.replyBlocked!.table}|${b.replyBlocked!.chain}|${b.bridge}`, b])).values()].map((b) => ({
+    b: { ...b, ...b.replyBlocked! },
+    spec: `-o ${b.bridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+    reply: true,
+  }));
+  const rules = [...conns, ...replies];
   const t = (b: Blocked) => (b.table === 'filter' ? '' : `-t ${b.table} `);
   const persist: string[] = [];
   for (const { b, spec } of rules) {
@@ -297,10 +311,10 @@ function remedyFor(blocked: Blocked[], port: number, savedConfigs: Ruleset[]) {
     summary:
       'Allow exactly this traffic ahead of the blocking rule, and persist that one rule where the firewall keeps its configuration, so a restart does not bring the block back; do not save the live rules over that configuration: they hold Docker\'s chains, which iptables.service would then restore stale at boot (see iptables.service-conflict).',
     commands: [
-      ...rules.map(({ b, spec }) => `iptables ${t(b)}-I ${b.chain} ${b.num > 0 ? b.num : 1} ${spec.replace(' -m tcp', '')}`),
+      ...rules.map(({ b, spec, reply }) => `iptables ${t(b)}-I ${b.chain} ${b.num > 0 ? b.num : 1} ${spec.replace(' -m tcp', '')}${reply ? `   # the replies to ${b.bridge}'s connections: the rule that blocks the port blocks them on their way back too` : ''}`),
       bySaved
-        ? '# persist: add only this rule to the saved configuration the firewall service restores at boot, above the rule that blocks it:'
-        : '# persist: edit the saved configuration by hand (/etc/sysconfig/iptables for iptables.service, /etc/iptables/rules.v4 for netfilter-persistent) and add only this line:',
+        ? `# persist: add only ${rules.length > 1 ? 'these rules' : 'this rule'} to the saved configuration the firewall service restores at boot, above the rule that blocks it:`
+        : `# persist: edit the saved configuration by hand (/etc/sysconfig/iptables for iptables.service, /etc/iptables/rules.v4 for netfilter-persistent) and add only ${rules.length > 1 ? 'these lines' : 'this line'}:`,
       ...persist,
       '# or, with firewalld: the same at runtime and permanently (no reload, which would remove Docker\'s rules):',
       ...[...new Map(blocked.map((b) => [`${b.from}|${b.gateway ? '' : b.dst}`, b])).values()].flatMap((b) => {

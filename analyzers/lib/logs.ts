@@ -1,5 +1,5 @@
 /** Log matches as evidence, in time order, for analyzers that corroborate with logs. */
-import type { LogScanResult } from '../../src/logs/index.js';
+import { isHostProcess, type LogMatch, type LogScanResult } from '../../src/logs/index.js';
 import type { Evidence } from '../../src/report/schema.js';
 
 export function logEvidence(logs: LogScanResult[] | undefined, signatures: string[], max = 8): Evidence[] {
@@ -23,3 +23,13 @@ export function timeOf(m: { timestamp?: { iso: string; yearInferred?: true } }):
   return m.timestamp.yearInferred ? { time: m.timestamp.iso, yearInferred: true } : { time: m.timestamp.iso };
 }
 
+
+/**
+ * Whether a connection log line was written in a container, whose traffic crosses a container
+ * bridge: a pod's or container's own log, or a line whose writer is not a daemon of the host.
+ * dockerd pulling an image, kubelet probing a pod, flanneld reaching the API server connect from
+ * the host: their failures say nothing of what the containers need, nor of the forward path.
+ */
+export function fromContainer(m: LogMatch): boolean {
+  return m.pod !== undefined || m.container !== undefined || !isHostProcess(m.unit);
+}

@@ -101,6 +101,7 @@ describe('iptables.forward-blocks-containers: the remedy works when applied', ()
       "systemctl restart docker   # Docker inserts its FORWARD rules ahead of rule 2; or, without restarting the containers:",
       'iptables -I FORWARD 2 -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT   # replies to the containers',
       "iptables -I FORWARD 2 -i docker0 ! -o docker0 -j ACCEPT   # the containers' own connections (172.17.0.0/16)",
+      'iptables -I FORWARD 2 -i docker0 -o docker0 -j ACCEPT   # containers on docker0 reaching each other (bridged traffic passes iptables: net.bridge.bridge-nf-call-iptables = 1 or not known)',
       '# or instead, remove the blocking rule itself: iptables -D FORWARD -j REJECT --reject-with icmp-host-prohibited',
     ]);
     expect(`${f.remedy.caution}`).not.toMatch(/iptables-save\s*>/);
