@@ -19,6 +19,8 @@ import { interfacesOf } from '../src/parsers/interfaces.js';
 import type { NftRuleset } from '../src/nft/model.js';
 import { nftExtraChains } from '../src/nft/trace.js';
 import type { Evidence } from '../src/report/schema.js';
+import { dockerdSettings } from '../src/parsers/dockerd-flags.js';
+import { hostFirewall, persistHandWritten, type HostFirewall } from './lib/host-firewall.js';
 import { dockerBridges, dockerPresence, liveViews, localAddresses, nativeNftables, reachableChains, type Bridge } from './lib/node-view.js';
 
 /** A destination outside the node (TEST-NET-2): in no Kubernetes or Calico set. */
@@ -39,11 +41,10 @@ export default defineAnalyzer({
   partialWithout: { iptables: 'the iptables nat rules are not in the bundle: only nftables NAT was looked at' },
   analyze({ node, artifacts }) {
     const docker = dockerPresence(artifacts);
-    // `"iptables": false`: Docker does no NAT by design
-    if (docker.firewallOff) return [];
     const nftDocker = docker.nftBackend;
     // Docker writes no iptables rules with its nftables back end: then its own table must hold the masquerade
-    if (docker.noIptables && !nftDocker) return [];
+    // (with --iptables=false it writes none at all: the host's own rules must masquerade, checked below)
+    if (docker.noIptables && !nftDocker && !docker.firewallOff) return [];
     const native = nativeNftables(artifacts);
     if (nftDocker && native.length === 0) return [];
     // each back end's POSTROUTING runs (legacy and nf_tables side by side): a MASQUERADE in either applies
@@ -59,12 +60,18 @@ export default defineAnalyzer({
     // setup), as a network's enable_ip_masquerade=false does for that network
     // (unless docker network inspect shows the running daemon masquerades it: daemon.json edited since)
     const liveDefaultMasq = (artifacts.dockerNetworks ?? []).flatMap((d) => d.networks).some((n) => n.name === 'bridge' && n.options['com.docker.network.bridge.enable_ip_masquerade'] === 'true');
-    const noDefaultMasq = !liveDefaultMasq && (artifacts.dockerDaemon ?? []).some((d) => d.ipMasq?.value === false);
+    const ipMasq = dockerdSettings(artifacts.dockerDaemon).ipMasq;
+    const noDefaultMasq = !liveDefaultMasq && ipMasq?.value === false;
     const local = localAddresses(artifacts);
     const findings = [];
     for (const bridge of dockerBridges(artifacts)) {
       if (bridge.noMasquerade) continue;
+      // --ip-masq=false (daemon.json, dockerd's flags): no MASQUERADE for the default bridge by
+      // design, a routed setup: nothing to say
       if (noDefaultMasq && isDefaultBridge(bridge)) continue;
+      // --iptables=false: Docker writes no rule at all; the host's own rules must masquerade (the
+      // classic "no internet in containers after iptables=false"), unless the subnet is routed
+      const byHand = docker.firewallOff;
       for (const s of bridge.subnets) {
         const subnet = parseCidr(s.cidr);
         if (!subnet || subnet.prefix > 30) continue;
@@ -75,6 +82,10 @@ export default defineAnalyzer({
         if (!uplink && cover.kind === 'missing' && views.some((v) => namedOutMasquerade(v.tables, bridge.name))) continue;
         if (cover.kind === 'maybe') {
           findings.push(maybeFinding(node, bridge, s, cover.rules, natFile));
+          continue;
+        }
+        if (byHand) {
+          findings.push(handWrittenFinding(node, bridge, s, byHand, cover.passed, cover.others, natFile, hostFirewall(artifacts)));
           continue;
         }
         if (nftDocker) {
@@ -99,6 +110,35 @@ export default defineAnalyzer({
     return findings;
   },
 });
+
+/**
+ * Docker does not masquerade the subnet because it runs with --iptables=false, and no rule of the
+ * host's own does: a warning, since a routed setup (the upstream router sends the
+ * subnet back to this node) wants no NAT; the remedy is a hand-written rule kept where the host's
+ * firewall keeps its rules, never "restart docker", which would add nothing.
+ */
+function handWrittenFinding(node: string, bridge: Bridge, s: Bridge['subnets'][number], setting: Evidence, passed: Evidence[], others: string | undefined, natFile: string | undefined, fw: HostFirewall) {
+  const rule = `-A POSTROUTING -s ${s.cidr} ! -o ${bridge.name} -j MASQUERADE`;
+  return {
+    severity: 'warning' as const,
+    title: 'No MASQUERADE for a Docker network',
+    message:
+      `Docker on ${node} does not masquerade ${s.cidr} (${bridge.network ? `docker network ${bridge.network}, ` : ''}bridge ${bridge.name}): it runs with iptables management off (--iptables=false or "iptables": false, ${setting.file}${setting.line ? `:${setting.line}` : ''}), and no rule of the host's own masquerades it either${others ? ` (${others})` : ''}. ` +
+      `Unless the network routes ${s.cidr} back to this node (a routed setup, which wants no NAT), containers' traffic leaves with their own addresses and other hosts drop it or cannot answer.`,
+    impact: 'Containers on this network cannot reach other nodes or the outside, unless their subnet is routed to this node.',
+    evidence: [
+      { file: natFile ?? s.evidence.file, line: 0, excerpt: `no "-s ${s.cidr} ! -o ${bridge.name} -j MASQUERADE" reachable from nat POSTROUTING`, note: `searched the live nat table here: a packet from ${s.cidr} leaving by the uplink is walked through nat POSTROUTING and no rule source-NATs it` },
+      setting,
+      s.evidence,
+      ...passed,
+    ],
+    facts: { subnet: s.cidr, bridge: bridge.name, network: bridge.network, dockerMasquerades: false },
+    remedy: {
+      summary: `Docker will not add this rule: add the masquerade to the host's own rules and keep it there (restarting docker adds nothing). In a routed setup, check instead that the upstream router sends ${s.cidr} to this node.`,
+      commands: [`iptables -t nat ${rule}`, ...persistHandWritten(fw, 'nat', [rule])],
+    },
+  };
+}
 
 /** Docker's default bridge network: `bridge` in docker network inspect, else the docker0 interface. */
 function isDefaultBridge(bridge: Bridge): boolean {

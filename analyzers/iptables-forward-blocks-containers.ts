@@ -18,10 +18,10 @@ import { masqueradeAddress } from '../src/parsers/ip-route.js';
 import type { Rule } from '../src/netfilter/rules.js';
 import type { NftChain, NftRuleset } from '../src/nft/model.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
-import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import { runtimeValue } from '../src/parsers/sysctl.js';
 import { ruleSpec } from './lib/container-host.js';
 import { fromContainer } from './lib/logs.js';
+import { hostFirewall, persistHandWritten, type HostFirewall } from './lib/host-firewall.js';
 import { dockerBridges, dockerPresence, liveTables, localAddresses, nativeNftables, traceContext } from './lib/node-view.js';
 import { parseIp } from '../src/parsers/cidr.js';
 
@@ -161,49 +161,6 @@ function bridgedTrafficPassesIptables(artifacts: NodeArtifacts): boolean {
   const values = runtimeValue(sysctl, KEY);
   if (values.length > 0) return values.some((v) => v.value !== '0');
   return !sysctl.some((s) => s.values.size > 200);
-}
-
-/** Which service restores the host's own firewall rules at boot: ufw, RHEL's iptables.service, Debian's netfilter-persistent. */
-export type HostFirewall = 'ufw' | 'iptables-services' | 'netfilter-persistent' | 'unknown';
-
-export function hostFirewall(artifacts: NodeArtifacts): HostFirewall {
-  const chains = [...(liveTables(artifacts).get('filter')?.keys() ?? [])];
-  if (chains.some((c) => c.startsWith('ufw-'))) return 'ufw';
-  const on = (unit: string) => {
-    const st = findService(artifacts.services ?? [], unit);
-    return !!(isActive(st) ?? isEnabled(st));
-  };
-  if (on('ufw')) return 'ufw';
-  if (on('iptables') || (artifacts.iptables ?? []).some((r) => r.origin === 'saved-config' && /(^|\/)etc\/sysconfig\/iptables$/.test(r.file))) return 'iptables-services';
-  if (on('netfilter-persistent') || (artifacts.iptables ?? []).some((r) => r.origin === 'saved-config' && /(^|\/)etc\/iptables\/rules\.v4$/.test(r.file))) return 'netfilter-persistent';
-  return 'unknown';
-}
-
-/**
- * How to keep hand-written rules (`-A CHAIN spec` lines of one table) across a reboot or a firewall
- * reload, when Docker does not write them (--iptables=false, ip-masq=false). Only these lines go
- * into the configuration: with Docker writing no rules, the live set holds none of Docker's chains,
- * so netfilter-persistent may save it whole.
- */
-export function persistHandWritten(fw: HostFirewall, table: string, lines: string[]): string[] {
-  // ufw's FORWARD is its own chains': ufw-before-forward is where before.rules adds to it
-  const ufwLines = table === 'filter' ? lines.map((l) => l.replace(/^-A FORWARD /, '-A ufw-before-forward ')) : lines;
-  const ufw =
-    table === 'nat'
-      ? [`# ufw: at the top of /etc/ufw/before.rules (before its *filter section), then: ufw reload`, '#   *nat', '#   :POSTROUTING ACCEPT [0:0]', ...ufwLines.map((l) => `#   ${l}`), '#   COMMIT']
-      : [`# ufw: in /etc/ufw/before.rules, in the *${table} section (before its COMMIT), then: ufw reload`, ...ufwLines.map((l) => `#   ${l}`)];
-  const rhel = [`# iptables.service (RHEL): add to the *${table} section of /etc/sysconfig/iptables, above its final REJECT rules (do not run "service iptables save" unless the live rules are only yours):`, ...lines.map((l) => `#   ${l}`)];
-  const debian = ['netfilter-persistent save   # Debian/Ubuntu iptables-persistent: Docker writes no rules here, so the live rules are all the host\'s own'];
-  switch (fw) {
-    case 'ufw':
-      return ufw;
-    case 'iptables-services':
-      return rhel;
-    case 'netfilter-persistent':
-      return debian;
-    default:
-      return ['# persist them where the host firewall keeps its rules, one of:', ...ufw, ...rhel, `# Debian/Ubuntu with iptables-persistent: ${debian[0]}`];
-  }
 }
 
 /** Which packet was dropped, and what the remedy's rules may match it by. */

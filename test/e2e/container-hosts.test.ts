@@ -84,6 +84,28 @@ describe('B: dockerd --iptables=false', () => {
     expect(f.message).toMatch(/Something flushed them/);
   });
 
+  it('--iptables=false and the host masquerades docker0 itself (ufw): no masquerade finding; without that rule a warning with a hand-written remedy, no restart', async () => {
+    expect((await findings(hostDir('docker-iptables-false-cmdline'))).byId('iptables.docker-masquerade-missing')).toEqual([]);
+    const files = filesOf('docker-iptables-false-cmdline');
+    files['web-01/iptables-save.txt'] = files['web-01/iptables-save.txt'].replace('-A POSTROUTING -s 172.17.0.0/16 -o eth0 -j MASQUERADE\n', '');
+    const [f] = (await findings(writeFolder(files, 'no-masq'))).byId('iptables.docker-masquerade-missing');
+    expect(f.severity).toBe('warning');
+    expect(f.message).toMatch(/does not masquerade 172\.17\.0\.0\/16 .*it runs with .*--iptables=false.*no rule of the host's own masquerades it/);
+    expect(f.remedy.commands[0]).toBe('iptables -t nat -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE');
+    expect(f.remedy.commands.join('\n')).toMatch(/\/etc\/ufw\/before\.rules/);
+    expect(f.remedy.commands.join('\n')).not.toMatch(/restart docker/);
+  });
+
+  it('--ip-masq=false on the running dockerd: no MASQUERADE for docker0 is by design (a routed setup): silent; without the flag, critical', async () => {
+    const files = filesOf('docker-iptables-false-cmdline');
+    delete files['web-01/etc/systemd/system/docker.service.d/override.conf'];
+    files['web-01/iptables-save.txt'] = files['web-01/iptables-save.txt'].replace('-A POSTROUTING -s 172.17.0.0/16 -o eth0 -j MASQUERADE\n', '');
+    files['web-01/ps_auxwww.txt'] = files['web-01/ps_auxwww.txt'].replace(' --iptables=false', ' --ip-masq=false');
+    expect((await findings(writeFolder(files, 'ipmasq-off'))).byId('iptables.docker-masquerade-missing')).toEqual([]);
+    files['web-01/ps_auxwww.txt'] = files['web-01/ps_auxwww.txt'].replace(' --ip-masq=false', '');
+    expect((await findings(writeFolder(files, 'ipmasq-on'))).byId('iptables.docker-masquerade-missing').map((f) => f.severity)).toEqual(['critical']);
+  });
+
   it('no systemd word, and a process listing without dockerd: dockerd is not running, so nothing flushed the chains', async () => {
     const files = filesOf('docker-iptables-false-cmdline');
     delete files['web-01/etc/systemd/system/docker.service.d/override.conf'];

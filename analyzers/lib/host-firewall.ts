@@ -1,0 +1,50 @@
+/**
+ * The host's own firewall, for rules Docker does not write (--iptables=false, --ip-masq=false):
+ * which service restores them at boot, and how to keep hand-written ones there.
+ */
+import type { NodeArtifacts } from '../../src/engine/artifacts.js';
+import { findService, isActive, isEnabled } from '../../src/parsers/services.js';
+import { liveTables } from './node-view.js';
+
+/** Which service restores the host's own firewall rules at boot: ufw, RHEL's iptables.service, Debian's netfilter-persistent. */
+export type HostFirewall = 'ufw' | 'iptables-services' | 'netfilter-persistent' | 'unknown';
+
+export function hostFirewall(artifacts: NodeArtifacts): HostFirewall {
+  const chains = [...(liveTables(artifacts).get('filter')?.keys() ?? [])];
+  if (chains.some((c) => c.startsWith('ufw-'))) return 'ufw';
+  const on = (unit: string) => {
+    const st = findService(artifacts.services ?? [], unit);
+    return !!(isActive(st) ?? isEnabled(st));
+  };
+  if (on('ufw')) return 'ufw';
+  if (on('iptables') || (artifacts.iptables ?? []).some((r) => r.origin === 'saved-config' && /(^|\/)etc\/sysconfig\/iptables$/.test(r.file))) return 'iptables-services';
+  if (on('netfilter-persistent') || (artifacts.iptables ?? []).some((r) => r.origin === 'saved-config' && /(^|\/)etc\/iptables\/rules\.v4$/.test(r.file))) return 'netfilter-persistent';
+  return 'unknown';
+}
+
+/**
+ * How to keep hand-written rules (`-A CHAIN spec` lines of one table) across a reboot or a firewall
+ * reload, when Docker does not write them (--iptables=false, ip-masq=false). Only these lines go
+ * into the configuration: with Docker writing no rules, the live set holds none of Docker's chains,
+ * so netfilter-persistent may save it whole.
+ */
+export function persistHandWritten(fw: HostFirewall, table: string, lines: string[]): string[] {
+  // ufw's FORWARD is its own chains': ufw-before-forward is where before.rules adds to it
+  const ufwLines = table === 'filter' ? lines.map((l) => l.replace(/^-A FORWARD /, '-A ufw-before-forward ')) : lines;
+  const ufw =
+    table === 'nat'
+      ? [`# ufw: at the top of /etc/ufw/before.rules (before its *filter section), then: ufw reload`, '#   *nat', '#   :POSTROUTING ACCEPT [0:0]', ...ufwLines.map((l) => `#   ${l}`), '#   COMMIT']
+      : [`# ufw: in /etc/ufw/before.rules, in the *${table} section (before its COMMIT), then: ufw reload`, ...ufwLines.map((l) => `#   ${l}`)];
+  const rhel = [`# iptables.service (RHEL): add to the *${table} section of /etc/sysconfig/iptables, above its final REJECT rules (do not run "service iptables save" unless the live rules are only yours):`, ...lines.map((l) => `#   ${l}`)];
+  const debian = ['netfilter-persistent save   # Debian/Ubuntu iptables-persistent: Docker writes no rules here, so the live rules are all the host\'s own'];
+  switch (fw) {
+    case 'ufw':
+      return ufw;
+    case 'iptables-services':
+      return rhel;
+    case 'netfilter-persistent':
+      return debian;
+    default:
+      return ['# persist them where the host firewall keeps its rules, one of:', ...ufw, ...rhel, `# Debian/Ubuntu with iptables-persistent: ${debian[0]}`];
+  }
+}
