@@ -4,25 +4,13 @@
  * the FORWARD path lets the reply through too; forward-blocks folds in only the connection
  * failures written in containers, not the host daemons' (dockerd's DNS timeout).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { analyzeBundle } from '../../src/engine/analyze.js';
-import { writeFolder } from '../helpers/archive.js';
+import { readFolder, writeFolder } from '../helpers/archive.js';
 import { projectPath } from '../helpers/shared.js';
 
-function filesOf(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d)) {
-      const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[relative(root, p)] = readFileSync(p, 'utf8');
-    }
-  };
-  walk(root);
-  return out;
-}
+const filesOf = readFolder;
 
 async function run(dir: string) {
   const r = await analyzeBundle(dir);

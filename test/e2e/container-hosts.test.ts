@@ -3,29 +3,15 @@
  * bundles): a Podman host is a container host; dockerd's --iptables=false read from ps and the
  * unit files; br_netfilter only where pods sit on a bridge; `  UNIT` list-units headers.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeBundle } from '../../src/engine/analyze.js';
-import { writeFolder } from '../helpers/archive.js';
+import { readFolder, writeFolder } from '../helpers/archive.js';
 import { projectPath } from '../helpers/shared.js';
 
 const hostDir = (name: string) => projectPath('test/fixtures/hosts', name);
 
 /** A fixture host's files, to change one and write the variant to a folder of its own. */
-function filesOf(name: string): Record<string, string> {
-  const root = hostDir(name);
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d)) {
-      const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p);
-      else out[relative(root, p)] = readFileSync(p, 'utf8');
-    }
-  };
-  walk(root);
-  return out;
-}
+const filesOf = (name: string) => readFolder(hostDir(name));
 
 async function findings(dir: string) {
   const r = await analyzeBundle(dir);

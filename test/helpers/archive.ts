@@ -1,7 +1,7 @@
 /** Builds small tar / tar.gz archives in memory for reader tests (real tar format via tar-stream). */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import tarStream from 'tar-stream';
 
@@ -76,4 +76,18 @@ export function writeFolder(files: Record<string, string | Buffer>, name = 'tick
     writeFileSync(join(dir, p), data);
   }
   return dir;
+}
+
+/** A folder's files as text, by path relative to it: to change one and write the variant with writeFolder. */
+export function readFolder(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d)) {
+      const p = join(d, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else out[relative(root, p)] = readFileSync(p, 'utf8');
+    }
+  };
+  walk(root);
+  return out;
 }
