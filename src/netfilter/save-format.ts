@@ -446,6 +446,14 @@ function resolveFamilies(blocks: Block[], lines: string[], opts: SaveOptions, wh
     if (evidence) b.family = evidence;
     else if (!b.repeats) b.family = opts.family;
   }
+  // the nearest family after each block as the first pass left them (linear: a file of thousands
+  // of blocks searched them all for each)
+  const next: (Family | undefined)[] = new Array(blocks.length);
+  for (let i = blocks.length - 1, f: Family | undefined; i >= 0; i--) {
+    next[i] = f;
+    f = blocks[i].family ?? f;
+  }
+  let last: Family | undefined;
   for (let i = 0; i < blocks.length; i++) {
     const b = blocks[i];
     if (b.repeats && i > 0) {
@@ -455,7 +463,8 @@ function resolveFamilies(blocks: Block[], lines: string[], opts: SaveOptions, wh
         note(b, `${what} ${b.repeats} again from line ${b.start + 1}, with no header or address saying its family: read as ${b.family === 'ipv6' ? 'IPv6 (ip6tables)' : 'IPv4 (iptables)'} output`);
       } else if (b.family === prev) note(b, `${what} ${b.repeats} again from line ${b.start + 1}, of the same family: its rules are added to the first`);
     }
-    if (!b.family) b.family = blocks.slice(0, i).reverse().find((x) => x.family)?.family ?? blocks.slice(i + 1).find((x) => x.family)?.family;
+    if (!b.family) b.family = last ?? next[i];
+    last = b.family ?? last;
   }
   return notes;
 }

@@ -103,10 +103,16 @@ function unquote(w: string): string {
 // ---- ps output -------------------------------------------------------------------------------
 
 /** A ps header: the PID column, then the command column last (ps aux, ps -ef, ps -elf, ps alx, ps -eo pid,args). */
-const PS_HEADER = /^\s*(?:\S+\s+)*?PID\s+(?:\S+\s+)*?(COMMAND|CMD|ARGS)\s*$/;
+function isPsHeader(line: string): boolean {
+  // words, not a regex: a backtracking pattern took minutes on a long line of repeated "PID "
+  if (line.length > 4096) return false;
+  const words = line.trim().split(/\s+/);
+  const pid = words.indexOf('PID');
+  return pid >= 0 && pid < words.length - 1 && /^(COMMAND|CMD|ARGS)$/.test(words[words.length - 1]);
+}
 
 export function sniffPs(head: string): boolean {
-  return head.split('\n', 5).some((l) => PS_HEADER.test(l.replace(/\r$/, '')));
+  return head.split('\n', 5).some((l) => isPsHeader(l.replace(/\r$/, '')));
 }
 
 /**
@@ -116,24 +122,29 @@ export function sniffPs(head: string): boolean {
  */
 export function parsePsDockerd(text: string, file: string): DockerDaemonConfig {
   const all = lines(text);
-  const h = all.findIndex((l, i) => i < 20 && PS_HEADER.test(l));
+  const h = all.findIndex((l, i) => i < 20 && isPsHeader(l));
   if (h < 0) throw new SkipFile(file, 'no ps header');
   const header = all[h].trim().split(/\s+/);
   const before = header.length - 1;
   const pidCol = header.indexOf('PID');
   const processes: DockerdProcess[] = [];
+  const pids = new Set<number>();
   // `ps -e` and `ps auxc` print the command's name alone: then a dockerd line says nothing of its flags
   let argsShown = false;
   for (let i = h + 1; i < all.length && !argsShown; i++) argsShown = /\S\s+\S/.test(commandColumn(all[i], before) ?? '');
   for (let i = h + 1; i < all.length; i++) {
     const raw = all[i];
-    if (raw.length > 65536 || !/docker/.test(raw)) continue;
+    // however long: a dockerd started with thousands of --label flags is still dockerd
+    if (!raw.includes('docker')) continue;
     const cmd = commandColumn(raw, before);
     if (cmd === undefined || !dockerdArgs(cmd)) continue;
     const fields = raw.trim().split(/\s+/);
     const pid = Number(fields[pidCol]);
     // ps -elfL lists each thread: one line per process is enough
-    if (Number.isInteger(pid) && processes.some((p) => p.pid === pid)) continue;
+    if (Number.isInteger(pid)) {
+      if (pids.has(pid)) continue;
+      pids.add(pid);
+    }
     processes.push({ pid: Number.isInteger(pid) ? pid : undefined, commandLine: cmd, ref: { file, line: i + 1 }, excerpt: capped(raw.trim()), argsShown });
   }
   const out: DockerDaemonConfig = { file, origin: 'process', processes };
@@ -331,6 +342,9 @@ function daemonJsonExcerpt(key: DockerdSettingKey, value: boolean | string): str
   return `"${JSON_KEY[key]}": ${JSON.stringify(value)}`;
 }
 
+/** At most this much text is put into an ExecStart by its variables (dockerd's real flags are a few hundred bytes). */
+const MAX_EXPANDED = 256 * 1024;
+
 /** Where systemd looks for units, the first the strongest. */
 const UNIT_DIRS = ['etc/systemd/system/', 'run/systemd/system/', 'usr/local/lib/systemd/system/', 'usr/lib/systemd/system/', 'lib/systemd/system/'];
 
@@ -372,8 +386,16 @@ function unitCommandLine(configs: readonly DockerDaemonConfig[]):
   let text: string;
   let used: string[] = [];
   if (last) {
-    used = [...last.value.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g)].map((m) => m[1]);
-    text = last.value.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_, k: string) => env[k]?.value ?? '');
+    used = [...new Set([...last.value.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g)].map((m) => m[1]))];
+    // one pass (a variable's own $VARs stay as written, so nothing loops), and bounded: a unit
+    // repeating a large variable thousands of times must not make a string of gigabytes
+    let budget = MAX_EXPANDED;
+    text = last.value.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_, k: string) => {
+      const v = env[k]?.value ?? '';
+      if (v.length > budget) return '';
+      budget -= v.length;
+      return v;
+    });
     if (!dockerdArgs(text)) return undefined;
   } else if (ordered.length === 0 && readFiles.length > 0) {
     used = ['OPTIONS', 'DOCKER_OPTS', 'DOCKER_NETWORK_OPTIONS'].filter((k) => env[k]);

@@ -173,3 +173,27 @@ describe('docker.service, drop-ins and options files', () => {
     expect(dockerdSettings([ps, json]).iptables).toMatchObject({ value: false, from: 'daemon.json', ref: { line: 2 } });
   });
 });
+
+describe('hostile ps output and unit files (reviewer rv9)', () => {
+  it('a dockerd line over 64 KiB (thousands of --label flags) is still dockerd, with its flags', () => {
+    const labels = Array.from({ length: 7000 }, (_, i) => `--label k${i}=v${i}`).join(' ');
+    const ps = parsePsDockerd(`USER PID COMMAND\nroot 812 /usr/bin/dockerd -H fd:// ${labels} --iptables=false\n`, 'ps_auxwww');
+    expect(ps.processes).toHaveLength(1);
+    expect(dockerdSettings([ps])).toMatchObject({ running: true, iptables: { value: false, from: 'process' } });
+  });
+
+  it('a line of repeated "PID " is no header (and is rejected without backtracking)', () => {
+    expect(sniffPs('PID '.repeat(20000))).toBe(false);
+    expect(() => parsePsDockerd(`${'PID '.repeat(20000)}\nroot 1 /sbin/init\n`, 'ps_auxwww')).toThrow(SkipFile);
+    expect(sniffPs('    PID COMMAND\n      1 /sbin/init')).toBe(true);
+  });
+
+  it('an ExecStart repeating a large variable is expanded within bounds: the flag is still read', () => {
+    const big = 'x'.repeat(64 * 1024);
+    const unit = parseDockerUnit(`[Service]\nEnvironment="A=${big}"\nExecStart=\nExecStart=/usr/bin/dockerd --iptables=false ${'${A}'.repeat(10000)}\n`, 'etc/systemd/system/docker.service.d/override.conf');
+    const s = dockerdSettings([unit]);
+    expect(s.iptables).toMatchObject({ value: false, from: 'unit' });
+    expect(s.commandLine!.text.length).toBeLessThan(400 * 1024);
+  });
+});
+
