@@ -29,7 +29,9 @@ export interface Match {
 /** The match as iptables-save would write it (for messages). */
 export function matchText(m: Match): string {
   if (m.raw) return m.raw;
-  return [`-m ${m.module}`, ...m.options.map((o) => `${o.negated ? '! ' : ''}--${o.name}${o.value !== undefined ? ' ' + (/[\s"]/.test(o.value) ? JSON.stringify(o.value) : o.value) : ''}`)].join(' ');
+  // options whose value is several words as iptables writes them (`--match-set NAME dst`) stay unquoted
+  const plain = (o: Match['options'][number]) => o.name === 'match-set' && /^\S+ \S+$/.test(o.value ?? '');
+  return [`-m ${m.module}`, ...m.options.map((o) => `${o.negated ? '! ' : ''}--${o.name}${o.value !== undefined ? ' ' + (/[\s"]/.test(o.value) && !plain(o) ? JSON.stringify(o.value) : o.value) : ''}`)].join(' ');
 }
 
 export interface Counters {
