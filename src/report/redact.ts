@@ -57,14 +57,14 @@ const SECRET_RULES: SecretRule[] = [
   {
     // key = "quoted value, spaces allowed"
     kind: 'password',
-    re: /(["']?\b[A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|credentials?)[A-Za-z0-9_.-]*["']?\s*[:=]\s*)(["'])([^"'\n]{1,512})\2/gi,
+    re: /(["']?\b[A-Za-z0-9_.-]{0,64}(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|credentials?)[A-Za-z0-9_.-]{0,64}["']?\s*[:=]\s*)(["'])([^"'\n]{1,512})\2/gi,
     replace: (_m, key: string, q: string) => `${key}${q}${MASK}${q}`,
     secret: (_m, _key: string, _q: string, value: string) => value,
   },
   {
     // key=value without quotes
     kind: 'password',
-    re: /(\b[A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|credentials?)[A-Za-z0-9_.-]*\s*[:=]\s*)(?!["'*])([^\s"',;}]{1,512})/gi,
+    re: /(\b[A-Za-z0-9_.-]{0,64}(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|credentials?)[A-Za-z0-9_.-]{0,64}\s*[:=]\s*)(?!["'*])([^\s"',;}]{1,512})/gi,
     replace: (_m, key: string) => `${key}${MASK}`,
     secret: (_m, _key: string, value: string) => value,
   },
@@ -72,23 +72,32 @@ const SECRET_RULES: SecretRule[] = [
   { kind: 'jwt', re: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g, replace: () => MASK },
 ];
 
-const IPV4 = /(?<![\d.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\d])(?!\.\d)/g;
+/** A dotted quad; after `...` too (`...203.0.113.9`, an excerpt's cut), but never the tail of a longer dotted run (`1.203.0.113.9`). */
+const IPV4 = /(?:(?<![\d.])|(?<=\.\.\.))(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\d])(?!\.\d)/g;
 /**
- * Something shaped like an IPv6 address: hex groups joined by colons (2 to 8 of them, `::` allowed),
- * perhaps ending in an embedded IPv4 address (`::ffff:10.0.0.1`), perhaps with a zone (`%eth0`).
- * Only a candidate: `isIPv6` decides, so times (`10:14:02`, klog's `10:14:02.884310`) and MAC
- * addresses (six groups, no `::`) never count. Never a part of a longer run of colons and hex.
+ * What is left of an IPv4 address an excerpt cut: two or three octets touching an ellipsis
+ * (`203.0.113…`, `…203.0.11`). Only next to an ellipsis: `1.8.9` in ordinary text is a version.
+ * Not after a `:` or a word (`00:26:10.41…` is a time, `v1.8…` a version).
  */
-const IPV6 = /(?<![\w:.%-])([0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?::\d{1,3}(?:\.\d{1,3}){3})?)(%[\w.-]+)?(?![\w:%]|\.\w)/gi;
+const IPV4_CUT_HEAD = /(?<![\w.:])\d{1,3}(?:\.\d{1,3}){1,2}\.?(?=…|\.\.\.)/g;
+const IPV4_CUT_TAIL = /(?<=…|\.\.\.)\d{1,3}(?:\.\d{1,3}){1,2}(?![\d]|\.\d|\w)/g;
+/** what a cut IPv4 address is written as */
+const IPV4_CUT = 'ipv4-cut';
 /**
- * A run of hex groups and colons: where an excerpt was cut inside an IPv6 address (`…:4f8c:17ab::2]:80`,
- * `[2a01:4f8:c1…`), what is left is no address, but still part of one. Not after a letter, digit,
- * dot or hyphen (`ipv6-1:12::1` is redaction's own token).
+ * A run of hex digits and colons (with at least one colon), perhaps ending in dotted decimals
+ * (`::ffff:203.0.113.9`): where IPv6 addresses are looked for. `replaceIpv6` decides what in it is
+ * an address (`isIPv6`), so times (`10:14:02`, klog's `10:14:02.884310`) and MAC addresses (six
+ * groups, no `::`) never count. Not the port of a dotted quad (`203.0.113.9:8080`). The lookbehind
+ * makes each run tried once, from its start: linear.
  */
-const HEX_RUN = /(?<![\w.%-])(?:[0-9a-f]{1,4}|(?=:))(?::{1,2}[0-9a-f]{0,4})+(?![\w%])/gi;
+const HEX_COLON_RUN = /(?<![0-9a-f:]|\d\.)[0-9a-f]*:[0-9a-f:]*(?:\.\d+)*/gi;
+/** a letter, digit or underscore, of any script */
+const WORD_CHAR = /[\p{L}\p{N}_]/u;
+/** the longest an IPv6 address is written: 8 groups of 4, or 6 and a dotted quad */
+const MAX_IPV6 = 45;
 /** where an excerpt was cut: an ellipsis (`…`, `...`) */
 const CUT_BEFORE = /(?:…|\.\.\.)\[?$/;
-const CUT_AFTER = /^\]?(?:…|\.\.\.)/;
+const CUT_AFTER = /^\.?\]?(?:…|\.\.\.)/;
 /** what a cut IPv6 address is written as: there is nothing left to tell which it was */
 const IPV6_CUT = 'ipv6-cut';
 /** 8 groups of exactly two hex digits: an EUI-64 / hardware address, never written so as IPv6 */
@@ -103,7 +112,7 @@ const NOT_SECRET_ADDRESSES = new Set(['0.0.0.0', '127.0.0.1', '255.255.255.255',
 const FQDN = /\b((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){2,}(?:com|net|org|io|local|internal|lan|corp|cloud|intra|example|test|cluster\.local|[a-z]{2}))\b/gi;
 const FILE_LIKE = /\.(conf|json|yaml|yml|log|txt|service|socket|target|gz|tgz|xz|zip|tar|sh|py|go|ts|js|env|d)$/i;
 /** What redaction writes (`host-3`, `ipv6-2`, the `a1` / `x4` of `a1.x4.2.1`): never learned as a host, so redacting twice changes nothing. */
-const TOKEN = /^(?:host-\d+|ipv6-(?:\d+|cut)|[ax]\d+)$/i;
+const TOKEN = /^(?:host-\d+|ipv6-(?:\d+|cut)|ipv4-cut|[ax]\d+)$/i;
 
 /**
  * Host names that are also everyday words of a support bundle: software, services, roles, the
@@ -395,46 +404,117 @@ export class Redactor {
    * every spelling of the prefix (`FD00:DEAD:BEEF:0:0:0:0:2` and `fd00:dead:beef::2` are both
    * `ipv6-1::2`), and subnets stay subnets as the IPv4 ones do: `fd00:dead:beef::/64` is
    * `ipv6-1::/64`, `fd00:10:244::/56` and `fd00:10:244:3::1/64` are `ipv6-2::/56` and `ipv6-2:3::1/64`.
+   * An IPv4 address in it (IPv4-mapped `::ffff:0:0/96`, NAT64 `64:ff9b::/96`, IPv4-compatible, or
+   * written dotted) is redacted as that IPv4 address, in whatever spelling it came:
+   * `::ffff:cb00:7109` and `::ffff:203.0.113.9` are both `::ffff:a1.x1.113.9`. Undefined: keep it.
    */
   private v6Address(addr: string): string | undefined {
-    const ip = parseIp(addr);
-    if (!ip || ip.family !== 6) return undefined;
-    const groups: number[] = [];
-    for (let i = 7; i >= 0; i--) groups.push(Number((ip.value >> BigInt(i * 16)) & 0xffffn));
-    this.countIp(groups.map((g) => g.toString(16)).join(':'));
-    const token = this.token(this.v6, groups.slice(0, 3).map((g) => g.toString(16)).join(':'), 'ipv6-');
-    return token + restOfAddress(groups.slice(3));
+    const g = ipv6Groups(addr);
+    if (!g) return undefined;
+    const dotted = addr.includes('.');
+    const octets = () => [g[6] >> 8, g[6] & 0xff, g[7] >> 8, g[7] & 0xff].map(String) as [string, string, string, string];
+    const zeros = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
+    const embedded = (head: string) => {
+      const o = this.v4(...octets());
+      return o ? `${head}${o.join('.')}` : undefined;
+    };
+    if (zeros(0, 5) && g[5] === 0xffff) return embedded('::ffff:');
+    if (g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6)) return embedded('64:ff9b::');
+    if (zeros(0, 6) && (dotted || g[6] >= 0x100)) return embedded('::');
+    this.countIp(g.map((x) => x.toString(16)).join(':'));
+    const token = this.token(this.v6, g.slice(0, 3).map((x) => x.toString(16)).join(':'), 'ipv6-');
+    if (!dotted) return token + restOfAddress(g.slice(3));
+    const o = this.v4(...octets());
+    return token + restOfAddress(g.slice(3, 6), o ? o.join('.') : octets().join('.'));
+  }
+
+  /**
+   * One run of hex digits and colons: the address in it, if any, redacted; what an excerpt cut of
+   * one, `ipv6-cut`; anything else (a time, a MAC address, a port, redaction's own tokens) kept.
+   */
+  private ipv6Run(run: string, at: number, str: string): string {
+    // redaction's own output: `ipv6-1:12::1`, `::ffff:a1.x1.113.9`, `64:ff9b::10.x2.1.5`
+    if (/ipv6-$/i.test(str.slice(Math.max(0, at - 5), at))) return run;
+    const end = at + run.length;
+    if (/^\.x\d/.test(str.slice(end, end + 3))) return run;
+    const dot = run.indexOf('.');
+    const h = dot < 0 ? run : run.slice(0, dot);
+    const d = dot < 0 ? '' : run.slice(dot);
+    const prev = at > 0 ? str[at - 1] : '';
+    const next = end < str.length ? str[end] : '';
+    // `src:2001:db8::1`, `inet6:fd00::1`: the first group belongs to the word; `peer\t2001:…` (a JSON escape) does not
+    const glued = prev !== '' && WORD_CHAR.test(prev) && !(at >= 2 && str[at - 2] === '\\' && /[a-z]/i.test(prev));
+    const gluedAfter = next !== '' && WORD_CHAR.test(next);
+    // `…:4f8c:17ab::2]`: a single colon first is the end of a group an excerpt cut
+    const leadingColon = h[0] === ':' && h[1] !== ':';
+    const afterColons = /^[0-9a-f]*:+/i.exec(h)![0].length;
+    // `inet6:::ffff:cb00:7109`: the label's colon, then an address that starts with `::`
+    const starts = !glued && !leadingColon ? [0] : glued && /::$/.test(h.slice(0, afterColons)) ? [afterColons - 2, afterColons] : [afterColons];
+    const embedded = /^(?:\.\d{1,3}){3}$/.test(d) ? d : '';
+    // the longest address from `start` ending at a group's end: the rest is a port (`…:4:5:8080`) or punctuation (`::5:`)
+    let found: { addr: string; end: number; dotted: boolean } | undefined;
+    let start = starts[0];
+    const restOf = (f: { end: number; dotted: boolean }) => h.slice(f.end) + (f.dotted ? '' : d);
+    const isRestOk = (rest: string) => rest === '' || rest === ':' || /^:\d{1,5}$/.test(rest) || /^(?:\.\d+)+$/.test(rest);
+    for (const [i, s0] of starts.entries()) {
+      found = undefined;
+      start = s0;
+      for (let e = Math.min(h.length, start + MAX_IPV6); e > start && !found; e = h.lastIndexOf(':', e - 1)) {
+        if (e < h.length && h[e] !== ':') continue;
+        const last = e === h.length;
+        if (last && embedded && isIPv6(h.slice(start, e) + embedded)) found = { addr: h.slice(start, e) + embedded, end: e, dotted: true };
+        else if (last && gluedAfter && !d) continue;
+        else if (isIPv6(h.slice(start, e))) found = { addr: h.slice(start, e), end: e, dotted: false };
+      }
+      // `msg::67c5:1f83:6c71::f39d`: the start whose address takes the whole run
+      if (found && (isRestOk(restOf(found)) || i === starts.length - 1)) break;
+    }
+    const groups = h.split(/:+/).filter(Boolean);
+    if (found) {
+      const rest = restOf(found);
+      const restOk = isRestOk(rest);
+      // more groups than an address has, all of two digits: an InfiniBand hardware address
+      if (!restOk && groups.every((x) => x.length <= 2)) return run;
+      const lower = found.addr.toLowerCase();
+      const head = leadingColon ? '' : run.slice(0, start);
+      const beforeAt = leadingColon ? at : at + start;
+      const cutBefore = (leadingColon && at === 0) || CUT_BEFORE.test(str.slice(Math.max(0, beforeAt - 4), beforeAt));
+      // a dotted rest that is no IPv4 address is what is left of one (`::ffff:203.0.1…`)
+      const dottedRest = /^(?:\.\d+)+$/.test(rest);
+      const cutAfter = (rest === '' || dottedRest) && CUT_AFTER.test(str.slice(end, end + 4));
+      if (cutBefore || cutAfter) {
+        this.countIp(`cut:${lower}`);
+        return head + IPV6_CUT + (dottedRest ? '' : rest);
+      }
+      if (lower === '::1' || lower === '::' || HW_ADDRESS.test(lower)) return run;
+      const t = this.v6Address(lower);
+      return t === undefined ? run : head + t + rest;
+    }
+    // the head or tail of an address an excerpt cut (next to its ellipsis, or at the string's edge)
+    // (after a label, `inet6:9419:4b95:bb8d:0:…`, what follows the label's colon, if it has a colon itself)
+    if (gluedAfter || prev === '%' || groups.some((x) => x.length > 4)) return run;
+    const part = glued ? h.slice(start) : h;
+    const partAt = glued ? at + start : at;
+    if (glued && !part.includes(':')) return run;
+    const edge = partAt === 0 || end === str.length || CUT_BEFORE.test(str.slice(Math.max(0, partAt - 4), partAt)) || CUT_AFTER.test(str.slice(end, end + 4));
+    if (!edge || !looksLikeIpv6Part(part)) return run;
+    this.countIp(`cut:${part.toLowerCase()}`);
+    return (glued ? run.slice(0, start) : '') + IPV6_CUT;
   }
 
   private replaceIps(s: string): string {
     // IPv6 first: an IPv4 address inside one (`::ffff:203.0.113.9`) is redacted as that IPv4 address
-    const v6 = s.replace(IPV6, (m: string, addr: string, zone: string | undefined, at: number, str: string) => {
-      if (!isIPv6(addr)) return m;
-      // `…1234::2]`: what an ellipsis cut reads as an address, but is the end of another one
-      if (CUT_BEFORE.test(str.slice(Math.max(0, at - 4), at)) || CUT_AFTER.test(str.slice(at + m.length, at + m.length + 4))) {
-        this.countIp(`cut:${addr.toLowerCase()}`);
-        return IPV6_CUT;
-      }
-      const lower = addr.toLowerCase();
-      if (lower === '::1' || lower === '::' || HW_ADDRESS.test(lower)) return m;
-      const embedded = /^(.*:)(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(lower);
-      if (embedded) {
-        const o = this.v4(embedded[2], embedded[3], embedded[4], embedded[5]);
-        return o ? `${embedded[1]}${o.join('.')}${zone ?? ''}` : m;
-      }
-      const t = this.v6Address(lower);
-      return t === undefined ? m : t + (zone ?? '');
-    });
-    // the head or tail of an address an excerpt cut (next to its ellipsis, or at the string's edge)
-    const cut = v6.replace(HEX_RUN, (m: string, at: number, str: string) => {
-      if (isIPv6(m)) return m;
-      const edge = at === 0 || at + m.length === str.length || CUT_BEFORE.test(str.slice(Math.max(0, at - 4), at)) || CUT_AFTER.test(str.slice(at + m.length, at + m.length + 4));
-      if (!edge || !looksLikeIpv6Part(m)) return m;
-      this.countIp(`cut:${m.toLowerCase()}`);
-      return IPV6_CUT;
-    });
-    const v4 = cut.replace(IPV4, (m: string, a: string, b: string, c: string, d: string) => this.v4(a, b, c, d)?.join('.') ?? m);
+    const v6 = s.replace(HEX_COLON_RUN, (run: string, at: number, str: string) => this.ipv6Run(run, at, str));
+    const v4 = v6.replace(IPV4, (m: string, a: string, b: string, c: string, d: string) => this.v4(a, b, c, d)?.join('.') ?? m);
+    const cut = (m: string) => {
+      const o = m.replace(/\.$/, '').split('.').map(Number);
+      if (o.some((x) => x > 255)) return m;
+      this.countIp(`cut:${o.join('.')}`);
+      return m.endsWith('.') ? `${IPV4_CUT}.` : IPV4_CUT;
+    };
     return v4
+      .replace(IPV4_CUT_HEAD, cut)
+      .replace(IPV4_CUT_TAIL, cut)
       .replace(DASHED_IPV4, (m: string, ip: string, a: string, b: string, c: string, d: string) => {
         const o = this.v4(a, b, c, d);
         return o ? `${ip}${o.join('-')}` : m;
@@ -459,21 +539,43 @@ export class Redactor {
   }
 }
 
+/** The 8 groups of an IPv6 address, an embedded dotted IPv4 address (`::ffff:203.0.113.9`) as its two. */
+function ipv6Groups(addr: string): number[] | undefined {
+  const dotted = /^(.*:)(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(addr);
+  let text = addr;
+  if (dotted) {
+    const o = dotted.slice(2).map(Number);
+    if (o.some((x) => x > 255)) return undefined;
+    text = `${dotted[1]}${((o[0] << 8) | o[1]).toString(16)}:${((o[2] << 8) | o[3]).toString(16)}`;
+  }
+  const ip = parseIp(text);
+  if (!ip || ip.family !== 6) return undefined;
+  const groups: number[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(Number((ip.value >> BigInt(i * 16)) & 0xffffn));
+  return groups;
+}
+
 /**
  * The groups after the token: `::2`, `:3::1`, `::42:acff:fe11:2`, `::` for none; the longest run of
  * two or more zero groups written `::` (RFC 5952), a run at the start always (the token ends there).
+ * `tail`: an IPv4 address (redacted) written after the groups, as the address had it.
  */
-function restOfAddress(rest: number[]): string {
+function restOfAddress(rest: number[], tail?: string): string {
   const hex = rest.map((g) => g.toString(16));
+  const zero = rest.map((g) => g === 0);
+  if (tail !== undefined) {
+    hex.push(tail);
+    zero.push(false);
+  }
   let best = -1;
   let bestLen = 0;
   for (let i = 0; i < hex.length; ) {
-    if (rest[i] !== 0) {
+    if (!zero[i]) {
       i++;
       continue;
     }
     let j = i;
-    while (j < hex.length && rest[j] === 0) j++;
+    while (j < hex.length && zero[j]) j++;
     if ((j - i > bestLen && (j - i >= 2 || i === 0)) || (i === 0 && j - i === bestLen)) {
       best = i;
       bestLen = j - i;
@@ -482,8 +584,8 @@ function restOfAddress(rest: number[]): string {
   }
   if (best < 0) return `:${hex.join(':')}`;
   const head = hex.slice(0, best);
-  const tail = hex.slice(best + bestLen);
-  return `${head.length ? `:${head.join(':')}` : ''}::${tail.join(':')}`;
+  const tailGroups = hex.slice(best + bestLen);
+  return `${head.length ? `:${head.join(':')}` : ''}::${tailGroups.join(':')}`;
 }
 
 /**
