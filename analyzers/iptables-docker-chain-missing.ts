@@ -16,7 +16,7 @@ import type { DockerDaemonConfig } from '../src/parsers/docker-daemon.js';
 import { dockerBridges, dockerPresence, liveViews, liveViews6, reachableChains, type BackendView } from './lib/node-view.js';
 import { dockerIpv6Use } from './lib/ipv6-use.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
-import { dockerdSettings } from '../src/parsers/dockerd-flags.js';
+import { dockerdArgs, dockerdSettings, parseDockerdFlags } from '../src/parsers/dockerd-flags.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { FindingDraft } from '../src/engine/analyzer.js';
 import { logEvidence } from './lib/logs.js';
@@ -239,9 +239,10 @@ function iptablesOff(node: string, off: Evidence, dockerEvidence: Evidence[], ab
   const setting = dockerdSettings(artifacts.dockerDaemon).iptables;
   const said = !setting || setting.from === 'daemon.json' ? '"iptables": false in daemon.json' : `--iptables=false, read from ${setting.note}`;
   // the unit files say the same (or the process list was absent): cite them too
+  const iptablesOffIn = (commandLine: string) => parseDockerdFlags(dockerdArgs(commandLine) ?? []).some((f) => f.key === 'iptables' && f.value === false);
   const also = (artifacts.dockerDaemon ?? [])
-    .filter((d) => d.origin === 'unit' && d.unit?.execStart.some((e) => /--?iptables=(false|0|f)\b/i.test(e.value)) && d.file !== off.file)
-    .map((d) => d.unit!.execStart.find((e) => /--?iptables=/.test(e.value))!)
+    .filter((d) => d.origin === 'unit' && d.file !== off.file)
+    .flatMap((d) => d.unit?.execStart.filter((e) => iptablesOffIn(e.value)).slice(0, 1) ?? [])
     .map((e) => ({ file: e.ref.file, line: e.ref.line, excerpt: e.excerpt, note: 'docker.service sets it too' }));
   return {
     severity: 'info',
@@ -310,12 +311,15 @@ function natGaps(nat: Map<string, Chain>, file: string, artifacts: { dockerDaemo
     const pastOutput = [...nat.values()].some((c) => c.name !== 'PREROUTING' && c.name !== 'INPUT' && c.name !== 'OUTPUT' && c.rules.length > 0);
     if (nat.has('OUTPUT') && pastOutput && !reachableChains(nat, 'OUTPUT').has('DOCKER')) {
       // with "userland-proxy": false no docker-proxy answers in its place
-      const noProxy = (artifacts.dockerDaemon ?? []).find((d) => d.userlandProxy?.value === false);
+      // (daemon.json, or the flag on dockerd's command line: the process's, else docker.service's)
+      const proxy = dockerdSettings(artifacts.dockerDaemon).userlandProxy;
+      const noProxy = proxy?.value === false ? proxy : undefined;
+      const said = noProxy && (noProxy.from === 'daemon.json' ? 'daemon.json turns docker-proxy off ("userland-proxy": false' : `dockerd runs with --userland-proxy=false (read from ${noProxy.note}`);
       missing.push({
         ...absent(
           file,
           noProxy
-            ? `nat OUTPUT does not jump to DOCKER (! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER), and daemon.json turns docker-proxy off ("userland-proxy": false, ${noProxy.userlandProxy!.ref.file}:${noProxy.userlandProxy!.ref.line}): connections from the host itself to its published ports do not reach the containers`
+            ? `nat OUTPUT does not jump to DOCKER (! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER), and ${said}, ${noProxy.ref.file}:${noProxy.ref.line}): connections from the host itself to its published ports do not reach the containers`
             : 'nat OUTPUT does not jump to DOCKER (! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER): connections from the host itself to its published ports are not forwarded to the containers unless docker-proxy (userland-proxy, on by default) answers them',
         ),
         critical: noProxy !== undefined,

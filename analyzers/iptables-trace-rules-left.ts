@@ -3,7 +3,7 @@
  * they log every matching packet, can eat CPU and keep the xtables lock busy.
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
-import { deleteRulesCommands } from '../src/netfilter/commands.js';
+import { deleteRulesCommands, ruleSpec } from '../src/netfilter/commands.js';
 import { logEvidence } from './lib/logs.js';
 import type { Rule, Ruleset } from '../src/netfilter/rules.js';
 
@@ -60,7 +60,8 @@ function distinctTraces(live: Ruleset[]): { rule: Rule; rs: Ruleset }[] {
     for (const c of Object.values(rs.tables.raw?.chains ?? {}))
       for (const rule of c.rules) {
         if (rule.target !== 'TRACE') continue;
-        const key = hasSpec(rs) ? `${familyOf(rs)}/${rs.backend}/${rule.chain}/${rule.text.replace(/(^|\s)-c\s+\d+\s+\d+(?=\s|$)/, '').trim()}` : `${rs.file}/${rule.chain}/${rule.num}`;
+        const spec = ruleSpec(rule, rs);
+        const key = spec !== undefined ? `${familyOf(rs)}/${rs.backend}/${rule.chain}/${spec}` : `${rs.file}/${rule.chain}/${rule.num}`;
         if (seen.has(key)) continue;
         seen.add(key);
         out.push({ rule, rs });
