@@ -64,6 +64,12 @@ export interface EntryInfo {
   gzipped: boolean;
   /** the entry is the whole input: a file given on its own, plain or as one compressed file */
   sole?: boolean;
+  /**
+   * when the file was last written (epoch ms), as the archive or the file system states it: an
+   * upper bound for the times in it (a year-less log line lies before it); absent when unknown
+   * or implausible (0, the zip format's 1980 floor, ahead of now)
+   */
+  mtime?: number;
 }
 
 /** Consumes an entry's bytes as they stream by; what it returns is kept on the tree under the path. */
@@ -136,6 +142,8 @@ class Reader {
   private expandedBytes = 0;
   private compressedBytes = 0;
   private keptBytes = 0;
+  /** the input file's modification time: a file given on its own (plain or one compressed file) was written no later */
+  private inputMtime: number | undefined;
 
   constructor(
     readonly input: string,
@@ -163,6 +171,7 @@ class Reader {
       this.tree.container = 'directory';
       await this.readDirectory(this.input, '');
     } else if (st.isFile()) {
+      this.inputMtime = st.mtimeMs;
       await this.readFileInput(st.size);
     } else {
       throw new BundleError(`${this.input}: not a file or directory`, 'unreadable');
@@ -216,7 +225,7 @@ class Reader {
       if (own)
         throw new BundleError(`${this.input}: a bundle-doctor ${own}, not a bundle${own === 'batch index' ? ' (to join the indexes of shards: bundle-doctor merge)' : ''}`, 'unknown-format');
       // A single command output or log attached on its own: a one-file bundle.
-      await this.handleEntry(name, size, () => createReadStream(this.input, { highWaterMark: CHUNK }), 0, true);
+      await this.handleEntry(name, size, () => createReadStream(this.input, { highWaterMark: CHUNK }), 0, true, this.inputMtime);
       return;
     }
     throw new BundleError(unsupportedMessage(this.input, format), 'unknown-format');
@@ -247,7 +256,7 @@ class Reader {
     if (!isTarHeader(head) && !head.subarray(0, 512).every((b) => b === 0)) {
       if (format !== 'tar' && (looksLikeText(head) || utf16Of(head) !== undefined)) {
         const inner = name.replace(/\.(gz|xz)$/i, '') || 'file';
-        await this.handleEntry(prefix + inner, 0, () => rest, depth, depth === 0);
+        await this.handleEntry(prefix + inner, 0, () => rest, depth, depth === 0, depth === 0 ? this.inputMtime : undefined);
         return;
       }
       throw new BundleError(`${this.input}: ${format === 'tar' ? 'corrupt tar archive (invalid header)' : `${format} data that holds neither a tar archive nor text`}`, 'corrupt');
@@ -288,7 +297,7 @@ class Reader {
   /** Where the entries of a zip go: the same handling as tar entries. */
   private zipSink(prefix: string, depth: number) {
     return {
-      file: async (name: string, size: number, open: () => Promise<Readable>) => {
+      file: async (name: string, size: number, open: () => Promise<Readable>, mtime?: number) => {
         const norm = normalizeEntryPath(name);
         if (!norm.path) {
           if (norm.note) this.tree.note(norm.note);
@@ -296,7 +305,7 @@ class Reader {
         }
         if (norm.note) this.tree.note(norm.note);
         const stream = await open();
-        await this.handleEntry(prefix + norm.path, size, () => stream, depth);
+        await this.handleEntry(prefix + norm.path, size, () => stream, depth, false, mtime);
       },
       symlink: (name: string, target: string) => {
         const norm = normalizeEntryPath(name);
@@ -343,15 +352,20 @@ class Reader {
       await drain(entry as unknown as AsyncIterable<Buffer>);
       return;
     }
-    await this.handleEntry(path, h.size ?? 0, () => entry as unknown as Readable, depth);
+    await this.handleEntry(path, h.size ?? 0, () => entry as unknown as Readable, depth, false, h.mtime?.getTime());
   }
 
   /** One regular file: nested archive, streamed, kept, or skipped. */
-  private async handleEntry(path: string, size: number, open: () => Readable, depth: number, sole = false): Promise<void> {
+  private async handleEntry(path: string, size: number, open: () => Readable, depth: number, sole = false, mtime?: number): Promise<void> {
     this.bumpEntries();
     this.tree.entries.set(path, size);
     const gzipped = compressedFileName(path);
     const info: EntryInfo = sole ? { path, size, gzipped, sole } : { path, size, gzipped };
+    const written = plausibleTime(mtime);
+    if (written !== undefined) {
+      info.mtime = written;
+      this.tree.mtimes.set(path, written);
+    }
     if (archiveLikeName(path)) {
       if (depth + 1 > this.limits.maxDepth) {
         this.tree.note(`${path}: archive nested deeper than ${this.limits.maxDepth} levels; not opened`);
@@ -557,9 +571,10 @@ class Reader {
   private async readFolderFile(full: string, rel: string): Promise<void> {
     let fh;
     let size;
+    let mtime;
     try {
       fh = await open(full, 'r');
-      size = (await fh.stat()).size;
+      ({ size, mtimeMs: mtime } = await fh.stat());
     } catch (err) {
       await fh?.close().catch(() => undefined);
       this.unreadable(rel, err);
@@ -567,7 +582,7 @@ class Reader {
     }
     const file = fh;
     try {
-      await this.handleEntry(rel, size, () => createReadStream('', { fd: file, highWaterMark: CHUNK, autoClose: false }), 0);
+      await this.handleEntry(rel, size, () => createReadStream('', { fd: file, highWaterMark: CHUNK, autoClose: false }), 0, false, mtime);
     } catch (err) {
       if (err instanceof BundleError) throw err;
       // what was kept or streamed of it is not trusted: a partial file is no file
@@ -727,4 +742,13 @@ function unsupportedMessage(input: string, format: ContainerFormat): string {
     default:
       return `${input}: not a bundle (expected a .tar.gz, .tgz, .tar, .tar.xz or .zip archive, or a folder; the file is binary data of no known format)`;
   }
+}
+
+/** Earliest modification time taken as real: archivers write 0 (the epoch) or the zip format's 1980 floor when they have none. */
+const EARLIEST_MTIME = Date.UTC(2000, 0, 1);
+
+/** A modification time usable as an upper bound for the times in a file: not missing, not a placeholder, not ahead of now. */
+function plausibleTime(mtime: number | undefined): number | undefined {
+  if (mtime === undefined || !Number.isFinite(mtime)) return undefined;
+  return mtime >= EARLIEST_MTIME && mtime <= Date.now() + 24 * 3600 * 1000 ? mtime : undefined;
 }

@@ -24,6 +24,8 @@ export class BundleTree {
   readonly entries = new Map<string, number>();
   /** files kept in memory for parsing */
   readonly files = new Map<string, Buffer>();
+  /** when each file was last written (epoch ms), where the archive or file system said so plausibly (see EntryInfo.mtime) */
+  readonly mtimes = new Map<string, number>();
   /** released small files, kept for quoting */
   private readonly quotable = new Map<string, Buffer>();
   private quotedBytes = 0;

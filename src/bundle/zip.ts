@@ -18,7 +18,8 @@ import { crc32, createInflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
 
 export interface ZipSink {
-  file(name: string, size: number, open: () => Promise<Readable>): Promise<void>;
+  /** mtime: the entry's modification time (epoch ms), when the archive states one */
+  file(name: string, size: number, open: () => Promise<Readable>, mtime?: number): Promise<void>;
   symlink(name: string, target: string): void;
 }
 
@@ -69,7 +70,7 @@ async function handle(zip: yauzl.ZipFile, source: ZipSource, entry: yauzl.Entry,
     sink.symlink(entry.fileName, Buffer.concat(chunks).toString('utf8'));
     return;
   }
-  await sink.file(entry.fileName, entry.uncompressedSize, open);
+  await sink.file(entry.fileName, entry.uncompressedSize, open, zipTime(entry));
 }
 
 /** A big stored or deflated entry: its data read in `chunkSize` pieces, inflated, its size checked. */
@@ -144,4 +145,14 @@ function openZip(source: ZipSource): Promise<yauzl.ZipFile> {
 
 function firstLine(s: string): string {
   return s.split('\n')[0].slice(0, 200);
+}
+
+/** An entry's modification time: the extended timestamp field (UTC) when there is one, else the DOS time (local time, read as UTC). */
+function zipTime(entry: yauzl.Entry): number | undefined {
+  try {
+    const t = entry.getLastModDate().getTime();
+    return Number.isFinite(t) ? t : undefined;
+  } catch {
+    return undefined;
+  }
 }

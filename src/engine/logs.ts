@@ -15,7 +15,18 @@ import { createLogScanner, looksLikeLog, scanLogStream, type LogScanResult, type
 import type { LoadedNode } from './load.js';
 
 export const logStreamConsumer: StreamConsumer = (chunks: AsyncIterable<Buffer>, info: EntryInfo) =>
-  scanLogStream(info.gzipped ? chunks : withoutNulChunks(chunks), info.path, { gzip: info.gzipped, source: logSourceOf(info.path) ?? {} });
+  scanLogStream(info.gzipped ? chunks : withoutNulChunks(chunks), info.path, { gzip: info.gzipped, source: logSourceOf(info.path) ?? {}, notAfter: notAfter(info.mtime) });
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * The latest time a file's year-less lines (syslog, klog) can be: a day after the file was last
+ * written (its lines are in the writer's local time, up to 14 hours ahead of UTC). Without it the
+ * year is guessed from today, and a bundle collected in March of last year reads as this year's.
+ */
+function notAfter(mtime: number | undefined): number | undefined {
+  return mtime === undefined ? undefined : mtime + DAY_MS;
+}
 
 /** A plain log's chunks without NUL bytes (see withoutNul): they would hide the timestamp of the line they precede. */
 async function* withoutNulChunks(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
@@ -106,7 +117,7 @@ export const maybeLogConsumer: StreamConsumer = async (chunks: AsyncIterable<Buf
     return undefined;
   }
   const startsLikeLog = looksLikeLog(clean.toString('utf8'));
-  return { ...(await scanLogStream(info.gzipped ? all : withoutNulChunks(all), info.path, { gzip: info.gzipped, source: {} })), startsLikeLog };
+  return { ...(await scanLogStream(info.gzipped ? all : withoutNulChunks(all), info.path, { gzip: info.gzipped, source: {}, notAfter: notAfter(info.mtime) })), startsLikeLog };
 };
 
 /**
@@ -156,7 +167,7 @@ function asLayoutPath(result: LogScanResult, path: string): LogScanResult {
 function scanKept(tree: BundleTree, path: string, source: LogSourceHint): LogScanResult | undefined {
   const buf = tree.read(path);
   if (buf === undefined) return undefined;
-  const scanner = createLogScanner(undefined, { file: path, source });
+  const scanner = createLogScanner(undefined, { file: path, source, notAfter: notAfter(tree.mtimes.get(tree.resolve(path)) ?? tree.mtimes.get(path)) });
   scanner.push(buf);
   return scanner.end();
 }

@@ -10,6 +10,8 @@ export interface TarItem {
   content?: string | Buffer;
   type?: 'file' | 'symlink' | 'link' | 'directory';
   linkname?: string;
+  /** the header's modification time (tar-stream's default: now) */
+  mtime?: Date;
 }
 
 export async function makeTar(items: TarItem[]): Promise<Buffer> {
@@ -22,8 +24,9 @@ export async function makeTar(items: TarItem[]): Promise<Buffer> {
   });
   for (const item of items) {
     const type = item.type ?? 'file';
-    if (type === 'file') pack.entry({ name: item.name, type }, item.content ?? '');
-    else pack.entry({ name: item.name, type, linkname: item.linkname });
+    const mtime = item.mtime ? { mtime: item.mtime } : {};
+    if (type === 'file') pack.entry({ name: item.name, type, ...mtime }, item.content ?? '');
+    else pack.entry({ name: item.name, type, linkname: item.linkname, ...mtime });
   }
   pack.finalize();
   await done;
