@@ -197,18 +197,38 @@ export function hasMatch(rule: Rule, module: string): boolean {
   return rule.matches.some((m) => m.module === module);
 }
 
-export type Owner = 'docker' | 'kube-proxy' | 'kubelet' | 'flannel' | 'calico' | 'cilium' | 'kube-router' | 'firewalld' | 'libvirt' | 'tailscale' | 'cni' | 'system' | 'other';
+export type Owner =
+  | 'docker'
+  | 'kube-proxy'
+  | 'kubelet'
+  | 'flannel'
+  | 'calico'
+  | 'cilium'
+  | 'kube-router'
+  | 'weave'
+  | 'aws-vpc-cni'
+  | 'ovn-kubernetes'
+  | 'firewalld'
+  | 'libvirt'
+  | 'tailscale'
+  | 'cni'
+  | 'system'
+  | 'other';
 
 /** Which component writes a chain, from its name (the conventions each project uses). */
 export function ownerOf(chain: string, table = 'filter'): Owner {
   if (isBuiltin(table, chain)) return 'system';
   if (/^DOCKER/.test(chain)) return 'docker';
   if (/^KUBE-(FIREWALL|KUBELET-CANARY|MARK-DROP|IPTABLES-HINT)$/.test(chain) && chain !== 'KUBE-IPTABLES-HINT') return 'kubelet';
+  // kube-router's network policy and service proxy chains (k3s and k0s embed its policy controller), before kube-proxy's KUBE-
+  if (/^KUBE-ROUTER|^KUBE-NWPLCY|^KUBE-POD-FW/.test(chain)) return 'kube-router';
   if (/^KUBE-/.test(chain)) return 'kube-proxy';
   if (/^(FLANNEL|flannel)/.test(chain)) return 'flannel';
   if (/^(cali|felix)-/.test(chain)) return 'calico';
   if (/^(CILIUM|OLD_CILIUM)/.test(chain)) return 'cilium';
-  if (/^KUBE-ROUTER|^KUBE-NWPLCY|^KUBE-POD-FW/.test(chain)) return 'kube-router';
+  if (/^WEAVE/.test(chain)) return 'weave';
+  if (/^AWS-(SNAT|CONNMARK)-CHAIN/.test(chain)) return 'aws-vpc-cni';
+  if (/^OVN-KUBE-/.test(chain)) return 'ovn-kubernetes';
   if (/_(direct|ZONES|ZONES_SOURCE)$|^(IN|FWDI|FWDO|FWD|OUT|PRE|POST)_\w+(_allow|_deny|_log|_pre|_post)?$/.test(chain)) return 'firewalld';
   if (/^LIBVIRT_/.test(chain)) return 'libvirt';
   if (/^ts-/.test(chain)) return 'tailscale';
