@@ -20,6 +20,14 @@ export interface DockerdProcess {
   excerpt: string;
   /** false: the listing shows command names only (`ps -e`, `ps auxc`), not the flags */
   argsShown: boolean;
+  /** the user it runs as (ps's USER or UID column), when the listing shows one */
+  user?: string;
+  /**
+   * rootless Docker: dockerd runs as a user inside RootlessKit's own network namespace (its
+   * bridge, iptables rules and forwarding live there, not in the host's), its user not root, or
+   * the only dockerd beside RootlessKit in a listing without users
+   */
+  rootless: boolean;
 }
 
 export interface DockerUnitFile {
@@ -127,30 +135,42 @@ export function parsePsDockerd(text: string, file: string): DockerDaemonConfig {
   const header = all[h].trim().split(/\s+/);
   const before = header.length - 1;
   const pidCol = header.indexOf('PID');
+  const userCol = header.findIndex((w) => w === 'USER' || w === 'UID');
   const processes: DockerdProcess[] = [];
+  let rootlessKit = false;
   const pids = new Set<number>();
   // `ps -e` and `ps auxc` print the command's name alone: then a dockerd line says nothing of its flags
   let argsShown = false;
   for (let i = h + 1; i < all.length && !argsShown; i++) argsShown = /\S\s+\S/.test(commandColumn(all[i], before) ?? '');
   for (let i = h + 1; i < all.length; i++) {
     const raw = all[i];
+    if (!rootlessKit && raw.includes('rootless')) rootlessKit = /^(\S*\/)?(rootlesskit|dockerd-rootless(-setuptool)?\.sh)\b/.test(commandColumn(raw, before) ?? '');
     // however long: a dockerd started with thousands of --label flags is still dockerd
     if (!raw.includes('docker')) continue;
     const cmd = commandColumn(raw, before);
     if (cmd === undefined || !dockerdArgs(cmd)) continue;
     const fields = raw.trim().split(/\s+/);
+    const user = userCol >= 0 && userCol < before ? fields[userCol] : undefined;
     const pid = Number(fields[pidCol]);
     // ps -elfL lists each thread: one line per process is enough
     if (Number.isInteger(pid)) {
       if (pids.has(pid)) continue;
       pids.add(pid);
     }
-    processes.push({ pid: Number.isInteger(pid) ? pid : undefined, commandLine: cmd, ref: { file, line: i + 1 }, excerpt: capped(raw.trim()), argsShown });
+    processes.push({ pid: Number.isInteger(pid) ? pid : undefined, commandLine: cmd, ref: { file, line: i + 1 }, excerpt: capped(raw.trim()), argsShown, user, rootless: user !== undefined && user !== 'root' && user !== '0' });
   }
+  // without a user column, RootlessKit beside a single dockerd says whose it is
+  if (rootlessKit && userCol < 0 && processes.length === 1) processes[0].rootless = true;
   const out: DockerDaemonConfig = { file, origin: 'process', processes };
-  // the first (lowest pid in ps order) is the host's daemon; a Docker-in-Docker one starts later
-  if (processes[0]?.argsShown) applyFlags(out, processes[0]);
+  // the host's daemon: the first rootful one (lowest pid in ps order; a Docker-in-Docker one starts later)
+  const host = hostDaemon(processes);
+  if (host?.argsShown) applyFlags(out, host);
   return out;
+}
+
+/** The daemon whose rules are the host's: the first that is not rootless, else the first. */
+function hostDaemon(processes: readonly DockerdProcess[]): DockerdProcess | undefined {
+  return processes.find((p) => !p.rootless) ?? processes[0];
 }
 
 /** The text of a line from its `n`th whitespace-separated field on (the command with its own spacing). */
@@ -260,6 +280,11 @@ export interface DockerdSetting<T> {
 export interface DockerdSettings {
   /** true: ps shows dockerd; false: a process listing shows none; undefined: no listing */
   running?: boolean;
+  /**
+   * every dockerd the listing shows is rootless (runs as a user, in RootlessKit's network
+   * namespace): the host's own iptables rules, bridges and forwarding switch are not Docker's
+   */
+  rootless?: { user?: string; ref: SourceRef; excerpt: string };
   /** the command line the settings were read from: the running process's, else docker.service's ExecStart with its variables */
   commandLine?: { text: string; from: 'process' | 'unit'; ref: SourceRef; excerpt: string };
   iptables?: DockerdSetting<boolean>;
@@ -297,8 +322,9 @@ export function dockerdSettings(configs: readonly DockerDaemonConfig[] | undefin
 function combine(configs: readonly DockerDaemonConfig[]): DockerdSettings {
   const out: DockerdSettings = { pending: [] };
   const listings = configs.filter((c) => c.origin === 'process');
-  const proc = listings.flatMap((c) => c.processes ?? [])[0];
+  const proc = hostDaemon(listings.flatMap((c) => c.processes ?? []));
   if (listings.length > 0) out.running = proc !== undefined;
+  if (proc?.rootless) out.rootless = { user: proc.user, ref: proc.ref, excerpt: proc.excerpt };
   const unitLine = unitCommandLine(configs);
   let flags: { flag: DockerdFlag; from: 'process' | 'unit' | 'env-file'; ref: SourceRef; excerpt: string }[] = [];
   if (proc?.argsShown) {
