@@ -8,24 +8,31 @@
  * reply comes back addressed to the node's address, and conntrack rewrites it to the container's
  * only at nat PREROUTING (priority -100). raw and mangle PREROUTING (Docker 28+'s direct-access
  * DROP `-d <container> ! -i <bridge>` is there) see the node's address.
+ *
+ * IPv6 too, where containers or pods use it (analyzers/lib/ipv6-use.ts): the bridges' IPv6 subnets are
+ * walked through the ip6tables rules (and nft ip6 / inet tables), and the remedies are ip6tables commands.
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
 import { trace, type Packet, type TraceResult, type TraceStep } from '../src/netfilter/trace.js';
-import { addressIn, parseCidr } from '../src/parsers/cidr.js';
+import { addressIn, formatCidr, parseCidr } from '../src/parsers/cidr.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { masqueradeAddress } from '../src/parsers/ip-route.js';
-import type { Rule } from '../src/netfilter/rules.js';
+import type { Chain, Rule } from '../src/netfilter/rules.js';
 import type { NftChain, NftRuleset } from '../src/nft/model.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import { runtimeValue } from '../src/parsers/sysctl.js';
 import { ruleSpec } from './lib/container-host.js';
 import { fromContainer } from './lib/logs.js';
 import { hostFirewall, persistHandWritten, type HostFirewall } from './lib/host-firewall.js';
-import { dockerBridges, dockerPresence, liveTables, localAddresses, nativeNftables, traceContext } from './lib/node-view.js';
+import { dockerBridges, dockerPresence, liveTables, liveViews6, localAddresses, masqueradeAddress6, nativeNftables, traceContext, traceContext6 } from './lib/node-view.js';
+import { dockerIpv6Use, podIpv6Use } from './lib/ipv6-use.js';
+import { iptablesTool } from '../src/netfilter/commands.js';
 import { parseIp } from '../src/parsers/cidr.js';
 
 const OUTSIDE = '198.51.100.10';
+/** A host beyond the node, for IPv6 (documentation prefix). */
+const OUTSIDE6 = '2001:db8:ffff::10';
 const BUILTIN = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
 
 export default defineAnalyzer({
@@ -36,98 +43,111 @@ export default defineAnalyzer({
   requires: ['ipAddr'],
   optional: ['iptables', 'nftables', 'dockerNetworks', 'routes', 'flannelSubnetEnv', 'logs', 'sysctl', 'services', 'dockerDaemon'],
   analyze({ node, artifacts }) {
-    const tables = liveTables(artifacts);
-    const nft = nativeNftables(artifacts);
-    // iptables' FORWARD and native nftables forward chains (firewalld's, Docker's own) both decide
-    if (!tables.get('filter')?.get('FORWARD') && nft.length === 0) return [];
-    const itfs = interfacesOf(artifacts.ipAddr);
-    const defaultRoute = (artifacts.routes ?? []).flatMap((t) => t.routes).find((r) => r.destination === '0.0.0.0/0' && r.dev && !r.table);
-    const uplink =
-      defaultRoute?.dev ??
-      [...itfs.values()].find((i) => !/^(lo|docker0|cni0|flannel\.\d+|br-|veth|cali|vxlan|tun|virbr)/.test(i.name) && i.addresses.some((a) => a.family === 4 && a.scope === 'global'))?.name;
-    if (!uplink) return [];
-    // the address a masquerade gives the containers' connections: the route's preferred source, else the uplink's first address
-    const uplinkAddress = masqueradeAddress(uplink, artifacts.routes ?? [], itfs);
-    const bridges = dockerBridges(artifacts).map((b) => ({ name: b.name, cidrs: b.subnets.map((s) => s.cidr) }));
-    const cni0 = itfs.get('cni0');
-    if (cni0) bridges.push({ name: 'cni0', cidrs: cni0.addresses.filter((a) => a.family === 4).map((a) => a.network) });
-    const ctx = traceContext(artifacts);
-    // Docker's own FORWARD rules present (a jump from FORWARD to its chains): a restart of docker would not add them again ahead of a blocker
-    const dockerJumps = (tables.get('filter')?.get('FORWARD')?.rules ?? []).some((r) => /^DOCKER(-USER|-FORWARD|-ISOLATION.*)?$/.test(r.target ?? ''));
-    // Docker told not to write firewall rules (--iptables=false): a restart adds nothing; the host's firewall must accept
-    const firewallOff = dockerPresence(artifacts).firewallOff;
-    const brnf = bridgedTrafficPassesIptables(artifacts);
-    const fw = hostFirewall(artifacts);
-    const lines = containerConnectionLines(artifacts);
-    const findings = [];
-    for (const b of bridges) {
-      for (const cidr of b.cidrs) {
-        const c = parseCidr(cidr);
-        if (!c || c.prefix > 30) continue;
-        const host = hostIn(cidr);
-        const out: Packet = { src: host, dst: OUTSIDE, protocol: 'tcp', dport: 443, sport: 40000, inInterface: b.name, outInterface: uplink, state: 'new', mark: 0 };
-        const results: [string, TraceResult, Packet, string?][] = [[`a new connection from ${cidr} (${b.name}) to the outside via ${uplink}`, trace(tables, 'forward', out, ctx), out]];
-        const first = results[0][1];
-        // a reply exists only for a connection that got out, and what it is addressed to depends on the
-        // NAT the connection got: known when the trace went through nat POSTROUTING; when a rule the
-        // tracer does not model stopped it, both are possible, and only a drop of both is reported
-        const back = (natTo?: string, masquerade?: boolean): [string, TraceResult, Packet, string] => {
-          const p: Packet = natTo
-            ? { src: OUTSIDE, dst: natTo, protocol: 'tcp', dport: 40000, sport: 443, inInterface: uplink, outInterface: b.name, state: 'established', mark: 0, unSnat: { dst: host, dport: 40000 } }
-            : { src: OUTSIDE, dst: host, protocol: 'tcp', dport: 40000, sport: 443, inInterface: uplink, outInterface: b.name, state: 'established', mark: 0 };
-          const what = `the reply from the outside back to ${cidr} (${b.name})`;
-          const how = natTo
-            ? `The reply arrives addressed to ${natTo}, the address ${masquerade ? 'the masquerade' : 'SNAT'} gave the connection; conntrack restores the container's address at nat PREROUTING (priority -100), after raw and mangle.`
-            : "The bridge's traffic is not masqueraded: the reply arrives addressed to the container itself.";
-          return [what, trace(tables, 'forward', p, ctx), p, how];
-        };
-        if (first.verdict.kind === 'ACCEPT') {
-          // a rule the tracer could not evaluate (an ipset) may decide the NAT: the reply of each outcome,
-          // and only a drop of every one is reported
-          const snats = first.natOutcomes ? [...new Map(first.natOutcomes.map((o) => [`${o.snat?.to}|${o.snat?.masquerade}`, o.snat])).values()] : [first.packet.snat];
-          const variants = snats.flatMap((snat) => {
-            const natTo = snat ? (snat.to ?? uplinkAddress) : undefined;
-            return !snat || natTo ? [back(natTo, snat?.masquerade)] : [];
-          });
-          if (variants.length === 1 || (variants.length > 1 && variants.every(([, r]) => r.verdict.kind === 'DROP' || r.verdict.kind === 'REJECT'))) results.push(variants[0]);
-        } else if (first.verdict.kind === 'unknown') {
-          const variants = [...(uplinkAddress ? [back(uplinkAddress, true)] : []), back()];
-          if (variants.every(([, r]) => r.verdict.kind === 'DROP' || r.verdict.kind === 'REJECT')) results.push(variants[0]);
-        }
-        for (const [i, [what, r, sent, how]] of results.entries()) {
-          if (r.verdict.kind !== 'DROP' && r.verdict.kind !== 'REJECT') continue;
-          const d = r.decidedBy!;
-          const evidence: Evidence[] = [
-            { file: d.file, line: d.line, excerpt: d.num === 0 ? (d.nft ? d.text : `:${d.chain} ${d.text.replace('policy ', '')}`) : d.text, note: `${d.table}/${d.chain} ${d.num === 0 ? 'policy' : `rule ${d.num}`} ${r.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} ${what}` },
-            ...r.steps.filter((s) => s !== d).slice(-6).map((s) => ({ file: s.file, line: s.line, excerpt: s.text, note: `path: ${s.table}/${s.chain} ${s.num === 0 ? 'policy' : `rule ${s.num}`}` })),
-          ];
-          const dir = i === 0 ? 'out' : 'back';
-          const rule = d.nft ? undefined : tables.get(d.table)?.get(d.chain)?.rules[d.num - 1];
-          const direct = isDockerDirectAccessDrop(d, rule, b.name, cidr);
-          const where: Where = { dir, bridge: b.name, cidr, uplink, replyDst: sent.dst, verdict: r.verdict.kind, intraBridge: brnf, firewallOff: !!firewallOff, fw };
-          // what a container's client sees: a drop of its SYN, or of the reply, is a timeout; a REJECT of its SYN is what the REJECT sends
-          const seen = dir === 'back' || r.verdict.kind === 'DROP' ? 'timeout' : /tcp[- ]reset|port-unreach|proto(?:col)?-unreach/i.test(r.verdict.with) ? 'refused' : 'unreachable';
-          const explainsLogLines = [...new Set(lines.filter((l) => l.symptom === seen).map((l) => l.ref))];
-          findings.push({
-            severity: 'critical' as const,
-            title: 'FORWARD drops container traffic',
-            message: `On ${node}, ${what} is ${r.verdict.kind === 'REJECT' ? 'rejected' : 'dropped'} by ${d.num === 0 ? `the ${d.chain} policy ${d.text.replace('policy ', '')}` : `${d.table}/${d.chain} rule ${d.num}`} (${d.file}:${d.line}). ${direct ? "That is Docker's protection of the containers' addresses against direct access (Docker 28+): it drops what reaches a container's address from outside its bridge, which a reply does when the bridge's traffic is not masqueraded." : d.num === 0 ? 'No rule accepts this bridge\'s traffic before the policy applies.' : 'It comes before any rule that accepts this bridge\'s traffic.'}${how ? ` ${how}` : ''}`,
-            impact: `Containers on ${b.name} cannot reach anything outside the node.`,
-            evidence,
-            facts: { bridge: b.name, subnet: cidr, uplink, verdict: r.verdict.kind, decidedBy: `${d.table}/${d.chain}#${d.num}`, ...(dir === 'back' ? { replyTo: sent.dst } : {}), ...(firewallOff ? { dockerIptables: false } : {}), explainsLogLines },
-            remedy: direct
-              ? dockerDirectAccessRemedy(b.name, cidr)
-              : d.nft
-                ? nftRemedy(d, nftHookOf(nft, r.steps, d), where)
-                : iptablesRemedy(d, rule, iptablesHookOf(r.steps, d), where, dockerJumps),
-          });
-          break;
-        }
-      }
-    }
+    const findings = forwardFindings(node, artifacts, 4);
+    // IPv6: only where the bundle shows containers or pods using it (every node has ip6tables chains)
+    if (dockerIpv6Use(artifacts).length > 0 || podIpv6Use(artifacts).length > 0) findings.push(...forwardFindings(node, artifacts, 6));
     return findings;
   },
 });
+
+/** The forward path of each container bridge's subnets of one family, through that family's rules. */
+function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6) {
+  const v6 = family === 6;
+  const view6 = v6 ? liveViews6(artifacts)[0] : undefined;
+  const tables: Map<string, Map<string, Chain>> = v6 ? (view6?.tables ?? new Map()) : liveTables(artifacts);
+  const nft = nativeNftables(artifacts);
+  // iptables' FORWARD and native nftables forward chains (firewalld's, Docker's own) both decide
+  if (!tables.get('filter')?.get('FORWARD') && nft.length === 0) return [];
+  const itfs = interfacesOf(artifacts.ipAddr ?? []);
+  const defaultRoute = (artifacts.routes ?? []).flatMap((t) => t.routes).find((r) => r.destination === (v6 ? '::/0' : '0.0.0.0/0') && r.dev && !r.table);
+  const uplink =
+    defaultRoute?.dev ??
+    [...itfs.values()].find((i) => !/^(lo|docker0|cni0|flannel\.\d+|br-|veth|cali|vxlan|tun|virbr)/.test(i.name) && i.addresses.some((a) => a.family === family && a.scope === 'global'))?.name;
+  if (!uplink) return [];
+  // the address a masquerade gives the containers' connections: the route's preferred source, else the uplink's first address
+  const uplinkAddress = v6 ? masqueradeAddress6(artifacts, uplink) : masqueradeAddress(uplink, artifacts.routes ?? [], itfs);
+  const bridges = dockerBridges(artifacts, family).map((b) => ({ name: b.name, cidrs: b.subnets.map((s) => s.cidr) }));
+  const cni0 = itfs.get('cni0');
+  if (cni0) bridges.push({ name: 'cni0', cidrs: cni0.addresses.filter((a) => a.family === family && (!v6 || (a.scope !== 'link' && a.scope !== 'host'))).map((a) => a.network) });
+  const ctx = v6 ? traceContext6(artifacts) : traceContext(artifacts);
+  // Docker's own FORWARD rules present (a jump from FORWARD to its chains): a restart of docker would not add them again ahead of a blocker
+  const dockerJumps = (tables.get('filter')?.get('FORWARD')?.rules ?? []).some((r) => /^DOCKER(-USER|-FORWARD|-ISOLATION.*)?$/.test(r.target ?? ''));
+  // Docker told not to write firewall rules (--iptables=false): a restart adds nothing; the host's firewall must accept
+  const firewallOff = dockerPresence(artifacts).firewallOff;
+  const brnf = bridgedTrafficPassesIptables(artifacts, family);
+  const fw = hostFirewall(artifacts);
+  const lines = containerConnectionLines(artifacts);
+  // the command: `iptables` (as always for IPv4), `ip6tables` (or -nft / -legacy where both back ends hold IPv6 rules)
+  const tool = view6 ? iptablesTool(view6.rulesets[0], liveViews6(artifacts).flatMap((v) => v.rulesets)) : 'iptables';
+  const OUT = v6 ? OUTSIDE6 : OUTSIDE;
+  const findings = [];
+  for (const b of bridges) {
+    for (const cidr of b.cidrs) {
+      const c = parseCidr(cidr);
+      if (!c || c.prefix > (v6 ? 126 : 30)) continue;
+      const host = hostIn(cidr);
+      const out: Packet = { src: host, dst: OUT, protocol: 'tcp', dport: 443, sport: 40000, inInterface: b.name, outInterface: uplink, state: 'new', mark: 0 };
+      const results: [string, TraceResult, Packet, string?][] = [[`a new connection from ${cidr} (${b.name}) to the outside via ${uplink}`, trace(tables, 'forward', out, ctx), out]];
+      const first = results[0][1];
+      // a reply exists only for a connection that got out, and what it is addressed to depends on the
+      // NAT the connection got: known when the trace went through nat POSTROUTING; when a rule the
+      // tracer does not model stopped it, both are possible, and only a drop of both is reported
+      const back = (natTo?: string, masquerade?: boolean): [string, TraceResult, Packet, string] => {
+        const p: Packet = natTo
+          ? { src: OUT, dst: natTo, protocol: 'tcp', dport: 40000, sport: 443, inInterface: uplink, outInterface: b.name, state: 'established', mark: 0, unSnat: { dst: host, dport: 40000 } }
+          : { src: OUT, dst: host, protocol: 'tcp', dport: 40000, sport: 443, inInterface: uplink, outInterface: b.name, state: 'established', mark: 0 };
+        const what = `the reply from the outside back to ${cidr} (${b.name})`;
+        const how = natTo
+          ? `The reply arrives addressed to ${natTo}, the address ${masquerade ? 'the masquerade' : 'SNAT'} gave the connection; conntrack restores the container's address at nat PREROUTING (priority -100), after raw and mangle.`
+          : "The bridge's traffic is not masqueraded: the reply arrives addressed to the container itself.";
+        return [what, trace(tables, 'forward', p, ctx), p, how];
+      };
+      if (first.verdict.kind === 'ACCEPT') {
+        // a rule the tracer could not evaluate (an ipset) may decide the NAT: the reply of each outcome,
+        // and only a drop of every one is reported
+        const snats = first.natOutcomes ? [...new Map(first.natOutcomes.map((o) => [`${o.snat?.to}|${o.snat?.masquerade}`, o.snat])).values()] : [first.packet.snat];
+        const variants = snats.flatMap((snat) => {
+          const natTo = snat ? (snat.to ?? uplinkAddress) : undefined;
+          return !snat || natTo ? [back(natTo, snat?.masquerade)] : [];
+        });
+        if (variants.length === 1 || (variants.length > 1 && variants.every(([, r]) => r.verdict.kind === 'DROP' || r.verdict.kind === 'REJECT'))) results.push(variants[0]);
+      } else if (first.verdict.kind === 'unknown') {
+        const variants = [...(uplinkAddress ? [back(uplinkAddress, true)] : []), back()];
+        if (variants.every(([, r]) => r.verdict.kind === 'DROP' || r.verdict.kind === 'REJECT')) results.push(variants[0]);
+      }
+      for (const [i, [what, r, sent, how]] of results.entries()) {
+        if (r.verdict.kind !== 'DROP' && r.verdict.kind !== 'REJECT') continue;
+        const d = r.decidedBy!;
+        const evidence: Evidence[] = [
+          { file: d.file, line: d.line, excerpt: d.num === 0 ? (d.nft ? d.text : `:${d.chain} ${d.text.replace('policy ', '')}`) : d.text, note: `${d.table}/${d.chain} ${d.num === 0 ? 'policy' : `rule ${d.num}`} ${r.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} ${what}` },
+          ...r.steps.filter((s) => s !== d).slice(-6).map((s) => ({ file: s.file, line: s.line, excerpt: s.text, note: `path: ${s.table}/${s.chain} ${s.num === 0 ? 'policy' : `rule ${s.num}`}` })),
+        ];
+        const dir = i === 0 ? 'out' : 'back';
+        const rule = d.nft ? undefined : tables.get(d.table)?.get(d.chain)?.rules[d.num - 1];
+        const direct = isDockerDirectAccessDrop(d, rule, b.name, cidr);
+        const where: Where = { dir, bridge: b.name, cidr, uplink, replyDst: sent.dst, verdict: r.verdict.kind, intraBridge: brnf, firewallOff: !!firewallOff, fw, family, tool };
+        // what a container's client sees: a drop of its SYN, or of the reply, is a timeout; a REJECT of its SYN is what the REJECT sends
+        const seen = dir === 'back' || r.verdict.kind === 'DROP' ? 'timeout' : /tcp[- ]reset|port-unreach|proto(?:col)?-unreach/i.test(r.verdict.with) ? 'refused' : 'unreachable';
+        const explainsLogLines = [...new Set(lines.filter((l) => l.symptom === seen).map((l) => l.ref))];
+        findings.push({
+          severity: 'critical' as const,
+          title: v6 ? 'FORWARD drops container IPv6 traffic' : 'FORWARD drops container traffic',
+          message: `On ${node}, ${what} is ${r.verdict.kind === 'REJECT' ? 'rejected' : 'dropped'} by ${d.num === 0 ? `the ${d.chain} policy ${d.text.replace('policy ', '')}` : `${d.table}/${d.chain} rule ${d.num}`} (${d.file}:${d.line}). ${direct ? "That is Docker's protection of the containers' addresses against direct access (Docker 28+): it drops what reaches a container's address from outside its bridge, which a reply does when the bridge's traffic is not masqueraded." : d.num === 0 ? 'No rule accepts this bridge\'s traffic before the policy applies.' : 'It comes before any rule that accepts this bridge\'s traffic.'}${how ? ` ${how}` : ''}`,
+          impact: `Containers on ${b.name} cannot reach anything outside the node.`,
+          evidence,
+          facts: { bridge: b.name, subnet: cidr, uplink, verdict: r.verdict.kind, decidedBy: `${d.table}/${d.chain}#${d.num}`, ...(dir === 'back' ? { replyTo: sent.dst } : {}), ...(firewallOff ? { dockerIptables: false } : {}), ...(v6 ? { family: 'ipv6' } : {}), explainsLogLines },
+          remedy: direct
+            ? dockerDirectAccessRemedy(b.name, cidr, family)
+            : d.nft
+              ? nftRemedy(d, nftHookOf(nft, r.steps, d), where)
+              : iptablesRemedy(d, rule, iptablesHookOf(r.steps, d), where, dockerJumps),
+        });
+        break;
+      }
+    }
+  }
+  return findings;
+}
 
 /**
  * The connection failures a container wrote (not the host's own daemons: dockerd pulling an image,
@@ -155,8 +175,8 @@ function containerConnectionLines(artifacts: NodeArtifacts): { ref: string; symp
  * (net.bridge.bridge-nf-call-iptables = 1), or not known (no sysctl in the bundle). Off: the key is 0, or a
  * full sysctl dump lacks it (br_netfilter not loaded).
  */
-function bridgedTrafficPassesIptables(artifacts: NodeArtifacts): boolean {
-  const KEY = 'net.bridge.bridge-nf-call-iptables';
+function bridgedTrafficPassesIptables(artifacts: NodeArtifacts, family: 4 | 6 = 4): boolean {
+  const KEY = family === 6 ? 'net.bridge.bridge-nf-call-ip6tables' : 'net.bridge.bridge-nf-call-iptables';
   const sysctl = artifacts.sysctl ?? [];
   const values = runtimeValue(sysctl, KEY);
   if (values.length > 0) return values.some((v) => v.value !== '0');
@@ -177,6 +197,9 @@ interface Where {
   /** Docker runs with --iptables=false: it adds no FORWARD rules, restarting it does not help */
   firewallOff: boolean;
   fw: HostFirewall;
+  family: 4 | 6;
+  /** the command that edits the rules: iptables, ip6tables (-nft / -legacy with both back ends) */
+  tool: string;
 }
 
 /**
@@ -215,12 +238,13 @@ function nftHookOf(rulesets: NftRuleset[], steps: TraceStep[], d: TraceStep): Nf
  * the network's configuration is what to change (masquerade, or gateway mode routed, in which Docker
  * does not add the protection and the upstream routes the subnet to this node).
  */
-function dockerDirectAccessRemedy(bridge: string, cidr: string) {
+function dockerDirectAccessRemedy(bridge: string, cidr: string, family: 4 | 6) {
+  const mode = family === 6 ? 'gateway_mode_ipv6' : 'gateway_mode_ipv4';
   return {
     summary: `Do not delete Docker's direct-access rule: let Docker masquerade ${cidr} (the default), or, if the network is meant to be routed without NAT, give it gateway mode routed (Docker then adds no direct-access drop; the upstream router needs a route to ${cidr} via this node).`,
     commands: [
-      `docker network inspect $(docker network ls -q --filter driver=bridge) --format '{{.Name}} {{json .Options}}'   # which network uses ${bridge}, and its enable_ip_masquerade / gateway_mode_ipv4`,
-      `# a user-defined network: recreate it with masquerading (drop -o com.docker.network.bridge.enable_ip_masquerade=false), or routed: docker network create -o com.docker.network.bridge.gateway_mode_ipv4=routed --subnet ${cidr} <name>`,
+      `docker network inspect $(docker network ls -q --filter driver=bridge) --format '{{.Name}} {{json .Options}}'   # which network uses ${bridge}, and its enable_ip_masquerade / ${mode}`,
+      `# a user-defined network: recreate it with masquerading (drop -o com.docker.network.bridge.enable_ip_masquerade=false), or routed: docker network create ${family === 6 ? '--ipv6 ' : ''}-o com.docker.network.bridge.${mode}=routed --subnet ${cidr} <name>`,
       bridge === 'docker0' ? '# the default bridge: remove "ip-masq": false from /etc/docker/daemon.json, then systemctl restart docker' : `# then reconnect the containers of ${bridge} to the new network`,
     ],
     caution: 'Recreating a network disconnects its containers; restarting docker restarts every container on the node.',
@@ -245,26 +269,26 @@ function iptablesRemedy(d: TraceStep, rule: Rule | undefined, hook: string, w: W
     hook === 'PREROUTING'
       ? [
           d.table === 'raw'
-            ? `iptables ${table}-I ${d.chain} ${at}-i ${uplink} -d ${w.replyDst} -p tcp -j ACCEPT   # replies to the containers, as they arrive (raw runs before conntrack: no state to match; ACCEPT here only ends the raw table, filter still decides)`
-            : `iptables ${table}-I ${d.chain} ${at}-i ${uplink} -m conntrack --ctstate RELATED,ESTABLISHED --ctorigsrc ${cidr} -j ACCEPT   # replies to the containers' connections (matched by the connection's original source: NAT has not restored it yet here)`,
-          `iptables ${table}-I ${d.chain} ${at}-i ${bridge} -s ${cidr} -j ACCEPT   # the containers' own connections (${cidr})`,
+            ? `${w.tool} ${table}-I ${d.chain} ${at}-i ${uplink} -d ${w.replyDst} -p tcp -j ACCEPT   # replies to the containers, as they arrive (raw runs before conntrack: no state to match; ACCEPT here only ends the raw table, filter still decides)`
+            : `${w.tool} ${table}-I ${d.chain} ${at}-i ${uplink} -m conntrack --ctstate RELATED,ESTABLISHED --ctorigsrc ${cidr} -j ACCEPT   # replies to the containers' connections (matched by the connection's original source: NAT has not restored it yet here)`,
+          `${w.tool} ${table}-I ${d.chain} ${at}-i ${bridge} -s ${cidr} -j ACCEPT   # the containers' own connections (${cidr})`,
         ]
       : [
-          `iptables ${table}-I ${d.chain} ${at}-o ${bridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT   # replies to the containers`,
-          `iptables ${table}-I ${d.chain} ${at}-i ${bridge} ! -o ${bridge} -j ACCEPT   # the containers' own connections (${cidr})`,
+          `${w.tool} ${table}-I ${d.chain} ${at}-o ${bridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT   # replies to the containers`,
+          `${w.tool} ${table}-I ${d.chain} ${at}-i ${bridge} ! -o ${bridge} -j ACCEPT   # the containers' own connections (${cidr})`,
           // bridged frames between two containers of the bridge pass FORWARD too when bridge netfilter is on (Docker accepts them itself)
-          ...(w.intraBridge ? [`iptables ${table}-I ${d.chain} ${at}-i ${bridge} -o ${bridge} -j ACCEPT   # containers on ${bridge} reaching each other (bridged traffic passes iptables: net.bridge.bridge-nf-call-iptables = 1 or not known)`] : []),
+          ...(w.intraBridge ? [`${w.tool} ${table}-I ${d.chain} ${at}-i ${bridge} -o ${bridge} -j ACCEPT   # containers on ${bridge} reaching each other (bridged traffic passes iptables: net.bridge.bridge-nf-call-${w.family === 6 ? 'ip6tables' : 'iptables'} = 1 or not known)`] : []),
         ];
   // the same rules as lines of a saved configuration (-A, in chain order), for a host whose firewall Docker leaves alone
   const persistLines = (at: string) =>
     accept(at)
       .map((c) => c.replace(/\s+#.*$/, ''))
-      .map((c) => c.replace(/^iptables (?:-t \S+ )?-I (\S+) (?:\d+ )?/, '-A $1 '));
-  const handWritten = w.firewallOff && !d.nft ? persistHandWritten(w.fw, d.table, persistLines('')) : [];
+      .map((c) => c.replace(/^\S+ (?:-t \S+ )?-I (\S+) (?:\d+ )?/, '-A $1 '));
+  const handWritten = w.firewallOff && !d.nft ? (w.family === 6 ? persist6(d.table, persistLines('')) : persistHandWritten(w.fw, d.table, persistLines(''))) : [];
   const offNote = w.firewallOff ? " Docker runs with --iptables=false: it writes no FORWARD rules, so restarting it does not help; the host's firewall has to accept the bridge's traffic, now and at boot." : '';
   const caution = w.firewallOff
     ? 'Add only these rules to the firewall configuration; the order matters where a REJECT or DROP rule ends the chain (put them above it).'
-    : `Persist only these rules where your firewall keeps its configuration (add them to /etc/sysconfig/iptables by hand, or firewalld direct rules); do not save the live rules over it: they hold Docker's chains (see iptables.service-conflict).${restart ? ' Restarting docker restarts every container on the node.' : ''}`;
+    : `Persist only these rules where your firewall keeps its configuration (add them to ${w.family === 6 ? '/etc/sysconfig/ip6tables' : '/etc/sysconfig/iptables'} by hand, or firewalld direct rules); do not save the live rules over it: they hold Docker's chains (see iptables.service-conflict).${restart ? ' Restarting docker restarts every container on the node.' : ''}`;
   if (d.num === 0)
     return {
       summary: `Accept the bridge's traffic and its replies in ${d.chain}${hook === 'FORWARD' ? ' (what Docker adds for its bridges)' : ''}${restart ? "; Docker's own FORWARD rules are missing: restarting docker adds them again" : ''}.${offNote}`,
@@ -279,11 +303,16 @@ function iptablesRemedy(d: TraceStep, rule: Rule | undefined, hook: string, w: W
       ...accept(`${d.num} `),
       ...handWritten,
       spec
-        ? `# or instead, remove the blocking rule itself: iptables ${table}-D ${d.chain} ${spec}`
-        : `# or instead, remove the blocking rule itself, rule ${d.num} of ${d.chain} in the rules as they are (check with iptables ${table}-L ${d.chain} -n --line-numbers; not after the inserts above, which move it down): iptables ${table}-D ${d.chain} ${d.num}`,
+        ? `# or instead, remove the blocking rule itself: ${w.tool} ${table}-D ${d.chain} ${spec}`
+        : `# or instead, remove the blocking rule itself, rule ${d.num} of ${d.chain} in the rules as they are (check with ${w.tool} ${table}-L ${d.chain} -n --line-numbers; not after the inserts above, which move it down): ${w.tool} ${table}-D ${d.chain} ${d.num}`,
     ],
     caution,
   };
+}
+
+/** Where a host keeps its own ip6tables rules, for the rules to persist when Docker writes none. */
+function persist6(table: string, lines: string[]): string[] {
+  return [`# persist: add to the *${table} section of /etc/sysconfig/ip6tables (RHEL iptables-services, above its final REJECT rules) or /etc/iptables/rules.v6 (Debian iptables-persistent):`, ...lines.map((l) => `#   ${l}`)];
 }
 
 /**
@@ -309,12 +338,13 @@ function nftRemedy(d: TraceStep, base: NftChain | undefined, w: Where) {
   const hook = base?.hook ?? 'forward';
   const priority = base?.priority ?? 0;
   const pre = hook === 'prerouting' || hook === 'input';
+  const ip = w.family === 6 ? 'ip6' : 'ip';
   const replies = pre
     ? hook === 'prerouting' && priority <= -200
-      ? `iifname "${uplink}" ip daddr ${w.replyDst} accept   # replies to the containers as they arrive (before conntrack: no state to match)`
-      : `iifname "${uplink}" ct state established,related ct original ip saddr ${cidr} accept   # replies to the containers' connections (NAT has not restored the container's address before priority -100)`
+      ? `iifname "${uplink}" ${ip} daddr ${w.replyDst} accept   # replies to the containers as they arrive (before conntrack: no state to match)`
+      : `iifname "${uplink}" ct state established,related ct original ${ip} saddr ${cidr} accept   # replies to the containers' connections (NAT has not restored the container's address before priority -100)`
     : `oifname "${bridge}" ct state established,related accept`;
-  const own = pre ? `iifname "${bridge}" ip saddr ${cidr} accept   # the containers' own connections` : `iifname "${bridge}" accept`;
+  const own = pre ? `iifname "${bridge}" ${ip} saddr ${cidr} accept   # the containers' own connections` : `iifname "${bridge}" accept`;
   return {
     summary: `The nftables table ${t.family} ${t.table} blocks it, not iptables: accept the bridge's traffic ahead of the blocking ${d.num === 0 ? 'policy' : 'rule'} in that chain, and persist it where the nftables service loads its rules.`,
     commands: [`nft insert rule ${t.family} ${t.table} ${d.chain} ${own}`, `nft insert rule ${t.family} ${t.table} ${d.chain} ${replies}`, '# persist: /etc/nftables.conf (Debian/Ubuntu) or /etc/sysconfig/nftables.conf (RHEL)'],
@@ -322,8 +352,10 @@ function nftRemedy(d: TraceStep, base: NftChain | undefined, w: Where) {
   };
 }
 
-/** The second address of a network (.2): a container's, not the gateway's. */
+/** The second address of a network (.2, or ::2): a container's, not the gateway's. */
 function hostIn(cidr: string): string {
+  const c = parseCidr(cidr);
+  if (c?.family === 6) return formatCidr({ ...c, network: c.network + 2n, prefix: 128 }).replace(/\/128$/, '');
   const [ip] = cidr.split('/');
   const o = ip.split('.').map(Number);
   o[3] = Math.min(254, o[3] + 2);

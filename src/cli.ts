@@ -15,6 +15,7 @@ import { OUTPUT_FORMATS, render, type OutputFormat } from './report/render.js';
 import type { Report } from './report/schema.js';
 import { SEVERITY_ORDER, type Severity } from './report/severity.js';
 import { VERSION } from './version.js';
+import { parseIp } from './parsers/cidr.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
@@ -27,6 +28,7 @@ Usage:
   bundle-doctor merge <index.json...> -o DIR [--format ...] [--allow-separate-tokens]
   bundle-doctor schema [--index]        print the JSON Schema of the report (or of index.json)
   bundle-doctor trace <bundle> --src IP --dst IP[:PORT[/tcp|udp]|/icmp] [--node NAME]
+        (IPv6: --dst [IPV6]:PORT/tcp, [IPV6]:PORT/udp or IPV6 for ICMPv6)
         [--in IFACE] [--out IFACE] [--state new|established] [--format text|json]
                                       walk one packet through a node's iptables rules
 
@@ -340,13 +342,18 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 async function traceCommand(args: string[], values: ReturnType<typeof parse>['values'], io: CliIo): Promise<number> {
   if (args.length !== 1) throw new UsageError('trace needs exactly one bundle');
   if (!values.src || !values.dst) throw new UsageError('trace needs --src IP and --dst IP[:PORT[/PROTO]]');
-  const dst = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?(?:\/(tcp|udp|icmp))?$/.exec(values.dst);
-  if (!dst) throw new UsageError(`--dst must look like 172.17.0.1:5432/tcp, not '${values.dst}'${/:.*:/.test(values.dst) ? ': trace does not support IPv6 yet (it walks the IPv4 rules only)' : ''}`);
-  if (!isIPv4(dst[1])) throw new UsageError(`--dst: ${dst[1]} is not an IPv4 address (each part 0-255), in '${values.dst}'`);
+  const dst = traceDestination(values.dst);
+  if (!dst) throw new UsageError(`--dst must look like 172.17.0.1:5432/tcp or [fd00::2]:5432/tcp, not '${values.dst}'`);
+  const family = dst[1].includes(':') ? 6 : 4;
+  if (family === 4 && !isIPv4(dst[1])) throw new UsageError(`--dst: ${dst[1]} is not an IPv4 address (each part 0-255), in '${values.dst}'`);
+  if (family === 6 && parseIp(dst[1])?.family !== 6) throw new UsageError(`--dst: ${dst[1]} is not an IPv6 address, in '${values.dst}'`);
   if (dst[2] !== undefined && !(Number(dst[2]) >= 1 && Number(dst[2]) <= 65535))
     throw new UsageError(`--dst: port ${dst[2]} is not 1-65535, in '${values.dst}'`);
-  if (dst[2] !== undefined && dst[3] === 'icmp') throw new UsageError(`--dst: icmp has no ports, in '${values.dst}'`);
-  if (!isIPv4(values.src)) throw new UsageError(`--src must be an IPv4 address (each part 0-255), not '${values.src}'${/:.*:/.test(values.src) ? ': trace does not support IPv6 yet (it walks the IPv4 rules only)' : ''}`);
+  if (dst[2] !== undefined && /^icmp|ipv6-icmp/.test(dst[3] ?? '')) throw new UsageError(`--dst: icmp has no ports, in '${values.dst}'`);
+  const srcFamily = values.src.includes(':') ? 6 : 4;
+  if (srcFamily === 4 && !isIPv4(values.src)) throw new UsageError(`--src must be an IPv4 address (each part 0-255) or an IPv6 address, not '${values.src}'`);
+  if (srcFamily === 6 && parseIp(values.src)?.family !== 6) throw new UsageError(`--src must be an IPv4 or IPv6 address, not '${values.src}'`);
+  if (srcFamily !== family) throw new UsageError(`--src ${values.src} is IPv${srcFamily} but --dst ${dst[1]} is IPv${family}: a packet has one address family (trace IPv4 to IPv4 or IPv6 to IPv6)`);
   const state = values.state ?? 'new';
   if (!['new', 'established', 'related', 'invalid'].includes(state)) throw new UsageError(`--state must be new or established, not '${state}'`);
   const format = values.format ?? 'text';
@@ -357,7 +364,7 @@ async function traceCommand(args: string[], values: ReturnType<typeof parse>['va
     src: values.src,
     dst: dst[1],
     dport: dst[2] ? Number(dst[2]) : undefined,
-    protocol: dst[3] ?? (dst[2] ? 'tcp' : 'icmp'),
+    protocol: family === 6 && (dst[3] === undefined || /icmp/.test(dst[3])) && !dst[2] ? 'ipv6-icmp' : (dst[3] ?? (dst[2] ? 'tcp' : 'icmp')),
     inInterface: values.in,
     outInterface: values.out,
     state: state as 'new',
@@ -368,6 +375,17 @@ async function traceCommand(args: string[], values: ReturnType<typeof parse>['va
   if (!result) return EXIT_USAGE;
   io.stdout(format === 'json' ? JSON.stringify(result, null, 2) + '\n' : displayText(formatTrace(result)));
   return EXIT_OK;
+}
+
+/**
+ * `--dst` of trace: `172.17.0.1:5432/tcp`, `10.0.0.1/icmp`, `[fd00::2]:5432/tcp`, `[fd00::2]/udp` or a
+ * bare `fd00::2` (no port: ICMPv6 unless a protocol is named); undefined for anything else.
+ */
+function traceDestination(text: string): [text: string, address: string, port: string | undefined, protocol: string | undefined] | undefined {
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?(?:\/(tcp|udp|icmp))?$/.exec(text);
+  if (v4) return [text, v4[1], v4[2], v4[3]];
+  const v6 = /^\[([0-9a-fA-F:.]+)\](?::(\d{1,5}))?(?:\/(tcp|udp|icmp|icmpv6|ipv6-icmp))?$/.exec(text) ?? /^([0-9a-fA-F]*:[0-9a-fA-F:.]*)()(?:\/(tcp|udp|icmp|icmpv6|ipv6-icmp))?$/.exec(text);
+  return v6 ? [text, v6[1], v6[2] || undefined, v6[3]] : undefined;
 }
 
 /** Dotted-quad IPv4, each part 0-255. */

@@ -1,6 +1,6 @@
 /**
- * Small views over a node's artifacts that several analyzers share: the live IPv4 rule set
- * merged across files, what shows Docker is present, the container bridges and their subnets.
+ * Small views over a node's artifacts that several analyzers share: the live IPv4 (and IPv6) rule
+ * sets merged across files, what shows Docker is present, the container bridges and their subnets.
  * Pure functions of the artifacts.
  */
 import type { NodeArtifacts } from '../../src/engine/artifacts.js';
@@ -13,6 +13,7 @@ import { extraChainsBeside, groupByBackend } from '../../src/netfilter/backends.
 import { interfacesOf, type Interface } from '../../src/parsers/interfaces.js';
 import { findService, isActive, isEnabled } from '../../src/parsers/services.js';
 import { dockerdSettings } from '../../src/parsers/dockerd-flags.js';
+import { isLinkLocal6 } from './ipv6-use.js';
 
 export function liveIpv4(artifacts: NodeArtifacts): Ruleset[] {
   return (artifacts.iptables ?? []).filter((r) => r.origin === 'live' && r.family !== 'ipv6');
@@ -147,8 +148,12 @@ export interface Bridge {
   noMasquerade?: boolean;
 }
 
-/** Docker bridges: from docker network inspect when present, else from docker0 / br-* interfaces. */
-export function dockerBridges(artifacts: NodeArtifacts): Bridge[] {
+/**
+ * Docker bridges: from docker network inspect when present, else from docker0 / br-* interfaces.
+ * Their IPv4 subnets, or with `family` 6 their IPv6 ones (EnableIPv6 networks; a bridge's global or
+ * ULA address, never its link-local one).
+ */
+export function dockerBridges(artifacts: NodeArtifacts, family: 4 | 6 = 4): Bridge[] {
   const itfs = interfacesOf(artifacts.ipAddr ?? []);
   const out = new Map<string, Bridge>();
   for (const n of (artifacts.dockerNetworks ?? []).flatMap((d) => d.networks)) {
@@ -156,16 +161,16 @@ export function dockerBridges(artifacts: NodeArtifacts): Bridge[] {
     const o = n.options;
     const noMasq = o['com.docker.network.bridge.enable_ip_masquerade'] === 'false' || o['com.docker.network.bridge.gateway_mode_ipv4'] === 'routed';
     const b = out.get(n.bridgeName) ?? { name: n.bridgeName, subnets: [], itf: itfs.get(n.bridgeName), network: n.name, noMasquerade: noMasq };
-    for (const s of n.subnets) if (!s.subnet.includes(':')) b.subnets.push({ cidr: s.subnet, evidence: { file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: `docker network ${n.name}` } });
+    for (const s of n.subnets) if (s.subnet.includes(':') === (family === 6)) b.subnets.push({ cidr: s.subnet, evidence: { file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: `docker network ${n.name}` } });
     out.set(n.bridgeName, b);
   }
   for (const itf of itfs.values()) {
     if (!(itf.name === 'docker0' || /^br-[0-9a-f]{12}$/.test(itf.name)) || out.has(itf.name)) continue;
-    const v4 = itf.addresses.filter((a) => a.family === 4);
+    const own = itf.addresses.filter((a) => a.family === family && (family === 4 || (!isLinkLocal6(a.address) && a.scope !== 'host')));
     out.set(itf.name, {
       name: itf.name,
       itf,
-      subnets: v4.map((a) => ({ cidr: a.network, evidence: { file: a.ref.file, line: a.ref.line, excerpt: a.excerpt, note: `address of ${itf.name}` } })),
+      subnets: own.map((a) => ({ cidr: a.network, evidence: { file: a.ref.file, line: a.ref.line, excerpt: a.excerpt, note: `address of ${itf.name}` } })),
     });
   }
   return [...out.values()];
@@ -184,9 +189,21 @@ export function traceContext(artifacts: NodeArtifacts): TraceContext {
   return { localAddresses: localAddresses(artifacts), extraChains };
 }
 
-/** The node's own IPv4 addresses (for addrtype LOCAL). */
-export function localAddresses(artifacts: NodeArtifacts): string[] {
-  return [...interfacesOf(artifacts.ipAddr ?? []).values()].flatMap((i) => i.addresses.filter((a) => a.family === 4).map((a) => a.address));
+/** The node's own IPv4 addresses (for addrtype LOCAL); with `family` 6 its IPv6 ones, link-local and ::1 included. */
+export function localAddresses(artifacts: NodeArtifacts, family: 4 | 6 = 4): string[] {
+  return [...interfacesOf(artifacts.ipAddr ?? []).values()].flatMap((i) => i.addresses.filter((a) => a.family === family).map((a) => a.address));
+}
+
+/** traceContext for IPv6 packets: the node's IPv6 addresses, the other ip6tables back end's base chains, nft ip6 and inet tables. */
+export function traceContext6(artifacts: NodeArtifacts): TraceContext {
+  const nft = nativeNftables(artifacts);
+  const extraChains = extraChainsBeside(liveViews6(artifacts).slice(1), nft.length > 0 ? nftExtraChains(nft, 'ip6') : undefined);
+  return { localAddresses: localAddresses(artifacts, 6), extraChains };
+}
+
+/** The address an IPv6 masquerade out of `dev` gives a connection: the interface's first global (or ULA) address. */
+export function masqueradeAddress6(artifacts: NodeArtifacts, dev: string): string | undefined {
+  return interfacesOf(artifacts.ipAddr ?? []).get(dev)?.addresses.find((a) => a.family === 6 && a.scope !== 'host' && a.scope !== 'link' && !isLinkLocal6(a.address))?.address;
 }
 
 export function hasKubernetes(artifacts: NodeArtifacts): Evidence | undefined {

@@ -1,18 +1,22 @@
 /**
  * `bundle-doctor trace`: one packet through one node's rules, offline, from the bundle. Picks
  * the node, infers the interfaces from the node's addresses and routes unless given, and returns
- * the tracer's verdict with every rule it met (table, chain, number, text, file and line).
+ * the tracer's verdict with every rule it met (table, chain, number, text, file and line). An IPv6
+ * packet is walked through the node's IPv6 rules (ip6tables, nft ip6 and inet tables), with its
+ * IPv6 addresses and routes.
  */
 import { BundleError } from '../bundle/errors.js';
 import { extraChainsBeside, groupByBackend } from '../netfilter/backends.js';
-import { mergeRulesets, trace, traceBranches, type BranchOutcome, type ConnState, type Packet, type TraceContext, type TraceResult } from '../netfilter/trace.js';
+import { isIpv6, isLocal6, mergeRulesets, trace, traceBranches, type BranchOutcome, type ConnState, type Packet, type TraceContext, type TraceResult } from '../netfilter/trace.js';
 import type { Chain } from '../netfilter/rules.js';
-import { addressIn } from '../parsers/cidr.js';
+import { addressIn, formatCidr, parseIp } from '../parsers/cidr.js';
+import { ICMP6_NEIGHBOUR_SOLICITATION } from '../netfilter/icmp.js';
 import { nftExtraChains } from '../nft/trace.js';
 import { interfacesOf } from '../parsers/interfaces.js';
 import { masqueradeAddress } from '../parsers/ip-route.js';
 import type { NodeArtifacts } from './artifacts.js';
 import { loadBundle } from './analyze.js';
+import { localAddresses, masqueradeAddress6 } from '../../analyzers/lib/node-view.js';
 
 export interface TraceRequest {
   node?: string;
@@ -44,6 +48,13 @@ export interface BundleTrace extends TraceResult {
    * rules say (`netfilter` keeps what the rules alone decided, for context)
    */
   forwarding?: { key: string; value: string; file: string; line: number; excerpt: string; netfilter: { verdict: TraceResult['verdict']; decidedBy?: TraceResult['decidedBy'] } };
+  /**
+   * IPv6: the neighbour solicitation the sender must get answered before its first packet reaches
+   * the node (ICMPv6 135 to the solicited-node address of the node's address on that link), set when
+   * the node's rules do not accept it: the packet itself is traced as if the neighbour were known
+   * (a static or cached entry); without one the sender cannot reach the node at all.
+   */
+  neighbourDiscovery?: { target: string; verdict: TraceResult['verdict']; decidedBy?: TraceResult['decidedBy'] };
 }
 
 export async function traceBundle(input: string, req: TraceRequest): Promise<BundleTrace> {
@@ -51,15 +62,16 @@ export async function traceBundle(input: string, req: TraceRequest): Promise<Bun
   const hasRules = (n: (typeof nodes)[number]) => (n.artifacts.iptables?.length ?? 0) > 0 || (n.artifacts.nftables?.length ?? 0) > 0;
   const node = req.node ? nodes.find((n) => n.name === req.node) : nodes.find(hasRules);
   if (!node) throw new BundleError(req.node ? `${input}: no node named ${req.node} (nodes: ${nodes.map((n) => n.name).join(', ')})` : `${input}: no node with iptables or nftables rules`, 'unreadable');
-  const live = (node.artifacts.iptables ?? []).filter((r) => r.origin === 'live' && r.family !== 'ipv6');
+  const v6 = isIpv6(req);
+  const live = (node.artifacts.iptables ?? []).filter((r) => r.origin === 'live' && (v6 ? r.family === 'ipv6' : r.family !== 'ipv6'));
   const nftRules = node.artifacts.nftables ?? [];
-  if (live.length === 0 && nftRules.length === 0) throw new BundleError(`${input}: node ${node.name} has no live IPv4 iptables or nftables rules in the bundle`, 'unreadable');
+  if (live.length === 0 && nftRules.length === 0) throw new BundleError(`${input}: node ${node.name} has no live ${v6 ? 'IPv6 ip6tables' : 'IPv4 iptables'} or nftables rules in the bundle`, 'unreadable');
   const { packet, path, inferred, local, pathReason } = buildPacket(node.artifacts, req);
   // legacy and nf_tables rules both run (mixed back ends): the first is traced, the others' base chains beside it
   const [first = [], ...others] = groupByBackend(live);
   const tables = mergeRulesets(first);
   const beside = others.map((g) => ({ backend: g.find((r) => r.backend !== 'unknown')?.backend ?? ('unknown' as const), tables: mergeRulesets(g) }));
-  const ctx = { localAddresses: local, interfaceFor: (ip: string) => interfaceFor(node.artifacts, ip), extraChains: extraChainsBeside(beside, nftRules.length > 0 ? nftExtraChains(nftRules) : undefined) };
+  const ctx = { localAddresses: local, interfaceFor: (ip: string) => interfaceFor(node.artifacts, ip), extraChains: extraChainsBeside(beside, nftRules.length > 0 ? nftExtraChains(nftRules, v6 ? 'ip6' : 'ip') : undefined) };
   // what was asked, before a reply is readdressed to the NAT address it comes back to
   const request = { ...packet };
   if (path === 'forward' && packet.state !== 'new') replyOfNat(node.artifacts, tables, packet, ctx, inferred);
@@ -69,6 +81,13 @@ export async function traceBundle(input: string, req: TraceRequest): Promise<Bun
   // the routing decision is taken after PREROUTING: DNAT can turn a delivery into a forward (or back)
   const why = result.path === path ? pathReason : `${pathReason}, but DNAT rewrote the destination to ${result.packet.dst}${result.packet.dport ? ':' + result.packet.dport : ''}, ${result.path === 'forward' ? 'which the node forwards' : "one of the node's addresses"}`;
   const out: BundleTrace = { ...result, node: node.name, request, inferred, alternatives, nftTables, rulesFrom: [...live.map((r) => r.file), ...nftRules.map((r) => r.file)], pathReason: why };
+  if (v6 && path !== 'output') {
+    const nd = neighbourSolicitation(node.artifacts, request, path);
+    if (nd) {
+      const r = trace(tables, 'input', nd.packet, ctx);
+      if (r.verdict.kind !== 'ACCEPT') out.neighbourDiscovery = { target: nd.target, verdict: r.verdict, decidedBy: r.decidedBy };
+    }
+  }
   if (result.path === 'forward') {
     const off = forwardingOff(node.artifacts, packet.dst.includes(':') ? 6 : 4);
     if (off) {
@@ -108,29 +127,47 @@ function replyOfNat(a: NodeArtifacts, tables: Map<string, Map<string, Chain>>, p
   const snat = trace(tables, 'forward', out, ctx).packet.snat;
   if (!snat) return;
   // (SNAT's `to` is its address alone: the tracer strips ports and ranges)
-  const natTo = snat.to ?? (p.inInterface ? masqueradeAddress(p.inInterface, a.routes ?? [], interfacesOf(a.ipAddr ?? [])) : undefined);
+  const natTo = snat.to ?? (p.inInterface ? (isIpv6(p) ? masqueradeAddress6(a, p.inInterface) : masqueradeAddress(p.inInterface, a.routes ?? [], interfacesOf(a.ipAddr ?? []))) : undefined);
   if (!natTo) return;
   p.unSnat = { dst: p.dst, dport: p.dport };
   inferred.push(`a reply of a ${snat.masquerade ? 'masqueraded' : 'source-NATed'} connection: it arrives addressed to ${natTo}${snat.masquerade ? ` (the address of ${p.inInterface})` : ''}; conntrack restores ${p.dst} at nat PREROUTING (priority -100), after raw and mangle`);
   p.dst = natTo;
 }
 
+/**
+ * The neighbour solicitation an IPv6 packet coming in depends on: from its source, for the node's
+ * address it reaches first (its destination when delivered, else the in interface's address on the
+ * source's network), to that address's solicited-node multicast group (ff02::1:ffXX:XXXX).
+ */
+function neighbourSolicitation(a: NodeArtifacts, p: Packet, path: 'input' | 'forward'): { target: string; packet: Packet } | undefined {
+  let target: string | undefined = path === 'input' ? p.dst : undefined;
+  if (!target && p.inInterface) {
+    const own = interfacesOf(a.ipAddr ?? []).get(p.inInterface)?.addresses.filter((x) => x.family === 6) ?? [];
+    target = (own.find((x) => addressIn(p.src, x.network)) ?? own.find((x) => x.scope !== 'link' && x.scope !== 'host') ?? own[0])?.address;
+  }
+  const value = target ? parseIp(target) : undefined;
+  if (!target || value?.family !== 6 || addressIn(target, '::1/128')) return undefined;
+  const group = formatCidr({ family: 6, network: 0xff020000000000000000000000000000n | 0x1ff000000n | (value.value & 0xffffffn), prefix: 128, text: '' }).replace(/\/128$/, '');
+  return { target, packet: { src: p.src, dst: group, protocol: 'ipv6-icmp', icmpType: ICMP6_NEIGHBOUR_SOLICITATION, icmpCode: 0, inInterface: p.inInterface, state: 'untracked', mark: 0 } };
+}
+
 /** The interface a node reaches an address through: a directly connected network, else the most specific route. */
 function interfaceFor(a: NodeArtifacts, ip: string): string | undefined {
   const itfs = [...interfacesOf(a.ipAddr ?? []).values()];
-  const direct = itfs.find((i) => i.addresses.some((x) => x.family === 4 && x.prefix < 32 && addressIn(ip, x.network)));
+  const family = parseIp(ip)?.family === 6 ? 6 : 4;
+  const direct = itfs.find((i) => i.addresses.some((x) => x.family === family && x.prefix < (family === 6 ? 128 : 32) && addressIn(ip, x.network)));
   if (direct) return direct.name;
   const routes = (a.routes ?? []).flatMap((r) => r.routes).filter((r) => (!r.table || r.table === 'main') && r.dev && addressIn(ip, r.destination));
   return routes.sort((x, y) => Number(y.destination.split('/')[1]) - Number(x.destination.split('/')[1]))[0]?.dev;
 }
 
 function buildPacket(a: NodeArtifacts, req: TraceRequest): { packet: Packet; path: 'input' | 'forward' | 'output'; inferred: string[]; local: string[]; pathReason: string } {
-  const itfs = [...interfacesOf(a.ipAddr ?? []).values()];
-  const local = itfs.flatMap((i) => i.addresses.filter((x) => x.family === 4).map((x) => x.address));
+  const v6 = isIpv6(req);
+  const local = localAddresses(a, v6 ? 6 : 4);
   const inferred: string[] = [];
   const ifaceFor = (ip: string) => interfaceFor(a, ip);
-  const fromHere = local.includes(req.src);
-  const toHere = local.includes(req.dst) || addressIn(req.dst, '127.0.0.0/8');
+  const fromHere = v6 ? isLocal6(req.src, { localAddresses: local }) : local.includes(req.src);
+  const toHere = v6 ? isLocal6(req.dst, { localAddresses: local }) : local.includes(req.dst) || addressIn(req.dst, '127.0.0.0/8');
   const path = fromHere ? 'output' : toHere ? 'input' : 'forward';
   let inInterface = req.inInterface;
   if (!inInterface && !fromHere) {
@@ -145,7 +182,7 @@ function buildPacket(a: NodeArtifacts, req: TraceRequest): { packet: Packet; pat
   const pathReason = fromHere ? 'the source is the node itself' : toHere ? "the destination is one of the node's addresses" : 'neither end is the node';
   return {
     pathReason,
-    packet: { src: req.src, dst: req.dst, protocol: req.protocol, dport: req.dport, sport: 40000, inInterface, outInterface, state: req.state, mark: 0 },
+    packet: { src: req.src, dst: req.dst, protocol: v6 && ['icmp', 'icmpv6', 'icmp6'].includes(req.protocol) ? 'ipv6-icmp' : req.protocol, dport: req.dport, sport: 40000, inInterface, outInterface, state: req.state, mark: 0 },
     path,
     inferred,
     local,
@@ -158,8 +195,9 @@ const by = (d: NonNullable<TraceResult['decidedBy']>) => `${d.table}/${d.chain} 
 export function formatTrace(t: BundleTrace): string {
   const verdict = kindText(t.verdict);
   const p = t.request;
+  const dst = p.dst.includes(':') && p.dport ? `[${p.dst}]` : p.dst;
   const lines = [
-    `node ${t.node}: ${p.src} -> ${p.dst}${p.dport ? ':' + p.dport : ''}/${p.protocol} (${p.state})`,
+    `node ${t.node}: ${p.src} -> ${dst}${p.dport ? ':' + p.dport : ''}/${p.protocol} (${p.state})`,
     t.forwarding
       ? `verdict: DROP: forwarding disabled (${t.forwarding.key} = ${t.forwarding.value}) (${t.forwarding.file}:${t.forwarding.line})`
       : `verdict: ${verdict}${t.decidedBy ? ` by ${by(t.decidedBy)}` : ''}`,
@@ -170,6 +208,11 @@ export function formatTrace(t: BundleTrace): string {
       ? [
           `undecided: ${t.undecided.length === 1 ? 'a rule' : `${t.undecided.length} rules`} the tracer cannot evaluate; every outcome was walked and reaches this verdict:`,
           ...t.undecided.map((u) => `  ${u.at.table}/${u.at.chain} ${u.at.num === 0 ? 'policy' : '#' + u.at.num}: ${u.reason}    (${u.at.file}:${u.at.line})`),
+        ]
+      : []),
+    ...(t.neighbourDiscovery
+      ? [
+          `neighbour discovery: a neighbour solicitation from ${p.src} for ${t.neighbourDiscovery.target} (ICMPv6 135) gets ${kindText(t.neighbourDiscovery.verdict)}${t.neighbourDiscovery.decidedBy ? ` by ${by(t.neighbourDiscovery.decidedBy)}` : ''}: unless it knows the node's link address already, ${p.src} cannot send this packet at all (the verdict above assumes it does)`,
         ]
       : []),
     ...(t.natOutcomes

@@ -1,7 +1,10 @@
 /**
  * ICMP types and codes by the names iptables (`--icmp-type`) and nft (`icmp type`, `icmp code`)
- * print, so both tracers match `echo-request`, `8`, `8/0` and `destination-unreachable` alike.
+ * print, so both tracers match `echo-request`, `8`, `8/0` and `destination-unreachable` alike;
+ * ICMPv6 by ip6tables' names (`--icmpv6-type`, netfilter/values.ts) and nft's (`icmpv6 type`).
  */
+import { canonicalIcmpType } from './values.js';
+
 
 /** iptables' names: a type, or a type/code pair (`iptables -p icmp -h`). */
 const IPTABLES_NAMES: Record<string, [number, number?]> = {
@@ -79,4 +82,56 @@ export function nftIcmpNumber(value: string, field: 'type' | 'code'): number | u
   if (field === 'code') return NFT_CODES[v];
   const t = IPTABLES_NAMES[v];
   return t && t[1] === undefined ? t[0] : undefined;
+}
+
+/** The type of an ICMPv6 echo request: what a ping6 sends, and the default of an IPv6 `icmp` trace. */
+export const ICMP6_ECHO_REQUEST = 128;
+/** ICMPv6 neighbour solicitation: neighbour discovery, which every IPv6 packet on a link depends on. */
+export const ICMP6_NEIGHBOUR_SOLICITATION = 135;
+
+/** Does an ip6tables `--icmpv6-type` value (`128`, `1/4`, `echo-request`, `neighbour-solicitation`) match this type and code? */
+export function icmp6TypeMatches(value: string, type: number, code: number): boolean | 'unknown' {
+  const canonical = canonicalIcmpType(value.trim(), true);
+  if (canonical === 'any') return true;
+  const numeric = canonical === undefined ? undefined : /^(\d+)(?:\/(\d+))?$/.exec(canonical);
+  if (!numeric) return 'unknown';
+  return Number(numeric[1]) === type && (numeric[2] === undefined || Number(numeric[2]) === code);
+}
+
+/** nft's names of ICMPv6 types (`icmpv6 type nd-neighbor-solicit`) and codes (`reject with icmpv6 admin-prohibited`). */
+const NFT_ICMP6_TYPES: Record<string, number> = {
+  'destination-unreachable': 1,
+  'packet-too-big': 2,
+  'time-exceeded': 3,
+  'parameter-problem': 4,
+  'echo-request': 128,
+  'echo-reply': 129,
+  'mld-listener-query': 130,
+  'mld-listener-report': 131,
+  'mld-listener-done': 132,
+  'mld-listener-reduction': 132,
+  'nd-router-solicit': 133,
+  'nd-router-advert': 134,
+  'nd-neighbor-solicit': 135,
+  'nd-neighbor-advert': 136,
+  'nd-redirect': 137,
+  'router-renumbering': 138,
+  'ind-neighbor-solicit': 141,
+  'ind-neighbor-advert': 142,
+  'mld2-listener-report': 143,
+};
+const NFT_ICMP6_CODES: Record<string, number> = {
+  'no-route': 0,
+  'admin-prohibited': 1,
+  'addr-unreachable': 3,
+  'port-unreachable': 4,
+  'policy-fail': 5,
+  'reject-route': 6,
+};
+
+/** The number of an nft ICMPv6 type or code value (`echo-request`, `128`, `admin-prohibited`); undefined when unknown. */
+export function nftIcmp6Number(value: string, field: 'type' | 'code'): number | undefined {
+  const v = value.trim().replace(/^"|"$/g, '');
+  if (/^\d+$/.test(v) || /^0x[0-9a-f]+$/i.test(v)) return Number(v);
+  return (field === 'type' ? NFT_ICMP6_TYPES : NFT_ICMP6_CODES)[v];
 }

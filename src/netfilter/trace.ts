@@ -8,17 +8,23 @@
  * that could not be evaluated named (and whether they could change the NAT). Otherwise the walk
  * ends with "unknown at rule X" instead of a guess; `-m statistic` is a branch and is reported as one.
  */
-import { addressIn } from '../parsers/cidr.js';
-import { icmpTypeMatches } from './icmp.js';
+import { addressIn, parseIp } from '../parsers/cidr.js';
+import { ICMP6_ECHO_REQUEST, icmp6TypeMatches, icmpTypeMatches } from './icmp.js';
 import { hasMatch, matchText, type Chain, type Match, type Rule, type Ruleset } from './rules.js';
+import { parseNatAddress } from './values.js';
 
 export type Path = 'input' | 'forward' | 'output';
-export type ConnState = 'new' | 'established' | 'related' | 'invalid';
+export type ConnState = 'new' | 'established' | 'related' | 'invalid' | 'untracked';
 
+/**
+ * A packet, IPv4 or IPv6 (its addresses say which: an IPv6 packet is walked through the IPv6 rules,
+ * ip6tables' and those of nft `ip6` / `inet` tables; ICMPv6 is `ipv6-icmp`, as ip6tables-save names
+ * it). A packet carries no IPv6 extension headers and is no fragment.
+ */
 export interface Packet {
   src: string;
   dst: string;
-  protocol: 'tcp' | 'udp' | 'icmp' | string;
+  protocol: 'tcp' | 'udp' | 'icmp' | 'ipv6-icmp' | string;
   dport?: number;
   sport?: number;
   inInterface?: string;
@@ -27,7 +33,7 @@ export interface Packet {
   mark: number;
   /** was the destination rewritten (conntrack's DNAT status) */
   dnat?: boolean;
-  /** ICMP type and code (default: an echo request, 8/0) */
+  /** ICMP type and code (default: an echo request, 8/0; ICMPv6: 128/0) */
   icmpType?: number;
   icmpCode?: number;
   /**
@@ -67,7 +73,7 @@ export interface ExtraChain {
 }
 
 export interface TraceContext {
-  /** the node's own addresses (addrtype LOCAL) */
+  /** the node's own addresses (addrtype LOCAL): IPv4, and for an IPv6 packet its IPv6 ones (link-local too; ::1 is always local) */
   localAddresses: string[];
   /** the interface the node routes an address out of (used when DNAT turns a delivery into a forward) */
   interfaceFor?: (ip: string) => string | undefined;
@@ -315,6 +321,7 @@ function walkPacket(tables: Map<string, Map<string, Chain>>, path: Path, packet:
           return { kind: 'DROP' };
         case 'REJECT':
           result.steps.push(step);
+          if (isIpv6(p)) return { kind: 'REJECT', with: rejectWith6(rule.targetOptions['reject-with']) };
           return { kind: 'REJECT', with: rule.targetOptions['reject-with'] ?? (p.protocol === 'tcp' ? 'icmp-port-unreachable' : 'icmp-port-unreachable') };
         case 'RETURN':
           result.steps.push({ ...step, action: 'return' });
@@ -331,7 +338,13 @@ function walkPacket(tables: Map<string, Map<string, Chain>>, path: Path, packet:
         case 'DNAT': {
           const to = rule.targetOptions['to-destination'];
           result.steps.push({ ...step, action: 'dnat' });
-          if (to) {
+          if (to && isIpv6Nat(to)) {
+            // `[fd00::2]:80`, `fd00::2`, `[fd00::2-fd00::9]:80-90`: the first address and port
+            const nat = parseNatAddress(to);
+            if (nat?.from) p.dst = nat.from;
+            if (nat?.ports) p.dport = nat.ports.from;
+            if (nat) p.dnat = true;
+          } else if (to) {
             const mm = /^\[?([0-9a-fA-F.:]+?)\]?(?::(\d+)(?:-\d+)?)?$/.exec(to);
             if (mm) {
               p.dst = mm[1];
@@ -346,6 +359,7 @@ function walkPacket(tables: Map<string, Map<string, Chain>>, path: Path, packet:
         case 'MASQUERADE':
           result.steps.push(step);
           // conntrack keeps the first source NAT of a connection
+          if (!p.snat && target === 'SNAT' && isIpv6Nat(rule.targetOptions['to-source'] ?? '')) p.snat = { to: parseNatAddress(rule.targetOptions['to-source']!)?.from };
           if (!p.snat) p.snat = target === 'SNAT' ? { to: /^\[?([0-9a-fA-F.:]+?)\]?(?::\d+(?:-\d+)?)?(?:-[0-9a-fA-F.:]+)?$/.exec(rule.targetOptions['to-source'] ?? '')?.[1] } : { masquerade: true };
           return { kind: 'ACCEPT' };
         case 'REDIRECT':
@@ -394,7 +408,7 @@ function walkPacket(tables: Map<string, Map<string, Chain>>, path: Path, packet:
   for (let h = 0; h < hooks.length || !routed; h++) {
     if (h === hooks.length && !routed) {
       routed = true;
-      const local = ctx.localAddresses.length > 0 ? ctx.localAddresses.includes(p.dst) || addressIn(p.dst, '127.0.0.0/8') : path === 'input';
+      const local = ctx.localAddresses.length > 0 ? (isIpv6(p) ? isLocal6(p.dst, ctx) || addressIn(p.dst, 'ff00::/8') : ctx.localAddresses.includes(p.dst) || addressIn(p.dst, '127.0.0.0/8')) : path === 'input';
       result.path = local ? 'input' : 'forward';
       if (!local && p.outInterface === undefined) p.outInterface = ctx.interfaceFor?.(p.dst);
       hooks.push(...(local ? HOOKS.input.slice(1) : HOOKS.forward.slice(1)));
@@ -481,7 +495,10 @@ function unmodelled(rule: Rule): string {
   return m ? matchText(m) : rule.text;
 }
 
-const MODELLED = new Set(['tcp', 'udp', 'icmp', 'conntrack', 'state', 'multiport', 'mark', 'addrtype', 'comment', 'statistic', 'limit', 'physdev', 'sctp', 'udplite', 'icmp6', 'pkttype']);
+/** ip6tables matches on extension headers (routing, fragment, hop-by-hop, destination options, AH, mobility): the packet has none. */
+const ABSENT_HEADERS = ['rt', 'frag', 'hbh', 'dst', 'ah', 'mh'];
+
+const MODELLED = new Set(['tcp', 'udp', 'icmp', 'conntrack', 'state', 'multiport', 'mark', 'addrtype', 'comment', 'statistic', 'limit', 'physdev', 'sctp', 'udplite', 'icmp6', 'pkttype', ...ABSENT_HEADERS, 'ipv6header']);
 
 function iface(pattern: string, name: string | undefined): boolean | 'unknown' {
   if (name === undefined) return 'unknown';
@@ -564,10 +581,12 @@ function matchModule(m: Match, p: Packet, ctx: TraceContext): boolean | 'unknown
     case 'icmp':
     case 'icmp6':
       if (p.protocol !== 'icmp' && p.protocol !== 'ipv6-icmp') return false;
+      // ip6tables' icmp6 match sees ICMPv6 only (iptables' icmp only ICMP)
+      if (isIpv6(p) && (m.module === 'icmp6') !== (p.protocol === 'ipv6-icmp')) return false;
       for (const o of m.options) {
         if (o.name !== 'icmp-type' && o.name !== 'icmpv6-type') continue;
-        if (m.module === 'icmp6') return 'unknown';
-        const r = icmpTypeMatches(o.value ?? '', p.icmpType ?? 8, p.icmpCode ?? 0);
+        if (m.module === 'icmp6' && !isIpv6(p)) return 'unknown';
+        const r = m.module === 'icmp6' ? icmp6TypeMatches(o.value ?? '', p.icmpType ?? ICMP6_ECHO_REQUEST, p.icmpCode ?? 0) : icmpTypeMatches(o.value ?? '', p.icmpType ?? 8, p.icmpCode ?? 0);
         if (r === 'unknown') return 'unknown';
         if (!neg(r, o.negated)) return false;
       }
@@ -609,6 +628,7 @@ function matchModule(m: Match, p: Packet, ctx: TraceContext): boolean | 'unknown
       }
       return true;
     case 'addrtype':
+      if (isIpv6(p)) return addrtype6(m, p, ctx);
       for (const o of m.options) {
         // --limit-iface-in/out narrow LOCAL to the addresses of one interface (below)
         if (o.name === 'limit-iface-in' || o.name === 'limit-iface-out') continue;
@@ -637,6 +657,16 @@ function matchModule(m: Match, p: Packet, ctx: TraceContext): boolean | 'unknown
       return true;
     case 'pkttype':
       return neg(true, m.options[0]?.negated ?? false);
+    case 'rt':
+    case 'frag':
+    case 'hbh':
+    case 'dst':
+    case 'ah':
+    case 'mh':
+      // these look for an extension header the packet lacks: the kernel's match fails whatever its options say
+      return isIpv6(p) ? false : 'unknown';
+    case 'ipv6header':
+      return isIpv6(p) ? ipv6headerMatches(m) : 'unknown';
     case 'physdev':
       // bridged traffic between containers on one bridge; our packets cross the bridge to the host or out
       for (const o of m.options) if (o.name === 'physdev-is-bridged' && !o.negated) return false;
@@ -690,4 +720,73 @@ export function traceBranches(tables: Map<string, Map<string, Chain>>, path: Pat
     for (const b of r.branchRules) if (!skip.has(b)) queue.push(new Set([...skip, b]));
   }
   return out;
+}
+
+/** An IPv6 packet (its addresses are IPv6): walked with ip6tables' semantics. */
+export function isIpv6(p: Pick<Packet, 'src' | 'dst'>): boolean {
+  return parseIp(p.dst)?.family === 6 || parseIp(p.src)?.family === 6;
+}
+
+/** `[fd00::2]:80` or a bare IPv6 address: the NAT address of an ip6tables rule. */
+function isIpv6Nat(to: string): boolean {
+  return to.startsWith('[') || (to.match(/:/g) ?? []).length > 1;
+}
+
+/** One of the node's IPv6 addresses, in any spelling (compressed, uppercase), or ::1. */
+export function isLocal6(addr: string, ctx: Pick<TraceContext, 'localAddresses'>): boolean {
+  return addressIn(addr, '::1/128') || ctx.localAddresses.some((l) => parseIp(l)?.family === 6 && addressIn(addr, l));
+}
+
+/** ip6tables' REJECT: its default is icmp6-port-unreachable, and the short names iptables accepts in a restore file mean the long ones. */
+function rejectWith6(value: string | undefined): string {
+  if (value === undefined) return 'icmp6-port-unreachable';
+  const aliases: Record<string, string> = { 'no-route': 'icmp6-no-route', 'adm-prohibited': 'icmp6-adm-prohibited', 'addr-unreach': 'icmp6-addr-unreachable', 'port-unreach': 'icmp6-port-unreachable', 'policy-fail': 'icmp6-policy-fail', 'reject-route': 'icmp6-reject-route' };
+  return aliases[value] ?? value;
+}
+
+
+/**
+ * `-m ipv6header --header X [--soft]`, as the kernel evaluates it on a packet with no extension header
+ * (only the upper-layer protocol, the header set {proto}): without --soft the set must equal the
+ * named one, with --soft the named headers (not negated) must be present. Unknown header names: not known.
+ */
+function ipv6headerMatches(m: Match): boolean | 'unknown' {
+  const header = m.options.find((o) => o.name === 'header');
+  if (!header) return 'unknown';
+  const soft = m.options.some((o) => o.name === 'soft');
+  const names = (header.value ?? '').split(',').map((x) => x.trim().toLowerCase());
+  // the names ip6tables takes (`frag`, `auth`, `prot`) and those ip6tables-save prints (`ipv6-frag`, `ah`, `protocol`)
+  const known = new Set(['hop', 'hop-by-hop', 'dst', 'ipv6-opts', 'route', 'ipv6-route', 'frag', 'ipv6-frag', 'auth', 'ah', 'esp', 'none', 'ipv6-nonxt', 'prot', 'protocol']);
+  if (names.some((n) => !known.has(n))) return 'unknown';
+  // the packet's header set: only the upper-layer protocol
+  const named = new Set(names.map((n) => (n === 'prot' || n === 'protocol' ? 'proto' : n)));
+  const onlyProto = named.size === 1 && named.has('proto');
+  if (!soft) return neg(onlyProto, header.negated);
+  // --soft: every named header must be present (or, negated, absent): the packet has only proto
+  return [...named].every((n) => neg(n === 'proto', header.negated));
+}
+
+/**
+ * addrtype on an IPv6 packet, as the kernel's match_type6: UNICAST / MULTICAST / UNSPEC from the
+ * address itself (all named types must hold), LOCAL by the node's addresses (link-local and ::1
+ * too). ANYCAST, UNREACHABLE and --limit-iface-* need the routing table: not known. (ip6tables has
+ * no BROADCAST.)
+ */
+function addrtype6(m: Match, p: Packet, ctx: TraceContext): boolean | 'unknown' {
+  for (const o of m.options) {
+    if (o.name === 'limit-iface-in' || o.name === 'limit-iface-out') return 'unknown';
+    const addr = o.name === 'dst-type' ? p.dst : o.name === 'src-type' ? p.src : undefined;
+    if (addr === undefined) return 'unknown';
+    const types = (o.value ?? '').toUpperCase().split(',');
+    if (types.some((t) => !['LOCAL', 'UNICAST', 'MULTICAST', 'UNSPEC'].includes(t))) return 'unknown';
+    const multicast = addressIn(addr, 'ff00::/8');
+    const unspecified = addressIn(addr, '::/128');
+    let ok = true;
+    if (types.includes('MULTICAST') && !multicast) ok = false;
+    if (types.includes('UNICAST') && (multicast || unspecified)) ok = false;
+    if (types.includes('UNSPEC') && !unspecified) ok = false;
+    if (types.includes('LOCAL') && !isLocal6(addr, ctx)) ok = false;
+    if (!neg(ok, o.negated)) return false;
+  }
+  return true;
 }

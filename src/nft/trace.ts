@@ -5,9 +5,9 @@
  * tracer (the same rules must not be walked twice). A drop in any base chain wins; an accept only
  * ends its own chain. Expressions it does not model give "unknown at rule X".
  */
-import { addressIn } from '../parsers/cidr.js';
-import { originalDestination, originalSource, type ExtraChain, type Hook, type Packet, type TraceContext, type TraceStep, type Verdict } from '../netfilter/trace.js';
-import { nftIcmpNumber } from '../netfilter/icmp.js';
+import { addressIn, parseIp } from '../parsers/cidr.js';
+import { isIpv6, isLocal6, originalDestination, originalSource, type ExtraChain, type Hook, type Packet, type TraceContext, type TraceStep, type Verdict } from '../netfilter/trace.js';
+import { ICMP6_ECHO_REQUEST, nftIcmp6Number, nftIcmpNumber } from '../netfilter/icmp.js';
 import { baseChainsOnHook, findChain, findSet, type NftChain, type NftExpr, type NftHook, type NftRule, type NftRuleset, type NftTable, type NftValue } from './model.js';
 
 export interface NftStep {
@@ -28,12 +28,13 @@ const MAX_DEPTH = 32;
 /**
  * The native nftables base chains on each hook, for the packet tracer to walk among the iptables
  * tables in priority order. iptables-nft's own tables are left out: the iptables model already
- * has their rules, and they must not be walked twice.
+ * has their rules, and they must not be walked twice. An IPv4 packet (`ip`) meets the chains of
+ * `ip` and `inet` tables, an IPv6 packet (`ip6`) those of `ip6` and `inet` tables.
  */
-export function nftExtraChains(rulesets: readonly NftRuleset[]): (hook: Hook) => ExtraChain[] {
+export function nftExtraChains(rulesets: readonly NftRuleset[], family: 'ip' | 'ip6' = 'ip'): (hook: Hook) => ExtraChain[] {
   return (hook) =>
     rulesets
-      .flatMap((rs) => baseChainsOnHook(rs, 'ip', hook as NftHook))
+      .flatMap((rs) => baseChainsOnHook(rs, family, hook as NftHook))
       .filter((c) => !c.table.iptablesCompat)
       .map(({ table, chain }) => ({
         priority: chain.priority ?? 0,
@@ -188,8 +189,15 @@ function evalExpr(table: NftTable, e: NftExpr, p: Packet, ctx: TraceContext): bo
     case 'verdict':
       // `reject with tcp reset` carries a hidden `meta l4proto tcp` (nft elides it from listings): only TCP matches
       if (e.verdict.kind === 'reject' && /tcp reset/.test(e.verdict.rejectWith ?? '') && p.protocol !== 'tcp') return 'nomatch';
+      if (e.verdict.kind === 'reject' && isIpv6(p)) {
+        // likewise `reject with icmp ...` in an inet table is for IPv4 only (a hidden `meta nfproto ipv4`); a plain reject sends ICMPv6 port unreachable
+        if (/^icmp\s/.test(e.verdict.rejectWith ?? '')) return 'nomatch';
+        return { kind: 'reject', rejectWith: e.verdict.rejectWith ?? 'icmpv6 port-unreachable' };
+      }
       return { kind: e.verdict.kind, target: e.verdict.target, rejectWith: e.verdict.rejectWith };
     case 'nat':
+      // `dnat ip to` / `snat ip to` in an inet table carry a hidden `meta nfproto ipv4`: not for an IPv6 packet
+      if (isIpv6(p) && e.nat.family === 'ip') return 'nomatch';
       if (e.nat.kind === 'dnat' && e.nat.to) {
         p.dst = e.nat.to;
         if (e.nat.ports && /^\d+$/.test(e.nat.ports)) p.dport = Number(e.nat.ports);
@@ -304,27 +312,37 @@ function fieldOf(key: string, p: Packet, ctx: TraceContext): string | number | u
     case 'oif':
       return p.outInterface ?? 'unknown';
     case 'ip saddr':
-      return p.src;
+      return isIpv6(p) ? undefined : p.src;
     case 'ip daddr':
-      return p.dst;
+      return isIpv6(p) ? undefined : p.dst;
+    case 'ip6 saddr':
+      return isIpv6(p) ? p.src : undefined;
+    case 'ip6 daddr':
+      return isIpv6(p) ? p.dst : undefined;
     case 'meta l4proto':
-    case 'ip protocol':
       return p.protocol;
+    case 'ip protocol':
+      return isIpv6(p) ? undefined : p.protocol;
+    case 'ip6 nexthdr':
+      return isIpv6(p) ? p.protocol : undefined;
     case 'meta nfproto':
-      return 'ipv4';
+      return isIpv6(p) ? 'ipv6' : 'ipv4';
     case 'ct state':
       return p.state;
     case 'ct status':
       return p.dnat ? 'dnat' : '';
     case 'ct original ip saddr':
+    case 'ct original ip6 saddr':
     case 'ct original saddr':
       return originalSource(p) ?? 'unknown';
     case 'ct original ip daddr':
+    case 'ct original ip6 daddr':
     case 'ct original daddr':
       return originalDestination(p) ?? 'unknown';
     case 'meta mark':
       return p.mark;
     case 'fib daddr type':
+      if (isIpv6(p)) return isLocal6(p.dst, ctx) ? 'local' : addressIn(p.dst, 'ff00::/8') ? 'multicast' : 'unicast';
       return ctx.localAddresses.includes(p.dst) || addressIn(p.dst, '127.0.0.0/8') ? 'local' : 'unicast';
     case 'meta pkttype':
       return 'host';
@@ -332,14 +350,18 @@ function fieldOf(key: string, p: Packet, ctx: TraceContext): string | number | u
       return p.protocol === 'icmp' ? (p.icmpType ?? 8) : undefined;
     case 'icmp code':
       return p.protocol === 'icmp' ? (p.icmpCode ?? 0) : undefined;
+    case 'icmpv6 type':
+      return p.protocol === 'ipv6-icmp' ? (p.icmpType ?? ICMP6_ECHO_REQUEST) : undefined;
+    case 'icmpv6 code':
+      return p.protocol === 'ipv6-icmp' ? (p.icmpCode ?? 0) : undefined;
   }
   if ((proto === 'tcp' || proto === 'udp' || proto === 'th' || proto === 'sctp') && (field === 'dport' || field === 'sport')) {
     if (proto !== 'th' && proto !== p.protocol) return undefined;
     const port = field === 'dport' ? p.dport : p.sport;
     return port ?? 'unknown';
   }
-  // keys of another family or protocol do not apply to this IPv4 packet (the rule does not match)
-  if (proto === 'ip6' || proto === 'icmpv6' || key === 'meta nfproto ipv6') return undefined;
+  // keys of another family or protocol do not apply to the packet (the rule does not match)
+  if (isIpv6(p) ? proto === 'ip' || proto === 'icmp' || proto === 'igmp' : proto === 'ip6' || proto === 'icmpv6' || key === 'meta nfproto ipv6') return undefined;
   if (['icmp', 'igmp', 'ah', 'esp', 'comp', 'dccp', 'udplite', 'sctp'].includes(proto) && p.protocol !== proto) return undefined;
   return 'unknown';
 }
@@ -351,6 +373,7 @@ function valueMatches(v: NftValue, actual: string | number, key: string, table: 
       return scalarMatches(v.value, actual, key);
     case 'range': {
       if (typeof actual === 'number') return actual >= Number(v.from) && actual <= Number(v.to);
+      if (parseIp(String(actual))?.family === 6) return inIpRange(String(actual), v.from, v.to);
       return addressIn(String(actual), `${v.from}/32`) || inIpRange(String(actual), v.from, v.to);
     }
     case 'set':
@@ -407,6 +430,7 @@ function concatMatches(v: NftValue, actual: string, key: string, table: NftTable
 
 function scalarMatches(expected: string, actual: string | number, key: string): boolean {
   if (typeof actual === 'number' && (key === 'icmp type' || key === 'icmp code')) return nftIcmpNumber(expected, key === 'icmp type' ? 'type' : 'code') === actual;
+  if (typeof actual === 'number' && (key === 'icmpv6 type' || key === 'icmpv6 code')) return nftIcmp6Number(expected, key === 'icmpv6 type' ? 'type' : 'code') === actual;
   if (typeof actual === 'number') {
     if (/^0x[0-9a-f]+$/i.test(expected) || /^\d+$/.test(expected)) return Number(expected) === actual;
     return false;
@@ -416,12 +440,16 @@ function scalarMatches(expected: string, actual: string | number, key: string): 
     const e = expected.replace(/^"|"$/g, '');
     return e.endsWith('*') ? actual.startsWith(e.slice(0, -1)) : e === actual;
   }
+  if (parseIp(actual)?.family === 6 && (key === 'ip6 saddr' || key === 'ip6 daddr' || /^ct original (ip6 )?[sd]addr$/.test(key))) return addressIn(actual, expected);
   if (key === 'ip saddr' || key === 'ip daddr' || /^ct original (ip )?[sd]addr$/.test(key)) return addressIn(actual, expected.includes('/') ? expected : `${expected}/32`);
-  if (key === 'meta l4proto' || key === 'ip protocol') return expected === actual || (expected === '6' && actual === 'tcp') || (expected === '17' && actual === 'udp') || (expected === '1' && actual === 'icmp');
+  if (actual === 'ipv6-icmp' && (key === 'meta l4proto' || key === 'ip6 nexthdr')) return ['ipv6-icmp', 'icmpv6', '58'].includes(expected);
+  if (key === 'meta l4proto' || key === 'ip protocol' || key === 'ip6 nexthdr') return expected === actual || (expected === '6' && actual === 'tcp') || (expected === '17' && actual === 'udp') || (expected === '1' && actual === 'icmp');
   return expected === actual;
 }
 
 function inIpRange(ip: string, from: string, to: string): boolean {
+  const [a, lo, hi] = [parseIp(ip), parseIp(from), parseIp(to)];
+  if (a?.family === 6) return lo?.family === 6 && hi?.family === 6 && a.value >= lo.value && a.value <= hi.value;
   const n = (x: string) => x.split('.').reduce((a, o) => a * 256 + Number(o), 0);
   return n(ip) >= n(from) && n(ip) <= n(to);
 }

@@ -50,10 +50,10 @@ describe('bundle-doctor trace', () => {
       ['172.17.0.2', '10.0.0.21:99999/tcp', /--dst: port 99999 is not 1-65535/],
       ['172.17.0.2', '10.0.0.21:0/udp', /--dst: port 0 is not 1-65535/],
       ['172.17.0.2', '10.0.0.21:80/icmp', /--dst: icmp has no ports/],
-      // IPv6: said so, not just "not IPv4"
-      ['fd00::2', '10.0.0.21:5432/tcp', /--src must be an IPv4 address .*'fd00::2': trace does not support IPv6 yet/],
-      ['172.17.0.2', '[fd00:dead:beef::2]:5432/tcp', /--dst must look like 172\.17\.0\.1:5432\/tcp, .*: trace does not support IPv6 yet/],
-      ['172.17.0.2', 'fd00::2', /trace does not support IPv6 yet/],
+      // one packet is of one family: an IPv6 source with an IPv4 destination (or the other way) is said so
+      ['fd00::2', '10.0.0.21:5432/tcp', /--src fd00::2 is IPv6 but --dst 10\.0\.0\.21 is IPv4/],
+      ['172.17.0.2', '[fd00:dead:beef::2]:5432/tcp', /--src 172\.17\.0\.2 is IPv4 but --dst fd00:dead:beef::2 is IPv6/],
+      ['172.17.0.2', 'fd00::2', /--src 172\.17\.0\.2 is IPv4 but --dst fd00::2 is IPv6/],
     ];
     for (const [src, dst, why] of cases) {
       const r = run(['trace', bundle, '--src', src, '--dst', dst]);

@@ -131,9 +131,13 @@ describe('ip6tables -L without -n', () => {
   it('the stock RHEL IPv6 rules are not read as IPv4: no finding about IPv4 traffic', async () => {
     const files = { ...host(), 'iptables-L.txt': fx('iptables-L.txt'), 'iptables-t-nat-L.txt': fx('iptables-t-nat-L.txt') };
     const rhel = await analyzeBundle(writeFolder({ ...files, 'ip6tables-L.txt': fx('ip6tables-L-rhel.txt') }, 'listing-rhel'));
-    // the one finding left is about IPv6: this host's Docker manages ip6tables ("ip6tables": true,
-    // an IPv6 network) and the stock RHEL IPv6 rules hold none of its chains
-    expect(rhel.findings.filter((f) => f.severity !== 'info').map((f) => [f.id, /IPv6/.test(f.title)])).toEqual([['iptables.docker-chain-missing', true]]);
+    // the findings left are about IPv6: this host's Docker manages ip6tables ("ip6tables": true,
+    // an IPv6 network), the stock RHEL IPv6 rules hold none of its chains, and their FORWARD REJECT
+    // turns the containers' IPv6 traffic away
+    expect(rhel.findings.filter((f) => f.severity !== 'info').map((f) => [f.id, /IPv6/.test(f.title) || f.facts?.family === 'ipv6'])).toEqual([
+      ['iptables.docker-chain-missing', true],
+      ['iptables.forward-blocks-containers', true],
+    ]);
     expect(rhel.nodes[0].iptables?.find((s) => s.file === 'ip6tables-L.txt')?.family).toBe('ipv6');
     const docker = await analyzeBundle(writeFolder({ ...files, 'ip6tables-L.txt': fx('ip6tables-L-docker.txt') }, 'listing-docker'));
     expect(ids(docker)).toEqual([]);

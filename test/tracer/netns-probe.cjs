@@ -9,16 +9,20 @@
 // reuse a port whose conntrack entry an earlier rule set left ESTABLISHED.
 // ICMP: `probe-icmp SRC HOST TIMEOUT_MS` sends one echo request with the real ping and prints
 // {"icmp": outcome}: a reply is connected, an ICMP error is unreachable, silence is a timeout.
+// IPv6: with BD_FAMILY=6 `listen` serves on :: (TCP and UDP); probes take IPv6 addresses as they
+// are. An ICMPv6 administratively-prohibited or failed-policy error aborts connect() and a connected
+// UDP socket with EACCES: reported as `prohibited` (IPv4 never gives it).
 const net = require('node:net');
 const dgram = require('node:dgram');
 const [mode, ...args] = process.argv.slice(2);
+const outcomeOf = (e) => (e.code === 'ECONNREFUSED' ? 'refused' : e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH' ? 'unreachable' : e.code === 'EACCES' ? 'prohibited' : e.code);
 if (mode === 'listen') {
   for (const p of args) {
     if (p.startsWith('udp:')) {
-      const u = dgram.createSocket('udp4');
+      const u = dgram.createSocket(process.env.BD_FAMILY === '6' ? 'udp6' : 'udp4');
       u.on('message', (m, r) => u.send(m, r.port, r.address));
-      u.bind(Number(p.slice(4)), '0.0.0.0');
-    } else net.createServer((s) => s.destroy()).listen(Number(p), '0.0.0.0');
+      u.bind(Number(p.slice(4)), process.env.BD_FAMILY === '6' ? '::' : '0.0.0.0');
+    } else net.createServer((s) => s.destroy()).listen(Number(p), process.env.BD_FAMILY === '6' ? '::' : '0.0.0.0');
   }
   setTimeout(() => process.stdout.write('ready\n'), 100);
 } else if (mode === 'probe-icmp') {
@@ -45,7 +49,7 @@ if (mode === 'listen') {
     }
   };
   for (const port of ports) {
-    const s = dgram.createSocket('udp4');
+    const s = dgram.createSocket(src.includes(':') ? 'udp6' : 'udp4');
     const t = setTimeout(() => done(port, 'timeout', s), Number(timeout));
     s.on('message', () => {
       clearTimeout(t);
@@ -53,7 +57,7 @@ if (mode === 'listen') {
     });
     s.on('error', (e) => {
       clearTimeout(t);
-      done(port, e.code === 'ECONNREFUSED' ? 'refused' : e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH' ? 'unreachable' : e.code, s);
+      done(port, outcomeOf(e), s);
     });
     s.bind({ address: src, port: sportBase ? sportBase + ports.indexOf(port) : 0 }, () => s.connect(Number(port), host, () => s.send('probe')));
   }
@@ -82,7 +86,7 @@ if (mode === 'listen') {
     });
     s.on('error', (e) => {
       clearTimeout(t);
-      done(port, e.code === 'ECONNREFUSED' ? 'refused' : e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH' ? 'unreachable' : e.code);
+      done(port, outcomeOf(e));
     });
   }
 }

@@ -14,6 +14,11 @@ export const OUTSIDE = '10.98.0.2';
 export const HOST_OUTSIDE = '10.98.0.1';
 export const SOURCES = ['10.99.0.2', '10.99.0.3'];
 export const PORTS = [22, 80, 443, 5432, 6379, 8080, 9000];
+/** The IPv6 suite's addresses (ULA): the host on br0, the container's two, the outside host behind veth-o. */
+export const HOST6 = 'fd99::1';
+export const SOURCES6 = ['fd99::2', 'fd99::3'];
+export const OUTSIDE6 = 'fd98::2';
+export const HOST_OUTSIDE6 = 'fd98::1';
 export const UDP_PORTS = [53, 123, 5353, 8472];
 const PROBE = projectPath('test/tracer/netns-probe.cjs');
 
@@ -87,7 +92,8 @@ export interface Topology {
  * With `outside`, a third namespace sits behind the host on veth-o (10.98.0.0/24) with the same
  * listeners; the host forwards (ip_forward=1) and the container routes through it.
  */
-export async function makeTopology(tag: string, options: { outside?: boolean } = {}): Promise<Topology> {
+export async function makeTopology(tag: string, options: { outside?: boolean; ipv6?: boolean } = {}): Promise<Topology> {
+  if (options.ipv6) return makeTopology6(tag, options);
   const hostNs = `bd${tag}-h-${process.pid}`;
   const ctrNs = `bd${tag}-c-${process.pid}`;
   const outNs = `bd${tag}-o-${process.pid}`;
@@ -168,6 +174,112 @@ export async function makeTopology(tag: string, options: { outside?: boolean } =
 }
 
 /**
+ * The IPv6 topology: the same namespaces (named v6<tag>-h/-c/-o-<pid>) with ULA addresses, fd99::1
+ * on the host's br0, fd99::2 and fd99::3 in the container, fd98::1 / fd98::2 between the host and the
+ * outside host. Addresses are added `nodad` (no duplicate-address detection to wait for) and every
+ * neighbour is a permanent entry: neighbour discovery is never needed, so a random rule set that drops
+ * ICMPv6 neighbour solicitations (as a DROP policy without an ND rule does) decides the probe packets
+ * only, as the tracer does (it walks the packet asked for; `trace` reports a neighbour solicitation the
+ * rules drop separately). ICMPv6 errors are not rate-limited, as in the IPv4 suite.
+ */
+async function makeTopology6(tag: string, options: { outside?: boolean }): Promise<Topology> {
+  const hostNs = `v6${tag}-h-${process.pid}`;
+  const ctrNs = `v6${tag}-c-${process.pid}`;
+  const outNs = `v6${tag}-o-${process.pid}`;
+  const MAC = { br0: '02:00:00:99:00:01', ctr: '02:00:00:99:00:02', vetho: '02:00:00:98:00:01', out: '02:00:00:98:00:02' };
+  const h = (...a: string[]) => execFileSync('ip', ['netns', 'exec', hostNs, ...a], { stdio: 'ignore' });
+  const c = (...a: string[]) => execFileSync('ip', ['netns', 'exec', ctrNs, ...a], { stdio: 'ignore' });
+  const namespaces = [hostNs, ctrNs];
+  const listeners: ChildProcess[] = [];
+  const close = () => {
+    for (const l of listeners) l.kill();
+    for (const ns of namespaces) {
+      try {
+        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+      } catch {
+        // already gone
+      }
+    }
+  };
+  try {
+    execFileSync('ip', ['netns', 'add', hostNs]);
+    execFileSync('ip', ['netns', 'add', ctrNs]);
+    h('ip', 'link', 'set', 'lo', 'up');
+    h('sysctl', '-qw', 'net.ipv6.icmp.ratelimit=0');
+    h('ip', 'link', 'add', 'br0', 'address', MAC.br0, 'type', 'bridge');
+    h('ip', 'link', 'add', 'veth-h', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ctrNs);
+    h('ip', 'link', 'set', 'veth-h', 'master', 'br0', 'up');
+    h('ip', 'link', 'set', 'br0', 'up');
+    h('ip', '-6', 'addr', 'add', `${HOST6}/64`, 'dev', 'br0', 'nodad');
+    c('ip', 'link', 'set', 'lo', 'up');
+    c('ip', 'link', 'set', 'eth0', 'address', MAC.ctr);
+    c('ip', 'link', 'set', 'eth0', 'up');
+    for (const s of SOURCES6) {
+      c('ip', '-6', 'addr', 'add', `${s}/64`, 'dev', 'eth0', 'nodad');
+      h('ip', '-6', 'neigh', 'replace', s, 'lladdr', MAC.ctr, 'dev', 'br0', 'nud', 'permanent');
+    }
+    c('ip', '-6', 'neigh', 'replace', HOST6, 'lladdr', MAC.br0, 'dev', 'eth0', 'nud', 'permanent');
+    const listen = (ns: string): ChildProcess =>
+      spawn('ip', ['netns', 'exec', ns, process.execPath, PROBE, 'listen', ...PORTS.map(String), ...UDP_PORTS.map((p) => `udp:${p}`)], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, BD_FAMILY: '6' } });
+    listeners.push(listen(hostNs));
+    if (options.outside) {
+      const o = (...a: string[]) => execFileSync('ip', ['netns', 'exec', outNs, ...a], { stdio: 'ignore' });
+      execFileSync('ip', ['netns', 'add', outNs]);
+      namespaces.push(outNs);
+      h('sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1');
+      h('ip', 'link', 'add', 'veth-o', 'address', MAC.vetho, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', outNs);
+      h('ip', 'link', 'set', 'veth-o', 'up');
+      h('ip', '-6', 'addr', 'add', `${HOST_OUTSIDE6}/64`, 'dev', 'veth-o', 'nodad');
+      h('ip', '-6', 'neigh', 'replace', OUTSIDE6, 'lladdr', MAC.out, 'dev', 'veth-o', 'nud', 'permanent');
+      o('ip', 'link', 'set', 'lo', 'up');
+      o('ip', 'link', 'set', 'eth0', 'address', MAC.out);
+      o('ip', 'link', 'set', 'eth0', 'up');
+      o('ip', '-6', 'addr', 'add', `${OUTSIDE6}/64`, 'dev', 'eth0', 'nodad');
+      o('ip', '-6', 'neigh', 'replace', HOST_OUTSIDE6, 'lladdr', MAC.vetho, 'dev', 'eth0', 'nud', 'permanent');
+      o('ip', '-6', 'route', 'add', 'fd99::/64', 'via', HOST_OUTSIDE6);
+      c('ip', '-6', 'route', 'add', 'default', 'via', HOST6);
+      listeners.push(listen(outNs));
+    }
+    await Promise.all(listeners.map((l) => new Promise<void>((resolve) => l.stdout!.once('data', () => resolve()))));
+  } catch (err) {
+    close();
+    throw err;
+  }
+  const topo: Topology = {
+    hostNs,
+    ctrNs,
+    host: (args, input) => execFileSync('ip', ['netns', 'exec', hostNs, ...args], { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] }),
+    probe(protocol, src, ports, dst = HOST6) {
+      const mode = protocol === 'tcp' ? 'probe' : protocol === 'udp' ? 'probe-udp' : 'probe-icmp';
+      const env = protocol === 'udp' ? { ...process.env, BD_UDP_SPORT: String(nextUdpPorts(ports.length)) } : process.env;
+      // longer than the IPv4 suite's 400 ms: on a loaded machine the listener's UDP echo (user space) came late
+      const timeout = protocol === 'udp' ? '1500' : '1000';
+      const out = execFileSync('ip', ['netns', 'exec', ctrNs, process.execPath, PROBE, mode, src, dst, timeout, ...ports.map(String)], { encoding: 'utf8', env });
+      return JSON.parse(out) as Record<string, string>;
+    },
+    probeAll(dst, { dnat, ping }) {
+      const out: ProbeCase[] = [];
+      const add = (protocol: ProbeCase['protocol'], src: string, to: string, ports: number[]) => {
+        const kernel = topo.probe(protocol, src, ports, to);
+        for (const port of ports) {
+          const packet: Packet = { src, dst: to, protocol: protocol === 'icmp' ? 'ipv6-icmp' : protocol, dport: protocol === 'icmp' ? undefined : port, sport: 40000, inInterface: 'br0', state: 'new', mark: 0 };
+          out.push({ protocol, src, dst: to, port, kernel: protocol === 'icmp' ? kernel.icmp : kernel[String(port)], packet, where: `${protocol} ${src} -> ${protocol === 'icmp' ? to : `[${to}]:${port}`}` });
+        }
+      };
+      for (const src of SOURCES6) {
+        add('tcp', src, dst, PORTS);
+        if (dnat) add('tcp', src, HOST6, [8081]);
+        add('udp', src, dst, UDP_PORTS);
+        if (ping) add('icmp', src, dst, [0]);
+      }
+      return out;
+    },
+    close,
+  };
+  return topo;
+}
+
+/**
  * What a client may observe for a verdict. ICMP port-unreachable and RST abort connect() at
  * once (refused). host/net/admin-prohibited are soft errors for TCP in SYN_SENT (RFC 1122
  * 4.2.3.9): Linux keeps retrying the SYN, and the client sees EHOSTUNREACH or, within the probe's
@@ -175,9 +287,10 @@ export async function makeTopology(tag: string, options: { outside?: boolean } =
  * are accepted for it (a documented limit of the probe, not of the tracer). ping reports any ICMP
  * error the same way (unreachable).
  */
-export function expectedOutcomes(v: Verdict, protocol: string, dnat = false): string[] {
+export function expectedOutcomes(v: Verdict, protocol: string, dnat = false, ipv6 = false): string[] {
   if (v.kind === 'ACCEPT') return ['connected'];
   if (v.kind === 'DROP') return ['timeout'];
+  if (v.kind === 'REJECT' && ipv6) return expectedOutcomes6(v.with, protocol, dnat);
   if (v.kind === 'REJECT') {
     if (protocol === 'icmp') return ['unreachable'];
     // the kernel builds the RST from the rewritten packet and does not translate it back: the
@@ -191,6 +304,22 @@ export function expectedOutcomes(v: Verdict, protocol: string, dnat = false): st
   return [];
 }
 
+/**
+ * IPv6, as measured in the namespaces: a TCP client in SYN_SENT treats every ICMPv6 destination-
+ * unreachable as a soft error (Linux 6.x keeps retrying the SYN: a timeout within the probe's time;
+ * the errno icmpv6_err_convert gives, which an older kernel reports at once, is accepted too); a
+ * TCP reset refuses. A connected UDP socket sees only the "fatal" codes: port-unreachable
+ * as ECONNREFUSED (refused), adm-prohibited, policy-fail and reject-route as EACCES (prohibited);
+ * no-route and addr-unreachable are soft (a timeout). ping reports any ICMPv6 error as unreachable.
+ */
+function expectedOutcomes6(how: string, protocol: string, dnat: boolean): string[] {
+  if (protocol === 'icmp') return ['unreachable'];
+  if (/tcp-reset|tcp reset/.test(how)) return dnat ? ['timeout'] : ['refused'];
+  const errno = /port-unreachable|^$/.test(how) ? 'refused' : /adm-prohibited|admin-prohibited|policy-fail|reject-route/.test(how) ? 'prohibited' : 'unreachable';
+  if (protocol === 'tcp') return ['timeout', errno];
+  return errno === 'unreachable' ? ['timeout'] : [errno];
+}
+
 /** Agreement bookkeeping, printed the same way by both suites. */
 export class Tally {
   cases = 0;
@@ -200,11 +329,11 @@ export class Tally {
   /** what the kernel did, so a suite that only ever accepts shows it */
   byOutcome: Record<string, number> = {};
   disagreements: string[] = [];
-  add(protocol: string, verdict: Verdict, kernel: string | undefined, label: string, dnat = false): void {
+  add(protocol: string, verdict: Verdict, kernel: string | undefined, label: string, dnat = false, ipv6 = false): void {
     this.cases++;
     this.byProtocol[protocol]++;
     this.byOutcome[kernel ?? 'none'] = (this.byOutcome[kernel ?? 'none'] ?? 0) + 1;
-    const want = expectedOutcomes(verdict, protocol, dnat);
+    const want = expectedOutcomes(verdict, protocol, dnat, ipv6);
     if (want.length === 0) {
       this.unknown++;
       return;
