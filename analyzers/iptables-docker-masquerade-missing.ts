@@ -7,26 +7,25 @@
  * outside, leaving by the uplink (the default route's interface), walked through nat POSTROUTING
  * of each iptables back end and the native nftables nat chains on postrouting. Rules that apply to
  * other traffic only (kube-proxy's and netavark's marked packets, `-o` another interface, Calico's
- * IP-pool sets, Swarm's `--src-type LOCAL`) do not count. A rule the tracer cannot evaluate (an
- * ipset whose members the bundle lacks) is walked both ways: when only such a rule could masquerade
- * the subnet, the finding is a warning that says so, not a critical.
+ * IP-pool sets, Swarm's `--src-type LOCAL`) do not count. An ipset match is decided from the
+ * bundle's `ipset list` / `ipset save` output when it has the set's members; otherwise from what the
+ * set's name says (Calico's IP pools, kube-proxy's KUBE-LOOP-BACK). A rule the tracer still cannot
+ * evaluate is walked both ways: when only such a rule could masquerade the subnet, the finding is a
+ * warning that says so, not a critical.
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Chain } from '../src/netfilter/rules.js';
-import { trace, type ExtraChain, type Packet, type TraceContext, type TraceResult } from '../src/netfilter/trace.js';
+import type { TraceContext } from '../src/netfilter/trace.js';
 import { addressIn, parseCidr } from '../src/parsers/cidr.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import type { NftRuleset } from '../src/nft/model.js';
-import { nftExtraChains } from '../src/nft/trace.js';
 import type { Evidence } from '../src/report/schema.js';
 import { dockerdSettings } from '../src/parsers/dockerd-flags.js';
+import type { IpsetList } from '../src/parsers/ipset.js';
 import { hostFirewall, persistHandWritten, type HostFirewall } from './lib/host-firewall.js';
-import { dockerBridges, dockerPresence, liveViews, localAddresses, nativeNftables, reachableChains, type Bridge } from './lib/node-view.js';
-
-/** A destination outside the node (TEST-NET-2): in no Kubernetes or Calico set. */
-const OUTSIDE = '198.51.100.10';
-/** The uplink's name when the bundle shows none: matches no `-o <name>` of a rule, and is not the bridge. */
-const SOME_UPLINK = '(uplink)';
+import { ipsetMatcher, type IpsetDecider } from './lib/ipset.js';
+import { dockerBridges, dockerPresence, liveViews, localAddresses, nativeNftables, type Bridge } from './lib/node-view.js';
+import { OUTSIDE, SOME_UPLINK, masqueradeRules, memberAddress, outboundPacket, postroutingNat, sourceNat, type NftNat } from './lib/source-nat.js';
 
 export default defineAnalyzer({
   id: 'iptables.docker-masquerade-missing',
@@ -37,7 +36,7 @@ export default defineAnalyzer({
   // no iptables rules at all is checked from the nft listing
   requires: [],
   requiresOneOf: ['iptables', 'nftables'],
-  optional: ['iptables', 'ipAddr', 'dockerNetworks', 'dockerDaemon', 'services', 'nftables', 'routes'],
+  optional: ['iptables', 'ipAddr', 'dockerNetworks', 'dockerDaemon', 'services', 'nftables', 'routes', 'ipsets'],
   partialWithout: { iptables: 'the iptables nat rules are not in the bundle: only nftables NAT was looked at' },
   analyze({ node, artifacts }) {
     const docker = dockerPresence(artifacts);
@@ -54,7 +53,7 @@ export default defineAnalyzer({
     const cut = views.some((v) => v.truncated.has('nat'));
     const natFile = views[0]?.files.get('nat');
     // a native nftables table may do the NAT instead (Docker's own with its nftables back end, an nftables.conf, firewalld's masquerade, kube-proxy's nftables mode, netavark)
-    const nftNat = native.length > 0 ? postroutingNat(native) : undefined;
+    const nftNat = postroutingNat(native);
     const uplink = uplinkOf(artifacts);
     // `"ip-masq": false` in daemon.json: Docker adds no MASQUERADE for its default bridge (a routed
     // setup), as a network's enable_ip_masquerade=false does for that network
@@ -63,6 +62,8 @@ export default defineAnalyzer({
     const ipMasq = dockerdSettings(artifacts.dockerDaemon).ipMasq;
     const noDefaultMasq = !liveDefaultMasq && ipMasq?.value === false;
     const local = localAddresses(artifacts);
+    const ipsetLists = artifacts.ipsets ?? [];
+    const listed = ipsetLists.length > 0 ? ipsetMatcher(ipsetLists) : undefined;
     const findings = [];
     for (const bridge of dockerBridges(artifacts)) {
       if (bridge.noMasquerade) continue;
@@ -75,7 +76,7 @@ export default defineAnalyzer({
       for (const s of bridge.subnets) {
         const subnet = parseCidr(s.cidr);
         if (!subnet || subnet.prefix > 30) continue;
-        const cover = coverage(views.map((v) => v.tables), nftNat, bridge.name, s.cidr, uplink ?? SOME_UPLINK, local);
+        const cover = coverage(views.map((v) => v.tables), nftNat, bridge.name, s.cidr, uplink ?? SOME_UPLINK, local, listed, ipsetLists);
         if (cover.kind === 'covered' || cover.kind === 'unknown') continue;
         if (cut) continue;
         // the uplink is not known and a rule masquerades traffic leaving by one named interface: it may be the uplink
@@ -154,18 +155,12 @@ function uplinkOf(artifacts: Parameters<typeof dockerBridges>[0]): string | unde
   )?.name;
 }
 
-/** The native nftables nat chains on postrouting (a filter chain there is not what the question is about). */
-function postroutingNat(native: NftRuleset[]): (hook: Parameters<ReturnType<typeof nftExtraChains>>[0]) => ExtraChain[] {
-  const all = nftExtraChains(native);
-  return (hook) => (hook === 'postrouting' ? all(hook).filter((c) => c.type === 'nat') : []);
-}
-
 /**
  * What is known of the sets that masquerade rules of container hosts match: Calico's IP-pool sets
  * hold Calico's pools (not a Docker bridge's subnet, nor an outside address); kube-proxy's
  * KUBE-LOOP-BACK (dst,dst,src) holds endpoints that talk to themselves (source = destination).
  */
-function knownSets(subnet: string): TraceContext['ipset'] {
+function knownSets(subnet: string): IpsetDecider {
   return (name, dirs, p) => {
     if (/^cali[46]0(masq|all)-ipam-pools$/.test(name)) {
       const addr = dirs[0] === 'src' ? p.src : p.dst;
@@ -188,43 +183,59 @@ type Coverage =
  * of every walk is source-NATed in some back end; missing when none is; maybe when only outcomes
  * through rules the tracer cannot evaluate are.
  */
-function coverage(views: Map<string, Map<string, Chain>>[], nft: ReturnType<typeof postroutingNat> | undefined, bridge: string, cidr: string, uplink: string, local: string[]): Coverage {
-  const [ip] = cidr.split('/');
-  const o = ip.split('.').map(Number);
-  o[3] = Math.min(254, o[3] + 2);
-  const packet: Packet = { src: o.join('.'), dst: OUTSIDE, protocol: 'tcp', dport: 443, sport: 40000, inInterface: bridge, outInterface: uplink, state: 'new', mark: 0 };
-  const ctx: TraceContext = { localAddresses: local, ipset: knownSets(cidr), extraChains: nft };
-  // only nat POSTROUTING: PREROUTING's service DNAT is not this packet's, and filter decides nothing about NAT
-  const natOnly = (tables: Map<string, Map<string, Chain>>) => {
-    const nat = new Map(tables.get('nat') ?? []);
-    for (const c of ['PREROUTING', 'OUTPUT', 'INPUT']) nat.delete(c);
-    return new Map([['nat', nat]]);
-  };
-  const runs: TraceResult[] = views.length > 0 ? views.map((t, i) => trace(natOnly(t), 'forward', packet, { ...ctx, extraChains: i === 0 ? nft : undefined })) : [trace(new Map(), 'forward', packet, ctx)];
-  const natted = (r: TraceResult) => (r.natOutcomes ? r.natOutcomes.map((x) => !!x.snat) : [!!r.packet.snat]);
-  if (runs.some((r) => r.verdict.kind !== 'unknown' && natted(r).every(Boolean))) return { kind: 'covered' };
-  if (runs.some((r) => r.verdict.kind === 'unknown')) return { kind: 'unknown' };
-  if (runs.some((r) => natted(r).some(Boolean)))
-    return { kind: 'maybe', rules: runs.flatMap((r) => r.undecided ?? []).map((u) => ({ file: u.at.file, line: u.at.line, excerpt: u.at.text, note: `${u.reason}: only if it matches is ${cidr} masqueraded` })) };
+function coverage(
+  views: Map<string, Map<string, Chain>>[],
+  nft: NftNat | undefined,
+  bridge: string,
+  cidr: string,
+  uplink: string,
+  local: string[],
+  listed: IpsetDecider | undefined,
+  ipsetLists: readonly IpsetList[],
+): Coverage {
+  const packet = outboundPacket(memberAddress(cidr), bridge, uplink);
+  // the members the bundle lists decide; what a set's name says only where the listing does not
+  const byName = knownSets(cidr);
+  const ipset: IpsetDecider = listed ? (name, dirs, p) => listed(name, dirs, p) ?? byName(name, dirs, p) : byName;
+  const ctx: TraceContext = { localAddresses: local, ipset };
+  const walked = sourceNat(views, packet, ctx, nft);
+  if (walked.kind === 'covered' || walked.kind === 'unknown') return walked;
+  if (walked.kind === 'maybe')
+    return { kind: 'maybe', rules: walked.undecided.map((u) => ({ file: u.at.file, line: u.at.line, excerpt: u.at.text, note: `${u.reason}: only if it matches is ${cidr} masqueraded` })) };
   // the masquerades the walk passed without applying them (kube-proxy's marked-only, another interface's): said, so the reader sees why they do not count
   const passed: Evidence[] = [];
-  for (const t of views) {
-    const nat = t.get('nat');
-    if (!nat) continue;
-    for (const c of ['POSTROUTING', ...reachableChains(nat, 'POSTROUTING')])
-      for (const r of nat.get(c)?.rules ?? [])
-        if ((r.target === 'MASQUERADE' || r.target === 'SNAT') && passed.length < 4) passed.push({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `does not apply to ${cidr} leaving by ${uplink === SOME_UPLINK ? 'another interface' : uplink}` });
+  const setNames = new Set<string>();
+  for (const r of views.flatMap((t) => masqueradeRules(t.get('nat'))).slice(0, 4)) {
+    passed.push({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `does not apply to ${cidr} leaving by ${uplink === SOME_UPLINK ? 'another interface' : uplink}` });
+    for (const m of r.matches) if (m.module === 'set') for (const o of m.options) if (o.name === 'match-set' && !o.negated) setNames.add((o.value ?? '').split(/\s+/)[0]);
   }
+  // the listed sets those masquerades match on, with what they hold: why the subnet is not covered
+  const holds = (name: string) => (listed ? listed(name, ['src'], packet) : undefined);
+  passed.push(...listedSetEvidence(setNames, ipsetLists, cidr, holds));
   return { kind: 'missing', passed, others: passed.length > 0 ? `${passed.length === 1 ? 'the one masquerade there applies' : 'the masquerades there apply'} to other traffic only` : undefined };
+}
+
+/** The `ipset list` entry of each named set the bundle lists in full, with (some of) its members. */
+function listedSetEvidence(names: Set<string>, lists: readonly IpsetList[], cidr: string, holds: (name: string) => boolean | undefined): Evidence[] {
+  const out: Evidence[] = [];
+  for (const name of names) {
+    const set = lists.filter((l) => !l.savedConfig).flatMap((l) => l.sets).find((x) => x.name === name && x.complete && x.members);
+    if (!set?.members) continue;
+    const shown = set.members.slice(0, 6).map((m) => `${m.element}${m.nomatch ? ' nomatch' : ''}`);
+    const more = set.members.length > shown.length ? ` and ${set.members.length - shown.length} more` : '';
+    out.push({
+      file: set.ref.file,
+      line: set.ref.line,
+      excerpt: set.excerpt,
+      note: `${set.type} set ${name} holds ${set.members.length === 0 ? 'nothing' : shown.join(', ') + more}${holds(name) === false ? `: not ${cidr}` : ''}`,
+    });
+  }
+  return out;
 }
 
 /** A masquerade for traffic leaving by one named interface (not the bridge): with the uplink unknown, it may be the uplink's. */
 function namedOutMasquerade(tables: Map<string, Map<string, Chain>>, bridge: string): boolean {
-  const nat = tables.get('nat');
-  if (!nat) return false;
-  return ['POSTROUTING', ...reachableChains(nat, 'POSTROUTING')].some((c) =>
-    (nat.get(c)?.rules ?? []).some((r) => (r.target === 'MASQUERADE' || r.target === 'SNAT') && r.outInterface && !r.outInterface.negated && r.outInterface.value !== bridge),
-  );
+  return masqueradeRules(tables.get('nat')).some((r) => r.outInterface && !r.outInterface.negated && r.outInterface.value !== bridge);
 }
 
 /** Only rules the tracer cannot evaluate (an ipset whose members the bundle lacks) could masquerade the subnet. */

@@ -41,7 +41,7 @@ export default defineAnalyzer({
   description: 'A packet from a container bridge to the outside (or its reply) is dropped or rejected in the forward path, by iptables or by a native nftables table.',
   scope: 'node',
   requires: ['ipAddr'],
-  optional: ['iptables', 'nftables', 'dockerNetworks', 'routes', 'flannelSubnetEnv', 'logs', 'sysctl', 'services', 'dockerDaemon'],
+  optional: ['iptables', 'nftables', 'dockerNetworks', 'routes', 'flannelSubnetEnv', 'logs', 'sysctl', 'services', 'dockerDaemon', 'ipsets'],
   analyze({ node, artifacts }) {
     const findings = forwardFindings(node, artifacts, 4);
     // IPv6: only where the bundle shows containers or pods using it (every node has ip6tables chains)

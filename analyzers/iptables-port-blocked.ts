@@ -73,7 +73,7 @@ export default defineAnalyzer({
   description: 'A port named by the logs, published by Docker, served on a bridge address (ss -ltn) or required (--require-port) is dropped or rejected from a container network, by iptables or by a native nftables table (firewalld).',
   scope: 'node',
   requires: ['ipAddr'],
-  optional: ['iptables', 'nftables', 'logs', 'sockets', 'dockerNetworks', 'routes'],
+  optional: ['iptables', 'nftables', 'logs', 'sockets', 'dockerNetworks', 'routes', 'ipsets'],
   analyze({ node, artifacts, options }) {
     const tables = liveTables(artifacts);
     const nft = nativeNftables(artifacts);

@@ -14,6 +14,7 @@ import { interfacesOf, type Interface } from '../../src/parsers/interfaces.js';
 import { findService, isActive, isEnabled } from '../../src/parsers/services.js';
 import { dockerdSettings } from '../../src/parsers/dockerd-flags.js';
 import { isLinkLocal6 } from './ipv6-use.js';
+import { ipsetMatcher } from './ipset.js';
 
 export function liveIpv4(artifacts: NodeArtifacts): Ruleset[] {
   return (artifacts.iptables ?? []).filter((r) => r.origin === 'live' && r.family !== 'ipv6');
@@ -186,7 +187,12 @@ export function traceContext(artifacts: NodeArtifacts): TraceContext {
   const nft = nativeNftables(artifacts);
   // the other iptables back end's base chains run on the same hooks as the traced one's
   const extraChains = extraChainsBeside(liveViews(artifacts).slice(1), nft.length > 0 ? nftExtraChains(nft) : undefined);
-  return { localAddresses: localAddresses(artifacts), extraChains };
+  return { localAddresses: localAddresses(artifacts), extraChains, ipset: ipsetDecider(artifacts) };
+}
+
+/** The sets' members the bundle lists (`ipset list` / `ipset save`): `-m set` matches are decided from them. */
+function ipsetDecider(artifacts: NodeArtifacts): TraceContext['ipset'] {
+  return artifacts.ipsets?.length ? ipsetMatcher(artifacts.ipsets) : undefined;
 }
 
 /** The node's own IPv4 addresses (for addrtype LOCAL); with `family` 6 its IPv6 ones, link-local and ::1 included. */
@@ -198,7 +204,7 @@ export function localAddresses(artifacts: NodeArtifacts, family: 4 | 6 = 4): str
 export function traceContext6(artifacts: NodeArtifacts): TraceContext {
   const nft = nativeNftables(artifacts);
   const extraChains = extraChainsBeside(liveViews6(artifacts).slice(1), nft.length > 0 ? nftExtraChains(nft, 'ip6') : undefined);
-  return { localAddresses: localAddresses(artifacts, 6), extraChains };
+  return { localAddresses: localAddresses(artifacts, 6), extraChains, ipset: ipsetDecider(artifacts) };
 }
 
 /** The address an IPv6 masquerade out of `dev` gives a connection: the interface's first global (or ULA) address. */

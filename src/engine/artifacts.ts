@@ -16,6 +16,7 @@ import type { ListeningSockets } from '../parsers/listening.js';
 import type { RouteTable } from '../parsers/ip-route.js';
 import type { NftRuleset } from '../nft/model.js';
 import type { FirewalldConf, FirewalldZones } from '../nft/firewalld.js';
+import type { IpsetList } from '../parsers/ipset.js';
 
 export interface ArtifactMap {
   /** runtime kernel parameters (sysctl -a, /proc/sys, sysctl.json) */
@@ -50,6 +51,8 @@ export interface ArtifactMap {
   firewalldZones: FirewalldZones;
   /** /etc/firewalld/firewalld.conf */
   firewalldConf: FirewalldConf;
+  /** ipset sets and their members (ipset list / ipset save); a saved configuration is marked so */
+  ipsets: IpsetList;
 }
 
 export type ArtifactKind = keyof ArtifactMap;
@@ -74,4 +77,5 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   nftables: 'nftables rules (nft list ruleset)',
   firewalldZones: 'firewalld zones (firewall-cmd --list-all-zones, zone XML)',
   firewalldConf: 'firewalld configuration (firewalld.conf)',
+  ipsets: 'ipset sets and members (ipset list / ipset save)',
 };

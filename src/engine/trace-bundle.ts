@@ -17,6 +17,7 @@ import { masqueradeAddress } from '../parsers/ip-route.js';
 import type { NodeArtifacts } from './artifacts.js';
 import { loadBundle } from './analyze.js';
 import { localAddresses, masqueradeAddress6 } from '../../analyzers/lib/node-view.js';
+import { ipsetMatcher } from '../../analyzers/lib/ipset.js';
 
 export interface TraceRequest {
   node?: string;
@@ -71,7 +72,14 @@ export async function traceBundle(input: string, req: TraceRequest): Promise<Bun
   const [first = [], ...others] = groupByBackend(live);
   const tables = mergeRulesets(first);
   const beside = others.map((g) => ({ backend: g.find((r) => r.backend !== 'unknown')?.backend ?? ('unknown' as const), tables: mergeRulesets(g) }));
-  const ctx = { localAddresses: local, interfaceFor: (ip: string) => interfaceFor(node.artifacts, ip), extraChains: extraChainsBeside(beside, nftRules.length > 0 ? nftExtraChains(nftRules, v6 ? 'ip6' : 'ip') : undefined) };
+  const ipsets = node.artifacts.ipsets ?? [];
+  const ctx = {
+    localAddresses: local,
+    interfaceFor: (ip: string) => interfaceFor(node.artifacts, ip),
+    extraChains: extraChainsBeside(beside, nftRules.length > 0 ? nftExtraChains(nftRules, v6 ? 'ip6' : 'ip') : undefined),
+    // `-m set` decided from the sets' members where the bundle lists them (ipset list / save)
+    ipset: ipsets.length > 0 ? ipsetMatcher(ipsets) : undefined,
+  };
   // what was asked, before a reply is readdressed to the NAT address it comes back to
   const request = { ...packet };
   if (path === 'forward' && packet.state !== 'new') replyOfNat(node.artifacts, tables, packet, ctx, inferred);

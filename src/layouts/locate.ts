@@ -10,7 +10,7 @@ import { sniffSysctlConfig } from '../parsers/sysctl.js';
 import { logSourceOf } from './logs.js';
 import { SNIFF_BYTES } from './wanted.js';
 import { looksLikeLog } from '../logs/timestamps.js';
-import { FLAT_RULES, INSIGHTS_RULES, SOSREPORT_RULES, savedIptablesRule, type PathRule } from './rules.js';
+import { FLAT_RULES, INSIGHTS_RULES, SOSREPORT_RULES, isSavedIpsetPath, savedIptablesRule, type PathRule } from './rules.js';
 import { troubleshootNodes, isTroubleshootRoot } from './troubleshoot.js';
 import type { Located, LocatedFile, LocatedLog, LocatedNode } from './types.js';
 
@@ -78,6 +78,8 @@ export function locate(tree: BundleTree, bundleName: string): Located {
  * `.../iptables/rules.v4`) is read as what it is, not as live rules its content looks like.
  */
 function savedConfigCopy(f: LocatedFile): LocatedFile {
+  // a copy of /etc/sysconfig/ipset (ipset save text) is the sets restored at boot, not the live ones
+  if (f.format === 'ipset' && !f.savedConfig && isSavedIpsetPath(f.path)) return { ...f, savedConfig: true };
   if (f.savedConfig || !/^iptables-(save|spec|list)$/.test(f.format)) return f;
   const saved = savedIptablesRule(f.path);
   if (!saved) return f;

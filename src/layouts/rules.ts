@@ -90,6 +90,38 @@ const DOCKER_UNITS_ANYWHERE: PathRule[] = [
   { re: /(^|\/)(sysconfig\/docker(-network)?|default\/docker)$/, format: 'docker-env' },
 ];
 
+/**
+ * Saved ipset configurations, restored at boot: RHEL's ipset-service (/etc/sysconfig/ipset), Debian's
+ * ipset-persistent plugin of netfilter-persistent (/etc/iptables/ipsets), Arch's ipset.service
+ * (/etc/ipset.conf). `ipset save` text; never the live sets.
+ */
+const SAVED_IPSETS: PathRule[] = [
+  { re: /^etc\/sysconfig\/ipset$/, format: 'ipset', savedConfig: true },
+  { re: /^etc\/iptables\/ipsets$/, format: 'ipset', savedConfig: true },
+  { re: /^etc\/ipset\.conf$/, format: 'ipset', savedConfig: true },
+];
+
+/** The same anywhere in a hand-made bundle or a collector's copy. */
+const SAVED_IPSETS_ANYWHERE: PathRule[] = [
+  { re: /(^|\/)sysconfig\/ipset$/, format: 'ipset', savedConfig: true },
+  { re: /(^|\/)iptables\/ipsets$/, format: 'ipset', savedConfig: true },
+  { re: /(^|\/)ipset\.conf$/, format: 'ipset', savedConfig: true },
+];
+
+/** Whether a path (relative to anything) names a saved ipset configuration: for layouts matched without rules (troubleshoot). */
+export function isSavedIpsetPath(path: string): boolean {
+  return SAVED_IPSETS_ANYWHERE.some((rule) => rule.re.test(path));
+}
+
+/**
+ * Live ipset output under the names people and collectors give it: `ipset_list`, `ipset-list.txt`,
+ * `ipset.txt`, `ipset_save`, `ipset-L.out`, `ipset_list_-t`; calicoctl node diags writes `ipsets` and
+ * `ipset_container` (calico/node's own ipset binary run in its container).
+ */
+const IPSET_NAMES: PathRule[] = [
+  { re: /(^|\/)(ipsets?|ipset[_ .-]*(list|save|-?-?[LlSs]\b|container)[^/]*?)(\.(txt|out))?$/i, format: 'ipset' },
+];
+
 const PROC_SYS: PathRule[] = [{ re: /^proc\/sys\/net\/(ipv4|ipv6|bridge|netfilter)\/[^/]+$/, format: 'proc-sys' }];
 
 export const SOSREPORT_RULES: PathRule[] = [
@@ -135,6 +167,10 @@ export const SOSREPORT_RULES: PathRule[] = [
   { re: /^etc\/firewalld\/zones\/[^/]+\.xml$/, format: 'firewalld-zone-xml' },
   { re: /^etc\/firewalld\/firewalld\.conf$/, format: 'firewalld-conf' },
   { re: /^sos_commands\/(?:firewall_tables|networking)\/iptables_-V$/, format: 'iptables-version' },
+  // no sos plugin runs ipset today (networking, firewall_tables, firewalld checked); sos names a
+  // command's output by the command, so one that did would write sos_commands/<plugin>/ipset_list
+  { re: /^sos_commands\/[^/]+\/ipset_(list|save|-L|-S|--list|--save)(_[^/]*)?$/, format: 'ipset' },
+  ...SAVED_IPSETS,
 ];
 
 export const INSIGHTS_RULES: PathRule[] = [
@@ -158,6 +194,8 @@ export const INSIGHTS_RULES: PathRule[] = [
   { re: /^insights_commands\/docker_network_inspect.*$/, format: 'docker-network-json' },
   { re: /^insights_commands\/iptables_-V$/, format: 'iptables-version' },
   { re: /^(run|var\/run)\/flannel\/subnet\.env$/, format: 'subnet-env' },
+  { re: /^insights_commands\/ipset_(list|save|-L|-S|--list|--save)(_[^/]*)?$/, format: 'ipset' },
+  ...SAVED_IPSETS,
 ];
 
 /** Hand-made bundles: names people give command output; everything else is sniffed. */
@@ -173,4 +211,7 @@ export const FLAT_RULES: PathRule[] = [
   { re: /(^|\/)systemctl_services\.json$/, format: 'systemctl-json' },
   { re: /(^|\/)zones\/[^/]+\.xml$/, format: 'firewalld-zone-xml' },
   { re: /(^|\/)firewalld\.conf$/, format: 'firewalld-conf' },
+  ...SAVED_IPSETS_ANYWHERE,
+  ...IPSET_NAMES,
 ];
+

@@ -644,6 +644,8 @@ function matchModule(m: Match, p: Packet, ctx: TraceContext): boolean | 'unknown
       }
       return true;
     case 'set':
+      // a set's counters, or --return-nomatch (a nomatch element then matches): not what its members alone say
+      if (m.options.some((o) => /^(return-nomatch|(packets|bytes)-(eq|lt|gt))$/.test(o.name))) return 'unknown';
       for (const o of m.options) {
         if (o.name !== 'match-set') continue;
         const [name, dirs = 'src'] = (o.value ?? '').split(/\s+/);

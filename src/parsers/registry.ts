@@ -9,6 +9,7 @@ import { parseDockerEnvFile, parseDockerUnit, parsePsDockerd, sniffDockerUnit, s
 import { parseDockerNetworks, sniffDockerNetworks } from './docker-network-inspect.js';
 import { parseFlannelNetConf, parseSubnetEnv, sniffFlannelNetConf, sniffSubnetEnv } from './flannel-env.js';
 import { parseInterfaces, sniffInterfaces } from './interfaces.js';
+import { parseIpset, sniffIpset } from './ipset.js';
 import { parseRoutes, sniffRoutes } from './ip-route.js';
 import { parseListeningSockets, sniffListeningSockets } from './listening.js';
 import { parseFirewallCmdListAllZones, parseFirewalldConf, parseFirewalldZoneXml, sniffFirewallCmd } from '../nft/firewalld.js';
@@ -95,6 +96,8 @@ const FORMATS = [
   }),
   format({ id: 'firewalld-conf', kind: 'firewalldConf', parse: parseFirewalldConf }),
   format({ id: 'iptables-version', kind: 'iptablesVersion', parse: parseIptablesVersion, sniff: sniffIptablesVersion }),
+  // ipset list / -L / list -t / save / -S, live or a saved configuration (/etc/sysconfig/ipset)
+  format({ id: 'ipset', kind: 'ipsets', parse: (text, file, ctx) => parseIpset(text, file, { savedConfig: ctx.savedConfig }), sniff: sniffIpset }),
 ] as FormatSpec[];
 
 const BY_ID = new Map(FORMATS.map((f) => [f.id, f]));

@@ -1,0 +1,73 @@
+/**
+ * Is traffic from a subnet source-NATed on its way out? Shared by the masquerade checks (Docker's
+ * bridges, flannel's pod network): a new connection from an address of the subnet to an outside
+ * address, leaving by the uplink, walked by the packet tracer through nat POSTROUTING of each
+ * iptables back end and the native nftables nat chains on postrouting. Rules for other traffic
+ * only (marked packets, another `-o`, sets that do not hold the source) do not count.
+ */
+import type { Chain, Rule } from '../../src/netfilter/rules.js';
+import { trace, type ExtraChain, type Hook, type Packet, type TraceContext, type TraceResult, type Undecided } from '../../src/netfilter/trace.js';
+import type { NftRuleset } from '../../src/nft/model.js';
+import { nftExtraChains } from '../../src/nft/trace.js';
+import { reachableChains } from './node-view.js';
+
+/** A destination outside the node (TEST-NET-2): in no Kubernetes or Calico set. */
+export const OUTSIDE = '198.51.100.10';
+/** The uplink's name when the bundle shows none: matches no `-o <name>` of a rule, and is not the bridge. */
+export const SOME_UPLINK = '(uplink)';
+
+export type NftNat = (hook: Hook) => ExtraChain[];
+
+/** The native nftables nat chains on postrouting (Docker's own table, kube-proxy's nftables mode, firewalld, netavark). */
+export function postroutingNat(native: readonly NftRuleset[]): NftNat | undefined {
+  if (native.length === 0) return undefined;
+  const all = nftExtraChains([...native]);
+  return (hook) => (hook === 'postrouting' ? all(hook).filter((c) => c.type === 'nat') : []);
+}
+
+/** An address of the subnet a container or pod could have: its .2 (.1 is the gateway). */
+export function memberAddress(cidr: string): string {
+  const o = cidr.split('/')[0].split('.').map(Number);
+  o[3] = Math.min(254, o[3] + 2);
+  return o.join('.');
+}
+
+/** A new TCP connection from `src` on `inInterface` to the outside, leaving by `uplink`. */
+export function outboundPacket(src: string, inInterface: string, uplink: string): Packet {
+  return { src, dst: OUTSIDE, protocol: 'tcp', dport: 443, sport: 40000, inInterface, outInterface: uplink, state: 'new', mark: 0 };
+}
+
+export type SourceNat =
+  /** some back end masquerades or SNATs it, whatever the rules it could not evaluate say */
+  | { kind: 'covered' }
+  /** a walk ended unknown */
+  | { kind: 'unknown' }
+  /** only if rules the tracer could not evaluate match (an ipset whose members the bundle lacks) */
+  | { kind: 'maybe'; undecided: Undecided[] }
+  | { kind: 'none' };
+
+/**
+ * Walks the packet through nat POSTROUTING only (PREROUTING's service DNAT is not this packet's,
+ * and filter decides nothing about NAT) of each back end's tables; the nftables chains run beside
+ * the first back end. With no iptables view, the nftables chains alone.
+ */
+export function sourceNat(views: readonly Map<string, Map<string, Chain>>[], packet: Packet, ctx: TraceContext, nft: NftNat | undefined): SourceNat {
+  const natOnly = (tables: Map<string, Map<string, Chain>>) => {
+    const nat = new Map(tables.get('nat') ?? []);
+    for (const c of ['PREROUTING', 'OUTPUT', 'INPUT']) nat.delete(c);
+    return new Map([['nat', nat]]);
+  };
+  const runs: TraceResult[] =
+    views.length > 0 ? views.map((t, i) => trace(natOnly(t), 'forward', packet, { ...ctx, extraChains: i === 0 ? nft : undefined })) : [trace(new Map(), 'forward', packet, { ...ctx, extraChains: nft })];
+  const natted = (r: TraceResult) => (r.natOutcomes ? r.natOutcomes.map((x) => !!x.snat) : [!!r.packet.snat]);
+  if (runs.some((r) => r.verdict.kind !== 'unknown' && natted(r).every(Boolean))) return { kind: 'covered' };
+  if (runs.some((r) => r.verdict.kind === 'unknown')) return { kind: 'unknown' };
+  if (runs.some((r) => natted(r).some(Boolean))) return { kind: 'maybe', undecided: runs.flatMap((r) => r.undecided ?? []) };
+  return { kind: 'none' };
+}
+
+/** The MASQUERADE and SNAT rules reachable from nat POSTROUTING. */
+export function masqueradeRules(nat: Map<string, Chain> | undefined): Rule[] {
+  if (!nat) return [];
+  return ['POSTROUTING', ...reachableChains(nat, 'POSTROUTING')].flatMap((c) => (nat.get(c)?.rules ?? []).filter((r) => r.target === 'MASQUERADE' || r.target === 'SNAT'));
+}
