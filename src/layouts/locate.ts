@@ -10,7 +10,7 @@ import { sniffSysctlConfig } from '../parsers/sysctl.js';
 import { logSourceOf } from './logs.js';
 import { SNIFF_BYTES } from './wanted.js';
 import { looksLikeLog } from '../logs/timestamps.js';
-import { FLAT_RULES, INSIGHTS_RULES, SOSREPORT_RULES, isSavedIpsetPath, savedIptablesRule, type PathRule } from './rules.js';
+import { EKS_MARKERS, EKS_RULES, FLAT_RULES, INSIGHTS_RULES, SOSREPORT_RULES, isSavedIpsetPath, savedIptablesRule, type PathRule } from './rules.js';
 import { troubleshootNodes, isTroubleshootRoot } from './troubleshoot.js';
 import type { Located, LocatedFile, LocatedLog, LocatedNode } from './types.js';
 
@@ -55,6 +55,11 @@ export function locate(tree: BundleTree, bundleName: string): Located {
     );
     for (const n of tsNodes) n.files = n.files.map(savedConfigCopy);
     nodes.push(...tsNodes);
+    claimed.push(root);
+  }
+  // EKS log collector archives: one node each (reported as flat: the report's layouts are the four above)
+  for (const root of eksRoots(paths, claimed, bundleName)) {
+    nodes.push(eksNode(tree, root, under(paths, root), bundleName));
     claimed.push(root);
   }
   const kinds = new Set(nodes.map((n) => n.layout));
@@ -163,6 +168,80 @@ export function sosHostOf(folder: string): string | undefined {
     /^sosreport-(.+?)(?:[-.]\d{5,})?(?:-\d{4}-\d{2}-\d{2}-[a-z0-9]{5,8}|-\d{4}-\d{2}-\d{2}|-\d{14})$/.exec(folder) ??
     /^sosreport-(.+)$/.exec(folder);
   return m ? m[1] : undefined;
+}
+
+/** `eks_<instance id>_<YYYY-MM-DD_HHMM-TZ>_<collector version>`: the EKS log collector's archive name */
+const EKS_ARCHIVE = /^eks_(i-[0-9a-f]{8,17})_/;
+
+/**
+ * Folders holding an EKS log collector archive's top (its `networking/`, `sysctls/`, `var_log/`, ...
+ * folders): two of its marker files there, or one in a folder (or a bundle) named `eks_i-...`.
+ * The collector tars its folder's contents, so a real archive has them at its root. Outermost only,
+ * outside the roots another layout claimed.
+ */
+function eksRoots(paths: string[], claimed: string[], bundleName: string): string[] {
+  const found = new Map<string, Set<number>>();
+  for (const p of paths) {
+    if (claimed.some((r) => r === '' || p.startsWith(r + '/'))) continue;
+    for (let start = 0; ; ) {
+      const rel = p.slice(start);
+      const i = EKS_MARKERS.findIndex((re) => re.test(rel));
+      if (i >= 0) {
+        const root = start === 0 ? '' : p.slice(0, start - 1);
+        (found.get(root) ?? found.set(root, new Set()).get(root)!).add(i);
+      }
+      const next = p.indexOf('/', start);
+      if (next < 0) break;
+      start = next + 1;
+    }
+  }
+  const roots = [...found]
+    .filter(([root, markers]) => markers.size >= 2 || EKS_ARCHIVE.test(root === '' ? bundleName : root.slice(root.lastIndexOf('/') + 1)))
+    .map(([root]) => root);
+  return roots.filter((r) => !roots.some((o) => o !== r && (o === '' || r.startsWith(o + '/'))));
+}
+
+/** Folders of an EKS archive whose unnamed files are no artifact (storage, L-IPAMD's JSON, kernel and module info, logs). */
+const EKS_NOT_SNIFFED = /^(storage|ipamd|kernel|modinfo|gpu|var_log|nodeadm|sandbox-image|sysctls|system)\//;
+
+function eksNode(tree: BundleTree, root: string, paths: string[], bundleName: string): LocatedNode {
+  const { files, unmatched } = applyRules(EKS_RULES, root, paths);
+  const logs: LocatedLog[] = [];
+  for (const { path, relPath } of unmatched) {
+    const src = logSourceOf(path);
+    if (src) logs.push({ path, source: src });
+    else if (!EKS_NOT_SNIFFED.test(relPath)) {
+      // hand-added outputs (`ip addr` beside the collector's files), docker/ and networking/ text
+      const format = sniffFile(tree, path);
+      if (format) files.push({ path, relPath, format });
+    }
+  }
+  const { name, from } = eksNodeName(tree, root, bundleName);
+  return { name, nameFrom: from, root, layout: 'flat', files, logs };
+}
+
+/**
+ * The host an EKS archive is of: a hostname file where one was added, else `kernel.hostname` of
+ * the collector's `sysctl --all` (the node name EKS gives the instance), else the instance id the
+ * collector writes to system/instance-id.txt and into the archive's name.
+ */
+function eksNodeName(tree: BundleTree, root: string, bundleName: string): { name: string; from: string } {
+  const at = (rel: string) => (root === '' ? rel : `${root}/${rel}`);
+  const valid = (n: string | undefined) => n !== undefined && n.length <= 253 && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(n) && !/^localhost(\.localdomain)?$/.test(n);
+  for (const rel of ['system/hostname.txt', 'system/hostname', 'hostname', 'etc/hostname']) {
+    const name = tree.text(at(rel))?.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#'));
+    if (valid(name)) return { name: name!, from: at(rel) };
+  }
+  const sysctl = at('sysctls/sysctl_all.txt');
+  const host = /^kernel\.hostname\s*=\s*(\S+)\s*$/m.exec(tree.text(sysctl) ?? '')?.[1];
+  if (valid(host)) return { name: host!, from: `${sysctl} (kernel.hostname)` };
+  const idFile = at('system/instance-id.txt');
+  const id = tree.text(idFile)?.trim();
+  if (id && /^i-[0-9a-f]{8,17}$/.test(id)) return { name: id, from: idFile };
+  const folder = root === '' ? bundleName : root.slice(root.lastIndexOf('/') + 1);
+  const fromName = EKS_ARCHIVE.exec(folder)?.[1];
+  if (fromName) return { name: fromName, from: root === '' ? 'bundle name' : 'folder name' };
+  return root === '' ? { name: bundleName, from: 'bundle name' } : { name: folder, from: 'folder name' };
 }
 
 /** Hand-made bundles: one node, or a folder per node when several top folders each hold artifacts. */

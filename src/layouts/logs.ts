@@ -17,6 +17,87 @@ const VAR_LOG = /(?:^|\/)var\/log\/(messages|syslog|kern\.log|dmesg(?:\.old)?|da
  * (or, when big, sniffed) and the layout can read what it holds (troubleshoot.ts).
  */
 const TS_COLLECTOR_OUTPUT = /(?:^|\/)support-?bundle[^/]*\/(?!cluster-resources\/|all-logs\/|host-collectors\/)[^/]+\/[^/]+\.log$/i;
+/**
+ * troubleshoot's run host collector writes `host-collectors/run-host/<collectorName>.txt` (on a
+ * remote host, under the node's folder). kURL's host spec (troubleshoot-specs host/default.yaml)
+ * saves the journals as `journalctl-<unit>` and the control plane's, flannel's and kube-proxy's
+ * container logs as `crictl-logs-<container>[-previous]` / `docker-logs-<container>`; Embedded
+ * Cluster's (host-support-bundle.tmpl.yaml) the k0s units' journals as `k0scontroller-logs`,
+ * `k0sworker-logs`, `network-manager-logs`, `local-artifact-mirror-logs`. Its other outputs
+ * (`iptables`, `sysctl`, `ip-address-stats`) are command output, read as artifacts.
+ */
+const RUN_HOST = /(?:^|\/)host-collectors\/(?:[^/]+\/)?run-host\/(?:[^/]+\/)?([^/]+)\.txt$/;
+const RUN_HOST_JOURNAL = /^journalctl-(.+)$/;
+const RUN_HOST_CONTAINER = /^(?:crictl|docker)-logs-(.+?)(?:-previous)?$/;
+const RUN_HOST_UNIT_LOG = /^(.+)-logs$/;
+/** troubleshoot's copy collector: `host-collectors/<collectorName>/syslog[.1]` (Embedded Cluster copies /var/log/syslog{,.1}) */
+const TS_COPIED_SYSLOG = /(?:^|\/)host-collectors\/[^/]+\/(?:syslog|messages)(?:\.\d+)?(?:\.gz)?$/;
+/** The containers those specs name, run with host networking: their writers are the host's daemons. */
+const CONTAINER_UNITS: Record<string, string> = {
+  apiserver: 'kube-apiserver',
+  'kube-apiserver': 'kube-apiserver',
+  etcd: 'etcd',
+  'kube-controller-manager': 'kube-controller-manager',
+  'kube-scheduler': 'kube-scheduler',
+  'kube-proxy': 'kube-proxy',
+  'kube-flannel': 'flanneld',
+  flannel: 'flanneld',
+  haproxy: 'haproxy',
+};
+const JOURNAL_UNITS: Record<string, string> = { dmesg: 'kernel', 'network-manager': 'NetworkManager' };
+
+function runHostLog(name: string): LogSource | undefined {
+  let m = RUN_HOST_JOURNAL.exec(name);
+  if (m) return { unit: JOURNAL_UNITS[m[1]] ?? m[1] };
+  m = RUN_HOST_CONTAINER.exec(name);
+  if (m) return CONTAINER_UNITS[m[1]] ? { unit: CONTAINER_UNITS[m[1]] } : { container: m[1] };
+  m = RUN_HOST_UNIT_LOG.exec(name);
+  if (m) return { unit: JOURNAL_UNITS[m[1]] ?? m[1] };
+  return undefined;
+}
+
+/**
+ * The EKS log collector (awslabs/amazon-eks-ami log-collector-script/linux/eks-log-collector.sh)
+ * archives its folders as they are: `var_log/` (copies of /var/log: messages, syslog,
+ * aws-routed-eni/*.log, kube-proxy.log, the aws-node/kube-proxy/coredns pod and container logs),
+ * `kernel/dmesg.{boot,current,human.current}`, `kubelet/kubelet.log` (`journalctl -u kubelet`),
+ * `containerd/containerd-log.txt`, `docker/docker.log`, `nodeadm/nodeadm-{config,run}.log`,
+ * `sandbox-image/sandbox-image-log.txt`, `networking/configure-multicard-interfaces.txt`.
+ */
+const EKS_VAR_LOG = /(?:^|\/)var_log\/(messages|syslog|kube-proxy\.log)$/;
+const EKS_ENI_LOG = /(?:^|\/)var_log\/aws-routed-eni\/([^/]+?)\.log(?:\.\d+)?(?:\.gz)?$/;
+/** `var_log/<ns>_<pod>_<uid>/<container>/<n>.log` (a copy of /var/log/pods/...) */
+const EKS_POD_LOG = /(?:^|\/)var_log\/([a-z0-9-]+)_([a-z0-9.-]+)_[0-9a-f-]{36}\/([a-z0-9-]+)\/\d+\.log(?:\.[\d.-]+)?(?:\.gz)?$/;
+/** `var_log/<pod>_<ns>_<container>-<id>.log` (a copy of /var/log/containers/...) */
+const EKS_CONTAINER_LOG = /(?:^|\/)var_log\/([a-z0-9.-]+)_([a-z0-9-]+)_([a-z0-9-]+)-[0-9a-f]{64}\.log$/;
+const EKS_UNIT_LOGS: [RegExp, string][] = [
+  [/(?:^|\/)kernel\/dmesg\.(?:boot|current|human\.current)$/, 'kernel'],
+  [/(?:^|\/)kubelet\/kubelet\.log$/, 'kubelet'],
+  [/(?:^|\/)containerd\/containerd-log\.txt$/, 'containerd'],
+  [/(?:^|\/)nodeadm\/(nodeadm-(?:config|run))\.log$/, '$1'],
+  [/(?:^|\/)sandbox-image\/sandbox-image-log\.txt$/, 'sandbox-image'],
+  [/(?:^|\/)networking\/configure-multicard-interfaces\.txt$/, 'configure-multicard-interfaces'],
+];
+/** `kubectl get svc` output the EKS collector saves as `kubelet/svc.log`: a table, not a log */
+const EKS_NOT_LOG = /(?:^|\/)kubelet\/svc\.log$/;
+const ENI_UNITS: Record<string, string> = { plugin: 'aws-cni' };
+
+function eksLog(path: string): LogSource | undefined {
+  let m = EKS_VAR_LOG.exec(path);
+  if (m) return m[1] === 'kube-proxy.log' ? { unit: 'kube-proxy' } : {};
+  m = EKS_ENI_LOG.exec(path);
+  if (m) return { unit: ENI_UNITS[m[1]] ?? m[1] };
+  m = EKS_POD_LOG.exec(path);
+  if (m) return { namespace: m[1], pod: m[2], container: m[3] };
+  m = EKS_CONTAINER_LOG.exec(path);
+  if (m) return { namespace: m[2], pod: m[1], container: m[3] };
+  for (const [re, unit] of EKS_UNIT_LOGS) {
+    const u = re.exec(path);
+    if (u) return { unit: unit.replace('$1', u[1] ?? '') };
+  }
+  return undefined;
+}
+
 /** a hand-made bundle's `docker.log` / `dockerd.log` (`journalctl -u docker > docker.log`, dockerd's own stderr): dockerd's log */
 const DOCKERD_LOG = /(?:^|\/)dockerd?\.log(?:\.\d+)?(?:\.gz)?$/;
 const GENERIC = [
@@ -47,6 +128,13 @@ export function logSourceOf(path: string): LogSource | undefined {
     if (/^firewalld/.test(name)) return { unit: 'firewalld' };
     return {};
   }
+  m = RUN_HOST.exec(path);
+  const runLog = m ? runHostLog(m[1]) : undefined;
+  if (runLog) return runLog;
+  if (TS_COPIED_SYSLOG.test(path)) return {};
+  if (EKS_NOT_LOG.test(path)) return undefined;
+  const eks = eksLog(path);
+  if (eks) return eks;
   if (TS_COLLECTOR_OUTPUT.test(path)) return undefined;
   for (const re of GENERIC) if (re.test(path)) return DOCKERD_LOG.test(path) ? { unit: 'docker' } : {};
   return undefined;

@@ -215,3 +215,47 @@ export const FLAT_RULES: PathRule[] = [
   ...IPSET_NAMES,
 ];
 
+/**
+ * The EKS log collector's archive (awslabs/amazon-eks-ami log-collector-script/linux/eks-log-collector.sh,
+ * `eks_<instance id>_<time>_<version>.tar.gz`, its folders at the archive's top). Paths relative to
+ * that top. `networking/iptables-{mangle,filter,nat}.txt` and `iptables.txt` are `iptables -n -v -L`
+ * listings (the last of the filter table) with the collector's `=======` / `Total Number of Rules:`
+ * trailer; `iptables-save.txt` holds every table exactly: where it is, the listings are left out
+ * (one group per family; the save ranks first).
+ */
+export const EKS_RULES: PathRule[] = [
+  { re: /^networking\/(ip6?)tables-save\.txt$/, format: 'iptables-save', group: 'eks-$1tables', rank: 0, hint: (m) => ({ family: m[1] === 'ip6' ? 'ipv6' : 'ipv4' }) },
+  {
+    re: /^networking\/(ip6?)tables-(filter|nat|mangle|raw)\.txt$/,
+    format: 'iptables-list',
+    group: 'eks-$1tables',
+    rank: 1,
+    hint: (m) => ({ family: m[1] === 'ip6' ? 'ipv6' : 'ipv4', table: m[2] }),
+  },
+  // `iptables -L` without -t: the filter table again, for collectors older than the per-table listings
+  { re: /^networking\/(ip6?)tables\.txt$/, format: 'iptables-list', group: 'eks-$1tables', rank: 2, hint: (m) => ({ family: m[1] === 'ip6' ? 'ipv6' : 'ipv4', table: 'filter' }) },
+  // the collector saves no `ip addr`: `ifconfig` is its interfaces and addresses
+  { re: /^networking\/ifconfig\.txt$/, format: 'ip-addr' },
+  { re: /^networking\/iproute\.txt$/, format: 'routes' },
+  { re: /^networking\/ipset\.txt$/, format: 'ipset' },
+  { re: /^sysctls\/sysctl_all\.txt$/, format: 'sysctl-text' },
+  // `systemctl list-units` (systemd); `initctl show-config` + `service --status-all` elsewhere, which no parser reads
+  { re: /^system\/services\.txt$/, format: 'systemctl-text' },
+  // `ps fauxwww`
+  { re: /^system\/ps\.txt$/, format: 'ps' },
+  // `netstat -plant`
+  { re: /^system\/netstat\.txt$/, format: 'sockets' },
+];
+
+/** Files whose presence directly under a folder marks an EKS log collector archive there (two of them, or one in an `eks_i-...` folder). */
+export const EKS_MARKERS: RegExp[] = [
+  /^sysctls\/sysctl_all\.txt$/,
+  /^networking\/ip6?tables-(save|filter|nat|mangle)\.txt$/,
+  /^system\/(instance-id|region|availability-zone)\.txt$/,
+  /^ipamd\/[^/]+\.json$/,
+  /^var_log\/aws-routed-eni\//,
+  /^kubelet\/kubelet(_service\.txt|\.log)$/,
+  /^containerd\/containerd-(log|config)\.txt$/,
+  /^kernel\/dmesg\.(current|human\.current|boot)$/,
+  /^sandbox-image\/sandbox-image-log\.txt$/,
+];

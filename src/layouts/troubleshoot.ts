@@ -36,6 +36,7 @@ export function troubleshootNodes(
   const single = listed.size === 1 ? [...listed][0] : listed.size === 0 && names.size === 1 ? [...names][0] : undefined;
   const daemonSet = daemonSetOutputs(paths.map(rel), names);
   const nodes = new Map<string, { files: LocatedFile[]; logs: LocatedLog[]; from: string }>();
+  let ownHost: { name: string; from: string } | undefined;
   const nodeFor = (name: string, from: string) =>
     nodes.get(name) ?? nodes.set(name, { files: [], logs: [], from }).get(name)!;
 
@@ -71,9 +72,12 @@ export function troubleshootNodes(
     }
     if (parts[0] === 'all-logs') continue; // copies of the pod logs above
     if (parts[0] === 'host-collectors' || isCollectorOutput(parts)) {
-      const node = parts.slice(1, -1).find((p) => names.has(p)) ?? single ?? (parts[0] === 'host-collectors' ? 'host' : undefined);
+      const owner = parts.slice(1, -1).find((p) => names.has(p)) ?? single;
+      // a host bundle's own host: named from its hostname outputs, else "host"
+      const host = owner === undefined && parts[0] === 'host-collectors' ? (ownHost ??= hostName(tree, prefix, paths.map(rel), names)) : undefined;
+      const node = owner ?? host?.name;
       if (!node) continue;
-      const entry = nodeFor(node, `${prefix}host-collectors`);
+      const entry = nodeFor(node, owner === undefined && host ? host.from : `${prefix}host-collectors`);
       if (src) {
         entry.logs.push({ path, source: src });
         continue;
@@ -104,6 +108,46 @@ export function troubleshootNodes(
     out.push({ name: single ?? 'cluster', nameFrom: single ? 'cluster-resources/nodes.json' : 'no node data', root, layout: 'troubleshoot', files: [], logs: [] });
   }
   return out;
+}
+
+/**
+ * The name of the host whose host collectors sit at the top of host-collectors/ (a host bundle of
+ * one machine: kURL's and Embedded Cluster's `support-bundle --host`), most trusted first: the
+ * `hostnames` run collector both host specs carry (`hostname = <name>`, then /proc/sys/kernel/hostname
+ * and `uname -n`; a plain name too), the hostOS collector's `name` (host-collectors/system/hostos_info.json),
+ * `kernel.hostname` in a sysctl output (`sysctl -a` run collectors, sysctl.json). "host" without them.
+ */
+function hostName(tree: BundleTree, prefix: string, rels: string[], names: Set<string>): { name: string; from: string } {
+  const valid = (n: string | undefined): n is string =>
+    n !== undefined && n.length <= 253 && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(n) && !/^localhost(\.localdomain)?$/.test(n);
+  // files of the host itself, not of a node folder
+  const own = rels.filter((r) => {
+    const parts = r.split('/');
+    return parts[0] === 'host-collectors' && !parts.slice(1, -1).some((p) => names.has(p));
+  });
+  const hostnames = own.filter((r) => /^host-collectors\/(?:[^/]+\/)*run-host\/hostnames\.txt$/.test(r));
+  for (const r of hostnames) {
+    const lines = (tree.text(prefix + r) ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '');
+    for (const key of ['hostname', '/proc/sys/kernel/hostname', 'uname -n']) {
+      const v = lines.map((l) => l.split(/\s*=\s*/)).find(([k]) => k === key)?.[1];
+      if (valid(v)) return { name: v, from: prefix + r };
+    }
+    if (lines.length === 1 && valid(lines[0])) return { name: lines[0], from: prefix + r };
+  }
+  for (const r of own.filter((x) => x === 'host-collectors/system/hostos_info.json')) {
+    try {
+      const name = (JSON.parse(tree.text(prefix + r) ?? '') as { name?: unknown }).name;
+      if (typeof name === 'string' && valid(name)) return { name, from: prefix + r };
+    } catch {
+      // an unreadable hostOS output names nothing
+    }
+  }
+  for (const r of own.filter((x) => /sysctl[^/]*\.(txt|json)$/.test(x))) {
+    const text = tree.text(prefix + r) ?? '';
+    const v = /^(?:kernel\.hostname|\/proc\/sys\/kernel\/hostname)\s*=\s*(\S+)\s*$/m.exec(text)?.[1] ?? /"kernel\.hostname"\s*:\s*"([^"]+)"/.exec(text)?.[1];
+    if (valid(v)) return { name: v, from: `${prefix}${r} (kernel.hostname)` };
+  }
+  return { name: 'host', from: `${prefix}host-collectors` };
 }
 
 const NOT_COLLECTOR_OUTPUT = ['cluster-resources', 'cluster-info', 'all-logs', 'analysis.json'];
