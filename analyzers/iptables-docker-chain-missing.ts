@@ -42,11 +42,17 @@ export default defineAnalyzer({
   optional: ['ipAddr', 'dockerNetworks', 'services', 'logs', 'dockerDaemon', 'nftables'],
   analyze({ node, artifacts }) {
     const docker = dockerPresence(artifacts);
-    if (docker.evidence.length === 0) return [];
+    // Docker's own chains in the live rules (DOCKER-FORWARD, DOCKER-USER, ...) show it writes rules
+    // here even when nothing else in the bundle names Docker: then only what those chains prove is
+    // checked (a jump to them missing), not chains a hand-abridged paste may have left out
+    const ownChains = docker.evidence.length === 0 ? dockerChainsIn(liveViews(artifacts)) : [];
+    if (docker.evidence.length === 0 && ownChains.length === 0) return [];
+    const fromChains = docker.evidence.length === 0;
+    if (fromChains) docker.evidence.push(ownChains[0]);
     // no iptables rules of Docker's to miss with Docker 29's nftables firewall back end (daemon.json,
     // its flag, or its table docker-bridges in the nft listing)
     if (docker.noIptables && !docker.firewallOff) return [];
-    const v4 = gapsIn(liveViews(artifacts), artifacts);
+    const v4 = gapsIn(liveViews(artifacts), artifacts, '', fromChains);
     // IPv6: Docker's ip6tables chains, where Docker manages ip6tables and its networks use IPv6
     const v6 = docker.firewallOff ? undefined : ipv6Gaps(artifacts);
     const missing: Gap[] = [...v4.missing, ...(v6?.missing ?? [])];
@@ -57,6 +63,7 @@ export default defineAnalyzer({
     const severity = missing.some((m) => m.critical) ? ('critical' as const) : ('warning' as const);
     const found: Evidence[] = foundOf(missing);
     const what = found.map((m) => m.excerpt).join('; ');
+    const alsoCited = missing.flatMap((m) => m.also ?? []);
     const state = dockerdState(artifacts);
     // a unit file edited to --iptables=false since dockerd started: not in effect until it restarts
     const pending = dockerdSettings(artifacts.dockerDaemon).pending.find((p) => /^--?iptables=/.test(p.flag));
@@ -129,7 +136,11 @@ export default defineAnalyzer({
         severity,
         title: only6 ? "Docker's ip6tables (IPv6) chains are missing" : "Docker's iptables chains are missing",
         message:
-          (only6 ? `Docker runs on ${node} with IPv6 networks and manages ip6tables, and its IPv4 (iptables) chains are intact, but its IPv6 (ip6tables) chains are missing: ${what.replace(/ip6tables \(IPv6\): /g, '')}. ${symptom}` : `Docker runs on ${node} but ${what}. ${symptom}`) +
+          (only6
+            ? `Docker runs on ${node} with IPv6 networks and manages ip6tables, and its IPv4 (iptables) chains are intact, but its IPv6 (ip6tables) chains are missing: ${what.replace(/ip6tables \(IPv6\): /g, '')}. ${symptom}`
+            : fromChains
+              ? `Docker's own chains are in the live rules of ${node} (${ownChains.map((e) => e.excerpt.replace(/^chain /, '')).slice(0, 4).join(', ')}): Docker writes its rules here, but ${what}. ${symptom}`
+              : `Docker runs on ${node} but ${what}. ${symptom}`) +
           (restart ? ` A firewall restart is logged${restart.time ? ` at ${restart.time}` : ''}: it flushed the rules Docker had added.` : ` Something ${chainsAbsent ? 'flushed them' : 'removed them'}: ${flusher}.`) +
           (pending
             ? ` docker.service now says ${pending.flag} (${pending.ref.file}:${pending.ref.line}), but the running dockerd was started without it: if Docker is meant to leave iptables alone, restart it to apply that instead.`
@@ -141,7 +152,8 @@ export default defineAnalyzer({
             : 'Connections from the host to its own published ports rely on docker-proxy; with "userland-proxy": false they fail.',
         evidence: [
           ...found,
-          ...docker.evidence,
+          ...alsoCited,
+          ...docker.evidence.filter((e) => !found.some((f) => f.file === e.file && f.line === e.line)),
           ...(v6?.missing.length ? v6.why : []),
           ...(state.evidence ? [state.evidence] : []).filter((e) => !docker.evidence.some((d) => d.file === e.file && d.line === e.line)),
           ...logs,
@@ -155,6 +167,7 @@ export default defineAnalyzer({
           commands: [
             ...(v6Service ? ['systemctl disable --now ip6tables.service && systemctl mask ip6tables.service   # its stop flushes the IPv6 rules: before docker restarts'] : []),
             'systemctl restart docker',
+            ...missing.flatMap((m) => (m.fix ? [m.fix] : [])),
             ...checks,
           ],
           caution:
@@ -167,20 +180,23 @@ export default defineAnalyzer({
 });
 
 /** Docker's chains and jumps missing from a family's live views (each back end's copy checked; a table whole in either is whole). */
-function gapsIn(views: BackendView[], artifacts: NodeArtifacts, label = ''): { missing: Gap[]; chainsAbsent: boolean } {
+function gapsIn(views: BackendView[], artifacts: NodeArtifacts, label = '', orphansOnly = false, family: 4 | 6 = 4): { missing: Gap[]; chainsAbsent: boolean } {
   const missing: Gap[] = [];
   let chainsAbsent = false;
   for (const [table, gapsOf] of [
     ['filter', filterGaps],
     ['nat', natGaps],
   ] as const) {
-    const results = views.filter((v) => v.tables.has(table)).map((v) => ({ view: v, ...gapsOf(v.tables.get(table)!, v.files.get(table)!, artifacts) }));
+    if (orphansOnly && table !== 'filter') continue;
+    const results = views.filter((v) => v.tables.has(table)).map((v) => ({ view: v, ...gapsOf(v.tables.get(table)!, v.files.get(table)!, artifacts, orphansOnly) }));
     if (results.length === 0 || results.some((r) => r.gaps.length === 0)) continue;
     // a dump cut at its top (sos's .tailed) does not show what is absent: its start may hold them
     if (results.some((r) => r.view.truncated.has(table))) continue;
     // report the copy that has Docker's chains, if one does
     const best = results.sort((a, b) => Number(a.chainsAbsent) - Number(b.chainsAbsent) || a.gaps.length - b.gaps.length)[0];
-    missing.push(...best.gaps.map((g) => (label ? { ...g, excerpt: `${label}${g.excerpt}` } : g)));
+    // the gaps' commands are written for iptables: the IPv6 rules take ip6tables
+    const forFamily = (g: Gap): Gap => (family === 6 && g.fix ? { ...g, fix: g.fix.replace(/(^|; )iptables /g, '$1ip6tables ') } : g);
+    missing.push(...best.gaps.map((g) => forFamily(label ? { ...g, excerpt: `${label}${g.excerpt}` } : g)));
     chainsAbsent ||= best.chainsAbsent;
   }
   return { missing, chainsAbsent };
@@ -199,7 +215,7 @@ function ipv6Gaps(artifacts: NodeArtifacts): { missing: Gap[]; chainsAbsent: boo
   if (use.length === 0) return undefined;
   const managed = dockerManagesIp6tables(artifacts, views6);
   if (!managed) return undefined;
-  const { missing, chainsAbsent } = gapsIn(views6, artifacts, 'ip6tables (IPv6): ');
+  const { missing, chainsAbsent } = gapsIn(views6, artifacts, 'ip6tables (IPv6): ', false, 6);
   const states = findService(artifacts.services ?? [], 'ip6tables');
   const s = isActive(states) ?? isEnabled(states);
   const service: Evidence | undefined = s ? { file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: `ip6tables.service is ${isActive(states) ? 'active' : 'enabled'}: it restores /etc/sysconfig/ip6tables at every start` } : undefined;
@@ -225,7 +241,18 @@ function dockerManagesIp6tables(artifacts: NodeArtifacts, views6: BackendView[])
 }
 
 function foundOf(missing: Gap[]): Evidence[] {
-  return missing.map(({ critical: _c, ...e }) => e);
+  return missing.map(({ critical: _c, also: _a, fix: _f, ...e }) => e);
+}
+
+/** Docker's own filter chains in the live rules: proof that Docker writes iptables rules on the node. */
+const DOCKER_OWN = /^DOCKER(?:-(?:FORWARD|USER|ISOLATION(?:-STAGE-[12])?|CT|BRIDGE|INTERNAL|INGRESS))?$/;
+function dockerChainsIn(views: BackendView[]): Evidence[] {
+  const out: Evidence[] = [];
+  for (const v of views)
+    for (const c of v.tables.get('filter')?.values() ?? [])
+      if (DOCKER_OWN.test(c.name) && !out.some((e) => e.excerpt === `chain ${c.name}`))
+        out.push({ file: c.ref.file, line: c.ref.line, excerpt: `chain ${c.name}`, note: "Docker's own chain: Docker writes its iptables rules on this node" });
+  return out;
 }
 
 /**
@@ -267,27 +294,38 @@ function absent(file: string, what: string): Evidence {
   return { file, line: 0, excerpt: what, note: 'searched the live rules in this file' };
 }
 
-type Gap = Evidence & { critical: boolean };
+/** also: more lines to cite (the FORWARD chain that lacks the jump); jumps: the chains FORWARD does not reach */
+type Gap = Evidence & { critical: boolean; also?: Evidence[]; fix?: string };
 
 /** What of Docker's filter chains and jumps one copy of the filter table lacks. */
-function filterGaps(filter: Map<string, Chain>, file: string): { gaps: Gap[]; chainsAbsent: boolean } {
+function filterGaps(filter: Map<string, Chain>, file: string, _artifacts?: unknown, orphansOnly = false): { gaps: Gap[]; chainsAbsent: boolean } {
   const missing: Gap[] = [];
   let chainsAbsent = false;
-  if (!filter.has('DOCKER')) {
+  if (!filter.has('DOCKER') && !orphansOnly) {
     missing.push({ ...absent(file, 'no DOCKER chain in the filter table'), critical: true });
     chainsAbsent = true;
-  } else if (filter.has('FORWARD')) {
+  }
+  // Docker's chains that exist but that FORWARD does not reach (checked with or without DOCKER)
+  if (filter.has('FORWARD')) {
     const reach = reachableChains(filter, 'FORWARD');
     // Docker 28+: FORWARD jumps to DOCKER-USER and DOCKER-FORWARD, which leads to the rest; older: FORWARD jumps to each
     const v28 = filter.has('DOCKER-FORWARD');
     const lost = FORWARD_CHAINS.filter((c) => filter.has(c.chain) && !reach.has(c.chain) && (!v28 || c.chain === 'DOCKER-FORWARD' || c.chain === 'DOCKER-USER'));
     if (lost.length > 0) {
       const behind = v28 && lost.some((c) => c.chain === 'DOCKER-FORWARD') ? [...filter.keys()].filter((c) => /^DOCKER-(BRIDGE|CT|INTERNAL|INGRESS|ISOLATION.*)$/.test(c) || c === 'DOCKER') : [];
-      missing.push({
-        ...absent(
-          file,
-          `filter FORWARD does not reach Docker's chain${lost.length > 1 ? 's' : ''} ${lost.map((c) => c.chain).join(', ')} (the chain${lost.length > 1 ? 's exist' : ' exists'}, but FORWARD has no ${lost.map((c) => c.jump).join(', ')})${behind.length ? `, so ${behind.join(', ')} behind DOCKER-FORWARD are never consulted` : ''}`,
-        ),
+      // cite the orphaned chain's own line (`Chain DOCKER-FORWARD (0 references)`) and FORWARD's
+      const orphan = filter.get(lost[0].chain)!;
+      const forward = filter.get('FORWARD')!;
+      const refs = orphan.references !== undefined ? ` (${orphan.references} references)` : '';
+      missing.unshift({
+        file: orphan.ref.file,
+        line: orphan.ref.line,
+        also: [{ file: forward.ref.file, line: forward.ref.line, excerpt: forward.policy ? `FORWARD policy ${forward.policy}` : 'FORWARD', note: `FORWARD: no jump to ${lost.map((c) => c.chain).join(', ')}${forward.policy === 'DROP' ? '; its policy DROP then drops the forwarded container traffic those chains would accept' : ''}` }],
+        fix: v28 && lost.some((c) => c.chain === 'DOCKER-FORWARD')
+          ? `iptables -I FORWARD -j DOCKER-FORWARD${filter.has('DOCKER-USER') ? '; iptables -D FORWARD -j DOCKER-USER 2>/dev/null; iptables -I FORWARD -j DOCKER-USER' : ''}   # or, without a restart: FORWARD jumps first to ${filter.has('DOCKER-USER') ? 'DOCKER-USER, then DOCKER-FORWARD' : 'DOCKER-FORWARD'}, as Docker 28+ puts them (whatever rewrote FORWARD removes them again at its next run)`
+          : undefined,
+        note: `chain ${lost[0].chain}${refs}: nothing jumps to it`,
+        excerpt: `filter FORWARD does not reach Docker's chain${lost.length > 1 ? 's' : ''} ${lost.map((c) => c.chain).join(', ')} (the chain${lost.length > 1 ? 's exist' : ' exists'}, but FORWARD has no ${lost.map((c) => c.jump).join(', ')})${behind.length ? `, so ${behind.join(', ')} behind DOCKER-FORWARD are never consulted` : ''}`,
         critical: lost.some((c) => c.critical),
       });
     }
@@ -296,7 +334,7 @@ function filterGaps(filter: Map<string, Chain>, file: string): { gaps: Gap[]; ch
 }
 
 /** What of Docker's nat chain and jumps one copy of the nat table lacks. */
-function natGaps(nat: Map<string, Chain>, file: string, artifacts: { dockerDaemon?: DockerDaemonConfig[] }): { gaps: Gap[]; chainsAbsent: boolean } {
+function natGaps(nat: Map<string, Chain>, file: string, artifacts: { dockerDaemon?: DockerDaemonConfig[] }, _orphansOnly = false): { gaps: Gap[]; chainsAbsent: boolean } {
   const missing: Gap[] = [];
   let chainsAbsent = false;
   if (!nat.has('DOCKER')) {
@@ -328,3 +366,4 @@ function natGaps(nat: Map<string, Chain>, file: string, artifacts: { dockerDaemo
   }
   return { gaps: missing, chainsAbsent };
 }
+

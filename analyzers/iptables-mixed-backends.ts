@@ -4,8 +4,9 @@
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
-import { ruleCount } from '../src/netfilter/rules.js';
+import { ruleCount, type Chain, type Ruleset } from '../src/netfilter/rules.js';
 import { logEvidence } from './lib/logs.js';
+import { policyConflict } from '../src/netfilter/backends.js';
 
 export default defineAnalyzer({
   id: 'iptables.mixed-backends',
@@ -32,6 +33,18 @@ export default defineAnalyzer({
     const vb = new Set(versions.map((v) => v.backend));
     if (vb.size > 1) for (const v of versions) evidence.push({ file: v.ref.file, line: v.ref.line, excerpt: v.excerpt, note: `${v.tool} uses ${v.backend}` });
     // the binary on the host says one back end, the dumps were written by the other
+    // the same built-in chain with two policies in one snapshot: two back ends' tables (one file's
+    // back end known from its header, command line or name, the other's not, or known otherwise)
+    for (const c of policyConflicts(live)) {
+      const name = (rs: Ruleset) => (rs.backend === 'unknown' ? 'not named' : rs.backend);
+      evidence.push({ file: c.a.ref.file, line: c.a.ref.line, excerpt: policyLine(c.ra, c.a), note: `${c.table} ${c.chain} policy ${c.a.policy} (back end ${name(c.ra)})` });
+      evidence.push({
+        file: c.b.ref.file,
+        line: c.b.ref.line,
+        excerpt: policyLine(c.rb, c.b),
+        note: `the same chain with policy ${c.b.policy} (back end ${name(c.rb)}): one back end has one policy per chain, so these are the tables of two back ends${ruleCount(c.ra) + ruleCount(c.rb) === 0 ? ' (neither listing shows rules: a listing with iptables-legacy creates the legacy tables too, so check which back end holds the rules with iptables-legacy-save and iptables-nft-save)' : ''}`,
+      });
+    }
     if (vb.size === 1 && backends.size === 1 && !backends.has([...vb][0])) {
       const v = versions[0];
       evidence.push({ file: v.ref.file, line: v.ref.line, excerpt: v.excerpt, note: `iptables -V says ${v.backend}` });
@@ -49,7 +62,7 @@ export default defineAnalyzer({
         evidence,
         remedy: {
           summary:
-            'Pick one back end (the host distribution default, usually nf_tables) and make every component use it; once each has written its rules there, empty the other back end: every table, policies to ACCEPT first, then flush and delete its chains. Flushing alone leaves a FORWARD policy DROP behind, which then drops all forwarded traffic.',
+            'Pick one back end (the host distribution default, usually nf_tables) and make every component use it; once each has written its rules there, empty the other back end: every table, policies to ACCEPT first, then flush and delete its chains. Flushing alone leaves a FORWARD policy DROP behind, which then drops all forwarded traffic. A component that can only write legacy (an old release that bundles its own iptables-legacy) needs the other way round: the host tools on legacy (update-alternatives --set iptables /usr/sbin/iptables-legacy), and nf_tables emptied the same way.',
           commands: [
             'update-alternatives --display iptables; iptables-legacy-save | grep -c "^-A"; iptables-nft-save | grep -c "^-A"   # which back end holds what',
             'update-alternatives --set iptables /usr/sbin/iptables-nft; update-alternatives --set ip6tables /usr/sbin/ip6tables-nft   # Debian/Ubuntu: the host tools on nf_tables',
@@ -67,3 +80,34 @@ export default defineAnalyzer({
     ];
   },
 });
+
+/**
+ * Pairs of live rule files of one family whose back ends differ (at least one of them known: two
+ * files of unnamed back end with different policies may be a listing before and after a change)
+ * and that give one built-in chain two policies (backends.ts policyConflict): proof that they are
+ * two back ends' tables. Two listings of one back end (sos's `iptables -vnxL` and `iptables -t
+ * filter -nvL`) agree and raise nothing. The file of known back end first.
+ */
+function policyConflicts(live: Ruleset[]): { table: string; chain: string; ra: Ruleset; rb: Ruleset; a: Chain; b: Chain }[] {
+  const out: { table: string; chain: string; ra: Ruleset; rb: Ruleset; a: Chain; b: Chain }[] = [];
+  for (let i = 0; i < live.length; i++)
+    for (let j = i + 1; j < live.length; j++) {
+      const [ra, rb] = knownFirst(live[i], live[j]);
+      if (ra.backend === rb.backend) continue;
+      const c = policyConflict(ra, rb);
+      if (c) out.push({ ...c, ra, rb });
+    }
+  return out;
+}
+
+function knownFirst(x: Ruleset, y: Ruleset): [Ruleset, Ruleset] {
+  return x.backend === 'unknown' ? [y, x] : [x, y];
+}
+
+/** The chain's policy as its file's format prints it (the quoted line then matches it). */
+function policyLine(rs: Ruleset, c: Chain): string {
+  if (rs.format === 'list') return `Chain ${c.name} (policy ${c.policy}${c.policyCounters ? '…' : ''})`;
+  if (rs.format === 'save') return `:${c.name} ${c.policy}`;
+  if (rs.format === 'spec') return `-P ${c.name} ${c.policy}`;
+  return `${c.name} policy ${c.policy}`;
+}

@@ -23,8 +23,99 @@ export function groupByBackend(rulesets: readonly Ruleset[]): Ruleset[][] {
   for (const r of known) if (!order.includes(r.backend)) order.push(r.backend);
   if (order.length === 0) return rulesets.length > 0 ? [[...rulesets]] : [];
   const groups = order.map((b) => rulesets.filter((r) => r.backend === b));
-  groups[0].push(...rulesets.filter((r) => r.backend === 'unknown'));
+  const unknown = rulesets.filter((r) => r.backend === 'unknown');
+  // a file of unnamed back end that gives a built-in chain another policy than the first group's
+  // files is not of that back end (`iptables -L FORWARD`: policy DROP beside `iptables-legacy -L
+  // FORWARD`: policy ACCEPT): its own group, first when no known file is plain iptables' output
+  const apart = unknown.filter((u) => groups[0].some((k) => policyConflict(k, u) !== undefined));
+  groups[0].push(...unknown.filter((u) => !apart.includes(u)));
+  if (apart.length > 0) {
+    if (plain) groups.push(apart);
+    else groups.unshift(apart);
+  }
   return groups;
+}
+
+/**
+ * A built-in chain two live files of one family give different policies: one back end has one
+ * policy per chain, so in one snapshot the two are two back ends' tables. Undefined when they agree.
+ */
+export function policyConflict(a: Ruleset, b: Ruleset): { table: string; chain: string; a: Chain; b: Chain } | undefined {
+  if ((a.family === 'ipv6') !== (b.family === 'ipv6') || a.file === b.file) return undefined;
+  for (const [name, ta] of Object.entries(a.tables)) {
+    const tb = b.tables[name];
+    if (!tb) continue;
+    for (const ca of Object.values(ta.chains)) {
+      const cb = tb.chains[ca.name];
+      if (ca.builtin && cb && ca.policy && cb.policy && ca.policy !== cb.policy) return { table: name, chain: ca.name, a: ca, b: cb };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The back end a file's name says: `iptables-legacy-save`, `iptables-legacy-L-FORWARD.txt`,
+ * `ip6tables-nft-save.txt`, `iptables_nft_-S`. Undefined when it says none (or both).
+ */
+export function backendFromFileName(file: string): Backend | undefined {
+  const name = baseName(file).toLowerCase();
+  const legacy = /(?:^|[^a-z0-9])(?:ip6?tables|xtables)[-_]legacy(?:[^a-z0-9]|$)/.test(name);
+  const nft = /(?:^|[^a-z0-9])(?:ip6?tables|xtables)[-_]nft(?:[^a-z0-9]|$)/.test(name);
+  return legacy === nft ? undefined : legacy ? 'legacy' : 'nf_tables';
+}
+
+/**
+ * A command line saved above its output (`$ iptables-legacy -t filter -L FORWARD`,
+ * `# iptables-nft -S`, `root@host:~# sudo ip6tables-legacy-save`): which iptables tool it ran,
+ * and the back end its name says (undefined for plain `iptables`, whose back end is whatever
+ * the alternatives point at). Undefined when the line is not such a command.
+ */
+export function commandLineTool(line: string): { tool: 'iptables' | 'ip6tables'; backend?: Backend; save: boolean } | undefined {
+  const m = /^(?:\S*[$#]\s*|[$#]\s*)(?:sudo\s+(?:-\S+\s+)*)?(?:\S*\/)?(ip6?tables)(?:-(legacy|nft))?(-save)?(?=\s|$)/.exec(line.trim());
+  if (!m) return undefined;
+  return { tool: m[1] as 'iptables' | 'ip6tables', backend: m[2] === 'legacy' ? 'legacy' : m[2] === 'nft' ? 'nf_tables' : undefined, save: m[3] !== undefined };
+}
+
+/**
+ * The back end an iptables-save header proves, from the iptables sources:
+ * - `(nf_tables)` after the version: iptables-nft-save 1.8.8 and later (its program version
+ *   embeds the variant since "xtables_globals: Embed variant name in .program_version", Dec 2021);
+ * - `xtables-save`: iptables-nft-save 1.8.0 to 1.8.3, which printed that name whatever it was
+ *   called as ("xtables-save: Use argv[0] as program name" came with 1.8.4);
+ * - `iptables-nft-save`: nft by name (1.8.4 and later print the name they are called as);
+ * - a plain `iptables-save` with no suffix: legacy before 1.8.0 (there was no other) and from
+ *   1.8.8 on (legacy prints its fixed name and version, nft always adds `(nf_tables)`), also in
+ *   1.8.0 to 1.8.3 (nft called itself xtables-save then); in 1.8.4 to 1.8.7 it is iptables-nft-save
+ *   called through the `iptables-save` alternative as often as legacy: unknown.
+ */
+export function backendOfSaveHeader(tool: string, variant: string | undefined, version: string, suffix: string | undefined): Backend {
+  if (suffix === 'nf_tables' || variant === 'nft' || tool === 'xtables') return 'nf_tables';
+  if (suffix === 'legacy' || variant === 'legacy') return 'legacy';
+  const [major, minor, patch] = version.split('.').map(Number);
+  if (major !== 1) return major < 1 ? 'legacy' : 'unknown';
+  if (minor < 8) return 'legacy';
+  if (minor > 8) return 'legacy';
+  const p = patch ?? 0;
+  return p <= 3 || p >= 8 ? 'legacy' : 'unknown';
+}
+
+/**
+ * A ruleset whose header proves no back end: the command line saved above it (`$ iptables-legacy
+ * -L`), else the file's name (`iptables-legacy-save.txt`), says which it is. Command lines of both
+ * back ends in one file say nothing of a ruleset made of both.
+ */
+export function hintBackend(rs: Ruleset, commands: ReadonlySet<Backend> | undefined): void {
+  if (rs.backend !== 'unknown') return;
+  if (commands && commands.size === 1) {
+    rs.backend = [...commands][0];
+    return;
+  }
+  if (commands && commands.size > 1) {
+    rs.warnings.push({ file: rs.file, line: 1, message: 'command lines of both iptables back ends (legacy and nft) above this output: its back end is not known' });
+    return;
+  }
+  const named = backendFromFileName(rs.file);
+  if (named) rs.backend = named;
 }
 
 function baseName(file: string): string {

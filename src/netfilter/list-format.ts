@@ -8,6 +8,8 @@ import { SkipFile, type SourceRef } from '../model/source.js';
 import { canonicalXmark, ensureChain, ensureTable, isBuiltin, newRuleset, normalizeAddress, normalizeProtocol, type Counters, type Match, type Negatable, type Rule, type Ruleset } from './rules.js';
 import { canonicalizeOption, logLevelNumber } from './values.js';
 import { addressFamily, familyFromFileName, type Family } from './family.js';
+import { commandLineTool, hintBackend } from './backends.js';
+import type { Backend } from './rules.js';
 
 const CHAIN_LINE = /^Chain (\S+) \((?:policy (\S+)(?: (\S+) packets, (\S+) bytes)?|(\d+) references?)\)/;
 const TABLE_MARKER = /^#.*\s-t\s+(\w+)/;
@@ -40,6 +42,12 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
   let columns: string[] | undefined;
   let sawChain = false;
   let sawRows = false;
+  /** back ends named by command lines above the output (`$ iptables-legacy -L`) */
+  const commands = new Set<Backend>();
+  /** the chain whose rows came without a column header line (said once per chain) */
+  let headerless: string | undefined;
+  /** rule rows read, for the count eks-log-collector appends */
+  let rows = 0;
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n++) {
     const raw = lines[n].replace(/\r$/, '');
@@ -53,6 +61,16 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
       rs.warnings.push({ file, line: n + 1, message: 'over-long line skipped' });
       continue;
     }
+    const cmd = line.startsWith('#') || line.startsWith('$') || /^\S*[$#]\s/.test(line) ? commandLineTool(line) : undefined;
+    if (cmd) {
+      // the command whose output follows: `$ iptables-legacy -t filter -L FORWARD`, `# ip6tables -t nat -nvL`
+      if (cmd.backend) commands.add(cmd.backend);
+      const t = /\s(?:-t|--table)[\s=]+(\w+)/.exec(line);
+      if (t && !opts.table) table = t[1];
+      if (cmd.tool === 'ip6tables' && !opts.family) rs.family = 'ipv6';
+      chain = undefined;
+      continue;
+    }
     if (line.startsWith('#')) {
       const m = TABLE_MARKER.exec(line);
       if (m) {
@@ -60,6 +78,15 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
         if (/ip6tables/.test(line)) rs.family = 'ipv6';
       }
       if (/iptables-legacy tables present/.test(line)) rs.legacyTablesPresent = ref;
+      continue;
+    }
+    // eks-log-collector.sh appends `=======` and `Total Number of Rules: N` (N: the lines that are not
+    // blank, Chain or column header lines) to its iptables -nvL files
+    if (/^=+$/.test(line) && /^Total Number of Rules: \d+$/.test(lines[n + 1]?.trim() ?? '')) {
+      const said = Number(/\d+/.exec(lines[n + 1])![0]);
+      if (said !== rows) rs.warnings.push({ file, line: n + 2, message: `the collector counted ${said} rule lines, ${rows} were read: lines are missing or not understood` });
+      n++;
+      chain = undefined;
       continue;
     }
     const c = CHAIN_LINE.exec(line);
@@ -95,11 +122,22 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
       columns = line.split(/\s+/);
       continue;
     }
-    if (!columns) continue;
+    if (!columns) {
+      // rows under a Chain line without the `target prot opt source destination` header (a hand
+      // abridged paste): the columns are positional, their layout says which they are
+      columns = columnsOfRow(line);
+      if (!columns) {
+        rs.warnings.push({ file, line: n + 1, message: `line not understood in chain ${chain.name} (no column header line before it): ${line.slice(0, 80)}` });
+        continue;
+      }
+      if (headerless !== chain.name) rs.warnings.push({ file, line: n + 1, message: `rows of chain ${chain.name} without the "target prot opt source destination" header line: read by their layout (${columns.join(' ')})` });
+      headerless = chain.name;
+    }
     const rule = parseRow(line, columns, { table, chain: chain.name, num: chain.rules.length + 1, ref }, limits);
     if (rule) {
       chain.rules.push(rule);
       sawRows = true;
+      rows++;
     }
     else rs.warnings.push({ file, line: n + 1, message: `rule line not understood: ${line.slice(0, 80)}` });
   }
@@ -110,6 +148,7 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
   if (rs.family === 'unknown' && familyFromFileName(file) === 'ipv6') rs.family = 'ipv6';
   if (rs.family === 'unknown') rs.family = familyOfListing(rs) ?? 'ipv4';
   rs.listingLimits = [...limits];
+  hintBackend(rs, commands);
   return rs;
 }
 
