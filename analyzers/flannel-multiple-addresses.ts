@@ -2,6 +2,7 @@
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { flannelRemedy } from './lib/flannel.js';
+import { NODE_SERVICE_KINDS } from './lib/node-services.js';
 
 export default defineAnalyzer({
   id: 'flannel.multiple-addresses',
@@ -9,7 +10,7 @@ export default defineAnalyzer({
   description: 'The VXLAN device carries several IPv4 addresses: an old lease was never removed.',
   scope: 'node',
   requires: ['ipAddr'],
-  optional: ['logs', 'flannelSubnetEnv'],
+  optional: [...new Set(['logs', 'flannelSubnetEnv', ...NODE_SERVICE_KINDS] as const)],
   analyze({ node, artifacts }) {
     const v4 = interfacesOf(artifacts.ipAddr).get('flannel.1')?.addresses.filter((a) => a.family === 4) ?? [];
     if (v4.length < 2) return [];
@@ -21,7 +22,7 @@ export default defineAnalyzer({
         impact: 'Cross-node pod traffic is sent from or to the wrong subnet.',
         evidence: v4.map((a) => ({ file: a.ref.file, line: a.ref.line, excerpt: a.excerpt })),
         facts: { addresses: v4.map((a) => a.cidr) },
-        remedy: flannelRemedy(node, artifacts.logs),
+        remedy: flannelRemedy(node, artifacts.logs, artifacts),
       },
     ];
   },

@@ -10,6 +10,7 @@ import { addressIn, networkOf } from '../src/parsers/cidr.js';
 import type { Setting } from '../src/parsers/flannel-env.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { flannelRemedy } from './lib/flannel.js';
+import { NODE_SERVICE_KINDS } from './lib/node-services.js';
 
 export default defineAnalyzer({
   id: 'flannel.subnet-mismatch',
@@ -18,7 +19,7 @@ export default defineAnalyzer({
   scope: 'node',
   // subnet.env alone says whether FLANNEL_SUBNET is inside FLANNEL_NETWORK; the interface checks need ip addr
   requires: ['flannelSubnetEnv'],
-  optional: ['ipAddr', 'logs'],
+  optional: [...new Set(['ipAddr', 'logs', ...NODE_SERVICE_KINDS] as const)],
   partialWithout: { ipAddr: 'the addresses of flannel.1 and cni0 were not checked (no ip addr in the bundle)' },
   analyze({ node, artifacts }) {
     const env = artifacts.flannelSubnetEnv[0];
@@ -35,7 +36,7 @@ export default defineAnalyzer({
     const c4 = checks.find((c) => c.family === FAMILIES[4] && c.problems.length > 0);
     const c6 = checks.find((c) => c.family === FAMILIES[6] && c.problems.length > 0);
     const sentence = (c: Check) => `${c.problems.join('; ')}${c.form ? ` (the "${c.form}" of a flannel reinstalled over old state)` : ''}`;
-    const remedy = flannelRemedy(node, artifacts.logs);
+    const remedy = flannelRemedy(node, artifacts.logs, artifacts);
     // the IPv6 VXLAN device is rebuilt from the lease like flannel.1
     if (c6) remedy.commands = remedy.commands.flatMap((cmd) => (cmd === 'ip link delete flannel.1' ? [cmd, 'ip link delete flannel-v6.1'] : [cmd]));
     const devices = c6 && !c4 ? 'flannel-v6.1 and cni0' : 'flannel.1 and cni0';

@@ -8,6 +8,7 @@ import type { Evidence } from '../src/report/schema.js';
 import { hasMatch, type Rule, type Ruleset } from '../src/netfilter/rules.js';
 import { iptablesTool, ruleSpec } from '../src/netfilter/commands.js';
 import { logEvidence } from './lib/logs.js';
+import { NODE_SERVICE_KINDS, nodeServices } from './lib/node-services.js';
 
 export default defineAnalyzer({
   id: 'iptables.kube-firewall-corrupted',
@@ -15,7 +16,7 @@ export default defineAnalyzer({
   description: 'The "kubernetes firewall for dropping marked packets" rule has no mark match: it drops every packet.',
   scope: 'node',
   requires: ['iptables'],
-  optional: ['iptablesVersion', 'logs'],
+  optional: [...new Set(['iptablesVersion', 'logs', ...NODE_SERVICE_KINDS] as const)],
   analyze({ node, artifacts }) {
     const live = (artifacts.iptables ?? []).filter((rs) => rs.origin === 'live');
     const found = live
@@ -35,6 +36,8 @@ export default defineAnalyzer({
     const deletes = [...new Set(found.map(({ rule, rs }) => deleteCommand(rule, rs, live)))];
     const tools = [...new Set(found.map(({ rs }) => iptablesTool(rs, live)))];
     const versions = (artifacts.iptablesVersion ?? []).flat();
+    // the kubelet re-adds the rule when it restarts: kubelet.service, or the service it runs inside (k3s, rke2, k0s, kubelite)
+    const services = nodeServices(artifacts);
     const evidence: Evidence[] = bad.map((r) => ({
       file: r.ref.file,
       line: r.ref.line,
@@ -52,10 +55,10 @@ export default defineAnalyzer({
         evidence,
         facts: { rules: bad.map((r) => `${r.ref.file}:${r.ref.line}`), hostIptables: versions.map((v) => `${v.version} (${v.backend})`) },
         remedy: {
-          summary: 'Remove the broken rule (kubelet re-adds the correct one), then make every component use the same iptables version and back end as the host.',
+          summary: `Remove the broken rule (${services.distro && services.distro.unit !== 'kubelet' ? `the kubelet inside ${services.distro.unit} re-adds the correct one when it restarts` : 'kubelet re-adds the correct one'}), then make every component use the same iptables version and back end as the host.`,
           commands: [
             ...deletes,
-            'systemctl restart kubelet',
+            ...services.restartKubelet,
             `${tools.map((t) => `${t} -V`).join('; ')}   # on the host, and inside kube-proxy / the CNI pods: versions and back ends must match`,
           ],
           caution: `Until the rule is removed the node drops all ${family ? `${family} ` : ''}traffic: run these from the console. Kubelet with --feature-gates=IPTablesOwnershipCleanup=true no longer writes this rule.`,

@@ -39,9 +39,10 @@ export default defineAnalyzer({
     const v6 = off6.length > 0 || missing ? podIpv6Use(artifacts) : [];
     const off6Used = v6.length > 0 ? off6 : [];
     if (off.length === 0 && !missing && off6Used.length === 0) return [];
-    // pods on routed veths and no bridge of pods: nothing is bridged, nothing bypasses iptables
+    // pods on routed veths (Calico, Cilium) or on Open vSwitch ports (OVN-Kubernetes, Antrea) and no
+    // Linux bridge of pods: nothing is bridged, nothing bypasses iptables
     const pods = podNetworking(artifacts);
-    if (pods.bridged.length === 0 && pods.routed.length > 0) return [];
+    if (pods.bridged.length === 0 && (pods.routed.length > 0 || pods.ovs.length > 0)) return [];
     const proxy = kubeProxyRules(artifacts);
     const v4 = off.length > 0 || missing;
     const ipv6Too = v6.length > 0 && (off6Used.length > 0 || missing);
@@ -50,7 +51,9 @@ export default defineAnalyzer({
       : [...off, ...off6Used].map((v) => ({ file: v.ref.file, line: v.ref.line, excerpt: v.excerpt }));
     evidence.push(kube, ...pods.bridged.slice(0, 2), ...(proxy ? [proxy] : []), ...(ipv6Too ? v6.slice(0, 2) : []), ...logEvidence(artifacts.logs, ['log.bridge-nf-call'], 3));
     const bridge = pods.bridged[0];
-    const on = bridge ? ` with pods on a bridge (${bridge.excerpt}, ${bridge.file}${bridge.line ? `:${bridge.line}` : ''})` : '';
+    // the bridge's name: the interface itself, or the one a rule names (`-o weave`) when the bundle has no ip addr
+    const bridgeName = bridge ? (/^(\S+?): /.exec(bridge.note ?? '')?.[1] ?? bridge.excerpt) : '';
+    const on = bridge ? ` with pods on a bridge (${bridgeName}, ${bridge.file}${bridge.line ? `:${bridge.line}` : ''})` : '';
     const dual = v6[0] ? ` (dual-stack: ${v6[0].note}, ${v6[0].file}${v6[0].line ? `:${v6[0].line}` : ''})` : '';
     const what = missing
       ? `br_netfilter is not loaded on ${node}, a Kubernetes node${on}${ipv6Too ? dual : ''}: traffic between pods on the same bridge skips iptables${ipv6Too ? ' and ip6tables' : ''}`

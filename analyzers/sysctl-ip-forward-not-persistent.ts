@@ -4,7 +4,8 @@
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import { effectiveConfig, runtimeValue } from '../src/parsers/sysctl.js';
-import { configSetting, hostSysctlPath, persistSysctl } from './lib/sysctl-fix.js';
+import { configSetting, hostSysctlPath, persistSysctl, persistSysctlsByMachineConfig } from './lib/sysctl-fix.js';
+import { nodeServices } from './lib/node-services.js';
 
 const KEY = 'net.ipv4.ip_forward';
 
@@ -14,12 +15,17 @@ export default defineAnalyzer({
   description: 'ip_forward is 1 at runtime but sysctl.conf / sysctl.d set it to 0.',
   scope: 'node',
   requires: ['sysctl', 'sysctlConfig'],
+  optional: ['services', 'ipAddr', 'dockerDaemon'],
   analyze({ node, artifacts }) {
     const now = runtimeValue(artifacts.sysctl, KEY)[0];
     const conf = effectiveConfig(artifacts.sysctlConfig, KEY);
     if (!now || now.value !== '1' || !conf || conf.value !== '0') return [];
     const zeros = configSetting(artifacts.sysctlConfig, KEY, '0');
-    const persist = persistSysctl({ key: KEY, want: '1', wrong: '0', bad: zeros, dropIn: '/etc/sysctl.d/99-ip-forward.conf' });
+    // on RHCOS (OpenShift 4) /etc belongs to the Machine Config Operator: the fix is a MachineConfig, not a file edited on the node
+    const services = nodeServices(artifacts);
+    const persist = services.machineConfig
+      ? persistSysctlsByMachineConfig([{ key: KEY, want: '1', wrong: '0', bad: zeros }], '/etc/sysctl.d/99-ip-forward.conf')
+      : persistSysctl({ key: KEY, want: '1', wrong: '0', bad: zeros, dropIn: '/etc/sysctl.d/99-ip-forward.conf' });
     const host = hostSysctlPath(conf.ref.file);
     return [
       {
@@ -39,7 +45,9 @@ export default defineAnalyzer({
         remedy: {
           summary: `Make the configuration say 1: ${persist.summary}.`,
           commands: persist.commands,
-          caution: 'sysctl --system re-applies every setting of the configuration files, not only this one.',
+          caution: services.machineConfig
+            ? 'The Machine Config Operator drains and reboots the nodes of the pool one at a time to apply a MachineConfig. With OVN-Kubernetes (ipForwarding: Restricted, the default since 4.14) ip_forward = 0 is intended: set ipForwarding: Global in the Cluster Network Operator instead when the node must forward on every interface.'
+            : 'sysctl --system re-applies every setting of the configuration files, not only this one.',
         },
       },
     ];

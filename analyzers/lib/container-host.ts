@@ -19,7 +19,7 @@ import { dockerdSettings } from '../../src/parsers/dockerd-flags.js';
  * module makes a tunl0 on any host that loads it; only an address on it says Calico uses it.
  */
 const CONTAINER_INTERFACE =
-  /^(docker0|docker_gwbridge|br-[0-9a-f]{12}|podman\d+|cni-podman\d+|lxdbr\d+|cni0|cbr0|flannel\.\d+|flannel-v6\.\d+|flannel-wg(-v6)?|cali[0-9a-f]{11}|vxlan\.calico|vxlan-v6\.calico|cilium_host|cilium_net|cilium_vxlan|cilium_geneve|lxc[0-9a-f]{8,}|lxc_health|weave|vxlan-6784|kube-bridge|kube-dummy-if|kube-ipvs0|nodelocaldns|antrea-gw0|ovn-k8s-mp\d+|genev_sys_6081)$/;
+  /^(docker0|docker_gwbridge|br-[0-9a-f]{12}|podman\d+|cni-podman\d+|lxdbr\d+|cni0|cbr0|flannel\.\d+|flannel-v6\.\d+|flannel-wg(-v6)?|cali[0-9a-f]{11}|vxlan\.calico|vxlan-v6\.calico|cilium_host|cilium_net|cilium_vxlan|cilium_geneve|lxc[0-9a-f]{8,}|lxc_health|weave|vxlan-6784|kube-bridge|kube-dummy-if|kube-ipvs0|nodelocaldns|antrea-gw0|ovn-k8s-mp\d+|genev_sys_6081|eni[0-9a-f]{11})$/;
 
 /** iptables chains that only a container runtime, CNI plugin or kube-proxy creates, with whose they are. */
 const CONTAINER_CHAINS: [RegExp, string][] = [
@@ -32,19 +32,37 @@ const CONTAINER_CHAINS: [RegExp, string][] = [
   [/^CILIUM_/, 'Cilium'],
   [/^FLANNEL-/, 'flannel'],
   [/^WEAVE/, 'Weave'],
+  [/^AWS-(SNAT|CONNMARK)-CHAIN-/, 'AWS VPC CNI'],
 ];
 
 /** nftables tables of container networking: netavark's, Docker 29's, kube-proxy's nftables mode, Calico's nftables data plane. */
 const CONTAINER_NFT_TABLES = /^(netavark|docker-bridges|kube-proxy|calico)$/;
 
-const RUNTIME_UNITS = ['docker', 'containerd', 'kubelet', 'k3s', 'k3s-agent', 'crio', 'podman', 'snap.kubelet.daemon', 'atomic-openshift-node', 'origin-node'];
+const RUNTIME_UNITS = [
+  'docker',
+  'containerd',
+  'kubelet',
+  'k3s',
+  'k3s-agent',
+  'rke2-server',
+  'rke2-agent',
+  'k0scontroller',
+  'k0sworker',
+  'snap.microk8s.daemon-kubelite.service',
+  'snap.microk8s.daemon-containerd.service',
+  'crio',
+  'podman',
+  'snap.kubelet.daemon.service',
+  'atomic-openshift-node',
+  'origin-node',
+];
 
 /** Short phrases naming what shows a container runtime on the node; empty when nothing does. */
 export function containerHostEvidence(artifacts: NodeArtifacts): string[] {
   const seen: string[] = [];
   for (const unit of RUNTIME_UNITS) {
     const states = findService(artifacts.services ?? [], unit);
-    if (isEnabled(states) || isActive(states)) seen.push(`${unit}.service ${isActive(states) ? 'active' : 'enabled'}`);
+    if (isEnabled(states) || isActive(states)) seen.push(`${unit.replace(/\.service$/, '')}.service ${isActive(states) ? 'active' : 'enabled'}`);
   }
   const dockerd = dockerdSettings(artifacts.dockerDaemon);
   if (dockerd.running) seen.push(`dockerd running (${dockerd.commandLine!.ref.file})`);
@@ -176,15 +194,20 @@ export function ruleSpec(rule: Rule): string | undefined {
 
 /** Bridges the bridge CNI plugins create for pods: the CNI bridge plugin (flannel's too), kubenet, kube-router, Weave. */
 const POD_BRIDGE = /^(cni0|cbr0|kube-bridge|weave)$/;
-/** Interfaces of CNIs that route each pod's veth instead of bridging it: Calico, Cilium (and their tunnels). */
-const ROUTED_POD_INTERFACE = /^(cali[0-9a-f]{11}|vxlan\.calico|vxlan-v6\.calico|cilium_host|cilium_net|cilium_vxlan|cilium_geneve|lxc[0-9a-f]{8,}|lxc_health)$/;
+/** Interfaces of CNIs that route each pod's veth instead of bridging it: Calico, Cilium (and their tunnels), the AWS VPC CNI's eni* veths. */
+const ROUTED_POD_INTERFACE = /^(cali[0-9a-f]{11}|vxlan\.calico|vxlan-v6\.calico|cilium_host|cilium_net|cilium_vxlan|cilium_geneve|lxc[0-9a-f]{8,}|lxc_health|eni[0-9a-f]{11})$/;
 
 export interface PodNetworking {
   /** pods (or containers beside kube-proxy) sit on a Linux bridge: what shows it */
   bridged: Evidence[];
   /** pods sit on routed veths (Calico, Cilium): what shows it */
   routed: Evidence[];
+  /** pods sit on Open vSwitch ports (OVN-Kubernetes, Antrea): no Linux bridge, br_netfilter plays no part */
+  ovs: Evidence[];
 }
+
+/** OVN-Kubernetes' and Antrea's interfaces: the management port, the Geneve tunnel, the OVS integration bridge, Antrea's gateway. */
+const OVS_POD_INTERFACE = /^(ovn-k8s-mp\d+|genev_sys_6081|br-int|antrea-gw0|antrea-tun0)$/;
 
 /**
  * How the node connects its pods, as far as the bundle shows: on a Linux bridge (the bridge CNI
@@ -195,6 +218,7 @@ export interface PodNetworking {
 export function podNetworking(artifacts: NodeArtifacts): PodNetworking {
   const bridged: Evidence[] = [];
   const routed: Evidence[] = [];
+  const ovs: Evidence[] = [];
   const itfs = interfacesOf(artifacts.ipAddr ?? []);
   const at = (i: { name: string; ref: { file: string; line: number } }, note: string): Evidence => ({ file: i.ref.file, line: i.ref.line, excerpt: i.name, note });
   const members = (bridge: string) => [...itfs.values()].filter((i) => i.master === bridge && (i.kind === 'veth' || i.peer !== undefined || /^veth/.test(i.name)));
@@ -205,6 +229,7 @@ export function podNetworking(artifacts: NodeArtifacts): PodNetworking {
     else if ((i.name === 'docker0' || /^br-[0-9a-f]{12}$/.test(i.name)) && kubeProxy && members(i.name).length > 0)
       bridged.push(at(i, `${i.name} has ${members(i.name).length} container veth${members(i.name).length > 1 ? 's' : ''} attached, on a node with kube-proxy rules`));
     else if (ROUTED_POD_INTERFACE.test(i.name) && !i.master && routed.length < 2) routed.push(at(i, `${i.name}: pods on routed veths (no bridge)`));
+    else if (OVS_POD_INTERFACE.test(i.name) && ovs.length < 2) ovs.push(at(i, `${i.name}: pods on Open vSwitch (OVN-Kubernetes / Antrea), not on a Linux bridge`));
   }
   // canal: flannel carries Calico's routed veths between nodes; no cni0 means no bridge
   if (routed.length > 0) {
@@ -213,17 +238,31 @@ export function podNetworking(artifacts: NodeArtifacts): PodNetworking {
     bridged.push(...flannelOnly);
   }
   if (itfs.size === 0) {
-    // no ip addr: the CNI's chains say which it is
+    // no ip addr: a rule that names the pod bridge (`-o weave`, `-i cni0`) shows the bridge itself;
+    // else the CNI's chains say which it is
+    for (const rs of artifacts.iptables ?? []) {
+      if (rs.origin !== 'live' || bridged.length > 0) continue;
+      // FORWARD first: pod traffic crosses it; then the other chains
+      const chains = Object.values(rs.tables.filter?.chains ?? {}).sort((a, b) => Number(b.name === 'FORWARD') - Number(a.name === 'FORWARD'));
+      for (const c of chains)
+        for (const r of c.rules) {
+          const named = [r.inInterface, r.outInterface].find((x) => x && !x.negated && POD_BRIDGE.test(x.value));
+          if (named && bridged.length === 0)
+            bridged.push({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `${named.value}: the bridge pods are attached to (named by this ${c.name} rule)` });
+        }
+    }
     for (const rs of artifacts.iptables ?? []) {
       if (rs.origin !== 'live') continue;
       for (const t of Object.values(rs.tables))
         for (const c of Object.values(t.chains)) {
           if (/^(FLANNEL-|WEAVE|KUBE-ROUTER-)/.test(c.name) && bridged.length === 0) bridged.push({ file: c.ref.file, line: c.ref.line, excerpt: `chain ${c.name}`, note: 'a bridge CNI (flannel, Weave, kube-router) writes this chain' });
-          if (/^(cali-|CILIUM_)/.test(c.name) && routed.length === 0) routed.push({ file: c.ref.file, line: c.ref.line, excerpt: `chain ${c.name}`, note: 'Calico or Cilium (pods on routed veths) writes this chain' });
+          if (/^(cali-|CILIUM_|AWS-(SNAT|CONNMARK)-CHAIN-)/.test(c.name) && routed.length === 0)
+            routed.push({ file: c.ref.file, line: c.ref.line, excerpt: `chain ${c.name}`, note: 'Calico, Cilium or the AWS VPC CNI (pods on routed veths) writes this chain' });
+          if (/^(OVN-KUBE-|ANTREA-)/.test(c.name) && ovs.length === 0) ovs.push({ file: c.ref.file, line: c.ref.line, excerpt: `chain ${c.name}`, note: 'OVN-Kubernetes or Antrea (pods on Open vSwitch) writes this chain' });
         }
     }
   }
-  return { bridged, routed };
+  return { bridged, routed, ovs };
 }
 
 /** kube-proxy's Service rules: KUBE-SERVICES (iptables mode), KUBE-IPVS / kube-ipvs0 (ipvs mode), table kube-proxy (nftables mode). */
@@ -240,4 +279,80 @@ export function kubeProxyRules(artifacts: NodeArtifacts): Evidence | undefined {
     if (t) return { file: t.ref.file, line: t.ref.line, excerpt: `table ${t.family} kube-proxy`, note: 'kube-proxy in nftables mode' };
   }
   return undefined;
+}
+
+/** One interface whose net.ipv4.conf.<itf>.forwarding decides whether the kernel forwards what arrives on it. */
+export interface InterfaceForwarding {
+  itf: string;
+  /** container: a bridge, tunnel or routed veth of a runtime or CNI; gateway: OVN-Kubernetes' gateway bridge (br-ex); uplink: where the node's own traffic leaves */
+  role: 'container' | 'gateway' | 'uplink';
+  /** '1', '0', or undefined when the sysctl dump has no key for it */
+  value?: string;
+  evidence?: Evidence;
+  /** the ip addr line of the interface */
+  at: Evidence;
+}
+
+/** Dummies and devices that hold addresses but receive no packet to forward: kube-proxy's IPVS dummy, NodeLocal DNSCache's, kube-router's. */
+const NOT_A_PATH = /^(kube-ipvs0|kube-dummy-if|nodelocaldns|lo)$/;
+
+/** The sysctl key of an interface's IPv4 forwarding: a dotted name (flannel.1, eth0.100) is written with '/' in the dotted form. */
+export function ipv4ForwardingKey(itf: string): string {
+  return `net.ipv4.conf.${itf.replace(/\./g, '/')}.forwarding`;
+}
+
+/**
+ * The IPv4 forwarding that counts, per interface. The kernel decides per INCOMING interface: a
+ * packet not for the host is forwarded only when net.ipv4.conf.<in>.forwarding is 1 (ip_route_input
+ * checks IN_DEV_FORWARD of the receiving device; net.ipv4.ip_forward and conf.all.forwarding are
+ * only switches that write every interface's value at once, and conf.default the value of
+ * interfaces created later). So with ip_forward = 0 a node still forwards container traffic when
+ * the interfaces that traffic arrives on are set to 1 one by one: what OVN-Kubernetes does since
+ * OpenShift 4.14 (`ipForwarding: Restricted`: br-ex and ovn-k8s-mp0 only).
+ *
+ * The interfaces that matter: the container-facing ones at layer 3 (bridges, tunnels, routed veths;
+ * not the ports enslaved to a Linux or OVS bridge, whose packets the kernel routes as arriving on the
+ * bridge), OVN-Kubernetes' gateway bridge, and the uplink (replies from the outside arrive there):
+ * the default route's device, or without `ip route` every other interface with a global IPv4
+ * address. Undefined when the bundle cannot tell: no ip addr, no container interface, or no
+ * per-interface key in the sysctl dump (sysctl.json with ip_forward alone).
+ */
+export function ipv4ForwardingPaths(artifacts: NodeArtifacts): { paths: InterfaceForwarding[]; uplinkFrom: 'route' | 'addresses' } | undefined {
+  const itfs = interfacesOf(artifacts.ipAddr ?? []);
+  if (itfs.size === 0) return undefined;
+  const sysctl = artifacts.sysctl ?? [];
+  if (!sysctl.some((s) => [...s.values.keys()].some((k) => (/^net\.ipv4\.conf\.[^.]+\.forwarding$/.test(k) && !/\.(all|default)\./.test(k)) || /^net\/ipv4\/conf\/[^/]+\/forwarding$/.test(k)))) return undefined;
+  const lookup = (itf: string) => {
+    for (const s of sysctl) {
+      const v = s.values.get(ipv4ForwardingKey(itf));
+      if (v) return v;
+    }
+    return undefined;
+  };
+  const ovnk = itfs.has('ovn-k8s-mp0');
+  const paths: InterfaceForwarding[] = [];
+  const add = (i: { name: string; ref: { file: string; line: number } }, role: InterfaceForwarding['role']) => {
+    if (paths.some((p) => p.itf === i.name)) return;
+    const v = lookup(i.name);
+    paths.push({
+      itf: i.name,
+      role,
+      value: v?.value,
+      evidence: v ? { file: v.ref.file, line: v.ref.line, excerpt: v.excerpt } : undefined,
+      at: { file: i.ref.file, line: i.ref.line, excerpt: i.name },
+    });
+  };
+  for (const i of itfs.values()) {
+    if (i.master || NOT_A_PATH.test(i.name)) continue;
+    if (CONTAINER_INTERFACE.test(i.name) || (i.name === 'tunl0' && i.addresses.some((a) => a.family === 4))) add(i, 'container');
+    else if (ovnk && i.name === 'br-ex') add(i, 'gateway');
+  }
+  if (!paths.some((p) => p.role === 'container')) return undefined;
+  const viaRoute = routeDevFor(artifacts, '0.0.0.0/0') ?? routeDevFor(artifacts, '8.8.8.8');
+  if (viaRoute && itfs.has(viaRoute)) add(itfs.get(viaRoute)!, 'uplink');
+  else
+    for (const i of itfs.values())
+      if (!i.master && !NOT_A_PATH.test(i.name) && !CONTAINER_INTERFACE.test(i.name) && i.addresses.some((a) => a.family === 4 && !a.address.startsWith('127.') && !a.address.startsWith('169.254.') && a.scope !== 'host'))
+        add(i, 'uplink');
+  return { paths, uplinkFrom: viaRoute ? 'route' : 'addresses' };
 }

@@ -117,3 +117,50 @@ export function persistSysctls(settings: readonly SysctlSetting[], dropIn: strin
     `${words.length ? ', then ' : ''}write ${dropIn}, reload with sysctl --system and check the value stays ${[...new Set(settings.map((x) => x.want))].join('/')} (/etc/sysctl.conf is applied after every sysctl.d file: a ${wrongs} left there wins over the drop-in)`;
   return { commands, edited, unplaced, summary };
 }
+
+/**
+ * The same persistence on a host whose /etc is owned by the Machine Config Operator (OpenShift 4,
+ * RHCOS): a file written there by hand is not part of the rendered configuration, is reported as
+ * drift and is lost when the node is re-provisioned. The drop-in goes into a MachineConfig (an
+ * Ignition file, URL-encoded data) for the node's pool; the MCO drains and reboots the pool's
+ * nodes one by one to apply it. A file of the bundle that sets the wrong value came from a
+ * MachineConfig (or a Tuned profile): find it there rather than editing the node.
+ */
+export function persistSysctlsByMachineConfig(settings: readonly SysctlSetting[], dropIn: string, opts: { pool?: string; dropInLines?: string[] } = {}): SysctlPersistence {
+  const pool = opts.pool ?? 'worker';
+  const lines = opts.dropInLines ?? settings.map((x) => `${x.key} = ${x.want}`);
+  const base = dropIn.replace(/^.*\//, '').replace(/\.conf$/, '');
+  const name = `99-${pool}-${base.replace(/^\d+-/, '')}`;
+  const data = encodeURIComponent(lines.join('\n') + '\n');
+  const bad = settings.flatMap((s) => s.bad.map((b) => b.ref.file));
+  const commands = [
+    `cat > ${name}.yaml <<'EOF'`,
+    'apiVersion: machineconfiguration.openshift.io/v1',
+    'kind: MachineConfig',
+    'metadata:',
+    `  name: ${name}`,
+    '  labels:',
+    `    machineconfiguration.openshift.io/role: ${pool}`,
+    'spec:',
+    '  config:',
+    '    ignition:',
+    '      version: 3.2.0',
+    '    storage:',
+    '      files:',
+    `      - path: ${dropIn}`,
+    '        mode: 420',
+    '        overwrite: true',
+    '        contents:',
+    `          source: data:,${data}`,
+    'EOF',
+    `oc apply -f ${name}.yaml   # the Machine Config Operator rolls it out to the ${pool} pool, draining and rebooting one node at a time`,
+    ...(bad.length ? [`oc get machineconfig -o yaml | grep -n 'sysctl'   # ${[...new Set(bad)].join(', ')} of the bundle set${bad.length === 1 ? 's' : ''} ${settings.map((s) => `${s.key} = ${s.wrong}`).join(' / ')}: change it in the MachineConfig (or Tuned profile) that writes it, not on the node`] : []),
+    `oc get machineconfigpool ${pool}   # wait for UPDATED=True, then check on the node: sysctl ${settings.map((s) => s.key).join(' ')}`,
+  ];
+  return {
+    commands,
+    edited: [],
+    unplaced: [...new Set(bad)],
+    summary: `on RHCOS the host configuration belongs to the Machine Config Operator: put ${dropIn} in a MachineConfig for the ${pool} pool (not a file written on the node, which the MCO reports as drift and a re-provisioned node loses)`,
+  };
+}

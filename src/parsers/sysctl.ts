@@ -25,11 +25,18 @@ export interface SysctlConfigFile {
   entries: SysctlValue[];
 }
 
-/** `/proc/sys/net/ipv4/ip_forward` or `net/ipv4/ip_forward` -> `net.ipv4.ip_forward`. */
+/**
+ * `/proc/sys/net/ipv4/ip_forward` or `net/ipv4/ip_forward` -> `net.ipv4.ip_forward`. As in
+ * sysctl(8), the first separator says the form: in the slash form a dot belongs to a name
+ * (`net/ipv4/conf/flannel.1/forwarding`), in the dot form a slash stands for one
+ * (`net.ipv4.conf.flannel/1.forwarding`, as `sysctl -a` prints it); both give the dot form.
+ */
 export function normalizeSysctlKey(key: string): string {
   let k = key.trim();
   k = k.replace(/^\/?proc\/sys\//, '');
-  if (k.includes('/')) k = k.replace(/\./g, '\u0000').replace(/\//g, '.').replace(/\u0000/g, '/');
+  const slash = k.indexOf('/');
+  const dot = k.indexOf('.');
+  if (slash >= 0 && (dot < 0 || slash < dot)) k = k.replace(/\./g, '\u0000').replace(/\//g, '.').replace(/\u0000/g, '/');
   return k;
 }
 

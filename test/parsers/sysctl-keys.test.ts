@@ -1,0 +1,25 @@
+/** sysctl keys of interfaces with a dot in their name: `sysctl -a` writes the dot as '/', /proc paths keep it; both name one key. */
+import { describe, expect, it } from 'vitest';
+import { normalizeSysctlKey, parseSysctlText } from '../../src/parsers/sysctl.js';
+
+describe('normalizeSysctlKey', () => {
+  it.each([
+    ['net.ipv4.ip_forward', 'net.ipv4.ip_forward'],
+    ['/proc/sys/net/ipv4/ip_forward', 'net.ipv4.ip_forward'],
+    ['net/ipv4/ip_forward', 'net.ipv4.ip_forward'],
+    // sysctl -a: the interface flannel.1 (and a VLAN eth0.100) with its dot written as '/'
+    ['net.ipv4.conf.flannel/1.forwarding', 'net.ipv4.conf.flannel/1.forwarding'],
+    ['net.ipv4.conf.eth0/100.rp_filter', 'net.ipv4.conf.eth0/100.rp_filter'],
+    // the /proc path of the same key
+    ['/proc/sys/net/ipv4/conf/flannel.1/forwarding', 'net.ipv4.conf.flannel/1.forwarding'],
+    ['net/ipv4/conf/eth0.100/rp_filter', 'net.ipv4.conf.eth0/100.rp_filter'],
+  ])('%s -> %s', (raw, key) => {
+    expect(normalizeSysctlKey(raw)).toBe(key);
+  });
+
+  it('sysctl -a and troubleshoot /proc lines give the same key', () => {
+    const a = parseSysctlText('net.ipv4.conf.flannel/1.forwarding = 1\n', 'sysctl-a');
+    const b = parseSysctlText('/proc/sys/net/ipv4/conf/flannel.1/forwarding = 1\n', 'sysctl/node-1');
+    expect([...a.values.keys()]).toEqual([...b.values.keys()]);
+  });
+});
