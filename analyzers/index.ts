@@ -13,6 +13,8 @@ import iptablesDockerChainMissing from './iptables-docker-chain-missing.js';
 import iptablesDockerMasqueradeMissing from './iptables-docker-masquerade-missing.js';
 import iptablesForwardBlocksContainers from './iptables-forward-blocks-containers.js';
 import iptablesKubeFirewallCorrupted from './iptables-kube-firewall-corrupted.js';
+import iptablesKubeChainsMissing from './iptables-kube-chains-missing.js';
+import flannelMasqueradeMissing from './flannel-masquerade-missing.js';
 import iptablesMixedBackends from './iptables-mixed-backends.js';
 import iptablesPortBlocked from './iptables-port-blocked.js';
 import iptablesServiceConflict from './iptables-service-conflict.js';
@@ -25,6 +27,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   iptablesDockerMasqueradeMissing,
   iptablesForwardBlocksContainers,
   iptablesKubeFirewallCorrupted,
+  iptablesKubeChainsMissing,
   iptablesMixedBackends,
   iptablesTraceRulesLeft,
   iptablesServiceConflict,
@@ -33,6 +36,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   sysctlBridgeNfCallDisabled,
   flannelSubnetMismatch,
   flannelMultipleAddresses,
+  flannelMasqueradeMissing,
   dockerBridgeMismatch,
   firewalldContainerInterfaceUnzoned,
   flannelDuplicateSubnet,

@@ -64,6 +64,16 @@ const EXIT_STATUS = /exit status (?<exitStatus>-?\d{1,3})/;
  * a missing chain shows that chains are gone.
  */
 const IPT_CLEANUP = /(?:^|[\s'"])(?:-[nvx]{0,3}[DXFCLSZ]|--(?:delete|delete-chain|flush|check|list|list-rules|zero))(?=[\s'"]|$)[^\n]{0,2000}?(?:No chain\/target\/match by that name|Couldn't load target)|cleanup\.go:\d{1,5}\][\s\S]{0,600}?CHAIN_DEL failed \(Device or resource busy\)/;
+/**
+ * A component checking or ensuring its own rules and failing: flannel's ensure loop (`Failed to ensure
+ * iptables rules: error checking rule existence: ... running [iptables -t nat -C FLANNEL-POSTRTG ...]`),
+ * kube-proxy's EnsureRule / EnsureChain (`Failed to ensure chain jumps`, `Failed to ensure that nat chain
+ * PREROUTING jumps to KUBE-SERVICES: error checking rule: ...`). Its `-C` is no cleanup: the rule
+ * or chain it keeps is gone and it cannot put it back.
+ */
+const COMPONENT_ENSURE = /Failed to ensure (?:iptables rules|chain (?:exists|jumps)|that (?:filter|nat|mangle|raw) chain)|[Ee]rror checking rule(?: existence)?:|failed to check rule existence/;
+/** IPT_CLEANUP, but not a component failing to ensure its rules (COMPONENT_ENSURE): the `unless` of the entries that leave cleanups to log.iptables-cleanup-harmless */
+const CLEANUP_NOT_ENSURE = new RegExp(String.raw`^(?![\s\S]{0,8192}?(?:${COMPONENT_ENSURE.source}))[\s\S]{0,8192}?(?:${IPT_CLEANUP.source})`);
 /** the chain a cleanup found missing (or busy): the one it removes or lists, else the chain a deleted rule jumps to, else the one it deletes from */
 const CLEANUP_CHAIN = [
   /Couldn't load target [`'"]?(?<chain>[A-Za-z0-9_][\w.-]{0,63})/,
@@ -108,12 +118,13 @@ export const SIGNATURES: readonly LogSignature[] = [
     id: 'log.iptables-no-chain',
     literals: ['No chain/target/match by that name'],
     pattern: /No chain\/target\/match by that name/,
-    // deleting or checking what is not there is the cleanup at every start (log.iptables-cleanup-harmless)
-    unless: IPT_CLEANUP,
+    // deleting or checking what is not there is the cleanup at every start (log.iptables-cleanup-harmless),
+    // unless the check is a component ensuring its rules (flannel, kube-proxy): then they are gone
+    unless: CLEANUP_NOT_ENSURE,
     // dockerd says `iptables failed: ip6tables --wait -t nat -A DOCKER ...` for its IPv6 rules
     extract: [IPT_TABLE, IPT_CHAIN, IPT_TARGET, /(?<tool>ip6?tables(?:-legacy|-nft)?-restore): line (?<line>\d{1,9}) failed/, /\b(?<ip6tool>ip6tables)(?:-legacy|-nft)?\b/],
-    meaning: 'A component could not add a rule: its chain, or the chain it jumps to, does not exist: the chains were flushed, by iptables.service or firewalld restarting or by `iptables --flush`.',
-    supports: ['iptables.docker-chain-missing', 'iptables.service-conflict'],
+    meaning: 'A component could not add (or, ensuring its rules, check) a rule: its chain, or the chain it jumps to, does not exist: the chains were flushed, by iptables.service or firewalld restarting or by `iptables --flush`.',
+    supports: ['iptables.docker-chain-missing', 'iptables.kube-chains-missing', 'flannel.masquerade-missing', 'iptables.service-conflict'],
     severity: 'warning',
     title: 'A component could not change its iptables rules: chain missing',
     advice: 'See which chain is gone (`iptables -S; iptables -t nat -S`, or `ip6tables` when the failing command was ip6tables: the IPv4 chains may be intact) and restart the component that owns it (docker for DOCKER chains; this restarts its containers).',
@@ -161,6 +172,8 @@ export const SIGNATURES: readonly LogSignature[] = [
     id: 'log.iptables-cleanup-harmless',
     literals: ['No chain/target/match by that name', "Couldn't load target", 'CHAIN_DEL failed', 'Failed to execute iptables-restore'],
     pattern: IPT_CLEANUP,
+    // flannel's or kube-proxy's check of a rule it keeps (`-C` in its ensure loop) failing is no cleanup (log.iptables-no-chain)
+    unless: COMPONENT_ENSURE,
     extract: [...CLEANUP_CHAIN, IPT_TABLE, IPT_VERSION, RESTORE_LINE],
     // kube-proxy's `err=<` goes on over indented lines
     continues: true,
@@ -203,7 +216,7 @@ export const SIGNATURES: readonly LogSignature[] = [
     literals: ['tables-restore: line', 'Error occurred at line', 'Failed to execute iptables-restore', 'Failed to run iptables-restore', 'iptables-restore failed'],
     pattern: /ip6?tables(?:-legacy|-nft)?-restore: line \d{1,9} failed|Error occurred at line: \d{1,9}|Failed to (?:execute|run) ip6?tables-restore|ip6?tables-restore failed/,
     // kube-proxy removing the chains of the modes it does not run (log.iptables-cleanup-harmless)
-    unless: IPT_CLEANUP,
+    unless: CLEANUP_NOT_ENSURE,
     extract: [RESTORE_LINE, IPT_VERSION, EXIT_STATUS],
     continues: true,
     meaning: 'A component could not load its rule set; the line number points at the rule the local iptables could not read, often a version or back-end mismatch between the component and the host.',
@@ -217,7 +230,7 @@ export const SIGNATURES: readonly LogSignature[] = [
     literals: ["Couldn't load match", "Couldn't load target"],
     pattern: /Couldn't load (?<kind>match|target) [`'"]?(?<module>[\w.-]{1,64})/,
     // a delete or check of a rule that jumps to a chain not there (yet): log.iptables-cleanup-harmless
-    unless: IPT_CLEANUP,
+    unless: CLEANUP_NOT_ENSURE,
     extract: [IPT_VERSION],
     meaning: 'iptables does not know a match or target the rule uses: a kernel module is missing, the component runs another iptables version, or (target) the chain it jumps to does not exist.',
     supports: ['iptables.mixed-backends', 'iptables.docker-chain-missing'],
@@ -458,7 +471,7 @@ export const SIGNATURES: readonly LogSignature[] = [
     extract: [IPT_TABLE, IPT_CHAIN, IPT_VERSION, EXIT_STATUS],
     continues: true,
     meaning: 'flanneld could not install its MASQUERADE and FORWARD rules: cross-node pod traffic may be dropped or leave unmasqueraded.',
-    supports: ['iptables.forward-blocks-containers', 'iptables.mixed-backends'],
+    supports: ['flannel.masquerade-missing', 'iptables.kube-chains-missing', 'iptables.forward-blocks-containers', 'iptables.mixed-backends'],
     severity: 'warning',
     title: 'flannel cannot install its iptables rules',
     advice: 'Check iptables on the node (version, back end, kernel modules) with the error flannel printed.',
