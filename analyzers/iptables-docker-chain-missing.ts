@@ -51,6 +51,8 @@ export default defineAnalyzer({
     if (fromChains) docker.evidence.push(ownChains[0]);
     // no iptables rules of Docker's to miss with Docker 29's nftables firewall back end (daemon.json,
     // its flag, or its table docker-bridges in the nft listing)
+    // rootless Docker: its chains are in RootlessKit's namespace; the host's dump never holds them
+    if (docker.rootless) return [rootlessNote(node, docker.rootless)];
     if (docker.noIptables && !docker.firewallOff) return [];
     const v4 = gapsIn(liveViews(artifacts), artifacts, '', fromChains);
     // IPv6: Docker's ip6tables chains, where Docker manages ip6tables and its networks use IPv6
@@ -367,3 +369,18 @@ function natGaps(nat: Map<string, Chain>, file: string, artifacts: { dockerDaemo
   return { gaps: missing, chainsAbsent };
 }
 
+/** Docker runs rootless: said once, so nobody looks for its chains in the host's rules (or restarts the system docker.service for them). */
+function rootlessNote(node: string, rootless: Evidence) {
+  return {
+    severity: 'info' as const,
+    title: "Docker runs rootless: its rules are not in the host's",
+    message: `dockerd on ${node} runs rootless, inside RootlessKit's own network namespace: its bridge, DOCKER chains and NAT are there, so the host's iptables dump rightly has none of them, and the host's forwarding and FORWARD rules do not carry its containers' traffic (RootlessKit's port driver and slirp4netns do).`,
+    impact: 'None by itself; container networking problems of this Docker are looked for inside its namespace.',
+    evidence: [rootless],
+    facts: { rootless: true },
+    remedy: {
+      summary: "To see Docker's own rules, list them inside RootlessKit's namespace as the user that runs it.",
+      commands: ['nsenter -U --preserve-credentials -n -m -t $(cat $XDG_RUNTIME_DIR/docker.pid) iptables-save   # as that user (Docker\'s rootless docs): the rules rootless Docker wrote, in its namespaces', 'systemctl --user status docker   # its unit is the user\'s, not the system docker.service'],
+    },
+  };
+}

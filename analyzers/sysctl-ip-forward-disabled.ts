@@ -56,6 +56,8 @@ function ipv4(node: string, artifacts: NodeArtifacts & { sysctl: SysctlRuntime[]
   if (dockerLeavesIt)
     evidence.push({ file: dockerLeavesIt.ref.file, line: dockerLeavesIt.ref.line, excerpt: dockerLeavesIt.excerpt, note: `Docker is told not to turn forwarding on (ip-forward false, read from ${dockerLeavesIt.note})` });
   const corroborated = logLines.length > 0;
+  // the only runtime a rootless dockerd: its containers are forwarded in RootlessKit's namespace, not by the host
+  if (host.length === 0 && !corroborated && dockerdSettings(artifacts.dockerDaemon).rootless) return [];
   const services = nodeServices(artifacts);
   // the kernel forwards by the incoming interface's own setting: ip_forward = 0 with every container
   // interface and the uplink set to 1 one by one (OVN-Kubernetes' ipForwarding: Restricted) forwards them

@@ -65,14 +65,16 @@ export function containerHostEvidence(artifacts: NodeArtifacts): string[] {
     if (isEnabled(states) || isActive(states)) seen.push(`${unit.replace(/\.service$/, '')}.service ${isActive(states) ? 'active' : 'enabled'}`);
   }
   const dockerd = dockerdSettings(artifacts.dockerDaemon);
-  if (dockerd.running) seen.push(`dockerd running (${dockerd.commandLine!.ref.file})`);
-  if ((artifacts.dockerDaemon ?? []).some((d) => (d.origin ?? 'daemon.json') === 'daemon.json')) seen.push('docker daemon.json');
+  // a rootless dockerd's bridge, rules and forwarding live in RootlessKit's namespace, not the host's
+  if (dockerd.running && !dockerd.rootless) seen.push(`dockerd running (${dockerd.commandLine!.ref.file})`);
+  if (!dockerd.rootless && (artifacts.dockerDaemon ?? []).some((d) => (d.origin ?? 'daemon.json') === 'daemon.json')) seen.push('docker daemon.json');
   // the bridges and tunnels a container runtime or CNI plugin creates (ip addr)
   const itfs = [...interfacesOf(artifacts.ipAddr ?? []).values()]
     .filter((i) => CONTAINER_INTERFACE.test(i.name) || (i.name === 'tunl0' && i.addresses.some((a) => a.family === 4)))
     .map((i) => i.name);
   if (itfs.length > 0) seen.push(`${itfs.slice(0, 2).join(', ')} in ip addr`);
-  if ((artifacts.dockerNetworks ?? []).some((d) => d.networks.length > 0)) seen.push('docker networks');
+  // (a rootless dockerd's networks are in RootlessKit's namespace)
+  if (!dockerd.rootless && (artifacts.dockerNetworks ?? []).some((d) => d.networks.length > 0)) seen.push('docker networks');
   // the rules they write: iptables chains (iptables-save, or iptables-nft's tables of an nft listing), native nftables tables
   const owners = new Map<string, string>();
   for (const rs of artifacts.iptables ?? []) {

@@ -96,6 +96,11 @@ export interface DockerPresence {
    * The note says where it was read.
    */
   firewallOff?: Evidence;
+  /**
+   * every dockerd runs rootless (as a user, in RootlessKit's network namespace): its bridges, rules
+   * and NAT are in that namespace, none in the host's dumps (noIptables is set too)
+   */
+  rootless?: Evidence;
 }
 
 export function dockerPresence(artifacts: NodeArtifacts): DockerPresence {
@@ -111,7 +116,10 @@ export function dockerPresence(artifacts: NodeArtifacts): DockerPresence {
     if (s) evidence.push({ file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: `${s.unit} is ${isActive(states) ? 'active' : 'enabled'}` });
   }
   const dockerd = dockerdSettings(artifacts.dockerDaemon);
-  if (dockerd.running && dockerd.commandLine) evidence.push({ file: dockerd.commandLine.ref.file, line: dockerd.commandLine.ref.line, excerpt: dockerd.commandLine.excerpt, note: 'dockerd runs (the process list)' });
+  const rootless: Evidence | undefined = dockerd.rootless
+    ? { file: dockerd.rootless.ref.file, line: dockerd.rootless.ref.line, excerpt: dockerd.rootless.excerpt, note: `dockerd runs rootless${dockerd.rootless.user ? ` (as ${dockerd.rootless.user})` : ''}: its bridge, iptables rules and NAT live in RootlessKit's network namespace, not in the host's` }
+    : undefined;
+  if (dockerd.running && dockerd.commandLine && !rootless) evidence.push({ file: dockerd.commandLine.ref.file, line: dockerd.commandLine.ref.line, excerpt: dockerd.commandLine.excerpt, note: 'dockerd runs (the process list)' });
   const dockerLog = (artifacts.logs ?? []).find((l) => l.matches.some((m) => /^dockerd?$/.test(m.unit ?? '')));
   if (dockerLog && evidence.length === 0) {
     const m = dockerLog.matches.find((x) => /^dockerd?$/.test(x.unit ?? ''))!;
@@ -135,6 +143,7 @@ export function dockerPresence(artifacts: NodeArtifacts): DockerPresence {
     if (d) evidence.push({ file: d.file, line: 1, excerpt: 'daemon.json', note: 'Docker is configured on this node' });
     else if (dockerd.commandLine?.from === 'unit') evidence.push({ file: dockerd.commandLine.ref.file, line: dockerd.commandLine.ref.line, excerpt: dockerd.commandLine.excerpt, note: 'docker.service is installed' });
   }
+  if (rootless) return { evidence, noIptables: rootless, rootless };
   return { evidence, noIptables, nftBackend: firewallOff ? undefined : nftBackend, firewallOff };
 }
 
@@ -157,8 +166,11 @@ export interface Bridge {
 export function dockerBridges(artifacts: NodeArtifacts, family: 4 | 6 = 4): Bridge[] {
   const itfs = interfacesOf(artifacts.ipAddr ?? []);
   const out = new Map<string, Bridge>();
+  // a rootless dockerd's networks (docker network inspect run as its user) are bridges of RootlessKit's namespace, not the host's
+  const rootless = dockerdSettings(artifacts.dockerDaemon).rootless !== undefined;
   for (const n of (artifacts.dockerNetworks ?? []).flatMap((d) => d.networks)) {
     if (n.driver !== 'bridge' || !n.bridgeName || n.internal) continue;
+    if (rootless && !itfs.has(n.bridgeName)) continue;
     const o = n.options;
     const noMasq = o['com.docker.network.bridge.enable_ip_masquerade'] === 'false' || o['com.docker.network.bridge.gateway_mode_ipv4'] === 'routed';
     const b = out.get(n.bridgeName) ?? { name: n.bridgeName, subnets: [], itf: itfs.get(n.bridgeName), network: n.name, noMasquerade: noMasq };
