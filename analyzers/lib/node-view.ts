@@ -224,8 +224,23 @@ export function masqueradeAddress6(artifacts: NodeArtifacts, dev: string): strin
   return interfacesOf(artifacts.ipAddr ?? []).get(dev)?.addresses.find((a) => a.family === 6 && a.scope !== 'host' && a.scope !== 'link' && !isLinkLocal6(a.address))?.address;
 }
 
+/** The units that run a kubelet: kubeadm's, k3s, RKE2, k0s, MicroK8s (dotted snap names carry their suffix), Charmed Kubernetes, OpenShift 3. */
+const KUBERNETES_UNITS = [
+  'kubelet',
+  'k3s',
+  'k3s-agent',
+  'rke2-server',
+  'rke2-agent',
+  'k0scontroller',
+  'k0sworker',
+  'snap.microk8s.daemon-kubelite.service',
+  'snap.kubelet.daemon.service',
+  'atomic-openshift-node',
+  'origin-node',
+];
+
 export function hasKubernetes(artifacts: NodeArtifacts): Evidence | undefined {
-  for (const unit of ['kubelet', 'k3s', 'k3s-agent', 'snap.kubelet.daemon', 'atomic-openshift-node', 'origin-node']) {
+  for (const unit of KUBERNETES_UNITS) {
     const states = findService(artifacts.services ?? [], unit);
     const s = isActive(states) ?? isEnabled(states);
     if (s) return { file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: `${s.unit} runs here` };
