@@ -42,16 +42,16 @@ export default defineAnalyzer({
   scope: 'node',
   requires: ['ipAddr'],
   optional: ['iptables', 'nftables', 'dockerNetworks', 'routes', 'flannelSubnetEnv', 'logs', 'sysctl', 'services', 'dockerDaemon', 'ipsets'],
-  analyze({ node, artifacts }) {
-    const findings = forwardFindings(node, artifacts, 4);
+  analyze({ node, artifacts, partly }) {
+    const findings = forwardFindings(node, artifacts, 4, partly);
     // IPv6: only where the bundle shows containers or pods using it (every node has ip6tables chains)
-    if (dockerIpv6Use(artifacts).length > 0 || podIpv6Use(artifacts).length > 0) findings.push(...forwardFindings(node, artifacts, 6));
+    if (dockerIpv6Use(artifacts).length > 0 || podIpv6Use(artifacts).length > 0) findings.push(...forwardFindings(node, artifacts, 6, partly));
     return findings;
   },
 });
 
 /** The forward path of each container bridge's subnets of one family, through that family's rules. */
-function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6) {
+function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, partly?: (what: string) => void) {
   const v6 = family === 6;
   const view6 = v6 ? liveViews6(artifacts)[0] : undefined;
   const tables: Map<string, Map<string, Chain>> = v6 ? (view6?.tables ?? new Map()) : liveTables(artifacts);
@@ -114,6 +114,11 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6) 
       } else if (first.verdict.kind === 'unknown') {
         const variants = [...(uplinkAddress ? [back(uplinkAddress, true)] : []), back()];
         if (variants.every(([, r]) => r.verdict.kind === 'DROP' || r.verdict.kind === 'REJECT')) results.push(variants[0]);
+        // not an all-clear: the coverage says what could not be decided and at which rule
+        else {
+          const at = first.verdict.at;
+          partly?.(`could not decide whether ${cidr} (${b.name}) reaches the outside${family === 6 ? ' over IPv6' : ''}: ${first.verdict.reason}${at ? ` at ${at.table}/${at.chain} ${at.num === 0 ? 'policy' : `rule ${at.num}`} (${at.file}:${at.line})` : ''}`);
+        }
       }
       for (const [i, [what, r, sent, how]] of results.entries()) {
         if (r.verdict.kind !== 'DROP' && r.verdict.kind !== 'REJECT') continue;

@@ -33,6 +33,12 @@ export interface NodeInput<R extends readonly ArtifactKind[], O extends readonly
   artifacts: ArtifactsOf<R, O>;
   /** run options the report was asked for (e.g. required ports) */
   options: AnalyzeOptionsForAnalyzers;
+  /**
+   * Says a part of the analysis could not be decided (a packet whose trace ended "unknown"): the
+   * coverage then reads "ran in part: <what>", never a bare "ran" that a reader takes for all clear.
+   * Only collected; absent when an analyzer is called on its own.
+   */
+  partly?: (what: string) => void;
 }
 
 export interface ClusterInput<R extends readonly ArtifactKind[], O extends readonly ArtifactKind[]> {

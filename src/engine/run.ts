@@ -28,8 +28,12 @@ export function runAnalyzers(analyzers: readonly Analyzer[], nodes: LoadedNode[]
           runs.push({ id: analyzer.id, status: 'not-run', reason: why, findings: 0 });
           continue;
         }
+        const undecided: string[] = [];
+        const partly = (what: string) => {
+          if (undecided.length < 4 && !undecided.includes(what)) undecided.push(what);
+        };
         const result = safely(analyzer, () =>
-          analyzer.analyze({ node: node.name, artifacts: pick(node.artifacts, analyzer), options }),
+          analyzer.analyze({ node: node.name, artifacts: pick(node.artifacts, analyzer), options, partly }),
         );
         if ('error' in result) {
           runs.push({ id: analyzer.id, status: 'error', reason: result.error, findings: 0 });
@@ -38,7 +42,7 @@ export function runAnalyzers(analyzers: readonly Analyzer[], nodes: LoadedNode[]
         const made = finalize(analyzer, result.drafts, node.name, runs);
         findings.push(...made);
         if (!runs.some((r) => r.id === analyzer.id && r.status === 'error')) {
-          const skipped = partsSkipped(analyzer, node.artifacts);
+          const skipped = partsSkipped(analyzer, node.artifacts, undecided);
           runs.push(skipped ? { id: analyzer.id, status: 'ran', reason: skipped, findings: made.length } : { id: analyzer.id, status: 'ran', findings: made.length });
         }
       }
@@ -139,9 +143,10 @@ function finalize(analyzer: Analyzer, drafts: FindingDraft[], node: string | und
 }
 
 /** "ran in part: ..." when optional artifacts a part of the analysis needs are missing */
-function partsSkipped(analyzer: Analyzer, artifacts: LoadedNode['artifacts']): string | undefined {
+function partsSkipped(analyzer: Analyzer, artifacts: LoadedNode['artifacts'], undecided: string[] = []): string | undefined {
   const parts = Object.entries((analyzer.partialWithout ?? {}) as Record<string, string>).filter(
     ([kind]) => missingKinds([kind as ArtifactKind], artifacts).length > 0,
   );
-  return parts.length ? `ran in part: ${parts.map(([, what]) => what).join('; ')}` : undefined;
+  const all = [...parts.map(([, what]) => what), ...undecided];
+  return all.length ? `ran in part: ${all.join('; ')}` : undefined;
 }
