@@ -38,9 +38,8 @@ const CONTAINER_CHAINS: [RegExp, string][] = [
 /** nftables tables of container networking: netavark's, Docker 29's, kube-proxy's nftables mode, Calico's nftables data plane. */
 const CONTAINER_NFT_TABLES = /^(netavark|docker-bridges|kube-proxy|calico)$/;
 
-const RUNTIME_UNITS = [
-  'docker',
-  'containerd',
+/** The units that run a kubelet: kubeadm's, k3s, RKE2, k0s, MicroK8s (dotted snap names carry their suffix), Charmed Kubernetes, OpenShift 3. */
+export const KUBERNETES_UNITS = [
   'kubelet',
   'k3s',
   'k3s-agent',
@@ -49,13 +48,12 @@ const RUNTIME_UNITS = [
   'k0scontroller',
   'k0sworker',
   'snap.microk8s.daemon-kubelite.service',
-  'snap.microk8s.daemon-containerd.service',
-  'crio',
-  'podman',
   'snap.kubelet.daemon.service',
   'atomic-openshift-node',
   'origin-node',
 ];
+
+const RUNTIME_UNITS = ['docker', 'containerd', ...KUBERNETES_UNITS, 'snap.microk8s.daemon-containerd.service', 'crio', 'podman'];
 
 /** Short phrases naming what shows a container runtime on the node; empty when nothing does. */
 export function containerHostEvidence(artifacts: NodeArtifacts): string[] {

@@ -15,6 +15,7 @@ import { findService, isActive, isEnabled } from '../../src/parsers/services.js'
 import { dockerdSettings } from '../../src/parsers/dockerd-flags.js';
 import { isLinkLocal6 } from './ipv6-use.js';
 import { ipsetMatcher } from './ipset.js';
+import { KUBERNETES_UNITS } from './container-host.js';
 
 export function liveIpv4(artifacts: NodeArtifacts): Ruleset[] {
   return (artifacts.iptables ?? []).filter((r) => r.origin === 'live' && r.family !== 'ipv6');
@@ -223,21 +224,6 @@ export function traceContext6(artifacts: NodeArtifacts): TraceContext {
 export function masqueradeAddress6(artifacts: NodeArtifacts, dev: string): string | undefined {
   return interfacesOf(artifacts.ipAddr ?? []).get(dev)?.addresses.find((a) => a.family === 6 && a.scope !== 'host' && a.scope !== 'link' && !isLinkLocal6(a.address))?.address;
 }
-
-/** The units that run a kubelet: kubeadm's, k3s, RKE2, k0s, MicroK8s (dotted snap names carry their suffix), Charmed Kubernetes, OpenShift 3. */
-const KUBERNETES_UNITS = [
-  'kubelet',
-  'k3s',
-  'k3s-agent',
-  'rke2-server',
-  'rke2-agent',
-  'k0scontroller',
-  'k0sworker',
-  'snap.microk8s.daemon-kubelite.service',
-  'snap.kubelet.daemon.service',
-  'atomic-openshift-node',
-  'origin-node',
-];
 
 export function hasKubernetes(artifacts: NodeArtifacts): Evidence | undefined {
   for (const unit of KUBERNETES_UNITS) {
