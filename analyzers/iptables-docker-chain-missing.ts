@@ -13,7 +13,7 @@ import type { Evidence } from '../src/report/schema.js';
 import { dockerdState } from './lib/container-host.js';
 import type { Chain } from '../src/netfilter/rules.js';
 import type { DockerDaemonConfig } from '../src/parsers/docker-daemon.js';
-import { dockerBridges, dockerPresence, liveViews, liveViews6, reachableChains, type BackendView } from './lib/node-view.js';
+import { dockerBridges, dockerPresence, liveViews, liveViews6, reaches, type BackendView } from './lib/node-view.js';
 import { dockerIpv6Use } from './lib/ipv6-use.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import { dockerdArgs, dockerdSettings, parseDockerdFlags } from '../src/parsers/dockerd-flags.js';
@@ -309,10 +309,9 @@ function filterGaps(filter: Map<string, Chain>, file: string, _artifacts?: unkno
   }
   // Docker's chains that exist but that FORWARD does not reach (checked with or without DOCKER)
   if (filter.has('FORWARD')) {
-    const reach = reachableChains(filter, 'FORWARD');
     // Docker 28+: FORWARD jumps to DOCKER-USER and DOCKER-FORWARD, which leads to the rest; older: FORWARD jumps to each
     const v28 = filter.has('DOCKER-FORWARD');
-    const lost = FORWARD_CHAINS.filter((c) => filter.has(c.chain) && !reach.has(c.chain) && (!v28 || c.chain === 'DOCKER-FORWARD' || c.chain === 'DOCKER-USER'));
+    const lost = FORWARD_CHAINS.filter((c) => filter.has(c.chain) && (!v28 || c.chain === 'DOCKER-FORWARD' || c.chain === 'DOCKER-USER') && !reaches(filter, 'FORWARD', c.chain));
     if (lost.length > 0) {
       const behind = v28 && lost.some((c) => c.chain === 'DOCKER-FORWARD') ? [...filter.keys()].filter((c) => /^DOCKER-(BRIDGE|CT|INTERNAL|INGRESS|ISOLATION.*)$/.test(c) || c === 'DOCKER') : [];
       // cite the orphaned chain's own line (`Chain DOCKER-FORWARD (0 references)`) and FORWARD's
@@ -343,13 +342,13 @@ function natGaps(nat: Map<string, Chain>, file: string, artifacts: { dockerDaemo
     missing.push({ ...absent(file, 'no DOCKER chain in the nat table'), critical: true });
     chainsAbsent = true;
   } else {
-    if (!reachableChains(nat, 'PREROUTING').has('DOCKER'))
+    if (!reaches(nat, 'PREROUTING', 'DOCKER'))
       missing.push({ ...absent(file, 'nat PREROUTING does not jump to DOCKER (-m addrtype --dst-type LOCAL -j DOCKER)'), critical: true });
     // the host's own connections to its published ports (OUTPUT): only when the dump has the chain
     // and goes past it (iptables-save and -L print OUTPUT's rules before POSTROUTING's and the
     // user chains': a dump cut after PREROUTING says nothing of OUTPUT)
     const pastOutput = [...nat.values()].some((c) => c.name !== 'PREROUTING' && c.name !== 'INPUT' && c.name !== 'OUTPUT' && c.rules.length > 0);
-    if (nat.has('OUTPUT') && pastOutput && !reachableChains(nat, 'OUTPUT').has('DOCKER')) {
+    if (nat.has('OUTPUT') && pastOutput && !reaches(nat, 'OUTPUT', 'DOCKER')) {
       // with "userland-proxy": false no docker-proxy answers in its place
       // (daemon.json, or the flag on dockerd's command line: the process's, else docker.service's)
       const proxy = dockerdSettings(artifacts.dockerDaemon).userlandProxy;

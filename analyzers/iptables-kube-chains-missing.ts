@@ -21,7 +21,7 @@ import { interfacesOf } from '../src/parsers/interfaces.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import type { Evidence } from '../src/report/schema.js';
 import { logEvidence } from './lib/logs.js';
-import { liveViews, reachableChains, type BackendView } from './lib/node-view.js';
+import { liveViews, reaches, type BackendView } from './lib/node-view.js';
 
 /**
  * Chains only kube-proxy creates (iptables and IPVS modes). Not kubelet's: KUBE-FIREWALL,
@@ -84,12 +84,17 @@ function kubeProxyPresence(artifacts: NodeArtifacts, views: BackendView[]): Prox
   for (const v of views)
     for (const t of v.tables.values())
       for (const c of t.values()) {
-        if (/^KUBE-(SVC|SEP)-/.test(c.name)) serviceChains++;
-        if (IPVS_CHAIN.test(c.name) && !ipvs) ipvs = chainEvidence(c, 'a chain only kube-proxy in IPVS mode writes');
-        if (!KUBE_PROXY_CHAIN.test(c.name) || seen.has(c.name)) continue;
-        seen.add(c.name);
-        if (c.name === 'KUBE-PROXY-CANARY') strong.push(chainEvidence(c, "kube-proxy's canary chain: kube-proxy runs here (a flush leaves the chain)"));
-        else if (weak.length < 1) weak.push(chainEvidence(c, 'a chain kube-proxy creates'));
+        // a kube-proxy node has tens of thousands of Service chains: the cheap tests first
+        if (!c.name.startsWith('KUBE-')) continue;
+        if (c.name.startsWith('KUBE-SVC-') || c.name.startsWith('KUBE-SEP-')) {
+          serviceChains++;
+          if (weak.length > 0) continue;
+        }
+        if (!ipvs && IPVS_CHAIN.test(c.name)) ipvs = chainEvidence(c, 'a chain only kube-proxy in IPVS mode writes');
+        if (c.name === 'KUBE-PROXY-CANARY') {
+          if (!seen.has(c.name)) strong.push(chainEvidence(c, "kube-proxy's canary chain: kube-proxy runs here (a flush leaves the chain)"));
+          seen.add(c.name);
+        } else if (weak.length < 1 && KUBE_PROXY_CHAIN.test(c.name)) weak.push(chainEvidence(c, 'a chain kube-proxy creates'));
       }
   let owner: ProxyPresence['owner'] = 'pod';
   for (const unit of PROXY_UNITS) {
@@ -149,7 +154,7 @@ function gapsOf(table: 'nat' | 'filter', v: BackendView, proxy: ProxyPresence): 
     if (c.rules.length === 0 && emptyMatters) gaps.push(at(c, chain, `the chain exists but holds no rule: it was flushed`, `${table} ${chain} is empty`));
     for (const base of from) {
       if (!chains.has(base)) continue;
-      if (!reachableChains(chains, base).has(chain)) {
+      if (!reaches(chains, base, chain)) {
         const b = chains.get(base)!;
         gaps.push(at(b, `${base}: no ${jump.replace('{base}', base)}`, `${table} ${base} holds ${b.rules.length} rule${b.rules.length === 1 ? '' : 's'}, none leading to ${chain}`, `${table} ${base} does not jump to ${chain}`));
       }
