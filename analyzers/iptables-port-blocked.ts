@@ -65,6 +65,16 @@ interface Blocked {
    */
   replyBlocked?: { table: string; chain: string; num: number; spec?: string };
   nft?: { family: string; table: string };
+  /**
+   * a DNAT on the way (a Service's ClusterIP, a published port) rewrote the destination before the
+   * filter rules saw it: what they match, and so what an ACCEPT must name
+   */
+  via?: { dst: string; port: number };
+}
+
+/** The destination and port the filter rules see for a blocked connection (after any DNAT). */
+function seenAs(b: Blocked, port: number): { dst?: string; port: number } {
+  return b.via ? { dst: b.via.dst, port: b.via.port } : { dst: b.gateway ? undefined : b.dst, port };
 }
 
 export default defineAnalyzer({
@@ -156,6 +166,7 @@ export default defineAnalyzer({
         byDst.set(k, [...(byDst.get(k) ?? []), n]);
       }
       const blocked: Blocked[] = [];
+      const dnatSteps: Evidence[] = [];
       const explained: Need[] = [];
       const blockedTo = new Set<string>();
       for (const [to, why] of byDst) {
@@ -173,7 +184,11 @@ export default defineAnalyzer({
           if ((r.verdict.kind !== 'DROP' && r.verdict.kind !== 'REJECT') || !r.decidedBy) continue;
           hit = true;
           const d = r.decidedBy;
-          const what = `${r.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} ${s.name} -> ${dst}:${port}`;
+          // a DNAT on the way (kube-proxy's Service rules): the filter rules saw the rewritten destination
+          const dnat = r.steps.find((x) => x.action === 'dnat');
+          const via = dnat && r.packet.dport !== undefined && (r.packet.dst !== dst || r.packet.dport !== port) ? { dst: r.packet.dst, port: r.packet.dport } : undefined;
+          const what = `${r.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} ${s.name} -> ${dst}:${port}${via ? ` (after a DNAT to ${via.dst}:${via.port})` : ''}`;
+          if (dnat && via) dnatSteps.push({ file: dnat.file, line: dnat.line, excerpt: dnat.text, note: `${dnat.table}/${dnat.chain} rule ${dnat.num} rewrites ${dst}:${port} to ${via.dst}:${via.port}${local.has(via.dst) ? ', an address of this node' : ''}: the filter rules see that` });
           // the reply of a forwarded connection comes back in where the SYN left and out to the bridge
           // (traced as addressed to the container: a masquerade's reply is restored to it before filter)
           const back = isLocal ? undefined : trace(tables, 'forward', { src: dst, dst: src, protocol: 'tcp', sport: port, dport: 40000, inInterface: packet.outInterface, outInterface: s.name, state: 'established', mark: 0 }, ctx);
@@ -185,7 +200,7 @@ export default defineAnalyzer({
               : rd && !rd.nft && (rd.table === 'filter' || rd.table === 'mangle')
                 ? { table: rd.table, chain: rd.chain, num: rd.num, spec: specOf(tables.get(rd.table)?.get(rd.chain)?.rules[rd.num - 1], rd.num) }
                 : { table: d.table, chain: d.chain, num: 0 };
-          const base = { from: `${s.gateway.network} (${s.name})`, bridge: s.name, dst, gateway: dst === s.gateway.address, verdict: r.verdict, text: d.text, table: d.table, num: d.num, ...(replyBlocked !== undefined ? { replyBlocked } : {}) };
+          const base = { from: `${s.gateway.network} (${s.name})`, bridge: s.name, dst, gateway: dst === s.gateway.address, verdict: r.verdict, text: d.text, table: d.table, num: d.num, ...(replyBlocked !== undefined ? { replyBlocked } : {}), ...(via ? { via } : {}) };
           if (d.nft) {
             blocked.push({
               ...base,
@@ -223,12 +238,20 @@ export default defineAnalyzer({
         return note === n.why.note ? n.why : { ...n.why, note };
       });
       const listen = listening.find((l) => l.port === port && l.proto === 'tcp');
-      const evidence: Evidence[] = [...dedupe(blocked.map((b) => b.rule)), ...why];
+      const evidence: Evidence[] = [...dedupe([...blocked.map((b) => b.rule), ...dnatSteps]), ...why];
       if (listen && !why.some((w) => w.file === listen.ref.file && w.line === listen.ref.line)) evidence.push({ file: listen.ref.file, line: listen.ref.line, excerpt: listen.excerpt, note: `${listen.process ?? 'a process'} listens on ${listen.address}:${port}` });
       const verdictText = first.verdict.kind === 'REJECT' ? `rejected (${first.verdict.with})` : 'dropped';
       const remote = [...new Set(blocked.filter((b) => !b.gateway).map((b) => b.dst))];
       const toHost = blocked.every((b) => b.gateway);
-      const where = toHost ? '' : ` to ${blocked.some((b) => b.gateway) ? 'the bridge address and to ' : ''}${remote.join(', ')}${remote.every((a) => local.has(a)) ? ' (an address of this node)' : remote.some((a) => local.has(a)) ? '' : ' (forwarded: not an address of this node)'}`;
+      const rewritten = (a: string) => blocked.find((b) => b.dst === a && b.via)?.via;
+      const named = remote.map((a) => {
+        const v = rewritten(a);
+        return v ? `${a} (a DNAT rewrites it to ${v.dst}:${v.port}${local.has(v.dst) ? ', an address of this node' : ''})` : a;
+      });
+      const anyVia = remote.some((a) => rewritten(a));
+      const where = toHost
+        ? ''
+        : ` to ${blocked.some((b) => b.gateway) ? 'the bridge address and to ' : ''}${named.join(', ')}${anyVia ? '' : remote.every((a) => local.has(a)) ? ' (an address of this node)' : remote.some((a) => local.has(a)) ? '' : ' (forwarded: not an address of this node)'}`;
       const by = first.nft
         ? `nftables ${first.chain} ${first.num === 0 ? 'policy' : `rule ${first.num}`} (iptables-save does not show it)`
         : first.num === 0
@@ -252,6 +275,7 @@ export default defineAnalyzer({
           protocol: 'tcp',
           from: [...new Set(blocked.map((b) => b.from))],
           to: [...new Set(blocked.map((b) => b.dst))],
+          ...(blocked.some((b) => b.via) ? { dnatTo: [...new Set(blocked.filter((b) => b.via).map((b) => `${b.via!.dst}:${b.via!.port}`))] } : {}),
           blockedBy: blocked.map((b) => `${b.chain}#${b.num}`),
           clientSees: seen,
           explainsLogLines: explainedLines,
@@ -268,11 +292,14 @@ function remedyFor(blocked: Blocked[], port: number, savedConfigs: Ruleset[]) {
   const first = blocked[0];
   const bridges = [...new Set(blocked.map((b) => b.bridge))];
   if (first.nft && first.nft.table !== 'firewalld') {
-    const cmds = [...new Map(blocked.map((b) => [`${b.chain}|${b.num}|${b.bridge}|${b.gateway ? '' : b.dst}`, b])).values()];
+    const cmds = [...new Map(blocked.map((b) => [`${b.chain}|${b.num}|${b.bridge}|${seenAs(b, port).dst ?? ''}`, b])).values()];
     return {
       summary: `The nftables table ${first.nft.family} ${first.nft.table} blocks it, not iptables: allow exactly this traffic ahead of the blocking rule in that chain, and persist it in the nftables configuration the service loads at boot.`,
       commands: [
-        ...cmds.map((b) => `nft insert rule ${b.chain} ${b.num > 0 ? `position <handle of rule ${b.num}> ` : ''}iifname "${b.bridge}" ${b.gateway ? '' : `ip daddr ${b.dst} `}tcp dport ${port} accept`),
+        ...cmds.map((b) => {
+          const to = seenAs(b, port);
+          return `nft insert rule ${b.chain} ${b.num > 0 ? `position <handle of rule ${b.num}> ` : ''}iifname "${b.bridge}" ${to.dst ? `ip daddr ${to.dst} ` : ''}tcp dport ${to.port} accept`;
+        }),
         '# persist: add the same rule to /etc/nftables.conf (Debian/Ubuntu) or /etc/sysconfig/nftables.conf (RHEL), then: nft -f <that file>',
       ],
       caution: 'nft insert needs the handle of the blocking rule (nft -a list chain ...); without a position it goes first in the chain.',
@@ -281,15 +308,15 @@ function remedyFor(blocked: Blocked[], port: number, savedConfigs: Ruleset[]) {
   if (first.nft)
     return {
       summary: `firewalld (or another nftables table) blocks it, not iptables: put ${bridges.join(', ')} in a zone that accepts its traffic, or open the port in its zone.`,
-      commands: [...bridges.map((b) => `firewall-cmd --permanent --zone=trusted --add-interface=${b}`), `# or: firewall-cmd --permanent --zone=<zone of the bridge> --add-port=${port}/tcp`, 'firewall-cmd --reload', "systemctl restart docker   # a firewalld reload removes Docker's rules"],
+      commands: [...bridges.map((b) => `firewall-cmd --permanent --zone=trusted --add-interface=${b}`), `# or: firewall-cmd --permanent --zone=<zone of the bridge> --add-port=${seenAs(first, port).port}/tcp`, 'firewall-cmd --reload', "systemctl restart docker   # a firewalld reload removes Docker's rules"],
       caution: 'Restarting docker restarts every container on the node.',
     };
   // one ACCEPT per bridge and destination, ahead of the rule (or in the chain whose policy) that blocks it
-  const conns = [...new Map(blocked.map((b) => [`${b.table}|${b.chain}|${b.bridge}|${b.gateway ? '' : b.dst}`, b])).values()].map((b) => ({
-    b,
-    spec: `-i ${b.bridge}${b.gateway ? '' : ` -d ${b.dst}/32`} -p tcp -m tcp --dport ${port} -j ACCEPT`,
-    reply: false,
-  }));
+  // what the filter rules see: after a DNAT (a Service), the rewritten destination and port
+  const conns = [...new Map(blocked.map((b) => [`${b.table}|${b.chain}|${b.bridge}|${seenAs(b, port).dst ?? ''}|${seenAs(b, port).port}`, b])).values()].map((b) => {
+    const to = seenAs(b, port);
+    return { b, spec: `-i ${b.bridge}${to.dst ? ` -d ${to.dst}/32` : ''} -p tcp -m tcp --dport ${to.port} -j ACCEPT`, reply: false };
+  });
   // a forwarded connection whose reply the rules block too: the replies to the bridge's connections, once per chain and bridge (what Docker adds itself)
   const replies = [...new Map(blocked.filter((b) => b.replyBlocked).map((b) => [`${b.replyBlocked!.table}|${b.replyBlocked!.chain}|${b.bridge}`, b])).values()].map((b) => ({
     b: { ...b, ...b.replyBlocked! },
@@ -317,8 +344,9 @@ function remedyFor(blocked: Blocked[], port: number, savedConfigs: Ruleset[]) {
         : `# persist: edit the saved configuration by hand (/etc/sysconfig/iptables for iptables.service, /etc/iptables/rules.v4 for netfilter-persistent) and add only ${rules.length > 1 ? 'these lines' : 'this line'}:`,
       ...persist,
       '# or, with firewalld: the same at runtime and permanently (no reload, which would remove Docker\'s rules):',
-      ...[...new Map(blocked.map((b) => [`${b.from}|${b.gateway ? '' : b.dst}`, b])).values()].flatMap((b) => {
-        const rich = `'rule family="ipv4" source address="${b.from.split(' ')[0]}"${b.gateway ? '' : ` destination address="${b.dst}"`} port port="${port}" protocol="tcp" accept'`;
+      ...[...new Map(blocked.map((b) => [`${b.from}|${seenAs(b, port).dst ?? ''}|${seenAs(b, port).port}`, b])).values()].flatMap((b) => {
+        const to = seenAs(b, port);
+        const rich = `'rule family="ipv4" source address="${b.from.split(' ')[0]}"${to.dst ? ` destination address="${to.dst}"` : ''} port port="${to.port}" protocol="tcp" accept'`;
         return [`firewall-cmd --add-rich-rule=${rich} && firewall-cmd --permanent --add-rich-rule=${rich}`];
       }),
     ],

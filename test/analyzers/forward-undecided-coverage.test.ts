@@ -3,9 +3,11 @@
  * FORWARD alone) is not an all-clear: the coverage says "ran in part" with the packet and the rule
  * where the walk stopped. A path it decides says nothing of the kind.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { analyzeBundle } from '../../src/engine/analyze.js';
 import { writeFolder } from '../helpers/archive.js';
+import { projectPath } from '../helpers/shared.js';
 
 // `iptables -L FORWARD -n` on a k3s node with iptables-services' stock REJECT (iptables 1.8 output)
 const FORWARD_ONLY = `Chain FORWARD (policy ACCEPT)
@@ -14,13 +16,7 @@ KUBE-FORWARD  all  --  0.0.0.0/0            0.0.0.0/0            /* kubernetes f
 REJECT     all  --  0.0.0.0/0            0.0.0.0/0            reject-with icmp-host-prohibited
 ACCEPT     all  --  10.42.0.0/16         0.0.0.0/0
 `;
-const IP_A = `1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000
-    inet 127.0.0.1/8 scope host lo
-2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc fq_codel state UP group default qlen 1000
-    inet 192.168.122.10/24 brd 192.168.122.255 scope global eth0
-5: cni0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue state UP group default qlen 1000
-    inet 10.42.0.1/24 brd 10.42.0.255 scope global cni0
-`;
+const IP_A = readFileSync(projectPath('test/fixtures/clusterip/ip-addr.txt'), 'utf8');
 
 const coverage = async (files: Record<string, string>, name: string) => {
   const r = await analyzeBundle(writeFolder(files, name));
