@@ -130,6 +130,7 @@ export const SOSREPORT_RULES: PathRule[] = [
   ...SYSCTL_CONF,
   { re: /^sos_commands\/systemd\/systemctl_list-unit-files$/, format: 'systemctl-text' },
   { re: /^sos_commands\/systemd\/systemctl_list-units(_--all)?$/, format: 'systemctl-text' },
+  { re: /^sos_commands\/systemd\/systemctl_status_--all$/, format: 'systemctl-text' },
   { re: /^etc\/docker\/daemon\.json$/, format: 'docker-daemon-json' },
   ...DOCKER_UNITS,
   // the running processes with their command lines (not ps -elfL: a line per thread; not the axo

@@ -1,5 +1,6 @@
 /**
- * systemd unit state: `systemctl list-unit-files`, `systemctl list-units`, and troubleshoot's
+ * systemd unit state: `systemctl list-unit-files`, `systemctl list-units`, `systemctl status`
+ * (one unit or `--all`, as sos saves it), and troubleshoot's
  * `host-collectors/system/systemctl_services.json`. Records whether a unit is enabled and
  * whether it is running, with the line that says so.
  */
@@ -25,12 +26,48 @@ const UNIT = /^\s*[●*]?\s*([A-Za-z0-9@_.:\\-]+\.(?:service|socket|target|timer
 const FILE_STATES = new Set(['enabled', 'enabled-runtime', 'linked', 'linked-runtime', 'masked', 'masked-runtime', 'static', 'indirect', 'disabled', 'generated', 'transient', 'bad', 'alias']);
 const LOAD_STATES = new Set(['loaded', 'not-found', 'bad-setting', 'error', 'masked', 'stub', 'merged']);
 
+/** `systemctl status`: a unit's header (`● docker.service - Docker Application Container Engine`; ○ inactive, × failed). */
+const STATUS_HEADER = /^\s*[●○×*]?\s*([A-Za-z0-9@_.:\\-]+\.(?:service|socket|target|timer|mount|path|slice|scope))(?:\s+-\s.*)?$/;
+/** `     Loaded: loaded (/lib/systemd/system/docker.service; enabled; vendor preset: enabled)` */
+const STATUS_LOADED = /^\s*Loaded:\s+(\S+)(?:\s+\(([^;)]*)(?:;\s*([a-z-]+))?)?/;
+/** `     Active: active (running) since Fri 2026-11-20 10:00:00 UTC; 2h ago` */
+const STATUS_ACTIVE = /^\s*Active:\s+([a-z-]+)(?:\s+\(([^)]*)\))?/;
+/** `Unit docker.service could not be found.` */
+const STATUS_NOT_FOUND = /^\s*Unit ([A-Za-z0-9@_.:\\-]+) could not be found\.?\s*$/;
+
 export function parseSystemctlText(text: string, file: string): ServiceList {
   const services: ServiceState[] = [];
   const all = lines(text);
+  // `systemctl status` blocks: the unit of the header above, its unit-file state from Loaded:
+  let status: { unit: string; enabled?: string } | undefined;
   for (let i = 0; i < all.length; i++) {
     const raw = all[i];
     if (raw.length > 4096) continue;
+    const gone = STATUS_NOT_FOUND.exec(raw);
+    if (gone) {
+      services.push({ unit: gone[1], enabled: 'not-found', active: 'inactive', sub: 'not-found', ref: { file, line: i + 1 }, excerpt: raw.trim() });
+      continue;
+    }
+    const header = STATUS_HEADER.exec(raw);
+    if (header && /^\s*Loaded:/.test(all[i + 1] ?? '')) {
+      status = { unit: header[1] };
+      continue;
+    }
+    if (status) {
+      const loaded = STATUS_LOADED.exec(raw);
+      if (loaded) {
+        status.enabled = loaded[1] === 'masked' || loaded[1] === 'not-found' ? loaded[1] : loaded[3] && FILE_STATES.has(loaded[3]) ? loaded[3] : undefined;
+        continue;
+      }
+      const active = STATUS_ACTIVE.exec(raw);
+      if (active) {
+        // `active (running)`, `inactive (dead)`; `failed (Result: exit-code)` names no sub-state
+        const sub = active[2]?.split(/\s/)[0];
+        services.push({ unit: status.unit, enabled: status.enabled, active: active[1], sub: sub && /^[a-z-]+$/.test(sub) ? sub : undefined, ref: { file, line: i + 1 }, excerpt: raw.trim() });
+        status = undefined;
+        continue;
+      }
+    }
     const m = UNIT.exec(raw);
     if (!m) continue;
     const cols = m[2].trim().split(/\s+/);
@@ -83,6 +120,9 @@ export function parseSystemctlJson(text: string, file: string): ServiceList {
  */
 export function sniffSystemctl(head: string): boolean {
   if (/^[ \t]*UNIT( FILE)?[ \t]+(STATE|LOAD)\b/m.test(head)) return true;
+  // `systemctl status <unit>`: its header, then Loaded: and Active:; or systemctl saying the unit does not exist
+  if (/^\s*Loaded:\s+(loaded|not-found|masked|error|bad-setting)\b/m.test(head) && /^\s*Active:\s+[a-z]/m.test(head)) return true;
+  if (STATUS_NOT_FOUND.test(head.split('\n', 3).find((l) => l.trim() !== '') ?? '')) return true;
   let units = 0;
   for (const l of head.split('\n', 20)) {
     const m = UNIT.exec(l.replace(/\r$/, ''));
