@@ -17,14 +17,13 @@ import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Chain } from '../src/netfilter/rules.js';
 import type { TraceContext } from '../src/netfilter/trace.js';
 import { addressIn, parseCidr } from '../src/parsers/cidr.js';
-import { interfacesOf } from '../src/parsers/interfaces.js';
 import type { NftRuleset } from '../src/nft/model.js';
 import type { Evidence } from '../src/report/schema.js';
 import { dockerdSettings } from '../src/parsers/dockerd-flags.js';
 import type { IpsetList } from '../src/parsers/ipset.js';
 import { hostFirewall, persistHandWritten, type HostFirewall } from './lib/host-firewall.js';
 import { ipsetMatcher, type IpsetDecider } from './lib/ipset.js';
-import { dockerBridges, dockerPresence, liveViews, localAddresses, nativeNftables, type Bridge } from './lib/node-view.js';
+import { dockerBridges, dockerPresence, liveViews, localAddresses, nativeNftables, uplinkOf, type Bridge } from './lib/node-view.js';
 import { OUTSIDE, SOME_UPLINK, masqueradeRules, memberAddress, outboundPacket, postroutingNat, sourceNat, type NftNat } from './lib/source-nat.js';
 
 export default defineAnalyzer({
@@ -144,15 +143,6 @@ function handWrittenFinding(node: string, bridge: Bridge, s: Bridge['subnets'][n
 /** Docker's default bridge network: `bridge` in docker network inspect, else the docker0 interface. */
 function isDefaultBridge(bridge: Bridge): boolean {
   return bridge.network !== undefined ? bridge.network === 'bridge' : bridge.name === 'docker0';
-}
-
-/** The interface of the main table's default route, else the first interface with a global IPv4 address that is no bridge or tunnel. */
-function uplinkOf(artifacts: Parameters<typeof dockerBridges>[0]): string | undefined {
-  const route = (artifacts.routes ?? []).flatMap((t) => t.routes).find((r) => r.destination === '0.0.0.0/0' && r.dev && (!r.table || r.table === 'main'));
-  if (route?.dev) return route.dev;
-  return [...interfacesOf(artifacts.ipAddr ?? []).values()].find(
-    (i) => !/^(lo|docker|cni|flannel|br-|veth|cali|vxlan|tun|virbr|podman|cilium|weave|kube-ipvs|nodelocaldns)/.test(i.name) && i.addresses.some((a) => a.family === 4 && a.scope === 'global'),
-  )?.name;
 }
 
 /**

@@ -25,7 +25,7 @@ import { runtimeValue } from '../src/parsers/sysctl.js';
 import { ruleSpec } from './lib/container-host.js';
 import { fromContainer } from './lib/logs.js';
 import { hostFirewall, persistHandWritten, type HostFirewall } from './lib/host-firewall.js';
-import { dockerBridges, dockerPresence, liveTables, liveViews6, localAddresses, masqueradeAddress6, nativeNftables, traceContext, traceContext6 } from './lib/node-view.js';
+import { dockerBridges, dockerPresence, liveTables, liveViews6, localAddresses, nativeNftables, traceContext, traceContext6, uplinkOf } from './lib/node-view.js';
 import { dockerIpv6Use, podIpv6Use } from './lib/ipv6-use.js';
 import { iptablesTool } from '../src/netfilter/commands.js';
 import { parseIp } from '../src/parsers/cidr.js';
@@ -59,13 +59,10 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
   // iptables' FORWARD and native nftables forward chains (firewalld's, Docker's own) both decide
   if (!tables.get('filter')?.get('FORWARD') && nft.length === 0) return [];
   const itfs = interfacesOf(artifacts.ipAddr ?? []);
-  const defaultRoute = (artifacts.routes ?? []).flatMap((t) => t.routes).find((r) => r.destination === (v6 ? '::/0' : '0.0.0.0/0') && r.dev && !r.table);
-  const uplink =
-    defaultRoute?.dev ??
-    [...itfs.values()].find((i) => !/^(lo|docker0|cni0|flannel\.\d+|br-|veth|cali|vxlan|tun|virbr)/.test(i.name) && i.addresses.some((a) => a.family === family && a.scope === 'global'))?.name;
+  const uplink = uplinkOf(artifacts, family);
   if (!uplink) return [];
   // the address a masquerade gives the containers' connections: the route's preferred source, else the uplink's first address
-  const uplinkAddress = v6 ? masqueradeAddress6(artifacts, uplink) : masqueradeAddress(uplink, artifacts.routes ?? [], itfs);
+  const uplinkAddress = masqueradeAddress(uplink, artifacts.routes ?? [], itfs, family);
   const bridges = dockerBridges(artifacts, family).map((b) => ({ name: b.name, cidrs: b.subnets.map((s) => s.cidr) }));
   const cni0 = itfs.get('cni0');
   if (cni0) bridges.push({ name: 'cni0', cidrs: cni0.addresses.filter((a) => a.family === family && (!v6 || (a.scope !== 'link' && a.scope !== 'host'))).map((a) => a.network) });

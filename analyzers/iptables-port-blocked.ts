@@ -18,7 +18,7 @@ import { trace, type Packet, type Verdict } from '../src/netfilter/trace.js';
 import { addressIn, parseIp } from '../src/parsers/cidr.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { routeDevFor, ruleSpec } from './lib/container-host.js';
-import { dockerBridges, liveIpv4, liveTables, localAddresses, nativeNftables, traceContext } from './lib/node-view.js';
+import { dockerBridges, liveIpv4, liveTables, localAddresses, nativeNftables, traceContext, uplinkOf } from './lib/node-view.js';
 import { fromContainer, timeOf } from './lib/logs.js';
 
 /** What a client prints when its connection meets a verdict. */
@@ -148,9 +148,7 @@ export default defineAnalyzer({
     if (needs.size === 0) return [];
 
     // where a packet to a remote address leaves: a bridge that holds it, its route, or the uplink
-    const uplink =
-      routeDevFor(artifacts, '0.0.0.0') ??
-      [...itfs.values()].find((i) => !/^(lo|docker0|cni0|flannel\.\d+|br-|veth|cali|vxlan|tun|virbr)/.test(i.name) && i.addresses.some((a) => a.family === 4 && a.scope === 'global'))?.name;
+    const uplink = uplinkOf(artifacts);
     const outFor = (dst: string) => sources.find((s) => s.subnets.some((n) => addressIn(dst, n)))?.name ?? routeDevFor(artifacts, dst) ?? uplink;
     const savedConfigs = (artifacts.iptables ?? []).filter((r) => r.origin === 'saved-config' && r.family !== 'ipv6');
 

@@ -8,11 +8,9 @@ import type { NodeArtifacts } from '../../src/engine/artifacts.js';
 import type { Evidence } from '../../src/report/schema.js';
 import { interfacesOf, type Interface } from '../../src/parsers/interfaces.js';
 import { dockerdSettings } from '../../src/parsers/dockerd-flags.js';
+import { isLinkLocal6 } from '../../src/parsers/cidr.js';
 
 /** fe80::/10: every IPv6-enabled interface has one; it says nothing of IPv6 being used. */
-export function isLinkLocal6(address: string): boolean {
-  return /^fe[89ab][0-9a-f]:/i.test(address);
-}
 
 function globalV6(itf: Interface): Interface['addresses'] {
   return itf.addresses.filter((a) => a.family === 6 && !isLinkLocal6(a.address) && a.address !== '::1');

@@ -11,9 +11,9 @@ import { nftExtraChains } from '../../src/nft/trace.js';
 import type { Backend, Chain, Ruleset } from '../../src/netfilter/rules.js';
 import { extraChainsBeside, groupByBackend } from '../../src/netfilter/backends.js';
 import { interfacesOf, type Interface } from '../../src/parsers/interfaces.js';
+import { isLinkLocal6 } from '../../src/parsers/cidr.js';
 import { findService, isActive, isEnabled } from '../../src/parsers/services.js';
 import { dockerdSettings } from '../../src/parsers/dockerd-flags.js';
-import { isLinkLocal6 } from './ipv6-use.js';
 import { ipsetMatcher } from './ipset.js';
 import { KUBERNETES_UNITS } from './container-host.js';
 
@@ -220,9 +220,17 @@ export function traceContext6(artifacts: NodeArtifacts): TraceContext {
   return { localAddresses: localAddresses(artifacts, 6), extraChains, ipset: ipsetDecider(artifacts) };
 }
 
-/** The address an IPv6 masquerade out of `dev` gives a connection: the interface's first global (or ULA) address. */
-export function masqueradeAddress6(artifacts: NodeArtifacts, dev: string): string | undefined {
-  return interfacesOf(artifacts.ipAddr ?? []).get(dev)?.addresses.find((a) => a.family === 6 && a.scope !== 'host' && a.scope !== 'link' && !isLinkLocal6(a.address))?.address;
+/**
+ * The interface traffic to the outside leaves by: the main table's default route of the family,
+ * else the first interface with a global address of the family that is no bridge, tunnel or
+ * container interface (kube-ipvs0 and nodelocaldns hold Service addresses, not a way out).
+ */
+export function uplinkOf(artifacts: NodeArtifacts, family: 4 | 6 = 4): string | undefined {
+  const route = (artifacts.routes ?? []).flatMap((t) => t.routes).find((r) => r.destination === (family === 6 ? '::/0' : '0.0.0.0/0') && r.dev && (!r.table || r.table === 'main'));
+  if (route?.dev) return route.dev;
+  return [...interfacesOf(artifacts.ipAddr ?? []).values()].find(
+    (i) => !/^(lo|docker|cni|flannel|br-|veth|cali|vxlan|tun|virbr|podman|cilium|weave|kube-ipvs|nodelocaldns)/.test(i.name) && i.addresses.some((a) => a.family === family && a.scope === 'global'),
+  )?.name;
 }
 
 export function hasKubernetes(artifacts: NodeArtifacts): Evidence | undefined {

@@ -16,7 +16,7 @@ import { interfacesOf } from '../parsers/interfaces.js';
 import { masqueradeAddress } from '../parsers/ip-route.js';
 import type { NodeArtifacts } from './artifacts.js';
 import { loadBundle } from './analyze.js';
-import { localAddresses, masqueradeAddress6 } from '../../analyzers/lib/node-view.js';
+import { localAddresses } from '../../analyzers/lib/node-view.js';
 import { ipsetMatcher } from '../../analyzers/lib/ipset.js';
 
 export interface TraceRequest {
@@ -135,7 +135,7 @@ function replyOfNat(a: NodeArtifacts, tables: Map<string, Map<string, Chain>>, p
   const snat = trace(tables, 'forward', out, ctx).packet.snat;
   if (!snat) return;
   // (SNAT's `to` is its address alone: the tracer strips ports and ranges)
-  const natTo = snat.to ?? (p.inInterface ? (isIpv6(p) ? masqueradeAddress6(a, p.inInterface) : masqueradeAddress(p.inInterface, a.routes ?? [], interfacesOf(a.ipAddr ?? []))) : undefined);
+  const natTo = snat.to ?? (p.inInterface ? masqueradeAddress(p.inInterface, a.routes ?? [], interfacesOf(a.ipAddr ?? []), isIpv6(p) ? 6 : 4) : undefined);
   if (!natTo) return;
   p.unSnat = { dst: p.dst, dport: p.dport };
   inferred.push(`a reply of a ${snat.masquerade ? 'masqueraded' : 'source-NATed'} connection: it arrives addressed to ${natTo}${snat.masquerade ? ` (the address of ${p.inInterface})` : ''}; conntrack restores ${p.dst} at nat PREROUTING (priority -100), after raw and mangle`);

@@ -97,3 +97,8 @@ export function addressIn(address: string, network: string): boolean {
   const n = parseCidr(network);
   return !!a && !!n && cidrContains(n, a);
 }
+
+/** An IPv6 link-local address (fe80::/10), in any spelling. */
+export function isLinkLocal6(address: string): boolean {
+  return /^fe[89ab][0-9a-f]:/i.test(address);
+}

@@ -1,6 +1,7 @@
 /** `ip route` / `ip route show table all`: where the node sends a destination, and from which interface. */
 import { SkipFile, lines, type SourceRef } from '../model/source.js';
 import type { Interface } from './interfaces.js';
+import { isLinkLocal6 } from './cidr.js';
 
 export interface Route {
   /** 0.0.0.0/0 for default */
@@ -76,13 +77,14 @@ export function sniffRoutes(head: string): boolean {
 }
 
 /**
- * The IPv4 address a masquerade gives a connection leaving by `dev` (the kernel's source address
+ * The address a masquerade gives a connection leaving by `dev` (the kernel's source address
  * choice): the default route's preferred source (`src`) when that route goes out by `dev`, else
- * the interface's first address that is neither host- nor link-scoped.
+ * the interface's first address of the family that is neither host- nor link-scoped (IPv6: nor
+ * link-local, a listing without scopes included).
  */
-export function masqueradeAddress(dev: string, routes: readonly RouteTable[], itfs: Map<string, Interface>): string | undefined {
-  const def = routes.flatMap((t) => t.routes).find((r) => r.destination === '0.0.0.0/0' && r.dev && !r.table);
+export function masqueradeAddress(dev: string, routes: readonly RouteTable[], itfs: Map<string, Interface>, family: 4 | 6 = 4): string | undefined {
+  const def = routes.flatMap((t) => t.routes).find((r) => r.destination === (family === 6 ? '::/0' : '0.0.0.0/0') && r.dev && !r.table);
   if (def?.dev === dev && def.src) return def.src;
-  return itfs.get(dev)?.addresses.find((a) => a.family === 4 && a.scope !== 'host' && a.scope !== 'link')?.address;
+  return itfs.get(dev)?.addresses.find((a) => a.family === family && a.scope !== 'host' && a.scope !== 'link' && !(family === 6 && isLinkLocal6(a.address)))?.address;
 }
 
