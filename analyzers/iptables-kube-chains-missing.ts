@@ -36,7 +36,7 @@ const IPVS_CHAIN = /^KUBE-(NODE-PORT|LOAD-BALANCER|LOOP-BACK)$/;
 /** Units that run kube-proxy (or embed it), and how each is restarted. */
 const PROXY_UNITS = ['kube-proxy', 'k3s', 'k3s-agent', 'rke2-server', 'rke2-agent'] as const;
 /** Units that show a Kubernetes node (supporting evidence only). */
-const NODE_UNITS = ['kubelet', 'k0scontroller', 'k0sworker', 'snap.microk8s.daemon-kubelite'];
+const NODE_UNITS = ['kubelet', 'k0scontroller', 'k0sworker', 'snap.microk8s.daemon-kubelite.service'];
 
 export default defineAnalyzer({
   id: 'iptables.kube-chains-missing',
