@@ -28,13 +28,19 @@ export function ruleSpec(rule: Rule, rs: Ruleset): string | undefined {
 
 /**
  * `ip6tables -t raw -D PREROUTING -s 2001:db8:1::1/128 -j TRACE`: by spec where the dump shows
- * it (a number shifts as soon as an earlier rule of the chain goes), by number otherwise.
+ * it (a number shifts as soon as an earlier rule of the chain goes), by number otherwise, guarded
+ * by the rule's target so that a second run cannot delete the rule that took its place.
  */
 export function deleteRuleCommand(rule: Rule, rs: Ruleset, all: readonly Ruleset[] = [rs]): { command: string; bySpec: boolean } {
   const table = rule.table === 'filter' ? '' : `-t ${rule.table} `;
   const tool = iptablesTool(rs, all);
   const spec = ruleSpec(rule, rs);
   if (spec !== undefined) return { command: `${tool} ${table}-D ${rule.chain} ${spec}`, bySpec: true };
+  // A number points at whatever rule is there when the command runs: pasted twice, or after
+  // Docker or kube-proxy rewrote the chain, `-D PREROUTING 1` deletes the rule that moved up into
+  // place (Docker's raw DROP). Delete it only while the rule at that number still has its target.
+  if (rule.target && /^[\w-]+$/.test(rule.target))
+    return { command: `${tool} ${table}-S ${rule.chain} ${rule.num} | grep -qE -- '-[jg] ${rule.target}( |$)' && ${tool} ${table}-D ${rule.chain} ${rule.num}`, bySpec: false };
   return { command: `${tool} ${table}-D ${rule.chain} ${rule.num}`, bySpec: false };
 }
 

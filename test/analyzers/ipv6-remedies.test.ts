@@ -45,7 +45,11 @@ describe('iptables.trace-rules-left: the remedy acts on the TRACE rules, in thei
   it('a listing shows no spec: by number, highest first in each chain', () => {
     const rs = parseIptablesList(V6_RAW_LISTING, 'ip6tables_-t_raw_-nvL', { table: 'raw' });
     const [f] = runNode(traceRules, { iptables: [rs] });
-    expect(f.remedy.commands.map((c) => c.replace(/\s+#.*/, ''))).toEqual(['ip6tables -t raw -D OUTPUT 1', 'ip6tables -t raw -D PREROUTING 2', 'ip6tables -t raw -D PREROUTING 1']);
+    expect(f.remedy.commands.map((c) => c.replace(/\s+#.*/, ''))).toEqual([
+      "ip6tables -t raw -S OUTPUT 1 | grep -qE -- '-[jg] TRACE( |$)' && ip6tables -t raw -D OUTPUT 1",
+      "ip6tables -t raw -S PREROUTING 2 | grep -qE -- '-[jg] TRACE( |$)' && ip6tables -t raw -D PREROUTING 2",
+      "ip6tables -t raw -S PREROUTING 1 | grep -qE -- '-[jg] TRACE( |$)' && ip6tables -t raw -D PREROUTING 1",
+    ]);
   });
 
   it('the same rules as iptables-save and as a -nvL listing (a sosreport holds both): counted once, deleted by spec only', () => {
@@ -72,7 +76,10 @@ num   pkts bytes target     prot opt in     out     source               destina
     expect(f.message).toMatch(/^2 TRACE rules are still in the IPv4 raw table/);
     expect(f.remedy.commands).toEqual(['iptables -t raw -D PREROUTING -p tcp -m tcp --dport 5432 -j TRACE', 'iptables -t raw -D PREROUTING -p tcp -m tcp --dport 6379 -j TRACE']);
     // a listing alone still counts
-    expect(runNode(traceRules, { iptables: [both[2]] })[0].remedy.commands.map((c) => c.replace(/\s+#.*/, ''))).toEqual(['iptables -t raw -D PREROUTING 2', 'iptables -t raw -D PREROUTING 1']);
+    expect(runNode(traceRules, { iptables: [both[2]] })[0].remedy.commands.map((c) => c.replace(/\s+#.*/, ''))).toEqual([
+      "iptables -t raw -S PREROUTING 2 | grep -qE -- '-[jg] TRACE( |$)' && iptables -t raw -D PREROUTING 2",
+      "iptables -t raw -S PREROUTING 1 | grep -qE -- '-[jg] TRACE( |$)' && iptables -t raw -D PREROUTING 1",
+    ]);
   });
 
   it('no TRACE rule, no finding (Docker\'s own raw DROP is not one)', () => {
