@@ -6,6 +6,7 @@ import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
 import { addressIn, cidrOverlap, parseCidr } from '../src/parsers/cidr.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
+import { DOCKER_RESTART_KINDS, dockerRestartOf, restartDocker } from './lib/node-services.js';
 
 export default defineAnalyzer({
   id: 'docker.bridge-mismatch',
@@ -13,11 +14,13 @@ export default defineAnalyzer({
   description: 'A docker network subnet/gateway differs from its bridge address, or overlaps flannel or a host network.',
   scope: 'node',
   requires: ['dockerNetworks', 'ipAddr'],
-  optional: ['flannelSubnetEnv', 'flannelNetConf'],
+  optional: ['flannelSubnetEnv', 'flannelNetConf', ...DOCKER_RESTART_KINDS],
   analyze({ node, artifacts }) {
     const itfs = interfacesOf(artifacts.ipAddr);
     const findings = [];
     const flannelNet = artifacts.flannelSubnetEnv?.[0]?.network ?? artifacts.flannelNetConf?.[0]?.network;
+    // how dockerd runs here (docker.service, rootless, the snap): which daemon.json, which restart
+    const dockerRestart = dockerRestartOf(artifacts);
     for (const n of artifacts.dockerNetworks.flatMap((d) => d.networks)) {
       if (n.driver !== 'bridge' || !n.bridgeName) continue;
       const itf = itfs.get(n.bridgeName);
@@ -55,7 +58,7 @@ export default defineAnalyzer({
           facts: { network: n.name, subnet: s.subnet, bridge: n.bridgeName, problems },
           remedy: {
             summary: 'Give Docker address ranges that collide with nothing (daemon.json "bip" and "default-address-pools"), then recreate the network.',
-            commands: [`docker network inspect ${n.name}`, `# /etc/docker/daemon.json: { "bip": "<free range>", "default-address-pools": [{ "base": "<free /16>", "size": 24 }] }`, 'systemctl restart docker'],
+            commands: [`docker network inspect ${n.name}`, `# ${dockerRestart.daemonJson}: { "bip": "<free range>", "default-address-pools": [{ "base": "<free /16>", "size": 24 }] }`, ...restartDocker({ dockerRestart })],
             caution: 'Restarting docker restarts every container; recreating a network detaches its containers.',
           },
         });

@@ -9,6 +9,7 @@ import type { Evidence } from '../src/report/schema.js';
 import { zoneOfInterface } from '../src/nft/firewalld.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
+import { DOCKER_RESTART_KINDS, dockerRestartOf, restartDocker } from './lib/node-services.js';
 
 const CONTAINER_BRIDGE = /^(docker0|br-[0-9a-f]{12}|cni0|cbr0|podman\d+|virbr-docker)$/;
 
@@ -18,7 +19,7 @@ export default defineAnalyzer({
   description: 'A container bridge is in no firewalld zone, or in one whose target rejects or drops its traffic.',
   scope: 'node',
   requires: ['firewalldZones', 'ipAddr'],
-  optional: ['services', 'firewalldConf'],
+  optional: ['firewalldConf', ...DOCKER_RESTART_KINDS],
   analyze({ node, artifacts }) {
     // zones on disk with firewalld disabled block nothing
     const states = findService(artifacts.services ?? [], 'firewalld');
@@ -27,6 +28,7 @@ export default defineAnalyzer({
     // firewalld.conf, or the zone listing's (default) mark, else firewalld's own default: public
     const defaultZone =
       artifacts.firewalldConf?.[0]?.defaultZone ?? artifacts.firewalldZones.find((z) => z.defaultZone)?.defaultZone ?? (zones.some((z) => z.name === 'public') ? 'public' : undefined);
+    const dockerRestart = dockerRestartOf(artifacts);
     const findings = [];
     for (const itf of interfacesOf(artifacts.ipAddr).values()) {
       if (!CONTAINER_BRIDGE.test(itf.name)) continue;
@@ -48,7 +50,7 @@ export default defineAnalyzer({
         facts: { bridge: itf.name, zone: hit?.zone.name, target, via: hit?.via },
         remedy: {
           summary: `Put ${itf.name} in the trusted zone (or Docker's docker zone), permanently.`,
-          commands: [`firewall-cmd --permanent --zone=trusted --add-interface=${itf.name}`, 'firewall-cmd --reload', 'systemctl restart docker   # firewalld reload removes Docker\'s rules'],
+          commands: [`firewall-cmd --permanent --zone=trusted --add-interface=${itf.name}`, 'firewall-cmd --reload', ...restartDocker({ dockerRestart }, "firewalld reload removes Docker's rules")],
           caution: 'firewall-cmd --reload rebuilds the rules: restarting docker afterwards restarts every container.',
         },
       });

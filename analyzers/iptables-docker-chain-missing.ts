@@ -20,6 +20,7 @@ import { dockerdArgs, dockerdSettings, parseDockerdFlags } from '../src/parsers/
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { FindingDraft } from '../src/engine/analyzer.js';
 import { logEvidence } from './lib/logs.js';
+import { dockerRestartOf, restartDocker } from './lib/node-services.js';
 
 /** Docker's filter chains the FORWARD path must reach, and how Docker jumps to each from FORWARD (for the message). */
 const FORWARD_CHAINS: { chain: string; jump: string; critical: boolean }[] = [
@@ -168,7 +169,7 @@ export default defineAnalyzer({
             : `Restart Docker to recreate its chains and jumps, then stop the firewall service from flushing them again (${v6?.missing.length ? 'ip6tables.service for IPv6; ' : ''}see iptables.service-conflict).`,
           commands: [
             ...(v6Service ? ['systemctl disable --now ip6tables.service && systemctl mask ip6tables.service   # its stop flushes the IPv6 rules: before docker restarts'] : []),
-            'systemctl restart docker',
+            ...restartDocker({ dockerRestart: dockerRestartOf(artifacts) }),
             ...missing.flatMap((m) => (m.fix ? [m.fix] : [])),
             ...checks,
           ],

@@ -28,6 +28,7 @@ import { hostFirewall, persistHandWritten, type HostFirewall } from './lib/host-
 import { dockerBridges, dockerPresence, liveTables, liveViews6, localAddresses, nativeNftables, traceContext, traceContext6, uplinkOf } from './lib/node-view.js';
 import { dockerIpv6Use, podIpv6Use } from './lib/ipv6-use.js';
 import { iptablesTool } from '../src/netfilter/commands.js';
+import { dockerRestartOf, restartDocker, type DockerRestart } from './lib/node-services.js';
 import { parseIp } from '../src/parsers/cidr.js';
 
 const OUTSIDE = '198.51.100.10';
@@ -73,6 +74,8 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
   const firewallOff = dockerPresence(artifacts).firewallOff;
   const brnf = bridgedTrafficPassesIptables(artifacts, family);
   const fw = hostFirewall(artifacts);
+  // how dockerd runs here (docker.service, rootless, the snap, another unit): what restarts it
+  const docker = dockerRestartOf(artifacts);
   const lines = containerConnectionLines(artifacts);
   // the command: `iptables` (as always for IPv4), `ip6tables` (or -nft / -legacy where both back ends hold IPv6 rules)
   const tool = view6 ? iptablesTool(view6.rulesets[0], liveViews6(artifacts).flatMap((v) => v.rulesets)) : 'iptables';
@@ -127,7 +130,7 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
         const dir = i === 0 ? 'out' : 'back';
         const rule = d.nft ? undefined : tables.get(d.table)?.get(d.chain)?.rules[d.num - 1];
         const direct = isDockerDirectAccessDrop(d, rule, b.name, cidr);
-        const where: Where = { dir, bridge: b.name, cidr, uplink, replyDst: sent.dst, verdict: r.verdict.kind, intraBridge: brnf, firewallOff: !!firewallOff, fw, family, tool };
+        const where: Where = { dir, bridge: b.name, cidr, uplink, replyDst: sent.dst, verdict: r.verdict.kind, intraBridge: brnf, firewallOff: !!firewallOff, fw, family, tool, docker };
         // what a container's client sees: a drop of its SYN, or of the reply, is a timeout; a REJECT of its SYN is what the REJECT sends
         const seen = dir === 'back' || r.verdict.kind === 'DROP' ? 'timeout' : /tcp[- ]reset|port-unreach|proto(?:col)?-unreach/i.test(r.verdict.with) ? 'refused' : 'unreachable';
         const explainsLogLines = [...new Set(lines.filter((l) => l.symptom === seen).map((l) => l.ref))];
@@ -139,7 +142,7 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
           evidence,
           facts: { bridge: b.name, subnet: cidr, uplink, verdict: r.verdict.kind, decidedBy: `${d.table}/${d.chain}#${d.num}`, ...(dir === 'back' ? { replyTo: sent.dst } : {}), ...(firewallOff ? { dockerIptables: false } : {}), ...(v6 ? { family: 'ipv6' } : {}), explainsLogLines },
           remedy: direct
-            ? dockerDirectAccessRemedy(b.name, cidr, family)
+            ? dockerDirectAccessRemedy(b.name, cidr, family, docker)
             : d.nft
               ? nftRemedy(d, nftHookOf(nft, r.steps, d), where)
               : iptablesRemedy(d, rule, iptablesHookOf(r.steps, d), where, dockerJumps),
@@ -202,6 +205,8 @@ interface Where {
   family: 4 | 6;
   /** the command that edits the rules: iptables, ip6tables (-nft / -legacy with both back ends) */
   tool: string;
+  /** how dockerd runs on the node: what restarts it */
+  docker: DockerRestart;
 }
 
 /**
@@ -240,14 +245,18 @@ function nftHookOf(rulesets: NftRuleset[], steps: TraceStep[], d: TraceStep): Nf
  * the network's configuration is what to change (masquerade, or gateway mode routed, in which Docker
  * does not add the protection and the upstream routes the subnet to this node).
  */
-function dockerDirectAccessRemedy(bridge: string, cidr: string, family: 4 | 6) {
+function dockerDirectAccessRemedy(bridge: string, cidr: string, family: 4 | 6, docker: DockerRestart) {
   const mode = family === 6 ? 'gateway_mode_ipv6' : 'gateway_mode_ipv4';
   return {
     summary: `Do not delete Docker's direct-access rule: let Docker masquerade ${cidr} (the default), or, if the network is meant to be routed without NAT, give it gateway mode routed (Docker then adds no direct-access drop; the upstream router needs a route to ${cidr} via this node).`,
     commands: [
       `docker network inspect $(docker network ls -q --filter driver=bridge) --format '{{.Name}} {{json .Options}}'   # which network uses ${bridge}, and its enable_ip_masquerade / ${mode}`,
       `# a user-defined network: recreate it with masquerading (drop -o com.docker.network.bridge.enable_ip_masquerade=false), or routed: docker network create ${family === 6 ? '--ipv6 ' : ''}-o com.docker.network.bridge.${mode}=routed --subnet ${cidr} <name>`,
-      bridge === 'docker0' ? '# the default bridge: remove "ip-masq": false from /etc/docker/daemon.json, then systemctl restart docker' : `# then reconnect the containers of ${bridge} to the new network`,
+      ...(bridge === 'docker0'
+        ? docker.how === 'docker.service'
+          ? ['# the default bridge: remove "ip-masq": false from /etc/docker/daemon.json, then systemctl restart docker']
+          : [`# the default bridge: remove "ip-masq": false from ${docker.daemonJson}, then restart dockerd:`, ...restartDocker({ dockerRestart: docker })]
+        : [`# then reconnect the containers of ${bridge} to the new network`]),
     ],
     caution: 'Recreating a network disconnects its containers; restarting docker restarts every container on the node.',
   };
@@ -294,14 +303,14 @@ function iptablesRemedy(d: TraceStep, rule: Rule | undefined, hook: string, w: W
   if (d.num === 0)
     return {
       summary: `Accept the bridge's traffic and its replies in ${d.chain}${hook === 'FORWARD' ? ' (what Docker adds for its bridges)' : ''}${restart ? "; Docker's own FORWARD rules are missing: restarting docker adds them again" : ''}.${offNote}`,
-      commands: [...(restart ? ["systemctl restart docker   # recreates Docker's FORWARD rules; or, without restarting the containers:"] : []), ...accept(''), ...handWritten],
+      commands: [...(restart ? restartDocker({ dockerRestart: w.docker }, "recreates Docker's FORWARD rules; or, without restarting the containers:") : []), ...accept(''), ...handWritten],
       caution,
     };
   const spec = rule && rule.num === d.num ? ruleSpec(rule) : undefined;
   return {
     summary: `Accept the bridge's traffic and its replies ahead of ${d.table === 'filter' ? '' : `${d.table}/`}${d.chain} rule ${d.num}, which ${w.verdict === 'REJECT' ? 'rejects' : 'drops'} them${restart ? " (Docker's own FORWARD rules are missing: restarting docker puts them back ahead of it)" : ''}, or remove that rule.${offNote}`,
     commands: [
-      ...(restart ? [`systemctl restart docker   # Docker inserts its FORWARD rules ahead of rule ${d.num}; or, without restarting the containers:`] : []),
+      ...(restart ? restartDocker({ dockerRestart: w.docker }, `Docker inserts its FORWARD rules ahead of rule ${d.num}; or, without restarting the containers:`) : []),
       ...accept(`${d.num} `),
       ...handWritten,
       spec
@@ -328,13 +337,13 @@ function nftRemedy(d: TraceStep, base: NftChain | undefined, w: Where) {
   if (t.table === 'firewalld')
     return {
       summary: `firewalld's own nftables table blocks the bridge's forwarded traffic (iptables-save does not show it): put ${bridge} in a zone that forwards it (Docker 20.10+ makes a "docker" zone).`,
-      commands: [`firewall-cmd --permanent --zone=docker --add-interface=${bridge}   # or --zone=trusted`, 'firewall-cmd --reload', "systemctl restart docker   # a firewalld reload removes Docker's rules"],
+      commands: [`firewall-cmd --permanent --zone=docker --add-interface=${bridge}   # or --zone=trusted`, 'firewall-cmd --reload', ...restartDocker({ dockerRestart: w.docker }, "a firewalld reload removes Docker's rules")],
       caution: 'Restarting docker restarts every container on the node.',
     };
   if (t.family === 'ip' && t.table === 'docker-bridges')
     return {
       summary: `Docker's own nftables table (${t.family} ${t.table}) blocks it: do not edit that table (Docker rewrites it, and an accept in another table cannot undo its drop); check the network's Docker options (masquerade, gateway mode, icc) and let Docker write its rules again.`,
-      commands: [`docker network inspect $(docker network ls -q --filter driver=bridge) --format '{{.Name}} {{json .Options}}'   # the options of the network on ${bridge}`, "systemctl restart docker   # Docker writes its table afresh"],
+      commands: [`docker network inspect $(docker network ls -q --filter driver=bridge) --format '{{.Name}} {{json .Options}}'   # the options of the network on ${bridge}`, ...restartDocker({ dockerRestart: w.docker }, 'Docker writes its table afresh')],
       caution: 'Restarting docker restarts every container on the node.',
     };
   const hook = base?.hook ?? 'forward';

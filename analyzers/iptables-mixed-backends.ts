@@ -7,6 +7,7 @@ import type { Evidence } from '../src/report/schema.js';
 import { ruleCount, type Chain, type Ruleset } from '../src/netfilter/rules.js';
 import { logEvidence } from './lib/logs.js';
 import { policyConflict } from '../src/netfilter/backends.js';
+import { DOCKER_RESTART_KINDS, dockerRestartOf, restartDocker } from './lib/node-services.js';
 
 export default defineAnalyzer({
   id: 'iptables.mixed-backends',
@@ -14,7 +15,7 @@ export default defineAnalyzer({
   description: 'The legacy-tables warning, rules in both back ends, or iptables -V back ends that differ.',
   scope: 'node',
   requires: ['iptables'],
-  optional: ['iptablesVersion', 'logs', 'nftables'],
+  optional: ['iptablesVersion', 'logs', 'nftables', ...DOCKER_RESTART_KINDS],
   analyze({ node, artifacts }) {
     const evidence: Evidence[] = [];
     const live = (artifacts.iptables ?? []).filter((r) => r.origin === 'live');
@@ -53,6 +54,10 @@ export default defineAnalyzer({
     }
     if (evidence.length === 0) return [];
     evidence.push(...logEvidence(artifacts.logs, ['log.iptables-legacy-tables-present', 'log.nf-tables-chain-missing', 'log.nf-tables-incompatible', 'log.iptables-table-unavailable', 'log.iptables-restore-failed'], 4));
+    const rewrite = 'each writes its rules again, now in nf_tables (kube-proxy and CNI pods pick their back end themselves: restart them too)';
+    // dockerd under docker.service: one command for both, as ever; rootless, the snap or another unit: its own line
+    const dockerRestart = dockerRestartOf(artifacts);
+    const restart = dockerRestart.how === 'docker.service' ? [`systemctl restart docker kubelet   # ${rewrite}`] : [...restartDocker({ dockerRestart }, rewrite), `systemctl restart kubelet   # ${rewrite}`];
     return [
       {
         severity: 'critical',
@@ -66,7 +71,7 @@ export default defineAnalyzer({
           commands: [
             'update-alternatives --display iptables; iptables-legacy-save | grep -c "^-A"; iptables-nft-save | grep -c "^-A"   # which back end holds what',
             'update-alternatives --set iptables /usr/sbin/iptables-nft; update-alternatives --set ip6tables /usr/sbin/ip6tables-nft   # Debian/Ubuntu: the host tools on nf_tables',
-            'systemctl restart docker kubelet   # each writes its rules again, now in nf_tables (kube-proxy and CNI pods pick their back end themselves: restart them too)',
+            ...restart,
             "iptables-nft-save | grep -E -- '-A (DOCKER|KUBE-)' | head   # check the rules are in nf_tables before emptying legacy",
             'iptables-legacy-save > /root/iptables-legacy.rules; ip6tables-legacy-save > /root/ip6tables-legacy.rules   # a copy: iptables-legacy-restore < /root/iptables-legacy.rules puts it back',
             "for t in $(cat /proc/net/ip_tables_names); do for c in $(iptables-legacy -t $t -S | awk '$1 == \"-P\" {print $2}'); do iptables-legacy -t $t -P $c ACCEPT; done; done   # policies first",

@@ -9,6 +9,7 @@ import { allRules } from '../src/netfilter/rules.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import { dockerPresence, hasKubernetes } from './lib/node-view.js';
 import { logEvidence } from './lib/logs.js';
+import { dockerRestartOf, restartDocker } from './lib/node-services.js';
 
 /**
  * What each firewall unit restores at start: the saved files (default paths first, the ones found
@@ -42,6 +43,9 @@ export default defineAnalyzer({
     const docker = dockerPresence(artifacts).evidence;
     const kube = hasKubernetes(artifacts);
     if (docker.length === 0 && !kube) return [];
+    // how dockerd runs here: docker.service, rootless, the snap, or a unit the listing does not name
+    const dockerRestart = dockerRestartOf(artifacts);
+    const restart = restartDocker({ dockerRestart });
     const findings = [];
     for (const fw of UNITS) {
       const { unit } = fw;
@@ -81,7 +85,11 @@ export default defineAnalyzer({
         remedy: firewalld
           ? {
               summary: 'Keep firewalld but let it own only the host rules: put container bridges in the trusted (or docker) zone, and restart docker after any firewalld reload.',
-              commands: ['firewall-cmd --permanent --zone=trusted --add-interface=docker0', 'firewall-cmd --permanent --zone=trusted --add-interface=cni0', 'firewall-cmd --reload && systemctl restart docker'],
+              commands: [
+                'firewall-cmd --permanent --zone=trusted --add-interface=docker0',
+                'firewall-cmd --permanent --zone=trusted --add-interface=cni0',
+                ...(dockerRestart.how === 'docker.service' ? [`firewall-cmd --reload && ${dockerRestart.command}`] : ['firewall-cmd --reload', ...restart]),
+              ],
               caution: 'Restarting docker restarts every container on the node.',
             }
           : {
@@ -89,7 +97,7 @@ export default defineAnalyzer({
                 `Stop ${service} from managing the live rules (seed 000), or keep ${restores} limited to host rules` +
                 (unit === 'netfilter-persistent' ? ' (no DOCKER or KUBE- chains: never run "netfilter-persistent save" while Docker runs)' : '') +
                 ` and restart docker and the node service after every restart of ${service}.`,
-              commands: [`systemctl disable --now ${service}`, `systemctl mask ${service}`, 'systemctl restart docker'],
+              commands: [`systemctl disable --now ${service}`, `systemctl mask ${service}`, ...restart],
               caution: `Restarting docker restarts every container on the node; in OpenShift also restart the node service.${files.length ? ` Without ${service} the host rules of ${restores} are not restored at boot: keep the host firewall some other way.` : ''}`,
             },
       });

@@ -10,7 +10,7 @@ import type { Evidence } from '../src/report/schema.js';
 import { effectiveConfig, runtimeValue, type SysctlRuntime } from '../src/parsers/sysctl.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { containerHostEvidence, ipv4ForwardingKey, ipv4ForwardingPaths, type InterfaceForwarding } from './lib/container-host.js';
-import { NODE_SERVICE_KINDS, nodeServices, type NodeServices } from './lib/node-services.js';
+import { NODE_SERVICE_KINDS, nodeServices, restartDocker, restartedNames, type NodeServices } from './lib/node-services.js';
 import { dockerdSettings } from '../src/parsers/dockerd-flags.js';
 import { timeOf } from './lib/logs.js';
 import { configSetting, persistSysctl, persistSysctlsByMachineConfig } from './lib/sysctl-fix.js';
@@ -134,7 +134,7 @@ function restartCommands(s: NodeServices): { summary: string; commands: string[]
   if (dockerHost)
     return {
       summary: 'restart the container runtime so it re-applies its network setup',
-      commands: ['systemctl restart docker   # or the node service / kubelet that owns the container network'],
+      commands: restartDocker(s, 'or the node service / kubelet that owns the container network'),
       caution: 'Restarting docker restarts every container on the node; a network service restart briefly interrupts connectivity.',
     };
   if (!s.distro && !s.runtime)
@@ -146,7 +146,7 @@ function restartCommands(s: NodeServices): { summary: string; commands: string[]
   return {
     summary: `restart what owns the container network here (${s.summary}) so it re-applies its network setup`,
     commands: s.restartRuntime,
-    caution: `Restarting ${s.restartRuntime.map((c) => c.replace(/\s+#.*$/, '').replace(/^(systemctl|snap) restart /, '')).join(' and ')} interrupts the node's Kubernetes services for a moment; a network service restart briefly interrupts connectivity.`,
+    caution: `Restarting ${restartedNames(s.restartRuntime).join(' and ')} interrupts the node's Kubernetes services for a moment; a network service restart briefly interrupts connectivity.`,
   };
 }
 

@@ -53,7 +53,8 @@ export const KUBERNETES_UNITS = [
   'origin-node',
 ];
 
-const RUNTIME_UNITS = ['docker', 'containerd', ...KUBERNETES_UNITS, 'snap.microk8s.daemon-containerd.service', 'crio', 'podman'];
+/** the docker snap runs dockerd as snap.docker.dockerd.service, with no docker.service */
+const RUNTIME_UNITS = ['docker', 'snap.docker.dockerd.service', 'containerd', ...KUBERNETES_UNITS, 'snap.microk8s.daemon-containerd.service', 'crio', 'podman'];
 
 /** Short phrases naming what shows a container runtime on the node; empty when nothing does. */
 export function containerHostEvidence(artifacts: NodeArtifacts): string[] {

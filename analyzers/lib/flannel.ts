@@ -7,7 +7,7 @@
 import type { LogScanResult } from '../../src/logs/index.js';
 import type { NodeArtifacts } from '../../src/engine/artifacts.js';
 import type { Evidence, Remedy } from '../../src/report/schema.js';
-import { nodeServices } from './node-services.js';
+import { nodeServices, restartDocker, restartedNames, type NodeServices } from './node-services.js';
 
 export function flannelPod(logs: LogScanResult[] | undefined): string | undefined {
   for (const l of logs ?? []) {
@@ -24,15 +24,16 @@ export function flannelRemedy(node: string, logs?: LogScanResult[], artifacts?: 
     ? `kubectl -n kube-flannel delete pod ${pod}   # or -n kube-system, where the DaemonSet runs`
     : `kubectl -n kube-flannel delete pod -l app=flannel --field-selector spec.nodeName=${node}   # or -n kube-system`;
   const caution = 'Pod traffic of the node is cut for up to 5 minutes while flannel rebuilds (seed 004); the forced repair restarts every container on the node.';
-  const kubeadm: Remedy = {
+  // the repair of seed 004: kubelet and docker (docker.service, or how dockerd runs on the node)
+  const kubeadm = (s?: Pick<NodeServices, 'dockerRestart'>): Remedy => ({
     summary: `Light repair first: delete the flannel.1 link and the node's flannel pod so flannel rebuilds them from its lease. If the mismatch stays, the forced repair also deletes cni0 and restarts kubelet and docker on ${node}.`,
-    commands: [`# light repair, on ${node}`, 'ip link delete flannel.1', podCmd, `# forced repair, on ${node}, if the light one did not fix it`, 'ip link delete cni0', 'systemctl restart kubelet', 'systemctl restart docker'],
+    commands: [`# light repair, on ${node}`, 'ip link delete flannel.1', podCmd, `# forced repair, on ${node}, if the light one did not fix it`, 'ip link delete cni0', 'systemctl restart kubelet', ...(s ? restartDocker(s) : ['systemctl restart docker'])],
     caution,
-  };
-  if (!artifacts) return kubeadm;
+  });
+  if (!artifacts) return kubeadm();
   const s = nodeServices(artifacts);
   // Docker and kubelet (or only Docker shown): the repair of seed 004 as it stands
-  if (s.docker === true && (!s.distro || s.distro.name === 'kubelet')) return kubeadm;
+  if (s.docker === true && (!s.distro || s.distro.name === 'kubelet')) return kubeadm(s);
   switch (s.distro?.name) {
     case 'k3s': {
       const unit = s.distro.unit;
@@ -53,7 +54,7 @@ export function flannelRemedy(node: string, logs?: LogScanResult[], artifacts?: 
       const bare = (c: string) => c.replace(/\s+#.*$/, '');
       const forced = s.distro ? [...s.restartKubelet, ...s.restartRuntime].filter((c, i, all) => all.findIndex((x) => bare(x) === bare(c)) === i) : [...s.restartKubelet, ...s.restartRuntime];
       const light = s.distro?.name === 'rke2' && !pod ? `kubectl -n kube-system delete pod -l k8s-app=canal --field-selector spec.nodeName=${node}   # RKE2 runs flannel in the rke2-canal pod (with cni: flannel, the kube-flannel pod)` : podCmd;
-      const what = s.distro ? forced.map((c) => c.replace(/\s+#.*$/, '').replace(/^(systemctl|snap) restart /, '')).filter((c) => !c.startsWith('#')).join(' and ') : 'the kubelet and the container runtime';
+      const what = s.distro ? restartedNames(forced).join(' and ') : 'the kubelet and the container runtime';
       return {
         summary: `Light repair first: delete the flannel.1 link and the node's flannel pod so flannel rebuilds them from its lease. If the mismatch stays, the forced repair also deletes cni0 and restarts ${what} on ${node}.`,
         commands: [`# light repair, on ${node}`, 'ip link delete flannel.1', light, `# forced repair, on ${node}, if the light one did not fix it`, 'ip link delete cni0', ...forced],

@@ -1,11 +1,13 @@
 /**
  * Which container runtime and which Kubernetes distribution run on a node, told from its
- * artifacts (unit states, the dockerd process listing, the paths the collector copied, the
- * interfaces), and the commands that restart them. Remedies ask here instead of assuming
- * `systemctl restart docker` / `systemctl restart kubelet`: on k3s, RKE2, k0s and MicroK8s there is
- * no kubelet.service (the kubelet runs inside k3s / rke2-server / k0sworker / kubelite), on a
- * kubeadm or kURL node of today there is no docker.service (containerd), on OpenShift the runtime
- * is CRI-O and the host (RHCOS) is configured through the Machine Config Operator.
+ * artifacts (unit states, the dockerd process listing, the layout's distribution hint from the
+ * paths the collector copied, the interfaces), and the commands that restart them. Remedies ask
+ * here instead of assuming `systemctl restart docker` / `systemctl restart kubelet` (dockerd itself
+ * may run rootless, from the docker snap, or under another unit: `dockerRestartOf`): on k3s, RKE2,
+ * k0s and MicroK8s there is no kubelet.service (the kubelet runs inside k3s / rke2-server /
+ * k0sworker / kubelite), on a kubeadm or kURL node of today there is no docker.service
+ * (containerd), on OpenShift the runtime is CRI-O and the host (RHCOS) is configured through the
+ * Machine Config Operator.
  *
  * Pure: artifacts in, names out. When the bundle does not tell, `distro` / `runtime` stay
  * undefined and the commands are worded so that they name no unit as if it existed.
@@ -17,7 +19,9 @@ import { dockerdSettings } from '../../src/parsers/dockerd-flags.js';
 import { interfacesOf } from '../../src/parsers/interfaces.js';
 
 /** The artifact kinds the helper reads: add them to an analyzer's `optional` so the engine passes them. */
-export const NODE_SERVICE_KINDS = ['services', 'dockerDaemon', 'ipAddr', 'logs', 'flannelNetConf', 'flannelSubnetEnv', 'iptables'] as const;
+export const NODE_SERVICE_KINDS = ['services', 'dockerDaemon', 'ipAddr', 'logs', 'flannelNetConf', 'flannelSubnetEnv', 'iptables', 'distributionHint'] as const;
+/** What `dockerRestart` reads: enough for an analyzer that only restarts dockerd. */
+export const DOCKER_RESTART_KINDS = ['services', 'dockerDaemon'] as const;
 
 export type Distro = 'k3s' | 'rke2' | 'k0s' | 'microk8s' | 'openshift' | 'charmed' | 'kubelet';
 export type Runtime = 'docker' | 'containerd' | 'crio' | 'embedded-containerd';
@@ -37,6 +41,8 @@ export interface NodeServices {
   restartKubelet: string[];
   /** commands that restart the container runtime (and with it re-apply its network setup) */
   restartRuntime: string[];
+  /** how dockerd runs here and what restarts it (docker.service unless the bundle shows otherwise) */
+  dockerRestart: DockerRestart;
   /** short phrase: "k3s (k3s.service active)", for messages */
   summary?: string;
 }
@@ -44,7 +50,7 @@ export interface NodeServices {
 const at = (s: ServiceState, note: string): Evidence => ({ file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note });
 
 /** A unit that runs, or at least is enabled: present on the node. A `not-found` load state (troubleshoot JSON) is absence. */
-function present(artifacts: NodeArtifacts, unit: string): ServiceState | undefined {
+function present(artifacts: Pick<NodeArtifacts, 'services'>, unit: string): ServiceState | undefined {
   const states = findService(artifacts.services ?? [], unit).filter((s) => !/not-found/.test(s.excerpt));
   return isActive(states) ?? isEnabled(states);
 }
@@ -54,19 +60,7 @@ function hasRunningListing(artifacts: NodeArtifacts): boolean {
   return (artifacts.services ?? []).some((l) => l.services.some((s) => s.active !== undefined && s.unit.endsWith('.service')));
 }
 
-/** Every file name of the node's artifacts: the collector's paths say /var/lib/rancher/k3s, /var/snap/microk8s, k0s logs. */
-function filesOf(artifacts: NodeArtifacts): string[] {
-  const out: string[] = [];
-  for (const list of Object.values(artifacts)) for (const a of (list ?? []) as { file?: string }[]) if (typeof a?.file === 'string') out.push(a.file);
-  return out;
-}
-
-const PATH_HINTS: [RegExp, Distro, string][] = [
-  [/(^|\/)(var\/lib\/rancher\/k3s|etc\/rancher\/k3s)\/|journalctl[-_ ]+(-u|--unit)[-_ =]*k3s\.?(service)?\b|(^|\/)k3s(-agent)?(\.service)?[-_.]log/i, 'k3s', 'k3s'],
-  [/(^|\/)(var\/lib\/rancher\/rke2|etc\/rancher\/rke2)\/|rke2-(server|agent)/i, 'rke2', 'rke2-server'],
-  [/(^|\/)var\/snap\/microk8s\//, 'microk8s', 'snap.microk8s.daemon-kubelite'],
-  [/(^|\/)(var\/lib\/k0s|etc\/k0s)\/|k0s(controller|worker)/i, 'k0s', 'k0sworker'],
-];
+const HINT_LABEL: Record<'k3s' | 'rke2' | 'microk8s' | 'k0s', string> = { k3s: 'k3s', rke2: 'RKE2', microk8s: 'MicroK8s', k0s: 'k0s' };
 
 export function nodeServices(artifacts: NodeArtifacts): NodeServices {
   let distro: NodeServices['distro'];
@@ -106,16 +100,11 @@ export function nodeServices(artifacts: NodeArtifacts): NodeServices {
     else distro = { name: 'kubelet', label: 'kubelet (kubeadm, kURL, EKS, ...)', unit: 'kubelet', evidence: at(kubelet, `${kubelet.unit} ${isActive([kubelet]) ? 'runs' : 'is enabled'} here`) };
   }
   if (!distro) {
-    // no unit states: the paths the collector copied (k3s's /var/lib/rancher/k3s, a journalctl -u k3s file, k0scontroller-logs)
-    for (const f of filesOf(artifacts)) {
-      const hit = PATH_HINTS.find(([re]) => re.test(f));
-      if (hit) {
-        const [, name, unit] = hit;
-        const label = { k3s: 'k3s', rke2: 'RKE2', microk8s: 'MicroK8s', k0s: 'k0s' }[name as 'k3s'];
-        const which = /k0scontroller/.test(f) ? 'k0scontroller' : /k3s-agent/.test(f) ? 'k3s-agent' : /rke2-agent/.test(f) ? 'rke2-agent' : unit;
-        distro = { name, label, unit: which, evidence: { file: f, line: 0, excerpt: f, note: `a ${label} path` } };
-        break;
-      }
+    // no unit states: the layout's hint from the paths the collector copied (k3s's /var/lib/rancher/k3s, a journalctl -u k3s file, k0scontroller-logs)
+    const hint = artifacts.distributionHint?.[0];
+    if (hint) {
+      const label = HINT_LABEL[hint.name];
+      distro = { name: hint.name, label, unit: hint.unit, evidence: { file: hint.file, line: 0, excerpt: hint.file, note: `a ${label} path (${hint.why})` } };
     }
   }
 
@@ -123,15 +112,22 @@ export function nodeServices(artifacts: NodeArtifacts): NodeServices {
   const dockerUnit = present(artifacts, 'docker');
   const dockerd = dockerdSettings(artifacts.dockerDaemon);
   const dockerListed = findService(artifacts.services ?? [], 'docker');
+  const dockerRestart = dockerRestartOf(artifacts);
+  const snap = dockerRestart.how === 'snap' ? present(artifacts, SNAP_DOCKER_UNIT) : undefined;
   let docker: boolean | undefined;
   if (dockerUnit && (isActive([dockerUnit]) || dockerd.running !== false)) docker = true;
   else if (dockerd.running === true) docker = true;
+  // the docker snap's unit runs dockerd: no docker.service there
+  else if (snap && (isActive([snap]) || dockerd.running !== false)) docker = true;
   else if (dockerd.running === false) docker = false;
   else if (dockerListed.some((s) => s.active === 'inactive' || s.active === 'failed' || /not-found/.test(s.excerpt))) docker = false;
   else if (dockerListed.length === 0 && hasRunningListing(artifacts)) docker = false;
   let runtime: NodeServices['runtime'];
   const embedded = distro && ['k3s', 'rke2', 'k0s', 'microk8s'].includes(distro.name);
-  if (docker) runtime = { name: 'docker', unit: 'docker', evidence: dockerUnit ? at(dockerUnit, 'docker.service') : undefined };
+  if (docker)
+    runtime = snap
+      ? { name: 'docker', unit: SNAP_DOCKER_UNIT.replace(/\.service$/, ''), evidence: at(snap, `${snap.unit}: Docker from the snap`) }
+      : { name: 'docker', unit: 'docker', evidence: dockerUnit ? at(dockerUnit, 'docker.service') : undefined };
   else if (embedded)
     runtime = distro!.name === 'microk8s' ? { name: 'embedded-containerd', unit: 'snap.microk8s.daemon-containerd' } : { name: 'embedded-containerd', unit: distro!.unit };
   else if (distro?.name === 'charmed') {
@@ -152,7 +148,7 @@ export function nodeServices(artifacts: NodeArtifacts): NodeServices {
     case 'rke2':
     case 'k0s':
       restartKubelet = [`systemctl restart ${distro.unit}   # the kubelet and containerd run inside ${distro.unit}`];
-      restartRuntime = docker ? ['systemctl restart docker', `systemctl restart ${distro.unit}`] : [`systemctl restart ${distro.unit}`];
+      restartRuntime = docker ? [...restartDocker({ dockerRestart }), `systemctl restart ${distro.unit}`] : [`systemctl restart ${distro.unit}`];
       break;
     case 'microk8s':
       restartKubelet = ['snap restart microk8s.daemon-kubelite   # MicroK8s runs the kubelet inside kubelite'];
@@ -160,19 +156,144 @@ export function nodeServices(artifacts: NodeArtifacts): NodeServices {
       break;
     case 'charmed':
       restartKubelet = ['systemctl restart snap.kubelet.daemon'];
-      restartRuntime = [...(runtime?.unit ? [`systemctl restart ${runtime.unit}`] : []), 'systemctl restart snap.kubelet.daemon'];
+      restartRuntime = [...(runtime?.name === 'docker' ? restartDocker({ dockerRestart }) : runtime?.unit ? [`systemctl restart ${runtime.unit}`] : []), 'systemctl restart snap.kubelet.daemon'];
       break;
     case 'openshift':
     case 'kubelet': {
       const unit = distro.name === 'openshift' && !machineConfig ? distro.unit : 'kubelet';
       restartKubelet = [`systemctl restart ${unit}`];
-      restartRuntime = runtime?.unit ? [`systemctl restart ${runtime.unit}`, `systemctl restart ${unit}`] : [`systemctl restart ${unit}`, '# and the container runtime (containerd, crio or docker: the bundle does not show which runs here)'];
+      restartRuntime =
+        runtime?.name === 'docker'
+          ? [...restartDocker({ dockerRestart }), `systemctl restart ${unit}`]
+          : runtime?.unit
+            ? [`systemctl restart ${runtime.unit}`, `systemctl restart ${unit}`]
+            : [`systemctl restart ${unit}`, '# and the container runtime (containerd, crio or docker: the bundle does not show which runs here)'];
       break;
     }
     default:
       restartKubelet = ['# restart the service that runs the kubelet: kubelet, or k3s / k3s-agent, rke2-server / rke2-agent, k0scontroller / k0sworker (MicroK8s: snap restart microk8s.daemon-kubelite): the bundle does not show which runs here'];
-      restartRuntime = runtime?.unit ? [`systemctl restart ${runtime.unit}`] : ['# restart the container runtime (docker, containerd or crio) and the node service that owns the container network: the bundle does not show which runs here'];
+      restartRuntime =
+        runtime?.name === 'docker'
+          ? restartDocker({ dockerRestart })
+          : runtime?.unit
+            ? [`systemctl restart ${runtime.unit}`]
+            : ['# restart the container runtime (docker, containerd or crio) and the node service that owns the container network: the bundle does not show which runs here'];
   }
   const summary = distro ? `${distro.label}${runtime?.unit && runtime.unit !== distro.unit ? `, ${runtime.name === 'embedded-containerd' ? 'its containerd' : runtime.unit}` : ''}` : runtime?.unit;
-  return { distro, runtime, docker, flannelInProcess: distro?.name === 'k3s', machineConfig, restartKubelet, restartRuntime, summary };
+  return { distro, runtime, docker, flannelInProcess: distro?.name === 'k3s', machineConfig, restartKubelet, restartRuntime, dockerRestart, summary };
+}
+
+/** How dockerd runs on the node, and what restarts it. */
+export interface DockerRestart {
+  /**
+   * docker.service (also when the bundle does not say otherwise); rootless: dockerd runs as a user
+   * under that user's own systemd (every dockerd the listing shows is rootless); snap: the docker
+   * snap's snap.docker.dockerd.service; elsewhere: dockerd runs, and the node's unit listing has no
+   * docker.service: some other unit or script started it
+   */
+  how: 'docker.service' | 'rootless' | 'snap' | 'elsewhere';
+  /** the command that restarts dockerd; `elsewhere`: the one that names the unit running it */
+  command: string;
+  /** why it is not `systemctl restart docker`, with what shows it: a comment line before the command (absent for docker.service) */
+  why?: string;
+  evidence?: Evidence;
+  /** the daemon.json this dockerd reads */
+  daemonJson: string;
+}
+
+const SNAP_DOCKER_UNIT = 'snap.docker.dockerd.service';
+/** the snap's dockerd: started from /snap/docker/<rev>, its data, exec root and configuration in /var/snap/docker and /run/snap.docker */
+const SNAP_DOCKERD = /(^|[\s=])(\/snap\/docker\/|\/snap\/bin\/dockerd\b|\/var\/snap\/docker\/|\/run\/snap\.docker\b)/;
+
+/**
+ * The command that restarts dockerd on this node, with what shows it. `systemctl restart docker`
+ * unless the bundle shows another way: rootless Docker (the user's own docker.service: `systemctl
+ * --user` as that user; a rootful dockerd beside it keeps docker.service), the docker snap (`snap
+ * restart docker.dockerd`, its daemon.json in /var/snap/docker/current/config), or a dockerd that
+ * runs while a listing of the node's units has no docker.service (then the unit is not named: the
+ * command asks systemd which one runs it).
+ */
+export function dockerRestartOf(artifacts: Pick<NodeArtifacts, 'services' | 'dockerDaemon'>): DockerRestart {
+  const services = artifacts.services ?? [];
+  const dockerUnit = present(artifacts, 'docker');
+  const plain: DockerRestart = { how: 'docker.service', command: 'systemctl restart docker', daemonJson: '/etc/docker/daemon.json', evidence: dockerUnit ? at(dockerUnit, 'docker.service') : undefined };
+  // docker.service runs: whatever else the bundle shows, the system's dockerd is there
+  if (dockerUnit && isActive([dockerUnit])) return plain;
+  const dockerd = dockerdSettings(artifacts.dockerDaemon);
+  if (dockerd.rootless) {
+    const r = dockerd.rootless;
+    const where = `${r.ref.file}:${r.ref.line}`;
+    // ps cuts a user name longer than its column to 7 characters and `+`; `ps -eo pid,args` shows none
+    const cut = r.user?.endsWith('+');
+    const user = r.user && !cut ? r.user : undefined;
+    const numeric = user !== undefined && /^\d+$/.test(user);
+    const name = user ?? '<user>';
+    const command = numeric
+      ? `sudo -u '#${user}' XDG_RUNTIME_DIR=/run/user/${user} systemctl --user restart docker`
+      : `sudo -u ${name} XDG_RUNTIME_DIR=/run/user/$(id -u ${name}) systemctl --user restart docker`;
+    const who = user ? `as ${user}` : cut ? `as a user whose name ps cut to ${r.user} (put it in for <user>)` : 'as a user (the listing shows no user column: put it in for <user>)';
+    return {
+      how: 'rootless',
+      command,
+      why: `rootless Docker: dockerd runs ${who} inside RootlessKit (${where}), under that user's own systemd, not the system's docker.service; from a login shell of that user: systemctl --user restart docker`,
+      evidence: { file: r.ref.file, line: r.ref.line, excerpt: r.excerpt, note: 'rootless dockerd: its docker.service is a user unit' },
+      daemonJson: `~${numeric ? '<user>' : name}/.config/docker/daemon.json`,
+    };
+  }
+  const snapUnit = present(artifacts, SNAP_DOCKER_UNIT);
+  const proc = dockerd.commandLine?.from === 'process' ? dockerd.commandLine : undefined;
+  const snapProc = proc && SNAP_DOCKERD.test(proc.text) ? proc : undefined;
+  if (snapUnit || snapProc) {
+    const shown = snapUnit ? at(snapUnit, `${snapUnit.unit}: Docker from the snap`) : { file: snapProc!.ref.file, line: snapProc!.ref.line, excerpt: snapProc!.excerpt, note: "dockerd runs from the docker snap (its paths are the snap's)" };
+    return {
+      how: 'snap',
+      command: 'snap restart docker.dockerd',
+      why: `Docker from the snap (${shown.file}${shown.line ? `:${shown.line}` : ''}): its unit is ${SNAP_DOCKER_UNIT}, there is no docker.service`,
+      evidence: shown,
+      daemonJson: '/var/snap/docker/current/config/daemon.json',
+    };
+  }
+  // dockerd runs, and a listing of the node's units has no docker.service (or says it is not found)
+  const listing = services.find((l) => l.services.filter((x) => x.unit.endsWith('.service')).length >= UNITS_OF_A_LISTING);
+  const notFound = findService(services, 'docker').find((x) => x.enabled === 'not-found' || x.sub === 'not-found' || /not-found|could not be found/.test(x.excerpt));
+  const absent = notFound ?? (listing && findService([listing], 'docker').length === 0 && !dockerUnit ? listing : undefined);
+  if (proc && dockerd.running === true && absent) {
+    const said = 'ref' in absent ? `${absent.ref.file}:${absent.ref.line} says docker.service is not found` : `${absent.file} lists ${absent.services.length} units and no docker.service`;
+    return {
+      how: 'elsewhere',
+      command: 'systemctl status $(pidof dockerd)',
+      why: `dockerd runs (${proc.ref.file}:${proc.ref.line}) but ${said}: another unit or a script started it; restart it through that`,
+      evidence: { file: proc.ref.file, line: proc.ref.line, excerpt: proc.excerpt, note: `dockerd runs without docker.service (${said})` },
+      daemonJson: '/etc/docker/daemon.json',
+    };
+  }
+  return plain;
+}
+
+/** What restart commands restart, for prose ("Restarting k3s and docker ..."): the unit or snap each names; comment lines left out. */
+export function restartedNames(commands: readonly string[]): string[] {
+  return commands
+    .filter((c) => !c.startsWith('#'))
+    .map((c) => c.replace(/\s+#.*$/, ''))
+    .map((c) => (/\bpidof dockerd\b/.test(c) ? 'dockerd' : c.replace(/^.*\b(systemctl(?: --user)?|snap) restart /, '')));
+}
+
+/** Fewer unit lines than this are a `systemctl status` of a few units, not a listing of the node's. */
+const UNITS_OF_A_LISTING = 5;
+
+/**
+ * The lines that restart dockerd on the node, `comment` after the command (what the restart does
+ * there): one line, as ever, for docker.service; else the reason first, as a comment line.
+ */
+export function restartDocker(s: Pick<NodeServices, 'dockerRestart'>, comment?: string): string[] {
+  const d = s.dockerRestart;
+  const tail = comment ? `   # ${comment}` : '';
+  switch (d.how) {
+    case 'docker.service':
+      return [`${d.command}${tail}`];
+    case 'elsewhere':
+      return [`# ${d.why}`, `${d.command}   # names the unit that runs dockerd: systemctl restart <that unit>${comment ? ` (${comment})` : ''}`];
+    default:
+      return [`# ${d.why}`, `${d.command}${tail}`];
+  }
 }

@@ -17,6 +17,7 @@ import type { RouteTable } from '../parsers/ip-route.js';
 import type { NftRuleset } from '../nft/model.js';
 import type { FirewalldConf, FirewalldZones } from '../nft/firewalld.js';
 import type { IpsetList } from '../parsers/ipset.js';
+import type { DistributionHint } from '../layouts/types.js';
 
 export interface ArtifactMap {
   /** runtime kernel parameters (sysctl -a, /proc/sys, sysctl.json) */
@@ -53,6 +54,8 @@ export interface ArtifactMap {
   firewalldConf: FirewalldConf;
   /** ipset sets and their members (ipset list / ipset save); a saved configuration is marked so */
   ipsets: IpsetList;
+  /** the Kubernetes distribution the node's paths show (the layout's hint: /var/lib/rancher/k3s, k0scontroller-logs) */
+  distributionHint: DistributionHint;
 }
 
 export type ArtifactKind = keyof ArtifactMap;
@@ -78,4 +81,5 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   firewalldZones: 'firewalld zones (firewall-cmd --list-all-zones, zone XML)',
   firewalldConf: 'firewalld configuration (firewalld.conf)',
   ipsets: 'ipset sets and members (ipset list / ipset save)',
+  distributionHint: "a Kubernetes distribution's paths (/var/lib/rancher/k3s, k0s unit journals)",
 };

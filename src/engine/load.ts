@@ -68,6 +68,11 @@ function loadNode(tree: BundleTree, node: LocatedNode): LoadedNode {
     }
   }
   iptablesFromNftListing(loaded);
+  // what the layout tells of the node beyond its files (the distribution its paths show): an artifact of its own
+  if (node.hints?.distribution) {
+    loaded.artifacts.distributionHint = [node.hints.distribution];
+    loaded.sources.distributionHint = [node.hints.distribution.file];
+  }
   return loaded;
 }
 

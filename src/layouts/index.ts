@@ -2,4 +2,4 @@
 export { locate } from './locate.js';
 export { logSourceOf } from './logs.js';
 export { isWantedPath } from './wanted.js';
-export type { Located, LocatedNode, LocatedFile, LocatedLog, LayoutName, LogSource } from './types.js';
+export type { Located, LocatedNode, LocatedFile, LocatedLog, LayoutName, LogSource, DistributionHint, NodeHints } from './types.js';

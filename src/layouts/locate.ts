@@ -12,6 +12,7 @@ import { SNIFF_BYTES } from './wanted.js';
 import { looksLikeLog } from '../logs/timestamps.js';
 import { EKS_MARKERS, EKS_RULES, FLAT_RULES, INSIGHTS_RULES, SOSREPORT_RULES, isSavedIpsetPath, savedIptablesRule, type PathRule } from './rules.js';
 import { troubleshootNodes, isTroubleshootRoot } from './troubleshoot.js';
+import { distributionHint } from './distribution.js';
 import type { Located, LocatedFile, LocatedLog, LocatedNode } from './types.js';
 
 export function locate(tree: BundleTree, bundleName: string): Located {
@@ -53,11 +54,15 @@ export function locate(tree: BundleTree, bundleName: string): Located {
       (p) => sniffFile(tree, p),
       (p) => sniffedLog(tree, p),
     );
-    for (const n of tsNodes) n.files = n.files.map(savedConfigCopy);
+    for (const n of tsNodes) {
+      n.files = n.files.map(savedConfigCopy);
+      // a troubleshoot root holds every node's files: only those the node was given speak for it
+      withHints(n, [...n.files.map((f) => f.path), ...n.logs.map((g) => g.path)]);
+    }
     nodes.push(...tsNodes);
     claimed.push(root);
   }
-  // EKS log collector archives: one node each (reported as flat: the report's layouts are the four above)
+  // EKS log collector archives: one node each
   for (const root of eksRoots(paths, claimed, bundleName)) {
     nodes.push(eksNode(tree, root, under(paths, root), bundleName));
     claimed.push(root);
@@ -134,7 +139,7 @@ function ruleNode(
     }
   }
   const { name, from } = nodeName(tree, root, layout, bundleName);
-  return { name, nameFrom: from, root, layout, files: [...files, ...sniffed], logs };
+  return withHints({ name, nameFrom: from, root, layout, files: [...files, ...sniffed], logs }, paths);
 }
 
 const HOSTNAME_FILES: Record<string, string[]> = {
@@ -217,7 +222,7 @@ function eksNode(tree: BundleTree, root: string, paths: string[], bundleName: st
     }
   }
   const { name, from } = eksNodeName(tree, root, bundleName);
-  return { name, nameFrom: from, root, layout: 'flat', files, logs };
+  return withHints({ name, nameFrom: from, root, layout: 'eks', files, logs }, paths);
 }
 
 /**
@@ -285,7 +290,17 @@ function flatNode(tree: BundleTree, root: string, paths: string[], bundleName: s
     }
   }
   const { name, from } = nodeName(tree, root, 'flat', bundleName);
-  return { name, nameFrom: from, root, layout: 'flat', files, logs };
+  return withHints({ name, nameFrom: from, root, layout: 'flat', files, logs }, paths);
+}
+
+/**
+ * What the node's paths show beyond its artifacts (every path it was built from, parsed or not:
+ * a sosreport's etc/rancher/k3s/config.yaml names k3s though no rule reads it), as the node's hints.
+ */
+function withHints(node: LocatedNode, paths: readonly string[]): LocatedNode {
+  const distribution = distributionHint(paths, node.root);
+  if (distribution) node.hints = { ...node.hints, distribution };
+  return node;
 }
 
 function commonFolder(paths: string[]): string {

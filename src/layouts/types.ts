@@ -1,6 +1,7 @@
 import type { BundleTree } from '../bundle/tree.js';
 
-export type LayoutName = 'sosreport' | 'troubleshoot' | 'insights' | 'flat' | 'mixed';
+/** `eks`: the EKS log collector's archive (eks-log-collector.sh) */
+export type LayoutName = 'sosreport' | 'troubleshoot' | 'insights' | 'eks' | 'flat' | 'mixed';
 
 /** Where a log line came from, when the file name says it (sosreport per-unit journals, pod logs). */
 export interface LogSource {
@@ -34,6 +35,25 @@ export interface LocatedLog {
   ifMatched?: true;
 }
 
+/**
+ * The Kubernetes distribution the node's paths show (k3s's /var/lib/rancher/k3s, a `journalctl -u k3s`
+ * copy, troubleshoot's k0scontroller-logs): a hint for nodes whose bundle has no unit states.
+ */
+export interface DistributionHint {
+  name: 'k3s' | 'rke2' | 'k0s' | 'microk8s';
+  /** the unit that runs its kubelet, as far as the paths say (k3s-agent, rke2-agent, k0scontroller) */
+  unit: string;
+  /** the path that shows it */
+  file: string;
+  /** what that path is */
+  why: string;
+}
+
+/** What the layout knows of a node beyond its files: hints the engine hands the analyzers as artifacts of their own. */
+export interface NodeHints {
+  distribution?: DistributionHint;
+}
+
 export interface LocatedNode {
   name: string;
   /** how the name was found: a file path, or "folder name" */
@@ -43,6 +63,7 @@ export interface LocatedNode {
   layout: Exclude<LayoutName, 'mixed'>;
   files: LocatedFile[];
   logs: LocatedLog[];
+  hints?: NodeHints;
 }
 
 export interface Located {

@@ -313,7 +313,7 @@ export const SIGNATURES: readonly LogSignature[] = [
     supports: ['iptables.docker-chain-missing'],
     severity: 'warning',
     title: 'Docker did not start',
-    advice: 'Fix the reason in the message (`journalctl -u docker`), then `systemctl start docker`; restarting it unchanged fails the same way.',
+    advice: 'Fix the reason in the message (`journalctl -u docker`), then start dockerd again (`systemctl start docker`; rootless Docker: `systemctl --user start docker` as its user; the docker snap: `snap start docker.dockerd`); restarting it unchanged fails the same way.',
   },
   {
     id: 'log.docker-network-controller-failed',

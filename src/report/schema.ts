@@ -150,7 +150,8 @@ export type TimelineEvent = z.infer<typeof TimelineEvent>;
 
 export const BundleReport = z.object({
   source: z.string(),
-  layout: z.enum(['sosreport', 'troubleshoot', 'insights', 'flat', 'mixed']),
+  /** eks: the EKS log collector's archive; mixed: nodes of several layouts */
+  layout: z.enum(['sosreport', 'troubleshoot', 'insights', 'eks', 'flat', 'mixed']),
   nodes: z.array(NodeInfo),
   findings: z.array(Finding),
   /** events of the logs across nodes, in time order, each linked to its finding */
