@@ -6,22 +6,36 @@
  * its file, a firewalld reload, a script): ClusterIPs and NodePorts stop answering.
  *
  * Which node counts: one whose rules show kube-proxy (its canary chain KUBE-PROXY-CANARY, survives a
- * flush; its chains KUBE-SERVICES, KUBE-SVC-*, ...), whose logs are kube-proxy's, or whose unit is
- * kube-proxy / k3s / rke2. Not: a pure Docker host, a node whose only KUBE- chains are kubelet's
- * (KUBE-FIREWALL, KUBE-KUBELET-CANARY, KUBE-IPTABLES-HINT: Cilium's kube-proxy replacement keeps
- * them), kube-proxy in nftables mode (its rules are in table ip kube-proxy, checked there), kube-router
- * proxying Services (IPVS, kube-dummy-if). IPVS mode keeps nat KUBE-SERVICES, KUBE-POSTROUTING and
- * KUBE-FORWARD with their jumps, so those are checked there too; only the "KUBE-SERVICES empty while
- * Services exist" check is iptables mode's. A table cut by sos (`.tailed`) proves no absence.
+ * flush; its chains KUBE-SERVICES, KUBE-SVC-*, ...), whose processes (ps, a `systemctl status` CGroup
+ * tree) or logs are kube-proxy's, or whose unit or process is kube-proxy / k3s / rke2. Not: a pure
+ * Docker host, a node whose only KUBE- chains are kubelet's (KUBE-FIREWALL, KUBE-KUBELET-CANARY,
+ * KUBE-IPTABLES-HINT: Cilium's kube-proxy replacement keeps them), a node where kube-proxy is off
+ * (k3s / RKE2 `--disable-kube-proxy`, k0s `--disable-components=kube-proxy`) or replaced (cilium-agent
+ * running or `--kube-proxy-replacement=true`, its CILIUM_ chains, kube-router proxying Services: IPVS,
+ * kube-dummy-if), kube-proxy in nftables mode (its rules are in table ip kube-proxy, checked there).
+ * With kube-proxy replaced by Cilium, Cilium's own chains gone (a flush takes them too) is said instead.
+ *
+ * The mode: the running kube-proxy's `--proxy-mode` (or k3s' `--kube-proxy-arg=proxy-mode=`), else
+ * what the rules show (IPVS chains, kube-ipvs0; table ip kube-proxy without iptables Service chains),
+ * else what kube-proxy logged at start (log.kube-proxy-mode: "Using ipvs Proxier"). IPVS mode keeps
+ * nat KUBE-SERVICES, KUBE-POSTROUTING and KUBE-FORWARD with their jumps, so those are checked there
+ * too; only the "KUBE-SERVICES empty while Services exist" check is iptables mode's. ip6tables is
+ * checked too where the node has IPv6 Services (KUBE-SVC-* / KUBE-SEP-* chains in ip6tables: a flush
+ * leaves them). A table cut by sos (`.tailed`) proves no absence.
  */
+import { distinctEvidence } from './lib/evidence.js';
 import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
+import type { LogMatch } from '../src/logs/index.js';
+import type { NftRuleset } from '../src/nft/model.js';
 import type { Chain } from '../src/netfilter/rules.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
+import { flagBool, flagValue, kubeProxyFlags, nodeProcesses, type ListedProcess } from '../src/parsers/processes.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import type { Evidence } from '../src/report/schema.js';
-import { logEvidence } from './lib/logs.js';
-import { liveViews, reaches, type BackendView } from './lib/node-view.js';
+import { kubeProxyIpv6Services } from './lib/ipv6-use.js';
+import { logEvidence, timeOf } from './lib/logs.js';
+import { liveViews, liveViews6, reaches, type BackendView } from './lib/node-view.js';
 
 /**
  * Chains only kube-proxy creates (iptables and IPVS modes). Not kubelet's: KUBE-FIREWALL,
@@ -38,41 +52,129 @@ const PROXY_UNITS = ['kube-proxy', 'k3s', 'k3s-agent', 'rke2-server', 'rke2-agen
 /** Units that show a Kubernetes node (supporting evidence only). */
 const NODE_UNITS = ['kubelet', 'k0scontroller', 'k0sworker', 'snap.microk8s.daemon-kubelite.service'];
 
+type Mode = 'iptables' | 'ipvs' | 'nftables';
+
 export default defineAnalyzer({
   id: 'iptables.kube-chains-missing',
   title: "kube-proxy's iptables rules are missing",
   description: 'kube-proxy runs (iptables or IPVS mode) but nat KUBE-SERVICES or its jumps, KUBE-POSTROUTING or KUBE-FORWARD are missing or empty: the rules were flushed.',
   scope: 'node',
   requires: ['iptables'],
-  optional: ['services', 'logs', 'ipAddr', 'nftables'],
+  optional: ['services', 'logs', 'ipAddr', 'nftables', 'dockerDaemon'],
   analyze({ node, artifacts }) {
     const views = liveViews(artifacts);
     if (views.length === 0) return [];
     const proxy = kubeProxyPresence(artifacts, views);
-    if (!proxy.runs) return [];
+    if (!proxy.runs) return proxy.replacedBy ? replacementChainsGone(node, views, proxy.replacedBy) : [];
     if (proxy.mode === 'nftables') return nftablesMode(node, artifacts, proxy);
-    const gaps: Gap[] = [];
-    for (const table of ['nat', 'filter'] as const) {
-      const results = views.filter((v) => v.tables.has(table)).map((v) => ({ v, gaps: gapsOf(table, v, proxy) }));
-      if (results.length === 0 || results.some((r) => r.gaps.length === 0)) continue;
-      // a dump cut at its top (sos's .tailed) does not show what is absent
-      if (results.some((r) => r.v.truncated.has(table))) continue;
-      // the copy with the fewest gaps (kube-proxy writes one back end)
-      gaps.push(...results.sort((a, b) => a.gaps.length - b.gaps.length)[0].gaps);
-    }
+    const gaps: Gap[] = [...familyGaps(views, proxy, 'ipv4')];
+    // ip6tables: where the node has IPv6 Services (kube-proxy writes its base chains in both families on any IPv6-capable host)
+    const views6 = liveViews6(artifacts);
+    const ipv6 = views6.length > 0 ? ipv6Services(artifacts, views6) : undefined;
+    if (ipv6) gaps.push(...familyGaps(views6, proxy, 'ipv6'));
     if (gaps.length === 0) return [];
+    if (ipv6 && gaps.some((g) => g.family === 'ipv6')) {
+      proxy.evidence.push(ipv6);
+      const dual = (artifacts.logs ?? []).flatMap((l) => l.matches).find((m) => m.signature === 'log.kube-proxy-mode' && m.facts.stack === 'dual');
+      if (dual) proxy.evidence.push(logLine(dual, 'kube-proxy said at start that it runs dual-stack: it keeps its rules in ip6tables too'));
+    }
     return [finding(node, artifacts, views, proxy, gaps)];
   },
 });
 
+function familyGaps(views: BackendView[], proxy: ProxyPresence, family: 'ipv4' | 'ipv6'): Gap[] {
+  const gaps: Gap[] = [];
+  for (const table of ['nat', 'filter'] as const) {
+    const results = views.filter((v) => v.tables.has(table)).map((v) => ({ v, gaps: gapsOf(table, v, proxy, family) }));
+    if (results.length === 0 || results.some((r) => r.gaps.length === 0)) continue;
+    // a dump cut at its top (sos's .tailed) does not show what is absent
+    if (results.some((r) => r.v.truncated.has(table))) continue;
+    // the copy with the fewest gaps (kube-proxy writes one back end)
+    gaps.push(...results.sort((a, b) => a.gaps.length - b.gaps.length)[0].gaps);
+  }
+  return gaps;
+}
+
+/** IPv6 Services: ip6tables Service chains (KUBE-SVC-*, KUBE-SEP-*; a flush leaves them), or KUBE-SERVICES leading to one. */
+function ipv6Services(artifacts: NodeArtifacts, views6: BackendView[]): Evidence | undefined {
+  const rules = kubeProxyIpv6Services(artifacts);
+  if (rules) return rules;
+  for (const v of views6) {
+    const nat = v.tables.get('nat');
+    if (!nat) continue;
+    let n = 0;
+    let first: Chain | undefined;
+    for (const c of nat.values())
+      if (c.name.startsWith('KUBE-SVC-') || c.name.startsWith('KUBE-SEP-')) {
+        n++;
+        first ??= c;
+      }
+    if (first)
+      return { ...chainEvidence(first, `${n} IPv6 Service chain${n > 1 ? 's' : ''} (KUBE-SVC-*, KUBE-SEP-*) in ip6tables: the node proxies IPv6 Services`), excerpt: first.ref.line ? `chain nat ${first.name} (ip6tables)` : `chain ${first.name} (ip6tables)` };
+  }
+  return undefined;
+}
+
 interface ProxyPresence {
   runs: boolean;
-  mode: 'iptables' | 'ipvs' | 'nftables';
+  mode: Mode;
+  /** where the mode was read: the running process' flags, the rules, kube-proxy's log, or the default */
+  modeFrom: 'process' | 'rules' | 'log' | 'default';
   evidence: Evidence[];
   /** the services (or pod logs) that say who runs the proxy: for the restart */
   owner: 'k3s' | 'k3s-agent' | 'rke2-server' | 'rke2-agent' | 'kube-proxy.service' | 'k0s' | 'pod';
   /** Service chains (KUBE-SVC-*, KUBE-SEP-*) that exist: the cluster has Services */
   serviceChains: number;
+  /** kube-proxy does not run: Cilium (its agent listed) proxies Services instead */
+  replacedBy?: { process: ListedProcess; evidence: Evidence[] };
+}
+
+function procEvidence(p: ListedProcess, note: string): Evidence {
+  return { file: p.ref.file, line: p.ref.line, excerpt: p.excerpt, note };
+}
+
+/** What the node's process listings say of kube-proxy: who runs it, in which mode, or who turned it off. */
+function processFacts(artifacts: NodeArtifacts) {
+  const { processes } = nodeProcesses(artifacts);
+  const kubeProxy = processes.find((p) => p.component === 'kube-proxy');
+  // k3s runs kube-proxy in its own process; RKE2 as a static pod; k0s as a DaemonSet
+  const distro = processes.find((p) => p.component === 'k3s' || p.component === 'rke2' || p.component === 'k0s' || p.component === 'kubelite');
+  let off: Evidence | undefined;
+  for (const p of processes) {
+    if ((p.component === 'k3s' || p.component === 'rke2') && flagBool(p, 'disable-kube-proxy') === true) off = procEvidence(p, `${p.component} runs with --disable-kube-proxy: no kube-proxy on this node`);
+    else if (p.component === 'k0s' && (flagValue(p, 'disable-components') ?? '').split(',').includes('kube-proxy')) off = procEvidence(p, 'k0s runs with --disable-components=kube-proxy: no kube-proxy in this cluster');
+    if (off) break;
+  }
+  // who proxies Services instead: Cilium's kube-proxy replacement, kube-router's IPVS service proxy (on unless --run-service-proxy=false)
+  const cilium = processes.find((p) => p.component === 'cilium-agent');
+  const kpr = cilium && /^(true|strict)$/.test(flagValue(cilium, 'kube-proxy-replacement') ?? '') ? cilium : undefined;
+  const router = processes.find((p) => p.component === 'kube-router' && p.argsShown && flagBool(p, 'run-service-proxy') !== false);
+  if (!off && kpr) off = procEvidence(kpr, `cilium-agent runs with --kube-proxy-replacement=${flagValue(kpr, 'kube-proxy-replacement')}: Cilium proxies Services, not kube-proxy`);
+  if (!off && router) off = procEvidence(router, 'kube-router runs its service proxy (--run-service-proxy, on by default): it proxies Services with IPVS, not kube-proxy');
+  // the mode the running kube-proxy was given: its --proxy-mode, or k3s' --kube-proxy-arg=proxy-mode=
+  let mode: { value: Mode; evidence: Evidence } | undefined;
+  for (const p of [kubeProxy, distro]) {
+    const v = p && kubeProxyFlags(p).get('proxy-mode')?.at(-1);
+    if (p && (v === 'iptables' || v === 'ipvs' || v === 'nftables')) {
+      mode = { value: v, evidence: procEvidence(p, `${p.component === 'kube-proxy' ? 'kube-proxy' : `${p.component} (its kube-proxy)`} runs with proxy mode ${v}`) };
+      break;
+    }
+  }
+  return { kubeProxy, distro, off, cilium, mode };
+}
+
+/** kube-proxy's start lines (log.kube-proxy-mode): the mode it said last, and its IP families. */
+function logFacts(artifacts: NodeArtifacts): { mode?: { value: Mode; match: LogMatch }; any?: LogMatch } {
+  const matches = (artifacts.logs ?? []).flatMap((l) => l.matches.filter((m) => m.signature === 'log.kube-proxy-mode'));
+  if (matches.length === 0) return {};
+  // the last start wins (a restart with another mode); lines without a time keep their order
+  const ordered = matches.map((m, i) => ({ m, i })).sort((a, b) => (a.m.timestamp?.epochMs ?? 0) - (b.m.timestamp?.epochMs ?? 0) || a.i - b.i).map((x) => x.m);
+  const last = [...ordered].reverse().find((m) => /^(iptables|ipvs|nftables)$/.test(m.facts.mode ?? ''));
+  return { mode: last ? { value: last.facts.mode as Mode, match: last } : undefined, any: ordered.at(-1) };
+}
+
+function logLine(m: LogMatch, note: string): Evidence {
+  return { file: m.file, line: m.line, excerpt: m.excerpt, ...timeOf(m), note };
 }
 
 function kubeProxyPresence(artifacts: NodeArtifacts, views: BackendView[]): ProxyPresence {
@@ -117,38 +219,87 @@ function kubeProxyPresence(artifacts: NodeArtifacts, views: BackendView[]): Prox
   }
   const proxyLog = (artifacts.logs ?? []).find((l) => /kube-proxy/.test(l.file) || l.matches.some((m) => m.unit === 'kube-proxy'));
   if (proxyLog) strong.push({ file: proxyLog.file, line: 0, excerpt: `${proxyLog.lines} lines of kube-proxy's log`, note: "kube-proxy's log is in the bundle: it runs on this node" });
+  // the processes: kube-proxy itself, the distribution that embeds it, who turned it off or replaced it
+  const procs = processFacts(artifacts);
+  if (procs.kubeProxy) {
+    strong.push(procEvidence(procs.kubeProxy, `kube-proxy runs on this node (${procs.kubeProxy.unit ? `${procs.kubeProxy.unit}'s CGroup` : 'the process listing'})`));
+    if (owner === 'pod' && procs.kubeProxy.unit === 'kube-proxy.service') owner = 'kube-proxy.service';
+  } else if (procs.distro?.component === 'k3s' || procs.distro?.component === 'kubelite')
+    weak.push(procEvidence(procs.distro, `${procs.distro.component === 'k3s' ? `k3s ${procs.distro.role}` : "MicroK8s' kubelite"} runs: it runs kube-proxy in-process unless it is disabled`));
+  if (owner === 'pod' && procs.distro && procs.distro.component !== 'kubelite')
+    owner = procs.distro.component === 'k0s' ? 'k0s' : procs.distro.component === 'k3s' ? (procs.distro.role === 'agent' ? 'k3s-agent' : 'k3s') : procs.distro.role === 'agent' ? 'rke2-agent' : 'rke2-server';
+  const logs = logFacts(artifacts);
+  // k3s and RKE2 log their kube-proxy's start (`Running kube-proxy --...`): it ran here
+  if (!proxyLog && logs.any) strong.push(logLine(logs.any, 'kube-proxy logged its start here: it runs on this node'));
   // who else proxies Services: Cilium's kube-proxy replacement, kube-router's IPVS proxy
   const itfs = interfacesOf(artifacts.ipAddr ?? []);
-  const replacement = itfs.has('kube-dummy-if') || [...views].some((v) => [...v.tables.values()].some((t) => [...t.keys()].some((c) => /^CILIUM_/.test(c))));
-  const runs = strong.length > 0 || (weak.length > 0 && !replacement);
-  // the mode: kube-ipvs0 or IPVS's chains; nftables when its table is there and no iptables Service chain is
+  const ciliumChains = views.some((v) => [...v.tables.values()].some((t) => [...t.keys()].some((c) => /^CILIUM_/.test(c))));
+  // cilium-agent listed: the replacement's sign a flush does not take away (its CILIUM_ chains go with the rest)
+  const replacement = itfs.has('kube-dummy-if') || ciliumChains || procs.cilium !== undefined;
+  // turned off (or replaced) by what runs now: the chains and logs of an earlier kube-proxy do not count, its own process does
+  const runs = procs.kubeProxy !== undefined || (!procs.off && (strong.length > 0 || (weak.length > 0 && !replacement)));
+  // the mode: the running process', else the rules' (kube-ipvs0 or IPVS's chains; nftables when its table is there and no iptables Service chain is), else the log's
   const kubeIpvs0 = itfs.get('kube-ipvs0');
   if (!ipvs && kubeIpvs0) ipvs = { file: kubeIpvs0.ref.file, line: kubeIpvs0.ref.line, excerpt: 'kube-ipvs0', note: 'the dummy interface of kube-proxy in IPVS mode' };
   const nftTable = (artifacts.nftables ?? []).flatMap((n) => n.tables).find((t) => t.name === 'kube-proxy' && !t.iptablesCompat);
   const iptablesServices = views.some((v) => v.tables.get('nat')?.has('KUBE-SERVICES'));
-  const mode: ProxyPresence['mode'] = nftTable && !iptablesServices && !seen.has('KUBE-PROXY-CANARY') ? 'nftables' : ipvs ? 'ipvs' : 'iptables';
-  const evidence = [...strong, ...weak, ...support, ...(ipvs ? [ipvs] : [])];
-  return { runs: runs || (mode === 'nftables' && nftTable !== undefined && support.length + weak.length > 0), mode, evidence, owner, serviceChains };
+  const rulesMode: Mode | undefined =
+    nftTable && !iptablesServices && !seen.has('KUBE-PROXY-CANARY') ? 'nftables' : ipvs ? 'ipvs' : serviceChains > 0 || seen.has('KUBE-PROXY-CANARY') ? 'iptables' : undefined;
+  let mode: Mode;
+  let modeFrom: ProxyPresence['modeFrom'];
+  const modeEvidence: Evidence[] = [];
+  if (procs.mode) {
+    mode = procs.mode.value;
+    modeFrom = 'process';
+    if (!strong.some((e) => e.file === procs.mode!.evidence.file && e.line === procs.mode!.evidence.line)) modeEvidence.push(procs.mode.evidence);
+  } else if (rulesMode) {
+    mode = rulesMode;
+    modeFrom = 'rules';
+  } else if (logs.mode) {
+    mode = logs.mode.value;
+    modeFrom = 'log';
+    modeEvidence.push(logLine(logs.mode.match, `kube-proxy said at start that it runs in ${mode} mode`));
+  } else {
+    mode = 'iptables';
+    modeFrom = 'default';
+  }
+  const evidence = [...strong, ...weak, ...support, ...(ipvs && mode === 'ipvs' ? [ipvs] : []), ...modeEvidence];
+  const presence: ProxyPresence = {
+    runs: runs || (mode === 'nftables' && nftTable !== undefined && support.length + weak.length > 0 && !procs.off),
+    mode,
+    modeFrom,
+    evidence: distinctEvidence(evidence),
+    owner,
+    serviceChains,
+  };
+  // Cilium proxies Services: its chains are what a flush took from this node
+  if (!presence.runs && procs.cilium) {
+    const off = procs.off && !(procs.off.file === procs.cilium.ref.file && procs.off.line === procs.cilium.ref.line) ? [procs.off] : [];
+    presence.replacedBy = { process: procs.cilium, evidence: [procEvidence(procs.cilium, 'cilium-agent runs here: Cilium proxies Services, kube-proxy does not run'), ...off] };
+  }
+  return presence;
 }
 
 function chainEvidence(c: Chain, note: string): Evidence {
   return { file: c.ref.file, line: c.ref.line, excerpt: c.ref.line ? `chain ${c.table} ${c.name}` : `chain ${c.name}`, note };
 }
 
-type Gap = Evidence & { what: string };
+type Gap = Evidence & { what: string; family: 'ipv4' | 'ipv6' };
 
 /** What of kube-proxy's chains and jumps one back end's copy of a table lacks. */
-function gapsOf(table: 'nat' | 'filter', v: BackendView, proxy: ProxyPresence): Gap[] {
+function gapsOf(table: 'nat' | 'filter', v: BackendView, proxy: ProxyPresence, family: 'ipv4' | 'ipv6' = 'ipv4'): Gap[] {
   const chains = v.tables.get(table)!;
   const file = v.files.get(table)!;
   const header = v.rulesets.find((r) => r.tables[table])?.tables[table];
+  // IPv6 gaps are named as ip6tables' (`ip6tables nat KUBE-SERVICES is empty`); IPv4's as they always were
+  const tool = family === 'ipv6' ? 'ip6tables ' : '';
   const at = (c: Chain | undefined, excerpt: string, note: string, what: string): Gap =>
-    c ? { file: c.ref.file, line: c.ref.line, excerpt, note, what } : { file: header?.ref.file ?? file, line: header?.ref.line ?? 0, excerpt, note, what };
+    c ? { file: c.ref.file, line: c.ref.line, excerpt, note, what: tool + what, family } : { file: header?.ref.file ?? file, line: header?.ref.line ?? 0, excerpt, note, what: tool + what, family };
   const gaps: Gap[] = [];
   const need = (chain: string, from: string[], jump: string, emptyMatters: boolean) => {
     const c = chains.get(chain);
     if (!c) {
-      gaps.push(at(undefined, `*${table}: no ${chain} chain`, `searched the live ${table} table here`, `${table} ${chain} is gone`));
+      gaps.push(at(undefined, `*${table}: no ${chain} chain`, `searched the live ${tool}${table} table here`, `${table} ${chain} is gone`));
       return;
     }
     if (c.rules.length === 0 && emptyMatters) gaps.push(at(c, chain, `the chain exists but holds no rule: it was flushed`, `${table} ${chain} is empty`));
@@ -174,7 +325,8 @@ function gapsOf(table: 'nat' | 'filter', v: BackendView, proxy: ProxyPresence): 
 }
 
 function finding(node: string, artifacts: NodeArtifacts, views: BackendView[], proxy: ProxyPresence, gaps: Gap[]): FindingDraft {
-  const flushed = gaps.filter((g) => / is empty$/.test(g.what));
+  const flushed = gaps.filter((g) => / is empty$/.test(g.what) && g.family === 'ipv4');
+  const ipv6Gaps = gaps.filter((g) => g.family === 'ipv6');
   // a flush of whole tables: every chain of nat and filter holds no rule
   const wholeFlush = views.some((v) => ['nat', 'filter'].every((t) => !v.tables.has(t) || [...v.tables.get(t)!.values()].every((c) => c.rules.length === 0)));
   const emptyOthers = wholeFlush ? otherEmptyChains(views) : [];
@@ -184,7 +336,7 @@ function finding(node: string, artifacts: NodeArtifacts, views: BackendView[], p
   const what = gaps.map((g) => g.what);
   const how = wholeFlush
     ? `every rule of the ${views[0].tables.has('mangle') ? 'filter, nat and mangle' : 'filter and nat'} tables is gone while their chains are still defined${emptyOthers.length ? ` (${emptyOthers.slice(0, 4).join(', ')} too)` : ''}: someone ran iptables -F (or a tool that does)`
-    : flushed.length && flushed.length === gaps.length
+    : gaps.every((g) => / is empty$/.test(g.what))
       ? 'the chains are there but empty: they were flushed'
       : 'the rules kube-proxy keeps were removed';
   const services = proxy.serviceChains > 0 ? ` ${proxy.serviceChains} Service chain${proxy.serviceChains > 1 ? 's' : ''} (KUBE-SVC-*, KUBE-SEP-*) still exist${flushed.length ? ', empty too' : ''}: the cluster has Services this node no longer proxies.` : '';
@@ -197,14 +349,14 @@ function finding(node: string, artifacts: NodeArtifacts, views: BackendView[], p
     severity: 'critical',
     title: "kube-proxy's iptables rules are missing",
     message:
-      `kube-proxy${proxy.mode === 'ipvs' ? ' (IPVS mode)' : ''} runs on ${node}, but ${wholeFlush && flushed.length ? `its chains ${[...new Set(flushed.map((g) => g.what.split(' ')[1]))].join(', ')} are empty and nothing jumps to them` : what.join('; ')}: ${how}.${services} ` +
+      `kube-proxy${proxy.mode === 'ipvs' ? ' (IPVS mode)' : ''} runs on ${node}, but ${wholeFlush && flushed.length ? `its chains ${[...new Set(flushed.map((g) => g.what.split(' ')[1]))].join(', ')} are empty and nothing jumps to them${ipv6Gaps.length ? `; ${ipv6Gaps.map((g) => g.what).join('; ')}` : ''}` : what.join('; ')}: ${how}.${services} ` +
       'Pods and the node cannot reach ClusterIPs (DNS at the cluster DNS address included), NodePorts do not answer, and Service traffic leaving the node is not masqueraded.' +
       cause,
-    impact: 'Service traffic (ClusterIP, NodePort, cluster DNS) to and from this node is broken until kube-proxy rewrites its rules.',
-    evidence: [...gaps.map(({ what: _w, ...e }) => e), ...proxy.evidence, ...firewall, ...logs],
-    facts: { missing: what, mode: proxy.mode, wholeFlush, serviceChains: proxy.serviceChains, proxyOwner: proxy.owner, firewallRestartAt: restart?.time },
+    impact: `${ipv6Gaps.length === gaps.length ? 'IPv6 ' : ''}Service traffic (ClusterIP, NodePort, cluster DNS) to and from this node is broken until kube-proxy rewrites its rules.`,
+    evidence: [...gaps.map(({ what: _w, family: _f, ...e }) => e), ...proxy.evidence, ...firewall, ...logs],
+    facts: { missing: what, mode: proxy.mode, modeFrom: proxy.modeFrom, wholeFlush, serviceChains: proxy.serviceChains, proxyOwner: proxy.owner, firewallRestartAt: restart?.time },
     related: firewall.length ? ['iptables.service-conflict'] : undefined,
-    remedy: remedyFor(node, proxy, firewall),
+    remedy: remedyFor(node, proxy, firewall, ipv6Gaps.length > 0),
   };
 }
 
@@ -227,7 +379,7 @@ function firewallUnits(artifacts: NodeArtifacts): Evidence[] {
   return out;
 }
 
-function remedyFor(node: string, proxy: ProxyPresence, firewall: Evidence[]): FindingDraft['remedy'] {
+function remedyFor(node: string, proxy: ProxyPresence, firewall: Evidence[], ipv6 = false): FindingDraft['remedy'] {
   const restart: Record<ProxyPresence['owner'], string[]> = {
     k3s: ['systemctl restart k3s   # its in-process kube-proxy, flannel and network policy controller write their rules again at start'],
     'k3s-agent': ['systemctl restart k3s-agent   # its in-process kube-proxy and flannel write their rules again at start'],
@@ -246,6 +398,7 @@ function remedyFor(node: string, proxy: ProxyPresence, firewall: Evidence[]): Fi
       proxy.mode === 'nftables'
         ? 'nft list chain ip kube-proxy services | head -n 20   # check: the Service rules are back'
         : 'iptables -t nat -S KUBE-SERVICES | head -n 5 && iptables -t nat -S PREROUTING && iptables -t nat -S POSTROUTING   # check: the jumps to KUBE-SERVICES and KUBE-POSTROUTING are back',
+      ...(ipv6 ? ['ip6tables -t nat -S KUBE-SERVICES | head -n 5 && ip6tables -t nat -S PREROUTING && ip6tables -t nat -S POSTROUTING   # the same for IPv6'] : []),
       "journalctl --since '-1 day' --no-pager | grep -Ei 'iptables|firewalld|netfilter' | tail -n 30   # who flushed the rules",
     ],
     caution:
@@ -263,7 +416,8 @@ function nftablesMode(node: string, artifacts: NodeArtifacts, proxy: ProxyPresen
   const listings = artifacts.nftables ?? [];
   if (listings.length === 0) return [];
   const table = listings.flatMap((n) => n.tables).find((t) => t.family === 'ip' && t.name === 'kube-proxy');
-  if (!table) return [];
+  // the mode known from the running kube-proxy or its log, not from the table itself: a listing without the table says it is gone (nft flush ruleset, nft delete table)
+  if (!table) return proxy.modeFrom === 'process' || proxy.modeFrom === 'log' ? [nftTableGone(node, artifacts, proxy, listings[0])] : [];
   const services = table.chains.find((c) => c.name === 'services');
   const base = table.chains.filter((c) => c.hook);
   const empty = (services && services.rules.length === 0) || (base.length > 0 && base.every((c) => c.rules.length === 0));
@@ -280,6 +434,66 @@ function nftablesMode(node: string, artifacts: NodeArtifacts, proxy: ProxyPresen
       evidence: [where, ...proxy.evidence],
       facts: { mode: 'nftables' },
       remedy: remedyFor(node, { ...proxy }, firewallUnits(artifacts)),
+    },
+  ];
+}
+
+function nftTableGone(node: string, artifacts: NodeArtifacts, proxy: ProxyPresence, listing: NftRuleset): FindingDraft {
+  const others = listing.tables.length;
+  return {
+    severity: 'critical',
+    title: "kube-proxy's nftables rules are missing",
+    message:
+      `kube-proxy runs in nftables mode on ${node} (${proxy.modeFrom === 'process' ? 'its command line' : 'its log'} says so), but the nft listing has no table ip kube-proxy` +
+      `${others ? ` (${others} other table${others > 1 ? 's' : ''})` : ', no table at all'}: it was deleted (nft flush ruleset, nft delete table). Pods and the node cannot reach ClusterIPs and NodePorts do not answer.`,
+    impact: 'Service traffic (ClusterIP, NodePort, cluster DNS) of this node is broken until kube-proxy writes its table again.',
+    evidence: [{ file: listing.file, line: 0, excerpt: 'no table ip kube-proxy', note: `searched the nft listing: ${others ? listing.tables.slice(0, 4).map((t) => `${t.family} ${t.name}`).join(', ') : 'empty'}` }, ...proxy.evidence],
+    facts: { mode: 'nftables', modeFrom: proxy.modeFrom, missing: ['table ip kube-proxy is gone'] },
+    remedy: remedyFor(node, { ...proxy }, firewallUnits(artifacts)),
+  };
+}
+
+/**
+ * kube-proxy replaced by Cilium (its agent listed), and Cilium's own chains gone with every other
+ * rule: a flush of nat and filter (not a rule left in either) took CILIUM_FORWARD, CILIUM_POST_nat and
+ * the rest, which the agent installs at its start. Service proxying is in eBPF and goes on; what the
+ * chains did (accepting forwarded pod traffic, masquerading it unless BPF masquerading is on) does not.
+ * Not said when the agent runs with --install-iptables-rules=false, or a dump is cut.
+ */
+function replacementChainsGone(node: string, views: BackendView[], replaced: NonNullable<ProxyPresence['replacedBy']>): FindingDraft[] {
+  const agent = replaced.process;
+  if (flagBool(agent, 'install-iptables-rules') === false || !agent.argsShown) return [];
+  for (const v of views) {
+    if (!v.tables.has('nat') || !v.tables.has('filter') || v.truncated.has('nat') || v.truncated.has('filter')) return [];
+    for (const t of v.tables.values()) for (const c of t.values()) if (c.name.startsWith('CILIUM_')) return [];
+    if (!['nat', 'filter'].every((t) => [...v.tables.get(t)!.values()].every((c) => c.rules.length === 0))) return [];
+  }
+  const v = views[0];
+  const header = (t: 'nat' | 'filter') => v.rulesets.find((r) => r.tables[t])?.tables[t];
+  const at = (t: 'nat' | 'filter', chain: string, note: string): Evidence => ({ file: header(t)?.ref.file ?? v.files.get(t)!, line: header(t)?.ref.line ?? 0, excerpt: `*${t}: no ${chain} chain`, note });
+  return [
+    {
+      severity: 'warning',
+      title: "Cilium's iptables chains are missing",
+      message:
+        `Cilium replaces kube-proxy on ${node} (cilium-agent runs; kube-proxy does not), and nat and filter hold no rule at all, Cilium's CILIUM_* chains gone with the rest: the tables were flushed. ` +
+        "Services are proxied in eBPF and go on working, but what Cilium's chains did is undone until the agent installs them again: accepting forwarded pod traffic (CILIUM_FORWARD) and, without BPF masquerading, masquerading pod traffic that leaves the node (CILIUM_POST_nat).",
+      impact: 'Pod traffic forwarded by the node may be dropped (FORWARD policy) or leave unmasqueraded until the Cilium agent on this node restarts.',
+      evidence: [
+        at('filter', 'CILIUM_FORWARD', 'searched the live filter table: no CILIUM_ chain, no rule'),
+        at('nat', 'CILIUM_POST_nat', 'searched the live nat table: no CILIUM_ chain, no rule'),
+        ...replaced.evidence,
+      ],
+      facts: { missing: ['filter CILIUM_FORWARD is gone', 'nat CILIUM_POST_nat is gone'], proxy: 'cilium', wholeFlush: true },
+      remedy: {
+        summary: 'Restart the Cilium agent on this node: it installs its iptables chains at start. Then find what flushed the tables (iptables.service, a firewalld reload, netfilter-persistent, a script running iptables -F) and stop it.',
+        commands: [
+          `kubectl -n kube-system delete pod -l k8s-app=cilium --field-selector spec.nodeName=${node}   # the DaemonSet starts it again`,
+          'iptables -S | grep -c CILIUM_   # check: the chains are back',
+          "journalctl --since '-1 day' --no-pager | grep -Ei 'iptables|firewalld|netfilter' | tail -n 30   # who flushed the rules",
+        ],
+        caution: "Restarting the agent leaves running pods' connections alone; new endpoints on this node wait for it (seconds).",
+      },
     },
   ];
 }

@@ -511,6 +511,25 @@ export const SIGNATURES: readonly LogSignature[] = [
     title: 'A container cannot join the network of a stopped container',
     advice: 'Start the container whose network is shared first, then the ones that join it (`docker restart <id>` in that order).',
   },
+
+  // ---- kube-proxy --------------------------------------------------------------------------
+  {
+    id: 'log.kube-proxy-mode',
+    // kube-proxy at start (cmd/kube-proxy/app: server_linux.go, server_others.go before it):
+    // "Using iptables Proxier" / "Using ipvs Proxier" / "Using nftables Proxier" (older ones end in
+    // a period), the default it takes ("Using iptables proxy"; older: "Unknown proxy mode,
+    // assuming iptables proxy"), "kube-proxy running in dual-stack mode" / "single-stack mode"
+    // (dual-stack: the host has both iptables and ip6tables, not that the cluster has IPv6 Services).
+    // k3s and RKE2 log their kube-proxy's command line: msg="Running kube-proxy --cluster-cidr=... --proxy-mode=iptables"
+    literals: [' Proxier', 'iptables proxy', 'Running kube-proxy', '-stack mode'],
+    pattern: /Using (?<mode>iptables|ipvs|nftables) Proxier|(?:Using|assuming) (?<mode_2>iptables) proxy\b|Running kube-proxy --|kube-proxy running in (?<stack>dual|single)-stack mode/,
+    extract: [/--proxy-mode[= ](?<mode>iptables|ipvs|nftables)\b/, /--cluster-cidr[= ](?<clusterCidr>[0-9A-Fa-f.:/,]{3,400})/, /ipFamily"?="?(?<ipFamily>IPv4|IPv6)/],
+    meaning: 'kube-proxy says at start which proxy mode it runs (iptables, IPVS or nftables) and for which IP families: which rules it keeps on the node.',
+    supports: ['iptables.kube-chains-missing'],
+    severity: 'info',
+    title: "kube-proxy's proxy mode",
+    advice: 'Nothing to fix: the mode says which rules kube-proxy keeps (iptables chains; IPVS services with ipsets; the nftables table kube-proxy).',
+  },
 ];
 
 /**

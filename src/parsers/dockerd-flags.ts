@@ -11,6 +11,7 @@
  */
 import { SkipFile, excerpt as capped, lines, type SourceRef } from '../model/source.js';
 import type { DockerDaemonConfig } from './docker-daemon.js';
+import { commandColumn, isPsHeader, parsePsProcesses, processesOf, psTable, type ProcessListing, type ProcessSources } from './processes.js';
 
 export interface DockerdProcess {
   pid?: number;
@@ -110,32 +111,24 @@ function unquote(w: string): string {
 
 // ---- ps output -------------------------------------------------------------------------------
 
-/** A ps header: the PID column, then the command column last (ps aux, ps -ef, ps -elf, ps alx, ps -eo pid,args). */
-function isPsHeader(line: string): boolean {
-  // words, not a regex: a backtracking pattern took minutes on a long line of repeated "PID "
-  if (line.length > 4096) return false;
-  const words = line.trim().split(/\s+/);
-  const pid = words.indexOf('PID');
-  return pid >= 0 && pid < words.length - 1 && /^(COMMAND|CMD|ARGS)$/.test(words[words.length - 1]);
-}
-
 export function sniffPs(head: string): boolean {
   return head.split('\n', 5).some((l) => isPsHeader(l.replace(/\r$/, '')));
 }
+
+/**
+ * A ps listing read as a `dockerDaemon` artifact: dockerd's processes and flags, and (`listing`)
+ * the other processes that decide the node's networking (kube-proxy, k3s, cilium-agent, ...; see
+ * processes.ts), which `nodeProcesses` gives the analyzers.
+ */
+export type PsDockerDaemonConfig = DockerDaemonConfig & { listing: ProcessListing };
 
 /**
  * The dockerd processes of a ps listing. The command column is found by the header's field count
  * (the columns before it hold no spaces), so `grep dockerd` or a container's `sleep dockerd` is
  * not taken for the daemon. A listing without dockerd says it is not running (processes: []).
  */
-export function parsePsDockerd(text: string, file: string): DockerDaemonConfig {
-  const all = lines(text);
-  const h = all.findIndex((l, i) => i < 20 && isPsHeader(l));
-  if (h < 0) throw new SkipFile(file, 'no ps header');
-  const header = all[h].trim().split(/\s+/);
-  const before = header.length - 1;
-  const pidCol = header.indexOf('PID');
-  const userCol = header.findIndex((w) => w === 'USER' || w === 'UID');
+export function parsePsDockerd(text: string, file: string): PsDockerDaemonConfig {
+  const { all, h, before, pidCol, userCol } = psTable(text, file);
   const processes: DockerdProcess[] = [];
   let rootlessKit = false;
   const pids = new Set<number>();
@@ -161,7 +154,7 @@ export function parsePsDockerd(text: string, file: string): DockerDaemonConfig {
   }
   // without a user column, RootlessKit beside a single dockerd says whose it is
   if (rootlessKit && userCol < 0 && processes.length === 1) processes[0].rootless = true;
-  const out: DockerDaemonConfig = { file, origin: 'process', processes };
+  const out: PsDockerDaemonConfig = { file, origin: 'process', processes, listing: parsePsProcesses(text, file) };
   // the host's daemon: the first rootful one (lowest pid in ps order; a Docker-in-Docker one starts later)
   const host = hostDaemon(processes);
   if (host?.argsShown) applyFlags(out, host);
@@ -171,19 +164,6 @@ export function parsePsDockerd(text: string, file: string): DockerDaemonConfig {
 /** The daemon whose rules are the host's: the first that is not rootless, else the first. */
 function hostDaemon(processes: readonly DockerdProcess[]): DockerdProcess | undefined {
   return processes.find((p) => !p.rootless) ?? processes[0];
-}
-
-/** The text of a line from its `n`th whitespace-separated field on (the command with its own spacing). */
-function commandColumn(line: string, n: number): string | undefined {
-  const re = /\S+/g;
-  let m: RegExpExecArray | null;
-  let k = 0;
-  while ((m = re.exec(line))) {
-    // ps auxf draws the process tree before the command (` \_ /usr/bin/dockerd`)
-    if (k === n) return line.slice(m.index).replace(/^(?:\\_|[|\s])+/, '').trimEnd();
-    k++;
-  }
-  return undefined;
 }
 
 function applyFlags(out: DockerDaemonConfig, p: DockerdProcess): void {
@@ -310,20 +290,49 @@ const NOTE: Record<DockerdSettingFrom, string> = {
 };
 
 const cache = new WeakMap<readonly DockerDaemonConfig[], DockerdSettings>();
+const cacheWithUnits = new WeakMap<object, WeakMap<object, DockerdSettings>>();
+const NO_CONFIGS: readonly DockerDaemonConfig[] = [];
 
-/** What dockerd runs with, combined from every source of the node: process > unit files > daemon.json. */
-export function dockerdSettings(configs: readonly DockerDaemonConfig[] | undefined): DockerdSettings {
-  if (!configs) return { pending: [] };
-  let s = cache.get(configs);
-  if (!s) cache.set(configs, (s = combine(configs)));
+/**
+ * What dockerd runs with, combined from every source of the node: process > unit files > daemon.json.
+ * `services` (the node's `services` artifacts): a `systemctl status docker` CGroup tree lists the
+ * running dockerd with its command line, a process listing where the bundle has no ps.
+ */
+export function dockerdSettings(configs: readonly DockerDaemonConfig[] | undefined, services?: ProcessSources['services']): DockerdSettings {
+  const cgroup = services ? cgroupDaemons(services) : [];
+  if (cgroup.length === 0) {
+    if (!configs) return { pending: [] };
+    let s = cache.get(configs);
+    if (!s) cache.set(configs, (s = combine(configs, [])));
+    return s;
+  }
+  const key = configs ?? NO_CONFIGS;
+  let byUnits = cacheWithUnits.get(key);
+  if (!byUnits) cacheWithUnits.set(key, (byUnits = new WeakMap()));
+  let s = byUnits.get(services!);
+  if (!s) byUnits.set(services!, (s = combine(key, cgroup)));
   return s;
 }
 
-function combine(configs: readonly DockerDaemonConfig[]): DockerdSettings {
+/** The dockerd processes `systemctl status` CGroup trees list; one under a user's manager (user@UID.service) is rootless. */
+function cgroupDaemons(services: NonNullable<ProcessSources['services']>): DockerdProcess[] {
+  return processesOf({ services }, 'dockerd').map((p) => ({
+    pid: p.pid,
+    commandLine: p.words.join(' '),
+    ref: p.ref,
+    excerpt: p.excerpt,
+    argsShown: true,
+    rootless: /\/user@\d+\.service\//.test(p.cgroup ?? ''),
+  }));
+}
+
+function combine(configs: readonly DockerDaemonConfig[], cgroup: DockerdProcess[]): DockerdSettings {
   const out: DockerdSettings = { pending: [] };
   const listings = configs.filter((c) => c.origin === 'process');
-  const proc = hostDaemon(listings.flatMap((c) => c.processes ?? []));
+  // ps lists every process; a CGroup tree only its unit's: it stands in where the bundle has no ps
+  const proc = hostDaemon(listings.length > 0 ? listings.flatMap((c) => c.processes ?? []) : cgroup);
   if (listings.length > 0) out.running = proc !== undefined;
+  else if (proc) out.running = true;
   if (proc?.rootless) out.rootless = { user: proc.user, ref: proc.ref, excerpt: proc.excerpt };
   const unitLine = unitCommandLine(configs);
   let flags: { flag: DockerdFlag; from: 'process' | 'unit' | 'env-file'; ref: SourceRef; excerpt: string }[] = [];
@@ -338,7 +347,8 @@ function combine(configs: readonly DockerDaemonConfig[]): DockerdSettings {
     flags = unitLine.flags;
   }
   const set = <K extends DockerdSettingKey>(key: K, value: boolean | string, from: DockerdSettingFrom, ref: SourceRef, excerpt: string) => {
-    (out as unknown as Record<string, DockerdSetting<boolean | string>>)[key] = { value, from, ref, excerpt, note: NOTE[from] };
+    const note = from === 'process' && listings.length === 0 ? "the running dockerd's command line (systemctl status, its CGroup)" : NOTE[from];
+    (out as unknown as Record<string, DockerdSetting<boolean | string>>)[key] = { value, from, ref, excerpt, note };
   };
   // daemon.json first: a flag of the command line replaces it (dockerd refuses both, so only one is ever there)
   for (const d of configs.filter((c) => (c.origin ?? 'daemon.json') === 'daemon.json')) {

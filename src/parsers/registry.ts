@@ -54,7 +54,9 @@ const FORMATS = [
   format({ id: 'systemctl-text', kind: 'services', parse: parseSystemctlText, sniff: sniffSystemctl }),
   format({ id: 'systemctl-json', kind: 'services', parse: parseSystemctlJson }),
   format({ id: 'docker-daemon-json', kind: 'dockerDaemon', parse: parseDockerDaemonJson }),
-  // dockerd's flags: the running process's command line, docker.service (+ drop-ins), its options files
+  // dockerd's flags: the running process's command line, docker.service (+ drop-ins), its options files.
+  // A ps listing's other networking processes (kube-proxy, k3s, cilium-agent, ...) ride along in its
+  // artifact (`listing`, processes.ts: nodeProcesses); `systemctl status` CGroup trees in `services`.
   format({ id: 'ps', kind: 'dockerDaemon', parse: parsePsDockerd, sniff: sniffPs }),
   format({ id: 'docker-unit', kind: 'dockerDaemon', parse: (text, file, ctx) => parseDockerUnit(text, file, ctx.relPath), sniff: sniffDockerUnit }),
   format({ id: 'docker-env', kind: 'dockerDaemon', parse: (text, file, ctx) => parseDockerEnvFile(text, file, ctx.relPath) }),

@@ -2,9 +2,11 @@
  * systemd unit state: `systemctl list-unit-files`, `systemctl list-units`, `systemctl status`
  * (one unit or `--all`, as sos saves it), and troubleshoot's
  * `host-collectors/system/systemctl_services.json`. Records whether a unit is enabled and
- * whether it is running, with the line that says so.
+ * whether it is running, with the line that says so; and, from `systemctl status`, the processes
+ * its `CGroup:` tree lists (dockerd, k3s, kube-proxy, ...: see processes.ts), each at its line.
  */
 import { ParseError, SkipFile, lines, type SourceRef } from '../model/source.js';
+import { cgroupLine, type ListedProcess } from './processes.js';
 
 export interface ServiceState {
   unit: string;
@@ -20,6 +22,8 @@ export interface ServiceState {
 export interface ServiceList {
   file: string;
   services: ServiceState[];
+  /** `systemctl status`: the networking processes its CGroup trees list (absent when none) */
+  processes?: ListedProcess[];
 }
 
 const UNIT = /^\s*[●*]?\s*([A-Za-z0-9@_.:\\-]+\.(?:service|socket|target|timer|mount|path|slice|scope))\s+(.*)$/;
@@ -32,6 +36,8 @@ const STATUS_HEADER = /^\s*[●○×*]?\s*([A-Za-z0-9@_.:\\-]+\.(?:service|socke
 const STATUS_LOADED = /^\s*Loaded:\s+(\S+)(?:\s+\(([^;)]*)(?:;\s*([a-z-]+))?)?/;
 /** `     Active: active (running) since Fri 2026-11-20 10:00:00 UTC; 2h ago` */
 const STATUS_ACTIVE = /^\s*Active:\s+([a-z-]+)(?:\s+\(([^)]*)\))?/;
+/** `     CGroup: /system.slice/docker.service` */
+const STATUS_CGROUP = /^\s*CGroup:\s+(\S+)/;
 /** `Unit docker.service could not be found.` */
 const STATUS_NOT_FOUND = /^\s*Unit ([A-Za-z0-9@_.:\\-]+) could not be found\.?\s*$/;
 
@@ -40,9 +46,27 @@ export function parseSystemctlText(text: string, file: string): ServiceList {
   const all = lines(text);
   // `systemctl status` blocks: the unit of the header above, its unit-file state from Loaded:
   let status: { unit: string; enabled?: string } | undefined;
+  // the unit of the block being read, and its CGroup tree while the lines are the tree's
+  let blockUnit: string | undefined;
+  let cgroup: string | undefined;
+  const processes: ListedProcess[] = [];
   for (let i = 0; i < all.length; i++) {
     const raw = all[i];
+    if (cgroup !== undefined) {
+      // however long the command line: a process of the tree
+      const p = cgroupLine(raw, file, i + 1, blockUnit!, cgroup);
+      if (p !== undefined) {
+        if (p !== 'tree') processes.push(p);
+        continue;
+      }
+      cgroup = undefined;
+    }
     if (raw.length > 4096) continue;
+    const cg = blockUnit !== undefined ? STATUS_CGROUP.exec(raw) : null;
+    if (cg) {
+      cgroup = cg[1];
+      continue;
+    }
     const gone = STATUS_NOT_FOUND.exec(raw);
     if (gone) {
       services.push({ unit: gone[1], enabled: 'not-found', active: 'inactive', sub: 'not-found', ref: { file, line: i + 1 }, excerpt: raw.trim() });
@@ -51,6 +75,7 @@ export function parseSystemctlText(text: string, file: string): ServiceList {
     const header = STATUS_HEADER.exec(raw);
     if (header && /^\s*Loaded:/.test(all[i + 1] ?? '')) {
       status = { unit: header[1] };
+      blockUnit = header[1];
       continue;
     }
     if (status) {
@@ -81,7 +106,7 @@ export function parseSystemctlText(text: string, file: string): ServiceList {
     }
   }
   if (services.length === 0) throw new SkipFile(file, 'no systemctl unit lines');
-  return { file, services };
+  return processes.length > 0 ? { file, services, processes } : { file, services };
 }
 
 /** troubleshoot: `[{"Unit":"docker.service","Load":"loaded","Active":"active","Sub":"running"}, ...]` */

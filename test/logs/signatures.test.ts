@@ -102,6 +102,24 @@ const EXAMPLES: Example[] = [
     facts: { sandbox: '4f0b9c2d1e3a', plugin: 'flannel', pod: 'default/web-0' },
   },
   { id: 'log.docker-join-non-running', from: { seed: '004_' }, line: 427, facts: { container: '8a4092ea2176007842ba0fcc53aad736e44ab3581dd0b51a6284e3544f46e36e', restarting: 'f9cd281b68d2' } },
+  { id: 'log.kube-proxy-mode', from: { corpus: 'hotsos-charmed-k8s-snap-kube-proxy-journal.log' }, line: 178, facts: { mode: 'iptables' } },
+  { id: 'log.kube-proxy-mode', from: { corpus: 'hotsos-charmed-k8s-snap-kube-proxy-journal.log' }, line: 179, facts: { mode: 'iptables' } },
+  { id: 'log.kube-proxy-mode', from: { corpus: 'hotsos-charmed-k8s-snap-kube-proxy-journal.log' }, line: 180, facts: { stack: 'dual', ipFamily: 'IPv4' } },
+  { id: 'log.kube-proxy-mode', from: { text: 'I0525 03:56:52.754214       1 server_linux.go:254] "Using nftables Proxier"', origin: 'kube-proxy 1.31 in nftables mode (cmd/kube-proxy/app/server_linux.go)' }, facts: { mode: 'nftables' } },
+  { id: 'log.kube-proxy-mode', from: { text: 'I1130 08:02:01.131000       1 server_linux.go:230] "Using ipvs Proxier"', origin: 'kube-proxy in IPVS mode, the same klog format (cmd/kube-proxy/app/server_linux.go)' }, facts: { mode: 'ipvs' } },
+  {
+    id: 'log.kube-proxy-mode',
+    from: { text: 'I1130 08:02:01.120500       1 server.go:254] "kube-proxy running in dual-stack mode" primary ipFamily="IPv6"', origin: 'kube-proxy 1.28+ (cmd/kube-proxy/app/server.go: the key "primary ipFamily")' },
+    facts: { stack: 'dual', ipFamily: 'IPv6' },
+  },
+  {
+    id: 'log.kube-proxy-mode',
+    from: {
+      text: 'Aug 07 00:11:58 kube-prom01 rke2[2179314]: time="2023-08-07T00:11:58+08:00" level=info msg="Running kube-proxy --cluster-cidr=10.42.0.0/16 --conntrack-max-per-core=0 --conntrack-tcp-timeout-close-wait=0s --conntrack-tcp-timeout-established=0s --healthz-bind-address=127.0.0.1 --hostname-override=kube-prom01 --kubeconfig=/var/lib/rancher/rke2/agent/kubeproxy.kubeconfig --proxy-mode=iptables"',
+      origin: "an RKE2 agent's journal as posted publicly: k3s and RKE2 log their kube-proxy's command line",
+    },
+    facts: { mode: 'iptables', clusterCidr: '10.42.0.0/16' },
+  },
 ];
 
 /** Lines that hold a signature's literal but must not match it. */

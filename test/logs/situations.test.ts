@@ -134,7 +134,7 @@ describe("kube-proxy's cleanup of the chains of other proxy modes", () => {
 
   it('CHAIN_DEL busy during cleanup.go is info, naming the chain and line 10; no back-end mismatch', () => {
     const r = scanLogText(cleanup, 'cluster-resources/pods/logs/kube-system/kube-proxy-t978q/kube-proxy.log', { year: 2026, source: { namespace: 'kube-system', pod: 'kube-proxy-t978q', container: 'kube-proxy' } });
-    expect(ids(r)).toEqual(['1:log.iptables-cleanup-harmless']);
+    expect(ids(r)).toEqual(['1:log.iptables-cleanup-harmless', '5:log.kube-proxy-mode']);
     expect(r.matches[0]).toMatchObject({ endLine: 4, facts: { chain: 'KUBE-MARK-MASQ', line: '10', tool: 'ip6tables-restore', backend: 'nf_tables' } });
     expect(r.counts['log.iptables-restore-failed']).toBeUndefined();
   });
