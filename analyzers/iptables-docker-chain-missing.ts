@@ -14,7 +14,7 @@ import { dockerdState } from './lib/container-host.js';
 import type { Chain } from '../src/netfilter/rules.js';
 import type { DockerDaemonConfig } from '../src/parsers/docker-daemon.js';
 import { dockerBridges, dockerPresence, liveViews, liveViews6, reaches, type BackendView } from './lib/node-view.js';
-import { dockerIpv6Use } from './lib/ipv6-use.js';
+import { dockerIpv6Use, dockerManagesIp6tables } from './lib/ipv6-use.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import { dockerdArgs, dockerdSettings, parseDockerdFlags } from '../src/parsers/dockerd-flags.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
@@ -223,24 +223,6 @@ function ipv6Gaps(artifacts: NodeArtifacts): { missing: Gap[]; chainsAbsent: boo
   const s = isActive(states) ?? isEnabled(states);
   const service: Evidence | undefined = s ? { file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: `ip6tables.service is ${isActive(states) ? 'active' : 'enabled'}: it restores /etc/sysconfig/ip6tables at every start` } : undefined;
   return { missing, chainsAbsent, why: [managed, use[0], ...(service ? [service] : [])], service };
-}
-
-function dockerManagesIp6tables(artifacts: NodeArtifacts, views6: BackendView[]): Evidence | undefined {
-  const flag = dockerdSettings(artifacts.dockerDaemon).ip6tables;
-  if (flag) return flag.value ? { file: flag.ref.file, line: flag.ref.line, excerpt: flag.excerpt, note: `Docker manages ip6tables (ip6tables true, read from ${flag.note})` } : undefined;
-  // no setting: the default, true since Docker 27 (before, off unless set with experimental)
-  for (const v of liveViews(artifacts)) {
-    const c = v.tables.get('filter')?.get('DOCKER-FORWARD');
-    if (c) return { file: c.ref.file, line: c.ref.line, excerpt: 'chain DOCKER-FORWARD', note: 'Docker 28 or later (its IPv4 rules have DOCKER-FORWARD): it manages ip6tables by default' };
-  }
-  // dockerd calling ip6tables (`iptables failed: ip6tables --wait -t nat -A DOCKER ...`)
-  const called = (artifacts.logs ?? []).flatMap((l) => l.matches).find((m) => /^dockerd?$/.test(m.unit ?? '') && /\bip6tables (--wait|-w)\b/.test(m.excerpt));
-  if (called) return { file: called.file, line: called.line, excerpt: called.excerpt, note: 'dockerd runs ip6tables: it manages ip6tables' };
-  for (const v of views6)
-    for (const t of v.tables.values())
-      for (const c of t.values())
-        if (/^DOCKER(-|$)/.test(c.name)) return { file: c.ref.file, line: c.ref.line, excerpt: `chain ${c.name}`, note: 'Docker wrote chains to ip6tables: it manages ip6tables' };
-  return undefined;
 }
 
 function foundOf(missing: Gap[]): Evidence[] {

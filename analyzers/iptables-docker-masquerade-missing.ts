@@ -12,6 +12,14 @@
  * set's name says (Calico's IP pools, kube-proxy's KUBE-LOOP-BACK). A rule the tracer still cannot
  * evaluate is walked both ways: when only such a rule could masquerade the subnet, the finding is a
  * warning that says so, not a critical.
+ *
+ * IPv6: Docker masquerades a network's IPv6 subnets too when it manages ip6tables (the `ip6tables`
+ * setting, true by default since Docker 27) and the network is in NAT mode: not with
+ * `gateway_mode_ipv6=routed` (or `isolated`), `enable_ip_masquerade=false`, or for the default bridge
+ * `"ip-masq": false`. Where it does, each IPv6 subnet is walked the same way through the ip6tables
+ * nat rules (and nft ip6 / inet tables); with Docker's nftables back end, through its table
+ * `ip6 docker-bridges`. Without ip6tables nat rules in the bundle the IPv6 subnets are not checked,
+ * and the coverage says so.
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Chain } from '../src/netfilter/rules.js';
@@ -21,10 +29,14 @@ import type { NftRuleset } from '../src/nft/model.js';
 import type { Evidence } from '../src/report/schema.js';
 import { dockerdSettings } from '../src/parsers/dockerd-flags.js';
 import type { IpsetList } from '../src/parsers/ipset.js';
+import type { NodeArtifacts } from '../src/engine/artifacts.js';
+import { iptablesTool } from '../src/netfilter/commands.js';
 import { hostFirewall, persistHandWritten, type HostFirewall } from './lib/host-firewall.js';
 import { ipsetMatcher, type IpsetDecider } from './lib/ipset.js';
-import { dockerBridges, dockerPresence, liveViews, localAddresses, nativeNftables, uplinkOf, type Bridge } from './lib/node-view.js';
-import { OUTSIDE, SOME_UPLINK, masqueradeRules, memberAddress, outboundPacket, postroutingNat, sourceNat, type NftNat } from './lib/source-nat.js';
+import { dockerManagesIp6tables } from './lib/ipv6-use.js';
+import { dockerRestartOf, restartDocker, type DockerRestart } from './lib/node-services.js';
+import { dockerBridges, dockerPresence, liveViews, liveViews6, localAddresses, nativeNftables, uplinkOf, type Bridge, type DockerPresence } from './lib/node-view.js';
+import { OUTSIDE, OUTSIDE6, SOME_UPLINK, masqueradeRules, memberAddress, outboundPacket, postroutingNat, sourceNat, type NftNat } from './lib/source-nat.js';
 
 export default defineAnalyzer({
   id: 'iptables.docker-masquerade-missing',
@@ -35,81 +47,204 @@ export default defineAnalyzer({
   // no iptables rules at all is checked from the nft listing
   requires: [],
   requiresOneOf: ['iptables', 'nftables'],
-  optional: ['iptables', 'ipAddr', 'dockerNetworks', 'dockerDaemon', 'services', 'nftables', 'routes', 'ipsets'],
+  // (logs: dockerd running ip6tables shows it manages the IPv6 rules)
+  optional: ['iptables', 'ipAddr', 'dockerNetworks', 'dockerDaemon', 'services', 'nftables', 'routes', 'ipsets', 'logs'],
   partialWithout: { iptables: 'the iptables nat rules are not in the bundle: only nftables NAT was looked at' },
-  analyze({ node, artifacts }) {
+  analyze({ node, artifacts, partly }) {
     const docker = dockerPresence(artifacts);
-    const nftDocker = docker.nftBackend;
-    // Docker writes no iptables rules with its nftables back end: then its own table must hold the masquerade
-    // (with --iptables=false it writes none at all: the host's own rules must masquerade, checked below)
-    if (docker.noIptables && !nftDocker && !docker.firewallOff) return [];
-    const native = nativeNftables(artifacts);
-    if (nftDocker && native.length === 0) return [];
-    // each back end's POSTROUTING runs (legacy and nf_tables side by side): a MASQUERADE in either applies
-    const views = liveViews(artifacts).filter((v) => v.tables.has('nat'));
-    if (views.length === 0 && !nftDocker) return [];
-    // a dump cut at its top (sos's .tailed) may have lost the rule: its absence proves nothing
-    const cut = views.some((v) => v.truncated.has('nat'));
-    const natFile = views[0]?.files.get('nat');
-    // a native nftables table may do the NAT instead (Docker's own with its nftables back end, an nftables.conf, firewalld's masquerade, kube-proxy's nftables mode, netavark)
-    const nftNat = postroutingNat(native);
-    const uplink = uplinkOf(artifacts);
-    // `"ip-masq": false` in daemon.json: Docker adds no MASQUERADE for its default bridge (a routed
-    // setup), as a network's enable_ip_masquerade=false does for that network
-    // (unless docker network inspect shows the running daemon masquerades it: daemon.json edited since)
-    const liveDefaultMasq = (artifacts.dockerNetworks ?? []).flatMap((d) => d.networks).some((n) => n.name === 'bridge' && n.options['com.docker.network.bridge.enable_ip_masquerade'] === 'true');
-    const ipMasq = dockerdSettings(artifacts.dockerDaemon).ipMasq;
-    const noDefaultMasq = !liveDefaultMasq && ipMasq?.value === false;
-    const local = localAddresses(artifacts);
-    const ipsetLists = artifacts.ipsets ?? [];
-    const listed = ipsetLists.length > 0 ? ipsetMatcher(ipsetLists) : undefined;
-    const findings = [];
-    for (const bridge of dockerBridges(artifacts)) {
-      if (bridge.noMasquerade) continue;
-      // --ip-masq=false (daemon.json, dockerd's flags): no MASQUERADE for the default bridge by
-      // design, a routed setup: nothing to say
-      if (noDefaultMasq && isDefaultBridge(bridge)) continue;
-      // --iptables=false: Docker writes no rule at all; the host's own rules must masquerade (the
-      // classic "no internet in containers after iptables=false"), unless the subnet is routed
-      const byHand = docker.firewallOff;
-      for (const s of bridge.subnets) {
-        const subnet = parseCidr(s.cidr);
-        if (!subnet || subnet.prefix > 30) continue;
-        const cover = coverage(views.map((v) => v.tables), nftNat, bridge.name, s.cidr, uplink ?? SOME_UPLINK, local, listed, ipsetLists);
-        if (cover.kind === 'covered' || cover.kind === 'unknown') continue;
-        if (cut) continue;
-        // the uplink is not known and a rule masquerades traffic leaving by one named interface: it may be the uplink
-        if (!uplink && cover.kind === 'missing' && views.some((v) => namedOutMasquerade(v.tables, bridge.name))) continue;
-        if (cover.kind === 'maybe') {
-          findings.push(maybeFinding(node, bridge, s, cover.rules, natFile));
-          continue;
-        }
-        if (byHand) {
-          findings.push(handWrittenFinding(node, bridge, s, byHand, cover.passed, cover.others, natFile, hostFirewall(artifacts)));
-          continue;
-        }
-        if (nftDocker) {
-          findings.push(nftFinding(node, bridge, s, nftDocker, native, natFile));
-          continue;
-        }
-        findings.push({
-          severity: 'critical' as const,
-          title: 'No MASQUERADE for a Docker network',
-          message: `Traffic from ${s.cidr} (${bridge.network ? `docker network ${bridge.network}, ` : ''}bridge ${bridge.name}) on ${node} leaves without source NAT: nat POSTROUTING has no MASQUERADE rule for it${native.length > 0 ? ', nor does any nftables table' : ''}${cover.others ? ` (${cover.others})` : ''}. Other hosts see container addresses and drop or cannot answer them.`,
-          impact: 'Containers on this network cannot reach other nodes or the outside.',
-          evidence: [{ file: natFile ?? s.evidence.file, line: 0, excerpt: `no "-s ${s.cidr} ! -o ${bridge.name} -j MASQUERADE" reachable from nat POSTROUTING`, note: `searched the live nat table here: a packet from ${s.cidr} leaving by ${uplink ?? 'another interface'} is walked through nat POSTROUTING and no rule source-NATs it` }, s.evidence, ...cover.passed],
-          facts: { subnet: s.cidr, bridge: bridge.name, network: bridge.network },
-          remedy: {
-            summary: `Restart Docker so it re-adds the rule; as a stop-gap add it by hand.`,
-            commands: [`iptables -t nat -A POSTROUTING -s ${s.cidr} ! -o ${bridge.name} -j MASQUERADE`, 'systemctl restart docker   # recreates every Docker rule'],
-            caution: 'Restarting docker restarts every container on the node.',
-          },
-        });
-      }
-    }
-    return findings;
+    return [...ipv4Findings(node, artifacts, docker), ...ipv6Findings(node, artifacts, docker, partly)];
   },
 });
+
+/** Docker's IPv4 bridge subnets. */
+function ipv4Findings(node: string, artifacts: NodeArtifacts, docker: DockerPresence) {
+  const dockerRestart = dockerRestartOf(artifacts);
+  const nftDocker = docker.nftBackend;
+  // Docker writes no iptables rules with its nftables back end: then its own table must hold the masquerade
+  // (with --iptables=false it writes none at all: the host's own rules must masquerade, checked below)
+  if (docker.noIptables && !nftDocker && !docker.firewallOff) return [];
+  const native = nativeNftables(artifacts);
+  if (nftDocker && native.length === 0) return [];
+  // each back end's POSTROUTING runs (legacy and nf_tables side by side): a MASQUERADE in either applies
+  const views = liveViews(artifacts).filter((v) => v.tables.has('nat'));
+  if (views.length === 0 && !nftDocker) return [];
+  // a dump cut at its top (sos's .tailed) may have lost the rule: its absence proves nothing
+  const cut = views.some((v) => v.truncated.has('nat'));
+  const natFile = views[0]?.files.get('nat');
+  // a native nftables table may do the NAT instead (Docker's own with its nftables back end, an nftables.conf, firewalld's masquerade, kube-proxy's nftables mode, netavark)
+  const nftNat = postroutingNat(native);
+  const uplink = uplinkOf(artifacts);
+  // `"ip-masq": false` in daemon.json: Docker adds no MASQUERADE for its default bridge (a routed
+  // setup), as a network's enable_ip_masquerade=false does for that network
+  // (unless docker network inspect shows the running daemon masquerades it: daemon.json edited since)
+  const liveDefaultMasq = (artifacts.dockerNetworks ?? []).flatMap((d) => d.networks).some((n) => n.name === 'bridge' && n.options['com.docker.network.bridge.enable_ip_masquerade'] === 'true');
+  const ipMasq = dockerdSettings(artifacts.dockerDaemon).ipMasq;
+  const noDefaultMasq = !liveDefaultMasq && ipMasq?.value === false;
+  const local = localAddresses(artifacts);
+  const ipsetLists = artifacts.ipsets ?? [];
+  const listed = ipsetLists.length > 0 ? ipsetMatcher(ipsetLists) : undefined;
+  const findings = [];
+  for (const bridge of dockerBridges(artifacts)) {
+    if (bridge.noMasquerade) continue;
+    // --ip-masq=false (daemon.json, dockerd's flags): no MASQUERADE for the default bridge by
+    // design, a routed setup: nothing to say
+    if (noDefaultMasq && isDefaultBridge(bridge)) continue;
+    // --iptables=false: Docker writes no rule at all; the host's own rules must masquerade (the
+    // classic "no internet in containers after iptables=false"), unless the subnet is routed
+    const byHand = docker.firewallOff;
+    for (const s of bridge.subnets) {
+      const subnet = parseCidr(s.cidr);
+      if (!subnet || subnet.prefix > 30) continue;
+      const cover = coverage(views.map((v) => v.tables), nftNat, bridge.name, s.cidr, uplink ?? SOME_UPLINK, local, listed, ipsetLists);
+      if (cover.kind === 'covered' || cover.kind === 'unknown') continue;
+      if (cut) continue;
+      // the uplink is not known and a rule masquerades traffic leaving by one named interface: it may be the uplink
+      if (!uplink && cover.kind === 'missing' && views.some((v) => namedOutMasquerade(v.tables, bridge.name))) continue;
+      if (cover.kind === 'maybe') {
+        findings.push(maybeFinding(node, bridge, s, cover.rules, natFile, dockerRestart));
+        continue;
+      }
+      if (byHand) {
+        findings.push(handWrittenFinding(node, bridge, s, byHand, cover.passed, cover.others, natFile, hostFirewall(artifacts)));
+        continue;
+      }
+      if (nftDocker) {
+        findings.push(nftFinding(node, bridge, s, nftDocker, native, natFile, dockerRestart));
+        continue;
+      }
+      findings.push({
+        severity: 'critical' as const,
+        title: 'No MASQUERADE for a Docker network',
+        message: `Traffic from ${s.cidr} (${bridge.network ? `docker network ${bridge.network}, ` : ''}bridge ${bridge.name}) on ${node} leaves without source NAT: nat POSTROUTING has no MASQUERADE rule for it${native.length > 0 ? ', nor does any nftables table' : ''}${cover.others ? ` (${cover.others})` : ''}. Other hosts see container addresses and drop or cannot answer them.`,
+        impact: 'Containers on this network cannot reach other nodes or the outside.',
+        evidence: [{ file: natFile ?? s.evidence.file, line: 0, excerpt: `no "-s ${s.cidr} ! -o ${bridge.name} -j MASQUERADE" reachable from nat POSTROUTING`, note: `searched the live nat table here: a packet from ${s.cidr} leaving by ${uplink ?? 'another interface'} is walked through nat POSTROUTING and no rule source-NATs it` }, s.evidence, ...cover.passed],
+        facts: { subnet: s.cidr, bridge: bridge.name, network: bridge.network },
+        remedy: {
+          summary: `Restart Docker so it re-adds the rule; as a stop-gap (or if it does not come back), add it by hand: the check before the append adds it only once.`,
+          commands: [...restartDocker({ dockerRestart }, 'recreates every Docker rule'), stopGap('iptables', s.cidr, bridge.name)],
+          caution: 'Restarting docker restarts every container on the node.',
+        },
+      });
+    }
+  }
+  return findings;
+}
+
+/**
+ * Docker's IPv6 bridge subnets, on a node where Docker manages ip6tables (or writes its nftables
+ * table `ip6 docker-bridges`): each network in NAT mode must have its IPv6 masquerade. A unique
+ * local (ULA, fc00::/7) subnet cannot be routed beyond the node, so without it the containers reach
+ * nothing outside over IPv6 (critical); a global one works only if the upstream routes it to this
+ * node, which is what gateway_mode_ipv6=routed is for (warning).
+ */
+function ipv6Findings(node: string, artifacts: NodeArtifacts, docker: DockerPresence, partly?: (what: string) => void) {
+  const dockerRestart = dockerRestartOf(artifacts);
+  const bridges = dockerBridges(artifacts, 6).filter((b) => b.subnets.length > 0);
+  if (bridges.length === 0) return [];
+  // rootless (its rules are in RootlessKit's namespace), --iptables=false (Docker writes no rule of either family)
+  if (docker.rootless || docker.firewallOff) return [];
+  const setting = dockerdSettings(artifacts.dockerDaemon);
+  const nftDocker = docker.nftBackend;
+  const native = nativeNftables(artifacts);
+  const views6 = liveViews6(artifacts);
+  // who must masquerade: Docker's nftables table, or its ip6tables rules
+  let managed: Evidence | undefined;
+  if (nftDocker) {
+    if (setting.ip6tables?.value === false || native.length === 0) return [];
+    managed = nftDocker;
+  } else {
+    managed = dockerManagesIp6tables(artifacts, views6);
+    if (!managed) return [];
+  }
+  const nat6 = views6.filter((v) => v.tables.has('nat'));
+  const subnets = bridges.flatMap((b) => b.subnets.map((s) => `${s.cidr} (${b.name})`));
+  if (!nftDocker && nat6.length === 0) {
+    partly?.(`the IPv6 masquerade of ${subnets.join(', ')} was not checked: the bundle has no ip6tables nat rules (ip6tables-save)`);
+    return [];
+  }
+  if (nat6.some((v) => v.truncated.has('nat'))) {
+    partly?.(`the IPv6 masquerade of ${subnets.join(', ')} was not checked: the ip6tables nat dump is cut (${nat6.find((v) => v.truncated.has('nat'))!.truncated.get('nat')})`);
+    return [];
+  }
+  const natFile = nat6[0]?.files.get('nat');
+  const nftNat = postroutingNat(native, 6);
+  const uplink = uplinkOf(artifacts, 6);
+  const local = localAddresses(artifacts, 6);
+  const ipsetLists = artifacts.ipsets ?? [];
+  const listed = ipsetLists.length > 0 ? ipsetMatcher(ipsetLists) : undefined;
+  // "ip-masq": false: no masquerade for the default bridge, either family (unless inspect shows the running daemon masquerades it)
+  const networks = (artifacts.dockerNetworks ?? []).flatMap((d) => d.networks);
+  const liveDefaultMasq = networks.some((n) => n.name === 'bridge' && n.options['com.docker.network.bridge.enable_ip_masquerade'] === 'true');
+  const noDefaultMasq = !liveDefaultMasq && setting.ipMasq?.value === false;
+  const tool = nat6[0] ? iptablesTool(nat6[0].rulesets[0], views6.flatMap((v) => v.rulesets)) : 'ip6tables';
+  const findings = [];
+  for (const bridge of bridges) {
+    const net = networks.find((n) => n.bridgeName === bridge.name && (bridge.network === undefined || n.name === bridge.network));
+    const mode = net?.options['com.docker.network.bridge.gateway_mode_ipv6'];
+    // routed or isolated on purpose, or told not to masquerade
+    if (mode === 'routed' || mode === 'isolated' || net?.options['com.docker.network.bridge.enable_ip_masquerade'] === 'false') continue;
+    if (noDefaultMasq && isDefaultBridge(bridge)) continue;
+    for (const s of bridge.subnets) {
+      const subnet = parseCidr(s.cidr);
+      if (!subnet || subnet.family !== 6 || subnet.prefix > 126) continue;
+      const cover = coverage(
+        nat6.map((v) => v.tables),
+        nftNat,
+        bridge.name,
+        s.cidr,
+        uplink ?? SOME_UPLINK,
+        local,
+        listed,
+        ipsetLists,
+      );
+      if (cover.kind === 'unknown') partly?.(`could not decide whether ${s.cidr} (${bridge.name}) is masqueraded on its way out over IPv6`);
+      if (cover.kind === 'covered' || cover.kind === 'unknown') continue;
+      if (!uplink && cover.kind === 'missing' && nat6.some((v) => namedOutMasquerade(v.tables, bridge.name))) continue;
+      if (cover.kind === 'maybe') {
+        findings.push(maybeFinding(node, bridge, s, cover.rules, natFile, dockerRestart, tool));
+        continue;
+      }
+      if (nftDocker) {
+        findings.push(nftFinding(node, bridge, s, nftDocker, native, natFile, dockerRestart, 'ip6'));
+        continue;
+      }
+      findings.push(ipv6Finding(node, bridge, s, managed, cover, natFile, uplink, tool, dockerRestart));
+    }
+  }
+  return findings;
+}
+
+/** fc00::/7: unique local addresses, which no router beyond the site forwards. */
+function isUla(cidr: string): boolean {
+  return /^f[cd][0-9a-f]{0,2}:/i.test(cidr);
+}
+
+function ipv6Finding(node: string, bridge: Bridge, s: Bridge['subnets'][number], managed: Evidence, cover: Extract<Coverage, { kind: 'missing' }>, natFile: string | undefined, uplink: string | undefined, tool: string, dockerRestart: DockerRestart) {
+  const ula = isUla(s.cidr);
+  const net = `${bridge.network ? `docker network ${bridge.network}, ` : ''}bridge ${bridge.name}`;
+  return {
+    severity: ula ? ('critical' as const) : ('warning' as const),
+    title: 'No IPv6 MASQUERADE for a Docker network',
+    message:
+      `IPv6 traffic from ${s.cidr} (${net}) on ${node} leaves without source NAT: ip6tables nat POSTROUTING has no MASQUERADE rule for it${cover.others ? ` (${cover.others})` : ''}, yet Docker manages ip6tables here and masquerades a network's IPv6 subnet unless the network is routed (gateway_mode_ipv6=routed) or told not to (enable_ip_masquerade=false, "ip-masq": false): something removed the rule. ` +
+      (ula
+        ? `${s.cidr} is a unique local (ULA) prefix, which no router beyond the node forwards: the containers reach nothing outside the node over IPv6.`
+        : `${s.cidr} is a global prefix: the containers' IPv6 traffic leaves with their own addresses, and gets an answer only if the upstream router routes ${s.cidr} to this node (if that is the design, make the network routed: gateway_mode_ipv6=routed).`),
+    impact: ula ? 'Containers on this network cannot reach other nodes or the outside over IPv6.' : 'Containers on this network cannot reach the outside over IPv6 unless their subnet is routed to this node.',
+    evidence: [
+      { file: natFile ?? s.evidence.file, line: 0, excerpt: `no "-s ${s.cidr} ! -o ${bridge.name} -j MASQUERADE" reachable from ip6tables nat POSTROUTING`, note: `searched the live ip6tables nat table here: a packet from ${s.cidr} leaving by ${uplink ?? 'another interface'} is walked through nat POSTROUTING and no rule source-NATs it` },
+      s.evidence,
+      managed,
+      ...cover.passed,
+    ],
+    facts: { subnet: s.cidr, bridge: bridge.name, network: bridge.network, family: 'ipv6', ula },
+    remedy: {
+      summary: `Restart Docker so it re-adds the rule; as a stop-gap (or if it does not come back), add it by hand: the check before the append adds it only once.`,
+      commands: [...restartDocker({ dockerRestart }, 'recreates every Docker rule'), stopGap(tool, s.cidr, bridge.name)],
+      caution: 'Restarting docker restarts every container on the node.',
+    },
+  };
+}
 
 /**
  * Docker does not masquerade the subnet because it runs with --iptables=false, and no rule of the
@@ -154,7 +289,7 @@ function knownSets(subnet: string): IpsetDecider {
   return (name, dirs, p) => {
     if (/^cali[46]0(masq|all)-ipam-pools$/.test(name)) {
       const addr = dirs[0] === 'src' ? p.src : p.dst;
-      return addressIn(addr, subnet) || addr === OUTSIDE ? false : undefined;
+      return addressIn(addr, subnet) || addr === OUTSIDE || addr === OUTSIDE6 ? false : undefined;
     }
     if (name === 'KUBE-LOOP-BACK' && dirs.join(',') === 'dst,dst,src') return p.src === p.dst ? undefined : false;
     return undefined;
@@ -229,54 +364,65 @@ function namedOutMasquerade(tables: Map<string, Map<string, Chain>>, bridge: str
 }
 
 /** Only rules the tracer cannot evaluate (an ipset whose members the bundle lacks) could masquerade the subnet. */
-function maybeFinding(node: string, bridge: Bridge, s: Bridge['subnets'][number], rules: Evidence[], natFile: string | undefined) {
+function maybeFinding(node: string, bridge: Bridge, s: Bridge['subnets'][number], rules: Evidence[], natFile: string | undefined, dockerRestart: DockerRestart, tool = 'iptables') {
   return {
     severity: 'warning' as const,
     title: 'No MASQUERADE for a Docker network',
     message: `Traffic from ${s.cidr} (${bridge.network ? `docker network ${bridge.network}, ` : ''}bridge ${bridge.name}) on ${node} is source-NATed only if ${rules.length === 1 ? 'a rule' : 'rules'} whose match the bundle does not let us evaluate (an ipset's members, most often) ${rules.length === 1 ? 'matches' : 'match'} it: Docker's own "-s ${s.cidr} ! -o ${bridge.name} -j MASQUERADE" is not there. If ${rules.length === 1 ? 'it does' : 'they do'} not, other hosts see container addresses and drop or cannot answer them.`,
     impact: 'Containers on this network may be unable to reach other nodes or the outside.',
     evidence: [...rules, ...(natFile ? [{ file: natFile, line: 0, excerpt: `no "-s ${s.cidr} ! -o ${bridge.name} -j MASQUERADE" reachable from nat POSTROUTING`, note: 'searched the live nat table here' }] : []), s.evidence],
-    facts: { subnet: s.cidr, bridge: bridge.name, network: bridge.network, undecided: rules.length },
+    facts: { subnet: s.cidr, bridge: bridge.name, network: bridge.network, undecided: rules.length, ...(tool.startsWith('ip6tables') ? { family: 'ipv6' } : {}) },
     remedy: {
       summary: `Check the set's members (ipset list <name>); if ${s.cidr} is not in it, restart Docker so it re-adds its rule, or add it by hand.`,
-      commands: ['ipset list -n   # then: ipset list <set> for the sets named above', `iptables -t nat -A POSTROUTING -s ${s.cidr} ! -o ${bridge.name} -j MASQUERADE`, 'systemctl restart docker   # recreates every Docker rule'],
+      commands: ['ipset list -n   # then: ipset list <set> for the sets named above', ...restartDocker({ dockerRestart }, 'recreates every Docker rule'), stopGap(tool, s.cidr, bridge.name)],
       caution: 'Restarting docker restarts every container on the node.',
     },
   };
 }
 
 /**
- * Docker's nftables back end: its table `ip docker-bridges` masquerades each bridge's subnet in
- * `nat-postrouting-out__<bridge>` (reached from nat-POSTROUTING by the input interface). Without
- * that rule the bridge's traffic leaves with container addresses. Docker rewrites its whole table
- * when it starts.
+ * Docker's nftables back end: its table `ip docker-bridges` (`ip6 docker-bridges` for IPv6)
+ * masquerades each bridge's subnet in `nat-postrouting-out__<bridge>` (reached from nat-POSTROUTING
+ * by the input interface). Without that rule the bridge's traffic leaves with container addresses.
+ * Docker rewrites its whole table when it starts.
  */
-function nftFinding(node: string, bridge: Bridge, s: Bridge['subnets'][number], nftDocker: Evidence, native: NftRuleset[], iptablesNat: string | undefined) {
-  const table = native.flatMap((rs) => rs.tables).find((t) => t.family === 'ip' && t.name === 'docker-bridges');
+function nftFinding(node: string, bridge: Bridge, s: Bridge['subnets'][number], nftDocker: Evidence, native: NftRuleset[], iptablesNat: string | undefined, dockerRestart: DockerRestart, family: 'ip' | 'ip6' = 'ip') {
+  const v6 = family === 'ip6';
+  const table = native.flatMap((rs) => rs.tables).find((t) => t.family === family && t.name === 'docker-bridges');
   // Docker names the chain by the bridge, cut to fit nft's limits (br-0123456789ab -> __br)
   const chain = table?.chains.find((c) => c.name === `nat-postrouting-out__${bridge.name}`) ?? table?.chains.find((c) => c.name.startsWith('nat-postrouting-out__') && bridge.name.startsWith(c.name.slice('nat-postrouting-out__'.length)));
   const where: Evidence = chain
     ? { file: chain.ref.file, line: chain.ref.line, excerpt: `chain ${chain.name} {${chain.rules.length === 0 ? ' }' : ''}`, note: `Docker's chain for ${bridge.name}'s outgoing NAT: no masquerade for ${s.cidr} in it` }
     : table
-      ? { file: table.ref.file, line: table.ref.line, excerpt: 'table ip docker-bridges', note: `no masquerade for ${s.cidr} reachable from its nat-POSTROUTING` }
-      : { ...nftDocker, note: `${nftDocker.note}; but the nftables listing has no table ip docker-bridges: nothing masquerades ${s.cidr}` };
+      ? { file: table.ref.file, line: table.ref.line, excerpt: `table ${family} docker-bridges`, note: `no masquerade for ${s.cidr} reachable from its nat-POSTROUTING` }
+      : { ...nftDocker, note: `${nftDocker.note}; but the nftables listing has no table ${family} docker-bridges: nothing masquerades ${s.cidr}` };
   const evidence: Evidence[] = [where, s.evidence];
   if (table && where !== nftDocker) evidence.push(nftDocker);
-  if (iptablesNat) evidence.push({ file: iptablesNat, line: 0, excerpt: `no "-s ${s.cidr} ! -o ${bridge.name} -j MASQUERADE" reachable from nat POSTROUTING either`, note: 'searched the live iptables nat table here' });
+  if (iptablesNat) evidence.push({ file: iptablesNat, line: 0, excerpt: `no "-s ${s.cidr} ! -o ${bridge.name} -j MASQUERADE" reachable from nat POSTROUTING either`, note: `searched the live ${v6 ? 'ip6tables' : 'iptables'} nat table here` });
+  const saddr = v6 ? 'ip6 saddr' : 'ip saddr';
+  const chainName = chain?.name ?? `nat-postrouting-out__${bridge.name}`;
   return {
-    severity: 'critical' as const,
-    title: 'No MASQUERADE for a Docker network',
-    message: `Traffic from ${s.cidr} (${bridge.network ? `docker network ${bridge.network}, ` : ''}bridge ${bridge.name}) on ${node} leaves without source NAT: Docker's nftables table (ip docker-bridges, its nftables firewall back end) has no masquerade for it${chain ? ` in ${chain.name}` : ''}, and no other nftables or iptables rule masquerades it. Other hosts see container addresses and drop or cannot answer them.`,
-    impact: 'Containers on this network cannot reach other nodes or the outside.',
+    severity: v6 && !isUla(s.cidr) ? ('warning' as const) : ('critical' as const),
+    title: v6 ? 'No IPv6 MASQUERADE for a Docker network' : 'No MASQUERADE for a Docker network',
+    message: `${v6 ? 'IPv6 traffic' : 'Traffic'} from ${s.cidr} (${bridge.network ? `docker network ${bridge.network}, ` : ''}bridge ${bridge.name}) on ${node} leaves without source NAT: Docker's nftables table (${family} docker-bridges, its nftables firewall back end) has no masquerade for it${chain ? ` in ${chain.name}` : ''}, and no other nftables or ${v6 ? 'ip6tables' : 'iptables'} rule masquerades it. ${v6 && !isUla(s.cidr) ? `${s.cidr} is a global prefix: an answer comes back only if the upstream router routes it to this node.` : 'Other hosts see container addresses and drop or cannot answer them.'}`,
+    impact: `Containers on this network cannot reach other nodes or the outside${v6 ? ' over IPv6' : ''}.`,
     evidence,
-    facts: { subnet: s.cidr, bridge: bridge.name, network: bridge.network, firewallBackend: 'nftables' },
+    facts: { subnet: s.cidr, bridge: bridge.name, network: bridge.network, firewallBackend: 'nftables', ...(v6 ? { family: 'ipv6' } : {}) },
     remedy: {
-      summary: "Restart Docker: with its nftables back end it rewrites its whole table ip docker-bridges at start, masquerade rules included. Something removed the rule (an nft command, a firewall reload): find it, or it happens again.",
+      summary: `Restart Docker: with its nftables back end it rewrites its whole table ${family} docker-bridges at start, masquerade rules included. Something removed the rule (an nft command, a firewall reload): find it, or it happens again.`,
       commands: [
-        'systemctl restart docker   # rewrites table ip docker-bridges',
-        `nft list chain ip docker-bridges ${chain?.name ?? `nat-postrouting-out__${bridge.name}`}   # check: oifname != "${bridge.name}" ip saddr ${s.cidr} ... masquerade`,
+        ...restartDocker({ dockerRestart }, `rewrites table ${family} docker-bridges`),
+        `nft list chain ${family} docker-bridges ${chainName}   # check: oifname != "${bridge.name}" ${saddr} ${s.cidr} ... masquerade`,
+        // IPv6: the rule by hand until the restart, where Docker's chain is there to hold it
+        ...(v6 && chain ? [`nft add rule ip6 docker-bridges ${chain.name} oifname != "${bridge.name}" ip6 saddr ${s.cidr} counter masquerade comment "MASQUERADE"   # stop-gap until docker restarts (Docker rewrites its table then)`] : []),
       ],
       caution: 'Restarting docker restarts every container on the node (unless live-restore is on). Do not add the rule to the table by hand as a lasting fix: Docker owns the table and replaces it.',
     },
   };
+}
+
+/** Docker's MASQUERADE by hand, once: `-C` finds it when the restart (or an earlier paste) put it back. */
+function stopGap(tool: string, cidr: string, bridge: string): string {
+  const spec = `POSTROUTING -s ${cidr} ! -o ${bridge} -j MASQUERADE`;
+  return `${tool} -t nat -C ${spec} 2>/dev/null || ${tool} -t nat -A ${spec}`;
 }

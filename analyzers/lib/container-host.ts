@@ -144,16 +144,21 @@ export function dockerdState(artifacts: NodeArtifacts): DockerdState {
   return { running: undefined };
 }
 
-/** The interface a packet to `dst` leaves by: the most specific route of the main table, else the default route's, else undefined. */
+/**
+ * The interface a packet to `dst` leaves by, for an IPv4 or an IPv6 destination: the most specific
+ * route of the main table of that family (not an IPv6 source-specific `from` route), else undefined.
+ * `0.0.0.0/0` / `::/0` ask for the default route.
+ */
 export function routeDevFor(artifacts: NodeArtifacts, dst: string): string | undefined {
   const to = parseCidr(dst);
-  if (!to || to.family !== 4) return undefined;
+  if (!to) return undefined;
+  const any = to.family === 4 ? '0.0.0.0/0' : '::/0';
   let best: { prefix: number; dev: string } | undefined;
   for (const t of artifacts.routes ?? [])
     for (const r of t.routes) {
-      if (!r.dev || (r.table && r.table !== 'main') || (r.type && r.type !== 'unicast')) continue;
-      const c = parseCidr(r.destination === 'default' ? '0.0.0.0/0' : r.destination.includes('/') ? r.destination : `${r.destination}/32`);
-      if (!c || c.family !== 4 || !cidrContains(c, to)) continue;
+      if (!r.dev || (r.table && r.table !== 'main') || (r.type && r.type !== 'unicast') || (r.from && r.from !== any)) continue;
+      const c = parseCidr(r.destination === 'default' ? any : r.destination.includes('/') ? r.destination : `${r.destination}/${to.family === 4 ? 32 : 128}`);
+      if (!c || c.family !== to.family || !cidrContains(c, to)) continue;
       if (!best || c.prefix > best.prefix) best = { prefix: c.prefix, dev: r.dev };
     }
   return best?.dev;

@@ -4,11 +4,13 @@
  * evidence it found; empty means nothing in the bundle shows IPv6 in use (a link-local fe80::
  * address, which every interface gets, does not count).
  */
+import { distinctEvidence } from './evidence.js';
 import type { NodeArtifacts } from '../../src/engine/artifacts.js';
 import type { Evidence } from '../../src/report/schema.js';
 import { interfacesOf, type Interface } from '../../src/parsers/interfaces.js';
 import { dockerdSettings } from '../../src/parsers/dockerd-flags.js';
 import { isLinkLocal6 } from '../../src/parsers/cidr.js';
+import { liveViews, type BackendView } from './node-view.js';
 
 /** fe80::/10: every IPv6-enabled interface has one; it says nothing of IPv6 being used. */
 
@@ -38,7 +40,7 @@ export function dockerIpv6Use(artifacts: NodeArtifacts): Evidence[] {
   if (ipv6?.value === true) out.push({ ...at(ipv6), note: ipv6.from === 'daemon.json' ? 'daemon.json turns IPv6 on for the default bridge ("ipv6": true)' : 'dockerd runs with --ipv6' });
   if (fixedCidrV6)
     out.push({ ...at(fixedCidrV6), note: fixedCidrV6.from === 'daemon.json' ? `daemon.json gives the default bridge an IPv6 subnet (fixed-cidr-v6 ${fixedCidrV6.value})` : `dockerd runs with --fixed-cidr-v6 ${fixedCidrV6.value}` });
-  return dedupe(out);
+  return distinctEvidence(out);
 }
 
 /** Pods with IPv6: flannel's IPv6 subnet, an IPv6 address on the pod bridge (cni0, cbr0, ...) or an IPv6 tunnel, kube-proxy Services in ip6tables. */
@@ -55,7 +57,7 @@ export function podIpv6Use(artifacts: NodeArtifacts): Evidence[] {
   }
   const svc = kubeProxyIpv6Services(artifacts);
   if (svc) out.push(svc);
-  return dedupe(out);
+  return distinctEvidence(out);
 }
 
 /**
@@ -73,12 +75,28 @@ export function kubeProxyIpv6Services(artifacts: NodeArtifacts): Evidence | unde
   return undefined;
 }
 
-function dedupe(e: Evidence[]): Evidence[] {
-  const seen = new Set<string>();
-  return e.filter((x) => {
-    const k = `${x.file}:${x.line}:${x.excerpt}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
+/**
+ * Does Docker write ip6tables rules on this node? Its `ip6tables` setting (dockerd's flag,
+ * docker.service's, daemon.json's key) when the bundle has one; else the default, true since
+ * Docker 27 (before, off unless set with experimental): shown by Docker 28+'s DOCKER-FORWARD chain
+ * in the IPv4 rules, by dockerd running ip6tables in its logs, or by Docker chains in the ip6tables
+ * dump. The evidence says which; undefined when nothing shows it (or the setting is false).
+ * Shared by the checks of Docker's ip6tables chains and of its IPv6 masquerade.
+ */
+export function dockerManagesIp6tables(artifacts: NodeArtifacts, views6: BackendView[]): Evidence | undefined {
+  const flag = dockerdSettings(artifacts.dockerDaemon).ip6tables;
+  if (flag) return flag.value ? { file: flag.ref.file, line: flag.ref.line, excerpt: flag.excerpt, note: `Docker manages ip6tables (ip6tables true, read from ${flag.note})` } : undefined;
+  // no setting: the default, true since Docker 27 (before, off unless set with experimental)
+  for (const v of liveViews(artifacts)) {
+    const c = v.tables.get('filter')?.get('DOCKER-FORWARD');
+    if (c) return { file: c.ref.file, line: c.ref.line, excerpt: 'chain DOCKER-FORWARD', note: 'Docker 28 or later (its IPv4 rules have DOCKER-FORWARD): it manages ip6tables by default' };
+  }
+  // dockerd calling ip6tables (`iptables failed: ip6tables --wait -t nat -A DOCKER ...`)
+  const called = (artifacts.logs ?? []).flatMap((l) => l.matches).find((m) => /^dockerd?$/.test(m.unit ?? '') && /\bip6tables (--wait|-w)\b/.test(m.excerpt));
+  if (called) return { file: called.file, line: called.line, excerpt: called.excerpt, note: 'dockerd runs ip6tables: it manages ip6tables' };
+  for (const v of views6)
+    for (const t of v.tables.values())
+      for (const c of t.values())
+        if (/^DOCKER(-|$)/.test(c.name)) return { file: c.ref.file, line: c.ref.line, excerpt: `chain ${c.name}`, note: 'Docker wrote chains to ip6tables: it manages ip6tables' };
+  return undefined;
 }

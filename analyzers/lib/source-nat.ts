@@ -3,38 +3,44 @@
  * bridges, flannel's pod network): a new connection from an address of the subnet to an outside
  * address, leaving by the uplink, walked by the packet tracer through nat POSTROUTING of each
  * iptables back end and the native nftables nat chains on postrouting. Rules for other traffic
- * only (marked packets, another `-o`, sets that do not hold the source) do not count.
+ * only (marked packets, another `-o`, sets that do not hold the source) do not count. An IPv6
+ * subnet is walked the same way, through the ip6tables rules and the nft ip6 / inet tables.
  */
 import type { Chain, Rule } from '../../src/netfilter/rules.js';
 import { trace, type ExtraChain, type Hook, type Packet, type TraceContext, type TraceResult, type Undecided } from '../../src/netfilter/trace.js';
 import type { NftRuleset } from '../../src/nft/model.js';
 import { nftExtraChains } from '../../src/nft/trace.js';
+import { formatCidr, parseCidr } from '../../src/parsers/cidr.js';
 import { reachableChains } from './node-view.js';
 
 /** A destination outside the node (TEST-NET-2): in no Kubernetes or Calico set. */
 export const OUTSIDE = '198.51.100.10';
+/** The same for IPv6 (the documentation prefix 2001:db8::/32). */
+export const OUTSIDE6 = '2001:db8:ffff::10';
 /** The uplink's name when the bundle shows none: matches no `-o <name>` of a rule, and is not the bridge. */
 export const SOME_UPLINK = '(uplink)';
 
 export type NftNat = (hook: Hook) => ExtraChain[];
 
-/** The native nftables nat chains on postrouting (Docker's own table, kube-proxy's nftables mode, firewalld, netavark). */
-export function postroutingNat(native: readonly NftRuleset[]): NftNat | undefined {
+/** The native nftables nat chains on postrouting (Docker's own table, kube-proxy's nftables mode, firewalld, netavark): `ip` and `inet` tables, or for IPv6 `ip6` and `inet`. */
+export function postroutingNat(native: readonly NftRuleset[], family: 4 | 6 = 4): NftNat | undefined {
   if (native.length === 0) return undefined;
-  const all = nftExtraChains([...native]);
+  const all = nftExtraChains([...native], family === 6 ? 'ip6' : 'ip');
   return (hook) => (hook === 'postrouting' ? all(hook).filter((c) => c.type === 'nat') : []);
 }
 
-/** An address of the subnet a container or pod could have: its .2 (.1 is the gateway). */
+/** An address of the subnet a container or pod could have: its .2 (.1 is the gateway), or its ::2. */
 export function memberAddress(cidr: string): string {
+  const c = parseCidr(cidr);
+  if (c?.family === 6) return formatCidr({ ...c, network: c.network + 2n, prefix: 128 }).replace(/\/128$/, '');
   const o = cidr.split('/')[0].split('.').map(Number);
   o[3] = Math.min(254, o[3] + 2);
   return o.join('.');
 }
 
-/** A new TCP connection from `src` on `inInterface` to the outside, leaving by `uplink`. */
+/** A new TCP connection from `src` on `inInterface` to the outside (of `src`'s family), leaving by `uplink`. */
 export function outboundPacket(src: string, inInterface: string, uplink: string): Packet {
-  return { src, dst: OUTSIDE, protocol: 'tcp', dport: 443, sport: 40000, inInterface, outInterface: uplink, state: 'new', mark: 0 };
+  return { src, dst: src.includes(':') ? OUTSIDE6 : OUTSIDE, protocol: 'tcp', dport: 443, sport: 40000, inInterface, outInterface: uplink, state: 'new', mark: 0 };
 }
 
 export type SourceNat =

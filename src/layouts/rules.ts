@@ -159,6 +159,8 @@ export const SOSREPORT_RULES: PathRule[] = [
   { re: /^ip_addr$/, format: 'ip-addr', group: 'ip-addr', rank: 3 },
   { re: /^sos_commands\/networking\/ip_route_show_table_all$/, format: 'routes', group: 'routes', rank: 0 },
   { re: /^sos_commands\/networking\/ip_-4_route_show_table_all$/, format: 'routes', group: 'routes', rank: 1 },
+  // the IPv6 routes: sos collects them apart (the IPv6 uplink, routeDevFor for IPv6 peers)
+  { re: /^sos_commands\/networking\/ip_-6_route_show_table_all$/, format: 'routes', group: 'routes6', rank: 0 },
   { re: /^sos_commands\/networking\/(ss_-[a-zA-Z]*l[a-zA-Z]*|netstat_-[a-zA-Z]*l[a-zA-Z]*.*)$/, format: 'sockets', group: 'sockets', rank: 0 },
   { re: /^sos_commands\/networking\/(ss_-peaonmi|netstat_-W_-neopa|netstat_-neopa)$/, format: 'sockets', group: 'sockets', rank: 1 },
   { re: /^(run|var\/run)\/flannel\/subnet\.env$/, format: 'subnet-env' },
@@ -191,6 +193,7 @@ export const INSIGHTS_RULES: PathRule[] = [
   { re: /^insights_commands\/nft_list_ruleset$/, format: 'nft-text' },
   { re: /^insights_commands\/ip_addr$/, format: 'ip-addr' },
   { re: /^insights_commands\/ip_route_show_table_all$/, format: 'routes' },
+  { re: /^insights_commands\/ip_-6_route_show_table_all$/, format: 'routes' },
   { re: /^insights_commands\/(ss_-tupna|ss_-tulpn|netstat_-neopa)$/, format: 'sockets' },
   { re: /^insights_commands\/docker_network_inspect.*$/, format: 'docker-network-json' },
   { re: /^insights_commands\/iptables_-V$/, format: 'iptables-version' },

@@ -1,4 +1,8 @@
-/** `ip route` / `ip route show table all`: where the node sends a destination, and from which interface. */
+/**
+ * `ip route` / `ip route show table all`, and `ip -6 route` (sos's `ip_-6_route_show_table_all`, a
+ * ticket's `ip -6 r`, or both families in one file): where the node sends a destination, and from
+ * which interface.
+ */
 import { SkipFile, lines, type SourceRef } from '../model/source.js';
 import type { Interface } from './interfaces.js';
 import { isLinkLocal6 } from './cidr.js';
@@ -14,6 +18,8 @@ export interface Route {
   src?: string;
   metric?: number;
   table?: string;
+  /** a source-specific IPv6 route (`from 2001:db8::/64`): it applies to packets from there only */
+  from?: string;
   /** multipath routes: every next hop (via/dev above are the first) */
   nexthops?: { via?: string; dev?: string }[];
   ref: SourceRef;
@@ -51,6 +57,7 @@ export function parseRoutes(text: string, file: string): RouteTable {
       else if (k === 'src') r.src = w[++j];
       else if (k === 'metric') r.metric = Number(w[++j]);
       else if (k === 'table') r.table = w[++j];
+      else if (k === 'from') r.from = w[++j];
     }
     // a multipath route: its next hops follow on indented `nexthop via ... dev ...` lines
     if (!r.dev && !r.via) {
@@ -73,7 +80,9 @@ export function parseRoutes(text: string, file: string): RouteTable {
 }
 
 export function sniffRoutes(head: string): boolean {
-  return /^(default via \S+ dev \S+|\d+\.\d+\.\d+\.\d+\/\d+ (via \S+ )?dev \S+ proto)/m.test(head);
+  // `ip -6 r` (often without a default route): `::1 dev lo proto kernel metric 256 pref medium`; before
+  // iproute2 printed `pref`, `2001:db8:40:3::/120 dev vlan3  proto kernel  metric 256`: an IPv6 route always has a metric
+  return /^(default via \S+ dev \S+|\d+\.\d+\.\d+\.\d+\/\d+ (via \S+ )?dev \S+ proto|(?:(?:unreachable|local|anycast|multicast) )?[0-9a-fA-F]*:[0-9a-fA-F:]*(?:\/\d{1,3})? +(?:from \S+ +)?(?:via \S+ +)?dev \S+ .*\bmetric \d+)/m.test(head);
 }
 
 /**

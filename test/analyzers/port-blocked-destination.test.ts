@@ -76,6 +76,9 @@ describe('iptables.port-blocked traces to the address the log names', () => {
     expect(f.facts).toMatchObject({ to: ['10.20.30.40'], blockedBy: ['FORWARD#1', 'FORWARD#1'] });
     expect(f.message).toMatch(/10\.20\.30\.40 \(forwarded: not an address of this node\)/);
     expect(f.remedy.commands[0]).toBe('iptables -I FORWARD 1 -i docker0 -d 10.20.30.40/32 -p tcp --dport 5432 -j ACCEPT');
+    // firewalld: a zone's rich rule filters traffic to the host only; forwarded traffic takes a policy (reviewer R1, D5)
+    expect(f.remedy.commands.some((c) => /add-rich-rule=/.test(c))).toBe(false);
+    expect(f.remedy.commands).toContainEqual(expect.stringMatching(/^# with firewalld, forwarded traffic \(to 10\.20\.30\.40 port 5432\) is not opened by a zone's rich rule: it takes a policy from the zone of docker0/));
   });
 
   it('a refused-log is not claimed to be explained by an icmp-host-prohibited REJECT; a plain REJECT (port-unreachable) does give "Connection refused"', () => {
@@ -133,8 +136,10 @@ describe('iptables.port-blocked remedy persists one rule, never the live rules',
   it('without the saved config in the bundle it says to add the one line by hand, and offers firewalld rules that need no reload', () => {
     const [f] = runNode(portBlocked, { iptables: [parseIptablesSave(SYSCONFIG(), 'live')], ipAddr: [ipA()] }, 'n', [5432]);
     expect(f.remedy.commands).toContain('#   -A INPUT -i docker0 -p tcp -m tcp --dport 5432 -j ACCEPT   (above the line "-A INPUT -j REJECT --reject-with icmp-host-prohibited")');
-    const fw = f.remedy.commands.find((c) => c.startsWith('firewall-cmd'))!;
-    expect(fw).toMatch(/--permanent --add-rich-rule='rule family="ipv4" source address="172\.17\.0\.0\/16" port port="5432" protocol="tcp" accept'/);
+    const fw = f.remedy.commands.find((c) => /firewall-cmd .*--add-rich-rule/.test(c))!;
+    // in the zone docker0 is in (traffic from it is filtered there), else the default zone: not the default zone blindly
+    expect(fw).toMatch(/^z=\$\(firewall-cmd --get-zone-of-interface=docker0 2>\/dev\/null \|\| firewall-cmd --get-default-zone\) && /);
+    expect(fw).toMatch(/--permanent --zone="\$z" --add-rich-rule='rule family="ipv4" source address="172\.17\.0\.0\/16" port port="5432" protocol="tcp" accept'/);
     expect(fw).not.toMatch(/--reload/);
     expect([...f.remedy.commands, f.remedy.caution].join('\n')).not.toMatch(/iptables-save\s*>/);
   });
