@@ -28,7 +28,8 @@ async function* chunksOf(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
 }
 
 describe.skipIf(!hasCorpus)('line splitting of a real journal', () => {
-  const journal = Buffer.from(readCorpus('logs', 'hotsos-charmed-k8s-snap-kube-proxy-journal.log'));
+  // the suite body runs even when skipped: read the corpus only where it is there
+  const journal = hasCorpus ? Buffer.from(readCorpus('logs', 'hotsos-charmed-k8s-snap-kube-proxy-journal.log')) : Buffer.alloc(0);
   const expected = journal.toString('utf8').split('\n').slice(0, -1);
 
   it.each([1, 7, 64, 4096, journal.length])('gives the same numbered lines with %i-byte chunks', (size) => {

@@ -34,7 +34,8 @@ const EXPECTED_KIND: Record<string, 'save' | 'spec' | 'list' | null> = {
 };
 
 describe.skipIf(!hasCorpus)('every corpus dump', () => {
-  const files = ['iptables-save', 'iptables-list'].flatMap((dir) => readdirSync(corpusPath(dir)).map((f) => [dir, f] as const));
+  // the suite body runs even when skipped: list the corpus only where it is there
+  const files = hasCorpus ? ['iptables-save', 'iptables-list'].flatMap((dir) => readdirSync(corpusPath(dir)).map((f) => [dir, f] as const)) : [];
 
   it('is recognised by sniffing its first 4 KB, fragments and indented pastes included', () => {
     for (const [dir, f] of files) {

@@ -19,7 +19,8 @@ function rule(rs: NftRuleset, family: string, table: string, chain: string, inde
 
 describe.skipIf(!hasCorpus)('nft list ruleset of a real Docker host (free5gc, iptables-nft translated)', () => {
   const file = 'iptables-save/free5gc-compose-docker-nft-list-ruleset.txt';
-  const rs = parseNftText(readCorpus(file), file);
+  // the suite body runs even when skipped: read the corpus only where it is there
+  const rs = hasCorpus ? parseNftText(readCorpus(file), file) : parseNftText('', file);
 
   it('tables, base chains with hooks, resolved priorities and policies', () => {
     expect(rs.warnings).toEqual([]);
