@@ -25,7 +25,7 @@ import { runtimeValue } from '../src/parsers/sysctl.js';
 import { ruleSpec } from './lib/container-host.js';
 import { fromContainer } from './lib/logs.js';
 import { hostFirewall, persistHandWritten, type HostFirewall } from './lib/host-firewall.js';
-import { dockerBridges, dockerPresence, liveTables, liveViews6, localAddresses, nativeNftables, traceContext, traceContext6, uplinkOf } from './lib/node-view.js';
+import { dockerBridges, dockerPresence, liveIpv4, liveIpv6, liveTables, liveViews6, localAddresses, nativeNftables, traceContext, traceContext6, uplinkOf } from './lib/node-view.js';
 import { dockerIpv6Use, podIpv6Use } from './lib/ipv6-use.js';
 import { iptablesTool } from '../src/netfilter/commands.js';
 import { dockerRestartOf, restartDocker, type DockerRestart } from './lib/node-services.js';
@@ -78,7 +78,13 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
   const docker = dockerRestartOf(artifacts);
   const lines = containerConnectionLines(artifacts);
   // the command: `iptables` (as always for IPv4), `ip6tables` (or -nft / -legacy where both back ends hold IPv6 rules)
-  const tool = view6 ? iptablesTool(view6.rulesets[0], liveViews6(artifacts).flatMap((v) => v.rulesets)) : 'iptables';
+  // and, where both back ends hold rules, the one of the file that decided: a fix in the other back end changes nothing
+  const live = v6 ? liveIpv6(artifacts) : liveIpv4(artifacts);
+  const defaultTool = view6 ? iptablesTool(view6.rulesets[0], liveViews6(artifacts).flatMap((v) => v.rulesets)) : 'iptables';
+  const toolFor = (file: string) => {
+    const rs = live.find((r) => r.file === file);
+    return rs ? iptablesTool(rs, live) : defaultTool;
+  };
   const OUT = v6 ? OUTSIDE6 : OUTSIDE;
   const findings = [];
   for (const b of bridges) {
@@ -130,7 +136,7 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
         const dir = i === 0 ? 'out' : 'back';
         const rule = d.nft ? undefined : tables.get(d.table)?.get(d.chain)?.rules[d.num - 1];
         const direct = isDockerDirectAccessDrop(d, rule, b.name, cidr);
-        const where: Where = { dir, bridge: b.name, cidr, uplink, replyDst: sent.dst, verdict: r.verdict.kind, intraBridge: brnf, firewallOff: !!firewallOff, fw, family, tool, docker };
+        const where: Where = { dir, bridge: b.name, cidr, uplink, replyDst: sent.dst, verdict: r.verdict.kind, intraBridge: brnf, firewallOff: !!firewallOff, fw, family, tool: toolFor(d.file), docker };
         // what a container's client sees: a drop of its SYN, or of the reply, is a timeout; a REJECT of its SYN is what the REJECT sends
         const seen = dir === 'back' || r.verdict.kind === 'DROP' ? 'timeout' : /tcp[- ]reset|port-unreach|proto(?:col)?-unreach/i.test(r.verdict.with) ? 'refused' : 'unreachable';
         const explainsLogLines = [...new Set(lines.filter((l) => l.symptom === seen).map((l) => l.ref))];

@@ -29,6 +29,7 @@ import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { LogMatch } from '../src/logs/index.js';
 import type { NftRuleset } from '../src/nft/model.js';
 import type { Chain } from '../src/netfilter/rules.js';
+import { iptablesTool } from '../src/netfilter/commands.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { flagBool, flagValue, kubeProxyFlags, nodeProcesses, type ListedProcess } from '../src/parsers/processes.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
@@ -356,7 +357,7 @@ function finding(node: string, artifacts: NodeArtifacts, views: BackendView[], p
     evidence: [...gaps.map(({ what: _w, family: _f, ...e }) => e), ...proxy.evidence, ...firewall, ...logs],
     facts: { missing: what, mode: proxy.mode, modeFrom: proxy.modeFrom, wholeFlush, serviceChains: proxy.serviceChains, proxyOwner: proxy.owner, firewallRestartAt: restart?.time },
     related: firewall.length ? ['iptables.service-conflict'] : undefined,
-    remedy: remedyFor(node, proxy, firewall, ipv6Gaps.length > 0),
+    remedy: remedyFor(node, proxy, firewall, ipv6Gaps.length > 0, kubeTool(views)),
   };
 }
 
@@ -379,7 +380,18 @@ function firewallUnits(artifacts: NodeArtifacts): Evidence[] {
   return out;
 }
 
-function remedyFor(node: string, proxy: ProxyPresence, firewall: Evidence[], ipv6 = false): FindingDraft['remedy'] {
+/**
+ * The command that shows kube-proxy's rules: `iptables`, or where both back ends hold IPv4 rules the
+ * one kube-proxy's own chains are in (a check through the other shows "No chain" whatever it does).
+ */
+function kubeTool(views: BackendView[]): string {
+  if (views.length < 2) return 'iptables';
+  const all = views.flatMap((v) => v.rulesets);
+  const own = views.find((v) => [...v.tables.values()].some((t) => [...t.keys()].some((c) => c.startsWith('KUBE-'))));
+  return own ? iptablesTool(own.rulesets[0], all) : 'iptables';
+}
+
+function remedyFor(node: string, proxy: ProxyPresence, firewall: Evidence[], ipv6 = false, tool = 'iptables'): FindingDraft['remedy'] {
   const restart: Record<ProxyPresence['owner'], string[]> = {
     k3s: ['systemctl restart k3s   # its in-process kube-proxy, flannel and network policy controller write their rules again at start'],
     'k3s-agent': ['systemctl restart k3s-agent   # its in-process kube-proxy and flannel write their rules again at start'],
@@ -397,7 +409,7 @@ function remedyFor(node: string, proxy: ProxyPresence, firewall: Evidence[], ipv
       ...restart[proxy.owner],
       proxy.mode === 'nftables'
         ? 'nft list chain ip kube-proxy services | head -n 20   # check: the Service rules are back'
-        : 'iptables -t nat -S KUBE-SERVICES | head -n 5 && iptables -t nat -S PREROUTING && iptables -t nat -S POSTROUTING   # check: the jumps to KUBE-SERVICES and KUBE-POSTROUTING are back',
+        : `${tool} -t nat -S KUBE-SERVICES | head -n 5 && ${tool} -t nat -S PREROUTING && ${tool} -t nat -S POSTROUTING   # check: the jumps to KUBE-SERVICES and KUBE-POSTROUTING are back`,
       ...(ipv6 ? ['ip6tables -t nat -S KUBE-SERVICES | head -n 5 && ip6tables -t nat -S PREROUTING && ip6tables -t nat -S POSTROUTING   # the same for IPv6'] : []),
       "journalctl --since '-1 day' --no-pager | grep -Ei 'iptables|firewalld|netfilter' | tail -n 30   # who flushed the rules",
     ],

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import dockerChainMissing from '../../analyzers/iptables-docker-chain-missing.js';
 import masqueradeMissing from '../../analyzers/iptables-docker-masquerade-missing.js';
+import kubeChainsMissing from '../../analyzers/iptables-kube-chains-missing.js';
 import forwardBlocks from '../../analyzers/iptables-forward-blocks-containers.js';
 import mixedBackends from '../../analyzers/iptables-mixed-backends.js';
 import type { NodeArtifacts } from '../../src/engine/artifacts.js';
@@ -82,6 +83,14 @@ describe('legacy and nf_tables rules are kept apart', () => {
     const f = runNode(forwardBlocks, a);
     expect(f.length).toBeGreaterThan(0);
     expect(f[0].evidence[0]).toMatchObject({ file: 'iptables-legacy-save', excerpt: expect.stringContaining('FORWARD DROP') });
+    // the fix goes into the back end whose policy drops (reviewer R1, D2: `iptables -I FORWARD` wrote
+    // to nf_tables on this host and the traffic still failed; iptables-legacy made it pass)
+    const inserts = f[0].remedy.commands.filter((c) => / -I FORWARD /.test(c));
+    expect(inserts.length).toBeGreaterThan(0);
+    expect(inserts.every((c) => c.startsWith('iptables-legacy -I FORWARD '))).toBe(true);
+    // kube-proxy's chains are in legacy here: the check after its restart reads legacy too
+    const [k] = runNode(kubeChainsMissing, a);
+    expect(k.remedy.commands.find((c) => /-S KUBE-SERVICES/.test(c))).toMatch(/^iptables-legacy -t nat -S KUBE-SERVICES .* && iptables-legacy -t nat -S PREROUTING && iptables-legacy -t nat -S POSTROUTING/);
     // the healthy pair, the same walk: nothing
     expect(runNode(dockerChainMissing, a)).toEqual([]);
   });
