@@ -122,13 +122,17 @@ function finding(node: string, artifacts: NodeArtifacts, views: BackendView[], e
   const owner = flannelRunner(node, artifacts);
   // flannel 0.15+: its chain in order (emptied first when it holds some of them); before: the rules POSTROUTING lacks, appended in flannel's order
   const present = new Set((nat.get('POSTROUTING')?.rules ?? []).map((r) => r.text));
+  // each safe to paste again, or after flannel wrote its rules itself: the jump and the old-style
+  // rules checked (-C) before they are appended, the chain emptied before it is written in order
+  const once = (c: string) => `${c.replace(' -A ', ' -C ')} 2>/dev/null || ${c}`;
   const stopGap = chain
     ? [
-        ...(jumped ? [] : ['iptables -t nat -A POSTROUTING -m comment --comment "flanneld masq" -j FLANNEL-POSTRTG']),
-        ...(chain.rules.length > 0 ? ['iptables -t nat -F FLANNEL-POSTRTG   # flannel writes its chain in this order'] : []),
-        ...(jumped || chain.rules.length === 0 ? newStyleRules(network, podSubnet) : []),
+        ...(jumped ? [] : [once('iptables -t nat -A POSTROUTING -m comment --comment "flanneld masq" -j FLANNEL-POSTRTG')]),
+        ...(jumped || chain.rules.length === 0 ? ['iptables -t nat -F FLANNEL-POSTRTG   # flannel writes its chain in this order', ...newStyleRules(network, podSubnet)] : []),
       ]
-    : oldStyleRules(network, podSubnet).filter((c) => !present.has(c.replace('iptables -t nat ', '')));
+    : oldStyleRules(network, podSubnet)
+        .filter((c) => !present.has(c.replace('iptables -t nat ', '')))
+        .map(once);
   return {
     severity: 'critical',
     title: "flannel's masquerade for the pod network is missing",
@@ -142,7 +146,7 @@ function finding(node: string, artifacts: NodeArtifacts, views: BackendView[], e
     facts: { network, podSubnet, uplink: w.uplink === SOME_UPLINK ? undefined : w.uplink, ruleStyle: chain ? 'FLANNEL-POSTRTG (flannel 0.15+)' : 'POSTROUTING (flannel < 0.15)' },
     remedy: {
       summary: `flannel checks its rules every resync (--iptables-resync, 5 s) and rewrites them when one is missing; it did not here, so restart flannel on ${node} (${owner.name}). As a stop-gap the rules flannel writes can be added by hand, in this order.`,
-      commands: [...owner.restart, '# stop-gap, the rules flannel writes (flannel rewrites them itself once it runs again):', ...stopGap, 'iptables -t nat -S POSTROUTING; iptables -t nat -S FLANNEL-POSTRTG   # check'],
+      commands: [...owner.restart, '# stop-gap, only if the restart did not bring them back: the rules flannel writes (it rewrites them itself once it runs again)', ...stopGap, 'iptables -t nat -S POSTROUTING; iptables -t nat -S FLANNEL-POSTRTG   # check'],
       caution: owner.inProcess ? "Restarting k3s leaves running pods alone; the node's API server (on a server node) and kubelet are briefly away." : 'Deleting the flannel pod briefly interrupts pod networking on the node while flannel starts again.',
     },
   };

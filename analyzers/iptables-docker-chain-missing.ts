@@ -168,7 +168,7 @@ export default defineAnalyzer({
             ? "Stop ip6tables.service from restoring its saved rules over Docker's (stopping it flushes the IPv6 rules, so do it first), then restart Docker to recreate its chains and jumps."
             : `Restart Docker to recreate its chains and jumps, then stop the firewall service from flushing them again (${v6?.missing.length ? 'ip6tables.service for IPv6; ' : ''}see iptables.service-conflict).`,
           commands: [
-            ...(v6Service ? ['systemctl disable --now ip6tables.service && systemctl mask ip6tables.service   # its stop flushes the IPv6 rules: before docker restarts'] : []),
+            ...(v6Service ? ['systemctl disable ip6tables.service && systemctl mask ip6tables.service   # not --now: its stop flushes every IPv6 rule, the host\'s own included; disabled, it does not flush them again at the next boot'] : []),
             ...restartDocker({ dockerRestart: dockerRestartOf(artifacts) }),
             ...missing.flatMap((m) => (m.fix ? [m.fix] : [])),
             ...checks,
@@ -306,7 +306,7 @@ function filterGaps(filter: Map<string, Chain>, file: string, _artifacts?: unkno
         line: orphan.ref.line,
         also: [{ file: forward.ref.file, line: forward.ref.line, excerpt: forward.policy ? `FORWARD policy ${forward.policy}` : 'FORWARD', note: `FORWARD: no jump to ${lost.map((c) => c.chain).join(', ')}${forward.policy === 'DROP' ? '; its policy DROP then drops the forwarded container traffic those chains would accept' : ''}` }],
         fix: v28 && lost.some((c) => c.chain === 'DOCKER-FORWARD')
-          ? `iptables -I FORWARD -j DOCKER-FORWARD${filter.has('DOCKER-USER') ? '; iptables -D FORWARD -j DOCKER-USER 2>/dev/null; iptables -I FORWARD -j DOCKER-USER' : ''}   # or, without a restart: FORWARD jumps first to ${filter.has('DOCKER-USER') ? 'DOCKER-USER, then DOCKER-FORWARD' : 'DOCKER-FORWARD'}, as Docker 28+ puts them (whatever rewrote FORWARD removes them again at its next run)`
+          ? `iptables -D FORWARD -j DOCKER-FORWARD 2>/dev/null; iptables -I FORWARD -j DOCKER-FORWARD${filter.has('DOCKER-USER') ? '; iptables -D FORWARD -j DOCKER-USER 2>/dev/null; iptables -I FORWARD -j DOCKER-USER' : ''}   # or, without a restart: FORWARD jumps first to ${filter.has('DOCKER-USER') ? 'DOCKER-USER, then DOCKER-FORWARD' : 'DOCKER-FORWARD'}, as Docker 28+ puts them (whatever rewrote FORWARD removes them again at its next run)`
           : undefined,
         note: `chain ${lost[0].chain}${refs}: nothing jumps to it`,
         excerpt: `filter FORWARD does not reach Docker's chain${lost.length > 1 ? 's' : ''} ${lost.map((c) => c.chain).join(', ')} (the chain${lost.length > 1 ? 's exist' : ' exists'}, but FORWARD has no ${lost.map((c) => c.jump).join(', ')})${behind.length ? `, so ${behind.join(', ')} behind DOCKER-FORWARD are never consulted` : ''}`,

@@ -97,8 +97,15 @@ export default defineAnalyzer({
                 `Stop ${service} from managing the live rules (seed 000), or keep ${restores} limited to host rules` +
                 (unit === 'netfilter-persistent' ? ' (no DOCKER or KUBE- chains: never run "netfilter-persistent save" while Docker runs)' : '') +
                 ` and restart docker and the node service after every restart of ${service}.`,
-              commands: [`systemctl disable --now ${service}`, `systemctl mask ${service}`, ...restart],
-              caution: `Restarting docker restarts every container on the node; in OpenShift also restart the node service.${files.length ? ` Without ${service} the host rules of ${restores} are not restored at boot: keep the host firewall some other way.` : ''}`,
+              commands: [
+                `systemctl disable ${service}   # not --now: stopping it runs its stop action now`,
+                `systemctl mask ${service}`,
+                "# only if its last start already removed Docker's rules (iptables.docker-chain-missing):",
+                ...restart,
+              ],
+              caution:
+                `Do not stop ${service} now (systemctl stop, disable --now): its stop action flushes every rule of its tables and sets the policies to ACCEPT (RHEL's iptables.init; ufw and netfilter-persistent with flushing on stop do the same), which removes the host firewall and Docker's and Kubernetes' rules at once. Disabled, it is simply not started at the next boot. ` +
+                `Restarting docker restarts every container on the node; in OpenShift also restart the node service.${files.length ? ` Without ${service} the host rules of ${restores} are not restored at boot: move them to the firewall that will keep them (firewalld with the docker zone, an nftables table of their own, DOCKER-USER for container traffic) before the next reboot.` : ''}`,
             },
       });
     }

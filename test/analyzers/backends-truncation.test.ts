@@ -4,7 +4,10 @@
  * binaries (iptables 1.8.9, nft 1.0.6) in a network namespace; what the kernel did with each rule
  * set (container -> outside through a namespace router) is stated where it is used.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import dockerChainMissing from '../../analyzers/iptables-docker-chain-missing.js';
 import masqueradeMissing from '../../analyzers/iptables-docker-masquerade-missing.js';
@@ -23,7 +26,7 @@ import { parseDockerDaemonJson } from '../../src/parsers/docker-daemon.js';
 import { parseDockerNetworks } from '../../src/parsers/docker-network-inspect.js';
 import { parseInterfaces } from '../../src/parsers/interfaces.js';
 import { parseRoutes } from '../../src/parsers/ip-route.js';
-import { projectPath } from '../helpers/shared.js';
+import { canMakeNetns, projectPath } from '../helpers/shared.js';
 import { runNode } from './helpers.js';
 
 const dir = (...p: string[]) => projectPath('test/fixtures/backends', ...p);
@@ -109,6 +112,28 @@ describe('iptables.mixed-backends remedy', () => {
     // not the flush alone that left FORWARD's policy DROP (verified in a namespace: 200 -> 000)
     expect(cmds.some((c) => /^iptables-legacy -F;/.test(c))).toBe(false);
     expect(f.remedy.caution).toMatch(/policies to ACCEPT before flushing/);
+  });
+
+  it.skipIf(!canMakeNetns())('run twice in a namespace, the copy of the legacy rules is the one made before the flush (reviewer R1, D4)', () => {
+    const [f] = runNode(mixedBackends, { iptables: [save('mixed-healthy', 'iptables-legacy-save'), save('mixed-healthy', 'iptables-save')] });
+    const dir = mkdtempSync(join(tmpdir(), 'bdmixed-'));
+    // the copy and the emptying of legacy, as printed, /root moved to a scratch folder
+    const steps = f.remedy.commands!.filter((c) => /legacy\.rules|ip6?tables-legacy -t \$t/.test(c)).map((c) => c.replaceAll('/root/', `${dir}/`));
+    expect(steps.length).toBe(4);
+    const ns = `bdmixed${process.pid}`;
+    execFileSync('ip', ['netns', 'add', ns]);
+    try {
+      execFileSync('ip', ['netns', 'exec', ns, 'iptables-legacy-restore'], { input: fx('mixed-healthy', 'iptables-legacy-save') });
+      const before = execFileSync('ip', ['netns', 'exec', ns, 'iptables-legacy-save'], { encoding: 'utf8' });
+      for (let run = 0; run < 2; run++) for (const c of steps) execFileSync('ip', ['netns', 'exec', ns, 'sh', '-c', c]);
+      expect(execFileSync('ip', ['netns', 'exec', ns, 'iptables-legacy-save'], { encoding: 'utf8' })).not.toMatch(/^-A /m);
+      const rules = (t: string) => t.split('\n').filter((l) => l.startsWith('-A '));
+      expect(rules(readFileSync(join(dir, 'iptables-legacy.rules'), 'utf8'))).toEqual(rules(before));
+      expect(rules(before).length).toBeGreaterThan(0);
+    } finally {
+      execFileSync('ip', ['netns', 'del', ns]);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

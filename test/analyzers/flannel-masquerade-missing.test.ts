@@ -66,7 +66,10 @@ describe('fires when nothing masquerades the pod network to the outside', () => 
     expect(f.facts).toMatchObject({ ruleStyle: 'POSTROUTING (flannel < 0.15)' });
     expect(f.evidence[0]).toMatchObject({ line: 0, excerpt: 'no "-s 10.42.0.0/16 ! -d 224.0.0.0/4 -j MASQUERADE" reachable from nat POSTROUTING' });
     // only the rule POSTROUTING lacks: the others are there
-    expect(f.remedy.commands.filter((c) => c.startsWith('iptables -t nat -A '))).toEqual(['iptables -t nat -A POSTROUTING -s 10.42.0.0/16 ! -d 224.0.0.0/4 -j MASQUERADE --random-fully']);
+    expect(f.remedy.commands.filter((c) => c.startsWith('iptables -t nat -'))).toEqual([
+      'iptables -t nat -C POSTROUTING -s 10.42.0.0/16 ! -d 224.0.0.0/4 -j MASQUERADE --random-fully 2>/dev/null || iptables -t nat -A POSTROUTING -s 10.42.0.0/16 ! -d 224.0.0.0/4 -j MASQUERADE --random-fully',
+      'iptables -t nat -S POSTROUTING; iptables -t nat -S FLANNEL-POSTRTG   # check',
+    ]);
   });
 
   it("flannel before 0.8 (its FLANNEL chain, network/ipmasq.go), the chain's MASQUERADE deleted", () => {
@@ -91,8 +94,12 @@ describe('fires when nothing masquerades the pod network to the outside', () => 
       for (const text of [fx('k8s-flush', 'k3s-masq-missing.rules'), fx('k8s-flush', 'flannel-0.14-masq-missing.rules'), onlyMasqGone]) {
         run(['iptables-restore'], text);
         const [f] = runNode(flannelMasqueradeMissing, k3sNode('', K3S_ENV, text));
-        for (const c of f.remedy.commands.filter((x) => /^iptables -t nat -[AF] /.test(x))) run(['sh', '-c', c]);
+        // pasted twice (or after flannel wrote its rules again): the same rules, once each (reviewer R1, D7)
+        const stopGap = f.remedy.commands.filter((x) => /^iptables -t nat -[ACF] /.test(x));
+        for (let paste = 0; paste < 2; paste++) for (const c of stopGap) run(['sh', '-c', c]);
         const after = run(['iptables-save']);
+        const appended = after.split('\n').filter((l) => /^-A (POSTROUTING|FLANNEL-POSTRTG) /.test(l));
+        expect(new Set(appended).size).toBe(appended.length);
         expect(runNode(flannelMasqueradeMissing, k3sNode('', K3S_ENV, after))).toEqual([]);
         if (text === onlyMasqGone) expect(after.split('\n').filter((l) => l.startsWith('-A FLANNEL-POSTRTG'))).toEqual(fx('k8s-flush', 'k3s-healthy.rules').split('\n').filter((l) => l.startsWith('-A FLANNEL-POSTRTG')));
       }

@@ -220,7 +220,10 @@ describe('iptables.service-conflict', () => {
     expect(c.severity).toBe('warning');
     expect(c.evidence[0]).toMatchObject({ file: 'sos_commands/systemd/systemctl_list-unit-files', line: 4 });
     expect(c.message).toMatch(/saved configuration even contains container rules/);
-    expect(c.remedy.commands[0]).toBe('systemctl disable --now iptables.service');
+    expect(c.remedy.commands[0]).toBe('systemctl disable iptables.service   # not --now: stopping it runs its stop action now');
+    // stopping iptables.service flushes every rule and opens the host (reviewer R1, D3): never --now, and the caution says why
+    expect(c.remedy.commands.join('\n')).not.toMatch(/disable --now|systemctl stop/);
+    expect(c.remedy.caution).toMatch(/^Do not stop iptables\.service now .* flushes every rule of its tables and sets the policies to ACCEPT/);
   });
 
   it('firewalld active gets the zone remedy; a node with both disabled is silent', () => {

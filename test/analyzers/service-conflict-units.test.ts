@@ -38,7 +38,7 @@ describe('iptables.service-conflict names the unit found and its saved file', ()
     expect(f.message).toMatch(/restores \/etc\/iptables\/rules\.v4 and \/etc\/iptables\/rules\.v6/);
     expect(f.message).not.toMatch(/sysconfig/);
     expect(f.remedy.summary).not.toMatch(/iptables\.service/);
-    expect(f.remedy.commands.slice(0, 2)).toEqual(['systemctl disable --now netfilter-persistent.service', 'systemctl mask netfilter-persistent.service']);
+    expect(f.remedy.commands.slice(0, 2)).toEqual(['systemctl disable netfilter-persistent.service   # not --now: stopping it runs its stop action now', 'systemctl mask netfilter-persistent.service']);
     expect(f.facts).toMatchObject({ unit: 'netfilter-persistent.service', restores: ['/etc/iptables/rules.v4', '/etc/iptables/rules.v6'] });
   });
 
@@ -46,13 +46,13 @@ describe('iptables.service-conflict names the unit found and its saved file', ()
     const [f] = runNode(serviceConflict, node({ 'ip6tables.service': 'enabled' }));
     expect(f.message).toMatch(/^ip6tables\.service is enabled/);
     expect(f.message).toMatch(/restores \/etc\/sysconfig\/ip6tables;/);
-    expect(f.remedy.commands[0]).toBe('systemctl disable --now ip6tables.service');
+    expect(f.remedy.commands[0]).toBe('systemctl disable ip6tables.service   # not --now: stopping it runs its stop action now');
   });
 
   it('iptables.service: /etc/sysconfig/iptables as before', () => {
     const [f] = runNode(serviceConflict, node({ 'iptables.service': 'enabled' }));
     expect(f.message).toMatch(/restores \/etc\/sysconfig\/iptables;/);
-    expect(f.remedy.commands[0]).toBe('systemctl disable --now iptables.service');
+    expect(f.remedy.commands[0]).toBe('systemctl disable iptables.service   # not --now: stopping it runs its stop action now');
   });
 
   it('the saved file of each unit counts for that unit only', () => {
