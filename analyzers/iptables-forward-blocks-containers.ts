@@ -24,7 +24,7 @@ import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import { runtimeValue } from '../src/parsers/sysctl.js';
 import { ruleSpec } from './lib/container-host.js';
 import { fromContainer } from './lib/logs.js';
-import { hostFirewall, persistHandWritten, type HostFirewall } from './lib/host-firewall.js';
+import { hostFirewall, persistHandWritten, persistNft, type HostFirewall } from './lib/host-firewall.js';
 import { dockerBridges, dockerPresence, liveIpv4, liveIpv6, liveTables, liveViews6, localAddresses, nativeNftables, traceContext, traceContext6, uplinkOf } from './lib/node-view.js';
 import { dockerIpv6Use, podIpv6Use } from './lib/ipv6-use.js';
 import { iptablesTool } from '../src/netfilter/commands.js';
@@ -364,7 +364,11 @@ function nftRemedy(d: TraceStep, base: NftChain | undefined, w: Where) {
   const own = pre ? `iifname "${bridge}" ${ip} saddr ${cidr} accept   # the containers' own connections` : `iifname "${bridge}" accept`;
   return {
     summary: `The nftables table ${t.family} ${t.table} blocks it, not iptables: accept the bridge's traffic ahead of the blocking ${d.num === 0 ? 'policy' : 'rule'} in that chain, and persist it where the nftables service loads its rules.`,
-    commands: [`nft insert rule ${t.family} ${t.table} ${d.chain} ${own}`, `nft insert rule ${t.family} ${t.table} ${d.chain} ${replies}`, '# persist: /etc/nftables.conf (Debian/Ubuntu) or /etc/sysconfig/nftables.conf (RHEL)'],
+    commands: [
+      `nft insert rule ${t.family} ${t.table} ${d.chain} ${own}`,
+      `nft insert rule ${t.family} ${t.table} ${d.chain} ${replies}`,
+      ...persistNft(t.family, t.table, d.chain, `as its first rules (ahead of the blocking ${d.num === 0 ? 'policy' : 'rule'})`, [replies, own]),
+    ],
     caution: 'nft insert puts the rule first in the chain; check it does not open more than the bridge needs.',
   };
 }

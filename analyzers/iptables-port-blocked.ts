@@ -33,6 +33,7 @@ import { routeDevFor, ruleSpec } from './lib/container-host.js';
 import { dockerBridges, liveIpv4, liveIpv6, liveTables, liveViews6, localAddresses, nativeNftables, traceContext, traceContext6, uplinkOf } from './lib/node-view.js';
 import { fromContainer, timeOf } from './lib/logs.js';
 import { distinctEvidence } from './lib/evidence.js';
+import { persistNft } from './lib/host-firewall.js';
 import { dockerRestartOf, restartDocker, type DockerRestart } from './lib/node-services.js';
 
 /** What a client prints when its connection meets a verdict. */
@@ -546,11 +547,11 @@ function remedyFor(blocked: Blocked[], port: number, savedConfigs: Ruleset[], do
       summary: `The nftables table ${first.nft.family} ${first.nft.table} blocks it, not iptables: allow exactly this traffic ahead of the blocking rule in that chain, and persist it in the nftables configuration the service loads at boot.`,
       commands: [
         ...nds.map((x) => `nft insert rule ${x.chain} ${x.num > 0 ? `position <handle of rule ${x.num}> ` : ''}iifname "${x.itf}" icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept   # neighbour discovery on ${x.itf}`),
-        ...cmds.map((b) => {
-          const to = seenAs(b, port);
-          return `nft insert rule ${b.chain} ${b.num > 0 ? `position <handle of rule ${b.num}> ` : ''}iifname "${b.bridge}" ${to.dst ? `${v6 ? 'ip6' : 'ip'} daddr ${to.dst} ` : ''}tcp dport ${to.port} accept`;
-        }),
-        '# persist: add the same rule to /etc/nftables.conf (Debian/Ubuntu) or /etc/sysconfig/nftables.conf (RHEL), then: nft -f <that file>',
+        ...cmds.map((b) => `nft insert rule ${b.chain} ${b.num > 0 ? `position <handle of rule ${b.num}> ` : ''}${nftAccept(b, port, v6)}`),
+        ...persistNft(first.nft.family, first.nft.table, first.chain.split(' ').slice(2).join(' '), 'above the rule that blocks it', [
+          ...nds.map((x) => `iifname "${x.itf}" icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept`),
+          ...cmds.map((b) => nftAccept(b, port, v6)),
+        ]),
       ],
       caution: 'nft insert needs the handle of the blocking rule (nft -a list chain ...); without a position it goes first in the chain.',
     };
@@ -558,7 +559,7 @@ function remedyFor(blocked: Blocked[], port: number, savedConfigs: Ruleset[], do
   if (first.nft)
     return {
       summary: `firewalld (or another nftables table) blocks it, not iptables: put ${bridges.join(', ')} in a zone that accepts its traffic, or open the port in its zone.`,
-      commands: [...bridges.map((b) => `firewall-cmd --permanent --zone=trusted --add-interface=${b}`), `# or: firewall-cmd --permanent --zone=<zone of the bridge> --add-port=${seenAs(first, port).port}/tcp`, 'firewall-cmd --reload', ...restartDocker({ dockerRestart }, "a firewalld reload removes Docker's rules")],
+      commands: [...bridges.map((b) => `firewall-cmd --permanent --zone=trusted --add-interface=${b}`), `# or open the port in the zone ${bridges.join(', ')} ${bridges.length > 1 ? 'are' : 'is'} in (else the default zone): z=$(firewall-cmd --get-zone-of-interface=${bridges[0]} 2>/dev/null || firewall-cmd --get-default-zone); firewall-cmd --permanent --zone="$z" --add-port=${seenAs(first, port).port}/tcp`, 'firewall-cmd --reload', ...restartDocker({ dockerRestart }, "a firewalld reload removes Docker's rules")],
       caution: 'Restarting docker restarts every container on the node.',
     };
   // one ACCEPT per bridge and destination, ahead of the rule (or in the chain whose policy) that blocks it
@@ -638,6 +639,12 @@ function firewalldAlternative(blocked: Blocked[], port: number, v6: boolean): st
     out.push(`# with firewalld, forwarded traffic (to ${dests}) is not opened by a zone's rich rule: it takes a policy from the zone of ${[...new Set(forwarded.map((b) => b.bridge))].join(', ')} (firewall-cmd --get-zone-of-interface) to the egress zone that accepts this port (firewall-cmd --permanent --new-policy <name>; --policy <name> --add-ingress-zone / --add-egress-zone / --add-rich-rule; firewalld 0.9 or later)`);
   }
   return out;
+}
+
+/** The nft rule that accepts the blocked connection (the address and port the chain sees, after a DNAT). */
+function nftAccept(b: Blocked, port: number, v6: boolean): string {
+  const to = seenAs(b, port);
+  return `iifname "${b.bridge}" ${to.dst ? `${v6 ? 'ip6' : 'ip'} daddr ${to.dst} ` : ''}tcp dport ${to.port} accept`;
 }
 
 /** The blocking rule as iptables-save writes it (`-A CHAIN ...`), when it is a rule and the dump lets it be rebuilt. */

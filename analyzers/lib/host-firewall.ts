@@ -48,3 +48,18 @@ export function persistHandWritten(fw: HostFirewall, table: string, lines: strin
       return ['# persist them where the host firewall keeps its rules, one of:', ...ufw, ...rhel, `# Debian/Ubuntu with iptables-persistent: ${debian[0]}`];
   }
 }
+
+/**
+ * How to keep rules added with `nft insert` in a native nftables chain: the rule text, placed in
+ * the chain's block of the configuration the nftables service loads (Debian/Ubuntu /etc/nftables.conf;
+ * RHEL /etc/sysconfig/nftables.conf and the files it includes). Never a reload of that file while
+ * Docker or kube-proxy run: the stock file starts with `flush ruleset`, which deletes every table,
+ * theirs included.
+ */
+export function persistNft(family: string, table: string, chain: string, where: string, rules: string[]): string[] {
+  return [
+    `# persist: in the file the nftables service loads (/etc/nftables.conf on Debian/Ubuntu; /etc/sysconfig/nftables.conf or a file it includes on RHEL), in table ${family} ${table}, chain ${chain}, ${where}:`,
+    ...rules.map((r) => `#   ${r.replace(/\s+#.*$/, '')}`),
+    '# the rules inserted above already apply: do not load that file now (systemctl restart nftables, nft -f) while Docker or kube-proxy run: it starts with "flush ruleset", which deletes their tables too',
+  ];
+}

@@ -13,7 +13,7 @@ describe("iptables.docker-chain-missing: Docker 28's IPv6 FORWARD jumps gone", (
     const f = r.findings.find((x) => x.id === 'iptables.docker-chain-missing')!;
     expect(f.title).toMatch(/IPv6/);
     const jump = f.remedy.commands.find((c) => /-j DOCKER-FORWARD/.test(c))!;
-    expect(jump).toMatch(/^ip6tables -I FORWARD -j DOCKER-FORWARD; ip6tables -D FORWARD -j DOCKER-USER 2>\/dev\/null; ip6tables -I FORWARD -j DOCKER-USER /);
+    expect(jump).toMatch(/^ip6tables -D FORWARD -j DOCKER-FORWARD 2>\/dev\/null; ip6tables -I FORWARD -j DOCKER-FORWARD; ip6tables -D FORWARD -j DOCKER-USER 2>\/dev\/null; ip6tables -I FORWARD -j DOCKER-USER /);
     expect(f.remedy.commands.filter((c) => /^iptables /.test(c))).toEqual([]);
   });
 });

@@ -138,6 +138,14 @@ describe('iptables.forward-blocks-containers with nftables beside iptables', () 
     // the line that says `policy drop`, not the chain's opening line
     expect(f.evidence[0]).toMatchObject({ file: 'sos_commands/firewall_tables/nft_-a_list_ruleset', line: 7 });
     expect(f.remedy.commands[0]).toBe('nft insert rule inet filter forward iifname "docker0" accept');
+    // persisted as rule text in the chain's block, and never by loading the file while Docker runs:
+    // a stock nftables.conf starts with `flush ruleset` (reviewer R1, D7)
+    expect(f.remedy.commands.slice(2)).toEqual([
+      '# persist: in the file the nftables service loads (/etc/nftables.conf on Debian/Ubuntu; /etc/sysconfig/nftables.conf or a file it includes on RHEL), in table inet filter, chain forward, as its first rules (ahead of the blocking policy):',
+      '#   oifname "docker0" ct state established,related accept',
+      '#   iifname "docker0" accept',
+      expect.stringMatching(/^# the rules inserted above already apply: do not load that file now .* "flush ruleset", which deletes their tables too$/),
+    ]);
   });
 
   it('is silent when the nftables forward policy accepts', () => {
