@@ -11,6 +11,7 @@ import { isSosTailed } from '../layouts/rules.js';
 import { markTruncated } from '../netfilter/backends.js';
 import type { Ruleset } from '../netfilter/rules.js';
 import { rulesetsOf } from '../netfilter/save-format.js';
+import { dockerdFromCgroups } from '../parsers/dockerd-flags.js';
 import type { ArtifactKind, NodeArtifacts } from './artifacts.js';
 
 export interface LoadedNode {
@@ -68,6 +69,9 @@ function loadNode(tree: BundleTree, node: LocatedNode): LoadedNode {
     }
   }
   iptablesFromNftListing(loaded);
+  // dockerd as `systemctl status docker` shows it (its CGroup tree): a process listing where ps is missing
+  const cgroupDockerd = dockerdFromCgroups(loaded.artifacts.services ?? []);
+  if (cgroupDockerd) (loaded.artifacts.dockerDaemon ??= []).push(cgroupDockerd);
   // what the layout tells of the node beyond its files (the distribution its paths show): an artifact of its own
   if (node.hints?.distribution) {
     loaded.artifacts.distributionHint = [node.hints.distribution];

@@ -18,6 +18,8 @@ export interface DockerDaemonConfig {
   origin?: 'daemon.json' | 'process' | 'unit' | 'env-file';
   /** origin process: the dockerd processes of the listing (none: the listing shows no dockerd running) */
   processes?: DockerdProcess[];
+  /** origin process: the listing is a `systemctl status` CGroup tree (its unit's processes only), not ps */
+  cgroup?: true;
   /** origin unit: what the unit file or drop-in says */
   unit?: DockerUnitFile;
   /** origin env-file: its variables */

@@ -290,33 +290,25 @@ const NOTE: Record<DockerdSettingFrom, string> = {
 };
 
 const cache = new WeakMap<readonly DockerDaemonConfig[], DockerdSettings>();
-const cacheWithUnits = new WeakMap<object, WeakMap<object, DockerdSettings>>();
-const NO_CONFIGS: readonly DockerDaemonConfig[] = [];
 
-/**
- * What dockerd runs with, combined from every source of the node: process > unit files > daemon.json.
- * `services` (the node's `services` artifacts): a `systemctl status docker` CGroup tree lists the
- * running dockerd with its command line, a process listing where the bundle has no ps.
- */
-export function dockerdSettings(configs: readonly DockerDaemonConfig[] | undefined, services?: ProcessSources['services']): DockerdSettings {
-  const cgroup = services ? cgroupDaemons(services) : [];
-  if (cgroup.length === 0) {
-    if (!configs) return { pending: [] };
-    let s = cache.get(configs);
-    if (!s) cache.set(configs, (s = combine(configs, [])));
-    return s;
-  }
-  const key = configs ?? NO_CONFIGS;
-  let byUnits = cacheWithUnits.get(key);
-  if (!byUnits) cacheWithUnits.set(key, (byUnits = new WeakMap()));
-  let s = byUnits.get(services!);
-  if (!s) byUnits.set(services!, (s = combine(key, cgroup)));
+/** What dockerd runs with, combined from every source of the node: process > unit files > daemon.json. */
+export function dockerdSettings(configs: readonly DockerDaemonConfig[] | undefined): DockerdSettings {
+  if (!configs) return { pending: [] };
+  let s = cache.get(configs);
+  if (!s) cache.set(configs, (s = combine(configs)));
   return s;
 }
 
-/** The dockerd processes `systemctl status` CGroup trees list; one under a user's manager (user@UID.service) is rootless. */
-function cgroupDaemons(services: NonNullable<ProcessSources['services']>): DockerdProcess[] {
-  return processesOf({ services }, 'dockerd').map((p) => ({
+/**
+ * The dockerd processes `systemctl status` CGroup trees list (the node's `services` artifacts), as
+ * a process listing of their own (`cgroup`): one under a user's manager (user@UID.service) is
+ * rootless. The loader adds it to the node's dockerDaemon artifacts, where it stands in for ps
+ * when the bundle has none. Undefined when no tree shows a dockerd.
+ */
+export function dockerdFromCgroups(services: NonNullable<ProcessSources['services']>): DockerDaemonConfig | undefined {
+  const found = processesOf({ services }, 'dockerd');
+  if (found.length === 0) return undefined;
+  const processes = found.map((p) => ({
     pid: p.pid,
     commandLine: p.words.join(' '),
     ref: p.ref,
@@ -324,15 +316,16 @@ function cgroupDaemons(services: NonNullable<ProcessSources['services']>): Docke
     argsShown: true,
     rootless: /\/user@\d+\.service\//.test(p.cgroup ?? ''),
   }));
+  return { file: found[0].ref.file, origin: 'process', cgroup: true, processes };
 }
 
-function combine(configs: readonly DockerDaemonConfig[], cgroup: DockerdProcess[]): DockerdSettings {
+function combine(configs: readonly DockerDaemonConfig[]): DockerdSettings {
   const out: DockerdSettings = { pending: [] };
-  const listings = configs.filter((c) => c.origin === 'process');
   // ps lists every process; a CGroup tree only its unit's: it stands in where the bundle has no ps
-  const proc = hostDaemon(listings.length > 0 ? listings.flatMap((c) => c.processes ?? []) : cgroup);
+  const ps = configs.filter((c) => c.origin === 'process' && !c.cgroup);
+  const listings = ps.length > 0 ? ps : configs.filter((c) => c.origin === 'process');
+  const proc = hostDaemon(listings.flatMap((c) => c.processes ?? []));
   if (listings.length > 0) out.running = proc !== undefined;
-  else if (proc) out.running = true;
   if (proc?.rootless) out.rootless = { user: proc.user, ref: proc.ref, excerpt: proc.excerpt };
   const unitLine = unitCommandLine(configs);
   let flags: { flag: DockerdFlag; from: 'process' | 'unit' | 'env-file'; ref: SourceRef; excerpt: string }[] = [];
@@ -347,7 +340,7 @@ function combine(configs: readonly DockerDaemonConfig[], cgroup: DockerdProcess[
     flags = unitLine.flags;
   }
   const set = <K extends DockerdSettingKey>(key: K, value: boolean | string, from: DockerdSettingFrom, ref: SourceRef, excerpt: string) => {
-    const note = from === 'process' && listings.length === 0 ? "the running dockerd's command line (systemctl status, its CGroup)" : NOTE[from];
+    const note = from === 'process' && ps.length === 0 ? "the running dockerd's command line (systemctl status, its CGroup)" : NOTE[from];
     (out as unknown as Record<string, DockerdSetting<boolean | string>>)[key] = { value, from, ref, excerpt, note };
   };
   // daemon.json first: a flag of the command line replaces it (dockerd refuses both, so only one is ever there)

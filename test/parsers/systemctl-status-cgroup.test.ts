@@ -6,7 +6,9 @@
  * title quoted, `"/usr/local/bin/k3s server"`), docker.service, rootless Docker under the user's manager.
  */
 import { describe, expect, it } from 'vitest';
-import { dockerdSettings, parsePsDockerd } from '../../src/parsers/dockerd-flags.js';
+import { analyzeBundle } from '../../src/engine/analyze.js';
+import { writeFolder } from '../helpers/archive.js';
+import { dockerdSettings, parsePsDockerd, dockerdFromCgroups } from '../../src/parsers/dockerd-flags.js';
 import { nodeProcesses, processesOf } from '../../src/parsers/processes.js';
 import { findService, isActive, parseSystemctlText } from '../../src/parsers/services.js';
 
@@ -97,13 +99,13 @@ describe('systemctl status: the CGroup tree as a process listing', () => {
 
   it("docker.service's tree feeds dockerd's flags where the bundle has no ps; a ps listing wins over it", () => {
     const l = parseSystemctlText(DOCKER, 'systemctl-status-docker.txt');
-    const s = dockerdSettings(undefined, [l]);
+    const tree = dockerdFromCgroups([l])!;
+    expect(tree).toMatchObject({ origin: 'process', cgroup: true, file: 'systemctl-status-docker.txt' });
+    const s = dockerdSettings([tree]);
     expect(s).toMatchObject({ running: true, commandLine: { from: 'process', ref: { file: 'systemctl-status-docker.txt', line: 11 } } });
     expect(s.iptables).toMatchObject({ value: false, from: 'process', ref: { line: 11 }, note: expect.stringContaining('systemctl status') });
-    // without the services, nothing is known (what every caller that passes only dockerDaemon sees)
-    expect(dockerdSettings(undefined)).toEqual({ pending: [] });
     const ps = parsePsDockerd('USER         PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND\nroot         812  0.4  2.1 2043312 86412 ?      Ssl  09:12   1:02 /usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock\n', 'ps_auxwww');
-    const both = dockerdSettings([ps], [l]);
+    const both = dockerdSettings([ps, tree]);
     expect(both.iptables).toBeUndefined();
     expect(both.commandLine?.ref.file).toBe('ps_auxwww');
   });
@@ -111,11 +113,28 @@ describe('systemctl status: the CGroup tree as a process listing', () => {
   it("rootless Docker's tree under the user's manager: dockerd there is rootless", () => {
     const l = parseSystemctlText(ROOTLESS, 'systemctl-user-status-docker.txt');
     expect(l.processes?.map((p) => [p.component, p.pid])).toEqual([['dockerd', 30641]]);
-    expect(dockerdSettings(undefined, [l]).rootless).toMatchObject({ ref: { line: 8 } });
+    expect(dockerdSettings([dockerdFromCgroups([l])!]).rootless).toMatchObject({ ref: { line: 8 } });
   });
 
   it('a status without a tree has no processes: the list is as before', () => {
     const l = parseSystemctlText('● iptables.service - IPv4 firewall with iptables\n     Loaded: loaded (/usr/lib/systemd/system/iptables.service; disabled; preset: disabled)\n     Active: inactive (dead)\n', 'st');
     expect(l.processes).toBeUndefined();
+  });
+});
+
+describe('end to end: the loader gives the CGroup tree to every analyzer', () => {
+  it("a hand-made bundle with `systemctl status docker` and no ps: dockerd's --iptables=false is known, so Docker's absent chains are an info, not a critical", async () => {
+    const dir = writeFolder(
+      {
+        'systemctl-status-docker.txt': DOCKER,
+        'ip_a.txt': '1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN\n    inet 127.0.0.1/8 scope host lo\n2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc fq_codel state UP\n    inet 192.168.1.10/24 brd 192.168.1.255 scope global eth0\n3: docker0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP\n    inet 172.17.0.1/16 brd 172.17.255.255 scope global docker0\n',
+        'iptables-save.txt': '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n',
+      },
+      'cgroup-dockerd',
+    );
+    const r = await analyzeBundle(dir);
+    const f = r.findings.find((x) => x.id === 'iptables.docker-chain-missing');
+    expect(f?.severity).toBe('info');
+    expect(f?.evidence).toContainEqual(expect.objectContaining({ file: 'systemctl-status-docker.txt', line: 11 }));
   });
 });
