@@ -16,6 +16,7 @@ import type { NodeArtifacts } from '../../src/engine/artifacts.js';
 import type { Evidence } from '../../src/report/schema.js';
 import { findService, isActive, isEnabled, type ServiceState } from '../../src/parsers/services.js';
 import { dockerdSettings } from '../../src/parsers/dockerd-flags.js';
+import { nodeProcesses } from '../../src/parsers/processes.js';
 import { interfacesOf } from '../../src/parsers/interfaces.js';
 
 /** The artifact kinds the helper reads: add them to an analyzer's `optional` so the engine passes them. */
@@ -98,6 +99,22 @@ export function nodeServices(artifacts: NodeArtifacts): NodeServices {
         evidence: mco ? at(mco, `${mco.unit}: a unit of OpenShift's Machine Config Operator`) : at(crio, 'crio.service with OVN-Kubernetes (ovn-k8s-mp0, br-ex): OpenShift'),
       };
     else distro = { name: 'kubelet', label: 'kubelet (kubeadm, kURL, EKS, ...)', unit: 'kubelet', evidence: at(kubelet, `${kubelet.unit} ${isActive([kubelet]) ? 'runs' : 'is enabled'} here`) };
+  }
+  if (!distro) {
+    // no unit states: the running processes (ps, a CGroup tree): k3s / RKE2 / k0s with their role, MicroK8s' kubelite
+    const proc = nodeProcesses(artifacts).processes.find((p) => p.component === 'k3s' || p.component === 'rke2' || p.component === 'k0s' || p.component === 'kubelite');
+    if (proc) {
+      const role = proc.role;
+      const [name, unit, label]: [Distro, string, string] =
+        proc.component === 'k3s'
+          ? ['k3s', role === 'agent' ? 'k3s-agent' : 'k3s', role === 'agent' ? 'k3s agent' : 'k3s server']
+          : proc.component === 'rke2'
+            ? ['rke2', role === 'agent' ? 'rke2-agent' : 'rke2-server', role === 'agent' ? 'RKE2 agent' : 'RKE2 server']
+            : proc.component === 'k0s'
+              ? ['k0s', role === 'worker' ? 'k0sworker' : 'k0scontroller', role === 'worker' ? 'k0s worker' : 'k0s controller']
+              : ['microk8s', 'snap.microk8s.daemon-kubelite', 'MicroK8s'];
+      distro = { name, label, unit, evidence: { file: proc.ref.file, line: proc.ref.line, excerpt: proc.excerpt, note: `${label} runs here (its process)` } };
+    }
   }
   if (!distro) {
     // no unit states: the layout's hint from the paths the collector copied (k3s's /var/lib/rancher/k3s, a journalctl -u k3s file, k0scontroller-logs)
