@@ -146,20 +146,23 @@ export function dockerdState(artifacts: NodeArtifacts): DockerdState {
 
 /**
  * The interface a packet to `dst` leaves by, for an IPv4 or an IPv6 destination: the most specific
- * route of the main table of that family (not an IPv6 source-specific `from` route), else undefined.
+ * route of the main table of that family, the lowest metric among equals (not an IPv6
+ * source-specific `from` route), else undefined.
  * `0.0.0.0/0` / `::/0` ask for the default route.
  */
 export function routeDevFor(artifacts: NodeArtifacts, dst: string): string | undefined {
   const to = parseCidr(dst);
   if (!to) return undefined;
   const any = to.family === 4 ? '0.0.0.0/0' : '::/0';
-  let best: { prefix: number; dev: string } | undefined;
+  let best: { prefix: number; metric: number; dev: string } | undefined;
   for (const t of artifacts.routes ?? [])
     for (const r of t.routes) {
       if (!r.dev || (r.table && r.table !== 'main') || (r.type && r.type !== 'unicast') || (r.from && r.from !== any)) continue;
       const c = parseCidr(r.destination === 'default' ? any : r.destination.includes('/') ? r.destination : `${r.destination}/${to.family === 4 ? 32 : 128}`);
       if (!c || c.family !== to.family || !cidrContains(c, to)) continue;
-      if (!best || c.prefix > best.prefix) best = { prefix: c.prefix, dev: r.dev };
+      // the most specific route; among equals, the lowest metric (the kernel's choice)
+      const metric = r.metric ?? 0;
+      if (!best || c.prefix > best.prefix || (c.prefix === best.prefix && metric < best.metric)) best = { prefix: c.prefix, metric, dev: r.dev };
     }
   return best?.dev;
 }

@@ -15,7 +15,7 @@ import { isLinkLocal6 } from '../../src/parsers/cidr.js';
 import { findService, isActive, isEnabled } from '../../src/parsers/services.js';
 import { dockerdSettings } from '../../src/parsers/dockerd-flags.js';
 import { ipsetMatcher } from './ipset.js';
-import { KUBERNETES_UNITS } from './container-host.js';
+import { KUBERNETES_UNITS, routeDevFor } from './container-host.js';
 
 export function liveIpv4(artifacts: NodeArtifacts): Ruleset[] {
   return (artifacts.iptables ?? []).filter((r) => r.origin === 'live' && r.family !== 'ipv6');
@@ -226,8 +226,9 @@ export function traceContext6(artifacts: NodeArtifacts): TraceContext {
  * container interface (kube-ipvs0 and nodelocaldns hold Service addresses, not a way out).
  */
 export function uplinkOf(artifacts: NodeArtifacts, family: 4 | 6 = 4): string | undefined {
-  const route = (artifacts.routes ?? []).flatMap((t) => t.routes).find((r) => r.destination === (family === 6 ? '::/0' : '0.0.0.0/0') && r.dev && (!r.table || r.table === 'main'));
-  if (route?.dev) return route.dev;
+  // the main table's default route of the family: the lowest metric, not a source-specific one (`default from 2001:db8::/64`)
+  const dev = routeDevFor(artifacts, family === 6 ? '::/0' : '0.0.0.0/0');
+  if (dev) return dev;
   return [...interfacesOf(artifacts.ipAddr ?? []).values()].find(
     (i) => !/^(lo|docker|cni|flannel|br-|veth|cali|vxlan|tun|virbr|podman|cilium|weave|kube-ipvs|nodelocaldns)/.test(i.name) && i.addresses.some((a) => a.family === family && a.scope === 'global'),
   )?.name;
