@@ -414,7 +414,8 @@ function nftFinding(node: string, bridge: Bridge, s: Bridge['subnets'][number], 
         ...restartDocker({ dockerRestart }, `rewrites table ${family} docker-bridges`),
         `nft list chain ${family} docker-bridges ${chainName}   # check: oifname != "${bridge.name}" ${saddr} ${s.cidr} ... masquerade`,
         // IPv6: the rule by hand until the restart, where Docker's chain is there to hold it
-        ...(v6 && chain ? [`nft add rule ip6 docker-bridges ${chain.name} oifname != "${bridge.name}" ip6 saddr ${s.cidr} counter masquerade comment "MASQUERADE"   # stop-gap until docker restarts (Docker rewrites its table then)`] : []),
+        // pasted twice (or after the restart wrote it): the rule once
+        ...(v6 && chain ? [`nft list chain ip6 docker-bridges ${chain.name} | grep -q 'ip6 saddr ${s.cidr} .*masquerade' || nft add rule ip6 docker-bridges ${chain.name} oifname != "${bridge.name}" ip6 saddr ${s.cidr} counter masquerade comment "MASQUERADE"   # stop-gap until docker restarts (Docker rewrites its table then)`] : []),
       ],
       caution: 'Restarting docker restarts every container on the node (unless live-restore is on). Do not add the rule to the table by hand as a lasting fix: Docker owns the table and replaces it.',
     },

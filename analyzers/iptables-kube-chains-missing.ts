@@ -35,6 +35,7 @@ import { flagBool, flagValue, kubeProxyFlags, nodeProcesses, type ListedProcess 
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import type { Evidence } from '../src/report/schema.js';
 import { kubeProxyIpv6Services } from './lib/ipv6-use.js';
+import { hostKubernetesSign } from './lib/container-host.js';
 import { logEvidence, timeOf } from './lib/logs.js';
 import { liveViews, liveViews6, reaches, type BackendView } from './lib/node-view.js';
 
@@ -136,7 +137,9 @@ function procEvidence(p: ListedProcess, note: string): Evidence {
 
 /** What the node's process listings say of kube-proxy: who runs it, in which mode, or who turned it off. */
 function processFacts(artifacts: NodeArtifacts) {
-  const { processes } = nodeProcesses(artifacts);
+  // processes of kind's or k3d's node containers show in the host's ps: they speak for this host
+  // only where it shows Kubernetes itself (its chains, its pods' interfaces, its units)
+  const processes = hostKubernetesSign(artifacts) ? nodeProcesses(artifacts).processes : [];
   const kubeProxy = processes.find((p) => p.component === 'kube-proxy');
   // k3s runs kube-proxy in its own process; RKE2 as a static pod; k0s as a DaemonSet
   const distro = processes.find((p) => p.component === 'k3s' || p.component === 'rke2' || p.component === 'k0s' || p.component === 'kubelite');
@@ -218,10 +221,17 @@ function kubeProxyPresence(artifacts: NodeArtifacts, views: BackendView[]): Prox
       break;
     }
   }
-  const proxyLog = (artifacts.logs ?? []).find((l) => /kube-proxy/.test(l.file) || l.matches.some((m) => m.unit === 'kube-proxy'));
-  if (proxyLog) strong.push({ file: proxyLog.file, line: 0, excerpt: `${proxyLog.lines} lines of kube-proxy's log`, note: "kube-proxy's log is in the bundle: it runs on this node" });
-  // the processes: kube-proxy itself, the distribution that embeds it, who turned it off or replaced it
+  // who else proxies Services: Cilium's kube-proxy replacement, kube-router's IPVS proxy
+  const itfs = interfacesOf(artifacts.ipAddr ?? []);
+  const ciliumChains = views.some((v) => [...v.tables.values()].some((t) => [...t.keys()].some((c) => /^CILIUM_/.test(c))));
   const procs = processFacts(artifacts);
+  // cilium-agent listed: the replacement's sign a flush does not take away (its CILIUM_ chains go with the rest)
+  const replacement = itfs.has('kube-dummy-if') || ciliumChains || procs.cilium !== undefined;
+  // a log is history: kube-proxy's log or start line shows it ran, strongly only where nothing replaces it now
+  const history = replacement ? weak : strong;
+  const proxyLog = (artifacts.logs ?? []).find((l) => /kube-proxy/.test(l.file) || l.matches.some((m) => m.unit === 'kube-proxy'));
+  if (proxyLog) history.push({ file: proxyLog.file, line: 0, excerpt: `${proxyLog.lines} lines of kube-proxy's log`, note: "kube-proxy's log is in the bundle: it runs on this node" });
+  // the processes: kube-proxy itself, the distribution that embeds it, who turned it off or replaced it
   if (procs.kubeProxy) {
     strong.push(procEvidence(procs.kubeProxy, `kube-proxy runs on this node (${procs.kubeProxy.unit ? `${procs.kubeProxy.unit}'s CGroup` : 'the process listing'})`));
     if (owner === 'pod' && procs.kubeProxy.unit === 'kube-proxy.service') owner = 'kube-proxy.service';
@@ -231,12 +241,7 @@ function kubeProxyPresence(artifacts: NodeArtifacts, views: BackendView[]): Prox
     owner = procs.distro.component === 'k0s' ? 'k0s' : procs.distro.component === 'k3s' ? (procs.distro.role === 'agent' ? 'k3s-agent' : 'k3s') : procs.distro.role === 'agent' ? 'rke2-agent' : 'rke2-server';
   const logs = logFacts(artifacts);
   // k3s and RKE2 log their kube-proxy's start (`Running kube-proxy --...`): it ran here
-  if (!proxyLog && logs.any) strong.push(logLine(logs.any, 'kube-proxy logged its start here: it runs on this node'));
-  // who else proxies Services: Cilium's kube-proxy replacement, kube-router's IPVS proxy
-  const itfs = interfacesOf(artifacts.ipAddr ?? []);
-  const ciliumChains = views.some((v) => [...v.tables.values()].some((t) => [...t.keys()].some((c) => /^CILIUM_/.test(c))));
-  // cilium-agent listed: the replacement's sign a flush does not take away (its CILIUM_ chains go with the rest)
-  const replacement = itfs.has('kube-dummy-if') || ciliumChains || procs.cilium !== undefined;
+  if (!proxyLog && logs.any) history.push(logLine(logs.any, 'kube-proxy logged its start here: it runs on this node'));
   // turned off (or replaced) by what runs now: the chains and logs of an earlier kube-proxy do not count, its own process does
   const runs = procs.kubeProxy !== undefined || (!procs.off && (strong.length > 0 || (weak.length > 0 && !replacement)));
   // the mode: the running process', else the rules' (kube-ipvs0 or IPVS's chains; nftables when its table is there and no iptables Service chain is), else the log's

@@ -100,8 +100,8 @@ export default defineAnalyzer({
               commands: [
                 `systemctl disable ${service}   # not --now: stopping it runs its stop action now`,
                 `systemctl mask ${service}`,
-                "# only if its last start already removed Docker's rules (iptables.docker-chain-missing):",
-                ...restart,
+                // restarting docker restarts every container: only where its chains are gone already
+                ...restart.map((c) => (!c.startsWith('#') && /\brestart\b/.test(c.split('#')[0]) ? `iptables -t nat -nL DOCKER >/dev/null 2>&1 || ${c}   # only if its last start already removed Docker's chains (iptables.docker-chain-missing)` : c)),
               ],
               caution:
                 `Do not stop ${service} now (systemctl stop, disable --now): its stop action flushes every rule of its tables and sets the policies to ACCEPT (RHEL's iptables.init; ufw and netfilter-persistent with flushing on stop do the same), which removes the host firewall and Docker's and Kubernetes' rules at once. Disabled, it is simply not started at the next boot. ` +

@@ -17,6 +17,7 @@ import type { Evidence } from '../../src/report/schema.js';
 import { findService, isActive, isEnabled, type ServiceState } from '../../src/parsers/services.js';
 import { dockerdSettings } from '../../src/parsers/dockerd-flags.js';
 import { nodeProcesses } from '../../src/parsers/processes.js';
+import { hostKubernetesSign } from './container-host.js';
 import { interfacesOf } from '../../src/parsers/interfaces.js';
 
 /** The artifact kinds the helper reads: add them to an analyzer's `optional` so the engine passes them. */
@@ -102,7 +103,8 @@ export function nodeServices(artifacts: NodeArtifacts): NodeServices {
   }
   if (!distro) {
     // no unit states: the running processes (ps, a CGroup tree): k3s / RKE2 / k0s with their role, MicroK8s' kubelite
-    const proc = nodeProcesses(artifacts).processes.find((p) => p.component === 'k3s' || p.component === 'rke2' || p.component === 'k0s' || p.component === 'kubelite');
+    // (not the processes of kind's or k3d's node containers: only where the host shows Kubernetes itself)
+    const proc = !hostKubernetesSign(artifacts) ? undefined : nodeProcesses(artifacts).processes.find((p) => p.component === 'k3s' || p.component === 'rke2' || p.component === 'k0s' || p.component === 'kubelite');
     if (proc) {
       const role = proc.role;
       const [name, unit, label]: [Distro, string, string] =

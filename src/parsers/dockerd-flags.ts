@@ -308,14 +308,20 @@ export function dockerdSettings(configs: readonly DockerDaemonConfig[] | undefin
 export function dockerdFromCgroups(services: NonNullable<ProcessSources['services']>): DockerDaemonConfig | undefined {
   const found = processesOf({ services }, 'dockerd');
   if (found.length === 0) return undefined;
-  const processes = found.map((p) => ({
-    pid: p.pid,
-    commandLine: p.words.join(' '),
-    ref: p.ref,
-    excerpt: p.excerpt,
-    argsShown: true,
-    rootless: /\/user@\d+\.service\//.test(p.cgroup ?? ''),
-  }));
+  const processes = found.map((p) => {
+    // the user's own manager: `/user.slice/user-1000.slice/user@1000.service[/app.slice/docker.service]`
+    const uid = /\/user@(\d+)\.service(?:\/|$)/.exec(p.cgroup ?? '')?.[1];
+    return {
+      pid: p.pid,
+      commandLine: p.words.join(' '),
+      ref: p.ref,
+      excerpt: p.excerpt,
+      // a line systemd cut (`…`) says nothing of the flags after the cut: the unit's ExecStart tells them
+      argsShown: !p.cut,
+      rootless: uid !== undefined,
+      ...(uid !== undefined ? { user: uid } : {}),
+    };
+  });
   return { file: found[0].ref.file, origin: 'process', cgroup: true, processes };
 }
 

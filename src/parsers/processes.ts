@@ -282,16 +282,17 @@ export function systemdWords(cmd: string): string[] {
  * undefined when the tree has ended.
  */
 export function cgroupLine(raw: string, file: string, line: number, unit: string, cgroup?: string): ListedProcess | 'tree' | undefined {
-  const m = /^\s+((?:[│├└|`]\s*)+[─-]+)\s*(\S.*)$/.exec(raw);
+  // `‣ 3796039 ...`: the unit's main process outside its cgroup (k3s-io/k3s#2502), listed after the tree
+  const m = /^\s+((?:[│├└|`]\s*)+[─-]+|‣)\s*(\S.*)$/.exec(raw);
   if (!m) return undefined;
   const proc = /^(\d+)\s+(\S.*)$/.exec(m[2]);
   if (!proc) return 'tree';
   const pid = Number(proc[1]);
   let cmd = proc[2].trimEnd();
   if (!LITERALS.some((l) => cmd.includes(l))) return 'tree';
-  // systemd ellipsizes a line for the terminal (`…`); a pager cuts it at the screen's edge (`>`)
-  const cut = /(?:…|\S>)$/.test(cmd);
-  if (cut) cmd = cmd.replace(/\s*\S*(?:…|>)$/, '');
+  // systemd ellipsizes a line for the terminal (`…`; `...` where it prints ASCII); a pager cuts it at the screen's edge (`>`)
+  const cut = /(?:…|\.\.\.|\S>)$/.test(cmd);
+  if (cut) cmd = cmd.replace(/\s*\S*(?:…|\.\.\.|>)$/, '');
   const words = systemdWords(cmd);
   const c = classifyCommand(words);
   if (!c) return 'tree';

@@ -232,6 +232,8 @@ describe('iptables.service-conflict', () => {
     // stopping iptables.service flushes every rule and opens the host (reviewer R1, D3): never --now, and the caution says why
     expect(c.remedy.commands.join('\n')).not.toMatch(/disable --now|systemctl stop/);
     expect(c.remedy.caution).toMatch(/^Do not stop iptables\.service now .* flushes every rule of its tables and sets the policies to ACCEPT/);
+    // restarting docker restarts every container: pasted, it runs only where Docker's chains are gone (reviewer R2)
+    expect(c.remedy.commands).toContain("iptables -t nat -nL DOCKER >/dev/null 2>&1 || systemctl restart docker   # only if its last start already removed Docker's chains (iptables.docker-chain-missing)");
   });
 
   it('firewalld active gets the zone remedy; a node with both disabled is silent', () => {

@@ -217,7 +217,7 @@ describe('remedies restart dockerd the node\'s way', () => {
     const a: NodeArtifacts = { services: services(['iptables.service', 'IPv4 firewall with iptables']), dockerDaemon: ps(PS_ROOTFUL) };
     const [f] = runNode(serviceConflict, a);
     expect(f.remedy.commands.slice(0, 2)).toEqual(['systemctl disable iptables.service   # not --now: stopping it runs its stop action now', 'systemctl mask iptables.service']);
-    expect(f.remedy.commands.slice(3)).toEqual([expect.stringMatching(/^# dockerd runs \(ps\.txt:2\) but .* no docker\.service/), 'systemctl status $(pidof dockerd)   # names the unit that runs dockerd: systemctl restart <that unit>']);
+    expect(f.remedy.commands.slice(2)).toEqual([expect.stringMatching(/^# dockerd runs \(ps\.txt:2\) but .* no docker\.service/), 'systemctl status $(pidof dockerd)   # names the unit that runs dockerd: systemctl restart <that unit>']);
   });
 });
 
