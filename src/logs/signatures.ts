@@ -47,6 +47,8 @@ export interface LogSignature {
 
 const HOST = String.raw`(?:\[[0-9A-Fa-f:.]{2,45}\]|\d{1,3}(?:\.\d{1,3}){3}|[A-Za-z][A-Za-z0-9-]{0,62}(?:\.[A-Za-z0-9-]{1,63}){0,10})`;
 const PORT = String.raw`\d{1,5}`;
+/** a bare IPv6 address, where the wording delimits it (psql's quotes, curl's ` port N`): `fdc4:f303:9324::254`, `::1` */
+const BARE6 = String.raw`(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){2,7}|::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?)`;
 
 /** the table of an iptables command line quoted in the message */
 const IPT_TABLE = /(?:^|[\s'"])(?:-t|--table)[ =](?<table>filter|nat|mangle|raw|security)\b/;
@@ -97,7 +99,8 @@ const PEER = [
   // Go, unix socket: `dial unix /run/containerd/containerd.sock: connect: connection refused`
   /dial unix (?<socket>\/[^\s:]{1,200})/,
   // curl `Failed to connect to 10.0.0.1 port 80`, psql 14+ `connection to server at "db" (172.18.0.2), port 5432 failed`
-  new RegExp(String.raw`(?:connect|connection) to (?:server at )?"?(?<host>${HOST})"?(?: \((?<address>[0-9A-Fa-f:.]{2,45})\))?,? port (?<port>${PORT})\b`),
+  // (an IPv6 literal bare in both: psql `connection to server at "fdc4:f303:9324::254", port 5433 failed`, curl `Failed to connect to ::1 port 18081`)
+  new RegExp(String.raw`(?:connect|connection) to (?:server at )?"?(?<host>${HOST}|${BARE6})"?(?: \((?<address>[0-9A-Fa-f:.]{2,45})\))?,? port (?<port>${PORT})\b`),
   // psql < 14, over its continuation lines: `on host "h" (10.0.0.5) and accepting\n\tTCP/IP connections on port 5432?`
   new RegExp(String.raw`on host "?(?<host>${HOST})"?(?: \((?<address>[0-9A-Fa-f:.]{2,45})\))? and accepting\s{1,8}TCP/IP connections on port (?<port>${PORT})\b`),
   // Python urllib3 / requests: `HTTPConnectionPool(host='mdt-api-products', port=8060): ... Connection refused`

@@ -9,7 +9,7 @@
  * - an old "Running kube-proxy" line outweighed a running Cilium kube-proxy replacement.
  */
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { analyzeBundle } from '../../src/engine/analyze.js';
 import { nodeServices } from '../../analyzers/lib/node-services.js';
 import { parseSystemctlText } from '../../src/parsers/services.js';
@@ -41,6 +41,14 @@ describe('no false critical on R2\'s repros', () => {
 
   it('k3s-cilium-migrated: a kube-proxy start line from before the move to Cilium is history, not a running kube-proxy', async () => {
     expect((await findingsOf('k3s-cilium-migrated/node1')).filter((f) => f.startsWith('critical'))).toEqual([]);
+  });
+});
+
+describe('psql naming an IPv6 peer bare (v6-psql: ip6tables INPUT DROP on a dual-stack Docker host)', () => {
+  it('the port finding names the peer and port, as for Go\'s bracketed form', async () => {
+    const dir = projectPath('test/fixtures/r2-regressions/v6-psql');
+    const r = await analyzeBundle(`${dir}/${readdirSync(dir)[0]}`);
+    expect(r.findings.find((f) => f.id === 'iptables.port-blocked' && f.facts?.port === 5432)?.facts).toMatchObject({ family: 'ipv6', to: ['fd00:dead:beef::1'] });
   });
 });
 
