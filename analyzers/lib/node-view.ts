@@ -120,7 +120,9 @@ export function dockerPresence(artifacts: NodeArtifacts): DockerPresence {
   const rootless: Evidence | undefined = dockerd.rootless
     ? { file: dockerd.rootless.ref.file, line: dockerd.rootless.ref.line, excerpt: dockerd.rootless.excerpt, note: `dockerd runs rootless${dockerd.rootless.user ? ` (as ${dockerd.rootless.user})` : ''}: its bridge, iptables rules and NAT live in RootlessKit's network namespace, not in the host's` }
     : undefined;
-  if (dockerd.running && dockerd.commandLine && !rootless) evidence.push({ file: dockerd.commandLine.ref.file, line: dockerd.commandLine.ref.line, excerpt: dockerd.commandLine.excerpt, note: 'dockerd runs (the process list)' });
+  // a rootless dockerd shows Docker too (where nothing else in the bundle does: `systemctl status --all` of its user's manager)
+  if (rootless) evidence.push(rootless);
+  else if (dockerd.running && dockerd.commandLine) evidence.push({ file: dockerd.commandLine.ref.file, line: dockerd.commandLine.ref.line, excerpt: dockerd.commandLine.excerpt, note: 'dockerd runs (the process list)' });
   const dockerLog = (artifacts.logs ?? []).find((l) => l.matches.some((m) => /^dockerd?$/.test(m.unit ?? '')));
   if (dockerLog && evidence.length === 0) {
     const m = dockerLog.matches.find((x) => /^dockerd?$/.test(x.unit ?? ''))!;
