@@ -21,6 +21,7 @@
  */
 import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
+import { appendOnce } from '../src/netfilter/commands.js';
 import { parseCidr } from '../src/parsers/cidr.js';
 import type { FlannelSubnetEnv } from '../src/parsers/flannel-env.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
@@ -124,15 +125,14 @@ function finding(node: string, artifacts: NodeArtifacts, views: BackendView[], e
   const present = new Set((nat.get('POSTROUTING')?.rules ?? []).map((r) => r.text));
   // each safe to paste again, or after flannel wrote its rules itself: the jump and the old-style
   // rules checked (-C) before they are appended, the chain emptied before it is written in order
-  const once = (c: string) => `${c.replace(' -A ', ' -C ')} 2>/dev/null || ${c}`;
   const stopGap = chain
     ? [
-        ...(jumped ? [] : [once('iptables -t nat -A POSTROUTING -m comment --comment "flanneld masq" -j FLANNEL-POSTRTG')]),
+        ...(jumped ? [] : [appendOnce('iptables -t nat -A POSTROUTING -m comment --comment "flanneld masq" -j FLANNEL-POSTRTG')]),
         ...(jumped || chain.rules.length === 0 ? ['iptables -t nat -F FLANNEL-POSTRTG   # flannel writes its chain in this order', ...newStyleRules(network, podSubnet)] : []),
       ]
     : oldStyleRules(network, podSubnet)
         .filter((c) => !present.has(c.replace('iptables -t nat ', '')))
-        .map(once);
+        .map(appendOnce);
   return {
     severity: 'critical',
     title: "flannel's masquerade for the pod network is missing",

@@ -30,7 +30,7 @@ import type { Evidence } from '../src/report/schema.js';
 import { dockerdSettings } from '../src/parsers/dockerd-flags.js';
 import type { IpsetList } from '../src/parsers/ipset.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
-import { iptablesTool } from '../src/netfilter/commands.js';
+import { appendOnce, iptablesTool } from '../src/netfilter/commands.js';
 import { hostFirewall, persistHandWritten, type HostFirewall } from './lib/host-firewall.js';
 import { ipsetMatcher, type IpsetDecider } from './lib/ipset.js';
 import { dockerManagesIp6tables } from './lib/ipv6-use.js';
@@ -424,6 +424,5 @@ function nftFinding(node: string, bridge: Bridge, s: Bridge['subnets'][number], 
 
 /** Docker's MASQUERADE by hand, once: `-C` finds it when the restart (or an earlier paste) put it back. */
 function stopGap(tool: string, cidr: string, bridge: string): string {
-  const spec = `POSTROUTING -s ${cidr} ! -o ${bridge} -j MASQUERADE`;
-  return `${tool} -t nat -C ${spec} 2>/dev/null || ${tool} -t nat -A ${spec}`;
+  return appendOnce(`${tool} -t nat -A POSTROUTING -s ${cidr} ! -o ${bridge} -j MASQUERADE`);
 }

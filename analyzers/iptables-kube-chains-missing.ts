@@ -35,9 +35,8 @@ import { flagBool, flagValue, kubeProxyFlags, nodeProcesses, type ListedProcess 
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import type { Evidence } from '../src/report/schema.js';
 import { kubeProxyIpv6Services } from './lib/ipv6-use.js';
-import { hostKubernetesSign } from './lib/container-host.js';
 import { logEvidence, timeOf } from './lib/logs.js';
-import { liveViews, liveViews6, reaches, type BackendView } from './lib/node-view.js';
+import { hostKubernetesSign, liveViews, liveViews6, reaches, type BackendView } from './lib/node-view.js';
 
 /**
  * Chains only kube-proxy creates (iptables and IPVS modes). Not kubelet's: KUBE-FIREWALL,

@@ -365,34 +365,3 @@ export function ipv4ForwardingPaths(artifacts: NodeArtifacts): { paths: Interfac
         add(i, 'uplink');
   return { paths, uplinkFrom: viaRoute ? 'route' : 'addresses' };
 }
-
-/**
- * What shows this host itself is a Kubernetes node, beyond a process in its listing: a KUBE-* chain
- * in its live rules (the kubelet writes some in any mode), its pods' interfaces (a CNI bridge,
- * routed pod veths, OVS ports), or a Kubernetes unit (kube-proxy.service too). A kube-proxy, kubelet
- * or k3s process alone is not enough where the bundle lists the host's interfaces and they show no
- * pod network: kind's and k3d's nodes are containers, and their processes show in the host's ps
- * while their rules live in the containers' network namespaces. Without an interface listing the
- * processes are all there is: `true` (the bundle cannot tell them apart).
- */
-export function hostKubernetesSign(artifacts: NodeArtifacts): Evidence | true | undefined {
-  for (const rs of artifacts.iptables ?? []) {
-    if (rs.origin !== 'live') continue;
-    for (const t of Object.values(rs.tables))
-      for (const name in t.chains) if (name.startsWith('KUBE-')) return { file: rs.file, line: t.chains[name].ref.line, excerpt: `chain ${name}`, note: 'a Kubernetes chain in the host\'s rules' };
-  }
-  const pods = podNetworking(artifacts);
-  const itf = pods.bridged[0] ?? pods.routed[0] ?? pods.ovs[0];
-  if (itf) return itf;
-  for (const unit of [...KUBERNETES_UNITS, 'kube-proxy']) {
-    const states = findService(artifacts.services ?? [], unit);
-    const s = isActive(states) ?? isEnabled(states);
-    if (s) return { file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: `${s.unit}: a Kubernetes node` };
-  }
-  // kube-proxy in nftables mode: its table in the host's nft listing
-  for (const n of artifacts.nftables ?? []) {
-    const t = n.tables.find((x) => x.name === 'kube-proxy' && !x.iptablesCompat);
-    if (t) return { file: n.file, line: t.ref.line, excerpt: `table ${t.family} kube-proxy`, note: "kube-proxy's nftables table in the host's ruleset" };
-  }
-  return interfacesOf(artifacts.ipAddr ?? []).size === 0 ? true : undefined;
-}

@@ -17,7 +17,7 @@ import type { Evidence } from '../../src/report/schema.js';
 import { findService, isActive, isEnabled, type ServiceState } from '../../src/parsers/services.js';
 import { dockerdSettings } from '../../src/parsers/dockerd-flags.js';
 import { nodeProcesses } from '../../src/parsers/processes.js';
-import { hostKubernetesSign } from './container-host.js';
+import { hostKubernetesSign } from './node-view.js';
 import { interfacesOf } from '../../src/parsers/interfaces.js';
 
 /** The artifact kinds the helper reads: add them to an analyzer's `optional` so the engine passes them. */

@@ -15,7 +15,7 @@ import { isLinkLocal6 } from '../../src/parsers/cidr.js';
 import { findService, isActive, isEnabled } from '../../src/parsers/services.js';
 import { dockerdSettings } from '../../src/parsers/dockerd-flags.js';
 import { ipsetMatcher } from './ipset.js';
-import { KUBERNETES_UNITS, routeDevFor } from './container-host.js';
+import { KUBERNETES_UNITS, podNetworking, routeDevFor } from './container-host.js';
 
 export function liveIpv4(artifacts: NodeArtifacts): Ruleset[] {
   return (artifacts.iptables ?? []).filter((r) => r.origin === 'live' && r.family !== 'ipv6');
@@ -276,4 +276,30 @@ function reach(chains: Map<string, Chain>, from: string, seen: Set<string>, targ
       }
   }
   return false;
+}
+
+/**
+ * What shows this host itself is a Kubernetes node, beyond a process in its listing: what
+ * hasKubernetes finds (a Kubernetes unit, a KUBE-* chain in its live rules), its pods' interfaces
+ * (a CNI bridge, routed pod veths, OVS ports), kube-proxy.service, or kube-proxy's nftables table.
+ * A kube-proxy, kubelet or k3s process alone is not enough where the bundle lists the host's
+ * interfaces and they show no pod network: kind's and k3d's nodes are containers, and their
+ * processes show in the host's ps while their rules live in the containers' network namespaces.
+ * Without an interface listing the processes are all there is: `true` (the bundle cannot tell them apart).
+ */
+export function hostKubernetesSign(artifacts: NodeArtifacts): Evidence | true | undefined {
+  const known = hasKubernetes(artifacts);
+  if (known) return known;
+  const pods = podNetworking(artifacts);
+  const itf = pods.bridged[0] ?? pods.routed[0] ?? pods.ovs[0];
+  if (itf) return itf;
+  const states = findService(artifacts.services ?? [], 'kube-proxy');
+  const unit = isActive(states) ?? isEnabled(states);
+  if (unit) return { file: unit.ref.file, line: unit.ref.line, excerpt: unit.excerpt, note: `${unit.unit}: a Kubernetes node` };
+  // kube-proxy in nftables mode: its table in the host's nft listing
+  for (const n of artifacts.nftables ?? []) {
+    const t = n.tables.find((x) => x.name === 'kube-proxy' && !x.iptablesCompat);
+    if (t) return { file: n.file, line: t.ref.line, excerpt: `table ${t.family} kube-proxy`, note: "kube-proxy's nftables table in the host's ruleset" };
+  }
+  return interfacesOf(artifacts.ipAddr ?? []).size === 0 ? true : undefined;
 }

@@ -58,3 +58,11 @@ export function deleteRulesCommands(rules: readonly { rule: Rule; rs: Ruleset }[
     .map((c) => `${c.command}   # ${comment(c.rule).slice(0, 80)}`);
   return [...bySpec, ...byNumber];
 }
+
+/**
+ * `iptables ... -A CHAIN spec` made safe to paste again, or to run after the owner (Docker, flannel)
+ * wrote the rule itself: `iptables ... -C CHAIN spec 2>/dev/null || iptables ... -A CHAIN spec`.
+ */
+export function appendOnce(command: string): string {
+  return `${command.replace(' -A ', ' -C ')} 2>/dev/null || ${command}`;
+}

@@ -12,3 +12,13 @@ export function runCluster(analyzer: Analyzer, nodes: { node: string; artifacts:
   if (analyzer.scope !== 'cluster') throw new Error(`${analyzer.id} is not a cluster analyzer`);
   return analyzer.analyze({ nodes: nodes as never, options: { requiredPorts: [] } });
 }
+
+/** `systemctl list-units` of a k3s server node (k3s.service active) */
+export const K3S_UNITS = [
+  '  UNIT                               LOAD   ACTIVE SUB     DESCRIPTION',
+  '  cron.service                       loaded active running Regular background program processing daemon',
+  '  k3s.service                        loaded active running Lightweight Kubernetes',
+  '  ssh.service                        loaded active running OpenBSD Secure Shell server',
+  '',
+  '3 loaded units listed.',
+].join('\n');

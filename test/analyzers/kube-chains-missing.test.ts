@@ -20,19 +20,11 @@ import { parseInterfaces } from '../../src/parsers/interfaces.js';
 import { parseSystemctlText } from '../../src/parsers/services.js';
 import { makeTarGz, writeTmp } from '../helpers/archive.js';
 import { corpusPath, hasCorpus, projectPath } from '../helpers/shared.js';
-import { runNode } from './helpers.js';
+import { K3S_UNITS, runNode } from './helpers.js';
 
 const fx = (...p: string[]) => readFileSync(projectPath('test/fixtures', ...p), 'utf8');
 const rules = (name: string) => parseIptablesSave(fx('k8s-flush', name), `k3s-node1/${name}`);
 
-export const K3S_UNITS = [
-  '  UNIT                               LOAD   ACTIVE SUB     DESCRIPTION',
-  '  cron.service                       loaded active running Regular background program processing daemon',
-  '  k3s.service                        loaded active running Lightweight Kubernetes',
-  '  ssh.service                        loaded active running OpenBSD Secure Shell server',
-  '',
-  '3 loaded units listed.',
-].join('\n');
 const k3sActive = () => [parseSystemctlText(K3S_UNITS, 'k3s-node1/systemctl-list-units.txt')];
 
 describe('fires when kube-proxy runs and its rules are gone', () => {

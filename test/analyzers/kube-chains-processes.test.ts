@@ -22,17 +22,8 @@ import { parsePsDockerd } from '../../src/parsers/dockerd-flags.js';
 import { parseSystemctlText } from '../../src/parsers/services.js';
 import { makeTarGz, writeTmp } from '../helpers/archive.js';
 import { projectPath } from '../helpers/shared.js';
-import { runNode } from './helpers.js';
+import { K3S_UNITS, runNode } from './helpers.js';
 
-/** `systemctl list-units` of a k3s server (as in kube-chains-missing.test.ts) */
-const K3S_UNITS = [
-  '  UNIT                               LOAD   ACTIVE SUB     DESCRIPTION',
-  '  cron.service                       loaded active running Regular background program processing daemon',
-  '  k3s.service                        loaded active running Lightweight Kubernetes',
-  '  ssh.service                        loaded active running OpenBSD Secure Shell server',
-  '',
-  '3 loaded units listed.',
-].join('\n');
 const fx = (...p: string[]) => readFileSync(projectPath('test/fixtures', ...p), 'utf8');
 const rules = (name: string) => parseIptablesSave(fx('k8s-flush', name), `node/${name}`);
 const units = () => [parseSystemctlText(K3S_UNITS, 'node/systemctl-list-units.txt')];
