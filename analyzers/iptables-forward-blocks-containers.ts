@@ -23,7 +23,7 @@ import type { NftChain, NftRuleset } from '../src/nft/model.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import { runtimeValue } from '../src/parsers/sysctl.js';
 import { ruleSpec } from './lib/container-host.js';
-import { fromContainer } from './lib/logs.js';
+import { connectionSymptom, fromContainer, symptomFits, type ConnectionSymptom } from './lib/logs.js';
 import { hostFirewall, persistHandWritten, persistNft, type HostFirewall } from './lib/host-firewall.js';
 import { dockerBridges, dockerPresence, liveIpv4, liveIpv6, liveTables, liveViews6, localAddresses, nativeNftables, traceContext, traceContext6, uplinkOf } from './lib/node-view.js';
 import { dockerIpv6Use, podIpv6Use } from './lib/ipv6-use.js';
@@ -138,8 +138,8 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
         const direct = isDockerDirectAccessDrop(d, rule, b.name, cidr);
         const where: Where = { dir, bridge: b.name, cidr, uplink, replyDst: sent.dst, verdict: r.verdict.kind, intraBridge: brnf, firewallOff: !!firewallOff, fw, family, tool: toolFor(d.file), docker };
         // what a container's client sees: a drop of its SYN, or of the reply, is a timeout; a REJECT of its SYN is what the REJECT sends
-        const seen = dir === 'back' || r.verdict.kind === 'DROP' ? 'timeout' : /tcp[- ]reset|port-unreach|proto(?:col)?-unreach/i.test(r.verdict.with) ? 'refused' : 'unreachable';
-        const explainsLogLines = [...new Set(lines.filter((l) => l.symptom === seen).map((l) => l.ref))];
+        const seen: ConnectionSymptom = dir === 'back' || r.verdict.kind === 'DROP' ? 'timeout' : /tcp[- ]reset|port-unreach|proto(?:col)?-unreach/i.test(r.verdict.with) ? 'refused' : 'unreachable';
+        const explainsLogLines = [...new Set(lines.filter((l) => symptomFits(l.symptom, seen)).map((l) => l.ref))];
         findings.push({
           severity: 'critical' as const,
           title: v6 ? 'FORWARD drops container IPv6 traffic' : 'FORWARD drops container traffic',
@@ -165,13 +165,12 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
  * kubelet probing a pod connect from the host, not through FORWARD), to a peer that is not the
  * node itself (that is the INPUT path): the log lines a blocked forward path explains, for the correlation.
  */
-function containerConnectionLines(artifacts: NodeArtifacts): { ref: string; symptom: string }[] {
-  const SYMPTOM: Record<string, string> = { 'log.connection-timed-out': 'timeout', 'log.no-route-to-host': 'unreachable', 'log.connection-refused': 'refused' };
+function containerConnectionLines(artifacts: NodeArtifacts): { ref: string; symptom: ConnectionSymptom }[] {
   const local = new Set(localAddresses(artifacts));
-  const out: { ref: string; symptom: string }[] = [];
+  const out: { ref: string; symptom: ConnectionSymptom }[] = [];
   for (const log of artifacts.logs ?? [])
     for (const m of log.matches) {
-      const symptom = SYMPTOM[m.signature];
+      const symptom = connectionSymptom(m);
       if (!symptom || !fromContainer(m)) continue;
       const named = [m.facts.address, m.facts.host].find((x) => x && parseIp(x)?.family === 4);
       if (named && (addressIn(named, '127.0.0.0/8') || local.has(named))) continue;

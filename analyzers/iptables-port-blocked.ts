@@ -31,15 +31,14 @@ import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { LogMatch } from '../src/logs/index.js';
 import { routeDevFor, ruleSpec } from './lib/container-host.js';
 import { dockerBridges, liveIpv4, liveIpv6, liveTables, liveViews6, localAddresses, nativeNftables, traceContext, traceContext6, uplinkOf } from './lib/node-view.js';
-import { fromContainer, timeOf } from './lib/logs.js';
+import { connectionSymptom, fromContainer, symptomFits, timeOf, type ConnectionSymptom } from './lib/logs.js';
 import { distinctEvidence } from './lib/evidence.js';
 import { persistNft } from './lib/host-firewall.js';
 import { dockerRestartOf, restartDocker, type DockerRestart } from './lib/node-services.js';
 
 /** What a client prints when its connection meets a verdict. */
-type Symptom = 'refused' | 'timeout' | 'unreachable' | 'prohibited';
-const SYMPTOM_OF_SIGNATURE: Record<string, Symptom> = { 'log.connection-refused': 'refused', 'log.connection-timed-out': 'timeout', 'log.no-route-to-host': 'unreachable' };
-const SAYS: Record<Symptom, string> = { refused: '"Connection refused"', timeout: 'a timeout', unreachable: '"No route to host"', prohibited: '"Permission denied" (EACCES)' };
+type Symptom = ConnectionSymptom;
+const SAYS: Record<Symptom, string> = { refused: '"Connection refused"', timeout: 'a timeout', unreachable: '"No route to host"', prohibited: '"Permission denied" (EACCES)', answered: 'an answer at once (curl\'s "Couldn\'t connect to server" within a second: refused or rejected)' };
 
 /**
  * DROP: no answer; REJECT tcp-reset / port-unreachable: ECONNREFUSED; the other ICMP errors (host-prohibited, admin-prohibited, net-/host-unreachable): EHOSTUNREACH / ENETUNREACH.
@@ -161,7 +160,7 @@ function sourcesOf(artifacts: NodeArtifacts, family: 4 | 6): Source[] {
 interface Needs {
   byFamily: Record<4 | 6, Map<number, Need[]>>;
   /** every connection log line taken as a need, with the port and destination it was traced as (the lines a finding explains, for the correlation) */
-  logLines: { ref: string; port: number; to: string; symptom: Symptom; family: 4 | 6 }[];
+  logLines: { ref: string; port: number; to: string; symptom?: Symptom; family: 4 | 6 }[];
 }
 
 function needsOf(artifacts: NodeArtifacts, requiredPorts: number[]): Needs {
@@ -177,8 +176,9 @@ function needsOf(artifacts: NodeArtifacts, requiredPorts: number[]): Needs {
   const logLines: Needs['logLines'] = [];
   for (const log of artifacts.logs ?? [])
     for (const m of log.matches) {
-      const symptom = SYMPTOM_OF_SIGNATURE[m.signature];
-      if (!symptom || !fromContainer(m)) continue;
+      // curl's "Couldn't connect to server" after some seconds: a need whose symptom is not told
+      const symptom = connectionSymptom(m);
+      if ((!symptom && m.signature !== 'log.connection-failed') || !fromContainer(m)) continue;
       const peer = peerOf(m);
       if (!peer) continue;
       // the trace walks TCP; a DNS lookup goes over UDP unless the line says otherwise
@@ -459,10 +459,10 @@ function portFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, { b
     // a container that cannot resolve the host's address gets EHOSTUNREACH, whatever the rule for the port does
     const seen: Symptom = first.nd?.some((x) => x.fatal) ? 'unreachable' : symptomOf(first.verdict, family)!;
     // log lines whose symptom this verdict cannot produce: kept as evidence of the need, not of the cause
-    const mismatched = explained.filter((n) => n.symptom && n.symptom !== seen);
+    const mismatched = explained.filter((n) => n.symptom && !symptomFits(n.symptom, seen));
     // the log lines about this port and a destination found blocked: the only ones the correlation may fold in
     const about = logLines.filter((l) => l.port === port && blockedTo.has(l.to));
-    const unexplainedLines = [...new Set(about.filter((l) => l.symptom !== seen).map((l) => l.ref))];
+    const unexplainedLines = [...new Set(about.filter((l) => l.symptom && !symptomFits(l.symptom, seen)).map((l) => l.ref))];
     const explainedLines = [...new Set(about.map((l) => l.ref))].filter((r) => !unexplainedLines.includes(r));
     const why = explained.map((n) => {
       let note = n.why.note ?? '';

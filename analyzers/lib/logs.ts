@@ -33,3 +33,34 @@ export function timeOf(m: { timestamp?: { iso: string; yearInferred?: true } }):
 export function fromContainer(m: LogMatch): boolean {
   return m.pod !== undefined || m.container !== undefined || !isHostProcess(m.unit);
 }
+
+/**
+ * What a client printed when its connection failed: refused (ECONNREFUSED), a timeout (no answer),
+ * unreachable (EHOSTUNREACH / ENETUNREACH), prohibited (EACCES, ICMPv6 administratively prohibited),
+ * or `answered`: one of the answers (refused, unreachable, prohibited) without saying which.
+ */
+export type ConnectionSymptom = 'refused' | 'timeout' | 'unreachable' | 'prohibited' | 'answered';
+
+const SYMPTOM_OF_SIGNATURE: Record<string, ConnectionSymptom> = { 'log.connection-refused': 'refused', 'log.connection-timed-out': 'timeout', 'log.no-route-to-host': 'unreachable' };
+
+/**
+ * The symptom of a connection log line, undefined for other lines. Recent curl (and git through it) prints
+ * one message for every failed connect (`Failed to connect to db port 5432 after 0 ms: Couldn't
+ * connect to server`): the time it took tells an answer from none. Within a second something
+ * answered (a RST or an ICMP error: nothing listening, or a REJECT); after 20 s or more nothing did
+ * (the kernel gives up after its SYN retries, about 2 minutes by default: a DROP, or no peer).
+ * Between the two (an unanswered ARP gives EHOSTUNREACH after about 3 s) it is not told.
+ */
+export function connectionSymptom(m: LogMatch): ConnectionSymptom | undefined {
+  const known = SYMPTOM_OF_SIGNATURE[m.signature];
+  if (known) return known;
+  if (m.signature !== 'log.connection-failed') return undefined;
+  const ms = Number(m.facts.elapsedMs);
+  if (!Number.isFinite(ms)) return undefined;
+  return ms < 1000 ? 'answered' : ms >= 20_000 ? 'timeout' : undefined;
+}
+
+/** Whether what a client printed is what a verdict gives (`seen`): `answered` is any answer. */
+export function symptomFits(said: ConnectionSymptom, seen: ConnectionSymptom): boolean {
+  return said === seen || (said === 'answered' && seen !== 'timeout');
+}

@@ -411,8 +411,9 @@ export const SIGNATURES: readonly LogSignature[] = [
   },
   {
     id: 'log.connection-timed-out',
-    literals: ['onnection timed out', 'i/o timeout', 'ETIMEDOUT'],
-    pattern: /[Cc]onnection timed out|i\/o timeout|ETIMEDOUT/,
+    // recent curl at its own connect timeout: `Failed to connect to db port 5432 after 10002 ms: Timeout was reached`
+    literals: ['onnection timed out', 'i/o timeout', 'ETIMEDOUT', 'Timeout was reached'],
+    pattern: /[Cc]onnection timed out|i\/o timeout|ETIMEDOUT|Failed to connect to [^\n]{1,300}? after \d{1,9} ms: Timeout was reached/,
     extract: PEER,
     continues: true,
     meaning: 'Packets to the peer got no answer: a DROP rule, a routing problem, or the peer is down.',
@@ -432,6 +433,19 @@ export const SIGNATURES: readonly LogSignature[] = [
     severity: 'warning',
     title: 'No route to host',
     advice: 'Check the routes, and REJECT rules with icmp-host-prohibited at the end of INPUT and FORWARD.',
+  },
+  {
+    // recent curl (7.88, 8.x; git through libcurl) prints the error code's text, not the socket's: one message for
+    // refused, unreachable and unanswered connects; the time it took tells them apart (connectionSymptom)
+    id: 'log.connection-failed',
+    literals: ["Couldn't connect to server"],
+    pattern: /Failed to connect to [^\n]{1,300}? port \d{1,5} after (?<elapsedMs>\d{1,9}) ms: Couldn't connect to server/,
+    extract: PEER,
+    meaning: 'curl could not connect, without saying why: within a second something answered (nothing listening there, or a REJECT rule); after tens of seconds nothing did (a DROP rule, a missing route, or the peer is down).',
+    supports: ['iptables.port-blocked', 'iptables.forward-blocks-containers'],
+    severity: 'warning',
+    title: 'Connections fail',
+    advice: 'Read the time curl waited: "after 0 ms" means an answer (check that the service listens there and that no REJECT rule answers for it); a minute or more means no answer (trace the path for a DROP rule or a missing route).',
   },
 
   // ---- flannel / CNI -----------------------------------------------------------------------

@@ -81,6 +81,11 @@ const EXAMPLES: Example[] = [
     from: { text: 'psql: error: connection to server at "10.99.0.5", port 5432 failed: No route to host', origin: 'psql 15 here, unreachable route (realtools.test.ts makes it live)' },
     facts: { host: '10.99.0.5', port: '5432' },
   },
+  {
+    id: 'log.connection-failed',
+    from: { text: "curl: (7) Failed to connect to 10.9.0.1 port 80 after 0 ms: Couldn't connect to server", origin: 'curl 7.88 here, a closed port (curl-connect-failed.test.ts makes it live)' },
+    facts: { host: '10.9.0.1', port: '80', elapsedMs: '0' },
+  },
   { id: 'log.flannel-lease-failed', from: { corpus: 'flannel-688-failed-to-acquire-lease-rbac.log' }, line: 1, facts: { op: 'acquire', reason: 'the server does not allow access to the requested resource (put nodes ubuntu)' } },
   { id: 'log.flannel-out-of-subnets', from: { corpus: 'opsnull-217-flanneld-out-of-subnets.log' }, line: 5, facts: {} },
   {
