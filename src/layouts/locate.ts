@@ -71,14 +71,14 @@ export function locate(tree: BundleTree, bundleName: string): Located {
   if (nodes.length > 0) {
     const rest = paths.filter((p) => !claimed.some((r) => r === '' || p === r || p.startsWith(r + '/')));
     if (rest.length > 0) {
-      const extra = flatNodes(tree, rest, bundleName).filter((n) => n.files.length > 0);
+      const extra = flatNodes(tree, withoutNotes(tree, rest, notes), bundleName).filter((n) => n.files.length > 0);
       nodes.push(...extra);
       if (extra.length > 0) kinds.add('flat');
     }
     dedupeNames(nodes, notes);
     return { layout: kinds.size === 1 ? [...kinds][0] : 'mixed', nodes, notes };
   }
-  const flat = flatNodes(tree, paths, bundleName);
+  const flat = flatNodes(tree, withoutNotes(tree, paths, notes), bundleName);
   dedupeNames(flat, notes);
   return { layout: 'flat', nodes: flat, notes };
 }
@@ -247,6 +247,27 @@ function eksNodeName(tree: BundleTree, root: string, bundleName: string): { name
   const fromName = EKS_ARCHIVE.exec(folder)?.[1];
   if (fromName) return { name: fromName, from: root === '' ? 'bundle name' : 'folder name' };
   return root === '' ? { name: bundleName, from: 'bundle name' } : { name: folder, from: 'folder name' };
+}
+
+/**
+ * Ticket notes: what the support engineer (or the customer) wrote about the case, saved beside the
+ * command outputs of a hand-made bundle (README, NOTES, ticket.txt, summary.md...; any markdown or
+ * reStructuredText file). Their sentences quote commands and errors ("the customer ran
+ * firewall-cmd --reload"): read as a log, they would become findings of their own.
+ */
+const NOTES_NAME = /(?:^|\/)(?:(?:read[-_ ]?me|notes?|ticket|case|summary|description|source|customer[-_ ]?(?:notes?|email))(?:[-_ .][^/]*)?(?:\.txt)?|[^/]+\.(?:md|markdown|rst))$/i;
+
+/**
+ * The paths of a hand-made bundle without its ticket notes, each noted: a file named like notes
+ * that no sniffer recognises and that does not start like a log. A notes file holding timestamped
+ * log lines (a syslog saved as notes.txt) is still a log.
+ */
+function withoutNotes(tree: BundleTree, paths: string[], notes: string[]): string[] {
+  return paths.filter((p) => {
+    if (!NOTES_NAME.test(p) || logSourceOf(p) || sniffFile(tree, p) || sniffedLog(tree, p) !== 'if-matched') return true;
+    notes.push(`${p}: ticket notes (prose, not command output or a log), not read`);
+    return false;
+  });
 }
 
 /** Hand-made bundles: one node, or a folder per node when several top folders each hold artifacts. */

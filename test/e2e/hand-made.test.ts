@@ -59,7 +59,8 @@ describe.skipIf(!hasCorpus)('hand-made bundles', () => {
     const node = report.coverage.nodes[0];
     expect(node.logs.map((l) => l.file)).toEqual(['docker-run-error.txt', 'dockerd.txt', 'kubelet-journal', 'kubelet.txt.1.gz', 'web.txt']);
     expect(node.logs.find((l) => l.file === 'kubelet.txt.1.gz')?.lines).toBe(12000);
-    expect(report.coverage.notes).toEqual([expect.stringMatching(/^capture\.gz: could not be read as a stream \(not readable gzip data/)]);
+    // the engineer's notes are said to be notes, not scanned as a log
+    expect(report.coverage.notes).toEqual([expect.stringMatching(/^capture\.gz: could not be read as a stream \(not readable gzip data/), 'notes.txt: ticket notes (prose, not command output or a log), not read']);
     expect(node.logs.find((l) => l.file.endsWith('kubelet-journal'))?.lines).toBe(12000);
     const evidence = report.findings.flatMap((f) => f.evidence.map((e) => `${f.id} ${e.file}:${e.line}`));
     expect(evidence).toEqual(
@@ -99,7 +100,7 @@ describe('a big artifact with a name that says nothing', () => {
     // past the parsed-file limit it is noted, not silently dropped
     const small = await analyzeBundle(dir, { limits: { maxKeptFileBytes: 1 << 20 } });
     expect(small.coverage.nodes[0].artifacts.iptables).toBeUndefined();
-    expect(small.coverage.notes).toEqual(['node1-rules.txt: larger than the 1 MiB limit for a parsed file; skipped']);
+    expect(small.coverage.notes).toEqual(['node1-rules.txt: larger than the 1 MiB limit for a parsed file; skipped', 'notes.txt: ticket notes (prose, not command output or a log), not read']);
   });
 });
 
