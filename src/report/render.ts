@@ -171,6 +171,36 @@ export function mdText(value: unknown): string {
   );
 }
 
+/** A `quoted command` in prose: a backtick pair on one line around up to 300 characters. */
+const PROSE_CODE = /`([^`\n]{1,300})`/g;
+
+/**
+ * Prose whose `quoted commands` are code: each backtick pair becomes a code span, the rest is
+ * mdText. A code span shows its content as it is (no markup, no HTML), so nothing in it needs escaping.
+ */
+export function mdProse(value: unknown): string {
+  const s = String(value ?? '').replace(/\r?\n/g, ' ');
+  let out = '';
+  let last = 0;
+  for (const m of s.matchAll(PROSE_CODE)) {
+    out += mdText(s.slice(last, m.index)) + mdCode(m[1]);
+    last = m.index! + m[0].length;
+  }
+  return out + mdText(s.slice(last));
+}
+
+/** The same for HTML: escaped text, the backtick pairs as <code>. */
+export function htmlProse(value: unknown, escape: (s: string) => string): string {
+  const s = String(value ?? '');
+  let out = '';
+  let last = 0;
+  for (const m of s.matchAll(PROSE_CODE)) {
+    out += escape(s.slice(last, m.index)) + `<code>${escape(m[1])}</code>`;
+    last = m.index! + m[0].length;
+  }
+  return out + escape(s.slice(last));
+}
+
 /**
  * A code span that survives backticks in its content. `inTable`: it sits in a table cell, where
  * a `|` ends the cell even inside a code span unless escaped (GFM unescapes `\|` there); anywhere
@@ -196,6 +226,8 @@ export function mdFence(value: unknown, lang: string, indent = 0): string {
 
 function registerHelpers(env: typeof HandlebarsNS, kind: 'md' | 'html'): void {
   env.registerHelper('md', (v: unknown) => mdText(v));
+  // messages, remedies, notes: prose whose `quoted commands` are shown as code
+  env.registerHelper('prose', (v: unknown) => (kind === 'md' ? mdProse(v) : new env.SafeString(htmlProse(v, (t) => env.escapeExpression(t)))));
   // `code` in prose (headings, bullets, the Source line), `cellCode` in a table cell
   env.registerHelper('code', (v: unknown) => mdCode(v));
   env.registerHelper('cellCode', (v: unknown) => mdCode(v, true));
