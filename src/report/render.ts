@@ -174,31 +174,28 @@ export function mdText(value: unknown): string {
 /** A `quoted command` in prose: a backtick pair on one line around up to 300 characters. */
 const PROSE_CODE = /`([^`\n]{1,300})`/g;
 
+/** Prose with each backtick pair given to `code` and the text around them to `text`. */
+function prose(s: string, text: (t: string) => string, code: (c: string) => string): string {
+  let out = '';
+  let last = 0;
+  for (const m of s.matchAll(PROSE_CODE)) {
+    out += text(s.slice(last, m.index)) + code(m[1]);
+    last = m.index! + m[0].length;
+  }
+  return out + text(s.slice(last));
+}
+
 /**
  * Prose whose `quoted commands` are code: each backtick pair becomes a code span, the rest is
  * mdText. A code span shows its content as it is (no markup, no HTML), so nothing in it needs escaping.
  */
 export function mdProse(value: unknown): string {
-  const s = String(value ?? '').replace(/\r?\n/g, ' ');
-  let out = '';
-  let last = 0;
-  for (const m of s.matchAll(PROSE_CODE)) {
-    out += mdText(s.slice(last, m.index)) + mdCode(m[1]);
-    last = m.index! + m[0].length;
-  }
-  return out + mdText(s.slice(last));
+  return prose(String(value ?? '').replace(/\r?\n/g, ' '), mdText, (c) => mdCode(c));
 }
 
 /** The same for HTML: escaped text, the backtick pairs as <code>. */
 export function htmlProse(value: unknown, escape: (s: string) => string): string {
-  const s = String(value ?? '');
-  let out = '';
-  let last = 0;
-  for (const m of s.matchAll(PROSE_CODE)) {
-    out += escape(s.slice(last, m.index)) + `<code>${escape(m[1])}</code>`;
-    last = m.index! + m[0].length;
-  }
-  return out + escape(s.slice(last));
+  return prose(String(value ?? ''), escape, (c) => `<code>${escape(c)}</code>`);
 }
 
 /**
