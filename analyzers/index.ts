@@ -11,6 +11,7 @@ import sysctlBridgeNfCallDisabled from './sysctl-bridge-nf-call-disabled.js';
 import sysctlIpForwardNotPersistent from './sysctl-ip-forward-not-persistent.js';
 import iptablesDockerChainMissing from './iptables-docker-chain-missing.js';
 import iptablesDockerMasqueradeMissing from './iptables-docker-masquerade-missing.js';
+import iptablesAwsSnatMissing from './iptables-aws-snat-missing.js';
 import iptablesForwardBlocksContainers from './iptables-forward-blocks-containers.js';
 import iptablesKubeFirewallCorrupted from './iptables-kube-firewall-corrupted.js';
 import iptablesKubeChainsMissing from './iptables-kube-chains-missing.js';
@@ -25,6 +26,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   sysctlIpForwardDisabled,
   iptablesDockerChainMissing,
   iptablesDockerMasqueradeMissing,
+  iptablesAwsSnatMissing,
   iptablesForwardBlocksContainers,
   iptablesKubeFirewallCorrupted,
   iptablesKubeChainsMissing,
