@@ -2,14 +2,22 @@
  * iptables.service-conflict: iptables.service, ip6tables.service, netfilter-persistent or firewalld
  * is enabled on a host running Docker or kubelet. At every (re)start it flushes the live rules and
  * restores its own, and the rules Docker and Kubernetes added are gone (seeds 000, 004).
+ *
+ * nftables.service too: Debian's and RHEL's units stop with `nft flush ruleset` (RHEL's reload
+ * flushes as well), and the file they load usually starts with it (Debian's stock /etc/nftables.conf,
+ * RHEL's /etc/nftables/main.nft sample). That deletes every nf_tables table: the ip filter / ip nat
+ * tables iptables-nft keeps Docker's and kube-proxy's rules in, Docker 29's ip docker-bridges,
+ * netavark's, kube-proxy's nftables table. iptables-legacy's rules (x_tables) stay: no finding there.
  */
-import { defineAnalyzer } from '../src/engine/analyzer.js';
+import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
+import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { Evidence } from '../src/report/schema.js';
-import { allRules } from '../src/netfilter/rules.js';
+import { allRules, type Ruleset } from '../src/netfilter/rules.js';
+import type { NftablesConfig, NftConfigStatement } from '../src/nft/config.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import { dockerPresence, hasKubernetes } from './lib/node-view.js';
 import { logEvidence } from './lib/logs.js';
-import { dockerRestartOf, restartDocker } from './lib/node-services.js';
+import { dockerRestartOf, restartDocker, type DockerRestart } from './lib/node-services.js';
 
 /**
  * What each firewall unit restores at start: the saved files (default paths first, the ones found
@@ -35,10 +43,10 @@ const UNITS: FirewallUnit[] = [
 export default defineAnalyzer({
   id: 'iptables.service-conflict',
   title: 'A firewall service will wipe container rules',
-  description: 'iptables.service, ip6tables.service, netfilter-persistent or firewalld is enabled/active on a Docker or Kubernetes host.',
+  description: 'iptables.service, ip6tables.service, netfilter-persistent, firewalld or nftables.service is enabled/active on a Docker or Kubernetes host.',
   scope: 'node',
   requires: ['services'],
-  optional: ['iptables', 'ipAddr', 'dockerNetworks', 'logs', 'dockerDaemon'],
+  optional: ['iptables', 'ipAddr', 'dockerNetworks', 'logs', 'dockerDaemon', 'nftables', 'nftablesConfig', 'iptablesVersion'],
   analyze({ node, artifacts }) {
     const docker = dockerPresence(artifacts).evidence;
     const kube = hasKubernetes(artifacts);
@@ -109,6 +117,8 @@ export default defineAnalyzer({
             },
       });
     }
+    const nft = nftablesService(node, artifacts, dockerRestart);
+    if (nft) findings.push(nft);
     return findings;
   },
 });
@@ -122,4 +132,253 @@ function savedFiles(fw: FirewallUnit, found: string[]): string[] {
   if (inBundle.length === 0) return fw.files;
   // netfilter-persistent restores rules.v6 too when it exists; name the defaults the bundle does not show
   return [...inBundle, ...fw.files.filter((d) => !inBundle.includes(d) && !inBundle.some((b) => b.endsWith('.rules')))].sort();
+}
+
+/** Chains Docker, kube-proxy, the kubelet and the CNI plugins create in iptables' tables. */
+const CONTAINER_CHAIN = /^(DOCKER|KUBE-|FLANNEL|CNI-|cali-|CILIUM_|WEAVE|NETAVARK|FLANNEL-)/;
+/** Tables the container tools keep in nftables themselves (Docker 29's nftables back end, netavark, kube-proxy's nftables mode, Calico's, Cilium's). */
+const CONTAINER_NFT_TABLE = /^(docker-bridges|netavark|kube-proxy|calico|cilium.*|flannel.*)$/;
+/** iptables-nft's tables: a host configuration that declares one shares it with Docker's and kube-proxy's rules */
+const IPTABLES_NFT_TABLE = /^(ip|ip6|arp|bridge) (filter|nat|mangle|raw|security|broute)$/;
+
+/** One nf_tables table holding container rules, which `nft flush ruleset` deletes. */
+interface RiskTable {
+  key: string;
+  chains: string[];
+  evidence: Evidence;
+}
+
+/**
+ * Where the node's container rules are: nf_tables tables (`flush ruleset` takes them), only
+ * iptables-legacy (x_tables: it leaves them), or not shown (`unknown`: the tables are named with
+ * "if", from the iptables dumps whose back end no header, command or name says).
+ */
+function containerTables(artifacts: NodeArtifacts): { backend: 'nf_tables' | 'legacy' | 'unknown'; tables: RiskTable[]; legacy?: Evidence } {
+  const tables = new Map<string, RiskTable>();
+  const add = (key: string, chains: string[], evidence: Evidence) => {
+    const t = tables.get(key);
+    if (!t) tables.set(key, { key, chains: [...chains], evidence });
+    else for (const c of chains) if (!t.chains.includes(c)) t.chains.push(c);
+  };
+  const listings = artifacts.nftables ?? [];
+  for (const n of listings)
+    for (const t of n.tables) {
+      const chains = t.chains.map((c) => c.name).filter((c) => CONTAINER_CHAIN.test(c));
+      const own = !t.iptablesCompat && CONTAINER_NFT_TABLE.test(t.name);
+      if (chains.length || own)
+        add(`${t.family} ${t.name}`, chains, { file: t.ref.file, line: t.ref.line, excerpt: `table ${t.family} ${t.name}`, note: own ? 'a container table in nftables' : `iptables-nft's table, with ${chains.slice(0, 3).join(', ')}` });
+    }
+  const live = (artifacts.iptables ?? []).filter((r) => r.origin === 'live');
+  const withContainerChains = (rs: Ruleset) =>
+    Object.values(rs.tables).flatMap((t) => {
+      const chains = Object.values(t.chains).filter((c) => CONTAINER_CHAIN.test(c.name));
+      return chains.length ? [{ table: t.name, chains }] : [];
+    });
+  const unknown: { rs: Ruleset; table: string; chains: ReturnType<typeof withContainerChains>[number]['chains'] }[] = [];
+  let legacy: Evidence | undefined;
+  for (const rs of live)
+    for (const { table, chains } of withContainerChains(rs)) {
+      const key = `${rs.family === 'ipv6' ? 'ip6' : 'ip'} ${table}`;
+      const ev: Evidence = { file: chains[0].ref.file, line: chains[0].ref.line, excerpt: `chain ${chains[0].name}`, note: `${rs.backend === 'nf_tables' ? "iptables-nft's" : 'the iptables'} ${table} table, with ${chains.slice(0, 3).map((c) => c.name).join(', ')}` };
+      if (rs.backend === 'nf_tables' || rs.format === 'nft') add(key, chains.map((c) => c.name), ev);
+      else if (rs.backend === 'legacy') legacy ??= { ...ev, note: `the container rules are iptables-legacy's (x_tables): nft flush ruleset leaves them (${table} table)` };
+      else unknown.push({ rs, table, chains });
+    }
+  if (tables.size) return { backend: 'nf_tables', tables: [...tables.values()], legacy };
+  const versions = (artifacts.iptablesVersion ?? []).flat().filter((v) => v.backend !== 'unknown');
+  const said = versions.length > 0 && versions.every((v) => v.backend === versions[0].backend) ? versions[0] : undefined;
+  if (unknown.length) {
+    // an nft listing beside them without those tables: they are not in nf_tables
+    const listed = listings.find((n) => n.tables.length > 0 || n.warnings.length === 0);
+    if (said?.backend === 'legacy' || listed) {
+      const why = said?.backend === 'legacy' ? `${said.tool} -V says legacy` : `${listed!.file} lists no container table`;
+      const u = unknown[0];
+      return { backend: 'legacy', tables: [], legacy: { file: u.chains[0].ref.file, line: u.chains[0].ref.line, excerpt: `chain ${u.chains[0].name}`, note: `the container rules are not in nf_tables (${why}): nft flush ruleset leaves them` } };
+    }
+    for (const u of unknown) {
+      const ev: Evidence = { file: u.chains[0].ref.file, line: u.chains[0].ref.line, excerpt: `chain ${u.chains[0].name}`, note: `the ${u.table} table, with ${u.chains.slice(0, 3).map((c) => c.name).join(', ')}` };
+      add(`${u.rs.family === 'ipv6' ? 'ip6' : 'ip'} ${u.table}`, u.chains.map((c) => c.name), ev);
+    }
+    return { backend: said?.backend === 'nf_tables' ? 'nf_tables' : 'unknown', tables: [...tables.values()] };
+  }
+  if (legacy || said?.backend === 'legacy')
+    return { backend: 'legacy', tables: [], legacy: legacy ?? { file: said!.ref.file, line: said!.ref.line, excerpt: said!.excerpt, note: 'iptables uses the legacy back end (x_tables): nft flush ruleset leaves its rules' } };
+  return { backend: 'unknown', tables: [] };
+}
+
+/** What the nftables service loads: the file, the files it includes (those in the bundle), what they say. */
+interface LoadedConfig {
+  /** /etc/nftables.conf (Debian, Ubuntu, Arch) or /etc/sysconfig/nftables.conf (RHEL, Fedora) */
+  main: NftablesConfig;
+  flavour: 'debian' | 'rhel';
+  statements: NftConfigStatement[];
+  /** the files loaded, main first */
+  files: NftablesConfig[];
+  /** includes that name files the bundle does not hold */
+  missing: string[];
+}
+
+function loadedConfig(configs: readonly NftablesConfig[]): LoadedConfig | undefined {
+  const main = configs.find((c) => c.hostPath === '/etc/sysconfig/nftables.conf') ?? configs.find((c) => c.hostPath === '/etc/nftables.conf');
+  if (!main) return undefined;
+  const statements: NftConfigStatement[] = [];
+  const files: NftablesConfig[] = [];
+  const missing: string[] = [];
+  const walk = (c: NftablesConfig, depth: number) => {
+    if (files.includes(c) || depth > 8) return;
+    files.push(c);
+    for (const st of c.statements) {
+      if (st.kind !== 'include') {
+        statements.push(st);
+        continue;
+      }
+      const found = includedFiles(configs, st.path!, c.hostPath);
+      // a glob that matches nothing here may match files the collector did not copy (sos copies /etc/nftables only)
+      if (found.length === 0) missing.push(st.path!);
+      for (const f of found) walk(f, depth + 1);
+    }
+  };
+  walk(main, 0);
+  return { main, flavour: main.hostPath === '/etc/sysconfig/nftables.conf' ? 'rhel' : 'debian', statements, files, missing };
+}
+
+/** The bundle's files an `include` names: an absolute path or glob, a relative one against the including file's folder or /etc (nft's include path). */
+function includedFiles(configs: readonly NftablesConfig[], path: string, from: string): NftablesConfig[] {
+  const candidates = path.startsWith('/') ? [path] : [`${from.slice(0, from.lastIndexOf('/'))}/${path}`, `/etc/${path}`];
+  const res = candidates.map((p) => new RegExp(`^${p.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`));
+  return configs.filter((c) => res.some((re) => re.test(c.hostPath))).sort((a, b) => a.hostPath.localeCompare(b.hostPath));
+}
+
+const SED_FLUSH = 's/^[[:space:]]*flush[[:space:]]\\+ruleset\\([[:space:]]\\+[a-z0-9]\\+\\)\\?[[:space:]]*;\\?[[:space:]]*$/';
+const SIMPLE_FLUSH = /^flush\s+ruleset(\s+[a-z0-9]+)?\s*;?$/;
+const DROP_IN = '/etc/systemd/system/nftables.service.d/keep-container-rules.conf';
+
+/**
+ * nftables.service enabled or active on a Docker or Kubernetes host whose container rules are in
+ * nf_tables (or whose back end the bundle does not show): a warning, an info where the file it
+ * loads is shown to reset only its own tables (then only a stop or restart flushes everything).
+ */
+function nftablesService(node: string, artifacts: NodeArtifacts, dockerRestart: DockerRestart): FindingDraft | undefined {
+  const states = findService(artifacts.services ?? [], 'nftables');
+  const on = isActive(states) ?? isEnabled(states);
+  if (!on) return undefined;
+  const presence = dockerPresence(artifacts);
+  const kube = hasKubernetes(artifacts);
+  // a rootless dockerd, or one told not to touch the firewall, has no rules in the host's nf_tables
+  const dockerRules = presence.evidence.length > 0 && !presence.rootless && !presence.firewallOff;
+  if (!dockerRules && !kube) return undefined;
+  const where = containerTables(artifacts);
+  if (where.backend === 'legacy') return undefined;
+  const service = on.unit;
+  const active = isActive(states) !== undefined;
+  const config = loadedConfig(artifacts.nftablesConfig ?? []);
+  const risky = new Set(where.tables.map((t) => t.key.split(' ')[0]));
+  // `flush ruleset` of every family, or of a family whose tables hold container rules (ip, ip6; iptables-nft's when not shown)
+  const flushes = (config?.statements ?? []).filter((s) => s.kind === 'flush-ruleset' && (!s.family || (risky.size ? risky.has(s.family) : ['ip', 'ip6'].includes(s.family))));
+  const shownScoped = config !== undefined && flushes.length === 0 && config.missing.length === 0;
+  const flavour = config?.flavour;
+  const conf = config ? config.main.hostPath : '/etc/nftables.conf (RHEL: /etc/sysconfig/nftables.conf)';
+
+  // the tables the host's configuration declares and resets
+  const declared = [...new Set((config?.statements ?? []).filter((s) => s.kind === 'table').map((s) => `${s.family} ${s.table}`))];
+  const reset = new Set((config?.statements ?? []).filter((s) => /^(flush|delete|destroy)-table$/.test(s.kind)).map((s) => `${s.family} ${s.table}`));
+  const shared = declared.filter((t) => IPTABLES_NFT_TABLE.test(t) || CONTAINER_NFT_TABLE.test(t.split(' ')[1]) || where.tables.some((r) => r.key === t));
+  const own = declared.filter((t) => !shared.includes(t));
+
+  const evidence: Evidence[] = states.map((s) => ({ file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: `${s.unit}: ${[s.enabled, s.active].filter(Boolean).join(' ')}` }));
+  for (const f of flushes) evidence.push({ file: f.ref.file, line: f.ref.line, excerpt: f.excerpt, note: `loaded at every start and reload of ${service}: deletes every nf_tables table${f.family ? ` of the ${f.family} family` : ''}, the container rules' among them` });
+  if (shownScoped)
+    for (const t of declared.slice(0, 2)) {
+      const st = config!.statements.find((s) => s.kind === 'table' && `${s.family} ${s.table}` === t)!;
+      evidence.push({ file: st.ref.file, line: st.ref.line, excerpt: st.excerpt, note: `${config!.main.hostPath} loads its own table, without flush ruleset` });
+    }
+  for (const t of where.tables.slice(0, 4)) evidence.push({ ...t.evidence, note: `${t.evidence.note}: nft flush ruleset deletes this table${where.backend === 'unknown' ? ' if it is in nf_tables (iptables-nft)' : ''}` });
+  if (where.legacy) evidence.push(where.legacy);
+  evidence.push(...[...presence.evidence.slice(0, 1), ...(kube ? [kube] : [])]);
+  evidence.push(...logEvidence(artifacts.logs, ['log.firewall-restart'], 4));
+
+  const host = `a ${presence.evidence.length ? 'Docker' : ''}${presence.evidence.length && kube ? ' and ' : ''}${kube ? 'Kubernetes' : ''} host`;
+  const named = (t: RiskTable) => `table ${t.key}${t.chains.length ? ` (${t.chains.slice(0, 4).join(', ')}${t.chains.length > 4 ? `, ${t.chains.length - 4} more` : ''})` : ''}`;
+  const list = where.tables.length
+    ? where.tables.map(named).join(', ')
+    : [dockerRules ? "Docker's chains in ip filter and ip nat" : '', kube ? "kube-proxy's and the kubelet's chains" : ''].filter(Boolean).join(', ');
+  const takes =
+    where.backend === 'nf_tables'
+      ? `"nft flush ruleset" deletes every nf_tables table, the node's container rules among them: ${list}.`
+      : `Whether "nft flush ruleset" takes the container rules depends on the iptables back end, which the bundle does not show: with iptables-nft (the nf_tables back end, the default of current Debian, Ubuntu and RHEL) they are nf_tables tables (${list}) and are deleted with every other table; iptables-legacy's rules (x_tables) are left alone.`;
+  const unitDoes =
+    flavour === 'rhel'
+      ? `RHEL's ${service} runs "nft flush ruleset" at every stop (so at every restart) and at every reload (ExecStop, and ExecReload before it loads ${conf} again).`
+      : flavour === 'debian'
+        ? `${service} (Debian, Ubuntu) loads ${conf} at every start and reload and runs "nft flush ruleset" at every stop, so at every restart (ExecStop).`
+        : `The packaged ${service} of Debian/Ubuntu and of RHEL/Fedora runs "nft flush ruleset" at every stop, so at every restart (RHEL's at every reload too), and loads ${conf} at every start.`;
+  const file = flushes.length
+    ? ` ${flushes[0].ref.file === config?.main.file ? conf : `${config!.files.find((f) => f.file === flushes[0].ref.file)?.hostPath ?? flushes[0].ref.file} (which ${conf} includes)`} starts with "flush ruleset" (line ${flushes[0].ref.line}), so a reload, a restart, a start while the containers run, and loading that file by hand (nft -f) each delete every table.`
+    : shownScoped
+      ? ` ${conf} ${declared.length ? `loads only its own tables (${declared.map((t) => `table ${t}`).join(', ')}), without` : 'declares no table and has no'} "flush ruleset": loading it by hand${flavour === 'debian' ? ' or a reload' : ''} leaves the container rules alone, but a stop or restart of the packaged unit still deletes every table${flavour === 'rhel' ? ', and so does a reload' : ''}.`
+      : config
+        ? ` ${conf} includes ${config.missing.join(', ')}, which the bundle does not hold: whether it flushes the ruleset is not shown.`
+        : ' The bundle does not hold that file; Debian\'s stock /etc/nftables.conf and RHEL\'s /etc/nftables/main.nft sample start with "flush ruleset".';
+  const severity = shownScoped ? ('info' as const) : ('warning' as const);
+
+  // the remedy: the host's own tables reset instead of the whole ruleset; stop (and RHEL's reload) scoped likewise
+  const commands: string[] = [];
+  // table names sed, the shell and systemd take as they are
+  const plainNames = own.every((t) => /^[a-z0-9]+ [A-Za-z0-9_.-]+$/.test(t));
+  const fixable = config !== undefined && config.missing.length === 0 && own.length > 0 && shared.length === 0 && plainNames;
+  const resetLines = own.map((t) => `table ${t}\\ndelete table ${t}`).join('\\n');
+  if (flushes.length) {
+    for (const f of flushes) {
+      const path = config!.files.find((c) => c.file === f.ref.file)?.hostPath ?? conf;
+      if (fixable && SIMPLE_FLUSH.test(f.excerpt))
+        commands.push(`sed -i '${SED_FLUSH}${resetLines}/' ${path}   # line ${f.ref.line}: reset only the host's own table${own.length > 1 ? 's' : ''} (declared, then deleted, then loaded again) instead of every table`);
+      else
+        commands.push(
+          `# in ${path}, line ${f.ref.line} ("${f.excerpt}"): replace "flush ruleset" by a reset of the host's own tables only: for each table the file declares, the two lines "table <family> <name>" and "delete table <family> <name>"` +
+            (shared.length ? `; ${shared.map((t) => `table ${t}`).join(', ')} ${shared.length > 1 ? 'are tables' : 'is a table'} iptables-nft or the container tools keep their rules in: move the host's rules there to a table of their own (table inet host_filter) first` : ''),
+        );
+    }
+    if (fixable) commands.push(`nft --check --file ${conf}   # --check only parses and checks the edited file: it applies nothing (its rules are live already; do not load it now)`);
+  } else if (!config)
+    commands.push(`# in the file ${service} loads (/etc/nftables.conf; RHEL: /etc/sysconfig/nftables.conf and the files it includes), replace "flush ruleset" by a reset of the host's own tables only: for each table it declares, "table <family> <name>" then "delete table <family> <name>"; never name ip filter or ip nat there (iptables-nft's tables)`);
+  // the unit's stop (and RHEL's reload): only the host's own tables
+  const stop = fixable || (shownScoped && own.length > 0 && shared.length === 0 && plainNames) ? `"ExecStop=/usr/sbin/nft '${own.map((t) => `add table ${t}; delete table ${t}`).join('; ')}'"` : undefined;
+  const resetsAll = config !== undefined && config.missing.length === 0 && declared.length > 0 && (fixable ? flushes.every((f) => SIMPLE_FLUSH.test(f.excerpt)) : declared.every((t) => reset.has(t)));
+  const reload = flavour === 'rhel' && resetsAll && shared.length === 0 ? ` 'ExecReload=' 'ExecReload=/usr/sbin/nft -f ${conf}'` : '';
+  commands.push('mkdir -p /etc/systemd/system/nftables.service.d');
+  commands.push(
+    `printf '%s\\n' '[Service]' 'ExecStop='${stop ? ` ${stop}` : ''}${reload} > ${DROP_IN}   # stop and restart ${stop ? 'delete only the host\'s own tables, not every table' : 'no longer flush the ruleset (they delete nothing)'}${reload ? '; reload loads the file without flush ruleset' : ''}`,
+  );
+  commands.push('systemctl daemon-reload   # reloads the unit files only: the live rules are not touched');
+  if (flavour !== 'debian' && !reload) commands.push(`# ${flavour === 'rhel' ? 'RHEL\'s' : 'on RHEL/Fedora the'} reload still runs "nft flush ruleset": apply later changes to the host's own table with nft commands, not with systemctl reload nftables`);
+  // Docker does not re-create its rules; restart it only where they are gone already
+  if (dockerRules && (where.backend === 'unknown' || where.tables.some((t) => /docker/i.test(t.key) || t.chains.some((c) => c.startsWith('DOCKER'))) || presence.nftBackend)) {
+    const check = presence.nftBackend ? 'nft list table ip docker-bridges >/dev/null 2>&1' : 'iptables -t nat -nL DOCKER >/dev/null 2>&1';
+    for (const c of restartDocker({ dockerRestart }))
+      commands.push(!c.startsWith('#') && /\brestart\b/.test(c.split('#')[0]) ? `${check} || ${c}   # only if a flush already removed Docker's ${presence.nftBackend ? 'table' : 'chains'} (Docker does not re-create them)` : c);
+  }
+
+  return {
+    severity,
+    title: shownScoped ? 'nftables.service flushes every table when it stops' : 'nftables.service flushes the whole ruleset, container rules included',
+    message:
+      `${service} is ${active ? 'active' : 'enabled'} on ${node}, ${host}. ${unitDoes}${file} ${takes}` +
+      (dockerRules ? ' Docker does not re-create its rules until it restarts.' : '') +
+      (kube ? ' kube-proxy, the kubelet and most CNI plugins re-create theirs at their next resync.' : ''),
+    impact:
+      (shownScoped ? `A stop or restart of ${service}` : `The next restart or reload of ${service}, or loading its file by hand,`) +
+      ` breaks container networking (published ports, outbound NAT, Services) ${dockerRules ? 'until docker is restarted' : 'until kube-proxy and the CNI plugin have written their rules again'}.`,
+    evidence,
+    facts: { unit: service, backend: where.backend, config: config?.main.hostPath, flushesRuleset: flushes.length > 0 ? true : shownScoped ? false : undefined, tables: where.tables.map((t) => t.key) },
+    remedy: {
+      summary:
+        `Let ${service} leave the container tables alone: ${flushes.length || !config ? 'replace "flush ruleset" in the file it loads by a reset of each table that file declares, and ' : ''}give it a drop-in whose stop action${flavour !== 'debian' ? ' (and RHEL\'s reload)' : ''} resets only the host's own tables instead of flushing the ruleset. ` +
+        `Where the host's own rules live elsewhere, disable ${service} instead (systemctl disable, not --now). ` +
+        (dockerRules ? 'Restart docker only where a flush already removed its rules.' : ''),
+      commands,
+      caution:
+        `Do not restart, stop or reload ${service}, and do not load its file with nft -f, before the file is changed and the drop-in is in place (systemctl daemon-reload run): until then each deletes the container tables. None of these commands changes the live rules; the new file and drop-in apply from the next start. ` +
+        `systemctl stop and disable --now run its stop action too.${dockerRules ? ' Restarting docker restarts every container on the node.' : ''}`,
+    },
+  };
 }

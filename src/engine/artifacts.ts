@@ -15,6 +15,7 @@ import type { DockerNetworks } from '../parsers/docker-network-inspect.js';
 import type { ListeningSockets } from '../parsers/listening.js';
 import type { RouteTable } from '../parsers/ip-route.js';
 import type { NftRuleset } from '../nft/model.js';
+import type { NftablesConfig } from '../nft/config.js';
 import type { FirewalldConf, FirewalldZones } from '../nft/firewalld.js';
 import type { IpsetList } from '../parsers/ipset.js';
 import type { DistributionHint } from '../layouts/types.js';
@@ -48,6 +49,11 @@ export interface ArtifactMap {
   routes: RouteTable;
   /** nftables rules (nft list ruleset, text or JSON) */
   nftables: NftRuleset;
+  /**
+   * a saved nftables configuration nftables.service loads (/etc/nftables.conf, /etc/sysconfig/nftables.conf,
+   * /etc/nftables/*): its top-level statements (flush ruleset, tables, includes). Never live rules.
+   */
+  nftablesConfig: NftablesConfig;
   /** firewalld zones (firewall-cmd --list-all-zones, zone XML files) */
   firewalldZones: FirewalldZones;
   /** /etc/firewalld/firewalld.conf */
@@ -78,6 +84,7 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   sockets: 'listening sockets (ss / netstat)',
   routes: 'routes (ip route)',
   nftables: 'nftables rules (nft list ruleset)',
+  nftablesConfig: 'nftables configuration the nftables service loads (/etc/nftables.conf, /etc/sysconfig/nftables.conf)',
   firewalldZones: 'firewalld zones (firewall-cmd --list-all-zones, zone XML)',
   firewalldConf: 'firewalld configuration (firewalld.conf)',
   ipsets: 'ipset sets and members (ipset list / ipset save)',

@@ -73,6 +73,37 @@ export function savedIptablesRule(path: string): { rule: PathRule; match: RegExp
 }
 
 /**
+ * The nftables configuration nftables.service loads: /etc/nftables.conf (Debian/Ubuntu, Arch),
+ * /etc/sysconfig/nftables.conf (RHEL/Fedora) and the files it includes from /etc/nftables/ (RHEL's
+ * samples main.nft, nat.nft, router.nft; not osf/, pf.os fingerprints) or /etc/nftables.d/. sos's
+ * firewall_tables plugin copies the first three. A saved configuration, never the live rules
+ * (which `nft list ruleset` shows), whatever its `table` blocks look like: read as statements only
+ * (src/nft/config.ts).
+ */
+const NFTABLES_CONF: PathRule[] = [
+  { re: /^etc\/(sysconfig\/)?nftables\.conf$/, format: 'nftables-conf', savedConfig: true },
+  { re: /^etc\/nftables\/(?!osf\/).+$/, format: 'nftables-conf', savedConfig: true },
+  // the folder many configurations include (`include "/etc/nftables.d/*.nft"`), where a collector copied it
+  { re: /^etc\/nftables\.d\/.+$/, format: 'nftables-conf', savedConfig: true },
+];
+
+/** The same in a hand-made bundle: a bare `nftables.conf` too; files of an nftables/ folder only under etc/ (a saved listing may be called `x.nft`). */
+const NFTABLES_CONF_ANYWHERE: PathRule[] = [
+  { re: /(^|\/)nftables\.conf$/, format: 'nftables-conf', savedConfig: true },
+  { re: /(^|\/)etc\/nftables\/(?!osf\/).+$/, format: 'nftables-conf', savedConfig: true },
+  { re: /(^|\/)etc\/nftables\.d\/.+$/, format: 'nftables-conf', savedConfig: true },
+];
+
+/**
+ * Whether a path (relative to anything) names the nftables service's configuration: for layouts
+ * matched without rules (troubleshoot's copy collectors write `host-collectors/<title>/nftables.conf`,
+ * or `<title>/nftables/main.nft` for a copy of /etc/nftables, losing the etc/ prefix).
+ */
+export function isNftablesConfigPath(path: string): boolean {
+  return NFTABLES_CONF_ANYWHERE.some((rule) => rule.re.test(path)) || /(^|\/)nftables\/[^/]+\.nft$/.test(path);
+}
+
+/**
  * docker.service, its drop-ins and the options files distributions pass to dockerd: they hold
  * dockerd's flags (--iptables=false, ...) when no process listing shows the running command line.
  */
@@ -139,6 +170,7 @@ export const SOSREPORT_RULES: PathRule[] = [
   { re: /^sos_commands\/process\/ps_auxfwww$/, format: 'ps', group: 'ps', rank: 1 },
   { re: /^sos_commands\/process\/ps_alxwww$/, format: 'ps', group: 'ps', rank: 2 },
   ...SAVED_IPTABLES,
+  ...NFTABLES_CONF,
   {
     re: /^sos_commands\/(?:firewall_tables|networking)\/(ip6?)tables_-t_(\w+)_-nvL$/,
     format: 'iptables-list',
@@ -187,6 +219,7 @@ export const INSIGHTS_RULES: PathRule[] = [
   { re: /^insights_commands\/ps_auxw+$/, format: 'ps', group: 'ps', rank: 0 },
   { re: /^insights_commands\/ps_-?ef$/, format: 'ps', group: 'ps', rank: 1 },
   ...SAVED_IPTABLES,
+  ...NFTABLES_CONF,
   { re: /^insights_commands\/iptables-save$/, format: 'iptables-save', hint: () => ({ family: 'ipv4' }) },
   { re: /^insights_commands\/ip6tables-save$/, format: 'iptables-save', hint: () => ({ family: 'ipv6' }) },
   { re: /^insights_commands\/nft_-j_list_ruleset$/, format: 'nft-json' },
@@ -207,6 +240,7 @@ export const FLAT_RULES: PathRule[] = [
   ...SYSCTL_CONF_ANYWHERE,
   ...PROC_SYS,
   ...SAVED_IPTABLES_ANYWHERE,
+  ...NFTABLES_CONF_ANYWHERE,
   { re: /(^|\/)subnet\.env$/, format: 'subnet-env' },
   { re: /(^|\/)net-conf\.json$/, format: 'flannel-net-conf' },
   { re: /(^|\/)daemon\.json$/, format: 'docker-daemon-json' },

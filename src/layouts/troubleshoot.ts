@@ -8,7 +8,7 @@
  */
 import type { BundleTree } from '../bundle/tree.js';
 import { logSourceOf } from './logs.js';
-import { isSysctlConfigPath } from './rules.js';
+import { isNftablesConfigPath, isSysctlConfigPath } from './rules.js';
 import type { LocatedFile, LocatedLog, LocatedNode } from './types.js';
 
 const UNASSIGNED = '(unassigned pod logs)';
@@ -94,8 +94,11 @@ export function troubleshootNodes(
                 ? 'docker-daemon-json'
                 : isSysctlConfigPath(r)
                   ? 'sysctl-conf'
-                  : sniff(path);
-      if (format) entry.files.push({ path, relPath: r.slice(r.lastIndexOf('/') + 1), format });
+                  : isNftablesConfigPath(r)
+                    ? 'nftables-conf'
+                    : sniff(path);
+      // a copy of the nftables service's configuration is what it would load, never the live rules
+      if (format) entry.files.push({ path, relPath: r.slice(r.lastIndexOf('/') + 1), format, ...(format === 'nftables-conf' ? { savedConfig: true } : {}) });
     }
   }
   const out: LocatedNode[] = [];

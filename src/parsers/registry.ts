@@ -15,6 +15,7 @@ import { parseListeningSockets, sniffListeningSockets } from './listening.js';
 import { parseFirewallCmdListAllZones, parseFirewalldConf, parseFirewalldZoneXml, sniffFirewallCmd } from '../nft/firewalld.js';
 import { parseNftJson, sniffNftJson } from '../nft/parse-json.js';
 import { parseNftText, sniffNftText } from '../nft/parse-text.js';
+import { parseNftablesConfig } from '../nft/config.js';
 import { parseIptablesList } from '../netfilter/list-format.js';
 import { parseIptablesVersion, sniffIptablesVersion } from '../netfilter/iptables-version.js';
 import { parseIptablesSave, parseIptablesSpec, sniffIptables } from '../netfilter/save-format.js';
@@ -86,6 +87,8 @@ const FORMATS = [
   format({ id: 'routes', kind: 'routes', parse: parseRoutes, sniff: sniffRoutes }),
   format({ id: 'nft-text', kind: 'nftables', parse: parseNftText, sniff: sniffNftText }),
   format({ id: 'nft-json', kind: 'nftables', parse: parseNftJson, sniff: sniffNftJson }),
+  // the file nftables.service loads (and those it includes): a saved configuration, never the live rules; named by path only
+  format({ id: 'nftables-conf', kind: 'nftablesConfig', parse: parseNftablesConfig }),
   format({ id: 'firewalld-zones', kind: 'firewalldZones', parse: parseFirewallCmdListAllZones, sniff: sniffFirewallCmd }),
   format({
     id: 'firewalld-zone-xml',
