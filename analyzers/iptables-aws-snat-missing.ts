@@ -46,7 +46,7 @@ import type { NftTable } from '../src/nft/model.js';
 import { parseCidr } from '../src/parsers/cidr.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import type { Route } from '../src/parsers/ip-route.js';
-import { findService, isActive, isEnabled } from '../src/parsers/services.js';
+import { flushingFirewallUnits } from './lib/node-services.js';
 import type { Evidence } from '../src/report/schema.js';
 import { distinctEvidence } from './lib/evidence.js';
 import { ipsetMatcher } from './lib/ipset.js';
@@ -349,12 +349,10 @@ function stateText(state: 'absent' | 'empty' | 'not-jumped' | 'no-snat-rule'): s
 
 /** A firewall service that flushes iptables when it starts, running or enabled here (or named by the log of its restart). */
 function activeFirewall(artifacts: NodeArtifacts): string | undefined {
-  for (const unit of ['iptables', 'firewalld', 'netfilter-persistent', 'ufw']) {
-    const st = findService(artifacts.services ?? [], unit);
-    if (isActive(st) ?? isEnabled(st)) return `${unit}.service`;
-  }
+  const unit = flushingFirewallUnits(artifacts)[0]?.unit;
+  if (unit) return `${unit}.service`;
   const m = (artifacts.logs ?? []).flatMap((l) => l.matches).find((x) => x.signature === 'log.firewall-restart' && x.facts.service);
   if (!m) return undefined;
   const svc = m.facts.service;
-  return /^ip6?tables$/.test(svc) || /IPv4 firewall/.test(svc) ? 'iptables.service' : /firewalld/.test(svc) ? 'firewalld.service' : /netfilter/i.test(svc) ? 'netfilter-persistent.service' : /ufw|Uncomplicated/i.test(svc) ? 'ufw.service' : undefined;
+  return /^ip6?tables$/.test(svc) || /IPv4 firewall/.test(svc) ? 'iptables.service' : /firewalld/.test(svc) ? 'firewalld.service' : /netfilter persistent|netfilter-persistent/i.test(svc) ? 'netfilter-persistent.service' : /ufw|Uncomplicated/i.test(svc) ? 'ufw.service' : /nftables|Netfilter Tables/i.test(svc) ? 'nftables.service' : undefined;
 }

@@ -33,6 +33,7 @@ import { iptablesTool } from '../src/netfilter/commands.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { flagBool, flagValue, kubeProxyFlags, nodeProcesses, type ListedProcess } from '../src/parsers/processes.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
+import { flushingFirewallUnits } from './lib/node-services.js';
 import type { Evidence } from '../src/report/schema.js';
 import { kubeProxyIpv6Services } from './lib/ipv6-use.js';
 import { logEvidence, timeOf } from './lib/logs.js';
@@ -373,15 +374,9 @@ function otherEmptyChains(views: BackendView[]): string[] {
   return out;
 }
 
-/** The firewall units whose start flushes every live rule. */
+/** The firewall units whose start flushes every live rule, as evidence. */
 function firewallUnits(artifacts: NodeArtifacts): Evidence[] {
-  const out: Evidence[] = [];
-  for (const unit of ['iptables', 'firewalld', 'netfilter-persistent', 'ufw']) {
-    const states = findService(artifacts.services ?? [], unit);
-    const s = isActive(states) ?? isEnabled(states);
-    if (s) out.push({ file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: `${s.unit} is ${isActive(states) ? 'active' : 'enabled'}: its start or reload replaces the live rules with its own (iptables.service-conflict)` });
-  }
-  return out;
+  return flushingFirewallUnits(artifacts).map(({ state: s, active }) => ({ file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: `${s.unit} is ${active ? 'active' : 'enabled'}: its start or reload replaces the live rules with its own (iptables.service-conflict)` }));
 }
 
 /**

@@ -316,3 +316,19 @@ export function restartDocker(s: Pick<NodeServices, 'dockerRestart'>, comment?: 
       return [`# ${d.why}`, `${d.command}${tail}`];
   }
 }
+
+/**
+ * The firewall units whose start (or reload) replaces the live rules with their own, running or
+ * enabled here: iptables.service, firewalld, netfilter-persistent, ufw, and nftables.service (its
+ * stop, so every restart, runs `nft flush ruleset`: iptables-nft's tables go with it; see
+ * iptables.service-conflict), each with the line that shows it.
+ */
+export function flushingFirewallUnits(artifacts: NodeArtifacts): { unit: string; state: ServiceState; active: boolean }[] {
+  const out: { unit: string; state: ServiceState; active: boolean }[] = [];
+  for (const unit of ['iptables', 'firewalld', 'netfilter-persistent', 'ufw', 'nftables']) {
+    const states = findService(artifacts.services ?? [], unit);
+    const state = isActive(states) ?? isEnabled(states);
+    if (state) out.push({ unit, state, active: !!isActive(states) });
+  }
+  return out;
+}

@@ -54,6 +54,15 @@ describe('fires when kube-proxy runs and its rules are gone', () => {
     expect(f.remedy.commands[0]).toMatch(/^systemctl restart k3s /);
   });
 
+  it('nftables.service active beside k3s (Debian): named among the units whose restart flushes the rules', () => {
+    // `systemctl list-units` on Debian 12: nftables.service is a oneshot that stays "active exited"
+    const units = K3S_UNITS.replace('  ssh.service', '  nftables.service                   loaded active exited  nftables\n  ssh.service').replace('3 loaded units', '4 loaded units');
+    const [f] = runNode(kubeChainsMissing, { iptables: [rules('k3s-flushed.rules')], services: [parseSystemctlText(units, 'k3s-node1/systemctl-list-units.txt')] });
+    expect(f.evidence).toContainEqual(expect.objectContaining({ line: 4, excerpt: expect.stringContaining('nftables.service'), note: expect.stringMatching(/^nftables\.service is active/) }));
+    expect(f.message).toContain('nftables.service is enabled here: its start or reload flushes the live rules');
+    expect(f.remedy.summary).toContain('the firewall service enabled here');
+  });
+
   it('only the jumps to KUBE-SERVICES deleted: the chains are intact, the jumps are named', () => {
     const [f] = runNode(kubeChainsMissing, { iptables: [rules('k3s-jumps-removed.rules')], services: k3sActive() });
     expect(f.facts!.missing).toEqual(['nat PREROUTING does not jump to KUBE-SERVICES', 'nat OUTPUT does not jump to KUBE-SERVICES']);
