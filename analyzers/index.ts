@@ -8,6 +8,7 @@ import flannelDuplicateSubnet from './flannel-duplicate-subnet.js';
 import flannelMultipleAddresses from './flannel-multiple-addresses.js';
 import flannelSubnetMismatch from './flannel-subnet-mismatch.js';
 import sysctlBridgeNfCallDisabled from './sysctl-bridge-nf-call-disabled.js';
+import sysctlRpFilterDropsPodTraffic from './sysctl-rp-filter-drops-pod-traffic.js';
 import sysctlIpForwardNotPersistent from './sysctl-ip-forward-not-persistent.js';
 import iptablesDockerChainMissing from './iptables-docker-chain-missing.js';
 import iptablesDockerMasqueradeMissing from './iptables-docker-masquerade-missing.js';
@@ -36,6 +37,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   iptablesPortBlocked,
   sysctlIpForwardNotPersistent,
   sysctlBridgeNfCallDisabled,
+  sysctlRpFilterDropsPodTraffic,
   flannelSubnetMismatch,
   flannelMultipleAddresses,
   flannelMasqueradeMissing,

@@ -41,6 +41,12 @@ export function normalizeSysctlKey(key: string): string {
 }
 
 const LINE = /^\s*([-]?)([A-Za-z0-9_./:@-]+?)\s*=\s*(.*?)\s*$/;
+/**
+ * A sysctl.d line: systemd-sysctl also takes globs in the key (`net.ipv4.conf.*.rp_filter = 2`,
+ * `-net.ipv4.conf.lxc*.rp_filter = 0`), applied to every matching key and to interfaces created later.
+ * Glob keys never equal an exact key: analyzers that look one up are not affected.
+ */
+const CONFIG_LINE = /^\s*([-]?)([A-Za-z0-9_./:@*?[\]!-]+?)\s*=\s*(.*?)\s*$/;
 const MAX_LINE = 8192;
 
 /** `sysctl -a` output, or troubleshoot's `/proc/sys/... = v` lines. */
@@ -119,7 +125,7 @@ export function parseSysctlConfig(text: string, file: string): SysctlConfigFile 
     const raw = all[i];
     const t = raw.trim();
     if (t === '' || t.startsWith('#') || t.startsWith(';') || t.length > MAX_LINE) continue;
-    const m = LINE.exec(t);
+    const m = CONFIG_LINE.exec(t);
     if (!m) continue;
     const key = normalizeSysctlKey(m[2]);
     entries.push({ key, value: m[3], ref: { file, line: i + 1 }, excerpt: t });

@@ -81,6 +81,15 @@ describe('sysctl forms', () => {
     expect(effectiveConfig([later, usr, etcSame], 'net.ipv4.ip_forward')?.value).toBe('1');
     expect(effectiveConfig([conf, later, usr], 'net.ipv4.ip_forward')).toMatchObject({ value: '0', ref: { file: 'etc/sysctl.conf', line: 3 } });
   });
+
+  it("sysctl.d globs are kept (systemd's 50-default.conf, Cilium's override): they never equal an exact key", () => {
+    const c = parseSysctlConfig('net.ipv4.conf.*.rp_filter = 2\n-net.ipv4.conf.all.rp_filter\n-net.ipv4.conf.lxc*.rp_filter = 0\n', 'usr/lib/sysctl.d/50-default.conf');
+    expect(c.entries.map((e) => [e.key, e.value, e.ref.line])).toEqual([
+      ['net.ipv4.conf.*.rp_filter', '2', 1],
+      ['net.ipv4.conf.lxc*.rp_filter', '0', 3],
+    ]);
+    expect(effectiveConfig([c], 'net.ipv4.conf.all.rp_filter')).toBeUndefined();
+  });
 });
 
 /** The start of RHEL 6's stock /etc/sysctl.conf (initscripts): ip_forward = 0 among comments. */
