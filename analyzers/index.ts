@@ -14,6 +14,7 @@ import iptablesDockerChainMissing from './iptables-docker-chain-missing.js';
 import iptablesDockerMasqueradeMissing from './iptables-docker-masquerade-missing.js';
 import iptablesAwsSnatMissing from './iptables-aws-snat-missing.js';
 import iptablesForwardBlocksContainers from './iptables-forward-blocks-containers.js';
+import iptablesDirectRoutingDropped from './iptables-direct-routing-dropped.js';
 import iptablesKubeFirewallCorrupted from './iptables-kube-firewall-corrupted.js';
 import iptablesKubeChainsMissing from './iptables-kube-chains-missing.js';
 import flannelMasqueradeMissing from './flannel-masquerade-missing.js';
@@ -29,6 +30,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   iptablesDockerMasqueradeMissing,
   iptablesAwsSnatMissing,
   iptablesForwardBlocksContainers,
+  iptablesDirectRoutingDropped,
   iptablesKubeFirewallCorrupted,
   iptablesKubeChainsMissing,
   iptablesMixedBackends,

@@ -1,0 +1,663 @@
+/**
+ * iptables.direct-routing-dropped: Docker 28's protection of container addresses drops traffic that
+ * other nodes route to the containers. Since 28.0.0 Docker writes, in raw PREROUTING, a DROP for
+ * packets addressed to a container that do not come in on the container's bridge (moby#49325):
+ *
+ *   28.0.x / 28.1.x  `-A PREROUTING -d <ctr>/32 ! -i <bridge> -p tcp -m tcp --dport <port> -j DROP` (per published port)
+ *   28.2+            `-A PREROUTING -d <ctr>/32 ! -i <bridge> -j DROP` (per container, moby#49829), and for each
+ *                    interface of com.docker.network.bridge.trusted_host_interfaces an ACCEPT
+ *                    `-d <ctr>/32 -i <iface>` ahead of it (moby#49832); none at all with "allow-direct-routing",
+ *                    gateway modes nat-unprotected / routed, or DOCKER_INSECURE_NO_IPTABLES_RAW=1
+ *   29 (nftables)    `table ip docker-bridges` chain raw-PREROUTING:
+ *                    `ip daddr <ctr> iifname != { <bridge>, <trusted>... } counter drop comment "DROP DIRECT ACCESS"`
+ *
+ * On a single host that is intended. Where the container's subnet is reached from other nodes through
+ * another interface, the packets arrive there and are dropped (moby/moby#49792): flannel with Docker's
+ * bridge on flannel's subnet (`dockerd --bip=${FLANNEL_SUBNET}`) delivers on flannel.1; a tunnel (wg*,
+ * tun*, gre, vxlan) on its own interface; static routes on the uplink. What routes the subnet in comes
+ * from the bundle (subnet.env holding the container's address; routes to sibling container subnets or to
+ * the overlay network over a tunnel), and the packet from a peer on it is walked through the rules with
+ * the tracer: only a drop by Docker's own direct-access rule is reported (a trusted-interface ACCEPT, or
+ * no rule, lets it through; Swarm's overlay traffic is decapsulated inside the overlay's namespace and
+ * never meets the host's raw table). A log line that timed out connecting to exactly such an address
+ * and port is the symptom, and evidence; with no way in shown, that line and the rule alone make the
+ * finding (critical when the rule's counters show drops).
+ */
+import { defineAnalyzer } from '../src/engine/analyzer.js';
+import type { NodeArtifacts } from '../src/engine/artifacts.js';
+import type { Evidence, Remedy } from '../src/report/schema.js';
+import type { Rule, Ruleset } from '../src/netfilter/rules.js';
+import { trace, type Packet, type TraceResult, type TraceStep } from '../src/netfilter/trace.js';
+import { iptablesTool } from '../src/netfilter/commands.js';
+import type { NftRule, NftValue } from '../src/nft/model.js';
+import { addressIn, cidrContains, formatCidr, parseCidr, parseIp, type Cidr } from '../src/parsers/cidr.js';
+import { interfacesOf, type Interface } from '../src/parsers/interfaces.js';
+import type { Route } from '../src/parsers/ip-route.js';
+import { dockerdSettings } from '../src/parsers/dockerd-flags.js';
+import type { LogMatch } from '../src/logs/index.js';
+import { distinctEvidence } from './lib/evidence.js';
+import { connectionSymptom, fromContainer, timeOf } from './lib/logs.js';
+import { dockerRestartOf, restartDocker, type DockerRestart } from './lib/node-services.js';
+import { dockerBridges, liveIpv4, liveTables, liveViews, nativeNftables, traceContext, uplinkOf } from './lib/node-view.js';
+
+/** Interfaces that carry traffic between hosts inside a tunnel or overlay (Swarm's `vx-*` live in the overlay's namespace). */
+const TUNNEL_NAME = /^(flannel[\w.-]*|wg[\w.-]*|tun\d+|tap\d+|vxlan[\w.-]*|gre[\w.-]*|gretap[\w.-]*|erspan[\w.-]*|ipip[\w.-]*|tunl\d+|sit\d+|ip6tnl[\w.-]*|vti[\w.-]*|zt[\w]+|tailscale\d*|nebula[\w.-]*|geneve[\w.-]*|ipsec[\w.-]*|xfrm[\w.-]*|ppp\d+)$/;
+const TUNNEL_KIND = new Set(['vxlan', 'wireguard', 'tun', 'tap', 'gre', 'gretap', 'ipip', 'sit', 'ip6tnl', 'vti', 'geneve', 'xfrm', 'ipvlan']);
+/** Local bridges and container ends: a route over one of them stays on the node. */
+const LOCAL_LINK = /^(lo|docker\d*|docker_gwbridge|br-[0-9a-f]{12}|cni\d*|cbr\d*|virbr\d*|lxdbr\d*|lxcbr\d*|incusbr\d*|podman\d*|veth[\w.-]*|kube-bridge|kube-ipvs0|nodelocaldns)$/;
+
+export default defineAnalyzer({
+  id: 'iptables.direct-routing-dropped',
+  title: "Docker's direct-access rule drops traffic routed to containers",
+  description:
+    "Docker 28+ drops, in raw PREROUTING (or its nftables table's raw-PREROUTING), packets for a container's address that do not arrive on its bridge; where other nodes reach the container subnet over flannel.1, a tunnel or a static route, their traffic is dropped.",
+  scope: 'node',
+  requires: [],
+  requiresOneOf: ['iptables', 'nftables'],
+  optional: ['iptables', 'nftables', 'ipAddr', 'routes', 'flannelSubnetEnv', 'flannelNetConf', 'dockerNetworks', 'dockerDaemon', 'services', 'logs', 'ipsets'],
+  partialWithout: { ipAddr: 'without ip addr the interface flannel or a tunnel delivers on is assumed (flannel.1 for flannel)' },
+  analyze({ node, artifacts, partly }) {
+    const drops = directAccessDrops(artifacts);
+    if (drops.length === 0) return [];
+    const ways = waysIn(artifacts, drops);
+    const timeouts = timeoutLines(artifacts);
+    const findings = [];
+    const traced = traceWays(artifacts, drops, ways, timeouts, partly);
+    for (const g of traced) findings.push(routedFinding(node, artifacts, g));
+    // with no way in shown: a client that timed out on exactly a protected address and port
+    const covered = new Set(traced.flatMap((g) => g.hits.map((h) => h.drop)));
+    findings.push(...logOnlyFindings(node, artifacts, drops.filter((d) => !covered.has(d) && !ways.some((w) => w.covers(d.ip) && w.iface !== d.bridge)), timeouts));
+    return findings;
+  },
+});
+
+// ---- Docker's direct-access rules ---------------------------------------------------------------
+
+interface DirectDrop {
+  /** the container's address (the subnet's for the subnet-wide form) */
+  ip: string;
+  /** the destination as the rule has it: 10.1.215.5/32, or a subnet */
+  dst: string;
+  bridge: string;
+  /** Docker 28.0 / 28.1: one rule per published port */
+  protocol?: string;
+  port?: number;
+  form: 'per-port' | 'per-container' | 'subnet' | 'nft';
+  /** interfaces an earlier ACCEPT (or the nft rule's iifname set) lets through: trusted_host_interfaces */
+  trusted: string[];
+  packets?: number;
+  file: string;
+  line: number;
+  text: string;
+  /** the iptables rule (not for nft) */
+  rule?: Rule;
+  ruleset?: Ruleset;
+  num: number;
+}
+
+/** Docker's direct-access DROPs of the node's live IPv4 rules: iptables' raw PREROUTING, and its own nftables table. */
+function directAccessDrops(artifacts: NodeArtifacts): DirectDrop[] {
+  const out: DirectDrop[] = [];
+  for (const view of liveViews(artifacts)) {
+    const chain = view.tables.get('raw')?.get('PREROUTING');
+    if (!chain) continue;
+    const accepts: { dst: string; iface: string }[] = [];
+    for (const r of chain.rules) {
+      if (r.target === 'ACCEPT' && r.destination && !r.destination.negated && r.inInterface && !r.inInterface.negated && !r.source) {
+        // the host's own `-i lo` ACCEPT (the subnet-wide form) trusts no other node
+        if (r.inInterface.value !== 'lo') accepts.push({ dst: r.destination.value, iface: r.inInterface.value });
+        continue;
+      }
+      const d = dockerShape(r);
+      if (!d) continue;
+      const trusted = accepts.filter((a) => addressIn(d.ip, a.dst) || a.dst === d.dst).map((a) => a.iface);
+      out.push({ ...d, trusted: [...new Set(trusted)], packets: r.counters?.packets, file: r.ref.file, line: r.ref.line, text: r.text, rule: r, ruleset: view.rulesets.find((rs) => rs.file === r.ref.file), num: r.num });
+    }
+  }
+  const names = new Set(dockerBridges(artifacts).map((b) => b.name));
+  for (const rs of nativeNftables(artifacts))
+    for (const t of rs.tables) {
+      if (t.name !== 'docker-bridges' || t.family !== 'ip') continue;
+      for (const c of t.chains) {
+        if (c.name !== 'raw-PREROUTING') continue;
+        for (const r of c.rules) {
+          const d = nftShape(r, names);
+          if (d) out.push({ ...d, packets: r.counter?.packets, file: r.ref.file, line: r.ref.line, text: r.text, num: r.index });
+        }
+      }
+    }
+  return out;
+}
+
+/** `-d <ctr>[/32] ! -i <bridge> [-p tcp -m tcp --dport N] -j DROP`, as Docker writes it (no source, no other match). */
+function dockerShape(r: Rule): Omit<DirectDrop, 'trusted' | 'file' | 'line' | 'text' | 'num'> | undefined {
+  if (r.target !== 'DROP' || !r.destination || r.destination.negated || !r.inInterface?.negated || r.source || r.outInterface) return undefined;
+  if (r.matches.some((m) => !['tcp', 'udp', 'sctp'].includes(m.module) || m.options.some((o) => o.name !== 'dport' || o.negated))) return undefined;
+  const c = parseCidr(r.destination.value);
+  if (!c || c.family !== 4) return undefined;
+  const protocol = r.protocol && !r.protocol.negated ? r.protocol.value : undefined;
+  if (protocol && !['tcp', 'udp', 'sctp'].includes(protocol)) return undefined;
+  const dport = r.matches.flatMap((m) => m.options).find((o) => o.name === 'dport')?.value;
+  if (dport !== undefined && !/^\d{1,5}$/.test(dport)) return undefined;
+  const host = c.prefix === 32;
+  return {
+    ip: host ? r.destination.value.split('/')[0] : formatCidr(c).split('/')[0],
+    dst: formatCidr(c),
+    bridge: r.inInterface.value,
+    protocol: dport !== undefined ? protocol : undefined,
+    port: dport !== undefined ? Number(dport) : undefined,
+    form: !host ? 'subnet' : dport !== undefined ? 'per-port' : 'per-container',
+  };
+}
+
+/** `ip daddr <ctr> iifname != { "<bridge>", "<trusted>"... } ... drop` in Docker's table. */
+function nftShape(r: NftRule, bridges: Set<string>): Omit<DirectDrop, 'file' | 'line' | 'text' | 'num' | 'packets'> | undefined {
+  if (r.verdict?.kind !== 'drop') return undefined;
+  let dst: string | undefined;
+  let names: string[] = [];
+  let protocol: string | undefined;
+  let port: number | undefined;
+  for (const e of r.exprs) {
+    if (e.kind !== 'match') continue;
+    if (e.key === 'ip daddr' && e.op === '==' && e.value.kind === 'value') dst = e.value.value;
+    else if (e.key === 'iifname' && e.op === '!=') names = valuesOf(e.value);
+    else if (/^(tcp|udp|sctp) dport$/.test(e.key) && e.op === '==' && e.value.kind === 'value' && /^\d+$/.test(e.value.value)) {
+      protocol = e.key.split(' ')[0];
+      port = Number(e.value.value);
+    }
+  }
+  const c = dst ? parseCidr(dst) : undefined;
+  if (!c || c.family !== 4 || names.length === 0) return undefined;
+  // Docker puts the bridge first; a listing may sort the set: the bridge is the one Docker knows, or a bridge by its name
+  const bridge = names.find((n) => bridges.has(n)) ?? names.find((n) => /^(docker\d*|docker_gwbridge|br-[0-9a-f]{12})$/.test(n)) ?? names[0];
+  return { ip: formatCidr(c).split('/')[0], dst: formatCidr(c), bridge, protocol, port, form: 'nft', trusted: names.filter((n) => n !== bridge) };
+}
+
+function valuesOf(v: NftValue): string[] {
+  if (v.kind === 'value') return [v.value];
+  if (v.kind === 'set') return v.elements.flatMap(valuesOf);
+  return [];
+}
+
+// ---- what routes the container subnet into the node ----------------------------------------------
+
+interface WayIn {
+  /** the interface the other nodes' packets arrive on */
+  iface: string;
+  /** why the interface is assumed rather than read from ip addr */
+  assumed?: string;
+  kind: 'flannel' | 'tunnel' | 'route';
+  /** flannel and tunnels: shown; static routes on the uplink: the other hosts' routes are inferred from this one's */
+  strength: 'proven' | 'likely';
+  /** the container subnet the way leads to */
+  subnet: string;
+  covers(ip: string): boolean;
+  /** a remote address on that way, the traced packet's source */
+  peer: string;
+  evidence: Evidence[];
+  /** one sentence for the message */
+  says: string;
+}
+
+function waysIn(artifacts: NodeArtifacts, drops: DirectDrop[]): WayIn[] {
+  const itfs = interfacesOf(artifacts.ipAddr ?? []);
+  const routes = (artifacts.routes ?? []).flatMap((t) => t.routes).filter((r) => (!r.table || r.table === 'main') && (!r.type || r.type === 'unicast'));
+  const ways: WayIn[] = [...flannelWays(artifacts, itfs, routes)];
+  // the container subnets the drops protect: each bridge's subnet holding the address, else the rule's own destination
+  const subnets = new Map<string, Cidr>();
+  for (const d of drops) {
+    const s = bridgeSubnets(artifacts, d.bridge).find((c) => addressIn(d.ip, formatCidr(c))) ?? parseCidr(d.dst);
+    if (s) subnets.set(formatCidr(s), s);
+  }
+  const byKey = new Map<string, WayIn>();
+  for (const r of routes) {
+    if (!r.dev || r.proto === 'kernel' || LOCAL_LINK.test(r.dev)) continue;
+    const rc = parseCidr(r.destination);
+    if (!rc || rc.family !== 4 || rc.prefix < 8) continue;
+    const tunnel = isTunnel(r.dev, itfs.get(r.dev));
+    for (const [text, c] of subnets) {
+      const sibling = isSibling(rc, c);
+      // the whole overlay network over a tunnel (flannel's udp back end: 10.1.0.0/16 dev flannel0): weaker, a VPN's 10/8 looks alike
+      const overlay = tunnel && rc.prefix >= 16 && rc.prefix < c.prefix && cidrContains(rc, c);
+      if (!sibling && !overlay) continue;
+      if (ways.some((w) => w.kind === 'flannel' && w.iface === r.dev && w.subnet === text)) continue;
+      const key = `${r.dev}|${text}`;
+      const w = byKey.get(key);
+      if (w) {
+        if (w.evidence.length < 3) w.evidence.push(routeEvidence(r, text, tunnel));
+        continue;
+      }
+      const way: WayIn = {
+        iface: r.dev,
+        kind: tunnel ? 'tunnel' : 'route',
+        strength: tunnel && sibling ? 'proven' : 'likely',
+        subnet: text,
+        covers: (ip) => addressIn(ip, text),
+        peer: peerIn(rc, c),
+        evidence: [routeEvidence(r, text, tunnel)],
+        says: tunnel
+          ? `this node reaches ${sibling ? 'the other hosts\' container subnets' : `the network ${r.destination}`} through the tunnel ${r.dev}, and the other end routes ${text} back to it the same way`
+          : `this node routes the other Docker hosts' container subnets (${r.destination}) to them over ${r.dev}; they route ${text} to this node the same way, and those packets arrive on ${r.dev}`,
+      };
+      byKey.set(key, way);
+    }
+  }
+  ways.push(...byKey.values());
+  return ways;
+}
+
+/** flannel: the node's lease (FLANNEL_SUBNET) is what the other nodes route here, over flannel.1 (VXLAN), flannel0 (udp), flannel-wg, or the uplink (host-gw). */
+function flannelWays(artifacts: NodeArtifacts, itfs: Map<string, Interface>, routes: Route[]): WayIn[] {
+  const out: WayIn[] = [];
+  for (const env of artifacts.flannelSubnetEnv ?? []) {
+    const subnet = env.subnetNetwork ? parseCidr(env.subnetNetwork) : undefined;
+    if (!subnet || subnet.family !== 4 || !env.subnet) continue;
+    const text = formatCidr(subnet);
+    const network = env.network ? parseCidr(env.network.value) : undefined;
+    const inNetwork = (r: Route) => {
+      const c = parseCidr(r.destination);
+      return !!c && !!network && c.family === 4 && c.prefix > 0 && cidrContains(network, c) && !cidrContains(c, subnet);
+    };
+    const flannelItfs = [...itfs.values()].filter((i) => /^flannel/.test(i.name) && i.addresses.some((a) => a.family === 4));
+    const own = flannelItfs.find((i) => network && i.addresses.some((a) => a.family === 4 && addressIn(a.address, formatCidr(network)))) ?? flannelItfs[0];
+    let iface: string;
+    let assumed: string | undefined;
+    const evidence: Evidence[] = [{ file: env.subnet.ref.file, line: env.subnet.ref.line, excerpt: env.subnet.excerpt, note: `flannel's lease for this node: the other nodes route ${text} here` }];
+    if (env.network) evidence.push({ file: env.network.ref.file, line: env.network.ref.line, excerpt: env.network.excerpt, note: 'the flannel network' });
+    if (own) {
+      iface = own.name;
+      const a = own.addresses.find((x) => x.family === 4)!;
+      evidence.push({ file: a.ref.file, line: a.ref.line, excerpt: a.excerpt, note: `${own.name}: the other nodes' packets for ${text} arrive here` });
+    } else {
+      const via = routes.find((r) => r.dev && inNetwork(r) && !LOCAL_LINK.test(r.dev));
+      if (via?.dev) {
+        iface = via.dev;
+        if (!/^flannel/.test(via.dev)) assumed = `no flannel interface in ip addr: flannel's host-gw back end routes the other nodes' subnets over ${via.dev}`;
+      } else if (itfs.size > 0) {
+        const up = uplinkOf(artifacts);
+        if (!up) continue;
+        iface = up;
+        assumed = `no flannel interface in ip addr: with flannel's host-gw back end the packets arrive on the uplink ${up}`;
+      } else {
+        iface = 'flannel.1';
+        assumed = "no ip addr in the bundle: flannel.1 is flannel's VXLAN interface (its default back end)";
+      }
+    }
+    const peerRoute = routes.find((r) => r.dev === iface && inNetwork(r));
+    if (peerRoute) evidence.push({ file: peerRoute.ref.file, line: peerRoute.ref.line, excerpt: peerRoute.excerpt, note: `another node's subnet, over ${iface}` });
+    const peer = peerRoute ? peerIn(parseCidr(peerRoute.destination)!, subnet) : network ? siblingHost(network, subnet) : undefined;
+    if (!peer) continue;
+    if (out.some((w) => w.iface === iface && w.subnet === text)) continue;
+    out.push({
+      iface,
+      assumed,
+      kind: 'flannel',
+      strength: 'proven',
+      subnet: text,
+      covers: (ip) => addressIn(ip, text),
+      peer,
+      evidence,
+      says: `flannel routes the other nodes' traffic for ${text} (FLANNEL_SUBNET) to this node, where it comes in on ${iface}`,
+    });
+  }
+  return out;
+}
+
+function isTunnel(name: string, itf?: Interface): boolean {
+  return TUNNEL_NAME.test(name) || (!!itf?.kind && TUNNEL_KIND.has(itf.kind));
+}
+
+/** Another host's container subnet: as large, disjoint, in the same /16 (10.1.33.0/24 beside 10.1.215.0/24). */
+function isSibling(r: Cidr, c: Cidr): boolean {
+  if (r.family !== c.family || r.family !== 4 || r.prefix !== c.prefix || r.prefix < 16 || r.prefix > 30) return false;
+  return r.network !== c.network && r.network >> 16n === c.network >> 16n;
+}
+
+function routeEvidence(r: Route, subnet: string, tunnel: boolean): Evidence {
+  return { file: r.ref.file, line: r.ref.line, excerpt: r.excerpt, note: tunnel ? `a route over the tunnel ${r.dev}: the way ${subnet} is reached from the other end too` : `a route to another host's container subnet: the other hosts route ${subnet} here the same way` };
+}
+
+/** A remote host's address in `r`, outside the container subnet `c`. */
+function peerIn(r: Cidr, c: Cidr): string {
+  const at = (n: bigint) => formatCidr({ ...r, network: n, prefix: 32 }).split('/')[0];
+  const size = 1n << BigInt(32 - r.prefix);
+  const first = r.network + (size > 4n ? 2n : 0n);
+  if (!cidrContains(c, { ...r, network: first, prefix: 32 })) return at(first);
+  // r holds c (the overlay network): the first address past c
+  return at(c.network + (1n << BigInt(32 - c.prefix)) + 2n);
+}
+
+/** A host in another node's subnet of a flannel network (the lease's size). */
+function siblingHost(network: Cidr, own: Cidr): string | undefined {
+  if (network.family !== 4 || !cidrContains(network, own) || network.prefix >= own.prefix) return undefined;
+  const size = 1n << BigInt(32 - own.prefix);
+  const other = own.network === network.network ? network.network + size : network.network;
+  return formatCidr({ ...own, network: other + (size > 4n ? 2n : 0n), prefix: 32 }).split('/')[0];
+}
+
+/** A bridge's IPv4 subnets: Docker's networks and ip addr, else Docker's masquerade rule for it (`-s S ! -o <bridge>`). */
+function bridgeSubnets(artifacts: NodeArtifacts, bridge: string): Cidr[] {
+  const known = dockerBridges(artifacts).find((b) => b.name === bridge);
+  const own = (known?.subnets ?? []).map((s) => parseCidr(s.cidr)).filter((c): c is Cidr => !!c && c.family === 4);
+  const itf = interfacesOf(artifacts.ipAddr ?? []).get(bridge);
+  for (const a of itf?.addresses ?? []) if (a.family === 4) own.push(parseCidr(a.network)!);
+  if (own.length > 0) return own;
+  for (const r of liveTables(artifacts).get('nat')?.get('POSTROUTING')?.rules ?? [])
+    if (r.target === 'MASQUERADE' && r.source && !r.source.negated && r.outInterface?.negated && r.outInterface.value === bridge) {
+      const c = parseCidr(r.source.value);
+      if (c) own.push(c);
+    }
+  return own;
+}
+
+// ---- tracing ------------------------------------------------------------------------------------
+
+interface Hit {
+  drop: DirectDrop;
+  /** the container address traced */
+  ip: string;
+  /** the rule that dropped it (Docker's) */
+  by: TraceStep;
+  protocol: string;
+  port?: number;
+  result: TraceResult;
+  /** with Docker's direct-access rules out of the way, the filter rules still drop it: the port is not published */
+  alsoBlocked?: TraceStep;
+  logLines: LogMatch[];
+}
+
+interface Group {
+  way: WayIn;
+  bridge: string;
+  hits: Hit[];
+}
+
+function traceWays(artifacts: NodeArtifacts, drops: DirectDrop[], ways: WayIn[], timeouts: LogMatch[], partly?: (what: string) => void): Group[] {
+  const tables = liveTables(artifacts);
+  const ctx = traceContext(artifacts);
+  const skip = new Set(drops.flatMap((d) => (d.rule ? [d.rule] : [])));
+  const groups = new Map<string, Group>();
+  const published = publishedPorts(artifacts);
+  // the step that dropped the packet is one of Docker's direct-access rules
+  const isDocker = (s: TraceStep | undefined) => !!s && drops.some((d) => d.file === s.file && d.line === s.line) && (s.nft ? s.nft.table === 'docker-bridges' : s.table === 'raw');
+  for (const way of ways)
+    for (const d of drops) {
+      if (!way.covers(d.ip) || way.iface === d.bridge) continue;
+      const logFor = (ip: string, port?: number) => timeouts.filter((m) => peerOf(m) === ip && (port === undefined || Number(m.facts.port) === port));
+      for (const { ip, protocol, port } of portsOf(d, published, timeouts)) {
+        const p: Packet = { src: way.peer, dst: ip, protocol, dport: port, sport: port === undefined ? undefined : 40000, inInterface: way.iface, outInterface: d.bridge, state: 'new', mark: 0 };
+        const result = trace(tables, 'forward', p, ctx);
+        if (result.verdict.kind === 'unknown') {
+          const at = result.verdict.at;
+          partly?.(`could not decide whether ${way.peer} reaches ${ip}${port ? `:${port}/${protocol}` : ''} in on ${way.iface}: ${result.verdict.reason}${at ? ` at ${at.table}/${at.chain} rule ${at.num} (${at.file}:${at.line})` : ''}`);
+          continue;
+        }
+        if (result.verdict.kind !== 'DROP' || !isDocker(result.decidedBy)) continue;
+        const hit: Hit = { drop: d, ip, by: result.decidedBy!, protocol, port, result, logLines: logFor(ip, port) };
+        if (!result.decidedBy!.nft && skip.size > 0) {
+          const without = trace(tables, 'forward', p, { ...ctx, skipBranches: skip });
+          if ((without.verdict.kind === 'DROP' || without.verdict.kind === 'REJECT') && without.decidedBy) hit.alsoBlocked = without.decidedBy;
+        }
+        const key = `${way.iface}|${d.bridge}`;
+        const g = groups.get(key) ?? { way, bridge: d.bridge, hits: [] };
+        g.hits.push(hit);
+        groups.set(key, g);
+      }
+    }
+  return [...groups.values()];
+}
+
+/** Ports Docker publishes, by container address: its filter ACCEPTs and nat DNATs, or its nftables table's. Built once per node. */
+function publishedPorts(artifacts: NodeArtifacts): Map<string, Map<string, { protocol: string; port: number }>> {
+  const out = new Map<string, Map<string, { protocol: string; port: number }>>();
+  const add = (ip: string, protocol: string, port: number) => {
+    const m = out.get(ip) ?? new Map<string, { protocol: string; port: number }>();
+    m.set(`${protocol}/${port}`, { protocol, port });
+    out.set(ip, m);
+  };
+  for (const rs of liveIpv4(artifacts))
+    for (const t of Object.values(rs.tables)) {
+      if (t.name !== 'filter' && t.name !== 'nat') continue;
+      for (const c of Object.values(t.chains))
+        for (const r of c.rules) {
+          const proto = r.protocol && !r.protocol.negated ? r.protocol.value : undefined;
+          if (!proto || !['tcp', 'udp', 'sctp'].includes(proto)) continue;
+          if (r.target === 'DNAT' && t.name === 'nat') {
+            const to = /^([\d.]+):(\d+)$/.exec(r.targetOptions['to-destination'] ?? '');
+            if (to) add(to[1], proto, Number(to[2]));
+          } else if (r.target === 'ACCEPT' && t.name === 'filter' && r.destination && !r.destination.negated && /\/32$|^[\d.]+$/.test(r.destination.value)) {
+            const port = r.matches.flatMap((m) => m.options).find((o) => o.name === 'dport' && !o.negated)?.value;
+            if (port && /^\d+$/.test(port)) add(r.destination.value.split('/')[0], proto, Number(port));
+          }
+        }
+    }
+  for (const rs of nativeNftables(artifacts))
+    for (const t of rs.tables) {
+      if (t.name !== 'docker-bridges') continue;
+      for (const c of t.chains)
+        for (const r of c.rules) {
+          const dn = /(tcp|udp|sctp) dport \d+ .*dnat to ([\d.]+):(\d+)/.exec(r.text);
+          if (dn) add(dn[2], dn[1], Number(dn[3]));
+          const acc = /ip daddr ([\d.]+) (tcp|udp|sctp) dport (\d+) .*accept/.exec(r.text);
+          if (acc) add(acc[1], acc[2], Number(acc[3]));
+        }
+    }
+  return out;
+}
+
+/**
+ * The ports to trace to a protected container: the rule's own (Docker 28.0 / 28.1), else the ports
+ * Docker publishes for it and those of log lines that timed out on it. None known: ICMP echo (Docker's
+ * filter rules drop it anyway, published or not).
+ */
+function portsOf(d: DirectDrop, published: Map<string, Map<string, { protocol: string; port: number }>>, timeouts: LogMatch[]): { ip: string; protocol: string; port?: number }[] {
+  if (d.port !== undefined) return [{ ip: d.ip, protocol: d.protocol ?? 'tcp', port: d.port }];
+  const inDst = (ip: string) => (d.form === 'subnet' ? addressIn(ip, d.dst) : ip === d.ip);
+  const seen = new Map<string, { ip: string; protocol: string; port?: number }>();
+  for (const [ip, ports] of published) if (inDst(ip)) for (const v of ports.values()) seen.set(`${ip}|${v.protocol}/${v.port}`, { ip, ...v });
+  for (const m of timeouts) {
+    const ip = peerOf(m);
+    if (ip && inDst(ip) && /^\d+$/.test(m.facts.port ?? '')) {
+      const protocol = m.facts.protocol === 'udp' ? 'udp' : 'tcp';
+      seen.set(`${ip}|${protocol}/${m.facts.port}`, { ip, protocol, port: Number(m.facts.port) });
+    }
+  }
+  if (seen.size > 0) return [...seen.values()];
+  // a subnet-wide rule with nothing published: a container's address in it (.2)
+  const c = parseCidr(d.dst)!;
+  return [{ ip: d.form === 'subnet' ? formatCidr({ ...c, network: c.network + 2n, prefix: 32 }).split('/')[0] : d.ip, protocol: 'icmp' }];
+}
+
+// ---- logs ---------------------------------------------------------------------------------------
+
+/** Connections that got no answer, written by anything but the host's own daemons (whose connections never pass PREROUTING). */
+function timeoutLines(artifacts: NodeArtifacts): LogMatch[] {
+  return (artifacts.logs ?? []).flatMap((l) => l.matches.filter((m) => connectionSymptom(m) === 'timeout' && fromContainer(m) && peerOf(m) !== undefined));
+}
+
+function peerOf(m: LogMatch): string | undefined {
+  return [m.facts.address, m.facts.host].find((x) => x !== undefined && parseIp(x)?.family === 4);
+}
+
+function logEvidence(m: LogMatch, what: string): Evidence {
+  return { file: m.file, line: m.line, excerpt: m.excerpt, ...timeOf(m), note: what };
+}
+
+// ---- findings -----------------------------------------------------------------------------------
+
+function targetText(h: { ip: string; protocol: string; port?: number }): string {
+  return h.port !== undefined ? `${h.ip}:${h.port}/${h.protocol}` : `${h.ip} (${h.protocol})`;
+}
+
+/** What the rule protects: the container's address, or the whole subnet. */
+function guarded(d: DirectDrop): string {
+  return `${d.form === 'subnet' ? d.dst : d.ip}${d.port !== undefined ? ` port ${d.port}` : ''}`;
+}
+
+function ruleName(d: DirectDrop): string {
+  return d.form === 'nft' ? `the nftables rule ip docker-bridges raw-PREROUTING #${d.num}` : `raw/PREROUTING rule ${d.num}`;
+}
+
+function formSays(d: DirectDrop): string {
+  switch (d.form) {
+    case 'per-port':
+      return "These are Docker 28.0/28.1's rules (one per published port); Docker 28.2 made them one per container and added the options that let an interface through.";
+    case 'nft':
+      return "This is Docker's nftables back end (Docker 29, firewall-backend nftables): the interfaces allowed are the bridge's and trusted_host_interfaces'.";
+    case 'subnet':
+      return 'The rule covers the whole bridge subnet.';
+    default:
+      return '';
+  }
+}
+
+function routedFinding(node: string, artifacts: NodeArtifacts, g: Group) {
+  const { way, bridge, hits } = g;
+  const first = hits[0];
+  const d = first.drop;
+  const targets = [...new Set(hits.map(targetText))];
+  const lines = distinctLines(hits.flatMap((h) => h.logLines));
+  const unpublished = hits.filter((h) => h.alsoBlocked);
+  const drops = [...new Map(hits.map((h) => [`${h.by.file}:${h.by.line}`, h])).values()];
+  const evidence: Evidence[] = distinctEvidence([
+    ...drops.slice(0, 6).map((h) => ({
+      file: h.by.file,
+      line: h.by.line,
+      excerpt: h.by.text,
+      note: `${ruleName(h.drop)}: Docker's direct-access rule drops what reaches ${guarded(h.drop)} from anywhere but ${bridge}${h.drop.packets ? ` (it counted ${h.drop.packets} dropped packet${h.drop.packets === 1 ? '' : 's'})` : ''}`,
+    })),
+    ...way.evidence,
+    ...bridgeEvidence(artifacts, bridge, way.subnet),
+    ...lines.slice(0, 4).map((m) => logEvidence(m, `a connection to ${peerOf(m)}:${m.facts.port} that got no answer: what the drop does to a client`)),
+  ]);
+  const assumed = way.assumed ? ` (${way.assumed})` : '';
+  const also = unpublished.length
+    ? ` Past that rule, ${unpublished.map((h) => `${targetText(h)} is also dropped by ${h.alsoBlocked!.table}/${h.alsoBlocked!.chain} rule ${h.alsoBlocked!.num}`).join('; ')}: the port is not published, and trusting the interface opens published ports only.`
+    : '';
+  const proven = way.strength === 'proven';
+  return {
+    severity: proven ? ('critical' as const) : ('warning' as const),
+    title: "Docker's direct-access rule drops traffic routed to containers from other nodes",
+    message:
+      `On ${node}, Docker's protection of container addresses drops packets for ${targets.join(', ')} that arrive on ${way.iface}${assumed}: ${ruleName(d)} (${d.file}:${d.line}) drops everything addressed to ${guarded(d)} that does not come in on ${bridge}. ` +
+      `${capital(way.says)}${proven ? '' : ' (inferred from this node\'s routes)'}, so ${way.kind === 'flannel' ? 'containers and hosts on the other nodes' : 'hosts on the other end'} get no answer. ` +
+      `Traced: ${way.peer} -> ${targetText(first)} in on ${way.iface}: DROP by ${first.by.nft ? `${first.by.nft.table} ${first.by.chain}` : `${first.by.table}/${first.by.chain}`} rule ${first.by.num}. ${formSays(d)}${also}` +
+      (lines.length ? ` ${lines.length === 1 ? 'A client' : `${lines.length} client lines`} timed out on exactly that address (${lines.map((m) => `${m.file}:${m.line}`).join(', ')}).` : ''),
+    impact: `Traffic routed to the containers on ${bridge} through ${way.iface} (other nodes' containers and hosts) times out; only connections to ports published on this node's own addresses get in.`,
+    evidence,
+    facts: {
+      bridge,
+      subnet: way.subnet,
+      interface: way.iface,
+      via: way.kind,
+      ...(way.assumed ? { interfaceAssumed: true } : {}),
+      dockerRules: d.form,
+      dropped: targets,
+      decidedBy: drops.map((h) => `${h.by.file}:${h.by.line}`),
+      ...(unpublished.length ? { notPublished: unpublished.map(targetText) } : {}),
+      explainsLogLines: lines.map((m) => `${m.file}:${m.line}`),
+    },
+    remedy: remedyFor(artifacts, { bridge, iface: way.iface, subnet: way.subnet, drop: d }),
+  };
+}
+
+/** With no way in shown: a client timed out on exactly an address (and port) Docker's rule protects. */
+function logOnlyFindings(node: string, artifacts: NodeArtifacts, drops: DirectDrop[], timeouts: LogMatch[]) {
+  const byBridge = new Map<string, { drop: DirectDrop; lines: LogMatch[] }[]>();
+  for (const d of drops) {
+    // a trusted interface is let through: which one the client came in on, the bundle does not say
+    if (d.trusted.length > 0) continue;
+    const lines = timeouts.filter((m) => {
+      const ip = peerOf(m);
+      return !!ip && (d.form === 'subnet' ? addressIn(ip, d.dst) : ip === d.ip) && (d.port === undefined || Number(m.facts.port) === d.port);
+    });
+    if (lines.length === 0) continue;
+    const list = byBridge.get(d.bridge) ?? [];
+    list.push({ drop: d, lines });
+    byBridge.set(d.bridge, list);
+  }
+  const out = [];
+  for (const [bridge, list] of byBridge) {
+    const lines = distinctLines(list.flatMap((x) => x.lines));
+    const counted = list.filter((x) => (x.drop.packets ?? 0) > 0);
+    const d = list[0].drop;
+    const targets = [...new Set(list.flatMap((x) => x.lines.map((m) => `${peerOf(m)}:${m.facts.port}`)))];
+    out.push({
+      severity: counted.length > 0 ? ('critical' as const) : ('warning' as const),
+      title: "Docker's direct-access rule drops traffic routed to containers from other nodes",
+      message:
+        `On ${node}, connections to ${targets.join(', ')} timed out (${lines.map((m) => `${m.file}:${m.line}`).join(', ')}), and ${ruleName(d)} (${d.file}:${d.line}) is Docker's protection of that container's address: it drops every packet for ${guarded(d)} that does not arrive on ${bridge}. ` +
+        (counted.length > 0 ? `It counted ${counted.map((x) => x.drop.packets).join(', ')} dropped packets: traffic for the container did come in on another interface. ` : '') +
+        "A client on another host that routes to the container's address (flannel with Docker's bridge on its subnet, a tunnel, a static route) gets no answer. The bundle does not show which interface that traffic arrives on (no flannel subnet.env, tunnel or route to the subnet): check `ip route` and flannel's subnet.env on this node. " +
+        formSays(d),
+      impact: `Traffic routed to the containers on ${bridge} from other hosts times out; only connections to ports published on this node's own addresses get in.`,
+      evidence: distinctEvidence([
+        ...list.slice(0, 6).map((x) => ({ file: x.drop.file, line: x.drop.line, excerpt: x.drop.text, note: `${ruleName(x.drop)}: Docker's direct-access rule for ${guarded(x.drop)} (not from ${bridge}: dropped)${x.drop.packets ? `, ${x.drop.packets} packets dropped so far` : ''}` })),
+        ...lines.slice(0, 4).map((m) => logEvidence(m, `a connection to ${peerOf(m)}:${m.facts.port} that got no answer`)),
+        ...bridgeEvidence(artifacts, bridge),
+      ]),
+      facts: {
+        bridge,
+        dockerRules: d.form,
+        dropped: targets,
+        decidedBy: list.map((x) => `${x.drop.file}:${x.drop.line}`),
+        ...(counted.length ? { droppedPackets: counted.reduce((n, x) => n + (x.drop.packets ?? 0), 0) } : {}),
+        explainsLogLines: lines.map((m) => `${m.file}:${m.line}`),
+      },
+      remedy: remedyFor(artifacts, { bridge, iface: '<the interface the other hosts\' traffic arrives on: flannel.1 with flannel VXLAN>', subnet: bridgeSubnets(artifacts, bridge).map(formatCidr)[0], drop: d }),
+    });
+  }
+  return out;
+}
+
+function distinctLines(ms: LogMatch[]): LogMatch[] {
+  return [...new Map(ms.map((m) => [`${m.file}:${m.line}`, m])).values()];
+}
+
+function capital(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** The bridge's address (ip addr or docker network inspect), and dockerd's --bip when it is set. */
+function bridgeEvidence(artifacts: NodeArtifacts, bridge: string, subnet?: string): Evidence[] {
+  const out: Evidence[] = [];
+  const b = dockerBridges(artifacts).find((x) => x.name === bridge);
+  const s = b?.subnets.find((x) => !subnet || x.cidr === subnet) ?? b?.subnets[0];
+  if (s) out.push({ ...s.evidence, note: `${bridge}: the containers' bridge (${s.cidr})` });
+  const bip = dockerdSettings(artifacts.dockerDaemon).bip;
+  if (bip && (!subnet || addressIn(bip.value.split('/')[0], subnet))) out.push({ file: bip.ref.file, line: bip.ref.line, excerpt: bip.excerpt, note: `dockerd's --bip (read from ${bip.note}): docker0 on ${subnet ?? bip.value}` });
+  return out;
+}
+
+// ---- the fix ------------------------------------------------------------------------------------
+
+function remedyFor(artifacts: NodeArtifacts, w: { bridge: string; iface: string; subnet?: string; drop: DirectDrop }): Remedy {
+  const { bridge, iface, subnet, drop } = w;
+  const docker: DockerRestart = dockerRestartOf(artifacts);
+  const old = drop.form === 'per-port';
+  const defaultBridge = bridge === 'docker0';
+  const named = !iface.startsWith('<');
+  const tool = drop.ruleset ? iptablesTool(drop.ruleset, liveIpv4(artifacts)) : 'iptables';
+  const commands: string[] = [];
+  if (old) commands.push("docker version --format '{{.Server.Version}}'   # 28.2.0 or later has allow-direct-routing and trusted_host_interfaces: upgrade first");
+  if (defaultBridge) {
+    commands.push(`# the default bridge (docker0${subnet ? `, ${subnet}` : ''}): in ${docker.daemonJson} add  "allow-direct-routing": true  (Docker 28.2+; it applies to every bridge network of the host)`);
+    commands.push(...restartDocker({ dockerRestart: docker }, 'Docker writes its raw rules again, without the direct-access DROPs'));
+    commands.push(`# or run the containers on a user-defined network instead, which can trust ${named ? iface : 'that interface'} alone: docker network create -o com.docker.network.bridge.trusted_host_interfaces=${named ? iface : '<interface>'} --subnet <subnet> <name>  (a subnet is on one bridge only: docker0 has to leave ${subnet ?? 'it'} first)`);
+  } else {
+    commands.push(`docker network ls --filter driver=bridge -q | xargs docker network inspect --format '{{.Name}} {{index .Options "com.docker.network.bridge.name"}} {{json .IPAM.Config}}'   # which network is ${bridge}`);
+    commands.push(`docker network create -o com.docker.network.bridge.trusted_host_interfaces=${named ? iface : '<interface>'} --subnet ${subnet ?? '<subnet>'} <name>   # Docker 28.2+: recreate the network with ${named ? iface : 'the interface'} trusted (colon-separated for several), then reconnect its containers`);
+    commands.push(`# or, for every bridge network of the host: "allow-direct-routing": true in ${docker.daemonJson}, then restart dockerd`);
+  }
+  if (drop.form !== 'nft' && named && subnet)
+    commands.push(`${tool} -t raw -I PREROUTING 1 -d ${subnet} -i ${iface} -j ACCEPT   # stop-gap until then: lets ${iface}'s packets past Docker's DROP (the filter rules still open published ports only); gone at reboot`);
+  if (drop.form === 'nft') commands.push(`nft list chain ip docker-bridges raw-PREROUTING   # afterwards: iifname != { "${bridge}", "${named ? iface : '<interface>'}" } (trusted), or no DROP (allow-direct-routing)`);
+  else commands.push(`${tool} -t raw -S PREROUTING   # afterwards: -A PREROUTING -d ${drop.ip}/32 -i ${named ? iface : '<interface>'} -j ACCEPT ahead of Docker's DROP (trusted), or no DROP (allow-direct-routing)`);
+  const summary = `${old ? 'Upgrade Docker to 28.2 or later (28.0/28.1 have no option for this), then let' : 'Let'} ${named ? iface : 'the interface the other hosts\' traffic arrives on'} reach the containers: ${defaultBridge ? '"allow-direct-routing": true in daemon.json for the default bridge' : `com.docker.network.bridge.trusted_host_interfaces=${named ? iface : '<interface>'} on the network of ${bridge}`}. Do not delete Docker's rule (Docker writes it again for each container it starts), and an ACCEPT in DOCKER-USER does not help (the raw table runs before filter)${drop.form === 'nft' ? '; an accept in another nftables table does not undo a drop in Docker\'s' : ''}.`;
+  return {
+    summary,
+    commands,
+    caution:
+      'Avoid DOCKER_INSECURE_NO_IPTABLES_RAW=1 and gateway mode nat-unprotected as workarounds: the variable drops the raw rules of every network (ports published even on 127.0.0.1 become reachable from any host with a route), and nat-unprotected opens every port of every container of the network to every interface. allow-direct-routing lets any routed host reach published ports on container addresses, for every bridge network; trusted_host_interfaces only the interfaces it names. Restarting dockerd restarts the containers (unless live-restore is on); a recreated network disconnects them.',
+  };
+}
