@@ -37,10 +37,52 @@ export interface LogSignature {
   severity: 'warning' | 'info';
   /** short title for a finding made from the log line alone */
   title: string;
-  /** what to do, when the log line is all the evidence there is */
+  /**
+   * what to do, when the log line is all the evidence there is: plain prose (the report escapes
+   * Markdown in it), commands go in `commands`
+   */
   advice: string;
   /** commands for the remedy; one `{fact}` in a command is replaced by each value the lines gave that fact (one command per value); a command whose fact no line gave is left out */
   commands?: string[];
+  /** the side effect of the remedy (a restart, a short interruption) */
+  caution?: string;
+  /**
+   * Remedies for what the node shows, in place of `advice` / `commands` where it shows it: the
+   * runtime that owns the rules a line is about (the chain's name says it; else the runtimes the
+   * bundle shows), kube-proxy, the firewall manager. Those that apply are joined in this order; the
+   * signature's own advice and commands stand where none applies, so they must not name a runtime
+   * the bundle may not have.
+   */
+  remedies?: HostRemedy[];
+  /** clauses added to the advice unless the lines say they cannot apply (a bug of iptables 1.8.0-1.8.2 when the line says v1.8.4) */
+  caveats?: Caveat[];
+  /** no finding of its own: its lines are context another entry's finding cites (kube-proxy's conntrack limit beside a full table) */
+  quiet?: true;
+}
+
+/**
+ * What the node shows that decides a remedy: the runtime or orchestrator whose rules a line is
+ * about (docker, podman, kubernetes), kube-proxy (it sets the conntrack limit), the firewall
+ * manager (firewalld, ufw, or plain-iptables: the unit states show neither).
+ */
+export type HostTrait = 'docker' | 'podman' | 'kubernetes' | 'kube-proxy' | 'firewalld' | 'ufw' | 'plain-iptables';
+
+export interface HostRemedy {
+  when: HostTrait;
+  /** what to do where the node shows `when`, a sentence that stands alone (several that apply are joined) */
+  advice?: string;
+  /**
+   * commands, as `commands` (`{fact}` filled from the lines); `{restartDocker}` and `{restartKubelet}`
+   * are the node's own restart commands (rootless Docker, the docker snap, k3s ... as the bundle shows)
+   */
+  commands?: string[];
+}
+
+export interface Caveat {
+  /** kept where no line gave this fact, or one of its values `matches` */
+  fact: string;
+  matches: RegExp;
+  advice: string;
 }
 
 // ---- fact patterns shared by several entries -------------------------------------------
@@ -115,6 +157,78 @@ const PEER = [
 /** the firewall services that flush and reload rule sets */
 const FIREWALL_SERVICE = /\b(?<service>firewalld|ip6tables|iptables|netfilter-persistent|ufw|Uncomplicated firewall|netfilter persistent configuration)\b/;
 
+/** A pattern without its named groups, to be joined with others (an `unless`): JavaScript refuses a group name twice in one pattern. */
+function unnamed(re: RegExp): string {
+  return re.source.replace(/\(\?<[A-Za-z_]\w*>/g, '(');
+}
+
+/**
+ * Podman's network teardown finding the rules it added at the container's start gone, which only a
+ * flush does (a firewall reload, `iptables -F`): a CNI chain `Chain 'CNI-…' does not exist`
+ * (iptables-nft, podman#8048, podman#5335), `Couldn't load target `CNI-…'` (iptables-legacy,
+ * podman#1431), netavark's `netavark: code: 1, msg: iptables: No chain/target/match by that name.`
+ * (netavark#230). Only with Podman's own mark before it: the CNI network Podman names "podman" (the
+ * rule's comment `name: "podman"`, ocicni's `CNI network "podman"`), or netavark: CRI-O's teardown
+ * goes through the same ocicni wording for its own networks.
+ */
+const PODMAN_RULES_GONE =
+  /(?:\bname: \\?"podman\\?"|CNI network \\?"podman\\?"|netavark: code: \d{1,3}, msg: )[^\n]{0,2000}?(?:Chain '(?<chain>[\w.-]{1,64})' does not exist|Couldn't load target [`'"]?(?<chain_2>[\w.-]{1,64})|No chain\/target\/match by that name)/;
+
+/** what a Swarm node got from another it could not reach: a refusal, no answer, no route */
+const UNREACHED = String.raw`(?:connection refused|i\/o timeout|no route to host|network is unreachable|host is unreachable)`;
+/** dockerd relays memberlist's own log lines through logrus (libnetwork networkdb's logWriter): `msg="memberlist: …`, before Docker 18.06 with memberlist's date and level in it */
+const DOCKERD_MEMBERLIST = String.raw`msg=\\?"(?:\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[[A-Z]{3,5}\] )?memberlist: `;
+/**
+ * Docker Swarm's own lines saying a node could not reach another on a Swarm port. The control plane's
+ * gossip (libnetwork's networkdb over hashicorp/memberlist, 7946/tcp+udp): networkdb's `Failed to
+ * join memberlist [IP] on retry: …` and `Error in joining gossip cluster : …`, its `Failed to send
+ * gossip to IP: …`, memberlist's failed pings, push/pull and joins relayed through dockerd's logrus
+ * (`msg="memberlist: Failed TCP fallback ping: read tcp …->10.0.109.151:7946: i/o timeout"`), and
+ * memberlist finding TCP through but not UDP. The managers' API (2377/tcp): swarmkit's gRPC dial
+ * (`rpc error: code = Unavailable … dial tcp 192.168.65.3:2377: connect: connection refused`,
+ * `agent: session failed`). Only with a refusal, a timeout or no route: memberlist's `sendto: invalid
+ * argument` (a full neighbour table) or `EOF` is no closed port. memberlist in other programs (Serf,
+ * the Portainer agent, Grafana's and Loki's clustering) logs in its own format, not dockerd's.
+ */
+const SWARM_PEER_FAILED = new RegExp(
+  String.raw`(?:Failed to join memberlist \[|Error in joining gossip cluster|Failed to send gossip to |${DOCKERD_MEMBERLIST})[^\n]{0,1200}?(?<symptom>${UNREACHED})` +
+    String.raw`|${DOCKERD_MEMBERLIST}Was able to reach (?<peerName>[^\s"\\]{1,253}) via TCP but not (?<symptom_2>UDP)` +
+    String.raw`|(?:rpc error: code = Unavailable|agent: session failed)[^\n]{0,1200}?dial tcp [\d.]{7,15}:2377\b[^\n]{0,80}?(?<symptom_3>${UNREACHED})`,
+);
+/** the peer's IPv4 address and port in a Swarm line: `dial tcp 192.192.0.2:7946`, a socket pair `10.0.101.134:59550->10.0.109.151:7946` */
+const SWARM_PEER = /(?:dial tcp |->)(?<peer>\d{1,3}(?:\.\d{1,3}){3}):(?<port>\d{1,5})\b/;
+
+/** Docker's Swarm ports (docs.docker.com, swarm tutorial) opened with ufw to one peer; the same as firewalld's docker-swarm service */
+function ufwSwarm(): string[] {
+  return [
+    'ufw allow proto tcp from {peer} to any port 2377   # on the managers: the cluster API',
+    'ufw allow proto tcp from {peer} to any port 7946',
+    'ufw allow proto udp from {peer} to any port 7946',
+    'ufw allow proto udp from {peer} to any port 4789   # VXLAN: overlay data',
+    'ufw allow proto esp from {peer}   # encrypted overlays (--opt encrypted)',
+  ];
+}
+
+function firewalldSwarm(): string[] {
+  const rule = (what: string) => `firewall-cmd --permanent --add-rich-rule='rule family="ipv4" source address="{peer}" ${what} accept'`;
+  return [
+    `${rule('port port="2377" protocol="tcp"')}   # on the managers`,
+    rule('port port="7946" protocol="tcp"'),
+    rule('port port="7946" protocol="udp"'),
+    rule('port port="4789" protocol="udp"'),
+    `${rule('protocol value="esp"')}   # encrypted overlays`,
+    'firewall-cmd --reload',
+  ];
+}
+
+function iptablesSwarm(): string[] {
+  return [
+    'iptables -I INPUT -s {peer} -p tcp -m multiport --dports 2377,7946 -j ACCEPT',
+    'iptables -I INPUT -s {peer} -p udp -m multiport --dports 7946,4789 -j ACCEPT',
+    'iptables -I INPUT -s {peer} -p esp -j ACCEPT   # encrypted overlays',
+  ];
+}
+
 export const SIGNATURES: readonly LogSignature[] = [
   // ---- iptables: rules a component expects are gone --------------------------------------
   {
@@ -122,15 +236,16 @@ export const SIGNATURES: readonly LogSignature[] = [
     literals: ['No chain/target/match by that name'],
     pattern: /No chain\/target\/match by that name/,
     // deleting or checking what is not there is the cleanup at every start (log.iptables-cleanup-harmless),
-    // unless the check is a component ensuring its rules (flannel, kube-proxy): then they are gone
-    unless: CLEANUP_NOT_ENSURE,
+    // unless the check is a component ensuring its rules (flannel, kube-proxy): then they are gone.
+    // Podman's teardown finding its rules gone is log.podman-rules-flushed.
+    unless: new RegExp(`${CLEANUP_NOT_ENSURE.source}|${unnamed(PODMAN_RULES_GONE)}`),
     // dockerd says `iptables failed: ip6tables --wait -t nat -A DOCKER ...` for its IPv6 rules
     extract: [IPT_TABLE, IPT_CHAIN, IPT_TARGET, /(?<tool>ip6?tables(?:-legacy|-nft)?-restore): line (?<line>\d{1,9}) failed/, /\b(?<ip6tool>ip6tables)(?:-legacy|-nft)?\b/],
-    meaning: 'A component could not add (or, ensuring its rules, check) a rule: its chain, or the chain it jumps to, does not exist: the chains were flushed, by iptables.service or firewalld restarting or by `iptables --flush`.',
+    meaning: 'A component could not add (or, ensuring its rules, check) a rule: its chain, or the chain it jumps to, does not exist: the chains were flushed, by iptables.service or firewalld restarting or by iptables --flush.',
     supports: ['iptables.docker-chain-missing', 'iptables.kube-chains-missing', 'flannel.masquerade-missing', 'iptables.service-conflict'],
     severity: 'warning',
     title: 'A component could not change its iptables rules: chain missing',
-    advice: 'See which chain is gone (`iptables -S; iptables -t nat -S`, or `ip6tables` when the failing command was ip6tables: the IPv4 chains may be intact) and restart the component that owns it (docker for DOCKER chains; this restarts its containers).',
+    advice: 'See which chain is gone (iptables -S and iptables -t nat -S; ip6tables when the failing command was ip6tables: the IPv4 chains may be intact) and restart the component that owns it (docker for DOCKER chains; this restarts its containers).',
     commands: ['{ip6tool} -S; {ip6tool} -t nat -S   # the failing command was ip6tables: look at the IPv6 chains'],
   },
   {
@@ -140,7 +255,7 @@ export const SIGNATURES: readonly LogSignature[] = [
     // the host port is taken: another process holds it, Docker's rules are fine (log.docker-port-conflict)
     unless: /Error starting userland proxy:[^\n]{0,200}?bind: address already in use|Bind for [^\n]{1,100}? failed: port is already allocated/,
     extract: [IPT_TABLE, IPT_CHAIN, IPT_TARGET, /--dport (?<port>\d{1,5})\b/, /--to-destination (?<destination>[\d.]{7,15}:\d{1,5}|\[[0-9A-Fa-f:]{2,45}\]:\d{1,5})/],
-    meaning: '`docker run -p` could not add the NAT and filter rules that publish the port, usually because Docker\'s chains were flushed.',
+    meaning: 'docker run -p could not add the NAT and filter rules that publish the port, usually because Docker\'s chains were flushed.',
     supports: ['iptables.docker-chain-missing'],
     severity: 'warning',
     title: 'Docker could not publish a container port',
@@ -157,7 +272,7 @@ export const SIGNATURES: readonly LogSignature[] = [
     supports: [],
     severity: 'warning',
     title: 'Docker could not publish a container port: the host port is taken',
-    advice: 'Find what holds the port and stop it, or publish the container on another host port (`-p <free port>:<container port>`); restarting docker does not help.',
+    advice: 'Find what holds the port and stop it, or publish the container on another host port (-p <free port>:<container port>); restarting docker does not help.',
     commands: ["ss -ltnp 'sport = :{port}'   # the process that holds the port", 'docker ps --filter publish={port}   # or a container that publishes it'],
   },
   {
@@ -175,8 +290,9 @@ export const SIGNATURES: readonly LogSignature[] = [
     id: 'log.iptables-cleanup-harmless',
     literals: ['No chain/target/match by that name', "Couldn't load target", 'CHAIN_DEL failed', 'Failed to execute iptables-restore'],
     pattern: IPT_CLEANUP,
-    // flannel's or kube-proxy's check of a rule it keeps (`-C` in its ensure loop) failing is no cleanup (log.iptables-no-chain)
-    unless: COMPONENT_ENSURE,
+    // flannel's or kube-proxy's check of a rule it keeps (`-C` in its ensure loop) failing is no cleanup (log.iptables-no-chain),
+    // nor is Podman's teardown of rules it added at the container's start (log.podman-rules-flushed)
+    unless: new RegExp(`${COMPONENT_ENSURE.source}|${unnamed(PODMAN_RULES_GONE)}`),
     extract: [...CLEANUP_CHAIN, IPT_TABLE, IPT_VERSION, RESTORE_LINE],
     // kube-proxy's `err=<` goes on over indented lines
     continues: true,
@@ -185,7 +301,8 @@ export const SIGNATURES: readonly LogSignature[] = [
     supports: [],
     severity: 'info',
     title: 'iptables cleanup found a chain missing or in use (harmless)',
-    advice: "Nothing to fix for these lines. Chains are missing only when adding a rule fails (`-A`, `-I`: log.iptables-no-chain); if containers cannot be reached, check Docker's chains (`iptables -t nat -S DOCKER; iptables -S DOCKER`).",
+    advice: "Nothing to fix for these lines. Chains are missing only when adding a rule fails (-A, -I: log.iptables-no-chain); if containers cannot be reached, check Docker's chains.",
+    commands: ['iptables -t nat -S DOCKER; iptables -S DOCKER   # only if containers cannot be reached: Docker\'s chains'],
   },
   {
     id: 'log.iptables-trace',
@@ -195,7 +312,8 @@ export const SIGNATURES: readonly LogSignature[] = [
     supports: ['iptables.trace-rules-left'],
     severity: 'warning',
     title: 'iptables TRACE output in the kernel log',
-    advice: 'Remove the TRACE rules from the raw table (`iptables -t raw -S | grep TRACE`) once debugging is over.',
+    advice: 'Remove the TRACE rules from the raw table once debugging is over.',
+    commands: ['iptables -t raw -S | grep TRACE   # the TRACE rules left'],
   },
   {
     id: 'log.xtables-lock',
@@ -210,7 +328,7 @@ export const SIGNATURES: readonly LogSignature[] = [
     supports: ['iptables.trace-rules-left'],
     severity: 'warning',
     title: 'iptables lock contention',
-    advice: 'Look for TRACE rules and for components calling iptables in a loop; make callers use `iptables --wait`.',
+    advice: 'Look for TRACE rules and for components calling iptables in a loop; make callers wait for the lock (iptables --wait).',
   },
 
   // ---- iptables: version, back end or kernel mismatch -----------------------------------
@@ -226,7 +344,7 @@ export const SIGNATURES: readonly LogSignature[] = [
     supports: ['iptables.mixed-backends', 'iptables.kube-firewall-corrupted'],
     severity: 'warning',
     title: 'iptables-restore fails',
-    advice: "Compare `iptables -V` on the host and inside the component's image, and use one back end (legacy or nf_tables) everywhere.",
+    advice: "Compare iptables -V on the host and inside the component's image, and use one back end (legacy or nf_tables) everywhere.",
   },
   {
     id: 'log.iptables-couldnt-load-match',
@@ -266,12 +384,43 @@ export const SIGNATURES: readonly LogSignature[] = [
     id: 'log.nf-tables-chain-missing',
     literals: ["' does not exist", 'CHAIN_ADD failed'],
     pattern: /Chain '(?<chain>[\w.-]{1,64})' does not exist|CHAIN_ADD failed \([^)\n]{0,80}\): chain (?<chain_2>[\w.-]{1,64})/,
+    // Podman's teardown finding its CNI chain gone is log.podman-rules-flushed
+    unless: new RegExp(unnamed(PODMAN_RULES_GONE)),
     extract: [IPT_VERSION, IPT_TABLE],
     meaning: 'iptables-nft could not find or create a chain: the chain was removed, or (old 1.8.x nf_tables builds) a target such as DNAT is mistaken for a missing chain.',
     supports: ['iptables.docker-chain-missing', 'iptables.mixed-backends'],
     severity: 'warning',
     title: 'iptables (nf_tables) cannot find a chain',
-    advice: 'If the chain belongs to Docker or Kubernetes, restart its owner; with iptables 1.8.0-1.8.2 (nf_tables) upgrade iptables or switch to the legacy back end.',
+    advice: "Find the component that owns the chain (its name says which) and restart it so that it creates its chains again.",
+    remedies: [
+      { when: 'docker', advice: "Docker's chains are gone: restart docker so that it creates them again (this restarts its containers).", commands: ['{restartDocker}'] },
+      {
+        when: 'podman',
+        advice: "Podman's rules are gone (a firewall reload flushes them): podman network reload --all puts them back (Podman 3.0 and later).",
+        commands: ['podman network reload --all'],
+      },
+      { when: 'kubernetes', advice: "A Kubernetes component's chains are gone: restart the service that runs the kubelet so that the node's components write them again.", commands: ['{restartKubelet}'] },
+    ],
+    // iptables-nft 1.8.0-1.8.2 took a target for a chain (Chain 'DNAT' does not exist): not a line that says v1.8.4
+    caveats: [{ fact: 'version', matches: /^1\.8\.[0-2]$/, advice: 'With iptables 1.8.0-1.8.2 (nf_tables), a target such as DNAT can be taken for a missing chain: upgrade iptables or switch to the legacy back end.' }],
+  },
+  {
+    id: 'log.podman-rules-flushed',
+    // the teardown's wording: libpod/ocicni `Error deleting network: running [...]`, `Error while removing pod
+    // from CNI network "podman": ...`; netavark's `Unable to cleanup network for container ...: "error tearing
+    // down network namespace configuration for container ...: netavark: code: 1, msg: ..."`
+    literals: ['name: "podman"', 'name: \\"podman\\"', 'CNI network "podman"', 'CNI network \\"podman\\"', 'netavark: code:'],
+    pattern: PODMAN_RULES_GONE,
+    extract: [...CLEANUP_CHAIN, IPT_TABLE, IPT_VERSION],
+    meaning:
+      "Podman, removing a container's network, found the firewall rules it added when the container started already gone (a CNI or netavark chain): something flushed them while the container ran, usually a firewall reload (firewall-cmd --reload, a restart of firewalld or iptables.service). The container's published ports and its NAT stopped working then.",
+    supports: [],
+    severity: 'warning',
+    title: "Podman's firewall rules were flushed",
+    advice:
+      "Put Podman's rules back with podman network reload --all (Podman 3.0 and later), after every firewall reload. With netavark 1.9 or later, netavark-firewalld-reload.service does that by itself after each firewalld reload; with CNI (Podman before 4, or network_backend cni) run the reload yourself.",
+    commands: ['podman network reload --all', 'systemctl enable --now netavark-firewalld-reload.service   # netavark 1.9+, where firewalld runs'],
+    caution: "podman network reload takes each container's network down and up again: a short interruption.",
   },
   {
     id: 'log.nf-tables-incompatible',
@@ -293,7 +442,8 @@ export const SIGNATURES: readonly LogSignature[] = [
     supports: ['iptables.mixed-backends'],
     severity: 'warning',
     title: 'iptables cannot use a table',
-    advice: 'Load the kernel modules (`modprobe iptable_nat`, or nf_tables) or run components with the back end the host uses.',
+    advice: 'Load the kernel modules (iptable_nat, or nf_tables) or run components with the back end the host uses.',
+    commands: ['modprobe iptable_nat   # the legacy nat table; with the nf_tables back end: modprobe nf_tables'],
   },
   {
     id: 'log.iptables-legacy-tables-present',
@@ -303,7 +453,8 @@ export const SIGNATURES: readonly LogSignature[] = [
     supports: ['iptables.mixed-backends'],
     severity: 'warning',
     title: 'Legacy iptables tables exist next to nf_tables',
-    advice: "Find the component that writes legacy rules (`iptables-legacy-save`) and switch it to the host's back end.",
+    advice: "Find the component that writes legacy rules and switch it to the host's back end.",
+    commands: ['iptables-legacy-save   # the legacy rules: their chains and comments name the component that wrote them'],
   },
   {
     id: 'log.docker-start-failed',
@@ -316,6 +467,7 @@ export const SIGNATURES: readonly LogSignature[] = [
     supports: ['iptables.docker-chain-missing'],
     severity: 'warning',
     title: 'Docker did not start',
+    // test/analyzers/restart-docker.test.ts pins this wording, backticks and all
     advice: 'Fix the reason in the message (`journalctl -u docker`), then start dockerd again (`systemctl start docker`; rootless Docker: `systemctl --user start docker` as its user; the docker snap: `snap start docker.dockerd`); restarting it unchanged fails the same way.',
   },
   {
@@ -339,7 +491,8 @@ export const SIGNATURES: readonly LogSignature[] = [
     supports: ['sysctl.ip-forward-disabled'],
     severity: 'warning',
     title: 'The logs report IPv4 forwarding disabled',
-    advice: 'Set net.ipv4.ip_forward = 1 now (`sysctl -w`) and in /etc/sysctl.d/, then restart the network service.',
+    advice: 'Set net.ipv4.ip_forward = 1 now and in /etc/sysctl.d/, then restart the network service.',
+    commands: ['sysctl -w net.ipv4.ip_forward=1'],
   },
   {
     id: 'log.bridge-nf-call',
@@ -349,7 +502,8 @@ export const SIGNATURES: readonly LogSignature[] = [
     supports: ['sysctl.bridge-nf-call-disabled'],
     severity: 'warning',
     title: 'The logs report bridge netfilter off',
-    advice: '`modprobe br_netfilter` and set net.bridge.bridge-nf-call-iptables = 1, persisted in /etc/modules-load.d and /etc/sysctl.d.',
+    advice: 'Load br_netfilter and set net.bridge.bridge-nf-call-iptables = 1, persisted in /etc/modules-load.d and /etc/sysctl.d.',
+    commands: ['modprobe br_netfilter', 'sysctl -w net.bridge.bridge-nf-call-iptables=1'],
   },
   {
     id: 'log.conntrack-table-full',
@@ -359,7 +513,43 @@ export const SIGNATURES: readonly LogSignature[] = [
     supports: [],
     severity: 'warning',
     title: 'Connection tracking table full',
-    advice: 'Raise net.netfilter.nf_conntrack_max (kube-proxy sets it from --conntrack-max-per-core) or find what opens so many connections.',
+    // {conntrackNew}: twice the limit the bundle shows (sysctl, kube-proxy's start line), else a placeholder
+    advice: 'Raise net.netfilter.nf_conntrack_max now and in /etc/sysctl.d/, and compare it with the connections tracked (nf_conntrack_count): if the count keeps growing, find what opens so many connections.',
+    commands: [
+      'cat /proc/sys/net/netfilter/nf_conntrack_count /proc/sys/net/netfilter/nf_conntrack_max   # entries tracked now, and the limit',
+      'sysctl -w net.netfilter.nf_conntrack_max={conntrackNew}',
+      "echo 'net.netfilter.nf_conntrack_max = {conntrackNew}' > /etc/sysctl.d/90-conntrack-max.conf   # kept across reboots",
+    ],
+    caution: 'Every tracked connection takes a few hundred bytes of kernel memory: raise the limit in steps the node can hold.',
+    remedies: [
+      {
+        when: 'kube-proxy',
+        advice:
+          "kube-proxy sets net.netfilter.nf_conntrack_max itself when it starts, from conntrack.maxPerCore times the CPU cores and at least conntrack.min (--conntrack-max-per-core, --conntrack-min), so a value in /etc/sysctl.d may not outlast its next start: raise it now with sysctl -w and keep it in kube-proxy's own settings; compare it with the connections tracked (nf_conntrack_count).",
+        commands: [
+          'cat /proc/sys/net/netfilter/nf_conntrack_count /proc/sys/net/netfilter/nf_conntrack_max   # entries tracked now, and the limit',
+          "sysctl -w net.netfilter.nf_conntrack_max={conntrackNew}   # now; kube-proxy's next start sets its own value again",
+          '# keep it, kubeadm: kubectl -n kube-system edit configmap kube-proxy (conntrack: maxPerCore, min), then kubectl -n kube-system rollout restart daemonset kube-proxy',
+          '# keep it, k3s / RKE2: --kube-proxy-arg=conntrack-max-per-core=<n> (or conntrack-min=<n>) in the service configuration, then restart it',
+        ],
+      },
+    ],
+  },
+  {
+    // kube-proxy at start (cmd/kube-proxy/app/conntrack.go): `Setting nf_conntrack_max to 786432` (glog, in
+    // older releases), `"Setting nf_conntrack_max" nf_conntrack_max=131072` (klog structured), and the sysctl it
+    // wrote, `Set sysctl 'net/netfilter/nf_conntrack_max' to 131072` / `"Set sysctl" entry="net/netfilter/nf_conntrack_max" value=131072`
+    // (k3s and RKE2 log the same for their kube-proxy)
+    id: 'log.kube-proxy-conntrack-max',
+    literals: ['Setting nf_conntrack_max', "netfilter/nf_conntrack_max' to", 'entry="net/netfilter/nf_conntrack_max"'],
+    pattern:
+      /Setting nf_conntrack_max to (?<max>\d{1,12})\b|"Setting nf_conntrack_max" nf_conntrack_max=(?<max_2>\d{1,12})\b|Set sysctl 'net\/netfilter\/nf_conntrack_max' to (?<max_3>\d{1,12})\b|"Set sysctl" entry="net\/netfilter\/nf_conntrack_max" value=(?<max_4>\d{1,12})\b/,
+    meaning: "kube-proxy set the connection tracking limit (net.netfilter.nf_conntrack_max) when it started, from its own settings (conntrack.maxPerCore, conntrack.min).",
+    supports: [],
+    severity: 'info',
+    title: 'kube-proxy set the conntrack limit',
+    advice: 'Nothing to fix by itself: it is the limit a full conntrack table reaches.',
+    quiet: true,
   },
 
   // ---- firewall services ---------------------------------------------------------------------
@@ -369,11 +559,23 @@ export const SIGNATURES: readonly LogSignature[] = [
     // systemd's unit messages, an admin's `systemctl restart` as sudo or a shell transcript logs it, firewall-cmd
     pattern: /\b(?<action>Starting|Started|Stopping|Stopped|Reloading|Reloaded|Restarting|Restarted)\s(?:(?:firewalld|ip6?tables|netfilter-persistent|ufw)\.service\b|firewalld - dynamic firewall daemon|IPv[46] firewall with ip6?tables|netfilter persistent configuration|Uncomplicated firewall)|systemctl (?<action_2>restart|stop|start|reload|try-restart|reload-or-restart) (?:firewalld|ip6?tables|netfilter-persistent|ufw)\b|firewall-cmd --(?<action_3>reload|complete-reload)/,
     extract: [FIREWALL_SERVICE],
-    meaning: 'A firewall service started, stopped or reloaded: it flushes and restores its own rules, dropping the rules Docker and Kubernetes added at run time.',
-    supports: ['iptables.service-conflict', 'iptables.docker-chain-missing'],
+    meaning: 'A firewall service started, stopped or reloaded: it flushes and restores its own rules, dropping the rules container runtimes (Docker, Podman) and Kubernetes added at run time.',
+    // Podman's teardown finding its rules gone after it: the reload is that finding's cause
+    supports: ['iptables.service-conflict', 'iptables.docker-chain-missing', 'log.podman-rules-flushed'],
     severity: 'info',
     title: 'A firewall service restarted',
-    advice: 'After a firewall restart, restart docker and the node service so their rules come back (restarting docker restarts its containers).',
+    advice:
+      "After a firewall restart, put back the rules the container runtime added, through whichever runs here (the bundle does not show which): restart docker (this restarts its containers), run podman network reload --all for Podman, restart the kubelet's service on a Kubernetes node.",
+    remedies: [
+      { when: 'docker', advice: 'After a firewall restart, restart docker so that it creates its chains and rules again (this restarts its containers).', commands: ['{restartDocker}'] },
+      {
+        when: 'podman',
+        advice:
+          "Podman does not notice a firewall restart: put its rules back with podman network reload --all (Podman 3.0 and later). With netavark 1.9 or later, enable netavark-firewalld-reload.service and every firewalld reload puts them back by itself.",
+        commands: ['podman network reload --all', 'systemctl enable --now netavark-firewalld-reload.service   # netavark 1.9+, where firewalld runs'],
+      },
+      { when: 'kubernetes', advice: "On the Kubernetes node, restart the service that runs the kubelet so that the node's rules come back.", commands: ['{restartKubelet}'] },
+    ],
   },
 
   // ---- the application cannot reach a port ----------------------------------------------
@@ -385,7 +587,7 @@ export const SIGNATURES: readonly LogSignature[] = [
     supports: ['iptables.port-blocked'],
     severity: 'warning',
     title: 'The application timed out waiting for a port',
-    advice: 'Find the port and check that the host firewall allows it between containers (`bundle-doctor trace`).',
+    advice: 'Find the port and check that the host firewall allows it between containers (bundle-doctor trace follows a packet through the rules).',
   },
   {
     id: 'log.ports-not-listening',
@@ -401,6 +603,8 @@ export const SIGNATURES: readonly LogSignature[] = [
     id: 'log.connection-refused',
     literals: ['onnection refused', 'was refused', 'ECONNREFUSED'],
     pattern: /[Cc]onnection refused|connection to the server [^\n]{1,120} was refused|ECONNREFUSED/,
+    // Docker Swarm's own lines are log.swarm-peer-unreachable, which names the Swarm ports
+    unless: new RegExp(unnamed(SWARM_PEER_FAILED)),
     extract: PEER,
     continues: true,
     meaning: 'The peer answered but nothing accepted the connection: the service is down or not listening there, or a REJECT rule answers for it.',
@@ -414,6 +618,8 @@ export const SIGNATURES: readonly LogSignature[] = [
     // recent curl at its own connect timeout: `Failed to connect to db port 5432 after 10002 ms: Timeout was reached`
     literals: ['onnection timed out', 'i/o timeout', 'ETIMEDOUT', 'Timeout was reached'],
     pattern: /[Cc]onnection timed out|i\/o timeout|ETIMEDOUT|Failed to connect to [^\n]{1,300}? after \d{1,9} ms: Timeout was reached/,
+    // Docker Swarm's own lines are log.swarm-peer-unreachable, which names the Swarm ports
+    unless: new RegExp(unnamed(SWARM_PEER_FAILED)),
     extract: PEER,
     continues: true,
     meaning: 'Packets to the peer got no answer: a DROP rule, a routing problem, or the peer is down.',
@@ -426,6 +632,8 @@ export const SIGNATURES: readonly LogSignature[] = [
     id: 'log.no-route-to-host',
     literals: ['o route to host', 'EHOSTUNREACH'],
     pattern: /[Nn]o route to host|EHOSTUNREACH/,
+    // Docker Swarm's own lines are log.swarm-peer-unreachable, which names the Swarm ports
+    unless: new RegExp(unnamed(SWARM_PEER_FAILED)),
     extract: PEER,
     continues: true,
     meaning: 'The peer is unreachable: no route, or a REJECT rule with icmp-host-prohibited (the stock RHEL/CentOS firewall).',
@@ -433,6 +641,33 @@ export const SIGNATURES: readonly LogSignature[] = [
     severity: 'warning',
     title: 'No route to host',
     advice: 'Check the routes, and REJECT rules with icmp-host-prohibited at the end of INPUT and FORWARD.',
+  },
+  {
+    id: 'log.swarm-peer-unreachable',
+    literals: ['Failed to join memberlist', 'Error in joining gossip cluster', 'Failed to send gossip to', 'memberlist: ', 'rpc error: code = Unavailable', 'agent: session failed'],
+    pattern: SWARM_PEER_FAILED,
+    extract: [SWARM_PEER, ...PEER],
+    meaning:
+      "Docker Swarm could not reach another node on a Swarm port: 7946 (TCP and UDP: the gossip that overlay networks and service discovery depend on) or 2377/tcp (the managers' cluster API). A firewall between the nodes, on a host or in the cloud, is the usual cause; overlay networks do not work across nodes that cannot gossip.",
+    supports: [],
+    severity: 'warning',
+    title: 'Docker Swarm nodes cannot reach each other',
+    advice:
+      'Open the Swarm ports between all nodes, in each host firewall and in any cloud security group: 2377/tcp to the managers, 7946/tcp and 7946/udp, 4789/udp (VXLAN, the overlay data), and IP protocol 50 (ESP) for encrypted overlays (--opt encrypted). Check that each node advertises an address the others reach (docker swarm join --advertise-addr, --data-path-addr).',
+    // {peer}: the addresses the lines name; the same rules go on each peer, for this node's address
+    commands: [
+      '# ufw, on this node (and on each peer, for this node):',
+      ...ufwSwarm(),
+      '# firewalld:',
+      ...firewalldSwarm(),
+      '# plain iptables (saved the way this host keeps its rules):',
+      ...iptablesSwarm(),
+    ],
+    remedies: [
+      { when: 'ufw', commands: ['# on this node (and on each peer, for this node):', ...ufwSwarm()] },
+      { when: 'firewalld', commands: ['# on this node (and on each peer, for this node):', ...firewalldSwarm()] },
+      { when: 'plain-iptables', commands: ['# on this node (and on each peer, for this node); saved the way this host keeps its rules:', ...iptablesSwarm()] },
+    ],
   },
   {
     // recent curl (7.88, 8.x; git through libcurl) prints the error code's text, not the socket's: one message for
@@ -501,7 +736,8 @@ export const SIGNATURES: readonly LogSignature[] = [
     supports: [],
     severity: 'warning',
     title: 'The kernel refuses the VXLAN device',
-    advice: 'Load the vxlan module (`modprobe vxlan`), run flanneld privileged, or choose another flannel backend.',
+    advice: 'Load the vxlan module, run flanneld privileged, or choose another flannel backend.',
+    commands: ['modprobe vxlan'],
   },
   {
     id: 'log.cni-setup-failed',
@@ -526,7 +762,7 @@ export const SIGNATURES: readonly LogSignature[] = [
     supports: [],
     severity: 'warning',
     title: 'A container cannot join the network of a stopped container',
-    advice: 'Start the container whose network is shared first, then the ones that join it (`docker restart <id>` in that order).',
+    advice: 'Start the container whose network is shared first, then the ones that join it (docker restart <id>, in that order).',
   },
 
   // ---- kube-proxy --------------------------------------------------------------------------

@@ -51,6 +51,22 @@ const EXAMPLES: Example[] = [
   { id: 'log.iptables-bad-argument', from: { corpus: 'kubernetes-36652-kube-proxy-restore-bad-argument-empty-source.log' }, line: 7, facts: { argument: 'KUBE-SVC-574IYFDEANSYIEBF', exitStatus: '2' } },
   { id: 'log.nf-tables-chain-missing', from: { corpus: 'sismics-docs-253-docker-nf_tables-1.8.1-chain-DNAT-does-not-exist.log' }, line: 2, facts: { chain: 'DNAT', version: '1.8.1', backend: 'nf_tables' } },
   { id: 'log.nf-tables-chain-missing', from: { corpus: 'docker-for-linux-1128-dockerd-nf_tables-chain-add-failed.log' }, line: 4, facts: { chain: 'PREROUTING', version: '1.8.5' } },
+  {
+    id: 'log.nf-tables-chain-missing',
+    from: { text: "iptables v1.8.9 (nf_tables): Chain 'DOCKER-USER' does not exist", origin: 'iptables-nft 1.8.9 here: iptables -I FORWARD -j DOCKER-USER in an empty netns' },
+    facts: { chain: 'DOCKER-USER', version: '1.8.9', backend: 'nf_tables' },
+  },
+  { id: 'log.podman-rules-flushed', from: { fixture: '../r3-logs/podman-8048/terminal-output.txt' }, line: 9, facts: { chain: 'CNI-f1d9f8791753a895cccae697', table: 'nat', version: '1.8.4' } },
+  { id: 'log.podman-rules-flushed', from: { fixture: '../r3-logs/podman-1431/podman-run.txt' }, line: 7, facts: { chain: 'CNI-f50e48a52fa26aaaad634e9a', table: 'nat', version: '1.4.21' } },
+  { id: 'log.podman-rules-flushed', from: { fixture: '../r3-logs/netavark-230/podman-stop.txt' }, line: 3, facts: {} },
+  {
+    id: 'log.podman-rules-flushed',
+    from: {
+      text: 'ERRO[0000] Error while removing pod from CNI network "podman": running [/sbin/iptables -t nat -D POSTROUTING -s 10.88.0.145 -j CNI-6e99e89ea38dea2f8ce2dada -m comment --comment name: "podman" id: "ae900e94aea294f14bcf113ca71f05be682941e9dcfbb5e276a23eec4a58fcd4" --wait]: exit status 2: iptables v1.8.2 (nf_tables): Chain \'CNI-6e99e89ea38dea2f8ce2dada\' does not exist',
+      origin: 'containers/podman#5335, comment by ikke-t, 2020-02-27',
+    },
+    facts: { chain: 'CNI-6e99e89ea38dea2f8ce2dada', version: '1.8.2' },
+  },
   { id: 'log.nf-tables-incompatible', from: { corpus: 'kube-router-1777-k3s-chain-incompatible-use-nft.log' }, line: 1, facts: { chain: 'INPUT', table: 'filter', version: '1.8.10' } },
   { id: 'log.iptables-table-unavailable', from: { corpus: 'moby-37694-dockerd-nat-table-does-not-exist-centos7.log' }, line: 1, facts: { table: 'nat', reason: 'Table does not exist', version: '1.4.21' } },
   { id: 'log.iptables-table-unavailable', from: { corpus: 'flannel-1271-iptables-nat-bad-address-exit-status.log' }, line: 5, facts: { table: 'nat', reason: 'Bad address', backend: 'legacy' } },
@@ -64,7 +80,27 @@ const EXAMPLES: Example[] = [
     from: { text: 'Nov 20 10:00:00 node-1 kernel: [12345.678901] nf_conntrack: nf_conntrack: table full, dropping packet', origin: 'kernel message format (pr_fmt prefix + message)' },
     facts: { module: 'nf_conntrack' },
   },
+  {
+    id: 'log.conntrack-table-full',
+    from: { fixture: '../r3-logs/conntrack-71261/dmesg-T.txt' },
+    line: 1,
+    facts: { module: 'nf_conntrack' },
+  },
+  { id: 'log.kube-proxy-conntrack-max', from: { fixture: '../r3-logs/conntrack-71261/kube-proxy.log' }, line: 1, facts: { max: '786432' } },
+  {
+    id: 'log.kube-proxy-conntrack-max',
+    from: { text: "I0322 02:18:37.205893       1 conntrack.go:98] Set sysctl 'net/netfilter/nf_conntrack_max' to 655350", origin: 'kube-proxy v1.12.5 (kubernetes/kubernetes#75575)' },
+    facts: { max: '655350' },
+  },
+  { id: 'log.kube-proxy-conntrack-max', from: { corpus: 'hotsos-charmed-k8s-snap-kube-proxy-journal.log' }, line: 184, facts: { max: '131072' } },
+  { id: 'log.kube-proxy-conntrack-max', from: { corpus: 'hotsos-charmed-k8s-snap-kube-proxy-journal.log' }, line: 185, facts: { max: '131072' } },
+  {
+    id: 'log.kube-proxy-conntrack-max',
+    from: { text: "INFO[2021-05-18T19:44:36.583297811Z] Set sysctl 'net/netfilter/nf_conntrack_max' to 131072", origin: 'k3s agent setting up its kube-proxy (k3s-io/k3s#3337)' },
+    facts: { max: '131072' },
+  },
   { id: 'log.firewall-restart', from: { seed: '000_' }, line: 40, facts: { action: 'restart', service: 'iptables' } },
+  { id: 'log.firewall-restart', from: { fixture: '../r3-logs/podman-8048/terminal-output.txt' }, line: 4, facts: { action: 'reload' } },
   { id: 'log.firewall-restart', from: { fixture: 'healthy-k8s-worker-syslog.log' }, line: 24, facts: { action: 'Starting', service: 'Uncomplicated firewall' } },
   { id: 'log.port-timeout', from: { seed: '002_' }, line: 52, facts: {} },
   { id: 'log.ports-not-listening', from: { seed: '002_' }, line: 81, facts: {} },
@@ -75,6 +111,25 @@ const EXAMPLES: Example[] = [
     id: 'log.connection-timed-out',
     from: { text: 'psql: error: connection to server at "127.0.0.1", port 5434 failed: Connection timed out', origin: 'psql 15 here, behind a DROP rule (realtools.test.ts makes it live)' },
     facts: { host: '127.0.0.1', port: '5434' },
+  },
+  { id: 'log.swarm-peer-unreachable', from: { fixture: '../r3-logs/swarm-35688/dockerd-worker.log' }, line: 1, facts: { peer: '192.192.0.2', port: '7946', host: '192.192.0.2', symptom: 'connection refused' } },
+  { id: 'log.swarm-peer-unreachable', from: { fixture: '../r3-logs/swarm-33721/dockerd.log' }, line: 10, facts: { peer: '10.0.109.151', port: '7946', symptom: 'i/o timeout' } },
+  { id: 'log.swarm-peer-unreachable', from: { fixture: '../r3-logs/swarm-33721/dockerd.log' }, line: 7, facts: { peerName: 'ip-10-0-109-151-2122b7c4e5ee', symptom: 'UDP' } },
+  {
+    id: 'log.swarm-peer-unreachable',
+    from: {
+      text: 'Mar 09 17:22:29 dev-node-006.ts-l2pf.cloud-omc.org dockerd[1310]: time="2018-03-09T17:22:29.442630899Z" level=error msg="2018/03/09 17:22:29 [ERR] memberlist: Failed fallback ping: read tcp 10.0.1.26:50300->10.0.1.29:7946: i/o timeout\\n',
+      origin: 'moby/libnetwork#962, comment by antoinetran, 2018-03-09 (dockerd before 18.06 relays memberlist with its date and level; the quote in the thread ends there)',
+    },
+    facts: { peer: '10.0.1.29', port: '7946', symptom: 'i/o timeout' },
+  },
+  {
+    id: 'log.swarm-peer-unreachable',
+    from: {
+      text: 'Error response from daemon: rpc error: code = Unavailable desc = all SubConns are in TransientFailure, latest connection error: connection error: desc = "transport: Error while dialing dial tcp 192.168.65.3:2377: connect: connection refused"',
+      origin: 'docker swarm join to a manager whose 2377 is closed (docker-archive/classicswarm#2952, 2019-06-30)',
+    },
+    facts: { peer: '192.168.65.3', port: '2377', symptom: 'connection refused' },
   },
   {
     id: 'log.no-route-to-host',
@@ -139,7 +194,53 @@ const NEAR_MISSES: { id: string; text: string; why: string }[] = [
   { id: 'log.docker-start-failed', text: 'time="2022-12-21T09:43:10Z" level=fatal msg="Error starting daemon: Cannot start Provisioner: failed to get Kubernetes server version"', why: 'another program (local-path-provisioner, troubleshoot k3s corpus bundle)' },
   { id: 'log.docker-start-failed', text: 'Apr  4 14:50:33 localhost dockerd[4241]: Error starting daemon: Error initializing network controller: Error creating default "bridge" network', why: 'the network controller (its own signature)' },
   { id: 'log.nf-tables-chain-missing', text: 'Nov 20 10:00:00 node-1 kubelet[1304]: E1120 10:00:00.000000    1304 file.go:1] path \'/etc/kubernetes/manifests\' does not exist', why: 'not a chain' },
+  { id: 'log.nf-tables-chain-missing', text: fixtureLine('podman-8048/terminal-output.txt', 9), why: "Podman's teardown after a reload (log.podman-rules-flushed)" },
+  { id: 'log.iptables-cleanup-harmless', text: fixtureLine('podman-1431/podman-run.txt', 7), why: "Podman's teardown of the rules it added (log.podman-rules-flushed)" },
+  { id: 'log.iptables-no-chain', text: fixtureLine('netavark-230/podman-stop.txt', 3), why: "netavark's teardown after a reload (log.podman-rules-flushed)" },
+  {
+    id: 'log.podman-rules-flushed',
+    text: 'ERRO[0001] Error while removing pod from CNI network "podman": netplugin failed but error parsing its diagnostic message "": unexpected end of JSON input ',
+    why: 'a CNI plugin failing otherwise (containers/podman#1172)',
+  },
+  {
+    id: 'log.podman-rules-flushed',
+    text: "Nov 19 07:00:12 k8s-node-3 firewalld[5324]: WARNING: COMMAND_FAILED: '/usr/sbin/iptables -w10 -t nat -D OUTPUT -m addrtype --dst-type LOCAL -j DOCKER' failed: iptables: No chain/target/match by that name.",
+    why: "firewalld's passthrough cleaning up at Docker's start: no Podman",
+  },
+  { id: 'log.swarm-peer-unreachable', text: fixtureLine('swarm-1893-neigh/messages', 3), why: "memberlist's sendto: invalid argument (a full neighbour table, no closed port)" },
+  { id: 'log.swarm-peer-unreachable', text: fixtureLine('swarm-33721/dockerd.log', 5), why: 'memberlist: failed to receive: EOF' },
+  {
+    id: 'log.swarm-peer-unreachable',
+    text: '2019/12/27 05:48:57 [ERR] memberlist: Failed fallback ping: read tcp 10.0.0.8:32956->10.0.0.6:7946: i/o timeout',
+    why: "another program's memberlist (the Portainer agent, portainer/agent#107), not dockerd's",
+  },
+  {
+    id: 'log.swarm-peer-unreachable',
+    text: 'level=error msg="failed to join memberlist" err="1 error occurred:\\n\\t* Failed to join 10.0.0.6:7946: dial tcp 10.0.0.6:7946: connect: connection refused\\n\\n"',
+    why: "a go-kit program's memberlist clustering (Grafana Alloy, Loki), lower case and no member list",
+  },
+  {
+    id: 'log.swarm-peer-unreachable',
+    text: 'Dec 26 01:56:26 fr7-sv-elk01 dockerd: time="2019-12-26T01:56:26.643735826Z" level=error msg="agent: session failed" backoff=8s error="session initiation timed out" module=node/agent node.id=js0s3trovdb6qt69ytr5gshm1',
+    why: 'a session timing out without a dial error (moby/moby#40330)',
+  },
+  { id: 'log.connection-refused', text: fixtureLine('swarm-35688/dockerd-worker.log', 1), why: "Swarm's own join (log.swarm-peer-unreachable)" },
+  { id: 'log.connection-timed-out', text: fixtureLine('swarm-33721/dockerd.log', 10), why: "Swarm's own ping (log.swarm-peer-unreachable)" },
+  {
+    id: 'log.kube-proxy-conntrack-max',
+    text: 'Feb 11 19:15:13 juju-110cc2-k8stest-4 kube-proxy.daemon[77707]: I0211 19:15:13.133415   77707 conntrack.go:100] "Set sysctl" entry="net/netfilter/nf_conntrack_tcp_timeout_close_wait" value=3600',
+    why: 'another conntrack sysctl kube-proxy sets (hotsos charmed-k8s journal)',
+  },
+  { id: 'log.kube-proxy-conntrack-max', text: "I0329 01:29:47.138410       5 conntrack.go:66] Setting conntrack hashsize to 32768", why: 'the hash size, not the limit (kubernetes/kops#2223)' },
+  { id: 'log.conntrack-table-full', text: 'Nov 20 10:00:00 node-1 kernel: nf_conntrack: expectation table full', why: 'the expectation table (helpers), not the connection table' },
+  { id: 'log.iptables-legacy-tables-present', text: '$ grep -c "iptables-legacy tables present" /var/log/messages', why: 'the words quoted in a command, not iptables\' warning' },
+  { id: 'log.firewall-restart', text: '$ firewall-cmd --list-all', why: 'firewall-cmd reading its zones, not reloading' },
 ];
+
+/** Line `n` of a fixture of test/fixtures/r3-logs. */
+function fixtureLine(path: string, n: number): string {
+  return readFileSync(projectPath('test', 'fixtures', 'r3-logs', path), 'utf8').split('\n')[n - 1];
+}
 
 function textOf(from: Source): string | undefined {
   if ('corpus' in from) return hasCorpus ? readCorpus('logs', from.corpus) : undefined;
@@ -190,13 +291,39 @@ describe('the catalog as data', () => {
   });
 
   it.skipIf(!existsSync(join(sharedDir, 'KNOWLEDGE.md')))('every finding a signature supports is one the project knows', () => {
-    const known = new Set<string>();
+    // a log finding may explain another (a firewall reload is the cause of Podman's flushed rules)
+    const known = new Set<string>(SIGNATURES.map((s) => s.id));
     for (const m of readFileSync(join(sharedDir, 'KNOWLEDGE.md'), 'utf8').matchAll(/`([a-z]+\.[a-z0-9-]+)`/g)) known.add(m[1]);
     for (const f of readdirSync(projectPath('analyzers')).filter((f) => f.endsWith('.ts'))) {
       for (const m of readFileSync(projectPath('analyzers', f), 'utf8').matchAll(/id: '([a-z]+\.[a-z0-9-]+)'/g)) known.add(m[1]);
     }
     const unknown = SIGNATURES.flatMap((s) => s.supports.filter((id) => !known.has(id)).map((id) => `${s.id} -> ${id}`));
     expect(unknown).toEqual([]);
+  });
+
+  it('advice, meaning and title are plain prose: the report escapes Markdown in them, so commands go in `commands`', () => {
+    // test/analyzers/restart-docker.test.ts still expects log.docker-start-failed's commands in backticks
+    const pinned = new Set(['log.docker-start-failed']);
+    for (const s of SIGNATURES.filter((x) => !pinned.has(x.id))) {
+      for (const text of [s.advice, s.meaning, s.title, s.caution ?? '', ...(s.remedies ?? []).map((r) => r.advice ?? ''), ...(s.caveats ?? []).map((c) => c.advice)])
+        expect(text, s.id).not.toMatch(/[`*]/);
+    }
+  });
+
+  it('host remedies name what the analyzer can tell, quiet entries are context, caveats name a fact the entry extracts', () => {
+    const traits = ['docker', 'podman', 'kubernetes', 'kube-proxy', 'firewalld', 'ufw', 'plain-iptables'];
+    for (const s of SIGNATURES) {
+      for (const r of s.remedies ?? []) {
+        expect(traits, s.id).toContain(r.when);
+        expect(r.advice !== undefined || (r.commands?.length ?? 0) > 0, s.id).toBe(true);
+      }
+      if (s.quiet) expect(s.severity).toBe('info');
+      const groups = [s.pattern, ...(s.extract ?? [])].map((re) => re.source).join('|');
+      for (const c of s.caveats ?? []) expect(groups, `${s.id}: ${c.fact}`).toContain(`?<${c.fact}>`);
+    }
+    // the remedy that stands where the bundle shows no runtime names none as if it ran there
+    expect(signatureById('log.firewall-restart')!.advice).toMatch(/whichever runs here/);
+    expect(signatureById('log.nf-tables-chain-missing')!.advice).not.toMatch(/docker|podman|kubernetes/i);
   });
 
   it('the rows of the KNOWLEDGE.md log table each have a signature', () => {
