@@ -50,7 +50,7 @@
  * restarts in a loop (clearlinux/cloud-native-setup#88, labring/sealos#559). Felix 3.12 and later
  * check sources with an iptables rpfilter rule instead and ignore the sysctl (projectcalico/felix#2189,
  * libcalico-go#1181 "IgnoreLooseRPF removed"): `all` = 2 on a Calico node is no fault by itself, so only
- * Felix's own log line (CALICO_LOOSE_RPF_SIGNATURE) makes a finding.
+ * Felix's own log line (log.calico-loose-rpf) makes a finding.
  *
  * flannel, the bridge CNI, Docker: pod and container traffic arrives on the bridge (cni0, docker0) or
  * on flannel.1 from a source routed back through that same interface: neither loose nor strict mode
@@ -66,7 +66,6 @@ import type { Evidence } from '../src/report/schema.js';
 import type { SysctlConfigFile, SysctlRuntime, SysctlValue } from '../src/parsers/sysctl.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { processesOf } from '../src/parsers/processes.js';
-import type { LogSignature } from '../src/logs/index.js';
 import { liveIpv4 } from './lib/node-view.js';
 import { logEvidence } from './lib/logs.js';
 import { NODE_SERVICE_KINDS, nodeServices } from './lib/node-services.js';
@@ -91,17 +90,8 @@ const CILIUM_OVERRIDE_LINES = ['-net.ipv4.conf.lxc*.rp_filter = 0', '-net.ipv4.c
  * (to go into src/logs/signatures.ts). Not the warning it prints instead with IgnoreLooseRPF set
  * ("...set to 'loose' and IgnoreLooseRPF set to true."): no period after 'loose' there.
  */
-export const CALICO_LOOSE_RPF_SIGNATURE: LogSignature = {
-  id: 'log.calico-loose-rpf',
-  literals: ["Kernel's RPF check is set to 'loose'."],
-  pattern: /Kernel's RPF check is set to 'loose'\.\s{1,4}This would allow endpoints to spoof their IP address/,
-  meaning: "Felix (calico-node, Calico before v3.12) found net.ipv4.conf.all.rp_filter = 2 (loose) and exited: calico-node restarts in a loop and the node's pods get no routes or policy.",
-  supports: [ID],
-  severity: 'warning',
-  title: 'calico-node exits: reverse-path filtering is loose',
-  advice: 'Set net.ipv4.conf.all.rp_filter to 1 (or 0) now and in /etc/sysctl.d/, then restart calico-node on the node. Calico 3.12 and later no longer check it.',
-  commands: ['sysctl -w net.ipv4.conf.all.rp_filter=1'],
-};
+/** Felix's exit over loose reverse-path filtering, in the log catalog (src/logs/signatures.ts). */
+export const CALICO_LOOSE_RPF = 'log.calico-loose-rpf';
 
 export default defineAnalyzer({
   id: 'sysctl.rp-filter-drops-pod-traffic',
@@ -349,7 +339,7 @@ function endpointRoutes(artifacts: NodeArtifacts): Evidence | undefined {
 // ---- Calico ---------------------------------------------------------------------------------
 
 function calico(node: string, artifacts: NodeArtifacts, rp: Map<string, RpValue>): FindingDraft[] {
-  const felix = logEvidence(artifacts.logs, [CALICO_LOOSE_RPF_SIGNATURE.id], 3);
+  const felix = logEvidence(artifacts.logs, [CALICO_LOOSE_RPF], 3);
   const all = rp.get('all');
   // Felix checks `all` alone, and only for 2; a value changed since the line was logged is no fault now
   if (felix.length === 0 || !all || all.value !== 2) return [];

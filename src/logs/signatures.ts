@@ -145,17 +145,22 @@ const PEER = [
   new RegExp(String.raw`(?:connect|connection) to (?:server at )?"?(?<host>${HOST}|${BARE6})"?(?: \((?<address>[0-9A-Fa-f:.]{2,45})\))?,? port (?<port>${PORT})\b`),
   // psql < 14, over its continuation lines: `on host "h" (10.0.0.5) and accepting\n\tTCP/IP connections on port 5432?`
   new RegExp(String.raw`on host "?(?<host>${HOST})"?(?: \((?<address>[0-9A-Fa-f:.]{2,45})\))? and accepting\s{1,8}TCP/IP connections on port (?<port>${PORT})\b`),
+  // Python's socket address tuple: asyncio `Connect call failed ('10.0.0.5', 5432)`, IPv6 `('fd00::5', 5432, 0, 0)`
+  new RegExp(String.raw`\('(?<host>${HOST}|${BARE6})', (?<port>${PORT})(?:, \d{1,10}, \d{1,10})?\)`),
+  // the MySQL client `Can't connect to MySQL server on '10.0.0.5:3306' (111)` (older clients print no port), MariaDB's
+  // `Can't connect to server on 'db' (115)`; the number is the socket error (111 refused, 110/115 timed out, 113 no route)
+  new RegExp(String.raw`[Cc]onnect to (?:MySQL )?server on '(?<host>${HOST})(?::(?<port>${PORT}))?'`),
   // Python urllib3 / requests: `HTTPConnectionPool(host='mdt-api-products', port=8060): ... Connection refused`
   new RegExp(String.raw`host='(?<host>${HOST})', port=(?<port>${PORT})\b`),
   // psql < 14 on a local socket: `connections on Unix domain socket "/var/run/postgresql/.s.PGSQL.5432"?`
   /on Unix domain socket "(?<socket>[^"]{1,200})"/,
   // redis-cli `Could not connect to Redis at 127.0.0.1:6379`, node `ECONNREFUSED 127.0.0.1:27017`,
   // wget `Connecting to 127.0.0.1:5999... failed`, any host:port (not klog's `node.go:152`)
-  new RegExp(String.raw`(?:^|[\s/"'(=@])(?<host>${HOST})(?<!\.(?:go|py|java|c|cc|cpp|h|rs|js|ts|rb|sh|pl)):(?<port>${PORT})(?![\d:]|-\d)`),
+  new RegExp(String.raw`(?:^|[\s/"'(=@])(?<host>${HOST})(?<!\.(?:go|py|java|c|cc|cpp|h|rs|js|ts|rb|sh|pl)):(?<port>${PORT})(?!\d|:\d|-\d)`),
 ];
 
 /** the firewall services that flush and reload rule sets */
-const FIREWALL_SERVICE = /\b(?<service>firewalld|ip6tables|iptables|netfilter-persistent|ufw|Uncomplicated firewall|netfilter persistent configuration)\b/;
+const FIREWALL_SERVICE = /\b(?<service>firewalld|ip6tables|iptables|netfilter-persistent|ufw|Uncomplicated firewall|netfilter persistent configuration|nftables|Netfilter Tables)\b/;
 
 /** A pattern without its named groups, to be joined with others (an `unless`): JavaScript refuses a group name twice in one pattern. */
 function unnamed(re: RegExp): string {
@@ -552,12 +557,39 @@ export const SIGNATURES: readonly LogSignature[] = [
     quiet: true,
   },
 
+  {
+    // aws-node's ipamd at start, at its default DEBUG level, on the SNAT rules it ensures
+    // (networkutils iptablesRule.String(): `nat/POSTROUTING rule first SNAT rules for non-VPC outbound
+    // traffic shouldExist true ...`): true = the node source-NATs pods' traffic leaving the VPC
+    id: 'log.aws-vpc-cni-snat-config',
+    literals: ['first SNAT rules for non-VPC outbound traffic shouldExist'],
+    pattern: /nat\/POSTROUTING rule first SNAT rules for non-VPC outbound traffic shouldExist (?<shouldExist>true|false)\b/,
+    meaning: "aws-node's ipamd, at start, on its SNAT for pods: shouldExist true = the node source-NATs pods' traffic leaving the VPC (AWS_VPC_K8S_CNI_EXTERNALSNAT=false); false = external SNAT (a NAT gateway does it).",
+    supports: ['iptables.aws-snat-missing'],
+    severity: 'info',
+    title: "aws-node's SNAT setting",
+    advice: 'Nothing to fix: it says whether the node or a NAT gateway source-NATs the pods.',
+    quiet: true,
+  },
+  {
+    id: 'log.calico-loose-rpf',
+    literals: ["Kernel's RPF check is set to 'loose'."],
+    pattern: /Kernel's RPF check is set to 'loose'\.\s{1,4}This would allow endpoints to spoof their IP address/,
+    meaning: "Felix (calico-node, Calico before v3.12) found net.ipv4.conf.all.rp_filter = 2 (loose) and exited: calico-node restarts in a loop and the node's pods get no routes or policy.",
+    supports: ['sysctl.rp-filter-drops-pod-traffic'],
+    severity: 'warning',
+    title: 'calico-node exits: reverse-path filtering is loose',
+    advice: 'Set net.ipv4.conf.all.rp_filter to 1 (or 0) now and in /etc/sysctl.d/, then restart calico-node on the node. Calico 3.12 and later no longer check it.',
+    commands: ['sysctl -w net.ipv4.conf.all.rp_filter=1'],
+  },
+
   // ---- firewall services ---------------------------------------------------------------------
   {
     id: 'log.firewall-restart',
-    literals: ['firewall daemon', 'IPv4 firewall with iptables', 'IPv6 firewall with ip6tables', 'tables.service', 'firewalld.service', 'firewall-cmd --', 'netfilter persistent configuration', 'Uncomplicated firewall', 'ufw.service', 'systemctl restart', 'systemctl stop', 'systemctl start', 'systemctl reload', 'systemctl try-restart'],
-    // systemd's unit messages, an admin's `systemctl restart` as sudo or a shell transcript logs it, firewall-cmd
-    pattern: /\b(?<action>Starting|Started|Stopping|Stopped|Reloading|Reloaded|Restarting|Restarted)\s(?:(?:firewalld|ip6?tables|netfilter-persistent|ufw)\.service\b|firewalld - dynamic firewall daemon|IPv[46] firewall with ip6?tables|netfilter persistent configuration|Uncomplicated firewall)|systemctl (?<action_2>restart|stop|start|reload|try-restart|reload-or-restart) (?:firewalld|ip6?tables|netfilter-persistent|ufw)\b|firewall-cmd --(?<action_3>reload|complete-reload)/,
+    literals: ['firewall daemon', 'IPv4 firewall with iptables', 'IPv6 firewall with ip6tables', 'tables.service', 'firewalld.service', 'firewall-cmd --', 'netfilter persistent configuration', 'Uncomplicated firewall', 'ufw.service', 'nftables.', 'Netfilter Tables', 'systemctl restart', 'systemctl stop', 'systemctl start', 'systemctl reload', 'systemctl try-restart'],
+    // systemd's unit messages, an admin's `systemctl restart` as sudo or a shell transcript logs it, firewall-cmd;
+    // nftables.service by its description: Debian's "nftables" (`Stopping nftables...`), RHEL's "Netfilter Tables"
+    pattern: /\b(?<action>Starting|Started|Stopping|Stopped|Reloading|Reloaded|Restarting|Restarted)\s(?:(?:firewalld|ip6?tables|netfilter-persistent|ufw|nftables)\.service\b|firewalld - dynamic firewall daemon|IPv[46] firewall with ip6?tables|netfilter persistent configuration|Uncomplicated firewall|nftables(?=\.{1,3}\s*$)|Netfilter Tables\b)|systemctl (?<action_2>restart|stop|start|reload|try-restart|reload-or-restart) (?:firewalld|ip6?tables|netfilter-persistent|ufw|nftables)\b|firewall-cmd --(?<action_3>reload|complete-reload)/,
     extract: [FIREWALL_SERVICE],
     meaning: 'A firewall service started, stopped or reloaded: it flushes and restores its own rules, dropping the rules container runtimes (Docker, Podman) and Kubernetes added at run time.',
     // Podman's teardown finding its rules gone after it: the reload is that finding's cause
@@ -601,8 +633,10 @@ export const SIGNATURES: readonly LogSignature[] = [
   },
   {
     id: 'log.connection-refused',
-    literals: ['onnection refused', 'was refused', 'ECONNREFUSED'],
-    pattern: /[Cc]onnection refused|connection to the server [^\n]{1,120} was refused|ECONNREFUSED/,
+    // Python's asyncio (asyncpg, aiohttp, redis.asyncio) `ConnectionRefusedError: [Errno 111] Connect call failed ('10.0.0.5', 5432)`,
+    // PostgreSQL's JDBC driver `Connection to 10.0.0.5:5432 refused.`, the MySQL client `Can't connect to MySQL server on '10.0.0.5:3306' (111)`
+    literals: ['onnection refused', 'was refused', 'ECONNREFUSED', 'ConnectionRefusedError', '[Errno 111] Connect call failed', 'Connection to ', "Can't connect to MySQL server on", "Can't connect to server on"],
+    pattern: /[Cc]onnection refused|connection to the server [^\n]{1,120} was refused|ECONNREFUSED|ConnectionRefusedError|\[Errno 111\] Connect call failed|Connection to \S{1,300} refused\.|Can't connect to (?:MySQL )?server on '[^'\n]{1,300}' \((?:111|10061)\)/,
     // Docker Swarm's own lines are log.swarm-peer-unreachable, which names the Swarm ports
     unless: new RegExp(unnamed(SWARM_PEER_FAILED)),
     extract: PEER,
@@ -616,8 +650,8 @@ export const SIGNATURES: readonly LogSignature[] = [
   {
     id: 'log.connection-timed-out',
     // recent curl at its own connect timeout: `Failed to connect to db port 5432 after 10002 ms: Timeout was reached`
-    literals: ['onnection timed out', 'i/o timeout', 'ETIMEDOUT', 'Timeout was reached'],
-    pattern: /[Cc]onnection timed out|i\/o timeout|ETIMEDOUT|Failed to connect to [^\n]{1,300}? after \d{1,9} ms: Timeout was reached/,
+    literals: ['onnection timed out', 'i/o timeout', 'ETIMEDOUT', 'Timeout was reached', '[Errno 110] Connect call failed', "Can't connect to MySQL server on", "Can't connect to server on"],
+    pattern: /[Cc]onnection timed out|i\/o timeout|ETIMEDOUT|Failed to connect to [^\n]{1,300}? after \d{1,9} ms: Timeout was reached|\[Errno 110\] Connect call failed|Can't connect to (?:MySQL )?server on '[^'\n]{1,300}' \((?:110|115|10060)\)/,
     // Docker Swarm's own lines are log.swarm-peer-unreachable, which names the Swarm ports
     unless: new RegExp(unnamed(SWARM_PEER_FAILED)),
     extract: PEER,
@@ -630,8 +664,8 @@ export const SIGNATURES: readonly LogSignature[] = [
   },
   {
     id: 'log.no-route-to-host',
-    literals: ['o route to host', 'EHOSTUNREACH'],
-    pattern: /[Nn]o route to host|EHOSTUNREACH/,
+    literals: ['o route to host', 'EHOSTUNREACH', '[Errno 113] Connect call failed', "Can't connect to MySQL server on", "Can't connect to server on"],
+    pattern: /[Nn]o route to host|EHOSTUNREACH|\[Errno 113\] Connect call failed|Can't connect to (?:MySQL )?server on '[^'\n]{1,300}' \(113\)/,
     // Docker Swarm's own lines are log.swarm-peer-unreachable, which names the Swarm ports
     unless: new RegExp(unnamed(SWARM_PEER_FAILED)),
     extract: PEER,

@@ -6,13 +6,13 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import analyzer, { CALICO_LOOSE_RPF_SIGNATURE, globMatches, rpFilterKey } from '../../analyzers/sysctl-rp-filter-drops-pod-traffic.js';
+import analyzer, { CALICO_LOOSE_RPF, globMatches, rpFilterKey } from '../../analyzers/sysctl-rp-filter-drops-pod-traffic.js';
 import type { NodeArtifacts } from '../../src/engine/artifacts.js';
 import { normalizeSysctlKey, parseProcSysFile, parseSysctlConfig, parseSysctlText, type SysctlConfigFile } from '../../src/parsers/sysctl.js';
 import { parseInterfaces } from '../../src/parsers/interfaces.js';
 import { parseRoutes } from '../../src/parsers/ip-route.js';
 import { parseIptablesSave } from '../../src/netfilter/save-format.js';
-import { scanLogText } from '../../src/logs/index.js';
+import { SIGNATURES, scanLogText } from '../../src/logs/index.js';
 import { corpusPath, hasCorpus, projectPath, readCorpus } from '../helpers/shared.js';
 import { runNode } from './helpers.js';
 
@@ -41,7 +41,7 @@ function config(f: string): SysctlConfigFile {
   parsed.entries.sort((a, b) => a.ref.line - b.ref.line);
   return parsed;
 }
-const felixLog = (f: string) => scanLogText(read(f), f, { catalog: [CALICO_LOOSE_RPF_SIGNATURE], year: 2019 });
+const felixLog = (f: string) => scanLogText(read(f), f, { year: 2019 });
 
 /** A Cilium node of the fixtures: its sysctl dump, ip addr and (optionally) ip route. */
 function ciliumNode(state: string, extra: NodeArtifacts = {}): NodeArtifacts {
@@ -212,16 +212,16 @@ describe('sysctl.rp-filter-drops-pod-traffic: Calico before 3.12', () => {
     expect(finding.remedy.commands).toContain('kubectl delete pod -A -l k8s-app=calico-node --field-selector spec.nodeName=ubuntu2004   # its DaemonSet starts it again');
   });
 
-  it("the proposed signature takes Felix's FATAL line in its other published shapes, and fits the catalog's rules", () => {
+  it("the catalog's signature takes Felix's FATAL line in its other published shapes, and fits the catalog's rules", () => {
     const lines = [
       // projectcalico/calicoctl#1082 (djosborne, 2016-07-28): the Python Felix
       "2016-07-28 18:19:24,684 [CRITICAL][307/4] calico.felix.devices 70: Kernel's RPF check is set to 'loose'.  This would allow endpoints to spoof their IP address.  Calico requires net.ipv4.conf.all.rp_filter to be set to 0 or 1.",
       // labring/sealos#559 (des726, 2020-12-19), its typo kept
       "2020-12-19 08:41:31.677 [FATAL][846] int_dataplane.go 1018: Kernel's RPF check is set to 'loose'.  This would allow endpoints to spoof their IP address.  Calico requires net.ipv4.conf.allrp_filter to be set to 0 or 1. If you require loose RPF and you are not concerned about spoofing, this check can be disabled by setting the IgnoreLooseRPF configuration parameter to 'true'.",
     ];
-    const log = scanLogText(lines.join('\n') + '\n', 'calico-node.log', { catalog: [CALICO_LOOSE_RPF_SIGNATURE] });
-    expect(log.matches.map((m) => m.line)).toEqual([1, 2]);
-    const s = CALICO_LOOSE_RPF_SIGNATURE;
+    const log = scanLogText(lines.join('\n') + '\n', 'calico-node.log');
+    expect(log.matches.map((m) => [m.line, m.signature])).toEqual([[1, CALICO_LOOSE_RPF], [2, CALICO_LOOSE_RPF]]);
+    const s = SIGNATURES.find((x) => x.id === CALICO_LOOSE_RPF)!;
     expect(s.id).toMatch(/^log\.[a-z0-9]+(?:-[a-z0-9]+)*$/);
     for (const l of s.literals) expect(Buffer.byteLength(l)).toBeGreaterThanOrEqual(8);
     expect(s.pattern.flags).not.toMatch(/[gy]/);

@@ -102,6 +102,11 @@ const EXAMPLES: Example[] = [
   { id: 'log.firewall-restart', from: { seed: '000_' }, line: 40, facts: { action: 'restart', service: 'iptables' } },
   { id: 'log.firewall-restart', from: { fixture: '../r3-logs/podman-8048/terminal-output.txt' }, line: 4, facts: { action: 'reload' } },
   { id: 'log.firewall-restart', from: { fixture: 'healthy-k8s-worker-syslog.log' }, line: 24, facts: { action: 'Starting', service: 'Uncomplicated firewall' } },
+  // nftables.service by its unit descriptions: Debian's "nftables", RHEL's "Netfilter Tables"
+  { id: 'log.firewall-restart', from: { text: 'Dec  2 10:00:00 deb12 systemd[1]: Stopping nftables.service - nftables...', origin: "systemd 252's unit message for Debian 12's nftables.service" }, facts: { action: 'Stopping', service: 'nftables' } },
+  { id: 'log.firewall-restart', from: { text: 'Dec  2 10:00:00 rhel9 systemd[1]: Reloading Netfilter Tables...', origin: "RHEL 9's nftables.service (Description=Netfilter Tables) reloading" }, facts: { action: 'Reloading', service: 'Netfilter Tables' } },
+  { id: 'log.aws-vpc-cni-snat-config', from: { fixture: '../aws-snat/eks_i-0a1b2c3d4e5f60718_2026-12-01_1031-UTC_0.7.8/var_log/aws-routed-eni/ipamd.log' }, line: 5, facts: { shouldExist: 'true' } },
+  { id: 'log.calico-loose-rpf', from: { fixture: '../rp-filter/logs/calico-node-felix.log' }, line: 1, facts: {} },
   { id: 'log.port-timeout', from: { seed: '002_' }, line: 52, facts: {} },
   { id: 'log.ports-not-listening', from: { seed: '002_' }, line: 81, facts: {} },
   { id: 'log.connection-refused', from: { corpus: 'hotsos-charmed-k8s-snap-kube-proxy-journal.log' }, line: 175, facts: { host: '10.6.3.201', port: '6443' } },
@@ -235,6 +240,8 @@ const NEAR_MISSES: { id: string; text: string; why: string }[] = [
   { id: 'log.conntrack-table-full', text: 'Nov 20 10:00:00 node-1 kernel: nf_conntrack: expectation table full', why: 'the expectation table (helpers), not the connection table' },
   { id: 'log.iptables-legacy-tables-present', text: '$ grep -c "iptables-legacy tables present" /var/log/messages', why: 'the words quoted in a command, not iptables\' warning' },
   { id: 'log.firewall-restart', text: '$ firewall-cmd --list-all', why: 'firewall-cmd reading its zones, not reloading' },
+  { id: 'log.firewall-restart', text: 'Dec  2 10:00:00 h app[311]: loaded nftables rules from the cache', why: 'a program mentioning nftables, not the unit starting' },
+  { id: 'log.calico-loose-rpf', text: "2019-04-19 16:58:02.117 [WARNING][1502] int_dataplane.go 818: Kernel's RPF check is set to 'loose' and IgnoreLooseRPF set to true.  Calico will not be able to prevent workloads from spoofing their source IP.", why: 'IgnoreLooseRPF set: Felix runs on' },
 ];
 
 /** Line `n` of a fixture of test/fixtures/r3-logs. */
