@@ -24,8 +24,28 @@ import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import { runtimeValue } from '../src/parsers/sysctl.js';
 import { ruleSpec } from './lib/container-host.js';
 import { connectionSymptom, fromContainer, symptomFits, type ConnectionSymptom } from './lib/logs.js';
-import { hostFirewall, persistHandWritten, persistNft, type HostFirewall } from './lib/host-firewall.js';
-import { dockerBridges, dockerPresence, liveIpv4, liveIpv6, liveTables, liveViews6, localAddresses, nativeNftables, traceContext, traceContext6, uplinkOf } from './lib/node-view.js';
+import { hostFirewall, persistCaution, persistHandWritten, persistNft, type HostFirewall } from './lib/host-firewall.js';
+import {
+  dockerBridges,
+  dockerBridgesFromRules,
+  dockerPresence,
+  hasDockerChains,
+  liveIpv4,
+  liveIpv6,
+  liveTables,
+  liveViews6,
+  localAddresses,
+  nativeNftables,
+  otherContainerBridges,
+  reaches,
+  traceContext,
+  traceContext6,
+  UNKNOWN_UPLINK,
+  UNKNOWN_UPLINK_ADDRESS,
+  uplinkOf,
+  type OtherBridge,
+  type RuleBridge,
+} from './lib/node-view.js';
 import { dockerIpv6Use, podIpv6Use } from './lib/ipv6-use.js';
 import { iptablesTool } from '../src/netfilter/commands.js';
 import { dockerRestartOf, restartDocker, type DockerRestart } from './lib/node-services.js';
@@ -39,10 +59,13 @@ const BUILTIN = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTIN
 export default defineAnalyzer({
   id: 'iptables.forward-blocks-containers',
   title: 'FORWARD drops container traffic',
-  description: 'A packet from a container bridge to the outside (or its reply) is dropped or rejected in the forward path, by iptables or by a native nftables table.',
+  description:
+    "A packet from a container bridge (Docker's, cni0, LXD's, Incus's, LXC's, libvirt's) to the outside (or its reply) is dropped or rejected in the forward path, by iptables or by a native nftables table. Without ip addr the bridges and subnets are read from the rules themselves (Docker's masquerade and FORWARD rules) and the uplink is any interface no rule names.",
   scope: 'node',
-  requires: ['ipAddr'],
-  optional: ['iptables', 'nftables', 'dockerNetworks', 'routes', 'flannelSubnetEnv', 'logs', 'sysctl', 'services', 'dockerDaemon', 'ipsets'],
+  requires: [],
+  // the rules decide; without ip addr the bridges come from the rules themselves
+  requiresOneOf: ['iptables', 'nftables'],
+  optional: ['iptables', 'nftables', 'ipAddr', 'dockerNetworks', 'routes', 'flannelSubnetEnv', 'logs', 'sysctl', 'services', 'dockerDaemon', 'ipsets'],
   analyze({ node, artifacts, partly }) {
     const findings = forwardFindings(node, artifacts, 4, partly);
     // IPv6: only where the bundle shows containers or pods using it (every node has ip6tables chains)
@@ -51,23 +74,67 @@ export default defineAnalyzer({
   },
 });
 
+/** A bridge whose forward path is traced, and what shows it. */
+interface Traced {
+  name: string;
+  cidrs: string[];
+  /** who made it: Docker, the CNI bridge plugin, or another container / VM manager (LXD, Incus, LXC, libvirt) */
+  owner: 'docker' | 'cni' | OtherBridge['owner'];
+  /** read from the rules (no ip addr): the rule that names it, and which rule it was */
+  namedBy?: Evidence;
+  from?: RuleBridge['from'];
+  other?: OtherBridge;
+}
+
+/** A container's address when the bundle names the bridge but not its subnet (a listing of the filter table alone): the end of 100.64.0.0/10 (RFC 6598), which no Docker default pool uses. */
+const UNKNOWN_SUBNET_HOST: Record<4 | 6, string> = { 4: '100.127.255.2', 6: 'fd00:ffff:ffff:ffff::2' };
+
 /** The forward path of each container bridge's subnets of one family, through that family's rules. */
 function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, partly?: (what: string) => void) {
   const v6 = family === 6;
   const view6 = v6 ? liveViews6(artifacts)[0] : undefined;
   const tables: Map<string, Map<string, Chain>> = v6 ? (view6?.tables ?? new Map()) : liveTables(artifacts);
   const nft = nativeNftables(artifacts);
-  // iptables' FORWARD and native nftables forward chains (firewalld's, Docker's own) both decide
-  if (!tables.get('filter')?.get('FORWARD') && nft.length === 0) return [];
   const itfs = interfacesOf(artifacts.ipAddr ?? []);
-  const uplink = uplinkOf(artifacts, family);
-  if (!uplink) return [];
+  // iptables' FORWARD and native nftables forward chains (firewalld's, Docker's own) both decide
+  if (!tables.get('filter')?.get('FORWARD') && nft.length === 0) {
+    // a bundle of rules alone that lacks the filter table (a `-t nat` listing): nothing was checked, and the coverage says so
+    if (itfs.size === 0 && family === 4) partly?.('could not check container forwarding: the bundle has no filter FORWARD chain (iptables-save, or iptables -L FORWARD) and no nftables forward chain');
+    return [];
+  }
+  // no ip addr: the bridges are read from the rules, and the uplink is "any interface other than the bridge"
+  const listed = itfs.size > 0;
+  const routedUplink = uplinkOf(artifacts, family);
+  if (!routedUplink && listed) return [];
+  const uplink = routedUplink ?? UNKNOWN_UPLINK;
+  const uplinkKnown = routedUplink !== undefined;
   // the address a masquerade gives the containers' connections: the route's preferred source, else the uplink's first address
-  const uplinkAddress = masqueradeAddress(uplink, artifacts.routes ?? [], itfs, family);
-  const bridges = dockerBridges(artifacts, family).map((b) => ({ name: b.name, cidrs: b.subnets.map((s) => s.cidr) }));
-  const cni0 = itfs.get('cni0');
-  if (cni0) bridges.push({ name: 'cni0', cidrs: cni0.addresses.filter((a) => a.family === family && (!v6 || (a.scope !== 'link' && a.scope !== 'host'))).map((a) => a.network) });
-  const ctx = v6 ? traceContext6(artifacts) : traceContext(artifacts);
+  const uplinkAddress = masqueradeAddress(uplink, artifacts.routes ?? [], itfs, family) ?? (listed ? undefined : UNKNOWN_UPLINK_ADDRESS[family]);
+  const bridges: Traced[] = [];
+  if (listed) {
+    bridges.push(...dockerBridges(artifacts, family).map((b) => ({ name: b.name, cidrs: b.subnets.map((s) => s.cidr), owner: 'docker' as const })));
+    const cni0 = itfs.get('cni0');
+    if (cni0) bridges.push({ name: 'cni0', cidrs: cni0.addresses.filter((a) => a.family === family && (!v6 || (a.scope !== 'link' && a.scope !== 'host'))).map((a) => a.network), owner: 'cni' });
+  } else {
+    for (const b of dockerBridgesFromRules(artifacts, family)) bridges.push({ name: b.name, cidrs: b.subnets.map((s) => s.cidr), owner: 'docker', namedBy: b.namedBy, from: b.from });
+  }
+  // LXD's, Incus's, LXC's and libvirt's bridges: Docker's FORWARD policy DROP cuts them off (their own
+  // accepts cannot undo a drop of another table or chain); only on a node with Docker's chains, and not
+  // where forwarding is off (sysctl.ip-forward-disabled says that)
+  const dockerHere = hasDockerChains(tables);
+  const forwardingOff = runtimeValue(artifacts.sysctl ?? [], v6 ? 'net.ipv6.conf.all.forwarding' : 'net.ipv4.ip_forward').some((x) => x.value === '0');
+  if (dockerHere && !forwardingOff)
+    for (const o of otherContainerBridges(artifacts, family)) if (!bridges.some((b) => b.name === o.name)) bridges.push({ name: o.name, cidrs: o.subnets.map((s) => s.cidr), owner: o.owner, other: o });
+  if (!listed) {
+    const unsure = bridges.filter((b) => b.cidrs.length === 0).map((b) => b.name);
+    partly?.(
+      bridges.length === 0
+        ? `could not check container forwarding${v6 ? ' over IPv6' : ''}: interfaces and addresses (ip addr) are not in the bundle, and no rule names a container bridge (Docker's masquerade or FORWARD rules); collect ip addr (and ip route)`
+        : `interfaces and addresses (ip addr) are not in the bundle: ${bridges.map((b) => b.name).join(', ')} ${bridges.length > 1 ? 'were' : 'was'} read from the rules${unsure.length > 0 ? ` (${unsure.join(', ')} without a subnet)` : ''}, and the uplink ${uplinkKnown ? `from ip route (${uplink})` : 'taken as any interface the rules do not name'}; collect ip addr (and ip route) to check the real ones`,
+    );
+  }
+  let ctx = v6 ? traceContext6(artifacts) : traceContext(artifacts);
+  if (!listed) ctx = { ...ctx, localAddresses: [...ctx.localAddresses, UNKNOWN_UPLINK_ADDRESS[family]] };
   // Docker's own FORWARD rules present (a jump from FORWARD to its chains): a restart of docker would not add them again ahead of a blocker
   const dockerJumps = (tables.get('filter')?.get('FORWARD')?.rules ?? []).some((r) => /^DOCKER(-USER|-FORWARD|-ISOLATION.*)?$/.test(r.target ?? ''));
   // Docker told not to write firewall rules (--iptables=false): a restart adds nothing; the host's firewall must accept
@@ -86,78 +153,210 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
     return rs ? iptablesTool(rs, live) : defaultTool;
   };
   const OUT = v6 ? OUTSIDE6 : OUTSIDE;
+  // what the verdict rests on when the bundle does not say: the uplink (no ip addr, no route) and a bridge's subnet
+  const ifCandidates = uplinkKnown ? NO_CANDIDATES : interfaceCandidates(tables, nft, new Set([...bridges.map((b) => b.name), 'lo']));
   const findings = [];
   for (const b of bridges) {
-    for (const cidr of b.cidrs) {
-      const c = parseCidr(cidr);
-      if (!c || c.prefix > (v6 ? 126 : 30)) continue;
-      const host = hostIn(cidr);
-      const out: Packet = { src: host, dst: OUT, protocol: 'tcp', dport: 443, sport: 40000, inInterface: b.name, outInterface: uplink, state: 'new', mark: 0 };
-      const results: [string, TraceResult, Packet, string?][] = [[`a new connection from ${cidr} (${b.name}) to the outside via ${uplink}`, trace(tables, 'forward', out, ctx), out]];
-      const first = results[0][1];
-      // a reply exists only for a connection that got out, and what it is addressed to depends on the
-      // NAT the connection got: known when the trace went through nat POSTROUTING; when a rule the
-      // tracer does not model stopped it, both are possible, and only a drop of both is reported
-      const back = (natTo?: string, masquerade?: boolean): [string, TraceResult, Packet, string] => {
-        const p: Packet = natTo
-          ? { src: OUT, dst: natTo, protocol: 'tcp', dport: 40000, sport: 443, inInterface: uplink, outInterface: b.name, state: 'established', mark: 0, unSnat: { dst: host, dport: 40000 } }
-          : { src: OUT, dst: host, protocol: 'tcp', dport: 40000, sport: 443, inInterface: uplink, outInterface: b.name, state: 'established', mark: 0 };
-        const what = `the reply from the outside back to ${cidr} (${b.name})`;
-        const how = natTo
-          ? `The reply arrives addressed to ${natTo}, the address ${masquerade ? 'the masquerade' : 'SNAT'} gave the connection; conntrack restores the container's address at nat PREROUTING (priority -100), after raw and mangle.`
-          : "The bridge's traffic is not masqueraded: the reply arrives addressed to the container itself.";
-        return [what, trace(tables, 'forward', p, ctx), p, how];
-      };
-      if (first.verdict.kind === 'ACCEPT') {
-        // a rule the tracer could not evaluate (an ipset) may decide the NAT: the reply of each outcome,
-        // and only a drop of every one is reported
-        const snats = first.natOutcomes ? [...new Map(first.natOutcomes.map((o) => [`${o.snat?.to}|${o.snat?.masquerade}`, o.snat])).values()] : [first.packet.snat];
-        const variants = snats.flatMap((snat) => {
-          const natTo = snat ? (snat.to ?? uplinkAddress) : undefined;
-          return !snat || natTo ? [back(natTo, snat?.masquerade)] : [];
-        });
-        if (variants.length === 1 || (variants.length > 1 && variants.every(([, r]) => r.verdict.kind === 'DROP' || r.verdict.kind === 'REJECT'))) results.push(variants[0]);
-      } else if (first.verdict.kind === 'unknown') {
-        const variants = [...(uplinkAddress ? [back(uplinkAddress, true)] : []), back()];
-        if (variants.every(([, r]) => r.verdict.kind === 'DROP' || r.verdict.kind === 'REJECT')) results.push(variants[0]);
-        // not an all-clear: the coverage says what could not be decided and at which rule
-        else {
-          const at = first.verdict.at;
-          partly?.(`could not decide whether ${cidr} (${b.name}) reaches the outside${family === 6 ? ' over IPv6' : ''}: ${first.verdict.reason}${at ? ` at ${at.table}/${at.chain} ${at.num === 0 ? 'policy' : `rule ${at.num}`} (${at.file}:${at.line})` : ''}`);
+    for (const cidr of b.cidrs.length > 0 ? b.cidrs : [undefined]) {
+      const c = cidr ? parseCidr(cidr) : undefined;
+      if (cidr && (!c || c.prefix > (v6 ? 126 : 30))) continue;
+      const host = cidr ? hostIn(cidr) : UNKNOWN_SUBNET_HOST[family];
+      const label = cidr ? `${cidr} (${b.name})` : `a container on ${b.name} (its subnet is not in the bundle)`;
+      const via = uplinkKnown ? ` via ${uplink}` : ` (out of any interface other than ${b.name}: the uplink is not in the bundle)`;
+      // the packets of both directions through one set of tables (the rules as they are, or with a proposed change)
+      const walk = (t: Map<string, Map<string, Chain>>, out: Packet) => {
+        const results: [string, TraceResult, Packet, string?][] = [[`a new connection from ${label} to the outside${via}`, trace(t, 'forward', out, ctx), out]];
+        const first = results[0][1];
+        // a reply exists only for a connection that got out, and what it is addressed to depends on the
+        // NAT the connection got: known when the trace went through nat POSTROUTING; when a rule the
+        // tracer does not model stopped it, both are possible, and only a drop of both is reported
+        const back = (natTo?: string, masquerade?: boolean): [string, TraceResult, Packet, string] => {
+          const p: Packet = natTo
+            ? { src: OUT, dst: natTo, protocol: 'tcp', dport: 40000, sport: 443, inInterface: out.outInterface, outInterface: b.name, state: 'established', mark: 0, unSnat: { dst: out.src, dport: 40000 } }
+            : { src: OUT, dst: out.src, protocol: 'tcp', dport: 40000, sport: 443, inInterface: out.outInterface, outInterface: b.name, state: 'established', mark: 0 };
+          const what = `the reply from the outside back to ${label}`;
+          const how = natTo
+            ? `The reply arrives addressed to ${natTo}, the address ${masquerade ? 'the masquerade' : 'SNAT'} gave the connection${natTo === UNKNOWN_UPLINK_ADDRESS[family] ? " (the node's address there is not in the bundle)" : ''}; conntrack restores the container's address at nat PREROUTING (priority -100), after raw and mangle.`
+            : "The bridge's traffic is not masqueraded: the reply arrives addressed to the container itself.";
+          return [what, trace(t, 'forward', p, ctx), p, how];
+        };
+        if (first.verdict.kind === 'ACCEPT') {
+          // a rule the tracer could not evaluate (an ipset) may decide the NAT: the reply of each outcome,
+          // and only a drop of every one is reported
+          const snats = first.natOutcomes ? [...new Map(first.natOutcomes.map((o) => [`${o.snat?.to}|${o.snat?.masquerade}`, o.snat])).values()] : [first.packet.snat];
+          const variants = snats.flatMap((snat) => {
+            const natTo = snat ? (snat.to ?? uplinkAddress) : undefined;
+            return !snat || natTo ? [back(natTo, snat?.masquerade)] : [];
+          });
+          if (variants.length === 1 || (variants.length > 1 && variants.every(([, r]) => blocked(r)))) results.push(variants[0]);
+        } else if (first.verdict.kind === 'unknown') {
+          const variants = [...(uplinkAddress ? [back(uplinkAddress, true)] : []), back()];
+          if (variants.every(([, r]) => blocked(r))) results.push(variants[0]);
         }
+        return results;
+      };
+      const out: Packet = { src: host, dst: OUT, protocol: 'tcp', dport: 443, sport: 40000, inInterface: b.name, outInterface: uplink, state: 'new', mark: 0 };
+      const results = walk(tables, out);
+      const first = results[0][1];
+      if (first.verdict.kind === 'unknown' && results.length === 1) {
+        // not an all-clear: the coverage says what could not be decided and at which rule
+        const at = first.verdict.at;
+        partly?.(`could not decide whether ${label} reaches the outside${family === 6 ? ' over IPv6' : ''}: ${first.verdict.reason}${at ? ` at ${at.table}/${at.chain} ${at.num === 0 ? 'policy' : `rule ${at.num}`} (${at.file}:${at.line})` : ''}`);
       }
       for (const [i, [what, r, sent, how]] of results.entries()) {
-        if (r.verdict.kind !== 'DROP' && r.verdict.kind !== 'REJECT') continue;
+        if (!blocked(r)) continue;
+        const dir = i === 0 ? 'out' : 'back';
+        // what the bundle does not say must not change the verdict: the uplink could be an interface a rule
+        // names (`-o eth0 -j ACCEPT`), the subnet one a rule matches (`-s 10.0.0.0/8 -j ACCEPT`)
+        const doubt = assumptionsChange(tables, walk, out, dir, ifCandidates, cidr ? NO_CANDIDATES : addressCandidates(tables, family));
+        if (doubt) {
+          partly?.(`${what} is ${r.verdict.kind === 'REJECT' ? 'rejected' : 'dropped'} with what the bundle does not say (the uplink${cidr ? '' : ", the bridge's subnet"}) taken as no rule names it, but not if ${doubt}: collect ip addr (and ip route)`);
+          break;
+        }
         const d = r.decidedBy!;
         const evidence: Evidence[] = [
           { file: d.file, line: d.line, excerpt: d.num === 0 ? (d.nft ? d.text : `:${d.chain} ${d.text.replace('policy ', '')}`) : d.text, note: `${d.table}/${d.chain} ${d.num === 0 ? 'policy' : `rule ${d.num}`} ${r.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} ${what}` },
           ...r.steps.filter((s) => s !== d).slice(-6).map((s) => ({ file: s.file, line: s.line, excerpt: s.text, note: `path: ${s.table}/${s.chain} ${s.num === 0 ? 'policy' : `rule ${s.num}`}` })),
         ];
-        const dir = i === 0 ? 'out' : 'back';
         const rule = d.nft ? undefined : tables.get(d.table)?.get(d.chain)?.rules[d.num - 1];
-        const direct = isDockerDirectAccessDrop(d, rule, b.name, cidr);
-        const where: Where = { dir, bridge: b.name, cidr, uplink, replyDst: sent.dst, verdict: r.verdict.kind, intraBridge: brnf, firewallOff: !!firewallOff, fw, family, tool: toolFor(d.file), docker };
+        const direct = cidr !== undefined && isDockerDirectAccessDrop(d, rule, b.name, cidr);
+        const where: Where = { dir, bridge: b.name, cidr, uplink, uplinkKnown, replyDst: sent.dst, verdict: r.verdict.kind, intraBridge: brnf, firewallOff: !!firewallOff, fw, family, tool: toolFor(d.file), docker };
         // what a container's client sees: a drop of its SYN, or of the reply, is a timeout; a REJECT of its SYN is what the REJECT sends
-        const seen: ConnectionSymptom = dir === 'back' || r.verdict.kind === 'DROP' ? 'timeout' : /tcp[- ]reset|port-unreach|proto(?:col)?-unreach/i.test(r.verdict.with) ? 'refused' : 'unreachable';
+        const seen: ConnectionSymptom = dir === 'back' || r.verdict.kind !== 'REJECT' ? 'timeout' : /tcp[- ]reset|port-unreach|proto(?:col)?-unreach/i.test(r.verdict.with) ? 'refused' : 'unreachable';
         const explainsLogLines = [...new Set(lines.filter((l) => symptomFits(l.symptom, seen)).map((l) => l.ref))];
+        // where the bridge and the uplink were read (rules only: said in the message, the facts and the evidence)
+        const namedBy = b.namedBy ?? (listed ? undefined : b.other?.subnets[0]?.evidence);
+        if (namedBy && !evidence.some((e) => e.file === namedBy.file && e.line === namedBy.line)) evidence.push(namedBy);
+        const basis = listed
+          ? ''
+          : ` The bundle has no ip addr: ${b.name}${cidr ? ` and ${cidr}` : ''} ${cidr ? 'were' : 'was'} read from ${b.from === 'docker network inspect' ? 'docker network inspect' : b.other ? `${b.owner}'s own rules` : "Docker's own rules"} (${(b.namedBy ?? b.other?.routes)?.file}:${(b.namedBy ?? b.other?.routes)?.line}), and ${uplinkKnown ? `the uplink ${uplink} from ip route` : 'the uplink taken as any interface no rule names'}.`;
+        // who set the DROP that cuts off another manager's bridge, and why its own accept does not help
+        const otherCause = b.other ? otherBridgeCause(b.other, d, tables, fw) : undefined;
+        const ufw = !d.nft && !direct && !b.other ? ufwBlock(d, tables, b.name, where, walk, out) : undefined;
+        if (ufw?.order) evidence.push(ufw.order);
+        if (otherCause?.evidence && !evidence.some((e) => e.file === otherCause.evidence!.file && e.line === otherCause.evidence!.line)) evidence.push(otherCause.evidence);
         findings.push({
           severity: 'critical' as const,
           title: v6 ? 'FORWARD drops container IPv6 traffic' : 'FORWARD drops container traffic',
-          message: `On ${node}, ${what} is ${r.verdict.kind === 'REJECT' ? 'rejected' : 'dropped'} by ${d.num === 0 ? `the ${d.chain} policy ${d.text.replace('policy ', '')}` : `${d.table}/${d.chain} rule ${d.num}`} (${d.file}:${d.line}). ${direct ? "That is Docker's protection of the containers' addresses against direct access (Docker 28+): it drops what reaches a container's address from outside its bridge, which a reply does when the bridge's traffic is not masqueraded." : d.num === 0 ? 'No rule accepts this bridge\'s traffic before the policy applies.' : 'It comes before any rule that accepts this bridge\'s traffic.'}${how ? ` ${how}` : ''}`,
-          impact: `Containers on ${b.name} cannot reach anything outside the node.`,
+          message: `On ${node}, ${b.other ? `${b.owner}'s bridge ${b.name}: ` : ''}${what} is ${r.verdict.kind === 'REJECT' ? 'rejected' : 'dropped'} by ${d.num === 0 ? `the ${d.chain} policy ${d.text.replace('policy ', '')}` : `${d.table}/${d.chain} rule ${d.num}`} (${d.file}:${d.line}). ${
+            otherCause
+              ? otherCause.text
+              : ufw
+                ? ufw.text
+                : direct
+                  ? "That is Docker's protection of the containers' addresses against direct access (Docker 28+): it drops what reaches a container's address from outside its bridge, which a reply does when the bridge's traffic is not masqueraded."
+                  : d.num === 0
+                    ? "No rule accepts this bridge's traffic before the policy applies."
+                    : "It comes before any rule that accepts this bridge's traffic."
+          }${how ? ` ${how}` : ''}${basis}`,
+          impact: b.other ? `${b.owner === 'libvirt' ? 'Virtual machines' : `${b.owner} instances`} on ${b.name} cannot reach anything outside the node.` : `Containers on ${b.name} cannot reach anything outside the node.`,
           evidence,
-          facts: { bridge: b.name, subnet: cidr, uplink, verdict: r.verdict.kind, decidedBy: `${d.table}/${d.chain}#${d.num}`, ...(dir === 'back' ? { replyTo: sent.dst } : {}), ...(firewallOff ? { dockerIptables: false } : {}), ...(v6 ? { family: 'ipv6' } : {}), explainsLogLines },
+          facts: {
+            bridge: b.name,
+            ...(cidr ? { subnet: cidr } : { subnet: null }),
+            uplink: uplinkKnown ? uplink : null,
+            verdict: r.verdict.kind,
+            decidedBy: `${d.table}/${d.chain}#${d.num}`,
+            ...(b.other ? { bridgeOwner: b.owner } : {}),
+            ...(listed ? {} : { basis: 'rules only: no ip addr in the bundle', bridgeFrom: b.from ?? `${b.owner} rules`, uplinkKnown }),
+            ...(ufw?.order ? { dockerRuleOrder: 'docker-28.0.0' } : {}),
+            ...(dir === 'back' ? { replyTo: sent.dst } : {}),
+            ...(firewallOff ? { dockerIptables: false } : {}),
+            ...(v6 ? { family: 'ipv6' } : {}),
+            explainsLogLines,
+          },
           remedy: direct
-            ? dockerDirectAccessRemedy(b.name, cidr, family, docker)
-            : d.nft
-              ? nftRemedy(d, nftHookOf(nft, r.steps, d), where)
-              : iptablesRemedy(d, rule, iptablesHookOf(r.steps, d), where, dockerJumps),
+            ? dockerDirectAccessRemedy(b.name, cidr!, family, docker)
+            : otherCause?.remedy
+              ? otherCause.remedy(where)
+              : ufw?.remedy
+                ? ufw.remedy
+                : d.nft
+                  ? nftRemedy(d, nftHookOf(nft, r.steps, d), where)
+                  : withAlternative(iptablesRemedy(d, rule, iptablesHookOf(r.steps, d), where, dockerJumps && b.owner === 'docker'), ufw?.alternative),
         });
         break;
       }
     }
   }
   return findings;
+}
+
+/** A remedy with one more alternative command at its end. */
+function withAlternative<R extends { commands: string[] }>(remedy: R, alternative: string | undefined): R {
+  return alternative ? { ...remedy, commands: [...remedy.commands, alternative] } : remedy;
+}
+
+const blocked = (r: TraceResult) => r.verdict.kind === 'DROP' || r.verdict.kind === 'REJECT';
+
+type Walk = (t: Map<string, Map<string, Chain>>, out: Packet) => [string, TraceResult, Packet, string?][];
+
+/**
+ * Whether what the bundle does not say could change a blocked verdict: the same packets with the uplink
+ * being each interface a rule names, and (a bridge whose subnet is unknown) with the container's address
+ * in each network a rule matches. Says which one passes; undefined when none does.
+ */
+function assumptionsChange(tables: Map<string, Map<string, Chain>>, walk: Walk, out: Packet, dir: 'out' | 'back', ifCandidates: Candidates, addrCandidates: Candidates): string | undefined {
+  if (ifCandidates.overflow) return 'the uplink is one of the many interfaces the rules name (too many to try)';
+  if (addrCandidates.overflow) return "the bridge's subnet is one of the many networks the rules match (too many to try)";
+  const passes = (o: Packet) => {
+    const rs = walk(tables, o);
+    const r = dir === 'out' ? rs[0]?.[1] : rs[1]?.[1];
+    return r !== undefined && !blocked(r);
+  };
+  for (const itf of ifCandidates.list) if (passes({ ...out, outInterface: itf })) return `the uplink is ${itf}, which a rule names`;
+  for (const a of addrCandidates.list) if (passes({ ...out, src: a })) return `the bridge's subnet holds ${a}, which a rule matches`;
+  return undefined;
+}
+
+/** At most this many alternatives are tried for an unknown uplink or subnet; more and the verdict is left undecided. */
+const MAX_CANDIDATES = 24;
+
+/** The alternatives to try, and whether there were more than MAX_CANDIDATES. */
+interface Candidates {
+  list: string[];
+  overflow: boolean;
+}
+
+const NO_CANDIDATES: Candidates = { list: [], overflow: false };
+const candidates = (all: Set<string>): Candidates => ({ list: [...all].slice(0, MAX_CANDIDATES), overflow: all.size > MAX_CANDIDATES });
+
+/**
+ * The interface names the rules match on (iptables `-i`/`-o`, nft `iifname`/`oifname`/`iif`/`oif`), other
+ * than the bridges: what the uplink could be, when the bundle does not list the interfaces. A wildcard
+ * (`eth+`, `eth*`) stands for one name it matches.
+ */
+function interfaceCandidates(tables: Map<string, Map<string, Chain>>, nft: NftRuleset[], exclude: Set<string>): Candidates {
+  const names = new Set<string>();
+  const add = (v: string | undefined) => {
+    if (!v) return;
+    const name = /[+*]$/.test(v) ? `${v.slice(0, -1)}0` : v;
+    if (!exclude.has(name) && !exclude.has(v)) names.add(name);
+  };
+  for (const t of tables.values()) for (const c of t.values()) for (const r of c.rules) (add(r.inInterface?.value), add(r.outInterface?.value));
+  for (const rs of nft)
+    for (const t of rs.tables) {
+      if (t.iptablesCompat) continue;
+      for (const c of t.chains)
+        for (const r of c.rules)
+          for (const e of r.exprs)
+            if (e.kind === 'match' && /^(iifname|oifname|iif|oif)$/.test(e.key)) for (const v of e.value.kind === 'set' ? e.value.elements : [e.value]) if (v.kind === 'value') add(v.value.replace(/^"|"$/g, ''));
+    }
+  return candidates(names);
+}
+
+/** An address inside each network a rule matches by source or destination (what a bridge's unknown subnet could hold). */
+function addressCandidates(tables: Map<string, Map<string, Chain>>, family: 4 | 6): Candidates {
+  const out = new Set<string>();
+  for (const t of tables.values())
+    for (const c of t.values())
+      for (const r of c.rules)
+        for (const a of [r.source, r.destination]) {
+          const n = a ? parseCidr(a.value.includes('/') ? a.value : `${a.value}/${family === 6 ? 128 : 32}`) : undefined;
+          if (!n || n.family !== family || n.prefix === 0) continue;
+          out.add(n.prefix >= (family === 6 ? 127 : 31) ? a!.value.split('/')[0] : hostIn(formatCidr(n)));
+        }
+  return candidates(out);
 }
 
 /**
@@ -197,8 +396,11 @@ function bridgedTrafficPassesIptables(artifacts: NodeArtifacts, family: 4 | 6 = 
 interface Where {
   dir: 'out' | 'back';
   bridge: string;
-  cidr: string;
+  /** undefined: the bundle names the bridge, not its subnet */
+  cidr?: string;
   uplink: string;
+  /** the uplink is the real one (ip route / ip addr), not "any interface other than the bridge" */
+  uplinkKnown: boolean;
   /** the reply's destination as it arrives (the NAT address when masqueraded) */
   replyDst: string;
   verdict: string;
@@ -281,17 +483,19 @@ function iptablesRemedy(d: TraceStep, rule: Rule | undefined, hook: string, w: W
   const table = d.table === 'filter' ? '' : `-t ${d.table} `;
   const docker = bridge === 'docker0' || /^br-[0-9a-f]{12}$/.test(bridge);
   const restart = docker && !dockerJumps && hook === 'FORWARD' && !w.firewallOff;
+  // the way in for the replies: the uplink, or (not in the bundle) anything but the bridge
+  const fromOutside = w.uplinkKnown ? `-i ${uplink}` : `! -i ${bridge}`;
   const accept = (at: string) =>
     hook === 'PREROUTING'
       ? [
           d.table === 'raw'
-            ? `${w.tool} ${table}-I ${d.chain} ${at}-i ${uplink} -d ${w.replyDst} -p tcp -j ACCEPT   # replies to the containers, as they arrive (raw runs before conntrack: no state to match; ACCEPT here only ends the raw table, filter still decides)`
-            : `${w.tool} ${table}-I ${d.chain} ${at}-i ${uplink} -m conntrack --ctstate RELATED,ESTABLISHED --ctorigsrc ${cidr} -j ACCEPT   # replies to the containers' connections (matched by the connection's original source: NAT has not restored it yet here)`,
-          `${w.tool} ${table}-I ${d.chain} ${at}-i ${bridge} -s ${cidr} -j ACCEPT   # the containers' own connections (${cidr})`,
+            ? `${w.tool} ${table}-I ${d.chain} ${at}${fromOutside} -d ${w.replyDst} -p tcp -j ACCEPT   # replies to the containers, as they arrive (raw runs before conntrack: no state to match; ACCEPT here only ends the raw table, filter still decides)`
+            : `${w.tool} ${table}-I ${d.chain} ${at}${fromOutside} -m conntrack --ctstate RELATED,ESTABLISHED${cidr ? ` --ctorigsrc ${cidr}` : ''} -j ACCEPT   # replies to the containers' connections (matched by the connection's original source: NAT has not restored it yet here)`,
+          `${w.tool} ${table}-I ${d.chain} ${at}-i ${bridge}${cidr ? ` -s ${cidr}` : ''} -j ACCEPT   # the containers' own connections${cidr ? ` (${cidr})` : ''}`,
         ]
       : [
           `${w.tool} ${table}-I ${d.chain} ${at}-o ${bridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT   # replies to the containers`,
-          `${w.tool} ${table}-I ${d.chain} ${at}-i ${bridge} ! -o ${bridge} -j ACCEPT   # the containers' own connections (${cidr})`,
+          `${w.tool} ${table}-I ${d.chain} ${at}-i ${bridge} ! -o ${bridge} -j ACCEPT   # the containers' own connections${cidr ? ` (${cidr})` : ''}`,
           // bridged frames between two containers of the bridge pass FORWARD too when bridge netfilter is on (Docker accepts them itself)
           ...(w.intraBridge ? [`${w.tool} ${table}-I ${d.chain} ${at}-i ${bridge} -o ${bridge} -j ACCEPT   # containers on ${bridge} reaching each other (bridged traffic passes iptables: net.bridge.bridge-nf-call-${w.family === 6 ? 'ip6tables' : 'iptables'} = 1 or not known)`] : []),
         ];
@@ -304,16 +508,17 @@ function iptablesRemedy(d: TraceStep, rule: Rule | undefined, hook: string, w: W
   const offNote = w.firewallOff ? " Docker runs with --iptables=false: it writes no FORWARD rules, so restarting it does not help; the host's firewall has to accept the bridge's traffic, now and at boot." : '';
   const caution = w.firewallOff
     ? 'Add only these rules to the firewall configuration; the order matters where a REJECT or DROP rule ends the chain (put them above it).'
-    : `Persist only these rules where your firewall keeps its configuration (add them to ${w.family === 6 ? '/etc/sysconfig/ip6tables' : '/etc/sysconfig/iptables'} by hand, or firewalld direct rules); do not save the live rules over it: they hold Docker's chains (see iptables.service-conflict).${restart ? ' Restarting docker restarts every container on the node.' : ''}`;
+    : `${persistCaution(w.fw, w.family)}${restart ? ' Restarting docker restarts every container on the node.' : ''}`;
+  const unnamed = w.uplinkKnown ? '' : ' The uplink is not in the bundle (no ip addr): these rules do not name it.';
   if (d.num === 0)
     return {
-      summary: `Accept the bridge's traffic and its replies in ${d.chain}${hook === 'FORWARD' ? ' (what Docker adds for its bridges)' : ''}${restart ? "; Docker's own FORWARD rules are missing: restarting docker adds them again" : ''}.${offNote}`,
+      summary: `Accept the bridge's traffic and its replies in ${d.chain}${hook === 'FORWARD' ? ' (what Docker adds for its bridges)' : ''}${restart ? "; Docker's own FORWARD rules are missing: restarting docker adds them again" : ''}.${offNote}${unnamed}`,
       commands: [...(restart ? restartDocker({ dockerRestart: w.docker }, "recreates Docker's FORWARD rules; or, without restarting the containers:") : []), ...accept(''), ...handWritten],
       caution,
     };
   const spec = rule && rule.num === d.num ? ruleSpec(rule) : undefined;
   return {
-    summary: `Accept the bridge's traffic and its replies ahead of ${d.table === 'filter' ? '' : `${d.table}/`}${d.chain} rule ${d.num}, which ${w.verdict === 'REJECT' ? 'rejects' : 'drops'} them${restart ? " (Docker's own FORWARD rules are missing: restarting docker puts them back ahead of it)" : ''}, or remove that rule.${offNote}`,
+    summary: `Accept the bridge's traffic and its replies ahead of ${d.table === 'filter' ? '' : `${d.table}/`}${d.chain} rule ${d.num}, which ${w.verdict === 'REJECT' ? 'rejects' : 'drops'} them${restart ? " (Docker's own FORWARD rules are missing: restarting docker puts them back ahead of it)" : ''}, or remove that rule.${offNote}${unnamed}`,
     commands: [
       ...(restart ? restartDocker({ dockerRestart: w.docker }, `Docker inserts its FORWARD rules ahead of rule ${d.num}; or, without restarting the containers:`) : []),
       ...accept(`${d.num} `),
@@ -355,14 +560,15 @@ function nftRemedy(d: TraceStep, base: NftChain | undefined, w: Where) {
   const priority = base?.priority ?? 0;
   const pre = hook === 'prerouting' || hook === 'input';
   const ip = w.family === 6 ? 'ip6' : 'ip';
+  const fromOutside = w.uplinkKnown ? `iifname "${uplink}"` : `iifname != "${bridge}"`;
   const replies = pre
     ? hook === 'prerouting' && priority <= -200
-      ? `iifname "${uplink}" ${ip} daddr ${w.replyDst} accept   # replies to the containers as they arrive (before conntrack: no state to match)`
-      : `iifname "${uplink}" ct state established,related ct original ${ip} saddr ${cidr} accept   # replies to the containers' connections (NAT has not restored the container's address before priority -100)`
+      ? `${fromOutside} ${ip} daddr ${w.replyDst} accept   # replies to the containers as they arrive (before conntrack: no state to match)`
+      : `${fromOutside} ct state established,related${cidr ? ` ct original ${ip} saddr ${cidr}` : ''} accept   # replies to the containers' connections (NAT has not restored the container's address before priority -100)`
     : `oifname "${bridge}" ct state established,related accept`;
-  const own = pre ? `iifname "${bridge}" ${ip} saddr ${cidr} accept   # the containers' own connections` : `iifname "${bridge}" accept`;
+  const own = pre ? `iifname "${bridge}"${cidr ? ` ${ip} saddr ${cidr}` : ''} accept   # the containers' own connections` : `iifname "${bridge}" accept`;
   return {
-    summary: `The nftables table ${t.family} ${t.table} blocks it, not iptables: accept the bridge's traffic ahead of the blocking ${d.num === 0 ? 'policy' : 'rule'} in that chain, and persist it where the nftables service loads its rules.`,
+    summary: `The nftables table ${t.family} ${t.table} blocks it, not iptables: accept the bridge's traffic ahead of the blocking ${d.num === 0 ? 'policy' : 'rule'} in that chain, and persist it where the nftables service loads its rules.${w.uplinkKnown ? '' : ' The uplink is not in the bundle (no ip addr): these rules do not name it.'}`,
     commands: [
       `nft insert rule ${t.family} ${t.table} ${d.chain} ${own}`,
       `nft insert rule ${t.family} ${t.table} ${d.chain} ${replies}`,
@@ -380,4 +586,130 @@ function hostIn(cidr: string): string {
   const o = ip.split('.').map(Number);
   o[3] = Math.min(254, o[3] + 2);
   return o.join('.');
+}
+
+/** The tables with a rule appended to a chain, or a chain emptied: a proposed change, traced before it is proposed. */
+function changed(tables: Map<string, Map<string, Chain>>, chain: string, change: { append: Rule } | { clear: true }): Map<string, Map<string, Chain>> | undefined {
+  const filter = tables.get('filter');
+  const c = filter?.get(chain);
+  if (!filter || !c) return undefined;
+  const copy = new Map(tables);
+  const f = new Map(filter);
+  f.set(chain, { ...c, rules: 'append' in change ? [...c.rules, { ...change.append, chain, num: c.rules.length + 1 }] : [] });
+  copy.set('filter', f);
+  return copy;
+}
+
+/** A rule as ufw writes it into ufw-user-forward for `ufw route allow in on <bridge> [out on <uplink>]`. */
+function ufwRouteRule(chain: string, bridge: string, out?: string): Rule {
+  return {
+    table: 'filter',
+    chain,
+    num: 0,
+    ref: { file: '(proposed: ufw route allow)', line: 0 },
+    text: `-A ${chain} -i ${bridge}${out ? ` -o ${out}` : ''} -j ACCEPT`,
+    inInterface: { value: bridge, negated: false },
+    ...(out ? { outInterface: { value: out, negated: false } } : {}),
+    matches: [],
+    target: 'ACCEPT',
+    targetOptions: {},
+  };
+}
+
+/**
+ * A block by ufw (a rule in one of its chains, ufw-reject-forward for DEFAULT_FORWARD_POLICY="REJECT",
+ * or the FORWARD policy on a ufw host): its cause and a ufw-shaped fix. ufw owns its chains and rebuilds
+ * them at every reload and boot, so an `iptables -I ufw-...` does not last. Each fix offered is traced
+ * first on the rules with the change made: `ufw route allow in on <bridge>` (what ufw adds to
+ * ufw-user-forward, checked with `ufw --dry-run`), and DEFAULT_FORWARD_POLICY="DROP" (ufw-reject-forward
+ * empty) where Docker's own ACCEPT rules come after ufw's jumps. That order is Docker 28.0.0's: it
+ * appended its per-bridge FORWARD rules after the jumps ufw had put there (moby/moby#49528); 28.0.1 moved
+ * them into DOCKER-FORWARD, jumped to from the top of FORWARD (moby/moby#49518).
+ */
+function ufwBlock(d: TraceStep, tables: Map<string, Map<string, Chain>>, bridge: string, w: Where, walk: Walk, out: Packet): { text: string; remedy?: ReturnType<typeof iptablesRemedy>; order?: Evidence; alternative?: string } | undefined {
+  if (w.fw !== 'ufw' || d.table !== 'filter' || !(/^ufw6?-/.test(d.chain) || (d.chain === 'FORWARD' && d.num === 0))) return undefined;
+  const prefix = w.family === 6 ? 'ufw6' : 'ufw';
+  const forward = tables.get('filter')?.get('FORWARD')?.rules ?? [];
+  const jump = forward.find((r) => r.target?.startsWith(`${prefix}-`));
+  const dockerAccept = jump ? forward.find((r) => r.num > jump.num && r.target === 'ACCEPT' && r.inInterface?.value === bridge && !r.inInterface.negated && r.matches.length === 0) : undefined;
+  const order: Evidence | undefined = dockerAccept
+    ? { file: dockerAccept.ref.file, line: dockerAccept.ref.line, excerpt: dockerAccept.text, note: `Docker's own ACCEPT for ${bridge} is FORWARD rule ${dockerAccept.num}, after ufw's jumps (from rule ${jump!.num}): the order Docker 28.0.0 writes` }
+    : undefined;
+  const passes = (t: Map<string, Map<string, Chain>> | undefined) => t !== undefined && walk(t, out).every(([, r]) => r.verdict.kind === 'ACCEPT');
+  const route = passes(changed(tables, `${prefix}-user-forward`, { append: ufwRouteRule(`${prefix}-user-forward`, bridge, w.uplinkKnown ? w.uplink : undefined) }));
+  const reject = d.chain === `${prefix}-reject-forward`;
+  const policyDrop = reject && passes(changed(tables, d.chain, { clear: true }));
+  const text =
+    (reject
+      ? `That rule is ufw's: ufw fills ${d.chain} when /etc/default/ufw says DEFAULT_FORWARD_POLICY="REJECT".`
+      : d.chain === 'FORWARD'
+        ? "ufw sets that policy (DEFAULT_FORWARD_POLICY in /etc/default/ufw; Docker sets DROP too), and no rule of ufw's or Docker's accepts this bridge's traffic before it."
+        : `That rule is ufw's (chain ${d.chain}).`) +
+    (order
+      ? ` Docker's own ACCEPT for ${bridge} (FORWARD rule ${dockerAccept!.num}, ${dockerAccept!.ref.file}:${dockerAccept!.ref.line}) comes after ufw's jumps, so it is never reached: the order Docker 28.0.0 writes (it appended its per-bridge rules to FORWARD). Docker 28.0.1 puts them in DOCKER-FORWARD, jumped to from the top of FORWARD (moby/moby#49518).`
+      : '');
+  const routeCommand = `ufw route allow in on ${bridge}${w.uplinkKnown ? ` out on ${w.uplink}` : ''}`;
+  // Docker writes no rules here (--iptables=false): the host firewall's own rules are the fix, which the
+  // hand-written remedy gives; the ufw rule is its alternative
+  if (w.firewallOff) return { text, ...(route ? { alternative: `# or, the ufw way (kept by ufw in /etc/ufw/user${w.family === 6 ? '6' : ''}.rules): ${routeCommand}` } : {}) };
+  if (!route && !policyDrop && !order) return { text };
+  const commands = [
+    ...(order ? ["docker version --format '{{.Server.Version}}'   # 28.0.0 writes its FORWARD rules after ufw's: upgrade Docker to 28.0.1 or later (moby/moby#49518), which jumps to its rules from the top of FORWARD"] : []),
+    ...(route
+      ? [
+          `${routeCommand}   # ufw adds "-A ${prefix}-user-forward -i ${bridge}${w.uplinkKnown ? ` -o ${w.uplink}` : ''} -j ACCEPT", reached from ${prefix}-before-forward ahead of ${d.chain}; the replies pass ${prefix}-before-forward's RELATED,ESTABLISHED rule; ufw keeps it in /etc/ufw/user${w.family === 6 ? '6' : ''}.rules`,
+        ]
+      : []),
+    ...(policyDrop
+      ? [`# or instead: sed -i 's/^DEFAULT_FORWARD_POLICY=.*/DEFAULT_FORWARD_POLICY="DROP"/' /etc/default/ufw && ufw reload   # ${d.chain} is then empty and the packets reach Docker's own ACCEPT rules (ufw reload rebuilds only ufw's chains)`]
+      : []),
+  ];
+  return {
+    text,
+    order,
+    remedy: {
+      summary: `Let ${bridge}'s traffic through ufw${order ? ', or upgrade Docker to 28.0.1 or later' : ''}, not with iptables: ufw owns ${d.chain === 'FORWARD' ? "the FORWARD policy and its chains" : d.chain} and rebuilds ${d.chain === 'FORWARD' ? 'them' : 'it'} at every ufw reload and boot, so a rule inserted there with iptables does not last.${w.uplinkKnown ? '' : ' The uplink is not in the bundle (no ip addr): the ufw rule does not name it (add "out on" with the uplink to narrow it).'}`,
+      commands,
+      caution: `ufw keeps its rules in /etc/ufw (user.rules, before.rules) and rebuilds its chains from them: do not insert rules into ufw's chains with iptables, and do not save the live rules anywhere (they hold Docker's chains).${route ? ` "ufw route allow in on ${bridge}" lets the containers open connections to anything ufw's other route rules do not deny.` : ''}`,
+    },
+  };
+}
+
+/**
+ * Why another manager's bridge (LXD, Incus, LXC, libvirt) is cut off, when Docker's FORWARD policy DROP
+ * decides: Docker sets it when it turns IP forwarding on (moby/libnetwork#1526), and that manager's own
+ * accept, in its own nftables table, cannot undo it: every base chain on the hook runs, and a drop in
+ * any one of them is final. The fix is LXD's documented one: accept the bridge in DOCKER-USER.
+ */
+function otherBridgeCause(o: OtherBridge, d: TraceStep, tables: Map<string, Map<string, Chain>>, fw: HostFirewall): { text: string; evidence?: Evidence; remedy?: (w: Where) => ReturnType<typeof iptablesRemedy> } | undefined {
+  const filter = tables.get('filter');
+  if (d.nft || d.table !== 'filter' || d.chain !== 'FORWARD' || d.num !== 0 || !filter?.has('DOCKER-USER') || !reaches(filter, 'FORWARD', 'DOCKER-USER')) return undefined;
+  const own = o.ownAccept
+    ? o.ownAcceptIn === 'nftables'
+      ? ` ${o.owner}'s own accept (${o.ownAccept.file}:${o.ownAccept.line}: ${o.ownAccept.excerpt.trim()}) cannot override it: nftables runs every base chain on the forward hook, its table's and iptables', and a drop in any one of them is final.`
+      : ` ${o.owner}'s own accept (${o.ownAccept.file}:${o.ownAccept.line}) is not reached before the policy.`
+    : '';
+  return {
+    text: `Docker set that policy${fw === 'ufw' ? ' (so does ufw, with DEFAULT_FORWARD_POLICY="DROP")' : ''}: it sets FORWARD to DROP when it turns IP forwarding on, and accepts only its own bridges' traffic.${own}`,
+    evidence: o.ownAccept ?? o.routes,
+    remedy: (w) => dockerUserRemedy(o, w),
+  };
+}
+
+/** LXD's documented fix: accept the bridge in DOCKER-USER (idempotent, so a second run adds nothing), kept across reboots by a drop-in for docker.service. */
+function dockerUserRemedy(o: OtherBridge, w: Where) {
+  const t = w.tool;
+  const br = o.name;
+  const lines = [`${t} -C DOCKER-USER -i ${br} -j ACCEPT 2>/dev/null || ${t} -I DOCKER-USER -i ${br} -j ACCEPT`, `${t} -C DOCKER-USER -o ${br} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT 2>/dev/null || ${t} -I DOCKER-USER -o ${br} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`];
+  const unit = w.docker.how === 'snap' ? 'snap.docker.dockerd.service' : 'docker.service';
+  return {
+    summary: `Accept ${br}'s traffic in DOCKER-USER, the chain Docker runs first in FORWARD and leaves to the administrator (the fix LXD's documentation gives for Docker's FORWARD policy); do not set the policy back to ACCEPT by hand: Docker sets it to DROP again when it starts.`,
+    commands: [
+      `${lines[0]}   # what leaves ${br} (its ${o.owner === 'libvirt' ? 'VMs' : 'instances'}' own connections)`,
+      `${lines[1]}   # the replies to them`,
+      `# persist: DOCKER-USER's rules do not survive a reboot; run both lines each time docker starts, e.g. a drop-in /etc/systemd/system/${unit}.d/${br}-forward.conf holding "[Service]" and "ExecStartPost=/bin/sh -c '${lines.join('; ')}'", then: systemctl daemon-reload`,
+      `# or, Docker 28 or later: "ip-forward-no-drop": true in /etc/docker/daemon.json, then restart docker and set the policy back (${t} -P FORWARD ACCEPT): Docker no longer sets FORWARD to DROP, for all forwarded traffic, not only ${br} (its containers' published ports become reachable from the local network: moby/moby#14041)`,
+    ],
+    caution: `These rules accept everything ${br} sends and the replies to it, ahead of Docker's own rules (which do not concern ${br}); do not save the live rules with iptables-save or netfilter-persistent: they hold Docker's chains.`,
+  };
 }

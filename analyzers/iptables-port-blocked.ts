@@ -21,8 +21,8 @@
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
-import { findChain, matchOption, type Rule, type Ruleset } from '../src/netfilter/rules.js';
-import { trace, type Packet, type Verdict } from '../src/netfilter/trace.js';
+import { findChain, matchOption, type Chain, type Rule, type Ruleset } from '../src/netfilter/rules.js';
+import { trace, type Packet, type TraceContext, type Verdict } from '../src/netfilter/trace.js';
 import { ICMP6_NEIGHBOUR_SOLICITATION } from '../src/netfilter/icmp.js';
 import { iptablesTool } from '../src/netfilter/commands.js';
 import { addressIn, cidrContains, formatCidr, isLinkLocal6, parseCidr, parseIp } from '../src/parsers/cidr.js';
@@ -30,10 +30,10 @@ import { interfacesOf, type Address } from '../src/parsers/interfaces.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { LogMatch } from '../src/logs/index.js';
 import { routeDevFor, ruleSpec } from './lib/container-host.js';
-import { dockerBridges, liveIpv4, liveIpv6, liveTables, liveViews6, localAddresses, nativeNftables, traceContext, traceContext6, uplinkOf } from './lib/node-view.js';
+import { dockerBridges, dockerBridgesFromRules, liveIpv4, liveIpv6, liveTables, liveViews6, localAddresses, nativeNftables, traceContext, traceContext6, uplinkOf } from './lib/node-view.js';
 import { connectionSymptom, fromContainer, symptomFits, timeOf, type ConnectionSymptom } from './lib/logs.js';
 import { distinctEvidence } from './lib/evidence.js';
-import { persistNft } from './lib/host-firewall.js';
+import { hostFirewall, persistNft } from './lib/host-firewall.js';
 import { dockerRestartOf, restartDocker, type DockerRestart } from './lib/node-services.js';
 
 /** What a client prints when its connection meets a verdict. */
@@ -61,6 +61,8 @@ interface Need {
   symptom?: Symptom;
   /** the name the log line gives, when it is not an address */
   host?: string;
+  /** only that Docker publishes the port (a DNAT rule): not that anything in a container connects to it */
+  published?: boolean;
 }
 
 interface Blocked {
@@ -96,6 +98,8 @@ interface Blocked {
   nd?: NdBlock[];
   /** IPv6: the port itself is accepted; only the neighbour discovery it depends on is not */
   portAccepted?: boolean;
+  /** the packet that was blocked, and the path it took (to trace a proposed fix before proposing it) */
+  probe?: { path: 'input' | 'forward'; packet: Packet };
 }
 
 /**
@@ -129,11 +133,13 @@ export default defineAnalyzer({
   title: 'A port the application needs is blocked',
   description: 'A port named by the logs, published by Docker, served on a bridge address (ss -ltn) or required (--require-port) is dropped or rejected from a container network, by iptables or by a native nftables table (firewalld); over IPv6 too, through the ip6tables rules.',
   scope: 'node',
-  requires: ['ipAddr'],
-  optional: ['iptables', 'nftables', 'logs', 'sockets', 'dockerNetworks', 'routes', 'ipsets', 'services', 'dockerDaemon'],
+  requires: [],
+  // the rules decide; without ip addr Docker's networks and the host's address on them are read from Docker's rules
+  requiresOneOf: ['iptables', 'nftables'],
+  optional: ['iptables', 'nftables', 'ipAddr', 'logs', 'sockets', 'dockerNetworks', 'routes', 'ipsets', 'services', 'dockerDaemon'],
   analyze({ node, artifacts, options, partly }) {
     const needs = needsOf(artifacts, options.requiredPorts);
-    return [...portFindings(node, artifacts, 4, needs), ...portFindings(node, artifacts, 6, needs, partly)];
+    return [...portFindings(node, artifacts, 4, needs, partly), ...portFindings(node, artifacts, 6, needs, partly)];
   },
 });
 
@@ -142,13 +148,36 @@ interface Source {
   name: string;
   gateway?: Address;
   subnets: string[];
+  /** read from the rules (no ip addr): where the network was read, and that the host's address on it is Docker's default */
+  assumed?: { namedBy: Evidence; gatewayFrom: 'docker network inspect' | 'first address' };
 }
 
 /** A global or unique-local IPv6 address: not link-local, not ::1. */
 const routable6 = (a: Address) => a.family === 6 && !isLinkLocal6(a.address) && a.scope !== 'host' && a.scope !== 'link';
 
+/**
+ * Without ip addr: Docker's networks as its own rules (or docker network inspect) give them, the host's
+ * address on each being the gateway inspect names, else the first address of the subnet (what Docker
+ * gives its bridge unless told otherwise). A bridge whose subnet the rules do not give is left out.
+ */
+function ruleSources(artifacts: NodeArtifacts, family: 4 | 6): Source[] {
+  const networks = (artifacts.dockerNetworks ?? []).flatMap((d) => d.networks);
+  const out: Source[] = [];
+  for (const b of dockerBridgesFromRules(artifacts, family)) {
+    const s = b.subnets[0];
+    const c = s ? parseCidr(s.cidr) : undefined;
+    if (!s || !c || c.prefix > (family === 6 ? 126 : 30)) continue;
+    const inspected = networks.find((n) => n.bridgeName === b.name)?.subnets.find((x) => x.subnet === s.cidr && x.gateway)?.gateway?.split('/')[0];
+    const address = inspected ?? formatCidr({ ...c, network: c.network + 1n, prefix: family === 6 ? 128 : 32 }).replace(/\/(32|128)$/, '');
+    const gateway: Address = { family, cidr: `${address}/${c.prefix}`, address, prefix: c.prefix, network: s.cidr, flags: [], ref: { file: s.evidence.file, line: s.evidence.line }, excerpt: s.evidence.excerpt };
+    out.push({ name: b.name, gateway, subnets: b.subnets.map((x) => x.cidr), assumed: { namedBy: b.namedBy, gatewayFrom: inspected ? 'docker network inspect' : 'first address' } });
+  }
+  return out;
+}
+
 /** The container networks of one family: Docker's bridges and cni0, with the host's address on each. */
 function sourcesOf(artifacts: NodeArtifacts, family: 4 | 6): Source[] {
+  if (interfacesOf(artifacts.ipAddr ?? []).size === 0) return ruleSources(artifacts, family);
   const own = (a: Address) => (family === 4 ? a.family === 4 : routable6(a));
   const sources: Source[] = dockerBridges(artifacts, family).map((b) => ({ name: b.name, gateway: b.itf?.addresses.find(own), subnets: b.subnets.map((x) => x.cidr) }));
   const cni0 = interfacesOf(artifacts.ipAddr ?? []).get('cni0');
@@ -208,7 +237,7 @@ function needsOf(artifacts: NodeArtifacts, requiredPorts: number[]): Needs {
       for (const r of findChain(rs, 'nat', 'DOCKER')?.rules ?? [])
         if (r.target === 'DNAT') {
           const dport = matchOption(r, 'tcp', 'dport')?.value;
-          if (dport && /^\d+$/.test(dport)) add([family], Number(dport), { why: { file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `Docker publishes port ${dport}${family === 6 ? ' (IPv6)' : ''}` } });
+          if (dport && /^\d+$/.test(dport)) add([family], Number(dport), { why: { file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `Docker publishes port ${dport}${family === 6 ? ' (IPv6)' : ''}` }, published: true });
         }
   // A service bound to a container network's own gateway address is there for the containers
   // (postgres on 172.17.0.1:5432). Wildcard listeners (sshd on 0.0.0.0:22) say nothing of what
@@ -298,11 +327,21 @@ function nextAddress(address: string): string {
 /** The ports needed in one family, traced through that family's rules from its container networks. */
 function portFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, { byFamily, logLines: allLines }: Needs, partly?: (what: string) => void) {
   const v6 = family === 6;
-  const needs = byFamily[family];
+  const listed = interfacesOf(artifacts.ipAddr ?? []).size > 0;
+  // without ip addr the host's address on a bridge is assumed: only a port something asks for (a log line,
+  // --require-port, a listener on that address) is checked, not one Docker merely publishes
+  const needs = listed ? byFamily[family] : new Map([...byFamily[family]].map(([p, n]) => [p, n.filter((x) => !x.published)] as const).filter(([, n]) => n.length > 0));
   if (needs.size === 0) return [];
   const sources = sourcesOf(artifacts, family);
   // no container network of this family: nothing crosses a bridge in it (a node with IPv6 addresses but IPv4 containers)
-  if (!sources.some((s) => s.gateway)) return [];
+  if (!sources.some((s) => s.gateway)) {
+    if (!listed && family === 4) partly?.(`could not check port${needs.size > 1 ? 's' : ''} ${[...needs.keys()].join(', ')} from the container networks: interfaces and addresses (ip addr) are not in the bundle, and no rule gives a container network's subnet (Docker's masquerade); collect ip addr`);
+    return [];
+  }
+  if (!listed)
+    partly?.(
+      `interfaces and addresses (ip addr) are not in the bundle: ${sources.map((s) => `${s.name} (${s.subnets.join(', ')})`).join(', ')} read from Docker's rules, the host's address on ${sources.length > 1 ? 'each' : 'it'} taken as ${sources.map((s) => s.gateway!.address).join(', ')}; ports are checked to those addresses only (a log line naming another address is not: whether it is this node's is not known); collect ip addr`,
+    );
   const view6 = v6 ? liveViews6(artifacts)[0] : undefined;
   const tables = v6 ? (view6?.tables ?? new Map()) : liveTables(artifacts);
   const nft = nativeNftables(artifacts);
@@ -312,18 +351,21 @@ function portFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, { b
     if (v6) partly?.(`IPv6 was not checked for port${needs.size > 1 ? 's' : ''} ${[...needs.keys()].join(', ')}: the bundle has no ip6tables rules (ip6tables-save) nor nftables ip6 / inet tables`);
     return [];
   }
-  const local = new Set(localAddresses(artifacts, family));
+  // without ip addr, the host's addresses known are the gateways taken for Docker's networks
+  const local = new Set([...localAddresses(artifacts, family), ...(listed ? [] : sources.map((s) => s.gateway!.address))]);
   const logLines = allLines.filter((l) => l.family === family);
 
   // where a packet to a remote address leaves: a bridge that holds it, its route, or the uplink
   const uplink = uplinkOf(artifacts, family);
   const outFor = (dst: string) => sources.find((s) => s.subnets.some((n) => addressIn(dst, n)))?.name ?? routeDevFor(artifacts, dst) ?? uplink;
   const savedConfigs = (artifacts.iptables ?? []).filter((r) => r.origin === 'saved-config' && (v6 ? r.family === 'ipv6' : r.family !== 'ipv6'));
+  const fw = hostFirewall(artifacts);
   // the command that edits the rules: iptables (as always for IPv4), ip6tables (-nft / -legacy where both back ends hold IPv6 rules)
   const tool = view6 ? iptablesTool(view6.rulesets[0], liveViews6(artifacts).flatMap((v) => v.rulesets)) : v6 ? 'ip6tables' : 'iptables';
 
   // native nftables tables (firewalld's, Docker's own) are walked with iptables' chains, hook by hook in priority order
-  const ctx = v6 ? traceContext6(artifacts) : traceContext(artifacts);
+  const ctx0 = v6 ? traceContext6(artifacts) : traceContext(artifacts);
+  const ctx = listed ? ctx0 : { ...ctx0, localAddresses: [...local] };
   const listening = (artifacts.sockets ?? []).flatMap((x) => x.sockets);
   // IPv6: a container resolves the host's address on its bridge before any packet leaves it, and
   // the host resolves the next hop before it forwards one: rules that stop that in INPUT cut the way
@@ -388,6 +430,8 @@ function portFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, { b
     const explained: Need[] = [];
     const blockedTo = new Set<string>();
     for (const [to, why] of byDst) {
+      // without ip addr, an address a log names may be this node's (INPUT) or not (FORWARD): not traced
+      if (!listed && to && !local.has(to)) continue;
       // a log naming a bridge's own address was written by a container on that bridge
       const own = to ? sources.filter((s) => s.gateway?.address === to) : [];
       let hit = false;
@@ -432,7 +476,7 @@ function portFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, { b
             : rd && !rd.nft && (rd.table === 'filter' || rd.table === 'mangle')
               ? { table: rd.table, chain: rd.chain, num: rd.num, spec: specOf(tables.get(rd.table)?.get(rd.chain)?.rules[rd.num - 1], rd.num) }
               : { table: d.table, chain: d.chain, num: 0 };
-        const base = { from: `${s.gateway.network} (${s.name})`, bridge: s.name, dst, gateway: dst === s.gateway.address, toHost: local.has(via?.dst ?? dst), family, verdict: r.verdict, text: d.text, table: d.table, num: d.num, ...(replyBlocked !== undefined ? { replyBlocked } : {}), ...(via ? { via } : {}), ...(nd.length > 0 ? { nd } : {}) };
+        const base = { from: `${s.gateway.network} (${s.name})`, bridge: s.name, dst, gateway: dst === s.gateway.address, toHost: local.has(via?.dst ?? dst), family, verdict: r.verdict, text: d.text, table: d.table, num: d.num, ...(replyBlocked !== undefined ? { replyBlocked } : {}), ...(via ? { via } : {}), ...(nd.length > 0 ? { nd } : {}), probe: { path: isLocal ? ('input' as const) : ('forward' as const), packet } };
         if (d.nft) {
           blocked.push({
             ...base,
@@ -508,10 +552,18 @@ function portFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, { b
       mismatched.length > 0
         ? ` The log${mismatched.length > 1 ? 's' : ''} say${mismatched.length > 1 ? '' : 's'} ${[...new Set(mismatched.map((n) => SAYS[n.symptom!]))].join(' / ')} (${mismatched.map((n) => `${n.why.file}:${n.why.line}`).join(', ')}), which ${first.nd?.some((x) => x.fatal) ? 'the stopped neighbour discovery' : `this ${first.verdict.kind === 'REJECT' ? `REJECT (${first.verdict.with})` : 'DROP'}`} does not produce: ${mismatched.some((n) => n.symptom === 'refused') ? 'a refusal comes from the peer (nothing listening there) or from a REJECT with tcp-reset / port-unreachable, ' : ''}so ${mismatched.length > 1 ? 'those lines were' : 'that line was'} written on another path or before the rules changed; the block is real, but it is not what the log shows.`
         : '';
+    // read from the rules alone (no ip addr): which networks, and the host's address taken on each
+    const assumed = listed ? [] : sources.filter((x) => x.assumed && blocked.some((b) => b.bridge === x.name));
+    const basis =
+      assumed.length > 0
+        ? ` The bundle has no ip addr: ${assumed.map((x) => `${x.name} and ${x.subnets.join(', ')} were read from ${x.assumed!.namedBy.file}:${x.assumed!.namedBy.line}, and the host's address on it taken as ${x.gateway!.address} (${x.assumed!.gatewayFrom === 'docker network inspect' ? 'the gateway docker network inspect names' : 'the first address of the subnet, as Docker gives its bridge unless told otherwise'})`).join('; ')}.`
+        : '';
+    for (const x of assumed) if (!evidence.some((e) => e.file === x.assumed!.namedBy.file && e.line === x.assumed!.namedBy.line)) evidence.push(x.assumed!.namedBy);
+    const ufw = ufwFix(blocked, port, fw, tables, ctx);
     findings.push({
       severity: 'critical' as const,
       title: 'A port the application needs is blocked',
-      message: `On ${node}, TCP port ${port}${v6 ? ' (IPv6)' : ''}${where} is ${verdictText} from ${[...new Set(blocked.map((b) => b.from))].join(', ')}${first.portAccepted ? '' : ` by ${by}`}.${ndText} ${client}${caveat}`,
+      message: `On ${node}, TCP port ${port}${v6 ? ' (IPv6)' : ''}${where} is ${verdictText} from ${[...new Set(blocked.map((b) => b.from))].join(', ')}${first.portAccepted ? '' : ` by ${by}`}.${ndText} ${client}${caveat}${ufw ? ` ${ufw.why}` : ''}${basis}`,
       impact: toHost
         ? `Anything in the containers that needs port ${port} on the host (databases, caches, the app's own services) cannot connect${v6 ? ' over IPv6' : ''}.`
         : `Anything in the containers that needs ${remote.map((a) => hostPort(a, port)).join(', ')} cannot connect${v6 ? ' over IPv6' : ''}.`,
@@ -528,14 +580,15 @@ function portFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, { b
         explainsLogLines: explainedLines,
         ...(unexplainedLines.length > 0 ? { logSymptomMismatch: unexplainedLines } : {}),
         ...(v6 ? { family: 'ipv6' } : {}),
+        ...(assumed.length > 0 ? { basis: 'rules only: no ip addr in the bundle', hostAddressAssumed: assumed.map((x) => `${x.name} ${x.gateway!.address}`) } : {}),
       },
-      remedy: remedyFor(blocked, port, savedConfigs, dockerRestartOf(artifacts), tool),
+      remedy: ufw?.remedy ?? remedyFor(blocked, port, savedConfigs, dockerRestartOf(artifacts), tool, fw),
     });
   }
   return findings;
 }
 
-function remedyFor(blocked: Blocked[], port: number, savedConfigs: Ruleset[], dockerRestart: DockerRestart, tool = 'iptables') {
+function remedyFor(blocked: Blocked[], port: number, savedConfigs: Ruleset[], dockerRestart: DockerRestart, tool = 'iptables', fw = 'unknown') {
   const first = blocked[0];
   const v6 = first.family === 6;
   const bridges = [...new Set(blocked.map((b) => b.bridge))];
@@ -592,9 +645,12 @@ function remedyFor(blocked: Blocked[], port: number, savedConfigs: Ruleset[], do
   const persist: string[] = [];
   for (const { b, spec } of rules) {
     const line = `-A ${b.chain} ${spec}`;
+    // ufw's before.rules hold its own chains: INPUT and FORWARD rules go into ufw-before-input / ufw-before-forward
+    const ufwLine = `-A ${b.chain === 'INPUT' ? `${v6 ? 'ufw6' : 'ufw'}-before-input` : b.chain === 'FORWARD' ? `${v6 ? 'ufw6' : 'ufw'}-before-forward` : b.chain} ${spec}`;
     // the blocking rule is in a saved configuration of the bundle: insert the one line above it there
     const saved = b.spec ? savedConfigs.find((rs) => Object.values(rs.tables[b.table]?.chains ?? {}).some((c) => c.rules.some((r) => r.text === b.spec))) : undefined;
     if (saved && b.spec) persist.push(`sed -i '${sedAddress(b.spec)}i ${line}' ${/(?:^|\/)(etc\/.+)$/.exec(saved.file)?.[1].replace(/^/, '/') ?? (v6 ? '/etc/sysconfig/ip6tables' : '/etc/sysconfig/iptables')}`);
+    else if (fw === 'ufw') persist.push(`#   ${ufwLine}`);
     else persist.push(`#   ${line}${b.num > 0 ? `   (above the line ${b.spec ? `"${b.spec}"` : `of ${b.chain} rule ${b.num}`})` : ` (in the *${b.table} section, before COMMIT)`}`);
   }
   const bySaved = persist.every((p) => p.startsWith('sed '));
@@ -605,13 +661,18 @@ function remedyFor(blocked: Blocked[], port: number, savedConfigs: Ruleset[], do
       ...rules.map(({ b, spec, why }) => `${tool} ${t(b)}-I ${b.chain} ${b.num > 0 ? b.num : 1} ${spec.replace(/ -m (?:tcp|icmp6)(?= )/, '')}${why}`),
       bySaved
         ? `# persist: add only ${rules.length > 1 ? 'these rules' : 'this rule'} to the saved configuration the firewall service restores at boot, above the rule that blocks it:`
-        : v6
+        : fw === 'ufw'
+          ? `# persist (ufw host: ufw rebuilds its chains at every reload and boot): add ${rules.length > 1 ? 'these lines' : 'this line'} to the *filter section of ${v6 ? '/etc/ufw/before6.rules' : '/etc/ufw/before.rules'} (before its COMMIT; a rule of INPUT or FORWARD as -A ufw-before-input / -A ufw-before-forward), then ufw reload:`
+          : v6
           ? `# persist: edit the saved configuration by hand (/etc/sysconfig/ip6tables for ip6tables.service, /etc/iptables/rules.v6 for netfilter-persistent) and add only ${rules.length > 1 ? 'these lines' : 'this line'}:`
           : `# persist: edit the saved configuration by hand (/etc/sysconfig/iptables for iptables.service, /etc/iptables/rules.v4 for netfilter-persistent) and add only ${rules.length > 1 ? 'these lines' : 'this line'}:`,
       ...persist,
       ...firewalldAlternative(blocked, port, v6),
     ],
-    caution: 'Do not save the live rules into the boot configuration on a container host (iptables-save into /etc/sysconfig/iptables, service iptables save, netfilter-persistent save): that writes Docker\'s and Kubernetes\' chains into it, restored stale at every boot (seed 000). With firewalld, a firewall-cmd --reload removes Docker\'s rules: restart docker after one (restarts every container).',
+    caution:
+      fw === 'ufw'
+        ? "Do not save the live rules anywhere on a container host (iptables-save, netfilter-persistent save): they hold Docker's and Kubernetes' chains; ufw restores only what its own files say."
+        : 'Do not save the live rules into the boot configuration on a container host (iptables-save into /etc/sysconfig/iptables, service iptables save, netfilter-persistent save): that writes Docker\'s and Kubernetes\' chains into it, restored stale at every boot (seed 000). With firewalld, a firewall-cmd --reload removes Docker\'s rules: restart docker after one (restarts every container).',
   };
 }
 
@@ -659,3 +720,60 @@ function sedAddress(line: string): string {
   return `/^${line.replace(/[\\/.*[\]^$]/g, (c) => `\\${c}`)}$/`;
 }
 
+
+/**
+ * On a ufw host whose own chains (or INPUT / FORWARD policy) block the port: the ufw rule that opens it
+ * (`ufw allow in on <bridge> to <address> port <p> proto tcp` for the host itself, `ufw route allow ...`
+ * for a forwarded connection; checked with `ufw --dry-run`, which writes them into ufw-user-input /
+ * ufw-user-forward), traced on the rules with those lines added before it is proposed. ufw rebuilds its
+ * chains at every reload: an `iptables -I ufw-...` would not last, and /etc/sysconfig/iptables is not
+ * where an Ubuntu host keeps anything. Undefined when a blocker is not ufw's, or the ufw rules would not open it.
+ */
+function ufwFix(blocked: Blocked[], port: number, fw: string, tables: Map<string, Map<string, Chain>>, ctx: TraceContext): { why: string; remedy: { summary: string; commands: string[]; caution: string } } | undefined {
+  if (fw !== 'ufw') return undefined;
+  const open = blocked.filter((b) => !b.portAccepted);
+  if (open.length === 0 || blocked.some((b) => b.nft || (b.nd ?? []).length > 0 || !b.probe)) return undefined;
+  if (!open.every((b) => b.table === 'filter' && (/^ufw6?-/.test(b.chain) || (b.num === 0 && (b.chain === 'INPUT' || b.chain === 'FORWARD'))))) return undefined;
+  const v6 = open[0].family === 6;
+  const prefix = v6 ? 'ufw6' : 'ufw';
+  const conns = [...new Map(open.map((b) => [`${b.bridge}|${seenAs(b, port).dst ?? b.dst}|${b.probe!.path}`, b])).values()];
+  const rules = conns.map((b) => {
+    const to = seenAs(b, port);
+    const dst = to.dst ?? b.dst;
+    const chain = `${prefix}-user-${b.probe!.path === 'input' ? 'input' : 'forward'}`;
+    const rule: Rule = {
+      table: 'filter',
+      chain,
+      num: 0,
+      ref: { file: '(proposed: ufw allow)', line: 0 },
+      text: `-A ${chain} -i ${b.bridge} -p tcp -d ${dst} --dport ${to.port} -j ACCEPT`,
+      inInterface: { value: b.bridge, negated: false },
+      protocol: { value: 'tcp', negated: false },
+      destination: { value: `${dst}/${v6 ? 128 : 32}`, negated: false },
+      matches: [{ module: 'tcp', options: [{ name: 'dport', value: String(to.port), negated: false }] }],
+      target: 'ACCEPT',
+      targetOptions: {},
+    };
+    return { b, rule, command: `ufw ${b.probe!.path === 'input' ? '' : 'route '}allow in on ${b.bridge} to ${dst} port ${to.port} proto tcp` };
+  });
+  // the rules as they would be with ufw's lines appended to its user chains
+  const filter = tables.get('filter');
+  if (!filter) return undefined;
+  const f = new Map(filter);
+  for (const { rule } of rules) {
+    const c = f.get(rule.chain);
+    if (!c) return undefined;
+    f.set(rule.chain, { ...c, rules: [...c.rules, { ...rule, num: c.rules.length + 1 }] });
+  }
+  const after = new Map(tables).set('filter', f);
+  if (!open.every((b) => trace(after, b.probe!.path, b.probe!.packet, ctx).verdict.kind === 'ACCEPT')) return undefined;
+  const chains = [...new Set(open.map((b) => (b.num === 0 ? `the ${b.chain} policy` : b.chain)))];
+  return {
+    why: `ufw owns ${chains.join(' and ')}: open the port through ufw, which keeps its rules in /etc/ufw and rebuilds its chains from them.`,
+    remedy: {
+      summary: `Open the port through ufw, not with iptables: ufw owns ${chains.join(' and ')} and rebuilds ${chains.length > 1 ? 'them' : 'it'} at every ufw reload and boot, so a rule inserted there with iptables does not last.`,
+      commands: rules.map(({ b, rule, command }) => `${command}   # ufw adds "${rule.text}" (its ${b.probe!.path === 'input' ? 'INPUT' : 'FORWARD'} rules for this port, ahead of ${b.num === 0 ? `the ${b.chain} policy` : b.chain}); kept in /etc/ufw/user${v6 ? '6' : ''}.rules`),
+      caution: "ufw keeps its rules in /etc/ufw (user.rules, before.rules) and rebuilds its chains from them: do not insert rules into ufw's chains with iptables, and do not save the live rules anywhere (they hold Docker's chains).",
+    },
+  };
+}

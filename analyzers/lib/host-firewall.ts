@@ -4,14 +4,15 @@
  */
 import type { NodeArtifacts } from '../../src/engine/artifacts.js';
 import { findService, isActive, isEnabled } from '../../src/parsers/services.js';
-import { liveTables } from './node-view.js';
+import { liveTables, liveViews6 } from './node-view.js';
 
 /** Which service restores the host's own firewall rules at boot: ufw, RHEL's iptables.service, Debian's netfilter-persistent. */
 export type HostFirewall = 'ufw' | 'iptables-services' | 'netfilter-persistent' | 'unknown';
 
 export function hostFirewall(artifacts: NodeArtifacts): HostFirewall {
-  const chains = [...(liveTables(artifacts).get('filter')?.keys() ?? [])];
-  if (chains.some((c) => c.startsWith('ufw-'))) return 'ufw';
+  // ufw's chains: ufw-* in iptables, ufw6-* in ip6tables
+  const chains = [...(liveTables(artifacts).get('filter')?.keys() ?? []), ...(liveViews6(artifacts)[0]?.tables.get('filter')?.keys() ?? [])];
+  if (chains.some((c) => /^ufw6?-/.test(c))) return 'ufw';
   const on = (unit: string) => {
     const st = findService(artifacts.services ?? [], unit);
     return !!(isActive(st) ?? isEnabled(st));
@@ -62,4 +63,25 @@ export function persistNft(family: string, table: string, chain: string, where: 
     ...rules.map((r) => `#   ${r.replace(/\s+#.*$/, '')}`),
     '# the rules inserted above already apply: do not load that file now (systemctl restart nftables, nft -f) while Docker or kube-proxy run: it starts with "flush ruleset", which deletes their tables too',
   ];
+}
+
+/**
+ * The caution that goes with rules added by hand on top of Docker's: where to keep them across a
+ * reboot for the firewall the bundle shows, and never a save of the live rules (they hold Docker's
+ * and Kubernetes' chains, restored stale at boot). ufw keeps its own rules: /etc/sysconfig/iptables
+ * means nothing on an Ubuntu host.
+ */
+export function persistCaution(fw: HostFirewall, family: 4 | 6 = 4): string {
+  const v6 = family === 6;
+  const save = "do not save the live rules into it: they hold Docker's chains (see iptables.service-conflict)";
+  switch (fw) {
+    case 'ufw':
+      return `Persist only these rules, through ufw: as -A ufw-before-forward lines (-A ufw-before-input for INPUT) in the *filter section of ${v6 ? '/etc/ufw/before6.rules' : '/etc/ufw/before.rules'}, or as ufw route / ufw allow rules, then ufw reload; ${save}.`;
+    case 'iptables-services':
+      return `Persist only these rules: add them by hand to ${v6 ? '/etc/sysconfig/ip6tables' : '/etc/sysconfig/iptables'}, above its final REJECT rules; ${save} (no "service iptables save").`;
+    case 'netfilter-persistent':
+      return `Persist only these rules: add them by hand to ${v6 ? '/etc/iptables/rules.v6' : '/etc/iptables/rules.v4'}; ${save} (no "netfilter-persistent save" while Docker runs).`;
+    default:
+      return `Persist only these rules where your firewall keeps its configuration (add them by hand to ${v6 ? '/etc/sysconfig/ip6tables or /etc/iptables/rules.v6' : '/etc/sysconfig/iptables or /etc/iptables/rules.v4'}, firewalld direct rules, or ufw's ${v6 ? 'before6.rules' : 'before.rules'}); ${save}.`;
+  }
 }

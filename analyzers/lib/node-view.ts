@@ -6,9 +6,9 @@
 import type { NodeArtifacts } from '../../src/engine/artifacts.js';
 import type { Evidence } from '../../src/report/schema.js';
 import { mergeRulesets, type TraceContext } from '../../src/netfilter/trace.js';
-import type { NftRuleset } from '../../src/nft/model.js';
+import type { NftRule, NftRuleset } from '../../src/nft/model.js';
 import { nftExtraChains } from '../../src/nft/trace.js';
-import type { Backend, Chain, Ruleset } from '../../src/netfilter/rules.js';
+import type { Backend, Chain, Rule, Ruleset } from '../../src/netfilter/rules.js';
 import { extraChainsBeside, groupByBackend } from '../../src/netfilter/backends.js';
 import { interfacesOf, type Interface } from '../../src/parsers/interfaces.js';
 import { isLinkLocal6 } from '../../src/parsers/cidr.js';
@@ -232,7 +232,7 @@ export function uplinkOf(artifacts: NodeArtifacts, family: 4 | 6 = 4): string | 
   const dev = routeDevFor(artifacts, family === 6 ? '::/0' : '0.0.0.0/0');
   if (dev) return dev;
   return [...interfacesOf(artifacts.ipAddr ?? []).values()].find(
-    (i) => !/^(lo|docker|cni|flannel|br-|veth|cali|vxlan|tun|virbr|podman|cilium|weave|kube-ipvs|nodelocaldns)/.test(i.name) && i.addresses.some((a) => a.family === family && a.scope === 'global'),
+    (i) => !/^(lo|docker|cni|flannel|br-|veth|cali|vxlan|tun|virbr|lxdbr|incusbr|lxcbr|podman|cilium|weave|kube-ipvs|nodelocaldns)/.test(i.name) && i.addresses.some((a) => a.family === family && a.scope === 'global'),
   )?.name;
 }
 
@@ -302,4 +302,222 @@ export function hostKubernetesSign(artifacts: NodeArtifacts): Evidence | true | 
     if (t) return { file: n.file, line: t.ref.line, excerpt: `table ${t.family} kube-proxy`, note: "kube-proxy's nftables table in the host's ruleset" };
   }
   return interfacesOf(artifacts.ipAddr ?? []).size === 0 ? true : undefined;
+}
+
+/**
+ * The uplink when the bundle does not list the interfaces (no `ip addr`): "any interface other than
+ * the bridge". Longer than IFNAMSIZ - 1 (15 characters), so no real interface and no rule can name
+ * it: a rule `-o eth0` does not match it, a rule `! -o docker0` does.
+ */
+export const UNKNOWN_UPLINK = 'uplink-not-in-bundle';
+/** The node's address on that uplink, for the replies to a masqueraded connection: documentation addresses (RFC 5737, RFC 3849). */
+export const UNKNOWN_UPLINK_ADDRESS: Record<4 | 6, string> = { 4: '203.0.113.1', 6: '2001:db8:fffe::1' };
+
+/** A container bridge named by the rules themselves, for a bundle without `ip addr`. */
+export interface RuleBridge {
+  name: string;
+  /** its networks, when the rules (or docker network inspect) give them */
+  subnets: { cidr: string; evidence: Evidence }[];
+  /** the rule (or inspect line) that names the bridge */
+  namedBy: Evidence;
+  /** where its name and subnet were read: Docker's masquerade rule, Docker's FORWARD rules, docker network inspect */
+  from: 'docker masquerade' | 'docker forward rules' | 'docker network inspect';
+}
+
+/** Any address of the family: 0.0.0.0/0, ::/0 (what a listing prints for "no -s"). */
+const ANY_ADDRESS = /^(0\.0\.0\.0\/0|::\/0|0\/0)$/;
+
+/** Docker's chains in a live rule set: its nat DOCKER chain, or a filter chain of its own (DOCKER, DOCKER-USER, DOCKER-FORWARD, ...). */
+export function hasDockerChains(tables: Map<string, Map<string, Chain>>): boolean {
+  if (tables.get('nat')?.has('DOCKER')) return true;
+  return [...(tables.get('filter')?.keys() ?? [])].some((c) => /^DOCKER(-|$)/.test(c));
+}
+
+/**
+ * Docker's bridges as its own rules name them, when the bundle has no `ip addr` (a customer pasted
+ * `iptables -nvL`, iptables-save or `nft list ruleset`): only where Docker's chains exist.
+ * - nat POSTROUTING `-s <subnet> ! -o <bridge> -j MASQUERADE` (iptables-nft: `oifname != "<bridge>"
+ *   ip saddr <subnet> masquerade`), the rule Docker writes for each network it masquerades: name and subnet;
+ * - with no nat table in the bundle at all (a listing of the filter table alone), the filter rules Docker
+ *   writes per bridge: `-o <bridge> -j DOCKER` (FORWARD, DOCKER-BRIDGE), `! -i <bridge> -o <bridge> -j DROP`
+ *   (DOCKER, 28+), DOCKER-ISOLATION-STAGE-1 `-i <bridge> ! -o <bridge>`, DOCKER-CT `-o <bridge>`, and only
+ *   where Docker also accepts what leaves the bridge (`-i <bridge> ! -o <bridge> -j ACCEPT`, 28+'s
+ *   `-i <bridge> -j ACCEPT`; an internal network has neither): the name alone, its subnet not known.
+ * docker network inspect, when the bundle has it, gives both (dockerBridges).
+ */
+export function dockerBridgesFromRules(artifacts: NodeArtifacts, family: 4 | 6 = 4): RuleBridge[] {
+  const out = new Map<string, RuleBridge>();
+  for (const b of dockerBridges(artifacts, family))
+    if (b.subnets.length > 0) out.set(b.name, { name: b.name, subnets: b.subnets, namedBy: b.subnets[0].evidence, from: 'docker network inspect' });
+  const views = family === 6 ? liveViews6(artifacts) : liveViews(artifacts);
+  for (const v of views) {
+    if (!hasDockerChains(v.tables)) continue;
+    for (const r of v.tables.get('nat')?.get('POSTROUTING')?.rules ?? []) {
+      const o = r.outInterface;
+      const s = r.source;
+      if (r.target !== 'MASQUERADE' || !o?.negated || /[+*]$/.test(o.value) || !s || s.negated || ANY_ADDRESS.test(s.value) || r.inInterface || (r.destination && !ANY_ADDRESS.test(r.destination.value))) continue;
+      if (s.value.includes(':') !== (family === 6)) continue;
+      const b = out.get(o.value) ?? { name: o.value, subnets: [], namedBy: { file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `Docker's masquerade of ${s.value} names the bridge ${o.value}` }, from: 'docker masquerade' as const };
+      if (!b.subnets.some((x) => x.cidr === s.value)) b.subnets.push({ cidr: s.value, evidence: { file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `Docker's masquerade: ${o.value} serves ${s.value}` } });
+      out.set(o.value, b);
+    }
+    // a listing of the filter table alone: the bridges Docker's filter rules name (their subnets are not in it)
+    if (v.tables.has('nat')) continue;
+    const filter = v.tables.get('filter');
+    if (!filter) continue;
+    const named = new Set<string>();
+    const plain = (x: { value: string; negated: boolean } | undefined) => (x && !x.negated && !/[+*]$/.test(x.value) ? x.value : undefined);
+    for (const c of filter.values())
+      for (const r of c.rules) {
+        const o = plain(r.outInterface);
+        const i = plain(r.inInterface);
+        if (o && r.target === 'DOCKER') named.add(o);
+        if (o && c.name === 'DOCKER' && r.target === 'DROP' && r.inInterface?.negated && r.inInterface.value === o) named.add(o);
+        if (i && c.name === 'DOCKER-ISOLATION-STAGE-1' && r.outInterface?.negated && r.outInterface.value === i) named.add(i);
+        if (o && c.name === 'DOCKER-CT' && r.target === 'ACCEPT') named.add(o);
+      }
+    for (const c of [filter.get('FORWARD'), filter.get('DOCKER-FORWARD')])
+      for (const r of c?.rules ?? []) {
+        const i = plain(r.inInterface);
+        if (!i || r.target !== 'ACCEPT' || !named.has(i) || out.has(i) || r.matches.length > 0 || r.source || r.destination) continue;
+        if (r.outInterface && !(r.outInterface.negated && r.outInterface.value === i)) continue;
+        out.set(i, { name: i, subnets: [], namedBy: { file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `Docker accepts what leaves its bridge ${i} (its subnet is not in the bundle: no nat table, no ip addr)` }, from: 'docker forward rules' });
+      }
+  }
+  return [...out.values()];
+}
+
+/** A bridge of another container or VM manager on the node: LXD, Incus, LXC (lxc-net), libvirt. */
+export interface OtherBridge {
+  name: string;
+  owner: 'LXD' | 'Incus' | 'LXC' | 'libvirt';
+  subnets: { cidr: string; evidence: Evidence }[];
+  /** what shows the bridge is meant to route to the outside: its masquerade, or its forward accept */
+  routes: Evidence;
+  /** its own accept for the bridge's forwarded traffic, when it has one (LXD's fwd.<bridge>, libvirt's guest_output / LIBVIRT_FWO) */
+  ownAccept?: Evidence;
+  /** where that accept is: a native nftables table (its own base chain on the hook) or iptables */
+  ownAcceptIn?: 'nftables' | 'iptables';
+}
+
+/** Bridges those managers create by default, recognised in ip addr. */
+const OTHER_BRIDGE_NAME: [RegExp, OtherBridge['owner']][] = [
+  [/^lxdbr\d+$/, 'LXD'],
+  [/^incusbr\d+$/, 'Incus'],
+  [/^lxcbr\d+$/, 'LXC'],
+  [/^virbr\d+$/, 'libvirt'],
+];
+
+/**
+ * The bridges of LXD, Incus, LXC and libvirt, as their own rules show them, each with what shows it is
+ * meant to route to the outside (its masquerade, or its forward accept): without that there is nothing
+ * to check (an isolated libvirt network, a bridge LXD does not manage). Read from:
+ * - nftables: `table inet lxd` / `table inet incus` (chains `fwd.<bridge>`, `pstrt.<bridge>`: LXD's and
+ *   Incus's nftables driver), `table inet lxc` + `table ip lxc` (lxc-net), `table ip libvirt_network`
+ *   (libvirt's nftables back end: guest_output `ip saddr <subnet> iif "<bridge>" accept`, guest_nat);
+ * - iptables: libvirt's LIBVIRT_FWO `-s <subnet> -i <bridge> -j ACCEPT` and LIBVIRT_PRT masquerade, LXD's and
+ *   Incus's rules commented "generated for LXD network <bridge>", lxc-net's `-A FORWARD -i lxcbr0 -j ACCEPT`;
+ * and their subnets, where the rules do not give them, from the bridge's address in ip addr.
+ */
+export function otherContainerBridges(artifacts: NodeArtifacts, family: 4 | 6 = 4): OtherBridge[] {
+  const out = new Map<string, OtherBridge>();
+  const ipKey = family === 6 ? 'ip6' : 'ip';
+  const add = (name: string, owner: OtherBridge['owner'], what: { routes?: Evidence; ownAccept?: Evidence; subnet?: { cidr: string; evidence: Evidence } }, from: 'nftables' | 'iptables' = 'nftables') => {
+    const b: OtherBridge = out.get(name) ?? { name, owner, subnets: [], routes: (what.routes ?? what.ownAccept)! };
+    if (!b.routes && (what.routes ?? what.ownAccept)) b.routes = (what.routes ?? what.ownAccept)!;
+    if (what.ownAccept && !b.ownAccept) {
+      b.ownAccept = what.ownAccept;
+      b.ownAcceptIn = from;
+    }
+    if (what.subnet && !b.subnets.some((s) => s.cidr === what.subnet!.cidr)) b.subnets.push(what.subnet);
+    out.set(name, b);
+  };
+  const valueOf = (r: NftRule, key: string, op: '==' | '!=' = '==') => {
+    const e = r.exprs.find((x) => x.kind === 'match' && x.key === key && x.op === op);
+    return e && e.kind === 'match' && e.value.kind === 'value' ? e.value.value.replace(/^"|"$/g, '') : undefined;
+  };
+  const nftEvidence = (r: NftRule, note: string): Evidence => ({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note });
+  for (const rs of nativeNftables(artifacts))
+    for (const t of rs.tables) {
+      if (t.iptablesCompat) continue;
+      if ((t.name === 'lxd' || t.name === 'incus') && (t.family === 'inet' || t.family === ipKey)) {
+        const owner = t.name === 'lxd' ? 'LXD' : 'Incus';
+        for (const c of t.chains) {
+          const m = /^(fwd|pstrt)\.(.+)$/.exec(c.name);
+          if (!m) continue;
+          const br = m[2];
+          for (const r of c.rules) {
+            if (m[1] === 'fwd' && r.verdict?.kind === 'accept' && (valueOf(r, 'iifname') === br || valueOf(r, 'oifname') === br) && valueOf(r, family === 6 ? 'ip version' : 'ip6 version') === undefined)
+              add(br, owner, { ownAccept: nftEvidence(r, `${owner}'s own accept for ${br}'s forwarded traffic (table ${t.family} ${t.name})`) });
+            const src = valueOf(r, `${ipKey} saddr`);
+            if (m[1] === 'pstrt' && r.nat?.kind === 'masquerade' && src && valueOf(r, `${ipKey} daddr`, '!=') === src)
+              add(br, owner, { routes: nftEvidence(r, `${owner} masquerades ${br}'s subnet ${src}`), subnet: { cidr: src, evidence: nftEvidence(r, `${owner}'s masquerade: ${br} serves ${src}`) } });
+          }
+        }
+      }
+      if (t.name === 'lxc' && (t.family === 'inet' || t.family === ipKey)) {
+        // lxc-net: one bridge (lxcbr0 by default), its forward accepts in inet lxc, its masquerade in ip lxc
+        for (const c of t.chains)
+          for (const r of c.rules) {
+            const br = valueOf(r, 'iifname');
+            if (c.hook === 'forward' && r.verdict?.kind === 'accept' && br && !/[*]$/.test(br)) add(br, 'LXC', { ownAccept: nftEvidence(r, `lxc-net's own accept for ${br}'s forwarded traffic (table ${t.family} lxc)`) });
+          }
+      }
+      if (t.name === 'libvirt_network' && t.family === ipKey)
+        for (const c of t.chains)
+          for (const r of c.rules) {
+            const br = valueOf(r, 'iif') ?? valueOf(r, 'iifname');
+            const src = valueOf(r, `${ipKey} saddr`);
+            if (c.name === 'guest_output' && r.verdict?.kind === 'accept' && br && src) add(br, 'libvirt', { ownAccept: nftEvidence(r, `libvirt's own accept for ${br}'s traffic out (table ${t.family} libvirt_network)`), subnet: { cidr: src, evidence: nftEvidence(r, `libvirt: ${br} serves ${src}`) } });
+          }
+    }
+  // lxc-net's masquerade (table ip lxc) belongs to its one bridge
+  const lxc = [...out.values()].filter((b) => b.owner === 'LXC');
+  if (lxc.length === 1)
+    for (const rs of nativeNftables(artifacts))
+      for (const t of rs.tables)
+        if (t.name === 'lxc' && !t.iptablesCompat)
+          for (const c of t.chains)
+            for (const r of c.rules) {
+              const src = valueOf(r, `${ipKey} saddr`);
+              if (r.nat?.kind === 'masquerade' && src) add(lxc[0].name, 'LXC', { routes: nftEvidence(r, `lxc-net masquerades ${src}`), subnet: { cidr: src, evidence: nftEvidence(r, `lxc-net's masquerade: ${lxc[0].name} serves ${src}`) } });
+            }
+  // iptables (xtables) forms
+  const views = family === 6 ? liveViews6(artifacts) : liveViews(artifacts);
+  const ruleEvidence = (r: Rule, note: string): Evidence => ({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note });
+  for (const v of views) {
+    const filter = v.tables.get('filter');
+    for (const r of filter?.get('LIBVIRT_FWO')?.rules ?? []) {
+      const br = r.inInterface && !r.inInterface.negated ? r.inInterface.value : undefined;
+      if (r.target === 'ACCEPT' && br && r.source && !r.source.negated) add(br, 'libvirt', { ownAccept: ruleEvidence(r, `libvirt's own accept for ${br}'s traffic out (LIBVIRT_FWO)`), subnet: { cidr: r.source.value, evidence: ruleEvidence(r, `libvirt: ${br} serves ${r.source.value}`) } }, 'iptables');
+    }
+    for (const [table, chains] of v.tables)
+      for (const c of chains.values())
+        for (const r of c.rules) {
+          const gen = /generated for (LXD|Incus) network (\S+)/.exec(r.comment ?? '');
+          if (gen) {
+            const owner = gen[1] as 'LXD' | 'Incus';
+            const br = gen[2];
+            if (table === 'filter' && c.name === 'FORWARD' && r.target === 'ACCEPT' && r.inInterface?.value === br && !r.inInterface.negated) add(br, owner, { ownAccept: ruleEvidence(r, `${owner}'s own accept for ${br}'s forwarded traffic`) }, 'iptables');
+            if (table === 'nat' && r.target === 'MASQUERADE' && r.source && !r.source.negated) add(br, owner, { routes: ruleEvidence(r, `${owner} masquerades ${br}'s subnet ${r.source.value}`), subnet: { cidr: r.source.value, evidence: ruleEvidence(r, `${owner}'s masquerade: ${br} serves ${r.source.value}`) } }, 'iptables');
+          }
+          if (table === 'filter' && c.name === 'FORWARD' && r.target === 'ACCEPT' && r.inInterface && !r.inInterface.negated && /^lxcbr\d+$/.test(r.inInterface.value) && !r.outInterface && r.matches.length === 0)
+            add(r.inInterface.value, 'LXC', { ownAccept: ruleEvidence(r, `lxc-net's own accept for ${r.inInterface.value}'s forwarded traffic`) }, 'iptables');
+        }
+  }
+  // the subnets the rules do not give: the bridge's own address (ip addr)
+  const itfs = interfacesOf(artifacts.ipAddr ?? []);
+  for (const b of out.values()) {
+    if (b.subnets.length > 0) continue;
+    const itf = itfs.get(b.name);
+    for (const a of itf?.addresses ?? [])
+      if (a.family === family && a.scope !== 'host' && a.scope !== 'link' && !(family === 6 && isLinkLocal6(a.address)))
+        b.subnets.push({ cidr: a.network, evidence: { file: a.ref.file, line: a.ref.line, excerpt: a.excerpt, note: `address of ${b.name}` } });
+  }
+  return [...out.values()].filter((b) => b.routes !== undefined);
+}
+
+/** Which manager a bridge name is the default of (lxdbr0, incusbr0, lxcbr0, virbr0), if any. */
+export function otherBridgeOwner(name: string): OtherBridge['owner'] | undefined {
+  return OTHER_BRIDGE_NAME.find(([re]) => re.test(name))?.[1];
 }

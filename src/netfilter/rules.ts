@@ -212,6 +212,11 @@ export type Owner =
   | 'libvirt'
   | 'tailscale'
   | 'cni'
+  | 'ufw'
+  | 'netavark'
+  | 'lxd'
+  | 'incus'
+  | 'lxc'
   | 'system'
   | 'other';
 
@@ -233,7 +238,40 @@ export function ownerOf(chain: string, table = 'filter'): Owner {
   if (/^LIBVIRT_/.test(chain)) return 'libvirt';
   if (/^ts-/.test(chain)) return 'tailscale';
   if (/^CNI-/.test(chain)) return 'cni';
+  // ufw's chains (ufw-before-forward, ufw-user-input, ...; ufw6-* in ip6tables): ufw rebuilds them at every reload
+  if (/^ufw6?-/.test(chain)) return 'ufw';
+  // Podman's netavark (NETAVARK_FORWARD, NETAVARK-<hash>, NETAVARK-DN-<hash>, NETAVARK-HOSTPORT-*)
+  if (/^NETAVARK[-_]/.test(chain)) return 'netavark';
   return 'other';
+}
+
+/**
+ * Which component writes a native nftables table, from its name: LXD's and Incus's nftables drivers
+ * (`inet lxd`, `inet incus`), lxc-net (`inet lxc`, `ip lxc`), libvirt's nftables back end
+ * (`ip libvirt_network`), netavark, firewalld, Docker 29's nftables back end (`ip docker-bridges`),
+ * kube-proxy's nftables mode.
+ */
+export function ownerOfNftTable(name: string): Owner {
+  switch (name) {
+    case 'lxd':
+      return 'lxd';
+    case 'incus':
+      return 'incus';
+    case 'lxc':
+      return 'lxc';
+    case 'libvirt_network':
+      return 'libvirt';
+    case 'netavark':
+      return 'netavark';
+    case 'firewalld':
+      return 'firewalld';
+    case 'docker-bridges':
+      return 'docker';
+    case 'kube-proxy':
+      return 'kube-proxy';
+    default:
+      return /^cali/.test(name) ? 'calico' : /^cilium/.test(name) ? 'cilium' : 'other';
+  }
 }
 
 export interface ChainSummary {

@@ -1,0 +1,106 @@
+/**
+ * A bridge of another container or VM manager (LXD, Incus, LXC, libvirt) cut off by Docker's FORWARD
+ * policy DROP (canonical/lxd#8716, reviewer R3 gap 2): in nftables every base chain on the forward hook
+ * runs, so LXD's own accept in `table inet lxd` cannot undo `ip filter FORWARD`'s drop. The finding names
+ * Docker's policy and gives LXD's documented DOCKER-USER pair, idempotent; a host whose bridge is
+ * accepted (the pair applied, libvirt's iptables chains), a host without Docker, and a host with
+ * forwarding off give none.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { analyzeBundle } from '../../src/engine/analyze.js';
+import type { BundleReport } from '../../src/report/schema.js';
+import { writeFolder } from '../helpers/archive.js';
+import { projectPath } from '../helpers/shared.js';
+
+const fx = (...p: string[]) => readFileSync(projectPath('test/fixtures/r3-forward', ...p), 'utf8');
+const LXD = 'lxd-docker-forward-drop';
+const FORWARD = 'iptables.forward-blocks-containers';
+const report = (files: Record<string, string>, name: string) => analyzeBundle(writeFolder(files, name));
+const byId = (r: BundleReport, id: string) => r.findings.filter((f) => f.id === id);
+
+/** `ip a` of the generated hosts: the uplink, lxdbr0 and virbr0 (iproute2's format). */
+const IP_A = `1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000
+    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00
+    inet 127.0.0.1/8 scope host lo
+       valid_lft forever preferred_lft forever
+2: enp3s0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc fq_codel state UP group default qlen 1000
+    link/ether 52:54:00:aa:bb:cc brd ff:ff:ff:ff:ff:ff
+    inet 192.168.1.20/24 brd 192.168.1.255 scope global dynamic enp3s0
+       valid_lft 84000sec preferred_lft 84000sec
+4: lxdbr0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP group default qlen 1000
+    link/ether 00:16:3e:12:34:56 brd ff:ff:ff:ff:ff:ff
+    inet 10.148.92.1/24 scope global lxdbr0
+       valid_lft forever preferred_lft forever
+5: virbr0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP group default qlen 1000
+    link/ether 52:54:00:12:34:99 brd ff:ff:ff:ff:ff:ff
+    inet 192.168.122.1/24 brd 192.168.122.255 scope global virbr0
+       valid_lft forever preferred_lft forever
+`;
+
+describe("LXD's lxdbr0 and Docker's FORWARD policy DROP (canonical/lxd#8716)", () => {
+  it("the pasted nft list ruleset alone: critical for lxdbr0, Docker's policy named, LXD's accept shown, LXD's documented fix", async () => {
+    const r = await report({ 'nft-list-ruleset.txt': fx(LXD, 'nft-list-ruleset.txt') }, 'r3-lxd');
+    const found = byId(r, FORWARD);
+    expect(found).toHaveLength(1);
+    const [f] = found;
+    expect(f.severity).toBe('critical');
+    expect(f.facts).toMatchObject({ bridge: 'lxdbr0', bridgeOwner: 'LXD', subnet: '10.148.92.0/24', verdict: 'DROP', decidedBy: 'filter/FORWARD#0', uplinkKnown: false });
+    expect(f.evidence[0]).toMatchObject({ file: expect.stringMatching(/nft-list-ruleset\.txt$/), line: 31 });
+    expect(f.message).toMatch(/LXD's bridge lxdbr0: .* dropped by the FORWARD policy DROP .*Docker set that policy/);
+    expect(f.message).toMatch(/LXD's own accept \(.*nft-list-ruleset\.txt:69: oifname "lxdbr0" accept\) cannot override it: nftables runs every base chain on the forward hook/);
+    expect(f.evidence.map((e) => e.line)).toEqual(expect.arrayContaining([31, 69, 64]));
+    expect(f.impact).toMatch(/LXD instances on lxdbr0/);
+    // LXD's documented pair, idempotent (a second run adds nothing), with how to keep it
+    expect(f.remedy.commands.slice(0, 2)).toEqual([
+      expect.stringMatching(/^iptables -C DOCKER-USER -i lxdbr0 -j ACCEPT 2>\/dev\/null \|\| iptables -I DOCKER-USER -i lxdbr0 -j ACCEPT   #/),
+      expect.stringMatching(/^iptables -C DOCKER-USER -o lxdbr0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT 2>\/dev\/null \|\| iptables -I DOCKER-USER -o lxdbr0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT   #/),
+    ]);
+    expect(f.remedy.commands).toEqual(expect.arrayContaining([expect.stringMatching(/^# persist: .*docker\.service\.d\/lxdbr0-forward\.conf .*ExecStartPost=/), expect.stringMatching(/^# or, Docker 28 or later: "ip-forward-no-drop": true/)]));
+    // never a policy change or a flush as a command
+    expect(f.remedy.commands.filter((c) => !c.startsWith('#')).join('\n')).not.toMatch(/-P FORWARD|-F |iptables-save/);
+    // docker0 is Docker's own and accepted: no finding for it
+    expect(found.map((x) => x.facts?.bridge)).toEqual(['lxdbr0']);
+  });
+
+  it('with ip a: the same, via the uplink', async () => {
+    const r = await report({ 'nft-list-ruleset.txt': fx(LXD, 'nft-list-ruleset.txt'), 'ip-a.txt': fx(LXD, 'ip-a.txt') }, 'r3-lxd-ipa');
+    const [f] = byId(r, FORWARD);
+    expect(f.facts).toMatchObject({ bridge: 'lxdbr0', uplink: 'enp3s0', decidedBy: 'filter/FORWARD#0' });
+    expect(f.facts).not.toHaveProperty('basis');
+  });
+
+  it("real nft output of LXD's current template (`ip version 4 oifname ...`) beside Docker: fires; with LXD's DOCKER-USER pair applied: none", async () => {
+    const [f] = byId(await report({ 'nft-list-ruleset.txt': fx('generated', 'lxd-docker.nft-list-ruleset.txt'), 'ip-a.txt': IP_A }, 'r3-lxd-real'), FORWARD);
+    expect(f.facts).toMatchObject({ bridge: 'lxdbr0', bridgeOwner: 'LXD', decidedBy: 'filter/FORWARD#0' });
+    const fixed = await report({ 'nft-list-ruleset.txt': fx('generated', 'lxd-docker-fixed.nft-list-ruleset.txt'), 'ip-a.txt': IP_A }, 'r3-lxd-real-fixed');
+    expect(byId(fixed, FORWARD)).toEqual([]);
+  });
+
+  it('ip_forward = 0: not this finding (sysctl.ip-forward-disabled says it)', async () => {
+    const r = await report({ 'nft-list-ruleset.txt': fx('generated', 'lxd-docker.nft-list-ruleset.txt'), 'ip-a.txt': IP_A, 'sysctl-a.txt': 'net.ipv4.ip_forward = 0\nnet.ipv4.conf.all.forwarding = 0\n' }, 'r3-lxd-noforward');
+    expect(byId(r, FORWARD)).toEqual([]);
+  });
+});
+
+describe("libvirt's virbr0", () => {
+  it("nftables back end beside Docker: virbr0's traffic dropped by Docker's policy, libvirt's guest_output accept cannot override it", async () => {
+    const [f] = byId(await report({ 'nft-list-ruleset.txt': fx('generated', 'libvirt-nft-docker.nft-list-ruleset.txt') }, 'r3-libvirt-nft-docker'), FORWARD);
+    expect(f.facts).toMatchObject({ bridge: 'virbr0', bridgeOwner: 'libvirt', subnet: '192.168.122.0/24', decidedBy: 'filter/FORWARD#0' });
+    expect(f.message).toMatch(/libvirt's own accept .*ip saddr 192\.168\.122\.0\/24 iif "virbr0" .*cannot override it/);
+    expect(f.impact).toMatch(/Virtual machines on virbr0/);
+    expect(f.remedy.commands[0]).toMatch(/DOCKER-USER -i virbr0 -j ACCEPT/);
+  });
+
+  it.each([
+    ['nftables back end, no Docker', { 'nft-list-ruleset.txt': 'libvirt-nft.nft-list-ruleset.txt' }],
+    ['iptables back end, no Docker', { 'iptables-save.txt': 'libvirt-xtables.iptables-save.txt' }],
+    ["iptables back end beside Docker (FORWARD DROP; libvirt's LIBVIRT_FWO accepts)", { 'iptables-save.txt': 'libvirt-xtables-docker.iptables-save.txt' }],
+  ])('healthy: %s', async (_, files) => {
+    for (const withIpA of [false, true]) {
+      const r = await report({ ...Object.fromEntries(Object.entries(files).map(([k, v]) => [k, fx('generated', v)])), ...(withIpA ? { 'ip-a.txt': IP_A } : {}) }, `r3-libvirt-${Object.values(files)[0]}-${withIpA}`);
+      expect(byId(r, FORWARD)).toEqual([]);
+      expect(r.findings.filter((f) => f.severity === 'critical')).toEqual([]);
+    }
+  });
+});
