@@ -8,8 +8,10 @@ import { basename } from 'node:path';
 import { BUILTIN_ANALYZERS } from '../../analyzers/index.js';
 import type { BundleTree } from '../bundle/tree.js';
 import { locate } from '../layouts/locate.js';
-import { BundleReport as BundleReportSchema, SEVERITY_ORDER, type BundleReport, type Finding, type TimelineEvent } from '../report/schema.js';
+import { BundleReport as BundleReportSchema, SEVERITY_ORDER, type BundleReport, type Finding, type NodeDocker, type TimelineEvent } from '../report/schema.js';
 import { summarize, type Ruleset } from '../netfilter/rules.js';
+import { dockerEngine } from '../parsers/docker-info.js';
+import type { NodeArtifacts } from './artifacts.js';
 import type { Analyzer } from './analyzer.js';
 import type { AnalyzeOptions, LoadedBundle } from './analyze.js';
 import { correlate } from './correlate.js';
@@ -42,14 +44,18 @@ export async function reportBundle(input: string, loaded: LoadedBundle, options:
   const report: BundleReport = {
     source: input,
     layout: located.layout,
-    nodes: nodes.map((n) => ({
-      name: n.name,
-      nameFrom: n.located.nameFrom,
-      layout: n.located.layout,
-      root: n.located.root,
-      facts: nodeFacts(n.artifacts),
-      iptables: (n.artifacts.iptables ?? []).map(rulesetSummary),
-    })),
+    nodes: nodes.map((n) => {
+      const docker = nodeDocker(n.artifacts);
+      return {
+        name: n.name,
+        nameFrom: n.located.nameFrom,
+        layout: n.located.layout,
+        root: n.located.root,
+        facts: { ...nodeFacts(n.artifacts), ...dockerFacts(docker) },
+        iptables: (n.artifacts.iptables ?? []).map(rulesetSummary),
+        ...(docker ? { docker } : {}),
+      };
+    }),
     findings,
     timeline,
     coverage: {
@@ -82,6 +88,32 @@ export function sortFindings(findings: Finding[]): Finding[] {
       (a.node ?? '').localeCompare(b.node ?? '') ||
       a.id.localeCompare(b.id),
   );
+}
+
+/** docker info's warnings shown per node (a daemon without cgroup support has a dozen) */
+const DOCKER_WARNINGS_SHOWN = 30;
+
+/** The node's Docker daemon as its `docker info` / `docker version` outputs report it; undefined without them. */
+export function nodeDocker(artifacts: NodeArtifacts): NodeDocker | undefined {
+  const e = dockerEngine(artifacts.dockerDaemon);
+  if (!e) return undefined;
+  return {
+    ...(e.serverVersion ? { version: e.serverVersion.value } : {}),
+    ...(e.swarm ? { swarm: e.swarm.value } : {}),
+    ...(e.rootless ? { rootless: e.rootless.value } : {}),
+    ...(e.firewallBackend ? { firewallBackend: e.firewallBackend.value } : {}),
+    ...(e.daemonError ? { error: e.daemonError.value } : {}),
+    ...(e.warnings.length > 0 ? { warnings: e.warnings.slice(0, DOCKER_WARNINGS_SHOWN).map((w) => ({ file: w.ref.file, line: w.ref.line, excerpt: w.text })) } : {}),
+    file: e.serverVersion?.ref.file ?? e.files[0],
+  };
+}
+
+/**
+ * The daemon's version, Swarm state and firewall back end as facts of the side-by-side view (null
+ * where unknown, as nodeFacts's are): which node runs another Docker, or left the Swarm, shows there.
+ */
+function dockerFacts(docker: NodeDocker | undefined): Record<string, string | null> {
+  return { 'docker version': docker?.version ?? null, 'docker swarm': docker?.swarm ?? null, 'docker firewall backend': docker?.firewallBackend ?? null };
 }
 
 const CUSTOM_CHAINS_SHOWN = 40;

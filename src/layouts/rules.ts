@@ -122,6 +122,32 @@ const DOCKER_UNITS_ANYWHERE: PathRule[] = [
 ];
 
 /**
+ * `docker info` and `docker version` (the running daemon's version, Swarm state, rootless mode,
+ * firewall back end and warnings): sos's docker plugin runs both (sos_commands/docker/docker_info,
+ * docker_version; before sos 3.6 Ubuntu's plugin ran the `docker.io` binary: docker.io_info), only
+ * while the docker service runs; insights' spec is `/usr/bin/docker info` (insights_commands/docker_info).
+ */
+const SOS_DOCKER_CLI: PathRule[] = [
+  { re: /^sos_commands\/docker\/docker(?:\.io|-latest|-current)?(?:_-H_[^/]*)?_info$/, format: 'docker-info' },
+  { re: /^sos_commands\/docker\/docker(?:\.io|-latest|-current)?(?:_-H_[^/]*)?_version$/, format: 'docker-version' },
+];
+
+/**
+ * The same under the names people and collectors give them: `docker-info.txt`, `docker_info`,
+ * `docker-system-info.json`, `docker-version.out`; the EKS log collector's `docker/docker-info.txt`
+ * (older ones `system/docker/`), a troubleshoot run collector's `host-collectors/run-host/docker-info.txt`.
+ */
+const DOCKER_CLI_NAMES: PathRule[] = [
+  { re: /(^|\/)docker[-_. ]?(?:system[-_. ]?)?info(?:[-_.][^/]*)?$/i, format: 'docker-info' },
+  { re: /(^|\/)docker[-_. ]?version(?:[-_.][^/]*)?$/i, format: 'docker-version' },
+];
+
+/** Whether a path (relative to anything) names `docker info` or `docker version` output, and which: for layouts matched without rules (troubleshoot). */
+export function dockerCliFormatOf(path: string): 'docker-info' | 'docker-version' | undefined {
+  return DOCKER_CLI_NAMES.find((rule) => rule.re.test(path))?.format as 'docker-info' | 'docker-version' | undefined;
+}
+
+/**
  * Saved ipset configurations, restored at boot: RHEL's ipset-service (/etc/sysconfig/ipset), Debian's
  * ipset-persistent plugin of netfilter-persistent (/etc/iptables/ipsets), Arch's ipset.service
  * (/etc/ipset.conf). `ipset save` text; never the live sets.
@@ -198,6 +224,7 @@ export const SOSREPORT_RULES: PathRule[] = [
   { re: /^(run|var\/run)\/flannel\/subnet\.env$/, format: 'subnet-env' },
   { re: /^etc\/kube-flannel\/net-conf\.json$/, format: 'flannel-net-conf' },
   { re: /^sos_commands\/docker\/docker_network_inspect_[^/]+$/, format: 'docker-network-json' },
+  ...SOS_DOCKER_CLI,
   { re: /^sos_commands\/firewalld\/firewall-cmd_--list-all-zones$/, format: 'firewalld-zones' },
   { re: /^etc\/firewalld\/zones\/[^/]+\.xml$/, format: 'firewalld-zone-xml' },
   { re: /^etc\/firewalld\/firewalld\.conf$/, format: 'firewalld-conf' },
@@ -229,6 +256,8 @@ export const INSIGHTS_RULES: PathRule[] = [
   { re: /^insights_commands\/ip_-6_route_show_table_all$/, format: 'routes' },
   { re: /^insights_commands\/(ss_-tupna|ss_-tulpn|netstat_-neopa)$/, format: 'sockets' },
   { re: /^insights_commands\/docker_network_inspect.*$/, format: 'docker-network-json' },
+  { re: /^insights_commands\/docker_info$/, format: 'docker-info' },
+  { re: /^insights_commands\/docker_version$/, format: 'docker-version' },
   { re: /^insights_commands\/iptables_-V$/, format: 'iptables-version' },
   { re: /^(run|var\/run)\/flannel\/subnet\.env$/, format: 'subnet-env' },
   { re: /^insights_commands\/ipset_(list|save|-L|-S|--list|--save)(_[^/]*)?$/, format: 'ipset' },
@@ -251,6 +280,7 @@ export const FLAT_RULES: PathRule[] = [
   { re: /(^|\/)firewalld\.conf$/, format: 'firewalld-conf' },
   ...SAVED_IPSETS_ANYWHERE,
   ...IPSET_NAMES,
+  ...DOCKER_CLI_NAMES,
 ];
 
 /**
@@ -283,6 +313,9 @@ export const EKS_RULES: PathRule[] = [
   { re: /^system\/ps\.txt$/, format: 'ps' },
   // `netstat -plant`
   { re: /^system\/netstat\.txt$/, format: 'sockets' },
+  // `docker info` / `docker version` (2>&1: their warnings and errors too); older collectors under system/
+  { re: /^(?:system\/)?docker\/docker-info\.txt$/, format: 'docker-info' },
+  { re: /^(?:system\/)?docker\/docker-version\.txt$/, format: 'docker-version' },
 ];
 
 /** Files whose presence directly under a folder marks an EKS log collector archive there (two of them, or one in an `eks_i-...` folder). */

@@ -8,7 +8,7 @@
  */
 import type { BundleTree } from '../bundle/tree.js';
 import { logSourceOf } from './logs.js';
-import { isNftablesConfigPath, isSysctlConfigPath } from './rules.js';
+import { dockerCliFormatOf, isNftablesConfigPath, isSysctlConfigPath } from './rules.js';
 import type { LocatedFile, LocatedLog, LocatedNode } from './types.js';
 
 const UNASSIGNED = '(unassigned pod logs)';
@@ -96,7 +96,9 @@ export function troubleshootNodes(
                   ? 'sysctl-conf'
                   : isNftablesConfigPath(r)
                     ? 'nftables-conf'
-                    : sniff(path);
+                    : // a run collector named for `docker info` / `docker version` (`run-host/docker-info.txt`,
+                      // not its `-info.json` record of the command), whatever its first lines show
+                      (/-info\.json$/.test(base) ? undefined : dockerCliFormatOf(base)) ?? sniff(path);
       // a copy of the nftables service's configuration is what it would load, never the live rules
       if (format) entry.files.push({ path, relPath: r.slice(r.lastIndexOf('/') + 1), format, ...(format === 'nftables-conf' ? { savedConfig: true } : {}) });
     }

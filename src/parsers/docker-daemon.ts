@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ParseError, lines, type SourceRef } from '../model/source.js';
 import type { DockerUnitFile, DockerdProcess } from './dockerd-flags.js';
+import type { DockerEngineInfo } from './docker-info.js';
 
 export interface DockerDaemonConfig {
   file: string;
@@ -13,9 +14,13 @@ export interface DockerDaemonConfig {
    * command line (`process`: ps output), or raw material for the command line it starts with
    * (`unit`: docker.service and its drop-ins; `env-file`: /etc/sysconfig/docker, /etc/default/docker),
    * which only dockerdSettings (dockerd-flags.ts) can combine. Only `daemon.json` and `process`
-   * fill the settings below.
+   * fill the settings below. `docker-info` / `docker-version`: what the running daemon reported of
+   * itself (`docker info`, `docker version`, as text or JSON) in `engine`; dockerEngine (docker-info.ts)
+   * combines them.
    */
-  origin?: 'daemon.json' | 'process' | 'unit' | 'env-file';
+  origin?: 'daemon.json' | 'process' | 'unit' | 'env-file' | 'docker-info' | 'docker-version';
+  /** origin docker-info / docker-version: the daemon's version, Swarm state, rootless mode, firewall back end, warnings */
+  engine?: DockerEngineInfo;
   /** origin process: the dockerd processes of the listing (none: the listing shows no dockerd running) */
   processes?: DockerdProcess[];
   /** origin process: the listing is a `systemctl status` CGroup tree (its unit's processes only), not ps */

@@ -5,6 +5,7 @@
  */
 import type { ArtifactKind, ArtifactMap } from '../engine/artifacts.js';
 import { parseDockerDaemonJson } from './docker-daemon.js';
+import { parseDockerInfo, parseDockerVersionOutput, sniffDockerInfo, sniffDockerVersion } from './docker-info.js';
 import { parseDockerEnvFile, parseDockerUnit, parsePsDockerd, sniffDockerUnit, sniffPs } from './dockerd-flags.js';
 import { parseDockerNetworks, sniffDockerNetworks } from './docker-network-inspect.js';
 import { parseFlannelNetConf, parseSubnetEnv, sniffFlannelNetConf, sniffSubnetEnv } from './flannel-env.js';
@@ -61,6 +62,9 @@ const FORMATS = [
   format({ id: 'ps', kind: 'dockerDaemon', parse: parsePsDockerd, sniff: sniffPs }),
   format({ id: 'docker-unit', kind: 'dockerDaemon', parse: (text, file, ctx) => parseDockerUnit(text, file, ctx.relPath), sniff: sniffDockerUnit }),
   format({ id: 'docker-env', kind: 'dockerDaemon', parse: (text, file, ctx) => parseDockerEnvFile(text, file, ctx.relPath) }),
+  // what the running daemon says of itself: `docker info` / `docker version`, text or JSON (origin docker-info / docker-version)
+  format({ id: 'docker-info', kind: 'dockerDaemon', parse: parseDockerInfo, sniff: sniffDockerInfo }),
+  format({ id: 'docker-version', kind: 'dockerDaemon', parse: parseDockerVersionOutput, sniff: sniffDockerVersion }),
   format({
     id: 'iptables-save',
     kind: 'iptables',

@@ -146,7 +146,7 @@ export const REPORT_FIELDS = new Set(
     'family backend format origin chains table chain policy rules owner owners message evidence line excerpt note time remedy commands ' +
     'caution analyzer impact related firstSeen lastSeen timeline finding coverage artifacts logs lines bytes truncatedLines analyzers ' +
     'parseProblems kind cluster notes filesSeen bytesRead timing readMs parseMs analyzeMs totalMs failures redaction applied secrets ' +
-    'ips hostnames secretKinds yearInferred seenYearInferred'
+    'ips hostnames secretKinds yearInferred seenYearInferred docker swarm rootless firewallBackend warnings'
   ).split(' '),
 );
 
@@ -210,7 +210,8 @@ export class Redactor {
       if (typeof x === 'string') return this.rewrite(x, field !== undefined && NODE_FIELDS.has(field));
       if (Array.isArray(x)) return x.map((y) => walk(y, field, inFacts));
       if (x && typeof x === 'object')
-        return Object.fromEntries(Object.entries(x).map(([k, y]) => [REPORT_FIELDS.has(k) ? k : this.rewrite(k, inFacts), walk(y, k, inFacts || k === 'facts')]));
+        // a key inside facts is data (a node's name keys facts.values), not one of the report's field names
+        return Object.fromEntries(Object.entries(x).map(([k, y]) => [REPORT_FIELDS.has(k) && !inFacts ? k : this.rewrite(k, inFacts), walk(y, k, inFacts || k === 'facts')]));
       return x;
     };
     return walk(masked, undefined, false) as T;

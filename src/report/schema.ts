@@ -120,6 +120,25 @@ export const RulesetSummary = z.object({
   rules: z.number().int().nonnegative(),
 });
 
+/** What the node's `docker info` / `docker version` say of its Docker daemon, where the bundle has them. */
+export const NodeDocker = z.object({
+  /** the Engine version the daemon reports: docker info's `Server Version:`, else docker version's */
+  version: z.string().optional(),
+  /** docker info's `Swarm:` active, inactive, pending, error or locked */
+  swarm: z.string().optional(),
+  /** rootless Docker: `rootless` among docker info's security options */
+  rootless: z.boolean().optional(),
+  /** docker info's `Firewall Backend:` (Docker 28.2+): iptables, nftables, iptables+firewalld, nftables+firewalld */
+  firewallBackend: z.string().optional(),
+  /** the CLI could not reach the daemon (`Cannot connect to the Docker daemon ...`) */
+  error: z.string().optional(),
+  /** docker info's own warnings (`WARNING: IPv4 forwarding is disabled`), each where it stands */
+  warnings: z.array(z.object({ file: z.string(), line: z.number().int().nonnegative(), excerpt: z.string() })).optional(),
+  /** the file the values were read from: docker info's, else docker version's */
+  file: z.string(),
+});
+export type NodeDocker = z.infer<typeof NodeDocker>;
+
 export const NodeInfo = z.object({
   name: z.string(),
   /** how the name was found */
@@ -131,6 +150,8 @@ export const NodeInfo = z.object({
   facts: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
   /** compact view of each iptables dump: chains with policy, rule count and owning component */
   iptables: z.array(RulesetSummary).optional(),
+  /** the Docker daemon as docker info / docker version report it (absent without them) */
+  docker: NodeDocker.optional(),
 });
 export type NodeInfo = z.infer<typeof NodeInfo>;
 
