@@ -12,6 +12,7 @@ import { markTruncated } from '../netfilter/backends.js';
 import type { Ruleset } from '../netfilter/rules.js';
 import { rulesetsOf } from '../netfilter/save-format.js';
 import { dockerdFromCgroups } from '../parsers/dockerd-flags.js';
+import { scanLogText } from '../logs/scanner.js';
 import type { ArtifactKind, NodeArtifacts } from './artifacts.js';
 
 export interface LoadedNode {
@@ -58,6 +59,13 @@ function loadNode(tree: BundleTree, node: LocatedNode): LoadedNode {
         for (const w of warningsOf(a)) loaded.problems.push({ ...w, kind: 'warning' });
       }
       (loaded.sources[spec.kind] ??= []).push(file.path);
+      if (spec.scannedAsLog) {
+        const scan = scanLogText(text, file.path, { source: spec.scannedAsLog });
+        if (scan.matches.length > 0) {
+          (loaded.artifacts.logs ??= []).push(scan);
+          (loaded.sources.logs ??= []).push(file.path);
+        }
+      }
     } catch (err) {
       if (err instanceof SkipFile) continue;
       if (err instanceof ParseError) {

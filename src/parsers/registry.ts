@@ -38,6 +38,11 @@ export interface FormatSpec<K extends ArtifactKind = ArtifactKind> {
   parse(text: string, file: string, ctx: ParseContext): ArtifactMap[K];
   /** content test on the first 4 KiB, for files no layout rule names */
   sniff?(head: string): boolean;
+  /**
+   * the command prints its daemon's own warnings among its output (`docker info`: "WARNING: IPv4
+   * forwarding is disabled"): its text is also read by the log catalog, and lines that match are log evidence
+   */
+  scannedAsLog?: { unit: string };
 }
 
 function family(ctx: ParseContext): 'ipv4' | 'ipv6' | undefined {
@@ -63,7 +68,7 @@ const FORMATS = [
   format({ id: 'docker-unit', kind: 'dockerDaemon', parse: (text, file, ctx) => parseDockerUnit(text, file, ctx.relPath), sniff: sniffDockerUnit }),
   format({ id: 'docker-env', kind: 'dockerDaemon', parse: (text, file, ctx) => parseDockerEnvFile(text, file, ctx.relPath) }),
   // what the running daemon says of itself: `docker info` / `docker version`, text or JSON (origin docker-info / docker-version)
-  format({ id: 'docker-info', kind: 'dockerDaemon', parse: parseDockerInfo, sniff: sniffDockerInfo }),
+  format({ id: 'docker-info', kind: 'dockerDaemon', parse: parseDockerInfo, sniff: sniffDockerInfo, scannedAsLog: { unit: 'dockerd' } }),
   format({ id: 'docker-version', kind: 'dockerDaemon', parse: parseDockerVersionOutput, sniff: sniffDockerVersion }),
   format({
     id: 'iptables-save',
