@@ -22,6 +22,7 @@ import type { Chain, Rule } from '../src/netfilter/rules.js';
 import type { NftChain, NftRuleset } from '../src/nft/model.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import { runtimeValue } from '../src/parsers/sysctl.js';
+import { dockerEngine, dockerVersionNumbers, type Reported } from '../src/parsers/docker-info.js';
 import { ruleSpec } from './lib/container-host.js';
 import { connectionSymptom, fromContainer, symptomFits, type ConnectionSymptom } from './lib/logs.js';
 import { hostFirewall, persistCaution, persistHandWritten, persistNft, type HostFirewall } from './lib/host-firewall.js';
@@ -220,7 +221,7 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
         ];
         const rule = d.nft ? undefined : tables.get(d.table)?.get(d.chain)?.rules[d.num - 1];
         const direct = cidr !== undefined && isDockerDirectAccessDrop(d, rule, b.name, cidr);
-        const where: Where = { dir, bridge: b.name, cidr, uplink, uplinkKnown, replyDst: sent.dst, verdict: r.verdict.kind, intraBridge: brnf, firewallOff: !!firewallOff, fw, family, tool: toolFor(d.file), docker };
+        const where: Where = { dir, bridge: b.name, cidr, uplink, uplinkKnown, replyDst: sent.dst, verdict: r.verdict.kind, intraBridge: brnf, firewallOff: !!firewallOff, fw, family, tool: toolFor(d.file), docker, engine: dockerEngine(artifacts.dockerDaemon)?.serverVersion };
         // what a container's client sees: a drop of its SYN, or of the reply, is a timeout; a REJECT of its SYN is what the REJECT sends
         const seen: ConnectionSymptom = dir === 'back' || r.verdict.kind !== 'REJECT' ? 'timeout' : /tcp[- ]reset|port-unreach|proto(?:col)?-unreach/i.test(r.verdict.with) ? 'refused' : 'unreachable';
         const explainsLogLines = [...new Set(lines.filter((l) => symptomFits(l.symptom, seen)).map((l) => l.ref))];
@@ -234,6 +235,7 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
         const otherCause = b.other ? otherBridgeCause(b.other, d, tables, fw) : undefined;
         const ufw = !d.nft && !direct && !b.other ? ufwBlock(d, tables, b.name, where, walk, out) : undefined;
         if (ufw?.order) evidence.push(ufw.order);
+        if (ufw?.engine) evidence.push(ufw.engine);
         if (otherCause?.evidence && !evidence.some((e) => e.file === otherCause.evidence!.file && e.line === otherCause.evidence!.line)) evidence.push(otherCause.evidence);
         findings.push({
           severity: 'critical' as const,
@@ -414,6 +416,8 @@ interface Where {
   tool: string;
   /** how dockerd runs on the node: what restarts it */
   docker: DockerRestart;
+  /** the engine's version as docker info / docker version state it */
+  engine?: Reported<string>;
 }
 
 /**
@@ -626,7 +630,7 @@ function ufwRouteRule(chain: string, bridge: string, out?: string): Rule {
  * appended its per-bridge FORWARD rules after the jumps ufw had put there (moby/moby#49528); 28.0.1 moved
  * them into DOCKER-FORWARD, jumped to from the top of FORWARD (moby/moby#49518).
  */
-function ufwBlock(d: TraceStep, tables: Map<string, Map<string, Chain>>, bridge: string, w: Where, walk: Walk, out: Packet): { text: string; remedy?: ReturnType<typeof iptablesRemedy>; order?: Evidence; alternative?: string } | undefined {
+function ufwBlock(d: TraceStep, tables: Map<string, Map<string, Chain>>, bridge: string, w: Where, walk: Walk, out: Packet): { text: string; remedy?: ReturnType<typeof iptablesRemedy>; order?: Evidence; engine?: Evidence; alternative?: string } | undefined {
   if (w.fw !== 'ufw' || d.table !== 'filter' || !(/^ufw6?-/.test(d.chain) || (d.chain === 'FORWARD' && d.num === 0))) return undefined;
   const prefix = w.family === 6 ? 'ufw6' : 'ufw';
   const forward = tables.get('filter')?.get('FORWARD')?.rules ?? [];
@@ -635,6 +639,11 @@ function ufwBlock(d: TraceStep, tables: Map<string, Map<string, Chain>>, bridge:
   const order: Evidence | undefined = dockerAccept
     ? { file: dockerAccept.ref.file, line: dockerAccept.ref.line, excerpt: dockerAccept.text, note: `Docker's own ACCEPT for ${bridge} is FORWARD rule ${dockerAccept.num}, after ufw's jumps (from rule ${jump!.num}): the order Docker 28.0.0 writes` }
     : undefined;
+  // docker info / docker version in the bundle: the engine that wrote them
+  const engine = order && w.engine ? w.engine : undefined;
+  const v = engine ? dockerVersionNumbers(engine.value) : undefined;
+  const is2800 = !!v && v[0] === 28 && v[1] === 0 && v[2] === 0;
+  const engineSays = engine ? ` The bundle's docker info says the engine is ${engine.value} (${engine.ref.file}:${engine.ref.line})${is2800 ? ': 28.0.0, the release with that order.' : '.'}` : '';
   const passes = (t: Map<string, Map<string, Chain>> | undefined) => t !== undefined && walk(t, out).every(([, r]) => r.verdict.kind === 'ACCEPT');
   const route = passes(changed(tables, `${prefix}-user-forward`, { append: ufwRouteRule(`${prefix}-user-forward`, bridge, w.uplinkKnown ? w.uplink : undefined) }));
   const reject = d.chain === `${prefix}-reject-forward`;
@@ -646,7 +655,7 @@ function ufwBlock(d: TraceStep, tables: Map<string, Map<string, Chain>>, bridge:
         ? "ufw sets that policy (DEFAULT_FORWARD_POLICY in /etc/default/ufw; Docker sets DROP too), and no rule of ufw's or Docker's accepts this bridge's traffic before it."
         : `That rule is ufw's (chain ${d.chain}).`) +
     (order
-      ? ` Docker's own ACCEPT for ${bridge} (FORWARD rule ${dockerAccept!.num}, ${dockerAccept!.ref.file}:${dockerAccept!.ref.line}) comes after ufw's jumps, so it is never reached: the order Docker 28.0.0 writes (it appended its per-bridge rules to FORWARD). Docker 28.0.1 puts them in DOCKER-FORWARD, jumped to from the top of FORWARD (moby/moby#49518).`
+      ? ` Docker's own ACCEPT for ${bridge} (FORWARD rule ${dockerAccept!.num}, ${dockerAccept!.ref.file}:${dockerAccept!.ref.line}) comes after ufw's jumps, so it is never reached: the order Docker 28.0.0 writes (it appended its per-bridge rules to FORWARD). Docker 28.0.1 puts them in DOCKER-FORWARD, jumped to from the top of FORWARD (moby/moby#49518).${engineSays}`
       : '');
   const routeCommand = `ufw route allow in on ${bridge}${w.uplinkKnown ? ` out on ${w.uplink}` : ''}`;
   // Docker writes no rules here (--iptables=false): the host firewall's own rules are the fix, which the
@@ -654,7 +663,7 @@ function ufwBlock(d: TraceStep, tables: Map<string, Map<string, Chain>>, bridge:
   if (w.firewallOff) return { text, ...(route ? { alternative: `# or, the ufw way (kept by ufw in /etc/ufw/user${w.family === 6 ? '6' : ''}.rules): ${routeCommand}` } : {}) };
   if (!route && !policyDrop && !order) return { text };
   const commands = [
-    ...(order ? ["docker version --format '{{.Server.Version}}'   # 28.0.0 writes its FORWARD rules after ufw's: upgrade Docker to 28.0.1 or later (moby/moby#49518), which jumps to its rules from the top of FORWARD"] : []),
+    ...(order && !is2800 ? ["docker version --format '{{.Server.Version}}'   # 28.0.0 writes its FORWARD rules after ufw's: upgrade Docker to 28.0.1 or later (moby/moby#49518), which jumps to its rules from the top of FORWARD"] : []),
     ...(route
       ? [
           `${routeCommand}   # ufw adds "-A ${prefix}-user-forward -i ${bridge}${w.uplinkKnown ? ` -o ${w.uplink}` : ''} -j ACCEPT", reached from ${prefix}-before-forward ahead of ${d.chain}; the replies pass ${prefix}-before-forward's RELATED,ESTABLISHED rule; ufw keeps it in /etc/ufw/user${w.family === 6 ? '6' : ''}.rules`,
@@ -667,6 +676,7 @@ function ufwBlock(d: TraceStep, tables: Map<string, Map<string, Chain>>, bridge:
   return {
     text,
     order,
+    ...(engine ? { engine: { file: engine.ref.file, line: engine.ref.line, excerpt: engine.excerpt, note: `the Docker engine's version${is2800 ? ': 28.0.0 writes its FORWARD rules after ufw\'s (fixed in 28.0.1)' : ''}` } } : {}),
     remedy: {
       summary: `Let ${bridge}'s traffic through ufw${order ? ', or upgrade Docker to 28.0.1 or later' : ''}, not with iptables: ufw owns ${d.chain === 'FORWARD' ? "the FORWARD policy and its chains" : d.chain} and rebuilds ${d.chain === 'FORWARD' ? 'them' : 'it'} at every ufw reload and boot, so a rule inserted there with iptables does not last.${w.uplinkKnown ? '' : ' The uplink is not in the bundle (no ip addr): the ufw rule does not name it (add "out on" with the uplink to narrow it).'}`,
       commands,
