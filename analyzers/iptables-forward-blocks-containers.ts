@@ -328,6 +328,8 @@ const candidates = (all: Set<string>): Candidates => ({ list: [...all].slice(0, 
  * than the bridges: what the uplink could be, when the bundle does not list the interfaces. A wildcard
  * (`eth+`, `eth*`) stands for one name it matches.
  */
+const NAMES_INTERFACE = /(?:^|\s)(?:-[io]|--in-interface|--out-interface)\s/;
+
 function interfaceCandidates(tables: Map<string, Map<string, Chain>>, nft: NftRuleset[], exclude: Set<string>): Candidates {
   const names = new Set<string>();
   const add = (v: string | undefined) => {
@@ -335,7 +337,11 @@ function interfaceCandidates(tables: Map<string, Map<string, Chain>>, nft: NftRu
     const name = /[+*]$/.test(v) ? `${v.slice(0, -1)}0` : v;
     if (!exclude.has(name) && !exclude.has(v)) names.add(name);
   };
-  for (const t of tables.values()) for (const c of t.values()) for (const r of c.rules) (add(r.inInterface?.value), add(r.outInterface?.value));
+  // a save-format rule names an interface only with -i / -o: the others are not parsed for it (a
+  // kube-proxy node's 130,000 rules are parsed when first read, and almost none names one)
+  for (const t of tables.values())
+    for (const c of t.values())
+      for (const r of c.rules) if (!r.text.startsWith('-') || NAMES_INTERFACE.test(r.text)) (add(r.inInterface?.value), add(r.outInterface?.value));
   for (const rs of nft)
     for (const t of rs.tables) {
       if (t.iptablesCompat) continue;
