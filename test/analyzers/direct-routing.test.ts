@@ -38,6 +38,12 @@ const flannelNode = (rules: Pick<NodeArtifacts, 'iptables' | 'nftables'>, extra:
 const save = (f: string) => ({ iptables: [parseIptablesSave(fx(DR, 'flannel-vxlan', f), 'iptables-save.txt')] });
 const nft = (f: string) => ({ nftables: [parseNftText(fx(DR, 'flannel-vxlan', f), 'nft_list_ruleset.txt')] });
 /** the client line, as a container's log holds it */
+/** A node folder of the fixtures with iptables-save.txt, ip_a.txt and ip_route.txt. */
+const savedNode = (...dir: string[]): NodeArtifacts => ({
+  iptables: [parseIptablesSave(fx(...dir, 'iptables-save.txt'), 'iptables-save.txt')],
+  ipAddr: [parseInterfaces(fx(...dir, 'ip_a.txt'), 'ip_a.txt')],
+  routes: [parseRoutes(fx(...dir, 'ip_route.txt'), 'ip_route.txt')],
+});
 const NC = 'nc: connect to 10.1.215.5 port 2181 (tcp) failed: Connection timed out\n';
 const containerLog = (text: string) => scanLogText(text, 'containers/zk-client.log', { source: { container: 'zk-client' } });
 
@@ -212,22 +218,14 @@ describe('quiet where the drop is intended', () => {
   it("a tunnel and routes that lead elsewhere (an office /24 and a corporate 10/8 over tun0, a /16 via the gateway)", () => {
     const d = 'tun-unrelated';
     expect(
-      runNode(directRouting, {
-        iptables: [parseIptablesSave(fx(DR, d, 'iptables-save.txt'), 'iptables-save.txt')],
-        ipAddr: [parseInterfaces(fx(DR, d, 'ip_a.txt'), 'ip_a.txt')],
-        routes: [parseRoutes(fx(DR, d, 'ip_route.txt'), 'ip_route.txt')],
-      }),
+      runNode(directRouting, savedNode(DR, d)),
     ).toEqual([]);
   });
 
   it('a single-host Docker 28 host (no overlay, tunnel or route into the bridge subnet)', () => {
     const d = 'ipv6/docker-dualstack-healthy';
     expect(
-      runNode(directRouting, {
-        iptables: [parseIptablesSave(fx(d, 'iptables-save.txt'), 'iptables-save.txt')],
-        ipAddr: [parseInterfaces(fx(d, 'ip_a.txt'), 'ip_a.txt')],
-        routes: [parseRoutes(fx(d, 'ip_route.txt'), 'ip_route.txt')],
-      }),
+      runNode(directRouting, savedNode(d)),
     ).toEqual([]);
   });
 
@@ -247,11 +245,7 @@ describe('quiet where the drop is intended', () => {
   it('a Swarm node: overlay traffic is decapsulated in the overlay namespace, docker_gwbridge is not routed in', () => {
     const d = 'swarm';
     expect(
-      runNode(directRouting, {
-        iptables: [parseIptablesSave(fx(DR, d, 'iptables-save.txt'), 'iptables-save.txt')],
-        ipAddr: [parseInterfaces(fx(DR, d, 'ip_a.txt'), 'ip_a.txt')],
-        routes: [parseRoutes(fx(DR, d, 'ip_route.txt'), 'ip_route.txt')],
-      }),
+      runNode(directRouting, savedNode(DR, d)),
     ).toEqual([]);
   });
 
