@@ -63,7 +63,7 @@
 import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { Evidence } from '../src/report/schema.js';
-import type { SysctlConfigFile, SysctlRuntime, SysctlValue } from '../src/parsers/sysctl.js';
+import { orderedConfig, type SysctlConfigFile, type SysctlRuntime, type SysctlValue } from '../src/parsers/sysctl.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { processesOf } from '../src/parsers/processes.js';
 import { liveIpv4 } from './lib/node-view.js';
@@ -387,7 +387,7 @@ function configFor(files: readonly SysctlConfigFile[], itf: string): SysctlValue
   const key = rpFilterKey(itf);
   let exact: SysctlValue | undefined;
   let glob: SysctlValue | undefined;
-  for (const f of ordered(files))
+  for (const f of orderedConfig(files))
     for (const e of f.entries) {
       if (e.key === key) exact = e;
       else if (/[*?[]/.test(e.key) && globMatches(e.key, key)) glob = e;
@@ -397,7 +397,7 @@ function configFor(files: readonly SysctlConfigFile[], itf: string): SysctlValue
 
 /** Exact settings of a key (not globs: `net.ipv4.conf.*.rp_filter` leaves `all` out with an exclusion line the parser does not keep). */
 function explicitConfig(files: readonly SysctlConfigFile[], key: string): SysctlValue[] {
-  return ordered(files).flatMap((f) => f.entries.filter((e) => e.key === key));
+  return orderedConfig(files).flatMap((f) => f.entries.filter((e) => e.key === key));
 }
 
 /**
@@ -409,16 +409,6 @@ function allConfigRaising(files: readonly SysctlConfigFile[]): SysctlValue[] {
   const lines = explicitConfig(files, ALL);
   const last = lines[lines.length - 1];
   return lines.filter((e) => Number(e.value) > 0 && (e === last || hostSysctlPath(e.ref.file) === '/etc/sysctl.conf'));
-}
-
-/** Files in the order they are applied: by base name across the sysctl.d folders, /etc/sysctl.conf last (`sysctl --system`). */
-function ordered(files: readonly SysctlConfigFile[]): SysctlConfigFile[] {
-  const rank = (file: string) => {
-    const base = file.slice(file.lastIndexOf('/') + 1);
-    if (base === 'sysctl.conf' && !/sysctl\.d\//.test(file)) return '\uffff';
-    return base + '\u0000' + (/(^|\/)etc\/sysctl\.d\//.test(file) ? '2' : /(^|\/)run\/sysctl\.d\//.test(file) ? '1' : '0');
-  };
-  return [...files].sort((a, b) => (rank(a.file) < rank(b.file) ? -1 : rank(a.file) > rank(b.file) ? 1 : 0));
 }
 
 /** A sysctl.d glob against a dotted key, part by part: `*` and `?` do not cross a separator (glob(7) over /proc/sys paths). */

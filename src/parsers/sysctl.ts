@@ -184,14 +184,22 @@ export function sniffSysctlConfig(head: string): boolean {
 }
 
 /**
- * The value a set of configuration files leaves in force after `sysctl --system`: files are
- * applied in order of their base name across the sysctl.d folders, `/etc/sysctl.conf` last;
- * the last setting of a key wins.
+ * Configuration files in the order `sysctl --system` (and systemd-sysctl) applies them: by base name
+ * across the sysctl.d folders (compared as bytes, as they sort them), a base name in /etc overriding
+ * /run overriding /usr/lib, `/etc/sysctl.conf` last.
  */
+export function orderedConfig<T extends { file: string }>(files: readonly T[]): T[] {
+  return [...files].sort((a, b) => {
+    const ra = configRank(a.file);
+    const rb = configRank(b.file);
+    return ra < rb ? -1 : ra > rb ? 1 : 0;
+  });
+}
+
+/** The value a set of configuration files leaves in force after `sysctl --system`: the last setting of a key wins. */
 export function effectiveConfig(files: SysctlConfigFile[], key: string): SysctlValue | undefined {
-  const ordered = [...files].sort((a, b) => configRank(a.file).localeCompare(configRank(b.file)));
   let found: SysctlValue | undefined;
-  for (const f of ordered) for (const e of f.entries) if (e.key === key) found = e;
+  for (const f of orderedConfig(files)) for (const e of f.entries) if (e.key === key) found = e;
   return found;
 }
 
