@@ -21,6 +21,7 @@ import { runtimeValue, type SysctlValue } from '../src/parsers/sysctl.js';
 import type { Evidence, Remedy } from '../src/report/schema.js';
 import { kubeProxyRules } from './lib/container-host.js';
 import { timeOf } from './lib/logs.js';
+import { hostFirewall } from './lib/host-firewall.js';
 import { dockerPresence, hasKubernetes } from './lib/node-view.js';
 import { dockerRestartOf, NODE_SERVICE_KINDS, nodeServices, restartDocker } from './lib/node-services.js';
 
@@ -198,9 +199,9 @@ class HostView {
       const states = findService(a.services ?? [], unit);
       return isActive(states) ?? isEnabled(states);
     };
-    const ufwChains = (a.iptables ?? []).some((rs) => rs.origin === 'live' && Object.values(rs.tables).some((tb) => Object.keys(tb.chains).some((c) => /^ufw6?-/.test(c))));
     if (on('firewalld') || (a.firewalldZones ?? []).length > 0) t.add('firewalld');
-    if (on('ufw') || ufwChains) t.add('ufw');
+    // ufw's chains in the live rules, or its unit on
+    if (hostFirewall(a) === 'ufw') t.add('ufw');
     // the unit states are there and show neither: rules are kept by hand, iptables.service or netfilter-persistent
     if ((a.services ?? []).some((l) => l.services.length > 0) && !t.has('firewalld') && !t.has('ufw')) t.add('plain-iptables');
     return (this.cached = t);
