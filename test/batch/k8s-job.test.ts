@@ -116,10 +116,14 @@ describe.skipIf(!canUnshare)('the Kubernetes Indexed Job manifest', () => {
   it('corrupt inputs: the shard completes with them listed; nothing to analyze: exit 2 (FailIndex) and no index', async () => {
     const base = tmpDir('bd-k8s-');
     const tickets = join(base, 'tickets');
-    for (let i = 0; i < 40; i++) {
+    // every other input of shard 0 is corrupt, and it gets at least two (which inputs shard 0 gets depends
+    // on the random folder: alternating by ticket number alone left it, now and then, no corrupt one)
+    let inShard = 0;
+    for (let i = 0; i < 40 || inShard < 2; i++) {
       const dir = join(tickets, `ticket-${String(i).padStart(3, '0')}`);
       mkdirSync(dir, { recursive: true });
-      if (i % 2) writeFileSync(join(dir, 'bundle.tgz'), 'not a tarball\n');
+      const corrupt = shardOf(join(dir, 'bundle.tgz'), 8) === 0 ? inShard++ % 2 === 0 : i % 2 === 1;
+      if (corrupt) writeFileSync(join(dir, 'bundle.tgz'), 'not a tarball\n');
       else writeFileSync(join(dir, 'bundle.tgz'), await makeTarGz([{ name: 'h/sysctl.txt', content: 'net.ipv4.ip_forward = 1\n' }]));
     }
     const out = join(base, 'out');
