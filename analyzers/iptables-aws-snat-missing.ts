@@ -21,18 +21,24 @@
  * aws-node restarts.
  *
  * With AWS_VPC_K8S_CNI_EXTERNALSNAT=true (a NAT gateway does the SNAT) aws-node still creates both
- * chains but leaves them empty and writes no jump: exactly what `iptables -t nat -F` leaves. So the
- * rules alone prove the missing SNAT only where aws-node's external-SNAT=false rules survive the SNAT's
- * loss (the POSTROUTING jump, a RETURN of its chain, its nat connmark rules, table ip aws-cni):
- * critical. Else ipamd's own log line must say so (its debug line listing the rules it ensures,
- * `... first SNAT rules for non-VPC outbound traffic shouldExist true ...`, read through the log
- * signature SNAT_CONFIG_SIGNATURE): critical; `shouldExist false` there is external SNAT: nothing.
+ * chains but leaves them empty and writes no jump: exactly what `iptables -t nat -F` leaves. The
+ * setting itself is the best proof: ipamd's introspection endpoint prints the values it uses (the EKS
+ * log collector's ipamd/networkutils-env-settings.json, artifact awsCniSettings): false makes the
+ * missing SNAT a fault (critical, citing the key), true makes the empty chains expected (nothing, and
+ * the coverage cites the key). So do exclusions (AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS) covering every
+ * IPv4 destination: aws-node RETURNs everything before its SNAT, whose loss then changes nothing.
+ * Without the file, the rules prove the missing SNAT only where aws-node's external-SNAT=false rules
+ * survive the SNAT's loss (the POSTROUTING jump, a RETURN of its chain, its nat connmark rules, table
+ * ip aws-cni): critical. Else ipamd's own log line must say so (its debug line listing the rules it
+ * ensures, `... first SNAT rules for non-VPC outbound traffic shouldExist true ...`, read through the
+ * log signature SNAT_CONFIG_SIGNATURE): critical; `shouldExist false` there is external SNAT: nothing.
  * Without either: where the nat table holds no AWS-SNAT-CHAIN at all (which ipamd always creates: the
  * table was rebuilt after aws-node started) a warning; where the chains are there but empty, nothing
  * can be told apart from external SNAT, and the coverage says so.
  *
  * Which node counts: the VPC CNI serves its pods (IPv4 routes to pods on its eni* veths, those veths,
- * or aws-node's / ipamd's logs); not an IPv6 cluster (aws-node then writes no IPv4 SNAT; its IPv4
+ * or aws-node's logs: those the layout's log source names as ipamd's, its CNI plugins' or the aws-node
+ * pod's); not an IPv6 cluster (aws-node then writes no IPv4 SNAT; its IPv4
  * rule "Block Node Local Pod access via IPv4" shows it), not a node Cilium serves (its interfaces or
  * chains: AWS rules it left behind do not count), not a node where another rule source-NATs the pods'
  * traffic (traced through nat POSTROUTING, as the other masquerade checks do). A cut nat dump, or
@@ -40,7 +46,9 @@
  */
 import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
-import type { LogMatch } from '../src/logs/index.js';
+import { logSourceOf } from '../src/layouts/logs.js';
+import type { LogMatch, LogScanResult } from '../src/logs/index.js';
+import type { AwsCniNetworkSettings, AwsCniSetting } from '../src/parsers/aws-cni.js';
 import type { Chain, Rule } from '../src/netfilter/rules.js';
 import type { NftTable } from '../src/nft/model.js';
 import { parseCidr } from '../src/parsers/cidr.js';
@@ -63,8 +71,13 @@ export const SNAT_CONFIG_SIGNATURE = 'log.aws-vpc-cni-snat-config';
 
 const SNAT_CHAIN = /^AWS-SNAT-CHAIN-\d+$/;
 const CONNMARK_CHAIN = /^AWS-CONNMARK-CHAIN-\d+$/;
-/** aws-node's logs: ipamd's and the CNI plugin's (/var/log/aws-routed-eni), the aws-node pod's */
-const AWS_NODE_LOG = /(?:^|\/)(?:aws-routed-eni\/(?:ipamd|plugin|egress-v6-plugin|network-policy-agent)\.log|[^/]*aws-node-[a-z0-9]{5}[^/]*)(?:$|\/)/;
+/**
+ * aws-node's logs, by the source the layout names them with (src/layouts/logs.ts): the units of
+ * /var/log/aws-routed-eni (ipamd, its CNI plugins aws-cni and egress-cni, the network policy agent),
+ * or a container of the aws-node DaemonSet's pod (kube-system/aws-node-xxxxx).
+ */
+const AWS_NODE_UNITS = new Set(['ipamd', 'aws-cni', 'egress-cni', 'network-policy-agent']);
+const AWS_NODE_POD = /^aws-node-[a-z0-9]{5}$/;
 /** Cilium serves the pods (ENI mode, or replacing aws-node): its interfaces */
 const CILIUM_INTERFACE = /^(cilium_host|cilium_net|cilium_vxlan|cilium_geneve|lxc_health)$/;
 
@@ -75,11 +88,12 @@ export default defineAnalyzer({
     "The Amazon VPC CNI serves the node's pods, but nat POSTROUTING no longer reaches aws-node's SNAT to the primary ENI's address (AWS-SNAT-CHAIN-0), nor does another rule source-NAT a pod's packet to the outside (traced).",
   scope: 'node',
   requires: ['iptables'],
-  optional: ['ipAddr', 'routes', 'logs', 'nftables', 'ipsets', 'services'],
+  optional: ['ipAddr', 'routes', 'logs', 'nftables', 'ipsets', 'services', 'awsCniSettings'],
   analyze({ node, artifacts, partly }) {
     const all = liveViews(artifacts);
     const views = all.filter((v) => v.tables.has('nat'));
-    const pods = vpcCniPods(artifacts, all);
+    const settings = cniSettings(artifacts.awsCniSettings);
+    const pods = vpcCniPods(artifacts, all, settings?.vethPrefix?.value);
     // not a node the VPC CNI serves pods on (a Docker host, kubeadm with flannel/Calico, Cilium's ENI mode)
     if (pods.evidence.length === 0 || pods.cilium) return [];
     // an IPv6 cluster: aws-node writes no IPv4 SNAT (its pods reach IPv4 through the egress plugin's own SNAT)
@@ -117,13 +131,31 @@ export default defineAnalyzer({
       partly?.(`could not decide whether a pod's packet (${src}) to the outside is source-NATed: a rule's match could not be evaluated`);
       return [];
     }
+    // what ipamd says it uses, at the bundle's collection: decides before its rules and its log
+    const external = settings?.externalSnat;
+    if (external?.value === true) {
+      partly?.(
+        `aws-node writes no SNAT for pods here, as configured: ${external.ref.file}${external.ref.line ? ` line ${external.ref.line}` : ''} says ${external.excerpt} (a NAT gateway source-NATs the pods' traffic leaving the VPC; it is outside the bundle and was not checked)`,
+      );
+      return [];
+    }
+    const excluded = settings?.excludeSnatCidrs;
+    if (excluded && coversEveryAddress(excluded.value)) {
+      partly?.(`aws-node would source-NAT nothing here: its exclusions (${excluded.excerpt}, ${excluded.ref.file}) cover every IPv4 destination, so its missing SNAT rules change nothing`);
+      return [];
+    }
     const config = snatConfigFromLog(artifacts.logs);
     // ipamd's last start said AWS_VPC_K8S_CNI_EXTERNALSNAT=true: a NAT gateway does it
-    if (config?.facts.shouldExist === 'false') return [];
+    if (!external && config?.facts.shouldExist === 'false') return [];
     const nft = awsCniNftTable(artifacts);
-    const proof: Evidence[] = [...state.remains.filter((r) => r.target !== 'SNAT').slice(0, 3).map(remainEvidence), ...(nft ? [nft] : []), ...(config ? [configEvidence(config)] : [])];
+    const proof: Evidence[] = [
+      ...(external ? [settingEvidence(external)] : []),
+      ...state.remains.filter((r) => r.target !== 'SNAT').slice(0, 3).map(remainEvidence),
+      ...(nft ? [nft] : []),
+      ...(config && config.facts.shouldExist === 'true' ? [configEvidence(config)] : []),
+    ];
     const absent = state.awsChains.every((c) => !SNAT_CHAIN.test(c.name));
-    if (proof.length > 0 || state.strandedSnat.length > 0) return [finding(node, artifacts, state, pods, proof, 'critical')];
+    if (proof.length > 0 || state.strandedSnat.length > 0) return [finding(node, artifacts, state, pods, proof, 'critical', settings)];
     // no proof of the setting: the chain ipamd always creates is gone (the table was rebuilt after it
     // started), on a node with IPv4 pods, where this back end is the one its components write to
     const written = state.mangle[0] ?? kubeChain(state.view) ?? logEvidence(artifacts.logs, ['log.firewall-restart'], 1)[0];
@@ -190,23 +222,66 @@ interface Pods {
  * eni unless AWS_VPC_K8S_CNI_VETHPREFIX says otherwise, as aws-node's `-i <prefix>+` rules show),
  * those veths, or aws-node's logs. Cilium's interfaces or chains mean Cilium serves them.
  */
-function vpcCniPods(artifacts: NodeArtifacts, views: BackendView[]): Pods {
-  const prefix = vethPrefix(views);
+function vpcCniPods(artifacts: NodeArtifacts, views: BackendView[], configured?: string): Pods {
+  const prefix = configured ?? vethPrefix(views);
   const veth = new RegExp(`^${prefix}[0-9a-f]{11}$`);
   const routes = (artifacts.routes ?? [])
     .flatMap((t) => t.routes)
     .filter((r) => (!r.table || r.table === 'main') && r.dev && veth.test(r.dev) && /^\d+\.\d+\.\d+\.\d+\/32$/.test(r.destination) && !r.destination.startsWith('169.254.'));
   const itfs = interfacesOf(artifacts.ipAddr ?? []);
   const veths = [...itfs.values()].filter((i) => veth.test(i.name));
-  const logs = (artifacts.logs ?? []).filter((l) => AWS_NODE_LOG.test(l.file));
+  const logs = (artifacts.logs ?? []).filter(isAwsNodeLog);
   const evidence: Evidence[] = [
     ...routes.slice(0, 2).map((r) => ({ file: r.ref.file, line: r.ref.line, excerpt: r.excerpt, note: `a pod's address, routed to the VPC CNI's veth ${r.dev}` })),
     ...(routes.length === 0 ? veths.slice(0, 1).map((i) => ({ file: i.ref.file, line: i.ref.line, excerpt: i.name, note: "a pod's veth, as the VPC CNI names them" })) : []),
-    ...logs.slice(0, 1).map((l) => ({ file: l.file, line: 0, excerpt: l.file, note: "aws-node's log: the VPC CNI runs here" })),
+    ...logs.slice(0, 1).map((l) => ({ file: l.file, line: 0, excerpt: l.file, note: `aws-node's log (${awsNodeLogName(l)}): the VPC CNI runs here` })),
   ];
   // (only asked where the VPC CNI shows: a kube-proxy node's tables hold tens of thousands of chains)
   const cilium = evidence.length > 0 && ([...itfs.keys()].some((n) => CILIUM_INTERFACE.test(n)) || views.some((v) => [...v.tables.values()].some((t) => [...t.keys()].some((c) => c.startsWith('CILIUM_')))));
   return { evidence, routes, address: routes[0]?.destination.replace(/\/32$/, ''), veth: routes[0]?.dev ?? veths[0]?.name, cilium };
+}
+
+/** Whether the layout names this log as aws-node's (see AWS_NODE_UNITS). */
+function isAwsNodeLog(l: LogScanResult): boolean {
+  const src = logSourceOf(l.file);
+  if (!src) return false;
+  if (src.unit && AWS_NODE_UNITS.has(src.unit)) return true;
+  return src.pod !== undefined && AWS_NODE_POD.test(src.pod) && (src.namespace === undefined || src.namespace === 'kube-system');
+}
+
+function awsNodeLogName(l: LogScanResult): string {
+  const src = logSourceOf(l.file) ?? {};
+  return src.unit ?? `pod ${src.namespace ? `${src.namespace}/` : ''}${src.pod}${src.container ? `, container ${src.container}` : ''}`;
+}
+
+/** The node's aws-node settings: the file that names the SNAT setting (the collector saves one). */
+function cniSettings(files: AwsCniNetworkSettings[] | undefined): AwsCniNetworkSettings | undefined {
+  return files?.find((f) => f.externalSnat) ?? files?.[0];
+}
+
+/** Whether these CIDRs together hold every IPv4 address (0.0.0.0/0, or 0.0.0.0/1 with 128.0.0.0/1, ...). */
+function coversEveryAddress(cidrs: string[]): boolean {
+  const ranges = cidrs
+    .map((c) => parseCidr(c))
+    .filter((c): c is NonNullable<typeof c> => c !== undefined && c.family === 4)
+    .map((c) => {
+      const start = c.network;
+      return [start, start + (1n << BigInt(32 - c.prefix))] as const;
+    })
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  let covered = 0n;
+  for (const [start, end] of ranges) {
+    if (start > covered) return false;
+    if (end > covered) covered = end;
+  }
+  return covered >= 1n << 32n;
+}
+
+const SETTING_NOTE =
+  "aws-node's settings, as ipamd reported them when the bundle was collected: external SNAT is off, so the node itself must source-NAT the pods' traffic leaving the VPC (aws-node's SNAT to the primary ENI's address)";
+
+function settingEvidence(s: AwsCniSetting<boolean>): Evidence {
+  return { file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: SETTING_NOTE };
 }
 
 /** The veth prefix aws-node's `-i <prefix>+` rules name (mangle "AWS, primary ENI", nat "AWS, outbound connections"), else eni. */
@@ -267,7 +342,7 @@ function kubeChain(view: BackendView): Evidence | undefined {
   return c ? { file: c.ref.file, line: c.ref.line, excerpt: `chain ${c.name}`, note: "kube-proxy's rules are in this back end" } : undefined;
 }
 
-function finding(node: string, artifacts: NodeArtifacts, s: NatState, pods: Pods, proof: Evidence[], severity: 'critical' | 'warning'): FindingDraft {
+function finding(node: string, artifacts: NodeArtifacts, s: NatState, pods: Pods, proof: Evidence[], severity: 'critical' | 'warning', settings?: AwsCniNetworkSettings): FindingDraft {
   const natFile = s.view.files.get('nat')!;
   const post = s.nat.get('POSTROUTING');
   const snatChain = s.nat.get('AWS-SNAT-CHAIN-0');
@@ -302,11 +377,13 @@ function finding(node: string, artifacts: NodeArtifacts, s: NatState, pods: Pods
   const firewall = activeFirewall(artifacts);
   const k8sNode = /^i-[0-9a-f]{8,17}$/.test(node) ? '<node name>' : node;
   const selector = `-l k8s-app=aws-node --field-selector spec.nodeName=${k8sNode}`;
+  const bySettings = proof.some((p) => p.note === SETTING_NOTE);
   const byLog = proof.some((p) => p.note === CONFIG_NOTE);
   const why =
     severity === 'warning'
       ? `aws-node creates AWS-SNAT-CHAIN-0 whenever it starts, so the nat table was rebuilt after it started (${flushers.length ? 'a firewall service restarted' : 'a firewall restart, a flush'}), and nothing in the bundle says whether AWS_VPC_K8S_CNI_EXTERNALSNAT is set. Unless it is true (a NAT gateway doing the SNAT), pods cannot reach anything outside the VPC.`
-      : `${byLog ? "ipamd's log says the node does the pods' SNAT (AWS_VPC_K8S_CNI_EXTERNALSNAT is false)" : "The other rules aws-node writes for that SNAT are still here, and it writes them only when the node does the pods' SNAT (AWS_VPC_K8S_CNI_EXTERNALSNAT=false)"}: pods' traffic to anything outside the VPC leaves with the pod's own address and gets no answer; traffic inside the VPC still works.`;
+      : `${bySettings ? "The settings aws-node reported when the bundle was collected (ipamd's introspection) say the node does the pods' SNAT (AWS_VPC_K8S_CNI_EXTERNALSNAT is false)" : byLog ? "ipamd's log says the node does the pods' SNAT (AWS_VPC_K8S_CNI_EXTERNALSNAT is false)" : "The other rules aws-node writes for that SNAT are still here, and it writes them only when the node does the pods' SNAT (AWS_VPC_K8S_CNI_EXTERNALSNAT=false)"}: pods' traffic to anything outside the VPC leaves with the pod's own address and gets no answer; traffic inside the VPC still works.`;
+  const expected = expectedRules(settings, to ?? primaryAddress(artifacts));
   return {
     severity,
     title: "The AWS VPC CNI's source NAT for pods is missing",
@@ -316,7 +393,14 @@ function finding(node: string, artifacts: NodeArtifacts, s: NatState, pods: Pods
     impact:
       "Pods on this node (hostNetwork pods aside) cannot reach addresses outside the VPC's CIDRs (the internet, public AWS endpoints, on-premises networks): their packets leave with the pod's secondary address, which EC2's source/destination check drops on the primary ENI and an internet gateway does not translate. Traffic within the VPC is unaffected.",
     evidence: distinctEvidence(evidence),
-    facts: { snatChain: state, podAddress: pods.address, primaryAddress: to, proof: severity === 'critical' ? (byLog ? 'ipamd-log' : 'aws-node-rules') : undefined, flushedBy: firewall },
+    facts: {
+      snatChain: state,
+      podAddress: pods.address,
+      primaryAddress: to,
+      proof: severity === 'critical' ? (bySettings ? 'aws-node-settings' : byLog ? 'ipamd-log' : 'aws-node-rules') : undefined,
+      flushedBy: firewall,
+      expectedSnatRule: expected?.snat,
+    },
     remedy: {
       summary:
         (severity === 'warning' ? 'First check that external SNAT is off (the first command prints nothing, or false). ' : '') +
@@ -325,13 +409,32 @@ function finding(node: string, artifacts: NodeArtifacts, s: NatState, pods: Pods
         ...(severity === 'warning' ? ["kubectl -n kube-system set env daemonset/aws-node --list | grep -E 'AWS_VPC_K8S_CNI_(EXTERNALSNAT|EXCLUDE_SNAT_CIDRS)'"] : []),
         `kubectl -n kube-system get pods ${selector} -o wide`,
         `kubectl -n kube-system delete pod ${selector}`,
-        "iptables -t nat -S POSTROUTING | grep AWS-SNAT-CHAIN; iptables -t nat -S AWS-SNAT-CHAIN-0   # on the node, once the new aws-node is Running: the jump, then RETURNs for the VPC CIDRs and the SNAT rule",
+        `iptables -t nat -S POSTROUTING | grep AWS-SNAT-CHAIN; iptables -t nat -S AWS-SNAT-CHAIN-0   # on the node, once the new aws-node is Running: the jump, then RETURNs for the VPC CIDRs${expected?.exclusions.length ? ` and the exclusions ${expected.exclusions.join(', ')}` : ''} and the SNAT rule${expected?.snat ? ` (-A AWS-SNAT-CHAIN-0 ${expected.snat})` : ''}`,
         ...(firewall === 'iptables.service' ? ['systemctl disable --now iptables.service   # it restores /etc/sysconfig/iptables over the rules aws-node and kube-proxy write at run time'] : []),
       ],
       caution:
         "While the new aws-node starts (seconds to a minute), pods being created on this node wait for an address; running pods keep theirs and their connections. The restart does not bring the rules back for good if the component that flushed them runs again.",
     },
   };
+}
+
+/**
+ * The SNAT rule aws-node writes by its settings (buildIptablesSNATRules): after a RETURN per VPC
+ * CIDR and per exclusion, `! -o vlan+ ... -j SNAT --to-source <primary IP>` with `--random` for
+ * hashrandom, `--random-fully` for prng (`--random` where iptables lacks it), nothing for none.
+ */
+function expectedRules(settings: AwsCniNetworkSettings | undefined, primary: string | undefined): { snat?: string; exclusions: string[] } | undefined {
+  if (!settings) return undefined;
+  const ports = settings.randomizeSnat?.value;
+  const flag = ports === 'hashrandom' ? ' --random' : ports === 'prng' ? ' --random-fully' : '';
+  const snat = primary && ports ? `! -o vlan+ -m comment --comment "AWS, SNAT" -m addrtype ! --dst-type LOCAL -j SNAT --to-source ${primary}${flag}` : undefined;
+  return { snat, exclusions: settings.excludeSnatCidrs?.value ?? [] };
+}
+
+/** The primary ENI's IPv4 address: the uplink's first. */
+function primaryAddress(artifacts: NodeArtifacts): string | undefined {
+  const uplink = uplinkOf(artifacts);
+  return uplink ? interfacesOf(artifacts.ipAddr ?? []).get(uplink)?.addresses.find((a) => a.family === 4)?.address : undefined;
 }
 
 function stateText(state: 'absent' | 'empty' | 'not-jumped' | 'no-snat-rule'): string {

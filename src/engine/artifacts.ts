@@ -19,6 +19,7 @@ import type { NftablesConfig } from '../nft/config.js';
 import type { FirewalldConf, FirewalldZones } from '../nft/firewalld.js';
 import type { IpsetList } from '../parsers/ipset.js';
 import type { DistributionHint } from '../layouts/types.js';
+import type { AwsCniNetworkSettings } from '../parsers/aws-cni.js';
 
 export interface ArtifactMap {
   /** runtime kernel parameters (sysctl -a, /proc/sys, sysctl.json) */
@@ -62,6 +63,7 @@ export interface ArtifactMap {
   ipsets: IpsetList;
   /** the Kubernetes distribution the node's paths show (the layout's hint: /var/lib/rancher/k3s, k0scontroller-logs) */
   distributionHint: DistributionHint;
+  awsCniSettings: AwsCniNetworkSettings;
 }
 
 export type ArtifactKind = keyof ArtifactMap;
@@ -89,4 +91,5 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   firewalldConf: 'firewalld configuration (firewalld.conf)',
   ipsets: 'ipset sets and members (ipset list / ipset save)',
   distributionHint: "a Kubernetes distribution's paths (/var/lib/rancher/k3s, k0s unit journals)",
+  awsCniSettings: "the AWS VPC CNI's network settings (aws-node's ipamd/networkutils-env-settings.json)",
 };

@@ -65,11 +65,6 @@ function runHostLog(name: string): LogSource | undefined {
  * `sandbox-image/sandbox-image-log.txt`, `networking/configure-multicard-interfaces.txt`.
  */
 const EKS_VAR_LOG = /(?:^|\/)var_log\/(messages|syslog|kube-proxy\.log)$/;
-const EKS_ENI_LOG = /(?:^|\/)var_log\/aws-routed-eni\/([^/]+?)\.log(?:\.\d+)?(?:\.gz)?$/;
-/** `var_log/<ns>_<pod>_<uid>/<container>/<n>.log` (a copy of /var/log/pods/...) */
-const EKS_POD_LOG = /(?:^|\/)var_log\/([a-z0-9-]+)_([a-z0-9.-]+)_[0-9a-f-]{36}\/([a-z0-9-]+)\/\d+\.log(?:\.[\d.-]+)?(?:\.gz)?$/;
-/** `var_log/<pod>_<ns>_<container>-<id>.log` (a copy of /var/log/containers/...) */
-const EKS_CONTAINER_LOG = /(?:^|\/)var_log\/([a-z0-9.-]+)_([a-z0-9-]+)_([a-z0-9-]+)-[0-9a-f]{64}\.log$/;
 const EKS_UNIT_LOGS: [RegExp, string][] = [
   [/(?:^|\/)kernel\/dmesg\.(?:boot|current|human\.current)$/, 'kernel'],
   [/(?:^|\/)kubelet\/kubelet\.log$/, 'kubelet'],
@@ -80,21 +75,43 @@ const EKS_UNIT_LOGS: [RegExp, string][] = [
 ];
 /** `kubectl get svc` output the EKS collector saves as `kubelet/svc.log`: a table, not a log */
 const EKS_NOT_LOG = /(?:^|\/)kubelet\/svc\.log$/;
-const ENI_UNITS: Record<string, string> = { plugin: 'aws-cni' };
 
 function eksLog(path: string): LogSource | undefined {
   let m = EKS_VAR_LOG.exec(path);
   if (m) return m[1] === 'kube-proxy.log' ? { unit: 'kube-proxy' } : {};
-  m = EKS_ENI_LOG.exec(path);
-  if (m) return { unit: ENI_UNITS[m[1]] ?? m[1] };
-  m = EKS_POD_LOG.exec(path);
-  if (m) return { namespace: m[1], pod: m[2], container: m[3] };
-  m = EKS_CONTAINER_LOG.exec(path);
-  if (m) return { namespace: m[2], pod: m[1], container: m[3] };
   for (const [re, unit] of EKS_UNIT_LOGS) {
     const u = re.exec(path);
     if (u) return { unit: unit.replace('$1', u[1] ?? '') };
   }
+  return undefined;
+}
+
+/**
+ * kubelet's container logs, by their names wherever they are (a node's /var/log, sos's or a
+ * collector's copy: the EKS collector's `var_log/`, a troubleshoot copy collector's folder):
+ * `pods/<namespace>_<pod>_<uid>/<container>/<restart count>.log` (rotated by kubelet as
+ * `<n>.log.<yyyymmdd-hhmmss>[.gz]`; a static pod's uid is its 32-hex config hash) and the
+ * `containers/<pod>_<namespace>_<container>-<container id>.log` links to them.
+ */
+const K8S_POD_LOG = /(?:^|\/)([a-z0-9][a-z0-9-]*)_([a-z0-9][a-z0-9.-]*)_(?:[0-9a-f]{32}|[0-9a-f-]{36})\/([a-z0-9][a-z0-9-]*)\/\d+\.log(?:\.\d{8}-\d{6})?(?:\.gz)?$/;
+const K8S_CONTAINER_LOG = /(?:^|\/)([a-z0-9][a-z0-9.-]*)_([a-z0-9][a-z0-9-]*)_([a-z0-9][a-z0-9-]*)-[0-9a-f]{64}\.log$/;
+/**
+ * aws-node's own logs, /var/log/aws-routed-eni/<name>.log wherever they are copied (the EKS
+ * collector's `var_log/aws-routed-eni/`, a sosreport's var/log): ipamd's, the CNI plugins' (their
+ * pluginLogFile in 10-aws.conflist: plugin.log of aws-cni, egress-v6-plugin.log of egress-cni), the
+ * network policy agent's. Rotated by lumberjack as `<name>-<yyyy-mm-ddThh-mm-ss.mmm>.log[.gz]`.
+ */
+const AWS_ROUTED_ENI_LOG = /(?:^|\/)aws-routed-eni\/([a-z0-9-]+?)(?:-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.\d{3})?\.log(?:\.\d+)?(?:\.gz)?$/;
+/** the CNI plugin a log file is of, by its conflist `type` */
+const AWS_ROUTED_ENI_UNITS: Record<string, string> = { plugin: 'aws-cni', 'egress-v6-plugin': 'egress-cni' };
+
+function kubernetesLog(path: string): LogSource | undefined {
+  let m = K8S_POD_LOG.exec(path);
+  if (m) return { namespace: m[1], pod: m[2], container: m[3] };
+  m = K8S_CONTAINER_LOG.exec(path);
+  if (m) return { namespace: m[2], pod: m[1], container: m[3] };
+  m = AWS_ROUTED_ENI_LOG.exec(path);
+  if (m) return { unit: AWS_ROUTED_ENI_UNITS[m[1]] ?? m[1] };
   return undefined;
 }
 
@@ -117,6 +134,8 @@ export function logSourceOf(path: string): LogSource | undefined {
   m = ALL_LOGS.exec(path);
   if (m) return { pod: m[1], container: m[2] };
   if (DMESG.test(path)) return { unit: 'kernel' };
+  const k8s = kubernetesLog(path);
+  if (k8s) return k8s;
   m = VAR_LOG.exec(path);
   if (m) {
     const name = m[1];

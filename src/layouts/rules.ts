@@ -281,6 +281,8 @@ export const FLAT_RULES: PathRule[] = [
   ...SAVED_IPSETS_ANYWHERE,
   ...IPSET_NAMES,
   ...DOCKER_CLI_NAMES,
+  // aws-node's settings (ipamd's introspection JSON), under the EKS collector's or aws-cni-support.sh's name
+  { re: /(^|\/)networkutils-env(-settings\.json|\.out)$/, format: 'aws-cni-network-settings' },
 ];
 
 /**
@@ -316,6 +318,10 @@ export const EKS_RULES: PathRule[] = [
   // `docker info` / `docker version` (2>&1: their warnings and errors too); older collectors under system/
   { re: /^(?:system\/)?docker\/docker-info\.txt$/, format: 'docker-info' },
   { re: /^(?:system\/)?docker\/docker-version\.txt$/, format: 'docker-version' },
+  // aws-node's settings: the collector's curl of ipamd's introspection endpoint (empty when it did not
+  // answer); an aws-cni-support.sh run before it left the same JSON in /var/log/aws-routed-eni
+  { re: /^ipamd\/networkutils-env-settings\.json$/, format: 'aws-cni-network-settings', group: 'eks-aws-cni-settings', rank: 0 },
+  { re: /^var_log\/aws-routed-eni\/networkutils-env\.out$/, format: 'aws-cni-network-settings', group: 'eks-aws-cni-settings', rank: 1 },
 ];
 
 /** Files whose presence directly under a folder marks an EKS log collector archive there (two of them, or one in an `eks_i-...` folder). */
