@@ -46,7 +46,6 @@
  */
 import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
-import { logSourceOf } from '../src/layouts/logs.js';
 import type { LogMatch, LogScanResult } from '../src/logs/index.js';
 import type { AwsCniNetworkSettings, AwsCniSetting } from '../src/parsers/aws-cni.js';
 import type { Chain, Rule } from '../src/netfilter/rules.js';
@@ -243,14 +242,14 @@ function vpcCniPods(artifacts: NodeArtifacts, views: BackendView[], configured?:
 
 /** Whether the layout names this log as aws-node's (see AWS_NODE_UNITS). */
 function isAwsNodeLog(l: LogScanResult): boolean {
-  const src = logSourceOf(l.file);
+  const src = l.source;
   if (!src) return false;
   if (src.unit && AWS_NODE_UNITS.has(src.unit)) return true;
   return src.pod !== undefined && AWS_NODE_POD.test(src.pod) && (src.namespace === undefined || src.namespace === 'kube-system');
 }
 
 function awsNodeLogName(l: LogScanResult): string {
-  const src = logSourceOf(l.file) ?? {};
+  const src = l.source ?? {};
   return src.unit ?? `pod ${src.namespace ? `${src.namespace}/` : ''}${src.pod}${src.container ? `, container ${src.container}` : ''}`;
 }
 

@@ -146,7 +146,7 @@ export function attachLogs(tree: BundleTree, located: Located, nodes: LoadedNode
       const real = tree.resolve(log.path);
       // sos keeps only the end of an output over its size limit (sos_strings/<plugin>/<file>.tailed)
       if (isSosTailed(real)) tree.note(`${log.path}: sos kept only the end of this log (${real}); its start is missing, and its line numbers count from where the kept part begins`);
-      const entry = asLayoutPath(result, log.path);
+      const entry = withSource(asLayoutPath(result, log.path), log.source);
       (loaded.artifacts.logs ??= []).push(entry);
       (loaded.sources.logs ??= []).push(log.path);
     }
@@ -161,6 +161,12 @@ export function attachLogs(tree: BundleTree, located: Located, nodes: LoadedNode
 function asLayoutPath(result: LogScanResult, path: string): LogScanResult {
   if (result.file === path && result.matches.every((m) => m.file === path)) return result;
   return { ...result, file: path, matches: result.matches.map((m) => (m.file === path ? m : { ...m, file: path })) };
+}
+
+/** The writer the layout named for the file travels with its result: analyzers ask it, not the path. */
+function withSource(result: LogScanResult, source: LogSourceHint): LogScanResult {
+  if (result.source || Object.keys(source).length === 0) return result;
+  return { ...result, source };
 }
 
 /** A small file the flat layout takes for a log was kept, not streamed: it is scanned here. */

@@ -59,6 +59,8 @@ export interface LogScanResult {
   counts: Record<string, number>;
   /** the file could be read only in part (corrupt gzip, size limit) */
   warnings?: ParseWarning[];
+  /** who wrote the file, as its layout names it (a unit, or a pod's container): absent when unknown */
+  source?: LogSourceHint;
 }
 
 export interface LogScanOptions {
@@ -224,6 +226,7 @@ class Scanner implements LogScanner {
     if (this.firstTimestamp) r.firstTimestamp = this.firstTimestamp;
     if (this.lastTimestamp) r.lastTimestamp = this.lastTimestamp;
     if (this.warnings.length > 0) r.warnings = this.warnings;
+    if (Object.keys(this.source).length > 0) r.source = this.source;
     this.result = r;
     return r;
   }
