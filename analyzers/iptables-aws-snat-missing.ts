@@ -409,10 +409,19 @@ function finding(node: string, artifacts: NodeArtifacts, s: NatState, pods: Pods
         `kubectl -n kube-system get pods ${selector} -o wide`,
         `kubectl -n kube-system delete pod ${selector}`,
         `iptables -t nat -S POSTROUTING | grep AWS-SNAT-CHAIN; iptables -t nat -S AWS-SNAT-CHAIN-0   # on the node, once the new aws-node is Running: the jump, then RETURNs for the VPC CIDRs${expected?.exclusions.length ? ` and the exclusions ${expected.exclusions.join(', ')}` : ''} and the SNAT rule${expected?.snat ? ` (-A AWS-SNAT-CHAIN-0 ${expected.snat})` : ''}`,
-        ...(firewall === 'iptables.service' ? ['systemctl disable --now iptables.service   # it restores /etc/sysconfig/iptables over the rules aws-node and kube-proxy write at run time'] : []),
+        // not --now: iptables.service's stop action (RHEL's iptables.init) flushes every table and sets ACCEPT at once
+        ...(firewall === 'iptables.service'
+          ? [
+              'systemctl disable iptables.service   # not --now: its stop action flushes every table now (aws-node\'s and kube-proxy\'s rules too); it restores /etc/sysconfig/iptables over the rules aws-node and kube-proxy write at run time',
+              'systemctl mask iptables.service',
+            ]
+          : []),
       ],
       caution:
-        "While the new aws-node starts (seconds to a minute), pods being created on this node wait for an address; running pods keep theirs and their connections. The restart does not bring the rules back for good if the component that flushed them runs again.",
+        "While the new aws-node starts (seconds to a minute), pods being created on this node wait for an address; running pods keep theirs and their connections. The restart does not bring the rules back for good if the component that flushed them runs again." +
+        (firewall === 'iptables.service'
+          ? ' Do not stop iptables.service (systemctl stop, disable --now): its stop action flushes every rule of every table and sets the policies to ACCEPT, removing aws-node\'s and kube-proxy\'s rules with the host firewall. Disabled, it is not started at the next boot: move the host rules it restored to a firewall that keeps them before then.'
+          : ''),
     },
   };
 }

@@ -118,7 +118,11 @@ describe('fires where the VPC CNI serves the pods and its SNAT is gone', () => {
     expect(w.evidence[0]).toMatchObject({ file: SAVE, line: 0, excerpt: 'no chain AWS-SNAT-CHAIN-0 in the nat table' });
     expect(w.evidence).toContainEqual(expect.objectContaining({ file: 'var_log/messages', line: 1 }));
     expect(w.remedy.commands[0]).toBe("kubectl -n kube-system set env daemonset/aws-node --list | grep -E 'AWS_VPC_K8S_CNI_(EXTERNALSNAT|EXCLUDE_SNAT_CIDRS)'");
-    expect(w.remedy.commands).toContain('systemctl disable --now iptables.service   # it restores /etc/sysconfig/iptables over the rules aws-node and kube-proxy write at run time');
+    // never --now: iptables.service's stop flushes every table (aws-node's and kube-proxy's rules with it)
+    expect(w.remedy.commands.some((c) => c.startsWith('systemctl disable iptables.service   # not --now'))).toBe(true);
+    expect(w.remedy.commands).toContain('systemctl mask iptables.service');
+    expect(w.remedy.commands.map((c) => c.split('#')[0]).join('\n')).not.toMatch(/--now/);
+    expect(w.remedy.caution).toMatch(/Do not stop iptables\.service/);
     const [c] = runNode(analyzer, eksNode('firewall-restarted.rules', { logs: [logs(IPAMD_LOG, 'var_log/aws-routed-eni/ipamd.log', 'ipamd'), messages] }), NODE);
     expect(c.severity).toBe('critical');
   });
