@@ -9,20 +9,30 @@ import type { NodeArtifacts } from '../../src/engine/artifacts.js';
 import type { Evidence, Remedy } from '../../src/report/schema.js';
 import { nodeServices, restartDocker, restartedNames, type NodeServices } from './node-services.js';
 
-export function flannelPod(logs: LogScanResult[] | undefined): string | undefined {
+/**
+ * The node's flannel pod, from the logs the layout named as a kube-flannel pod's (troubleshoot's
+ * cluster-resources/pods/logs, kubelet's /var/log/pods and /var/log/containers copies in any
+ * layout), with its namespace where the path gives it.
+ */
+export function flannelPod(logs: LogScanResult[] | undefined): { pod: string; namespace?: string } | undefined {
   for (const l of logs ?? []) {
-    const m = /cluster-resources\/pods\/logs\/[^/]+\/(kube-flannel[^/]*)\//.exec(l.file);
-    if (m) return m[1];
+    const s = l.source;
+    if (s?.pod && /^kube-flannel/.test(s.pod)) return { pod: s.pod, ...(s.namespace ? { namespace: s.namespace } : {}) };
   }
   return undefined;
 }
 
+/** `kubectl delete pod` of the node's flannel pod: by name where a log names it, else by label on the node. */
+function deleteFlannelPod(node: string, logs: LogScanResult[] | undefined): string {
+  const p = flannelPod(logs);
+  if (p?.namespace) return `kubectl -n ${p.namespace} delete pod ${p.pod}`;
+  if (p) return `kubectl -n kube-flannel delete pod ${p.pod}   # or -n kube-system, where the DaemonSet runs`;
+  return `kubectl -n kube-flannel delete pod -l app=flannel --field-selector spec.nodeName=${node}   # or -n kube-system`;
+}
+
 /** `artifacts`: the node's, to name its services (without them: the kubeadm repair, as before). */
 export function flannelRemedy(node: string, logs?: LogScanResult[], artifacts?: NodeArtifacts): Remedy {
-  const pod = flannelPod(logs);
-  const podCmd = pod
-    ? `kubectl -n kube-flannel delete pod ${pod}   # or -n kube-system, where the DaemonSet runs`
-    : `kubectl -n kube-flannel delete pod -l app=flannel --field-selector spec.nodeName=${node}   # or -n kube-system`;
+  const podCmd = deleteFlannelPod(node, logs);
   const caution = 'Pod traffic of the node is cut for up to 5 minutes while flannel rebuilds (seed 004); the forced repair restarts every container on the node.';
   // the repair of seed 004: kubelet and docker (docker.service, or how dockerd runs on the node)
   const kubeadm = (s?: Pick<NodeServices, 'dockerRestart'>): Remedy => ({
@@ -53,7 +63,7 @@ export function flannelRemedy(node: string, logs?: LogScanResult[], artifacts?: 
       // a flannel pod beside the kubelet's own service: kubelet.service (kubeadm, kURL), rke2-*, k0s*, or unknown
       const bare = (c: string) => c.replace(/\s+#.*$/, '');
       const forced = s.distro ? [...s.restartKubelet, ...s.restartRuntime].filter((c, i, all) => all.findIndex((x) => bare(x) === bare(c)) === i) : [...s.restartKubelet, ...s.restartRuntime];
-      const light = s.distro?.name === 'rke2' && !pod ? `kubectl -n kube-system delete pod -l k8s-app=canal --field-selector spec.nodeName=${node}   # RKE2 runs flannel in the rke2-canal pod (with cni: flannel, the kube-flannel pod)` : podCmd;
+      const light = s.distro?.name === 'rke2' && !flannelPod(logs) ? `kubectl -n kube-system delete pod -l k8s-app=canal --field-selector spec.nodeName=${node}   # RKE2 runs flannel in the rke2-canal pod (with cni: flannel, the kube-flannel pod)` : podCmd;
       const what = s.distro ? restartedNames(forced).join(' and ') : 'the kubelet and the container runtime';
       return {
         summary: `Light repair first: delete the flannel.1 link and the node's flannel pod so flannel rebuilds them from its lease. If the mismatch stays, the forced repair also deletes cni0 and restarts ${what} on ${node}.`,
@@ -82,9 +92,9 @@ export function flannelRunner(node: string, artifacts: NodeArtifacts): { name: s
     default: {
       const pod = flannelPod(artifacts.logs);
       return {
-        name: pod ? `pod ${pod}` : 'the kube-flannel pod',
+        name: pod ? `pod ${pod.namespace ? `${pod.namespace}/` : ''}${pod.pod}` : 'the kube-flannel pod',
         inProcess: false,
-        restart: [pod ? `kubectl -n kube-flannel delete pod ${pod}   # or -n kube-system, where the DaemonSet runs` : `kubectl -n kube-flannel delete pod -l app=flannel --field-selector spec.nodeName=${node}   # or -n kube-system`],
+        restart: [deleteFlannelPod(node, artifacts.logs)],
         evidence: [],
       };
     }
