@@ -19,7 +19,8 @@
  * the overlay network over a tunnel), and the packet from a peer on it is walked through the rules with
  * the tracer: only a drop by Docker's own direct-access rule is reported (a trusted-interface ACCEPT, or
  * no rule, lets it through; Swarm's overlay traffic is decapsulated inside the overlay's namespace and
- * never meets the host's raw table). A log line that timed out connecting to exactly such an address
+ * never meets the host's raw table: on a node docker info says is in a Swarm, the drops for
+ * docker_gwbridge are left aside, and the coverage says so). A log line that timed out connecting to exactly such an address
  * and port is the symptom, and evidence; with no way in shown, that line and the rule alone make the
  * finding (critical when the rule's counters show drops).
  */
@@ -29,13 +30,14 @@ import type { Evidence, Remedy } from '../src/report/schema.js';
 import type { Rule, Ruleset } from '../src/netfilter/rules.js';
 import { trace, type Packet, type TraceResult, type TraceStep } from '../src/netfilter/trace.js';
 import { iptablesTool } from '../src/netfilter/commands.js';
-import type { NftRule, NftValue } from '../src/nft/model.js';
 import { addressIn, cidrContains, formatCidr, parseCidr, parseIp, type Cidr } from '../src/parsers/cidr.js';
 import { interfacesOf, type Interface } from '../src/parsers/interfaces.js';
 import type { Route } from '../src/parsers/ip-route.js';
 import { dockerdSettings } from '../src/parsers/dockerd-flags.js';
+import { dockerEngine } from '../src/parsers/docker-info.js';
 import type { LogMatch } from '../src/logs/index.js';
 import { distinctEvidence } from './lib/evidence.js';
+import { dockerDirectAccessNftShape, dockerDirectAccessShape, type DirectAccessShape } from './lib/docker-direct-access.js';
 import { connectionSymptom, fromContainer, timeOf } from './lib/logs.js';
 import { dockerRestartOf, restartDocker, type DockerRestart } from './lib/node-services.js';
 import { dockerBridges, liveIpv4, liveTables, liveViews, nativeNftables, traceContext, uplinkOf } from './lib/node-view.js';
@@ -57,7 +59,7 @@ export default defineAnalyzer({
   optional: ['iptables', 'nftables', 'ipAddr', 'routes', 'flannelSubnetEnv', 'flannelNetConf', 'dockerNetworks', 'dockerDaemon', 'services', 'logs', 'ipsets'],
   partialWithout: { ipAddr: 'without ip addr the interface flannel or a tunnel delivers on is assumed (flannel.1 for flannel)' },
   analyze({ node, artifacts, partly }) {
-    const drops = directAccessDrops(artifacts);
+    const drops = swarmAside(directAccessDrops(artifacts), artifacts, partly);
     if (drops.length === 0) return [];
     const ways = waysIn(artifacts, drops);
     const timeouts = timeoutLines(artifacts);
@@ -73,16 +75,8 @@ export default defineAnalyzer({
 
 // ---- Docker's direct-access rules ---------------------------------------------------------------
 
-interface DirectDrop {
-  /** the container's address (the subnet's for the subnet-wide form) */
-  ip: string;
-  /** the destination as the rule has it: 10.1.215.5/32, or a subnet */
-  dst: string;
-  bridge: string;
-  /** Docker 28.0 / 28.1: one rule per published port */
-  protocol?: string;
-  port?: number;
-  form: 'per-port' | 'per-container' | 'subnet' | 'nft';
+/** One of Docker's direct-access DROPs (analyzers/lib/docker-direct-access.ts), where it stands. */
+interface DirectDrop extends DirectAccessShape {
   /** interfaces an earlier ACCEPT (or the nft rule's iifname set) lets through: trusted_host_interfaces */
   trusted: string[];
   packets?: number;
@@ -108,7 +102,7 @@ function directAccessDrops(artifacts: NodeArtifacts): DirectDrop[] {
         if (r.inInterface.value !== 'lo') accepts.push({ dst: r.destination.value, iface: r.inInterface.value });
         continue;
       }
-      const d = dockerShape(r);
+      const d = dockerDirectAccessShape(r);
       if (!d) continue;
       const trusted = accepts.filter((a) => addressIn(d.ip, a.dst) || a.dst === d.dst).map((a) => a.iface);
       out.push({ ...d, trusted: [...new Set(trusted)], packets: r.counters?.packets, file: r.ref.file, line: r.ref.line, text: r.text, rule: r, ruleset: view.rulesets.find((rs) => rs.file === r.ref.file), num: r.num });
@@ -121,62 +115,30 @@ function directAccessDrops(artifacts: NodeArtifacts): DirectDrop[] {
       for (const c of t.chains) {
         if (c.name !== 'raw-PREROUTING') continue;
         for (const r of c.rules) {
-          const d = nftShape(r, names);
-          if (d) out.push({ ...d, packets: r.counter?.packets, file: r.ref.file, line: r.ref.line, text: r.text, num: r.index });
+          const d = dockerDirectAccessNftShape(r, names);
+          if (d) out.push({ ...d, trusted: d.trusted ?? [], packets: r.counter?.packets, file: r.ref.file, line: r.ref.line, text: r.text, num: r.index });
         }
       }
     }
   return out;
 }
 
-/** `-d <ctr>[/32] ! -i <bridge> [-p tcp -m tcp --dport N] -j DROP`, as Docker writes it (no source, no other match). */
-function dockerShape(r: Rule): Omit<DirectDrop, 'trusted' | 'file' | 'line' | 'text' | 'num'> | undefined {
-  if (r.target !== 'DROP' || !r.destination || r.destination.negated || !r.inInterface?.negated || r.source || r.outInterface) return undefined;
-  if (r.matches.some((m) => !['tcp', 'udp', 'sctp'].includes(m.module) || m.options.some((o) => o.name !== 'dport' || o.negated))) return undefined;
-  const c = parseCidr(r.destination.value);
-  if (!c || c.family !== 4) return undefined;
-  const protocol = r.protocol && !r.protocol.negated ? r.protocol.value : undefined;
-  if (protocol && !['tcp', 'udp', 'sctp'].includes(protocol)) return undefined;
-  const dport = r.matches.flatMap((m) => m.options).find((o) => o.name === 'dport')?.value;
-  if (dport !== undefined && !/^\d{1,5}$/.test(dport)) return undefined;
-  const host = c.prefix === 32;
-  return {
-    ip: host ? r.destination.value.split('/')[0] : formatCidr(c).split('/')[0],
-    dst: formatCidr(c),
-    bridge: r.inInterface.value,
-    protocol: dport !== undefined ? protocol : undefined,
-    port: dport !== undefined ? Number(dport) : undefined,
-    form: !host ? 'subnet' : dport !== undefined ? 'per-port' : 'per-container',
-  };
-}
-
-/** `ip daddr <ctr> iifname != { "<bridge>", "<trusted>"... } ... drop` in Docker's table. */
-function nftShape(r: NftRule, bridges: Set<string>): Omit<DirectDrop, 'file' | 'line' | 'text' | 'num' | 'packets'> | undefined {
-  if (r.verdict?.kind !== 'drop') return undefined;
-  let dst: string | undefined;
-  let names: string[] = [];
-  let protocol: string | undefined;
-  let port: number | undefined;
-  for (const e of r.exprs) {
-    if (e.kind !== 'match') continue;
-    if (e.key === 'ip daddr' && e.op === '==' && e.value.kind === 'value') dst = e.value.value;
-    else if (e.key === 'iifname' && e.op === '!=') names = valuesOf(e.value);
-    else if (/^(tcp|udp|sctp) dport$/.test(e.key) && e.op === '==' && e.value.kind === 'value' && /^\d+$/.test(e.value.value)) {
-      protocol = e.key.split(' ')[0];
-      port = Number(e.value.value);
-    }
-  }
-  const c = dst ? parseCidr(dst) : undefined;
-  if (!c || c.family !== 4 || names.length === 0) return undefined;
-  // Docker puts the bridge first; a listing may sort the set: the bridge is the one Docker knows, or a bridge by its name
-  const bridge = names.find((n) => bridges.has(n)) ?? names.find((n) => /^(docker\d*|docker_gwbridge|br-[0-9a-f]{12})$/.test(n)) ?? names[0];
-  return { ip: formatCidr(c).split('/')[0], dst: formatCidr(c), bridge, protocol, port, form: 'nft', trusted: names.filter((n) => n !== bridge) };
-}
-
-function valuesOf(v: NftValue): string[] {
-  if (v.kind === 'value') return [v.value];
-  if (v.kind === 'set') return v.elements.flatMap(valuesOf);
-  return [];
+/**
+ * On a Swarm node (docker info's `Swarm: active`) the tasks' addresses on docker_gwbridge are not
+ * reached from other nodes: Swarm carries that traffic over its overlay (VXLAN to the node's own
+ * address, decapsulated in the overlay's namespace), which never meets the host's raw table. Docker's
+ * drops for docker_gwbridge are left aside, and the coverage says so, citing the line. `Swarm:
+ * inactive` (or pending, error) is no Swarm: nothing is left aside.
+ */
+function swarmAside(drops: DirectDrop[], artifacts: NodeArtifacts, partly?: (what: string) => void): DirectDrop[] {
+  const swarm = dockerEngine(artifacts.dockerDaemon)?.swarm;
+  if (!swarm || !/^(active|locked)$/i.test(swarm.value)) return drops;
+  const gw = drops.filter((d) => d.bridge === 'docker_gwbridge');
+  if (gw.length === 0) return drops;
+  partly?.(
+    `Docker's direct-access rules for docker_gwbridge (${gw.slice(0, 3).map((d) => `${d.file}:${d.line}`).join(', ')}) were not checked: docker info says the node is in a Swarm ("${swarm.excerpt.trim()}", ${swarm.ref.file}:${swarm.ref.line}), whose traffic between nodes goes over the overlay, not to docker_gwbridge's addresses`,
+  );
+  return drops.filter((d) => d.bridge !== 'docker_gwbridge');
 }
 
 // ---- what routes the container subnet into the node ----------------------------------------------

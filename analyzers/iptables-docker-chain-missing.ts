@@ -73,6 +73,8 @@ export default defineAnalyzer({
 
     // dockerd not running with its IPv4 chains in place: it made them and stopped; it makes the IPv6 ones again as it starts
     if (state.running === false && v4.missing.length === 0) return [];
+    // docker info could not reach the daemon, and nothing else says how dockerd runs
+    if (state.running === false && state.state === 'unreachable') return [unreachable(node, state.evidence!, found, docker.evidence, artifacts)];
     if (state.running === false) {
       // nothing flushed the chains: dockerd is not running, so it never made them
       const failed = state.state === 'failed';
@@ -181,6 +183,41 @@ export default defineAnalyzer({
     ];
   },
 });
+
+/**
+ * Docker's chains missing where the bundle's docker info (or docker version) could not reach the
+ * daemon, and no unit state or process listing says more: dockerd was not running, or not on its
+ * socket, when the bundle was collected. Docker makes its chains only while it runs, so their absence
+ * is what a stopped daemon looks like, not a sign a firewall flushed them. A warning: the bundle
+ * does not show whether dockerd is down for good or was restarting at that moment (critical where a
+ * start error is logged: then it did not come up).
+ */
+function unreachable(node: string, said: Evidence, found: Evidence[], dockerEvidence: Evidence[], artifacts: NodeArtifacts): FindingDraft {
+  const errors = logEvidence(artifacts.logs, START_ERRORS);
+  const what = found.map((m) => m.excerpt).join('; ');
+  return {
+    severity: errors.length ? 'critical' : 'warning',
+    title: "Docker's iptables chains are missing: dockerd was not running when the bundle was collected",
+    message:
+      `Docker is installed on ${node}, and ${what}; but the Docker CLI's output in the bundle says no daemon answered: "${said.excerpt.trim()}" (${said.file}:${said.line}). ` +
+      "dockerd was not running, or not listening on its socket, when the bundle was collected, and Docker creates its chains only while it runs: their absence is what a stopped daemon looks like, not a sign that a firewall flushed them. " +
+      (errors.length
+        ? `The log says why it did not start: ${errors[0].excerpt.slice(0, 200)} (${errors[0].file}:${errors[0].line}).`
+        : 'The bundle has no docker.service state or process listing to say whether it is down for good, crashed, or was restarting at that moment.'),
+    impact: 'While dockerd is down no container runs or can be started on the node; once it runs it creates its chains again.',
+    evidence: [said, ...found, ...errors, ...dockerEvidence.filter((e) => !(e.file === said.file && e.line === said.line))],
+    facts: { missing: found.map((m) => m.excerpt), dockerd: 'unreachable' },
+    remedy: {
+      summary: 'Check whether dockerd runs now and start it if not: it creates its chains as it starts. Only if it runs and the chains are still missing did something remove them (then restart it, and see iptables.service-conflict).',
+      commands: [
+        'systemctl status docker --no-pager',
+        'systemctl start docker   # if it is not running',
+        'journalctl -u docker -b --no-pager | tail -n 50   # why it stopped or did not start',
+        'iptables -t nat -S DOCKER && iptables -S DOCKER   # the chains are there once dockerd runs',
+      ],
+    },
+  };
+}
 
 /** Docker's chains and jumps missing from a family's live views (each back end's copy checked; a table whole in either is whole). */
 function gapsIn(views: BackendView[], artifacts: NodeArtifacts, label = '', orphansOnly = false, family: 4 | 6 = 4): { missing: Gap[]; chainsAbsent: boolean } {

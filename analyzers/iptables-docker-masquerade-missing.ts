@@ -20,6 +20,9 @@
  * nat rules (and nft ip6 / inet tables); with Docker's nftables back end, through its table
  * `ip6 docker-bridges`. Without ip6tables nat rules in the bundle the IPv6 subnets are not checked,
  * and the coverage says so.
+ *
+ * Nothing is said where dockerd is not running and none of its chains is in the live rules (it has not
+ * written its rules since the boot, the MASQUERADE neither): iptables.docker-chain-missing reports that.
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Chain } from '../src/netfilter/rules.js';
@@ -35,7 +38,8 @@ import { hostFirewall, persistHandWritten, type HostFirewall } from './lib/host-
 import { ipsetMatcher, type IpsetDecider } from './lib/ipset.js';
 import { dockerManagesIp6tables } from './lib/ipv6-use.js';
 import { dockerRestartOf, restartDocker, type DockerRestart } from './lib/node-services.js';
-import { dockerBridges, dockerPresence, liveViews, liveViews6, localAddresses, nativeNftables, uplinkOf, type Bridge, type DockerPresence } from './lib/node-view.js';
+import { dockerBridges, dockerPresence, hasDockerChains, liveViews, liveViews6, localAddresses, nativeNftables, uplinkOf, type Bridge, type DockerPresence } from './lib/node-view.js';
+import { dockerdState } from './lib/container-host.js';
 import { OUTSIDE, OUTSIDE6, SOME_UPLINK, masqueradeRules, memberAddress, outboundPacket, postroutingNat, sourceNat, type NftNat } from './lib/source-nat.js';
 
 export default defineAnalyzer({
@@ -52,6 +56,11 @@ export default defineAnalyzer({
   partialWithout: { iptables: 'the iptables nat rules are not in the bundle: only nftables NAT was looked at' },
   analyze({ node, artifacts, partly }) {
     const docker = dockerPresence(artifacts);
+    // dockerd not running (its unit failed or inactive, no dockerd in ps, or docker info could not
+    // reach it) and none of its chains in the live rules: it never wrote its rules, the MASQUERADE
+    // neither; iptables.docker-chain-missing says the daemon is down. (Chains present: it ran and
+    // stopped, and live-restored containers may still send traffic: checked.)
+    if (dockerdState(artifacts).running === false && !liveViews(artifacts).some((v) => hasDockerChains(v.tables)) && !docker.nftBackend && !docker.firewallOff) return [];
     return [...ipv4Findings(node, artifacts, docker), ...ipv6Findings(node, artifacts, docker, partly)];
   },
 });

@@ -23,7 +23,8 @@ import type { NftChain, NftRuleset } from '../src/nft/model.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import { runtimeValue } from '../src/parsers/sysctl.js';
 import { dockerEngine, dockerVersionNumbers, type Reported } from '../src/parsers/docker-info.js';
-import { ruleSpec } from './lib/container-host.js';
+import { dockerOnFirewalldReload, ruleSpec, type FirewalldReloadAnswer } from './lib/container-host.js';
+import { isDockerDirectAccessStep } from './lib/docker-direct-access.js';
 import { connectionSymptom, fromContainer, symptomFits, type ConnectionSymptom } from './lib/logs.js';
 import { hostFirewall, persistCaution, persistHandWritten, persistNft, type HostFirewall } from './lib/host-firewall.js';
 import {
@@ -220,8 +221,8 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
           ...r.steps.filter((s) => s !== d).slice(-6).map((s) => ({ file: s.file, line: s.line, excerpt: s.text, note: `path: ${s.table}/${s.chain} ${s.num === 0 ? 'policy' : `rule ${s.num}`}` })),
         ];
         const rule = d.nft ? undefined : tables.get(d.table)?.get(d.chain)?.rules[d.num - 1];
-        const direct = cidr !== undefined && isDockerDirectAccessDrop(d, rule, b.name, cidr);
-        const where: Where = { dir, bridge: b.name, cidr, uplink, uplinkKnown, replyDst: sent.dst, verdict: r.verdict.kind, intraBridge: brnf, firewallOff: !!firewallOff, fw, family, tool: toolFor(d.file), docker, engine: dockerEngine(artifacts.dockerDaemon)?.serverVersion };
+        const direct = cidr !== undefined && isDockerDirectAccessStep(d, rule, b.name, cidr);
+        const where: Where = { dir, bridge: b.name, cidr, uplink, uplinkKnown, replyDst: sent.dst, verdict: r.verdict.kind, intraBridge: brnf, firewallOff: !!firewallOff, fw, family, tool: toolFor(d.file), docker, engine: dockerEngine(artifacts.dockerDaemon)?.serverVersion, reload: dockerOnFirewalldReload(artifacts) };
         // what a container's client sees: a drop of its SYN, or of the reply, is a timeout; a REJECT of its SYN is what the REJECT sends
         const seen: ConnectionSymptom = dir === 'back' || r.verdict.kind !== 'REJECT' ? 'timeout' : /tcp[- ]reset|port-unreach|proto(?:col)?-unreach/i.test(r.verdict.with) ? 'refused' : 'unreachable';
         const explainsLogLines = [...new Set(lines.filter((l) => symptomFits(l.symptom, seen)).map((l) => l.ref))];
@@ -424,17 +425,8 @@ interface Where {
   docker: DockerRestart;
   /** the engine's version as docker info / docker version state it */
   engine?: Reported<string>;
-}
-
-/**
- * Docker's direct-access protection (Docker 28+): `-t raw -A PREROUTING -d <container>/32 ! -i <bridge> -j DROP`,
- * or in its nftables table `ip docker-bridges` chain raw-PREROUTING. Never to be deleted or bypassed by a remedy.
- */
-function isDockerDirectAccessDrop(d: TraceStep, rule: Rule | undefined, bridge: string, cidr: string): boolean {
-  if (d.nft) return d.nft.table === 'docker-bridges' && /^raw-PREROUTING$/.test(d.chain);
-  if (d.table !== 'raw' || d.chain !== 'PREROUTING' || !rule || rule.target !== 'DROP') return false;
-  const dst = rule.destination;
-  return !!dst && !dst.negated && addressIn(dst.value.split('/')[0], cidr) && rule.inInterface?.negated === true && rule.inInterface.value === bridge;
+  /** whether that engine writes all its rules again after a firewalld reload (undefined: its version is not in the bundle) */
+  reload?: FirewalldReloadAnswer;
 }
 
 /** The base chain (hook) an iptables step was walked from: the nearest built-in chain of its table at or before it. */
@@ -557,8 +549,14 @@ function nftRemedy(d: TraceStep, base: NftChain | undefined, w: Where) {
   if (t.table === 'firewalld')
     return {
       summary: `firewalld's own nftables table blocks the bridge's forwarded traffic (iptables-save does not show it): put ${bridge} in a zone that forwards it (Docker 20.10+ makes a "docker" zone).`,
-      commands: [`firewall-cmd --permanent --zone=docker --add-interface=${bridge}   # or --zone=trusted`, 'firewall-cmd --reload', ...restartDocker({ dockerRestart: w.docker }, "a firewalld reload removes Docker's rules")],
-      caution: 'Restarting docker restarts every container on the node.',
+      commands: [
+        `firewall-cmd --permanent --zone=docker --add-interface=${bridge}   # or --zone=trusted`,
+        'firewall-cmd --reload',
+        ...(w.reload?.restoresAll
+          ? [`iptables -S DOCKER-FORWARD >/dev/null 2>&1 || nft list table ip docker-bridges >/dev/null   # ${w.reload.says} (${w.reload.evidence.file}:${w.reload.evidence.line}); this checks its rules are back`]
+          : restartDocker({ dockerRestart: w.docker }, w.reload ? w.reload.says : "a firewalld reload removes Docker's rules")),
+      ],
+      caution: w.reload?.restoresAll ? "firewall-cmd --reload removes Docker's iptables rules for a moment, until Docker writes them again." : 'Restarting docker restarts every container on the node.',
     };
   if (t.family === 'ip' && t.table === 'docker-bridges')
     return {

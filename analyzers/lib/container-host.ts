@@ -9,6 +9,7 @@ import { cidrContains, parseCidr } from '../../src/parsers/cidr.js';
 import { interfacesOf } from '../../src/parsers/interfaces.js';
 import { findService, isActive, isEnabled } from '../../src/parsers/services.js';
 import { dockerdSettings } from '../../src/parsers/dockerd-flags.js';
+import { daemonUnreachable, dockerEngine, dockerVersionNumbers } from '../../src/parsers/docker-info.js';
 
 /**
  * The bridges, tunnels and veths a container runtime or CNI plugin creates: Docker (docker0,
@@ -100,7 +101,7 @@ export function containerHostEvidence(artifacts: NodeArtifacts): string[] {
 /** What the unit state says of dockerd: running, not running (failed / inactive), or nothing known. */
 export interface DockerdState {
   running: boolean | undefined;
-  /** failed, inactive, deactivating, ... when not running */
+  /** failed, inactive, deactivating, ... when not running; `unreachable` where docker info / docker version alone say the CLI could not reach it */
   state?: string;
   /** the unit-state line that says so */
   evidence?: Evidence;
@@ -108,7 +109,10 @@ export interface DockerdState {
 
 /**
  * docker.service's run state from `systemctl list-units` / troubleshoot's systemctl JSON. A socket
- * that listens (docker.socket active) does not make dockerd run: only docker.service counts.
+ * that listens (docker.socket active) does not make dockerd run: only docker.service counts. Without
+ * a word from systemd: dockerd in the process listing; else docker info's (or docker version's) error
+ * that no daemon answered (`Cannot connect to the Docker daemon at ...`, 29's `failed to connect to the
+ * docker API at ...`): state `unreachable`; else the process listing without dockerd.
  */
 export function dockerdState(artifacts: NodeArtifacts): DockerdState {
   const states = findService(artifacts.services ?? [], 'docker');
@@ -137,6 +141,14 @@ export function dockerdState(artifacts: NodeArtifacts): DockerdState {
   const ps = dockerdSettings(artifacts.dockerDaemon);
   if (ps.running === true && ps.commandLine?.from === 'process')
     return { running: true, state: 'running', evidence: { file: ps.commandLine.ref.file, line: ps.commandLine.ref.line, excerpt: ps.commandLine.excerpt, note: 'dockerd is running (process listing)' } };
+  // docker info / docker version could not reach the daemon when the bundle was collected
+  const unreachable = daemonUnreachable(dockerEngine(artifacts.dockerDaemon));
+  if (unreachable)
+    return {
+      running: false,
+      state: 'unreachable',
+      evidence: { file: unreachable.ref.file, line: unreachable.ref.line, excerpt: unreachable.excerpt, note: 'docker info could not reach the daemon: dockerd was not running (or not on its socket) when the bundle was collected' },
+    };
   if (ps.running === false) {
     const listing = (artifacts.dockerDaemon ?? []).find((d) => d.origin === 'process');
     if (listing) return { running: false, state: 'not running', evidence: { file: listing.file, line: 0, excerpt: 'no dockerd in the process listing', note: 'dockerd is not running' } };
@@ -364,4 +376,47 @@ export function ipv4ForwardingPaths(artifacts: NodeArtifacts): { paths: Interfac
       if (!i.master && !NOT_A_PATH.test(i.name) && !CONTAINER_INTERFACE.test(i.name) && i.addresses.some((a) => a.family === 4 && !a.address.startsWith('127.') && !a.address.startsWith('169.254.') && a.scope !== 'host'))
         add(i, 'uplink');
   return { paths, uplinkFrom: viaRoute ? 'route' : 'addresses' };
+}
+
+/** What the node's Docker does when firewalld reloads (which removes the iptables rules of others), by its version. */
+export interface FirewalldReloadAnswer {
+  /** true: Docker re-creates all its rules on firewalld's reload signal, no restart needed; false: some stay gone until dockerd restarts */
+  restoresAll: boolean;
+  /** the version, with the docker info / docker version line it was read from */
+  version: string;
+  evidence: Evidence;
+  /** one clause for a command's comment or a message */
+  says: string;
+}
+
+/**
+ * Docker listens for firewalld's `Reloaded` D-Bus signal and writes its rules again (since
+ * libnetwork#947, Docker 1.11), but for years not all of them: before 28.0.0 the network-isolation
+ * rules stayed gone (CVE-2025-54410), 28.0.0-28.3.2 the per-container direct-access rules
+ * (CVE-2025-54388, fixed by moby#50506 in 28.3.3), and Swarm's ingress rules until moby#50443
+ * (29.0; its 28.x backport #50506 left them out). So `firewall-cmd --reload` alone is enough from
+ * 28.3.3 on (29.0 on a Swarm node); older versions need dockerd restarted after it. Undefined
+ * where the bundle has no docker info / docker version naming the engine's version: then the
+ * remedies keep restarting it.
+ */
+export function dockerOnFirewalldReload(artifacts: NodeArtifacts): FirewalldReloadAnswer | undefined {
+  const engine = dockerEngine(artifacts.dockerDaemon);
+  const v = engine?.serverVersion;
+  const n = v ? dockerVersionNumbers(v.value) : undefined;
+  if (!v || !n) return undefined;
+  const swarm = /^(active|locked)$/i.test(engine?.swarm?.value ?? '');
+  const atLeast = (m: number, i: number, p: number) => n[0] > m || (n[0] === m && (n[1] > i || (n[1] === i && n[2] >= p)));
+  const evidence: Evidence = { file: v.ref.file, line: v.ref.line, excerpt: v.excerpt, note: `the Docker engine's version (${v.value})` };
+  if (swarm)
+    return atLeast(29, 0, 0)
+      ? { restoresAll: true, version: v.value, evidence, says: `Docker ${v.value} re-creates all its rules, Swarm's too, when firewalld reloads (29.0+, moby#50443): no restart needed` }
+      : { restoresAll: false, version: v.value, evidence, says: `Docker ${v.value} on a Swarm node does not re-create Swarm's ingress rules when firewalld reloads (29.0 does, moby#50443): restart it after the reload` };
+  return atLeast(28, 3, 3)
+    ? { restoresAll: true, version: v.value, evidence, says: `Docker ${v.value} re-creates its rules when firewalld reloads (28.3.3+, moby#50506): no restart needed` }
+    : {
+        restoresAll: false,
+        version: v.value,
+        evidence,
+        says: `Docker ${v.value} does not re-create all its rules when firewalld reloads (${atLeast(28, 0, 0) ? 'its direct-access rules stay gone until 28.3.3, CVE-2025-54388' : 'its network-isolation rules stay gone until 28.0, CVE-2025-54410'}): restart it after the reload`,
+      };
 }

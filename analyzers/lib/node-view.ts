@@ -14,6 +14,7 @@ import { interfacesOf, type Interface } from '../../src/parsers/interfaces.js';
 import { isLinkLocal6 } from '../../src/parsers/cidr.js';
 import { findService, isActive, isEnabled } from '../../src/parsers/services.js';
 import { dockerdSettings } from '../../src/parsers/dockerd-flags.js';
+import { dockerEngine } from '../../src/parsers/docker-info.js';
 import { ipsetMatcher } from './ipset.js';
 import { KUBERNETES_UNITS, podNetworking, routeDevFor } from './container-host.js';
 
@@ -136,10 +137,20 @@ export function dockerPresence(artifacts: NodeArtifacts): DockerPresence {
     const t = n.tables.find((x) => x.name === 'docker-bridges');
     if (t) noIptables = nftBackend = { file: t.ref.file, line: t.ref.line, excerpt: `table ${t.family} docker-bridges`, note: 'Docker writes nftables rules (its nftables firewall back end), not iptables' };
   }
+  // the running daemon's own word (docker info's `Firewall Backend:`, Docker 28.4+'s CLI) beats a
+  // flag or daemon.json key it may not have been started with
+  const engine = dockerEngine(artifacts.dockerDaemon);
+  const running = engine?.firewallBackend && /^(iptables|nftables)\b/.exec(engine.firewallBackend.value)?.[1];
   // the flags of the running dockerd, else docker.service's, else daemon.json's keys (dockerd-flags.ts)
   if (dockerd.iptables?.value === false)
     noIptables = firewallOff = { file: dockerd.iptables.ref.file, line: dockerd.iptables.ref.line, excerpt: dockerd.iptables.excerpt, note: `Docker is told not to manage iptables (iptables false, read from ${dockerd.iptables.note})` };
-  else if (dockerd.firewallBackend?.value === 'nftables')
+  else if (running === 'nftables') {
+    const fb = engine!.firewallBackend!;
+    noIptables = nftBackend = { file: fb.ref.file, line: fb.ref.line, excerpt: fb.excerpt, note: `the running dockerd says it writes nftables rules, not iptables (docker info's Firewall Backend: ${fb.value}, read from ${fb.ref.file})` };
+  } else if (running === 'iptables') {
+    // the daemon says iptables: a daemon.json or flag saying nftables is not in effect (a leftover docker-bridges table neither)
+    noIptables = nftBackend = undefined;
+  } else if (dockerd.firewallBackend?.value === 'nftables')
     noIptables = nftBackend = { file: dockerd.firewallBackend.ref.file, line: dockerd.firewallBackend.ref.line, excerpt: dockerd.firewallBackend.excerpt, note: `Docker writes nftables rules, not iptables (firewall-backend nftables, read from ${dockerd.firewallBackend.note})` };
   if (!evidence.length) {
     const d = (artifacts.dockerDaemon ?? []).find((x) => (x.origin ?? 'daemon.json') === 'daemon.json' && (x.iptables || x.firewallBackend || x.bip));

@@ -88,7 +88,7 @@ export interface DockerEngineInfo {
   bridgeNfIptables?: Reported<boolean>;
   bridgeNfIp6tables?: Reported<boolean>;
   warnings: DockerInfoWarning[];
-  /** the CLI could not reach the daemon: `Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?` */
+  /** the CLI could not reach the daemon: `Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?` (daemonUnreachable tells a daemon that is not there from one that refused) */
   daemonError?: Reported<string>;
 }
 
@@ -97,7 +97,16 @@ export interface DockerEngineInfo {
 const LABEL = /^( *)([A-Za-z][A-Za-z0-9 ()/._+-]*?):(?:[ \t]+(.*?))?[ \t]*$/;
 const WARNING = /^\s*((?:WARNING|DEPRECATED):.*?)\s*$/;
 const DAEMON_ERROR =
-  /^\s*(?:ERROR:\s*)?((?:Cannot connect to the Docker daemon|(?:Got )?permission denied while trying to connect to the Docker daemon|error during connect|Error response from daemon)\b.*?)\s*$/i;
+  /^\s*(?:ERROR:\s*)?((?:Cannot connect to the Docker daemon|failed to connect to the docker API|(?:Got )?permission denied while trying to connect to the (?:Docker daemon|docker API)|error during connect|Error response from daemon)\b.*?)\s*$/i;
+/**
+ * The errors that say no daemon answered on the socket (it is not running, or not there): Docker 1.x's
+ * `Cannot connect to the Docker daemon. Is the docker daemon running on this host?`, 17.x-28.x's
+ * `Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?`,
+ * 29's `failed to connect to the docker API at unix:///var/run/docker.sock; check if the path is correct
+ * and if the daemon is running: dial unix /var/run/docker.sock: connect: no such file or directory`. Not
+ * `permission denied` (a daemon answers; the user may not use it) nor `Error response from daemon`.
+ */
+const DAEMON_DOWN = /^(?:Cannot connect to the Docker daemon|failed to connect to the docker API)\b/i;
 
 function warningKind(text: string): DockerInfoWarningKind {
   if (/IPv4 forwarding is disabled/i.test(text)) return 'ip-forward-disabled';
@@ -520,6 +529,12 @@ export function dockerEngine(configs: readonly DockerDaemonConfig[] | undefined)
   }
   views.set(configs, view);
   return view;
+}
+
+/** docker info / docker version's error where it says no daemon answered (DAEMON_DOWN); undefined where the daemon answered, or refused for another reason. */
+export function daemonUnreachable(view: Pick<DockerEngineInfo, 'daemonError' | 'serverVersion'> | undefined): Reported<string> | undefined {
+  const e = view?.daemonError;
+  return e && !view.serverVersion && DAEMON_DOWN.test(e.value) ? e : undefined;
 }
 
 /** A Docker version's numbers: `28.0.4` -> [28, 0, 4]; `17.09.0-ce` -> [17, 9, 0]; `1.13.1` -> [1, 13, 1]. Undefined for what is no version. */
