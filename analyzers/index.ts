@@ -23,6 +23,7 @@ import iptablesPortBlocked from './iptables-port-blocked.js';
 import iptablesServiceConflict from './iptables-service-conflict.js';
 import iptablesTraceRulesLeft from './iptables-trace-rules-left.js';
 import sysctlIpForwardDisabled from './sysctl-ip-forward-disabled.js';
+import ufwPublishedPortsBypass from './ufw-published-ports-bypass.js';
 
 export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   sysctlIpForwardDisabled,
@@ -45,6 +46,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   flannelMasqueradeMissing,
   dockerBridgeMismatch,
   firewalldContainerInterfaceUnzoned,
+  ufwPublishedPortsBypass,
   flannelDuplicateSubnet,
   clusterNodeInconsistent,
   logSignatures,

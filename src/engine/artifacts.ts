@@ -19,6 +19,7 @@ import type { NftablesConfig } from '../nft/config.js';
 import type { FirewalldConf, FirewalldZones } from '../nft/firewalld.js';
 import type { IpsetList } from '../parsers/ipset.js';
 import type { DistributionHint } from '../layouts/types.js';
+import type { UfwStatus } from '../parsers/ufw-status.js';
 import type { AwsCniNetworkSettings } from '../parsers/aws-cni.js';
 
 export interface ArtifactMap {
@@ -64,6 +65,8 @@ export interface ArtifactMap {
   /** the Kubernetes distribution the node's paths show (the layout's hint: /var/lib/rancher/k3s, k0scontroller-logs) */
   distributionHint: DistributionHint;
   awsCniSettings: AwsCniNetworkSettings;
+  /** `ufw status` (plain, verbose or numbered): ufw's state, its defaults and its rules */
+  ufwStatus: UfwStatus;
 }
 
 export type ArtifactKind = keyof ArtifactMap;
@@ -92,4 +95,5 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   ipsets: 'ipset sets and members (ipset list / ipset save)',
   distributionHint: "a Kubernetes distribution's paths (/var/lib/rancher/k3s, k0s unit journals)",
   awsCniSettings: "the AWS VPC CNI's network settings (aws-node's ipamd/networkutils-env-settings.json)",
+  ufwStatus: 'ufw status (ufw status verbose / numbered)',
 };

@@ -225,6 +225,8 @@ export const SOSREPORT_RULES: PathRule[] = [
   { re: /^etc\/kube-flannel\/net-conf\.json$/, format: 'flannel-net-conf' },
   { re: /^sos_commands\/docker\/docker_network_inspect_[^/]+$/, format: 'docker-network-json' },
   ...SOS_DOCKER_CLI,
+  // sos's ufw plugin runs `ufw status numbered` (sos/report/plugins/ufw.py); verbose / plain where a collector adds them
+  { re: /^sos_commands\/ufw\/ufw_status(_numbered|_verbose)?$/, format: 'ufw-status' },
   { re: /^sos_commands\/firewalld\/firewall-cmd_--list-all-zones$/, format: 'firewalld-zones' },
   { re: /^etc\/firewalld\/zones\/[^/]+\.xml$/, format: 'firewalld-zone-xml' },
   { re: /^etc\/firewalld\/firewalld\.conf$/, format: 'firewalld-conf' },
@@ -281,6 +283,8 @@ export const FLAT_RULES: PathRule[] = [
   ...SAVED_IPSETS_ANYWHERE,
   ...IPSET_NAMES,
   ...DOCKER_CLI_NAMES,
+  // `ufw status [verbose|numbered]` under the names people give it (ufw-status.txt, ufw_status_verbose); others are sniffed
+  { re: /(^|\/)(sudo[-_ ])?ufw[-_ ]status(?:[-_ .][^/]*)?$/i, format: 'ufw-status' },
   // aws-node's settings (ipamd's introspection JSON), under the EKS collector's or aws-cni-support.sh's name
   { re: /(^|\/)networkutils-env(-settings\.json|\.out)$/, format: 'aws-cni-network-settings' },
 ];

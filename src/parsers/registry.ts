@@ -11,6 +11,7 @@ import { parseDockerNetworks, sniffDockerNetworks } from './docker-network-inspe
 import { parseFlannelNetConf, parseSubnetEnv, sniffFlannelNetConf, sniffSubnetEnv } from './flannel-env.js';
 import { parseInterfaces, sniffInterfaces } from './interfaces.js';
 import { parseIpset, sniffIpset } from './ipset.js';
+import { parseUfwStatus, sniffUfwStatus } from './ufw-status.js';
 import { parseAwsCniNetworkSettings, sniffAwsCniNetworkSettings } from './aws-cni.js';
 import { parseRoutes, sniffRoutes } from './ip-route.js';
 import { parseListeningSockets, sniffListeningSockets } from './listening.js';
@@ -115,6 +116,8 @@ const FORMATS = [
   format({ id: 'ipset', kind: 'ipsets', parse: (text, file, ctx) => parseIpset(text, file, { savedConfig: ctx.savedConfig }), sniff: sniffIpset }),
   // aws-node's ipamd introspection: GET /v1/networkutils-env-settings (the EKS log collector's ipamd/networkutils-env-settings.json)
   format({ id: 'aws-cni-network-settings', kind: 'awsCniSettings', parse: parseAwsCniNetworkSettings, sniff: sniffAwsCniNetworkSettings }),
+  // ufw status / ufw status verbose / ufw status numbered (sos's ufw plugin: sos_commands/ufw/ufw_status_numbered)
+  format({ id: 'ufw-status', kind: 'ufwStatus', parse: parseUfwStatus, sniff: sniffUfwStatus }),
 ] as FormatSpec[];
 
 const BY_ID = new Map(FORMATS.map((f) => [f.id, f]));
