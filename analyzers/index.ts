@@ -3,6 +3,7 @@ import type { Analyzer } from '../src/engine/analyzer.js';
 import logSignatures from './log-signatures.js';
 import clusterNodeInconsistent from './cluster-node-inconsistent.js';
 import dockerBridgeMismatch from './docker-bridge-mismatch.js';
+import dockerBridgeNetfilterForwardDrop from './docker-bridge-netfilter-forward-drop.js';
 import firewalldContainerInterfaceUnzoned from './firewalld-container-interface-unzoned.js';
 import flannelDuplicateSubnet from './flannel-duplicate-subnet.js';
 import flannelMultipleAddresses from './flannel-multiple-addresses.js';
@@ -45,6 +46,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   flannelMultipleAddresses,
   flannelMasqueradeMissing,
   dockerBridgeMismatch,
+  dockerBridgeNetfilterForwardDrop,
   firewalldContainerInterfaceUnzoned,
   ufwPublishedPortsBypass,
   flannelDuplicateSubnet,
