@@ -9,20 +9,25 @@
  * none of them. A few findings say more than their lines: Podman's flushed rules name the firewall
  * reload before them, a Swarm failure names its port's role and whether one refusal is all there is,
  * a full conntrack table its limit (kube-proxy's start line, the sysctl dump) against the count.
+ * dockerd that did not start is critical while nothing shows it running since; Docker finding no free
+ * address pool names the routes that cover its pools (a VPN's def1 pair); a firewall manager's log lines
+ * of containers' packets name the zone and give that manager's commands; Calico's BGP peers are checked
+ * against the node's bridge addresses (first-found autodetection).
  */
 import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { LogMatch } from '../src/logs/index.js';
 import { SIGNATURES } from '../src/logs/index.js';
-import type { HostTrait, LogSignature } from '../src/logs/signatures.js';
+import { CONTAINER_ITF, type HostTrait, type LogSignature } from '../src/logs/signatures.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import { runtimeValue, type SysctlValue } from '../src/parsers/sysctl.js';
 import type { Evidence, Remedy } from '../src/report/schema.js';
-import { kubeProxyRules } from './lib/container-host.js';
+import { dockerdState, dockerOnFirewalldReload, kubeProxyRules } from './lib/container-host.js';
+import { cidrOverlap, parseCidr, addressIn } from '../src/parsers/cidr.js';
 import { timeOf } from './lib/logs.js';
 import { hostFirewall } from './lib/host-firewall.js';
-import { dockerPresence, hasKubernetes } from './lib/node-view.js';
+import { dockerBridges, dockerPresence, hasKubernetes, uplinkOf } from './lib/node-view.js';
 import { dockerRestartOf, NODE_SERVICE_KINDS, nodeServices, restartDocker } from './lib/node-services.js';
 
 const MAX_EVIDENCE = 10;
@@ -34,7 +39,7 @@ export default defineAnalyzer({
   scope: 'node',
   requires: ['logs'],
   // what the remedies follow: the runtimes, kube-proxy and the firewall manager the node shows, its conntrack limit
-  optional: [...new Set(['sysctl', 'nftables', 'dockerNetworks', 'firewalldZones', ...NODE_SERVICE_KINDS] as const)],
+  optional: [...new Set(['sysctl', 'nftables', 'dockerNetworks', 'firewalldZones', 'routes', 'ipAddr', 'flannelSubnetEnv', ...NODE_SERVICE_KINDS] as const)],
   analyze({ node, artifacts }) {
     const byId = new Map<string, { matches: LogMatch[]; count: number }>();
     for (const log of artifacts.logs) {
@@ -74,6 +79,12 @@ export default defineAnalyzer({
       if (sig.id === 'log.swarm-peer-unreachable') swarm(draft, e.count, facts, context);
       if (sig.id === 'log.conntrack-table-full') conntrack(draft, byId.get('log.kube-proxy-conntrack-max')?.matches ?? [], artifacts, context);
       draft.remedy = remedyFor(sig, facts, host, context);
+      // what dockerd's failed start means now, the routes that took Docker's pools, the firewall's zone, Calico's peers
+      if (DOCKER_START_FAILURES.has(sig.id)) dockerStart(draft, sig.id, sorted, byId.get('log.docker-daemon-initialized')?.matches ?? [], artifacts);
+      if (sig.id === 'log.docker-network-controller-failed') networkController(draft, facts);
+      if (sig.id === 'log.docker-no-free-address-pool') noFreePool(draft, sorted, facts, artifacts, host);
+      if (sig.id === 'log.firewall-rejected-container-traffic') firewallRejected(draft, node, sorted, e.count, artifacts, host);
+      if (sig.id === 'log.calico-bgp-not-established') calicoBgp(draft, sorted, e.count, facts, artifacts);
       out.push(draft);
     }
     return out;
@@ -308,4 +319,267 @@ function conntrack(draft: FindingDraft, kubeProxy: LogMatch[], artifacts: NodeAr
   const known = maxN ?? (proxy.length > 0 ? Number(proxy[proxy.length - 1].facts.max) : undefined);
   context.conntrackNew = [known !== undefined && Number.isFinite(known) && known > 0 ? String(known * 2) : '<twice the current limit>'];
   draft.facts = { ...draft.facts, ...facts };
+}
+
+// ---- dockerd's failed start, Docker's address pools -------------------------------------------
+
+const DOCKER_START_FAILURES = new Set(['log.docker-start-failed', 'log.docker-network-controller-failed', 'log.docker-no-free-address-pool']);
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * dockerd that did not start runs no container: critical (the README's "broken now"), unless it
+ * started after the last failure (dockerd's `Daemon has completed initialization` later in the
+ * logs) or the unit state shows it running when the bundle was collected. A pool that a user
+ * network (docker network create, compose) could not get leaves dockerd up: its finding keeps its
+ * severity.
+ */
+function dockerStart(draft: FindingDraft, id: string, matches: LogMatch[], started: LogMatch[], artifacts: NodeArtifacts): void {
+  const failures = id === 'log.docker-no-free-address-pool' ? matches.filter((m) => m.facts.daemonStart) : matches;
+  if (failures.length === 0) return;
+  const last = failures[failures.length - 1];
+  // a start line after the last failure: later in the same log, else later in time
+  const later = inTimeOrder(started).filter((s) => (s.file === last.file ? s.line > last.line : !!last.timestamp && !!s.timestamp && s.timestamp.epochMs > last.timestamp.epochMs));
+  if (later.length > 0) {
+    const s = later[later.length - 1];
+    draft.message += ` dockerd started after it (${s.file}:${s.line}: Daemon has completed initialization).`;
+    draft.facts = { ...draft.facts, dockerStartedAfter: `${s.file}:${s.line}` };
+    return;
+  }
+  const state = dockerdState(artifacts);
+  if (state.running === true) {
+    draft.message += ' docker.service was running when the bundle was collected: a later start came through.';
+    if (state.evidence) draft.evidence.push(state.evidence);
+    return;
+  }
+  draft.severity = 'critical';
+  draft.message +=
+    state.running === false
+      ? ` dockerd was not running when the bundle was collected (${state.state}): no container runs on this node.`
+      : ' Nothing later in the logs shows dockerd starting: no container runs until it starts.';
+  if (state.evidence) draft.evidence.push(state.evidence);
+  draft.facts = { ...draft.facts, dockerRunning: state.running ?? 'unknown' };
+}
+
+/** The iptables clause of the network controller's advice, only where its reason is iptables'. */
+function networkController(draft: FindingDraft, facts: Record<string, string[]>): void {
+  const reason = (facts.reason ?? []).join(' ');
+  if (facts.table || facts.chain || /\biptables\b|\bip6tables\b|nf_tables|xtables|Table does not exist|\bchain\b/i.test(reason))
+    draft.remedy.summary += ' The reason names iptables: a missing kernel table module (iptable_nat, iptable_filter), a back-end mismatch (legacy against nf_tables) or flushed chains.';
+}
+
+/** Docker's default local pools (libnetwork ipamutils): 172.17-31.0.0/16, then 192.168.0.0/16 in /20s. */
+const DOCKER_DEFAULT_POOLS = [...Array.from({ length: 15 }, (_, i) => `172.${17 + i}.0.0/16`), '192.168.0.0/16'];
+/** Ranges to suggest for bip and default-address-pools, the first no route covers. */
+const FREE_CANDIDATES = ['10.200.0.0/16', '10.201.0.0/16', '10.210.0.0/16', '10.220.0.0/16', '10.230.0.0/16'];
+
+/**
+ * Which routes took Docker's pools: the pools the message lists, else daemon.json's
+ * default-address-pools, else Docker's defaults, against the main table's IPv4 routes (not the
+ * default route, which Docker ignores; not Docker's own bridges). The remedy follows: a range no
+ * route covers for bip and the pools, or, where every private range is routed (a VPN's def1 pair),
+ * bip alone (Docker does not check it against the routes) and the VPN's routes.
+ */
+function noFreePool(draft: FindingDraft, matches: LogMatch[], facts: Record<string, string[]>, artifacts: NodeArtifacts, host: HostView): void {
+  const atStart = matches.some((m) => m.facts.daemonStart);
+  // Docker has no default IPv6 pools: an IPv6 network needs its subnet given (--subnet, fixed-cidr-v6, an IPv6 base in default-address-pools)
+  if ((facts.family ?? []).every((f) => f === '6') && facts.family?.length) {
+    draft.remedy = {
+      summary: 'Give the IPv6 network its subnet: docker network create --ipv6 --subnet <prefix>, compose ipam config, or an IPv6 base in default-address-pools (daemon.json) for networks created without one.',
+      commands: [],
+    };
+    return;
+  }
+  const haveRoutes = (artifacts.routes ?? []).some((t) => t.routes.length > 0);
+  const listed = (facts.pools ?? []).flatMap((p) => p.split(/\s+/)).filter((p) => parseCidr(p));
+  const configured = (artifacts.dockerDaemon ?? []).flatMap((d) => d.defaultAddressPools ?? []).map((p) => p.base).filter((p) => parseCidr(p));
+  const pools = listed.length > 0 ? [...new Set(listed)] : configured.length > 0 ? configured : DOCKER_DEFAULT_POOLS;
+  const poolsFrom = listed.length > 0 ? 'the pools the message lists' : configured.length > 0 ? "daemon.json's default-address-pools" : "Docker's default pools (172.17.0.0/16-172.31.0.0/16, 192.168.0.0/16)";
+  const routes = (artifacts.routes ?? [])
+    .flatMap((t) => t.routes)
+    .filter((r) => (!r.table || r.table === 'main') && !r.destination.includes(':') && r.destination !== '0.0.0.0/0' && !/^(?:docker0|br-[0-9a-f]{12}|docker_gwbridge)$/.test(r.dev ?? ''));
+  const overlaps = (r: { destination: string }, pool: string) => {
+    const a = parseCidr(r.destination);
+    const b = parseCidr(pool);
+    return !!a && !!b && cidrOverlap(a, b);
+  };
+  const covering = routes.filter((r) => pools.some((p) => overlaps(r, p)));
+  const def1 = ['0.0.0.0/1', '128.0.0.0/1'].map((d) => routes.find((r) => r.destination === d));
+  const pair = def1[0] && def1[1] ? def1 : undefined;
+  const coveredPools = pools.filter((p) => covering.some((r) => overlaps(r, p)));
+  const via = (r: { via?: string; dev?: string }) => [r.via && `via ${r.via}`, r.dev && `dev ${r.dev}`].filter(Boolean).join(' ');
+  if (!haveRoutes) {
+    draft.message += ' The bundle has no routes (ip route) to tell which route covers the pools.';
+  } else if (covering.length === 0) {
+    draft.message += ` No route covers ${poolsFrom}: Docker's own networks hold them all (docker network ls), or a route was gone when the bundle was collected.`;
+  } else {
+    const shown = [...new Set([...(pair ?? []), ...covering])].filter((r): r is NonNullable<typeof r> => r !== undefined).slice(0, 6);
+    const names = shown.map((r) => `${r.destination} ${via(r)}`);
+    draft.message += pair
+      ? ` The routes 0.0.0.0/1 and 128.0.0.0/1 ${via(pair[1]!)} (${pair[0]!.ref.file}:${pair[0]!.ref.line}, :${pair[1]!.ref.line}), a VPN's redirect-gateway def1 pair, cover every address, so ${coveredPools.length === pools.length ? 'every one' : `${coveredPools.length} of ${pools.length}`} of ${poolsFrom} overlaps a route.`
+      : ` ${coveredPools.length === pools.length ? 'Every one' : `${coveredPools.length} of ${pools.length}`} of ${poolsFrom} overlaps a route: ${names.join('; ')}.`;
+    for (const r of shown)
+      draft.evidence.push({ file: r.ref.file, line: r.ref.line, excerpt: r.excerpt, note: pair?.includes(r) ? "half of the VPN's def1 pair: with the other it covers every address" : `covers Docker's pool${pools.filter((p) => overlaps(r, p)).length > 1 ? 's' : ''} ${pools.filter((p) => overlaps(r, p)).slice(0, 3).join(', ')}${pools.filter((p) => overlaps(r, p)).length > 3 ? ' ...' : ''}` });
+    draft.facts = { ...draft.facts, coveringRoutes: names, poolsCovered: `${coveredPools.length}/${pools.length}` };
+  }
+  // a range no route covers (the def1 pair covers them all)
+  const free = FREE_CANDIDATES.filter((c) => !routes.some((r) => overlaps(r, c)));
+  const bip = free[0] ? free[0].replace(/\.0\.0\/16$/, '.0.1/24') : '10.200.0.1/24';
+  const poolBase = free[1] ?? free[0];
+  const commands: string[] = [];
+  let summary: string;
+  if (free.length > 0 && haveRoutes) {
+    summary = `Give Docker ranges no route covers, in /etc/docker/daemon.json: "bip" for docker0 and "default-address-pools" for the networks it creates (${free.slice(0, 2).join(', ')} are free of routes here; pick ranges this host never needs to reach elsewhere), then ${atStart ? 'start' : 'restart'} docker.`;
+    commands.push(`# /etc/docker/daemon.json, beside its other settings: "bip": "${bip}", "default-address-pools": [{"base": "${poolBase}", "size": 24}]`);
+  } else if (haveRoutes) {
+    summary = `Every private range is routed here, and Docker checks its pools (default-address-pools too) against the routes: set "bip" in /etc/docker/daemon.json, which Docker takes as it is, to a range this host never needs to reach through the VPN, and give user networks explicit subnets (docker network create --subnet, compose ipam); or have the VPN install a real default route instead of the 0.0.0.0/1 + 128.0.0.0/1 pair, or not route the ranges Docker needs. Then ${atStart ? 'start' : 'restart'} docker.`;
+    commands.push(`# /etc/docker/daemon.json, beside its other settings: "bip": "${bip}"   (a range the VPN need not carry)`);
+  } else {
+    summary = `${draft.remedy.summary}`;
+    commands.push('ip -4 route   # the routes that cover 172.17.0.0/16-172.31.0.0/16 and 192.168.0.0/16 (or the configured pools)');
+    commands.push(`# /etc/docker/daemon.json, beside its other settings: "bip": "${bip}", "default-address-pools": [{"base": "${poolBase}", "size": 24}]`);
+  }
+  if (!atStart) {
+    summary += ' For docker network create and compose, unused networks also hold pools (31 with the defaults): docker network prune frees them.';
+    commands.push('docker network ls   # networks holding pools; docker network prune removes the unused ones');
+  }
+  commands.push(...(atStart ? ['systemctl start docker'] : host.restartDocker()));
+  draft.remedy = { summary, commands, caution: atStart ? 'A new bip renumbers docker0: containers get addresses in the new range.' : 'Changing daemon.json takes a docker restart, which restarts its containers.' };
+}
+
+// ---- firewall managers' log lines of containers' packets --------------------------------------
+
+const FLANNEL_DEFAULTS = ['10.244.0.0/16', '10.42.0.0/16'];
+const CONTAINER_ITF_ONLY = new RegExp(`^${CONTAINER_ITF}$`);
+
+/** The lines of the manager and zone (or ufw) one remedy serves. */
+interface RejectGroup {
+  manager: 'firewalld' | 'ufw';
+  zone?: string;
+  prefix: string;
+  lines: LogMatch[];
+}
+
+/**
+ * A firewall manager logged containers' packets it rejected or dropped. Critical where that is
+ * going on when the logs end (the last line within a day of the node's newest log time, or no time
+ * to tell), not only TCP packets of connections already gone (ACK/FIN/RST without SYN: late
+ * strays); info for one old line, a warning for older ones. The remedy names the zone the prefix
+ * gives and the interfaces and subnets the lines show.
+ */
+function firewallRejected(draft: FindingDraft, node: string, matches: LogMatch[], count: number, artifacts: NodeArtifacts, host: HostView): void {
+  const groups = new Map<string, RejectGroup>();
+  for (const m of matches) {
+    const ufw = m.facts.prefix === 'UFW BLOCK';
+    const zone = ufw ? undefined : m.facts.zone;
+    const key = ufw ? 'ufw' : `firewalld:${zone ?? ''}`;
+    const g = groups.get(key) ?? groups.set(key, { manager: ufw ? 'ufw' : 'firewalld', zone, prefix: m.facts.prefix ?? '', lines: [] }).get(key)!;
+    g.lines.push(m);
+  }
+  const newest = Math.max(...(artifacts.logs ?? []).map((l) => l.lastTimestamp?.epochMs ?? -Infinity), ...matches.map((m) => m.timestamp?.epochMs ?? -Infinity));
+  const lastAt = Math.max(...matches.map((m) => m.timestamp?.epochMs ?? -Infinity));
+  const old = Number.isFinite(lastAt) && Number.isFinite(newest) && newest - lastAt > DAY_MS;
+  const stray = matches.every((m) => /^TCP$/i.test(m.facts.proto ?? '') && m.facts.flags !== undefined && !/\bSYN\b/.test(m.facts.flags));
+  draft.severity = old ? (count === 1 ? 'info' : 'warning') : stray ? 'info' : 'critical';
+  // the container subnets the bundle knows: Docker's bridges, flannel's network
+  const subnets = new Map<string, string>();
+  for (const b of dockerBridges(artifacts)) for (const s of b.subnets) subnets.set(s.cidr, `docker ${b.network ?? b.name}`);
+  for (const f of artifacts.flannelSubnetEnv ?? []) if (f.network?.value) subnets.set(f.network.value, 'the flannel network (FLANNEL_NETWORK)');
+  const inSubnet = (ip: string | undefined) => (ip ? [...subnets.keys()].find((c) => addressIn(ip, c)) : undefined);
+  const parts: string[] = [];
+  const commands: string[] = [];
+  const summaries: string[] = [];
+  let reload = false;
+  for (const g of groups.values()) {
+    const paths = [...new Set(g.lines.map((m) => `${m.facts.in || '(the host)'} → ${m.facts.out || '(the host)'}`))];
+    const pairs = [...new Set(g.lines.filter((m) => m.facts.src).map((m) => `${m.facts.src} → ${m.facts.dst}`))].slice(0, 3);
+    const itfs = [...new Set(g.lines.flatMap((m) => [m.facts.in, m.facts.out]).filter((x): x is string => !!x && CONTAINER_ITF_ONLY.test(x)))];
+    // per-pod interfaces (veths, cali*, lxc*) come and go: the subnet is what stays
+    const bridges = itfs.filter((i) => !/^(?:veth|cali[0-9a-f]|lxc)/.test(i));
+    const cidrs = [...new Set(g.lines.flatMap((m) => [inSubnet(m.facts.src), inSubnet(m.facts.dst)]).filter((x): x is string => !!x))];
+    const forwarded = g.lines.some((m) => m.facts.in && m.facts.out);
+    const who = g.manager === 'ufw' ? 'ufw' : g.zone ? `firewalld's zone ${g.zone} (${g.prefix})` : `firewalld's catch-all reject (${g.prefix}, the iptables back end)`;
+    parts.push(`${who} ${/DROP/.test(g.prefix) || g.manager === 'ufw' ? 'dropped' : 'rejected'} ${forwarded ? 'forwarded ' : ''}traffic ${paths.slice(0, 3).join(', ')}${pairs.length ? ` (${pairs.join(', ')})` : ''}`);
+    if (g.manager === 'firewalld') {
+      reload = true;
+      // no subnet in the bundle: flannel's default Network (kubeadm's 10.244.0.0/16, k3s' 10.42.0.0/16) where flannel's
+      // interfaces and both addresses say so, marked as assumed
+      const assumed = cidrs.length > 0 ? undefined : FLANNEL_DEFAULTS.find((c) => itfs.some((i) => /^(?:flannel|cni0$)/.test(i)) && g.lines.every((m) => !m.facts.src || (addressIn(m.facts.src, c) && addressIn(m.facts.dst ?? '', c))));
+      const sources = cidrs.length > 0 ? cidrs : assumed ? [assumed] : ['<the pod or container subnet>'];
+      summaries.push(
+        `Put the containers' traffic in firewalld's trusted zone, not in ${g.zone ? `the zone ${g.zone}` : 'the zone it falls in now'}: their subnet as a source (${sources.join(', ')})${bridges.length ? ` or their interfaces (${bridges.join(', ')}; an interface is in one zone only)` : ''}, permanently, then reload; or a policy from their zone that accepts the traffic (firewalld 0.9 and later). Not systemctl stop firewalld.`,
+      );
+      for (const c of sources) commands.push(`firewall-cmd --permanent --zone=trusted --add-source=${c}${c === assumed ? "   # flannel's default Network, which holds both addresses: FLANNEL_NETWORK in /run/flannel/subnet.env says which it is" : ''}`);
+      if (bridges.length) commands.push(`firewall-cmd --permanent --zone=trusted ${bridges.map((b) => `--add-interface=${b}`).join(' ')}   # or the interfaces (--change-interface where another zone has one)`);
+    } else {
+      summaries.push(`Let the containers' traffic through ufw: ufw route allow for forwarded traffic, ufw allow in on the container interface for traffic to the host.`);
+      for (const m of g.lines.slice(0, 20)) {
+        const port = m.facts.dpt && m.facts.proto && /^(TCP|UDP)$/i.test(m.facts.proto) ? ` to any port ${m.facts.dpt} proto ${m.facts.proto.toLowerCase()}` : '';
+        if (m.facts.in && m.facts.out) commands.push(`ufw route allow in on ${m.facts.in} out on ${m.facts.out}${port}`);
+        else if (m.facts.in) commands.push(`ufw allow in on ${m.facts.in}${port}`);
+        else if (m.facts.out) commands.push(`ufw allow out on ${m.facts.out}${port}`);
+      }
+    }
+  }
+  if (reload) {
+    commands.push('firewall-cmd --reload');
+    const answer = dockerOnFirewalldReload(artifacts);
+    if (host.traits().has('docker') && !answer?.restoresAll)
+      commands.push(`# then restart docker: ${answer ? answer.says : 'Docker before 28.3.3 does not re-create all its rules when firewalld reloads (docker version says which runs here)'}`, ...host.restartDocker());
+  }
+  draft.message = `${count} line${count > 1 ? 's' : ''} on ${node}: ${parts.join('; ')}. ${draft.severity === 'critical' ? 'The firewall is rejecting these containers\' traffic now.' : old ? `The last line is more than a day older than the logs' end: ${count === 1 ? 'one old packet, maybe fixed since' : 'it may be fixed since'}.` : 'Only TCP packets of connections already closed (no SYN): late stray packets, which firewalls log once conntrack has forgotten the connection.'}`;
+  draft.facts = { ...draft.facts, zones: [...groups.values()].map((g) => g.zone ?? g.manager) };
+  draft.remedy = {
+    summary: summaries.join(' '),
+    commands: [...new Set(commands)],
+    ...(reload ? { caution: "firewall-cmd --reload rebuilds firewalld's rules; where Docker needs restarting after it, that restarts every container." } : {}),
+  };
+}
+
+
+// ---- Calico's BGP peers ---------------------------------------------------------------------
+
+const LOCAL_BRIDGE = /^(?:docker0|docker_gwbridge|br-[0-9a-f]{12}|cni0|cbr0|virbr\d{1,3}|lxcbr\d|lxdbr\d|incusbr\d|podman\d{1,4}|cni-podman\d{1,4})$/;
+/** a Docker network's gateway (172.17-31.x.1, 192.168.<multiple of 16>.1) or libvirt's default (192.168.122.1) */
+const BRIDGE_GATEWAY = /^(?:172\.(?:1[6-9]|2\d|3[01])\.\d{1,3}\.1|192\.168\.(?:0|16|32|48|64|80|96|112|128|144|160|176|192|208|224|240)\.1|192\.168\.122\.1)$/;
+
+/**
+ * BIRD has no session with these peers. A peer that is a bridge's address on this node (docker0,
+ * br-*, virbr0 ...) is a node whose first-found autodetection registered a bridge's address:
+ * critical, with the autodetection setting as the fix. A peer shaped like a Docker or libvirt
+ * gateway says the same, hedged (a warning). Otherwise the usual causes; one line alone (the probe
+ * at calico-node's start, before BGP comes up) is info.
+ */
+function calicoBgp(draft: FindingDraft, matches: LogMatch[], count: number, facts: Record<string, string[]>, artifacts: NodeArtifacts): void {
+  const peers = [...new Set((facts.peers ?? []).flatMap((p) => p.split(/,\s?/)).map((p) => p.trim()).filter(Boolean))];
+  const local = new Map<string, { itf: string; ref: { file: string; line: number }; excerpt: string }>();
+  for (const i of interfacesOf(artifacts.ipAddr ?? []).values())
+    if (LOCAL_BRIDGE.test(i.name)) for (const a of i.addresses) local.set(a.address, { itf: i.name, ref: a.ref, excerpt: a.excerpt });
+  const onBridge = peers.filter((p) => local.has(p));
+  const shaped = peers.filter((p) => !local.has(p) && BRIDGE_GATEWAY.test(p));
+  const uplink = uplinkOf(artifacts) ?? '<the uplink, e.g. ens.*>';
+  draft.facts = { ...draft.facts, peers };
+  if (onBridge.length > 0 || shaped.length > 0) {
+    draft.severity = onBridge.length > 0 ? 'critical' : 'warning';
+    for (const p of onBridge) {
+      const l = local.get(p)!;
+      draft.evidence.push({ file: l.ref.file, line: l.ref.line, excerpt: l.excerpt, note: `${p} is ${l.itf}'s address on this node: a bridge's address, not a node's` });
+    }
+    draft.message +=
+      onBridge.length > 0
+        ? ` ${onBridge.join(', ')} ${onBridge.length > 1 ? 'are bridge addresses' : `is the address of ${local.get(onBridge[0])!.itf}`} on this node: Calico's first-found autodetection registered a node with a bridge's address (Docker's, libvirt's) instead of its uplink's, so its peers dial an address no node listens on for BGP.`
+        : ` ${shaped.join(', ')} ${shaped.length > 1 ? 'look like' : 'looks like'} a Docker or libvirt bridge's gateway: Calico's first-found autodetection likely registered a node with a bridge's address instead of its uplink's (calicoctl get nodes -o wide shows it).`;
+    draft.remedy = {
+      summary: `Make Calico take each node's address from its uplink, not the first interface it finds: nodeAddressAutodetectionV4 in the operator's Installation, or IP_AUTODETECTION_METHOD in the calico-node DaemonSet of a manifest install (interface=${uplink}, or can-reach=<another node's address>). calico-node restarts and registers the right address.`,
+      commands: [
+        `kubectl patch installation default --type=merge -p '{"spec":{"calicoNetwork":{"nodeAddressAutodetectionV4":{"interface":"${uplink}"}}}}'   # operator install`,
+        `kubectl -n kube-system set env daemonset/calico-node IP_AUTODETECTION_METHOD=interface=${uplink}   # manifest install`,
+        'calicoctl get nodes -o wide   # afterwards: every node with its uplink address',
+      ],
+      caution: 'calico-node restarts on every node: BGP sessions and routes come back within a minute.',
+    };
+    return;
+  }
+  draft.severity = count === 1 ? 'info' : 'warning';
+  if (count === 1) draft.message += ' One line only: calico-node reports this until BGP comes up after it starts; it matters if it goes on.';
+  draft.remedy.commands = [...draft.remedy.commands, ...peers.slice(0, 3).map((p) => `nc -zv -w 3 ${p} 179   # BGP's port on the peer`)];
 }

@@ -234,6 +234,30 @@ function iptablesSwarm(): string[] {
   ];
 }
 
+/**
+ * Docker found no free subnet: libnetwork's ipam at start for docker0 (`could not find an available predefined
+ * network`, 1.9-17.x), ElectInterfaceAddresses (`list bridge addresses failed: [PredefinedLocalScopeDefaultNetworks
+ * List: [...]: ]no available network`, 17.x-20.10), and for a user network (`could not find an available,
+ * non-overlapping IPv4 address pool among the defaults to assign to the network`). Not `list bridge addresses failed:`
+ * with another reason (a netlink error in a sandbox).
+ */
+const DOCKER_NO_POOL =
+  /could not find an available predefined network|could not find an available, non-overlapping IPv[46] address pool|list bridge addresses failed: (?:PredefinedLocalScopeDefaultNetworks List: \[[^\]\n]{0,3000}\]: )?no available network/;
+
+/**
+ * Interfaces of containers and pods, as a kernel LOG line names them: Docker's bridges, the bridge CNI's
+ * cni0 / kubenet's cbr0, Podman's, flannel's, Calico's (cali*, its VXLAN and IP-in-IP devices), Weave's,
+ * kube-router's, Cilium's and LXC's, and the veths of them all.
+ */
+export const CONTAINER_ITF = String.raw`(?:docker0|docker_gwbridge|br-[0-9a-f]{12}|cni0|cbr0|cni-podman\d{1,4}|podman\d{1,4}|flannel\.\d{1,5}|flannel-wg|flannel-v6\.\d{1,5}|cali[0-9a-f]{11}|vxlan\.calico|vxlan-v6\.calico|tunl0|weave|vethwe-[\w.-]{1,9}|kube-bridge|cilium_[\w.-]{1,9}|lxc[\w.-]{1,12}|veth[\w.-]{1,11})`;
+/**
+ * The prefix a firewall manager's LOG rule gives a packet it rejects or drops: firewalld's LogDenied (nftables
+ * back end `filter_IN_public_REJECT: `, `filter_FWD_public_REJECT: `, 0.6-0.9's `filter_FWDI_public_DROP: `;
+ * iptables back end `IN_public_REJECT: `, `FWDI_public_DROP: `, and its catch-all `FINAL_REJECT: `), ufw's
+ * `[UFW BLOCK] `.
+ */
+const FIREWALL_LOG_PREFIX = String.raw`(?:(?:(?<prefix>(?:filter_)?(?<hook>IN|FWD|FWDI|FWDO|OUT)_(?<zone>[A-Za-z0-9][\w.+-]{0,30}?)_(?<verdict>REJECT|DROP))|(?<prefix_2>FINAL_REJECT)): ?|\[(?<prefix_3>UFW BLOCK)\] ?)`;
+
 export const SIGNATURES: readonly LogSignature[] = [
   // ---- iptables: rules a component expects are gone --------------------------------------
   {
@@ -430,13 +454,19 @@ export const SIGNATURES: readonly LogSignature[] = [
   {
     id: 'log.nf-tables-incompatible',
     literals: ['is incompatible, use'],
-    pattern: /chain [`'](?<chain>[\w.-]{1,64})' in table [`'](?<table>\w{1,16})' is incompatible, use 'nft' tool/,
+    // iptables-nft's nft_assert_table_compatible(): `chain `INPUT' in table `filter' is incompatible, use 'nft' tool.`
+    // (one chain), `table `filter' is incompatible, use 'nft' tool.` (the whole table: iptables 1.8.x listing a
+    // table, moby/moby#48411 on 1.8.10); iptables-save's `# Table `nat' is incompatible, use 'nft' tool.`
+    pattern: /(?:chain [`'](?<chain>[\w.-]{1,64})' in )?[Tt]able [`'](?<table>\w{1,16})' is incompatible, use 'nft' tool/,
     extract: [IPT_VERSION],
-    meaning: 'A chain holds rules written with nft directly (or by a newer iptables-nft) that this iptables cannot represent: two tools manage the same tables.',
+    meaning:
+      "iptables-nft cannot show a chain or a whole table as iptables rules: it holds rules or base chains written with nft directly (an nftables.conf of the host's own that uses the names table ip filter / ip nat, or a newer iptables-nft), so iptables -L / -S / iptables-save fail or leave it out, and anything that reads its rules through iptables (Docker, kube-proxy, CNI plugins, bundle collectors) sees nothing there. Before iptables 1.8.11, -S or -L of a chain that does not exist gives the chain wording too.",
     supports: ['iptables.mixed-backends'],
     severity: 'warning',
     title: 'iptables cannot read rules written by nft',
-    advice: 'Find which tool writes native nft rules into the iptables tables, and keep one tool per table.',
+    advice:
+      "Read that table with nft (nft list table ip filter, nft list ruleset), not iptables. Keep one tool per table: move the host's own nft rules into a table of their own name (table inet filter, not ip filter / ip nat), or write them with iptables; and check what iptables users on the host expect there.",
+    commands: ['nft list table ip {table}   # the rules iptables cannot show'],
   },
   {
     id: 'log.iptables-table-unavailable',
@@ -479,12 +509,52 @@ export const SIGNATURES: readonly LogSignature[] = [
     id: 'log.docker-network-controller-failed',
     literals: ['Error initializing network controller'],
     pattern: /Error initializing network controller:?\s?(?<reason>[^\n]{0,300})/,
+    // no free address pool for docker0 has its own entry (log.docker-no-free-address-pool), which names the routes
+    unless: DOCKER_NO_POOL,
     extract: [IPT_TABLE, IPT_CHAIN, IPT_VERSION],
-    meaning: 'dockerd could not set up its networking (usually its iptables chains) and did not start.',
+    meaning: 'dockerd could not set up its networking (its bridge, its iptables chains) and did not start: it runs no containers.',
     supports: [],
     severity: 'warning',
     title: 'Docker did not start: network controller failed',
-    advice: 'Read the iptables error in the message: a missing kernel table module, a back-end mismatch or flushed chains.',
+    // the analyzer adds the iptables clause only where the reason names iptables (a table, a chain, iptables' own error)
+    advice: 'Fix the reason in the message (journalctl -u docker shows it in full), then start dockerd again; restarting it unchanged fails the same way.',
+  },
+  {
+    id: 'log.docker-no-free-address-pool',
+    // libnetwork's wordings over the years: the default bridge at start, `Error creating default "bridge" network: failed to
+    // parse pool request for address space "LocalDefault" pool "" subpool "": could not find an available predefined network`
+    // (moby/libnetwork#779), `list bridge addresses failed: no available network` (docker/for-linux#123), later with the
+    // pools, `list bridge addresses failed: PredefinedLocalScopeDefaultNetworks List: [172.17.0.0/16 ...]: no available
+    // network`; a user network (docker network create, compose): `could not find an available, non-overlapping IPv4
+    // address pool among the defaults to assign to the network`
+    literals: ['could not find an available predefined network', 'could not find an available, non-overlapping', 'no available network'],
+    pattern: DOCKER_NO_POOL,
+    extract: [
+      /(?<daemonStart>Error initializing network controller|Error starting daemon|failed to start daemon)/,
+      /PredefinedLocalScopeDefaultNetworks List: \[(?<pools>[0-9A-Fa-f.:/ ]{1,3000})\]/,
+      /non-overlapping IPv(?<family>[46]) address pool/,
+      /Creating network \\?"(?<network>[\w.-]{1,128})\\?"/,
+    ],
+    meaning:
+      "Docker found no free subnet for a network: every pool it may pick (172.17.0.0/16-172.31.0.0/16 and 192.168.0.0/16 in /20s by default, else daemon.json's default-address-pools) overlaps a route of the host or a network it already made. A VPN's routes are the usual cause (OpenVPN's redirect-gateway def1 installs 0.0.0.0/1 and 128.0.0.0/1, which cover every pool). At start, for docker0, dockerd exits: it runs no containers.",
+    supports: [],
+    severity: 'warning',
+    title: 'Docker finds no free address pool',
+    // the analyzer names the routes that cover the pools and, at start, takes the severity from whether dockerd runs now
+    advice:
+      "Give Docker addresses no route covers: \"bip\" (docker0's own address, which Docker does not check against the routes) and \"default-address-pools\" in /etc/docker/daemon.json, then start docker; or stop the VPN from routing those ranges. ip route shows the routes that cover Docker's pools.",
+  },
+  {
+    // dockerd at the end of a successful start (daemon/daemon.go): the start after a failed one came through
+    id: 'log.docker-daemon-initialized',
+    literals: ['Daemon has completed initialization'],
+    pattern: /Daemon has completed initialization/,
+    meaning: 'dockerd started: it set up its networks and runs containers.',
+    supports: [],
+    severity: 'info',
+    title: 'dockerd started',
+    advice: 'Nothing to fix.',
+    quiet: true,
   },
 
   // ---- kernel settings -------------------------------------------------------------------
@@ -608,6 +678,45 @@ export const SIGNATURES: readonly LogSignature[] = [
       },
       { when: 'kubernetes', advice: "On the Kubernetes node, restart the service that runs the kubelet so that the node's rules come back.", commands: ['{restartKubelet}'] },
     ],
+  },
+
+  {
+    // flannel-io/flannel#2055: `kernel: filter_FWD_public_REJECT: IN=flannel.1 OUT=cni0 MAC=... SRC=10.244.1.0 DST=10.244.0.2 ...`;
+    // only lines whose way in or out is a container's or a pod's interface: the host's own traffic (IN=eth0 OUT=)
+    // is what these rules are there for
+    id: 'log.firewall-rejected-container-traffic',
+    literals: ['_REJECT: IN=', '_DROP: IN=', '_REJECT:IN=', '_DROP:IN=', '[UFW BLOCK] IN='],
+    pattern: new RegExp(String.raw`${FIREWALL_LOG_PREFIX}IN=(?:(?<in>${CONTAINER_ITF}) OUT=(?<out>[\w.@-]{0,16})(?=\s|$)|(?<in_2>[\w.@-]{0,16}) OUT=(?<out_2>${CONTAINER_ITF})(?=\s|$))`),
+    extract: [
+      /\bSRC=(?<src>[0-9A-Fa-f.:]{2,45}) DST=(?<dst>[0-9A-Fa-f.:]{2,45})/,
+      /\bPROTO=(?<proto>[A-Za-z0-9]{1,10})/,
+      /\bDPT=(?<dpt>\d{1,5})\b/,
+      // the TCP flags between RES= and URGP=: `RES=0x00 SYN URGP=0`, `RES=0x00 ACK FIN URGP=0`
+      /\bRES=0x[0-9A-Fa-f]{2} (?<flags>(?:(?:CWR|ECE|URG|ACK|PSH|RST|SYN|FIN) ){0,8})URGP=/,
+    ],
+    meaning:
+      "The host firewall's manager logged packets of containers or pods that it rejected or dropped (firewalld's LogDenied, ufw's logging): its zone or policy does not let that traffic through, whatever Docker's or the CNI plugin's rules accept.",
+    supports: [],
+    severity: 'warning',
+    title: "The host firewall rejects containers' traffic",
+    // the analyzer names the zone, the interfaces and the subnets, and gives the manager's own commands
+    advice: "Let the containers' interfaces or subnets through the firewall manager that logged the lines (firewalld: the trusted zone or a policy; ufw: ufw route allow), permanently.",
+  },
+  {
+    // calico-node's readiness probe (kubelet: `Readiness probe failed: ... calico/node is not ready: BIRD is not ready:
+    // BGP not established with 10.0.3.142,10.0.3.78`), projectcalico/calico#8607; kubectl describe wraps the peers
+    id: 'log.calico-bgp-not-established',
+    literals: ['BGP not established with'],
+    pattern: /BGP not established with(?:\s| ⏎ ){0,6}(?<peers>[0-9A-Fa-f.:]{2,45}(?:,\s?[0-9A-Fa-f.:]{2,45}){0,63})/,
+    continues: true,
+    meaning:
+      "calico-node's BIRD has no BGP session with these peers, so calico-node is not Ready and routes to the pods behind them are missing: pod traffic between those nodes fails. Usual causes: a node registered with a wrong address (first-found autodetection picked a Docker or libvirt bridge's address), TCP 179 blocked between the nodes, or nodes gone but still in the mesh.",
+    supports: [],
+    severity: 'warning',
+    title: 'Calico BGP sessions are not established',
+    advice:
+      "Check the address each node registered (calicoctl get nodes -o wide): a bridge's address (docker0, a Docker network's bridge, virbr0: 172.17-31.x.1, 192.168.122.1) means first-found autodetection picked it; set nodeAddressAutodetectionV4 (operator) or IP_AUTODETECTION_METHOD=interface=<uplink> (manifest). Else open TCP 179 between the nodes (and IP protocol 4 for IP-in-IP), and remove nodes that are gone (calicoctl delete node).",
+    commands: ['calicoctl node status   # on the node: each peer and its BGP state', 'calicoctl get nodes -o wide   # the address each node registered'],
   },
 
   // ---- the application cannot reach a port ----------------------------------------------

@@ -214,7 +214,7 @@ describe('a healthy node', () => {
   const file = 'healthy-k8s-worker-syslog.log';
   const text = readFileSync(projectPath('test', 'fixtures', 'logs', file), 'utf8');
 
-  it('yields no warning-level match, only the firewall service starting at boot', () => {
+  it("yields no warning-level match, only the firewall service starting at boot and dockerd's start (quiet: no finding)", () => {
     const r = scanLogText(text, file, { year: 2026 });
     expect(r.lines).toBe(300);
     const warnings = r.matches.filter((m) => signatureById(m.signature)!.severity === 'warning');
@@ -228,6 +228,16 @@ describe('a healthy node', () => {
         unit: 'systemd',
         excerpt: 'Nov 20 09:57:50 k8s-worker-2 systemd[1]: Starting Uncomplicated firewall...',
         facts: { action: 'Starting', service: 'Uncomplicated firewall' },
+      },
+      {
+        // what tells a failed start that dockerd got over from one it did not (log.docker-no-free-address-pool, ...)
+        signature: 'log.docker-daemon-initialized',
+        file,
+        line: 67,
+        timestamp: { iso: '2026-11-20T09:57:54.000Z', epochMs: Date.UTC(2026, 10, 20, 9, 57, 54), zoneless: true },
+        unit: 'dockerd',
+        excerpt: 'Nov 20 09:57:54 k8s-worker-2 dockerd[981]: time="2026-11-20T09:57:54.455824009Z" level=info msg="Daemon has completed initialization"',
+        facts: {},
       },
     ]);
     expect(r.firstTimestamp?.iso).toBe('2026-11-20T09:57:48.000Z');

@@ -68,6 +68,61 @@ const EXAMPLES: Example[] = [
     facts: { chain: 'CNI-6e99e89ea38dea2f8ce2dada', version: '1.8.2' },
   },
   { id: 'log.nf-tables-incompatible', from: { corpus: 'kube-router-1777-k3s-chain-incompatible-use-nft.log' }, line: 1, facts: { chain: 'INPUT', table: 'filter', version: '1.8.10' } },
+  {
+    id: 'log.nf-tables-incompatible',
+    from: { text: "iptables v1.8.10 (nf_tables): table `filter' is incompatible, use 'nft' tool.", origin: 'moby/moby#48411, comment by Tony763 (iptables -nvL on a host whose table ip filter nft wrote)' },
+    facts: { table: 'filter', version: '1.8.10', backend: 'nf_tables' },
+  },
+  {
+    id: 'log.docker-no-free-address-pool',
+    from: {
+      text: 'FATA[0000] Error starting daemon: Error initializing network controller: Error creating default "bridge" network: failed to parse pool request for address space "LocalDefault" pool "" subpool "": could not find an available predefined network ',
+      origin: 'moby/libnetwork#779, issue description (docker -d under an OpenVPN def1 route pair)',
+    },
+    facts: { daemonStart: 'Error starting daemon' },
+  },
+  {
+    id: 'log.docker-no-free-address-pool',
+    from: {
+      text: 'Jan 22 17:21:45 l57f12112.sqa.nu8 dockerd[68317]: failed to start daemon: Error initializing network controller: list bridge addresses failed: PredefinedLocalScopeDefaultNetworks List: [172.17.0.0/16 172.18.0.0/16 192.168.240.0/20]: no available network',
+      origin: 'a CentOS journal quoting docker/for-linux#123 (pool list shortened)',
+    },
+    facts: { daemonStart: 'failed to start daemon', pools: '172.17.0.0/16 172.18.0.0/16 192.168.240.0/20' },
+  },
+  {
+    id: 'log.docker-no-free-address-pool',
+    from: { text: 'ERROR: could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network', origin: 'docker-compose up (a compose project over Docker with its pools used up)' },
+    facts: { family: '4' },
+  },
+  {
+    id: 'log.docker-daemon-initialized',
+    from: { text: 'Nov 20 09:57:54 k8s-worker-2 dockerd[981]: time="2026-11-20T09:57:54.455824009Z" level=info msg="Daemon has completed initialization"', origin: 'test/fixtures/logs/healthy-k8s-worker-syslog.log:67' },
+    facts: {},
+  },
+  {
+    id: 'log.firewall-rejected-container-traffic',
+    from: {
+      text: 'Sep 15 09:10:14 kubeadm1.galifrey.net kernel: filter_FWD_public_REJECT: IN=flannel.1 OUT=cni0 MAC=56:91:4a:53:80:9b:7a:76:66:99:cf:da:08:00 SRC=10.244.1.0 DST=10.244.0.2 LEN=69 T>',
+      origin: 'flannel-io/flannel#2055, issue description (firewalld LogDenied, nftables back end)',
+    },
+    facts: { prefix: 'filter_FWD_public_REJECT', hook: 'FWD', zone: 'public', verdict: 'REJECT', in: 'flannel.1', out: 'cni0', src: '10.244.1.0', dst: '10.244.0.2' },
+  },
+  {
+    id: 'log.firewall-rejected-container-traffic',
+    from: {
+      text: 'Jan 21 22:28:23 kw kernel: [UFW BLOCK] IN=docker0 OUT= PHYSIN=veth9d6736b MAC=02:42:03:31:03:bd:02:42:ac:11:00:02:08:00 SRC=172.17.0.2 DST=192.168.1.5 LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=46883 DF PROTO=TCP SPT=36484 DPT=9000 WINDOW=64240 RES=0x00 SYN URGP=0',
+      origin: 'a MinIO write-up: ufw blocking a container on docker0 from the host port 9000 (journalctl -f)',
+    },
+    facts: { prefix: 'UFW BLOCK', in: 'docker0', src: '172.17.0.2', dst: '192.168.1.5', proto: 'TCP', dpt: '9000', flags: 'SYN' },
+  },
+  {
+    id: 'log.calico-bgp-not-established',
+    from: {
+      text: 'Readiness probe failed: 2022-11-21 01:46:49.282 [INFO][1063] confd/health.go 180: Number of node(s) with BGP peering established = 0 calico/node is not ready: BIRD is not ready: BGP not established with 10.0.3.142,10.0.3.78',
+      origin: "kubectl describe pod calico-node (a write-up on opening 179/tcp in a security group), one line",
+    },
+    facts: { peers: '10.0.3.142,10.0.3.78' },
+  },
   { id: 'log.iptables-table-unavailable', from: { corpus: 'moby-37694-dockerd-nat-table-does-not-exist-centos7.log' }, line: 1, facts: { table: 'nat', reason: 'Table does not exist', version: '1.4.21' } },
   { id: 'log.iptables-table-unavailable', from: { corpus: 'flannel-1271-iptables-nat-bad-address-exit-status.log' }, line: 5, facts: { table: 'nat', reason: 'Bad address', backend: 'legacy' } },
   { id: 'log.iptables-legacy-tables-present', from: { corpus: 'k3s-3117-growing-rules-legacy-tables-present.log' }, line: 2, facts: {} },
@@ -198,6 +253,13 @@ const NEAR_MISSES: { id: string; text: string; why: string }[] = [
   { id: 'log.iptables-unknown-option', text: 'tar: unknown option -- y', why: 'not iptables' },
   { id: 'log.docker-start-failed', text: 'time="2022-12-21T09:43:10Z" level=fatal msg="Error starting daemon: Cannot start Provisioner: failed to get Kubernetes server version"', why: 'another program (local-path-provisioner, troubleshoot k3s corpus bundle)' },
   { id: 'log.docker-start-failed', text: 'Apr  4 14:50:33 localhost dockerd[4241]: Error starting daemon: Error initializing network controller: Error creating default "bridge" network', why: 'the network controller (its own signature)' },
+  { id: 'log.firewall-rejected-container-traffic', text: 'Oct 27 22:39:31 localhost.com kernel: filter_IN_public_REJECT: IN=ens18 OUT= MAC=bc:24:11:33:ff:d0:08:00 SRC=192.168.137.1 DST=192.168.137.103 DF PROTO=TCP SPT=53214 DPT=80', why: "the host's own traffic on its uplink" },
+  { id: 'log.firewall-rejected-container-traffic', text: 'Jul 29 16:11:18 hadoop00 kernel: FINAL_REJECT: IN=enp125s0f0 OUT= MAC=f4:79:60:92:7c:82:c8:c2:fa:40:c1:e6:08:00 SRC=192.168.100.1 DST=192.168.100.12 LEN=420 TOS=0x00 PREC=0x00 TTL=64 ID=56876 DF PROTO=UDP SPT=1900 DPT=41797 LEN=400', why: "firewalld's catch-all on the uplink" },
+  { id: 'log.firewall-rejected-container-traffic', text: 'Nov 20 10:00:00 node-1 kernel: [UFW BLOCK] IN=eth0 OUT=eth1 MAC=02:42:03:31:03:bd:02:42:ac:11:00:02:08:00 SRC=203.0.113.9 DST=10.1.2.3 LEN=60 PROTO=TCP SPT=51234 DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0', why: 'forwarded between two host interfaces' },
+  { id: 'log.docker-no-free-address-pool', text: 'failed to start daemon: Error initializing network controller: list bridge addresses failed: Wrong sender portid 4026531993, expected 0', why: 'a netlink error in a sandbox, not the pools' },
+  { id: 'log.docker-network-controller-failed', text: 'FATA[0000] Error starting daemon: Error initializing network controller: Error creating default "bridge" network: failed to parse pool request for address space "LocalDefault" pool "" subpool "": could not find an available predefined network ', why: 'no free pool (its own signature, which names the routes)' },
+  { id: 'log.calico-bgp-not-established', text: '2022-11-21 01:46:49.282 [INFO][1063] confd/health.go 180: Number of node(s) with BGP peering established = 2', why: 'BGP up' },
+  { id: 'log.nf-tables-incompatible', text: "# Table `filter' contains incompatible base-chains, use 'nft' tool to list them.", why: 'iptables-save lists the table; only some base chains are nft-made' },
   { id: 'log.nf-tables-chain-missing', text: 'Nov 20 10:00:00 node-1 kubelet[1304]: E1120 10:00:00.000000    1304 file.go:1] path \'/etc/kubernetes/manifests\' does not exist', why: 'not a chain' },
   { id: 'log.nf-tables-chain-missing', text: fixtureLine('podman-8048/terminal-output.txt', 9), why: "Podman's teardown after a reload (log.podman-rules-flushed)" },
   { id: 'log.iptables-cleanup-harmless', text: fixtureLine('podman-1431/podman-run.txt', 7), why: "Podman's teardown of the rules it added (log.podman-rules-flushed)" },
