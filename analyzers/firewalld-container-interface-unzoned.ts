@@ -9,7 +9,7 @@ import type { Evidence } from '../src/report/schema.js';
 import { zoneOfInterface } from '../src/nft/firewalld.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
-import { DOCKER_RESTART_KINDS, dockerRestartOf, restartDocker } from './lib/node-services.js';
+import { DOCKER_RESTART_KINDS, dockerAfterFirewalldReload, dockerRestartOf } from './lib/node-services.js';
 
 const CONTAINER_BRIDGE = /^(docker0|br-[0-9a-f]{12}|cni0|cbr0|podman\d+|virbr-docker)$/;
 
@@ -29,6 +29,7 @@ export default defineAnalyzer({
     const defaultZone =
       artifacts.firewalldConf?.[0]?.defaultZone ?? artifacts.firewalldZones.find((z) => z.defaultZone)?.defaultZone ?? (zones.some((z) => z.name === 'public') ? 'public' : undefined);
     const dockerRestart = dockerRestartOf(artifacts);
+    const after = dockerAfterFirewalldReload(artifacts, { dockerRestart }, "firewalld reload removes Docker's rules");
     const findings = [];
     for (const itf of interfacesOf(artifacts.ipAddr).values()) {
       if (!CONTAINER_BRIDGE.test(itf.name)) continue;
@@ -50,8 +51,10 @@ export default defineAnalyzer({
         facts: { bridge: itf.name, zone: hit?.zone.name, target, via: hit?.via },
         remedy: {
           summary: `Put ${itf.name} in the trusted zone (or Docker's docker zone), permanently.`,
-          commands: [`firewall-cmd --permanent --zone=trusted --add-interface=${itf.name}`, 'firewall-cmd --reload', ...restartDocker({ dockerRestart }, "firewalld reload removes Docker's rules")],
-          caution: 'firewall-cmd --reload rebuilds the rules: restarting docker afterwards restarts every container.',
+          commands: [`firewall-cmd --permanent --zone=trusted --add-interface=${itf.name}`, 'firewall-cmd --reload', ...after.commands],
+          caution: after.restarts
+            ? 'firewall-cmd --reload rebuilds the rules: restarting docker afterwards restarts every container.'
+            : "firewall-cmd --reload removes Docker's iptables rules for a moment, until Docker writes them again.",
         },
       });
     }

@@ -32,7 +32,7 @@ const FORWARD_CHAINS: { chain: string; jump: string; critical: boolean }[] = [
 ];
 
 /** Logs that show why dockerd did not start (a signature for "failed to start daemon" would belong here too). */
-const START_ERRORS = ['log.docker-start-failed', 'log.docker-network-controller-failed'];
+const START_ERRORS = ['log.docker-start-failed', 'log.docker-network-controller-failed', 'log.docker-no-free-address-pool'];
 
 export default defineAnalyzer({
   id: 'iptables.docker-chain-missing',

@@ -17,7 +17,8 @@ import type { NftablesConfig, NftConfigStatement } from '../src/nft/config.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import { dockerPresence, hasKubernetes } from './lib/node-view.js';
 import { logEvidence } from './lib/logs.js';
-import { dockerRestartOf, restartDocker, type DockerRestart } from './lib/node-services.js';
+import { dockerAfterFirewalldReload, dockerRestartOf, restartDocker, type DockerRestart } from './lib/node-services.js';
+import { dockerOnFirewalldReload } from './lib/container-host.js';
 
 /**
  * What each firewall unit restores at start: the saved files (default paths first, the ones found
@@ -54,6 +55,7 @@ export default defineAnalyzer({
     // how dockerd runs here: docker.service, rootless, the snap, or a unit the listing does not name
     const dockerRestart = dockerRestartOf(artifacts);
     const restart = restartDocker({ dockerRestart });
+    const reloadAnswer = dockerOnFirewalldReload(artifacts);
     const findings = [];
     for (const fw of UNITS) {
       const { unit } = fw;
@@ -92,13 +94,17 @@ export default defineAnalyzer({
         facts: { unit: service, savedContainerRules: dockerInSaved.length, ...(firewalld ? {} : { restores: files }) },
         remedy: firewalld
           ? {
-              summary: 'Keep firewalld but let it own only the host rules: put container bridges in the trusted (or docker) zone, and restart docker after any firewalld reload.',
+              summary: `Keep firewalld but let it own only the host rules: put container bridges in the trusted (or docker) zone${reloadAnswer?.restoresAll ? ` (${reloadAnswer.says})` : ', and restart docker after any firewalld reload (Docker before 28.3.3 does not re-create all its rules when firewalld reloads)'}.`,
               commands: [
                 'firewall-cmd --permanent --zone=trusted --add-interface=docker0',
                 'firewall-cmd --permanent --zone=trusted --add-interface=cni0',
-                ...(dockerRestart.how === 'docker.service' ? [`firewall-cmd --reload && ${dockerRestart.command}`] : ['firewall-cmd --reload', ...restart]),
+                ...(reloadAnswer?.restoresAll
+                  ? ['firewall-cmd --reload', ...dockerAfterFirewalldReload(artifacts, { dockerRestart }, '').commands]
+                  : dockerRestart.how === 'docker.service'
+                    ? [`firewall-cmd --reload && ${dockerRestart.command}${reloadAnswer ? `   # ${reloadAnswer.says}` : ''}`]
+                    : ['firewall-cmd --reload', ...restart]),
               ],
-              caution: 'Restarting docker restarts every container on the node.',
+              caution: reloadAnswer?.restoresAll ? "firewall-cmd --reload removes Docker's iptables rules for a moment, until Docker writes them again." : 'Restarting docker restarts every container on the node.',
             }
           : {
               summary:

@@ -79,6 +79,12 @@ export default defineAnalyzer({
       if (sig.id === 'log.swarm-peer-unreachable') swarm(draft, e.count, facts, context);
       if (sig.id === 'log.conntrack-table-full') conntrack(draft, byId.get('log.kube-proxy-conntrack-max')?.matches ?? [], artifacts, context);
       draft.remedy = remedyFor(sig, facts, host, context);
+      // firewalld's reload takes Swarm's ingress rules with it; Docker writes them again on the reload only from 29.0 (moby#50443)
+      if (sig.id === 'log.swarm-peer-unreachable' && draft.remedy.commands.some((c) => c.startsWith('firewall-cmd --reload'))) {
+        const answer = dockerOnFirewalldReload(artifacts);
+        if (!answer?.restoresAll)
+          draft.remedy.commands.push(...host.restartDocker().map((c) => (c.startsWith('#') ? c : `${c}; after the reload: ${answer ? answer.says : "Docker before 29.0 does not re-create Swarm's ingress rules when firewalld reloads (moby#50443)"}`)));
+      }
       // what dockerd's failed start means now, the routes that took Docker's pools, the firewall's zone, Calico's peers
       if (DOCKER_START_FAILURES.has(sig.id)) dockerStart(draft, sig.id, sorted, byId.get('log.docker-daemon-initialized')?.matches ?? [], artifacts);
       if (sig.id === 'log.docker-network-controller-failed') networkController(draft, facts);

@@ -18,6 +18,7 @@ import { findService, isActive, isEnabled, type ServiceState } from '../../src/p
 import { dockerdSettings } from '../../src/parsers/dockerd-flags.js';
 import { nodeProcesses } from '../../src/parsers/processes.js';
 import { hostKubernetesSign } from './node-view.js';
+import { dockerOnFirewalldReload } from './container-host.js';
 import { interfacesOf } from '../../src/parsers/interfaces.js';
 
 /** The artifact kinds the helper reads: add them to an analyzer's `optional` so the engine passes them. */
@@ -315,6 +316,18 @@ export function restartDocker(s: Pick<NodeServices, 'dockerRestart'>, comment?: 
     default:
       return [`# ${d.why}`, `${d.command}${tail}`];
   }
+}
+
+/**
+ * What follows `firewall-cmd --reload` for Docker on this node: where its version re-creates every
+ * rule on firewalld's reload (dockerOnFirewalldReload: 28.3.3+, 29.0+ on Swarm) a check that they are
+ * back, else its restart, with the reason (the version's, or `why` where the version is unknown).
+ */
+export function dockerAfterFirewalldReload(artifacts: NodeArtifacts, s: Pick<NodeServices, 'dockerRestart'>, why: string): { commands: string[]; restarts: boolean } {
+  const a = dockerOnFirewalldReload(artifacts);
+  if (a?.restoresAll)
+    return { commands: [`iptables -S DOCKER-FORWARD >/dev/null 2>&1 || nft list table ip docker-bridges >/dev/null   # ${a.says} (${a.evidence.file}:${a.evidence.line}); this checks its rules are back`], restarts: false };
+  return { commands: restartDocker(s, a ? a.says : why), restarts: true };
 }
 
 /**

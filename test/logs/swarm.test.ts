@@ -67,14 +67,31 @@ describe('Swarm peers unreachable', () => {
     const ufw = await run([['ufw.service', 'Uncomplicated firewall']]);
     expect(ufw.every((c) => c.startsWith('#') || c.startsWith('ufw '))).toBe(true);
     const firewalld = await run([['firewalld.service', 'firewalld - dynamic firewall daemon']]);
-    expect(firewalld.every((c) => c.startsWith('#') || c.startsWith('firewall-cmd '))).toBe(true);
-    expect(firewalld.at(-1)).toBe('firewall-cmd --reload');
+    expect(firewalld.every((c) => c.startsWith('#') || c.startsWith('firewall-cmd ') || c.startsWith('systemctl restart docker '))).toBe(true);
+    // no docker version in the bundle: the restart after the reload, saying which Docker needs it (moby#50443)
+    expect(firewalld.at(-2)).toBe('firewall-cmd --reload');
+    expect(firewalld.at(-1)).toBe("systemctl restart docker   # this restarts its containers; after the reload: Docker before 29.0 does not re-create Swarm's ingress rules when firewalld reloads (moby#50443)");
     const plain = await run([]);
     expect(plain.filter((c) => !c.startsWith('#'))).toEqual([
       'iptables -I INPUT -s 192.192.0.2 -p tcp -m multiport --dports 2377,7946 -j ACCEPT',
       'iptables -I INPUT -s 192.192.0.2 -p udp -m multiport --dports 7946,4789 -j ACCEPT',
       'iptables -I INPUT -s 192.192.0.2 -p esp -j ACCEPT   # encrypted overlays',
     ]);
+  });
+
+  it("firewalld's reload and Swarm's ingress rules: Docker 29 writes them again (no restart), Docker 20.10 needs its restart (docker info says which)", async () => {
+    const log = text('swarm-35688/dockerd-worker.log');
+    const run = async (info: string) => {
+      const report = await analyzeBundle(
+        writeFolder({ 'dockerd-worker.log': log, 'docker-info.txt': info, 'systemctl_list-units.txt': unitsListing([...BASE, ['firewalld.service', 'firewalld - dynamic firewall daemon']]) }, 'swarm-node'),
+      );
+      return report.findings.find((f) => f.id === 'log.swarm-peer-unreachable')!.remedy.commands;
+    };
+    const d29 = await run(readFileSync(projectPath('test/fixtures/docker-info/caprover-2377-29.4.1-swarm.txt'), 'utf8'));
+    expect(d29.at(-1)).toBe('firewall-cmd --reload');
+    expect(d29.some((c) => c.startsWith('systemctl restart docker'))).toBe(false);
+    const d20 = await run(readFileSync(projectPath('test/fixtures/docker-info/debian-20.10.24/docker-info-swarm.txt'), 'utf8'));
+    expect(d20.at(-1)).toMatch(/^systemctl restart docker   # this restarts its containers; after the reload: Docker 20\.10\.24\+dfsg1 on a Swarm node does not re-create Swarm's ingress rules/);
   });
 
   it("swarmkit#1893: memberlist's sendto: invalid argument (a neighbour table full) is no Swarm port closed: no finding", async () => {
