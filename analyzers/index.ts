@@ -23,6 +23,7 @@ import iptablesMixedBackends from './iptables-mixed-backends.js';
 import iptablesPortBlocked from './iptables-port-blocked.js';
 import iptablesServiceConflict from './iptables-service-conflict.js';
 import iptablesTraceRulesLeft from './iptables-trace-rules-left.js';
+import networkMtuMismatch from './network-mtu-mismatch.js';
 import sysctlIpForwardDisabled from './sysctl-ip-forward-disabled.js';
 import ufwPublishedPortsBypass from './ufw-published-ports-bypass.js';
 
@@ -47,6 +48,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   flannelMasqueradeMissing,
   dockerBridgeMismatch,
   dockerBridgeNetfilterForwardDrop,
+  networkMtuMismatch,
   firewalldContainerInterfaceUnzoned,
   ufwPublishedPortsBypass,
   flannelDuplicateSubnet,

@@ -1,0 +1,431 @@
+/**
+ * network.mtu-mismatch: containers (or pods) send and advertise packets larger than the way out
+ * can carry.
+ *
+ * Why it breaks. A container's TCP advertises an MSS from its own interface's MTU (1500 gives 1460).
+ * When the host's uplink is smaller (OpenStack's VXLAN-backed instances: 1400-1450, GCP: 1460,
+ * WireGuard and other VPNs: 1420 or less), a peer on a 1500 network sends full-size segments back,
+ * and the hop in front of the small link drops them; PMTU discovery only saves it where the ICMP
+ * "fragmentation needed" gets through, which clouds and firewalls often prevent. Small packets pass,
+ * so ping and small requests work while TLS handshakes, `apt-get`, `pip` and `docker build` stall
+ * (moby/moby#22297, #22028, #20178; docker/for-linux#1426). Docker >= 1.10 no longer copies the
+ * default route's MTU (moby/moby#18108): the bridge and its veths get 1500 unless `"mtu"` is set in
+ * daemon.json (the default bridge) or `com.docker.network.driver.mtu` on a user network.
+ *
+ * What is compared. The container side: for each container bridge (docker0, br-<12 hex>, a Docker
+ * network's bridge, cni0, podman<N>, cni-podman<N>) that carries traffic, the largest MTU of the
+ * veths enslaved to it (`master <bridge>`: they have the containers' MTU), else the bridge's own
+ * MTU (with carrier, a bridge's automatic MTU is the smallest of its ports', so its ports are at
+ * least that large; since Docker 25 (moby/moby#46849) docker0's MTU is set explicitly to the
+ * configured one, which its veths get too). The uplink: the interface of the main table's IPv4
+ * default route (or of the 0.0.0.0/1 + 128.0.0.0/1 pair a VPN installs), the smaller of its MTU and
+ * the route's own `mtu` attribute. Without a default route the uplink is unknown: only when every
+ * other interface that is up with carrier (no container bridge, veth, overlay or loopback) is
+ * smaller than the container side, whichever of them is the way out, is it said.
+ * flannel: the pods' MTU (cni0's veths) must not exceed flannel.1's nor FLANNEL_MTU (subnet.env),
+ * and the VXLAN device flannel.1 must leave 50 bytes of its underlay's MTU for the encapsulation
+ * (flannel sets flannel.1 = underlay - 50 when it starts; an underlay whose MTU changed since, or a
+ * hand-set value, breaks that): larger pod packets are dropped or fragmented between nodes.
+ *
+ * Guards.
+ * - An idle bridge says nothing: docker0 with NO-CARRIER, or `state UNKNOWN` (a recent kernel's bridge
+ *   that never had a port), or ifconfig without RUNNING, and no veth, shows 1500 whatever Docker is
+ *   configured with before Docker 25, and carries no traffic
+ *   (moby/moby#22495's `docker0: flags=4099<UP,BROADCAST,MULTICAST>  mtu 9000` over eth0 1500: the
+ *   failing `docker pull` is dockerd's own traffic, which docker0 never carries; moby/moby#49398).
+ * - Uplink MTU >= the container side: fine (a jumbo uplink under 1500 bridges included).
+ * - A container side larger than an uplink of 1500 or more (docker0 9000 over eth0 1500): peers on
+ *   1500 networks send no larger segments than their own MTU allows, so only jumbo peers are hurt:
+ *   info, not a warning.
+ * - A TCPMSS rule that rewrites the forwarded SYNs' MSS (`--clamp-mss-to-pmtu`, or `--set-mss` at most
+ *   the uplink's MTU - 40) in FORWARD or POSTROUTING (or a chain they jump to), not limited to other
+ *   interfaces; or nftables' `tcp option maxseg size set rt mtu` on the forward / postrouting hook:
+ *   TCP is covered (UDP is not): info.
+ *
+ * Severity: warning (pods above flannel.1 only: info, the node answers "fragmentation needed" to its own pods). Traffic is not broken now for everything (small packets, and paths where PMTU
+ * discovery works, pass); it fails for large packets where ICMP is filtered, intermittently and by
+ * destination. That is a degradation to fix, not an outage the bundle proves.
+ */
+import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
+import type { NodeArtifacts } from '../src/engine/artifacts.js';
+import type { Evidence } from '../src/report/schema.js';
+import { interfacesOf, type Interface } from '../src/parsers/interfaces.js';
+import type { Route } from '../src/parsers/ip-route.js';
+import type { Chain, Rule } from '../src/netfilter/rules.js';
+import { liveViews, nativeNftables, reachableChains } from './lib/node-view.js';
+import { DOCKER_RESTART_KINDS, dockerRestartOf, restartDocker } from './lib/node-services.js';
+import { flannelRunner } from './lib/flannel.js';
+import { distinctEvidence } from './lib/evidence.js';
+
+const ID = 'network.mtu-mismatch';
+/** IPv4 + UDP + VXLAN + inner Ethernet: what flannel's vxlan backend subtracts from the underlay (IPv4 underlay) */
+export const VXLAN_OVERHEAD = 50;
+/** IPv4 + TCP headers: MSS = MTU - 40 */
+const TCP_IP_HEADERS = 40;
+/** what most of the Internet's paths carry: above it, only jumbo peers send larger packets */
+const ETHERNET_MTU = 1500;
+
+/** Container bridges of Docker, the bridge CNI (flannel's cni0) and Podman. */
+const CONTAINER_BRIDGE = /^(docker0|br-[0-9a-f]{12}|cni0|podman\d+|cni-podman\d+)$/;
+/** Interfaces that are never the host's way out: container and VM bridges, veths, overlays, service dummies. */
+const NOT_UPLINK = /^(lo|docker\d*|br-[0-9a-f]{12}|cni|podman|cni-podman|veth|flannel|cali|vxlan|tunl0|cilium|lxc|weave|datapath|kube-|nodelocaldns|virbr|lxdbr|incusbr|lxcbr|genev_sys|vxlan_sys|ovs-system)/;
+
+export default defineAnalyzer({
+  id: ID,
+  title: 'Container MTU larger than the way out',
+  description: "A container bridge's (or its veths', or a Docker network's) MTU exceeds the uplink's (the default route's interface), or pods' MTU exceeds flannel.1's / FLANNEL_MTU, or flannel.1 leaves less than 50 bytes of its underlay for VXLAN.",
+  scope: 'node',
+  requires: ['ipAddr'],
+  optional: [...new Set(['routes', 'flannelSubnetEnv', 'dockerNetworks', 'iptables', 'nftables', ...DOCKER_RESTART_KINDS] as const)],
+  analyze({ node, artifacts, partly }) {
+    const itfs = interfacesOf(artifacts.ipAddr);
+    const uplink = uplinkMtu(artifacts, itfs);
+    const out: FindingDraft[] = [];
+    // with flannel's VXLAN device, cni0 is judged against it (pods <= flannel.1 <= underlay - 50 puts them under the uplink too)
+    const flannelVxlan = [...itfs.keys()].some((n) => /^flannel\.\d+$/.test(n));
+    for (const side of containerSides(artifacts, itfs)) {
+      if (!uplink || uplink.names.includes(side.bridge) || (side.bridge === 'cni0' && flannelVxlan)) continue;
+      if (uplink.from === 'interfaces' && side.mtu <= uplink.mtu && side.mtu > uplink.minMtu)
+        partly?.(`no default route in the bundle: ${side.bridge} (MTU ${side.mtu}) is larger than some interfaces that could be the way out (${uplink.names.join(', ')}) and not others; collect ip route`);
+      if (side.mtu <= uplink.mtu) continue;
+      out.push(bridgeFinding(node, artifacts, side, uplink));
+    }
+    out.push(...flannelFindings(node, artifacts, itfs, uplink));
+    return out;
+  },
+});
+
+// ---- the uplink -------------------------------------------------------------------------
+
+interface Uplink {
+  /** the default route's interface; without one, every candidate (all smaller than what is compared) */
+  names: string[];
+  mtu: number;
+  /** the smallest of the candidates (from 'interfaces'); the uplink's MTU otherwise */
+  minMtu: number;
+  /** how it was decided */
+  from: 'route' | 'interfaces';
+  evidence: Evidence[];
+}
+
+/** `ip link` / `ip addr` flags say it has carrier: LOWER_UP (ip), RUNNING (ifconfig), and no NO-CARRIER. */
+function hasCarrier(i: Interface): boolean {
+  return (i.flags.includes('LOWER_UP') || i.flags.includes('RUNNING')) && !i.flags.includes('NO-CARRIER') && i.state !== 'DOWN';
+}
+
+/**
+ * A container bridge with no port in the listing carries traffic only if its carrier shows a port
+ * forwarding: `state UP` (iproute2). An empty bridge is `NO-CARRIER … state DOWN` once a port has left,
+ * and on a recent kernel (6.18, checked in a network namespace) a bridge that never had a port shows
+ * `LOWER_UP … state UNKNOWN`: neither counts. ifconfig has no operstate and shows RUNNING for both
+ * carrier and "unknown": only with a veth in the same listing is a RUNNING bridge taken for active.
+ */
+function bridgeActive(br: Interface, fromIfconfig: boolean, anyVeth: boolean): boolean {
+  if (fromIfconfig) return br.flags.includes('RUNNING') && anyVeth;
+  return br.flags.includes('LOWER_UP') && !br.flags.includes('NO-CARRIER') && br.state === 'UP';
+}
+
+function isUp(i: Interface): boolean {
+  return i.flags.includes('UP') && hasCarrier(i);
+}
+
+/** The interface line as cited (the engine quotes the file's own line where it kept the file). */
+export function itfEvidence(i: Interface, note: string): Evidence {
+  const excerpt = `${i.index !== undefined ? `${i.index}: ` : ''}${i.name}${i.peer ? `@${i.peer}` : ''}: <${i.flags.join(',')}> mtu ${i.mtu}${i.master ? ` … master ${i.master}` : ''}${i.state ? ` … state ${i.state}` : ''}`;
+  return { file: i.ref.file, line: i.ref.line, excerpt, note };
+}
+
+/** A route's own `mtu N` / `mtu lock N` attribute. */
+function routeMtu(r: Route): number | undefined {
+  const m = /\smtu (?:lock )?(\d+)\b/.exec(r.excerpt);
+  return m ? Number(m[1]) : undefined;
+}
+
+const mainIpv4 = (r: Route) => !r.destination.includes(':') && (!r.table || r.table === 'main') && (!r.type || r.type === 'unicast') && r.dev !== undefined;
+
+function uplinkMtu(artifacts: NodeArtifacts, itfs: Map<string, Interface>): Uplink | undefined {
+  const routes = (artifacts.routes ?? []).flatMap((t) => t.routes).filter(mainIpv4);
+  // a VPN's redirect-gateway def1 pair outranks the default route for every destination
+  const half = (d: string) => routes.find((r) => r.destination === d);
+  const low = half('0.0.0.0/1');
+  const high = half('128.0.0.0/1');
+  let def: Route | undefined;
+  if (low && high && low.dev === high.dev) def = low;
+  else def = routes.filter((r) => r.destination === '0.0.0.0/0').sort((a, b) => (a.metric ?? 0) - (b.metric ?? 0))[0];
+  if (def?.dev) {
+    const dev = itfs.get(def.dev);
+    if (dev?.mtu === undefined) return undefined;
+    const rmtu = routeMtu(def);
+    const mtu = rmtu !== undefined ? Math.min(rmtu, dev.mtu) : dev.mtu;
+    const evidence = [
+      { file: def.ref.file, line: def.ref.line, excerpt: def.excerpt, note: `the way out: ${def.dev}${rmtu !== undefined ? ` (this route's MTU ${rmtu})` : ''}` },
+      itfEvidence(dev, `${dev.name}, the uplink: MTU ${dev.mtu}`),
+    ];
+    if (low && high && def === low) evidence.splice(1, 0, { file: high.ref.file, line: high.ref.line, excerpt: high.excerpt, note: 'with 0.0.0.0/1, every destination leaves by this interface' });
+    return { names: [dev.name], mtu, minMtu: mtu, from: 'route', evidence };
+  }
+  // no default route in the bundle: the way out is one of the interfaces that are up (not a container's end of a veth: `eth0@vethX`); a claim holds only if it holds for all of them
+  const candidates = [...itfs.values()].filter((i) => i.mtu !== undefined && !i.flags.includes('LOOPBACK') && !i.flags.includes('SLAVE') && !i.master && !NOT_UPLINK.test(i.name) && !/^veth/.test(i.peer ?? '') && isUp(i));
+  if (candidates.length === 0) return undefined;
+  const mtu = Math.max(...candidates.map((i) => i.mtu!));
+  const names = candidates.map((i) => i.name);
+  return {
+    names,
+    mtu,
+    minMtu: Math.min(...candidates.map((i) => i.mtu!)),
+    from: 'interfaces',
+    evidence: candidates.map((i) => itfEvidence(i, `${i.name}: MTU ${i.mtu}${candidates.length > 1 ? '' : ', the only interface up besides container ones'}`)),
+  };
+}
+
+// ---- container bridges ----------------------------------------------------------------
+
+interface ContainerSide {
+  bridge: string;
+  /** Docker, flannel's cni0, Podman */
+  owner: 'docker' | 'cni' | 'podman';
+  /** the docker network, when known */
+  network?: string;
+  mtu: number;
+  evidence: Evidence[];
+}
+
+function ownerOf(name: string): ContainerSide['owner'] {
+  if (name === 'cni0') return 'cni';
+  if (/^(podman|cni-podman)\d+$/.test(name)) return 'podman';
+  return 'docker';
+}
+
+/** Each container bridge carrying traffic, with the MTU its containers use and what shows it. */
+function containerSides(artifacts: NodeArtifacts, itfs: Map<string, Interface>): ContainerSide[] {
+  const networks = new Map<string, { name: string; mtu?: number; evidence?: Evidence; containers: number }>();
+  for (const n of (artifacts.dockerNetworks ?? []).flatMap((d) => d.networks)) {
+    if (n.driver !== 'bridge' || !n.bridgeName) continue;
+    const opt = n.options['com.docker.network.driver.mtu'];
+    const mtu = opt !== undefined && /^\d+$/.test(opt) ? Number(opt) : undefined;
+    networks.set(n.bridgeName, {
+      name: n.name,
+      mtu,
+      containers: n.containers.length,
+      evidence: mtu !== undefined ? { file: n.ref.file, line: n.ref.line, excerpt: `"com.docker.network.driver.mtu": "${opt}"`, note: `docker network ${n.name}: its MTU option` } : undefined,
+    });
+  }
+  const names = new Set([...[...itfs.keys()].filter((n) => CONTAINER_BRIDGE.test(n)), ...networks.keys()]);
+  const ifconfigNames = new Set((artifacts.ipAddr ?? []).filter((l) => l.format === 'ifconfig').flatMap((l) => l.interfaces.map((i) => i.name)));
+  const anyVeth = [...itfs.keys()].some((n) => /^veth/.test(n));
+  const out: ContainerSide[] = [];
+  for (const name of names) {
+    const br = itfs.get(name);
+    const net = networks.get(name);
+    const ports = [...itfs.values()].filter((i) => i.master === name && i.mtu !== undefined);
+    const livePorts = ports.filter((p) => !p.flags.includes('NO-CARRIER') && p.state !== 'DOWN');
+    if (br) {
+      if (br.mtu === undefined && ports.length === 0) continue;
+      // idle: no port, no carrier: nothing crosses it (and before Docker 25 its 1500 says nothing of the configured MTU)
+      if (livePorts.length === 0 && !bridgeActive(br, ifconfigNames.has(name), anyVeth)) continue;
+      const evidence: Evidence[] = [];
+      let mtu: number;
+      if (livePorts.length > 0) {
+        mtu = Math.max(...livePorts.map((p) => p.mtu!));
+        const top = livePorts.filter((p) => p.mtu === mtu);
+        if (br.mtu !== undefined) evidence.push(itfEvidence(br, `the container bridge ${name}: MTU ${br.mtu}`));
+        for (const p of top.slice(0, 3)) evidence.push(itfEvidence(p, `a container's veth on ${name}: MTU ${p.mtu}, the MTU the container uses`));
+        if (top.length > 3) evidence.push({ ...itfEvidence(top[3], `and ${top.length - 3} more veths on ${name} with MTU ${mtu}`) });
+      } else {
+        if (br.mtu === undefined) continue;
+        mtu = br.mtu;
+        evidence.push(itfEvidence(br, `the container bridge ${name}, up with carrier (a container is attached): MTU ${mtu}; its ports' MTU is at least that`));
+      }
+      if (net?.evidence) evidence.push(net.evidence);
+      out.push({ bridge: name, owner: ownerOf(name), network: net?.name, mtu, evidence });
+    } else if (net && net.mtu !== undefined && net.containers > 0) {
+      // no ip addr line for it (another file's listing); the network's own option, with containers attached
+      out.push({ bridge: name, owner: 'docker', network: net.name, mtu: net.mtu, evidence: [net.evidence!] });
+    }
+  }
+  return out;
+}
+
+// ---- TCPMSS clamping ----------------------------------------------------------------------
+
+/** `eth+` matches every name starting with eth (iptables' wildcard) */
+function nameMatches(pattern: string, name: string): boolean {
+  return pattern.endsWith('+') ? name.startsWith(pattern.slice(0, -1)) : pattern === name;
+}
+
+function allows(cond: Rule['inInterface'], names: string[]): boolean {
+  if (!cond) return true;
+  return names.some((n) => nameMatches(cond.value, n) !== cond.negated);
+}
+
+/**
+ * A rule that rewrites the MSS of the SYNs forwarded from `bridge` out of the uplink to fit it, when the
+ * bundle shows one: iptables' TCPMSS in FORWARD / POSTROUTING (any table: the target is not limited to
+ * mangle) or a chain they jump to, or nftables' `maxseg size set` on the forward / postrouting hook.
+ */
+function mssClamp(artifacts: NodeArtifacts, bridge: string, uplink: Uplink): Evidence | undefined {
+  for (const v of liveViews(artifacts))
+    for (const [, chains] of v.tables) {
+      const scope = new Set<string>();
+      for (const base of ['FORWARD', 'POSTROUTING']) {
+        if (!chains.has(base)) continue;
+        scope.add(base);
+        for (const c of reachableChains(chains as Map<string, Chain>, base)) scope.add(c);
+      }
+      for (const name of scope)
+        for (const r of chains.get(name)?.rules ?? []) {
+          if (r.target !== 'TCPMSS') continue;
+          if (r.protocol && (r.protocol.negated || r.protocol.value !== 'tcp')) continue;
+          const o = r.targetOptions;
+          const set = o['set-mss'] !== undefined ? Number(o['set-mss']) : undefined;
+          const clamps = 'clamp-mss-to-pmtu' in o || (set !== undefined && set <= uplink.mtu - TCP_IP_HEADERS);
+          if (!clamps || !allows(r.inInterface, [bridge]) || !allows(r.outInterface, uplink.names)) continue;
+          return { file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `${r.table} ${r.chain}: rewrites the MSS of forwarded SYNs${set !== undefined ? ` to ${set}` : ' to fit the route out'}` };
+        }
+    }
+  for (const rs of nativeNftables(artifacts))
+    for (const t of rs.tables) {
+      if (t.iptablesCompat) continue;
+      for (const c of t.chains) {
+        if (c.hook !== 'forward' && c.hook !== 'postrouting') continue;
+        for (const r of c.rules) {
+          const m = /maxseg size set (rt mtu|\d+)/.exec(r.text);
+          if (!m || (m[1] !== 'rt mtu' && Number(m[1]) > uplink.mtu - TCP_IP_HEADERS)) continue;
+          const iif = /\biifname (!= )?"?([^"\s]+)"?/.exec(r.text);
+          const oif = /\boifname (!= )?"?([^"\s]+)"?/.exec(r.text);
+          const ok = (m2: RegExpExecArray | null, names: string[]) => !m2 || names.some((n) => (m2[2].endsWith('*') ? n.startsWith(m2[2].slice(0, -1)) : n === m2[2]) !== Boolean(m2[1]));
+          if (!ok(iif, [bridge]) || !ok(oif, uplink.names)) continue;
+          return { file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `${t.family} ${t.name} ${c.name}: rewrites the MSS of forwarded SYNs` };
+        }
+      }
+    }
+  return undefined;
+}
+
+/** The stop-gap, safe to paste twice: adds the clamp only where it is missing. */
+export const CLAMP_RULE = 'FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu';
+export const CLAMP_COMMAND = `iptables -t mangle -C ${CLAMP_RULE} 2>/dev/null || iptables -t mangle -A ${CLAMP_RULE}`;
+
+// ---- findings -----------------------------------------------------------------------------
+
+function uplinkPhrase(u: Uplink): string {
+  if (u.from === 'route') return `${u.names[0]} (MTU ${u.mtu}), the interface of the default route`;
+  return u.names.length === 1
+    ? `${u.names[0]} (MTU ${u.mtu}), the only interface up besides container ones (the bundle has no default route)`
+    : `every interface that could be the way out (${u.names.join(', ')}: MTU ${u.mtu} at most; the bundle has no default route)`;
+}
+
+function bridgeFinding(node: string, artifacts: NodeArtifacts, side: ContainerSide, uplink: Uplink): FindingDraft {
+  const clamp = mssClamp(artifacts, side.bridge, uplink);
+  const jumboOnly = uplink.mtu >= ETHERNET_MTU;
+  const N = uplink.mtu;
+  const what = side.owner === 'cni' ? 'pods' : 'containers';
+  const who = `${side.bridge}${side.network ? ` (docker network ${side.network})` : ''}`;
+  const message =
+    `On ${node}, ${what} on ${who} use MTU ${side.mtu}, larger than ${uplinkPhrase(uplink)}: ` +
+    (jumboOnly
+      ? `they advertise a TCP MSS of ${side.mtu - TCP_IP_HEADERS}; peers on ${ETHERNET_MTU}-byte networks are unaffected, but a peer with jumbo frames sends packets over ${N} bytes that the uplink cannot take.`
+      : `their packets over ${N} bytes are dropped or need PMTU discovery, and the TCP MSS they advertise (${side.mtu - TCP_IP_HEADERS}) makes peers send segments the uplink cannot carry: small requests and ping work, TLS handshakes and downloads stall where ICMP "fragmentation needed" is filtered.`) +
+    (clamp ? ` A TCPMSS rule clamps forwarded TCP (${clamp.file}:${clamp.line}): TCP is covered, UDP is not.` : '');
+  const dockerRestart = dockerRestartOf(artifacts);
+  const commands: string[] = [];
+  if (side.owner === 'docker') {
+    if (side.bridge === 'docker0' || side.network === 'bridge')
+      commands.push(
+        `# ${dockerRestart.daemonJson}: add "mtu": ${N} (the default bridge docker0 only)`,
+        `#   and for user networks created later: "default-network-opts": { "bridge": { "com.docker.network.driver.mtu": "${N}" } }`,
+        ...restartDocker({ dockerRestart }, 'then recreate the containers: an existing veth keeps its MTU'),
+      );
+    else {
+      const net = side.network ?? '<network>';
+      commands.push(
+        `docker network inspect ${net}   # note its subnet and options, then recreate it with the MTU (its containers must be detached first)`,
+        `docker network rm ${net} && docker network create -o com.docker.network.driver.mtu=${N} <same options> ${net}`,
+        `# compose: networks: { ${net === '<network>' ? 'default' : net}: { driver_opts: { com.docker.network.driver.mtu: ${N} } } }, then docker compose up -d --force-recreate`,
+      );
+    }
+  } else if (side.owner === 'podman') {
+    commands.push(`podman network create --opt mtu=${N} <name>   # Podman networks take their MTU at creation: recreate the network (or set it in containers.conf for the default one) and its containers`);
+  } else {
+    commands.push(`# set the CNI bridge's MTU to at most ${N} (the "mtu" of the bridge plugin in /etc/cni/net.d/*.conflist, or your CNI's MTU setting), then recreate the pods on ${node}`);
+  }
+  if (!clamp) commands.push(`# stop-gap for TCP until then (persist it with your firewall's rules): clamp the MSS of forwarded SYNs to the route's MTU`, CLAMP_COMMAND);
+  const evidence = distinctEvidence([...uplink.evidence, ...side.evidence, ...(clamp ? [clamp] : [])]);
+  return {
+    severity: clamp || jumboOnly ? 'info' : 'warning',
+    title: jumboOnly ? 'Container MTU larger than the uplink (jumbo peers only)' : 'Container MTU larger than the way out',
+    message,
+    impact: jumboOnly
+      ? 'Only traffic with peers that use jumbo frames can lose its large packets.'
+      : `Large packets of the ${what} on ${side.bridge} are lost where PMTU discovery does not work: connections hang after the handshake or in the middle of transfers.`,
+    evidence,
+    facts: { bridge: side.bridge, network: side.network, containerMtu: side.mtu, uplink: uplink.names, uplinkMtu: N, uplinkFrom: uplink.from, mssClamp: clamp !== undefined },
+    remedy: {
+      summary:
+        side.owner === 'docker'
+          ? `Give Docker's ${side.bridge === 'docker0' ? 'default bridge' : 'network'} the uplink's MTU (${N}): "mtu": ${N} in daemon.json for docker0, com.docker.network.driver.mtu=${N} for a user network; containers get it when they are recreated.${clamp ? '' : ' Until then, clamp the TCP MSS of forwarded SYNs.'}`
+          : `Give the ${side.owner === 'cni' ? 'CNI' : 'Podman'} network an MTU of at most ${N}, then recreate its ${what}.${clamp ? '' : ' Until then, clamp the TCP MSS of forwarded SYNs.'}`,
+      commands,
+      caution: 'Restarting docker restarts every container; recreating a network detaches its containers. The TCPMSS rule covers TCP only, and is lost at reboot unless the firewall configuration keeps it.',
+    },
+  };
+}
+
+/** flannel: pods' MTU vs flannel.1 / FLANNEL_MTU, and flannel.1 vs its underlay. */
+function flannelFindings(node: string, artifacts: NodeArtifacts, itfs: Map<string, Interface>, uplink: Uplink | undefined): FindingDraft[] {
+  const out: FindingDraft[] = [];
+  const vx = [...itfs.values()].find((i) => /^flannel\.\d+$/.test(i.name) && i.mtu !== undefined);
+  const env = (artifacts.flannelSubnetEnv ?? []).find((e) => e.mtu !== undefined && Number.isFinite(e.mtu.value));
+  const envMtu = env?.mtu;
+  const runner = () => flannelRunner(node, artifacts);
+  // flannel.1 against its underlay: the vxlan's dev (ip -d), else the uplink
+  if (vx && (!vx.kind || vx.kind === 'vxlan')) {
+    const under = vx.vxlan?.dev ? itfs.get(vx.vxlan.dev) : undefined;
+    const underMtu = under?.mtu ?? uplink?.mtu;
+    const underEvidence = under ? [itfEvidence(under, `${under.name}, flannel.1's underlay (vxlan dev): MTU ${under.mtu}`)] : uplink?.evidence ?? [];
+    if (underMtu !== undefined && vx.mtu! > underMtu - VXLAN_OVERHEAD && (under || uplink)) {
+      const want = underMtu - VXLAN_OVERHEAD;
+      const r = runner();
+      out.push({
+        severity: 'warning',
+        title: 'flannel.1 leaves no room for the VXLAN header',
+        message: `On ${node}, flannel.1 has MTU ${vx.mtu}, but its underlay ${under ? under.name : uplinkPhrase(uplink!)} carries ${underMtu}: VXLAN adds ${VXLAN_OVERHEAD} bytes, so flannel.1 must be at most ${want}. Pod packets over ${want} bytes between nodes are dropped or fragmented. flannel sets ${want} itself when it starts: the underlay's MTU changed since, or flannel's MTU was set by hand.`,
+        impact: 'Large pod-to-pod packets across nodes are lost where fragments or ICMP are dropped: connections between pods on different nodes stall.',
+        evidence: distinctEvidence([...underEvidence, itfEvidence(vx, `flannel.1 (VXLAN): MTU ${vx.mtu}`), ...(envMtu ? [{ file: envMtu.ref.file, line: envMtu.ref.line, excerpt: envMtu.excerpt, note: 'the MTU flannel gives pods' }] : [])]),
+        facts: { flannelMtu: vx.mtu, underlay: under?.name ?? uplink?.names, underlayMtu: underMtu, expected: want },
+        remedy: {
+          summary: `Restart flannel (${r.name}) so it recomputes its MTU from the underlay (${want}), then recreate the pods on ${node}; or remove a hand-set MTU from flannel's configuration.`,
+          commands: [...r.restart, `ip -d link show flannel.1   # afterwards: mtu ${want}`, `cat /run/flannel/subnet.env   # FLANNEL_MTU=${want}`],
+          caution: 'Pods keep the MTU they were created with until they are recreated.',
+        },
+      });
+    }
+  }
+  // the pods' MTU (cni0's veths, else cni0 with carrier) against flannel.1 and FLANNEL_MTU
+  const limits: { mtu: number; evidence: Evidence }[] = [];
+  if (vx) limits.push({ mtu: vx.mtu!, evidence: itfEvidence(vx, `flannel.1, the overlay between nodes: MTU ${vx.mtu}`) });
+  if (envMtu) limits.push({ mtu: envMtu.value, evidence: { file: envMtu.ref.file, line: envMtu.ref.line, excerpt: envMtu.excerpt, note: 'the MTU flannel gives pods' } });
+  if (limits.length === 0) return out;
+  const side = containerSides(artifacts, itfs).find((s) => s.bridge === 'cni0');
+  const limit = Math.min(...limits.map((l) => l.mtu));
+  if (side && side.mtu > limit) {
+    const clamp = uplink ? mssClamp(artifacts, 'cni0', { ...uplink, names: [...uplink.names, ...(vx ? [vx.name] : [])] }) : undefined;
+    const r = runner();
+    out.push({
+      // the node itself sends "fragmentation needed" to its own pod for a packet too large for flannel.1, and a pod
+      // at flannel's MTU on the other end advertises an MSS that fits: unlike the uplink case, TCP mostly copes
+      severity: 'info',
+      title: "Pods' MTU larger than flannel's",
+      message: `On ${node}, pods on cni0 use MTU ${side.mtu}, larger than ${limits.map((l) => (l.evidence.excerpt.startsWith('FLANNEL') ? `FLANNEL_MTU (${l.mtu})` : `flannel.1 (MTU ${l.mtu})`)).join(' and ')}: their packets over ${limit} bytes to pods on other nodes need PMTU discovery (the node answers "fragmentation needed" itself), and UDP datagrams over ${limit} bytes are fragmented or dropped. flannel's CNI plugin gives pods FLANNEL_MTU: a fixed "mtu" in the CNI configuration, or pods created before flannel's MTU changed, differ.${clamp ? ` A TCPMSS rule clamps forwarded TCP (${clamp.file}:${clamp.line}).` : ''}`,
+      impact: 'Large UDP datagrams between pods on different nodes are lost; TCP relies on PMTU discovery at the node.',
+      evidence: distinctEvidence([...side.evidence, ...limits.map((l) => l.evidence), ...(clamp ? [clamp] : [])]),
+      facts: { bridge: 'cni0', podMtu: side.mtu, flannelMtu: vx?.mtu, flannelEnvMtu: envMtu?.value },
+      remedy: {
+        summary: `Let the pods take flannel's MTU (${limit}): remove a fixed "mtu" from the CNI configuration (/etc/cni/net.d/10-flannel.conflist) or set it to ${limit}, restart flannel (${r.name}), then recreate the pods on ${node}.`,
+        commands: ['grep -n mtu /etc/cni/net.d/*.conflist /etc/cni/net.d/*.conf /run/flannel/subnet.env', ...r.restart, `# then recreate the pods on ${node} (kubectl delete pod ... or roll their deployments): a pod keeps the MTU of its creation`],
+        caution: 'Recreating pods interrupts them.',
+      },
+    });
+  }
+  return out;
+}
