@@ -5,6 +5,7 @@ import clusterNodeInconsistent from './cluster-node-inconsistent.js';
 import dockerBridgeMismatch from './docker-bridge-mismatch.js';
 import dockerBridgeNetfilterForwardDrop from './docker-bridge-netfilter-forward-drop.js';
 import firewalldContainerInterfaceUnzoned from './firewalld-container-interface-unzoned.js';
+import firewalldNetavarkPortForwardsLost from './firewalld-netavark-port-forwards-lost.js';
 import flannelDuplicateSubnet from './flannel-duplicate-subnet.js';
 import flannelMultipleAddresses from './flannel-multiple-addresses.js';
 import flannelSubnetMismatch from './flannel-subnet-mismatch.js';
@@ -51,6 +52,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   networkMtuMismatch,
   firewalldContainerInterfaceUnzoned,
   ufwPublishedPortsBypass,
+  firewalldNetavarkPortForwardsLost,
   flannelDuplicateSubnet,
   clusterNodeInconsistent,
   logSignatures,

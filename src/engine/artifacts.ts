@@ -17,6 +17,8 @@ import type { RouteTable } from '../parsers/ip-route.js';
 import type { NftRuleset } from '../nft/model.js';
 import type { NftablesConfig } from '../nft/config.js';
 import type { FirewalldConf, FirewalldZones } from '../nft/firewalld.js';
+import type { FirewalldPolicies } from '../nft/firewalld.js';
+import type { PodmanPorts } from '../parsers/podman.js';
 import type { IpsetList } from '../parsers/ipset.js';
 import type { DistributionHint } from '../layouts/types.js';
 import type { UfwStatus } from '../parsers/ufw-status.js';
@@ -60,10 +62,15 @@ export interface ArtifactMap {
   firewalldZones: FirewalldZones;
   /** /etc/firewalld/firewalld.conf */
   firewalldConf: FirewalldConf;
+  /** firewalld policies (firewall-cmd --list-all-policies / --info-policy, runtime or permanent; policy XML files, permanent) */
+  firewalldPolicies: FirewalldPolicies;
+  /** ports Podman's containers publish (podman ps, podman port --all) */
+  podmanPorts: PodmanPorts;
   /** ipset sets and their members (ipset list / ipset save); a saved configuration is marked so */
   ipsets: IpsetList;
   /** the Kubernetes distribution the node's paths show (the layout's hint: /var/lib/rancher/k3s, k0scontroller-logs) */
   distributionHint: DistributionHint;
+  /** the Amazon VPC CNI's network settings as ipamd uses them (its introspection endpoint's networkutils-env-settings JSON) */
   awsCniSettings: AwsCniNetworkSettings;
   /** `ufw status` (plain, verbose or numbered): ufw's state, its defaults and its rules */
   ufwStatus: UfwStatus;
@@ -92,6 +99,8 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   nftablesConfig: 'nftables configuration the nftables service loads (/etc/nftables.conf, /etc/sysconfig/nftables.conf)',
   firewalldZones: 'firewalld zones (firewall-cmd --list-all-zones, zone XML)',
   firewalldConf: 'firewalld configuration (firewalld.conf)',
+  firewalldPolicies: 'firewalld policies (firewall-cmd --list-all-policies / --info-policy, policy XML)',
+  podmanPorts: 'ports Podman containers publish (podman ps / podman port --all)',
   ipsets: 'ipset sets and members (ipset list / ipset save)',
   distributionHint: "a Kubernetes distribution's paths (/var/lib/rancher/k3s, k0s unit journals)",
   awsCniSettings: "the AWS VPC CNI's network settings (aws-node's ipamd/networkutils-env-settings.json)",

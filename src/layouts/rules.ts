@@ -230,6 +230,11 @@ export const SOSREPORT_RULES: PathRule[] = [
   { re: /^sos_commands\/firewalld\/firewall-cmd_--list-all-zones$/, format: 'firewalld-zones' },
   { re: /^etc\/firewalld\/zones\/[^/]+\.xml$/, format: 'firewalld-zone-xml' },
   { re: /^etc\/firewalld\/firewalld\.conf$/, format: 'firewalld-conf' },
+  // sos's firewalld plugin copies /etc/firewalld/*.xml and zones/, not policies/ (nor runs --list-all-policies): there when added by hand
+  { re: /^etc\/firewalld\/policies\/[^/]+\.xml$/, format: 'firewalld-policy-xml' },
+  // sos's podman plugin (root's containers): podman ps, podman ps -a, podman port --all
+  { re: /^sos_commands\/podman\/podman_ps(_-a)?$/, format: 'podman-ps' },
+  { re: /^sos_commands\/podman\/podman_port_--all$/, format: 'podman-port' },
   { re: /^sos_commands\/(?:firewall_tables|networking)\/iptables_-V$/, format: 'iptables-version' },
   // no sos plugin runs ipset today (networking, firewall_tables, firewalld checked); sos names a
   // command's output by the command, so one that did would write sos_commands/<plugin>/ipset_list
@@ -280,6 +285,9 @@ export const FLAT_RULES: PathRule[] = [
   { re: /(^|\/)systemctl_services\.json$/, format: 'systemctl-json' },
   { re: /(^|\/)zones\/[^/]+\.xml$/, format: 'firewalld-zone-xml' },
   { re: /(^|\/)firewalld\.conf$/, format: 'firewalld-conf' },
+  { re: /(^|\/)policies\/[^/]+\.xml$/, format: 'firewalld-policy-xml' },
+  { re: /(^|\/)podman[-_. ]?ps(?:[-_. ][^/]*)?$/, format: 'podman-ps' },
+  { re: /(^|\/)podman[-_. ]?port(?:[-_. ][^/]*)?$/, format: 'podman-port' },
   ...SAVED_IPSETS_ANYWHERE,
   ...IPSET_NAMES,
   ...DOCKER_CLI_NAMES,

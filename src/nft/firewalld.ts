@@ -494,3 +494,273 @@ export function parseFirewalldZoneXml(text: string, file: string): FirewalldZone
   zone.icmpBlockInversion ??= false;
   return zone;
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * Policies (firewalld >= 0.9): traffic between zones (`ingress-zones` -> `egress-zones`, `ANY`,
+ * `HOST`). netavark's firewalld driver keeps published ports in the policy `netavark_portfwd`,
+ * runtime only: a `firewall-cmd --reload` empties its forward-ports.
+ */
+
+export type FirewalldPolicyField =
+  | 'priority' | 'target' | 'ingressZones' | 'egressZones' | 'services' | 'ports' | 'protocols' | 'masquerade'
+  | 'forwardPorts' | 'sourcePorts' | 'icmpBlocks' | 'richRules';
+
+export interface FirewalldPolicy {
+  name: string;
+  /** `(active)` in firewall-cmd output: its ingress and egress zones are active */
+  active?: boolean;
+  /** firewall-cmd prints it; a policy XML file leaves out the default, -1 */
+  priority?: number;
+  /** `CONTINUE` (the default), `ACCEPT`, `DROP` or `REJECT` */
+  target: string;
+  ingressZones: string[];
+  egressZones: string[];
+  services: string[];
+  ports: FirewalldPort[];
+  protocols: string[];
+  masquerade?: boolean;
+  /** each with the line it is on */
+  forwardPorts: (FirewalldForwardPort & { ref: SourceRef })[];
+  sourcePorts: { port: string; protocol: string }[];
+  icmpBlocks: string[];
+  richRules: string[];
+  /** the policy header line, or the `<policy>` element */
+  ref: SourceRef;
+  /** where each field was read (the label line of a field spanning several) */
+  fieldRefs: Partial<Record<FirewalldPolicyField, SourceRef>>;
+}
+
+export interface FirewalldPolicies {
+  file: string;
+  /**
+   * what the listing shows: the running firewall (`firewall-cmd --list-all-policies`, `--info-policy`)
+   * or the permanent configuration (`--permanent`, etc/firewalld/policies/*.xml), which a reload
+   * makes the runtime one: runtime-only additions are not in it
+   */
+  config: 'runtime' | 'permanent';
+  policies: FirewalldPolicy[];
+  warnings: ParseWarning[];
+}
+
+const POLICY_FIELD_BY_LABEL: Record<string, FirewalldPolicyField> = {
+  priority: 'priority',
+  target: 'target',
+  'ingress-zones': 'ingressZones',
+  'egress-zones': 'egressZones',
+  services: 'services',
+  ports: 'ports',
+  protocols: 'protocols',
+  masquerade: 'masquerade',
+  'forward-ports': 'forwardPorts',
+  'source-ports': 'sourcePorts',
+  'icmp-blocks': 'icmpBlocks',
+  'rich rules': 'richRules',
+};
+
+/**
+ * `firewall-cmd --list-all-policies` / `--info-policy=NAME`: a header line, then `  priority: N`
+ * and `  target: T` (zones have no priority line; `--get-policies` prints names only).
+ */
+export function sniffFirewallCmdPolicies(head: string): boolean {
+  return /^[A-Za-z0-9_.+-]+(?: \([^)]*\))?\r?\n {2}priority: -?\d+\r?\n {2}target: /m.test(head);
+}
+
+function emptyPolicy(name: string, ref: SourceRef): FirewalldPolicy {
+  return {
+    name,
+    target: 'CONTINUE',
+    ingressZones: [],
+    egressZones: [],
+    services: [],
+    ports: [],
+    protocols: [],
+    forwardPorts: [],
+    sourcePorts: [],
+    icmpBlocks: [],
+    richRules: [],
+    ref,
+    fieldRefs: {},
+  };
+}
+
+/** `--permanent` in the file's name or in a command line pasted above the output */
+const PERMANENT = /(^|[\s_/])--permanent([\s_]|$)/;
+
+/**
+ * `firewall-cmd [--permanent] --list-all-policies` and `--info-policy=NAME` (firewalld >= 0.9).
+ * Forward ports and rich rules continue on further lines: tab-indented as firewall-cmd prints
+ * them, or space-indented once pasted into a ticket.
+ */
+export function parseFirewallCmdPolicies(text: string, file: string, opts: { permanent?: boolean } = {}): FirewalldPolicies {
+  if (text.slice(0, 8192).includes('\u0000')) throw new SkipFile(file, 'binary data, not firewall-cmd output');
+  const out: FirewalldPolicies = { file, config: opts.permanent || PERMANENT.test(file) ? 'permanent' : 'runtime', policies: [], warnings: [] };
+  const warn = (message: string, line?: number) => {
+    if (out.warnings.length < 100) out.warnings.push({ file, line, message });
+  };
+  const src = splitLines(text);
+  let policy: FirewalldPolicy | undefined;
+  let field: FirewalldPolicyField | undefined;
+  let sawPolicy = false;
+  const addValue = (p: FirewalldPolicy, f: FirewalldPolicyField, v: string, ref: SourceRef) => {
+    const value = v.trim();
+    if (value === '') return;
+    switch (f) {
+      case 'priority': {
+        const n = Number(value);
+        if (Number.isInteger(n)) p.priority = n;
+        else warn(`policy ${p.name}: priority ${value} not understood`, ref.line);
+        break;
+      }
+      case 'target':
+        p.target = value.replace(/^%%(.*)%%$/, '$1');
+        break;
+      case 'masquerade':
+        p.masquerade = yesNo(value);
+        break;
+      case 'ingressZones':
+      case 'egressZones':
+      case 'services':
+      case 'protocols':
+      case 'icmpBlocks':
+        p[f].push(...words(value));
+        break;
+      case 'ports':
+      case 'sourcePorts':
+        for (const w of words(value)) {
+          const port = portOf(w, ref);
+          if (!port) warn(`policy ${p.name}: port ${w} not understood`, ref.line);
+          else if (f === 'ports') p.ports.push(port);
+          else p.sourcePorts.push({ port: port.port, protocol: port.protocol });
+        }
+        break;
+      case 'forwardPorts':
+        for (const w of words(value)) {
+          const fp = forwardPortOf(w);
+          if (fp) p.forwardPorts.push({ ...fp, ref });
+          else warn(`policy ${p.name}: forward port ${w} not understood`, ref.line);
+        }
+        break;
+      case 'richRules':
+        p.richRules.push(value);
+        break;
+    }
+  };
+  for (let i = 0; i < src.length; i++) {
+    const line = src[i].length > 65536 ? src[i].slice(0, 65536) : src[i];
+    const ref = { file, line: i + 1 };
+    if (line.trim() === '') {
+      field = undefined;
+      continue;
+    }
+    if (/^\S/.test(line)) {
+      field = undefined;
+      const h = ZONE_HEADER.exec(line);
+      if (!h) {
+        // a shell prompt with the command: `# firewall-cmd --permanent --info-policy=x`
+        if (/firewall-cmd/.test(line) && PERMANENT.test(line)) out.config = 'permanent';
+        policy = undefined;
+        continue;
+      }
+      policy = emptyPolicy(h[1], ref);
+      if ((h[2] ?? '').split(',').some((s) => s.trim() === 'active')) policy.active = true;
+      // kept once its priority line follows (a zone or a bare name list has none)
+      continue;
+    }
+    if (!policy) continue;
+    const m = FIELD_LINE.exec(line);
+    const f = m ? POLICY_FIELD_BY_LABEL[m[1]] : undefined;
+    if (!f) {
+      // continuation: one forward port or rich rule per line
+      if (field && (line.startsWith('\t') || /^ {3,}\S/.test(line))) addValue(policy, field, line, ref);
+      continue;
+    }
+    if (!out.policies.includes(policy)) {
+      if (f !== 'priority') {
+        // firewall-cmd prints a policy's priority first; a zone block starts with its target
+        policy = undefined;
+        continue;
+      }
+      out.policies.push(policy);
+      sawPolicy = true;
+    }
+    field = f;
+    policy.fieldRefs[f] ??= ref;
+    addValue(policy, f, m![2], ref);
+  }
+  if (!sawPolicy) throw new SkipFile(file, 'no firewall-cmd policy listing');
+  return out;
+}
+
+/** `etc/firewalld/policies/NAME.xml`: a permanent policy, named by its file. */
+export function parseFirewalldPolicyXml(text: string, file: string): FirewalldPolicies {
+  if (text.slice(0, 8192).includes('\u0000')) throw new SkipFile(file, 'binary data, not a policy file');
+  if (!/<policy[\s>/]/.test(text)) throw new SkipFile(file, 'no <policy> element');
+  const doc = readXml(text, file);
+  const el = doc.children.find((c) => c.name === 'policy');
+  if (!el) throw new SkipFile(file, 'no <policy> root element');
+  const name = (file.split('/').pop() ?? file).replace(/\.xml$/, '');
+  const ref = { file, line: el.line };
+  const p = emptyPolicy(name, ref);
+  const at = (x: XmlElement): SourceRef => ({ file, line: x.line });
+  const note = (f: FirewalldPolicyField, x: XmlElement) => {
+    p.fieldRefs[f] ??= at(x);
+  };
+  if (el.attrs.target !== undefined) {
+    p.target = el.attrs.target.replace(/^%%(.*)%%$/, '$1');
+    p.fieldRefs.target = ref;
+  }
+  // firewalld writes no priority attribute for the default
+  p.priority = el.attrs.priority !== undefined && Number.isInteger(Number(el.attrs.priority)) ? Number(el.attrs.priority) : -1;
+  if (el.attrs.priority !== undefined) p.fieldRefs.priority = ref;
+  const lists: Record<string, { field: 'ingressZones' | 'egressZones' | 'services' | 'protocols' | 'icmpBlocks'; attr: string }> = {
+    'ingress-zone': { field: 'ingressZones', attr: 'name' },
+    'egress-zone': { field: 'egressZones', attr: 'name' },
+    service: { field: 'services', attr: 'name' },
+    protocol: { field: 'protocols', attr: 'value' },
+    'icmp-block': { field: 'icmpBlocks', attr: 'name' },
+  };
+  for (const c of el.children) {
+    const list = Object.prototype.hasOwnProperty.call(lists, c.name) ? lists[c.name] : undefined;
+    if (list) {
+      const v = c.attrs[list.attr];
+      if (v) {
+        p[list.field].push(v);
+        note(list.field, c);
+      }
+      continue;
+    }
+    switch (c.name) {
+      case 'port':
+        if (c.attrs.port && c.attrs.protocol) {
+          p.ports.push({ port: c.attrs.port, protocol: c.attrs.protocol, ref: at(c) });
+          note('ports', c);
+        }
+        break;
+      case 'source-port':
+        if (c.attrs.port && c.attrs.protocol) {
+          p.sourcePorts.push({ port: c.attrs.port, protocol: c.attrs.protocol });
+          note('sourcePorts', c);
+        }
+        break;
+      case 'masquerade':
+        p.masquerade = true;
+        note('masquerade', c);
+        break;
+      case 'forward-port': {
+        if (!c.attrs.port || !c.attrs.protocol) break;
+        const fp: FirewalldForwardPort & { ref: SourceRef } = { port: c.attrs.port, protocol: c.attrs.protocol, ref: at(c) };
+        if (c.attrs['to-port']) fp.toPort = c.attrs['to-port'];
+        if (c.attrs['to-addr']) fp.toAddr = c.attrs['to-addr'];
+        p.forwardPorts.push(fp);
+        note('forwardPorts', c);
+        break;
+      }
+      case 'rule':
+        p.richRules.push(richRuleText(c));
+        note('richRules', c);
+        break;
+    }
+  }
+  p.masquerade ??= false;
+  return { file, config: 'permanent', policies: [p], warnings: [] };
+}

@@ -16,6 +16,8 @@ import { parseAwsCniNetworkSettings, sniffAwsCniNetworkSettings } from './aws-cn
 import { parseRoutes, sniffRoutes } from './ip-route.js';
 import { parseListeningSockets, sniffListeningSockets } from './listening.js';
 import { parseFirewallCmdListAllZones, parseFirewalldConf, parseFirewalldZoneXml, sniffFirewallCmd } from '../nft/firewalld.js';
+import { parseFirewallCmdPolicies, parseFirewalldPolicyXml, sniffFirewallCmdPolicies } from '../nft/firewalld.js';
+import { parsePodmanPort, parsePodmanPs, sniffPodmanPort, sniffPodmanPs } from './podman.js';
 import { parseNftJson, sniffNftJson } from '../nft/parse-json.js';
 import { parseNftText, sniffNftText } from '../nft/parse-text.js';
 import { parseNftablesConfig } from '../nft/config.js';
@@ -111,6 +113,12 @@ const FORMATS = [
     },
   }),
   format({ id: 'firewalld-conf', kind: 'firewalldConf', parse: parseFirewalldConf }),
+  // firewall-cmd [--permanent] --list-all-policies / --info-policy=NAME (runtime unless --permanent); etc/firewalld/policies/*.xml (permanent)
+  format({ id: 'firewalld-policies', kind: 'firewalldPolicies', parse: (text, file, ctx) => parseFirewallCmdPolicies(text, file, { permanent: /--permanent/.test(ctx.relPath) }), sniff: sniffFirewallCmdPolicies }),
+  format({ id: 'firewalld-policy-xml', kind: 'firewalldPolicies', parse: parseFirewalldPolicyXml }),
+  // podman ps [-a] (sniffed only under a `podman ps` command line: docker ps prints the same header), podman port --all
+  format({ id: 'podman-ps', kind: 'podmanPorts', parse: parsePodmanPs, sniff: sniffPodmanPs }),
+  format({ id: 'podman-port', kind: 'podmanPorts', parse: parsePodmanPort, sniff: sniffPodmanPort }),
   format({ id: 'iptables-version', kind: 'iptablesVersion', parse: parseIptablesVersion, sniff: sniffIptablesVersion }),
   // ipset list / -L / list -t / save / -S, live or a saved configuration (/etc/sysconfig/ipset)
   format({ id: 'ipset', kind: 'ipsets', parse: (text, file, ctx) => parseIpset(text, file, { savedConfig: ctx.savedConfig }), sniff: sniffIpset }),
