@@ -18,10 +18,23 @@ const PROTOS = /^!?([a-z][\w-]*|\d{1,3})$/;
 const COLUMN_HEADER = /^(num\s+)?(pkts\s+bytes\s+)?target\s+prot\s+opt/;
 const OPTS = /^(--|-f|!f)$/;
 
+/**
+ * The chain of rows read without their `Chain X (...)` line (`iptables -t raw -nvL | grep 2181`):
+ * no real chain has a space in its name, so no rule jumps to it and no analyzer looks it up.
+ */
+export const FRAGMENT_CHAIN = '(chain not shown)';
+/** What a ruleset holding such rows says of itself (its `truncated` note): not a complete table. */
+export const FRAGMENT_NOTE = 'rows of an iptables -L listing without their "Chain" lines (a grep or cut of the output): the chains they are in, and every rule not shown, are unknown';
+
 export interface ListOptions {
   table?: string;
-  /** the chain of a fragment that has rows but no `Chain X (...)` line; without it such text is skipped */
+  /** the chain of a fragment that has rows but no `Chain X (...)` line */
   chain?: string;
+  /**
+   * rows without a `Chain X (...)` line and no `chain` given: read them into FRAGMENT_CHAIN and mark
+   * the ruleset `truncated` (it shows part of the rules only); without it such text is skipped
+   */
+  fragments?: boolean;
   family?: 'ipv4' | 'ipv6';
   origin?: Ruleset['origin'];
 }
@@ -48,6 +61,8 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
   let headerless: string | undefined;
   /** rule rows read, for the count eks-log-collector appends */
   let rows = 0;
+  /** a column header line seen before any Chain line (a fragment that kept its header) */
+  let fragmentColumns: string[] | undefined;
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n++) {
     const raw = lines[n].replace(/\r$/, '');
@@ -107,14 +122,28 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
       sawChain = true;
       continue;
     }
-    if (!chain && !sawChain && !sawRows && opts.chain) {
-      // a fragment pasted from the middle of a listing: rows but no Chain line (nor header);
-      // only the caller can say which chain they are from
-      const cols = columnsOfRow(line);
+    if (/^\S*[$#]$/.test(line)) {
+      // a bare shell prompt after a pasted command's output (`VM1#`): the output ends
+      chain = undefined;
+      continue;
+    }
+    if (!chain && !sawChain && COLUMN_HEADER.test(line)) {
+      fragmentColumns = line.split(/\s+/);
+      continue;
+    }
+    if (!chain && !sawChain && ((!sawRows && opts.chain) || (!opts.chain && opts.fragments))) {
+      // a fragment pasted from the middle of a listing or grepped out of it: rows but no Chain line
+      // (the column header maybe); only the caller can say which chain they are from, else they are
+      // rows of a chain not shown, and the ruleset is no complete table
+      const cols = fragmentColumns && parseRow(line, fragmentColumns, { table, chain: '', num: 1, ref }, new Set()) ? fragmentColumns : columnsOfRow(line);
       if (cols) {
-        chain = ensureChain(ensureTable(rs, table, ref), opts.chain, ref);
+        chain = ensureChain(ensureTable(rs, table, ref), opts.chain ?? FRAGMENT_CHAIN, ref);
         columns = cols;
-        rs.warnings.push({ file, line: n + 1, message: `rows without a "Chain" line, read as chain ${opts.chain}` });
+        if (opts.chain) rs.warnings.push({ file, line: n + 1, message: `rows without a "Chain" line, read as chain ${opts.chain}` });
+        else {
+          rs.truncated ??= { note: FRAGMENT_NOTE };
+          if (!rs.warnings.some((w) => w.message.startsWith('rows without a "Chain" line'))) rs.warnings.push({ file, line: n + 1, message: `rows without a "Chain" line: read as rules of a chain not shown (${table} table), not as a complete table` });
+        }
       }
     }
     if (!chain) continue;
@@ -481,4 +510,28 @@ export function parseMatchText(text: string, rule: Rule, incomplete: string[]): 
     rule.matches.push({ module: 'unknown', options: [], raw: rest });
     incomplete.push(`match text not understood: ${rest.slice(0, 80)}`);
   }
+}
+
+/**
+ * A pasted `iptables [-t T] -L ... | grep ...` (or ip6tables): a command line naming the listing,
+ * then, before any `Chain` line, a row an iptables -L listing would print. For a format that reads
+ * such files with `fragments: true` (the command line is also what gives the table).
+ */
+export function sniffIptablesListFragment(head: string): boolean {
+  const lines = head.split('\n').map((l) => l.replace(/\r$/, ''));
+  let listed = false;
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (line === '') continue;
+    if (CHAIN_LINE.test(line)) return false;
+    const cmd = line.startsWith('#') || line.startsWith('$') || /^\S*[$#]\s/.test(line) ? commandLineTool(line) : undefined;
+    if (cmd) {
+      // -L, --list, or -L among combined flags (-nvL, -vnxL)
+      listed = !cmd.save && /\s(?:-[a-zA-Z]*L[a-zA-Z]*|--list)(?=\s|$)/.test(line);
+      continue;
+    }
+    if (line.startsWith('#') || COLUMN_HEADER.test(line)) continue;
+    if (listed && columnsOfRow(line)) return true;
+  }
+  return false;
 }
