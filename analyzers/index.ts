@@ -22,6 +22,7 @@ import iptablesKubeChainsMissing from './iptables-kube-chains-missing.js';
 import flannelMasqueradeMissing from './flannel-masquerade-missing.js';
 import iptablesMixedBackends from './iptables-mixed-backends.js';
 import iptablesPortBlocked from './iptables-port-blocked.js';
+import iptablesContainerDnsBlocked from './iptables-container-dns-blocked.js';
 import iptablesServiceConflict from './iptables-service-conflict.js';
 import iptablesTraceRulesLeft from './iptables-trace-rules-left.js';
 import networkMtuMismatch from './network-mtu-mismatch.js';
@@ -41,6 +42,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   iptablesTraceRulesLeft,
   iptablesServiceConflict,
   iptablesPortBlocked,
+  iptablesContainerDnsBlocked,
   sysctlIpForwardNotPersistent,
   sysctlBridgeNfCallDisabled,
   sysctlRpFilterDropsPodTraffic,

@@ -1,0 +1,283 @@
+/**
+ * iptables.container-dns-blocked: containers whose resolver is their bridge's own gateway address send
+ * their DNS queries to the host, through its INPUT chain, not through FORWARD. A hardened host
+ * (`-P INPUT DROP` plus RELATED,ESTABLISHED) drops them and name resolution inside the containers
+ * fails while everything else works (containers/netavark#742, containers/aardvark-dns#453).
+ *
+ * Which bridges have a resolver on their gateway:
+ * - Podman's netavark networks other than the default one: aardvark-dns answers on the gateway of every
+ *   network with dns_enabled, which `podman network create` turns on (podman1, podman2, ...; the
+ *   default network `podman` on podman0, 10.88.0.0/16, has DNS off). Without ip addr, netavark's own
+ *   rules give the subnets (`-A NETAVARK_FORWARD -s <subnet> -j ACCEPT`), the gateway being the first
+ *   address, as netavark assigns it.
+ * - CNI-backed Podman (cni-podman1, ...): the dnsname plugin's dnsmasq on the gateway.
+ * - libvirt's, LXD's, Incus' and lxc-net's bridges: their dnsmasq answers on the gateway.
+ * - Docker's bridges only where the sockets show a listener on the gateway's port 53: Docker's own
+ *   embedded DNS (127.0.0.11) answers inside the container's namespace and never crosses the host's INPUT.
+ * - any bridge whose gateway address has a listener on port 53 (ss -lnu / -lnt).
+ *
+ * UDP 53 is traced from the bridge's second address to its gateway through the INPUT path (iptables and
+ * native nftables tables, by hook priority); a DROP or REJECT is critical. TCP 53 (large answers) is
+ * traced too and fixed with it; TCP alone blocked is not reported (netavark's own rule accepts UDP only).
+ *
+ * This is not iptables.port-blocked: that check walks TCP connections a log, a published port or
+ * --require-port asks for; here the need is the resolver's presence, the protocol UDP, and the fix also
+ * lies in netavark itself (1.8 adds this accept: containers/netavark#780).
+ */
+import { defineAnalyzer } from '../src/engine/analyzer.js';
+import type { Evidence } from '../src/report/schema.js';
+import { trace, type Packet, type TraceResult } from '../src/netfilter/trace.js';
+import { formatCidr, parseCidr } from '../src/parsers/cidr.js';
+import { interfacesOf } from '../src/parsers/interfaces.js';
+import type { NodeArtifacts } from '../src/engine/artifacts.js';
+import { dockerBridges, liveIpv4, liveTables, localAddresses, nativeNftables, otherContainerBridges, traceContext } from './lib/node-view.js';
+import { hostFirewall, type HostFirewall } from './lib/host-firewall.js';
+
+/** A bridge whose containers query a resolver on the bridge's gateway address. */
+export interface Resolver {
+  /** the bridge; undefined when only its subnet is known (netavark's rules, no ip addr) */
+  bridge?: string;
+  gateway: string;
+  subnet: string;
+  /** who answers there: aardvark-dns, dnsmasq (libvirt, LXD), a listener */
+  server: string;
+  /** what shows the bridge and its resolver */
+  evidence: Evidence[];
+  /** netavark's network: its own fix exists (netavark >= 1.8) */
+  netavark?: boolean;
+  /** the gateway was taken as the subnet's first address (no ip addr) */
+  assumedGateway?: boolean;
+}
+
+/** The first address of a subnet: the gateway netavark and Docker give a bridge unless told otherwise. */
+function firstAddress(cidr: string): string | undefined {
+  const c = parseCidr(cidr);
+  if (!c || c.family !== 4 || c.prefix > 30) return undefined;
+  return formatCidr({ ...c, network: c.network + 1n, prefix: 32 }).replace(/\/32$/, '');
+}
+
+/** The next address (a container beside the gateway). */
+function nextAddress(address: string): string {
+  return address.replace(/\.(\d+)$/, (_, d: string) => `.${Math.min(254, Number(d) + 1)}`);
+}
+
+/** netavark's default network (`podman`, podman0 / cni-podman0): DNS off unless its configuration turns it on. */
+const PODMAN_DEFAULT_SUBNET = '10.88.0.0/16';
+
+/** The bridges of the node whose containers' resolver is the bridge's gateway (IPv4). */
+export function resolversOf(artifacts: NodeArtifacts): Resolver[] {
+  const out = new Map<string, Resolver>();
+  const add = (r: Resolver) => {
+    const key = `${r.gateway}`;
+    const had = out.get(key);
+    if (!had) out.set(key, r);
+    else if (!had.bridge && r.bridge) out.set(key, { ...r, evidence: [...r.evidence, ...had.evidence], netavark: r.netavark || had.netavark });
+  };
+  const itfs = interfacesOf(artifacts.ipAddr ?? []);
+  const listeners = (artifacts.sockets ?? []).flatMap((s) => s.sockets).filter((l) => l.port === 53);
+  const listenerOn = (address: string) => listeners.find((l) => l.address === address);
+  const listenerEvidence = (address: string): Evidence[] => {
+    const l = listenerOn(address);
+    return l ? [{ file: l.ref.file, line: l.ref.line, excerpt: l.excerpt, note: `${l.process ?? 'a process'} listens on ${address}:53 (${l.proto})` }] : [];
+  };
+  const addressOf = (name: string) => itfs.get(name)?.addresses.find((a) => a.family === 4 && a.scope !== 'host');
+  // Podman: netavark (podman1, ...) and CNI (cni-podman1, ...) networks by their bridge's address
+  for (const itf of itfs.values()) {
+    const m = /^(cni-)?podman(\d+)$/.exec(itf.name);
+    if (!m) continue;
+    const a = addressOf(itf.name);
+    if (!a) continue;
+    const heard = listenerEvidence(a.address);
+    const isDefault = m[2] === '0' || a.network === PODMAN_DEFAULT_SUBNET;
+    if (isDefault && heard.length === 0) continue;
+    add({
+      bridge: itf.name,
+      gateway: a.address,
+      subnet: a.network,
+      server: m[1] ? "the dnsname plugin's dnsmasq" : 'aardvark-dns',
+      netavark: !m[1],
+      evidence: [{ file: a.ref.file, line: a.ref.line, excerpt: a.excerpt, note: `${itf.name}: a Podman network's bridge, ${a.address} its gateway, where ${m[1] ? "the dnsname plugin's dnsmasq" : 'aardvark-dns'} answers the containers' DNS` }, ...heard],
+    });
+  }
+  // netavark's own rules (no ip addr needed): NETAVARK_FORWARD -s <subnet> -j ACCEPT, one per network
+  for (const rs of liveIpv4(artifacts))
+    for (const r of rs.tables.filter?.chains.NETAVARK_FORWARD?.rules ?? []) {
+      const src = r.source && !r.source.negated ? r.source.value : undefined;
+      if (r.target !== 'ACCEPT' || !src || r.destination || r.inInterface || r.outInterface) continue;
+      const gw = firstAddress(src);
+      if (!gw) continue;
+      const heard = listenerEvidence(gw);
+      if (src === PODMAN_DEFAULT_SUBNET && heard.length === 0) continue;
+      const bridge = [...itfs.values()].find((i) => i.addresses.some((a) => a.family === 4 && a.network === src));
+      if (bridge && !bridge.name.startsWith('podman') && heard.length === 0) continue;
+      const own = bridge ? addressOf(bridge.name) : undefined;
+      add({
+        bridge: bridge?.name,
+        gateway: own?.address ?? gw,
+        subnet: src,
+        server: 'aardvark-dns',
+        netavark: true,
+        assumedGateway: own === undefined,
+        evidence: [{ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `netavark's rule for its network ${src}${own ? '' : ` (gateway taken as ${gw}, the first address, as netavark assigns it)`}` }, ...heard],
+      });
+    }
+  // libvirt, LXD, Incus, lxc-net: dnsmasq on the bridge's gateway
+  for (const b of otherContainerBridges(artifacts, 4)) {
+    const a = addressOf(b.name);
+    const subnet = a?.network ?? b.subnets[0]?.cidr;
+    const gw = a?.address ?? (subnet ? firstAddress(subnet) : undefined);
+    if (!gw || !subnet) continue;
+    add({
+      bridge: b.name,
+      gateway: gw,
+      subnet,
+      server: `${b.owner}'s dnsmasq`,
+      assumedGateway: a === undefined,
+      evidence: [...(a ? [{ file: a.ref.file, line: a.ref.line, excerpt: a.excerpt, note: `${b.name}: ${b.owner}'s bridge, ${gw} its gateway, where its dnsmasq answers the guests' DNS` }] : [{ ...b.routes }]), ...listenerEvidence(gw)],
+    });
+  }
+  // Docker's bridges: only with a listener on the gateway's port 53 (its embedded DNS never crosses INPUT)
+  for (const b of dockerBridges(artifacts, 4)) {
+    const a = b.itf?.addresses.find((x) => x.family === 4);
+    if (!a) continue;
+    const heard = listenerEvidence(a.address);
+    if (heard.length === 0) continue;
+    add({ bridge: b.name, gateway: a.address, subnet: a.network, server: listenerOn(a.address)?.process ?? 'a DNS server', evidence: [{ file: a.ref.file, line: a.ref.line, excerpt: a.excerpt, note: `${b.name}: a Docker bridge, ${a.address} its gateway` }, ...heard] });
+  }
+  // any other bridge whose gateway address has a DNS listener
+  for (const l of listeners) {
+    if (out.has(l.address)) continue;
+    const itf = [...itfs.values()].find((i) => i.addresses.some((a) => a.family === 4 && a.address === l.address && a.prefix < 31));
+    if (!itf || !/^(br-|docker|virbr|lxdbr|incusbr|lxcbr|podman|cni)/.test(itf.name)) continue;
+    const a = itf.addresses.find((x) => x.address === l.address)!;
+    add({ bridge: itf.name, gateway: a.address, subnet: a.network, server: l.process ?? 'a DNS server', evidence: [{ file: a.ref.file, line: a.ref.line, excerpt: a.excerpt, note: `${itf.name}'s address` }, ...listenerEvidence(a.address)] });
+  }
+  return [...out.values()];
+}
+
+interface Blocked {
+  r: Resolver;
+  udp: TraceResult;
+  tcp: TraceResult;
+}
+
+const blocks = (t: TraceResult) => (t.verdict.kind === 'DROP' || t.verdict.kind === 'REJECT') && t.decidedBy !== undefined;
+const by = (t: TraceResult) => {
+  const d = t.decidedBy!;
+  return d.nft ? `nftables ${d.nft.family} ${d.nft.table} chain ${d.chain} ${d.num === 0 ? 'policy' : `rule ${d.num}`}` : `${d.table}/${d.chain} ${d.num === 0 ? 'policy' : `rule ${d.num}`}`;
+};
+
+export default defineAnalyzer({
+  id: 'iptables.container-dns-blocked',
+  title: "Containers' DNS to their bridge's resolver is blocked",
+  description: "Containers whose resolver is their bridge's gateway (aardvark-dns of Podman networks, libvirt's and LXD's dnsmasq, a DNS listener on a Docker bridge's gateway) send DNS through the host's INPUT: traced for UDP and TCP 53.",
+  scope: 'node',
+  requires: [],
+  requiresOneOf: ['iptables', 'nftables'],
+  optional: ['iptables', 'nftables', 'ipAddr', 'sockets', 'services', 'dockerNetworks', 'routes'],
+  analyze({ node, artifacts, partly }) {
+    const resolvers = resolversOf(artifacts);
+    const tables = liveTables(artifacts);
+    if (resolvers.length === 0) {
+      // a dropping INPUT and nothing to say which bridges there are: say what was not checked
+      const input = tables.get('filter')?.get('INPUT');
+      if (interfacesOf(artifacts.ipAddr ?? []).size === 0 && input?.policy === 'DROP')
+        partly?.(
+          `the INPUT policy is DROP (${input.ref.file}:${input.ref.line}), but the bundle has no ip addr and no container manager's rules that name a bridge with a resolver on its gateway (Podman's aardvark-dns, libvirt's or LXD's dnsmasq): containers' DNS to such a gateway, which crosses INPUT, was not checked; collect ip addr`,
+        );
+      return [];
+    }
+    if (!tables.get('filter') && nativeNftables(artifacts).length === 0) return [];
+    const ctx0 = traceContext(artifacts);
+    const local = new Set([...localAddresses(artifacts, 4), ...resolvers.map((r) => r.gateway)]);
+    const ctx = { ...ctx0, localAddresses: [...local] };
+    const blocked: Blocked[] = [];
+    for (const r of resolvers) {
+      const probe = (protocol: 'udp' | 'tcp'): TraceResult => {
+        const p: Packet = { src: nextAddress(r.gateway), dst: r.gateway, protocol, dport: 53, sport: 40000, inInterface: r.bridge, state: 'new', mark: 0 };
+        return trace(tables, 'input', p, ctx);
+      };
+      const udp = probe('udp');
+      if (!blocks(udp)) continue;
+      blocked.push({ r, udp, tcp: probe('tcp') });
+    }
+    if (blocked.length === 0) return [];
+    const fw = hostFirewall(artifacts);
+    return blocked.map(({ r, udp, tcp }) => finding(node, r, udp, tcp, fw));
+  },
+});
+
+function ruleEvidence(t: TraceResult, what: string): Evidence {
+  const d = t.decidedBy!;
+  return { file: d.file, line: d.line, excerpt: d.nft || d.num !== 0 ? d.text : `:${d.chain} ${d.text.replace('policy ', '')}`, note: `${by(t)} ${t.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} ${what}` };
+}
+
+function finding(node: string, r: Resolver, udp: TraceResult, tcp: TraceResult, fw: HostFirewall) {
+  const where = r.bridge ? `${r.bridge} (${r.subnet})` : r.subnet;
+  const tcpToo = blocks(tcp);
+  const evidence: Evidence[] = [ruleEvidence(udp, `DNS (udp 53) from ${where} to ${r.gateway}`)];
+  if (tcpToo && (tcp.decidedBy!.file !== udp.decidedBy!.file || tcp.decidedBy!.line !== udp.decidedBy!.line)) evidence.push(ruleEvidence(tcp, `DNS over TCP from ${where} to ${r.gateway}`));
+  evidence.push(...r.evidence);
+  const verdict = udp.verdict.kind === 'REJECT' ? `rejected (${udp.verdict.with})` : 'dropped';
+  const assumed = r.assumedGateway ? ` The bundle has no ip addr for this bridge: its gateway is taken as ${r.gateway}, the subnet's first address.` : '';
+  return {
+    severity: 'critical' as const,
+    title: "Containers' DNS to their bridge's resolver is blocked",
+    message: `On ${node}, DNS queries from the containers on ${where} to ${r.server} on ${r.gateway}:53 are ${verdict} by ${by(udp)}${tcpToo ? ` (TCP 53 too${tcp.decidedBy!.line !== udp.decidedBy!.line || tcp.decidedBy!.file !== udp.decidedBy!.file ? `, by ${by(tcp)}` : ''})` : ''}: the resolver is the host itself, so the queries go through its INPUT chain, not FORWARD. Name resolution in those containers fails (timeouts in getaddrinfo, "Temporary failure in name resolution", "no such host"), while connections by address work.${assumed}`,
+    impact: `Containers on ${r.bridge ?? r.subnet} cannot resolve one another's names nor outside names.`,
+    evidence,
+    facts: { bridge: r.bridge, gateway: r.gateway, subnet: r.subnet, server: r.server, udpBlockedBy: `${udp.decidedBy!.chain}#${udp.decidedBy!.num}`, tcpBlocked: tcpToo, ...(r.assumedGateway ? { gatewayAssumed: true } : {}) },
+    remedy: remedyFor(r, udp, fw),
+  };
+}
+
+/** Accept DNS from the bridge ahead of the block, safe to paste twice, kept where the host's firewall keeps its rules. */
+function remedyFor(r: Resolver, udp: TraceResult, fw: HostFirewall) {
+  const d = udp.decidedBy!;
+  const match = r.bridge ? `-i ${r.bridge}` : `-s ${r.subnet}`;
+  const netavark = r.netavark
+    ? [`# or upgrade netavark to 1.8 or later (with its iptables driver): it adds "-A NETAVARK_INPUT -s ${r.subnet} -p udp -m udp --dport 53 -j ACCEPT" itself for every network with DNS (containers/netavark#780)`]
+    : [];
+  if (d.nft && d.nft.table === 'firewalld') {
+    const zone = r.bridge ? `$(firewall-cmd --get-zone-of-interface=${r.bridge} 2>/dev/null || firewall-cmd --get-default-zone)` : '$(firewall-cmd --get-default-zone)';
+    return {
+      summary: `firewalld blocks it: allow the dns service in the zone ${r.bridge ?? 'the bridge'} is in, at runtime and permanently.`,
+      commands: [`z=${zone}; firewall-cmd --zone="$z" --add-service=dns && firewall-cmd --permanent --zone="$z" --add-service=dns`, ...netavark],
+      caution: 'No firewall-cmd --reload: it removes the rules Docker and netavark added at runtime. --add-service on a service already enabled changes nothing.',
+    };
+  }
+  if (d.nft) {
+    const chain = `${d.nft.family} ${d.nft.table} ${d.chain}`;
+    const rules = r.bridge ? [`iifname "${r.bridge}" udp dport 53 accept`, `iifname "${r.bridge}" tcp dport 53 accept`] : [`ip saddr ${r.subnet} udp dport 53 accept`, `ip saddr ${r.subnet} tcp dport 53 accept`];
+    return {
+      summary: `The nftables table ${d.nft.family} ${d.nft.table} blocks it: accept DNS from ${r.bridge ?? r.subnet} at the top of its chain ${d.chain}, and keep the rules in the configuration the nftables service loads.`,
+      commands: [
+        ...rules.map((x) => `nft list chain ${chain} | grep -qF '${x}' || nft insert rule ${chain} ${x}`),
+        `# persist: in the file the nftables service loads (/etc/nftables.conf, /etc/sysconfig/nftables.conf), in table ${d.nft.family} ${d.nft.table}, chain ${d.chain}, above the rule that blocks it:`,
+        ...rules.map((x) => `#   ${x}`),
+        ...netavark,
+      ],
+      caution: 'Do not reload that file (nft -f, systemctl restart nftables) while containers run: it starts with "flush ruleset", which deletes the container managers\' tables too.',
+    };
+  }
+  const specs = ['udp', 'tcp'].map((p) => `INPUT ${match} -p ${p} -m ${p} --dport 53 -j ACCEPT`);
+  const idempotent = specs.map((s) => `iptables -C ${s} 2>/dev/null || iptables -I ${s}`);
+  if (fw === 'ufw') {
+    return {
+      summary: `ufw owns INPUT: allow DNS from ${r.bridge ?? r.subnet} to ${r.gateway} through ufw, which keeps the rule and rebuilds its chains from it.`,
+      commands: [`ufw allow in ${r.bridge ? `on ${r.bridge} ` : `from ${r.subnet} `}to ${r.gateway} port 53   # udp and tcp; ufw skips a rule it has already`, ...netavark],
+      caution: "Do not insert rules into ufw's chains with iptables: ufw rebuilds them at every reload and boot.",
+    };
+  }
+  const persist =
+    fw === 'iptables-services'
+      ? [`# persist: add these lines by hand to the *filter section of /etc/sysconfig/iptables, above its final REJECT rules:`]
+      : fw === 'netfilter-persistent'
+        ? [`# persist: add these lines by hand to the *filter section of /etc/iptables/rules.v4, above the rules that drop:`]
+        : [`# persist: add these lines by hand where the host firewall keeps its rules (/etc/sysconfig/iptables for iptables.service, /etc/iptables/rules.v4 for netfilter-persistent), in the *filter section above the rules that drop:`];
+  return {
+    summary: `Accept DNS (udp and tcp 53) from ${r.bridge ?? r.subnet} at the top of INPUT, ahead of ${d.num === 0 ? 'the INPUT policy' : `${d.chain} rule ${d.num}`}; each command adds its rule only if it is not there already.`,
+    commands: [...idempotent, ...persist, ...specs.map((s) => `#   -A ${s}`), ...netavark],
+    caution: "Do not save the live rules into the boot configuration (iptables-save > ..., service iptables save, netfilter-persistent save): they hold the container managers' chains (netavark's, Docker's), restored stale at every boot.",
+  };
+}
