@@ -9,14 +9,14 @@ import { BundleError } from '../bundle/errors.js';
 import { extraChainsBeside, groupByBackend } from '../netfilter/backends.js';
 import { isIpv6, isLocal6, mergeRulesets, trace, traceBranches, type BranchOutcome, type ConnState, type Packet, type TraceContext, type TraceResult } from '../netfilter/trace.js';
 import type { Chain } from '../netfilter/rules.js';
-import { addressIn, formatCidr, parseIp } from '../parsers/cidr.js';
+import { addressIn, formatCidr, parseCidr, parseIp } from '../parsers/cidr.js';
 import { ICMP6_NEIGHBOUR_SOLICITATION } from '../netfilter/icmp.js';
 import { nftExtraChains } from '../nft/trace.js';
 import { interfacesOf } from '../parsers/interfaces.js';
 import { masqueradeAddress } from '../parsers/ip-route.js';
 import type { NodeArtifacts } from './artifacts.js';
 import { loadBundle } from './analyze.js';
-import { localAddresses } from '../../analyzers/lib/node-view.js';
+import { dockerBridgesFromRules, liveIpv4, localAddresses, otherContainerBridges } from '../../analyzers/lib/node-view.js';
 import { ipsetMatcher } from '../../analyzers/lib/ipset.js';
 
 export interface TraceRequest {
@@ -28,6 +28,8 @@ export interface TraceRequest {
   inInterface?: string;
   outInterface?: string;
   state: ConnState;
+  /** the destination is one of the node's addresses (the INPUT path), whatever the bundle shows of them */
+  toNode?: boolean;
 }
 
 export interface BundleTrace extends TraceResult {
@@ -56,6 +58,12 @@ export interface BundleTrace extends TraceResult {
    * (a static or cached entry); without one the sender cannot reach the node at all.
    */
   neighbourDiscovery?: { target: string; verdict: TraceResult['verdict']; decidedBy?: TraceResult['decidedBy'] };
+  /**
+   * what the path rests on when the bundle does not list the node's addresses (no ip addr): an address
+   * taken as the node's (a bridge's gateway read from the rules or docker network inspect), or that the
+   * packet was taken as forwarded because neither end is known to be the node
+   */
+  assumption?: string;
 }
 
 export async function traceBundle(input: string, req: TraceRequest): Promise<BundleTrace> {
@@ -67,7 +75,7 @@ export async function traceBundle(input: string, req: TraceRequest): Promise<Bun
   const live = (node.artifacts.iptables ?? []).filter((r) => r.origin === 'live' && (v6 ? r.family === 'ipv6' : r.family !== 'ipv6'));
   const nftRules = node.artifacts.nftables ?? [];
   if (live.length === 0 && nftRules.length === 0) throw new BundleError(`${input}: node ${node.name} has no live ${v6 ? 'IPv6 ip6tables' : 'IPv4 iptables'} or nftables rules in the bundle`, 'unreadable');
-  const { packet, path, inferred, local, pathReason } = buildPacket(node.artifacts, req);
+  const { packet, path, inferred, local, pathReason, assumption } = buildPacket(node.artifacts, req);
   // legacy and nf_tables rules both run (mixed back ends): the first is traced, the others' base chains beside it
   const [first = [], ...others] = groupByBackend(live);
   const tables = mergeRulesets(first);
@@ -88,7 +96,7 @@ export async function traceBundle(input: string, req: TraceRequest): Promise<Bun
   const nftTables = [...new Set(nftRules.flatMap((rs) => rs.tables.filter((t) => !t.iptablesCompat).map((t) => `${t.family} ${t.name}`)))];
   // the routing decision is taken after PREROUTING: DNAT can turn a delivery into a forward (or back)
   const why = result.path === path ? pathReason : `${pathReason}, but DNAT rewrote the destination to ${result.packet.dst}${result.packet.dport ? ':' + result.packet.dport : ''}, ${result.path === 'forward' ? 'which the node forwards' : "one of the node's addresses"}`;
-  const out: BundleTrace = { ...result, node: node.name, request, inferred, alternatives, nftTables, rulesFrom: [...live.map((r) => r.file), ...nftRules.map((r) => r.file)], pathReason: why };
+  const out: BundleTrace = { ...result, node: node.name, request, inferred, alternatives, nftTables, rulesFrom: [...live.map((r) => r.file), ...nftRules.map((r) => r.file)], pathReason: why, ...(assumption ? { assumption } : {}) };
   if (v6 && path !== 'output') {
     const nd = neighbourSolicitation(node.artifacts, request, path);
     if (nd) {
@@ -169,14 +177,69 @@ function interfaceFor(a: NodeArtifacts, ip: string): string | undefined {
   return routes.sort((x, y) => Number(y.destination.split('/')[1]) - Number(x.destination.split('/')[1]))[0]?.dev;
 }
 
-function buildPacket(a: NodeArtifacts, req: TraceRequest): { packet: Packet; path: 'input' | 'forward' | 'output'; inferred: string[]; local: string[]; pathReason: string } {
+/** The first address of an IPv4 subnet of a bridge's size (/8 to /30): the gateway Docker, netavark, libvirt and LXD give a bridge unless told otherwise. */
+function firstAddress(cidr: string): string | undefined {
+  const c = parseCidr(cidr);
+  if (!c || c.family !== 4 || c.prefix < 8 || c.prefix > 30) return undefined;
+  return formatCidr({ ...c, network: c.network + 1n, prefix: 32 }).replace(/\/32$/, '');
+}
+
+/**
+ * Without ip addr, the node's addresses the bundle still shows: the gateways of its container bridges
+ * (docker network inspect's Gateway; else the first address of a subnet that Docker's masquerade
+ * `-s <subnet> ! -o <bridge>`, netavark's rules (`-A NETAVARK_FORWARD -s <subnet> -j ACCEPT`,
+ * `-A POSTROUTING -s <subnet> -j NETAVARK-<hash>`), libvirt's `-s <subnet> ! -d <subnet> -j MASQUERADE`,
+ * a plain `-s <subnet> -j MASQUERADE` of a /24 or smaller, or LXD's, Incus' and lxc-net's rules give). IPv4 only. A cluster-wide pod network (flannel's
+ * `-s 10.244.0.0/16 ...`) is no bridge's subnet: its first address is one node's, not necessarily this one's.
+ */
+export function nodeAddressesFromRules(a: NodeArtifacts): { address: string; why: string }[] {
+  const out = new Map<string, string>();
+  const at = (e: { file: string; line: number }) => `${e.file}:${e.line}`;
+  for (const n of (a.dockerNetworks ?? []).flatMap((d) => d.networks))
+    for (const s of n.subnets) {
+      const gw = s.gateway?.split('/')[0];
+      if (gw && parseIp(gw)?.family === 4 && !out.has(gw)) out.set(gw, `the gateway docker network inspect gives the network ${n.name} (${at(s.ref)})`);
+    }
+  const fromSubnet = (cidr: string, why: string) => {
+    const gw = firstAddress(cidr);
+    if (gw && !out.has(gw)) out.set(gw, `the first address of ${cidr}, ${why}`);
+  };
+  for (const b of dockerBridgesFromRules(a, 4)) for (const s of b.subnets) fromSubnet(s.cidr, `the subnet of ${b.name} (${at(s.evidence)})`);
+  for (const b of otherContainerBridges(a, 4)) for (const s of b.subnets) fromSubnet(s.cidr, `the subnet of ${b.owner}'s bridge ${b.name} (${at(s.evidence)})`);
+  for (const rs of liveIpv4(a)) {
+    for (const r of rs.tables.filter?.chains.NETAVARK_FORWARD?.rules ?? [])
+      if (r.target === 'ACCEPT' && r.source && !r.source.negated && !r.destination && !r.inInterface && !r.outInterface) fromSubnet(r.source.value, `the subnet of a netavark (Podman) network (${at(r.ref)})`);
+    for (const c of ['POSTROUTING', 'LIBVIRT_PRT'])
+      for (const r of rs.tables.nat?.chains[c]?.rules ?? []) {
+        const s = r.source && !r.source.negated ? r.source.value : undefined;
+        if (!s) continue;
+        if (/^NETAVARK-/.test(r.target ?? '')) fromSubnet(s, `the subnet of a netavark (Podman) network (${at(r.ref)})`);
+        else if (r.target === 'MASQUERADE' && r.destination?.negated && r.destination.value === s) fromSubnet(s, `a bridge's subnet its own masquerade names (${at(r.ref)})`);
+        // a plain `-s <subnet> -j MASQUERADE` of one bridge's size (/24 or smaller): a cluster's pod network (/16) is not one bridge
+        else if (r.target === 'MASQUERADE' && !r.destination && !r.inInterface && !r.outInterface && r.matches.length === 0 && Number(s.split('/')[1]) >= 24) fromSubnet(s, `a subnet masqueraded on its own (${at(r.ref)})`);
+      }
+  }
+  return [...out].map(([address, why]) => ({ address, why }));
+}
+
+function buildPacket(a: NodeArtifacts, req: TraceRequest): { packet: Packet; path: 'input' | 'forward' | 'output'; inferred: string[]; local: string[]; pathReason: string; assumption?: string } {
   const v6 = isIpv6(req);
-  const local = localAddresses(a, v6 ? 6 : 4);
+  const listed = interfacesOf(a.ipAddr ?? []).size > 0;
+  // without ip addr: the gateways the rules show are taken as the node's addresses
+  const fromRules = listed || v6 ? [] : nodeAddressesFromRules(a);
+  const local = [...localAddresses(a, v6 ? 6 : 4), ...fromRules.map((x) => x.address)];
   const inferred: string[] = [];
   const ifaceFor = (ip: string) => interfaceFor(a, ip);
   const fromHere = v6 ? isLocal6(req.src, { localAddresses: local }) : local.includes(req.src);
-  const toHere = v6 ? isLocal6(req.dst, { localAddresses: local }) : local.includes(req.dst) || addressIn(req.dst, '127.0.0.0/8');
+  const toHere = req.toNode === true || (v6 ? isLocal6(req.dst, { localAddresses: local }) : local.includes(req.dst) || addressIn(req.dst, '127.0.0.0/8'));
   const path = fromHere ? 'output' : toHere ? 'input' : 'forward';
+  let assumption: string | undefined;
+  const taken = (ip: string) => fromRules.find((x) => x.address === ip);
+  const end = fromHere ? taken(req.src) : toHere && !req.toNode ? taken(req.dst) : undefined;
+  if (end) assumption = `node addresses unknown (no ip addr): ${end.address} taken as the node's, ${end.why}; collect ip addr to confirm`;
+  else if (!listed && path === 'forward' && !req.outInterface)
+    assumption = `node addresses unknown (no ip addr): assumed forwarded, as neither ${req.src} nor ${req.dst} is known to be the node's; collect ip addr to decide (an address of the node is traced through INPUT, not FORWARD)`;
+  if (req.toNode && !fromHere && !local.includes(req.dst)) inferred.push(`${req.dst} taken as the node's address (as asked)`);
   let inInterface = req.inInterface;
   if (!inInterface && !fromHere) {
     inInterface = ifaceFor(req.src);
@@ -187,9 +250,10 @@ function buildPacket(a: NodeArtifacts, req: TraceRequest): { packet: Packet; pat
     outInterface = ifaceFor(req.dst);
     if (outInterface) inferred.push(`out-interface ${outInterface} (the route to ${req.dst})`);
   }
-  const pathReason = fromHere ? 'the source is the node itself' : toHere ? "the destination is one of the node's addresses" : 'neither end is the node';
+  const pathReason = fromHere ? 'the source is the node itself' : toHere ? "the destination is one of the node's addresses" : listed ? 'neither end is the node' : 'neither end is known to be the node';
   return {
     pathReason,
+    ...(assumption ? { assumption } : {}),
     packet: { src: req.src, dst: req.dst, protocol: v6 && ['icmp', 'icmpv6', 'icmp6'].includes(req.protocol) ? 'ipv6-icmp' : req.protocol, dport: req.dport, sport: 40000, inInterface, outInterface, state: req.state, mark: 0 },
     path,
     inferred,
@@ -209,6 +273,7 @@ export function formatTrace(t: BundleTrace): string {
     t.forwarding
       ? `verdict: DROP: forwarding disabled (${t.forwarding.key} = ${t.forwarding.value}) (${t.forwarding.file}:${t.forwarding.line})`
       : `verdict: ${verdict}${t.decidedBy ? ` by ${by(t.decidedBy)}` : ''}`,
+    ...(t.assumption ? [`assumed: ${t.assumption}`] : []),
     ...(t.forwarding
       ? [`  the kernel forwards nothing; the rules alone would give: ${kindText(t.forwarding.netfilter.verdict)}${t.forwarding.netfilter.decidedBy ? ` by ${by(t.forwarding.netfilter.decidedBy)}` : ''}`]
       : []),
