@@ -27,9 +27,18 @@ export default defineAnalyzer({
   scope: 'node',
   requires: ['sysctl'],
   optional: ['services', 'iptables', 'logs', 'ipAddr', 'nftables', 'flannelSubnetEnv', 'sysctlConfig'],
-  analyze({ node, artifacts }) {
+  analyze({ node, artifacts, partly }) {
     const kube = hasKubernetes(artifacts);
-    if (!kube) return [];
+    if (!kube) {
+      // guarded: off is the default on a host without Kubernetes (Docker needs it only for icc=false and the like);
+      // a 0 is not reported, but the coverage says that it was seen and why it was not reported
+      const zero = runtimeValue(artifacts.sysctl, KEY).find((v) => v.value === '0');
+      if (zero)
+        partly?.(
+          `${KEY} = 0 (${zero.ref.file}:${zero.ref.line}), but nothing in the bundle shows a Kubernetes node (no kubelet or k3s unit, no KUBE- chain): not reported. If this is a Kubernetes node with pods on a bridge (flannel, the bridge CNI, kubenet), Services to pods on the same node fail: modprobe br_netfilter; sysctl -w ${KEY}=1, persisted in /etc/modules-load.d/ and /etc/sysctl.d/`,
+        );
+      return [];
+    }
     const values = runtimeValue(artifacts.sysctl, KEY);
     const off = values.filter((v) => v.value === '0');
     const fullDump = artifacts.sysctl.some((s) => s.values.size > 200);
