@@ -10,6 +10,7 @@ import { sniffSysctlConfig } from '../parsers/sysctl.js';
 import { logSourceOf } from './logs.js';
 import { SNIFF_BYTES } from './wanted.js';
 import { looksLikeLog } from '../logs/timestamps.js';
+import { createLogScanner, type LogScanResult } from '../logs/scanner.js';
 import { EKS_MARKERS, EKS_RULES, FLAT_RULES, INSIGHTS_RULES, SOSREPORT_RULES, isSavedIpsetPath, savedIptablesRule, type PathRule } from './rules.js';
 import { troubleshootNodes, isTroubleshootRoot } from './troubleshoot.js';
 import { distributionHint } from './distribution.js';
@@ -74,13 +75,59 @@ export function locate(tree: BundleTree, bundleName: string): Located {
       const extra = flatNodes(tree, withoutNotes(tree, rest, notes), bundleName).filter((n) => n.files.length > 0);
       nodes.push(...extra);
       if (extra.length > 0) kinds.add('flat');
+      notes.push(...unreadNotes(tree, extra));
     }
     dedupeNames(nodes, notes);
     return { layout: kinds.size === 1 ? [...kinds][0] : 'mixed', nodes, notes };
   }
   const flat = flatNodes(tree, withoutNotes(tree, paths, notes), bundleName);
+  notes.push(...unreadNotes(tree, flat));
   dedupeNames(flat, notes);
   return { layout: 'flat', nodes: flat, notes };
+}
+
+/** Files of a hand-made bundle's node that nothing read, each with why (for the coverage's reading notes). */
+const UNREAD = new WeakMap<LocatedNode, { path: string; sniffed: 'log' | 'if-matched' | undefined }[]>();
+
+/** Unread files listed one by one up to this many per bundle; the rest are counted. */
+const UNREAD_LISTED = 12;
+
+/** The reading notes for the files no artifact format, log name nor log message claimed, in the nodes kept. */
+function unreadNotes(tree: BundleTree, nodes: LocatedNode[]): string[] {
+  const all = nodes.flatMap((n) => (UNREAD.get(n) ?? []).flatMap(({ path, sniffed }) => {
+    const why = unreadWhy(tree, path, sniffed);
+    return why ? [{ path, why }] : [];
+  }));
+  const out = all.slice(0, UNREAD_LISTED).map((u) => `not read: ${u.path} (${u.why})`);
+  if (all.length > UNREAD_LISTED) out.push(`not read: ${all.length - UNREAD_LISTED} more files (not recognised)`);
+  return out;
+}
+
+/** A text file this size or smaller that no sniffer knows is scanned here for the log catalog's messages, to tell whether it was of use. */
+const UNREAD_SCAN_BYTES = 1024 * 1024;
+
+/**
+ * Why a file of a hand-made bundle that no rule or sniffer took, and that is no log by name, is of no
+ * use, or undefined when it is (something in it matches the log catalog; it is then read as a log).
+ * Binary files are never scanned.
+ */
+function unreadWhy(tree: BundleTree, path: string, sniffed: 'log' | 'if-matched' | undefined): string | undefined {
+  const streamed = tree.streamedResult(path) as LogScanResult | undefined;
+  if (streamed !== undefined)
+    return sniffed === 'if-matched' && streamed.matches.length === 0
+      ? /\.gz$/i.test(path)
+        ? 'compressed: scanned as a log only, and no known log message in it'
+        : 'not recognised: no known command output, and no known log message in it'
+      : undefined;
+  if (sniffed === 'log') return undefined;
+  const buf = tree.read(path);
+  if (buf === undefined) return undefined;
+  if (buf.length === 0) return 'empty file';
+  if (sniffed === undefined) return 'not recognised: binary data, not scanned';
+  if (buf.length > UNREAD_SCAN_BYTES) return undefined;
+  const scanner = createLogScanner(undefined, { file: path, source: {} });
+  scanner.push(buf);
+  return scanner.end().matches.length === 0 ? 'not recognised: no known command output, and no known log message in it' : undefined;
 }
 
 /**
@@ -299,6 +346,7 @@ function flatNodes(tree: BundleTree, paths: string[], bundleName: string): Locat
 function flatNode(tree: BundleTree, root: string, paths: string[], bundleName: string): LocatedNode {
   const { files, unmatched } = applyRules(FLAT_RULES, root, paths);
   const logs: LocatedLog[] = [];
+  const unread: { path: string; relPath: string; sniffed: 'log' | 'if-matched' | undefined }[] = [];
   for (const { path, relPath } of unmatched) {
     const format = sniffFile(tree, path);
     if (format) files.push({ path, relPath, format });
@@ -308,10 +356,16 @@ function flatNode(tree: BundleTree, root: string, paths: string[], bundleName: s
       if (src) logs.push({ path, source: src });
       else if (sniffed === 'log') logs.push({ path, source: {} });
       else if (sniffed === 'if-matched') logs.push({ path, source: {}, ifMatched: true });
+      if (!src) unread.push({ path, relPath, sniffed });
     }
   }
   const { name, from } = nodeName(tree, root, 'flat', bundleName);
-  return withHints({ name, nameFrom: from, root, layout: 'flat', files, logs }, paths);
+  const node = withHints({ name, nameFrom: from, root, layout: 'flat', files, logs }, paths);
+  // the file the node's name was read from was of use
+  const nameFile = from.replace(/ \(.*\)$/, '');
+  // (why each is of no use is decided only for the nodes kept: see unreadNotes)
+  UNREAD.set(node, unread.filter(({ path, relPath }) => path !== nameFile && !HOSTNAME_FILES.flat.includes(relPath)));
+  return node;
 }
 
 /**

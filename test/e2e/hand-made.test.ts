@@ -60,7 +60,13 @@ describe.skipIf(!hasCorpus)('hand-made bundles', () => {
     expect(node.logs.map((l) => l.file)).toEqual(['docker-run-error.txt', 'dockerd.txt', 'kubelet-journal', 'kubelet.txt.1.gz', 'web.txt']);
     expect(node.logs.find((l) => l.file === 'kubelet.txt.1.gz')?.lines).toBe(12000);
     // the engineer's notes are said to be notes, not scanned as a log
-    expect(report.coverage.notes).toEqual([expect.stringMatching(/^capture\.gz: could not be read as a stream \(not readable gzip data/), 'notes.txt: ticket notes (prose, not command output or a log), not read']);
+    // and what nothing read is said too: a ps listing without its header, a compressed sysctl dump under a name no rule knows
+    expect(report.coverage.notes).toEqual([
+      expect.stringMatching(/^capture\.gz: could not be read as a stream \(not readable gzip data/),
+      'notes.txt: ticket notes (prose, not command output or a log), not read',
+      'not read: ps.txt (not recognised: no known command output, and no known log message in it)',
+      'not read: sysctl-old.txt.gz (compressed: scanned as a log only, and no known log message in it)',
+    ]);
     expect(node.logs.find((l) => l.file.endsWith('kubelet-journal'))?.lines).toBe(12000);
     const evidence = report.findings.flatMap((f) => f.evidence.map((e) => `${f.id} ${e.file}:${e.line}`));
     expect(evidence).toEqual(
