@@ -91,6 +91,11 @@ attach() {
   local host=$1 bridge=$2 veth=$3 mac=$4 addr=$5
   anon_ns
   ip netns exec "$host" ip link add "$veth" address "$mac" type veth peer name eth0 netns "$anon"
+  # flannel's CNI config gives its pods FLANNEL_MTU (1450 over VXLAN): the veth's both ends, and so cni0
+  if [ "$bridge" = cni0 ]; then
+    ip netns exec "$host" ip link set "$veth" mtu 1450
+    inside "$anon" ip link set eth0 mtu 1450
+  fi
   ip netns exec "$host" ip link set "$veth" master "$bridge" up
   inside "$anon" ip link set lo up
   inside "$anon" ip addr add "$addr" dev eth0

@@ -12,7 +12,7 @@ import { projectPath } from '../helpers/shared.js';
 const BIN = projectPath('dist/src/bin.js');
 const expected = JSON.parse(readFileSync(projectPath('bundles/expected.json'), 'utf8')) as Record<
   string,
-  { layout: string; nodes: string[]; expect: string[]; mustNotFire: string[]; noCritical: boolean; noWarning?: boolean }
+  { layout: string; nodes: string[]; expect: string[]; mustNotFire: string[]; noCritical: boolean; noWarning?: boolean; noFindings?: boolean }
 >;
 
 function cli(args: string[]) {
@@ -45,6 +45,7 @@ describe('example bundles end to end', () => {
       for (const id of exp.mustNotFire) expect(ids, `${bundle} must not report ${id}`).not.toContain(id);
       if (exp.noCritical) expect(b.summary.critical).toBe(0);
       if (exp.noWarning) expect(b.summary.warning).toBe(0);
+      if (exp.noFindings) expect(b.findings).toEqual([]);
       for (const n of b.coverage.nodes) expect(n.analyzers.filter((a: { status: string }) => a.status === 'error'), `${bundle} ${n.node}`).toEqual([]);
       // every piece of evidence points into the bundle
       for (const f of b.findings) for (const e of f.evidence) expect(e.file.length, `${f.id}`).toBeGreaterThan(0);
