@@ -560,10 +560,13 @@ function portFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, { b
         : '';
     for (const x of assumed) if (!evidence.some((e) => e.file === x.assumed!.namedBy.file && e.line === x.assumed!.namedBy.line)) evidence.push(x.assumed!.namedBy);
     const ufw = ufwFix(blocked, port, fw, tables, ctx);
+    // only Docker's publishing names the port (no log line, listener or --require-port): clients from outside reach it
+    // through the DNAT; what fails is a container using it through the host's address, which nothing shows one does
+    const publishedOnly = explained.length > 0 && explained.every((n) => n.published) && !listen;
     findings.push({
-      severity: 'critical' as const,
-      title: 'A port the application needs is blocked',
-      message: `On ${node}, TCP port ${port}${v6 ? ' (IPv6)' : ''}${where} is ${verdictText} from ${[...new Set(blocked.map((b) => b.from))].join(', ')}${first.portAccepted ? '' : ` by ${by}`}.${ndText} ${client}${caveat}${ufw ? ` ${ufw.why}` : ''}${basis}`,
+      severity: publishedOnly ? ('warning' as const) : ('critical' as const),
+      title: publishedOnly ? 'A port Docker publishes is blocked from the containers' : 'A port the application needs is blocked',
+      message: `On ${node}, TCP port ${port}${v6 ? ' (IPv6)' : ''}${where} is ${verdictText} from ${[...new Set(blocked.map((b) => b.from))].join(', ')}${first.portAccepted ? '' : ` by ${by}`}.${ndText} ${client}${caveat}${ufw ? ` ${ufw.why}` : ''}${basis}${publishedOnly ? ` Only Docker's publishing names this port here (no log line, listener or required port): clients from other hosts reach it through Docker's DNAT; a container using it through the host's address (another compose project, host.docker.internal) is what fails.` : ''}`,
       impact: toHost
         ? `Anything in the containers that needs port ${port} on the host (databases, caches, the app's own services) cannot connect${v6 ? ' over IPv6' : ''}.`
         : `Anything in the containers that needs ${remote.map((a) => hostPort(a, port)).join(', ')} cannot connect${v6 ? ' over IPv6' : ''}.`,

@@ -165,8 +165,14 @@ describe('iptables.port-blocked, IPv6 peers and ports (the real dual-stack Docke
     const found = await blocked(writeFolder(files, 'v6-nft-reject'), [5432]);
     const f6 = found.find((f) => f.facts?.family === 'ipv6' && f.facts.port === 5432)!;
     const f4 = found.find((f) => f.facts?.family === undefined && f.facts?.port === 5432)!;
-    // (8080, which Docker publishes, is rejected the same way: a finding of its own)
-    expect(found.map((f) => [f.facts?.port, f.facts?.family])).toEqual([[5432, undefined], [8080, undefined], [5432, 'ipv6'], [8080, 'ipv6']]);
+    // (8080, which Docker publishes, is rejected the same way: a finding of its own, a warning: only the publishing names it)
+    expect(found.map((f) => [f.facts?.port, f.facts?.family, f.severity])).toEqual([
+      [5432, undefined, 'critical'],
+      [5432, 'ipv6', 'critical'],
+      [8080, undefined, 'warning'],
+      [8080, 'ipv6', 'warning'],
+    ]);
+    expect(found.find((f) => f.facts?.port === 8080)!.title).toBe('A port Docker publishes is blocked from the containers');
     expect(f4.facts).toMatchObject({ to: ['172.17.0.1'], clientSees: 'unreachable' });
     // the log names the host's eth0 address: the INPUT path too; what it says (refused) is not what this REJECT gives
     expect(f6.facts).toMatchObject({ to: ['fd00:dead:beef::1', '2001:db8:1::10'], blockedBy: ['inet filter input#5', 'inet filter input#5'], clientSees: 'prohibited', logSymptomMismatch: ['app.log:1'] });
