@@ -29,8 +29,10 @@ Usage:
   bundle-doctor schema [--index]        print the JSON Schema of the report (or of index.json)
   bundle-doctor trace <bundle> --src IP --dst IP[:PORT[/tcp|udp]|/icmp] [--node NAME]
         (IPv6: --dst [IPV6]:PORT/tcp, [IPV6]:PORT/udp or IPV6 for ICMPv6)
-        [--in IFACE] [--out IFACE] [--state new|established] [--format text|json]
+        [--in IFACE] [--out IFACE] [--state new|established] [--to-node] [--format text|json]
                                       walk one packet through a node's iptables rules
+                                      (--to-node: the destination is an address of the node,
+                                      where the bundle has no ip addr to say so)
 
 Inputs: .tar.gz/.tgz, .tar, .tar.xz or .zip archives (sosreport, troubleshoot, insights,
 hand-made; archives inside archives are opened), folders of an extracted bundle, folders
@@ -184,6 +186,7 @@ function parse(argv: string[]) {
         in: { type: 'string' },
         out: { type: 'string' },
         state: { type: 'string' },
+        'to-node': { type: 'boolean' },
         debug: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -368,6 +371,7 @@ async function traceCommand(args: string[], values: ReturnType<typeof parse>['va
     inInterface: values.in,
     outInterface: values.out,
     state: state as 'new',
+    ...(values['to-node'] ? { toNode: true } : {}),
   }).catch((err: Error) => {
     io.stderr(`bundle-doctor: ${printable(err.message.split('\n')[0])}\n`);
     return undefined;

@@ -238,7 +238,7 @@ function buildPacket(a: NodeArtifacts, req: TraceRequest): { packet: Packet; pat
   const end = fromHere ? taken(req.src) : toHere && !req.toNode ? taken(req.dst) : undefined;
   if (end) assumption = `node addresses unknown (no ip addr): ${end.address} taken as the node's, ${end.why}; collect ip addr to confirm`;
   else if (!listed && path === 'forward' && !req.outInterface)
-    assumption = `node addresses unknown (no ip addr): assumed forwarded, as neither ${req.src} nor ${req.dst} is known to be the node's; collect ip addr to decide (an address of the node is traced through INPUT, not FORWARD)`;
+    assumption = `node addresses unknown (no ip addr): assumed forwarded, as neither ${req.src} nor ${req.dst} is known to be the node's; collect ip addr to decide, or pass --to-node if ${req.dst} is the node's (an address of the node is traced through INPUT, not FORWARD)`;
   if (req.toNode && !fromHere && !local.includes(req.dst)) inferred.push(`${req.dst} taken as the node's address (as asked)`);
   let inInterface = req.inInterface;
   if (!inInterface && !fromHere) {

@@ -1,6 +1,8 @@
 /** bundle-doctor trace: the verdict, the path and every rule met, with file and line. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { projectPath } from '../helpers/shared.js';
 
@@ -112,5 +114,26 @@ describe('trace of a reply to a container (Docker 28 direct-access rule; fixture
     const drop = await traceBundle(writeFolder({ ...base, 'iptables-save': fx('docker28-nomasq.iptables-save') }, 'nomasq'), req);
     expect(drop.verdict.kind).toBe('DROP');
     expect(drop.decidedBy).toMatchObject({ table: 'raw', chain: 'PREROUTING', num: 1 });
+  });
+});
+
+describe('bundle-doctor trace --to-node', () => {
+  // containers/netavark#742's host as its thread shows it: iptables-save alone (INPUT DROP), no ip addr
+  it('without ip addr the destination is assumed forwarded and said so; --to-node walks INPUT, where the policy drops it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bd-trace-to-node-'));
+    try {
+      writeFileSync(join(dir, 'iptables-save.txt'), readFileSync(projectPath('test/fixtures/container-dns/netavark742-iptables-save.txt'), 'utf8'));
+      const args = ['trace', dir, '--src', '10.89.0.2', '--dst', '10.89.0.1:53/udp', '--in', 'podman1'];
+      const guessed = run(args);
+      expect(guessed.code).toBe(0);
+      expect(guessed.stdout).toMatch(/^assumed: node addresses unknown \(no ip addr\): assumed forwarded, .*pass --to-node if 10\.89\.0\.1 is the node's/m);
+      expect(guessed.stdout).toMatch(/^verdict: ACCEPT/m);
+      const told = run([...args, '--to-node']);
+      expect(told.code).toBe(0);
+      expect(told.stdout).toMatch(/^verdict: DROP by filter\/INPUT policy/m);
+      expect(told.stdout).toMatch(/^inferred: .*10\.89\.0\.1 taken as the node's address \(as asked\)/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
