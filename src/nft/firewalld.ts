@@ -132,6 +132,32 @@ function portOf(word: string, ref: SourceRef): FirewalldPort | undefined {
   return { port: word.slice(0, slash), protocol: word.slice(slash + 1), ref };
 }
 
+/**
+ * A ports, source-ports or forward-ports value of a zone or a policy (firewall-cmd prints them
+ * alike): each word into its list, or a warning naming its owner.
+ */
+function addPorts(
+  lists: { ports: FirewalldPort[]; sourcePorts: { port: string; protocol: string }[]; forwardPort: (fp: FirewalldForwardPort) => void },
+  f: 'ports' | 'sourcePorts' | 'forwardPorts',
+  value: string,
+  ref: SourceRef,
+  warn: (message: string, line?: number) => void,
+  owner: string,
+): void {
+  for (const w of words(value)) {
+    if (f === 'forwardPorts') {
+      const fp = forwardPortOf(w);
+      if (fp) lists.forwardPort(fp);
+      else warn(`${owner}: forward port ${w} not understood`, ref.line);
+      continue;
+    }
+    const port = portOf(w, ref);
+    if (!port) warn(`${owner}: port ${w} not understood`, ref.line);
+    else if (f === 'ports') lists.ports.push(port);
+    else lists.sourcePorts.push({ port: port.port, protocol: port.protocol });
+  }
+}
+
 /** `port=8080:proto=tcp:toport=80:toaddr=172.17.0.2` */
 function forwardPortOf(word: string): FirewalldForwardPort | undefined {
   const kv: Record<string, string> = {};
@@ -191,20 +217,11 @@ export function parseFirewallCmdListAllZones(text: string, file: string): Firewa
         break;
       case 'ports':
       case 'sourcePorts':
-        for (const w of words(value)) {
-          const p = portOf(w, ref);
-          if (!p) warn(`zone ${zone.name}: port ${w} not understood`, ref.line);
-          else if (f === 'ports') zone.ports.push(p);
-          else zone.sourcePorts.push({ port: p.port, protocol: p.protocol });
-        }
+      case 'forwardPorts': {
+        const z = zone;
+        addPorts({ ports: z.ports, sourcePorts: z.sourcePorts, forwardPort: (fp) => z.forwardPorts.push(fp) }, f, value, ref, warn, `zone ${z.name}`);
         break;
-      case 'forwardPorts':
-        for (const w of words(value)) {
-          const fp = forwardPortOf(w);
-          if (fp) zone.forwardPorts.push(fp);
-          else warn(`zone ${zone.name}: forward port ${w} not understood`, ref.line);
-        }
-        break;
+      }
       case 'richRules':
         zone.richRules.push(value);
         break;
@@ -626,19 +643,8 @@ export function parseFirewallCmdPolicies(text: string, file: string, opts: { per
         break;
       case 'ports':
       case 'sourcePorts':
-        for (const w of words(value)) {
-          const port = portOf(w, ref);
-          if (!port) warn(`policy ${p.name}: port ${w} not understood`, ref.line);
-          else if (f === 'ports') p.ports.push(port);
-          else p.sourcePorts.push({ port: port.port, protocol: port.protocol });
-        }
-        break;
       case 'forwardPorts':
-        for (const w of words(value)) {
-          const fp = forwardPortOf(w);
-          if (fp) p.forwardPorts.push({ ...fp, ref });
-          else warn(`policy ${p.name}: forward port ${w} not understood`, ref.line);
-        }
+        addPorts({ ports: p.ports, sourcePorts: p.sourcePorts, forwardPort: (fp) => p.forwardPorts.push({ ...fp, ref }) }, f, value, ref, warn, `policy ${p.name}`);
         break;
       case 'richRules':
         p.richRules.push(value);
