@@ -279,7 +279,8 @@ function handWrittenFinding(node: string, bridge: Bridge, s: Bridge['subnets'][n
     facts: { subnet: s.cidr, bridge: bridge.name, network: bridge.network, dockerMasquerades: false },
     remedy: {
       summary: `Docker will not add this rule: add the masquerade to the host's own rules and keep it there (restarting docker adds nothing). In a routed setup, check instead that the upstream router sends ${s.cidr} to this node.`,
-      commands: [`iptables -t nat ${rule}`, ...persistHandWritten(fw, 'nat', [rule])],
+      // -C || -A: pasted twice it adds the rule once (R4 ran the plain -A twice: two rules)
+      commands: [appendOnce(`iptables -t nat ${rule}`), ...persistHandWritten(fw, 'nat', [rule])],
     },
   };
 }

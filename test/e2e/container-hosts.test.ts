@@ -77,7 +77,8 @@ describe('B: dockerd --iptables=false', () => {
     const [f] = (await findings(writeFolder(files, 'no-masq'))).byId('iptables.docker-masquerade-missing');
     expect(f.severity).toBe('warning');
     expect(f.message).toMatch(/does not masquerade 172\.17\.0\.0\/16 .*it runs with .*--iptables=false.*no rule of the host's own masquerades it/);
-    expect(f.remedy.commands[0]).toBe('iptables -t nat -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE');
+    // safe to paste twice: checked before it is appended
+    expect(f.remedy.commands[0]).toBe('iptables -t nat -C POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE 2>/dev/null || iptables -t nat -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE');
     expect(f.remedy.commands.join('\n')).toMatch(/\/etc\/ufw\/before\.rules/);
     expect(f.remedy.commands.join('\n')).not.toMatch(/restart docker/);
   });
