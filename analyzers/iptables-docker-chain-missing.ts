@@ -293,15 +293,23 @@ function iptablesOff(node: string, off: Evidence, dockerEvidence: Evidence[], ab
     .filter((d) => d.origin === 'unit' && d.file !== off.file)
     .flatMap((d) => d.unit?.execStart.filter((e) => iptablesOffIn(e.value)).slice(0, 1) ?? [])
     .map((e) => ({ file: e.ref.file, line: e.ref.line, excerpt: e.excerpt, note: 'docker.service sets it too' }));
+  // no Docker subnet known here (no ip addr, no docker network inspect: masquerade-missing cannot trace one), but the
+  // whole live nat table is: where nothing in it nor in a native nftables table source-NATs anything, say so
+  const noNat = subnets.length === 0 ? natWithoutSourceNat(artifacts) : undefined;
   return {
-    severity: 'info',
-    title: 'Docker does not manage iptables on this node',
+    severity: noNat ? 'warning' : 'info',
+    title: noNat ? 'Docker does not manage iptables, and nothing masquerades its networks' : 'Docker does not manage iptables on this node',
     message:
       `Docker on ${node} runs with iptables management off (${said}, ${where}${also.length ? `; also ${also.map((e) => `${e.file}:${e.line}`).join(', ')}` : ''}): it creates no DOCKER chains, so their absence is expected and nothing flushed them. ` +
-      `Docker then adds no MASQUERADE, no DNAT for published ports (-p) and no FORWARD accepts for its networks${subnets.length ? ` (${subnets.slice(0, 3).map((x) => `${x.cidr} on ${x.bridge}`).join(', ')})` : ''}: the host's own firewall rules must provide what the containers need.`,
-    impact: 'None by itself; container traffic works only as far as the host firewall forwards and masquerades it.',
-    evidence: [off, ...also, ...absentChains.map((e) => ({ ...e, note: 'expected: Docker makes no chains with iptables off' })), ...dockerEvidence.filter((e) => !(e.file === off.file && e.line === off.line))],
-    facts: { dockerIptables: false, readFrom: setting?.from ?? 'daemon.json', missing: absentChains.map((e) => e.excerpt) },
+      `Docker then adds no MASQUERADE, no DNAT for published ports (-p) and no FORWARD accepts for its networks${subnets.length ? ` (${subnets.slice(0, 3).map((x) => `${x.cidr} on ${x.bridge}`).join(', ')})` : ''}: the host's own firewall rules must provide what the containers need.` +
+      (noNat
+        ? ` And they do not masquerade: no rule of the nat table (${noNat.file}) MASQUERADEs or SNATs anything${(artifacts.nftables ?? []).length ? ', nor does any nftables table' : ''}, so containers' traffic leaves with their own addresses (172.17.0.0/16 on docker0 unless "bip" says otherwise) and other hosts drop it or cannot answer, unless the network routes the subnets back to this node. The bundle has no ip addr or docker network inspect to name the subnets: collect them to confirm.`
+        : ''),
+    impact: noNat
+      ? "Containers cannot reach other hosts or the outside, unless their subnets are routed to this node."
+      : 'None by itself; container traffic works only as far as the host firewall forwards and masquerades it.',
+    evidence: [off, ...also, ...(noNat ? [noNat] : []), ...absentChains.map((e) => ({ ...e, note: 'expected: Docker makes no chains with iptables off' })), ...dockerEvidence.filter((e) => !(e.file === off.file && e.line === off.line))],
+    facts: { dockerIptables: false, readFrom: setting?.from ?? 'daemon.json', missing: absentChains.map((e) => e.excerpt), ...(noNat ? { sourceNat: 'none' } : {}) },
     remedy: {
       summary: 'Nothing to restart. Check that the host firewall masquerades and forwards the Docker subnets, or drop --iptables=false (and restart docker) to let Docker manage its rules.',
       commands: [
@@ -310,6 +318,21 @@ function iptablesOff(node: string, off: Evidence, dockerEvidence: Evidence[], ab
       ],
     },
   };
+}
+
+/**
+ * The live nat table with no MASQUERADE or SNAT rule in any chain (and no masquerade or snat in a native
+ * nftables table): the POSTROUTING chain's line as evidence. Undefined where a rule source-NATs, or the
+ * nat table is not in the bundle or only in part.
+ */
+function natWithoutSourceNat(artifacts: NodeArtifacts): Evidence | undefined {
+  const views = liveViews(artifacts).filter((v) => v.tables.get('nat')?.has('POSTROUTING'));
+  if (views.length === 0 || views.some((v) => v.truncated.has('nat'))) return undefined;
+  if (views.some((v) => [...v.tables.get('nat')!.values()].some((c) => c.rules.some((r) => r.target === 'MASQUERADE' || r.target === 'SNAT')))) return undefined;
+  const nftNat = (artifacts.nftables ?? []).some((rs) => rs.tables.some((t) => t.chains.some((c) => c.rules.some((r) => r.nat?.kind === 'masquerade' || r.nat?.kind === 'snat'))));
+  if (nftNat) return undefined;
+  const post = views[0].tables.get('nat')!.get('POSTROUTING')!;
+  return { file: post.ref.file, line: post.ref.line, excerpt: `chain POSTROUTING (${post.rules.length} rule${post.rules.length === 1 ? '' : 's'}, policy ${post.policy ?? 'ACCEPT'})`, note: 'the live nat table: no rule in it MASQUERADEs or SNATs' };
 }
 
 function absent(file: string, what: string): Evidence {
