@@ -38,6 +38,7 @@ import { dockerEngine } from '../src/parsers/docker-info.js';
 import type { LogMatch } from '../src/logs/index.js';
 import { distinctEvidence } from './lib/evidence.js';
 import { dockerDirectAccessNftShape, dockerDirectAccessShape, type DirectAccessShape } from './lib/docker-direct-access.js';
+import { FRAGMENT_CHAIN } from '../src/netfilter/list-format.js';
 import { connectionSymptom, fromContainer, timeOf } from './lib/logs.js';
 import { dockerRestartOf, restartDocker, type DockerRestart } from './lib/node-services.js';
 import { dockerBridges, liveIpv4, liveTables, liveViews, nativeNftables, traceContext, uplinkOf } from './lib/node-view.js';
@@ -68,7 +69,8 @@ export default defineAnalyzer({
     for (const g of traced) findings.push(routedFinding(node, artifacts, g));
     // with no way in shown: a client that timed out on exactly a protected address and port
     const covered = new Set(traced.flatMap((g) => g.hits.map((h) => h.drop)));
-    findings.push(...logOnlyFindings(node, artifacts, drops.filter((d) => !covered.has(d) && !ways.some((w) => w.covers(d.ip) && w.iface !== d.bridge)), timeouts));
+    // a grepped row (its chain not shown) cannot be traced: with a way in or not, only a timed-out client on it makes a finding
+    findings.push(...logOnlyFindings(node, artifacts, drops.filter((d) => !covered.has(d) && (d.fragment || !ways.some((w) => w.covers(d.ip) && w.iface !== d.bridge))), timeouts, ways));
     return findings;
   },
 });
@@ -87,27 +89,36 @@ interface DirectDrop extends DirectAccessShape {
   rule?: Rule;
   ruleset?: Ruleset;
   num: number;
+  /**
+   * read from a grep of `iptables -t raw -nvL` (list-format.ts FRAGMENT_CHAIN): the row's chain is not
+   * shown; Docker writes these rules only in raw PREROUTING, but the rules around it are not known
+   */
+  fragment?: boolean;
 }
 
 /** Docker's direct-access DROPs of the node's live IPv4 rules: iptables' raw PREROUTING, and its own nftables table. */
 function directAccessDrops(artifacts: NodeArtifacts): DirectDrop[] {
   const out: DirectDrop[] = [];
-  for (const view of liveViews(artifacts)) {
-    const chain = view.tables.get('raw')?.get('PREROUTING');
-    if (!chain) continue;
-    const accepts: { dst: string; iface: string }[] = [];
-    for (const r of chain.rules) {
-      if (r.target === 'ACCEPT' && r.destination && !r.destination.negated && r.inInterface && !r.inInterface.negated && !r.source) {
-        // the host's own `-i lo` ACCEPT (the subnet-wide form) trusts no other node
-        if (r.inInterface.value !== 'lo') accepts.push({ dst: r.destination.value, iface: r.inInterface.value });
-        continue;
+  for (const view of liveViews(artifacts))
+    for (const name of ['PREROUTING', FRAGMENT_CHAIN]) {
+      const chain = view.tables.get('raw')?.get(name);
+      if (!chain) continue;
+      const fragment = name === FRAGMENT_CHAIN;
+      const accepts: { dst: string; iface: string }[] = [];
+      for (const r of chain.rules) {
+        if (r.target === 'ACCEPT' && r.destination && !r.destination.negated && r.inInterface && !r.inInterface.negated && !r.source) {
+          // the host's own `-i lo` ACCEPT (the subnet-wide form) trusts no other node
+          if (r.inInterface.value !== 'lo') accepts.push({ dst: r.destination.value, iface: r.inInterface.value });
+          continue;
+        }
+        const d = dockerDirectAccessShape(r);
+        if (!d) continue;
+        // a grepped row of a rule the full chain shows too (the grep beside nft list ruleset or iptables-save): that one stands
+        if (fragment && out.some((o) => !o.fragment && o.dst === d.dst && o.bridge === d.bridge && o.protocol === d.protocol && o.port === d.port)) continue;
+        const trusted = accepts.filter((a) => addressIn(d.ip, a.dst) || a.dst === d.dst).map((a) => a.iface);
+        out.push({ ...d, trusted: [...new Set(trusted)], packets: r.counters?.packets, file: r.ref.file, line: r.ref.line, text: r.text, rule: r, ruleset: view.rulesets.find((rs) => rs.file === r.ref.file), num: r.num, ...(fragment ? { fragment } : {}) });
       }
-      const d = dockerDirectAccessShape(r);
-      if (!d) continue;
-      const trusted = accepts.filter((a) => addressIn(d.ip, a.dst) || a.dst === d.dst).map((a) => a.iface);
-      out.push({ ...d, trusted: [...new Set(trusted)], packets: r.counters?.packets, file: r.ref.file, line: r.ref.line, text: r.text, rule: r, ruleset: view.rulesets.find((rs) => rs.file === r.ref.file), num: r.num });
     }
-  }
   const names = new Set(dockerBridges(artifacts).map((b) => b.name));
   for (const rs of nativeNftables(artifacts))
     for (const t of rs.tables) {
@@ -344,7 +355,7 @@ function traceWays(artifacts: NodeArtifacts, drops: DirectDrop[], ways: WayIn[],
   const isDocker = (s: TraceStep | undefined) => !!s && drops.some((d) => d.file === s.file && d.line === s.line) && (s.nft ? s.nft.table === 'docker-bridges' : s.table === 'raw');
   for (const way of ways)
     for (const d of drops) {
-      if (!way.covers(d.ip) || way.iface === d.bridge) continue;
+      if (d.fragment || !way.covers(d.ip) || way.iface === d.bridge) continue;
       const logFor = (ip: string, port?: number) => timeouts.filter((m) => peerOf(m) === ip && (port === undefined || Number(m.facts.port) === port));
       for (const { ip, protocol, port } of portsOf(d, published, timeouts)) {
         const p: Packet = { src: way.peer, dst: ip, protocol, dport: port, sport: port === undefined ? undefined : 40000, inInterface: way.iface, outInterface: d.bridge, state: 'new', mark: 0 };
@@ -457,6 +468,7 @@ function guarded(d: DirectDrop): string {
 }
 
 function ruleName(d: DirectDrop): string {
+  if (d.fragment) return 'a raw-table rule whose chain the grep did not show';
   return d.form === 'nft' ? `the nftables rule ip docker-bridges raw-PREROUTING #${d.num}` : `raw/PREROUTING rule ${d.num}`;
 }
 
@@ -524,7 +536,7 @@ function routedFinding(node: string, artifacts: NodeArtifacts, g: Group) {
 }
 
 /** With no way in shown: a client timed out on exactly an address (and port) Docker's rule protects. */
-function logOnlyFindings(node: string, artifacts: NodeArtifacts, drops: DirectDrop[], timeouts: LogMatch[]) {
+function logOnlyFindings(node: string, artifacts: NodeArtifacts, drops: DirectDrop[], timeouts: LogMatch[], ways: WayIn[]) {
   const byBridge = new Map<string, { drop: DirectDrop; lines: LogMatch[] }[]>();
   for (const d of drops) {
     // a trusted interface is let through: which one the client came in on, the bundle does not say
@@ -544,18 +556,27 @@ function logOnlyFindings(node: string, artifacts: NodeArtifacts, drops: DirectDr
     const counted = list.filter((x) => (x.drop.packets ?? 0) > 0);
     const d = list[0].drop;
     const targets = [...new Set(list.flatMap((x) => x.lines.map((m) => `${peerOf(m)}:${m.facts.port}`)))];
+    const way = ways.find((w) => w.covers(d.ip) && w.iface !== bridge);
+    const fragment = list.find((x) => x.drop.fragment)?.drop;
     out.push({
       severity: counted.length > 0 ? ('critical' as const) : ('warning' as const),
       title: "Docker's direct-access rule drops traffic routed to containers from other nodes",
       message:
         `On ${node}, connections to ${targets.join(', ')} timed out (${lines.map((m) => `${m.file}:${m.line}`).join(', ')}), and ${ruleName(d)} (${d.file}:${d.line}) is Docker's protection of that container's address: it drops every packet for ${guarded(d)} that does not arrive on ${bridge}. ` +
         (counted.length > 0 ? `It counted ${counted.map((x) => x.drop.packets).join(', ')} dropped packets: traffic for the container did come in on another interface. ` : '') +
-        "A client on another host that routes to the container's address (flannel with Docker's bridge on its subnet, a tunnel, a static route) gets no answer. The bundle does not show which interface that traffic arrives on (no flannel subnet.env, tunnel or route to the subnet): check `ip route` and flannel's subnet.env on this node. " +
+        "A client on another host that routes to the container's address (flannel with Docker's bridge on its subnet, a tunnel, a static route) gets no answer. " +
+        (way
+          ? `${capital(way.says)}. `
+          : "The bundle does not show which interface that traffic arrives on (no flannel subnet.env, tunnel or route to the subnet): check `ip route` and flannel's subnet.env on this node. ") +
+        (fragment
+          ? `The rule was read from rows grepped out of an iptables -L listing (${fragment.file}): the chain it is in was not shown. Docker writes such DROPs only in raw PREROUTING; whether an ACCEPT for the interface stands before it there, the grep does not show: check with \`iptables -t raw -nvL PREROUTING --line-numbers\`. `
+          : '') +
         formSays(d),
       impact: `Traffic routed to the containers on ${bridge} from other hosts times out; only connections to ports published on this node's own addresses get in.`,
       evidence: distinctEvidence([
         ...list.slice(0, 6).map((x) => ({ file: x.drop.file, line: x.drop.line, excerpt: x.drop.text, note: `${ruleName(x.drop)}: Docker's direct-access rule for ${guarded(x.drop)} (not from ${bridge}: dropped)${x.drop.packets ? `, ${x.drop.packets} packets dropped so far` : ''}` })),
         ...lines.slice(0, 4).map((m) => logEvidence(m, `a connection to ${peerOf(m)}:${m.facts.port} that got no answer`)),
+        ...(way ? way.evidence : []),
         ...bridgeEvidence(artifacts, bridge),
       ]),
       facts: {
@@ -563,10 +584,12 @@ function logOnlyFindings(node: string, artifacts: NodeArtifacts, drops: DirectDr
         dockerRules: d.form,
         dropped: targets,
         decidedBy: list.map((x) => `${x.drop.file}:${x.drop.line}`),
+        ...(fragment ? { chainNotShown: true } : {}),
+        ...(way ? { interface: way.iface, via: way.kind } : {}),
         ...(counted.length ? { droppedPackets: counted.reduce((n, x) => n + (x.drop.packets ?? 0), 0) } : {}),
         explainsLogLines: lines.map((m) => `${m.file}:${m.line}`),
       },
-      remedy: remedyFor(artifacts, { bridge, iface: '<the interface the other hosts\' traffic arrives on: flannel.1 with flannel VXLAN>', subnet: bridgeSubnets(artifacts, bridge).map(formatCidr)[0], drop: d }),
+      remedy: remedyFor(artifacts, { bridge, iface: way?.iface ?? '<the interface the other hosts\' traffic arrives on: flannel.1 with flannel VXLAN>', subnet: way?.subnet ?? bridgeSubnets(artifacts, bridge).map(formatCidr)[0], drop: d }),
     });
   }
   return out;

@@ -7,6 +7,7 @@ import type { Evidence } from '../src/report/schema.js';
 import { ruleCount, type Chain, type Ruleset } from '../src/netfilter/rules.js';
 import { logEvidence } from './lib/logs.js';
 import { policyConflict } from '../src/netfilter/backends.js';
+import { FRAGMENT_NOTE } from '../src/netfilter/list-format.js';
 import { DOCKER_RESTART_KINDS, dockerRestartOf, restartDocker } from './lib/node-services.js';
 
 export default defineAnalyzer({
@@ -19,9 +20,12 @@ export default defineAnalyzer({
   analyze({ node, artifacts }) {
     const evidence: Evidence[] = [];
     const live = (artifacts.iptables ?? []).filter((r) => r.origin === 'live');
+    // the warning pasted above a grep of a listing (`iptables -t raw -nvL | grep 2181`): legacy tables exist, but
+    // whether they hold rules anything relies on a few grepped rows cannot tell; alone it makes no finding
+    const fragmentWarnings: Evidence[] = [];
     for (const rs of live)
       if (rs.legacyTablesPresent)
-        evidence.push({ file: rs.legacyTablesPresent.file, line: rs.legacyTablesPresent.line, excerpt: '# Warning: iptables-legacy tables present', note: 'the nf_tables view says legacy tables hold rules too' });
+        (rs.truncated?.note === FRAGMENT_NOTE ? fragmentWarnings : evidence).push({ file: rs.legacyTablesPresent.file, line: rs.legacyTablesPresent.line, excerpt: '# Warning: iptables-legacy tables present', note: 'the nf_tables view says legacy tables hold rules too' });
     for (const n of artifacts.nftables ?? [])
       if (n.legacyTablesPresent)
         evidence.push({ file: n.legacyTablesPresent.file, line: n.legacyTablesPresent.line, excerpt: '# Warning: iptables-legacy tables present', note: 'nft lists the nf_tables rules and warns of legacy ones' });
@@ -53,6 +57,7 @@ export default defineAnalyzer({
       evidence.push({ file, line: 1, excerpt: `rules written with the ${b} back end`, note: 'but the live rules are in the other back end' });
     }
     if (evidence.length === 0) return [];
+    evidence.push(...fragmentWarnings);
     evidence.push(...logEvidence(artifacts.logs, ['log.iptables-legacy-tables-present', 'log.nf-tables-chain-missing', 'log.nf-tables-incompatible', 'log.iptables-table-unavailable', 'log.iptables-restore-failed'], 4));
     const rewrite = 'each writes its rules again, now in nf_tables (kube-proxy and CNI pods pick their back end themselves: restart them too)';
     // dockerd under docker.service: one command for both, as ever; rootless, the snap or another unit: its own line

@@ -11,6 +11,7 @@ import { isSosTailed } from '../layouts/rules.js';
 import { markTruncated } from '../netfilter/backends.js';
 import type { Ruleset } from '../netfilter/rules.js';
 import { rulesetsOf } from '../netfilter/save-format.js';
+import { FRAGMENT_NOTE } from '../netfilter/list-format.js';
 import { dockerdFromCgroups } from '../parsers/dockerd-flags.js';
 import { scanLogText } from '../logs/scanner.js';
 import type { ArtifactKind, NodeArtifacts } from './artifacts.js';
@@ -92,13 +93,15 @@ function loadNode(tree: BundleTree, node: LocatedNode): LoadedNode {
  * A node whose rules are only in an nft listing (no iptables-save, -S or -L of that family):
  * iptables-nft's tables there are its iptables rules, read from the listing. Where an iptables
  * dump exists it is the view the analyzers read, and the listing adds nothing (the same kernel
- * rules). Of several listings (text and `nft -j`) the first with such tables, text first: JSON
- * does not translate iptables-nft's compat expressions (`xt target MASQUERADE`), text does.
+ * rules); a grepped fragment of a listing (FRAGMENT_NOTE) is no such dump. Of several listings
+ * (text and `nft -j`) the first with such tables, text first: JSON does not translate
+ * iptables-nft's compat expressions (`xt target MASQUERADE`), text does.
  */
 function iptablesFromNftListing(loaded: LoadedNode): void {
   const listings = [...(loaded.artifacts.nftables ?? [])].sort((a, b) => (a.format === b.format ? 0 : a.format === 'text' ? -1 : 1));
   for (const family of ['ipv4', 'ipv6'] as const) {
-    if ((loaded.artifacts.iptables ?? []).some((r) => r.origin === 'live' && (family === 'ipv6' ? r.family === 'ipv6' : r.family !== 'ipv6'))) continue;
+    // a grep of a listing (rows without their Chain lines) shows a few rules, not the node's tables: it leaves the listing's place open
+    if ((loaded.artifacts.iptables ?? []).some((r) => r.origin === 'live' && r.truncated?.note !== FRAGMENT_NOTE && (family === 'ipv6' ? r.family === 'ipv6' : r.family !== 'ipv6'))) continue;
     for (const nft of listings) {
       const rs = iptablesFromNft(nft).find((r) => r.family === family);
       if (!rs) continue;

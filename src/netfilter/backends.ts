@@ -66,12 +66,13 @@ export function backendFromFileName(file: string): Backend | undefined {
 
 /**
  * A command line saved above its output (`$ iptables-legacy -t filter -L FORWARD`,
- * `# iptables-nft -S`, `root@host:~# sudo ip6tables-legacy-save`): which iptables tool it ran,
+ * `# iptables-nft -S`, `root@host:~# sudo ip6tables-legacy-save`, a bracketed prompt as RHEL's bash
+ * prints it, `[root@host ~]# iptables -t raw -nvL`): which iptables tool it ran,
  * and the back end its name says (undefined for plain `iptables`, whose back end is whatever
  * the alternatives point at). Undefined when the line is not such a command.
  */
 export function commandLineTool(line: string): { tool: 'iptables' | 'ip6tables'; backend?: Backend; save: boolean } | undefined {
-  const m = /^(?:\S*[$#]\s*|[$#]\s*)(?:sudo\s+(?:-\S+\s+)*)?(?:\S*\/)?(ip6?tables)(?:-(legacy|nft))?(-save)?(?=\s|$)/.exec(line.trim());
+  const m = /^(?:\[[^\]\n]*\][$#]\s*|\S*[$#]\s*|[$#]\s*)(?:sudo\s+(?:-\S+\s+)*)?(?:\S*\/)?(ip6?tables)(?:-(legacy|nft))?(-save)?(?=\s|$)/.exec(line.trim());
   if (!m) return undefined;
   return { tool: m[1] as 'iptables' | 'ip6tables', backend: m[2] === 'legacy' ? 'legacy' : m[2] === 'nft' ? 'nf_tables' : undefined, save: m[3] !== undefined };
 }

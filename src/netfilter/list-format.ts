@@ -17,6 +17,10 @@ const TABLE_MARKER = /^#.*\s-t\s+(\w+)/;
 const PROTOS = /^!?([a-z][\w-]*|\d{1,3})$/;
 const COLUMN_HEADER = /^(num\s+)?(pkts\s+bytes\s+)?target\s+prot\s+opt/;
 const OPTS = /^(--|-f|!f)$/;
+/** a shell prompt before a command (`root@host:~# `, `VM1# `, RHEL's bracketed `[root@host ~]# `) */
+const PROMPTED = /^(?:\S*|\[[^\]]*\])[$#]\s/;
+/** a shell prompt alone on its line, after a pasted command's output */
+const BARE_PROMPT = /^(?:\S*|\[[^\]]*\])[$#]$/;
 
 /**
  * The chain of rows read without their `Chain X (...)` line (`iptables -t raw -nvL | grep 2181`):
@@ -76,7 +80,7 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
       rs.warnings.push({ file, line: n + 1, message: 'over-long line skipped' });
       continue;
     }
-    const cmd = line.startsWith('#') || line.startsWith('$') || /^\S*[$#]\s/.test(line) ? commandLineTool(line) : undefined;
+    const cmd = line.startsWith('#') || line.startsWith('$') || PROMPTED.test(line) ? commandLineTool(line) : undefined;
     if (cmd) {
       // the command whose output follows: `$ iptables-legacy -t filter -L FORWARD`, `# ip6tables -t nat -nvL`
       if (cmd.backend) commands.add(cmd.backend);
@@ -122,7 +126,7 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
       sawChain = true;
       continue;
     }
-    if (/^\S*[$#]$/.test(line)) {
+    if (BARE_PROMPT.test(line)) {
       // a bare shell prompt after a pasted command's output (`VM1#`): the output ends
       chain = undefined;
       continue;
@@ -524,7 +528,7 @@ export function sniffIptablesListFragment(head: string): boolean {
     const line = raw.trim();
     if (line === '') continue;
     if (CHAIN_LINE.test(line)) return false;
-    const cmd = line.startsWith('#') || line.startsWith('$') || /^\S*[$#]\s/.test(line) ? commandLineTool(line) : undefined;
+    const cmd = line.startsWith('#') || line.startsWith('$') || PROMPTED.test(line) ? commandLineTool(line) : undefined;
     if (cmd) {
       // -L, --list, or -L among combined flags (-nvL, -vnxL)
       listed = !cmd.save && /\s(?:-[a-zA-Z]*L[a-zA-Z]*|--list)(?=\s|$)/.test(line);

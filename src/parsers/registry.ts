@@ -21,7 +21,7 @@ import { parsePodmanPort, parsePodmanPs, sniffPodmanPort, sniffPodmanPs } from '
 import { parseNftJson, sniffNftJson } from '../nft/parse-json.js';
 import { parseNftText, sniffNftText } from '../nft/parse-text.js';
 import { parseNftablesConfig } from '../nft/config.js';
-import { parseIptablesList } from '../netfilter/list-format.js';
+import { parseIptablesList, sniffIptablesListFragment } from '../netfilter/list-format.js';
 import { parseIptablesVersion, sniffIptablesVersion } from '../netfilter/iptables-version.js';
 import { parseIptablesSave, parseIptablesSpec, sniffIptables } from '../netfilter/save-format.js';
 import { parseSystemctlJson, parseSystemctlText, sniffSystemctl } from './services.js';
@@ -126,6 +126,17 @@ const FORMATS = [
   format({ id: 'aws-cni-network-settings', kind: 'awsCniSettings', parse: parseAwsCniNetworkSettings, sniff: sniffAwsCniNetworkSettings }),
   // ufw status / ufw status verbose / ufw status numbered (sos's ufw plugin: sos_commands/ufw/ufw_status_numbered)
   format({ id: 'ufw-status', kind: 'ufwStatus', parse: parseUfwStatus, sniff: sniffUfwStatus }),
+  // a pasted `iptables [-t T] -L ... | grep ...`: rows without their Chain line, kept as rules of a chain not
+  // shown in a ruleset marked cut (list-format.ts FRAGMENT_CHAIN / FRAGMENT_NOTE). Sniffed last, so a file any
+  // other sniffer claims stays as it was; the rest of such a transcript (`nc: ... Connection timed out`) is
+  // read as log lines too
+  format({
+    id: 'iptables-list-fragment',
+    kind: 'iptables',
+    parse: (text, file, ctx) => parseIptablesList(text, file, { table: ctx.hint?.table, family: family(ctx), fragments: true }),
+    sniff: sniffIptablesListFragment,
+    scannedAsLog: { unit: 'shell' },
+  }),
 ] as FormatSpec[];
 
 const BY_ID = new Map(FORMATS.map((f) => [f.id, f]));
