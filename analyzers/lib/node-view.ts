@@ -505,7 +505,8 @@ export function otherContainerBridges(artifacts: NodeArtifacts, family: 4 | 6 = 
     for (const [table, chains] of v.tables)
       for (const c of chains.values())
         for (const r of c.rules) {
-          const gen = /generated for (LXD|Incus) network (\S+)/.exec(r.comment ?? '');
+          // (the comment only of rules whose text has it: a kube-proxy node's 130,000 rules are parsed when asked for one)
+          const gen = r.text.includes('generated for') ? /generated for (LXD|Incus) network (\S+)/.exec(r.comment ?? '') : null;
           if (gen) {
             const owner = gen[1] as 'LXD' | 'Incus';
             const br = gen[2];
