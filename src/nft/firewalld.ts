@@ -423,6 +423,32 @@ const NAMED_LISTS: Record<string, { field: 'interfaces' | 'services' | 'protocol
   'icmp-block': { field: 'icmpBlocks', attr: 'name' },
 };
 
+/**
+ * A `<port>`, `<source-port>` or `<forward-port>` element of a zone or policy XML into its list (the
+ * attributes are the same in both): the field it filled, or undefined where it lacks port or protocol.
+ */
+function addXmlPort(
+  lists: { ports: FirewalldPort[]; sourcePorts: { port: string; protocol: string }[]; forwardPort: (fp: FirewalldForwardPort) => void },
+  el: XmlElement,
+  ref: SourceRef,
+): 'ports' | 'sourcePorts' | 'forwardPorts' | undefined {
+  const { port, protocol } = el.attrs;
+  if (!port || !protocol) return undefined;
+  if (el.name === 'port') {
+    lists.ports.push({ port, protocol, ref });
+    return 'ports';
+  }
+  if (el.name === 'source-port') {
+    lists.sourcePorts.push({ port, protocol });
+    return 'sourcePorts';
+  }
+  const fp: FirewalldForwardPort = { port, protocol };
+  if (el.attrs['to-port']) fp.toPort = el.attrs['to-port'];
+  if (el.attrs['to-addr']) fp.toAddr = el.attrs['to-addr'];
+  lists.forwardPort(fp);
+  return 'forwardPorts';
+}
+
 /** `etc/firewalld/zones/NAME.xml`: the zone is named by the file. */
 export function parseFirewalldZoneXml(text: string, file: string): FirewalldZone {
   if (text.slice(0, 8192).includes('\u0000')) throw new SkipFile(file, 'binary data, not a zone file');
@@ -467,17 +493,12 @@ export function parseFirewalldZoneXml(text: string, file: string): FirewalldZone
         break;
       }
       case 'port':
-        if (el.attrs.port && el.attrs.protocol) {
-          zone.ports.push({ port: el.attrs.port, protocol: el.attrs.protocol, ref: at(el) });
-          note('ports', el);
-        }
-        break;
       case 'source-port':
-        if (el.attrs.port && el.attrs.protocol) {
-          zone.sourcePorts.push({ port: el.attrs.port, protocol: el.attrs.protocol });
-          note('sourcePorts', el);
-        }
+      case 'forward-port': {
+        const filled = addXmlPort({ ports: zone.ports, sourcePorts: zone.sourcePorts, forwardPort: (fp) => zone.forwardPorts.push(fp) }, el, at(el));
+        if (filled) note(filled, el);
         break;
+      }
       case 'icmp-block-inversion':
         zone.icmpBlockInversion = true;
         note('icmpBlockInversion', el);
@@ -490,15 +511,6 @@ export function parseFirewalldZoneXml(text: string, file: string): FirewalldZone
         zone.masquerade = true;
         note('masquerade', el);
         break;
-      case 'forward-port': {
-        if (!el.attrs.port || !el.attrs.protocol) break;
-        const fp: FirewalldForwardPort = { port: el.attrs.port, protocol: el.attrs.protocol };
-        if (el.attrs['to-port']) fp.toPort = el.attrs['to-port'];
-        if (el.attrs['to-addr']) fp.toAddr = el.attrs['to-addr'];
-        zone.forwardPorts.push(fp);
-        note('forwardPorts', el);
-        break;
-      }
       case 'rule':
         zone.richRules.push(richRuleText(el));
         note('richRules', el);
@@ -737,30 +749,17 @@ export function parseFirewalldPolicyXml(text: string, file: string): FirewalldPo
     }
     switch (c.name) {
       case 'port':
-        if (c.attrs.port && c.attrs.protocol) {
-          p.ports.push({ port: c.attrs.port, protocol: c.attrs.protocol, ref: at(c) });
-          note('ports', c);
-        }
-        break;
       case 'source-port':
-        if (c.attrs.port && c.attrs.protocol) {
-          p.sourcePorts.push({ port: c.attrs.port, protocol: c.attrs.protocol });
-          note('sourcePorts', c);
-        }
+      case 'forward-port': {
+        const ref = at(c);
+        const filled = addXmlPort({ ports: p.ports, sourcePorts: p.sourcePorts, forwardPort: (fp) => p.forwardPorts.push({ ...fp, ref }) }, c, ref);
+        if (filled) note(filled, c);
         break;
+      }
       case 'masquerade':
         p.masquerade = true;
         note('masquerade', c);
         break;
-      case 'forward-port': {
-        if (!c.attrs.port || !c.attrs.protocol) break;
-        const fp: FirewalldForwardPort & { ref: SourceRef } = { port: c.attrs.port, protocol: c.attrs.protocol, ref: at(c) };
-        if (c.attrs['to-port']) fp.toPort = c.attrs['to-port'];
-        if (c.attrs['to-addr']) fp.toAddr = c.attrs['to-addr'];
-        p.forwardPorts.push(fp);
-        note('forwardPorts', c);
-        break;
-      }
       case 'rule':
         p.richRules.push(richRuleText(c));
         note('richRules', c);
