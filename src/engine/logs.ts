@@ -10,7 +10,7 @@ import type { BundleTree } from '../bundle/tree.js';
 import { logSourceOf } from '../layouts/logs.js';
 import { isSosTailed } from '../layouts/rules.js';
 import { SNIFF_BYTES } from '../layouts/wanted.js';
-import type { Located } from '../layouts/types.js';
+import type { Located, UnreadFile } from '../layouts/types.js';
 import { createLogScanner, looksLikeLog, scanLogStream, type LogScanResult, type LogSourceHint } from '../logs/index.js';
 import type { LoadedNode } from './load.js';
 
@@ -133,13 +133,20 @@ function gunzipStart(compressed: Buffer): Buffer {
   }
 }
 
+/**
+ * Attaches each node's log scans to it, and adds to the located notes the files of a hand-made
+ * bundle that nothing read (Located.unread), now that the scans say which "if matched" logs were
+ * of no use.
+ */
 export function attachLogs(tree: BundleTree, located: Located, nodes: LoadedNode[]): void {
+  const unmatched = new Set<string>();
   for (const [i, node] of located.nodes.entries()) {
     const loaded = nodes[i];
     for (const log of node.logs) {
       const result = (tree.streamedResult(log.path) as LogScanResult | undefined) ?? scanKept(tree, log.path, log.source);
       // a kept copy (a small file of a hand-made bundle, a file given on its own) is done with
       tree.release(log.path);
+      if (result && log.ifMatched && result.matches.length === 0) unmatched.add(log.path);
       if (!result || (log.ifMatched && result.matches.length === 0)) continue;
       // what the scan could not do (a cut rotated log, the size guard) is said in the report
       for (const w of result.warnings ?? []) tree.note(`${log.path}: ${w.message}`);
@@ -151,6 +158,22 @@ export function attachLogs(tree: BundleTree, located: Located, nodes: LoadedNode
       (loaded.sources.logs ??= []).push(log.path);
     }
   }
+  located.notes.push(...unreadNotes(located.unread ?? [], unmatched));
+}
+
+/** Unread files listed one by one up to this many per bundle; the rest are counted. */
+const UNREAD_LISTED = 12;
+
+/** The reading notes "not read: <path> (why)" for the unread files, an "if matched" log among them only when nothing matched in it. */
+function unreadNotes(unread: UnreadFile[], unmatched: Set<string>): string[] {
+  const all = unread.flatMap(({ path, why }) => {
+    if (why !== undefined) return [{ path, why }];
+    if (!unmatched.has(path)) return [];
+    return [{ path, why: /\.gz$/i.test(path) ? 'compressed: scanned as a log only, and no known log message in it' : 'not recognised: no known command output, and no known log message in it' }];
+  });
+  const out = all.slice(0, UNREAD_LISTED).map((u) => `not read: ${u.path} (${u.why})`);
+  if (all.length > UNREAD_LISTED) out.push(`not read: ${all.length - UNREAD_LISTED} more files (not recognised)`);
+  return out;
 }
 
 /**

@@ -10,14 +10,14 @@ import { sniffSysctlConfig } from '../parsers/sysctl.js';
 import { logSourceOf } from './logs.js';
 import { SNIFF_BYTES } from './wanted.js';
 import { looksLikeLog } from '../logs/timestamps.js';
-import { createLogScanner, type LogScanResult } from '../logs/scanner.js';
 import { EKS_MARKERS, EKS_RULES, FLAT_RULES, INSIGHTS_RULES, SOSREPORT_RULES, isSavedIpsetPath, savedIptablesRule, type PathRule } from './rules.js';
 import { troubleshootNodes, isTroubleshootRoot } from './troubleshoot.js';
 import { distributionHint } from './distribution.js';
-import type { Located, LocatedFile, LocatedLog, LocatedNode } from './types.js';
+import type { Located, LocatedFile, LocatedLog, LocatedNode, UnreadFile } from './types.js';
 
 export function locate(tree: BundleTree, bundleName: string): Located {
   const notes: string[] = [];
+  const unread: UnreadFile[] = [];
   const all = tree.paths();
   // an archive inside the bundle is listed beside what it holds (`attach.tgz`, `attach.tgz/ticket/...`):
   // its contents are the bundle; the archive entry itself is no file of it
@@ -75,59 +75,42 @@ export function locate(tree: BundleTree, bundleName: string): Located {
       const extra = flatNodes(tree, withoutNotes(tree, rest, notes), bundleName).filter((n) => n.files.length > 0);
       nodes.push(...extra);
       if (extra.length > 0) kinds.add('flat');
-      notes.push(...unreadNotes(tree, extra));
+      unread.push(...unreadFiles(tree, extra));
     }
     dedupeNames(nodes, notes);
-    return { layout: kinds.size === 1 ? [...kinds][0] : 'mixed', nodes, notes };
+    return { layout: kinds.size === 1 ? [...kinds][0] : 'mixed', nodes, notes, ...(unread.length > 0 ? { unread } : {}) };
   }
   const flat = flatNodes(tree, withoutNotes(tree, paths, notes), bundleName);
-  notes.push(...unreadNotes(tree, flat));
+  unread.push(...unreadFiles(tree, flat));
   dedupeNames(flat, notes);
-  return { layout: 'flat', nodes: flat, notes };
+  return { layout: 'flat', nodes: flat, notes, ...(unread.length > 0 ? { unread } : {}) };
 }
 
-/** Files of a hand-made bundle's node that nothing read, each with why (for the coverage's reading notes). */
+/** Files of a hand-made bundle's node that nothing read, each with how it was sniffed. */
 const UNREAD = new WeakMap<LocatedNode, { path: string; sniffed: 'log' | 'if-matched' | undefined }[]>();
 
-/** Unread files listed one by one up to this many per bundle; the rest are counted. */
-const UNREAD_LISTED = 12;
-
-/** The reading notes for the files no artifact format, log name nor log message claimed, in the nodes kept. */
-function unreadNotes(tree: BundleTree, nodes: LocatedNode[]): string[] {
-  const all = nodes.flatMap((n) => (UNREAD.get(n) ?? []).flatMap(({ path, sniffed }) => {
+/** The files no artifact format, log name nor log message claimed, in the nodes kept (see Located.unread). */
+function unreadFiles(tree: BundleTree, nodes: LocatedNode[]): UnreadFile[] {
+  return nodes.flatMap((n) => (UNREAD.get(n) ?? []).flatMap(({ path, sniffed }) => {
     const why = unreadWhy(tree, path, sniffed);
-    return why ? [{ path, why }] : [];
+    return why === null ? [] : [why === undefined ? { path } : { path, why }];
   }));
-  const out = all.slice(0, UNREAD_LISTED).map((u) => `not read: ${u.path} (${u.why})`);
-  if (all.length > UNREAD_LISTED) out.push(`not read: ${all.length - UNREAD_LISTED} more files (not recognised)`);
-  return out;
 }
 
-/** A text file this size or smaller that no sniffer knows is scanned here for the log catalog's messages, to tell whether it was of use. */
-const UNREAD_SCAN_BYTES = 1024 * 1024;
-
 /**
- * Why a file of a hand-made bundle that no rule or sniffer took, and that is no log by name, is of no
- * use, or undefined when it is (something in it matches the log catalog; it is then read as a log).
- * Binary files are never scanned.
+ * Why a file of a hand-made bundle that no rule or sniffer took, and that is no log by name, is of
+ * no use; undefined for text taken as a log only if a known message is in it (the node's logs
+ * "if matched": attachLogs, which scans them, tells); null when it is of use or was not read.
+ * The layout reads no log: binary and empty files are told apart here, nothing is scanned.
  */
-function unreadWhy(tree: BundleTree, path: string, sniffed: 'log' | 'if-matched' | undefined): string | undefined {
-  const streamed = tree.streamedResult(path) as LogScanResult | undefined;
-  if (streamed !== undefined)
-    return sniffed === 'if-matched' && streamed.matches.length === 0
-      ? /\.gz$/i.test(path)
-        ? 'compressed: scanned as a log only, and no known log message in it'
-        : 'not recognised: no known command output, and no known log message in it'
-      : undefined;
-  if (sniffed === 'log') return undefined;
+function unreadWhy(tree: BundleTree, path: string, sniffed: 'log' | 'if-matched' | undefined): string | undefined | null {
+  if (sniffed === 'log') return null;
+  if (tree.streamedResult(path) !== undefined) return sniffed === 'if-matched' ? undefined : null;
   const buf = tree.read(path);
-  if (buf === undefined) return undefined;
+  if (buf === undefined) return null;
   if (buf.length === 0) return 'empty file';
   if (sniffed === undefined) return 'not recognised: binary data, not scanned';
-  if (buf.length > UNREAD_SCAN_BYTES) return undefined;
-  const scanner = createLogScanner(undefined, { file: path, source: {} });
-  scanner.push(buf);
-  return scanner.end().matches.length === 0 ? 'not recognised: no known command output, and no known log message in it' : undefined;
+  return undefined;
 }
 
 /**
@@ -363,7 +346,7 @@ function flatNode(tree: BundleTree, root: string, paths: string[], bundleName: s
   const node = withHints({ name, nameFrom: from, root, layout: 'flat', files, logs }, paths);
   // the file the node's name was read from was of use
   const nameFile = from.replace(/ \(.*\)$/, '');
-  // (why each is of no use is decided only for the nodes kept: see unreadNotes)
+  // (why each is of no use is decided only for the nodes kept: see unreadFiles)
   UNREAD.set(node, unread.filter(({ path, relPath }) => path !== nameFile && !HOSTNAME_FILES.flat.includes(relPath)));
   return node;
 }

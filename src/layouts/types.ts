@@ -70,6 +70,17 @@ export interface Located {
   layout: LayoutName;
   nodes: LocatedNode[];
   notes: string[];
+  /**
+   * Files of a hand-made bundle's kept nodes that no rule, sniffer or log name took, in bundle
+   * order: with why each is of no use, or without a why when it is among the node's logs "if
+   * matched" (text no sniffer knows): whether it was of use is known once attachLogs has its scan.
+   */
+  unread?: UnreadFile[];
+}
+
+export interface UnreadFile {
+  path: string;
+  why?: string;
 }
 
 /** A layout finds its node roots in a tree and assigns files to them. */

@@ -64,3 +64,22 @@ describe('files of a hand-made bundle nothing read are listed', () => {
     expect(unread.some((x) => x.includes('hostname'))).toBe(false);
   });
 });
+
+describe('the layout lists the unread files; the log scan, done once by attachLogs, decides the text ones', () => {
+  it('locate() scans nothing: a text file no sniffer knows is pending, an empty or binary one has its why', async () => {
+    const { readBundle } = await import('../../src/bundle/read.js');
+    const { locate } = await import('../../src/layouts/index.js');
+    const files = { 'iptables-save.txt': RULES, 'calico-node-readiness.txt': UNKNOWN, 'ss-tlnp.out': '', 'docker-run.txt': 'docker: Error response from daemon: driver failed programming external connectivity on endpoint web: iptables failed: iptables --wait -t nat -A DOCKER -p tcp -d 0/0 --dport 80 -j DNAT --to-destination 172.17.0.2:80 ! -i docker0: iptables: No chain/target/match by that name.\n (exit status 1).\n' };
+    const tree = await readBundle(writeFolder(files, 'unread-layer'), { keep: () => true });
+    const located = locate(tree, 'unread-layer');
+    expect(located.unread).toEqual([{ path: 'calico-node-readiness.txt' }, { path: 'docker-run.txt' }, { path: 'ss-tlnp.out', why: 'empty file' }]);
+    expect(located.notes.filter((x) => x.startsWith('not read: '))).toEqual([]);
+    // the report: the file with a known message is read as a log, the other listed
+    const r = await analyzeBundle(writeFolder(files, 'unread-layer'));
+    expect(r.coverage.nodes[0].logs.map((l) => l.file)).toEqual(['docker-run.txt']);
+    expect(r.coverage.notes.filter((x) => x.startsWith('not read: '))).toEqual([
+      'not read: calico-node-readiness.txt (not recognised: no known command output, and no known log message in it)',
+      'not read: ss-tlnp.out (empty file)',
+    ]);
+  });
+});
