@@ -20,8 +20,8 @@ const hb = (): typeof HandlebarsNS => (hbModule ??= requireHere('handlebars') as
 let hbRuntime: typeof HandlebarsNS | undefined;
 const runtime = (): typeof HandlebarsNS => (hbRuntime ??= requireHere('handlebars/runtime') as typeof HandlebarsNS);
 type Precompiled = Record<string, { hash: string; spec: TemplateSpecification } | undefined>;
-import type { BatchIndex, BundleReport, Coverage, Finding, IndexEntry, NodeInfo, Report } from './schema.js';
-import { checksRan } from './coverage.js';
+import type { AnalyzerRun, BatchIndex, BundleReport, Coverage, Finding, IndexEntry, NodeInfo, Report } from './schema.js';
+import { checksRan, runStatus } from './coverage.js';
 import { displayText, mapStrings, shortNames } from './names.js';
 
 export type OutputFormat = 'md' | 'html' | 'json';
@@ -156,7 +156,7 @@ function templatesDir(): string {
 }
 
 const SEVERITY_BADGE: Record<string, string> = { critical: '🔴 CRITICAL', warning: '🟠 WARNING', info: '🔵 INFO' };
-const STATUS_ICON: Record<string, string> = { ran: '✅', 'not-run': '⏭️', error: '❌' };
+const STATUS_ICON: Record<string, string> = { ran: '✅', 'ran-in-part': '◑', 'not-run': '⏭️', error: '❌' };
 
 /** Plain text safe in Markdown prose and table cells: no markup, no raw HTML, one line. */
 export function mdText(value: unknown): string {
@@ -241,7 +241,9 @@ function registerHelpers(env: typeof HandlebarsNS, kind: 'md' | 'html'): void {
   env.registerHelper('basename', (p: string) => String(p ?? '').replace(/\/+$/, '').split('/').pop());
   env.registerHelper('loc', (file: string, line: number) => (line ? `${file}:${line}` : file));
   env.registerHelper('severityBadge', (s: string) => SEVERITY_BADGE[s] ?? s);
-  env.registerHelper('statusIcon', (s: string) => STATUS_ICON[s] ?? s);
+  // a run that said what it could not check ("ran in part: ...") is no plain ✅ (see runStatus)
+  env.registerHelper('runIcon', (run: AnalyzerRun) => STATUS_ICON[runStatus(run)] ?? run.status);
+  env.registerHelper('runStatus', (run: AnalyzerRun) => runStatus(run));
   env.registerHelper('nodeLabel', (f: Finding) => f.node ?? (f.nodes?.length ? f.nodes.join(', ') : 'bundle'));
   env.registerHelper('firstEvidence', (f: Finding) => f.evidence[0]);
   env.registerHelper('manyEvidence', (e: unknown[]) => Array.isArray(e) && e.length > 3);

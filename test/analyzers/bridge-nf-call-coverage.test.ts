@@ -10,6 +10,7 @@ import { analyzeBundle } from '../../src/engine/analyze.js';
 import { writeFolder } from '../helpers/archive.js';
 import { projectPath } from '../helpers/shared.js';
 import { runStatus } from '../../src/report/coverage.js';
+import { render } from '../../src/report/render.js';
 
 const SYSCTL = readFileSync(projectPath('test/fixtures/bridge-nf/k8s33798-sysctl.txt'), 'utf8');
 const run = (r: Awaited<ReturnType<typeof analyzeBundle>>) => r.coverage.nodes[0].analyzers.find((a) => a.id === 'sysctl.bridge-nf-call-disabled');
@@ -24,6 +25,15 @@ describe('sysctl.bridge-nf-call-disabled without a sign of Kubernetes (kubernete
     expect(a.reason).toContain('sysctl -w net.bridge.bridge-nf-call-iptables=1');
     // what a renderer shows instead of a plain ✅
     expect(runStatus(a)).toBe('ran-in-part');
+    const report = { bundles: [r] };
+    const md = render(report, 'md');
+    expect(md).toMatch(/^- ◑ `sysctl\.bridge-nf-call-disabled` — ran in part: /m);
+    expect(md).not.toMatch(/✅ `sysctl\.bridge-nf-call-disabled`/);
+    // runs that said nothing keep their ✅
+    expect(md).toMatch(/^- ✅ `sysctl\.ip-forward-disabled`$/m);
+    const html = render(report, 'html');
+    expect(html).toMatch(/<li class="st-ran-in-part">◑ <code>sysctl\.bridge-nf-call-disabled<\/code> — ran in part: /);
+    expect(html).toMatch(/<li class="st-ran">✅ <code>sysctl\.ip-forward-disabled<\/code><\/li>/);
   });
 
   it('bridge-nf-call-iptables = 1: a plain run', async () => {
