@@ -20,6 +20,7 @@ import { dockerdArgs, dockerdSettings, parseDockerdFlags } from '../src/parsers/
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { FindingDraft } from '../src/engine/analyzer.js';
 import { logEvidence } from './lib/logs.js';
+import type { LogScanResult } from '../src/logs/index.js';
 import { dockerRestartOf, restartDocker } from './lib/node-services.js';
 
 /** Docker's filter chains the FORWARD path must reach, and how Docker jumps to each from FORWARD (for the message). */
@@ -79,7 +80,7 @@ export default defineAnalyzer({
       // nothing flushed the chains: dockerd is not running, so it never made them
       const failed = state.state === 'failed';
       const errors = logEvidence(artifacts.logs, START_ERRORS);
-      const journals = (artifacts.logs ?? []).filter((l) => /unit_docker\b|docker\.service|(^|\/)docker(d)?(\.log|-journal)?$/.test(l.file) && !errors.some((e) => e.file === l.file));
+      const journals = (artifacts.logs ?? []).filter((l) => isDockerdLog(l) && !errors.some((e) => e.file === l.file));
       const journalEvidence: Evidence[] = journals
         .slice(0, 2)
         .map((l) => ({ file: l.file, line: 0, excerpt: `${l.lines} lines of dockerd's journal${l.lastTimestamp ? `, to ${l.lastTimestamp.iso}` : ''}`, note: failed ? 'the start error is here: read it (journalctl -u docker)' : 'why it stopped, if it did, is here' }));
@@ -425,4 +426,16 @@ function rootlessNote(node: string, rootless: Evidence) {
       commands: ['nsenter -U --preserve-credentials -n -m -t $(cat $XDG_RUNTIME_DIR/docker.pid) iptables-save   # as that user (Docker\'s rootless docs): the rules rootless Docker wrote, in its namespaces', 'systemctl --user status docker   # its unit is the user\'s, not the system docker.service'],
     },
   };
+}
+
+/**
+ * dockerd's journal or log: by the writer the layout named (sos's journalctl --unit docker, a
+ * troubleshoot host's run-host/journalctl-docker, a hand-made docker.log); by the file's name only
+ * where the layout named no writer.
+ */
+function isDockerdLog(l: LogScanResult): boolean {
+  const unit = l.source?.unit;
+  if (unit !== undefined) return /^dockerd?(\.service)?$/.test(unit);
+  if (l.source && Object.keys(l.source).length > 0) return false;
+  return /unit_docker\b|docker\.service|(^|\/)docker(d)?(\.log|-journal)?$/.test(l.file);
 }

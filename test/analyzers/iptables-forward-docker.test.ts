@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { logSourceOf } from '../../src/layouts/logs.js';
 import dockerChainMissing from '../../analyzers/iptables-docker-chain-missing.js';
 import forwardBlocks from '../../analyzers/iptables-forward-blocks-containers.js';
 import { scanLogText } from '../../src/logs/index.js';
@@ -229,6 +230,17 @@ describe('iptables.docker-chain-missing when docker.service failed to start', ()
     expect(m.facts).toMatchObject({ dockerd: 'failed' });
     expect(m.remedy.commands).not.toContain('systemctl restart docker');
     expect(m.remedy.commands.some((c) => c.startsWith('journalctl -u docker'))).toBe(true);
+  });
+
+  it("finds dockerd's journal by the writer the layout named, not by its path: kURL's run-host/journalctl-docker.txt; containerd's journal is not it", () => {
+    // no start error a signature knows: the journal itself is what to read
+    const text = 'Nov 20 07:58:31 web-07 dockerd[1022]: time="2026-11-20T07:58:31.402Z" level=info msg="Starting up"\nNov 20 07:58:32 web-07 dockerd[1022]: time="2026-11-20T07:58:32.118Z" level=info msg="Processing signal \'terminated\'"\nNov 20 07:58:32 web-07 systemd[1]: docker.service: Main process exited, code=exited, status=1/FAILURE\n';
+    const docker = scanLogText(text, 'host-collectors/run-host/journalctl-docker.txt', { year: 2026, source: logSourceOf('host-collectors/run-host/journalctl-docker.txt') });
+    const containerd = scanLogText('Nov 20 07:58:30 web-07 containerd[990]: time="2026-11-20T07:58:30.101Z" level=info msg="containerd successfully booted in 0.04s"\n', 'host-collectors/run-host/journalctl-containerd.txt', { year: 2026, source: logSourceOf('host-collectors/run-host/journalctl-containerd.txt') });
+    expect(docker.source).toEqual({ unit: 'docker' });
+    const [m] = runNode(dockerChainMissing, { iptables: plain(), ipAddr: [ipNoDocker()], services: [FILES, UNITS], logs: [containerd, docker] });
+    expect(m.evidence.filter((e) => e.excerpt.includes("dockerd's journal")).map((e) => e.file)).toEqual(['host-collectors/run-host/journalctl-docker.txt']);
+    expect(m.message).toMatch(/Its start error is in host-collectors\/run-host\/journalctl-docker\.txt\./);
   });
 
   it.skipIf(!hasCorpus)('names the start error when a signature catches it (moby#37694: the nat table does not exist)', () => {
