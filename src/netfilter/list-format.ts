@@ -5,11 +5,12 @@
  * read is kept raw and the rule is marked incomplete.
  */
 import { SkipFile, type SourceRef } from '../model/source.js';
-import { canonicalXmark, ensureChain, ensureTable, isBuiltin, newRuleset, normalizeAddress, normalizeProtocol, type Counters, type Match, type Negatable, type Rule, type Ruleset } from './rules.js';
+import { BUILTIN_CHAINS, canonicalXmark, ensureChain, ensureTable, isBuiltin, newRuleset, normalizeAddress, normalizeProtocol, type Counters, type Match, type Negatable, type Rule, type Ruleset } from './rules.js';
 import { canonicalizeOption, logLevelNumber } from './values.js';
 import { addressFamily, familyFromFileName, type Family } from './family.js';
 import { commandLineTool, hintBackend } from './backends.js';
 import type { Backend } from './rules.js';
+import { TABLE_ONLY_TARGETS, tableFromFileName } from './save-format.js';
 
 const CHAIN_LINE = /^Chain (\S+) \((?:policy (\S+)(?: (\S+) packets, (\S+) bytes)?|(\d+) references?)\)/;
 const TABLE_MARKER = /^#.*\s-t\s+(\w+)/;
@@ -55,6 +56,8 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
   rs.family = opts.family ?? 'unknown';
   const limits = new Set<string>();
   let table = opts.table ?? 'filter';
+  /** a command line's -t or a table marker named the table */
+  let tableSaid = false;
   let chain: ReturnType<typeof ensureChain> | undefined;
   let columns: string[] | undefined;
   let sawChain = false;
@@ -85,7 +88,10 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
       // the command whose output follows: `$ iptables-legacy -t filter -L FORWARD`, `# ip6tables -t nat -nvL`
       if (cmd.backend) commands.add(cmd.backend);
       const t = /\s(?:-t|--table)[\s=]+(\w+)/.exec(line);
-      if (t && !opts.table) table = t[1];
+      if (t && !opts.table) {
+        table = t[1];
+        tableSaid = true;
+      }
       if (cmd.tool === 'ip6tables' && !opts.family) rs.family = 'ipv6';
       chain = undefined;
       continue;
@@ -94,6 +100,7 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
       const m = TABLE_MARKER.exec(line);
       if (m) {
         table = m[1];
+        tableSaid = true;
         if (/ip6tables/.test(line)) rs.family = 'ipv6';
       }
       if (/iptables-legacy tables present/.test(line)) rs.legacyTablesPresent = ref;
@@ -175,7 +182,7 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
     else rs.warnings.push({ file, line: n + 1, message: `rule line not understood: ${line.slice(0, 80)}` });
   }
   if (!sawChain && !sawRows) throw new SkipFile(file, 'no "Chain X (policy ...)" lines');
-  if (!opts.table) inferTable(rs);
+  if (!opts.table && !tableSaid) inferTable(rs, file);
   // what says the family, strongest first: the caller, a `# ip6tables -L` marker line, the file's
   // name (ip6tables-L.txt: a listing without -n shows `anywhere`, no address), what the rules hold
   if (rs.family === 'unknown' && familyFromFileName(file) === 'ipv6') rs.family = 'ipv6';
@@ -216,17 +223,28 @@ function familyOfListing(rs: Ruleset): Family | undefined {
   return undefined;
 }
 
-/** A listing of unknown table (no -t marker, no name hint): its built-in chains say which table it is. */
-function inferTable(rs: Ruleset): void {
+/**
+ * A listing of unknown table (no layout hint, no `-t` on a command line, no table marker), read as
+ * filter: its built-in chains say which table it is; else, as for `iptables -S` output, the file's
+ * name (`iptables-t-nat-nvL.txt`), else a target only one table has (a single nat chain pasted:
+ * kube-router's `KUBE-ROUTER-HAIRPIN` with its SNAT); a name or target only where every built-in
+ * chain shown can be in that table.
+ */
+function inferTable(rs: Ruleset, file: string): void {
   const t = rs.tables.filter;
   if (!t || Object.keys(rs.tables).length !== 1) return;
   const builtins = new Set(Object.keys(t.chains).filter((c) => /^(PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING)$/.test(c)));
   const has = (...c: string[]) => c.every((x) => builtins.has(x));
+  const fits = (table: string) => [...builtins].every((c) => BUILTIN_CHAINS[table]?.includes(c));
+  const named = tableFromFileName(file);
+  const only = new Set(Object.values(t.chains).flatMap((c) => c.rules.flatMap((r) => (r.target && TABLE_ONLY_TARGETS[r.target] ? [TABLE_ONLY_TARGETS[r.target]] : []))));
   let name: string | undefined;
   if (has('PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING')) name = 'mangle';
   else if (has('PREROUTING', 'POSTROUTING') && !builtins.has('FORWARD')) name = 'nat';
   else if (has('PREROUTING', 'OUTPUT') && builtins.size === 2) name = 'raw';
-  if (!name) return;
+  else if (named && fits(named)) name = named;
+  else if (!named && only.size === 1 && fits([...only][0])) name = [...only][0];
+  if (!name || name === 'filter') return;
   delete rs.tables.filter;
   t.name = name;
   for (const c of Object.values(t.chains)) {

@@ -882,7 +882,7 @@ function tableOfPolicies(chains: string[]): string | undefined {
 
 const TABLES = ['filter', 'nat', 'mangle', 'raw', 'security'] as const;
 /** Targets the kernel accepts in one table only. */
-const TABLE_ONLY_TARGETS: Record<string, string> = {
+export const TABLE_ONLY_TARGETS: Record<string, string> = {
   DNAT: 'nat', SNAT: 'nat', MASQUERADE: 'nat', REDIRECT: 'nat', NETMAP: 'nat',
   NOTRACK: 'raw', CT: 'raw', TRACE: 'raw',
   TPROXY: 'mangle', TOS: 'mangle', TTL: 'mangle', HL: 'mangle', ECN: 'mangle', DSCP: 'mangle', CHECKSUM: 'mangle',
