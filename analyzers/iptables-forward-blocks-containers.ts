@@ -11,15 +11,24 @@
  *
  * IPv6 too, where containers or pods use it (analyzers/lib/ipv6-use.ts): the bridges' IPv6 subnets are
  * walked through the ip6tables rules (and nft ip6 / inet tables), and the remedies are ip6tables commands.
+ *
+ * A bundle with no live nftables listing but the configuration nftables.service loads at boot
+ * (/etc/nftables.conf, /etc/sysconfig/nftables.conf and what it includes), the service enabled or
+ * active: the packets are walked again with that configuration's base chains beside the live
+ * iptables rules, and a drop there is a warning that says it comes from the saved configuration (file
+ * and line) and to collect `nft list ruleset`, never the traced live verdict. A live listing decides alone.
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
-import { trace, type Packet, type TraceResult, type TraceStep } from '../src/netfilter/trace.js';
+import { trace, type Packet, type TraceContext, type TraceResult, type TraceStep } from '../src/netfilter/trace.js';
 import { addressIn, formatCidr, parseCidr } from '../src/parsers/cidr.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { masqueradeAddress } from '../src/parsers/ip-route.js';
 import type { Chain, Rule } from '../src/netfilter/rules.js';
-import type { NftChain, NftRuleset } from '../src/nft/model.js';
+import type { NftChain, NftRule, NftRuleset, NftTable } from '../src/nft/model.js';
+import { includedConfigs, type NftablesConfig } from '../src/nft/config.js';
+import { nftExtraChains } from '../src/nft/trace.js';
+import { findService, isActive, isEnabled, type ServiceState } from '../src/parsers/services.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import { runtimeValue } from '../src/parsers/sysctl.js';
 import { dockerEngine, dockerVersionNumbers, type Reported } from '../src/parsers/docker-info.js';
@@ -66,8 +75,8 @@ export default defineAnalyzer({
   scope: 'node',
   requires: [],
   // the rules decide; without ip addr the bridges come from the rules themselves
-  requiresOneOf: ['iptables', 'nftables'],
-  optional: ['iptables', 'nftables', 'ipAddr', 'dockerNetworks', 'routes', 'flannelSubnetEnv', 'logs', 'sysctl', 'services', 'dockerDaemon', 'ipsets'],
+  requiresOneOf: ['iptables', 'nftables', 'nftablesConfig'],
+  optional: ['iptables', 'nftables', 'nftablesConfig', 'ipAddr', 'dockerNetworks', 'routes', 'flannelSubnetEnv', 'logs', 'sysctl', 'services', 'dockerDaemon', 'ipsets'],
   analyze({ node, artifacts, partly }) {
     const findings = forwardFindings(node, artifacts, 4, partly);
     // IPv6: only where the bundle shows containers or pods using it (every node has ip6tables chains)
@@ -98,10 +107,14 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
   const tables: Map<string, Map<string, Chain>> = v6 ? (view6?.tables ?? new Map()) : liveTables(artifacts);
   const nft = nativeNftables(artifacts);
   const itfs = interfacesOf(artifacts.ipAddr ?? []);
+  // no live nftables listing: the tables nftables.service loads at boot, traced for a warning (never the live verdict)
+  const savedOrSkipped = savedNftables(artifacts);
+  const saved = savedOrSkipped && 'ruleset' in savedOrSkipped ? savedOrSkipped : undefined;
+  if (savedOrSkipped && 'skipped' in savedOrSkipped && family === 4) partly?.(`did not trace the nftables configuration nftables.service loads at boot (the bundle has no live nft listing): ${savedOrSkipped.skipped}`);
   // iptables' FORWARD and native nftables forward chains (firewalld's, Docker's own) both decide
-  if (!tables.get('filter')?.get('FORWARD') && nft.length === 0) {
+  if (!tables.get('filter')?.get('FORWARD') && nft.length === 0 && !saved?.ruleset.tables.length) {
     // a bundle of rules alone that lacks the filter table (a `-t nat` listing): nothing was checked, and the coverage says so
-    if (itfs.size === 0 && family === 4) partly?.('could not check container forwarding: the bundle has no filter FORWARD chain (iptables-save, or iptables -L FORWARD) and no nftables forward chain');
+    if (itfs.size === 0 && family === 4 && (artifacts.iptables?.length || artifacts.nftables?.length)) partly?.('could not check container forwarding: the bundle has no filter FORWARD chain (iptables-save, or iptables -L FORWARD) and no nftables forward chain');
     return [];
   }
   // no ip addr: the bridges are read from the rules, and the uplink is "any interface other than the bridge"
@@ -156,7 +169,7 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
   };
   const OUT = v6 ? OUTSIDE6 : OUTSIDE;
   // what the verdict rests on when the bundle does not say: the uplink (no ip addr, no route) and a bridge's subnet
-  const ifCandidates = uplinkKnown ? NO_CANDIDATES : interfaceCandidates(tables, nft, new Set([...bridges.map((b) => b.name), 'lo']));
+  const ifCandidates = uplinkKnown ? NO_CANDIDATES : interfaceCandidates(tables, saved ? [...nft, saved.ruleset] : nft, new Set([...bridges.map((b) => b.name), 'lo']));
   const findings = [];
   for (const b of bridges) {
     for (const cidr of b.cidrs.length > 0 ? b.cidrs : [undefined]) {
@@ -166,8 +179,8 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
       const label = cidr ? `${cidr} (${b.name})` : `a container on ${b.name} (its subnet is not in the bundle)`;
       const via = uplinkKnown ? ` via ${uplink}` : ` (out of any interface other than ${b.name}: the uplink is not in the bundle)`;
       // the packets of both directions through one set of tables (the rules as they are, or with a proposed change)
-      const walk = (t: Map<string, Map<string, Chain>>, out: Packet) => {
-        const results: [string, TraceResult, Packet, string?][] = [[`a new connection from ${label} to the outside${via}`, trace(t, 'forward', out, ctx), out]];
+      const walk = (t: Map<string, Map<string, Chain>>, out: Packet, c: TraceContext = ctx) => {
+        const results: [string, TraceResult, Packet, string?][] = [[`a new connection from ${label} to the outside${via}`, trace(t, 'forward', out, c), out]];
         const first = results[0][1];
         // a reply exists only for a connection that got out, and what it is addressed to depends on the
         // NAT the connection got: known when the trace went through nat POSTROUTING; when a rule the
@@ -180,7 +193,7 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
           const how = natTo
             ? `The reply arrives addressed to ${natTo}, the address ${masquerade ? 'the masquerade' : 'SNAT'} gave the connection${natTo === UNKNOWN_UPLINK_ADDRESS[family] ? " (the node's address there is not in the bundle)" : ''}; conntrack restores the container's address at nat PREROUTING (priority -100), after raw and mangle.`
             : "The bridge's traffic is not masqueraded: the reply arrives addressed to the container itself.";
-          return [what, trace(t, 'forward', p, ctx), p, how];
+          return [what, trace(t, 'forward', p, c), p, how];
         };
         if (first.verdict.kind === 'ACCEPT') {
           // a rule the tracer could not evaluate (an ipset) may decide the NAT: the reply of each outcome,
@@ -198,6 +211,11 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
         return results;
       };
       const out: Packet = { src: host, dst: OUT, protocol: 'tcp', dport: 443, sport: 40000, inInterface: b.name, outInterface: uplink, state: 'new', mark: 0 };
+      // where the bridge and the uplink were read when the bundle has no ip addr (said in the message)
+      const basisOf = (b: Traced, cidr: string | undefined) =>
+        listed
+          ? ''
+          : ` The bundle has no ip addr: ${b.name}${cidr ? ` and ${cidr}` : ''} ${cidr ? 'were' : 'was'} read from ${b.from === 'docker network inspect' ? 'docker network inspect' : b.other ? `${b.owner}'s own rules` : "Docker's own rules"} (${(b.namedBy ?? b.other?.routes)?.file}:${(b.namedBy ?? b.other?.routes)?.line}), and ${uplinkKnown ? `the uplink ${uplink} from ip route` : 'the uplink taken as any interface no rule names'}.`;
       const results = walk(tables, out);
       const first = results[0][1];
       if (first.verdict.kind === 'unknown' && results.length === 1) {
@@ -229,9 +247,7 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
         // where the bridge and the uplink were read (rules only: said in the message, the facts and the evidence)
         const namedBy = b.namedBy ?? (listed ? undefined : b.other?.subnets[0]?.evidence);
         if (namedBy && !evidence.some((e) => e.file === namedBy.file && e.line === namedBy.line)) evidence.push(namedBy);
-        const basis = listed
-          ? ''
-          : ` The bundle has no ip addr: ${b.name}${cidr ? ` and ${cidr}` : ''} ${cidr ? 'were' : 'was'} read from ${b.from === 'docker network inspect' ? 'docker network inspect' : b.other ? `${b.owner}'s own rules` : "Docker's own rules"} (${(b.namedBy ?? b.other?.routes)?.file}:${(b.namedBy ?? b.other?.routes)?.line}), and ${uplinkKnown ? `the uplink ${uplink} from ip route` : 'the uplink taken as any interface no rule names'}.`;
+        const basis = basisOf(b, cidr);
         // who set the DROP that cuts off another manager's bridge, and why its own accept does not help
         const otherCause = b.other ? otherBridgeCause(b.other, d, tables, fw) : undefined;
         const ufw = !d.nft && !direct && !b.other ? ufwBlock(d, tables, b.name, where, walk, out) : undefined;
@@ -279,6 +295,28 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
                   : withAlternative(iptablesRemedy(d, rule, iptablesHookOf(r.steps, d), where, dockerJumps && b.owner === 'docker'), ufw?.alternative),
         });
         break;
+      }
+      // the live rules let it through (or the bundle has none): the configuration nftables.service loads
+      // at boot, walked beside them, where the bundle has no live nftables listing to say what runs
+      if (saved && !results.some(([, r]) => blocked(r))) {
+        const savedCtx = withSaved(ctx, saved, family);
+        const savedWalk: Walk = (t, o) => walk(t, o, savedCtx);
+        for (const [i, [what, r, sent, how]] of savedWalk(tables, out).entries()) {
+          if (!blocked(r) || !r.decidedBy?.nft) continue;
+          const dir = i === 0 ? 'out' : 'back';
+          const doubt = assumptionsChange(tables, savedWalk, out, dir, ifCandidates, cidr ? NO_CANDIDATES : addressCandidates(tables, family));
+          if (doubt) {
+            partly?.(`the nftables configuration nftables.service loads would ${r.verdict.kind === 'REJECT' ? 'reject' : 'drop'} ${what} with what the bundle does not say (the uplink${cidr ? '' : ", the bridge's subnet"}) taken as no rule names it, but not if ${doubt}: collect ip addr (and ip route)`);
+            break;
+          }
+          const d = r.decidedBy;
+          const where: Where = { dir, bridge: b.name, cidr, uplink, uplinkKnown, replyDst: sent.dst, verdict: r.verdict.kind, intraBridge: brnf, firewallOff: !!firewallOff, fw, family, tool: toolFor(d.file), docker };
+          const seen: ConnectionSymptom = dir === 'back' || r.verdict.kind !== 'REJECT' ? 'timeout' : /tcp[- ]reset|port-unreach|proto(?:col)?-unreach/i.test(r.verdict.with) ? 'refused' : 'unreachable';
+          const explainsLogLines = [...new Set(lines.filter((l) => symptomFits(l.symptom, seen)).map((l) => l.ref))];
+          const namedBy = b.namedBy ?? (listed ? undefined : b.other?.subnets[0]?.evidence);
+          findings.push(savedFinding(node, saved, b, what, r, how, where, nftHookOf([saved.ruleset], r.steps, d), namedBy ? [namedBy] : [], basisOf(b, cidr), explainsLogLines));
+          break;
+        }
       }
     }
   }
@@ -545,7 +583,7 @@ function persist6(table: string, lines: string[]): string[] {
  */
 function nftRemedy(d: TraceStep, base: NftChain | undefined, w: Where) {
   const t = d.nft!;
-  const { bridge, cidr, uplink } = w;
+  const { bridge } = w;
   if (t.table === 'firewalld')
     return {
       summary: `firewalld's own nftables table blocks the bridge's forwarded traffic (iptables-save does not show it): put ${bridge} in a zone that forwards it (Docker 20.10+ makes a "docker" zone).`,
@@ -564,6 +602,24 @@ function nftRemedy(d: TraceStep, base: NftChain | undefined, w: Where) {
       commands: [`docker network inspect $(docker network ls -q --filter driver=bridge) --format '{{.Name}} {{json .Options}}'   # the options of the network on ${bridge}`, ...restartDocker({ dockerRestart: w.docker }, 'Docker writes its table afresh')],
       caution: 'Restarting docker restarts every container on the node.',
     };
+  const { own, replies } = nftAccepts(base, w);
+  return {
+    summary: `The nftables table ${t.family} ${t.table} blocks it, not iptables: accept the bridge's traffic ahead of the blocking ${d.num === 0 ? 'policy' : 'rule'} in that chain, and persist it where the nftables service loads its rules.${w.uplinkKnown ? '' : ' The uplink is not in the bundle (no ip addr): these rules do not name it.'}`,
+    commands: [
+      `nft insert rule ${t.family} ${t.table} ${d.chain} ${own}`,
+      `nft insert rule ${t.family} ${t.table} ${d.chain} ${replies}`,
+      ...persistNft(t.family, t.table, d.chain, `as its first rules (ahead of the blocking ${d.num === 0 ? 'policy' : 'rule'})`, [replies, own]),
+    ],
+    caution: 'nft insert puts the rule first in the chain; check it does not open more than the bridge needs.',
+  };
+}
+
+/**
+ * The nft rules that accept the bridge's traffic and its replies in a chain of the hook `base` is on:
+ * no `oifname` before routing (prerouting), no `ct` match before conntrack (priority below -200).
+ */
+function nftAccepts(base: NftChain | undefined, w: Where): { own: string; replies: string } {
+  const { bridge, cidr, uplink } = w;
   const hook = base?.hook ?? 'forward';
   const priority = base?.priority ?? 0;
   const pre = hook === 'prerouting' || hook === 'input';
@@ -575,15 +631,7 @@ function nftRemedy(d: TraceStep, base: NftChain | undefined, w: Where) {
       : `${fromOutside} ct state established,related${cidr ? ` ct original ${ip} saddr ${cidr}` : ''} accept   # replies to the containers' connections (NAT has not restored the container's address before priority -100)`
     : `oifname "${bridge}" ct state established,related accept`;
   const own = pre ? `iifname "${bridge}"${cidr ? ` ${ip} saddr ${cidr}` : ''} accept   # the containers' own connections` : `iifname "${bridge}" accept`;
-  return {
-    summary: `The nftables table ${t.family} ${t.table} blocks it, not iptables: accept the bridge's traffic ahead of the blocking ${d.num === 0 ? 'policy' : 'rule'} in that chain, and persist it where the nftables service loads its rules.${w.uplinkKnown ? '' : ' The uplink is not in the bundle (no ip addr): these rules do not name it.'}`,
-    commands: [
-      `nft insert rule ${t.family} ${t.table} ${d.chain} ${own}`,
-      `nft insert rule ${t.family} ${t.table} ${d.chain} ${replies}`,
-      ...persistNft(t.family, t.table, d.chain, `as its first rules (ahead of the blocking ${d.num === 0 ? 'policy' : 'rule'})`, [replies, own]),
-    ],
-    caution: 'nft insert puts the rule first in the chain; check it does not open more than the bridge needs.',
-  };
+  return { own, replies };
 }
 
 /** The second address of a network (.2, or ::2): a container's, not the gateway's. */
@@ -725,5 +773,190 @@ function dockerUserRemedy(o: OtherBridge, w: Where) {
       `# or, Docker 28 or later: "ip-forward-no-drop": true in /etc/docker/daemon.json, then restart docker and set the policy back (${t} -P FORWARD ACCEPT): Docker no longer sets FORWARD to DROP, for all forwarded traffic, not only ${br} (its containers' published ports become reachable from the local network: moby/moby#14041)`,
     ],
     caution: `These rules accept everything ${br} sends and the replies to it, ahead of Docker's own rules (which do not concern ${br}); do not save the live rules with iptables-save or netfilter-persistent: they hold Docker's chains.`,
+  };
+}
+
+/**
+ * What nftables.service loads at boot, for a bundle without a live nftables listing: the tables the
+ * saved configuration (/etc/nftables.conf, /etc/sysconfig/nftables.conf and the files it includes)
+ * declares, in load order (a `flush ruleset`, `delete table` or `flush table` of a later line undoes
+ * what came before it; a table declared twice is one table). Never the live rules: a finding from
+ * them is a warning that says where it comes from.
+ */
+interface SavedNft {
+  ruleset: NftRuleset;
+  /** the file the service loads: /etc/nftables.conf or /etc/sysconfig/nftables.conf */
+  main: NftablesConfig;
+  /** the line that says the service is on (active, or enabled) */
+  service: ServiceState;
+  /** the bundle's files it loads, main first */
+  files: string[];
+  /** each of those files' path on the host */
+  hostPaths: Map<string, string>;
+}
+
+/** Why the saved configuration is not traced though the service is on (for the coverage), or what it loads. */
+function savedNftables(artifacts: NodeArtifacts): SavedNft | { skipped: string } | undefined {
+  // a live listing shows what runs: the live trace decides
+  if ((artifacts.nftables ?? []).length > 0) return undefined;
+  const configs = artifacts.nftablesConfig ?? [];
+  const main = configs.find((c) => c.hostPath === '/etc/sysconfig/nftables.conf') ?? configs.find((c) => c.hostPath === '/etc/nftables.conf');
+  if (!main) return undefined;
+  const states = findService(artifacts.services ?? [], 'nftables');
+  if (states.some((s) => /^masked/.test(s.enabled ?? ''))) return undefined;
+  const service = isActive(states) ?? isEnabled(states);
+  if (!service) return undefined;
+  // firewalld conflicts with nftables.service: with firewalld running and nftables.service not, the file is not loaded
+  if (!isActive(states) && isActive(findService(artifacts.services ?? [], 'firewalld'))) return undefined;
+  const tables = new Map<string, NftTable>();
+  const files: string[] = [];
+  const hostPaths = new Map<string, string>();
+  const missing: string[] = [];
+  let unread: string | undefined;
+  const walk = (c: NftablesConfig, depth: number) => {
+    if (files.includes(c.file) || depth > 8) return;
+    files.push(c.file);
+    hostPaths.set(c.file, c.hostPath);
+    for (const st of c.statements) {
+      const key = `${st.family} ${st.table}`;
+      switch (st.kind) {
+        case 'include': {
+          const found = includedConfigs(configs, st.path!, c.hostPath);
+          if (found.length === 0) missing.push(st.path!);
+          for (const f of found) walk(f, depth + 1);
+          break;
+        }
+        case 'flush-ruleset':
+          for (const [k, t] of tables) if (!st.family || t.family === st.family) tables.delete(k);
+          break;
+        case 'delete-table':
+        case 'destroy-table':
+          tables.delete(key);
+          break;
+        case 'flush-table': {
+          const t = tables.get(key);
+          if (t) tables.set(key, { ...t, chains: t.chains.map((ch) => copyChain(ch, [])) });
+          break;
+        }
+        case 'table': {
+          // `add rule` / `add chain` lines (an nft script): rules nft text does not hold, the path is not known
+          if (/^(add|insert|create|replace)\s+(rule|chain)\b/.test(st.excerpt)) unread ??= `${st.ref.file}:${st.ref.line} (${st.excerpt})`;
+          const block = c.ruleset?.tables.find((t) => t.family === st.family && t.name === st.table && t.ref.line === st.ref.line);
+          const had = tables.get(key);
+          if (!block) {
+            if (!had) tables.set(key, { family: st.family!, name: st.table!, chains: [], sets: [], maps: [], ref: st.ref, iptablesCompat: false });
+            break;
+          }
+          tables.set(key, had ? mergeTables(had, block) : { ...block, chains: block.chains.map((ch) => copyChain(ch, ch.rules)), sets: [...block.sets], maps: [...block.maps] });
+          break;
+        }
+      }
+    }
+  };
+  walk(main, 0);
+  if (missing.length > 0) return { skipped: `${main.file} includes ${missing.join(', ')}, which the bundle does not hold` };
+  if (unread) return { skipped: `it adds rules with nft commands (${unread})` };
+  const ruleset: NftRuleset = { file: main.file, format: 'text', tables: [...tables.values()], warnings: [], notices: [] };
+  // a `$name` left as written (defined in another file): its rules cannot be matched
+  const unresolved = ruleset.tables.flatMap((t) => t.chains.flatMap((ch) => ch.rules)).find((r) => /\$[A-Za-z_]/.test(r.text));
+  if (unresolved) return { skipped: `a rule uses a variable the bundle does not define (${unresolved.ref.file}:${unresolved.ref.line}: ${unresolved.text})` };
+  return { ruleset, main, service, files, hostPaths };
+}
+
+/** A chain with other rules, numbered in it; its policy's line kept (not an enumerable property). */
+function copyChain(ch: NftChain, rules: NftRule[]): NftChain {
+  const copy: NftChain = { ...ch, rules: rules.map((r, i) => (r.index === i + 1 ? r : { ...r, index: i + 1 })) };
+  if (ch.policyLine !== undefined) Object.defineProperty(copy, 'policyLine', { value: ch.policyLine, enumerable: false, writable: true, configurable: true });
+  return copy;
+}
+
+/** A table declared again: its chains' rules appended, its new chains, sets and maps added (what `nft -f` does with a second `table` block). */
+function mergeTables(had: NftTable, more: NftTable): NftTable {
+  const chains = had.chains.map((ch) => copyChain(ch, ch.rules));
+  for (const ch of more.chains) {
+    const i = chains.findIndex((x) => x.name === ch.name);
+    if (i < 0) chains.push(copyChain(ch, ch.rules));
+    else {
+      const base = ch.hook !== undefined ? { ...chains[i], type: ch.type, hook: ch.hook, priority: ch.priority } : chains[i];
+      const merged = copyChain(ch.policy ? { ...base, policy: ch.policy } : base, [...chains[i].rules, ...ch.rules]);
+      if (ch.policy && ch.policyLine !== undefined) Object.defineProperty(merged, 'policyLine', { value: ch.policyLine, enumerable: false, writable: true, configurable: true });
+      else if (!ch.policy && chains[i].policyLine !== undefined) Object.defineProperty(merged, 'policyLine', { value: chains[i].policyLine, enumerable: false, writable: true, configurable: true });
+      chains[i] = merged;
+    }
+  }
+  return { ...had, chains, sets: [...had.sets, ...more.sets.filter((s) => !had.sets.some((x) => x.name === s.name))], maps: [...had.maps, ...more.maps.filter((m) => !had.maps.some((x) => x.name === m.name))] };
+}
+
+
+/** The trace context with the saved configuration's base chains walked beside the live rules'. */
+function withSaved(ctx: TraceContext, saved: SavedNft, family: 4 | 6): TraceContext {
+  const extra = nftExtraChains([saved.ruleset], family === 6 ? 'ip6' : 'ip');
+  return { ...ctx, extraChains: (hook) => [...(ctx.extraChains?.(hook) ?? []), ...extra(hook)] };
+}
+
+/**
+ * The warning when the saved configuration would drop what the live rules let through: not the
+ * traced live verdict (the bundle does not show whether the table is loaded now), so a warning that
+ * says where the verdict comes from and what to collect to confirm it.
+ */
+function savedFinding(node: string, saved: SavedNft, b: Traced, what: string, r: TraceResult, how: string | undefined, w: Where, base: NftChain | undefined, extra: Evidence[], basis: string, explainsLogLines: string[]) {
+  const d = r.decidedBy!;
+  const t = d.nft!;
+  const verb = r.verdict.kind === 'REJECT' ? 'reject' : 'drop';
+  const by = d.num === 0 ? `the ${d.chain} chain's ${d.text}` : `rule ${d.num} of chain ${d.chain}`;
+  const svc = saved.service;
+  const svcSays = [svc.enabled, svc.active].filter(Boolean).join(', ');
+  const { own, replies } = nftAccepts(base, w);
+  const bare = (x: string) => x.replace(/\s+#.*$/, '');
+  // idempotent: the rule is inserted only when the chain does not list it already (nft lists each rule on its own line)
+  const ensure = (rule: string) => `nft list chain ${t.family} ${t.table} ${d.chain} | sed 's/^[[:space:]]*//' | grep -qxF '${bare(rule)}' || nft insert rule ${t.family} ${t.table} ${d.chain} ${bare(rule)}`;
+  const chainFile = saved.hostPaths.get(d.file) ?? saved.main.hostPath;
+  const where = `${saved.main.hostPath}${chainFile !== saved.main.hostPath ? `, which includes ${chainFile}` : ''}`;
+  return {
+    severity: 'warning' as const,
+    title: w.family === 6 ? 'The saved nftables configuration drops container IPv6 traffic' : 'The saved nftables configuration drops container traffic',
+    message:
+      `On ${node}, the nftables configuration that ${svc.unit} loads at boot (${where}; the service is ${svcSays}, ${svc.ref.file}:${svc.ref.line}) would ${verb} ${what}: table ${t.family} ${t.table}, ${by} (${d.file}:${d.line}). ` +
+      `${saved.main.hostPathGuessed ? `(The bundle's ${saved.main.file} is taken for ${saved.main.hostPath}.) ` : ''}The bundle holds no live nftables listing, so this verdict comes from the saved configuration, not from the rules seen running: unless that table was removed since the service loaded it, ${b.other ? `${b.owner}'s instances` : 'containers'} on ${b.name} cannot reach the outside. ` +
+      `An accept in Docker's or kube-proxy's own rules does not undo it: nftables runs every base chain on the hook, and a ${verb} in any one of them is final.${how ? ` ${how}` : ''}${basis} ` +
+      'Collect `nft list ruleset` to confirm.',
+    impact: `If the configuration is loaded, ${b.other ? `${b.owner === 'libvirt' ? 'virtual machines' : `${b.owner} instances`}` : 'containers'} on ${b.name}${w.cidr ? ` (${w.cidr})` : ''} cannot reach anything outside the node.`,
+    evidence: [
+      { file: d.file, line: d.line, excerpt: d.text, note: `saved configuration (loaded by ${svc.unit} at boot, not the live rules): table ${t.family} ${t.table} chain ${d.chain} ${d.num === 0 ? 'policy' : `rule ${d.num}`} ${verb}s ${what}` },
+      { file: svc.ref.file, line: svc.ref.line, excerpt: svc.excerpt, note: `${svc.unit}: ${svcSays}` },
+      ...r.steps
+        .filter((s) => s !== d && s.nft)
+        .slice(-4)
+        .map((s) => ({ file: s.file, line: s.line, excerpt: s.text, note: `saved configuration, path: ${s.table}/${s.chain} ${s.num === 0 ? 'policy' : `rule ${s.num}`}` })),
+      ...extra,
+    ],
+    facts: {
+      source: 'saved-config',
+      config: saved.main.hostPath,
+      configFiles: saved.files,
+      service: svc.unit,
+      serviceState: svcSays,
+      bridge: b.name,
+      subnet: w.cidr ?? null,
+      uplink: w.uplinkKnown ? w.uplink : null,
+      verdict: r.verdict.kind,
+      decidedBy: `${d.table}/${d.chain}#${d.num}`,
+      ...(w.dir === 'back' ? { replyTo: w.replyDst } : {}),
+      ...(w.family === 6 ? { family: 'ipv6' } : {}),
+      explainsLogLines,
+    },
+    remedy: {
+      summary: `First check what runs: nft list ruleset (the bundle has none). If table ${t.family} ${t.table} is loaded, accept ${b.name}'s traffic and its replies ahead of the blocking ${d.num === 0 ? 'policy' : 'rule'} in chain ${d.chain}, and add the same rules to ${where}, so the next boot keeps them.${w.uplinkKnown ? '' : ' The uplink is not in the bundle (no ip addr): these rules do not name it.'}`,
+      commands: [
+        `nft list ruleset   # is table ${t.family} ${t.table} loaded, with chain ${d.chain} as in ${d.file}:${d.line}? Attach this to the next bundle`,
+        `${ensure(own)}   # the containers' own connections (fails harmlessly when the table is not loaded)`,
+        `${ensure(replies)}   # the replies to them`,
+        `# persist: in ${chainFile}, table ${t.family} ${t.table}, chain ${d.chain}, as its first rules (${base?.name === d.chain ? 'after its type/policy line, ' : ''}ahead of the blocking ${d.num === 0 ? 'policy' : 'rule'}):`,
+        `#   ${bare(replies)}`,
+        `#   ${bare(own)}`,
+        `# then check the file: nft -c -f ${saved.main.hostPath}   # do not load it now (systemctl restart nftables, nft -f) while Docker or kube-proxy run if it starts with "flush ruleset": that deletes their tables too`,
+      ],
+      caution: `The rules inserted with nft apply at once and last until the next boot or reload of ${svc.unit}; the file keeps them after that. Check they do not open more than the bridge needs.`,
+    },
   };
 }

@@ -13,7 +13,7 @@ import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { Evidence } from '../src/report/schema.js';
 import { allRules, type Ruleset } from '../src/netfilter/rules.js';
-import type { NftablesConfig, NftConfigStatement } from '../src/nft/config.js';
+import { includedConfigs, type NftablesConfig, type NftConfigStatement } from '../src/nft/config.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import { dockerPresence, hasKubernetes } from './lib/node-view.js';
 import { logEvidence } from './lib/logs.js';
@@ -238,7 +238,7 @@ function loadedConfig(configs: readonly NftablesConfig[]): LoadedConfig | undefi
         statements.push(st);
         continue;
       }
-      const found = includedFiles(configs, st.path!, c.hostPath);
+      const found = includedConfigs(configs, st.path!, c.hostPath);
       // a glob that matches nothing here may match files the collector did not copy (sos copies /etc/nftables only)
       if (found.length === 0) missing.push(st.path!);
       for (const f of found) walk(f, depth + 1);
@@ -248,12 +248,6 @@ function loadedConfig(configs: readonly NftablesConfig[]): LoadedConfig | undefi
   return { main, flavour: main.hostPath === '/etc/sysconfig/nftables.conf' ? 'rhel' : 'debian', statements, files, missing };
 }
 
-/** The bundle's files an `include` names: an absolute path or glob, a relative one against the including file's folder or /etc (nft's include path). */
-function includedFiles(configs: readonly NftablesConfig[], path: string, from: string): NftablesConfig[] {
-  const candidates = path.startsWith('/') ? [path] : [`${from.slice(0, from.lastIndexOf('/'))}/${path}`, `/etc/${path}`];
-  const res = candidates.map((p) => new RegExp(`^${p.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`));
-  return configs.filter((c) => res.some((re) => re.test(c.hostPath))).sort((a, b) => a.hostPath.localeCompare(b.hostPath));
-}
 
 const SED_FLUSH = 's/^[[:space:]]*flush[[:space:]]\\+ruleset\\([[:space:]]\\+[a-z0-9]\\+\\)\\?[[:space:]]*;\\?[[:space:]]*$/';
 const SIMPLE_FLUSH = /^flush\s+ruleset(\s+[a-z0-9]+)?\s*;?$/;

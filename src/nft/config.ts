@@ -5,11 +5,13 @@
  * start or reload. Only the top-level statements that say what a load does to the rest of the
  * ruleset are kept, each with its line: `flush ruleset`, the tables it declares (a `table` block,
  * `add table`, the table of an `add chain` / `add rule`), the tables it resets (`flush`, `delete`,
- * `destroy table`) and its `include`s. Rules inside the tables are not read here: the live
- * listing (`nft list ruleset`) is what the packet tracer reads.
+ * `destroy table`) and its `include`s. The tables' chains and rules are parsed too (`ruleset`), for
+ * what the service *would* load where the bundle has no live listing: never taken for the live
+ * rules, which only `nft list ruleset` shows.
  */
 import { SkipFile, lines as splitLines, type ParseWarning, type SourceRef } from '../model/source.js';
-import { NFT_FAMILIES, type NftFamily } from './model.js';
+import { NFT_FAMILIES, type NftFamily, type NftRuleset } from './model.js';
+import { parseNftText } from './parse-text.js';
 
 export type NftConfigStatementKind = 'flush-ruleset' | 'table' | 'flush-table' | 'delete-table' | 'destroy-table' | 'include';
 
@@ -34,6 +36,12 @@ export interface NftablesConfig {
   /** true when the bundle's path does not say which file it is (a bare `nftables.conf`): hostPath is a guess from its content */
   hostPathGuessed?: boolean;
   statements: NftConfigStatement[];
+  /**
+   * the tables, chains and rules this file declares, parsed as a listing is (`define`d variables of
+   * this file put in place; an unresolved `$name` is left as written); absent when it declares none.
+   * What nftables.service would load, never the live rules.
+   */
+  ruleset?: NftRuleset;
   warnings: ParseWarning[];
 }
 
@@ -147,5 +155,38 @@ export function parseNftablesConfig(text: string, file: string): NftablesConfig 
       if (t) push({ kind: 'table', ...t });
     }
   }
+  if (config.statements.some((st) => st.kind === 'table')) {
+    try {
+      config.ruleset = parseNftText(withDefines(text), file);
+    } catch {
+      // no table nft text can read (a `add rule` script): the statements above are all there is
+    }
+  }
   return config;
+}
+
+/**
+ * `define name = value` (one line) put in place of `$name` in the lines after it, every line kept
+ * where it is (the rules' line numbers are the file's). A variable defined in another file stays `$name`.
+ */
+function withDefines(text: string): string {
+  const vars = new Map<string, string>();
+  return splitLines(text)
+    .map((l) => {
+      const d = /^\s*(?:re)?define\s+([A-Za-z_][\w-]*)\s*=\s*(.*?)\s*(?:#.*)?$/.exec(l);
+      const out = l.includes('$') ? l.replace(/\$([A-Za-z_][\w-]*)/g, (m, n: string) => vars.get(n) ?? m) : l;
+      if (d && !d[2].endsWith('\\') && (d[2].match(/\{/g) ?? []).length === (d[2].match(/\}/g) ?? []).length) vars.set(d[1], d[2].includes('$') ? d[2].replace(/\$([A-Za-z_][\w-]*)/g, (m, n: string) => vars.get(n) ?? m) : d[2]);
+      return out;
+    })
+    .join('\n');
+}
+
+/**
+ * The bundle's configuration files an `include` names: an absolute path or glob, a relative one
+ * against the including file's folder or /etc (nft's include path), in the order nft reads a glob's.
+ */
+export function includedConfigs(configs: readonly NftablesConfig[], path: string, from: string): NftablesConfig[] {
+  const candidates = path.startsWith('/') ? [path] : [`${from.slice(0, from.lastIndexOf('/'))}/${path}`, `/etc/${path}`];
+  const res = candidates.map((p) => new RegExp(`^${p.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`));
+  return configs.filter((c) => res.some((re) => re.test(c.hostPath))).sort((a, b) => a.hostPath.localeCompare(b.hostPath));
 }

@@ -46,8 +46,10 @@ describe('a restrictive /etc/nftables.conf is the saved configuration, never liv
     const conflict = report.findings.filter((f) => f.id === 'iptables.service-conflict');
     expect(conflict.map((f) => [f.severity, f.facts?.unit, f.facts?.flushesRuleset])).toEqual([['warning', 'nftables.service', true]]);
     expect(conflict[0].evidence).toContainEqual(expect.objectContaining({ file: 'etc/nftables.conf', line: 4, excerpt: 'flush ruleset' }));
-    // no other finding takes the file for rules that run now
-    expect(report.findings.filter((f) => f.id !== 'iptables.service-conflict').flatMap((f) => f.evidence.map((e) => e.file))).not.toContain('etc/nftables.conf');
+    // no other finding takes the file for rules that run now: forward-blocks-containers cites it only as the saved configuration (a warning)
+    const others = report.findings.filter((f) => f.id !== 'iptables.service-conflict');
+    expect(others.filter((f) => f.facts?.source !== 'saved-config').flatMap((f) => f.evidence.map((e) => e.file))).not.toContain('etc/nftables.conf');
+    expect(others.filter((f) => f.facts?.source === 'saved-config').map((f) => [f.id, f.severity])).toEqual([['iptables.forward-blocks-containers', 'warning']]);
     const cov = report.coverage.nodes[0].artifacts;
     expect(cov.nftablesConfig).toEqual(['etc/nftables.conf']);
     expect(cov.nftables ?? []).toEqual([]);
