@@ -9,9 +9,14 @@
  * loading br_netfilter sets all three bridge-nf-call-* keys to 1. Docker 27.0-27.2 load it when the
  * daemon starts with iptables or ip6tables on, and 27.0 turned ip6tables on by default: with
  * `"iptables": false` and ip6tables left alone, 27.0-27.2 load it where 26.x did not. Before 27.0 only
- * an explicit ip6tables=true did (ip6tables was off by default). From 27.3.0 Docker loads it only for
- * what needs it, and only with iptables or ip6tables on: icc=false (daemon-wide or a network's
- * enable_icc=false), and from 27.4 (moby#48676 / #48685) userland-proxy=false.
+ * an explicit ip6tables=true did (ip6tables was off by default). From 27.3.0 Docker loads it only when a
+ * bridge network is set up that needs it: a network's enable_icc=false, and from 27.4 (moby#48676 /
+ * #48685) userland-proxy=false; and only through the setting that is on (bridge_linux.go: the IPv4 step
+ * with iptables on, the IPv6 step with ip6tables on, which does nothing for a network without IPv6). So
+ * with iptables off, 27.3+ loads it only for a network with IPv6 (docker network inspect: an IPv6 subnet);
+ * a daemon-wide "icc": false is no way in, dockerd refuses to start with it and iptables off.
+ * "bridge": "none" (-b none): Docker makes no docker0; without ip addr, docker0 is not assumed (and a rule
+ * naming it is not taken for a container bridge); "bridge": "<name>" makes that interface the default bridge.
  *
  * Decided by walking a packet from one container of the bridge to another (new TCP connection, in and
  * out interface the bridge) through the node's live rules with the packet tracer (iptables' tables and
@@ -150,6 +155,11 @@ interface DockerLoads {
   /** ip6tables in effect: explicit, else the version's default (on since 27.0); undefined: not known */
   ip6On?: boolean;
   userlandProxyOff?: Evidence;
+  /**
+   * on-demand: the bridge networks with IPv6 for which this Docker loads br_netfilter (enable_icc=false on
+   * the network, or userland-proxy=false); empty when the bundle does not list the networks
+   */
+  networks?: { name: string; why: 'icc' | 'userland-proxy'; evidence: Evidence }[];
   /** where daemon.json is (for "no ip6tables key" evidence) */
   daemonJson?: string;
 }
@@ -169,9 +179,46 @@ function dockerLoadsBrNetfilter(artifacts: NodeArtifacts): DockerLoads {
   if (!numbers) return { kind: 'if-27.0-27.2', ...base };
   const before273 = numbers[0] < 27 || (numbers[0] === 27 && numbers[1] < 3);
   if (before273) return { kind: ip6On ? 'at-start' : 'no', ...base };
-  // 27.3+: only for what needs it (icc=false, which the bundle's settings do not show; userland-proxy=false from 27.4)
+  // 27.3+ (moby#48492 / #48511): only when a network is set up that needs it, and only through the
+  // setting that is on: with iptables off, through ip6tables, for a network with IPv6 (bridge_linux.go
+  // queues setupIPv6BridgeNetFiltering only with ip6tables on; it returns at once for a network
+  // without IPv6). Needed for a network's enable_icc=false, and from 27.4 (moby#48676 / #48685) for
+  // userland-proxy=false. A daemon-wide "icc": false is no way in: dockerd refuses to start with it and
+  // iptables off ("You specified --iptables=false with --icc=false", daemon_unix.go).
+  if (!ip6On) return { kind: 'no', ...base };
   const proxyLoads = numbers[0] > 27 || numbers[1] >= 4;
-  return { kind: proxyLoads && userlandProxyOff ? 'on-demand' : 'no', ...base };
+  const proxyOff = proxyLoads && userlandProxyOff !== undefined;
+  const listed = (artifacts.dockerNetworks ?? []).flatMap((d) => d.networks).filter((n) => n.driver === 'bridge');
+  if (listed.length === 0) {
+    // the networks are not in the bundle: userland-proxy=false makes it so for any network with IPv6
+    return { kind: proxyOff ? 'on-demand' : 'no', networks: [], ...base };
+  }
+  const networks: NonNullable<DockerLoads['networks']> = [];
+  for (const n of listed) {
+    const v6 = n.subnets.find((x) => x.subnet.includes(':'));
+    if (!v6) continue;
+    const iccOff = n.options['com.docker.network.bridge.enable_icc'] === 'false';
+    if (!iccOff && !proxyOff) continue;
+    networks.push({
+      name: n.name,
+      why: iccOff ? 'icc' : 'userland-proxy',
+      evidence: { file: v6.ref.file, line: v6.ref.line, excerpt: v6.excerpt, note: `docker network ${n.name}: IPv6 (${v6.subnet})${iccOff ? ', enable_icc=false' : ''}: Docker loads br_netfilter to set it up` },
+    });
+  }
+  return { kind: networks.length > 0 ? 'on-demand' : 'no', networks, ...base };
+}
+
+/** Why a Docker >= 27.3 loads br_netfilter with iptables off: for which networks, by which setting. */
+function onDemandWhy(loads: DockerLoads): string {
+  const nets = loads.networks ?? [];
+  if (nets.length === 0) return `for a bridge network with IPv6 when userland-proxy is false (${at(loads.userlandProxyOff!)}) and ip6tables is on`;
+  const icc = nets.filter((x) => x.why === 'icc').map((x) => x.name);
+  const proxy = nets.filter((x) => x.why === 'userland-proxy').map((x) => x.name);
+  const parts = [
+    ...(icc.length > 0 ? [`for its IPv6 network${icc.length > 1 ? 's' : ''} ${icc.join(', ')} with enable_icc=false (${at(nets.find((x) => x.why === 'icc')!.evidence)})`] : []),
+    ...(proxy.length > 0 ? [`for its IPv6 network${proxy.length > 1 ? 's' : ''} ${proxy.join(', ')} because userland-proxy is false (${at(loads.userlandProxyOff!)})`] : []),
+  ];
+  return `${parts.join(' and ')}, with ip6tables on`;
 }
 
 // ---- the bridges ------------------------------------------------------------------------------
@@ -218,15 +265,25 @@ function containerBridges(artifacts: NodeArtifacts): Bridge[] {
     return [...out.values()];
   }
   // no ip addr: the names the host's rules use
+  const settings = dockerdSettings(artifacts.dockerDaemon);
+  // "bridge": "none" (-b none): Docker makes no default bridge; a rule naming docker0 is left from before, nothing is on it
+  const noDefaultBridge = settings.bridge?.value === 'none';
   for (const [name, ev] of ruleInterfaceNames(artifacts)) {
     if (out.has(name)) continue;
+    if (name === 'docker0' && noDefaultBridge) continue;
     if (name !== 'docker0' && name !== 'docker_gwbridge' && !/^br-[0-9a-f]{12}$/.test(name) && NOT_A_CONTAINER_BRIDGE.test(name)) continue;
     out.set(name, { name, evidence: { ...ev, note: `the host's rules name ${name}${name === 'docker0' ? " (Docker's default bridge)" : ' (taken for a container bridge: no ip addr in the bundle)'}` } });
   }
-  // Docker makes docker0 unless told otherwise ("bridge": "none")
-  if (!out.has('docker0')) {
-    const d = dockerdSettings(artifacts.dockerDaemon).iptables;
-    if (d) out.set('docker0', { name: 'docker0', evidence: { file: d.ref.file, line: d.ref.line, excerpt: d.excerpt, note: "Docker's default bridge docker0 (assumed: no ip addr in the bundle)" } });
+  // Docker makes docker0 unless told otherwise ("bridge": "none"; "bridge": "<name>" makes that interface the default bridge)
+  const defaultBridge = settings.bridge?.value ?? 'docker0';
+  if (!noDefaultBridge && !out.has(defaultBridge)) {
+    const b = settings.bridge;
+    const d = b ?? settings.iptables;
+    if (d)
+      out.set(defaultBridge, {
+        name: defaultBridge,
+        evidence: { file: d.ref.file, line: d.ref.line, excerpt: d.excerpt, note: b ? `Docker's default bridge ${defaultBridge}, named by ${b.note} (assumed: no ip addr in the bundle)` : "Docker's default bridge docker0 (assumed: no ip addr in the bundle)" },
+      });
   }
   return [...out.values()];
 }
@@ -442,12 +499,12 @@ function finding(
         : loads.kind === 'if-27.0-27.2'
           ? `${on}: br_netfilter is loaded, as Docker 27.0-27.2 do when they start with ip6tables on, even with iptables off (${fixedIn}; docker version is not in the bundle).`
           : loads.kind === 'on-demand'
-            ? `${on}: br_netfilter is loaded, as ${version} does for a bridge network when userland-proxy is false (${at(loads.userlandProxyOff!)}) and ip6tables is on.`
+            ? `${on}: br_netfilter is loaded, as ${version} does ${onDemandWhy(loads)}.`
             : `${on}: br_netfilter is loaded, though not by ${version ?? 'Docker'} with these settings (something else loaded it: Kubernetes, libvirt, a modules-load.d entry, a network with icc=false).`;
   } else if (critical) {
     brnfPart = `${version} loads br_netfilter when it starts with ip6tables on, even with iptables off (${fixedIn}), and loading it sets ${KEY} = 1 (no sysctl in the bundle to confirm).`;
   } else if (loads.kind === 'on-demand') {
-    brnfPart = `${version} loads br_netfilter for a bridge network when userland-proxy is false (${at(loads.userlandProxyOff!)}) and ip6tables is on; if it did, that set ${KEY} = 1 (no sysctl in the bundle to tell).`;
+    brnfPart = `${version} loads br_netfilter ${onDemandWhy(loads)}; if it did, that set ${KEY} = 1 (no sysctl in the bundle to tell).`;
   } else {
     brnfPart = `If this Docker is 27.0-27.2 (docker version is not in the bundle), it loaded br_netfilter when it started with ip6tables on, even with iptables off (${fixedIn}), which set ${KEY} = 1 (no sysctl in the bundle to tell).`;
   }
@@ -462,7 +519,8 @@ function finding(
   if (loads.ip6tables) evidence.push(loads.ip6tables.evidence);
   else if (loads.daemonJson) evidence.push({ file: loads.daemonJson, line: 0, excerpt: 'no "ip6tables" key', note: 'ip6tables at its default: on since Docker 27.0' });
   if (loads.version) evidence.push({ file: loads.version.ref.file, line: loads.version.ref.line, excerpt: loads.version.excerpt, note: loads.kind === 'at-start' ? 'this Docker loads br_netfilter at start (27.0-27.2)' : 'the Docker version' });
-  if (loads.kind === 'on-demand' && loads.userlandProxyOff) evidence.push(loads.userlandProxyOff);
+  if (loads.kind === 'on-demand' && loads.userlandProxyOff && !loads.networks?.every((x) => x.why === 'icc')) evidence.push(loads.userlandProxyOff);
+  if (loads.kind === 'on-demand') for (const x of loads.networks ?? []) evidence.push(x.evidence);
   if (brnf.state === 'on') evidence.push(brnf.evidence);
   // one piece of evidence per dropping rule or policy, naming every bridge it drops
   const drops = new Map<string, { step: TraceStep; bridges: string[] }>();
@@ -514,7 +572,10 @@ function finding(
   if (upgrade) commands.push(`# or: upgrade Docker to 27.3.0 or later${n ? ` (this is ${loads.version!.value})` : ''}: it loads br_netfilter only for networks that need it (icc=false; from 27.4 userland-proxy=false)`);
   if (loads.ip6tables?.value !== false && loads.kind !== 'no')
     commands.push(`# or: add "ip6tables": false to /etc/docker/daemon.json (Docker then writes no ip6tables rules either: only where containers use no IPv6), then: systemctl restart docker`);
-  if (loads.kind === 'on-demand') commands.push('# or: remove "userland-proxy": false from /etc/docker/daemon.json (docker-proxy serves published ports again), then: systemctl restart docker');
+  if (loads.kind === 'on-demand' && loads.userlandProxyOff && !loads.networks?.every((x) => x.why === 'icc'))
+    commands.push('# or: remove "userland-proxy": false from /etc/docker/daemon.json (docker-proxy serves published ports again), then: systemctl restart docker');
+  for (const x of loads.kind === 'on-demand' ? loads.networks ?? [] : [])
+    if (x.why === 'icc') commands.push(`# or: docker network ${x.name} (IPv6, enable_icc=false) is what loads br_netfilter: recreate it without enable_icc=false, or without IPv6, where its containers need neither`);
   commands.push(
     loads.kind === 'no'
       ? `# or, where nothing on the host needs bridge netfilter (no Kubernetes, no icc=false network): sysctl -w ${KEY}=0 (until the next boot; see what loads br_netfilter: /etc/modules-load.d, lsmod)`

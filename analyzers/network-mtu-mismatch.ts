@@ -42,6 +42,14 @@
  *   interfaces; or nftables' `tcp option maxseg size set rt mtu` on the forward / postrouting hook:
  *   TCP is covered (UDP is not): info.
  *
+ * dockerd's configured MTU ("mtu" in daemon.json, --mtu on its command line; the default bridge only): when
+ * it is above the uplink's, the finding cites it and the fix lowers it (not "add"); when it fits but the veths
+ * are larger, the containers were created before it took effect (a veth keeps the MTU of its creation): the fix
+ * recreates them, restarting docker first only when docker0 does not show the configured MTU (Docker >= 25 sets
+ * it on docker0) and the running command line does not have it. docker0 idle with a configured MTU above the
+ * uplink's: info (nothing is lost yet; containers started later will be too large). docker0 idle with nothing
+ * configured (Docker's 1500): nothing, as for any idle bridge (a host with Docker installed and unused is healthy).
+ *
  * Severity: warning (pods above flannel.1 only: info, the node answers "fragmentation needed" to its own pods). Traffic is not broken now for everything (small packets, and paths where PMTU
  * discovery works, pass); it fails for large packets where ICMP is filtered, intermittently and by
  * destination. That is a degradation to fix, not an outage the bundle proves.
@@ -56,6 +64,7 @@ import { liveViews, nativeNftables, reachableChains } from './lib/node-view.js';
 import { DOCKER_RESTART_KINDS, dockerRestartOf, restartDocker } from './lib/node-services.js';
 import { flannelRunner } from './lib/flannel.js';
 import { distinctEvidence } from './lib/evidence.js';
+import { dockerdSettings, type DockerdSetting } from '../src/parsers/dockerd-flags.js';
 
 const ID = 'network.mtu-mismatch';
 /** IPv4 + UDP + VXLAN + inner Ethernet: what flannel's vxlan backend subtracts from the underlay (IPv4 underlay) */
@@ -90,6 +99,8 @@ export default defineAnalyzer({
       if (side.mtu <= uplink.mtu) continue;
       out.push(bridgeFinding(node, artifacts, side, uplink));
     }
+    const idle = idleConfiguredFinding(node, artifacts, itfs, uplink, out);
+    if (idle) out.push(idle);
     out.push(...flannelFindings(node, artifacts, itfs, uplink));
     return out;
   },
@@ -187,6 +198,8 @@ interface ContainerSide {
   /** the docker network, when known */
   network?: string;
   mtu: number;
+  /** the bridge interface's own MTU, when ip addr shows it */
+  bridgeMtu?: number;
   evidence: Evidence[];
 }
 
@@ -237,7 +250,7 @@ function containerSides(artifacts: NodeArtifacts, itfs: Map<string, Interface>):
         evidence.push(itfEvidence(br, `the container bridge ${name}, up with carrier (a container is attached): MTU ${mtu}; its ports' MTU is at least that`));
       }
       if (net?.evidence) evidence.push(net.evidence);
-      out.push({ bridge: name, owner: ownerOf(name), network: net?.name, mtu, evidence });
+      out.push({ bridge: name, owner: ownerOf(name), network: net?.name, mtu, bridgeMtu: br.mtu, evidence });
     } else if (net && net.mtu !== undefined && net.containers > 0) {
       // no ip addr line for it (another file's listing); the network's own option, with containers attached
       out.push({ bridge: name, owner: 'docker', network: net.name, mtu: net.mtu, evidence: [net.evidence!] });
@@ -308,6 +321,81 @@ export const CLAMP_COMMAND = `iptables -t mangle -C ${CLAMP_RULE} 2>/dev/null ||
 
 // ---- findings -----------------------------------------------------------------------------
 
+/** Docker's default bridge, whose MTU dockerd's "mtu" (daemon.json) / --mtu sets. */
+const isDefaultBridge = (side: ContainerSide) => side.owner === 'docker' && (side.bridge === 'docker0' || side.network === 'bridge');
+
+const at = (s: DockerdSetting<unknown>) => `${s.ref.file}:${s.ref.line}`;
+/** where a setting is, and (for a flag) which command line it was read from */
+const where = (s: DockerdSetting<unknown>) => (s.from === 'daemon.json' ? at(s) : `${at(s)}, ${s.note}`);
+
+function settingEvidence(s: DockerdSetting<number>, note: string): Evidence {
+  return { file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: `${note} (read from ${s.note})` };
+}
+
+/**
+ * The running dockerd gives docker0 the configured MTU: its command line has it, or docker0 shows it
+ * (Docker >= 25 sets the bridge's MTU to the configured one, moby/moby#46849).
+ */
+function configuredApplied(side: ContainerSide, cfg: DockerdSetting<number>): boolean {
+  return cfg.from === 'process' || side.bridgeMtu === cfg.value;
+}
+
+const RECREATE_DEFAULT_BRIDGE =
+  'docker ps --filter network=bridge   # the containers on the default bridge: recreate each (docker rm -f, then docker run again; or docker compose up -d --force-recreate): a veth keeps the MTU of its creation';
+
+/** What the finding says of dockerd's configured MTU for docker0. */
+function configuredPhrase(side: ContainerSide, cfg: DockerdSetting<number> | undefined, uplinkMtu: number): string {
+  if (!cfg) return '';
+  if (cfg.value > uplinkMtu) return ` dockerd is configured to give the default bridge MTU ${cfg.value} (${where(cfg)}): that setting is too large for the uplink, not missing.`;
+  const applied = configuredApplied(side, cfg);
+  return (
+    ` dockerd is already configured with MTU ${cfg.value} for the default bridge (${where(cfg)}), which fits: ` +
+    (applied
+      ? `${cfg.from === 'process' ? 'the running dockerd has it' : `docker0 has it (MTU ${cfg.value})`}, so these containers were created before it took effect, and a veth keeps the MTU of its creation: recreate them.`
+      : `docker0 shows MTU ${side.bridgeMtu ?? 'unknown'}, so dockerd has not been restarted since it was set (or, before Docker 25, docker0 shows its ports' MTU); either way these containers were created with ${side.mtu}, and a veth keeps the MTU of its creation: restart docker if needed, then recreate them.`)
+  );
+}
+
+/**
+ * docker0 without a container (idle: no veth, no carrier), and dockerd configured with an MTU ("mtu",
+ * --mtu) larger than the uplink's: nothing is lost now, but every container started on the default
+ * bridge will be too large. Info. Not for Docker's default 1500 when nothing is configured: an idle
+ * bridge carries nothing, and a host with Docker installed and unused is healthy (the warning comes
+ * when containers run); not with "bridge": "none" or another bridge named (no docker0 of Docker's).
+ */
+function idleConfiguredFinding(node: string, artifacts: NodeArtifacts, itfs: Map<string, Interface>, uplink: Uplink | undefined, found: readonly FindingDraft[]): FindingDraft | undefined {
+  if (!uplink) return undefined;
+  const s = dockerdSettings(artifacts.dockerDaemon);
+  const cfg = s.mtu;
+  if (!cfg || cfg.value <= uplink.mtu || s.rootless) return undefined;
+  if (s.bridge && s.bridge.value !== 'docker0') return undefined;
+  const br = itfs.get('docker0');
+  if (!br || uplink.names.includes('docker0') || found.some((f) => f.facts?.bridge === 'docker0')) return undefined;
+  const N = uplink.mtu;
+  const dockerRestart = dockerRestartOf(artifacts);
+  return {
+    severity: 'info',
+    title: "Docker's configured MTU larger than the uplink (no container on docker0 yet)",
+    message:
+      `On ${node}, dockerd is configured to give the default bridge docker0 MTU ${cfg.value} (${where(cfg)}), larger than ${uplinkPhrase(uplink)}. ` +
+      `No container is on docker0 now (no veth on it${br.mtu !== undefined ? `; docker0 shows MTU ${br.mtu}` : ''}), so nothing is lost yet; a container started on the default bridge will get MTU ${cfg.value} and advertise a TCP MSS of ${cfg.value - TCP_IP_HEADERS}, ` +
+      (N >= ETHERNET_MTU ? 'which only peers with jumbo frames exceed the uplink with.' : 'and its large packets will be lost where PMTU discovery does not work.'),
+    impact: `Containers started later on docker0 will use MTU ${cfg.value} over an uplink of ${N}.`,
+    evidence: distinctEvidence([...uplink.evidence, itfEvidence(br, `docker0, no container attached: MTU ${br.mtu}`), settingEvidence(cfg, `dockerd gives the default bridge MTU ${cfg.value}, larger than the uplink's ${N}`)]),
+    facts: { bridge: 'docker0', idle: true, configuredMtu: cfg.value, configuredFrom: cfg.from, uplink: uplink.names, uplinkMtu: N, uplinkFrom: uplink.from },
+    remedy: {
+      summary: `Lower dockerd's MTU for the default bridge from ${cfg.value} to ${N} (${at(cfg)}) and restart docker before containers run on docker0.`,
+      commands: [
+        cfg.from === 'daemon.json'
+          ? `# ${dockerRestart.daemonJson} (${at(cfg)}): lower "mtu" from ${cfg.value} to ${N}`
+          : `# ${at(cfg)} (${cfg.note}): lower --mtu=${cfg.value} to --mtu=${N}`,
+        ...restartDocker({ dockerRestart }),
+      ],
+      caution: 'Restarting docker restarts every container.',
+    },
+  };
+}
+
 function uplinkPhrase(u: Uplink): string {
   if (u.from === 'route') return `${u.names[0]} (MTU ${u.mtu}), the interface of the default route`;
   return u.names.length === 1
@@ -317,6 +405,8 @@ function uplinkPhrase(u: Uplink): string {
 
 function bridgeFinding(node: string, artifacts: NodeArtifacts, side: ContainerSide, uplink: Uplink): FindingDraft {
   const clamp = mssClamp(artifacts, side.bridge, uplink);
+  // dockerd's "mtu" / --mtu: the default bridge's only (user networks take com.docker.network.driver.mtu)
+  const cfg = isDefaultBridge(side) ? dockerdSettings(artifacts.dockerDaemon).mtu : undefined;
   const jumboOnly = uplink.mtu >= ETHERNET_MTU;
   const N = uplink.mtu;
   const what = side.owner === 'cni' ? 'pods' : 'containers';
@@ -326,11 +416,25 @@ function bridgeFinding(node: string, artifacts: NodeArtifacts, side: ContainerSi
     (jumboOnly
       ? `they advertise a TCP MSS of ${side.mtu - TCP_IP_HEADERS}; peers on ${ETHERNET_MTU}-byte networks are unaffected, but a peer with jumbo frames sends packets over ${N} bytes that the uplink cannot take.`
       : `their packets over ${N} bytes are dropped or need PMTU discovery, and the TCP MSS they advertise (${side.mtu - TCP_IP_HEADERS}) makes peers send segments the uplink cannot carry: small requests and ping work, TLS handshakes and downloads stall where ICMP "fragmentation needed" is filtered.`) +
-    (clamp ? ` A TCPMSS rule clamps forwarded TCP (${clamp.file}:${clamp.line}): TCP is covered, UDP is not.` : '');
+    (clamp ? ` A TCPMSS rule clamps forwarded TCP (${clamp.file}:${clamp.line}): TCP is covered, UDP is not.` : '') +
+    configuredPhrase(side, cfg, N);
   const dockerRestart = dockerRestartOf(artifacts);
   const commands: string[] = [];
   if (side.owner === 'docker') {
-    if (side.bridge === 'docker0' || side.network === 'bridge')
+    if (cfg && cfg.value > N)
+      commands.push(
+        cfg.from === 'daemon.json'
+          ? `# ${dockerRestart.daemonJson} (${at(cfg)}): lower "mtu" from ${cfg.value} to ${N} (the default bridge docker0 only)`
+          : `# ${at(cfg)} (${cfg.note}): lower --mtu=${cfg.value} to --mtu=${N} (the default bridge docker0 only)`,
+        `#   and for user networks created later: "default-network-opts": { "bridge": { "com.docker.network.driver.mtu": "${N}" } }`,
+        ...restartDocker({ dockerRestart }, 'then recreate the containers: an existing veth keeps its MTU'),
+      );
+    else if (cfg)
+      commands.push(
+        ...(configuredApplied(side, cfg) ? [] : restartDocker({ dockerRestart }, `dockerd reads its MTU (${cfg.value}) when it starts`)),
+        RECREATE_DEFAULT_BRIDGE,
+      );
+    else if (isDefaultBridge(side))
       commands.push(
         `# ${dockerRestart.daemonJson}: add "mtu": ${N} (the default bridge docker0 only)`,
         `#   and for user networks created later: "default-network-opts": { "bridge": { "com.docker.network.driver.mtu": "${N}" } }`,
@@ -350,7 +454,12 @@ function bridgeFinding(node: string, artifacts: NodeArtifacts, side: ContainerSi
     commands.push(`# set the CNI bridge's MTU to at most ${N} (the "mtu" of the bridge plugin in /etc/cni/net.d/*.conflist, or your CNI's MTU setting), then recreate the pods on ${node}`);
   }
   if (!clamp) commands.push(`# stop-gap for TCP until then (persist it with your firewall's rules): clamp the MSS of forwarded SYNs to the route's MTU`, CLAMP_COMMAND);
-  const evidence = distinctEvidence([...uplink.evidence, ...side.evidence, ...(clamp ? [clamp] : [])]);
+  const evidence = distinctEvidence([
+    ...uplink.evidence,
+    ...side.evidence,
+    ...(cfg ? [settingEvidence(cfg, cfg.value > N ? `dockerd gives the default bridge MTU ${cfg.value}, larger than the uplink's ${N}` : `dockerd gives the default bridge MTU ${cfg.value}, which fits the uplink's ${N}: the containers predate it`)] : []),
+    ...(clamp ? [clamp] : []),
+  ]);
   return {
     severity: clamp || jumboOnly ? 'info' : 'warning',
     title: jumboOnly ? 'Container MTU larger than the uplink (jumbo peers only)' : 'Container MTU larger than the way out',
@@ -359,10 +468,14 @@ function bridgeFinding(node: string, artifacts: NodeArtifacts, side: ContainerSi
       ? 'Only traffic with peers that use jumbo frames can lose its large packets.'
       : `Large packets of the ${what} on ${side.bridge} are lost where PMTU discovery does not work: connections hang after the handshake or in the middle of transfers.`,
     evidence,
-    facts: { bridge: side.bridge, network: side.network, containerMtu: side.mtu, uplink: uplink.names, uplinkMtu: N, uplinkFrom: uplink.from, mssClamp: clamp !== undefined },
+    facts: { bridge: side.bridge, network: side.network, containerMtu: side.mtu, uplink: uplink.names, uplinkMtu: N, uplinkFrom: uplink.from, mssClamp: clamp !== undefined, ...(cfg ? { configuredMtu: cfg.value, configuredFrom: cfg.from } : {}) },
     remedy: {
       summary:
-        side.owner === 'docker'
+        cfg && cfg.value > N
+          ? `Lower dockerd's MTU for the default bridge from ${cfg.value} to the uplink's (${N}) where it is set (${at(cfg)}), restart docker, and recreate the containers on docker0.${clamp ? '' : ' Until then, clamp the TCP MSS of forwarded SYNs.'}`
+          : cfg
+            ? `dockerd is already configured with MTU ${cfg.value}, which fits the uplink: ${configuredApplied(side, cfg) ? '' : 'restart docker if it has not been since, then '}recreate the containers on docker0, which kept the MTU of their creation.${clamp ? '' : ' Until then, clamp the TCP MSS of forwarded SYNs.'}`
+            : side.owner === 'docker'
           ? `Give Docker's ${side.bridge === 'docker0' ? 'default bridge' : 'network'} the uplink's MTU (${N}): "mtu": ${N} in daemon.json for docker0, com.docker.network.driver.mtu=${N} for a user network; containers get it when they are recreated.${clamp ? '' : ' Until then, clamp the TCP MSS of forwarded SYNs.'}`
           : `Give the ${side.owner === 'cni' ? 'CNI' : 'Podman'} network an MTU of at most ${N}, then recreate its ${what}.${clamp ? '' : ' Until then, clamp the TCP MSS of forwarded SYNs.'}`,
       commands,

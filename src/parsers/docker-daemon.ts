@@ -49,6 +49,12 @@ export interface DockerDaemonConfig {
   /** `"fixed-cidr-v6"`: the default bridge's IPv6 subnet */
   fixedCidrV6?: { value: string; ref: SourceRef };
   experimental?: { value: boolean; ref: SourceRef };
+  /** `"mtu"`: the MTU Docker gives the default bridge docker0 and its containers' veths (1500 when unset); user networks take com.docker.network.driver.mtu */
+  mtu?: { value: number; ref: SourceRef };
+  /** false: `"icc": false`, no traffic between containers of the default bridge (Docker implements it with iptables rules) */
+  icc?: { value: boolean; ref: SourceRef };
+  /** `"bridge"`: the default bridge's interface instead of docker0; `"none"`: no default bridge at all */
+  bridge?: { value: string; ref: SourceRef };
 }
 
 const Schema = z
@@ -63,6 +69,10 @@ const Schema = z
     ip6tables: z.boolean().optional(),
     'fixed-cidr-v6': z.string().optional(),
     experimental: z.boolean().optional(),
+    // read leniently: a file that was read before these keys were must not fail on them (dockerd refuses a wrong type itself)
+    mtu: z.unknown().optional(),
+    icc: z.unknown().optional(),
+    bridge: z.unknown().optional(),
     'default-address-pools': z.array(z.object({ base: z.string(), size: z.number().optional() })).optional(),
   })
   .loose();
@@ -82,6 +92,12 @@ export function parseDockerDaemonJson(text: string, file: string): DockerDaemonC
     const i = fileLines.findIndex((l) => l.includes(`"${key}"`));
     return { file, line: i < 0 ? 1 : i + 1 };
   };
+  // the top-level key with a value of its type: not "bridge" of "default-network-opts": { "bridge": { ... } }
+  const refOfValue = (key: string, value: RegExp): SourceRef => {
+    const re = new RegExp(`"${key}"\\s*:\\s*${value.source}`);
+    const i = fileLines.findIndex((l) => re.test(l));
+    return i < 0 ? refOf(key) : { file, line: i + 1 };
+  };
   const out: DockerDaemonConfig = { file, origin: 'daemon.json' };
   if (d.iptables !== undefined) out.iptables = { value: d.iptables, ref: refOf('iptables') };
   if (d['firewall-backend'] !== undefined) out.firewallBackend = { value: d['firewall-backend'], ref: refOf('firewall-backend') };
@@ -94,5 +110,8 @@ export function parseDockerDaemonJson(text: string, file: string): DockerDaemonC
   if (d.ip6tables !== undefined) out.ip6tables = { value: d.ip6tables, ref: refOf('ip6tables') };
   if (d['fixed-cidr-v6'] !== undefined) out.fixedCidrV6 = { value: d['fixed-cidr-v6'], ref: refOf('fixed-cidr-v6') };
   if (d.experimental !== undefined) out.experimental = { value: d.experimental, ref: refOf('experimental') };
+  if (typeof d.mtu === 'number' && Number.isInteger(d.mtu) && d.mtu > 0) out.mtu = { value: d.mtu, ref: refOfValue('mtu', /\d/) };
+  if (typeof d.icc === 'boolean') out.icc = { value: d.icc, ref: refOfValue('icc', /(true|false)/) };
+  if (typeof d.bridge === 'string') out.bridge = { value: d.bridge, ref: refOfValue('bridge', /"/) };
   return out;
 }

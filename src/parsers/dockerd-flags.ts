@@ -44,7 +44,7 @@ export interface DockerUnitFile {
 }
 
 /** The settings the flags decide; the same names as DockerDaemonConfig's. */
-export type DockerdSettingKey = 'iptables' | 'ipForward' | 'ipMasq' | 'userlandProxy' | 'bip' | 'firewallBackend' | 'ipv6' | 'ip6tables' | 'fixedCidrV6' | 'experimental';
+export type DockerdSettingKey = 'iptables' | 'ipForward' | 'ipMasq' | 'userlandProxy' | 'bip' | 'firewallBackend' | 'ipv6' | 'ip6tables' | 'fixedCidrV6' | 'experimental' | 'mtu' | 'icc' | 'bridge';
 
 const FLAG_OF: Record<string, DockerdSettingKey> = {
   iptables: 'iptables',
@@ -57,13 +57,21 @@ const FLAG_OF: Record<string, DockerdSettingKey> = {
   ip6tables: 'ip6tables',
   'fixed-cidr-v6': 'fixedCidrV6',
   experimental: 'experimental',
+  mtu: 'mtu',
+  icc: 'icc',
+  // `-b none`, `--bridge=none`
+  b: 'bridge',
+  bridge: 'bridge',
 };
-const BOOLEAN_FLAGS = new Set<DockerdSettingKey>(['iptables', 'ipForward', 'ipMasq', 'userlandProxy', 'ipv6', 'ip6tables', 'experimental']);
-const SETTING_KEYS = ['iptables', 'ipForward', 'ipMasq', 'userlandProxy', 'bip', 'firewallBackend', 'ipv6', 'ip6tables', 'fixedCidrV6', 'experimental'] as const;
+const BOOLEAN_FLAGS = new Set<DockerdSettingKey>(['iptables', 'ipForward', 'ipMasq', 'userlandProxy', 'ipv6', 'ip6tables', 'experimental', 'icc']);
+/** flags whose value is a number (`--mtu 1450`, `--mtu=1450`) */
+const NUMBER_FLAGS = new Set<DockerdSettingKey>(['mtu']);
+const SETTING_KEYS = ['iptables', 'ipForward', 'ipMasq', 'userlandProxy', 'bip', 'firewallBackend', 'ipv6', 'ip6tables', 'fixedCidrV6', 'experimental', 'mtu', 'icc', 'bridge'] as const;
 
 export interface DockerdFlag {
   key: DockerdSettingKey;
-  value: boolean | string;
+  /** a number for NUMBER_FLAGS (mtu) */
+  value: boolean | string | number;
   /** the flag as written: --iptables=false */
   text: string;
 }
@@ -93,7 +101,12 @@ export function parseDockerdFlags(args: string[]): DockerdFlag[] {
       if (v !== undefined) out.push({ key, value: v, text: args[i] });
     } else {
       const v = m[2] ?? (args[i + 1] !== undefined && !args[i + 1].startsWith('-') ? args[++i] : undefined);
-      if (v !== undefined) out.push({ key, value: v, text: m[2] === undefined ? `${args[i - 1]} ${v}` : args[i] });
+      if (v === undefined) continue;
+      const text = m[2] === undefined ? `${args[i - 1]} ${v}` : args[i];
+      if (NUMBER_FLAGS.has(key)) {
+        // dockerd refuses a value that is no integer: such a flag sets nothing
+        if (/^\d+$/.test(v) && Number(v) > 0) out.push({ key, value: Number(v), text });
+      } else out.push({ key, value: v, text });
     }
   }
   return out;
@@ -175,6 +188,9 @@ function applyFlags(out: DockerDaemonConfig, p: DockerdProcess): void {
     else if (f.key === 'userlandProxy') out.userlandProxy = { value: f.value as boolean, ref };
     else if (f.key === 'bip') out.bip = { value: f.value as string, ref };
     else if (f.key === 'firewallBackend') out.firewallBackend = { value: f.value as string, ref };
+    else if (f.key === 'mtu') out.mtu = { value: f.value as number, ref };
+    else if (f.key === 'icc') out.icc = { value: f.value as boolean, ref };
+    else if (f.key === 'bridge') out.bridge = { value: f.value as string, ref };
   }
 }
 
@@ -278,6 +294,12 @@ export interface DockerdSettings {
   ip6tables?: DockerdSetting<boolean>;
   fixedCidrV6?: DockerdSetting<string>;
   experimental?: DockerdSetting<boolean>;
+  /** `"mtu"` / `--mtu`: the default bridge's (docker0's) MTU, which its containers' veths get; 1500 when unset */
+  mtu?: DockerdSetting<number>;
+  /** `"icc"` / `--icc`: false forbids traffic between containers of the default bridge (dockerd refuses it with iptables off) */
+  icc?: DockerdSetting<boolean>;
+  /** `"bridge"` / `-b`, `--bridge`: the default bridge's interface; "none": no default bridge */
+  bridge?: DockerdSetting<string>;
   /** flags the unit files set that the running dockerd does not have: they apply at its next restart */
   pending: { flag: string; ref: SourceRef; excerpt: string }[];
 }
@@ -345,9 +367,9 @@ function combine(configs: readonly DockerDaemonConfig[]): DockerdSettings {
     out.commandLine = { text: unitLine.text, from: 'unit', ref: unitLine.ref, excerpt: unitLine.excerpt };
     flags = unitLine.flags;
   }
-  const set = <K extends DockerdSettingKey>(key: K, value: boolean | string, from: DockerdSettingFrom, ref: SourceRef, excerpt: string) => {
+  const set = <K extends DockerdSettingKey>(key: K, value: boolean | string | number, from: DockerdSettingFrom, ref: SourceRef, excerpt: string) => {
     const note = from === 'process' && ps.length === 0 ? "the running dockerd's command line (systemctl status, its CGroup)" : NOTE[from];
-    (out as unknown as Record<string, DockerdSetting<boolean | string>>)[key] = { value, from, ref, excerpt, note };
+    (out as unknown as Record<string, DockerdSetting<boolean | string | number>>)[key] = { value, from, ref, excerpt, note };
   };
   // daemon.json first: a flag of the command line replaces it (dockerd refuses both, so only one is ever there)
   for (const d of configs.filter((c) => (c.origin ?? 'daemon.json') === 'daemon.json')) {
@@ -371,9 +393,12 @@ const JSON_KEY: Record<DockerdSettingKey, string> = {
   ip6tables: 'ip6tables',
   fixedCidrV6: 'fixed-cidr-v6',
   experimental: 'experimental',
+  mtu: 'mtu',
+  icc: 'icc',
+  bridge: 'bridge',
 };
 
-function daemonJsonExcerpt(key: DockerdSettingKey, value: boolean | string): string {
+function daemonJsonExcerpt(key: DockerdSettingKey, value: boolean | string | number): string {
   return `"${JSON_KEY[key]}": ${JSON.stringify(value)}`;
 }
 

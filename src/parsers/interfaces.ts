@@ -191,10 +191,20 @@ function parseIfconfig(all: string[], file: string): InterfaceList {
     const h = IFCONFIG_HEADER.exec(raw);
     if (h && !/^\s/.test(raw)) {
       cur = { name: h[1], flags: h[2] ? h[2].split(',') : [], mtu: h[3] ? Number(h[3]) : undefined, addresses: [], ref };
+      // net-tools < 2.0: `eth0      Link encap:Ethernet  HWaddr 02:42:6e:28:e1:7a`
+      const hw = /\bHWaddr ([0-9a-f]{2}(?::[0-9a-f]{2}){5})\b/i.exec(raw);
+      if (hw) cur.mac = hw[1];
       out.interfaces.push(cur);
       continue;
     }
     if (!cur) continue;
+    // net-tools < 2.0 and BusyBox: the flags and the MTU on a line of their own, `UP BROADCAST RUNNING MULTICAST  MTU:1500  Metric:1`
+    const old = cur.mtu === undefined ? /^\s+((?:[A-Z][A-Z_-]*\s+)*)MTU:(\d+)\b/.exec(raw) : null;
+    if (old) {
+      cur.mtu = Number(old[2]);
+      cur.flags = old[1].trim().split(/\s+/).filter(Boolean);
+      continue;
+    }
     const v4 = /^\s+inet (?:addr:)?(\d+\.\d+\.\d+\.\d+)\s+(?:netmask |Mask:|.*?Mask:)(\d+\.\d+\.\d+\.\d+)/.exec(raw);
     if (v4) {
       const prefix = v4[2].split('.').reduce((n, o) => n + (Number(o) >>> 0).toString(2).split('').filter((b) => b === '1').length, 0);
