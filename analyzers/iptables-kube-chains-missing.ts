@@ -26,7 +26,7 @@
 import { distinctEvidence } from './lib/evidence.js';
 import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
-import type { LogMatch } from '../src/logs/index.js';
+import type { LogMatch, LogScanResult } from '../src/logs/index.js';
 import type { NftRuleset } from '../src/nft/model.js';
 import type { Chain } from '../src/netfilter/rules.js';
 import { iptablesTool } from '../src/netfilter/commands.js';
@@ -229,7 +229,7 @@ function kubeProxyPresence(artifacts: NodeArtifacts, views: BackendView[]): Prox
   const replacement = itfs.has('kube-dummy-if') || ciliumChains || procs.cilium !== undefined;
   // a log is history: kube-proxy's log or start line shows it ran, strongly only where nothing replaces it now
   const history = replacement ? weak : strong;
-  const proxyLog = (artifacts.logs ?? []).find((l) => /kube-proxy/.test(l.file) || l.matches.some((m) => m.unit === 'kube-proxy'));
+  const proxyLog = (artifacts.logs ?? []).find(isKubeProxyLog);
   if (proxyLog) history.push({ file: proxyLog.file, line: 0, excerpt: `${proxyLog.lines} lines of kube-proxy's log`, note: "kube-proxy's log is in the bundle: it runs on this node" });
   // the processes: kube-proxy itself, the distribution that embeds it, who turned it off or replaced it
   if (procs.kubeProxy) {
@@ -284,6 +284,29 @@ function kubeProxyPresence(artifacts: NodeArtifacts, views: BackendView[]): Prox
     presence.replacedBy = { process: procs.cilium, evidence: [procEvidence(procs.cilium, 'cilium-agent runs here: Cilium proxies Services, kube-proxy does not run'), ...off] };
   }
   return presence;
+}
+
+/**
+ * kube-proxy's own writers, as a layout names a log's source (src/layouts/logs.ts) or a line its tag:
+ * the unit (kube-proxy.service; Charmed Kubernetes' snap.kube-proxy.daemon, tagged kube-proxy.daemon;
+ * MicroK8s before kubelite, snap.microk8s.daemon-proxy), a kube-proxy pod (kubeadm's DaemonSet
+ * kube-proxy-xxxxx, RKE2's static pod kube-proxy-<node>) or its container.
+ */
+const KUBE_PROXY_UNIT = /^(?:kube-proxy|snap\.kube-proxy\.daemon|kube-proxy\.daemon|snap\.microk8s\.daemon-proxy|microk8s\.daemon-proxy)(?:\.service)?$/;
+const KUBE_PROXY_POD = /^kube-proxy(?:-[a-z0-9][a-z0-9.-]*)?$/;
+
+/**
+ * Whether a log is kube-proxy's: by the source its layout names (a unit, a pod or its container); by a
+ * line's own tag; by the file's path only where the layout named no source (a hand-made bundle's
+ * `kube-proxy.log`).
+ */
+function isKubeProxyLog(l: LogScanResult): boolean {
+  if (l.matches.some((m) => m.unit !== undefined && KUBE_PROXY_UNIT.test(m.unit))) return true;
+  const src = l.source;
+  if (!src) return /kube-proxy/.test(l.file);
+  if (src.unit !== undefined && KUBE_PROXY_UNIT.test(src.unit)) return true;
+  if (src.container === 'kube-proxy') return true;
+  return src.pod !== undefined && KUBE_PROXY_POD.test(src.pod) && (src.namespace === undefined || src.namespace === 'kube-system');
 }
 
 function chainEvidence(c: Chain, note: string): Evidence {

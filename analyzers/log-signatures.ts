@@ -11,8 +11,12 @@
  * a full conntrack table its limit (kube-proxy's start line, the sysctl dump) against the count.
  * dockerd that did not start is critical while nothing shows it running since; Docker finding no free
  * address pool names the routes that cover its pools (a VPN's def1 pair); a firewall manager's log lines
- * of containers' packets name the zone and give that manager's commands; Calico's BGP peers are checked
- * against the node's bridge addresses (first-found autodetection).
+ * of containers' packets name the zone and give that manager's commands (ufw-docker's own lines its
+ * route rules), lines on the host's own interfaces counting where their address is in a pod or container
+ * subnet the node shows (routed pod traffic); Calico's BGP peers, from the readiness probe and BIRD's own
+ * lines, are checked against the node's bridge addresses (first-found autodetection), and what BIRD says
+ * of them is told. iptables-nft's legacy-tables warning pasted with the command that printed it is
+ * command output, not a log event: no finding of its own (iptables.mixed-backends still quotes it).
  */
 import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
@@ -25,7 +29,7 @@ import { runtimeValue, type SysctlValue } from '../src/parsers/sysctl.js';
 import type { Evidence, Remedy } from '../src/report/schema.js';
 import { dockerdState, dockerOnFirewalldReload, kubeProxyRules } from './lib/container-host.js';
 import { cidrOverlap, parseCidr, addressIn } from '../src/parsers/cidr.js';
-import { timeOf } from './lib/logs.js';
+import { isToolOutput, timeOf } from './lib/logs.js';
 import { hostFirewall } from './lib/host-firewall.js';
 import { dockerBridges, dockerPresence, hasKubernetes, uplinkOf } from './lib/node-view.js';
 import { dockerRestartOf, NODE_SERVICE_KINDS, nodeServices, restartDocker } from './lib/node-services.js';
@@ -43,14 +47,27 @@ export default defineAnalyzer({
   analyze({ node, artifacts }) {
     const byId = new Map<string, { matches: LogMatch[]; count: number }>();
     for (const log of artifacts.logs) {
+      // a command's own output pasted in the log (iptables-nft's legacy-tables warning above its listing) is no event of its own
+      const output = new Map<string, number>();
       for (const m of log.matches) {
+        if (isToolOutput(m)) {
+          output.set(m.signature, (output.get(m.signature) ?? 0) + 1);
+          continue;
+        }
         const e = byId.get(m.signature) ?? byId.set(m.signature, { matches: [], count: 0 }).get(m.signature)!;
         e.matches.push(m);
       }
       for (const [id, n] of Object.entries(log.counts)) {
         const e = byId.get(id) ?? byId.set(id, { matches: [], count: 0 }).get(id)!;
-        e.count += n;
+        e.count += n - (output.get(id) ?? 0);
       }
+    }
+    // a firewall manager's lines on the host's own interfaces count where their private address is a pod's or container's
+    const routed = podSubnetLines(byId.get('log.firewall-rejected-routed-traffic')?.matches ?? [], artifacts);
+    if (routed.length > 0) {
+      const e = byId.get(REJECTED) ?? byId.set(REJECTED, { matches: [], count: 0 }).get(REJECTED)!;
+      e.matches.push(...routed);
+      e.count += routed.length;
     }
     const host = new HostView(artifacts);
     const out: FindingDraft[] = [];
@@ -456,10 +473,58 @@ function noFreePool(draft: FindingDraft, matches: LogMatch[], facts: Record<stri
 
 const FLANNEL_DEFAULTS = ['10.244.0.0/16', '10.42.0.0/16'];
 const CONTAINER_ITF_ONLY = new RegExp(`^${CONTAINER_ITF}$`);
+const REJECTED = 'log.firewall-rejected-container-traffic';
+
+/**
+ * The pod and container subnets the node shows, each with where it was read: Docker's networks, flannel's
+ * network and this node's subnet (subnet.env), and the routes of the main table to a container's or pod's
+ * interface (cni0, docker0, cali*, flannel.1, tunl0 ...) or that Calico's BIRD installed (proto bird: the
+ * blocks of other nodes, routed on the uplink without encapsulation). Not a subnet that holds an address of
+ * the host's own interfaces (its LAN), nor one wider than /8: the host's own traffic is never a pod's.
+ */
+function podSubnets(artifacts: NodeArtifacts): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const b of dockerBridges(artifacts)) for (const s of b.subnets) found.set(s.cidr, `docker ${b.network ?? b.name}`);
+  for (const f of artifacts.flannelSubnetEnv ?? []) {
+    if (f.network?.value) found.set(f.network.value, 'the flannel network (FLANNEL_NETWORK)');
+    if (f.subnetNetwork && !found.has(f.subnetNetwork)) found.set(f.subnetNetwork, "this node's flannel subnet (FLANNEL_SUBNET)");
+  }
+  for (const r of (artifacts.routes ?? []).flatMap((t) => t.routes)) {
+    if ((r.table && r.table !== 'main') || r.destination.includes(':') || found.has(r.destination)) continue;
+    const byItf = r.dev !== undefined && CONTAINER_ITF_ONLY.test(r.dev);
+    if (byItf || r.proto === 'bird') found.set(r.destination, `the route ${r.destination}${r.dev ? ` dev ${r.dev}` : ''}${r.proto === 'bird' ? ' proto bird' : ''} (${r.ref.file}:${r.ref.line})`);
+  }
+  const own = [...interfacesOf(artifacts.ipAddr ?? []).values()].filter((i) => i.name !== 'lo' && !CONTAINER_ITF_ONLY.test(i.name)).flatMap((i) => i.addresses.map((a) => a.address));
+  for (const cidr of [...found.keys()]) {
+    const c = parseCidr(cidr);
+    if (!c || c.prefix < 8 || own.some((a) => addressIn(a, cidr))) found.delete(cidr);
+  }
+  return found;
+}
+
+/** The subnet of `subnets` that holds `ip`, the widest (the cluster's flannel network before this node's /24): what a remedy lets through. */
+function subnetOf(ip: string | undefined, subnets: Map<string, string>): string | undefined {
+  if (!ip) return undefined;
+  let best: { cidr: string; prefix: number } | undefined;
+  for (const cidr of subnets.keys()) {
+    const c = parseCidr(cidr);
+    if (c && addressIn(ip, cidr) && (!best || c.prefix < best.prefix)) best = { cidr, prefix: c.prefix };
+  }
+  return best?.cidr;
+}
+
+/** A firewall manager's lines on the host's own interfaces whose source or destination is in a pod or container subnet of the node. */
+function podSubnetLines(matches: LogMatch[], artifacts: NodeArtifacts): LogMatch[] {
+  if (matches.length === 0) return [];
+  const subnets = podSubnets(artifacts);
+  if (subnets.size === 0) return [];
+  return matches.filter((m) => subnetOf(m.facts.src, subnets) !== undefined || subnetOf(m.facts.dst, subnets) !== undefined);
+}
 
 /** The lines of the manager and zone (or ufw) one remedy serves. */
 interface RejectGroup {
-  manager: 'firewalld' | 'ufw';
+  /** ufw-docker: chaifeng/ufw-docker's rules in ufw's after.rules, which log `[UFW DOCKER BLOCK]` */
+  manager: 'firewalld' | 'ufw' | 'ufw-docker';
   zone?: string;
   prefix: string;
   lines: LogMatch[];
@@ -475,10 +540,10 @@ interface RejectGroup {
 function firewallRejected(draft: FindingDraft, node: string, matches: LogMatch[], count: number, artifacts: NodeArtifacts, host: HostView): void {
   const groups = new Map<string, RejectGroup>();
   for (const m of matches) {
-    const ufw = m.facts.prefix === 'UFW BLOCK';
-    const zone = ufw ? undefined : m.facts.zone;
-    const key = ufw ? 'ufw' : `firewalld:${zone ?? ''}`;
-    const g = groups.get(key) ?? groups.set(key, { manager: ufw ? 'ufw' : 'firewalld', zone, prefix: m.facts.prefix ?? '', lines: [] }).get(key)!;
+    const manager = m.facts.prefix === 'UFW BLOCK' ? 'ufw' : m.facts.prefix === 'UFW DOCKER BLOCK' ? 'ufw-docker' : 'firewalld';
+    const zone = manager === 'firewalld' ? m.facts.zone : undefined;
+    const key = manager === 'firewalld' ? `firewalld:${zone ?? ''}` : manager;
+    const g = groups.get(key) ?? groups.set(key, { manager, zone, prefix: m.facts.prefix ?? '', lines: [] }).get(key)!;
     g.lines.push(m);
   }
   const newest = Math.max(...(artifacts.logs ?? []).map((l) => l.lastTimestamp?.epochMs ?? -Infinity), ...matches.map((m) => m.timestamp?.epochMs ?? -Infinity));
@@ -486,11 +551,13 @@ function firewallRejected(draft: FindingDraft, node: string, matches: LogMatch[]
   const old = Number.isFinite(lastAt) && Number.isFinite(newest) && newest - lastAt > DAY_MS;
   const stray = matches.every((m) => /^TCP$/i.test(m.facts.proto ?? '') && m.facts.flags !== undefined && !/\bSYN\b/.test(m.facts.flags));
   draft.severity = old ? (count === 1 ? 'info' : 'warning') : stray ? 'info' : 'critical';
-  // the container subnets the bundle knows: Docker's bridges, flannel's network
-  const subnets = new Map<string, string>();
-  for (const b of dockerBridges(artifacts)) for (const s of b.subnets) subnets.set(s.cidr, `docker ${b.network ?? b.name}`);
-  for (const f of artifacts.flannelSubnetEnv ?? []) if (f.network?.value) subnets.set(f.network.value, 'the flannel network (FLANNEL_NETWORK)');
-  const inSubnet = (ip: string | undefined) => (ip ? [...subnets.keys()].find((c) => addressIn(ip, c)) : undefined);
+  // ufw-docker drops new connections from outside the private ranges to published ports by design (the
+  // internet's scans among them): a container meant to be public is a warning, not a breakage
+  const byDesign = [...groups.values()].every((g) => g.manager === 'ufw-docker');
+  if (byDesign && draft.severity === 'critical') draft.severity = 'warning';
+  // the container subnets the bundle knows: Docker's bridges, flannel's network, the routes to pods
+  const subnets = podSubnets(artifacts);
+  const inSubnet = (ip: string | undefined) => subnetOf(ip, subnets);
   const parts: string[] = [];
   const commands: string[] = [];
   const summaries: string[] = [];
@@ -503,8 +570,8 @@ function firewallRejected(draft: FindingDraft, node: string, matches: LogMatch[]
     const bridges = itfs.filter((i) => !/^(?:veth|cali[0-9a-f]|lxc)/.test(i));
     const cidrs = [...new Set(g.lines.flatMap((m) => [inSubnet(m.facts.src), inSubnet(m.facts.dst)]).filter((x): x is string => !!x))];
     const forwarded = g.lines.some((m) => m.facts.in && m.facts.out);
-    const who = g.manager === 'ufw' ? 'ufw' : g.zone ? `firewalld's zone ${g.zone} (${g.prefix})` : `firewalld's catch-all reject (${g.prefix}, the iptables back end)`;
-    parts.push(`${who} ${/DROP/.test(g.prefix) || g.manager === 'ufw' ? 'dropped' : 'rejected'} ${forwarded ? 'forwarded ' : ''}traffic ${paths.slice(0, 3).join(', ')}${pairs.length ? ` (${pairs.join(', ')})` : ''}`);
+    const who = g.manager === 'ufw' ? 'ufw' : g.manager === 'ufw-docker' ? "ufw-docker's rules (DOCKER-USER, [UFW DOCKER BLOCK])" : g.zone ? `firewalld's zone ${g.zone} (${g.prefix})` : `firewalld's catch-all reject (${g.prefix}, the iptables back end)`;
+    parts.push(`${who} ${/DROP/.test(g.prefix) || g.manager !== 'firewalld' ? 'dropped' : 'rejected'} ${forwarded ? 'forwarded ' : ''}traffic ${paths.slice(0, 3).join(', ')}${pairs.length ? ` (${pairs.join(', ')})` : ''}`);
     if (g.manager === 'firewalld') {
       reload = true;
       // no subnet in the bundle: flannel's default Network (kubeadm's 10.244.0.0/16, k3s' 10.42.0.0/16) where flannel's
@@ -516,23 +583,45 @@ function firewallRejected(draft: FindingDraft, node: string, matches: LogMatch[]
       );
       for (const c of sources) commands.push(`firewall-cmd --permanent --zone=trusted --add-source=${c}${c === assumed ? "   # flannel's default Network, which holds both addresses: FLANNEL_NETWORK in /run/flannel/subnet.env says which it is" : ''}`);
       if (bridges.length) commands.push(`firewall-cmd --permanent --zone=trusted ${bridges.map((b) => `--add-interface=${b}`).join(' ')}   # or the interfaces (--change-interface where another zone has one)`);
+    } else if (g.manager === 'ufw-docker') {
+      summaries.push(
+        "ufw-docker drops new connections from outside the private ranges to containers' published ports, as it is set up to: let through those meant to be public with ufw route allow to the container's address and port (the container's port, not the host's: the line's DPT is the container's, after Docker's DNAT); ufw-docker allow <container> <port>/tcp does the same by the container's name, where the ufw-docker script is installed.",
+      );
+      for (const m of g.lines.slice(0, 20)) {
+        const proto = m.facts.proto && /^(TCP|UDP)$/i.test(m.facts.proto) ? m.facts.proto.toLowerCase() : undefined;
+        if (proto && m.facts.dpt && m.facts.dst) commands.push(`ufw route allow proto ${proto} from any to ${m.facts.dst} port ${m.facts.dpt}   # the container's address now: it changes when the container is re-created`);
+      }
     } else {
-      summaries.push(`Let the containers' traffic through ufw: ufw route allow for forwarded traffic, ufw allow in on the container interface for traffic to the host.`);
+      const podRouted = g.lines.some((m) => !CONTAINER_ITF_ONLY.test(m.facts.in ?? '') && !CONTAINER_ITF_ONLY.test(m.facts.out ?? ''));
+      summaries.push(
+        `Let the containers' traffic through ufw: ufw route allow for forwarded traffic, ufw allow in on the container interface for traffic to the host${podRouted ? "; on the host's own interface, only from the pods' subnet (ufw allow in on <interface> from <subnet>), not from everyone on it" : ''}.`,
+      );
       for (const m of g.lines.slice(0, 20)) {
         const port = m.facts.dpt && m.facts.proto && /^(TCP|UDP)$/i.test(m.facts.proto) ? ` to any port ${m.facts.dpt} proto ${m.facts.proto.toLowerCase()}` : '';
-        if (m.facts.in && m.facts.out) commands.push(`ufw route allow in on ${m.facts.in} out on ${m.facts.out}${port}`);
-        else if (m.facts.in) commands.push(`ufw allow in on ${m.facts.in}${port}`);
+        // on the host's own interface (routed pod traffic): only from the pods' subnet, not from anyone on that interface
+        const onHostItf = (itf: string | undefined) => !!itf && !CONTAINER_ITF_ONLY.test(itf);
+        const podSrc = inSubnet(m.facts.src);
+        const from = podSrc && onHostItf(m.facts.in) && (!m.facts.out || onHostItf(m.facts.out)) ? ` from ${podSrc}` : '';
+        if (m.facts.in && m.facts.out) commands.push(`ufw route allow in on ${m.facts.in} out on ${m.facts.out}${from}${port}`);
+        else if (m.facts.in) commands.push(`ufw allow in on ${m.facts.in}${from}${port}`);
         else if (m.facts.out) commands.push(`ufw allow out on ${m.facts.out}${port}`);
       }
     }
   }
+  // lines on the host's own interfaces count by their address: say which subnet made them a pod's
+  const routed = matches.filter((m) => !CONTAINER_ITF_ONLY.test(m.facts.in ?? '') && !CONTAINER_ITF_ONLY.test(m.facts.out ?? ''));
+  const routedSubnets = [...new Set(routed.flatMap((m) => [inSubnet(m.facts.src), inSubnet(m.facts.dst)]).filter((x): x is string => !!x))];
+  if (routedSubnets.length > 0)
+    parts.push(
+      `on the host's own interfaces (${[...new Set(routed.flatMap((m) => [m.facts.in, m.facts.out]).filter(Boolean))].join(', ')}) these are pods' or containers' packets, routed without a pod interface (flannel host-gw, Calico's routed mode): ${routedSubnets.map((c) => `${c} is ${subnets.get(c)}`).join('; ')}`,
+    );
   if (reload) {
     commands.push('firewall-cmd --reload');
     const answer = dockerOnFirewalldReload(artifacts);
     if (host.traits().has('docker') && !answer?.restoresAll)
       commands.push(`# then restart docker: ${answer ? answer.says : 'Docker before 28.3.3 does not re-create all its rules when firewalld reloads (docker version says which runs here)'}`, ...host.restartDocker());
   }
-  draft.message = `${count} line${count > 1 ? 's' : ''} on ${node}: ${parts.join('; ')}. ${draft.severity === 'critical' ? 'The firewall is rejecting these containers\' traffic now.' : old ? `The last line is more than a day older than the logs' end: ${count === 1 ? 'one old packet, maybe fixed since' : 'it may be fixed since'}.` : 'Only TCP packets of connections already closed (no SYN): late stray packets, which firewalls log once conntrack has forgotten the connection.'}`;
+  draft.message = `${count} line${count > 1 ? 's' : ''} on ${node}: ${parts.join('; ')}. ${draft.severity === 'critical' ? 'The firewall is rejecting these containers\' traffic now.' : byDesign && !old && !stray ? "ufw-docker is dropping these connections now, as it does for every container port not allowed with ufw route allow: it matters where the container is meant to be reached from there." : old ? `The last line is more than a day older than the logs' end: ${count === 1 ? 'one old packet, maybe fixed since' : 'it may be fixed since'}.` : 'Only TCP packets of connections already closed (no SYN): late stray packets, which firewalls log once conntrack has forgotten the connection.'}`;
   draft.facts = { ...draft.facts, zones: [...groups.values()].map((g) => g.zone ?? g.manager) };
   draft.remedy = {
     summary: summaries.join(' '),
@@ -548,6 +637,34 @@ const LOCAL_BRIDGE = /^(?:docker0|docker_gwbridge|br-[0-9a-f]{12}|cni0|cbr0|virb
 /** a Docker network's gateway (172.17-31.x.1, 192.168.<multiple of 16>.1) or libvirt's default (192.168.122.1) */
 const BRIDGE_GATEWAY = /^(?:172\.(?:1[6-9]|2\d|3[01])\.\d{1,3}\.1|192\.168\.(?:0|16|32|48|64|80|96|112|128|144|160|176|192|208|224|240)\.1|192\.168\.122\.1)$/;
 
+/** Calico's name of a BGP session with an IPv4 peer (its bird.cfg templates: the address with `_` for `.`) */
+const BIRD_PROTOCOL_V4 = /^(?:Mesh|Node|Global)_(\d{1,3})_(\d{1,3})_(\d{1,3})_(\d{1,3})$/;
+
+/**
+ * What BIRD's own lines say of the sessions, a sentence per kind: the local address it cannot bind
+ * (the address Calico registered for this node is not on it), the peer refusing or not answering on
+ * TCP 179, the peer rejecting the session (it has no peer of the address this node comes from), a
+ * connection from an address no peer has (a node whose BGP traffic leaves from another address than
+ * the one it registered).
+ */
+function birdSays(draft: FindingDraft, facts: Record<string, string[]>): void {
+  const errors = facts.birdError ?? [];
+  const said: string[] = [];
+  if (errors.some((e) => /^bind: (?:Address not available|Cannot assign requested address)/.test(e)))
+    said.push("BIRD cannot bind the local address Calico registered for this node's BGP sessions: that address is not on the node (it changed since calico-node registered it, or the registered address is wrong); calico-node detects its address again when it restarts");
+  if (errors.some((e) => /^bind: Address (?:already )?in use/.test(e))) said.push('BIRD cannot bind its BGP socket: another process (another BGP daemon) holds TCP 179 on this node');
+  if (errors.some((e) => /Connection refused/.test(e))) said.push("the peer refused BIRD's connection to TCP 179: calico-node is not running there, or a REJECT rule answers for the port");
+  if (errors.some((e) => /Connection timed out|No route to host|Network is unreachable|Host is unreachable/.test(e))) said.push('the peer did not answer on TCP 179, or no route leads to it: a firewall drops BGP between the nodes, or the peer is down or gone');
+  if (errors.includes('Connection rejected')) said.push("the peer rejected the session (BGP Cease: Connection rejected): it has no BGP peer of the address this node connects from, so one of the two registered another address than the one its BGP traffic uses");
+  if (errors.includes('Hold timer expired')) said.push('sessions came up and then went silent (Hold timer expired): BGP keepalives are dropped between the nodes, or the peer is overloaded');
+  const unknown = facts.unknownAddress ?? [];
+  if (unknown.length > 0)
+    said.push(`a node connected from ${unknown.slice(0, 3).join(', ')}, which no Calico node registered: that node's BGP traffic leaves from another address than the one it registered (several interfaces; autodetection picked the wrong one)`);
+  if (said.length === 0) return;
+  draft.message += ` BIRD's lines: ${said.join('; ')}.`;
+  draft.facts = { ...draft.facts, birdErrors: [...new Set(errors)], ...(unknown.length ? { unknownAddresses: unknown } : {}) };
+}
+
 /**
  * BIRD has no session with these peers. A peer that is a bridge's address on this node (docker0,
  * br-*, virbr0 ...) is a node whose first-found autodetection registered a bridge's address:
@@ -556,7 +673,11 @@ const BRIDGE_GATEWAY = /^(?:172\.(?:1[6-9]|2\d|3[01])\.\d{1,3}\.1|192\.168\.(?:0
  * at calico-node's start, before BGP comes up) is info.
  */
 function calicoBgp(draft: FindingDraft, matches: LogMatch[], count: number, facts: Record<string, string[]>, artifacts: NodeArtifacts): void {
-  const peers = [...new Set((facts.peers ?? []).flatMap((p) => p.split(/,\s?/)).map((p) => p.trim()).filter(Boolean))];
+  const probed = (facts.peers ?? []).flatMap((p) => p.split(/,\s?/)).map((p) => p.trim());
+  // BIRD's lines name the session, Calico's templates the peer in it: Mesh_10_0_5_102 is 10.0.5.102
+  const named = (facts.birdProtocol ?? []).map((p) => BIRD_PROTOCOL_V4.exec(p)?.slice(1, 5).join('.') ?? '');
+  const peers = [...new Set([...probed, ...named].filter(Boolean))];
+  birdSays(draft, facts);
   const local = new Map<string, { itf: string; ref: { file: string; line: number }; excerpt: string }>();
   for (const i of interfacesOf(artifacts.ipAddr ?? []).values())
     if (LOCAL_BRIDGE.test(i.name)) for (const a of i.addresses) local.set(a.address, { itf: i.name, ref: a.ref, excerpt: a.excerpt });

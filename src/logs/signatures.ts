@@ -254,9 +254,51 @@ export const CONTAINER_ITF = String.raw`(?:docker0|docker_gwbridge|br-[0-9a-f]{1
  * The prefix a firewall manager's LOG rule gives a packet it rejects or drops: firewalld's LogDenied (nftables
  * back end `filter_IN_public_REJECT: `, `filter_FWD_public_REJECT: `, 0.6-0.9's `filter_FWDI_public_DROP: `;
  * iptables back end `IN_public_REJECT: `, `FWDI_public_DROP: `, and its catch-all `FINAL_REJECT: `), ufw's
- * `[UFW BLOCK] `.
+ * `[UFW BLOCK] `, and ufw-docker's `[UFW DOCKER BLOCK] ` (chaifeng/ufw-docker's after.rules: its
+ * ufw-docker-logging-deny chain, which DOCKER-USER sends new connections from outside the private ranges to).
  */
-const FIREWALL_LOG_PREFIX = String.raw`(?:(?:(?<prefix>(?:filter_)?(?<hook>IN|FWD|FWDI|FWDO|OUT)_(?<zone>[A-Za-z0-9][\w.+-]{0,30}?)_(?<verdict>REJECT|DROP))|(?<prefix_2>FINAL_REJECT)): ?|\[(?<prefix_3>UFW BLOCK)\] ?)`;
+const FIREWALL_LOG_PREFIX = String.raw`(?:(?:(?<prefix>(?:filter_)?(?<hook>IN|FWD|FWDI|FWDO|OUT)_(?<zone>[A-Za-z0-9][\w.+-]{0,30}?)_(?<verdict>REJECT|DROP))|(?<prefix_2>FINAL_REJECT)): ?|\[(?<prefix_3>UFW (?:DOCKER )?BLOCK)\] ?)`;
+
+/**
+ * BIRD's own lines in calico-node's log about one of Calico's BGP sessions, named by Calico's templates
+ * `Mesh_<peer>` (the node-to-node mesh), `Node_<peer>` and `Global_<peer>` (BGPPeer resources), the
+ * peer's address with `_` for `.`: the socket failing (`bird: Mesh_10_0_5_102: Socket error: bind:
+ * Address not available`, projectcalico/calicoctl#819; `Socket error: bind: Address in use`,
+ * projectcalico/node#522), the TCP connection to the peer failing (`bird: Mesh_…: Connection lost
+ * (Connection refused)`, bgp_sock_err as projectcalico/calico#9597 quotes it), the peer ending the
+ * session with a NOTIFICATION that says it does not take ours (`Received: Connection rejected`: it has no
+ * peer of our address; `Hold timer expired`; a bad AS or router ID), and a connection from an address
+ * no peer has (`bird: BGP: Unexpected connect from unknown address 10.40.0.0 (port 39193)`,
+ * projectcalico/calicoctl#1071). Not `State changed to start` / `Connection closed` / `Connect delayed`:
+ * every session passes through them on its way up.
+ */
+const CALICO_BIRD_FAILED =
+  /\bbird: (?<birdProtocol>(?:Mesh|Node|Global)_[0-9A-Za-z_]{1,80}): (?:Socket error: (?<birdError>[^\n]{1,160})|Connection lost \((?<birdError_2>Connection refused|No route to host|Connection timed out|Network is unreachable|Connection reset by peer|Host is unreachable)\)|Received: (?<birdError_3>Connection rejected|Hold timer expired|Bad peer AS|Bad BGP identifier))|\bbird: BGP: Unexpected connect from unknown address (?<unknownAddress>[0-9A-Fa-f.:]{2,45})/;
+
+/** the lines a firewall manager logs, with the interfaces: `<prefix>IN=<in> OUT=<out>` */
+const FIREWALL_LITERALS = ['_REJECT: IN=', '_DROP: IN=', '_REJECT:IN=', '_DROP:IN=', '[UFW BLOCK] IN=', '[UFW DOCKER BLOCK] IN='];
+/** a firewall manager's line whose way in or out is a container's or a pod's interface */
+const FIREWALL_CONTAINER_LINE = new RegExp(String.raw`${FIREWALL_LOG_PREFIX}IN=(?:(?<in>${CONTAINER_ITF}) OUT=(?<out>[\w.@-]{0,16})(?=\s|$)|(?<in_2>[\w.@-]{0,16}) OUT=(?<out_2>${CONTAINER_ITF})(?=\s|$))`);
+/** a private (RFC 1918, shared 100.64/10) IPv4 address, or an IPv6 ULA (fc00::/7): where pods and containers are numbered */
+const PRIVATE_ADDRESS = String.raw`(?:10(?:\.\d{1,3}){3}|172\.(?:1[6-9]|2\d|3[01])(?:\.\d{1,3}){2}|192\.168(?:\.\d{1,3}){2}|100\.(?:6[4-9]|[7-9]\d|1[01]\d|12[0-7])(?:\.\d{1,3}){2}|f[cdCD][0-9A-Fa-f]{0,2}:[0-9A-Fa-f:]{1,40})`;
+/**
+ * The same lines where neither interface is a container's (the uplink: flannel host-gw, Calico's routed
+ * mode, a pod on another node reaching a service of this host) but one address is private: whether that
+ * address is in a pod or container subnet is for the analyzer to tell, from the node's own artifacts.
+ */
+const FIREWALL_PRIVATE_LINE = new RegExp(
+  String.raw`${FIREWALL_LOG_PREFIX}IN=(?<in>[\w.@-]{0,16}) OUT=(?<out>[\w.@-]{0,16})(?=\s|$)[^\n]{0,300}?\bSRC=(?:(?<src>${PRIVATE_ADDRESS}) DST=(?<dst>[0-9A-Fa-f.:]{2,45})|(?<src_2>[0-9A-Fa-f.:]{2,45}) DST=(?<dst_2>${PRIVATE_ADDRESS}))(?=\s|$)`,
+);
+/** what a firewall line tells beside its interfaces: the protocol, the port, the TCP flags */
+const FIREWALL_PACKET = [
+  /\bPROTO=(?<proto>[A-Za-z0-9]{1,10})/,
+  /\bDPT=(?<dpt>\d{1,5})\b/,
+  // the TCP flags between RES= and URGP=: `RES=0x00 SYN URGP=0`, `RES=0x00 ACK FIN URGP=0`
+  /\bRES=0x[0-9A-Fa-f]{2} (?<flags>(?:(?:CWR|ECE|URG|ACK|PSH|RST|SYN|FIN) ){0,8})URGP=/,
+];
+
+/** connection failures another entry says more of: Docker Swarm's (the Swarm ports), BIRD's (Calico's BGP peers) */
+const NOT_CLIENT_LINE = new RegExp(`${unnamed(SWARM_PEER_FAILED)}|${unnamed(CALICO_BIRD_FAILED)}`);
 
 export const SIGNATURES: readonly LogSignature[] = [
   // ---- iptables: rules a component expects are gone --------------------------------------
@@ -685,15 +727,10 @@ export const SIGNATURES: readonly LogSignature[] = [
     // only lines whose way in or out is a container's or a pod's interface: the host's own traffic (IN=eth0 OUT=)
     // is what these rules are there for
     id: 'log.firewall-rejected-container-traffic',
-    literals: ['_REJECT: IN=', '_DROP: IN=', '_REJECT:IN=', '_DROP:IN=', '[UFW BLOCK] IN='],
-    pattern: new RegExp(String.raw`${FIREWALL_LOG_PREFIX}IN=(?:(?<in>${CONTAINER_ITF}) OUT=(?<out>[\w.@-]{0,16})(?=\s|$)|(?<in_2>[\w.@-]{0,16}) OUT=(?<out_2>${CONTAINER_ITF})(?=\s|$))`),
-    extract: [
-      /\bSRC=(?<src>[0-9A-Fa-f.:]{2,45}) DST=(?<dst>[0-9A-Fa-f.:]{2,45})/,
-      /\bPROTO=(?<proto>[A-Za-z0-9]{1,10})/,
-      /\bDPT=(?<dpt>\d{1,5})\b/,
-      // the TCP flags between RES= and URGP=: `RES=0x00 SYN URGP=0`, `RES=0x00 ACK FIN URGP=0`
-      /\bRES=0x[0-9A-Fa-f]{2} (?<flags>(?:(?:CWR|ECE|URG|ACK|PSH|RST|SYN|FIN) ){0,8})URGP=/,
-    ],
+    literals: FIREWALL_LITERALS,
+    pattern: FIREWALL_CONTAINER_LINE,
+    // each address on its own: a pasted line may hide one (ufw-docker#119: `SRC=XXX.XXX.XXX.XXX DST=172.19.0.4`)
+    extract: [/\bSRC=(?<src>[0-9A-Fa-f.:]{2,45})(?=\s|$)/, /\bDST=(?<dst>[0-9A-Fa-f.:]{2,45})(?=\s|$)/, ...FIREWALL_PACKET],
     meaning:
       "The host firewall's manager logged packets of containers or pods that it rejected or dropped (firewalld's LogDenied, ufw's logging): its zone or policy does not let that traffic through, whatever Docker's or the CNI plugin's rules accept.",
     supports: [],
@@ -703,11 +740,30 @@ export const SIGNATURES: readonly LogSignature[] = [
     advice: "Let the containers' interfaces or subnets through the firewall manager that logged the lines (firewalld: the trusted zone or a policy; ufw: ufw route allow), permanently.",
   },
   {
+    // no finding of its own: the analyzer keeps the lines whose private address is in a pod or container subnet
+    // the node shows (flannel's subnet.env, Docker's networks, the routes to cni0, docker0, Calico's) and adds
+    // them to log.firewall-rejected-container-traffic; the host's own traffic on its LAN stays out
+    id: 'log.firewall-rejected-routed-traffic',
+    literals: FIREWALL_LITERALS,
+    pattern: FIREWALL_PRIVATE_LINE,
+    // a container's or pod's interface on the line: log.firewall-rejected-container-traffic has it
+    unless: new RegExp(unnamed(FIREWALL_CONTAINER_LINE)),
+    extract: FIREWALL_PACKET,
+    meaning:
+      "The host firewall's manager logged a packet it rejected or dropped on the host's own interfaces, from or to a private address: a pod's or container's when the address is in a subnet the node shows (routed pod traffic: flannel host-gw, Calico without encapsulation), else the host's own.",
+    supports: [],
+    severity: 'info',
+    title: 'The host firewall rejects traffic of a private address',
+    advice: 'Nothing by itself: the lines count where the address is a pod or container subnet of the node.',
+    quiet: true,
+  },
+  {
     // calico-node's readiness probe (kubelet: `Readiness probe failed: ... calico/node is not ready: BIRD is not ready:
     // BGP not established with 10.0.3.142,10.0.3.78`), projectcalico/calico#8607; kubectl describe wraps the peers
     id: 'log.calico-bgp-not-established',
-    literals: ['BGP not established with'],
-    pattern: /BGP not established with(?:\s| ⏎ ){0,6}(?<peers>[0-9A-Fa-f.:]{2,45}(?:,\s?[0-9A-Fa-f.:]{2,45}){0,63})/,
+    // and BIRD's own lines in calico-node's log (BIRD 1.x proto/bgp: bgp_sock_err, bgp_rx_notification, bgp_incoming_connection)
+    literals: ['BGP not established with', 'bird: Mesh_', 'bird: Node_', 'bird: Global_', 'bird: BGP: Unexpected connect'],
+    pattern: new RegExp(String.raw`BGP not established with(?:\s| ⏎ ){0,6}(?<peers>[0-9A-Fa-f.:]{2,45}(?:,\s?[0-9A-Fa-f.:]{2,45}){0,63})|${CALICO_BIRD_FAILED.source}`),
     continues: true,
     meaning:
       "calico-node's BIRD has no BGP session with these peers, so calico-node is not Ready and routes to the pods behind them are missing: pod traffic between those nodes fails. Usual causes: a node registered with a wrong address (first-found autodetection picked a Docker or libvirt bridge's address), TCP 179 blocked between the nodes, or nodes gone but still in the mesh.",
@@ -746,8 +802,8 @@ export const SIGNATURES: readonly LogSignature[] = [
     // PostgreSQL's JDBC driver `Connection to 10.0.0.5:5432 refused.`, the MySQL client `Can't connect to MySQL server on '10.0.0.5:3306' (111)`
     literals: ['onnection refused', 'was refused', 'ECONNREFUSED', 'ConnectionRefusedError', '[Errno 111] Connect call failed', 'Connection to ', "Can't connect to MySQL server on", "Can't connect to server on"],
     pattern: /[Cc]onnection refused|connection to the server [^\n]{1,120} was refused|ECONNREFUSED|ConnectionRefusedError|\[Errno 111\] Connect call failed|Connection to \S{1,300} refused\.|Can't connect to (?:MySQL )?server on '[^'\n]{1,300}' \((?:111|10061)\)/,
-    // Docker Swarm's own lines are log.swarm-peer-unreachable, which names the Swarm ports
-    unless: new RegExp(unnamed(SWARM_PEER_FAILED)),
+    // Docker Swarm's own lines are log.swarm-peer-unreachable, which names the Swarm ports; BIRD's (Calico's BGP sessions) log.calico-bgp-not-established
+    unless: NOT_CLIENT_LINE,
     extract: PEER,
     continues: true,
     meaning: 'The peer answered but nothing accepted the connection: the service is down or not listening there, or a REJECT rule answers for it.',
@@ -761,8 +817,8 @@ export const SIGNATURES: readonly LogSignature[] = [
     // recent curl at its own connect timeout: `Failed to connect to db port 5432 after 10002 ms: Timeout was reached`
     literals: ['onnection timed out', 'i/o timeout', 'ETIMEDOUT', 'Timeout was reached', '[Errno 110] Connect call failed', "Can't connect to MySQL server on", "Can't connect to server on"],
     pattern: /[Cc]onnection timed out|i\/o timeout|ETIMEDOUT|Failed to connect to [^\n]{1,300}? after \d{1,9} ms: Timeout was reached|\[Errno 110\] Connect call failed|Can't connect to (?:MySQL )?server on '[^'\n]{1,300}' \((?:110|115|10060)\)/,
-    // Docker Swarm's own lines are log.swarm-peer-unreachable, which names the Swarm ports
-    unless: new RegExp(unnamed(SWARM_PEER_FAILED)),
+    // Docker Swarm's own lines are log.swarm-peer-unreachable, which names the Swarm ports; BIRD's (Calico's BGP sessions) log.calico-bgp-not-established
+    unless: NOT_CLIENT_LINE,
     extract: PEER,
     continues: true,
     meaning: 'Packets to the peer got no answer: a DROP rule, a routing problem, or the peer is down.',
@@ -775,8 +831,8 @@ export const SIGNATURES: readonly LogSignature[] = [
     id: 'log.no-route-to-host',
     literals: ['o route to host', 'EHOSTUNREACH', '[Errno 113] Connect call failed', "Can't connect to MySQL server on", "Can't connect to server on"],
     pattern: /[Nn]o route to host|EHOSTUNREACH|\[Errno 113\] Connect call failed|Can't connect to (?:MySQL )?server on '[^'\n]{1,300}' \(113\)/,
-    // Docker Swarm's own lines are log.swarm-peer-unreachable, which names the Swarm ports
-    unless: new RegExp(unnamed(SWARM_PEER_FAILED)),
+    // Docker Swarm's own lines are log.swarm-peer-unreachable, which names the Swarm ports; BIRD's (Calico's BGP sessions) log.calico-bgp-not-established
+    unless: NOT_CLIENT_LINE,
     extract: PEER,
     continues: true,
     meaning: 'The peer is unreachable: no route, or a REJECT rule with icmp-host-prohibited (the stock RHEL/CentOS firewall).',

@@ -116,6 +116,37 @@ const EXAMPLES: Example[] = [
     facts: { prefix: 'UFW BLOCK', in: 'docker0', src: '172.17.0.2', dst: '192.168.1.5', proto: 'TCP', dpt: '9000', flags: 'SYN' },
   },
   {
+    id: 'log.firewall-rejected-container-traffic',
+    from: {
+      text: 'May  2 18:00:18 xxx-hetzner-1 kernel: [  216.304748] [UFW DOCKER BLOCK] IN=enp6s0 OUT=br-280bbe3477ec MAC=XX:XX:XX:XX:XX:XX:XX:XX SRC=XXX.XXX.XXX.XXX DST=172.19.0.4 LEN=60 TOS=0x00 PREC=0x00 TTL=51 ID=51523 DF PROTO=TCP SPT=33762 DPT=80 WINDOW=64240 RES=0x00 SYN URGP=0',
+      origin: "chaifeng/ufw-docker#119, ufw-docker's own log prefix (its after.rules' ufw-docker-logging-deny chain)",
+    },
+    facts: { prefix: 'UFW DOCKER BLOCK', in: 'enp6s0', out: 'br-280bbe3477ec', dst: '172.19.0.4', proto: 'TCP', dpt: '80', flags: 'SYN' },
+  },
+  {
+    id: 'log.firewall-rejected-routed-traffic',
+    from: {
+      text: '[ 1482.927991] filter_IN_public_REJECT: IN=eth0 OUT= MAC=ae:49:0e:3d:0b:fc:82:f6:ec:9f:1b:7e:08:00 SRC=10.244.1.5 DST=192.168.56.11 LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=50167 DF PROTO=TCP SPT=48626 DPT=10250 WINDOW=64240 RES=0x00 SYN URGP=0',
+      origin: "the kernel's LOG line for a pod routed on eth0 (flannel host-gw), made here in a network namespace with firewalld's prefix (test/fixtures/h3-logs/routed-dmesg.txt)",
+    },
+    facts: { prefix: 'filter_IN_public_REJECT', zone: 'public', in: 'eth0', src: '10.244.1.5', dst: '192.168.56.11', proto: 'TCP', dpt: '10250', flags: 'SYN' },
+  },
+  {
+    id: 'log.calico-bgp-not-established',
+    from: { text: 'bird: Mesh_10_99_0_2: Connection lost (Connection refused)', origin: 'BIRD 1.6.8 here as calico-node runs it (bird -d), a peer with nothing on TCP 179 (test/fixtures/h3-logs/bird-refused-unreachable.log)' },
+    facts: { birdProtocol: 'Mesh_10_99_0_2', birdError: 'Connection refused' },
+  },
+  {
+    id: 'log.calico-bgp-not-established',
+    from: { text: '2016-06-15_07:13:07.98666 bird: Mesh_10_0_5_102: Socket error: bind: Address not available', origin: 'projectcalico/calicoctl#819, /var/log/calico/bird/current' },
+    facts: { birdProtocol: 'Mesh_10_0_5_102', birdError: 'bind: Address not available' },
+  },
+  {
+    id: 'log.calico-bgp-not-established',
+    from: { text: 'bird: BGP: Unexpected connect from unknown address 10.40.0.0 (port 39193)', origin: "projectcalico/calicoctl#1071, calico-node's log" },
+    facts: { unknownAddress: '10.40.0.0' },
+  },
+  {
     id: 'log.calico-bgp-not-established',
     from: {
       text: 'Readiness probe failed: 2022-11-21 01:46:49.282 [INFO][1063] confd/health.go 180: Number of node(s) with BGP peering established = 0 calico/node is not ready: BIRD is not ready: BGP not established with 10.0.3.142,10.0.3.78',
@@ -303,6 +334,9 @@ const NEAR_MISSES: { id: string; text: string; why: string }[] = [
   { id: 'log.iptables-legacy-tables-present', text: '$ grep -c "iptables-legacy tables present" /var/log/messages', why: 'the words quoted in a command, not iptables\' warning' },
   { id: 'log.firewall-restart', text: '$ firewall-cmd --list-all', why: 'firewall-cmd reading its zones, not reloading' },
   { id: 'log.firewall-restart', text: 'Dec  2 10:00:00 h app[311]: loaded nftables rules from the cache', why: 'a program mentioning nftables, not the unit starting' },
+  { id: 'log.calico-bgp-not-established', text: 'bird: Mesh_10_99_0_2: State changed to start', why: 'every BIRD session starts so (BIRD 1.6.8 here)' },
+  { id: 'log.calico-bgp-not-established', text: 'bird: Mesh_10_99_0_2: Connection closed', why: 'a collision of two connects, resolved on the way up (BIRD 1.6.8 here, bird-established.log)' },
+  { id: 'log.firewall-rejected-routed-traffic', text: "Sep 15 09:10:14 kubeadm1.galifrey.net kernel: filter_FWD_public_REJECT: IN=flannel.1 OUT=cni0 MAC=56:91:4a:53:80:9b:7a:76:66:99:cf:da:08:00 SRC=10.244.1.0 DST=10.244.0.2 LEN=69 T>", why: 'a pod interface: log.firewall-rejected-container-traffic has it (flannel-io/flannel#2055)' },
   { id: 'log.calico-loose-rpf', text: "2019-04-19 16:58:02.117 [WARNING][1502] int_dataplane.go 818: Kernel's RPF check is set to 'loose' and IgnoreLooseRPF set to true.  Calico will not be able to prevent workloads from spoofing their source IP.", why: 'IgnoreLooseRPF set: Felix runs on' },
 ];
 
