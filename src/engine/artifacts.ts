@@ -19,6 +19,7 @@ import type { NftablesConfig } from '../nft/config.js';
 import type { FirewalldConf, FirewalldZones } from '../nft/firewalld.js';
 import type { FirewalldPolicies } from '../nft/firewalld.js';
 import type { PodmanPorts } from '../parsers/podman.js';
+import type { DockerPs } from '../parsers/docker-ps.js';
 import type { IpsetList } from '../parsers/ipset.js';
 import type { DistributionHint } from '../layouts/types.js';
 import type { UfwStatus } from '../parsers/ufw-status.js';
@@ -74,6 +75,8 @@ export interface ArtifactMap {
   awsCniSettings: AwsCniNetworkSettings;
   /** `ufw status` (plain, verbose or numbered): ufw's state, its defaults and its rules */
   ufwStatus: UfwStatus;
+  /** `docker ps [-a]` / `docker container ls`: Docker's containers, their status and the ports they publish */
+  dockerPs: DockerPs;
 }
 
 export type ArtifactKind = keyof ArtifactMap;
@@ -105,4 +108,5 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   distributionHint: "a Kubernetes distribution's paths (/var/lib/rancher/k3s, k0s unit journals)",
   awsCniSettings: "the AWS VPC CNI's network settings (aws-node's ipamd/networkutils-env-settings.json)",
   ufwStatus: 'ufw status (ufw status verbose / numbered)',
+  dockerPs: "Docker's containers and published ports (docker ps / docker ps -a)",
 };

@@ -235,6 +235,8 @@ export const SOSREPORT_RULES: PathRule[] = [
   // sos's podman plugin (root's containers): podman ps, podman ps -a, podman port --all
   { re: /^sos_commands\/podman\/podman_ps(_-a)?$/, format: 'podman-ps' },
   { re: /^sos_commands\/podman\/podman_port_--all$/, format: 'podman-port' },
+  // sos's docker plugin (sos/report/plugins/docker.py): docker ps, docker ps -a, docker ps -as (its size option); docker.io_ps before sos 3.6
+  { re: /^sos_commands\/docker\/docker(?:\.io|-latest|-current)?_ps(?:_-a|_-as)?$/, format: 'docker-ps' },
   { re: /^sos_commands\/(?:firewall_tables|networking)\/iptables_-V$/, format: 'iptables-version' },
   // no sos plugin runs ipset today (networking, firewall_tables, firewalld checked); sos names a
   // command's output by the command, so one that did would write sos_commands/<plugin>/ipset_list
@@ -265,6 +267,8 @@ export const INSIGHTS_RULES: PathRule[] = [
   { re: /^insights_commands\/docker_network_inspect.*$/, format: 'docker-network-json' },
   { re: /^insights_commands\/docker_info$/, format: 'docker-info' },
   { re: /^insights_commands\/docker_version$/, format: 'docker-version' },
+  // insights' docker_list_containers spec: /usr/bin/docker ps --all --no-trunc
+  { re: /^insights_commands\/docker_ps(?:_[^/]*)?$/, format: 'docker-ps' },
   { re: /^insights_commands\/iptables_-V$/, format: 'iptables-version' },
   { re: /^(run|var\/run)\/flannel\/subnet\.env$/, format: 'subnet-env' },
   { re: /^insights_commands\/ipset_(list|save|-L|-S|--list|--save)(_[^/]*)?$/, format: 'ipset' },
@@ -288,6 +292,8 @@ export const FLAT_RULES: PathRule[] = [
   { re: /(^|\/)policies\/[^/]+\.xml$/, format: 'firewalld-policy-xml' },
   { re: /(^|\/)podman[-_. ]?ps(?:[-_. ][^/]*)?$/, format: 'podman-ps' },
   { re: /(^|\/)podman[-_. ]?port(?:[-_. ][^/]*)?$/, format: 'podman-port' },
+  // docker ps [-a] / docker container ls under the names people give them (docker-ps.txt, docker_ps_-a); others are sniffed
+  { re: /(^|\/)docker[-_. ]?(?:ps|container[-_. ]?(?:ls|list|ps))(?:[-_. ][^/]*)?$/i, format: 'docker-ps' },
   ...SAVED_IPSETS_ANYWHERE,
   ...IPSET_NAMES,
   ...DOCKER_CLI_NAMES,

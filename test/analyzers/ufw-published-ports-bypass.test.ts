@@ -111,10 +111,12 @@ describe('quiet', () => {
     expect(found).toEqual([]);
   });
 
-  it("moby/moby#4737 as the reviewer rebuilt it (ufw status verbose and a docker ps line, no rules): not run, iptables missing", async () => {
+  // with a docker ps listing beside it, the analyzer reads the published ports (test/analyzers/ufw-bypass-docker-ps.test.ts)
+  it("ufw status verbose alone (no rules, no docker ps): not run, neither iptables nor docker ps in the bundle", async () => {
     const status = readFileSync(projectPath('test/fixtures/ufw/ufw-status-verbose.txt'), 'utf8');
     const { found, ran } = await run({ 'ufw-status-verbose.txt': status }, 'ufw-status-only');
     expect(found).toEqual([]);
     expect(ran?.status).toBe('not-run');
+    expect(ran?.reason).toMatch(/iptables|docker ps/);
   });
 });

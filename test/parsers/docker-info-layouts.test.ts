@@ -56,7 +56,7 @@ describe('layouts', () => {
       [`${root}/sos_commands/kernel/sysctl_-a`]: SYSCTL,
       [`${root}/hostname`]: 'dock1\n',
     };
-    expect(await formats(files)).toEqual([{ 'sos_commands/docker/docker_info': 'docker-info', 'sos_commands/docker/docker_version': 'docker-version' }]);
+    expect(await formats(files)).toEqual([{ 'sos_commands/docker/docker_info': 'docker-info', 'sos_commands/docker/docker_ps': 'docker-ps', 'sos_commands/docker/docker_version': 'docker-version' }]);
     const report = await analyzeBundle(writeTmp('sos.tgz', await makeTarGz(Object.entries(files).map(([name, content]) => ({ name, content })))));
     const node = report.nodes[0];
     expect(report.coverage.nodes[0].artifacts.dockerDaemon).toEqual([`${root}/sos_commands/docker/docker_info`, `${root}/sos_commands/docker/docker_version`]);
