@@ -23,6 +23,7 @@ import flannelMasqueradeMissing from './flannel-masquerade-missing.js';
 import iptablesMixedBackends from './iptables-mixed-backends.js';
 import iptablesPortBlocked from './iptables-port-blocked.js';
 import iptablesContainerDnsBlocked from './iptables-container-dns-blocked.js';
+import iptablesOverlayPortBlocked from './overlay-port-blocked.js';
 import iptablesServiceConflict from './iptables-service-conflict.js';
 import iptablesTraceRulesLeft from './iptables-trace-rules-left.js';
 import networkMtuMismatch from './network-mtu-mismatch.js';
@@ -43,6 +44,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   iptablesServiceConflict,
   iptablesPortBlocked,
   iptablesContainerDnsBlocked,
+  iptablesOverlayPortBlocked,
   sysctlIpForwardNotPersistent,
   sysctlBridgeNfCallDisabled,
   sysctlRpFilterDropsPodTraffic,

@@ -1,0 +1,306 @@
+/**
+ * iptables.overlay-port-blocked: the port (or protocol) the node's overlay receives its peers' traffic on
+ * is dropped or rejected in INPUT, so pod traffic between the nodes fails while each node's own pods work.
+ * The common tickets: firewalld (RHEL, CentOS) or iptables.service's final
+ * `-A INPUT -j REJECT --reject-with icmp-host-prohibited` blocking flannel's VXLAN 8472/udp; a hardened
+ * `-P INPUT DROP` without Weave's 6783/tcp + 6783-6784/udp (weaveworks/weave#2033); Calico's BGP 179/tcp,
+ * IPIP (IP protocol 4) or VXLAN 4789/udp; Cilium's VXLAN 8472/udp or Geneve 6081/udp; WireGuard.
+ *
+ * The overlay is read from the bundle (lib/overlay.ts), never assumed from the distribution. A packet from a
+ * peer node (a BGP peer the routes name, else another address on the uplink's subnet) arriving on the uplink
+ * (the VXLAN device's `dev`, else the default route's interface) to the node's address there is traced
+ * through the INPUT path: iptables' tables and native nftables tables (firewalld's) by hook priority.
+ * IPIP is traced under each spelling a rule may use for protocol 4 (`-p ipencap`, `-p 4`): blocked only when
+ * none is accepted. Cloud security groups between the nodes are not on the host: a finding says so.
+ */
+import { defineAnalyzer } from '../src/engine/analyzer.js';
+import type { Evidence, Remedy } from '../src/report/schema.js';
+import { trace, type Packet, type TraceResult } from '../src/netfilter/trace.js';
+import { formatCidr, parseCidr, addressIn } from '../src/parsers/cidr.js';
+import type { Address } from '../src/parsers/interfaces.js';
+import type { NodeArtifacts } from '../src/engine/artifacts.js';
+import { liveTables, nativeNftables, traceContext, uplinkOf, UNKNOWN_UPLINK, UNKNOWN_UPLINK_ADDRESS } from './lib/node-view.js';
+import { hostFirewall, type HostFirewall } from './lib/host-firewall.js';
+import { detailedInterfaces, overlaysOf, portText, type Overlay, type OverlayPort } from './lib/overlay.js';
+
+/** The spellings of IP protocol 4 in rules: iptables-save and nft print `ipencap` (/etc/protocols), a rule may say `4`. */
+const IPIP_SPELLINGS = ['ipencap', '4', 'ipv4'];
+
+/** A documentation address (RFC 5737) standing for a peer node when the bundle lists no interface. */
+const UNKNOWN_PEER = '198.51.100.2';
+
+interface Path {
+  uplink: string;
+  /** the node's address on the uplink */
+  own: string;
+  /** the uplink's subnet (what a fix may accept from) */
+  subnet?: string;
+  peer: string;
+  /** how the peer was chosen */
+  peerFrom: string;
+  /** the uplink and address are stand-ins: the bundle lists no interface */
+  unknown?: boolean;
+  evidence: Evidence[];
+}
+
+interface Blocked {
+  port: OverlayPort;
+  result: TraceResult;
+}
+
+const blocks = (t: TraceResult) => (t.verdict.kind === 'DROP' || t.verdict.kind === 'REJECT') && t.decidedBy !== undefined;
+const by = (t: TraceResult) => {
+  const d = t.decidedBy!;
+  return d.nft ? `nftables ${d.nft.family} ${d.nft.table} chain ${d.chain} ${d.num === 0 ? 'policy' : `rule ${d.num}`}` : `${d.table}/${d.chain} ${d.num === 0 ? 'policy' : `rule ${d.num}`}`;
+};
+
+export default defineAnalyzer({
+  id: 'iptables.overlay-port-blocked',
+  title: "The overlay network's port is blocked between the nodes",
+  description:
+    "Where the bundle shows an overlay (flannel VXLAN/WireGuard, Calico BGP/IPIP/VXLAN/WireGuard, Cilium VXLAN/Geneve/WireGuard, Weave Net), a packet from a peer node to its port (8472/udp, 4789/udp, 179/tcp, IP protocol 4, 6081/udp, 51820/udp, 6783/tcp + 6783-6784/udp) is traced through INPUT (iptables and firewalld's nftables).",
+  scope: 'node',
+  requires: [],
+  requiresOneOf: ['iptables', 'nftables'],
+  optional: ['iptables', 'nftables', 'ipAddr', 'routes', 'flannelNetConf', 'flannelSubnetEnv', 'services', 'ipsets'],
+  analyze({ node, artifacts, partly }) {
+    const overlays = overlaysOf(artifacts);
+    if (overlays.length === 0) return [];
+    const tables = liveTables(artifacts);
+    if (!tables.get('filter') && nativeNftables(artifacts).length === 0) return [];
+    const ctx0 = traceContext(artifacts);
+    const fw = hostFirewall(artifacts);
+    const findings = [];
+    for (const o of overlays) {
+      const path = pathOf(artifacts, o);
+      if (!path) {
+        partly?.(`${o.name} (${o.evidence[0].file}:${o.evidence[0].line}): the node's address on its uplink is not in the bundle (no global IPv4 address on ${o.dev ?? uplinkOf(artifacts) ?? 'an uplink'}), so ${o.ports.map(portText).join(', ')} from the peers was not traced; collect ip addr and ip route`);
+        continue;
+      }
+      const ctx = { ...ctx0, localAddresses: [...new Set([...ctx0.localAddresses, path.own])] };
+      const blocked: Blocked[] = [];
+      const undecided: string[] = [];
+      for (const port of o.ports) {
+        const results = (port.protocol === 'ipencap' ? IPIP_SPELLINGS : [port.protocol]).map((protocol) => {
+          const p: Packet = { src: path.peer, dst: path.own, protocol, ...(port.port ? { dport: port.port, sport: port.protocol === 'tcp' ? 40000 : 40001 } : {}), inInterface: path.uplink, state: 'new', mark: 0 };
+          return trace(tables, 'input', p, ctx);
+        });
+        if (results.some((r) => r.verdict.kind === 'ACCEPT')) continue;
+        const r = results[0];
+        if (blocks(r) && results.every(blocks)) blocked.push({ port, result: r });
+        else if (r.verdict.kind === 'unknown') undecided.push(`${portText(port)}: ${r.verdict.reason}`);
+      }
+      if (undecided.length > 0) partly?.(`${o.name}: the trace of a peer's packet to ${undecided.join('; ')} could not be decided from the bundle`);
+      if (blocked.length === 0) continue;
+      const where = blocked.map((b) => `${portText(b.port)} by ${by(b.result)}`).join(', ');
+      // what only the bundle's gaps make a verdict: say so rather than assert it
+      if (o.modeUnknown) {
+        partly?.(`${o.name.replace(/ VXLAN$/, '')}: ${o.modeUnknown}; a peer's ${where.replace(/ by /, ' is blocked by ')}. If flannel uses VXLAN, pod traffic between the nodes fails; collect ip -d link (or net-conf.json)`);
+        continue;
+      }
+      // the peer traced is a stand-in (no route names one): where a rule accepts the port for some sources or
+      // interfaces only, whether the real peers are those is not in the bundle
+      const standIn = path.unknown || !o.peers.includes(path.peer);
+      const conditional = standIn ? blocked.map((b) => ({ b, rule: acceptedSomewhere(artifacts, b.port) })).filter((x) => x.rule) : [];
+      if (conditional.length > 0) {
+        const rule = conditional[0].rule!;
+        partly?.(
+          `${o.name}: a peer's packet to ${where} is blocked when it comes from ${path.unknown ? 'an address and interface the rules do not name' : `${path.peer} on ${path.uplink} (a stand-in: the bundle names no peer node)`}, but a rule accepts ${conditional.map((x) => portText(x.b.port)).join(', ')} for some sources or interfaces (${rule.file}:${rule.line}: ${rule.text}); whether the other nodes are those is not in the bundle${path.unknown ? '; collect ip addr' : ''}`,
+        );
+        const rest = blocked.filter((b) => !conditional.some((x) => x.b === b));
+        if (rest.length > 0) findings.push(finding(node, o, path, rest, fw, artifacts));
+        continue;
+      }
+      findings.push(finding(node, o, path, blocked, fw, artifacts));
+    }
+    return findings;
+  },
+});
+
+/** A rule of the bundle that accepts the port (or IPIP) for some packets: the verdict then depends on the source or interface. */
+function acceptedSomewhere(artifacts: NodeArtifacts, port: OverlayPort): { file: string; line: number; text: string } | undefined {
+  const hit = (text: string) =>
+    port.protocol === 'ipencap' ? /(-p|l4proto|protocol)\s+(ipencap|4|ipv4)\b/.test(text) : new RegExp(`\\b${port.port}\\b`).test(text) && new RegExp(`\\b${port.protocol}\\b`).test(text);
+  for (const chains of liveTables(artifacts).values()) for (const c of chains.values()) for (const r of c.rules) if (r.target === 'ACCEPT' && hit(r.text)) return { file: r.ref.file, line: r.ref.line, text: r.text };
+  for (const rs of nativeNftables(artifacts)) for (const t of rs.tables) for (const c of t.chains) for (const r of c.rules) if (r.verdict?.kind === 'accept' && hit(r.text)) return { file: r.ref.file, line: r.ref.line, text: r.text };
+  return undefined;
+}
+
+/** The uplink a peer's packet arrives on, the node's address there, and a peer address. */
+function pathOf(artifacts: NodeArtifacts, o: Overlay): Path | undefined {
+  const itfs = detailedInterfaces(artifacts);
+  if (itfs.size === 0) {
+    const peer = o.peers[0] ?? UNKNOWN_PEER;
+    return { uplink: UNKNOWN_UPLINK, own: UNKNOWN_UPLINK_ADDRESS[4], peer, peerFrom: o.peers[0] ? 'a BGP peer the routes name' : 'a stand-in address', unknown: true, evidence: [] };
+  }
+  // the device's own word (vxlan local / dev), else the interface of a route to a peer, else the default route's
+  const byLocal = o.local ? [...itfs.values()].find((i) => i.addresses.some((a) => a.family === 4 && a.address === o.local)) : undefined;
+  const name = byLocal?.name ?? o.dev ?? uplinkOf(artifacts);
+  const itf = name ? itfs.get(name) : undefined;
+  if (!itf) return undefined;
+  const global = itf.addresses.filter((a) => a.family === 4 && a.scope !== 'host' && a.scope !== 'link');
+  const addr: Address | undefined = global.find((a) => a.address === o.local) ?? global.find((a) => o.peers.some((p) => addressIn(p, a.network))) ?? global[0];
+  if (!addr) return undefined;
+  const evidence: Evidence[] = [{ file: addr.ref.file, line: addr.ref.line, excerpt: addr.excerpt, note: `the node's address on ${itf.name}, where its peers' ${o.name} traffic arrives` }];
+  const peerRoute = o.peers.find((p) => p !== addr.address);
+  if (peerRoute) return { uplink: itf.name, own: addr.address, subnet: addr.prefix < 31 ? addr.network : undefined, peer: peerRoute, peerFrom: 'a BGP peer the routes name', evidence };
+  const peer = neighbourOf(addr, localV4(artifacts), defaultGateway(artifacts));
+  if (!peer) return undefined;
+  return { uplink: itf.name, own: addr.address, subnet: addr.network, peer, peerFrom: `another address on ${addr.network}`, evidence };
+}
+
+function localV4(artifacts: NodeArtifacts): Set<string> {
+  return new Set([...detailedInterfaces(artifacts).values()].flatMap((i) => i.addresses.filter((a) => a.family === 4).map((a) => a.address)));
+}
+
+function defaultGateway(artifacts: NodeArtifacts): string | undefined {
+  for (const t of artifacts.routes ?? []) for (const r of t.routes) if ((r.destination === '0.0.0.0/0' || r.destination === 'default') && (!r.table || r.table === 'main') && r.via) return r.via;
+  return undefined;
+}
+
+/** Another host address of the subnet, not the node's own and not its gateway: a peer node stands there. */
+function neighbourOf(addr: Address, own: Set<string>, gateway: string | undefined): string | undefined {
+  const c = parseCidr(addr.network);
+  const me = parseCidr(addr.address);
+  if (!c || !me || c.family !== 4 || c.prefix > 30) return undefined;
+  const size = 1n << BigInt(32 - c.prefix);
+  for (let step = 1n; step < size && step < 64n; step++) {
+    for (const v of [me.network + step, me.network - step]) {
+      if (v <= c.network || v >= c.network + size - 1n) continue;
+      const a = formatCidr({ family: 4, network: v, prefix: 32, text: '' }).replace(/\/32$/, '');
+      if (!own.has(a) && a !== gateway) return a;
+    }
+  }
+  return undefined;
+}
+
+function ruleEvidence(b: Blocked, o: Overlay, path: Path): Evidence {
+  const d = b.result.decidedBy!;
+  const what = `${b.result.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} ${o.name}'s ${portText(b.port)} from ${path.peer} on ${path.uplink}`;
+  return { file: d.file, line: d.line, excerpt: d.nft || d.num !== 0 ? d.text : `:${d.chain} ${d.text.replace('policy ', '')}`, note: `${by(b.result)} ${what}` };
+}
+
+function finding(node: string, o: Overlay, path: Path, blocked: Blocked[], fw: HostFirewall, artifacts: NodeArtifacts) {
+  const degraded = blocked.every((b) => b.port.degradesOnly);
+  const ports = blocked.map((b) => `${portText(b.port)} (${b.port.carries})`).join(', ');
+  const verdicts = [...new Set(blocked.map((b) => (b.result.verdict.kind === 'REJECT' ? `rejected (${b.result.verdict.with})` : 'dropped')))].join(' / ');
+  const byRules = [...new Set(blocked.map((b) => by(b.result)))].join(' and ');
+  const evidence: Evidence[] = [];
+  const seen = new Set<string>();
+  for (const b of blocked) {
+    const e = ruleEvidence(b, o, path);
+    if (!seen.has(`${e.file}:${e.line}`)) {
+      seen.add(`${e.file}:${e.line}`);
+      evidence.push(e);
+    }
+  }
+  evidence.push(...o.evidence, ...path.evidence);
+  const assumed = blocked.filter((b) => b.port.assumed).map((b) => portText(b.port));
+  const peerText = path.unknown
+    ? ` The bundle lists no interface: the packet was traced as coming from any address on any interface, and no rule of the bundle accepts ${blocked.map((b) => portText(b.port)).join(', ')} for any source.`
+    : ` Traced: a packet from ${path.peer} (${path.peerFrom}) arriving on ${path.uplink} for ${path.own}.`;
+  const effect = degraded
+    ? `${o.name} falls back from its fast data path to the slower sleeve encapsulation (6783/udp) between the nodes.`
+    : o.name === 'Calico BGP'
+      ? 'The BGP sessions between the nodes do not come up (BIRD shows them in Connect / Active), so no node learns the routes to the others\' pod blocks: pod traffic between the nodes fails.'
+      : o.name === 'Weave Net' && blocked.some((b) => b.port.protocol === 'tcp')
+        ? 'The Weave peers cannot connect to this node (weave status shows the connections failing or retrying), so pod traffic between it and the other nodes fails.'
+        : "Pod traffic between this node and the others fails (timeouts to pods and Services whose endpoints are on other nodes, DNS when CoreDNS runs elsewhere), while pods on the same node still reach each other.";
+  return {
+    severity: degraded ? ('warning' as const) : ('critical' as const),
+    title: "The overlay network's port is blocked between the nodes",
+    message: `On ${node}, ${o.name}'s traffic from the other nodes, ${ports}, is ${verdicts} by ${byRules} in INPUT. ${effect}${peerText}${assumed.length ? ` ${assumed.join(', ')} is ${o.product}'s default port: the bundle does not list the device's own.` : ''} A cloud security group or network ACL between the nodes cannot be seen from the host: open the same port there too.`,
+    impact: degraded ? `${o.name} runs slower between the nodes.` : `Pods on ${node} cannot reach pods on the other nodes, nor they the pods here.`,
+    evidence,
+    facts: { overlay: o.name, ports: blocked.map((b) => portText(b.port)), blockedBy: blocked.map((b) => `${b.result.decidedBy!.nft ? `${b.result.decidedBy!.nft.table}/` : `${b.result.decidedBy!.table}/`}${b.result.decidedBy!.chain}#${b.result.decidedBy!.num}`), uplink: path.unknown ? undefined : path.uplink, peer: path.peer },
+    remedy: remedyFor(o, path, blocked, fw, artifacts),
+  };
+}
+
+/** `6783-6784/udp` for firewalld, `6783:6784` for iptables: consecutive ports of one protocol merged. */
+function byProtocol(blocked: Blocked[]): { protocol: 'udp' | 'tcp'; first: number; last: number }[] {
+  const out: { protocol: 'udp' | 'tcp'; first: number; last: number }[] = [];
+  for (const b of [...blocked].sort((x, y) => (x.port.port ?? 0) - (y.port.port ?? 0))) {
+    if (b.port.protocol === 'ipencap' || !b.port.port) continue;
+    const proto = b.port.protocol;
+    const last = out.find((r) => r.protocol === proto && r.last + 1 === b.port.port);
+    if (last) last.last = b.port.port;
+    else if (!out.some((r) => r.protocol === proto && r.first <= b.port.port! && b.port.port! <= r.last)) out.push({ protocol: proto, first: b.port.port, last: b.port.port });
+  }
+  return out;
+}
+
+const CLOUD = "Cloud security groups and network ACLs between the nodes are not visible from the host: allow the same ports there (AWS, GCP, Azure, OpenStack), from the nodes' addresses.";
+
+function remedyFor(o: Overlay, path: Path, blocked: Blocked[], fw: HostFirewall, artifacts: NodeArtifacts): Remedy {
+  const ranges = byProtocol(blocked);
+  const ipip = blocked.some((b) => b.port.protocol === 'ipencap');
+  const from = path.subnet && !path.unknown ? path.subnet : undefined;
+  const other = from ? `# nodes on other subnets: repeat with each of their subnets in place of ${from}` : undefined;
+  const firewalld = blocked.find((b) => b.result.decidedBy!.nft?.table === 'firewalld');
+  if (firewalld) {
+    const itf = path.unknown ? undefined : path.uplink;
+    const zone = itf ? `$(firewall-cmd --get-zone-of-interface=${itf} 2>/dev/null || firewall-cmd --get-default-zone)` : '$(firewall-cmd --get-default-zone)';
+    // firewall-cmd takes several --add-port in one call, but not --add-protocol beside them
+    const adds = [ranges.map((r) => `--add-port=${r.first}${r.last !== r.first ? `-${r.last}` : ''}/${r.protocol}`).join(' '), ...(ipip ? ['--add-protocol=ipencap'] : [])].filter(Boolean);
+    return {
+      summary: `firewalld blocks it: open ${blocked.map((b) => portText(b.port)).join(', ')} in the zone ${itf ?? 'the uplink'} is in, at runtime and permanently.`,
+      commands: [
+        `z=${zone}; ${adds.map((a) => `firewall-cmd --zone="$z" ${a} && firewall-cmd --permanent --zone="$z" ${a}`).join(' && ')}`,
+        ...(ipip ? ['# ipencap is IP protocol 4 (IPIP); "ipip" in /etc/protocols is protocol 94, which Calico does not use'] : []),
+        ...(from
+          ? [`# or only from the nodes' subnet, with rich rules (run each with and without --permanent): ${[...ranges.map((r) => `firewall-cmd --zone="$z" --add-rich-rule='rule family="ipv4" source address="${from}" port port="${r.first}${r.last !== r.first ? `-${r.last}` : ''}" protocol="${r.protocol}" accept'`), ...(ipip ? [`firewall-cmd --zone="$z" --add-rich-rule='rule family="ipv4" source address="${from}" protocol value="4" accept'`] : [])].join('; ')}`]
+          : []),
+      ],
+      caution: `No firewall-cmd --reload: it removes the rules Docker, kube-proxy and the CNI added at runtime (the permanent change applies at the next start anyway). Adding a port already open only warns ALREADY_ENABLED. ${CLOUD}`,
+    };
+  }
+  const nft = blocked.find((b) => b.result.decidedBy!.nft);
+  const nftRules = [
+    ...ranges.map((r) => `${from ? `ip saddr ${from} ` : ''}${r.protocol} dport ${r.first === r.last ? r.first : `${r.first}-${r.last}`} accept`),
+    ...(ipip ? [`${from ? `ip saddr ${from} ` : ''}meta l4proto ipencap accept`] : []),
+  ];
+  if (nft) {
+    const d = nft.result.decidedBy!;
+    const chain = `${d.nft!.family} ${d.nft!.table} ${d.chain}`;
+    return {
+      summary: `The nftables table ${d.nft!.family} ${d.nft!.table} blocks it: accept ${o.name}'s traffic from the nodes at the top of its chain ${d.chain}, and keep the rule in the configuration the nftables service loads.`,
+      commands: [
+        ...nftRules.map((x) => `nft list chain ${chain} | grep -qF '${x}' || nft insert rule ${chain} ${x}`),
+        ...(other ? [other] : []),
+        `# persist: in the file the nftables service loads (/etc/nftables.conf, /etc/sysconfig/nftables.conf), in table ${d.nft!.family} ${d.nft!.table}, chain ${d.chain}, above the rule that blocks it:`,
+        ...nftRules.map((x) => `#   ${x}`),
+      ],
+      caution: `Do not reload that file (nft -f, systemctl restart nftables) on a running node: it starts with "flush ruleset", which deletes kube-proxy's and the CNI's tables too. ${CLOUD}`,
+    };
+  }
+  const specs = [
+    ...ranges.map((r) => `INPUT ${from ? `-s ${from} ` : ''}-p ${r.protocol} -m ${r.protocol} --dport ${r.first === r.last ? r.first : `${r.first}:${r.last}`} -j ACCEPT`),
+    ...(ipip ? [`INPUT ${from ? `-s ${from} ` : ''}-p 4 -j ACCEPT`] : []),
+  ];
+  const idempotent = specs.map((s) => `iptables -C ${s} 2>/dev/null || iptables -I ${s}`);
+  if (fw === 'ufw') {
+    return {
+      summary: `ufw owns INPUT: allow ${o.name}'s traffic from the nodes through ufw, which keeps the rule and rebuilds its chains from it.`,
+      commands: [
+        ...ranges.map((r) => `ufw allow proto ${r.protocol} from ${from ?? 'any'} to any port ${r.first === r.last ? r.first : `${r.first}:${r.last}`}   # ufw skips a rule it already has`),
+        ...(ipip ? [`# IPIP (protocol 4) is not a ufw proto: add "-A ufw-before-input ${from ? `-s ${from} ` : ''}-p 4 -j ACCEPT" to the *filter section of /etc/ufw/before.rules, then ufw reload`] : []),
+        ...(other ? [other] : []),
+      ],
+      caution: `Do not insert rules into ufw's chains with iptables: ufw rebuilds them at every reload and boot. ${CLOUD}`,
+    };
+  }
+  const d = blocked[0].result.decidedBy!;
+  const saved = (artifacts.iptables ?? []).some((r) => r.origin === 'saved-config');
+  const persist =
+    fw === 'iptables-services'
+      ? ['# persist: add these lines by hand to the *filter section of /etc/sysconfig/iptables, above its final REJECT rule:']
+      : fw === 'netfilter-persistent'
+        ? ['# persist: add these lines by hand to the *filter section of /etc/iptables/rules.v4, above the rules that drop:']
+        : [`# persist: add these lines by hand where the host firewall keeps its rules (/etc/sysconfig/iptables for iptables.service, /etc/iptables/rules.v4 for netfilter-persistent${saved ? ', the saved file in this bundle' : ''}), in the *filter section above the rule that blocks:`];
+  return {
+    summary: `Accept ${o.name}'s traffic from the nodes (${blocked.map((b) => portText(b.port)).join(', ')}) at the top of INPUT, ahead of ${d.num === 0 ? `the ${d.chain} policy` : `${d.chain} rule ${d.num}`}; each command adds its rule only if it is not there already.`,
+    commands: [...idempotent, ...(other ? [other] : []), ...persist, ...specs.map((s) => `#   -A ${s}`)],
+    caution: `Do not save the live rules into the boot configuration (iptables-save > ..., service iptables save, netfilter-persistent save): they hold Docker's, kube-proxy's and the CNI's chains, restored stale at every boot. ${CLOUD}`,
+  };
+}
