@@ -29,6 +29,7 @@ import iptablesTraceRulesLeft from './iptables-trace-rules-left.js';
 import networkMtuMismatch from './network-mtu-mismatch.js';
 import sysctlIpForwardDisabled from './sysctl-ip-forward-disabled.js';
 import ufwPublishedPortsBypass from './ufw-published-ports-bypass.js';
+import dnsResolvConfLoop from './dns-resolv-conf-loop.js';
 
 export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   sysctlIpForwardDisabled,
@@ -57,6 +58,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   firewalldContainerInterfaceUnzoned,
   ufwPublishedPortsBypass,
   firewalldNetavarkPortForwardsLost,
+  dnsResolvConfLoop,
   flannelDuplicateSubnet,
   clusterNodeInconsistent,
   logSignatures,

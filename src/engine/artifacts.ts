@@ -24,6 +24,7 @@ import type { IpsetList } from '../parsers/ipset.js';
 import type { DistributionHint } from '../layouts/types.js';
 import type { UfwStatus } from '../parsers/ufw-status.js';
 import type { AwsCniNetworkSettings } from '../parsers/aws-cni.js';
+import type { ResolvConfArtifact } from '../parsers/resolv-conf.js';
 
 export interface ArtifactMap {
   /** runtime kernel parameters (sysctl -a, /proc/sys, sysctl.json) */
@@ -69,6 +70,8 @@ export interface ArtifactMap {
   podmanPorts: PodmanPorts;
   /** ipset sets and their members (ipset list / ipset save); a saved configuration is marked so */
   ipsets: IpsetList;
+  /** resolver configuration: resolv.conf files (/etc/resolv.conf, systemd-resolved's) and kubelet's resolvConf setting (config.yaml, kubeadm-flags.env) */
+  resolvConf: ResolvConfArtifact;
   /** the Kubernetes distribution the node's paths show (the layout's hint: /var/lib/rancher/k3s, k0scontroller-logs) */
   distributionHint: DistributionHint;
   /** the Amazon VPC CNI's network settings as ipamd uses them (its introspection endpoint's networkutils-env-settings JSON) */
@@ -105,6 +108,7 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   firewalldPolicies: 'firewalld policies (firewall-cmd --list-all-policies / --info-policy, policy XML)',
   podmanPorts: 'ports Podman containers publish (podman ps / podman port --all)',
   ipsets: 'ipset sets and members (ipset list / ipset save)',
+  resolvConf: "resolver configuration (/etc/resolv.conf, systemd-resolved's resolv.conf, kubelet's resolvConf in /var/lib/kubelet/config.yaml)",
   distributionHint: "a Kubernetes distribution's paths (/var/lib/rancher/k3s, k0s unit journals)",
   awsCniSettings: "the AWS VPC CNI's network settings (aws-node's ipamd/networkutils-env-settings.json)",
   ufwStatus: 'ufw status (ufw status verbose / numbered)',

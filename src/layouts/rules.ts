@@ -179,6 +179,26 @@ const IPSET_NAMES: PathRule[] = [
   { re: /(^|\/)(ipsets?|ipset[_ .-]*(list|save|-?-?[LlSs]\b|container)[^/]*?)(\.(txt|out))?$/i, format: 'ipset' },
 ];
 
+/**
+ * The resolver configuration kubelet hands pods: /etc/resolv.conf (sos's networking plugin; on Ubuntu a link to
+ * ../run/systemd/resolve/stub-resolv.conf, kept with its target), systemd-resolved's files, the file k3s / RKE2
+ * write when the host's are loopback; kubelet's resolvConf in its KubeletConfiguration and kubeadm's flags file.
+ */
+const RESOLV_CONF: PathRule[] = [
+  { re: /^etc\/resolv\.conf$/, format: 'resolv-conf' },
+  { re: /^run\/systemd\/resolve\/(stub-)?resolv\.conf$/, format: 'resolv-conf' },
+  { re: /^var\/lib\/rancher\/(k3s|rke2)\/agent\/etc\/resolv\.conf$/, format: 'resolv-conf' },
+  { re: /^var\/lib\/kubelet\/config\.yaml$/, format: 'kubelet-config' },
+  { re: /^var\/lib\/kubelet\/kubeadm-flags\.env$/, format: 'kubeadm-flags' },
+];
+
+/** The same in a hand-made bundle or a collector's copy: `resolv.conf.txt`, `cat_etc_resolv.conf`, `kubelet/config.yaml`, `kubelet-config.json`. */
+const RESOLV_CONF_ANYWHERE: PathRule[] = [
+  { re: /(^|\/)(?:cat[-_ .]*)?(?:etc[-_ .]*)?(?:stub-)?resolv\.conf(?:[-_.](?:txt|out|log))?$/i, format: 'resolv-conf' },
+  { re: /(^|\/)kubelet\/config\.ya?ml$|(^|\/)kubelet[-_.]config\.(?:ya?ml|json)$/, format: 'kubelet-config' },
+  { re: /(^|\/)kubeadm-flags\.env$/, format: 'kubeadm-flags' },
+];
+
 const PROC_SYS: PathRule[] = [{ re: /^proc\/sys\/net\/(ipv4|ipv6|bridge|netfilter)\/[^/]+$/, format: 'proc-sys' }];
 
 export const SOSREPORT_RULES: PathRule[] = [
@@ -242,6 +262,7 @@ export const SOSREPORT_RULES: PathRule[] = [
   // command's output by the command, so one that did would write sos_commands/<plugin>/ipset_list
   { re: /^sos_commands\/[^/]+\/ipset_(list|save|-L|-S|--list|--save)(_[^/]*)?$/, format: 'ipset' },
   ...SAVED_IPSETS,
+  ...RESOLV_CONF,
 ];
 
 export const INSIGHTS_RULES: PathRule[] = [
@@ -273,6 +294,7 @@ export const INSIGHTS_RULES: PathRule[] = [
   { re: /^(run|var\/run)\/flannel\/subnet\.env$/, format: 'subnet-env' },
   { re: /^insights_commands\/ipset_(list|save|-L|-S|--list|--save)(_[^/]*)?$/, format: 'ipset' },
   ...SAVED_IPSETS,
+  ...RESOLV_CONF,
 ];
 
 /** Hand-made bundles: names people give command output; everything else is sniffed. */
@@ -281,6 +303,7 @@ export const FLAT_RULES: PathRule[] = [
   ...PROC_SYS,
   ...SAVED_IPTABLES_ANYWHERE,
   ...NFTABLES_CONF_ANYWHERE,
+  ...RESOLV_CONF_ANYWHERE,
   { re: /(^|\/)subnet\.env$/, format: 'subnet-env' },
   { re: /(^|\/)net-conf\.json$/, format: 'flannel-net-conf' },
   { re: /(^|\/)daemon\.json$/, format: 'docker-daemon-json' },
@@ -326,6 +349,8 @@ export const EKS_RULES: PathRule[] = [
   { re: /^networking\/ifconfig\.txt$/, format: 'ip-addr' },
   { re: /^networking\/iproute\.txt$/, format: 'routes' },
   { re: /^networking\/ipset\.txt$/, format: 'ipset' },
+  // the collector's copy of /etc/resolv.conf
+  { re: /^networking\/resolv\.conf$/, format: 'resolv-conf' },
   { re: /^sysctls\/sysctl_all\.txt$/, format: 'sysctl-text' },
   // `systemctl list-units` (systemd); `initctl show-config` + `service --status-all` elsewhere, which no parser reads
   { re: /^system\/services\.txt$/, format: 'systemctl-text' },

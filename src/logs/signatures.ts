@@ -982,6 +982,26 @@ export const SIGNATURES: readonly LogSignature[] = [
     title: "kube-proxy's proxy mode",
     advice: 'Nothing to fix: the mode says which rules kube-proxy keeps (iptables chains; IPVS services with ipsets; the nftables table kube-proxy).',
   },
+  {
+    // CoreDNS' loop plugin (plugin/loop/loop.go) exits when its HINFO probe comes back more than twice. Three
+    // wordings: 1.2.1-1.2.x `Seen "HINFO IN <n>.<n>." more than twice, loop detected` (coredns#2087),
+    // then `Forwarding loop detected in "." zone. Exiting. See https://coredns.io/plugins/loop#troubleshooting.
+    // Probe query: "HINFO <n>.<n>.".`, and from 1.3 on `Loop (127.0.0.1:34614 -> :53) detected for zone ".",
+    // see https://coredns.io/plugins/loop#troubleshooting. Query: "HINFO <n>.<n>."` (coredns#2790), where
+    // `from` is the looping query's source (127.x: CoreDNS asked itself through a loopback nameserver)
+    id: 'log.coredns-loop-detected',
+    literals: ['plugin/loop: ', 'Forwarding loop detected in "', ') detected for zone "'],
+    pattern:
+      /(?:Loop \((?<from>[^\s)]{1,64}) -> (?<to>[^\s)]{0,64})\) detected for zone "(?<zone>[^"]{0,255})"|Forwarding loop detected in "(?<zone_2>[^"]{0,255})" zone|plugin\/loop: Seen "?HINFO IN [^\s"]{1,255}"? more than twice, loop detected)/,
+    meaning:
+      "CoreDNS' loop plugin saw its own probe query come back: CoreDNS forwards to itself (most often through a loopback nameserver, systemd-resolved's 127.0.0.53, in the resolv.conf kubelet hands its pod) and exits. It stays in CrashLoopBackOff and nothing resolves in the cluster.",
+    supports: ['kubernetes.dns-forwarding-loop'],
+    severity: 'warning',
+    title: 'CoreDNS detected a forwarding loop and exited',
+    advice:
+      "Point kubelet's resolvConf (or --resolv-conf) at a file with real upstream nameservers, on systemd-resolved hosts /run/systemd/resolve/resolv.conf, restart kubelet and delete the CoreDNS pods; or make the Corefile forward to an upstream IP in place of /etc/resolv.conf.",
+    commands: ['kubectl -n kube-system get configmap coredns -o yaml | grep -n forward   # where CoreDNS forwards', 'kubectl -n kube-system delete pod -l k8s-app=kube-dns   # after the fix'],
+  },
 ];
 
 /**

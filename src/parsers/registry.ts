@@ -12,6 +12,7 @@ import { parseFlannelNetConf, parseSubnetEnv, sniffFlannelNetConf, sniffSubnetEn
 import { parseInterfaces, sniffInterfaces } from './interfaces.js';
 import { parseIpset, sniffIpset } from './ipset.js';
 import { parseUfwStatus, sniffUfwStatus } from './ufw-status.js';
+import { parseKubeadmFlagsResolvConf, parseKubeletConfigResolvConf, parseResolvConf, sniffResolvConf } from './resolv-conf.js';
 import { parseAwsCniNetworkSettings, sniffAwsCniNetworkSettings } from './aws-cni.js';
 import { parseRoutes, sniffRoutes } from './ip-route.js';
 import { parseListeningSockets, sniffListeningSockets } from './listening.js';
@@ -129,6 +130,11 @@ const FORMATS = [
   format({ id: 'aws-cni-network-settings', kind: 'awsCniSettings', parse: parseAwsCniNetworkSettings, sniff: sniffAwsCniNetworkSettings }),
   // ufw status / ufw status verbose / ufw status numbered (sos's ufw plugin: sos_commands/ufw/ufw_status_numbered)
   format({ id: 'ufw-status', kind: 'ufwStatus', parse: parseUfwStatus, sniff: sniffUfwStatus }),
+  // resolv.conf (/etc/resolv.conf, systemd-resolved's stub and uplink lists, k3s' own): which host file it is comes from its path or header
+  format({ id: 'resolv-conf', kind: 'resolvConf', parse: (text, file, ctx) => parseResolvConf(text, file, ctx.relPath), sniff: sniffResolvConf }),
+  // kubelet's resolvConf: its KubeletConfiguration (/var/lib/kubelet/config.yaml) and kubeadm's flags file; named by path only
+  format({ id: 'kubelet-config', kind: 'resolvConf', parse: parseKubeletConfigResolvConf }),
+  format({ id: 'kubeadm-flags', kind: 'resolvConf', parse: parseKubeadmFlagsResolvConf }),
   // a pasted `iptables [-t T] -L ... | grep ...`: rows without their Chain line, kept as rules of a chain not
   // shown in a ruleset marked cut (list-format.ts FRAGMENT_CHAIN / FRAGMENT_NOTE). Sniffed last, so a file any
   // other sniffer claims stays as it was; the rest of such a transcript (`nc: ... Connection timed out`) is

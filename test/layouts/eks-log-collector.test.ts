@@ -127,6 +127,8 @@ describe('EKS log collector archive', () => {
       'networking/ip6tables-save.txt': 'iptables-save',
       'networking/ifconfig.txt': 'ip-addr',
       'networking/iproute.txt': 'routes',
+      // the collector's copy of /etc/resolv.conf
+      'networking/resolv.conf': 'resolv-conf',
       'sysctls/sysctl_all.txt': 'sysctl-text',
       'system/services.txt': 'systemctl-text',
       'system/ps.txt': 'ps',

@@ -271,6 +271,14 @@ const EXAMPLES: Example[] = [
     },
     facts: { mode: 'iptables', clusterCidr: '10.42.0.0/16' },
   },
+  // CoreDNS' loop plugin, three wordings (coredns#2087 1.2.2, the 1.2.x middle form, coredns#2790 1.5.0)
+  { id: 'log.coredns-loop-detected', from: { fixture: '../dns-loop/coredns2087-kubectl-logs-coredns.txt' }, line: 7, facts: {} },
+  {
+    id: 'log.coredns-loop-detected',
+    from: { text: '2018/10/20 10:02:11 [FATAL] plugin/loop: Forwarding loop detected in "." zone. Exiting. See https://coredns.io/plugins/loop#troubleshooting. Probe query: "HINFO 7087784449798295848.7359092265978106814.".', origin: "CoreDNS 1.2.x loop.go's format string (format-exact)" },
+    facts: { zone: '.' },
+  },
+  { id: 'log.coredns-loop-detected', from: { fixture: '../dns-loop/coredns2790-coredns-1.5.0.log' }, line: 7, facts: { from: '127.0.0.1:34614', to: ':53', zone: '.' } },
 ];
 
 /** Lines that hold a signature's literal but must not match it. */
@@ -338,6 +346,7 @@ const NEAR_MISSES: { id: string; text: string; why: string }[] = [
   { id: 'log.calico-bgp-not-established', text: 'bird: Mesh_10_99_0_2: Connection closed', why: 'a collision of two connects, resolved on the way up (BIRD 1.6.8 here, bird-established.log)' },
   { id: 'log.firewall-rejected-routed-traffic', text: "Sep 15 09:10:14 kubeadm1.galifrey.net kernel: filter_FWD_public_REJECT: IN=flannel.1 OUT=cni0 MAC=56:91:4a:53:80:9b:7a:76:66:99:cf:da:08:00 SRC=10.244.1.0 DST=10.244.0.2 LEN=69 T>", why: 'a pod interface: log.firewall-rejected-container-traffic has it (flannel-io/flannel#2055)' },
   { id: 'log.calico-loose-rpf', text: "2019-04-19 16:58:02.117 [WARNING][1502] int_dataplane.go 818: Kernel's RPF check is set to 'loose' and IgnoreLooseRPF set to true.  Calico will not be able to prevent workloads from spoofing their source IP.", why: 'IgnoreLooseRPF set: Felix runs on' },
+  { id: 'log.coredns-loop-detected', text: '2019-04-17T00:18:44.485Z [INFO] plugin/reload: Running configuration MD5 = fe280f2b52a55a24ba57f2b4328c2777', why: "CoreDNS' ordinary start line (coredns#2790)" },
 ];
 
 /** Line `n` of a fixture of test/fixtures/r3-logs. */
