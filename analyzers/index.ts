@@ -24,6 +24,7 @@ import iptablesMixedBackends from './iptables-mixed-backends.js';
 import iptablesPortBlocked from './iptables-port-blocked.js';
 import iptablesContainerDnsBlocked from './iptables-container-dns-blocked.js';
 import iptablesOverlayPortBlocked from './overlay-port-blocked.js';
+import { ipvsMasqueradeMissing, ipvsServiceNoEndpoints } from './kube-proxy-ipvs.js';
 import iptablesServiceConflict from './iptables-service-conflict.js';
 import iptablesTraceRulesLeft from './iptables-trace-rules-left.js';
 import networkMtuMismatch from './network-mtu-mismatch.js';
@@ -40,6 +41,8 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   iptablesDirectRoutingDropped,
   iptablesKubeFirewallCorrupted,
   iptablesKubeChainsMissing,
+  ipvsMasqueradeMissing,
+  ipvsServiceNoEndpoints,
   iptablesMixedBackends,
   iptablesTraceRulesLeft,
   iptablesServiceConflict,

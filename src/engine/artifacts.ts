@@ -20,6 +20,7 @@ import type { FirewalldConf, FirewalldZones } from '../nft/firewalld.js';
 import type { FirewalldPolicies } from '../nft/firewalld.js';
 import type { PodmanPorts } from '../parsers/podman.js';
 import type { DockerPs } from '../parsers/docker-ps.js';
+import type { IpvsadmList } from '../parsers/ipvsadm.js';
 import type { IpsetList } from '../parsers/ipset.js';
 import type { DistributionHint } from '../layouts/types.js';
 import type { UfwStatus } from '../parsers/ufw-status.js';
@@ -80,6 +81,8 @@ export interface ArtifactMap {
   ufwStatus: UfwStatus;
   /** `docker ps [-a]` / `docker container ls`: Docker's containers, their status and the ports they publish */
   dockerPs: DockerPs;
+  /** the IPVS table: `ipvsadm -Ln` (also --stats, --rate, --persistent-conn): virtual services and their real servers */
+  ipvsadm: IpvsadmList;
 }
 
 export type ArtifactKind = keyof ArtifactMap;
@@ -113,4 +116,5 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   awsCniSettings: "the AWS VPC CNI's network settings (aws-node's ipamd/networkutils-env-settings.json)",
   ufwStatus: 'ufw status (ufw status verbose / numbered)',
   dockerPs: "Docker's containers and published ports (docker ps / docker ps -a)",
+  ipvsadm: 'the IPVS table (ipvsadm -Ln, also --stats / --rate)',
 };

@@ -257,6 +257,8 @@ export const SOSREPORT_RULES: PathRule[] = [
   { re: /^sos_commands\/podman\/podman_port_--all$/, format: 'podman-port' },
   // sos's docker plugin (sos/report/plugins/docker.py): docker ps, docker ps -a, docker ps -as (its size option); docker.io_ps before sos 3.6
   { re: /^sos_commands\/docker\/docker(?:\.io|-latest|-current)?_ps(?:_-a|_-as)?$/, format: 'docker-ps' },
+  // sos's ipvs plugin (when ip_vs is loaded and ipvsadm installed): ipvsadm -Ln and its --stats / --rate / --persistent-conn / --thresholds forms
+  { re: /^sos_commands\/ipvs\/ipvsadm_-Ln(?:_--(?:stats|rate|persistent-conn|thresholds))?$/, format: 'ipvsadm' },
   { re: /^sos_commands\/(?:firewall_tables|networking)\/iptables_-V$/, format: 'iptables-version' },
   // no sos plugin runs ipset today (networking, firewall_tables, firewalld checked); sos names a
   // command's output by the command, so one that did would write sos_commands/<plugin>/ipset_list
@@ -317,6 +319,7 @@ export const FLAT_RULES: PathRule[] = [
   { re: /(^|\/)podman[-_. ]?port(?:[-_. ][^/]*)?$/, format: 'podman-port' },
   // docker ps [-a] / docker container ls under the names people give them (docker-ps.txt, docker_ps_-a); others are sniffed
   { re: /(^|\/)docker[-_. ]?(?:ps|container[-_. ]?(?:ls|list|ps))(?:[-_. ][^/]*)?$/i, format: 'docker-ps' },
+  { re: /(^|\/)ipvsadm(?:[-_. ][^/]*)?$/i, format: 'ipvsadm' },
   ...SAVED_IPSETS_ANYWHERE,
   ...IPSET_NAMES,
   ...DOCKER_CLI_NAMES,

@@ -20,6 +20,7 @@ import { parseFirewallCmdListAllZones, parseFirewalldConf, parseFirewalldZoneXml
 import { parseFirewallCmdPolicies, parseFirewalldPolicyXml, sniffFirewallCmdPolicies } from '../nft/firewalld.js';
 import { parsePodmanPort, parsePodmanPs, sniffPodmanPort, sniffPodmanPs } from './podman.js';
 import { parseDockerPs, sniffDockerPs } from './docker-ps.js';
+import { parseIpvsadm, sniffIpvsadm } from './ipvsadm.js';
 import { parseNftJson, sniffNftJson } from '../nft/parse-json.js';
 import { parseNftText, sniffNftText } from '../nft/parse-text.js';
 import { parseNftablesConfig } from '../nft/config.js';
@@ -123,6 +124,8 @@ const FORMATS = [
   format({ id: 'podman-port', kind: 'podmanPorts', parse: parsePodmanPort, sniff: sniffPodmanPort }),
   // docker ps [-a] / docker container ls: the same header as podman ps, sniffed when no podman command line stands above it
   format({ id: 'docker-ps', kind: 'dockerPs', parse: parseDockerPs, sniff: sniffDockerPs }),
+  // ipvsadm -Ln (and --stats/--rate/--persistent-conn/--thresholds); -Lnc and --timeout are skipped by the parser
+  format({ id: 'ipvsadm', kind: 'ipvsadm', parse: parseIpvsadm, sniff: sniffIpvsadm }),
   format({ id: 'iptables-version', kind: 'iptablesVersion', parse: parseIptablesVersion, sniff: sniffIptablesVersion }),
   // ipset list / -L / list -t / save / -S, live or a saved configuration (/etc/sysconfig/ipset)
   format({ id: 'ipset', kind: 'ipsets', parse: (text, file, ctx) => parseIpset(text, file, { savedConfig: ctx.savedConfig }), sniff: sniffIpset }),
