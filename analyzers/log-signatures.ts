@@ -29,7 +29,7 @@ import { runtimeValue, type SysctlValue } from '../src/parsers/sysctl.js';
 import type { Evidence, Remedy } from '../src/report/schema.js';
 import { dockerdState, dockerOnFirewalldReload, kubeProxyRules } from './lib/container-host.js';
 import { cidrOverlap, parseCidr, addressIn } from '../src/parsers/cidr.js';
-import { isToolOutput, timeOf } from './lib/logs.js';
+import { timeOf } from './lib/logs.js';
 import { hostFirewall } from './lib/host-firewall.js';
 import { dockerBridges, dockerPresence, hasKubernetes, uplinkOf } from './lib/node-view.js';
 import { dockerRestartOf, NODE_SERVICE_KINDS, nodeServices, restartDocker } from './lib/node-services.js';
@@ -47,19 +47,13 @@ export default defineAnalyzer({
   analyze({ node, artifacts }) {
     const byId = new Map<string, { matches: LogMatch[]; count: number }>();
     for (const log of artifacts.logs) {
-      // a command's own output pasted in the log (iptables-nft's legacy-tables warning above its listing) is no event of its own
-      const output = new Map<string, number>();
       for (const m of log.matches) {
-        if (isToolOutput(m)) {
-          output.set(m.signature, (output.get(m.signature) ?? 0) + 1);
-          continue;
-        }
         const e = byId.get(m.signature) ?? byId.set(m.signature, { matches: [], count: 0 }).get(m.signature)!;
         e.matches.push(m);
       }
       for (const [id, n] of Object.entries(log.counts)) {
         const e = byId.get(id) ?? byId.set(id, { matches: [], count: 0 }).get(id)!;
-        e.count += n - (output.get(id) ?? 0);
+        e.count += n;
       }
     }
     // a firewall manager's lines on the host's own interfaces count where their private address is a pod's or container's

@@ -64,21 +64,3 @@ export function connectionSymptom(m: LogMatch): ConnectionSymptom | undefined {
 export function symptomFits(said: ConnectionSymptom, seen: ConnectionSymptom): boolean {
   return said === seen || (said === 'answered' && seen !== 'timeout');
 }
-
-/**
- * Lines a signature's words match that are a command's own output, not a log event: iptables-nft's
- * `# Warning: iptables-legacy tables present, use iptables-legacy to see them`, the first line of its
- * listing (`iptables -L`) and of its dump (`iptables-nft-save`, `... use iptables-legacy-save to see them`),
- * pasted with the command that printed it (a ticket's shell session, a collector's capture). A process
- * that logs it (a journal line with its writer's prefix, a message quoting the tool's stderr) is an event.
- * The lines stay in the scan: iptables.mixed-backends quotes them beside its own evidence.
- */
-const TOOL_OUTPUT: Record<string, RegExp> = {
-  'log.iptables-legacy-tables-present': /^\s{0,16}#\s?Warning: ip6?tables-legacy tables present\b/,
-};
-
-/** Whether a log match is a command's own output (see TOOL_OUTPUT) rather than a log event. */
-export function isToolOutput(m: LogMatch): boolean {
-  const re = TOOL_OUTPUT[m.signature];
-  return re !== undefined && m.timestamp === undefined && re.test(m.excerpt);
-}

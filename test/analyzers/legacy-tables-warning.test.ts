@@ -1,10 +1,12 @@
 /**
  * log.iptables-legacy-tables-present: iptables-nft's `# Warning: iptables-legacy tables present, use
  * iptables-legacy to see them` is the first line of its own listing (`iptables -L`) and dump
- * (`iptables-nft-save`, `... use iptables-legacy-save to see them`). Pasted with the command that printed
- * it (a ticket's shell session saved as .txt) it is command output, not a log event: no finding of its
- * own. A process that logs it (a journal line under its writer's prefix) is one. iptables.mixed-backends
- * still quotes the pasted line beside its own evidence.
+ * (`iptables-nft-save`, `... use iptables-legacy-save to see them`). Whether a process logged it or a
+ * ticket pasted it with the command that printed it, it says the same thing: rules exist in both back
+ * ends. So a shell session saved as .txt gives the finding as a journal does (this was tried the other way
+ * round, dropping pasted lines as mere command output, and k3s#3117's and kubernetes#76431's tickets, where
+ * that line is the only sign of the mixed back ends, lost their finding); iptables.mixed-backends quotes the
+ * line beside its own evidence, and the correlation folds the log finding into it where both fire.
  *
  * Real text: k3s-io/k3s#3117 and kubernetes/kubernetes#76431 as the corpus holds them (shell sessions:
  * `sudo iptables -L |wc -l` then the warning), and iptables-nft 1.8.9's own first lines, printed here in a
@@ -29,20 +31,22 @@ const SAVE_HEAD = '# Warning: iptables-legacy tables present, use iptables-legac
 const finding = (text: string, file: string, extra: NodeArtifacts = {}) => runNode(logSignatures, { ...extra, logs: [scanLogText(text, file, { year: 2026 })] }).find((f) => f.id === ID);
 
 describe("the legacy-tables warning: iptables-nft's own output or a log event", () => {
-  it.skipIf(!hasCorpus)('k3s#3117 and kubernetes#76431: shell sessions that paste the warning above the count: no finding', () => {
+  it.skipIf(!hasCorpus)('k3s#3117 and kubernetes#76431: shell sessions that paste the warning above the count: the finding, the only sign of the mixed back ends there', () => {
     for (const name of ['k3s-3117-growing-rules-legacy-tables-present.log', 'kubernetes-76431-kubelet-duplicate-kube-firewall-4190.log']) {
       const text = readCorpus('logs', name);
-      // the scan still sees the lines (iptables.mixed-backends quotes them) ...
-      expect(scanLogText(text, name).counts[ID]).toBeGreaterThan(0);
-      // ... but they are the listing's first line, not something a process logged
-      expect(finding(text, name)).toBeUndefined();
+      const f = finding(text, name)!;
+      expect(f, name).toBeDefined();
+      expect(f.severity).toBe('warning');
+      expect(f.evidence[0].file).toBe(name);
     }
   });
 
-  it("iptables-nft 1.8.9's listing and dump, saved as a .txt with the commands: no finding", () => {
+  it("iptables-nft 1.8.9's listing and dump, saved as a .txt with the commands: both first lines count", () => {
     const transcript = `$ sudo iptables -L -n\n${LIST_HEAD}\nChain INPUT (policy ACCEPT)\ntarget     prot opt source               destination\n\n$ sudo iptables-save\n${SAVE_HEAD}\n*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n`;
     expect(scanLogText(transcript, 'session.txt').counts[ID]).toBe(2);
-    expect(finding(transcript, 'session.txt')).toBeUndefined();
+    const f = finding(transcript, 'session.txt')!;
+    expect(f.facts?.count).toBe(2);
+    expect(f.evidence.map((e) => e.line)).toEqual([2, 7]);
   });
 
   it('the same line in a journal, under the unit that printed it: a log event, the finding', () => {
@@ -51,13 +55,6 @@ describe("the legacy-tables warning: iptables-nft's own output or a log event", 
     expect(f).toBeDefined();
     expect(f.facts?.count).toBe(2);
     expect(f.evidence.map((e) => e.line)).toEqual([1, 2]);
-  });
-
-  it('a journal with both: only the logged lines count', () => {
-    const mixed = `Dec 02 18:44:20 node-1 k3s[812]: ${LIST_HEAD}\n$ sudo iptables-save | head -1\n${SAVE_HEAD}\n`;
-    const f = finding(mixed, 'notes.txt')!;
-    expect(f.facts?.count).toBe(1);
-    expect(f.evidence.map((e) => e.line)).toEqual([1]);
   });
 
   it('iptables.mixed-backends still quotes the pasted warning beside rules in both back ends', () => {
