@@ -127,7 +127,7 @@ function ipvsSigns(artifacts: NodeArtifacts, ips: ClusterIps, nat: Map<string, C
     // the rules alone: a KUBE-CLUSTER-IP set match is the IPVS proxier's own
     for (const c of nat.values())
       for (const r of c.rules)
-        if (setMatches(r).some((s) => s.name === 'KUBE-CLUSTER-IP')) {
+        if (r.text.includes('KUBE-CLUSTER-IP') && setMatches(r).some((s) => s.name === 'KUBE-CLUSTER-IP')) {
           evidence.push(ruleEvidence(r, 'a rule matching KUBE-CLUSTER-IP: kube-proxy in IPVS mode wrote it'));
           break;
         }
@@ -189,11 +189,12 @@ export const ipvsMasqueradeMissing = defineAnalyzer({
     const services = nat.get('KUBE-SERVICES')!;
     // an empty or unreached KUBE-SERVICES is iptables.kube-chains-missing's
     if (services.rules.length === 0) return [];
+    // iptables-mode Service chains: not an IPVS node (both at once is a mode switch left behind); checked
+    // first, by chain name only: the rules of a large iptables-mode dump are parsed lazily, on demand
+    if ([...nat.keys()].some((c) => c.startsWith('KUBE-SVC-'))) return [];
     const ips = clusterIps(a);
     const signs = ipvsSigns(a, ips, nat);
     if (signs.evidence.length === 0 || signs.kubeRouter) return [];
-    // iptables-mode Service chains: not an IPVS node (both at once is a mode switch left behind)
-    if ([...nat.keys()].some((c) => c.startsWith('KUBE-SVC-'))) return [];
     // kube-proxy writes the rule only while KUBE-CLUSTER-IP holds members: a listed empty set, nothing to masquerade
     const setListed = (a.ipsets ?? []).some((l) => !l.savedConfig && l.sets.some((s) => s.name === 'KUBE-CLUSTER-IP' && s.complete && s.members?.length === 0));
     if (setListed) return [];
