@@ -102,11 +102,71 @@ export default defineAnalyzer({
       if (sig.id === 'log.docker-no-free-address-pool') noFreePool(draft, sorted, facts, artifacts, host);
       if (sig.id === 'log.firewall-rejected-container-traffic') firewallRejected(draft, node, sorted, e.count, artifacts, host);
       if (sig.id === 'log.calico-bgp-not-established') calicoBgp(draft, sorted, e.count, facts, artifacts);
+      if (sig.id === 'log.iptables-couldnt-load-match') missingChainTarget(draft, sorted, host);
+      // flannel exits on it (k3s with it: `level=fatal msg="flannel exited: ...`): the node's pods have no cross-node network
+      if (sig.id === 'log.flannel-incompatible-addresses' && sorted.some((m) => /level=fatal|flannel exited|F\d{4} /.test(m.excerpt))) {
+        draft.severity = 'critical';
+        draft.message += ' flannel exited on it: until the address is gone, the node runs no flannel.';
+      }
       out.push(draft);
     }
-    return out;
+    return foldRestoreIntoMissingChain(out);
   },
 });
+
+/** A target named like a chain (`KUBE-MARK-DROP`, `DOCKER-USER`, `CNI-HOSTPORT-DNAT`), not an extension (MASQUERADE, DNAT, TPROXY). */
+const CHAIN_TARGET = /^(?:KUBE|DOCKER|CNI|CILIUM|cali|FLANNEL|WEAVE|NETAVARK|LIBVIRT|ufw6?|f2b|YOURLS)[-_]|^[A-Z][A-Z0-9]*-[A-Z0-9-]+$/;
+
+/**
+ * `Couldn't load target 'KUBE-MARK-DROP'`: the rule set jumps to a chain that is not in that table (iptables
+ * says "target" for a chain it cannot find). Not a version or kernel-module problem then: the chain's
+ * owner did not create it. kubelet made KUBE-MARK-DROP (and KUBE-MARK-MASQ) for the cluster's primary
+ * family only on dual-stack nodes, so kube-proxy's ip6tables-restore fails at every sync and no IPv6
+ * Service is programmed (kubernetes#96468): creating it in the ip6tables nat table lets the restore through.
+ */
+function missingChainTarget(draft: FindingDraft, matches: LogMatch[], host: HostView): void {
+  const chains = [...new Set(matches.filter((m) => m.facts.kind === 'target' && m.facts.module && CHAIN_TARGET.test(m.facts.module)).map((m) => m.facts.module))];
+  if (chains.length === 0 || chains.length < new Set(matches.map((m) => m.facts.module)).size) return;
+  const v6 = matches.some((m) => /ip6tables/.test(m.excerpt) || m.facts.tool?.startsWith('ip6tables'));
+  const tool = v6 ? 'ip6tables' : 'iptables';
+  const markDrop = chains.includes('KUBE-MARK-DROP');
+  draft.title = `The rules jump to a chain that does not exist (${chains.join(', ')})`;
+  draft.message =
+    draft.message.replace(/: iptables does not know a match or target[^]*$/, ': ') +
+    `the rule set ${v6 ? "kube-proxy (or another component) loads with ip6tables-restore" : 'a component loads'} jumps to ${chains.join(', ')}, which is not in that table (iptables says "Couldn't load target" for a chain it cannot find), so the whole restore fails and nothing of it is applied. ` +
+    (markDrop
+      ? `KUBE-MARK-DROP is kubelet's chain, not kube-proxy's: kubelet created it for the cluster's primary IP family only${v6 ? ', so on this dual-stack node the IPv6 nat table lacks it and every IPv6 sync of kube-proxy fails: IPv6 Services and NodePorts are not programmed (kubernetes#96468)' : ''}. Not a back-end or version mismatch.`
+      : 'Not a back-end or version mismatch: the chain\'s owner did not create it (or something deleted it).');
+  draft.facts = { ...draft.facts, missingChains: chains, family: v6 ? 'ipv6' : 'ipv4' };
+  draft.remedy = markDrop
+    ? {
+        summary: `Create KUBE-MARK-DROP in the ${v6 ? 'IPv6 ' : ''}nat table as kubelet makes it (the chain and its one MARK rule), so kube-proxy's next sync succeeds; then upgrade kubelet and kube-proxy to a release that manages the chain for both IP families.`,
+        commands: [
+          `${tool} -t nat -L KUBE-MARK-DROP -n >/dev/null 2>&1 || ${tool} -t nat -N KUBE-MARK-DROP`,
+          `${tool} -t nat -C KUBE-MARK-DROP -j MARK --set-xmark 0x8000/0x8000 2>/dev/null || ${tool} -t nat -A KUBE-MARK-DROP -j MARK --set-xmark 0x8000/0x8000`,
+          `kubectl -n kube-system logs -l k8s-app=kube-proxy --tail=20 | grep -i 'sync failed'   # gone within its sync period`,
+        ],
+      }
+    : {
+        summary: `Recreate ${chains.join(', ')} by restarting the component that owns ${chains.length > 1 ? 'them' : 'it'} (its name says whose it is), then check the restore succeeds; do not align iptables versions for this.`,
+        commands: [...chains.map((c) => `${tool} -S ${c} 2>&1 | head -3; ${tool} -t nat -S ${c} 2>&1 | head -3   # which table holds it, if any`), ...(chains.some((c) => c.startsWith('DOCKER')) ? host.restartDocker() : [])],
+      };
+}
+
+/**
+ * kube-proxy's `Failed to execute iptables-restore ... Couldn't load target 'KUBE-MARK-DROP' ... Error
+ * occurred at line: 269` is one failure told in three lines: the restore-failed finding, whose advice is
+ * to align back ends, is wrong where the missing-chain one explains it. Its lines join that finding.
+ */
+function foldRestoreIntoMissingChain(out: FindingDraft[]): FindingDraft[] {
+  const chain = out.find((d) => d.id === 'log.iptables-couldnt-load-match' && d.facts?.missingChains);
+  const restore = out.find((d) => d.id === 'log.iptables-restore-failed');
+  if (!chain || !restore) return out;
+  const near = (e: Evidence) => chain.evidence.some((c) => c.file === e.file && e.line >= c.line - 2 && e.line <= c.line + 6);
+  if (!restore.evidence.every(near) || Number(restore.facts?.count ?? 0) > restore.evidence.length) return out;
+  chain.evidence.push(...restore.evidence.map((e) => ({ ...e, note: `${e.note ? `${e.note}; ` : ''}the same failed restore` })));
+  return out.filter((d) => d !== restore);
+}
 
 function inTimeOrder(matches: LogMatch[]): LogMatch[] {
   return [...matches].sort((a, b) => (a.timestamp?.epochMs ?? Infinity) - (b.timestamp?.epochMs ?? Infinity) || a.file.localeCompare(b.file) || a.line - b.line);

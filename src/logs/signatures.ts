@@ -928,6 +928,39 @@ export const SIGNATURES: readonly LogSignature[] = [
     advice: 'Check iptables on the node (version, back end, kernel modules) with the error flannel printed.',
   },
   {
+    // flannel (pkg/ip) refuses a VXLAN device that carries an address other than its own lease's: `failed to
+    // ensure address of interface flannel.1: link has incompatible addresses. Remove additional addresses and try
+    // again.` k3s logs it as `level=fatal msg="flannel exited: failed to configure interface flannel.1: ..."` and
+    // exits (k3s-io/k3s#2599: dhcpcd had given flannel.1 the LAN address)
+    id: 'log.flannel-incompatible-addresses',
+    literals: ['link has incompatible addresses'],
+    pattern: /failed to ensure address of interface (?<iface>[\w.-]{1,15}): link has incompatible addresses/,
+    meaning: "flanneld found an address on its VXLAN device that is not its lease's and refused to start (k3s exits with it): pods on this node get no cross-node network. Something else manages the interface: a network manager (dhcpcd, NetworkManager, systemd-networkd, ifupdown) or an old lease.",
+    supports: ['flannel.multiple-addresses'],
+    // critical where flannel (or k3s) exited on it: analyzers/log-signatures.ts
+    severity: 'warning',
+    title: "flannel's VXLAN device carries a foreign address",
+    advice: "Find what put the address there (dhcpcd, NetworkManager or systemd-networkd in the same journal) and tell it to leave the CNI interfaces alone; then remove the address, or delete the device, and restart flannel (k3s) so it recreates it.",
+    commands: ['ip -4 addr show dev {iface}   # the address that is not the node\'s flannel lease (/run/flannel/subnet.env)', 'ip link delete {iface}   # flannel recreates it when it starts; then restart flannel (k3s: systemctl restart k3s)'],
+  },
+  {
+    // dhcpcd (Raspberry Pi OS, k3OS) takes every interface that appears unless denied: it gives flannel.1, cni0 or
+    // a pod's veth the LAN address and a second default route (k3s-io/k3s#2599's journal)
+    id: 'log.dhcpcd-on-cni-interface',
+    literals: [' dhcpcd['],
+    pattern: /dhcpcd\[\d{1,10}\]: (?<iface>flannel[\w.-]{0,10}|cni0|cbr0|docker0|br-[0-9a-f]{12}|veth[0-9a-f]{4,12}|cali[0-9a-f]{8,11}|tunl0|vxlan\.calico|cilium_[a-z0-9_]{1,8}|weave|kube-bridge): (?<action>using static address|probing address|adding default route|adding route|leased|offered|rebinding lease|soliciting a DHCP lease)/,
+    extract: [/(?:address|route to) (?<address>[0-9.]{7,15}\/\d{1,2})/, /default route via (?<gateway>[0-9.]{7,15})/],
+    meaning: "dhcpcd configures a container or pod network interface as if it were the host's own: it puts the LAN address (and a default route) on it, which breaks flannel's VXLAN device, the CNI bridge or a pod's veth, and the host's own routing.",
+    supports: ['flannel.multiple-addresses'],
+    severity: 'warning',
+    title: 'dhcpcd manages a container network interface',
+    advice: 'Tell dhcpcd to leave the CNI interfaces alone (denyinterfaces in /etc/dhcpcd.conf), restart it, then restart the CNI (k3s, flannel) so it sets its interfaces up again.',
+    commands: [
+      "grep -q '^denyinterfaces.*flannel' /etc/dhcpcd.conf || echo 'denyinterfaces cni0 cbr0 docker0 flannel* veth* cali* tunl0 vxlan.calico cilium_* weave kube-bridge' >> /etc/dhcpcd.conf",
+      'systemctl restart dhcpcd',
+    ],
+  },
+  {
     id: 'log.vxlan-not-supported',
     literals: ['operation not supported'],
     pattern: /(?:[Rr]egistering network|vxlan|VXLAN|flannel\.\d{1,5})[^\n]{0,160}?operation not supported/,

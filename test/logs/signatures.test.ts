@@ -279,6 +279,9 @@ const EXAMPLES: Example[] = [
     facts: { zone: '.' },
   },
   { id: 'log.coredns-loop-detected', from: { fixture: '../dns-loop/coredns2790-coredns-1.5.0.log' }, line: 7, facts: { from: '127.0.0.1:34614', to: ':53', zone: '.' } },
+  // k3s-io/k3s#2599's journal (k3OS on a Raspberry Pi): dhcpcd on flannel.1, then flannel's refusal
+  { id: 'log.dhcpcd-on-cni-interface', from: { fixture: '../cni-interfaces/k3s2599-journalctl.txt' }, line: 3, facts: { iface: 'flannel.1', action: 'using static address', address: '192.168.1.125/24' } },
+  { id: 'log.flannel-incompatible-addresses', from: { fixture: '../cni-interfaces/k3s2599-journalctl.txt' }, line: 15, facts: { iface: 'flannel.1' } },
 ];
 
 /** Lines that hold a signature's literal but must not match it. */
@@ -298,6 +301,7 @@ const NEAR_MISSES: { id: string; text: string; why: string }[] = [
   { id: 'log.docker-no-free-address-pool', text: 'failed to start daemon: Error initializing network controller: list bridge addresses failed: Wrong sender portid 4026531993, expected 0', why: 'a netlink error in a sandbox, not the pools' },
   { id: 'log.docker-network-controller-failed', text: 'FATA[0000] Error starting daemon: Error initializing network controller: Error creating default "bridge" network: failed to parse pool request for address space "LocalDefault" pool "" subpool "": could not find an available predefined network ', why: 'no free pool (its own signature, which names the routes)' },
   { id: 'log.calico-bgp-not-established', text: '2022-11-21 01:46:49.282 [INFO][1063] confd/health.go 180: Number of node(s) with BGP peering established = 2', why: 'BGP up' },
+  { id: 'log.dhcpcd-on-cni-interface', text: 'Nov 27 08:45:59 k3os1 dhcpcd[570]: eth0: using static address 192.168.1.125/24', why: "the host's own interface" },
   { id: 'log.nf-tables-incompatible', text: "# Table `filter' contains incompatible base-chains, use 'nft' tool to list them.", why: 'iptables-save lists the table; only some base chains are nft-made' },
   { id: 'log.nf-tables-chain-missing', text: 'Nov 20 10:00:00 node-1 kubelet[1304]: E1120 10:00:00.000000    1304 file.go:1] path \'/etc/kubernetes/manifests\' does not exist', why: 'not a chain' },
   { id: 'log.nf-tables-chain-missing', text: fixtureLine('podman-8048/terminal-output.txt', 9), why: "Podman's teardown after a reload (log.podman-rules-flushed)" },
