@@ -23,7 +23,7 @@
  *    it and the finding goes; the printed `ufw route allow` (the rule ufw writes in ufw-user-forward)
  *    opens it again as ufw's decision: no finding.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeBundle } from '../../src/engine/analyze.js';
@@ -181,7 +181,6 @@ describe("Docker 29's nftables back end beside ufw's iptables rules (real nft + 
 describe.skipIf(!canMakeNetns())("Docker 29's nftables back end beside ufw on the real kernel", () => {
   const host = new BridgeHost({ prefix: 'h2nft', bridge: 'bridge1', bridgeAddress: '172.18.0.1/16', instanceAddress: '172.18.0.2/16' });
   const H = host.h;
-  let server: ChildProcess | undefined;
   const reachable = () => {
     try {
       execFileSync('ip', ['netns', 'exec', host.o, 'timeout', '2', 'bash', '-c', 'exec 3<>/dev/tcp/192.0.2.1/8080'], { stdio: 'ignore' });
@@ -198,20 +197,9 @@ describe.skipIf(!canMakeNetns())("Docker 29's nftables back end beside ufw on th
     host.start();
     host.run(H, 'iptables-restore', fx('ufw-only.rules'));
     host.run(H, 'nft -f -', fx('docker29-usernet-portmap.nft').replaceAll('192.0.2.0/24', '172.18.0.0/16').replaceAll('192.0.2.2', '172.18.0.2'));
-    server = spawn('ip', ['netns', 'exec', host.c, 'python3', '-c', "import socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(('172.18.0.2',80))\ns.listen(16)\nwhile True:\n c,_=s.accept()\n c.close()"], { stdio: 'ignore' });
-    for (let i = 0; i < 50; i++) {
-      try {
-        execFileSync('ip', ['netns', 'exec', host.c, 'timeout', '1', 'bash', '-c', 'exec 3<>/dev/tcp/172.18.0.2/80'], { stdio: 'ignore' });
-        break;
-      } catch {
-        execFileSync('sleep', ['0.1']);
-      }
-    }
+    host.listenInInstance(80);
   });
-  afterAll(() => {
-    server?.kill();
-    host.close();
-  });
+  afterAll(() => host.close());
 
   it("ufw's default routed deny blocks 8080; routed allow opens it past ufw (finding); the printed fixes close it or make it ufw's decision", async () => {
     // ufw's default: FORWARD DROP: Docker's nftables accept is not final

@@ -13,7 +13,7 @@
  * Skipped where namespaces cannot be made.
  */
 import { readFileSync } from 'node:fs';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeBundle } from '../../src/engine/analyze.js';
 import { writeFolder } from '../helpers/archive.js';
@@ -22,7 +22,6 @@ import { canMakeNetns, projectPath } from '../helpers/shared.js';
 
 const host = new BridgeHost({ prefix: 'bdufwp', bridge: 'docker0', bridgeAddress: '172.17.0.1/16', instanceAddress: '172.17.0.2/16' });
 const H = host.h;
-let server: ChildProcess | undefined;
 
 /** A TCP connection from the outside namespace to the host's 8080, established within 2 seconds. */
 function reachable(): boolean {
@@ -49,20 +48,9 @@ describe.skipIf(!canMakeNetns())('ufw active, Docker publishing 8080 on 0.0.0.0,
   beforeAll(() => {
     host.start();
     host.run(H, 'iptables-restore', readFileSync(projectPath('test/fixtures/ufw/ufw-docker0-netns.rules'), 'utf8'));
-    server = spawn('ip', ['netns', 'exec', host.c, 'python3', '-c', "import socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(('172.17.0.2',80))\ns.listen(16)\nwhile True:\n c,_=s.accept()\n c.close()"], { stdio: 'ignore' });
-    for (let i = 0; i < 50; i++) {
-      try {
-        execFileSync('ip', ['netns', 'exec', host.c, 'timeout', '1', 'bash', '-c', 'exec 3<>/dev/tcp/172.17.0.2/80'], { stdio: 'ignore' });
-        break;
-      } catch {
-        execFileSync('sleep', ['0.1']);
-      }
-    }
+    host.listenInInstance(80);
   });
-  afterAll(() => {
-    server?.kill();
-    host.close();
-  });
+  afterAll(() => host.close());
 
   it('reachable from outside past ufw; the DOCKER-USER block closes it (twice: the same rules); ufw route allow opens it as ufw decides', async () => {
     expect(reachable()).toBe(true);

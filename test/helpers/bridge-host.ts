@@ -21,7 +21,7 @@ export class BridgeHost {
   readonly h: string;
   readonly c: string;
   readonly o: string;
-  private listener: ChildProcess | undefined;
+  private listeners: ChildProcess[] = [];
   constructor(readonly spec: BridgeSpec) {
     this.h = `${spec.prefix}h${process.pid}`;
     this.c = `${spec.prefix}c${process.pid}`;
@@ -56,9 +56,18 @@ export class BridgeHost {
     ip('-n', o, 'link', 'set', 'eth0', 'up');
     ip('-n', o, 'link', 'set', 'lo', 'up');
     this.run(h, 'sysctl -qw net.ipv4.ip_forward=1');
-    this.listener = spawn('ip', ['netns', 'exec', o, 'python3', '-c', "import socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(('192.0.2.2',8443))\ns.listen(16)\nwhile True:\n c,_=s.accept()\n c.close()"], { stdio: 'ignore' });
-    // until it listens (asked from the outside namespace itself)
-    for (let i = 0; i < 50 && !this.tcp(o); i++) execFileSync('sleep', ['0.1']);
+    this.listen(o, '192.0.2.2', 8443);
+  }
+
+  /** A TCP listener on the instance's own address (a published container port's target), once it accepts. */
+  listenInInstance(port: number): void {
+    this.listen(this.c, this.spec.instanceAddress.split('/')[0], port);
+  }
+
+  /** A TCP listener in a namespace that accepts and closes, waited for until it accepts (asked from that namespace), killed at close(). */
+  private listen(ns: string, address: string, port: number): void {
+    this.listeners.push(spawn('ip', ['netns', 'exec', ns, 'python3', '-c', `import socket\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(('${address}',${port}))\ns.listen(16)\nwhile True:\n c,_=s.accept()\n c.close()`], { stdio: 'ignore' }));
+    for (let i = 0; i < 50 && !this.tcp(ns, 1, address, port); i++) execFileSync('sleep', ['0.1']);
   }
 
   /** A TCP connection from the instance to the outside's listener, established within 3 seconds. */
@@ -66,9 +75,9 @@ export class BridgeHost {
     return this.tcp(this.c, 3);
   }
 
-  private tcp(ns: string, seconds = 1): boolean {
+  private tcp(ns: string, seconds = 1, address = '192.0.2.2', port = 8443): boolean {
     try {
-      execFileSync('ip', ['netns', 'exec', ns, 'timeout', String(seconds), 'bash', '-c', 'exec 3<>/dev/tcp/192.0.2.2/8443'], { stdio: 'ignore' });
+      execFileSync('ip', ['netns', 'exec', ns, 'timeout', String(seconds), 'bash', '-c', `exec 3<>/dev/tcp/${address}/${port}`], { stdio: 'ignore' });
       return true;
     } catch {
       return false;
@@ -76,7 +85,8 @@ export class BridgeHost {
   }
 
   close(): void {
-    this.listener?.kill();
+    for (const l of this.listeners) l.kill();
+    this.listeners = [];
     for (const ns of [this.h, this.c, this.o])
       try {
         execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
