@@ -28,7 +28,7 @@ import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import { runtimeValue, type SysctlValue } from '../src/parsers/sysctl.js';
 import type { Evidence, Remedy } from '../src/report/schema.js';
 import { dockerdState, dockerOnFirewalldReload, kubeProxyRules } from './lib/container-host.js';
-import { cidrOverlap, parseCidr, addressIn } from '../src/parsers/cidr.js';
+import { cidrOverlap, parseCidr, parseIp, addressIn } from '../src/parsers/cidr.js';
 import { timeOf } from './lib/logs.js';
 import { hostFirewall } from './lib/host-firewall.js';
 import { dockerBridges, dockerPresence, hasKubernetes, uplinkOf } from './lib/node-view.js';
@@ -103,6 +103,8 @@ export default defineAnalyzer({
       if (sig.id === 'log.firewall-rejected-container-traffic') firewallRejected(draft, node, sorted, e.count, artifacts, host);
       if (sig.id === 'log.calico-bgp-not-established') calicoBgp(draft, sorted, e.count, facts, artifacts);
       if (sig.id === 'log.iptables-couldnt-load-match') missingChainTarget(draft, sorted, host);
+      if (sig.id === 'log.nf-tables-chain-missing') kubeletChainMissing(draft, sorted);
+      if (CONNECTION_FAILURES.has(sig.id)) traceCommands(draft, sorted);
       // flannel exits on it (k3s with it: `level=fatal msg="flannel exited: ...`): the node's pods have no cross-node network
       if (sig.id === 'log.flannel-incompatible-addresses' && sorted.some((m) => /level=fatal|flannel exited|F\d{4} /.test(m.excerpt))) {
         draft.severity = 'critical';
@@ -134,32 +136,77 @@ function missingChainTarget(draft: FindingDraft, matches: LogMatch[], host: Host
   draft.message =
     draft.message.replace(/: iptables does not know a match or target[^]*$/, ': ') +
     `the rule set ${v6 ? "kube-proxy (or another component) loads with ip6tables-restore" : 'a component loads'} jumps to ${chains.join(', ')}, which is not in that table (iptables says "Couldn't load target" for a chain it cannot find), so the whole restore fails and nothing of it is applied. ` +
-    (markDrop
-      ? `KUBE-MARK-DROP is kubelet's chain, not kube-proxy's: kubelet created it for the cluster's primary IP family only${v6 ? ', so on this dual-stack node the IPv6 nat table lacks it and every IPv6 sync of kube-proxy fails: IPv6 Services and NodePorts are not programmed (kubernetes#96468)' : ''}. Not a back-end or version mismatch.`
-      : 'Not a back-end or version mismatch: the chain\'s owner did not create it (or something deleted it).');
+    (markDrop ? markDropSentence(v6) : 'Not a back-end or version mismatch: the chain\'s owner did not create it (or something deleted it).');
   draft.facts = { ...draft.facts, missingChains: chains, family: v6 ? 'ipv6' : 'ipv4' };
   draft.remedy = markDrop
-    ? {
-        summary: `Create KUBE-MARK-DROP in the ${v6 ? 'IPv6 ' : ''}nat table as kubelet makes it (the chain and its one MARK rule), so kube-proxy's next sync succeeds; then upgrade kubelet and kube-proxy to a release that manages the chain for both IP families.`,
-        commands: [
-          `${tool} -t nat -L KUBE-MARK-DROP -n >/dev/null 2>&1 || ${tool} -t nat -N KUBE-MARK-DROP`,
-          `${tool} -t nat -C KUBE-MARK-DROP -j MARK --set-xmark 0x8000/0x8000 2>/dev/null || ${tool} -t nat -A KUBE-MARK-DROP -j MARK --set-xmark 0x8000/0x8000`,
-          `kubectl -n kube-system logs -l k8s-app=kube-proxy --tail=20 | grep -i 'sync failed'   # gone within its sync period`,
-        ],
-      }
+    ? markDropRemedy(v6)
     : {
         summary: `Recreate ${chains.join(', ')} by restarting the component that owns ${chains.length > 1 ? 'them' : 'it'} (its name says whose it is), then check the restore succeeds; do not align iptables versions for this.`,
         commands: [...chains.map((c) => `${tool} -S ${c} 2>&1 | head -3; ${tool} -t nat -S ${c} 2>&1 | head -3   # which table holds it, if any`), ...(chains.some((c) => c.startsWith('DOCKER')) ? host.restartDocker() : [])],
       };
 }
 
+function markDropSentence(v6: boolean): string {
+  return `KUBE-MARK-DROP is kubelet's chain, not kube-proxy's: kubelet created it for the cluster's primary IP family only${v6 ? ', so on this dual-stack node the IPv6 nat table lacks it and every IPv6 sync of kube-proxy fails: IPv6 Services and NodePorts are not programmed (kubernetes#96468)' : ''}. Not a back-end or version mismatch.`;
+}
+
+/** KUBE-MARK-DROP created as kubelet makes it (checked with the real ip6tables 1.8.9: twice, one chain, one rule). */
+function markDropRemedy(v6: boolean): Remedy {
+  const tool = v6 ? 'ip6tables' : 'iptables';
+  return {
+    summary: `Create KUBE-MARK-DROP in the ${v6 ? 'IPv6 ' : ''}nat table as kubelet makes it (the chain and its one MARK rule), so kube-proxy's next sync succeeds; then upgrade kubelet and kube-proxy to a release that manages the chain for both IP families.`,
+    commands: [
+      `${tool} -t nat -L KUBE-MARK-DROP -n >/dev/null 2>&1 || ${tool} -t nat -N KUBE-MARK-DROP`,
+      `${tool} -t nat -C KUBE-MARK-DROP -j MARK --set-xmark 0x8000/0x8000 2>/dev/null || ${tool} -t nat -A KUBE-MARK-DROP -j MARK --set-xmark 0x8000/0x8000`,
+      `kubectl -n kube-system logs -l k8s-app=kube-proxy --tail=20 | grep -i 'sync failed'   # gone within its sync period`,
+    ],
+  };
+}
+
+/** iptables-nft's wording of the same (`Chain 'KUBE-MARK-DROP' does not exist`): kubelet's chain, created as kubelet makes it. */
+function kubeletChainMissing(draft: FindingDraft, matches: LogMatch[]): void {
+  const chains = [...new Set(matches.map((m) => m.facts.chain).filter(Boolean))];
+  if (chains.length !== 1 || chains[0] !== 'KUBE-MARK-DROP') return;
+  const v6 = matches.some((m) => /ip6tables/.test(m.excerpt) || m.facts.tool?.startsWith('ip6tables'));
+  draft.title = "kubelet's KUBE-MARK-DROP chain does not exist";
+  draft.message = `${draft.message} ${markDropSentence(v6)}`;
+  draft.facts = { ...draft.facts, missingChains: chains, family: v6 ? 'ipv6' : 'ipv4' };
+  draft.remedy = markDropRemedy(v6);
+}
+
+/** The client-side connection failures whose peer the lines name. */
+const CONNECTION_FAILURES = new Set(['log.connection-timed-out', 'log.connection-refused', 'log.no-route-to-host']);
+
+/**
+ * The path to each peer the lines name by address (up to three), ready for `bundle-doctor trace`: the
+ * rules of the bundle decide whether a packet from the client gets there. The client's own address is
+ * in the line only for Go's socket pairs; else the engineer fills it in (a container's, a pod's).
+ */
+function traceCommands(draft: FindingDraft, matches: LogMatch[]): void {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const m of matches) {
+    const { host, port, source } = m.facts;
+    if (!host || !port || !parseIp(host)) continue;
+    const proto = m.facts.protocol === 'udp' ? 'udp' : 'tcp';
+    const dst = `${host.includes(':') ? `[${host}]` : host}:${port}/${proto}`;
+    const src = source && parseIp(source) ? source : '<client address>';
+    const cmd = `bundle-doctor trace <bundle> --src ${src} --dst ${dst}`;
+    if (seen.has(cmd)) continue;
+    seen.add(cmd);
+    out.push(`${cmd}   # which rule of the bundle's decides a packet to ${host}:${port}${src.startsWith('<') ? " (the client's address: a container's or a pod's, as the line's writer runs)" : ''}`);
+    if (out.length === 3) break;
+  }
+  draft.remedy.commands.push(...out);
+}
+
 /**
  * kube-proxy's `Failed to execute iptables-restore ... Couldn't load target 'KUBE-MARK-DROP' ... Error
- * occurred at line: 269` is one failure told in three lines: the restore-failed finding, whose advice is
+ * occurred at line: 269` (iptables-nft: `Chain 'KUBE-MARK-DROP' does not exist`) is one failure told in three lines: the restore-failed finding, whose advice is
  * to align back ends, is wrong where the missing-chain one explains it. Its lines join that finding.
  */
 function foldRestoreIntoMissingChain(out: FindingDraft[]): FindingDraft[] {
-  const chain = out.find((d) => d.id === 'log.iptables-couldnt-load-match' && d.facts?.missingChains);
+  const chain = out.find((d) => (d.id === 'log.iptables-couldnt-load-match' || d.id === 'log.nf-tables-chain-missing') && d.facts?.missingChains);
   const restore = out.find((d) => d.id === 'log.iptables-restore-failed');
   if (!chain || !restore) return out;
   const near = (e: Evidence) => chain.evidence.some((c) => c.file === e.file && e.line >= c.line - 2 && e.line <= c.line + 6);

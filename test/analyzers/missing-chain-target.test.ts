@@ -39,6 +39,21 @@ describe('a jump to a chain that is not there (kubernetes#96468)', () => {
     expect(f.evidence.filter((e) => e.note?.includes('the same failed restore')).length).toBeGreaterThan(0);
   });
 
+  it("iptables-nft's wording of it (`Chain 'KUBE-MARK-DROP' does not exist`): kubelet's chain named, the same fix, the restore folded in", () => {
+    // the thread's kube-proxy lines with the real ip6tables-restore 1.8.9 (nf_tables) stderr for the same restore in a namespace
+    const nft = LOG.replace("ip6tables-restore v1.8.3 (legacy): Couldn't load target `KUBE-MARK-DROP':No such file or directory\n", "ip6tables-restore v1.8.9 (nf_tables): Chain 'KUBE-MARK-DROP' does not exist\n");
+    expect(nft).not.toBe(LOG);
+    const out = run(nft, 'kube-proxy.log');
+    expect(out.map((f) => f.id)).toEqual(['log.nf-tables-chain-missing']);
+    const [f] = out;
+    expect(f.title).toBe("kubelet's KUBE-MARK-DROP chain does not exist");
+    expect(f.message).toMatch(/KUBE-MARK-DROP is kubelet's chain, not kube-proxy's/);
+    expect(f.remedy.commands[0]).toBe('ip6tables -t nat -L KUBE-MARK-DROP -n >/dev/null 2>&1 || ip6tables -t nat -N KUBE-MARK-DROP');
+    // another chain missing under iptables-nft keeps the owner's restart
+    const docker = run("iptables v1.8.9 (nf_tables): Chain 'DOCKER' does not exist\n", 'dockerd.log');
+    expect(docker[0].title).toBe('iptables (nf_tables) cannot find a chain');
+  });
+
   it('an unknown match (a module, not a chain) keeps the generic finding and its version advice, and a restore failure elsewhere stays its own', () => {
     const text = "iptables v1.8.9 (nf_tables): Couldn't load match `nosuchmatch':No such file or directory\n\nTry `iptables -h' or 'iptables --help' for more information.\n" + 'x\n'.repeat(20) + 'iptables-restore: line 12 failed\n';
     const out = run(text, 'session.txt');
