@@ -17,11 +17,11 @@ import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence, Remedy } from '../src/report/schema.js';
 import { trace, type Packet, type TraceResult } from '../src/netfilter/trace.js';
 import { formatCidr, parseCidr, addressIn } from '../src/parsers/cidr.js';
-import type { Address } from '../src/parsers/interfaces.js';
+import { interfacesOf, type Address } from '../src/parsers/interfaces.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import { liveTables, nativeNftables, traceContext, uplinkOf, UNKNOWN_UPLINK, UNKNOWN_UPLINK_ADDRESS } from './lib/node-view.js';
 import { hostFirewall, type HostFirewall } from './lib/host-firewall.js';
-import { detailedInterfaces, overlaysOf, portText, type Overlay, type OverlayPort } from './lib/overlay.js';
+import { overlaysOf, portText, type Overlay, type OverlayPort } from './lib/overlay.js';
 
 /** The spellings of IP protocol 4 in rules: iptables-save and nft print `ipencap` (/etc/protocols), a rule may say `4`. */
 const IPIP_SPELLINGS = ['ipencap', '4', 'ipv4'];
@@ -128,7 +128,7 @@ function acceptedSomewhere(artifacts: NodeArtifacts, port: OverlayPort): { file:
 
 /** The uplink a peer's packet arrives on, the node's address there, and a peer address. */
 function pathOf(artifacts: NodeArtifacts, o: Overlay): Path | undefined {
-  const itfs = detailedInterfaces(artifacts);
+  const itfs = interfacesOf(artifacts.ipAddr ?? []);
   if (itfs.size === 0) {
     const peer = o.peers[0] ?? UNKNOWN_PEER;
     return { uplink: UNKNOWN_UPLINK, own: UNKNOWN_UPLINK_ADDRESS[4], peer, peerFrom: o.peers[0] ? 'a BGP peer the routes name' : 'a stand-in address', unknown: true, evidence: [] };
@@ -150,7 +150,7 @@ function pathOf(artifacts: NodeArtifacts, o: Overlay): Path | undefined {
 }
 
 function localV4(artifacts: NodeArtifacts): Set<string> {
-  return new Set([...detailedInterfaces(artifacts).values()].flatMap((i) => i.addresses.filter((a) => a.family === 4).map((a) => a.address)));
+  return new Set([...interfacesOf(artifacts.ipAddr ?? []).values()].flatMap((i) => i.addresses.filter((a) => a.family === 4).map((a) => a.address)));
 }
 
 function defaultGateway(artifacts: NodeArtifacts): string | undefined {

@@ -13,7 +13,7 @@
  */
 import type { NodeArtifacts } from '../../src/engine/artifacts.js';
 import type { Evidence } from '../../src/report/schema.js';
-import type { Interface } from '../../src/parsers/interfaces.js';
+import { interfacesOf, type Interface } from '../../src/parsers/interfaces.js';
 import type { Route } from '../../src/parsers/ip-route.js';
 import { liveViews } from './node-view.js';
 
@@ -51,22 +51,6 @@ export function portText(p: OverlayPort): string {
   return p.protocol === 'ipencap' ? 'IP protocol 4 (IPIP)' : `${p.port}/${p.protocol}`;
 }
 
-/** The node's interfaces, the `ip -d` details (kind, vxlan) taken from whichever listing has them. */
-export function detailedInterfaces(artifacts: NodeArtifacts): Map<string, Interface> {
-  const out = new Map<string, Interface>();
-  for (const l of artifacts.ipAddr ?? [])
-    for (const i of l.interfaces) {
-      const had = out.get(i.name);
-      if (!had) out.set(i.name, { ...i, addresses: [...i.addresses] });
-      else {
-        if (!had.kind && i.kind) had.kind = i.kind;
-        if (!had.vxlan && i.vxlan) had.vxlan = i.vxlan;
-        if (had.addresses.length === 0 && i.addresses.length > 0) had.addresses.push(...i.addresses);
-      }
-    }
-  return out;
-}
-
 const itfEvidence = (i: Interface, note: string): Evidence => {
   const vx = i.vxlan ? ` vxlan id ${i.vxlan.id ?? '?'}${i.vxlan.local ? ` local ${i.vxlan.local}` : ''}${i.vxlan.dev ? ` dev ${i.vxlan.dev}` : ''}${i.vxlan.port ? ` dstport ${i.vxlan.port}` : ''}` : '';
   const a = i.addresses.find((x) => x.family === 4);
@@ -75,7 +59,7 @@ const itfEvidence = (i: Interface, note: string): Evidence => {
 
 /** The overlays the node runs, as its bundle shows them. */
 export function overlaysOf(artifacts: NodeArtifacts): Overlay[] {
-  const itfs = detailedInterfaces(artifacts);
+  const itfs = interfacesOf(artifacts.ipAddr ?? []);
   const out: Overlay[] = [];
   const vxlanPort = (i: Interface, def: number, carries: string): OverlayPort =>
     i.vxlan?.port ? { protocol: 'udp', port: i.vxlan.port, carries } : { protocol: 'udp', port: def, carries, assumed: true };

@@ -264,9 +264,25 @@ export function sniffInterfaces(head: string): boolean {
   );
 }
 
-/** All interfaces of a node across its ip-addr files (the first file that names an interface wins). */
+/**
+ * All interfaces of a node across its ip-addr files: the first file that names an interface wins, and
+ * what it lacks that a later one shows is taken from there (the `ip -d` details, kind and vxlan, from a
+ * separate `ip -d link`; the addresses where the first was `ip link`). The parsed records are not changed:
+ * a merged interface is a copy.
+ */
 export function interfacesOf(lists: InterfaceList[]): Map<string, Interface> {
   const out = new Map<string, Interface>();
-  for (const l of lists) for (const i of l.interfaces) if (!out.has(i.name)) out.set(i.name, i);
+  for (const l of lists)
+    for (const i of l.interfaces) {
+      const had = out.get(i.name);
+      if (!had) {
+        out.set(i.name, i);
+        continue;
+      }
+      const kind = !had.kind && i.kind;
+      const vxlan = !had.vxlan && i.vxlan;
+      const addresses = had.addresses.length === 0 && i.addresses.length > 0;
+      if (kind || vxlan || addresses) out.set(i.name, { ...had, ...(kind ? { kind: i.kind } : {}), ...(vxlan ? { vxlan: i.vxlan } : {}), ...(addresses ? { addresses: i.addresses } : {}) });
+    }
   return out;
 }

@@ -300,3 +300,21 @@ describe('sniffing and hostile input', () => {
     expect(l.interfaces[0].addresses[0].excerpt.length).toBeLessThanOrEqual(400);
   });
 });
+
+describe('interfacesOf across listings', () => {
+  const ov = (name: string) => readFileSync(projectPath('test/fixtures/overlay-ports', name), 'utf8');
+  it("`ip addr` then `ip -d link` (real, flannel.1 made as flannel makes it): the first listing's addresses, the second's vxlan details; the parsed records untouched", () => {
+    const addr = parseInterfaces(ov('flannel-node.ip-addr.txt'), 'ip_addr.txt');
+    const link = parseInterfaces(ov('flannel-node.ip-d-link.txt'), 'ip_-d_link.txt');
+    const f = interfacesOf([addr, link]).get('flannel.1')!;
+    expect(f.ref.file).toBe('ip_addr.txt');
+    expect(f.addresses.length).toBeGreaterThan(0);
+    expect(f.kind).toBe('vxlan');
+    expect(f.vxlan?.port).toBe(8472);
+    expect(addr.interfaces.find((i) => i.name === 'flannel.1')!.vxlan).toBeUndefined();
+    // the other way round: the link listing first, its missing addresses from ip addr
+    const g = interfacesOf([link, addr]).get('flannel.1')!;
+    expect(g.ref.file).toBe('ip_-d_link.txt');
+    expect(g.addresses).toEqual(addr.interfaces.find((i) => i.name === 'flannel.1')!.addresses);
+  });
+});
