@@ -26,7 +26,7 @@ import { interfacesOf } from '../src/parsers/interfaces.js';
 import { masqueradeAddress } from '../src/parsers/ip-route.js';
 import type { Chain, Rule } from '../src/netfilter/rules.js';
 import type { NftChain, NftRule, NftRuleset, NftTable } from '../src/nft/model.js';
-import { includedConfigs, type NftablesConfig } from '../src/nft/config.js';
+import { loadedNftablesConfig, type NftablesConfig } from '../src/nft/config.js';
 import { nftExtraChains } from '../src/nft/trace.js';
 import { findService, isActive, isEnabled, type ServiceState } from '../src/parsers/services.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
@@ -799,9 +799,9 @@ interface SavedNft {
 function savedNftables(artifacts: NodeArtifacts): SavedNft | { skipped: string } | undefined {
   // a live listing shows what runs: the live trace decides
   if ((artifacts.nftables ?? []).length > 0) return undefined;
-  const configs = artifacts.nftablesConfig ?? [];
-  const main = configs.find((c) => c.hostPath === '/etc/sysconfig/nftables.conf') ?? configs.find((c) => c.hostPath === '/etc/nftables.conf');
-  if (!main) return undefined;
+  const loaded = loadedNftablesConfig(artifacts.nftablesConfig ?? []);
+  if (!loaded) return undefined;
+  const { main, missing } = loaded;
   const states = findService(artifacts.services ?? [], 'nftables');
   if (states.some((s) => /^masked/.test(s.enabled ?? ''))) return undefined;
   const service = isActive(states) ?? isEnabled(states);
@@ -809,51 +809,40 @@ function savedNftables(artifacts: NodeArtifacts): SavedNft | { skipped: string }
   // firewalld conflicts with nftables.service: with firewalld running and nftables.service not, the file is not loaded
   if (!isActive(states) && isActive(findService(artifacts.services ?? [], 'firewalld'))) return undefined;
   const tables = new Map<string, NftTable>();
-  const files: string[] = [];
-  const hostPaths = new Map<string, string>();
-  const missing: string[] = [];
+  const byFile = new Map(loaded.files.map((c) => [c.file, c]));
   let unread: string | undefined;
-  const walk = (c: NftablesConfig, depth: number) => {
-    if (files.includes(c.file) || depth > 8) return;
-    files.push(c.file);
-    hostPaths.set(c.file, c.hostPath);
-    for (const st of c.statements) {
-      const key = `${st.family} ${st.table}`;
-      switch (st.kind) {
-        case 'include': {
-          const found = includedConfigs(configs, st.path!, c.hostPath);
-          if (found.length === 0) missing.push(st.path!);
-          for (const f of found) walk(f, depth + 1);
+  // the statements in load order, includes expanded in place
+  for (const st of loaded.statements) {
+    const key = `${st.family} ${st.table}`;
+    switch (st.kind) {
+      case 'flush-ruleset':
+        for (const [k, t] of tables) if (!st.family || t.family === st.family) tables.delete(k);
+        break;
+      case 'delete-table':
+      case 'destroy-table':
+        tables.delete(key);
+        break;
+      case 'flush-table': {
+        const t = tables.get(key);
+        if (t) tables.set(key, { ...t, chains: t.chains.map((ch) => copyChain(ch, [])) });
+        break;
+      }
+      case 'table': {
+        // `add rule` / `add chain` lines (an nft script): rules nft text does not hold, the path is not known
+        if (/^(add|insert|create|replace)\s+(rule|chain)\b/.test(st.excerpt)) unread ??= `${st.ref.file}:${st.ref.line} (${st.excerpt})`;
+        const block = byFile.get(st.ref.file)?.ruleset?.tables.find((t) => t.family === st.family && t.name === st.table && t.ref.line === st.ref.line);
+        const had = tables.get(key);
+        if (!block) {
+          if (!had) tables.set(key, { family: st.family!, name: st.table!, chains: [], sets: [], maps: [], ref: st.ref, iptablesCompat: false });
           break;
         }
-        case 'flush-ruleset':
-          for (const [k, t] of tables) if (!st.family || t.family === st.family) tables.delete(k);
-          break;
-        case 'delete-table':
-        case 'destroy-table':
-          tables.delete(key);
-          break;
-        case 'flush-table': {
-          const t = tables.get(key);
-          if (t) tables.set(key, { ...t, chains: t.chains.map((ch) => copyChain(ch, [])) });
-          break;
-        }
-        case 'table': {
-          // `add rule` / `add chain` lines (an nft script): rules nft text does not hold, the path is not known
-          if (/^(add|insert|create|replace)\s+(rule|chain)\b/.test(st.excerpt)) unread ??= `${st.ref.file}:${st.ref.line} (${st.excerpt})`;
-          const block = c.ruleset?.tables.find((t) => t.family === st.family && t.name === st.table && t.ref.line === st.ref.line);
-          const had = tables.get(key);
-          if (!block) {
-            if (!had) tables.set(key, { family: st.family!, name: st.table!, chains: [], sets: [], maps: [], ref: st.ref, iptablesCompat: false });
-            break;
-          }
-          tables.set(key, had ? mergeTables(had, block) : { ...block, chains: block.chains.map((ch) => copyChain(ch, ch.rules)), sets: [...block.sets], maps: [...block.maps] });
-          break;
-        }
+        tables.set(key, had ? mergeTables(had, block) : { ...block, chains: block.chains.map((ch) => copyChain(ch, ch.rules)), sets: [...block.sets], maps: [...block.maps] });
+        break;
       }
     }
-  };
-  walk(main, 0);
+  }
+  const files = loaded.files.map((c) => c.file);
+  const hostPaths = new Map(loaded.files.map((c) => [c.file, c.hostPath]));
   if (missing.length > 0) return { skipped: `${main.file} includes ${missing.join(', ')}, which the bundle does not hold` };
   if (unread) return { skipped: `it adds rules with nft commands (${unread})` };
   const ruleset: NftRuleset = { file: main.file, format: 'text', tables: [...tables.values()], warnings: [], notices: [] };

@@ -13,7 +13,7 @@ import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { Evidence } from '../src/report/schema.js';
 import { allRules, type Ruleset } from '../src/netfilter/rules.js';
-import { includedConfigs, type NftablesConfig, type NftConfigStatement } from '../src/nft/config.js';
+import { loadedNftablesConfig } from '../src/nft/config.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import { dockerPresence, hasKubernetes } from './lib/node-view.js';
 import { logEvidence } from './lib/logs.js';
@@ -212,41 +212,6 @@ function containerTables(artifacts: NodeArtifacts): { backend: 'nf_tables' | 'le
   return { backend: 'unknown', tables: [] };
 }
 
-/** What the nftables service loads: the file, the files it includes (those in the bundle), what they say. */
-interface LoadedConfig {
-  /** /etc/nftables.conf (Debian, Ubuntu, Arch) or /etc/sysconfig/nftables.conf (RHEL, Fedora) */
-  main: NftablesConfig;
-  flavour: 'debian' | 'rhel';
-  statements: NftConfigStatement[];
-  /** the files loaded, main first */
-  files: NftablesConfig[];
-  /** includes that name files the bundle does not hold */
-  missing: string[];
-}
-
-function loadedConfig(configs: readonly NftablesConfig[]): LoadedConfig | undefined {
-  const main = configs.find((c) => c.hostPath === '/etc/sysconfig/nftables.conf') ?? configs.find((c) => c.hostPath === '/etc/nftables.conf');
-  if (!main) return undefined;
-  const statements: NftConfigStatement[] = [];
-  const files: NftablesConfig[] = [];
-  const missing: string[] = [];
-  const walk = (c: NftablesConfig, depth: number) => {
-    if (files.includes(c) || depth > 8) return;
-    files.push(c);
-    for (const st of c.statements) {
-      if (st.kind !== 'include') {
-        statements.push(st);
-        continue;
-      }
-      const found = includedConfigs(configs, st.path!, c.hostPath);
-      // a glob that matches nothing here may match files the collector did not copy (sos copies /etc/nftables only)
-      if (found.length === 0) missing.push(st.path!);
-      for (const f of found) walk(f, depth + 1);
-    }
-  };
-  walk(main, 0);
-  return { main, flavour: main.hostPath === '/etc/sysconfig/nftables.conf' ? 'rhel' : 'debian', statements, files, missing };
-}
 
 
 const SED_FLUSH = 's/^[[:space:]]*flush[[:space:]]\\+ruleset\\([[:space:]]\\+[a-z0-9]\\+\\)\\?[[:space:]]*;\\?[[:space:]]*$/';
@@ -271,7 +236,7 @@ function nftablesService(node: string, artifacts: NodeArtifacts, dockerRestart: 
   if (where.backend === 'legacy') return undefined;
   const service = on.unit;
   const active = isActive(states) !== undefined;
-  const config = loadedConfig(artifacts.nftablesConfig ?? []);
+  const config = loadedNftablesConfig(artifacts.nftablesConfig ?? []);
   const risky = new Set(where.tables.map((t) => t.key.split(' ')[0]));
   // `flush ruleset` of every family, or of a family whose tables hold container rules (ip, ip6; iptables-nft's when not shown)
   const flushes = (config?.statements ?? []).filter((s) => s.kind === 'flush-ruleset' && (!s.family || (risky.size ? risky.has(s.family) : ['ip', 'ip6'].includes(s.family))));

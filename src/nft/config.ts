@@ -190,3 +190,39 @@ export function includedConfigs(configs: readonly NftablesConfig[], path: string
   const res = candidates.map((p) => new RegExp(`^${p.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`));
   return configs.filter((c) => res.some((re) => re.test(c.hostPath))).sort((a, b) => a.hostPath.localeCompare(b.hostPath));
 }
+
+/** What the nftables service loads: the file, the files it includes (those in the bundle), their statements in load order (includes expanded in place). */
+export interface LoadedNftablesConfig {
+  /** /etc/nftables.conf (Debian, Ubuntu, Arch) or /etc/sysconfig/nftables.conf (RHEL, Fedora) */
+  main: NftablesConfig;
+  flavour: 'debian' | 'rhel';
+  statements: NftConfigStatement[];
+  /** the files loaded, main first */
+  files: NftablesConfig[];
+  /** includes that name files the bundle does not hold */
+  missing: string[];
+}
+
+export function loadedNftablesConfig(configs: readonly NftablesConfig[]): LoadedNftablesConfig | undefined {
+  const main = configs.find((c) => c.hostPath === '/etc/sysconfig/nftables.conf') ?? configs.find((c) => c.hostPath === '/etc/nftables.conf');
+  if (!main) return undefined;
+  const statements: NftConfigStatement[] = [];
+  const files: NftablesConfig[] = [];
+  const missing: string[] = [];
+  const walk = (c: NftablesConfig, depth: number) => {
+    if (files.includes(c) || depth > 8) return;
+    files.push(c);
+    for (const st of c.statements) {
+      if (st.kind !== 'include') {
+        statements.push(st);
+        continue;
+      }
+      const found = includedConfigs(configs, st.path!, c.hostPath);
+      // a glob that matches nothing here may match files the collector did not copy (sos copies /etc/nftables only)
+      if (found.length === 0) missing.push(st.path!);
+      for (const f of found) walk(f, depth + 1);
+    }
+  };
+  walk(main, 0);
+  return { main, flavour: main.hostPath === '/etc/sysconfig/nftables.conf' ? 'rhel' : 'debian', statements, files, missing };
+}
