@@ -84,38 +84,48 @@ export function overlaysOf(artifacts: NodeArtifacts): Overlay[] {
   const flannel1 = itfs.get('flannel.1');
   const flannelWg = itfs.get('flannel-wg');
   let flannelShown = false;
+  // net-conf.json's own port (Backend.Port; wireguard's ListenPort): what peers send to when the device's listing does not say
+  const confPort = netConf?.backendPort;
+  const confPortEvidence = confPort ? [{ file: confPort.ref.file, line: confPort.ref.line, excerpt: confPort.excerpt, note: `flannel's backend port is ${confPort.value}` }] : [];
   if (flannel1) {
     flannelShown = true;
-    const p = vxlanPort(flannel1, 8472, 'VXLAN');
+    const listed = vxlanPort(flannel1, 8472, 'VXLAN');
+    const p: OverlayPort = listed.assumed && confPort ? { protocol: 'udp', port: confPort.value, carries: 'VXLAN' } : listed;
     out.push({
       name: 'flannel VXLAN',
       product: 'flannel',
       ports: [p],
-      evidence: [itfEvidence(flannel1, `flannel's VXLAN device${p.assumed ? " (its port not listed: flannel's Linux default, 8472/udp)" : `: peers send to udp ${p.port}`}`), ...backendEvidence],
+      evidence: [
+        itfEvidence(flannel1, `flannel's VXLAN device${!listed.assumed ? `: peers send to udp ${p.port}` : confPort ? '' : " (its port not listed: flannel's Linux default, 8472/udp)"}`),
+        ...backendEvidence,
+        ...(listed.assumed ? confPortEvidence : []),
+      ],
       ...fromDevice(flannel1),
       peers: [],
     });
   }
   if (flannelWg) {
     flannelShown = true;
-    out.push({ name: 'flannel WireGuard', product: 'flannel', ports: [{ protocol: 'udp', port: 51820, carries: 'WireGuard', assumed: true }], evidence: [itfEvidence(flannelWg, "flannel's WireGuard device (backend wireguard: its default port 51820/udp)"), ...backendEvidence], peers: [] });
+    const wgPort: OverlayPort = confPort ? { protocol: 'udp', port: confPort.value, carries: 'WireGuard' } : { protocol: 'udp', port: 51820, carries: 'WireGuard', assumed: true };
+    out.push({ name: 'flannel WireGuard', product: 'flannel', ports: [wgPort], evidence: [itfEvidence(flannelWg, `flannel's WireGuard device${confPort ? '' : ' (backend wireguard: its default port 51820/udp)'}`), ...backendEvidence, ...confPortEvidence], peers: [] });
   }
   if (!flannelShown && backend) {
     const b = backend.value.toLowerCase();
+    const udp = (def: number, carries: string): OverlayPort => (confPort ? { protocol: 'udp', port: confPort.value, carries } : { protocol: 'udp', port: def, carries, assumed: true });
     const p: OverlayPort | undefined =
       b === 'vxlan'
-        ? { protocol: 'udp', port: 8472, carries: 'VXLAN', assumed: true }
+        ? udp(8472, 'VXLAN')
         : b === 'wireguard'
-          ? { protocol: 'udp', port: 51820, carries: 'WireGuard', assumed: true }
+          ? udp(51820, 'WireGuard')
           : b === 'udp'
-            ? { protocol: 'udp', port: 8285, carries: "flannel's UDP encapsulation", assumed: true }
+            ? udp(8285, "flannel's UDP encapsulation")
             : b === 'ipip'
               ? { protocol: 'ipencap', carries: 'IPIP' }
               : undefined;
     // host-gw (and alloc, or a cloud backend): routed, nothing reaches the nodes on a port of flannel's
     if (p) {
       flannelShown = true;
-      out.push({ name: `flannel ${b === 'vxlan' ? 'VXLAN' : b === 'wireguard' ? 'WireGuard' : b === 'ipip' ? 'IPIP' : 'UDP'}`, product: 'flannel', ports: [p], evidence: backendEvidence, peers: [] });
+      out.push({ name: `flannel ${b === 'vxlan' ? 'VXLAN' : b === 'wireguard' ? 'WireGuard' : b === 'ipip' ? 'IPIP' : 'UDP'}`, product: 'flannel', ports: [p], evidence: [...backendEvidence, ...(p.protocol === 'udp' ? confPortEvidence : [])], peers: [] });
     } else flannelShown = true;
   }
   if (!flannelShown) {

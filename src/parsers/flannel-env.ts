@@ -70,6 +70,11 @@ export interface FlannelNetConf {
   network?: Setting<string>;
   subnetLen?: Setting<number>;
   backend?: Setting<string>;
+  /**
+   * the backend's own UDP port when the file sets one: `Port` of vxlan (default 8472 on Linux; 4789 where Windows
+   * nodes join) and udp (8285), `ListenPort` of wireguard (51820)
+   */
+  backendPort?: Setting<number>;
   warnings: ParseWarning[];
 }
 
@@ -82,7 +87,7 @@ export function parseFlannelNetConf(text: string, file: string): FlannelNetConf 
     throw new ParseError(`not valid JSON (${(err as Error).message})`, file);
   }
   if (!data || typeof data !== 'object' || !('Network' in data)) throw new SkipFile(file, 'no flannel Network key');
-  const d = data as { Network?: unknown; SubnetLen?: unknown; Backend?: { Type?: unknown } };
+  const d = data as { Network?: unknown; SubnetLen?: unknown; Backend?: { Type?: unknown; Port?: unknown; ListenPort?: unknown } };
   const all = lines(text);
   const at = (key: string): SourceRef => ({ file, line: Math.max(1, all.findIndex((l) => l.includes(`"${key}"`)) + 1) });
   const ex = (key: string) => (all.find((l) => l.includes(`"${key}"`)) ?? '').trim();
@@ -90,6 +95,9 @@ export function parseFlannelNetConf(text: string, file: string): FlannelNetConf 
   if (typeof d.Network === 'string') out.network = { value: d.Network, ref: at('Network'), excerpt: ex('Network') };
   if (typeof d.SubnetLen === 'number') out.subnetLen = { value: d.SubnetLen, ref: at('SubnetLen'), excerpt: ex('SubnetLen') };
   if (typeof d.Backend?.Type === 'string') out.backend = { value: d.Backend.Type, ref: at('Type'), excerpt: ex('Type') };
+  const portKey = typeof d.Backend?.ListenPort === 'number' ? 'ListenPort' : 'Port';
+  const port = d.Backend?.[portKey];
+  if (typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536) out.backendPort = { value: port, ref: at(portKey), excerpt: ex(portKey) };
   return out;
 }
 
