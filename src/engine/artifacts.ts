@@ -115,6 +115,6 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   distributionHint: "a Kubernetes distribution's paths (/var/lib/rancher/k3s, k0s unit journals)",
   awsCniSettings: "the AWS VPC CNI's network settings (aws-node's ipamd/networkutils-env-settings.json)",
   ufwStatus: 'ufw status (ufw status verbose / numbered)',
-  dockerPs: "Docker's containers and published ports (docker ps / docker ps -a)",
+  dockerPs: "Docker's containers and published ports (docker ps / docker ps -a, as a table or JSON lines; docker inspect of containers)",
   ipvsadm: 'the IPVS table (ipvsadm -Ln, also --stats / --rate)',
 };

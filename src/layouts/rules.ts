@@ -257,6 +257,8 @@ export const SOSREPORT_RULES: PathRule[] = [
   { re: /^sos_commands\/podman\/podman_port_--all$/, format: 'podman-port' },
   // sos's docker plugin (sos/report/plugins/docker.py): docker ps, docker ps -a, docker ps -as (its size option); docker.io_ps before sos 3.6
   { re: /^sos_commands\/docker\/docker(?:\.io|-latest|-current)?_ps(?:_-a|_-as)?$/, format: 'docker-ps' },
+  // ... and `docker inspect <container>` per container (its containers/ subdir; images/ and volumes/ hold other inspects)
+  { re: /^sos_commands\/docker\/containers\/docker_inspect_[^/]+$/, format: 'docker-container-inspect' },
   // sos's ipvs plugin (when ip_vs is loaded and ipvsadm installed): ipvsadm -Ln and its --stats / --rate / --persistent-conn / --thresholds forms
   { re: /^sos_commands\/ipvs\/ipvsadm_-Ln(?:_--(?:stats|rate|persistent-conn|thresholds))?$/, format: 'ipvsadm' },
   { re: /^sos_commands\/(?:firewall_tables|networking)\/iptables_-V$/, format: 'iptables-version' },

@@ -36,6 +36,8 @@ export interface DockerPsContainer {
   bindings: DockerPsBinding[];
   /** ports exposed but not published (`80/tcp`) */
   exposed: string[];
+  /** HostConfig.NetworkMode of `docker inspect` (`bridge`, `host`, a network's name, `container:<id>`); the table does not show it */
+  networkMode?: string;
   ref: SourceRef;
   excerpt: string;
 }
@@ -76,6 +78,18 @@ function parseBinding(cell: string): DockerPsBinding | undefined {
   const b: DockerPsBinding = { hostPort: Number(m[2]), hostPortEnd: Number(m[3] ?? m[2]), containerPort: m[4], protocol: m[5], text: cell };
   if (ip) b.hostIp = ip;
   return b;
+}
+
+/** A PORTS cell (`0.0.0.0:8080->80/tcp, :::8080->80/tcp, 443/tcp`): its published bindings, its exposed ports, and what is neither. */
+export function parsePortsCell(cell: string): { bindings: DockerPsBinding[]; exposed: string[]; unknown: string[] } {
+  const out = { bindings: [] as DockerPsBinding[], exposed: [] as string[], unknown: [] as string[] };
+  for (const p of cell.split(/,\s*/).map((x) => x.trim()).filter(Boolean)) {
+    const b = parseBinding(p);
+    if (b) out.bindings.push(b);
+    else if (EXPOSED.test(p)) out.exposed.push(p);
+    else out.unknown.push(p);
+  }
+  return out;
 }
 
 /** `docker ps [-a] [-s] [--no-trunc]`, `docker container ls`: columns start where their header starts (Go's tabwriter aligns every row). */
@@ -152,12 +166,10 @@ export function parseDockerPs(text: string, file: string): DockerPs {
     const image = cell('IMAGE');
     if (image) c.image = image.split(/\s+/)[0];
     if (status) c.status = status;
-    for (const p of cells) {
-      const b = parseBinding(p);
-      if (b) c.bindings.push(b);
-      else if (EXPOSED.test(p)) c.exposed.push(p);
-      else out.warnings.push({ file, line: i + 1, message: `port ${p} not understood` });
-    }
+    const parsed = parsePortsCell(cells.join(', '));
+    c.bindings.push(...parsed.bindings);
+    c.exposed.push(...parsed.exposed);
+    for (const p of parsed.unknown) out.warnings.push({ file, line: i + 1, message: `port ${p} not understood` });
     c.excerpt = `${name ?? c.id} ${status ?? ''} ${ports}`.replace(/\s+/g, ' ').trim().slice(0, 400);
     out.containers.push(c);
   }

@@ -20,6 +20,7 @@ import { parseFirewallCmdListAllZones, parseFirewalldConf, parseFirewalldZoneXml
 import { parseFirewallCmdPolicies, parseFirewalldPolicyXml, sniffFirewallCmdPolicies } from '../nft/firewalld.js';
 import { parsePodmanPort, parsePodmanPs, sniffPodmanPort, sniffPodmanPs } from './podman.js';
 import { parseDockerPs, sniffDockerPs } from './docker-ps.js';
+import { parseDockerContainerInspect, parseDockerPsJsonLines, sniffDockerContainerInspect, sniffDockerPsJsonLines } from './docker-inspect.js';
 import { parseIpvsadm, sniffIpvsadm } from './ipvsadm.js';
 import { parseNftJson, sniffNftJson } from '../nft/parse-json.js';
 import { parseNftText, sniffNftText } from '../nft/parse-text.js';
@@ -123,7 +124,11 @@ const FORMATS = [
   format({ id: 'podman-ps', kind: 'podmanPorts', parse: parsePodmanPs, sniff: sniffPodmanPs }),
   format({ id: 'podman-port', kind: 'podmanPorts', parse: parsePodmanPort, sniff: sniffPodmanPort }),
   // docker ps [-a] / docker container ls: the same header as podman ps, sniffed when no podman command line stands above it
-  format({ id: 'docker-ps', kind: 'dockerPs', parse: parseDockerPs, sniff: sniffDockerPs }),
+  // the table, or the same listing as JSON lines (`--format '{{json .}}'`, `--format json`) under a docker-ps name
+  format({ id: 'docker-ps', kind: 'dockerPs', parse: (text, file) => (sniffDockerPsJsonLines(text.slice(0, 4096)) ? parseDockerPsJsonLines(text, file) : parseDockerPs(text, file)), sniff: sniffDockerPs }),
+  format({ id: 'docker-ps-json', kind: 'dockerPs', parse: parseDockerPsJsonLines, sniff: sniffDockerPsJsonLines }),
+  // `docker inspect` of containers (sos: one file per container): their state and NetworkSettings.Ports
+  format({ id: 'docker-container-inspect', kind: 'dockerPs', parse: parseDockerContainerInspect, sniff: sniffDockerContainerInspect }),
   // ipvsadm -Ln (and --stats/--rate/--persistent-conn/--thresholds); -Lnc and --timeout are skipped by the parser
   format({ id: 'ipvsadm', kind: 'ipvsadm', parse: parseIpvsadm, sniff: sniffIpvsadm }),
   format({ id: 'iptables-version', kind: 'iptablesVersion', parse: parseIptablesVersion, sniff: sniffIptablesVersion }),
