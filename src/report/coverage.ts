@@ -13,3 +13,13 @@ export function checksRan(coverage: Coverage): number {
 export function runStatus(run: AnalyzerRun): 'ran' | 'ran-in-part' | 'not-run' | 'error' {
   return run.status === 'ran' && run.reason ? 'ran-in-part' : run.status;
 }
+
+/**
+ * Why no check ran: nothing in the bundle was read, or what was read (routes alone, say) feeds no check
+ * without the files it is compared with. Never "no file is one bundle-doctor reads" beside a file it read.
+ */
+export function nothingCheckedReason(coverage: Coverage): string {
+  const read = [...new Set(coverage.nodes.flatMap((n) => Object.entries(n.artifacts).filter(([, files]) => files.length > 0).map(([kind]) => kind)))];
+  if (read.length === 0) return 'no file in the bundle is one bundle-doctor reads.';
+  return `what was read (${read.join(', ')}) is not enough for any check on its own: each needs the files it compares it with.`;
+}

@@ -21,7 +21,7 @@ let hbRuntime: typeof HandlebarsNS | undefined;
 const runtime = (): typeof HandlebarsNS => (hbRuntime ??= requireHere('handlebars/runtime') as typeof HandlebarsNS);
 type Precompiled = Record<string, { hash: string; spec: TemplateSpecification } | undefined>;
 import type { AnalyzerRun, BatchIndex, BundleReport, Coverage, Finding, IndexEntry, NodeInfo, Report } from './schema.js';
-import { checksRan, runStatus } from './coverage.js';
+import { checksRan, nothingCheckedReason, runStatus } from './coverage.js';
 import { displayText, mapStrings, shortNames } from './names.js';
 
 export type OutputFormat = 'md' | 'html' | 'json';
@@ -236,6 +236,7 @@ function registerHelpers(env: typeof HandlebarsNS, kind: 'md' | 'html'): void {
   env.registerHelper('count', (n: number, noun: string) => `${n} ${n === 1 ? noun : `${noun}s`}`);
   // no check ran at all: "no problems found" would read as a clean bill of health
   env.registerHelper('nothingChecked', (c: Coverage) => checksRan(c) === 0);
+  env.registerHelper('nothingCheckedReason', (c: Coverage) => nothingCheckedReason(c));
   env.registerHelper('join', (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(typeof sep === 'string' ? sep : ', ') : ''));
   env.registerHelper('lines', (list: unknown) => (Array.isArray(list) ? list.join('\n') : ''));
   env.registerHelper('basename', (p: string) => String(p ?? '').replace(/\/+$/, '').split('/').pop());

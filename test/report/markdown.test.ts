@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/engine/analyze.js';
 import { buildIndex, digestOf, indexEntry } from '../../src/batch/index-report.js';
 import { render, renderIndex } from '../../src/report/render.js';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTarGz, tmpDir, writeTmp } from '../helpers/archive.js';
+import { projectPath } from '../helpers/shared.js';
 
 const OFF = 'net.ipv4.ip_forward = 0\nnet.bridge.bridge-nf-call-iptables = 1\nnet.core.somaxconn = 4096\n';
 
@@ -88,10 +89,17 @@ describe('Markdown report rendered by marked (GFM)', () => {
   it('a bundle where nothing could be checked says so, instead of "no problems found"; a checked clean one says the latter', async () => {
     const unchecked = writeTmp('u.tgz', await makeTarGz([{ name: 't/README.md', content: '# what the customer sent\n\nSee attached.\n' }]));
     const checked = writeTmp('c.tgz', await makeTarGz([{ name: 't/sysctl.txt', content: OFF.replace('= 0', '= 1') }]));
+    const routes = writeTmp('r.tgz', await makeTarGz([{ name: 't/ip-route.txt', content: readFileSync(projectPath('test/fixtures/overlay-ports/flannel-node.ip-route.txt'), 'utf8') }]));
     for (const format of ['md', 'html'] as const) {
       const none = render(await analyze([unchecked]), format);
       expect(none).toContain('Nothing could be checked:');
+      expect(none).toContain('no file in the bundle is one bundle-doctor reads');
       expect(none).not.toContain('No problems found');
+      // a file read that feeds no check alone (a ticket's ip route, R6's calico#4662 case): not "no file is read"
+      const routesOnly = render(await analyze([routes]), format);
+      expect(routesOnly).toContain('Nothing could be checked:');
+      expect(routesOnly).toContain('what was read (routes) is not enough for any check on its own');
+      expect(routesOnly).not.toContain('no file in the bundle is one bundle-doctor reads');
       const clean = render(await analyze([checked]), format);
       expect(clean).toContain('No problems found in what the bundle holds.');
       expect(clean).not.toContain('Nothing could be checked');
