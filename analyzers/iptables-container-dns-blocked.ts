@@ -30,7 +30,7 @@ import { trace, type Packet, type TraceResult } from '../src/netfilter/trace.js'
 import { formatCidr, parseCidr } from '../src/parsers/cidr.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
-import { dockerBridges, liveIpv4, liveTables, localAddresses, nativeNftables, otherContainerBridges, traceContext } from './lib/node-view.js';
+import { dockerBridges, liveIpv4, liveTables, localAddresses, nativeNftables, notePartialNft, otherContainerBridges, traceContext } from './lib/node-view.js';
 import { hostFirewall, type HostFirewall } from './lib/host-firewall.js';
 
 /** A bridge whose containers query a resolver on the bridge's gateway address. */
@@ -201,7 +201,10 @@ export default defineAnalyzer({
       if (!blocks(udp)) continue;
       blocked.push({ r, udp, tcp: probe('tcp') });
     }
-    if (blocked.length === 0) return [];
+    if (blocked.length === 0) {
+      notePartialNft(artifacts, partly, `DNS from containers to ${resolvers.map((r) => `${r.gateway}:53`).join(', ')}`);
+      return [];
+    }
     const fw = hostFirewall(artifacts);
     return blocked.map(({ r, udp, tcp }) => finding(node, r, udp, tcp, fw));
   },

@@ -58,10 +58,11 @@ export default defineAnalyzer({
   requires: [],
   requiresOneOf: ['iptables', 'nftables'],
   optional: ['iptables', 'nftables', 'ipAddr', 'routes', 'flannelSubnetEnv', 'flannelNetConf', 'dockerNetworks', 'dockerDaemon', 'services', 'logs', 'ipsets'],
-  partialWithout: { ipAddr: 'without ip addr the interface flannel or a tunnel delivers on is assumed (flannel.1 for flannel)' },
   analyze({ node, artifacts, partly }) {
     const drops = swarmAside(directAccessDrops(artifacts), artifacts, partly);
     if (drops.length === 0) return [];
+    // only where Docker's direct-access rules exist is the way in of routed traffic looked for (R6 W8: not on every bundle without ip addr)
+    if (!artifacts.ipAddr?.length) partly?.('without ip addr the interface flannel or a tunnel delivers on is assumed (flannel.1 for flannel)');
     const ways = waysIn(artifacts, drops);
     const timeouts = timeoutLines(artifacts);
     const findings = [];

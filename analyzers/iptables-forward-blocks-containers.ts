@@ -47,6 +47,7 @@ import {
   liveViews6,
   localAddresses,
   nativeNftables,
+  notePartialNft,
   otherContainerBridges,
   reaches,
   traceContext,
@@ -320,6 +321,7 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
       }
     }
   }
+  if (findings.length === 0 && bridges.length > 0 && family === 4) notePartialNft(artifacts, partly, "containers' traffic through FORWARD");
   return findings;
 }
 

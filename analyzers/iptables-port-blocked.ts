@@ -30,7 +30,7 @@ import { interfacesOf, type Address } from '../src/parsers/interfaces.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { LogMatch } from '../src/logs/index.js';
 import { routeDevFor, ruleSpec } from './lib/container-host.js';
-import { dockerBridges, dockerBridgesFromRules, liveIpv4, liveIpv6, liveTables, liveViews6, localAddresses, nativeNftables, traceContext, traceContext6, uplinkOf } from './lib/node-view.js';
+import { dockerBridges, dockerBridgesFromRules, liveIpv4, liveIpv6, liveTables, liveViews6, localAddresses, nativeNftables, notePartialNft, traceContext, traceContext6, uplinkOf } from './lib/node-view.js';
 import { connectionSymptom, fromContainer, symptomFits, timeOf, type ConnectionSymptom } from './lib/logs.js';
 import { distinctEvidence } from './lib/evidence.js';
 import { hostFirewall, persistNft } from './lib/host-firewall.js';
@@ -139,7 +139,10 @@ export default defineAnalyzer({
   optional: ['iptables', 'nftables', 'ipAddr', 'logs', 'sockets', 'dockerNetworks', 'routes', 'ipsets', 'services', 'dockerDaemon'],
   analyze({ node, artifacts, options, partly }) {
     const needs = needsOf(artifacts, options.requiredPorts);
-    return [...portFindings(node, artifacts, 4, needs, partly), ...portFindings(node, artifacts, 6, needs, partly)];
+    const findings = [...portFindings(node, artifacts, 4, needs, partly), ...portFindings(node, artifacts, 6, needs, partly)];
+    const ports = [...new Set([...needs.byFamily[4].keys(), ...needs.byFamily[6].keys()])];
+    if (findings.length === 0 && ports.length > 0) notePartialNft(artifacts, partly, `port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}`);
+    return findings;
   },
 });
 

@@ -19,7 +19,7 @@ import { trace, type Packet, type TraceResult } from '../src/netfilter/trace.js'
 import { formatCidr, parseCidr, addressIn } from '../src/parsers/cidr.js';
 import { interfacesOf, type Address } from '../src/parsers/interfaces.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
-import { liveTables, nativeNftables, traceContext, uplinkOf, UNKNOWN_UPLINK, UNKNOWN_UPLINK_ADDRESS } from './lib/node-view.js';
+import { liveTables, nativeNftables, notePartialNft, traceContext, uplinkOf, UNKNOWN_UPLINK, UNKNOWN_UPLINK_ADDRESS } from './lib/node-view.js';
 import { hostFirewall, type HostFirewall } from './lib/host-firewall.js';
 import { overlaysOf, portText, type Overlay, type OverlayPort } from './lib/overlay.js';
 
@@ -91,7 +91,10 @@ export default defineAnalyzer({
         else if (r.verdict.kind === 'unknown') undecided.push(`${portText(port)}: ${r.verdict.reason}`);
       }
       if (undecided.length > 0) partly?.(`${o.name}: the trace of a peer's packet to ${undecided.join('; ')} could not be decided from the bundle`);
-      if (blocked.length === 0) continue;
+      if (blocked.length === 0) {
+        if (undecided.length === 0) notePartialNft(artifacts, partly, `${o.name}'s ${o.ports.map(portText).join(', ')} from the other nodes`);
+        continue;
+      }
       const where = blocked.map((b) => `${portText(b.port)} by ${by(b.result)}`).join(', ');
       // what only the bundle's gaps make a verdict: say so rather than assert it
       if (o.modeUnknown) {

@@ -6,7 +6,7 @@
 import type { NodeArtifacts } from '../../src/engine/artifacts.js';
 import type { Evidence } from '../../src/report/schema.js';
 import { mergeRulesets, type TraceContext } from '../../src/netfilter/trace.js';
-import type { NftRule, NftRuleset } from '../../src/nft/model.js';
+import { chosenTablesNote, type NftRule, type NftRuleset } from '../../src/nft/model.js';
 import { nftExtraChains } from '../../src/nft/trace.js';
 import type { Backend, Chain, Rule, Ruleset } from '../../src/netfilter/rules.js';
 import { extraChainsBeside, groupByBackend } from '../../src/netfilter/backends.js';
@@ -206,6 +206,15 @@ export function dockerBridges(artifacts: NodeArtifacts, family: 4 | 6 = 4): Brid
 /** The node's native nftables rulesets (firewalld's, Docker's own, nftables.conf): those with a table iptables-nft did not make. */
 export function nativeNftables(artifacts: NodeArtifacts): NftRuleset[] {
   return (artifacts.nftables ?? []).filter((rs) => rs.tables.some((t) => !t.iptablesCompat));
+}
+
+/**
+ * A trace that found nothing dropping, through nft listings of chosen tables only (`nft list table ip filter`, no
+ * `nft list ruleset`): the coverage says "ran in part" (a table not listed can drop the packets) rather than ✅.
+ */
+export function notePartialNft(artifacts: NodeArtifacts, partly: ((what: string) => void) | undefined, what: string): void {
+  const note = chosenTablesNote(artifacts.nftables ?? [], what);
+  if (note) partly?.(note);
 }
 
 /** What the packet tracer needs of a node: its addresses, and its native nftables chains to walk beside iptables'. */

@@ -520,7 +520,8 @@ export function matches(rule: Rule, p: Packet, ctx: TraceContext): boolean | 'un
   if (rule.source && !neg(addressIn(p.src, rule.source.value), rule.source.negated)) return false;
   if (rule.destination && !neg(addressIn(p.dst, rule.destination.value), rule.destination.negated)) return false;
   if (rule.inInterface) {
-    const r = iface(rule.inInterface.value, p.inInterface);
+    // an unknown input interface is still not lo for a packet from another host (`-A INPUT -i lo -j ACCEPT`)
+    const r = p.inInterface === undefined && rule.inInterface.value === 'lo' && arrivesOnLoopback(p, ctx) === false ? false : iface(rule.inInterface.value, p.inInterface);
     if (r === 'unknown') unknown = true;
     else if (!neg(r, rule.inInterface.negated)) return false;
   }
@@ -735,6 +736,16 @@ function isIpv6Nat(to: string): boolean {
 }
 
 /** One of the node's IPv6 addresses, in any spelling (compressed, uppercase), or ::1. */
+/**
+ * Whether a packet can have come in on lo: only one the node sent itself, from one of its own addresses (127/8,
+ * ::1 or an address it holds). 'unknown' when the node's addresses are not known.
+ */
+export function arrivesOnLoopback(p: Packet, ctx: Pick<TraceContext, 'localAddresses'>): boolean | 'unknown' {
+  if (isIpv6(p) ? addressIn(p.src, '::1/128') : addressIn(p.src, '127.0.0.0/8')) return true;
+  if (ctx.localAddresses.length === 0) return 'unknown';
+  return isIpv6(p) ? isLocal6(p.src, ctx) : ctx.localAddresses.includes(p.src);
+}
+
 export function isLocal6(addr: string, ctx: Pick<TraceContext, 'localAddresses'>): boolean {
   return addressIn(addr, '::1/128') || ctx.localAddresses.some((l) => parseIp(l)?.family === 6 && addressIn(addr, l));
 }

@@ -195,6 +195,31 @@ export interface NftRuleset {
   legacyTablesPresent?: SourceRef;
   /** `nft -j` metainfo version */
   nftVersion?: string;
+  /**
+   * the listing is of chosen tables (`nft list table ip filter`, by its command line or its file's name), not
+   * `nft list ruleset`: a table it does not show may still hold a base chain on any hook
+   */
+  chosenTables?: SourceRef;
+}
+
+/** `nft [-a] list table|chain <family> <name>` in a listing's first lines or its file's name (`nft-list-table-ip-filter.txt`). */
+export function chosenTablesListing(text: string, file: string): SourceRef | undefined {
+  const head = text.slice(0, 2048).split(/\r?\n/).slice(0, 3);
+  const at = head.findIndex((l) => /\bnft\s+(?:-[a-zA-Z]+\s+)*list\s+(?:table|chain)\s+\S/.test(l));
+  if (at >= 0) return { file, line: at + 1 };
+  const base = file.split('/').pop() ?? file;
+  return /nft[-_. ]+(?:-?a[-_. ]+)?list[-_. ]+(?:table|chain)(?!s)/i.test(base) && !/ruleset/i.test(base) ? { file, line: 0 } : undefined;
+}
+
+/**
+ * When every nft listing of a node is of chosen tables (no `nft list ruleset`): what a trace that found nothing
+ * dropping cannot vouch for. Undefined when a full listing is there or there is no nft listing at all.
+ */
+export function chosenTablesNote(rulesets: readonly NftRuleset[], what: string): string | undefined {
+  if (rulesets.length === 0 || rulesets.some((rs) => !rs.chosenTables)) return undefined;
+  const tables = [...new Set(rulesets.flatMap((rs) => rs.tables.map((t) => `${t.family} ${t.name}`)))];
+  const files = [...new Set(rulesets.map((rs) => rs.file))];
+  return `${what}: only the nftables tables listed one by one were seen (${tables.length > 0 ? tables.join(', ') : 'none'}, in ${files.join(', ')}): a table not listed (Debian's table inet filter, firewalld's) can hold a chain on the same hook that drops it; collect nft list ruleset`;
 }
 
 const STANDARD_PRIORITY: Record<string, number> = { raw: -300, mangle: -150, dstnat: -100, filter: 0, security: 50, srcnat: 100 };

@@ -10,6 +10,7 @@
 import { ParseError, SkipFile, type ParseWarning } from '../model/source.js';
 import { BARE_META_KEYS, hexNumber, metaKey, normalizeLiteral, normalizeRejectWith, renderExpr, summarizeRule } from './expr.js';
 import {
+  chosenTablesListing,
   NFT_FAMILIES,
   NFT_HOOKS,
   markIptablesCompat,
@@ -89,6 +90,8 @@ function elementLines(text: string, count: number): number[] | undefined {
 export function parseNftJson(text: string, file: string): NftRuleset {
   if (text.slice(0, 8192).includes('\u0000')) throw new SkipFile(file, 'binary data, not nft JSON');
   const ruleset: NftRuleset = { file, format: 'json', tables: [], warnings: [], notices: [] };
+  const chosen = chosenTablesListing(text, file);
+  if (chosen) ruleset.chosenTables = chosen;
   const warn = (message: string, line?: number) => {
     if (ruleset.warnings.length < 200) ruleset.warnings.push({ file, line, message } satisfies ParseWarning);
   };

@@ -21,6 +21,7 @@ import {
   unquote,
 } from './expr.js';
 import {
+  chosenTablesListing,
   NFT_FAMILIES,
   NFT_HOOKS,
   markIptablesCompat,
@@ -77,6 +78,8 @@ export function sniffNftText(head: string): boolean {
 export function parseNftText(text: string, file: string): NftRuleset {
   if (text.slice(0, 8192).includes('\u0000')) throw new SkipFile(file, 'binary data, not an nft listing');
   const ruleset: NftRuleset = { file, format: 'text', tables: [], warnings: [], notices: [] };
+  const chosen = chosenTablesListing(text, file);
+  if (chosen) ruleset.chosenTables = chosen;
   const warn = (message: string, line?: number) => {
     if (ruleset.warnings.length < 200) ruleset.warnings.push({ file, line, message } satisfies ParseWarning);
   };

@@ -6,7 +6,7 @@
  * ends its own chain. Expressions it does not model give "unknown at rule X".
  */
 import { addressIn, parseIp } from '../parsers/cidr.js';
-import { isIpv6, isLocal6, originalDestination, originalSource, type ExtraChain, type Hook, type Packet, type TraceContext, type TraceStep, type Verdict } from '../netfilter/trace.js';
+import { arrivesOnLoopback, isIpv6, isLocal6, originalDestination, originalSource, type ExtraChain, type Hook, type Packet, type TraceContext, type TraceStep, type Verdict } from '../netfilter/trace.js';
 import { ICMP6_ECHO_REQUEST, nftIcmp6Number, nftIcmpNumber } from '../netfilter/icmp.js';
 import { baseChainsOnHook, findChain, findSet, type NftChain, type NftExpr, type NftHook, type NftRule, type NftRuleset, type NftTable, type NftValue } from './model.js';
 
@@ -225,7 +225,12 @@ function evalExpr(table: NftTable, e: NftExpr, p: Packet, ctx: TraceContext): bo
     }
     case 'match': {
       const key = fieldOf(e.key, p, ctx);
-      if (key === 'unknown') return { unknown: `match on ${e.key} not modelled`, match: true };
+      if (key === 'unknown') {
+        // an unknown input interface is still not lo when the packet comes from another host (`iif "lo" accept`)
+        const lo = loopbackMatch(e.key, e.value.kind === 'value' ? String(e.value.value) : undefined, p, ctx);
+        if (lo !== undefined && (e.op === '==' || e.op === '!=')) return e.op === '==' ? lo : !lo;
+        return { unknown: `match on ${e.key} not modelled`, match: true };
+      }
       // a key of another protocol carries an implicit dependency (`tcp dport != 22` is only for tcp): no match, whatever the operator
       if (key === undefined) return false;
       let v: string | number = key;
@@ -426,6 +431,16 @@ function concatMatches(v: NftValue, actual: string, key: string, table: NftTable
     if (!ok) return false;
   }
   return true;
+}
+
+/**
+ * `iif "lo"` / `iifname "lo"` for a packet whose input interface is not known: false when its source is no
+ * address of the node (a packet from another host or a container never arrives on lo); undefined when it
+ * cannot be told.
+ */
+function loopbackMatch(key: string, expected: string | undefined, p: Packet, ctx: TraceContext): boolean | undefined {
+  if ((key !== 'iif' && key !== 'iifname') || p.inInterface !== undefined || expected?.replace(/^"|"$/g, '') !== 'lo') return undefined;
+  return arrivesOnLoopback(p, ctx) === false ? false : undefined;
 }
 
 function scalarMatches(expected: string, actual: string | number, key: string): boolean {
