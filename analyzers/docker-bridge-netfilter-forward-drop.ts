@@ -195,14 +195,17 @@ function dockerLoadsBrNetfilter(artifacts: NodeArtifacts): DockerLoads {
   }
   const networks: NonNullable<DockerLoads['networks']> = [];
   for (const n of listed) {
+    // moby's bridge driver decides by EnableIPv6 where inspect shows it, else by an IPv6 subnet
     const v6 = n.subnets.find((x) => x.subnet.includes(':'));
-    if (!v6) continue;
+    const hasV6 = n.enableIPv6 ? n.enableIPv6.value : v6 !== undefined;
+    if (!hasV6) continue;
+    const at = v6 ? { ref: v6.ref, excerpt: v6.excerpt, what: v6.subnet } : { ref: n.enableIPv6!.ref, excerpt: n.enableIPv6!.excerpt, what: 'EnableIPv6: true' };
     const iccOff = n.options['com.docker.network.bridge.enable_icc'] === 'false';
     if (!iccOff && !proxyOff) continue;
     networks.push({
       name: n.name,
       why: iccOff ? 'icc' : 'userland-proxy',
-      evidence: { file: v6.ref.file, line: v6.ref.line, excerpt: v6.excerpt, note: `docker network ${n.name}: IPv6 (${v6.subnet})${iccOff ? ', enable_icc=false' : ''}: Docker loads br_netfilter to set it up` },
+      evidence: { file: at.ref.file, line: at.ref.line, excerpt: at.excerpt, note: `docker network ${n.name}: IPv6 (${at.what})${iccOff ? ', enable_icc=false' : ''}: Docker loads br_netfilter to set it up` },
     });
   }
   return { kind: networks.length > 0 ? 'on-demand' : 'no', networks, ...base };

@@ -31,6 +31,8 @@ import networkMtuMismatch from './network-mtu-mismatch.js';
 import sysctlIpForwardDisabled from './sysctl-ip-forward-disabled.js';
 import ufwPublishedPortsBypass from './ufw-published-ports-bypass.js';
 import dnsResolvConfLoop from './dns-resolv-conf-loop.js';
+import dockerRootlessSourceIp from './docker-rootless-source-ip.js';
+import dockerDaemonConfigInvalid from './docker-daemon-config-invalid.js';
 
 export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   sysctlIpForwardDisabled,
@@ -62,6 +64,8 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   ufwPublishedPortsBypass,
   firewalldNetavarkPortForwardsLost,
   dnsResolvConfLoop,
+  dockerRootlessSourceIp,
+  dockerDaemonConfigInvalid,
   flannelDuplicateSubnet,
   clusterNodeInconsistent,
   logSignatures,

@@ -22,7 +22,7 @@ import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { LogMatch } from '../src/logs/index.js';
 import { SIGNATURES } from '../src/logs/index.js';
-import { CONTAINER_ITF, type HostTrait, type LogSignature } from '../src/logs/signatures.js';
+import { CONTAINER_ITF, XT_EXTENSION_MODULES, type HostTrait, type LogSignature } from '../src/logs/signatures.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import { runtimeValue, type SysctlValue } from '../src/parsers/sysctl.js';
@@ -43,7 +43,7 @@ export default defineAnalyzer({
   scope: 'node',
   requires: ['logs'],
   // what the remedies follow: the runtimes, kube-proxy and the firewall manager the node shows, its conntrack limit
-  optional: [...new Set(['sysctl', 'nftables', 'dockerNetworks', 'firewalldZones', 'routes', 'ipAddr', 'flannelSubnetEnv', ...NODE_SERVICE_KINDS] as const)],
+  optional: [...new Set(['sysctl', 'nftables', 'dockerNetworks', 'firewalldZones', 'routes', 'ipAddr', 'flannelSubnetEnv', 'resolvConf', ...NODE_SERVICE_KINDS] as const)],
   analyze({ node, artifacts }) {
     const byId = new Map<string, { matches: LogMatch[]; count: number }>();
     for (const log of artifacts.logs) {
@@ -98,7 +98,10 @@ export default defineAnalyzer({
       }
       // what dockerd's failed start means now, the routes that took Docker's pools, the firewall's zone, Calico's peers
       if (DOCKER_START_FAILURES.has(sig.id)) dockerStart(draft, sig.id, sorted, byId.get('log.docker-daemon-initialized')?.matches ?? [], artifacts);
-      if (sig.id === 'log.docker-network-controller-failed') networkController(draft, facts);
+      if (sig.id === 'log.docker-network-controller-failed') networkController(draft, facts, sorted, host);
+      if (sig.id === 'log.iptables-module-missing') moduleMissing(draft, facts, sorted);
+      if (sig.id === 'log.neighbour-table-overflow') neighbourOverflow(draft, sorted, e.count, artifacts);
+      if (sig.id === 'log.docker-dns-fallback-public') dnsFallback(draft, artifacts);
       if (sig.id === 'log.docker-no-free-address-pool') noFreePool(draft, sorted, facts, artifacts, host);
       if (sig.id === 'log.firewall-rejected-container-traffic') firewallRejected(draft, node, sorted, e.count, artifacts, host);
       if (sig.id === 'log.calico-bgp-not-established') calicoBgp(draft, sorted, e.count, facts, artifacts);
@@ -112,7 +115,7 @@ export default defineAnalyzer({
       }
       out.push(draft);
     }
-    return foldRestoreIntoMissingChain(out);
+    return foldModuleIntoNetworkController(foldRestoreIntoMissingChain(out));
   },
 });
 
@@ -445,6 +448,74 @@ function conntrack(draft: FindingDraft, kubeProxy: LogMatch[], artifacts: NodeAr
   draft.facts = { ...draft.facts, ...facts };
 }
 
+// ---- the neighbour table, Docker's DNS fallback ----------------------------------------------
+
+/** the kernel's defaults of net.ipv4/ipv6.neigh.default.gc_thresh1/2/3 (ip-sysctl.rst) */
+const NEIGH_DEFAULTS = ['128', '512', '1024'];
+/**
+ * The values of OpenAI's "Scaling Kubernetes to 2,500 Nodes" (2018), which kubernetes/kops#4533 points
+ * to and Kubernetes node guides repeat; doubled where the node already has them or more.
+ */
+const NEIGH_RAISED = [80000, 90000, 100000];
+
+/**
+ * The kernel's neighbour table overflowed: the limits the sysctl dump shows (else the kernel's defaults,
+ * said as such), critical where the lines repeat (3 or more) and the last is not a day older than the
+ * logs' end, a warning otherwise. The fix is one sysctl.d file written with `>` (the same file however
+ * often it runs), for IPv6 too where ndisc_cache overflowed.
+ */
+function neighbourOverflow(draft: FindingDraft, matches: LogMatch[], count: number, artifacts: NodeArtifacts): void {
+  const v6 = matches.some((m) => m.facts.table === 'ndisc_cache' || m.facts.family?.toLowerCase() === 'ipv6');
+  const v4 = matches.some((m) => m.facts.table === 'arp_cache' || m.facts.family?.toLowerCase() === 'ipv4' || (!m.facts.table && !m.facts.family));
+  const families = [...(v4 ? ['ipv4'] : []), ...(v6 ? ['ipv6'] : [])];
+  const sysctl = artifacts.sysctl ?? [];
+  const said: string[] = [];
+  const raised: Record<string, number[]> = {};
+  for (const fam of families) {
+    const values = [1, 2, 3].map((i) => runtimeValue(sysctl, `net.${fam}.neigh.default.gc_thresh${i}`)[0]);
+    const now = values.every((v) => v && /^\d+$/.test(v.value)) ? values.map((v) => Number(v!.value)) : undefined;
+    raised[fam] = now && now[2] >= NEIGH_RAISED[2] ? now.map((n) => n * 2) : NEIGH_RAISED;
+    if (!now) continue;
+    const defaults = values.every((v, i) => v!.value === NEIGH_DEFAULTS[i]);
+    said.push(`net.${fam}.neigh.default.gc_thresh1/2/3 were ${now.join('/')}${defaults ? ' (the kernel defaults)' : ''}`);
+    for (const v of values) draft.evidence.push({ file: v!.ref.file, line: v!.ref.line, excerpt: v!.excerpt, note: 'the limit when the bundle was collected' });
+  }
+  draft.message +=
+    said.length > 0
+      ? ` When the bundle was collected, ${said.join('; ')}.`
+      : ` The bundle has no sysctl dump to tell the limits: the kernel defaults are gc_thresh1/2/3 = 128/512/1024, which the node runs unless something raised them (sysctl -a | grep gc_thresh shows them).`;
+  const newest = Math.max(...(artifacts.logs ?? []).map((l) => l.lastTimestamp?.epochMs ?? -Infinity), ...matches.map((m) => m.timestamp?.epochMs ?? -Infinity));
+  const lastAt = Math.max(...matches.map((m) => m.timestamp?.epochMs ?? -Infinity));
+  const old = Number.isFinite(lastAt) && Number.isFinite(newest) && newest - lastAt > DAY_MS;
+  if (count >= 3 && !old) {
+    draft.severity = 'critical';
+    draft.message += ` ${count} lines: the table keeps overflowing, and new neighbours cannot be added while it does.`;
+  } else if (old) draft.message += " The last line is more than a day older than the logs' end: it may be over since.";
+  else draft.message += ` ${count === 1 ? 'One line' : `${count} lines`}: the table was full then; it matters if it goes on.`;
+  const lines = families.flatMap((fam) => raised[fam].map((n, i) => `'net.${fam}.neigh.default.gc_thresh${i + 1} = ${n}'`));
+  draft.facts = { ...draft.facts, families };
+  draft.remedy = {
+    summary: `Raise the neighbour table's limits for ${families.map((f) => (f === 'ipv4' ? 'IPv4 (arp_cache)' : 'IPv6 (ndisc_cache)')).join(' and ')} in one file in /etc/sysctl.d and apply it: gc_thresh3 is the hard limit, gc_thresh2 the soft one, gc_thresh1 the size below which nothing is collected. ${raised[families[0]] === NEIGH_RAISED ? "80000/90000/100000 are the values of OpenAI's \"Scaling Kubernetes to 2,500 Nodes\", which kubernetes/kops#4533 points to" : 'Twice what the node has now'}; keep gc_thresh3 above the entries the node needs (one per neighbour on each link: containers, pods, peers).`,
+    commands: [
+      "sysctl -a 2>/dev/null | grep 'neigh.default.gc_thresh'   # the limits now",
+      ...families.map((f) => `ip -${f === 'ipv4' ? '4' : '6'} neigh show | wc -l   # ${f === 'ipv4' ? 'IPv4' : 'IPv6'} entries now, against gc_thresh3`),
+      `printf '%s\\n' ${lines.join(' ')} > /etc/sysctl.d/90-neigh-gc-thresh.conf`,
+      'sysctl --system',
+    ],
+    caution: 'Each neighbour entry takes kernel memory (a few hundred bytes): size the limits to the node.',
+  };
+}
+
+/** Docker's fallback to public DNS: the host's resolv.conf with only loopback nameservers, where the bundle has it. */
+function dnsFallback(draft: FindingDraft, artifacts: NodeArtifacts): void {
+  const files = (artifacts.resolvConf ?? []).filter((f): f is Extract<typeof f, { format: 'resolv.conf' }> => f.format === 'resolv.conf' && (f.hostPath === undefined || f.hostPath === '/etc/resolv.conf'));
+  const loopbackOnly = files.filter((f) => f.nameservers.length > 0 && f.nameservers.every((n) => n.loopback));
+  for (const f of loopbackOnly)
+    for (const n of f.nameservers.slice(0, 3)) draft.evidence.push({ file: n.ref.file, line: n.ref.line, excerpt: n.excerpt, note: "a loopback nameserver: containers cannot reach the host's" });
+  if (loopbackOnly.length > 0)
+    draft.message += ` The host's resolv.conf (${loopbackOnly.map((f) => f.file).join(', ')}) lists only ${[...new Set(loopbackOnly.flatMap((f) => f.nameservers.map((n) => n.address)))].join(', ')}.`;
+}
+
 // ---- dockerd's failed start, Docker's address pools -------------------------------------------
 
 const DOCKER_START_FAILURES = new Set(['log.docker-start-failed', 'log.docker-network-controller-failed', 'log.docker-no-free-address-pool']);
@@ -485,10 +556,90 @@ function dockerStart(draft: FindingDraft, id: string, matches: LogMatch[], start
 }
 
 /** The iptables clause of the network controller's advice, only where its reason is iptables'. */
-function networkController(draft: FindingDraft, facts: Record<string, string[]>): void {
+function networkController(draft: FindingDraft, facts: Record<string, string[]>, matches: LogMatch[], host: HostView): void {
   const reason = (facts.reason ?? []).join(' ');
+  const modules = extensionModules(facts, matches);
+  if (modules) {
+    // the chain the failed command works on (FORWARD) says nothing of the cause: the module does
+    draft.message = draft.message.replace(/ \(chain [^)]{1,200}\)(?=:)/, '');
+    draft.message += ` ${modules.sentence}`;
+    draft.facts = { ...draft.facts, extensions: modules.extensions, kernelModules: modules.modules };
+    draft.remedy = {
+      summary: `${modules.summary} Then start docker again.${modules.docker28 ? ` ${DOCKER_28_IPSET}` : ''}`,
+      commands: [...modules.commands, ...host.restartDocker()],
+    };
+    return;
+  }
   if (facts.table || facts.chain || /\biptables\b|\bip6tables\b|nf_tables|xtables|Table does not exist|\bchain\b/i.test(reason))
     draft.remedy.summary += ' The reason names iptables: a missing kernel table module (iptable_nat, iptable_filter), a back-end mismatch (legacy against nf_tables) or flushed chains.';
+}
+
+/** moby's 28.0.1 release notes (quoted in hashicorp/nomad#25419): the ipset rules of 28.0.0 were replaced. */
+const DOCKER_28_IPSET =
+  "Docker 28.0.0 added the rules that match the ipsets docker-ext-bridges-v4/-v6; 28.0.1 removed its dependency on ip_set, ip_set_hash_net and xt_set (moby/moby#49530, the 28.0.1 release notes), so upgrading Docker past 28.0.0 also lets it start without them.";
+
+interface ExtensionModules {
+  extensions: string[];
+  modules: string[];
+  sentence: string;
+  summary: string;
+  commands: string[];
+  docker28: boolean;
+}
+
+/**
+ * The kernel modules of the extensions a line says iptables could not use (`Extension set revision 0
+ * not supported, missing kernel module?`), by XT_EXTENSION_MODULES; an extension not in the table gets
+ * the kernel's naming (xt_<name>), said as such. Undefined when the lines name no extension.
+ */
+function extensionModules(facts: Record<string, string[]>, matches: LogMatch[]): ExtensionModules | undefined {
+  const extensions = [...new Set(facts.extension ?? [])];
+  if (extensions.length === 0) return undefined;
+  const guessed = extensions.filter((e) => !XT_EXTENSION_MODULES[e]);
+  // an extension not in the table: the module whose alias is ipt_<extension> (every xtables module has one)
+  const modules = [...new Set(extensions.flatMap((e) => XT_EXTENSION_MODULES[e] ?? [`ipt_${e}`]))];
+  const docker28 = extensions.includes('set') && matches.some((m) => /docker-ext-bridges-v[46]/.test(m.excerpt) || /docker-ext-bridges-v[46]/.test(m.facts.reason ?? ''));
+  const named = extensions.map((e) => `"${e}" (${(XT_EXTENSION_MODULES[e] ?? [`the module with the alias ipt_${e}`]).join(', ')})`).join(', ');
+  const sentence =
+    `iptables could not use the extension${extensions.length > 1 ? 's' : ''} ${named}: the running kernel has no module for ${extensions.length > 1 ? 'them' : 'it'} ("missing kernel module?"), so the rule was not added.` +
+    (guessed.length > 0 ? ` modinfo ${guessed.map((e) => `ipt_${e}`).join(' ')} names the module on the node.` : '');
+  const file = `/etc/modules-load.d/iptables-${extensions.map((e) => e.toLowerCase()).join('-')}.conf`;
+  return {
+    extensions,
+    modules,
+    docker28,
+    sentence: docker28 ? `${sentence} Docker 28.0.0 matches its bridges with the ipsets docker-ext-bridges-v4/-v6, which need xt_set, ip_set and ip_set_hash_net.` : sentence,
+    summary: `Load ${modules.join(', ')} and keep ${modules.length > 1 ? 'them' : 'it'} loaded at boot. Where modprobe finds no such module, the running kernel's modules are not installed: on Ubuntu the extra modules package (linux-modules-extra-$(uname -r)); after a kernel upgrade that removed the running kernel's modules, reboot into the installed kernel; a custom kernel needs the option built (CONFIG_NETFILTER_XT_SET and CONFIG_IP_SET for set).`,
+    commands: [
+      ...modules.map((m) => (m.startsWith('ipt_') ? `modprobe ${m}   # loads the module whose alias this is; nothing when it is loaded` : `lsmod | grep -qw ${m} || modprobe ${m}`)),
+      `printf '%s\\n' ${modules.join(' ')} > ${file}   # loaded again at boot`,
+      `modinfo -n ${modules[0]} || ls /lib/modules   # no module for $(uname -r): the kernels whose modules are installed`,
+      '# Ubuntu, where modinfo finds none: apt-get install -y linux-modules-extra-$(uname -r)',
+    ],
+  };
+}
+
+/** iptables' missing-module warning on its own (kube-proxy, a CNI, a script): the modules of its extension. */
+function moduleMissing(draft: FindingDraft, facts: Record<string, string[]>, matches: LogMatch[]): void {
+  const modules = extensionModules(facts, matches);
+  if (!modules) return;
+  draft.message = draft.message.replace(/ \(chain [^)]{1,200}\)(?=:)/, '') + ` ${modules.sentence}`;
+  draft.title = `iptables: kernel module ${modules.modules[0]} is missing`;
+  draft.facts = { ...draft.facts, kernelModules: modules.modules };
+  draft.remedy = { summary: `${modules.summary} Then restart the program whose rule failed.${modules.docker28 ? ` ${DOCKER_28_IPSET}` : ''}`, commands: modules.commands };
+}
+
+/**
+ * dockerd's failed start that quotes iptables' missing-module warning is one failure: the module
+ * finding's lines are the network controller's, which names the modules itself.
+ */
+function foldModuleIntoNetworkController(out: FindingDraft[]): FindingDraft[] {
+  const controller = out.find((d) => d.id === 'log.docker-network-controller-failed');
+  const module = out.find((d) => d.id === 'log.iptables-module-missing');
+  if (!controller || !module) return out;
+  const same = (e: Evidence) => controller.evidence.some((c) => c.file === e.file && c.line === e.line);
+  if (!module.evidence.every(same) || Number(module.facts?.count ?? 0) > module.evidence.length) return out;
+  return out.filter((d) => d !== module);
 }
 
 /** Docker's default local pools (libnetwork ipamutils): 172.17-31.0.0/16, then 192.168.0.0/16 in /20s. */

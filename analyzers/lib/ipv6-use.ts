@@ -27,6 +27,7 @@ export function dockerIpv6Use(artifacts: NodeArtifacts): Evidence[] {
   for (const n of (artifacts.dockerNetworks ?? []).flatMap((d) => d.networks)) {
     const v6 = n.subnets.filter((s) => s.subnet.includes(':'));
     if (v6.length > 0) out.push({ file: v6[0].ref.file, line: v6[0].ref.line, excerpt: v6[0].excerpt, note: `docker network ${n.name} has IPv6 (EnableIPv6, subnet ${v6[0].subnet})` });
+    else if (n.enableIPv6?.value === true) out.push({ file: n.enableIPv6.ref.file, line: n.enableIPv6.ref.line, excerpt: n.enableIPv6.excerpt, note: `docker network ${n.name} has IPv6 on (EnableIPv6: true)` });
     const c = n.containers.find((x) => x.ipv6 && x.ipv6 !== '' && !isLinkLocal6(x.ipv6));
     if (c) out.push({ file: n.ref.file, line: n.ref.line, excerpt: `${c.name ?? c.id.slice(0, 12)} ${c.ipv6}`, note: `a container of docker network ${n.name} has an IPv6 address` });
   }

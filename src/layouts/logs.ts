@@ -9,6 +9,11 @@ const POD_LOG = /(?:^|\/)cluster-resources\/pods\/logs\/([^/]+)\/([^/]+)\/([^/]+
 const ALL_LOGS = /(?:^|\/)all-logs\/([^/]+)\/([^/]+?)(?:-previous)?\.log$/;
 // the kernel ring buffer, where nf_conntrack says its table is full: sosreport and insights save `dmesg`
 const DMESG = /(?:^|\/)(?:sos_commands\/kernel|insights_commands)\/dmesg(?:_-T)?$/;
+/**
+ * The kernel's log saved by hand, by its name (a hand-made bundle's `dmesg.txt`, `dmesg-T.log`, `kern.log.1`,
+ * `journalctl-k.txt`): read as the kernel's lines even with no timestamps and nothing known in it.
+ */
+const KERNEL_LOG_NAME = /(?:^|\/)(?:dmesg(?:[-_.][^/]{0,40})?|kern\.log(?:\.\d{1,3})?(?:\.gz)?|journalctl[-_ ]{1,4}(?:-?k|--dmesg)(?:[-_. ][^/]{0,40})?)$/i;
 const VAR_LOG = /(?:^|\/)var\/log\/(messages|syslog|kern\.log|dmesg(?:\.old)?|daemon\.log|docker(?:\.log)?|kubelet\.log|kube-proxy\.log|flanneld?\.log|firewalld|cloud-init\.log|containers\/[^/]+\.log|pods\/.+\.log|journal\/[^/]+\.txt)(?:[.-]\d[\d-]*)?(?:\.gz)?$/;
 /**
  * troubleshoot's runDaemonSet output, `<bundle root>/<collector>/<node>.log` (the root named as
@@ -134,6 +139,7 @@ export function logSourceOf(path: string): LogSource | undefined {
   m = ALL_LOGS.exec(path);
   if (m) return { pod: m[1], container: m[2] };
   if (DMESG.test(path)) return { unit: 'kernel' };
+  if (KERNEL_LOG_NAME.test(path) && !VAR_LOG.test(path) && !/(?:^|\/)(?:sos|insights)_commands\//.test(path)) return { unit: 'kernel' };
   const k8s = kubernetesLog(path);
   if (k8s) return k8s;
   m = VAR_LOG.exec(path);

@@ -245,6 +245,65 @@ const DOCKER_NO_POOL =
   /could not find an available predefined network|could not find an available, non-overlapping IPv[46] address pool|list bridge addresses failed: (?:PredefinedLocalScopeDefaultNetworks List: \[[^\]\n]{0,3000}\]: )?no available network/;
 
 /**
+ * iptables-nft's words when the kernel has no xtables module for an extension a rule uses:
+ * `Warning: Extension set revision 0 not supported, missing kernel module?` (docker/for-linux#1521,
+ * moby PR #49524 reproduces it by removing netfilter_xt_set.ko). The extension is the match or target
+ * name the rule gives after -m / -j.
+ */
+const IPT_EXTENSION_UNSUPPORTED = /Extension (?<extension>[A-Za-z][\w-]{0,31}) revision (?<revision>\d{1,3}) not supported, missing kernel module\?/;
+/** the extension, and the matches and target of the iptables command a message quotes (`-m set --match-set ...`) */
+const IPT_MODULE_FACTS = [
+  IPT_EXTENSION_UNSUPPORTED,
+  /(?:^|\s)-m (?<match>[A-Za-z][\w-]{0,31})\b/,
+];
+
+/**
+ * The kernel modules an iptables extension needs, by the extension's name (a match after -m, a target
+ * after -j), as `modinfo` of Debian 12's kernel 6.1.0-50-amd64 names them (its aliases ipt_set,
+ * ipt_conntrack ... and depends; test/fixtures/h13-logs/modinfo-6.1.0-50-amd64.txt): the module
+ * that provides the extension first, then the ones it needs that modprobe does not load with it
+ * (ip_set_hash_net: the hash:net sets Docker 28.0.0 creates; br_netfilter: bridged packets reach
+ * iptables only with it, though xt_physdev does not depend on it). Every xtables module has the
+ * alias ipt_<extension>, so an extension not listed here is loaded by `modprobe ipt_<extension>`.
+ */
+export const XT_EXTENSION_MODULES: Readonly<Record<string, readonly string[]>> = {
+  set: ['xt_set', 'ip_set', 'ip_set_hash_net'],
+  SET: ['xt_set', 'ip_set'],
+  conntrack: ['xt_conntrack', 'nf_conntrack'],
+  addrtype: ['xt_addrtype'],
+  comment: ['xt_comment'],
+  multiport: ['xt_multiport'],
+  MASQUERADE: ['xt_MASQUERADE'],
+  statistic: ['xt_statistic'],
+  mark: ['xt_mark'],
+  MARK: ['xt_mark'],
+  physdev: ['xt_physdev', 'br_netfilter'],
+  tcp: ['xt_tcpudp'],
+  udp: ['xt_tcpudp'],
+  state: ['xt_state', 'nf_conntrack'],
+  connmark: ['xt_connmark'],
+  CONNMARK: ['xt_connmark'],
+  SNAT: ['xt_nat'],
+  DNAT: ['xt_nat'],
+  REDIRECT: ['xt_REDIRECT'],
+  CT: ['xt_CT'],
+  NOTRACK: ['xt_CT'],
+  LOG: ['xt_LOG'],
+  NFLOG: ['xt_NFLOG'],
+  NFQUEUE: ['xt_NFQUEUE'],
+  TCPMSS: ['xt_TCPMSS'],
+  SECMARK: ['xt_SECMARK'],
+  CHECKSUM: ['xt_CHECKSUM'],
+  limit: ['xt_limit'],
+  hashlimit: ['xt_hashlimit'],
+  recent: ['xt_recent'],
+  mac: ['xt_mac'],
+  iprange: ['xt_iprange'],
+  owner: ['xt_owner'],
+  helper: ['xt_helper'],
+};
+
+/**
  * Interfaces of containers and pods, as a kernel LOG line names them: Docker's bridges, the bridge CNI's
  * cni0 / kubenet's cbr0, Podman's, flannel's, Calico's (cali*, its VXLAN and IP-in-IP devices), Weave's,
  * kube-router's, Cilium's and LXC's, and the veths of them all.
@@ -431,6 +490,21 @@ export const SIGNATURES: readonly LogSignature[] = [
     advice: 'If the name is a chain (DOCKER...), recreate it by restarting its owner; otherwise align iptables versions and load the kernel module.',
   },
   {
+    // iptables-nft 1.8's warning when the kernel lacks the xtables module of an extension the rule uses; the
+    // command then fails (`RULE_INSERT failed (No such file or directory)`, exit status 4: docker/for-linux#1521)
+    id: 'log.iptables-module-missing',
+    literals: ['missing kernel module?'],
+    pattern: IPT_EXTENSION_UNSUPPORTED,
+    extract: [IPT_TABLE, IPT_CHAIN, IPT_VERSION, /(?:^|\s)-m (?<match>[A-Za-z][\w-]{0,31})\b/],
+    meaning: 'iptables could not use an extension a rule needs because the running kernel has no module for it (not loaded, not installed for this kernel, or not built): the rule is not added, and the program that adds it fails.',
+    // no back-end or version mismatch: a finding of its own, whose fix is the module
+    supports: [],
+    severity: 'warning',
+    title: 'iptables: a kernel module is missing',
+    // the analyzer names the modules of the extension (XT_EXTENSION_MODULES) and gives their commands
+    advice: 'Load the kernel module of the extension the line names (modprobe xt_<extension>); where modprobe cannot find it, install the kernel\'s extra modules or reboot into the kernel whose modules are installed.',
+  },
+  {
     id: 'log.iptables-unknown-option',
     literals: ['unknown option'],
     pattern: /(?<tool>ip6?tables[\w-]{0,20})(?: v(?<version>\d{1,2}\.\d{1,2}(?:\.\d{1,3})?)(?: \((?<backend>legacy|nf_tables)\))?)?: unknown option [`'"]?(?<option>[^`'"\s]{1,64})/,
@@ -550,10 +624,12 @@ export const SIGNATURES: readonly LogSignature[] = [
   {
     id: 'log.docker-network-controller-failed',
     literals: ['Error initializing network controller'],
-    pattern: /Error initializing network controller:?\s?(?<reason>[^\n]{0,300})/,
+    // the pattern is the words alone, so that the excerpt of a long line keeps iptables' own reason at its end
+    // (`Extension set revision 0 not supported, missing kernel module?`, log.iptables-module-missing's span)
+    pattern: /Error initializing network controller/,
     // no free address pool for docker0 has its own entry (log.docker-no-free-address-pool), which names the routes
     unless: DOCKER_NO_POOL,
-    extract: [IPT_TABLE, IPT_CHAIN, IPT_VERSION],
+    extract: [/Error initializing network controller:?\s?(?<reason>[^\n]{0,300})/, IPT_TABLE, IPT_CHAIN, IPT_VERSION, ...IPT_MODULE_FACTS],
     meaning: 'dockerd could not set up its networking (its bridge, its iptables chains) and did not start: it runs no containers.',
     supports: [],
     severity: 'warning',
@@ -651,6 +727,24 @@ export const SIGNATURES: readonly LogSignature[] = [
         ],
       },
     ],
+  },
+  {
+    // the kernel's neigh_alloc() when a neighbour table holds gc_thresh3 entries and garbage collection frees none:
+    // `neighbour: arp_cache: neighbor table overflow!` (IPv4, e2b-dev/infra#3508, kubernetes/kops#4533),
+    // `neighbour: ndisc_cache: neighbor table overflow!` (IPv6); older kernels `ipv4: Neighbour table overflow.`
+    // (freifunk-gluon/gluon#83)
+    id: 'log.neighbour-table-overflow',
+    literals: ['neighbor table overflow', 'neighbour table overflow'],
+    ignoreCase: true,
+    pattern: /(?<table>arp_cache|ndisc_cache): neighbor table overflow!|(?:(?<family>ipv4|ipv6): )?neighbour table overflow\./i,
+    meaning:
+      "The kernel's neighbour table (ARP for IPv4, neighbour discovery for IPv6) is full: new neighbour entries fail (ENOBUFS, No buffer space available), so the host cannot reach some containers, pods or peers until entries expire. One table serves every network namespace, so a node with many containers, pods or veths fills it at the kernel's default limits. The limits (gc_thresh1/2/3) are set on the host: a container's network namespace has no neigh/default of its own.",
+    supports: [],
+    // critical where the lines repeat and are not old: analyzers/log-signatures.ts
+    severity: 'warning',
+    title: "The kernel's neighbour table overflows",
+    // the analyzer writes the commands (IPv6 where ndisc_cache overflowed) and cites gc_thresh from the sysctl dump
+    advice: 'Raise net.ipv4.neigh.default.gc_thresh1/2/3 (net.ipv6.neigh.default.gc_thresh1/2/3 for ndisc_cache) in one file in /etc/sysctl.d, then sysctl --system.',
   },
   {
     // kube-proxy at start (cmd/kube-proxy/app/conntrack.go): `Setting nf_conntrack_max to 786432` (glog, in
@@ -997,6 +1091,44 @@ export const SIGNATURES: readonly LogSignature[] = [
     advice: 'Start the container whose network is shared first, then the ones that join it (docker restart <id>, in that order).',
   },
 
+  {
+    // libnetwork (sandbox_dns_unix.go, resolvconf.FilterResolvDNS) when the host's resolv.conf has only loopback
+    // nameservers, which a container cannot reach: `No non-localhost DNS nameservers are left in resolv.conf. Using
+    // default external servers: [nameserver 8.8.8.8 nameserver 8.8.4.4]` (spantaleev/matrix-docker-ansible-deploy#2070;
+    // older releases `servers : [...]`; recent ones without the list). dockerd >= 20.10 reads systemd-resolved's
+    // upstream file itself where the host has 127.0.0.53 alone (`detected 127.0.0.53 nameserver, assuming
+    // systemd-resolved, so using resolv.conf: /run/systemd/resolve/resolv.conf`): that line is not this one
+    id: 'log.docker-dns-fallback-public',
+    literals: ['No non-localhost DNS nameservers are left in resolv.conf'],
+    pattern: /No non-localhost DNS nameservers are left in resolv\.conf\. Using default external servers(?: ?: ?\[(?<servers>[^\]\n]{0,200})\])?/,
+    extract: [/IPv6 enabled; Adding default IPv6 external servers ?: ?\[(?<servers6>[^\]\n]{0,200})\]/],
+    meaning:
+      "The host's resolv.conf lists only loopback nameservers (a local dnsmasq, unbound or VPN client's resolver), which containers cannot reach, so Docker gave the containers Google's public servers (8.8.8.8, 8.8.4.4) instead: container DNS fails wherever outbound DNS to them is blocked (corporate networks, air-gapped sites), and names only the site's resolver knows do not resolve (moby/libnetwork#1654).",
+    // not a rule dropping DNS: a finding of its own (a blocked 8.8.8.8 is outside the host's rules)
+    supports: [],
+    severity: 'warning',
+    title: "Docker gives containers Google's public DNS servers",
+    advice:
+      "Give Docker the site's resolver: \"dns\": [\"<resolver IP>\"] in /etc/docker/daemon.json, merged into the settings there (not overwriting the file), then restart docker, which restarts the containers unless live-restore is on; or give the host non-loopback nameservers in its resolv.conf (the upstreams the local resolver forwards to).",
+    commands: [
+      "grep '^nameserver' /etc/resolv.conf   # only 127.x or ::1 here is why Docker fell back",
+      "[ -s /etc/docker/daemon.json ] || echo '{}' > /etc/docker/daemon.json",
+      "jq '.dns = [\"<resolver IP>\"]' /etc/docker/daemon.json > /etc/docker/daemon.json.new && mv /etc/docker/daemon.json.new /etc/docker/daemon.json   # keeps the other settings",
+    ],
+    caution: 'Restarting docker restarts every container, unless live-restore is on in daemon.json.',
+    remedies: [
+      {
+        when: 'docker',
+        commands: [
+          "grep '^nameserver' /etc/resolv.conf   # only 127.x or ::1 here is why Docker fell back",
+          "[ -s /etc/docker/daemon.json ] || echo '{}' > /etc/docker/daemon.json",
+          "jq '.dns = [\"<resolver IP>\"]' /etc/docker/daemon.json > /etc/docker/daemon.json.new && mv /etc/docker/daemon.json.new /etc/docker/daemon.json   # keeps the other settings",
+          '{restartDocker}',
+        ],
+      },
+    ],
+  },
+
   // ---- kube-proxy --------------------------------------------------------------------------
   {
     id: 'log.kube-proxy-mode',
@@ -1034,6 +1166,37 @@ export const SIGNATURES: readonly LogSignature[] = [
     advice:
       "Point kubelet's resolvConf (or --resolv-conf) at a file with real upstream nameservers, on systemd-resolved hosts /run/systemd/resolve/resolv.conf, restart kubelet and delete the CoreDNS pods; or make the Corefile forward to an upstream IP in place of /etc/resolv.conf.",
     commands: ['kubectl -n kube-system get configmap coredns -o yaml | grep -n forward   # where CoreDNS forwards', 'kubectl -n kube-system delete pod -l k8s-app=kube-dns   # after the fix'],
+  },
+  // ---- Docker: rootless mode, and a daemon.json dockerd refuses ----------------------------
+  {
+    id: 'log.docker-rootless',
+    literals: ['API listen on /run/user/', 'rootlesskit', 'DOCKERD_ROOTLESS_ROOTLESSKIT_'],
+    pattern:
+      /API listen on \/run\/user\/(?<uid>\d{1,10})\/docker\.sock|(?:^|[\s/])(?:docker-)?rootlesskit\s[^\n]{0,2000}?--port-driver[= ](?<portDriver>[a-z0-9-]{1,32})|DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER=["']?(?<portDriver_2>[a-z0-9-]{1,32})/,
+    extract: [/(?:^|[\s/])(?:docker-)?rootlesskit\s[^\n]{0,2000}?--net[= ](?<net>[a-z0-9-]{1,32})/, /DOCKERD_ROOTLESS_ROOTLESSKIT_NET=["']?(?<net_2>[a-z0-9-]{1,32})/],
+    meaning: "dockerd runs rootless, inside RootlessKit's network namespace; RootlessKit's port driver forwards its published ports.",
+    supports: ['docker.rootless-source-ip'],
+    severity: 'info',
+    title: 'Docker runs rootless',
+    advice: 'Rootless Docker: its bridge, iptables rules and NAT live in RootlessKit\'s network namespace, and RootlessKit forwards its published ports.',
+    quiet: true,
+  },
+  {
+    id: 'log.docker-config-invalid',
+    literals: ['unable to configure the Docker daemon with file'],
+    pattern: /unable to configure the Docker daemon with file (?<path>[^\s:]{1,512}): (?<reason>[^\n]{1,600})/,
+    extract: [
+      /Go struct field Config\.(?<key>[\w.-]{1,64}) of type (?<type>[\w[\]]{1,32})/,
+      /the following directives don't match any configuration option: (?<unknown>[^\n]{1,300})/,
+      /the following directives are specified both as a flag and in the configuration file: (?<conflict>[\w.-]{1,64}): \(from flag/,
+    ],
+    meaning: 'dockerd refused its configuration file and exited at start: it runs no containers and made none of its iptables chains.',
+    supports: ['docker.daemon-config-invalid', 'iptables.docker-chain-missing'],
+    severity: 'warning',
+    title: 'Docker did not start: its daemon.json was refused',
+    advice:
+      'Fix what the message names in the file it names (a quoted true/false or number, a key this dockerd does not know, or a setting given both as a flag and in the file), check it with dockerd --validate (Docker 23+), then start dockerd again; restarting it unchanged fails the same way.',
+    commands: ['dockerd --validate --config-file {path}'],
   },
 ];
 

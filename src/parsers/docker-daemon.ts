@@ -1,11 +1,20 @@
 /**
  * `/etc/docker/daemon.json`: whether Docker manages iptables at all, and through which firewall
  * back end. Both change what "Docker's chains are missing" means.
+ *
+ * A key of the wrong JSON type (`"iptables": "false"`, a quoted boolean; `"mtu": "1450"`;
+ * `"insecure-registries": "host:5000"`) does not make the file unreadable here: dockerd refuses such a
+ * file at its start (`unable to configure the Docker daemon with file /etc/docker/daemon.json: json:
+ * cannot unmarshal string into Go struct field Config.iptables of type bool`, docs#7351, moby#44905),
+ * so the key is kept in `invalid` with its line, and its setting is left unset (dockerd never takes it).
  */
 import { z } from 'zod';
-import { ParseError, lines, type SourceRef } from '../model/source.js';
+import { ParseError, excerpt, lines, type SourceRef } from '../model/source.js';
 import type { DockerUnitFile, DockerdProcess } from './dockerd-flags.js';
 import type { DockerEngineInfo } from './docker-info.js';
+import type { LogSignature } from '../logs/index.js';
+import { signatureById } from '../logs/signatures.js';
+import type { DockerRootless } from './docker-rootless.js';
 
 export interface DockerDaemonConfig {
   file: string;
@@ -55,24 +64,95 @@ export interface DockerDaemonConfig {
   icc?: { value: boolean; ref: SourceRef };
   /** `"bridge"`: the default bridge's interface instead of docker0; `"none"`: no default bridge at all */
   bridge?: { value: string; ref: SourceRef };
+  /**
+   * origin process: what the listing shows of rootless Docker (RootlessKit's command line and port
+   * driver, DOCKERD_ROOTLESS_ROOTLESSKIT_* in `ps e` output): scanRootless (docker-rootless.ts) of
+   * the listing's text, where it found any; rootlessDocker combines it with the node's other sources
+   */
+  rootless?: DockerRootless;
+  /** origin daemon.json: its top-level keys in file order, each with its own line (for keys dockerd also takes as flags) */
+  keys?: { key: string; ref: SourceRef; excerpt: string }[];
+  /**
+   * origin daemon.json: keys whose JSON type dockerd does not take (a quoted boolean, a number as a
+   * string, one string for a list): dockerd refuses the whole file at its next start
+   */
+  invalid?: DaemonJsonInvalidKey[];
+}
+
+export interface DaemonJsonInvalidKey {
+  key: string;
+  /** the JSON type written: string, number, boolean, array, object */
+  found: string;
+  /** the Go type dockerd reads the key into: bool, int, string, []string */
+  expected: string;
+  ref: SourceRef;
+  excerpt: string;
+  /** the error dockerd prints for it, in its words (json's UnmarshalTypeError) */
+  message: string;
+}
+
+/**
+ * The Go type dockerd reads each top-level key into (daemon/config's Config): a JSON value of
+ * another type makes json.Unmarshal fail and dockerd refuse the file. Only keys whose type is sure
+ * are listed; others are not judged.
+ */
+const GO_TYPE: Record<string, 'bool' | 'int' | 'string' | '[]string'> = {
+  iptables: 'bool',
+  ip6tables: 'bool',
+  'ip-forward': 'bool',
+  'ip-forward-no-drop': 'bool',
+  'ip-masq': 'bool',
+  'userland-proxy': 'bool',
+  ipv6: 'bool',
+  icc: 'bool',
+  experimental: 'bool',
+  debug: 'bool',
+  'live-restore': 'bool',
+  tls: 'bool',
+  tlsverify: 'bool',
+  'selinux-enabled': 'bool',
+  'no-new-privileges': 'bool',
+  init: 'bool',
+  mtu: 'int',
+  'max-concurrent-downloads': 'int',
+  'max-concurrent-uploads': 'int',
+  'shutdown-timeout': 'int',
+  bip: 'string',
+  'fixed-cidr': 'string',
+  'fixed-cidr-v6': 'string',
+  'firewall-backend': 'string',
+  bridge: 'string',
+  'data-root': 'string',
+  'storage-driver': 'string',
+  'log-level': 'string',
+  hosts: '[]string',
+  dns: '[]string',
+  'dns-search': '[]string',
+  'insecure-registries': '[]string',
+  'registry-mirrors': '[]string',
+  'exec-opts': '[]string',
+  'storage-opts': '[]string',
+};
+
+/** JSON's name for a value's type, as Go's json error says it. */
+function jsonType(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (v === null) return 'null';
+  return typeof v === 'object' ? 'object' : typeof v;
+}
+
+function fitsGoType(v: unknown, t: (typeof GO_TYPE)[string]): boolean {
+  // null leaves a Go value as it is: no error
+  if (v === null) return true;
+  if (t === 'bool') return typeof v === 'boolean';
+  if (t === 'int') return typeof v === 'number' && Number.isInteger(v);
+  if (t === 'string') return typeof v === 'string';
+  return Array.isArray(v) && v.every((x) => typeof x === 'string' || x === null);
 }
 
 const Schema = z
   .object({
-    iptables: z.boolean().optional(),
-    'firewall-backend': z.string().optional(),
-    bip: z.string().optional(),
-    'ip-forward': z.boolean().optional(),
-    'ip-masq': z.boolean().optional(),
-    'userland-proxy': z.boolean().optional(),
-    ipv6: z.boolean().optional(),
-    ip6tables: z.boolean().optional(),
-    'fixed-cidr-v6': z.string().optional(),
-    experimental: z.boolean().optional(),
-    // read leniently: a file that was read before these keys were must not fail on them (dockerd refuses a wrong type itself)
-    mtu: z.unknown().optional(),
-    icc: z.unknown().optional(),
-    bridge: z.unknown().optional(),
+    // the typed keys are read leniently: a wrong type is recorded in `invalid` (dockerd refuses it), not a parse error
     'default-address-pools': z.array(z.object({ base: z.string(), size: z.number().optional() })).optional(),
   })
   .loose();
@@ -84,9 +164,31 @@ export function parseDockerDaemonJson(text: string, file: string): DockerDaemonC
   } catch (err) {
     throw new ParseError(`not valid JSON (${(err as Error).message})`, file);
   }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ParseError('unexpected daemon.json shape (not a JSON object)', file);
   const parsed = Schema.safeParse(raw);
   if (!parsed.success) throw new ParseError(`unexpected daemon.json shape (${parsed.error.issues[0]?.message ?? 'invalid'})`, file);
-  const d = parsed.data;
+  // every typed key of its Go type, else left out of the settings (and recorded in `invalid` below)
+  const typed = parsed.data as Record<string, unknown>;
+  const d: {
+    iptables?: boolean;
+    'firewall-backend'?: string;
+    bip?: string;
+    'ip-forward'?: boolean;
+    'ip-masq'?: boolean;
+    'userland-proxy'?: boolean;
+    ipv6?: boolean;
+    ip6tables?: boolean;
+    'fixed-cidr-v6'?: string;
+    experimental?: boolean;
+    mtu?: unknown;
+    icc?: unknown;
+    bridge?: unknown;
+    'default-address-pools'?: { base: string; size?: number }[];
+  } = { 'default-address-pools': parsed.data['default-address-pools'] };
+  for (const [k, v] of Object.entries(typed)) {
+    const t = GO_TYPE[k];
+    if (t && v !== null && fitsGoType(v, t)) (d as Record<string, unknown>)[k] = v;
+  }
   const fileLines = lines(text);
   const refOf = (key: string): SourceRef => {
     const i = fileLines.findIndex((l) => l.includes(`"${key}"`));
@@ -99,6 +201,19 @@ export function parseDockerDaemonJson(text: string, file: string): DockerDaemonC
     return i < 0 ? refOf(key) : { file, line: i + 1 };
   };
   const out: DockerDaemonConfig = { file, origin: 'daemon.json' };
+  const keys = topLevelKeys(text, file, fileLines);
+  if (keys.length) out.keys = keys;
+  const invalid: DaemonJsonInvalidKey[] = [];
+  for (const [k, v] of Object.entries(typed)) {
+    const t = GO_TYPE[k];
+    if (!t || fitsGoType(v, t)) continue;
+    const at = keys.find((x) => x.key === k) ?? { ref: refOf(k), excerpt: `"${k}": ${JSON.stringify(v)}` };
+    // Go names the element's type for a list of the wrong items: `cannot unmarshal number into Go struct field Config.dns of type string`
+    const found = jsonType(v);
+    const elem = t === '[]string' && Array.isArray(v) ? jsonType(v.find((x) => typeof x !== 'string' && x !== null)) : undefined;
+    invalid.push({ key: k, found, expected: t, ref: at.ref, excerpt: at.excerpt, message: `json: cannot unmarshal ${elem ?? found} into Go struct field Config.${k} of type ${elem ? 'string' : t}` });
+  }
+  if (invalid.length) out.invalid = invalid;
   if (d.iptables !== undefined) out.iptables = { value: d.iptables, ref: refOf('iptables') };
   if (d['firewall-backend'] !== undefined) out.firewallBackend = { value: d['firewall-backend'], ref: refOf('firewall-backend') };
   if (d.bip !== undefined) out.bip = { value: d.bip, ref: refOf('bip') };
@@ -115,3 +230,49 @@ export function parseDockerDaemonJson(text: string, file: string): DockerDaemonC
   if (typeof d.bridge === 'string') out.bridge = { value: d.bridge, ref: refOfValue('bridge', /"/) };
   return out;
 }
+
+/**
+ * The keys of daemon.json's top-level object, each with the line it stands on: a string at depth 1
+ * followed by `:` (keys of nested objects, such as "bridge" of "default-network-opts", are not).
+ */
+function topLevelKeys(text: string, file: string, fileLines: string[]): { key: string; ref: SourceRef; excerpt: string }[] {
+  const out: { key: string; ref: SourceRef; excerpt: string }[] = [];
+  let depth = 0;
+  let line = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') line++;
+    else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+    else if (c === '"') {
+      const start = i;
+      const startLine = line;
+      for (i++; i < text.length && text[i] !== '"'; i++) {
+        if (text[i] === '\\') i++;
+        else if (text[i] === '\n') line++;
+      }
+      if (depth !== 1) continue;
+      let j = i + 1;
+      while (j < text.length && /\s/.test(text[j])) j++;
+      if (text[j] !== ':') continue;
+      let key: string;
+      try {
+        key = JSON.parse(text.slice(start, i + 1)) as string;
+      } catch {
+        continue;
+      }
+      out.push({ key, ref: { file, line: startLine }, excerpt: excerpt(fileLines[startLine - 1]?.trim() ?? `"${key}"`) });
+    }
+  }
+  return out;
+}
+
+/**
+ * Proposed log signature (for src/logs/signatures.ts): dockerd refusing its configuration file at
+ * start and exiting. Real lines: `dockerd[19412]: unable to configure the Docker daemon with file
+ * /etc/docker/daemon.json: json: cannot unmarshal string into Go struct field Config.iptables of type
+ * bool` (docker/docs#7351), `... the following directives don't match any configuration option:
+ * data-root` (canonical/microk8s#36), `... the following directives are specified both as a flag and
+ * in the configuration file: debug: (from flag: true, from file: true)` (moby/moby#42948).
+ */
+export const DAEMON_CONFIG_LOG_SIGNATURE: LogSignature = signatureById('log.docker-config-invalid')!;

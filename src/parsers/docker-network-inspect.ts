@@ -20,8 +20,18 @@ export interface DockerNetwork {
   driver: string;
   scope?: string;
   internal: boolean;
+  /**
+   * `"EnableIPv6"`: the network has IPv6 (its IPv6 subnet in IPAM, Docker's ip6tables rules for it);
+   * absent when the output does not say (docker network inspect has printed it since Docker 1.10)
+   */
+  enableIPv6?: { value: boolean; ref: SourceRef; excerpt: string };
   subnets: DockerSubnet[];
   options: Record<string, string>;
+  /**
+   * where each of `options` stands (com.docker.network.bridge.enable_icc, enable_ip_masquerade,
+   * host_binding_ipv4, com.docker.network.driver.mtu, ...): the option's own line
+   */
+  optionRefs: Record<string, { ref: SourceRef; excerpt: string }>;
   /** the host interface of a bridge network */
   bridgeName?: string;
   containers: { id: string; name?: string; ipv4?: string; ipv6?: string; mac?: string }[];
@@ -42,6 +52,7 @@ const NetworkShape = z
     Driver: z.string().optional(),
     Scope: z.string().optional(),
     Internal: z.boolean().optional(),
+    EnableIPv6: z.boolean().optional(),
     IPAM: z
       .object({ Config: z.array(z.object({ Subnet: z.string().optional(), Gateway: z.string().optional(), IPRange: z.string().optional() }).loose()).nullable().optional() })
       .loose()
@@ -124,6 +135,21 @@ export function parseDockerNetworks(text: string, file: string): DockerNetworks 
       const idAt = at(id ? `"${id}"` : JSON.stringify(n.Name)) ?? 0;
       const idLine = lineAt(doc.offset + idAt);
       const options = n.Options ?? {};
+      // this network's own text, to its closing brace: its flags and options are looked for there, not in the next network
+      const end = endOfObject(doc.json, idAt);
+      const refIn = (needle: string) => {
+        const i = doc.json.indexOf(needle, idAt);
+        if (i < 0 || i >= end) return undefined;
+        const line = lineAt(doc.offset + i);
+        return { ref: { file, line }, excerpt: excerpt(lineText(line)) };
+      };
+      const optionRefs: Record<string, { ref: SourceRef; excerpt: string }> = {};
+      for (const k of Object.keys(options)) {
+        const r = refIn(`${JSON.stringify(k)}:`) ?? refIn(JSON.stringify(k));
+        if (r) optionRefs[k] = r;
+      }
+      const v6At = n.EnableIPv6 === undefined ? undefined : refIn('"EnableIPv6"');
+      const enableIPv6 = n.EnableIPv6 === undefined ? undefined : { value: n.EnableIPv6, ...(v6At ?? { ref: { file, line: idLine }, excerpt: `"EnableIPv6": ${n.EnableIPv6}` }) };
       const driver = n.Driver ?? 'bridge';
       const subnets: DockerSubnet[] = [];
       for (const c of n.IPAM?.Config ?? []) {
@@ -137,8 +163,10 @@ export function parseDockerNetworks(text: string, file: string): DockerNetworks 
         driver,
         scope: n.Scope,
         internal: n.Internal ?? false,
+        ...(enableIPv6 ? { enableIPv6 } : {}),
         subnets,
         options,
+        optionRefs,
         bridgeName: driver === 'bridge' ? options['com.docker.network.bridge.name'] ?? (n.Name === 'bridge' ? 'docker0' : id ? `br-${id.slice(0, 12)}` : undefined) : undefined,
         containers: Object.entries(n.Containers ?? {}).map(([cid, c]) => ({ id: cid, name: c.Name, ipv4: c.IPv4Address || undefined, ipv6: c.IPv6Address || undefined, mac: c.MacAddress })),
         ref: { file, line: idLine },
@@ -148,6 +176,27 @@ export function parseDockerNetworks(text: string, file: string): DockerNetworks 
   if (!sawJson) throw new SkipFile(file, 'no JSON');
   if (out.networks.length === 0) throw new SkipFile(file, 'no docker networks in the JSON');
   return out;
+}
+
+/** Where the object holding `from` (a place outside any string of it) closes: its brace depth falls below its own there. */
+function endOfObject(json: string, from: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = from; i < json.length; i++) {
+    const c = json[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') {
+      depth--;
+      if (depth < 0) return i;
+    }
+  }
+  return json.length;
 }
 
 export function sniffDockerNetworks(head: string): boolean {

@@ -12,6 +12,7 @@
 import { SkipFile, excerpt as capped, lines, type SourceRef } from '../model/source.js';
 import type { DockerDaemonConfig } from './docker-daemon.js';
 import { commandColumn, isPsHeader, parsePsProcesses, processesOf, psTable, type ProcessListing, type ProcessSources } from './processes.js';
+import { scanRootless } from './docker-rootless.js';
 
 export interface DockerdProcess {
   pid?: number;
@@ -168,6 +169,11 @@ export function parsePsDockerd(text: string, file: string): PsDockerDaemonConfig
   // without a user column, RootlessKit beside a single dockerd says whose it is
   if (rootlessKit && userCol < 0 && processes.length === 1) processes[0].rootless = true;
   const out: PsDockerDaemonConfig = { file, origin: 'process', processes, listing: parsePsProcesses(text, file) };
+  // rootless Docker's RootlessKit command line (its port driver) and DOCKERD_ROOTLESS_* in `ps e` output
+  if (rootlessKit || text.includes('DOCKERD_ROOTLESS_')) {
+    const rootless = scanRootless(text, file);
+    if (rootless.clues.length > 0 || rootless.portDriver) out.rootless = rootless;
+  }
   // the host's daemon: the first rootful one (lowest pid in ps order; a Docker-in-Docker one starts later)
   const host = hostDaemon(processes);
   if (host?.argsShown) applyFlags(out, host);
@@ -222,7 +228,8 @@ export function parseDockerUnit(text: string, file: string, relPath = file): Doc
     else if (kv[1] === 'Environment')
       for (const a of kv[2].match(/"[^"]*"|'[^']*'|\S+/g) ?? []) {
         const eq = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(unquote(a));
-        if (eq) unit.environment[eq[1]] = { value: eq[2], ref, excerpt: capped(t) };
+        // systemd removes the quotes of a quoted value (`VAR="slirp4netns"`)
+        if (eq) unit.environment[eq[1]] = { value: eq[2].replace(/^(["'])(.*)\1$/, '$2'), ref, excerpt: capped(t) };
       }
   }
   if (unit.execStart.length === 0 && unit.environmentFiles.length === 0 && Object.keys(unit.environment).length === 0) throw new SkipFile(file, 'nothing of dockerd in this unit');

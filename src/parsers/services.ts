@@ -7,6 +7,7 @@
  */
 import { ParseError, SkipFile, lines, type SourceRef } from '../model/source.js';
 import { cgroupLine, type ListedProcess } from './processes.js';
+import { scanRootless, type DockerRootless } from './docker-rootless.js';
 
 export interface ServiceState {
   unit: string;
@@ -24,6 +25,8 @@ export interface ServiceList {
   services: ServiceState[];
   /** `systemctl status`: the networking processes its CGroup trees list (absent when none) */
   processes?: ListedProcess[];
+  /** `systemctl [--user] status`: what its CGroup trees show of rootless Docker (RootlessKit's command line, its port driver) */
+  rootless?: DockerRootless;
 }
 
 const UNIT = /^\s*[●*]?\s*([A-Za-z0-9@_.:\\-]+\.(?:service|socket|target|timer|mount|path|slice|scope))\s+(.*)$/;
@@ -106,7 +109,12 @@ export function parseSystemctlText(text: string, file: string): ServiceList {
     }
   }
   if (services.length === 0) throw new SkipFile(file, 'no systemctl unit lines');
-  return processes.length > 0 ? { file, services, processes } : { file, services };
+  const out: ServiceList = processes.length > 0 ? { file, services, processes } : { file, services };
+  if (text.includes('rootlesskit') || text.includes('DOCKERD_ROOTLESS_')) {
+    const rootless = scanRootless(text, file);
+    if (rootless.clues.length > 0 || rootless.portDriver) out.rootless = rootless;
+  }
+  return out;
 }
 
 /** troubleshoot: `[{"Unit":"docker.service","Load":"loaded","Active":"active","Sub":"running"}, ...]` */

@@ -158,6 +158,15 @@ const EXAMPLES: Example[] = [
   { id: 'log.iptables-table-unavailable', from: { corpus: 'flannel-1271-iptables-nat-bad-address-exit-status.log' }, line: 5, facts: { table: 'nat', reason: 'Bad address', backend: 'legacy' } },
   { id: 'log.iptables-legacy-tables-present', from: { corpus: 'k3s-3117-growing-rules-legacy-tables-present.log' }, line: 2, facts: {} },
   { id: 'log.docker-network-controller-failed', from: { corpus: 'moby-32349-dockerd-inject-PREROUTING-no-chain.log' }, line: 5, facts: { table: 'nat', chain: 'PREROUTING' } },
+  // docker/for-linux#1521 (snex's syslog): Docker 28.0.0 without xt_set; the line names the extension and the match
+  { id: 'log.docker-network-controller-failed', from: { fixture: '../h13-logs/for-linux-1521/syslog' }, line: 4, facts: { extension: 'set', match: 'set', chain: 'FORWARD' } },
+  { id: 'log.iptables-module-missing', from: { fixture: '../h13-logs/for-linux-1521/syslog' }, line: 4, facts: { extension: 'set', revision: '0', match: 'set' } },
+  // spantaleev/matrix-docker-ansible-deploy#2070
+  { id: 'log.docker-dns-fallback-public', from: { fixture: '../h13-logs/matrix-2070/journalctl-u-docker.txt' }, line: 1, facts: { servers: 'nameserver 8.8.8.8 nameserver 8.8.4.4' } },
+  // e2b-dev/infra#3508 (the line the PR quotes); the IPv6 table: netdev, 2023-06-03, <4d2f356a-9a81-7868-2b62-e977672407e3@huawei.com>; older kernels: freifunk-gluon/gluon#83
+  { id: 'log.neighbour-table-overflow', from: { fixture: '../h13-logs/e2b-3508/dmesg.txt' }, line: 1, facts: { table: 'arp_cache' } },
+  { id: 'log.neighbour-table-overflow', from: { text: '[  563.176845] neighbour: ndisc_cache: neighbor table overflow!', origin: 'netdev report <4d2f356a-9a81-7868-2b62-e977672407e3@huawei.com>' }, facts: { table: 'ndisc_cache' } },
+  { id: 'log.neighbour-table-overflow', from: { text: 'ipv4: Neighbour table overflow.', origin: 'freifunk-gluon/gluon#83, the message of kernels before 3.x' }, facts: { family: 'ipv4' } },
   { id: 'log.ip-forward-disabled', from: { corpus: 'moby-22805-ipv4-forwarding-disabled-warning.log' }, line: 19, facts: {} },
   { id: 'log.ip-forward-disabled', from: { corpus: 'kubernetes-67431-kubeadm-preflight-br-netfilter-missing-ip-forward-0.log' }, line: 2, facts: {} },
   { id: 'log.bridge-nf-call', from: { corpus: 'minikube-8638-kubeadm-preflight-bridge-nf-call-iptables.log' }, line: 7, facts: {} },
@@ -282,6 +291,10 @@ const EXAMPLES: Example[] = [
   // k3s-io/k3s#2599's journal (k3OS on a Raspberry Pi): dhcpcd on flannel.1, then flannel's refusal
   { id: 'log.dhcpcd-on-cni-interface', from: { fixture: '../cni-interfaces/k3s2599-journalctl.txt' }, line: 3, facts: { iface: 'flannel.1', action: 'using static address', address: '192.168.1.125/24' } },
   { id: 'log.flannel-incompatible-addresses', from: { fixture: '../cni-interfaces/k3s2599-journalctl.txt' }, line: 15, facts: { iface: 'flannel.1' } },
+  // rootless Docker's journal (moby/moby#41789) and dockerd refusing its daemon.json (docker/for-linux#732, docker/docs#7351)
+  { id: 'log.docker-rootless', from: { text: 'Dec 16 17:56:45 hostname dockerd-rootless.sh[1069]: time="2020-12-16T17:56:45.806480284+08:00" level=info msg="API listen on /run/user/1001/docker.sock"', origin: 'moby/moby#41789' }, facts: { uid: '1001' } },
+  { id: 'log.docker-config-invalid', from: { text: 'Jul 23 08:17:34 ip-172-31-251-57 dockerd[14090]: unable to configure the Docker daemon with file /etc/docker/daemon.json: the following directives are specified both as a flag and in the configuration file: hosts: (from flag: [fd://], from file: [tcp://0.0.0.0:20199 unix:///var/run/docker.sock fd://])', origin: 'docker/for-linux#732' }, facts: { path: '/etc/docker/daemon.json', conflict: 'hosts' } },
+  { id: 'log.docker-config-invalid', from: { text: 'dockerd[19412]: unable to configure the Docker daemon with file /etc/docker/daemon.json: json: cannot unmarshal string into Go struct field Config.iptables of type bool', origin: 'docker/docs#7351' }, facts: { key: 'iptables', type: 'bool' } },
 ];
 
 /** Lines that hold a signature's literal but must not match it. */
@@ -351,6 +364,8 @@ const NEAR_MISSES: { id: string; text: string; why: string }[] = [
   { id: 'log.firewall-rejected-routed-traffic', text: "Sep 15 09:10:14 kubeadm1.galifrey.net kernel: filter_FWD_public_REJECT: IN=flannel.1 OUT=cni0 MAC=56:91:4a:53:80:9b:7a:76:66:99:cf:da:08:00 SRC=10.244.1.0 DST=10.244.0.2 LEN=69 T>", why: 'a pod interface: log.firewall-rejected-container-traffic has it (flannel-io/flannel#2055)' },
   { id: 'log.calico-loose-rpf', text: "2019-04-19 16:58:02.117 [WARNING][1502] int_dataplane.go 818: Kernel's RPF check is set to 'loose' and IgnoreLooseRPF set to true.  Calico will not be able to prevent workloads from spoofing their source IP.", why: 'IgnoreLooseRPF set: Felix runs on' },
   { id: 'log.coredns-loop-detected', text: '2019-04-17T00:18:44.485Z [INFO] plugin/reload: Running configuration MD5 = fe280f2b52a55a24ba57f2b4328c2777', why: "CoreDNS' ordinary start line (coredns#2790)" },
+  { id: 'log.docker-rootless', text: 'Nov 20 09:58:02 k8s-node-1 dockerd[1012]: time="2026-11-20T09:58:02.420000000Z" level=info msg="API listen on /run/docker.sock"', why: "a rootful dockerd's socket" },
+  { id: 'log.docker-rootless', text: 'Dec 16 17:56:08 hostname dockerd-rootless.sh[1069]: + which rootlesskit', why: "dockerd-rootless.sh's trace" },
 ];
 
 /** Line `n` of a fixture of test/fixtures/r3-logs. */
