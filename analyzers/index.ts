@@ -31,8 +31,11 @@ import networkMtuMismatch from './network-mtu-mismatch.js';
 import sysctlIpForwardDisabled from './sysctl-ip-forward-disabled.js';
 import ufwPublishedPortsBypass from './ufw-published-ports-bypass.js';
 import dnsResolvConfLoop from './dns-resolv-conf-loop.js';
+import flannelVtepMacStale from './flannel-vtep-mac-stale.js';
+import kubernetesHairpinDisabled from './kubernetes-hairpin-disabled.js';
 import dockerRootlessSourceIp from './docker-rootless-source-ip.js';
 import dockerDaemonConfigInvalid from './docker-daemon-config-invalid.js';
+import routingPolicyBypassesPods from './routing-policy-bypasses-pods.js';
 
 export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   sysctlIpForwardDisabled,
@@ -64,9 +67,12 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   ufwPublishedPortsBypass,
   firewalldNetavarkPortForwardsLost,
   dnsResolvConfLoop,
+  kubernetesHairpinDisabled,
+  routingPolicyBypassesPods,
   dockerRootlessSourceIp,
   dockerDaemonConfigInvalid,
   flannelDuplicateSubnet,
+  flannelVtepMacStale,
   clusterNodeInconsistent,
   logSignatures,
 ];

@@ -26,6 +26,13 @@ import type { DistributionHint } from '../layouts/types.js';
 import type { UfwStatus } from '../parsers/ufw-status.js';
 import type { AwsCniNetworkSettings } from '../parsers/aws-cni.js';
 import type { ResolvConfArtifact } from '../parsers/resolv-conf.js';
+import type { IpNeighList } from '../parsers/ip-neigh.js';
+import type { BridgeFdbList } from '../parsers/bridge-fdb.js';
+import type { SystemdLinkFile } from '../parsers/systemd-link.js';
+import type { KubeNodeList } from '../parsers/kube-nodes.js';
+import type { BridgeLinkList } from '../parsers/bridge-link.js';
+import type { CniNetworkConf } from '../parsers/cni-conf.js';
+import type { IpRuleList } from '../parsers/ip-rule.js';
 
 export interface ArtifactMap {
   /** runtime kernel parameters (sysctl -a, /proc/sys, sysctl.json) */
@@ -83,6 +90,20 @@ export interface ArtifactMap {
   dockerPs: DockerPs;
   /** the IPVS table: `ipvsadm -Ln` (also --stats, --rate, --persistent-conn): virtual services and their real servers */
   ipvsadm: IpvsadmList;
+  /** the neighbour (ARP / NDP) table: ip neigh, ip -s -s neigh show, arp -an */
+  ipNeigh: IpNeighList;
+  /** the bridge / VXLAN forwarding database: bridge fdb show */
+  bridgeFdb: BridgeFdbList;
+  /** a systemd .link file (or a .link.d drop-in) udev applies to new network devices */
+  systemdLink: SystemdLinkFile;
+  /** Kubernetes Node objects: name, InternalIP, podCIDRs, flannel annotations */
+  kubeNodes: KubeNodeList;
+  /** bridge ports and their hairpin setting (bridge -d link, ip -d link, hairpin_mode listings) */
+  bridgeLinks: BridgeLinkList;
+  /** CNI network configurations (/etc/cni/net.d, k3s' agent/etc/cni/net.d) */
+  cniConf: CniNetworkConf;
+  /** the routing policy database: `ip rule`, `ip -4 rule list`, `ip -6 rule list` */
+  ipRules: IpRuleList;
 }
 
 export type ArtifactKind = keyof ArtifactMap;
@@ -117,4 +138,11 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   ufwStatus: 'ufw status (ufw status verbose / numbered)',
   dockerPs: "Docker's containers and published ports (docker ps / docker ps -a, as a table or JSON lines; docker inspect of containers)",
   ipvsadm: 'the IPVS table (ipvsadm -Ln, also --stats / --rate)',
+  ipNeigh: 'neighbour table (ip neigh, ip -s -s neigh show, arp -an)',
+  bridgeFdb: 'forwarding database (bridge fdb show)',
+  systemdLink: 'systemd .link files (/etc, /run, /usr/lib/systemd/network/*.link)',
+  kubeNodes: 'Kubernetes Node objects (cluster-resources/nodes.json, kubectl get nodes -o json|yaml)',
+  bridgeLinks: 'bridge ports and hairpin (bridge -d link show, ip -d link, /sys/class/net/*/brport/hairpin_mode)',
+  cniConf: 'CNI network configurations (/etc/cni/net.d/*.conf, *.conflist)',
+  ipRules: 'routing policy rules (ip rule, ip -4 / -6 rule list)',
 };

@@ -199,6 +199,16 @@ const RESOLV_CONF_ANYWHERE: PathRule[] = [
   { re: /(^|\/)kubeadm-flags\.env$/, format: 'kubeadm-flags' },
 ];
 
+/** systemd .link files (udev's naming and MAC policy of new links) and their .link.d drop-ins; the directory decides precedence */
+const SYSTEMD_LINK: PathRule[] = [{ re: /^(?:etc|run|usr\/local\/lib|usr\/lib|lib)\/systemd\/network\/(?:[^/]+\.link|[^/]+\.link\.d\/[^/]+\.conf)$/, format: 'systemd-link' }];
+const SYSTEMD_LINK_ANYWHERE: PathRule[] = [{ re: /(^|\/)(?:etc|run|usr\/local\/lib|usr\/lib|lib)\/systemd\/network\/(?:[^/]+\.link|[^/]+\.link\.d\/[^/]+\.conf)$/, format: 'systemd-link' }];
+
+/** CNI network configurations: /etc/cni/net.d, and k3s' / RKE2's own directory */
+const CNI_CONF: PathRule[] = [
+  { re: /^etc\/cni\/net\.d\/[^/]+\.(?:conf|conflist|json)$/, format: 'cni-conf' },
+  { re: /^var\/lib\/rancher\/(?:k3s|rke2)\/agent\/etc\/cni\/net\.d\/[^/]+\.(?:conf|conflist|json)$/, format: 'cni-conf' },
+];
+
 const PROC_SYS: PathRule[] = [{ re: /^proc\/sys\/net\/(ipv4|ipv6|bridge|netfilter)\/[^/]+$/, format: 'proc-sys' }];
 
 export const SOSREPORT_RULES: PathRule[] = [
@@ -267,6 +277,20 @@ export const SOSREPORT_RULES: PathRule[] = [
   { re: /^sos_commands\/[^/]+\/ipset_(list|save|-L|-S|--list|--save)(_[^/]*)?$/, format: 'ipset' },
   ...SAVED_IPSETS,
   ...RESOLV_CONF,
+  // the neighbour table and the forwarding database (sos's networking plugin; ip_neigh_show_nud_noarp holds only NOARP entries: not read)
+  { re: /^sos_commands\/networking\/ip_-s_-s_neigh_show$/, format: 'ip-neigh', group: 'ip-neigh', rank: 0 },
+  { re: /^sos_commands\/networking\/ip_neigh_show$/, format: 'ip-neigh', group: 'ip-neigh', rank: 1 },
+  { re: /^sos_commands\/networking\/bridge_-s_-s_-d_-t_fdb_show$/, format: 'bridge-fdb', group: 'bridge-fdb', rank: 0 },
+  { re: /^sos_commands\/networking\/bridge_(?:-d_)?fdb_show$/, format: 'bridge-fdb', group: 'bridge-fdb', rank: 1 },
+  // bridge ports with their hairpin setting (bridge -s -s -d link show; ip -s -d link's bridge_slave lines), sysfs copies
+  { re: /^sos_commands\/networking\/bridge_(?:-s_-s_)?-d_link(?:_show)?$/, format: 'bridge-link' },
+  { re: /^sos_commands\/networking\/ip_-s_-d_link$/, format: 'bridge-link' },
+  { re: /^sys\/class\/net\/[^/]+\/brport\/hairpin_mode$|^sys\/devices\/virtual\/net\/[^/]+\/brif\/[^/]+\/hairpin_mode$/, format: 'bridge-link' },
+  ...SYSTEMD_LINK,
+  ...CNI_CONF,
+  // the routing policy database (sos 4: ip_-4_rule_list; sos 3: ip_-4_rule)
+  { re: /^sos_commands\/networking\/ip_-4_rule(_list)?$/, format: 'ip-rule', hint: () => ({ family: 'ipv4' }) },
+  { re: /^sos_commands\/networking\/ip_-6_rule(_list)?$/, format: 'ip-rule', hint: () => ({ family: 'ipv6' }) },
 ];
 
 export const INSIGHTS_RULES: PathRule[] = [
@@ -299,6 +323,9 @@ export const INSIGHTS_RULES: PathRule[] = [
   { re: /^insights_commands\/ipset_(list|save|-L|-S|--list|--save)(_[^/]*)?$/, format: 'ipset' },
   ...SAVED_IPSETS,
   ...RESOLV_CONF,
+  { re: /^insights_commands\/ip_(?:-s_)?neigh(?:_show)?$/, format: 'ip-neigh' },
+  ...SYSTEMD_LINK,
+  ...CNI_CONF,
 ];
 
 /** Hand-made bundles: names people give command output; everything else is sniffed. */
@@ -329,6 +356,15 @@ export const FLAT_RULES: PathRule[] = [
   { re: /(^|\/)(sudo[-_ ])?ufw[-_ ]status(?:[-_ .][^/]*)?$/i, format: 'ufw-status' },
   // aws-node's settings (ipamd's introspection JSON), under the EKS collector's or aws-cni-support.sh's name
   { re: /(^|\/)networkutils-env(-settings\.json|\.out)$/, format: 'aws-cni-network-settings' },
+  ...SYSTEMD_LINK_ANYWHERE,
+  { re: /(^|\/)(?:ip[-_ ]?(?:-[46s][-_ ])*neigh[^/]*|arp[-_ ]?-?(?:an|na)[^/]*)$/i, format: 'ip-neigh' },
+  { re: /(^|\/)bridge[-_ ]?(?:-\w+[-_ ])*fdb[^/]*$/i, format: 'bridge-fdb' },
+  { re: /(^|\/)(?:nodes\.json|kubectl[-_ ]get[-_ ]nodes?[^/]*)$/i, format: 'kube-nodes' },
+  { re: /(^|\/)bridge[-_ .]*(?:-[sd][-_ .]*)*link(?:[-_ .]*show)?(?:\.(?:txt|out))?$/i, format: 'bridge-link' },
+  { re: /(^|\/)hairpin[-_ .]*mode[^/]*$/i, format: 'bridge-link' },
+  { re: /(^|\/)cni\/net\.d\/[^/]+\.(?:conf|conflist|json)$|(^|\/)[^/]+\.conflist$/, format: 'cni-conf' },
+  // ip-rule.txt, ip_rule_show, "ip -6 rule.txt", iprule.txt, ip6rule.txt (not iproute.txt / iptables-rules.txt)
+  { re: /(^|\/)ip(6)?[-_ ]?(?:-[46d][-_ ])*rules?(?:[-_ ](?:show|list|ls))?(?:\.(?:txt|out|log))?$/i, format: 'ip-rule' },
 ];
 
 /**
@@ -340,6 +376,9 @@ export const FLAT_RULES: PathRule[] = [
  * (one group per family; the save ranks first).
  */
 export const EKS_RULES: PathRule[] = [
+  // eks-log-collector.sh: `ip rule show > networking/iprule.txt`, `ip -6 rule show > networking/ip6rule.txt`
+  { re: /^networking\/iprule\.txt$/, format: 'ip-rule', hint: () => ({ family: 'ipv4' }) },
+  { re: /^networking\/ip6rule\.txt$/, format: 'ip-rule', hint: () => ({ family: 'ipv6' }) },
   { re: /^networking\/(ip6?)tables-save\.txt$/, format: 'iptables-save', group: 'eks-$1tables', rank: 0, hint: (m) => ({ family: m[1] === 'ip6' ? 'ipv6' : 'ipv4' }) },
   {
     re: /^networking\/(ip6?)tables-(filter|nat|mangle|raw)\.txt$/,

@@ -104,9 +104,12 @@ export function troubleshootNodes(
     }
   }
   const out: LocatedNode[] = [];
+  // the cluster's Node objects (their flannel annotations: the VTEP MAC each node published) beside every node's host data
+  const nodesJson = paths.find((p) => rel(p) === 'cluster-resources/nodes.json');
   for (const [name, n] of nodes) {
     if (n.files.length === 0 && n.logs.length === 0) continue;
-    out.push({ name, nameFrom: n.from, root, layout: 'troubleshoot', files: n.files, logs: n.logs });
+    const files = nodesJson ? [...n.files, { path: nodesJson, relPath: 'nodes.json', format: 'kube-nodes' }] : n.files;
+    out.push({ name, nameFrom: n.from, root, layout: 'troubleshoot', files, logs: n.logs });
   }
   if (out.length === 0) {
     // A bundle with no host data still is a bundle: one node that shows what is missing.

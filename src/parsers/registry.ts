@@ -22,6 +22,14 @@ import { parsePodmanPort, parsePodmanPs, sniffPodmanPort, sniffPodmanPs } from '
 import { parseDockerPs, sniffDockerPs } from './docker-ps.js';
 import { parseDockerContainerInspect, parseDockerPsJsonLines, sniffDockerContainerInspect, sniffDockerPsJsonLines } from './docker-inspect.js';
 import { parseIpvsadm, sniffIpvsadm } from './ipvsadm.js';
+import { parseIpNeigh, sniffIpNeigh } from './ip-neigh.js';
+import { parseBridgeFdb, sniffBridgeFdb } from './bridge-fdb.js';
+import { parseSystemdLink, sniffSystemdLink } from './systemd-link.js';
+import { parseKubeNodes, sniffKubeNodes } from './kube-nodes.js';
+import { parseBridgeLink, sniffBridgeLink } from './bridge-link.js';
+import { parseCniConf, sniffCniConf } from './cni-conf.js';
+import { parseIpRules, sniffIpRules } from './ip-rule.js';
+import { parseKubeletConfigHairpin, parseKubeletFlagsHairpin } from './kubelet-hairpin.js';
 import { parseNftJson, sniffNftJson } from '../nft/parse-json.js';
 import { parseNftText, sniffNftText } from '../nft/parse-text.js';
 import { parseNftablesConfig } from '../nft/config.js';
@@ -141,8 +149,17 @@ const FORMATS = [
   // resolv.conf (/etc/resolv.conf, systemd-resolved's stub and uplink lists, k3s' own): which host file it is comes from its path or header
   format({ id: 'resolv-conf', kind: 'resolvConf', parse: (text, file, ctx) => parseResolvConf(text, file, ctx.relPath), sniff: sniffResolvConf }),
   // kubelet's resolvConf: its KubeletConfiguration (/var/lib/kubelet/config.yaml) and kubeadm's flags file; named by path only
-  format({ id: 'kubelet-config', kind: 'resolvConf', parse: parseKubeletConfigResolvConf }),
-  format({ id: 'kubeadm-flags', kind: 'resolvConf', parse: parseKubeadmFlagsResolvConf }),
+  // (and its hairpinMode / --hairpin-mode / --network-plugin, which kubernetes.hairpin-disabled reads from the same files)
+  format({ id: 'kubelet-config', kind: 'resolvConf', parse: (text, file) => withKubeletHairpin(parseKubeletConfigResolvConf, parseKubeletConfigHairpin, text, file) }),
+  format({ id: 'kubeadm-flags', kind: 'resolvConf', parse: (text, file) => withKubeletHairpin(parseKubeadmFlagsResolvConf, parseKubeletFlagsHairpin, text, file) }),
+  // after the older formats, so a file they read stays theirs
+  format({ id: 'ip-neigh', kind: 'ipNeigh', parse: (text, file, ctx) => parseIpNeigh(text, file, ctx.hint?.dev), sniff: sniffIpNeigh }),
+  format({ id: 'bridge-fdb', kind: 'bridgeFdb', parse: (text, file, ctx) => parseBridgeFdb(text, file, ctx.hint?.dev), sniff: sniffBridgeFdb }),
+  format({ id: 'systemd-link', kind: 'systemdLink', parse: parseSystemdLink, sniff: sniffSystemdLink }),
+  format({ id: 'kube-nodes', kind: 'kubeNodes', parse: parseKubeNodes, sniff: sniffKubeNodes }),
+  format({ id: 'bridge-link', kind: 'bridgeLinks', parse: (text, file, ctx) => parseBridgeLink(text, file, ctx.relPath), sniff: sniffBridgeLink }),
+  format({ id: 'cni-conf', kind: 'cniConf', parse: parseCniConf, sniff: sniffCniConf }),
+  format({ id: 'ip-rule', kind: 'ipRules', parse: (text, file, ctx) => parseIpRules(text, file, { family: ctx.hint?.family === 'ipv6' ? 6 : ctx.hint?.family === 'ipv4' ? 4 : undefined }), sniff: sniffIpRules }),
   // a pasted `iptables [-t T] -L ... | grep ...`: rows without their Chain line, kept as rules of a chain not
   // shown in a ruleset marked cut (list-format.ts FRAGMENT_CHAIN / FRAGMENT_NOTE). Sniffed last, so a file any
   // other sniffer claims stays as it was; the rest of such a transcript (`nc: ... Connection timed out`) is
@@ -173,4 +190,21 @@ export function sniffableFormats(): FormatSpec[] {
 
 export function allFormats(): readonly FormatSpec[] {
   return FORMATS;
+}
+
+/** kubelet's resolvConf reader of a file, with the same file's hairpin settings merged in (either may be absent). */
+function withKubeletHairpin(
+  resolv: (text: string, file: string) => ArtifactMap['resolvConf'],
+  hairpin: (text: string, file: string) => { hairpinMode?: unknown; networkPlugin?: unknown },
+  text: string,
+  file: string,
+): ArtifactMap['resolvConf'] {
+  let h: { hairpinMode?: unknown; networkPlugin?: unknown } = {};
+  try {
+    h = hairpin(text, file);
+  } catch {
+    // not a hairpin setting: the resolvConf reader decides alone
+  }
+  const r = resolv(text, file);
+  return { ...r, ...(h.hairpinMode ? { hairpinMode: h.hairpinMode } : {}), ...(h.networkPlugin ? { networkPlugin: h.networkPlugin } : {}) } as ArtifactMap['resolvConf'];
 }

@@ -132,6 +132,8 @@ describe('EKS log collector archive', () => {
       'sysctls/sysctl_all.txt': 'sysctl-text',
       'system/services.txt': 'systemctl-text',
       'system/ps.txt': 'ps',
+      // the AWS VPC CNI's network configuration
+      'cni/10-aws.conflist': 'cni-conf',
     });
     expect(l.nodes[0].files.find((f) => f.path === 'networking/ip6tables-save.txt')?.hint).toEqual({ family: 'ipv6' });
     const logs = Object.fromEntries(l.nodes[0].logs.map((g) => [g.path, g.source]));

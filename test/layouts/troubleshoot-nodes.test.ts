@@ -47,8 +47,9 @@ describe('troubleshoot runDaemonSet output, <collector>/<node>.log', () => {
   it('is that node\'s output, read for what it holds', async () => {
     const l = await located(bundle);
     expect(filesOf(l)).toEqual({
-      'node-1': ['ip-addr/node-1.log ip-addr', 'iptables-save/node-1.log iptables-save'],
-      'node-2': ['ip-addr/node-2.log ip-addr', 'iptables-save/node-2.log iptables-save'],
+      // the cluster's Node objects (their flannel VTEP annotations) ride along with every node's host data
+      'node-1': ['cluster-resources/nodes.json kube-nodes', 'ip-addr/node-1.log ip-addr', 'iptables-save/node-1.log iptables-save'],
+      'node-2': ['cluster-resources/nodes.json kube-nodes', 'ip-addr/node-2.log ip-addr', 'iptables-save/node-2.log iptables-save'],
     });
     expect(l.nodes.flatMap((n) => n.logs.map((g) => g.path))).not.toContain(`${ROOT}/run-example/run-example.log`);
   });

@@ -1,0 +1,328 @@
+/**
+ * CNI network configurations: /etc/cni/net.d/*.conf, *.conflist, *.json (libcni reads all three), k3s' own
+ * /var/lib/rancher/k3s/agent/etc/cni/net.d/10-flannel.conflist (RKE2's /etc/cni/net.d too). A `.conflist` holds
+ * `name`, `cniVersion` and a `plugins` array; a `.conf` is one plugin with the network's `name` beside it.
+ *
+ * Each plugin keeps its type and the settings networking diagnoses need, each at the {file, line} of its key:
+ * the bridge plugin's `bridge` (default cni0), `hairpinMode`, `promiscMode`, `ipMasq`, `isGateway`,
+ * `isDefaultGateway` (all default false in the bridge plugin, containernetworking/plugins
+ * plugins/main/bridge/README.md), `mtu`; its `ipam` (type, `subnet`, `ranges[][].subnet`); and flannel's
+ * `delegate` (flannel's CNI plugin writes the bridge plugin's conf from it: its hairpinMode, isDefaultGateway,
+ * ipMasq and bridge pass through, flannel-io/cni-plugin). Every other key is kept too, with its line.
+ *
+ * Which file is in use: the runtime (containerd, CRI-O, kubelet's old dockershim) loads the first of the
+ * directory's files in lexical order (libcni ConfFiles + sort): `cniConfInUse`.
+ */
+import { excerpt as capped, lines, ParseError, SkipFile, type ParseWarning, type SourceRef } from '../model/source.js';
+
+/** A JSON value with the line it starts on. */
+export type JsonNode =
+  | { kind: 'object'; line: number; entries: { key: string; line: number; value: JsonNode }[] }
+  | { kind: 'array'; line: number; items: JsonNode[] }
+  | { kind: 'string'; line: number; value: string }
+  | { kind: 'number'; line: number; value: number }
+  | { kind: 'bool'; line: number; value: boolean }
+  | { kind: 'null'; line: number };
+
+export interface CniSetting<T = unknown> {
+  value: T;
+  ref: SourceRef;
+  excerpt: string;
+}
+
+export interface CniIpam {
+  type?: string;
+  /** `subnet` and every `ranges[][].subnet`, as written */
+  subnets: CniSetting<string>[];
+  ref: SourceRef;
+}
+
+export interface CniPluginConf {
+  /** position in `plugins` (0 for a .conf) */
+  index: number;
+  type?: string;
+  /** the bridge plugin's bridge name when set (its default is cni0: `bridgeName`) */
+  bridge?: CniSetting<string>;
+  hairpinMode?: CniSetting<boolean>;
+  promiscMode?: CniSetting<boolean>;
+  ipMasq?: CniSetting<boolean>;
+  isGateway?: CniSetting<boolean>;
+  isDefaultGateway?: CniSetting<boolean>;
+  mtu?: CniSetting<number>;
+  ipam?: CniIpam;
+  /** flannel's `delegate`: the bridge plugin conf flannel hands on (type defaults to bridge) */
+  delegate?: CniPluginConf;
+  /** every top-level key of the plugin, with its line (scalars as values; objects and arrays as undefined) */
+  keys: Record<string, CniSetting<unknown>>;
+  ref: SourceRef;
+  excerpt: string;
+}
+
+export interface CniNetworkConf {
+  file: string;
+  format: 'conflist' | 'conf';
+  name?: CniSetting<string>;
+  cniVersion?: string;
+  plugins: CniPluginConf[];
+  /** `"disableCheck": true` etc. are kept on the plugins; this is the conflist's own `disabled` (libcni 1.1) */
+  disabled?: boolean;
+  warnings: ParseWarning[];
+}
+
+/** The bridge plugin's default bridge name. */
+export const CNI_DEFAULT_BRIDGE = 'cni0';
+
+class JsonReader {
+  private i = 0;
+  private line = 1;
+  constructor(
+    private readonly s: string,
+    private readonly file: string,
+  ) {}
+
+  private ws(): void {
+    for (;;) {
+      const c = this.s[this.i];
+      if (c === '\n') this.line++;
+      if (c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\ufeff') this.i++;
+      else if (c === '/' && this.s[this.i + 1] === '/') while (this.i < this.s.length && this.s[this.i] !== '\n') this.i++;
+      else return;
+    }
+  }
+
+  private fail(msg: string): never {
+    throw new ParseError(`not valid JSON: ${msg}`, this.file, this.line);
+  }
+
+  value(depth = 0): JsonNode {
+    if (depth > 64) this.fail('nested too deep');
+    this.ws();
+    const line = this.line;
+    const c = this.s[this.i];
+    if (c === '{') {
+      this.i++;
+      const entries: { key: string; line: number; value: JsonNode }[] = [];
+      this.ws();
+      if (this.s[this.i] === '}') {
+        this.i++;
+        return { kind: 'object', line, entries };
+      }
+      for (;;) {
+        this.ws();
+        const kl = this.line;
+        if (this.s[this.i] !== '"') this.fail('expected a key');
+        const key = this.string();
+        this.ws();
+        if (this.s[this.i] !== ':') this.fail('expected :');
+        this.i++;
+        entries.push({ key, line: kl, value: this.value(depth + 1) });
+        this.ws();
+        if (this.s[this.i] === ',') {
+          this.i++;
+          continue;
+        }
+        if (this.s[this.i] === '}') {
+          this.i++;
+          return { kind: 'object', line, entries };
+        }
+        this.fail('expected , or }');
+      }
+    }
+    if (c === '[') {
+      this.i++;
+      const items: JsonNode[] = [];
+      this.ws();
+      if (this.s[this.i] === ']') {
+        this.i++;
+        return { kind: 'array', line, items };
+      }
+      for (;;) {
+        items.push(this.value(depth + 1));
+        this.ws();
+        if (this.s[this.i] === ',') {
+          this.i++;
+          continue;
+        }
+        if (this.s[this.i] === ']') {
+          this.i++;
+          return { kind: 'array', line, items };
+        }
+        this.fail('expected , or ]');
+      }
+    }
+    if (c === '"') return { kind: 'string', line, value: this.string() };
+    const rest = this.s.slice(this.i, this.i + 40);
+    let m: RegExpExecArray | null;
+    if ((m = /^(true|false)\b/.exec(rest))) {
+      this.i += m[1].length;
+      return { kind: 'bool', line, value: m[1] === 'true' };
+    }
+    if ((m = /^null\b/.exec(rest))) {
+      this.i += 4;
+      return { kind: 'null', line };
+    }
+    if ((m = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(rest))) {
+      this.i += m[0].length;
+      return { kind: 'number', line, value: Number(m[0]) };
+    }
+    this.fail(`unexpected ${c === undefined ? 'end of file' : JSON.stringify(c)}`);
+  }
+
+  private string(): string {
+    const start = this.i;
+    this.i++;
+    while (this.i < this.s.length && this.s[this.i] !== '"') {
+      if (this.s[this.i] === '\\') this.i++;
+      if (this.s[this.i] === '\n') this.fail('newline in a string');
+      this.i++;
+    }
+    if (this.i >= this.s.length) this.fail('unterminated string');
+    this.i++;
+    return JSON.parse(this.s.slice(start, this.i)) as string;
+  }
+
+  end(): void {
+    this.ws();
+    if (this.i < this.s.length) this.fail('text after the JSON value');
+  }
+}
+
+/** JSON text into nodes that keep their lines (`//` comments skipped, as some hand-written confs have them). */
+export function parseJsonWithLines(text: string, file: string): JsonNode {
+  const r = new JsonReader(text, file);
+  const v = r.value();
+  r.end();
+  return v;
+}
+
+function get(o: JsonNode | undefined, key: string): { line: number; value: JsonNode } | undefined {
+  if (o?.kind !== 'object') return undefined;
+  // the last of duplicate keys wins, as Go's encoding/json does
+  for (let i = o.entries.length - 1; i >= 0; i--) if (o.entries[i].key === key) return o.entries[i];
+  return undefined;
+}
+
+function scalar(n: JsonNode): unknown {
+  return n.kind === 'string' || n.kind === 'number' || n.kind === 'bool' ? n.value : n.kind === 'null' ? null : undefined;
+}
+
+function setting<T>(o: JsonNode, key: string, kind: 'string' | 'bool' | 'number', all: string[], file: string, warnings: ParseWarning[], strict = true): CniSetting<T> | undefined {
+  const e = get(o, key);
+  if (!e) return undefined;
+  if (e.value.kind !== kind) {
+    // only the bridge plugin's types are known here: the AWS VPC CNI's "mtu": "9001" is a string it reads as such
+    if (strict) warnings.push({ file, line: e.line, message: `${key} is not a ${kind === 'bool' ? 'boolean' : kind}: the plugin rejects the network` });
+    return undefined;
+  }
+  return { value: scalar(e.value) as T, ref: { file, line: e.line }, excerpt: capped((all[e.line - 1] ?? '').trim()) };
+}
+
+function plugin(o: JsonNode, index: number, all: string[], file: string, warnings: ParseWarning[], defaultType?: string): CniPluginConf {
+  const keys: Record<string, CniSetting<unknown>> = {};
+  if (o.kind === 'object') for (const e of o.entries) keys[e.key] = { value: scalar(e.value), ref: { file, line: e.line }, excerpt: capped((all[e.line - 1] ?? '').trim()) };
+  const type = get(o, 'type')?.value;
+  const p: CniPluginConf = {
+    index,
+    type: type?.kind === 'string' ? type.value : defaultType,
+    keys,
+    ref: { file, line: o.line },
+    excerpt: capped((all[o.line - 1] ?? '').trim()),
+  };
+  const strict = p.type === 'bridge';
+  const b = setting<string>(o, 'bridge', 'string', all, file, warnings, strict);
+  if (b) p.bridge = b;
+  for (const k of ['hairpinMode', 'promiscMode', 'ipMasq', 'isGateway', 'isDefaultGateway'] as const) {
+    const s = setting<boolean>(o, k, 'bool', all, file, warnings, strict);
+    if (s) p[k] = s;
+  }
+  const mtu = setting<number>(o, 'mtu', 'number', all, file, warnings, strict);
+  if (mtu) p.mtu = mtu;
+  const ipam = get(o, 'ipam');
+  if (ipam?.value.kind === 'object') {
+    const t = get(ipam.value, 'type')?.value;
+    const subnets: CniSetting<string>[] = [];
+    const sub = setting<string>(ipam.value, 'subnet', 'string', all, file, warnings);
+    if (sub) subnets.push(sub);
+    const ranges = get(ipam.value, 'ranges')?.value;
+    if (ranges?.kind === 'array')
+      for (const set of ranges.items)
+        for (const r of set.kind === 'array' ? set.items : [set]) {
+          const s = setting<string>(r, 'subnet', 'string', all, file, warnings);
+          if (s) subnets.push(s);
+        }
+    p.ipam = { ...(t?.kind === 'string' ? { type: t.value } : {}), subnets, ref: { file, line: ipam.line } };
+  }
+  const d = get(o, 'delegate');
+  // flannel's delegate is the bridge plugin's conf unless it names another type
+  if (d?.value.kind === 'object') p.delegate = plugin(d.value, index, all, file, warnings, 'bridge');
+  return p;
+}
+
+/** One CNI network configuration file (.conflist, or a single-plugin .conf / .json). */
+export function parseCniConf(text: string, file: string): CniNetworkConf {
+  if (!/"(?:type|plugins)"\s*:/.test(text)) throw new SkipFile(file, 'no CNI "type" nor "plugins"');
+  const root = parseJsonWithLines(text, file);
+  if (root.kind !== 'object') throw new SkipFile(file, 'not a JSON object');
+  const all = lines(text);
+  const warnings: ParseWarning[] = [];
+  const name = setting<string>(root, 'name', 'string', all, file, warnings);
+  const ver = get(root, 'cniVersion')?.value;
+  const disabled = get(root, 'disabled')?.value;
+  const plugins = get(root, 'plugins')?.value;
+  if (plugins?.kind === 'array') {
+    return {
+      file,
+      format: 'conflist',
+      ...(name ? { name } : {}),
+      ...(ver?.kind === 'string' ? { cniVersion: ver.value } : {}),
+      ...(disabled?.kind === 'bool' ? { disabled: disabled.value } : {}),
+      plugins: plugins.items.filter((x) => x.kind === 'object').map((x, i) => plugin(x, i, all, file, warnings)),
+      warnings,
+    };
+  }
+  if (!get(root, 'type')) throw new SkipFile(file, 'no CNI "type"');
+  return { file, format: 'conf', ...(name ? { name } : {}), ...(ver?.kind === 'string' ? { cniVersion: ver.value } : {}), plugins: [plugin(root, 0, all, file, warnings)], warnings };
+}
+
+/** Content test: a JSON object with a CNI network's keys. */
+export function sniffCniConf(head: string): boolean {
+  return /^\s*\{/.test(head) && /"cniVersion"\s*:/.test(head) && /"(?:type|plugins)"\s*:/.test(head);
+}
+
+/** The bridge plugins a network uses: bridge plugins themselves and flannel's delegates (which become bridge plugins). */
+export function bridgePlugins(conf: CniNetworkConf): { plugin: CniPluginConf; via?: CniPluginConf }[] {
+  const out: { plugin: CniPluginConf; via?: CniPluginConf }[] = [];
+  for (const p of conf.plugins) {
+    if (p.type === 'bridge') out.push({ plugin: p });
+    else if (p.type === 'flannel') out.push({ plugin: p.delegate ?? { index: p.index, type: 'bridge', keys: {}, ref: p.ref, excerpt: p.excerpt }, via: p });
+  }
+  return out;
+}
+
+/** The bridge a bridge plugin conf names (default cni0). flannel's plugin names it cni0 too unless its delegate says otherwise. */
+export function bridgeName(p: CniPluginConf): string {
+  return p.bridge?.value || CNI_DEFAULT_BRIDGE;
+}
+
+function dirOf(file: string): string {
+  const i = file.lastIndexOf('/');
+  return i < 0 ? '' : file.slice(0, i);
+}
+
+function baseOf(file: string): string {
+  return file.slice(file.lastIndexOf('/') + 1);
+}
+
+/**
+ * The conf the runtime loads: per directory, the first file in lexical order (libcni sorts the .conf,
+ * .conflist and .json names); a k3s directory (…/agent/etc/cni/net.d) before /etc/cni/net.d, which k3s does not read.
+ */
+export function cniConfInUse(confs: readonly CniNetworkConf[] | undefined): CniNetworkConf | undefined {
+  const usable = (confs ?? []).filter((c) => c.disabled !== true && c.plugins.length > 0);
+  if (usable.length === 0) return undefined;
+  const dirs = [...new Set(usable.map((c) => dirOf(c.file)))];
+  dirs.sort((a, b) => Number(/agent\/etc\/cni\/net\.d$/.test(b)) - Number(/agent\/etc\/cni\/net\.d$/.test(a)) || a.localeCompare(b));
+  const inDir = usable.filter((c) => dirOf(c.file) === dirs[0]);
+  inDir.sort((a, b) => (baseOf(a.file) < baseOf(b.file) ? -1 : baseOf(a.file) > baseOf(b.file) ? 1 : 0));
+  return inDir[0];
+}
