@@ -36,6 +36,7 @@ import kubernetesHairpinDisabled from './kubernetes-hairpin-disabled.js';
 import dockerRootlessSourceIp from './docker-rootless-source-ip.js';
 import dockerDaemonConfigInvalid from './docker-daemon-config-invalid.js';
 import routingPolicyBypassesPods from './routing-policy-bypasses-pods.js';
+import runtimeProxyWithoutNoProxy from './runtime-proxy-without-no-proxy.js';
 
 export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   sysctlIpForwardDisabled,
@@ -69,6 +70,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   dnsResolvConfLoop,
   kubernetesHairpinDisabled,
   routingPolicyBypassesPods,
+  runtimeProxyWithoutNoProxy,
   dockerRootlessSourceIp,
   dockerDaemonConfigInvalid,
   flannelDuplicateSubnet,

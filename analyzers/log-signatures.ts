@@ -115,7 +115,7 @@ export default defineAnalyzer({
       }
       out.push(draft);
     }
-    return foldModuleIntoNetworkController(foldRestoreIntoMissingChain(out));
+    return foldCniSetupIntoProxy(foldModuleIntoNetworkController(foldRestoreIntoMissingChain(out)));
   },
 });
 
@@ -640,6 +640,20 @@ function foldModuleIntoNetworkController(out: FindingDraft[]): FindingDraft[] {
   const same = (e: Evidence) => controller.evidence.some((c) => c.file === e.file && c.line === e.line);
   if (!module.evidence.every(same) || Number(module.facts?.count ?? 0) > module.evidence.length) return out;
   return out.filter((d) => d !== module);
+}
+
+/**
+ * A CNI ADD that failed because the plugin's API call went through an HTTP proxy (`log.cni-api-via-proxy`, the
+ * proxy's status after the ClusterIP URL) is that finding only: the generic CNI-setup warning on the same lines
+ * would point at the plugin's own state (R6's calico#10352 case, W6).
+ */
+function foldCniSetupIntoProxy(out: FindingDraft[]): FindingDraft[] {
+  const proxy = out.find((d) => d.id === 'log.cni-api-via-proxy');
+  const cni = out.find((d) => d.id === 'log.cni-setup-failed');
+  if (!proxy || !cni) return out;
+  const same = (e: Evidence) => proxy.evidence.some((c) => c.file === e.file && c.line === e.line);
+  if (!cni.evidence.every(same) || Number(cni.facts?.count ?? 0) > cni.evidence.length) return out;
+  return out.filter((d) => d !== cni);
 }
 
 /** Docker's default local pools (libnetwork ipamutils): 172.17-31.0.0/16, then 192.168.0.0/16 in /20s. */

@@ -33,6 +33,7 @@ import type { KubeNodeList } from '../parsers/kube-nodes.js';
 import type { BridgeLinkList } from '../parsers/bridge-link.js';
 import type { CniNetworkConf } from '../parsers/cni-conf.js';
 import type { IpRuleList } from '../parsers/ip-rule.js';
+import type { ProxyEnvFile } from '../parsers/proxy-env.js';
 
 export interface ArtifactMap {
   /** runtime kernel parameters (sysctl -a, /proc/sys, sysctl.json) */
@@ -104,6 +105,8 @@ export interface ArtifactMap {
   cniConf: CniNetworkConf;
   /** the routing policy database: `ip rule`, `ip -4 rule list`, `ip -6 rule list` */
   ipRules: IpRuleList;
+  /** HTTP proxy environment of the runtime / kubelet units (drop-ins, systemctl show -p Environment, /etc/environment, /etc/default|sysconfig/<unit>) */
+  proxyEnv: ProxyEnvFile;
 }
 
 export type ArtifactKind = keyof ArtifactMap;
@@ -145,4 +148,5 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   bridgeLinks: 'bridge ports and hairpin (bridge -d link show, ip -d link, /sys/class/net/*/brport/hairpin_mode)',
   cniConf: 'CNI network configurations (/etc/cni/net.d/*.conf, *.conflist)',
   ipRules: 'routing policy rules (ip rule, ip -4 / -6 rule list)',
+  proxyEnv: "proxy environment of containerd, CRI-O, kubelet, k3s/RKE2 (systemd drop-ins' Environment=, DefaultEnvironment=, systemctl show -p Environment, /etc/environment, /etc/default|sysconfig/<unit>)",
 };

@@ -203,6 +203,26 @@ const RESOLV_CONF_ANYWHERE: PathRule[] = [
 const SYSTEMD_LINK: PathRule[] = [{ re: /^(?:etc|run|usr\/local\/lib|usr\/lib|lib)\/systemd\/network\/(?:[^/]+\.link|[^/]+\.link\.d\/[^/]+\.conf)$/, format: 'systemd-link' }];
 const SYSTEMD_LINK_ANYWHERE: PathRule[] = [{ re: /(^|\/)(?:etc|run|usr\/local\/lib|usr\/lib|lib)\/systemd\/network\/(?:[^/]+\.link|[^/]+\.link\.d\/[^/]+\.conf)$/, format: 'systemd-link' }];
 
+/**
+ * The proxy environment of the units that run pods' networking: containerd / CRI-O / kubelet units and drop-ins,
+ * k3s' and RKE2's env files, system.conf's DefaultEnvironment=, /etc/environment, sos's systemctl show outputs
+ */
+const PROXY_ENV: PathRule[] = [
+  { re: /^(etc|run|usr\/local\/lib|usr\/lib|lib)\/systemd\/system\/(containerd|crio|cri-o|kubelet|cri-docker|snap\.k8s\.containerd)\.service(\.d\/[^/]+\.conf)?$/, format: 'proxy-env' },
+  { re: /^etc\/systemd\/system\/(k3s|k3s-agent|rke2-server|rke2-agent)\.service\.env$/, format: 'proxy-env' },
+  { re: /^etc\/(default|sysconfig)\/(containerd|crio|kubelet|k3s|k3s-agent|rke2-server|rke2-agent)$/, format: 'proxy-env' },
+  { re: /^etc\/systemd\/system\.conf(\.d\/[^/]+\.conf)?$/, format: 'proxy-env' },
+  { re: /^etc\/environment$/, format: 'proxy-env' },
+  { re: /^sos_commands\/systemd\/systemctl_show_service_--all$/, format: 'proxy-env' },
+  { re: /^sos_commands\/systemd\/systemctl_show-environment$/, format: 'proxy-env' },
+];
+const PROXY_ENV_ANYWHERE: PathRule[] = [
+  { re: /(^|\/)(containerd|crio|kubelet|cri-docker)\.service\.d\/[^/]+\.conf$/, format: 'proxy-env' },
+  { re: /(^|\/)(k3s|k3s-agent|rke2-server|rke2-agent)\.service\.env$|(^|\/)(default|sysconfig)\/(containerd|crio|kubelet|k3s|k3s-agent|rke2-server|rke2-agent)$/, format: 'proxy-env' },
+  { re: /(^|\/)etc[-_/]environment(\.txt)?$/, format: 'proxy-env' },
+  { re: /(^|\/)systemctl[-_]show[-_][^/]*(environment|containerd|kubelet|crio)[^/]*$/i, format: 'proxy-env' },
+];
+
 /** CNI network configurations: /etc/cni/net.d, and k3s' / RKE2's own directory */
 const CNI_CONF: PathRule[] = [
   { re: /^etc\/cni\/net\.d\/[^/]+\.(?:conf|conflist|json)$/, format: 'cni-conf' },
@@ -220,6 +240,7 @@ export const SOSREPORT_RULES: PathRule[] = [
   { re: /^sos_commands\/systemd\/systemctl_status_--all$/, format: 'systemctl-text' },
   { re: /^etc\/docker\/daemon\.json$/, format: 'docker-daemon-json' },
   ...DOCKER_UNITS,
+  ...PROXY_ENV,
   // the running processes with their command lines (not ps -elfL: a line per thread; not the axo
   // listings: command names only)
   { re: /^sos_commands\/process\/ps_auxwww$/, format: 'ps', group: 'ps', rank: 0 },
@@ -322,6 +343,7 @@ export const INSIGHTS_RULES: PathRule[] = [
   { re: /^(run|var\/run)\/flannel\/subnet\.env$/, format: 'subnet-env' },
   { re: /^insights_commands\/ipset_(list|save|-L|-S|--list|--save)(_[^/]*)?$/, format: 'ipset' },
   ...SAVED_IPSETS,
+  ...PROXY_ENV,
   ...RESOLV_CONF,
   { re: /^insights_commands\/ip_(?:-s_)?neigh(?:_show)?$/, format: 'ip-neigh' },
   ...SYSTEMD_LINK,
@@ -339,6 +361,7 @@ export const FLAT_RULES: PathRule[] = [
   { re: /(^|\/)net-conf\.json$/, format: 'flannel-net-conf' },
   { re: /(^|\/)daemon\.json$/, format: 'docker-daemon-json' },
   ...DOCKER_UNITS_ANYWHERE,
+  ...PROXY_ENV_ANYWHERE,
   { re: /(^|\/)sysctl\.json$/, format: 'sysctl-json' },
   { re: /(^|\/)systemctl_services\.json$/, format: 'systemctl-json' },
   { re: /(^|\/)zones\/[^/]+\.xml$/, format: 'firewalld-zone-xml' },

@@ -11,6 +11,7 @@
  * marked `continues`) and use bounded repetitions only, so no line can make them backtrack
  * for long. Facts are what the text says; which finding they support is in `supports`.
  */
+import { PROXY_SIGNATURES } from './signatures-proxy.js';
 
 export interface LogSignature {
   /** stable id, `log.noun-phrase` */
@@ -1065,6 +1066,7 @@ export const SIGNATURES: readonly LogSignature[] = [
     advice: 'Load the vxlan module, run flanneld privileged, or choose another flannel backend.',
     commands: ['modprobe vxlan'],
   },
+  ...PROXY_SIGNATURES,
   {
     id: 'log.cni-setup-failed',
     literals: ['network for sandbox', 'network for pod', 'etworkPlugin cni failed'],

@@ -29,6 +29,7 @@ import { parseKubeNodes, sniffKubeNodes } from './kube-nodes.js';
 import { parseBridgeLink, sniffBridgeLink } from './bridge-link.js';
 import { parseCniConf, sniffCniConf } from './cni-conf.js';
 import { parseIpRules, sniffIpRules } from './ip-rule.js';
+import { parseProxyEnv, sniffProxyEnv } from './proxy-env.js';
 import { parseKubeletConfigHairpin, parseKubeletFlagsHairpin } from './kubelet-hairpin.js';
 import { parseNftJson, sniffNftJson } from '../nft/parse-json.js';
 import { parseNftText, sniffNftText } from '../nft/parse-text.js';
@@ -159,6 +160,7 @@ const FORMATS = [
   format({ id: 'kube-nodes', kind: 'kubeNodes', parse: parseKubeNodes, sniff: sniffKubeNodes }),
   format({ id: 'bridge-link', kind: 'bridgeLinks', parse: (text, file, ctx) => parseBridgeLink(text, file, ctx.relPath), sniff: sniffBridgeLink }),
   format({ id: 'cni-conf', kind: 'cniConf', parse: parseCniConf, sniff: sniffCniConf }),
+  format({ id: 'proxy-env', kind: 'proxyEnv', parse: (text, file, ctx) => parseProxyEnv(text, file, ctx.relPath), sniff: sniffProxyEnv }),
   format({ id: 'ip-rule', kind: 'ipRules', parse: (text, file, ctx) => parseIpRules(text, file, { family: ctx.hint?.family === 'ipv6' ? 6 : ctx.hint?.family === 'ipv4' ? 4 : undefined }), sniff: sniffIpRules }),
   // a pasted `iptables [-t T] -L ... | grep ...`: rows without their Chain line, kept as rules of a chain not
   // shown in a ruleset marked cut (list-format.ts FRAGMENT_CHAIN / FRAGMENT_NOTE). Sniffed last, so a file any

@@ -291,6 +291,7 @@ const EXAMPLES: Example[] = [
   // k3s-io/k3s#2599's journal (k3OS on a Raspberry Pi): dhcpcd on flannel.1, then flannel's refusal
   { id: 'log.dhcpcd-on-cni-interface', from: { fixture: '../cni-interfaces/k3s2599-journalctl.txt' }, line: 3, facts: { iface: 'flannel.1', action: 'using static address', address: '192.168.1.125/24' } },
   { id: 'log.flannel-incompatible-addresses', from: { fixture: '../cni-interfaces/k3s2599-journalctl.txt' }, line: 15, facts: { iface: 'flannel.1' } },
+  { id: 'log.cni-api-via-proxy', from: { fixture: '../runtime-proxy/calico-10352-kubectl-describe-pod-coredns.txt' }, line: 5, facts: { clusterIP: '172.20.0.1', port: '443', proxyStatus: 'Service Unavailable', plugin: 'calico' } },
   // rootless Docker's journal (moby/moby#41789) and dockerd refusing its daemon.json (docker/for-linux#732, docker/docs#7351)
   { id: 'log.docker-rootless', from: { text: 'Dec 16 17:56:45 hostname dockerd-rootless.sh[1069]: time="2020-12-16T17:56:45.806480284+08:00" level=info msg="API listen on /run/user/1001/docker.sock"', origin: 'moby/moby#41789' }, facts: { uid: '1001' } },
   { id: 'log.docker-config-invalid', from: { text: 'Jul 23 08:17:34 ip-172-31-251-57 dockerd[14090]: unable to configure the Docker daemon with file /etc/docker/daemon.json: the following directives are specified both as a flag and in the configuration file: hosts: (from flag: [fd://], from file: [tcp://0.0.0.0:20199 unix:///var/run/docker.sock fd://])', origin: 'docker/for-linux#732' }, facts: { path: '/etc/docker/daemon.json', conflict: 'hosts' } },
