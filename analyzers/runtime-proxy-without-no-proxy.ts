@@ -52,17 +52,8 @@ function normalizeUnit(unit: string): string {
 
 const RANK: Record<ProxyEnvSource, number> = { 'systemd-manager': 0, unit: 1, 'drop-in': 2, environment: 3, 'env-file': 4, 'systemctl-show': 5 };
 
-interface Effective {
-  unit: string;
-  embeddedIn?: string;
-  /** the variables in the order systemd applies them */
-  variables: ProxyVariable[];
-  httpProxy?: ProxyVariable;
-  httpsProxy?: ProxyVariable;
-  noProxy?: ProxyVariable & { entries: NoProxyEntry[] };
-  /** the sources, by file */
-  sources: Map<string, ProxyEnvSource>;
-}
+/** A unit's environment as systemd hands it over: ProxyEnvUnit's variables, merged over its sources (by file). */
+type Effective = Pick<ProxyEnvUnit, 'unit' | 'embeddedIn' | 'variables' | 'httpProxy' | 'httpsProxy' | 'noProxy'> & { sources: Map<string, ProxyEnvSource> };
 
 /** Each unit's environment: DefaultEnvironment=, then the unit and its drop-ins (by file name), then its EnvironmentFile=s, then systemctl show. */
 export function effectiveUnits(files: readonly ProxyEnvFile[]): Effective[] {

@@ -12,6 +12,7 @@
 import { SkipFile, excerpt as capped, lines, type SourceRef } from '../model/source.js';
 import type { DockerDaemonConfig } from './docker-daemon.js';
 import { commandColumn, isPsHeader, parsePsProcesses, processesOf, psTable, type ProcessListing, type ProcessSources } from './processes.js';
+import { unitSettings } from './systemd-lines.js';
 import { scanRootless } from './docker-rootless.js';
 
 export interface DockerdProcess {
@@ -209,24 +210,13 @@ export function sniffDockerUnit(head: string): boolean {
 
 export function parseDockerUnit(text: string, file: string, relPath = file): DockerDaemonConfig {
   const unit: DockerUnitFile = { path: relPath, dropIn: /\.service\.d\/[^/]+\.conf$/.test(relPath), execStart: [], environment: {}, environmentFiles: [] };
-  const all = joinContinuations(lines(text));
-  let section = '';
-  for (const { text: l, line } of all) {
-    const t = l.trim();
-    if (t === '' || t.startsWith('#') || t.startsWith(';')) continue;
-    const sec = /^\[(.+)\]$/.exec(t);
-    if (sec) {
-      section = sec[1];
-      continue;
-    }
+  for (const { section, key, value, line, text: t } of unitSettings(lines(text))) {
     if (section !== 'Service') continue;
-    const kv = /^([A-Za-z]+)\s*=\s*(.*)$/.exec(t);
-    if (!kv) continue;
     const ref = { file, line };
-    if (kv[1] === 'ExecStart') unit.execStart.push({ value: kv[2], ref, excerpt: capped(t) });
-    else if (kv[1] === 'EnvironmentFile' && kv[2] !== '') unit.environmentFiles.push(kv[2].replace(/^-/, ''));
-    else if (kv[1] === 'Environment')
-      for (const a of kv[2].match(/"[^"]*"|'[^']*'|\S+/g) ?? []) {
+    if (key === 'ExecStart') unit.execStart.push({ value, ref, excerpt: capped(t) });
+    else if (key === 'EnvironmentFile' && value !== '') unit.environmentFiles.push(value.replace(/^-/, ''));
+    else if (key === 'Environment')
+      for (const a of value.match(/"[^"]*"|'[^']*'|\S+/g) ?? []) {
         const eq = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(unquote(a));
         // systemd removes the quotes of a quoted value (`VAR="slirp4netns"`)
         if (eq) unit.environment[eq[1]] = { value: eq[2].replace(/^(["'])(.*)\1$/, '$2'), ref, excerpt: capped(t) };
@@ -234,23 +224,6 @@ export function parseDockerUnit(text: string, file: string, relPath = file): Doc
   }
   if (unit.execStart.length === 0 && unit.environmentFiles.length === 0 && Object.keys(unit.environment).length === 0) throw new SkipFile(file, 'nothing of dockerd in this unit');
   return { file, origin: 'unit', unit };
-}
-
-/** systemd joins a line ending in a backslash with the next. */
-function joinContinuations(all: string[]): { text: string; line: number }[] {
-  const out: { text: string; line: number }[] = [];
-  let cur: { text: string; line: number } | undefined;
-  for (let i = 0; i < all.length; i++) {
-    const l = all[i];
-    if (cur) cur.text += ' ' + l.replace(/\\$/, '');
-    else cur = { text: l.replace(/\\$/, ''), line: i + 1 };
-    if (!/\\$/.test(l)) {
-      out.push(cur);
-      cur = undefined;
-    }
-  }
-  if (cur) out.push(cur);
-  return out;
 }
 
 /** /etc/sysconfig/docker (OPTIONS=...), /etc/sysconfig/docker-network, /etc/default/docker (DOCKER_OPTS=...): shell variable assignments. */

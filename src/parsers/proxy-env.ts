@@ -20,6 +20,7 @@
 import { SkipFile, excerpt as capped, lines, type SourceRef } from '../model/source.js';
 import { parseCidr, parseIp, cidrContains, type Cidr } from './cidr.js';
 import type { DockerDaemonConfig } from './docker-daemon.js';
+import { unitSettings } from './systemd-lines.js';
 
 export interface ProxyVariable {
   /** the variable as written: HTTPS_PROXY, https_proxy, CONTAINERD_HTTPS_PROXY */
@@ -153,24 +154,14 @@ export function parseProxyEnv(text: string, file: string, relPath = file): Proxy
   const assignments: Assignment[] = [];
   const environmentFiles: string[] = [];
   if (isUnitFile) {
-    let section = '';
-    for (const { text: l, line } of joinContinuations(all)) {
-      const t = l.trim();
-      if (t === '' || t.startsWith('#') || t.startsWith(';')) continue;
-      const sec = /^\[(.+)\]$/.exec(t);
-      if (sec) {
-        section = sec[1];
-        continue;
-      }
-      const kv = /^([A-Za-z]+)\s*=\s*(.*)$/.exec(t);
-      if (!kv) continue;
-      const wanted = byPath.source === 'systemd-manager' ? section === 'Manager' && kv[1] === 'DefaultEnvironment' : section === 'Service' && kv[1] === 'Environment';
+    for (const { section, key, value, line, text: t } of unitSettings(all)) {
+      const wanted = byPath.source === 'systemd-manager' ? section === 'Manager' && key === 'DefaultEnvironment' : section === 'Service' && key === 'Environment';
       if (wanted) {
-        for (const w of systemdWords(kv[2])) {
+        for (const w of systemdWords(value)) {
           const eq = /^([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/.exec(w);
           if (eq) assignments.push({ name: eq[1], value: eq[2], line, text: t });
         }
-      } else if (section === 'Service' && kv[1] === 'EnvironmentFile' && kv[2] !== '') environmentFiles.push(kv[2].replace(/^-/, '').trim());
+      } else if (section === 'Service' && key === 'EnvironmentFile' && value !== '') environmentFiles.push(value.replace(/^-/, '').trim());
     }
   } else {
     all.forEach((l, i) => {
@@ -254,23 +245,6 @@ export function effectiveProxy(variables: readonly ProxyVariable[]): Pick<ProxyE
   if (hp) out.httpProxy = hp;
   if (hsp) out.httpsProxy = hsp;
   if (np) out.noProxy = { ...np, entries: noProxyEntries(np.value, np.ref) };
-  return out;
-}
-
-/** systemd joins a line ending in a backslash with the next. */
-function joinContinuations(all: string[]): { text: string; line: number }[] {
-  const out: { text: string; line: number }[] = [];
-  let cur: { text: string; line: number } | undefined;
-  for (let i = 0; i < all.length; i++) {
-    const l = all[i];
-    if (cur) cur.text += ' ' + l.replace(/\\$/, '');
-    else cur = { text: l.replace(/\\$/, ''), line: i + 1 };
-    if (!/\\$/.test(l)) {
-      out.push(cur);
-      cur = undefined;
-    }
-  }
-  if (cur) out.push(cur);
   return out;
 }
 
