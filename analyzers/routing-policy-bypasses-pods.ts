@@ -67,7 +67,8 @@ export const POD_DEV =
 
 /** The artifacts it reads; `ipRules` is the `ip rule` listing kind (parsers/ip-rule.ts). */
 export interface RoutingPolicyArtifacts {
-  ipRules: IpRuleList[];
+  /** absent: only an enabled nm-cloud-setup on a node with pod routes can be said (a warning asking for ip rule) */
+  ipRules?: IpRuleList[];
   routes: RouteTable[];
   services?: ServiceList[];
   ipAddr?: InterfaceList[];
@@ -104,7 +105,51 @@ export function isNmCloudSetupRule(r: IpRule): boolean {
   return r.action === 'lookup' && r.table === String(p) && ((p >= 30400 && p < 30600) || (p >= 30200 && p < 30350)) && r.from !== 'all' && /^\d+\.\d+\.\d+\.\d+(\/32)?$/.test(r.from);
 }
 
+/** The main table's routes to pods (a CNI interface, or Calico's BGP routes). */
+function podRoutesOf(routes: readonly RouteTable[]): Route[] {
+  return routes
+    .flatMap((t) => t.routes)
+    .filter((r) => !r.destination.includes(':') && (r.table ?? 'main') === 'main' && (!r.type || r.type === 'unicast'))
+    .filter((r) => parseCidr(r.destination)?.prefix !== 0 && ((r.dev !== undefined && POD_DEV.test(r.dev)) || r.proto === 'bird' || r.proto === '80'));
+}
+
+/**
+ * No `ip rule` listing: an enabled nm-cloud-setup on a node with pod routes is a warning (it is what writes the
+ * rules of calico#4662; RKE2's installer refuses to run beside it), with the same fix and the command to confirm;
+ * otherwise the coverage says the rules were not checked.
+ */
+function withoutRules(node: string, a: RoutingPolicyArtifacts, partly?: (what: string) => void): FindingDraft[] {
+  const pods = podRoutesOf(a.routes);
+  if (pods.length === 0) return [];
+  const units = (a.services ? NM_CLOUD_SETUP_UNITS.flatMap((u) => findService(a.services!, u)) : []).filter((u) => u.enabled === 'enabled' || u.active === 'active');
+  if (units.length === 0) {
+    partly?.('the bundle has no ip rule listing: whether a policy routing rule sends pod traffic past the main table was not checked; collect ip rule (sos: sos_commands/networking/ip_-4_rule_list)');
+    return [];
+  }
+  // a route over a pod's own interface says it best; Calico's BGP routes (proto bird / 80) else
+  const pod = pods.find((r) => r.dev !== undefined && POD_DEV.test(r.dev)) ?? pods[0];
+  return [
+    {
+      severity: 'warning',
+      title: 'nm-cloud-setup is enabled on a node that routes pods',
+      message: `On ${node}, nm-cloud-setup (NetworkManager's cloud helper on RHEL 8.x images of AWS, Azure and GCP) is ${units.map((u) => `${u.unit} ${u.enabled === 'enabled' ? 'enabled' : u.active}`).join(', ')}, and the node routes pods (${pod.destination} dev ${pod.dev ?? pod.proto}). It adds a policy rule per instance address (\`30400: from <node address> lookup 30400\`) whose table holds only the default route, so the node's own traffic to its pods, and their replies, leave by the uplink instead of the pod routes (projectcalico/calico#4662; RKE2's and k3s' documentation require it disabled). The bundle has no \`ip rule\` listing to show whether it already did.`,
+      impact: 'Host ↔ pod traffic (kubelet probes, hostNetwork pods, the API server to webhooks) can fail on this node once nm-cloud-setup has run.',
+      evidence: [
+        ...units.map((u) => ({ file: u.ref.file, line: u.ref.line, excerpt: u.excerpt, note: 'nm-cloud-setup, which writes policy rules for the instance addresses' })),
+        { file: pod.ref.file, line: pod.ref.line, excerpt: pod.excerpt, note: 'a route to pods in the main table, which such a rule bypasses' },
+      ],
+      facts: { nmCloudSetup: units.map((u) => u.unit), basis: 'units only: no ip rule listing in the bundle' },
+      remedy: {
+        summary: 'Confirm with ip rule (a rule of priority 30400 or 30200+n with `from <node address>`), then disable nm-cloud-setup and reboot, as the RKE2, k3s and Calico documentation say.',
+        commands: ['ip rule show   # nm-cloud-setup\'s rules: 30400+n / 30200+n `from <node address> lookup <same number>`', 'systemctl disable --now nm-cloud-setup.timer nm-cloud-setup.service', 'ip rule show | grep -E "^30[24][0-9]{2}:" || true   # left until the reboot; delete them with ip rule del priority <n>'],
+        caution: 'nm-cloud-setup configures secondary addresses and interfaces of the instance: on a node with several ENIs/NICs or secondary IPs, check that the extra addresses still work without it. The reboot stops the node\'s pods (drain first).',
+      },
+    },
+  ];
+}
+
 export function analyzeRoutingPolicy(node: string, a: RoutingPolicyArtifacts, partly?: (what: string) => void): FindingDraft[] {
+  if (!a.ipRules?.length) return withoutRules(node, a, partly);
   const rules = a.ipRules
     .flatMap((l) => l.rules)
     .filter((r) => r.family !== 6)
@@ -394,8 +439,10 @@ export default defineAnalyzer({
   title: 'Policy routing sends pod traffic past the main table',
   description: "An `ip rule` before main (priority < 32766), e.g. nm-cloud-setup's `from <node address> lookup 30400`, sends host ↔ pod or pod ↔ pod traffic to a table without the pod routes.",
   scope: 'node',
-  requires: ['ipRules', 'routes'],
-  optional: ['services', 'ipAddr'],
+  requires: ['routes'],
+  // without ip rule: only an enabled nm-cloud-setup (its units) is said, as a warning
+  requiresOneOf: ['ipRules', 'services'],
+  optional: ['ipRules', 'services', 'ipAddr'],
   analyze({ node, artifacts, partly }) {
     return analyzeRoutingPolicy(node, artifacts as RoutingPolicyArtifacts, partly);
   },

@@ -50,10 +50,11 @@ describe('routing.policy-rule-bypasses-pods', () => {
     expect(f[0].remedy.summary).toMatch(/come back/);
   });
 
-  it('the engine contract: a node analyzer requiring ipRules and routes', () => {
+  it('the engine contract: a node analyzer requiring routes, with ip rule or the unit listing', () => {
     const artifacts = { ipRules: [rules('nm-cloud-setup/ip_-4_rule_list')], routes: [routes('nm-cloud-setup/ip_route_show_table_all')] } as unknown as NodeArtifacts;
     expect(analyzer.scope).toBe('node');
-    expect(analyzer.requires).toEqual(['ipRules', 'routes']);
+    expect(analyzer.requires).toEqual(['routes']);
+    expect(analyzer.requiresOneOf).toEqual(['ipRules', 'services']);
     expect(runNode(analyzer, artifacts)).toHaveLength(1);
   });
 
