@@ -167,8 +167,10 @@ describe('sysctl.ip-forward-disabled: IPv6 forwarding off on a host whose contai
   it('says nothing when nothing uses IPv6: an IPv4-only Docker network, only link-local fe80:: on docker0', () => {
     const v4only = DOCKER_IP_A.replace(/\n\s+inet6 fd00:dead:beef::1\/64 scope global nodad \n\s+valid_lft forever preferred_lft forever/, '');
     expect(v4only).not.toMatch(/fd00:dead/);
-    const nets = [parseDockerNetworks(fixture('docker_network_inspect_bridge-ipv6.json').replace(/,\s*\{\s*"Subnet": "fd00:dead:beef::\/64",\s*"Gateway": "fd00:dead:beef::1"\s*\}/, '').replace('"fd00:dead:beef::2/64"', '""'), 'docker_network_inspect_bridge.json')];
+    const nets = [parseDockerNetworks(fixture('docker_network_inspect_bridge-ipv6.json').replace(/,\s*\{\s*"Subnet": "fd00:dead:beef::\/64",\s*"Gateway": "fd00:dead:beef::1"\s*\}/, '').replace('"fd00:dead:beef::2/64"', '""').replace('"EnableIPv6": true', '"EnableIPv6": false'), 'docker_network_inspect_bridge.json')];
     expect(nets[0].networks[0].subnets.map((s) => s.subnet)).toEqual(['172.17.0.0/16']);
+    // the network as an IPv4-only Docker prints it: EnableIPv6 false (with it true, the network uses IPv6 whatever its subnets show)
+    expect(nets[0].networks[0].enableIPv6?.value).toBe(false);
     expect(runNode(disabled, { sysctl, ipAddr: [parseInterfaces(v4only, 'ip_addr.txt')], dockerNetworks: nets })).toEqual([]);
   });
 
