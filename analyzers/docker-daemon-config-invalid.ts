@@ -74,6 +74,9 @@ function refusals(logs: readonly LogScanResult[] | undefined): LogMatch[] {
   return (logs ?? []).flatMap((l) => l.matches.filter((m) => m.signature === DAEMON_CONFIG_LOG_SIGNATURE.id));
 }
 
+/** Keys dockerd merges from flag and file instead of refusing them (moby daemon/config/config.go skipDuplicates): --add-runtime beside "runtimes" (NVIDIA's documented setup, R7). */
+const SKIP_DUPLICATES = new Set(['runtimes']);
+
 /** The daemon.json keys a command line also sets, as dockerd's conflict check finds them. */
 function flagConflicts(args: readonly string[], keys: ReadonlySet<string>): { flag: string; key: string }[] {
   const out: { flag: string; key: string }[] = [];
@@ -85,7 +88,7 @@ function flagConflicts(args: readonly string[], keys: ReadonlySet<string>): { fl
     if (m[1] === '-' && name.length > 1 && !/^[A-Z]/.test(name)) continue;
     const key = FLAG_KEY[name] ?? name;
     const text = m[3] !== undefined || BOOL_FLAGS.has(name) || args[i + 1] === undefined || args[i + 1].startsWith('-') ? args[i] : `${args[i]} ${args[++i]}`;
-    if (keys.has(key) && !out.some((o) => o.key === key)) out.push({ flag: text, key });
+    if (keys.has(key) && !SKIP_DUPLICATES.has(key) && !out.some((o) => o.key === key)) out.push({ flag: text, key });
   }
   return out;
 }

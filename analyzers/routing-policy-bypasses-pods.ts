@@ -172,7 +172,8 @@ export function analyzeRoutingPolicy(node: string, a: RoutingPolicyArtifacts, pa
     if ((r.dev && POD_DEV.test(r.dev)) || r.proto === 'bird' || r.proto === '80') pods.push({ route: r, cidr: c });
   }
   if (pods.length === 0) return [];
-  const units = (a.services ? NM_CLOUD_SETUP_UNITS.flatMap((u) => findService(a.services!, u)) : []).filter((s) => s.enabled !== 'not-found' && s.enabled !== 'masked');
+  // only units that run (enabled, or active): a disabled nm-cloud-setup is the documented fix, not a sign (R7)
+  const units = (a.services ? NM_CLOUD_SETUP_UNITS.flatMap((u) => findService(a.services!, u)) : []).filter((s) => s.enabled === 'enabled' || s.active === 'active');
   const nmcsByUnit = units.length > 0;
 
   const nodeAddrs = nodeAddresses(tables, a.ipAddr, main);
@@ -215,7 +216,9 @@ export function analyzeRoutingPolicy(node: string, a: RoutingPolicyArtifacts, pa
       if (d.table === 'main') continue;
     }
     if (d.kind === 'unknown') {
-      if (!(isNmCloudSetupRule(d.rule) || nmcsByUnit)) {
+      // a table the bundle does not list is taken for nm-cloud-setup's (a default route only) when the rule has its
+      // numbering, never for another rule's (Tailscale's 52, Calico WireGuard's 1, the AWS VPC CNI's 2: R7)
+      if (!isNmCloudSetupRule(d.rule)) {
         undecided.add(`rule ${d.rule.priority} (${d.rule.ref.file}:${d.rule.ref.line}) looks up table ${d.table}, which the bundle does not list (collect \`ip route show table all\`)`);
         continue;
       }

@@ -41,9 +41,12 @@ function runsCni(unit: string): boolean {
   return /(?:^|[.-])(containerd|crio|cri-o|kubelet|cri-docker)(?:$|[.-])/.test(unit) || unit === 'systemd-default';
 }
 
-/** Units whose proxy this analyzer weighs (on a Kubernetes node). */
+/**
+ * Units whose proxy this analyzer weighs (on a Kubernetes node): those that run the CNI plugin or call the API.
+ * Not dockerd: its proxy serves registry pulls and pushes only, never the ClusterIP (R7); cri-dockerd is weighed.
+ */
 function relevant(unit: string): boolean {
-  return runsCni(unit) || /(?:^|[.-])docker$/.test(unit);
+  return runsCni(unit);
 }
 
 function normalizeUnit(unit: string): string {

@@ -54,7 +54,8 @@ export function runAnalyzers(analyzers: readonly Analyzer[], nodes: LoadedNode[]
         cluster.push({
           id: analyzer.id,
           status: 'not-run',
-          reason: eligible.length === 0 && missing.length > 0 ? notRunReason(missing) : tooFewNodesReason(min, missing, eligible.length),
+          // no node holds what it needs: say what that is, as for a node check (R7: "needs at least 1 nodes; the bundle has 0")
+          reason: eligible.length === 0 ? (missing.length > 0 ? notRunReason(missing) : (nodes.length > 0 ? notRunWhy(analyzer, nodes[0].artifacts) : undefined) ?? tooFewNodesReason(min, missing, 0)) : tooFewNodesReason(min, missing, eligible.length),
           findings: 0,
         });
         continue;
