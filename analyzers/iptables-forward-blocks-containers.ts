@@ -24,7 +24,7 @@ import { trace, type Packet, type TraceContext, type TraceResult, type TraceStep
 import { addressIn, formatCidr, parseCidr } from '../src/parsers/cidr.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { masqueradeAddress } from '../src/parsers/ip-route.js';
-import type { Chain, Rule } from '../src/netfilter/rules.js';
+import type { Chain, Rule, Ruleset } from '../src/netfilter/rules.js';
 import type { NftChain, NftRule, NftRuleset, NftTable } from '../src/nft/model.js';
 import { loadedNftablesConfig, type NftablesConfig } from '../src/nft/config.js';
 import { nftExtraChains } from '../src/nft/trace.js';
@@ -91,12 +91,45 @@ interface Traced {
   name: string;
   cidrs: string[];
   /** who made it: Docker, the CNI bridge plugin, or another container / VM manager (LXD, Incus, LXC, libvirt) */
-  owner: 'docker' | 'cni' | OtherBridge['owner'];
+  owner: 'docker' | 'cni' | 'Podman' | OtherBridge['owner'];
+  /** the bridge's name is not in the bundle (a netavark network read from its rules alone): a stand-in that matches `podman+` */
+  nameUnknown?: boolean;
   /** read from the rules (no ip addr): the rule that names it, and which rule it was */
   namedBy?: Evidence;
   from?: RuleBridge['from'];
   other?: OtherBridge;
 }
+
+/** Podman's bridges: netavark's podman0, podman1, ... and CNI Podman's cni-podman0. */
+const PODMAN_BRIDGE = /^(?:cni-)?podman\d+$/;
+
+/**
+ * netavark's networks as its own rules name them when the bundle has no ip addr: one
+ * `-A NETAVARK_FORWARD -s <subnet> -j ACCEPT` per network (nft: `ip saddr <subnet> accept`). The
+ * bridge is podman0 for the default network (10.88.0.0/16); for the others the rules do not say, so
+ * the trace uses a stand-in name (matched by `podman+`, by no exact name) and a drop that could depend
+ * on the name is left undecided.
+ */
+function netavarkNetworksFromRules(rulesets: Ruleset[], family: 4 | 6): Traced[] {
+  const out = new Map<string, Traced>();
+  for (const rs of rulesets)
+    for (const r of rs.tables.filter?.chains.NETAVARK_FORWARD?.rules ?? []) {
+      const src = r.source && !r.source.negated ? r.source.value : undefined;
+      if (r.target !== 'ACCEPT' || !src || r.destination || r.inInterface || r.outInterface || src.includes(':') !== (family === 6) || out.has(src)) continue;
+      const known = src === '10.88.0.0/16';
+      out.set(src, {
+        name: known ? 'podman0' : PODMAN_STAND_IN,
+        nameUnknown: !known,
+        cidrs: [src],
+        owner: 'Podman',
+        namedBy: { file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `netavark's rule for its network ${src}${known ? ' (the default network: bridge podman0)' : ' (its bridge is not named in the bundle)'}` },
+      });
+    }
+  return [...out.values()];
+}
+
+/** The name a netavark bridge is traced under when the bundle does not name it. */
+const PODMAN_STAND_IN = 'podman-unnamed';
 
 /** A container's address when the bundle names the bridge but not its subnet (a listing of the filter table alone): the end of 100.64.0.0/10 (RFC 6598), which no Docker default pool uses. */
 const UNKNOWN_SUBNET_HOST: Record<4 | 6, string> = { 4: '100.127.255.2', 6: 'fd00:ffff:ffff:ffff::2' };
@@ -104,7 +137,7 @@ const UNKNOWN_SUBNET_HOST: Record<4 | 6, string> = { 4: '100.127.255.2', 6: 'fd0
 /** The forward path of each container bridge's subnets of one family, through that family's rules. */
 function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, partly?: (what: string) => void) {
   const v6 = family === 6;
-  const view6 = v6 ? liveViews6(artifacts)[0] : undefined;
+    const view6 = v6 ? liveViews6(artifacts)[0] : undefined;
   const tables: Map<string, Map<string, Chain>> = v6 ? (view6?.tables ?? new Map()) : liveTables(artifacts);
   const nft = nativeNftables(artifacts);
   const itfs = interfacesOf(artifacts.ipAddr ?? []);
@@ -131,8 +164,15 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
     bridges.push(...dockerBridges(artifacts, family).map((b) => ({ name: b.name, cidrs: b.subnets.map((s) => s.cidr), owner: 'docker' as const })));
     const cni0 = itfs.get('cni0');
     if (cni0) bridges.push({ name: 'cni0', cidrs: cni0.addresses.filter((a) => a.family === family && (!v6 || (a.scope !== 'link' && a.scope !== 'host'))).map((a) => a.network), owner: 'cni' });
+    // Podman's bridges (netavark's podman0, podman1, ...; CNI Podman's cni-podman0)
+    for (const i of itfs.values())
+      if (PODMAN_BRIDGE.test(i.name)) {
+        const cidrs = i.addresses.filter((a) => a.family === family && (!v6 || (a.scope !== 'link' && a.scope !== 'host'))).map((a) => a.network);
+        if (cidrs.length > 0) bridges.push({ name: i.name, cidrs, owner: 'Podman' });
+      }
   } else {
     for (const b of dockerBridgesFromRules(artifacts, family)) bridges.push({ name: b.name, cidrs: b.subnets.map((s) => s.cidr), owner: 'docker', namedBy: b.namedBy, from: b.from });
+    bridges.push(...netavarkNetworksFromRules(v6 ? liveIpv6(artifacts) : liveIpv4(artifacts), family));
   }
   // LXD's, Incus's, LXC's and libvirt's bridges: Docker's FORWARD policy DROP cuts them off (their own
   // accepts cannot undo a drop of another table or chain); only on a node with Docker's chains, and not
@@ -145,8 +185,8 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
     const unsure = bridges.filter((b) => b.cidrs.length === 0).map((b) => b.name);
     partly?.(
       bridges.length === 0
-        ? `could not check container forwarding${v6 ? ' over IPv6' : ''}: interfaces and addresses (ip addr) are not in the bundle, and no rule names a container bridge (Docker's masquerade or FORWARD rules); collect ip addr (and ip route)`
-        : `interfaces and addresses (ip addr) are not in the bundle: ${bridges.map((b) => b.name).join(', ')} ${bridges.length > 1 ? 'were' : 'was'} read from the rules${unsure.length > 0 ? ` (${unsure.join(', ')} without a subnet)` : ''}, and the uplink ${uplinkKnown ? `from ip route (${uplink})` : 'taken as any interface the rules do not name'}; collect ip addr (and ip route) to check the real ones`,
+        ? `could not check container forwarding${v6 ? ' over IPv6' : ''}: interfaces and addresses (ip addr) are not in the bundle, and no rule names a container bridge (Docker's masquerade or FORWARD rules, netavark's NETAVARK_FORWARD); collect ip addr (and ip route)`
+        : `interfaces and addresses (ip addr) are not in the bundle: ${bridges.map((b) => (b.nameUnknown ? `netavark's network ${b.cidrs[0]} (its bridge not named)` : b.name)).join(', ')} ${bridges.length > 1 ? 'were' : 'was'} read from the rules${unsure.length > 0 ? ` (${unsure.join(', ')} without a subnet)` : ''}, and the uplink ${uplinkKnown ? `from ip route (${uplink})` : 'taken as any interface the rules do not name'}; collect ip addr (and ip route) to check the real ones`,
     );
   }
   let ctx = v6 ? traceContext6(artifacts) : traceContext(artifacts);
@@ -177,7 +217,7 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
       const c = cidr ? parseCidr(cidr) : undefined;
       if (cidr && (!c || c.prefix > (v6 ? 126 : 30))) continue;
       const host = cidr ? hostIn(cidr) : UNKNOWN_SUBNET_HOST[family];
-      const label = cidr ? `${cidr} (${b.name})` : `a container on ${b.name} (its subnet is not in the bundle)`;
+      const label = cidr ? `${cidr} (${b.nameUnknown ? 'a Podman bridge' : b.name})` : `a container on ${b.name} (its subnet is not in the bundle)`;
       const via = uplinkKnown ? ` via ${uplink}` : ` (out of any interface other than ${b.name}: the uplink is not in the bundle)`;
       // the packets of both directions through one set of tables (the rules as they are, or with a proposed change)
       const walk = (t: Map<string, Map<string, Chain>>, out: Packet, c: TraceContext = ctx) => {
@@ -216,7 +256,7 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
       const basisOf = (b: Traced, cidr: string | undefined) =>
         listed
           ? ''
-          : ` The bundle has no ip addr: ${b.name}${cidr ? ` and ${cidr}` : ''} ${cidr ? 'were' : 'was'} read from ${b.from === 'docker network inspect' ? 'docker network inspect' : b.other ? `${b.owner}'s own rules` : "Docker's own rules"} (${(b.namedBy ?? b.other?.routes)?.file}:${(b.namedBy ?? b.other?.routes)?.line}), and ${uplinkKnown ? `the uplink ${uplink} from ip route` : 'the uplink taken as any interface no rule names'}.`;
+          : ` The bundle has no ip addr: ${b.name}${cidr ? ` and ${cidr}` : ''} ${cidr ? 'were' : 'was'} read from ${b.from === 'docker network inspect' ? 'docker network inspect' : b.other ? `${b.owner}'s own rules` : b.owner === 'Podman' ? "netavark's own rules" : "Docker's own rules"} (${(b.namedBy ?? b.other?.routes)?.file}:${(b.namedBy ?? b.other?.routes)?.line}), and ${uplinkKnown ? `the uplink ${uplink} from ip route` : 'the uplink taken as any interface no rule names'}.`;
       const results = walk(tables, out);
       const first = results[0][1];
       if (first.verdict.kind === 'unknown' && results.length === 1) {
@@ -230,6 +270,12 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
         // what the bundle does not say must not change the verdict: the uplink could be an interface a rule
         // names (`-o eth0 -j ACCEPT`), the subnet one a rule matches (`-s 10.0.0.0/8 -j ACCEPT`)
         const doubt = assumptionsChange(tables, walk, out, dir, ifCandidates, cidr ? NO_CANDIDATES : addressCandidates(tables, family));
+        if (b.nameUnknown) {
+          // the bridge's name decides what rules naming it do: no finding on a name the bundle does not give
+          const at = r.decidedBy!;
+          partly?.(`${what} is ${r.verdict.kind === 'REJECT' ? 'rejected' : 'dropped'} by ${at.table}/${at.chain} ${at.num === 0 ? 'policy' : `rule ${at.num}`} (${at.file}:${at.line}) when traced from a Podman bridge whose name the bundle does not give (netavark's network ${cidr}, ${b.namedBy?.file}:${b.namedBy?.line}): collect ip addr to decide`);
+          break;
+        }
         if (doubt) {
           partly?.(`${what} is ${r.verdict.kind === 'REJECT' ? 'rejected' : 'dropped'} with what the bundle does not say (the uplink${cidr ? '' : ", the bridge's subnet"}) taken as no rule names it, but not if ${doubt}: collect ip addr (and ip route)`);
           break;
@@ -578,6 +624,12 @@ function persist6(table: string, lines: string[]): string[] {
   return [`# persist: add to the *${table} section of /etc/sysconfig/ip6tables (RHEL iptables-services, above its final REJECT rules) or /etc/iptables/rules.v6 (Debian iptables-persistent):`, ...lines.map((l) => `#   ${l}`)];
 }
 
+/** `nft insert` only when the chain does not list the rule already (nft lists each rule on its own line): pasted twice, one rule. */
+function nftInsertIfMissing(family: string, table: string, chain: string, rule: string): string {
+  const bare = rule.replace(/\s+#.*$/, '');
+  return `nft list chain ${family} ${table} ${chain} | sed 's/^[[:space:]]*//' | grep -qxF '${bare}' || nft insert rule ${family} ${table} ${chain} ${bare}`;
+}
+
 /**
  * When a native nftables table decides: firewalld's zones, Docker's own table (not to be edited:
  * Docker rewrites it), or a rule in another table. The rules it proposes fit the chain's hook: no
@@ -608,8 +660,9 @@ function nftRemedy(d: TraceStep, base: NftChain | undefined, w: Where) {
   return {
     summary: `The nftables table ${t.family} ${t.table} blocks it, not iptables: accept the bridge's traffic ahead of the blocking ${d.num === 0 ? 'policy' : 'rule'} in that chain, and persist it where the nftables service loads its rules.${w.uplinkKnown ? '' : ' The uplink is not in the bundle (no ip addr): these rules do not name it.'}`,
     commands: [
-      `nft insert rule ${t.family} ${t.table} ${d.chain} ${own}`,
-      `nft insert rule ${t.family} ${t.table} ${d.chain} ${replies}`,
+      // against a policy, add-if-missing (pasted twice, one rule); against a rule, always first: the same
+      // accept further down the chain, after the blocking rule, would make a check skip the insert
+      ...[own, replies].map((x) => (d.num === 0 ? nftInsertIfMissing(t.family, t.table, d.chain, x) : `nft insert rule ${t.family} ${t.table} ${d.chain} ${x}`)),
       ...persistNft(t.family, t.table, d.chain, `as its first rules (ahead of the blocking ${d.num === 0 ? 'policy' : 'rule'})`, [replies, own]),
     ],
     caution: 'nft insert puts the rule first in the chain; check it does not open more than the bridge needs.',
@@ -899,8 +952,7 @@ function savedFinding(node: string, saved: SavedNft, b: Traced, what: string, r:
   const svcSays = [svc.enabled, svc.active].filter(Boolean).join(', ');
   const { own, replies } = nftAccepts(base, w);
   const bare = (x: string) => x.replace(/\s+#.*$/, '');
-  // idempotent: the rule is inserted only when the chain does not list it already (nft lists each rule on its own line)
-  const ensure = (rule: string) => `nft list chain ${t.family} ${t.table} ${d.chain} | sed 's/^[[:space:]]*//' | grep -qxF '${bare(rule)}' || nft insert rule ${t.family} ${t.table} ${d.chain} ${bare(rule)}`;
+  const ensure = (rule: string) => nftInsertIfMissing(t.family, t.table, d.chain, rule);
   const chainFile = saved.hostPaths.get(d.file) ?? saved.main.hostPath;
   const where = `${saved.main.hostPath}${chainFile !== saved.main.hostPath ? `, which includes ${chainFile}` : ''}`;
   return {
