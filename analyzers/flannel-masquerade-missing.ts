@@ -41,9 +41,14 @@ export default defineAnalyzer({
   scope: 'node',
   requires: ['flannelSubnetEnv', 'iptables'],
   optional: [...new Set(['ipAddr', 'routes', 'nftables', 'services', 'logs', 'ipsets', ...NODE_SERVICE_KINDS] as const)],
-  analyze({ node, artifacts }) {
+  analyze({ node, artifacts, partly }) {
     const views = liveViews(artifacts).filter((v) => v.tables.has('nat'));
-    if (views.length === 0) return [];
+    if (views.length === 0) {
+      // rules without a nat table (a listing of filter alone): nothing was checked (R8's N2)
+      const live = liveViews(artifacts);
+      if (live.length > 0) partly?.(`the live rules hold no nat table (${[...new Set(live.flatMap((v) => [...v.files.values()]))].join(', ')}): flannel's masquerade was not checked; collect iptables-save (every table) or nft list ruleset`);
+      return [];
+    }
     // a dump cut at its top (sos's .tailed) may have lost the rule
     if (views.some((v) => v.truncated.has('nat'))) return [];
     // every nat rule gone on a kube-proxy node: one flush, said by iptables.kube-chains-missing (with FLANNEL-POSTRTG among the emptied chains)

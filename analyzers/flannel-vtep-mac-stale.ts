@@ -230,9 +230,14 @@ export default defineAnalyzer({
       for (const dev of flannelVxlan.devs) {
         const policy = policyOn(N.node, N.artifacts, dev);
         if (!policy) continue;
+        // persistent: flannel v0.15.1+ sets the MAC itself when it creates the link, so udev keeps it; only the
+        // flannel versions before that (not read from the bundle), and flannel-v6.1 before v0.25.2, lose it. The
+        // stock 99-default.link every systemd host ships says persistent: an info, not a warning (R8's N1).
+        // random was seen again on v0.22.1 (#1795): a warning.
+        const severity = policy.value === 'random' || dev === 'flannel-v6.1' ? ('warning' as const) : ('info' as const);
         findings.push({
           id: 'flannel.vtep-mac-policy',
-          severity: 'warning',
+          severity,
           title: `systemd may rewrite ${dev}'s MAC on ${N.node}`,
           message: `${N.node} runs flannel with the VXLAN backend, and ${policy.sentence} When flannel creates ${dev} (at boot, or after it was deleted), udev can change its MAC after flannel published it as its VtepMAC; peers then hold a stale MAC and cross-node pod traffic to ${N.node} dies (flannel-io/flannel#1155). flannel v0.15.1 and later set the MAC when they create the link (PR #1485), which avoids the race with MACAddressPolicy=persistent; with MACAddressPolicy=random it was seen again on v0.22.1 (#1795, fixed by #1796), and flannel-v6.1 changed MAC at every boot before flannel v0.25.2 (#1946). The flannel version is not read from the bundle, so this cannot tell whether the node's flannel has those fixes: a .link for flannel* is the safe fix either way.`,
           impact: `After the next reboot or flannel.1 re-creation, pods on other nodes may be unable to reach pods on ${N.node}.`,

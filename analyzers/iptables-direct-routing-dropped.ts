@@ -62,8 +62,9 @@ export default defineAnalyzer({
     const drops = swarmAside(directAccessDrops(artifacts), artifacts, partly);
     if (drops.length === 0) return [];
     // only where Docker's direct-access rules exist is the way in of routed traffic looked for (R6 W8: not on every bundle without ip addr)
-    if (!artifacts.ipAddr?.length) partly?.('without ip addr the interface flannel or a tunnel delivers on is assumed (flannel.1 for flannel)');
     const ways = waysIn(artifacts, drops);
+    // the way in is assumed only where one is shown (flannel's files, a route): not on a single-host Docker (R8's N4)
+    if (!artifacts.ipAddr?.length && (ways.length > 0 || artifacts.flannelSubnetEnv?.length || artifacts.flannelNetConf?.length)) partly?.('without ip addr the interface flannel or a tunnel delivers on is assumed (flannel.1 for flannel)');
     const timeouts = timeoutLines(artifacts);
     const findings = [];
     const traced = traceWays(artifacts, drops, ways, timeouts, partly);

@@ -53,20 +53,22 @@ export default defineAnalyzer({
   requiresOneOf: ['iptables', 'nftables'],
   // (logs: dockerd running ip6tables shows it manages the IPv6 rules)
   optional: ['iptables', 'ipAddr', 'dockerNetworks', 'dockerDaemon', 'services', 'nftables', 'routes', 'ipsets', 'logs'],
-  partialWithout: { iptables: 'the iptables nat rules are not in the bundle: only nftables NAT was looked at' },
   analyze({ node, artifacts, partly }) {
     const docker = dockerPresence(artifacts);
+    // an nft listing alone: said where Docker shows and writes iptables rules (not on a Podman-only host, nor
+    // with Docker's nftables back end, whose NAT is in its own table: R8's N3)
+    if (!(artifacts.iptables ?? []).length && docker.evidence.length > 0 && !docker.nftBackend) partly?.('the iptables nat rules are not in the bundle: only nftables NAT was looked at');
     // dockerd not running (its unit failed or inactive, no dockerd in ps, or docker info could not
     // reach it) and none of its chains in the live rules: it never wrote its rules, the MASQUERADE
     // neither; iptables.docker-chain-missing says the daemon is down. (Chains present: it ran and
     // stopped, and live-restored containers may still send traffic: checked.)
     if (dockerdState(artifacts).running === false && !liveViews(artifacts).some((v) => hasDockerChains(v.tables)) && !docker.nftBackend && !docker.firewallOff) return [];
-    return [...ipv4Findings(node, artifacts, docker), ...ipv6Findings(node, artifacts, docker, partly)];
+    return [...ipv4Findings(node, artifacts, docker, partly), ...ipv6Findings(node, artifacts, docker, partly)];
   },
 });
 
 /** Docker's IPv4 bridge subnets. */
-function ipv4Findings(node: string, artifacts: NodeArtifacts, docker: DockerPresence) {
+function ipv4Findings(node: string, artifacts: NodeArtifacts, docker: DockerPresence, partly?: (what: string) => void) {
   const dockerRestart = dockerRestartOf(artifacts);
   const nftDocker = docker.nftBackend;
   // Docker writes no iptables rules with its nftables back end: then its own table must hold the masquerade
@@ -76,7 +78,14 @@ function ipv4Findings(node: string, artifacts: NodeArtifacts, docker: DockerPres
   if (nftDocker && native.length === 0) return [];
   // each back end's POSTROUTING runs (legacy and nf_tables side by side): a MASQUERADE in either applies
   const views = liveViews(artifacts).filter((v) => v.tables.has('nat'));
-  if (views.length === 0 && !nftDocker) return [];
+  if (views.length === 0 && !nftDocker) {
+    // rules without a nat table (`iptables-save -t filter`, `nft list table ip filter`, an `iptables -nvL`
+    // of filter): nothing was checked, and where Docker shows the coverage says so (R8's N2)
+    const live = liveViews(artifacts);
+    if (live.length > 0 && (docker.evidence.length > 0 || live.some((v) => hasDockerChains(v.tables))))
+      partly?.(`the live rules hold no nat table (${[...new Set(live.flatMap((v) => [...v.files.values()]))].join(', ')}): Docker's masquerade was not checked; collect iptables-save (every table) or nft list ruleset`);
+    return [];
+  }
   // a dump cut at its top (sos's .tailed) may have lost the rule: its absence proves nothing
   const cut = views.some((v) => v.truncated.has('nat'));
   const natFile = views[0]?.files.get('nat');

@@ -63,9 +63,16 @@ export default defineAnalyzer({
   scope: 'node',
   requires: ['iptables'],
   optional: ['services', 'logs', 'ipAddr', 'nftables', 'dockerDaemon'],
-  analyze({ node, artifacts }) {
+  analyze({ node, artifacts, partly }) {
     const views = liveViews(artifacts);
     if (views.length === 0) return [];
+    // kube-proxy's userspace proxier (--proxy-mode=userspace, removed in 1.26) writes KUBE-PORTALS-CONTAINER /
+    // KUBE-PORTALS-HOST, jumped to from PREROUTING / OUTPUT, and never KUBE-SERVICES nor KUBE-POSTROUTING
+    const portals = userspacePortals(views);
+    if (portals) {
+      partly?.(`kube-proxy runs in userspace mode here (${portals}): that proxier writes no KUBE-SERVICES or KUBE-POSTROUTING, so their absence says nothing; its portal rules were not checked`);
+      return [];
+    }
     const proxy = kubeProxyPresence(artifacts, views);
     if (!proxy.runs) return proxy.replacedBy ? replacementChainsGone(node, views, proxy.replacedBy) : [];
     if (proxy.mode === 'nftables') return nftablesMode(node, artifacts, proxy);
@@ -83,6 +90,17 @@ export default defineAnalyzer({
     return [finding(node, artifacts, views, proxy, gaps)];
   },
 });
+
+/** The userspace proxier's portal chains with their jumps, and no KUBE-SERVICES: where they are (file:line), else undefined. */
+function userspacePortals(views: BackendView[]): string | undefined {
+  for (const v of views) {
+    const nat = v.tables.get('nat');
+    if (!nat || nat.has('KUBE-SERVICES')) continue;
+    const jump = [...(nat.get('PREROUTING')?.rules ?? []), ...(nat.get('OUTPUT')?.rules ?? [])].find((r) => r.target === 'KUBE-PORTALS-CONTAINER' || r.target === 'KUBE-PORTALS-HOST');
+    if (jump && (nat.has('KUBE-PORTALS-CONTAINER') || nat.has('KUBE-PORTALS-HOST'))) return `${jump.ref.file}:${jump.ref.line}: ${jump.text}`;
+  }
+  return undefined;
+}
 
 function familyGaps(views: BackendView[], proxy: ProxyPresence, family: 'ipv4' | 'ipv6'): Gap[] {
   const gaps: Gap[] = [];

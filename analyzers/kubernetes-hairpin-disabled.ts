@@ -96,7 +96,7 @@ function pluginEvidence(b: NonNullable<BridgeView['plugin']>): Evidence {
   return { file: at.ref.file, line: at.ref.line, excerpt: at.excerpt, note: `${where} sets no hairpinMode: the bridge plugin's default is false (hairpin off on every pod's veth)` };
 }
 
-function kubeletOf(artifacts: HairpinArtifacts): { hairpinMode?: KubeletValue; networkPlugin?: KubeletValue; sources: KubeletHairpinSetting[] } {
+function kubeletOf(artifacts: HairpinArtifacts): ReturnType<typeof effectiveKubeletHairpin> & { sources: KubeletHairpinSetting[] } {
   const sources: KubeletHairpinSetting[] = [...(artifacts.kubeletHairpin ?? [])];
   // kubelet's config.yaml / kubeadm-flags.env are one format each (resolv-conf.ts's kubelet readers): should those
   // readers carry hairpinMode / networkPlugin too (the proposed merge), they are read from there
@@ -131,9 +131,14 @@ function bridgeViews(artifacts: HairpinArtifacts): BridgeView[] {
       plugins.set(n, { ...b, conf });
     }
   for (const n of KNOWN_POD_BRIDGES) if (!plugins.has(n) && (ports.some((p) => p.master === n) || interfaces.some((i) => i.name === n))) names.add(n);
-  // docker0 is a pod bridge only where kubelet wires pods to it itself (dockershim, no network plugin)
+  // docker0 is a pod bridge only where kubelet wires pods to it itself: its runtime is Docker (dockershim, the
+  // default before 1.24; a dockershim / cri-dockerd endpoint) with no network plugin. A kubelet whose flags name a
+  // CRI runtime (a containerd / CRI-O endpoint, --container-runtime=remote) leaves docker0 to Docker (R8's F1)
   const kubeletOnDocker0 =
-    !conf && kubelet.sources.some((s) => s.format !== 'kubelet-config') && (kubelet.networkPlugin === undefined || kubelet.networkPlugin.value === '' || kubelet.networkPlugin.value === 'docker');
+    !conf &&
+    kubelet.runtime?.docker !== false &&
+    kubelet.sources.some((s) => s.format !== 'kubelet-config') &&
+    (kubelet.networkPlugin === undefined || kubelet.networkPlugin.value === '' || kubelet.networkPlugin.value === 'docker');
   if (kubeletOnDocker0 && kubelet.sources.some((s) => s.format === 'process')) names.add('docker0');
 
   const out: BridgeView[] = [];

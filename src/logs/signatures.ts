@@ -229,9 +229,9 @@ function firewalldSwarm(): string[] {
 
 function iptablesSwarm(): string[] {
   return [
-    'iptables -I INPUT -s {peer} -p tcp -m multiport --dports 2377,7946 -j ACCEPT',
-    'iptables -I INPUT -s {peer} -p udp -m multiport --dports 7946,4789 -j ACCEPT',
-    'iptables -I INPUT -s {peer} -p esp -j ACCEPT   # encrypted overlays',
+    'iptables -C INPUT -s {peer} -p tcp -m multiport --dports 2377,7946 -j ACCEPT 2>/dev/null || iptables -I INPUT -s {peer} -p tcp -m multiport --dports 2377,7946 -j ACCEPT',
+    'iptables -C INPUT -s {peer} -p udp -m multiport --dports 7946,4789 -j ACCEPT 2>/dev/null || iptables -I INPUT -s {peer} -p udp -m multiport --dports 7946,4789 -j ACCEPT',
+    'iptables -C INPUT -s {peer} -p esp -j ACCEPT 2>/dev/null || iptables -I INPUT -s {peer} -p esp -j ACCEPT   # encrypted overlays',
   ];
 }
 
@@ -1176,6 +1176,8 @@ export const SIGNATURES: readonly LogSignature[] = [
     pattern:
       /API listen on \/run\/user\/(?<uid>\d{1,10})\/docker\.sock|(?:^|[\s/])(?:docker-)?rootlesskit\s[^\n]{0,2000}?--port-driver[= ](?<portDriver>[a-z0-9-]{1,32})|DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER=["']?(?<portDriver_2>[a-z0-9-]{1,32})/,
     extract: [/(?:^|[\s/])(?:docker-)?rootlesskit\s[^\n]{0,2000}?--net[= ](?<net>[a-z0-9-]{1,32})/, /DOCKERD_ROOTLESS_ROOTLESSKIT_NET=["']?(?<net_2>[a-z0-9-]{1,32})/],
+    // RootlessKit running another rootless daemon: containerd for nerdctl, BuildKit (R8's F2)
+    unless: /containerd-rootless|buildkitd|buildkit-rootless|rootlesskit-buildkit/,
     meaning: "dockerd runs rootless, inside RootlessKit's network namespace; RootlessKit's port driver forwards its published ports.",
     supports: ['docker.rootless-source-ip'],
     severity: 'info',

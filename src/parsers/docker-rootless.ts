@@ -55,6 +55,8 @@ export interface DockerRootless {
 
 /** RootlessKit's command line: its name, then a flag (not `which rootlesskit`, nor `rootlesskit=rootlesskit` of the script's trace) */
 const ROOTLESSKIT_CMD = /(?:^|[\s/\u2500-\u257f])(?:docker-)?rootlesskit\s+--?[a-z]/;
+/** RootlessKit running another rootless daemon: containerd for nerdctl (containerd-rootless.sh), BuildKit (R8's F2) */
+const OTHER_ROOTLESS = /containerd-rootless|buildkitd|buildkit-rootless|rootlesskit-buildkit/;
 const PORT_FLAG = /\s--port-driver[= ](["']?)([a-z0-9-]{1,32})\1(?=\s|$)/;
 const NET_FLAG = /\s--net[= ](["']?)([a-z0-9-]{1,32})\1(?=\s|$)/;
 const PORT_ENV = /\bDOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER=(["']?)([a-z0-9-]{0,32})\1(?=["'\s]|$)/;
@@ -79,7 +81,8 @@ export function scanRootless(text: string, file: string): DockerRootless {
     const clue = (kind: RootlessClueKind, user?: string) => {
       if (!out.clues.some((c) => c.ref.line === ref.line && c.kind === kind)) out.clues.push({ kind, ref, excerpt, ...(user ? { user } : {}) });
     };
-    const kit = ROOTLESSKIT_CMD.test(l);
+    // RootlessKit's command line, unless it runs another daemon than dockerd
+    const kit = ROOTLESSKIT_CMD.test(l) && !OTHER_ROOTLESS.test(l);
     if (kit) clue('rootlesskit', /\/run\/user\/(\d{1,10})\//.exec(l)?.[1]);
     const api = API_SOCKET.exec(l);
     if (api) clue('api-socket', api[1]);

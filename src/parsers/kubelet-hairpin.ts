@@ -29,8 +29,17 @@ export interface KubeletHairpinSetting {
   hairpinMode?: KubeletValue;
   /** `--network-plugin` (kubelet < 1.24): cni, kubenet, or '' / absent (dockershim's docker0) */
   networkPlugin?: KubeletValue;
+  /**
+   * kubelet's runtime as its flags say: Docker (`--container-runtime=docker`, dockershim < 1.24, or an endpoint of
+   * dockershim / cri-dockerd) or a CRI runtime (`--container-runtime=remote`, a containerd / CRI-O endpoint)
+   */
+  runtime?: KubeletValue & { docker: boolean };
   warnings: ParseWarning[];
 }
+
+/** `--container-runtime=docker`, or a `--container-runtime-endpoint` of dockershim or cri-dockerd: pods are Docker's containers. */
+const DOCKER_RUNTIME = (flag: 'container-runtime' | 'container-runtime-endpoint', v: string) => (flag === 'container-runtime' ? v === 'docker' : /dockershim|cri-dockerd/.test(v));
+const runtimeOf = (flag: 'container-runtime' | 'container-runtime-endpoint', v: KubeletValue) => ({ ...v, docker: DOCKER_RUNTIME(flag, v.value) });
 
 export const KUBELET_DEFAULT_HAIRPIN_MODE = 'promiscuous-bridge';
 export const KUBELET_HAIRPIN_MODES = ['promiscuous-bridge', 'hairpin-veth', 'none'];
@@ -65,6 +74,7 @@ export function parseKubeletFlagsHairpin(text: string, file: string): KubeletHai
   let seen = false;
   let hairpinMode: KubeletValue | undefined;
   let networkPlugin: KubeletValue | undefined;
+  let runtime: (KubeletValue & { docker: boolean }) | undefined;
   for (let i = 0; i < all.length; i++) {
     const raw = all[i];
     if (!/^\s*KUBELET_\w*ARGS\s*=/.test(raw)) continue;
@@ -72,6 +82,9 @@ export function parseKubeletFlagsHairpin(text: string, file: string): KubeletHai
     for (const [name, set] of [
       ['hairpin-mode', (v: KubeletValue) => (hairpinMode = v)],
       ['network-plugin', (v: KubeletValue) => (networkPlugin = v)],
+      // the endpoint names the runtime; --container-runtime=remote alone says only "not dockershim"
+      ['container-runtime', (v: KubeletValue) => (runtime = runtime && v.value === 'remote' ? runtime : runtimeOf('container-runtime', v))],
+      ['container-runtime-endpoint', (v: KubeletValue) => (runtime = runtimeOf('container-runtime-endpoint', v))],
     ] as const) {
       const re = FLAG(name);
       let m: RegExpExecArray | null;
@@ -79,7 +92,7 @@ export function parseKubeletFlagsHairpin(text: string, file: string): KubeletHai
     }
   }
   if (!seen) throw new SkipFile(file, 'no KUBELET_*ARGS line');
-  return { format: 'kubeadm-flags', file, ...(hairpinMode ? { hairpinMode } : {}), ...(networkPlugin ? { networkPlugin } : {}), warnings: [] };
+  return { format: 'kubeadm-flags', file, ...(hairpinMode ? { hairpinMode } : {}), ...(networkPlugin ? { networkPlugin } : {}), ...(runtime ? { runtime } : {}), warnings: [] };
 }
 
 /** A listed kubelet's (or k3s / RKE2's `--kubelet-arg=hairpin-mode=`) hairpin mode and network plugin; undefined for other processes. */
@@ -88,7 +101,17 @@ export function kubeletHairpinFromProcess(p: ListedProcess): KubeletHairpinSetti
   if (p.component === 'kubelet') {
     const h = flagValue(p, 'hairpin-mode');
     const n = flagValue(p, 'network-plugin');
-    return { format: 'process', file: p.ref.file, ...(h !== undefined ? { hairpinMode: { value: h, ...at } } : {}), ...(n !== undefined ? { networkPlugin: { value: n, ...at } } : {}), warnings: [] };
+    const rt = flagValue(p, 'container-runtime');
+    const ep = flagValue(p, 'container-runtime-endpoint');
+    const runtime = ep !== undefined ? runtimeOf('container-runtime-endpoint', { value: ep, ...at }) : rt !== undefined ? runtimeOf('container-runtime', { value: rt, ...at }) : undefined;
+    return {
+      format: 'process',
+      file: p.ref.file,
+      ...(h !== undefined ? { hairpinMode: { value: h, ...at } } : {}),
+      ...(n !== undefined ? { networkPlugin: { value: n, ...at } } : {}),
+      ...(runtime ? { runtime } : {}),
+      warnings: [],
+    };
   }
   if (p.component === 'k3s' || p.component === 'rke2') {
     let h: string | undefined;
@@ -105,15 +128,17 @@ export function kubeletHairpinFromProcess(p: ListedProcess): KubeletHairpinSetti
  * The hairpin mode kubelet runs with, by kubelet's precedence: its command line (process, then the flags file it
  * is started with) over its configuration file. Undefined when no source sets it.
  */
-export function effectiveKubeletHairpin(settings: readonly KubeletHairpinSetting[]): { hairpinMode?: KubeletValue; networkPlugin?: KubeletValue } {
+export function effectiveKubeletHairpin(settings: readonly KubeletHairpinSetting[]): { hairpinMode?: KubeletValue; networkPlugin?: KubeletValue; runtime?: KubeletValue & { docker: boolean } } {
   const order = ['process', 'kubeadm-flags', 'kubelet-config'] as const;
   let hairpinMode: KubeletValue | undefined;
   let networkPlugin: KubeletValue | undefined;
+  let runtime: (KubeletValue & { docker: boolean }) | undefined;
   for (const f of order)
     for (const s of settings)
       if (s.format === f) {
         hairpinMode ??= s.hairpinMode;
         networkPlugin ??= s.networkPlugin;
+        runtime ??= s.runtime;
       }
-  return { hairpinMode, networkPlugin };
+  return { hairpinMode, networkPlugin, runtime };
 }

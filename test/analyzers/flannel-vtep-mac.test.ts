@@ -96,9 +96,9 @@ describe('flannel.vtep-mac-stale: peers', () => {
       [`clr-02/${USR}/99-default.link`, 3, 'MACAddressPolicy=persistent'],
     ]);
     expect(found[0].message).toContain('99-default.link is the first .link file that matches flannel.1');
-    // without the peer's table nothing is stale, and the .link gives the warning instead
+    // without the peer's table nothing is stale, and the .link gives the (info) note instead
     const alone = run({ 'clr-02': clr02 });
-    expect(alone.map((f) => [f.id, f.severity])).toEqual([['flannel.vtep-mac-policy', 'warning']]);
+    expect(alone.map((f) => [f.id, f.severity])).toEqual([['flannel.vtep-mac-policy', 'info']]);
   });
 
   it("flannel#1795 verbatim: .164's flannel.1 ee:8d:cf:69:b3:7c vs its annotation and the peer's arp entry e6:7c:02:8e:e8:7e", () => {
@@ -176,10 +176,10 @@ describe.skipIf(!hasCorpus)('flannel.vtep-mac-stale: the node annotation of a tr
 describe('flannel.vtep-mac-policy: the .link that will rewrite the MAC', () => {
   const flannelNode = (links: ReturnType<typeof debianLinks>): Arts => ({ ipAddr: [parseInterfaces(fx('healthy/node-a/ip-d-address.txt'), 'node-a/ip-d-address.txt')], systemdLink: links });
 
-  it("a flannel VXLAN node with Debian 12's 99-default.link (OriginalName=*, MACAddressPolicy=persistent): warning naming the file and line", () => {
+  it("a flannel VXLAN node with Debian 12's 99-default.link (OriginalName=*, MACAddressPolicy=persistent): info (flannel v0.15.1+ keeps its MAC under persistent; R8's N1) naming the file and line", () => {
     const found = run({ 'node-a': flannelNode(debianLinks()) });
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatchObject({ id: 'flannel.vtep-mac-policy', severity: 'warning', nodes: ['node-a'], facts: { device: 'flannel.1', link: '99-default.link', policy: 'persistent' } });
+    expect(found[0]).toMatchObject({ id: 'flannel.vtep-mac-policy', severity: 'info', nodes: ['node-a'], facts: { device: 'flannel.1', link: '99-default.link', policy: 'persistent' } });
     expect(found[0].evidence.map((e) => [e.file, e.line, e.excerpt])).toEqual([
       ['node-a/ip-d-address.txt', 7, 'flannel.1 (vxlan dstport 8472)'],
       [`${USR}/99-default.link`, 15, 'OriginalName=*'],
@@ -187,6 +187,12 @@ describe('flannel.vtep-mac-policy: the .link that will rewrite the MAC', () => {
     ]);
     expect(found[0].message).toContain('The flannel version is not read from the bundle');
     expect(found[0].remedy.commands).toContain('udevadm control --reload');
+  });
+
+  it('MACAddressPolicy=random (flannel#1795, seen again on v0.22.1): a warning', () => {
+    const random = ['99-default.link', '73-usb-net-by-mac.link'].map((n) => parseSystemdLink(fx(`links/${USR}/${n}`).replace('MACAddressPolicy=persistent', 'MACAddressPolicy=random'), `${USR}/${n}`));
+    const found = run({ 'node-a': flannelNode(random) });
+    expect(found.map((f) => [f.id, f.severity, f.facts?.policy])).toEqual([['flannel.vtep-mac-policy', 'warning', 'random']]);
   });
 
   it("with rke#2270's /etc/systemd/network/50-flannel.link: quiet", () => {

@@ -54,4 +54,9 @@ describe('log.cni-api-via-proxy', () => {
       scan('plugin type="calico" failed (add): error getting ClusterInformation: Get "https://10.43.0.1:443/apis/crd.projectcalico.org/v1/clusterinformations/default": tls: failed to verify certificate: x509: certificate is valid for 192.168.17.101, 127.0.0.1, ::1, not 10.43.0.1'),
     ).toHaveLength(0);
   });
+
+  it("leaves a registry login through a proxy alone (R8's F3: a Harbor how-to's `docker login`, no Kubernetes)", () => {
+    // verbatim from a public Harbor set-up walk-through: dockerd's registry API (/v2/), not a Kubernetes API path
+    expect(scan('Error response from daemon: Get "https://192.168.1.7:5000/v2/": proxyconnect tcp: dial tcp 192.168.65.7:3128: connect: connection refused')).toHaveLength(0);
+  });
 });

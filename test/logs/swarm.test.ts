@@ -42,7 +42,7 @@ describe('Swarm peers unreachable', () => {
     expect(c).toContain('ufw allow proto udp from 192.192.0.2 to any port 7946');
     expect(c).toContain('ufw allow proto esp from 192.192.0.2   # encrypted overlays (--opt encrypted)');
     expect(c).toContain(`firewall-cmd --permanent --add-rich-rule='rule family="ipv4" source address="192.192.0.2" port port="4789" protocol="udp" accept'`);
-    expect(c).toContain('iptables -I INPUT -s 192.192.0.2 -p udp -m multiport --dports 7946,4789 -j ACCEPT');
+    expect(c).toContain('iptables -C INPUT -s 192.192.0.2 -p udp -m multiport --dports 7946,4789 -j ACCEPT 2>/dev/null || iptables -I INPUT -s 192.192.0.2 -p udp -m multiport --dports 7946,4789 -j ACCEPT');
     expect(c.filter((x) => x.startsWith('#'))).toHaveLength(3);
   });
 
@@ -73,9 +73,10 @@ describe('Swarm peers unreachable', () => {
     expect(firewalld.at(-1)).toBe("systemctl restart docker   # this restarts its containers; after the reload: Docker before 29.0 does not re-create Swarm's ingress rules when firewalld reloads (moby#50443)");
     const plain = await run([]);
     expect(plain.filter((c) => !c.startsWith('#'))).toEqual([
-      'iptables -I INPUT -s 192.192.0.2 -p tcp -m multiport --dports 2377,7946 -j ACCEPT',
-      'iptables -I INPUT -s 192.192.0.2 -p udp -m multiport --dports 7946,4789 -j ACCEPT',
-      'iptables -I INPUT -s 192.192.0.2 -p esp -j ACCEPT   # encrypted overlays',
+      // pasted twice, each rule once (R8's N5)
+      'iptables -C INPUT -s 192.192.0.2 -p tcp -m multiport --dports 2377,7946 -j ACCEPT 2>/dev/null || iptables -I INPUT -s 192.192.0.2 -p tcp -m multiport --dports 2377,7946 -j ACCEPT',
+      'iptables -C INPUT -s 192.192.0.2 -p udp -m multiport --dports 7946,4789 -j ACCEPT 2>/dev/null || iptables -I INPUT -s 192.192.0.2 -p udp -m multiport --dports 7946,4789 -j ACCEPT',
+      'iptables -C INPUT -s 192.192.0.2 -p esp -j ACCEPT 2>/dev/null || iptables -I INPUT -s 192.192.0.2 -p esp -j ACCEPT   # encrypted overlays',
     ]);
   });
 
