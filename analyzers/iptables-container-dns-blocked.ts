@@ -32,6 +32,7 @@ import { interfacesOf } from '../src/parsers/interfaces.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import { dockerBridges, liveIpv4, liveTables, localAddresses, nativeNftables, notePartialNft, otherContainerBridges, traceContext } from './lib/node-view.js';
 import { hostFirewall, type HostFirewall } from './lib/host-firewall.js';
+import { installedPackage, packageAtLeast, packageEvidence, packageLabel, type InstalledPackage } from './lib/package-versions.js';
 
 /** A bridge whose containers query a resolver on the bridge's gateway address. */
 export interface Resolver {
@@ -174,7 +175,7 @@ export default defineAnalyzer({
   scope: 'node',
   requires: [],
   requiresOneOf: ['iptables', 'nftables'],
-  optional: ['iptables', 'nftables', 'ipAddr', 'sockets', 'services', 'dockerNetworks', 'routes'],
+  optional: ['iptables', 'nftables', 'ipAddr', 'sockets', 'services', 'dockerNetworks', 'routes', 'packages'],
   analyze({ node, artifacts, partly }) {
     const resolvers = resolversOf(artifacts);
     const tables = liveTables(artifacts);
@@ -206,7 +207,9 @@ export default defineAnalyzer({
       return [];
     }
     const fw = hostFirewall(artifacts);
-    return blocked.map(({ r, udp, tcp }) => finding(node, r, udp, tcp, fw));
+    // netavark's own fix (1.8 adds the accept itself): the installed version says whether it applies
+    const netavark = blocked.some((b) => b.r.netavark) ? installedPackage(artifacts, ['netavark']) : undefined;
+    return blocked.map(({ r, udp, tcp }) => finding(node, r, udp, tcp, fw, r.netavark ? netavarkVersion(netavark, artifacts, r.subnet) : undefined));
   },
 });
 
@@ -215,32 +218,74 @@ function ruleEvidence(t: TraceResult, what: string): Evidence {
   return { file: d.file, line: d.line, excerpt: d.nft || d.num !== 0 ? d.text : `:${d.chain} ${d.text.replace('policy ', '')}`, note: `${by(t)} ${t.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} ${what}` };
 }
 
-function finding(node: string, r: Resolver, udp: TraceResult, tcp: TraceResult, fw: HostFirewall) {
+/** What the installed netavark says of its own fix (containers/netavark#780, in 1.8): upgrade where it is older; where it has the fix, the block is elsewhere. */
+interface NetavarkVersion {
+  pkg: InstalledPackage;
+  hasFix: boolean;
+  /** netavark's own `NETAVARK_INPUT -s <subnet> -p udp --dport 53 -j ACCEPT` is in the live rules */
+  acceptPresent: boolean;
+}
+
+function netavarkVersion(pkg: InstalledPackage | undefined, artifacts: NodeArtifacts, subnet: string): NetavarkVersion | undefined {
+  if (!pkg) return undefined;
+  const acceptPresent = liveIpv4(artifacts).some((rs) =>
+    (rs.tables.filter?.chains.NETAVARK_INPUT?.rules ?? []).some(
+      (x) => x.target === 'ACCEPT' && x.source?.value === subnet && !x.source.negated && x.matches.some((m) => m.options.some((o) => o.name === 'dport' && o.value === '53' && !o.negated)),
+    ),
+  );
+  return { pkg, hasFix: packageAtLeast(pkg, '1.8'), acceptPresent };
+}
+
+function finding(node: string, r: Resolver, udp: TraceResult, tcp: TraceResult, fw: HostFirewall, nv?: NetavarkVersion) {
   const where = r.bridge ? `${r.bridge} (${r.subnet})` : r.subnet;
   const tcpToo = blocks(tcp);
   const evidence: Evidence[] = [ruleEvidence(udp, `DNS (udp 53) from ${where} to ${r.gateway}`)];
   if (tcpToo && (tcp.decidedBy!.file !== udp.decidedBy!.file || tcp.decidedBy!.line !== udp.decidedBy!.line)) evidence.push(ruleEvidence(tcp, `DNS over TCP from ${where} to ${r.gateway}`));
   evidence.push(...r.evidence);
+  if (nv)
+    evidence.push(
+      packageEvidence(
+        nv.pkg,
+        nv.hasFix
+          ? `netavark ${nv.pkg.upstream} installed: 1.8 and later accept DNS from their networks themselves (containers/netavark#780), so what blocks it here is outside netavark's rule`
+          : `netavark ${nv.pkg.upstream} installed: older than 1.8, which adds the DNS accept for its networks itself (containers/netavark#780)`,
+      ),
+    );
   const verdict = udp.verdict.kind === 'REJECT' ? `rejected (${udp.verdict.with})` : 'dropped';
   const assumed = r.assumedGateway ? ` The bundle has no ip addr for this bridge: its gateway is taken as ${r.gateway}, the subnet's first address.` : '';
   return {
     severity: 'critical' as const,
     title: "Containers' DNS to their bridge's resolver is blocked",
-    message: `On ${node}, DNS queries from the containers on ${where} to ${r.server} on ${r.gateway}:53 are ${verdict} by ${by(udp)}${tcpToo ? ` (TCP 53 too${tcp.decidedBy!.line !== udp.decidedBy!.line || tcp.decidedBy!.file !== udp.decidedBy!.file ? `, by ${by(tcp)}` : ''})` : ''}: the resolver is the host itself, so the queries go through its INPUT chain, not FORWARD. Name resolution in those containers fails (timeouts in getaddrinfo, "Temporary failure in name resolution", "no such host"), while connections by address work.${assumed}`,
+    message: `On ${node}, DNS queries from the containers on ${where} to ${r.server} on ${r.gateway}:53 are ${verdict} by ${by(udp)}${tcpToo ? ` (TCP 53 too${tcp.decidedBy!.line !== udp.decidedBy!.line || tcp.decidedBy!.file !== udp.decidedBy!.file ? `, by ${by(tcp)}` : ''})` : ''}: the resolver is the host itself, so the queries go through its INPUT chain, not FORWARD. Name resolution in those containers fails (timeouts in getaddrinfo, "Temporary failure in name resolution", "no such host"), while connections by address work.${assumed}${nv ? ` ${netavarkSentence(nv, udp)}` : ''}`,
     impact: `Containers on ${r.bridge ?? r.subnet} cannot resolve one another's names nor outside names.`,
     evidence,
-    facts: { bridge: r.bridge, gateway: r.gateway, subnet: r.subnet, server: r.server, udpBlockedBy: `${udp.decidedBy!.chain}#${udp.decidedBy!.num}`, tcpBlocked: tcpToo, ...(r.assumedGateway ? { gatewayAssumed: true } : {}) },
-    remedy: remedyFor(r, udp, fw),
+    facts: {
+      bridge: r.bridge,
+      gateway: r.gateway,
+      subnet: r.subnet,
+      server: r.server,
+      udpBlockedBy: `${udp.decidedBy!.chain}#${udp.decidedBy!.num}`,
+      tcpBlocked: tcpToo,
+      ...(r.assumedGateway ? { gatewayAssumed: true } : {}),
+      ...(nv ? { netavarkPackage: packageLabel(nv.pkg), netavarkHasDnsAccept: nv.hasFix } : {}),
+    },
+    remedy: remedyFor(r, udp, fw, nv),
   };
 }
 
 /** Accept DNS from the bridge ahead of the block, safe to paste twice, kept where the host's firewall keeps its rules. */
-function remedyFor(r: Resolver, udp: TraceResult, fw: HostFirewall) {
+function remedyFor(r: Resolver, udp: TraceResult, fw: HostFirewall, nv?: NetavarkVersion) {
   const d = udp.decidedBy!;
   const match = r.bridge ? `-i ${r.bridge}` : `-s ${r.subnet}`;
-  const netavark = r.netavark
-    ? [`# or upgrade netavark to 1.8 or later (with its iptables driver): it adds "-A NETAVARK_INPUT -s ${r.subnet} -p udp -m udp --dport 53 -j ACCEPT" itself for every network with DNS (containers/netavark#780)`]
-    : [];
+  const netavark = !r.netavark
+    ? []
+    : nv?.hasFix
+      ? nv.acceptPresent
+        ? [`# netavark ${nv.pkg.upstream} is installed (${nv.pkg.ref.file}:${nv.pkg.ref.line}) and its "-A NETAVARK_INPUT -s ${r.subnet} -p udp -m udp --dport 53 -j ACCEPT" is there: the accept above is needed because ${by(udp)} decides first`]
+        : [`# netavark ${nv.pkg.upstream} is installed (${nv.pkg.ref.file}:${nv.pkg.ref.line}): with its iptables driver it adds "-A NETAVARK_INPUT -s ${r.subnet} -p udp -m udp --dport 53 -j ACCEPT" itself, missing from these rules; "podman network reload --all" writes netavark's rules again`]
+      : [
+          `# or upgrade netavark${nv ? ` (installed: ${packageLabel(nv.pkg)}, ${nv.pkg.ref.file}:${nv.pkg.ref.line})` : ''} to 1.8 or later (with its iptables driver): it adds "-A NETAVARK_INPUT -s ${r.subnet} -p udp -m udp --dport 53 -j ACCEPT" itself for every network with DNS (containers/netavark#780)`,
+        ];
   if (d.nft && d.nft.table === 'firewalld') {
     const zone = r.bridge ? `$(firewall-cmd --get-zone-of-interface=${r.bridge} 2>/dev/null || firewall-cmd --get-default-zone)` : '$(firewall-cmd --get-default-zone)';
     return {
@@ -283,4 +328,15 @@ function remedyFor(r: Resolver, udp: TraceResult, fw: HostFirewall) {
     commands: [...idempotent, ...persist, ...specs.map((s) => `#   -A ${s}`), ...netavark],
     caution: "Do not save the live rules into the boot configuration (iptables-save > ..., service iptables save, netfilter-persistent save): they hold the container managers' chains (netavark's, Docker's), restored stale at every boot.",
   };
+}
+
+/** The message's word on the installed netavark. */
+function netavarkSentence(nv: NetavarkVersion, udp: TraceResult): string {
+  const d = udp.decidedBy!;
+  if (!nv.hasFix) return `The installed netavark is ${nv.pkg.upstream} (${packageLabel(nv.pkg)}), older than 1.8: from 1.8 netavark accepts DNS from its networks itself, so upgrading it is a fix too.`;
+  const own = `The installed netavark is ${nv.pkg.upstream} (${packageLabel(nv.pkg)}), which adds its own DNS accept (1.8+, containers/netavark#780)`;
+  if (!nv.acceptPresent)
+    return `${own}, but that accept is not in the live rules (netavark's nftables driver, or a firewall reload or restart removed its rules: \`podman network reload --all\` writes them again): upgrading netavark does not fix this.`;
+  const where = d.nft ? `nftables table ${d.nft.family} ${d.nft.table}, which netavark's iptables accept does not override` : `${by(udp)}, before netavark's NETAVARK_INPUT accept is reached`;
+  return `${own}, and it is in the rules; the query is blocked anyway, by ${where}: upgrading netavark does not fix this.`;
 }

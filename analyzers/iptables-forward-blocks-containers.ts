@@ -77,7 +77,7 @@ export default defineAnalyzer({
   requires: [],
   // the rules decide; without ip addr the bridges come from the rules themselves
   requiresOneOf: ['iptables', 'nftables', 'nftablesConfig'],
-  optional: ['iptables', 'nftables', 'nftablesConfig', 'ipAddr', 'dockerNetworks', 'routes', 'flannelSubnetEnv', 'logs', 'sysctl', 'services', 'dockerDaemon', 'ipsets'],
+  optional: ['iptables', 'nftables', 'nftablesConfig', 'ipAddr', 'dockerNetworks', 'routes', 'flannelSubnetEnv', 'logs', 'sysctl', 'services', 'dockerDaemon', 'ipsets', 'packages'],
   analyze({ node, artifacts, partly }) {
     const findings = forwardFindings(node, artifacts, 4, partly);
     // IPv6: only where the bundle shows containers or pods using it (every node has ip6tables chains)

@@ -9,6 +9,10 @@ import { hasMatch, type Rule, type Ruleset } from '../src/netfilter/rules.js';
 import { iptablesTool, ruleSpec } from '../src/netfilter/commands.js';
 import { logEvidence } from './lib/logs.js';
 import { NODE_SERVICE_KINDS, nodeServices } from './lib/node-services.js';
+import { installedPackage, packageEvidence, packageLabel } from './lib/package-versions.js';
+
+/** The packages of the host's iptables: RHEL 9 / Fedora's iptables-nft (or iptables-legacy), Debian's, Ubuntu's and RHEL 7/8's iptables. */
+const IPTABLES_PACKAGES = ['iptables-nft', 'iptables-legacy', 'iptables'] as const;
 
 export default defineAnalyzer({
   id: 'iptables.kube-firewall-corrupted',
@@ -16,7 +20,7 @@ export default defineAnalyzer({
   description: 'The "kubernetes firewall for dropping marked packets" rule has no mark match: it drops every packet.',
   scope: 'node',
   requires: ['iptables'],
-  optional: [...new Set(['iptablesVersion', 'logs', ...NODE_SERVICE_KINDS] as const)],
+  optional: [...new Set(['iptablesVersion', 'logs', ...NODE_SERVICE_KINDS, 'packages'] as const)],
   analyze({ node, artifacts }) {
     const live = (artifacts.iptables ?? []).filter((rs) => rs.origin === 'live');
     const found = live
@@ -45,15 +49,22 @@ export default defineAnalyzer({
       note: /dropping marked packets/.test(r.comment ?? r.text) ? 'DROP without "-m mark --mark 0x8000/0x8000": matches every packet' : 'an unconditional DROP in KUBE-FIREWALL (nft does not print its comment): matches every packet',
     }));
     for (const v of versions) evidence.push({ file: v.ref.file, line: v.ref.line, excerpt: v.excerpt, note: 'iptables on the host' });
+    // the host's iptables package: its version where iptables -V is missing, beside it where it is not
+    const pkg = installedPackage(artifacts, IPTABLES_PACKAGES);
+    if (pkg)
+      evidence.push(
+        packageEvidence(pkg, `the host's iptables package (${packageLabel(pkg)})${versions.length === 0 ? ': the bundle has no iptables -V, so this is the host\'s iptables version' : ''}`),
+      );
+    const hostVersion = versions[0] ? `${versions[0].version} (${versions[0].tool} -V, ${versions[0].backend})` : pkg ? `${pkg.upstream} (installed package ${packageLabel(pkg)})` : undefined;
     evidence.push(...logEvidence(artifacts.logs, ['log.iptables-restore-failed', 'log.iptables-couldnt-load-match', 'log.iptables-unknown-option', 'log.iptables-bad-argument']));
     return [
       {
         severity: 'critical',
         title: 'KUBE-FIREWALL drops all traffic (mark match lost)',
-        message: `On ${node} the ${v6 && !v4 ? 'ip6tables ' : ''}KUBE-FIREWALL rule "kubernetes firewall for dropping marked packets" has no mark match, so it drops every ${family ? `${family} ` : ''}packet that reaches it: ${reach}. An older iptables (1.8.7, e.g. inside kube-router or kube-proxy) re-saved rules written by a newer host iptables (1.8.8+) and lost the match.`,
+        message: `On ${node} the ${v6 && !v4 ? 'ip6tables ' : ''}KUBE-FIREWALL rule "kubernetes firewall for dropping marked packets" has no mark match, so it drops every ${family ? `${family} ` : ''}packet that reaches it: ${reach}. An older iptables (1.8.7, e.g. inside kube-router or kube-proxy) re-saved rules written by a newer host iptables (1.8.8+) and lost the match.${hostVersion ? ` The host's iptables here is ${hostVersion}: compare it with the iptables inside kube-proxy and the CNI pods.` : ''}`,
         impact: family ? `All ${family} INPUT/OUTPUT traffic of the node is dropped.` : 'All INPUT/OUTPUT traffic of the node is dropped.',
         evidence,
-        facts: { rules: bad.map((r) => `${r.ref.file}:${r.ref.line}`), hostIptables: versions.map((v) => `${v.version} (${v.backend})`) },
+        facts: { rules: bad.map((r) => `${r.ref.file}:${r.ref.line}`), hostIptables: versions.map((v) => `${v.version} (${v.backend})`), ...(pkg ? { hostIptablesPackage: packageLabel(pkg) } : {}) },
         remedy: {
           summary: `Remove the broken rule (${services.distro && services.distro.unit !== 'kubelet' ? `the kubelet inside ${services.distro.unit} re-adds the correct one when it restarts` : 'kubelet re-adds the correct one'}), then make every component use the same iptables version and back end as the host.`,
           commands: [

@@ -47,7 +47,7 @@ export default defineAnalyzer({
   description: 'iptables.service, ip6tables.service, netfilter-persistent, firewalld or nftables.service is enabled/active on a Docker or Kubernetes host.',
   scope: 'node',
   requires: ['services'],
-  optional: ['iptables', 'ipAddr', 'dockerNetworks', 'logs', 'dockerDaemon', 'nftables', 'nftablesConfig', 'iptablesVersion'],
+  optional: ['iptables', 'ipAddr', 'dockerNetworks', 'logs', 'dockerDaemon', 'nftables', 'nftablesConfig', 'iptablesVersion', 'packages'],
   analyze({ node, artifacts }) {
     const docker = dockerPresence(artifacts).evidence;
     const kube = hasKubernetes(artifacts);

@@ -10,6 +10,7 @@ import { interfacesOf } from '../../src/parsers/interfaces.js';
 import { findService, isActive, isEnabled } from '../../src/parsers/services.js';
 import { dockerdSettings } from '../../src/parsers/dockerd-flags.js';
 import { daemonUnreachable, dockerEngine, dockerVersionNumbers } from '../../src/parsers/docker-info.js';
+import { installedPackage, packageEvidence, packageLabel } from './package-versions.js';
 
 /**
  * The bridges, tunnels and veths a container runtime or CNI plugin creates: Docker (docker0,
@@ -387,7 +388,20 @@ export interface FirewalldReloadAnswer {
   evidence: Evidence;
   /** one clause for a command's comment or a message */
   says: string;
+  /**
+   * where the version came from: the running engine (docker info / docker version) or, without those,
+   * the installed package (`docker-ce 3:28.4.0-1.el9`): the daemon that runs may be older until restarted
+   */
+  from?: 'engine' | 'package';
 }
+
+/**
+ * The packages that install Docker's engine, the daemon's own first: Docker's (docker-ce), Fedora's
+ * (moby-engine), Debian's and Ubuntu's (docker.io), Alpine's (docker-engine), and the `docker` of RHEL 7,
+ * Alpine's meta package and the docker snap. Not docker-ce-cli: the client says nothing of the daemon
+ * it talks to (which may be on another host, or of another version).
+ */
+export const DOCKER_ENGINE_PACKAGES = ['docker-ce', 'moby-engine', 'docker.io', 'docker-engine', 'docker'] as const;
 
 /**
  * Docker listens for firewalld's `Reloaded` D-Bus signal and writes its rules again (since
@@ -395,28 +409,78 @@ export interface FirewalldReloadAnswer {
  * rules stayed gone (CVE-2025-54410), 28.0.0-28.3.2 the per-container direct-access rules
  * (CVE-2025-54388, fixed by moby#50506 in 28.3.3), and Swarm's ingress rules until moby#50443
  * (29.0; its 28.x backport #50506 left them out). So `firewall-cmd --reload` alone is enough from
- * 28.3.3 on (29.0 on a Swarm node); older versions need dockerd restarted after it. Undefined
- * where the bundle has no docker info / docker version naming the engine's version: then the
+ * 28.3.3 on (29.0 on a Swarm node); older versions need dockerd restarted after it.
+ *
+ * The version is the running engine's (docker info / docker version) where the bundle has it;
+ * else the installed engine package's (docker-ce, moby-engine, docker.io, ...), said to be the
+ * package's (the daemon that runs may be older until it is restarted), Swarm then told by its
+ * DOCKER-INGRESS chain or docker_gwbridge. Undefined where neither names a version: then the
  * remedies keep restarting it.
  */
 export function dockerOnFirewalldReload(artifacts: NodeArtifacts): FirewalldReloadAnswer | undefined {
-  const engine = dockerEngine(artifacts.dockerDaemon);
-  const v = engine?.serverVersion;
+  const d = dockerVersion(artifacts);
+  if (!d) return undefined;
+  if (d.from === 'engine') {
+    const swarm = /^(active|locked)$/i.test(dockerEngine(artifacts.dockerDaemon)?.swarm?.value ?? '');
+    return { ...reloadAnswer(d.numbers, `Docker ${d.version}`, swarm), version: d.version, evidence: d.evidence, from: 'engine' };
+  }
+  const swarm = swarmSigns(artifacts);
+  const who = `Docker ${d.version} (installed package ${d.label}; the running daemon may be older until restarted${swarm ? `; a Swarm node: ${swarm}` : ''})`;
+  return { ...reloadAnswer(d.numbers, who, swarm !== undefined), version: d.version, evidence: d.evidence, from: 'package' };
+}
+
+/** The Docker engine's version and where it was read. */
+export interface DockerVersion {
+  /** `28.4.0`, `20.10.24+dfsg1` */
+  version: string;
+  numbers: [number, number, number];
+  /** engine: docker info / docker version of the running daemon; package: the installed engine package (the daemon may be older until restarted) */
+  from: 'engine' | 'package';
+  /** the package and its full version (`docker-ce 3:28.4.0-1.el9`), for `from: 'package'` */
+  label?: string;
+  evidence: Evidence;
+}
+
+/**
+ * The Docker engine's version: the running daemon's (docker info / docker version) where the bundle
+ * has it, else the installed engine package's (DOCKER_ENGINE_PACKAGES); undefined where neither says.
+ */
+export function dockerVersion(artifacts: NodeArtifacts): DockerVersion | undefined {
+  const v = dockerEngine(artifacts.dockerDaemon)?.serverVersion;
   const n = v ? dockerVersionNumbers(v.value) : undefined;
-  if (!v || !n) return undefined;
-  const swarm = /^(active|locked)$/i.test(engine?.swarm?.value ?? '');
+  if (v && n) return { version: v.value, numbers: n, from: 'engine', evidence: { file: v.ref.file, line: v.ref.line, excerpt: v.excerpt, note: `the Docker engine's version (${v.value})` } };
+  const pkg = installedPackage(artifacts, DOCKER_ENGINE_PACKAGES);
+  const pn = pkg ? dockerVersionNumbers(pkg.upstream) : undefined;
+  if (!pkg || !pn) return undefined;
+  return {
+    version: pkg.upstream,
+    numbers: pn,
+    from: 'package',
+    label: packageLabel(pkg),
+    evidence: packageEvidence(pkg, `the installed Docker engine package (${packageLabel(pkg)}): the bundle has no docker info or docker version naming the running engine's version`),
+  };
+}
+
+function reloadAnswer(n: [number, number, number], who: string, swarm: boolean): { restoresAll: boolean; says: string } {
   const atLeast = (m: number, i: number, p: number) => n[0] > m || (n[0] === m && (n[1] > i || (n[1] === i && n[2] >= p)));
-  const evidence: Evidence = { file: v.ref.file, line: v.ref.line, excerpt: v.excerpt, note: `the Docker engine's version (${v.value})` };
   if (swarm)
     return atLeast(29, 0, 0)
-      ? { restoresAll: true, version: v.value, evidence, says: `Docker ${v.value} re-creates all its rules, Swarm's too, when firewalld reloads (29.0+, moby#50443): no restart needed` }
-      : { restoresAll: false, version: v.value, evidence, says: `Docker ${v.value} on a Swarm node does not re-create Swarm's ingress rules when firewalld reloads (29.0 does, moby#50443): restart it after the reload` };
+      ? { restoresAll: true, says: `${who} re-creates all its rules, Swarm's too, when firewalld reloads (29.0+, moby#50443): no restart needed` }
+      : { restoresAll: false, says: `${who} on a Swarm node does not re-create Swarm's ingress rules when firewalld reloads (29.0 does, moby#50443): restart it after the reload` };
   return atLeast(28, 3, 3)
-    ? { restoresAll: true, version: v.value, evidence, says: `Docker ${v.value} re-creates its rules when firewalld reloads (28.3.3+, moby#50506): no restart needed` }
+    ? { restoresAll: true, says: `${who} re-creates its rules when firewalld reloads (28.3.3+, moby#50506): no restart needed` }
     : {
         restoresAll: false,
-        version: v.value,
-        evidence,
-        says: `Docker ${v.value} does not re-create all its rules when firewalld reloads (${atLeast(28, 0, 0) ? 'its direct-access rules stay gone until 28.3.3, CVE-2025-54388' : 'its network-isolation rules stay gone until 28.0, CVE-2025-54410'}): restart it after the reload`,
+        says: `${who} does not re-create all its rules when firewalld reloads (${atLeast(28, 0, 0) ? 'its direct-access rules stay gone until 28.3.3, CVE-2025-54388' : 'its network-isolation rules stay gone until 28.0, CVE-2025-54410'}): restart it after the reload`,
       };
+}
+
+/** Without docker info's Swarm line: Swarm's own chain (DOCKER-INGRESS) or bridge (docker_gwbridge) shows a Swarm node. */
+function swarmSigns(artifacts: NodeArtifacts): string | undefined {
+  for (const rs of artifacts.iptables ?? []) {
+    if (rs.origin !== 'live') continue;
+    for (const t of Object.values(rs.tables)) if (t.chains['DOCKER-INGRESS']) return `chain DOCKER-INGRESS in ${t.chains['DOCKER-INGRESS'].ref.file}`;
+  }
+  const gw = interfacesOf(artifacts.ipAddr ?? []).get('docker_gwbridge');
+  return gw ? `docker_gwbridge in ${gw.ref.file}` : undefined;
 }

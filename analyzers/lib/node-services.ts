@@ -22,9 +22,9 @@ import { dockerOnFirewalldReload } from './container-host.js';
 import { interfacesOf } from '../../src/parsers/interfaces.js';
 
 /** The artifact kinds the helper reads: add them to an analyzer's `optional` so the engine passes them. */
-export const NODE_SERVICE_KINDS = ['services', 'dockerDaemon', 'ipAddr', 'logs', 'flannelNetConf', 'flannelSubnetEnv', 'iptables', 'distributionHint'] as const;
+export const NODE_SERVICE_KINDS = ['services', 'dockerDaemon', 'ipAddr', 'logs', 'flannelNetConf', 'flannelSubnetEnv', 'iptables', 'distributionHint', 'packages'] as const;
 /** What `dockerRestart` reads: enough for an analyzer that only restarts dockerd. */
-export const DOCKER_RESTART_KINDS = ['services', 'dockerDaemon'] as const;
+export const DOCKER_RESTART_KINDS = ['services', 'dockerDaemon', 'packages'] as const;
 
 export type Distro = 'k3s' | 'rke2' | 'k0s' | 'microk8s' | 'openshift' | 'charmed' | 'kubelet';
 export type Runtime = 'docker' | 'containerd' | 'crio' | 'embedded-containerd';

@@ -312,6 +312,15 @@ export const SOSREPORT_RULES: PathRule[] = [
   // the routing policy database (sos 4: ip_-4_rule_list; sos 3: ip_-4_rule)
   { re: /^sos_commands\/networking\/ip_-4_rule(_list)?$/, format: 'ip-rule', hint: () => ({ family: 'ipv4' }) },
   { re: /^sos_commands\/networking\/ip_-6_rule(_list)?$/, format: 'ip-rule', hint: () => ({ family: 'ipv6' }) },
+  // installed packages (sos's rpm plugin: `rpm --nodigest -qa --qf "%-59{NVRA} %{INSTALLTIME:date}" | sort -V`, linked as
+  // installed-rpms, and package-data; dpkg plugin: dpkg -l, linked as installed-debs; snap plugin: snap list --all, installed-snaps)
+  { re: /^installed-rpms$/, format: 'rpm-qa', group: 'rpm-packages', rank: 0 },
+  { re: /^sos_commands\/rpm\/sh_-c_rpm_[^/]*-qa[^/]*$/, format: 'rpm-qa', group: 'rpm-packages', rank: 1 },
+  { re: /^sos_commands\/rpm\/package-data$/, format: 'rpm-qa', group: 'rpm-packages', rank: 2 },
+  { re: /^installed-debs$/, format: 'dpkg-l', group: 'dpkg-packages', rank: 0 },
+  { re: /^sos_commands\/dpkg\/dpkg_-l$/, format: 'dpkg-l', group: 'dpkg-packages', rank: 1 },
+  { re: /^installed-snaps$/, format: 'snap-list', group: 'snap-packages', rank: 0 },
+  { re: /^sos_commands\/snap\/snap_list(_--all)?$/, format: 'snap-list', group: 'snap-packages', rank: 1 },
 ];
 
 export const INSIGHTS_RULES: PathRule[] = [
@@ -346,6 +355,9 @@ export const INSIGHTS_RULES: PathRule[] = [
   ...PROXY_ENV,
   ...RESOLV_CONF,
   { re: /^insights_commands\/ip_(?:-s_)?neigh(?:_show)?$/, format: 'ip-neigh' },
+  // insights' installed_rpms spec: rpm -qa --qf '...' (tab-separated in older clients, JSON lines in newer); not rpm -V
+  { re: /^insights_commands\/rpm_-qa(?:_[^/]*)?$/, format: 'rpm-qa' },
+  { re: /^insights_commands\/dpkg_-l$/, format: 'dpkg-l' },
   ...SYSTEMD_LINK,
   ...CNI_CONF,
 ];
@@ -388,6 +400,14 @@ export const FLAT_RULES: PathRule[] = [
   { re: /(^|\/)cni\/net\.d\/[^/]+\.(?:conf|conflist|json)$|(^|\/)[^/]+\.conflist$/, format: 'cni-conf' },
   // ip-rule.txt, ip_rule_show, "ip -6 rule.txt", iprule.txt, ip6rule.txt (not iproute.txt / iptables-rules.txt)
   { re: /(^|\/)ip(6)?[-_ ]?(?:-[46d][-_ ])*rules?(?:[-_ ](?:show|list|ls))?(?:\.(?:txt|out|log))?$/i, format: 'ip-rule' },
+  // installed packages under the names people give them: rpm-qa.txt, rpm_-qa, installed-rpms, dpkg-l.txt, dpkg_-l,
+  // installed-debs, dpkg-query.txt, apk-info.txt, apk_list_--installed, snap-list.txt; packages.txt / pkglist.txt by content
+  { re: /(^|\/)(?:installed-rpms|rpm[-_ ]*-?qa[^/]*)$/i, format: 'rpm-qa' },
+  { re: /(^|\/)(?:installed-debs|dpkg[-_ ]*-?(?:l|-list)(?:[-_.][^/]*)?)$/i, format: 'dpkg-l' },
+  { re: /(^|\/)dpkg[-_ ]*query[^/]*$/i, format: 'dpkg-query' },
+  { re: /(^|\/)apk[-_ ]*(?:info|list)[^/]*$/i, format: 'apk' },
+  { re: /(^|\/)(?:installed-snaps|snap[-_ ]*list[^/]*)$/i, format: 'snap-list' },
+  { re: /(^|\/)(?:(?:installed[-_ ]?)?packages|pkg[-_ ]?list|package[-_ ]?list)(?:\.(?:txt|out|log))?$/i, format: 'packages' },
 ];
 
 /**
@@ -419,6 +439,8 @@ export const EKS_RULES: PathRule[] = [
   // the collector's copy of /etc/resolv.conf
   { re: /^networking\/resolv\.conf$/, format: 'resolv-conf' },
   { re: /^sysctls\/sysctl_all\.txt$/, format: 'sysctl-text' },
+  // `rpm -qa` or `dpkg --list` (get_pkglist), whichever the node has
+  { re: /^system\/pkglist\.txt$/, format: 'packages' },
   // `systemctl list-units` (systemd); `initctl show-config` + `service --status-all` elsewhere, which no parser reads
   { re: /^system\/services\.txt$/, format: 'systemctl-text' },
   // `ps fauxwww`

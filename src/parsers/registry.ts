@@ -29,6 +29,7 @@ import { parseKubeNodes, sniffKubeNodes } from './kube-nodes.js';
 import { parseBridgeLink, sniffBridgeLink } from './bridge-link.js';
 import { parseCniConf, sniffCniConf } from './cni-conf.js';
 import { parseIpRules, sniffIpRules } from './ip-rule.js';
+import { parseApk, parseDpkgL, parseDpkgQueryW, parsePackageListAny, parseRpmQa, parseSnapList, sniffApk, sniffDpkgL, sniffDpkgQueryW, sniffRpmQa, sniffSnapList } from './packages.js';
 import { parseProxyEnv, sniffProxyEnv } from './proxy-env.js';
 import { parseKubeletConfigHairpin, parseKubeletFlagsHairpin } from './kubelet-hairpin.js';
 import { parseNftJson, sniffNftJson } from '../nft/parse-json.js';
@@ -162,6 +163,14 @@ const FORMATS = [
   format({ id: 'cni-conf', kind: 'cniConf', parse: parseCniConf, sniff: sniffCniConf }),
   format({ id: 'proxy-env', kind: 'proxyEnv', parse: (text, file, ctx) => parseProxyEnv(text, file, ctx.relPath), sniff: sniffProxyEnv }),
   format({ id: 'ip-rule', kind: 'ipRules', parse: (text, file, ctx) => parseIpRules(text, file, { family: ctx.hint?.family === 'ipv6' ? 6 : ctx.hint?.family === 'ipv4' ? 4 : undefined }), sniff: sniffIpRules }),
+  // installed packages: rpm -qa in its shapes (sos's installed-rpms and package-data, insights' tab and JSON lines), dpkg -l,
+  // dpkg-query -W, apk info -v / apk list --installed, snap list; `packages`: any of them, told apart by content (named only)
+  format({ id: 'rpm-qa', kind: 'packages', parse: parseRpmQa, sniff: sniffRpmQa }),
+  format({ id: 'dpkg-l', kind: 'packages', parse: parseDpkgL, sniff: sniffDpkgL }),
+  format({ id: 'dpkg-query', kind: 'packages', parse: parseDpkgQueryW, sniff: sniffDpkgQueryW }),
+  format({ id: 'apk', kind: 'packages', parse: parseApk, sniff: sniffApk }),
+  format({ id: 'snap-list', kind: 'packages', parse: parseSnapList, sniff: sniffSnapList }),
+  format({ id: 'packages', kind: 'packages', parse: parsePackageListAny }),
   // a pasted `iptables [-t T] -L ... | grep ...`: rows without their Chain line, kept as rules of a chain not
   // shown in a ruleset marked cut (list-format.ts FRAGMENT_CHAIN / FRAGMENT_NOTE). Sniffed last, so a file any
   // other sniffer claims stays as it was; the rest of such a transcript (`nc: ... Connection timed out`) is
