@@ -32,6 +32,8 @@ import sysctlIpForwardDisabled from './sysctl-ip-forward-disabled.js';
 import ufwPublishedPortsBypass from './ufw-published-ports-bypass.js';
 import dnsResolvConfLoop from './dns-resolv-conf-loop.js';
 import flannelVtepMacStale from './flannel-vtep-mac-stale.js';
+import flannelPublicIpWrong from './flannel-public-ip-wrong.js';
+import kubernetesClusterRangeOverlapsHost from './kubernetes-cluster-range-overlaps-host.js';
 import kubernetesHairpinDisabled from './kubernetes-hairpin-disabled.js';
 import dockerRootlessSourceIp from './docker-rootless-source-ip.js';
 import dockerDaemonConfigInvalid from './docker-daemon-config-invalid.js';
@@ -70,11 +72,13 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   dnsResolvConfLoop,
   kubernetesHairpinDisabled,
   routingPolicyBypassesPods,
+  kubernetesClusterRangeOverlapsHost,
   runtimeProxyWithoutNoProxy,
   dockerRootlessSourceIp,
   dockerDaemonConfigInvalid,
   flannelDuplicateSubnet,
   flannelVtepMacStale,
+  flannelPublicIpWrong,
   clusterNodeInconsistent,
   logSignatures,
 ];

@@ -34,6 +34,7 @@ import type { BridgeLinkList } from '../parsers/bridge-link.js';
 import type { CniNetworkConf } from '../parsers/cni-conf.js';
 import type { IpRuleList } from '../parsers/ip-rule.js';
 import type { ProxyEnvFile } from '../parsers/proxy-env.js';
+import type { KubeClusterRanges } from '../parsers/kube-cluster-config.js';
 import type { PackageList } from '../parsers/packages.js';
 
 export interface ArtifactMap {
@@ -108,6 +109,8 @@ export interface ArtifactMap {
   ipRules: IpRuleList;
   /** HTTP proxy environment of the runtime / kubelet units (drop-ins, systemctl show -p Environment, /etc/environment, /etc/default|sysconfig/<unit>) */
   proxyEnv: ProxyEnvFile;
+  /** the cluster's pod and Service ranges: kube-controller-manager / kube-apiserver manifests, kubeadm ClusterConfiguration, k3s/RKE2 config.yaml, Calico IPPools */
+  kubeClusterRanges: KubeClusterRanges;
   /** installed packages and their versions: rpm -qa (sos's installed-rpms, package-data; insights' rpm -qa), dpkg -l (installed-debs), dpkg-query -W, apk info -v / apk list --installed, snap list */
   packages: PackageList;
 }
@@ -152,5 +155,6 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   cniConf: 'CNI network configurations (/etc/cni/net.d/*.conf, *.conflist)',
   ipRules: 'routing policy rules (ip rule, ip -4 / -6 rule list)',
   proxyEnv: "proxy environment of containerd, CRI-O, kubelet, k3s/RKE2 (systemd drop-ins' Environment=, DefaultEnvironment=, systemctl show -p Environment, /etc/environment, /etc/default|sysconfig/<unit>)",
+  kubeClusterRanges: "the cluster's pod and Service ranges (kube-controller-manager / kube-apiserver manifests, kubeadm ClusterConfiguration and the kubeadm-config ConfigMap, k3s/RKE2 config.yaml, Calico IPPools)",
   packages: "installed packages and their versions (rpm -qa / sos's installed-rpms, dpkg -l / installed-debs, dpkg-query -W, apk info -v, snap list)",
 };

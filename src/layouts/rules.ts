@@ -229,6 +229,19 @@ const CNI_CONF: PathRule[] = [
   { re: /^var\/lib\/rancher\/(?:k3s|rke2)\/agent\/etc\/cni\/net\.d\/[^/]+\.(?:conf|conflist|json)$/, format: 'cni-conf' },
 ];
 
+/** the cluster's pod and Service ranges: static pod manifests, kubeadm's configuration, k3s/RKE2 config.yaml */
+const KUBE_CLUSTER_CONFIG: PathRule[] = [
+  { re: /^etc\/kubernetes\/manifests\/kube-(controller-manager|apiserver)\.ya?ml$/, format: 'kube-static-pod-manifest' },
+  { re: /^etc\/kubernetes\/kubeadm(-config)?\.ya?ml$/, format: 'kubeadm-config' },
+  { re: /^etc\/rancher\/(k3s|rke2)\/config\.yaml(\.d\/[^/]+\.yaml)?$/, format: 'k3s-config' },
+];
+const KUBE_CLUSTER_CONFIG_ANYWHERE: PathRule[] = [
+  { re: /(^|\/)kube-(controller-manager|apiserver)\.ya?ml$/, format: 'kube-static-pod-manifest' },
+  { re: /(^|\/)kubeadm[-_]config(?:[-_.][^/]*)?\.(ya?ml|json|txt)$|(^|\/)kubeadm\.ya?ml$/, format: 'kubeadm-config' },
+  { re: /(^|\/)rancher\/(k3s|rke2)\/config\.yaml$|(^|\/)(k3s|rke2)[-_]config\.ya?ml$/, format: 'k3s-config' },
+  { re: /(^|\/)(?:calicoctl[-_ ]get[-_ ]ip-?pools?|kubectl[-_ ]get[-_ ]ippools?[^/]*|ippools?(?:\.crd\.projectcalico\.org)?)(?:[-_.][^/]*)?\.(ya?ml|json|txt)$/i, format: 'calico-ippools' },
+];
+
 const PROC_SYS: PathRule[] = [{ re: /^proc\/sys\/net\/(ipv4|ipv6|bridge|netfilter)\/[^/]+$/, format: 'proc-sys' }];
 
 export const SOSREPORT_RULES: PathRule[] = [
@@ -309,6 +322,7 @@ export const SOSREPORT_RULES: PathRule[] = [
   { re: /^sys\/class\/net\/[^/]+\/brport\/hairpin_mode$|^sys\/devices\/virtual\/net\/[^/]+\/brif\/[^/]+\/hairpin_mode$/, format: 'bridge-link' },
   ...SYSTEMD_LINK,
   ...CNI_CONF,
+  ...KUBE_CLUSTER_CONFIG,
   // the routing policy database (sos 4: ip_-4_rule_list; sos 3: ip_-4_rule)
   { re: /^sos_commands\/networking\/ip_-4_rule(_list)?$/, format: 'ip-rule', hint: () => ({ family: 'ipv4' }) },
   { re: /^sos_commands\/networking\/ip_-6_rule(_list)?$/, format: 'ip-rule', hint: () => ({ family: 'ipv6' }) },
@@ -374,6 +388,7 @@ export const FLAT_RULES: PathRule[] = [
   { re: /(^|\/)daemon\.json$/, format: 'docker-daemon-json' },
   ...DOCKER_UNITS_ANYWHERE,
   ...PROXY_ENV_ANYWHERE,
+  ...KUBE_CLUSTER_CONFIG_ANYWHERE,
   { re: /(^|\/)sysctl\.json$/, format: 'sysctl-json' },
   { re: /(^|\/)systemctl_services\.json$/, format: 'systemctl-json' },
   { re: /(^|\/)zones\/[^/]+\.xml$/, format: 'firewalld-zone-xml' },

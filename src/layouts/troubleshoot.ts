@@ -106,9 +106,21 @@ export function troubleshootNodes(
   const out: LocatedNode[] = [];
   // the cluster's Node objects (their flannel annotations: the VTEP MAC each node published) beside every node's host data
   const nodesJson = paths.find((p) => rel(p) === 'cluster-resources/nodes.json');
+  // the cluster's pod and Service ranges (kubeadm-config in kube-system's ConfigMaps, Calico's IPPools and
+  // the Tigera Installation as custom resources), which every node's own addresses are checked against
+  const clusterWide = paths.flatMap((p) => {
+    const r = rel(p);
+    const format =
+      r === 'cluster-resources/configmaps/kube-system.json'
+        ? 'kubeadm-config'
+        : /^cluster-resources\/custom-resources\/(?:ippools\.crd\.projectcalico\.org|installations\.operator\.tigera\.io)\.(?:ya?ml|json)$/.test(r)
+          ? 'calico-ippools'
+          : undefined;
+    return format ? [{ path: p, relPath: r.slice(r.lastIndexOf('/') + 1), format }] : [];
+  });
   for (const [name, n] of nodes) {
     if (n.files.length === 0 && n.logs.length === 0) continue;
-    const files = nodesJson ? [...n.files, { path: nodesJson, relPath: 'nodes.json', format: 'kube-nodes' }] : n.files;
+    const files = [...n.files, ...(nodesJson ? [{ path: nodesJson, relPath: 'nodes.json', format: 'kube-nodes' }] : []), ...clusterWide];
     out.push({ name, nameFrom: n.from, root, layout: 'troubleshoot', files, logs: n.logs });
   }
   if (out.length === 0) {

@@ -10,6 +10,8 @@ export const SNIFF_BYTES = 4096;
 const RULE_RES = [...SOSREPORT_RULES, ...INSIGHTS_RULES, ...FLAT_RULES, ...EKS_RULES].map((r) => r.re);
 const ALWAYS = [
   /(^|\/)cluster-resources\/(pods\/[^/]+|nodes)\.json$/,
+  /(^|\/)cluster-resources\/configmaps\/kube-system\.json$/,
+  /(^|\/)cluster-resources\/custom-resources\/(ippools\.crd\.projectcalico\.org|installations\.operator\.tigera\.io)\.(ya?ml|json)$/,
   /(^|\/)host-collectors\//,
   /(^|\/)sysctl\/[^/]+$/,
   /(^|\/)(iptables|ip6tables)[^/]*$/,

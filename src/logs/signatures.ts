@@ -12,6 +12,7 @@
  * for long. Facts are what the text says; which finding they support is in `supports`.
  */
 import { PROXY_SIGNATURES } from './signatures-proxy.js';
+import { FLANNEL_IFACE_SIGNATURES } from './signatures-flannel-iface.js';
 
 export interface LogSignature {
   /** stable id, `log.noun-phrase` */
@@ -1067,6 +1068,7 @@ export const SIGNATURES: readonly LogSignature[] = [
     commands: ['modprobe vxlan'],
   },
   ...PROXY_SIGNATURES,
+  ...FLANNEL_IFACE_SIGNATURES,
   {
     id: 'log.cni-setup-failed',
     literals: ['network for sandbox', 'network for pod', 'etworkPlugin cni failed'],

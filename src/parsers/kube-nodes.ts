@@ -21,6 +21,8 @@ export interface FlannelAnnotations {
   publicIp?: Located;
   vtepMacV6?: Located;
   publicIpv6?: Located;
+  /** public-ip-overwrite: the public address set on purpose (k3s' node-external-ip, flannel's annotation) */
+  publicIpOverwrite?: Located;
 }
 
 export interface KubeNode {
@@ -111,6 +113,8 @@ function parseJson(text: string, file: string): KubeNodeList {
     if (vm6) flannel.vtepMacV6 = vm6;
     const ip6 = loc('public-ipv6', str(ann[`${PREFIX}public-ipv6`]));
     if (ip6) flannel.publicIpv6 = ip6;
+    const over = loc('public-ip-overwrite', str(ann[`${PREFIX}public-ip-overwrite`]));
+    if (over) flannel.publicIpOverwrite = over;
     const addresses: { type?: string; address?: string }[] = Array.isArray(n.status?.addresses) ? n.status.addresses : [];
     const podCidrs: string[] = Array.isArray(n.spec?.podCIDRs) ? n.spec.podCIDRs.filter((c: unknown) => typeof c === 'string') : typeof n.spec?.podCIDR === 'string' ? [n.spec.podCIDR] : [];
     out.nodes.push({
@@ -170,7 +174,7 @@ function parseYaml(text: string, file: string): KubeNodeList {
       cur.ref = ref;
       continue;
     }
-    const ann = /^flannel\.alpha\.coreos\.com\/(backend-data|backend-type|public-ip|backend-v6-data|public-ipv6):\s*(.*)$/.exec(t);
+    const ann = /^flannel\.alpha\.coreos\.com\/(backend-data|backend-type|public-ip|backend-v6-data|public-ipv6|public-ip-overwrite):\s*(.*)$/.exec(t);
     if (ann) {
       const n = node(i);
       const v = unquote(ann[2]);
@@ -178,6 +182,7 @@ function parseYaml(text: string, file: string): KubeNodeList {
       if (ann[1] === 'backend-type' && v) n.flannel.backendType = loc(v);
       else if (ann[1] === 'public-ip' && v) n.flannel.publicIp = loc(v);
       else if (ann[1] === 'public-ipv6' && v) n.flannel.publicIpv6 = loc(v);
+      else if (ann[1] === 'public-ip-overwrite' && v) n.flannel.publicIpOverwrite = loc(v);
       else if (ann[1] === 'backend-data') {
         const m = vtepOf(v);
         if (m) n.flannel.vtepMac = loc(m);

@@ -30,6 +30,7 @@ import { parseBridgeLink, sniffBridgeLink } from './bridge-link.js';
 import { parseCniConf, sniffCniConf } from './cni-conf.js';
 import { parseIpRules, sniffIpRules } from './ip-rule.js';
 import { parseApk, parseDpkgL, parseDpkgQueryW, parsePackageListAny, parseRpmQa, parseSnapList, sniffApk, sniffDpkgL, sniffDpkgQueryW, sniffRpmQa, sniffSnapList } from './packages.js';
+import { parseCalicoIpPools, parseK3sConfig, parseKubeadmConfig, parseStaticPodManifest, sniffCalicoIpPools, sniffStaticPodManifest } from './kube-cluster-config.js';
 import { parseProxyEnv, sniffProxyEnv } from './proxy-env.js';
 import { parseKubeletConfigHairpin, parseKubeletFlagsHairpin } from './kubelet-hairpin.js';
 import { parseNftJson, sniffNftJson } from '../nft/parse-json.js';
@@ -163,6 +164,10 @@ const FORMATS = [
   format({ id: 'cni-conf', kind: 'cniConf', parse: parseCniConf, sniff: sniffCniConf }),
   format({ id: 'proxy-env', kind: 'proxyEnv', parse: (text, file, ctx) => parseProxyEnv(text, file, ctx.relPath), sniff: sniffProxyEnv }),
   format({ id: 'ip-rule', kind: 'ipRules', parse: (text, file, ctx) => parseIpRules(text, file, { family: ctx.hint?.family === 'ipv6' ? 6 : ctx.hint?.family === 'ipv4' ? 4 : undefined }), sniff: sniffIpRules }),
+  format({ id: 'kube-static-pod-manifest', kind: 'kubeClusterRanges', parse: parseStaticPodManifest, sniff: sniffStaticPodManifest }),
+  format({ id: 'kubeadm-config', kind: 'kubeClusterRanges', parse: parseKubeadmConfig }),
+  format({ id: 'k3s-config', kind: 'kubeClusterRanges', parse: parseK3sConfig }),
+  format({ id: 'calico-ippools', kind: 'kubeClusterRanges', parse: parseCalicoIpPools, sniff: sniffCalicoIpPools }),
   // installed packages: rpm -qa in its shapes (sos's installed-rpms and package-data, insights' tab and JSON lines), dpkg -l,
   // dpkg-query -W, apk info -v / apk list --installed, snap list; `packages`: any of them, told apart by content (named only)
   format({ id: 'rpm-qa', kind: 'packages', parse: parseRpmQa, sniff: sniffRpmQa }),

@@ -103,10 +103,10 @@ describe.skipIf(!hasCorpus)('the real logs of the corpus', () => {
     expect(all(lease, 'log.flannel-lease-failed').map((m) => m.line)).toEqual([1, 2, 3, 4]);
     expect(lease.lastTimestamp?.iso).toBe('2017-04-19T17:07:47.688Z');
     const out = scan('opsnull-217-flanneld-out-of-subnets.log', 2018);
-    expect(lineIds(out)).toEqual(['5:log.flannel-lease-failed', '5:log.flannel-out-of-subnets', '7:log.flannel-lease-failed', '7:log.flannel-out-of-subnets']);
+    expect(lineIds(out)).toEqual(['1:log.flannel-default-interface', '2:log.flannel-interface-chosen', '3:log.flannel-external-address', '5:log.flannel-lease-failed', '5:log.flannel-out-of-subnets', '7:log.flannel-lease-failed', '7:log.flannel-out-of-subnets']);
     expect(first(out, 'log.flannel-out-of-subnets')).toMatchObject({ unit: 'flanneld', timestamp: { iso: '2018-04-25T18:07:49.000Z' } });
     expect(first(out, 'log.flannel-lease-failed').facts.reason).toBe('out of subnets');
-    expect(lineIds(scan('flannel-905-vxlan-operation-not-supported.log'))).toEqual(['8:log.vxlan-not-supported']);
+    expect(lineIds(scan('flannel-905-vxlan-operation-not-supported.log'))).toEqual(['1:log.flannel-interface-chosen', '2:log.flannel-external-address', '8:log.vxlan-not-supported']);
     const masq = scan('flannel-1271-iptables-nat-bad-address-exit-status.log');
     expect(all(masq, 'log.flannel-iptables-failed').map((m) => [m.line, m.facts.exitStatus])).toEqual([
       [3, '-1'],

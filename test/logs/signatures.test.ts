@@ -291,6 +291,9 @@ const EXAMPLES: Example[] = [
   // k3s-io/k3s#2599's journal (k3OS on a Raspberry Pi): dhcpcd on flannel.1, then flannel's refusal
   { id: 'log.dhcpcd-on-cni-interface', from: { fixture: '../cni-interfaces/k3s2599-journalctl.txt' }, line: 3, facts: { iface: 'flannel.1', action: 'using static address', address: '192.168.1.125/24' } },
   { id: 'log.flannel-incompatible-addresses', from: { fixture: '../cni-interfaces/k3s2599-journalctl.txt' }, line: 15, facts: { iface: 'flannel.1' } },
+  { id: 'log.flannel-default-interface', from: { fixture: '../flannel-public-ip/logs/flannel-1119-kube-flannel-ds-amd64-hrgdl.log' }, line: 1, facts: {} },
+  { id: 'log.flannel-interface-chosen', from: { fixture: '../flannel-public-ip/logs/flannel-1119-kube-flannel-ds-amd64-hrgdl.log' }, line: 2, facts: { iface: 'enp0s3', address: '10.0.2.15' } },
+  { id: 'log.flannel-external-address', from: { fixture: '../flannel-public-ip/logs/vagrant-notes-kube-flannel-ds-p96xd.log' }, line: 3, facts: { defaulted: 'Defaulting', address: '10.0.2.15' } },
   { id: 'log.cni-api-via-proxy', from: { fixture: '../runtime-proxy/calico-10352-kubectl-describe-pod-coredns.txt' }, line: 5, facts: { clusterIP: '172.20.0.1', port: '443', proxyStatus: 'Service Unavailable', plugin: 'calico' } },
   // rootless Docker's journal (moby/moby#41789) and dockerd refusing its daemon.json (docker/for-linux#732, docker/docs#7351)
   { id: 'log.docker-rootless', from: { text: 'Dec 16 17:56:45 hostname dockerd-rootless.sh[1069]: time="2020-12-16T17:56:45.806480284+08:00" level=info msg="API listen on /run/user/1001/docker.sock"', origin: 'moby/moby#41789' }, facts: { uid: '1001' } },
