@@ -23,6 +23,8 @@ describe('an analyzer that needs one of two artifact kinds', () => {
   it('runs on either one', async () => {
     expect(await status({ 'iptables-save': readFileSync(projectPath('test/fixtures/nft/iptables-nft-compat/iptables-nft-save'), 'utf8') })).toMatchObject({ status: 'ran' });
     const nftOnly = await status({ nft_list_ruleset: readFileSync(projectPath('test/fixtures/nft/docker-bridges.nft'), 'utf8') });
-    expect(nftOnly).toMatchObject({ status: 'ran', reason: expect.stringMatching(/^ran in part/) });
+    // Docker 29's nftables back end does its NAT in its own table: no iptables nat to miss (R8's N3)
+    expect(nftOnly).toMatchObject({ status: 'ran' });
+    expect(nftOnly?.reason ?? '').not.toMatch(/ran in part/);
   });
 });
