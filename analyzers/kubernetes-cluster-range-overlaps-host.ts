@@ -83,17 +83,19 @@ function ranges(artifacts: NodeArtifacts): { pod: Range[]; service: Range[]; fro
   }
   for (const n of artifacts.flannelNetConf ?? [])
     if (n.network) add('pod', n.network.value, 'flannel net-conf.json', { file: n.network.ref.file, line: n.network.ref.line, excerpt: n.network.excerpt, note: "pod range (flannel's Network)" });
-  const procs = nodeProcesses(artifacts).processes.filter((p) => p.component === 'kube-proxy' || p.component === 'k3s' || p.component === 'rke2');
+  const procs = nodeProcesses(artifacts).processes.filter((p) => ['kube-proxy', 'k3s', 'rke2', 'kube-apiserver', 'kube-controller-manager'].includes(p.component));
   let skipped: string | undefined;
   if (procs.length > 0) {
     if (hostKubernetesSign(artifacts) === undefined) skipped = 'the listed kube-proxy/k3s processes run in containers (kind, k3d): the host shows no pod network of its own';
     else
       for (const p of procs) {
         const e = (note: string): Evidence => ({ file: p.ref.file, line: p.ref.line, excerpt: p.excerpt, note });
-        const cc = flagValue(p, 'cluster-cidr');
+        const cc = p.component === 'kube-apiserver' ? undefined : flagValue(p, 'cluster-cidr');
         if (cc) for (const v of cc.split(',')) add('pod', v.trim(), `${p.component} --cluster-cidr`, e(`pod range (${p.component} --cluster-cidr)`));
-        const sc = p.component === 'kube-proxy' ? undefined : flagValue(p, 'service-cidr');
-        if (sc) for (const v of sc.split(',')) add('service', v.trim(), `${p.component} --service-cidr`, e(`Service range (${p.component} --service-cidr)`));
+        // k3s / RKE2: --service-cidr; the control plane's own: --service-cluster-ip-range (apiserver, controller-manager)
+        const flag = p.component === 'k3s' || p.component === 'rke2' ? 'service-cidr' : p.component === 'kube-proxy' ? undefined : 'service-cluster-ip-range';
+        const sc = flag ? flagValue(p, flag) : undefined;
+        if (sc && flag) for (const v of sc.split(',')) add('service', v.trim(), `${p.component} --${flag}`, e(`Service range (${p.component} --${flag})`));
       }
   }
   const rs = [...out.values()];

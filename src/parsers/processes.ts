@@ -27,7 +27,10 @@ export type NetworkComponent =
   | 'cilium-agent'
   | 'flanneld'
   | 'calico-node'
-  | 'kube-router';
+  | 'kube-router'
+  /** the control plane's own ranges: --service-cluster-ip-range, --cluster-cidr */
+  | 'kube-apiserver'
+  | 'kube-controller-manager';
 
 export interface ListedProcess {
   component: NetworkComponent;
@@ -98,7 +101,7 @@ const BOOLEAN_FLAGS = new Set([
 ]);
 
 /** Cheap test before a line is split: one of these names is in it. */
-const LITERALS = ['docker', 'kube-proxy', 'kubelet', 'k3s', 'rke2', 'k0s', 'kubelite', 'cilium-agent', 'flanneld', 'calico-node', 'kube-router', 'hyperkube'];
+const LITERALS = ['docker', 'kube-proxy', 'kubelet', 'k3s', 'rke2', 'k0s', 'kubelite', 'cilium-agent', 'flanneld', 'calico-node', 'kube-router', 'hyperkube', 'kube-apiserver', 'kube-controller-manager'];
 
 /** What a command line runs, when it is one of the components; undefined otherwise. */
 export function classifyCommand(words: readonly string[]): { component: NetworkComponent; role?: string; args: string[] } | undefined {
@@ -108,7 +111,7 @@ export function classifyCommand(words: readonly string[]): { component: NetworkC
   let rest = words.slice(1);
   // hyperkube kube-proxy / hyperkube proxy (Kubernetes before 1.17 shipped one binary)
   if (base === 'hyperkube' && rest[0]) {
-    base = rest[0] === 'proxy' ? 'kube-proxy' : rest[0];
+    base = rest[0] === 'proxy' ? 'kube-proxy' : rest[0] === 'apiserver' ? 'kube-apiserver' : rest[0] === 'controller-manager' ? 'kube-controller-manager' : rest[0];
     rest = rest.slice(1);
   }
   if (/^dockerd(-current)?$/.test(base)) return { component: 'dockerd', args: rest };
@@ -116,6 +119,7 @@ export function classifyCommand(words: readonly string[]): { component: NetworkC
   if (base === 'kube-proxy') return { component: 'kube-proxy', args: rest };
   if (base === 'kubelet') return { component: 'kubelet', args: rest };
   if (base === 'kubelite') return { component: 'kubelite', args: rest };
+  if (base === 'kube-apiserver' || base === 'kube-controller-manager') return { component: base, args: rest };
   for (const [name, roles] of [
     ['k3s', ['server', 'agent']],
     ['rke2', ['server', 'agent']],
