@@ -150,14 +150,17 @@ function missingChainTarget(draft: FindingDraft, matches: LogMatch[], host: Host
 }
 
 function markDropSentence(v6: boolean): string {
-  return `KUBE-MARK-DROP is kubelet's chain, not kube-proxy's: kubelet created it for the cluster's primary IP family only${v6 ? ', so on this dual-stack node the IPv6 nat table lacks it and every IPv6 sync of kube-proxy fails: IPv6 Services and NodePorts are not programmed (kubernetes#96468)' : ''}. Not a back-end or version mismatch.`;
+  return v6
+    ? "KUBE-MARK-DROP is kubelet's chain, not kube-proxy's: kubelet created it for the cluster's primary IP family only, so on this dual-stack node the IPv6 nat table lacks it and every IPv6 sync of kube-proxy fails: IPv6 Services and NodePorts are not programmed (kubernetes#96468). Not a back-end or version mismatch."
+    : // an IPv4 node (R9: openshift/installer#1816's OpenShift 4.1 kube-proxy beside a kubelet that made no such chain)
+      "KUBE-MARK-DROP is kubelet's chain, not kube-proxy's: kube-proxy's rules jump to it but only kubelet creates it (before Kubernetes 1.28), and this node's nat table lacks it (kubelet did not create it, or something deleted it), so every sync of kube-proxy fails: Services and NodePorts are not programmed. Not a back-end or version mismatch.";
 }
 
 /** KUBE-MARK-DROP created as kubelet makes it (checked with the real ip6tables 1.8.9: twice, one chain, one rule). */
 function markDropRemedy(v6: boolean): Remedy {
   const tool = v6 ? 'ip6tables' : 'iptables';
   return {
-    summary: `Create KUBE-MARK-DROP in the ${v6 ? 'IPv6 ' : ''}nat table as kubelet makes it (the chain and its one MARK rule), so kube-proxy's next sync succeeds; then upgrade kubelet and kube-proxy to a release that manages the chain for both IP families.`,
+    summary: `Create KUBE-MARK-DROP in the ${v6 ? 'IPv6 ' : ''}nat table as kubelet makes it (the chain and its one MARK rule), so kube-proxy's next sync succeeds; then ${v6 ? 'upgrade kubelet and kube-proxy to a release that manages the chain for both IP families' : 'run kubelet and kube-proxy of matching releases (a kube-proxy image that relies on a chain this kubelet does not make is the usual cause)'}.`,
     commands: [
       `${tool} -t nat -L KUBE-MARK-DROP -n >/dev/null 2>&1 || ${tool} -t nat -N KUBE-MARK-DROP`,
       `${tool} -t nat -C KUBE-MARK-DROP -j MARK --set-xmark 0x8000/0x8000 2>/dev/null || ${tool} -t nat -A KUBE-MARK-DROP -j MARK --set-xmark 0x8000/0x8000`,
@@ -214,7 +217,9 @@ function foldRestoreIntoMissingChain(out: FindingDraft[]): FindingDraft[] {
   if (!chain || !restore) return out;
   const near = (e: Evidence) => chain.evidence.some((c) => c.file === e.file && e.line >= c.line - 2 && e.line <= c.line + 6);
   if (!restore.evidence.every(near) || Number(restore.facts?.count ?? 0) > restore.evidence.length) return out;
-  chain.evidence.push(...restore.evidence.map((e) => ({ ...e, note: `${e.note ? `${e.note}; ` : ''}the same failed restore` })));
+  // the restore's own lines (its `Error occurred at line:`), not the ones the chain finding cites already (R9: each listed twice)
+  const cited = (e: Evidence) => chain.evidence.some((c) => c.file === e.file && c.line === e.line);
+  chain.evidence.push(...restore.evidence.filter((e) => !cited(e)).map((e) => ({ ...e, note: `${e.note ? `${e.note}; ` : ''}the same failed restore` })));
   return out.filter((d) => d !== restore);
 }
 
