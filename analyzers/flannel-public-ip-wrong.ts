@@ -31,7 +31,7 @@ import type { Evidence, Remedy } from '../src/report/schema.js';
 import { parseIp } from '../src/parsers/cidr.js';
 import type { Address, Interface } from '../src/parsers/interfaces.js';
 import type { FdbEntry } from '../src/parsers/bridge-fdb.js';
-import type { KubeNode, Located } from '../src/parsers/kube-nodes.js';
+import type { KubeNode } from '../src/parsers/kube-nodes.js';
 import type { LogMatch, LogScanResult } from '../src/logs/index.js';
 import { flagValue, nodeProcesses, type ListedProcess } from '../src/parsers/processes.js';
 import { flannelPod, flannelRunner } from './lib/flannel.js';
@@ -42,12 +42,6 @@ const VBOX_NAT = '10.0.2.15';
 /** Devices that never carry a node's underlay address. */
 const NOT_UNDERLAY = /^(lo|flannel[.-].*|cni\d*|cbr0|docker\d+|docker_gwbridge|br-[0-9a-f]{12}|veth.*|cali.*|kube-ipvs0|kube-bridge|tunl\d+|vxlan[.-]calico|cilium.*|weave|virbr\d+|nodelocaldns)$/;
 const LOG_IDS = new Set(['log.flannel-default-interface', 'log.flannel-interface-chosen', 'log.flannel-external-address']);
-
-/**
- * Fields a Node object may carry once the parser reads them (kube-nodes.ts): the public-ip-overwrite
- * annotation, ExternalIPs, k3s' node-args. Read where present; absent today.
- */
-type KubeNodeMore = KubeNode & { externalIps?: string[]; flannel: KubeNode['flannel'] & { publicIpOverwrite?: Located } };
 
 interface BundleNode {
   node: string;
@@ -98,16 +92,16 @@ function holder(a: NodeArtifacts, ip: string): { itf: Interface; addr: Address }
 }
 
 /** The Node objects of the bundle, one per name (troubleshoot's nodes.json may be seen by several nodes). */
-function kubeNodesOf(ns: BundleNode[]): KubeNodeMore[] {
+function kubeNodesOf(ns: BundleNode[]): KubeNode[] {
   const seen = new Set<string>();
-  const out: KubeNodeMore[] = [];
+  const out: KubeNode[] = [];
   for (const n of ns)
     for (const l of n.a.kubeNodes ?? [])
       for (const k of l.nodes) {
         const id = k.name || `${k.ref.file}:${k.ref.line}`;
         if (seen.has(id)) continue;
         seen.add(id);
-        out.push(k as KubeNodeMore);
+        out.push(k);
       }
   return out;
 }
@@ -183,7 +177,7 @@ function selfDestinations(n: BundleNode): { address: string; entries: FdbEntry[]
 }
 
 /** Where the node's flannel interface is configured on purpose: the flag or log that says so. */
-function deliberate(n: BundleNode | undefined, k: KubeNodeMore | undefined, log: LogClaim | undefined): Evidence | undefined {
+function deliberate(n: BundleNode | undefined, k: KubeNode | undefined, log: LogClaim | undefined): Evidence | undefined {
   if (k?.flannel.publicIpOverwrite) return ev(k.flannel.publicIpOverwrite, n?.node, 'public-ip-overwrite: the public address is set on purpose');
   if (log?.given) return log.evidence.at(-1);
   if (!n) return undefined;

@@ -30,7 +30,7 @@ import { trace, type Packet, type TraceResult } from '../src/netfilter/trace.js'
 import { formatCidr, parseCidr } from '../src/parsers/cidr.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
-import { dockerBridges, liveIpv4, liveTables, localAddresses, nativeNftables, notePartialNft, otherContainerBridges, traceContext } from './lib/node-view.js';
+import { dockerBridges, liveIpv4, liveTables, localAddresses, nativeNftables, netavarkSubnetsFromRules, notePartialNft, otherContainerBridges, traceContext } from './lib/node-view.js';
 import { hostFirewall, type HostFirewall } from './lib/host-firewall.js';
 import { installedPackage, packageAtLeast, packageEvidence, packageLabel, type InstalledPackage } from './lib/package-versions.js';
 
@@ -101,27 +101,24 @@ export function resolversOf(artifacts: NodeArtifacts): Resolver[] {
     });
   }
   // netavark's own rules (no ip addr needed): NETAVARK_FORWARD -s <subnet> -j ACCEPT, one per network
-  for (const rs of liveIpv4(artifacts))
-    for (const r of rs.tables.filter?.chains.NETAVARK_FORWARD?.rules ?? []) {
-      const src = r.source && !r.source.negated ? r.source.value : undefined;
-      if (r.target !== 'ACCEPT' || !src || r.destination || r.inInterface || r.outInterface) continue;
-      const gw = firstAddress(src);
-      if (!gw) continue;
-      const heard = listenerEvidence(gw);
-      if (src === PODMAN_DEFAULT_SUBNET && heard.length === 0) continue;
-      const bridge = [...itfs.values()].find((i) => i.addresses.some((a) => a.family === 4 && a.network === src));
-      if (bridge && !bridge.name.startsWith('podman') && heard.length === 0) continue;
-      const own = bridge ? addressOf(bridge.name) : undefined;
-      add({
-        bridge: bridge?.name,
-        gateway: own?.address ?? gw,
-        subnet: src,
-        server: 'aardvark-dns',
-        netavark: true,
-        assumedGateway: own === undefined,
-        evidence: [{ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `netavark's rule for its network ${src}${own ? '' : ` (gateway taken as ${gw}, the first address, as netavark assigns it)`}` }, ...heard],
-      });
-    }
+  for (const { subnet: src, rule: r } of netavarkSubnetsFromRules(liveIpv4(artifacts))) {
+    const gw = firstAddress(src);
+    if (!gw) continue;
+    const heard = listenerEvidence(gw);
+    if (src === PODMAN_DEFAULT_SUBNET && heard.length === 0) continue;
+    const bridge = [...itfs.values()].find((i) => i.addresses.some((a) => a.family === 4 && a.network === src));
+    if (bridge && !bridge.name.startsWith('podman') && heard.length === 0) continue;
+    const own = bridge ? addressOf(bridge.name) : undefined;
+    add({
+      bridge: bridge?.name,
+      gateway: own?.address ?? gw,
+      subnet: src,
+      server: 'aardvark-dns',
+      netavark: true,
+      assumedGateway: own === undefined,
+      evidence: [{ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `netavark's rule for its network ${src}${own ? '' : ` (gateway taken as ${gw}, the first address, as netavark assigns it)`}` }, ...heard],
+    });
+  }
   // libvirt, LXD, Incus, lxc-net: dnsmasq on the bridge's gateway
   for (const b of otherContainerBridges(artifacts, 4)) {
     const a = addressOf(b.name);

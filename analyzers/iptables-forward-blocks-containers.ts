@@ -43,6 +43,7 @@ import {
   hasDockerChains,
   liveIpv4,
   liveIpv6,
+  netavarkSubnetsFromRules,
   liveTables,
   liveViews6,
   localAddresses,
@@ -111,21 +112,18 @@ const PODMAN_BRIDGE = /^(?:cni-)?podman\d+$/;
  * on the name is left undecided.
  */
 function netavarkNetworksFromRules(rulesets: Ruleset[], family: 4 | 6): Traced[] {
-  const out = new Map<string, Traced>();
-  for (const rs of rulesets)
-    for (const r of rs.tables.filter?.chains.NETAVARK_FORWARD?.rules ?? []) {
-      const src = r.source && !r.source.negated ? r.source.value : undefined;
-      if (r.target !== 'ACCEPT' || !src || r.destination || r.inInterface || r.outInterface || src.includes(':') !== (family === 6) || out.has(src)) continue;
-      const known = src === '10.88.0.0/16';
-      out.set(src, {
+  return netavarkSubnetsFromRules(rulesets)
+    .filter(({ subnet }) => subnet.includes(':') === (family === 6))
+    .map(({ subnet, rule }) => {
+      const known = subnet === '10.88.0.0/16';
+      return {
         name: known ? 'podman0' : PODMAN_STAND_IN,
         nameUnknown: !known,
-        cidrs: [src],
-        owner: 'Podman',
-        namedBy: { file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `netavark's rule for its network ${src}${known ? ' (the default network: bridge podman0)' : ' (its bridge is not named in the bundle)'}` },
-      });
-    }
-  return [...out.values()];
+        cidrs: [subnet],
+        owner: 'Podman' as const,
+        namedBy: { file: rule.ref.file, line: rule.ref.line, excerpt: rule.text, note: `netavark's rule for its network ${subnet}${known ? ' (the default network: bridge podman0)' : ' (its bridge is not named in the bundle)'}` },
+      };
+    });
 }
 
 /** The name a netavark bridge is traced under when the bundle does not name it. */

@@ -46,9 +46,6 @@ const ID = 'kubernetes.cluster-range-overlaps-host';
 export const NOT_HOST_NETWORK =
   /^(lo|cni\d*|cbr0|kube-bridge|kube-ipvs0|kube-dummy-if|nodelocaldns|weave|datapath|vxlan-\d+|flannel[.-].*|flannel-wg(-v6)?|cali[0-9a-f]+|vxlan\.calico|vxlan-v6\.calico|wireguard\.cali|egress\.calico|tunl0|cilium_.*|lxc.*|veth.*|docker\d*|docker_gwbridge|br-[0-9a-f]{12}|eni[0-9a-f]+|ovn-k8s-mp\d+|genev_sys_\d+|vxlan_sys_\d+|br-int|antrea-gw0|antrea-tun0|podman\d+|cni-podman\d+|azure0|azv.*|kilo\d+|nodelocaldns)$/;
 
-/** Devices the CNI's own routes lie on (pod veths, bridges, overlays, tunnels, Service dummies). */
-const CNI_ROUTE_DEV = NOT_HOST_NETWORK;
-
 /** Point-to-point / VPN devices: a route via one of them is the VPN's, never a pod subnet via another node. */
 const TUNNEL_DEV = /^(tun\d+|tap\d+|wg\d+|ppp\d+|ipsec\d*|vti\d*|xfrm\d*|tailscale\d*|zt[0-9a-z]+|utun\d+|nordlynx|proton\d*|gpd\d+|cscotun\d+)$/;
 
@@ -208,7 +205,8 @@ export default defineAnalyzer({
         if (!dst || dst.prefix === 0) continue;
         if (route.proto && /^(bird6?|zebra|bgp)$/.test(route.proto)) continue;
         const devs = [route.dev, ...(route.nexthops ?? []).map((n) => n.dev)].filter((d): d is string => !!d);
-        if (devs.length > 0 && devs.every((d) => CNI_ROUTE_DEV.test(d))) continue;
+        // the CNI's own routes: pod veths, bridges, overlays, tunnels, Service dummies
+        if (devs.length > 0 && devs.every((d) => NOT_HOST_NETWORK.test(d))) continue;
         if (!devs.some((d) => /^(docker|br-)/.test(d))) taken.push(dst);
         else continue;
         for (const r of checked) {

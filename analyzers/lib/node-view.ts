@@ -407,6 +407,22 @@ export function dockerBridgesFromRules(artifacts: NodeArtifacts, family: 4 | 6 =
   return [...out.values()];
 }
 
+/**
+ * netavark's networks as its own rules name them (no ip addr needed): one `-A NETAVARK_FORWARD -s <subnet>
+ * -j ACCEPT` per network (nft: `ip saddr <subnet> accept`), with no destination and no interface. Each
+ * subnet once, in rule order, with the rule that names it.
+ */
+export function netavarkSubnetsFromRules(rulesets: Ruleset[]): { subnet: string; rule: Rule }[] {
+  const out = new Map<string, Rule>();
+  for (const rs of rulesets)
+    for (const r of rs.tables.filter?.chains.NETAVARK_FORWARD?.rules ?? []) {
+      const src = r.source && !r.source.negated ? r.source.value : undefined;
+      if (r.target !== 'ACCEPT' || !src || r.destination || r.inInterface || r.outInterface || out.has(src)) continue;
+      out.set(src, r);
+    }
+  return [...out].map(([subnet, rule]) => ({ subnet, rule }));
+}
+
 /** A bridge of another container or VM manager on the node: LXD, Incus, LXC (lxc-net), libvirt. */
 export interface OtherBridge {
   name: string;

@@ -7,7 +7,7 @@
 import type { NodeArtifacts } from '../../src/engine/artifacts.js';
 import type { Evidence } from '../../src/report/schema.js';
 import type { SourceRef } from '../../src/model/source.js';
-import { compareVersions, upstreamAtLeast, type PackageList, type PackageManager } from '../../src/parsers/packages.js';
+import { compareVersions, upstreamAtLeast, type PackageManager } from '../../src/parsers/packages.js';
 
 export interface InstalledPackage {
   name: string;
@@ -21,18 +21,13 @@ export interface InstalledPackage {
   excerpt: string;
 }
 
-/** The node's package lists (artifact kind `packages`). */
-export function packageLists(artifacts: NodeArtifacts): PackageList[] {
-  return artifacts.packages ?? [];
-}
-
 /**
  * The first of `names` installed on the node, in the order given (the caller's preference: the
  * engine's package before the CLI's); where a package is listed more than once (two kernels, a
  * half-finished upgrade), its newest installed version. Undefined when none is.
  */
 export function installedPackage(artifacts: NodeArtifacts, names: readonly string[]): InstalledPackage | undefined {
-  const lists = packageLists(artifacts);
+  const lists = artifacts.packages ?? [];
   for (const name of names) {
     // dpkg-query -W lists a package removed with its configuration left (rc) like an installed one: where a
     // dpkg -l of the node (which has the states) lists the name and never as installed, it is not

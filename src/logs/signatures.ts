@@ -361,6 +361,9 @@ const FIREWALL_PACKET = [
 /** connection failures another entry says more of: Docker Swarm's (the Swarm ports), BIRD's (Calico's BGP peers) */
 const NOT_CLIENT_LINE = new RegExp(`${unnamed(SWARM_PEER_FAILED)}|${unnamed(CALICO_BIRD_FAILED)}`);
 
+/** RootlessKit running another rootless daemon than dockerd: containerd for nerdctl, BuildKit (R8's F2). */
+export const OTHER_ROOTLESS_DAEMON = /containerd-rootless|buildkitd|buildkit-rootless|rootlesskit-buildkit/;
+
 export const SIGNATURES: readonly LogSignature[] = [
   // ---- iptables: rules a component expects are gone --------------------------------------
   {
@@ -1178,8 +1181,7 @@ export const SIGNATURES: readonly LogSignature[] = [
     pattern:
       /API listen on \/run\/user\/(?<uid>\d{1,10})\/docker\.sock|(?:^|[\s/])(?:docker-)?rootlesskit\s[^\n]{0,2000}?--port-driver[= ](?<portDriver>[a-z0-9-]{1,32})|DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER=["']?(?<portDriver_2>[a-z0-9-]{1,32})/,
     extract: [/(?:^|[\s/])(?:docker-)?rootlesskit\s[^\n]{0,2000}?--net[= ](?<net>[a-z0-9-]{1,32})/, /DOCKERD_ROOTLESS_ROOTLESSKIT_NET=["']?(?<net_2>[a-z0-9-]{1,32})/],
-    // RootlessKit running another rootless daemon: containerd for nerdctl, BuildKit (R8's F2)
-    unless: /containerd-rootless|buildkitd|buildkit-rootless|rootlesskit-buildkit/,
+    unless: OTHER_ROOTLESS_DAEMON,
     meaning: "dockerd runs rootless, inside RootlessKit's network namespace; RootlessKit's port driver forwards its published ports.",
     supports: ['docker.rootless-source-ip'],
     severity: 'info',

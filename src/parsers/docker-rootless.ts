@@ -20,7 +20,7 @@
  */
 import { excerpt as capped, lines, type SourceRef } from '../model/source.js';
 import type { LogScanResult, LogSignature } from '../logs/index.js';
-import { signatureById } from '../logs/signatures.js';
+import { OTHER_ROOTLESS_DAEMON, signatureById } from '../logs/signatures.js';
 import type { DockerDaemonConfig } from './docker-daemon.js';
 import { dockerdSettings } from './dockerd-flags.js';
 import { dockerEngine } from './docker-info.js';
@@ -55,8 +55,6 @@ export interface DockerRootless {
 
 /** RootlessKit's command line: its name, then a flag (not `which rootlesskit`, nor `rootlesskit=rootlesskit` of the script's trace) */
 const ROOTLESSKIT_CMD = /(?:^|[\s/\u2500-\u257f])(?:docker-)?rootlesskit\s+--?[a-z]/;
-/** RootlessKit running another rootless daemon: containerd for nerdctl (containerd-rootless.sh), BuildKit (R8's F2) */
-const OTHER_ROOTLESS = /containerd-rootless|buildkitd|buildkit-rootless|rootlesskit-buildkit/;
 const PORT_FLAG = /\s--port-driver[= ](["']?)([a-z0-9-]{1,32})\1(?=\s|$)/;
 const NET_FLAG = /\s--net[= ](["']?)([a-z0-9-]{1,32})\1(?=\s|$)/;
 const PORT_ENV = /\bDOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER=(["']?)([a-z0-9-]{0,32})\1(?=["'\s]|$)/;
@@ -82,7 +80,7 @@ export function scanRootless(text: string, file: string): DockerRootless {
       if (!out.clues.some((c) => c.ref.line === ref.line && c.kind === kind)) out.clues.push({ kind, ref, excerpt, ...(user ? { user } : {}) });
     };
     // RootlessKit's command line, unless it runs another daemon than dockerd
-    const kit = ROOTLESSKIT_CMD.test(l) && !OTHER_ROOTLESS.test(l);
+    const kit = ROOTLESSKIT_CMD.test(l) && !OTHER_ROOTLESS_DAEMON.test(l);
     if (kit) clue('rootlesskit', /\/run\/user\/(\d{1,10})\//.exec(l)?.[1]);
     const api = API_SOCKET.exec(l);
     if (api) clue('api-socket', api[1]);

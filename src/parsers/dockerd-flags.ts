@@ -14,6 +14,7 @@ import type { DockerDaemonConfig } from './docker-daemon.js';
 import { commandColumn, isPsHeader, parsePsProcesses, processesOf, psTable, type ProcessListing, type ProcessSources } from './processes.js';
 import { unitSettings } from './systemd-lines.js';
 import { scanRootless } from './docker-rootless.js';
+import { OTHER_ROOTLESS_DAEMON } from '../logs/signatures.js';
 
 export interface DockerdProcess {
   pid?: number;
@@ -152,7 +153,7 @@ export function parsePsDockerd(text: string, file: string): PsDockerDaemonConfig
   for (let i = h + 1; i < all.length && !argsShown; i++) argsShown = /\S\s+\S/.test(commandColumn(all[i], before) ?? '');
   for (let i = h + 1; i < all.length; i++) {
     const raw = all[i];
-    if (!rootlessKit && raw.includes('rootless') && !/containerd-rootless|buildkitd|buildkit-rootless/.test(raw)) rootlessKit = /^(\S*\/)?(rootlesskit|dockerd-rootless(-setuptool)?\.sh)\b/.test(commandColumn(raw, before) ?? '');
+    if (!rootlessKit && raw.includes('rootless') && !OTHER_ROOTLESS_DAEMON.test(raw)) rootlessKit = /^(\S*\/)?(rootlesskit|dockerd-rootless(-setuptool)?\.sh)\b/.test(commandColumn(raw, before) ?? '');
     // however long: a dockerd started with thousands of --label flags is still dockerd
     if (!raw.includes('docker')) continue;
     const cmd = commandColumn(raw, before);
