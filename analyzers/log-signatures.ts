@@ -31,7 +31,8 @@ import { dockerdState, dockerOnFirewalldReload, kubeProxyRules } from './lib/con
 import { cidrOverlap, parseCidr, parseIp, addressIn } from '../src/parsers/cidr.js';
 import { timeOf } from './lib/logs.js';
 import { hostFirewall } from './lib/host-firewall.js';
-import { dockerBridges, dockerPresence, hasKubernetes, uplinkOf } from './lib/node-view.js';
+import { dockerBridges, dockerPresence, hasKubernetes, liveViews, uplinkOf } from './lib/node-view.js';
+import { dockerEngine } from '../src/parsers/docker-info.js';
 import { dockerRestartOf, NODE_SERVICE_KINDS, nodeServices, restartDocker } from './lib/node-services.js';
 
 const MAX_EVIDENCE = 10;
@@ -96,6 +97,8 @@ export default defineAnalyzer({
         if (!answer?.restoresAll)
           draft.remedy.commands.push(...host.restartDocker().map((c) => (c.startsWith('#') ? c : `${c}; after the reload: ${answer ? answer.says : "Docker before 29.0 does not re-create Swarm's ingress rules when firewalld reloads (moby#50443)"}`)));
       }
+      // Swarm's ingress chain found gone: a firewalld reload before it, the chain in the rules now, Docker's version
+      if (sig.id === 'log.docker-ingress-chain-missing') swarmIngress(draft, sorted, byId.get('log.firewall-restart')?.matches ?? [], artifacts, host);
       // what dockerd's failed start means now, the routes that took Docker's pools, the firewall's zone, Calico's peers
       if (DOCKER_START_FAILURES.has(sig.id)) dockerStart(draft, sig.id, sorted, byId.get('log.docker-daemon-initialized')?.matches ?? [], artifacts);
       if (sig.id === 'log.docker-network-controller-failed') networkController(draft, facts, sorted, host);
@@ -382,6 +385,68 @@ function podmanFlushed(draft: FindingDraft, matches: LogMatch[], restarts: LogMa
   const at = before.slice(0, 3).map((r) => `${r.file}:${r.line}`);
   draft.message += ` A firewall restart is logged before it (${at.join(', ')}): that is what flushed them.`;
   draft.facts = { ...draft.facts, firewallRestart: at };
+}
+
+/**
+ * Swarm's ingress chain found missing (firewalld/firewalld#503). The same lines come from Docker's own
+ * checks at a healthy Swarm start, so what they mean rests on the rest of the bundle:
+ * - the live nat rules (a full dump) hold DOCKER-INGRESS: it is there now, info;
+ * - a Swarm node whose live nat rules lack it: the routing mesh is down on this node, critical;
+ * - a firewalld reload or restart logged before them: the reload took the chains, warning;
+ * - else info, the meaning saying both readings.
+ * Docker 29.0 re-creates them on firewalld's reload (moby#50443): then no restart is asked for.
+ */
+function swarmIngress(draft: FindingDraft, matches: LogMatch[], restarts: LogMatch[], artifacts: NodeArtifacts, host: HostView): void {
+  const first = matches[0];
+  const reloads = inTimeOrder(restarts).filter((r) => /firewalld|firewall-cmd|dynamic firewall daemon/.test(r.excerpt) && precedes(r, first));
+  // a whole nat table (its built-in chains listed, not cut at its top): a single chain's listing says nothing of the others
+  const nat = liveViews(artifacts).flatMap((v) => {
+    const t = v.tables.get('nat');
+    return t && t.has('PREROUTING') && t.has('POSTROUTING') && !v.truncated.has('nat') ? [{ chains: t, file: v.files.get('nat')! }] : [];
+  });
+  const present = nat.find((n) => n.chains.has('DOCKER-INGRESS'));
+  const swarm = swarmNode(artifacts);
+  const answer = dockerOnFirewalldReload(artifacts);
+  // the lines' own reading, once the rest of the bundle has chosen between a healthy start and a reload
+  const plain = (meaning: string) => {
+    draft.message = draft.message.replace(/: An iptables command on Swarm's routing-mesh chain[^]*$/, `: ${meaning}`);
+  };
+  if (present) {
+    const c = present.chains.get('DOCKER-INGRESS')!;
+    draft.message += ` DOCKER-INGRESS is in the nat rules now (${c.ref.file}:${c.ref.line}): it was missing only for a while (Docker's own checks at start, or restored since).`;
+    draft.evidence.push({ file: c.ref.file, line: c.ref.line, excerpt: 'nat chain DOCKER-INGRESS', note: 'Swarm\'s ingress chain, present in the nat rules' });
+    return;
+  }
+  if (swarm && nat.length > 0) {
+    draft.severity = 'critical';
+    draft.title = "Swarm's ingress chains are gone: published Swarm service ports do not answer on this node";
+    plain("Docker's checks of Swarm's routing-mesh chain DOCKER-INGRESS found it gone, and it is still gone: the routing mesh does not publish Swarm services' ports on this node.");
+    draft.message += ` This node is in a Swarm (${swarm.says}) and its nat rules (${nat[0].file}) have no DOCKER-INGRESS chain${reloads.length > 0 ? `; firewalld reloaded before the lines (${reloads.slice(0, 3).map((r) => `${r.file}:${r.line}`).join(', ')}): that is what removed it` : ''}.`;
+    draft.evidence.push(swarm.evidence);
+  } else if (reloads.length > 0) {
+    draft.severity = 'warning';
+    draft.title = "A firewalld reload removed Swarm's ingress chain DOCKER-INGRESS";
+    plain("Docker's checks of Swarm's routing-mesh chain DOCKER-INGRESS found it, or its RETURN rule, gone. Docker before 29.0 does not put Swarm's ingress chains back when firewalld reloads (moby#50443): published Swarm service ports stop answering on this node until dockerd restarts.");
+    draft.message += ` firewalld reloaded before the lines (${reloads.slice(0, 3).map((r) => `${r.file}:${r.line}`).join(', ')}): the reload removed the chains, and these are the checks that found them gone.${swarm ? ` The node is in a Swarm (${swarm.says}).` : ''}`;
+    draft.evidence.push(...reloads.slice(0, 3).map(asEvidence));
+  } else return;
+  if (answer?.restoresAll) {
+    draft.message += ` ${answer.says}.`;
+    return;
+  }
+  draft.remedy = {
+    summary: `Restart docker on this node: it creates Swarm's ingress chains (nat and filter DOCKER-INGRESS) and their jumps again (this restarts its containers). ${answer ? `${answer.says}.` : 'Docker before 29.0 does not re-create them when firewalld reloads (moby#50443): restart it after every firewall-cmd --reload, or upgrade.'}`,
+    commands: [...draft.remedy.commands.filter((c) => c.startsWith('iptables')), ...host.restartDocker()],
+  };
+}
+
+/** A Swarm node: docker info's `Swarm: active`, else Swarm's bridge docker_gwbridge in ip addr. */
+function swarmNode(artifacts: NodeArtifacts): { says: string; evidence: Evidence } | undefined {
+  const s = dockerEngine(artifacts.dockerDaemon)?.swarm;
+  if (s && /^(active|locked)$/i.test(s.value)) return { says: `docker info: "${s.excerpt.trim()}"`, evidence: { file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: 'docker info: the node is in a Swarm' } };
+  const gw = interfacesOf(artifacts.ipAddr ?? []).get('docker_gwbridge');
+  if (gw) return { says: `Swarm's bridge docker_gwbridge in ${gw.ref.file}`, evidence: { file: gw.ref.file, line: gw.ref.line, excerpt: 'docker_gwbridge', note: "Swarm's bridge: the node is in a Swarm" } };
+  return undefined;
 }
 
 /** `a` happened before `b`: by their times when both have one, by line in one file; unknown (taken as before) across files without times. */

@@ -120,6 +120,8 @@ const IPT_CLEANUP = /(?:^|[\s'"])(?:-[nvx]{0,3}[DXFCLSZ]|--(?:delete|delete-chai
 const COMPONENT_ENSURE = /Failed to ensure (?:iptables rules|chain (?:exists|jumps)|that (?:filter|nat|mangle|raw) chain)|[Ee]rror checking rule(?: existence)?:|failed to check rule existence/;
 /** IPT_CLEANUP, but not a component failing to ensure its rules (COMPONENT_ENSURE): the `unless` of the entries that leave cleanups to log.iptables-cleanup-harmless */
 const CLEANUP_NOT_ENSURE = new RegExp(String.raw`^(?![\s\S]{0,8192}?(?:${COMPONENT_ENSURE.source}))[\s\S]{0,8192}?(?:${IPT_CLEANUP.source})`);
+/** a command on Swarm's routing-mesh chain (listing it, checking or deleting its rules, or a rule jumping to it) finding it or its rule gone */
+const SWARM_INGRESS_CHECK = /DOCKER-INGRESS\b[^\n]{0,600}?(?:No chain\/target\/match by that name|Bad rule \(does a matching rule exist in that chain\?\))/;
 /** the chain a cleanup found missing (or busy): the one it removes or lists, else the chain a deleted rule jumps to, else the one it deletes from */
 const CLEANUP_CHAIN = [
   /Couldn't load target [`'"]?(?<chain>[A-Za-z0-9_][\w.-]{0,63})/,
@@ -411,9 +413,31 @@ export const SIGNATURES: readonly LogSignature[] = [
     commands: ["ss -ltnp 'sport = :{port}'   # the process that holds the port", 'docker ps --filter publish={port}   # or a container that publishes it'],
   },
   {
+    // firewalld/firewalld#503, moby/libnetwork#947: on a Swarm node, firewalld's journal
+    // `WARNING: COMMAND_FAILED: '/usr/sbin/iptables -w2 -t nat -nL DOCKER-INGRESS' failed: iptables: No chain/target/match by that name.`
+    // and `... -t filter -C DOCKER-INGRESS -j RETURN' failed: iptables: Bad rule (does a matching rule exist in that chain?).`:
+    // Docker's checks of Swarm's routing-mesh chain through firewalld's passthrough. Adding to the chain failing
+    // (`-A DOCKER-INGRESS`, `-I DOCKER-INGRESS`) stays log.iptables-no-chain.
+    id: 'log.docker-ingress-chain-missing',
+    literals: ['DOCKER-INGRESS'],
+    pattern: SWARM_INGRESS_CHECK,
+    unless: /(?:^|[\s'"])(?:-[AI]|--(?:append|insert))\s{1,8}DOCKER-INGRESS\b/,
+    extract: [IPT_TABLE, /(?<chain>DOCKER-INGRESS)/],
+    meaning:
+      "An iptables command on Swarm's routing-mesh chain DOCKER-INGRESS found the chain, or its RETURN rule, not there. Docker checks its Swarm chains this way (through firewalld's passthrough where firewalld runs) whenever it sets up the ingress network, so these lines also appear at a healthy start; after a firewall-cmd --reload or a firewalld restart they mean the reload removed Swarm's ingress chains, which Docker before 29.0 does not put back (moby#50443): published Swarm service ports stop answering on this node until dockerd restarts.",
+    supports: [],
+    severity: 'info',
+    title: "Swarm's ingress chain DOCKER-INGRESS was not there",
+    advice:
+      "Check that DOCKER-INGRESS is in the nat and filter tables now. If it is missing (published Swarm service ports do not answer on this node), restart docker: it creates Swarm's ingress chains again (this restarts its containers). Where firewalld runs, do that after every firewall-cmd --reload until Docker is 29.0 or later.",
+    commands: ["iptables -t nat -S DOCKER-INGRESS; iptables -S DOCKER-INGRESS   # Swarm's ingress chains: 'No chain' means the routing mesh is down on this node"],
+  },
+  {
     id: 'log.iptables-bad-rule',
     literals: ['Bad rule (does a matching rule exist in that chain?)'],
     pattern: /Bad rule \(does a matching rule exist in that chain\?\)/,
+    // a check of Swarm's ingress chain: log.docker-ingress-chain-missing
+    unless: SWARM_INGRESS_CHECK,
     extract: [IPT_TABLE, IPT_CHAIN, IPT_TARGET],
     meaning: 'A component tried to delete a rule that was no longer there: someone else removed or replaced its rules.',
     supports: ['iptables.service-conflict'],
@@ -426,8 +450,9 @@ export const SIGNATURES: readonly LogSignature[] = [
     literals: ['No chain/target/match by that name', "Couldn't load target", 'CHAIN_DEL failed', 'Failed to execute iptables-restore'],
     pattern: IPT_CLEANUP,
     // flannel's or kube-proxy's check of a rule it keeps (`-C` in its ensure loop) failing is no cleanup (log.iptables-no-chain),
-    // nor is Podman's teardown of rules it added at the container's start (log.podman-rules-flushed)
-    unless: new RegExp(`${COMPONENT_ENSURE.source}|${unnamed(PODMAN_RULES_GONE)}`),
+    // nor is Podman's teardown of rules it added at the container's start (log.podman-rules-flushed), nor a check of
+    // Swarm's ingress chain (log.docker-ingress-chain-missing: a firewalld reload takes it)
+    unless: new RegExp(`${COMPONENT_ENSURE.source}|${unnamed(PODMAN_RULES_GONE)}|${SWARM_INGRESS_CHECK.source}`),
     extract: [...CLEANUP_CHAIN, IPT_TABLE, IPT_VERSION, RESTORE_LINE],
     // kube-proxy's `err=<` goes on over indented lines
     continues: true,

@@ -38,6 +38,7 @@ const EXAMPLES: Example[] = [
   },
   { id: 'log.docker-port-programming-failed', from: { corpus: 'kata-tests-4617-filter-DOCKER-chain-removed.log' }, line: 1, facts: { endpoint: 'jaeger', table: 'filter', chain: 'DOCKER', port: '16686' } },
   { id: 'log.iptables-bad-rule', from: { corpus: 'moby-16137-firewalld-centos7-dnat-no-chain.log' }, line: 2, facts: { table: 'filter', chain: 'INPUT', target: 'ACCEPT' } },
+  { id: 'log.docker-ingress-chain-missing', from: { fixture: '../swarm-ingress-reload/firewalld-journal.txt' }, line: 3, facts: { table: 'nat', chain: 'DOCKER-INGRESS' } },
   { id: 'log.iptables-trace', from: { seed: '004_' }, line: 1309, facts: { table: 'filter', chain: 'KUBE-FIREWALL', kind: 'return', rule: '2' } },
   { id: 'log.xtables-lock', from: { corpus: 'kubernetes-57428-gke-configure-helper-xtables-lock.log' }, line: 13, facts: {} },
   { id: 'log.iptables-restore-failed', from: { corpus: 'kubernetes-112292-kube-proxy-iptables-restore-line-1193.log' }, line: 1, facts: { line: '1193', exitStatus: '1' } },
