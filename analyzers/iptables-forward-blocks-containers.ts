@@ -19,7 +19,7 @@
  * and line) and to collect `nft list ruleset`, never the traced live verdict. A live listing decides alone.
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
-import type { Evidence } from '../src/report/schema.js';
+import type { Evidence, Remedy } from '../src/report/schema.js';
 import { trace, type Packet, type TraceContext, type TraceResult, type TraceStep } from '../src/netfilter/trace.js';
 import { addressIn, formatCidr, parseCidr } from '../src/parsers/cidr.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
@@ -73,7 +73,7 @@ export default defineAnalyzer({
   id: 'iptables.forward-blocks-containers',
   title: 'FORWARD drops container traffic',
   description:
-    "A packet from a container bridge (Docker's, cni0, LXD's, Incus's, LXC's, libvirt's) to the outside (or its reply) is dropped or rejected in the forward path, by iptables or by a native nftables table. Without ip addr the bridges and subnets are read from the rules themselves (Docker's masquerade and FORWARD rules) and the uplink is any interface no rule names.",
+    "A packet from a container bridge (Docker's, cni0, kube-bridge, cbr0, LXD's, Incus's, LXC's, libvirt's) to the outside (or its reply) is dropped or rejected in the forward path, by iptables or by a native nftables table. Without ip addr the bridges and subnets are read from the rules themselves (Docker's masquerade and FORWARD rules) and the uplink is any interface no rule names.",
   scope: 'node',
   requires: [],
   // the rules decide; without ip addr the bridges come from the rules themselves
@@ -99,6 +99,37 @@ interface Traced {
   namedBy?: Evidence;
   from?: RuleBridge['from'];
   other?: OtherBridge;
+}
+
+/** The pod bridges: the CNI bridge plugin's (flannel's, k3s') cni0, kube-router's kube-bridge, kubenet's cbr0. */
+const POD_BRIDGES = ['cni0', 'kube-bridge', 'cbr0'] as const;
+
+/**
+ * kube-router appends its own FORWARD accepts for kube-bridge (`allow outbound traffic from pods`,
+ * `allow inbound traffic to pods`: its routes controller's enableForwarding). A drop of kube-bridge's
+ * traffic where they are absent: kube-router is not running, or wrote them into the other iptables
+ * back end, where they cannot undo this one's drop (kube-router#1069: its image's iptables-legacy on an
+ * nf_tables host; images with iptables-wrapper pick the host's back end, kube-router#592).
+ */
+function kubeRouterAccepts(b: Traced, tables: Map<string, Map<string, Chain>>, backend: string | undefined): { text: string; check: string } | undefined {
+  if (b.name !== 'kube-bridge') return undefined;
+  const forward = tables.get('filter')?.get('FORWARD')?.rules ?? [];
+  if (forward.some((r) => /allow (?:outbound traffic from|inbound traffic to) pods/.test(r.comment ?? r.text))) return undefined;
+  // the dump's own back end, where its header or name says; an unnamed one is taken for nf_tables, today's default
+  const other = backend === 'legacy' ? 'iptables-nft-save' : 'iptables-legacy-save';
+  return {
+    text: ` kube-router's own accepts for kube-bridge (FORWARD "allow outbound traffic from pods" / "allow inbound traffic to pods") are not in these rules: kube-router is not running on the node, or it wrote them into the other iptables back end, where they cannot undo this drop (kube-router#1069: a kube-router image using iptables-legacy on an nf_tables host). The lasting fix is kube-router's: an image whose iptables-wrapper picks the host's back end (kube-router#592), then its pods restarted; the accept below is a stopgap.`,
+    check: `${other} -t filter 2>/dev/null | grep -e kube-bridge -e KUBE-ROUTER   # kube-router's rules in the other back end? (kube-router#1069)`,
+  };
+}
+
+/** The remedy where kube-router's accepts are missing: look for them in the other back end first, the accept a stopgap. */
+function kubeRouterFirst(r: Remedy, check: string): Remedy {
+  return {
+    ...r,
+    summary: `First see where kube-router's rules went (the first command); if they are in the other back end, move kube-router to the host's back end (an image with iptables-wrapper) and restart its pods: no rule surgery is needed then. Until then, as a stopgap: ${r.summary.charAt(0).toLowerCase()}${r.summary.slice(1)}`,
+    commands: [check, ...r.commands],
+  };
 }
 
 /** Podman's bridges: netavark's podman0, podman1, ... and CNI Podman's cni-podman0. */
@@ -160,8 +191,11 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
   const bridges: Traced[] = [];
   if (listed) {
     bridges.push(...dockerBridges(artifacts, family).map((b) => ({ name: b.name, cidrs: b.subnets.map((s) => s.cidr), owner: 'docker' as const })));
-    const cni0 = itfs.get('cni0');
-    if (cni0) bridges.push({ name: 'cni0', cidrs: cni0.addresses.filter((a) => a.family === family && (!v6 || (a.scope !== 'link' && a.scope !== 'host'))).map((a) => a.network), owner: 'cni' });
+    // the pod bridges: the CNI bridge plugin's cni0, kube-router's kube-bridge, kubenet's cbr0
+    for (const name of POD_BRIDGES) {
+      const pod = itfs.get(name);
+      if (pod) bridges.push({ name, cidrs: pod.addresses.filter((a) => a.family === family && (!v6 || (a.scope !== 'link' && a.scope !== 'host'))).map((a) => a.network), owner: 'cni' });
+    }
     // Podman's bridges (netavark's podman0, podman1, ...; CNI Podman's cni-podman0)
     for (const i of itfs.values())
       if (PODMAN_BRIDGE.test(i.name)) {
@@ -296,6 +330,7 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
         // who set the DROP that cuts off another manager's bridge, and why its own accept does not help
         const otherCause = b.other ? otherBridgeCause(b.other, d, tables, fw) : undefined;
         const ufw = !d.nft && !direct && !b.other ? ufwBlock(d, tables, b.name, where, walk, out) : undefined;
+        const kubeRouter = !d.nft && !ufw ? kubeRouterAccepts(b, tables, (v6 ? liveIpv6(artifacts) : liveIpv4(artifacts)).find((rs) => rs.file === d.file)?.backend) : undefined;
         if (ufw?.order) evidence.push(ufw.order);
         if (ufw?.engine) evidence.push(ufw.engine);
         if (otherCause?.evidence && !evidence.some((e) => e.file === otherCause.evidence!.file && e.line === otherCause.evidence!.line)) evidence.push(otherCause.evidence);
@@ -312,8 +347,8 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
                   : d.num === 0
                     ? "No rule accepts this bridge's traffic before the policy applies."
                     : "It comes before any rule that accepts this bridge's traffic."
-          }${how ? ` ${how}` : ''}${basis}`,
-          impact: b.other ? `${b.owner === 'libvirt' ? 'Virtual machines' : `${b.owner} instances`} on ${b.name} cannot reach anything outside the node.` : `Containers on ${b.name} cannot reach anything outside the node.`,
+          }${kubeRouter?.text ?? ''}${how ? ` ${how}` : ''}${basis}`,
+          impact: b.other ? `${b.owner === 'libvirt' ? 'Virtual machines' : `${b.owner} instances`} on ${b.name} cannot reach anything outside the node.` : `${b.owner === 'cni' ? 'Pods' : 'Containers'} on ${b.name} cannot reach anything outside the node.`,
           evidence,
           facts: {
             bridge: b.name,
@@ -337,7 +372,9 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
                 ? ufw.remedy
                 : d.nft
                   ? nftRemedy(d, nftHookOf(nft, r.steps, d), where)
-                  : withAlternative(iptablesRemedy(d, rule, iptablesHookOf(r.steps, d), where, dockerJumps && b.owner === 'docker'), ufw?.alternative),
+                  : kubeRouter
+                    ? kubeRouterFirst(iptablesRemedy(d, rule, iptablesHookOf(r.steps, d), where, false), kubeRouter.check)
+                    : withAlternative(iptablesRemedy(d, rule, iptablesHookOf(r.steps, d), where, dockerJumps && b.owner === 'docker'), ufw?.alternative),
         });
         break;
       }
