@@ -39,6 +39,7 @@ import dockerRootlessSourceIp from './docker-rootless-source-ip.js';
 import dockerDaemonConfigInvalid from './docker-daemon-config-invalid.js';
 import routingPolicyBypassesPods from './routing-policy-bypasses-pods.js';
 import runtimeProxyWithoutNoProxy from './runtime-proxy-without-no-proxy.js';
+import { conntrackInsertFailed, conntrackTableFull } from './conntrack-insert-failed.js';
 
 export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   sysctlIpForwardDisabled,
@@ -74,6 +75,8 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   routingPolicyBypassesPods,
   kubernetesClusterRangeOverlapsHost,
   runtimeProxyWithoutNoProxy,
+  conntrackInsertFailed,
+  conntrackTableFull,
   dockerRootlessSourceIp,
   dockerDaemonConfigInvalid,
   flannelDuplicateSubnet,

@@ -36,6 +36,7 @@ import type { IpRuleList } from '../parsers/ip-rule.js';
 import type { ProxyEnvFile } from '../parsers/proxy-env.js';
 import type { KubeClusterRanges } from '../parsers/kube-cluster-config.js';
 import type { PackageList } from '../parsers/packages.js';
+import type { ConntrackStats } from '../parsers/conntrack-stats.js';
 
 export interface ArtifactMap {
   /** runtime kernel parameters (sysctl -a, /proc/sys, sysctl.json) */
@@ -113,6 +114,8 @@ export interface ArtifactMap {
   kubeClusterRanges: KubeClusterRanges;
   /** installed packages and their versions: rpm -qa (sos's installed-rpms, package-data; insights' rpm -qa), dpkg -l (installed-debs), dpkg-query -W, apk info -v / apk list --installed, snap list */
   packages: PackageList;
+  /** conntrack statistics: `conntrack -S` (old total or per-CPU) and /proc/net/stat/nf_conntrack; counters since boot */
+  conntrackStats: ConntrackStats;
 }
 
 export type ArtifactKind = keyof ArtifactMap;
@@ -157,4 +160,5 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   proxyEnv: "proxy environment of containerd, CRI-O, kubelet, k3s/RKE2 (systemd drop-ins' Environment=, DefaultEnvironment=, systemctl show -p Environment, /etc/environment, /etc/default|sysconfig/<unit>)",
   kubeClusterRanges: "the cluster's pod and Service ranges (kube-controller-manager / kube-apiserver manifests, kubeadm ClusterConfiguration and the kubeadm-config ConfigMap, k3s/RKE2 config.yaml, Calico IPPools)",
   packages: "installed packages and their versions (rpm -qa / sos's installed-rpms, dpkg -l / installed-debs, dpkg-query -W, apk info -v, snap list)",
+  conntrackStats: 'conntrack statistics (conntrack -S, /proc/net/stat/nf_conntrack)',
 };

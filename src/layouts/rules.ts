@@ -335,6 +335,11 @@ export const SOSREPORT_RULES: PathRule[] = [
   { re: /^sos_commands\/dpkg\/dpkg_-l$/, format: 'dpkg-l', group: 'dpkg-packages', rank: 1 },
   { re: /^installed-snaps$/, format: 'snap-list', group: 'snap-packages', rank: 0 },
   { re: /^sos_commands\/snap\/snap_list(_--all)?$/, format: 'snap-list', group: 'snap-packages', rank: 1 },
+  // the kernel's per-CPU conntrack counters (sos's networking plugin copies /proc/net/ whole) and sos's conntrack plugin's
+  // `conntrack -S` (when conntrack-tools is installed): the same counters, the kernel's file first (it has the entry count);
+  // not sos' per-namespace ip_netns_exec_<ns>_conntrack_-S (pods' namespaces, not the host's)
+  { re: /^proc\/net\/stat\/nf_conntrack$/, format: 'conntrack-stats', group: 'conntrack-stats', rank: 0 },
+  { re: /^sos_commands\/conntrack\/conntrack_-S$/, format: 'conntrack-stats', group: 'conntrack-stats', rank: 1 },
 ];
 
 export const INSIGHTS_RULES: PathRule[] = [
@@ -423,6 +428,10 @@ export const FLAT_RULES: PathRule[] = [
   { re: /(^|\/)apk[-_ ]*(?:info|list)[^/]*$/i, format: 'apk' },
   { re: /(^|\/)(?:installed-snaps|snap[-_ ]*list[^/]*)$/i, format: 'snap-list' },
   { re: /(^|\/)(?:(?:installed[-_ ]?)?packages|pkg[-_ ]?list|package[-_ ]?list)(?:\.(?:txt|out|log))?$/i, format: 'packages' },
+  // conntrack -S as people save it (conntrack-S.txt, conntrack_-S, "conntrack -S.txt", conntrack-stats.txt); /proc/net/stat/nf_conntrack
+  // copied as stat/nf_conntrack or proc-net-stat-nf_conntrack.txt (not proc/net/nf_conntrack, the connection list)
+  { re: /(^|\/)conntrack[-_ ]?(?:-S|--stats|[Ss]tats?)(?:\.(?:txt|out|log))?$/, format: 'conntrack-stats' },
+  { re: /(^|\/)(?:proc[-_/]net[-_/])?stat[-_/]nf_conntrack(?:\.(?:txt|out))?$/, format: 'conntrack-stats' },
 ];
 
 /**

@@ -733,7 +733,7 @@ export const SIGNATURES: readonly LogSignature[] = [
     literals: ['table full, dropping packet'],
     pattern: /(?<module>nf_conntrack|ip_conntrack): table full, dropping packet/,
     meaning: 'The connection tracking table is full: the kernel drops new connections.',
-    supports: [],
+    supports: ['conntrack.table-full'],
     severity: 'warning',
     title: 'Connection tracking table full',
     // {conntrackNew}: twice the limit the bundle shows (sysctl, kube-proxy's start line), else a placeholder

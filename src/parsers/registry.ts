@@ -29,6 +29,7 @@ import { parseKubeNodes, sniffKubeNodes } from './kube-nodes.js';
 import { parseBridgeLink, sniffBridgeLink } from './bridge-link.js';
 import { parseCniConf, sniffCniConf } from './cni-conf.js';
 import { parseIpRules, sniffIpRules } from './ip-rule.js';
+import { parseConntrackStats, sniffConntrackStats } from './conntrack-stats.js';
 import { parseApk, parseDpkgL, parseDpkgQueryW, parsePackageListAny, parseRpmQa, parseSnapList, sniffApk, sniffDpkgL, sniffDpkgQueryW, sniffRpmQa, sniffSnapList } from './packages.js';
 import { parseCalicoIpPools, parseK3sConfig, parseKubeadmConfig, parseStaticPodManifest, sniffCalicoIpPools, sniffStaticPodManifest } from './kube-cluster-config.js';
 import { parseProxyEnv, sniffProxyEnv } from './proxy-env.js';
@@ -176,6 +177,8 @@ const FORMATS = [
   format({ id: 'apk', kind: 'packages', parse: parseApk, sniff: sniffApk }),
   format({ id: 'snap-list', kind: 'packages', parse: parseSnapList, sniff: sniffSnapList }),
   format({ id: 'packages', kind: 'packages', parse: parsePackageListAny }),
+  // conntrack's counters: conntrack -S (conntrack-tools 1.4.4's total, 1.4.5+'s per-CPU lines), /proc/net/stat/nf_conntrack
+  format({ id: 'conntrack-stats', kind: 'conntrackStats', parse: parseConntrackStats, sniff: sniffConntrackStats }),
   // a pasted `iptables [-t T] -L ... | grep ...`: rows without their Chain line, kept as rules of a chain not
   // shown in a ruleset marked cut (list-format.ts FRAGMENT_CHAIN / FRAGMENT_NOTE). Sniffed last, so a file any
   // other sniffer claims stays as it was; the rest of such a transcript (`nc: ... Connection timed out`) is
