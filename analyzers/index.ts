@@ -40,6 +40,7 @@ import dockerDaemonConfigInvalid from './docker-daemon-config-invalid.js';
 import routingPolicyBypassesPods from './routing-policy-bypasses-pods.js';
 import runtimeProxyWithoutNoProxy from './runtime-proxy-without-no-proxy.js';
 import { conntrackInsertFailed, conntrackTableFull } from './conntrack-insert-failed.js';
+import nftNativeRuleInIptablesTable from './nft-native-rule-in-iptables-table.js';
 
 export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   sysctlIpForwardDisabled,
@@ -77,6 +78,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   runtimeProxyWithoutNoProxy,
   conntrackInsertFailed,
   conntrackTableFull,
+  nftNativeRuleInIptablesTable,
   dockerRootlessSourceIp,
   dockerDaemonConfigInvalid,
   flannelDuplicateSubnet,

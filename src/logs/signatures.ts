@@ -599,15 +599,20 @@ export const SIGNATURES: readonly LogSignature[] = [
   },
   {
     id: 'log.nf-tables-incompatible',
-    literals: ['is incompatible, use'],
+    literals: ['is incompatible, use', 'incompatible nft rules', 'Parsing nftables rule failed'],
     // iptables-nft's nft_assert_table_compatible(): `chain `INPUT' in table `filter' is incompatible, use 'nft' tool.`
     // (one chain), `table `filter' is incompatible, use 'nft' tool.` (the whole table: iptables 1.8.x listing a
-    // table, moby/moby#48411 on 1.8.10); iptables-save's `# Table `nat' is incompatible, use 'nft' tool.`
-    pattern: /(?:chain [`'](?<chain>[\w.-]{1,64})' in )?[Tt]able [`'](?<table>\w{1,16})' is incompatible, use 'nft' tool/,
+    // table, moby/moby#48411 on 1.8.10); iptables-save's `# Table `nat' is incompatible, use 'nft' tool.` (exit 0; not
+    // its `contains incompatible base-chains`, printed above a table it lists whole: the foreign base chain aside); a native rule
+    // it cannot parse at all: `iptables-nft-save v1.8.9 (nf_tables): Parsing nftables rule failed` (exit 3, the
+    // output cut there; reproduced in a namespace, test/fixtures/nft-native); Calico Felix's own line
+    // (projectcalico/calico#8025): `iptables-save failed because there are incompatible nft rules in the table ... table="filter"`
+    pattern:
+      /(?:chain [`'](?<chain>[\w.-]{1,64})' in )?[Tt]able [`'](?<table>\w{1,16})' is incompatible, use 'nft' tool|iptables-save failed because there are incompatible nft rules in the table(?:[^\n]{0,400}?\btable="(?<table_2>\w{1,16})")?|(?<tool>(?:ip6?|arp|eb)tables(?:-nft)?(?:-save|-restore)?) v[\d.]{1,12} \(nf_tables\): Parsing nftables rule failed/,
     extract: [IPT_VERSION],
     meaning:
       "iptables-nft cannot show a chain or a whole table as iptables rules: it holds rules or base chains written with nft directly (an nftables.conf of the host's own that uses the names table ip filter / ip nat, or a newer iptables-nft), so iptables -L / -S / iptables-save fail or leave it out, and anything that reads its rules through iptables (Docker, kube-proxy, CNI plugins, bundle collectors) sees nothing there. Before iptables 1.8.11, -S or -L of a chain that does not exist gives the chain wording too.",
-    supports: ['iptables.mixed-backends'],
+    supports: ['iptables.mixed-backends', 'nftables.native-rule-in-iptables-table'],
     severity: 'warning',
     title: 'iptables cannot read rules written by nft',
     advice:

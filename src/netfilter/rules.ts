@@ -99,6 +99,11 @@ export interface Ruleset {
   tables: Record<string, Table>;
   /** the "iptables-legacy tables present" warning line */
   legacyTablesPresent?: SourceRef;
+  /**
+   * iptables-nft-save's `# Table `nat' is incompatible, use 'nft' tool.`, printed in place of a table holding rules
+   * written with nft that iptables cannot express (exit 0): the table is in the kernel, not in this dump
+   */
+  incompatibleTables?: { table: string; ref: SourceRef }[];
   warnings: ParseWarning[];
   /** listing format: what it cannot express */
   listingLimits?: string[];

@@ -10,6 +10,8 @@ import { canonicalizeOption, logLevelNumber } from './values.js';
 import { familyFromFileName, familyOfRuleLines, otherFamily, type Family } from './family.js';
 import { backendOfSaveHeader, commandLineTool, hintBackend } from './backends.js';
 
+/** iptables-nft-save's line in place of a table it cannot show (xtables-save's __do_output; 1.8.4 to 1.8.11) */
+const INCOMPATIBLE_TABLE = /^# Table [`'](\w{1,16})' is incompatible, use 'nft' tool/;
 const MAX_LINE = 64 * 1024;
 
 /**
@@ -560,6 +562,7 @@ export function parseIptablesSave(text: string, file: string, opts: SaveOptions 
           proven.add(rs);
         }
       } else if (/iptables-legacy tables present/.test(trimmed)) rs.legacyTablesPresent = ref;
+      else if (INCOMPATIBLE_TABLE.test(trimmed)) (rs.incompatibleTables ??= []).push({ table: INCOMPATIBLE_TABLE.exec(trimmed)![1], ref });
       else noteCommand(trimmed, rs, hinted);
       continue;
     }
