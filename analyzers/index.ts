@@ -41,6 +41,7 @@ import routingPolicyBypassesPods from './routing-policy-bypasses-pods.js';
 import runtimeProxyWithoutNoProxy from './runtime-proxy-without-no-proxy.js';
 import { conntrackInsertFailed, conntrackTableFull } from './conntrack-insert-failed.js';
 import nftNativeRuleInIptablesTable from './nft-native-rule-in-iptables-table.js';
+import iptablesRuleDuplicated from './iptables-rule-duplicated.js';
 
 export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   sysctlIpForwardDisabled,
@@ -79,6 +80,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   conntrackInsertFailed,
   conntrackTableFull,
   nftNativeRuleInIptablesTable,
+  iptablesRuleDuplicated,
   dockerRootlessSourceIp,
   dockerDaemonConfigInvalid,
   flannelDuplicateSubnet,

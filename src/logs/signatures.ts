@@ -636,10 +636,12 @@ export const SIGNATURES: readonly LogSignature[] = [
     literals: ['tables-legacy tables present'],
     pattern: /Warning: ip6?tables-legacy tables present/,
     meaning: 'Rules exist in both the legacy and the nf_tables back end: each component sees only half of them.',
-    supports: ['iptables.mixed-backends'],
+    // iptables.rule-duplicated: printed by iptables-nft, whose 1.8.0-1.8.2 -C bug makes the copies (kubernetes#76431)
+    supports: ['iptables.mixed-backends', 'iptables.rule-duplicated'],
     severity: 'warning',
     title: 'Legacy iptables tables exist next to nf_tables',
-    advice: "Find the component that writes legacy rules and switch it to the host's back end.",
+    advice:
+      "Find the component that writes legacy rules and switch it to the host's back end. If instead rules are repeated many times (iptables -S | sort | uniq -cd), the host's iptables-nft is 1.8.0-1.8.2, whose -C cannot find them (kubernetes#82361): upgrade it to 1.8.3 or later rather than moving writers to nf_tables.",
     commands: ['iptables-legacy-save   # the legacy rules: their chains and comments name the component that wrote them'],
   },
   {

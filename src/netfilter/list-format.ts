@@ -22,6 +22,8 @@ const OPTS = /^(--|-f|!f)$/;
 const PROMPTED = /^(?:\S*|\[[^\]]*\])[$#]\s/;
 /** a shell prompt alone on its line, after a pasted command's output */
 const BARE_PROMPT = /^(?:\S*|\[[^\]]*\])[$#]$/;
+/** a listing's rows counted: `... -L ... | grep [-opts] "X" | wc -l` (the text grep searched for, unquoted) */
+const GREP_COUNT = /\s(?:-[a-zA-Z]*L[a-zA-Z]*|--list)(?=\s)[^|]*\|\s*grep\s+(?:-[a-zA-Z]+\s+)*(?:"([^"]{1,200})"|'([^']{1,200})'|([^\s|'"]{1,200}))\s*\|\s*wc\s+-l\s*$/;
 
 /**
  * The chain of rows read without their `Chain X (...)` line (`iptables -t raw -nvL | grep 2181`):
@@ -70,6 +72,8 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
   let rows = 0;
   /** a column header line seen before any Chain line (a fragment that kept its header) */
   let fragmentColumns: string[] | undefined;
+  /** a `-L ... | grep "X" | wc -l` command line whose number has not come yet */
+  let counting: { grep: string; command: SourceRef; commandText: string } | undefined;
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n++) {
     const raw = lines[n].replace(/\r$/, '');
@@ -79,6 +83,15 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
       chain = undefined;
       continue;
     }
+    if (counting && /^\d{1,9}$/.test(line)) {
+      // the count wc -l printed (iptables-nft's legacy-tables warning, on stderr, may stand between)
+      (rs.listedCounts ??= []).push({ grep: counting.grep, count: Number(line), ref, command: counting.command, commandText: counting.commandText });
+      counting = undefined;
+      continue;
+    }
+    if (counting && !line.startsWith('#')) counting = undefined;
+    // an elision mark in a pasted listing: the rows around it stay in their chain
+    if (/^(?:\.{3,}|…)$/.test(line)) continue;
     if (line.length > 64 * 1024) {
       rs.warnings.push({ file, line: n + 1, message: 'over-long line skipped' });
       continue;
@@ -93,6 +106,8 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
         tableSaid = true;
       }
       if (cmd.tool === 'ip6tables' && !opts.family) rs.family = 'ipv6';
+      const g = cmd.save ? null : GREP_COUNT.exec(line);
+      counting = g ? { grep: g[1] ?? g[2] ?? g[3], command: ref, commandText: line } : undefined;
       chain = undefined;
       continue;
     }
@@ -542,6 +557,9 @@ export function parseMatchText(text: string, rule: Rule, incomplete: string[]): 
 export function sniffIptablesListFragment(head: string): boolean {
   const lines = head.split('\n').map((l) => l.replace(/\r$/, ''));
   let listed = false;
+  /** a row before any command line: the paste may put the command that counted such rows after it (kubernetes#76431) */
+  let rowFirst = false;
+  let commands = 0;
   for (const raw of lines) {
     const line = raw.trim();
     if (line === '') continue;
@@ -550,8 +568,11 @@ export function sniffIptablesListFragment(head: string): boolean {
     if (cmd) {
       // -L, --list, or -L among combined flags (-nvL, -vnxL)
       listed = !cmd.save && /\s(?:-[a-zA-Z]*L[a-zA-Z]*|--list)(?=\s|$)/.test(line);
+      if (rowFirst && commands === 0 && !cmd.save && GREP_COUNT.test(line)) return true;
+      commands++;
       continue;
     }
+    if (commands === 0 && !line.startsWith('#') && !COLUMN_HEADER.test(line) && columnsOfRow(line)) rowFirst = true;
     if (line.startsWith('#') || COLUMN_HEADER.test(line)) continue;
     if (listed && columnsOfRow(line)) return true;
   }

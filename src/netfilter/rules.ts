@@ -104,6 +104,11 @@ export interface Ruleset {
    * written with nft that iptables cannot express (exit 0): the table is in the kernel, not in this dump
    */
   incompatibleTables?: { table: string; ref: SourceRef }[];
+  /**
+   * counts pasted under a grep of the listing: `# iptables -L -v -n | grep "X" | wc -l` (`command`,
+   * `commandText`), then the number line (`ref`): that many rows held `grep`'s text
+   */
+  listedCounts?: { grep: string; count: number; ref: SourceRef; command: SourceRef; commandText: string }[];
   warnings: ParseWarning[];
   /** listing format: what it cannot express */
   listingLimits?: string[];
