@@ -42,6 +42,7 @@ import runtimeProxyWithoutNoProxy from './runtime-proxy-without-no-proxy.js';
 import { conntrackInsertFailed, conntrackTableFull } from './conntrack-insert-failed.js';
 import nftNativeRuleInIptablesTable from './nft-native-rule-in-iptables-table.js';
 import iptablesRuleDuplicated from './iptables-rule-duplicated.js';
+import networkdManagesContainerInterface from './networkd-manages-container-interface.js';
 
 export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   sysctlIpForwardDisabled,
@@ -81,6 +82,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   conntrackTableFull,
   nftNativeRuleInIptablesTable,
   iptablesRuleDuplicated,
+  networkdManagesContainerInterface,
   dockerRootlessSourceIp,
   dockerDaemonConfigInvalid,
   flannelDuplicateSubnet,

@@ -37,6 +37,8 @@ import type { ProxyEnvFile } from '../parsers/proxy-env.js';
 import type { KubeClusterRanges } from '../parsers/kube-cluster-config.js';
 import type { PackageList } from '../parsers/packages.js';
 import type { ConntrackStats } from '../parsers/conntrack-stats.js';
+import type { NetworkctlOutput } from '../parsers/networkctl.js';
+import type { SystemdNetworkFile } from '../parsers/systemd-network.js';
 
 export interface ArtifactMap {
   /** runtime kernel parameters (sysctl -a, /proc/sys, sysctl.json) */
@@ -100,6 +102,10 @@ export interface ArtifactMap {
   bridgeFdb: BridgeFdbList;
   /** a systemd .link file (or a .link.d drop-in) udev applies to new network devices */
   systemdLink: SystemdLinkFile;
+  /** systemd-networkd's view of the links: networkctl [list] rows, networkctl status blocks (SETUP, Network File) */
+  networkctl: NetworkctlOutput;
+  /** a systemd-networkd .network file (or .network.d drop-in): [Match], [Link] Unmanaged=, [Network] */
+  systemdNetwork: SystemdNetworkFile;
   /** Kubernetes Node objects: name, InternalIP, podCIDRs, flannel annotations */
   kubeNodes: KubeNodeList;
   /** bridge ports and their hairpin setting (bridge -d link, ip -d link, hairpin_mode listings) */
@@ -153,6 +159,8 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   ipNeigh: 'neighbour table (ip neigh, ip -s -s neigh show, arp -an)',
   bridgeFdb: 'forwarding database (bridge fdb show)',
   systemdLink: 'systemd .link files (/etc, /run, /usr/lib/systemd/network/*.link)',
+  networkctl: 'systemd-networkd link states (networkctl list, networkctl status)',
+  systemdNetwork: 'systemd-networkd .network files (/etc, /run, /usr/lib/systemd/network/*.network)',
   kubeNodes: 'Kubernetes Node objects (cluster-resources/nodes.json, kubectl get nodes -o json|yaml)',
   bridgeLinks: 'bridge ports and hairpin (bridge -d link show, ip -d link, /sys/class/net/*/brport/hairpin_mode)',
   cniConf: 'CNI network configurations (/etc/cni/net.d/*.conf, *.conflist)',

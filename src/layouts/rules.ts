@@ -201,6 +201,8 @@ const RESOLV_CONF_ANYWHERE: PathRule[] = [
 
 /** systemd .link files (udev's naming and MAC policy of new links) and their .link.d drop-ins; the directory decides precedence */
 const SYSTEMD_LINK: PathRule[] = [{ re: /^(?:etc|run|usr\/local\/lib|usr\/lib|lib)\/systemd\/network\/(?:[^/]+\.link|[^/]+\.link\.d\/[^/]+\.conf)$/, format: 'systemd-link' }];
+const SYSTEMD_NETWORK: PathRule[] = [{ re: /^(?:etc|run|usr\/local\/lib|usr\/lib|lib)\/systemd\/network\/(?:[^/]+\.network|[^/]+\.network\.d\/[^/]+\.conf)$/, format: 'systemd-network' }];
+const SYSTEMD_NETWORK_ANYWHERE: PathRule[] = [{ re: /(^|\/)(?:etc|run|usr\/local\/lib|usr\/lib|lib)\/systemd\/network\/(?:[^/]+\.network|[^/]+\.network\.d\/[^/]+\.conf)$/, format: 'systemd-network' }];
 const SYSTEMD_LINK_ANYWHERE: PathRule[] = [{ re: /(^|\/)(?:etc|run|usr\/local\/lib|usr\/lib|lib)\/systemd\/network\/(?:[^/]+\.link|[^/]+\.link\.d\/[^/]+\.conf)$/, format: 'systemd-link' }];
 
 /**
@@ -321,6 +323,9 @@ export const SOSREPORT_RULES: PathRule[] = [
   { re: /^sos_commands\/networking\/ip_-s_-d_link$/, format: 'bridge-link' },
   { re: /^sys\/class\/net\/[^/]+\/brport\/hairpin_mode$|^sys\/devices\/virtual\/net\/[^/]+\/brif\/[^/]+\/hairpin_mode$/, format: 'bridge-link' },
   ...SYSTEMD_LINK,
+  ...SYSTEMD_NETWORK,
+  // sos' networking plugin: networkctl status -a (and list where it ran it)
+  { re: /^sos_commands\/networking\/networkctl_(?:status_-a|status|list)$/, format: 'networkctl' },
   ...CNI_CONF,
   ...KUBE_CLUSTER_CONFIG,
   // the routing policy database (sos 4: ip_-4_rule_list; sos 3: ip_-4_rule)
@@ -378,6 +383,7 @@ export const INSIGHTS_RULES: PathRule[] = [
   { re: /^insights_commands\/rpm_-qa(?:_[^/]*)?$/, format: 'rpm-qa' },
   { re: /^insights_commands\/dpkg_-l$/, format: 'dpkg-l' },
   ...SYSTEMD_LINK,
+  ...SYSTEMD_NETWORK,
   ...CNI_CONF,
 ];
 
@@ -412,6 +418,9 @@ export const FLAT_RULES: PathRule[] = [
   // aws-node's settings (ipamd's introspection JSON), under the EKS collector's or aws-cni-support.sh's name
   { re: /(^|\/)networkutils-env(-settings\.json|\.out)$/, format: 'aws-cni-network-settings' },
   ...SYSTEMD_LINK_ANYWHERE,
+  ...SYSTEMD_NETWORK_ANYWHERE,
+  { re: /(^|\/)[^/]+\.network$/, format: 'systemd-network' },
+  { re: /(^|\/)networkctl(?:[-_ .][^/]*)?$/i, format: 'networkctl' },
   { re: /(^|\/)(?:ip[-_ ]?(?:-[46s][-_ ])*neigh[^/]*|arp[-_ ]?-?(?:an|na)[^/]*)$/i, format: 'ip-neigh' },
   { re: /(^|\/)bridge[-_ ]?(?:-\w+[-_ ])*fdb[^/]*$/i, format: 'bridge-fdb' },
   { re: /(^|\/)(?:nodes\.json|kubectl[-_ ]get[-_ ]nodes?[^/]*)$/i, format: 'kube-nodes' },

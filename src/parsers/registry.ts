@@ -25,6 +25,8 @@ import { parseIpvsadm, sniffIpvsadm } from './ipvsadm.js';
 import { parseIpNeigh, sniffIpNeigh } from './ip-neigh.js';
 import { parseBridgeFdb, sniffBridgeFdb } from './bridge-fdb.js';
 import { parseSystemdLink, sniffSystemdLink } from './systemd-link.js';
+import { parseNetworkctl, sniffNetworkctl } from './networkctl.js';
+import { parseSystemdNetwork, sniffSystemdNetwork } from './systemd-network.js';
 import { parseKubeNodes, sniffKubeNodes } from './kube-nodes.js';
 import { parseBridgeLink, sniffBridgeLink } from './bridge-link.js';
 import { parseCniConf, sniffCniConf } from './cni-conf.js';
@@ -41,7 +43,7 @@ import { parseIptablesList, sniffIptablesListFragment } from '../netfilter/list-
 import { parseIptablesVersion, sniffIptablesVersion } from '../netfilter/iptables-version.js';
 import { parseIptablesSave, parseIptablesSpec, sniffIptables } from '../netfilter/save-format.js';
 import { parseSystemctlJson, parseSystemctlText, sniffSystemctl } from './services.js';
-import { parseProcSysFile, parseSysctlConfig, parseSysctlJson, parseSysctlText, sniffSysctlText } from './sysctl.js';
+import { parseProcSysFile, parseSysctlConfig, parseSysctlJson, parseSysctlText, sniffProcSysListing, sniffSysctlText } from './sysctl.js';
 
 export interface ParseContext {
   /** path relative to the node's root folder (what layouts matched on) */
@@ -160,6 +162,9 @@ const FORMATS = [
   format({ id: 'ip-neigh', kind: 'ipNeigh', parse: (text, file, ctx) => parseIpNeigh(text, file, ctx.hint?.dev), sniff: sniffIpNeigh }),
   format({ id: 'bridge-fdb', kind: 'bridgeFdb', parse: (text, file, ctx) => parseBridgeFdb(text, file, ctx.hint?.dev), sniff: sniffBridgeFdb }),
   format({ id: 'systemd-link', kind: 'systemdLink', parse: parseSystemdLink, sniff: sniffSystemdLink }),
+  // systemd-networkd: networkctl's list and status, its .network files (coreos/bugs#1205: networkd takes docker0)
+  format({ id: 'networkctl', kind: 'networkctl', parse: parseNetworkctl, sniff: sniffNetworkctl }),
+  format({ id: 'systemd-network', kind: 'systemdNetwork', parse: parseSystemdNetwork, sniff: sniffSystemdNetwork }),
   format({ id: 'kube-nodes', kind: 'kubeNodes', parse: parseKubeNodes, sniff: sniffKubeNodes }),
   format({ id: 'bridge-link', kind: 'bridgeLinks', parse: (text, file, ctx) => parseBridgeLink(text, file, ctx.relPath), sniff: sniffBridgeLink }),
   format({ id: 'cni-conf', kind: 'cniConf', parse: parseCniConf, sniff: sniffCniConf }),
@@ -179,6 +184,10 @@ const FORMATS = [
   format({ id: 'packages', kind: 'packages', parse: parsePackageListAny }),
   // conntrack's counters: conntrack -S (conntrack-tools 1.4.4's total, 1.4.5+'s per-CPU lines), /proc/net/stat/nf_conntrack
   format({ id: 'conntrack-stats', kind: 'conntrackStats', parse: parseConntrackStats, sniff: sniffConntrackStats }),
+  // /proc/sys values pasted from a terminal (`for f in /proc/sys/.../forwarding; do echo -n $f ": "; cat $f; done`,
+  // `grep . /proc/sys/...`, `cat /proc/sys/...` and the value, `==> path <==` of head): late, so a file another sniffer
+  // claims stays its; the rest of the paste (nslookup's errors) is scanned as log lines as before
+  format({ id: 'proc-sys-listing', kind: 'sysctl', parse: parseSysctlText, sniff: sniffProcSysListing, scannedAsLog: { unit: 'shell' } }),
   // a pasted `iptables [-t T] -L ... | grep ...`: rows without their Chain line, kept as rules of a chain not
   // shown in a ruleset marked cut (list-format.ts FRAGMENT_CHAIN / FRAGMENT_NOTE). Sniffed last, so a file any
   // other sniffer claims stays as it was; the rest of such a transcript (`nc: ... Connection timed out`) is

@@ -49,14 +49,38 @@ const LINE = /^\s*([-]?)([A-Za-z0-9_./:@-]+?)\s*=\s*(.*?)\s*$/;
 const CONFIG_LINE = /^\s*([-]?)([A-Za-z0-9_./:@*?[\]!-]+?)\s*=\s*(.*?)\s*$/;
 const MAX_LINE = 8192;
 
-/** `sysctl -a` output, or troubleshoot's `/proc/sys/... = v` lines. */
+/**
+ * `sysctl -a` output, or troubleshoot's `/proc/sys/... = v` lines; and the ways people paste /proc/sys
+ * values by hand (see PROC_SYS_LISTING): `path : v` / `path:v` lines, `cat <path>` or `sysctl -n <key>`
+ * after a prompt with the value on the next line, `==> <path> <==` headers of head/tail with the value below.
+ */
 export function parseSysctlText(text: string, file: string): SysctlRuntime {
   const values = new Map<string, SysctlValue>();
   let bad = 0;
   const all = lines(text);
+  /** a `cat` / `sysctl -n` prompt or a head header whose value is the next line */
+  let pending: { key: string; shown: string } | undefined;
   for (let i = 0; i < all.length; i++) {
     const raw = all[i];
-    if (raw.length > MAX_LINE || raw.trim() === '' || raw.startsWith('#')) continue;
+    if (raw.length > MAX_LINE) continue;
+    const listed = listingLine(raw);
+    if (listed) {
+      pending = undefined;
+      if ('value' in listed) values.set(listed.key, { key: listed.key, value: listed.value, ref: { file, line: i + 1 }, excerpt: raw.trim() });
+      else pending = listed;
+      continue;
+    }
+    if (raw.trim() === '') continue;
+    if (pending) {
+      const value = valueLine(raw);
+      const p = pending;
+      pending = undefined;
+      if (value !== undefined) {
+        values.set(p.key, { key: p.key, value, ref: { file, line: i + 1 }, excerpt: `${p.shown} → ${value}` });
+        continue;
+      }
+    }
+    if (raw.startsWith('#')) continue;
     const m = LINE.exec(raw);
     if (!m || m[1] === '-') {
       // sysctl -a prints "sysctl: permission denied on key ..." lines among values
@@ -71,6 +95,78 @@ export function parseSysctlText(text: string, file: string): SysctlRuntime {
     throw new SkipFile(file, 'empty');
   }
   return { file, values };
+}
+
+/** A /proc/sys path as people paste it (no globs, no spaces); `(?!\/)` keeps `cat /proc/sys/net/` (a folder) out. */
+const PROC_PATH = String.raw`\/proc\/sys\/(?:net|kernel|vm|fs|dev|user|abi|debug|sunrpc|crypto)\/[\w.@+-]+(?:\/[\w.@+-]+)*`;
+/** `for f in /proc/sys/...; do echo -n $f ": "; cat $f; done` -> `path : v`; `grep . /proc/sys/...` -> `path:v` */
+const LISTED = new RegExp(`^\\s*(${PROC_PATH})\\s*:\\s?(.*?)\\s*$`);
+/** `core@host ~ $ cat /proc/sys/net/ipv4/ip_forward`, `# cat ...`, `$ sudo cat ...`, `[root@n1 ~]# sysctl -n net.ipv4.ip_forward` */
+const PROMPTED = new RegExp(`^(?:.*?[#$%>]\\s*)?(?:sudo\\s+)?(?:cat\\s+(${PROC_PATH})|sysctl\\s+-n\\s+((?:net|kernel|vm|fs)[./][\\w./@+-]+))\\s*$`);
+/** head / tail of several files: `==> /proc/sys/net/bridge/bridge-nf-call-iptables <==` */
+const HEADER = new RegExp(`^==> (${PROC_PATH}) <==\\s*$`);
+/** what a /proc/sys file or a command prints instead of a value */
+const NOT_A_VALUE = /^(?:cat|head|tail|grep|sysctl|sh|bash|-?bash|zsh):\s|no such file|permission denied|not permitted|cannot (?:open|stat|access)|invalid argument/i;
+
+/** a shell prompt at the start of a line: `root@h:~# `, `core@host ~ $ `, `[root@n1 ~]# `, a bare `# ` or `$ ` */
+const SHELL_PROMPT = /^(?:\[[^\]]*\]|[\w.-]+@[\w.-]+(?::\S*)?(?:\s+\S+)?)\s*[#$%>](?:\s|$)|^[#$]\s/;
+
+type Listed = { key: string; value: string } | { key: string; shown: string };
+
+/** One line of a pasted /proc/sys listing: a value with its path, or a command / header whose value follows. */
+function listingLine(raw: string): Listed | undefined {
+  const l = raw.replace(/\r$/, '');
+  if (l.length > 1024) return undefined;
+  const m = LISTED.exec(l);
+  if (m) {
+    const value = m[2];
+    if (value === '' || NOT_A_VALUE.test(value)) return undefined;
+    return { key: normalizeSysctlKey(m[1]), value };
+  }
+  const h = HEADER.exec(l);
+  if (h) return { key: normalizeSysctlKey(h[1]), shown: h[0].trim() };
+  const p = PROMPTED.exec(l);
+  if (p) return { key: normalizeSysctlKey(p[1] ?? p[2]), shown: l.trim() };
+  return undefined;
+}
+
+/** The line after a `cat` / header: the value, unless it is an error, a prompt, or another record. */
+function valueLine(raw: string): string | undefined {
+  const v = raw.replace(/\r$/, '').trim();
+  if (v === '' || v.length > 512 || NOT_A_VALUE.test(v) || LINE.test(v) || /^==> /.test(v) || SHELL_PROMPT.test(v)) return undefined;
+  return v;
+}
+
+/**
+ * Content test for a pasted /proc/sys listing (a terminal paste, a ticket attachment): lines that name a
+ * /proc/sys path with its value in one of the forms parseSysctlText reads. Two such records, or one and
+ * nothing else; error lines (`cat: ...: No such file or directory`) and prompts do not count against it.
+ */
+export function sniffProcSysListing(head: string): boolean {
+  const all = head.split('\n', 200);
+  // the sniffers see a file's first bytes: a last line without its newline may be cut short
+  if (all.length > 1 && !head.endsWith('\n')) all.pop();
+  let records = 0;
+  let other = 0;
+  let pending = false;
+  for (const raw of all) {
+    if (raw.trim() === '') continue;
+    const listed = listingLine(raw);
+    if (listed) {
+      if ('value' in listed) records++;
+      pending = !('value' in listed);
+      continue;
+    }
+    if (pending) {
+      pending = false;
+      if (valueLine(raw) !== undefined) {
+        records++;
+        continue;
+      }
+    }
+    other++;
+  }
+  return records >= 2 || (records === 1 && other === 0);
 }
 
 /** One `/proc/sys/...` file copied into the bundle: the value is its content. */

@@ -25,7 +25,7 @@ export interface SystemdLinkFile {
   /** the file's name (`99-default.link`): the sort key across directories */
   name: string;
   /** the directory it sits in, as systemd ranks them; undefined when the path does not say */
-  dir?: 'etc' | 'run' | 'usr-local-lib' | 'usr-lib';
+  dir?: SystemdDir;
   /** [Match] settings in order (a key may repeat: lists accumulate; an empty value resets the list) */
   match: LinkSetting[];
   /** [Link] settings in order */
@@ -36,16 +36,32 @@ export interface SystemdLinkFile {
   dropInFor?: string;
 }
 
-const SECTION = /^\[([A-Za-z]+)\]\s*$/;
+const SECTION = /^\[([A-Za-z0-9]+)\]\s*$/;
 const KEY = /^([A-Za-z][A-Za-z0-9]*)\s*=\s*(.*?)\s*$/;
 
-export function parseSystemdLink(text: string, file: string): SystemdLinkFile {
+/** Where systemd looks for .link and .network files (and their `<name>.d/*.conf` drop-ins), as it ranks them. */
+export type SystemdDir = 'etc' | 'run' | 'usr-local-lib' | 'usr-lib';
+
+/** One file of systemd's ini syntax read as its settings in order, each with its section and line. */
+export interface SystemdSections {
+  settings: { section: string | undefined; setting: LinkSetting }[];
+  /** no section at all (an empty file, or a /dev/null symlink copied as empty): it masks its name */
+  empty: boolean;
+  sawKey: boolean;
+  /** the file's name, the directory it sits in (undefined when the path does not say), the file a drop-in extends */
+  name: string;
+  dir?: SystemdDir;
+  dropInFor?: string;
+}
+
+/** Reads a systemd network-configuration file (.link, .network; a drop-in under `<name>.d/`). */
+export function readSystemdSections(text: string, file: string, suffix: '.link' | '.network'): SystemdSections {
   const parts = file.split('/');
   const name = parts[parts.length - 1] ?? file;
-  const dropIn = parts.length > 1 && /\.link\.d$/.test(parts[parts.length - 2]) && /\.conf$/.test(name) ? parts[parts.length - 2].replace(/\.d$/, '') : undefined;
-  const out: SystemdLinkFile = { file, name, dir: dirOf(dropIn ? parts.slice(0, -1).join('/') : file), match: [], link: [], empty: true, ...(dropIn ? { dropInFor: dropIn } : {}) };
+  const inDropInDir = parts.length > 1 && parts[parts.length - 2].endsWith(`${suffix}.d`) && /\.conf$/.test(name);
+  const dropInFor = inDropInDir ? parts[parts.length - 2].replace(/\.d$/, '') : undefined;
+  const out: SystemdSections = { settings: [], empty: true, sawKey: false, name, dir: systemdDirOf(dropInFor ? parts.slice(0, -1).join('/') : file), ...(dropInFor ? { dropInFor } : {}) };
   let section: string | undefined;
-  let sawKey = false;
   const all = lines(text);
   for (let i = 0; i < all.length; i++) {
     const t = all[i].trim();
@@ -58,17 +74,22 @@ export function parseSystemdLink(text: string, file: string): SystemdLinkFile {
     }
     const k = KEY.exec(t);
     if (!k) continue;
-    sawKey = true;
-    const setting = { key: k[1], value: k[2], ref: { file, line: i + 1 }, excerpt: capped(t) };
-    if (section === 'Match') out.match.push(setting);
-    else if (section === 'Link') out.link.push(setting);
+    out.sawKey = true;
+    out.settings.push({ section, setting: { key: k[1], value: k[2], ref: { file, line: i + 1 }, excerpt: capped(t) } });
   }
-  if (!out.empty && out.match.length === 0 && out.link.length === 0 && !sawKey) throw new SkipFile(file, 'no .link settings');
-  if (out.empty && sawKey) throw new SkipFile(file, 'not a .link file: keys outside any section');
   return out;
 }
 
-function dirOf(file: string): SystemdLinkFile['dir'] {
+export function parseSystemdLink(text: string, file: string): SystemdLinkFile {
+  const r = readSystemdSections(text, file, '.link');
+  const of = (section: string) => r.settings.filter((x) => x.section === section).map((x) => x.setting);
+  const out: SystemdLinkFile = { file, name: r.name, dir: r.dir, match: of('Match'), link: of('Link'), empty: r.empty, ...(r.dropInFor ? { dropInFor: r.dropInFor } : {}) };
+  if (!out.empty && out.match.length === 0 && out.link.length === 0 && !r.sawKey) throw new SkipFile(file, 'no .link settings');
+  if (out.empty && r.sawKey) throw new SkipFile(file, 'not a .link file: keys outside any section');
+  return out;
+}
+
+function systemdDirOf(file: string): SystemdDir | undefined {
   const m = /(?:^|\/)(etc|run|usr\/local\/lib|usr\/lib|lib)\/systemd\/network\/[^/]+$/.exec(file);
   if (!m) return undefined;
   return m[1] === 'etc' ? 'etc' : m[1] === 'run' ? 'run' : m[1] === 'usr/local/lib' ? 'usr-local-lib' : 'usr-lib';
@@ -79,7 +100,33 @@ export function sniffSystemdLink(head: string): boolean {
   return /^\[(Match|Link)\]\s*$/m.test(head) && /^(MACAddressPolicy|NamePolicy|OriginalName|AlternativeNamesPolicy)\s*=/m.test(head) && !/^\[(Network|Service|Unit|NetDev)\]/m.test(head);
 }
 
-const RANK: Record<NonNullable<SystemdLinkFile['dir']>, number> = { etc: 0, run: 1, 'usr-local-lib': 2, 'usr-lib': 3 };
+const RANK: Record<SystemdDir, number> = { etc: 0, run: 1, 'usr-local-lib': 2, 'usr-lib': 3 };
+
+interface Ranked {
+  name: string;
+  dir?: SystemdDir;
+  dropInFor?: string;
+}
+
+/**
+ * systemd's order of a directory set: one file per name (/etc masks /run masks /usr/lib), sorted by name,
+ * each with its drop-ins (one per name likewise, sorted by name) for `merge` to append.
+ */
+export function inSystemdOrder<T extends Ranked>(files: readonly T[], merge: (base: T, dropIns: T[]) => T): T[] {
+  const firstByName = (list: readonly T[]) => {
+    const byName = new Map<string, T>();
+    for (const f of list) {
+      const cur = byName.get(f.name);
+      if (!cur || RANK[f.dir ?? 'usr-lib'] < RANK[cur.dir ?? 'usr-lib']) byName.set(f.name, f);
+    }
+    return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  };
+  const dropIns = files.filter((f) => f.dropInFor);
+  return firstByName(files.filter((x) => !x.dropInFor)).map((base) => {
+    const mine = firstByName(dropIns.filter((d) => d.dropInFor === base.name));
+    return mine.length === 0 ? base : merge(base, mine);
+  });
+}
 
 /** The values of one key after systemd's list rules (repeats accumulate, an empty assignment resets). */
 function listOf(settings: LinkSetting[], key: string): { values: string[]; refs: LinkSetting[] } | undefined {
@@ -92,7 +139,10 @@ function listOf(settings: LinkSetting[], key: string): { values: string[]; refs:
       refs.length = 0;
       continue;
     }
-    values = [...(values ?? []), ...s.value.split(/\s+/).filter(Boolean)];
+    // a `!` before the whole list inverts it (`Type=!loopback bridge`: none of these; systemd's
+    // config_parse_match_strv prefixes every word); a word's own `!` after it is part of its pattern
+    const words = s.value.startsWith('!') ? s.value.slice(1).split(/\s+/).filter(Boolean).map((w) => `!${w}`) : s.value.split(/\s+/).filter(Boolean);
+    values = [...(values ?? []), ...words];
     refs.push(s);
   }
   return values === undefined ? undefined : { values, refs };
@@ -180,32 +230,12 @@ export function linkMatches(f: SystemdLinkFile, dev: LinkDevice): LinkMatch | un
  * sorted by name, the first that matches. An empty file masks its name.
  */
 export function effectiveLink(files: readonly SystemdLinkFile[], dev: LinkDevice): LinkMatch | undefined {
-  const byName = new Map<string, SystemdLinkFile>();
-  const dropIns = files.filter((f) => f.dropInFor);
-  for (const f of files.filter((x) => !x.dropInFor)) {
-    const cur = byName.get(f.name);
-    if (!cur || RANK[f.dir ?? 'usr-lib'] < RANK[cur.dir ?? 'usr-lib']) byName.set(f.name, f);
-  }
-  const ordered = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const base of ordered) {
-    const f = withDropIns(base, dropIns);
+  const merged = inSystemdOrder(files, (base, dropIns) => ({ ...base, match: [...base.match, ...dropIns.flatMap((d) => d.match)], link: [...base.link, ...dropIns.flatMap((d) => d.link)] }));
+  for (const f of merged) {
     const m = linkMatches(f, dev);
     if (m) return m;
   }
   return undefined;
-}
-
-/** The file with its drop-ins' settings appended (drop-ins sorted by name; one in /etc masks one of the same name elsewhere). */
-function withDropIns(base: SystemdLinkFile, dropIns: readonly SystemdLinkFile[]): SystemdLinkFile {
-  const mine = new Map<string, SystemdLinkFile>();
-  for (const d of dropIns) {
-    if (d.dropInFor !== base.name) continue;
-    const cur = mine.get(d.name);
-    if (!cur || RANK[d.dir ?? 'usr-lib'] < RANK[cur.dir ?? 'usr-lib']) mine.set(d.name, d);
-  }
-  if (mine.size === 0) return base;
-  const sorted = [...mine.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { ...base, match: [...base.match, ...sorted.flatMap((d) => d.match)], link: [...base.link, ...sorted.flatMap((d) => d.link)] };
 }
 
 /** The file's effective MACAddressPolicy= (the last assignment), with its line. */

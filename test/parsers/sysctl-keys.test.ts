@@ -17,6 +17,14 @@ describe('normalizeSysctlKey', () => {
     expect(normalizeSysctlKey(raw)).toBe(key);
   });
 
+  it('pasted /proc/sys listings (for-loop `path : v`, `grep . path` -> `path:v`) give the key sysctl -a prints', () => {
+    // sysctl -a on this machine, for a veth named veth0.10: net.ipv4.conf.veth0/10.forwarding = 0 (test/fixtures/proc-sys)
+    const loop = parseSysctlText('/proc/sys/net/ipv4/conf/veth0.10/forwarding : 0\n/proc/sys/net/ipv4/conf/all/forwarding : 0\n', 'paste.txt');
+    const grep = parseSysctlText('/proc/sys/net/ipv4/conf/flannel.1/rp_filter:2\n/proc/sys/net/ipv4/conf/all/rp_filter:0\n', 'paste.txt');
+    expect([...loop.values.keys()]).toEqual(['net.ipv4.conf.veth0/10.forwarding', 'net.ipv4.conf.all.forwarding']);
+    expect([...grep.values.keys()]).toEqual(['net.ipv4.conf.flannel/1.rp_filter', 'net.ipv4.conf.all.rp_filter']);
+  });
+
   it('sysctl -a and troubleshoot /proc lines give the same key', () => {
     const a = parseSysctlText('net.ipv4.conf.flannel/1.forwarding = 1\n', 'sysctl-a');
     const b = parseSysctlText('/proc/sys/net/ipv4/conf/flannel.1/forwarding = 1\n', 'sysctl/node-1');

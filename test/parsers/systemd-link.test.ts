@@ -84,4 +84,12 @@ describe('systemd .link parser', () => {
     expect(sniffSystemdLink(fx('links/80-container-ve.network'))).toBe(false);
     expect(() => parseSystemdLink('NamePolicy=kernel\n', 'x.link')).toThrow(SkipFile);
   });
+  it("a leading ! inverts the whole [Match] list (Flatcar's zz-default Type=!loopback dummy bridge tunnel vxlan wireguard), as systemd's config_parse_match_strv reads it", () => {
+    // the [Match] section of flatcar/init's usr/lib/systemd/network/zz-default.network, as a .link would carry it
+    const match = readFileSync(projectPath('test/fixtures/networkd/flatcar/usr/lib/systemd/network/zz-default.network'), 'utf8').split('\n').filter((l) => /^(\[Match\]|Name=|Type=)/.test(l));
+    const f = parseSystemdLink(`${match.join('\n')}\n[Link]\nMACAddressPolicy=none\n`, `node/${USR}/zz-default.link`);
+    expect(effectiveLink([f], FLANNEL)).toBeUndefined();
+    expect(effectiveLink([f], { name: 'cni0', type: 'bridge' })).toBeUndefined();
+    expect(effectiveLink([f], { name: 'eth0', type: 'ether' })?.file).toBe(f);
+  });
 });
