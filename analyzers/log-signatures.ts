@@ -33,6 +33,7 @@ import { timeOf } from './lib/logs.js';
 import { hostFirewall } from './lib/host-firewall.js';
 import { dockerBridges, dockerPresence, hasKubernetes, liveViews, uplinkOf } from './lib/node-view.js';
 import { dockerEngine } from '../src/parsers/docker-info.js';
+import { felixKubeProxyCleanup } from '../src/parsers/calico-felix-config.js';
 import { dockerRestartOf, NODE_SERVICE_KINDS, nodeServices, restartDocker } from './lib/node-services.js';
 
 const MAX_EVIDENCE = 10;
@@ -44,7 +45,7 @@ export default defineAnalyzer({
   scope: 'node',
   requires: ['logs'],
   // what the remedies follow: the runtimes, kube-proxy and the firewall manager the node shows, its conntrack limit
-  optional: [...new Set(['sysctl', 'nftables', 'dockerNetworks', 'firewalldZones', 'routes', 'ipAddr', 'flannelSubnetEnv', 'resolvConf', ...NODE_SERVICE_KINDS] as const)],
+  optional: [...new Set(['sysctl', 'nftables', 'dockerNetworks', 'firewalldZones', 'routes', 'ipAddr', 'flannelSubnetEnv', 'resolvConf', 'felixConfig', ...NODE_SERVICE_KINDS] as const)],
   analyze({ node, artifacts }) {
     const byId = new Map<string, { matches: LogMatch[]; count: number }>();
     for (const log of artifacts.logs) {
@@ -108,7 +109,7 @@ export default defineAnalyzer({
       if (sig.id === 'log.docker-no-free-address-pool') noFreePool(draft, sorted, facts, artifacts, host);
       if (sig.id === 'log.firewall-rejected-container-traffic') firewallRejected(draft, node, sorted, e.count, artifacts, host);
       if (sig.id === 'log.calico-bgp-not-established') calicoBgp(draft, sorted, e.count, facts, artifacts);
-      if (sig.id === 'log.iptables-couldnt-load-match') missingChainTarget(draft, sorted, host);
+      if (sig.id === 'log.iptables-couldnt-load-match') missingChainTarget(draft, sorted, host, node, artifacts);
       if (sig.id === 'log.nf-tables-chain-missing') kubeletChainMissing(draft, sorted);
       if (CONNECTION_FAILURES.has(sig.id)) traceCommands(draft, sorted);
       // flannel exits on it (k3s with it: `level=fatal msg="flannel exited: ...`): the node's pods have no cross-node network
@@ -132,7 +133,7 @@ const CHAIN_TARGET = /^(?:KUBE|DOCKER|CNI|CILIUM|cali|FLANNEL|WEAVE|NETAVARK|LIB
  * family only on dual-stack nodes, so kube-proxy's ip6tables-restore fails at every sync and no IPv6
  * Service is programmed (kubernetes#96468): creating it in the ip6tables nat table lets the restore through.
  */
-function missingChainTarget(draft: FindingDraft, matches: LogMatch[], host: HostView): void {
+function missingChainTarget(draft: FindingDraft, matches: LogMatch[], host: HostView, node: string, artifacts: NodeArtifacts): void {
   const chains = [...new Set(matches.filter((m) => m.facts.kind === 'target' && m.facts.module && CHAIN_TARGET.test(m.facts.module)).map((m) => m.facts.module))];
   if (chains.length === 0 || chains.length < new Set(matches.map((m) => m.facts.module)).size) return;
   const v6 = matches.some((m) => /ip6tables/.test(m.excerpt) || m.facts.tool?.startsWith('ip6tables'));
@@ -144,6 +145,11 @@ function missingChainTarget(draft: FindingDraft, matches: LogMatch[], host: Host
     `the rule set ${v6 ? "kube-proxy (or another component) loads with ip6tables-restore" : 'a component loads'} jumps to ${chains.join(', ')}, which is not in that table (iptables says "Couldn't load target" for a chain it cannot find), so the whole restore fails and nothing of it is applied. ` +
     (markDrop ? markDropSentence(v6) : 'Not a back-end or version mismatch: the chain\'s owner did not create it (or something deleted it).');
   draft.facts = { ...draft.facts, missingChains: chains, family: v6 ? 'ipv6' : 'ipv4' };
+  // kube-proxy's own chains gone between its syncs: someone deletes them; Calico's eBPF data plane does by default
+  if (!markDrop && chains.every((c) => KUBE_PROXY_CHAIN.test(c))) {
+    kubeProxyChainsDeleted(draft, chains, tool, node, artifacts);
+    return;
+  }
   draft.remedy = markDrop
     ? markDropRemedy(v6)
     : {
@@ -447,6 +453,54 @@ function swarmNode(artifacts: NodeArtifacts): { says: string; evidence: Evidence
   const gw = interfacesOf(artifacts.ipAddr ?? []).get('docker_gwbridge');
   if (gw) return { says: `Swarm's bridge docker_gwbridge in ${gw.ref.file}`, evidence: { file: gw.ref.file, line: gw.ref.line, excerpt: 'docker_gwbridge', note: "Swarm's bridge: the node is in a Swarm" } };
   return undefined;
+}
+
+/** kube-proxy's own chains (iptables mode): its Service, endpoint, firewall and node-port chains */
+const KUBE_PROXY_CHAIN = /^KUBE-(?:SVC|SEP|EXT|FW|XLB|SVL)-[A-Z0-9]{8,16}$|^KUBE-(?:SERVICES|NODEPORTS|POSTROUTING|EXTERNAL-SERVICES|PROXY-FIREWALL|FORWARD|PROXY-CANARY)$/;
+
+/**
+ * kube-proxy's restore jumps to one of its own chains that is gone: kube-proxy writes only the chains that changed
+ * since its last sync (1.26+), so another agent deleted it between two syncs. Calico's eBPF data plane does so by
+ * default: with bpfEnabled, Felix removes kube-proxy's iptables rules unless bpfKubeProxyIptablesCleanupEnabled is
+ * false (projectcalico/calico#10538; Calico's "Avoiding conflicts with kube-proxy"). Restarting kube-proxy does not
+ * hold while Felix keeps cleaning.
+ */
+function kubeProxyChainsDeleted(draft: FindingDraft, chains: string[], tool: string, node: string, artifacts: NodeArtifacts): void {
+  const felix = felixKubeProxyCleanup(artifacts.felixConfig ?? [], node);
+  const cite = (s: { ref: { file: string; line: number }; excerpt: string }, note: string): Evidence => ({ file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note });
+  const restartKubeProxy = `kubectl -n kube-system delete pod -l k8s-app=kube-proxy --field-selector spec.nodeName=${node}   # kube-proxy's next start writes every chain again`;
+  const check = `${tool}-save -t nat | grep -c '^:KUBE-SVC-'   # kube-proxy's Service chains now (0: something keeps deleting them)`;
+  if (felix?.cleans) {
+    draft.message += ` Calico's eBPF data plane is on (${felix.bpf.excerpt}, ${felix.bpf.ref.file}:${felix.bpf.ref.line}) and its kube-proxy cleanup ${felix.cleanup ? `is on (${felix.cleanup.ref.file}:${felix.cleanup.ref.line})` : 'is not turned off (bpfKubeProxyIptablesCleanupEnabled defaults to true)'}: Felix deletes kube-proxy's iptables chains, and kube-proxy's next restore jumps to chains that are gone (projectcalico/calico#10538). Restarting kube-proxy does not hold while Felix keeps cleaning.`;
+    draft.evidence.push(cite(felix.bpf, "Calico's eBPF data plane is on"), ...(felix.cleanup ? [cite(felix.cleanup, "Felix's kube-proxy cleanup is on")] : []));
+    draft.facts = { ...draft.facts, deletedBy: 'calico-ebpf-kube-proxy-cleanup' };
+    draft.remedy = {
+      summary:
+        "Keep one service proxy. Either let kube-proxy run beside Calico's eBPF data plane and turn Felix's kube-proxy cleanup off (then restart kube-proxy on the node so it writes every chain again), or let Calico's eBPF data plane replace kube-proxy and stop kube-proxy on Calico's nodes (Calico's documented nodeSelector patch on the kube-proxy DaemonSet).",
+      commands: [
+        `kubectl patch felixconfiguration default --type merge -p '{"spec":{"bpfKubeProxyIptablesCleanupEnabled":false}}'   # kube-proxy stays: Felix stops deleting its chains`,
+        restartKubeProxy,
+        check,
+        `# or, kube-proxy goes: kubectl patch ds -n kube-system kube-proxy -p '{"spec":{"template":{"spec":{"nodeSelector":{"non-calico":"true"}}}}}'`,
+      ],
+    };
+    return;
+  }
+  if (felix) {
+    draft.message += ` Calico's eBPF data plane is on (${felix.bpf.ref.file}:${felix.bpf.ref.line}) with its kube-proxy cleanup turned off (${felix.cleanup!.excerpt}, ${felix.cleanup!.ref.file}:${felix.cleanup!.ref.line}): Felix no longer deletes kube-proxy's chains. Lines logged before that change are explained by it; if they go on, another agent deletes the chains.`;
+    draft.evidence.push(cite(felix.bpf, "Calico's eBPF data plane is on"), cite(felix.cleanup!, "Felix's kube-proxy cleanup is off"));
+    draft.remedy = { summary: "Restart kube-proxy on the node so it writes every chain again; if the failures come back, find what deletes kube-proxy's chains (another kube-proxy replacement, a firewall reload, a cleanup script).", commands: [restartKubeProxy, check] };
+    return;
+  }
+  draft.message += " kube-proxy writes only the chains that changed since its last sync, so another agent deleted it in between: a kube-proxy replacement cleaning up kube-proxy's rules (Calico's eBPF data plane does by default, projectcalico/calico#10538; Cilium's kube-proxy replacement), a firewall reload, or a cleanup script.";
+  draft.remedy = {
+    summary: "Find what deletes kube-proxy's chains before restarting it (a restart alone will not hold while the deleter runs): on Calico, eBPF mode with bpfKubeProxyIptablesCleanupEnabled not false removes them; then restart kube-proxy on the node so it writes every chain again.",
+    commands: [
+      "kubectl get felixconfiguration -o yaml | grep -iE 'name:|bpfEnabled|bpfKubeProxyIptablesCleanupEnabled'   # Calico: eBPF on and its kube-proxy cleanup not false deletes these chains",
+      ...chains.slice(0, 3).map((c) => `${tool} -t nat -S ${c} 2>&1 | head -3   # still gone?`),
+      restartKubeProxy,
+    ],
+  };
 }
 
 /** `a` happened before `b`: by their times when both have one, by line in one file; unknown (taken as before) across files without times. */

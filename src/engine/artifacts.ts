@@ -38,6 +38,7 @@ import type { KubeClusterRanges } from '../parsers/kube-cluster-config.js';
 import type { PackageList } from '../parsers/packages.js';
 import type { ConntrackStats } from '../parsers/conntrack-stats.js';
 import type { NetworkctlOutput } from '../parsers/networkctl.js';
+import type { FelixConfig } from '../parsers/calico-felix-config.js';
 import type { SystemdNetworkFile } from '../parsers/systemd-network.js';
 
 export interface ArtifactMap {
@@ -122,6 +123,8 @@ export interface ArtifactMap {
   packages: PackageList;
   /** conntrack statistics: `conntrack -S` (old total or per-CPU) and /proc/net/stat/nf_conntrack; counters since boot */
   conntrackStats: ConntrackStats;
+  /** Calico Felix's eBPF settings (FelixConfiguration, calico-node's FELIX_BPF* environment): bpfEnabled, bpfKubeProxyIptablesCleanupEnabled */
+  felixConfig: FelixConfig;
 }
 
 export type ArtifactKind = keyof ArtifactMap;
@@ -169,4 +172,5 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   kubeClusterRanges: "the cluster's pod and Service ranges (kube-controller-manager / kube-apiserver manifests, kubeadm ClusterConfiguration and the kubeadm-config ConfigMap, k3s/RKE2 config.yaml, Calico IPPools)",
   packages: "installed packages and their versions (rpm -qa / sos's installed-rpms, dpkg -l / installed-debs, dpkg-query -W, apk info -v, snap list)",
   conntrackStats: 'conntrack statistics (conntrack -S, /proc/net/stat/nf_conntrack)',
+  felixConfig: "Calico Felix's configuration (kubectl get felixconfiguration -o yaml, calico-node's FELIX_BPF* environment)",
 };

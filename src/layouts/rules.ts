@@ -242,6 +242,8 @@ const KUBE_CLUSTER_CONFIG_ANYWHERE: PathRule[] = [
   { re: /(^|\/)kubeadm[-_]config(?:[-_.][^/]*)?\.(ya?ml|json|txt)$|(^|\/)kubeadm\.ya?ml$/, format: 'kubeadm-config' },
   { re: /(^|\/)rancher\/(k3s|rke2)\/config\.yaml$|(^|\/)(k3s|rke2)[-_]config\.ya?ml$/, format: 'k3s-config' },
   { re: /(^|\/)(?:calicoctl[-_ ]get[-_ ]ip-?pools?|kubectl[-_ ]get[-_ ]ippools?[^/]*|ippools?(?:\.crd\.projectcalico\.org)?)(?:[-_.][^/]*)?\.(ya?ml|json|txt)$/i, format: 'calico-ippools' },
+  // Calico Felix's configuration: felixconfiguration.yaml, felixconfigurations.crd.projectcalico.org.yaml, calicoctl-get-felixconfig.yaml
+  { re: /(^|\/)(?:calicoctl[-_ ]get[-_ ]felixconfig\w*|kubectl[-_ ]get[-_ ]felixconfig\w*|felix[-_]?config\w*(?:\.crd\.projectcalico\.org)?)(?:[-_.][^/]*)?\.(ya?ml|json|txt)$/i, format: 'calico-felix-config' },
 ];
 
 const PROC_SYS: PathRule[] = [{ re: /^proc\/sys\/net\/(ipv4|ipv6|bridge|netfilter)\/[^/]+$/, format: 'proc-sys' }];

@@ -115,7 +115,9 @@ export function troubleshootNodes(
         ? 'kubeadm-config'
         : /^cluster-resources\/custom-resources\/(?:ippools\.crd\.projectcalico\.org|installations\.operator\.tigera\.io)\.(?:ya?ml|json)$/.test(r)
           ? 'calico-ippools'
-          : undefined;
+          : /^cluster-resources\/custom-resources\/felixconfigurations\.crd\.projectcalico\.org\.(?:ya?ml|json)$/.test(r)
+            ? 'calico-felix-config'
+            : undefined;
     return format ? [{ path: p, relPath: r.slice(r.lastIndexOf('/') + 1), format }] : [];
   });
   for (const [name, n] of nodes) {

@@ -11,7 +11,7 @@ const RULE_RES = [...SOSREPORT_RULES, ...INSIGHTS_RULES, ...FLAT_RULES, ...EKS_R
 const ALWAYS = [
   /(^|\/)cluster-resources\/(pods\/[^/]+|nodes)\.json$/,
   /(^|\/)cluster-resources\/configmaps\/kube-system\.json$/,
-  /(^|\/)cluster-resources\/custom-resources\/(ippools\.crd\.projectcalico\.org|installations\.operator\.tigera\.io)\.(ya?ml|json)$/,
+  /(^|\/)cluster-resources\/custom-resources\/(ippools\.crd\.projectcalico\.org|installations\.operator\.tigera\.io|felixconfigurations\.crd\.projectcalico\.org)\.(ya?ml|json)$/,
   /(^|\/)host-collectors\//,
   /(^|\/)sysctl\/[^/]+$/,
   /(^|\/)(iptables|ip6tables)[^/]*$/,

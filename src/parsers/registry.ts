@@ -32,6 +32,7 @@ import { parseBridgeLink, sniffBridgeLink } from './bridge-link.js';
 import { parseCniConf, sniffCniConf } from './cni-conf.js';
 import { parseIpRules, sniffIpRules } from './ip-rule.js';
 import { parseConntrackStats, sniffConntrackStats } from './conntrack-stats.js';
+import { parseFelixConfig, sniffFelixConfig } from './calico-felix-config.js';
 import { parseApk, parseDpkgL, parseDpkgQueryW, parsePackageListAny, parseRpmQa, parseSnapList, sniffApk, sniffDpkgL, sniffDpkgQueryW, sniffRpmQa, sniffSnapList } from './packages.js';
 import { parseCalicoIpPools, parseK3sConfig, parseKubeadmConfig, parseStaticPodManifest, sniffCalicoIpPools, sniffStaticPodManifest } from './kube-cluster-config.js';
 import { parseProxyEnv, sniffProxyEnv } from './proxy-env.js';
@@ -184,6 +185,8 @@ const FORMATS = [
   format({ id: 'packages', kind: 'packages', parse: parsePackageListAny }),
   // conntrack's counters: conntrack -S (conntrack-tools 1.4.4's total, 1.4.5+'s per-CPU lines), /proc/net/stat/nf_conntrack
   format({ id: 'conntrack-stats', kind: 'conntrackStats', parse: parseConntrackStats, sniff: sniffConntrackStats }),
+  // Calico Felix's eBPF settings: FelixConfiguration (kubectl, calicoctl, troubleshoot's custom resources), calico-node's FELIX_BPF* environment
+  format({ id: 'calico-felix-config', kind: 'felixConfig', parse: parseFelixConfig, sniff: sniffFelixConfig }),
   // /proc/sys values pasted from a terminal (`for f in /proc/sys/.../forwarding; do echo -n $f ": "; cat $f; done`,
   // `grep . /proc/sys/...`, `cat /proc/sys/...` and the value, `==> path <==` of head): late, so a file another sniffer
   // claims stays its; the rest of the paste (nslookup's errors) is scanned as log lines as before
