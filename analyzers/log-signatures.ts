@@ -794,6 +794,9 @@ const FREE_CANDIDATES = ['10.200.0.0/16', '10.201.0.0/16', '10.210.0.0/16', '10.
  */
 function noFreePool(draft: FindingDraft, matches: LogMatch[], facts: Record<string, string[]>, artifacts: NodeArtifacts, host: HostView): void {
   const atStart = matches.some((m) => m.facts.daemonStart);
+  // the client's `Error response from daemon: ...` (docker network create, compose up): the daemon answered, so it runs
+  if (!atStart && matches.some((m) => /Error response from daemon/.test(m.excerpt)))
+    draft.message = draft.message.replace(' At start, for docker0, dockerd exits: it runs no containers.', ' Here the daemon answered a request (Error response from daemon): it runs, and only the network asked for was not created.');
   // Docker has no default IPv6 pools: an IPv6 network needs its subnet given (--subnet, fixed-cidr-v6, an IPv6 base in default-address-pools)
   if ((facts.family ?? []).every((f) => f === '6') && facts.family?.length) {
     draft.remedy = {
