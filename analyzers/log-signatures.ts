@@ -90,7 +90,7 @@ export default defineAnalyzer({
       const context: Record<string, string[]> = {};
       if (sig.id === 'log.podman-rules-flushed') podmanFlushed(draft, sorted, byId.get('log.firewall-restart')?.matches ?? []);
       if (sig.id === 'log.swarm-peer-unreachable') swarm(draft, e.count, facts, context);
-      if (sig.id === 'log.conntrack-table-full') conntrack(draft, byId.get('log.kube-proxy-conntrack-max')?.matches ?? [], artifacts, context);
+      if (sig.id === 'log.conntrack-table-full') conntrack(draft, sorted, e.count, byId.get('log.kube-proxy-conntrack-max')?.matches ?? [], artifacts, context);
       draft.remedy = remedyFor(sig, facts, host, context);
       // firewalld's reload takes Swarm's ingress rules with it; Docker writes them again on the reload only from 29.0 (moby#50443)
       if (sig.id === 'log.swarm-peer-unreachable' && draft.remedy.commands.some((c) => c.startsWith('firewall-cmd --reload'))) {
@@ -538,7 +538,7 @@ function capital(s: string): string {
  * owns the setting), the sysctl dump's nf_conntrack_max and nf_conntrack_count at collection. The
  * new limit in the commands is twice the one the bundle shows.
  */
-function conntrack(draft: FindingDraft, kubeProxy: LogMatch[], artifacts: NodeArtifacts, context: Record<string, string[]>): void {
+function conntrack(draft: FindingDraft, matches: LogMatch[], lineCount: number, kubeProxy: LogMatch[], artifacts: NodeArtifacts, context: Record<string, string[]>): void {
   const sysctl = artifacts.sysctl ?? [];
   const value = (key: string): SysctlValue | undefined => runtimeValue(sysctl, key)[0] ?? runtimeValue(sysctl, key.replace('net.netfilter.', 'net.'))[0];
   const max = value('net.netfilter.nf_conntrack_max');
@@ -567,6 +567,17 @@ function conntrack(draft: FindingDraft, kubeProxy: LogMatch[], artifacts: NodeAr
     draft.evidence.push({ file: max!.ref.file, line: max!.ref.line, excerpt: max!.excerpt, note: 'the limit when the bundle was collected' });
     if (count) draft.evidence.push({ file: count.ref.file, line: count.ref.line, excerpt: count.excerpt, note: 'connections tracked then' });
   }
+  // every line is packets dropped (the kernel rate-limits them): several recent ones, or the table still full, is an outage;
+  // "recent" against the logs' end, whose guessed years (klog's, syslog's) do not count
+  const newest = Math.max(...(artifacts.logs ?? []).map((l) => (l.lastTimestamp && !l.lastTimestamp.yearInferred ? l.lastTimestamp.epochMs : -Infinity)), ...matches.map((m) => m.timestamp?.epochMs ?? -Infinity));
+  const lastAt = Math.max(...matches.map((m) => m.timestamp?.epochMs ?? -Infinity));
+  const old = Number.isFinite(lastAt) && Number.isFinite(newest) && newest - lastAt > DAY_MS;
+  const stillFull = maxN !== undefined && countN !== undefined && maxN > 0 && countN / maxN >= 0.9;
+  if (stillFull || (lineCount >= 3 && !old)) {
+    draft.severity = 'critical';
+    draft.title = 'The conntrack table is full: the kernel drops new connections';
+    if (!stillFull) draft.message += ` ${lineCount} lines: new connections (to Services and ingress too) were being dropped then.`;
+  } else if (old) draft.message += " The last line is more than a day older than the logs' end: it may be over since.";
   const known = maxN ?? (proxy.length > 0 ? Number(proxy[proxy.length - 1].facts.max) : undefined);
   context.conntrackNew = [known !== undefined && Number.isFinite(known) && known > 0 ? String(known * 2) : '<twice the current limit>'];
   draft.facts = { ...draft.facts, ...facts };

@@ -70,6 +70,13 @@ describe('a full conntrack table', () => {
     expect(full(report.findings).remedy.commands[1]).toBe('sysctl -w net.netfilter.nf_conntrack_max=<twice the current limit>');
   });
 
+  it('kubernetes#71261: four lines in a row are an outage, critical (R10: the reporter\'s ingress was down); one line is a warning', async () => {
+    expect(full((await analyzeBundle(`${CASES}/conntrack-71261`)).findings).severity).toBe('critical');
+    const one = text('conntrack-71261/dmesg-T.txt').split('\n')[0];
+    const f = full((await analyzeBundle(writeFolder({ 'dmesg-T.txt': `${one}\n` }, 'one-line'))).findings);
+    expect(f.severity).toBe('warning');
+  });
+
   it("kube-proxy's line alone (a healthy node) makes no finding", async () => {
     const report = await analyzeBundle(writeFolder({ 'kube-proxy.log': text('conntrack-71261/kube-proxy.log') }, 'healthy'));
     expect(report.findings).toEqual([]);
