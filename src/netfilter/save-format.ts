@@ -554,6 +554,7 @@ export function parseIptablesSave(text: string, file: string, opts: SaveOptions 
       if (h) {
         if (rs.family === 'unknown') rs.family = blocks[bi].family ?? 'ipv4';
         rs.version = h[3];
+        rs.versionRef ??= { ref, excerpt: trimmed };
         headerLine ??= n + 1;
         // only what the header proves (backendOfSaveHeader): a plain 1.8.4-1.8.7 header is either back end
         const b = backendOfSaveHeader(h[1], h[2], h[3], h[4]);
