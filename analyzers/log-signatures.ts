@@ -34,6 +34,7 @@ import { hostFirewall } from './lib/host-firewall.js';
 import { dockerBridges, dockerPresence, hasKubernetes, liveViews, uplinkOf } from './lib/node-view.js';
 import { dockerEngine } from '../src/parsers/docker-info.js';
 import { felixKubeProxyCleanup } from '../src/parsers/calico-felix-config.js';
+import { kubeProxySync } from './lib/kube-proxy-sync.js';
 import { dockerRestartOf, NODE_SERVICE_KINDS, nodeServices, restartDocker } from './lib/node-services.js';
 
 const MAX_EVIDENCE = 10;
@@ -104,6 +105,8 @@ export default defineAnalyzer({
       if (DOCKER_START_FAILURES.has(sig.id)) dockerStart(draft, sig.id, sorted, byId.get('log.docker-daemon-initialized')?.matches ?? [], artifacts);
       if (sig.id === 'log.docker-network-controller-failed') networkController(draft, facts, sorted, host);
       if (sig.id === 'log.iptables-module-missing') moduleMissing(draft, facts, sorted);
+      // kube-proxy's nftables sync failures: worded by nft's error (kubernetes#134024's iif, a missing module, nft crashing)
+      if (sig.id === 'log.kube-proxy-sync-failed') kubeProxySync(draft, sorted, artifacts);
       if (sig.id === 'log.neighbour-table-overflow') neighbourOverflow(draft, sorted, e.count, artifacts);
       if (sig.id === 'log.docker-dns-fallback-public') dnsFallback(draft, artifacts);
       if (sig.id === 'log.docker-no-free-address-pool') noFreePool(draft, sorted, facts, artifacts, host);

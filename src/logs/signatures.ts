@@ -13,6 +13,7 @@
  */
 import { PROXY_SIGNATURES } from './signatures-proxy.js';
 import { FLANNEL_IFACE_SIGNATURES } from './signatures-flannel-iface.js';
+import { KUBE_PROXY_SIGNATURES } from './signatures-kube-proxy.js';
 
 export interface LogSignature {
   /** stable id, `log.noun-phrase` */
@@ -1104,6 +1105,7 @@ export const SIGNATURES: readonly LogSignature[] = [
   },
   ...PROXY_SIGNATURES,
   ...FLANNEL_IFACE_SIGNATURES,
+  ...KUBE_PROXY_SIGNATURES,
   {
     id: 'log.cni-setup-failed',
     literals: ['network for sandbox', 'network for pod', 'etworkPlugin cni failed'],

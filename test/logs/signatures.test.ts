@@ -300,6 +300,11 @@ const EXAMPLES: Example[] = [
   { id: 'log.docker-rootless', from: { text: 'Dec 16 17:56:45 hostname dockerd-rootless.sh[1069]: time="2020-12-16T17:56:45.806480284+08:00" level=info msg="API listen on /run/user/1001/docker.sock"', origin: 'moby/moby#41789' }, facts: { uid: '1001' } },
   { id: 'log.docker-config-invalid', from: { text: 'Jul 23 08:17:34 ip-172-31-251-57 dockerd[14090]: unable to configure the Docker daemon with file /etc/docker/daemon.json: the following directives are specified both as a flag and in the configuration file: hosts: (from flag: [fd://], from file: [tcp://0.0.0.0:20199 unix:///var/run/docker.sock fd://])', origin: 'docker/for-linux#732' }, facts: { path: '/etc/docker/daemon.json', conflict: 'hosts' } },
   { id: 'log.docker-config-invalid', from: { text: 'dockerd[19412]: unable to configure the Docker daemon with file /etc/docker/daemon.json: json: cannot unmarshal string into Go struct field Config.iptables of type bool', origin: 'docker/docs#7351' }, facts: { key: 'iptables', type: 'bool' } },
+  // kube-proxy's nftables sync failures (kubernetes PR #134024, kubernetes#136786) and the lines around every sync (PR #111219's V(2) log)
+  { id: 'log.kube-proxy-sync-failed', from: { fixture: '../kube-proxy-sync/k8s-pr134024-kube-proxy.log' }, line: 2, facts: { mode: 'nftables' } },
+  { id: 'log.kube-proxy-sync-failed', from: { fixture: '../kube-proxy-sync/k8s-136786-kube-proxy.log' }, line: 2, facts: { mode: 'nftables', err: 'signal: segmentation fault (core dumped)', ipFamily: 'IPv4' } },
+  { id: 'log.kube-proxy-sync-retry', from: { fixture: '../kube-proxy-sync/k8s-136786-kube-proxy.log' }, line: 3, facts: { ipFamily: 'IPv4' } },
+  { id: 'log.kube-proxy-sync-complete', from: { text: '2022-07-05T07:15:18.162082913Z I0705 07:15:18.162045    2171 proxier.go:832] "SyncProxyRules complete" elapsed="175.66099ms"', origin: 'kubernetes PR #111219 (kube-proxy at V(2))' }, facts: {} },
 ];
 
 /** Lines that hold a signature's literal but must not match it. */
@@ -371,6 +376,7 @@ const NEAR_MISSES: { id: string; text: string; why: string }[] = [
   { id: 'log.coredns-loop-detected', text: '2019-04-17T00:18:44.485Z [INFO] plugin/reload: Running configuration MD5 = fe280f2b52a55a24ba57f2b4328c2777', why: "CoreDNS' ordinary start line (coredns#2790)" },
   { id: 'log.docker-rootless', text: 'Nov 20 09:58:02 k8s-node-1 dockerd[1012]: time="2026-11-20T09:58:02.420000000Z" level=info msg="API listen on /run/docker.sock"', why: "a rootful dockerd's socket" },
   { id: 'log.docker-rootless', text: 'Dec 16 17:56:08 hostname dockerd-rootless.sh[1069]: + which rootlesskit', why: "dockerd-rootless.sh's trace" },
+  { id: 'log.kube-proxy-sync-failed', text: '            debug!(%err, "nftables sync failed");', why: "another program's wording (a Rust firewall's source), not kube-proxy's structured line" },
 ];
 
 /** Line `n` of a fixture of test/fixtures/r3-logs. */
