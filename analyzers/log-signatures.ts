@@ -100,7 +100,7 @@ export default defineAnalyzer({
           draft.remedy.commands.push(...host.restartDocker().map((c) => (c.startsWith('#') ? c : `${c}; after the reload: ${answer ? answer.says : "Docker before 29.0 does not re-create Swarm's ingress rules when firewalld reloads (moby#50443)"}`)));
       }
       // Swarm's ingress chain found gone: a firewalld reload before it, the chain in the rules now, Docker's version
-      if (sig.id === 'log.docker-ingress-chain-missing') swarmIngress(draft, sorted, byId.get('log.firewall-restart')?.matches ?? [], artifacts, host);
+      if (sig.id === 'log.docker-ingress-chain-missing') swarmIngress(draft, sorted, byId.get('log.firewall-restart')?.matches ?? [], byId.get('log.iptables-cleanup-harmless')?.matches ?? [], artifacts, host);
       // what dockerd's failed start means now, the routes that took Docker's pools, the firewall's zone, Calico's peers
       if (DOCKER_START_FAILURES.has(sig.id)) dockerStart(draft, sig.id, sorted, byId.get('log.docker-daemon-initialized')?.matches ?? [], artifacts);
       if (sig.id === 'log.docker-network-controller-failed') networkController(draft, facts, sorted, host);
@@ -405,9 +405,16 @@ function podmanFlushed(draft: FindingDraft, matches: LogMatch[], restarts: LogMa
  * - else info, the meaning saying both readings.
  * Docker 29.0 re-creates them on firewalld's reload (moby#50443): then no restart is asked for.
  */
-function swarmIngress(draft: FindingDraft, matches: LogMatch[], restarts: LogMatch[], artifacts: NodeArtifacts, host: HostView): void {
+function swarmIngress(draft: FindingDraft, matches: LogMatch[], restarts: LogMatch[], cleanups: LogMatch[], artifacts: NodeArtifacts, host: HostView): void {
   const first = matches[0];
-  const reloads = inTimeOrder(restarts).filter((r) => /firewalld|firewall-cmd|dynamic firewall daemon/.test(r.excerpt) && precedes(r, first));
+  // a reload, restart or stop of firewalld takes the chains; its start (at boot, before Docker) does not (R11 p22)
+  const flushes = inTimeOrder(restarts).filter((r) => /firewalld|firewall-cmd|dynamic firewall daemon/.test(r.excerpt) && /reload|restart|stop/i.test(r.excerpt) && precedes(r, first));
+  // Docker's own start-up cleanup (`-F DOCKER-ISOLATION`, `-D FORWARD -i docker0 ...` failing) between the reload and the
+  // checks: dockerd (re)started after it, and a start creates Swarm's chains again
+  const last = flushes[flushes.length - 1];
+  const dockerStart = last ? cleanups.find((c) => /DOCKER|docker0|docker_gwbridge/.test(c.excerpt) && precedes(last, c) && precedes(c, first) && !(c.file === last.file && c.line === last.line)) : undefined;
+  const reloads = dockerStart ? [] : flushes;
+  if (dockerStart) draft.message += ` dockerd started after the firewall's reload (its start-up cleanup, ${dockerStart.file}:${dockerStart.line}): these are its checks while it creates its chains again.`;
   // a whole nat table (its built-in chains listed, not cut at its top): a single chain's listing says nothing of the others
   const nat = liveViews(artifacts).flatMap((v) => {
     const t = v.tables.get('nat');

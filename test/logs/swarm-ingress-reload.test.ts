@@ -75,4 +75,19 @@ describe("Swarm's ingress chain found missing (firewalld#503)", () => {
     const report = await analyzeBundle(writeFolder({ 'journalctl.txt': `${line}\n` }, 'swarm-ingress-append'));
     expect(logIds(report.findings)).toEqual(['log.iptables-no-chain']);
   });
+
+  it("firewalld's start at boot, then Docker's start-up checks: no reload, info (R11 p22)", async () => {
+    const guide = text('swarm-ingress-reload/kubeadm-guide-firewalld-status-journal.txt');
+    const report = await analyzeBundle(writeFolder({ 'journalctl-u-firewalld.txt': guide }, 'swarm-ingress-boot'));
+    expect(ingress(report.findings).severity).toBe('info');
+  });
+
+  it("a reload, then Docker's start-up cleanup before the checks: dockerd restarted after it, info", async () => {
+    // the guide's journal with its boot start made a reload (one word of systemd's message: Started -> Reloaded)
+    const guide = text('swarm-ingress-reload/kubeadm-guide-firewalld-status-journal.txt').replace('Started firewalld - dynamic firewall daemon.', 'Reloaded firewalld - dynamic firewall daemon.');
+    const report = await analyzeBundle(writeFolder({ 'journalctl-u-firewalld.txt': guide }, 'swarm-ingress-reload-then-start'));
+    const f = ingress(report.findings);
+    expect(f.severity).toBe('info');
+    expect(f.message).toMatch(/dockerd started after the firewall's reload \(its start-up cleanup, journalctl-u-firewalld\.txt:4\)/);
+  });
 });
