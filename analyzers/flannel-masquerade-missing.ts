@@ -18,9 +18,36 @@
  * iptables.docker-masquerade-missing does for Docker's subnets): any rule that masquerades it counts
  * (Calico's natOutgoing under canal, a broad `-o eth0 -j MASQUERADE`); a rule the tracer cannot
  * decide (an ipset whose members the bundle lacks) leaves it undecided, and nothing is said.
+ *
+ * Without subnet.env (a ticket's pastes, k3s-io/k3s#7096): a live nat POSTROUTING jump to FLANNEL-POSTRTG
+ * is flannel's own sign of ip-masq. flannel creates the chain and writes that jump only with ip-masq
+ * (flannel-io/flannel main.go: `if opts.ipMasq { ... CreateIP4Chain("nat", "FLANNEL-POSTRTG") ...
+ * SetupAndEnsureIP4Tables(MasqRules(...)) }`); k3s' embedded flannel always masquerades IPv4
+ * (k3s pkg/agent/flannel/flannel.go creates the chain unconditionally). Every rule flannel 0.15+ writes
+ * there carries `-m comment --comment "flanneld masq"` (network/iptables.go MasqRules, both the
+ * --random-fully and the plain branch; before 0.15 there was no FLANNEL-POSTRTG). So the chain empty
+ * and jumped to means flannel's masquerade is gone:
+ * - a whole nat table (iptables-save, -S, or an -L listing with its POSTROUTING chain): the jump is
+ *   seen, the chain is empty, and the packet walk finds no other masquerade: critical;
+ * - a part of it (`iptables -t nat -vnL | grep ...`: FLANNEL-POSTRTG's `Chain` line with its reference
+ *   count, no POSTROUTING): the bundle does not keep what the grep kept. `grep -i flannel` shows
+ *   flannel's rules (their comment holds "flanneld"), but `grep FLANNEL` or `grep POSTRTG` shows the
+ *   chain's header and the jump and hides every rule of it. Only where the chain cannot hold flannel's
+ *   rules whatever the grep (k3s#7096 below) is it said; otherwise the coverage says why not.
+ * The pod network then comes from flannel's FLANNEL-FWD rules (`-s <network> ... "flanneld forward"`),
+ * net-conf.json, the cluster's configured pod range, or k3s' default 10.42.0.0/16 (said to be assumed).
+ *
+ * k3s#7096: k3s v1.25.7+k3s1 and v1.26.2+k3s1 (reproduced in the thread) with an iptables without
+ * --random-fully (before 1.6.2; CentOS 7's 1.4.21): flannel checks each rule with an empty argument
+ * where --random-fully would go (`iptables -t nat -C FLANNEL-POSTRTG ... -j MASQUERADE  --wait`: `Bad
+ * argument `''`), fails, and never writes the chain. Fixed by the flannel update in k3s#7136 (v1.26.3+k3s1)
+ * and its 1.25 backport k3s#7138 (v1.25.8+k3s1), validated in the thread on v1.26.3-rc2 and in k3s#7137
+ * on v1.25.8-rc2. The fix is the upgrade: flannel then writes its rules itself.
  */
 import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
+import type { IptablesVersion } from '../src/netfilter/iptables-version.js';
+import { compareK3sVersions, k3sVersionOf, type K3sVersion } from '../src/parsers/k3s-version.js';
 import { appendOnce } from '../src/netfilter/commands.js';
 import { parseCidr } from '../src/parsers/cidr.js';
 import type { FlannelSubnetEnv } from '../src/parsers/flannel-env.js';
@@ -28,34 +55,48 @@ import { interfacesOf } from '../src/parsers/interfaces.js';
 import type { Evidence } from '../src/report/schema.js';
 import { routeDevFor } from './lib/container-host.js';
 import { flannelRunner } from './lib/flannel.js';
-import { NODE_SERVICE_KINDS } from './lib/node-services.js';
+import { NODE_SERVICE_KINDS, nodeServices } from './lib/node-services.js';
 import { ipsetMatcher } from './lib/ipset.js';
 import { logEvidence } from './lib/logs.js';
 import { liveViews, localAddresses, nativeNftables, reachableChains, type BackendView } from './lib/node-view.js';
 import { OUTSIDE, SOME_UPLINK, masqueradeRules, memberAddress, outboundPacket, postroutingNat, sourceNat } from './lib/source-nat.js';
 
+
 export default defineAnalyzer({
   id: 'flannel.masquerade-missing',
   title: "flannel's masquerade for the pod network is missing",
-  description: 'FLANNEL_IPMASQ=true, but a packet from the pod subnet to the outside meets no MASQUERADE/SNAT in nat POSTROUTING (traced).',
+  description: 'flannel runs with ip-masq (FLANNEL_IPMASQ=true in subnet.env, or nat POSTROUTING jumps to its FLANNEL-POSTRTG), but a packet from the pod network to the outside meets no MASQUERADE/SNAT in nat POSTROUTING (traced).',
   scope: 'node',
-  requires: ['flannelSubnetEnv', 'iptables'],
-  optional: [...new Set(['ipAddr', 'routes', 'nftables', 'services', 'logs', 'ipsets', ...NODE_SERVICE_KINDS] as const)],
+  requires: ['iptables'],
+  optional: [...new Set(['flannelSubnetEnv', 'flannelNetConf', 'kubeClusterRanges', 'iptablesVersion', 'ipAddr', 'routes', 'nftables', 'services', 'logs', 'ipsets', 'k3sVersion', ...NODE_SERVICE_KINDS] as const)],
   analyze({ node, artifacts, partly }) {
-    const views = liveViews(artifacts).filter((v) => v.tables.has('nat'));
+    const envs = artifacts.flannelSubnetEnv ?? [];
+    const live = liveViews(artifacts);
+    // flannel's part of the rules: without subnet.env, a FLANNEL-* chain or a jump to one (a grep's rows), else nothing here is flannel's
+    if (envs.length === 0 && !live.some(hasFlannelChains)) return [];
+    const views = live.filter((v) => v.tables.has('nat'));
     if (views.length === 0) {
       // rules without a nat table (a listing of filter alone): nothing was checked (R8's N2)
-      const live = liveViews(artifacts);
       if (live.length > 0) partly?.(`the live rules hold no nat table (${[...new Set(live.flatMap((v) => [...v.files.values()]))].join(', ')}): flannel's masquerade was not checked; collect iptables-save (every table) or nft list ruleset`);
       return [];
     }
-    // a dump cut at its top (sos's .tailed) may have lost the rule
-    if (views.some((v) => v.truncated.has('nat'))) return [];
+    // a dump cut at its top (sos's .tailed), or rows grepped out without their Chain lines, may have lost the rule
+    if (views.some((v) => v.truncated.has('nat'))) {
+      const cut = views.find((v) => v.truncated.has('nat'))!;
+      if (envs.length === 0 && jumpRows(cut).length > 0)
+        partly?.(`${cut.files.get('nat')} shows a jump to flannel's FLANNEL-POSTRTG (flannel masquerades), but not the chain itself (${cut.truncated.get('nat')}): whether its rules are there was not checked; collect iptables -t nat -S or iptables-save`);
+      return [];
+    }
     // every nat rule gone on a kube-proxy node: one flush, said by iptables.kube-chains-missing (with FLANNEL-POSTRTG among the emptied chains)
     if (views.every((v) => wholeNatFlushedWithKubeProxy(v))) return [];
     const out: FindingDraft[] = [];
     const seen = new Set<string>();
-    for (const env of artifacts.flannelSubnetEnv) {
+    const k3s = k3sVersions(artifacts);
+    const iptv = iptablesVersions(artifacts);
+    const issue = knownIssue(k3s, iptv);
+    // only a part of nat listed (a grep: no POSTROUTING chain): what it hides may be flannel's rules, unless k3s#7096 keeps flannel from writing any
+    const part = views.every((v) => !v.tables.get('nat')!.has('POSTROUTING'));
+    for (const env of envs) {
       if (env.ipmasq?.value !== true || !env.network || !env.subnetNetwork) continue;
       const network = parseCidr(env.network.value);
       const subnet = parseCidr(env.subnetNetwork);
@@ -63,13 +104,49 @@ export default defineAnalyzer({
       const key = `${env.network.value} ${env.subnetNetwork}`;
       if (seen.has(key)) continue;
       seen.add(key);
+      if (part && !issue) {
+        // flannel's rules listed under their chain (`grep -i flannel` of a healthy node): there, nothing to say
+        if (!views.some((v) => v.tables.get('nat')!.get('FLANNEL-POSTRTG')?.rules.some((r) => r.target === 'MASQUERADE'))) partly?.(partNote(views));
+        continue;
+      }
       const result = walk(artifacts, views, env.subnetNetwork);
       if (result.kind !== 'missing') continue;
-      out.push(finding(node, artifacts, views, env, result));
+      out.push(finding(node, artifacts, views, env, result, issue));
+    }
+    // subnet.env says whether flannel masquerades (FLANNEL_IPMASQ=false: it does not, whatever chain is left)
+    if (envs.some((e) => e.ipmasq !== undefined)) return out;
+    // no subnet.env (or one without FLANNEL_IPMASQ): flannel's own jump says it masquerades
+    for (const v of views) {
+      const f = withoutSubnetEnv(node, artifacts, v, k3s, iptv, partly);
+      if (f) return [...out, f];
     }
     return out;
   },
 });
+
+/** Why a part of the nat table (no POSTROUTING: a grep, or one chain listed) decides nothing of flannel's masquerade. */
+function partNote(views: BackendView[]): string {
+  const nat = views[0].tables.get('nat')!;
+  const chain = nat.get('FLANNEL-POSTRTG');
+  const what = chain
+    ? `FLANNEL-POSTRTG is listed with ${chain.rules.length === 0 ? 'no rule' : 'no masquerade'} (${chain.ref.file}:${chain.ref.line})`
+    : `the nat rules (${views[0].files.get('nat')}) hold no masquerade for the pod network`;
+  return (
+    `${what}, but not the rest of the nat table (no POSTROUTING chain: a grep of the listing, or the one chain): ` +
+    'the bundle does not say what the grep kept, and a grep for FLANNEL or POSTRTG shows the chain and the jump to it but hides every rule of it (they show only /* flanneld masq */); ' +
+    "flannel's masquerade was not decided: collect iptables -t nat -S (or iptables-save)"
+  );
+}
+
+/** The first evidence of each file line (k3s' version line is cited for k3s#7096 and as flannel's runner). */
+function onePerLine(evidence: Evidence[]): Evidence[] {
+  const seen = new Set<string>();
+  return evidence.filter((e) => (e.line > 0 ? !seen.has(`${e.file}:${e.line}`) && !!seen.add(`${e.file}:${e.line}`) : true));
+}
+
+function hasFlannelChains(v: BackendView): boolean {
+  return [...v.tables.values()].some((t) => [...t.values()].some((c) => c.name.startsWith('FLANNEL-') || c.rules.some((r) => r.target?.startsWith('FLANNEL-'))));
+}
 
 function wholeNatFlushedWithKubeProxy(v: BackendView): boolean {
   const nat = v.tables.get('nat')!;
@@ -105,7 +182,7 @@ function masquerades(v: BackendView) {
   return masqueradeRules(v.tables.get('nat'));
 }
 
-function finding(node: string, artifacts: NodeArtifacts, views: BackendView[], env: FlannelSubnetEnv, w: Extract<Walk, { kind: 'missing' }>): FindingDraft {
+function finding(node: string, artifacts: NodeArtifacts, views: BackendView[], env: FlannelSubnetEnv, w: Extract<Walk, { kind: 'missing' }>, issue: KnownIssue | undefined): FindingDraft {
   const network = env.network!.value;
   const podSubnet = env.subnetNetwork!;
   const nat = views[0].tables.get('nat')!;
@@ -125,7 +202,8 @@ function finding(node: string, artifacts: NodeArtifacts, views: BackendView[], e
       }
     : { file: natFile, line: 0, excerpt: `no "-s ${network} ! -d 224.0.0.0/4 -j MASQUERADE" reachable from nat POSTROUTING`, note: `searched the live nat table here (flannel before 0.15 writes its rules straight into POSTROUTING)` };
   const logs = logEvidence(artifacts.logs, ['log.flannel-iptables-failed', 'log.iptables-no-chain', 'log.firewall-restart']);
-  const owner = flannelRunner(node, artifacts);
+  const owner = runnerOf(node, artifacts);
+  const randomFully = !issue && supportsRandomFully(iptablesVersions(artifacts)) !== false;
   // flannel 0.15+: its chain in order (emptied first when it holds some of them); before: the rules POSTROUTING lacks, appended in flannel's order
   const present = new Set((nat.get('POSTROUTING')?.rules ?? []).map((r) => r.text));
   // each safe to paste again, or after flannel wrote its rules itself: the jump and the old-style
@@ -133,9 +211,9 @@ function finding(node: string, artifacts: NodeArtifacts, views: BackendView[], e
   const stopGap = chain
     ? [
         ...(jumped ? [] : [appendOnce('iptables -t nat -A POSTROUTING -m comment --comment "flanneld masq" -j FLANNEL-POSTRTG')]),
-        ...(jumped || chain.rules.length === 0 ? ['iptables -t nat -F FLANNEL-POSTRTG   # flannel writes its chain in this order', ...newStyleRules(network, podSubnet)] : []),
+        ...(jumped || chain.rules.length === 0 ? ['iptables -t nat -F FLANNEL-POSTRTG   # flannel writes its chain in this order', ...newStyleRules(network, podSubnet, randomFully)] : []),
       ]
-    : oldStyleRules(network, podSubnet)
+    : oldStyleRules(network, podSubnet, randomFully)
         .filter((c) => !present.has(c.replace('iptables -t nat ', '')))
         .map(appendOnce);
   return {
@@ -145,11 +223,12 @@ function finding(node: string, artifacts: NodeArtifacts, views: BackendView[], e
       `flannel on ${node} runs with ip-masq (${env.ipmasq!.excerpt}, ${env.ipmasq!.ref.file}:${env.ipmasq!.ref.line}), but a packet from a pod (${w.src}, pod subnet ${podSubnet} of ${network}) to an outside address leaving by ${w.uplink === SOME_UPLINK ? 'the uplink' : w.uplink} meets no MASQUERADE or SNAT in nat POSTROUTING` +
       `${chain ? (!jumped ? ': FLANNEL-POSTRTG exists but POSTROUTING does not jump to it' : chain.rules.length === 0 ? ': FLANNEL-POSTRTG is empty' : '') : ''}${w.passed.length ? ` (${w.passed.length === 1 ? 'the one masquerade there applies' : 'the masquerades there apply'} to other traffic only)` : ''}. ` +
       'Pods reach other pods, but not the outside: their packets leave with pod addresses, which nothing outside routes back.' +
-      (logs.length ? ` flannel's log says it could not ensure its rules (${logs[0].file}:${logs[0].line}).` : ''),
+      (logs.length ? ` flannel's log says it could not ensure its rules (${logs[0].file}:${logs[0].line}).` : '') +
+      (issue ? ` ${issue.sentence}` : ''),
     impact: 'Pods on this node cannot reach addresses outside the cluster network (the internet, registries, external databases).',
-    evidence: [where, { file: env.network!.ref.file, line: env.network!.ref.line, excerpt: env.network!.excerpt, note: 'the cluster (pod) network flannel masquerades' }, { file: env.ipmasq!.ref.file, line: env.ipmasq!.ref.line, excerpt: env.ipmasq!.excerpt, note: 'flannel is told to masquerade it' }, ...w.passed, ...owner.evidence, ...logs],
-    facts: { network, podSubnet, uplink: w.uplink === SOME_UPLINK ? undefined : w.uplink, ruleStyle: chain ? 'FLANNEL-POSTRTG (flannel 0.15+)' : 'POSTROUTING (flannel < 0.15)' },
-    remedy: {
+    evidence: onePerLine([where, { file: env.network!.ref.file, line: env.network!.ref.line, excerpt: env.network!.excerpt, note: 'the cluster (pod) network flannel masquerades' }, { file: env.ipmasq!.ref.file, line: env.ipmasq!.ref.line, excerpt: env.ipmasq!.excerpt, note: 'flannel is told to masquerade it' }, ...w.passed, ...(issue?.evidence ?? []), ...owner.evidence, ...logs]),
+    facts: { network, podSubnet, uplink: w.uplink === SOME_UPLINK ? undefined : w.uplink, ruleStyle: chain ? 'FLANNEL-POSTRTG (flannel 0.15+)' : 'POSTROUTING (flannel < 0.15)', ...issueFacts(issue) },
+    remedy: issue ? issueRemedy(issue, node, owner, stopGap) : {
       summary: `flannel checks its rules every resync (--iptables-resync, 5 s) and rewrites them when one is missing; it did not here, so restart flannel on ${node} (${owner.name}). As a stop-gap the rules flannel writes can be added by hand, in this order.`,
       commands: [...owner.restart, '# stop-gap, only if the restart did not bring them back: the rules flannel writes (it rewrites them itself once it runs again)', ...stopGap, 'iptables -t nat -S POSTROUTING; iptables -t nat -S FLANNEL-POSTRTG   # check'],
       caution: owner.inProcess ? "Restarting k3s leaves running pods alone; the node's API server (on a server node) and kubelet are briefly away." : 'Deleting the flannel pod briefly interrupts pod networking on the node while flannel starts again.',
@@ -157,26 +236,225 @@ function finding(node: string, artifacts: NodeArtifacts, views: BackendView[], e
   };
 }
 
-/** flannel 0.15+'s FLANNEL-POSTRTG rules (pkg/trafficmngr/iptables masqRules), --random-fully as iptables 1.6.2+ supports. */
-function newStyleRules(network: string, podSubnet: string): string[] {
+/**
+ * flannel 0.15+'s FLANNEL-POSTRTG rules (pkg/trafficmngr/iptables masqRules), with --random-fully where
+ * iptables has it (1.6.2+; flannel's plain branch leaves it out for an older one, which refuses it).
+ */
+function newStyleRules(network: string, podSubnet: string, randomFully = true): string[] {
   const c = '-m comment --comment "flanneld masq"';
+  const rf = randomFully ? ' --random-fully' : '';
   return [
     `iptables -t nat -A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 ${c} -j RETURN`,
     `iptables -t nat -A FLANNEL-POSTRTG -s ${podSubnet} -d ${network} ${c} -j RETURN`,
     `iptables -t nat -A FLANNEL-POSTRTG -s ${network} -d ${podSubnet} ${c} -j RETURN`,
     `iptables -t nat -A FLANNEL-POSTRTG ! -s ${network} -d ${podSubnet} ${c} -j RETURN`,
-    `iptables -t nat -A FLANNEL-POSTRTG -s ${network} ! -d 224.0.0.0/4 ${c} -j MASQUERADE --random-fully`,
-    `iptables -t nat -A FLANNEL-POSTRTG ! -s ${network} -d ${network} ${c} -j MASQUERADE --random-fully`,
+    `iptables -t nat -A FLANNEL-POSTRTG -s ${network} ! -d 224.0.0.0/4 ${c} -j MASQUERADE${rf}`,
+    `iptables -t nat -A FLANNEL-POSTRTG ! -s ${network} -d ${network} ${c} -j MASQUERADE${rf}`,
   ];
 }
 
 /** flannel 0.8-0.14's rules straight in POSTROUTING (network/iptables.go MasqRules). */
-function oldStyleRules(network: string, podSubnet: string): string[] {
+function oldStyleRules(network: string, podSubnet: string, randomFully = true): string[] {
+  const rf = randomFully ? ' --random-fully' : '';
   return [
     `iptables -t nat -A POSTROUTING -s ${network} -d ${network} -j RETURN`,
-    `iptables -t nat -A POSTROUTING -s ${network} ! -d 224.0.0.0/4 -j MASQUERADE --random-fully`,
+    `iptables -t nat -A POSTROUTING -s ${network} ! -d 224.0.0.0/4 -j MASQUERADE${rf}`,
     `iptables -t nat -A POSTROUTING ! -s ${network} -d ${podSubnet} -j RETURN`,
-    `iptables -t nat -A POSTROUTING ! -s ${network} -d ${network} -j MASQUERADE --random-fully`,
+    `iptables -t nat -A POSTROUTING ! -s ${network} -d ${network} -j MASQUERADE${rf}`,
   ];
+}
+
+/** The rows of a view's nat table that jump to FLANNEL-POSTRTG (a grep fragment's rows included). */
+function jumpRows(v: BackendView) {
+  return [...(v.tables.get('nat')?.values() ?? [])].flatMap((c) => c.rules.filter((r) => r.target === 'FLANNEL-POSTRTG'));
+}
+
+function k3sVersions(artifacts: NodeArtifacts): K3sVersion[] {
+  return (artifacts.k3sVersion ?? []).flat();
+}
+
+function iptablesVersions(artifacts: NodeArtifacts): IptablesVersion[] {
+  return (artifacts.iptablesVersion ?? []).flat().filter((v) => /^iptables(?:-legacy|-nft)?$/.test(v.tool));
+}
+
+/** Whether the node's iptables knows --random-fully (1.6.2 and later, as go-iptables' HasRandomFully decides); undefined: not in the bundle. */
+function supportsRandomFully(versions: IptablesVersion[]): boolean | undefined {
+  const v = versions[0];
+  if (!v) return undefined;
+  const [a, b, c] = v.version.split('.').map(Number);
+  return a > 1 || (a === 1 && (b > 6 || (b === 6 && (c ?? 0) >= 2)));
+}
+
+interface KnownIssue {
+  k3s: K3sVersion;
+  iptables: IptablesVersion;
+  /** the first release of the node's k3s line with the fix */
+  fixed: string;
+  sentence: string;
+  evidence: Evidence[];
+}
+
+/**
+ * k3s-io/k3s#7096: the releases the thread reproduced it on (v1.25.7+k3s1, v1.26.2+k3s1; v1.25.6 worked) and
+ * the first with the fix in each line (k3s#7136 → v1.26.3+k3s1, k3s#7138 → v1.25.8+k3s1).
+ */
+const K3S_7096: { minor: number; broken: number; fixed: string }[] = [
+  { minor: 25, broken: 7, fixed: 'v1.25.8+k3s1' },
+  { minor: 26, broken: 2, fixed: 'v1.26.3+k3s1' },
+];
+
+function knownIssue(k3s: K3sVersion[], iptables: IptablesVersion[]): KnownIssue | undefined {
+  const ipt = iptables[0];
+  if (!ipt || supportsRandomFully(iptables) !== false) return undefined;
+  for (const v of k3s) {
+    const line = K3S_7096.find((l) => v.major === 1 && v.minor === l.minor);
+    if (!line || v.patch !== line.broken || compareK3sVersions(v, k3sVersionOf(line.fixed)!) >= 0) continue;
+    return {
+      k3s: v,
+      iptables: ipt,
+      fixed: line.fixed,
+      sentence:
+        `This is k3s-io/k3s#7096: k3s ${v.version} (${v.ref.file}:${v.ref.line}) with iptables ${ipt.version} (${ipt.ref.file}:${ipt.ref.line}), which has no --random-fully: its flannel checks each masquerade rule with an empty argument where --random-fully would go, iptables refuses it ("Bad argument"), and the chain is never written. ` +
+        `Fixed in ${line.fixed} (k3s#${line.minor === 26 ? '7136' : '7138'}, flannel updated).`,
+      evidence: [
+        { file: v.ref.file, line: v.ref.line, excerpt: v.excerpt, note: `k3s-io/k3s#7096: this release cannot write flannel's masquerade rules with an iptables older than 1.6.2; fixed in ${line.fixed}` },
+        { file: ipt.ref.file, line: ipt.ref.line, excerpt: ipt.excerpt, note: 'older than 1.6.2: no --random-fully' },
+      ],
+    };
+  }
+  return undefined;
+}
+
+function issueFacts(issue: KnownIssue | undefined): Record<string, string> {
+  return issue ? { knownIssue: 'k3s-io/k3s#7096', k3sVersion: issue.k3s.version, iptablesVersion: issue.iptables.version, fixedIn: issue.fixed } : {};
+}
+
+/** The upgrade to the fixed release (k3s' manual binary upgrade, docs.k3s.io/upgrades/manual), then the stop-gap. */
+function issueRemedy(issue: KnownIssue, node: string, owner: ReturnType<typeof runnerOf>, stopGap: string[]) {
+  const tag = issue.fixed.replace('+', '%2B');
+  return {
+    summary:
+      `Upgrade k3s on ${node} to ${issue.fixed} or later (k3s-io/k3s#7096): its flannel writes FLANNEL-POSTRTG itself with this iptables, no rule needs adding by hand. ` +
+      'Upgrade the same way k3s was installed (the install script again with the options it was installed with, or the binary as below); every node running an affected release needs it.',
+    commands: [
+      `case "$(uname -m)" in x86_64) A=;; aarch64) A=-arm64;; armv7l) A=-armhf;; esac; curl -fL -o /tmp/k3s "https://github.com/k3s-io/k3s/releases/download/${tag}/k3s$A" && chmod 755 /tmp/k3s && /tmp/k3s -v`,
+      'install -m 755 /tmp/k3s "$(command -v k3s)"   # replaces the k3s binary the unit runs (/usr/local/bin/k3s where the install script put it)',
+      ...owner.restart,
+      'iptables -t nat -S FLANNEL-POSTRTG   # check: flannel\'s RETURN and MASQUERADE rules, written by flannel itself',
+      '# only until the upgrade, if it must wait: the rules flannel writes, without --random-fully (this iptables lacks it); flannel empties its chain when k3s starts again',
+      ...stopGap,
+    ],
+    caution: "Restarting k3s leaves running pods alone; the node's API server (on a server node) and kubelet are briefly away. On a server of a multi-server cluster, upgrade the servers one at a time, then the agents.",
+  };
+}
+
+/** Who runs flannel: as flannelRunner says, or k3s where only `k3s -v` shows it is k3s. */
+function runnerOf(node: string, artifacts: NodeArtifacts): ReturnType<typeof flannelRunner> {
+  const owner = flannelRunner(node, artifacts);
+  const k3s = k3sVersions(artifacts)[0];
+  if (nodeServices(artifacts).distro || !k3s) return owner;
+  return {
+    name: 'k3s',
+    inProcess: true,
+    restart: ['systemctl restart k3s   # k3s-agent on an agent node; k3s runs flannel in-process: it writes its rules again at start'],
+    evidence: [{ file: k3s.ref.file, line: k3s.ref.line, excerpt: k3s.excerpt, note: 'k3s: flannel runs inside it' }],
+  };
+}
+
+interface PodNetwork {
+  cidr: string;
+  /** the node's own pod subnet, where the bundle shows it (cni0's address, its route) */
+  podSubnet?: string;
+  evidence?: Evidence;
+  /** not read from the node: k3s' default */
+  assumed: boolean;
+  why: string;
+}
+
+/** The cluster (pod) network flannel masquerades, from what the bundle holds, strongest first. */
+function podNetworkOf(artifacts: NodeArtifacts, v: BackendView, k3s: boolean): PodNetwork | undefined {
+  const podSubnet = cni0Subnet(artifacts);
+  // flannel's own forward rules: `-A FLANNEL-FWD -s <network> -m comment --comment "flanneld forward" -j ACCEPT`
+  const fwd = v.tables.get('filter')?.get('FLANNEL-FWD')?.rules.find((r) => r.target === 'ACCEPT' && r.source && !r.source.negated && parseCidr(r.source.value)?.family === 4);
+  if (fwd) return { cidr: fwd.source!.value, podSubnet, evidence: { file: fwd.ref.file, line: fwd.ref.line, excerpt: fwd.text, note: "flannel's forward rule for its network" }, assumed: false, why: "flannel's FLANNEL-FWD rule" };
+  const conf = (artifacts.flannelNetConf ?? []).find((c) => c.network && parseCidr(c.network.value)?.family === 4);
+  if (conf) return { cidr: conf.network!.value, podSubnet, evidence: { file: conf.network!.ref.file, line: conf.network!.ref.line, excerpt: conf.network!.excerpt, note: "flannel's network (net-conf.json)" }, assumed: false, why: 'net-conf.json' };
+  const range = (artifacts.kubeClusterRanges ?? []).flatMap((r) => r.podRanges).find((r) => parseCidr(r.cidr)?.family === 4);
+  if (range) return { cidr: range.cidr, podSubnet, evidence: { file: range.ref.file, line: range.ref.line, excerpt: range.excerpt, note: "the cluster's pod range" }, assumed: false, why: `the cluster's pod range (${range.key})` };
+  if (k3s) return { cidr: '10.42.0.0/16', podSubnet, assumed: true, why: "k3s' default --cluster-cidr, assumed: the bundle holds no subnet.env, net-conf.json or k3s config.yaml" };
+  return undefined;
+}
+
+/** The node's pod subnet: the network of cni0's IPv4 address (flannel's bridge), where ip addr or the routes show it. */
+function cni0Subnet(artifacts: NodeArtifacts): string | undefined {
+  const a = interfacesOf(artifacts.ipAddr ?? []).get('cni0')?.addresses.find((x) => x.family === 4);
+  if (a) return a.network;
+  const route = (artifacts.routes ?? []).flatMap((t) => t.routes).find((r) => r.dev === 'cni0' && r.proto === 'kernel' && r.destination.includes('/') && parseCidr(r.destination)?.family === 4);
+  return route?.destination;
+}
+
+/**
+ * No usable subnet.env: FLANNEL-POSTRTG jumped to from nat POSTROUTING and holding no rule. A whole nat
+ * table shows the jump; a part of it (a grep) only the chain's reference count, and is believed empty only
+ * where k3s#7096 keeps flannel from writing it whatever the grep kept.
+ */
+function withoutSubnetEnv(node: string, artifacts: NodeArtifacts, v: BackendView, k3s: K3sVersion[], iptv: IptablesVersion[], partly: ((what: string) => void) | undefined): FindingDraft | undefined {
+  const nat = v.tables.get('nat')!;
+  const chain = nat.get('FLANNEL-POSTRTG');
+  if (!chain || chain.rules.length > 0) return undefined;
+  const whole = nat.has('POSTROUTING');
+  const jumps = whole ? (nat.get('POSTROUTING')?.rules ?? []).filter((r) => r.target === 'FLANNEL-POSTRTG') : [];
+  if (whole && !reachableChains(nat, 'POSTROUTING').has('FLANNEL-POSTRTG')) return undefined;
+  const issue = knownIssue(k3s, iptv);
+  const at = `${chain.ref.file}:${chain.ref.line}`;
+  if (!whole) {
+    if (!chain.references) return undefined;
+    if (!issue) {
+      partly?.(partNote([v]));
+      return undefined;
+    }
+  }
+  const isK3s = k3s.length > 0 || nodeServices(artifacts).distro?.name === 'k3s';
+  const net = podNetworkOf(artifacts, v, isK3s);
+  if (!net) {
+    partly?.(`FLANNEL-POSTRTG is empty (${at}), but the bundle does not say flannel's network (no subnet.env, net-conf.json, FLANNEL-FWD rule or cluster pod range): the pod traffic was not walked through nat POSTROUTING`);
+    return undefined;
+  }
+  const w = walk(artifacts, [v], net.podSubnet ?? net.cidr);
+  if (w.kind !== 'missing') return undefined;
+  const owner = runnerOf(node, artifacts);
+  const randomFully = !issue && supportsRandomFully(iptv) !== false;
+  const stopGap = net.podSubnet
+    ? [`iptables -t nat -F FLANNEL-POSTRTG   # flannel writes its chain in this order`, ...newStyleRules(net.cidr, net.podSubnet, randomFully)]
+    : ["# the rules flannel writes name this node's pod subnet (cni0's network, not in the bundle): see iptables -t nat -S on a healthy node of the cluster"];
+  const chainEvidence: Evidence = {
+    file: chain.ref.file,
+    line: chain.ref.line,
+    excerpt: chain.ref.line > 0 ? `chain nat FLANNEL-POSTRTG (no rules${chain.references !== undefined ? `, ${chain.references} reference${chain.references === 1 ? '' : 's'}` : ''})` : 'chain nat FLANNEL-POSTRTG (no rules)',
+    note: whole
+      ? "flannel 0.15+'s masquerade chain: POSTROUTING jumps to it (flannel writes that jump only with ip-masq), but it holds no rule"
+      : `flannel 0.15+'s masquerade chain: referenced (flannel's jump from POSTROUTING), no rule listed; with ${issue!.k3s.version} and iptables ${issue!.iptables.version} flannel cannot write any`,
+  };
+  const network = net.cidr;
+  return {
+    severity: 'critical',
+    title: "flannel's masquerade for the pod network is missing",
+    message:
+      `flannel on ${node} masquerades its pod network (${whole ? 'nat POSTROUTING jumps to its FLANNEL-POSTRTG' : `FLANNEL-POSTRTG's header counts ${chain.references} reference${chain.references === 1 ? '' : 's'}: flannel's jump from nat POSTROUTING`}), but FLANNEL-POSTRTG holds no rule (${at})` +
+      `${whole ? `, and a packet from a pod (${w.src}, network ${network}) to an outside address leaving by ${w.uplink === SOME_UPLINK ? 'the uplink' : w.uplink} meets no other MASQUERADE or SNAT in nat POSTROUTING` : ''}. ` +
+      `The pod network ${network} is ${net.assumed ? net.why : `from ${net.why}`}. ` +
+      'Pods reach other pods, but not the outside: their packets leave with pod addresses, which nothing outside routes back.' +
+      (issue ? ` ${issue.sentence}` : ''),
+    impact: 'Pods on this node cannot reach addresses outside the cluster network (the internet, registries, external databases).',
+    evidence: onePerLine([chainEvidence, ...jumps.slice(0, 1).map((r) => ({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: 'flannel\'s jump: it masquerades (ip-masq)' })), ...(net.evidence ? [net.evidence] : []), ...w.passed, ...(issue?.evidence ?? []), ...owner.evidence, ...logEvidence(artifacts.logs, ['log.flannel-iptables-failed', 'log.iptables-no-chain', 'log.firewall-restart'])]),
+    facts: { network, networkAssumed: net.assumed, networkFrom: net.why, podSubnet: net.podSubnet, uplink: w.uplink === SOME_UPLINK ? undefined : w.uplink, ruleStyle: 'FLANNEL-POSTRTG (flannel 0.15+)', listing: whole ? 'whole nat table' : 'part of the nat table (a grep or one chain)', ...issueFacts(issue) },
+    remedy: issue
+      ? issueRemedy(issue, node, owner, stopGap)
+      : {
+          summary: `flannel checks its rules every resync (--iptables-resync, 5 s) and rewrites them when one is missing; it did not here, so restart flannel on ${node} (${owner.name}). As a stop-gap the rules flannel writes can be added by hand, in this order.`,
+          commands: [...owner.restart, '# stop-gap, only if the restart did not bring them back: the rules flannel writes (it rewrites them itself once it runs again)', ...stopGap, 'iptables -t nat -S POSTROUTING; iptables -t nat -S FLANNEL-POSTRTG   # check'],
+          caution: owner.inProcess ? "Restarting k3s leaves running pods alone; the node's API server (on a server node) and kubelet are briefly away." : 'Deleting the flannel pod briefly interrupts pod networking on the node while flannel starts again.',
+        },
+  };
 }
 

@@ -39,6 +39,7 @@ import type { PackageList } from '../parsers/packages.js';
 import type { ConntrackStats } from '../parsers/conntrack-stats.js';
 import type { NetworkctlOutput } from '../parsers/networkctl.js';
 import type { FelixConfig } from '../parsers/calico-felix-config.js';
+import type { K3sVersion } from '../parsers/k3s-version.js';
 import type { SystemdNetworkFile } from '../parsers/systemd-network.js';
 
 export interface ArtifactMap {
@@ -56,6 +57,8 @@ export interface ArtifactMap {
   iptables: Ruleset;
   /** `iptables -V` lines of one file */
   iptablesVersion: IptablesVersion[];
+  /** `k3s -v` / `k3s --version` of one file: the k3s release (v1.26.2+k3s1), its commit and Go */
+  k3sVersion: K3sVersion[];
   /** interfaces and addresses (ip addr in any shape, ifconfig) */
   ipAddr: InterfaceList;
   /** /run/flannel/subnet.env */
@@ -140,6 +143,7 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   logs: 'logs (syslog, journal, docker and pod logs)',
   iptables: 'iptables rules (iptables-save, iptables -S or iptables -L output, or iptables-nft\'s tables in nft list ruleset)',
   iptablesVersion: 'iptables version (iptables -V)',
+  k3sVersion: "k3s' version (k3s -v / k3s --version)",
   ipAddr: 'interfaces and addresses (ip addr)',
   flannelSubnetEnv: 'flannel subnet.env',
   flannelNetConf: 'flannel network configuration (net-conf.json)',

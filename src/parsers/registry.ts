@@ -33,6 +33,7 @@ import { parseCniConf, sniffCniConf } from './cni-conf.js';
 import { parseIpRules, sniffIpRules } from './ip-rule.js';
 import { parseConntrackStats, sniffConntrackStats } from './conntrack-stats.js';
 import { parseFelixConfig, sniffFelixConfig } from './calico-felix-config.js';
+import { parseK3sVersion, sniffK3sVersion } from './k3s-version.js';
 import { parseApk, parseDpkgL, parseDpkgQueryW, parsePackageListAny, parseRpmQa, parseSnapList, sniffApk, sniffDpkgL, sniffDpkgQueryW, sniffRpmQa, sniffSnapList } from './packages.js';
 import { parseCalicoIpPools, parseK3sConfig, parseKubeadmConfig, parseStaticPodManifest, sniffCalicoIpPools, sniffStaticPodManifest } from './kube-cluster-config.js';
 import { parseProxyEnv, sniffProxyEnv } from './proxy-env.js';
@@ -147,6 +148,8 @@ const FORMATS = [
   // ipvsadm -Ln (and --stats/--rate/--persistent-conn/--thresholds); -Lnc and --timeout are skipped by the parser
   format({ id: 'ipvsadm', kind: 'ipvsadm', parse: parseIpvsadm, sniff: sniffIpvsadm }),
   format({ id: 'iptables-version', kind: 'iptablesVersion', parse: parseIptablesVersion, sniff: sniffIptablesVersion }),
+  // k3s -v / k3s --version (k3s-io/k3s#7096: its embedded flannel's masquerade on an old iptables), found by content
+  format({ id: 'k3s-version', kind: 'k3sVersion', parse: parseK3sVersion, sniff: sniffK3sVersion }),
   // ipset list / -L / list -t / save / -S, live or a saved configuration (/etc/sysconfig/ipset)
   format({ id: 'ipset', kind: 'ipsets', parse: (text, file, ctx) => parseIpset(text, file, { savedConfig: ctx.savedConfig }), sniff: sniffIpset }),
   // aws-node's ipamd introspection: GET /v1/networkutils-env-settings (the EKS log collector's ipamd/networkutils-env-settings.json)
