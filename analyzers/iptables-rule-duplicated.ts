@@ -119,6 +119,9 @@ export function duplicateGroups(rs: Ruleset): Group[] {
         if (count < MIN_COPIES) continue;
         // without -v a listing does not show interfaces: `-i lo -j ACCEPT` and `-j ACCEPT` print alike
         if (!counted && !rules[0].comment && rules[0].incomplete?.some((x) => x.startsWith('listing without -v'))) continue;
+        // nft lists iptables-nft's compat matches and targets without their options (`xt match icmp6`, `xt target REJECT`):
+        // ufw's rules for different ICMPv6 types print alike (R11 p05/p06)
+        if (!counted && rules[0].incomplete?.some((x) => x.startsWith('nft does not print the options'))) continue;
         const g: Group = { rs, table: t.name, chain: c.name, realChain: c.name === FRAGMENT_CHAIN ? kubeletRule(rules[0])?.chain : c.name, rules, count, counted };
         if (!writerOf(g) && count < MIN_COPIES_UNOWNED) continue;
         out.push(g);

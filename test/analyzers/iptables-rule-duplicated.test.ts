@@ -20,6 +20,7 @@ import { parseIptablesSave } from '../../src/netfilter/save-format.js';
 import { parseIptablesVersion } from '../../src/netfilter/iptables-version.js';
 import { scanLogText } from '../../src/logs/index.js';
 import { corpusDir, hasCorpus, hasSeeds, projectPath, seedsDir } from '../helpers/shared.js';
+import { writeFolder } from '../helpers/archive.js';
 import { runNode } from './helpers.js';
 
 const fixture = (f: string) => readFileSync(projectPath('test', 'fixtures', 'rule-duplicated', f), 'utf8');
@@ -97,6 +98,15 @@ describe('iptables.rule-duplicated: dumps made in a namespace', () => {
     const [f] = runNode(dup, { iptables: [nftSave()], logs });
     expect(f.facts?.cause).toBe('writer');
     expect(f.facts?.logSymptomMismatch).toEqual(['session.txt:1']);
+  });
+});
+
+describe("iptables.rule-duplicated: nft's listing of compat matches without their options (R11 p05/p06)", () => {
+  it("ufw's ICMPv6 rules, listed by nft as a bare `xt match icmp6`, are not copies of one rule", async () => {
+    const report = await analyzeBundle(writeFolder({ 'nft-list-ruleset.txt': fixture('ufw-host-nft-list-ruleset.txt') }, 'ufw-nft-icmp6'));
+    expect(report.findings.filter((f) => f.id === 'iptables.rule-duplicated')).toEqual([]);
+    // the four identical-looking rows are there: the check sees them and does not count them
+    expect(fixture('ufw-host-nft-list-ruleset.txt').match(/meta l4proto ipv6-icmp xt match icmp6 ip6 hoplimit 255 counter packets 0 bytes 0 accept/g)!.length).toBeGreaterThanOrEqual(2);
   });
 });
 
