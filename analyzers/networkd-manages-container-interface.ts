@@ -226,6 +226,11 @@ function finding(node: string, managed: Managed[], a: NodeArtifacts, networkd: N
   const offenders = [...new Set(managed.map((m) => m.match?.file.name ?? m.networkFile?.replace(/^.*\//, '')).filter((x): x is string => !!x))];
   const remedy = unmanageRemedy(node, managed, offenders, files, restartDocker({ dockerRestart: dockerRestartOf(a) }, "re-creates docker0's address and reattaches the containers' veths"));
   const critical = damage.length > 0;
+  // a file that selects the link only through a condition the bundle cannot tell (Flatcar's older yy-vmware.network:
+  // `[Match] Virtualization=vmware` alone): it matches only on such a host (R11 p09)
+  const conditional = managed.filter((m) => m.by.length === 0 && m.match && m.match.because.length === 0 && m.match.assumed.length > 0);
+  const onlyIf = !critical && conditional.length === managed.length ? [...new Set(conditional.flatMap((m) => m.match!.assumed.map((x) => x.excerpt)))] : [];
+  for (const m of conditional) for (const x of m.match!.assumed) add({ file: x.ref.file, line: x.ref.line, excerpt: x.excerpt, note: 'a condition the bundle cannot check: the file matches only where it holds' });
   const shown = (xs: string[]) => (xs.length > 4 ? `${xs.slice(0, 4).join(', ')} and ${xs.length - 4} more` : xs.join(', '));
   const message =
     (fromNetworkctl.length > 0 ? `networkctl shows ${shown(fromNetworkctl)} managed by systemd-networkd${offenders.length > 0 ? ` (${offenders.join(', ')})` : ''}. ` : '') +
@@ -233,9 +238,10 @@ function finding(node: string, managed: Managed[], a: NodeArtifacts, networkd: N
       ? `${offenders.length > 0 ? offenders.join(', ') : 'A .network file'} matches ${shown(fromFiles)} (the first .network by name whose [Match] selects ${fromFiles.length > 1 ? 'them' : 'it'}) and does not say Unmanaged=yes${networkd.running ? '' : ' (the bundle does not show whether systemd-networkd runs: this holds if it does)'}. `
       : '') +
     'networkd configures such an interface as the file says, not as the container runtime or CNI plugin left it: it removes the addresses and routes it did not set, detaches a veth from its bridge (no Bridge= in the file), runs DHCP on it. ' +
-    (critical ? `The bundle shows it happened: ${damage.join('; ')}.` : 'The bundle does not show damage yet; it comes when networkd (re)configures the link: a restart or reload, the link going down and up.');
+    (critical ? `The bundle shows it happened: ${damage.join('; ')}.` : 'The bundle does not show damage yet; it comes when networkd (re)configures the link: a restart or reload, the link going down and up.') +
+    (onlyIf.length > 0 ? ` The file selects ${fromFiles.length > 1 ? 'them' : 'it'} only where ${onlyIf.join(', ')} holds, which the bundle does not show: on any other host it matches nothing.` : '');
   return {
-    severity: critical ? 'critical' : 'warning',
+    severity: critical ? 'critical' : onlyIf.length > 0 ? 'info' : 'warning',
     title: critical ? 'systemd-networkd took over a container interface and removed its configuration' : 'systemd-networkd manages a container interface',
     message,
     impact: critical

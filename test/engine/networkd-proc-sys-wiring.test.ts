@@ -55,4 +55,16 @@ describe('pasted /proc/sys listings and networkd in bundles', () => {
     expect(report.findings.filter((x) => x.id === 'host.networkd-manages-container-interface')).toEqual([]);
     expect(ran(report, 'host.networkd-manages-container-interface')).toBe('ran');
   });
+
+  it("Flatcar's older yy-vmware.network ([Match] Virtualization=vmware alone): info, it matches only on VMware (R11 p09)", async () => {
+    const report = await analyzeBundle(
+      writeFolder(
+        { 'usr/lib/systemd/network/yy-vmware.network': fx('networkd/flatcar-older-vmware/yy-vmware.network'), 'ip-addr.txt': fx('networkd/flatcar-older-vmware/ip-addr.txt') },
+        'networkd-vmware-only',
+      ),
+    );
+    const f = report.findings.find((x) => x.id === 'host.networkd-manages-container-interface')!;
+    expect(f.severity).toBe('info');
+    expect(f.message).toMatch(/only where Virtualization=vmware holds/);
+  });
 });
