@@ -149,8 +149,20 @@ export function sniffProcSysListing(head: string): boolean {
   let records = 0;
   let other = 0;
   let pending = false;
+  // `$ sysctl net.netfilter.nf_conntrack_max net.netfilter.nf_conntrack_count` and its `key = value` lines, in a
+  // terminal paste that goes on with other commands (R11 p17)
+  let afterSysctl = false;
   for (const raw of all) {
     if (raw.trim() === '') continue;
+    if (PROMPT.test(raw)) {
+      afterSysctl = true;
+      continue;
+    }
+    if (afterSysctl && SYSCTL_KEY.test(raw)) {
+      records++;
+      continue;
+    }
+    afterSysctl = false;
     const listed = listingLine(raw);
     if (listed) {
       if ('value' in listed) records++;

@@ -8,7 +8,10 @@
  *   (forwarding-on.txt, forwarding-off.txt), `grep . /proc/sys/net/ipv4/conf/*\/rp_filter` (grep-rp-filter.txt),
  *   `head /proc/sys/net/bridge/bridge-nf-call-*` (head-bridge-nf*.txt) and `sysctl -a | grep forwarding`
  *   (sysctl-a-forwarding-off.txt: the key sysctl itself prints for veth0.10 is net.ipv4.conf.veth0/10.forwarding).
- *   The prompt lines were written by the script that ran the commands; every other line is the commands' output.
+ *   The prompt lines were written by the script that ran the commands; every other line is the commands' output;
+ * - a public Spanish netfilter/conntrack guide's console block, verbatim (guide-sysctl-conntrack-then-cat.txt; the search
+ *   tool's stored file 63353953310): `$ sysctl net.netfilter.nf_conntrack_max net.netfilter.nf_conntrack_count`, then a
+ *   `cat` of nf_conntrack's hashsize (R11's probe p17).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -70,6 +73,17 @@ describe('pasted /proc/sys listings', () => {
 });
 
 describe('sniffProcSysListing', () => {
+  it("a `$ sysctl key key` paste that goes on with another command (a public conntrack guide's console block, R11 p17)", () => {
+    const text = fx('guide-sysctl-conntrack-then-cat.txt');
+    expect(sniffSysctlText(text)).toBe(false);
+    expect(sniffProcSysListing(text)).toBe(true);
+    const values = [...read('guide-sysctl-conntrack-then-cat.txt').values.values()];
+    expect(values.map((v) => [v.key, v.value, v.ref.line])).toEqual([
+      ['net.netfilter.nf_conntrack_max', '262144', 2],
+      ['net.netfilter.nf_conntrack_count', '194883', 3],
+    ]);
+  });
+
   it('recognises every listing here, the coreos#1205 terminal paste among docker pull output included', () => {
     for (const f of ['coreos-1205-sysctl-forwarding.txt', 'forwarding-on.txt', 'forwarding-off.txt', 'grep-rp-filter.txt', 'head-bridge-nf.txt', 'head-bridge-nf-off.txt']) {
       expect(sniffProcSysListing(fx(f)), f).toBe(true);
