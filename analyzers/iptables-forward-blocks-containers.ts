@@ -123,6 +123,27 @@ function kubeRouterAccepts(b: Traced, tables: Map<string, Map<string, Chain>>, b
   };
 }
 
+/** kube-proxy's and the network plugins' own chains in the filter table: where pods' forwarded traffic is accepted. */
+const POD_FORWARD_CHAIN = /^(?:KUBE-FORWARD|KUBE-ROUTER-|KUBE-POD-FW-|cali-|FLANNEL-|CILIUM_|WEAVE|ANTREA-|OVN-|CNI-)/;
+
+/**
+ * Without ip addr the pod bridge is not known (kube-router#1069's paste: a filter table alone). A Kubernetes node
+ * (kubelet's own chains) whose FORWARD drops by policy and whose rules hold no chain of kube-proxy nor of any
+ * network plugin: pods' forwarded traffic would meet that policy with nothing in this back end to accept it.
+ * Said in the coverage, asking for what decides it.
+ */
+function podForwardingUnseen(tables: Map<string, Map<string, Chain>>): string | undefined {
+  const filter = tables.get('filter');
+  const forward = filter?.get('FORWARD');
+  if (!filter || forward?.policy !== 'DROP') return undefined;
+  const kubelet = filter.get('KUBE-FIREWALL') ?? filter.get('KUBE-KUBELET-CANARY');
+  if (!kubelet || [...filter.keys()].some((c) => POD_FORWARD_CHAIN.test(c))) return undefined;
+  // kube-router's own accepts sit in FORWARD itself (`-i kube-bridge ... "allow outbound traffic from pods"`)
+  const podBridge = (i: { value: string } | undefined) => !!i && (POD_BRIDGES as readonly string[]).includes(i.value);
+  if (forward.rules.some((r) => r.target === 'ACCEPT' && (podBridge(r.inInterface) || podBridge(r.outInterface)))) return undefined;
+  return `a Kubernetes node (kubelet's ${kubelet.name}, ${kubelet.ref.file}:${kubelet.ref.line}) whose FORWARD policy is DROP (${forward.ref.file}:${forward.ref.line}) and whose filter rules hold no chain of kube-proxy or of a network plugin (KUBE-FORWARD, KUBE-ROUTER-*, cali-*, FLANNEL-*, CILIUM_*, WEAVE-*): pods' forwarded traffic would meet that policy with nothing here to accept it. Collect ip addr (the pod bridge: cni0, kube-bridge, cbr0) to trace it, and iptables-legacy-save / iptables-nft-save: the plugin's rules may sit in the other back end, where they cannot undo this drop (kube-router#1069)`;
+}
+
 /** The remedy where kube-router's accepts are missing: look for them in the other back end first, the accept a stopgap. */
 function kubeRouterFirst(r: Remedy, check: string): Remedy {
   return {
@@ -220,6 +241,10 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
         ? `could not check container forwarding${v6 ? ' over IPv6' : ''}: interfaces and addresses (ip addr) are not in the bundle, and no rule names a container bridge (Docker's masquerade or FORWARD rules, netavark's NETAVARK_FORWARD); collect ip addr (and ip route)`
         : `interfaces and addresses (ip addr) are not in the bundle: ${bridges.map((b) => (b.nameUnknown ? `netavark's network ${b.cidrs[0]} (its bridge not named)` : b.name)).join(', ')} ${bridges.length > 1 ? 'were' : 'was'} read from the rules${unsure.length > 0 ? ` (${unsure.join(', ')} without a subnet)` : ''}, and the uplink ${uplinkKnown ? `from ip route (${uplink})` : 'taken as any interface the rules do not name'}; collect ip addr (and ip route) to check the real ones`,
     );
+    if (family === 4) {
+      const podsUnseen = podForwardingUnseen(tables);
+      if (podsUnseen) partly?.(podsUnseen);
+    }
   }
   let ctx = v6 ? traceContext6(artifacts) : traceContext(artifacts);
   if (!listed) ctx = { ...ctx, localAddresses: [...ctx.localAddresses, UNKNOWN_UPLINK_ADDRESS[family]] };

@@ -35,4 +35,14 @@ describe("kube-router's kube-bridge behind a FORWARD policy DROP", () => {
     const report = await analyzeBundle(writeFolder({ ...node, 'iptables-save.txt': text('kube-router-accepts-iptables-save.txt') }, 'kube-bridge-healthy'));
     expect(report.findings.filter((x) => x.id === 'iptables.forward-blocks-containers')).toEqual([]);
   });
+
+  it("the thread's filter table alone (no ip addr): the coverage says pods would meet the policy and where to look", async () => {
+    const report = await analyzeBundle(writeFolder({ 'iptables-save.txt': text('kube-router1069-nft-filter.txt') }, 'kube-bridge-1069-rules-only'));
+    const c = report.coverage.nodes[0].analyzers.find((a) => a.id === 'iptables.forward-blocks-containers')!;
+    expect(c.reason).toMatch(/a Kubernetes node \(kubelet's KUBE-FIREWALL, iptables-save\.txt:9\) whose FORWARD policy is DROP \(iptables-save\.txt:3\)/);
+    expect(c.reason).toMatch(/kube-router#1069/);
+    // with kube-router's accepts the plugin's rules are here: nothing said
+    const healthy = await analyzeBundle(writeFolder({ 'iptables-save.txt': text('kube-router-accepts-iptables-save.txt') }, 'kube-bridge-rules-only-healthy'));
+    expect(healthy.coverage.nodes[0].analyzers.find((a) => a.id === 'iptables.forward-blocks-containers')!.reason ?? '').not.toMatch(/kube-router#1069/);
+  });
 });
