@@ -99,6 +99,9 @@ export function ruleKey(r: Rule): string {
   return [neg(r.protocol), neg(r.source), neg(r.destination), neg(r.inInterface), neg(r.outInterface), neg(r.fragment), matches.join(' '), r.comment ?? '', `${r.targetKind ?? ''}:${r.target ?? ''}`, opts.join(',')].join('|');
 }
 
+/** kube-proxy's per-Service, per-endpoint chains (iptables mode), rewritten whole by every sync's iptables-restore */
+const KUBE_PROXY_RESTORED = /^KUBE-(?:SVC|SEP|FW|EXT|XLB|SVL)-[A-Z0-9]{8,16}$/;
+
 /** A saved rule's text without `iptables-save -c`'s `[pkts:bytes]` prefix: the same rule saved twice prints alike. */
 function canonicalText(r: Rule): string {
   return r.text.charCodeAt(0) === 91 /* [ */ ? r.text.replace(/^\[\d+:\d+\]\s+/, '') : r.text;
@@ -117,6 +120,9 @@ export function duplicateGroups(rs: Ruleset): Group[] {
       // (listings, nft) print the same rule differently: their parsed fields make the key.
       const canonical = rs.format === 'save' || rs.format === 'spec';
       if (canonical && c.rules.length < MIN_COPIES && !counts.length) continue;
+      // kube-proxy writes its per-Service chains whole with iptables-restore at every sync (each one flushed and
+      // refilled): no -C || -A can pile copies there, and they are most of a big cluster's 100,000+ rules
+      if (!counts.length && KUBE_PROXY_RESTORED.test(c.name)) continue;
       // (a chain of a few rules, all different, is most of a kube-proxy dump: a Set finds that without a group per rule)
       if (canonical && !counts.length) {
         const seen = new Set<string>();
