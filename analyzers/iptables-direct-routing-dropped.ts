@@ -34,7 +34,7 @@ import { addressIn, cidrContains, formatCidr, parseCidr, parseIp, type Cidr } fr
 import { interfacesOf, type Interface } from '../src/parsers/interfaces.js';
 import type { Route } from '../src/parsers/ip-route.js';
 import { dockerdSettings } from '../src/parsers/dockerd-flags.js';
-import { dockerEngine } from '../src/parsers/docker-info.js';
+import { swarmActive } from './lib/container-host.js';
 import type { LogMatch } from '../src/logs/index.js';
 import { distinctEvidence } from './lib/evidence.js';
 import { dockerDirectAccessNftShape, dockerDirectAccessShape, type DirectAccessShape } from './lib/docker-direct-access.js';
@@ -144,8 +144,8 @@ function directAccessDrops(artifacts: NodeArtifacts): DirectDrop[] {
  * inactive` (or pending, error) is no Swarm: nothing is left aside.
  */
 function swarmAside(drops: DirectDrop[], artifacts: NodeArtifacts, partly?: (what: string) => void): DirectDrop[] {
-  const swarm = dockerEngine(artifacts.dockerDaemon)?.swarm;
-  if (!swarm || !/^(active|locked)$/i.test(swarm.value)) return drops;
+  const swarm = swarmActive(artifacts);
+  if (!swarm) return drops;
   const gw = drops.filter((d) => d.bridge === 'docker_gwbridge');
   if (gw.length === 0) return drops;
   partly?.(

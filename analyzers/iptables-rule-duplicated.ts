@@ -20,7 +20,8 @@ import type { Evidence } from '../src/report/schema.js';
 import type { SourceRef } from '../src/model/source.js';
 import { FRAGMENT_CHAIN } from '../src/netfilter/list-format.js';
 import { iptablesTool } from '../src/netfilter/commands.js';
-import { matchText, ownerOf, type Owner, type Rule, type Ruleset } from '../src/netfilter/rules.js';
+import { matchText, ownerOf, type ListedCount, type Owner, type Rule, type Ruleset } from '../src/netfilter/rules.js';
+import { KUBE_PROXY_SERVICE_CHAIN } from './lib/node-view.js';
 import { logEvidence } from './lib/logs.js';
 import { installedPackage, packageEvidence, packageLabel, type InstalledPackage } from './lib/package-versions.js';
 
@@ -42,17 +43,6 @@ const IPTABLES_PACKAGES = ['iptables-nft', 'iptables-legacy', 'iptables'] as con
  * number line. The list-format parser records it on the ruleset it reads from the same file (the
  * field this reads; see the report of helper H20 for the parser change); absent, none is read.
  */
-export interface ListedCount {
-  /** what the grep searched for (its quotes removed) */
-  grep: string;
-  count: number;
-  /** the number line */
-  ref: SourceRef;
-  /** the command line */
-  command: SourceRef;
-  commandText: string;
-}
-type WithCounts = Ruleset & { listedCounts?: ListedCount[] };
 
 /** kubelet's two rules and the chain each is in: what a grep of their comment or a chainless row is. */
 const KUBELET_RULES: { chain: string; table: string; comment?: RegExp; spec: string }[] = [
@@ -99,9 +89,6 @@ export function ruleKey(r: Rule): string {
   return [neg(r.protocol), neg(r.source), neg(r.destination), neg(r.inInterface), neg(r.outInterface), neg(r.fragment), matches.join(' '), r.comment ?? '', `${r.targetKind ?? ''}:${r.target ?? ''}`, opts.join(',')].join('|');
 }
 
-/** kube-proxy's per-Service, per-endpoint chains (iptables mode), rewritten whole by every sync's iptables-restore */
-const KUBE_PROXY_RESTORED = /^KUBE-(?:SVC|SEP|FW|EXT|XLB|SVL)-[A-Z0-9]{8,16}$/;
-
 /** A saved rule's text without `iptables-save -c`'s `[pkts:bytes]` prefix: the same rule saved twice prints alike. */
 function canonicalText(r: Rule): string {
   return r.text.charCodeAt(0) === 91 /* [ */ ? r.text.replace(/^\[\d+:\d+\]\s+/, '') : r.text;
@@ -110,7 +97,7 @@ function canonicalText(r: Rule): string {
 /** The chains of a ruleset with N >= MIN_COPIES copies of a rule, and rows a pasted count says there are that many of. */
 export function duplicateGroups(rs: Ruleset): Group[] {
   const out: Group[] = [];
-  const counts = (rs as WithCounts).listedCounts ?? [];
+  const counts = rs.listedCounts ?? [];
   for (const t of Object.values(rs.tables))
     for (const c of Object.values(t.chains)) {
       const byKey = new Map<string, Rule[]>();
@@ -122,7 +109,7 @@ export function duplicateGroups(rs: Ruleset): Group[] {
       if (canonical && c.rules.length < MIN_COPIES && !counts.length) continue;
       // kube-proxy writes its per-Service chains whole with iptables-restore at every sync (each one flushed and
       // refilled): no -C || -A can pile copies there, and they are most of a big cluster's 100,000+ rules
-      if (!counts.length && KUBE_PROXY_RESTORED.test(c.name)) continue;
+      if (!counts.length && KUBE_PROXY_SERVICE_CHAIN.test(c.name)) continue;
       // (a chain of a few rules, all different, is most of a kube-proxy dump: a Set finds that without a group per rule)
       if (canonical && !counts.length) {
         const seen = new Set<string>();

@@ -27,12 +27,11 @@ import { interfacesOf } from '../src/parsers/interfaces.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import { runtimeValue, type SysctlValue } from '../src/parsers/sysctl.js';
 import type { Evidence, Remedy } from '../src/report/schema.js';
-import { dockerdState, dockerOnFirewalldReload, kubeProxyRules } from './lib/container-host.js';
+import { dockerdState, dockerOnFirewalldReload, kubeProxyRules, swarmActive } from './lib/container-host.js';
 import { cidrOverlap, parseCidr, parseIp, addressIn } from '../src/parsers/cidr.js';
 import { timeOf } from './lib/logs.js';
 import { hostFirewall } from './lib/host-firewall.js';
-import { dockerBridges, dockerPresence, hasKubernetes, liveViews, uplinkOf } from './lib/node-view.js';
-import { dockerEngine } from '../src/parsers/docker-info.js';
+import { dockerBridges, dockerPresence, hasKubernetes, KUBE_PROXY_SERVICE_CHAIN, liveViews, uplinkOf } from './lib/node-view.js';
 import { felixKubeProxyCleanup } from '../src/parsers/calico-felix-config.js';
 import { kubeProxySync } from './lib/kube-proxy-sync.js';
 import { dockerRestartOf, NODE_SERVICE_KINDS, nodeServices, restartDocker } from './lib/node-services.js';
@@ -149,7 +148,7 @@ function missingChainTarget(draft: FindingDraft, matches: LogMatch[], host: Host
     (markDrop ? markDropSentence(v6) : 'Not a back-end or version mismatch: the chain\'s owner did not create it (or something deleted it).');
   draft.facts = { ...draft.facts, missingChains: chains, family: v6 ? 'ipv6' : 'ipv4' };
   // kube-proxy's own chains gone between its syncs: someone deletes them; Calico's eBPF data plane does by default
-  if (!markDrop && chains.every((c) => KUBE_PROXY_CHAIN.test(c))) {
+  if (!markDrop && chains.every(isKubeProxyChain)) {
     kubeProxyChainsDeleted(draft, chains, tool, node, artifacts);
     return;
   }
@@ -458,15 +457,16 @@ function swarmIngress(draft: FindingDraft, matches: LogMatch[], restarts: LogMat
 
 /** A Swarm node: docker info's `Swarm: active`, else Swarm's bridge docker_gwbridge in ip addr. */
 function swarmNode(artifacts: NodeArtifacts): { says: string; evidence: Evidence } | undefined {
-  const s = dockerEngine(artifacts.dockerDaemon)?.swarm;
-  if (s && /^(active|locked)$/i.test(s.value)) return { says: `docker info: "${s.excerpt.trim()}"`, evidence: { file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: 'docker info: the node is in a Swarm' } };
+  const s = swarmActive(artifacts);
+  if (s) return { says: `docker info: "${s.excerpt.trim()}"`, evidence: { file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: 'docker info: the node is in a Swarm' } };
   const gw = interfacesOf(artifacts.ipAddr ?? []).get('docker_gwbridge');
   if (gw) return { says: `Swarm's bridge docker_gwbridge in ${gw.ref.file}`, evidence: { file: gw.ref.file, line: gw.ref.line, excerpt: 'docker_gwbridge', note: "Swarm's bridge: the node is in a Swarm" } };
   return undefined;
 }
 
 /** kube-proxy's own chains (iptables mode): its Service, endpoint, firewall and node-port chains */
-const KUBE_PROXY_CHAIN = /^KUBE-(?:SVC|SEP|EXT|FW|XLB|SVL)-[A-Z0-9]{8,16}$|^KUBE-(?:SERVICES|NODEPORTS|POSTROUTING|EXTERNAL-SERVICES|PROXY-FIREWALL|FORWARD|PROXY-CANARY)$/;
+const KUBE_PROXY_OWN_CHAIN = /^KUBE-(?:SERVICES|NODEPORTS|POSTROUTING|EXTERNAL-SERVICES|PROXY-FIREWALL|FORWARD|PROXY-CANARY)$/;
+const isKubeProxyChain = (c: string) => KUBE_PROXY_SERVICE_CHAIN.test(c) || KUBE_PROXY_OWN_CHAIN.test(c);
 
 /**
  * kube-proxy's restore jumps to one of its own chains that is gone: kube-proxy writes only the chains that changed

@@ -421,7 +421,7 @@ export function dockerOnFirewalldReload(artifacts: NodeArtifacts): FirewalldRelo
   const d = dockerVersion(artifacts);
   if (!d) return undefined;
   if (d.from === 'engine') {
-    const swarm = /^(active|locked)$/i.test(dockerEngine(artifacts.dockerDaemon)?.swarm?.value ?? '');
+    const swarm = swarmActive(artifacts) !== undefined;
     return { ...reloadAnswer(d.numbers, `Docker ${d.version}`, swarm), version: d.version, evidence: d.evidence, from: 'engine' };
   }
   const swarm = swarmSigns(artifacts);
@@ -473,6 +473,12 @@ function reloadAnswer(n: [number, number, number], who: string, swarm: boolean):
         restoresAll: false,
         says: `${who} does not re-create all its rules when firewalld reloads (${atLeast(28, 0, 0) ? 'its direct-access rules stay gone until 28.3.3, CVE-2025-54388' : 'its network-isolation rules stay gone until 28.0, CVE-2025-54410'}): restart it after the reload`,
       };
+}
+
+/** docker info's `Swarm: active` (or `locked`): the node is in a Swarm; `inactive`, `pending`, `error` are not. */
+export function swarmActive(artifacts: NodeArtifacts): NonNullable<ReturnType<typeof dockerEngine>>['swarm'] | undefined {
+  const s = dockerEngine(artifacts.dockerDaemon)?.swarm;
+  return s && /^(active|locked)$/i.test(s.value) ? s : undefined;
 }
 
 /** Without docker info's Swarm line: Swarm's own chain (DOCKER-INGRESS) or bridge (docker_gwbridge) shows a Swarm node. */

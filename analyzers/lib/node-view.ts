@@ -329,6 +329,9 @@ export function hostKubernetesSign(artifacts: NodeArtifacts): Evidence | true | 
  * the bridge". Longer than IFNAMSIZ - 1 (15 characters), so no real interface and no rule can name
  * it: a rule `-o eth0` does not match it, a rule `! -o docker0` does.
  */
+/** kube-proxy's per-Service and per-endpoint chains (iptables mode), rewritten whole by every sync's iptables-restore */
+export const KUBE_PROXY_SERVICE_CHAIN = /^KUBE-(?:SVC|SEP|EXT|FW|XLB|SVL)-[A-Z0-9]{8,16}$/;
+
 export const UNKNOWN_UPLINK = 'uplink-not-in-bundle';
 /** The node's address on that uplink, for the replies to a masqueraded connection: documentation addresses (RFC 5737, RFC 3849). */
 export const UNKNOWN_UPLINK_ADDRESS: Record<4 | 6, string> = { 4: '203.0.113.1', 6: '2001:db8:fffe::1' };

@@ -67,6 +67,18 @@ export interface Rule {
   incomplete?: string[];
 }
 
+/** A count pasted under a grep of a listing: `# iptables -L -v -n | grep "X" | wc -l`, then the number. */
+export interface ListedCount {
+  /** what the grep searched for (its quotes removed) */
+  grep: string;
+  count: number;
+  /** the number line */
+  ref: SourceRef;
+  /** the command line */
+  command: SourceRef;
+  commandText: string;
+}
+
 export interface Chain {
   name: string;
   table: string;
@@ -110,7 +122,7 @@ export interface Ruleset {
    * counts pasted under a grep of the listing: `# iptables -L -v -n | grep "X" | wc -l` (`command`,
    * `commandText`), then the number line (`ref`): that many rows held `grep`'s text
    */
-  listedCounts?: { grep: string; count: number; ref: SourceRef; command: SourceRef; commandText: string }[];
+  listedCounts?: ListedCount[];
   warnings: ParseWarning[];
   /** listing format: what it cannot express */
   listingLimits?: string[];
