@@ -19,7 +19,7 @@ import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
 import type { SourceRef } from '../src/model/source.js';
 import { FRAGMENT_CHAIN } from '../src/netfilter/list-format.js';
-import { iptablesTool } from '../src/netfilter/commands.js';
+import { iptablesTool, ruleSpec } from '../src/netfilter/commands.js';
 import { matchText, ownerOf, type ListedCount, type Owner, type Rule, type Ruleset } from '../src/netfilter/rules.js';
 import { KUBE_PROXY_SERVICE_CHAIN } from './lib/node-view.js';
 import { logEvidence } from './lib/logs.js';
@@ -182,14 +182,6 @@ function dedupe(groups: Group[]): Group[] {
   return [...best.values()].sort((a, b) => b.count - a.count);
 }
 
-/** The rule as -S / iptables-save print it, without counters; undefined for listings and nft. */
-export function specOf(r: Rule, rs: Ruleset): string | undefined {
-  if (rs.format !== 'save' && rs.format !== 'spec') return undefined;
-  const m = /^(?:\[\d+:\d+\]\s+)?(?:-A|--append)\s+(\S+)\s+(.*)$/.exec(r.text.trim());
-  if (!m || m[1] !== r.chain) return undefined;
-  const spec = m[2].replace(/(^|\s)-c\s+\d+\s+\d+(?=\s|$)/, '').trim();
-  return spec === '' ? undefined : spec;
-}
 
 /** Single-quoted for sh: what is inside is taken literally. */
 function shq(s: string): string {
@@ -302,7 +294,7 @@ function finding(node: string, g: Group, live: Ruleset[], versions: Parameters<t
   const chainShown = g.chain === FRAGMENT_CHAIN ? (g.realChain ? `${g.realChain} (kubelet's chain for this rule: the rows were pasted without their Chain line)` : 'a chain the paste does not show') : chain;
   const first = g.rules[0];
   const kubelet = kubeletRule(first) ?? (g.counted ? KUBELET_RULES.find((k) => k.comment?.test(g.counted!.grep)) : undefined);
-  const spec = (first && specOf(first, rs)) ?? (kubelet && chain === kubelet.chain ? kubelet.spec : undefined);
+  const spec = (first && ruleSpec(first, rs)) ?? (kubelet && chain === kubelet.chain ? kubelet.spec : undefined);
   const shown = spec ? `-A ${chain} ${spec}` : first ? ruleWords(first) : `the rule "${g.counted!.grep}"`;
   const writer = writerOf(g);
   const who = writer ? OWNER_NAMES[writer] ?? writer : 'the component that writes it';

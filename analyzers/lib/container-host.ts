@@ -4,6 +4,7 @@
  */
 import type { NodeArtifacts } from '../../src/engine/artifacts.js';
 import { matchText, type Rule } from '../../src/netfilter/rules.js';
+import { specOfText } from '../../src/netfilter/commands.js';
 import type { Evidence } from '../../src/report/schema.js';
 import { cidrContains, parseCidr } from '../../src/parsers/cidr.js';
 import { interfacesOf } from '../../src/parsers/interfaces.js';
@@ -187,8 +188,7 @@ export function routeDevFor(artifacts: NodeArtifacts, dst: string): string | und
  * resolved): then undefined, and the caller names the rule by number instead.
  */
 export function ruleSpec(rule: Rule): string | undefined {
-  const own = /^-A \S+ (.+)$/.exec(rule.text);
-  if (own) return own[1];
+  if (/^(?:-A|--append)\s/.test(rule.text)) return specOfText(rule);
   if (rule.incomplete?.length || !rule.target || rule.targetKind === 'goto') return undefined;
   // iptables -D compares the matches in order, and the model keeps the comment apart from the
   // others: where `-m comment` stood among them (`-m comment ... -m conntrack ...` or the other way

@@ -20,6 +20,15 @@ export function iptablesTool(rs: Ruleset, all: readonly Ruleset[] = [rs]): strin
 /** The rule's arguments as written in an iptables-save or -S dump (without -S -v's counters); undefined for listings and nft. */
 export function ruleSpec(rule: Rule, rs: Ruleset): string | undefined {
   if (rs.format !== 'save' && rs.format !== 'spec') return undefined;
+  return specOfText(rule);
+}
+
+/**
+ * A rule's arguments from its own `-A CHAIN ...` text, without the counters `iptables -S -v` writes as
+ * `-c PKTS BYTES` (iptables-save -c's `[pkts:bytes]` prefix is taken off when the line is read);
+ * undefined when the text is not an -A line of the rule's chain.
+ */
+export function specOfText(rule: Pick<Rule, 'text' | 'chain'>): string | undefined {
   const m = /^(?:-A|--append)\s+(\S+)\s+(.*)$/.exec(rule.text.trim());
   if (!m || m[1] !== rule.chain) return undefined;
   const spec = m[2].replace(/(^|\s)-c\s+\d+\s+\d+(?=\s|$)/, '').trim();
