@@ -58,8 +58,8 @@ export function parseSysctlText(text: string, file: string): SysctlRuntime {
   const values = new Map<string, SysctlValue>();
   let bad = 0;
   const all = lines(text);
-  /** a `cat` / `sysctl -n` prompt or a head header whose value is the next line */
-  let pending: { key: string; shown: string } | undefined;
+  /** a `cat` / `sysctl -n` prompt or a head header whose values are the next lines, one per key in order */
+  let pending: { keys: string[]; shown: string } | undefined;
   for (let i = 0; i < all.length; i++) {
     const raw = all[i];
     if (raw.length > MAX_LINE) continue;
@@ -72,11 +72,20 @@ export function parseSysctlText(text: string, file: string): SysctlRuntime {
     }
     if (raw.trim() === '') continue;
     if (pending) {
-      const value = valueLine(raw);
       const p = pending;
-      pending = undefined;
+      // `cat a b` where b is missing prints cat's error for b among the values (stderr and stdout in one
+      // terminal): that key has no value, the others keep their order
+      const gone = missingPath(raw, p.keys);
+      if (gone >= 0) {
+        p.keys.splice(gone, 1);
+        if (p.keys.length === 0) pending = undefined;
+        continue;
+      }
+      const value = valueLine(raw);
+      const key = p.keys.shift()!;
+      if (value === undefined || p.keys.length === 0) pending = undefined;
       if (value !== undefined) {
-        values.set(p.key, { key: p.key, value, ref: { file, line: i + 1 }, excerpt: `${p.shown} → ${value}` });
+        values.set(key, { key, value, ref: { file, line: i + 1 }, excerpt: `${p.shown} → ${value}` });
         continue;
       }
     }
@@ -101,8 +110,12 @@ export function parseSysctlText(text: string, file: string): SysctlRuntime {
 const PROC_PATH = String.raw`\/proc\/sys\/(?:net|kernel|vm|fs|dev|user|abi|debug|sunrpc|crypto)\/[\w.@+-]+(?:\/[\w.@+-]+)*`;
 /** `for f in /proc/sys/...; do echo -n $f ": "; cat $f; done` -> `path : v`; `grep . /proc/sys/...` -> `path:v` */
 const LISTED = new RegExp(`^\\s*(${PROC_PATH})\\s*:\\s?(.*?)\\s*$`);
-/** `core@host ~ $ cat /proc/sys/net/ipv4/ip_forward`, `# cat ...`, `$ sudo cat ...`, `[root@n1 ~]# sysctl -n net.ipv4.ip_forward` */
-const PROMPTED = new RegExp(`^(?:.*?[#$%>]\\s*)?(?:sudo\\s+)?(?:cat\\s+(${PROC_PATH})|sysctl\\s+-n\\s+((?:net|kernel|vm|fs)[./][\\w./@+-]+))\\s*$`);
+/**
+ * `core@host ~ $ cat /proc/sys/net/ipv4/ip_forward`, `# cat ...`, `$ sudo cat ...`, `[root@n1 ~]# sysctl -n net.ipv4.ip_forward`;
+ * several files or keys in one command print one value per line, in the order given
+ */
+const SYSCTL_N_KEY = String.raw`(?:net|kernel|vm|fs)[./][\w./@+-]+`;
+const PROMPTED = new RegExp(`^(?:.*?[#$%>]\\s*)?(?:sudo\\s+)?(?:cat\\s+(${PROC_PATH}(?:\\s+${PROC_PATH})*)|sysctl\\s+-n\\s+(${SYSCTL_N_KEY}(?:\\s+${SYSCTL_N_KEY})*))\\s*$`);
 /** head / tail of several files: `==> /proc/sys/net/bridge/bridge-nf-call-iptables <==` */
 const HEADER = new RegExp(`^==> (${PROC_PATH}) <==\\s*$`);
 /** what a /proc/sys file or a command prints instead of a value */
@@ -111,7 +124,7 @@ const NOT_A_VALUE = /^(?:cat|head|tail|grep|sysctl|sh|bash|-?bash|zsh):\s|no suc
 /** a shell prompt at the start of a line: `root@h:~# `, `core@host ~ $ `, `[root@n1 ~]# `, a bare `# ` or `$ ` */
 const SHELL_PROMPT = /^(?:\[[^\]]*\]|[\w.-]+@[\w.-]+(?::\S*)?(?:\s+\S+)?)\s*[#$%>](?:\s|$)|^[#$]\s/;
 
-type Listed = { key: string; value: string } | { key: string; shown: string };
+type Listed = { key: string; value: string } | { keys: string[]; shown: string };
 
 /** One line of a pasted /proc/sys listing: a value with its path, or a command / header whose value follows. */
 function listingLine(raw: string): Listed | undefined {
@@ -124,10 +137,17 @@ function listingLine(raw: string): Listed | undefined {
     return { key: normalizeSysctlKey(m[1]), value };
   }
   const h = HEADER.exec(l);
-  if (h) return { key: normalizeSysctlKey(h[1]), shown: h[0].trim() };
+  if (h) return { keys: [normalizeSysctlKey(h[1])], shown: h[0].trim() };
   const p = PROMPTED.exec(l);
-  if (p) return { key: normalizeSysctlKey(p[1] ?? p[2]), shown: l.trim() };
+  if (p) return { keys: (p[1] ?? p[2]).split(/\s+/).map(normalizeSysctlKey), shown: l.trim() };
   return undefined;
+}
+
+/** Which of the awaited keys an error line (`cat: /proc/sys/...: No such file or directory`, `sysctl: cannot stat ...`) is about; -1: none. */
+function missingPath(raw: string, keys: readonly string[]): number {
+  if (!NOT_A_VALUE.test(raw)) return -1;
+  const m = /(\/proc\/sys\/[\w.@+/-]+|\b(?:net|kernel|vm|fs)\.[\w.@+-]+)/.exec(raw);
+  return m ? keys.indexOf(normalizeSysctlKey(m[1].replace(/[:.]+$/, ''))) : -1;
 }
 
 /** The line after a `cat` / header: the value, unless it is an error, a prompt, or another record. */
@@ -148,7 +168,8 @@ export function sniffProcSysListing(head: string): boolean {
   if (all.length > 1 && !head.endsWith('\n')) all.pop();
   let records = 0;
   let other = 0;
-  let pending = false;
+  /** values still awaited after a `cat a b` / `sysctl -n k1 k2` prompt */
+  let pending = 0;
   // `$ sysctl net.netfilter.nf_conntrack_max net.netfilter.nf_conntrack_count` and its `key = value` lines, in a
   // terminal paste that goes on with other commands (R11 p17)
   let afterSysctl = false;
@@ -166,11 +187,12 @@ export function sniffProcSysListing(head: string): boolean {
     const listed = listingLine(raw);
     if (listed) {
       if ('value' in listed) records++;
-      pending = !('value' in listed);
+      pending = 'value' in listed ? 0 : listed.keys.length;
       continue;
     }
-    if (pending) {
-      pending = false;
+    if (pending > 0) {
+      pending--;
+      if (NOT_A_VALUE.test(raw)) continue;
       if (valueLine(raw) !== undefined) {
         records++;
         continue;
