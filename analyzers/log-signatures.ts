@@ -29,7 +29,7 @@ import { runtimeValue, type SysctlValue } from '../src/parsers/sysctl.js';
 import type { Evidence, Remedy } from '../src/report/schema.js';
 import { dockerdState, dockerOnFirewalldReload, kubeProxyRules, swarmActive } from './lib/container-host.js';
 import { cidrOverlap, parseCidr, parseIp, addressIn } from '../src/parsers/cidr.js';
-import { timeOf } from './lib/logs.js';
+import { olderThanLogsEnd, timeOf } from './lib/logs.js';
 import { hostFirewall } from './lib/host-firewall.js';
 import { dockerBridges, dockerPresence, hasKubernetes, KUBE_PROXY_SERVICE_CHAIN, liveViews, uplinkOf } from './lib/node-view.js';
 import { felixKubeProxyCleanup } from '../src/parsers/calico-felix-config.js';
@@ -579,9 +579,7 @@ function conntrack(draft: FindingDraft, matches: LogMatch[], lineCount: number, 
   }
   // every line is packets dropped (the kernel rate-limits them): several recent ones, or the table still full, is an outage;
   // "recent" against the logs' end, whose guessed years (klog's, syslog's) do not count
-  const newest = Math.max(...(artifacts.logs ?? []).map((l) => (l.lastTimestamp && !l.lastTimestamp.yearInferred ? l.lastTimestamp.epochMs : -Infinity)), ...matches.map((m) => m.timestamp?.epochMs ?? -Infinity));
-  const lastAt = Math.max(...matches.map((m) => m.timestamp?.epochMs ?? -Infinity));
-  const old = Number.isFinite(lastAt) && Number.isFinite(newest) && newest - lastAt > DAY_MS;
+  const old = olderThanLogsEnd(matches, artifacts.logs);
   const stillFull = maxN !== undefined && countN !== undefined && maxN > 0 && countN / maxN >= 0.9;
   if (stillFull || (lineCount >= 3 && !old)) {
     draft.severity = 'critical';
@@ -629,9 +627,7 @@ function neighbourOverflow(draft: FindingDraft, matches: LogMatch[], count: numb
     said.length > 0
       ? ` When the bundle was collected, ${said.join('; ')}.`
       : ` The bundle has no sysctl dump to tell the limits: the kernel defaults are gc_thresh1/2/3 = 128/512/1024, which the node runs unless something raised them (sysctl -a | grep gc_thresh shows them).`;
-  const newest = Math.max(...(artifacts.logs ?? []).map((l) => l.lastTimestamp?.epochMs ?? -Infinity), ...matches.map((m) => m.timestamp?.epochMs ?? -Infinity));
-  const lastAt = Math.max(...matches.map((m) => m.timestamp?.epochMs ?? -Infinity));
-  const old = Number.isFinite(lastAt) && Number.isFinite(newest) && newest - lastAt > DAY_MS;
+  const old = olderThanLogsEnd(matches, artifacts.logs);
   if (count >= 3 && !old) {
     draft.severity = 'critical';
     draft.message += ` ${count} lines: the table keeps overflowing, and new neighbours cannot be added while it does.`;
@@ -664,7 +660,6 @@ function dnsFallback(draft: FindingDraft, artifacts: NodeArtifacts): void {
 // ---- dockerd's failed start, Docker's address pools -------------------------------------------
 
 const DOCKER_START_FAILURES = new Set(['log.docker-start-failed', 'log.docker-network-controller-failed', 'log.docker-no-free-address-pool']);
-const DAY_MS = 24 * 3600 * 1000;
 
 /**
  * dockerd that did not start runs no container: critical (the README's "broken now"), unless it
@@ -960,9 +955,7 @@ function firewallRejected(draft: FindingDraft, node: string, matches: LogMatch[]
     const g = groups.get(key) ?? groups.set(key, { manager, zone, prefix: m.facts.prefix ?? '', lines: [] }).get(key)!;
     g.lines.push(m);
   }
-  const newest = Math.max(...(artifacts.logs ?? []).map((l) => l.lastTimestamp?.epochMs ?? -Infinity), ...matches.map((m) => m.timestamp?.epochMs ?? -Infinity));
-  const lastAt = Math.max(...matches.map((m) => m.timestamp?.epochMs ?? -Infinity));
-  const old = Number.isFinite(lastAt) && Number.isFinite(newest) && newest - lastAt > DAY_MS;
+  const old = olderThanLogsEnd(matches, artifacts.logs);
   const stray = matches.every((m) => /^TCP$/i.test(m.facts.proto ?? '') && m.facts.flags !== undefined && !/\bSYN\b/.test(m.facts.flags));
   draft.severity = old ? (count === 1 ? 'info' : 'warning') : stray ? 'info' : 'critical';
   // ufw-docker drops new connections from outside the private ranges to published ports by design (the

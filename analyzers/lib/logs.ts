@@ -64,3 +64,20 @@ export function connectionSymptom(m: LogMatch): ConnectionSymptom | undefined {
 export function symptomFits(said: ConnectionSymptom, seen: ConnectionSymptom): boolean {
   return said === seen || (said === 'answered' && seen !== 'timeout');
 }
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * Whether the last of the matched lines is more than a day older than the logs' end: then what they
+ * show may be over. The end is the newest timestamp of the node's logs whose year was written, or
+ * guessed in a file the lines are in (one file's guesses agree with each other; a year guessed for
+ * another file's klog or syslog lines can put them ahead of these), or the matched lines' own.
+ * False when the lines have no time.
+ */
+export function olderThanLogsEnd(matches: readonly LogMatch[], logs: readonly LogScanResult[] | undefined): boolean {
+  const files = new Set(matches.map((m) => m.file));
+  const comparable = (l: LogScanResult) => l.lastTimestamp !== undefined && (!l.lastTimestamp.yearInferred || files.has(l.file));
+  const newest = Math.max(...(logs ?? []).map((l) => (comparable(l) ? l.lastTimestamp!.epochMs : -Infinity)), ...matches.map((m) => m.timestamp?.epochMs ?? -Infinity));
+  const lastAt = Math.max(...matches.map((m) => m.timestamp?.epochMs ?? -Infinity));
+  return Number.isFinite(lastAt) && Number.isFinite(newest) && newest - lastAt > DAY_MS;
+}

@@ -163,6 +163,17 @@ describe("the kernel's neighbour table overflowing", () => {
     expect(f.message).toContain('10 lines: the table keeps overflowing');
   });
 
+  it("a kube-proxy log's guessed year does not make the journal's lines look old (both years guessed)", async () => {
+    // kube-proxy's klog line (November, no year) beside Appstream#102's journal (June, no year): with both
+    // years guessed, the lines are not "more than a day older than the logs' end"
+    const report = await analyzeBundle(
+      writeFolder({ 'journalctl.txt': text('appstream-102/journalctl.txt'), 'kube-proxy.log': readFileSync(projectPath('test/fixtures/r3-logs/conntrack-71261/kube-proxy.log'), 'utf8') }, 'klog-beside'),
+    );
+    const f = byId(report.findings, 'log.neighbour-table-overflow')!;
+    expect(f.severity).toBe('critical');
+    expect(f.message).not.toContain("older than the logs' end");
+  });
+
   it("router7#31: two lines stay a warning; the sysctl dump's gc_thresh values are cited as the kernel defaults", async () => {
     const report = await analyzeBundle(`${DIR}/router7-31`);
     const f = byId(report.findings, 'log.neighbour-table-overflow')!;
