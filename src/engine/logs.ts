@@ -11,7 +11,8 @@ import { logSourceOf } from '../layouts/logs.js';
 import { isSosTailed } from '../layouts/rules.js';
 import { SNIFF_BYTES } from '../layouts/wanted.js';
 import type { Located, UnreadFile } from '../layouts/types.js';
-import { createLogScanner, looksLikeLog, scanLogStream, type LogScanResult, type LogSourceHint } from '../logs/index.js';
+import { createLogScanner, looksLikeLog, scanLogStream, type LogMatch, type LogScanResult, type LogSourceHint } from '../logs/index.js';
+import type { ServiceList } from '../parsers/services.js';
 import type { LoadedNode } from './load.js';
 
 export const logStreamConsumer: StreamConsumer = (chunks: AsyncIterable<Buffer>, info: EntryInfo) =>
@@ -157,6 +158,8 @@ export function attachLogs(tree: BundleTree, located: Located, nodes: LoadedNode
       (loaded.artifacts.logs ??= []).push(entry);
       (loaded.sources.logs ??= []).push(log.path);
     }
+    // after the node's journals and logs: a status tail's line one of them holds is theirs
+    for (const list of loaded.artifacts.services ?? []) attachStatusTail(tree, loaded, list);
   }
   located.notes.push(...unreadNotes(located.unread ?? [], unmatched));
 }
@@ -199,4 +202,110 @@ function scanKept(tree: BundleTree, path: string, source: LogSourceHint): LogSca
   const scanner = createLogScanner(undefined, { file: path, source, notAfter: notAfter(tree.mtimes.get(tree.resolve(path)) ?? tree.mtimes.get(path)) });
   scanner.push(buf);
   return scanner.end();
+}
+
+/**
+ * The journal lines `systemctl status` prints under each unit (ServiceList.journal: a pasted `systemctl status docker`, sos'
+ * systemctl_status_--all), scanned as log lines at their own lines of the file. The same lines are often in a journal or
+ * log of the node too (sos saves journalctl's output beside it): a match one of the node's logs already has is dropped, so
+ * that a line counts once and the evidence cites the journal, which has the lines around it. Run once per node after its
+ * logs are attached; the streamed scans are untouched (no cost on the big logs' path).
+ */
+function attachStatusTail(tree: BundleTree, loaded: LoadedNode, list: ServiceList): void {
+  const journal = list.journal;
+  if (!journal || journal.length === 0) return;
+  // a file read whole as a log already (a hand-made bundle's paste the flat layout scanned) gives its lines once
+  if (loaded.sources.logs?.includes(list.file)) return;
+  const scanned = scanStatusTail(tree, list.file, journal);
+  if (scanned.matches.length === 0) return;
+  const result = withoutSeen(scanned, loaded.artifacts.logs ?? [], journal);
+  if (result.matches.length === 0) return;
+  (loaded.artifacts.logs ??= []).push(result);
+  (loaded.sources.logs ??= []).push(list.file);
+}
+
+/**
+ * One scan over the tail lines, one unit's block after the other (a blank line between blocks, so that no message runs on
+ * into another unit's); the matches' lines are put back to the file's. Each line names its writer (`dockerd[123]:`), which
+ * is the unit the signatures ask.
+ */
+function scanStatusTail(tree: BundleTree, file: string, journal: NonNullable<ServiceList['journal']>): LogScanResult {
+  const real = tree.resolve(file);
+  const scanner = createLogScanner(undefined, { file, notAfter: notAfter(tree.mtimes.get(real) ?? tree.mtimes.get(file)) });
+  // text line (1-based) -> file line; 0 for the separators
+  const lineOf: number[] = [0];
+  let bytes = 0;
+  for (let i = 0; i < journal.length; i++) {
+    const j = journal[i];
+    if (i > 0 && (j.unit !== journal[i - 1].unit || j.line !== journal[i - 1].line + 1)) {
+      scanner.pushLine('');
+      lineOf.push(0);
+    }
+    scanner.pushLine(j.text);
+    lineOf.push(j.line);
+    bytes += Buffer.byteLength(j.text) + 1;
+  }
+  const r = scanner.end();
+  const matches = r.matches.map((m) => {
+    const out: LogMatch = { ...m, line: lineOf[m.line] ?? m.line };
+    if (m.endLine !== undefined) out.endLine = lineOf[m.endLine] || out.line;
+    return out;
+  });
+  return { ...r, lines: journal.length, bytes, matches };
+}
+
+/** When a line was written, to the second, as its text says it (a status tail's time and the journal's read alike). */
+function whenWritten(m: LogMatch): string | undefined {
+  return m.timestamp?.iso.slice(5, 19);
+}
+
+function lineKey(m: LogMatch): string | undefined {
+  const when = whenWritten(m);
+  return when === undefined ? undefined : `${m.signature}\u0000${m.unit ?? ''}\u0000${when}`;
+}
+
+/**
+ * The status tail's matches that no other log of the node has. A line is the same line when its signature, writer and
+ * time (to the second) are: each of the other logs' matches stands for one tail line (two tail lines of one second need two).
+ * A log whose matches of a signature went past the per-file cap may hold a line it kept no match for: a tail line of that
+ * signature within the log's time span, from a writer the log may hold (the whole journal, or that unit's), is its too.
+ */
+function withoutSeen(tail: LogScanResult, logs: LogScanResult[], journal: NonNullable<ServiceList['journal']>): LogScanResult {
+  const seen = new Map<string, number>();
+  const capped: { log: LogScanResult; signature: string }[] = [];
+  for (const log of logs) {
+    const kept = new Map<string, number>();
+    for (const m of log.matches) {
+      const key = lineKey(m);
+      if (key !== undefined) seen.set(key, (seen.get(key) ?? 0) + 1);
+      kept.set(m.signature, (kept.get(m.signature) ?? 0) + 1);
+    }
+    for (const [signature, n] of Object.entries(log.counts)) if (n > (kept.get(signature) ?? 0)) capped.push({ log, signature });
+  }
+  const unitAt = new Map(journal.map((j) => [j.line, j.unit.replace(/\.service$/, '')]));
+  const dropped: Record<string, number> = {};
+  const matches = tail.matches.filter((m) => {
+    const key = lineKey(m);
+    const n = key === undefined ? 0 : (seen.get(key) ?? 0);
+    const inCapped = n === 0 && capped.some((c) => c.signature === m.signature && holds(c.log, m, unitAt.get(m.line)));
+    if (n === 0 && !inCapped) return true;
+    if (n > 0) seen.set(key!, n - 1);
+    dropped[m.signature] = (dropped[m.signature] ?? 0) + 1;
+    return false;
+  });
+  if (matches.length === tail.matches.length) return tail;
+  const counts: Record<string, number> = {};
+  for (const [id, n] of Object.entries(tail.counts)) if (n - (dropped[id] ?? 0) > 0) counts[id] = n - (dropped[id] ?? 0);
+  return { ...tail, matches, counts };
+}
+
+/** Whether a log that kept only some of a signature's matches may hold the tail line `m` of `unit`'s block. */
+function holds(log: LogScanResult, m: LogMatch, unit: string | undefined): boolean {
+  const writer = log.source?.unit;
+  if (writer !== undefined && writer !== unit && writer !== m.unit) return false;
+  if (log.source?.pod !== undefined || log.source?.container !== undefined) return false;
+  const when = whenWritten(m);
+  const from = log.firstTimestamp?.iso.slice(5, 19);
+  const to = log.lastTimestamp?.iso.slice(5, 19);
+  return when !== undefined && from !== undefined && to !== undefined && from <= when && when <= to;
 }

@@ -355,6 +355,7 @@ export const INSIGHTS_RULES: PathRule[] = [
   ...SYSCTL_CONF,
   { re: /^insights_commands\/systemctl_list-unit-files$/, format: 'systemctl-text' },
   { re: /^insights_commands\/systemctl_list-units.*$/, format: 'systemctl-text' },
+  { re: /^insights_commands\/systemctl_status_--all$/, format: 'systemctl-text' },
   { re: /^etc\/docker\/daemon\.json$/, format: 'docker-daemon-json' },
   ...DOCKER_UNITS,
   { re: /^insights_commands\/ps_auxw+$/, format: 'ps', group: 'ps', rank: 0 },

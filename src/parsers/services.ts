@@ -8,6 +8,7 @@
 import { ParseError, SkipFile, lines, type SourceRef } from '../model/source.js';
 import { cgroupLine, type ListedProcess } from './processes.js';
 import { scanRootless, type DockerRootless } from './docker-rootless.js';
+import { parseLogPrefix } from '../logs/timestamps.js';
 
 export interface ServiceState {
   unit: string;
@@ -27,6 +28,21 @@ export interface ServiceList {
   processes?: ListedProcess[];
   /** `systemctl [--user] status`: what its CGroup trees show of rootless Docker (RootlessKit's command line, its port driver) */
   rootless?: DockerRootless;
+  /**
+   * `systemctl status`: the journal's last lines it prints under each unit (`Dec 03 10:00:01 host dockerd[123]: ...`),
+   * in file order, each at its line: read as log lines by the engine (engine/logs.ts), which counts a line the
+   * node's journal also holds once. Absent when none.
+   */
+  journal?: StatusJournalLine[];
+}
+
+/** A journal line `systemctl status` printed under a unit's state. */
+export interface StatusJournalLine {
+  /** the unit whose block it is in (`docker.service`) */
+  unit: string;
+  /** 1-based line in the file */
+  line: number;
+  text: string;
 }
 
 const UNIT = /^\s*[●*]?\s*([A-Za-z0-9@_.:\\-]+\.(?:service|socket|target|timer|mount|path|slice|scope))\s+(.*)$/;
@@ -41,6 +57,12 @@ const STATUS_LOADED = /^\s*Loaded:\s+(\S+)(?:\s+\(([^;)]*)(?:;\s*([a-z-]+))?)?/;
 const STATUS_ACTIVE = /^\s*Active:\s+([a-z-]+)(?:\s+\(([^)]*)\))?/;
 /** `     CGroup: /system.slice/docker.service` */
 const STATUS_CGROUP = /^\s*CGroup:\s+(\S+)/;
+/** the unit file `Loaded:` names (`(/lib/systemd/system/docker.service;`): the unit of a paste that lost its header line */
+const LOADED_UNIT_FILE = /^\s*Loaded:\s+\S+\s+\([^;)]*\/([A-Za-z0-9@_.:\\-]+\.(?:service|socket|target|timer|mount|path|slice|scope))[;)]/;
+/** any block's first line in `systemctl status` (a unit of any type, the machine's own `● host`): journal lines after it are that block's */
+const ANY_HEADER = /^\s{0,2}[●○×*]\s+([^\s]+)(?:\s+-\s.*)?$/;
+/** Journal lines are kept up to this length (a cut line still has its prefix and the start of its message). */
+const JOURNAL_LINE_MAX = 16 * 1024;
 /** `Unit docker.service could not be found.` */
 const STATUS_NOT_FOUND = /^\s*Unit ([A-Za-z0-9@_.:\\-]+) could not be found\.?\s*$/;
 
@@ -53,6 +75,9 @@ export function parseSystemctlText(text: string, file: string): ServiceList {
   let blockUnit: string | undefined;
   let cgroup: string | undefined;
   const processes: ListedProcess[] = [];
+  const journal: StatusJournalLine[] = [];
+  // whose journal lines follow: the unit of the last block header, of any kind (`* dev-vda1.device - /dev/vda1` too)
+  let tailUnit: string | undefined;
   for (let i = 0; i < all.length; i++) {
     const raw = all[i];
     if (cgroup !== undefined) {
@@ -63,6 +88,13 @@ export function parseSystemctlText(text: string, file: string): ServiceList {
         continue;
       }
       cgroup = undefined;
+    }
+    // the journal's tail under a unit's state: a line with a time and a writer (`Dec 03 10:00:01 host dockerd[123]:`)
+    const anyHeader = raw.length < 1024 ? ANY_HEADER.exec(raw) : null;
+    if (anyHeader) tailUnit = anyHeader[1];
+    else if (tailUnit !== undefined && status === undefined && isJournalLine(raw)) {
+      journal.push({ unit: tailUnit, line: i + 1, text: raw.length > JOURNAL_LINE_MAX ? raw.slice(0, JOURNAL_LINE_MAX) : raw });
+      continue;
     }
     if (raw.length > 4096) continue;
     const cg = blockUnit !== undefined ? STATUS_CGROUP.exec(raw) : null;
@@ -80,6 +112,13 @@ export function parseSystemctlText(text: string, file: string): ServiceList {
       status = { unit: header[1] };
       blockUnit = header[1];
       continue;
+    }
+    // a paste that starts at `Loaded:` (its `● docker.service - ...` line not copied): the unit is the file Loaded: names
+    const headless = status === undefined ? LOADED_UNIT_FILE.exec(raw) : null;
+    if (headless && all.slice(i + 1, i + 4).some((l) => STATUS_ACTIVE.test(l))) {
+      status = { unit: headless[1] };
+      blockUnit = headless[1];
+      tailUnit = headless[1];
     }
     if (status) {
       const loaded = STATUS_LOADED.exec(raw);
@@ -110,11 +149,24 @@ export function parseSystemctlText(text: string, file: string): ServiceList {
   }
   if (services.length === 0) throw new SkipFile(file, 'no systemctl unit lines');
   const out: ServiceList = processes.length > 0 ? { file, services, processes } : { file, services };
+  if (journal.length > 0) out.journal = journal;
   if (text.includes('rootlesskit') || text.includes('DOCKERD_ROOTLESS_')) {
     const rootless = scanRootless(text, file);
     if (rootless.clues.length > 0 || rootless.portDriver) out.rootless = rootless;
   }
   return out;
+}
+
+/**
+ * A journal line as `systemctl status` prints it (journalctl's short format, or -o short-iso / short-precise):
+ * a time, then a host and a writer. Property lines (`Active: ... since Tue 2026-12-01 ...`) and CGroup rows have neither.
+ */
+function isJournalLine(raw: string): boolean {
+  const c = raw.charCodeAt(0);
+  // the short format starts with a month or a year; a little indentation is tolerated (pasted into a ticket)
+  if (!(c >= 48 && c <= 57) && !(c >= 65 && c <= 90) && c !== 32) return false;
+  const p = parseLogPrefix(raw);
+  return p.timestamp !== undefined && p.unit !== undefined && p.messageStart > 0;
 }
 
 /** troubleshoot: `[{"Unit":"docker.service","Load":"loaded","Active":"active","Sub":"running"}, ...]` */
