@@ -33,7 +33,7 @@ import { olderThanLogsEnd, timeOf } from './lib/logs.js';
 import { hostFirewall } from './lib/host-firewall.js';
 import { dockerBridges, dockerPresence, hasKubernetes, KUBE_PROXY_SERVICE_CHAIN, liveViews, uplinkOf } from './lib/node-view.js';
 import { felixKubeProxyCleanup } from '../src/parsers/calico-felix-config.js';
-import { kubeProxySync } from './lib/kube-proxy-sync.js';
+import { kubeProxyNftablesUnavailable, kubeProxySync } from './lib/kube-proxy-sync.js';
 import { dockerRestartOf, NODE_SERVICE_KINDS, nodeServices, restartDocker } from './lib/node-services.js';
 
 const MAX_EVIDENCE = 10;
@@ -106,6 +106,8 @@ export default defineAnalyzer({
       if (sig.id === 'log.iptables-module-missing') moduleMissing(draft, facts, sorted);
       // kube-proxy's nftables sync failures: worded by nft's error (kubernetes#134024's iif, a missing module, nft crashing)
       if (sig.id === 'log.kube-proxy-sync-failed') kubeProxySync(draft, sorted, artifacts);
+      // kube-proxy cannot use nftables at all: worded by what it lacks; critical unless it started again later
+      if (sig.id === 'log.kube-proxy-nftables-unavailable') kubeProxyNftablesUnavailable(draft, sorted, artifacts);
       if (sig.id === 'log.neighbour-table-overflow') neighbourOverflow(draft, sorted, e.count, artifacts);
       if (sig.id === 'log.docker-dns-fallback-public') dnsFallback(draft, artifacts);
       if (sig.id === 'log.docker-no-free-address-pool') noFreePool(draft, sorted, facts, artifacts, host);

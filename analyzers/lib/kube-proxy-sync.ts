@@ -13,7 +13,12 @@
  *   siderolabs/pkgs#951 on a kernel built without CONFIG_NFT_FIB_IPV4): the modules to load. The same
  *   ENOENT on a chain's name is a missing chain, not a module.
  * - `err="signal: segmentation fault (core dumped)"`: the nft binary of kube-proxy's image crashed
- *   (kubernetes#136786: tables written by a newer nft, 1.1.3+, on the host).
+ *   (kubernetes#136786: tables written by a newer nft, 1.1.3+, on the host). kubernetes PR #137501 ("take
+ *   2" of #136796, which was reverted) changed how kube-proxy lists its table: in 1.36.0 and, cherry-picked,
+ *   1.35.4 (#137807), 1.34.7 (#137808), 1.33.11 (#137809), per the release notes of those patch releases;
+ *   none to release-1.32 was found. A crash of the sync itself was still reported on a build with it
+ *   (kubernetes#140898, 1.36), and kubernetes PR #140405 (July 2026) put nft 1.0.6.1 in kube-proxy's image
+ *   for the same issue: the finding names both and does not promise the patch releases fix every crash.
  * - anything else: nft's error and the command it refused, quoted.
  *
  * Severity: critical while nothing shows a later successful sync and the failure repeats (several
@@ -27,11 +32,20 @@ import type { FindingDraft } from '../../src/engine/analyzer.js';
 import type { LogMatch, LogScanResult } from '../../src/logs/index.js';
 
 const FAILED = 'log.kube-proxy-sync-failed';
+const HOUSEKEEPING = 'log.kube-proxy-nftables-housekeeping';
+const UNAVAILABLE = 'log.kube-proxy-nftables-unavailable';
+const MODE = 'log.kube-proxy-mode';
 const RETRY = 'log.kube-proxy-sync-retry';
 const COMPLETE = 'log.kube-proxy-sync-complete';
 
 /** releases that carry the fix of kubernetes PR #134024 (release notes of 1.33.6, 1.34.2; master before 1.35.0) */
 export const IIF_FIXED_IN = ['1.33.6', '1.34.2', '1.35.0'] as const;
+
+/**
+ * releases that carry kubernetes PR #137501 (kube-proxy with nft 1.1.3 on the host, kubernetes#136786): the
+ * release notes of 1.33.11 (#137809), 1.34.7 (#137808), 1.35.4 (#137807); master before 1.36.0
+ */
+export const NFT113_LIST_FIXED_IN = ['1.33.11', '1.34.7', '1.35.4', '1.36.0'] as const;
 
 /**
  * nft expressions that live in a kernel module of their own, as kube-proxy's rules use them, and the
@@ -207,12 +221,13 @@ export function kubeProxySync(draft: FindingDraft, matches: readonly LogMatch[],
     };
   } else if (crashed) {
     draft.title = 'kube-proxy (nftables) fails to sync: its nft crashes';
+    const listing = (artifacts.logs ?? []).flatMap((l) => l.matches.filter((m) => m.signature === HOUSEKEEPING && /segmentation fault|SIGSEGV/i.test(m.facts.err ?? '')));
     sentences.push(
-      `kube-proxy's nft binary crashed (${quote(crashed.failure.err ?? '')}): a known problem (kubernetes#136786) where the nft in kube-proxy's image cannot read tables or sets a newer nft (1.1.3 and later) on the host wrote; no sync succeeds while those tables are there.`,
+      `kube-proxy's nft binary crashed (${quote(crashed.failure.err ?? '')}): a known problem (kubernetes#136786) where the nft in kube-proxy's image cannot read tables or sets a newer nft (1.1.3 and later) on the host wrote; no sync succeeds while those tables are there.${listing.length > 0 ? ` Its listing of the table crashed the same way (\`${listing[0].facts.step ?? 'Failed to list existing sets'}\`, ${listing[0].file}:${listing[0].line}).` : ''}`,
     );
     facts.cause = 'kubernetes#136786';
     draft.remedy = {
-      summary: 'Upgrade kube-proxy to a patch release with the fix for kubernetes#136786 (for 1.33: 1.33.11); until then kube-proxy can run in iptables mode.',
+      summary: `Upgrade kube-proxy to ${NFT113_LIST_FIXED_IN.join(', ')} or a later patch release of its line (kubernetes PR #137501, cherry-picked to 1.33-1.35 only); if the sync still crashes with it (reported on 1.36, kubernetes#140898), use a kube-proxy image whose nft is 1.0.6.1 (kubernetes PR #140405), or run kube-proxy in iptables mode.`,
       commands: [
         'nft --version   # on the host: 1.1.3 or later writes what older nft crashes on',
         "nft list tables   # the other owners' tables next to ip kube-proxy",
@@ -250,4 +265,74 @@ export function kubeProxySync(draft: FindingDraft, matches: readonly LogMatch[],
   facts.recovered = outcome.recovered !== undefined;
   draft.facts = facts;
   if (sentences.length > 0) draft.message = `${draft.message} ${sentences.join(' ')}`;
+}
+
+/** what kube-proxy's start-up check said it lacks (log.kube-proxy-nftables-unavailable's facts) */
+export type UnavailableCause = 'kernel' | 'nft-missing' | 'nft-old' | 'nft-failed' | 'unknown';
+
+export function unavailableCause(m: LogMatch): UnavailableCause {
+  const { reason, requiredKernel, nftVersion } = m.facts;
+  if (requiredKernel || /requires kernel|check kernel version/.test(reason ?? '')) return 'kernel';
+  if (nftVersion || /nft version must be/.test(reason ?? '') || /nft version must be/.test(m.excerpt)) return 'nft-old';
+  if (/could not find nftables binary/.test(reason ?? '') || /could not find nftables binary/.test(m.excerpt)) return 'nft-missing';
+  if (/could not run nftables command/.test(reason ?? '') || /could not run nftables command/.test(m.excerpt)) return 'nft-failed';
+  return 'unknown';
+}
+
+/**
+ * Words log.kube-proxy-nftables-unavailable by what the check lacked, and sets its severity: critical
+ * (kube-proxy exits and programs nothing) unless kube-proxy started afterwards: a mode line (`Using ...
+ * Proxier`) or a completed sync later than the last failure, in the same file or later in time.
+ */
+export function kubeProxyNftablesUnavailable(draft: FindingDraft, matches: readonly LogMatch[], artifacts: { logs?: readonly LogScanResult[] }): void {
+  const failed = matches.filter((m) => m.signature === UNAVAILABLE);
+  if (failed.length === 0) return;
+  const last = failed[failed.length - 1];
+  const causes = [...new Set(failed.map(unavailableCause))];
+  const cause = causes.find((c) => c !== 'unknown') ?? 'unknown';
+  const withFact = (k: string) => failed.find((m) => m.facts[k])?.facts[k];
+  const facts: Record<string, unknown> = { ...(draft.facts ?? {}), mode: 'nftables', cause };
+  const sentences: string[] = [];
+  const restart = 'then restart kube-proxy (kubectl -n kube-system rollout restart daemonset kube-proxy; k3s / RKE2: restart the k3s or rke2 service)';
+  if (cause === 'kernel') {
+    const need = withFact('requiredKernel') ?? '5.13';
+    draft.title = `kube-proxy refuses nftables mode: the kernel is older than ${need}`;
+    sentences.push(`kube-proxy checks the kernel before using nftables and refuses kernels older than ${need} (kubernetes PR #124152): it takes an older kernel to mean an nft on the host older than 1.0.1, which kube-proxy's rules could break.`);
+    draft.remedy = { summary: `Run this node on a kernel of ${need} or later, or configure kube-proxy for iptables mode on it; ${restart}.`, commands: ['uname -r', "kubectl -n kube-system get configmap kube-proxy -o yaml | grep -n 'mode:'"] };
+    facts.requiredKernel = need;
+  } else if (cause === 'nft-missing') {
+    draft.title = 'kube-proxy cannot run in nftables mode: no nft binary';
+    sentences.push(`kube-proxy runs the nft command for every change and found none (${quote(withFact('detail') ?? 'could not find nftables binary')}): k3s bundled no nft before its November 2024 releases (k3s-io/k3s#11267, backports #11291, #11292, #11293 for 1.31, 1.30, 1.29); the upstream kube-proxy image carries one.`);
+    draft.remedy = { summary: `Give kube-proxy an nft of version 1.0.1 or later: upgrade k3s to a release that bundles it, use the upstream kube-proxy image, or install the distribution's nftables package where kube-proxy runs on the host; or configure iptables mode; ${restart}.`, commands: ['command -v nft && nft --version', "kubectl -n kube-system get configmap kube-proxy -o yaml | grep -n 'mode:'"] };
+  } else if (cause === 'nft-old') {
+    const v = withFact('nftVersion');
+    draft.title = `kube-proxy refuses nftables mode: ${v ? `nft ${v}` : 'its nft'} is older than 1.0.1`;
+    sentences.push('kube-proxy (knftables) refuses nft before 1.0.1: older nft parses the whole ruleset, not only kube-proxy\'s table, and can crash on other programs\' rules (kubernetes PR #124152).');
+    draft.remedy = { summary: `Use a kube-proxy image (or host package) with nft 1.0.1 or later, or configure iptables mode; ${restart}.`, commands: ['nft --version', "kubectl -n kube-system get daemonset kube-proxy -o jsonpath='{.spec.template.spec.containers[0].image}{\"\\n\"}'"] };
+    if (withFact('nftVersion')) facts.nftVersion = withFact('nftVersion');
+  } else if (cause === 'nft-failed') {
+    draft.title = 'kube-proxy cannot run in nftables mode: nft fails on this node';
+    sentences.push(`kube-proxy's test command (\`nft --version\` or \`nft --check add table ...\`) failed: ${quote(withFact('detail') ?? 'could not run nftables command')}. A kernel without nf_tables, or a container without NET_ADMIN, gives this.`);
+    draft.remedy = { summary: `Make nft work where kube-proxy runs (kernel module nf_tables loaded, kube-proxy privileged), or configure iptables mode; ${restart}.`, commands: ['lsmod | grep -w nf_tables || modprobe nf_tables', 'nft list tables'] };
+  }
+  // did kube-proxy start afterwards (a later mode line or completed sync)?
+  const lastTime = last.timestamp?.epochMs;
+  let started: LogMatch | undefined;
+  for (const log of artifacts.logs ?? [])
+    for (const m of log.matches) {
+      if (m.signature !== MODE && m.signature !== 'log.kube-proxy-sync-complete') continue;
+      if (m.signature === MODE && !m.facts.mode) continue;
+      const after = m.file === last.file ? m.line > last.line : lastTime !== undefined && m.timestamp !== undefined && m.timestamp.epochMs > lastTime;
+      if (after && (!started || (m.timestamp?.epochMs ?? -Infinity) > (started.timestamp?.epochMs ?? -Infinity))) started = m;
+    }
+  if (started) {
+    draft.severity = 'warning';
+    sentences.push(`kube-proxy started again afterwards (${started.file}:${started.line}${started.facts.mode ? `, ${started.facts.mode} mode` : ''}): the failure is past, as far as the logs go.`);
+  } else {
+    draft.severity = 'critical';
+    sentences.push("Nothing in the logs shows kube-proxy running after it: this node has no Service rules from kube-proxy (ClusterIPs, NodePorts) while it stays so.");
+  }
+  facts.started = started !== undefined;
+  draft.facts = facts;
+  draft.message = `${draft.message} ${sentences.join(' ')}`;
 }

@@ -18,6 +18,25 @@
  * (V(2), logged after every sync, failed or not): a `SyncProxyRules complete` not preceded by a
  * failure of its sync is a successful sync (analyzers/lib/kube-proxy-sync.ts).
  *
+ * Before any sync, kube-proxy checks that it can use nftables at all (pkg/proxy/nftables: getNFTablesInterface,
+ * knftables.New) and exits when it cannot: `unable to create proxier: unable to create ipv4 proxier: could not
+ * find nftables binary: exec: "nft": executable file not found in $PATH` (k3s-io/k3s#11267, 1.31), `kube-proxy in
+ * nftables mode requires kernel 5.13 or later` (kubernetes PR #124152, 1.31+), `nft version must be v1.0.1 or
+ * later (got ...)`, `could not run nftables command: ...`, wrapped by `nftables is not available on this host` /
+ * `no nftables support on this host` in later layouts of the same check: log.kube-proxy-nftables-unavailable, a
+ * finding of its own (no sync ever runs, so log.kube-proxy-sync-failed never fires). The same knftables error under
+ * `"Error cleaning up nftables rules"` is kube-proxy in iptables or IPVS mode removing the nftables mode's table at
+ * start (rancher/rke2#7438: no nft in the image): harmless, and context only.
+ *
+ * Around a sync kube-proxy also lists its table and deletes what went stale; when that fails the sync goes on
+ * without the cleanup and the next one retries: `"Failed to list nftables chains: stale chains will not be
+ * deleted"`, `"Failed to list nftables sets: stale affinity sets will not be deleted"` (1.29+), `"Failed to list
+ * existing sets"` (kubernetes#136786), `"Failed to list nftables elements" err=< failed to run nft: JSON support not
+ * compiled-in >` (rancher/rke2#8840, the reporter: "everything seems to be working fine"), `"Unable to delete stale
+ * chains; will retry later" err=< ... Device or resource busy >` (kubernetes#122604, #128829: a chain a map element
+ * still referenced, before kernel 6.2). log.kube-proxy-nftables-housekeeping keeps them as context (quiet): whether
+ * the sync itself failed is the `nftables sync failed` line's.
+ *
  * iptables mode is not here: kube-proxy's `"Failed to execute iptables-restore" err=<...>` is
  * log.iptables-restore-failed (and its cleanup of the other modes' chains log.iptables-cleanup-harmless).
  * Another program's "nftables sync failed" (no quote after it, as klog writes it) is not kube-proxy's.
@@ -83,6 +102,56 @@ export const KUBE_PROXY_SIGNATURES: readonly LogSignature[] = [
     severity: 'info',
     title: 'kube-proxy finished a sync',
     advice: 'Nothing to fix.',
+    quiet: true,
+  },
+  {
+    // kube-proxy cannot use nftables at all and exits before its first sync (see the header)
+    id: 'log.kube-proxy-nftables-unavailable',
+    literals: ['create ipv4 proxier', 'create ipv6 proxier', 'create IPv4 proxier', 'create IPv6 proxier', 'nftables is not available on this host', 'no nftables support', 'in nftables mode requires kernel'],
+    pattern:
+      /unable to create (?:ipv4|ipv6|IPv4|IPv6) proxier: (?<reason>could not find nftables binary|could not run nftables command|nft version must be v1\.0\.1 or later|kube-proxy in nftables mode requires kernel|could not check kernel version)|(?<reason_2>nftables is not available on this host|no nftables support (?:on this host|for primary IP family))|(?<reason_3>kube-proxy in nftables mode requires kernel)/,
+    // iptables / IPVS mode removing the nftables table at start (rancher/rke2#7438) says the same knftables error
+    unless: /Error cleaning up nftables rules/,
+    extract: [
+      /in nftables mode requires kernel (?<requiredKernel>\d{1,2}\.\d{1,3})/,
+      /nft version must be v1\.0\.1 or later \(got (?:nftables )?(?<nftVersion>v?\d{1,2}\.\d{1,3}(?:\.\d{1,3})?)/,
+      /could not find nftables binary: (?<detail>[^\n]{1,200})/,
+      /could not run nftables command: (?<detail>[^\n"]{1,200})/,
+      /unable to create (?<ipFamily>ipv4|ipv6|IPv4|IPv6) proxier/,
+    ],
+    meaning:
+      "kube-proxy was configured for nftables mode and exited at start because it cannot use nftables on this node (no nft binary in its image or bundle, an nft older than 1.0.1, a kernel older than 5.13, or nft failing to run): it programs no Service rules at all, so ClusterIPs and NodePorts do not work on this node, and with k3s or RKE2 the whole agent stops with it.",
+    supports: [],
+    severity: 'warning',
+    title: 'kube-proxy cannot run in nftables mode on this node',
+    advice:
+      'Read the reason in the line: install or ship an nft binary of version 1.0.1 or later where kube-proxy runs, run a kernel of 5.13 or later, or configure kube-proxy for iptables mode on this node; then restart kube-proxy.',
+    commands: [
+      'uname -r   # kube-proxy needs 5.13 or later for nftables mode',
+      "nft --version; lsmod | grep -w nf_tables   # the host's nft and the kernel module",
+      "kubectl -n kube-system get configmap kube-proxy -o yaml | grep -n 'mode:'   # the configured mode (k3s / RKE2: --kube-proxy-arg=proxy-mode=...)",
+    ],
+  },
+  {
+    // listing or deleting what went stale around a sync failed; the sync goes on (see the header): context only
+    id: 'log.kube-proxy-nftables-housekeeping',
+    literals: ['Failed to list existing sets"', 'Failed to list nftables', 'Unable to delete stale chains', 'Error cleaning up nftables rules"'],
+    pattern:
+      /"(?:msg":\s?")?(?<step>Failed to list existing sets|Failed to list nftables (?:chains|sets|elements)|Unable to delete stale chains|Error cleaning up nftables rules)(?::[^"\n]{0,80})?;?[^"\n]{0,40}"/,
+    continues: true,
+    extract: [
+      // `err="could not find nftables binary: exec: \"nft\": executable file not found in $PATH"`: escaped quotes inside
+      /err="(?<err>(?:[^"\\\n]|\\.){1,300})"/,
+      /(?:^|\n|\t)\s*(?<err>failed to run nft: [^\n\\]{1,200})/,
+      /(?:^|\n|\t)\s*(?:\/dev\/stdin:\d{1,7}:\d{1,5}(?:-\d{1,5})?: )?Error: (?<nftError>[^\n\\]{1,200})/,
+      /ipFamily"?[=:]"?(?<ipFamily>IPv4|IPv6)/,
+    ],
+    meaning:
+      "kube-proxy could not list or clean up part of its nftables table: around a sync in nftables mode (the sync itself goes on and the next one retries the cleanup), or at start in iptables or IPVS mode, removing the table of an nftables mode that may never have run.",
+    supports: [],
+    severity: 'info',
+    title: 'kube-proxy could not tidy its nftables table',
+    advice: 'Nothing to fix by itself: whether the sync failed is in the nftables sync failed line after it.',
     quiet: true,
   },
 ];

@@ -305,10 +305,21 @@ const EXAMPLES: Example[] = [
   { id: 'log.kube-proxy-sync-failed', from: { fixture: '../kube-proxy-sync/k8s-136786-kube-proxy.log' }, line: 2, facts: { mode: 'nftables', err: 'signal: segmentation fault (core dumped)', ipFamily: 'IPv4' } },
   { id: 'log.kube-proxy-sync-retry', from: { fixture: '../kube-proxy-sync/k8s-136786-kube-proxy.log' }, line: 3, facts: { ipFamily: 'IPv4' } },
   { id: 'log.kube-proxy-sync-complete', from: { text: '2022-07-05T07:15:18.162082913Z I0705 07:15:18.162045    2171 proxier.go:832] "SyncProxyRules complete" elapsed="175.66099ms"', origin: 'kubernetes PR #111219 (kube-proxy at V(2))' }, facts: {} },
+  // kube-proxy cannot use nftables at all (k3s-io/k3s#11267; the kernel check of kubernetes PR #124152, format-exact) and its table housekeeping around a sync (kubernetes#136786, rancher/rke2#7438, #8840)
+  { id: 'log.kube-proxy-nftables-unavailable', from: { fixture: '../kube-proxy-nft-errors/k3s-11267-kube-proxy-exited.log' }, line: 1, facts: { reason: 'could not find nftables binary', ipFamily: 'ipv4' } },
+  {
+    id: 'log.kube-proxy-nftables-unavailable',
+    from: { text: 'ERRO[0003] kube-proxy exited: unable to create proxier: unable to create ipv4 proxier: kube-proxy in nftables mode requires kernel 5.13 or later', origin: 'format-exact: pkg/proxy/nftables getNFTablesInterface (kubernetes PR #124152) in the wrapping k3s-io/k3s#11267 shows' },
+    facts: { reason: 'kube-proxy in nftables mode requires kernel', requiredKernel: '5.13' },
+  },
+  { id: 'log.kube-proxy-nftables-housekeeping', from: { fixture: '../kube-proxy-sync/k8s-136786-kube-proxy.log' }, line: 1, facts: { step: 'Failed to list existing sets', err: 'failed to run nft: signal: segmentation fault (core dumped)', ipFamily: 'IPv4' } },
+  { id: 'log.kube-proxy-nftables-housekeeping', from: { fixture: '../kube-proxy-nft-errors/rke2-7438-kube-proxy-iptables-mode.log' }, line: 1, facts: { step: 'Error cleaning up nftables rules', err: 'could not find nftables binary: exec: \\"nft\\": executable file not found in $PATH' } },
+  { id: 'log.kube-proxy-nftables-housekeeping', from: { fixture: '../kube-proxy-nft-errors/k8s-122604-unable-to-delete-stale-chains.log' }, line: 1, facts: { step: 'Unable to delete stale chains' } },
 ];
 
 /** Lines that hold a signature's literal but must not match it. */
 const NEAR_MISSES: { id: string; text: string; why: string }[] = [
+  { id: 'log.kube-proxy-nftables-unavailable', text: 'E1217 15:37:53.421766       1 proxier.go:734] "Error cleaning up nftables rules" err="could not find nftables binary: exec: \\"nft\\": executable file not found in $PATH"', why: 'kube-proxy in iptables mode removing the nftables table at start (rancher/rke2#7438)' },
   { id: 'log.connection-timed-out', text: 'Nov 20 10:00:00 node-1 systemd[1]: systemd-networkd-wait-online.service: start operation timed out. Terminating.', why: 'a unit timeout, not a connection' },
   { id: 'log.cni-setup-failed', text: 'Nov 20 10:00:00 node-1 containerd[877]: time="2026-11-20T10:00:00Z" level=info msg="TearDown network for sandbox \\"4f0b9c2d1e3a\\" successfully"', why: 'a clean teardown' },
   { id: 'log.flannel-subnet-env', text: 'I1120 10:00:00.000000       1 main.go:439] Wrote subnet file to /run/flannel/subnet.env', why: 'flanneld doing its job' },
