@@ -37,6 +37,7 @@ import kubernetesClusterRangeOverlapsHost from './kubernetes-cluster-range-overl
 import kubernetesHairpinDisabled from './kubernetes-hairpin-disabled.js';
 import dockerRootlessSourceIp from './docker-rootless-source-ip.js';
 import dockerDaemonConfigInvalid from './docker-daemon-config-invalid.js';
+import dockerIpv6PrefixUnrouted from './docker-ipv6-prefix-unrouted.js';
 import routingPolicyBypassesPods from './routing-policy-bypasses-pods.js';
 import runtimeProxyWithoutNoProxy from './runtime-proxy-without-no-proxy.js';
 import { conntrackInsertFailed, conntrackTableFull } from './conntrack-insert-failed.js';
@@ -85,6 +86,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   networkdManagesContainerInterface,
   dockerRootlessSourceIp,
   dockerDaemonConfigInvalid,
+  dockerIpv6PrefixUnrouted,
   flannelDuplicateSubnet,
   flannelVtepMacStale,
   flannelPublicIpWrong,

@@ -70,6 +70,7 @@ import { liveIpv4 } from './lib/node-view.js';
 import { logEvidence } from './lib/logs.js';
 import { NODE_SERVICE_KINDS, nodeServices } from './lib/node-services.js';
 import { hostSysctlPath, persistSysctlsByMachineConfig, sysctlLinePattern } from './lib/sysctl-fix.js';
+import { systemdRelease, type SystemdRelease } from '../src/parsers/systemd-version.js';
 
 const ID = 'sysctl.rp-filter-drops-pod-traffic';
 const ALL = 'net.ipv4.conf.all.rp_filter';
@@ -99,7 +100,7 @@ export default defineAnalyzer({
   description: "rp_filter is on (max of net.ipv4.conf.all and the interface's own value) on Cilium's lxc*/cilium_* interfaces, or loose while an old calico-node exits over it.",
   scope: 'node',
   requires: ['sysctl'],
-  optional: [...new Set(['sysctlConfig', 'ipAddr', 'routes', 'iptables', 'dockerDaemon', 'services', 'logs', ...NODE_SERVICE_KINDS] as const)],
+  optional: [...new Set(['sysctlConfig', 'ipAddr', 'routes', 'iptables', 'dockerDaemon', 'services', 'logs', 'packages', 'systemdVersion', ...NODE_SERVICE_KINDS] as const)],
   analyze({ node, artifacts }) {
     const rp = runtimeRpFilter(artifacts.sysctl);
     return [...cilium(node, artifacts, rp), ...calico(node, artifacts, rp)];
@@ -235,12 +236,19 @@ function cilium(node: string, artifacts: NodeArtifacts & { sysctl: SysctlRuntime
       : all.value > 0
         ? `: ${ALL} = ${all.value}, and the kernel uses the larger of \`all\` and the interface's own value, so ${all.value} at least whatever the interfaces say`
         : `: ${ALL} = 0, and the kernel uses max(all, interface) = max(0, ${filtering[0]?.own?.value ?? maxEff}) = ${filtering[0]?.eff ?? maxEff}`;
+  // systemd's release (systemctl --version, else the installed package): proof of the usual cause, or that it is not it
+  const systemd = systemdOf(artifacts);
+  const perInterface = filtering.some((f) => f.own && f.own.value > 0);
+  const sd = systemd ? systemdCause(systemd, perInterface) : undefined;
+  if (sd) evidence.push(sd.evidence);
   const cause =
     configNotes.length > 0
-      ? ' ' + configNotes.join(' ')
+      ? ' ' + configNotes.join(' ') + (sd ? ` ${sd.short}` : '')
       : all && all.value > 0
         ? ` Something sets ${ALL} = ${all.value} (a hardening profile, /etc/sysctl.conf, a distribution's sysctl.d file) after Cilium set it to 0.`
-        : " The usual cause is systemd >= 245: its /usr/lib/sysctl.d/50-default.conf sets net.ipv4.conf.*.rp_filter = 2, and udev applies it to each new interface, each pod's lxc too, after Cilium set 0 (cilium/cilium#10645; `systemctl --version` tells the version).";
+        : sd
+          ? ` ${sd.text}`
+          : " The usual cause is systemd >= 245: its /usr/lib/sysctl.d/50-default.conf sets net.ipv4.conf.*.rp_filter = 2, and udev applies it to each new interface, each pod's lxc too, after Cilium set 0 (cilium/cilium#10645; `systemctl --version` tells the version).";
   const message =
     `Reverse-path filtering is ${valueText} on ${itfList} on ${node}, a Cilium node (${signs[0]?.note ?? 'its interface names in the sysctl dump'})${viaAllOnly ? '' : combine}. ` +
     "Cilium needs it off on its interfaces: its eBPF datapath redirects and rewrites the pods' packets, and the kernel drops those whose source does not pass the check on the interface they arrive on, so " +
@@ -292,6 +300,7 @@ function cilium(node: string, artifacts: NodeArtifacts & { sysctl: SysctlRuntime
         effective: Object.fromEntries(filtering.map((f) => [f.itf, f.eff])),
         endpointRoutes: endpointRoute !== undefined,
         ...(systemdGlob && isSystemdDefault(systemdGlob) ? { setBy: `${systemdGlob.ref.file}:${systemdGlob.ref.line}` } : {}),
+        ...(systemd ? { systemd: systemd.release } : {}),
       },
       remedy: {
         summary,
@@ -302,6 +311,49 @@ function cilium(node: string, artifacts: NodeArtifacts & { sysctl: SysctlRuntime
       },
     },
   ];
+}
+
+// ---- systemd's release ---------------------------------------------------------------------------
+
+/** The node's systemd release: `systemctl --version` (the systemdVersion kind), else the installed systemd package. */
+function systemdOf(artifacts: NodeArtifacts): SystemdRelease | undefined {
+  return systemdRelease(artifacts.systemdVersion, artifacts.packages);
+}
+
+/** Debian's own builds (`252.39-1~deb12u2`, `247.3-7+deb11u4`): its systemd package installs no 50-default.conf. */
+const DEBIAN_BUILD = /[~+]deb\d+u\d+/;
+
+/**
+ * What systemd's release says of the cause. From 245 on systemd's /usr/lib/sysctl.d/50-default.conf sets
+ * `net.ipv4.conf.default.rp_filter = 2` and `net.ipv4.conf.*.rp_filter = 2` (and `-net.ipv4.conf.all.rp_filter`,
+ * keeping `all` out), which udev applies to each new interface (Cilium's docs note of cilium/cilium#13717:
+ * "Systemd 245 and above (`systemctl --version`) overrides rp_filter setting of Cilium network interfaces").
+ * systemd's NEWS for 245 does not mention it. Before 245 the file sets only `net.ipv4.conf.all.rp_filter = 2`
+ * (since 240, systemd#10971), which Cilium sets back to 0, and nothing reapplies a value to each new interface:
+ * an interface's own value above 0 comes from another file. Debian's package installs no 50-default.conf at all.
+ */
+function systemdCause(s: SystemdRelease, perInterface: boolean): { evidence: Evidence; text: string; short: string } {
+  const where = `${s.ref.file}:${s.ref.line}`;
+  const debian = DEBIAN_BUILD.test(s.excerpt) || DEBIAN_BUILD.test(s.label);
+  const other =
+    "the interfaces' own value comes from another sysctl.d file or tool (a `net.ipv4.conf.*.rp_filter` or `lxc*` glob of a distribution or hardening profile): `grep -rn rp_filter /etc/sysctl.conf /etc/sysctl.d /run/sysctl.d /usr/local/lib/sysctl.d /usr/lib/sysctl.d` finds it.";
+  if (s.release >= 245 && !debian) {
+    const note = `${s.label}: from 245 on, systemd's /usr/lib/sysctl.d/50-default.conf sets net.ipv4.conf.*.rp_filter = 2, which udev applies to each new interface`;
+    return {
+      evidence: { file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note },
+      text:
+        `This node ${s.from === 'systemctl' ? 'runs' : 'has'} ${s.label} (${where}): from 245 on, systemd's /usr/lib/sysctl.d/50-default.conf sets \`net.ipv4.conf.default.rp_filter = 2\` and \`net.ipv4.conf.*.rp_filter = 2\` (leaving \`all\` out), and udev applies the glob to each new interface, each pod's lxc too, after Cilium set 0 (cilium/cilium#10645, Cilium's docs note of #13717).`,
+      short: `${s.label} (${where}) is one whose 50-default.conf sets that glob (245 and later).`,
+    };
+  }
+  const why = debian
+    ? `Debian's systemd package installs no /usr/lib/sysctl.d/50-default.conf, so systemd's own rp_filter glob is not what sets it here`
+    : `upstream systemd before 245 sets no per-interface rp_filter (its 50-default.conf sets only \`net.ipv4.conf.all.rp_filter = 2\`, from 240 on, which Cilium sets back to 0)`;
+  return {
+    evidence: { file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: `${s.label}: ${debian ? "Debian's build, without systemd's 50-default.conf" : "older than 245: upstream systemd's default has no per-interface rp_filter glob"}` },
+    text: `This node ${s.from === 'systemctl' ? 'runs' : 'has'} ${s.label} (${where}): ${why}; ${perInterface ? other : 'something else raises it.'}`,
+    short: `(${s.label}, ${where}: ${debian ? "Debian's build, without systemd's 50-default.conf" : 'older than 245, whose default has no per-interface glob'}.)`,
+  };
 }
 
 /** pods' interfaces first, then lxc_health, then cilium_* */

@@ -40,6 +40,7 @@ import type { ConntrackStats } from '../parsers/conntrack-stats.js';
 import type { NetworkctlOutput } from '../parsers/networkctl.js';
 import type { FelixConfig } from '../parsers/calico-felix-config.js';
 import type { K3sVersion } from '../parsers/k3s-version.js';
+import type { SystemdVersion } from '../parsers/systemd-version.js';
 import type { SystemdNetworkFile } from '../parsers/systemd-network.js';
 
 export interface ArtifactMap {
@@ -59,6 +60,8 @@ export interface ArtifactMap {
   iptablesVersion: IptablesVersion[];
   /** `k3s -v` / `k3s --version` of one file: the k3s release (v1.26.2+k3s1), its commit and Go */
   k3sVersion: K3sVersion[];
+  /** systemctl --version of one file: systemd's release, package version, feature line */
+  systemdVersion: SystemdVersion[];
   /** interfaces and addresses (ip addr in any shape, ifconfig) */
   ipAddr: InterfaceList;
   /** /run/flannel/subnet.env */
@@ -144,6 +147,7 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   iptables: 'iptables rules (iptables-save, iptables -S or iptables -L output, or iptables-nft\'s tables in nft list ruleset)',
   iptablesVersion: 'iptables version (iptables -V)',
   k3sVersion: "k3s' version (k3s -v / k3s --version)",
+  systemdVersion: "systemd's version (systemctl --version)",
   ipAddr: 'interfaces and addresses (ip addr)',
   flannelSubnetEnv: 'flannel subnet.env',
   flannelNetConf: 'flannel network configuration (net-conf.json)',

@@ -392,6 +392,8 @@ export const INSIGHTS_RULES: PathRule[] = [
 
 /** Hand-made bundles: names people give command output; everything else is sniffed. */
 export const FLAT_RULES: PathRule[] = [
+  { re: /(^|\/)system(?:ctl|d)[-_ ]*-{0,2}version(?:\.(?:txt|out|log))?$/i, format: 'systemd-version' },
+  { re: /(^|\/)docker(?:d|[-_ ]?daemon)[-_ ]*(?:cmd[-_ ]?line|command(?:[-_ ]?line)?|args|flags)(?:\.(?:txt|out|log))?$/i, format: 'dockerd-cmdline' },
   ...SYSCTL_CONF_ANYWHERE,
   ...PROC_SYS,
   ...SAVED_IPTABLES_ANYWHERE,

@@ -34,6 +34,8 @@ import { parseIpRules, sniffIpRules } from './ip-rule.js';
 import { parseConntrackStats, sniffConntrackStats } from './conntrack-stats.js';
 import { parseFelixConfig, sniffFelixConfig } from './calico-felix-config.js';
 import { parseK3sVersion, sniffK3sVersion } from './k3s-version.js';
+import { parseSystemdVersion, sniffSystemdVersion } from './systemd-version.js';
+import { parseDockerdCmdline, sniffDockerdCmdline } from './dockerd-cmdline.js';
 import { parseApk, parseDpkgL, parseDpkgQueryW, parsePackageListAny, parseRpmQa, parseSnapList, sniffApk, sniffDpkgL, sniffDpkgQueryW, sniffRpmQa, sniffSnapList } from './packages.js';
 import { parseCalicoIpPools, parseK3sConfig, parseKubeadmConfig, parseStaticPodManifest, sniffCalicoIpPools, sniffStaticPodManifest } from './kube-cluster-config.js';
 import { parseProxyEnv, sniffProxyEnv } from './proxy-env.js';
@@ -90,6 +92,7 @@ const FORMATS = [
   // artifact (`listing`, processes.ts: nodeProcesses); `systemctl status` CGroup trees in `services`.
   format({ id: 'ps', kind: 'dockerDaemon', parse: parsePsDockerd, sniff: sniffPs }),
   format({ id: 'docker-unit', kind: 'dockerDaemon', parse: (text, file, ctx) => parseDockerUnit(text, file, ctx.relPath), sniff: sniffDockerUnit }),
+  format({ id: 'dockerd-cmdline', kind: 'dockerDaemon', parse: (text, file, ctx) => parseDockerdCmdline(text, file, ctx.relPath), sniff: sniffDockerdCmdline }),
   format({ id: 'docker-env', kind: 'dockerDaemon', parse: (text, file, ctx) => parseDockerEnvFile(text, file, ctx.relPath) }),
   // what the running daemon says of itself: `docker info` / `docker version`, text or JSON (origin docker-info / docker-version)
   format({ id: 'docker-info', kind: 'dockerDaemon', parse: parseDockerInfo, sniff: sniffDockerInfo, scannedAsLog: { unit: 'dockerd' } }),
@@ -150,6 +153,7 @@ const FORMATS = [
   format({ id: 'iptables-version', kind: 'iptablesVersion', parse: parseIptablesVersion, sniff: sniffIptablesVersion }),
   // k3s -v / k3s --version (k3s-io/k3s#7096: its embedded flannel's masquerade on an old iptables), found by content
   format({ id: 'k3s-version', kind: 'k3sVersion', parse: parseK3sVersion, sniff: sniffK3sVersion }),
+  format({ id: 'systemd-version', kind: 'systemdVersion', parse: parseSystemdVersion, sniff: sniffSystemdVersion }),
   // ipset list / -L / list -t / save / -S, live or a saved configuration (/etc/sysconfig/ipset)
   format({ id: 'ipset', kind: 'ipsets', parse: (text, file, ctx) => parseIpset(text, file, { savedConfig: ctx.savedConfig }), sniff: sniffIpset }),
   // aws-node's ipamd introspection: GET /v1/networkutils-env-settings (the EKS log collector's ipamd/networkutils-env-settings.json)
