@@ -34,6 +34,12 @@
  *   flannel's rules (their comment holds "flanneld"), but `grep FLANNEL` or `grep POSTRTG` shows the
  *   chain's header and the jump and hides every rule of it. Only where the chain cannot hold flannel's
  *   rules whatever the grep (k3s#7096 below) is it said; otherwise the coverage says why not.
+ *   Where the paste keeps its command line (`$ sudo iptables -t nat -nvL | grep -i flannel`), the listing
+ *   parser reads the pipe as grep reads it (list-format.ts outputFilterOf): an empty chain under a grep that
+ *   would have shown every rule any flannel writes there is said (a warning: the grep hides the rest of
+ *   POSTROUTING), and a grep that keeps POSTROUTING's header but hides the chain's rules is no whole table.
+ * - FLANNEL-POSTRTG holding some of flannel's rules but not all (partialChain: which rule, what its absence
+ *   breaks), where the listing is whole or the pasted grep would have shown the missing rule.
  * The pod network then comes from flannel's FLANNEL-FWD rules (`-s <network> ... "flanneld forward"`),
  * net-conf.json, the cluster's configured pod range, or k3s' default 10.42.0.0/16 (said to be assumed).
  *
@@ -49,6 +55,8 @@ import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { IptablesVersion } from '../src/netfilter/iptables-version.js';
 import { compareK3sVersions, k3sVersionOf, type K3sVersion } from '../src/parsers/k3s-version.js';
 import { appendOnce } from '../src/netfilter/commands.js';
+import { outputFilterAt, filterKeeps } from '../src/netfilter/grep-filter.js';
+import type { Chain, OutputFilter, Rule, Ruleset } from '../src/netfilter/rules.js';
 import { parseCidr } from '../src/parsers/cidr.js';
 import type { FlannelSubnetEnv } from '../src/parsers/flannel-env.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
@@ -106,13 +114,23 @@ export default defineAnalyzer({
       seen.add(key);
       if (part && !issue) {
         // flannel's rules listed under their chain (`grep -i flannel` of a healthy node): there, nothing to say
-        if (!views.some((v) => v.tables.get('nat')!.get('FLANNEL-POSTRTG')?.rules.some((r) => r.target === 'MASQUERADE'))) partly?.(partNote(views));
+        // some of flannel's rules listed: which are missing, and whether the grep would have shown them, is partialChain's
+        if (!views.some((v) => flannelMasqRules(v).length > 0)) partly?.(partNote(views));
         continue;
       }
       const result = walk(artifacts, views, env.subnetNetwork);
       if (result.kind !== 'missing') continue;
       out.push(finding(node, artifacts, views, env, result, issue));
     }
+    // FLANNEL-POSTRTG holding some of flannel's rules, not all (a whole masquerade gone is said above)
+    if (out.length === 0 && (envs.length === 0 || envs.some((e) => e.ipmasq?.value === true)))
+      for (const v of views) {
+        const f = partialChain(node, artifacts, v, envs, partly);
+        if (f) {
+          out.push(f);
+          break;
+        }
+      }
     // subnet.env says whether flannel masquerades (FLANNEL_IPMASQ=false: it does not, whatever chain is left)
     if (envs.some((e) => e.ipmasq !== undefined)) return out;
     // no subnet.env (or one without FLANNEL_IPMASQ): flannel's own jump says it masquerades
@@ -402,20 +420,28 @@ function withoutSubnetEnv(node: string, artifacts: NodeArtifacts, v: BackendView
   const nat = v.tables.get('nat')!;
   const chain = nat.get('FLANNEL-POSTRTG');
   if (!chain || chain.rules.length > 0) return undefined;
-  const whole = nat.has('POSTROUTING');
+  // a pasted command's grep (`| grep -E 'Chain|FLANNEL'`) may list POSTROUTING's header and hide the chain's rules: not whole
+  const rs = v.rulesets.find((r) => r.file === chain.ref.file && r.tables.nat?.chains['FLANNEL-POSTRTG']);
+  const pasted = rs ? outputFilterAt(rs, chain.ref.line) : undefined;
+  const whole = nat.has('POSTROUTING') && !(pasted && (pasted.greps.length > 0 || pasted.unknown !== undefined));
   const jumps = whole ? (nat.get('POSTROUTING')?.rules ?? []).filter((r) => r.target === 'FLANNEL-POSTRTG') : [];
   if (whole && !reachableChains(nat, 'POSTROUTING').has('FLANNEL-POSTRTG')) return undefined;
   const issue = knownIssue(k3s, iptv);
   const at = `${chain.ref.file}:${chain.ref.line}`;
+  const isK3s = k3s.length > 0 || nodeServices(artifacts).distro?.name === 'k3s';
+  const net = podNetworkOf(artifacts, v, isK3s);
+  /** the pasted command whose grep would have shown every rule flannel writes in the chain (`| grep -i flannel`) */
+  let shownBy: OutputFilter | undefined;
   if (!whole) {
     if (!chain.references) return undefined;
     if (!issue) {
-      partly?.(partNote([v]));
-      return undefined;
+      shownBy = filterShowingFlannelRules(v, chain, net);
+      if (!shownBy) {
+        partly?.(partNote([v]));
+        return undefined;
+      }
     }
   }
-  const isK3s = k3s.length > 0 || nodeServices(artifacts).distro?.name === 'k3s';
-  const net = podNetworkOf(artifacts, v, isK3s);
   if (!net) {
     partly?.(`FLANNEL-POSTRTG is empty (${at}), but the bundle does not say flannel's network (no subnet.env, net-conf.json, FLANNEL-FWD rule or cluster pod range): the pod traffic was not walked through nat POSTROUTING`);
     return undefined;
@@ -433,21 +459,24 @@ function withoutSubnetEnv(node: string, artifacts: NodeArtifacts, v: BackendView
     excerpt: chain.ref.line > 0 ? `chain nat FLANNEL-POSTRTG (no rules${chain.references !== undefined ? `, ${chain.references} reference${chain.references === 1 ? '' : 's'}` : ''})` : 'chain nat FLANNEL-POSTRTG (no rules)',
     note: whole
       ? "flannel 0.15+'s masquerade chain: POSTROUTING jumps to it (flannel writes that jump only with ip-masq), but it holds no rule"
-      : `flannel 0.15+'s masquerade chain: referenced (flannel's jump from POSTROUTING), no rule listed; with ${issue!.k3s.version} and iptables ${issue!.iptables.version} flannel cannot write any`,
+      : issue
+        ? `flannel 0.15+'s masquerade chain: referenced (flannel's jump from POSTROUTING), no rule listed; with ${issue.k3s.version} and iptables ${issue.iptables.version} flannel cannot write any`
+        : `flannel 0.15+'s masquerade chain: referenced (flannel's jump from POSTROUTING), no rule listed, and the pasted \`${pipeOf(shownBy!)}\` would have shown every rule flannel writes there`,
   };
   const network = net.cidr;
   return {
-    severity: 'critical',
+    severity: shownBy ? 'warning' : 'critical',
     title: "flannel's masquerade for the pod network is missing",
     message:
       `flannel on ${node} masquerades its pod network (${whole ? 'nat POSTROUTING jumps to its FLANNEL-POSTRTG' : `FLANNEL-POSTRTG's header counts ${chain.references} reference${chain.references === 1 ? '' : 's'}: flannel's jump from nat POSTROUTING`}), but FLANNEL-POSTRTG holds no rule (${at})` +
       `${whole ? `, and a packet from a pod (${w.src}, network ${network}) to an outside address leaving by ${w.uplink === SOME_UPLINK ? 'the uplink' : w.uplink} meets no other MASQUERADE or SNAT in nat POSTROUTING` : ''}. ` +
       `The pod network ${network} is ${net.assumed ? net.why : `from ${net.why}`}. ` +
       'Pods reach other pods, but not the outside: their packets leave with pod addresses, which nothing outside routes back.' +
+      (shownBy ? ` The pasted \`${pipeOf(shownBy)}\` (${shownBy.command.file}:${shownBy.command.line}) shows every rule flannel writes in FLANNEL-POSTRTG (each carries its "flanneld masq" comment), and hides the rest of nat POSTROUTING: unless a rule there masquerades the pod network, pods cannot reach the outside.` : '') +
       (issue ? ` ${issue.sentence}` : ''),
     impact: 'Pods on this node cannot reach addresses outside the cluster network (the internet, registries, external databases).',
-    evidence: onePerLine([chainEvidence, ...jumps.slice(0, 1).map((r) => ({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: 'flannel\'s jump: it masquerades (ip-masq)' })), ...(net.evidence ? [net.evidence] : []), ...w.passed, ...(issue?.evidence ?? []), ...owner.evidence, ...logEvidence(artifacts.logs, ['log.flannel-iptables-failed', 'log.iptables-no-chain', 'log.firewall-restart'])]),
-    facts: { network, networkAssumed: net.assumed, networkFrom: net.why, podSubnet: net.podSubnet, uplink: w.uplink === SOME_UPLINK ? undefined : w.uplink, ruleStyle: 'FLANNEL-POSTRTG (flannel 0.15+)', listing: whole ? 'whole nat table' : 'part of the nat table (a grep or one chain)', ...issueFacts(issue) },
+    evidence: onePerLine([chainEvidence, ...(shownBy ? [{ file: shownBy.command.file, line: shownBy.command.line, excerpt: shownBy.commandText, note: "the command pasted: its grep shows flannel's rules" }] : []), ...jumps.slice(0, 1).map((r) => ({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: 'flannel\'s jump: it masquerades (ip-masq)' })), ...(net.evidence ? [net.evidence] : []), ...w.passed, ...(issue?.evidence ?? []), ...owner.evidence, ...logEvidence(artifacts.logs, ['log.flannel-iptables-failed', 'log.iptables-no-chain', 'log.firewall-restart'])]),
+    facts: { network, networkAssumed: net.assumed, networkFrom: net.why, podSubnet: net.podSubnet, uplink: w.uplink === SOME_UPLINK ? undefined : w.uplink, ruleStyle: 'FLANNEL-POSTRTG (flannel 0.15+)', listing: whole ? 'whole nat table' : shownBy ? `grep: ${shownBy.commandText}` : 'part of the nat table (a grep or one chain)', ...issueFacts(issue) },
     remedy: issue
       ? issueRemedy(issue, node, owner, stopGap)
       : {
@@ -458,3 +487,250 @@ function withoutSubnetEnv(node: string, artifacts: NodeArtifacts, v: BackendView
   };
 }
 
+
+/** flannel's rules in its FLANNEL-POSTRTG (each carries the "flanneld masq" comment). */
+function flannelMasqRules(v: BackendView): Rule[] {
+  return v.tables.get('nat')?.get('FLANNEL-POSTRTG')?.rules.filter((r) => r.comment === 'flanneld masq') ?? [];
+}
+
+type Addr = { value: string; negated: boolean };
+interface RuleShape {
+  src?: Addr;
+  dst?: Addr;
+  mark?: boolean;
+  target: 'RETURN' | 'MASQUERADE';
+}
+interface MissingRule {
+  /** what the rule is for */
+  what: string;
+  /** what its absence does */
+  breaks: string;
+  /** the forms flannel writes it in (two versions may differ): the paste must have shown every one */
+  shapes: RuleShape[];
+  severity: 'critical' | 'warning';
+}
+
+/**
+ * The lines an iptables listing prints a FLANNEL-POSTRTG rule as (with and without -v and its counters,
+ * `all` or `0` for any protocol as iptables before / since 1.8.9 print it, with or without random-fully),
+ * and its -S line: what a grep of the paste was tested on.
+ */
+function printedAs(s: RuleShape, format: Ruleset['format']): string[] {
+  const addr = (a?: Addr) => (a ? `${a.negated ? '!' : ''}${a.value}` : '0.0.0.0/0');
+  const col = (a?: Addr) => `${a?.negated ? '' : ' '}${addr(a).padEnd(20)}`;
+  const mark = s.mark ? 'mark match 0x4000/0x4000 ' : '';
+  const out: string[] = [];
+  for (const rf of s.target === 'MASQUERADE' ? [' random-fully', ''] : [''])
+    for (const counters of ['    0     0 ', '  969 58796 ', ''])
+      for (const prot of ['all', '0']) {
+        const ifs = counters ? '*      *      ' : '';
+        out.push(`${counters}${s.target.padEnd(10)} ${prot.padEnd(4)} --  ${ifs}${col(s.src)}${col(s.dst).slice(1)} ${mark}/* flanneld masq */${rf}`);
+      }
+  if (format !== 'list') {
+    const a = (flag: string, x?: Addr) => (x ? `${x.negated ? '! ' : ''}${flag} ${x.value} ` : '');
+    for (const rf of s.target === 'MASQUERADE' ? [' --random-fully', ''] : [''])
+      out.push(`-A FLANNEL-POSTRTG ${a('-s', s.src)}${a('-d', s.dst)}${s.mark ? '-m mark --mark 0x4000/0x4000 ' : ''}-m comment --comment "flanneld masq" -j ${s.target}${rf}`);
+  }
+  return out;
+}
+
+/** Two /24s of the network (flannel's default lease size), for a rule naming the node's pod subnet where the bundle does not say it. */
+function someSubnets(network: string): string[] {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.\d+\/(\d+)$/.exec(network);
+  if (!m || Number(m[4]) > 23) return [network];
+  return [`${m[1]}.${m[2]}.${m[3]}.0/24`, `${m[1]}.${m[2]}.${Number(m[3]) + 1}.0/24`];
+}
+
+/**
+ * FLANNEL-POSTRTG holding some of flannel's rules but not all. flannel's rule sets there, by version
+ * (flannel-io/flannel):
+ * - 0.15 to 0.20.1 (network/iptables.go MasqRules; the four listed in flannel#1679 for v0.20.1):
+ *   `-s N -d N RETURN`, `-s N ! -d 224.0.0.0/4 MASQUERADE`, `! -s N -d <pod subnet> RETURN`, `! -s N -d N MASQUERADE`;
+ * - 0.20.2 on (flannel PR #1681, "avoid double NAT"): `-m mark --mark 0x4000/0x4000 -j RETURN` first;
+ * - pkg/trafficmngr/iptables masqRules (the later releases): mark RETURN, `-s <pod subnet> -d N RETURN`,
+ *   `-s N -d <pod subnet> RETURN`, `! -s N -d <pod subnet> RETURN`, then the two MASQUERADEs;
+ * every one with `-m comment --comment "flanneld masq"`, MASQUERADE with --random-fully where iptables has it.
+ * A rule every version writes (or the later form's, where the chain shows that form) is missing: said where
+ * the listing is whole, or where the pasted command's grep would have shown the rule; otherwise the coverage says so.
+ */
+function partialChain(node: string, artifacts: NodeArtifacts, v: BackendView, envs: FlannelSubnetEnv[], partly: ((what: string) => void) | undefined): FindingDraft | undefined {
+  const nat = v.tables.get('nat')!;
+  const chain = nat.get('FLANNEL-POSTRTG');
+  const rules = flannelMasqRules(v);
+  if (!chain || rules.length === 0) return undefined;
+  const env = envs.find((e) => e.ipmasq?.value === true && e.network && parseCidr(e.network.value)?.family === 4);
+  const plain = (x?: Addr) => (x && !x.negated ? x.value : undefined);
+  const negated = (x?: Addr) => (x?.negated ? x.value : undefined);
+  const network = rules.find((r) => r.target === 'MASQUERADE' && plain(r.source))?.source!.value ?? rules.find((r) => negated(r.source))?.source!.value ?? env?.network!.value ?? widerOfReturn(rules);
+  if (!network || parseCidr(network)?.family !== 4) return undefined;
+  const ret = (r: Rule) => r.target === 'RETURN';
+  const inOld = rules.find((r) => ret(r) && plain(r.source) === network && plain(r.destination) === network);
+  const inFromSubnet = rules.find((r) => ret(r) && plain(r.source) !== undefined && r.source!.value !== network && plain(r.destination) === network);
+  const inToSubnet = rules.find((r) => ret(r) && plain(r.source) === network && plain(r.destination) !== undefined && r.destination!.value !== network);
+  const fromOutside = rules.find((r) => ret(r) && negated(r.source) === network && plain(r.destination) !== undefined);
+  const outMasq = rules.find((r) => r.target === 'MASQUERADE' && plain(r.source) === network && r.destination?.negated);
+  const hostMasq = rules.find((r) => r.target === 'MASQUERADE' && negated(r.source) === network && plain(r.destination) === network);
+  const markRet = rules.find((r) => ret(r) && r.matches.some((m) => m.module === 'mark'));
+  const podSubnet = inFromSubnet?.source!.value ?? inToSubnet?.destination!.value ?? fromOutside?.destination!.value ?? env?.subnetNetwork ?? cni0Subnet(artifacts);
+  const subnets = podSubnet ? [podSubnet] : someSubnets(network);
+  const N = (negatedAddr = false): Addr => ({ value: network, negated: negatedAddr });
+  const sn = (s: string): Addr => ({ value: s, negated: false });
+  const later = !!(inFromSubnet || inToSubnet);
+  const missing: MissingRule[] = [];
+  if (!inOld && !inFromSubnet && !inToSubnet)
+    missing.push({
+      what: `the RETURN that keeps traffic inside the pod network ${network} from being masqueraded (\`-s ${network} -d ${network}\`, or \`-s <pod subnet> -d ${network}\` and \`-s ${network} -d <pod subnet>\` in later flannel)`,
+      breaks: `pod-to-pod traffic (to pods on other nodes, and through cni0 with br_netfilter) reaches the next rule, flannel's MASQUERADE of ${network} to anything but multicast, and leaves with the node's address: pods see other pods' connections come from nodes, NetworkPolicies that allow pods by address (podSelector, ipBlock) no longer match them`,
+      shapes: [{ src: N(), dst: N(), target: 'RETURN' }, ...subnets.flatMap((s) => [{ src: sn(s), dst: N(), target: 'RETURN' as const }, { src: N(), dst: sn(s), target: 'RETURN' as const }])],
+      severity: 'warning',
+    });
+  else if (!inOld && (!inFromSubnet || !inToSubnet)) {
+    const s = inFromSubnet ? inFromSubnet.source!.value : inToSubnet!.destination!.value;
+    missing.push({
+      what: inFromSubnet ? `the RETURN for traffic from the pod network to this node's pods (\`-s ${network} -d ${s}\`)` : `the RETURN for traffic from this node's pods to the pod network (\`-s ${s} -d ${network}\`)`,
+      breaks: inFromSubnet
+        ? `pods of other nodes reaching this node's pods (${s}) are masqueraded by flannel's MASQUERADE of ${network} on the way in: this node's pods see their connections come from this node, NetworkPolicies that allow pods by address no longer match them`
+        : `this node's pods (${s}) reaching pods on other nodes are masqueraded by flannel's MASQUERADE of ${network}: the other pods see the connections come from this node, NetworkPolicies that allow pods by address no longer match them`,
+      shapes: [inFromSubnet ? { src: N(), dst: sn(s), target: 'RETURN' } : { src: sn(s), dst: N(), target: 'RETURN' }],
+      severity: 'warning',
+    });
+  }
+  if (!fromOutside)
+    missing.push({
+      what: `the RETURN for traffic from outside the pod network to this node's pods (\`! -s ${network} -d ${podSubnet ?? '<pod subnet>'}\`)`,
+      breaks: `connections from outside ${network} to this node's pods (a NodePort or LoadBalancer with externalTrafficPolicy: Local, host-network clients) are masqueraded by flannel's \`! -s ${network} -d ${network}\` MASQUERADE: the pods see the node instead of the client's address`,
+      shapes: subnets.map((s) => ({ src: N(true), dst: sn(s), target: 'RETURN' as const })),
+      severity: 'warning',
+    });
+  if (!outMasq)
+    missing.push({
+      what: `the MASQUERADE of the pod network to the outside (\`-s ${network} ! -d 224.0.0.0/4 -j MASQUERADE\`)`,
+      breaks: 'pods reach other pods, but not the outside: their packets leave with pod addresses, which nothing outside routes back',
+      shapes: [{ src: N(), dst: { value: '224.0.0.0/4', negated: true }, target: 'MASQUERADE' }],
+      severity: 'critical',
+    });
+  if (!hostMasq)
+    missing.push({
+      what: `the MASQUERADE of traffic from outside the pod network to pods (\`! -s ${network} -d ${network} -j MASQUERADE\`)`,
+      breaks: `packets from an address outside ${network} (the node's own address, a host routing through it) to pods on other nodes keep their source: the remote pod's answer goes back by its own node's routes, not through this one, and is lost or dropped as invalid`,
+      shapes: [{ src: N(true), dst: N(), target: 'MASQUERADE' }],
+      severity: 'warning',
+    });
+  if (later && !markRet)
+    missing.push({
+      what: "the RETURN for packets kube-proxy marked for masquerade (`-m mark --mark 0x4000/0x4000 -j RETURN`, flannel 0.20.2+, flannel-io/flannel#1681)",
+      breaks: "service traffic kube-proxy masquerades is masqueraded by flannel too (double NAT, flannel-io/flannel#1679): slow or stalled connections through the VXLAN tunnel on some kernels",
+      shapes: [{ mark: true, target: 'RETURN' }],
+      severity: 'warning',
+    });
+  if (missing.length === 0) return undefined;
+
+  const at = `${chain.ref.file}:${chain.ref.line}`;
+  const rs = v.rulesets.find((r) => r.file === chain.ref.file && r.tables.nat?.chains['FLANNEL-POSTRTG']);
+  const filter = rs ? outputFilterAt(rs, chain.ref.line) : undefined;
+  const grepped = !!filter && (filter.greps.length > 0 || filter.unknown !== undefined);
+  // without the command line (iptables-save, -S: save-format keeps no pipe yet), a whole table shows the
+  // built-in chains' policies (`:POSTROUTING ACCEPT [0:0]`, `-P POSTROUTING ACCEPT`, `Chain POSTROUTING (policy
+  // ACCEPT)`), which a grep for rules (`| grep MASQUERADE`) drops
+  const policies = ['PREROUTING', 'OUTPUT', 'POSTROUTING'].every((c) => nat.get(c)?.policy !== undefined);
+  const whole = !v.truncated.has('nat') && (filter ? !grepped : policies);
+  const names = (ms: MissingRule[]) => ms.map((m) => m.what.replace(/ \(`.*$/, '')).join('; ');
+  if (!whole && !grepped) {
+    partly?.(`FLANNEL-POSTRTG (${at}) lacks ${names(missing)}, but the paste is a part of the nat table (no policy line of its built-in chains) with no command line above it: whether a grep hid those rules is not known; collect iptables -t nat -S (or iptables-save)`);
+    return undefined;
+  }
+  let shown = missing;
+  if (grepped) {
+    const verdict = (m: MissingRule) => {
+      const all = m.shapes.flatMap((s) => printedAs(s, rs!.format)).map((t) => filterKeeps(filter!, t));
+      return all.every((k) => k === true) ? 'shown' : all.some((k) => k === undefined) ? 'unknown' : 'hidden';
+    };
+    shown = missing.filter((m) => verdict(m) === 'shown');
+    const quiet = missing.filter((m) => verdict(m) !== 'shown');
+    if (quiet.length)
+      partly?.(
+        `FLANNEL-POSTRTG (${at}) lacks ${names(quiet)}, but the paste is filtered by \`${filter!.commandText.replace(/^.*?(?=\|)/, '').trim()}\` (${filter!.command.file}:${filter!.command.line})` +
+          (filter!.unknown !== undefined ? `, which is not read as a line filter (${filter!.unknown})` : ', which would not have shown it') +
+          ': whether it is there was not decided; collect iptables -t nat -S (or iptables-save)',
+      );
+  }
+  if (whole && shown.some((m) => m.severity === 'critical')) {
+    const w = walk(artifacts, [v], podSubnet ?? network);
+    if (w.kind !== 'missing') {
+      shown = shown.filter((m) => m.severity !== 'critical');
+      if (w.kind === 'undecided') partly?.(`FLANNEL-POSTRTG (${at}) lacks flannel's MASQUERADE of ${network} to the outside, but whether another rule of nat POSTROUTING masquerades the pods' traffic was not decided`);
+    }
+  }
+  if (shown.length === 0) return undefined;
+  const severity = shown.some((m) => m.severity === 'critical') && whole ? 'critical' : 'warning';
+  const owner = runnerOf(node, artifacts);
+  const randomFully = rules.some((r) => 'random-fully' in r.targetOptions) || (!rules.some((r) => r.target === 'MASQUERADE') && supportsRandomFully(iptablesVersions(artifacts)) !== false);
+  const stopGap = podSubnet
+    ? ['iptables -t nat -F FLANNEL-POSTRTG   # flannel writes its chain in this order', ...newStyleRules(network, podSubnet, randomFully)]
+    : ["# the rules flannel writes name this node's pod subnet (cni0's network, not in the bundle): see iptables -t nat -S FLANNEL-POSTRTG on a healthy node of the cluster"];
+  const how = grepped ? `the pasted \`${filter!.commandText.replace(/^.*?(?=\|)/, '').trim()}\` would have shown ${shown.length === 1 ? 'it' : 'them'} (${filter!.command.file}:${filter!.command.line})` : 'the nat table is listed whole';
+  return {
+    severity,
+    title: "flannel's masquerade chain FLANNEL-POSTRTG lacks some of flannel's rules",
+    message:
+      `FLANNEL-POSTRTG on ${node} (${at}) holds ${rules.length} of flannel's rules, but not ${shown.map((m) => m.what).join('; nor ')} (${how}). ` +
+      shown.map((m) => `Without ${m.what.replace(/ \(`.*$/, '')}, ${m.breaks}.`).join(' ') +
+      (grepped && shown.some((m) => m.severity === 'critical') ? ' The grep hides the rest of nat POSTROUTING: unless a rule there masquerades the pod network, pods cannot reach the outside.' : '') +
+      ` flannel checks its rules every resync (--iptables-resync, 5 s) and rewrites the chain when one is missing: a chain left like this means flannel is not running its check on ${node}.`,
+    impact: shown.map((m) => m.breaks.charAt(0).toUpperCase() + m.breaks.slice(1)).join('. ') + '.',
+    evidence: onePerLine([
+      { file: chain.ref.file, line: chain.ref.line, excerpt: `chain nat FLANNEL-POSTRTG (${rules.length} of flannel's rules)`, note: `lacks ${names(shown)}` },
+      ...rules.slice(0, 6).map((r) => ({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: "flannel's rule, present" })),
+      ...(filter ? [{ file: filter.command.file, line: filter.command.line, excerpt: filter.commandText, note: grepped ? 'the command pasted: its grep would have shown the missing rule' : 'the command pasted: the whole table' }] : []),
+      ...owner.evidence,
+      ...logEvidence(artifacts.logs, ['log.flannel-iptables-failed', 'log.iptables-no-chain', 'log.firewall-restart']),
+    ]),
+    facts: { network, podSubnet, missing: shown.map((m) => m.what), listing: grepped ? `grep: ${filter!.commandText}` : 'whole nat table', ruleStyle: later ? 'FLANNEL-POSTRTG (pod-subnet RETURNs: later flannel)' : 'FLANNEL-POSTRTG (flannel 0.15+)' },
+    remedy: {
+      summary: `Restart flannel on ${node} (${owner.name}): it writes FLANNEL-POSTRTG again, whole and in order. As a stop-gap the chain can be written by hand as flannel writes it.`,
+      commands: [...owner.restart, '# stop-gap, only if the restart did not bring them back: the rules flannel writes (it rewrites them itself once it runs again)', ...stopGap, 'iptables -t nat -S FLANNEL-POSTRTG   # check'],
+      caution: owner.inProcess ? "Restarting k3s leaves running pods alone; the node's API server (on a server node) and kubelet are briefly away." : 'Deleting the flannel pod briefly interrupts pod networking on the node while flannel starts again.',
+    },
+  };
+}
+
+/** The pod network a RETURN of flannel's between it and a pod subnet names (`-s 10.42.0.0/24 -d 10.42.0.0/16`): the wider of the two. */
+function widerOfReturn(rules: Rule[]): string | undefined {
+  for (const r of rules) {
+    if (r.target !== 'RETURN' || !r.source || r.source.negated || !r.destination || r.destination.negated) continue;
+    const a = parseCidr(r.source.value);
+    const b = parseCidr(r.destination.value);
+    if (!a || !b || a.family !== 4 || b.family !== 4) continue;
+    return a.prefix <= b.prefix ? r.source.value : r.destination.value;
+  }
+  return undefined;
+}
+
+/** The pipe of a pasted command line, for messages (`| grep -i flannel`). */
+function pipeOf(f: OutputFilter): string {
+  const i = f.commandText.indexOf('|');
+  return i < 0 ? f.commandText : f.commandText.slice(i).trim();
+}
+
+/**
+ * The pasted command above an empty FLANNEL-POSTRTG whose grep would have shown every rule any flannel
+ * version writes there (`| grep -i flannel`: each carries "flanneld masq"); undefined where no command line
+ * is above it, its pipe is not known, or it would hide one of them (`| grep FLANNEL`).
+ */
+function filterShowingFlannelRules(v: BackendView, chain: Chain, net: PodNetwork | undefined): OutputFilter | undefined {
+  const rs = v.rulesets.find((r) => r.file === chain.ref.file && r.tables.nat?.chains['FLANNEL-POSTRTG']);
+  const filter = rs ? outputFilterAt(rs, chain.ref.line) : undefined;
+  if (!rs || !filter || filter.unknown !== undefined) return undefined;
+  // an address the bundle does not hold is tried as two (a grep for addresses must show both)
+  const networks = net && !net.assumed ? [net.cidr] : [...new Set([net?.cidr ?? '10.42.0.0/16', '10.244.0.0/16'])];
+  const shapes: RuleShape[] = [{ mark: true, target: 'RETURN' }];
+  for (const n of networks) {
+    const N = (negated = false): Addr => ({ value: n, negated });
+    shapes.push({ src: N(), dst: N(), target: 'RETURN' }, { src: N(), dst: { value: '224.0.0.0/4', negated: true }, target: 'MASQUERADE' }, { src: N(true), dst: N(), target: 'MASQUERADE' });
+    for (const s of net?.podSubnet && n === net.cidr ? [net.podSubnet] : someSubnets(n)) {
+      const S: Addr = { value: s, negated: false };
+      shapes.push({ src: S, dst: N(), target: 'RETURN' }, { src: N(), dst: S, target: 'RETURN' }, { src: N(true), dst: S, target: 'RETURN' });
+    }
+  }
+  return shapes.every((sh) => printedAs(sh, rs.format).every((t) => filterKeeps(filter, t) === true)) ? filter : undefined;
+}

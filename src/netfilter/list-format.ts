@@ -5,12 +5,13 @@
  * read is kept raw and the rule is marked incomplete.
  */
 import { SkipFile, type SourceRef } from '../model/source.js';
-import { BUILTIN_CHAINS, canonicalXmark, ensureChain, ensureTable, isBuiltin, newRuleset, normalizeAddress, normalizeProtocol, type Counters, type Match, type Negatable, type Rule, type Ruleset } from './rules.js';
+import { BUILTIN_CHAINS, canonicalXmark, ensureChain, ensureTable, isBuiltin, newRuleset, normalizeAddress, normalizeProtocol, type Counters, type Match, type Negatable, type OutputFilter, type Rule, type Ruleset } from './rules.js';
 import { canonicalizeOption, logLevelNumber } from './values.js';
 import { addressFamily, familyFromFileName, type Family } from './family.js';
 import { commandLineTool, hintBackend } from './backends.js';
 import type { Backend } from './rules.js';
 import { TABLE_ONLY_TARGETS, tableFromFileName } from './save-format.js';
+import { outputFilterOf } from './grep-filter.js';
 
 const CHAIN_LINE = /^Chain (\S+) \((?:policy (\S+)(?: (\S+) packets, (\S+) bytes)?|(\d+) references?)\)/;
 const TABLE_MARKER = /^#.*\s-t\s+(\w+)/;
@@ -75,6 +76,12 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
   /** a `-L ... | grep "X" | wc -l` command line whose number has not come yet */
   let counting: { grep: string; command: SourceRef; commandText: string } | undefined;
   const lines = text.split('\n');
+  /** the pipe of the command line whose output is being read (`| grep -i flannel`) */
+  let filter: OutputFilter | undefined;
+  const closeFilter = (lastLine: number) => {
+    if (filter) filter.to = Math.max(filter.from - 1, lastLine);
+    filter = undefined;
+  };
   for (let n = 0; n < lines.length; n++) {
     const raw = lines[n].replace(/\r$/, '');
     const line = raw.trim();
@@ -100,6 +107,10 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
     if (cmd) {
       // the command whose output follows: `$ iptables-legacy -t filter -L FORWARD`, `# ip6tables -t nat -nvL`
       if (cmd.backend) commands.add(cmd.backend);
+      // what its pipe lets through (`| grep -i flannel`), for the lines up to the next command line
+      closeFilter(n);
+      filter = { command: ref, commandText: line, from: n + 2, to: lines.length, ...outputFilterOf(line) };
+      (rs.outputFilters ??= []).push(filter);
       const t = /\s(?:-t|--table)[\s=]+(\w+)/.exec(line);
       if (t && !opts.table) {
         table = t[1];
@@ -148,8 +159,11 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
       sawChain = true;
       continue;
     }
+    if (BARE_PROMPT.test(line) || (line.startsWith('$') && PROMPTED.test(line))) {
+      // a bare shell prompt after a pasted command's output (`VM1#`), or another command (`$ k3s -v`): the output ends
+      closeFilter(n);
+    }
     if (BARE_PROMPT.test(line)) {
-      // a bare shell prompt after a pasted command's output (`VM1#`): the output ends
       chain = undefined;
       continue;
     }

@@ -79,6 +79,42 @@ export interface ListedCount {
   commandText: string;
 }
 
+/**
+ * One grep of a pipe after the listing command (`| grep -i flannel`, `| egrep 'KUBE|DOCKER'`, `| grep -v -e A -e B`):
+ * a line is kept when one of `patterns` matches it (none does, with `invert`). `source` holds the
+ * patterns translated to JavaScript regular expressions (fixed strings escaped, -w/-x applied).
+ */
+export interface GrepStage {
+  /** the patterns as given (quotes removed), one per -e or the one operand */
+  patterns: string[];
+  syntax: 'basic' | 'extended' | 'fixed';
+  ignoreCase: boolean;
+  invert: boolean;
+  /** -w: the match must be a whole word */
+  word: boolean;
+  /** -x: the match must be the whole line */
+  line: boolean;
+  /** each pattern as a JavaScript regular expression source (with the `i` flag for ignoreCase) */
+  source: string[];
+}
+
+/**
+ * The pipe a pasted listing command sends its output through (`$ sudo iptables -t nat -nvL | grep -i flannel`),
+ * for the output lines after the command line (up to the next command line): which of the command's
+ * lines the paste can hold. `greps` empty: no filter, the whole output; `unknown`: a pipe stage that
+ * cannot be read as a line filter (head, sort, awk, grep -P or -A, an expression not understood),
+ * so which lines were kept is not known.
+ */
+export interface OutputFilter {
+  command: SourceRef;
+  commandText: string;
+  /** first and last file line of the output under this command line */
+  from: number;
+  to: number;
+  greps: GrepStage[];
+  unknown?: string;
+}
+
 export interface Chain {
   name: string;
   table: string;
@@ -123,6 +159,8 @@ export interface Ruleset {
    * `commandText`), then the number line (`ref`): that many rows held `grep`'s text
    */
   listedCounts?: ListedCount[];
+  /** listings: the pipes of the pasted command lines above the output (what a grep kept), in file order */
+  outputFilters?: OutputFilter[];
   warnings: ParseWarning[];
   /** listing format: what it cannot express */
   listingLimits?: string[];

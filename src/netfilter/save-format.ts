@@ -5,10 +5,11 @@
  * under a second.
  */
 import { ParseError, SkipFile, type SourceRef } from '../model/source.js';
-import { BUILTIN_CHAINS, type Backend, canonicalXmark, ensureChain, ensureTable, newRuleset, normalizeAddress, normalizeProtocol, type Match, type Negatable, type Rule, type Ruleset } from './rules.js';
+import { BUILTIN_CHAINS, type Backend, canonicalXmark, ensureChain, ensureTable, newRuleset, normalizeAddress, normalizeProtocol, type Match, type Negatable, type OutputFilter, type Rule, type Ruleset } from './rules.js';
 import { canonicalizeOption, logLevelNumber } from './values.js';
 import { familyFromFileName, familyOfRuleLines, otherFamily, type Family } from './family.js';
 import { backendOfSaveHeader, commandLineTool, hintBackend } from './backends.js';
+import { outputFilterOf } from './grep-filter.js';
 
 /**
  * How many lazily kept rules have been parsed in this process: a kube-proxy dump's analysis must stay
@@ -534,6 +535,7 @@ export function parseIptablesSave(text: string, file: string, opts: SaveOptions 
   /** rulesets whose back end a header proves, and the back ends command lines above the output name */
   const proven = new Set<Ruleset>();
   const hinted = new Map<Ruleset, Set<Backend>>();
+  const pipes: Pipes = {};
   /** the table a `*table` line opened and no COMMIT closed yet, its last line and rule */
   let open: { rs: Ruleset; name: string; line: number; last: number; rule?: Rule } | undefined;
   const close = () => {
@@ -574,10 +576,10 @@ export function parseIptablesSave(text: string, file: string, opts: SaveOptions 
         }
       } else if (/iptables-legacy tables present/.test(trimmed)) rs.legacyTablesPresent = ref;
       else if (INCOMPATIBLE_TABLE.test(trimmed)) (rs.incompatibleTables ??= []).push({ table: INCOMPATIBLE_TABLE.exec(trimmed)![1], ref });
-      else noteCommand(trimmed, rs, hinted);
+      else noteCommand(trimmed, rs, hinted, ref, lines.length, pipes);
       continue;
     }
-    if (trimmed.startsWith('$') && noteCommand(trimmed, rs, hinted)) continue;
+    if (trimmed.startsWith('$') && noteCommand(trimmed, rs, hinted, ref, lines.length, pipes)) continue;
     if (trimmed.startsWith('*')) {
       close();
       table = ensureTable(rs, trimmed.slice(1).trim(), ref);
@@ -673,11 +675,21 @@ function finishAll(all: Ruleset[]): Ruleset[] {
   return (kept.length > 0 ? kept : all.slice(0, 1)).map(finish);
 }
 
-/** A command line above the output (`$ iptables-legacy-save`, `# iptables-nft -S`): the back end it names, kept for its ruleset. */
-function noteCommand(line: string, rs: Ruleset, hinted: Map<Ruleset, Set<Backend>>): boolean {
+/** The output filter of the last command line seen in a file, closed when the next one comes. */
+type Pipes = { last?: OutputFilter };
+
+/**
+ * A command line above the output (`$ iptables-legacy-save`, `# iptables-nft -S`): the back end it names, kept for its
+ * ruleset, and what its pipe lets through (`| grep -v RETURN`) for the lines up to the next command line (list-format's
+ * outputFilterOf), so that a check can tell a rule hidden by the grep from a rule that is not there.
+ */
+function noteCommand(line: string, rs: Ruleset, hinted: Map<Ruleset, Set<Backend>>, ref: SourceRef, total: number, pipes: Pipes): boolean {
   const cmd = commandLineTool(line);
   if (!cmd) return false;
   if (cmd.backend) (hinted.get(rs) ?? hinted.set(rs, new Set()).get(rs)!).add(cmd.backend);
+  if (pipes.last) pipes.last.to = Math.max(pipes.last.from - 1, ref.line - 1);
+  pipes.last = { command: ref, commandText: line, from: ref.line + 1, to: total, ...outputFilterOf(line) };
+  (rs.outputFilters ??= []).push(pipes.last);
   return true;
 }
 
@@ -793,6 +805,7 @@ export function parseIptablesSpec(text: string, file: string, opts: SaveOptions 
   let table = ensureTable(rs, blocks[0].table!, { file, line: 1 });
   let sawRule = false;
   const hinted = new Map<Ruleset, Set<Backend>>();
+  const pipes: Pipes = {};
   for (let n = 0; n < lines.length; n++) {
     const ref = { file, line: n + 1 };
     if (bi + 1 < blocks.length && n === blocks[bi + 1].start) {
@@ -808,10 +821,10 @@ export function parseIptablesSpec(text: string, file: string, opts: SaveOptions 
     }
     if (line.startsWith('#')) {
       if (/iptables-legacy tables present/.test(line)) rs.legacyTablesPresent = ref;
-      else noteCommand(line, rs, hinted);
+      else noteCommand(line, rs, hinted, ref, lines.length, pipes);
       continue;
     }
-    if (line.startsWith('$') && noteCommand(line, rs, hinted)) continue;
+    if (line.startsWith('$') && noteCommand(line, rs, hinted, ref, lines.length, pipes)) continue;
     const tokens = tokenize(line);
     if (tokens[0] === '-P' && tokens.length >= 3) {
       const chain = ensureChain(table, tokens[1], ref);
