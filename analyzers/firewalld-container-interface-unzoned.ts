@@ -1,7 +1,7 @@
 /**
  * firewalld.container-interface-unzoned: a container bridge (docker0, br-*, cni0) is in no
  * firewalld zone, or in a zone whose target rejects or drops traffic, so firewalld's own nftables
- * table blocks what the iptables rules allow (seed 004 puts cni0 in the trusted zone; Docker 20.10+
+ * table blocks what the iptables rules allow (a common setup puts cni0 in the trusted zone; Docker 20.10+
  * adds a docker zone with target ACCEPT).
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';

@@ -1,4 +1,4 @@
-/** flannel.duplicate-subnet (cluster): two nodes with the same or overlapping flannel subnet or cni0 range (seed 004), IPv4 or IPv6 (FLANNEL_IPV6_SUBNET, cni0's global IPv6 address). */
+/** flannel.duplicate-subnet (cluster): two nodes with the same or overlapping flannel subnet or cni0 range, IPv4 or IPv6 (FLANNEL_IPV6_SUBNET, cni0's global IPv6 address). */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
 import { addressIn, cidrOverlap, networkOf, parseCidr } from '../src/parsers/cidr.js';
@@ -56,7 +56,7 @@ export default defineAnalyzer({
           evidence: all.map((c) => ({ ...c.evidence, note: `${c.what} on ${c.node}` })),
           facts: { subnet: a.cidr, nodes: [a.node, b.node] },
           remedy: {
-            summary: `Give one of the nodes a new lease: on ${b.node}, delete flannel.1 and cni0 and restart its flannel pod, kubelet and docker (the forced repair of seed 004); check the node's podCIDR in the Node object first.`,
+            summary: `Give one of the nodes a new lease: on ${b.node}, delete flannel.1 and cni0 and restart its flannel pod, kubelet and docker (the forced flannel repair); check the node's podCIDR in the Node object first.`,
             commands: [`kubectl get node ${a.node} ${b.node} -o custom-columns=NAME:.metadata.name,PODCIDR:.spec.podCIDR`, `# on ${b.node}:`, 'ip link delete flannel.1', ...(ca.family === 6 ? ['ip link delete flannel-v6.1'] : []), 'ip link delete cni0', 'systemctl restart kubelet docker'],
             caution: 'Pod traffic of the repaired node is cut for up to 5 minutes; restarting docker restarts every container there.',
           },

@@ -1,4 +1,4 @@
-/** flannel.multiple-addresses: flannel.1 carries more than one address (seed 004, third form). */
+/** flannel.multiple-addresses: flannel.1 carries more than one address (left by a reinstallation over old state). */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { flannelRemedy } from './lib/flannel.js';

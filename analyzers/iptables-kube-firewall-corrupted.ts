@@ -1,7 +1,14 @@
 /**
  * iptables.kube-firewall-corrupted: the KUBE-FIREWALL "dropping marked packets" DROP rule has
- * lost its mark match, so it drops ALL traffic in INPUT/OUTPUT. A component with iptables 1.8.7
- * saved and restored rules written by the host's 1.8.8 (seed 003, kubernetes#112477).
+ * lost its mark match, so it drops ALL traffic in INPUT/OUTPUT. The usual cause: a component with
+ * iptables 1.8.7 saved and restored rules written by the host's 1.8.8+ (kubernetes#112477); stated as
+ * seen only where the bundle shows both versions.
+ *
+ * Who writes the rule (KEP-3178, kubernetes/enhancements#4098; the feature-gate tables of kubernetes.io):
+ * kubelet wrote it up to 1.26 (IPTablesOwnershipCleanup alpha, off by default in 1.25-1.26); 1.27 stopped
+ * by default (beta), 1.28 locked the gate on (GA), 1.30 removed the gate (kubernetes#122137), so a
+ * kubelet given it no longer starts. kube-proxy 1.25+ no longer uses the drop mark. So "kubelet re-adds
+ * the correct one" holds only for a kubelet older than 1.27, and the finding says which applies.
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
@@ -10,6 +17,7 @@ import { iptablesTool, ruleSpec } from '../src/netfilter/commands.js';
 import { logEvidence } from './lib/logs.js';
 import { NODE_SERVICE_KINDS, nodeServices } from './lib/node-services.js';
 import { installedPackage, packageEvidence, packageLabel } from './lib/package-versions.js';
+import type { NodeArtifacts } from '../src/engine/artifacts.js';
 
 /** The packages of the host's iptables: RHEL 9 / Fedora's iptables-nft (or iptables-legacy), Debian's, Ubuntu's and RHEL 7/8's iptables. */
 const IPTABLES_PACKAGES = ['iptables-nft', 'iptables-legacy', 'iptables'] as const;
@@ -20,7 +28,7 @@ export default defineAnalyzer({
   description: 'The "kubernetes firewall for dropping marked packets" rule has no mark match: it drops every packet.',
   scope: 'node',
   requires: ['iptables'],
-  optional: [...new Set(['iptablesVersion', 'logs', ...NODE_SERVICE_KINDS, 'packages'] as const)],
+  optional: [...new Set(['iptablesVersion', 'logs', ...NODE_SERVICE_KINDS, 'packages', 'kubeNodes'] as const)],
   analyze({ node, artifacts }) {
     const live = (artifacts.iptables ?? []).filter((rs) => rs.origin === 'live');
     const found = live
@@ -61,22 +69,54 @@ export default defineAnalyzer({
     const headerVersion = savedBy[0] ? `${savedBy[0].version}${savedBy[0].backend !== 'unknown' ? ` (${savedBy[0].backend})` : ''}, from the header of ${savedBy[0].versionRef!.ref.file}` : undefined;
     const hostVersion = versions[0] ? `${versions[0].version} (${versions[0].tool} -V, ${versions[0].backend})` : pkg ? `${pkg.upstream} (installed package ${packageLabel(pkg)})` : headerVersion;
     evidence.push(...logEvidence(artifacts.logs, ['log.iptables-restore-failed', 'log.iptables-couldnt-load-match', 'log.iptables-unknown-option', 'log.iptables-bad-argument']));
+    // the iptables versions the bundle shows (iptables -V, the dumps' headers): an older one beside a 1.8.8+ is
+    // the skew of kubernetes#112477, seen; without both, the story is only the usual cause
+    const shown = [
+      ...versions.map((v) => ({ version: v.version, label: `${v.version} (${v.tool} -V in ${v.ref.file})` })),
+      ...savedBy.map((rs) => ({ version: rs.version!, label: `${rs.version} (the header of ${rs.versionRef!.ref.file})` })),
+    ];
+    const older = shown.filter((x) => versionBelow(x.version, [1, 8, 8]));
+    const newer = shown.filter((x) => !versionBelow(x.version, [1, 8, 8]));
+    const skew = older.length > 0 && newer.length > 0 ? [...older, ...newer] : undefined;
+    const cause = skew
+      ? `The bundle shows both sides of the usual cause (kubernetes#112477): iptables ${older.map((x) => x.label).join(', ')} beside ${newer.map((x) => x.label).join(', ')}. An iptables older than 1.8.8 that saves and restores rules written by 1.8.8+ loses the mark match.`
+      : `This typically happens when an older iptables (1.8.7, e.g. inside kube-router or kube-proxy) saves and restores rules written by a newer host iptables (1.8.8+) and loses the match (kubernetes#112477).${
+          hostVersion
+            ? ` The host's iptables here is ${hostVersion}: compare it with the iptables inside kube-proxy and the CNI pods.`
+            : ' The bundle shows no iptables version to confirm it: compare iptables -V on the host and inside kube-proxy and the CNI pods.'
+        }`;
+    const kubelet = kubeletOf(node, artifacts);
+    if (kubelet.evidence) evidence.push(kubelet.evidence);
+    const inside = services.distro && services.distro.unit !== 'kubelet' ? `the kubelet inside ${services.distro.unit}` : 'kubelet';
+    const readds =
+      kubelet.writesRule === true
+        ? `${inside} ${kubelet.version} re-adds the correct one at its next sync or restart`
+        : kubelet.writesRule === false
+          ? `${inside} ${kubelet.version} no longer writes this rule (KEP-3178) and kube-proxy 1.25+ does not use the drop mark: nothing needs it back`
+          : `a kubelet older than 1.27 re-adds the correct one; 1.27 and later no longer write it; the bundle does not show the kubelet's version`;
     return [
       {
         severity: 'critical',
         title: 'KUBE-FIREWALL drops all traffic (mark match lost)',
-        message: `On ${node} the ${v6 && !v4 ? 'ip6tables ' : ''}KUBE-FIREWALL rule "kubernetes firewall for dropping marked packets" has no mark match, so it drops every ${family ? `${family} ` : ''}packet that reaches it: ${reach}. An older iptables (1.8.7, e.g. inside kube-router or kube-proxy) re-saved rules written by a newer host iptables (1.8.8+) and lost the match.${hostVersion ? ` The host's iptables here is ${hostVersion}: compare it with the iptables inside kube-proxy and the CNI pods.` : ''}`,
+        message: `On ${node} the ${v6 && !v4 ? 'ip6tables ' : ''}KUBE-FIREWALL rule "kubernetes firewall for dropping marked packets" has no mark match, so it drops every ${family ? `${family} ` : ''}packet that reaches it: ${reach}. ${cause}`,
         impact: family ? `All ${family} INPUT/OUTPUT traffic of the node is dropped.` : 'All INPUT/OUTPUT traffic of the node is dropped.',
         evidence,
-        facts: { rules: bad.map((r) => `${r.ref.file}:${r.ref.line}`), hostIptables: versions.map((v) => `${v.version} (${v.backend})`), ...(pkg ? { hostIptablesPackage: packageLabel(pkg) } : {}) },
+        facts: {
+          rules: bad.map((r) => `${r.ref.file}:${r.ref.line}`),
+          hostIptables: versions.map((v) => `${v.version} (${v.backend})`),
+          ...(pkg ? { hostIptablesPackage: packageLabel(pkg) } : {}),
+          ...(skew ? { versionSkew: skew.map((x) => x.label) } : {}),
+          ...(kubelet.version ? { kubeletVersion: kubelet.version } : {}),
+        },
         remedy: {
-          summary: `Remove the broken rule (${services.distro && services.distro.unit !== 'kubelet' ? `the kubelet inside ${services.distro.unit} re-adds the correct one when it restarts` : 'kubelet re-adds the correct one'}), then make every component use the same iptables version and back end as the host.`,
+          summary: `Remove the broken rule (${readds}), then make every component use the same iptables version and back end as the host.`,
           commands: [
             ...deletes,
-            ...services.restartKubelet,
+            // a kubelet that no longer writes the rule has nothing to re-add: no restart
+            ...(kubelet.writesRule === false ? [] : services.restartKubelet),
             `${tools.map((t) => `${t} -V`).join('; ')}   # on the host, and inside kube-proxy / the CNI pods: versions and back ends must match`,
           ],
-          caution: `Until the rule is removed the node drops all ${family ? `${family} ` : ''}traffic: run these from the console. Kubelet with --feature-gates=IPTablesOwnershipCleanup=true no longer writes this rule.`,
+          caution: `Until the rule is removed the node drops all ${family ? `${family} ` : ''}traffic: run these from the console. ${KUBELET_RULE_HISTORY}`,
         },
       },
     ];
@@ -99,4 +139,38 @@ function unconditionalWithoutComment(r: Rule): boolean {
 function deleteCommand(rule: Rule, rs: Ruleset, live: Ruleset[]): string {
   const spec = ruleSpec(rule, rs) ?? '-m comment --comment "kubernetes firewall for dropping marked packets" -j DROP';
   return `${iptablesTool(rs, live)} -D KUBE-FIREWALL ${spec}`;
+}
+
+/** Where the mark-drop rule comes from, for the caution (KEP-3178). */
+const KUBELET_RULE_HISTORY =
+  'Kubelets before 1.27 write this rule; 1.27 and later no longer do (KEP-3178: by default in 1.27, always from 1.28). Do not set --feature-gates=IPTablesOwnershipCleanup: the gate was removed in 1.30, and a kubelet given a gate it does not know does not start.';
+
+/** a.b.c below the given version */
+function versionBelow(v: string, than: [number, number, number]): boolean {
+  const p = v.split('.').map((x) => Number.parseInt(x, 10));
+  for (let i = 0; i < 3; i++) {
+    const a = Number.isFinite(p[i]) ? p[i] : 0;
+    if (a !== than[i]) return a < than[i];
+  }
+  return false;
+}
+
+/**
+ * The node's kubelet version from its Node object (status.nodeInfo.kubeletVersion): the object named
+ * like the node, else the only one in the bundle. Below 1.27 it writes the mark-drop rule (and re-adds it);
+ * 1.27 and later do not (1.27 unless run with the gate set to false, which the bundle would not show).
+ */
+function kubeletOf(node: string, artifacts: NodeArtifacts): { version?: string; writesRule?: boolean; evidence?: Evidence } {
+  const all = (artifacts.kubeNodes ?? []).flatMap((l) => l.nodes);
+  const named = all.filter((k) => k.name === node);
+  const withVersion = (named.length > 0 ? named : all.length === 1 ? all : []).filter((k) => k.kubeletVersion);
+  const k = withVersion[0];
+  const m = k?.kubeletVersion ? /^v?(\d+)\.(\d+)\./.exec(k.kubeletVersion) : null;
+  if (!k || !m) return {};
+  const minor = Number(m[1]) * 1000 + Number(m[2]);
+  return {
+    version: k.kubeletVersion,
+    writesRule: minor < 1027,
+    evidence: { file: k.ref.file, line: 0, excerpt: `Node ${k.name}: status.nodeInfo.kubeletVersion ${k.kubeletVersion}`, note: `the kubelet's version (${minor < 1027 ? 'older than 1.27: it writes this rule' : '1.27 or later: it no longer writes this rule'})` },
+  };
 }

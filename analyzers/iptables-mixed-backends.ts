@@ -1,6 +1,6 @@
 /**
  * iptables.mixed-backends: rules live in both the legacy (x_tables) and the nf_tables back end,
- * so each component sees only half of them (seed 003; microk8s#2180; k3s#3117).
+ * so each component sees only half of them (microk8s#2180; k3s#3117).
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';

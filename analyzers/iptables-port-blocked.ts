@@ -1,6 +1,6 @@
 /**
  * iptables.port-blocked: a port the application needs is dropped or rejected between its
- * containers and the host (seed 002: a default-deny INPUT blocks 5432/6379/11211 on docker0).
+ * containers and the host (e.g. a default-deny INPUT blocks 5432/6379/11211 on docker0).
  * Which ports are needed comes from the bundle: connection refused / timed out lines that a
  * container wrote (not the host's own daemons) naming its peer's TCP port, ports Docker publishes
  * (DNAT rules), services listening on a container network's gateway address (`ss -ltn`), and
@@ -678,7 +678,7 @@ function remedyFor(blocked: Blocked[], port: number, savedConfigs: Ruleset[], do
     caution:
       fw === 'ufw'
         ? "Do not save the live rules anywhere on a container host (iptables-save, netfilter-persistent save): they hold Docker's and Kubernetes' chains; ufw restores only what its own files say."
-        : 'Do not save the live rules into the boot configuration on a container host (iptables-save into /etc/sysconfig/iptables, service iptables save, netfilter-persistent save): that writes Docker\'s and Kubernetes\' chains into it, restored stale at every boot (seed 000). With firewalld, a firewall-cmd --reload removes Docker\'s rules: restart docker after one (restarts every container).',
+        : 'Do not save the live rules into the boot configuration on a container host (iptables-save into /etc/sysconfig/iptables, service iptables save, netfilter-persistent save): that writes Docker\'s and Kubernetes\' chains into it, restored stale at every boot. With firewalld, a firewall-cmd --reload removes Docker\'s rules: restart docker after one (restarts every container).',
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * iptables.trace-rules-left: TRACE rules left in the raw table after a debug session (seed 004):
+ * iptables.trace-rules-left: TRACE rules left in the raw table after a debug session:
  * they log every matching packet, can eat CPU and keep the xtables lock busy.
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';

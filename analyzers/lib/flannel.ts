@@ -1,5 +1,5 @@
 /**
- * The light and forced flannel repairs of seed 004, with the node's real names where the bundle
+ * The light and forced flannel repairs, with the node's real names where the bundle
  * has them, for the distribution that runs flannel there: kubeadm-style clusters run it as a pod
  * (kube-flannel DaemonSet) beside kubelet.service and the runtime; k3s runs flannel inside the k3s
  * process (no pod to delete: restarting k3s / k3s-agent rebuilds flannel.1 from the lease).
@@ -33,8 +33,8 @@ function deleteFlannelPod(node: string, logs: LogScanResult[] | undefined): stri
 /** `artifacts`: the node's, to name its services (without them: the kubeadm repair, as before). */
 export function flannelRemedy(node: string, logs?: LogScanResult[], artifacts?: NodeArtifacts): Remedy {
   const podCmd = deleteFlannelPod(node, logs);
-  const caution = 'Pod traffic of the node is cut for up to 5 minutes while flannel rebuilds (seed 004); the forced repair restarts every container on the node.';
-  // the repair of seed 004: kubelet and docker (docker.service, or how dockerd runs on the node)
+  const caution = 'Pod traffic of the node is cut for up to 5 minutes while flannel rebuilds; the forced repair restarts every container on the node.';
+  // the kubeadm-style repair: kubelet and docker (docker.service, or how dockerd runs on the node)
   const kubeadm = (s?: Pick<NodeServices, 'dockerRestart'>): Remedy => ({
     summary: `Light repair first: delete the flannel.1 link and the node's flannel pod so flannel rebuilds them from its lease. If the mismatch stays, the forced repair also deletes cni0 and restarts kubelet and docker on ${node}.`,
     commands: [`# light repair, on ${node}`, 'ip link delete flannel.1', podCmd, `# forced repair, on ${node}, if the light one did not fix it`, 'ip link delete cni0', 'systemctl restart kubelet', ...(s ? restartDocker(s) : ['systemctl restart docker'])],
@@ -42,7 +42,7 @@ export function flannelRemedy(node: string, logs?: LogScanResult[], artifacts?: 
   });
   if (!artifacts) return kubeadm();
   const s = nodeServices(artifacts);
-  // Docker and kubelet (or only Docker shown): the repair of seed 004 as it stands
+  // Docker and kubelet (or only Docker shown): the kubeadm-style repair as it stands
   if (s.docker === true && (!s.distro || s.distro.name === 'kubelet')) return kubeadm(s);
   switch (s.distro?.name) {
     case 'k3s': {

@@ -2,7 +2,7 @@
  * Interfaces and their addresses from every shape `ip addr` takes in bundles: `ip a` / `ip addr
  * show`, `ip -d address` (vxlan, bridge, veth details), one-line `ip -o addr` (sosreport's
  * `ip_addr`), `ip -br addr`, `ifconfig`, and grep fragments such as
- * `inet 10.10.1.0/32 scope global flannel.1` pasted in tickets (seed 004).
+ * `inet 10.10.1.0/32 scope global flannel.1` pasted in tickets.
  */
 import { SkipFile, excerpt as capped, lines, type ParseWarning, type SourceRef } from '../model/source.js';
 import { networkOf } from './cidr.js';
