@@ -26,6 +26,7 @@ import type { BridgeFdbList, FdbEntry } from '../src/parsers/bridge-fdb.js';
 import { effectiveLink, macAddressPolicy, type SystemdLinkFile } from '../src/parsers/systemd-link.js';
 import type { KubeNode, KubeNodeList, Located } from '../src/parsers/kube-nodes.js';
 import { flannelRunner } from './lib/flannel.js';
+import { nodeForCommands } from './lib/node-services.js';
 
 /** The kinds this analyzer reads that ArtifactMap does not have yet. */
 export interface Extra {
@@ -139,7 +140,8 @@ function linkFix(): string[] {
   return ['mkdir -p /etc/systemd/network', `${LINK_FILE}   # udev then leaves flannel.* MACs alone (rke#2270, Flatcar coreos-overlay#282)`, 'udevadm control --reload'];
 }
 
-function staleRemedy(v: Vtep, a: Arts, published?: boolean): Remedy {
+/** `commandNode`: v.node in commands, `<NODE>` where the bundle does not show the host's name (nodeForCommands) */
+function staleRemedy(v: Vtep, a: Arts, published?: boolean, commandNode = v.node): Remedy {
   const runner = flannelRunner(v.node, a);
   return {
     summary: `Restart ${runner.name} on ${v.node} so flannel publishes ${v.dev}'s current MAC ${v.mac} as its VtepMAC again; the peers' flannel then rewrites their neighbour and fdb entries${published ? '' : ' (check with the kubectl command)'}. Before that, add a .link that keeps udev off flannel's devices so the MAC does not change again at the next boot; or upgrade flannel to v0.15.1 or later (k3s/RKE2 to a release with it; flannel-v6.1: flannel v0.25.2, k3s v1.30.1 / v1.29.5 / v1.28.10).`,
@@ -147,7 +149,7 @@ function staleRemedy(v: Vtep, a: Arts, published?: boolean): Remedy {
       `# on ${v.node}`,
       ...linkFix(),
       ...runner.restart,
-      `kubectl get node ${v.node} -o jsonpath='{.metadata.annotations.flannel\\.alpha\\.coreos\\.com/backend${v.family === 6 ? '-v6' : ''}-data}'   # must show "VtepMAC":"${v.mac}"`,
+      `kubectl get node ${commandNode} -o jsonpath='{.metadata.annotations.flannel\\.alpha\\.coreos\\.com/backend${v.family === 6 ? '-v6' : ''}-data}'   # must show "VtepMAC":"${v.mac}"`,
       `# on every other node: the entry for ${v.node} must carry ${v.mac}`,
       `ip ${v.family === 6 ? '-6 ' : ''}neigh show dev ${v.dev}`,
       `bridge fdb show dev ${v.dev}`,
@@ -217,7 +219,7 @@ export default defineAnalyzer({
           nodes: [v.node, ...holders],
           evidence,
           facts: { device: v.dev, node: v.node, mac: v.mac, staleMacs: [...wrongMacs], holders, ...(badAnnotation ? { publishedVtepMac: badAnnotation.value } : {}) },
-          remedy: staleRemedy(v, A.artifacts, !!badAnnotation),
+          remedy: staleRemedy(v, A.artifacts, !!badAnnotation, nodeForCommands(nodes.find((n) => n.node === A.node)!).command),
           related: ['flannel.vtep-mac-policy'],
         });
       }

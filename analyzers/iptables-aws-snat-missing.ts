@@ -53,7 +53,7 @@ import type { NftTable } from '../src/nft/model.js';
 import { parseCidr } from '../src/parsers/cidr.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import type { Route } from '../src/parsers/ip-route.js';
-import { flushingFirewallUnits } from './lib/node-services.js';
+import { flushingFirewallUnits, nodeForCommands } from './lib/node-services.js';
 import type { Evidence } from '../src/report/schema.js';
 import { distinctEvidence } from './lib/evidence.js';
 import { ipsetMatcher } from './lib/ipset.js';
@@ -88,7 +88,9 @@ export default defineAnalyzer({
   scope: 'node',
   requires: ['iptables'],
   optional: ['ipAddr', 'routes', 'logs', 'nftables', 'ipsets', 'services', 'awsCniSettings'],
-  analyze({ node, artifacts, partly }) {
+  analyze(input) {
+    const { node, artifacts, partly } = input;
+    const commandNode = nodeForCommands(input).command;
     const all = liveViews(artifacts);
     const views = all.filter((v) => v.tables.has('nat'));
     const settings = cniSettings(artifacts.awsCniSettings);
@@ -154,11 +156,11 @@ export default defineAnalyzer({
       ...(config && config.facts.shouldExist === 'true' ? [configEvidence(config)] : []),
     ];
     const absent = state.awsChains.every((c) => !SNAT_CHAIN.test(c.name));
-    if (proof.length > 0 || state.strandedSnat.length > 0) return [finding(node, artifacts, state, pods, proof, 'critical', settings)];
+    if (proof.length > 0 || state.strandedSnat.length > 0) return [finding(node, artifacts, state, pods, proof, 'critical', settings, commandNode)];
     // no proof of the setting: the chain ipamd always creates is gone (the table was rebuilt after it
     // started), on a node with IPv4 pods, where this back end is the one its components write to
     const written = state.mangle[0] ?? kubeChain(state.view) ?? logEvidence(artifacts.logs, ['log.firewall-restart'], 1)[0];
-    if (absent && pods.routes.length > 0 && written) return [finding(node, artifacts, state, pods, [], 'warning')];
+    if (absent && pods.routes.length > 0 && written) return [finding(node, artifacts, state, pods, [], 'warning', undefined, commandNode)];
     partly?.(
       `nat POSTROUTING does not reach aws-node's SNAT (AWS-SNAT-CHAIN-0 ${absent ? 'is not there' : 'is empty or not jumped to'}), but the bundle does not say whether AWS_VPC_K8S_CNI_EXTERNALSNAT is true (then aws-node leaves exactly this, and a NAT gateway does the SNAT): see the aws-node DaemonSet's environment or ipamd/networkutils-env-settings.json`,
     );
@@ -341,7 +343,7 @@ function kubeChain(view: BackendView): Evidence | undefined {
   return c ? { file: c.ref.file, line: c.ref.line, excerpt: `chain ${c.name}`, note: "kube-proxy's rules are in this back end" } : undefined;
 }
 
-function finding(node: string, artifacts: NodeArtifacts, s: NatState, pods: Pods, proof: Evidence[], severity: 'critical' | 'warning', settings?: AwsCniNetworkSettings): FindingDraft {
+function finding(node: string, artifacts: NodeArtifacts, s: NatState, pods: Pods, proof: Evidence[], severity: 'critical' | 'warning', settings?: AwsCniNetworkSettings, commandNode = node): FindingDraft {
   const natFile = s.view.files.get('nat')!;
   const post = s.nat.get('POSTROUTING');
   const snatChain = s.nat.get('AWS-SNAT-CHAIN-0');
@@ -374,7 +376,8 @@ function finding(node: string, artifacts: NodeArtifacts, s: NatState, pods: Pods
   const flushers = logEvidence(artifacts.logs, ['log.firewall-restart'], 3);
   evidence.push(...flushers.map((e) => ({ ...e, note: `${e.note}: a firewall service restart flushes the rules aws-node wrote` })));
   const firewall = activeFirewall(artifacts);
-  const k8sNode = /^i-[0-9a-f]{8,17}$/.test(node) ? '<node name>' : node;
+  // an instance id, or a name the bundle does not show for the host (nodeForCommands: `<NODE>`), is no Kubernetes node name
+  const k8sNode = /^i-[0-9a-f]{8,17}$/.test(commandNode) ? '<node name>' : commandNode;
   const selector = `-l k8s-app=aws-node --field-selector spec.nodeName=${k8sNode}`;
   const bySettings = proof.some((p) => p.note === SETTING_NOTE);
   const byLog = proof.some((p) => p.note === CONFIG_NOTE);

@@ -32,7 +32,7 @@ import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import { isManaged, networkctlLinks, type NetworkctlLink } from '../src/parsers/networkctl.js';
 import { effectiveNetwork, networkSetting, orderedNetworkFiles, unmanagedSetting, type NetworkMatch, type SystemdNetworkFile } from '../src/parsers/systemd-network.js';
 import type { LinkDevice } from '../src/parsers/systemd-link.js';
-import { DOCKER_RESTART_KINDS, dockerRestartOf, restartDocker } from './lib/node-services.js';
+import { DOCKER_RESTART_KINDS, dockerRestartOf, nodeForCommands, restartDocker } from './lib/node-services.js';
 
 
 /** A container runtime's / CNI plugin's interface: what networkd sees of it (Type= as networkctl prints it, Driver=), and the Name= glob the remedy uses. */
@@ -100,12 +100,13 @@ export default defineAnalyzer({
   requires: [],
   requiresOneOf: ['networkctl', 'systemdNetwork'],
   optional: [...new Set(['networkctl', 'systemdNetwork', 'ipAddr', 'dockerNetworks', ...DOCKER_RESTART_KINDS] as const)],
-  analyze({ node, artifacts }) {
-    return analyzeNetworkd(node, artifacts);
+  analyze(input) {
+    return analyzeNetworkd(input.node, input.artifacts, nodeForCommands(input).command);
   },
 });
 
-export function analyzeNetworkd(node: string, a: NodeArtifacts): FindingDraft[] {
+/** `commandNode`: the node's name in commands, `<NODE>` where the bundle does not show it (nodeForCommands) */
+export function analyzeNetworkd(node: string, a: NodeArtifacts, commandNode = node): FindingDraft[] {
   const nc = networkctlLinks(a.networkctl ?? []);
   const files = a.systemdNetwork ?? [];
   if (nc.size === 0 && files.length === 0) return [];
@@ -135,7 +136,7 @@ export function analyzeNetworkd(node: string, a: NodeArtifacts): FindingDraft[] 
     if (m) managed.push({ name, fam, by: [], match: m, networkFile: m.file.file, itf });
   }
   if (managed.length === 0) return [];
-  return [finding(node, managed, a, networkd, files)];
+  return [finding(node, managed, a, networkd, files, commandNode)];
 }
 
 /** The first .network that selects the interface, unless it says Unmanaged=yes. */
@@ -170,7 +171,7 @@ function networkdState(a: NodeArtifacts): NetworkdState {
   return { off: states.length > 0 && !active && !enabled && !answered, running: !!active || answered, unit };
 }
 
-function finding(node: string, managed: Managed[], a: NodeArtifacts, networkd: NetworkdState, files: SystemdNetworkFile[]): FindingDraft {
+function finding(node: string, managed: Managed[], a: NodeArtifacts, networkd: NetworkdState, files: SystemdNetworkFile[], commandNode: string): FindingDraft {
   const evidence: Evidence[] = [];
   const add = (e: Evidence) => {
     if (!evidence.some((x) => x.file === e.file && x.line === e.line)) evidence.push(e);
@@ -224,7 +225,7 @@ function finding(node: string, managed: Managed[], a: NodeArtifacts, networkd: N
   const fromNetworkctl = managed.filter((m) => m.by.length > 0).map((m) => m.name);
   const fromFiles = managed.filter((m) => m.by.length === 0).map((m) => m.name);
   const offenders = [...new Set(managed.map((m) => m.match?.file.name ?? m.networkFile?.replace(/^.*\//, '')).filter((x): x is string => !!x))];
-  const remedy = unmanageRemedy(node, managed, offenders, files, restartDocker({ dockerRestart: dockerRestartOf(a) }, "re-creates docker0's address and reattaches the containers' veths"));
+  const remedy = unmanageRemedy(commandNode, managed, offenders, files, restartDocker({ dockerRestart: dockerRestartOf(a) }, "re-creates docker0's address and reattaches the containers' veths"));
   const critical = damage.length > 0;
   // a file that selects the link only through a condition the bundle cannot tell (Flatcar's older yy-vmware.network:
   // `[Match] Virtualization=vmware` alone): it matches only on such a host (R11 p09)

@@ -56,6 +56,7 @@ import type { Route, RouteTable } from '../src/parsers/ip-route.js';
 import type { InterfaceList } from '../src/parsers/interfaces.js';
 import type { ServiceList, ServiceState } from '../src/parsers/services.js';
 import { findService } from '../src/parsers/services.js';
+import { nodeForCommands } from './lib/node-services.js';
 import { fwmarkOf, type IpRule, type IpRuleList } from '../src/parsers/ip-rule.js';
 import { cidrContains, formatCidr, parseCidr, type Cidr } from '../src/parsers/cidr.js';
 
@@ -148,7 +149,8 @@ function withoutRules(node: string, a: RoutingPolicyArtifacts, partly?: (what: s
   ];
 }
 
-export function analyzeRoutingPolicy(node: string, a: RoutingPolicyArtifacts, partly?: (what: string) => void): FindingDraft[] {
+/** `commandNode`: the node's name in commands, `<NODE>` where the bundle does not show it (nodeForCommands) */
+export function analyzeRoutingPolicy(node: string, a: RoutingPolicyArtifacts, partly?: (what: string) => void, commandNode = node): FindingDraft[] {
   if (!a.ipRules?.length) return withoutRules(node, a, partly);
   const rules = a.ipRules
     .flatMap((l) => l.rules)
@@ -296,7 +298,7 @@ export function analyzeRoutingPolicy(node: string, a: RoutingPolicyArtifacts, pa
         'systemctl disable --now nm-cloud-setup.timer nm-cloud-setup.service',
         ...dels,
         `ip rule show   # must list no rule of priority ${prios.join(', ')} (a newer nm-cloud-setup's 30350 \`lookup main suppress_prefixlength 0\` may stay: it is harmless)`,
-        `kubectl drain ${node} --ignore-daemonsets --delete-emptydir-data && reboot   # when convenient; then: kubectl uncordon ${node}`,
+        `kubectl drain ${commandNode} --ignore-daemonsets --delete-emptydir-data && reboot   # when convenient; then: kubectl uncordon ${commandNode}`,
       ];
       caution =
         'nm-cloud-setup configures secondary addresses and interfaces of the instance: on a node with several ENIs/NICs or secondary IPs, check that the extra addresses still work without its source routing (or keep it and add `ip rule show pref 30350 | grep -q . || ip rule add pref 30350 lookup main suppress_prefixlength 0`, the rule newer NetworkManager writes itself, which lets main\'s routes other than the default one win). The reboot stops the node\'s pods (hence the drain).';
@@ -446,7 +448,7 @@ export default defineAnalyzer({
   // without ip rule: only an enabled nm-cloud-setup (its units) is said, as a warning
   requiresOneOf: ['ipRules', 'services'],
   optional: ['ipRules', 'services', 'ipAddr'],
-  analyze({ node, artifacts, partly }) {
-    return analyzeRoutingPolicy(node, artifacts as RoutingPolicyArtifacts, partly);
+  analyze(input) {
+    return analyzeRoutingPolicy(input.node, input.artifacts as RoutingPolicyArtifacts, input.partly, nodeForCommands(input).command);
   },
 });

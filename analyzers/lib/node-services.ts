@@ -17,7 +17,8 @@ import type { Evidence } from '../../src/report/schema.js';
 import { findService, isActive, isEnabled, type ServiceState } from '../../src/parsers/services.js';
 import { dockerdSettings } from '../../src/parsers/dockerd-flags.js';
 import { nodeProcesses } from '../../src/parsers/processes.js';
-import { hostKubernetesSign } from './node-view.js';
+import { hasDockerChains, hostKubernetesSign, liveViews } from './node-view.js';
+import { parseLogPrefix } from '../../src/logs/index.js';
 import { dockerOnFirewalldReload } from './container-host.js';
 import { interfacesOf } from '../../src/parsers/interfaces.js';
 
@@ -36,6 +37,11 @@ export interface NodeServices {
   runtime?: { name: Runtime; unit?: string; evidence?: Evidence };
   /** dockerd runs (true), is shown not to run or not to exist (false), or the bundle does not say */
   docker: boolean | undefined;
+  /**
+   * where `docker` is true only by what Docker leaves (no unit or process listing says): the sign
+   * that shows it, as a phrase for the remedy ("its chains are in the rules") and its line
+   */
+  dockerSign?: DockerSign;
   /** flannel runs inside the distribution's process (k3s): there is no flannel pod to delete */
   flannelInProcess: boolean;
   /** RHCOS / OpenShift 4: host configuration belongs in a MachineConfig, not in files written by hand */
@@ -61,6 +67,54 @@ function present(artifacts: Pick<NodeArtifacts, 'services'>, unit: string): Serv
 /** The unit listings that show running state (list-units, troubleshoot's JSON): a unit absent from them is not running. */
 function hasRunningListing(artifacts: NodeArtifacts): boolean {
   return (artifacts.services ?? []).some((l) => l.services.some((s) => s.active !== undefined && s.unit.endsWith('.service')));
+}
+
+/**
+ * A listing of the node's units: `systemctl list-units` / `list-unit-files`, troubleshoot's JSON
+ * (not a `systemctl status` of a few). With one, a unit it does not show is not there, and what
+ * Docker or the kubelet leave behind tells nothing more.
+ */
+function hasUnitListing(artifacts: NodeArtifacts): boolean {
+  return (artifacts.services ?? []).some((l) => l.services.filter((s) => s.unit.endsWith('.service')).length >= UNITS_OF_A_LISTING);
+}
+
+/** A log line the kubelet wrote as a process of its own: `<time> <host> kubelet[<pid>]: ...` (syslog, journalctl). */
+function kubeletWriter(artifacts: NodeArtifacts): { pid: number; evidence: Evidence } | undefined {
+  for (const log of artifacts.logs ?? [])
+    for (const m of log.matches) {
+      if (m.unit !== 'kubelet') continue;
+      const p = parseLogPrefix(m.excerpt);
+      if (p.unit === 'kubelet' && p.pid !== undefined)
+        return { pid: p.pid, evidence: { file: m.file, line: m.line, excerpt: m.excerpt, note: `written as kubelet[${p.pid}]: the kubelet runs as a unit of its own (k3s, RKE2, k0s write as their own process)` } };
+    }
+  return undefined;
+}
+
+/**
+ * Docker, where no unit or process listing says: its chains in the live rules (nat DOCKER, filter
+ * DOCKER*), its docker0 bridge in ip addr, or dockerd's log lines (a log the layout names docker's,
+ * a `dockerd[pid]:` writer). A rootless dockerd's chains and bridge are not in the host's.
+ */
+function dockerSignOf(artifacts: NodeArtifacts): DockerSign | undefined {
+  for (const v of liveViews(artifacts)) {
+    if (!hasDockerChains(v.tables)) continue;
+    const chain = v.tables.get('nat')?.get('DOCKER') ?? [...(v.tables.get('filter')?.values() ?? [])].find((c) => /^DOCKER(-|$)/.test(c.name))!;
+    const where = `${chain.ref.file}${chain.ref.line ? `:${chain.ref.line}` : ''}`;
+    return { says: `its ${chain.table} ${chain.name} chain is in the rules (${where})`, evidence: { file: chain.ref.file, line: chain.ref.line, excerpt: `chain ${chain.table} ${chain.name}`, note: "Docker's chain: Docker runs here (no unit listing says)" } };
+  }
+  const docker0 = interfacesOf(artifacts.ipAddr ?? []).get('docker0');
+  if (docker0)
+    return {
+      says: `its docker0 bridge is in ip addr (${docker0.ref.file}:${docker0.ref.line})`,
+      evidence: { file: docker0.ref.file, line: docker0.ref.line, excerpt: `docker0${docker0.addresses[0] ? ` ${docker0.addresses[0].cidr}` : ''}`, note: "Docker's bridge: Docker runs here (no unit listing says)" },
+    };
+  for (const log of artifacts.logs ?? []) {
+    const written = log.matches.find((m) => m.unit === 'dockerd' || (m.unit === 'docker' && log.source?.unit !== 'docker'));
+    const m = written ?? (log.source?.unit === 'docker' ? log.matches[0] : undefined);
+    if (m) return { says: `dockerd writes to the logs (${m.file}:${m.line})`, evidence: { file: m.file, line: m.line, excerpt: m.excerpt, note: 'dockerd writes to the logs: Docker runs here (no unit listing says)' } };
+    if (log.source?.unit === 'docker' && log.lines > 0) return { says: `the bundle has dockerd's log (${log.file})`, evidence: { file: log.file, line: 0, excerpt: log.file, note: "dockerd's log: Docker runs here (no unit listing says)" } };
+  }
+  return undefined;
 }
 
 const HINT_LABEL: Record<'k3s' | 'rke2' | 'microk8s' | 'k0s', string> = { k3s: 'k3s', rke2: 'RKE2', microk8s: 'MicroK8s', k0s: 'k0s' };
@@ -127,6 +181,17 @@ export function nodeServices(artifacts: NodeArtifacts): NodeServices {
       distro = { name: hint.name, label, unit: hint.unit, evidence: { file: hint.file, line: 0, excerpt: hint.file, note: `a ${label} path (${hint.why})` } };
     }
   }
+  const noListing = !hasUnitListing(artifacts);
+  let kubeletShown: string | undefined;
+  if (!distro && noListing) {
+    // no unit states: a log line written as `kubelet[pid]:` is a kubelet of its own (k3s, RKE2, k0s and
+    // MicroK8s write theirs as k3s[pid], rke2[pid], k0s[pid], microk8s.daemon-kubelite[pid]; Charmed as kubelet.daemon[pid])
+    const w = kubeletWriter(artifacts);
+    if (w) {
+      kubeletShown = `it writes as kubelet[${w.pid}] (${w.evidence.file}:${w.evidence.line})`;
+      distro = { name: 'kubelet', label: 'kubelet (kubeadm, kURL, EKS, ...)', unit: 'kubelet', evidence: w.evidence };
+    }
+  }
 
   // the container runtime
   const dockerUnit = present(artifacts, 'docker');
@@ -142,12 +207,18 @@ export function nodeServices(artifacts: NodeArtifacts): NodeServices {
   else if (dockerd.running === false) docker = false;
   else if (dockerListed.some((s) => s.active === 'inactive' || s.active === 'failed' || /not-found/.test(s.excerpt))) docker = false;
   else if (dockerListed.length === 0 && hasRunningListing(artifacts)) docker = false;
+  // no unit nor process listing says: what Docker leaves behind (its chains, docker0, dockerd's log lines)
+  const dockerSign = docker === undefined && noListing ? dockerSignOf(artifacts) : undefined;
+  if (dockerSign) {
+    docker = true;
+    dockerRestart.shownBy = dockerSign;
+  }
   let runtime: NodeServices['runtime'];
   const embedded = distro && ['k3s', 'rke2', 'k0s', 'microk8s'].includes(distro.name);
   if (docker)
     runtime = snap
       ? { name: 'docker', unit: SNAP_DOCKER_UNIT.replace(/\.service$/, ''), evidence: at(snap, `${snap.unit}: Docker from the snap`) }
-      : { name: 'docker', unit: 'docker', evidence: dockerUnit ? at(dockerUnit, 'docker.service') : undefined };
+      : { name: 'docker', unit: 'docker', evidence: dockerUnit ? at(dockerUnit, 'docker.service') : dockerSign?.evidence };
   else if (embedded)
     runtime = distro!.name === 'microk8s' ? { name: 'embedded-containerd', unit: 'snap.microk8s.daemon-containerd' } : { name: 'embedded-containerd', unit: distro!.unit };
   else if (distro?.name === 'charmed') {
@@ -181,7 +252,7 @@ export function nodeServices(artifacts: NodeArtifacts): NodeServices {
     case 'openshift':
     case 'kubelet': {
       const unit = distro.name === 'openshift' && !machineConfig ? distro.unit : 'kubelet';
-      restartKubelet = [`systemctl restart ${unit}`];
+      restartKubelet = [`systemctl restart ${unit}${kubeletShown ? `   # kubelet runs as a unit of its own here: ${kubeletShown}` : ''}`];
       restartRuntime =
         runtime?.name === 'docker'
           ? [...restartDocker({ dockerRestart }), `systemctl restart ${unit}`]
@@ -200,7 +271,7 @@ export function nodeServices(artifacts: NodeArtifacts): NodeServices {
             : ['# restart the container runtime (docker, containerd or crio) and the node service that owns the container network: the bundle does not show which runs here'];
   }
   const summary = distro ? `${distro.label}${runtime?.unit && runtime.unit !== distro.unit ? `, ${runtime.name === 'embedded-containerd' ? 'its containerd' : runtime.unit}` : ''}` : runtime?.unit;
-  return { distro, runtime, docker, flannelInProcess: distro?.name === 'k3s', machineConfig, restartKubelet, restartRuntime, dockerRestart, summary };
+  return { distro, runtime, docker, ...(dockerSign ? { dockerSign } : {}), flannelInProcess: distro?.name === 'k3s', machineConfig, restartKubelet, restartRuntime, dockerRestart, summary };
 }
 
 /** How dockerd runs on the node, and what restarts it. */
@@ -219,6 +290,15 @@ export interface DockerRestart {
   evidence?: Evidence;
   /** the daemon.json this dockerd reads */
   daemonJson: string;
+  /** no unit or process listing shows dockerd: what Docker left shows it runs (cited by restartDocker) */
+  shownBy?: DockerSign;
+}
+
+/** What shows Docker runs on a node whose bundle lists no units and no processes. */
+export interface DockerSign {
+  /** `its chains are in the rules (iptables-save.txt:14)`: for a remedy's comment */
+  says: string;
+  evidence: Evidence;
 }
 
 const SNAP_DOCKER_UNIT = 'snap.docker.dockerd.service';
@@ -307,7 +387,8 @@ const UNITS_OF_A_LISTING = 5;
  */
 export function restartDocker(s: Pick<NodeServices, 'dockerRestart'>, comment?: string): string[] {
   const d = s.dockerRestart;
-  const tail = comment ? `   # ${comment}` : '';
+  const notes = [comment, d.shownBy ? `docker runs here: ${d.shownBy.says}` : undefined].filter((x) => x !== undefined);
+  const tail = notes.length ? `   # ${notes.join('; ')}` : '';
   switch (d.how) {
     case 'docker.service':
       return [`${d.command}${tail}`];
@@ -344,4 +425,19 @@ export function flushingFirewallUnits(artifacts: NodeArtifacts): { unit: string;
     if (state) out.push({ unit, state, active: !!isActive(states) });
   }
   return out;
+}
+
+/** What a command writes for a node whose name the bundle does not show (see nodeForCommands). */
+export const NODE_PLACEHOLDER = '<NODE>';
+
+/**
+ * The node's name for pasteable commands (`kubectl drain <name>`, `--field-selector spec.nodeName=<name>`)
+ * and for the prose around them. A hand-made or single-file bundle with no hostname file, no
+ * `kernel.hostname` and no syslog host is named after its folder or file (`iptables-dump.txt`): that
+ * name is no node's (LocatedNode.nameNotHost), so commands get `<NODE>` and the prose "this node".
+ * `nodeNameNotHost` is the engine's flag on a node analyzer's input (NodeInput) and on each node of
+ * a cluster analyzer's.
+ */
+export function nodeForCommands(input: { node: string; nodeNameNotHost?: boolean }): { command: string; prose: string; known: boolean } {
+  return input.nodeNameNotHost ? { command: NODE_PLACEHOLDER, prose: 'this node', known: false } : { command: input.node, prose: input.node, known: true };
 }

@@ -30,6 +30,11 @@ export type ArtifactsOf<R extends readonly ArtifactKind[], O extends readonly Ar
 
 export interface NodeInput<R extends readonly ArtifactKind[], O extends readonly ArtifactKind[]> {
   node: string;
+  /**
+   * the node's name is its folder's or the bundle's own (LocatedNode.nameNotHost), no host's: commands
+   * write `<NODE>` for it (analyzers/lib/node-services.ts nodeForCommands)
+   */
+  nodeNameNotHost?: boolean;
   artifacts: ArtifactsOf<R, O>;
   /** run options the report was asked for (e.g. required ports) */
   options: AnalyzeOptionsForAnalyzers;
@@ -42,7 +47,7 @@ export interface NodeInput<R extends readonly ArtifactKind[], O extends readonly
 }
 
 export interface ClusterInput<R extends readonly ArtifactKind[], O extends readonly ArtifactKind[]> {
-  nodes: { node: string; artifacts: ArtifactsOf<R, O> }[];
+  nodes: { node: string; nodeNameNotHost?: boolean; artifacts: ArtifactsOf<R, O> }[];
   options: AnalyzeOptionsForAnalyzers;
 }
 

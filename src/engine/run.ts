@@ -33,7 +33,7 @@ export function runAnalyzers(analyzers: readonly Analyzer[], nodes: LoadedNode[]
           if (undecided.length < 4 && !undecided.includes(what)) undecided.push(what);
         };
         const result = safely(analyzer, () =>
-          analyzer.analyze({ node: node.name, artifacts: pick(node.artifacts, analyzer), options, partly }),
+          analyzer.analyze({ node: node.name, ...(node.located?.nameNotHost ? { nodeNameNotHost: true } : {}), artifacts: pick(node.artifacts, analyzer), options, partly }),
         );
         if ('error' in result) {
           runs.push({ id: analyzer.id, status: 'error', reason: result.error, findings: 0 });
@@ -61,7 +61,7 @@ export function runAnalyzers(analyzers: readonly Analyzer[], nodes: LoadedNode[]
         continue;
       }
       const result = safely(analyzer, () =>
-        analyzer.analyze({ nodes: eligible.map((n) => ({ node: n.name, artifacts: pick(n.artifacts, analyzer) })), options }),
+        analyzer.analyze({ nodes: eligible.map((n) => ({ node: n.name, ...(n.located?.nameNotHost ? { nodeNameNotHost: true } : {}), artifacts: pick(n.artifacts, analyzer) })), options }),
       );
       if ('error' in result) {
         cluster.push({ id: analyzer.id, status: 'error', reason: result.error, findings: 0 });

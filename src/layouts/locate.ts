@@ -9,7 +9,7 @@ import { allFormats, sniffableFormats } from '../parsers/registry.js';
 import { sniffSysctlConfig } from '../parsers/sysctl.js';
 import { logSourceOf } from './logs.js';
 import { SNIFF_BYTES } from './wanted.js';
-import { looksLikeLog } from '../logs/timestamps.js';
+import { looksLikeLog, parseLogPrefix } from '../logs/timestamps.js';
 import { EKS_MARKERS, EKS_RULES, FLAT_RULES, INSIGHTS_RULES, SOSREPORT_RULES, isSavedIpsetPath, savedIptablesRule, type PathRule } from './rules.js';
 import { troubleshootNodes, isTroubleshootRoot } from './troubleshoot.js';
 import { distributionHint } from './distribution.js';
@@ -168,8 +168,8 @@ function ruleNode(
       if (format) sniffed.push({ path, relPath, format });
     }
   }
-  const { name, from } = nodeName(tree, root, layout, bundleName);
-  return withHints({ name, nameFrom: from, root, layout, files: [...files, ...sniffed], logs }, paths);
+  const { name, from, notHost } = nodeName(tree, root, layout, bundleName, { files, logs });
+  return withHints({ name, nameFrom: from, ...(notHost ? { nameNotHost: true as const } : {}), root, layout, files: [...files, ...sniffed], logs }, paths);
 }
 
 const HOSTNAME_FILES: Record<string, string[]> = {
@@ -178,18 +178,94 @@ const HOSTNAME_FILES: Record<string, string[]> = {
   flat: ['hostname', 'etc/hostname', 'hostname.txt'],
 };
 
-function nodeName(tree: BundleTree, root: string, layout: string, bundleName: string): { name: string; from: string } {
+/**
+ * The node's name: a hostname file; else what the node's own files say of the host (`kernel.hostname`
+ * of a sysctl listing, the host field of its syslog-format log lines where they all name one host);
+ * else a sosreport folder's host; else the folder's or the bundle's own name, which names a file, not
+ * the host (`notHost`: commands must not embed it, see LocatedNode.nameNotHost).
+ */
+function nodeName(
+  tree: BundleTree,
+  root: string,
+  layout: string,
+  bundleName: string,
+  content: { files: readonly LocatedFile[]; logs: readonly LocatedLog[] },
+): { name: string; from: string; notHost?: true } {
   for (const rel of HOSTNAME_FILES[layout] ?? []) {
     const path = root === '' ? rel : `${root}/${rel}`;
     const text = tree.text(path);
     const name = text?.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#'));
     if (name && name.length <= 253 && /^[A-Za-z0-9._-]+$/.test(name)) return { name, from: path };
   }
+  const shown = hostFromContent(tree, content.files, content.logs);
+  if (shown) return shown;
   if (root !== '') {
     const folder = root.slice(root.lastIndexOf('/') + 1).replace(/\.(tar\.gz|tgz|tar\.xz|tar|zip)$/i, '');
-    return { name: sosHostOf(folder) ?? folder, from: 'folder name' };
+    const sosHost = sosHostOf(folder);
+    // sos names its archive after the host (sosreport-<host>-...): that part is the host's name
+    return sosHost ? { name: sosHost, from: 'folder name' } : { name: folder, from: 'folder name', notHost: true };
   }
-  return { name: bundleName, from: 'bundle name' };
+  return { name: bundleName, from: 'bundle name', notHost: true };
+}
+
+/** A host name as a node's name: a DNS name, not `localhost`, not an address (a remote syslog writes the sender's address there). */
+function plausibleHost(name: string | undefined): name is string {
+  return (
+    name !== undefined &&
+    name.length <= 253 &&
+    /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) &&
+    !/^localhost(\.localdomain)?$/i.test(name) &&
+    !/^\d{1,3}(\.\d{1,3}){3}$/.test(name)
+  );
+}
+
+/** `kernel.hostname = x` of `sysctl -a`, or `/proc/sys/kernel/hostname = x` of a collector's walk of /proc/sys. */
+const KERNEL_HOSTNAME = /^(?:kernel\.hostname|\/proc\/sys\/kernel\/hostname)\s*[=:]\s*(\S+)\s*$/m;
+/** Lines of a kept log looked at for their host field (the scanner looks this far for a first timestamp). */
+const HOST_LINES = 200;
+
+/**
+ * The host a node's own files name, where no hostname file does: `kernel.hostname` of a sysctl
+ * listing (the live value: not a configuration file), else the host field of the node's
+ * syslog-format log lines (`Nov 20 09:31:40 k8s-node-7 kubelet[1187]: ...`) when every such line
+ * seen names the same host. A log's lines are read from the file where it was kept (a file given
+ * on its own), else from what its scan kept: the host names its first lines carry, where the scan
+ * counts them (`hosts`), and the lines that matched a signature. Two hosts: none (a log copied from
+ * another machine, a central syslog).
+ */
+export function hostFromContent(tree: BundleTree, files: readonly LocatedFile[], logs: readonly LocatedLog[]): { name: string; from: string } | undefined {
+  for (const f of files) {
+    if (f.format !== 'sysctl-text' || f.savedConfig) continue;
+    const host = KERNEL_HOSTNAME.exec(tree.text(f.path) ?? '')?.[1];
+    if (plausibleHost(host)) return { name: host, from: `${f.path} (kernel.hostname)` };
+  }
+  const hosts = new Map<string, string>();
+  // (what is no host name is left out: `localhost` of early boot lines, `kernel:` read as a host where a dump has none)
+  const seen = (host: string | undefined, path: string) => {
+    if (plausibleHost(host) && !hosts.has(host)) hosts.set(host, path);
+  };
+  for (const log of logs) {
+    const kept = tree.text(log.path);
+    if (kept !== undefined) {
+      let n = 0;
+      for (const line of kept.split('\n')) {
+        if (++n > HOST_LINES) break;
+        const p = parseLogPrefix(line.replace(/\r$/, ''));
+        if (p.unit !== undefined) seen(p.host, log.path);
+      }
+      continue;
+    }
+    const scan = tree.streamedResult(log.path) as { hosts?: Record<string, number>; matches?: { excerpt: string }[] } | undefined;
+    if (!scan) continue;
+    for (const host of Object.keys(scan.hosts ?? {})) seen(host, log.path);
+    for (const m of scan.matches ?? []) {
+      const p = parseLogPrefix(m.excerpt);
+      if (p.unit !== undefined) seen(p.host, log.path);
+    }
+  }
+  if (hosts.size !== 1) return undefined;
+  const [[host, path]] = [...hosts];
+  return { name: host, from: `${path} (host of its syslog lines)` };
 }
 
 /**
@@ -252,7 +328,9 @@ function eksNode(tree: BundleTree, root: string, paths: string[], bundleName: st
     }
   }
   const { name, from } = eksNodeName(tree, root, bundleName);
-  return withHints({ name, nameFrom: from, root, layout: 'eks', files, logs }, paths);
+  // an instance id (the archive's name, system/instance-id.txt) is not the name Kubernetes gives the node
+  const notHost = /^i-[0-9a-f]{8,17}$/.test(name) || from === 'folder name' || from === 'bundle name';
+  return withHints({ name, nameFrom: from, ...(notHost ? { nameNotHost: true as const } : {}), root, layout: 'eks', files, logs }, paths);
 }
 
 /**
@@ -342,8 +420,8 @@ function flatNode(tree: BundleTree, root: string, paths: string[], bundleName: s
       if (!src) unread.push({ path, relPath, sniffed });
     }
   }
-  const { name, from } = nodeName(tree, root, 'flat', bundleName);
-  const node = withHints({ name, nameFrom: from, root, layout: 'flat', files, logs }, paths);
+  const { name, from, notHost } = nodeName(tree, root, 'flat', bundleName, { files, logs });
+  const node = withHints({ name, nameFrom: from, ...(notHost ? { nameNotHost: true as const } : {}), root, layout: 'flat', files, logs }, paths);
   // the file the node's name was read from was of use
   const nameFile = from.replace(/ \(.*\)$/, '');
   // (why each is of no use is decided only for the nodes kept: see unreadFiles)

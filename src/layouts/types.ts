@@ -56,8 +56,16 @@ export interface NodeHints {
 
 export interface LocatedNode {
   name: string;
-  /** how the name was found: a file path, or "folder name" */
+  /**
+   * how the name was found: a file path (a hostname file; `<file> (kernel.hostname)`; `<log> (host of
+   * its syslog lines)`), or "folder name" / "bundle name"
+   */
   nameFrom: string;
+  /**
+   * The name is the node folder's or the bundle's own (a file name such as `iptables-dump.txt`), not a
+   * name the bundle shows for the host: commands must not embed it (analyzers write `<NODE>`).
+   */
+  nameNotHost?: true;
   /** folder of this node inside the bundle ('' for the root) */
   root: string;
   layout: Exclude<LayoutName, 'mixed'>;
