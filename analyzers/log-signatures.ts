@@ -1,7 +1,10 @@
 /**
  * log.*: every log signature that matched becomes a finding of its own (warning or info) with its
- * lines in time order. When a diagnosis explains it (the signature's `supports`), the correlation
- * stage folds it into that diagnosis; what is left stands alone.
+ * lines in time order. Signatures that matched only lines another one matched fold into it where it
+ * explains them (the catalog's `explains`, else a higher severity): one log line, one diagnosis. When a
+ * diagnosis explains it (the signature's `supports`), the correlation stage folds it into that
+ * diagnosis; what is left stands alone. Commands at a shell prompt and messages quoted in prose are
+ * told as such; kubectl refused at localhost:8080 (no kubeconfig) is a finding of its own, not a firewall's.
  *
  * The remedy follows the node: the catalog's `remedies` for the runtime that owns the rules a line
  * is about (the chain's name says it, else the runtimes the bundle shows: Docker, Podman,
@@ -22,7 +25,7 @@ import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { LogMatch } from '../src/logs/index.js';
 import { SIGNATURES } from '../src/logs/index.js';
-import { CONTAINER_ITF, XT_EXTENSION_MODULES, type HostTrait, type LogSignature } from '../src/logs/signatures.js';
+import { CONTAINER_ITF, PROMPT_LINE, PROSE_QUOTE, XT_EXTENSION_MODULES, type HostTrait, type LogSignature } from '../src/logs/signatures.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import { runtimeValue, type SysctlValue } from '../src/parsers/sysctl.js';
@@ -35,6 +38,7 @@ import { dockerBridges, dockerPresence, hasKubernetes, KUBE_PROXY_SERVICE_CHAIN,
 import { felixKubeProxyCleanup } from '../src/parsers/calico-felix-config.js';
 import { kubeProxyNftablesUnavailable, kubeProxySync } from './lib/kube-proxy-sync.js';
 import { dockerRestartOf, NODE_SERVICE_KINDS, nodeServices, restartDocker } from './lib/node-services.js';
+import { badRuleCheck, legacyRestoreSkew, vxlanChecksum } from './lib/r12-wording.js';
 
 const MAX_EVIDENCE = 10;
 
@@ -65,8 +69,12 @@ export default defineAnalyzer({
       e.matches.push(...routed);
       e.count += routed.length;
     }
+    // kubectl without a kubeconfig refused at localhost:8080: its own finding, not a connection the node's rules decide
+    const kubectl = takeKubectlLines(byId);
     const host = new HostView(artifacts);
     const out: FindingDraft[] = [];
+    // the lines each finding was made of, for folding findings of one failure (foldSameLines)
+    const lines = new Map<FindingDraft, LinesOf>();
     for (const sig of SIGNATURES) {
       const e = byId.get(sig.id);
       if (!e || e.matches.length === 0 || sig.quiet) continue;
@@ -114,7 +122,16 @@ export default defineAnalyzer({
       if (sig.id === 'log.firewall-rejected-container-traffic') firewallRejected(draft, node, sorted, e.count, artifacts, host);
       if (sig.id === 'log.calico-bgp-not-established') calicoBgp(draft, sorted, e.count, facts, artifacts);
       if (sig.id === 'log.iptables-couldnt-load-match') missingChainTarget(draft, sorted, host, node, artifacts);
+      // kube-proxy's own iptables older than 1.8 (legacy only) against kubelet's chain: the back ends are split (kubernetes#71305)
+      if (sig.id === 'log.iptables-couldnt-load-match') legacyRestoreSkew(draft, sorted, artifacts);
+      // Bad rule answering a -C check, not a delete: iptables-nft 1.8.0-1.8.2's -C bug (kubernetes#82361)
+      if (sig.id === 'log.iptables-bad-rule') badRuleCheck(draft, sorted, byId.get('log.iptables-check-command')?.matches ?? [], artifacts);
+      if (sig.id === 'log.vxlan-bad-udp-checksum') vxlanChecksum(draft, facts);
       if (sig.id === 'log.nf-tables-chain-missing') kubeletChainMissing(draft, sorted);
+      if (sig.id === 'log.iptables-restore-failed') restoreFailed(draft, sorted, sig.meaning);
+      // a command at a shell prompt, a message quoted in a sentence: not a log event of their own (R13 #10)
+      if (sig.id === 'log.firewall-restart') promptCommand(draft, sorted, sig.meaning);
+      if (sig.id === 'log.ports-not-listening' || sig.id === 'log.port-timeout') quotedInProse(draft, sorted);
       if (CONNECTION_FAILURES.has(sig.id)) traceCommands(draft, sorted);
       // flannel exits on it (k3s with it: `level=fatal msg="flannel exited: ...`): the node's pods have no cross-node network
       if (sig.id === 'log.flannel-incompatible-addresses' && sorted.some((m) => /level=fatal|flannel exited|F\d{4} /.test(m.excerpt))) {
@@ -122,8 +139,10 @@ export default defineAnalyzer({
         draft.message += ' flannel exited on it: until the address is gone, the node runs no flannel.';
       }
       out.push(draft);
+      lines.set(draft, { matches: sorted, complete: e.count <= sorted.length });
     }
-    return foldCniSetupIntoProxy(foldModuleIntoNetworkController(foldRestoreIntoMissingChain(out)));
+    if (kubectl.length > 0) out.push(kubectlWithoutKubeconfig(node, inTimeOrder(kubectl)));
+    return foldSameLines(foldCniSetupIntoProxy(foldRestoreIntoMissingChain(out)), lines);
   },
 });
 
@@ -233,6 +252,7 @@ function foldRestoreIntoMissingChain(out: FindingDraft[]): FindingDraft[] {
   // the restore's own lines (its `Error occurred at line:`), not the ones the chain finding cites already (R9: each listed twice)
   const cited = (e: Evidence) => chain.evidence.some((c) => c.file === e.file && c.line === e.line);
   chain.evidence.push(...restore.evidence.filter((e) => !cited(e)).map((e) => ({ ...e, note: `${e.note ? `${e.note}; ` : ''}the same failed restore` })));
+  chain.related = [...new Set([...(chain.related ?? []), restore.id!])];
   return out.filter((d) => d !== restore);
 }
 
@@ -772,19 +792,6 @@ function moduleMissing(draft: FindingDraft, facts: Record<string, string[]>, mat
 }
 
 /**
- * dockerd's failed start that quotes iptables' missing-module warning is one failure: the module
- * finding's lines are the network controller's, which names the modules itself.
- */
-function foldModuleIntoNetworkController(out: FindingDraft[]): FindingDraft[] {
-  const controller = out.find((d) => d.id === 'log.docker-network-controller-failed');
-  const module = out.find((d) => d.id === 'log.iptables-module-missing');
-  if (!controller || !module) return out;
-  const same = (e: Evidence) => controller.evidence.some((c) => c.file === e.file && c.line === e.line);
-  if (!module.evidence.every(same) || Number(module.facts?.count ?? 0) > module.evidence.length) return out;
-  return out.filter((d) => d !== module);
-}
-
-/**
  * A CNI ADD that failed because the plugin's API call went through an HTTP proxy (`log.cni-api-via-proxy`, the
  * proxy's status after the ClusterIP URL) is that finding only: the generic CNI-setup warning on the same lines
  * would point at the plugin's own state (R6's calico#10352 case, W6).
@@ -795,7 +802,193 @@ function foldCniSetupIntoProxy(out: FindingDraft[]): FindingDraft[] {
   if (!proxy || !cni) return out;
   const same = (e: Evidence) => proxy.evidence.some((c) => c.file === e.file && c.line === e.line);
   if (!cni.evidence.every(same) || Number(cni.facts?.count ?? 0) > cni.evidence.length) return out;
+  proxy.related = [...new Set([...(proxy.related ?? []), cni.id!])];
   return out.filter((d) => d !== cni);
+}
+
+// ---- one failure, one finding ------------------------------------------------------------------
+
+/** The lines a finding was made of; `complete` is false where the scanner kept fewer lines than it counted. */
+interface LinesOf {
+  matches: LogMatch[];
+  complete: boolean;
+}
+
+const SEVERITY_RANK: Record<string, number> = { info: 0, warning: 1, critical: 2 };
+const EXPLAINS = new Map(SIGNATURES.map((s) => [s.id, new Set(s.explains ?? [])]));
+
+/** Whether `a` is the finding that `b` folds into, where their lines allow it: the catalog says so, else the higher severity does. */
+function outranks(a: FindingDraft, b: FindingDraft): boolean {
+  if (EXPLAINS.get(a.id!)?.has(b.id!)) return true;
+  if (EXPLAINS.get(b.id!)?.has(a.id!)) return false;
+  return SEVERITY_RANK[a.severity] > SEVERITY_RANK[b.severity];
+}
+
+/** Whether two matches are one message: the same file, and their lines (a message over continuation lines: all of them) meet. */
+function sameMessage(a: LogMatch, b: LogMatch): boolean {
+  return a.file === b.file && a.line <= (b.endLine ?? b.line) && b.line <= (a.endLine ?? a.line);
+}
+
+/**
+ * One log line, one diagnosis (reviewer R13 #8): where every line a finding was made of is a line
+ * (or inside a multi-line message) another finding was made of, and that finding outranks it (its
+ * signature `explains` this one's, else its severity is higher), the lesser one folds into it: its id
+ * goes to `related` ("Also explains"), any line of it the other does not cite joins its evidence. A
+ * finding with a line of its own stays, and so does one whose lines the scanner did not all keep.
+ * dockerd's failed start quoting `No chain/target/match by that name` (moby#32349) is the critical
+ * start failure; kube-router's iptables-restore that could not take the xtables lock (kube-router#1057) is the lock.
+ */
+function foldSameLines(out: FindingDraft[], lines: Map<FindingDraft, LinesOf>): FindingDraft[] {
+  const gone = new Set<FindingDraft>();
+  // the strongest first, so that a chain (a into b into c) ends in the strongest
+  const order = [...out].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
+  for (const weak of [...order].reverse()) {
+    const own = lines.get(weak);
+    if (!own?.complete || own.matches.length === 0) continue;
+    const into = order.find((strong) => {
+      if (strong === weak || gone.has(strong) || !outranks(strong, weak)) return false;
+      const theirs = lines.get(strong);
+      return theirs !== undefined && own.matches.every((m) => theirs.matches.some((t) => sameMessage(m, t)));
+    });
+    if (!into) continue;
+    gone.add(weak);
+    into.related = [...new Set([...(into.related ?? []), weak.id!, ...(weak.related ?? [])])];
+    const cited = (e: Evidence) => into.evidence.some((c) => c.file === e.file && c.line === e.line);
+    for (const e of weak.evidence.filter((x) => !cited(x) && own.matches.some((m) => m.file === x.file && m.line === x.line))) {
+      const at = into.evidence.findIndex((c) => c.file === e.file && c.line > e.line);
+      const add = { ...e, note: `${e.note ? `${e.note}; ` : ''}the same failure (${weak.id})` };
+      if (at < 0) into.evidence.push(add);
+      else into.evidence.splice(at, 0, add);
+    }
+    lines.set(into, { matches: [...lines.get(into)!.matches, ...own.matches], complete: lines.get(into)!.complete });
+  }
+  return out.filter((d) => !gone.has(d));
+}
+
+// ---- commands and prose read from a log ---------------------------------------------------------
+
+/**
+ * log.firewall-restart made only of commands at a shell prompt (`# systemctl restart iptables.service`,
+ * `$ firewall-cmd --reload`): typed in a terminal transcript they ran, quoted from documentation they did
+ * not; the line alone cannot tell, so the finding says what the line is and what follows either way.
+ */
+function promptCommand(draft: FindingDraft, matches: LogMatch[], meaning: string): void {
+  if (!matches.every((m) => PROMPT_LINE.test(m.excerpt))) return;
+  draft.title = 'A firewall restart command at a shell prompt';
+  draft.message = draft.message.replace(
+    meaning,
+    `a command to ${[...new Set(matches.map((m) => m.facts.action).filter(Boolean))].join(' or ') || 'restart'} a firewall service at a shell prompt, not a line the system logged: typed in a terminal transcript, it ran and flushed the rules the container runtimes and Kubernetes added at run time; quoted from documentation or a ticket, nothing happened. No log line of the service itself shows it.`,
+  );
+  draft.facts = { ...draft.facts, shellCommand: true };
+}
+
+/**
+ * A port signature whose lines are all prose (a ticket's `Customer:` turn, a message in typographic quotes):
+ * second-hand, of no known time, told as such and of info severity.
+ */
+function quotedInProse(draft: FindingDraft, matches: LogMatch[]): void {
+  if (!matches.every((m) => PROSE_QUOTE.test(m.excerpt))) return;
+  draft.severity = 'info';
+  draft.title = `Quoted in a ticket or article: ${draft.title.charAt(0).toLowerCase()}${draft.title.slice(1)}`;
+  draft.message += ' The line is a sentence that quotes the message (a ticket, an article), not the application\'s own log: second-hand, and of no known time.';
+  draft.facts = { ...draft.facts, quotedInProse: true };
+}
+
+// ---- iptables-restore's failure, worded by its exit status --------------------------------------
+
+/**
+ * What iptables-restore's exit status says (iptables' include/xtables.h, enum xtables_exittype:
+ * OTHER_PROBLEM = 1, PARAMETER_PROBLEM = 2, VERSION_PROBLEM = 3, RESOURCE_PROBLEM = 4; iptables/xshared.c's
+ * xtables_lock_or_exit prints `Another app is currently holding the xtables lock.` and exits with
+ * RESOURCE_PROBLEM). Checked with the real iptables-restore 1.8.9 here: a rule with an empty `-s` exits 2
+ * (`Bad argument`), a rule in a chain that does not exist exits 1 (`line 2 failed`).
+ */
+type RestoreKind = 'lock' | 'argument' | 'line';
+
+function restoreKind(m: LogMatch): RestoreKind | undefined {
+  const text = m.excerpt;
+  if (/xtables lock/.test(text)) return 'lock';
+  const status = m.facts.exitStatus;
+  if (status === '2' || /Bad argument `|unknown option|Try `ip6?tables-restore -h'/.test(text)) return 'argument';
+  if (status === '1' || (status === undefined && m.facts.line !== undefined)) return 'line';
+  return undefined;
+}
+
+const RESTORE_LOCK =
+  'iptables-restore gave up because another program held the xtables lock (exit status 4, "Another app is currently holding the xtables lock"): the rule set was not loaded that time. A lock held by another writer, not a version or back-end mismatch; the line number, if any, says nothing of the rules.';
+const RESTORE_ARGUMENT =
+  'iptables-restore rejected an option or argument in the rule set (exit status 2: a parameter problem): the component generated a malformed rule (an empty address, a bad comment), or uses an option this iptables does not know (an older or differently built iptables than the component expects). Nothing of that rule set was applied.';
+
+/**
+ * log.iptables-restore-failed worded by what its lines say: the xtables lock, a bad argument, or a line iptables
+ * could not apply. iptables-restore waits for the lock with --wait from iptables 1.6.2, which made the lock
+ * mandatory (projectcalico/felix#1903, antrea-io/antrea#698); a pod sees the host's lock only with
+ * /run/xtables.lock mounted (felix#1903's manifests, kubespray#3191).
+ */
+function restoreFailed(draft: FindingDraft, matches: LogMatch[], meaning: string): void {
+  const kinds = new Set(matches.map(restoreKind));
+  if (kinds.size !== 1) return;
+  const [kind] = kinds;
+  if (kind === 'lock') {
+    draft.title = 'iptables-restore could not take the xtables lock';
+    draft.message = draft.message.replace(meaning, RESTORE_LOCK);
+    draft.facts = { ...draft.facts, cause: 'xtables-lock' };
+    draft.remedy = {
+      summary:
+        "Find what holds the lock so often (another component calling iptables in a loop, a TRACE flood slowing every call) and let the failing component wait for the lock (iptables-restore --wait, from iptables 1.6.2) or retry; a component in a pod shares the host's lock only with /run/xtables.lock mounted from the host. Do not change iptables versions or back ends for this.",
+      commands: ['fuser -v /run/xtables.lock   # the processes holding the lock now (XTABLES_LOCKFILE moves it)', 'iptables -t raw -S | grep TRACE   # TRACE rules left from debugging'],
+    };
+  } else if (kind === 'argument') {
+    draft.title = 'iptables-restore rejects an argument of the rule set';
+    draft.message = draft.message.replace(meaning, RESTORE_ARGUMENT);
+    draft.facts = { ...draft.facts, cause: 'bad-argument' };
+    draft.remedy = {
+      summary:
+        "Read the rule at the line number the error names in the component's own log (it prints the rule set it loaded): an empty value is the component's bug (upgrade it); an unknown option means its iptables is older than the rules it writes (compare iptables -V on the host and in the component's image).",
+      commands: [],
+    };
+  }
+}
+
+/**
+ * kubectl with no kubeconfig (KUBECONFIG unset, no ~/.kube/config for the user it runs as) falls back to
+ * http://localhost:8080 and prints `The connection to the server localhost:8080 was refused - did you specify
+ * the right host or port?` (seed 004: an Ansible task's stderr). Nothing listens there on a kubeadm or k3s
+ * node: the client's configuration, not a firewall (reviewer R13).
+ */
+const KUBECTL_NO_CONFIG = /The connection to the server (?:localhost|127\.0\.0\.1):8080 was refused/;
+
+/** The kubectl lines of log.connection-refused, taken out of it (its count too). */
+function takeKubectlLines(byId: Map<string, { matches: LogMatch[]; count: number }>): LogMatch[] {
+  const e = byId.get('log.connection-refused');
+  if (!e) return [];
+  const kubectl = e.matches.filter((m) => KUBECTL_NO_CONFIG.test(m.excerpt));
+  e.matches = e.matches.filter((m) => !kubectl.includes(m));
+  e.count -= kubectl.length;
+  return kubectl;
+}
+
+function kubectlWithoutKubeconfig(node: string, matches: LogMatch[]): FindingDraft {
+  const files = new Set(matches.map((m) => m.file));
+  const times = matches.filter((m) => m.timestamp).map((m) => m.timestamp!.iso);
+  return {
+    id: 'log.connection-refused',
+    severity: 'info',
+    title: 'kubectl ran without a kubeconfig (localhost:8080 refused)',
+    message:
+      `${matches.length} line${matches.length > 1 ? 's' : ''} in ${files.size} log${files.size > 1 ? 's' : ''} on ${node}: kubectl found no kubeconfig (KUBECONFIG unset, no ~/.kube/config for the user it ran as) and fell back to localhost:8080, where no API server listens: ` +
+      "the client's configuration, not a firewall or a REJECT rule. What that kubectl was to do (an install step, a script) did not happen.",
+    evidence: matches.slice(0, MAX_EVIDENCE).map(asEvidence),
+    facts: { count: matches.length, cause: 'kubectl-no-kubeconfig' },
+    firstSeen: times[0],
+    lastSeen: times[times.length - 1],
+    ...(matches.some((m) => m.timestamp?.yearInferred) ? { seenYearInferred: true } : {}),
+    remedy: {
+      summary:
+        "Run kubectl with the cluster's kubeconfig: KUBECONFIG=/etc/kubernetes/admin.conf on a kubeadm control-plane node (or a copy in ~/.kube/config of the user that runs it), /etc/rancher/k3s/k3s.yaml on k3s. Nothing to change in the firewall.",
+      commands: ['kubectl config view --minify   # empty: this user has no kubeconfig', 'ls -l /etc/kubernetes/admin.conf /etc/rancher/k3s/k3s.yaml ~/.kube/config 2>&1   # the kubeconfigs this node has'],
+    },
+  };
 }
 
 /** Docker's default local pools (libnetwork ipamutils): 172.17-31.0.0/16, then 192.168.0.0/16 in /20s. */

@@ -439,6 +439,8 @@ export const FLAT_RULES: PathRule[] = [
   { re: /(^|\/)(?:installed-rpms|rpm[-_ ]*-?qa[^/]*)$/i, format: 'rpm-qa' },
   { re: /(^|\/)(?:installed-debs|dpkg[-_ ]*-?(?:l|-list)(?:[-_.][^/]*)?)$/i, format: 'dpkg-l' },
   { re: /(^|\/)dpkg[-_ ]*query[^/]*$/i, format: 'dpkg-query' },
+  // dpkg -s <package> (its stanza, or only its Version: line: the package is in the name, dpkg-s-iptables.txt)
+  { re: /(^|\/)dpkg[-_ ]{1,3}-?s[-_ ][^/]*$/i, format: 'dpkg-s' },
   { re: /(^|\/)apk[-_ ]*(?:info|list)[^/]*$/i, format: 'apk' },
   { re: /(^|\/)(?:installed-snaps|snap[-_ ]*list[^/]*)$/i, format: 'snap-list' },
   { re: /(^|\/)(?:(?:installed[-_ ]?)?packages|pkg[-_ ]?list|package[-_ ]?list)(?:\.(?:txt|out|log))?$/i, format: 'packages' },

@@ -14,6 +14,7 @@
 import { PROXY_SIGNATURES } from './signatures-proxy.js';
 import { FLANNEL_IFACE_SIGNATURES } from './signatures-flannel-iface.js';
 import { KUBE_PROXY_SIGNATURES } from './signatures-kube-proxy.js';
+import { R12_SIGNATURES, UDP_TUNNEL_TCP_PROBE } from './signatures-r12.js';
 
 export interface LogSignature {
   /** stable id, `log.noun-phrase` */
@@ -61,6 +62,12 @@ export interface LogSignature {
   caveats?: Caveat[];
   /** no finding of its own: its lines are context another entry's finding cites (kube-proxy's conntrack limit beside a full table) */
   quiet?: true;
+  /**
+   * Log signatures that tell the same failure more generally: where one of them matched only lines
+   * this one matched too, its finding folds into this one's (listed in `related`), so one log line
+   * is one diagnosis (reviewer R13 #8: dockerd's failed start and its `No chain` line, two findings).
+   */
+  explains?: string[];
 }
 
 /**
@@ -361,8 +368,27 @@ const FIREWALL_PACKET = [
   /\bRES=0x[0-9A-Fa-f]{2} (?<flags>(?:(?:CWR|ECE|URG|ACK|PSH|RST|SYN|FIN) ){0,8})URGP=/,
 ];
 
+/**
+ * A command as a shell prompt or a documentation page shows it, not something a program logged: the
+ * line starts (after indentation) with the prompt `# ` or `$ `, `user@host:~$ `, `[root@host ~]# `.
+ * In a terminal transcript it ran (containers/podman#8048: `$ firewall-cmd --reload`, then Podman's
+ * error); in OpenShift's documentation pasted into a ticket (`# systemctl restart iptables.service`,
+ * seed 000) it is what to type (reviewer R13 #10). The line alone cannot tell which: findings made only
+ * of such lines say so. A syslog, journal or klog line starts with its time.
+ */
+export const PROMPT_LINE = /^[ \t>]{0,12}(?:[#$]|[\w.-]{1,64}@[\w.-]{1,64}(?::[^\s#$]{0,200})?\s?[#$]|\[[\w.-]{1,64}@[\w.-]{1,64}[^\]\n]{0,200}\]\s?[#$])[ \t]/;
+
+/**
+ * A sentence that quotes a program's message in typographic quotes (“…”), or a speaker's turn of a ticket
+ * (`Customer: ...`, `Vendor: ...`): prose a word processor or a web page wrote, not the program's log
+ * (seed 002: `Customer: The app won’t start. It says “Error waiting for ports to enter listening state”.`).
+ */
+export const PROSE_QUOTE = /^\s{0,8}(?:Customer|Vendor|Support|Agent|User|Client|Engineer|Me|Q|A):\s|“[^”\n]{1,300}”/;
+
 /** connection failures another entry says more of: Docker Swarm's (the Swarm ports), BIRD's (Calico's BGP peers) */
 const NOT_CLIENT_LINE = new RegExp(`${unnamed(SWARM_PEER_FAILED)}|${unnamed(CALICO_BIRD_FAILED)}`);
+/** NOT_CLIENT_LINE, and a TCP probe of a UDP-only tunnel port (log.tcp-probe-of-udp-port): not a refused or unanswered service */
+const NOT_SERVICE_PROBE = new RegExp(`${NOT_CLIENT_LINE.source}|${unnamed(UDP_TUNNEL_TCP_PROBE)}`);
 
 /** RootlessKit running another rootless daemon than dockerd: containerd for nerdctl, BuildKit (R8's F2). */
 export const OTHER_ROOTLESS_DAEMON = /containerd-rootless|buildkitd|buildkit-rootless|rootlesskit-buildkit/;
@@ -395,6 +421,8 @@ export const SIGNATURES: readonly LogSignature[] = [
     extract: [IPT_TABLE, IPT_CHAIN, IPT_TARGET, /--dport (?<port>\d{1,5})\b/, /--to-destination (?<destination>[\d.]{7,15}:\d{1,5}|\[[0-9A-Fa-f:]{2,45}\]:\d{1,5})/],
     meaning: 'docker run -p could not add the NAT and filter rules that publish the port, usually because Docker\'s chains were flushed.',
     supports: ['iptables.docker-chain-missing'],
+    // iptables' words for the failed rule inside Docker's message (kata-containers/tests#4617, moby/moby#26494)
+    explains: ['log.iptables-no-chain'],
     severity: 'warning',
     title: 'Docker could not publish a container port',
     advice: 'Check that the DOCKER chains exist in the filter and nat tables; restarting docker recreates them (and restarts every container).',
@@ -487,6 +515,8 @@ export const SIGNATURES: readonly LogSignature[] = [
     extract: [/Stopped waiting after (?<waited>\d{1,5}s)/, EXIT_STATUS],
     meaning: 'Several writers contend for the iptables lock (many components, or a TRACE flood eating the CPU); rule updates are delayed or fail.',
     supports: ['iptables.trace-rules-left'],
+    // kube-router#1057: `Failed to run iptables-restore: exit status 4 (Another app is currently holding the xtables lock...`
+    explains: ['log.iptables-restore-failed'],
     severity: 'warning',
     title: 'iptables lock contention',
     advice: 'Look for TRACE rules and for components calling iptables in a loop; make callers wait for the lock (iptables --wait).',
@@ -541,6 +571,7 @@ export const SIGNATURES: readonly LogSignature[] = [
     pattern: /(?<tool>ip6?tables[\w-]{0,20})(?: v(?<version>\d{1,2}\.\d{1,2}(?:\.\d{1,3})?)(?: \((?<backend>legacy|nf_tables)\))?)?: unknown option [`'"]?(?<option>[^`'"\s]{1,64})/,
     meaning: 'The iptables that reads the rules is older or built differently than the one that wrote them (an option it does not know).',
     supports: ['iptables.mixed-backends', 'iptables.kube-firewall-corrupted'],
+    explains: ['log.iptables-restore-failed'],
     severity: 'warning',
     title: 'iptables does not know an option the rules use',
     advice: "Use the same iptables version and back end on the host and in every component's image.",
@@ -552,6 +583,8 @@ export const SIGNATURES: readonly LogSignature[] = [
     extract: [IPT_VERSION, EXIT_STATUS],
     meaning: 'iptables rejected a rule argument: a component generated a malformed rule (an empty address, an unquoted comment) or expects another iptables version.',
     supports: ['iptables.mixed-backends'],
+    // kubernetes#36652: `Failed to execute iptables-restore: exit status 2 (Bad argument `KUBE-SVC-...'` (an empty -s before it)
+    explains: ['log.iptables-restore-failed'],
     severity: 'warning',
     title: 'iptables rejects a rule argument',
     advice: 'Find the component that generated the rule (kube-proxy, flannel...) and check its version against the host iptables.',
@@ -565,6 +598,9 @@ export const SIGNATURES: readonly LogSignature[] = [
     extract: [IPT_VERSION, IPT_TABLE],
     meaning: 'iptables-nft could not find or create a chain: the chain was removed, or (old 1.8.x nf_tables builds) a target such as DNAT is mistaken for a missing chain.',
     supports: ['iptables.docker-chain-missing', 'iptables.mixed-backends'],
+    // sismics/docs#253: `driver failed programming external connectivity ... Chain 'DNAT' does not exist`: the cause
+    // (a chain gone, or iptables 1.8.0-1.8.2 taking a target for one) is this entry's, Docker's message only says who failed
+    explains: ['log.docker-port-programming-failed'],
     severity: 'warning',
     title: 'iptables (nf_tables) cannot find a chain',
     advice: "Find the component that owns the chain (its name says which) and restart it so that it creates its chains again.",
@@ -670,6 +706,8 @@ export const SIGNATURES: readonly LogSignature[] = [
     extract: [/Error initializing network controller:?\s?(?<reason>[^\n]{0,300})/, IPT_TABLE, IPT_CHAIN, IPT_VERSION, ...IPT_MODULE_FACTS],
     meaning: 'dockerd could not set up its networking (its bridge, its iptables chains) and did not start: it runs no containers.',
     supports: [],
+    // the iptables error dockerd quotes as its reason (moby/moby#32349, #37694, docker/for-linux#1128): the analyzer words the reason
+    explains: ['log.iptables-no-chain', 'log.nf-tables-chain-missing', 'log.iptables-table-unavailable', 'log.iptables-module-missing'],
     severity: 'warning',
     title: 'Docker did not start: network controller failed',
     // the analyzer adds the iptables clause only where the reason names iptables (a table, a chain, iptables' own error)
@@ -912,7 +950,9 @@ export const SIGNATURES: readonly LogSignature[] = [
     id: 'log.port-timeout',
     literals: ['Port Timeout'],
     pattern: /Port Timeout/,
-    meaning: 'The application waited for a port between its containers and never reached it: a firewall rule blocks it.',
+    // two words, often quoted from a dashboard (Replicated's) in a ticket or an article: they say a port was not
+    // reached, not why (reviewer R13 #10)
+    meaning: 'The application waited for a port between its containers and never reached it: a firewall rule may block it, or nothing listens there yet; bundle-doctor trace shows whether the rules of the bundle let it through.',
     supports: ['iptables.port-blocked'],
     severity: 'warning',
     title: 'The application timed out waiting for a port',
@@ -922,11 +962,13 @@ export const SIGNATURES: readonly LogSignature[] = [
     id: 'log.ports-not-listening',
     literals: ['Error waiting for ports to enter listening state'],
     pattern: /Error waiting for ports to enter listening state/,
-    meaning: 'The application reports that its ports never became reachable.',
+    // prose quoting it (`Customer: The app won't start. It says “Error waiting for ports ...”.`, seed 002) still
+    // matches: the analyzer words such a finding as second-hand (PROSE_QUOTE)
+    meaning: 'The application reports that its ports never became reachable: a firewall rule may block them between its containers, or its services did not start.',
     supports: ['iptables.port-blocked'],
     severity: 'warning',
     title: 'Ports never became reachable',
-    advice: "Check the host firewall rules for the application's ports between containers.",
+    advice: "Check that the application's services started, then the host firewall rules for its ports between containers (bundle-doctor trace follows a packet through them).",
   },
   {
     id: 'log.connection-refused',
@@ -935,7 +977,7 @@ export const SIGNATURES: readonly LogSignature[] = [
     literals: ['onnection refused', 'was refused', 'ECONNREFUSED', 'ConnectionRefusedError', '[Errno 111] Connect call failed', 'Connection to ', "Can't connect to MySQL server on", "Can't connect to server on"],
     pattern: /[Cc]onnection refused|connection to the server [^\n]{1,120} was refused|ECONNREFUSED|ConnectionRefusedError|\[Errno 111\] Connect call failed|Connection to \S{1,300} refused\.|Can't connect to (?:MySQL )?server on '[^'\n]{1,300}' \((?:111|10061)\)/,
     // Docker Swarm's own lines are log.swarm-peer-unreachable, which names the Swarm ports; BIRD's (Calico's BGP sessions) log.calico-bgp-not-established
-    unless: NOT_CLIENT_LINE,
+    unless: NOT_SERVICE_PROBE,
     extract: PEER,
     continues: true,
     meaning: 'The peer answered but nothing accepted the connection: the service is down or not listening there, or a REJECT rule answers for it.',
@@ -950,7 +992,7 @@ export const SIGNATURES: readonly LogSignature[] = [
     literals: ['onnection timed out', 'i/o timeout', 'ETIMEDOUT', 'Timeout was reached', '[Errno 110] Connect call failed', "Can't connect to MySQL server on", "Can't connect to server on"],
     pattern: /[Cc]onnection timed out|i\/o timeout|ETIMEDOUT|Failed to connect to [^\n]{1,300}? after \d{1,9} ms: Timeout was reached|\[Errno 110\] Connect call failed|Can't connect to (?:MySQL )?server on '[^'\n]{1,300}' \((?:110|115|10060)\)/,
     // Docker Swarm's own lines are log.swarm-peer-unreachable, which names the Swarm ports; BIRD's (Calico's BGP sessions) log.calico-bgp-not-established
-    unless: NOT_CLIENT_LINE,
+    unless: NOT_SERVICE_PROBE,
     extract: PEER,
     continues: true,
     meaning: 'Packets to the peer got no answer: a DROP rule, a routing problem, or the peer is down.',
@@ -1032,6 +1074,8 @@ export const SIGNATURES: readonly LogSignature[] = [
     extract: [/Picking subnet in range (?<rangeStart>[\d.]{7,15}) \.\.\. (?<rangeEnd>[\d.]{7,15})/],
     meaning: 'The flannel network has no free subnet left: too small for the nodes, stale leases, or SubnetMin above SubnetMax.',
     supports: ['flannel.subnet-mismatch'],
+    // opsnull/follow-me-install-kubernetes-cluster#217: `failed to acquire lease: out of subnets`, the reason of the failed lease
+    explains: ['log.flannel-lease-failed'],
     severity: 'warning',
     title: 'flannel ran out of subnets',
     advice: 'Enlarge the flannel Network (or fix SubnetMin/SubnetMax), or remove the leases of deleted nodes.',
@@ -1106,6 +1150,7 @@ export const SIGNATURES: readonly LogSignature[] = [
   ...PROXY_SIGNATURES,
   ...FLANNEL_IFACE_SIGNATURES,
   ...KUBE_PROXY_SIGNATURES,
+  ...R12_SIGNATURES,
   {
     id: 'log.cni-setup-failed',
     literals: ['network for sandbox', 'network for pod', 'etworkPlugin cni failed'],

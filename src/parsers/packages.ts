@@ -245,6 +245,66 @@ export function sniffDpkgQueryW(head: string): boolean {
   return body.length >= 3 && body.every((l) => DPKG_QUERY_LINE.test(l)) && body.some((l) => /\t\d/.test(l) || /\t\d+:/.test(l));
 }
 
+/**
+ * `dpkg -s <package>...` / `dpkg-query -s` (`apt-cache policy` is not this): one stanza a package,
+ * `Package:`, `Status: install ok installed`, `Architecture:`, `Version:`; stanzas split by blank lines.
+ * A paste cut to its `Version:` line (`dpkg -s iptables | grep ^Version`, kubernetes#82361) names no package:
+ * the file's own name does where it is `dpkg-s-<package>` / `dpkg_-s_<package>` (as a hand-made bundle names it).
+ */
+export function parseDpkgS(text: string, file: string): PackageList {
+  const packages: PackageRecord[] = [];
+  const ls = lines(text);
+  let cur: { name?: string; status?: string; arch?: string; version?: string; line?: number; excerpt?: string } = {};
+  const flush = () => {
+    const name = cur.name ?? (packages.length === 0 ? DPKG_S_FILE.exec(file.split('/').pop() ?? '')?.[1] : undefined);
+    if (name && cur.version && cur.line) {
+      // `install ok installed`; `deinstall ok config-files` is dpkg -l's rc
+      const installed = cur.status === undefined || /\binstalled$/.test(cur.status.trim()) || /\s(?:triggers-awaited|triggers-pending)$/.test(cur.status.trim());
+      packages.push({
+        name,
+        version: cur.version,
+        upstream: debianUpstream(cur.version),
+        ...(cur.arch ? { arch: cur.arch } : {}),
+        ...(epochOf(cur.version) ? { epoch: epochOf(cur.version) } : {}),
+        installed,
+        ...(cur.status ? { state: cur.status.trim() } : {}),
+        ref: { file, line: cur.line },
+        excerpt: cur.excerpt!,
+      });
+    }
+    cur = {};
+  };
+  for (let i = 0; i < ls.length; i++) {
+    const l = ls[i];
+    if (l.trim() === '') {
+      flush();
+      continue;
+    }
+    if (l.length > MAX_LINE) continue;
+    const m = /^(Package|Status|Architecture|Version):\s*(\S.*?)\s*$/.exec(l);
+    if (!m) continue;
+    if (m[1] === 'Package') {
+      if (cur.name || cur.version) flush();
+      cur.name = m[2];
+    } else if (m[1] === 'Status') cur.status = m[2];
+    else if (m[1] === 'Architecture') cur.arch = m[2];
+    else if (/^(?:\d+:)?\d[\w.+~:-]*$/.test(m[2])) {
+      cur.version = m[2];
+      cur.line = i + 1;
+      cur.excerpt = capped(l);
+    }
+  }
+  flush();
+  if (packages.length === 0) throw new SkipFile(file, 'no dpkg -s package stanza');
+  return { file, manager: 'dpkg', packages, warnings: [] };
+}
+
+const DPKG_S_FILE = /^dpkg[-_ ]{1,3}-?s[-_ ]{1,3}([a-z0-9][a-z0-9+.-]{1,60}?)(?:\.txt|\.out)?$/;
+
+export function sniffDpkgS(head: string): boolean {
+  return /^Package: [a-z0-9][a-z0-9+.-]+$/m.test(head) && /^Status: \w+ \w+ [\w-]+$/m.test(head) && /^Version: /m.test(head);
+}
+
 /** apk: `name-version-rN` (`apk info -v`), the same first in `apk list --installed`. */
 const APK_LINE = /^([A-Za-z0-9][\w+.-]*?)-(\d[\w.+~]*-r\d+)(?:\s+(\S+)\s+\{[^}]*\}\s+\([^)]*\)\s+\[([^\]]*)\])?\s*$/;
 
@@ -322,6 +382,7 @@ export function parsePackageListAny(text: string, file: string): PackageList {
   if (sniffDpkgL(head)) return parseDpkgL(text, file);
   if (sniffSnapList(head)) return parseSnapList(text, file);
   if (sniffDpkgQueryW(head)) return parseDpkgQueryW(text, file);
+  if (sniffDpkgS(head)) return parseDpkgS(text, file);
   if (sniffRpmQa(head)) return parseRpmQa(text, file);
   if (sniffApk(head)) return parseApk(text, file);
   throw new SkipFile(file, 'not a package list this reader knows');

@@ -36,7 +36,7 @@ import { parseFelixConfig, sniffFelixConfig } from './calico-felix-config.js';
 import { parseK3sVersion, sniffK3sVersion } from './k3s-version.js';
 import { parseSystemdVersion, sniffSystemdVersion } from './systemd-version.js';
 import { parseDockerdCmdline, sniffDockerdCmdline } from './dockerd-cmdline.js';
-import { parseApk, parseDpkgL, parseDpkgQueryW, parsePackageListAny, parseRpmQa, parseSnapList, sniffApk, sniffDpkgL, sniffDpkgQueryW, sniffRpmQa, sniffSnapList } from './packages.js';
+import { parseApk, parseDpkgL, parseDpkgQueryW, parseDpkgS, sniffDpkgS, parsePackageListAny, parseRpmQa, parseSnapList, sniffApk, sniffDpkgL, sniffDpkgQueryW, sniffRpmQa, sniffSnapList } from './packages.js';
 import { parseCalicoIpPools, parseK3sConfig, parseKubeadmConfig, parseStaticPodManifest, sniffCalicoIpPools, sniffStaticPodManifest } from './kube-cluster-config.js';
 import { parseProxyEnv, sniffProxyEnv } from './proxy-env.js';
 import { parseKubeletConfigHairpin, parseKubeletFlagsHairpin } from './kubelet-hairpin.js';
@@ -187,6 +187,7 @@ const FORMATS = [
   format({ id: 'rpm-qa', kind: 'packages', parse: parseRpmQa, sniff: sniffRpmQa }),
   format({ id: 'dpkg-l', kind: 'packages', parse: parseDpkgL, sniff: sniffDpkgL }),
   format({ id: 'dpkg-query', kind: 'packages', parse: parseDpkgQueryW, sniff: sniffDpkgQueryW }),
+  format({ id: 'dpkg-s', kind: 'packages', parse: parseDpkgS, sniff: sniffDpkgS }),
   format({ id: 'apk', kind: 'packages', parse: parseApk, sniff: sniffApk }),
   format({ id: 'snap-list', kind: 'packages', parse: parseSnapList, sniff: sniffSnapList }),
   format({ id: 'packages', kind: 'packages', parse: parsePackageListAny }),

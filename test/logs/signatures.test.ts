@@ -19,6 +19,11 @@ const seedFile = (prefix: string) => readdirSync(seedsDir).find((f) => f.startsW
 
 /** One real (or, where noted, format-exact) line per signature, with the facts it must yield. */
 const EXAMPLES: Example[] = [
+  // R12's tickets: dockerd without the host's resolv.conf (moby#4861), VXLAN bad checksums in tcpdump (calico#3145), nc of a UDP tunnel port (classicswarm#1814), an iptables -C check (kubernetes#82361)
+  { id: 'log.docker-resolvconf-missing', from: { fixture: '../r12/moby4861-journalctl.txt' }, line: 2, facts: { container: 'b2111a98e8050c720d26c341358e5916543cee2cf29e6f21328d1925fa32ec45' } },
+  { id: 'log.vxlan-bad-udp-checksum', from: { fixture: '../r12/calico3145-tcpdump.txt' }, line: 4, facts: { port: '4789', src: 'nodeC.local', dst: 'nodeA.local', vni: '4096' } },
+  { id: 'log.tcp-probe-of-udp-port', from: { fixture: '../r12/classicswarm1814-nc-ports.txt' }, line: 2, facts: { host: '10.x.x.x', port: '4789', symptom: 'Connection refused' } },
+  { id: 'log.iptables-check-command', from: { fixture: '../r12/k8s82361-iptables-nft-check.txt' }, line: 2, facts: { tool: 'iptables-nft', chain: 'KUBE-FIREWALL', mark: 'mark' } },
   { id: 'log.iptables-no-chain', from: { corpus: 'moby-26494-docker-run-publish-nat-DOCKER-chain-missing.log' }, line: 3, facts: { table: 'nat', chain: 'DOCKER', target: 'DNAT' } },
   { id: 'log.docker-start-failed', from: { text: 'Nov 20 07:58:32 web-07 dockerd[1022]: Error starting daemon: error initializing graphdriver: driver not supported', origin: 'dockerd before 20.10 (moby daemon/start)' }, facts: { reason: 'error initializing graphdriver: driver not supported' } },
   { id: 'log.docker-start-failed', from: { text: 'Nov 20 07:58:32 web-07 dockerd[1022]: failed to start daemon: error initializing graphdriver: driver not supported: overlay2', origin: 'dockerd 20.10+ wording (moby daemon/start)' }, facts: { reason: 'error initializing graphdriver: driver not supported: overlay2' } },

@@ -161,7 +161,7 @@ describe('Markdown report rendered by marked (GFM)', () => {
     const line = 'Nov 20 10:14:03 docker-host-01 dockerd[912]: \x1b[31mERRO\x1b[0m[0012] Handler for POST /v1.41/containers/web/start returned error: driver failed programming external connectivity on endpoint web: (iptables failed: iptables --wait -t nat -A DOCKER -p tcp -d 0/0 --dport 8080 -j DNAT --to-destination 172.17.0.2:80 ! -i docker0: iptables: No chain/target/match by that name.\r\n (exit status 1))\x1b]0;pwned\x07\x1b[2J';
     const path = writeTmp('ansi.tgz', await makeTarGz([{ name: 'h/var/log/messages', content: line + '\n' }]));
     const report = await analyze([path]);
-    const f = report.bundles[0].findings.find((x) => x.id === 'log.iptables-no-chain');
+    const f = report.bundles[0].findings.find((x) => x.id === 'log.docker-port-programming-failed');
     expect(f?.evidence[0].excerpt).toContain('\x1b[31m');
     for (const format of ['md', 'html'] as const) {
       const out = render(report, format);

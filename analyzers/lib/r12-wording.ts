@@ -1,0 +1,209 @@
+/**
+ * Wording the log-signatures analyzer gives three findings where the lines around them say more
+ * (review R12, /tmp/rv12):
+ *
+ * - badRuleCheck: `Bad rule (does a matching rule exist in that chain?)` printed for a -C check (a
+ *   pasted check command just above it, or the message quoting -C), not a delete: iptables-nft
+ *   1.8.0-1.8.2's -C cannot find a rule with a comment or mark match (kubernetes/kubernetes#82361), so
+ *   kubelet appends KUBE-FIREWALL's DROP at every sync. Hands over to iptables.rule-duplicated's wording.
+ * - legacyRestoreSkew: kube-proxy's `iptables-restore v1.6.0: Couldn't load target 'KUBE-MARK-DROP'`:
+ *   an iptables older than 1.8 knows only the legacy back end, so on a host whose iptables is nf_tables
+ *   (Debian 10, RHEL 8) kubelet's KUBE-MARK-DROP is in the other back end (kubernetes/kubernetes#71305,
+ *   kubernetes/kops#7379). Never "create the chain with the host's iptables" then.
+ * - vxlanChecksum: the VXLAN device of the port the bad checksums went to, its ethtool line and how to
+ *   make it last (projectcalico/calico#3145, flannel-io/flannel#1279).
+ */
+import type { FindingDraft } from '../../src/engine/analyzer.js';
+import type { NodeArtifacts } from '../../src/engine/artifacts.js';
+import type { LogMatch } from '../../src/logs/index.js';
+import type { Evidence } from '../../src/report/schema.js';
+import { installedPackage, packageEvidence } from './package-versions.js';
+import { liveViews } from './node-view.js';
+
+/** `1.8.2` -> [1, 8, 2] */
+function parts(v: string): number[] {
+  return v.split(/[.-]/).map((p) => Number.parseInt(p, 10)).filter((n) => Number.isFinite(n));
+}
+
+function below(v: string, min: number[]): boolean {
+  const p = parts(v);
+  for (let i = 0; i < min.length; i++) {
+    const a = p[i] ?? 0;
+    if (a !== min[i]) return a < min[i];
+  }
+  return false;
+}
+
+/** iptables-nft 1.8.0-1.8.2, whose -C misses rules with comment or mark matches */
+function checkBugVersion(v: string): boolean {
+  const p = parts(v);
+  return p[0] === 1 && p[1] === 8 && (p[2] ?? 0) <= 2;
+}
+
+const CHECK_IN_LINE = /(?:^|[\s'"])(?:-C|--check)\s/;
+
+/**
+ * log.iptables-bad-rule: where the line answers a check (a pasted -C command up to three lines above in
+ * the same file, or the message quoting -C), say so, and name kubernetes#82361 where the version allows.
+ * `checks` are the matches of the quiet log.iptables-check-command.
+ */
+export function badRuleCheck(draft: FindingDraft, matches: LogMatch[], checks: LogMatch[], artifacts: NodeArtifacts): void {
+  const found: { bad: LogMatch; check?: LogMatch }[] = [];
+  for (const m of matches) {
+    const check = checks.find((c) => c.file === m.file && c.line < m.line && c.line >= m.line - 3);
+    if (check || CHECK_IN_LINE.test(m.excerpt)) found.push({ bad: m, check });
+  }
+  // every line a check's answer: a mixed set (deletes too) keeps the general wording
+  if (found.length === 0 || found.length < matches.length) return;
+  const cmds = found.flatMap((f) => (f.check ? [f.check] : []));
+  const nft = cmds.some((c) => /-nft$/.test(c.facts.tool ?? ''));
+  const commentOrMark = cmds.some((c) => c.facts.comment || c.facts.mark) || found.some((f) => /--comment|-m (?:conn)?mark\b/.test(f.bad.excerpt));
+  const pkg = installedPackage(artifacts, ['iptables']);
+  const evidence: Evidence[] = cmds.slice(0, 3).map((c) => ({ file: c.file, line: c.line, excerpt: c.excerpt, note: 'the check whose answer the Bad rule line is' }));
+  const where = cmds.length > 0 ? ` (${cmds.slice(0, 3).map((c) => `${c.file}:${c.line}`).join(', ')})` : '';
+  let versionSays = '';
+  // without a version, the bug is a candidate only for a rule with a comment or mark match (its precondition)
+  let bug: 'yes' | 'no' | 'maybe' | 'plain' = commentOrMark ? 'maybe' : 'plain';
+  if (pkg) {
+    evidence.push(packageEvidence(pkg, 'the installed iptables package'));
+    if (checkBugVersion(pkg.upstream)) {
+      bug = 'yes';
+      versionSays = ` This node's iptables package is ${pkg.version} (${pkg.ref.file}:${pkg.ref.line}): 1.8.0 to 1.8.2, the versions with that bug.`;
+    } else {
+      bug = 'no';
+      versionSays = ` This node's iptables package is ${pkg.version} (${pkg.ref.file}:${pkg.ref.line}), not 1.8.0 to 1.8.2: its -C finds such rules, so the rule really was not there as checked.`;
+    }
+  }
+  const bugText =
+    'iptables-nft 1.8.0 to 1.8.2 (Debian 10 ships 1.8.2) cannot find a rule that has a comment or mark match with -C (kubernetes#82361, fixed in iptables 1.8.3), so a component that checks before it appends (kubelet with its KUBE-FIREWALL DROP rule) adds another copy at every sync';
+  if (bug === 'plain') {
+    // Docker, firewalld's passthrough and kubelet check before they add: no rule yet is their normal start
+    draft.title = 'An iptables check (-C) found no matching rule';
+    draft.message =
+      draft.message.slice(0, draft.message.indexOf(': ') + 2) +
+      `iptables printed this for a check (-C)${where}, not a delete: the check found no rule matching the one given. Components check before they add a rule (Docker, firewalld's passthrough, kubelet), so at their start this is normal; it matters only if the same rule then appears many times (a check that cannot find what is there).`;
+    draft.evidence.push(...evidence.filter((e) => !draft.evidence.some((d) => d.file === e.file && d.line === e.line)));
+    draft.facts = { ...draft.facts, answersCheck: true };
+    draft.remedy = { summary: 'Nothing to fix for the check itself. If rules repeat, see which and the iptables version.', commands: ['iptables -S | sort | uniq -cd | head; iptables -V   # repeated rules, and whether this is iptables-nft 1.8.0-1.8.2'] };
+    return;
+  }
+  draft.title = bug === 'no' ? 'An iptables check (-C) found no matching rule' : 'An iptables check (-C) did not find a rule (iptables-nft 1.8.0-1.8.2 -C bug?)';
+  draft.message =
+    draft.message.slice(0, draft.message.indexOf(': ') + 2) +
+    `iptables printed this for a check (-C)${where}, not a delete: the check found no rule matching the one given.` +
+    (bug === 'no'
+      ? versionSays
+      : ` If that rule is in the chain (appended just before, or listed by iptables -S), the check itself is wrong: ${bugText}.${versionSays}${
+          bug === 'maybe' ? ` The bundle does not say the iptables version${nft ? ' (the command is iptables-nft)' : ''}: iptables -V tells.` : ''
+        }${commentOrMark ? ' The checked rule has a comment or mark match.' : ''}`);
+  if (bug === 'yes') draft.severity = 'warning';
+  draft.evidence.push(...evidence.filter((e) => !draft.evidence.some((d) => d.file === e.file && d.line === e.line)));
+  draft.facts = { ...draft.facts, answersCheck: true, ...(pkg ? { iptablesPackage: pkg.version } : {}) };
+  draft.remedy =
+    bug === 'no'
+      ? { summary: 'Compare the checked rule with iptables -S of its chain: the rule as written (its matches, their order, the comment) differs from the one in the chain, or the chain does not hold it.', commands: ['iptables -S   # the chain the check names: is the rule there, written the same way?'] }
+      : {
+          summary:
+            'Upgrade iptables to 1.8.3 or later (Debian 10: from buster-backports), or put the node on the legacy back end; then remove the extra copies (iptables.rule-duplicated gives the loop that stops at one copy once iptables-save is in the bundle). Kubernetes 1.17 and later no longer re-add this rule at every sync.',
+          commands: [
+            'iptables -V; dpkg -l iptables 2>/dev/null || rpm -q iptables-nft iptables   # 1.8.0-1.8.2 (nf_tables): the -C bug',
+            'iptables -S KUBE-FIREWALL | sort | uniq -c | sort -rn | head   # how many copies of the DROP rule the bug left',
+            '# or switch to the legacy back end (then reboot, or the rules already in nf_tables stay):',
+            'update-alternatives --set iptables /usr/sbin/iptables-legacy',
+            'update-alternatives --set ip6tables /usr/sbin/ip6tables-legacy',
+          ],
+          caution: 'Switching back ends leaves the rules already written in nf_tables in place until the node reboots; drain it first.',
+        };
+}
+
+/**
+ * log.iptables-couldnt-load-match on a KUBE- chain said by an iptables-restore older than 1.8 (legacy
+ * only), or 1.8 without its back end in the line: run after missingChainTarget.
+ * - the live rules show the host on the legacy back end only: missingChainTarget's reading stands;
+ * - they show nf_tables (kubelet's chain there): the back ends are split, said alone;
+ * - the bundle does not say: both readings, the split first, and a remedy that looks before it creates
+ *   anything (the chain is created only where the host's iptables is legacy).
+ */
+export function legacyRestoreSkew(draft: FindingDraft, matches: LogMatch[], artifacts: NodeArtifacts): void {
+  const chains = matches.map((m) => m.facts.module).filter((c): c is string => !!c && /^KUBE-/.test(c));
+  if (chains.length === 0 || chains.length < matches.length) return;
+  const old = matches.filter((m) => m.facts.version && /restore/.test(m.facts.tool ?? '') && (below(m.facts.version, [1, 8]) || !m.facts.backend));
+  if (old.length < matches.length) return;
+  const views = liveViews(artifacts).filter((v) => v.backend !== 'unknown');
+  if (views.length > 0 && views.every((v) => v.backend === 'legacy')) return;
+  const nft = views.find((v) => v.backend === 'nf_tables');
+  const versions = [...new Set(old.map((m) => m.facts.version))];
+  const legacyOnly = versions.every((v) => below(v, [1, 8]));
+  const chainList = [...new Set(chains)].join(', ');
+  const v6 = matches.some((m) => /ip6tables/.test(m.excerpt) || m.facts.tool?.startsWith('ip6tables'));
+  const tool = v6 ? 'ip6tables' : 'iptables';
+  const pkg = installedPackage(artifacts, ['iptables', 'iptables-nft']);
+  const hostSays = nft
+    ? ` This node's rules (${[...nft.files.values()][0] ?? 'the dump'}) are in nf_tables: that is where kubelet wrote ${chainList}.`
+    : pkg
+      ? ` This node's iptables package is ${pkg.version} (${pkg.ref.file}:${pkg.ref.line})${below(pkg.upstream, [1, 8]) ? ': legacy only too, so the back ends are not split here unless kubelet runs another iptables' : ': 1.8 or later, whose iptables is nf_tables on Debian 10 and later, RHEL 8 and later'}.`
+      : '';
+  const split =
+    `the restore that fails is iptables-restore v${versions.join(', v')}${legacyOnly ? ', which knows only the legacy back end' : ' without its back end in the line'}: kube-proxy's own iptables, inside its container. kube-proxy's rules jump to ${chainList}, which kubelet creates with the host's iptables: on a host whose iptables is 1.8 nf_tables (Debian 10 and later, RHEL 8 and later) that chain is in nf_tables, which kube-proxy's ${legacyOnly ? 'legacy ' : ''}iptables does not see, so every sync fails and Services and NodePorts are not programmed (kubernetes#71305, kubernetes/kops#7379). Creating the chain with the host's iptables would put it in nf_tables again.`;
+  const head = draft.message.slice(0, draft.message.indexOf(': ') + 2);
+  draft.title = `kube-proxy's iptables ${versions.join(', ')} cannot see ${chainList}${nft ? ": kubelet wrote it in nf_tables" : legacyOnly ? ': back ends split, or the chain was never made' : ''}`;
+  if (nft) draft.message = `${head}${split}${hostSays}`;
+  else {
+    // missingChainTarget's reading, less its "not a back-end mismatch"
+    const missing = draft.message.slice(head.length).replace(/\s*Not a back-end or version mismatch\.?/, '');
+    draft.message = `${head}${split}${hostSays} Or, where the host's iptables is legacy too: ${missing.charAt(0).toLowerCase()}${missing.slice(1)} The host's iptables -V and the chain in each back end tell which.`;
+  }
+  draft.facts = { ...draft.facts, restoreVersions: versions, legacyOnly, hostBackend: nft ? 'nf_tables' : 'unknown' };
+  if (pkg) draft.evidence.push(packageEvidence(pkg, "the host's iptables package"));
+  draft.remedy = {
+    summary:
+      "Look before creating anything: the host's iptables -V, and the chain in the legacy and the nf_tables back end. Where the host is nf_tables and kube-proxy's iptables is older than 1.8, put the host's iptables (and ip6tables) on the legacy back end and reboot the node, or run a kube-proxy whose image picks the host's back end (Kubernetes 1.17 and later). Only where the host's iptables is legacy and its nat table lacks the chain, create it as kubelet makes it.",
+    commands: [
+      `${tool} -V   # the host's: (nf_tables) means kubelet writes where kube-proxy's legacy iptables does not look`,
+      `${tool}-legacy-save -t nat 2>/dev/null | grep -c KUBE-MARK-DROP   # the legacy back end (kube-proxy's)`,
+      `${tool}-nft-save -t nat 2>/dev/null | grep -c KUBE-MARK-DROP   # the nf_tables back end (kubelet's, on an nf_tables host)`,
+      '# where iptables -V says nf_tables and the chain is only in nf_tables:',
+      'update-alternatives --set iptables /usr/sbin/iptables-legacy',
+      'update-alternatives --set ip6tables /usr/sbin/ip6tables-legacy',
+      '# where iptables -V says legacy and the legacy nat table lacks the chain (does nothing on an nf_tables host):',
+      `${tool} -V | grep -q legacy && { ${tool} -t nat -L KUBE-MARK-DROP -n >/dev/null 2>&1 || ${tool} -t nat -N KUBE-MARK-DROP; }`,
+      `${tool} -V | grep -q legacy && { ${tool} -t nat -C KUBE-MARK-DROP -j MARK --set-xmark 0x8000/0x8000 2>/dev/null || ${tool} -t nat -A KUBE-MARK-DROP -j MARK --set-xmark 0x8000/0x8000; }`,
+    ],
+    caution: 'Switching back ends leaves the rules already written in nf_tables in place until the node reboots; drain it and reboot.',
+  };
+}
+
+/** The VXLAN device of each port and how to keep its TX checksum offload off. */
+const VXLAN_DEVICES: Record<string, { device: string; who: string; persist: string[] }> = {
+  '4789': {
+    device: 'vxlan.calico',
+    who: "Calico's VXLAN device (Docker's overlay and other VXLAN users take 4789 too: ip -d link show type vxlan names the device)",
+    persist: [
+      `kubectl patch felixconfiguration default --type merge -p '{"spec":{"featureDetectOverride":"ChecksumOffloadBroken=true"}}'   # Calico: Felix keeps it off (replaces any other featureDetectOverride; Calico 3.25 and later default to it, projectcalico/calico#6842)`,
+    ],
+  },
+  '8472': {
+    device: 'flannel.1',
+    who: "flannel's VXLAN device (Cilium's cilium_vxlan uses 8472 too)",
+    persist: [
+      `printf '%s\\n' 'SUBSYSTEM=="net", ACTION=="add|change|move", ENV{INTERFACE}=="flannel.1", RUN+="/usr/sbin/ethtool -K flannel.1 tx-checksum-ip-generic off"' > /etc/udev/rules.d/90-flannel.rules   # flannel's troubleshooting guide: again whenever flannel.1 is created`,
+    ],
+  },
+};
+
+/** log.vxlan-bad-udp-checksum: the device of the port, its ethtool line, how to keep it. */
+export function vxlanChecksum(draft: FindingDraft, facts: Record<string, string[]>): void {
+  const ports = [...new Set((facts.port ?? []).map((p) => (p === 'vxlan' ? '4789' : p)))].filter((p) => VXLAN_DEVICES[p]);
+  if (ports.length === 0) return;
+  const devs = ports.map((p) => VXLAN_DEVICES[p]);
+  draft.message += ` Port ${ports.join(', ')}: ${devs.map((d) => d.who).join('; ')}.`;
+  draft.remedy = {
+    summary: `${draft.remedy.summary} Run the ethtool line on every node.`,
+    commands: [
+      ...draft.remedy.commands,
+      ...devs.map((d) => `ethtool -K ${d.device} tx-checksum-ip-generic off   # now; pasted again it changes nothing`),
+      ...devs.flatMap((d) => d.persist),
+    ],
+    ...(draft.remedy.caution ? { caution: draft.remedy.caution } : {}),
+  };
+}

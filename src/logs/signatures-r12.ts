@@ -1,0 +1,119 @@
+/**
+ * Log signatures from review R12 (/tmp/rv12): messages the catalog missed or read backwards.
+ *
+ * - log.docker-resolvconf-missing: dockerd could not start a container because the host's
+ *   /etc/resolv.conf did not exist (moby/moby#4861: containers started at boot before the resolver
+ *   wrote the file; moby/moby#32836 NetworkManager's link with no network; moby/libnetwork#1847
+ *   `could not copy source resolv.conf file /etc/resolv.conf to ...`).
+ * - log.vxlan-bad-udp-checksum: tcpdump -v printing `[bad udp cksum 0xffff -> 0x76dc!] VXLAN` for
+ *   packets to 4789 (tcpdump's VXLAN) or 8472 (tcpdump decodes that port as OTV): the kernel's checksum
+ *   offload on the VXLAN device sends a wrong outer UDP checksum and the receiver drops the packet
+ *   (projectcalico/calico#3145, flannel-io/flannel#1279, kubernetes-sigs/kubespray#8992).
+ * - log.tcp-probe-of-udp-port: `nc -z` / curl / bash's /dev/tcp testing a UDP-only tunnel port over
+ *   TCP (docker-archive/classicswarm#1814): a refusal there is what a healthy node answers, no finding
+ *   of a service down. log.connection-refused and log.connection-timed-out leave these lines alone
+ *   (their `unless` takes UDP_TUNNEL_TCP_PROBE).
+ * - log.iptables-check-command (quiet): a pasted `iptables ... -C ...` command line (or the
+ *   `... && echo exists` idiom of a check), the context that tells log.iptables-bad-rule's
+ *   `Bad rule (does a matching rule exist in that chain?)` came from a check, not a delete
+ *   (kubernetes/kubernetes#82361: iptables-nft 1.8.0-1.8.2's -C cannot find a rule it holds).
+ */
+import type { LogSignature } from './signatures.js';
+
+/** Ports that carry only UDP: VXLAN (IANA, Docker overlay, Calico), Linux's VXLAN default (flannel, Cilium), Geneve, VXLAN-GPE, WireGuard (Calico's IPv4 and IPv6). */
+export const UDP_TUNNEL_PORTS: Readonly<Record<string, string>> = {
+  '4789': 'VXLAN (Docker overlay networks, Calico VXLAN)',
+  '8472': "Linux's VXLAN port (flannel, Cilium VXLAN)",
+  '6081': 'Geneve (OVN, Cilium Geneve)',
+  '4790': 'VXLAN-GPE',
+  '51820': 'WireGuard (Calico, Cilium, Kilo)',
+  '51821': "WireGuard (Calico's IPv6 tunnel)",
+};
+
+const TUNNEL_PORT = String.raw`(?:4789|8472|6081|4790|51820|51821)(?!\d)`;
+const HOST = String.raw`[^\s/:]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]`;
+
+/**
+ * A TCP probe of a UDP-only tunnel port refused or unanswered: OpenBSD nc's `nc: connect to 10.0.0.2 port
+ * 4789 (tcp) failed: Connection refused`, curl's `Failed to connect to 10.0.0.2 port 4789( after 0 ms): Connection
+ * refused` / `Couldn't connect to server`, bash's `bash: /dev/tcp/10.0.0.2/4789: Connection refused`.
+ */
+export const UDP_TUNNEL_TCP_PROBE = new RegExp(
+  String.raw`connect to (?<host>${HOST}) port (?<port>${TUNNEL_PORT}) \(tcp\) failed: (?<symptom>Connection refused|Connection timed out)` +
+    String.raw`|Failed to connect to (?<host_2>${HOST}) port (?<port_2>${TUNNEL_PORT})(?: after \d{1,9} ms)?: (?<symptom_2>Connection refused|Couldn't connect to server|Connection timed out|Timeout was reached)` +
+    String.raw`|/dev/tcp/(?<host_3>${HOST})/(?<port_3>${TUNNEL_PORT}): (?<symptom_3>Connection refused|Connection timed out)`,
+);
+
+export const R12_SIGNATURES: readonly LogSignature[] = [
+  {
+    id: 'log.docker-resolvconf-missing',
+    literals: ['open /etc/resolv.conf: no such file or directory'],
+    // dockerd's own wording (journal `dockerd[1451]: ... msg="Failed to start container <id>: open /etc/resolv.conf: ..."`),
+    // the client's `docker: Error response from daemon: open /etc/resolv.conf: ...`, libnetwork's copy for host mode;
+    // not a program inside a container that cannot read its own resolv.conf
+    pattern: /(?:Failed to start container|Error response from daemon|[Cc]annot start container|could not copy source resolv\.conf|\bdockerd?\[\d{1,9}\]:)[^\n]{0,600}?open \/etc\/resolv\.conf: no such file or directory/,
+    extract: [/(?:Failed to start container|[Cc]annot start container) (?<container>[0-9a-f]{12,64})/],
+    meaning:
+      "dockerd could not start a container because the host's /etc/resolv.conf did not exist (or was a link to a file not written yet): Docker builds each container's resolv.conf from it. At boot this is the resolver (NetworkManager, systemd-resolved, resolvconf) not having written the file when dockerd restarted the containers (moby/moby#4861, #32836); other daemons that read it then fail too (avahi's Failed to open /etc/resolv.conf).",
+    supports: [],
+    severity: 'warning',
+    title: "Containers did not start: the host's /etc/resolv.conf was missing",
+    advice:
+      "Make /etc/resolv.conf exist before dockerd starts containers: where it is a link, point it at the file the node's resolver writes (systemd-resolved: ../run/systemd/resolve/stub-resolv.conf), and order docker after network-online.target and the resolver. Or give dockerd its own servers with dns in /etc/docker/daemon.json (Docker 28 and later start containers without DNS servers when the host file is missing, instead of falling back to 8.8.8.8: moby/moby#49665). Then start the containers that failed (docker start, or a restart policy).",
+    commands: [
+      'ls -l /etc/resolv.conf; readlink -f /etc/resolv.conf   # missing, or a link to a file that is not there',
+      'systemctl is-active systemd-resolved NetworkManager   # which resolver writes it on this node',
+      'test -e /etc/resolv.conf || ln -sf ../run/systemd/resolve/stub-resolv.conf /etc/resolv.conf   # only where systemd-resolved runs; does nothing where the file is there',
+      "mkdir -p /etc/systemd/system/docker.service.d && printf '[Unit]\\nWants=network-online.target\\nAfter=network-online.target systemd-resolved.service NetworkManager-wait-online.service\\n' > /etc/systemd/system/docker.service.d/10-after-resolver.conf && systemctl daemon-reload   # docker starts after the resolver at the next boot",
+      'docker start {container}',
+    ],
+  },
+  {
+    id: 'log.vxlan-bad-udp-checksum',
+    literals: ['bad udp cksum'],
+    // tcpdump -v: `nodeC.local.26898 > nodeA.local.4789: [bad udp cksum 0xffff -> 0x76dc!] VXLAN, flags [I] (0x08), vni 4096`;
+    // on 8472 tcpdump prints OTV (`... > 10.0.0.2.8472: [bad udp cksum 0x... -> 0x...!] OTV, flags [I] (0x08), overlay 0, instance 1`).
+    // `[udp sum ok]` and `[no cksum]` (Linux's VXLAN default) are healthy; other ports are not VXLAN.
+    pattern: /(?<src>[^\s>]{1,253})\.[\w-]{1,32} > (?<dst>[^\s>]{1,253})\.(?<port>4789|8472|vxlan): \[bad udp cksum 0x[0-9a-f]{1,4} -> 0x[0-9a-f]{1,4}!\] (?:VXLAN|OTV)\b/,
+    extract: [/\bvni (?<vni>\d{1,8})\b/],
+    meaning:
+      "VXLAN packets carry a wrong outer UDP checksum: the kernel's checksum offload on the VXLAN device (vxlan.calico, flannel.1) fills it in wrongly, typically for traffic kube-proxy or the CNI source-NATs, and the receiving node drops them, so connections from a node to a ClusterIP or NodePort on another node hang (SYNs resent for about 63 s) while pod-to-pod traffic may work (projectcalico/calico#3145, flannel-io/flannel#1279). A capture of packets the capturing node itself sends can show a bad checksum only because offload fills it in after tcpdump sees it: the proof is the same bad checksum on the receiving node, or the same SYN sent again and again.",
+    supports: [],
+    severity: 'warning',
+    title: 'VXLAN packets leave with a bad UDP checksum (checksum offload bug)',
+    advice:
+      'Turn off TX checksum offload on the VXLAN device on every node (vxlan.calico for Calico, flannel.1 for flannel; ip -d link show type vxlan lists them with their dstport), then make it last: the device is created again when the CNI agent restarts or the node boots.',
+    commands: ['ip -d link show type vxlan | grep -E "^[0-9]+:|dstport"   # the VXLAN devices and their ports'],
+    caution: 'The CPU computes the checksums instead: a small throughput cost.',
+  },
+  {
+    id: 'log.tcp-probe-of-udp-port',
+    literals: ['(tcp) failed:', 'Failed to connect to', '/dev/tcp/'],
+    pattern: UDP_TUNNEL_TCP_PROBE,
+    meaning:
+      'A TCP connection test (nc -z, curl, bash /dev/tcp) went to a port that carries only UDP: nothing listens on TCP there on a healthy node, so a refusal or a timeout says nothing about the tunnel. Whether the tunnel port is open between the nodes is for the firewall rules of both nodes (and the cloud security groups) to tell, or a capture on the receiving node.',
+    supports: ['iptables.overlay-port-blocked'],
+    severity: 'info',
+    title: 'A TCP test of a UDP-only tunnel port proves nothing',
+    advice:
+      "Test the port over UDP (nc -zuv is unreliable: UDP has no handshake) by capturing on the receiving node while the other sends overlay traffic, and collect the firewall rules of both nodes (iptables-save, nft list ruleset) and their security groups: the port must be open for UDP in both directions. Docker Swarm also needs 7946 TCP and UDP between all nodes and 2377/tcp to the managers.",
+    commands: [
+      'tcpdump -ni any udp port {port}   # on the receiving node, while the other node sends overlay traffic',
+      'iptables-save; nft list ruleset   # on both nodes: what they do with udp port {port}',
+    ],
+  },
+  {
+    id: 'log.iptables-check-command',
+    literals: ['tables -C ', 'tables --check ', 'tables-nft -C ', 'tables-legacy -C ', '&& echo exists'],
+    // a pasted shell line (`> iptables-nft -C KUBE-FIREWALL ...`, `$ sudo iptables -t nat -C ...`), or the
+    // `... && echo exists` idiom of a check (kubernetes#82361's repro, its -A a typo of -C)
+    pattern: /(?:^|[\s$#>'"])(?:sudo )?ip6?tables(?:-nft|-legacy)?(?:\s{1,4}-w\s{0,2}\d{0,3})?(?:\s{1,4}-t\s{1,4}\w{1,16})?\s{1,4}(?:-C|--check)\s{1,8}(?<chain>[A-Za-z0-9_][\w.-]{0,63})|(?:^|[\s$#>'"])(?:sudo )?ip6?tables(?:-nft|-legacy)?\s[^\n]{1,600}?&& echo exists/,
+    extract: [/(?:^|[\s$#>'"])(?:sudo )?(?<tool>ip6?tables(?:-nft|-legacy)?)\s/, /(?:^|\s)-[ACID]\s{1,8}(?<chain>[A-Za-z0-9_][\w.-]{0,63})/, /--comment\s{1,4}(?<comment>"[^"\n]{1,200}"|\S{1,200})/, /(?:^|\s)-m (?<mark>mark|connmark)\b/],
+    meaning: 'A pasted iptables check (-C) of a rule: the context of the Bad rule line that follows it.',
+    supports: [],
+    severity: 'info',
+    title: 'An iptables check command',
+    advice: 'Nothing to fix by itself.',
+    quiet: true,
+  },
+];
