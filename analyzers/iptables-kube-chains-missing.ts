@@ -21,7 +21,10 @@
  * nat KUBE-SERVICES, KUBE-POSTROUTING and KUBE-FORWARD with their jumps, so those are checked there
  * too; only the "KUBE-SERVICES empty while Services exist" check is iptables mode's. ip6tables is
  * checked too where the node has IPv6 Services (KUBE-SVC-* / KUBE-SEP-* chains in ip6tables: a flush
- * leaves them). A table cut by sos (`.tailed`) proves no absence.
+ * leaves them). A table cut by sos (`.tailed`) proves no absence. Nor does a chain listed with no rule after
+ * the last rule of an `iptables -S` dump (no end marker) or of a save table without COMMIT (Chain.unlisted):
+ * when every gap rests on such chains the finding is an info "cannot tell: the dump ends at line N, before
+ * X's rules", asking for a whole dump.
  */
 import { distinctEvidence } from './lib/evidence.js';
 import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
@@ -82,6 +85,12 @@ export default defineAnalyzer({
     const ipv6 = views6.length > 0 ? ipv6Services(artifacts, views6) : undefined;
     if (ipv6) gaps.push(...familyGaps(views6, proxy, 'ipv6'));
     if (gaps.length === 0) return [];
+    // what a dump that may end before the chain's rules cannot tell (Chain.unlisted): not a flush
+    const undecided = gaps.filter((g) => g.unlisted);
+    if (undecided.length === gaps.length) return [cannotTell(node, views, undecided)];
+    if (undecided.length > 0)
+      partly?.(`not judged, the dump may end before their rules: ${undecided.map((g) => `${g.what} (${g.unlisted!.file}: ends at line ${g.unlisted!.line})`).join('; ')}`);
+    gaps.splice(0, gaps.length, ...gaps.filter((g) => !g.unlisted));
     if (ipv6 && gaps.some((g) => g.family === 'ipv6')) {
       proxy.evidence.push(ipv6);
       const dual = (artifacts.logs ?? []).flatMap((l) => l.matches).find((m) => m.signature === 'log.kube-proxy-mode' && m.facts.stack === 'dual');
@@ -107,10 +116,13 @@ function familyGaps(views: BackendView[], proxy: ProxyPresence, family: 'ipv4' |
   for (const table of ['nat', 'filter'] as const) {
     const results = views.filter((v) => v.tables.has(table)).map((v) => ({ v, gaps: gapsOf(table, v, proxy, family) }));
     if (results.length === 0 || results.some((r) => r.gaps.length === 0)) continue;
-    // a dump cut at its top (sos's .tailed) does not show what is absent
-    if (results.some((r) => r.v.truncated.has(table))) continue;
-    // the copy with the fewest gaps (kube-proxy writes one back end)
-    gaps.push(...results.sort((a, b) => a.gaps.length - b.gaps.length)[0].gaps);
+    // a dump cut at its top (sos's .tailed) does not show what is absent; one cut at its end (no COMMIT)
+    // still says which chains its end kept from view (Chain.unlisted): that is said, not judged
+    for (const r of results) if (r.v.truncated.has(table)) r.gaps = r.gaps.filter((g) => g.unlisted);
+    if (results.some((r) => r.gaps.length === 0)) continue;
+    // the copy with the fewest gaps (kube-proxy writes one back end), the fewest undecided among those
+    const undecided = (r: { gaps: Gap[] }) => r.gaps.filter((g) => g.unlisted).length;
+    gaps.push(...results.sort((a, b) => a.gaps.length - undecided(a) - (b.gaps.length - undecided(b)) || undecided(a) - undecided(b))[0].gaps);
   }
   return gaps;
 }
@@ -331,7 +343,12 @@ function chainEvidence(c: Chain, note: string): Evidence {
   return { file: c.ref.file, line: c.ref.line, excerpt: c.ref.line ? `chain ${c.table} ${c.name}` : `chain ${c.name}`, note };
 }
 
-type Gap = Evidence & { what: string; family: 'ipv4' | 'ipv6' };
+type Gap = Evidence & {
+  what: string;
+  family: 'ipv4' | 'ipv6';
+  /** the gap rests on a chain listed with no rule after the dump's last rule: it may be the dump's end, not a flush */
+  unlisted?: { chain: string; file: string; line: number; after?: string };
+};
 
 /** What of kube-proxy's chains and jumps one back end's copy of a table lacks. */
 function gapsOf(table: 'nat' | 'filter', v: BackendView, proxy: ProxyPresence, family: 'ipv4' | 'ipv6' = 'ipv4'): Gap[] {
@@ -349,12 +366,22 @@ function gapsOf(table: 'nat' | 'filter', v: BackendView, proxy: ProxyPresence, f
       gaps.push(at(undefined, `*${table}: no ${chain} chain`, `searched the live ${tool}${table} table here`, `${table} ${chain} is gone`));
       return;
     }
-    if (c.rules.length === 0 && emptyMatters) gaps.push(at(c, chain, `the chain exists but holds no rule: it was flushed`, `${table} ${chain} is empty`));
+    if (c.rules.length === 0 && emptyMatters)
+      gaps.push(
+        c.unlisted
+          ? { ...at(c, chain, `listed with no rule, after the last rule of the dump (line ${c.unlisted.line}): its rules would come later`, `${table} ${chain} is empty`), unlisted: { chain, ...c.unlisted } }
+          : at(c, chain, `the chain exists but holds no rule: it was flushed`, `${table} ${chain} is empty`),
+      );
     for (const base of from) {
       if (!chains.has(base)) continue;
       if (!reaches(chains, base, chain)) {
         const b = chains.get(base)!;
-        gaps.push(at(b, `${base}: no ${jump.replace('{base}', base)}`, `${table} ${base} holds ${b.rules.length} rule${b.rules.length === 1 ? '' : 's'}, none leading to ${chain}`, `${table} ${base} does not jump to ${chain}`));
+        const gap = at(b, `${base}: no ${jump.replace('{base}', base)}`, `${table} ${base} holds ${b.rules.length} rule${b.rules.length === 1 ? '' : 's'}, none leading to ${chain}`, `${table} ${base} does not jump to ${chain}`);
+        gaps.push(
+          b.unlisted && b.rules.length === 0
+            ? { ...gap, note: `${table} ${base} is listed with no rule, after the last rule of the dump (line ${b.unlisted.line}): its rules, the jump to ${chain} among them, would come later`, unlisted: { chain: base, ...b.unlisted } }
+            : gap,
+        );
       }
     }
   };
@@ -369,6 +396,50 @@ function gapsOf(table: 'nat' | 'filter', v: BackendView, proxy: ProxyPresence, f
       need('KUBE-FORWARD', ['FORWARD'], '-A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD', true);
   }
   return gaps;
+}
+
+/**
+ * Every gap rests on chains a dump lists before its rules and whose rules it does not reach: `iptables -S`
+ * (and iptables-save) print all -P/-N (`:`) lines first, then the -A lines chain by chain in that order, so
+ * a chain listed after the chain of the last -A line shows no rule whether it is empty or the paste, the
+ * excerpt or the truncated attachment ended first. Said at info level with what would tell: a whole dump.
+ */
+function cannotTell(node: string, views: BackendView[], undecided: Gap[]): FindingDraft {
+  const byEnd = new Map<string, Gap[]>();
+  for (const g of undecided) {
+    const k = `${g.unlisted!.file}:${g.unlisted!.line}`;
+    byEnd.set(k, [...(byEnd.get(k) ?? []), g]);
+  }
+  const rulesetOf = (file: string) => views.flatMap((v) => v.rulesets).find((r) => r.file === file);
+  const ends = [...byEnd.values()].map((gs) => {
+    const u = gs[0].unlisted!;
+    const chains = [...new Set(gs.map((g) => g.unlisted!.chain))];
+    const list = chains.length > 1 ? `${chains.slice(0, -1).join(', ')} and ${chains.at(-1)}` : chains[0];
+    const after = u.after ? `its last rule is ${u.after}'s` : 'it holds no -A line at all';
+    const end = rulesetOf(u.file)?.format === 'save' ? 'its table has no COMMIT' : 'iptables -S prints no end marker';
+    return `${u.file} ends at line ${u.line}, before the rules of ${list} would be listed (${after}; ${end})`;
+  });
+  const what = [...new Set(undecided.map((g) => g.what))];
+  // the back end the cut dump is of, where it says so (iptables-legacy -S, a save header): ask for that one
+  // (iptables before 1.8 has no iptables-legacy-save: its iptables-save is legacy)
+  const cut = rulesetOf(undecided[0].unlisted!.file);
+  const old = /^1\.[0-7]\./.test(cut?.version ?? '');
+  const tool = cut?.backend === 'legacy' && !old ? 'iptables-legacy' : cut?.backend === 'nf_tables' ? 'iptables-nft' : kubeTool(views);
+  const v6 = undecided.some((g) => g.family === 'ipv6');
+  return {
+    severity: 'info',
+    title: "kube-proxy's iptables rules: the dump ends before them",
+    message:
+      `Cannot tell whether kube-proxy's rules are in place on ${node}: ${ends.join('; ')}. ` +
+      `iptables -S and iptables-save list every chain first, then the rules chain by chain in that order, so a chain listed after the last rule shown is empty or its rules were cut off with the end of the output (an excerpt, a paste, a truncated attachment). Not judged: ${what.join('; ')}.`,
+    impact: 'None known: a complete dump is needed to tell whether the rules were flushed.',
+    evidence: distinctEvidence(undecided.map(({ what: _w, family: _f, unlisted: _u, ...e }) => e)),
+    facts: { undecided: what, dumpEnds: [...byEnd.keys()] },
+    remedy: {
+      summary: 'Collect the whole rule dump of the back end kube-proxy uses, uncut, and run the check again.',
+      commands: [`${tool}-save > ${tool}-save.txt`, ...(v6 ? [`${tool.replace(/^iptables/, 'ip6tables')}-save > ${tool.replace(/^iptables/, 'ip6tables')}-save.txt`] : [])],
+    },
+  };
 }
 
 function finding(node: string, artifacts: NodeArtifacts, views: BackendView[], proxy: ProxyPresence, gaps: Gap[]): FindingDraft {

@@ -1,6 +1,6 @@
 /**
  * sysctl.ip-forward-disabled: with net.ipv4.ip_forward = 0 the kernel forwards nothing, so
- * containers reach neither other nodes nor the outside (seed 001). The same for IPv6: with
+ * containers reach neither other nodes nor the outside. The same for IPv6: with
  * net.ipv6.conf.all.forwarding = 0 the kernel routes no IPv6 packet, so on a host whose containers
  * or pods use IPv6 their IPv6 traffic off the host is dropped.
  */
@@ -26,7 +26,10 @@ export default defineAnalyzer({
   scope: 'node',
   requires: ['sysctl'],
   optional: [...new Set(['sysctlConfig', 'services', 'dockerDaemon', 'logs', 'ipAddr', 'dockerNetworks', 'iptables', 'nftables', 'flannelSubnetEnv', 'routes', ...NODE_SERVICE_KINDS] as const)],
-  analyze({ node, artifacts }) {
+  analyze({ node, artifacts, partly }) {
+    // sysctl values of other keys only (a lone /proc/sys/net/bridge file): no green tick for a check without its input
+    if (runtimeValue(artifacts.sysctl, KEY).length === 0)
+      partly?.(runtimeValue(artifacts.sysctl, KEY6).length === 0 ? `not run: no ${KEY} in the bundle` : `IPv4 not checked: no ${KEY} in the bundle (IPv6 forwarding was)`);
     return [...ipv4(node, artifacts), ...ipv6(node, artifacts)];
   },
 });

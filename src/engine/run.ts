@@ -42,8 +42,17 @@ export function runAnalyzers(analyzers: readonly Analyzer[], nodes: LoadedNode[]
         const made = finalize(analyzer, result.drafts, node.name, runs);
         findings.push(...made);
         if (!runs.some((r) => r.id === analyzer.id && r.status === 'error')) {
+          // an analyzer whose every undecided part says "not run: ..." and that found nothing did not run: the
+          // artifact it needs held no value it reads (a sysctl dump without net.ipv4.ip_forward, R12 case 05)
+          const notRun = made.length === 0 && undecided.length > 0 && undecided.every((u) => u.startsWith('not run: ')) && !partsSkipped(analyzer, node.artifacts);
           const skipped = partsSkipped(analyzer, node.artifacts, undecided);
-          runs.push(skipped ? { id: analyzer.id, status: 'ran', reason: skipped, findings: made.length } : { id: analyzer.id, status: 'ran', findings: made.length });
+          runs.push(
+            notRun
+              ? { id: analyzer.id, status: 'not-run', reason: undecided.join('; '), findings: 0 }
+              : skipped
+                ? { id: analyzer.id, status: 'ran', reason: skipped, findings: made.length }
+                : { id: analyzer.id, status: 'ran', findings: made.length },
+          );
         }
       }
     } else {

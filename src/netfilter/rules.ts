@@ -125,6 +125,14 @@ export interface Chain {
   references?: number;
   rules: Rule[];
   ref: SourceRef;
+  /**
+   * The dump may end before this chain's rules: `iptables -S` (and iptables-save) print every chain's
+   * -P/-N (`:`) line first, then the -A lines chain by chain in that order; a chain after the one of
+   * the last -A line, listed with no rule, is empty or its rules were cut off. `-S` has no end marker
+   * (no COMMIT), so such a chain of it is never known to be empty; a save table without COMMIT likewise.
+   * `line`: the table's last line in the file; `after`: the chain of its last -A line (none: no -A line).
+   */
+  unlisted?: { file: string; line: number; after?: string };
 }
 
 export interface Table {

@@ -5,11 +5,25 @@
  * under a second.
  */
 import { ParseError, SkipFile, type SourceRef } from '../model/source.js';
-import { BUILTIN_CHAINS, type Backend, canonicalXmark, ensureChain, ensureTable, newRuleset, normalizeAddress, normalizeProtocol, type Match, type Negatable, type OutputFilter, type Rule, type Ruleset } from './rules.js';
+import { BUILTIN_CHAINS, type Backend, canonicalXmark, ensureChain, ensureTable, newRuleset, normalizeAddress, normalizeProtocol, type Match, type Negatable, type OutputFilter, type Rule, type Ruleset, type Table } from './rules.js';
 import { canonicalizeOption, logLevelNumber } from './values.js';
 import { familyFromFileName, familyOfRuleLines, otherFamily, type Family } from './family.js';
 import { backendOfSaveHeader, commandLineTool, hintBackend } from './backends.js';
 import { outputFilterOf } from './grep-filter.js';
+
+/**
+ * The chains of a table whose -A lines would come after the dump's last line (see Chain.unlisted):
+ * those listed after the chain of the last rule, with no rule of their own.
+ */
+function markUnlisted(table: Table, file: string, end: number, after: string | undefined): void {
+  const order = Object.keys(table.chains);
+  const from = after === undefined ? 0 : order.indexOf(after) + 1;
+  if (after !== undefined && from === 0) return;
+  for (const name of order.slice(from)) {
+    const chain = table.chains[name];
+    if (chain.rules.length === 0) chain.unlisted = { file, line: end, ...(after !== undefined ? { after } : {}) };
+  }
+}
 
 /**
  * How many lazily kept rules have been parsed in this process: a kube-proxy dump's analysis must stay
@@ -717,6 +731,8 @@ function cutTable(rs: Ruleset, file: string, name: string, opened: number, last:
   const note = `table ${name} (from line ${opened}) is not terminated by COMMIT: the dump is cut off after line ${last}${inside} (iptables-restore refuses it); the rest of the table and any table after it are not known, so rules not found in this file are not known to be absent`;
   rs.warnings.push({ file, line: last, message: note });
   rs.truncated ??= { note };
+  const table = rs.tables[name];
+  if (table) markUnlisted(table, file, last, rule?.table === name ? rule.chain : undefined);
 }
 
 /**
@@ -806,6 +822,8 @@ export function parseIptablesSpec(text: string, file: string, opts: SaveOptions 
   let sawRule = false;
   const hinted = new Map<Ruleset, Set<Backend>>();
   const pipes: Pipes = {};
+  /** each table's last -P/-N/-A line and the chain of its last -A line: where its output ends */
+  const ends = new Map<Table, { line: number; after?: string }>();
   for (let n = 0; n < lines.length; n++) {
     const ref = { file, line: n + 1 };
     if (bi + 1 < blocks.length && n === blocks[bi + 1].start) {
@@ -832,16 +850,21 @@ export function parseIptablesSpec(text: string, file: string, opts: SaveOptions 
       chain.policy = tokens[2];
       if (tokens[3] === '-c') chain.policyCounters = { packets: Number(tokens[4]), bytes: Number(tokens[5]) };
       sawRule = true;
+      ends.set(table, { ...ends.get(table), line: n + 1 });
     } else if (tokens[0] === '-N' && tokens[1]) {
       ensureChain(table, tokens[1], ref).ref = ref;
       sawRule = true;
+      ends.set(table, { ...ends.get(table), line: n + 1 });
     } else if (tokens[0] === '-A' && tokens[1]) {
       const chain = ensureChain(table, tokens[1], ref);
       chain.rules.push(parseRuleArgs(tokens, { table: table.name, chain: tokens[1], num: chain.rules.length + 1, ref, text: line }, 2));
       sawRule = true;
+      ends.set(table, { line: n + 1, after: chain.name });
     } else rs.warnings.push({ file, line: n + 1, message: `line not understood: ${line.slice(0, 80)}` });
   }
   if (!sawRule) throw new SkipFile(file, 'no -P/-N/-A lines');
+  // -S has no end marker: the chains after the last rule's are not known to be empty
+  for (const [t, e] of ends) markUnlisted(t, file, e.line, e.after);
   // drop the tables a marker named that got no lines
   for (const r of byFamily.values()) for (const [name, t] of Object.entries(r.tables)) if (Object.keys(t.chains).length === 0) delete r.tables[name];
   for (const r of byFamily.values()) hintBackend(r, hinted.get(r));
