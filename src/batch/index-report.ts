@@ -2,6 +2,7 @@
 import type { BatchIndex, BundleReport, IndexEntry } from '../report/schema.js';
 import { SEVERITY_ORDER, type Severity } from '../report/severity.js';
 import { checksRan } from '../report/coverage.js';
+import { coreOf } from '../report/collect.js';
 import { VERSION } from '../version.js';
 import type { BatchResult } from './pool.js';
 
@@ -16,6 +17,13 @@ export interface BundleDigest {
   findings: { id: string; severity: Severity; title: string }[];
   /** analyzer runs that ran (0: nothing in the bundle could be checked) */
   checked: number;
+  /** analyzer runs in all, and those that did not run */
+  runs: number;
+  notRun: number;
+  /** the core checks (ip_forward, filter and nat tables, ip addr) could run on every node */
+  core: boolean;
+  /** the core artifacts missing, then what most checks lacked (at most 4) */
+  missing: string[];
 }
 
 export function digestOf(r: BundleReport): BundleDigest {
@@ -35,8 +43,10 @@ export function digestOf(r: BundleReport): BundleDigest {
     top: top ? { id: top.id, severity: top.severity, title: top.title, node: top.node ?? top.nodes?.join(', ') } : undefined,
     findings,
     checked: checksRan(r.coverage),
+    ...coreOf(r),
   };
 }
+
 
 export function indexEntry(result: BatchResult, reports: Record<string, string>): IndexEntry {
   if (!result.ok) {
@@ -60,7 +70,12 @@ export function indexEntry(result: BatchResult, reports: Record<string, string>)
     summary: d.summary,
     top: d.top,
     findingIds: d.findings.map((f) => f.id),
+    severities: d.findings.map((f) => f.severity),
     checked: d.checked,
+    runs: d.runs,
+    notRun: d.notRun,
+    core: d.core,
+    missing: d.missing,
     ms: Math.round(result.ms),
   };
 }
@@ -70,10 +85,14 @@ export function buildIndex(entries: IndexEntry[], known: Map<string, { severity:
   const bundles = [...entries].sort(compareEntries);
   const byFinding: BatchIndex['totals']['byFinding'] = {};
   for (const e of bundles)
-    for (const id of e.findingIds) {
+    e.findingIds.forEach((id, i) => {
       const k = known.get(id) ?? { severity: 'info' as const, title: id };
-      byFinding[id] = { severity: k.severity, title: k.title, bundles: (byFinding[id]?.bundles ?? 0) + 1 };
-    }
+      // the severity in this bundle (indexes of older versions do not say: the most severe known)
+      const sev = e.severities?.[i] ?? k.severity;
+      const prev = byFinding[id];
+      const bySeverity = { ...prev?.bySeverity, [sev]: (prev?.bySeverity?.[sev] ?? 0) + 1 };
+      byFinding[id] = { severity: k.severity, title: k.title, bundles: (prev?.bundles ?? 0) + 1, bySeverity };
+    });
   const sortedByFinding = Object.fromEntries(
     Object.entries(byFinding).sort(([a, x], [b, y]) => SEVERITY_ORDER[x.severity] - SEVERITY_ORDER[y.severity] || y.bundles - x.bundles || a.localeCompare(b)),
   );

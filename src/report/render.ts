@@ -23,6 +23,7 @@ type Precompiled = Record<string, { hash: string; spec: TemplateSpecification } 
 import type { AnalyzerRun, BatchIndex, BundleReport, Coverage, Finding, IndexEntry, NodeInfo, Report } from './schema.js';
 import { checksRan, nothingCheckedReason, runStatus } from './coverage.js';
 import { displayText, mapStrings, shortNames } from './names.js';
+import { coreOf, coverageView } from './collect.js';
 
 export type OutputFormat = 'md' | 'html' | 'json';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['md', 'html', 'json'];
@@ -32,12 +33,33 @@ export function render(report: Report, format: OutputFormat): string {
     case 'json':
       return JSON.stringify(report, null, 2) + '\n';
     case 'md':
-      return templates().md(forDisplay(report));
+      return templates().md(forDisplay(withViews(report)));
     case 'html': {
       const t = templates();
-      return t.html({ ...forDisplay(report), css: t.css, script: t.script, scriptHash: t.scriptHash });
+      return t.html({ ...forDisplay(withViews(report)), css: t.css, script: t.script, scriptHash: t.scriptHash });
     }
   }
+}
+
+/**
+ * The report as the Markdown and HTML templates show it: each bundle with its coverage grouped by
+ * what was missing (`view`), whether the core checks ran (`partial` when not, with what it lacked
+ * most), and each finding with an anchor the summary links to. The JSON is the report as it is.
+ */
+function withViews(report: Report) {
+  return {
+    ...report,
+    bundles: report.bundles.map((b, bi) => {
+      const view = coverageView(b);
+      const core = coreOf(b, view);
+      return {
+        ...b,
+        view,
+        partial: !core.core && checksRan(b.coverage) > 0 ? core : undefined,
+        findings: b.findings.map((f, fi) => ({ ...f, anchor: `b${bi + 1}-f${fi + 1}` })),
+      };
+    }),
+  };
 }
 
 function forDisplay<T>(value: T): T {
@@ -71,14 +93,34 @@ function indexView(index: BatchIndex, format: 'md' | 'html') {
   const labels = shortNames(index.bundles.map((b) => b.source));
   // a failure's reason without the path the row already names (`fifo/x.tgz: truncated archive`)
   const reason = (b: IndexEntry) => (b.error?.startsWith(`${b.source}: `) ? b.error.slice(b.source.length + 2) : b.error);
-  const bundles = index.bundles.map((b, i) => ({ ...b, label: labels[i], reason: reason(b) }));
+  const bundles = index.bundles.map((b, i) => ({ ...b, label: labels[i], reason: reason(b), verdict: verdictOf(b) }));
   const byFinding = Object.fromEntries(
     Object.entries(index.totals.byFinding).map(([id, f]) => {
       const which = bundles.filter((b) => b.findingIds.includes(id)).map((b) => ({ label: b.label, href: b.reports[format] ?? Object.values(b.reports)[0] }));
-      return [id, { ...f, which: format === 'md' ? which.slice(0, MD_WHICH) : which, more: format === 'md' ? Math.max(0, which.length - MD_WHICH) : 0 }];
+      // "critical ×2, warning ×1" when the bundles have it at different severities
+      const mix = SEVERITIES_DESC.filter((s) => (f.bySeverity?.[s] ?? 0) > 0);
+      const severityMix = mix.length > 1 ? mix.map((s) => `${s} ×${f.bySeverity![s]}`).join(', ') : undefined;
+      return [id, { ...f, severityMix, which: format === 'md' ? which.slice(0, MD_WHICH) : which, more: format === 'md' ? Math.max(0, which.length - MD_WHICH) : 0 }];
     }),
   );
   return { ...index, bundles, totals: { ...index.totals, byFinding } };
+}
+
+const SEVERITIES_DESC = ['critical', 'warning', 'info'] as const;
+
+/**
+ * A bundle without findings, as the index shows it: "healthy" only when the core checks (ip_forward,
+ * the filter and nat tables, ip addr) ran on every node; else "no finding" with how many checks did
+ * not run and what the bundle lacked. An index of an older version, which does not say, shows "no finding".
+ */
+export function verdictOf(e: IndexEntry): { kind: 'failed' | 'finding' | 'unchecked' | 'healthy' | 'partial'; text: string } {
+  if (e.error) return { kind: 'failed', text: 'failed' };
+  if (e.top) return { kind: 'finding', text: e.top.title };
+  if (e.checked === 0) return { kind: 'unchecked', text: 'nothing could be checked' };
+  if (e.core === true) return { kind: 'healthy', text: 'healthy' };
+  const counted = typeof e.notRun === 'number' && typeof e.runs === 'number' ? `, ${e.notRun} of ${e.runs} checks not run` : '';
+  const lacks = e.missing?.length ? `; missing: ${e.missing.join(', ')}` : '';
+  return { kind: 'partial', text: `no finding${counted}${lacks}` };
 }
 
 interface Templates {
@@ -283,21 +325,17 @@ function tokClass(v: unknown): 'tok' | 'long' {
 /** Facts as rows, nodes as columns; a value that differs from the majority is marked. */
 export function clusterTable(nodes: NodeInfo[], kind: 'md' | 'html'): string {
   const labels = [...new Set(nodes.flatMap((n) => Object.keys(n.facts)))].filter((l) => nodes.some((n) => n.facts[l] !== null && n.facts[l] !== undefined));
-  const odd = (label: string, value: unknown): boolean => {
-    const values = nodes.map((n) => n.facts[label]).filter((v) => v !== null && v !== undefined).map(String);
-    if (values.length < 2) return false;
-    const counts = new Map<string, number>();
-    for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-    if (counts.size < 2) return false;
-    const top = Math.max(...counts.values());
-    return value !== null && value !== undefined && (counts.get(String(value)) ?? 0) < top;
-  };
+  // which cells to mark is the report's decision (facts.ts factMarks): a minority value where nodes
+  // should agree, a per-node-unique value (flannel subnet, cni0) that two nodes share
+  const mark = (n: NodeInfo, label: string) => (n.facts[label] === null || n.facts[label] === undefined ? undefined : n.marks?.[label]);
+  const duplicated = labels.filter((l) => nodes.some((n) => mark(n, l) === 'duplicated'));
   if (kind === 'md') {
     const head = `| | ${nodes.map((n) => mdCode(n.name, true)).join(' | ')} |\n|---|${nodes.map(() => '---').join('|')}|\n`;
     const rows = labels
-      .map((l) => `| ${mdText(l)} | ${nodes.map((n) => cellMd(n.facts[l], odd(l, n.facts[l]))).join(' | ')} |`)
+      .map((l) => `| ${mdText(l)} | ${nodes.map((n) => cellMd(n.facts[l], mark(n, l) !== undefined)).join(' | ')} |`)
       .join('\n');
-    return head + rows;
+    const note = duplicated.length > 0 ? `\n\n⚠️ on ${duplicated.map((l) => mdText(l)).join(', ')}: the same value on more than one node, where each node needs its own.` : '';
+    return head + rows + note;
   }
   const esc = (s: unknown) => runtime().escapeExpression(String(s ?? '—'));
   return (
@@ -306,13 +344,19 @@ export function clusterTable(nodes: NodeInfo[], kind: 'md' | 'html'): string {
       .map(
         (l) =>
           `<tr><th class="${tokClass(l)}">${esc(l)}</th>${nodes
-            .map((n) => `<td class="${tokClass(n.facts[l])}${odd(l, n.facts[l]) ? ' odd" title="differs from the other nodes' : ''}">${esc(n.facts[l] ?? '—')}</td>`)
+            .map((n) => `<td class="${tokClass(n.facts[l])}${MARK_TITLE[mark(n, l) ?? ''] ?? ''}">${esc(n.facts[l] ?? '—')}</td>`)
             .join('')}</tr>`,
       )
       .join('') +
-    '</tbody></table>'
+    '</tbody></table>' +
+    (duplicated.length > 0 ? `<p class="note">⚠️ on ${duplicated.map((l) => esc(l)).join(', ')}: the same value on more than one node, where each node needs its own.</p>` : '')
   );
 }
+
+const MARK_TITLE: Record<string, string> = {
+  differs: ' odd" title="differs from the other nodes',
+  duplicated: ' odd" title="the same as on another node: each node needs its own',
+};
 
 function cellMd(v: unknown, isOdd: boolean): string {
   if (v === null || v === undefined) return '—';

@@ -148,6 +148,12 @@ export const NodeInfo = z.object({
   root: z.string(),
   /** side-by-side facts for the cluster view: label -> value */
   facts: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  /**
+   * facts the side-by-side view marks on this node: `differs` (a setting in the minority where nodes
+   * should agree), `duplicated` (a per-node-unique value, a flannel subnet or cni0 address, that
+   * another node holds too). Absent when nothing is marked.
+   */
+  marks: z.record(z.string(), z.enum(['differs', 'duplicated'])).optional(),
   /** compact view of each iptables dump: chains with policy, rule count and owning component */
   iptables: z.array(RulesetSummary).optional(),
   /** the Docker daemon as docker info / docker version report it (absent without them) */
@@ -218,6 +224,18 @@ export const IndexEntry = z.object({
   findingIds: z.array(z.string()),
   /** analyzer runs that ran; 0 means nothing in the bundle could be checked (absent in indexes of older versions) */
   checked: z.number().int().nonnegative().optional(),
+  /** the severity of each of findingIds, in the same order (its most severe in this bundle) */
+  severities: z.array(Severity).optional(),
+  /** analyzer runs in all (node and cluster checks) and how many did not run */
+  runs: z.number().int().nonnegative().optional(),
+  notRun: z.number().int().nonnegative().optional(),
+  /**
+   * the core checks ran on every node: runtime kernel parameters (ip_forward), the filter and nat tables
+   * (or nftables rules) and ip addr. Only then does a bundle without findings show as "healthy".
+   */
+  core: z.boolean().optional(),
+  /** what the bundle lacked most: the core artifacts missing, then what most checks needed */
+  missing: z.array(z.string()).optional(),
   error: z.string().optional(),
   code: z.string().optional(),
   ms: z.number(),
@@ -238,7 +256,16 @@ export const BatchIndex = z.object({
     warning: z.number(),
     info: z.number(),
     /** finding id -> how many bundles have it */
-    byFinding: z.record(z.string(), z.object({ severity: Severity, title: z.string(), bundles: z.number() })),
+    byFinding: z.record(
+      z.string(),
+      z.object({
+        severity: Severity,
+        title: z.string(),
+        bundles: z.number(),
+        /** bundles by the severity the finding has in each (a finding can be critical in one, a warning in another) */
+        bySeverity: z.object({ critical: z.number().optional(), warning: z.number().optional(), info: z.number().optional() }).optional(),
+      }),
+    ),
   }),
   bundles: z.array(IndexEntry),
 });

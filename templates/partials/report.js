@@ -1,4 +1,7 @@
 (function () {
+  // the filters and buttons work only with this script: the page shows them only then
+  var bar = document.querySelector('.filters');
+  if (bar) bar.hidden = false;
   var boxes = document.querySelectorAll('input[data-filter]');
   function apply() {
     var show = {};

@@ -47,7 +47,7 @@ describe('batch analyze', () => {
     expect(r.stderr.trim().split('\n').sort()).toEqual([expect.stringMatching(/random\.tgz: not a bundle/), expect.stringMatching(/truncated\.tgz: truncated archive/)]);
     const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
     expect(index.totals).toMatchObject({ bundles: 14, analyzed: 12, failed: 2 });
-    expect(index.totals.byFinding['sysctl.ip-forward-disabled']).toEqual({ severity: 'critical', title: 'IPv4 forwarding is disabled', bundles: 4 });
+    expect(index.totals.byFinding['sysctl.ip-forward-disabled']).toEqual({ severity: 'critical', title: 'IPv4 forwarding is disabled', bundles: 4, bySeverity: { critical: 4 } });
     // failures first, then the critical ones
     expect(index.bundles.slice(0, 2).map((b: { code: string }) => b.code).sort()).toEqual(['truncated', 'unknown-format']);
     expect(index.bundles[2].top).toMatchObject({ id: 'sysctl.ip-forward-disabled', severity: 'critical' });

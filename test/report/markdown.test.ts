@@ -100,8 +100,10 @@ describe('Markdown report rendered by marked (GFM)', () => {
       expect(routesOnly).toContain('Nothing could be checked:');
       expect(routesOnly).toContain('what was read (routes) is not enough for any check on its own');
       expect(routesOnly).not.toContain('no file in the bundle is one bundle-doctor reads');
+      // a sysctl file alone: checked, but not the core (rules, ip addr): no finding, not "no problems" (R13 #11)
       const clean = render(await analyze([checked]), format);
-      expect(clean).toContain('No problems found in what the bundle holds.');
+      expect(clean).toContain('No finding in what could be checked');
+      expect(clean).not.toContain('No problems found');
       expect(clean).not.toContain('Nothing could be checked');
     }
     // the batch index tells the two apart too
@@ -110,7 +112,8 @@ describe('Markdown report rendered by marked (GFM)', () => {
     expect(entries.map((e) => e.checked === 0)).toEqual([true, false]);
     const md = renderIndex(buildIndex(entries, new Map()), 'md');
     expect(md).toMatch(/`u\.tgz`.*nothing could be checked/);
-    expect(md).toMatch(/`c\.tgz`.*healthy/);
+    expect(md).toMatch(/`c\.tgz`.*no finding, \d+ of \d+ checks not run; missing: iptables rules, ip addr/);
+    expect(md).not.toMatch(/`c\.tgz`.*healthy/);
     expect(renderIndex(buildIndex(entries, new Map()), 'html')).toContain('nothing checked');
   });
 
