@@ -25,6 +25,7 @@ import type { Evidence } from '../src/report/schema.js';
 import type { FirewalldPolicies, FirewalldPolicy } from '../src/nft/firewalld.js';
 import { publishedPorts, type PodmanPublishedPort } from '../src/parsers/podman.js';
 import { findService, isActive } from '../src/parsers/services.js';
+import { installedPackage, packageAtLeast, packageEvidence } from './lib/package-versions.js';
 
 const POLICY = 'netavark_portfwd';
 const RELOAD_UNIT = 'netavark-firewalld-reload.service';
@@ -73,7 +74,7 @@ export default defineAnalyzer({
     "Podman's published ports are missing from the runtime forward-ports of netavark's firewalld policy netavark_portfwd (runtime-only rules that a firewalld reload drops).",
   scope: 'node',
   requires: ['firewalldPolicies'],
-  optional: ['podmanPorts', 'iptables', 'nftables', 'services'],
+  optional: ['podmanPorts', 'iptables', 'nftables', 'services', 'packages'],
   analyze({ node, artifacts }) {
     const runtime: Listing[] = [];
     for (const list of artifacts.firewalldPolicies) {
@@ -92,14 +93,26 @@ export default defineAnalyzer({
 
     const reloadUnit = findService(artifacts.services ?? [], RELOAD_UNIT);
     const unitActive = isActive(reloadUnit) !== undefined;
+    // netavark's version where the package lists show it: the reload unit ships with 1.9 (its firewalld-reload
+    // subcommand, containers/netavark releases v1.9.0); before that only a reload by hand puts the ports back
+    const netavark = installedPackage(artifacts, ['netavark']);
+    const hasUnit = netavark ? packageAtLeast(netavark, '1.9') : undefined;
+    const unitLine = unitActive
+      ? [`journalctl -u ${RELOAD_UNIT}`]
+      : hasUnit === false
+        ? [`# netavark ${netavark!.upstream} has no ${RELOAD_UNIT} (netavark 1.9 and later): upgrade netavark, or run podman network reload --all after each firewall-cmd --reload`]
+        : [`systemctl enable --now ${RELOAD_UNIT}${hasUnit ? '' : '   # netavark >= 1.9; older: upgrade netavark, or run podman network reload --all after each firewall-cmd --reload'}`];
+    const versionEvidence = netavark ? [packageEvidence(netavark, hasUnit ? `netavark ${netavark.upstream}: ships ${RELOAD_UNIT}` : `netavark ${netavark.upstream}: older than 1.9, no ${RELOAD_UNIT}`)] : [];
     const remedy = {
       summary: unitActive
         ? `Re-add the forward ports with podman network reload --all, then find out why ${RELOAD_UNIT} (running) did not: its journal.`
-        : `Re-add the forward ports with podman network reload --all (no container restarts), and let netavark re-add them after every firewalld reload: ${RELOAD_UNIT} (netavark >= 1.9).`,
+        : hasUnit === false
+          ? `Re-add the forward ports with podman network reload --all (no container restarts). netavark ${netavark!.upstream} cannot re-add them by itself after a firewalld reload: upgrade to netavark 1.9 or later for ${RELOAD_UNIT}, or run the reload after every firewall-cmd --reload.`
+          : `Re-add the forward ports with podman network reload --all (no container restarts), and let netavark re-add them after every firewalld reload: ${RELOAD_UNIT} (netavark >= 1.9).`,
       commands: [
         'podman network reload --all',
         `firewall-cmd --info-policy=${POLICY}   # the forward-ports are back`,
-        ...(unitActive ? [`journalctl -u ${RELOAD_UNIT}`] : [`systemctl enable --now ${RELOAD_UNIT}   # netavark >= 1.9; older: upgrade netavark, or run podman network reload --all after each firewall-cmd --reload`]),
+        ...unitLine,
       ],
       caution: 'netavark keeps these forward ports in the runtime configuration only, by design: do not copy them into the permanent configuration (a stopped container would keep its forward port).',
     };
@@ -111,6 +124,7 @@ export default defineAnalyzer({
         const lost = published.filter((p) => !forwards(l.policy, p));
         if (lost.length === 0) continue;
         const evidence: Evidence[] = [policyEvidence(l, l.policy.forwardPorts.length === 0 ? 'the running firewall: netavark_portfwd forwards nothing' : 'the running firewall: these forward ports only')];
+        evidence.push(...versionEvidence);
         for (const p of lost.slice(0, 8)) evidence.push({ file: p.ref.file, line: p.ref.line, excerpt: p.excerpt, note: `published ${p.hostIp ? p.hostIp + ':' : ''}${p.hostPort}->${p.containerPort}/${p.protocol}, not in the policy` });
         const ports = [...new Set(lost.map((p) => `${p.hostPort}/${p.protocol}`))];
         findings.push({

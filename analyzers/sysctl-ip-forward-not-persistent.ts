@@ -1,6 +1,6 @@
 /**
  * sysctl.ip-forward-not-persistent: ip_forward is 1 now but the configuration sets 0, so the next
- * `sysctl --system` or network restart turns it off (seed 001: reloading kernel parameters broke access).
+ * `sysctl --system` or network restart turns it off: reloading kernel parameters breaks container access.
  * Without a runtime value in the bundle, on a container host the configuration's 0 alone is said
  * (a CIS-hardening sysctl.d file: moby/moby#47966, where systemd-sysctl ran after dockerd at boot).
  */

@@ -77,6 +77,7 @@ export function persistSysctls(settings: readonly SysctlSetting[], dropIn: strin
   const unplaced: string[] = [];
   const seds: { host: string; command: string }[] = [];
   const words: string[] = [];
+  const hardening: { host: string; key: string }[] = [];
   for (const { key, want, wrong, bad } of settings) {
     const pattern = sysctlLinePattern(key, wrong);
     const hosts: string[] = [];
@@ -85,6 +86,8 @@ export function persistSysctls(settings: readonly SysctlSetting[], dropIn: strin
       const host = hostSysctlPath(b.ref.file);
       if (host === undefined) {
         if (!lost.includes(b.ref.file)) lost.push(b.ref.file);
+      } else if (isHardeningFile(host)) {
+        if (!hardening.some((h) => h.host === host && h.key === key)) hardening.push({ host, key });
       } else if (!hosts.includes(host)) hosts.push(host);
     }
     for (const host of hosts) {
@@ -104,18 +107,60 @@ export function persistSysctls(settings: readonly SysctlSetting[], dropIn: strin
   seds.sort((a, b) => Number(a.host === '/etc/sysctl.conf') - Number(b.host === '/etc/sysctl.conf'));
   const commands = seds.map((x) => x.command);
   const lines = dropInLines ?? settings.map((x) => `${x.key} = ${x.want}`);
+  // a hardening file is left as it is (its tooling puts the value back): the drop-in must come after it
+  const hardened = [...new Set(hardening.map((h) => h.host))];
+  if (hardened.length > 0) dropIn = laterDropIn(dropIn, hardened.map(baseName));
   commands.push(lines.length === 1 ? `echo '${lines[0]}' > ${dropIn}` : `printf '%s\\n' ${lines.map((l) => `'${l}'`).join(' ')} > ${dropIn}`);
   const patterns = settings.map((x) => sysctlLinePattern(x.key, x.wrong));
   const greps = patterns.length === 1 ? `-RnE '${patterns[0]}'` : `-RnE ${patterns.map((p) => `-e '${p}'`).join(' ')}`;
   const keys = settings.map((x) => x.key);
-  commands.push(`grep ${greps} ${SYSCTL_CONFIG_PLACES.join(' ')} 2>/dev/null   # must print nothing: a line it prints sets ${settings.map((x) => `${x.key} = ${x.wrong}`).join(' or ')} again at every reload and boot`);
+  const excludes = [...new Set(hardened.map(baseName))].map((b) => `--exclude=${b} `).join('');
+  commands.push(
+    `grep ${excludes}${greps} ${SYSCTL_CONFIG_PLACES.join(' ')} 2>/dev/null   # must print nothing: a line it prints sets ${settings.map((x) => `${x.key} = ${x.wrong}`).join(' or ')} again at every reload and boot${hardened.length > 0 ? ` (${hardened.join(', ')} is left to its hardening tooling, overridden by ${dropIn})` : ''}`,
+  );
   commands.push('sysctl --system');
   commands.push(`sysctl ${keys.join(' ')}   # must print ${settings.map((x) => `"${x.key} = ${x.want}"`).join(', ')}`);
   const wrongs = [...new Set(settings.map((x) => x.wrong))].join('/');
+  if (hardened.length > 0) {
+    const forwarding = hardening.some((h) => /(^|\.)forwarding$|ip_forward$/.test(h.key));
+    words.unshift(
+      `${hardened.join(', ')} look${hardened.length === 1 ? 's' : ''} like a hardening (CIS) file setting ${[...new Set(hardening.map((h) => `${h.key} = ${settings.find((x) => x.key === h.key)?.wrong}`))].join(', ')}: leave it as it is (the hardening tooling would put the value back) and override it with ${dropIn}, which sysctl reads after it; the host needs an exemption from that control (${forwarding ? "CIS's 'Ensure IP forwarding is disabled'" : 'the benchmark rule that sets it'}), since a container host must have ${[...new Set(hardening.map((h) => `${h.key} = ${settings.find((x) => x.key === h.key)?.want}`))].join(', ')}`,
+    );
+  }
   const summary =
     words.join('; ') +
     `${words.length ? ', then ' : ''}write ${dropIn}, reload with sysctl --system and check the value stays ${[...new Set(settings.map((x) => x.want))].join('/')} (/etc/sysctl.conf is applied after every sysctl.d file: a ${wrongs} left there wins over the drop-in)`;
   return { commands, edited, unplaced, summary };
+}
+
+/**
+ * A sysctl.d file that hardening tooling writes (CIS benchmarks, STIG, "hardening", "security"
+ * baselines): editing it does not last, since the tooling puts the value back at its next run
+ * (moby/moby#47966: a CIS file's `net.ipv4.ip_forward = 0`). /etc/sysctl.conf is not one of them
+ * here: it is read last, so only an edit fixes it.
+ */
+export function isHardeningFile(hostPath: string): boolean {
+  return hostPath.includes('/sysctl.d/') && /(^|[-_.])(cis|stig|harden(ing|ed)?|security|secure|benchmark|compliance|baseline)([-_.]|$)/i.test(baseName(hostPath));
+}
+
+function baseName(path: string): string {
+  return path.replace(/^.*\//, '');
+}
+
+/**
+ * A drop-in name that sorts after every one of `names`: sysctl --system and systemd-sysctl apply
+ * the files of all sysctl.d folders in the order of their names, the last one setting a key wins.
+ * `99-ip-forward.conf` after `99-cis.conf` becomes `99-zz-ip-forward.conf`; after `zzz-stig.conf`,
+ * `zzz-stig_ip-forward.conf`.
+ */
+export function laterDropIn(dropIn: string, names: readonly string[]): string {
+  const dir = dropIn.slice(0, dropIn.length - baseName(dropIn).length);
+  const own = baseName(dropIn).replace(/^\d+-/, '');
+  const base = `99-zz-${own}`;
+  const last = [...names].sort().pop();
+  if (last === undefined || last < base) return dir + base;
+  // after the last name: its stem, then "_" (after the "." of its ".conf")
+  return `${dir}${last.replace(/\.conf$/, '')}_${own}`;
 }
 
 /**

@@ -16,7 +16,7 @@ import type { Analyzer } from './analyzer.js';
 import type { AnalyzeOptions, LoadedBundle } from './analyze.js';
 import { correlate } from './correlate.js';
 import { externalAnalyzersOnce } from './external.js';
-import { nodeFacts } from './facts.js';
+import { factMarks, nodeFacts } from './facts.js';
 import { loadNodes, type LoadedNode } from './load.js';
 import { attachLogs } from './logs.js';
 import { runAnalyzers } from './run.js';
@@ -41,17 +41,20 @@ export async function reportBundle(input: string, loaded: LoadedBundle, options:
   const timeline = buildTimeline(findings);
   const t3 = performance.now();
 
+  const facts = nodes.map((n) => ({ ...nodeFacts(n.artifacts), ...dockerFacts(nodeDocker(n.artifacts)) }));
+  const marks = factMarks(facts);
   const report: BundleReport = {
     source: input,
     layout: located.layout,
-    nodes: nodes.map((n) => {
+    nodes: nodes.map((n, i) => {
       const docker = nodeDocker(n.artifacts);
       return {
         name: n.name,
         nameFrom: n.located.nameFrom,
         layout: n.located.layout,
         root: n.located.root,
-        facts: { ...nodeFacts(n.artifacts), ...dockerFacts(docker) },
+        facts: facts[i],
+        ...(Object.keys(marks[i]).length > 0 ? { marks: marks[i] } : {}),
         iptables: (n.artifacts.iptables ?? []).map(rulesetSummary),
         ...(docker ? { docker } : {}),
       };
@@ -86,8 +89,14 @@ export function sortFindings(findings: Finding[]): Finding[] {
     (a, b) =>
       SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
       (a.node ?? '').localeCompare(b.node ?? '') ||
+      // the finding that names the root cause of others leads them
+      Number(!isRootCause(a)) - Number(!isRootCause(b)) ||
       a.id.localeCompare(b.id),
   );
+}
+
+function isRootCause(f: Finding): boolean {
+  return typeof (f.facts as Record<string, unknown> | undefined)?.rootCause === 'string';
 }
 
 /** docker info's warnings shown per node (a daemon without cgroup support has a dozen) */

@@ -59,12 +59,13 @@ describe('sysctl.ip-forward-not-persistent: the remedy survives sysctl --system'
 
   it('fixes every file that sets 0 (a sysctl.d file with the `-` prefix too), on host paths, /etc/sysctl.conf last', () => {
     const conf = { text: '# hardening\nnet.ipv4.ip_forward=0\n', file: 'sosreport-node-1/etc/sysctl.conf' };
-    const dropIn = { text: '-net/ipv4/ip_forward = 0\n', file: 'sosreport-node-1/etc/sysctl.d/10-cis.conf' };
+    // (a hardening file, 10-cis.conf, is left to its tooling and overridden instead: test/analyzers/sysctl-fix-cis.test.ts)
+    const dropIn = { text: '-net/ipv4/ip_forward = 0\n', file: 'sosreport-node-1/etc/sysctl.d/10-local.conf' };
     const files = [conf, dropIn].map((x) => ({ host: hostSysctlPath(x.file)!, text: x.text, config: parseSysctlConfig(x.text, x.file) }));
     const [f] = runNode(notPersistent, { sysctl, sysctlConfig: files.map((x) => x.config) });
     const seds = f.remedy.commands.filter((c) => c.startsWith('sed '));
     expect(seds).toHaveLength(2);
-    expect(seds[0]).toMatch(/"\$\(readlink -f \/etc\/sysctl\.d\/10-cis\.conf\)"$/);
+    expect(seds[0]).toMatch(/"\$\(readlink -f \/etc\/sysctl\.d\/10-local\.conf\)"$/);
     expect(seds[1]).toMatch(/ \/etc\/sysctl\.conf$/);
     const after = applySeds(f.remedy.commands, files);
     expect(after.flatMap((a) => a.entries.map((e) => e.value))).toEqual(['1', '1']);
