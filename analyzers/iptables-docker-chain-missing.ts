@@ -1,7 +1,7 @@
 /**
  * iptables.docker-chain-missing: Docker runs, but its DOCKER chain or the jumps to it are gone
  * from the live rules: a firewall restart or `iptables --flush` removed them and Docker does not
- * notice (seeds 000, 001). `docker run -p` then fails with "No chain/target/match by that name".
+ * notice. `docker run -p` then fails with "No chain/target/match by that name".
  * A chain that exists but that nothing on the packet's path reaches is as good as gone: Docker's
  * filter chains must be reachable from FORWARD (Docker 28+: FORWARD -> DOCKER-USER, DOCKER-FORWARD
  * -> DOCKER-CT / DOCKER-BRIDGE -> DOCKER; older: FORWARD -> DOCKER-USER, DOCKER-ISOLATION-STAGE-1,
@@ -177,7 +177,7 @@ export default defineAnalyzer({
             ...checks,
           ],
           caution:
-            'Restarting docker restarts every container on the node (seed 000); in OpenShift also restart the node service.' +
+            'Restarting docker restarts every container on the node; in OpenShift also restart the node service.' +
             (v6Service ? " With ip6tables.service off, the host's own IPv6 INPUT rules from /etc/sysconfig/ip6tables are gone: keep them in firewalld or another place that does not flush Docker's chains." : ''),
         },
       },

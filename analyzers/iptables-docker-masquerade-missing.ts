@@ -1,7 +1,7 @@
 /**
  * iptables.docker-masquerade-missing: a Docker bridge network has no MASQUERADE rule in nat
  * POSTROUTING, so container traffic leaves with container source addresses and other nodes'
- * firewalls drop it (seed 001: "not SNATed container packets were blocked").
+ * firewalls drop it: container packets that are not SNATed are blocked.
  *
  * Coverage is decided by the packet tracer: a new connection from the bridge's subnet to the
  * outside, leaving by the uplink (the default route's interface), walked through nat POSTROUTING

@@ -344,7 +344,8 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
         ];
         const rule = d.nft ? undefined : tables.get(d.table)?.get(d.chain)?.rules[d.num - 1];
         const direct = cidr !== undefined && isDockerDirectAccessStep(d, rule, b.name, cidr);
-        const where: Where = { dir, bridge: b.name, cidr, uplink, uplinkKnown, replyDst: sent.dst, verdict: r.verdict.kind, intraBridge: brnf, firewallOff: !!firewallOff, fw, family, tool: toolFor(d.file), docker, engine: dockerEngine(artifacts.dockerDaemon)?.serverVersion, reload: dockerOnFirewalldReload(artifacts) };
+        const later = d.nft || d.num === 0 ? [] : (tables.get(d.table)?.get(d.chain)?.rules.slice(d.num) ?? []).map((x) => ruleSpec(x)).filter((x): x is string => x !== undefined);
+        const where: Where = { later, dir, bridge: b.name, cidr, uplink, uplinkKnown, replyDst: sent.dst, verdict: r.verdict.kind, intraBridge: brnf, firewallOff: !!firewallOff, fw, family, tool: toolFor(d.file), docker, engine: dockerEngine(artifacts.dockerDaemon)?.serverVersion, reload: dockerOnFirewalldReload(artifacts) };
         // what a container's client sees: a drop of its SYN, or of the reply, is a timeout; a REJECT of its SYN is what the REJECT sends
         const seen: ConnectionSymptom = dir === 'back' || r.verdict.kind !== 'REJECT' ? 'timeout' : /tcp[- ]reset|port-unreach|proto(?:col)?-unreach/i.test(r.verdict.with) ? 'refused' : 'unreachable';
         const explainsLogLines = [...new Set(lines.filter((l) => symptomFits(l.symptom, seen)).map((l) => l.ref))];
@@ -550,6 +551,11 @@ function bridgedTrafficPassesIptables(artifacts: NodeArtifacts, family: 4 | 6 = 
 /** Which packet was dropped, and what the remedy's rules may match it by. */
 interface Where {
   dir: 'out' | 'back';
+  /**
+   * the specs of the deciding chain's rules after the deciding rule (as iptables -A would take them): an accept the
+   * chain already holds below the REJECT/DROP makes `-C || -I` a no-op, so it is deleted before it is inserted above
+   */
+  later?: string[];
   bridge: string;
   /** undefined: the bundle names the bridge, not its subnet */
   cidr?: string;
@@ -633,26 +639,28 @@ function iptablesRemedy(d: TraceStep, rule: Rule | undefined, hook: string, w: W
   const restart = docker && !dockerJumps && hook === 'FORWARD' && !w.firewallOff;
   // the way in for the replies: the uplink, or (not in the bundle) anything but the bridge
   const fromOutside = w.uplinkKnown ? `-i ${uplink}` : `! -i ${bridge}`;
-  const accept = (at: string) =>
+  // each rule as [spec, comment]: inserted only when the chain does not hold it already (-C || -I): pasted twice, one rule
+  const acceptSpecs: [string, string][] =
     hook === 'PREROUTING'
       ? [
           d.table === 'raw'
-            ? `${w.tool} ${table}-I ${d.chain} ${at}${fromOutside} -d ${w.replyDst} -p tcp -j ACCEPT   # replies to the containers, as they arrive (raw runs before conntrack: no state to match; ACCEPT here only ends the raw table, filter still decides)`
-            : `${w.tool} ${table}-I ${d.chain} ${at}${fromOutside} -m conntrack --ctstate RELATED,ESTABLISHED${cidr ? ` --ctorigsrc ${cidr}` : ''} -j ACCEPT   # replies to the containers' connections (matched by the connection's original source: NAT has not restored it yet here)`,
-          `${w.tool} ${table}-I ${d.chain} ${at}-i ${bridge}${cidr ? ` -s ${cidr}` : ''} -j ACCEPT   # the containers' own connections${cidr ? ` (${cidr})` : ''}`,
+            ? [`${fromOutside} -d ${w.replyDst} -p tcp -j ACCEPT`, 'replies to the containers, as they arrive (raw runs before conntrack: no state to match; ACCEPT here only ends the raw table, filter still decides)']
+            : [`${fromOutside} -m conntrack --ctstate RELATED,ESTABLISHED${cidr ? ` --ctorigsrc ${cidr}` : ''} -j ACCEPT`, "replies to the containers' connections (matched by the connection's original source: NAT has not restored it yet here)"],
+          [`-i ${bridge}${cidr ? ` -s ${cidr}` : ''} -j ACCEPT`, `the containers' own connections${cidr ? ` (${cidr})` : ''}`],
         ]
       : [
-          `${w.tool} ${table}-I ${d.chain} ${at}-o ${bridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT   # replies to the containers`,
-          `${w.tool} ${table}-I ${d.chain} ${at}-i ${bridge} ! -o ${bridge} -j ACCEPT   # the containers' own connections${cidr ? ` (${cidr})` : ''}`,
+          [`-o ${bridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`, 'replies to the containers'],
+          [`-i ${bridge} ! -o ${bridge} -j ACCEPT`, `the containers' own connections${cidr ? ` (${cidr})` : ''}`],
           // bridged frames between two containers of the bridge pass FORWARD too when bridge netfilter is on (Docker accepts them itself)
-          ...(w.intraBridge ? [`${w.tool} ${table}-I ${d.chain} ${at}-i ${bridge} -o ${bridge} -j ACCEPT   # containers on ${bridge} reaching each other (bridged traffic passes iptables: net.bridge.bridge-nf-call-${w.family === 6 ? 'ip6tables' : 'iptables'} = 1 or not known)`] : []),
+          ...(w.intraBridge ? [[`-i ${bridge} -o ${bridge} -j ACCEPT`, `containers on ${bridge} reaching each other (bridged traffic passes iptables: net.bridge.bridge-nf-call-${w.family === 6 ? 'ip6tables' : 'iptables'} = 1 or not known)`] as [string, string]] : []),
         ];
+  // an accept already in the chain below the deciding rule (appended after the REJECT by hand) is moved up: -C alone would skip it
+  const below = (spec: string) => w.later?.includes(spec) ?? false;
+  const accept = (at: string) =>
+    acceptSpecs.map(([spec, note]) => `${below(spec) ? `${w.tool} ${table}-D ${d.chain} ${spec} 2>/dev/null; ` : ''}${w.tool} ${table}-C ${d.chain} ${spec} 2>/dev/null || ${w.tool} ${table}-I ${d.chain} ${at}${spec}   # ${note}${below(spec) ? ' (the chain holds it below the blocking rule, where it never matches: moved up)' : ''}`);
   // the same rules as lines of a saved configuration (-A, in chain order), for a host whose firewall Docker leaves alone
-  const persistLines = (at: string) =>
-    accept(at)
-      .map((c) => c.replace(/\s+#.*$/, ''))
-      .map((c) => c.replace(/^\S+ (?:-t \S+ )?-I (\S+) (?:\d+ )?/, '-A $1 '));
-  const handWritten = w.firewallOff && !d.nft ? (w.family === 6 ? persist6(d.table, persistLines('')) : persistHandWritten(w.fw, d.table, persistLines(''))) : [];
+  const persistLines = acceptSpecs.map(([spec]) => `-A ${d.chain} ${spec}`);
+  const handWritten = w.firewallOff && !d.nft ? (w.family === 6 ? persist6(d.table, persistLines) : persistHandWritten(w.fw, d.table, persistLines)) : [];
   const offNote = w.firewallOff ? " Docker runs with --iptables=false: it writes no FORWARD rules, so restarting it does not help; the host's firewall has to accept the bridge's traffic, now and at boot." : '';
   const caution = w.firewallOff
     ? 'Add only these rules to the firewall configuration; the order matters where a REJECT or DROP rule ends the chain (put them above it).'
@@ -661,14 +669,16 @@ function iptablesRemedy(d: TraceStep, rule: Rule | undefined, hook: string, w: W
   if (d.num === 0)
     return {
       summary: `Accept the bridge's traffic and its replies in ${d.chain}${hook === 'FORWARD' ? ' (what Docker adds for its bridges)' : ''}${restart ? "; Docker's own FORWARD rules are missing: restarting docker adds them again" : ''}.${offNote}${unnamed}`,
-      commands: [...(restart ? restartDocker({ dockerRestart: w.docker }, "recreates Docker's FORWARD rules; or, without restarting the containers:") : []), ...accept(''), ...handWritten],
+      commands: restart
+        ? [...optionA(w, "Docker recreates its FORWARD rules"), "# Option B (no restart; safe to paste twice): accept the bridge's traffic:", ...accept(''), ...handWritten]
+        : [...accept(''), ...handWritten],
       caution,
     };
   const spec = rule && rule.num === d.num ? ruleSpec(rule) : undefined;
   return {
     summary: `Accept the bridge's traffic and its replies ahead of ${d.table === 'filter' ? '' : `${d.table}/`}${d.chain} rule ${d.num}, which ${w.verdict === 'REJECT' ? 'rejects' : 'drops'} them${restart ? " (Docker's own FORWARD rules are missing: restarting docker puts them back ahead of it)" : ''}, or remove that rule.${offNote}${unnamed}`,
     commands: [
-      ...(restart ? restartDocker({ dockerRestart: w.docker }, `Docker inserts its FORWARD rules ahead of rule ${d.num}; or, without restarting the containers:`) : []),
+      ...(restart ? [...optionA(w, `Docker inserts its FORWARD rules ahead of rule ${d.num}`), `# Option B (no restart; safe to paste twice): accept the bridge's traffic ahead of rule ${d.num}:`] : []),
       ...accept(`${d.num} `),
       ...handWritten,
       spec
@@ -677,6 +687,17 @@ function iptablesRemedy(d: TraceStep, rule: Rule | undefined, hook: string, w: W
     ],
     caution,
   };
+}
+
+/**
+ * Restarting docker as option A of a block whose other option is pasted as it is: its lines are
+ * comments, so pasting the whole block runs option B only (one restart or the inserts, never both).
+ */
+function optionA(w: Where, what: string): string[] {
+  return [
+    `# Option A (restarts every container): ${what}; run the line below without its "# ", and skip option B:`,
+    ...restartDocker({ dockerRestart: w.docker }).map((c) => (c.startsWith('#') ? c : `# ${c}`)),
+  ];
 }
 
 /** Where a host keeps its own ip6tables rules, for the rules to persist when Docker writes none. */

@@ -1,7 +1,7 @@
 /**
  * iptables.service-conflict: iptables.service, ip6tables.service, netfilter-persistent or firewalld
  * is enabled on a host running Docker or kubelet. At every (re)start it flushes the live rules and
- * restores its own, and the rules Docker and Kubernetes added are gone (seeds 000, 004).
+ * restores its own, and the rules Docker and Kubernetes added are gone.
  *
  * nftables.service too: Debian's and RHEL's units stop with `nft flush ruleset` (RHEL's reload
  * flushes as well), and the file they load usually starts with it (Debian's stock /etc/nftables.conf,
@@ -16,6 +16,7 @@ import { allRules, type Ruleset } from '../src/netfilter/rules.js';
 import { loadedNftablesConfig } from '../src/nft/config.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import { dockerPresence, hasKubernetes } from './lib/node-view.js';
+import { interfacesOf } from '../src/parsers/interfaces.js';
 import { logEvidence } from './lib/logs.js';
 import { dockerAfterFirewalldReload, dockerRestartOf, restartDocker, type DockerRestart } from './lib/node-services.js';
 import { dockerOnFirewalldReload } from './lib/container-host.js';
@@ -32,13 +33,15 @@ interface FirewallUnit {
   restores?: RegExp;
   /** IPv4, IPv6 or both */
   families: string;
+  /** its own lines among the logged firewall restarts */
+  logged: RegExp;
 }
 
 const UNITS: FirewallUnit[] = [
-  { unit: 'iptables', files: ['/etc/sysconfig/iptables'], restores: /(^|\/)(sysconfig\/iptables|iptables\/iptables\.rules)$/, families: 'IPv4' },
-  { unit: 'ip6tables', files: ['/etc/sysconfig/ip6tables'], restores: /(^|\/)(sysconfig\/ip6tables|iptables\/ip6tables\.rules)$/, families: 'IPv6' },
-  { unit: 'firewalld', files: [], families: 'IPv4 and IPv6' },
-  { unit: 'netfilter-persistent', files: ['/etc/iptables/rules.v4', '/etc/iptables/rules.v6'], restores: /(^|\/)rules\.v[46]$/, families: 'IPv4 and IPv6' },
+  { unit: 'iptables', files: ['/etc/sysconfig/iptables'], restores: /(^|\/)(sysconfig\/iptables|iptables\/iptables\.rules)$/, families: 'IPv4', logged: /IPv4 firewall with iptables|\biptables\.service\b|systemctl \S+ iptables\b/ },
+  { unit: 'ip6tables', files: ['/etc/sysconfig/ip6tables'], restores: /(^|\/)(sysconfig\/ip6tables|iptables\/ip6tables\.rules)$/, families: 'IPv6', logged: /IPv6 firewall with ip6tables|\bip6tables\.service\b|systemctl \S+ ip6tables\b/ },
+  { unit: 'firewalld', files: [], families: 'IPv4 and IPv6', logged: /firewalld|firewall-cmd --/ },
+  { unit: 'netfilter-persistent', files: ['/etc/iptables/rules.v4', '/etc/iptables/rules.v6'], restores: /(^|\/)rules\.v[46]$/, families: 'IPv4 and IPv6', logged: /netfilter[- ]persistent/ },
 ];
 
 export default defineAnalyzer({
@@ -71,7 +74,10 @@ export default defineAnalyzer({
       const savedReject = saved.flatMap((rs) => allRules(rs).filter((r) => r.target === 'REJECT' && (r.chain === 'INPUT' || r.chain === 'FORWARD')));
       for (const r of savedReject.slice(0, 2)) evidence.push({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: 'restored at every start: blocks container traffic' });
       evidence.push(...[...docker.slice(0, 1), ...(kube ? [kube] : [])]);
-      evidence.push(...logEvidence(artifacts.logs, ['log.firewall-restart'], 4));
+      // this unit's logged (re)starts, and the init script's "Flushing firewall rules" line where a signature names it
+      const logged = logEvidence(artifacts.logs, ['log.firewall-restart', 'log.firewall-flushed'], 8).filter((e) => fw.logged.test(e.excerpt) || /Flushing firewall rules/.test(e.excerpt));
+      evidence.push(...(logged.length ? logged : logEvidence(artifacts.logs, ['log.firewall-restart'], 4)));
+      const started = logged.find((e) => /\bStart(ed|ing)\b|\brestart\b|--reload|--complete-reload|Reload(ed|ing)\b/.test(e.excerpt));
       const firewalld = unit === 'firewalld';
       // the saved files in the bundle name the paths on this host (Arch keeps /etc/iptables/iptables.rules)
       const files = savedFiles(fw, saved.map((r) => r.file));
@@ -80,7 +86,7 @@ export default defineAnalyzer({
       const who = fw.families === 'IPv6' ? 'the IPv6 rules Docker and Kubernetes added' : 'the rules Docker and Kubernetes added';
       findings.push({
         severity: 'warning' as const,
-        title: 'A firewall service will wipe container rules',
+        title: started ? 'A firewall service restart wiped the container rules' : 'A firewall service will wipe container rules',
         message:
           `${service} is ${isActive(states) ? 'active' : 'enabled'} on ${node}, ${host}. ` +
           (firewalld
@@ -88,16 +94,22 @@ export default defineAnalyzer({
             : unit === 'netfilter-persistent'
               ? `At every start (boot, or "netfilter-persistent reload") it restores ${restores} with iptables-restore, which replaces every table those files hold: ${who} to those tables are lost and Docker does not re-create them.`
               : `At every start it flushes all ${fw.families} rules and restores ${restores}; ${who} are lost and Docker does not re-create them.`) +
-          (dockerInSaved.length ? ' Its saved configuration even contains container rules, which will be stale when restored.' : ''),
+          (dockerInSaved.length ? ' Its saved configuration even contains container rules, which will be stale when restored.' : '') +
+          (started ? ` The logs show it happened: ${causeOf(service, fw, firewalld, restores, started, logged)}.` : ''),
         impact: 'The next firewall restart (or a reboot order race) breaks container networking until docker and the node service are restarted.',
         evidence,
-        facts: { unit: service, savedContainerRules: dockerInSaved.length, ...(firewalld ? {} : { restores: files }) },
+        facts: {
+          unit: service,
+          savedContainerRules: dockerInSaved.length,
+          ...(firewalld ? {} : { restores: files }),
+          // the logged restart: correlation makes this finding the root cause of the container rules found missing after it
+          ...(started ? { loggedRestart: { time: started.time, at: `${started.file}:${started.line}` }, cause: causeOf(service, fw, firewalld, restores, started, logged) } : {}),
+        },
         remedy: firewalld
           ? {
               summary: `Keep firewalld but let it own only the host rules: put container bridges in the trusted (or docker) zone${reloadAnswer?.restoresAll ? ` (${reloadAnswer.says})` : ', and restart docker after any firewalld reload (Docker before 28.3.3 does not re-create all its rules when firewalld reloads)'}.`,
               commands: [
-                'firewall-cmd --permanent --zone=trusted --add-interface=docker0',
-                'firewall-cmd --permanent --zone=trusted --add-interface=cni0',
+                ...containerBridges(artifacts, docker.length > 0, !!kube).map((b) => `firewall-cmd --permanent --zone=trusted --add-interface=${b.name}${b.shown ? '' : '   # if the node has it (the bundle has no ip addr)'}`),
                 ...(reloadAnswer?.restoresAll
                   ? ['firewall-cmd --reload', ...dockerAfterFirewalldReload(artifacts, { dockerRestart }, '').commands]
                   : dockerRestart.how === 'docker.service'
@@ -108,7 +120,7 @@ export default defineAnalyzer({
             }
           : {
               summary:
-                `Stop ${service} from managing the live rules (seed 000), or keep ${restores} limited to host rules` +
+                `Stop ${service} from managing the live rules, or keep ${restores} limited to host rules` +
                 (unit === 'netfilter-persistent' ? ' (no DOCKER or KUBE- chains: never run "netfilter-persistent save" while Docker runs)' : '') +
                 ` and restart docker and the node service after every restart of ${service}.`,
               commands: [
@@ -128,6 +140,27 @@ export default defineAnalyzer({
     return findings;
   },
 });
+
+/** Container bridges to put in the trusted zone: those the bundle's ip addr shows, else the default names (not shown). */
+function containerBridges(artifacts: NodeArtifacts, docker: boolean, kube: boolean): { name: string; shown: boolean }[] {
+  const itfs = interfacesOf(artifacts.ipAddr ?? []);
+  if (itfs.size === 0) return [...(docker ? ['docker0'] : []), ...(kube ? ['cni0'] : [])].map((name) => ({ name, shown: false }));
+  return [...itfs.keys()].filter((n) => /^(docker0|br-[0-9a-f]{12}|cni0|cbr0|podman\d+|docker_gwbridge)$/.test(n)).sort().map((name) => ({ name, shown: true }));
+}
+
+/** One sentence: the logged restart of the unit and what it did, with the lines that show it. */
+function causeOf(service: string, fw: FirewallUnit, firewalld: boolean, restores: string, started: Evidence, logged: Evidence[]): string {
+  // the first of its lines in that file: the stop, where the flush happens
+  const first = logged.find((e) => e.file === started.file) ?? started;
+  const at = first.time ? ` at ${first.time.replace(/\.000Z$/, 'Z')}` : '';
+  const file = started.file.split('/').slice(-1)[0];
+  const lines = [...new Set(logged.filter((e) => e.file === started.file).map((e) => e.line))].sort((a, b) => a - b);
+  const where = `${file}:${lines.length > 1 ? `${lines[0]}-${lines[lines.length - 1]}` : started.line}`;
+  const flushed = logged.find((e) => /Flushing firewall rules/.test(e.excerpt));
+  return firewalld
+    ? `${service} was restarted or reloaded${at} (${where}) and rebuilt its rules, removing the ones Docker and Kubernetes had added`
+    : `${service} restarted${at} (${where}${flushed ? `; line ${flushed.line}: "Flushing firewall rules"` : ''}): it flushed every ${fw.families} rule and restored ${restores}`;
+}
 
 /** The files a unit restores: those found in the bundle (as absolute paths), else its default ones. */
 function savedFiles(fw: FirewallUnit, found: string[]): string[] {

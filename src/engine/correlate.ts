@@ -3,7 +3,7 @@
  * Rules are data: when a finding `absorb`s another on the same node, the absorbed one's evidence
  * moves into it and its id is listed in `related`.
  */
-import type { Finding } from '../report/schema.js';
+import { SEVERITY_ORDER, type Finding } from '../report/schema.js';
 import { SIGNATURES } from '../logs/index.js';
 
 export interface CorrelationRule {
@@ -23,7 +23,59 @@ export const CORRELATION_RULES: CorrelationRule[] = (() => {
   return [...byRoot].map(([root, absorbs]) => ({ root, absorbs }));
 })();
 
-export function correlate(findings: Finding[], rules: CorrelationRule[] = CORRELATION_RULES): Finding[] {
+/**
+ * A logged cause folds the symptoms it explains: a firewall service whose restart is logged
+ * (facts.loggedRestart) flushed the rules, and where Docker's chains are missing on that node
+ * (iptables.docker-chain-missing: Docker has not re-created them since), the missing MASQUERADE
+ * and the FORWARD rule restored ahead of Docker's are the same flush. The cause takes the most
+ * severe of them and leads, with a one-sentence root cause in facts.rootCause.
+ */
+export interface CauseRule {
+  root: string;
+  /** the finding on the same node that shows the cause took effect */
+  anchor: string;
+  absorbs: string[];
+}
+
+export const CAUSE_RULES: CauseRule[] = [
+  {
+    root: 'iptables.service-conflict',
+    anchor: 'iptables.docker-chain-missing',
+    absorbs: ['iptables.docker-chain-missing', 'iptables.docker-masquerade-missing', 'iptables.forward-blocks-containers'],
+  },
+];
+
+export function correlate(findings: Finding[], rules: CorrelationRule[] = CORRELATION_RULES, causes: CauseRule[] = CAUSE_RULES): Finding[] {
+  const kept = correlateRules(findings, rules);
+  return foldCauses(kept, causes);
+}
+
+function foldCauses(findings: Finding[], causes: CauseRule[]): Finding[] {
+  const removed = new Set<Finding>();
+  for (const rule of causes) {
+    for (const root of findings.filter((f) => f.id === rule.root && !removed.has(f))) {
+      const facts = root.facts as Record<string, unknown> | undefined;
+      if (!facts?.loggedRestart || typeof facts.cause !== 'string') continue;
+      if (!findings.some((f) => f.id === rule.anchor && !removed.has(f) && f.node !== undefined && f.node === root.node)) continue;
+      const folded = findings.filter((f) => f !== root && !removed.has(f) && rule.absorbs.includes(f.id) && f.node !== undefined && f.node === root.node);
+      for (const other of folded) {
+        root.evidence.push(...other.evidence.filter((e) => !root.evidence.some((r) => r.file === e.file && r.line === e.line)));
+        root.related = [...new Set([...(root.related ?? []), other.id, ...(other.related ?? [])])];
+        root.firstSeen = earliest(root.firstSeen, other.firstSeen);
+        root.lastSeen = latest(root.lastSeen, other.lastSeen);
+        if (other.seenYearInferred) root.seenYearInferred = true;
+        if (SEVERITY_ORDER[other.severity] < SEVERITY_ORDER[root.severity]) root.severity = other.severity;
+        removed.add(other);
+      }
+      const explains = folded.map((f) => (/^(?:No|The|A|An|Some|One)\b/.test(f.title) ? f.title.charAt(0).toLowerCase() + f.title.slice(1) : f.title)); // Docker, FORWARD, IPv4 keep their case
+      root.facts = { ...facts, rootCause: `${facts.cause}; nothing re-created the container rules since, which explains: ${explains.join('; ')}.` };
+      root.evidence = timeOrdered(root.evidence);
+    }
+  }
+  return findings.filter((f) => !removed.has(f));
+}
+
+function correlateRules(findings: Finding[], rules: CorrelationRule[]): Finding[] {
   const merged = mergeDuplicates(findings);
   const removed = new Set<Finding>();
   for (const rule of rules) {

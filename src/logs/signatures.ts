@@ -840,6 +840,19 @@ export const SIGNATURES: readonly LogSignature[] = [
   },
 
   {
+    // RHEL/CentOS iptables-services' init script (iptables.init) when iptables.service stops or restarts:
+    // `iptables: Flushing firewall rules: [  OK  ]` — the line that proves every rule (Docker's, Kubernetes') went
+    id: 'log.firewall-flushed',
+    literals: ['Flushing firewall rules'],
+    pattern: /\b(?<service>ip6?tables): Flushing firewall rules\b/,
+    meaning: "iptables-services flushed every rule of the family when its service stopped or restarted: the rules Docker and Kubernetes added at run time went with them.",
+    supports: ['iptables.service-conflict', 'iptables.docker-chain-missing'],
+    severity: 'info',
+    title: 'iptables.service flushed the rules',
+    advice: 'Restart what put its rules there (docker, the kubelet) after the firewall service, and keep the service from managing the live rules.',
+    quiet: true,
+  },
+  {
     // aws-node's ipamd at start, at its default DEBUG level, on the SNAT rules it ensures
     // (networkutils iptablesRule.String(): `nat/POSTROUTING rule first SNAT rules for non-VPC outbound
     // traffic shouldExist true ...`): true = the node source-NATs pods' traffic leaving the VPC

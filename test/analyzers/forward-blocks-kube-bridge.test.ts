@@ -27,7 +27,8 @@ describe("kube-router's kube-bridge behind a FORWARD policy DROP", () => {
     expect(f[0].impact).toMatch(/^Pods on kube-bridge/);
     // read-only look first, then the stopgap accepts (inserted: FORWARD's policy is what drops)
     expect(f[0].remedy.commands[0]).toMatch(/^iptables-legacy-save -t filter 2>\/dev\/null \| grep -e kube-bridge -e KUBE-ROUTER/);
-    expect(f[0].remedy.commands.slice(1).every((c) => c.startsWith('iptables -I FORWARD'))).toBe(true);
+    // guarded (-C || -I, safe to paste twice): each checks the very rule it inserts
+    expect(f[0].remedy.commands.slice(1).every((c) => /^iptables -C FORWARD (.+) 2>\/dev\/null \|\| iptables -I FORWARD (?:\d+ )?\1(\s+#.*)?$/.test(c)), f[0].remedy.commands.join('\n')).toBe(true);
     expect(f[0].remedy.summary).toMatch(/iptables-wrapper/);
   });
 

@@ -6,9 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { analyzeBundle } from '../../src/engine/analyze.js';
+import forwardBlocks from '../../analyzers/iptables-forward-blocks-containers.js';
+import { analyzeBundle, loadBundle } from '../../src/engine/analyze.js';
 import { readFolder, writeFolder } from '../helpers/archive.js';
 import { projectPath } from '../helpers/shared.js';
+import { runNode } from './helpers.js';
 
 const filesOf = readFolder;
 
@@ -18,7 +20,9 @@ async function run(dir: string) {
 }
 
 const FLUSHED = projectPath('test/fixtures/rv6/forward-flushed');
-const INTRA = 'iptables -I FORWARD -i docker0 -o docker0 -j ACCEPT';
+/** guarded (-C || -I): pasted twice, one rule */
+const guarded = (spec: string) => `iptables -C FORWARD ${spec} 2>/dev/null || iptables -I FORWARD ${spec}`;
+const INTRA = guarded('-i docker0 -o docker0 -j ACCEPT');
 
 describe('iptables.forward-blocks-containers: containers on the same bridge', () => {
   it('FORWARD flushed under policy DROP, bridge-nf-call-iptables = 1: the remedy accepts docker0 -> docker0 too', async () => {
@@ -27,8 +31,8 @@ describe('iptables.forward-blocks-containers: containers on the same bridge', ()
     const cmds = f.remedy.commands.map((c) => c.replace(/\s+#.*$/, ''));
     expect(cmds).toEqual(
       expect.arrayContaining([
-        'iptables -I FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
-        'iptables -I FORWARD -i docker0 ! -o docker0 -j ACCEPT',
+        guarded('-o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'),
+        guarded('-i docker0 ! -o docker0 -j ACCEPT'),
         INTRA,
       ]),
     );
@@ -45,7 +49,7 @@ describe('iptables.forward-blocks-containers: containers on the same bridge', ()
     const files = filesOf(FLUSHED);
     files['sysctl-a.txt'] = files['sysctl-a.txt'].replace('net.bridge.bridge-nf-call-iptables = 1', 'net.bridge.bridge-nf-call-iptables = 0');
     const [f] = (await run(writeFolder(files, 'flushed-brnf-off'))).byId('iptables.forward-blocks-containers');
-    expect(f.remedy.commands.map((c) => c.replace(/\s+#.*$/, ''))).not.toContain(INTRA);
+    expect(f.remedy.commands.some((c) => /-i docker0 -o docker0 -j ACCEPT/.test(c))).toBe(false);
   });
 
   it("healthy: Docker's own rules in that host raise nothing", async () => {
@@ -106,18 +110,42 @@ describe('iptables.forward-blocks-containers folds in only the containers\' conn
     return writeFolder(files, name);
   };
 
+  /**
+   * This sosreport logs the iptables.service restart that flushed Docker's rules (messages:2-8), so
+   * the report folds forward-blocks into iptables.service-conflict, the logged cause (CAUSE_RULES in
+   * src/engine/correlate.ts): the finding that carries forward-blocks' evidence is that one. The
+   * analyzer's own finding (its facts.explainsLogLines) is read by running it on the loaded node.
+   */
+  const carrier = (byId: (id: string) => { related?: string[]; evidence: { file: string; line?: number; excerpt?: string }[]; facts?: Record<string, unknown> }[]) => {
+    expect(byId('iptables.forward-blocks-containers')).toEqual([]);
+    const [root, ...more] = byId('iptables.service-conflict');
+    expect(more).toEqual([]);
+    expect(root.related).toContain('iptables.forward-blocks-containers');
+    expect(root.facts?.rootCause).toMatch(/^iptables\.service restarted/);
+    return root;
+  };
+  const analyzerFinding = async (dir: string) => {
+    const [node] = (await loadBundle(dir)).nodes;
+    const [f, ...more] = runNode(forwardBlocks, node.artifacts, node.name);
+    expect(more).toEqual([]);
+    return f;
+  };
+
   it("dockerd's own DNS timeout (a host connection) is not its evidence; it stays a log finding of its own", async () => {
-    const { byId } = await run(withLines('dcf-dockerd', DOCKERD_DNS));
-    const [f] = byId('iptables.forward-blocks-containers');
+    const dir = withLines('dcf-dockerd', DOCKERD_DNS);
+    const { byId } = await run(dir);
+    const f = carrier(byId);
     expect(f.evidence.some((e) => e.excerpt?.includes('registry-1.docker.io'))).toBe(false);
     expect(f.related ?? []).not.toContain('log.connection-timed-out');
     expect(byId('log.connection-timed-out')).toHaveLength(1);
+    expect((await analyzerFinding(dir)).facts?.explainsLogLines ?? []).toEqual([]);
   });
 
   it("a container's failure that the REJECT explains (no route to host) is claimed; the dockerd line is not", async () => {
-    const { byId } = await run(withLines('dcf-app', DOCKERD_DNS, APP));
-    const [f] = byId('iptables.forward-blocks-containers');
-    expect(f.facts?.explainsLogLines).toEqual(['sosreport-docker-host-01-2026-11-20-ticket4711/var/log/messages:10']);
+    const dir = withLines('dcf-app', DOCKERD_DNS, APP);
+    const { byId } = await run(dir);
+    carrier(byId);
+    expect((await analyzerFinding(dir)).facts?.explainsLogLines).toEqual(['sosreport-docker-host-01-2026-11-20-ticket4711/var/log/messages:10']);
     // folded into a diagnosis (port-blocked claims it first for port 443: the same REJECT), never left alone
     expect(byId('log.no-route-to-host')).toEqual([]);
     expect(byId('log.connection-timed-out')).toHaveLength(1);
@@ -126,9 +154,11 @@ describe('iptables.forward-blocks-containers folds in only the containers\' conn
   it("a container's failure naming no port (port-blocked cannot take it) becomes forward-blocks' evidence", async () => {
     const line = 'Nov 20 10:16:40 docker-host-01 webapp[2211]: curl: (7) Failed to connect to 93.184.216.34: No route to host';
     const { byId } = await run(withLines('dcf-app-noport', DOCKERD_DNS, line));
-    const [f] = byId('iptables.forward-blocks-containers');
-    expect(f.evidence.filter((e) => e.file.endsWith('var/log/messages')).map((e) => e.line)).toEqual([10]);
+    const f = carrier(byId);
+    // 2, 6, 8: the logged iptables.service restart (the cause's own evidence); 10: the container's failure; not 9 (dockerd's)
+    expect(f.evidence.filter((e) => e.file.endsWith('var/log/messages')).map((e) => e.line)).toEqual([2, 6, 8, 10]);
     expect(f.related).toContain('log.no-route-to-host');
+    expect(byId('log.no-route-to-host')).toEqual([]);
   });
 });
 
@@ -149,7 +179,7 @@ describe('iptables.forward-blocks-containers with dockerd --iptables=false', () 
     expect(f.remedy.summary).toMatch(/--iptables=false/);
     expect(f.remedy.commands).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^iptables -I FORWARD -i docker0 ! -o docker0 -j ACCEPT/),
+        expect.stringMatching(/^iptables -C FORWARD -i docker0 ! -o docker0 -j ACCEPT 2>\/dev\/null \|\| iptables -I FORWARD -i docker0 ! -o docker0 -j ACCEPT {3}#/),
         expect.stringMatching(/^# ufw: in \/etc\/ufw\/before\.rules/),
         '#   -A ufw-before-forward -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
         '#   -A ufw-before-forward -i docker0 ! -o docker0 -j ACCEPT',

@@ -72,7 +72,7 @@ describe('iptables.forward-blocks-containers: the reply of a masqueraded connect
     const f = findings[1];
     expect(f.facts).toMatchObject({ decidedBy: 'mangle/PREROUTING#1', replyTo: '10.0.0.21' });
     expect(f.remedy.commands).toContain(
-      "iptables -t mangle -I PREROUTING 1 -i eth0 -m conntrack --ctstate RELATED,ESTABLISHED --ctorigsrc 172.18.0.0/16 -j ACCEPT   # replies to the containers' connections (matched by the connection's original source: NAT has not restored it yet here)",
+      "iptables -t mangle -C PREROUTING -i eth0 -m conntrack --ctstate RELATED,ESTABLISHED --ctorigsrc 172.18.0.0/16 -j ACCEPT 2>/dev/null || iptables -t mangle -I PREROUTING 1 -i eth0 -m conntrack --ctstate RELATED,ESTABLISHED --ctorigsrc 172.18.0.0/16 -j ACCEPT   # replies to the containers' connections (matched by the connection's original source: NAT has not restored it yet here)",
     );
     for (const x of findings) saneRemedy(x.remedy.commands);
   });
@@ -108,9 +108,21 @@ describe('iptables.forward-blocks-containers: the reply of a masqueraded connect
         const analyze = () => (nft ? withNft(run(['nft', 'list', 'ruleset'])) : withSave(run(['iptables-nft-save'])));
         const before = analyze();
         expect(before.length, file).toBe(2);
-        for (const f of before) for (const c of f.remedy.commands.filter((x) => /^(iptables|nft) /.test(x))) run(['sh', '-c', c.replace(/\s+#.*$/, '')]);
+        const paste = () => {
+          for (const f of before) for (const c of f.remedy.commands.filter((x) => /^(iptables|nft) /.test(x))) run(['sh', '-c', c.replace(/\s+#.*$/, '')]);
+        };
+        // the iptables inserts are guarded: -C in the same table and chain, with the spec the -I inserts
+        const lines = before.flatMap((f) => f.remedy.commands.filter((x) => /^iptables /.test(x)).map((x) => x.replace(/\s+#.*$/, '')));
+        if (!nft) expect(lines.length, file).toBeGreaterThan(0);
+        for (const c of lines) expect(c).toMatch(/^iptables (-t \S+ )-C (\S+) (.+) 2>\/dev\/null \|\| iptables \1-I \2 (?:\d+ )?\3$/);
+        paste();
         expect(analyze(), file).toEqual([]);
         if (nft) continue;
+        // pasted twice (both bridges' blocks, then again): the guards hold, not one rule more
+        const rulesOf = () => run(['iptables-nft-save']).replace(/^#.*\n/gm, '').replace(/\[\d+:\d+\]/g, '');
+        const once = rulesOf();
+        paste();
+        expect(rulesOf(), file).toBe(once);
         // the alternative alone: delete the blocking rule by its spec
         run(['nft', 'flush', 'ruleset']);
         run(['iptables-nft-restore'], fx(file));

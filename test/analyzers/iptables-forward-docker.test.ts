@@ -29,7 +29,10 @@ const forward = (save: string) => runNode(forwardBlocks, { iptables: [parseIptab
 
 /**
  * What an operator does with a remedy: run its iptables commands (not the comments, not systemctl)
- * on the rules. Applied to an iptables-save text's filter table: -I CHAIN [N], -A CHAIN, -D CHAIN N|spec.
+ * on the rules. Applied to an iptables-save text's filter table: -I CHAIN [N], -A CHAIN, -D CHAIN N|spec,
+ * and the guarded insert `iptables -C CHAIN spec 2>/dev/null || iptables -I CHAIN [N] spec`: the -I runs
+ * only when -C fails (the chain does not hold that spec); the -C must name the table, chain and spec the
+ * -I inserts, else the guard could never hold and a second paste would duplicate the rule.
  */
 function apply(save: string, commands: string[]): string {
   const lines = save.split('\n');
@@ -39,18 +42,44 @@ function apply(save: string, commands: string[]): string {
   const headers = section.filter((l) => l.startsWith(':'));
   const chains = new Map(headers.map((h) => [h.slice(1).split(' ')[0], [] as string[]]));
   for (const l of section.filter((x) => x.startsWith('-A '))) chains.get(l.split(' ')[1])!.push(l.split(' ').slice(2).join(' '));
-  for (const raw of commands) {
-    const cmd = raw.replace(/\s+#.*$/, '').trim();
-    if (!cmd.startsWith('iptables ')) continue;
+  const parse = (cmd: string) => {
+    expect(cmd, cmd).toMatch(/^iptables /);
     const t = cmd.split(/\s+/).slice(1);
+    let table = 'filter';
     if (t[0] === '-t') {
-      expect(t[1]).toBe('filter');
+      table = t[1];
       t.splice(0, 2);
     }
     const [op, chain, ...rest] = t;
-    const rules = chains.get(chain)!;
     const at = /^\d+$/.test(rest[0] ?? '') ? Number(rest.shift()) : undefined;
-    const spec = rest.join(' ');
+    return { table, op, chain, at, spec: rest.join(' ') };
+  };
+  for (const raw of commands) {
+    let cmd = raw.replace(/\s+#.*$/, '').trim();
+    if (!cmd.startsWith('iptables ')) continue;
+    // `iptables -D CHAIN spec 2>/dev/null; <guarded insert>`: an accept the chain holds below the blocking rule, moved up
+    const moved = /^(iptables (?:-t \S+ )?-D \S+ .+?) 2>\/dev\/null; (iptables .*)$/.exec(cmd);
+    if (moved) {
+      const del = parse(moved[1]);
+      const i = chains.get(del.chain)!.indexOf(del.spec);
+      if (i >= 0) chains.get(del.chain)!.splice(i, 1);
+      cmd = moved[2];
+    }
+    const guarded = cmd.split(' || ');
+    expect(guarded.length, cmd).toBeLessThanOrEqual(2);
+    if (guarded.length === 2) {
+      const check = parse(guarded[0].replace(/\s+2>\/dev\/null$/, ''));
+      const insert = parse(guarded[1]);
+      expect(check.op, cmd).toBe('-C');
+      expect(check.at, cmd).toBeUndefined();
+      expect(insert.op, cmd).toBe('-I');
+      expect({ table: check.table, chain: check.chain, spec: check.spec }, cmd).toEqual({ table: insert.table, chain: insert.chain, spec: insert.spec });
+      if (chains.get(check.chain)!.includes(check.spec)) continue; // -C succeeds: the rule is there, no insert
+      cmd = guarded[1];
+    }
+    const { table, op, chain, at, spec } = parse(cmd);
+    expect(table).toBe('filter');
+    const rules = chains.get(chain)!;
     if (op === '-I') rules.splice((at ?? 1) - 1, 0, spec);
     else if (op === '-A') rules.push(spec);
     else if (op === '-D') {
@@ -68,8 +97,28 @@ describe('iptables.forward-blocks-containers: the remedy works when applied', ()
   it('the stock config over Docker: the inserts it gives (replies included) make the finding go away', () => {
     const [f] = forward(SYSCONFIG());
     expect(f.facts).toMatchObject({ bridge: 'docker0', decidedBy: 'filter/FORWARD#1' });
-    expect(f.remedy.commands).toContain('iptables -I FORWARD 1 -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT   # replies to the containers');
-    expect(forward(apply(SYSCONFIG(), f.remedy.commands))).toEqual([]);
+    expect(f.remedy.commands).toContain('iptables -C FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT 2>/dev/null || iptables -I FORWARD 1 -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT   # replies to the containers');
+    const once = apply(SYSCONFIG(), f.remedy.commands);
+    expect(forward(once)).toEqual([]);
+    // safe to paste twice: the second paste adds nothing
+    expect(apply(SYSCONFIG(), [...f.remedy.commands, ...f.remedy.commands])).toBe(once);
+  });
+
+  it('an accept appended below the REJECT by hand (it never matches there): moved up, not skipped by -C; pasted twice, one copy', () => {
+    // H36 reproduced it with the real iptables: -C finds the rule anywhere in the chain, so the guarded insert did nothing
+    const appended = SYSCONFIG().replace('\nCOMMIT', '\n-A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\nCOMMIT');
+    expect(appended).not.toBe(SYSCONFIG());
+    const [f] = forward(appended);
+    expect(f.remedy.commands).toContain(
+      'iptables -D FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT 2>/dev/null; iptables -C FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT 2>/dev/null || iptables -I FORWARD 1 -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT   # replies to the containers (the chain holds it below the blocking rule, where it never matches: moved up)',
+    );
+    const once = apply(appended, f.remedy.commands);
+    expect(forward(once)).toEqual([]);
+    // a second paste moves the same rule up again (the accepts above the REJECT may change order among themselves): the same rules, once each
+    const twice = apply(appended, [...f.remedy.commands, ...f.remedy.commands]);
+    expect(twice.split('\n').sort()).toEqual(once.split('\n').sort());
+    expect(forward(twice)).toEqual([]);
+    expect(once.split('\n').filter((l) => l === '-A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT')).toHaveLength(1);
   });
 
   it('the alternative, deleting the blocking rule, does not assume the inserts ran: by its spec, and it works on its own', () => {
@@ -99,10 +148,12 @@ describe('iptables.forward-blocks-containers: the remedy works when applied', ()
     const [f] = runNode(forwardBlocks, { iptables: [rs], ipAddr: [ipA()], routes: [routes()] });
     expect(f.facts).toMatchObject({ decidedBy: 'filter/FORWARD#2' });
     expect(f.remedy.commands).toEqual([
-      "systemctl restart docker   # Docker inserts its FORWARD rules ahead of rule 2; or, without restarting the containers:",
-      'iptables -I FORWARD 2 -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT   # replies to the containers',
-      "iptables -I FORWARD 2 -i docker0 ! -o docker0 -j ACCEPT   # the containers' own connections (172.17.0.0/16)",
-      'iptables -I FORWARD 2 -i docker0 -o docker0 -j ACCEPT   # containers on docker0 reaching each other (bridged traffic passes iptables: net.bridge.bridge-nf-call-iptables = 1 or not known)',
+      '# Option A (restarts every container): Docker inserts its FORWARD rules ahead of rule 2; run the line below without its "# ", and skip option B:',
+      '# systemctl restart docker',
+      "# Option B (no restart; safe to paste twice): accept the bridge's traffic ahead of rule 2:",
+      'iptables -C FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT 2>/dev/null || iptables -I FORWARD 2 -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT   # replies to the containers',
+      "iptables -C FORWARD -i docker0 ! -o docker0 -j ACCEPT 2>/dev/null || iptables -I FORWARD 2 -i docker0 ! -o docker0 -j ACCEPT   # the containers' own connections (172.17.0.0/16)",
+      'iptables -C FORWARD -i docker0 -o docker0 -j ACCEPT 2>/dev/null || iptables -I FORWARD 2 -i docker0 -o docker0 -j ACCEPT   # containers on docker0 reaching each other (bridged traffic passes iptables: net.bridge.bridge-nf-call-iptables = 1 or not known)',
       '# or instead, remove the blocking rule itself: iptables -D FORWARD -j REJECT --reject-with icmp-host-prohibited',
     ]);
     expect(`${f.remedy.caution}`).not.toMatch(/iptables-save\s*>/);
@@ -119,8 +170,15 @@ describe('iptables.forward-blocks-containers: the remedy works when applied', ()
       execFileSync('ip', ['netns', 'exec', ns, 'iptables-restore'], { input: apply(SYSCONFIG(), ['iptables -I FORWARD 1 -s 172.17.0.0/16 -j ACCEPT']) });
       const [f] = forward(execFileSync('ip', ['netns', 'exec', ns, 'iptables-save'], { encoding: 'utf8' }));
       expect(f.facts).toMatchObject({ decidedBy: 'filter/FORWARD#2' });
-      for (const c of f.remedy.commands.filter((x) => x.startsWith('iptables '))) execFileSync('ip', ['netns', 'exec', ns, 'sh', '-c', c]);
-      expect(forward(execFileSync('ip', ['netns', 'exec', ns, 'iptables-save'], { encoding: 'utf8' }))).toEqual([]);
+      const run = () => {
+        for (const c of f.remedy.commands.filter((x) => x.startsWith('iptables '))) execFileSync('ip', ['netns', 'exec', ns, 'sh', '-c', c]);
+        return execFileSync('ip', ['netns', 'exec', ns, 'iptables-save'], { encoding: 'utf8' });
+      };
+      const rulesOf = (save: string) => save.replace(/^#.*\n/gm, '').replace(/\[\d+:\d+\]/g, '');
+      const once = run();
+      expect(forward(once)).toEqual([]);
+      // pasted a second time (the -C guards hold): not one rule more
+      expect(rulesOf(run())).toBe(rulesOf(once));
     } finally {
       execFileSync('ip', ['netns', 'del', ns]);
     }

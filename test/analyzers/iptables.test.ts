@@ -239,7 +239,16 @@ describe('iptables.service-conflict', () => {
   it('firewalld active gets the zone remedy; a node with both disabled is silent', () => {
     const [f] = runNode(serviceConflict, { services: [UNITS('disabled', 'enabled')], ipAddr: [ipA()] });
     expect(f.facts).toMatchObject({ unit: 'firewalld.service' });
-    expect(f.remedy.commands[0]).toMatch(/--zone=trusted --add-interface=docker0/);
+    // the container bridges the fixture's ip addr shows (docker0 and cni0, not flannel.1 or the veth), sorted by name
+    expect(f.remedy.commands.filter((c) => /--zone=trusted/.test(c))).toEqual([
+      'firewall-cmd --permanent --zone=trusted --add-interface=cni0',
+      'firewall-cmd --permanent --zone=trusted --add-interface=docker0',
+    ]);
+    // a bridge the node does not have is not named: the same interfaces without docker0
+    const noDocker0 = fx('iproute2/ip_a').replace(/^4: docker0:[^]*?(?=^5: )/m, '');
+    expect(noDocker0).not.toMatch(/docker0/);
+    const [g] = runNode(serviceConflict, { services: [UNITS('disabled', 'enabled')], ipAddr: [parseInterfaces(noDocker0, 'ip_a')] });
+    expect(g.remedy.commands.filter((c) => /--zone=trusted/.test(c))).toEqual(['firewall-cmd --permanent --zone=trusted --add-interface=cni0']);
     expect(runNode(serviceConflict, healthy())).toEqual([]);
   });
 });

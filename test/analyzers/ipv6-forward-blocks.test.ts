@@ -34,10 +34,12 @@ describe('iptables.forward-blocks-containers, IPv6 (real ip6tables-save of a dua
     expect(f.title).toBe('FORWARD drops container IPv6 traffic');
     expect(f.evidence[0]).toMatchObject({ file: 'ip6tables-save.txt', excerpt: ':FORWARD DROP' });
     expect(commandsOf(f)).toEqual([
-      'systemctl restart docker',
-      'ip6tables -I FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
-      'ip6tables -I FORWARD -i docker0 ! -o docker0 -j ACCEPT',
-      'ip6tables -I FORWARD -i docker0 -o docker0 -j ACCEPT',
+      '# Option A (restarts every container): Docker recreates its FORWARD rules; run the line below without its "# ", and skip option B:',
+      '# systemctl restart docker',
+      "# Option B (no restart; safe to paste twice): accept the bridge's traffic:",
+      'ip6tables -C FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT 2>/dev/null || ip6tables -I FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+      'ip6tables -C FORWARD -i docker0 ! -o docker0 -j ACCEPT 2>/dev/null || ip6tables -I FORWARD -i docker0 ! -o docker0 -j ACCEPT',
+      'ip6tables -C FORWARD -i docker0 -o docker0 -j ACCEPT 2>/dev/null || ip6tables -I FORWARD -i docker0 -o docker0 -j ACCEPT',
     ]);
     expect(f.remedy.caution).toMatch(/\/etc\/sysconfig\/ip6tables/);
   });
@@ -48,9 +50,9 @@ describe('iptables.forward-blocks-containers, IPv6 (real ip6tables-save of a dua
     expect(f.facts).toMatchObject({ verdict: 'REJECT', decidedBy: 'filter/FORWARD#1', family: 'ipv6' });
     expect(f.evidence[0]).toMatchObject({ file: 'ip6tables-save.txt', excerpt: '-A FORWARD -j REJECT --reject-with icmp6-adm-prohibited' });
     expect(commandsOf(f)).toEqual([
-      'ip6tables -I FORWARD 1 -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
-      'ip6tables -I FORWARD 1 -i docker0 ! -o docker0 -j ACCEPT',
-      'ip6tables -I FORWARD 1 -i docker0 -o docker0 -j ACCEPT',
+      'ip6tables -C FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT 2>/dev/null || ip6tables -I FORWARD 1 -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+      'ip6tables -C FORWARD -i docker0 ! -o docker0 -j ACCEPT 2>/dev/null || ip6tables -I FORWARD 1 -i docker0 ! -o docker0 -j ACCEPT',
+      'ip6tables -C FORWARD -i docker0 -o docker0 -j ACCEPT 2>/dev/null || ip6tables -I FORWARD 1 -i docker0 -o docker0 -j ACCEPT',
       '# or instead, remove the blocking rule itself: ip6tables -D FORWARD -j REJECT --reject-with icmp6-adm-prohibited',
     ]);
   });
@@ -166,12 +168,19 @@ describe.skipIf(!ok)('the IPv6 remedies, run in namespaces built to the broken s
         const [f] = await byId(dir);
         expect(f.facts).toMatchObject({ family: 'ipv6' });
         const cmds = commandsOf(f);
-        // the inserts (what runs without restarting docker), then each alternative on its own
-        const inserts = cmds.filter((c) => c.startsWith('ip6tables -I'));
+        // the guarded inserts (what runs without restarting docker: the lines a paste of the block runs), then each alternative on its own
+        const inserts = cmds.filter((c) => c.startsWith('ip6tables '));
         const alternatives = cmds.filter((c) => c.startsWith('# or instead')).map((c) => c.replace(/^# or instead, remove the blocking rule itself: /, ''));
         expect(inserts.length).toBeGreaterThan(0);
-        expect(cmds.every((c) => c.startsWith('ip6tables ') || c.startsWith('# or instead') || c === 'systemctl restart docker')).toBe(true);
+        expect(inserts.every((c) => /^ip6tables -C FORWARD (.+) 2>\/dev\/null \|\| ip6tables -I FORWARD (?:\d+ )?\1$/.test(c)), inserts.join('\n')).toBe(true);
+        // everything else is a comment: option A's restart is commented out, so a paste of the block runs the inserts only
+        expect(cmds.every((c) => c.startsWith('ip6tables ') || c.startsWith('# or instead') || c === '# systemctl restart docker' || /^# Option [AB] /.test(c))).toBe(true);
         for (const c of inserts) host.sh(c);
+        expect(host.connect()).toBe('connected');
+        // pasted twice: the -C guards hold, no rule is added again
+        const once = host.sh('ip6tables-save -t filter').replace(/^#.*\n/gm, '').replace(/\[\d+:\d+\]/g, '');
+        for (const c of inserts) host.sh(c);
+        expect(host.sh('ip6tables-save -t filter').replace(/^#.*\n/gm, '').replace(/\[\d+:\d+\]/g, '')).toBe(once);
         expect(host.connect()).toBe('connected');
         for (const alt of alternatives) {
           host.load(breakage);

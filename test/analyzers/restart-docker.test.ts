@@ -202,12 +202,22 @@ describe('remedies restart dockerd the node\'s way', () => {
     const chains = commandsOf(runNode(dockerChainMissing, a).find((f) => f.severity === 'critical'));
     expect(chains.slice(0, 2)).toEqual([expect.stringMatching(/^# Docker from the snap \(ps\.txt:2\)/), 'snap restart docker.dockerd']);
     const fwd = commandsOf(runNode(forwardBlocks, a)[0]);
-    expect(fwd).toContain('snap restart docker.dockerd   # Docker inserts its FORWARD rules ahead of rule 1; or, without restarting the containers:');
+    // option A, commented out (a paste of the block runs option B only): the snap's restart, not systemctl's
+    expect(fwd.slice(0, 4)).toEqual([
+      '# Option A (restarts every container): Docker inserts its FORWARD rules ahead of rule 1; run the line below without its "# ", and skip option B:',
+      expect.stringMatching(/^# Docker from the snap \(ps\.txt:2\)/),
+      '# snap restart docker.dockerd',
+      "# Option B (no restart; safe to paste twice): accept the bridge's traffic ahead of rule 1:",
+    ]);
     for (const cmds of [chains, fwd]) expect(cmds.join('\n')).not.toMatch(/systemctl restart docker/);
     // the same host with docker.service: as before
     const plain = { ...a, dockerDaemon: ps(PS_ROOTFUL) };
     expect(commandsOf(runNode(dockerChainMissing, plain).find((f) => f.severity === 'critical'))[0]).toBe('systemctl restart docker');
-    expect(commandsOf(runNode(forwardBlocks, plain)[0])).toContain('systemctl restart docker   # Docker inserts its FORWARD rules ahead of rule 1; or, without restarting the containers:');
+    expect(commandsOf(runNode(forwardBlocks, plain)[0]).slice(0, 3)).toEqual([
+      '# Option A (restarts every container): Docker inserts its FORWARD rules ahead of rule 1; run the line below without its "# ", and skip option B:',
+      '# systemctl restart docker',
+      "# Option B (no restart; safe to paste twice): accept the bridge's traffic ahead of rule 1:",
+    ]);
     // flannel's forced repair beside kubelet
     const flannel = flannelRemedy('node-1', undefined, { services: services(SNAP_UNIT, KUBELET_UNIT) }).commands;
     expect(flannel.slice(-3)).toEqual(['systemctl restart kubelet', expect.stringMatching(/^# Docker from the snap/), 'snap restart docker.dockerd']);

@@ -143,7 +143,9 @@ describe('the CLI with either decoder', () => {
     const xz = writeTmp('docker-chains-flushed.tar.xz', await xzEncode(gunzipSync(readFileSync(tgz))));
     const want = analyze(tgz);
     expect(want.code).toBe(0);
-    expect(want.findings.length).toBeGreaterThanOrEqual(3);
+    // one finding since the cause folds its symptoms (iptables.service-conflict), with their evidence: a report worth comparing
+    expect(want.findings.length).toBeGreaterThanOrEqual(1);
+    expect(want.findings.join(' ').split(' ').filter((x) => /:\d+$/.test(x)).length).toBeGreaterThanOrEqual(10);
     const runs = [
       analyze(xz, { BUNDLE_DOCTOR_XZ: 'wasm' }),
       analyze(xz, {}, ['--import', projectPath('test/helpers/no-native-xz.mjs')]),

@@ -201,6 +201,7 @@ const EXAMPLES: Example[] = [
     facts: { max: '131072' },
   },
   { id: 'log.firewall-restart', from: { seed: '000_' }, line: 40, facts: { action: 'restart', service: 'iptables' } },
+  { id: 'log.firewall-flushed', from: { fixture: '../../../bundles/src/docker-chains-flushed/sosreport-docker-host-01-2026-11-20-ticket4711/var/log/messages' }, line: 4, facts: { service: 'iptables' } },
   { id: 'log.firewall-restart', from: { fixture: '../r3-logs/podman-8048/terminal-output.txt' }, line: 4, facts: { action: 'reload' } },
   { id: 'log.firewall-restart', from: { fixture: 'healthy-k8s-worker-syslog.log' }, line: 24, facts: { action: 'Starting', service: 'Uncomplicated firewall' } },
   // nftables.service by its unit descriptions: Debian's "nftables", RHEL's "Netfilter Tables"
