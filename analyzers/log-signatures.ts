@@ -972,7 +972,7 @@ function kubectlWithoutKubeconfig(node: string, matches: LogMatch[]): FindingDra
   const files = new Set(matches.map((m) => m.file));
   const times = matches.filter((m) => m.timestamp).map((m) => m.timestamp!.iso);
   return {
-    id: 'log.connection-refused',
+    id: 'log.kubectl-no-kubeconfig',
     severity: 'info',
     title: 'kubectl ran without a kubeconfig (localhost:8080 refused)',
     message:
