@@ -155,8 +155,8 @@ describe('iptables.forward-blocks-containers folds in only the containers\' conn
     const line = 'Nov 20 10:16:40 docker-host-01 webapp[2211]: curl: (7) Failed to connect to 93.184.216.34: No route to host';
     const { byId } = await run(withLines('dcf-app-noport', DOCKERD_DNS, line));
     const f = carrier(byId);
-    // 2, 6, 8: the logged iptables.service restart (the cause's own evidence); 10: the container's failure; not 9 (dockerd's)
-    expect(f.evidence.filter((e) => e.file.endsWith('var/log/messages')).map((e) => e.line)).toEqual([2, 6, 8, 10]);
+    // 2, 6, 8: the logged iptables.service restart and 4 its 'Flushing firewall rules' (the cause's own evidence); 10: the container's failure; not 9 (dockerd's)
+    expect(f.evidence.filter((e) => e.file.endsWith('var/log/messages')).map((e) => e.line)).toEqual([2, 4, 6, 8, 10]);
     expect(f.related).toContain('log.no-route-to-host');
     expect(byId('log.no-route-to-host')).toEqual([]);
   });
