@@ -36,7 +36,7 @@ import { iptablesTool } from '../src/netfilter/commands.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { flagBool, flagValue, kubeProxyFlags, nodeProcesses, type ListedProcess } from '../src/parsers/processes.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
-import { flushingFirewallUnits } from './lib/node-services.js';
+import { flushingFirewallUnits, nodeForCommands } from './lib/node-services.js';
 import type { Evidence } from '../src/report/schema.js';
 import { kubeProxyIpv6Services } from './lib/ipv6-use.js';
 import { logEvidence, timeOf } from './lib/logs.js';
@@ -66,7 +66,9 @@ export default defineAnalyzer({
   scope: 'node',
   requires: ['iptables'],
   optional: ['services', 'logs', 'ipAddr', 'nftables', 'dockerDaemon'],
-  analyze({ node, artifacts, partly }) {
+  analyze({ node, nodeNameNotHost, artifacts, partly }) {
+    // the node's name in pasteable commands: <NODE> where the bundle names no host (a file's or folder's name)
+    const cmd = nodeForCommands({ node, nodeNameNotHost }).command;
     const views = liveViews(artifacts);
     if (views.length === 0) return [];
     // kube-proxy's userspace proxier (--proxy-mode=userspace, removed in 1.26) writes KUBE-PORTALS-CONTAINER /
@@ -77,8 +79,8 @@ export default defineAnalyzer({
       return [];
     }
     const proxy = kubeProxyPresence(artifacts, views);
-    if (!proxy.runs) return proxy.replacedBy ? replacementChainsGone(node, views, proxy.replacedBy) : [];
-    if (proxy.mode === 'nftables') return nftablesMode(node, artifacts, proxy);
+    if (!proxy.runs) return proxy.replacedBy ? replacementChainsGone(node, views, proxy.replacedBy, cmd) : [];
+    if (proxy.mode === 'nftables') return nftablesMode(node, artifacts, proxy, cmd);
     const gaps: Gap[] = [...familyGaps(views, proxy, 'ipv4')];
     // ip6tables: where the node has IPv6 Services (kube-proxy writes its base chains in both families on any IPv6-capable host)
     const views6 = liveViews6(artifacts);
@@ -96,7 +98,7 @@ export default defineAnalyzer({
       const dual = (artifacts.logs ?? []).flatMap((l) => l.matches).find((m) => m.signature === 'log.kube-proxy-mode' && m.facts.stack === 'dual');
       if (dual) proxy.evidence.push(logLine(dual, 'kube-proxy said at start that it runs dual-stack: it keeps its rules in ip6tables too'));
     }
-    return [finding(node, artifacts, views, proxy, gaps)];
+    return [finding(node, artifacts, views, proxy, gaps, cmd)];
   },
 });
 
@@ -442,7 +444,7 @@ function cannotTell(node: string, views: BackendView[], undecided: Gap[]): Findi
   };
 }
 
-function finding(node: string, artifacts: NodeArtifacts, views: BackendView[], proxy: ProxyPresence, gaps: Gap[]): FindingDraft {
+function finding(node: string, artifacts: NodeArtifacts, views: BackendView[], proxy: ProxyPresence, gaps: Gap[], cmd = node): FindingDraft {
   const flushed = gaps.filter((g) => / is empty$/.test(g.what) && g.family === 'ipv4');
   const ipv6Gaps = gaps.filter((g) => g.family === 'ipv6');
   // a flush of whole tables: every chain of nat and filter holds no rule
@@ -474,7 +476,7 @@ function finding(node: string, artifacts: NodeArtifacts, views: BackendView[], p
     evidence: [...gaps.map(({ what: _w, family: _f, ...e }) => e), ...proxy.evidence, ...firewall, ...logs],
     facts: { missing: what, mode: proxy.mode, modeFrom: proxy.modeFrom, wholeFlush, serviceChains: proxy.serviceChains, proxyOwner: proxy.owner, firewallRestartAt: restart?.time },
     related: firewall.length ? ['iptables.service-conflict'] : undefined,
-    remedy: remedyFor(node, proxy, firewall, ipv6Gaps.length > 0, kubeTool(views)),
+    remedy: remedyFor(cmd, proxy, firewall, ipv6Gaps.length > 0, kubeTool(views)),
   };
 }
 
@@ -535,12 +537,12 @@ function remedyFor(node: string, proxy: ProxyPresence, firewall: Evidence[], ipv
  * kube-proxy in nftables mode: its rules are the table ip kube-proxy. Missing while kube-proxy runs
  * in that mode, or emptied (nft flush table), it proxies nothing. Only said when the bundle has an nft listing.
  */
-function nftablesMode(node: string, artifacts: NodeArtifacts, proxy: ProxyPresence): FindingDraft[] {
+function nftablesMode(node: string, artifacts: NodeArtifacts, proxy: ProxyPresence, cmd = node): FindingDraft[] {
   const listings = artifacts.nftables ?? [];
   if (listings.length === 0) return [];
   const table = listings.flatMap((n) => n.tables).find((t) => t.family === 'ip' && t.name === 'kube-proxy');
   // the mode known from the running kube-proxy or its log, not from the table itself: a listing without the table says it is gone (nft flush ruleset, nft delete table)
-  if (!table) return proxy.modeFrom === 'process' || proxy.modeFrom === 'log' ? [nftTableGone(node, artifacts, proxy, listings[0])] : [];
+  if (!table) return proxy.modeFrom === 'process' || proxy.modeFrom === 'log' ? [nftTableGone(node, artifacts, proxy, listings[0], cmd)] : [];
   const services = table.chains.find((c) => c.name === 'services');
   const base = table.chains.filter((c) => c.hook);
   const empty = (services && services.rules.length === 0) || (base.length > 0 && base.every((c) => c.rules.length === 0));
@@ -556,12 +558,12 @@ function nftablesMode(node: string, artifacts: NodeArtifacts, proxy: ProxyPresen
       impact: 'Service traffic (ClusterIP, NodePort, cluster DNS) of this node is broken until kube-proxy rewrites its table.',
       evidence: [where, ...proxy.evidence],
       facts: { mode: 'nftables' },
-      remedy: remedyFor(node, { ...proxy }, firewallUnits(artifacts)),
+      remedy: remedyFor(cmd, { ...proxy }, firewallUnits(artifacts)),
     },
   ];
 }
 
-function nftTableGone(node: string, artifacts: NodeArtifacts, proxy: ProxyPresence, listing: NftRuleset): FindingDraft {
+function nftTableGone(node: string, artifacts: NodeArtifacts, proxy: ProxyPresence, listing: NftRuleset, cmd = node): FindingDraft {
   const others = listing.tables.length;
   return {
     severity: 'critical',
@@ -572,7 +574,7 @@ function nftTableGone(node: string, artifacts: NodeArtifacts, proxy: ProxyPresen
     impact: 'Service traffic (ClusterIP, NodePort, cluster DNS) of this node is broken until kube-proxy writes its table again.',
     evidence: [{ file: listing.file, line: 0, excerpt: 'no table ip kube-proxy', note: `searched the nft listing: ${others ? listing.tables.slice(0, 4).map((t) => `${t.family} ${t.name}`).join(', ') : 'empty'}` }, ...proxy.evidence],
     facts: { mode: 'nftables', modeFrom: proxy.modeFrom, missing: ['table ip kube-proxy is gone'] },
-    remedy: remedyFor(node, { ...proxy }, firewallUnits(artifacts)),
+    remedy: remedyFor(cmd, { ...proxy }, firewallUnits(artifacts)),
   };
 }
 
@@ -583,7 +585,7 @@ function nftTableGone(node: string, artifacts: NodeArtifacts, proxy: ProxyPresen
  * chains did (accepting forwarded pod traffic, masquerading it unless BPF masquerading is on) does not.
  * Not said when the agent runs with --install-iptables-rules=false, or a dump is cut.
  */
-function replacementChainsGone(node: string, views: BackendView[], replaced: NonNullable<ProxyPresence['replacedBy']>): FindingDraft[] {
+function replacementChainsGone(node: string, views: BackendView[], replaced: NonNullable<ProxyPresence['replacedBy']>, cmd = node): FindingDraft[] {
   const agent = replaced.process;
   if (flagBool(agent, 'install-iptables-rules') === false || !agent.argsShown) return [];
   for (const v of views) {
@@ -611,7 +613,7 @@ function replacementChainsGone(node: string, views: BackendView[], replaced: Non
       remedy: {
         summary: 'Restart the Cilium agent on this node: it installs its iptables chains at start. Then find what flushed the tables (iptables.service, a firewalld reload, netfilter-persistent, a script running iptables -F) and stop it.',
         commands: [
-          `kubectl -n kube-system delete pod -l k8s-app=cilium --field-selector spec.nodeName=${node}   # the DaemonSet starts it again`,
+          `kubectl -n kube-system delete pod -l k8s-app=cilium --field-selector spec.nodeName=${cmd}   # the DaemonSet starts it again`,
           'iptables -S | grep -c CILIUM_   # check: the chains are back',
           "journalctl --since '-1 day' --no-pager | grep -Ei 'iptables|firewalld|netfilter' | tail -n 30   # who flushed the rules",
         ],

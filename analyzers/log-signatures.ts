@@ -37,7 +37,7 @@ import { hostFirewall } from './lib/host-firewall.js';
 import { dockerBridges, dockerPresence, hasKubernetes, KUBE_PROXY_SERVICE_CHAIN, liveViews, uplinkOf } from './lib/node-view.js';
 import { felixKubeProxyCleanup } from '../src/parsers/calico-felix-config.js';
 import { kubeProxyNftablesUnavailable, kubeProxySync } from './lib/kube-proxy-sync.js';
-import { dockerRestartOf, NODE_SERVICE_KINDS, nodeServices, restartDocker } from './lib/node-services.js';
+import { dockerRestartOf, NODE_SERVICE_KINDS, nodeForCommands, nodeServices, restartDocker } from './lib/node-services.js';
 import { badRuleCheck, legacyRestoreSkew, vxlanChecksum } from './lib/r12-wording.js';
 
 const MAX_EVIDENCE = 10;
@@ -50,7 +50,9 @@ export default defineAnalyzer({
   requires: ['logs'],
   // what the remedies follow: the runtimes, kube-proxy and the firewall manager the node shows, its conntrack limit
   optional: [...new Set(['sysctl', 'nftables', 'dockerNetworks', 'firewalldZones', 'routes', 'ipAddr', 'flannelSubnetEnv', 'resolvConf', 'felixConfig', ...NODE_SERVICE_KINDS] as const)],
-  analyze({ node, artifacts }) {
+  analyze({ node, nodeNameNotHost, artifacts }) {
+    // the node's name in pasteable commands: <NODE> where the bundle names no host
+    const cmdNode = nodeForCommands({ node, nodeNameNotHost }).command;
     const byId = new Map<string, { matches: LogMatch[]; count: number }>();
     for (const log of artifacts.logs) {
       for (const m of log.matches) {
@@ -121,7 +123,7 @@ export default defineAnalyzer({
       if (sig.id === 'log.docker-no-free-address-pool') noFreePool(draft, sorted, facts, artifacts, host);
       if (sig.id === 'log.firewall-rejected-container-traffic') firewallRejected(draft, node, sorted, e.count, artifacts, host);
       if (sig.id === 'log.calico-bgp-not-established') calicoBgp(draft, sorted, e.count, facts, artifacts);
-      if (sig.id === 'log.iptables-couldnt-load-match') missingChainTarget(draft, sorted, host, node, artifacts);
+      if (sig.id === 'log.iptables-couldnt-load-match') missingChainTarget(draft, sorted, host, node, artifacts, cmdNode);
       // kube-proxy's own iptables older than 1.8 (legacy only) against kubelet's chain: the back ends are split (kubernetes#71305)
       if (sig.id === 'log.iptables-couldnt-load-match') legacyRestoreSkew(draft, sorted, artifacts);
       // Bad rule answering a -C check, not a delete: iptables-nft 1.8.0-1.8.2's -C bug (kubernetes#82361)
@@ -156,7 +158,7 @@ const CHAIN_TARGET = /^(?:KUBE|DOCKER|CNI|CILIUM|cali|FLANNEL|WEAVE|NETAVARK|LIB
  * family only on dual-stack nodes, so kube-proxy's ip6tables-restore fails at every sync and no IPv6
  * Service is programmed (kubernetes#96468): creating it in the ip6tables nat table lets the restore through.
  */
-function missingChainTarget(draft: FindingDraft, matches: LogMatch[], host: HostView, node: string, artifacts: NodeArtifacts): void {
+function missingChainTarget(draft: FindingDraft, matches: LogMatch[], host: HostView, node: string, artifacts: NodeArtifacts, cmdNode = node): void {
   const chains = [...new Set(matches.filter((m) => m.facts.kind === 'target' && m.facts.module && CHAIN_TARGET.test(m.facts.module)).map((m) => m.facts.module))];
   if (chains.length === 0 || chains.length < new Set(matches.map((m) => m.facts.module)).size) return;
   const v6 = matches.some((m) => /ip6tables/.test(m.excerpt) || m.facts.tool?.startsWith('ip6tables'));
@@ -170,7 +172,7 @@ function missingChainTarget(draft: FindingDraft, matches: LogMatch[], host: Host
   draft.facts = { ...draft.facts, missingChains: chains, family: v6 ? 'ipv6' : 'ipv4' };
   // kube-proxy's own chains gone between its syncs: someone deletes them; Calico's eBPF data plane does by default
   if (!markDrop && chains.every(isKubeProxyChain)) {
-    kubeProxyChainsDeleted(draft, chains, tool, node, artifacts);
+    kubeProxyChainsDeleted(draft, chains, tool, node, artifacts, cmdNode);
     return;
   }
   draft.remedy = markDrop
@@ -497,10 +499,10 @@ const isKubeProxyChain = (c: string) => KUBE_PROXY_SERVICE_CHAIN.test(c) || KUBE
  * false (projectcalico/calico#10538; Calico's "Avoiding conflicts with kube-proxy"). Restarting kube-proxy does not
  * hold while Felix keeps cleaning.
  */
-function kubeProxyChainsDeleted(draft: FindingDraft, chains: string[], tool: string, node: string, artifacts: NodeArtifacts): void {
+function kubeProxyChainsDeleted(draft: FindingDraft, chains: string[], tool: string, node: string, artifacts: NodeArtifacts, cmdNode = node): void {
   const felix = felixKubeProxyCleanup(artifacts.felixConfig ?? [], node);
   const cite = (s: { ref: { file: string; line: number }; excerpt: string }, note: string): Evidence => ({ file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note });
-  const restartKubeProxy = `kubectl -n kube-system delete pod -l k8s-app=kube-proxy --field-selector spec.nodeName=${node}   # kube-proxy's next start writes every chain again`;
+  const restartKubeProxy = `kubectl -n kube-system delete pod -l k8s-app=kube-proxy --field-selector spec.nodeName=${cmdNode}   # kube-proxy's next start writes every chain again`;
   const check = `${tool}-save -t nat | grep -c '^:KUBE-SVC-'   # kube-proxy's Service chains now (0: something keeps deleting them)`;
   if (felix?.cleans) {
     draft.message += ` Calico's eBPF data plane is on (${felix.bpf.excerpt}, ${felix.bpf.ref.file}:${felix.bpf.ref.line}) and its kube-proxy cleanup ${felix.cleanup ? `is on (${felix.cleanup.ref.file}:${felix.cleanup.ref.line})` : 'is not turned off (bpfKubeProxyIptablesCleanupEnabled defaults to true)'}: Felix deletes kube-proxy's iptables chains, and kube-proxy's next restore jumps to chains that are gone (projectcalico/calico#10538). Restarting kube-proxy does not hold while Felix keeps cleaning.`;
