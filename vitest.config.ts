@@ -8,5 +8,7 @@ export default defineConfig({
     // Network-namespace tests share host-wide state (`ip netns`); keep files in one worker pool
     // but let them run in parallel: every namespace name carries the worker's pid.
     pool: 'forks',
+    // Every scratch folder of the run under one TMPDIR, removed when the run ends.
+    globalSetup: ['test/setup/tmpdir.ts'],
   },
 });
