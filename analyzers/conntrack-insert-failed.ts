@@ -19,7 +19,7 @@
  * cause (too many connections, too small a limit), another fix (the limit, the flood), and a reader who
  * mutes one should not lose the other.
  */
-import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
+import { defineAnalyzer, type FindingDraft, type Partly } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { Evidence } from '../src/report/schema.js';
 import type { LogMatch } from '../src/logs/index.js';
@@ -33,7 +33,7 @@ import { timeOf } from './lib/logs.js';
 interface Input {
   node: string;
   artifacts: NodeArtifacts;
-  partly?: (what: string) => void;
+  partly?: Partly;
 }
 
 const HOST_KINDS = ['services', 'dockerDaemon', 'ipAddr', 'dockerNetworks', 'iptables', 'nftables'] as const;
@@ -184,7 +184,7 @@ export function tableFullFindings({ node, artifacts, partly }: Input): FindingDr
     if (size) parts.push(`${size.count} of ${size.max} entries (${Math.round(ratio! * 100)}%)`);
     if (stats.some((s) => s.totals.early_drop !== undefined)) parts.push('early_drop 0');
     if (stats.some((s) => s.totals.drop !== undefined)) parts.push(`drop ${Math.max(0, ...stats.map((s) => s.totals.drop ?? 0))}${stats.some((s) => (s.totals.drop ?? 0) > 0) ? ' (no more than the failed inserts)' : ''}`);
-    if (parts.length === 0) partly?.('neither the conntrack entry count and limit (nf_conntrack_count / nf_conntrack_max) nor conntrack statistics are in the bundle');
+    if (parts.length === 0) partly?.('neither the conntrack entry count and limit (nf_conntrack_count / nf_conntrack_max) nor conntrack statistics are in the bundle', ['conntrackStats']);
     else partly?.(`the conntrack table is not full: ${parts.join(', ')}`);
     return [];
   }

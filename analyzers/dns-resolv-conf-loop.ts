@@ -152,7 +152,7 @@ export default defineAnalyzer({
     }
     const file = fileFor(files, setting.path);
     if (!file) {
-      partly?.(`the resolv.conf kubelet hands pods (${setting.path}) is not in the bundle`);
+      partly?.(`the resolv.conf kubelet hands pods (${setting.path}) is not in the bundle`, ['resolvConf']);
       if (loops.length === 0) return [];
       return [
         loopOnly(

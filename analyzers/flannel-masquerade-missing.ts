@@ -50,7 +50,7 @@
  * and its 1.25 backport k3s#7138 (v1.25.8+k3s1), validated in the thread on v1.26.3-rc2 and in k3s#7137
  * on v1.25.8-rc2. The fix is the upgrade: flannel then writes its rules itself.
  */
-import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
+import { defineAnalyzer, type FindingDraft, type Partly } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { IptablesVersion } from '../src/netfilter/iptables-version.js';
 import { compareK3sVersions, k3sVersionOf, type K3sVersion } from '../src/parsers/k3s-version.js';
@@ -85,7 +85,7 @@ export default defineAnalyzer({
     const views = live.filter((v) => v.tables.has('nat'));
     if (views.length === 0) {
       // rules without a nat table (a listing of filter alone): nothing was checked (R8's N2)
-      if (live.length > 0) partly?.(`the live rules hold no nat table (${[...new Set(live.flatMap((v) => [...v.files.values()]))].join(', ')}): flannel's masquerade was not checked; collect iptables-save (every table) or nft list ruleset`);
+      if (live.length > 0) partly?.(`the live rules hold no nat table (${[...new Set(live.flatMap((v) => [...v.files.values()]))].join(', ')}): flannel's masquerade was not checked; collect iptables-save (every table) or nft list ruleset`, ['iptables']);
       return [];
     }
     // a dump cut at its top (sos's .tailed), or rows grepped out without their Chain lines, may have lost the rule
@@ -416,7 +416,7 @@ function cni0Subnet(artifacts: NodeArtifacts): string | undefined {
  * table shows the jump; a part of it (a grep) only the chain's reference count, and is believed empty only
  * where k3s#7096 keeps flannel from writing it whatever the grep kept.
  */
-function withoutSubnetEnv(node: string, artifacts: NodeArtifacts, v: BackendView, k3s: K3sVersion[], iptv: IptablesVersion[], partly: ((what: string) => void) | undefined): FindingDraft | undefined {
+function withoutSubnetEnv(node: string, artifacts: NodeArtifacts, v: BackendView, k3s: K3sVersion[], iptv: IptablesVersion[], partly: Partly | undefined): FindingDraft | undefined {
   const nat = v.tables.get('nat')!;
   const chain = nat.get('FLANNEL-POSTRTG');
   if (!chain || chain.rules.length > 0) return undefined;
@@ -553,7 +553,7 @@ function someSubnets(network: string): string[] {
  * A rule every version writes (or the later form's, where the chain shows that form) is missing: said where
  * the listing is whole, or where the pasted command's grep would have shown the rule; otherwise the coverage says so.
  */
-function partialChain(node: string, artifacts: NodeArtifacts, v: BackendView, envs: FlannelSubnetEnv[], partly: ((what: string) => void) | undefined): FindingDraft | undefined {
+function partialChain(node: string, artifacts: NodeArtifacts, v: BackendView, envs: FlannelSubnetEnv[], partly: Partly | undefined): FindingDraft | undefined {
   const nat = v.tables.get('nat')!;
   const chain = nat.get('FLANNEL-POSTRTG');
   const rules = flannelMasqRules(v);

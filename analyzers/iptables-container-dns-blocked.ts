@@ -182,6 +182,7 @@ export default defineAnalyzer({
       if (interfacesOf(artifacts.ipAddr ?? []).size === 0 && input?.policy === 'DROP')
         partly?.(
           `the INPUT policy is DROP (${input.ref.file}:${input.ref.line}), but the bundle has no ip addr and no container manager's rules that name a bridge with a resolver on its gateway (Podman's aardvark-dns, libvirt's or LXD's dnsmasq): containers' DNS to such a gateway, which crosses INPUT, was not checked; collect ip addr`,
+          ['ipAddr'],
         );
       return [];
     }

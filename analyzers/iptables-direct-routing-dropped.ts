@@ -24,7 +24,7 @@
  * and port is the symptom, and evidence; with no way in shown, that line and the rule alone make the
  * finding (critical when the rule's counters show drops).
  */
-import { defineAnalyzer } from '../src/engine/analyzer.js';
+import { defineAnalyzer, type Partly } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { Evidence, Remedy } from '../src/report/schema.js';
 import type { Rule, Ruleset } from '../src/netfilter/rules.js';
@@ -143,7 +143,7 @@ function directAccessDrops(artifacts: NodeArtifacts): DirectDrop[] {
  * drops for docker_gwbridge are left aside, and the coverage says so, citing the line. `Swarm:
  * inactive` (or pending, error) is no Swarm: nothing is left aside.
  */
-function swarmAside(drops: DirectDrop[], artifacts: NodeArtifacts, partly?: (what: string) => void): DirectDrop[] {
+function swarmAside(drops: DirectDrop[], artifacts: NodeArtifacts, partly?: Partly): DirectDrop[] {
   const swarm = swarmActive(artifacts);
   if (!swarm) return drops;
   const gw = drops.filter((d) => d.bridge === 'docker_gwbridge');
@@ -347,7 +347,7 @@ interface Group {
   hits: Hit[];
 }
 
-function traceWays(artifacts: NodeArtifacts, drops: DirectDrop[], ways: WayIn[], timeouts: LogMatch[], partly?: (what: string) => void): Group[] {
+function traceWays(artifacts: NodeArtifacts, drops: DirectDrop[], ways: WayIn[], timeouts: LogMatch[], partly?: Partly): Group[] {
   const tables = liveTables(artifacts);
   const ctx = traceContext(artifacts);
   const skip = new Set(drops.flatMap((d) => (d.rule ? [d.rule] : [])));

@@ -24,7 +24,7 @@
  * Nothing is said where dockerd is not running and none of its chains is in the live rules (it has not
  * written its rules since the boot, the MASQUERADE neither): iptables.docker-chain-missing reports that.
  */
-import { defineAnalyzer } from '../src/engine/analyzer.js';
+import { defineAnalyzer, type Partly } from '../src/engine/analyzer.js';
 import type { Chain } from '../src/netfilter/rules.js';
 import type { TraceContext } from '../src/netfilter/trace.js';
 import { addressIn, parseCidr } from '../src/parsers/cidr.js';
@@ -57,7 +57,7 @@ export default defineAnalyzer({
     const docker = dockerPresence(artifacts);
     // an nft listing alone: said where Docker shows and writes iptables rules (not on a Podman-only host, nor
     // with Docker's nftables back end, whose NAT is in its own table: R8's N3)
-    if (!(artifacts.iptables ?? []).length && docker.evidence.length > 0 && !docker.nftBackend) partly?.('the iptables nat rules are not in the bundle: only nftables NAT was looked at');
+    if (!(artifacts.iptables ?? []).length && docker.evidence.length > 0 && !docker.nftBackend) partly?.('the iptables nat rules are not in the bundle: only nftables NAT was looked at', ['iptables']);
     // dockerd not running (its unit failed or inactive, no dockerd in ps, or docker info could not
     // reach it) and none of its chains in the live rules: it never wrote its rules, the MASQUERADE
     // neither; iptables.docker-chain-missing says the daemon is down. (Chains present: it ran and
@@ -68,7 +68,7 @@ export default defineAnalyzer({
 });
 
 /** Docker's IPv4 bridge subnets. */
-function ipv4Findings(node: string, artifacts: NodeArtifacts, docker: DockerPresence, partly?: (what: string) => void) {
+function ipv4Findings(node: string, artifacts: NodeArtifacts, docker: DockerPresence, partly?: Partly) {
   const dockerRestart = dockerRestartOf(artifacts);
   const nftDocker = docker.nftBackend;
   // Docker writes no iptables rules with its nftables back end: then its own table must hold the masquerade
@@ -83,7 +83,7 @@ function ipv4Findings(node: string, artifacts: NodeArtifacts, docker: DockerPres
     // of filter): nothing was checked, and where Docker shows the coverage says so (R8's N2)
     const live = liveViews(artifacts);
     if (live.length > 0 && (docker.evidence.length > 0 || live.some((v) => hasDockerChains(v.tables))))
-      partly?.(`the live rules hold no nat table (${[...new Set(live.flatMap((v) => [...v.files.values()]))].join(', ')}): Docker's masquerade was not checked; collect iptables-save (every table) or nft list ruleset`);
+      partly?.(`the live rules hold no nat table (${[...new Set(live.flatMap((v) => [...v.files.values()]))].join(', ')}): Docker's masquerade was not checked; collect iptables-save (every table) or nft list ruleset`, ['iptables']);
     return [];
   }
   // a dump cut at its top (sos's .tailed) may have lost the rule: its absence proves nothing
@@ -155,7 +155,7 @@ function ipv4Findings(node: string, artifacts: NodeArtifacts, docker: DockerPres
  * nothing outside over IPv6 (critical); a global one works only if the upstream routes it to this
  * node, which is what gateway_mode_ipv6=routed is for (warning).
  */
-function ipv6Findings(node: string, artifacts: NodeArtifacts, docker: DockerPresence, partly?: (what: string) => void) {
+function ipv6Findings(node: string, artifacts: NodeArtifacts, docker: DockerPresence, partly?: Partly) {
   const dockerRestart = dockerRestartOf(artifacts);
   const bridges = dockerBridges(artifacts, 6).filter((b) => b.subnets.length > 0);
   if (bridges.length === 0) return [];

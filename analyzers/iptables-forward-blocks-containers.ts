@@ -18,7 +18,7 @@
  * iptables rules, and a drop there is a warning that says it comes from the saved configuration (file
  * and line) and to collect `nft list ruleset`, never the traced live verdict. A live listing decides alone.
  */
-import { defineAnalyzer } from '../src/engine/analyzer.js';
+import { defineAnalyzer, type Partly } from '../src/engine/analyzer.js';
 import type { Evidence, Remedy } from '../src/report/schema.js';
 import { trace, type Packet, type TraceContext, type TraceResult, type TraceStep } from '../src/netfilter/trace.js';
 import { addressIn, formatCidr, parseCidr } from '../src/parsers/cidr.js';
@@ -185,7 +185,7 @@ const PODMAN_STAND_IN = 'podman-unnamed';
 const UNKNOWN_SUBNET_HOST: Record<4 | 6, string> = { 4: '100.127.255.2', 6: 'fd00:ffff:ffff:ffff::2' };
 
 /** The forward path of each container bridge's subnets of one family, through that family's rules. */
-function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, partly?: (what: string) => void) {
+function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, partly?: Partly) {
   const v6 = family === 6;
     const view6 = v6 ? liveViews6(artifacts)[0] : undefined;
   const tables: Map<string, Map<string, Chain>> = v6 ? (view6?.tables ?? new Map()) : liveTables(artifacts);
@@ -198,7 +198,7 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
   // iptables' FORWARD and native nftables forward chains (firewalld's, Docker's own) both decide
   if (!tables.get('filter')?.get('FORWARD') && nft.length === 0 && !saved?.ruleset.tables.length) {
     // a bundle of rules alone that lacks the filter table (a `-t nat` listing): nothing was checked, and the coverage says so
-    if (itfs.size === 0 && family === 4 && (artifacts.iptables?.length || artifacts.nftables?.length)) partly?.('could not check container forwarding: the bundle has no filter FORWARD chain (iptables-save, or iptables -L FORWARD) and no nftables forward chain');
+    if (itfs.size === 0 && family === 4 && (artifacts.iptables?.length || artifacts.nftables?.length)) partly?.('could not check container forwarding: the bundle has no filter FORWARD chain (iptables-save, or iptables -L FORWARD) and no nftables forward chain', ['iptables']);
     return [];
   }
   // no ip addr: the bridges are read from the rules, and the uplink is "any interface other than the bridge"
@@ -239,7 +239,7 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
     partly?.(
       bridges.length === 0
         ? `could not check container forwarding${v6 ? ' over IPv6' : ''}: interfaces and addresses (ip addr) are not in the bundle, and no rule names a container bridge (Docker's masquerade or FORWARD rules, netavark's NETAVARK_FORWARD); collect ip addr (and ip route)`
-        : `interfaces and addresses (ip addr) are not in the bundle: ${bridges.map((b) => (b.nameUnknown ? `netavark's network ${b.cidrs[0]} (its bridge not named)` : b.name)).join(', ')} ${bridges.length > 1 ? 'were' : 'was'} read from the rules${unsure.length > 0 ? ` (${unsure.join(', ')} without a subnet)` : ''}, and the uplink ${uplinkKnown ? `from ip route (${uplink})` : 'taken as any interface the rules do not name'}; collect ip addr (and ip route) to check the real ones`,
+        : `interfaces and addresses (ip addr) are not in the bundle: ${bridges.map((b) => (b.nameUnknown ? `netavark's network ${b.cidrs[0]} (its bridge not named)` : b.name)).join(', ')} ${bridges.length > 1 ? 'were' : 'was'} read from the rules${unsure.length > 0 ? ` (${unsure.join(', ')} without a subnet)` : ''}, and the uplink ${uplinkKnown ? `from ip route (${uplink})` : 'taken as any interface the rules do not name'}; collect ip addr (and ip route) to check the real ones`, ['ipAddr']
     );
     if (family === 4) {
       const podsUnseen = podForwardingUnseen(tables);

@@ -19,7 +19,7 @@
  * Link-local (fe80::/10) and ::1 peers are the host itself, as 127.0.0.0/8 is: no bridge is crossed.
  * Without IPv6 rules in the bundle, the IPv6 peers are not checked and the coverage says so.
  */
-import { defineAnalyzer } from '../src/engine/analyzer.js';
+import { defineAnalyzer, type Partly } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
 import { findChain, matchOption, type Chain, type Rule, type Ruleset } from '../src/netfilter/rules.js';
 import { trace, type Packet, type TraceContext, type Verdict } from '../src/netfilter/trace.js';
@@ -328,7 +328,7 @@ function nextAddress(address: string): string {
 }
 
 /** The ports needed in one family, traced through that family's rules from its container networks. */
-function portFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, { byFamily, logLines: allLines }: Needs, partly?: (what: string) => void) {
+function portFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, { byFamily, logLines: allLines }: Needs, partly?: Partly) {
   const v6 = family === 6;
   const listed = interfacesOf(artifacts.ipAddr ?? []).size > 0;
   // without ip addr the host's address on a bridge is assumed: only a port something asks for (a log line,
@@ -338,12 +338,12 @@ function portFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, { b
   const sources = sourcesOf(artifacts, family);
   // no container network of this family: nothing crosses a bridge in it (a node with IPv6 addresses but IPv4 containers)
   if (!sources.some((s) => s.gateway)) {
-    if (!listed && family === 4) partly?.(`could not check port${needs.size > 1 ? 's' : ''} ${[...needs.keys()].join(', ')} from the container networks: interfaces and addresses (ip addr) are not in the bundle, and no rule gives a container network's subnet (Docker's masquerade); collect ip addr`);
+    if (!listed && family === 4) partly?.(`could not check port${needs.size > 1 ? 's' : ''} ${[...needs.keys()].join(', ')} from the container networks: interfaces and addresses (ip addr) are not in the bundle, and no rule gives a container network's subnet (Docker's masquerade); collect ip addr`, ['ipAddr']);
     return [];
   }
   if (!listed)
     partly?.(
-      `interfaces and addresses (ip addr) are not in the bundle: ${sources.map((s) => `${s.name} (${s.subnets.join(', ')})`).join(', ')} read from Docker's rules, the host's address on ${sources.length > 1 ? 'each' : 'it'} taken as ${sources.map((s) => s.gateway!.address).join(', ')}; ports are checked to those addresses only (a log line naming another address is not: whether it is this node's is not known); collect ip addr`,
+      `interfaces and addresses (ip addr) are not in the bundle: ${sources.map((s) => `${s.name} (${s.subnets.join(', ')})`).join(', ')} read from Docker's rules, the host's address on ${sources.length > 1 ? 'each' : 'it'} taken as ${sources.map((s) => s.gateway!.address).join(', ')}; ports are checked to those addresses only (a log line naming another address is not: whether it is this node's is not known); collect ip addr`, ['ipAddr']
     );
   const view6 = v6 ? liveViews6(artifacts)[0] : undefined;
   const tables = v6 ? (view6?.tables ?? new Map()) : liveTables(artifacts);

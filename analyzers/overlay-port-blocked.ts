@@ -98,7 +98,7 @@ export default defineAnalyzer({
       const where = blocked.map((b) => `${portText(b.port)} by ${by(b.result)}`).join(', ');
       // what only the bundle's gaps make a verdict: say so rather than assert it
       if (o.modeUnknown) {
-        partly?.(`${o.name.replace(/ VXLAN$/, '')}: ${o.modeUnknown}; a peer's ${where.replace(/ by /, ' is blocked by ')}. If flannel uses VXLAN, pod traffic between the nodes fails; collect ip -d link (or net-conf.json)`);
+        partly?.(`${o.name.replace(/ VXLAN$/, '')}: ${o.modeUnknown}; a peer's ${where.replace(/ by /, ' is blocked by ')}. If flannel uses VXLAN, pod traffic between the nodes fails; collect ip -d link (or net-conf.json)`, ['flannelNetConf']);
         continue;
       }
       // the peer traced is a stand-in (no route names one): where a rule accepts the port for some sources or

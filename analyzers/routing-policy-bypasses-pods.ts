@@ -50,7 +50,7 @@
  * taken for what it writes (a default route out of the uplink); other rules are left undecided, said
  * through `partly`.
  */
-import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
+import { defineAnalyzer, type FindingDraft, type Partly } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
 import type { Route, RouteTable } from '../src/parsers/ip-route.js';
 import type { InterfaceList } from '../src/parsers/interfaces.js';
@@ -119,12 +119,12 @@ function podRoutesOf(routes: readonly RouteTable[]): Route[] {
  * rules of calico#4662; RKE2's installer refuses to run beside it), with the same fix and the command to confirm;
  * otherwise the coverage says the rules were not checked.
  */
-function withoutRules(node: string, a: RoutingPolicyArtifacts, partly?: (what: string) => void): FindingDraft[] {
+function withoutRules(node: string, a: RoutingPolicyArtifacts, partly?: Partly): FindingDraft[] {
   const pods = podRoutesOf(a.routes);
   if (pods.length === 0) return [];
   const units = (a.services ? NM_CLOUD_SETUP_UNITS.flatMap((u) => findService(a.services!, u)) : []).filter((u) => u.enabled === 'enabled' || u.active === 'active');
   if (units.length === 0) {
-    partly?.('the bundle has no ip rule listing: whether a policy routing rule sends pod traffic past the main table was not checked; collect ip rule (sos: sos_commands/networking/ip_-4_rule_list)');
+    partly?.('the bundle has no ip rule listing: whether a policy routing rule sends pod traffic past the main table was not checked; collect ip rule (sos: sos_commands/networking/ip_-4_rule_list)', ['ipRules']);
     return [];
   }
   // a route over a pod's own interface says it best; Calico's BGP routes (proto bird / 80) else
@@ -150,7 +150,7 @@ function withoutRules(node: string, a: RoutingPolicyArtifacts, partly?: (what: s
 }
 
 /** `commandNode`: the node's name in commands, `<NODE>` where the bundle does not show it (nodeForCommands) */
-export function analyzeRoutingPolicy(node: string, a: RoutingPolicyArtifacts, partly?: (what: string) => void, commandNode = node): FindingDraft[] {
+export function analyzeRoutingPolicy(node: string, a: RoutingPolicyArtifacts, partly?: Partly, commandNode = node): FindingDraft[] {
   if (!a.ipRules?.length) return withoutRules(node, a, partly);
   const rules = a.ipRules
     .flatMap((l) => l.rules)

@@ -10,7 +10,7 @@
  * Where nothing in the bundle shows Kubernetes, a 0 is an info finding worded for what the bundle shows
  * (kubernetes/kubernetes#38802: the value was the thread's only host output).
  */
-import { defineAnalyzer } from '../src/engine/analyzer.js';
+import { defineAnalyzer, type Partly } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
 import { runtimeValue } from '../src/parsers/sysctl.js';
 import { hasKubernetes } from './lib/node-view.js';
@@ -105,7 +105,7 @@ const CONTAINER_BRIDGE = /^(docker0|br-[0-9a-f]{12}|cni0|cbr0|kube-bridge|weave|
  * and a value of 0 with the module loaded was set so: on a Kubernetes node with pods on a bridge it breaks
  * ClusterIP traffic between pods of one node. Not said where pods are shown on routed veths or Open vSwitch only.
  */
-function withoutKubernetes(node: string, artifacts: NodeArtifacts & { sysctl: SysctlRuntime[] }, partly?: (what: string) => void): FindingDraft[] {
+function withoutKubernetes(node: string, artifacts: NodeArtifacts & { sysctl: SysctlRuntime[] }, partly?: Partly): FindingDraft[] {
   const off = runtimeValue(artifacts.sysctl, KEY).filter((v) => v.value === '0');
   if (off.length === 0) return [];
   const pods = podNetworking(artifacts);

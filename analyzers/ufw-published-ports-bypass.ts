@@ -32,7 +32,7 @@
  * containers (docker ps), with ufw active and denying incoming: a warning that says it rests on those, not
  * on a traced path (fromDockerPs).
  */
-import { defineAnalyzer } from '../src/engine/analyzer.js';
+import { defineAnalyzer, type Partly } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
 import type { Chain, Rule } from '../src/netfilter/rules.js';
 import { matchOption } from '../src/netfilter/rules.js';
@@ -170,7 +170,7 @@ function nftDnats(artifacts: Parameters<typeof uplinkOf>[0], family: 4 | 6): Dna
 }
 
 /** The published ports one family's rules let past ufw. */
-export function exposures(artifacts: Parameters<typeof uplinkOf>[0], family: 4 | 6, status: UfwStatus | undefined, partly?: (what: string) => void): Exposure[] {
+export function exposures(artifacts: Parameters<typeof uplinkOf>[0], family: 4 | 6, status: UfwStatus | undefined, partly?: Partly): Exposure[] {
   const view = (family === 6 ? liveViews6(artifacts) : liveViews(artifacts))[0];
   if (!view || !hasUfwChains(view)) return [];
   const candidates = [...iptablesDnats(view), ...nftDnats(artifacts, family)];
@@ -271,7 +271,7 @@ export default defineAnalyzer({
     // Docker 29's nftables back end with no nft listing: its DNAT rules are not in the bundle
     const nftDocker = (artifacts.nftables ?? []).some((rs) => rs.tables.some((t) => t.name === 'docker-bridges'));
     if (docker.nftBackend && !nftDocker && liveViews(artifacts).some(hasUfwChains))
-      partly?.(`Docker writes nftables rules (${docker.nftBackend.file}:${docker.nftBackend.line}) and the bundle has no nft list ruleset: the ports it publishes were not traced past ufw; collect nft list ruleset`);
+      partly?.(`Docker writes nftables rules (${docker.nftBackend.file}:${docker.nftBackend.line}) and the bundle has no nft list ruleset: the ports it publishes were not traced past ufw; collect nft list ruleset`, ['nftables']);
     const found = [...exposures(artifacts, 4, status, partly), ...exposures(artifacts, 6, status, partly)];
     if (found.length === 0) return [];
 
@@ -371,7 +371,7 @@ function fromDockerPs(
   artifacts: Parameters<typeof uplinkOf>[0],
   status: UfwStatus | undefined,
   docker: ReturnType<typeof dockerPresence>,
-  partly: ((what: string) => void) | undefined,
+  partly: Partly | undefined,
 ) {
   const lists = artifacts.dockerPs ?? [];
   if (lists.length === 0 || !status?.status || status.status.value !== 'active') return [];

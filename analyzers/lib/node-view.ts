@@ -17,6 +17,7 @@ import { dockerdSettings } from '../../src/parsers/dockerd-flags.js';
 import { dockerEngine } from '../../src/parsers/docker-info.js';
 import { ipsetMatcher } from './ipset.js';
 import { KUBERNETES_UNITS, podNetworking, routeDevFor } from './container-host.js';
+import type { Partly } from '../../src/engine/analyzer.js';
 
 export function liveIpv4(artifacts: NodeArtifacts): Ruleset[] {
   return (artifacts.iptables ?? []).filter((r) => r.origin === 'live' && r.family !== 'ipv6');
@@ -212,7 +213,7 @@ export function nativeNftables(artifacts: NodeArtifacts): NftRuleset[] {
  * A trace that found nothing dropping, through nft listings of chosen tables only (`nft list table ip filter`, no
  * `nft list ruleset`): the coverage says "ran in part" (a table not listed can drop the packets) rather than ✅.
  */
-export function notePartialNft(artifacts: NodeArtifacts, partly: ((what: string) => void) | undefined, what: string): void {
+export function notePartialNft(artifacts: NodeArtifacts, partly: Partly | undefined, what: string): void {
   const note = chosenTablesNote(artifacts.nftables ?? [], what);
   if (note) partly?.(note);
 }

@@ -28,6 +28,9 @@ export type ArtifactsOf<R extends readonly ArtifactKind[], O extends readonly Ar
   [K in R[number]]: ArtifactMap[K][];
 } & { [K in O[number]]?: ArtifactMap[K][] };
 
+/** Says a part of an analysis was left undecided, and which artifact kinds it lacked (NodeInput.partly) */
+export type Partly = (what: string, missing?: readonly ArtifactKind[]) => void;
+
 export interface NodeInput<R extends readonly ArtifactKind[], O extends readonly ArtifactKind[]> {
   node: string;
   /**
@@ -41,9 +44,10 @@ export interface NodeInput<R extends readonly ArtifactKind[], O extends readonly
   /**
    * Says a part of the analysis could not be decided (a packet whose trace ended "unknown"): the
    * coverage then reads "ran in part: <what>", never a bare "ran" that a reader takes for all clear.
-   * Only collected; absent when an analyzer is called on its own.
+   * Only collected; absent when an analyzer is called on its own. `missing`: the artifact kinds the
+   * part lacked (the report's "Collect next" asks for them); leave it out when no artifact would decide it.
    */
-  partly?: (what: string) => void;
+  partly?: Partly;
 }
 
 export interface ClusterInput<R extends readonly ArtifactKind[], O extends readonly ArtifactKind[]> {

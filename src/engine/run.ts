@@ -25,12 +25,15 @@ export function runAnalyzers(analyzers: readonly Analyzer[], nodes: LoadedNode[]
         const runs = perNode.get(node.name)!;
         const why = notRunWhy(analyzer, node.artifacts);
         if (why) {
-          runs.push({ id: analyzer.id, status: 'not-run', reason: why, findings: 0 });
+          runs.push({ id: analyzer.id, status: 'not-run', reason: why.reason, findings: 0, ...missingField(why.missing, why.anyOf) });
           continue;
         }
         const undecided: string[] = [];
-        const partly = (what: string) => {
+        /** the artifact kinds the analyzer said an undecided part lacked */
+        const lacked: ArtifactKind[] = [];
+        const partly = (what: string, missing?: readonly ArtifactKind[]) => {
           if (undecided.length < 4 && !undecided.includes(what)) undecided.push(what);
+          for (const k of missing ?? []) if (!lacked.includes(k)) lacked.push(k);
         };
         const result = safely(analyzer, () =>
           analyzer.analyze({ node: node.name, ...(node.located?.nameNotHost ? { nodeNameNotHost: true } : {}), artifacts: pick(node.artifacts, analyzer), options, partly }),
@@ -48,9 +51,9 @@ export function runAnalyzers(analyzers: readonly Analyzer[], nodes: LoadedNode[]
           const skipped = partsSkipped(analyzer, node.artifacts, undecided);
           runs.push(
             notRun
-              ? { id: analyzer.id, status: 'not-run', reason: undecided.join('; '), findings: 0 }
+              ? { id: analyzer.id, status: 'not-run', reason: undecided.join('; '), findings: 0, ...missingField(lacked, false) }
               : skipped
-                ? { id: analyzer.id, status: 'ran', reason: skipped, findings: made.length }
+                ? { id: analyzer.id, status: 'ran', reason: skipped.reason, findings: made.length, ...missingField([...skipped.missing, ...lacked.filter((k) => !skipped.missing.includes(k))], false) }
                 : { id: analyzer.id, status: 'ran', findings: made.length },
           );
         }
@@ -60,13 +63,15 @@ export function runAnalyzers(analyzers: readonly Analyzer[], nodes: LoadedNode[]
       const min = analyzer.minNodes ?? 1;
       if (eligible.length < min) {
         const missing = analyzer.requires.map((k: ArtifactKind) => k);
-        cluster.push({
-          id: analyzer.id,
-          status: 'not-run',
-          // no node holds what it needs: say what that is, as for a node check (R7: "needs at least 1 nodes; the bundle has 0")
-          reason: eligible.length === 0 ? (missing.length > 0 ? notRunReason(missing) : (nodes.length > 0 ? notRunWhy(analyzer, nodes[0].artifacts) : undefined) ?? tooFewNodesReason(min, missing, 0)) : tooFewNodesReason(min, missing, eligible.length),
-          findings: 0,
-        });
+        // no node holds what it needs: say what that is, as for a node check (R7: "needs at least 1 nodes; the bundle has 0")
+        const why: NotRunWhy | undefined =
+          eligible.length > 0 ? undefined : missing.length > 0 ? { reason: notRunReason(missing), missing, anyOf: false } : nodes.length > 0 ? notRunWhy(analyzer, nodes[0].artifacts) : undefined;
+        cluster.push(
+          why
+            ? { id: analyzer.id, status: 'not-run', reason: why.reason, findings: 0, ...missingField(why.missing, why.anyOf) }
+            // too few nodes: no artifact would make it run
+            : { id: analyzer.id, status: 'not-run', reason: tooFewNodesReason(min, missing, eligible.length), findings: 0, missing: [] },
+        );
         continue;
       }
       const result = safely(analyzer, () =>
@@ -89,14 +94,30 @@ function missingKinds(requires: readonly ArtifactKind[], artifacts: NodeArtifact
   return requires.filter((k) => !artifacts[k] || artifacts[k]!.length === 0);
 }
 
+interface NotRunWhy {
+  reason: string;
+  /** the kinds it lacked: all of them are needed, or (anyOf) any one would do */
+  missing: ArtifactKind[];
+  anyOf: boolean;
+}
+
 /** What the analyzer needs and the node lacks: its required kinds, and one of `requiresOneOf` when it has none. */
-function notRunWhy(analyzer: Analyzer, artifacts: NodeArtifacts): string | undefined {
+function notRunWhy(analyzer: Analyzer, artifacts: NodeArtifacts): NotRunWhy | undefined {
   const missing = missingKinds(analyzer.requires, artifacts);
-  if (missing.length > 0) return notRunReason(missing);
+  if (missing.length > 0) return { reason: notRunReason(missing), missing, anyOf: false };
   const anyOf = (analyzer.requiresOneOf ?? []) as ArtifactKind[];
   if (anyOf.length > 0 && missingKinds(anyOf, artifacts).length === anyOf.length)
-    return `not run: neither ${anyOf.map((k) => ARTIFACT_DESCRIPTIONS[k]).join(' nor ')} in the bundle`;
+    return { reason: `not run: neither ${anyOf.map((k) => ARTIFACT_DESCRIPTIONS[k]).join(' nor ')} in the bundle`, missing: anyOf, anyOf: true };
   return undefined;
+}
+
+/**
+ * The run's `missing` (and `anyOf`) fields: the artifact kinds the engine knows a not-run or
+ * ran-in-part check lacked, so the report's "Collect next" reads them instead of the reason's words.
+ * Always written on such runs (empty when the reason names none it knows of).
+ */
+function missingField(missing: readonly ArtifactKind[], anyOf: boolean): Pick<AnalyzerRun, 'missing' | 'anyOf'> {
+  return { missing: [...missing], ...(anyOf && missing.length > 1 ? { anyOf: true } : {}) };
 }
 
 /** A cluster analyzer that needs more nodes than the bundle has (with what it requires, if anything). */
@@ -152,11 +173,11 @@ function finalize(analyzer: Analyzer, drafts: FindingDraft[], node: string | und
   return out;
 }
 
-/** "ran in part: ..." when optional artifacts a part of the analysis needs are missing */
-function partsSkipped(analyzer: Analyzer, artifacts: LoadedNode['artifacts'], undecided: string[] = []): string | undefined {
+/** "ran in part: ..." when optional artifacts a part of the analysis needs are missing (and which kinds those are) */
+function partsSkipped(analyzer: Analyzer, artifacts: LoadedNode['artifacts'], undecided: string[] = []): { reason: string; missing: ArtifactKind[] } | undefined {
   const parts = Object.entries((analyzer.partialWithout ?? {}) as Record<string, string>).filter(
     ([kind]) => missingKinds([kind as ArtifactKind], artifacts).length > 0,
   );
   const all = [...parts.map(([, what]) => what), ...undecided];
-  return all.length ? `ran in part: ${all.join('; ')}` : undefined;
+  return all.length ? { reason: `ran in part: ${all.join('; ')}`, missing: parts.map(([kind]) => kind as ArtifactKind) } : undefined;
 }

@@ -69,8 +69,9 @@ export const COLLECT: Record<ArtifactKind, CollectHint> = {
 };
 
 /**
- * Other words a "ran in part" reason uses for a missing artifact (an analyzer's own text, not the
- * description): "(no ip route in the bundle)", "the live rules hold no nat table".
+ * Other words a "ran in part" reason of an older report (without `missing`) uses for a missing
+ * artifact (an analyzer's own text, not the description): "(no ip route in the bundle)", "the live
+ * rules hold no nat table". New reports carry the kinds: the analyzers pass them to `partly`.
  */
 const PARTIAL_MENTIONS: [ArtifactKind, RegExp][] = [
   ['ipAddr', /\bno ip addr\b/],
@@ -86,15 +87,25 @@ const PARTIAL_MENTIONS: [ArtifactKind, RegExp][] = [
 const KINDS = Object.keys(ARTIFACT_DESCRIPTIONS) as ArtifactKind[];
 
 /**
- * The artifact kinds a run's reason says were missing, and whether any one of them would do
- * ("neither A nor B in the bundle") or all are needed ("A; B not in the bundle"). The engine writes
- * those reasons from ARTIFACT_DESCRIPTIONS, so a description found in the reason names its kind;
- * one that lies inside a longer description found at the same place is not counted twice.
+ * The artifact kinds a run lacked, and whether any one of them would do ("neither A nor B in the
+ * bundle") or all are needed ("A; B not in the bundle"): the run's own `missing` / `anyOf`, which the
+ * engine writes. A report older than those fields has only the reason's words: there, the engine
+ * wrote them from ARTIFACT_DESCRIPTIONS, so a description found in the reason names its kind (one
+ * that lies inside a longer description found at the same place is not counted twice), and a few
+ * analyzers' own words name others.
  */
 export function missingOf(run: AnalyzerRun): { kinds: ArtifactKind[]; anyOf: boolean } | undefined {
-  const reason = run.reason ?? '';
   const status = runStatus(run);
   if (status !== 'not-run' && status !== 'ran-in-part') return undefined;
+  if (run.missing) {
+    const kinds = run.missing.filter((k): k is ArtifactKind => Object.hasOwn(COLLECT, k));
+    return kinds.length > 0 ? { kinds, anyOf: run.anyOf === true && kinds.length > 1 } : undefined;
+  }
+  return missingFromReason(run.reason ?? '', status);
+}
+
+/** An older report's run: the kinds its reason names */
+function missingFromReason(reason: string, status: 'not-run' | 'ran-in-part'): { kinds: ArtifactKind[]; anyOf: boolean } | undefined {
   if (/\bneeds at least \d+ nodes\b/.test(reason)) return undefined;
   const hits: { kind: ArtifactKind; at: number; end: number }[] = [];
   for (const kind of KINDS) {

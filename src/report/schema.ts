@@ -67,6 +67,13 @@ export const AnalyzerRun = z.object({
   /** not-run: which artifacts were missing; error: the error message; ran: what part was skipped ("ran in part: ...") */
   reason: z.string().optional(),
   findings: z.number().int().nonnegative(),
+  /**
+   * not-run / ran in part: the artifact kinds (engine names: "iptables", "ipAddr", ...) it lacked, all
+   * needed unless `anyOf`; empty when no artifact would make it run. Absent on reports older than the field.
+   */
+  missing: z.array(z.string()).optional(),
+  /** any one of `missing` would do ("neither A nor B in the bundle") */
+  anyOf: z.literal(true).optional(),
 });
 export type AnalyzerRun = z.infer<typeof AnalyzerRun>;
 

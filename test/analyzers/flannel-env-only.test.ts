@@ -47,7 +47,7 @@ describe.skipIf(!hasCorpus)('flannel.subnet-mismatch from subnet.env alone', () 
     expect(report.findings[0].evidence[0]).toMatchObject({ file: 'run/flannel/subnet.env', line: 2 });
     const run = report.coverage.nodes[0].analyzers.find((a) => a.id === 'flannel.subnet-mismatch');
     // the coverage says what part did not run, and why
-    expect(run).toEqual({ id: 'flannel.subnet-mismatch', status: 'ran', reason: 'ran in part: the addresses of flannel.1 and cni0 were not checked (no ip addr in the bundle)', findings: 1 });
+    expect(run).toEqual({ id: 'flannel.subnet-mismatch', status: 'ran', reason: 'ran in part: the addresses of flannel.1 and cni0 were not checked (no ip addr in the bundle)', findings: 1, missing: ['ipAddr'] });
     const withIpAddr = await analyzeBundle(folder({ 'run/flannel/subnet.env': readCorpus('flannel', MISMATCH), 'ip-a.txt': readCorpus('ip-addr', 'flannel-1022-no-cni0-flannel1-16.31.0.0.txt') }));
     expect(withIpAddr.coverage.nodes[0].analyzers.find((a) => a.id === 'flannel.subnet-mismatch')?.reason).toBeUndefined();
     const healthy = await analyzeBundle(folder({ 'run/flannel/subnet.env': readCorpus('flannel', 'flannel-docs-running-subnet.env') }));

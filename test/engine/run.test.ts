@@ -33,6 +33,33 @@ describe('runAnalyzers', () => {
     expect(r.findings.map((f) => [f.id, f.node, f.analyzer])).toEqual([['test.needs-sysctl', 'a', 'test.needs-sysctl']]);
   });
 
+  it('runs record the artifact kinds they lacked: required, optional parts, and what the analyzer says a part lacked', () => {
+    const needsSysctl = defineAnalyzer({ id: 'test.needs', title: 't', description: 'd', scope: 'node', requires: ['sysctl'], analyze: () => [] });
+    const partial = defineAnalyzer({
+      id: 'test.partial',
+      title: 't',
+      description: 'd',
+      scope: 'node',
+      requires: ['sysctl'],
+      optional: ['ipAddr', 'routes'],
+      partialWithout: { ipAddr: 'the addresses were not checked' },
+      analyze: ({ partly }) => {
+        partly?.('the uplink was not decided; collect ip route', ['routes']);
+        partly?.('a rule could not be evaluated');
+        return [];
+      },
+    });
+    const r = runAnalyzers([needsSysctl, partial], [node('a', 'net.ipv4.ip_forward = 1\n'), node('b')], { requiredPorts: [] });
+    expect(r.perNode.get('b')).toEqual([
+      { id: 'test.needs', status: 'not-run', reason: expect.stringMatching(/^not run: kernel parameters/), findings: 0, missing: ['sysctl'] },
+      { id: 'test.partial', status: 'not-run', reason: expect.any(String), findings: 0, missing: ['sysctl'] },
+    ]);
+    expect(r.perNode.get('a')).toEqual([
+      { id: 'test.needs', status: 'ran', findings: 0 },
+      { id: 'test.partial', status: 'ran', findings: 0, missing: ['ipAddr', 'routes'], reason: 'ran in part: the addresses were not checked; the uplink was not decided; collect ip route; a rule could not be evaluated' },
+    ]);
+  });
+
   it('a throwing analyzer becomes an error entry and the run goes on', () => {
     const boom = defineAnalyzer({ id: 'test.boom', title: 't', description: 'd', scope: 'node', requires: [], analyze: () => { throw new Error('kaput'); } });
     const fine = defineAnalyzer({ id: 'test.fine', title: 't', description: 'd', scope: 'node', requires: [], analyze: () => [{ severity: 'warning', title: 'x', message: 'm', evidence: [], remedy }] });

@@ -41,6 +41,27 @@ describe('coverage grouped by what to collect', () => {
     expect(missingOf({ id: 'x.y', status: 'ran', findings: 0 })).toBeUndefined();
   });
 
+  it('the engine records the kinds a check lacked; the report reads them, not the reason\'s words (older reports: the words)', async () => {
+    const report = await analyze([projectPath('bundles/kube-firewall-corrupted.tgz')]);
+    const runs = report.bundles[0].coverage.nodes[0].analyzers;
+    // not run for want of a required kind: the kind, not its description
+    const sysctl = runs.find((r) => r.id === 'sysctl.ip-forward-disabled')!;
+    expect(sysctl.status).toBe('not-run');
+    expect(sysctl.missing).toEqual(['sysctl']);
+    // "neither A nor B": any one would do
+    const anyOf = runs.find((r) => r.status === 'not-run' && r.anyOf);
+    if (anyOf) expect(anyOf.missing!.length).toBeGreaterThan(1);
+    // every not-run run says what it lacked (possibly nothing an artifact gives)
+    for (const r of runs.filter((x) => x.status === 'not-run')) expect(r.missing).toBeDefined();
+    for (const r of runs.filter((x) => x.status === 'ran' && !x.reason)) expect(r.missing).toBeUndefined();
+    // the field decides, whatever the reason says
+    expect(missingOf({ id: 'x.y', status: 'ran', findings: 0, reason: 'ran in part: the uplink was not decided', missing: ['routes'] })).toEqual({ kinds: ['routes'], anyOf: false });
+    expect(missingOf({ id: 'x.y', status: 'not-run', findings: 0, reason: 'not run: interfaces and addresses (ip addr) not in the bundle', missing: [] })).toBeUndefined();
+    expect(missingOf({ id: 'x.y', status: 'not-run', findings: 0, reason: 'not run', missing: ['iptables', 'nftables', 'noSuchKind'], anyOf: true })).toEqual({ kinds: ['iptables', 'nftables'], anyOf: true });
+    // an older report: the words
+    expect(missingOf({ id: 'x.y', status: 'ran', findings: 0, reason: 'ran in part: the bundle has no ip rule listing: ...' })).toEqual({ kinds: ['ipRules'], anyOf: false });
+  });
+
   it('healthy-docker-k8s: the core checks ran, so "No problems found" stands', async () => {
     const report = await analyze([projectPath('bundles/healthy-docker-k8s.tgz')]);
     const b = report.bundles[0];
