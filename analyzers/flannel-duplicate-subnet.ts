@@ -33,6 +33,8 @@ export default defineAnalyzer({
       const cni06 = addrs.find((a) => a.family === 6 && !addressIn(a.address, 'fe80::/10'));
       if (cni06) claims.push({ node: n.node, cidr: cni06.network, what: 'cni0', evidence: { file: cni06.ref.file, line: cni06.ref.line, excerpt: cni06.excerpt, node: n.node } });
     }
+    // nodes named after their folders, no host: kubectl cannot be given their names
+    const unnamed = new Set(nodes.filter((n) => n.nodeNameNotHost).map((n) => n.node));
     const findings = [];
     const reported = new Set<string>();
     for (let i = 0; i < claims.length; i++) {
@@ -57,7 +59,10 @@ export default defineAnalyzer({
           facts: { subnet: a.cidr, nodes: [a.node, b.node] },
           remedy: {
             summary: `Give one of the nodes a new lease: on ${b.node}, delete flannel.1 and cni0 and restart its flannel pod, kubelet and docker (the forced flannel repair); check the node's podCIDR in the Node object first.`,
-            commands: [`kubectl get node ${a.node} ${b.node} -o custom-columns=NAME:.metadata.name,PODCIDR:.spec.podCIDR`, `# on ${b.node}:`, 'ip link delete flannel.1', ...(ca.family === 6 ? ['ip link delete flannel-v6.1'] : []), 'ip link delete cni0', 'systemctl restart kubelet docker'],
+            commands: [
+              unnamed.has(a.node) || unnamed.has(b.node)
+                ? `kubectl get nodes -o custom-columns=NAME:.metadata.name,PODCIDR:.spec.podCIDR   # the two nodes whose podCIDR holds ${a.cidr}`
+                : `kubectl get node ${a.node} ${b.node} -o custom-columns=NAME:.metadata.name,PODCIDR:.spec.podCIDR`, `# on ${b.node}:`, 'ip link delete flannel.1', ...(ca.family === 6 ? ['ip link delete flannel-v6.1'] : []), 'ip link delete cni0', 'systemctl restart kubelet docker'],
             caution: 'Pod traffic of the repaired node is cut for up to 5 minutes; restarting docker restarts every container there.',
           },
         });

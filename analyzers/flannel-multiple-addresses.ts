@@ -11,7 +11,8 @@ export default defineAnalyzer({
   scope: 'node',
   requires: ['ipAddr'],
   optional: [...new Set(['logs', 'flannelSubnetEnv', ...NODE_SERVICE_KINDS] as const)],
-  analyze({ node, artifacts }) {
+  analyze(input) {
+    const { node, artifacts } = input;
     const v4 = interfacesOf(artifacts.ipAddr).get('flannel.1')?.addresses.filter((a) => a.family === 4) ?? [];
     if (v4.length < 2) return [];
     return [
@@ -22,7 +23,7 @@ export default defineAnalyzer({
         impact: 'Cross-node pod traffic is sent from or to the wrong subnet.',
         evidence: v4.map((a) => ({ file: a.ref.file, line: a.ref.line, excerpt: a.excerpt })),
         facts: { addresses: v4.map((a) => a.cidr) },
-        remedy: flannelRemedy(node, artifacts.logs, artifacts),
+        remedy: flannelRemedy(input, artifacts.logs, artifacts),
       },
     ];
   },

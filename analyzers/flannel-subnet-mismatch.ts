@@ -29,7 +29,8 @@ export default defineAnalyzer({
   requires: ['flannelSubnetEnv'],
   optional: [...new Set(['ipAddr', 'logs', 'flannelNetConf', ...NODE_SERVICE_KINDS] as const)],
   partialWithout: { ipAddr: 'the addresses of flannel.1 and cni0 were not checked (no ip addr in the bundle)' },
-  analyze({ node, artifacts }) {
+  analyze(input) {
+    const { node, artifacts } = input;
     const env = artifacts.flannelSubnetEnv[0];
     // dual-stack flannel leases an IPv6 subnet too (FLANNEL_IPV6_SUBNET, device flannel-v6.1); an
     // IPv6-only one has no FLANNEL_SUBNET at all
@@ -47,7 +48,7 @@ export default defineAnalyzer({
     // the lease outside the cluster network: a configuration error, its own title and fix
     const outsideNet = checks.filter((c) => c.outsideNetwork);
     if (outsideNet.length > 0) return [configFinding(node, artifacts, checks, outsideNet, haveIpAddr, sentence)];
-    const remedy = flannelRemedy(node, artifacts.logs, artifacts);
+    const remedy = flannelRemedy(input, artifacts.logs, artifacts);
     // the IPv6 VXLAN device is rebuilt from the lease like flannel.1
     if (c6) remedy.commands = remedy.commands.flatMap((cmd) => (cmd === 'ip link delete flannel.1' ? [cmd, 'ip link delete flannel-v6.1'] : [cmd]));
     const devices = c6 && !c4 ? 'flannel-v6.1 and cni0' : 'flannel.1 and cni0';

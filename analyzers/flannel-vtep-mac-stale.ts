@@ -142,7 +142,7 @@ function linkFix(): string[] {
 
 /** `commandNode`: v.node in commands, `<NODE>` where the bundle does not show the host's name (nodeForCommands) */
 function staleRemedy(v: Vtep, a: Arts, published?: boolean, commandNode = v.node): Remedy {
-  const runner = flannelRunner(v.node, a);
+  const runner = flannelRunner(commandNode, a);
   return {
     summary: `Restart ${runner.name} on ${v.node} so flannel publishes ${v.dev}'s current MAC ${v.mac} as its VtepMAC again; the peers' flannel then rewrites their neighbour and fdb entries${published ? '' : ' (check with the kubectl command)'}. Before that, add a .link that keeps udev off flannel's devices so the MAC does not change again at the next boot; or upgrade flannel to v0.15.1 or later (k3s/RKE2 to a release with it; flannel-v6.1: flannel v0.25.2, k3s v1.30.1 / v1.29.5 / v1.28.10).`,
     commands: [
@@ -169,7 +169,7 @@ export default defineAnalyzer({
   requiresOneOf: ['ipAddr', 'ipNeigh', 'bridgeFdb', 'kubeNodes', 'systemdLink'],
   optional: ['ipAddr', 'ipNeigh', 'bridgeFdb', 'systemdLink', 'kubeNodes', 'flannelNetConf', 'flannelSubnetEnv', 'logs', 'services', 'dockerDaemon', 'distributionHint'],
   analyze({ nodes }) {
-    const ns = nodes.map((n) => ({ node: n.node, artifacts: n.artifacts as unknown as Arts }));
+    const ns = nodes.map((n) => ({ node: n.node, ...(n.nodeNameNotHost ? { nodeNameNotHost: true } : {}), artifacts: n.artifacts as unknown as Arts }));
     const findings: FindingDraft[] = [];
     const kube = kubeNodesOf(ns);
     const stale = new Set<string>();
@@ -248,7 +248,7 @@ export default defineAnalyzer({
           facts: { device: dev, link: policy.file, policy: policy.value },
           remedy: {
             summary: `Add /etc/systemd/network/50-flannel.link matching flannel* with MACAddressPolicy=none (sorted before ${policy.file}, so udev applies it to flannel's devices instead), reload udev, and restart flannel so it republishes the MAC its devices have.`,
-            commands: [`# on ${N.node}`, ...linkFix(), ...flannelRunner(N.node, N.artifacts).restart],
+            commands: [`# on ${N.node}`, ...linkFix(), ...flannelRunner(N, N.artifacts).restart],
             caution: 'The .link file only affects devices created after udev reloads it; restarting flannel interrupts pod networking on the node briefly.',
           },
         });

@@ -61,7 +61,7 @@ import { interfacesOf, type Interface } from '../src/parsers/interfaces.js';
 import type { Route } from '../src/parsers/ip-route.js';
 import type { Chain, Rule } from '../src/netfilter/rules.js';
 import { liveViews, nativeNftables, reachableChains } from './lib/node-view.js';
-import { DOCKER_RESTART_KINDS, dockerRestartOf, restartDocker } from './lib/node-services.js';
+import { DOCKER_RESTART_KINDS, dockerRestartOf, nodeForCommands, restartDocker } from './lib/node-services.js';
 import { flannelRunner } from './lib/flannel.js';
 import { distinctEvidence } from './lib/evidence.js';
 import { dockerdSettings, type DockerdSetting } from '../src/parsers/dockerd-flags.js';
@@ -86,7 +86,8 @@ export default defineAnalyzer({
   scope: 'node',
   requires: ['ipAddr'],
   optional: [...new Set(['routes', 'flannelSubnetEnv', 'dockerNetworks', 'iptables', 'nftables', ...DOCKER_RESTART_KINDS] as const)],
-  analyze({ node, artifacts, partly }) {
+  analyze(input) {
+    const { node, artifacts, partly } = input;
     const itfs = interfacesOf(artifacts.ipAddr);
     const uplink = uplinkMtu(artifacts, itfs);
     const out: FindingDraft[] = [];
@@ -101,7 +102,7 @@ export default defineAnalyzer({
     }
     const idle = idleConfiguredFinding(node, artifacts, itfs, uplink, out);
     if (idle) out.push(idle);
-    out.push(...flannelFindings(node, artifacts, itfs, uplink));
+    out.push(...flannelFindings(node, artifacts, itfs, uplink, nodeForCommands(input).command));
     return out;
   },
 });
@@ -485,12 +486,13 @@ function bridgeFinding(node: string, artifacts: NodeArtifacts, side: ContainerSi
 }
 
 /** flannel: pods' MTU vs flannel.1 / FLANNEL_MTU, and flannel.1 vs its underlay. */
-function flannelFindings(node: string, artifacts: NodeArtifacts, itfs: Map<string, Interface>, uplink: Uplink | undefined): FindingDraft[] {
+/** `commandNode`: the node's name in kubectl commands (<NODE> where the bundle names no host) */
+function flannelFindings(node: string, artifacts: NodeArtifacts, itfs: Map<string, Interface>, uplink: Uplink | undefined, commandNode = node): FindingDraft[] {
   const out: FindingDraft[] = [];
   const vx = [...itfs.values()].find((i) => /^flannel\.\d+$/.test(i.name) && i.mtu !== undefined);
   const env = (artifacts.flannelSubnetEnv ?? []).find((e) => e.mtu !== undefined && Number.isFinite(e.mtu.value));
   const envMtu = env?.mtu;
-  const runner = () => flannelRunner(node, artifacts);
+  const runner = () => flannelRunner(commandNode, artifacts);
   // flannel.1 against its underlay: the vxlan's dev (ip -d), else the uplink
   if (vx && (!vx.kind || vx.kind === 'vxlan')) {
     const under = vx.vxlan?.dev ? itfs.get(vx.vxlan.dev) : undefined;

@@ -10,7 +10,7 @@ import type { Evidence } from '../src/report/schema.js';
 import { effectiveConfig, runtimeValue, type SysctlRuntime } from '../src/parsers/sysctl.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { containerHostEvidence, ipv4ForwardingKey, ipv4ForwardingPaths, type InterfaceForwarding } from './lib/container-host.js';
-import { NODE_SERVICE_KINDS, nodeServices, restartDocker, restartedNames, type NodeServices } from './lib/node-services.js';
+import { NODE_SERVICE_KINDS, nodeForCommands, nodeServices, restartDocker, restartedNames, type NodeServices } from './lib/node-services.js';
 import { dockerdSettings } from '../src/parsers/dockerd-flags.js';
 import { timeOf } from './lib/logs.js';
 import { configSetting, persistSysctl, persistSysctlsByMachineConfig } from './lib/sysctl-fix.js';
@@ -26,15 +26,17 @@ export default defineAnalyzer({
   scope: 'node',
   requires: ['sysctl'],
   optional: [...new Set(['sysctlConfig', 'services', 'dockerDaemon', 'logs', 'ipAddr', 'dockerNetworks', 'iptables', 'nftables', 'flannelSubnetEnv', 'routes', ...NODE_SERVICE_KINDS] as const)],
-  analyze({ node, artifacts, partly }) {
+  analyze(input) {
+    const { node, artifacts, partly } = input;
     // sysctl values of other keys only (a lone /proc/sys/net/bridge file): no green tick for a check without its input
     if (runtimeValue(artifacts.sysctl, KEY).length === 0)
       partly?.(runtimeValue(artifacts.sysctl, KEY6).length === 0 ? `not run: no ${KEY} in the bundle` : `IPv4 not checked: no ${KEY} in the bundle (IPv6 forwarding was)`);
-    return [...ipv4(node, artifacts), ...ipv6(node, artifacts)];
+    return [...ipv4(node, artifacts, nodeForCommands(input).command), ...ipv6(node, artifacts)];
   },
 });
 
-function ipv4(node: string, artifacts: NodeArtifacts & { sysctl: SysctlRuntime[] }): FindingDraft[] {
+/** `cmdNode`: the node's name in oc / kubectl commands (<NODE> where the bundle names no host) */
+function ipv4(node: string, artifacts: NodeArtifacts & { sysctl: SysctlRuntime[] }, cmdNode = node): FindingDraft[] {
   const values = runtimeValue(artifacts.sysctl, KEY);
   const off = values.filter((v) => v.value === '0');
   if (off.length === 0) return [];
@@ -75,8 +77,8 @@ function ipv4(node: string, artifacts: NodeArtifacts & { sysctl: SysctlRuntime[]
     const blocking = offPaths.filter((p) => p.role !== 'uplink' || !uplinkGuessOk);
     const names = (ps: InterfaceForwarding[]) => ps.map((p) => p.itf).join(', ');
     if (blocking.length === 0 && unknown.length === 0)
-      return [restricted(node, off, on, offPaths, services)];
-    if (blocking.length > 0) return [perInterfaceOff(node, evidence, blocking, on, unknown, services, host, corroborated, logLines.length, names, artifacts)];
+      return [restricted(node, off, on, offPaths, services, cmdNode)];
+    if (blocking.length > 0) return [perInterfaceOff(node, evidence, blocking, on, unknown, services, host, corroborated, logLines.length, names, artifacts, cmdNode)];
   }
   // OVN-Kubernetes (OpenShift 4.14+ by default) keeps ip_forward at 0 and turns forwarding on for its own
   // interfaces only: without their per-interface values the bundle does not show a fault
@@ -96,8 +98,8 @@ function ipv4(node: string, artifacts: NodeArtifacts & { sysctl: SysctlRuntime[]
         remedy: {
           summary: `Check the per-interface values on the node. If one is 0, restart the node's ovnkube-node pod, which sets them when it starts. Do not set ${KEY} = 1 on the node${services.machineConfig ? ' (RHCOS: host configuration belongs to the Machine Config Operator)' : ''}: global forwarding is the Cluster Network Operator's ipForwarding: Global.`,
           commands: [
-            `sysctl ${keys.join(' ')}   # on the node (oc debug node/${node} -- chroot /host ...): each must print 1`,
-            `oc -n openshift-ovn-kubernetes delete pod -l app=ovnkube-node --field-selector spec.nodeName=${node}   # only if one prints 0`,
+            `sysctl ${keys.join(' ')}   # on the node (oc debug node/${cmdNode} -- chroot /host ...): each must print 1`,
+            `oc -n openshift-ovn-kubernetes delete pod -l app=ovnkube-node --field-selector spec.nodeName=${cmdNode}   # only if one prints 0`,
             `oc patch network.operator cluster --type=merge -p '{"spec":{"defaultNetwork":{"ovnKubernetesConfig":{"gatewayConfig":{"ipForwarding":"Global"}}}}}'   # only if the node must forward on every interface`,
           ],
           caution: 'Deleting the ovnkube-node pod briefly interrupts pod networking on the node while it restarts.',
@@ -154,7 +156,7 @@ function restartCommands(s: NodeServices): { summary: string; commands: string[]
 }
 
 /** ip_forward = 0, but every interface container traffic arrives on forwards: the per-interface setting ("ipForwarding: Restricted"). */
-function restricted(node: string, off: { ref: { file: string; line: number }; excerpt: string }[], on: InterfaceForwarding[], offPaths: InterfaceForwarding[], s: NodeServices): FindingDraft {
+function restricted(node: string, off: { ref: { file: string; line: number }; excerpt: string }[], on: InterfaceForwarding[], offPaths: InterfaceForwarding[], s: NodeServices, cmdNode = node): FindingDraft {
   const ovnk = on.some((p) => p.itf === 'ovn-k8s-mp0' || p.role === 'gateway');
   return {
     severity: 'info',
@@ -191,6 +193,7 @@ function perInterfaceOff(
   logCount: number,
   names: (ps: InterfaceForwarding[]) => string,
   artifacts: NodeArtifacts,
+  cmdNode = node,
 ): FindingDraft {
   const evidence: Evidence[] = [...base];
   for (const p of blocking) evidence.push({ ...(p.evidence ?? p.at), note: `${p.itf} (${p.role === 'container' ? 'container interface' : p.role === 'gateway' ? 'OVN-Kubernetes gateway bridge' : 'uplink'}): the kernel forwards nothing that arrives on it` });
@@ -202,8 +205,8 @@ function perInterfaceOff(
   let summary: string;
   if (ovnk) {
     commands = [
-      ...perItf.map((c) => `${c}   # now, on the node (oc debug node/${node} -- chroot /host ${c.split('   ')[0]})`),
-      `oc -n openshift-ovn-kubernetes delete pod -l app=ovnkube-node --field-selector spec.nodeName=${node}   # ovnkube-node sets forwarding on the interfaces it manages when it starts`,
+      ...perItf.map((c) => `${c}   # now, on the node (oc debug node/${cmdNode} -- chroot /host ${c.split('   ')[0]})`),
+      `oc -n openshift-ovn-kubernetes delete pod -l app=ovnkube-node --field-selector spec.nodeName=${cmdNode}   # ovnkube-node sets forwarding on the interfaces it manages when it starts`,
       `oc patch network.operator cluster --type=merge -p '{"spec":{"defaultNetwork":{"ovnKubernetesConfig":{"gatewayConfig":{"ipForwarding":"Global"}}}}}'   # only if the node must forward on every interface`,
     ];
     summary = `Set forwarding back on ${names(blocking)}, and let OVN-Kubernetes own it: restarting the node's ovnkube-node pod re-applies the per-interface settings (ipForwarding: Restricted). Do not set ${KEY} = 1 by hand or in a file on the node: on RHCOS the host configuration belongs to the Machine Config Operator, and global forwarding is a Cluster Network Operator setting (ipForwarding: Global).`;

@@ -7,7 +7,7 @@
 import type { LogScanResult } from '../../src/logs/index.js';
 import type { NodeArtifacts } from '../../src/engine/artifacts.js';
 import type { Evidence, Remedy } from '../../src/report/schema.js';
-import { nodeServices, restartDocker, restartedNames, type NodeServices } from './node-services.js';
+import { nodeForCommands, nodeServices, restartDocker, restartedNames, type NodeServices } from './node-services.js';
 
 /**
  * The node's flannel pod, from the logs the layout named as a kube-flannel pod's (troubleshoot's
@@ -22,8 +22,19 @@ export function flannelPod(logs: LogScanResult[] | undefined): { pod: string; na
   return undefined;
 }
 
+/**
+ * A node as a remedy names it: its name, or the analyzer's input (whose name may be its folder's,
+ * no host's: kubectl then gets <NODE>, the prose "this node"; analyzers/lib/node-services.ts nodeForCommands).
+ */
+export type NodeRef = string | { node: string; nodeNameNotHost?: boolean };
+
+function refOf(who: NodeRef): { command: string; prose: string } {
+  return typeof who === 'string' ? { command: who, prose: who } : nodeForCommands(who);
+}
+
 /** `kubectl delete pod` of the node's flannel pod: by name where a log names it, else by label on the node. */
 function deleteFlannelPod(node: string, logs: LogScanResult[] | undefined): string {
+  // node: the name kubectl's --field-selector takes (<NODE> where the bundle names no host)
   const p = flannelPod(logs);
   if (p?.namespace) return `kubectl -n ${p.namespace} delete pod ${p.pod}`;
   if (p) return `kubectl -n kube-flannel delete pod ${p.pod}   # or -n kube-system, where the DaemonSet runs`;
@@ -31,8 +42,10 @@ function deleteFlannelPod(node: string, logs: LogScanResult[] | undefined): stri
 }
 
 /** `artifacts`: the node's, to name its services (without them: the kubeadm repair, as before). */
-export function flannelRemedy(node: string, logs?: LogScanResult[], artifacts?: NodeArtifacts): Remedy {
-  const podCmd = deleteFlannelPod(node, logs);
+export function flannelRemedy(who: NodeRef, logs?: LogScanResult[], artifacts?: NodeArtifacts): Remedy {
+  // `node` in prose and comments; `cmdNode` where kubectl takes the node's name (<NODE> where the bundle names no host)
+  const { prose: node, command: cmdNode } = refOf(who);
+  const podCmd = deleteFlannelPod(cmdNode, logs);
   const caution = 'Pod traffic of the node is cut for up to 5 minutes while flannel rebuilds; the forced repair restarts every container on the node.';
   // the kubeadm-style repair: kubelet and docker (docker.service, or how dockerd runs on the node)
   const kubeadm = (s?: Pick<NodeServices, 'dockerRestart'>): Remedy => ({
@@ -63,7 +76,7 @@ export function flannelRemedy(node: string, logs?: LogScanResult[], artifacts?: 
       // a flannel pod beside the kubelet's own service: kubelet.service (kubeadm, kURL), rke2-*, k0s*, or unknown
       const bare = (c: string) => c.replace(/\s+#.*$/, '');
       const forced = s.distro ? [...s.restartKubelet, ...s.restartRuntime].filter((c, i, all) => all.findIndex((x) => bare(x) === bare(c)) === i) : [...s.restartKubelet, ...s.restartRuntime];
-      const light = s.distro?.name === 'rke2' && !flannelPod(logs) ? `kubectl -n kube-system delete pod -l k8s-app=canal --field-selector spec.nodeName=${node}   # RKE2 runs flannel in the rke2-canal pod (with cni: flannel, the kube-flannel pod)` : podCmd;
+      const light = s.distro?.name === 'rke2' && !flannelPod(logs) ? `kubectl -n kube-system delete pod -l k8s-app=canal --field-selector spec.nodeName=${cmdNode}   # RKE2 runs flannel in the rke2-canal pod (with cni: flannel, the kube-flannel pod)` : podCmd;
       const what = s.distro ? restartedNames(forced).join(' and ') : 'the kubelet and the container runtime';
       return {
         summary: `Light repair first: delete the flannel.1 link and the node's flannel pod so flannel rebuilds them from its lease. If the mismatch stays, the forced repair also deletes cni0 and restarts ${what} on ${node}.`,
@@ -79,7 +92,8 @@ export function flannelRemedy(node: string, logs?: LogScanResult[], artifacts?: 
  * k3s (in-process: restart k3s / k3s-agent), MicroK8s (its flanneld snap service), RKE2 (its
  * canal pod), else the kube-flannel DaemonSet's pod.
  */
-export function flannelRunner(node: string, artifacts: NodeArtifacts): { name: string; inProcess: boolean; restart: string[]; evidence: Evidence[] } {
+export function flannelRunner(who: NodeRef, artifacts: NodeArtifacts): { name: string; inProcess: boolean; restart: string[]; evidence: Evidence[] } {
+  const node = refOf(who).command;
   const s = nodeServices(artifacts);
   const evidence = s.distro ? [s.distro.evidence] : [];
   switch (s.distro?.name) {
