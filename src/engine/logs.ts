@@ -254,9 +254,15 @@ function scanStatusTail(tree: BundleTree, file: string, journal: NonNullable<Ser
   return { ...r, lines: journal.length, bytes, matches };
 }
 
-/** When a line was written, to the second, as its text says it (a status tail's time and the journal's read alike). */
+/**
+ * When a line was written, to the second, on the node's wall clock as its text says it: a status tail's zoneless
+ * `Nov 20 10:14:02` and a `journalctl -o short-iso` journal's `2026-11-20T10:14:02+0100` alike (the latter's UTC time
+ * moved back by its zone).
+ */
 function whenWritten(m: LogMatch): string | undefined {
-  return m.timestamp?.iso.slice(5, 19);
+  const t = m.timestamp;
+  if (!t) return undefined;
+  return (t.offsetMinutes ? new Date(t.epochMs + t.offsetMinutes * 60_000).toISOString() : t.iso).slice(5, 19);
 }
 
 function lineKey(m: LogMatch): string | undefined {

@@ -23,6 +23,12 @@ export interface LogTimestamp {
   yearInferred?: true;
   /** the text had no zone (syslog, klog, Go log...): read as UTC, though it is the node's local time */
   zoneless?: true;
+  /**
+   * the text's zone, minutes east of UTC, where it was not UTC (journalctl -o short-iso's `+0100`): the
+   * wall-clock time the line was written at is iso + this, which a zoneless copy of the line (systemctl
+   * status' tail, syslog) prints
+   */
+  offsetMinutes?: number;
 }
 
 export interface TimestampContext {
@@ -256,7 +262,9 @@ function utc(y: number, mo: number, d: number, h: number, mi: number, s: number,
   // The fields are the UTC time already (no offset, no leap second): written out directly, as
   // toISOString would. A Date per line was a quarter of a log with a million matching lines.
   if (offsetMinutes === 0 && s < 60) return { iso: `${y}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`, epochMs };
-  return { iso: new Date(epochMs).toISOString(), epochMs };
+  const ts: LogTimestamp = { iso: new Date(epochMs).toISOString(), epochMs };
+  if (offsetMinutes !== 0) ts.offsetMinutes = offsetMinutes;
+  return ts;
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

@@ -110,6 +110,23 @@ describe('a sosreport: the status tail and the journal hold the same line', () =
     expect(f?.evidence[0]).toMatchObject({ file: 'sos_commands/systemd/systemctl_status_--all', line: 22 });
   });
 
+  it('a `journalctl -o short-iso` journal (zoned times) holds the same line: counted once, citing the journal', async () => {
+    // the same journal lines as journalctl -o short-iso prints them on a node eight hours east of UTC: the status
+    // tail's zoneless `Jun 30 07:42:55` is that journal's `2016-06-30T07:42:55+0800` (23:42:55 UTC the day before)
+    const iso = JOURNAL_LINES.map((l) => l.replace(/^Jun 30 (\d\d:\d\d:\d\d) /, '2016-06-30T$1+0800 '));
+    expect(iso[4]).toMatch(/^2016-06-30T07:42:55\+0800 \S+ (?:docker|dockerd)\[\d+\]: /);
+    const dir = sosFolder({
+      'sos_commands/systemd/systemctl_status_--all': `${HOTSOS_BLOCK}\n${SOS_DOCKER_BLOCK}`,
+      'sos_commands/logs/journalctl_--no-pager': iso.join('\n') + '\n',
+    });
+    const report = await analyzeBundle(dir);
+    const f = report.findings.find((x) => x.id === CONTROLLER);
+    expect(f!.facts).toMatchObject({ count: 1 });
+    expect(f!.evidence.filter((e) => e.excerpt.includes('Error initializing network controller'))).toEqual([
+      expect.objectContaining({ file: 'sos_commands/logs/journalctl_--no-pager', line: 5 }),
+    ]);
+  });
+
   it('a journal holding another failure (another second) leaves the status line counted: two lines', async () => {
     // the same failure a second later: a second start that failed the same way
     const later = JOURNAL_LINES[4].replace('Jun 30 07:42:55', 'Jun 30 07:42:56');

@@ -52,6 +52,8 @@ describe.skipIf(!hasCorpus)('timestamps and units of real log lines', () => {
     expect(parseTimestamp(corpusLine('docker-for-linux-1128-dockerd-nf_tables-chain-add-failed.log', 1))).toEqual({
       iso: '2020-10-12T16:35:17.020Z',
       epochMs: Date.UTC(2020, 9, 12, 16, 35, 17, 20),
+      // the line's -05:00: its wall-clock time, which a zoneless copy of the line would print
+      offsetMinutes: -300,
     });
     expect(parseTimestamp(corpusLine('docker-for-linux-1104-firewalld-docker-isolation-stage-no-chain.log', 1))).toEqual({
       iso: '2020-09-09T10:48:01.000Z',
