@@ -22,6 +22,7 @@ import type { FindingDraft } from '../src/engine/analyzer.js';
 import { logEvidence } from './lib/logs.js';
 import type { LogScanResult } from '../src/logs/index.js';
 import { dockerRestartOf, restartDocker } from './lib/node-services.js';
+import { jumpTargets, listingCannotShow, rowsComplete, type ListingGap } from './lib/list-coverage.js';
 
 /** Docker's filter chains the FORWARD path must reach, and how Docker jumps to each from FORWARD (for the message). */
 const FORWARD_CHAINS: { chain: string; jump: string; critical: boolean }[] = [
@@ -42,7 +43,7 @@ export default defineAnalyzer({
   scope: 'node',
   requires: ['iptables'],
   optional: ['ipAddr', 'dockerNetworks', 'services', 'logs', 'dockerDaemon', 'nftables'],
-  analyze({ node, artifacts }) {
+  analyze({ node, artifacts, partly }) {
     const docker = dockerPresence(artifacts);
     // Docker's own chains in the live rules (DOCKER-FORWARD, DOCKER-USER, ...) show it writes rules
     // here even when nothing else in the bundle names Docker: then only what those chains prove is
@@ -61,7 +62,10 @@ export default defineAnalyzer({
     const v6 = docker.firewallOff ? undefined : ipv6Gaps(artifacts);
     const missing: Gap[] = [...v4.missing, ...(v6?.missing ?? [])];
     const chainsAbsent = v4.chainsAbsent || (v6?.chainsAbsent ?? false);
-    if (missing.length === 0) return [];
+    // what no listing can show missing (a listing cut after its first rows, or of some chains only): not a flush
+    const undecided = [...v4.undecided, ...(v6?.undecided ?? [])];
+    if (undecided.length > 0) partly?.(`not judged, no listing would show them: ${undecided.map((u) => `${u.what} (${u.listings.map((l) => `${l.file}:${l.line}`).join(', ')})`).join('; ')}`);
+    if (missing.length === 0) return undecided.length > 0 && !docker.firewallOff ? [cannotTell(node, undecided, docker.evidence)] : [];
     // --iptables=false / "iptables": false: Docker never makes its chains; nothing flushed them
     if (docker.firewallOff) return v4.missing.length ? [iptablesOff(node, docker.firewallOff, docker.evidence, foundOf(v4.missing), artifacts)] : [];
     const severity = missing.some((m) => m.critical) ? ('critical' as const) : ('warning' as const);
@@ -221,16 +225,24 @@ function unreachable(node: string, said: Evidence, found: Evidence[], dockerEvid
 }
 
 /** Docker's chains and jumps missing from a family's live views (each back end's copy checked; a table whole in either is whole). */
-function gapsIn(views: BackendView[], artifacts: NodeArtifacts, label = '', orphansOnly = false, family: 4 | 6 = 4): { missing: Gap[]; chainsAbsent: boolean } {
+function gapsIn(views: BackendView[], artifacts: NodeArtifacts, label = '', orphansOnly = false, family: 4 | 6 = 4): { missing: Gap[]; chainsAbsent: boolean; undecided: Undecided[] } {
   const missing: Gap[] = [];
+  const undecided: Undecided[] = [];
   let chainsAbsent = false;
   for (const [table, gapsOf] of [
     ['filter', filterGaps],
     ['nat', natGaps],
   ] as const) {
     if (orphansOnly && table !== 'filter') continue;
-    const results = views.filter((v) => v.tables.has(table)).map((v) => ({ view: v, ...gapsOf(v.tables.get(table)!, v.files.get(table)!, artifacts, orphansOnly) }));
-    if (results.length === 0 || results.some((r) => r.gaps.length === 0)) continue;
+    const results = views.filter((v) => v.tables.has(table)).map((v) => ({ view: v, ...gapsOf(v.tables.get(table)!, v.files.get(table)!, artifacts, orphansOnly, coverage(v, table)) }));
+    if (results.length === 0) continue;
+    // what no listing of a back end could show (cut, or of some chains only): said, not judged
+    if (results.every((r) => r.gaps.length === 0)) {
+      if (!results.some((r) => r.view.truncated.has(table))) undecided.push(...results.flatMap((r) => r.undecided.map((u) => ({ ...u, what: `${label}${u.what}` }))));
+      continue;
+    }
+    // a table whole in either back end is whole (a copy whose gaps its listings cannot tell counts as whole)
+    if (results.some((r) => r.gaps.length === 0)) continue;
     // a dump cut at its top (sos's .tailed) does not show what is absent: its start may hold them
     if (results.some((r) => r.view.truncated.has(table))) continue;
     // report the copy that has Docker's chains, if one does
@@ -240,7 +252,68 @@ function gapsIn(views: BackendView[], artifacts: NodeArtifacts, label = '', orph
     missing.push(...best.gaps.map((g) => forFamily(label ? { ...g, excerpt: `${label}${g.excerpt}` } : g)));
     chainsAbsent ||= best.chainsAbsent;
   }
-  return { missing, chainsAbsent };
+  return { missing, chainsAbsent, undecided };
+}
+
+/**
+ * Docker runs, and a chain of Docker's is in no live rule file, but no file would show it: every
+ * `iptables -L` listing of the table is cut (a paste that stops after FORWARD's first rows) or lists some
+ * chains only (`iptables -L FORWARD`). An `iptables -L` listing has no end marker, and a chain not shown
+ * is not a chain flushed. Said at info level with what would tell: a whole dump.
+ */
+function cannotTell(node: string, undecided: Undecided[], dockerEvidence: Evidence[]): FindingDraft {
+  const listings = undecided.flatMap((u) => u.listings).filter((l, i, all) => all.findIndex((o) => o.file === l.file && o.line === l.line) === i);
+  const what = [...new Set(undecided.map((u) => u.what))];
+  const v6 = what.some((w) => w.startsWith('ip6tables'));
+  return {
+    severity: 'info',
+    title: "Docker's iptables chains: the listings do not show them",
+    message:
+      `Cannot tell whether Docker's chains are in place on ${node}: ${listings.map((l) => `${l.file}: ${l.why}`).join('; ')}. ` +
+      `iptables -L (and -S) print the built-in chains first, then the user chains by name, and no end marker: a chain a listing does not reach, or a listing of some chains (-L CHAIN), does not show missing. Not judged: ${what.join('; ')}.`,
+    impact: "None known: a complete dump is needed to tell whether Docker's chains were flushed.",
+    evidence: [...listings.map((l) => ({ file: l.file, line: l.line, excerpt: l.why.slice(0, 200), note: 'cannot show a chain missing' })), ...dockerEvidence.slice(0, 2)],
+    facts: { undecided: what, listings: listings.map((l) => `${l.file}:${l.line}`) },
+    remedy: {
+      summary: 'Collect the whole rule dump, uncut, and run the check again (iptables-save lists every chain of every table).',
+      commands: ['iptables-save > iptables-save.txt', ...(v6 ? ['ip6tables-save > ip6tables-save.txt'] : [])],
+    },
+  };
+}
+
+/** A gap the live listings cannot decide: each listing that holds the table is cut or shows some chains only. */
+type Undecided = { what: string; listings: ListingGap[] };
+
+/**
+ * What one back end's files say of a table's chains: a chain is there where it is listed or where any
+ * rule of the table jumps to it (iptables refuses a jump to a missing chain); its absence is shown only
+ * by a file that would list it (an `iptables -L` listing that is whole: analyzers/lib/list-coverage.ts);
+ * a chain's rules are all shown where its listing goes on past it.
+ */
+interface Coverage {
+  /** listed, or jumped to by a rule of the table */
+  present(chain: string): boolean;
+  /** the file that shows the chain absent; undefined with why each listing cannot */
+  absentIn(chain: string): { file: string } | { cannot: ListingGap[] };
+  /** every rule of this (merged) chain is shown */
+  whole(chain: Chain): boolean;
+}
+
+function coverage(v: BackendView, table: string): Coverage {
+  const holding = v.rulesets.filter((rs) => rs.tables[table]);
+  const jumps = jumpTargets(holding, table);
+  return {
+    present: (c) => v.tables.get(table)!.has(c) || jumps.has(c),
+    absentIn: (c) => {
+      const cannot = holding.map((rs) => ({ rs, gap: listingCannotShow(rs, table, c) }));
+      const shows = cannot.find((x) => !x.gap);
+      return shows ? { file: shows.rs.file } : { cannot: cannot.map((x) => x.gap!) };
+    },
+    whole: (chain) => {
+      const rs = holding.find((r) => r.tables[table]!.chains[chain.name] === chain);
+      return rs ? rowsComplete(rs, table, chain) : true;
+    },
+  };
 }
 
 /**
@@ -249,18 +322,18 @@ function gapsIn(views: BackendView[], artifacts: NodeArtifacts, label = '', orph
  * DOCKER-FORWARD chain in the IPv4 rules, or by Docker chains left in the ip6tables dump), its
  * networks use IPv6, and the bundle has a live ip6tables dump. Undefined when it does not apply.
  */
-function ipv6Gaps(artifacts: NodeArtifacts): { missing: Gap[]; chainsAbsent: boolean; why: Evidence[]; service?: Evidence } | undefined {
+function ipv6Gaps(artifacts: NodeArtifacts): { missing: Gap[]; chainsAbsent: boolean; undecided: Undecided[]; why: Evidence[]; service?: Evidence } | undefined {
   const views6 = liveViews6(artifacts);
   if (views6.length === 0) return undefined;
   const use = dockerIpv6Use(artifacts);
   if (use.length === 0) return undefined;
   const managed = dockerManagesIp6tables(artifacts, views6);
   if (!managed) return undefined;
-  const { missing, chainsAbsent } = gapsIn(views6, artifacts, 'ip6tables (IPv6): ', false, 6);
+  const { missing, chainsAbsent, undecided } = gapsIn(views6, artifacts, 'ip6tables (IPv6): ', false, 6);
   const states = findService(artifacts.services ?? [], 'ip6tables');
   const s = isActive(states) ?? isEnabled(states);
   const service: Evidence | undefined = s ? { file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: `ip6tables.service is ${isActive(states) ? 'active' : 'enabled'}: it restores /etc/sysconfig/ip6tables at every start` } : undefined;
-  return { missing, chainsAbsent, why: [managed, use[0], ...(service ? [service] : [])], service };
+  return { missing, chainsAbsent, undecided, why: [managed, use[0], ...(service ? [service] : [])], service };
 }
 
 function foundOf(missing: Gap[]): Evidence[] {
@@ -344,15 +417,23 @@ function absent(file: string, what: string): Evidence {
 type Gap = Evidence & { critical: boolean; also?: Evidence[]; fix?: string };
 
 /** What of Docker's filter chains and jumps one copy of the filter table lacks. */
-function filterGaps(filter: Map<string, Chain>, file: string, _artifacts?: unknown, orphansOnly = false): { gaps: Gap[]; chainsAbsent: boolean } {
+function filterGaps(filter: Map<string, Chain>, _file: string, _artifacts: unknown, orphansOnly: boolean, cover: Coverage): { gaps: Gap[]; chainsAbsent: boolean; undecided: Undecided[] } {
   const missing: Gap[] = [];
+  const undecided: Undecided[] = [];
   let chainsAbsent = false;
-  if (!filter.has('DOCKER') && !orphansOnly) {
-    missing.push({ ...absent(file, 'no DOCKER chain in the filter table'), critical: true });
-    chainsAbsent = true;
+  if (!cover.present('DOCKER') && !orphansOnly) {
+    const shown = cover.absentIn('DOCKER');
+    if ('file' in shown) {
+      missing.push({ ...absent(shown.file, 'no DOCKER chain in the filter table'), critical: true });
+      chainsAbsent = true;
+    } else undecided.push({ what: 'the DOCKER chain of the filter table', listings: shown.cannot });
   }
-  // Docker's chains that exist but that FORWARD does not reach (checked with or without DOCKER)
-  if (filter.has('FORWARD')) {
+  // Docker's chains that exist but that FORWARD does not reach (checked with or without DOCKER):
+  // only where FORWARD's rules are all shown
+  const forwardCut = filter.has('FORWARD') && !cover.whole(filter.get('FORWARD')!);
+  if (forwardCut && FORWARD_CHAINS.some((c) => filter.has(c.chain) && !reaches(filter, 'FORWARD', c.chain)))
+    undecided.push({ what: "FORWARD's jumps to Docker's chains", listings: [{ file: filter.get('FORWARD')!.ref.file, line: filter.get('FORWARD')!.ref.line, why: 'the listing may end before the rest of FORWARD\'s rules' }] });
+  if (filter.has('FORWARD') && !forwardCut) {
     // Docker 28+: FORWARD jumps to DOCKER-USER and DOCKER-FORWARD, which leads to the rest; older: FORWARD jumps to each
     const v28 = filter.has('DOCKER-FORWARD');
     const lost = FORWARD_CHAINS.filter((c) => filter.has(c.chain) && (!v28 || c.chain === 'DOCKER-FORWARD' || c.chain === 'DOCKER-USER') && !reaches(filter, 'FORWARD', c.chain));
@@ -375,16 +456,26 @@ function filterGaps(filter: Map<string, Chain>, file: string, _artifacts?: unkno
       });
     }
   }
-  return { gaps: missing, chainsAbsent };
+  return { gaps: missing, chainsAbsent, undecided };
 }
 
 /** What of Docker's nat chain and jumps one copy of the nat table lacks. */
-function natGaps(nat: Map<string, Chain>, file: string, artifacts: { dockerDaemon?: DockerDaemonConfig[] }, _orphansOnly = false): { gaps: Gap[]; chainsAbsent: boolean } {
+function natGaps(nat: Map<string, Chain>, file: string, artifacts: { dockerDaemon?: DockerDaemonConfig[] }, _orphansOnly: boolean, cover: Coverage): { gaps: Gap[]; chainsAbsent: boolean; undecided: Undecided[] } {
   const missing: Gap[] = [];
+  const undecided: Undecided[] = [];
   let chainsAbsent = false;
-  if (!nat.has('DOCKER')) {
-    missing.push({ ...absent(file, 'no DOCKER chain in the nat table'), critical: true });
-    chainsAbsent = true;
+  const whole = (c: string) => !nat.has(c) || cover.whole(nat.get(c)!);
+  if (!cover.present('DOCKER')) {
+    const shown = cover.absentIn('DOCKER');
+    if ('file' in shown) {
+      missing.push({ ...absent(shown.file, 'no DOCKER chain in the nat table'), critical: true });
+      chainsAbsent = true;
+    } else undecided.push({ what: 'the DOCKER chain of the nat table', listings: shown.cannot });
+  } else if (!nat.has('DOCKER') || !whole('PREROUTING') || !whole('OUTPUT')) {
+    // DOCKER is there (a jump to it proves it) but not listed, or the listing may end inside PREROUTING
+    // or OUTPUT: whether they reach it is not judged
+    if (!reaches(nat, 'PREROUTING', 'DOCKER') && nat.has('PREROUTING') && !whole('PREROUTING'))
+      undecided.push({ what: 'nat PREROUTING\'s jump to DOCKER', listings: [{ file: nat.get('PREROUTING')!.ref.file, line: nat.get('PREROUTING')!.ref.line, why: 'the listing may end before the rest of PREROUTING\'s rules' }] });
   } else {
     if (!reaches(nat, 'PREROUTING', 'DOCKER'))
       missing.push({ ...absent(file, 'nat PREROUTING does not jump to DOCKER (-m addrtype --dst-type LOCAL -j DOCKER)'), critical: true });
@@ -409,7 +500,7 @@ function natGaps(nat: Map<string, Chain>, file: string, artifacts: { dockerDaemo
       });
     }
   }
-  return { gaps: missing, chainsAbsent };
+  return { gaps: missing, chainsAbsent, undecided };
 }
 
 /** Docker runs rootless: said once, so nobody looks for its chains in the host's rules (or restarts the system docker.service for them). */

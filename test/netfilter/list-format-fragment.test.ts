@@ -130,8 +130,11 @@ describe('no analyzer concludes a chain is missing from a fragment', () => {
       expect(runNode(dockerMasqueradeMissing, a)).toEqual([]);
       expect(runNode(kubeChainsMissing, a)).toEqual([]);
     }
-    const unmarked = parseIptablesList(FILTER_GREP, 'iptables-grep.txt', { fragments: true });
+    // without the mark (and without the row that jumps to DOCKER, which proves the chain): a listing of some
+    // rows still cannot show the chain missing: one info, no flush
+    const unmarked = parseIptablesList(FILTER_GREP.split('\n').filter((l) => !/ DOCKER /.test(l)).join('\n'), 'iptables-grep.txt', { fragments: true });
     delete unmarked.truncated;
-    expect(runNode(dockerChainMissing, { iptables: [unmarked], dockerDaemon: [docker], ipAddr: [ip] })).toHaveLength(1);
+    const f = runNode(dockerChainMissing, { iptables: [unmarked], dockerDaemon: [docker], ipAddr: [ip] });
+    expect(f.map((x) => x.severity)).toEqual(['info']);
   });
 });
