@@ -25,7 +25,18 @@ import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { LogMatch } from '../src/logs/index.js';
 import { SIGNATURES } from '../src/logs/index.js';
-import { CONTAINER_ITF, PROMPT_LINE, PROSE_QUOTE, XT_EXTENSION_MODULES, type HostTrait, type LogSignature } from '../src/logs/signatures.js';
+import {
+  CONTAINER_ITF,
+  PROMPT_LINE,
+  PROSE_QUOTE,
+  XT_EXTENSION_CONFIG,
+  XT_EXTENSION_MODULES,
+  XT_IP6_EXTENSION_CONFIG,
+  XT_IP6_EXTENSION_MODULES,
+  XT_MORE_EXTENSION_MODULES,
+  type HostTrait,
+  type LogSignature,
+} from '../src/logs/signatures.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import { runtimeValue, type SysctlValue } from '../src/parsers/sysctl.js';
@@ -36,9 +47,9 @@ import { olderThanLogsEnd, timeOf } from './lib/logs.js';
 import { hostFirewall } from './lib/host-firewall.js';
 import { dockerBridges, dockerPresence, hasKubernetes, KUBE_PROXY_SERVICE_CHAIN, liveViews, uplinkOf } from './lib/node-view.js';
 import { felixKubeProxyCleanup } from '../src/parsers/calico-felix-config.js';
-import { kubeProxyNftablesUnavailable, kubeProxySync } from './lib/kube-proxy-sync.js';
+import { kubeProxyNftablesUnavailable, kubeProxySync, syncOutcome } from './lib/kube-proxy-sync.js';
 import { dockerRestartOf, NODE_SERVICE_KINDS, nodeForCommands, nodeServices, restartDocker } from './lib/node-services.js';
-import { badRuleCheck, legacyRestoreSkew, vxlanChecksum } from './lib/r12-wording.js';
+import { badRuleCheck, beforeWorkaround, firewalldZoneConflict, legacyRestoreSkew, offloadWorkarounds, vxlanChecksum } from './lib/r12-wording.js';
 
 const MAX_EVIDENCE = 10;
 
@@ -74,6 +85,8 @@ export default defineAnalyzer({
     // kubectl without a kubeconfig refused at localhost:8080: its own finding, not a connection the node's rules decide
     const kubectl = takeKubectlLines(byId);
     const host = new HostView(artifacts);
+    // a checksum-offload workaround typed in a pasted session (flannel#1279): dates the VXLAN finding and the failures before it
+    const workarounds = offloadWorkarounds(byId.get('log.offload-workaround-typed')?.matches ?? [], byId.get('log.offload-workaround-output')?.matches ?? [], byId.get('log.dns-lookup-answered')?.matches ?? []);
     const out: FindingDraft[] = [];
     // the lines each finding was made of, for folding findings of one failure (foldSameLines)
     const lines = new Map<FindingDraft, LinesOf>();
@@ -113,7 +126,7 @@ export default defineAnalyzer({
       // what dockerd's failed start means now, the routes that took Docker's pools, the firewall's zone, Calico's peers
       if (DOCKER_START_FAILURES.has(sig.id)) dockerStart(draft, sig.id, sorted, byId.get('log.docker-daemon-initialized')?.matches ?? [], artifacts);
       if (sig.id === 'log.docker-network-controller-failed') networkController(draft, facts, sorted, host);
-      if (sig.id === 'log.iptables-module-missing') moduleMissing(draft, facts, sorted);
+      if (sig.id === 'log.iptables-module-missing') moduleMissing(draft, facts, sorted, { restores: byId.get('log.iptables-restore-failed')?.matches ?? [], artifacts, host, cmdNode });
       // kube-proxy's nftables sync failures: worded by nft's error (kubernetes#134024's iif, a missing module, nft crashing)
       if (sig.id === 'log.kube-proxy-sync-failed') kubeProxySync(draft, sorted, artifacts);
       // kube-proxy cannot use nftables at all: worded by what it lacks; critical unless it started again later
@@ -128,13 +141,15 @@ export default defineAnalyzer({
       if (sig.id === 'log.iptables-couldnt-load-match') legacyRestoreSkew(draft, sorted, artifacts);
       // Bad rule answering a -C check, not a delete: iptables-nft 1.8.0-1.8.2's -C bug (kubernetes#82361)
       if (sig.id === 'log.iptables-bad-rule') badRuleCheck(draft, sorted, byId.get('log.iptables-check-command')?.matches ?? [], artifacts);
-      if (sig.id === 'log.vxlan-bad-udp-checksum') vxlanChecksum(draft, facts);
+      if (sig.id === 'log.vxlan-bad-udp-checksum') vxlanChecksum(draft, facts, { matches: sorted, workarounds, artifacts });
+      if (sig.id === 'log.docker-firewalld-zone-conflict') firewalldZoneConflict(draft, sorted);
       if (sig.id === 'log.nf-tables-chain-missing') kubeletChainMissing(draft, sorted);
-      if (sig.id === 'log.iptables-restore-failed') restoreFailed(draft, sorted, sig.meaning);
+      if (sig.id === 'log.iptables-restore-failed') restoreFailed(draft, sorted, sig.meaning, byId);
       // a command at a shell prompt, a message quoted in a sentence: not a log event of their own (R13 #10)
       if (sig.id === 'log.firewall-restart') promptCommand(draft, sorted, sig.meaning);
       if (sig.id === 'log.ports-not-listening' || sig.id === 'log.port-timeout') quotedInProse(draft, sorted);
       if (CONNECTION_FAILURES.has(sig.id)) traceCommands(draft, sorted);
+      if (CONNECTION_FAILURES.has(sig.id)) beforeWorkaround(draft, sorted, workarounds);
       // flannel exits on it (k3s with it: `level=fatal msg="flannel exited: ...`): the node's pods have no cross-node network
       if (sig.id === 'log.flannel-incompatible-addresses' && sorted.some((m) => /level=fatal|flannel exited|F\d{4} /.test(m.excerpt))) {
         draft.severity = 'critical';
@@ -144,7 +159,7 @@ export default defineAnalyzer({
       lines.set(draft, { matches: sorted, complete: e.count <= sorted.length });
     }
     if (kubectl.length > 0) out.push(kubectlWithoutKubeconfig(node, inTimeOrder(kubectl)));
-    return foldSameLines(foldCniSetupIntoProxy(foldRestoreIntoMissingChain(out)), lines);
+    return foldSameLines(foldCniSetupIntoProxy(foldRestoreIntoMissingChain(foldRestoreIntoMissingModule(out))), lines);
   },
 });
 
@@ -255,6 +270,30 @@ function foldRestoreIntoMissingChain(out: FindingDraft[]): FindingDraft[] {
   const cited = (e: Evidence) => chain.evidence.some((c) => c.file === e.file && c.line === e.line);
   chain.evidence.push(...restore.evidence.filter((e) => !cited(e)).map((e) => ({ ...e, note: `${e.note ? `${e.note}; ` : ''}the same failed restore` })));
   chain.related = [...new Set([...(chain.related ?? []), restore.id!])];
+  return out.filter((d) => d !== restore);
+}
+
+/**
+ * kube-proxy's `Failed to execute iptables-restore` err=< ... `Couldn't load target `REJECT'` (k3s-io/k3s#10099) or
+ * `Extension recent revision 0 not supported, missing kernel module?` (k3s-io/k3s#9243) ... `Error occurred at line: 9`:
+ * one failure, whose cause is the module the kernel lacks. The restore's lines (its header above the module line, its
+ * `Error occurred at line:` below it, inside one message) join the module finding, as the missing chain's do
+ * (foldRestoreIntoMissingChain); a restore failure with a line of its own elsewhere stays a finding.
+ */
+function foldRestoreIntoMissingModule(out: FindingDraft[]): FindingDraft[] {
+  const mod = out.find((d) => d.id === 'log.iptables-module-missing');
+  const restore = out.find((d) => d.id === 'log.iptables-restore-failed');
+  if (!mod || !restore) return out;
+  const near = (e: Evidence) => mod.evidence.some((c) => c.file === e.file && e.line >= c.line - 2 && e.line <= c.line + 6);
+  if (!restore.evidence.every(near) || Number(restore.facts?.count ?? 0) > restore.evidence.length) return out;
+  const cited = (e: Evidence) => mod.evidence.some((c) => c.file === e.file && c.line === e.line);
+  for (const e of restore.evidence.filter((x) => !cited(x))) {
+    const at = mod.evidence.findIndex((c) => c.file === e.file && c.line > e.line);
+    const add = { ...e, note: `${e.note ? `${e.note}; ` : ''}the same failed restore` };
+    if (at < 0) mod.evidence.push(add);
+    else mod.evidence.splice(at, 0, add);
+  }
+  mod.related = [...new Set([...(mod.related ?? []), restore.id!])];
   return out.filter((d) => d !== restore);
 }
 
@@ -683,7 +722,7 @@ function dnsFallback(draft: FindingDraft, artifacts: NodeArtifacts): void {
 
 // ---- dockerd's failed start, Docker's address pools -------------------------------------------
 
-const DOCKER_START_FAILURES = new Set(['log.docker-start-failed', 'log.docker-network-controller-failed', 'log.docker-no-free-address-pool']);
+const DOCKER_START_FAILURES = new Set(['log.docker-start-failed', 'log.docker-network-controller-failed', 'log.docker-no-free-address-pool', 'log.docker-firewalld-zone-conflict']);
 
 /**
  * dockerd that did not start runs no container: critical (the README's "broken now"), unless it
@@ -693,7 +732,7 @@ const DOCKER_START_FAILURES = new Set(['log.docker-start-failed', 'log.docker-ne
  * severity.
  */
 function dockerStart(draft: FindingDraft, id: string, matches: LogMatch[], started: LogMatch[], artifacts: NodeArtifacts): void {
-  const failures = id === 'log.docker-no-free-address-pool' ? matches.filter((m) => m.facts.daemonStart) : matches;
+  const failures = id === 'log.docker-no-free-address-pool' || id === 'log.docker-firewalld-zone-conflict' ? matches.filter((m) => m.facts.daemonStart) : matches;
   if (failures.length === 0) return;
   const last = failures[failures.length - 1];
   // a start line after the last failure: later in the same log, else later in time
@@ -748,34 +787,65 @@ interface ExtensionModules {
   sentence: string;
   summary: string;
   commands: string[];
+  /** the command that shows whether the running kernel was built with the extensions' options */
+  configCheck?: string;
   docker28: boolean;
+}
+
+/** The modules of an extension: ip6tables' own where it has one, the table's, else the module whose alias is ipt_<extension>. */
+function modulesOf(extension: string, v6: boolean): { modules: readonly string[]; guessed: boolean } {
+  const known = (v6 ? XT_IP6_EXTENSION_MODULES[extension] : undefined) ?? XT_EXTENSION_MODULES[extension] ?? XT_MORE_EXTENSION_MODULES[extension];
+  return known ? { modules: known, guessed: false } : { modules: [`ipt_${extension}`], guessed: true };
+}
+
+/** The kernel options that build an extension's module (net/netfilter/Kconfig, net/ipv4|ipv6/netfilter/Kconfig). */
+function configOf(extension: string, v6: boolean): readonly string[] | undefined {
+  return (v6 ? XT_IP6_EXTENSION_CONFIG[extension] : undefined) ?? XT_EXTENSION_CONFIG[extension];
 }
 
 /**
  * The kernel modules of the extensions a line says iptables could not use (`Extension set revision 0
- * not supported, missing kernel module?`), by XT_EXTENSION_MODULES; an extension not in the table gets
- * the kernel's naming (xt_<name>), said as such. Undefined when the lines name no extension.
+ * not supported, missing kernel module?`; legacy iptables' `Couldn't load target `REJECT'`), by
+ * XT_EXTENSION_MODULES and XT_MORE_EXTENSION_MODULES (ip6tables' REJECT: ip6t_REJECT); an extension not in
+ * the tables gets the kernel's naming (the alias ipt_<name>), said as such. The custom-kernel hint names
+ * each extension's own options (XT_EXTENSION_CONFIG). Undefined when the lines name no extension.
  */
 function extensionModules(facts: Record<string, string[]>, matches: LogMatch[]): ExtensionModules | undefined {
   const extensions = [...new Set(facts.extension ?? [])];
   if (extensions.length === 0) return undefined;
-  const guessed = extensions.filter((e) => !XT_EXTENSION_MODULES[e]);
-  // an extension not in the table: the module whose alias is ipt_<extension> (every xtables module has one)
-  const modules = [...new Set(extensions.flatMap((e) => XT_EXTENSION_MODULES[e] ?? [`ipt_${e}`]))];
+  const v6 = matches.some((m) => m.facts.tool?.startsWith('ip6tables'));
+  const guessed = extensions.filter((e) => modulesOf(e, v6).guessed);
+  const modules = [...new Set(extensions.flatMap((e) => modulesOf(e, v6).modules))];
   const docker28 = extensions.includes('set') && matches.some((m) => /docker-ext-bridges-v[46]/.test(m.excerpt) || /docker-ext-bridges-v[46]/.test(m.facts.reason ?? ''));
-  const named = extensions.map((e) => `"${e}" (${(XT_EXTENSION_MODULES[e] ?? [`the module with the alias ipt_${e}`]).join(', ')})`).join(', ');
+  const named = extensions.map((e) => `"${e}" (${modulesOf(e, v6).guessed ? `the module with the alias ipt_${e}` : modulesOf(e, v6).modules.join(', ')})`).join(', ');
+  // legacy iptables says `Couldn't load target `REJECT'`, iptables-nft `Extension ... not supported, missing kernel module?`
+  const notLoaded = matches.filter((m) => m.facts.kind !== undefined && !/missing kernel module\?/.test(m.excerpt));
+  const said = notLoaded.length > 0 && notLoaded.length === matches.length ? `"Couldn't load ${notLoaded[0].facts.kind} \`${extensions[0]}'"` : '"missing kernel module?"';
+  const builtIn =
+    notLoaded.length > 0
+      ? ` ${extensions.map((e) => `"${e}"`).join(', ')} ${extensions.length > 1 ? 'are' : 'is'} a built-in iptables extension, not a chain (iptables refuses a chain of that name): the kernel lacks its module, unless the iptables that printed it was built without the extension's own library (libxt_<name>.so: a stripped container image).`
+      : '';
   const sentence =
-    `iptables could not use the extension${extensions.length > 1 ? 's' : ''} ${named}: the running kernel has no module for ${extensions.length > 1 ? 'them' : 'it'} ("missing kernel module?"), so the rule was not added.` +
+    `iptables could not use the extension${extensions.length > 1 ? 's' : ''} ${named}: the running kernel has no module for ${extensions.length > 1 ? 'them' : 'it'} (${said}), so the rule was not added.${builtIn}` +
     (guessed.length > 0 ? ` modinfo ${guessed.map((e) => `ipt_${e}`).join(' ')} names the module on the node.` : '');
+  const options = extensions.map((e) => ({ e, options: configOf(e, v6) }));
+  const known = options.filter((o) => o.options);
+  const custom =
+    known.length > 0
+      ? `a custom or vendor kernel needs the option built (${known.map((o) => `${o.options!.join(' and ')} for ${o.e}`).join('; ')}), as a module (=m) or in the kernel (=y)`
+      : 'a custom or vendor kernel needs the option that builds the module';
   const file = `/etc/modules-load.d/iptables-${extensions.map((e) => e.toLowerCase()).join('-')}.conf`;
   return {
     extensions,
     modules,
     docker28,
     sentence: docker28 ? `${sentence} Docker 28.0.0 matches its bridges with the ipsets docker-ext-bridges-v4/-v6, which need xt_set, ip_set and ip_set_hash_net.` : sentence,
-    summary: `Load ${modules.join(', ')} and keep ${modules.length > 1 ? 'them' : 'it'} loaded at boot. Where modprobe finds no such module, the running kernel's modules are not installed: on Ubuntu the extra modules package (linux-modules-extra-$(uname -r)); after a kernel upgrade that removed the running kernel's modules, reboot into the installed kernel; a custom kernel needs the option built (CONFIG_NETFILTER_XT_SET and CONFIG_IP_SET for set).`,
+    ...(known.length > 0
+      ? { configCheck: `{ zcat /proc/config.gz 2>/dev/null || cat /boot/config-$(uname -r); } | grep -E '^(# )?(${[...new Set(known.flatMap((o) => o.options!))].join('|')})[= ]'   # "is not set" or nothing: this kernel was built without it` }
+      : {}),
+    summary: `Load ${modules.join(', ')} and keep ${modules.length > 1 ? 'them' : 'it'} loaded at boot. Where modprobe finds no such module, the running kernel's modules are not installed: on Ubuntu the extra modules package (linux-modules-extra-$(uname -r)); after a kernel upgrade that removed the running kernel's modules, reboot into the installed kernel; ${custom}.`,
     commands: [
-      ...modules.map((m) => (m.startsWith('ipt_') ? `modprobe ${m}   # loads the module whose alias this is; nothing when it is loaded` : `lsmod | grep -qw ${m} || modprobe ${m}`)),
+      ...modules.map((m) => (guessed.length > 0 && m.startsWith('ipt_') && !Object.values(XT_MORE_EXTENSION_MODULES).some((l) => l.includes(m)) ? `modprobe ${m}   # loads the module whose alias this is; nothing when it is loaded` : `lsmod | grep -qw ${m} || modprobe ${m}`)),
       `printf '%s\\n' ${modules.join(' ')} > ${file}   # loaded again at boot`,
       `modinfo -n ${modules[0]} || ls /lib/modules   # no module for $(uname -r): the kernels whose modules are installed`,
       '# Ubuntu, where modinfo finds none: apt-get install -y linux-modules-extra-$(uname -r)',
@@ -783,14 +853,113 @@ function extensionModules(facts: Record<string, string[]>, matches: LogMatch[]):
   };
 }
 
-/** iptables' missing-module warning on its own (kube-proxy, a CNI, a script): the modules of its extension. */
-function moduleMissing(draft: FindingDraft, facts: Record<string, string[]>, matches: LogMatch[]): void {
+/** The programs whose lines a module-missing finding holds, as a restart command names them. */
+type Writer = 'kube-proxy-pod' | 'kube-proxy-unit' | 'k3s' | 'rke2' | 'k0s' | 'kubelet' | 'docker';
+
+/** The unit or pod that wrote a line: k3s, RKE2 and k0s run kube-proxy inside their own process (their syslog tag). */
+function writerOf(m: LogMatch): Writer | undefined {
+  if (m.pod?.startsWith('kube-proxy') || m.container === 'kube-proxy') return 'kube-proxy-pod';
+  // the syslog tag, else the line's own `k3s[2242]:` (a journal pasted without its date, k3s-io/k3s#10099)
+  const unit = m.unit ?? /^(?:\S+ )?([\w.-]{2,40})\[\d{1,9}\]: /.exec(m.excerpt)?.[1] ?? '';
+  if (/^k3s(?:-agent|-server)?$/.test(unit)) return 'k3s';
+  if (/^rke2(?:-agent|-server)?$/.test(unit)) return 'rke2';
+  if (/^k0s(?:worker|controller)?$/.test(unit)) return 'k0s';
+  if (unit === 'kube-proxy') return 'kube-proxy-unit';
+  if (unit === 'kubelet') return 'kubelet';
+  if (unit === 'dockerd' || unit === 'docker') return 'docker';
+  return undefined;
+}
+
+/** kube-proxy's sync: its `Failed to execute iptables-restore` (proxier.go), or a kube-proxy pod's or Kubernetes distribution's line */
+const KUBE_PROXY_RESTORE = /proxier\.go:\d{1,5}\][^\n]{0,40}?Failed to execute ip6?tables-restore|"Failed to execute ip6?tables-restore"/;
+
+interface ModuleContext {
+  restores: LogMatch[];
+  artifacts: NodeArtifacts;
+  host: HostView;
+  cmdNode: string;
+}
+
+/**
+ * iptables' missing-module warning on its own (kube-proxy, a CNI, a script): the modules of its extension,
+ * each one's kernel option, the service to restart as the lines' writer says. Where the failed rule is in
+ * kube-proxy's restore (its `Failed to execute iptables-restore` beside the line, from kube-proxy or a
+ * distribution that runs it: k3s, RKE2, k0s), no Service rule of that sync is applied, and the cause is in
+ * every sync: critical unless the logs show a completed sync or kube-proxy starting again after the last one
+ * (syncOutcome, as for nftables mode; log.kube-proxy-mode).
+ */
+function moduleMissing(draft: FindingDraft, facts: Record<string, string[]>, matches: LogMatch[], ctx?: ModuleContext): void {
   const modules = extensionModules(facts, matches);
   if (!modules) return;
   draft.message = draft.message.replace(/ \(chain [^)]{1,200}\)(?=:)/, '') + ` ${modules.sentence}`;
   draft.title = `iptables: kernel module ${modules.modules[0]} is missing`;
   draft.facts = { ...draft.facts, kernelModules: modules.modules };
-  draft.remedy = { summary: `${modules.summary} Then restart the program whose rule failed.${modules.docker28 ? ` ${DOCKER_28_IPSET}` : ''}`, commands: modules.commands };
+  const near = (r: LogMatch) => matches.some((m) => m.file === r.file && r.line >= m.line - 2 && r.line <= (m.endLine ?? m.line) + 6);
+  const restores = (ctx?.restores ?? []).filter((r) => near(r) || matches.some((m) => m.file === r.file && m.line >= r.line && m.line <= (r.endLine ?? r.line)));
+  const kubeProxy = [...matches, ...restores].some((m) => KUBE_PROXY_RESTORE.test(m.excerpt) && (writerOf(m) === undefined || writerOf(m) !== 'docker'));
+  const writers = new Set([...matches, ...restores].map(writerOf).filter((w): w is Writer => w !== undefined));
+  const restart = ctx ? restartFor(writers, ctx) : undefined;
+  let tail = restart ? ` ${restart.sentence}` : ' Then restart the program whose rule failed.';
+  if (kubeProxy && ctx) {
+    const last = matches[matches.length - 1];
+    const outcome = syncOutcome(matches, ctx.artifacts.logs ?? []);
+    const started = (ctx.artifacts.logs ?? []).flatMap((l) => l.matches).filter((m) => m.signature === 'log.kube-proxy-mode' && (m.file === last.file ? m.line > last.line : !!m.timestamp && !!last.timestamp && m.timestamp.epochMs > last.timestamp.epochMs));
+    if (outcome.recovered) {
+      draft.message += ` A later sync completed (${outcome.recovered.file}:${outcome.recovered.line}${outcome.recovered.timestamp ? `, ${outcome.recovered.timestamp.iso}` : ''}): the rules may be in place as of then.`;
+    } else if (started.length > 0) {
+      draft.message += ` kube-proxy started again after it (${started[0].file}:${started[0].line}) and no failure of this kind follows in the logs.`;
+    } else {
+      draft.severity = 'critical';
+      draft.message += ` The rule is in kube-proxy's iptables-restore, which applies its whole rule set or nothing: that sync applied no Service rule, and every sync fails the same way while the kernel lacks the module (nothing in the logs shows a later successful sync or a restart). Service changes since the last good sync are not on this node.`;
+      draft.facts = { ...draft.facts, kubeProxySyncBlocked: true };
+    }
+    if (restart) tail = ` ${restart.sentence} kube-proxy retries at every sync, so once the module loads the next sync should go through; the restart makes it immediate.`;
+  }
+  draft.remedy = {
+    summary: `${modules.summary}${tail}${modules.docker28 ? ` ${DOCKER_28_IPSET}` : ''}`,
+    commands: [...modules.commands, ...(modules.configCheck ? [modules.configCheck] : []), ...(writers.has('k3s') ? ['k3s check-config   # the kernel options k3s needs, and which this kernel lacks'] : []), ...(restart?.commands ?? [])],
+  };
+}
+
+/** The restart the lines' writer calls for: the unit or pod the evidence names, as the bundle shows it. */
+function restartFor(writers: Set<Writer>, ctx: ModuleContext): { sentence: string; commands: string[] } | undefined {
+  if (writers.size !== 1) return undefined;
+  const [w] = writers;
+  const kubelet = ctx.host.restartKubelet();
+  const named = (unit: RegExp) => kubelet.filter((c) => !c.startsWith('#') && unit.test(c));
+  switch (w) {
+    case 'k3s': {
+      const own = named(/systemctl restart k3s(?:-agent)?\b/);
+      return { sentence: 'Then restart k3s, which runs kube-proxy in its own process (k3s-agent on an agent node).', commands: own.length > 0 ? own : ['systemctl restart k3s   # k3s-agent on an agent node: kube-proxy runs inside it'] };
+    }
+    case 'rke2': {
+      const own = named(/systemctl restart rke2-(?:server|agent)\b/);
+      return { sentence: 'Then restart RKE2 (rke2-server, or rke2-agent on an agent node).', commands: own.length > 0 ? own : ['systemctl restart rke2-server   # rke2-agent on an agent node'] };
+    }
+    case 'k0s': {
+      const own = named(/systemctl restart k0s/);
+      return { sentence: 'Then restart k0s (k0sworker, or k0scontroller).', commands: own.length > 0 ? own : ['systemctl restart k0sworker   # k0scontroller on a controller that runs workloads'] };
+    }
+    case 'kube-proxy-unit':
+      // a collector's kube-proxy container log and a kube-proxy.service journal both say kube-proxy: the one that runs here
+      return {
+        sentence: 'Then restart kube-proxy: its pod where it runs as a DaemonSet, the unit where it runs as a service.',
+        commands: [
+          `kubectl -n kube-system delete pod -l k8s-app=kube-proxy --field-selector spec.nodeName=${ctx.cmdNode}   # kube-proxy as a DaemonSet: it starts again`,
+          'systemctl restart kube-proxy   # kube-proxy as a systemd service',
+        ],
+      };
+    case 'kube-proxy-pod':
+      return {
+        sentence: "Then restart this node's kube-proxy pod (its DaemonSet starts it again).",
+        commands: [`kubectl -n kube-system delete pod -l k8s-app=kube-proxy --field-selector spec.nodeName=${ctx.cmdNode}   # the DaemonSet starts it again`],
+      };
+    case 'kubelet':
+      return { sentence: 'Then restart the service that runs the kubelet.', commands: kubelet };
+    case 'docker':
+      return { sentence: 'Then restart docker so that it adds its rules again (this restarts its containers).', commands: ctx.host.restartDocker() };
+  }
+  return undefined;
 }
 
 /**
@@ -927,7 +1096,13 @@ const RESTORE_ARGUMENT =
  * mandatory (projectcalico/felix#1903, antrea-io/antrea#698); a pod sees the host's lock only with
  * /run/xtables.lock mounted (felix#1903's manifests, kubespray#3191).
  */
-function restoreFailed(draft: FindingDraft, matches: LogMatch[], meaning: string): void {
+function restoreFailed(draft: FindingDraft, matches: LogMatch[], meaning: string, byId?: Map<string, { matches: LogMatch[] }>): void {
+  // "use one back end" only where the logs show both (R15: k3s-io/k3s#9243 and #10099 needed a kernel module, not a back end)
+  const split = byId ? backEndsSplit(byId) : undefined;
+  if (split) {
+    draft.remedy.summary += ` The logs show both iptables back ends (${split}): use one back end (legacy or nf_tables) on the host and in every component's image.`;
+    draft.facts = { ...draft.facts, backEndsSplit: true };
+  }
   const kinds = new Set(matches.map(restoreKind));
   if (kinds.size !== 1) return;
   const [kind] = kinds;
@@ -950,6 +1125,20 @@ function restoreFailed(draft: FindingDraft, matches: LogMatch[], meaning: string
       commands: [],
     };
   }
+}
+
+/**
+ * Where the node's log lines show both iptables back ends: iptables-nft's `Warning: iptables-legacy tables present`,
+ * or iptables versions printed with `(legacy)` and with `(nf_tables)`. Says which, for the message; undefined otherwise.
+ */
+function backEndsSplit(byId: Map<string, { matches: LogMatch[] }>): string | undefined {
+  const legacyPresent = byId.get('log.iptables-legacy-tables-present')?.matches[0];
+  if (legacyPresent) return `"iptables-legacy tables present", ${legacyPresent.file}:${legacyPresent.line}`;
+  const seen = new Map<string, LogMatch>();
+  for (const e of byId.values()) for (const m of e.matches) if (m.facts.backend && !seen.has(m.facts.backend)) seen.set(m.facts.backend, m);
+  const legacy = seen.get('legacy');
+  const nft = seen.get('nf_tables');
+  return legacy && nft ? `(legacy) at ${legacy.file}:${legacy.line}, (nf_tables) at ${nft.file}:${nft.line}` : undefined;
 }
 
 /**

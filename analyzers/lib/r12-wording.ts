@@ -12,6 +12,13 @@
  *   kubernetes/kops#7379). Never "create the chain with the host's iptables" then.
  * - vxlanChecksum: the VXLAN device of the port the bad checksums went to, its ethtool line and how to
  *   make it last (projectcalico/calico#3145, flannel-io/flannel#1279).
+ * H38 (reviews R14 case 01, R15 case 07):
+ * - vxlanChecksum also reads the receiving kernel's `UDP: bad checksum. From a:p to b:8472` (the drop itself), the
+ *   device the bundle's ip -d link shows on the port, and a workaround typed in a pasted session
+ *   (offloadWorkarounds: `# ethtool -K flannel.1 tx-checksum-ip-generic off`, its Actual changes, a lookup that
+ *   answered after it): applied at line N, the failures before it history; beforeWorkaround says so on them.
+ * - firewalldZoneConflict: dockerd's `ZONE_CONFLICT: 'docker0' already bound to ...` (docker/for-linux#1163): the
+ *   zone the line names in the command, a user network's refusal (dockerd up) said as such.
  */
 import type { FindingDraft } from '../../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../../src/engine/artifacts.js';
@@ -173,37 +180,165 @@ export function legacyRestoreSkew(draft: FindingDraft, matches: LogMatch[], arti
   };
 }
 
-/** The VXLAN device of each port and how to keep its TX checksum offload off. */
-const VXLAN_DEVICES: Record<string, { device: string; who: string; persist: string[] }> = {
-  '4789': {
-    device: 'vxlan.calico',
-    who: "Calico's VXLAN device (Docker's overlay and other VXLAN users take 4789 too: ip -d link show type vxlan names the device)",
-    persist: [
-      `kubectl patch felixconfiguration default --type merge -p '{"spec":{"featureDetectOverride":"ChecksumOffloadBroken=true"}}'   # Calico: Felix keeps it off (replaces any other featureDetectOverride; Calico 3.25 and later default to it, projectcalico/calico#6842)`,
-    ],
-  },
-  '8472': {
-    device: 'flannel.1',
-    who: "flannel's VXLAN device (Cilium's cilium_vxlan uses 8472 too)",
-    persist: [
-      `printf '%s\\n' 'SUBSYSTEM=="net", ACTION=="add|change|move", ENV{INTERFACE}=="flannel.1", RUN+="/usr/sbin/ethtool -K flannel.1 tx-checksum-ip-generic off"' > /etc/udev/rules.d/90-flannel.rules   # flannel's troubleshooting guide: again whenever flannel.1 is created`,
-    ],
-  },
+/** The tunnel device of each port (the CNI's own name for it) and who else uses the port. */
+const TUNNEL_DEVICES: Record<string, { device?: string; who: string; kind: 'vxlan' | 'geneve' }> = {
+  '4789': { device: 'vxlan.calico', kind: 'vxlan', who: "Calico's VXLAN device (Docker's overlay and other VXLAN users take 4789 too: ip -d link show type vxlan names the device)" },
+  '8472': { device: 'flannel.1', kind: 'vxlan', who: "flannel's VXLAN device (Cilium's cilium_vxlan uses 8472 too)" },
+  // no one name: Cilium's cilium_geneve, Open vSwitch's genev_sys_6081
+  '6081': { kind: 'geneve', who: "Geneve (Cilium's cilium_geneve, OVN's genev_sys_6081: ip -d link show type geneve names the device)" },
 };
 
-/** log.vxlan-bad-udp-checksum: the device of the port, its ethtool line, how to keep it. */
-export function vxlanChecksum(draft: FindingDraft, facts: Record<string, string[]>): void {
-  const ports = [...new Set((facts.port ?? []).map((p) => (p === 'vxlan' ? '4789' : p)))].filter((p) => VXLAN_DEVICES[p]);
+/** How to keep TX checksum offload off on a device that its agent creates again. */
+function persistCommands(device: string): string[] {
+  if (device === 'vxlan.calico')
+    return [
+      `kubectl patch felixconfiguration default --type merge -p '{"spec":{"featureDetectOverride":"ChecksumOffloadBroken=true"}}'   # Calico: Felix keeps it off (replaces any other featureDetectOverride; Calico 3.25 and later default to it, projectcalico/calico#6842)`,
+    ];
+  const file = device === 'flannel.1' ? '90-flannel.rules' : `90-${device.replace(/[^\w.-]/g, '_')}-tx-csum-off.rules`;
+  return [
+    `printf '%s\\n' 'SUBSYSTEM=="net", ACTION=="add|change|move", ENV{INTERFACE}=="${device}", RUN+="/usr/sbin/ethtool -K ${device} tx-checksum-ip-generic off"' > /etc/udev/rules.d/${file}   # ${device === 'flannel.1' ? "flannel's troubleshooting guide: " : ''}again whenever ${device} is created`,
+  ];
+}
+
+/**
+ * A typed `ethtool -K <device> tx-checksum-ip-generic off` (log.offload-workaround-typed), whether ethtool then
+ * printed TX checksumming off (log.offload-workaround-output within the next 12 lines of the same file) and a
+ * lookup answered after it (log.dns-lookup-answered).
+ */
+export interface OffloadWorkaround {
+  typed: LogMatch;
+  applied?: LogMatch;
+  answered?: LogMatch;
+}
+
+export function offloadWorkarounds(typed: LogMatch[], output: LogMatch[], answers: LogMatch[]): OffloadWorkaround[] {
+  return typed.map((t) => {
+    const next = typed.find((o) => o.file === t.file && o.line > t.line)?.line ?? Number.POSITIVE_INFINITY;
+    const applied = output.find((o) => o.file === t.file && o.line > t.line && o.line <= t.line + 12 && o.line < next);
+    const answered = answers.find((a) => a.file === t.file && a.line > (applied ?? t).line);
+    return { typed: t, ...(applied ? { applied } : {}), ...(answered ? { answered } : {}) };
+  });
+}
+
+/** The workaround's line, said as a place: `ethtool-K-flannel.1.txt:3` */
+const at = (m: LogMatch) => `${m.file}:${m.line}`;
+
+/** The VXLAN interfaces the bundle's `ip -d link` / `ip -d addr` shows, by destination port. */
+function bundleDevices(artifacts: NodeArtifacts | undefined): Map<string, { name: string; ref: string }[]> {
+  const out = new Map<string, { name: string; ref: string }[]>();
+  for (const l of artifacts?.ipAddr ?? [])
+    for (const i of l.interfaces) {
+      if (i.kind !== 'vxlan' || i.vxlan?.port === undefined) continue;
+      const port = String(i.vxlan.port);
+      const list = out.get(port) ?? out.set(port, []).get(port)!;
+      if (!list.some((d) => d.name === i.name)) list.push({ name: i.name, ref: `${i.ref.file}:${i.ref.line}` });
+    }
+  return out;
+}
+
+export interface VxlanContext {
+  /** the finding's own lines (log.vxlan-bad-udp-checksum) */
+  matches?: LogMatch[];
+  /** the typed workarounds of the node (offloadWorkarounds) */
+  workarounds?: OffloadWorkaround[];
+  artifacts?: NodeArtifacts;
+}
+
+/**
+ * log.vxlan-bad-udp-checksum: the device of the port (the one the bundle's ip -d link shows on that port,
+ * else the CNI's name for it), its ethtool line, how to keep it; the receiving kernel's own drops said as
+ * such; a workaround typed in the bundle's session (flannel-io/flannel#1279) said with its line, the
+ * failures before it history.
+ */
+export function vxlanChecksum(draft: FindingDraft, facts: Record<string, string[]>, ctx: VxlanContext = {}): void {
+  const ports = [...new Set((facts.port ?? []).map((p) => (p === 'vxlan' ? '4789' : p)))].filter((p) => TUNNEL_DEVICES[p]);
   if (ports.length === 0) return;
-  const devs = ports.map((p) => VXLAN_DEVICES[p]);
-  draft.message += ` Port ${ports.join(', ')}: ${devs.map((d) => d.who).join('; ')}.`;
+  const shown = bundleDevices(ctx.artifacts);
+  const devices: string[] = [];
+  const said: string[] = [];
+  const geneve = ports.filter((p) => TUNNEL_DEVICES[p].kind === 'geneve');
+  for (const p of ports) {
+    const t = TUNNEL_DEVICES[p];
+    const onPort = shown.get(p) ?? [];
+    if (onPort.length > 0) {
+      devices.push(...onPort.map((d) => d.name));
+      said.push(`${p}: ${onPort.map((d) => `${d.name} (${d.ref})`).join(', ')}, the VXLAN device${onPort.length > 1 ? 's' : ''} on that port here`);
+    } else {
+      if (t.device) devices.push(t.device);
+      said.push(`${p}: ${t.who}`);
+    }
+  }
+  draft.message += ` Port ${said.join('; ')}.`;
+  if (geneve.length > 0) draft.message = draft.message.replace(/^([^:]*: )VXLAN packets/, '$1VXLAN or Geneve packets');
+  const matches = ctx.matches ?? [];
+  const kernel = matches.filter((m) => m.facts.kernel);
+  if (kernel.length > 0 || facts.kernel) {
+    const senders = [...new Set(kernel.map((m) => m.facts.src).filter(Boolean))];
+    draft.title = `${geneve.length > 0 ? 'Tunnel' : 'VXLAN'} packets dropped on arrival for a bad UDP checksum (checksum offload bug)`;
+    draft.message += ` ${kernel.length > 0 ? `${at(kernel[0])}${kernel.length > 1 ? ` and ${kernel.length - 1} more` : ''} ${kernel.length > 1 ? 'are' : 'is'}` : 'The kernel lines are'} this node's kernel dropping them on arrival (UDP: bad checksum): the packets did reach the node and were discarded, no capture artefact${senders.length > 0 ? `; the sender is ${senders.slice(0, 3).join(', ')}, whose outgoing device computes the checksum` : ''}. The known cause: kube-proxy marks the inner packet for masquerade and the mark stays on the VXLAN packet, which is NATed a second time, and a kernel bug then leaves its UDP checksum wrong (kubernetes/kubernetes#88986).`;
+  }
+  const fixed = (ctx.workarounds ?? []).filter((w) => w.applied && (!w.typed.facts.device || devices.length === 0 || devices.includes(w.typed.facts.device)));
+  const typed = (ctx.workarounds ?? []).filter((w) => !fixed.includes(w));
+  if (fixed.length > 0) {
+    const w = fixed[fixed.length - 1];
+    const dev = w.typed.facts.device ?? devices[0];
+    draft.message += ` The workaround was applied at ${at(w.typed)} (ethtool -K ${dev} ${w.typed.facts.feature ?? 'tx-checksum-ip-generic'} off; ethtool printed TX checksumming off at ${at(w.applied!)})${w.answered ? ` and a lookup answered after it (${at(w.answered)})` : ''}: the failures logged before it are history, not the node's state now. It does not survive the device being created again (the CNI agent restarting, a reboot): make it persistent.`;
+    draft.facts = { ...draft.facts, workaroundAppliedAt: at(w.typed), ...(w.answered ? { answeredAfterWorkaround: at(w.answered) } : {}) };
+    if (draft.severity === 'critical') draft.severity = 'warning';
+  } else if (typed.length > 0) {
+    draft.message += ` The workaround is typed at ${at(typed[0].typed)}, without ethtool's report that TX checksumming went off: whether it ran there (and on every node) the lines do not say.`;
+  }
+  const geneveHint = geneve.length > 0 ? ['ip -d link show type geneve   # the Geneve device; then ethtool -K <that device> tx-checksum-ip-generic off'] : [];
+  const lasting =
+    kernel.length > 0 || facts.kernel
+      ? ' Lasting fix: a kube-proxy and kubelet that unmark packets before masquerading them (kubernetes/kubernetes#92035: Kubernetes 1.19, cherry-picked to 1.17 and 1.18) or a kernel with the checksum fix (5.7 and later); until then keep offload off.'
+      : '';
   draft.remedy = {
-    summary: `${draft.remedy.summary} Run the ethtool line on every node.`,
+    summary: `${draft.remedy.summary} Run the ethtool line on every node.${fixed.length > 0 ? ' It was run here already (see above): what is left is making it last.' : ''}${lasting}`,
     commands: [
       ...draft.remedy.commands,
-      ...devs.map((d) => `ethtool -K ${d.device} tx-checksum-ip-generic off   # now; pasted again it changes nothing`),
-      ...devs.flatMap((d) => d.persist),
+      ...[...new Set(devices)].map((d) => `ethtool -K ${d} tx-checksum-ip-generic off   # now; pasted again it changes nothing`),
+      ...geneveHint,
+      ...[...new Set(devices)].flatMap(persistCommands),
     ],
     ...(draft.remedy.caution ? { caution: draft.remedy.caution } : {}),
   };
+}
+
+/**
+ * A connection failure (log.connection-timed-out and the like) all of whose lines come before a checksum
+ * workaround that ethtool reported applied and a lookup answered after (the same file): history, said so
+ * and info. For log-signatures to call with the node's workarounds.
+ */
+export function beforeWorkaround(draft: FindingDraft, matches: LogMatch[], workarounds: OffloadWorkaround[]): void {
+  if (matches.length === 0) return;
+  const w = workarounds.find((x) => x.applied && x.answered && matches.every((m) => m.file === x.typed.file && (m.endLine ?? m.line) < x.typed.line));
+  if (!w) return;
+  draft.severity = 'info';
+  draft.title = `${draft.title} (before a workaround that fixed it)`;
+  draft.message += ` These lines come before ${at(w.typed)}, where ethtool -K ${w.typed.facts.device ?? '<device>'} turned TX checksum offload off (${at(w.applied!)}), and a lookup answered after it (${at(w.answered!)}): history, not the node's state now. Make the workaround persistent (see the VXLAN checksum finding where the bundle has its lines).`;
+  draft.facts = { ...draft.facts, beforeWorkaround: at(w.typed) };
+  draft.remedy = {
+    summary: `Nothing to trace for these lines: the lookup answered once TX checksum offload was off. Keep it off where the device is created again (the CNI agent restarting, a reboot).`,
+    commands: w.typed.facts.device ? persistCommands(w.typed.facts.device) : [],
+  };
+}
+
+/**
+ * log.docker-firewalld-zone-conflict: the zone the line names (newer firewalld says it: `already bound to
+ * 'trusted'`) in the command itself, and a user network's conflict (dockerd kept running) said as such.
+ */
+export function firewalldZoneConflict(draft: FindingDraft, matches: LogMatch[]): void {
+  const named = matches.filter((m) => m.facts.zone && m.facts.iface && m.facts.zone !== 'docker');
+  const pairs = [...new Map(named.map((m) => [`${m.facts.iface} ${m.facts.zone}`, m])).values()];
+  if (pairs.length > 0) {
+    draft.message += ` The line names the zone: ${pairs.map((m) => `${m.facts.iface} is in ${m.facts.zone}`).join(', ')}.`;
+    const first = draft.remedy.commands.findIndex((c) => c.startsWith('zone=$('));
+    const direct = pairs.map((m) => `firewall-cmd --permanent --zone=${m.facts.zone} --remove-interface=${m.facts.iface} && firewall-cmd --reload   # the zone the line names; pasted again firewalld answers NOT_ENABLED, which it counts as success`);
+    draft.remedy.commands.splice(first < 0 ? draft.remedy.commands.length : first, 0, ...direct);
+  }
+  if (matches.every((m) => !m.facts.daemonStart)) {
+    draft.title = 'A Docker network was not created: firewalld has its bridge in another zone (ZONE_CONFLICT)';
+    draft.message += ' The lines are no failed start of dockerd: a network it was asked to create (docker network create, compose) was not, and dockerd kept running.';
+  }
 }

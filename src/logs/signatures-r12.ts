@@ -17,6 +17,16 @@
  *   `... && echo exists` idiom of a check), the context that tells log.iptables-bad-rule's
  *   `Bad rule (does a matching rule exist in that chain?)` came from a check, not a delete
  *   (kubernetes/kubernetes#82361: iptables-nft 1.8.0-1.8.2's -C cannot find a rule it holds).
+ *
+ * From H38 (reviews R14 case 01, R15 case 07):
+ * - log.docker-firewalld-zone-conflict: dockerd's `Failed to program NAT chain: ZONE_CONFLICT: 'docker0' already bound
+ *   to a zone` (docker/for-linux#1163): Docker >= 20.10 puts its bridges in firewalld's `docker` zone and the admin
+ *   had bound the interface to another; explains log.docker-network-controller-failed (one finding).
+ * - log.vxlan-bad-udp-checksum also takes the receiving kernel's `UDP: bad checksum. From 172.16.9.99:27503 to
+ *   172.16.80.252:8472 ulen 75` (flannel-io/flannel#1279) for 4789, 8472 and Geneve's 6081; other ports are not tunnels.
+ * - quiet context for a workaround typed in a pasted session: log.offload-workaround-typed (`# ethtool -K flannel.1
+ *   tx-checksum-ip-generic off` at a prompt), log.offload-workaround-output (ethtool's Actual changes: TX
+ *   checksumming off), log.dns-lookup-answered (nslookup's / dig's answer after it).
  */
 import type { LogSignature } from './signatures.js';
 
@@ -32,6 +42,8 @@ export const UDP_TUNNEL_PORTS: Readonly<Record<string, string>> = {
 
 const TUNNEL_PORT = String.raw`(?:4789|8472|6081|4790|51820|51821)(?!\d)`;
 const HOST = String.raw`[^\s/:]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]`;
+/** the UDP tunnel ports the kernel's `UDP: bad checksum` line counts for: VXLAN (IANA 4789, Linux's 8472) and Geneve */
+const KERNEL_TUNNEL_PORT = String.raw`(?:4789|8472|6081)(?!\d)`;
 
 /**
  * A TCP probe of a UDP-only tunnel port refused or unanswered: OpenBSD nc's `nc: connect to 10.0.0.2 port
@@ -44,7 +56,43 @@ export const UDP_TUNNEL_TCP_PROBE = new RegExp(
     String.raw`|/dev/tcp/(?<host_3>${HOST})/(?<port_3>${TUNNEL_PORT}): (?<symptom_3>Connection refused|Connection timed out)`,
 );
 
+/**
+ * A command typed at a shell prompt (`# `, `$ `, `[root@host ~]# `, `user@host:~$ `): signatures.ts's PROMPT_LINE,
+ * restated here because signatures.ts imports this module (a cycle would leave that constant uninitialised).
+ */
+const PROMPT = String.raw`^[ \t>]{0,12}(?:[#$]|[\w.-]{1,64}@[\w.-]{1,64}(?::[^\s#$]{0,200})?\s?[#$]|\[[\w.-]{1,64}@[\w.-]{1,64}[^\]\n]{0,200}\]\s?[#$])[ \t]{1,4}`;
+
+/**
+ * dockerd's firewalld integration refusing an interface firewalld already has in another zone:
+ * `Failed to program NAT chain: ZONE_CONFLICT: 'docker0' already bound to a zone` (docker/for-linux#1163), newer
+ * firewalld naming the zone (`... already bound to 'trusted'`). dockerd's wording, not firewall-cmd's own
+ * `Error: ZONE_CONFLICT: remove_interface(trusted, docker0): zoi=...`.
+ */
+export const DOCKER_ZONE_CONFLICT = /(?:Failed to program (?:NAT|FILTER) chain|Error initializing network controller|failed to start daemon|Error response from daemon|\bdockerd?\[\d{1,9}\]:)[^\n]{0,600}?ZONE_CONFLICT: '(?<iface>[\w.@-]{1,15})' already bound to (?:a zone|'(?<zone>[\w.-]{1,64})')/;
+
 export const R12_SIGNATURES: readonly LogSignature[] = [
+  {
+    id: 'log.docker-firewalld-zone-conflict',
+    literals: ['ZONE_CONFLICT'],
+    pattern: DOCKER_ZONE_CONFLICT,
+    // at dockerd's start (the default bridge), the daemon exits; a user network (docker network create) leaves it running
+    extract: [/(?<daemonStart>Error initializing network controller|failed to start daemon|Error starting daemon)/, /Error creating default "(?<network>[\w.-]{1,64})" network/],
+    meaning:
+      "firewalld refused to put a Docker bridge in Docker's zone: since Docker 20.10, dockerd with iptables enabled and firewalld running creates a firewalld zone named docker (target ACCEPT) and adds every bridge it creates (docker0, br-<id>) to it, and this interface was already bound to another zone by the local configuration (an older workaround such as firewall-cmd --permanent --zone=trusted --add-interface=docker0, or a NetworkManager connection's zone). Docker stops there rather than leave the bridge in the other zone (moby/moby#41609); for docker0 at start it means dockerd exits. Not an iptables module or back-end problem.",
+    supports: [],
+    // dockerd's failed start quoting this reason is the same failure, worded for iptables (R14 case 01)
+    explains: ['log.docker-network-controller-failed'],
+    severity: 'warning',
+    title: 'Docker did not start: firewalld has its bridge in another zone (ZONE_CONFLICT)',
+    advice:
+      "Find the zone the interface is bound to, take it out of that zone in firewalld's permanent configuration, reload firewalld and start Docker: Docker puts the bridge in its own docker zone itself (docs.docker.com, Docker and firewalld). Where the binding comes from NetworkManager (nmcli -g connection.zone connection show <interface> names a zone), clear it there too, or NetworkManager binds it again.",
+    commands: [
+      'firewall-cmd --get-zone-of-interface={iface}; firewall-cmd --permanent --get-zone-of-interface={iface}   # the zone it is bound to now and in the permanent configuration (docker is Docker\'s own)',
+      'zone=$(firewall-cmd --get-zone-of-interface={iface}) && [ "$zone" != docker ] && firewall-cmd --permanent --zone="$zone" --remove-interface={iface} && firewall-cmd --reload   # stops where it is in no zone or in docker already',
+      '{restartDocker}',
+    ],
+    caution: "firewall-cmd --reload drops what Docker added to firewalld at run time: run it while dockerd is stopped (as here), or restart Docker after it.",
+  },
   {
     id: 'log.docker-resolvconf-missing',
     literals: ['open /etc/resolv.conf: no such file or directory'],
@@ -70,11 +118,17 @@ export const R12_SIGNATURES: readonly LogSignature[] = [
   },
   {
     id: 'log.vxlan-bad-udp-checksum',
-    literals: ['bad udp cksum'],
+    literals: ['bad udp cksum', 'bad checksum. From '],
     // tcpdump -v: `nodeC.local.26898 > nodeA.local.4789: [bad udp cksum 0xffff -> 0x76dc!] VXLAN, flags [I] (0x08), vni 4096`;
     // on 8472 tcpdump prints OTV (`... > 10.0.0.2.8472: [bad udp cksum 0x... -> 0x...!] OTV, flags [I] (0x08), overlay 0, instance 1`).
     // `[udp sum ok]` and `[no cksum]` (Linux's VXLAN default) are healthy; other ports are not VXLAN.
-    pattern: /(?<src>[^\s>]{1,253})\.[\w-]{1,32} > (?<dst>[^\s>]{1,253})\.(?<port>4789|8472|vxlan): \[bad udp cksum 0x[0-9a-f]{1,4} -> 0x[0-9a-f]{1,4}!\] (?:VXLAN|OTV)\b/,
+    // The receiving kernel's own drop (dmesg, journalctl -k; net/ipv4/udp.c's csum_error, IPv4 only):
+    // `UDP: bad checksum. From 172.16.9.99:27503 to 172.16.80.252:8472 ulen 75` (flannel-io/flannel#1279), to a
+    // VXLAN port (4789, 8472) or Geneve's (6081); a DNS or NTP packet with a bad checksum is none of this.
+    pattern: new RegExp(
+      String.raw`(?<src>[^\s>]{1,253})\.[\w-]{1,32} > (?<dst>[^\s>]{1,253})\.(?<port>4789|8472|vxlan): \[bad udp cksum 0x[0-9a-f]{1,4} -> 0x[0-9a-f]{1,4}!\] (?:VXLAN|OTV)\b` +
+        String.raw`|\b(?<kernel>UDP(?:-?Lite)?): bad checksum\. From (?<src_2>\d{1,3}(?:\.\d{1,3}){3}):\d{1,5} to (?<dst_2>\d{1,3}(?:\.\d{1,3}){3}):(?<port_2>${KERNEL_TUNNEL_PORT}) ulen \d{1,5}\b`,
+    ),
     extract: [/\bvni (?<vni>\d{1,8})\b/],
     meaning:
       "VXLAN packets carry a wrong outer UDP checksum: the kernel's checksum offload on the VXLAN device (vxlan.calico, flannel.1) fills it in wrongly, typically for traffic kube-proxy or the CNI source-NATs, and the receiving node drops them, so connections from a node to a ClusterIP or NodePort on another node hang (SYNs resent for about 63 s) while pod-to-pod traffic may work (projectcalico/calico#3145, flannel-io/flannel#1279). A capture of packets the capturing node itself sends can show a bad checksum only because offload fills it in after tcpdump sees it: the proof is the same bad checksum on the receiving node, or the same SYN sent again and again.",
@@ -113,6 +167,44 @@ export const R12_SIGNATURES: readonly LogSignature[] = [
     supports: [],
     severity: 'info',
     title: 'An iptables check command',
+    advice: 'Nothing to fix by itself.',
+    quiet: true,
+  },
+  {
+    id: 'log.offload-workaround-typed',
+    literals: ['ethtool -K ', 'ethtool --features ', 'ethtool --offload '],
+    // flannel-io/flannel#1279's session: `[root@ip-172-16-102-241 ~]# ethtool -K flannel.1 tx-checksum-ip-generic off`;
+    // calico#3145's `ethtool --offload vxlan.calico rx off tx off`. Typed at a prompt only: a script or a unit file is no event.
+    pattern: new RegExp(String.raw`${PROMPT}(?:sudo )?ethtool (?:-K|--features|--offload) (?<device>[\w.@-]{1,15})(?: [\w-]{1,40} (?:on|off)){0,6}? (?<feature>tx-checksum-ip-generic|tx-checksumming|tx) off\b`),
+    meaning: 'The checksum offload workaround typed at a shell prompt: the context that dates a VXLAN checksum finding and the failures before it.',
+    supports: [],
+    severity: 'info',
+    title: 'TX checksum offload turned off at a prompt',
+    advice: 'Nothing to fix by itself.',
+    quiet: true,
+  },
+  {
+    id: 'log.offload-workaround-output',
+    literals: ['tx-checksum'],
+    // what ethtool -K prints under `Actual changes:` once TX checksumming is off (`tx-checksumming: off`,
+    // `\ttx-checksum-ip-generic: off`); a feature it could not change reads `on [requested off]` and does not match
+    pattern: /^\s{0,8}(?<feature>tx-checksumming|tx-checksum-ip-generic): off\s{0,4}$/,
+    meaning: "ethtool's report that TX checksumming is off: read only right after a typed ethtool -K.",
+    supports: [],
+    severity: 'info',
+    title: "ethtool's Actual changes",
+    advice: 'Nothing to fix by itself.',
+    quiet: true,
+  },
+  {
+    id: 'log.dns-lookup-answered',
+    literals: ['Non-authoritative answer:', ';; ANSWER SECTION:'],
+    // nslookup's answer header, dig's answer section: a lookup that got through (read only after a typed workaround)
+    pattern: /^\s{0,8}(?:Non-authoritative answer:|;; ANSWER SECTION:)\s{0,4}$/,
+    meaning: 'A DNS lookup typed in a session that got an answer.',
+    supports: [],
+    severity: 'info',
+    title: 'A DNS lookup answered',
     advice: 'Nothing to fix by itself.',
     quiet: true,
   },

@@ -316,6 +316,169 @@ export const XT_EXTENSION_MODULES: Readonly<Record<string, readonly string[]>> =
 };
 
 /**
+ * More extensions by their kernel module, as `modinfo` of the same Debian 12 kernel names them
+ * (test/fixtures/h37/modinfo-6.1.0-50-amd64-extra.txt): xtables modules with the alias ipt_<extension>,
+ * and REJECT, which is a module per family (ipt_REJECT; ip6tables' is ip6t_REJECT, XT_IP6_EXTENSION_MODULES)
+ * with no ipt_REJECT alias, and rpfilter (ipt_rpfilter). Kept apart from XT_EXTENSION_MODULES, whose
+ * first module always has the alias ipt_<extension>.
+ */
+export const XT_MORE_EXTENSION_MODULES: Readonly<Record<string, readonly string[]>> = {
+  REJECT: ['ipt_REJECT'],
+  rpfilter: ['ipt_rpfilter'],
+  TPROXY: ['xt_TPROXY'],
+  socket: ['xt_socket'],
+  NETMAP: ['xt_NETMAP'],
+  TRACE: ['xt_TRACE'],
+  pkttype: ['xt_pkttype'],
+  policy: ['xt_policy'],
+  connlimit: ['xt_connlimit'],
+  connbytes: ['xt_connbytes'],
+  time: ['xt_time'],
+  u32: ['xt_u32'],
+  string: ['xt_string'],
+  length: ['xt_length'],
+  quota: ['xt_quota'],
+  CLASSIFY: ['xt_CLASSIFY'],
+  dscp: ['xt_dscp'],
+  tos: ['xt_dscp'],
+  DSCP: ['xt_DSCP'],
+  TOS: ['xt_DSCP'],
+  esp: ['xt_esp'],
+  ecn: ['xt_ecn'],
+  TEE: ['xt_TEE'],
+  HMARK: ['xt_HMARK'],
+  IDLETIMER: ['xt_IDLETIMER'],
+  cgroup: ['xt_cgroup'],
+  bpf: ['xt_bpf'],
+  sctp: ['xt_sctp'],
+  ttl: ['xt_hl'],
+  TTL: ['xt_HL'],
+  devgroup: ['xt_devgroup'],
+  cpu: ['xt_cpu'],
+  tcpmss: ['xt_tcpmss'],
+  nfacct: ['xt_nfacct'],
+  realm: ['xt_realm'],
+  cluster: ['xt_cluster'],
+  AUDIT: ['xt_AUDIT'],
+  CONNSECMARK: ['xt_CONNSECMARK'],
+};
+
+/** ip6tables' module where it is not the xtables one (net/ipv6/netfilter: ip6t_REJECT) */
+export const XT_IP6_EXTENSION_MODULES: Readonly<Record<string, readonly string[]>> = {
+  REJECT: ['ip6t_REJECT'],
+};
+
+/**
+ * The kernel configuration options that build an extension's module, from the kernel's
+ * net/netfilter/Kconfig (the xtables matches and targets, the combined mark/MARK, connmark/CONNMARK,
+ * set/SET and SNAT/DNAT modules) and net/ipv4/netfilter/Kconfig (IP_NF_TARGET_REJECT: ipt_REJECT;
+ * IP_NF_MATCH_RPFILTER: ipt_rpfilter); tcp and udp are xt_tcpudp, built with x_tables itself
+ * (net/netfilter/Makefile: obj-$(CONFIG_NETFILTER_XTABLES) += x_tables.o xt_tcpudp.o). Every option
+ * is in Debian 12's kernel config (test/fixtures/h37/config-6.1.0-50-amd64-netfilter.txt).
+ */
+export const XT_EXTENSION_CONFIG: Readonly<Record<string, readonly string[]>> = {
+  set: ['CONFIG_NETFILTER_XT_SET', 'CONFIG_IP_SET', 'CONFIG_IP_SET_HASH_NET'],
+  SET: ['CONFIG_NETFILTER_XT_SET', 'CONFIG_IP_SET'],
+  conntrack: ['CONFIG_NETFILTER_XT_MATCH_CONNTRACK'],
+  addrtype: ['CONFIG_NETFILTER_XT_MATCH_ADDRTYPE'],
+  comment: ['CONFIG_NETFILTER_XT_MATCH_COMMENT'],
+  multiport: ['CONFIG_NETFILTER_XT_MATCH_MULTIPORT'],
+  MASQUERADE: ['CONFIG_NETFILTER_XT_TARGET_MASQUERADE'],
+  statistic: ['CONFIG_NETFILTER_XT_MATCH_STATISTIC'],
+  mark: ['CONFIG_NETFILTER_XT_MARK'],
+  MARK: ['CONFIG_NETFILTER_XT_MARK'],
+  physdev: ['CONFIG_NETFILTER_XT_MATCH_PHYSDEV', 'CONFIG_BRIDGE_NETFILTER'],
+  tcp: ['CONFIG_NETFILTER_XTABLES'],
+  udp: ['CONFIG_NETFILTER_XTABLES'],
+  state: ['CONFIG_NETFILTER_XT_MATCH_STATE'],
+  connmark: ['CONFIG_NETFILTER_XT_CONNMARK'],
+  CONNMARK: ['CONFIG_NETFILTER_XT_CONNMARK'],
+  SNAT: ['CONFIG_NETFILTER_XT_NAT'],
+  DNAT: ['CONFIG_NETFILTER_XT_NAT'],
+  REDIRECT: ['CONFIG_NETFILTER_XT_TARGET_REDIRECT'],
+  CT: ['CONFIG_NETFILTER_XT_TARGET_CT'],
+  NOTRACK: ['CONFIG_NETFILTER_XT_TARGET_CT'],
+  LOG: ['CONFIG_NETFILTER_XT_TARGET_LOG'],
+  NFLOG: ['CONFIG_NETFILTER_XT_TARGET_NFLOG'],
+  NFQUEUE: ['CONFIG_NETFILTER_XT_TARGET_NFQUEUE'],
+  TCPMSS: ['CONFIG_NETFILTER_XT_TARGET_TCPMSS'],
+  SECMARK: ['CONFIG_NETFILTER_XT_TARGET_SECMARK'],
+  CHECKSUM: ['CONFIG_NETFILTER_XT_TARGET_CHECKSUM'],
+  limit: ['CONFIG_NETFILTER_XT_MATCH_LIMIT'],
+  hashlimit: ['CONFIG_NETFILTER_XT_MATCH_HASHLIMIT'],
+  recent: ['CONFIG_NETFILTER_XT_MATCH_RECENT'],
+  mac: ['CONFIG_NETFILTER_XT_MATCH_MAC'],
+  iprange: ['CONFIG_NETFILTER_XT_MATCH_IPRANGE'],
+  owner: ['CONFIG_NETFILTER_XT_MATCH_OWNER'],
+  helper: ['CONFIG_NETFILTER_XT_MATCH_HELPER'],
+  REJECT: ['CONFIG_IP_NF_TARGET_REJECT'],
+  rpfilter: ['CONFIG_IP_NF_MATCH_RPFILTER'],
+  TPROXY: ['CONFIG_NETFILTER_XT_TARGET_TPROXY'],
+  socket: ['CONFIG_NETFILTER_XT_MATCH_SOCKET'],
+  NETMAP: ['CONFIG_NETFILTER_XT_TARGET_NETMAP'],
+  TRACE: ['CONFIG_NETFILTER_XT_TARGET_TRACE'],
+  pkttype: ['CONFIG_NETFILTER_XT_MATCH_PKTTYPE'],
+  policy: ['CONFIG_NETFILTER_XT_MATCH_POLICY'],
+  connlimit: ['CONFIG_NETFILTER_XT_MATCH_CONNLIMIT'],
+  connbytes: ['CONFIG_NETFILTER_XT_MATCH_CONNBYTES'],
+  time: ['CONFIG_NETFILTER_XT_MATCH_TIME'],
+  u32: ['CONFIG_NETFILTER_XT_MATCH_U32'],
+  string: ['CONFIG_NETFILTER_XT_MATCH_STRING'],
+  length: ['CONFIG_NETFILTER_XT_MATCH_LENGTH'],
+  quota: ['CONFIG_NETFILTER_XT_MATCH_QUOTA'],
+  CLASSIFY: ['CONFIG_NETFILTER_XT_TARGET_CLASSIFY'],
+  dscp: ['CONFIG_NETFILTER_XT_MATCH_DSCP'],
+  tos: ['CONFIG_NETFILTER_XT_MATCH_DSCP'],
+  DSCP: ['CONFIG_NETFILTER_XT_TARGET_DSCP'],
+  TOS: ['CONFIG_NETFILTER_XT_TARGET_DSCP'],
+  esp: ['CONFIG_NETFILTER_XT_MATCH_ESP'],
+  ecn: ['CONFIG_NETFILTER_XT_MATCH_ECN'],
+  TEE: ['CONFIG_NETFILTER_XT_TARGET_TEE'],
+  HMARK: ['CONFIG_NETFILTER_XT_TARGET_HMARK'],
+  IDLETIMER: ['CONFIG_NETFILTER_XT_TARGET_IDLETIMER'],
+  cgroup: ['CONFIG_NETFILTER_XT_MATCH_CGROUP'],
+  bpf: ['CONFIG_NETFILTER_XT_MATCH_BPF'],
+  sctp: ['CONFIG_NETFILTER_XT_MATCH_SCTP'],
+  ttl: ['CONFIG_NETFILTER_XT_MATCH_HL'],
+  TTL: ['CONFIG_NETFILTER_XT_TARGET_HL'],
+  devgroup: ['CONFIG_NETFILTER_XT_MATCH_DEVGROUP'],
+  cpu: ['CONFIG_NETFILTER_XT_MATCH_CPU'],
+  tcpmss: ['CONFIG_NETFILTER_XT_MATCH_TCPMSS'],
+  nfacct: ['CONFIG_NETFILTER_XT_MATCH_NFACCT'],
+  realm: ['CONFIG_NETFILTER_XT_MATCH_REALM'],
+  cluster: ['CONFIG_NETFILTER_XT_MATCH_CLUSTER'],
+  AUDIT: ['CONFIG_NETFILTER_XT_TARGET_AUDIT'],
+  CONNSECMARK: ['CONFIG_NETFILTER_XT_TARGET_CONNSECMARK'],
+  ipvs: ['CONFIG_NETFILTER_XT_MATCH_IPVS'],
+  LED: ['CONFIG_NETFILTER_XT_TARGET_LED'],
+};
+
+/** ip6tables' option where it is not the xtables one (net/ipv6/netfilter/Kconfig) */
+export const XT_IP6_EXTENSION_CONFIG: Readonly<Record<string, readonly string[]>> = {
+  REJECT: ['CONFIG_IP6_NF_TARGET_REJECT'],
+};
+
+/**
+ * The names of the xtables extensions the tables above know: iptables refuses a chain of such a name
+ * (`-N REJECT`: it clashes with the target), so `Couldn't load target `REJECT'` is the kernel lacking the
+ * extension's module, never a chain that is missing.
+ */
+export const XT_KNOWN_EXTENSIONS: readonly string[] = [...new Set([...Object.keys(XT_EXTENSION_MODULES), ...Object.keys(XT_MORE_EXTENSION_MODULES), ...Object.keys(XT_EXTENSION_CONFIG)])];
+
+/**
+ * legacy iptables' words for an extension the kernel cannot give it (k3s-io/k3s#10099: `iptables-restore v1.8.7 (legacy):
+ * Couldn't load target `REJECT':No such file or directory` on a kernel built without CONFIG_IP_NF_TARGET_REJECT): a known
+ * extension's name, not a chain's
+ */
+const byLength = (names: string[]) => names.sort((a, b) => b.length - a.length).join('|');
+// targets are named in capitals (REJECT, MASQUERADE), matches in lower case (recent, comment): a missing chain named
+// `policy` or `time` that a rule jumps to is `Couldn't load target`, and stays a chain
+const IPT_EXTENSION_NOT_LOADED = new RegExp(
+  String.raw`Couldn't load (?<kind>match) [\x60'"]?(?<extension_2>${byLength(XT_KNOWN_EXTENSIONS.filter((e) => /^[a-z]/.test(e)))})(?![\w.-])` +
+    String.raw`|Couldn't load (?<kind_2>target) [\x60'"]?(?<extension_3>${byLength(XT_KNOWN_EXTENSIONS.filter((e) => /^[A-Z]/.test(e)))})(?![\w.-])`,
+);
+
+/**
  * Interfaces of containers and pods, as a kernel LOG line names them: Docker's bridges, the bridge CNI's
  * cni0 / kubenet's cbr0, Podman's, flannel's, Calico's (cali*, its VXLAN and IP-in-IP devices), Weave's,
  * kube-router's, Cilium's and LXC's, and the veths of them all.
@@ -531,18 +694,22 @@ export const SIGNATURES: readonly LogSignature[] = [
     unless: CLEANUP_NOT_ENSURE,
     extract: [RESTORE_LINE, IPT_VERSION, EXIT_STATUS],
     continues: true,
-    meaning: 'A component could not load its rule set; the line number points at the rule the local iptables could not read, often a version or back-end mismatch between the component and the host.',
+    meaning:
+      "A component could not load its rule set, and iptables-restore applies all of it or nothing: the line number points at the rule the local iptables could not read or apply (a chain or extension this host lacks, an option this iptables does not know, or a rule the component's iptables writes differently from the host's).",
     supports: ['iptables.mixed-backends', 'iptables.kube-firewall-corrupted'],
     severity: 'warning',
     title: 'iptables-restore fails',
-    advice: "Compare iptables -V on the host and inside the component's image, and use one back end (legacy or nf_tables) everywhere.",
+    // the analyzer adds the back-end advice only where the bundle shows the two back ends (R15: k3s-io/k3s#9243, #10099 needed a kernel module)
+    advice:
+      "Read the error iptables-restore printed with it (the lines after the failure: the rule at that line, the chain, extension or option it names) and fix that; compare iptables -V on the host and in the component's image where the component brings its own iptables.",
   },
   {
     id: 'log.iptables-couldnt-load-match',
     literals: ["Couldn't load match", "Couldn't load target"],
     pattern: /Couldn't load (?<kind>match|target) [`'"]?(?<module>[\w.-]{1,64})/,
-    // a delete or check of a rule that jumps to a chain not there (yet): log.iptables-cleanup-harmless
-    unless: CLEANUP_NOT_ENSURE,
+    // a delete or check of a rule that jumps to a chain not there (yet): log.iptables-cleanup-harmless; a known
+    // extension (REJECT, recent, MASQUERADE...), which no chain can be named: log.iptables-module-missing
+    unless: new RegExp(`${CLEANUP_NOT_ENSURE.source}|${unnamed(IPT_EXTENSION_NOT_LOADED)}`),
     extract: [IPT_VERSION],
     meaning: 'iptables does not know a match or target the rule uses: a kernel module is missing, the component runs another iptables version, or (target) the chain it jumps to does not exist.',
     supports: ['iptables.mixed-backends', 'iptables.docker-chain-missing'],
@@ -554,14 +721,17 @@ export const SIGNATURES: readonly LogSignature[] = [
     // iptables-nft 1.8's warning when the kernel lacks the xtables module of an extension the rule uses; the
     // command then fails (`RULE_INSERT failed (No such file or directory)`, exit status 4: docker/for-linux#1521)
     id: 'log.iptables-module-missing',
-    literals: ['missing kernel module?'],
-    pattern: IPT_EXTENSION_UNSUPPORTED,
+    // iptables-nft's warning, or legacy iptables' `Couldn't load target `REJECT'` for a known extension (k3s-io/k3s#10099)
+    literals: ['missing kernel module?', "Couldn't load match", "Couldn't load target"],
+    pattern: new RegExp(`${IPT_EXTENSION_UNSUPPORTED.source}|${IPT_EXTENSION_NOT_LOADED.source}`),
     extract: [IPT_TABLE, IPT_CHAIN, IPT_VERSION, /(?:^|\s)-m (?<match>[A-Za-z][\w-]{0,31})\b/],
     meaning: 'iptables could not use an extension a rule needs because the running kernel has no module for it (not loaded, not installed for this kernel, or not built): the rule is not added, and the program that adds it fails.',
     // no back-end or version mismatch: a finding of its own, whose fix is the module
     supports: [],
     severity: 'warning',
     title: 'iptables: a kernel module is missing',
+    // the failed restore it makes (kube-proxy's `Failed to execute iptables-restore`, k3s-io/k3s#9243, #10099) is this failure
+    explains: ['log.iptables-restore-failed'],
     // the analyzer names the modules of the extension (XT_EXTENSION_MODULES) and gives their commands
     advice: 'Load the kernel module of the extension the line names (modprobe xt_<extension>); where modprobe cannot find it, install the kernel\'s extra modules or reboot into the kernel whose modules are installed.',
   },

@@ -24,6 +24,12 @@ const EXAMPLES: Example[] = [
   { id: 'log.vxlan-bad-udp-checksum', from: { fixture: '../r12/calico3145-tcpdump.txt' }, line: 4, facts: { port: '4789', src: 'nodeC.local', dst: 'nodeA.local', vni: '4096' } },
   { id: 'log.tcp-probe-of-udp-port', from: { fixture: '../r12/classicswarm1814-nc-ports.txt' }, line: 2, facts: { host: '10.x.x.x', port: '4789', symptom: 'Connection refused' } },
   { id: 'log.iptables-check-command', from: { fixture: '../r12/k8s82361-iptables-nft-check.txt' }, line: 2, facts: { tool: 'iptables-nft', chain: 'KUBE-FIREWALL', mark: 'mark' } },
+  // H38: dockerd's firewalld ZONE_CONFLICT (docker/for-linux#1163); flannel#1279: the receiving kernel's bad checksum on 8472, the typed ethtool workaround, its Actual changes, nslookup's answer
+  { id: 'log.docker-firewalld-zone-conflict', from: { fixture: '../h38/for-linux-1163-journalctl.txt' }, line: 3, facts: { iface: 'docker0', daemonStart: 'failed to start daemon', network: 'bridge' } },
+  { id: 'log.vxlan-bad-udp-checksum', from: { fixture: '../h38/flannel-1279-dmesg.txt' }, line: 1, facts: { kernel: 'UDP', src: '172.16.9.99', dst: '172.16.80.252', port: '8472' } },
+  { id: 'log.offload-workaround-typed', from: { fixture: '../h38/flannel-1279-session.txt' }, line: 3, facts: { device: 'flannel.1', feature: 'tx-checksum-ip-generic' } },
+  { id: 'log.offload-workaround-output', from: { fixture: '../h38/flannel-1279-session.txt' }, line: 6, facts: { feature: 'tx-checksum-ip-generic' } },
+  { id: 'log.dns-lookup-answered', from: { fixture: '../h38/flannel-1279-session.txt' }, line: 16, facts: {} },
   { id: 'log.iptables-no-chain', from: { corpus: 'moby-26494-docker-run-publish-nat-DOCKER-chain-missing.log' }, line: 3, facts: { table: 'nat', chain: 'DOCKER', target: 'DNAT' } },
   { id: 'log.docker-start-failed', from: { text: 'Nov 20 07:58:32 web-07 dockerd[1022]: Error starting daemon: error initializing graphdriver: driver not supported', origin: 'dockerd before 20.10 (moby daemon/start)' }, facts: { reason: 'error initializing graphdriver: driver not supported' } },
   { id: 'log.docker-start-failed', from: { text: 'Nov 20 07:58:32 web-07 dockerd[1022]: failed to start daemon: error initializing graphdriver: driver not supported: overlay2', origin: 'dockerd 20.10+ wording (moby daemon/start)' }, facts: { reason: 'error initializing graphdriver: driver not supported: overlay2' } },
@@ -491,7 +497,8 @@ describe('the catalog as data', () => {
       ['WARNING: IPv4 forwarding is disabled', 'log.ip-forward-disabled'],
       ['Another app is currently holding the xtables lock. Perhaps you want to use the -w option?', 'log.xtables-lock'],
       ['iptables-restore: line 12 failed', 'log.iptables-restore-failed'],
-      ["Couldn't load match `comment':No such file or directory", 'log.iptables-couldnt-load-match'],
+      // a known extension is a kernel module the kernel lacks, not a chain or a version (R15, H37: k3s-io/k3s#10099)
+      ["Couldn't load match `comment':No such file or directory", 'log.iptables-module-missing'],
       ['iptables v1.8.7 (legacy): unknown option "--random-fully"', 'log.iptables-unknown-option'],
       ['Port Timeout', 'log.port-timeout'],
       ['Error waiting for ports to enter listening state', 'log.ports-not-listening'],
