@@ -18,7 +18,7 @@
  * iptables rules, and a drop there is a warning that says it comes from the saved configuration (file
  * and line) and to collect `nft list ruleset`, never the traced live verdict. A live listing decides alone.
  */
-import { defineAnalyzer, type Partly } from '../src/engine/analyzer.js';
+import { defineAnalyzer, type FindingDraft, type Partly } from '../src/engine/analyzer.js';
 import type { Evidence, Remedy } from '../src/report/schema.js';
 import { trace, type Packet, type TraceContext, type TraceResult, type TraceStep } from '../src/netfilter/trace.js';
 import { addressIn, formatCidr, parseCidr } from '../src/parsers/cidr.js';
@@ -44,6 +44,7 @@ import {
   liveIpv4,
   liveIpv6,
   netavarkSubnetsFromRules,
+  podNetworksFromRules,
   liveTables,
   liveViews6,
   localAddresses,
@@ -80,7 +81,8 @@ export default defineAnalyzer({
   requiresOneOf: ['iptables', 'nftables', 'nftablesConfig'],
   optional: ['iptables', 'nftables', 'nftablesConfig', 'ipAddr', 'dockerNetworks', 'routes', 'flannelSubnetEnv', 'logs', 'sysctl', 'services', 'dockerDaemon', 'ipsets', 'packages'],
   analyze({ node, artifacts, partly }) {
-    const findings = forwardFindings(node, artifacts, 4, partly);
+    const findings: FindingDraft[] = forwardFindings(node, artifacts, 4, partly);
+    findings.push(...docker2800Order(node, artifacts, findings, partly));
     // IPv6: only where the bundle shows containers or pods using it (every node has ip6tables chains)
     if (dockerIpv6Use(artifacts).length > 0 || podIpv6Use(artifacts).length > 0) findings.push(...forwardFindings(node, artifacts, 6, partly));
     return findings;
@@ -99,6 +101,34 @@ interface Traced {
   namedBy?: Evidence;
   from?: RuleBridge['from'];
   other?: OtherBridge;
+  /** a pod network its distribution's own FORWARD accepts name (MicroK8s', flannel's): the pods' interface is not named, the accepts are */
+  pods?: { owner: 'MicroK8s' | 'flannel'; rules: Rule[] };
+}
+
+/** A name's possessive: MicroK8s', flannel's. */
+const owns = (name: string) => (name.endsWith('s') ? `${name}'` : `${name}'s`);
+
+/** The in-interface a pod network's packets are traced from when only its accepts name it (matched by no name a rule gives). */
+const POD_STAND_IN = 'pod-unnamed';
+
+/** Container bridges' names: Docker's (docker0, docker_gwbridge, br-<id>), the pod bridges, Podman's. */
+const CONTAINER_BRIDGE_NAME = /^(?:docker0|docker_gwbridge|br-[0-9a-f]{12}|cni0|kube-bridge|cbr0|(?:cni-)?podman\d+)$/;
+
+/**
+ * The coverage when no bridge could be traced without ip addr: which rules name a container bridge,
+ * when some do (a cut listing: `-i docker_gwbridge ! -o docker_gwbridge -j ACCEPT` alone, a
+ * DOCKER-ISOLATION rule with no accept), so the reason does not say no rule names one.
+ */
+function unreadBridges(tables: Map<string, Map<string, Chain>>, v6: boolean): string {
+  const head = `could not check container forwarding${v6 ? ' over IPv6' : ''}: interfaces and addresses (ip addr) are not in the bundle`;
+  const named = new Map<string, Rule>();
+  for (const t of tables.values())
+    for (const c of t.values())
+      for (const r of c.rules)
+        for (const i of [r.inInterface, r.outInterface]) if (i && CONTAINER_BRIDGE_NAME.test(i.value) && !named.has(i.value)) named.set(i.value, r);
+  if (named.size === 0) return `${head}, and no rule names a container bridge (Docker's masquerade or FORWARD rules, netavark's NETAVARK_FORWARD); collect ip addr (and ip route)`;
+  const list = [...named].map(([n, r]) => `${n} (${r.ref.file}:${r.ref.line})`).join(', ');
+  return `${head}; rules name ${list}, but none of them is a masquerade (its subnet) or an accept of what leaves the bridge, so there is no path to trace from them (the listing may be cut); collect ip addr (and ip route) and the whole iptables-save`;
 }
 
 /** The pod bridges: the CNI bridge plugin's (flannel's, k3s') cni0, kube-router's kube-bridge, kubenet's cbr0. */
@@ -227,6 +257,19 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
     for (const b of dockerBridgesFromRules(artifacts, family)) bridges.push({ name: b.name, cidrs: b.subnets.map((s) => s.cidr), owner: 'docker', namedBy: b.namedBy, from: b.from });
     bridges.push(...netavarkNetworksFromRules(v6 ? liveIpv6(artifacts) : liveIpv4(artifacts), family));
   }
+  // the pod network MicroK8s' or flannel's own accepts name, where no bridge traced above covers it
+  for (const p of podNetworksFromRules(v6 ? liveIpv6(artifacts) : liveIpv4(artifacts))) {
+    if (p.subnet.includes(':') !== v6) continue;
+    if (bridges.some((b) => b.cidrs.some((c) => addressIn(c.split('/')[0], p.subnet) || addressIn(p.subnet.split('/')[0], c)))) continue;
+    const r = p.rules[0];
+    bridges.push({
+      name: POD_STAND_IN,
+      cidrs: [p.subnet],
+      owner: 'cni',
+      pods: p,
+      namedBy: { file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `${owns(p.owner)} own accept for its pod network ${p.subnet} (the pods' interfaces are not named by it)` },
+    });
+  }
   // LXD's, Incus's, LXC's and libvirt's bridges: Docker's FORWARD policy DROP cuts them off (their own
   // accepts cannot undo a drop of another table or chain); only on a node with Docker's chains, and not
   // where forwarding is off (sysctl.ip-forward-disabled says that)
@@ -238,8 +281,8 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
     const unsure = bridges.filter((b) => b.cidrs.length === 0).map((b) => b.name);
     partly?.(
       bridges.length === 0
-        ? `could not check container forwarding${v6 ? ' over IPv6' : ''}: interfaces and addresses (ip addr) are not in the bundle, and no rule names a container bridge (Docker's masquerade or FORWARD rules, netavark's NETAVARK_FORWARD); collect ip addr (and ip route)`
-        : `interfaces and addresses (ip addr) are not in the bundle: ${bridges.map((b) => (b.nameUnknown ? `netavark's network ${b.cidrs[0]} (its bridge not named)` : b.name)).join(', ')} ${bridges.length > 1 ? 'were' : 'was'} read from the rules${unsure.length > 0 ? ` (${unsure.join(', ')} without a subnet)` : ''}, and the uplink ${uplinkKnown ? `from ip route (${uplink})` : 'taken as any interface the rules do not name'}; collect ip addr (and ip route) to check the real ones`, ['ipAddr']
+        ? unreadBridges(tables, v6)
+        : `interfaces and addresses (ip addr) are not in the bundle: ${bridges.map((b) => (b.nameUnknown ? `netavark's network ${b.cidrs[0]} (its bridge not named)` : b.pods ? `${owns(b.pods.owner)} pod network ${b.cidrs[0]} (its interfaces not named)` : b.name)).join(', ')} ${bridges.length > 1 ? 'were' : 'was'} read from the rules${unsure.length > 0 ? ` (${unsure.join(', ')} without a subnet)` : ''}, and the uplink ${uplinkKnown ? `from ip route (${uplink})` : 'taken as any interface the rules do not name'}; collect ip addr (and ip route) to check the real ones`, ['ipAddr']
     );
     if (family === 4) {
       const podsUnseen = podForwardingUnseen(tables);
@@ -274,8 +317,8 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
       const c = cidr ? parseCidr(cidr) : undefined;
       if (cidr && (!c || c.prefix > (v6 ? 126 : 30))) continue;
       const host = cidr ? hostIn(cidr) : UNKNOWN_SUBNET_HOST[family];
-      const label = cidr ? `${cidr} (${b.nameUnknown ? 'a Podman bridge' : b.name})` : `a container on ${b.name} (its subnet is not in the bundle)`;
-      const via = uplinkKnown ? ` via ${uplink}` : ` (out of any interface other than ${b.name}: the uplink is not in the bundle)`;
+      const label = b.pods ? `a pod in ${cidr} (${owns(b.pods.owner)} pod network)` : cidr ? `${cidr} (${b.nameUnknown ? 'a Podman bridge' : b.name})` : `a container on ${b.name} (its subnet is not in the bundle)`;
+      const via = uplinkKnown ? ` via ${uplink}` : b.pods ? ' (the uplink is not in the bundle)' : ` (out of any interface other than ${b.name}: the uplink is not in the bundle)`;
       // the packets of both directions through one set of tables (the rules as they are, or with a proposed change)
       const walk = (t: Map<string, Map<string, Chain>>, out: Packet, c: TraceContext = ctx) => {
         const results: [string, TraceResult, Packet, string?][] = [[`a new connection from ${label} to the outside${via}`, trace(t, 'forward', out, c), out]];
@@ -285,8 +328,8 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
         // tracer does not model stopped it, both are possible, and only a drop of both is reported
         const back = (natTo?: string, masquerade?: boolean): [string, TraceResult, Packet, string] => {
           const p: Packet = natTo
-            ? { src: OUT, dst: natTo, protocol: 'tcp', dport: 40000, sport: 443, inInterface: out.outInterface, outInterface: b.name, state: 'established', mark: 0, unSnat: { dst: out.src, dport: 40000 } }
-            : { src: OUT, dst: out.src, protocol: 'tcp', dport: 40000, sport: 443, inInterface: out.outInterface, outInterface: b.name, state: 'established', mark: 0 };
+            ? { src: OUT, dst: natTo, protocol: 'tcp', dport: 40000, sport: 443, inInterface: out.outInterface, outInterface: out.inInterface ?? b.name, state: 'established', mark: 0, unSnat: { dst: out.src, dport: 40000 } }
+            : { src: OUT, dst: out.src, protocol: 'tcp', dport: 40000, sport: 443, inInterface: out.outInterface, outInterface: out.inInterface ?? b.name, state: 'established', mark: 0 };
           const what = `the reply from the outside back to ${label}`;
           const how = natTo
             ? `The reply arrives addressed to ${natTo}, the address ${masquerade ? 'the masquerade' : 'SNAT'} gave the connection${natTo === UNKNOWN_UPLINK_ADDRESS[family] ? " (the node's address there is not in the bundle)" : ''}; conntrack restores the container's address at nat PREROUTING (priority -100), after raw and mangle.`
@@ -313,7 +356,9 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
       const basisOf = (b: Traced, cidr: string | undefined) =>
         listed
           ? ''
-          : ` The bundle has no ip addr: ${b.name}${cidr ? ` and ${cidr}` : ''} ${cidr ? 'were' : 'was'} read from ${b.from === 'docker network inspect' ? 'docker network inspect' : b.other ? `${b.owner}'s own rules` : b.owner === 'Podman' ? "netavark's own rules" : "Docker's own rules"} (${(b.namedBy ?? b.other?.routes)?.file}:${(b.namedBy ?? b.other?.routes)?.line}), and ${uplinkKnown ? `the uplink ${uplink} from ip route` : 'the uplink taken as any interface no rule names'}.`;
+          : b.pods
+            ? ` The bundle has no ip addr: the pod network ${cidr} was read from ${owns(b.pods.owner)} own accepts (${b.namedBy?.file}:${b.namedBy?.line}), the pods' interfaces are not named (no rule on the path depends on them), and ${uplinkKnown ? `the uplink ${uplink} from ip route` : 'the uplink taken as any interface no rule names'}.`
+            : ` The bundle has no ip addr: ${b.name}${cidr ? ` and ${cidr}` : ''} ${cidr ? 'were' : 'was'} read from ${b.from === 'docker network inspect' ? 'docker network inspect' : b.other ? `${b.owner}'s own rules` : b.owner === 'Podman' ? "netavark's own rules" : "Docker's own rules"} (${(b.namedBy ?? b.other?.routes)?.file}:${(b.namedBy ?? b.other?.routes)?.line}), and ${uplinkKnown ? `the uplink ${uplink} from ip route` : 'the uplink taken as any interface no rule names'}.`;
       const results = walk(tables, out);
       const first = results[0][1];
       if (first.verdict.kind === 'unknown' && results.length === 1) {
@@ -327,6 +372,20 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
         // what the bundle does not say must not change the verdict: the uplink could be an interface a rule
         // names (`-o eth0 -j ACCEPT`), the subnet one a rule matches (`-s 10.0.0.0/8 -j ACCEPT`)
         const doubt = assumptionsChange(tables, walk, out, dir, ifCandidates, cidr ? NO_CANDIDATES : addressCandidates(tables, family));
+        if (b.pods) {
+          // the pods' interface is not named: a drop is reported only when no interface a rule names would pass instead
+          const names = interfaceCandidates(tables, nft, new Set(['lo', POD_STAND_IN]));
+          const other = names.overflow ? '(one of the many interfaces the rules name)' : names.list.find((n) => {
+            const rs = walk(tables, { ...out, inInterface: n });
+            const res = dir === 'out' ? rs[0]?.[1] : rs[1]?.[1];
+            return res !== undefined && !blocked(res);
+          });
+          if (other) {
+            const at = r.decidedBy!;
+            partly?.(`${what} is ${r.verdict.kind === 'REJECT' ? 'rejected' : 'dropped'} by ${at.table}/${at.chain} ${at.num === 0 ? 'policy' : `rule ${at.num}`} (${at.file}:${at.line}) unless the pods' interface is ${other}, which a rule names: collect ip addr to decide`);
+            break;
+          }
+        }
         if (b.nameUnknown) {
           // the bridge's name decides what rules naming it do: no finding on a name the bundle does not give
           const at = r.decidedBy!;
@@ -357,6 +416,14 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
         const otherCause = b.other ? otherBridgeCause(b.other, d, tables, fw) : undefined;
         const ufw = !d.nft && !direct && !b.other ? ufwBlock(d, tables, b.name, where, walk, out) : undefined;
         const kubeRouter = !d.nft && !ufw ? kubeRouterAccepts(b, tables, (v6 ? liveIpv6(artifacts) : liveIpv4(artifacts)).find((rs) => rs.file === d.file)?.backend) : undefined;
+        // the pod network's own accepts, which the deciding rule keeps them from reaching
+        const podAccepts = b.pods && !d.nft ? podAcceptsShadowed(b.pods, d) : undefined;
+        if (podAccepts)
+          for (const e of podAccepts.evidence) {
+            const at = evidence.findIndex((x) => x.file === e.file && x.line === e.line);
+            if (at > 0) evidence[at] = e;
+            else if (at < 0) evidence.push(e);
+          }
         if (ufw?.order) evidence.push(ufw.order);
         if (ufw?.engine) evidence.push(ufw.engine);
         if (otherCause?.evidence && !evidence.some((e) => e.file === otherCause.evidence!.file && e.line === otherCause.evidence!.line)) evidence.push(otherCause.evidence);
@@ -366,7 +433,9 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
           message: `On ${node}, ${b.other ? `${b.owner}'s bridge ${b.name}: ` : ''}${what} is ${r.verdict.kind === 'REJECT' ? 'rejected' : 'dropped'} by ${d.num === 0 ? `the ${d.chain} policy ${d.text.replace('policy ', '')}` : `${d.table}/${d.chain} rule ${d.num}`} (${d.file}:${d.line}). ${
             otherCause
               ? otherCause.text
-              : ufw
+              : podAccepts
+                ? podAccepts.text
+                : ufw
                 ? ufw.text
                 : direct
                   ? "That is Docker's protection of the containers' addresses against direct access (Docker 28+): it drops what reaches a container's address from outside its bridge, which a reply does when the bridge's traffic is not masqueraded."
@@ -374,7 +443,7 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
                     ? "No rule accepts this bridge's traffic before the policy applies."
                     : "It comes before any rule that accepts this bridge's traffic."
           }${kubeRouter?.text ?? ''}${how ? ` ${how}` : ''}${basis}`,
-          impact: b.other ? `${b.owner === 'libvirt' ? 'Virtual machines' : `${b.owner} instances`} on ${b.name} cannot reach anything outside the node.` : `${b.owner === 'cni' ? 'Pods' : 'Containers'} on ${b.name} cannot reach anything outside the node.`,
+          impact: b.pods ? `Pods in ${cidr} cannot reach anything outside the node.` : b.other ? `${b.owner === 'libvirt' ? 'Virtual machines' : `${b.owner} instances`} on ${b.name} cannot reach anything outside the node.` : `${b.owner === 'cni' ? 'Pods' : 'Containers'} on ${b.name} cannot reach anything outside the node.`,
           evidence,
           facts: {
             bridge: b.name,
@@ -383,7 +452,8 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
             verdict: r.verdict.kind,
             decidedBy: `${d.table}/${d.chain}#${d.num}`,
             ...(b.other ? { bridgeOwner: b.owner } : {}),
-            ...(listed ? {} : { basis: 'rules only: no ip addr in the bundle', bridgeFrom: b.from ?? `${b.owner} rules`, uplinkKnown }),
+            ...(b.pods ? { bridge: null, podNetworkOwner: b.pods.owner, shadowedAccepts: podAccepts?.shadowed ?? 0 } : {}),
+            ...(listed ? {} : { basis: 'rules only: no ip addr in the bundle', bridgeFrom: b.from ?? `${b.pods?.owner ?? b.owner} rules`, uplinkKnown }),
             ...(ufw?.order ? { dockerRuleOrder: 'docker-28.0.0' } : {}),
             ...(dir === 'back' ? { replyTo: sent.dst } : {}),
             ...(firewallOff ? { dockerIptables: false } : {}),
@@ -392,6 +462,8 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
           },
           remedy: direct
             ? dockerDirectAccessRemedy(b.name, cidr!, family, docker)
+            : podAccepts && iptablesHookOf(r.steps, d) === 'FORWARD'
+              ? podRemedy(b.pods!, cidr!, d, rule, where)
             : otherCause?.remedy
               ? otherCause.remedy(where)
               : ufw?.remedy
@@ -430,6 +502,142 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
   }
   if (findings.length === 0 && bridges.length > 0 && family === 4) notePartialNft(artifacts, partly, "containers' traffic through FORWARD");
   return findings;
+}
+
+/**
+ * A pod network's own accepts (MicroK8s', flannel's) against the rule that decided: those in the same chain
+ * after it are shadowed (never reached: microk8s#4310's `-A FORWARD -j DROP` above MicroK8s' appended accepts).
+ */
+function podAcceptsShadowed(p: NonNullable<Traced['pods']>, d: TraceStep): { text: string; evidence: Evidence[]; shadowed: number } {
+  const after = (r: Rule) => d.num !== 0 && r.chain === d.chain && r.table === d.table && r.num > d.num;
+  const shadowed = p.rules.filter(after);
+  const lines = p.rules.map((r) => `${r.chain} rule ${r.num}, ${r.ref.file}:${r.ref.line}`).join('; ');
+  const own = p.owner === 'MicroK8s' ? "MicroK8s' own accepts for its pods (comment \"generated for MicroK8s pods\")" : "flannel's own accepts (FLANNEL-FWD, comment \"flanneld forward\")";
+  const text =
+    shadowed.length > 0
+      ? `${own} (${lines}) come after it in the same chain, so they never match: ${p.owner} appends them to the rules already there${p.owner === 'MicroK8s' ? ' (microk8s#4310)' : ''}, and restarting it appends them below the blocking rule again.`
+      : `${own} (${lines}) are not reached before it.`;
+  return {
+    text,
+    shadowed: shadowed.length,
+    evidence: p.rules.map((r) => ({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: after(r) ? `${owns(p.owner)} accept for its pods, ${r.chain} rule ${r.num}: after ${d.chain} rule ${d.num}, never reached` : `${owns(p.owner)} accept for its pods, not reached before ${d.chain} ${d.num === 0 ? 'policy' : `rule ${d.num}`}` })),
+  };
+}
+
+/**
+ * The fix when a FORWARD rule or policy drops a pod network its distribution's accepts name: the same two
+ * accepts (source and destination network) inserted at the top of FORWARD. They carry no comment, so that
+ * `-C` does not find the distribution's own commented rule below the blocker and skip the insert; pasted twice,
+ * one rule each. Removing the blocking rule is offered only for one the administrator placed.
+ */
+function podRemedy(p: NonNullable<Traced['pods']>, cidr: string, d: TraceStep, rule: Rule | undefined, w: Where) {
+  const t = w.tool;
+  const specs: [string, string][] = [
+    [`-s ${cidr} -j ACCEPT`, `what the pods send (${cidr})`],
+    [`-d ${cidr} -j ACCEPT`, 'what comes back to them'],
+  ];
+  // an uncommented copy already below the blocker would make -C skip the insert: deleted first
+  const below = (spec: string) => w.later?.includes(spec) ?? false;
+  const spec = rule && rule.num === d.num ? ruleSpec(rule) : undefined;
+  const what = d.num === 0 ? `the FORWARD policy ${d.text.replace('policy ', '')}` : `${d.chain} rule ${d.num}`;
+  return {
+    summary: `Accept ${owns(p.owner)} pod network ${cidr} in both directions at the top of FORWARD, ahead of ${what}${d.num !== 0 ? `; or remove that rule, if you (not a package or a firewall manager) placed it there` : ''}. ${p.owner} appends its own accepts, so restarting it does not put them above it.${w.uplinkKnown ? '' : ' The uplink is not in the bundle (no ip addr): these rules do not name it.'}`,
+    commands: [
+      ...specs.map(([x, note]) => `${below(x) ? `${t} -D FORWARD ${x} 2>/dev/null; ` : ''}${t} -C FORWARD ${x} 2>/dev/null || ${t} -I FORWARD 1 ${x}   # ${note}`),
+      ...persistHandWritten(w.fw, 'filter', specs.map(([x]) => `-A FORWARD ${x}`)).map((l) => l.replace(/above its final REJECT rules/, `above the ${d.num === 0 ? 'policy' : 'blocking rule'}`)),
+      ...(d.num !== 0 && d.chain === 'FORWARD'
+        ? [
+            spec
+              ? `# or instead, only if you placed that rule yourself (it is not ${owns(p.owner)}, nor ufw's or firewalld's, which write it again at their reload): ${t} -D FORWARD ${spec}   # and remove it from the file that loads it at boot`
+              : `# or instead, only if you placed that rule yourself: ${t} -D FORWARD ${d.num}   # rule ${d.num} in the rules as they are, before the inserts above (check with ${t} -L FORWARD -n --line-numbers)`,
+          ]
+        : []),
+    ],
+    caution: `These accept everything from and to ${cidr} ahead of the rest of FORWARD, as ${owns(p.owner)} own rules would if they were reached. ${persistCaution(w.fw, w.family)}`,
+  };
+}
+
+/**
+ * Docker 28.0.0's FORWARD order, decided from the filter FORWARD chain alone (no bridge, no subnet needed):
+ * its rules written straight into FORWARD (`-m set --match-set docker-ext-bridges-v4` accepts and jumps; no
+ * DOCKER-FORWARD chain), with ufw's forward chains jumped to after them. 28.0.0 appends its per-bridge
+ * `-i <bridge> ! -o <bridge> -j ACCEPT` after those jumps, so ufw's DEFAULT_FORWARD_POLICY="REJECT"
+ * (ufw-reject-forward) rejects containers' new outbound connections (moby/moby#49528); 28.0.1 moved them into
+ * DOCKER-FORWARD, jumped to from the top of FORWARD (moby/moby#49518). Critical when counters show packets
+ * ended in ufw-reject-forward, a warning when its body or counters are not in the bundle; nothing when
+ * ufw-reject-forward is listed empty (DEFAULT_FORWARD_POLICY="DROP": Docker's accepts are still reached).
+ * Where the trace already reported the block (a named bridge), the fingerprint is added to that finding.
+ * Without ufw, the layout is said in the coverage.
+ */
+function docker2800Order(node: string, artifacts: NodeArtifacts, traced: FindingDraft[], partly?: Partly): FindingDraft[] {
+  const filter = liveTables(artifacts).get('filter');
+  const forward = filter?.get('FORWARD');
+  if (!filter || !forward || filter.has('DOCKER-FORWARD') || forward.rules.some((r) => r.target === 'DOCKER-FORWARD')) return [];
+  const setRules = forward.rules.filter((r) => /match-set docker-ext-bridges-v4\b/.test(r.text));
+  if (setRules.length === 0) return [];
+  const lastDocker = Math.max(...setRules.map((r) => r.num));
+  const ufwJumps = forward.rules.filter((r) => r.num > lastDocker && /^ufw-\S*forward$/.test(r.target ?? ''));
+  const layout = `FORWARD holds Docker 28.0.0's layout (${setRules.map((r) => `${r.ref.file}:${r.ref.line}`).join(', ')}: docker-ext-bridges-v4 rules in FORWARD itself, no DOCKER-FORWARD chain), whose per-bridge accepts come after whatever was in FORWARD before Docker started; Docker 28.0.1 fixed that order (moby/moby#49518)`;
+  if (ufwJumps.length === 0) {
+    partly?.(`${layout}; no ufw chain follows it here, but another firewall's rules there (Tailscale's stateful filtering, moby/moby#49498) can still stop containers' new connections`);
+    return [];
+  }
+  const jump = forward.rules.find((r) => r.num > lastDocker && r.target === 'ufw-reject-forward');
+  const body = filter.get('ufw-reject-forward');
+  const rejects = body?.rules.filter((r) => r.target === 'REJECT' || r.target === 'DROP') ?? [];
+  // listed empty: ufw's DEFAULT_FORWARD_POLICY is DROP, and Docker's accepts after it are reached
+  if (!jump || (body && rejects.length === 0)) return [];
+  const next = forward.rules.find((r) => r.num === jump.num + 1);
+  const ended = jump.counters && next?.counters && !next.source && !next.destination && !next.inInterface && !next.outInterface && next.matches.length === 0 ? jump.counters.packets - next.counters.packets : undefined;
+  const counted = rejects.reduce((n, r) => n + (r.counters?.packets ?? 0), 0) || (ended !== undefined && ended > 0 ? ended : 0);
+  const ev = (r: Rule, note: string): Evidence => ({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note });
+  const evidence: Evidence[] = [
+    ev(jump, `FORWARD rule ${jump.num} jumps to ufw-reject-forward${jump.counters ? ` (${jump.counters.packets} packets)` : ''}, after Docker's rules`),
+    ...setRules.map((r) => ev(r, `FORWARD rule ${r.num}: Docker 28.0.0 writes its docker-ext-bridges-v4 rules into FORWARD itself (28.0.1 puts them in DOCKER-FORWARD)`)),
+    ...rejects.map((r) => ev(r, `ufw-reject-forward rule ${r.num}: DEFAULT_FORWARD_POLICY="REJECT"${r.counters ? ` (${r.counters.packets} packets)` : ''}`)),
+    ...(ended !== undefined && next ? [ev(next, `the next rule counts ${next.counters!.packets} packets: ${ended} of those that entered ufw-reject-forward did not come back`)] : []),
+  ];
+  const fingerprint = `FORWARD has Docker 28.0.0's order: Docker's rules sit in FORWARD itself (docker-ext-bridges-v4 matches, no DOCKER-FORWARD chain) and ufw's forward chains come after them, so the per-bridge accepts Docker 28.0.0 appends come after ufw-reject-forward and are never reached by containers' new outbound connections (moby/moby#49528). Docker 28.0.1 moved them into DOCKER-FORWARD, jumped to from the top of FORWARD (moby/moby#49518).`;
+  // the trace reported ufw's block for a named bridge: the fingerprint joins that finding
+  const blockedByUfw = traced.filter((f) => /^filter\/(?:ufw-reject-forward|FORWARD#0)/.test(String(f.facts?.decidedBy)) && !f.facts?.family);
+  if (traced.some((f) => f.facts?.dockerRuleOrder) || blockedByUfw.length > 0) {
+    for (const f of blockedByUfw)
+      if (!f.facts?.dockerRuleOrder) {
+        f.message += ` ${fingerprint}`;
+        f.evidence.push(...evidence.filter((e) => !f.evidence.some((x) => x.file === e.file && x.line === e.line)));
+        f.facts = { ...f.facts, dockerRuleOrder: 'docker-28.0.0' };
+      }
+    return [];
+  }
+  const known = body ? `ufw-reject-forward holds ${rejects.map((r) => `${r.text.trim()} (${r.ref.file}:${r.ref.line})`).join(', ')}` : "ufw-reject-forward's own rules are not in the bundle";
+  const proof =
+    counted > 0
+      ? rejects.length > 0 && rejects.some((r) => (r.counters?.packets ?? 0) > 0)
+        ? ` Its REJECT has counted ${counted} packets.`
+        : ` ${jump.counters!.packets} packets entered ufw-reject-forward (${jump.ref.file}:${jump.ref.line}) and only ${next!.counters!.packets} reached the next rule (${next!.ref.file}:${next!.ref.line}): ${ended} ended there, rejected.`
+      : body
+        ? ''
+        : ` If /etc/default/ufw says DEFAULT_FORWARD_POLICY="REJECT", containers cannot open new connections out; with "DROP" the chain is empty and they can.${jump.counters && jump.counters.packets > 0 ? ` ${jump.counters.packets} packets entered ufw-reject-forward (${jump.ref.file}:${jump.ref.line}); with "REJECT" they were rejected (the listing does not show whether they came back).` : ''}`;
+  return [
+    {
+      severity: counted > 0 ? ('critical' as const) : ('warning' as const),
+      title: "Docker 28.0.0's FORWARD order puts ufw's reject ahead of Docker's accepts",
+      message: `On ${node}, ${fingerprint} ${known}.${proof} The bundle does not name the bridge (no ip addr, no nat table, no per-bridge rule in the listing), so this applies to every Docker bridge network whose containers connect out (docker0 and each br-<id>).`,
+      impact: counted > 0 ? "Containers' new connections to anything outside the node are rejected; replies to connections made from outside still pass." : `If ufw's DEFAULT_FORWARD_POLICY is "REJECT", containers cannot open new connections to anything outside the node.`,
+      evidence,
+      facts: { bridge: null, subnet: null, dockerRuleOrder: 'docker-28.0.0', decidedBy: 'filter/ufw-reject-forward', verdict: 'REJECT', rejectedPackets: counted > 0 ? counted : null, basis: 'filter FORWARD alone: no bridge named', explainsLogLines: [] },
+      remedy: {
+        summary: "Upgrade Docker Engine to 28.0.1 or later (moby/moby#49518): it jumps to its rules from the top of FORWARD, ahead of ufw's chains. Until then, let the bridges' traffic through ufw, not with iptables rules in ufw's chains (ufw rebuilds them).",
+        commands: [
+          "docker version --format '{{.Server.Version}}'   # 28.0.0 writes this order; 28.0.1 and later do not",
+          '# upgrade with the package manager that installed Docker (e.g. apt-get install --only-upgrade docker-ce docker-ce-cli), then: systemctl restart docker',
+          '# or, until then: ufw route allow in on docker0   # and the same for each br-<id> whose containers connect out (ip -br link show type bridge lists them); ufw keeps it in /etc/ufw/user.rules',
+          `# or instead: sed -i 's/^DEFAULT_FORWARD_POLICY=.*/DEFAULT_FORWARD_POLICY="DROP"/' /etc/default/ufw && ufw reload   # ufw-reject-forward is then empty and the packets reach Docker's own accepts`,
+        ],
+        caution: "Restarting docker restarts every container on the node. Do not insert rules into ufw's chains with iptables or save the live rules (they hold Docker's chains).",
+      },
+    },
+  ];
 }
 
 /** A remedy with one more alternative command at its end. */

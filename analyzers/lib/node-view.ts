@@ -348,6 +348,9 @@ export interface RuleBridge {
   from: 'docker masquerade' | 'docker forward rules' | 'docker network inspect';
 }
 
+/** The bridges only Docker names so: the default bridge, Swarm's docker_gwbridge, a user network's br-<first 12 hex of its id>. */
+const DOCKER_BRIDGE_NAME = /^(?:docker0|docker_gwbridge|br-[0-9a-f]{12})$/;
+
 /** Any address of the family: 0.0.0.0/0, ::/0 (what a listing prints for "no -s"). */
 const ANY_ADDRESS = /^(0\.0\.0\.0\/0|::\/0|0\/0)$/;
 
@@ -403,7 +406,8 @@ export function dockerBridgesFromRules(artifacts: NodeArtifacts, family: 4 | 6 =
     for (const c of [filter.get('FORWARD'), filter.get('DOCKER-FORWARD')])
       for (const r of c?.rules ?? []) {
         const i = plain(r.inInterface);
-        if (!i || r.target !== 'ACCEPT' || !named.has(i) || out.has(i) || r.matches.length > 0 || r.source || r.destination) continue;
+        // a name only Docker gives (docker0, docker_gwbridge, br-<12 hex>) is enough where the listing is cut before Docker's other rules for it
+        if (!i || r.target !== 'ACCEPT' || !(named.has(i) || DOCKER_BRIDGE_NAME.test(i)) || out.has(i) || r.matches.length > 0 || r.source || r.destination) continue;
         if (r.outInterface && !(r.outInterface.negated && r.outInterface.value === i)) continue;
         out.set(i, { name: i, subnets: [], namedBy: { file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `Docker accepts what leaves its bridge ${i} (its subnet is not in the bundle: no nat table, no ip addr)` }, from: 'docker forward rules' });
       }
@@ -425,6 +429,41 @@ export function netavarkSubnetsFromRules(rulesets: Ruleset[]): { subnet: string;
       out.set(src, r);
     }
   return [...out].map(([subnet, rule]) => ({ subnet, rule }));
+}
+
+/**
+ * The pod network as a Kubernetes distribution's own FORWARD accepts name it (no ip addr needed), the way
+ * NETAVARK_FORWARD names Podman's networks:
+ * - MicroK8s: `-A FORWARD -s 10.1.0.0/16 -m comment --comment "generated for MicroK8s pods" -j ACCEPT` (and `-d`),
+ *   appended by its start scripts (microk8s#4310);
+ * - flannel: `-A FLANNEL-FWD -s <network> -m comment --comment "flanneld forward" -j ACCEPT` (and `-d`), jumped to from FORWARD.
+ * Only ACCEPTs with that comment, one source or destination network and no interface or other match. Each
+ * network once, with every rule that names it (the -s and the -d accepts), in rule order. kube-router's own
+ * accepts name its bridge (`-i kube-bridge`), not the network: they are read where ip addr gives kube-bridge.
+ */
+export function podNetworksFromRules(rulesets: Ruleset[]): { subnet: string; owner: 'MicroK8s' | 'flannel'; rules: Rule[] }[] {
+  const out = new Map<string, { subnet: string; owner: 'MicroK8s' | 'flannel'; rules: Rule[] }>();
+  const specific = (a: { value: string; negated: boolean } | undefined) => (a && !a.negated && !ANY_ADDRESS.test(a.value) ? a.value : undefined);
+  const any = (a: { value: string; negated: boolean } | undefined) => !a || (!a.negated && ANY_ADDRESS.test(a.value));
+  for (const rs of rulesets) {
+    const chains = rs.tables.filter?.chains;
+    if (!chains) continue;
+    for (const [chain, owner, comment] of [
+      ['FORWARD', 'MicroK8s', /^generated for MicroK8s pods$/],
+      ['FLANNEL-FWD', 'flannel', /^flanneld forward$/],
+    ] as const)
+      for (const r of chains[chain]?.rules ?? []) {
+        if (r.target !== 'ACCEPT' || !comment.test(r.comment ?? '') || r.inInterface || r.outInterface || r.matches.length > 0) continue;
+        const s = specific(r.source);
+        const d = specific(r.destination);
+        const subnet = s && any(r.destination) ? s : d && any(r.source) ? d : undefined;
+        if (!subnet || !subnet.includes('/')) continue;
+        const had = out.get(subnet) ?? { subnet, owner, rules: [] };
+        had.rules.push(r);
+        out.set(subnet, had);
+      }
+  }
+  return [...out.values()];
 }
 
 /** A bridge of another container or VM manager on the node: LXD, Incus, LXC (lxc-net), libvirt. */
