@@ -43,17 +43,19 @@
  * The pod network then comes from flannel's FLANNEL-FWD rules (`-s <network> ... "flanneld forward"`),
  * net-conf.json, the cluster's configured pod range, or k3s' default 10.42.0.0/16 (said to be assumed).
  *
- * k3s#7096: k3s v1.25.7+k3s1 and v1.26.2+k3s1 (reproduced in the thread) with an iptables without
- * --random-fully (before 1.6.2; CentOS 7's 1.4.21): flannel checks each rule with an empty argument
- * where --random-fully would go (`iptables -t nat -C FLANNEL-POSTRTG ... -j MASQUERADE  --wait`: `Bad
- * argument `''`), fails, and never writes the chain. Fixed by the flannel update in k3s#7136 (v1.26.3+k3s1)
- * and its 1.25 backport k3s#7138 (v1.25.8+k3s1), validated in the thread on v1.26.3-rc2 and in k3s#7137
- * on v1.25.8-rc2. The fix is the upgrade: flannel then writes its rules itself.
+ * k3s releases that cannot write flannel's rules with an iptables before 1.6.2 (KNOWN_ISSUES below, with sources):
+ * k3s#6047 (flannel v0.19.1: v1.22.13, v1.23.10, v1.24.4) and k3s#7096 (flannel v0.21.1: v1.25.7, v1.26.2). The
+ * iptables version comes from `iptables -V` or `k3s check-config` (src/parsers/k3s-check-config.ts). With one of
+ * them, an empty FLANNEL-POSTRTG is believed whatever the grep kept, and on k3s a grep that would have shown
+ * flannel's MASQUERADE rows and shows none (k3s#6047's `| grep 'MASQUERADE  all'`) is said critical
+ * (k3sGrepWithoutFlannel); without one, such a grep is "ran in part", never "found nothing". The fix is the
+ * upgrade: flannel then writes its rules itself.
  */
 import { defineAnalyzer, type FindingDraft, type Partly } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { IptablesVersion } from '../src/netfilter/iptables-version.js';
 import { compareK3sVersions, k3sVersionOf, type K3sVersion } from '../src/parsers/k3s-version.js';
+import { fromK3sCheckConfig } from '../src/parsers/k3s-check-config.js';
 import { appendOnce } from '../src/netfilter/commands.js';
 import { outputFilterAt, filterKeeps } from '../src/netfilter/grep-filter.js';
 import type { Chain, OutputFilter, Rule, Ruleset } from '../src/netfilter/rules.js';
@@ -80,8 +82,12 @@ export default defineAnalyzer({
   analyze({ node, artifacts, partly }) {
     const envs = artifacts.flannelSubnetEnv ?? [];
     const live = liveViews(artifacts);
-    // flannel's part of the rules: without subnet.env, a FLANNEL-* chain or a jump to one (a grep's rows), else nothing here is flannel's
-    if (envs.length === 0 && !live.some(hasFlannelChains)) return [];
+    // flannel's part of the rules: without subnet.env, a FLANNEL-* chain or a jump to one (a grep's rows), else nothing here is
+    // flannel's -- except on k3s (which runs flannel unless told not to), where a grep that would have shown flannel's rows is evidence
+    if (envs.length === 0 && !live.some(hasFlannelChains)) {
+      const f = k3sGrepWithoutFlannel(node, artifacts, live, partly);
+      return f ? [f] : [];
+    }
     const views = live.filter((v) => v.tables.has('nat'));
     if (views.length === 0) {
       // rules without a nat table (a listing of filter alone): nothing was checked (R8's N2)
@@ -304,6 +310,8 @@ function supportsRandomFully(versions: IptablesVersion[]): boolean | undefined {
 }
 
 interface KnownIssue {
+  /** `k3s-io/k3s#7096` */
+  id: string;
   k3s: K3sVersion;
   iptables: IptablesVersion;
   /** the first release of the node's k3s line with the fix */
@@ -313,30 +321,68 @@ interface KnownIssue {
 }
 
 /**
- * k3s-io/k3s#7096: the releases the thread reproduced it on (v1.25.7+k3s1, v1.26.2+k3s1; v1.25.6 worked) and
- * the first with the fix in each line (k3s#7136 → v1.26.3+k3s1, k3s#7138 → v1.25.8+k3s1).
+ * k3s releases whose embedded flannel cannot write its masquerade rules with an iptables older than 1.6.2
+ * (CentOS 7's 1.4.21, Ubuntu 18.04's 1.6.1), each with the first release of its line that has the fix.
+ *
+ * - k3s-io/k3s#6047 (Ubuntu 18.04, iptables 1.6.1: no `flanneld masq` rule after the upgrade from v1.22.12 to
+ *   v1.22.13): flannel v0.19.1 asks `iptables-restore --version`, which iptables-restore before 1.6.2 does not
+ *   know (the thread: "iptables-restore on ubuntu 18.04 doesn't have the `--version` argument"); its rules are
+ *   never written. flannel-io/flannel#1637 ("Fixed iptables-restore version check in case of version older
+ *   than 1.6.2") is in flannel v0.19.2 (flannel#1638). The k3s releases that bundled v0.19.1 and the ones that
+ *   brought v0.19.2, from k3s' release notes (k3s-io/docs docs/release-notes, "Embedded Component Versions"):
+ *   v1.22.13+k3s1 (k3s#5968) -> v1.22.15+k3s1 (k3s#6094, validated in k3s#6092); v1.23.10+k3s1 (k3s#5966) ->
+ *   v1.23.12+k3s1 (k3s#6091, k3s#6089); v1.24.4+k3s1 -> v1.24.6+k3s1 (k3s#6088; flannel#1637's thread: "broken
+ *   ... when I upgraded my k3s cluster to 1.24.4+k3s1 (using flannel v0.19.1)"). k3s skipped v1.22.14,
+ *   v1.23.11 and v1.24.5. The 1.25 line is left out: its release table lists flannel v0.19.1 for v1.25.0+k3s1,
+ *   but k3s#6047 was validated as fixed on v1.25.0-rc2+k3s1, so which v1.25.0 builds carry it is not certain.
+ * - k3s-io/k3s#7096: flannel v0.21.1 (k3s v1.25.7+k3s1 and v1.26.2+k3s1, reproduced in the thread; v1.25.6
+ *   worked) checks each rule with an empty argument where --random-fully would go (`Bad argument `''`), and the
+ *   chain is never written; fixed by flannel-io/flannel#1743 in k3s#7136 (v1.26.3+k3s1) and its 1.25 backport
+ *   k3s#7138 (v1.25.8+k3s1).
+ *
+ * Only releases (`+k3sN`) are matched: a development build of the same patch (`v1.22.13+k3s-42190acd`, the
+ * commit k3s#6092 validated the fix on) may already carry the fixed flannel.
  */
-const K3S_7096: { minor: number; broken: number; fixed: string }[] = [
-  { minor: 25, broken: 7, fixed: 'v1.25.8+k3s1' },
-  { minor: 26, broken: 2, fixed: 'v1.26.3+k3s1' },
+const KNOWN_ISSUES: { id: string; minor: number; broken: number; fixed: string; fixedBy: string; sentence: string }[] = [
+  ...[
+    { minor: 22, broken: 13, fixed: 'v1.22.15+k3s1', fixedBy: 'k3s#6094' },
+    { minor: 23, broken: 10, fixed: 'v1.23.12+k3s1', fixedBy: 'k3s#6091' },
+    { minor: 24, broken: 4, fixed: 'v1.24.6+k3s1', fixedBy: 'k3s#6088' },
+  ].map((l) => ({
+    ...l,
+    id: 'k3s-io/k3s#6047',
+    sentence:
+      "its embedded flannel v0.19.1 asks `iptables-restore --version`, which iptables-restore before 1.6.2 does not know, fails, and never writes its masquerade rules (flannel-io/flannel#1637, fixed in flannel v0.19.2)",
+  })),
+  ...[
+    { minor: 25, broken: 7, fixed: 'v1.25.8+k3s1', fixedBy: 'k3s#7138' },
+    { minor: 26, broken: 2, fixed: 'v1.26.3+k3s1', fixedBy: 'k3s#7136' },
+  ].map((l) => ({
+    ...l,
+    id: 'k3s-io/k3s#7096',
+    sentence:
+      'this iptables has no --random-fully: its flannel checks each masquerade rule with an empty argument where --random-fully would go, iptables refuses it ("Bad argument"), and the chain is never written',
+  })),
 ];
 
 function knownIssue(k3s: K3sVersion[], iptables: IptablesVersion[]): KnownIssue | undefined {
   const ipt = iptables[0];
   if (!ipt || supportsRandomFully(iptables) !== false) return undefined;
   for (const v of k3s) {
-    const line = K3S_7096.find((l) => v.major === 1 && v.minor === l.minor);
-    if (!line || v.patch !== line.broken || compareK3sVersions(v, k3sVersionOf(line.fixed)!) >= 0) continue;
+    const line = KNOWN_ISSUES.find((l) => v.major === 1 && v.minor === l.minor && v.patch === l.broken);
+    if (!line || compareK3sVersions(v, k3sVersionOf(line.fixed)!) >= 0) continue;
+    // a development build (`+k3s-42190acd`) may carry the fixed flannel already
+    if (v.build !== undefined && !/^k3s\d+$/.test(v.build)) continue;
+    const n = line.id.replace('k3s-io/k3s', 'k3s');
     return {
+      id: line.id,
       k3s: v,
       iptables: ipt,
       fixed: line.fixed,
-      sentence:
-        `This is k3s-io/k3s#7096: k3s ${v.version} (${v.ref.file}:${v.ref.line}) with iptables ${ipt.version} (${ipt.ref.file}:${ipt.ref.line}), which has no --random-fully: its flannel checks each masquerade rule with an empty argument where --random-fully would go, iptables refuses it ("Bad argument"), and the chain is never written. ` +
-        `Fixed in ${line.fixed} (k3s#${line.minor === 26 ? '7136' : '7138'}, flannel updated).`,
+      sentence: `This is ${line.id}: k3s ${v.version} (${v.ref.file}:${v.ref.line}) with iptables ${ipt.version} (${ipt.ref.file}:${ipt.ref.line}): ${line.sentence}. Fixed in ${line.fixed} (${line.fixedBy}, flannel updated).`,
       evidence: [
-        { file: v.ref.file, line: v.ref.line, excerpt: v.excerpt, note: `k3s-io/k3s#7096: this release cannot write flannel's masquerade rules with an iptables older than 1.6.2; fixed in ${line.fixed}` },
-        { file: ipt.ref.file, line: ipt.ref.line, excerpt: ipt.excerpt, note: 'older than 1.6.2: no --random-fully' },
+        { file: v.ref.file, line: v.ref.line, excerpt: v.excerpt, note: `${n}: this release cannot write flannel's masquerade rules with an iptables older than 1.6.2; fixed in ${line.fixed}` },
+        { file: ipt.ref.file, line: ipt.ref.line, excerpt: ipt.excerpt, note: 'older than 1.6.2' + (line.id.endsWith('7096') ? ': no --random-fully' : ': iptables-restore has no --version') },
       ],
     };
   }
@@ -344,7 +390,7 @@ function knownIssue(k3s: K3sVersion[], iptables: IptablesVersion[]): KnownIssue 
 }
 
 function issueFacts(issue: KnownIssue | undefined): Record<string, string> {
-  return issue ? { knownIssue: 'k3s-io/k3s#7096', k3sVersion: issue.k3s.version, iptablesVersion: issue.iptables.version, fixedIn: issue.fixed } : {};
+  return issue ? { knownIssue: issue.id, k3sVersion: issue.k3s.version, iptablesVersion: issue.iptables.version, fixedIn: issue.fixed } : {};
 }
 
 /** The upgrade to the fixed release (k3s' manual binary upgrade, docs.k3s.io/upgrades/manual), then the stop-gap. */
@@ -352,7 +398,7 @@ function issueRemedy(issue: KnownIssue, node: string, owner: ReturnType<typeof r
   const tag = issue.fixed.replace('+', '%2B');
   return {
     summary:
-      `Upgrade k3s on ${node} to ${issue.fixed} or later (k3s-io/k3s#7096): its flannel writes FLANNEL-POSTRTG itself with this iptables, no rule needs adding by hand. ` +
+      `Upgrade k3s on ${node} to ${issue.fixed} or later (${issue.id}): its flannel writes FLANNEL-POSTRTG itself with this iptables, no rule needs adding by hand. ` +
       'Upgrade the same way k3s was installed (the install script again with the options it was installed with, or the binary as below); every node running an affected release needs it.',
     commands: [
       `case "$(uname -m)" in x86_64) A=;; aarch64) A=-arm64;; armv7l) A=-armhf;; esac; curl -fL -o /tmp/k3s "https://github.com/k3s-io/k3s/releases/download/${tag}/k3s$A" && chmod 755 /tmp/k3s && /tmp/k3s -v`,
@@ -488,6 +534,107 @@ function withoutSubnetEnv(node: string, artifacts: NodeArtifacts, v: BackendView
 }
 
 
+/**
+ * k3s (its `k3s -v`, or `k3s check-config`) and only a grep of the nat listing, with no flannel rule, no FLANNEL
+ * chain and no subnet.env (k3s-io/k3s#6047: `iptables -vnL -t nat |grep 'MASQUERADE  all'` showing kube-proxy's two
+ * rows). k3s runs flannel with ip-masq unless --flannel-backend=none, and flannel's MASQUERADE rows carry
+ * "flanneld masq". Where the pasted grep would have shown both of flannel's MASQUERADE rows (each form an iptables
+ * of the node's version prints them in; `all` before 1.8.9, `0` from it with -n) and shows none: with a k3s
+ * release and an iptables that cannot write them (KNOWN_ISSUES), critical; otherwise the coverage says what the
+ * absence leaves open (flannel not running, or its masquerade gone). A grep that would not have shown them, or a
+ * paste without its command line: the coverage says so. Never a bare "found nothing" on such a fragment.
+ */
+function k3sGrepWithoutFlannel(node: string, artifacts: NodeArtifacts, live: BackendView[], partly: Partly | undefined): FindingDraft | undefined {
+  const k3s = k3sVersions(artifacts);
+  const iptv = iptablesVersions(artifacts);
+  const checkConfig = (artifacts.iptablesVersion ?? []).flat().find(fromK3sCheckConfig);
+  if (k3s.length === 0 && !checkConfig) return undefined;
+  // a nat table with POSTROUTING listed and no FLANNEL chain: flannel does not masquerade here (--flannel-backend=none, another CNI)
+  if (live.some((v) => v.tables.get('nat')?.has('POSTROUTING'))) return undefined;
+  const v = live.find((x) => x.tables.has('nat'));
+  if (!v) return undefined;
+  const nat = v.tables.get('nat')!;
+  const rows = [...nat.values()].flatMap((c) => c.rules);
+  // flannel's own rows shown (its comment, or a masquerade of k3s' pod network): nothing is missing
+  if (rows.length === 0 || rows.some((r) => r.comment === 'flanneld masq' || r.comment?.includes('flanneld'))) return undefined;
+  const net = podNetworkOf(artifacts, v, true)!;
+  if (rows.some((r) => (r.target === 'MASQUERADE' || r.target === 'SNAT') && r.source && !r.source.negated && r.source.value === net.cidr)) return undefined;
+  const rs = v.rulesets.find((r) => r.tables.nat && r.file === rows[0].ref.file);
+  const filter = rs ? outputFilterAt(rs, rows[0].ref.line) : undefined;
+  const file = v.files.get('nat') ?? rows[0].ref.file;
+  const k3sSign = k3s[0] ? `k3s ${k3s[0].version} (${k3s[0].ref.file}:${k3s[0].ref.line})` : `k3s check-config (${checkConfig!.ref.file}:${checkConfig!.ref.line})`;
+  const lead = `${file} lists ${rows.length} nat row${rows.length === 1 ? '' : 's'} without their chains, none of them flannel's, on a k3s node (${k3sSign}; k3s runs flannel with ip-masq unless --flannel-backend=none)`;
+  const collect = 'collect iptables -t nat -S (or iptables-save) and cat /run/flannel/subnet.env';
+  if (!filter || filter.unknown !== undefined || !rs) {
+    partly?.(`${lead}, ${!filter ? 'with no command line above them: what the paste kept is not known' : `under \`${filter.commandText}\`, whose pipe is not read as a line filter (${filter.unknown})`}: flannel's masquerade was not decided; ${collect}`, ['iptables']);
+    return undefined;
+  }
+  const numeric = /\s-[A-Za-z]*n[A-Za-z]*\b|\s--numeric\b/.test(filter.commandText.replace(/\|.*$/, ''));
+  const networks = net.assumed ? [net.cidr, '10.244.0.0/16'] : [net.cidr];
+  const N = (n: string, negated = false): Addr => ({ value: n, negated });
+  const shapes: RuleShape[] = networks.flatMap((n) => [
+    { src: N(n), dst: { value: '224.0.0.0/4', negated: true }, target: 'MASQUERADE' as const },
+    { src: N(n, true), dst: N(n), target: 'MASQUERADE' as const },
+  ]);
+  const shows = numeric && shapes.every((sh) => printedAs(sh, rs.format, protocolSpellings(iptv)).every((t) => filterKeeps(filter, t) === true));
+  const pipe = pipeOf(filter);
+  // the version not known: whether the grep shows them may hang on the spelling of the protocol alone
+  const showsWith = (p: string) => numeric && shapes.every((sh) => printedAs(sh, rs.format, [p]).every((t) => filterKeeps(filter, t) === true));
+  if (!shows && !iptv[0] && (showsWith('all') || showsWith('0'))) {
+    partly?.(
+      `${lead}, under \`${pipe}\` (${filter.command.file}:${filter.command.line}), which would have shown flannel's MASQUERADE rows only if iptables printed their protocol as \`${showsWith('all') ? 'all' : '0'}\` (${showsWith('all') ? 'before 1.8.9' : 'iptables 1.8.9 and later, with -n'}): ` +
+        `flannel's masquerade was not decided; with the iptables version (iptables -V, or k3s check-config) it would be, and a k3s release that cannot write flannel's rules (k3s-io/k3s#6047, #7096) recognised`,
+      ['iptables', 'iptablesVersion'],
+    );
+    return undefined;
+  }
+  if (!shows) {
+    partly?.(
+      `${lead}, under \`${pipe}\` (${filter.command.file}:${filter.command.line}), which would not ${numeric ? '' : 'be known to '}have shown flannel's MASQUERADE rows ("-s ${net.cidr} ! -d 224.0.0.0/4 ... /* flanneld masq */")` +
+        `${numeric ? `${iptv[0] ? ` as iptables ${iptv[0].version} prints them` : ' as every iptables version prints them'}` : ' (a listing without -n)'}: flannel's masquerade was not decided; ${collect}`,
+      ['iptables'],
+    );
+    return undefined;
+  }
+  const issue = knownIssue(k3s, iptv);
+  if (!issue) {
+    partly?.(
+      `${lead}: the pasted \`${pipe}\` (${filter.command.file}:${filter.command.line}) would have shown flannel's MASQUERADE rows of ${net.cidr}${net.assumed ? " (k3s' default pod network, assumed)" : ''} and shows none, so flannel does not run here (--flannel-backend=none, another CNI) or its masquerade is missing; ` +
+        `${iptv[0] ? '' : 'with the iptables version (iptables -V, or k3s check-config) a k3s release that cannot write flannel\'s rules (k3s-io/k3s#6047, #7096) would be recognised; '}not decided: ${collect}`,
+      iptv[0] ? ['iptables', 'flannelSubnetEnv'] : ['iptables', 'iptablesVersion'],
+    );
+    return undefined;
+  }
+  const owner = runnerOf(node, artifacts);
+  const stopGap = net.podSubnet
+    ? [
+        'iptables -t nat -N FLANNEL-POSTRTG 2>/dev/null || true   # flannel\'s chain (kept if it exists)',
+        appendOnce('iptables -t nat -A POSTROUTING -m comment --comment "flanneld masq" -j FLANNEL-POSTRTG'),
+        'iptables -t nat -F FLANNEL-POSTRTG   # flannel writes its chain in this order',
+        ...newStyleRules(net.cidr, net.podSubnet, false),
+      ]
+    : ["# the rules flannel writes name this node's pod subnet (cni0's network, not in the bundle): see iptables -t nat -S on a healthy node of the cluster"];
+  const network = net.cidr;
+  return {
+    severity: 'critical',
+    title: "flannel's masquerade for the pod network is missing",
+    message:
+      `k3s on ${node} runs flannel, which masquerades the pod network ${network} (${net.assumed ? net.why : `from ${net.why}`}), but the pasted \`${pipe}\` (${filter.command.file}:${filter.command.line}) would have shown flannel's two MASQUERADE rows (\`-s ${network} ! -d 224.0.0.0/4\` and \`! -s ${network} -d ${network}\`, each /* flanneld masq */) and shows none: ` +
+      `only ${rows.length} other row${rows.length === 1 ? '' : 's'}. ${issue.sentence} ` +
+      'Pods reach other pods, but not the outside: their packets leave with pod addresses, which nothing outside routes back. The grep hides the rest of nat POSTROUTING: unless a rule there masquerades the pod network, pods cannot reach the outside.',
+    impact: 'Pods on this node cannot reach addresses outside the cluster network (the internet, registries, external databases).',
+    evidence: onePerLine([
+      { file: filter.command.file, line: filter.command.line, excerpt: filter.commandText, note: "the command pasted: its grep would have shown flannel's MASQUERADE rows" },
+      ...rows.slice(0, 3).map((r) => ({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: r.comment ? `not flannel's (/* ${r.comment} */)` : "not flannel's" })),
+      ...issue.evidence,
+      ...owner.evidence,
+      ...logEvidence(artifacts.logs, ['log.flannel-iptables-failed', 'log.iptables-no-chain', 'log.firewall-restart']),
+    ]),
+    facts: { network, networkAssumed: net.assumed, networkFrom: net.why, podSubnet: net.podSubnet, ruleStyle: 'FLANNEL-POSTRTG (flannel 0.15+)', listing: `grep: ${filter.commandText}`, ...issueFacts(issue) },
+    remedy: issueRemedy(issue, node, owner, stopGap),
+  };
+}
+
 /** flannel's rules in its FLANNEL-POSTRTG (each carries the "flanneld masq" comment). */
 function flannelMasqRules(v: BackendView): Rule[] {
   return v.tables.get('nat')?.get('FLANNEL-POSTRTG')?.rules.filter((r) => r.comment === 'flanneld masq') ?? [];
@@ -515,17 +662,10 @@ interface MissingRule {
  * `all` or `0` for any protocol as iptables before / since 1.8.9 print it, with or without random-fully),
  * and its -S line: what a grep of the paste was tested on.
  */
-function printedAs(s: RuleShape, format: Ruleset['format']): string[] {
-  const addr = (a?: Addr) => (a ? `${a.negated ? '!' : ''}${a.value}` : '0.0.0.0/0');
-  const col = (a?: Addr) => `${a?.negated ? '' : ' '}${addr(a).padEnd(20)}`;
-  const mark = s.mark ? 'mark match 0x4000/0x4000 ' : '';
+function printedAs(s: RuleShape, format: Ruleset['format'], protocols: string[] = ['all', '0']): string[] {
   const out: string[] = [];
-  for (const rf of s.target === 'MASQUERADE' ? [' random-fully', ''] : [''])
-    for (const counters of ['    0     0 ', '  969 58796 ', ''])
-      for (const prot of ['all', '0']) {
-        const ifs = counters ? '*      *      ' : '';
-        out.push(`${counters}${s.target.padEnd(10)} ${prot.padEnd(4)} --  ${ifs}${col(s.src)}${col(s.dst).slice(1)} ${mark}/* flanneld masq */${rf}`);
-      }
+  for (const rf of s.target === 'MASQUERADE' ? [true, false] : [false])
+    for (const counters of ['    0     0 ', '  969 58796 ', '']) for (const prot of protocols) out.push(listedAs(s, prot, counters, rf));
   if (format !== 'list') {
     const a = (flag: string, x?: Addr) => (x ? `${x.negated ? '! ' : ''}${flag} ${x.value} ` : '');
     for (const rf of s.target === 'MASQUERADE' ? [' --random-fully', ''] : [''])
@@ -533,6 +673,31 @@ function printedAs(s: RuleShape, format: Ruleset['format']): string[] {
   }
   return out;
 }
+
+/**
+ * One row of `iptables -nL` (counters: `-vnL`) for a rule of flannel's, laid out as iptables prints it
+ * (iptables.c print_firewall, the same in 1.6.1 and 1.8.9): the target in 9 columns and a space, the
+ * protocol's `!` column, the protocol in 5, `-- `, with -v the in and out interfaces (` %-6s `, `%-6s `), then
+ * source and destination each as a `!` column and 19 columns and a space, then the matches' and target's words
+ * after a further space. Checked against iptables 1.8.9's rows (test/fixtures/h41/healthy-grep-MASQUERADE-0.txt).
+ */
+function listedAs(s: RuleShape, prot: string, counters: string, randomFully: boolean): string {
+  const col = (a?: Addr) => `${a?.negated ? '!' : ' '}${(a ? a.value : '0.0.0.0/0').padEnd(19)} `;
+  const ifs = counters ? ` ${'*'.padEnd(6)} ${'*'.padEnd(6)} ` : '';
+  const words = [s.mark ? 'mark match 0x4000/0x4000' : '', '/* flanneld masq */', randomFully ? 'random-fully' : ''].filter(Boolean).join(' ');
+  return `${counters}${s.target.padEnd(9)}  ${prot.padEnd(5)}-- ${ifs}${col(s.src)}${col(s.dst)} ${words}`;
+}
+
+/** The listing's spelling of "any protocol": `all` before iptables 1.8.9, `0` from it on with -n; both where the version is not known. */
+function protocolSpellings(versions: IptablesVersion[]): string[] {
+  const v = versions[0];
+  if (!v) return ['all', '0'];
+  const [a, b, c] = v.version.split('.').map(Number);
+  return a > 1 || (a === 1 && (b > 8 || (b === 8 && (c ?? 0) >= 9))) ? ['0'] : ['all'];
+}
+
+/** For tests: the rows a listing prints for flannel's rule shapes. */
+export const flannelRowsForTest = { listedAs, protocolSpellings };
 
 /** Two /24s of the network (flannel's default lease size), for a rule naming the node's pod subnet where the bundle does not say it. */
 function someSubnets(network: string): string[] {

@@ -16,6 +16,7 @@ import iptablesDockerChainMissing from './iptables-docker-chain-missing.js';
 import iptablesDockerMasqueradeMissing from './iptables-docker-masquerade-missing.js';
 import iptablesAwsSnatMissing from './iptables-aws-snat-missing.js';
 import iptablesForwardBlocksContainers from './iptables-forward-blocks-containers.js';
+import dockerForwardPolicyDropsRouted from './docker-forward-policy-drops-routed.js';
 import iptablesDirectRoutingDropped from './iptables-direct-routing-dropped.js';
 import iptablesKubeFirewallCorrupted from './iptables-kube-firewall-corrupted.js';
 import iptablesKubeChainsMissing from './iptables-kube-chains-missing.js';
@@ -38,6 +39,7 @@ import kubernetesHairpinDisabled from './kubernetes-hairpin-disabled.js';
 import dockerRootlessSourceIp from './docker-rootless-source-ip.js';
 import dockerDaemonConfigInvalid from './docker-daemon-config-invalid.js';
 import dockerIpv6PrefixUnrouted from './docker-ipv6-prefix-unrouted.js';
+import flannelIpv6MasqueradeMissing from './flannel-ipv6-masquerade-missing.js';
 import routingPolicyBypassesPods from './routing-policy-bypasses-pods.js';
 import runtimeProxyWithoutNoProxy from './runtime-proxy-without-no-proxy.js';
 import { conntrackInsertFailed, conntrackTableFull } from './conntrack-insert-failed.js';
@@ -51,6 +53,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   iptablesDockerMasqueradeMissing,
   iptablesAwsSnatMissing,
   iptablesForwardBlocksContainers,
+  dockerForwardPolicyDropsRouted,
   iptablesDirectRoutingDropped,
   iptablesKubeFirewallCorrupted,
   iptablesKubeChainsMissing,
@@ -87,6 +90,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   dockerRootlessSourceIp,
   dockerDaemonConfigInvalid,
   dockerIpv6PrefixUnrouted,
+  flannelIpv6MasqueradeMissing,
   flannelDuplicateSubnet,
   flannelVtepMacStale,
   flannelPublicIpWrong,

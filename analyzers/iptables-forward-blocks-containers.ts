@@ -113,6 +113,7 @@ const POD_STAND_IN = 'pod-unnamed';
 
 /** Container bridges' names: Docker's (docker0, docker_gwbridge, br-<id>), the pod bridges, Podman's. */
 const CONTAINER_BRIDGE_NAME = /^(?:docker0|docker_gwbridge|br-[0-9a-f]{12}|cni0|kube-bridge|cbr0|(?:cni-)?podman\d+)$/;
+const CONTAINER_BRIDGE_IN_TEXT = /(?:docker0|docker_gwbridge|br-[0-9a-f]{12}|cni0|kube-bridge|cbr0|podman\d)/;
 
 /**
  * The coverage when no bridge could be traced without ip addr: which rules name a container bridge,
@@ -124,8 +125,11 @@ function unreadBridges(tables: Map<string, Map<string, Chain>>, v6: boolean): st
   const named = new Map<string, Rule>();
   for (const t of tables.values())
     for (const c of t.values())
-      for (const r of c.rules)
+      for (const r of c.rules) {
+        // the rule's text first: reading its interfaces parses it, and a kube-proxy dump's rules stay unparsed (LazyRule)
+        if (!CONTAINER_BRIDGE_IN_TEXT.test(r.text)) continue;
         for (const i of [r.inInterface, r.outInterface]) if (i && CONTAINER_BRIDGE_NAME.test(i.value) && !named.has(i.value)) named.set(i.value, r);
+      }
   if (named.size === 0) return `${head}, and no rule names a container bridge (Docker's masquerade or FORWARD rules, netavark's NETAVARK_FORWARD); collect ip addr (and ip route)`;
   const list = [...named].map(([n, r]) => `${n} (${r.ref.file}:${r.ref.line})`).join(', ');
   return `${head}; rules name ${list}, but none of them is a masquerade (its subnet) or an accept of what leaves the bridge, so there is no path to trace from them (the listing may be cut); collect ip addr (and ip route) and the whole iptables-save`;

@@ -40,6 +40,9 @@ import type { ConntrackStats } from '../parsers/conntrack-stats.js';
 import type { NetworkctlOutput } from '../parsers/networkctl.js';
 import type { FelixConfig } from '../parsers/calico-felix-config.js';
 import type { K3sVersion } from '../parsers/k3s-version.js';
+import type { K3sFlags } from '../parsers/k3s-flags.js';
+import type { NftTraceLog } from '../parsers/nft-trace.js';
+import type { KernelRelease } from '../parsers/uname.js';
 import type { SystemdVersion } from '../parsers/systemd-version.js';
 import type { SystemdNetworkFile } from '../parsers/systemd-network.js';
 
@@ -60,6 +63,10 @@ export interface ArtifactMap {
   iptablesVersion: IptablesVersion[];
   /** `k3s -v` / `k3s --version` of one file: the k3s release (v1.26.2+k3s1), its commit and Go */
   k3sVersion: K3sVersion[];
+  /** k3s' own flags of one file: its install line (curl https://get.k3s.io | sh -s - ...), k3s.service's ExecStart, a `k3s server` command line */
+  k3sFlags: K3sFlags;
+  /** uname -a / uname -r: the running kernel's release */
+  uname: KernelRelease;
   /** systemctl --version of one file: systemd's release, package version, feature line */
   systemdVersion: SystemdVersion[];
   /** interfaces and addresses (ip addr in any shape, ifconfig) */
@@ -76,6 +83,8 @@ export interface ArtifactMap {
   routes: RouteTable;
   /** nftables rules (nft list ruleset, text or JSON) */
   nftables: NftRuleset;
+  /** `nft monitor trace` output: per packet, the chains, rules and verdicts it met, with iif/oif */
+  nftTrace: NftTraceLog;
   /**
    * a saved nftables configuration nftables.service loads (/etc/nftables.conf, /etc/sysconfig/nftables.conf,
    * /etc/nftables/*): its top-level statements (flush ruleset, tables, includes). Never live rules.

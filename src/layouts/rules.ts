@@ -250,6 +250,8 @@ const PROC_SYS: PathRule[] = [{ re: /^proc\/sys\/net\/(ipv4|ipv6|bridge|netfilte
 
 export const SOSREPORT_RULES: PathRule[] = [
   { re: /^sos_commands\/kernel\/sysctl_-a$/, format: 'sysctl-text' },
+  { re: /^sos_commands\/kernel\/uname_-a$/, format: 'uname' },
+  { re: /^(etc|usr\/local\/lib|usr\/lib|lib)\/systemd\/system\/(k3s|k3s-agent)\.service$/, format: 'k3s-flags' },
   ...PROC_SYS,
   ...SYSCTL_CONF,
   { re: /^sos_commands\/systemd\/systemctl_list-unit-files$/, format: 'systemctl-text' },
@@ -350,6 +352,7 @@ export const SOSREPORT_RULES: PathRule[] = [
 ];
 
 export const INSIGHTS_RULES: PathRule[] = [
+  { re: /^insights_commands\/uname_-a$/, format: 'uname' },
   { re: /^insights_commands\/sysctl(_-a)?$/, format: 'sysctl-text' },
   ...PROC_SYS,
   ...SYSCTL_CONF,
@@ -392,6 +395,8 @@ export const INSIGHTS_RULES: PathRule[] = [
 
 /** Hand-made bundles: names people give command output; everything else is sniffed. */
 export const FLAT_RULES: PathRule[] = [
+  { re: /(^|\/)uname(?:[-_ ]+-?[ar])?(?:\.(?:txt|out|log))?$/i, format: 'uname' },
+  { re: /(^|\/)(?:etc\/systemd\/system\/)?(k3s|k3s-agent)\.service$/, format: 'k3s-flags' },
   { re: /(^|\/)system(?:ctl|d)[-_ ]*-{0,2}version(?:\.(?:txt|out|log))?$/i, format: 'systemd-version' },
   { re: /(^|\/)docker(?:d|[-_ ]?daemon)[-_ ]*(?:cmd[-_ ]?line|command(?:[-_ ]?line)?|args|flags)(?:\.(?:txt|out|log))?$/i, format: 'dockerd-cmdline' },
   ...SYSCTL_CONF_ANYWHERE,
@@ -420,6 +425,8 @@ export const FLAT_RULES: PathRule[] = [
   ...DOCKER_CLI_NAMES,
   // `ufw status [verbose|numbered]` under the names people give it (ufw-status.txt, ufw_status_verbose); others are sniffed
   { re: /(^|\/)(sudo[-_ ])?ufw[-_ ]status(?:[-_ .][^/]*)?$/i, format: 'ufw-status' },
+  // `nft monitor trace` saved under its own name (nft-monitor-trace.txt); others are sniffed
+  { re: /(^|\/)nft[-_ ]monitor[-_ ]trace[^/]*$/i, format: 'nft-trace' },
   // aws-node's settings (ipamd's introspection JSON), under the EKS collector's or aws-cni-support.sh's name
   { re: /(^|\/)networkutils-env(-settings\.json|\.out)$/, format: 'aws-cni-network-settings' },
   ...SYSTEMD_LINK_ANYWHERE,

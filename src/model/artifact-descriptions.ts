@@ -12,7 +12,7 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   dockerDaemon: 'Docker daemon configuration (/etc/docker/daemon.json)',
   logs: 'logs (syslog, journal, docker and pod logs)',
   iptables: 'iptables rules (iptables-save, iptables -S or iptables -L output, or iptables-nft\'s tables in nft list ruleset)',
-  iptablesVersion: 'iptables version (iptables -V)',
+  iptablesVersion: 'iptables version (iptables -V, or k3s check-config)',
   k3sVersion: "k3s' version (k3s -v / k3s --version)",
   systemdVersion: "systemd's version (systemctl --version)",
   ipAddr: 'interfaces and addresses (ip addr)',
@@ -48,4 +48,9 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   packages: "installed packages and their versions (rpm -qa / sos's installed-rpms, dpkg -l / installed-debs, dpkg-query -W, apk info -v, snap list)",
   conntrackStats: 'conntrack statistics (conntrack -S, /proc/net/stat/nf_conntrack)',
   felixConfig: "Calico Felix's configuration (kubectl get felixconfiguration -o yaml, calico-node's FELIX_BPF* environment)",
+  // the order is Collect next's tie-break: artifacts most bundles can give first; these, which a kind of host or a
+  // reproduction alone gives (k3s, Swarm, a packet trace), last
+  k3sFlags: "k3s' flags (its install line, k3s.service's ExecStart, a k3s server command line; /etc/rancher/k3s/config.yaml)",
+  uname: 'the kernel release (uname -a / uname -r)',
+  nftTrace: 'an nftables packet trace (nft monitor trace)',
 };

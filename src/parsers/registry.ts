@@ -34,6 +34,10 @@ import { parseIpRules, sniffIpRules } from './ip-rule.js';
 import { parseConntrackStats, sniffConntrackStats } from './conntrack-stats.js';
 import { parseFelixConfig, sniffFelixConfig } from './calico-felix-config.js';
 import { parseK3sVersion, sniffK3sVersion } from './k3s-version.js';
+import { parseK3sCheckConfig, sniffK3sCheckConfig } from './k3s-check-config.js';
+import { parseNftTrace, sniffNftTrace } from './nft-trace.js';
+import { k3sConfigFlags, parseK3sFlags, sniffK3sFlags } from './k3s-flags.js';
+import { parseUname, sniffUname } from './uname.js';
 import { parseSystemdVersion, sniffSystemdVersion } from './systemd-version.js';
 import { parseDockerdCmdline, sniffDockerdCmdline } from './dockerd-cmdline.js';
 import { parseApk, parseDpkgL, parseDpkgQueryW, parseDpkgS, sniffDpkgS, parsePackageListAny, parseRpmQa, parseSnapList, sniffApk, sniffDpkgL, sniffDpkgQueryW, sniffRpmQa, sniffSnapList } from './packages.js';
@@ -153,6 +157,11 @@ const FORMATS = [
   format({ id: 'iptables-version', kind: 'iptablesVersion', parse: parseIptablesVersion, sniff: sniffIptablesVersion }),
   // k3s -v / k3s --version (k3s-io/k3s#7096: its embedded flannel's masquerade on an old iptables), found by content
   format({ id: 'k3s-version', kind: 'k3sVersion', parse: parseK3sVersion, sniff: sniffK3sVersion }),
+  // k3s check-config: its "System:" iptables line read as the host's iptables version (k3s-io/k3s#6047), found by content
+  format({ id: 'k3s-check-config', kind: 'iptablesVersion', parse: parseK3sCheckConfig, sniff: sniffK3sCheckConfig }),
+  // k3s' flags: install line, k3s.service ExecStart, a k3s server command line (k3s-io/k3s#4683); config.yaml rides on k3s-config
+  format({ id: 'k3s-flags', kind: 'k3sFlags', parse: parseK3sFlags, sniff: sniffK3sFlags }),
+  format({ id: 'uname', kind: 'uname', parse: parseUname, sniff: sniffUname }),
   format({ id: 'systemd-version', kind: 'systemdVersion', parse: parseSystemdVersion, sniff: sniffSystemdVersion }),
   // ipset list / -L / list -t / save / -S, live or a saved configuration (/etc/sysconfig/ipset)
   format({ id: 'ipset', kind: 'ipsets', parse: (text, file, ctx) => parseIpset(text, file, { savedConfig: ctx.savedConfig }), sniff: sniffIpset }),
@@ -160,6 +169,8 @@ const FORMATS = [
   format({ id: 'aws-cni-network-settings', kind: 'awsCniSettings', parse: parseAwsCniNetworkSettings, sniff: sniffAwsCniNetworkSettings }),
   // ufw status / ufw status verbose / ufw status numbered (sos's ufw plugin: sos_commands/ufw/ufw_status_numbered)
   format({ id: 'ufw-status', kind: 'ufwStatus', parse: parseUfwStatus, sniff: sniffUfwStatus }),
+  // nft monitor trace: each packet's hops and verdicts (docker/for-linux#1353: firewalld's final FORWARD reject)
+  format({ id: 'nft-trace', kind: 'nftTrace', parse: parseNftTrace, sniff: sniffNftTrace }),
   // resolv.conf (/etc/resolv.conf, systemd-resolved's stub and uplink lists, k3s' own): which host file it is comes from its path or header
   format({ id: 'resolv-conf', kind: 'resolvConf', parse: (text, file, ctx) => parseResolvConf(text, file, ctx.relPath), sniff: sniffResolvConf }),
   // kubelet's resolvConf: its KubeletConfiguration (/var/lib/kubelet/config.yaml) and kubeadm's flags file; named by path only
@@ -180,7 +191,8 @@ const FORMATS = [
   format({ id: 'ip-rule', kind: 'ipRules', parse: (text, file, ctx) => parseIpRules(text, file, { family: ctx.hint?.family === 'ipv6' ? 6 : ctx.hint?.family === 'ipv4' ? 4 : undefined }), sniff: sniffIpRules }),
   format({ id: 'kube-static-pod-manifest', kind: 'kubeClusterRanges', parse: parseStaticPodManifest, sniff: sniffStaticPodManifest }),
   format({ id: 'kubeadm-config', kind: 'kubeClusterRanges', parse: parseKubeadmConfig }),
-  format({ id: 'k3s-config', kind: 'kubeClusterRanges', parse: parseK3sConfig }),
+  // config.yaml: its ranges, with all its keys carried along as k3sFlags (flannel.ipv6-masquerade-missing reads them)
+  format({ id: 'k3s-config', kind: 'kubeClusterRanges', parse: (text, file) => ({ ...parseK3sConfig(text, file), ...(/rke2/.test(file) ? {} : { k3sFlags: k3sConfigFlags(text, file) }) }) }),
   format({ id: 'calico-ippools', kind: 'kubeClusterRanges', parse: parseCalicoIpPools, sniff: sniffCalicoIpPools }),
   // installed packages: rpm -qa in its shapes (sos's installed-rpms and package-data, insights' tab and JSON lines), dpkg -l,
   // dpkg-query -W, apk info -v / apk list --installed, snap list; `packages`: any of them, told apart by content (named only)

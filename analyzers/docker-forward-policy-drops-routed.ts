@@ -1,0 +1,268 @@
+/**
+ * docker.forward-policy-drops-routed: Docker's filter FORWARD policy DROP cuts off the host's own routing
+ * between interfaces that are not containers' (a router's LAN and WAN, a VPN gateway's tunnel, OpenWrt's
+ * br-lan), in IPv4 or IPv6. The containers work; everything else the host forwards is dropped.
+ *
+ * Not the "bridge beside Docker" case: LXD's, Incus', LXC's and libvirt's bridges are traced by
+ * iptables.forward-blocks-containers (otherBridgeOwner); their interfaces are left out here.
+ *
+ * Why the policy is DROP (versions checked against the moby sources and threads):
+ * - IPv4: Docker sets filter FORWARD to DROP when it turns net.ipv4.ip_forward on itself (it was 0
+ *   when dockerd started, e.g. before the router's own sysctl ran: moby/libnetwork#1526, Docker 1.13).
+ * - IPv6: Docker 27.x, which manages ip6tables by default, sets ip6tables' FORWARD policy to DROP whenever
+ *   it starts with ip6tables on, even with no IPv6 network (openwrt/packages#24492, moby/moby#48365);
+ *   28.0 sets it only when it turns IPv6 forwarding on itself (moby/moby#48594), and adds the daemon
+ *   option `ip-forward-no-drop` (docker/cli#5598) that never sets it.
+ *
+ * Fires when: filter FORWARD of a family has policy DROP, jumps to DOCKER-USER (Docker's chains), no
+ * other firewall owns the chain (ufw, firewalld's iptables back end), and the bundle shows the node routes
+ * traffic that is not Docker's:
+ * - counted drops no Docker rule could have accepted: no ACCEPT is reachable from FORWARD in that family
+ *   (no Docker network of the family) and packets entered FORWARD (the counters of its rules, or the
+ *   policy's own counter): every one of them was dropped and none was a container's (the OpenWrt case);
+ * - or two or more non-container interfaces with global addresses of the family, and a sign the node
+ *   routes between them: OpenWrt's fw4 table or br-lan, a VPN interface (wg*, tailscale*, tun*, ppp*,
+ *   zt*), or drops counted at the policy.
+ * Not when ip addr shows fewer than two such interfaces (a plain Docker host: eth0 and docker0), nor when
+ * accepts reachable from FORWARD (DOCKER-USER's, or the administrator's in FORWARD) already let each
+ * routed interface's traffic through.
+ * Critical where drops are counted and the node is a router (fw4 table, br-lan); a warning otherwise.
+ *
+ * os-release (OPENWRT_RELEASE) is not an artifact of the project yet: OpenWrt is known here by fw4's
+ * `table inet fw4` and its br-lan bridge.
+ */
+import { defineAnalyzer, type FindingDraft, type Partly } from '../src/engine/analyzer.js';
+import type { NodeArtifacts } from '../src/engine/artifacts.js';
+import type { Evidence } from '../src/report/schema.js';
+import type { Chain, Rule } from '../src/netfilter/rules.js';
+import { iptablesTool } from '../src/netfilter/commands.js';
+import { interfacesOf, type Interface } from '../src/parsers/interfaces.js';
+import { runtimeValue } from '../src/parsers/sysctl.js';
+import { isLinkLocal6 } from '../src/parsers/cidr.js';
+import { liveViews, liveViews6, nativeNftables, otherBridgeOwner, reachableChains, reaches, type BackendView } from './lib/node-view.js';
+import { dockerVersion, routeDevFor } from './lib/container-host.js';
+import { distinctEvidence } from './lib/evidence.js';
+
+const ID = 'docker.forward-policy-drops-routed';
+
+/** Interfaces that are containers', VMs' or a CNI's, or carry nothing to route: never a routed end here. */
+const NOT_ROUTED =
+  /^(lo|docker0|docker_gwbridge|br-[0-9a-f]{12}|veth.*|podman\d+|cni-podman\d+|cni0|cbr0|flannel[.-].*|cali[0-9a-f]{11}|vxlan[.-].*|cilium_.*|lxc.*|weave|datapath|kube-.*|nodelocaldns|antrea-.*|ovn-k8s-.*|genev_sys_\d+|eni[0-9a-f]{11}|tunl0|dummy\d*|sit\d+|ip6tnl\d+|ip6gre\d+|gre\d+|gretap\d+|erspan\d+|ifb\d+|nlmon\d+)$/;
+/** Interfaces whose traffic a host routes by design: a VPN's tunnel, a PPP uplink, OpenWrt's LAN bridge. */
+const ROUTER_INTERFACE = /^(br-lan|wg[\w-]*|tailscale\d*|tun\d+|ppp\d+|pppoe-[\w-]+|zt[\w]+|nebula\d*|wt\d+)$/;
+/** Chains of another firewall that also sets FORWARD's policy (its drop, not Docker's). */
+const OTHER_FIREWALL_CHAIN = /^(ufw6?-|FORWARD_(direct|IN_ZONES|OUT_ZONES)$|f2b-|FWDI_|FWDO_)/;
+const MAX_INTERNAL = 4;
+
+interface Routed {
+  itf: Interface;
+  address: string;
+}
+
+export default defineAnalyzer({
+  id: ID,
+  title: "Docker's FORWARD policy DROP drops the host's own routing",
+  description: "Docker set filter FORWARD (or ip6tables' FORWARD) to policy DROP, and the node routes between interfaces that are not containers' (a router, a VPN gateway): that traffic is dropped.",
+  scope: 'node',
+  requires: ['iptables'],
+  optional: ['ipAddr', 'routes', 'sysctl', 'nftables', 'dockerDaemon', 'packages'],
+  analyze({ node, artifacts, partly }) {
+    const out: FindingDraft[] = [];
+    for (const family of [4, 6] as const) {
+      const views = family === 4 ? liveViews(artifacts) : liveViews6(artifacts);
+      for (const view of views) {
+        const f = check(node, artifacts, family, view, partly);
+        if (f) {
+          out.push(f);
+          break;
+        }
+      }
+    }
+    return out;
+  },
+});
+
+function check(node: string, artifacts: NodeArtifacts, family: 4 | 6, view: BackendView, partly: Partly | undefined): FindingDraft | undefined {
+  const filter = view.tables.get('filter');
+  const fwd = filter?.get('FORWARD');
+  if (!filter || !fwd || fwd.policy?.toUpperCase() !== 'DROP') return undefined;
+  if (!fwd.rules.some((r) => r.target === 'DOCKER-USER')) return undefined;
+  if ([...filter.keys()].some((c) => OTHER_FIREWALL_CHAIN.test(c))) return undefined;
+  const rs = view.rulesets.find((r) => r.tables.filter?.chains.FORWARD) ?? view.rulesets[0];
+  const tool = iptablesTool(rs, artifacts.iptables ?? []);
+  const fam = family === 6 ? 'IPv6' : 'IPv4';
+
+  // what FORWARD can reach: its own rules and those of the chains it jumps to, in order
+  const reached = [fwd, ...[...reachableChains(filter, 'FORWARD')].map((c) => filter.get(c)).filter((c): c is Chain => !!c)];
+  // a chain it jumps to that the dump does not hold (a listing of FORWARD alone) may accept anything
+  const unlisted = fwd.rules.some((r) => r.target && !filter.has(r.target) && !['ACCEPT', 'DROP', 'REJECT', 'RETURN', 'LOG'].includes(r.target));
+  const accepts = reached.flatMap((c) => c.rules.filter((r) => r.target === 'ACCEPT'));
+  const acceptsNothing = accepts.length === 0 && !unlisted;
+
+  // packets counted: the policy's own counter (iptables-save, -L -v), else, where FORWARD reaches no accept,
+  // what entered FORWARD (its unconditional first rule's counter): all of it was dropped
+  const entered = enteredCount(fwd);
+  const dropped = fwd.policyCounters ? fwd.policyCounters.packets : acceptsNothing ? entered?.packets : undefined;
+  const droppedEvidence: Evidence | undefined =
+    fwd.policyCounters && fwd.policyCounters.packets > 0
+      ? { file: fwd.ref.file, line: fwd.ref.line, excerpt: excerptOf(fwd), note: `${fwd.policyCounters.packets} packets dropped by the ${fam} FORWARD policy` }
+      : acceptsNothing && entered && entered.packets > 0
+        ? { file: entered.rule.ref.file, line: entered.rule.ref.line, excerpt: entered.rule.text, note: `${entered.packets} packets entered ${fam} FORWARD, where no rule accepts anything: every one was dropped, and none was a container's (no Docker network of this family)` }
+        : undefined;
+
+  // the node's interfaces of this family that are not containers'
+  const itfs = interfacesOf(artifacts.ipAddr ?? []);
+  const haveIpAddr = itfs.size > 0;
+  const routed: Routed[] = [];
+  for (const i of itfs.values()) {
+    if (i.master || NOT_ROUTED.test(i.name) || otherBridgeOwner(i.name)) continue;
+    const a = i.addresses.find((x) => x.family === family && x.scope !== 'host' && x.scope !== 'link' && !(family === 6 && isLinkLocal6(x.address)) && !x.address.startsWith('127.') && !x.address.startsWith('169.254.'));
+    if (a) routed.push({ itf: i, address: a.cidr });
+  }
+  const fw4 = nativeNftables(artifacts)
+    .flatMap((n) => n.tables)
+    .find((t) => t.name === 'fw4' && t.family === 'inet' && !t.iptablesCompat);
+  const brLan = routed.find((r) => r.itf.name === 'br-lan');
+  const routerItfs = routed.filter((r) => ROUTER_INTERFACE.test(r.itf.name));
+  const router = !!fw4 || !!brLan;
+
+  const countedNotDockers = acceptsNothing && (dropped ?? 0) > 0;
+  let routing: boolean;
+  if (haveIpAddr) {
+    // a plain Docker host (eth0 and docker0) routes nothing of its own, whatever its counters say
+    if (routed.length < 2) return undefined;
+    routing = countedNotDockers || router || routerItfs.length > 0 || (dropped ?? 0) > 0;
+  } else {
+    routing = countedNotDockers || (router && (dropped ?? 0) > 0);
+    // Docker's DROP, and nothing in the bundle to say whether the node routes anything of its own
+    if (!routing) partly?.(`${fam}: whether ${node} routes traffic between interfaces that are not containers' (Docker's FORWARD policy is DROP): collect ip addr and ip route`, ['ipAddr', 'routes']);
+  }
+  if (!routing) return undefined;
+
+  // the uplink and the interfaces behind it; which of them FORWARD already lets through
+  const uplinkName = routeDevFor(artifacts, family === 6 ? '::/0' : '0.0.0.0/0');
+  const uplink = routed.find((r) => r.itf.name === uplinkName);
+  const internal = routed.filter((r) => r !== uplink);
+  const passes = (inItf: string, outItf?: string) =>
+    accepts.some((r) => matchesItf(r.inInterface, inItf) && (outItf === undefined ? !r.outInterface || r.outInterface.negated : matchesItf(r.outInterface, outItf)) && !stateLimited(r));
+  const uncovered = haveIpAddr ? internal.filter((r) => !passes(r.itf.name, uplink?.itf.name)) : [];
+  if (haveIpAddr && uncovered.length === 0) return undefined;
+  if (!haveIpAddr) partly?.(`${fam}: which interfaces ${node} routes between, for the DOCKER-USER accepts: collect ip addr and ip route`, ['ipAddr', 'routes']);
+
+  const evidence: Evidence[] = [{ file: fwd.ref.file, line: fwd.ref.line, excerpt: excerptOf(fwd), note: `${fam} filter FORWARD: policy DROP` }];
+  const dockerUser = filter.get('DOCKER-USER');
+  const jump = fwd.rules.find((r) => r.target === 'DOCKER-USER')!;
+  evidence.push({ file: jump.ref.file, line: jump.ref.line, excerpt: jump.text, note: "FORWARD's jump to DOCKER-USER: Docker's chains" });
+  if (droppedEvidence) evidence.push(droppedEvidence);
+  const ret = dockerUser?.rules.find((r) => r.target === 'RETURN');
+  if (ret && dockerUser!.rules.length === 1) evidence.push({ file: ret.ref.file, line: ret.ref.line, excerpt: ret.text, note: 'DOCKER-USER only returns: it accepts nothing' });
+  if (fw4) evidence.push({ file: fw4.ref.file, line: fw4.ref.line, excerpt: 'table inet fw4', note: "OpenWrt's firewall (fw4): the node is a router" });
+  for (const r of [...new Set([...(brLan ? [brLan] : []), ...routerItfs, ...uncovered, ...(uplink ? [uplink] : [])])].slice(0, 6))
+    evidence.push({ file: r.itf.ref.file, line: r.itf.ref.line, excerpt: `${r.itf.name} ${r.address}`, note: r === uplink ? `${r.itf.name}: the ${fam} default route's interface (the uplink)` : `${r.itf.name}: not a container's interface` });
+  const fwdKey = family === 6 ? 'net.ipv6.conf.all.forwarding' : 'net.ipv4.ip_forward';
+  const fwdValue = runtimeValue(artifacts.sysctl ?? [], fwdKey)[0];
+  if (fwdValue) evidence.push({ file: fwdValue.ref.file, line: fwdValue.ref.line, excerpt: fwdValue.excerpt, note: fwdValue.value === '1' ? `${fam} forwarding is on` : `${fam} forwarding reads ${fwdValue.value}` });
+  const version = dockerVersion(artifacts);
+  if (version) evidence.push(version.evidence);
+
+  const severity = (dropped ?? 0) > 0 && router ? 'critical' : 'warning';
+  const names = uncovered.map((r) => r.itf.name);
+  const what = haveIpAddr
+    ? `${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} routed${uplink ? ` to and from ${uplink.itf.name}` : ''} and no rule before the policy accepts ${names.length > 1 ? 'their' : 'its'} traffic`
+    : 'the bundle has no ip addr to name the interfaces it routes between';
+  const countText =
+    dropped && dropped > 0
+      ? countedNotDockers
+        ? ` ${dropped} packets were forwarded in ${fam} and dropped: nothing in that FORWARD accepts anything (Docker has no ${fam} network there), so none of them was a container's.`
+        : ` The policy has dropped ${dropped} packets.`
+      : ' The dump shows no drop counted yet (or no counters).';
+  const why =
+    family === 6
+      ? `Docker 27.x, which manages ip6tables by default, sets ip6tables' FORWARD policy to DROP whenever it starts, even without an IPv6 network (openwrt/packages#24492, moby/moby#48365); 28.0 sets it only when it turns IPv6 forwarding on itself (moby/moby#48594).`
+      : 'Docker sets FORWARD to DROP when it turns net.ipv4.ip_forward on itself (it was 0 when dockerd started, e.g. before the router\'s own forwarding setting was applied).';
+  const versionText = version ? ` The node runs Docker ${version.version}${version.from === 'package' ? ' (the installed package)' : ''}.` : '';
+  const message =
+    `${fam} filter FORWARD on ${node} has policy DROP, with Docker's chains (DOCKER-USER) in it, and the node routes traffic that is not Docker's: ${what}.${countText} ` +
+    `${why}${versionText}${router ? ` ${fw4 ? 'fw4 (OpenWrt\'s firewall) filters in its own table, but nftables runs every base chain on the forward hook and a drop in any of them is final: fw4\'s accepts cannot undo this policy.' : 'br-lan shows an OpenWrt-style router.'}` : ''}`;
+
+  return {
+    severity,
+    title: `Docker's ${fam} FORWARD policy DROP drops the traffic this host routes`,
+    message,
+    impact: `Clients routed through ${node} (its LAN, VPN peers) lose ${fam} connectivity beyond it; the containers themselves keep working, which hides the cause.`,
+    evidence: distinctEvidence(evidence),
+    facts: {
+      family: fam,
+      policy: 'DROP',
+      droppedPackets: dropped,
+      droppedNotDockers: countedNotDockers,
+      routedInterfaces: routed.map((r) => r.itf.name),
+      notAccepted: names,
+      uplink: uplink?.itf.name,
+      router: fw4 ? 'fw4' : brLan ? 'br-lan' : routerItfs.length ? 'routed-interface' : undefined,
+      dockerVersion: version?.version,
+    },
+    remedy: remedyFor(family, tool, uncovered, uplink, version?.numbers, !!fw4),
+  };
+}
+
+/** The unconditional first rule of FORWARD (a jump to DOCKER-USER): every packet entering the chain passes it. */
+function enteredCount(fwd: Chain): { rule: Rule; packets: number } | undefined {
+  const r = fwd.rules[0];
+  if (!r?.counters || !unconditional(r)) return undefined;
+  return { rule: r, packets: r.counters.packets };
+}
+
+function unconditional(r: Rule): boolean {
+  return !r.protocol && !r.source && !r.destination && !r.inInterface && !r.outInterface && !r.fragment && r.matches.length === 0;
+}
+
+function matchesItf(m: Rule['inInterface'], name: string): boolean {
+  if (!m) return true;
+  if (m.negated) return m.value !== name && !(m.value.endsWith('+') && name.startsWith(m.value.slice(0, -1)));
+  return m.value === name || (m.value.endsWith('+') && name.startsWith(m.value.slice(0, -1)));
+}
+
+/** An accept limited to replies (ctstate RELATED,ESTABLISHED) or to some protocol or address lets only part of the traffic through. */
+function stateLimited(r: Rule): boolean {
+  return !!r.protocol || !!r.source || !!r.destination || r.matches.length > 0;
+}
+
+function excerptOf(c: Chain): string {
+  return c.policyCounters ? `:${c.name} ${c.policy} [${c.policyCounters.packets}:${c.policyCounters.bytes}]` : `chain ${c.name} (policy ${c.policy})`;
+}
+
+function remedyFor(family: 4 | 6, tool: string, internal: Routed[], uplink: Routed | undefined, version: [number, number, number] | undefined, openwrt: boolean): FindingDraft['remedy'] {
+  const commands: string[] = [];
+  const pair = (i: string, o: string) => [
+    `${tool} -C DOCKER-USER -i ${i} -o ${o} -j ACCEPT 2>/dev/null || ${tool} -I DOCKER-USER -i ${i} -o ${o} -j ACCEPT`,
+    `${tool} -C DOCKER-USER -i ${o} -o ${i} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT 2>/dev/null || ${tool} -I DOCKER-USER -i ${o} -o ${i} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+  ];
+  const lines: string[] = [];
+  if (internal.length > 0 && uplink) for (const r of internal.slice(0, MAX_INTERNAL)) lines.push(...pair(r.itf.name, uplink.itf.name));
+  else if (internal.length > 0) for (const r of internal.slice(0, MAX_INTERNAL)) lines.push(`${tool} -C DOCKER-USER -i ${r.itf.name} -j ACCEPT 2>/dev/null || ${tool} -I DOCKER-USER -i ${r.itf.name} -j ACCEPT`);
+  if (lines.length > 0) commands.push(...lines.map((l, n) => `${l}   # ${n % 2 === 0 || !uplink ? 'what the host routes out' : 'the replies back in'}`));
+  else commands.push(...pair('<lan>', '<wan>').map((l) => `# ${l}   (name the interfaces: ip -br addr; ip route)`));
+  const persistent = lines.length > 0 ? lines.join('; ') : undefined;
+  commands.push(
+    persistent
+      ? `# persist: DOCKER-USER's rules do not survive a reboot or a restart of the firewall; run those lines each time dockerd starts (a systemd drop-in for docker.service with ExecStartPost=/bin/sh -c '${persistent}'${openwrt ? "; on OpenWrt, from /etc/init.d/dockerd's start or a procd hotplug script" : ''})`
+      : "# persist: run the two lines each time dockerd starts (a systemd drop-in for docker.service with ExecStartPost=)",
+  );
+  const atLeast28 = version ? version[0] >= 28 : undefined;
+  commands.push(
+    `# or, Docker 28.0 or later${atLeast28 === false ? ' (this node runs an older one: upgrade first)' : ''}: "ip-forward-no-drop": true in /etc/docker/daemon.json (dockerd --ip-forward-no-drop), then restart docker and set the policy back (${tool} -P FORWARD ACCEPT): Docker then never sets FORWARD to DROP; it still drops what is not published to its own containers (28.0's per-network rules), but any other forwarded traffic is then up to the host's firewall`,
+  );
+  if (family === 6)
+    commands.push(
+      openwrt
+        ? `# or, what OpenWrt merged (openwrt/packages#24578, 23.05: #24591): uci set dockerd.globals.ip6tables='0' && uci commit dockerd && /etc/init.d/dockerd restart, then ${tool} -P FORWARD ACCEPT: Docker then writes no IPv6 rules at all (no IPv6 port publishing or isolation for its IPv6 networks)`
+        : `# or "ip6tables": false in /etc/docker/daemon.json, restart docker, then ${tool} -P FORWARD ACCEPT: Docker then writes no IPv6 rules at all (no IPv6 port publishing, NAT66 or isolation for its IPv6 networks)`,
+    );
+  else commands.push('# not "iptables": false: Docker would then write no IPv4 rules at all, and its containers lose their NAT and published ports');
+  return {
+    summary: `Accept the routed interfaces' traffic in DOCKER-USER, the chain Docker runs first in FORWARD and leaves to the administrator (outbound, and the replies back); do not only set the policy back to ACCEPT by hand: Docker sets it to DROP again when it starts.`,
+    commands,
+    caution: `The accepts let through everything the LAN side sends out and only the replies back in, ahead of Docker's own rules (which do not concern these interfaces); connections from the uplink into the LAN stay dropped. Do not save the live rules with iptables-save or netfilter-persistent: they hold Docker's chains.`,
+  };
+}
