@@ -21,8 +21,14 @@
  *   (no Docker network of the family) and packets entered FORWARD (the counters of its rules, or the
  *   policy's own counter): every one of them was dropped and none was a container's (the OpenWrt case);
  * - or two or more non-container interfaces with global addresses of the family, and a sign the node
- *   routes between them: OpenWrt's fw4 table or br-lan, a VPN interface (wg*, tailscale*, tun*, ppp*,
- *   zt*), or drops counted at the policy.
+ *   routes between them: OpenWrt's fw4 table or br-lan, forwarding set by the administrator (sysctl.conf,
+ *   sysctl.d), a source NAT (MASQUERADE, SNAT) of a non-container interface's subnet, or a VPN interface
+ *   (wg*, tailscale*, tun*, ppp*, zt*) with policy drops Docker's own rules cannot account for. Never two
+ *   plain NICs alone, a VPN's name alone, nor policy drops that packets bound for a container bridge and
+ *   fallen through Docker's chain (Docker 27's `-o docker0 -j DOCKER`) explain (R16 c03, c05).
+ * An interface counts as accepted when an accept reachable from FORWARD takes its outbound traffic (by
+ * interface, by a source covering its subnet, or by Tailscale's mark-then-accept) and one takes the replies
+ * (by interface or destination, or a RELATED,ESTABLISHED accept) (R16 c04).
  * Not when ip addr shows fewer than two such interfaces (a plain Docker host: eth0 and docker0), nor when
  * accepts reachable from FORWARD (DOCKER-USER's, or the administrator's in FORWARD) already let each
  * routed interface's traffic through.
@@ -37,8 +43,8 @@ import type { Evidence } from '../src/report/schema.js';
 import type { Chain, Rule } from '../src/netfilter/rules.js';
 import { iptablesTool } from '../src/netfilter/commands.js';
 import { interfacesOf, type Interface } from '../src/parsers/interfaces.js';
-import { runtimeValue } from '../src/parsers/sysctl.js';
-import { isLinkLocal6 } from '../src/parsers/cidr.js';
+import { effectiveConfig, runtimeValue } from '../src/parsers/sysctl.js';
+import { cidrContains, cidrOverlap, isLinkLocal6, parseCidr } from '../src/parsers/cidr.js';
 import { liveViews, liveViews6, nativeNftables, otherBridgeOwner, reachableChains, reaches, type BackendView } from './lib/node-view.js';
 import { dockerVersion, routeDevFor } from './lib/container-host.js';
 import { distinctEvidence } from './lib/evidence.js';
@@ -65,7 +71,7 @@ export default defineAnalyzer({
   description: "Docker set filter FORWARD (or ip6tables' FORWARD) to policy DROP, and the node routes between interfaces that are not containers' (a router, a VPN gateway): that traffic is dropped.",
   scope: 'node',
   requires: ['iptables'],
-  optional: ['ipAddr', 'routes', 'sysctl', 'nftables', 'dockerDaemon', 'packages'],
+  optional: ['ipAddr', 'routes', 'sysctl', 'sysctlConfig', 'nftables', 'dockerDaemon', 'packages'],
   analyze({ node, artifacts, partly }) {
     const out: FindingDraft[] = [];
     for (const family of [4, 6] as const) {
@@ -127,13 +133,27 @@ function check(node: string, artifacts: NodeArtifacts, family: 4 | 6, view: Back
   const router = !!fw4 || !!brLan;
 
   const countedNotDockers = acceptsNothing && (dropped ?? 0) > 0;
+  // the policy's drops that Docker's own rules cannot account for: a packet bound for a container bridge that
+  // fell through Docker's chain (Docker 27's `-o docker0 -j DOCKER`: late or stray packets to an unpublished
+  // port) also ends at the policy, so the counters of those jumps come off (R16 c03)
+  const unexplained = fwd.policyCounters ? Math.max(0, fwd.policyCounters.packets - containerFallThrough(reached, filter)) : countedNotDockers ? dropped : undefined;
+  const fwdKey = family === 6 ? 'net.ipv6.conf.all.forwarding' : 'net.ipv4.ip_forward';
+  // forwarding the administrator set at boot (sysctl.conf, sysctl.d): Docker sets it at runtime only
+  const adminForwarding = effectiveConfig(artifacts.sysctlConfig ?? [], fwdKey);
+  const adminRoutes = adminForwarding?.value.trim() === '1' ? adminForwarding : undefined;
   let routing: boolean;
+  const natted: { r: Routed; rule: Rule }[] = [];
   if (haveIpAddr) {
     // a plain Docker host (eth0 and docker0) routes nothing of its own, whatever its counters say
     if (routed.length < 2) return undefined;
-    routing = countedNotDockers || router || routerItfs.length > 0 || (dropped ?? 0) > 0;
+    const upName = routeDevFor(artifacts, family === 6 ? '::/0' : '0.0.0.0/0');
+    natted.push(...nattedInterfaces(view, routed.filter((r) => r.itf.name !== upName)));
+    // a sign the node routes, beyond two interfaces and a VPN's name (R16 c03, c05): OpenWrt (fw4, br-lan),
+    // forwarded packets nothing accepts, forwarding set by the administrator, a source NAT of a non-container
+    // subnet, or a VPN interface with policy drops Docker's rules cannot account for
+    routing = countedNotDockers || router || !!adminRoutes || natted.length > 0 || (routerItfs.length > 0 && (unexplained ?? 0) > 0);
   } else {
-    routing = countedNotDockers || (router && (dropped ?? 0) > 0);
+    routing = countedNotDockers || (router && (unexplained ?? 0) > 0);
     // Docker's DROP, and nothing in the bundle to say whether the node routes anything of its own
     if (!routing) partly?.(`${fam}: whether ${node} routes traffic between interfaces that are not containers' (Docker's FORWARD policy is DROP): collect ip addr and ip route`, ['ipAddr', 'routes']);
   }
@@ -143,9 +163,8 @@ function check(node: string, artifacts: NodeArtifacts, family: 4 | 6, view: Back
   const uplinkName = routeDevFor(artifacts, family === 6 ? '::/0' : '0.0.0.0/0');
   const uplink = routed.find((r) => r.itf.name === uplinkName);
   const internal = routed.filter((r) => r !== uplink);
-  const passes = (inItf: string, outItf?: string) =>
-    accepts.some((r) => matchesItf(r.inInterface, inItf) && (outItf === undefined ? !r.outInterface || r.outInterface.negated : matchesItf(r.outInterface, outItf)) && !stateLimited(r));
-  const uncovered = haveIpAddr ? internal.filter((r) => !passes(r.itf.name, uplink?.itf.name)) : [];
+  const marked = markAccepted(reached);
+  const uncovered = haveIpAddr ? internal.filter((r) => !outboundPasses(accepts, marked, r, uplink?.itf.name) || !repliesPass(accepts, r, uplink?.itf.name)) : [];
   if (haveIpAddr && uncovered.length === 0) return undefined;
   if (!haveIpAddr) partly?.(`${fam}: which interfaces ${node} routes between, for the DOCKER-USER accepts: collect ip addr and ip route`, ['ipAddr', 'routes']);
 
@@ -159,13 +178,14 @@ function check(node: string, artifacts: NodeArtifacts, family: 4 | 6, view: Back
   if (fw4) evidence.push({ file: fw4.ref.file, line: fw4.ref.line, excerpt: 'table inet fw4', note: "OpenWrt's firewall (fw4): the node is a router" });
   for (const r of [...new Set([...(brLan ? [brLan] : []), ...routerItfs, ...uncovered, ...(uplink ? [uplink] : [])])].slice(0, 6))
     evidence.push({ file: r.itf.ref.file, line: r.itf.ref.line, excerpt: `${r.itf.name} ${r.address}`, note: r === uplink ? `${r.itf.name}: the ${fam} default route's interface (the uplink)` : `${r.itf.name}: not a container's interface` });
-  const fwdKey = family === 6 ? 'net.ipv6.conf.all.forwarding' : 'net.ipv4.ip_forward';
   const fwdValue = runtimeValue(artifacts.sysctl ?? [], fwdKey)[0];
   if (fwdValue) evidence.push({ file: fwdValue.ref.file, line: fwdValue.ref.line, excerpt: fwdValue.excerpt, note: fwdValue.value === '1' ? `${fam} forwarding is on` : `${fam} forwarding reads ${fwdValue.value}` });
+  if (adminRoutes) evidence.push({ file: adminRoutes.ref.file, line: adminRoutes.ref.line, excerpt: adminRoutes.excerpt, note: `${fam} forwarding set at boot by the administrator's configuration: the node is meant to route` });
+  for (const n of natted.slice(0, 2)) evidence.push({ file: n.rule.ref.file, line: n.rule.ref.line, excerpt: n.rule.text, note: `source NAT of ${n.r.itf.name}'s subnet: the node routes it out` });
   const version = dockerVersion(artifacts);
   if (version) evidence.push(version.evidence);
 
-  const severity = (dropped ?? 0) > 0 && router ? 'critical' : 'warning';
+  const severity = (unexplained ?? 0) > 0 && router ? 'critical' : 'warning';
   const names = uncovered.map((r) => r.itf.name);
   const what = haveIpAddr
     ? `${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} routed${uplink ? ` to and from ${uplink.itf.name}` : ''} and no rule before the policy accepts ${names.length > 1 ? 'their' : 'its'} traffic`
@@ -174,7 +194,9 @@ function check(node: string, artifacts: NodeArtifacts, family: 4 | 6, view: Back
     dropped && dropped > 0
       ? countedNotDockers
         ? ` ${dropped} packets were forwarded in ${fam} and dropped: nothing in that FORWARD accepts anything (Docker has no ${fam} network there), so none of them was a container's.`
-        : ` The policy has dropped ${dropped} packets.`
+        : unexplained !== undefined && unexplained < dropped
+          ? ` The policy has dropped ${dropped} packets, ${dropped - unexplained} of which can be Docker's own (packets for a container bridge that fell through Docker's chain).`
+          : ` The policy has dropped ${dropped} packets.`
       : ' The dump shows no drop counted yet (or no counters).';
   const why =
     family === 6
@@ -199,7 +221,7 @@ function check(node: string, artifacts: NodeArtifacts, family: 4 | 6, view: Back
       routedInterfaces: routed.map((r) => r.itf.name),
       notAccepted: names,
       uplink: uplink?.itf.name,
-      router: fw4 ? 'fw4' : brLan ? 'br-lan' : routerItfs.length ? 'routed-interface' : undefined,
+      router: fw4 ? 'fw4' : brLan ? 'br-lan' : adminRoutes ? 'sysctl-config' : natted.length ? 'source-nat' : routerItfs.length ? 'routed-interface' : undefined,
       dockerVersion: version?.version,
     },
     remedy: remedyFor(family, tool, uncovered, uplink, version?.numbers, !!fw4),
@@ -223,9 +245,136 @@ function matchesItf(m: Rule['inInterface'], name: string): boolean {
   return m.value === name || (m.value.endsWith('+') && name.startsWith(m.value.slice(0, -1)));
 }
 
-/** An accept limited to replies (ctstate RELATED,ESTABLISHED) or to some protocol or address lets only part of the traffic through. */
-function stateLimited(r: Rule): boolean {
-  return !!r.protocol || !!r.source || !!r.destination || r.matches.length > 0;
+/** The interface's own subnet (from ip addr), for accepts written by address (`-s 10.8.0.0/24 -j ACCEPT`). */
+function subnetOf(r: Routed) {
+  return parseCidr(r.address);
+}
+
+/** An address match (`-s`/`-d`) that covers the whole subnet of the interface. */
+function covers(m: Rule['source'], r: Routed): boolean {
+  if (!m) return true;
+  const outer = parseCidr(m.value);
+  const inner = subnetOf(r);
+  if (!outer || !inner || m.negated) return false;
+  return cidrContains(outer, inner);
+}
+
+/** ctstate / state RELATED,ESTABLISHED (and nothing narrower): a match on replies. */
+function repliesOnly(r: Rule): boolean {
+  if (r.matches.length !== 1) return false;
+  const m = r.matches[0];
+  if (m.module !== 'conntrack' && m.module !== 'state') return false;
+  const o = m.options.find((x) => x.name === 'ctstate' || x.name === 'state');
+  if (!o || o.negated || !o.value) return false;
+  const states = o.value.toUpperCase().split(',');
+  return states.includes('ESTABLISHED');
+}
+
+/**
+ * The interface's new outbound traffic (in on it, out the uplink) is accepted: an accept on the interfaces
+ * with no other limit, or limited only by a source covering the interface's subnet (the stock OpenVPN
+ * `-s 10.8.0.0/24 -j ACCEPT`, R16 c04), or a mark accept that marks that interface's packets (Tailscale's ts-forward, R16 c05).
+ */
+function outboundPasses(accepts: Rule[], marked: Set<string>, r: Routed, uplink: string | undefined): boolean {
+  if ([...marked].some((m) => matchesItf({ value: m, negated: false }, r.itf.name))) return true;
+  return accepts.some(
+    (a) =>
+      matchesItf(a.inInterface, r.itf.name) &&
+      (uplink === undefined ? !a.outInterface || a.outInterface.negated : matchesItf(a.outInterface, uplink)) &&
+      !a.protocol &&
+      !a.destination &&
+      a.matches.length === 0 &&
+      covers(a.source, r),
+  );
+}
+
+/** The replies back to the interface are accepted: the same, or an accept of RELATED,ESTABLISHED (bare or on these interfaces). */
+function repliesPass(accepts: Rule[], r: Routed, uplink: string | undefined): boolean {
+  return accepts.some(
+    (a) =>
+      (uplink === undefined ? true : matchesItf(a.inInterface, uplink)) &&
+      matchesItf(a.outInterface, r.itf.name) &&
+      !a.protocol &&
+      !a.source &&
+      covers(a.destination, r) &&
+      (a.matches.length === 0 || repliesOnly(a)),
+  );
+}
+
+/**
+ * Interfaces whose packets a chain marks and then accepts by that mark (Tailscale's ts-forward:
+ * `-i tailscale0 -j MARK --set-xmark 0x40000/0xff0000`, then `-m mark --mark 0x40000/0xff0000 -j ACCEPT`).
+ */
+function markAccepted(chains: Chain[]): Set<string> {
+  const out = new Set<string>();
+  for (const c of chains) {
+    const setBy = new Map<string, string[]>();
+    for (const r of c.rules) {
+      if (r.target === 'MARK' && r.inInterface && !r.inInterface.negated && !r.outInterface && !r.source && !r.destination && !r.protocol && r.matches.length === 0) {
+        const v = normMark(r.targetOptions['set-xmark'] ?? r.targetOptions['set-mark']);
+        if (v) setBy.set(v, [...(setBy.get(v) ?? []), r.inInterface.value]);
+      } else if (r.target === 'ACCEPT' && !r.inInterface && !r.outInterface && !r.source && !r.destination && !r.protocol && r.matches.length === 1 && r.matches[0].module === 'mark') {
+        const o = r.matches[0].options.find((x) => x.name === 'mark');
+        const v = o && !o.negated ? normMark(o.value) : undefined;
+        for (const i of (v && setBy.get(v)) ?? []) out.add(i);
+      }
+    }
+  }
+  return out;
+}
+
+function normMark(v: string | undefined): string | undefined {
+  if (!v) return undefined;
+  const [val, mask] = v.trim().split('/');
+  const n = (x: string | undefined, d: bigint) => {
+    try {
+      return x === undefined ? d : BigInt(x);
+    } catch {
+      return undefined;
+    }
+  };
+  const a = n(val, 0n);
+  const m = n(mask, 0xffffffffn);
+  return a === undefined || m === undefined ? undefined : `${a & m}/${m}`;
+}
+
+/**
+ * Packets that reached the policy through Docker's own jumps for a container bridge: the counters of the
+ * rules `-o <container bridge> -j <Docker's chain>` (Docker 27's `-o docker0 -j DOCKER`, Docker 28's
+ * DOCKER-BRIDGE) whose chain does not end in a drop. An upper bound: DOCKER accepts the published ports.
+ */
+function containerFallThrough(reached: Chain[], filter: Map<string, Chain>): number {
+  let n = 0;
+  for (const c of reached)
+    for (const r of c.rules) {
+      if (!r.counters || !r.outInterface || r.outInterface.negated || !NOT_ROUTED.test(r.outInterface.value.replace(/\+$/, ''))) continue;
+      const t = r.target ? filter.get(r.target) : undefined;
+      if (!t || !/^DOCKER/.test(t.name)) continue;
+      const last = t.rules[t.rules.length - 1];
+      if (last && last.target === 'DROP' && !last.source && !last.protocol && last.matches.length === 0 && (!last.inInterface || last.inInterface.negated)) continue;
+      n += r.counters.packets;
+    }
+  return n;
+}
+
+/** Source NAT (MASQUERADE, SNAT) in nat POSTROUTING of a subnet that is a routed interface's: the node routes it out. */
+function nattedInterfaces(view: BackendView, candidates: Routed[]): { r: Routed; rule: Rule }[] {
+  const nat = view.tables.get('nat');
+  const post = nat?.get('POSTROUTING');
+  if (!nat || !post) return [];
+  const chains = [post, ...[...reachableChains(nat, 'POSTROUTING')].map((c) => nat.get(c)).filter((c): c is Chain => !!c)];
+  const out: { r: Routed; rule: Rule }[] = [];
+  for (const c of chains)
+    for (const rule of c.rules) {
+      if ((rule.target !== 'MASQUERADE' && rule.target !== 'SNAT') || !rule.source || rule.source.negated) continue;
+      const src = parseCidr(rule.source.value);
+      if (!src || src.prefix === 0) continue;
+      for (const r of candidates) {
+        const sub = subnetOf(r);
+        if (sub && cidrOverlap(src, sub) && !out.some((x) => x.r === r)) out.push({ r, rule });
+      }
+    }
+  return out;
 }
 
 function excerptOf(c: Chain): string {
