@@ -79,7 +79,7 @@ export default defineAnalyzer({
   requires: [],
   // the rules decide; without ip addr the bridges come from the rules themselves
   requiresOneOf: ['iptables', 'nftables', 'nftablesConfig'],
-  optional: ['iptables', 'nftables', 'nftablesConfig', 'ipAddr', 'dockerNetworks', 'routes', 'flannelSubnetEnv', 'logs', 'sysctl', 'services', 'dockerDaemon', 'ipsets', 'packages'],
+  optional: ['iptables', 'nftables', 'nftablesConfig', 'ipAddr', 'dockerNetworks', 'routes', 'flannelSubnetEnv', 'logs', 'sysctl', 'services', 'dockerDaemon', 'ipsets', 'packages', 'iptablesVersion'],
   analyze({ node, artifacts, partly }) {
     const findings: FindingDraft[] = forwardFindings(node, artifacts, 4, partly);
     findings.push(...docker2800Order(node, artifacts, findings, partly));
@@ -316,6 +316,11 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
   // what the verdict rests on when the bundle does not say: the uplink (no ip addr, no route) and a bridge's subnet
   const ifCandidates = uplinkKnown ? NO_CANDIDATES : interfaceCandidates(tables, saved ? [...nft, saved.ruleset] : nft, new Set([...bridges.map((b) => b.name), 'lo']));
   const findings = [];
+  // what the iptables side decided, for the note on the tables iptables-save never shows (otherHookTablesNote)
+  const passed: { bridge: string; accepted: boolean }[] = [];
+  let anyBlocked = false;
+  // the bridges iptables could not decide for: said after the note on the other tables (the coverage keeps 4 notes)
+  const undecided: string[] = [];
   for (const b of bridges) {
     for (const cidr of b.cidrs.length > 0 ? b.cidrs : [undefined]) {
       const c = cidr ? parseCidr(cidr) : undefined;
@@ -365,10 +370,12 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
             : ` The bundle has no ip addr: ${b.name}${cidr ? ` and ${cidr}` : ''} ${cidr ? 'were' : 'was'} read from ${b.from === 'docker network inspect' ? 'docker network inspect' : b.other ? `${b.owner}'s own rules` : b.owner === 'Podman' ? "netavark's own rules" : "Docker's own rules"} (${(b.namedBy ?? b.other?.routes)?.file}:${(b.namedBy ?? b.other?.routes)?.line}), and ${uplinkKnown ? `the uplink ${uplink} from ip route` : 'the uplink taken as any interface no rule names'}.`;
       const results = walk(tables, out);
       const first = results[0][1];
+      if (results.some(([, r]) => blocked(r))) anyBlocked = true;
+      else passed.push({ bridge: b.name, accepted: results.every(([, r]) => r.verdict.kind === 'ACCEPT') });
       if (first.verdict.kind === 'unknown' && results.length === 1) {
         // not an all-clear: the coverage says what could not be decided and at which rule
         const at = first.verdict.at;
-        partly?.(`could not decide whether ${label} reaches the outside${family === 6 ? ' over IPv6' : ''}: ${first.verdict.reason}${at ? ` at ${at.table}/${at.chain} ${at.num === 0 ? 'policy' : `rule ${at.num}`} (${at.file}:${at.line})` : ''}`);
+        undecided.push(`could not decide whether ${label} reaches the outside${family === 6 ? ' over IPv6' : ''}: ${first.verdict.reason}${at ? ` at ${at.table}/${at.chain} ${at.num === 0 ? 'policy' : `rule ${at.num}`} (${at.file}:${at.line})` : ''}`);
       }
       for (const [i, [what, r, sent, how]] of results.entries()) {
         if (!blocked(r)) continue;
@@ -431,12 +438,17 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
         if (ufw?.order) evidence.push(ufw.order);
         if (ufw?.engine) evidence.push(ufw.engine);
         if (otherCause?.evidence && !evidence.some((e) => e.file === otherCause.evidence!.file && e.line === otherCause.evidence!.line)) evidence.push(otherCause.evidence);
+        // a Podman bridge that netavark's own nftables table accepts, dropped by iptables' (Docker's) FORWARD
+        const netavark = b.owner === 'Podman' && !b.nameUnknown && !d.nft ? netavarkBeside(r.steps, nft, cidr, d, tables) : undefined;
+        if (netavark && !evidence.some((e) => e.file === netavark.evidence.file && e.line === netavark.evidence.line)) evidence.push(netavark.evidence);
         findings.push({
           severity: 'critical' as const,
           title: v6 ? 'FORWARD drops container IPv6 traffic' : 'FORWARD drops container traffic',
           message: `On ${node}, ${b.other ? `${b.owner}'s bridge ${b.name}: ` : ''}${what} is ${r.verdict.kind === 'REJECT' ? 'rejected' : 'dropped'} by ${d.num === 0 ? `the ${d.chain} policy ${d.text.replace('policy ', '')}` : `${d.table}/${d.chain} rule ${d.num}`} (${d.file}:${d.line}). ${
             otherCause
               ? otherCause.text
+              : netavark
+                ? netavark.text
               : podAccepts
                 ? podAccepts.text
                 : ufw
@@ -459,6 +471,7 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
             ...(b.pods ? { bridge: null, podNetworkOwner: b.pods.owner, shadowedAccepts: podAccepts?.shadowed ?? 0 } : {}),
             ...(listed ? {} : { basis: 'rules only: no ip addr in the bundle', bridgeFrom: b.from ?? `${b.pods?.owner ?? b.owner} rules`, uplinkKnown }),
             ...(ufw?.order ? { dockerRuleOrder: 'docker-28.0.0' } : {}),
+            ...(netavark ? { netavarkFirewall: 'nftables', dockerForwardDrop: netavark.docker } : {}),
             ...(dir === 'back' ? { replyTo: sent.dst } : {}),
             ...(firewallOff ? { dockerIptables: false } : {}),
             ...(v6 ? { family: 'ipv6' } : {}),
@@ -466,6 +479,8 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
           },
           remedy: direct
             ? dockerDirectAccessRemedy(b.name, cidr!, family, docker)
+            : netavark
+              ? netavarkRemedy(b.name, family, where.tool, netavark.docker && !!tables.get('filter')?.get('DOCKER-USER'))
             : podAccepts && iptablesHookOf(r.steps, d) === 'FORWARD'
               ? podRemedy(b.pods!, cidr!, d, rule, where)
             : otherCause?.remedy
@@ -504,8 +519,115 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
       }
     }
   }
+  // iptables lets the containers' traffic through (or cannot say), and the bundle has no nft listing: another
+  // table on the same forward hook (firewalld's, netavark's) may still drop it, and nothing here shows it
+  if (family === 4 && findings.length === 0 && !anyBlocked && passed.length > 0) {
+    const note = otherHookTablesNote(artifacts, tables, passed);
+    if (note) partly?.(note, ['nftables']);
+  }
+  for (const u of undecided) partly?.(u);
   if (findings.length === 0 && bridges.length > 0 && family === 4) notePartialNft(artifacts, partly, "containers' traffic through FORWARD");
   return findings;
+}
+
+/** iptables 1.8 and later (its nf_tables back end, native nft tables beside it): the version line the bundle gives. */
+function iptables18(artifacts: NodeArtifacts): { version: string; at: string } | undefined {
+  const at18 = (v: string) => {
+    const [maj, min] = v.split('.').map(Number);
+    return maj > 1 || (maj === 1 && min >= 8);
+  };
+  for (const rs of artifacts.iptables ?? [])
+    if (rs.origin === 'live' && rs.version && at18(rs.version)) return { version: rs.version, at: rs.versionRef ? `${rs.versionRef.ref.file}:${rs.versionRef.ref.line}` : rs.file };
+  for (const v of (artifacts.iptablesVersion ?? []).flat()) if (at18(v.version)) return { version: v.version, at: `${v.ref.file}:${v.ref.line}` };
+  return undefined;
+}
+
+/**
+ * firewalld#844 (firewalld 1.0, a Docker `internal: true` network): iptables' FORWARD accepts the containers'
+ * traffic (policy ACCEPT, packets counted through DOCKER-USER) and they still cannot connect, because a table
+ * iptables-save never shows filters on the same forward hook: firewalld's `inet firewalld` (firewalld >= 0.6
+ * with its nftables back end: RHEL 8+, Fedora 32+), whose catch-all reject meets a bridge in no zone (Docker
+ * does not put an internal network's bridge in zone docker, moby/libnetwork#2647), or netavark's `inet netavark`.
+ * Said only where iptables is 1.8 or later, the bundle holds no nft listing, and the iptables side accepted or
+ * could not decide (never where it decides a drop).
+ */
+function otherHookTablesNote(artifacts: NodeArtifacts, tables: Map<string, Map<string, Chain>>, passed: { bridge: string; accepted: boolean }[]): string | undefined {
+  if ((artifacts.nftables ?? []).length > 0) return undefined;
+  const v = iptables18(artifacts);
+  if (!v) return undefined;
+  const forward = tables.get('filter')?.get('FORWARD');
+  const said: string[] = [];
+  if (forward?.policy === 'ACCEPT') said.push(`FORWARD policy ${forward.policy}${forward.policyCounters && forward.policyCounters.packets > 0 ? ` (${forward.policyCounters.packets} packets)` : ''}`);
+  const user = forward?.rules.find((r) => r.target === 'DOCKER-USER');
+  if (user?.counters && user.counters.packets > 0) said.push(`${user.counters.packets} packets through DOCKER-USER (${user.ref.file}:${user.ref.line})`);
+  const names = new Set(passed.map((p) => p.bridge));
+  const counted = forward?.rules
+    .filter((r) => r.target === 'ACCEPT' && r.counters && r.counters.packets > 0 && ((r.inInterface && names.has(r.inInterface.value)) || (r.outInterface && names.has(r.outInterface.value))))
+    .sort((a, b) => b.counters!.packets - a.counters!.packets)[0];
+  if (counted) said.push(`${counted.counters!.packets} packets accepted for ${counted.outInterface && names.has(counted.outInterface.value) ? counted.outInterface.value : counted.inInterface!.value} (${counted.ref.file}:${counted.ref.line})`);
+  const all = passed.every((p) => p.accepted);
+  const which = [...names].slice(0, 4).join(', ') + (names.size > 4 ? ', ...' : '');
+  return (
+    `the iptables rules ${all ? 'accept' : 'decide no drop of'} the containers' forwarded traffic (${which}${said.length > 0 ? `; ${said.join(', ')}` : ''}), yet iptables here is ${v.version} (${v.at}), ` +
+    'so native nftables tables can filter on the same forward hook, in tables iptables-save never shows, and the bundle has no nft listing: ' +
+    'each of them must accept the packet too. firewalld >= 0.6 with its nftables back end (RHEL 8+, Fedora 32+, firewalld 1.0) filters in its own table inet firewalld, ' +
+    "where a bridge in no firewalld zone (a Docker --internal network's, which Docker does not put in zone docker, moby/libnetwork#2647, firewalld#844) meets its catch-all reject; " +
+    "netavark's table inet netavark (Podman 5, Fedora 41+) and any other table's forward chain decide as well. " +
+    'Collect `nft list ruleset`, `firewall-cmd --get-active-zones` and `ip -br a`'
+  );
+}
+
+/**
+ * podman#24486 (Fedora 41): netavark's nftables driver accepts its bridge's traffic in its own table
+ * (`inet netavark`), and Docker's ip filter FORWARD (policy DROP) drops it all the same: every base chain
+ * on the forward hook runs, and a drop in any of them is final. The accept netavark's table gave on the
+ * traced path (or, not on it, the rule of its forward chain that names the bridge's subnet).
+ */
+function netavarkBeside(steps: TraceStep[], nft: NftRuleset[], cidr: string | undefined, d: TraceStep, tables: Map<string, Map<string, Chain>>): { text: string; evidence: Evidence; docker: boolean } | undefined {
+  let own: { file: string; line: number; text: string; table: string } | undefined;
+  const step = steps.find((s) => s.nft?.table === 'netavark' && s.action === 'match' && /\baccept\b/.test(s.text));
+  if (step) own = { file: step.file, line: step.line, text: step.text, table: `${step.nft!.family} ${step.nft!.table}` };
+  else if (cidr)
+    for (const rs of nft)
+      for (const t of rs.tables)
+        if (t.name === 'netavark' && !t.iptablesCompat)
+          for (const c of t.chains)
+            if (c.hook === 'forward')
+              for (const r of c.rules ?? [])
+                if (r.verdict?.kind === 'accept' && r.text.includes(`saddr ${cidr}`) && !own) own = { file: r.ref.file, line: r.ref.line, text: r.text, table: `${t.family} ${t.name}` };
+  if (!own) return undefined;
+  const docker = hasDockerChains(tables);
+  const by = d.num === 0 ? `${docker ? "Docker's " : ''}${d.chain} policy DROP` : `${d.table}/${d.chain} rule ${d.num}`;
+  return {
+    docker,
+    evidence: { file: own.file, line: own.line, excerpt: own.text.trim(), note: `netavark's own accept (table ${own.table}), which cannot undo the drop in iptables' ${d.table}/${d.chain}` },
+    text:
+      `netavark accepts it in its own nftables table (${own.table}, ${own.file}:${own.line}: ${own.text.trim()}), but that cannot override ${by}: nftables runs every base chain on the forward hook, netavark's and iptables', and a drop in any one of them is final.` +
+      (docker
+        ? ' This is Fedora 41\'s known issue with Docker (podman#24486): netavark moved to its nftables driver there (https://fedoraproject.org/wiki/Changes/NetavarkNftablesDefault), so its accepts no longer sit in the iptables FORWARD chain Docker sets to DROP. Rootless containers are not affected (their traffic does not cross the host\'s forward hook).'
+        : ''),
+  };
+}
+
+/** The fix for netavark's bridge under iptables' drop: accept it in DOCKER-USER (Docker's chain for the administrator's rules), or netavark's iptables driver. */
+function netavarkRemedy(bridge: string, family: 4 | 6, tool: string, dockerUser: boolean): Remedy {
+  const chain = dockerUser ? 'DOCKER-USER' : 'FORWARD';
+  const add = (spec: string, why: string) => `${tool} -C ${chain} ${spec} 2>/dev/null || ${tool} -I ${chain} ${spec}   # ${why}`;
+  return {
+    summary:
+      `Accept ${bridge}'s traffic in iptables too, ${dockerUser ? "in DOCKER-USER, the chain Docker keeps for the administrator's rules (it runs first in FORWARD and Docker never flushes it)" : 'at the top of FORWARD'}; ` +
+      "or, Fedora's workaround, put netavark back on its iptables driver, whose accepts go into the same FORWARD chain as Docker's.",
+    commands: [
+      add(`-o ${bridge} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`, 'replies to the Podman containers'),
+      add(`-i ${bridge} ! -o ${bridge} -j ACCEPT`, "the Podman containers' own connections"),
+      ...(family === 4
+        ? [
+            `# or instead: mkdir -p /etc/containers/containers.conf.d && printf '[network]\\nfirewall_driver = "iptables"\\n' > /etc/containers/containers.conf.d/50-netavark-iptables.conf   # then restart the rootful Podman containers (a reboot also removes table inet netavark)`,
+          ]
+        : []),
+    ],
+    caution: `These rules are not kept across a reboot: add them where your firewall or a docker.service drop-in (ExecStartPost) writes them at boot. A Podman network on another bridge (podman1, ...) needs the same two rules.`,
+  };
 }
 
 /**
@@ -613,35 +735,174 @@ function docker2800Order(node: string, artifacts: NodeArtifacts, traced: Finding
       }
     return [];
   }
+  // trace what each Docker bridge sends out through ufw's chains: a `ufw route allow in on <bridge>` (ufw-user-forward,
+  // reached from ufw-before-forward) accepts it ahead of ufw-reject-forward, and then the order harms nothing for it
+  const order = orderTraces(artifacts, filter, jump, !!body);
+  const rejected = order.traces.filter((t) => t.outcome === 'rejected' && !t.doubt);
+  const undecided = order.traces.filter((t) => t.outcome === 'undecided');
+  // accepted before ufw-reject-forward: decided, said in the finding if another bridge is reported; rejected only
+  // with the uplink (or subnet) taken as one no rule names: undecided, said in the coverage
+  const passNotes = order.traces.filter((t) => t.outcome === 'passes' || t.doubt).map((t) => t.note);
+  const doubts = order.traces.filter((t) => t.doubt);
+  const shortLayout = `FORWARD holds Docker 28.0.0's layout (docker-ext-bridges-v4 rules in FORWARD, ${setRules.map((r) => `${r.ref.file}:${r.ref.line}`).join(', ')}) with ufw's forward chains after it (moby/moby#49528)`;
+  if (doubts.length > 0) partly?.(`${shortLayout}; ${doubts.map((t) => t.note).join('; ')}`, ['ipAddr']);
+  if (rejected.length === 0 && undecided.length === 0) return [];
   const known = body ? `ufw-reject-forward holds ${rejects.map((r) => `${r.text.trim()} (${r.ref.file}:${r.ref.line})`).join(', ')}` : "ufw-reject-forward's own rules are not in the bundle";
   const proof =
     counted > 0
       ? rejects.length > 0 && rejects.some((r) => (r.counters?.packets ?? 0) > 0)
-        ? ` Its REJECT has counted ${counted} packets.`
+        ? ` Its REJECT has counted ${counted} packets (every forwarded packet that reached it, not only containers').`
         : ` ${jump.counters!.packets} packets entered ufw-reject-forward (${jump.ref.file}:${jump.ref.line}) and only ${next!.counters!.packets} reached the next rule (${next!.ref.file}:${next!.ref.line}): ${ended} ended there, rejected.`
       : body
         ? ''
         : ` If /etc/default/ufw says DEFAULT_FORWARD_POLICY="REJECT", containers cannot open new connections out; with "DROP" the chain is empty and they can.${jump.counters && jump.counters.packets > 0 ? ` ${jump.counters.packets} packets entered ufw-reject-forward (${jump.ref.file}:${jump.ref.line}); with "REJECT" they were rejected (the listing does not show whether they came back).` : ''}`;
+  const hit = [...rejected, ...undecided];
+  const names = hit.filter((t) => !t.standIn).map((t) => t.bridge);
+  const which = order.standIn
+    ? ` The bundle does not name the bridge (${order.unnamedBecause}), so this applies to every Docker bridge network whose containers connect out (docker0 and each br-<id>).`
+    : ` ${hit.map((t) => t.note).join('; ').replace(/^./, (c) => c.toUpperCase())}.${passNotes.length > 0 ? ` Not so for the others: ${passNotes.join('; ')}.` : ''}`;
+  const undecidedText = order.standIn && undecided.length > 0 ? ` Whether ufw's chains accept containers' traffic before ufw-reject-forward is not shown: ${undecided[0].note}.` : '';
+  for (const t of hit) if (t.namedBy && !evidence.some((e) => e.file === t.namedBy!.file && e.line === t.namedBy!.line)) evidence.push(t.namedBy);
+  const routeAllow = order.standIn
+    ? ['# or, until then: ufw route allow in on docker0   # and the same for each br-<id> whose containers connect out (ip -br link show type bridge lists them); ufw keeps it in /etc/ufw/user.rules']
+    : names.map((n) => `# or, until then: ufw route allow in on ${n}${order.uplinkKnown ? ` out on ${order.uplink}` : ''}   # ufw adds "-A ufw-user-forward -i ${n}${order.uplinkKnown ? ` -o ${order.uplink}` : ''} -j ACCEPT", reached from ufw-before-forward ahead of ufw-reject-forward; ufw keeps it in /etc/ufw/user.rules`);
   return [
     {
       severity: counted > 0 ? ('critical' as const) : ('warning' as const),
       title: "Docker 28.0.0's FORWARD order puts ufw's reject ahead of Docker's accepts",
-      message: `On ${node}, ${fingerprint} ${known}.${proof} The bundle does not name the bridge (no ip addr, no nat table, no per-bridge rule in the listing), so this applies to every Docker bridge network whose containers connect out (docker0 and each br-<id>).`,
-      impact: counted > 0 ? "Containers' new connections to anything outside the node are rejected; replies to connections made from outside still pass." : `If ufw's DEFAULT_FORWARD_POLICY is "REJECT", containers cannot open new connections to anything outside the node.`,
+      message: `On ${node}, ${fingerprint} ${known}.${proof}${which}${undecidedText}`,
+      impact:
+        counted > 0
+          ? `${names.length > 0 ? `New connections from containers on ${names.join(', ')}` : "Containers' new connections"} to anything outside the node are rejected; replies to connections made from outside still pass.`
+          : `If ufw's DEFAULT_FORWARD_POLICY is "REJECT", containers${names.length > 0 ? ` on ${names.join(', ')}` : ''} cannot open new connections to anything outside the node.`,
       evidence,
-      facts: { bridge: null, subnet: null, dockerRuleOrder: 'docker-28.0.0', decidedBy: 'filter/ufw-reject-forward', verdict: 'REJECT', rejectedPackets: counted > 0 ? counted : null, basis: 'filter FORWARD alone: no bridge named', explainsLogLines: [] },
+      facts: {
+        bridge: names.length === 1 ? names[0] : null,
+        ...(names.length > 1 ? { bridges: names } : {}),
+        subnet: null,
+        dockerRuleOrder: 'docker-28.0.0',
+        decidedBy: 'filter/ufw-reject-forward',
+        verdict: 'REJECT',
+        rejectedPackets: counted > 0 ? counted : null,
+        basis: order.standIn ? 'filter FORWARD alone: no bridge named' : `traced from ${names.join(', ')} through ufw's chains`,
+        explainsLogLines: [],
+      },
       remedy: {
         summary: "Upgrade Docker Engine to 28.0.1 or later (moby/moby#49518): it jumps to its rules from the top of FORWARD, ahead of ufw's chains. Until then, let the bridges' traffic through ufw, not with iptables rules in ufw's chains (ufw rebuilds them).",
         commands: [
           "docker version --format '{{.Server.Version}}'   # 28.0.0 writes this order; 28.0.1 and later do not",
           '# upgrade with the package manager that installed Docker (e.g. apt-get install --only-upgrade docker-ce docker-ce-cli), then: systemctl restart docker',
-          '# or, until then: ufw route allow in on docker0   # and the same for each br-<id> whose containers connect out (ip -br link show type bridge lists them); ufw keeps it in /etc/ufw/user.rules',
+          ...routeAllow,
           `# or instead: sed -i 's/^DEFAULT_FORWARD_POLICY=.*/DEFAULT_FORWARD_POLICY="DROP"/' /etc/default/ufw && ufw reload   # ufw-reject-forward is then empty and the packets reach Docker's own accepts`,
         ],
         caution: "Restarting docker restarts every container on the node. Do not insert rules into ufw's chains with iptables or save the live rules (they hold Docker's chains).",
       },
     },
   ];
+}
+
+/** The rules with ufw-reject-forward as ufw writes it for DEFAULT_FORWARD_POLICY="REJECT", where the bundle does not show its rules. */
+function withUfwReject(tables: Map<string, Map<string, Chain>>, jump: Rule): Map<string, Map<string, Chain>> {
+  const filter = tables.get('filter');
+  if (!filter) return tables;
+  const ref = { file: '(supposed: ufw-reject-forward for DEFAULT_FORWARD_POLICY="REJECT")', line: 0 };
+  const rule: Rule = { table: 'filter', chain: 'ufw-reject-forward', num: 1, ref, text: '-A ufw-reject-forward -j REJECT --reject-with icmp-port-unreachable', matches: [], target: 'REJECT', targetOptions: { 'reject-with': 'icmp-port-unreachable' } };
+  const f = new Map(filter);
+  f.set('ufw-reject-forward', { name: 'ufw-reject-forward', table: 'filter', builtin: false, rules: [rule], ref: jump.ref });
+  return new Map(tables).set('filter', f);
+}
+
+/** Docker's bridge names (docker0, docker_gwbridge, br-<12 hex>). */
+const DOCKER_BRIDGE = /^(?:docker0|docker_gwbridge|br-[0-9a-f]{12})$/;
+
+/** One bridge's new outbound connection traced through FORWARD, for Docker 28.0.0's order behind ufw. */
+interface OrderTrace {
+  bridge: string;
+  /** no bridge is named in the bundle: docker0 traced as the stand-in for every Docker bridge */
+  standIn: boolean;
+  namedBy?: Evidence;
+  /** rejected: it reaches ufw-reject-forward (which rejects it, or whose rules are not shown); passes: accepted (or decided) before it; undecided: the trace stopped before it */
+  outcome: 'rejected' | 'passes' | 'undecided';
+  /** rejected only with what the bundle does not say (the uplink, the subnet) taken as no rule names it */
+  doubt?: string;
+  /** what the trace found, in words, with the deciding rule */
+  note: string;
+}
+
+/**
+ * Traces a new connection from each Docker bridge the bundle shows (ip addr and docker network inspect, else
+ * the bridges Docker's rules name, and any Docker bridge name a filter rule matches `-i` on, such as ufw's
+ * `-A ufw-user-forward -i docker0 -o eth0 -j ACCEPT`) to the outside, through FORWARD with ufw's chains: which
+ * of them reach ufw-reject-forward. Without ip addr the uplink is any interface no rule names, and a bridge
+ * that would pass if the uplink were one a rule names is not counted as rejected (the same candidates as the
+ * main trace). With no bridge named, docker0 stands in for them all.
+ */
+function orderTraces(artifacts: NodeArtifacts, filter: Map<string, Chain>, jump: Rule, bodyShown: boolean) {
+  const live = liveTables(artifacts);
+  // ufw-reject-forward's rules not shown: traced as DEFAULT_FORWARD_POLICY="REJECT" fills it (what the finding supposes)
+  const tables = bodyShown ? live : withUfwReject(live, jump);
+  const itfs = interfacesOf(artifacts.ipAddr ?? []);
+  const listed = itfs.size > 0;
+  const routed = uplinkOf(artifacts, 4);
+  const uplink = routed ?? UNKNOWN_UPLINK;
+  const found = new Map<string, { cidrs: string[]; namedBy?: Evidence }>();
+  const fromData = listed ? dockerBridges(artifacts, 4).map((b) => ({ name: b.name, cidrs: b.subnets.map((s) => s.cidr), namedBy: b.subnets[0]?.evidence })) : dockerBridgesFromRules(artifacts, 4).map((b) => ({ name: b.name, cidrs: b.subnets.map((s) => s.cidr), namedBy: b.namedBy }));
+  for (const b of fromData) found.set(b.name, { cidrs: b.cidrs, namedBy: b.namedBy });
+  if (!listed)
+    for (const c of filter.values())
+      for (const r of c.rules) {
+        const i = r.inInterface;
+        if (!i || i.negated || !DOCKER_BRIDGE.test(i.value) || found.has(i.value)) continue;
+        found.set(i.value, { cidrs: [], namedBy: { file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `${c.name} rule ${r.num} matches what comes in from ${i.value}, a Docker bridge's name` } });
+      }
+  const standIn = found.size === 0;
+  if (standIn) found.set('docker0', { cidrs: [] });
+  let ctx = traceContext(artifacts);
+  if (!listed) ctx = { ...ctx, localAddresses: [...ctx.localAddresses, UNKNOWN_UPLINK_ADDRESS[4]] };
+  const at = (s: TraceStep | undefined) => (s ? `${s.chain} ${s.num === 0 ? 'policy' : `rule ${s.num}`} (${s.file}:${s.line}${s.num === 0 ? '' : `: ${s.text.trim().replace(/\s+/g, ' ')}`})` : 'an unmodelled rule');
+  const outcome = (r: TraceResult): OrderTrace['outcome'] => {
+    const entered = r.steps.some((s) => !s.nft && s.table === 'filter' && s.chain === 'FORWARD' && s.num === jump.num);
+    if (entered && blocked(r) && r.decidedBy?.chain === 'ufw-reject-forward') return 'rejected';
+    return r.verdict.kind === 'unknown' ? 'undecided' : 'passes';
+  };
+  const names = [...found.keys()];
+  const ifCandidates = routed ? NO_CANDIDATES : interfaceCandidates(tables, nativeNftables(artifacts), new Set([...names, 'lo']));
+  const traces: OrderTrace[] = [];
+  for (const [name, b] of found) {
+    const cidr = b.cidrs.find((c) => (parseCidr(c)?.prefix ?? 32) <= 30);
+    const src = cidr ? hostIn(cidr) : UNKNOWN_SUBNET_HOST[4];
+    const out: Packet = { src, dst: OUTSIDE, protocol: 'tcp', dport: 443, sport: 40000, inInterface: name, outInterface: uplink, state: 'new', mark: 0 };
+    const r = trace(tables, 'forward', out, ctx);
+    const o = outcome(r);
+    const who = standIn ? 'a container on a Docker bridge (the rules name none: traced as docker0)' : `a container on ${name}${b.namedBy ? ` (named by ${b.namedBy.file}:${b.namedBy.line})` : ''}`;
+    const via = routed ? ` via ${uplink}` : ' (the uplink not in the bundle: any interface no rule names)';
+    if (o === 'rejected') {
+      // what the bundle does not say must not decide it: the uplink could be one a rule names, the subnet one a rule matches
+      let doubt: string | undefined;
+      const addrCandidates = cidr ? NO_CANDIDATES : addressCandidates(tables, 4);
+      if (ifCandidates.overflow || addrCandidates.overflow) doubt = 'the uplink or the subnet is one of the many a rule names (too many to try)';
+      for (const itf of ifCandidates.list) {
+        if (doubt) break;
+        const alt = trace(tables, 'forward', { ...out, outInterface: itf }, ctx);
+        if (outcome(alt) !== 'rejected') doubt = `the uplink is ${itf}, which a rule names: then ${alt.verdict.kind === 'ACCEPT' ? `${at(alt.decidedBy)} accepts it first` : 'the trace does not reach ufw-reject-forward'}`;
+      }
+      for (const a of addrCandidates.list) {
+        if (doubt) break;
+        const alt = trace(tables, 'forward', { ...out, src: a }, ctx);
+        if (outcome(alt) !== 'rejected') doubt = `the bridge's subnet holds ${a}, which a rule matches: then ${alt.verdict.kind === 'ACCEPT' ? `${at(alt.decidedBy)} accepts it first` : 'the trace does not reach ufw-reject-forward'}`;
+      }
+      const reached = bodyShown ? `is rejected by ${at(r.decidedBy)}` : `reaches ufw-reject-forward (FORWARD rule ${jump.num}, ${jump.ref.file}:${jump.ref.line}), whose rules are not shown`;
+      const note = doubt
+        ? `a new connection from ${who} to the outside${via} ${reached} only if the uplink is none a rule names: not if ${doubt} (collect ip addr and ip route to decide)`
+        : `traced through ufw's chains, a new connection from ${who} to the outside${via} ${reached}: no rule before it (ufw-before-forward, ufw-user-forward) accepts it`;
+      traces.push({ bridge: name, standIn, namedBy: b.namedBy, outcome: o, doubt, note });
+    } else if (o === 'passes')
+      traces.push({ bridge: name, standIn, namedBy: b.namedBy, outcome: o, note: `a new connection from ${who} to the outside${via} is ${r.verdict.kind === 'ACCEPT' ? 'accepted' : r.verdict.kind === 'REJECT' ? 'rejected' : 'dropped'} by ${at(r.decidedBy)} before ufw-reject-forward${r.verdict.kind === 'ACCEPT' ? ', so the order harms nothing for it' : ''}` });
+    else
+      traces.push({ bridge: name, standIn, namedBy: b.namedBy, outcome: o, note: `the trace of a new connection from ${who} stops before ufw-reject-forward: ${r.verdict.kind === 'unknown' ? r.verdict.reason : ''}${r.verdict.kind === 'unknown' && r.verdict.at ? ` at ${at(r.verdict.at)}` : ''}` });
+  }
+  const unnamedBecause = [listed ? 'no Docker bridge in ip addr' : 'no ip addr', tables.has('nat') ? '' : 'no nat table', 'no rule that names a Docker bridge'].filter(Boolean).join(', ');
+  return { traces, standIn, uplink, uplinkKnown: !!routed, unnamedBecause };
 }
 
 /** A remedy with one more alternative command at its end. */
