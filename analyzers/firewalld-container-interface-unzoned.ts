@@ -39,6 +39,31 @@ const FIREWALLD_TABLE = (h: NftTraceHop) => h.table === 'firewalld' && (h.family
 const CATCH_ALL = /^(?:log prefix "[^"]*" )?(?:counter(?: packets \d+ bytes \d+)? )?(?:reject(?: with \S+(?: type)? [\w-]+)?|drop)$/;
 
 /**
+ * The trace itself dispatches the bridge to a zone's chain: `filter_FORWARD_OUT_ZONES rule oifname "docker0" goto
+ * filter_FWDO_docker` (or filter_FORWARD_IN_ZONES' `iifname ... filter_FWDI_<zone>`; firewalld 0.6-0.8's
+ * `filter_FWDI_<zone>` / `filter_FWDO_<zone>` the same): the bridge is in that zone, whatever rejected the packet.
+ */
+function zonedInTrace(trace: NftTrace, bridge: string): boolean {
+  const quoted = bridge.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const dispatch = new RegExp(`\\b(?:iifname|oifname) "?${quoted}"? (?:goto|jump) filter_FWD[IO]_[\\w-]+$`);
+  return trace.hops.some((h) => h.kind === 'rule' && FIREWALLD_TABLE(h) && dispatch.test(h.rule ?? ''));
+}
+
+/**
+ * A packet into the bridge that the trace shows is a new connection nobody translated: it passed firewalld's
+ * `ct status dnat accept` without matching (no published port rewrote it) and either its `ct state { established,
+ * related } accept` without matching or it is a bare SYN. A LAN host dialling a container's own address is refused
+ * by design (Docker 28 drops the same in its DOCKER chain): no sign of the bridge's zone.
+ */
+function newDirectConnection(trace: NftTrace): boolean {
+  const fw = trace.hops.filter((h) => h.kind === 'rule' && FIREWALLD_TABLE(h) && h.verdict === 'continue');
+  const notDnat = fw.some((h) => /\bct status (?:\{ ?)?dnat\b/.test(h.rule ?? ''));
+  const notReply = fw.some((h) => /\bct state (?:\{ ?)?(?:established|related)\b.*\baccept$/.test(h.rule ?? ''));
+  const syn = trace.hops.some((h) => h.kind === 'packet' && /\btcp flags == syn\b(?! ?\|)/.test(h.excerpt));
+  return notDnat && (notReply || syn);
+}
+
+/**
  * The traces that end in firewalld's final FORWARD reject, each with the container bridge it came in
  * on or went out of. A trace whose packet line names neither interface a container bridge is a
  * host's own forwarding (eth0 to eth1) and is left out; one without a packet line is kept, unnamed.
@@ -53,6 +78,8 @@ export function firewalldForwardRejects(logs: readonly NftTraceLog[]): Firewalld
       const shown = [trace.iif, trace.oif].filter((i): i is string => i !== undefined);
       const bridge = shown.find((i) => CONTAINER_BRIDGE.test(i));
       if (shown.length > 0 && !bridge) continue;
+      if (bridge && zonedInTrace(trace, bridge)) continue;
+      if (bridge && trace.oif === bridge && trace.iif !== bridge && newDirectConnection(trace)) continue;
       out.push({ log, trace, drop, packet, bridge });
     }
   }

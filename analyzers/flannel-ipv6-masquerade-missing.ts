@@ -210,12 +210,13 @@ export function flannelIpv6MasqFindings(node: string, a: Ipv6MasqInputs): Findin
         commands: [
           ...upgrade,
           SET_IPV6_MASQ,
+          "grep -HnE '^\"?flannel-ipv6-masq\"?[[:space:]]*:' /etc/rancher/k3s/config.yaml.d/*.yaml 2>/dev/null   # a drop-in here is read after config.yaml and overrides it: set it to true there, or remove it",
           'systemctl restart k3s   # on each server, one at a time; agents: systemctl restart k3s-agent',
           `ip6tables -t nat -S | grep -F -- '${r0.text}'   # check: a MASQUERADE for the pods' IPv6 range`,
         ],
         caution:
           'Restarting k3s restarts its embedded control plane and flannel (pods keep running; the API is away for a moment): on a single server, expect a short API outage. ' +
-          'A `--flannel-ipv6-masq=false` on k3s\' command line (unit ExecStart) overrides config.yaml: remove it there. Releases older than those named have no such option: upgrade first.',
+          'A `--flannel-ipv6-masq=false` on k3s\' command line (unit ExecStart) overrides config.yaml: remove it there. So does a drop-in in /etc/rancher/k3s/config.yaml.d/ that sets `flannel-ipv6-masq: false`: k3s reads those after config.yaml, in alphabetical order, and the last value wins. Releases older than those named have no such option: upgrade first.',
       },
     },
   ];

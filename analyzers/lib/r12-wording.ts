@@ -236,6 +236,50 @@ function bundleDevices(artifacts: NodeArtifacts | undefined): Map<string, { name
   return out;
 }
 
+/** The node's own addresses (ip addr), without their prefixes. */
+function ownAddresses(artifacts: NodeArtifacts | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const l of artifacts?.ipAddr ?? []) for (const i of l.interfaces) for (const a of i.addresses) out.add(a.address);
+  return out;
+}
+
+/** tcpdump's outer packet of a bad-checksum line: `10.0.0.4.41311 > 10.0.0.5.8472: [bad udp cksum ...` */
+const TCPDUMP_FLOW = /(\S+)\.([\w-]{1,32}) > (\S+)\.(4789|8472|vxlan): \[bad udp cksum/;
+
+/**
+ * Every bad checksum tcpdump printed is on a packet this node sends (its source one of the node's own addresses,
+ * none addressed to it), each outer flow seen once (no resent SYN) and no kernel line: the capture ran on the
+ * sender, where tcpdump sees the packet before checksum offload fills the checksum in ("bad udp cksum" is routine
+ * there). Worded as an info, the check on the receiving side its remedy. True when it rewrote the draft.
+ */
+function senderSideOnly(draft: FindingDraft, matches: LogMatch[], artifacts: NodeArtifacts | undefined, ports: string[]): boolean {
+  const own = ownAddresses(artifacts);
+  if (own.size === 0 || matches.length === 0) return false;
+  const flows = matches.map((m) => TCPDUMP_FLOW.exec(m.excerpt));
+  if (flows.some((f) => !f)) return false;
+  if (!flows.every((f) => own.has(f![1]) && !own.has(f![3]))) return false;
+  const keys = flows.map((f) => `${f![1]}.${f![2]} > ${f![3]}`);
+  if (new Set(keys).size !== keys.length) return false;
+  const senders = [...new Set(flows.map((f) => f![1]))];
+  const peers = [...new Set(flows.map((f) => f![3]))];
+  const port = ports[0] ?? '8472';
+  draft.severity = 'info';
+  draft.title = 'VXLAN "bad udp cksum" on packets this node sends: a sender-side capture, not proof of a checksum fault';
+  draft.message =
+    `${matches.length} line${matches.length > 1 ? 's' : ''} (${at(matches[0])}${matches.length > 1 ? ' and more' : ''}): tcpdump printed a bad outer UDP checksum only on VXLAN packets leaving ${senders.join(', ')}, an address of this node (ip addr), for ${peers.join(', ')}. ` +
+    `On the sending node tcpdump sees a packet before the NIC or the kernel's checksum offload fills the checksum in, so "bad udp cksum" there is routine and proves nothing. ` +
+    `No kernel "UDP: bad checksum" line and no packet resent in the capture show a drop at the receiver. It is the checksum offload bug (projectcalico/calico#3145, flannel-io/flannel#1279) only if the receiving node's capture shows the same bad checksum or its kernel logs the drop.`;
+  draft.remedy = {
+    summary: `Nothing to change on this capture alone. To tell, capture on the receiving node (${peers.join(', ')}) and read its kernel log; turn TX checksum offload off on the VXLAN device only if the receiver shows the bad checksum.`,
+    commands: [
+      `tcpdump -vni any -c 20 udp port ${port} and src host ${senders[0]}   # on ${peers[0]}: "[bad udp cksum ... !]" there is the fault, "[udp sum ok]" is healthy`,
+      `dmesg | grep -F 'UDP: bad checksum'   # on ${peers[0]}: the kernel's own drops`,
+    ],
+  };
+  draft.facts = { ...draft.facts, senderSideCapture: true };
+  return true;
+}
+
 export interface VxlanContext {
   /** the finding's own lines (log.vxlan-bad-udp-checksum) */
   matches?: LogMatch[];
@@ -277,6 +321,7 @@ export function vxlanChecksum(draft: FindingDraft, facts: Record<string, string[
     draft.title = `${geneve.length > 0 ? 'Tunnel' : 'VXLAN'} packets dropped on arrival for a bad UDP checksum (checksum offload bug)`;
     draft.message += ` ${kernel.length > 0 ? `${at(kernel[0])}${kernel.length > 1 ? ` and ${kernel.length - 1} more` : ''} ${kernel.length > 1 ? 'are' : 'is'}` : 'The kernel lines are'} this node's kernel dropping them on arrival (UDP: bad checksum): the packets did reach the node and were discarded, no capture artefact${senders.length > 0 ? `; the sender is ${senders.slice(0, 3).join(', ')}, whose outgoing device computes the checksum` : ''}. The known cause: kube-proxy marks the inner packet for masquerade and the mark stays on the VXLAN packet, which is NATed a second time, and a kernel bug then leaves its UDP checksum wrong (kubernetes/kubernetes#88986).`;
   }
+  else if (senderSideOnly(draft, matches, ctx.artifacts, ports)) return;
   const fixed = (ctx.workarounds ?? []).filter((w) => w.applied && (!w.typed.facts.device || devices.length === 0 || devices.includes(w.typed.facts.device)));
   const typed = (ctx.workarounds ?? []).filter((w) => !fixed.includes(w));
   if (fixed.length > 0) {

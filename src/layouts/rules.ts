@@ -240,7 +240,7 @@ const KUBE_CLUSTER_CONFIG: PathRule[] = [
 const KUBE_CLUSTER_CONFIG_ANYWHERE: PathRule[] = [
   { re: /(^|\/)kube-(controller-manager|apiserver)\.ya?ml$/, format: 'kube-static-pod-manifest' },
   { re: /(^|\/)kubeadm[-_]config(?:[-_.][^/]*)?\.(ya?ml|json|txt)$|(^|\/)kubeadm\.ya?ml$/, format: 'kubeadm-config' },
-  { re: /(^|\/)rancher\/(k3s|rke2)\/config\.yaml$|(^|\/)(k3s|rke2)[-_]config\.ya?ml$/, format: 'k3s-config' },
+  { re: /(^|\/)rancher\/(k3s|rke2)\/config\.yaml(\.d\/[^/]+\.ya?ml)?$|(^|\/)(k3s|rke2)[-_]config\.ya?ml$/, format: 'k3s-config' },
   { re: /(^|\/)(?:calicoctl[-_ ]get[-_ ]ip-?pools?|kubectl[-_ ]get[-_ ]ippools?[^/]*|ippools?(?:\.crd\.projectcalico\.org)?)(?:[-_.][^/]*)?\.(ya?ml|json|txt)$/i, format: 'calico-ippools' },
   // Calico Felix's configuration: felixconfiguration.yaml, felixconfigurations.crd.projectcalico.org.yaml, calicoctl-get-felixconfig.yaml
   { re: /(^|\/)(?:calicoctl[-_ ]get[-_ ]felixconfig\w*|kubectl[-_ ]get[-_ ]felixconfig\w*|felix[-_]?config\w*(?:\.crd\.projectcalico\.org)?)(?:[-_.][^/]*)?\.(ya?ml|json|txt)$/i, format: 'calico-felix-config' },

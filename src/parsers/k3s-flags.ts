@@ -312,10 +312,26 @@ const RANK: Record<K3sFlagsOrigin, number> = { config: 0, install: 1, unit: 2, c
  */
 export function k3sSetting(list: readonly K3sFlags[] | undefined, name: string): K3sSetting | undefined {
   let best: K3sSetting | undefined;
-  for (const f of [...(list ?? [])].sort((a, b) => RANK[a.origin] - RANK[b.origin])) {
+  for (const f of [...(list ?? [])].sort((a, b) => RANK[a.origin] - RANK[b.origin] || configOrder(a, b))) {
     for (const x of f.flags) if (x.name === name) best = { name, value: x.value, origin: f.origin, ref: x.ref, excerpt: x.excerpt };
   }
   return best;
+}
+
+/**
+ * The order k3s reads its configuration files in: config.yaml, then the drop-ins config.yaml.d/*.yaml in
+ * alphabetical order, a later file's key replacing an earlier one's (docs.k3s.io/installation/configuration,
+ * "Multiple Config Files"; `key+:` appends to a list instead). Files of no such place keep their order.
+ */
+function configOrder(a: K3sFlags, b: K3sFlags): number {
+  if (a.origin !== 'config' || b.origin !== 'config') return 0;
+  const drop = (f: K3sFlags) => /(?:^|\/)config\.ya?ml\.d\/([^/]+)$/.exec(f.file)?.[1];
+  const da = drop(a);
+  const db = drop(b);
+  if (da === undefined && db === undefined) return 0;
+  if (da === undefined) return -1;
+  if (db === undefined) return 1;
+  return da < db ? -1 : da > db ? 1 : 0;
 }
 
 /** A boolean setting: true, false, or undefined where it is not written (or not a boolean). */
