@@ -27,13 +27,15 @@
 import { defineAnalyzer, type Partly } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { Evidence, Remedy } from '../src/report/schema.js';
-import type { Rule, Ruleset } from '../src/netfilter/rules.js';
+import type { Chain, Rule, Ruleset } from '../src/netfilter/rules.js';
 import { trace, type Packet, type TraceResult, type TraceStep } from '../src/netfilter/trace.js';
 import { iptablesTool } from '../src/netfilter/commands.js';
 import { addressIn, cidrContains, formatCidr, parseCidr, parseIp, type Cidr } from '../src/parsers/cidr.js';
 import { interfacesOf, type Interface } from '../src/parsers/interfaces.js';
 import type { Route } from '../src/parsers/ip-route.js';
 import { dockerdSettings } from '../src/parsers/dockerd-flags.js';
+import { dockerEngine, dockerVersionNumbers } from '../src/parsers/docker-info.js';
+import { ingressServices } from '../src/parsers/docker-service-ls.js';
 import { swarmActive } from './lib/container-host.js';
 import type { LogMatch } from '../src/logs/index.js';
 import { distinctEvidence } from './lib/evidence.js';
@@ -53,12 +55,20 @@ export default defineAnalyzer({
   id: 'iptables.direct-routing-dropped',
   title: "Docker's direct-access rule drops traffic routed to containers",
   description:
-    "Docker 28+ drops, in raw PREROUTING (or its nftables table's raw-PREROUTING), packets for a container's address that do not arrive on its bridge; where other nodes reach the container subnet over flannel.1, a tunnel or a static route, their traffic is dropped.",
+    "Docker 28+ drops, in raw PREROUTING (or its nftables table's raw-PREROUTING), packets for a container's address that do not arrive on its bridge; where other nodes reach the container subnet over flannel.1, a tunnel or a static route, their traffic is dropped. Also (iptables.swarm-ingress-dropped) Docker 28.0.0's filter DROP for docker_gwbridge reached before DOCKER-INGRESS, which drops Swarm's routing-mesh traffic.",
   scope: 'node',
   requires: [],
   requiresOneOf: ['iptables', 'nftables'],
-  optional: ['iptables', 'nftables', 'ipAddr', 'routes', 'flannelSubnetEnv', 'flannelNetConf', 'dockerNetworks', 'dockerDaemon', 'services', 'logs', 'ipsets'],
+  optional: ['iptables', 'nftables', 'ipAddr', 'routes', 'flannelSubnetEnv', 'flannelNetConf', 'dockerNetworks', 'dockerDaemon', 'services', 'logs', 'ipsets', 'dockerServices'],
   analyze({ node, artifacts, partly }) {
+    // Docker 28.0.0's filter DROP for docker_gwbridge met by the routing mesh before DOCKER-INGRESS (moby#49536)
+    const ingress = swarmIngressFindings(node, artifacts);
+    return [...ingress, ...routedFindings(node, artifacts, partly)];
+  },
+});
+
+function routedFindings(node: string, artifacts: NodeArtifacts, partly?: Partly) {
+  {
     const drops = swarmAside(directAccessDrops(artifacts), artifacts, partly);
     if (drops.length === 0) return [];
     // only where Docker's direct-access rules exist is the way in of routed traffic looked for (R6 W8: not on every bundle without ip addr)
@@ -74,8 +84,8 @@ export default defineAnalyzer({
     // a grepped row (its chain not shown) cannot be traced: with a way in or not, only a timed-out client on it makes a finding
     findings.push(...logOnlyFindings(node, artifacts, drops.filter((d) => !covered.has(d) && (d.fragment || !ways.some((w) => w.covers(d.ip) && w.iface !== d.bridge))), timeouts, ways));
     return findings;
-  },
-});
+  }
+}
 
 // ---- Docker's direct-access rules ---------------------------------------------------------------
 
@@ -646,5 +656,182 @@ function remedyFor(artifacts: NodeArtifacts, w: { bridge: string; iface: string;
     commands,
     caution:
       'Avoid DOCKER_INSECURE_NO_IPTABLES_RAW=1 and gateway mode nat-unprotected as workarounds: the variable drops the raw rules of every network (ports published even on 127.0.0.1 become reachable from any host with a route), and nat-unprotected opens every port of every container of the network to every interface. allow-direct-routing lets any routed host reach published ports on container addresses, for every bridge network; trusted_host_interfaces only the interfaces it names. Restarting dockerd restarts the containers (unless live-restore is on); a recreated network disconnects them.',
+  };
+}
+
+// ---- Swarm's routing mesh and Docker 28.0.0's docker_gwbridge DROP (moby#49536) ----------------
+
+/**
+ * Docker 28.0.0 writes, per bridge, `-A DOCKER ! -i <bridge> -o <bridge> -j DROP` in the filter table:
+ * what was not accepted for a published port before it is dropped. The routing mesh DNATs a published
+ * port to the ingress sandbox's address on docker_gwbridge; DOCKER-INGRESS accepts those packets, and it
+ * has to be met first. In 28.0.0 the FORWARD jump to DOCKER-INGRESS is not put back at the top when its
+ * chain already exists (a daemon restart), so it ends up behind the jump to DOCKER and the DROP takes the
+ * mesh's traffic: published Swarm services stop answering (moby/moby#49536). 28.0.1 jumps to DOCKER-INGRESS
+ * first thing in DOCKER-FORWARD (moby/moby#49538; release notes: "Fix an issue with Swarm ingress, caused
+ * by incorrect ordering of iptables rules"). From the rules: the DROP for docker_gwbridge, its counter,
+ * and, where FORWARD is shown, which of DOCKER-INGRESS and DOCKER it reaches first; the Swarm signs are
+ * docker info's `Swarm: active`, a DOCKER-INGRESS chain, and `docker service ls` ports in ingress mode.
+ */
+type IngressOrder = 'ingress-first' | 'docker-first' | 'no-ingress' | 'unknown';
+
+interface GwbridgeDrop {
+  rule: Rule;
+  order: IngressOrder;
+  /** the FORWARD rules that decide the order (the jump reaching DOCKER, the one reaching DOCKER-INGRESS) */
+  orderRules: Rule[];
+  /** the DOCKER-USER chain's rules other than RETURN (the stop-gap goes ahead of them) */
+  userRules: Rule[];
+}
+
+/**
+ * Which of DOCKER-INGRESS and DOCKER the FORWARD chain reaches first, following its jumps in order:
+ * `no-ingress` where FORWARD is shown and never reaches DOCKER-INGRESS (no routing mesh on the node:
+ * the DROP is Docker's intended protection, or Swarm's ingress chains are gone, another check's matter).
+ */
+function ingressOrder(filter: Map<string, Chain> | undefined): { order: IngressOrder; rules: Rule[] } {
+  const forward = filter?.get('FORWARD');
+  if (!forward || forward.rules.length === 0) return { order: 'unknown', rules: [] };
+  const seen = new Set<string>();
+  const reached: { target: 'DOCKER' | 'DOCKER-INGRESS'; at: Rule }[] = [];
+  const walk = (chain: Chain, via: Rule | undefined): void => {
+    if (seen.has(chain.name)) return;
+    seen.add(chain.name);
+    for (const r of chain.rules) {
+      const at = via ?? r;
+      if (r.target === 'DOCKER-INGRESS' || r.target === 'DOCKER') {
+        reached.push({ target: r.target, at });
+        continue;
+      }
+      const next = r.target ? filter!.get(r.target) : undefined;
+      if (next && !next.builtin) walk(next, at);
+    }
+  };
+  walk(forward, undefined);
+  const ingress = reached.findIndex((x) => x.target === 'DOCKER-INGRESS');
+  if (ingress < 0) return { order: 'no-ingress', rules: [] };
+  const docker = reached.findIndex((x) => x.target === 'DOCKER');
+  if (docker >= 0 && docker < ingress) return { order: 'docker-first', rules: [reached[docker].at, reached[ingress].at] };
+  return { order: 'ingress-first', rules: [reached[ingress].at] };
+}
+
+function gwbridgeDrops(artifacts: NodeArtifacts): GwbridgeDrop[] {
+  const out: GwbridgeDrop[] = [];
+  for (const view of liveViews(artifacts)) {
+    const filter = view.tables.get('filter');
+    const docker = filter?.get('DOCKER');
+    if (!docker) continue;
+    const { order, rules } = ingressOrder(filter);
+    const userRules = (filter?.get('DOCKER-USER')?.rules ?? []).filter((r) => r.target !== 'RETURN');
+    for (const r of docker.rules)
+      if (r.target === 'DROP' && r.inInterface?.negated && r.inInterface.value === 'docker_gwbridge' && r.outInterface && !r.outInterface.negated && r.outInterface.value === 'docker_gwbridge' && !r.source && !r.destination && !r.protocol)
+        out.push({ rule: r, order, orderRules: rules, userRules });
+  }
+  return out;
+}
+
+interface SwarmSign {
+  evidence: Evidence;
+  says: string;
+}
+
+function swarmSignsOf(artifacts: NodeArtifacts): { signs: SwarmSign[]; inactive?: Evidence } {
+  const signs: SwarmSign[] = [];
+  const info = swarmActive(artifacts);
+  if (info) signs.push({ says: `docker info says "${info.excerpt.trim()}"`, evidence: { file: info.ref.file, line: info.ref.line, excerpt: info.excerpt.trim(), note: 'the node is in a Swarm' } });
+  const state = dockerEngine(artifacts.dockerDaemon)?.swarm;
+  const inactive = !info && state && /^inactive$/i.test(state.value) ? { file: state.ref.file, line: state.ref.line, excerpt: state.excerpt.trim(), note: 'docker info: not in a Swarm' } : undefined;
+  for (const view of liveViews(artifacts))
+    for (const t of ['filter', 'nat']) {
+      const c = view.tables.get(t)?.get('DOCKER-INGRESS');
+      if (c && !signs.some((s) => s.says.startsWith('chain DOCKER-INGRESS'))) signs.push({ says: `chain DOCKER-INGRESS (${t}) exists`, evidence: { file: c.ref.file, line: c.ref.line, excerpt: `chain DOCKER-INGRESS (${t} table)`, note: "Swarm's routing-mesh chain" } });
+    }
+  const services = ingressServices(artifacts.dockerServices);
+  for (const s of services.slice(0, 3)) {
+    const ports = s.ports.filter((p) => p.mode === 'ingress').map((p) => p.text);
+    signs.push({ says: `service ${s.name} publishes ${ports.join(', ')} in ingress mode`, evidence: { file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: `Swarm service ${s.name} publishes ${ports.join(', ')} through the routing mesh (ingress mode: DNAT to the ingress sandbox on docker_gwbridge)` } });
+  }
+  return { signs, inactive };
+}
+
+function swarmIngressFindings(node: string, artifacts: NodeArtifacts) {
+  const drops = gwbridgeDrops(artifacts).filter((d) => d.order === 'docker-first' || d.order === 'unknown');
+  if (drops.length === 0) return [];
+  const { signs, inactive } = swarmSignsOf(artifacts);
+  if (inactive) return [];
+  const version = dockerEngine(artifacts.dockerDaemon)?.serverVersion;
+  const nums = version ? dockerVersionNumbers(version.value) : undefined;
+  const fixed = !!nums && (nums[0] > 28 || (nums[0] === 28 && (nums[1] > 0 || nums[2] >= 1)));
+  const is2800 = !!nums && nums[0] === 28 && nums[1] === 0 && nums[2] === 0;
+  const findings = [];
+  for (const d of drops) {
+    // a version that has the fix with the order not shown: the layout is 28.0.1's
+    if (fixed && d.order === 'unknown') continue;
+    const packets = d.rule.counters?.packets;
+    const swarm = signs.length > 0;
+    let severity: 'critical' | 'warning';
+    if (packets !== undefined && packets > 0) severity = swarm ? 'critical' : 'warning';
+    else if (packets === undefined) {
+      if (!swarm) continue;
+      severity = 'warning';
+    } else {
+      // a zero counter: nothing dropped yet; only a shown wrong order on a Swarm node is worth saying
+      if (!(swarm && d.order === 'docker-first')) continue;
+      severity = 'warning';
+    }
+    findings.push(ingressFinding(node, d, { severity, signs, version, is2800, fixed }));
+  }
+  return findings;
+}
+
+function ingressFinding(node: string, d: GwbridgeDrop, o: { severity: 'critical' | 'warning'; signs: SwarmSign[]; version?: { value: string; ref: { file: string; line: number }; excerpt: string }; is2800: boolean; fixed: boolean }) {
+  const r = d.rule;
+  const packets = r.counters?.packets;
+  const counted = packets !== undefined ? (packets > 0 ? `it has dropped ${packets} packet${packets === 1 ? '' : 's'}` : 'its counter is still 0') : 'the dump has no counters';
+  const orderSays =
+    d.order === 'docker-first'
+      ? `FORWARD reaches the DOCKER chain (${d.orderRules[0].ref.file}:${d.orderRules[0].ref.line}) before DOCKER-INGRESS (${d.orderRules[1].ref.file}:${d.orderRules[1].ref.line}): Docker 28.0.0's order`
+      : 'the FORWARD chain is not in the dump, so whether DOCKER-INGRESS is met first is not shown';
+  const versionSays = o.version ? ` Docker ${o.version.value} (${o.version.ref.file}:${o.version.ref.line})${o.is2800 ? ' is the release with this bug' : o.fixed ? ' should have the fix, yet the rules show the old order: restart dockerd so it rewrites them' : ''}.` : '';
+  const swarmSays = o.signs.length ? ` The node runs Swarm: ${o.signs.map((s) => s.says).join('; ')}.` : ' No Swarm sign is in the bundle (docker info, DOCKER-INGRESS, docker service ls): if the node is not in a Swarm, these are direct-access attempts the rule is meant to drop.';
+  const evidence: Evidence[] = distinctEvidence([
+    { file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `Docker 28's DROP for docker_gwbridge in the DOCKER chain: ${counted}` },
+    ...d.orderRules.map((x, i) => ({ file: x.ref.file, line: x.ref.line, excerpt: x.text, note: i === 0 ? 'FORWARD reaches the DOCKER chain here, before DOCKER-INGRESS' : 'and DOCKER-INGRESS only here, after it' })),
+    ...o.signs.map((s) => s.evidence),
+    ...(o.version ? [{ file: o.version.ref.file, line: o.version.ref.line, excerpt: o.version.excerpt.trim(), note: 'the Docker version' }] : []),
+  ]);
+  const tool = 'iptables';
+  const stopgap = `${tool} -C DOCKER-USER -j DOCKER-INGRESS 2>/dev/null || ${tool} -I DOCKER-USER -j DOCKER-INGRESS`;
+  const users = d.userRules.length
+    ? ` DOCKER-USER holds rules of its own (${d.userRules.slice(0, 3).map((x) => `${x.ref.file}:${x.ref.line}`).join(', ')}): the jump goes ahead of them, so they no longer filter the published Swarm ports; to keep them first, insert it below them (\`-I DOCKER-USER <n>\`).`
+    : '';
+  return {
+    id: 'iptables.swarm-ingress-dropped',
+    severity: o.severity,
+    title: "Docker 28.0.0's DROP for docker_gwbridge takes Swarm's routing-mesh traffic",
+    message:
+      `On ${node}, the DOCKER chain's \`! -i docker_gwbridge -o docker_gwbridge -j DROP\` (${r.ref.file}:${r.ref.line}): ${counted}. ` +
+      `Swarm's routing mesh DNATs a published port to the ingress sandbox on docker_gwbridge, and DOCKER-INGRESS must accept it before that DROP; ${orderSays}.${swarmSays}${versionSays} ` +
+      'In Docker 28.0.0 the FORWARD jump to DOCKER-INGRESS falls behind the jump to DOCKER once dockerd restarts with the chain in place (moby/moby#49536); 28.0.1 jumps to DOCKER-INGRESS first in DOCKER-FORWARD (moby/moby#49538).',
+    impact: 'Services published in ingress mode (`*:port` in docker service ls) do not answer on this node: the routing mesh\'s packets are dropped on their way to the ingress sandbox.',
+    evidence,
+    facts: {
+      rule: `${r.ref.file}:${r.ref.line}`,
+      droppedPackets: packets ?? null,
+      order: d.order,
+      swarm: o.signs.map((s) => s.says),
+      ...(o.version ? { dockerVersion: o.version.value } : {}),
+    },
+    remedy: {
+      summary:
+        'Upgrade Docker Engine to 28.0.1 or later (moby/moby#49538 puts the jump to DOCKER-INGRESS first in DOCKER-FORWARD). Until then, a jump to DOCKER-INGRESS in DOCKER-USER lets the published Swarm ports through ahead of the DROP, as in 27.x: it accepts only what DOCKER-INGRESS accepts (the published ports and their replies) and returns everything else.' +
+        users,
+      commands: [
+        '# stop-gap until the upgrade (once; pasting it again adds nothing):',
+        stopgap,
+        `# after upgrading to 28.0.1+, remove it: ${tool} -D DOCKER-USER -j DOCKER-INGRESS`,
+      ],
+      caution: 'DOCKER-USER is not rewritten by dockerd: the stop-gap survives its restarts but not a reboot; delete it after the upgrade. DOCKER-INGRESS accepts the published ports from any interface, as Swarm does in 27.x and 28.0.1.',
+    },
   };
 }

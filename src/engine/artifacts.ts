@@ -42,6 +42,7 @@ import type { FelixConfig } from '../parsers/calico-felix-config.js';
 import type { K3sVersion } from '../parsers/k3s-version.js';
 import type { K3sFlags } from '../parsers/k3s-flags.js';
 import type { NftTraceLog } from '../parsers/nft-trace.js';
+import type { DockerServiceList } from '../parsers/docker-service-ls.js';
 import type { KernelRelease } from '../parsers/uname.js';
 import type { SystemdVersion } from '../parsers/systemd-version.js';
 import type { SystemdNetworkFile } from '../parsers/systemd-network.js';
@@ -110,6 +111,8 @@ export interface ArtifactMap {
   ufwStatus: UfwStatus;
   /** `docker ps [-a]` / `docker container ls`: Docker's containers, their status and the ports they publish */
   dockerPs: DockerPs;
+  /** docker service ls: Swarm's services and the ports they publish (`*:80->80/tcp` = ingress mode, the routing mesh) */
+  dockerServices: DockerServiceList;
   /** the IPVS table: `ipvsadm -Ln` (also --stats, --rate, --persistent-conn): virtual services and their real servers */
   ipvsadm: IpvsadmList;
   /** the neighbour (ARP / NDP) table: ip neigh, ip -s -s neigh show, arp -an */

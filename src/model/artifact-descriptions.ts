@@ -53,4 +53,5 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   k3sFlags: "k3s' flags (its install line, k3s.service's ExecStart, a k3s server command line; /etc/rancher/k3s/config.yaml)",
   uname: 'the kernel release (uname -a / uname -r)',
   nftTrace: 'an nftables packet trace (nft monitor trace)',
+  dockerServices: "Swarm's services and their published ports (docker service ls)",
 };

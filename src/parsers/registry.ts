@@ -20,6 +20,7 @@ import { parseFirewallCmdListAllZones, parseFirewalldConf, parseFirewalldZoneXml
 import { parseFirewallCmdPolicies, parseFirewalldPolicyXml, sniffFirewallCmdPolicies } from '../nft/firewalld.js';
 import { parsePodmanPort, parsePodmanPs, sniffPodmanPort, sniffPodmanPs } from './podman.js';
 import { parseDockerPs, sniffDockerPs } from './docker-ps.js';
+import { parseDockerServiceLs, sniffDockerServiceLs } from './docker-service-ls.js';
 import { parseDockerContainerInspect, parseDockerPsJsonLines, sniffDockerContainerInspect, sniffDockerPsJsonLines } from './docker-inspect.js';
 import { parseIpvsadm, sniffIpvsadm } from './ipvsadm.js';
 import { parseIpNeigh, sniffIpNeigh } from './ip-neigh.js';
@@ -152,6 +153,8 @@ const FORMATS = [
   format({ id: 'docker-ps-json', kind: 'dockerPs', parse: parseDockerPsJsonLines, sniff: sniffDockerPsJsonLines }),
   // `docker inspect` of containers (sos: one file per container): their state and NetworkSettings.Ports
   format({ id: 'docker-container-inspect', kind: 'dockerPs', parse: parseDockerContainerInspect, sniff: sniffDockerContainerInspect }),
+  // docker service ls: Swarm's services and their published ports (`*:80->80/tcp`: ingress mode, the routing mesh)
+  format({ id: 'docker-service-ls', kind: 'dockerServices', parse: parseDockerServiceLs, sniff: sniffDockerServiceLs }),
   // ipvsadm -Ln (and --stats/--rate/--persistent-conn/--thresholds); -Lnc and --timeout are skipped by the parser
   format({ id: 'ipvsadm', kind: 'ipvsadm', parse: parseIpvsadm, sniff: sniffIpvsadm }),
   format({ id: 'iptables-version', kind: 'iptablesVersion', parse: parseIptablesVersion, sniff: sniffIptablesVersion }),

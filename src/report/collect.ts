@@ -54,6 +54,7 @@ export const COLLECT: Record<ArtifactKind, CollectHint> = {
   awsCniSettings: { what: "the VPC CNI's settings", commands: ['curl -s http://localhost:61679/v1/networkutils-env-settings'] },
   ufwStatus: { what: 'ufw status', commands: ['ufw status verbose'], sos: 'ufw' },
   dockerPs: { what: "Docker's containers", commands: ['docker ps -a'], sos: 'docker' },
+  dockerServices: { what: "Swarm's services and published ports", commands: ['docker service ls'], sos: 'docker' },
   ipvsadm: { what: 'the IPVS table', commands: ['ipvsadm -Ln'], sos: 'ipvs' },
   ipNeigh: { what: 'the neighbour table', commands: ['ip -s -s neigh show'], sos: 'networking' },
   bridgeFdb: { what: 'the bridge forwarding database', commands: ['bridge fdb show'], sos: 'networking' },
