@@ -37,7 +37,7 @@ export interface Interface {
   mac?: string;
   /** from `ip -d`: vxlan, bridge, veth, bond, ... */
   kind?: string;
-  vxlan?: { id?: number; local?: string; dev?: string; port?: number };
+  vxlan?: { id?: number; local?: string; dev?: string; port?: number; /** metadata mode (`external`: Cilium's cilium_vxlan), the VNI set per packet */ external?: boolean };
   addresses: Address[];
   ref: SourceRef;
 }
@@ -123,11 +123,14 @@ function parseFull(all: string[], file: string): InterfaceList {
       continue;
     }
     // ip -d detail lines
-    const vx = /^vxlan id (\d+)(.*)$/.exec(t);
-    if (vx) {
+    // `vxlan id 4096 ...`, and a metadata-mode device's `vxlan external id 0 ...` (Cilium's cilium_vxlan; iproute2
+    // prints `external` before the id, and no id where the device has none)
+    const vx = /^vxlan((?: external)?(?: id \d+)?)\b(.*)$/.exec(t);
+    if (vx && (vx[1] !== '' || /^\s+(?:srcport|dstport|local|remote|dev)\b/.test(vx[2]))) {
       cur.kind = 'vxlan';
       const w = vx[2].trim().split(/\s+/);
-      cur.vxlan = { id: Number(vx[1]) };
+      const id = /id (\d+)/.exec(vx[1]);
+      cur.vxlan = { ...(id ? { id: Number(id[1]) } : {}), ...(vx[1].includes('external') ? { external: true } : {}) };
       for (let j = 0; j < w.length; j++) {
         if (w[j] === 'local') cur.vxlan.local = w[++j];
         else if (w[j] === 'dev') cur.vxlan.dev = w[++j];
