@@ -17,6 +17,7 @@
  * Pure functions of the parsed rule sets.
  */
 import { BUILTIN_CHAINS, type Chain, type Ruleset } from '../../src/netfilter/rules.js';
+import { isBuiltinTarget } from '../../src/netfilter/values.js';
 
 export interface ListingGap {
   file: string;
@@ -26,12 +27,10 @@ export interface ListingGap {
   why: string;
 }
 
-/** iptables' target extensions (not chains): a rule's target not among these names a chain */
-const TARGET_EXTENSIONS = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'REJECT', 'DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'MARK', 'LOG', 'TRACE', 'CONNMARK', 'CT', 'NOTRACK', 'TCPMSS', 'CHECKSUM', 'NFQUEUE', 'NFLOG', 'ULOG', 'TPROXY', 'CLASSIFY', 'DSCP', 'TOS', 'TTL', 'HL', 'SET', 'AUDIT', 'SECMARK', 'CONNSECMARK', 'NETMAP', 'TEE', 'IDLETIMER', 'LED', 'RATEEST', 'SYNPROXY', 'HMARK', 'CLUSTERIP', 'ECN', 'CONNLIMIT', 'JOURNAL']);
 
 /** Whether a rule's target is a chain (a jump or goto), not a target extension. */
 export function isChainTarget(target: string | undefined): target is string {
-  return target !== undefined && target !== '' && !TARGET_EXTENSIONS.has(target);
+  return target !== undefined && target !== '' && !isBuiltinTarget(target);
 }
 
 /** The chains the table's rules jump (or go) to in any of these rule sets, with the first such rule's place. */

@@ -29,6 +29,7 @@
  *   checksumming off), log.dns-lookup-answered (nslookup's / dig's answer after it).
  */
 import type { LogSignature } from './signatures.js';
+import { PROMPT_HEAD } from './prompt.js';
 
 /** Ports that carry only UDP: VXLAN (IANA, Docker overlay, Calico), Linux's VXLAN default (flannel, Cilium), Geneve, VXLAN-GPE, WireGuard (Calico's IPv4 and IPv6). */
 export const UDP_TUNNEL_PORTS: Readonly<Record<string, string>> = {
@@ -56,11 +57,8 @@ export const UDP_TUNNEL_TCP_PROBE = new RegExp(
     String.raw`|/dev/tcp/(?<host_3>${HOST})/(?<port_3>${TUNNEL_PORT}): (?<symptom_3>Connection refused|Connection timed out)`,
 );
 
-/**
- * A command typed at a shell prompt (`# `, `$ `, `[root@host ~]# `, `user@host:~$ `): signatures.ts's PROMPT_LINE,
- * restated here because signatures.ts imports this module (a cycle would leave that constant uninitialised).
- */
-const PROMPT = String.raw`^[ \t>]{0,12}(?:[#$]|[\w.-]{1,64}@[\w.-]{1,64}(?::[^\s#$]{0,200})?\s?[#$]|\[[\w.-]{1,64}@[\w.-]{1,64}[^\]\n]{0,200}\]\s?[#$])[ \t]{1,4}`;
+/** A command typed at a shell prompt (`# `, `$ `, `[root@host ~]# `, `user@host:~$ `): the prompt of signatures.ts' PROMPT_LINE (src/logs/prompt.ts). */
+const PROMPT = String.raw`${PROMPT_HEAD}[ \t]{1,4}`;
 
 /**
  * dockerd's firewalld integration refusing an interface firewalld already has in another zone:

@@ -15,6 +15,7 @@ import { PROXY_SIGNATURES } from './signatures-proxy.js';
 import { FLANNEL_IFACE_SIGNATURES } from './signatures-flannel-iface.js';
 import { KUBE_PROXY_SIGNATURES } from './signatures-kube-proxy.js';
 import { R12_SIGNATURES, UDP_TUNNEL_TCP_PROBE } from './signatures-r12.js';
+import { PROMPT_HEAD } from './prompt.js';
 
 export interface LogSignature {
   /** stable id, `log.noun-phrase` */
@@ -539,7 +540,7 @@ const FIREWALL_PACKET = [
  * seed 000) it is what to type (reviewer R13 #10). The line alone cannot tell which: findings made only
  * of such lines say so. A syslog, journal or klog line starts with its time.
  */
-export const PROMPT_LINE = /^[ \t>]{0,12}(?:[#$]|[\w.-]{1,64}@[\w.-]{1,64}(?::[^\s#$]{0,200})?\s?[#$]|\[[\w.-]{1,64}@[\w.-]{1,64}[^\]\n]{0,200}\]\s?[#$])[ \t]/;
+export const PROMPT_LINE = new RegExp(String.raw`${PROMPT_HEAD}[ \t]`);
 
 /**
  * A sentence that quotes a program's message in typographic quotes (“…”), or a speaker's turn of a ticket

@@ -347,6 +347,11 @@ export type TargetSpec =
   | { kind: 'chain'; chain: string; goto: boolean }
   | { kind: 'other'; target: string; options: Record<string, string> };
 
+/** iptables' own target names (extensions), as against a user chain's */
+export function isBuiltinTarget(name: string): boolean {
+  return BUILTIN_TARGETS.has(name);
+}
+
 const BUILTIN_TARGETS = new Set(['ACCEPT', 'DROP', 'RETURN', 'QUEUE', 'REJECT', 'DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT', 'MARK', 'LOG', 'TRACE', 'CONNMARK', 'CT', 'NOTRACK', 'TCPMSS', 'CHECKSUM', 'NFQUEUE', 'NFLOG', 'ULOG', 'TPROXY', 'CLASSIFY', 'DSCP', 'TOS', 'TTL', 'HL', 'SET', 'AUDIT', 'SECMARK', 'CONNSECMARK', 'NETMAP', 'TEE', 'IDLETIMER', 'LED', 'RATEEST', 'SYNPROXY', 'HMARK', 'CLUSTERIP', 'ECN']);
 
 /**
