@@ -10,6 +10,7 @@
  * (`$ k3s -v`, `# k3s --version`) is skipped. Read into the `k3sVersion` artifact kind.
  */
 import { SkipFile, excerpt as capped, lines, type SourceRef } from '../model/source.js';
+import { isCommandOutputAlone, typedCommand } from './command-output.js';
 
 export interface K3sVersion {
   file: string;
@@ -33,7 +34,7 @@ export interface K3sVersion {
 const VERSION_LINE = /^k3s version (v(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?)(?:\s+\(([0-9a-f]{6,40})\))?\s*$/;
 const GO_LINE = /^go version (go\d+(?:\.\d+)*\S*)\s*$/;
 /** a pasted command line: `$ k3s -v`, `root@node:~# k3s --version`, `sudo k3s version` */
-const COMMAND = /^(?:\S*[$#]\s*|\[[^\]]*\][$#]\s*)?(?:sudo\s+)?(?:\S*\/)?k3s\s+(?:-v|--version|version)\s*$/;
+const COMMAND = typedCommand(String.raw`k3s\s+(?:-v|--version|version)`);
 
 /** Every `k3s version ...` line of the file (a file may hold the outputs of several nodes or commands). */
 export function parseK3sVersion(text: string, file: string): K3sVersion[] {
@@ -65,16 +66,7 @@ export function parseK3sVersion(text: string, file: string): K3sVersion[] {
 
 /** The output of `k3s -v` alone: its version line first (a command line may stand above it), then at most the `go version` line. */
 export function sniffK3sVersion(head: string): boolean {
-  const ls = head
-    .split('\n')
-    .map((l) => l.replace(/\r$/, '').trim())
-    .filter((l) => l !== '');
-  let i = 0;
-  if (ls[i] !== undefined && COMMAND.test(ls[i])) i++;
-  if (ls[i] === undefined || !VERSION_LINE.test(ls[i])) return false;
-  i++;
-  if (ls[i] !== undefined && GO_LINE.test(ls[i])) i++;
-  return i === ls.length;
+  return isCommandOutputAlone(head, COMMAND, [{ re: VERSION_LINE }, { re: GO_LINE, optional: true }]);
 }
 
 /**

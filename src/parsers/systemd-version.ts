@@ -16,6 +16,7 @@
  */
 import { SkipFile, excerpt as capped, lines, type SourceRef } from '../model/source.js';
 import type { PackageList, PackageRecord } from './packages.js';
+import { isCommandOutputAlone, typedCommand } from './command-output.js';
 
 export interface SystemdVersion {
   file: string;
@@ -34,7 +35,7 @@ const VERSION_LINE = /^systemd (\d{2,4})(?:[~.][0-9A-Za-z.~_-]*)?(?:\s+\(([^()\s
 /** the compile-time options: +PAM +AUDIT -SELINUX ... default-hierarchy=unified (one line; words of +X / -X and key=value) */
 const FEATURE_LINE = /^[+-][A-Z][A-Z0-9_]*(?:\s+(?:[+-][A-Z][A-Z0-9_]*|[a-z-]+=[A-Za-z0-9_.-]+))*\s*$/;
 /** a pasted command line: `$ systemctl --version`, `[root@node ~]# systemd --version`, `sudo /usr/lib/systemd/systemd --version` */
-const COMMAND = /^(?:\S*[$#]\s*|\[[^\]]*\][$#]\s*)?(?:sudo\s+)?(?:\S*\/)?(?:systemctl|systemd)\s+--version\s*$/;
+const COMMAND = typedCommand(String.raw`(?:systemctl|systemd)\s+--version`);
 
 /** Every `systemd NNN` line of the file, each with the feature line after it. */
 export function parseSystemdVersion(text: string, file: string): SystemdVersion[] {
@@ -61,24 +62,9 @@ export function parseSystemdVersion(text: string, file: string): SystemdVersion[
 
 /** `systemctl --version`'s output alone: a command line may stand above it, the feature line after it, nothing else. */
 export function sniffSystemdVersion(head: string): boolean {
-  const ls = head
-    .split('\n')
-    .map((l) => l.replace(/\r$/, '').trim())
-    .filter((l) => l !== '');
-  let i = 0;
-  if (ls[i] !== undefined && COMMAND.test(ls[i])) i++;
-  if (ls[i] === undefined || !VERSION_LINE.test(ls[i])) return false;
-  i++;
   // without the feature line `systemd 245` alone is too thin to be sure of (a grep of a log)
-  if (ls[i] === undefined || !FEATURE_LINE.test(ls[i])) return false;
-  i++;
-  // the shell's prompt after the output, pasted with it (`[root@myhost ~]#`)
-  if (ls[i] !== undefined && PROMPT_ALONE.test(ls[i])) i++;
-  return i === ls.length;
+  return isCommandOutputAlone(head, COMMAND, [{ re: VERSION_LINE }, { re: FEATURE_LINE }]);
 }
-
-/** a bare shell prompt: `[root@myhost ~]#`, `user@host:~$`, `$` */
-const PROMPT_ALONE = /^(?:\[[^\]]{1,80}\][$#]|[\w.-]{1,64}@[\w.-]{1,64}:\S{0,200}[$#]|[$#])$/;
 
 /** The release a node runs, and where the bundle says so. */
 export interface SystemdRelease {

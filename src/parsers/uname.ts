@@ -11,6 +11,7 @@
  * sos keeps it as sos_commands/kernel/uname_-a, insights as insights_commands/uname_-a.
  */
 import { SkipFile, excerpt as capped, lines, type SourceRef } from '../model/source.js';
+import { isCommandOutputAlone, typedCommand } from './command-output.js';
 
 export interface KernelRelease {
   file: string;
@@ -35,7 +36,7 @@ export interface KernelRelease {
 const RELEASE = /^(\d+)\.(\d+)(?:\.(\d+))?[-+.~_0-9A-Za-z]*$/;
 /** Linux <node> <release> #<build> ... <machine> [<processor> <platform>] [<os>] */
 const UNAME_A = /^Linux\s+(\S+)\s+(\d+\.\d+\S*)\s+(#.*?)\s+(x86_64|i[3-6]86|aarch64|arm64|armv\d\w*|ppc64le|ppc64|s390x|riscv64|mips\w*|loongarch64)(?:\s+\S+){0,2}?(?:\s+(GNU\/Linux|Linux))?\s*$/;
-const PROMPT = /^(?:\S*[$#]\s*|\[[^\]]*\][$#]\s*)?(?:sudo\s+)?uname\s+-[a-zA-Z]+\s*$/;
+const PROMPT = typedCommand(String.raw`uname\s+-[a-zA-Z]+`);
 
 /** The kernel release of the file's `uname -a` line, or of its `uname -r` line. */
 export function parseUname(text: string, file: string): KernelRelease {
@@ -75,13 +76,7 @@ export function parseUname(text: string, file: string): KernelRelease {
  * alone is one number-like line that many files could be: it is read only where a path names it.
  */
 export function sniffUname(head: string): boolean {
-  const ls = head
-    .split('\n')
-    .map((l) => l.replace(/\r$/, '').trim())
-    .filter((l) => l !== '');
-  let i = 0;
-  if (ls[i] !== undefined && PROMPT.test(ls[i])) i++;
-  return ls[i] !== undefined && UNAME_A.test(ls[i]) && ls.length === i + 1;
+  return isCommandOutputAlone(head, PROMPT, [{ re: UNAME_A }]);
 }
 
 /** a compared to b by major, minor, patch (negative: older). */
