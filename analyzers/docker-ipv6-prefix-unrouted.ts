@@ -31,23 +31,9 @@ import { dockerdSettings, type DockerdSetting } from '../src/parsers/dockerd-fla
 import type { DockerDaemonConfig } from '../src/parsers/docker-daemon.js';
 import { dockerEngine, dockerVersionNumbers } from '../src/parsers/docker-info.js';
 import type { SysctlRuntime, SysctlValue } from '../src/parsers/sysctl.js';
+import { ipv6PrefixKind } from '../src/parsers/cidr.js';
 
 const ID = 'docker.ipv6-prefix-unrouted';
-
-export type Ipv6PrefixKind = 'global' | 'documentation' | 'ula' | 'link-local' | 'other';
-
-/** What a prefix is: global unicast (2000::/3; 2001:db8::/32 is documentation's), ULA (fc00::/7), link-local (fe80::/10), else other. */
-export function ipv6PrefixKind(prefix: string): Ipv6PrefixKind | undefined {
-  const m = /^([0-9A-Fa-f]{0,4})(?::([0-9A-Fa-f]{0,4}))?[0-9A-Fa-f:.]*(?:\/(\d{1,3}))?$/.exec(prefix.trim());
-  if (!m || !prefix.includes(':')) return undefined;
-  const h1 = parseInt(m[1] || '0', 16);
-  const h2 = parseInt(m[2] || '0', 16);
-  if ((h1 & 0xfe00) === 0xfc00) return 'ula';
-  if ((h1 & 0xffc0) === 0xfe80) return 'link-local';
-  if (h1 === 0x2001 && h2 === 0x0db8) return 'documentation';
-  if ((h1 & 0xe000) === 0x2000) return 'global';
-  return 'other';
-}
 
 export default defineAnalyzer({
   id: ID,

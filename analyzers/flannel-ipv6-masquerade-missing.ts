@@ -38,7 +38,7 @@ import type { KubeClusterRanges } from '../src/parsers/kube-cluster-config.js';
 import { flagBool, flagValue, processesOf, type ListedProcess, type ProcessSources } from '../src/parsers/processes.js';
 import type { KernelRelease } from '../src/parsers/uname.js';
 import type { Ruleset } from '../src/netfilter/rules.js';
-import { ipv6PrefixKind } from './docker-ipv6-prefix-unrouted.js';
+import { ipv6PrefixKind } from '../src/parsers/cidr.js';
 
 const ID = 'flannel.ipv6-masquerade-missing';
 

@@ -8,7 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import analyzer, { ipv6PrefixKind } from '../../analyzers/docker-ipv6-prefix-unrouted.js';
+import analyzer from '../../analyzers/docker-ipv6-prefix-unrouted.js';
+import { ipv6PrefixKind } from '../../src/parsers/cidr.js';
 import type { NodeArtifacts } from '../../src/engine/artifacts.js';
 import { parseDockerdCmdline } from '../../src/parsers/dockerd-cmdline.js';
 import { parseDockerDaemonJson } from '../../src/parsers/docker-daemon.js';
