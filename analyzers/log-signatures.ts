@@ -1085,10 +1085,31 @@ function restoreKind(m: LogMatch): RestoreKind | undefined {
   return undefined;
 }
 
-const RESTORE_LOCK =
-  'iptables-restore gave up because another program held the xtables lock (exit status 4, "Another app is currently holding the xtables lock"): the rule set was not loaded that time. A lock held by another writer, not a version or back-end mismatch; the line number, if any, says nothing of the rules.';
-const RESTORE_ARGUMENT =
-  'iptables-restore rejected an option or argument in the rule set (exit status 2: a parameter problem): the component generated a malformed rule (an empty address, a bad comment), or uses an option this iptables does not know (an older or differently built iptables than the component expects). Nothing of that rule set was applied.';
+/** How log.iptables-restore-failed reads where every line is of one kind ('line' keeps the signature's own wording). */
+const RESTORE_WORDING: Partial<Record<RestoreKind, { title: string; meaning: string; cause: string; remedy: FindingDraft['remedy'] }>> = {
+  lock: {
+    title: 'iptables-restore could not take the xtables lock',
+    meaning:
+      'iptables-restore gave up because another program held the xtables lock (exit status 4, "Another app is currently holding the xtables lock"): the rule set was not loaded that time. A lock held by another writer, not a version or back-end mismatch; the line number, if any, says nothing of the rules.',
+    cause: 'xtables-lock',
+    remedy: {
+      summary:
+        "Find what holds the lock so often (another component calling iptables in a loop, a TRACE flood slowing every call) and let the failing component wait for the lock (iptables-restore --wait, from iptables 1.6.2) or retry; a component in a pod shares the host's lock only with /run/xtables.lock mounted from the host. Do not change iptables versions or back ends for this.",
+      commands: ['fuser -v /run/xtables.lock   # the processes holding the lock now (XTABLES_LOCKFILE moves it)', 'iptables -t raw -S | grep TRACE   # TRACE rules left from debugging'],
+    },
+  },
+  argument: {
+    title: 'iptables-restore rejects an argument of the rule set',
+    meaning:
+      'iptables-restore rejected an option or argument in the rule set (exit status 2: a parameter problem): the component generated a malformed rule (an empty address, a bad comment), or uses an option this iptables does not know (an older or differently built iptables than the component expects). Nothing of that rule set was applied.',
+    cause: 'bad-argument',
+    remedy: {
+      summary:
+        "Read the rule at the line number the error names in the component's own log (it prints the rule set it loaded): an empty value is the component's bug (upgrade it); an unknown option means its iptables is older than the rules it writes (compare iptables -V on the host and in the component's image).",
+      commands: [],
+    },
+  },
+};
 
 /**
  * log.iptables-restore-failed worded by what its lines say: the xtables lock, a bad argument, or a line iptables
@@ -1104,27 +1125,13 @@ function restoreFailed(draft: FindingDraft, matches: LogMatch[], meaning: string
     draft.facts = { ...draft.facts, backEndsSplit: true };
   }
   const kinds = new Set(matches.map(restoreKind));
-  if (kinds.size !== 1) return;
   const [kind] = kinds;
-  if (kind === 'lock') {
-    draft.title = 'iptables-restore could not take the xtables lock';
-    draft.message = draft.message.replace(meaning, RESTORE_LOCK);
-    draft.facts = { ...draft.facts, cause: 'xtables-lock' };
-    draft.remedy = {
-      summary:
-        "Find what holds the lock so often (another component calling iptables in a loop, a TRACE flood slowing every call) and let the failing component wait for the lock (iptables-restore --wait, from iptables 1.6.2) or retry; a component in a pod shares the host's lock only with /run/xtables.lock mounted from the host. Do not change iptables versions or back ends for this.",
-      commands: ['fuser -v /run/xtables.lock   # the processes holding the lock now (XTABLES_LOCKFILE moves it)', 'iptables -t raw -S | grep TRACE   # TRACE rules left from debugging'],
-    };
-  } else if (kind === 'argument') {
-    draft.title = 'iptables-restore rejects an argument of the rule set';
-    draft.message = draft.message.replace(meaning, RESTORE_ARGUMENT);
-    draft.facts = { ...draft.facts, cause: 'bad-argument' };
-    draft.remedy = {
-      summary:
-        "Read the rule at the line number the error names in the component's own log (it prints the rule set it loaded): an empty value is the component's bug (upgrade it); an unknown option means its iptables is older than the rules it writes (compare iptables -V on the host and in the component's image).",
-      commands: [],
-    };
-  }
+  const wording = kinds.size === 1 && kind ? RESTORE_WORDING[kind] : undefined;
+  if (!wording) return;
+  draft.title = wording.title;
+  draft.message = draft.message.replace(meaning, wording.meaning);
+  draft.facts = { ...draft.facts, cause: wording.cause };
+  draft.remedy = { summary: wording.remedy.summary, commands: [...wording.remedy.commands] };
 }
 
 /**
