@@ -163,9 +163,13 @@ function fixFor(d: Difference): Fix {
       return {
         summary: `The FORWARD policy differs (${d.groups.map(([v, ns]) => `${v} on ${ns.join(', ')}`).join('; ')}); which side is wrong is not obvious from the bundle: DROP is what Docker sets and a hardened host wants, and then every container and pod path needs its own ACCEPT rule; ACCEPT forwards everything. Compare the FORWARD chains and make the nodes alike.`,
         commands: [
-          '# on every node: the policy and the rules that let container and pod traffic through',
+          '# on every node (read-only): the policy and the rules that let container and pod traffic through',
           'iptables -S FORWARD',
-          ...(where ? [`# to give ${where} the policy of the other nodes, once its FORWARD chain has their ACCEPT rules:`, `iptables -P FORWARD ${common}`] : []),
+          // left commented (R19): pasted with the back-end switch above, a DROP would land in a FORWARD chain whose
+          // ACCEPT rules are still in the old back end, and drop every forwarded packet until the reboot
+          ...(where
+            ? [`# on ${where}, a decision, not a paste: its policy as the other nodes', only once its iptables -S FORWARD shows their ACCEPT rules (after its reboot where the back end changes):`, `# iptables -P FORWARD ${common}`]
+            : []),
         ],
         caution: 'A FORWARD policy set by hand is lost at reboot; Docker sets DROP whenever it turns ip_forward on itself.',
       };

@@ -53,6 +53,9 @@ describe('three-node-cluster.tgz side by side', async () => {
     expect(f.remedy.commands).toContain('# on node-c (Debian/Ubuntu alternatives)');
     expect(f.remedy.summary).toMatch(/which side is wrong is not obvious/);
     expect(f.remedy.commands).toContain('iptables -S FORWARD');
+    // R19: pasted whole after the back-end switch, a live DROP would drop every forwarded packet of node-c until its reboot
+    expect(f.remedy.commands).toContain('# iptables -P FORWARD DROP');
+    expect(f.remedy.commands.filter((c) => /^\s*iptables -P /.test(c))).toEqual([]);
     expect(f.facts?.settings).toEqual([
       { setting: 'iptables back end', values: { 'node-a': 'nf_tables', 'node-b': 'nf_tables', 'node-c': 'legacy' }, odd: ['node-c'] },
       { setting: 'FORWARD policy', values: { 'node-a': 'DROP', 'node-b': 'DROP', 'node-c': 'ACCEPT' }, odd: ['node-c'] },
