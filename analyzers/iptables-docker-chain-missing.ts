@@ -7,11 +7,16 @@
  * -> DOCKER-CT / DOCKER-BRIDGE -> DOCKER; older: FORWARD -> DOCKER-USER, DOCKER-ISOLATION-STAGE-1,
  * DOCKER), its nat DOCKER chain from PREROUTING and from OUTPUT. When the unit state says
  * docker.service failed or is inactive, nothing flushed anything: dockerd never made its chains.
+ * DOCKER-USER (Docker 17.06+, where admins put their own rules for container traffic) absent from a
+ * whole live dump, or not reached from FORWARD, while Docker's other chains work: a finding of its own,
+ * critical where the bundle holds the admin's DOCKER-USER rules (saved rules.v4, /etc/sysconfig/iptables,
+ * or the unreached live chain) that are thus not applied; the cause named where the version proves it
+ * (19.03.3: docker/for-linux#810).
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
-import { dockerdState } from './lib/container-host.js';
-import type { Chain } from '../src/netfilter/rules.js';
+import { dockerdState, dockerVersion } from './lib/container-host.js';
+import type { Chain, Rule, Ruleset } from '../src/netfilter/rules.js';
 import type { DockerDaemonConfig } from '../src/parsers/docker-daemon.js';
 import { dockerBridges, dockerPresence, liveViews, liveViews6, reaches, type BackendView } from './lib/node-view.js';
 import { dockerIpv6Use, dockerManagesIp6tables } from './lib/ipv6-use.js';
@@ -58,6 +63,8 @@ export default defineAnalyzer({
     if (docker.rootless) return [rootlessNote(node, docker.rootless)];
     if (docker.noIptables && !docker.firewallOff) return [];
     const v4 = gapsIn(liveViews(artifacts), artifacts, '', fromChains);
+    // DOCKER-USER absent or unreached while Docker's chains work: a finding of its own (not while dockerd is down)
+    const user = v4.user && !docker.firewallOff && dockerdState(artifacts).running !== false ? [dockerUserFinding(node, v4.user, artifacts, docker.evidence)] : [];
     // IPv6: Docker's ip6tables chains, where Docker manages ip6tables and its networks use IPv6
     const v6 = docker.firewallOff ? undefined : ipv6Gaps(artifacts);
     const missing: Gap[] = [...v4.missing, ...(v6?.missing ?? [])];
@@ -65,7 +72,7 @@ export default defineAnalyzer({
     // what no listing can show missing (a listing cut after its first rows, or of some chains only): not a flush
     const undecided = [...v4.undecided, ...(v6?.undecided ?? [])];
     if (undecided.length > 0) partly?.(`not judged, no listing would show them: ${undecided.map((u) => `${u.what} (${u.listings.map((l) => `${l.file}:${l.line}`).join(', ')})`).join('; ')}`);
-    if (missing.length === 0) return undecided.length > 0 && !docker.firewallOff ? [cannotTell(node, undecided, docker.evidence)] : [];
+    if (missing.length === 0) return [...(undecided.length > 0 && !docker.firewallOff ? [cannotTell(node, undecided, docker.evidence)] : []), ...user];
     // --iptables=false / "iptables": false: Docker never makes its chains; nothing flushed them
     if (docker.firewallOff) return v4.missing.length ? [iptablesOff(node, docker.firewallOff, docker.evidence, foundOf(v4.missing), artifacts)] : [];
     const severity = missing.some((m) => m.critical) ? ('critical' as const) : ('warning' as const);
@@ -185,6 +192,7 @@ export default defineAnalyzer({
             (v6Service ? " With ip6tables.service off, the host's own IPv6 INPUT rules from /etc/sysconfig/ip6tables are gone: keep them in firewalld or another place that does not flush Docker's chains." : ''),
         },
       },
+      ...user,
     ];
   },
 });
@@ -225,10 +233,11 @@ function unreachable(node: string, said: Evidence, found: Evidence[], dockerEvid
 }
 
 /** Docker's chains and jumps missing from a family's live views (each back end's copy checked; a table whole in either is whole). */
-function gapsIn(views: BackendView[], artifacts: NodeArtifacts, label = '', orphansOnly = false, family: 4 | 6 = 4): { missing: Gap[]; chainsAbsent: boolean; undecided: Undecided[] } {
+function gapsIn(views: BackendView[], artifacts: NodeArtifacts, label = '', orphansOnly = false, family: 4 | 6 = 4): { missing: Gap[]; chainsAbsent: boolean; undecided: Undecided[]; user?: UserGap } {
   const missing: Gap[] = [];
   const undecided: Undecided[] = [];
   let chainsAbsent = false;
+  let user: UserGap | undefined;
   for (const [table, gapsOf] of [
     ['filter', filterGaps],
     ['nat', natGaps],
@@ -236,6 +245,9 @@ function gapsIn(views: BackendView[], artifacts: NodeArtifacts, label = '', orph
     if (orphansOnly && table !== 'filter') continue;
     const results = views.filter((v) => v.tables.has(table)).map((v) => ({ view: v, ...gapsOf(v.tables.get(table)!, v.files.get(table)!, artifacts, orphansOnly, coverage(v, table)) }));
     if (results.length === 0) continue;
+    // DOCKER-USER absent or not reached: in every back end's copy of the table, none of them cut
+    const users: (UserGap | undefined)[] = results.map((r) => ('user' in r ? (r.user as UserGap | undefined) : undefined));
+    if (users.every((u) => u !== undefined) && !results.some((r) => r.view.truncated.has(table))) user = users[0];
     // what no listing of a back end could show (cut, or of some chains only): said, not judged
     if (results.every((r) => r.gaps.length === 0)) {
       if (!results.some((r) => r.view.truncated.has(table))) undecided.push(...results.flatMap((r) => r.undecided.map((u) => ({ ...u, what: `${label}${u.what}` }))));
@@ -252,7 +264,7 @@ function gapsIn(views: BackendView[], artifacts: NodeArtifacts, label = '', orph
     missing.push(...best.gaps.map((g) => forFamily(label ? { ...g, excerpt: `${label}${g.excerpt}` } : g)));
     chainsAbsent ||= best.chainsAbsent;
   }
-  return { missing, chainsAbsent, undecided };
+  return { missing, chainsAbsent, undecided, user };
 }
 
 /**
@@ -297,6 +309,12 @@ interface Coverage {
   absentIn(chain: string): { file: string } | { cannot: ListingGap[] };
   /** every rule of this (merged) chain is shown */
   whole(chain: Chain): boolean;
+  /**
+   * Why an iptables-save or `iptables -S` dump cannot show a chain absent: it ends among its chain
+   * declarations (`:CHAIN` / `-N CHAIN`, all printed before the first rule), before any rule of the
+   * table; undefined where a rule follows them (and for `iptables -L` listings: listingCannotShow).
+   */
+  declarationsCut(file: string): ListingGap | undefined;
 }
 
 function coverage(v: BackendView, table: string): Coverage {
@@ -312,6 +330,14 @@ function coverage(v: BackendView, table: string): Coverage {
     whole: (chain) => {
       const rs = holding.find((r) => r.tables[table]!.chains[chain.name] === chain);
       return rs ? rowsComplete(rs, table, chain) : true;
+    },
+    declarationsCut: (file) => {
+      const rs = holding.find((r) => r.file === file);
+      if (!rs || (rs.format !== 'save' && rs.format !== 'spec')) return undefined;
+      const chains = Object.values(rs.tables[table]!.chains);
+      const lastDeclared = Math.max(0, ...chains.map((c) => c.ref.line));
+      if (chains.some((c) => c.rules.some((r) => r.ref.line > lastDeclared))) return undefined;
+      return { file, line: lastDeclared, why: `the dump ends at line ${lastDeclared} among its chain declarations, before any rule: a chain declared after that line is not shown` };
     },
   };
 }
@@ -417,10 +443,11 @@ function absent(file: string, what: string): Evidence {
 type Gap = Evidence & { critical: boolean; also?: Evidence[]; fix?: string };
 
 /** What of Docker's filter chains and jumps one copy of the filter table lacks. */
-function filterGaps(filter: Map<string, Chain>, _file: string, _artifacts: unknown, orphansOnly: boolean, cover: Coverage): { gaps: Gap[]; chainsAbsent: boolean; undecided: Undecided[] } {
+function filterGaps(filter: Map<string, Chain>, _file: string, artifacts: NodeArtifacts, orphansOnly: boolean, cover: Coverage): { gaps: Gap[]; chainsAbsent: boolean; undecided: Undecided[]; user?: UserGap } {
   const missing: Gap[] = [];
   const undecided: Undecided[] = [];
   let chainsAbsent = false;
+  let user: UserGap | undefined;
   if (!cover.present('DOCKER') && !orphansOnly) {
     const shown = cover.absentIn('DOCKER');
     if ('file' in shown) {
@@ -437,6 +464,11 @@ function filterGaps(filter: Map<string, Chain>, _file: string, _artifacts: unkno
     // Docker 28+: FORWARD jumps to DOCKER-USER and DOCKER-FORWARD, which leads to the rest; older: FORWARD jumps to each
     const v28 = filter.has('DOCKER-FORWARD');
     const lost = FORWARD_CHAINS.filter((c) => filter.has(c.chain) && (!v28 || c.chain === 'DOCKER-FORWARD' || c.chain === 'DOCKER-USER') && !reaches(filter, 'FORWARD', c.chain));
+    // DOCKER-USER alone not reached: Docker's own chains work, the admin's rules in it do not (a finding of its own)
+    if (lost.length === 1 && lost[0].chain === 'DOCKER-USER') {
+      user = { kind: 'unreached', chain: filter.get('DOCKER-USER')!, forward: filter.get('FORWARD')! };
+      lost.length = 0;
+    }
     if (lost.length > 0) {
       const behind = v28 && lost.some((c) => c.chain === 'DOCKER-FORWARD') ? [...filter.keys()].filter((c) => /^DOCKER-(BRIDGE|CT|INTERNAL|INGRESS|ISOLATION.*)$/.test(c) || c === 'DOCKER') : [];
       // cite the orphaned chain's own line (`Chain DOCKER-FORWARD (0 references)`) and FORWARD's
@@ -456,7 +488,18 @@ function filterGaps(filter: Map<string, Chain>, _file: string, _artifacts: unkno
       });
     }
   }
-  return { gaps: missing, chainsAbsent, undecided };
+  // DOCKER-USER absent while Docker's other filter chains are there: only where a listing shows it absent
+  if (!user && !cover.present('DOCKER-USER') && filter.has('FORWARD') && !forwardCut) {
+    const expected = dockerUserExpected(filter, artifacts, cover);
+    if (expected) {
+      const shown = cover.absentIn('DOCKER-USER');
+      const file = 'file' in shown ? shown.file : undefined;
+      const cut = file ? cover.declarationsCut(file) : undefined;
+      // a listing that cannot show it absent (cut, grepped, some chains only) says nothing of it
+      if (file && !cut) user = { kind: 'absent', file, forward: filter.get('FORWARD')!, because: expected };
+    }
+  }
+  return { gaps: missing, chainsAbsent, undecided, user };
 }
 
 /** What of Docker's nat chain and jumps one copy of the nat table lacks. */
@@ -529,4 +572,142 @@ function isDockerdLog(l: LogScanResult): boolean {
   if (unit !== undefined) return /^dockerd?(\.service)?$/.test(unit);
   if (l.source && Object.keys(l.source).length > 0) return false;
   return /unit_docker\b|docker\.service|(^|\/)docker(d)?(\.log|-journal)?$/.test(l.file);
+}
+
+/**
+ * DOCKER-USER missing from FORWARD's path while Docker's other filter chains are live: `absent` (no
+ * such chain, shown by a whole listing) or `unreached` (the chain is there, FORWARD does not jump to it).
+ */
+type UserGap = { kind: 'absent'; file: string; forward: Chain; because: UserExpected } | { kind: 'unreached'; chain: Chain; forward: Chain };
+
+/** Why this Docker should have made DOCKER-USER: its version, or a chain only such releases make. */
+interface UserExpected {
+  evidence: Evidence;
+  says: string;
+  /** Docker 19.03.3: its known regression (docker/for-linux#810) is the cause */
+  regression1903?: boolean;
+  /** Docker 27.3.x: the release of moby#48560 (DOCKER-USER neither created nor jumped to after a restart; status/confirmed) */
+  reported27?: boolean;
+}
+
+/**
+ * Whether Docker, whose other filter chains are in the table, makes DOCKER-USER: every release since
+ * 17.06 does (libnetwork#1675, "jump to DOCKER-USER first" libnetwork#1871), 19.03.3 excepted
+ * (docker/for-linux#810). By the engine's version (or its package's); without one, by a chain only
+ * later releases make (DOCKER-ISOLATION-STAGE-1/2, DOCKER-FORWARD: 17.06 still had one DOCKER-ISOLATION
+ * chain, moby#35043). Undefined where neither tells (a pre-17.06 Docker makes no DOCKER-USER).
+ */
+function dockerUserExpected(filter: Map<string, Chain>, artifacts: NodeArtifacts, cover: Coverage): UserExpected | undefined {
+  if (!cover.present('DOCKER') && !filter.has('DOCKER-FORWARD')) return undefined;
+  const v = dockerVersion(artifacts);
+  if (v) {
+    const [major, minor, patch] = v.numbers;
+    if (major < 17 || (major === 17 && minor < 6)) return undefined;
+    const who = v.from === 'engine' ? `Docker ${v.version}` : `Docker ${v.version} (the installed package; the running daemon may be older until restarted)`;
+    if (major === 19 && minor === 3 && patch === 3)
+      return { evidence: v.evidence, regression1903: true, says: `${who} is the release that does not create DOCKER-USER: a known regression (docker/for-linux#810, in its release notes' known issues), fixed in 19.03.4 (docker/engine#404)` };
+    if (major === 27 && minor === 3)
+      return { evidence: v.evidence, reported27: true, says: `${who} is expected to create DOCKER-USER as it starts (every release since 17.06 does), but moby#48560 (labelled confirmed by the maintainers) reports 27.3.1 neither creating it nor jumping to it after iptables -F; iptables -X and a restart` };
+    return { evidence: v.evidence, says: `${who} creates DOCKER-USER as it starts (every release since 17.06 does)` };
+  }
+  const later = ['DOCKER-FORWARD', 'DOCKER-ISOLATION-STAGE-1', 'DOCKER-ISOLATION-STAGE-2'].find((c) => filter.has(c));
+  if (!later) return undefined;
+  const c = filter.get(later)!;
+  return {
+    evidence: { file: c.ref.file, line: c.ref.line, excerpt: `chain ${later}`, note: 'made only by Docker releases that also make DOCKER-USER (17.06 and later)' },
+    says: `its chain ${later} is made only by Docker releases that also create DOCKER-USER as they start (17.06 had one DOCKER-ISOLATION chain; DOCKER-USER came with 17.06)`,
+  };
+}
+
+/** A rule of Docker's own in DOCKER-USER: the plain `-j RETURN` older releases add at its end. */
+function isDockersReturn(r: Rule): boolean {
+  return r.target === 'RETURN' && !r.protocol && !r.source && !r.destination && !r.inInterface && !r.outInterface && r.matches.length === 0;
+}
+
+/** The admin's DOCKER-USER rules in the bundle's saved configurations (rules.v4, /etc/sysconfig/iptables, ...) of the family. */
+function savedUserRules(artifacts: NodeArtifacts, family: 4 | 6): { rs: Ruleset; rules: Rule[] }[] {
+  return (artifacts.iptables ?? [])
+    .filter((rs) => rs.origin === 'saved-config' && (family === 6 ? rs.family === 'ipv6' : rs.family !== 'ipv6'))
+    .map((rs) => ({ rs, rules: (rs.tables.filter?.chains['DOCKER-USER']?.rules ?? []).filter((r) => !isDockersReturn(r)) }))
+    .filter((x) => x.rules.length > 0);
+}
+
+/** Where a saved rule file of the bundle sits on the host (the bundle keeps etc/...; a flat bundle only its name). */
+function hostPath(file: string): string {
+  const etc = /(?:^|\/)(etc\/.+)$/.exec(file);
+  if (etc) return `/${etc[1]}`;
+  const base = file.split('/').pop() ?? file;
+  if (/^rules\.v[46]$/.test(base)) return `/etc/iptables/${base}`;
+  const sysconfig = /^(?:etc[-_]sysconfig[-_])?(ip6?tables)(?:\.txt)?$/.exec(base);
+  if (sysconfig) return `/etc/sysconfig/${sysconfig[1]}`;
+  if (/^ip6?tables\.rules$/.test(base)) return `/etc/iptables/${base}`;
+  return file;
+}
+
+/**
+ * iptables.docker-chain-missing for DOCKER-USER: Docker's chains are live but DOCKER-USER is absent or
+ * FORWARD does not reach it, so the rules admins put there (docs.docker.com, "Packet filtering and
+ * firewalls") are not consulted. Critical where the bundle holds such rules (saved, or in the
+ * unreached live chain): they silently do nothing; else a warning.
+ */
+function dockerUserFinding(node: string, gap: UserGap, artifacts: NodeArtifacts, dockerEvidence: Evidence[]): FindingDraft {
+  const saved = savedUserRules(artifacts, 4);
+  const liveRules = gap.kind === 'unreached' ? gap.chain.rules.filter((r) => !isDockersReturn(r)) : [];
+  const admin = [...liveRules.map((r) => ({ r, where: 'live' as const })), ...saved.flatMap((x) => x.rules.map((r) => ({ r, where: 'saved' as const })))];
+  const critical = admin.length > 0;
+  const forward = gap.forward;
+  const forwardEvidence: Evidence = { file: forward.ref.file, line: forward.ref.line, excerpt: forward.policy ? `FORWARD policy ${forward.policy}` : 'FORWARD', note: 'FORWARD: no -j DOCKER-USER' };
+  const listed = admin.slice(0, 4).map(({ r }) => `${r.text.trim()} (${r.ref.file}:${r.ref.line})`).join('; ');
+  const savedFiles = saved.map((x) => x.rs.file);
+  const what =
+    gap.kind === 'absent'
+      ? `Docker's filter chains are in the live rules of ${node}, but there is no DOCKER-USER chain (${gap.file}), so FORWARD has no -j DOCKER-USER: ${gap.because.says}.`
+      : `The DOCKER-USER chain is in the live rules of ${node} (${gap.chain.ref.file}:${gap.chain.ref.line}), but FORWARD does not jump to it (Docker puts -A FORWARD -j DOCKER-USER first in FORWARD).`;
+  const rules = critical
+    ? ` The bundle holds rules of the admin's for DOCKER-USER that are therefore not applied: ${listed}${admin.length > 4 ? `, and ${admin.length - 4} more` : ''}. Container traffic they reject or restrict passes unchecked: a security problem, not only a networking one.`
+    : ' DOCKER-USER is where rules of the admin for container traffic go (docs.docker.com, "Packet filtering and firewalls"): any added to it are not consulted until FORWARD jumps to it.';
+  const cause =
+    gap.kind === 'absent' && gap.because.regression1903
+      ? ' Upgrade Docker: 19.03.4 creates the chain again.'
+      : gap.kind === 'absent'
+        ? ' Docker creates DOCKER-USER and the jump to it as it starts when the chain is absent, so either something removed it since (iptables -X, a firewall reload, a restore of saved rules without it) and a restart of Docker brings it back,' +
+          ' or Docker did not make it at its start: if it is still missing right after a restart, that is the bug of moby#48560 (Docker 27.3.1, labelled confirmed; its fix release is not in the thread as stored here): add the chain and the jump as below after every Docker start, and upgrade.'
+        : ` DOCKER-USER existing before Docker starts (restored from saved rules${savedFiles.length ? `: ${savedFiles.join(', ')}` : ''}) is the reported way to get here: Docker then does not insert the jump (moby#48560, Docker 27.3.1, labelled confirmed; libnetwork#2631); or the jump was deleted by hand or by a firewall rewriting FORWARD.`;
+  const restore = saved.map(
+    (x) =>
+      `{ echo '*filter'; echo ':DOCKER-USER - [0:0]'; grep '^-A DOCKER-USER ' ${hostPath(x.rs.file)}; echo COMMIT; } | iptables-restore --noflush   # re-applies only the DOCKER-USER rules of ${x.rs.file} (the chain is emptied first: safe to run twice)`,
+  );
+  return {
+    severity: critical ? 'critical' : 'warning',
+    title: gap.kind === 'absent' ? "Docker's DOCKER-USER chain is missing: the admin's container rules are not applied" : 'FORWARD does not jump to DOCKER-USER: the rules in it are not applied',
+    message: what + rules + cause,
+    impact: critical
+      ? "The admin's DOCKER-USER rules (typically REJECTs isolating containers from private ranges) do nothing: containers reach what those rules should block."
+      : 'None today unless rules are added to DOCKER-USER: they would not be applied.',
+    evidence: [
+      ...(gap.kind === 'absent'
+        ? [{ file: gap.file, line: 0, excerpt: 'no DOCKER-USER chain in the filter table', note: 'searched the live rules in this file' }, gap.because.evidence]
+        : [{ file: gap.chain.ref.file, line: gap.chain.ref.line, excerpt: `chain DOCKER-USER${gap.chain.references !== undefined ? ` (${gap.chain.references} references)` : ''}`, note: 'nothing jumps to it' }]),
+      forwardEvidence,
+      ...admin.slice(0, 8).map(({ r, where }) => ({ file: r.ref.file, line: r.ref.line, excerpt: r.text.trim(), note: where === 'saved' ? "the admin's DOCKER-USER rule in the saved configuration: not applied" : "the admin's rule in DOCKER-USER: FORWARD never gets here" })),
+      ...dockerEvidence.slice(0, 2),
+    ].filter((e, i, all) => all.findIndex((o) => o.file === e.file && o.line === e.line && o.excerpt === e.excerpt) === i),
+    facts: { dockerUser: gap.kind, adminRules: admin.length, savedIn: savedFiles, ...(gap.kind === 'absent' && gap.because.regression1903 ? { cause: 'docker/for-linux#810' } : {}) },
+    remedy: {
+      summary:
+        `Recreate DOCKER-USER and the jump to it first in FORWARD${saved.length ? ', then re-apply the DOCKER-USER rules of the saved configuration' : ''}; both are safe to run twice.` +
+        (gap.kind === 'absent' && gap.because.regression1903
+          ? ' Then upgrade Docker to 19.03.4 or later (docker/engine#404): 19.03.3 leaves the chain out at every start.'
+          : gap.kind === 'absent'
+            ? ' Or restart Docker with the chain absent: it creates DOCKER-USER and the jump as it starts (where it does not, moby#48560, use the commands).'
+            : ' A restart of Docker is reported not to add the jump while the chain exists (moby#48560, libnetwork#2631): use the commands.'),
+      commands: [
+        'iptables -N DOCKER-USER 2>/dev/null; iptables -C FORWARD -j DOCKER-USER 2>/dev/null || iptables -I FORWARD -j DOCKER-USER   # the chain and the jump, first in FORWARD (safe to run twice)',
+        ...restore,
+        'iptables -S FORWARD | head -n 3; iptables -S DOCKER-USER   # -A FORWARD -j DOCKER-USER comes first; the rules are in DOCKER-USER',
+      ],
+      caution:
+        'Restarting Docker instead restarts every container unless "live-restore" is on, and where a saved configuration with DOCKER-USER is restored before Docker starts, the jump may again be left out (moby#48560): check FORWARD after it.',
+    },
+  };
 }
