@@ -41,6 +41,7 @@ import type { Evidence } from '../src/report/schema.js';
 import { kubeProxyIpv6Services } from './lib/ipv6-use.js';
 import { logEvidence, timeOf } from './lib/logs.js';
 import { hostKubernetesSign, liveViews, liveViews6, reaches, type BackendView } from './lib/node-view.js';
+import { jumpTargets, listingCannotShow, rowsComplete, type ListingGap } from './lib/list-coverage.js';
 
 /**
  * Chains only kube-proxy creates (iptables and IPVS modes). Not kubelet's: KUBE-FIREWALL,
@@ -73,7 +74,7 @@ export default defineAnalyzer({
     if (views.length === 0) return [];
     // kube-proxy's userspace proxier (--proxy-mode=userspace, removed in 1.26) writes KUBE-PORTALS-CONTAINER /
     // KUBE-PORTALS-HOST, jumped to from PREROUTING / OUTPUT, and never KUBE-SERVICES nor KUBE-POSTROUTING
-    const portals = userspacePortals(views);
+    const portals = userspacePortals(views, artifacts);
     if (portals) {
       partly?.(`kube-proxy runs in userspace mode here (${portals}): that proxier writes no KUBE-SERVICES or KUBE-POSTROUTING, so their absence says nothing; its portal rules were not checked`);
       return [];
@@ -93,6 +94,13 @@ export default defineAnalyzer({
     if (undecided.length > 0)
       partly?.(`not judged, the dump may end before their rules: ${undecided.map((g) => `${g.what} (${g.unlisted!.file}: ends at line ${g.unlisted!.line})`).join('; ')}`);
     gaps.splice(0, gaps.length, ...gaps.filter((g) => !g.unlisted));
+    // what only a listing cut short (iptables -L ... | head, a paste of its first rows) was searched for: no absence judged
+    const cut = gaps.filter((g) => g.cut);
+    if (cut.length > 0) {
+      partly?.(`not judged, only a listing cut short shows them: ${cut.map((g) => `${g.what} (${g.cut!.file}: ${g.cut!.why})`).join('; ')}`);
+      gaps.splice(0, gaps.length, ...gaps.filter((g) => !g.cut));
+      if (gaps.length === 0) return [];
+    }
     if (ipv6 && gaps.some((g) => g.family === 'ipv6')) {
       proxy.evidence.push(ipv6);
       const dual = (artifacts.logs ?? []).flatMap((l) => l.matches).find((m) => m.signature === 'log.kube-proxy-mode' && m.facts.stack === 'dual');
@@ -102,15 +110,24 @@ export default defineAnalyzer({
   },
 });
 
-/** The userspace proxier's portal chains with their jumps, and no KUBE-SERVICES: where they are (file:line), else undefined. */
-function userspacePortals(views: BackendView[]): string | undefined {
+/**
+ * The userspace proxier, and no KUBE-SERVICES: where it shows (file:line), else undefined. A rule of
+ * PREROUTING or OUTPUT jumping to KUBE-PORTALS-CONTAINER / KUBE-PORTALS-HOST (a jump proves its chain
+ * exists: iptables refuses a jump to a missing chain; a listing cut after PREROUTING's first rows shows no
+ * chain header of it, kubernetes#14870), or kube-proxy's log creating its portal chain (`running iptables
+ * -N [KUBE-PORTALS-CONTAINER -t nat]`) or saying "Using userspace Proxier" (log.kube-proxy-mode's
+ * `portal` / `mode` facts) where no rule file holds KUBE-SERVICES.
+ */
+function userspacePortals(views: BackendView[], artifacts: NodeArtifacts): string | undefined {
+  if (views.some((v) => v.tables.get('nat')?.has('KUBE-SERVICES'))) return undefined;
   for (const v of views) {
     const nat = v.tables.get('nat');
-    if (!nat || nat.has('KUBE-SERVICES')) continue;
+    if (!nat) continue;
     const jump = [...(nat.get('PREROUTING')?.rules ?? []), ...(nat.get('OUTPUT')?.rules ?? [])].find((r) => r.target === 'KUBE-PORTALS-CONTAINER' || r.target === 'KUBE-PORTALS-HOST');
-    if (jump && (nat.has('KUBE-PORTALS-CONTAINER') || nat.has('KUBE-PORTALS-HOST'))) return `${jump.ref.file}:${jump.ref.line}: ${jump.text}`;
+    if (jump) return `${jump.ref.file}:${jump.ref.line}: ${jump.text.trim()}`;
   }
-  return undefined;
+  const said = (artifacts.logs ?? []).flatMap((l) => l.matches).find((m) => m.signature === 'log.kube-proxy-mode' && (m.facts.portal !== undefined || m.facts.mode === 'userspace'));
+  return said ? `${said.file}:${said.line}: ${said.excerpt.trim()}` : undefined;
 }
 
 function familyGaps(views: BackendView[], proxy: ProxyPresence, family: 'ipv4' | 'ipv6'): Gap[] {
@@ -350,6 +367,8 @@ type Gap = Evidence & {
   family: 'ipv4' | 'ipv6';
   /** the gap rests on a chain listed with no rule after the dump's last rule: it may be the dump's end, not a flush */
   unlisted?: { chain: string; file: string; line: number; after?: string };
+  /** only `iptables -L` listings cut short (list-coverage) were searched: they cannot show the chain missing, nor a chain's rows all */
+  cut?: ListingGap;
 };
 
 /** What of kube-proxy's chains and jumps one back end's copy of a table lacks. */
@@ -362,13 +381,40 @@ function gapsOf(table: 'nat' | 'filter', v: BackendView, proxy: ProxyPresence, f
   const at = (c: Chain | undefined, excerpt: string, note: string, what: string): Gap =>
     c ? { file: c.ref.file, line: c.ref.line, excerpt, note, what: tool + what, family } : { file: header?.ref.file ?? file, line: header?.ref.line ?? 0, excerpt, note, what: tool + what, family };
   const gaps: Gap[] = [];
+  // `iptables -L` listings show a chain missing, or a chain's rows all, only where whole (analyzers/lib/list-coverage.ts);
+  // a chain any rule jumps to exists, listed or not
+  const holding = v.rulesets.filter((rs) => rs.tables[table]);
+  let jumps: ReturnType<typeof jumpTargets> | undefined;
+  const absenceCut = (chain: string): ListingGap | undefined => {
+    const cannot = holding.map((rs) => listingCannotShow(rs, table, chain));
+    return cannot.every((x) => x !== undefined) ? cannot[0] : undefined;
+  };
+  const rowsCut = (name: string): ListingGap | undefined => {
+    const rs = holding.filter((r) => r.tables[table]!.chains[name]);
+    if (rs.length === 0 || rs.some((r) => rowsComplete(r, table, r.tables[table]!.chains[name]))) return undefined;
+    return listingCannotShow(rs[0], table, '') ?? { file: rs[0].file, line: rs[0].tables[table]!.chains[name].ref.line, why: `the listing may end inside ${name}'s rows` };
+  };
   const need = (chain: string, from: string[], jump: string, emptyMatters: boolean) => {
     const c = chains.get(chain);
     if (!c) {
-      gaps.push(at(undefined, `*${table}: no ${chain} chain`, `searched the live ${tool}${table} table here`, `${table} ${chain} is gone`));
+      const jumped = (jumps ??= jumpTargets(holding, table)).get(chain);
+      if (!jumped) {
+        const cut = absenceCut(chain);
+        gaps.push({ ...at(undefined, `*${table}: no ${chain} chain`, `searched the live ${tool}${table} table here`, `${table} ${chain} is gone`), ...(cut ? { cut } : {}) });
+        return;
+      }
+      // listed nowhere but jumped to (from a cut listing): it exists; its rules are not shown, the jumps to it are checked
+      for (const base of from) {
+        const b = chains.get(base);
+        if (b && !b.rules.some((r) => r.target === chain) && !reaches(chains, base, chain)) {
+          const cut = rowsCut(base);
+          gaps.push({ ...at(b, `${base}: no ${jump.replace('{base}', base)}`, `${table} ${base} holds ${b.rules.length} rule${b.rules.length === 1 ? '' : 's'}, none leading to ${chain}`, `${table} ${base} does not jump to ${chain}`), ...(cut ? { cut } : {}) });
+        }
+      }
       return;
     }
-    if (c.rules.length === 0 && emptyMatters)
+    if (c.rules.length === 0 && emptyMatters && rowsCut(chain)) gaps.push({ ...at(c, chain, 'listed with no rule', `${table} ${chain} is empty`), cut: rowsCut(chain)! });
+    else if (c.rules.length === 0 && emptyMatters)
       gaps.push(
         c.unlisted
           ? { ...at(c, chain, `listed with no rule, after the last rule of the dump (line ${c.unlisted.line}): its rules would come later`, `${table} ${chain} is empty`), unlisted: { chain, ...c.unlisted } }
@@ -379,10 +425,13 @@ function gapsOf(table: 'nat' | 'filter', v: BackendView, proxy: ProxyPresence, f
       if (!reaches(chains, base, chain)) {
         const b = chains.get(base)!;
         const gap = at(b, `${base}: no ${jump.replace('{base}', base)}`, `${table} ${base} holds ${b.rules.length} rule${b.rules.length === 1 ? '' : 's'}, none leading to ${chain}`, `${table} ${base} does not jump to ${chain}`);
+        const cut = rowsCut(base);
         gaps.push(
           b.unlisted && b.rules.length === 0
             ? { ...gap, note: `${table} ${base} is listed with no rule, after the last rule of the dump (line ${b.unlisted.line}): its rules, the jump to ${chain} among them, would come later`, unlisted: { chain: base, ...b.unlisted } }
-            : gap,
+            : cut
+              ? { ...gap, cut }
+              : gap,
         );
       }
     }
@@ -435,7 +484,7 @@ function cannotTell(node: string, views: BackendView[], undecided: Gap[]): Findi
       `Cannot tell whether kube-proxy's rules are in place on ${node}: ${ends.join('; ')}. ` +
       `iptables -S and iptables-save list every chain first, then the rules chain by chain in that order, so a chain listed after the last rule shown is empty or its rules were cut off with the end of the output (an excerpt, a paste, a truncated attachment). Not judged: ${what.join('; ')}.`,
     impact: 'None known: a complete dump is needed to tell whether the rules were flushed.',
-    evidence: distinctEvidence(undecided.map(({ what: _w, family: _f, unlisted: _u, ...e }) => e)),
+    evidence: distinctEvidence(undecided.map(({ what: _w, family: _f, unlisted: _u, cut: _c, ...e }) => e)),
     facts: { undecided: what, dumpEnds: [...byEnd.keys()] },
     remedy: {
       summary: 'Collect the whole rule dump of the back end kube-proxy uses, uncut, and run the check again.',
@@ -473,7 +522,7 @@ function finding(node: string, artifacts: NodeArtifacts, views: BackendView[], p
       'Pods and the node cannot reach ClusterIPs (DNS at the cluster DNS address included), NodePorts do not answer, and Service traffic leaving the node is not masqueraded.' +
       cause,
     impact: `${ipv6Gaps.length === gaps.length ? 'IPv6 ' : ''}Service traffic (ClusterIP, NodePort, cluster DNS) to and from this node is broken until kube-proxy rewrites its rules.`,
-    evidence: [...gaps.map(({ what: _w, family: _f, ...e }) => e), ...proxy.evidence, ...firewall, ...logs],
+    evidence: [...gaps.map(({ what: _w, family: _f, unlisted: _u, cut: _c, ...e }) => e), ...proxy.evidence, ...firewall, ...logs],
     facts: { missing: what, mode: proxy.mode, modeFrom: proxy.modeFrom, wholeFlush, serviceChains: proxy.serviceChains, proxyOwner: proxy.owner, firewallRestartAt: restart?.time },
     related: firewall.length ? ['iptables.service-conflict'] : undefined,
     remedy: remedyFor(cmd, proxy, firewall, ipv6Gaps.length > 0, kubeTool(views)),

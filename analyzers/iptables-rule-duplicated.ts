@@ -21,7 +21,9 @@ import type { SourceRef } from '../src/model/source.js';
 import { FRAGMENT_CHAIN } from '../src/netfilter/list-format.js';
 import { iptablesTool, ruleSpec } from '../src/netfilter/commands.js';
 import { matchText, ownerOf, type ListedCount, type Owner, type Rule, type Ruleset } from '../src/netfilter/rules.js';
-import { KUBE_PROXY_SERVICE_CHAIN } from './lib/node-view.js';
+import { KUBE_PROXY_SERVICE_CHAIN, hasKubernetes } from './lib/node-view.js';
+import type { NodeArtifacts } from '../src/engine/artifacts.js';
+import type { IptablesVersion } from '../src/netfilter/iptables-version.js';
 import { logEvidence } from './lib/logs.js';
 import { installedPackage, packageEvidence, packageLabel, type InstalledPackage } from './lib/package-versions.js';
 
@@ -59,6 +61,8 @@ interface Group {
   /** copies counted: the rules, or a pasted count */
   count: number;
   counted?: ListedCount;
+  /** the same rule's copies in other dumps of the node (an iptables -L listing and iptables-save): one finding, their evidence too */
+  also?: Group[];
 }
 
 export default defineAnalyzer({
@@ -67,12 +71,12 @@ export default defineAnalyzer({
   description: 'The same rule repeated 3 or more times in one chain (10 where no known component writes it): a component re-appends it at every sync (iptables-nft 1.8.0-1.8.2 or 1.8.10 -C bug, or a writer that does not check).',
   scope: 'node',
   requires: ['iptables'],
-  optional: ['iptablesVersion', 'packages', 'logs'],
+  optional: ['iptablesVersion', 'packages', 'logs', 'services'],
   analyze({ node, artifacts }) {
     const live = (artifacts.iptables ?? []).filter((rs) => rs.origin === 'live');
     const groups = dedupe(live.flatMap((rs) => duplicateGroups(rs)));
-    if (groups.length === 0) return [];
     const versions = (artifacts.iptablesVersion ?? []).flat();
+    if (groups.length === 0) return noCheckOnKubernetes(node, artifacts, live, versions);
     const pkg = installedPackage(artifacts, IPTABLES_PACKAGES);
     const legacyWarnings = logEvidence(artifacts.logs, ['log.iptables-legacy-tables-present'], 4);
     return groups.map((g) => finding(node, g, live, versions, pkg, legacyWarnings));
@@ -172,14 +176,28 @@ function kubeletRule(r: Rule | undefined): (typeof KUBELET_RULES)[number] | unde
  * (the one that gives the rule's spec where they tie).
  */
 function dedupe(groups: Group[]): Group[] {
-  const best = new Map<string, Group>();
   const specOrder = (g: Group) => (g.rs.format === 'save' || g.rs.format === 'spec' ? 1 : 0);
+  // per family, table, chain and rule; then per back end, where a dump that does not say its back end (an
+  // iptables -L listing) joins the one that does (iptables-save's header): the same rules seen twice
+  const byRule = new Map<string, Group[]>();
   for (const g of groups) {
-    const key = [g.rs.family === 'ipv6' ? 6 : 4, g.rs.backend, g.table, g.realChain ?? g.chain, g.rules[0] ? ruleKey(g.rules[0]) : g.counted?.grep].join('\u0000');
-    const prev = best.get(key);
-    if (!prev || g.count > prev.count || (g.count === prev.count && specOrder(g) > specOrder(prev))) best.set(key, g);
+    const key = [g.rs.family === 'ipv6' ? 6 : 4, g.table, g.realChain ?? g.chain, g.rules[0] ? ruleKey(g.rules[0]) : g.counted?.grep].join('\u0000');
+    byRule.set(key, [...(byRule.get(key) ?? []), g]);
   }
-  return [...best.values()].sort((a, b) => b.count - a.count);
+  const out: Group[] = [];
+  for (const list of byRule.values()) {
+    const known = [...new Set(list.map((g) => g.rs.backend).filter((b) => b !== 'unknown'))];
+    const byBackend = new Map<string, Group[]>();
+    for (const g of list) {
+      const b = g.rs.backend === 'unknown' && known.length === 1 ? known[0] : g.rs.backend;
+      byBackend.set(b, [...(byBackend.get(b) ?? []), g]);
+    }
+    for (const same of byBackend.values()) {
+      const best = same.reduce((a, g) => (g.count > a.count || (g.count === a.count && specOrder(g) > specOrder(a)) ? g : a));
+      out.push(same.length > 1 ? { ...best, also: same.filter((g) => g !== best) } : best);
+    }
+  }
+  return out.sort((a, b) => b.count - a.count);
 }
 
 
@@ -192,13 +210,29 @@ function shq(s: string): string {
  * Deletes the copies until one is left: counts the rule's exact line in `iptables -S CHAIN`, deletes
  * it by spec while there are 2 or more, and stops if a delete fails (an iptables whose -D cannot find
  * the rule either: the same lookup as -C). Pasted twice, the second run finds one copy and does nothing.
+ * iptables 1.4.x ends every -S line with a space (`... -j KUBE-PORTALS-CONTAINER `, kubernetes#14870):
+ * trailing blanks are stripped before the exact match, or the count is 0 and the loop a silent no-op. Not
+ * needed for iptables-nft (1.8 and later print none: `stripTrailing` false, the default, keeps the command short).
  */
-export function removalLoop(tool: string, table: string, chain: string, spec: string): string {
+export function removalLoop(tool: string, table: string, chain: string, spec: string, stripTrailing = false): string {
   const t = table === 'filter' ? '' : `-t ${table} `;
-  return `while [ "$(${tool} ${t}-S ${chain} | grep -cxF -- ${shq(`-A ${chain} ${spec}`)})" -gt 1 ]; do ${tool} ${t}-D ${chain} ${spec} || break; done`;
+  return `while [ "$(${tool} ${t}-S ${chain} |${stripTrailing ? ` sed 's/[[:space:]]*$//' |` : ''} grep -cxF -- ${shq(`-A ${chain} ${spec}`)})" -gt 1 ]; do ${tool} ${t}-D ${chain} ${spec} || break; done`;
 }
 
-type Cause = 'nft-check-bug' | 'nft-1.8.10-check-bug' | 'nft-version-unknown' | 'writer' | 'unknown';
+type Cause = 'nft-check-bug' | 'nft-1.8.10-check-bug' | 'nft-version-unknown' | 'no-check' | 'writer' | 'unknown';
+
+/**
+ * iptables before 1.4.11 has no -C (--check; moby/moby#6950 tests for 1.4.11): kubelet and kube-proxy then
+ * look for the rule in iptables-save's output (kubernetes PR #2638), a match that fails where that
+ * iptables prints the rule otherwise than they wrote it (1.4.7's `--mark 0x00004000`: kubernetes#37416,
+ * fixed in kubelet 1.5.1 by PR #37594; kube-proxy's userspace portal jumps: #14870, PR #12839).
+ */
+export function lacksCheck(version: string | undefined): boolean {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(version ?? '');
+  if (!m) return false;
+  const [maj, min, patch] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+  return maj < 1 || (maj === 1 && (min < 4 || (min === 4 && patch < 11)));
+}
 
 interface VersionSeen {
   version?: string;
@@ -218,7 +252,12 @@ function versionOf(g: Group, versions: { tool: string; version: string; backend:
     backend = 'nf_tables';
     evidence.push({ file: warned.file, line: warned.line, excerpt: '# Warning: iptables-legacy tables present, use iptables-legacy to see them', note: 'only iptables-nft prints this: the rules were listed with the nf_tables back end' });
   }
-  if (rs.version) return { version: rs.version, backend, evidence, label: `${rs.version}${backend !== 'unknown' ? ` (${backend})` : ''}, its dump's header` };
+  // the same rules seen in another dump of the node (iptables-save beside an iptables -L listing): its header says the version
+  const headed = [rs, ...(g.also ?? []).map((x) => x.rs)].find((r) => r.version);
+  if (headed?.version) {
+    if (backend === 'unknown') backend = headed.backend;
+    return { version: headed.version, backend, evidence, label: `${headed.version}${backend !== 'unknown' ? ` (${backend})` : ''}, ${headed === rs ? "its dump's header" : `${headed.file}'s header`}` };
+  }
   const v = versions.find((x) => (backend === 'unknown' || x.backend === backend || x.backend === 'unknown') && !/-legacy|-nft/.test(x.tool)) ?? versions.find((x) => backend === 'unknown' || x.backend === backend);
   if (v) {
     evidence.push({ file: v.ref.file, line: v.ref.line, excerpt: v.excerpt, note: 'iptables on the host' });
@@ -241,6 +280,7 @@ function causeOf(v: VersionSeen, checkMisses: boolean): Cause {
   const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(v.version ?? '');
   if (!m) return v.backend === 'nf_tables' && checkMisses ? 'nft-version-unknown' : v.backend === 'legacy' || !checkMisses ? 'writer' : 'unknown';
   const [maj, min, patch] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+  if (lacksCheck(v.version)) return 'no-check';
   const is18 = maj === 1 && min === 8;
   // 1.8.0-1.8.2 and 1.8.10 print their back end; where the version is known but the back end not, 1.8.0-1.8.2's -C bug is nft's
   if (is18 && patch <= 2 && v.backend !== 'legacy' && checkMisses) return v.backend === 'nf_tables' ? 'nft-check-bug' : 'unknown';
@@ -305,6 +345,12 @@ function finding(node: string, g: Group, live: Ruleset[], versions: Parameters<t
   const copies = g.rules.length;
   const cite = copies <= 4 ? g.rules : [...g.rules.slice(0, 3), g.rules[copies - 1]];
   for (const r of cite) evidence.push({ file: r.ref.file, line: r.ref.line, excerpt: r.text.trim().slice(0, 300), note: `copy ${g.rules.indexOf(r) + 1} of the ${copies} this dump shows in ${g.table} ${g.chain === FRAGMENT_CHAIN ? 'rows without their Chain line' : g.chain}` });
+  // the same rule's copies in the node's other dumps of this back end
+  for (const o of g.also ?? []) {
+    const n = o.rules.length;
+    const oc = n <= 4 ? o.rules : [...o.rules.slice(0, 3), o.rules[n - 1]];
+    for (const r of oc) evidence.push({ file: r.ref.file, line: r.ref.line, excerpt: r.text.trim().slice(0, 300), note: `copy ${o.rules.indexOf(r) + 1} of the ${o.count} ${o.rs.file} shows in ${o.table} ${o.chain === FRAGMENT_CHAIN ? 'rows without their Chain line' : o.chain}` });
+  }
   if (g.counted) {
     evidence.push({ file: g.counted.command.file, line: g.counted.command.line, excerpt: g.counted.commandText.slice(0, 300), note: 'the rule counted with grep | wc -l' });
     evidence.push({ file: g.counted.ref.file, line: g.counted.ref.line, excerpt: String(g.counted.count), note: `${g.counted.count} rows hold "${g.counted.grep}"` });
@@ -329,16 +375,18 @@ function finding(node: string, g: Group, live: Ruleset[], versions: Parameters<t
     'nft-check-bug': `The rules were written with iptables ${v.label}: ${bug182}.`,
     'nft-1.8.10-check-bug': `The rules were written with iptables ${v.label}: ${bug1810}.`,
     'nft-version-unknown': `The rules are in the nf_tables back end and the bundle does not say the iptables version: ${bug182}; iptables -V tells (1.8.3 or later: ${who} appends it without checking).`,
+    'no-check': `iptables here is ${v.label}, which has no -C (iptables added it in 1.4.11): ${who} checks for the rule through its fallback, a search of iptables-save's output, and that check does not find the rule this iptables prints back (kubernetes PR #2638; ${writer === 'kubelet' ? 'kubernetes#37416: 1.4.7 prints the mark 0x4000 as 0x00004000, fixed in kubelet 1.5.1 by PR #37594' : writer === 'kube-proxy' ? "kubernetes#14870 for kube-proxy's userspace portals, PR #12839" : 'kubernetes#14870, #37416'}), so it appends another copy at every sync.`,
     writer: `${v.label ? `iptables here is ${v.label}, whose -C finds such rules: ` : v.backend === 'legacy' ? "iptables here is legacy, whose -C finds such rules: " : ''}${who} appends this rule without checking first, or checks with a rule that differs from the one it wrote (an iptables of another version inside its container).${writer === 'docker' ? ' Docker 1.7 re-added its jump rules at every daemon restart (moby/moby#13956): one more copy per restart; a current Docker checks first.' : ''}`,
-    unknown: `Either the host's iptables is iptables-nft 1.8.0 to 1.8.2 (its -C cannot find a rule with a comment or mark match, kubernetes#82361) or ${who} appends it without checking: iptables -V tells which.`,
+    unknown: `Either the host's iptables is iptables-nft 1.8.0 to 1.8.2 (its -C cannot find a rule with a comment or mark match, kubernetes#82361), or one older than 1.4.11, which has no -C (${who}'s fallback check through iptables-save then fails to find the rule: kubernetes#14870, #37416), or ${who} appends it without checking: iptables -V tells which.`,
   };
   const message = `${head} ${why[cause]}`;
 
   const commands: string[] = [];
   const upgrade = `${family} -V; dpkg -l iptables 2>/dev/null || rpm -q iptables-nft iptables   # 1.8.0-1.8.2 (nf_tables): upgrade to 1.8.3 or later (Debian 10: apt-get install -t buster-backports iptables)`;
   if (cause === 'nft-check-bug' || cause === 'nft-version-unknown' || cause === 'unknown') commands.push(upgrade);
+  if (cause === 'no-check') commands.push(`${family}-save | sed 's/[[:space:]]*$//' | sort | uniq -c | sort -rn | head   # every rule with copies, not only this one`);
   if (cause === 'nft-1.8.10-check-bug') commands.push(`${family} -V   # 1.8.10 (nf_tables): upgrade to 1.8.11 or later, in the component's image too (kube-router, k3s's bundled iptables)`);
-  if (spec) commands.push(`${removalLoop(tool, g.table, chain, spec)}   # deletes copies until one is left; pasted again it does nothing`);
+  if (spec) commands.push(`${removalLoop(tool, g.table, chain, spec, v.backend !== 'nf_tables')}   # deletes copies until one is left; pasted again it does nothing`);
   else if (chain !== FRAGMENT_CHAIN) commands.push(`${tool} ${g.table === 'filter' ? '' : `-t ${g.table} `}-S ${chain} | sort | uniq -c | sort -rn | head   # the rule's exact spec and its copies: delete the extra copies by that spec until one is left`);
   else commands.push(`${tool} ${g.table === 'filter' ? '' : `-t ${g.table} `}-S | sort | uniq -c | sort -rn | head   # which chain holds the copies, with the rule's exact spec`);
 
@@ -347,6 +395,8 @@ function finding(node: string, g: Group, live: Ruleset[], versions: Parameters<t
       ? `First stop the appends: iptables 1.8.3 or later on the host (or, where the host and every component agree to run legacy, update-alternatives --set iptables /usr/sbin/iptables-legacy and the same for ip6tables). Then delete the copies down to one${writer === 'kubelet' ? ' (kubelet keeps the one left)' : ''}.`
       : cause === 'nft-1.8.10-check-bug'
         ? `First stop the appends: iptables 1.8.11 or later (or 1.8.9) where ${who} runs it. Then delete the copies down to one.`
+        : cause === 'no-check'
+          ? `First stop the appends: upgrade ${who} to a release whose fallback check matches this iptables${writer === 'kubelet' ? ' (kubelet 1.5.1 or later, kubernetes PR #37594)' : ''}, or the host to an iptables with -C (1.4.11 or later: a newer OS release). Then delete the copies down to one.`
         : `Find why ${who} appends the rule again (its version, its logs; an upgrade), then delete the copies down to one.`;
   return {
     severity,
@@ -375,6 +425,55 @@ function finding(node: string, g: Group, live: Ruleset[], versions: Parameters<t
         'Delete the extra copies only after the appends have stopped, or they come back. With iptables-nft 1.8.0-1.8.2 still in place, -D by spec fails as -C does (the loop then stops at once, deleting nothing). Switching the host to legacy leaves the copies in nf_tables until they are deleted with iptables-nft or the node reboots; restart kubelet, kube-proxy, Docker and the CNI pods so they write their rules to the back end the host now uses.',
     },
   };
+}
+
+/** kubelet's and kube-proxy's logs, by the unit or pod their layout names, else the file's name. */
+function kubernetesLog(artifacts: NodeArtifacts): Evidence | undefined {
+  for (const l of artifacts.logs ?? []) {
+    const src = l.source;
+    const who = src?.unit ?? src?.container ?? src?.pod ?? l.file.split('/').at(-1) ?? '';
+    const m = /\b(kubelet|kube-proxy)\b/.exec(who);
+    if (m) return { file: l.file, line: 0, excerpt: `${l.lines} lines of ${m[1]}'s log`, note: `${m[1]}'s log is in the bundle: a Kubernetes node` };
+  }
+  return undefined;
+}
+
+/**
+ * iptables.check-unsupported: iptables before 1.4.11 (no -C) on a Kubernetes node, no copies visible (a paste
+ * that elides them, a dump without the chains): kubelet and kube-proxy check their rules through the
+ * iptables-save fallback, which has failed on such hosts and appended every rule at every sync
+ * (kubernetes#37416: 67,951 lines on iptables 1.4.7, kubelet 1.3.9; #14870). Warned, with the count.
+ */
+function noCheckOnKubernetes(node: string, artifacts: NodeArtifacts, live: Ruleset[], versions: IptablesVersion[]): FindingDraft[] {
+  const headed = live.find((rs) => lacksCheck(rs.version));
+  const shown = versions.find((v) => !/-nft/.test(v.tool) && lacksCheck(v.version));
+  if (!headed && !shown) return [];
+  const sign = hasKubernetes(artifacts) ?? kubernetesLog(artifacts);
+  if (!sign) return [];
+  const version = (shown?.version ?? headed!.version)!;
+  const at: Evidence = shown
+    ? { file: shown.ref.file, line: shown.ref.line, excerpt: shown.excerpt, note: 'iptables on the host: no -C before 1.4.11' }
+    : { file: headed!.file, line: headed!.tables[Object.keys(headed!.tables)[0]]?.ref.line ?? 1, excerpt: `iptables-save v${version}`, note: "the dump's header: iptables without -C (before 1.4.11)" };
+  const family = 'iptables';
+  return [
+    {
+      id: 'iptables.check-unsupported',
+      severity: 'warning',
+      title: 'iptables without -C on a Kubernetes node',
+      message:
+        `${node} runs iptables ${version}, which has no -C (iptables added it in 1.4.11), and is a Kubernetes node. kubelet and kube-proxy then check for each rule they keep by searching iptables-save's output (kubernetes PR #2638); ` +
+        `where this iptables prints a rule otherwise than they wrote it (1.4.7 prints the mark 0x4000 as 0x00004000), the check never finds it and the rule is appended again at every sync: kubernetes#37416 (kubelet 1.3.9 on iptables 1.4.7, fixed in kubelet 1.5.1 by PR #37594), kubernetes#14870 (kube-proxy's userspace portals). The bundle shows no copies; count them on the node.`,
+      impact: 'Where the check fails, every kubelet and kube-proxy rule grows by a copy per sync (several a second): every packet walks them and every iptables call slows down until the node degrades.',
+      evidence: [at, sign],
+      facts: { iptablesVersion: version },
+      related: ['iptables.rule-duplicated'],
+      remedy: {
+        summary:
+          'Count the rules with copies. If there are some, stop the appends first (kubelet 1.5.1 or later, whose fallback check matches 1.4.7, or an iptables with -C: 1.4.11 or later, a newer OS release), then delete the copies down to one; iptables.rule-duplicated gives the loop once a dump with the copies is in the bundle.',
+        commands: [`${family}-save | sed 's/[[:space:]]*$//' | sort | uniq -c | sort -rn | head   # rules with copies: a count above 1 on a -A line`, `${family} -V`],
+      },
+    },
+  ];
 }
 
 /** A listing row's rule in words (target, addresses, matches), for the message. */

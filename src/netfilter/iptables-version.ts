@@ -1,6 +1,7 @@
 /** `iptables -V` / `iptables --version`: the version and the back end (legacy or nf_tables). */
 import { SkipFile, type SourceRef } from '../model/source.js';
 import type { Backend } from './rules.js';
+import { isCommandOutputAlone, typedCommand } from '../parsers/command-output.js';
 
 export interface IptablesVersion {
   file: string;
@@ -28,7 +29,12 @@ export function parseIptablesVersion(text: string, file: string): IptablesVersio
   return out;
 }
 
+/** The command typed above its output in a paste: `iptables --version`, `$ iptables -V`, `[root@h ~]# sudo iptables-legacy -V` (kubernetes#37416). */
+const VERSION_COMMAND = typedCommand(String.raw`ip6?tables(?:-legacy|-nft)?(?:-restore|-save)?\s+(?:--version|-V)`);
+
 export function sniffIptablesVersion(head: string): boolean {
   const first = head.split('\n', 3).map((l) => l.trim()).filter(Boolean);
-  return first.length > 0 && first.length <= 2 && first.every((l) => LINE.test(l));
+  if (first.length > 0 && first.length <= 2 && first.every((l) => LINE.test(l))) return true;
+  // the typed command, one or two version lines (iptables and ip6tables), a bare prompt: nothing else
+  return isCommandOutputAlone(head, VERSION_COMMAND, [{ re: LINE }, { re: LINE, optional: true }]) && VERSION_COMMAND.test(head.split('\n').map((l) => l.trim()).find(Boolean) ?? '');
 }

@@ -138,13 +138,23 @@ describe.skipIf(!hasCorpus)('iptables.rule-duplicated on the whole corpus and th
     if (hasSeeds) walk(seedsDir);
     expect(files.length).toBeGreaterThan(50);
     const hits: string[] = [];
+    const checkUnsupported: string[] = [];
     for (const f of files) {
       // kubernetes#76431's paste counts the rule only where the parser reads `| grep | wc -l` (see the case test)
       if (f.endsWith('kubernetes-76431-kubelet-duplicate-kube-firewall-4190.log')) continue;
       const r = await analyzeBundle(f, { analyzers: [dup] });
-      for (const x of r.findings) hits.push(`${f}: ${x.message.slice(0, 160)}`);
+      for (const x of r.findings) {
+        // iptables 1.4.7 under kube-proxy's userspace chains (the dump of kubernetes PR #12839, "Fix dup rule generation
+        // with older iptables"): no -C there, so the warning of iptables.check-unsupported is right; it alone
+        if (x.id === 'iptables.check-unsupported' && f.endsWith('kubernetes-pr12839-userspace-proxy-2015-nat-linewrapped.txt')) {
+          checkUnsupported.push(x.severity);
+          continue;
+        }
+        hits.push(`${f}: ${x.message.slice(0, 160)}`);
+      }
     }
     expect(hits).toEqual([]);
+    expect(checkUnsupported).toEqual(['warning']);
   }, 300_000);
 
   it("the jc Ubuntu 18.04 listing (a firewall script run three times): 3 copies of rules no component is known to write, under the unowned threshold", () => {
