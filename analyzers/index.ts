@@ -25,6 +25,7 @@ import iptablesMixedBackends from './iptables-mixed-backends.js';
 import iptablesPortBlocked from './iptables-port-blocked.js';
 import iptablesContainerDnsBlocked from './iptables-container-dns-blocked.js';
 import iptablesOverlayPortBlocked from './overlay-port-blocked.js';
+import overlayVxlanChecksumOffload from './overlay-checksum-offload.js';
 import { ipvsMasqueradeMissing, ipvsServiceNoEndpoints } from './kube-proxy-ipvs.js';
 import iptablesServiceConflict from './iptables-service-conflict.js';
 import iptablesTraceRulesLeft from './iptables-trace-rules-left.js';
@@ -94,6 +95,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   flannelDuplicateSubnet,
   flannelVtepMacStale,
   flannelPublicIpWrong,
+  overlayVxlanChecksumOffload,
   clusterNodeInconsistent,
   logSignatures,
 ];

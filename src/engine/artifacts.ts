@@ -46,6 +46,7 @@ import type { DockerServiceList } from '../parsers/docker-service-ls.js';
 import type { KernelRelease } from '../parsers/uname.js';
 import type { SystemdVersion } from '../parsers/systemd-version.js';
 import type { SystemdNetworkFile } from '../parsers/systemd-network.js';
+import type { EthtoolOutput } from '../parsers/ethtool.js';
 
 export interface ArtifactMap {
   /** runtime kernel parameters (sysctl -a, /proc/sys, sysctl.json) */
@@ -143,6 +144,8 @@ export interface ArtifactMap {
   conntrackStats: ConntrackStats;
   /** Calico Felix's eBPF settings (FelixConfiguration, calico-node's FELIX_BPF* environment): bpfEnabled, bpfKubeProxyIptablesCleanupEnabled */
   felixConfig: FelixConfig;
+  /** ethtool -k (offload features) and ethtool -i (driver) of network devices: sos_commands/networking/ethtool_-k_<dev>, ethtool_-i_<dev>, pasted output */
+  ethtool: EthtoolOutput;
 }
 
 export type ArtifactKind = keyof ArtifactMap;

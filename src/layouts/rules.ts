@@ -251,6 +251,8 @@ const PROC_SYS: PathRule[] = [{ re: /^proc\/sys\/net\/(ipv4|ipv6|bridge|netfilte
 export const SOSREPORT_RULES: PathRule[] = [
   { re: /^sos_commands\/kernel\/sysctl_-a$/, format: 'sysctl-text' },
   { re: /^sos_commands\/kernel\/uname_-a$/, format: 'uname' },
+  { re: /^sos_commands\/networking\/ethtool_-k_([^/]+)$/, format: 'ethtool-features', hint: (m) => ({ device: m[1] }) },
+  { re: /^sos_commands\/networking\/ethtool_-i_([^/]+)$/, format: 'ethtool-driver', hint: (m) => ({ device: m[1] }) },
   { re: /^(etc|usr\/local\/lib|usr\/lib|lib)\/systemd\/system\/(k3s|k3s-agent)\.service$/, format: 'k3s-flags' },
   ...PROC_SYS,
   ...SYSCTL_CONF,
@@ -396,6 +398,8 @@ export const INSIGHTS_RULES: PathRule[] = [
 /** Hand-made bundles: names people give command output; everything else is sniffed. */
 export const FLAT_RULES: PathRule[] = [
   { re: /(^|\/)uname(?:[-_ ]+-?[ar])?(?:\.(?:txt|out|log))?$/i, format: 'uname' },
+  { re: /(^|\/)ethtool[-_ ]+-?k[-_ ]+([\w.@:-]+?)(?:\.(?:txt|out|log))?$/, format: 'ethtool-features', hint: (m) => ({ device: m[2] }) },
+  { re: /(^|\/)ethtool[-_ ]+-?i[-_ ]+([\w.@:-]+?)(?:\.(?:txt|out|log))?$/, format: 'ethtool-driver', hint: (m) => ({ device: m[2] }) },
   { re: /(^|\/)(?:etc\/systemd\/system\/)?(k3s|k3s-agent)\.service$/, format: 'k3s-flags' },
   { re: /(^|\/)system(?:ctl|d)[-_ ]*-{0,2}version(?:\.(?:txt|out|log))?$/i, format: 'systemd-version' },
   { re: /(^|\/)docker(?:d|[-_ ]?daemon)[-_ ]*(?:cmd[-_ ]?line|command(?:[-_ ]?line)?|args|flags)(?:\.(?:txt|out|log))?$/i, format: 'dockerd-cmdline' },

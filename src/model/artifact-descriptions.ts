@@ -48,6 +48,7 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   packages: "installed packages and their versions (rpm -qa / sos's installed-rpms, dpkg -l / installed-debs, dpkg-query -W, apk info -v, snap list)",
   conntrackStats: 'conntrack statistics (conntrack -S, /proc/net/stat/nf_conntrack)',
   felixConfig: "Calico Felix's configuration (kubectl get felixconfiguration -o yaml, calico-node's FELIX_BPF* environment)",
+  ethtool: "network devices' offload features and drivers (ethtool -k <dev>, ethtool -i <dev>)",
   // the order is Collect next's tie-break: artifacts most bundles can give first; these, which a kind of host or a
   // reproduction alone gives (k3s, Swarm, a packet trace), last
   k3sFlags: "k3s' flags (its install line, k3s.service's ExecStart, a k3s server command line; /etc/rancher/k3s/config.yaml)",

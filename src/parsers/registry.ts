@@ -39,6 +39,7 @@ import { parseK3sCheckConfig, sniffK3sCheckConfig } from './k3s-check-config.js'
 import { parseNftTrace, sniffNftTrace } from './nft-trace.js';
 import { k3sConfigFlags, parseK3sFlags, sniffK3sFlags } from './k3s-flags.js';
 import { parseUname, sniffUname } from './uname.js';
+import { parseEthtool, sniffEthtoolDriver, sniffEthtoolFeatures } from './ethtool.js';
 import { parseSystemdVersion, sniffSystemdVersion } from './systemd-version.js';
 import { parseDockerdCmdline, sniffDockerdCmdline } from './dockerd-cmdline.js';
 import { parseApk, parseDpkgL, parseDpkgQueryW, parseDpkgS, sniffDpkgS, parsePackageListAny, parseRpmQa, parseSnapList, sniffApk, sniffDpkgL, sniffDpkgQueryW, sniffRpmQa, sniffSnapList } from './packages.js';
@@ -210,6 +211,8 @@ const FORMATS = [
   format({ id: 'conntrack-stats', kind: 'conntrackStats', parse: parseConntrackStats, sniff: sniffConntrackStats }),
   // Calico Felix's eBPF settings: FelixConfiguration (kubectl, calicoctl, troubleshoot's custom resources), calico-node's FELIX_BPF* environment
   format({ id: 'calico-felix-config', kind: 'felixConfig', parse: parseFelixConfig, sniff: sniffFelixConfig }),
+  format({ id: 'ethtool-features', kind: 'ethtool', parse: (text, file, ctx) => parseEthtool(text, file, ctx.hint?.device), sniff: sniffEthtoolFeatures }),
+  format({ id: 'ethtool-driver', kind: 'ethtool', parse: (text, file, ctx) => parseEthtool(text, file, ctx.hint?.device), sniff: sniffEthtoolDriver }),
   // /proc/sys values pasted from a terminal (`for f in /proc/sys/.../forwarding; do echo -n $f ": "; cat $f; done`,
   // `grep . /proc/sys/...`, `cat /proc/sys/...` and the value, `==> path <==` of head): late, so a file another sniffer
   // claims stays its; the rest of the paste (nslookup's errors) is scanned as log lines as before

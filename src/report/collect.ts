@@ -70,6 +70,7 @@ export const COLLECT: Record<ArtifactKind, CollectHint> = {
   packages: { what: 'installed packages', commands: ['rpm -qa', 'dpkg -l'] },
   conntrackStats: { what: 'conntrack statistics', commands: ['conntrack -S'], sos: 'conntrack' },
   felixConfig: { what: "Calico Felix's configuration", commands: ['kubectl get felixconfiguration -o yaml'] },
+  ethtool: { what: 'NIC offload features and drivers', commands: ['for d in $(ls /sys/class/net); do echo "== $d"; ethtool -i "$d"; ethtool -k "$d"; done'], sos: 'networking' },
 };
 
 /**
