@@ -50,8 +50,11 @@ import { felixKubeProxyCleanup } from '../src/parsers/calico-felix-config.js';
 import { kubeProxyNftablesUnavailable, kubeProxySync, syncOutcome } from './lib/kube-proxy-sync.js';
 import { dockerRestartOf, NODE_SERVICE_KINDS, nodeForCommands, nodeServices, restartDocker } from './lib/node-services.js';
 import { badRuleCheck, beforeWorkaround, firewalldZoneConflict, legacyRestoreSkew, offloadWorkarounds, vxlanChecksum } from './lib/r12-wording.js';
+import { kubeProxyConntrackSetup, kubeProxyFatal, netavarkNftables, svclbForwarding } from './lib/r13-wording.js';
 
 const MAX_EVIDENCE = 10;
+/** the signatures that make findings of their own (log.kube-proxy-fatal leaves their lines to them) */
+const NOT_QUIET: ReadonlySet<string> = new Set(SIGNATURES.filter((s) => !s.quiet).map((s) => s.id));
 
 export default defineAnalyzer({
   id: 'log.signatures',
@@ -131,6 +134,12 @@ export default defineAnalyzer({
       if (sig.id === 'log.kube-proxy-sync-failed') kubeProxySync(draft, sorted, artifacts);
       // kube-proxy cannot use nftables at all: worded by what it lacks; critical unless it started again later
       if (sig.id === 'log.kube-proxy-nftables-unavailable') kubeProxyNftablesUnavailable(draft, sorted, artifacts);
+      // kube-proxy in a node container cannot set conntrack limits; other fatal lines of kube-proxy's; svclb's own
+      // namespace without forwarding (never the host's sysctl); netavark's nft ENOENT worded by its context
+      if (sig.id === 'log.kube-proxy-conntrack-setup-failed') kubeProxyConntrackSetup(draft, sorted, artifacts);
+      if (sig.id === 'log.kube-proxy-fatal' && !kubeProxyFatal(draft, sorted, artifacts, NOT_QUIET)) continue;
+      if (sig.id === 'log.svclb-forwarding-disabled' && !svclbForwarding(draft, sorted, artifacts)) continue;
+      if (sig.id === 'log.netavark-nftables-failed') netavarkNftables(draft, sorted, artifacts);
       if (sig.id === 'log.neighbour-table-overflow') neighbourOverflow(draft, sorted, e.count, artifacts);
       if (sig.id === 'log.docker-dns-fallback-public') dnsFallback(draft, artifacts);
       if (sig.id === 'log.docker-no-free-address-pool') noFreePool(draft, sorted, facts, artifacts, host);
@@ -853,6 +862,47 @@ function extensionModules(facts: Record<string, string[]>, matches: LogMatch[]):
   };
 }
 
+/** The kernel options of the legacy tables' modules (net/ipv4/netfilter/Kconfig, net/ipv6/netfilter/Kconfig), and nf_nat's. */
+const TABLE_CONFIG: Record<string, string> = { filter: 'FILTER', nat: 'NAT', mangle: 'MANGLE', raw: 'RAW', security: 'SECURITY' };
+/** Istio's sidecar interception (istio.io, Platform Requirements: the iptables back end, REDIRECT mode): the modules istio-init needs. */
+const ISTIO_MODULES = ['br_netfilter', 'iptable_nat', 'iptable_mangle', 'nf_nat', 'xt_REDIRECT', 'xt_owner', 'xt_conntrack', 'xt_tcpudp', 'xt_multiport'];
+const ISTIO_INIT = /istio-init|istio-iptables|ISTIO_(?:REDIRECT|INBOUND|OUTPUT)|istio-validation/;
+
+/**
+ * H54 (R18 08): legacy iptables-restore's `unable to initialize table 'nat'` (istio/istio#23009, rancher/rancher#31012): the
+ * kernel has no module for that table of the legacy back end loaded (iptable_nat, and nf_nat for nat). Where the lines are
+ * istio-init's, Istio's list (xt_REDIRECT, xt_owner ...) and that an init container cannot load modules: the host must.
+ */
+function tableModules(facts: Record<string, string[]>, matches: LogMatch[], ctx?: ModuleContext): ExtensionModules | undefined {
+  const tables = [...new Set(facts.initTable ?? [])];
+  if (tables.length === 0) return undefined;
+  const v6 = matches.some((m) => /ip6tables/.test(m.facts.tool ?? '') || /ip6tables/.test(m.excerpt));
+  const prefix = v6 ? 'ip6table_' : 'iptable_';
+  const istio = matches.some((m) => ISTIO_INIT.test(`${m.file} ${m.container ?? ''} ${m.pod ?? ''} ${m.excerpt}`)) || (ctx?.artifacts.logs ?? []).some((l) => ISTIO_INIT.test(l.file));
+  const own = [...tables.map((t) => `${prefix}${t}`), ...(tables.includes('nat') ? ['nf_nat'] : [])];
+  const modules = istio ? [...new Set([...own, ...ISTIO_MODULES])] : own;
+  const version = matches.find((m) => m.facts.version)?.facts;
+  const who = version?.version ? `the ${version.backend === 'nf_tables' ? 'iptables-nft' : 'legacy iptables'} ${version.version}${istio ? " in istio-init's image" : ''}` : `iptables${istio ? " in istio-init's image" : ''}`;
+  const options = [...tables.map((t) => `CONFIG_IP${v6 ? '6' : ''}_NF_${TABLE_CONFIG[t]}`), ...(tables.includes('nat') ? ['CONFIG_NF_NAT'] : [])];
+  const sentence =
+    `iptables could not initialize the ${tables.map((t) => `"${t}"`).join(', ')} table ("unable to initialize table '${tables[0]}'"): the running kernel has no ${own.join(', ')} loaded for ${who}, so the whole restore was refused.` +
+    (istio ? ` These lines are istio-init's: an init container cannot load kernel modules, so every pod with a sidecar fails to start on this node until the host loads them (Istio's platform requirements list ${ISTIO_MODULES.join(', ')}); or use istio-cni.` : '');
+  const file = istio ? '/etc/modules-load.d/istio-iptables.conf' : `/etc/modules-load.d/iptables-${tables.join('-')}.conf`;
+  return {
+    extensions: [],
+    modules,
+    docker28: false,
+    sentence,
+    configCheck: `{ zcat /proc/config.gz 2>/dev/null || cat /boot/config-$(uname -r); } | grep -E '^(# )?(${options.join('|')})[= ]'   # "is not set" or nothing: this kernel was built without it`,
+    summary: `On the host (${istio ? 'every node that runs pods with a sidecar' : 'this node'}), load ${modules.join(', ')} and keep them loaded at boot${istio ? ': istio-init cannot' : ''}. Where modprobe finds no such module, the running kernel's modules are not installed (reboot into the installed kernel), or a custom kernel lacks ${options.join(' / ')}.`,
+    commands: [
+      `for m in ${modules.join(' ')}; do lsmod | grep -qw $m || modprobe $m; done`,
+      `printf '%s\\n' ${modules.join(' ')} > ${file}   # loaded again at boot; written with >, so running it twice is safe`,
+      ...(istio ? [`kubectl get pods -A --field-selector spec.nodeName=${ctx?.cmdNode ?? '<NODE>'} | grep -E 'Init:(Error|CrashLoopBackOff)'   # the pods to restart once the modules load`] : []),
+    ],
+  };
+}
+
 /** The programs whose lines a module-missing finding holds, as a restart command names them. */
 type Writer = 'kube-proxy-pod' | 'kube-proxy-unit' | 'k3s' | 'rke2' | 'k0s' | 'kubelet' | 'docker';
 
@@ -889,11 +939,13 @@ interface ModuleContext {
  * (syncOutcome, as for nftables mode; log.kube-proxy-mode).
  */
 function moduleMissing(draft: FindingDraft, facts: Record<string, string[]>, matches: LogMatch[], ctx?: ModuleContext): void {
-  const modules = extensionModules(facts, matches);
+  const modules = extensionModules(facts, matches) ?? tableModules(facts, matches, ctx);
   if (!modules) return;
   draft.message = draft.message.replace(/ \(chain [^)]{1,200}\)(?=:)/, '') + ` ${modules.sentence}`;
   draft.title = `iptables: kernel module ${modules.modules[0]} is missing`;
   draft.facts = { ...draft.facts, kernelModules: modules.modules };
+  // H54: istio-init refused: no pod with a sidecar starts on this node until the host loads the modules
+  if (modules.extensions.length === 0 && / are istio-init's: /.test(modules.sentence)) draft.severity = 'critical';
   const near = (r: LogMatch) => matches.some((m) => m.file === r.file && r.line >= m.line - 2 && r.line <= (m.endLine ?? m.line) + 6);
   const restores = (ctx?.restores ?? []).filter((r) => near(r) || matches.some((m) => m.file === r.file && m.line >= r.line && m.line <= (r.endLine ?? r.line)));
   const kubeProxy = [...matches, ...restores].some((m) => KUBE_PROXY_RESTORE.test(m.excerpt) && (writerOf(m) === undefined || writerOf(m) !== 'docker'));

@@ -54,7 +54,10 @@ const CHECK_IN_LINE = /(?:^|[\s'"])(?:-C|--check)\s/;
  * the same file, or the message quoting -C), say so, and name kubernetes#82361 where the version allows.
  * `checks` are the matches of the quiet log.iptables-check-command.
  */
-export function badRuleCheck(draft: FindingDraft, matches: LogMatch[], checks: LogMatch[], artifacts: NodeArtifacts): void {
+export function badRuleCheck(draft: FindingDraft, matches: LogMatch[], checkLines: LogMatch[], artifacts: NodeArtifacts): void {
+  // H54: log.iptables-check-command also gives the rules listed beside a check (fact `listed`): what the check is compared with
+  const checks = checkLines.filter((c) => !c.facts.listed);
+  const listings = checkLines.filter((c) => c.facts.listed);
   const found: { bad: LogMatch; check?: LogMatch }[] = [];
   for (const m of matches) {
     const check = checks.find((c) => c.file === m.file && c.line < m.line && c.line >= m.line - 3);
@@ -63,6 +66,7 @@ export function badRuleCheck(draft: FindingDraft, matches: LogMatch[], checks: L
   // every line a check's answer: a mixed set (deletes too) keeps the general wording
   if (found.length === 0 || found.length < matches.length) return;
   const cmds = found.flatMap((f) => (f.check ? [f.check] : []));
+  if (checkFindsNothing(draft, cmds, listings, artifacts)) return;
   const nft = cmds.some((c) => /-nft$/.test(c.facts.tool ?? ''));
   const commentOrMark = cmds.some((c) => c.facts.comment || c.facts.mark) || found.some((f) => /--comment|-m (?:conn)?mark\b/.test(f.bad.excerpt));
   const pkg = installedPackage(artifacts, ['iptables']);
@@ -386,4 +390,159 @@ export function firewalldZoneConflict(draft: FindingDraft, matches: LogMatch[]):
     draft.title = 'A Docker network was not created: firewalld has its bridge in another zone (ZONE_CONFLICT)';
     draft.message += ' The lines are no failed start of dockerd: a network it was asked to create (docker network create, compose) was not, and dockerd kept running.';
   }
+}
+
+// ---- H54 (R18 04): a -C that does not find a rule the node lists -------------------------------------------------
+
+/** Shell words of a command's rest, quotes removed; stops at the shell's `&&`, `||`, `;`, `|` and redirections. */
+function words(text: string): string[] {
+  const out: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const w = m[1] ?? m[2] ?? m[3];
+    if (m[3] !== undefined && /^(?:&&|\|\||;|\||\d?>[>&]?\S*|<)$/.test(w)) break;
+    out.push(w);
+  }
+  return out;
+}
+
+const LONG: Record<string, string> = { '--source': '-s', '--src': '-s', '--destination': '-d', '--dst': '-d', '--protocol': '-p', '--in-interface': '-i', '--out-interface': '-o', '--jump': '-j', '--goto': '-g', '--match': '-m' };
+
+/**
+ * A rule spec as a comparable key, modulo quoting and the order iptables prints options in: its option groups (an
+ * option and its arguments, `!` with it) sorted; `-s 10.0.0.1` as iptables prints it (`/32`), the implicit `-m tcp`
+ * of `-p tcp --dport` left out, the command's own options (-t, -w, -W, -v, -n) left out.
+ */
+export function specKey(spec: string): string {
+  const groups: string[][] = [];
+  let neg = false;
+  for (const w of words(spec)) {
+    if (w === '!') {
+      neg = true;
+      continue;
+    }
+    if (/^--?[A-Za-z]/.test(w)) {
+      groups.push([...(neg ? ['!'] : []), LONG[w] ?? w]);
+      neg = false;
+    } else if (groups.length > 0) groups[groups.length - 1].push(w);
+  }
+  const kept = groups
+    .filter((g) => !/^(?:-t|--table|-w|--wait|-W|--wait-interval|-v|--verbose|-n|--numeric)$/.test(g[g[0] === '!' ? 1 : 0]))
+    .filter((g) => !(g[0] === '-m' && /^(?:tcp|udp|icmp|icmpv6|sctp)$/.test(g[1] ?? '')))
+    .map((g) => {
+      const o = g[0] === '!' ? 1 : 0;
+      if (/^-[sd]$/.test(g[o]) && g[o + 1]) g[o + 1] = g[o + 1].split(',').map((a) => (a.includes('/') ? a : a.includes(':') ? `${a}/128` : `${a}/32`)).join(',');
+      if (g[o] === '-p' && g[o + 1]) g[o + 1] = g[o + 1].toLowerCase();
+      return g.join(' ');
+    });
+  return kept.sort().join(' \u0001 ');
+}
+
+/** The chain and spec a check command names (`iptables -t filter -C CHAIN <spec>`), and its table. */
+function checkedRule(excerpt: string): { chain: string; spec: string; table: string } | undefined {
+  const m = /(?:^|\s)(?:-C|--check)\s{1,8}([A-Za-z0-9_][\w.-]{0,63})\s+(.*)$/.exec(excerpt);
+  if (!m) return undefined;
+  const t = /(?:^|\s)(?:-t|--table)[\s=]{1,4}(filter|nat|mangle|raw|security)\b/.exec(excerpt);
+  return { chain: m[1], spec: m[2], table: t?.[1] ?? 'filter' };
+}
+
+/** The known -C bugs a version is one of: iptables-nft 1.8.0-1.8.2 (kubernetes#82361), 1.8.10 (kube-router#1676). */
+function checkBugOf(v: string): '1.8.0-1.8.2' | '1.8.10' | undefined {
+  const p = parts(v);
+  if (p[0] !== 1 || p[1] !== 8) return undefined;
+  if ((p[2] ?? 0) <= 2) return '1.8.0-1.8.2';
+  return p[2] === 10 ? '1.8.10' : undefined;
+}
+
+const BUG_182 = 'iptables-nft 1.8.0 to 1.8.2 (Debian 10 ships 1.8.2): -C cannot find a rule with a comment or mark match (kubernetes#82361, fixed in 1.8.3)';
+const BUG_1810 =
+  "iptables 1.8.10 (nf_tables; Alpine 3.19 to 3.21, so kube-router 2.x images built on it, RHEL 9.4): -C misses rules it holds, seen on kube-router's comment-match rules (kube-router#1676: `-d <range> -m comment --comment ... -j RETURN`, and `-m comment -m addrtype -m multiport` node-port rules, not on every run), fixed in iptables 1.8.11 (kube-router#1789); kube-router went back to Alpine 3.18's iptables 1.8.9";
+
+/**
+ * Where the rule a failed -C names is listed on the node (a listing in the same file: `iptables-save | grep`, or the
+ * node's live rules), the check itself is broken: say so, with the known versions (only the one the version shown
+ * matches), and cite the copies of rules of that chain the node's iptables-save already holds. False where no
+ * check's rule is listed (the caller's wording stands).
+ */
+function checkFindsNothing(draft: FindingDraft, cmds: LogMatch[], listings: LogMatch[], artifacts: NodeArtifacts): boolean {
+  const live = (artifacts.iptables ?? []).filter((rs) => rs.origin === 'live' && rs.format !== 'list');
+  const hits: { check: LogMatch; where: Evidence }[] = [];
+  for (const c of cmds) {
+    const rule = checkedRule(c.excerpt);
+    if (!rule) continue;
+    const key = specKey(rule.spec);
+    if (key === '') continue;
+    const listed = listings.find((l) => {
+      const m = /(?:^|\s)-A\s+(\S+)\s+(.*)$/.exec(l.excerpt);
+      return l.file === c.file && m && m[1] === rule.chain && specKey(m[2]) === key;
+    });
+    if (listed) {
+      hits.push({ check: c, where: { file: listed.file, line: listed.line, excerpt: listed.excerpt, note: 'the rule the check did not find, listed' } });
+      continue;
+    }
+    for (const rs of live) {
+      const r = (rs.tables[rule.table]?.chains[rule.chain]?.rules ?? []).find((x) => {
+        const spec = /^(?:-A|--append)\s+\S+\s+(.*)$/.exec(x.text.trim())?.[1];
+        return spec !== undefined && specKey(spec) === key;
+      });
+      if (r) {
+        hits.push({ check: c, where: { file: r.ref.file, line: r.ref.line, excerpt: r.text, note: "the rule the check did not find, in the node's rules" } });
+        break;
+      }
+    }
+  }
+  if (hits.length === 0) return false;
+  const chains = [...new Set(hits.map((h) => checkedRule(h.check.excerpt)!.chain))];
+  // copies of one rule in the checked chains: what a component that checks before appending has already added
+  const copies: Evidence[] = [];
+  for (const rs of live)
+    for (const t of Object.values(rs.tables))
+      for (const ch of chains) {
+        const byKey = new Map<string, { line: number; file: string; text: string }[]>();
+        for (const r of t.chains[ch]?.rules ?? []) {
+          const spec = /^(?:-A|--append)\s+\S+\s+(.*)$/.exec(r.text.trim())?.[1];
+          if (spec === undefined) continue;
+          const k = specKey(spec);
+          (byKey.get(k) ?? byKey.set(k, []).get(k)!).push({ line: r.ref.line, file: r.ref.file, text: r.text });
+        }
+        for (const list of byKey.values()) if (list.length > 1) copies.push(...list.map((x, i) => ({ file: x.file, line: x.line, excerpt: x.text, note: `copy ${i + 1} of ${list.length} of one rule in ${ch}` })));
+      }
+  // the version the bundle shows: the installed package, the version a check line or the rules' dump prints
+  const pkg = installedPackage(artifacts, ['iptables-nft', 'iptables']);
+  const shown = pkg?.upstream ?? (artifacts.iptablesVersion ?? []).flat()[0]?.version ?? live.find((rs) => rs.version)?.version;
+  const bug = shown ? checkBugOf(shown) : undefined;
+  const versions = shown
+    ? bug === '1.8.0-1.8.2'
+      ? ` This node's iptables is ${shown}: ${BUG_182}.`
+      : bug === '1.8.10'
+        ? ` This node's iptables is ${shown}: ${BUG_1810}.`
+        : ` This node's iptables is ${shown}, neither of the versions known for it (iptables-nft 1.8.0-1.8.2, kubernetes#82361; 1.8.10, kube-router#1676): where the component brings its own iptables (kube-router, k3s), its version is the one that checks.`
+    : ` Known for ${BUG_182}; and ${BUG_1810}. iptables -V (on the host and in the component's image) tells which.`;
+  const at = hits.map((h) => `${h.check.file}:${h.check.line} against ${h.where.file}:${h.where.line}`).join(', ');
+  const seen = copies.length > 0 ? ` The node's rules already hold ${copies.length} copies of rules of ${chains.join(', ')} (${copies.slice(0, 6).map((e) => `${e.file}:${e.line}`).join(', ')}).` : '';
+  draft.severity = 'warning';
+  draft.title = "iptables' -C does not find a rule that exists: components that check before appending duplicate their rules";
+  draft.message =
+    draft.message.slice(0, draft.message.indexOf(': ') + 2) +
+    `-C does not find a rule that exists (${at}): this iptables' check is broken, not the rules removed. Components that check before appending (kube-router, kubelet, kube-proxy, Docker) add another copy at every sync.${seen}${versions}`;
+  const ev: Evidence[] = [
+    ...hits.flatMap((h) => [{ file: h.check.file, line: h.check.line, excerpt: h.check.excerpt, note: 'the check' }, h.where]),
+    ...copies.slice(0, 6),
+  ];
+  draft.evidence.push(...ev.filter((e, i) => !draft.evidence.some((d) => d.file === e.file && d.line === e.line) && ev.findIndex((x) => x.file === e.file && x.line === e.line) === i));
+  draft.facts = { ...draft.facts, answersCheck: true, checkBroken: true, ...(shown ? { iptablesVersion: shown } : {}), ...(copies.length > 0 ? { duplicateCopies: copies.length } : {}) };
+  const fix =
+    bug === '1.8.0-1.8.2'
+      ? 'Upgrade iptables to 1.8.3 or later (Debian 10: buster-backports) or put the node on the legacy back end'
+      : bug === '1.8.10'
+        ? 'Move the iptables that checks to 1.8.11 or later, or 1.8.9 (the component\'s image: kube-router, k3s\'s bundled iptables; the host\'s package)'
+        : 'Move the iptables that checks off the broken versions: to 1.8.3 or later but not 1.8.10 (1.8.9, or 1.8.11 and later), in the component\'s image too';
+  draft.remedy = {
+    summary: `${fix}; then delete the extra copies down to one (iptables.rule-duplicated gives a loop that stops at one copy once iptables-save is in the bundle).`,
+    commands: [
+      'iptables -V; iptables-save -V   # and in the component\'s image: kubectl -n kube-system exec <kube-router pod> -- iptables -V',
+      `iptables-save -t ${checkedRule(hits[0].check.excerpt)!.table} | grep -E '^-A (${chains.join('|')}) ' | sort | uniq -cd | sort -rn | head   # rules with more than one copy`,
+    ],
+  };
+  return true;
 }

@@ -40,6 +40,22 @@
  * iptables mode is not here: kube-proxy's `"Failed to execute iptables-restore" err=<...>` is
  * log.iptables-restore-failed (and its cleanup of the other modes' chains log.iptables-cleanup-harmless).
  * Another program's "nftables sync failed" (no quote after it, as klog writes it) is not kube-proxy's.
+ *
+ * H53 (review R18 cases 05, 06): kube-proxy's own start-up failures.
+ * - log.kube-proxy-conntrack-setup-failed: kube-proxy raises net.netfilter.nf_conntrack_max (and the
+ *   conntrack hash size with it) at start and exits when it cannot: `F0926 17:32:16.176899 8435 server.go:361]
+ *   write /sys/module/nf_conntrack/parameters/hashsize: operation not supported` (canonical/microk8s#119, MicroK8s in
+ *   LXD), `F0513 15:57:17.447425 1 server.go:495] open /proc/sys/net/netfilter/nf_conntrack_max: permission denied`
+ *   (kubernetes/minikube#11418, kubernetes-sigs/kind#2240: a node in a container on kernels >= 5.12.2 / 5.10.35,
+ *   whose default limit is lower than kube-proxy's), `read-only file system` (kubernetes/kubernetes#24027). Newer
+ *   kube-proxy says it as `"Error running ProxyServer" err="open /proc/sys/..."`. Severity and remedy are the
+ *   analyzer's (analyzers/lib/r13-wording.ts): critical unless kube-proxy got past its start later in the logs.
+ * - log.kube-proxy-started (quiet): kube-proxy past its conntrack setup, starting its config controllers
+ *   (`Starting service config controller`, `Caches are synced for service config`; structured
+ *   `"Caches are synced" controller="service config"`): the later start that makes a start-up failure history.
+ * - log.kube-proxy-fatal: any klog `F` (fatal) line; the analyzer keeps only those it can attribute to kube-proxy
+ *   (the line's unit, pod, container or file says kube-proxy, or the same process's kube-proxy start lines come just
+ *   before it) and that no more specific signature explains: "kube-proxy exited: <text>".
  */
 import type { LogSignature } from './signatures.js';
 
@@ -153,5 +169,59 @@ export const KUBE_PROXY_SIGNATURES: readonly LogSignature[] = [
     title: 'kube-proxy could not tidy its nftables table',
     advice: 'Nothing to fix by itself: whether the sync failed is in the nftables sync failed line after it.',
     quiet: true,
+  },
+];
+
+/**
+ * kube-proxy's start-up failures (H53, see the header): spread into the catalog together with their analyzer hooks
+ * (analyzers/lib/r13-wording.ts), since log.kube-proxy-fatal alone would take every component's F line for kube-proxy's.
+ */
+export const KUBE_PROXY_START_SIGNATURES: readonly LogSignature[] = [
+  {
+    // kube-proxy cannot raise the conntrack limit or hash size at start and exits (see the header)
+    id: 'log.kube-proxy-conntrack-setup-failed',
+    literals: ['/sys/module/nf_conntrack/parameters/hashsize: ', '/proc/sys/net/netfilter/nf_conntrack_max: '],
+    pattern:
+      /(?<op>write|open) (?<path>\/sys\/module\/nf_conntrack\/parameters\/hashsize|\/proc\/sys\/net\/netfilter\/nf_conntrack_max): (?<reason>operation not supported|read-only file system|permission denied)/,
+    extract: [
+      // how the line says kube-proxy stopped: a klog F line, cobra's `Error: `, the structured error of newer releases, k3s' fatal
+      /(?:^|\s)(?<exit>F)(?:0[1-9]|1[0-2])[0-3]\d \d{2}:\d{2}:\d{2}/,
+      /(?<exit>Error running ProxyServer|"command failed"|level=fatal|(?:^|\s)Error: (?:write|open) )/,
+    ],
+    meaning:
+      "kube-proxy could not set up connection tracking when it started: it raises net.netfilter.nf_conntrack_max (and the conntrack hash size) to what its conntrack settings ask (conntrack.maxPerCore times the CPUs, at least conntrack.min) whenever the current value is lower, and the kernel refused the write. Only the host's initial namespace may change these: a node that runs in a container (LXD or LXC, kind, minikube's docker driver, k3d) sees them read-only. kube-proxy exits on it, so it programs no Service rules on this node.",
+    supports: [],
+    severity: 'warning',
+    title: 'kube-proxy exits at start: it cannot set the conntrack limits',
+    advice:
+      "Tell kube-proxy to leave the conntrack limit alone (conntrack-max-per-core 0), or raise net.netfilter.nf_conntrack_max on the host to at least what kube-proxy wants, so that it has nothing to write (kubernetes PR #44919); then restart kube-proxy.",
+    commands: ["cat /proc/sys/net/netfilter/nf_conntrack_max   # on the host, and inside the node"],
+  },
+  {
+    // kube-proxy past its conntrack setup (see the header): a later start that went further than a start-up failure
+    id: 'log.kube-proxy-started',
+    literals: [' config controller', 'Caches are synced'],
+    pattern:
+      /Starting (?<controller>service|endpoint slice|endpoints) config controller|Caches are synced for (?<controller_2>service|endpoint slice|endpoints) config|"Caches are synced" controller="(?<controller_3>service|endpoint slice|endpoints) config"/,
+    meaning: 'kube-proxy got past its start-up (conntrack setup included) and started watching Services and endpoints.',
+    supports: [],
+    severity: 'info',
+    title: 'kube-proxy started its config controllers',
+    advice: 'Nothing to fix.',
+    quiet: true,
+  },
+  {
+    // a klog fatal line; the analyzer keeps kube-proxy's only (see the header)
+    id: 'log.kube-proxy-fatal',
+    // klog's level letter F and the month day (F0926 ...) are too short and too varied for the byte search: kube-proxy's
+    // fatal exits are klog.Fatalf / Exit calls of cmd/kube-proxy/app (server.go, server_others.go, server_linux.go)
+    literals: [' server.go:', ' server_others.go:', ' server_linux.go:'],
+    pattern: /(?:^|\s)F(?:0[1-9]|1[0-2])[0-3]\d \d{2}:\d{2}:\d{2}\.\d{3,9}\s{1,12}(?<pid>\d{1,10}) (?<source>server(?:_others|_linux)?\.go):\d{1,6}\] (?<text>[^\n]{1,400})/,
+    meaning: 'kube-proxy logged a fatal error (klog level F) and exited: it programs no Service rules until it starts again and gets past it.',
+    supports: [],
+    severity: 'warning',
+    title: 'kube-proxy exited on a fatal error',
+    advice: "Read the fatal line: it is the reason kube-proxy stopped. Fix that and restart kube-proxy; its earlier lines show how far the start got.",
+    commands: ["kubectl -n kube-system logs -l k8s-app=kube-proxy --previous --tail=50   # the start that ended on it"],
   },
 ];

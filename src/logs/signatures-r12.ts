@@ -68,6 +68,20 @@ const PROMPT = String.raw`${PROMPT_HEAD}[ \t]{1,4}`;
  */
 export const DOCKER_ZONE_CONFLICT = /(?:Failed to program (?:NAT|FILTER) chain|Error initializing network controller|failed to start daemon|Error response from daemon|\bdockerd?\[\d{1,9}\]:)[^\n]{0,600}?ZONE_CONFLICT: '(?<iface>[\w.@-]{1,15})' already bound to (?:a zone|'(?<zone>[\w.-]{1,64})')/;
 
+/**
+ * H54 (R18 04): a typed iptables check, any options iptables takes before its command (`-t filter`, `-w 5`, `-W 100000`,
+ * `--table=nat`, `-v`, `-n`) between the tool and -C/--check, for ip6tables and iptables-nft/-legacy, after sudo: the
+ * pattern of the quiet log.iptables-check-command below, which missed `iptables -t filter -C ...`
+ * (kube-router#1676). Its prefilter is derived from what the pattern accepts: every check names the tool then
+ * whitespace then an option (`tables -`, a tab, more spaces, `-nft`/`-legacy`), or ends `&& echo exists`.
+ */
+const IPT_CHECK_HEAD = String.raw`(?:^|[\s$#>'"])(?:sudo(?:\s{1,4}-[A-Za-z]{1,4}){0,3}\s{1,4})?ip6?tables(?:-nft|-legacy)?`;
+const IPT_PRE_OPTIONS = String.raw`(?:\s{1,4}(?:-[tW]|--table|--wait-interval)(?:\s{1,4}|=)[\w.]{1,16}|\s{1,4}(?:-w|--wait)(?:(?:\s{1,2}|=)\d{1,3}(?:\.\d{1,6})?)?|\s{1,4}(?:-[vn46]|--verbose|--numeric|--ipv[46])){0,6}`;
+export const IPT_CHECK_COMMAND = new RegExp(
+  String.raw`${IPT_CHECK_HEAD}${IPT_PRE_OPTIONS}\s{1,4}(?:-C|--check)\s{1,8}(?<chain>[A-Za-z0-9_][\w.-]{0,63})|${IPT_CHECK_HEAD}\s[^\n]{1,600}?&& echo exists`,
+);
+export const IPT_CHECK_LITERALS = ['tables -', 'tables\t-', 'tables  ', 'tables-nft ', 'tables-nft\t', 'tables-legacy ', 'tables-legacy\t', '&& echo exists'];
+
 export const R12_SIGNATURES: readonly LogSignature[] = [
   {
     id: 'log.docker-firewalld-zone-conflict',
@@ -129,8 +143,9 @@ export const R12_SIGNATURES: readonly LogSignature[] = [
     ),
     extract: [/\bvni (?<vni>\d{1,8})\b/],
     meaning:
-      "VXLAN packets carry a wrong outer UDP checksum: the kernel's checksum offload on the VXLAN device (vxlan.calico, flannel.1) fills it in wrongly, typically for traffic kube-proxy or the CNI source-NATs, and the receiving node drops them, so connections from a node to a ClusterIP or NodePort on another node hang (SYNs resent for about 63 s) while pod-to-pod traffic may work (projectcalico/calico#3145, flannel-io/flannel#1279). A capture of packets the capturing node itself sends can show a bad checksum only because offload fills it in after tcpdump sees it: the proof is the same bad checksum on the receiving node, or the same SYN sent again and again.",
-    supports: [],
+      "VXLAN packets carry a wrong outer UDP checksum: the kernel's checksum offload on the VXLAN device (vxlan.calico, flannel.1) fills it in wrongly, typically for traffic kube-proxy or the CNI source-NATs, and the receiving node drops them, so connections from a node to a ClusterIP or NodePort on another node hang (SYNs resent for about 63 s) while pod-to-pod traffic may work (projectcalico/calico#3145, flannel-io/flannel#1279). On VMware, the VMXNET3 NIC's own TX checksum / UDP tunnel offload does it too (vmware/photon#1321, projectcalico/calico#4727). A capture of packets the capturing node itself sends can show a bad checksum only because offload fills it in after tcpdump sees it: the proof is the same bad checksum on the receiving node, or the same SYN sent again and again.",
+    // where the node's NIC is a VMXNET3 with the offload on, overlay.vxlan-checksum-offload names the device to fix
+    supports: ['overlay.vxlan-checksum-offload'],
     severity: 'warning',
     title: 'VXLAN packets leave with a bad UDP checksum (checksum offload bug)',
     advice:
@@ -156,10 +171,10 @@ export const R12_SIGNATURES: readonly LogSignature[] = [
   },
   {
     id: 'log.iptables-check-command',
-    literals: ['tables -C ', 'tables --check ', 'tables-nft -C ', 'tables-legacy -C ', '&& echo exists'],
+    literals: IPT_CHECK_LITERALS,
     // a pasted shell line (`> iptables-nft -C KUBE-FIREWALL ...`, `$ sudo iptables -t nat -C ...`), or the
     // `... && echo exists` idiom of a check (kubernetes#82361's repro, its -A a typo of -C)
-    pattern: /(?:^|[\s$#>'"])(?:sudo )?ip6?tables(?:-nft|-legacy)?(?:\s{1,4}-w\s{0,2}\d{0,3})?(?:\s{1,4}-t\s{1,4}\w{1,16})?\s{1,4}(?:-C|--check)\s{1,8}(?<chain>[A-Za-z0-9_][\w.-]{0,63})|(?:^|[\s$#>'"])(?:sudo )?ip6?tables(?:-nft|-legacy)?\s[^\n]{1,600}?&& echo exists/,
+    pattern: IPT_CHECK_COMMAND,
     extract: [/(?:^|[\s$#>'"])(?:sudo )?(?<tool>ip6?tables(?:-nft|-legacy)?)\s/, /(?:^|\s)-[ACID]\s{1,8}(?<chain>[A-Za-z0-9_][\w.-]{0,63})/, /--comment\s{1,4}(?<comment>"[^"\n]{1,200}"|\S{1,200})/, /(?:^|\s)-m (?<mark>mark|connmark)\b/],
     meaning: 'A pasted iptables check (-C) of a rule: the context of the Bad rule line that follows it.',
     supports: [],

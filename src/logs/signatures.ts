@@ -13,7 +13,8 @@
  */
 import { PROXY_SIGNATURES } from './signatures-proxy.js';
 import { FLANNEL_IFACE_SIGNATURES } from './signatures-flannel-iface.js';
-import { KUBE_PROXY_SIGNATURES } from './signatures-kube-proxy.js';
+import { KUBE_PROXY_SIGNATURES, KUBE_PROXY_START_SIGNATURES } from './signatures-kube-proxy.js';
+import { R13_SIGNATURES } from './signatures-r13.js';
 import { R12_SIGNATURES, UDP_TUNNEL_TCP_PROBE } from './signatures-r12.js';
 import { PROMPT_HEAD } from './prompt.js';
 
@@ -102,6 +103,14 @@ const HOST = String.raw`(?:\[[0-9A-Fa-f:.]{2,45}\]|\d{1,3}(?:\.\d{1,3}){3}|[A-Za
 const PORT = String.raw`\d{1,5}`;
 /** a bare IPv6 address, where the wording delimits it (psql's quotes, curl's ` port N`): `fdc4:f303:9324::254`, `::1` */
 const BARE6 = String.raw`(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){2,7}|::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?)`;
+
+/**
+ * H54 (R18 08): iptables(-restore) could not initialize a table: legacy iptables-restore's `iptables-restore v1.6.1:
+ * iptables-restore: unable to initialize table 'nat'` (istio/istio#23009, rancher/rancher#31012): the kernel has no
+ * iptable_<table> (and nf_nat for nat) loaded, as iptables' own hint in the older wording says (`Table does not exist
+ * (do you need to insmod?)`, log.iptables-table-unavailable).
+ */
+const IPT_TABLE_INIT = /unable to initialize table '(?<initTable>filter|nat|mangle|raw|security)'/;
 
 /** the table of an iptables command line quoted in the message */
 const IPT_TABLE = /(?:^|[\s'"])(?:-t|--table)[ =](?<table>filter|nat|mangle|raw|security)\b/;
@@ -723,8 +732,9 @@ export const SIGNATURES: readonly LogSignature[] = [
     // command then fails (`RULE_INSERT failed (No such file or directory)`, exit status 4: docker/for-linux#1521)
     id: 'log.iptables-module-missing',
     // iptables-nft's warning, or legacy iptables' `Couldn't load target `REJECT'` for a known extension (k3s-io/k3s#10099)
-    literals: ['missing kernel module?', "Couldn't load match", "Couldn't load target"],
-    pattern: new RegExp(`${IPT_EXTENSION_UNSUPPORTED.source}|${IPT_EXTENSION_NOT_LOADED.source}`),
+    literals: ['missing kernel module?', "Couldn't load match", "Couldn't load target", 'unable to initialize table'],
+    // H54: legacy iptables(-restore)'s `unable to initialize table 'nat'` (istio/istio#23009): the table's module
+    pattern: new RegExp(`${IPT_EXTENSION_UNSUPPORTED.source}|${IPT_EXTENSION_NOT_LOADED.source}|${IPT_TABLE_INIT.source}`),
     extract: [IPT_TABLE, IPT_CHAIN, IPT_VERSION, /(?:^|\s)-m (?<match>[A-Za-z][\w-]{0,31})\b/],
     meaning: 'iptables could not use an extension a rule needs because the running kernel has no module for it (not loaded, not installed for this kernel, or not built): the rule is not added, and the program that adds it fails.',
     // no back-end or version mismatch: a finding of its own, whose fix is the module
@@ -1334,6 +1344,8 @@ export const SIGNATURES: readonly LogSignature[] = [
   ...PROXY_SIGNATURES,
   ...FLANNEL_IFACE_SIGNATURES,
   ...KUBE_PROXY_SIGNATURES,
+  ...KUBE_PROXY_START_SIGNATURES,
+  ...R13_SIGNATURES,
   ...R12_SIGNATURES,
   {
     id: 'log.cni-setup-failed',

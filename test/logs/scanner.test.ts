@@ -140,8 +140,9 @@ describe.skipIf(!hasCorpus)('the real logs of the corpus', () => {
     expect(r.lines).toBe(208);
     expect(r.firstTimestamp).toEqual({ iso: '2022-02-11T19:03:31.000Z', epochMs: Date.UTC(2022, 1, 11, 19, 3, 31), zoneless: true, yearInferred: true });
     expect(r.lastTimestamp?.iso).toBe('2022-02-11T19:16:03.000Z');
-    // kube-proxy's start (lines 178-180: the mode it defaults to, the iptables Proxier, dual-stack), then the conntrack limit it sets (184-185)
-    expect(r.counts).toEqual({ 'log.connection-refused': 16, 'log.kube-proxy-mode': 3, 'log.kube-proxy-conntrack-max': 2 });
+    // kube-proxy's start (lines 178-180: the mode it defaults to, the iptables Proxier, dual-stack), then the conntrack limit it sets (184-185),
+    // then its config controllers start (188-189) and sync (205-206): past its start
+    expect(r.counts).toEqual({ 'log.connection-refused': 16, 'log.kube-proxy-mode': 3, 'log.kube-proxy-conntrack-max': 2, 'log.kube-proxy-started': 4 });
     expect(first(r, 'log.connection-refused')).toMatchObject({ line: 175, unit: 'kube-proxy.daemon', facts: { host: '10.6.3.201', port: '6443' } });
     // the API server, then (lines 207-208) the metrics service behind it
     expect(all(r, 'log.connection-refused').map((m) => `${m.line}:${m.facts.host}:${m.facts.port}`).slice(-3)).toEqual(['204:10.6.3.201:6443', '207:10.152.183.38:8443', '208:10.152.183.38:8443']);

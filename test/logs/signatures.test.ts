@@ -24,6 +24,18 @@ const EXAMPLES: Example[] = [
   { id: 'log.vxlan-bad-udp-checksum', from: { fixture: '../r12/calico3145-tcpdump.txt' }, line: 4, facts: { port: '4789', src: 'nodeC.local', dst: 'nodeA.local', vni: '4096' } },
   { id: 'log.tcp-probe-of-udp-port', from: { fixture: '../r12/classicswarm1814-nc-ports.txt' }, line: 2, facts: { host: '10.x.x.x', port: '4789', symptom: 'Connection refused' } },
   { id: 'log.iptables-check-command', from: { fixture: '../r12/k8s82361-iptables-nft-check.txt' }, line: 2, facts: { tool: 'iptables-nft', chain: 'KUBE-FIREWALL', mark: 'mark' } },
+  // H53 (R18 05-07, R17 06): kube-proxy in a node container (microk8s#119, minikube#11418), its start past conntrack (minikube#5238), a fatal line of
+  // another cause (opsnull#367), k3s ServiceLB's forwarding check (k3s#4400, klipper-lb#10), netavark's nft ENOENT (netavark#1057, podman#23404)
+  { id: 'log.kube-proxy-conntrack-setup-failed', from: { fixture: '../h53/microk8s119-journal.txt' }, line: 4, facts: { op: 'write', path: '/sys/module/nf_conntrack/parameters/hashsize', reason: 'operation not supported', exit: 'F' } },
+  { id: 'log.kube-proxy-conntrack-setup-failed', from: { fixture: '../h53/minikube11418-kube-proxy.log' }, line: 7, facts: { op: 'open', path: '/proc/sys/net/netfilter/nf_conntrack_max', reason: 'permission denied', exit: 'F' } },
+  { id: 'log.kube-proxy-started', from: { fixture: '../h53/minikube5238-kube-proxy.log' }, line: 12, facts: { controller: 'service' } },
+  { id: 'log.kube-proxy-fatal', from: { fixture: '../h53/opsnull367-kube-proxy-journal.txt' }, line: 3, facts: { pid: '12352', source: 'server.go', text: 'open /var/run/secrets/kubernetes.io/serviceaccount/token: no such file or directory' } },
+  { id: 'log.svclb-forwarding-read', from: { fixture: '../h53/k3s4400-svclb-lb-port-80.log' }, line: 11, facts: { family: 'ipv6' } },
+  { id: 'log.svclb-forwarding-disabled', from: { fixture: '../h53/k3s4400-svclb-lb-port-80.log' }, line: 12, facts: { value: '0' } },
+  { id: 'log.shell-trace-exit', from: { fixture: '../h53/k3s4400-svclb-lb-port-80.log' }, line: 13, facts: { code: '1' } },
+  { id: 'log.svclb-forwarding-write-refused', from: { fixture: '../h53/klipperlb10-lxc.log' }, line: 2, facts: { family: 'ipv4', reason: 'Read-only file system' } },
+  { id: 'log.netavark-nftables-failed', from: { fixture: '../h53/podman23404-run.txt' }, line: 10, facts: { what: 'nft did not return successfully while applying ruleset' } },
+  { id: 'log.nft-rule-not-processed', from: { fixture: '../h53/netavark1057-title.txt' }, line: 1, facts: { where: 'internal:0:0-0', nftError: 'No such file or directory' } },
   // H38: dockerd's firewalld ZONE_CONFLICT (docker/for-linux#1163); flannel#1279: the receiving kernel's bad checksum on 8472, the typed ethtool workaround, its Actual changes, nslookup's answer
   { id: 'log.docker-firewalld-zone-conflict', from: { fixture: '../h38/for-linux-1163-journalctl.txt' }, line: 3, facts: { iface: 'docker0', daemonStart: 'failed to start daemon', network: 'bridge' } },
   { id: 'log.vxlan-bad-udp-checksum', from: { fixture: '../h38/flannel-1279-dmesg.txt' }, line: 1, facts: { kernel: 'UDP', src: '172.16.9.99', dst: '172.16.80.252', port: '8472' } },
@@ -460,7 +472,7 @@ describe('the catalog as data', () => {
     const known = new Set<string>(SIGNATURES.map((s) => s.id));
     for (const m of readFileSync(join(sharedDir, 'KNOWLEDGE.md'), 'utf8').matchAll(/`([a-z]+\.[a-z0-9-]+)`/g)) known.add(m[1]);
     for (const f of readdirSync(projectPath('analyzers')).filter((f) => f.endsWith('.ts'))) {
-      for (const m of readFileSync(projectPath('analyzers', f), 'utf8').matchAll(/id: '([a-z]+\.[a-z0-9-]+)'/g)) known.add(m[1]);
+      for (const m of readFileSync(projectPath('analyzers', f), 'utf8').matchAll(/(?:id: |const ID = )'([a-z]+\.[a-z0-9-]+)'/g)) known.add(m[1]);
     }
     const unknown = SIGNATURES.flatMap((s) => s.supports.filter((id) => !known.has(id)).map((id) => `${s.id} -> ${id}`));
     expect(unknown).toEqual([]);
