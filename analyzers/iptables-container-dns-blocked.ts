@@ -15,10 +15,15 @@
  * - Docker's bridges only where the sockets show a listener on the gateway's port 53: Docker's own
  *   embedded DNS (127.0.0.11) answers inside the container's namespace and never crosses the host's INPUT.
  * - any bridge whose gateway address has a listener on port 53 (ss -lnu / -lnt).
+ * - libvirt's, LXD's, Incus' and lxc-net's bridges by their default names in ip addr (virbr0, lxdbr0, incusbr0,
+ *   lxcbr0) where the bundle has no live nft listing to show their own tables (canonical/lxd#6431: ufw + Docker).
  *
  * UDP 53 is traced from the bridge's second address to its gateway through the INPUT path (iptables and
- * native nftables tables, by hook priority); a DROP or REJECT is critical. TCP 53 (large answers) is
- * traced too and fixed with it; TCP alone blocked is not reported (netavark's own rule accepts UDP only).
+ * native nftables tables, by hook priority); a DROP or REJECT is critical. For the dnsmasq of LXD, Incus,
+ * lxc-net and libvirt, the guests' DHCPDISCOVER (0.0.0.0:68 -> 255.255.255.255:67 on the bridge) is traced
+ * too: dropped, the guests get no IPv4 address (ufw's after-input sends udp 67 to its DROP policy).
+ * TCP 53 (large answers) is traced too and fixed with it; TCP alone blocked is not reported (netavark's own rule accepts UDP only).
+ * A listing without -v (`iptables -L -n`) shows no interfaces: no verdict on it, the coverage asks for -v.
  *
  * This is not iptables.port-blocked: that check walks TCP connections a log, a published port or
  * --require-port asks for; here the need is the resolver's presence, the protocol UDP, and the fix also
@@ -30,7 +35,7 @@ import { trace, type Packet, type TraceResult } from '../src/netfilter/trace.js'
 import { formatCidr, parseCidr } from '../src/parsers/cidr.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
-import { dockerBridges, liveIpv4, liveTables, localAddresses, nativeNftables, netavarkSubnetsFromRules, notePartialNft, otherContainerBridges, traceContext } from './lib/node-view.js';
+import { dockerBridges, liveIpv4, liveTables, localAddresses, nativeNftables, netavarkSubnetsFromRules, notePartialNft, otherBridgeOwner, otherContainerBridges, traceContext } from './lib/node-view.js';
 import { hostFirewall, type HostFirewall } from './lib/host-firewall.js';
 import { installedPackage, packageAtLeast, packageEvidence, packageLabel, type InstalledPackage } from './lib/package-versions.js';
 
@@ -48,6 +53,10 @@ export interface Resolver {
   netavark?: boolean;
   /** the gateway was taken as the subnet's first address (no ip addr) */
   assumedGateway?: boolean;
+  /** a VM or system-container manager's dnsmasq (LXD, Incus, lxc-net, libvirt): it serves the guests' DHCP (udp 67) too */
+  dhcp?: boolean;
+  /** known only by the bridge's default name in ip addr (lxdbr0, virbr0, ...), not by its manager's rules */
+  byName?: boolean;
 }
 
 /** The first address of a subnet: the gateway netavark and Docker give a bridge unless told otherwise. */
@@ -131,7 +140,27 @@ export function resolversOf(artifacts: NodeArtifacts): Resolver[] {
       subnet,
       server: `${b.owner}'s dnsmasq`,
       assumedGateway: a === undefined,
-      evidence: [...(a ? [{ file: a.ref.file, line: a.ref.line, excerpt: a.excerpt, note: `${b.name}: ${b.owner}'s bridge, ${gw} its gateway, where its dnsmasq answers the guests' DNS` }] : [{ ...b.routes }]), ...listenerEvidence(gw)],
+      dhcp: true,
+      evidence: [...(a ? [{ file: a.ref.file, line: a.ref.line, excerpt: a.excerpt, note: `${b.name}: ${b.owner}'s bridge, ${gw} its gateway, where its dnsmasq answers the guests' DHCP and DNS` }] : [{ ...b.routes }]), ...listenerEvidence(gw)],
+    });
+  }
+  // the same managers' bridges by their default names in ip addr (lxdbr0, incusbr0, lxcbr0, virbr0), where the
+  // bundle lacks their rules (LXD's table inet lxd without an nft listing, lxd#6431's ufw host): their dnsmasq
+  // serves DHCP and DNS on the bridge's address (LXD's documentation: "a local dnsmasq process to provide DHCP,
+  // IPv6 route announcements and DNS services to the network")
+  // (only without a live nft listing: with one, the manager's own table would show, and its absence says it does not manage the bridge)
+  for (const itf of nativeNftables(artifacts).length === 0 ? itfs.values() : []) {
+    const owner = otherBridgeOwner(itf.name);
+    const a = owner ? addressOf(itf.name) : undefined;
+    if (!owner || !a || a.prefix >= 31 || out.has(a.address)) continue;
+    add({
+      bridge: itf.name,
+      gateway: a.address,
+      subnet: a.network,
+      server: `${owner}'s dnsmasq`,
+      dhcp: true,
+      byName: true,
+      evidence: [{ file: a.ref.file, line: a.ref.line, excerpt: a.excerpt, note: `${itf.name}: by its name ${owner}'s default bridge, ${a.address} its gateway, where ${owner}'s dnsmasq serves the guests' DHCP and DNS` }, ...listenerEvidence(a.address)],
     });
   }
   // Docker's bridges: only with a listener on the gateway's port 53 (its embedded DNS never crosses INPUT)
@@ -157,6 +186,8 @@ interface Blocked {
   r: Resolver;
   udp: TraceResult;
   tcp: TraceResult;
+  /** a guest's DHCPDISCOVER (0.0.0.0:68 -> 255.255.255.255:67 on the bridge), traced for a dnsmasq of LXD, Incus, lxc-net or libvirt */
+  dhcp?: TraceResult;
 }
 
 const blocks = (t: TraceResult) => (t.verdict.kind === 'DROP' || t.verdict.kind === 'REJECT') && t.decidedBy !== undefined;
@@ -176,9 +207,22 @@ export default defineAnalyzer({
   analyze({ node, artifacts, partly }) {
     const resolvers = resolversOf(artifacts);
     const tables = liveTables(artifacts);
+    const input = tables.get('filter')?.get('INPUT');
+    // `iptables -L -n` without -v prints no in/out column: no rule can be tied to a bridge (canonical/lxd#6431's paste)
+    const unverbose = listingWithoutInterfaces(tables);
+    const noIpAddr = interfacesOf(artifacts.ipAddr ?? []).size === 0;
+    if (unverbose && input?.policy === 'DROP' && (resolvers.length > 0 || noIpAddr)) {
+      const ufw = input.rules.some((x) => /^ufw-/.test(x.target ?? '')) || hostFirewall(artifacts) === 'ufw';
+      partly?.(
+        `the INPUT policy is DROP (${input.ref.file}:${input.ref.line}), and the listing is iptables -L without -v (${unverbose.file}:${unverbose.line}): it shows no in/out interface column, so no rule can be tied to a bridge, and ip addr alone would not decide it${
+          ufw ? `; ufw's chains own INPUT: without a rule for the bridge (LXD's documented one: ufw allow in on lxdbr0) they drop the DHCP (udp 67) and DNS of LXD's and libvirt's guests to the dnsmasq on their bridge, and the guests get no IPv4 address` : ''
+        }. Containers' and guests' DNS and DHCP to a bridge's gateway, which cross INPUT, were not checked${resolvers.length > 0 ? ` (${resolvers.map((r) => r.bridge ?? r.subnet).join(', ')})` : ''}; collect iptables -L -n -v (or iptables-save)${noIpAddr ? ' and ip addr' : ''}`,
+        noIpAddr ? ['iptables', 'ipAddr'] : ['iptables'],
+      );
+      return [];
+    }
     if (resolvers.length === 0) {
       // a dropping INPUT and nothing to say which bridges there are: say what was not checked
-      const input = tables.get('filter')?.get('INPUT');
       if (interfacesOf(artifacts.ipAddr ?? []).size === 0 && input?.policy === 'DROP')
         partly?.(
           `the INPUT policy is DROP (${input.ref.file}:${input.ref.line}), but the bundle has no ip addr and no container manager's rules that name a bridge with a resolver on its gateway (Podman's aardvark-dns, libvirt's or LXD's dnsmasq): containers' DNS to such a gateway, which crosses INPUT, was not checked; collect ip addr`,
@@ -197,19 +241,30 @@ export default defineAnalyzer({
         return trace(tables, 'input', p, ctx);
       };
       const udp = probe('udp');
-      if (!blocks(udp)) continue;
-      blocked.push({ r, udp, tcp: probe('tcp') });
+      // DHCP: the guest has no address yet and broadcasts to the server port on the bridge (the gateway's dnsmasq answers)
+      // (the tracer routes by its local addresses: the limited broadcast is delivered to the host, so it is listed as one of them for this probe)
+      const dhcp = r.dhcp && r.bridge ? trace(tables, 'input', { src: '0.0.0.0', dst: '255.255.255.255', protocol: 'udp', sport: 68, dport: 67, inInterface: r.bridge, state: 'new', mark: 0 }, { ...ctx, localAddresses: [...ctx.localAddresses, '255.255.255.255'] }) : undefined;
+      const dhcpBlocked = dhcp && blocks(dhcp) ? dhcp : undefined;
+      if (!blocks(udp) && !dhcpBlocked) continue;
+      blocked.push({ r, udp, tcp: probe('tcp'), dhcp: dhcpBlocked });
     }
     if (blocked.length === 0) {
-      notePartialNft(artifacts, partly, `DNS from containers to ${resolvers.map((r) => `${r.gateway}:53`).join(', ')}`);
+      notePartialNft(artifacts, partly, `DNS from containers to ${resolvers.map((r) => `${r.gateway}:53`).join(', ')}${resolvers.some((r) => r.dhcp && r.bridge) ? ' and their DHCP (udp 67)' : ''}`);
       return [];
     }
     const fw = hostFirewall(artifacts);
     // netavark's own fix (1.8 adds the accept itself): the installed version says whether it applies
     const netavark = blocked.some((b) => b.r.netavark) ? installedPackage(artifacts, ['netavark']) : undefined;
-    return blocked.map(({ r, udp, tcp }) => finding(node, r, udp, tcp, fw, r.netavark ? netavarkVersion(netavark, artifacts, r.subnet) : undefined));
+    return blocked.map(({ r, udp, tcp, dhcp }) => finding(node, r, udp, tcp, dhcp, fw, r.netavark ? netavarkVersion(netavark, artifacts, r.subnet) : undefined));
   },
 });
+
+/** The first rule of a filter chain read from `iptables -L` without -v (no in/out columns), if the listing is one. */
+function listingWithoutInterfaces(tables: ReturnType<typeof liveTables>): { file: string; line: number } | undefined {
+  for (const c of tables.get('filter')?.values() ?? [])
+    for (const x of c.rules) if (x.incomplete?.some((i) => i.startsWith('listing without -v'))) return x.ref;
+  return undefined;
+}
 
 function ruleEvidence(t: TraceResult, what: string): Evidence {
   const d = t.decidedBy!;
@@ -234,11 +289,15 @@ function netavarkVersion(pkg: InstalledPackage | undefined, artifacts: NodeArtif
   return { pkg, hasFix: packageAtLeast(pkg, '1.8'), acceptPresent };
 }
 
-function finding(node: string, r: Resolver, udp: TraceResult, tcp: TraceResult, fw: HostFirewall, nv?: NetavarkVersion) {
+function finding(node: string, r: Resolver, udp: TraceResult, tcp: TraceResult, dhcp: TraceResult | undefined, fw: HostFirewall, nv?: NetavarkVersion) {
   const where = r.bridge ? `${r.bridge} (${r.subnet})` : r.subnet;
-  const tcpToo = blocks(tcp);
-  const evidence: Evidence[] = [ruleEvidence(udp, `DNS (udp 53) from ${where} to ${r.gateway}`)];
-  if (tcpToo && (tcp.decidedBy!.file !== udp.decidedBy!.file || tcp.decidedBy!.line !== udp.decidedBy!.line)) evidence.push(ruleEvidence(tcp, `DNS over TCP from ${where} to ${r.gateway}`));
+  const dns = blocks(udp);
+  const tcpToo = dns && blocks(tcp);
+  const same = (a: TraceResult, b: TraceResult) => a.decidedBy!.file === b.decidedBy!.file && a.decidedBy!.line === b.decidedBy!.line;
+  const evidence: Evidence[] = [];
+  if (dns) evidence.push(ruleEvidence(udp, `DNS (udp 53) from ${where} to ${r.gateway}${dhcp && same(dhcp, udp) ? ', and the guests\' DHCP requests (udp 67)' : ''}`));
+  if (tcpToo && !same(tcp, udp)) evidence.push(ruleEvidence(tcp, `DNS over TCP from ${where} to ${r.gateway}`));
+  if (dhcp && (!dns || !same(dhcp, udp))) evidence.push(ruleEvidence(dhcp, `the guests' DHCP requests (udp 67, broadcast on ${r.bridge})`));
   evidence.push(...r.evidence);
   if (nv)
     evidence.push(
@@ -249,30 +308,40 @@ function finding(node: string, r: Resolver, udp: TraceResult, tcp: TraceResult, 
           : `netavark ${nv.pkg.upstream} installed: older than 1.8, which adds the DNS accept for its networks itself (containers/netavark#780)`,
       ),
     );
-  const verdict = udp.verdict.kind === 'REJECT' ? `rejected (${udp.verdict.with})` : 'dropped';
+  const verdictOf = (t: TraceResult) => (t.verdict.kind === 'REJECT' ? `rejected (${t.verdict.with})` : 'dropped');
   const assumed = r.assumedGateway ? ` The bundle has no ip addr for this bridge: its gateway is taken as ${r.gateway}, the subnet's first address.` : '';
+  const guests = r.server.startsWith('libvirt') ? 'virtual machines' : 'guests';
+  const dnsText = dns
+    ? `DNS queries from the containers on ${where} to ${r.server} on ${r.gateway}:53 are ${verdictOf(udp)} by ${by(udp)}${tcpToo ? ` (TCP 53 too${!same(tcp, udp) ? `, by ${by(tcp)}` : ''})` : ''}: the resolver is the host itself, so the queries go through its INPUT chain, not FORWARD. Name resolution in those containers fails (timeouts in getaddrinfo, "Temporary failure in name resolution", "no such host"), while connections by address work.`
+    : '';
+  const dhcpText = dhcp
+    ? `${dns ? ' ' : ''}The ${guests}' DHCP requests on ${r.bridge} (udp 67, to ${r.server}) are ${verdictOf(dhcp)}${dns && same(dhcp, udp) ? ' there too' : ` by ${by(dhcp)}`}: ${guests} that boot or renew their lease get no IPv4 address (\`lxc list\` shows none; canonical/lxd#6431), which is worse than the DNS failure: without an address they reach nothing.`
+    : '';
+  const firewall = fw === 'ufw' ? " ufw owns INPUT here (its policy DROP, its chains): LXD's and libvirt's own accepts, where they sit in their own nftables table, do not override a drop in iptables' INPUT, since every table on the hook must accept the packet." : '';
   return {
     severity: 'critical' as const,
-    title: "Containers' DNS to their bridge's resolver is blocked",
-    message: `On ${node}, DNS queries from the containers on ${where} to ${r.server} on ${r.gateway}:53 are ${verdict} by ${by(udp)}${tcpToo ? ` (TCP 53 too${tcp.decidedBy!.line !== udp.decidedBy!.line || tcp.decidedBy!.file !== udp.decidedBy!.file ? `, by ${by(tcp)}` : ''})` : ''}: the resolver is the host itself, so the queries go through its INPUT chain, not FORWARD. Name resolution in those containers fails (timeouts in getaddrinfo, "Temporary failure in name resolution", "no such host"), while connections by address work.${assumed}${nv ? ` ${netavarkSentence(nv, udp)}` : ''}`,
-    impact: `Containers on ${r.bridge ?? r.subnet} cannot resolve one another's names nor outside names.`,
+    title: dhcp ? "Guests' DHCP and DNS to their bridge's dnsmasq are blocked" : "Containers' DNS to their bridge's resolver is blocked",
+    message: `On ${node}, ${dnsText}${dhcpText}${dhcp ? firewall : ''}${assumed}${nv ? ` ${netavarkSentence(nv, udp)}` : ''}`,
+    impact: dhcp ? `${guests === 'guests' ? 'Instances' : 'Virtual machines'} on ${r.bridge} get no IPv4 address${dns ? ' and cannot resolve names' : ''}.` : `Containers on ${r.bridge ?? r.subnet} cannot resolve one another's names nor outside names.`,
     evidence,
     facts: {
       bridge: r.bridge,
       gateway: r.gateway,
       subnet: r.subnet,
       server: r.server,
-      udpBlockedBy: `${udp.decidedBy!.chain}#${udp.decidedBy!.num}`,
+      ...(dns ? { udpBlockedBy: `${udp.decidedBy!.chain}#${udp.decidedBy!.num}` } : {}),
       tcpBlocked: tcpToo,
+      ...(dhcp ? { dhcpBlockedBy: `${dhcp.decidedBy!.chain}#${dhcp.decidedBy!.num}` } : {}),
+      ...(r.byName ? { bridgeKnownBy: 'name' } : {}),
       ...(r.assumedGateway ? { gatewayAssumed: true } : {}),
       ...(nv ? { netavarkPackage: packageLabel(nv.pkg), netavarkHasDnsAccept: nv.hasFix } : {}),
     },
-    remedy: remedyFor(r, udp, fw, nv),
+    remedy: remedyFor(r, dns ? udp : dhcp!, fw, dhcp !== undefined, nv),
   };
 }
 
-/** Accept DNS from the bridge ahead of the block, safe to paste twice, kept where the host's firewall keeps its rules. */
-function remedyFor(r: Resolver, udp: TraceResult, fw: HostFirewall, nv?: NetavarkVersion) {
+/** Accept DNS (and the guests' DHCP, where it is blocked) from the bridge ahead of the block, safe to paste twice, kept where the host's firewall keeps its rules. */
+function remedyFor(r: Resolver, udp: TraceResult, fw: HostFirewall, dhcp: boolean, nv?: NetavarkVersion) {
   const d = udp.decidedBy!;
   const match = r.bridge ? `-i ${r.bridge}` : `-s ${r.subnet}`;
   const netavark = !r.netavark
@@ -287,16 +356,16 @@ function remedyFor(r: Resolver, udp: TraceResult, fw: HostFirewall, nv?: Netavar
   if (d.nft && d.nft.table === 'firewalld') {
     const zone = r.bridge ? `$(firewall-cmd --get-zone-of-interface=${r.bridge} 2>/dev/null || firewall-cmd --get-default-zone)` : '$(firewall-cmd --get-default-zone)';
     return {
-      summary: `firewalld blocks it: allow the dns service in the zone ${r.bridge ?? 'the bridge'} is in, at runtime and permanently.`,
-      commands: [`z=${zone}; firewall-cmd --zone="$z" --add-service=dns && firewall-cmd --permanent --zone="$z" --add-service=dns`, ...netavark],
+      summary: `firewalld blocks it: allow the dns${dhcp ? ' and dhcp services' : ' service'} in the zone ${r.bridge ?? 'the bridge'} is in, at runtime and permanently.`,
+      commands: [`z=${zone}; firewall-cmd --zone="$z" --add-service=dns${dhcp ? ' --add-service=dhcp' : ''} && firewall-cmd --permanent --zone="$z" --add-service=dns${dhcp ? ' --add-service=dhcp' : ''}`, ...netavark],
       caution: 'No firewall-cmd --reload: it removes the rules Docker and netavark added at runtime. --add-service on a service already enabled changes nothing.',
     };
   }
   if (d.nft) {
     const chain = `${d.nft.family} ${d.nft.table} ${d.chain}`;
-    const rules = r.bridge ? [`iifname "${r.bridge}" udp dport 53 accept`, `iifname "${r.bridge}" tcp dport 53 accept`] : [`ip saddr ${r.subnet} udp dport 53 accept`, `ip saddr ${r.subnet} tcp dport 53 accept`];
+    const rules = r.bridge ? [`iifname "${r.bridge}" udp dport 53 accept`, `iifname "${r.bridge}" tcp dport 53 accept`, ...(dhcp ? [`iifname "${r.bridge}" udp dport 67 accept`] : [])] : [`ip saddr ${r.subnet} udp dport 53 accept`, `ip saddr ${r.subnet} tcp dport 53 accept`];
     return {
-      summary: `The nftables table ${d.nft.family} ${d.nft.table} blocks it: accept DNS from ${r.bridge ?? r.subnet} at the top of its chain ${d.chain}, and keep the rules in the configuration the nftables service loads.`,
+      summary: `The nftables table ${d.nft.family} ${d.nft.table} blocks it: accept DNS${dhcp ? ' and DHCP' : ''} from ${r.bridge ?? r.subnet} at the top of its chain ${d.chain}, and keep the rules in the configuration the nftables service loads.`,
       commands: [
         ...rules.map((x) => `nft list chain ${chain} | grep -qF '${x}' || nft insert rule ${chain} ${x}`),
         `# persist: in the file the nftables service loads (/etc/nftables.conf, /etc/sysconfig/nftables.conf), in table ${d.nft.family} ${d.nft.table}, chain ${d.chain}, above the rule that blocks it:`,
@@ -306,8 +375,20 @@ function remedyFor(r: Resolver, udp: TraceResult, fw: HostFirewall, nv?: Netavar
       caution: 'Do not reload that file (nft -f, systemctl restart nftables) while containers run: it starts with "flush ruleset", which deletes the container managers\' tables too.',
     };
   }
-  const specs = ['udp', 'tcp'].map((p) => `INPUT ${match} -p ${p} -m ${p} --dport 53 -j ACCEPT`);
+  const specs = [...['udp', 'tcp'].map((p) => `INPUT ${match} -p ${p} -m ${p} --dport 53 -j ACCEPT`), ...(dhcp && r.bridge ? [`INPUT -i ${r.bridge} -p udp -m udp --dport 67 -j ACCEPT`] : [])];
   const idempotent = specs.map((s) => `iptables -C ${s} 2>/dev/null || iptables -I ${s}`);
+  if (fw === 'ufw' && r.dhcp && r.bridge) {
+    // LXD's documentation ("How to configure your firewall", ufw): allow in on the bridge, and route in and out of it
+    return {
+      summary: `ufw owns INPUT: let ${r.bridge}'s guests reach ${r.server} (DHCP udp 67, DNS 53) through ufw, with the rules LXD's documentation gives for ufw; ufw keeps them and rebuilds its chains from them.`,
+      commands: [
+        `ufw allow in on ${r.bridge}   # DHCP and DNS to the host's dnsmasq (LXD's documented rule; ufw skips a rule it has already)`,
+        `# narrower, if the guests need nothing else on the host: ufw allow in on ${r.bridge} to any port 67 proto udp; ufw allow in on ${r.bridge} to any port 53`,
+        `# their forwarded traffic (iptables.forward-blocks-containers says whether it is dropped): ufw route allow in on ${r.bridge}; ufw route allow out on ${r.bridge}`,
+      ],
+      caution: `"ufw allow in on ${r.bridge}" lets the guests reach every service of the host, not only dnsmasq. Do not insert rules into ufw's chains with iptables: ufw rebuilds them at every reload and boot.`,
+    };
+  }
   if (fw === 'ufw') {
     return {
       summary: `ufw owns INPUT: allow DNS from ${r.bridge ?? r.subnet} to ${r.gateway} through ufw, which keeps the rule and rebuilds its chains from it.`,
@@ -322,7 +403,7 @@ function remedyFor(r: Resolver, udp: TraceResult, fw: HostFirewall, nv?: Netavar
         ? [`# persist: add these lines by hand to the *filter section of /etc/iptables/rules.v4, above the rules that drop:`]
         : [`# persist: add these lines by hand where the host firewall keeps its rules (/etc/sysconfig/iptables for iptables.service, /etc/iptables/rules.v4 for netfilter-persistent), in the *filter section above the rules that drop:`];
   return {
-    summary: `Accept DNS (udp and tcp 53) from ${r.bridge ?? r.subnet} at the top of INPUT, ahead of ${d.num === 0 ? 'the INPUT policy' : `${d.chain} rule ${d.num}`}; each command adds its rule only if it is not there already.`,
+    summary: `Accept DNS (udp and tcp 53)${dhcp && r.bridge ? ' and DHCP (udp 67)' : ''} from ${r.bridge ?? r.subnet} at the top of INPUT, ahead of ${d.num === 0 ? 'the INPUT policy' : `${d.chain} rule ${d.num}`}; each command adds its rule only if it is not there already.`,
     commands: [...idempotent, ...persist, ...specs.map((s) => `#   -A ${s}`), ...netavark],
     caution: "Do not save the live rules into the boot configuration (iptables-save > ..., service iptables save, netfilter-persistent save): they hold the container managers' chains (netavark's, Docker's), restored stale at every boot.",
   };

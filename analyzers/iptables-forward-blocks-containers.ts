@@ -50,6 +50,7 @@ import {
   localAddresses,
   nativeNftables,
   notePartialNft,
+  otherBridgeOwner,
   otherContainerBridges,
   reaches,
   traceContext,
@@ -130,6 +131,10 @@ function unreadBridges(tables: Map<string, Map<string, Chain>>, v6: boolean): st
         if (!CONTAINER_BRIDGE_IN_TEXT.test(r.text)) continue;
         for (const i of [r.inInterface, r.outInterface]) if (i && CONTAINER_BRIDGE_NAME.test(i.value) && !named.has(i.value)) named.set(i.value, r);
       }
+  // `iptables -L` without -v: no in/out column, so no rule can name a bridge (canonical/lxd#6431's paste); ip addr alone would not make its rows decidable
+  const unverbose = [...(tables.get('filter')?.values() ?? [])].flatMap((c) => c.rules).find((r) => r.incomplete?.some((x) => x.startsWith('listing without -v')));
+  if (named.size === 0 && unverbose)
+    return `${head}, and the listing is iptables -L without -v (${unverbose.ref.file}:${unverbose.ref.line}): it shows no in/out interface, so no rule can name a bridge (Docker's, LXD's, libvirt's) and ip addr alone would not make its rules decidable; collect iptables -L -n -v (or iptables-save) and ip addr (and ip route)`;
   if (named.size === 0) return `${head}, and no rule names a container bridge (Docker's masquerade or FORWARD rules, netavark's NETAVARK_FORWARD); collect ip addr (and ip route)`;
   const list = [...named].map(([n, r]) => `${n} (${r.ref.file}:${r.ref.line})`).join(', ');
   return `${head}; rules name ${list}, but none of them is a masquerade (its subnet) or an accept of what leaves the bridge, so there is no path to trace from them (the listing may be cut); collect ip addr (and ip route) and the whole iptables-save`;
@@ -281,6 +286,18 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
   const forwardingOff = runtimeValue(artifacts.sysctl ?? [], v6 ? 'net.ipv6.conf.all.forwarding' : 'net.ipv4.ip_forward').some((x) => x.value === '0');
   if (dockerHere && !forwardingOff)
     for (const o of otherContainerBridges(artifacts, family)) if (!bridges.some((b) => b.name === o.name)) bridges.push({ name: o.name, cidrs: o.subnets.map((s) => s.cidr), owner: o.owner, other: o });
+  // the same managers' bridges by their default names in ip addr (lxdbr0, incusbr0, lxcbr0, virbr0), where the bundle
+  // lacks their rules (LXD's table inet lxd without an nft listing; canonical/lxd#6431's ufw + Docker host): IPv4 only
+  // (only without a live nft listing: with one, the manager's table, inet lxd or ip libvirt_network, would show, and its
+  // absence says the bridge is not routed by it: an isolated libvirt network, a bridge LXD does not manage)
+  if (dockerHere && !forwardingOff && listed && !v6 && nft.length === 0)
+    for (const i of itfs.values()) {
+      const owner = otherBridgeOwner(i.name);
+      const a = owner ? i.addresses.find((x) => x.family === 4 && x.scope !== 'host' && x.prefix < 31) : undefined;
+      if (!owner || !a || bridges.some((b) => b.name === i.name)) continue;
+      const ev: Evidence = { file: a.ref.file, line: a.ref.line, excerpt: a.excerpt, note: `${i.name}: by its name ${owner}'s default bridge, serving ${a.network} (the bundle has no rule of ${owner}'s for it)` };
+      bridges.push({ name: i.name, cidrs: [a.network], owner, other: { name: i.name, owner, subnets: [{ cidr: a.network, evidence: ev }], routes: ev } });
+    }
   if (!listed) {
     const unsure = bridges.filter((b) => b.cidrs.length === 0).map((b) => b.name);
     partly?.(
@@ -405,6 +422,17 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
         }
         if (doubt) {
           partly?.(`${what} is ${r.verdict.kind === 'REJECT' ? 'rejected' : 'dropped'} with what the bundle does not say (the uplink${cidr ? '' : ", the bridge's subnet"}) taken as no rule names it, but not if ${doubt}: collect ip addr (and ip route)`);
+          break;
+        }
+        // `iptables -L` without -v prints no in/out column: a rule on the path may match another interface only
+        // (Docker's `-o docker0 -j DROP` in DOCKER-ISOLATION-STAGE-2 reads as a DROP of everything)
+        const hidden = r.steps.find((s) => !s.nft && s.num > 0 && tables.get(s.table)?.get(s.chain)?.rules[s.num - 1]?.incomplete?.some((x) => x.startsWith('listing without -v')));
+        if (hidden) {
+          const at = r.decidedBy!;
+          partly?.(
+            `${what} is ${r.verdict.kind === 'REJECT' ? 'rejected' : 'dropped'} by ${at.table}/${at.chain} ${at.num === 0 ? 'policy' : `rule ${at.num}`} (${at.file}:${at.line}) as traced through an iptables -L listing without -v (${hidden.file}:${hidden.line}), which shows no in/out interface: rules on the path may concern other interfaces only; collect iptables -L -n -v (or iptables-save) to decide`,
+            ['iptables'],
+          );
           break;
         }
         const d = r.decidedBy!;
@@ -1363,12 +1391,12 @@ function otherBridgeCause(o: OtherBridge, d: TraceStep, tables: Map<string, Map<
   return {
     text: `Docker set that policy${fw === 'ufw' ? ' (so does ufw, with DEFAULT_FORWARD_POLICY="DROP")' : ''}: it sets FORWARD to DROP when it turns IP forwarding on, and accepts only its own bridges' traffic.${own}`,
     evidence: o.ownAccept ?? o.routes,
-    remedy: (w) => dockerUserRemedy(o, w),
+    remedy: (w) => dockerUserRemedy(o, w, fw === 'ufw' && reaches(filter, 'FORWARD', 'ufw-user-forward')),
   };
 }
 
 /** LXD's documented fix: accept the bridge in DOCKER-USER (idempotent, so a second run adds nothing), kept across reboots by a drop-in for docker.service. */
-function dockerUserRemedy(o: OtherBridge, w: Where) {
+function dockerUserRemedy(o: OtherBridge, w: Where, ufwRoute = false) {
   const t = w.tool;
   const br = o.name;
   const lines = [`${t} -C DOCKER-USER -i ${br} -j ACCEPT 2>/dev/null || ${t} -I DOCKER-USER -i ${br} -j ACCEPT`, `${t} -C DOCKER-USER -o ${br} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT 2>/dev/null || ${t} -I DOCKER-USER -o ${br} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`];
@@ -1379,6 +1407,9 @@ function dockerUserRemedy(o: OtherBridge, w: Where) {
       `${lines[0]}   # what leaves ${br} (its ${o.owner === 'libvirt' ? 'VMs' : 'instances'}' own connections)`,
       `${lines[1]}   # the replies to them`,
       `# persist: DOCKER-USER's rules do not survive a reboot; run both lines each time docker starts, e.g. a drop-in /etc/systemd/system/${unit}.d/${br}-forward.conf holding "[Service]" and "ExecStartPost=/bin/sh -c '${lines.join('; ')}'", then: systemctl daemon-reload`,
+      ...(ufwRoute
+        ? [`# or, ufw being the firewall here and its ufw-user-forward reached from FORWARD: ufw route allow in on ${br}; ufw route allow out on ${br}   (LXD's documented ufw rules; ufw keeps them across reboots and skips a rule it has already)`]
+        : []),
       `# or, Docker 28 or later: "ip-forward-no-drop": true in /etc/docker/daemon.json, then restart docker and set the policy back (${t} -P FORWARD ACCEPT): Docker no longer sets FORWARD to DROP, for all forwarded traffic, not only ${br} (its containers' published ports become reachable from the local network: moby/moby#14041)`,
     ],
     caution: `These rules accept everything ${br} sends and the replies to it, ahead of Docker's own rules (which do not concern ${br}); do not save the live rules with iptables-save or netfilter-persistent: they hold Docker's chains.`,

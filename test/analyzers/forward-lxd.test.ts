@@ -97,8 +97,9 @@ describe("libvirt's virbr0", () => {
     ['iptables back end, no Docker', { 'iptables-save.txt': 'libvirt-xtables.iptables-save.txt' }],
     ["iptables back end beside Docker (FORWARD DROP; libvirt's LIBVIRT_FWO accepts)", { 'iptables-save.txt': 'libvirt-xtables-docker.iptables-save.txt' }],
   ])('healthy: %s', async (_, files) => {
+    // ip addr without lxdbr0: beside Docker's FORWARD DROP, an lxdbr0 none of whose rules the dump holds is lxd#12810 (H51)
     for (const withIpA of [false, true]) {
-      const r = await report({ ...Object.fromEntries(Object.entries(files).map(([k, v]) => [k, fx('generated', v)])), ...(withIpA ? { 'ip-a.txt': IP_A } : {}) }, `r3-libvirt-${Object.values(files)[0]}-${withIpA}`);
+      const r = await report({ ...Object.fromEntries(Object.entries(files).map(([k, v]) => [k, fx('generated', v)])), ...(withIpA ? { 'ip-a.txt': IP_A.replace(/^4: lxdbr0:[\s\S]*?(?=^5: )/m, '') } : {}) }, `r3-libvirt-${Object.values(files)[0]}-${withIpA}`);
       expect(byId(r, FORWARD)).toEqual([]);
       expect(r.findings.filter((f) => f.severity === 'critical')).toEqual([]);
     }
