@@ -11,7 +11,7 @@ import { Progress, type ProgressMode } from './batch/progress.js';
 import { inShard, parseShard } from './batch/shard.js';
 import { displayText, printable, shortNames } from './report/names.js';
 import { Redactor } from './report/redact.js';
-import { OUTPUT_FORMATS, render, type OutputFormat } from './report/render.js';
+import { MASK_SECRETS_ENV, OUTPUT_FORMATS, render, type OutputFormat } from './report/render.js';
 import type { Report } from './report/schema.js';
 import { SEVERITY_ORDER, type Severity } from './report/severity.js';
 import { VERSION } from './version.js';
@@ -46,9 +46,12 @@ Options:
                               critical | warning | info | none (default: none)
       --require-port PORTS    ports the application needs, e.g. 5432,6379
       --analyzers DIR         also run the analyzer modules (.js/.mjs) in DIR
-      --redact [ips,hostnames]  mask secrets (passwords, tokens, keys, connection
-                              strings); with ips / hostnames also replace addresses and
-                              names by consistent tokens, for reports that leave the company
+      --redact [ips,hostnames]  with ips / hostnames replace addresses and names by
+                              consistent tokens, for reports that leave the company;
+                              the report's Source is the input's base name
+      --no-mask-secrets       show secrets as the bundle has them (internal use): every
+                              report masks them by default (passwords, tokens, API keys,
+                              Bearer/Basic credentials, URL passwords, private keys)
       --concurrency N         bundles analyzed at once (default: number of CPUs)
       --timeout SECONDS       per-bundle time limit in a batch, from the start of its
                               analysis (default: 900; 0 = none; at most 2147483, 24 days)
@@ -120,6 +123,9 @@ const defaultIo: CliIo = {
 
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
   const debug = argv.includes('--debug');
+  // --no-mask-secrets reaches every renderer through the environment: the batch's children
+  // render too, and inherit it; set for this run only
+  const maskBefore = process.env[MASK_SECRETS_ENV];
   try {
     return await run(argv, io);
   } catch (err) {
@@ -130,6 +136,9 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     io.stderr(`bundle-doctor: ${printable((err as Error)?.message?.split('\n')[0] ?? String(err))}\n`);
     if (debug && err instanceof Error && err.stack) io.stderr(err.stack + '\n');
     return EXIT_USAGE;
+  } finally {
+    if (maskBefore === undefined) delete process.env[MASK_SECRETS_ENV];
+    else process.env[MASK_SECRETS_ENV] = maskBefore;
   }
 }
 
@@ -179,6 +188,7 @@ function parse(argv: string[]) {
         quiet: { type: 'boolean', short: 'q' },
         analyzers: { type: 'string' },
         redact: { type: 'string' },
+        'no-mask-secrets': { type: 'boolean' },
         index: { type: 'boolean' },
         src: { type: 'string' },
         dst: { type: 'string' },
@@ -264,6 +274,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     }
   }
   const redactor = parseRedact(values.redact);
+  if (values['no-mask-secrets']) {
+    if (redactor) throw new UsageError('--no-mask-secrets and --redact exclude each other: a redacted report masks its secrets');
+    process.env[MASK_SECRETS_ENV] = '0';
+  }
   const outDir = values.output && isDirOutput(values.output) ? values.output : undefined;
   if (values.resume && !outDir) throw new UsageError('--resume needs -o DIR: the output folder of the run to resume');
   // Secrets alone are masked in the reports, not in the index's sources (plain paths), and need no
@@ -282,6 +296,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const mode: DirMode = values['as-bundle'] ? 'bundle' : values['as-batch'] ? 'batch' : 'auto';
   const expanded = await expandInputs(args, mode);
   for (const m of expanded.missing) io.stderr(`bundle-doctor: ${printable(m.error)}\n`);
+  // how a folder holding bundle archives was guessed, and the option that reads it the other way
+  for (const n of expanded.notes) io.stderr(`bundle-doctor: ${printable(n.note)}\n`);
   const bundles = shard ? expanded.bundles.filter((b) => inShard(b, shard)) : expanded.bundles;
   // No input at all is a mistake even for a shard (a volume not mounted): no index is written over
   // an earlier one. A shard that only gets no share of the inputs writes its empty index.
@@ -299,6 +315,11 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     for (const f of raw.failures) io.stderr(`bundle-doctor: ${printable(f.error)}\n`);
     if (raw.bundles.length === 0) return EXIT_USAGE;
     const report = redactor ? redactor.report(raw) : raw;
+    const { digestOf, uncheckedLine } = await import('./batch/index-report.js');
+    for (const b of report.bundles) {
+      const d = digestOf(b);
+      if (d.checked === 0) io.stderr(`bundle-doctor: ${printable(uncheckedLine(b.source, d.missing))}\n`);
+    }
     if (!emit(render(report, formats[0]), values.output, io)) return EXIT_USAGE;
     return expanded.missing.length > 0 ? EXIT_USAGE : reachesFailOn(report, failOn) ? EXIT_FINDINGS : EXIT_OK;
   }
@@ -332,6 +353,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   // and -q (no progress, but failures still) did not; --jsonl streamed them.
   const sayFailures = !values.jsonl && progressMode !== 'lines';
   if (sayFailures) for (const e of outcome.index.bundles) if (e.error !== undefined && e.code !== INTERRUPTED) io.stderr(`bundle-doctor: ${printable(e.error)}\n`);
+  // inputs read where no check could run: the progress lines said so; the bar and -q did not
+  if (progressMode !== 'lines') for (const u of outcome.unchecked) io.stderr(`bundle-doctor: ${printable(u.line)}\n`);
   const stopped = outcome.index.bundles.filter((e) => e.code === INTERRUPTED).length;
   if (stopped > 0) io.stderr(`bundle-doctor: interrupted: ${stopped} of ${outcome.index.totals.bundles} bundles not analyzed${outDir ? ' (listed in the index)' : ''}\n`);
   if (outcome.report && !values.jsonl && !emit(render(outcome.report, formats[0]), values.output, io)) return EXIT_USAGE;

@@ -47,6 +47,15 @@ export function digestOf(r: BundleReport): BundleDigest {
   };
 }
 
+/**
+ * The stderr line for an input that was read but where no check could run (no artifact any
+ * analyzer needs: a text that is no bundle, an empty or foreign archive): its report says so, yet
+ * nothing in the exit status does (a report without findings), so the run says it in one line.
+ * `missing`: what most checks lacked (the digest's `missing`).
+ */
+export function uncheckedLine(source: string, missing: readonly string[] = []): string {
+  return `${source}: nothing could be checked${missing.length > 0 ? ` (missing: ${missing.join(', ')})` : ''}: read, but no finding can be trusted to be absent`;
+}
 
 export function indexEntry(result: BatchResult, reports: Record<string, string>): IndexEntry {
   if (!result.ok) {

@@ -17,6 +17,14 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
+/**
+ * A failure's message without the input's name it starts with (`in/x.tgz: corrupt ...`): the
+ * progress line names the input already, once.
+ */
+export function withoutInput(error: string, input: string): string {
+  return error.startsWith(`${input}: `) ? error.slice(input.length + 2) : error;
+}
+
 export class Progress {
   private done = 0;
   private failed = 0;
@@ -50,8 +58,8 @@ export class Progress {
     // bundles a stopped batch did not get to are summed up once at the end, not listed here
     if (this.mode === 'lines' && !(!result.ok && result.failure.code === INTERRUPTED)) {
       const what = result.ok
-        ? `${result.digest.summary.critical} critical, ${result.digest.summary.warning} warning, ${result.digest.summary.info} info`
-        : `failed: ${result.failure.error}`;
+        ? `${result.digest.summary.critical} critical, ${result.digest.summary.warning} warning, ${result.digest.summary.info} info${result.digest.checked === 0 ? '; nothing could be checked' : ''}`
+        : `failed: ${withoutInput(result.failure.error, result.input)}`;
       this.write(`[${this.done}/${this.total}] ${printable(`${result.input}: ${what}`)} (${Math.round(result.ms)} ms)\n`);
     }
     this.draw();

@@ -4,16 +4,17 @@
  * index entries), an index, and optionally one JSON line per bundle on stdout.
  */
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ownOutput } from '../bundle/formats.js';
 import { shortNames } from '../report/names.js';
-import type { Redactor } from '../report/redact.js';
+import { jsonlLine, type Redactor } from '../report/redact.js';
 import { renderIndex, type OutputFormat } from '../report/render.js';
 import type { BatchIndex, BundleReport, IndexEntry, Report } from '../report/schema.js';
 import { SEVERITY_ORDER, type Severity } from '../report/severity.js';
 import { VERSION } from '../version.js';
-import { buildIndex, digestOf, indexEntry } from './index-report.js';
+import { buildIndex, digestOf, indexEntry, uncheckedLine } from './index-report.js';
 import { hasTokens, indexRedaction, qualifyEntry } from './merge-redaction.js';
 import { runBatch, type BatchResult, type PoolOptions } from './pool.js';
 import { writeReports } from './write.js';
@@ -83,6 +84,11 @@ export interface BatchOutcome {
   report?: Report;
   failed: number;
   worst?: Severity;
+  /**
+   * inputs read where no check could run (checked 0), in the order of the index: for the caller
+   * to say on stderr (uncheckedLine), one line each; kept bundles of a resumed run included
+   */
+  unchecked: { source: string; line: string }[];
 }
 
 export async function runBatchToOutputs(inputs: string[], options: BatchRunOptions): Promise<BatchOutcome> {
@@ -125,7 +131,7 @@ export async function runBatchToOutputs(inputs: string[], options: BatchRunOptio
         if (options.redactor) written.push(keepForRecheck(result.report, base));
       }
       else if (combined && result.report) combined.bundles.push(result.report);
-      options.jsonl?.(result.jsonl ?? JSON.stringify(result.report) + '\n');
+      options.jsonl?.(result.jsonl ?? jsonlLine(result.report!));
     } else {
       if (combined) combined.failures.push(result.failure);
       options.jsonl?.(JSON.stringify({ source: result.input, error: result.failure.error, code: result.failure.code }) + '\n');
@@ -178,7 +184,10 @@ export async function runBatchToOutputs(inputs: string[], options: BatchRunOptio
   const t = index.totals;
   // the most severe finding of the batch, kept bundles of a resumed run included
   const worst: Severity | undefined = t.critical > 0 ? 'critical' : t.warning > 0 ? 'warning' : t.info > 0 ? 'info' : undefined;
-  return { index, report: combined, failed: t.failed, worst };
+  const unchecked = index.bundles
+    .filter((e) => e.error === undefined && e.checked === 0)
+    .map((e) => ({ source: e.source, line: uncheckedLine(e.source, e.missing) }));
+  return { index, report: combined, failed: t.failed, worst, unchecked };
 }
 
 /** The result as it may leave the company: report and failure text through the batch's redactor. */
@@ -251,6 +260,13 @@ function readHead(path: string): Buffer | undefined {
  * Safe, unique file names for each input's reports, decided before the run so they do not depend
  * on completion order. `anonymous`: for reports redacted of hostnames or addresses, whose input
  * names often carry them (`sosreport-db01-...`): the names are then only the input's position.
+ *
+ * A name is the input's short name (src/report/names.ts) without its archive extension. Names
+ * that collide (`a.tgz`, `a.zip`, `a.tar.xz`, the folder `a`; case does not tell files apart on
+ * every file system) keep their whole file name (`a.tgz`, `a.zip`, `a`), so that each is a
+ * function of the input alone, never of the order the inputs were given in; names still alike
+ * after that (`t/a/bundle.tgz` and `a_bundle.tgz` both read `a_bundle`) take a short hash of the
+ * input's path (`a_bundle-3f2c91d0`). `index` is the batch's own.
  */
 export function reportNames(inputs: string[], anonymous = false): Map<string, string> {
   const out = new Map<string, string>();
@@ -259,25 +275,41 @@ export function reportNames(inputs: string[], anonymous = false): Map<string, st
     inputs.forEach((input, i) => out.set(input, `bundle-${String(i + 1).padStart(width, '0')}`));
     return out;
   }
-  const used = new Set<string>();
+  const safe = (s: string) =>
+    lastBytes(
+      s
+        .normalize('NFC')
+        // letters and digits of any script are safe in a file name (`チケット.html`); what is
+        // not (separators, quotes, shell and control characters, bidi marks) goes
+        .replace(/[^\p{L}\p{M}\p{N}._-]+/gu, '_')
+        .replace(/^\.+/, '_'),
+      120,
+    ) || 'bundle';
   const short = shortNames(inputs);
-  for (const [i, input] of inputs.entries()) {
-    const base =
-      lastBytes(
-        short[i]
-          .normalize('NFC')
-          .replace(/\.(tar\.gz|tgz|tar\.xz|txz|tar|zip|gz)$/i, '')
-          // letters and digits of any script are safe in a file name (`チケット.html`); what is
-          // not (separators, quotes, shell and control characters, bidi marks) goes
-          .replace(/[^\p{L}\p{M}\p{N}._-]+/gu, '_')
-          .replace(/^\.+/, '_'),
-        120,
-      ) || 'bundle';
-    let name = base;
-    for (let n = 2; used.has(name.toLowerCase()) || name === 'index'; n++) name = `${base}-${n}`;
-    used.add(name.toLowerCase());
-    out.set(input, name);
+  const plain = short.map((s) => safe(s.replace(/\.(tar\.gz|tgz|tar\.xz|txz|tar|zip|gz)$/i, '')));
+  const key = (name: string) => name.toLowerCase();
+  const clashing = (names: string[]) => {
+    const counts = new Map<string, number>();
+    for (const n of names) counts.set(key(n), (counts.get(key(n)) ?? 0) + 1);
+    return (n: string) => counts.get(key(n))! > 1 || key(n) === 'index';
+  };
+  const first = clashing(plain);
+  let names = plain.map((n, i) => (first(n) ? safe(short[i]) : n));
+  const second = clashing(names);
+  names = names.map((n, i) => (second(n) ? `${lastBytes(plain[i], 110)}-${createHash('sha256').update(inputs[i]).digest('hex').slice(0, 8)}` : n));
+  // a clash left (a hash alike, a file named like another's hashed name): numbered in the
+  // inputs' sorted order, which the order they were given in does not change
+  const used = new Set<string>();
+  const byInput = inputs.map((_, i) => i).sort((a, b) => (inputs[a] < inputs[b] ? -1 : inputs[a] > inputs[b] ? 1 : 0));
+  const third = clashing(names);
+  for (const i of byInput.filter((j) => !third(names[j]))) used.add(key(names[i]));
+  for (const i of byInput.filter((j) => third(names[j]))) {
+    let name = names[i];
+    for (let n = 2; used.has(key(name)) || key(name) === 'index'; n++) name = `${names[i]}-${n}`;
+    used.add(key(name));
+    names[i] = name;
   }
+  inputs.forEach((input, i) => out.set(input, names[i]));
   return out;
 }
 

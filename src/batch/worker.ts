@@ -3,6 +3,7 @@ import { BundleError, explainReadError } from '../bundle/errors.js';
 import { analyzeBundle, type AnalyzeOptions } from '../engine/analyze.js';
 import type { OutputFormat } from '../report/render.js';
 import type { BundleReport } from '../report/schema.js';
+import { jsonlLine } from '../report/redact.js';
 import { digestOf, type BundleDigest } from './index-report.js';
 import { writeReports } from './write.js';
 
@@ -39,7 +40,7 @@ if (process.send) {
       reply = { id: task.id, ok: true, digest: digestOf(report) };
       if (task.write) reply.written = writeReports(report, task.write.dir, task.write.base, task.write.formats);
       if (task.returnReport) reply.report = report;
-      if (task.jsonl) reply.jsonl = JSON.stringify(report) + '\n';
+      if (task.jsonl) reply.jsonl = jsonlLine(report);
     } catch (err) {
       if (report !== undefined) {
         // analyzed, but the report could not be written (disk full, folder gone): say so, not "unreadable bundle"

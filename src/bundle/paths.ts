@@ -7,9 +7,13 @@ import { posix } from 'node:path';
 
 export type NormalizedPath = { path: string; note?: string } | { path: undefined; note: string };
 
-/** Makes an archive entry name relative and clean; entries that climb out of the root are refused. */
-export function normalizeEntryPath(raw: string): NormalizedPath {
-  let name = raw.replace(/\\/g, '/');
+/**
+ * Makes an archive entry name relative and clean; entries that climb out of the root are refused. A
+ * backslash separates folders in a zip made on Windows; in a tar it is a character of the name (a
+ * Linux file may hold one), so tar entries keep it (R19: `node\x` was shown as `node/x`).
+ */
+export function normalizeEntryPath(raw: string, backslashIsSeparator = true): NormalizedPath {
+  let name = backslashIsSeparator ? raw.replace(/\\/g, '/') : raw;
   let note: string | undefined;
   if (name.startsWith('/')) {
     note = `absolute entry name ${JSON.stringify(raw)} read as relative`;

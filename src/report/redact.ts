@@ -9,7 +9,10 @@
  * the result does not depend on the order of the strings; a name is replaced only where it stands
  * as a whole name, never inside another word (`node-c` in `three-node-cluster`, `docker` in `docker0`).
  */
-import type { Report } from './schema.js';
+import type { BundleReport, Report } from './schema.js';
+
+/** `--no-mask-secrets` sets it to 0 for the run (worker processes inherit it): secrets shown as the bundle has them */
+export const MASK_SECRETS_ENV = 'BUNDLE_DOCTOR_MASK_SECRETS';
 import { isIPv6 } from 'node:net';
 import { mapStrings } from './names.js';
 import { parseIp } from '../parsers/cidr.js';
@@ -38,6 +41,13 @@ interface SecretRule {
 
 const MASK = '***REDACTED***';
 
+/**
+ * A key that names a secret's setting, not the secret: the kernel's `net.ipv4.ipfrag_secret_interval = 600`
+ * (every `sysctl -a`), a secret's name or file (`secretName: registry-creds`, `token_file=/var/run/...`).
+ * Secrets are masked in every report, so such values must stay readable.
+ */
+const NOT_A_SECRET_KEY = /(?:[_.-]interval|[_.-]timeout|[_.-]ttl|[_-]?names?|[_-]?refs?|[_-]?files?|[_-]?paths?|[_-]?dir|[_-]driver|\.(?:txt|json|ya?ml|conf|cfg|ini|pem|crt|log|env|sh))["']?\s*[:=]\s*$/i;
+
 /** Modelled on what troubleshoot's default redactors catch, written afresh. */
 const SECRET_RULES: SecretRule[] = [
   {
@@ -58,18 +68,33 @@ const SECRET_RULES: SecretRule[] = [
     // key = "quoted value, spaces allowed"
     kind: 'password',
     re: /(["']?\b[A-Za-z0-9_.-]{0,64}(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|credentials?)[A-Za-z0-9_.-]{0,64}["']?\s*[:=]\s*)(["'])([^"'\n]{1,512})\2/gi,
-    replace: (_m, key: string, q: string) => `${key}${q}${MASK}${q}`,
+    replace: (m, key: string, q: string) => (NOT_A_SECRET_KEY.test(key) ? m : `${key}${q}${MASK}${q}`),
     secret: (_m, _key: string, _q: string, value: string) => value,
   },
   {
-    // key=value without quotes
+    // key=value without quotes; `key: value` takes a blank after the colon (YAML), so a Service's `ns/name-secrets:port`
+    // in an iptables comment or a host:port is no key (R20); true/false/null are settings, not secrets
     kind: 'password',
-    re: /(\b[A-Za-z0-9_.-]{0,64}(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|credentials?)[A-Za-z0-9_.-]{0,64}\s*[:=]\s*)(?!["'*])([^\s"',;}]{1,512})/gi,
-    replace: (_m, key: string) => `${key}${MASK}`,
+    re: /(\b[A-Za-z0-9_.-]{0,64}(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|credentials?)[A-Za-z0-9_.-]{0,64}\s*(?:=|:(?=\s))\s*)(?!["'*])(?!(?:true|false|null|none|yes|no)\b)([^\s"',;}]{1,512})/gi,
+    replace: (m, key: string) => (NOT_A_SECRET_KEY.test(key) ? m : `${key}${MASK}`),
     secret: (_m, _key: string, value: string) => value,
   },
   { kind: 'password', re: /(--?(?:password|passwd|token|secret)[= ])(\S+)/gi, replace: (_m, flag: string) => `${flag}${MASK}`, secret: (_m, _flag: string, value: string) => value },
   { kind: 'jwt', re: /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g, replace: () => MASK },
+  // Bare vendor tokens, recognised by their documented prefix and shape (none is an everyday word,
+  // a hex id or base64 of a CNI config: each needs its prefix and 16+ characters of its alphabet).
+  // GitHub (github.blog/changelog/2021-03-31-authentication-token-format-updates-are-generally-available):
+  // ghp_ / gho_ / ghu_ / ghs_ / ghr_ and 36 of [A-Za-z0-9] (up to 255; the newer stateless ghs_ tokens
+  // add `.` and `-`); fine-grained `github_pat_` + 22 + `_` + 59.
+  { kind: 'github-token', re: /(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9_][A-Za-z0-9_.-]{35,254}/g, replace: () => MASK },
+  { kind: 'github-token', re: /(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{22,}/g, replace: () => MASK },
+  // GitLab personal access tokens (gitlab-org/gitlab#342327): `glpat-` and 20+ of [A-Za-z0-9_-],
+  // newer ones with `.01.xxxxxxxx` after it
+  { kind: 'gitlab-token', re: /(?<![A-Za-z0-9_])glpat-[A-Za-z0-9_-]{20,}(?:\.[A-Za-z0-9_.-]+)?/g, replace: () => MASK },
+  // Slack (docs.slack.dev/authentication/tokens): xoxb- bot, xoxp- user, xoxa- / xoxr- / xoxs- / xoxo-
+  { kind: 'slack-token', re: /(?<![A-Za-z0-9_])xox[abposr]-[0-9A-Za-z][0-9A-Za-z-]{9,}/g, replace: () => MASK },
+  // Stripe (docs.stripe.com/api/authentication): secret keys sk_live_ / sk_test_, restricted rk_live_ / rk_test_
+  { kind: 'stripe-key', re: /(?<![A-Za-z0-9_])[sr]k_(?:live|test)_[0-9A-Za-z]{16,}/g, replace: () => MASK },
 ];
 
 /** A dotted quad; after `...` too (`...203.0.113.9`, an excerpt's cut), but never the tail of a longer dotted run (`1.203.0.113.9`). */
@@ -600,6 +625,30 @@ function looksLikeIpv6Part(run: string): boolean {
   if (run.includes('::')) return true;
   if (groups.every((g) => g.length <= 2)) return false;
   return groups.length >= 2 || /[a-f]/i.test(groups[0]);
+}
+
+/**
+ * A report with its secrets masked and nothing else changed: what every rendered report gets
+ * unless `--no-mask-secrets` (a report is what support shares, and no secret helps a network
+ * diagnosis). A report that says what was masked (`redaction`) keeps what it says; one that was
+ * not redacted before says so when a secret was masked here. Deterministic: the same report gives
+ * the same text.
+ */
+export function maskSecretsOf(report: Report): Report {
+  const r = new Redactor({ ips: false, hostnames: false });
+  const out = r.value(report);
+  if (report.redaction) out.redaction = report.redaction;
+  else if (r.summary.secrets > 0) out.redaction = r.describe();
+  return out;
+}
+
+/**
+ * One bundle's report as --jsonl streams it: its secrets masked like every rendered report's, unless
+ * BUNDLE_DOCTOR_MASK_SECRETS=0 (--no-mask-secrets); a bundle report carries no redaction field.
+ */
+export function jsonlLine(report: BundleReport): string {
+  const shown = process.env[MASK_SECRETS_ENV] === '0' ? report : new Redactor({ ips: false, hostnames: false }).value(report);
+  return JSON.stringify(shown) + '\n';
 }
 
 /** A redacted copy of the report, and what was redacted. */

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type HandlebarsNS from 'handlebars';
@@ -24,42 +24,194 @@ import type { AnalyzerRun, BatchIndex, BundleReport, Coverage, Finding, IndexEnt
 import { checksRan, nothingCheckedReason, runStatus } from './coverage.js';
 import { displayText, mapStrings, shortNames } from './names.js';
 import { coreOf, coverageView } from './collect.js';
+import { maskSecretsOf } from './redact.js';
 
 export type OutputFormat = 'md' | 'html' | 'json';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['md', 'html', 'json'];
 
-export function render(report: Report, format: OutputFormat): string {
+/**
+ * The environment variable `--no-mask-secrets` sets to `0` (the batch's children inherit it, and
+ * render there): secrets in a rendered report are masked unless it says `0`.
+ */
+export { MASK_SECRETS_ENV } from './redact.js';
+import { MASK_SECRETS_ENV } from './redact.js';
+
+export interface RenderOptions {
+  /** mask secrets (passwords, tokens, keys) in every format; default: yes, unless BUNDLE_DOCTOR_MASK_SECRETS=0 */
+  maskSecrets?: boolean;
+  /** the folder the Source line is relative to (default: the current directory) */
+  cwd?: string;
+}
+
+export function render(report: Report, format: OutputFormat, options: RenderOptions = {}): string {
+  // a report that comes redacted (--redact) leaves the company: no path of the analyst's in it
+  const forSharing = report.redaction !== undefined;
+  const shown = (options.maskSecrets ?? process.env[MASK_SECRETS_ENV] !== '0') ? maskSecretsOf(report) : report;
   switch (format) {
     case 'json':
-      return JSON.stringify(report, null, 2) + '\n';
+      // scripts map `source` back to their input; redacted, it is the base name (sourcesShown)
+      return JSON.stringify(forSharing ? withSources(shown, sourcesShown(shown, true, options.cwd)) : shown, null, 2) + '\n';
     case 'md':
-      return templates().md(forDisplay(withViews(report)));
+      return templates().md(forDisplay(withViews(shown, forSharing, options.cwd)));
     case 'html': {
       const t = templates();
-      return t.html({ ...forDisplay(withViews(report)), css: t.css, script: t.script, scriptHash: t.scriptHash });
+      return t.html({ ...forDisplay(withViews(shown, forSharing, options.cwd)), css: t.css, script: t.script, scriptHash: t.scriptHash });
     }
   }
+}
+
+/** The report with its bundles' and failures' `source` replaced (the same order as sourcesShown). */
+function withSources(report: Report, shown: string[]): Report {
+  return {
+    ...report,
+    bundles: report.bundles.map((b, i) => ({ ...b, source: shown[i] })),
+    ...(report.failures ? { failures: report.failures.map((f, i) => ({ ...f, source: shown[report.bundles.length + i] })) } : {}),
+  };
+}
+
+/**
+ * An input's path as a shared report shows it: relative to the current directory when the input
+ * lies under it (`tickets/T-1/bundle.tgz`), else its base name (`bundle.tgz`), never the analyst's
+ * absolute path (`/home/ana/tickets/...`). `forSharing` (a redacted report): the base name always.
+ */
+export function sourceShown(source: string, forSharing: boolean, cwd = process.cwd()): string {
+  const full = resolve(cwd, source);
+  const base = basename(full) || source;
+  if (forSharing) return base;
+  const rel = relative(cwd, full);
+  return rel === '' || rel === '..' || rel.startsWith('../') || isAbsolute(rel) ? base : rel;
+}
+
+/**
+ * The sources of a report's bundles, then of its failures, as sourceShown shows them; names that
+ * two inputs would share (`T-1/bundle.tgz`, `T-2/bundle.tgz`, both outside the current directory)
+ * as the batch index names them: the shortest trailing part of the path that tells them apart.
+ */
+function sourcesShown(report: Report, forSharing: boolean, cwd?: string): string[] {
+  const sources = [...report.bundles.map((b) => b.source), ...(report.failures ?? []).map((f) => f.source)];
+  const shown = sources.map((s) => sourceShown(s, forSharing, cwd));
+  const count = new Map<string, number>();
+  for (const s of shown) count.set(s, (count.get(s) ?? 0) + 1);
+  if (![...count.values()].some((n) => n > 1)) return shown;
+  const labels = shortNames(sources.map((s) => resolve(cwd ?? process.cwd(), s)));
+  return shown.map((s, i) => ((count.get(s) ?? 0) > 1 && sources[i] !== s ? labels[i] : s));
 }
 
 /**
  * The report as the Markdown and HTML templates show it: each bundle with its coverage grouped by
  * what was missing (`view`), whether the core checks ran (`partial` when not, with what it lacked
- * most), and each finding with an anchor the summary links to. The JSON is the report as it is.
+ * most), each finding with an anchor the summary links to, its evidence once per place and its fix
+ * without the commands an earlier fix on the same node gave (fixCommands); the source as
+ * sourceShown says. The JSON is the report as it is.
  */
-function withViews(report: Report) {
+function withViews(report: Report, forSharing: boolean, cwd?: string) {
+  const sources = sourcesShown(report, forSharing, cwd);
   return {
     ...report,
+    ...(report.failures ? { failures: report.failures.map((f, i) => ({ ...f, source: sources[report.bundles.length + i] })) } : {}),
     bundles: report.bundles.map((b, bi) => {
       const view = coverageView(b);
       const core = coreOf(b, view);
+      const commands = fixCommands(b.findings);
       return {
         ...b,
+        source: sources[bi],
         view,
         partial: !core.core && checksRan(b.coverage) > 0 ? core : undefined,
-        findings: b.findings.map((f, fi) => ({ ...f, anchor: `b${bi + 1}-f${fi + 1}` })),
+        sideBySide: b.nodes.length > 1 && clusterLabels(b.nodes).length > 0,
+        findings: b.findings.map((f, fi) => ({
+          ...f,
+          anchor: `b${bi + 1}-f${fi + 1}`,
+          evidence: evidenceOnce(f.evidence),
+          remedy: { ...f.remedy, commands: commands[fi] },
+        })),
       };
     }),
   };
+}
+
+/**
+ * A finding's evidence with each place (node, file, line) once: two analyzers' reasons may cite
+ * the same log line (`dockerd writes to the logs`, the signature hit); it is shown once, with both
+ * notes. Evidence of no line (what was looked for and not found) is kept as it is.
+ */
+export function evidenceOnce(evidence: Finding['evidence']): Finding['evidence'] {
+  const out: Finding['evidence'] = [];
+  const at = new Map<string, number>();
+  for (const e of evidence) {
+    const key = e.line ? `${e.node ?? ''}\u0000${e.file}\u0000${e.line}` : undefined;
+    const i = key === undefined ? undefined : at.get(key);
+    if (i === undefined) {
+      if (key !== undefined) at.set(key, out.length);
+      out.push(e);
+      continue;
+    }
+    const first = out[i];
+    const merged = { ...first };
+    if (e.note && e.note !== first.note && !(first.note ?? '').split('; ').includes(e.note)) merged.note = first.note ? `${first.note}; ${e.note}` : e.note;
+    // the time the other citation read from the line
+    if (!first.time && e.time) Object.assign(merged, { time: e.time }, e.yearInferred ? { yearInferred: e.yearInferred } : {});
+    out[i] = merged;
+  }
+  return out;
+}
+
+/**
+ * What applies a change made before it: a restart or reload. Printed again in a later fix when
+ * that fix adds a command of its own before it (the new rule needs the reload), else referenced.
+ */
+const APPLIES =
+  /(?:^|[;&|]\s*)(?:sudo\s+)?(?:systemctl\s+(?:restart|reload|try-restart|reload-or-restart|try-reload-or-restart)\b|service\s+\S+\s+(?:restart|reload)\b|firewall-cmd\s+--(?:complete-)?reload\b|netfilter-persistent\s+(?:reload|start)\b|sysctl\s+(?:-p|--system)\b|reboot\b)/;
+
+/** A command line as compared across fixes: trimmed, spaces collapsed, without a trailing `# comment`; undefined for a comment or blank line. */
+function commandKey(line: string): string | undefined {
+  const t = line.trim();
+  if (t === '' || t.startsWith('#')) return undefined;
+  // a `#` after a space that is outside quotes starts the comment
+  let quote = '';
+  for (let i = 0; i < t.length; i++) {
+    const c = t[i];
+    if (quote) {
+      if (c === quote) quote = '';
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === '#' && /\s/.test(t[i - 1] ?? '')) return t.slice(0, i).trim().replace(/\s+/g, ' ');
+  }
+  return t.replace(/\s+/g, ' ');
+}
+
+/**
+ * Each finding's fix commands as the Markdown and HTML reports print them (D2, R19): a command an
+ * earlier finding's fix on the same node already gave (the same text, a trailing comment aside) is
+ * a reference, `# already in the fix of <id> above: <command>`, so a customer who follows the report
+ * top down adds each rule, reloads firewalld and restarts Docker once, not once per finding. A
+ * restart or reload is printed again where the fix changed something before it. Lines continued
+ * with `\` are kept whole. The JSON keeps every finding's commands as they are.
+ */
+export function fixCommands(findings: readonly Finding[]): string[][] {
+  const shownOn = new Map<string, Map<string, string>>();
+  return findings.map((f) => {
+    const node = f.node ?? (f.nodes ?? []).join(',');
+    const shown = shownOn.get(node) ?? new Map<string, string>();
+    shownOn.set(node, shown);
+    const commands = f.remedy.commands ?? [];
+    const out: string[] = [];
+    const mine: string[] = [];
+    let changed = false;
+    commands.forEach((line, i) => {
+      const key = commandKey(line);
+      const continued = line.includes('\n') || /\\\s*$/.test(line) || (i > 0 && /\\\s*$/.test(commands[i - 1]));
+      const first = key === undefined || continued ? undefined : shown.get(key);
+      if (first === undefined || (changed && APPLIES.test(key!))) {
+        out.push(line);
+        if (key !== undefined) {
+          mine.push(key);
+          changed = true;
+        }
+      } else out.push(`# already in the fix of ${f.id === first ? 'this finding' : first} above: ${key}`);
+    });
+    for (const k of mine) if (!shown.has(k)) shown.set(k, f.id);
+    return out;
+  });
 }
 
 function forDisplay<T>(value: T): T {
@@ -322,9 +474,14 @@ function tokClass(v: unknown): 'tok' | 'long' {
   return String(v ?? '').length > TOKEN_MAX ? 'long' : 'tok';
 }
 
+/** The rows of "Nodes side by side": the facts some node has a value for (none: the section is left out). */
+function clusterLabels(nodes: NodeInfo[]): string[] {
+  return [...new Set(nodes.flatMap((n) => Object.keys(n.facts ?? {})))].filter((l) => nodes.some((n) => n.facts[l] !== null && n.facts[l] !== undefined));
+}
+
 /** Facts as rows, nodes as columns; a value that differs from the majority is marked. */
 export function clusterTable(nodes: NodeInfo[], kind: 'md' | 'html'): string {
-  const labels = [...new Set(nodes.flatMap((n) => Object.keys(n.facts)))].filter((l) => nodes.some((n) => n.facts[l] !== null && n.facts[l] !== undefined));
+  const labels = clusterLabels(nodes);
   // which cells to mark is the report's decision (facts.ts factMarks): a minority value where nodes
   // should agree, a per-node-unique value (flannel subnet, cni0) that two nodes share
   const mark = (n: NodeInfo, label: string) => (n.facts[label] === null || n.facts[label] === undefined ? undefined : n.marks?.[label]);

@@ -69,6 +69,17 @@ beforeAll(() => {
   if (!existsSync(BIN)) execFileSync('npm', ['run', 'build'], { cwd: projectPath(), stdio: 'ignore' });
 });
 
+describe('entry names with a backslash', () => {
+  it("a tar keeps it as a character of the name (a Linux file may hold one); a zip made on Windows separates folders with it", async () => {
+    const gz = await makeTarGz([{ name: 'node\\x/docker.log', content: 'x\n' }]);
+    const tree = await readBundle(writeTmp('backslash.tgz', gz), keepAll);
+    expect(tree.paths()).toEqual(['node\\x/docker.log']);
+    const { normalizeEntryPath } = await import('../../src/bundle/paths.js');
+    expect(normalizeEntryPath('node\\x\\docker.log')).toEqual({ path: 'node/x/docker.log' });
+    expect(normalizeEntryPath('..\\..\\etc\\passwd', false)).toEqual({ path: '..\\..\\etc\\passwd' });
+  });
+});
+
 describe('a symlink into its own folder', () => {
   it('is noted as a loop and dropped; paths through it resolve at once', async () => {
     const gz = await makeTarGz([
