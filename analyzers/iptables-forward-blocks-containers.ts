@@ -435,6 +435,19 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
           );
           break;
         }
+        // the deciding chain's rows are not shown (an iptables -S cut before its rules: Chain.unlisted, R20's
+        // `iptables -S | head`): its rules may accept the packet before its policy. Only the deciding chain: an empty
+        // chain passed through at the end of a whole -S dump (DOCKER-USER) is marked so too, and is no doubt
+        const unshown = [r.decidedBy].find((s) => s && !s.nft && tables.get(s.table)?.get(s.chain)?.unlisted);
+        if (unshown) {
+          const at = r.decidedBy!;
+          const u = tables.get(unshown.table)!.get(unshown.chain)!.unlisted!;
+          partly?.(
+            `${what} is ${r.verdict.kind === 'REJECT' ? 'rejected' : 'dropped'} by ${at.table}/${at.chain} ${at.num === 0 ? 'policy' : `rule ${at.num}`} (${at.file}:${at.line}) as far as the dump shows, but ${unshown.table}/${unshown.chain}'s rules would come after where it ends (${u.file}:${u.line}): collect a complete iptables-save to decide`,
+            ['iptables'],
+          );
+          break;
+        }
         const d = r.decidedBy!;
         const evidence: Evidence[] = [
           { file: d.file, line: d.line, excerpt: d.num === 0 ? (d.nft ? d.text : `:${d.chain} ${d.text.replace('policy ', '')}`) : d.text, note: `${d.table}/${d.chain} ${d.num === 0 ? 'policy' : `rule ${d.num}`} ${r.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} ${what}` },

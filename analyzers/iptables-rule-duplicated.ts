@@ -453,7 +453,9 @@ function noCheckOnKubernetes(node: string, artifacts: NodeArtifacts, live: Rules
   const version = (shown?.version ?? headed!.version)!;
   const at: Evidence = shown
     ? { file: shown.ref.file, line: shown.ref.line, excerpt: shown.excerpt, note: 'iptables on the host: no -C before 1.4.11' }
-    : { file: headed!.file, line: headed!.tables[Object.keys(headed!.tables)[0]]?.ref.line ?? 1, excerpt: `iptables-save v${version}`, note: "the dump's header: iptables without -C (before 1.4.11)" };
+    : headed!.versionRef
+      ? { file: headed!.versionRef.ref.file, line: headed!.versionRef.ref.line, excerpt: headed!.versionRef.excerpt, note: "the dump's header: iptables without -C (before 1.4.11)" }
+      : { file: headed!.file, line: headed!.tables[Object.keys(headed!.tables)[0]]?.ref.line ?? 1, excerpt: `iptables-save v${version}`, note: "the dump's header: iptables without -C (before 1.4.11)" };
   const family = 'iptables';
   return [
     {

@@ -877,6 +877,9 @@ function tableModules(facts: Record<string, string[]>, matches: LogMatch[], ctx?
   const tables = [...new Set(facts.initTable ?? [])];
   if (tables.length === 0) return undefined;
   const v6 = matches.some((m) => /ip6tables/.test(m.facts.tool ?? '') || /ip6tables/.test(m.excerpt));
+  // ip6tables alone: on a host booted with ipv6.disable=1 no IPv6 table can be initialized at all, module or not
+  // (R20; istio/istio#19380): said, and not critical on its own
+  const v6Only = matches.every((m) => /ip6tables/.test(m.facts.tool ?? '') || /ip6tables/.test(m.excerpt));
   const prefix = v6 ? 'ip6table_' : 'iptable_';
   const istio = matches.some((m) => ISTIO_INIT.test(`${m.file} ${m.container ?? ''} ${m.pod ?? ''} ${m.excerpt}`)) || (ctx?.artifacts.logs ?? []).some((l) => ISTIO_INIT.test(l.file));
   const own = [...tables.map((t) => `${prefix}${t}`), ...(tables.includes('nat') ? ['nf_nat'] : [])];
@@ -886,7 +889,8 @@ function tableModules(facts: Record<string, string[]>, matches: LogMatch[], ctx?
   const options = [...tables.map((t) => `CONFIG_IP${v6 ? '6' : ''}_NF_${TABLE_CONFIG[t]}`), ...(tables.includes('nat') ? ['CONFIG_NF_NAT'] : [])];
   const sentence =
     `iptables could not initialize the ${tables.map((t) => `"${t}"`).join(', ')} table ("unable to initialize table '${tables[0]}'"): the running kernel has no ${own.join(', ')} loaded for ${who}, so the whole restore was refused.` +
-    (istio ? ` These lines are istio-init's: an init container cannot load kernel modules, so every pod with a sidecar fails to start on this node until the host loads them (Istio's platform requirements list ${ISTIO_MODULES.join(', ')}); or use istio-cni.` : '');
+    (istio ? ` These lines are istio-init's: an init container cannot load kernel modules, so every pod with a sidecar fails to start on this node until the host loads them (Istio's platform requirements list ${ISTIO_MODULES.join(', ')}); or use istio-cni.` : '') +
+    (v6Only ? ' Only ip6tables failed: where the host runs without IPv6 (booted with ipv6.disable=1: no /proc/sys/net/ipv6), no IPv6 table can be initialized and no module helps; then what matters is whether the component needs IPv6 rules at all.' : '');
   const file = istio ? '/etc/modules-load.d/istio-iptables.conf' : `/etc/modules-load.d/iptables-${tables.join('-')}.conf`;
   return {
     extensions: [],
@@ -945,7 +949,7 @@ function moduleMissing(draft: FindingDraft, facts: Record<string, string[]>, mat
   draft.title = `iptables: kernel module ${modules.modules[0]} is missing`;
   draft.facts = { ...draft.facts, kernelModules: modules.modules };
   // H54: istio-init refused: no pod with a sidecar starts on this node until the host loads the modules
-  if (modules.extensions.length === 0 && / are istio-init's: /.test(modules.sentence)) draft.severity = 'critical';
+  if (modules.extensions.length === 0 && / are istio-init's: /.test(modules.sentence) && !/ Only ip6tables failed: /.test(modules.sentence)) draft.severity = 'critical';
   const near = (r: LogMatch) => matches.some((m) => m.file === r.file && r.line >= m.line - 2 && r.line <= (m.endLine ?? m.line) + 6);
   const restores = (ctx?.restores ?? []).filter((r) => near(r) || matches.some((m) => m.file === r.file && m.line >= r.line && m.line <= (r.endLine ?? r.line)));
   const kubeProxy = [...matches, ...restores].some((m) => KUBE_PROXY_RESTORE.test(m.excerpt) && (writerOf(m) === undefined || writerOf(m) !== 'docker'));

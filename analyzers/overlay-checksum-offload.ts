@@ -160,7 +160,8 @@ function finding(node: string, nic: EthtoolDevice, csum: EthtoolFeature, tunnel:
   const commands = [
     `ethtool -K ${dev} tx-checksum-ip-generic off   # now, on every VMware node of the overlay; running it again changes nothing`,
     `ethtool -k ${dev} | grep -E 'tx-checksum-ip-generic|udp_tnl'   # check: tx-checksum-ip-generic: off`,
-    `printf 'ACTION=="add|change", SUBSYSTEM=="net", KERNEL=="${dev}", RUN+="%s -K ${dev} tx-checksum-ip-generic off"\\n' "$(command -v ethtool)" > /etc/udev/rules.d/90-${dev}-tx-checksum-off.rules   # keeps it across reboots (rewrites the same file when run again)`,
+    // by driver and the final name ($name): at boot the add event still sees the kernel's eth0 before the rename (R20)
+    `printf 'ACTION=="add", SUBSYSTEM=="net", DRIVERS=="vmxnet3", RUN+="%s -K $name tx-checksum-ip-generic off"\\n' "$(command -v ethtool)" > /etc/udev/rules.d/90-vmxnet3-tx-checksum-off.rules   # every VMXNET3 NIC, under the name it ends up with; keeps it across reboots (rewrites the same file when run again)`,
     `nmcli connection modify "$(nmcli -g GENERAL.CONNECTION device show ${dev})" ethtool.feature-tx-checksum-ip-generic off   # instead of the udev rule where NetworkManager manages ${dev}: applied at its next activation`,
     ...(calico ? [`kubectl patch felixconfiguration default --type=merge -p '{"spec":{"featureDetectOverride":"ChecksumOffloadBroken=true"}}'   # Calico: Felix turns checksum offload off on vxlan.calico itself (the default from Calico 3.25)`] : []),
     ...(flannel

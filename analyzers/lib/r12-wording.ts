@@ -41,16 +41,10 @@ function below(v: string, min: number[]): boolean {
   return false;
 }
 
-/** iptables-nft 1.8.0-1.8.2, whose -C misses rules with comment or mark matches */
-function checkBugVersion(v: string): boolean {
-  const p = parts(v);
-  return p[0] === 1 && p[1] === 8 && (p[2] ?? 0) <= 2;
-}
-
 const CHECK_IN_LINE = /(?:^|[\s'"])(?:-C|--check)\s/;
 
 /**
- * log.iptables-bad-rule: where the line answers a check (a pasted -C command up to three lines above in
+ * log.iptables-bad-rule: where the line answers a check (a pasted -C command on the line above, in
  * the same file, or the message quoting -C), say so, and name kubernetes#82361 where the version allows.
  * `checks` are the matches of the quiet log.iptables-check-command.
  */
@@ -60,7 +54,8 @@ export function badRuleCheck(draft: FindingDraft, matches: LogMatch[], checkLine
   const listings = checkLines.filter((c) => c.facts.listed);
   const found: { bad: LogMatch; check?: LogMatch }[] = [];
   for (const m of matches) {
-    const check = checks.find((c) => c.file === m.file && c.line < m.line && c.line >= m.line - 3);
+    // the command right above it: iptables answers on the next line (R20: a -C that succeeded, then a -D whose Bad rule it was)
+    const check = checks.find((c) => c.file === m.file && c.line === m.line - 1);
     if (check || CHECK_IN_LINE.test(m.excerpt)) found.push({ bad: m, check });
   }
   // every line a check's answer: a mixed set (deletes too) keeps the general wording
@@ -75,18 +70,26 @@ export function badRuleCheck(draft: FindingDraft, matches: LogMatch[], checkLine
   let versionSays = '';
   // without a version, the bug is a candidate only for a rule with a comment or mark match (its precondition)
   let bug: 'yes' | 'no' | 'maybe' | 'plain' = commentOrMark ? 'maybe' : 'plain';
+  let which: ReturnType<typeof checkBugOf>;
   if (pkg) {
     evidence.push(packageEvidence(pkg, 'the installed iptables package'));
-    if (checkBugVersion(pkg.upstream)) {
+    which = checkBugOf(pkg.upstream);
+    if (which) {
       bug = 'yes';
-      versionSays = ` This node's iptables package is ${pkg.version} (${pkg.ref.file}:${pkg.ref.line}): 1.8.0 to 1.8.2, the versions with that bug.`;
+      versionSays =
+        which === '1.8.10'
+          ? ` This node's iptables package is ${pkg.version} (${pkg.ref.file}:${pkg.ref.line}): ${BUG_1810}.`
+          : ` This node's iptables package is ${pkg.version} (${pkg.ref.file}:${pkg.ref.line}): 1.8.0 to 1.8.2, the versions with that bug.`;
     } else {
       bug = 'no';
-      versionSays = ` This node's iptables package is ${pkg.version} (${pkg.ref.file}:${pkg.ref.line}), not 1.8.0 to 1.8.2: its -C finds such rules, so the rule really was not there as checked.`;
+      versionSays = ` This node's iptables package is ${pkg.version} (${pkg.ref.file}:${pkg.ref.line}), neither 1.8.0 to 1.8.2 nor 1.8.10: its -C finds such rules, so the rule really was not there as checked (unless the component brings its own iptables, as kube-router and k3s do).`;
     }
   }
   const bugText =
-    'iptables-nft 1.8.0 to 1.8.2 (Debian 10 ships 1.8.2) cannot find a rule that has a comment or mark match with -C (kubernetes#82361, fixed in iptables 1.8.3), so a component that checks before it appends (kubelet with its KUBE-FIREWALL DROP rule) adds another copy at every sync';
+    which === '1.8.10'
+      ? 'iptables 1.8.10 has a -C bug of its own (kube-router#1676), so a component that checks before it appends adds another copy at every sync'
+      : 'iptables-nft 1.8.0 to 1.8.2 (Debian 10 ships 1.8.2) cannot find a rule that has a comment or mark match with -C (kubernetes#82361, fixed in iptables 1.8.3), so a component that checks before it appends (kubelet with its KUBE-FIREWALL DROP rule) adds another copy at every sync' +
+        (bug === 'maybe' ? "; iptables 1.8.10 has another (kube-router#1676: kube-router 2.x's images, fixed in 1.8.11)" : '');
   if (bug === 'plain') {
     // Docker, firewalld's passthrough and kubelet check before they add: no rule yet is their normal start
     draft.title = 'An iptables check (-C) found no matching rule';
@@ -98,7 +101,10 @@ export function badRuleCheck(draft: FindingDraft, matches: LogMatch[], checkLine
     draft.remedy = { summary: 'Nothing to fix for the check itself. If rules repeat, see which and the iptables version.', commands: ['iptables -S | sort | uniq -cd | head; iptables -V   # repeated rules, and whether this is iptables-nft 1.8.0-1.8.2'] };
     return;
   }
-  draft.title = bug === 'no' ? 'An iptables check (-C) found no matching rule' : 'An iptables check (-C) did not find a rule (iptables-nft 1.8.0-1.8.2 -C bug?)';
+  draft.title =
+    bug === 'no'
+      ? 'An iptables check (-C) found no matching rule'
+      : `An iptables check (-C) did not find a rule (${which === '1.8.10' ? 'iptables 1.8.10' : which ? 'iptables-nft 1.8.0-1.8.2' : 'iptables-nft 1.8.0-1.8.2 or 1.8.10'} -C bug?)`;
   draft.message =
     draft.message.slice(0, draft.message.indexOf(': ') + 2) +
     `iptables printed this for a check (-C)${where}, not a delete: the check found no rule matching the one given.` +
@@ -115,9 +121,11 @@ export function badRuleCheck(draft: FindingDraft, matches: LogMatch[], checkLine
       ? { summary: 'Compare the checked rule with iptables -S of its chain: the rule as written (its matches, their order, the comment) differs from the one in the chain, or the chain does not hold it.', commands: ['iptables -S   # the chain the check names: is the rule there, written the same way?'] }
       : {
           summary:
-            'Upgrade iptables to 1.8.3 or later (Debian 10: from buster-backports), or put the node on the legacy back end; then remove the extra copies (iptables.rule-duplicated gives the loop that stops at one copy once iptables-save is in the bundle). Kubernetes 1.17 and later no longer re-add this rule at every sync.',
+            which === '1.8.10'
+              ? "Upgrade iptables to 1.8.11 or later (or back to 1.8.9), in the component's image too (kube-router, k3s bring their own); then remove the extra copies (iptables.rule-duplicated gives the loop that stops at one copy once iptables-save is in the bundle)."
+              : `Upgrade iptables to 1.8.3 or later (Debian 10: from buster-backports), or put the node on the legacy back end${which ? '' : "; where iptables -V says 1.8.10 (the host's or the component's own), 1.8.11 or later"}; then remove the extra copies (iptables.rule-duplicated gives the loop that stops at one copy once iptables-save is in the bundle). Kubernetes 1.17 and later no longer re-add this rule at every sync.`,
           commands: [
-            'iptables -V; dpkg -l iptables 2>/dev/null || rpm -q iptables-nft iptables   # 1.8.0-1.8.2 (nf_tables): the -C bug',
+            'iptables -V; dpkg -l iptables 2>/dev/null || rpm -q iptables-nft iptables   # 1.8.0-1.8.2 or 1.8.10 (nf_tables): a -C bug',
             'iptables -S KUBE-FIREWALL | sort | uniq -c | sort -rn | head   # how many copies of the DROP rule the bug left',
             '# or switch to the legacy back end (then reboot, or the rules already in nf_tables stay):',
             'update-alternatives --set iptables /usr/sbin/iptables-legacy',

@@ -189,6 +189,10 @@ export function kubeProxyFatal(draft: FindingDraft, matches: readonly LogMatch[]
   const explained = new Set(all.filter((m) => m.signature !== FATAL && explaining.has(m.signature)).map((m) => `${m.file}\u0000${m.line}`));
   const kept = matches.filter((m) => {
     if (m.signature !== FATAL || explained.has(`${m.file}\u0000${m.line}`)) return false;
+    // the line names its writer: a syslog tag of another process (`kubelet[4759]:`), or kubelet's own fatal wording,
+    // whatever the file is called (R20: a kubelet line in a file named kube-proxy.log)
+    const tag = /(?:^|\s)([\w.@-]{1,64})\[\d{1,10}\]:\s/.exec(m.excerpt)?.[1];
+    if ((tag && !/kube-?proxy/i.test(tag)) || /failed to run Kubelet/i.test(m.facts.text ?? m.excerpt)) return false;
     if (isKubeProxyWriter(m)) return true;
     // one process for every component (k3s, RKE2, k0s, MicroK8s' kubelite): its pid says nothing about whose line it is
     if (m.unit !== undefined && SHARED_PROCESS.test(m.unit)) return false;

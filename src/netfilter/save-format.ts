@@ -824,6 +824,10 @@ export function parseIptablesSpec(text: string, file: string, opts: SaveOptions 
   const pipes: Pipes = {};
   /** each table's last -P/-N/-A line and the chain of its last -A line: where its output ends */
   const ends = new Map<Table, { line: number; after?: string }>();
+  /** the file's last -P/-N/-A line, and whether any -A line came: a dump of declarations only (see below) */
+  let lastKind: '-P' | '-N' | '-A' | undefined;
+  let lastLine = 0;
+  let anyRule = false;
   for (let n = 0; n < lines.length; n++) {
     const ref = { file, line: n + 1 };
     if (bi + 1 < blocks.length && n === blocks[bi + 1].start) {
@@ -851,18 +855,30 @@ export function parseIptablesSpec(text: string, file: string, opts: SaveOptions 
       if (tokens[3] === '-c') chain.policyCounters = { packets: Number(tokens[4]), bytes: Number(tokens[5]) };
       sawRule = true;
       ends.set(table, { ...ends.get(table), line: n + 1 });
+      [lastKind, lastLine] = ['-P', n + 1];
     } else if (tokens[0] === '-N' && tokens[1]) {
       ensureChain(table, tokens[1], ref).ref = ref;
       sawRule = true;
       ends.set(table, { ...ends.get(table), line: n + 1 });
+      [lastKind, lastLine] = ['-N', n + 1];
     } else if (tokens[0] === '-A' && tokens[1]) {
       const chain = ensureChain(table, tokens[1], ref);
       chain.rules.push(parseRuleArgs(tokens, { table: table.name, chain: tokens[1], num: chain.rules.length + 1, ref, text: line }, 2));
       sawRule = true;
       ends.set(table, { line: n + 1, after: chain.name });
+      [lastKind, lastLine, anyRule] = ['-A', n + 1, true];
     } else rs.warnings.push({ file, line: n + 1, message: `line not understood: ${line.slice(0, 80)}` });
   }
   if (!sawRule) throw new SkipFile(file, 'no -P/-N/-A lines');
+  // -S prints every -N line before the first -A: output that ends among them with no rule at all is a paste cut there
+  // (`iptables -S | head`, R20) or a host whose every rule was flushed (iptables -F keeps the chains): which, only a
+  // complete iptables-save tells, so nothing is judged absent from it (a false "flushed" on a healthy host otherwise)
+  if (!anyRule && lastKind === '-N')
+    for (const r of byFamily.values()) {
+      const note = `the iptables -S output ends at line ${lastLine} among its chain declarations (-N), before any rule (-A): cut there (| head) or every rule flushed (iptables -F keeps the chains); a complete iptables-save tells which, so rules not found in this file are not known to be absent`;
+      r.warnings.push({ file, line: lastLine, message: note });
+      r.truncated ??= { note };
+    }
   // -S has no end marker: the chains after the last rule's are not known to be empty
   for (const [t, e] of ends) markUnlisted(t, file, e.line, e.after);
   // drop the tables a marker named that got no lines

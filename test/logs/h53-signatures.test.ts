@@ -124,6 +124,12 @@ describe('kube-proxy fatal lines no signature explains', () => {
     expect(f).toHaveLength(1);
     expect(kubeProxyFatal(draftOf('log.kube-proxy-fatal', f), f, artifactsOf(r), NOT_QUIET)).toBe(false);
   });
+  it("the kubelet's F line is not kube-proxy's even in a file named kube-proxy.log: its syslog tag names kubelet (R20)", () => {
+    const r = scan(fixture('kubelet9-journal.txt'), 'kube-proxy.log');
+    const f = of(r, 'log.kube-proxy-fatal');
+    expect(f).toHaveLength(1);
+    expect(kubeProxyFatal(draftOf('log.kube-proxy-fatal', f), f, artifactsOf(r), NOT_QUIET)).toBe(false);
+  });
   it("k3s' one process: kube-router's F line after kube-proxy's lines of the same pid is not kube-proxy's", () => {
     // minikube#11418's kube-proxy lines as k3s writes them (pid 1), then kubelet#9's F line with that pid
     const start = fixture('minikube11418-kube-proxy.log').split('\n').slice(0, 6).map((l) => `Dec 05 08:05:15 abc k3s[1]: ${l}`);

@@ -24,13 +24,33 @@ const byId = (fs: Finding[], id: string) => fs.find((f) => f.id === id);
 const ids = (text: string) => scanLogText(text, 'x.log').matches.map((m) => m.signature);
 
 describe('kube-router#1676: a -C of a rule listed beside it', () => {
-  it('the check with -t before -C is read as a check (prefilter), and the rule listed above it makes -C broken', async () => {
+  it('the check with -t before -C is read as a check (prefilter); the version unknown, both known -C bugs are named', async () => {
     const report = await analyzeBundle(`${DIR}/kube-router-1676`);
     const f = byId(report.findings, 'log.iptables-bad-rule')!;
     expect(f).toBeDefined();
     expect(f.message).not.toMatch(/tried to delete|someone else removed/);
     expect(f.message).toMatch(/for a check \(-C\) \(iptables-check\.txt:3\), not a delete/);
-    // the checked rule is listed only in the same file (line 2), which the analyzer cannot see yet (see H54's report)
+    expect(f.title).toMatch(/1\.8\.0-1\.8\.2 or 1\.8\.10/);
+    expect(f.message).toMatch(/kube-router#1676/);
+    expect(f.remedy.summary).toMatch(/1\.8\.11/);
+    // the checked rule is listed only in the same file (line 2), a paste the analyzer does not read as rules
+  });
+
+  it("where the node's iptables-save holds the checked rule, the check itself is broken", async () => {
+    const report = await analyzeBundle(`${DIR}/kube-router-1676-with-save`);
+    const f = byId(report.findings, 'log.iptables-bad-rule')!;
+    expect(f).toBeDefined();
+    expect(f.severity).toBe('warning');
+    expect(f.message).toMatch(/-C does not find a rule|check is broken|check itself is broken/);
+    expect(f.evidence.some((e) => e.file.endsWith('iptables-save.txt') && e.line === 9)).toBe(true);
+  });
+
+  it('a Bad rule answers the command right above it: checks that succeeded, then a -D, is a delete (R20)', async () => {
+    const report = await analyzeBundle(`${DIR}/check-then-delete`);
+    const f = byId(report.findings, 'log.iptables-bad-rule')!;
+    expect(f).toBeDefined();
+    expect(f.facts?.answersCheck).toBeUndefined();
+    expect(f.title).not.toMatch(/check \(-C\)/);
   });
 
   it('the prefilter takes options before -C, ip6tables, -nft/-legacy and sudo; a -D or a plain listing is no check', () => {
@@ -70,6 +90,15 @@ describe('kube-router#1676: a -C of a rule listed beside it', () => {
 });
 
 describe("istio#23009: istio-init's legacy iptables-restore cannot initialize the nat table", () => {
+  it('only ip6tables failed: the IPv6 module named, IPv6 disabled at boot said as the other reading, not critical (R20)', async () => {
+    const report = await analyzeBundle(`${DIR}/istio-ip6-only`);
+    const f = byId(report.findings, 'log.iptables-module-missing')!;
+    expect(f).toBeDefined();
+    expect(f.severity).not.toBe('critical');
+    expect(f.message).toMatch(/ip6table_nat/);
+    expect(f.message).toMatch(/Only ip6tables failed: .*ipv6\.disable=1/);
+  });
+
   it('one critical module-missing finding: iptable_nat and nf_nat, Istio\'s modules, the message line cited, the restore folded', async () => {
     const report = await analyzeBundle(`${DIR}/istio-23009`);
     expect(report.findings.map((f) => f.id)).toEqual(['log.iptables-module-missing']);
