@@ -164,10 +164,12 @@ async function folderKind(dir: string): Promise<FolderKind> {
   if (archives >= 2) {
     // a hand-made bundle: two or more command outputs at its top (iptables-save, ip addr, sysctl) beside the archives
     // it also holds, is one node's bundle, not tickets with a log beside them (R20: its findings vanished when split)
-    const outputs = await commandOutputs(dir, outside.filter((f) => !f.includes('/') && !ARCHIVE.test(f)));
+    // each file's head is read once: the top's content decides, and names the note's example
+    const top = await bundleContent(dir, outside.filter((f) => !f.includes('/') && !ARCHIVE.test(f)), Infinity);
+    const outputs = await commandOutputs(top);
     if (outputs.length >= 2) return { batch: false, archives, why: `its top holds command output (${outputs.slice(0, 2).join(', ')}) beside them: a hand-made bundle` };
     const content = extracted.length > 0 ? [`the extracted bundle ${extracted[0]}/`] : [];
-    const loose = await bundleContent(dir, outside.filter((f) => !ARCHIVE.test(f)), 1);
+    const loose = top.length > 0 ? top : await bundleContent(dir, outside.filter((f) => f.includes('/') && !ARCHIVE.test(f)), 1);
     if (loose.length > 0) content.push(`bundle content such as ${loose[0]}`);
     return { batch: true, archives, why: content.length > 0 ? content.join(' and ') : undefined };
   }
@@ -256,9 +258,8 @@ async function bundleContent(dir: string, all: string[], max: number): Promise<s
   return found;
 }
 
-/** Up to two of `rels` (top-level files of `dir`) that are command output, not logs: bundle content that no log rule names and no `.log` ends. */
-async function commandOutputs(dir: string, rels: string[]): Promise<string[]> {
-  const content = await bundleContent(dir, rels, Infinity);
+/** Up to two of `content` (bundle content at a folder's top) that are command output, not logs: no log rule names them and no `.log` ends them. */
+async function commandOutputs(content: string[]): Promise<string[]> {
   if (content.length < 2) return [];
   const { logSourceOf } = await import('../layouts/logs.js');
   return content.filter((rel) => !logSourceOf(rel) && !/\.log(?:\.\d+)?$|(?:^|[-_.])(?:messages|syslog|journal(?:ctl)?|dmesg)(?:[-_.]|$)/i.test(rel)).slice(0, 2);
