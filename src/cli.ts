@@ -11,7 +11,7 @@ import { Progress, type ProgressMode } from './batch/progress.js';
 import { inShard, parseShard } from './batch/shard.js';
 import { displayText, printable, shortNames } from './report/names.js';
 import { Redactor } from './report/redact.js';
-import { MASK_SECRETS_ENV, OUTPUT_FORMATS, render, type OutputFormat } from './report/render.js';
+import { OUTPUT_FORMATS, render, type OutputFormat } from './report/render.js';
 import type { Report } from './report/schema.js';
 import { SEVERITY_ORDER, type Severity } from './report/severity.js';
 import { VERSION } from './version.js';
@@ -123,9 +123,6 @@ const defaultIo: CliIo = {
 
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
   const debug = argv.includes('--debug');
-  // --no-mask-secrets reaches every renderer through the environment: the batch's children
-  // render too, and inherit it; set for this run only
-  const maskBefore = process.env[MASK_SECRETS_ENV];
   try {
     return await run(argv, io);
   } catch (err) {
@@ -136,9 +133,6 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     io.stderr(`bundle-doctor: ${printable((err as Error)?.message?.split('\n')[0] ?? String(err))}\n`);
     if (debug && err instanceof Error && err.stack) io.stderr(err.stack + '\n');
     return EXIT_USAGE;
-  } finally {
-    if (maskBefore === undefined) delete process.env[MASK_SECRETS_ENV];
-    else process.env[MASK_SECRETS_ENV] = maskBefore;
   }
 }
 
@@ -274,10 +268,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     }
   }
   const redactor = parseRedact(values.redact);
-  if (values['no-mask-secrets']) {
-    if (redactor) throw new UsageError('--no-mask-secrets and --redact exclude each other: a redacted report masks its secrets');
-    process.env[MASK_SECRETS_ENV] = '0';
-  }
+  // every renderer gets it: this process's, and the batch's children through their tasks
+  const maskSecrets = !values['no-mask-secrets'];
+  if (!maskSecrets && redactor) throw new UsageError('--no-mask-secrets and --redact exclude each other: a redacted report masks its secrets');
   const outDir = values.output && isDirOutput(values.output) ? values.output : undefined;
   if (values.resume && !outDir) throw new UsageError('--resume needs -o DIR: the output folder of the run to resume');
   // Secrets alone are masked in the reports, not in the index's sources (plain paths), and need no
@@ -320,7 +313,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       const d = digestOf(b);
       if (d.checked === 0) io.stderr(`bundle-doctor: ${printable(uncheckedLine(b.source, d.missing))}\n`);
     }
-    if (!emit(render(report, formats[0]), values.output, io)) return EXIT_USAGE;
+    if (!emit(render(report, formats[0], { maskSecrets }), values.output, io)) return EXIT_USAGE;
     return expanded.missing.length > 0 ? EXIT_USAGE : reachesFailOn(report, failOn) ? EXIT_FINDINGS : EXIT_OK;
   }
   stdoutGone = undefined;
@@ -348,6 +341,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     jsonl: values.jsonl ? io.stdout : undefined,
     progress: new Progress(toRun.length, progressMode, io.stderr, io.columns ?? 100, progressMode === 'bar' ? barLabels(bundles) : undefined),
     redactor,
+    maskSecrets,
   }).finally(interrupt.dispose);
   // Each failure once on stderr: the progress lines said them already; the bar, which is erased,
   // and -q (no progress, but failures still) did not; --jsonl streamed them.
@@ -357,7 +351,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   if (progressMode !== 'lines') for (const u of outcome.unchecked) io.stderr(`bundle-doctor: ${printable(u.line)}\n`);
   const stopped = outcome.index.bundles.filter((e) => e.code === INTERRUPTED).length;
   if (stopped > 0) io.stderr(`bundle-doctor: interrupted: ${stopped} of ${outcome.index.totals.bundles} bundles not analyzed${outDir ? ' (listed in the index)' : ''}\n`);
-  if (outcome.report && !values.jsonl && !emit(render(outcome.report, formats[0]), values.output, io)) return EXIT_USAGE;
+  if (outcome.report && !values.jsonl && !emit(render(outcome.report, formats[0], { maskSecrets }), values.output, io)) return EXIT_USAGE;
   if (outDir && !values.quiet)
     io.stderr(`${outcome.index.totals.analyzed} of ${outcome.index.totals.bundles} bundles analyzed; index in ${join(outDir, `index.${formats.includes('html') ? 'html' : formats[0]}`)}\n`);
   if (outcome.failed > 0 || expanded.missing.length > 0) return EXIT_USAGE;

@@ -37,6 +37,8 @@ export interface PoolOptions {
   returnReport?: boolean;
   /** send each bundle's report as one JSON line (--jsonl) */
   jsonl?: boolean;
+  /** mask secrets in the reports and JSON lines the children render; default: yes (false: --no-mask-secrets) */
+  maskSecrets?: boolean;
   onStart?: (input: string) => void;
   onDone?: (result: BatchResult) => void;
   /**
@@ -186,6 +188,7 @@ export async function runBatch(inputs: string[], options: PoolOptions): Promise<
         write: options.write && base !== undefined ? { dir: options.write.dir, base, formats: options.write.formats } : undefined,
         returnReport: options.returnReport === true,
         jsonl: options.jsonl === true,
+        maskSecrets: options.maskSecrets !== false,
       };
       proc.send(task);
     });

@@ -127,11 +127,11 @@ export async function runBatchToOutputs(inputs: string[], options: BatchRunOptio
       if (result.written) reports = result.written;
       else if (options.outDir && result.report) {
         const base = names.get(raw.input)!;
-        reports = writeReports(result.report, options.outDir, base, options.formats, options.redactor?.describe());
+        reports = writeReports(result.report, options.outDir, base, options.formats, { redaction: options.redactor?.describe(), maskSecrets: options.maskSecrets });
         if (options.redactor) written.push(keepForRecheck(result.report, base));
       }
       else if (combined && result.report) combined.bundles.push(result.report);
-      options.jsonl?.(result.jsonl ?? jsonlLine(result.report!));
+      options.jsonl?.(result.jsonl ?? jsonlLine(result.report!, options.maskSecrets !== false));
     } else {
       if (combined) combined.failures.push(result.failure);
       options.jsonl?.(JSON.stringify({ source: result.input, error: result.failure.error, code: result.failure.code }) + '\n');
@@ -168,7 +168,7 @@ export async function runBatchToOutputs(inputs: string[], options: BatchRunOptio
       for (const { base, file } of written) {
         const before = readFileSync(file, 'utf8');
         const again = r.value(JSON.parse(before) as BundleReport);
-        if (JSON.stringify(again) !== before) writeReports(again, options.outDir!, base, options.formats, r.describe());
+        if (JSON.stringify(again) !== before) writeReports(again, options.outDir!, base, options.formats, { redaction: r.describe(), maskSecrets: options.maskSecrets });
       }
     } finally {
       if (recheckDir) rmSync(recheckDir, { recursive: true, force: true });

@@ -15,6 +15,8 @@ export interface WorkerTask {
   write?: { dir: string; base: string; formats: OutputFormat[] };
   returnReport: boolean;
   jsonl: boolean;
+  /** mask secrets in what it renders (reports written, the JSON line): false with --no-mask-secrets */
+  maskSecrets: boolean;
 }
 
 export type WorkerReply =
@@ -38,9 +40,9 @@ if (process.send) {
     try {
       report = await analyzeBundle(task.input, task.options);
       reply = { id: task.id, ok: true, digest: digestOf(report) };
-      if (task.write) reply.written = writeReports(report, task.write.dir, task.write.base, task.write.formats);
+      if (task.write) reply.written = writeReports(report, task.write.dir, task.write.base, task.write.formats, { maskSecrets: task.maskSecrets });
       if (task.returnReport) reply.report = report;
-      if (task.jsonl) reply.jsonl = jsonlLine(report);
+      if (task.jsonl) reply.jsonl = jsonlLine(report, task.maskSecrets);
     } catch (err) {
       if (report !== undefined) {
         // analyzed, but the report could not be written (disk full, folder gone): say so, not "unreadable bundle"

@@ -11,8 +11,6 @@
  */
 import type { BundleReport, Report } from './schema.js';
 
-/** `--no-mask-secrets` sets it to 0 for the run (worker processes inherit it): secrets shown as the bundle has them */
-export const MASK_SECRETS_ENV = 'BUNDLE_DOCTOR_MASK_SECRETS';
 import { isIPv6 } from 'node:net';
 import { mapStrings } from './names.js';
 import { parseIp } from '../parsers/cidr.js';
@@ -644,10 +642,10 @@ export function maskSecretsOf(report: Report): Report {
 
 /**
  * One bundle's report as --jsonl streams it: its secrets masked like every rendered report's, unless
- * BUNDLE_DOCTOR_MASK_SECRETS=0 (--no-mask-secrets); a bundle report carries no redaction field.
+ * `maskSecrets` is false (--no-mask-secrets); a bundle report carries no redaction field.
  */
-export function jsonlLine(report: BundleReport): string {
-  const shown = process.env[MASK_SECRETS_ENV] === '0' ? report : new Redactor({ ips: false, hostnames: false }).value(report);
+export function jsonlLine(report: BundleReport, maskSecrets = true): string {
+  const shown = !maskSecrets ? report : new Redactor({ ips: false, hostnames: false }).value(report);
   return JSON.stringify(shown) + '\n';
 }
 

@@ -29,15 +29,8 @@ import { maskSecretsOf } from './redact.js';
 export type OutputFormat = 'md' | 'html' | 'json';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['md', 'html', 'json'];
 
-/**
- * The environment variable `--no-mask-secrets` sets to `0` (the batch's children inherit it, and
- * render there): secrets in a rendered report are masked unless it says `0`.
- */
-export { MASK_SECRETS_ENV } from './redact.js';
-import { MASK_SECRETS_ENV } from './redact.js';
-
 export interface RenderOptions {
-  /** mask secrets (passwords, tokens, keys) in every format; default: yes, unless BUNDLE_DOCTOR_MASK_SECRETS=0 */
+  /** mask secrets (passwords, tokens, keys) in every format; default: yes (`--no-mask-secrets` says no) */
   maskSecrets?: boolean;
   /** the folder the Source line is relative to (default: the current directory) */
   cwd?: string;
@@ -46,7 +39,7 @@ export interface RenderOptions {
 export function render(report: Report, format: OutputFormat, options: RenderOptions = {}): string {
   // a report that comes redacted (--redact) leaves the company: no path of the analyst's in it
   const forSharing = report.redaction !== undefined;
-  const shown = (options.maskSecrets ?? process.env[MASK_SECRETS_ENV] !== '0') ? maskSecretsOf(report) : report;
+  const shown = options.maskSecrets !== false ? maskSecretsOf(report) : report;
   switch (format) {
     case 'json':
       // scripts map `source` back to their input; redacted, it is the base name (sourcesShown)

@@ -20,13 +20,15 @@
  *   with `ipfrag_secret_interval`, pod names) is masked.
  * - N2: no "Nodes side by side" without a row; N3: evidence cited twice at one (file, line) shown once.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../src/engine/analyze.js';
 import { main } from '../../src/cli.js';
 import { Redactor, maskSecretsOf, redactReport } from '../../src/report/redact.js';
-import { MASK_SECRETS_ENV, evidenceOnce, fixCommands, render, sourceShown } from '../../src/report/render.js';
+import { evidenceOnce, fixCommands, render, sourceShown } from '../../src/report/render.js';
 import type { Finding, Report } from '../../src/report/schema.js';
 import { makeTarGz, writeTmp } from '../helpers/archive.js';
 import { corpusDir, corpusPath, hasCorpus, projectPath } from '../helpers/shared.js';
@@ -274,7 +276,10 @@ describe('--no-mask-secrets', () => {
     const shown = io();
     expect(await main(['analyze', path, '--no-mask-secrets'], shown.io)).toBe(0);
     expect(shown.out.stdout).toContain(TOKENS.gitlab);
-    expect(process.env[MASK_SECRETS_ENV]).toBeUndefined();
+    // nothing of the run is left behind: the next run masks again
+    const again = io();
+    expect(await main(['analyze', path], again.io)).toBe(0);
+    expect(again.out.stdout).not.toContain(TOKENS.gitlab);
     const both = io();
     expect(await main(['analyze', path, '--no-mask-secrets', '--redact'], both.io)).toBe(2);
     expect(both.out.stderr).toMatch(/--no-mask-secrets and --redact exclude each other/);
@@ -282,6 +287,26 @@ describe('--no-mask-secrets', () => {
     await main(['--help'], help.io);
     expect(help.out.stdout).toMatch(/--no-mask-secrets/);
   });
+
+  it('reaches the batch children: the reports they write and the JSON lines they send', async () => {
+    const bin = projectPath('dist/src/bin.js');
+    const a = writeTmp('h56-batch-a.tgz', await makeTarGz([{ name: 'n1/dockerd.log', content: line }]));
+    const b = writeTmp('h56-batch-b.tgz', await makeTarGz([{ name: 'n2/dockerd.log', content: line }]));
+    const run = (...extra: string[]) => {
+      const out = mkdtempSync(join(tmpdir(), 'bd-h56-'));
+      const r = spawnSync(process.execPath, [bin, 'analyze', a, b, '--format', 'md,json', '-o', out + '/', '-q', '--concurrency', '2', ...extra], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const reports = readdirSync(out).filter((f) => !f.startsWith('index'));
+      expect(reports).toHaveLength(4);
+      return reports.map((f) => readFileSync(join(out, f), 'utf8')).join('\n');
+    };
+    expect(run()).not.toContain(TOKENS.gitlab);
+    expect(run('--no-mask-secrets')).toContain(TOKENS.gitlab);
+    const jsonl = (...extra: string[]) => spawnSync(process.execPath, [bin, 'analyze', a, b, '--jsonl', '-q', ...extra], { encoding: 'utf8' }).stdout;
+    expect(jsonl().split('\n').filter(Boolean)).toHaveLength(2);
+    expect(jsonl()).not.toContain(TOKENS.slack);
+    expect(jsonl('--no-mask-secrets')).toContain(TOKENS.slack);
+  }, 60_000);
 });
 
 describe('N2, N3', () => {
