@@ -1,6 +1,6 @@
 /**
  * The command line: arguments, exit codes, output. Thin on purpose: all work is in the library.
- * Exit 0: analyzed; 1: a finding at or above --fail-on; 2: usage error or an input that could not be analyzed.
+ * Exit 0: analyzed; 1: a finding at or above --fail-on; 2: usage error, an input that could not be analyzed, or one where nothing could be checked.
  */
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -72,8 +72,9 @@ Options:
   -h, --help                  this help
   -v, --version               print the version
 
-Exit status: 0 analyzed, 1 a finding at or above --fail-on, 2 usage error or an
-input that could not be analyzed (the other inputs are still analyzed).
+Exit status: 0 analyzed, 1 a finding at or above --fail-on, 2 usage error, an
+input that could not be analyzed, or one where nothing could be checked (the
+other inputs are still analyzed, their reports written).
 `;
 
 class UsageError extends Error {}
@@ -309,12 +310,16 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     if (raw.bundles.length === 0) return EXIT_USAGE;
     const report = redactor ? redactor.report(raw) : raw;
     const { digestOf, uncheckedLine } = await import('./batch/index-report.js');
+    let unchecked = 0;
     for (const b of report.bundles) {
       const d = digestOf(b);
-      if (d.checked === 0) io.stderr(`bundle-doctor: ${printable(uncheckedLine(b.source, d.missing))}\n`);
+      if (d.checked > 0) continue;
+      unchecked++;
+      io.stderr(`bundle-doctor: ${printable(uncheckedLine(b.source, d.missing))}\n`);
     }
     if (!emit(render(report, formats[0], { maskSecrets }), values.output, io)) return EXIT_USAGE;
-    return expanded.missing.length > 0 ? EXIT_USAGE : reachesFailOn(report, failOn) ? EXIT_FINDINGS : EXIT_OK;
+    // read, but nothing could be checked: not "analyzed" (0 would read as all clear to a script)
+    return expanded.missing.length > 0 || unchecked > 0 ? EXIT_USAGE : reachesFailOn(report, failOn) ? EXIT_FINDINGS : EXIT_OK;
   }
   stdoutGone = undefined;
   if (values.jsonl && !outDir)
@@ -354,7 +359,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   if (outcome.report && !values.jsonl && !emit(render(outcome.report, formats[0], { maskSecrets }), values.output, io)) return EXIT_USAGE;
   if (outDir && !values.quiet)
     io.stderr(`${outcome.index.totals.analyzed} of ${outcome.index.totals.bundles} bundles analyzed; index in ${join(outDir, `index.${formats.includes('html') ? 'html' : formats[0]}`)}\n`);
-  if (outcome.failed > 0 || expanded.missing.length > 0) return EXIT_USAGE;
+  if (outcome.failed > 0 || expanded.missing.length > 0 || outcome.unchecked.length > 0) return EXIT_USAGE;
   if (failOn !== 'none' && outcome.worst && SEVERITY_ORDER[outcome.worst] <= SEVERITY_ORDER[failOn as Severity]) return EXIT_FINDINGS;
   return EXIT_OK;
 }

@@ -15,7 +15,7 @@ export interface HostileCase {
   exit: 0 | 2;
   /** stderr must match (exit 2 cases) */
   error?: RegExp;
-  /** further checks on the JSON report (exit 0 cases) */
+  /** further checks on the JSON report (exit 0 cases, and exit 2 ones whose input was read but where nothing could be checked: the report is still printed) */
   check?: (report: any, stdout: string) => void;
 }
 
@@ -162,7 +162,9 @@ export async function makeHostileCorpus(dir: string): Promise<HostileCase[]> {
       { name: 'bundle/host-collectors/system/sysctl.json', content: '{"net.ipv4.ip_forward": "1", oops' },
       { name: 'bundle/host-collectors/system/systemctl_services.json', content: '\u0000\u0001 not json' },
     ])),
-    exit: 0,
+    // both artifacts unreadable: read, but nothing checked (exit 2, one stderr line), the report printed with what went wrong
+    exit: 2,
+    error: /badjson\.tgz: nothing could be checked/,
     check: (r) => {
       const problems = r.bundles[0].coverage.nodes.flatMap((n: any) => n.parseProblems);
       expect(problems).toContainEqual(expect.objectContaining({ file: 'bundle/host-collectors/system/sysctl.json', kind: 'error', message: expect.stringMatching(/not valid JSON/) }));
