@@ -49,7 +49,7 @@ import { dockerBridges, dockerPresence, hasKubernetes, KUBE_PROXY_SERVICE_CHAIN,
 import { felixKubeProxyCleanup } from '../src/parsers/calico-felix-config.js';
 import { kubeProxyNftablesUnavailable, kubeProxySync, syncOutcome } from './lib/kube-proxy-sync.js';
 import { dockerRestartOf, NODE_SERVICE_KINDS, nodeForCommands, nodeServices, restartDocker } from './lib/node-services.js';
-import { badRuleCheck, beforeWorkaround, firewalldZoneConflict, legacyRestoreSkew, offloadWorkarounds, vxlanChecksum } from './lib/r12-wording.js';
+import { badRuleCheck, badRuleRoutineDelete, beforeWorkaround, firewalldZoneConflict, legacyRestoreSkew, offloadWorkarounds, vxlanChecksum } from './lib/r12-wording.js';
 import { kubeProxyConntrackSetup, kubeProxyFatal, netavarkNftables, svclbForwarding } from './lib/r13-wording.js';
 
 const MAX_EVIDENCE = 10;
@@ -150,6 +150,8 @@ export default defineAnalyzer({
       if (sig.id === 'log.iptables-couldnt-load-match') legacyRestoreSkew(draft, sorted, artifacts);
       // Bad rule answering a -C check, not a delete: iptables-nft 1.8.0-1.8.2's -C bug (kubernetes#82361)
       if (sig.id === 'log.iptables-bad-rule') badRuleCheck(draft, sorted, byId.get('log.iptables-check-command')?.matches ?? [], artifacts);
+      // H60: Docker's / libvirt's routine delete of its own bridge rule, absent before it adds it (moby/libnetwork#2622)
+      if (sig.id === 'log.iptables-bad-rule' && e.count <= sorted.length) badRuleRoutineDelete(draft, sorted);
       if (sig.id === 'log.vxlan-bad-udp-checksum') vxlanChecksum(draft, facts, { matches: sorted, workarounds, artifacts });
       if (sig.id === 'log.docker-firewalld-zone-conflict') firewalldZoneConflict(draft, sorted);
       if (sig.id === 'log.nf-tables-chain-missing') kubeletChainMissing(draft, sorted);
@@ -245,10 +247,14 @@ const CONNECTION_FAILURES = new Set(['log.connection-timed-out', 'log.connection
  * The path to each peer the lines name by address (up to three), ready for `bundle-doctor trace`: the
  * rules of the bundle decide whether a packet from the client gets there. The client's own address is
  * in the line only for Go's socket pairs; else the engineer fills it in (a container's, a pod's).
+ *
+ * H60 (R19 N5): reports are shared with customers, who do not have bundle-doctor, so the trace lines are no
+ * fix command: they go in `facts.supportTrace` (the JSON report) and in one remedy sentence addressed to support.
  */
 function traceCommands(draft: FindingDraft, matches: LogMatch[]): void {
   const seen = new Set<string>();
   const out: string[] = [];
+  const peers: string[] = [];
   for (const m of matches) {
     const { host, port, source } = m.facts;
     if (!host || !port || !parseIp(host)) continue;
@@ -258,10 +264,16 @@ function traceCommands(draft: FindingDraft, matches: LogMatch[]): void {
     const cmd = `bundle-doctor trace <bundle> --src ${src} --dst ${dst}`;
     if (seen.has(cmd)) continue;
     seen.add(cmd);
-    out.push(`${cmd}   # which rule of the bundle's decides a packet to ${host}:${port}${src.startsWith('<') ? " (the client's address: a container's or a pod's, as the line's writer runs)" : ''}`);
+    out.push(cmd);
+    peers.push(`${host}:${port}`);
     if (out.length === 3) break;
   }
-  draft.remedy.commands.push(...out);
+  if (out.length === 0) return;
+  draft.facts = { ...(draft.facts ?? {}), supportTrace: out };
+  const unknownSource = out.some((c) => c.includes('<client address>'));
+  draft.remedy.supportNote =
+    `${out.join('; ')} shows which rule of the bundle's decides a packet to ${[...new Set(peers)].join(', ')}` +
+    (unknownSource ? " (the client address is the container's or pod's that wrote the line)." : '.');
 }
 
 /**

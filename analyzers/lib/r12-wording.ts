@@ -554,3 +554,53 @@ function checkFindsNothing(draft: FindingDraft, cmds: LogMatch[], listings: LogM
   };
   return true;
 }
+
+/**
+ * H60 (R20 D2b): a delete (-D / --delete) of a runtime's own bridge rule that is not there. Docker deletes its
+ * inter-container DROP rule (`-D FORWARD -i docker0 -o docker0 -j DROP`, per network `-i br-<id> -o br-<id>`) every
+ * time it sets up a bridge with inter-container traffic allowed (the default): at its start, after a firewalld reload,
+ * and when a network is created, before it checks and adds its ACCEPT rules; libvirt deletes its virbr rules (and its
+ * LIBVIRT_* chains' rules) before it adds them when a virtual network starts. Through firewalld's passthrough each
+ * such delete of a rule that was never there is logged as `WARNING: COMMAND_FAILED: '... -D FORWARD -i docker0 -o
+ * docker0 -j DROP' failed: iptables: Bad rule (does a matching rule exist in that chain?).` (moby/libnetwork#2622,
+ * docker/for-linux#1104, minishift/minishift#2777 right after firewalld started, moby/moby#16137 for libvirt's
+ * `--delete INPUT --in-interface virbr0 ...`). Routine cleanup, not someone removing the rules: worded so, info.
+ * Deletes of other rules, and any -A / -I / -C line among them, keep the general wording (a mixed set too).
+ */
+const DELETE_ARG = /(?:^|[\s'"])(?:-[wnvx\d]{0,4}D|--delete)\s{1,8}(?<chain>[A-Za-z0-9_][\w.-]{0,63})/;
+const DOCKER_BRIDGE = String.raw`(?:docker0|docker_gwbridge|br-[0-9a-f]{12})`;
+/** Docker's inter-container rule: the same Docker bridge in and out, DROP (or ACCEPT when it flips the setting) */
+const DOCKER_ICC = new RegExp(String.raw`(?:-i|--in-interface)\s{1,4}(?<bridge>${DOCKER_BRIDGE})\s{1,4}(?:-o|--out-interface)\s{1,4}\k<bridge>\s{1,4}(?:-j|--jump)\s{1,4}(?:DROP|ACCEPT)\b`);
+/** libvirt's rules: its bridges, or its own chains (libvirt >= 5.1) */
+const LIBVIRT_RULE = /(?:-[io]|--(?:in|out)-interface)\s{1,4}virbr\d{1,4}\b|(?:-[wnvx\d]{0,4}D|--delete)\s{1,8}LIBVIRT_(?:INP|OUT|FWI|FWO|FWX|PRT)\b/;
+
+export function badRuleRoutineDelete(draft: FindingDraft, matches: readonly LogMatch[]): boolean {
+  if (matches.length === 0) return false;
+  const owners = new Set<string>();
+  for (const m of matches) {
+    if (CHECK_IN_LINE.test(m.excerpt) || !DELETE_ARG.test(m.excerpt)) return false;
+    if (DOCKER_ICC.test(m.excerpt)) owners.add('Docker');
+    else if (LIBVIRT_RULE.test(m.excerpt)) owners.add('libvirt');
+    else return false;
+  }
+  const who = [...owners].sort().join(' and ');
+  const viaFirewalld = matches.some((m) => /COMMAND_FAILED/.test(m.excerpt));
+  const bridges = [...new Set(matches.map((m) => DOCKER_ICC.exec(m.excerpt)?.groups?.bridge ?? /virbr\d{1,4}/.exec(m.excerpt)?.[0]).filter((b): b is string => !!b))];
+  const what: string[] = [];
+  if (owners.has('Docker'))
+    what.push(
+      'Docker deletes its inter-container DROP rule of a bridge (-i BRIDGE -o BRIDGE -j DROP) every time it sets the bridge up with inter-container traffic allowed (the default): at its start, after a firewalld reload and when it creates a network, before it checks and adds its ACCEPT rules',
+    );
+  if (owners.has('libvirt')) what.push('libvirt deletes the rules of its virtual network (virbr bridges, its LIBVIRT_ chains) before it adds them when the network starts');
+  draft.severity = 'info';
+  draft.title = `Routine cleanup: ${who} tried to delete a rule that was not there (harmless)`;
+  draft.message =
+    draft.message.slice(0, draft.message.indexOf(': ') + 2) +
+    `${who} tried to delete a rule of ${bridges.length > 0 ? bridges.slice(0, 4).join(', ') : 'its own'} that was not there${viaFirewalld ? ", through firewalld's passthrough, which logs every failed command as COMMAND_FAILED" : ''}. ${what.join('; ')}. A rule that was never there cannot be deleted, so iptables answers Bad rule: this is routine cleanup (moby/libnetwork#2622), not a sign that someone removed ${who}'s rules.`;
+  draft.facts = { ...draft.facts, routineDelete: true, owners: [...owners].sort(), ...(bridges.length > 0 ? { bridges } : {}) };
+  draft.remedy = {
+    summary: `Nothing to fix for these lines. Only if containers${owners.has('libvirt') ? ' or virtual machines' : ''} cannot be reached, check that ${who}'s rules are in place now.`,
+    commands: [`iptables -S FORWARD | grep -E '${owners.has('Docker') ? 'docker0|br-' : ''}${owners.size > 1 ? '|' : ''}${owners.has('libvirt') ? 'virbr|LIBVIRT' : ''}'   # only if traffic fails: the bridge rules in place now`],
+  };
+  return true;
+}

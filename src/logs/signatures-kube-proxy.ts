@@ -210,18 +210,5 @@ export const KUBE_PROXY_START_SIGNATURES: readonly LogSignature[] = [
     advice: 'Nothing to fix.',
     quiet: true,
   },
-  {
-    // a klog fatal line; the analyzer keeps kube-proxy's only (see the header)
-    id: 'log.kube-proxy-fatal',
-    // klog's level letter F and the month day (F0926 ...) are too short and too varied for the byte search: kube-proxy's
-    // fatal exits are klog.Fatalf / Exit calls of cmd/kube-proxy/app (server.go, server_others.go, server_linux.go)
-    literals: [' server.go:', ' server_others.go:', ' server_linux.go:'],
-    pattern: /(?:^|\s)F(?:0[1-9]|1[0-2])[0-3]\d \d{2}:\d{2}:\d{2}\.\d{3,9}\s{1,12}(?<pid>\d{1,10}) (?<source>server(?:_others|_linux)?\.go):\d{1,6}\] (?<text>[^\n]{1,400})/,
-    meaning: 'kube-proxy logged a fatal error (klog level F) and exited: it programs no Service rules until it starts again and gets past it.',
-    supports: [],
-    severity: 'warning',
-    title: 'kube-proxy exited on a fatal error',
-    advice: "Read the fatal line: it is the reason kube-proxy stopped. Fix that and restart kube-proxy; its earlier lines show how far the start got.",
-    commands: ["kubectl -n kube-system logs -l k8s-app=kube-proxy --previous --tail=50   # the start that ended on it"],
-  },
+  // log.kube-proxy-fatal follows these in the catalog: signatures-r13.ts (KUBE_PROXY_FATAL, every kube-proxy source file's F lines)
 ];

@@ -111,3 +111,33 @@ export const R13_SIGNATURES: readonly LogSignature[] = [
     quiet: true,
   },
 ];
+
+/**
+ * H60: kube-proxy's klog source files that have written F (fatal) lines across its releases: cmd/kube-proxy/app
+ * (server.go, server_others.go, server_linux.go, server_windows.go, conntrack.go, init_linux.go), the proxiers
+ * (pkg/proxy/{iptables,ipvs,nftables,userspace,winkernel}/proxier.go, meta_proxier.go), pkg/util/iptables' iptables.go,
+ * the IPVS mode's ipset.go and netlink / ipvs helpers. klog's level letter and date (`F0926 `) are too short and too
+ * varied for the byte prefilter, so the file name before `:LINE] ` is the literal: a line of one of these files is
+ * decoded and the pattern then asks for the F header; no other line is (the bench's `kuberuntime_manager.go:` lines
+ * share only `.go:` with them). Which F lines are kube-proxy's is the analyzer's (analyzers/lib/r13-wording.ts:
+ * kubelet, kube-router and flannel use some of the same file names).
+ */
+export const KUBE_PROXY_FATAL_FILES = ['server.go', 'server_others.go', 'server_linux.go', 'server_windows.go', 'conntrack.go', 'init_linux.go', 'proxier.go', 'iptables.go', 'ipset.go', 'netlink_linux.go', 'graceful_termination.go'] as const;
+
+export const KUBE_PROXY_FATAL: LogSignature = {
+  // a klog fatal line from one of kube-proxy's source files; the analyzer keeps kube-proxy's only (signatures-kube-proxy.ts' header)
+  id: 'log.kube-proxy-fatal',
+  // `proxier.go:` without a leading space also holds meta_proxier.go; the others start at the klog field's space
+  literals: KUBE_PROXY_FATAL_FILES.map((f) => (f === 'proxier.go' ? `${f}:` : ` ${f}:`)),
+  pattern: new RegExp(
+    String.raw`(?:^|\s)F(?:0[1-9]|1[0-2])[0-3]\d \d{2}:\d{2}:\d{2}\.\d{3,9}\s{1,12}(?<pid>\d{1,10}) (?<source>(?:${KUBE_PROXY_FATAL_FILES.filter((f) => f !== 'proxier.go')
+      .map((f) => f.replace('.', String.raw`\.`))
+      .join('|')}|(?:meta_)?proxier\.go)):\d{1,6}\] (?<text>[^\n]{1,400})`,
+  ),
+  meaning: 'kube-proxy logged a fatal error (klog level F) and exited: it programs no Service rules until it starts again and gets past it.',
+  supports: [],
+  severity: 'warning',
+  title: 'kube-proxy exited on a fatal error',
+  advice: "Read the fatal line: it is the reason kube-proxy stopped. Fix that and restart kube-proxy; its earlier lines show how far the start got.",
+  commands: ["kubectl -n kube-system logs -l k8s-app=kube-proxy --previous --tail=50   # the start that ended on it"],
+};

@@ -14,7 +14,7 @@
 import { PROXY_SIGNATURES } from './signatures-proxy.js';
 import { FLANNEL_IFACE_SIGNATURES } from './signatures-flannel-iface.js';
 import { KUBE_PROXY_SIGNATURES, KUBE_PROXY_START_SIGNATURES } from './signatures-kube-proxy.js';
-import { R13_SIGNATURES } from './signatures-r13.js';
+import { KUBE_PROXY_FATAL, R13_SIGNATURES } from './signatures-r13.js';
 import { R12_SIGNATURES, UDP_TUNNEL_TCP_PROBE } from './signatures-r12.js';
 import { PROMPT_HEAD } from './prompt.js';
 
@@ -1146,11 +1146,11 @@ export const SIGNATURES: readonly LogSignature[] = [
     pattern: /Port Timeout/,
     // two words, often quoted from a dashboard (Replicated's) in a ticket or an article: they say a port was not
     // reached, not why (reviewer R13 #10)
-    meaning: 'The application waited for a port between its containers and never reached it: a firewall rule may block it, or nothing listens there yet; bundle-doctor trace shows whether the rules of the bundle let it through.',
+    meaning: 'The application waited for a port between its containers and never reached it: a firewall rule may block it, or nothing listens there yet.',
     supports: ['iptables.port-blocked'],
     severity: 'warning',
     title: 'The application timed out waiting for a port',
-    advice: 'Find the port and check that the host firewall allows it between containers (bundle-doctor trace follows a packet through the rules).',
+    advice: 'Find the port and check that the host firewall allows it between containers.',
   },
   {
     id: 'log.ports-not-listening',
@@ -1162,7 +1162,7 @@ export const SIGNATURES: readonly LogSignature[] = [
     supports: ['iptables.port-blocked'],
     severity: 'warning',
     title: 'Ports never became reachable',
-    advice: "Check that the application's services started, then the host firewall rules for its ports between containers (bundle-doctor trace follows a packet through them).",
+    advice: "Check that the application's services started, then the host firewall rules for its ports between containers.",
   },
   {
     id: 'log.connection-refused',
@@ -1345,6 +1345,8 @@ export const SIGNATURES: readonly LogSignature[] = [
   ...FLANNEL_IFACE_SIGNATURES,
   ...KUBE_PROXY_SIGNATURES,
   ...KUBE_PROXY_START_SIGNATURES,
+  // the F lines of every kube-proxy source file, not server*.go only (signatures-r13.ts)
+  KUBE_PROXY_FATAL,
   ...R13_SIGNATURES,
   ...R12_SIGNATURES,
   {

@@ -33,6 +33,11 @@ export const Remedy = z.object({
   commands: z.array(z.string()),
   /** side effects of the fix (restarts, lost traffic) */
   caution: z.string().optional(),
+  /**
+   * for the support engineer, not the customer: a bundle-doctor command (such as `bundle-doctor trace`)
+   * that looks further into the bundle; never among the commands a customer runs
+   */
+  supportNote: z.string().optional(),
 });
 export type Remedy = z.infer<typeof Remedy>;
 

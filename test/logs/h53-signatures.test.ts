@@ -142,7 +142,7 @@ describe('kube-proxy fatal lines no signature explains', () => {
   it.skipIf(!hasCorpus)("the corpus' kube-router panic in k3s' log is not kube-proxy's", () => {
     const text = readFileSync(corpusPath('logs', 'kube-router-1777-k3s-chain-incompatible-use-nft.log'), 'utf8');
     const r = scan(text, 'kube-router.log');
-    // its F line comes from network_policy_controller.go: the signature reads cmd/kube-proxy/app's server*.go lines only, and
+    // its F line comes from network_policy_controller.go: the signature reads kube-proxy's own source files only (KUBE_PROXY_FATAL_FILES), and
     // the attribution would drop it anyway (k3s runs every component in one process)
     expect(of(r, 'log.kube-proxy-fatal')).toEqual([]);
     expect(text.split('\n').find((l) => /\bF\d{4} /.test(l))).toMatch(/network_policy_controller\.go/);
