@@ -34,6 +34,10 @@
  * routed interface's traffic through.
  * Critical where drops are counted and the node is a router (fw4 table, br-lan); a warning otherwise.
  *
+ * On a Kubernetes node (FORWARD jumps to KUBE-FORWARD, cali-FORWARD, FLANNEL-FWD, ...) the same DROP meets the
+ * traffic the node forwards for pods: podCheck, a warning when the policy counted drops and no rule accepts the pod
+ * network (rancher/rke#485: kube-proxy without --cluster-cidr; Docker 17.03 had no DOCKER-USER, so no jump to it is needed).
+ *
  * os-release (OPENWRT_RELEASE) is not an artifact of the project yet: OpenWrt is known here by fw4's
  * `table inet fw4` and its br-lan bridge.
  */
@@ -68,7 +72,7 @@ interface Routed {
 export default defineAnalyzer({
   id: ID,
   title: "Docker's FORWARD policy DROP drops the host's own routing",
-  description: "Docker set filter FORWARD (or ip6tables' FORWARD) to policy DROP, and the node routes between interfaces that are not containers' (a router, a VPN gateway): that traffic is dropped.",
+  description: "Docker set filter FORWARD (or ip6tables' FORWARD) to policy DROP, and the node routes between interfaces that are not containers' (a router, a VPN gateway), or is a Kubernetes node whose pod network no rule accepts while the policy counts drops: that traffic is dropped.",
   scope: 'node',
   requires: ['iptables'],
   optional: ['ipAddr', 'routes', 'sysctl', 'sysctlConfig', 'nftables', 'dockerDaemon', 'packages'],
@@ -83,10 +87,133 @@ export default defineAnalyzer({
           break;
         }
       }
+      // a Kubernetes node: the traffic it forwards for pods (rancher/rke#485)
+      for (const view of views) {
+        const f = podCheck(node, artifacts, family, view, partly);
+        if (f) {
+          out.push(f);
+          break;
+        }
+      }
     }
     return out;
   },
 });
+
+/** kube-proxy's and the network plugins' chains FORWARD jumps to: the node forwards pods' traffic. */
+const POD_FORWARD_CHAIN = /^(KUBE-FORWARD|cali-FORWARD|FLANNEL-FWD|KUBE-ROUTER-FORWARD|CILIUM_FORWARD|WEAVE-NPC|ANTREA-FORWARD)$/;
+/** The interfaces pods' traffic between nodes (and to this node's pods) crosses: overlays, tunnels, pod bridges. */
+const POD_INTERFACE = /^(cni0|cbr0|kube-bridge|flannel[.-][\w.-]*|tunl0|vxlan\.calico|vxlan-v6\.calico|wireguard\.cali|cilium_[\w]+|weave|antrea-gw0|cali\+?)$/;
+const ANY = /^(0\.0\.0\.0\/0|::\/0|0\/0)$/;
+
+/**
+ * An accept that lets the pod network's forwarded traffic through (kubernetes/kubernetes#52569, projectcalico/calico#2230):
+ * - no condition at all (`-j ACCEPT`);
+ * - by address, a network other than "any" (`-s`/`-d`), alone or with RELATED,ESTABLISHED: kube-proxy's
+ *   `--cluster-cidr` rules ("kubernetes forwarding conntrack pod source/destination rule"), flannel's
+ *   FLANNEL-FWD, MicroK8s' accepts;
+ * - RELATED,ESTABLISHED with no interface or address (kube-proxy 1.2x's "kubernetes forwarding conntrack rule"):
+ *   the replies, the ones rke#485 lost;
+ * - by a pod or overlay interface (`-i flannel.1`, `-o cni0`, `-i tunl0`), alone or with RELATED,ESTABLISHED.
+ * Calico's accepts of its own workload interfaces (`-i cali+`) do not count: traffic the node forwards between
+ * its uplink and the tunnel (a NodePort's, rke#485) never crosses them.
+ */
+function podAccept(r: Rule): 'all' | 'address' | 'replies' | 'interface' | undefined {
+  if (r.target !== 'ACCEPT' || r.protocol || r.fragment) return undefined;
+  const m = r.matches;
+  const replies = m.length === 1 && repliesOnly(r);
+  if (m.length > 0 && !replies) return undefined;
+  const addr = (a: Rule['source']) => !!a && !a.negated && !ANY.test(a.value);
+  const anyAddr = (a: Rule['source']) => !a || (!a.negated && ANY.test(a.value));
+  const podItf = (i: Rule['inInterface']) => !!i && !i.negated && POD_INTERFACE.test(i.value) && !/^cali\+?$/.test(i.value);
+  if (!r.inInterface && !r.outInterface && anyAddr(r.source) && anyAddr(r.destination)) return m.length === 0 ? 'all' : 'replies';
+  if (!r.inInterface && !r.outInterface && (addr(r.source) || addr(r.destination))) return 'address';
+  if ((podItf(r.inInterface) || podItf(r.outInterface)) && anyAddr(r.source) && anyAddr(r.destination)) return 'interface';
+  return undefined;
+}
+
+/**
+ * docker.forward-policy-drops-routed, pods: a Kubernetes node (FORWARD jumps to kube-proxy's KUBE-FORWARD or a
+ * network plugin's chain) with Docker's chains, whose FORWARD policy is DROP and has counted drops, and where
+ * no rule before the policy accepts the pod network (podAccept). rancher/rke#485: Calico, RKE's kube-proxy
+ * without --cluster-cidr (so KUBE-FORWARD accepted only kube-proxy's marked packets, not their replies), Docker
+ * 17.03's DROP: a NodePort answered only on the node running the pod, the policy counting each try.
+ * Silent where an accept covers the pod network (kube-proxy with --cluster-cidr, kube-proxy 1.2x's bare
+ * RELATED,ESTABLISHED accept, flannel's FLANNEL-FWD), where the policy counted nothing beyond packets for
+ * Docker's bridges, or where another firewall (ufw, firewalld) owns the chain. A warning: a policy counter does
+ * not say whose packets it dropped. With no counters in the dump, the coverage says so.
+ */
+function podCheck(node: string, artifacts: NodeArtifacts, family: 4 | 6, view: BackendView, partly: Partly | undefined): FindingDraft | undefined {
+  const filter = view.tables.get('filter');
+  const fwd = filter?.get('FORWARD');
+  if (!filter || !fwd || fwd.policy?.toUpperCase() !== 'DROP') return undefined;
+  if ([...filter.keys()].some((c) => OTHER_FIREWALL_CHAIN.test(c))) return undefined;
+  const dockerJump = fwd.rules.find((r) => r.target && /^DOCKER(-|$)/.test(r.target));
+  const podJumps = fwd.rules.filter((r) => r.target && POD_FORWARD_CHAIN.test(r.target));
+  if (!dockerJump || podJumps.length === 0) return undefined;
+  const fam = family === 6 ? 'IPv6' : 'IPv4';
+  const reached = [fwd, ...[...reachableChains(filter, 'FORWARD')].map((c) => filter.get(c)).filter((c): c is Chain => !!c)];
+  const accepted = reached.flatMap((c) => c.rules.map((r) => ({ r, kind: podAccept(r) }))).filter((x) => x.kind);
+  if (accepted.length > 0) return undefined;
+  const podChains = [...new Set(podJumps.map((r) => r.target!))];
+  const unlisted = podChains.filter((c) => !filter.has(c));
+  if (!fwd.policyCounters) {
+    partly?.(`${fam}: ${node}'s FORWARD policy is DROP (${fwd.ref.file}:${fwd.ref.line}) on a Kubernetes node with Docker's chains, and no rule accepts the pod network${unlisted.length ? ` (${unlisted.join(', ')} not in the dump)` : ''}; the dump has no counters to say whether the policy drops anything: collect iptables-save -c (or iptables -L -n -v)`, ['iptables']);
+    return undefined;
+  }
+  const dropped = fwd.policyCounters.packets;
+  const docker = containerFallThrough(reached, filter);
+  const unexplained = Math.max(0, dropped - docker);
+  if (unexplained === 0) return undefined;
+
+  const tool = iptablesTool(view.rulesets.find((r) => r.tables.filter?.chains.FORWARD) ?? view.rulesets[0], artifacts.iptables ?? []);
+  const evidence: Evidence[] = [
+    { file: fwd.ref.file, line: fwd.ref.line, excerpt: excerptOf(fwd), note: `${fam} filter FORWARD: policy DROP, ${dropped} packets dropped by it${docker > 0 ? ` (${docker} of them can be packets for a Docker bridge that fell through Docker's chain)` : ''}` },
+  ];
+  for (const j of podJumps) evidence.push({ file: j.ref.file, line: j.ref.line, excerpt: j.text, note: `FORWARD's jump to ${j.target}: ${j.target === 'KUBE-FORWARD' ? "kube-proxy's chain" : "the network plugin's chain"}${filter.has(j.target!) ? '' : ' (its rules are not in the dump)'}` });
+  evidence.push({ file: dockerJump.ref.file, line: dockerJump.ref.line, excerpt: dockerJump.text, note: `FORWARD's jump to ${dockerJump.target}: Docker's chains` });
+  const kubeForward = filter.get('KUBE-FORWARD');
+  const markOnly = kubeForward?.rules.filter((r) => r.target === 'ACCEPT' && r.matches.some((m) => m.module === 'mark'));
+  for (const r of (markOnly ?? []).slice(0, 1)) evidence.push({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: "KUBE-FORWARD accepts only the packets kube-proxy marked (a Service's, a NodePort's), not their replies: no rule of kube-proxy's --cluster-cidr" });
+  const dockerAccepts = fwd.rules.filter((r) => r.target === 'ACCEPT' && r.inInterface && !r.inInterface.negated && /^(docker0|br-[0-9a-f]{12}|docker_gwbridge)$/.test(r.inInterface.value));
+  for (const r of dockerAccepts.slice(0, 1)) evidence.push({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `the accepts in FORWARD are Docker's, for its bridge ${r.inInterface!.value}: none is for the pods` });
+  const itfs = [...interfacesOf(artifacts.ipAddr ?? []).values()].filter((i) => POD_INTERFACE.test(i.name) || /^cali[0-9a-f]{11}$/.test(i.name));
+  for (const i of itfs.slice(0, 3)) evidence.push({ file: i.ref.file, line: i.ref.line, excerpt: i.name, note: `${i.name}: an interface of the pod network` });
+  const version = dockerVersion(artifacts);
+  if (version) evidence.push(version.evidence);
+
+  const listedText = unlisted.length
+    ? ` The dump shows FORWARD alone: the rules of ${unlisted.join(' and ')} are not in it, and only Docker's accepts (its bridge) are; collect iptables-save -c to see whether ${unlisted.includes('KUBE-FORWARD') ? "kube-proxy's KUBE-FORWARD accepts the cluster CIDR" : 'they accept the pod network'}.`
+    : markOnly?.length
+      ? " KUBE-FORWARD accepts only the packets kube-proxy marked (0x4000: a NodePort's or a Service's first packets), not their replies: kube-proxy runs without --cluster-cidr, the option that adds its accepts of the cluster CIDR's RELATED,ESTABLISHED traffic (kubernetes/kubernetes#52569)."
+      : ` No rule reachable from FORWARD accepts the pod network's traffic (by its CIDR, by an overlay or pod bridge interface, or as RELATED,ESTABLISHED).`;
+  const message =
+    `${fam} filter FORWARD on ${node} has policy DROP and the policy has dropped ${dropped} packets${docker > 0 ? ` (${unexplained} more than packets for Docker's bridges can account for)` : ''}. The node is a Kubernetes node (FORWARD jumps to ${podChains.join(', ')}) and runs Docker (${dockerJump.target}), which sets FORWARD's policy to DROP when it starts (Docker 1.13 and later, moby/libnetwork#1526).${listedText} ` +
+    `Traffic the node forwards for pods is dropped there: a NodePort reached on this node for a pod on another node, and pod-to-pod traffic between nodes over the overlay or tunnel (cni0, flannel.1, tunl0, cali*) when the network plugin does not accept it itself (rancher/rke#485, kubernetes/kubernetes#39823). A policy counter does not say whose packets it dropped; they may also be strays.`;
+  const chain = filter.has('DOCKER-USER') ? 'DOCKER-USER' : 'FORWARD';
+  return {
+    severity: 'warning',
+    title: `${fam} FORWARD policy DROP (Docker's) drops packets on a Kubernetes node, and no rule accepts the pod network`,
+    message,
+    impact: `NodePort Services answer only on the node that runs the pod, and pods on other nodes can lose traffic forwarded through ${node}; the node itself (and curl from it) keeps working, which hides the cause.`,
+    evidence: distinctEvidence(evidence),
+    facts: { family: fam, policy: 'DROP', droppedPackets: dropped, droppedNotDockers: unexplained, podChains, unlistedChains: unlisted, kubeForwardMarkOnly: !!markOnly?.length, dockerVersion: version?.version },
+    remedy: {
+      summary:
+        "Have kube-proxy accept the cluster CIDR: run it with --cluster-cidr=<the pods' CIDR> (clusterCIDR in its configuration file); KUBE-FORWARD then accepts the pods' RELATED,ESTABLISHED traffic ahead of the policy (kubernetes/kubernetes#52569). RKE passes it itself since rancher/rke#700. Setting the policy back to ACCEPT is only a stopgap: Docker sets it to DROP again each time it starts.",
+      commands: [
+        `${tool}-save -c -t filter | grep -e '^:FORWARD' -e KUBE-FORWARD   # the policy's counter, and whether KUBE-FORWARD has the "conntrack pod source/destination" accepts`,
+        "ps -eo args | grep '[k]ube-proxy' | grep -o -e '--cluster-cidr=[^ ]*' -e '--config=[^ ]*'   # empty: kube-proxy runs without --cluster-cidr (or it is in the --config file: clusterCIDR)",
+        "# RKE: in cluster.yml, services: kubeproxy: extra_args: cluster-cidr: <the cluster_cidr of services.kube-controller>, then rke up (RKE releases with rancher/rke#700 set it themselves)",
+        '# kubeadm: kubectl -n kube-system edit configmap kube-proxy (clusterCIDR: <the pods\' CIDR>), then kubectl -n kube-system rollout restart daemonset kube-proxy',
+        `${tool} -C ${chain} -s <cluster-cidr> -j ACCEPT 2>/dev/null || ${tool} -I ${chain} -s <cluster-cidr> -j ACCEPT   # stopgap until kube-proxy has the option; also -d <cluster-cidr>; lost at reboot`,
+        `# last resort, as in the ticket (rancher/rke#485, kubernetes/kubernetes#59656): ${tool} -P FORWARD ACCEPT; Docker sets DROP again when it restarts, so it must be run after each start of dockerd (ExecStartPost= in a systemd drop-in for docker.service)`,
+      ],
+      caution:
+        "The policy ACCEPT lets every forwarded packet through, including from outside to Docker's containers on their private addresses, the reason Docker sets DROP (moby/moby#14041); prefer kube-proxy's --cluster-cidr. Do not save the live rules with iptables-save to restore at boot: they hold Docker's and kube-proxy's chains.",
+    },
+  };
+}
 
 function check(node: string, artifacts: NodeArtifacts, family: 4 | 6, view: BackendView, partly: Partly | undefined): FindingDraft | undefined {
   const filter = view.tables.get('filter');

@@ -137,6 +137,13 @@ function unreadBridges(tables: Map<string, Map<string, Chain>>, v6: boolean): st
     return `${head}, and the listing is iptables -L without -v (${unverbose.ref.file}:${unverbose.ref.line}): it shows no in/out interface, so no rule can name a bridge (Docker's, LXD's, libvirt's) and ip addr alone would not make its rules decidable; collect iptables -L -n -v (or iptables-save) and ip addr (and ip route)`;
   if (named.size === 0) return `${head}, and no rule names a container bridge (Docker's masquerade or FORWARD rules, netavark's NETAVARK_FORWARD); collect ip addr (and ip route)`;
   const list = [...named].map(([n, r]) => `${n} (${r.ref.file}:${r.ref.line})`).join(', ');
+  // an accept of what leaves the bridge (`-i docker0 ! -o docker0 -j ACCEPT`, rke#485's listing) is among them when the
+  // bridge was still not read (a nat table without Docker's masquerade): say what is missing, not that no rule accepts
+  const leaves = [...(tables.get('filter')?.values() ?? [])]
+    .flatMap((c) => c.rules)
+    .find((r) => r.target === 'ACCEPT' && r.inInterface && !r.inInterface.negated && named.has(r.inInterface.value) && (!r.outInterface || (r.outInterface.negated && r.outInterface.value === r.inInterface.value)));
+  if (leaves)
+    return `${head}; rules name ${list}, and ${leaves.ref.file}:${leaves.ref.line} accepts what leaves ${leaves.inInterface!.value}, but no masquerade in the bundle gives the bridge's subnet (the nat rules hold none for it), so there is no path to trace from it (the listing may be cut); collect ip addr (and ip route) and the whole iptables-save`;
   return `${head}; rules name ${list}, but none of them is a masquerade (its subnet) or an accept of what leaves the bridge, so there is no path to trace from them (the listing may be cut); collect ip addr (and ip route) and the whole iptables-save`;
 }
 

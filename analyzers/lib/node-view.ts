@@ -361,6 +361,17 @@ export function hasDockerChains(tables: Map<string, Map<string, Chain>>): boolea
 }
 
 /**
+ * A filter listing that jumps to Docker's chains without holding them (`iptables -L FORWARD` alone:
+ * `DOCKER-ISOLATION`, `-o docker0 -j DOCKER`, as in rancher/rke#485). Only for reading bridge names from
+ * the rules: it says nothing of Docker's nat rules, so it is not hasDockerChains.
+ */
+function jumpsToDockerChains(tables: Map<string, Map<string, Chain>>): boolean {
+  const filter = tables.get('filter');
+  if (!filter) return false;
+  return [...filter.values()].some((c) => c.rules.some((r) => !!r.target && /^DOCKER(-|$)/.test(r.target) && !filter.has(r.target)));
+}
+
+/**
  * Docker's bridges as its own rules name them, when the bundle has no `ip addr` (a customer pasted
  * `iptables -nvL`, iptables-save or `nft list ruleset`): only where Docker's chains exist.
  * - nat POSTROUTING `-s <subnet> ! -o <bridge> -j MASQUERADE` (iptables-nft: `oifname != "<bridge>"
@@ -378,7 +389,8 @@ export function dockerBridgesFromRules(artifacts: NodeArtifacts, family: 4 | 6 =
     if (b.subnets.length > 0) out.set(b.name, { name: b.name, subnets: b.subnets, namedBy: b.subnets[0].evidence, from: 'docker network inspect' });
   const views = family === 6 ? liveViews6(artifacts) : liveViews(artifacts);
   for (const v of views) {
-    if (!hasDockerChains(v.tables)) continue;
+    // a listing of FORWARD alone (`iptables -L FORWARD`, rke#485) holds no chain of Docker's, only the jumps to them
+    if (!hasDockerChains(v.tables) && !jumpsToDockerChains(v.tables)) continue;
     for (const r of v.tables.get('nat')?.get('POSTROUTING')?.rules ?? []) {
       const o = r.outInterface;
       const s = r.source;
