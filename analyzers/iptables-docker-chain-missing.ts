@@ -10,8 +10,9 @@
  * DOCKER-USER (Docker 17.06+, where admins put their own rules for container traffic) absent from a
  * whole live dump, or not reached from FORWARD, while Docker's other chains work: a finding of its own,
  * critical where the bundle holds the admin's DOCKER-USER rules (saved rules.v4, /etc/sysconfig/iptables,
- * or the unreached live chain) that are thus not applied; the cause named where the version proves it
- * (19.03.3: docker/for-linux#810).
+ * ufw's /etc/ufw/after.rules, or the unreached live chain) that are thus not applied; the cause named where
+ * the version proves it (19.03.3: docker/for-linux#810). Without live rules (a docker version / docker info
+ * paste), only Docker 19.03.3 is said: info, a warning where saved DOCKER-USER rules are in the bundle.
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
@@ -28,6 +29,7 @@ import { logEvidence } from './lib/logs.js';
 import type { LogScanResult } from '../src/logs/index.js';
 import { dockerRestartOf, restartDocker } from './lib/node-services.js';
 import { jumpTargets, listingCannotShow, rowsComplete, type ListingGap } from './lib/list-coverage.js';
+import { ufwRulesFile } from '../src/layouts/rules.js';
 
 /** Docker's filter chains the FORWARD path must reach, and how Docker jumps to each from FORWARD (for the message). */
 const FORWARD_CHAINS: { chain: string; jump: string; critical: boolean }[] = [
@@ -46,10 +48,20 @@ export default defineAnalyzer({
   title: "Docker's iptables chains are missing",
   description: 'Docker is present but the DOCKER chain (filter/nat) or the jumps to it are not in the live rules (ip6tables too, where Docker manages it and uses IPv6).',
   scope: 'node',
-  requires: ['iptables'],
-  optional: ['ipAddr', 'dockerNetworks', 'services', 'logs', 'dockerDaemon', 'nftables'],
+  requires: [],
+  // docker version / docker info (dockerDaemon) or the packages alone: Docker 19.03.3's missing DOCKER-USER is said without rules
+  requiresOneOf: ['iptables', 'dockerDaemon', 'packages'],
+  optional: ['iptables', 'ipAddr', 'dockerNetworks', 'services', 'logs', 'dockerDaemon', 'nftables', 'packages'],
   analyze({ node, artifacts, partly }) {
     const docker = dockerPresence(artifacts);
+    // no live rules at all (a paste of docker version / docker info, or saved configurations only): nothing to
+    // check but what the engine's version alone says (Docker 19.03.3 makes no DOCKER-USER); not for a rootless
+    // or iptables-off Docker (no chains of its in the host's rules either way)
+    if (liveViews(artifacts).length === 0 && liveViews6(artifacts).length === 0) {
+      partly?.("Docker's chains not checked: the bundle has no live iptables rules (iptables-save)", ['iptables']);
+      const note = docker.rootless || docker.noIptables ? undefined : regression1903Note(node, artifacts, docker.evidence);
+      return note ? [note] : [];
+    }
     // Docker's own chains in the live rules (DOCKER-FORWARD, DOCKER-USER, ...) show it writes rules
     // here even when nothing else in the bundle names Docker: then only what those chains prove is
     // checked (a jump to them missing), not chains a hand-abridged paste may have left out
@@ -622,7 +634,8 @@ function dockerUserExpected(filter: Map<string, Chain>, artifacts: NodeArtifacts
 
 /** A rule of Docker's own in DOCKER-USER: the plain `-j RETURN` older releases add at its end. */
 function isDockersReturn(r: Rule): boolean {
-  return r.target === 'RETURN' && !r.protocol && !r.source && !r.destination && !r.inInterface && !r.outInterface && r.matches.length === 0;
+  // by its text too: options written after -j (ufw-docker's `-j RETURN -s 10.0.0.0/8`) may be left unread as the target's
+  return r.target === 'RETURN' && !r.protocol && !r.source && !r.destination && !r.inInterface && !r.outInterface && r.matches.length === 0 && !/(?:^|\s)-j\s+RETURN\s+\S/.test(r.text.trim());
 }
 
 /** The admin's DOCKER-USER rules in the bundle's saved configurations (rules.v4, /etc/sysconfig/iptables, ...) of the family. */
@@ -637,6 +650,8 @@ function savedUserRules(artifacts: NodeArtifacts, family: 4 | 6): { rs: Ruleset;
 function hostPath(file: string): string {
   const etc = /(?:^|\/)(etc\/.+)$/.exec(file);
   if (etc) return `/${etc[1]}`;
+  const ufw = ufwRulesFile(file);
+  if (ufw) return ufw.hostPath;
   const base = file.split('/').pop() ?? file;
   if (/^rules\.v[46]$/.test(base)) return `/etc/iptables/${base}`;
   const sysconfig = /^(?:etc[-_]sysconfig[-_])?(ip6?tables)(?:\.txt)?$/.exec(base);
@@ -660,12 +675,22 @@ function dockerUserFinding(node: string, gap: UserGap, artifacts: NodeArtifacts,
   const forwardEvidence: Evidence = { file: forward.ref.file, line: forward.ref.line, excerpt: forward.policy ? `FORWARD policy ${forward.policy}` : 'FORWARD', note: 'FORWARD: no -j DOCKER-USER' };
   const listed = admin.slice(0, 4).map(({ r }) => `${r.text.trim()} (${r.ref.file}:${r.ref.line})`).join('; ');
   const savedFiles = saved.map((x) => x.rs.file);
+  // ufw's before/after.rules: ufw applies them (iptables-restore -n: DOCKER-USER emptied, then filled) at its
+  // start, before Docker's at boot, and at every ufw reload; it never adds FORWARD's jump, which Docker adds as it starts
+  const ufwSaved = saved.filter((x) => ufwRulesFile(x.rs.file));
+  const otherSaved = saved.filter((x) => !ufwRulesFile(x.rs.file));
+  const ufwFiles = [...new Set(ufwSaved.map((x) => hostPath(x.rs.file)))];
+  const unreached1903 = gap.kind === 'unreached' ? docker1903(artifacts) : undefined;
+  const ufwLive = [...(liveViews(artifacts)[0]?.tables.get('filter')?.keys() ?? [])].some((c) => /^ufw-/.test(c));
   const what =
     gap.kind === 'absent'
       ? `Docker's filter chains are in the live rules of ${node}, but there is no DOCKER-USER chain (${gap.file}), so FORWARD has no -j DOCKER-USER: ${gap.because.says}.`
       : `The DOCKER-USER chain is in the live rules of ${node} (${gap.chain.ref.file}:${gap.chain.ref.line}), but FORWARD does not jump to it (Docker puts -A FORWARD -j DOCKER-USER first in FORWARD).`;
   const rules = critical
-    ? ` The bundle holds rules of the admin's for DOCKER-USER that are therefore not applied: ${listed}${admin.length > 4 ? `, and ${admin.length - 4} more` : ''}. Container traffic they reject or restrict passes unchecked: a security problem, not only a networking one.`
+    ? ` The bundle holds rules of the admin's for DOCKER-USER that are therefore not applied: ${listed}${admin.length > 4 ? `, and ${admin.length - 4} more` : ''}. Container traffic they reject or restrict passes unchecked: a security problem, not only a networking one.` +
+      (ufwSaved.length
+        ? ` ${ufwFiles.join(' and ')} ${ufwFiles.length > 1 ? 'are' : 'is'} ufw's: ufw applies ${ufwFiles.length > 1 ? 'them' : 'it'} at its start and at every ufw reload, filling DOCKER-USER (and creating it if absent), but never adds the jump from FORWARD: only Docker does, as it starts.${ufwLive ? '' : " ufw's own chains (ufw-*) are not in the live rules: ufw is not running, and applies nothing until enabled."}`
+        : '')
     : ' DOCKER-USER is where rules of the admin for container traffic go (docs.docker.com, "Packet filtering and firewalls"): any added to it are not consulted until FORWARD jumps to it.';
   const cause =
     gap.kind === 'absent' && gap.because.regression1903
@@ -673,8 +698,8 @@ function dockerUserFinding(node: string, gap: UserGap, artifacts: NodeArtifacts,
       : gap.kind === 'absent'
         ? ' Docker creates DOCKER-USER and the jump to it as it starts when the chain is absent, so either something removed it since (iptables -X, a firewall reload, a restore of saved rules without it) and a restart of Docker brings it back,' +
           ' or Docker did not make it at its start: if it is still missing right after a restart, that is the bug of moby#48560 (Docker 27.3.1, labelled confirmed; its fix release is not in the thread as stored here): add the chain and the jump as below after every Docker start, and upgrade.'
-        : ` DOCKER-USER existing before Docker starts (restored from saved rules${savedFiles.length ? `: ${savedFiles.join(', ')}` : ''}) is the reported way to get here: Docker then does not insert the jump (moby#48560, Docker 27.3.1, labelled confirmed; libnetwork#2631); or the jump was deleted by hand or by a firewall rewriting FORWARD.`;
-  const restore = saved.map(
+        : ` DOCKER-USER existing before Docker starts (${ufwSaved.length ? `created by ufw from ${ufwFiles.join(', ')}, which it applies before Docker starts at boot` : `restored from saved rules${savedFiles.length ? `: ${savedFiles.join(', ')}` : ''}`}) is the reported way to get here: Docker then does not insert the jump (moby#48560, Docker 27.3.1, labelled confirmed; libnetwork#2631)${unreached1903 ? `; and ${unreached1903.who} does not add the jump at all (nor create the chain): a known regression, docker/for-linux#810, fixed in 19.03.4 (docker/engine#404)` : ''}; or the jump was deleted by hand or by a firewall rewriting FORWARD.`;
+  const restore = otherSaved.map(
     (x) =>
       `{ echo '*filter'; echo ':DOCKER-USER - [0:0]'; grep '^-A DOCKER-USER ' ${hostPath(x.rs.file)}; echo COMMIT; } | iptables-restore --noflush   # re-applies only the DOCKER-USER rules of ${x.rs.file} (the chain is emptied first: safe to run twice)`,
   );
@@ -696,7 +721,7 @@ function dockerUserFinding(node: string, gap: UserGap, artifacts: NodeArtifacts,
     facts: { dockerUser: gap.kind, adminRules: admin.length, savedIn: savedFiles, ...(gap.kind === 'absent' && gap.because.regression1903 ? { cause: 'docker/for-linux#810' } : {}) },
     remedy: {
       summary:
-        `Recreate DOCKER-USER and the jump to it first in FORWARD${saved.length ? ', then re-apply the DOCKER-USER rules of the saved configuration' : ''}; both are safe to run twice.` +
+        `Recreate DOCKER-USER and the jump to it first in FORWARD${otherSaved.length ? ', then re-apply the DOCKER-USER rules of the saved configuration' : ''}${ufwSaved.length ? `, then have ufw ${ufwLive ? 're-apply' : 'apply'} ${ufwFiles.join(' and ')}` : ''}; ${otherSaved.length || ufwSaved.length ? 'all are' : 'both are'} safe to run twice.` +
         (gap.kind === 'absent' && gap.because.regression1903
           ? ' Then upgrade Docker to 19.03.4 or later (docker/engine#404): 19.03.3 leaves the chain out at every start.'
           : gap.kind === 'absent'
@@ -705,10 +730,70 @@ function dockerUserFinding(node: string, gap: UserGap, artifacts: NodeArtifacts,
       commands: [
         'iptables -N DOCKER-USER 2>/dev/null; iptables -C FORWARD -j DOCKER-USER 2>/dev/null || iptables -I FORWARD -j DOCKER-USER   # the chain and the jump, first in FORWARD (safe to run twice)',
         ...restore,
+        ...(ufwSaved.length
+          ? [
+              ufwLive
+                ? `ufw reload   # re-applies ${ufwFiles.join(' and ')}: DOCKER-USER emptied, then filled with its rules (safe to run twice); it adds no jump from FORWARD, the first command does`
+                : `ufw enable   # ufw is not running (no ufw-* chains live): once enabled it applies ${ufwFiles.join(' and ')}, filling DOCKER-USER; it adds no jump from FORWARD, the first command does`,
+            ]
+          : []),
         'iptables -S FORWARD | head -n 3; iptables -S DOCKER-USER   # -A FORWARD -j DOCKER-USER comes first; the rules are in DOCKER-USER',
       ],
       caution:
-        'Restarting Docker instead restarts every container unless "live-restore" is on, and where a saved configuration with DOCKER-USER is restored before Docker starts, the jump may again be left out (moby#48560): check FORWARD after it.',
+        'Restarting Docker instead restarts every container unless "live-restore" is on, and where a saved configuration with DOCKER-USER is restored before Docker starts, the jump may again be left out (moby#48560): check FORWARD after it.' +
+        (ufwSaved.length ? ` ufw applies ${ufwFiles.join(' and ')} before Docker starts at boot, so that holds at every boot here: check FORWARD after each.` : ''),
+    },
+  };
+}
+
+/** Docker 19.03.3 by the engine's version (docker version / docker info) or, failing that, its installed package. */
+function docker1903(artifacts: NodeArtifacts): { who: string; evidence: Evidence; from: 'engine' | 'package' } | undefined {
+  const v = dockerVersion(artifacts);
+  if (!v) return undefined;
+  const [major, minor, patch] = v.numbers;
+  if (major !== 19 || minor !== 3 || patch !== 3) return undefined;
+  return { who: v.from === 'engine' ? `Docker ${v.version}` : `Docker ${v.version} (the installed package)`, evidence: v.evidence, from: v.from };
+}
+
+/**
+ * Docker 19.03.3 with no live rules in the bundle to check (a ticket's docker version or docker info
+ * paste): the release neither creates DOCKER-USER nor jumps to it from FORWARD (docker/for-linux#810, a
+ * known issue of its release notes; fixed in 19.03.4 by docker/engine#404, the revert of libnetwork#2339).
+ * Information, since nothing shows the rules; a warning where the bundle holds the admin's DOCKER-USER
+ * rules in a saved configuration (rules.v4, ufw's after.rules): rules this release leaves unapplied.
+ */
+function regression1903Note(node: string, artifacts: NodeArtifacts, dockerEvidence: Evidence[]): FindingDraft | undefined {
+  const v = docker1903(artifacts);
+  if (!v) return undefined;
+  const saved = savedUserRules(artifacts, 4);
+  const rules = saved.flatMap((x) => x.rules);
+  const files = [...new Set(saved.map((x) => x.rs.file))];
+  const pkg = v.from === 'package' ? ' (the installed package: the running daemon is this release, or an older one until Docker restarts)' : '';
+  return {
+    severity: rules.length ? 'warning' : 'info',
+    title: 'Docker 19.03.3 does not create DOCKER-USER: rules put there are not applied',
+    message:
+      `${node} runs Docker 19.03.3${pkg}: the release that neither creates the DOCKER-USER chain nor adds FORWARD's jump to it, a known regression listed in its release notes (docker/for-linux#810), fixed in 19.03.4 (docker/engine#404). ` +
+      (rules.length
+        ? `The bundle holds DOCKER-USER rules of the admin's (${files.join(', ')}: ${rules.slice(0, 2).map((r) => `${r.text.trim()} (${r.ref.file}:${r.ref.line})`).join('; ')}${rules.length > 2 ? `, and ${rules.length - 2} more` : ''}): with this release FORWARD never reaches them unless the jump is added by hand after every Docker start. `
+        : '') +
+      'The bundle has no live iptables rules (iptables-save) to show whether the chain and the jump are there now.',
+    impact: rules.length
+      ? "Container traffic the admin's DOCKER-USER rules should restrict passes unchecked, unless the jump was added by hand since Docker started."
+      : 'Rules added to DOCKER-USER (the place Docker documents for the admin\'s container rules) are not consulted; none otherwise.',
+    evidence: [
+      { ...v.evidence, note: `${v.evidence.note ?? ''}${v.evidence.note ? '; ' : ''}19.03.3: no DOCKER-USER chain nor jump (docker/for-linux#810)` },
+      ...rules.slice(0, 4).map((r) => ({ file: r.ref.file, line: r.ref.line, excerpt: r.text.trim(), note: "the admin's DOCKER-USER rule in the saved configuration: not reached with this release" })),
+      ...dockerEvidence.filter((e) => !(e.file === v.evidence.file && e.line === v.evidence.line)).slice(0, 1),
+    ],
+    facts: { cause: 'docker/for-linux#810', dockerVersion: '19.03.3', basis: 'version only: no live iptables rules in the bundle', savedUserRules: rules.length },
+    remedy: {
+      summary: 'Upgrade Docker to 19.03.4 or later (docker/engine#404). Until then, check FORWARD and add the chain and the jump after every Docker start (the workaround of the 19.03.3 release notes); both commands are safe to run twice.',
+      commands: [
+        'iptables -S FORWARD | head -n 3; iptables -S DOCKER-USER   # the first rule should be -A FORWARD -j DOCKER-USER',
+        'iptables -N DOCKER-USER 2>/dev/null; iptables -C FORWARD -j DOCKER-USER 2>/dev/null || iptables -I FORWARD -j DOCKER-USER   # the chain and the jump, first in FORWARD',
+        'iptables-save > iptables-save.txt   # for the next check: the live rules',
+      ],
     },
   };
 }

@@ -53,6 +53,8 @@ const SAVED_IPTABLES: PathRule[] = [
   { re: /^etc\/iptables\/rules\.v([46])$/, format: 'iptables-save', savedConfig: true, hint: (m) => ({ family: m[1] === '6' ? 'ipv6' : 'ipv4' }) },
   // Arch's iptables.service / ip6tables.service
   { re: /^etc\/iptables\/ip(6?)tables\.rules$/, format: 'iptables-save', savedConfig: true, hint: (m) => ({ family: m[1] === '6' ? 'ipv6' : 'ipv4' }) },
+  // ufw's before.rules / after.rules (sos's ufw plugin copies /etc/ufw): PART of what ufw applies (ufwRulesFile)
+  { re: /^etc\/ufw\/(?:before|after)(6?)\.rules$/, format: 'iptables-save', savedConfig: true, hint: (m) => ({ family: m[1] === '6' ? 'ipv6' : 'ipv4' }) },
 ];
 
 /** The same files anywhere in a hand-made bundle (or a collector's copy): `sysconfig/iptables`, `iptables/rules.v4`, a bare `rules.v4`. */
@@ -61,7 +63,23 @@ const SAVED_IPTABLES_ANYWHERE: PathRule[] = [
   { re: /(^|\/)rules\.v([46])$/, format: 'iptables-save', savedConfig: true, hint: (m) => ({ family: m[2] === '6' ? 'ipv6' : 'ipv4' }) },
   // under an iptables/ folder only: a bare iptables.rules is as often a live dump
   { re: /(^|\/)iptables\/ip(6?)tables\.rules$/, format: 'iptables-save', savedConfig: true, hint: (m) => ({ family: m[2] === '6' ? 'ipv6' : 'ipv4' }) },
+  // ufw's before.rules / after.rules, in a ufw/ folder or bare (no live dump is given these names)
+  { re: /(^|\/)(?:ufw\/)?(?:before|after)(6?)\.rules$/, format: 'iptables-save', savedConfig: true, hint: (m) => ({ family: m[2] === '6' ? 'ipv6' : 'ipv4' }) },
 ];
+
+/**
+ * ufw's rule files: /etc/ufw/before.rules and after.rules (after6/before6 for IPv6), which ufw applies
+ * with `iptables-restore -n` around the rules of its command line (user.rules) at every start and
+ * `ufw reload`. Each holds only part of what ufw applies (its own chains, and blocks admins append, such
+ * as chaifeng/ufw-docker's DOCKER-USER block in after.rules): never the host's whole saved ruleset, and
+ * nothing restores it with a flush. Which file a path (relative to anything) names, or undefined.
+ */
+export function ufwRulesFile(path: string): { file: 'before.rules' | 'after.rules' | 'before6.rules' | 'after6.rules'; hostPath: string } | undefined {
+  const m = /(?:^|\/)((?:before|after)6?\.rules)$/.exec(path);
+  if (!m) return undefined;
+  const file = m[1] as 'before.rules' | 'after.rules' | 'before6.rules' | 'after6.rules';
+  return { file, hostPath: `/etc/ufw/${file}` };
+}
 
 /** The saved-configuration rule a path (relative to anything) falls under, if any: for layouts matched without rules (troubleshoot). */
 export function savedIptablesRule(path: string): { rule: PathRule; match: RegExpExecArray } | undefined {
