@@ -243,7 +243,7 @@ export default defineAnalyzer({
       const udp = probe('udp');
       // DHCP: the guest has no address yet and broadcasts to the server port on the bridge (the gateway's dnsmasq answers)
       // (the tracer routes by its local addresses: the limited broadcast is delivered to the host, so it is listed as one of them for this probe)
-      const dhcp = r.dhcp && r.bridge ? trace(tables, 'input', { src: '0.0.0.0', dst: '255.255.255.255', protocol: 'udp', sport: 68, dport: 67, inInterface: r.bridge, state: 'new', mark: 0 }, { ...ctx, localAddresses: [...ctx.localAddresses, '255.255.255.255'] }) : undefined;
+      const dhcp = r.dhcp && r.bridge ? trace(tables, 'input', { src: '0.0.0.0', dst: '255.255.255.255', protocol: 'udp', sport: 68, dport: 67, inInterface: r.bridge, state: 'new', mark: 0 }, ctx) : undefined; // the limited broadcast is delivered locally by the tracer (INPUT), and is BROADCAST, not LOCAL, to addrtype
       const dhcpBlocked = dhcp && blocks(dhcp) ? dhcp : undefined;
       if (!blocks(udp) && !dhcpBlocked) continue;
       blocked.push({ r, udp, tcp: probe('tcp'), dhcp: dhcpBlocked });

@@ -103,3 +103,30 @@ export function ownOutput(head: Buffer): 'report' | 'batch index' | undefined {
   if (page) return page[1] ? 'batch index' : 'report';
   return undefined;
 }
+
+/** Keys a JSON log record carries: docker's json-file (`log`, `stream`, `time`), journalctl -o json, zap, logrus, bunyan, Elastic. */
+const LOG_RECORD_KEY = /^"(log|msg|message|MESSAGE|__REALTIME_TIMESTAMP|__CURSOR|time|ts|timestamp|@timestamp|level|severity)"$/;
+
+/**
+ * A JSON document (one object or array, pretty-printed or not): data, not a log. `whole` says the
+ * text is the entire file: it is then a document when it parses as one JSON value, unless it is a
+ * single line holding one log record (JSON lines with one line: docker's json-file
+ * `{"log":"...","stream":"stderr","time":"..."}`, journalctl -o json). Pretty-printed JSON (the
+ * opening bracket alone on its line, then an indented member) is a document from its head alone: a
+ * log writes one record a line and never breaks inside one. JSON lines (a record a line) never parse
+ * as one value and are not pretty-printed: they stay logs.
+ */
+export function jsonDocument(text: string, whole: boolean): boolean {
+  const t = text.replace(/^\uFEFF/, '').trimStart();
+  if (t[0] !== '{' && t[0] !== '[') return false;
+  if (/^[{[][ \t]*\r?\n[ \t]*(["{[\]}]|-?\d|true\b|false\b|null\b)/.test(t)) return true;
+  if (!whole) return false;
+  let value: unknown;
+  try {
+    value = JSON.parse(t);
+  } catch {
+    return false;
+  }
+  if (t.trimEnd().includes('\n') || typeof value !== 'object' || value === null || Array.isArray(value)) return true;
+  return !Object.keys(value).some((k) => LOG_RECORD_KEY.test(JSON.stringify(k)));
+}

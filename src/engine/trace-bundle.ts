@@ -7,7 +7,7 @@
  */
 import { BundleError } from '../bundle/errors.js';
 import { extraChainsBeside, groupByBackend } from '../netfilter/backends.js';
-import { isIpv6, isLocal6, mergeRulesets, trace, traceBranches, type BranchOutcome, type ConnState, type Packet, type TraceContext, type TraceResult } from '../netfilter/trace.js';
+import { destinationKind, isIpv6, isLocal6, mergeRulesets, subnetBroadcasts, trace, traceBranches, type BranchOutcome, type ConnState, type Packet, type TraceContext, type TraceResult } from '../netfilter/trace.js';
 import type { Chain } from '../netfilter/rules.js';
 import { addressIn, formatCidr, parseCidr, parseIp } from '../parsers/cidr.js';
 import { ICMP6_NEIGHBOUR_SOLICITATION } from '../netfilter/icmp.js';
@@ -75,7 +75,7 @@ export async function traceBundle(input: string, req: TraceRequest): Promise<Bun
   const live = (node.artifacts.iptables ?? []).filter((r) => r.origin === 'live' && (v6 ? r.family === 'ipv6' : r.family !== 'ipv6'));
   const nftRules = node.artifacts.nftables ?? [];
   if (live.length === 0 && nftRules.length === 0) throw new BundleError(`${input}: node ${node.name} has no live ${v6 ? 'IPv6 ip6tables' : 'IPv4 iptables'} or nftables rules in the bundle`, 'unreadable');
-  const { packet, path, inferred, local, pathReason, assumption } = buildPacket(node.artifacts, req);
+  const { packet, path, inferred, local, broadcasts, pathReason, assumption } = buildPacket(node.artifacts, req);
   // legacy and nf_tables rules both run (mixed back ends): the first is traced, the others' base chains beside it
   const [first = [], ...others] = groupByBackend(live);
   const tables = mergeRulesets(first);
@@ -83,6 +83,7 @@ export async function traceBundle(input: string, req: TraceRequest): Promise<Bun
   const ipsets = node.artifacts.ipsets ?? [];
   const ctx = {
     localAddresses: local,
+    broadcastAddresses: broadcasts,
     interfaceFor: (ip: string) => interfaceFor(node.artifacts, ip),
     extraChains: extraChainsBeside(beside, nftRules.length > 0 ? nftExtraChains(nftRules, v6 ? 'ip6' : 'ip') : undefined),
     // `-m set` decided from the sets' members where the bundle lists them (ipset list / save)
@@ -95,9 +96,10 @@ export async function traceBundle(input: string, req: TraceRequest): Promise<Bun
   const alternatives = result.branchRules.length > 0 ? traceBranches(tables, path, packet, ctx) : [];
   const nftTables = [...new Set(nftRules.flatMap((rs) => rs.tables.filter((t) => !t.iptablesCompat).map((t) => `${t.family} ${t.name}`)))];
   // the routing decision is taken after PREROUTING: DNAT can turn a delivery into a forward (or back)
-  const why = result.path === path ? pathReason : `${pathReason}, but DNAT rewrote the destination to ${result.packet.dst}${result.packet.dport ? ':' + result.packet.dport : ''}, ${result.path === 'forward' ? 'which the node forwards' : "one of the node's addresses"}`;
+  const why = result.path === path || destinationKind(request.dst, ctx) ? pathReason : `${pathReason}, but DNAT rewrote the destination to ${result.packet.dst}${result.packet.dport ? ':' + result.packet.dport : ''}, ${result.path === 'forward' ? 'which the node forwards' : "one of the node's addresses"}`;
   const out: BundleTrace = { ...result, node: node.name, request, inferred, alternatives, nftTables, rulesFrom: [...live.map((r) => r.file), ...nftRules.map((r) => r.file)], pathReason: why, ...(assumption ? { assumption } : {}) };
-  if (v6 && path !== 'output') {
+  // a multicast destination needs no neighbour: its link address is the group's (33:33:...)
+  if (v6 && path !== 'output' && !destinationKind(request.dst, ctx)) {
     const nd = neighbourSolicitation(node.artifacts, request, path);
     if (nd) {
       const r = trace(tables, 'input', nd.packet, ctx);
@@ -192,17 +194,17 @@ function firstAddress(cidr: string): string | undefined {
  * a plain `-s <subnet> -j MASQUERADE` of a /24 or smaller, or LXD's, Incus' and lxc-net's rules give). IPv4 only. A cluster-wide pod network (flannel's
  * `-s 10.244.0.0/16 ...`) is no bridge's subnet: its first address is one node's, not necessarily this one's.
  */
-export function nodeAddressesFromRules(a: NodeArtifacts): { address: string; why: string }[] {
-  const out = new Map<string, string>();
+export function nodeAddressesFromRules(a: NodeArtifacts): { address: string; why: string; /** the subnet it is the gateway of, when known */ subnet?: string }[] {
+  const out = new Map<string, { why: string; subnet?: string }>();
   const at = (e: { file: string; line: number }) => `${e.file}:${e.line}`;
   for (const n of (a.dockerNetworks ?? []).flatMap((d) => d.networks))
     for (const s of n.subnets) {
       const gw = s.gateway?.split('/')[0];
-      if (gw && parseIp(gw)?.family === 4 && !out.has(gw)) out.set(gw, `the gateway docker network inspect gives the network ${n.name} (${at(s.ref)})`);
+      if (gw && parseIp(gw)?.family === 4 && !out.has(gw)) out.set(gw, { why: `the gateway docker network inspect gives the network ${n.name} (${at(s.ref)})`, subnet: s.subnet && parseCidr(s.subnet)?.family === 4 ? s.subnet : undefined });
     }
   const fromSubnet = (cidr: string, why: string) => {
     const gw = firstAddress(cidr);
-    if (gw && !out.has(gw)) out.set(gw, `the first address of ${cidr}, ${why}`);
+    if (gw && !out.has(gw)) out.set(gw, { why: `the first address of ${cidr}, ${why}`, subnet: cidr });
   };
   for (const b of dockerBridgesFromRules(a, 4)) for (const s of b.subnets) fromSubnet(s.cidr, `the subnet of ${b.name} (${at(s.evidence)})`);
   for (const b of otherContainerBridges(a, 4)) for (const s of b.subnets) fromSubnet(s.cidr, `the subnet of ${b.owner}'s bridge ${b.name} (${at(s.evidence)})`);
@@ -219,19 +221,23 @@ export function nodeAddressesFromRules(a: NodeArtifacts): { address: string; why
         else if (r.target === 'MASQUERADE' && !r.destination && !r.inInterface && !r.outInterface && r.matches.length === 0 && Number(s.split('/')[1]) >= 24) fromSubnet(s, `a subnet masqueraded on its own (${at(r.ref)})`);
       }
   }
-  return [...out].map(([address, why]) => ({ address, why }));
+  return [...out].map(([address, x]) => ({ address, ...x }));
 }
 
-function buildPacket(a: NodeArtifacts, req: TraceRequest): { packet: Packet; path: 'input' | 'forward' | 'output'; inferred: string[]; local: string[]; pathReason: string; assumption?: string } {
+function buildPacket(a: NodeArtifacts, req: TraceRequest): { packet: Packet; path: 'input' | 'forward' | 'output'; inferred: string[]; local: string[]; broadcasts: string[]; pathReason: string; assumption?: string } {
   const v6 = isIpv6(req);
-  const listed = interfacesOf(a.ipAddr ?? []).size > 0;
+  const itfs = interfacesOf(a.ipAddr ?? []);
+  const listed = itfs.size > 0;
   // without ip addr: the gateways the rules show are taken as the node's addresses
   const fromRules = listed || v6 ? [] : nodeAddressesFromRules(a);
   const local = [...localAddresses(a, v6 ? 6 : 4), ...fromRules.map((x) => x.address)];
+  // the broadcast addresses of the node's subnets (ip addr; else those of the bridges the rules show)
+  const broadcasts = v6 ? [] : subnetBroadcasts([...[...itfs.values()].flatMap((i) => i.addresses), ...fromRules.flatMap((x) => (x.subnet ? [{ cidr: x.subnet }] : []))]);
+  const special = destinationKind(req.dst, { broadcastAddresses: broadcasts });
   const inferred: string[] = [];
   const ifaceFor = (ip: string) => interfaceFor(a, ip);
   const fromHere = v6 ? isLocal6(req.src, { localAddresses: local }) : local.includes(req.src);
-  const toHere = req.toNode === true || (v6 ? isLocal6(req.dst, { localAddresses: local }) : local.includes(req.dst) || addressIn(req.dst, '127.0.0.0/8'));
+  const toHere = req.toNode === true || special !== undefined || (v6 ? isLocal6(req.dst, { localAddresses: local }) : local.includes(req.dst) || addressIn(req.dst, '127.0.0.0/8'));
   const path = fromHere ? 'output' : toHere ? 'input' : 'forward';
   let assumption: string | undefined;
   const taken = (ip: string) => fromRules.find((x) => x.address === ip);
@@ -241,7 +247,8 @@ function buildPacket(a: NodeArtifacts, req: TraceRequest): { packet: Packet; pat
     assumption = `node addresses unknown (no ip addr): assumed forwarded, as neither ${req.src} nor ${req.dst} is known to be the node's; collect ip addr to decide, or pass --to-node if ${req.dst} is the node's (an address of the node is traced through INPUT, not FORWARD)`;
   if (req.toNode && !fromHere && !local.includes(req.dst)) inferred.push(`${req.dst} taken as the node's address (as asked)`);
   let inInterface = req.inInterface;
-  if (!inInterface && !fromHere) {
+  // 0.0.0.0 (a DHCP client with no address yet) comes from no network: its interface is not known from it
+  if (!inInterface && !fromHere && req.src !== '0.0.0.0' && !(v6 && addressIn(req.src, '::/128'))) {
     inInterface = ifaceFor(req.src);
     if (inInterface) inferred.push(`in-interface ${inInterface} (the network of ${req.src})`);
   }
@@ -250,7 +257,13 @@ function buildPacket(a: NodeArtifacts, req: TraceRequest): { packet: Packet; pat
     outInterface = ifaceFor(req.dst);
     if (outInterface) inferred.push(`out-interface ${outInterface} (the route to ${req.dst})`);
   }
-  const pathReason = fromHere ? 'the source is the node itself' : toHere ? "the destination is one of the node's addresses" : listed ? 'neither end is the node' : 'neither end is known to be the node';
+  const pathReason = fromHere
+    ? 'the source is the node itself'
+    : special && !req.toNode
+      ? SPECIAL_REASON[special]
+      : toHere
+        ? "the destination is one of the node's addresses"
+        : listed ? 'neither end is the node' : 'neither end is known to be the node';
   return {
     pathReason,
     ...(assumption ? { assumption } : {}),
@@ -258,8 +271,16 @@ function buildPacket(a: NodeArtifacts, req: TraceRequest): { packet: Packet; pat
     path,
     inferred,
     local,
+    broadcasts,
   };
 }
+
+/** Why a broadcast or multicast packet is traced through INPUT (the kernel's input routing, ip_route_input). */
+const SPECIAL_REASON: Record<NonNullable<ReturnType<typeof destinationKind>>, string> = {
+  'limited broadcast': 'the destination is the limited broadcast: the kernel delivers it to the node itself and never forwards it',
+  'directed broadcast': "the destination is the broadcast address of one of the node's subnets: the kernel delivers it to the node itself and does not forward it (net.ipv4.conf.*.bc_forwarding is off by default)",
+  multicast: 'the destination is a multicast group: the kernel delivers it to the node when a socket there joined the group (ip maddr shows them), and forwards multicast only with a multicast routing daemon',
+};
 
 const kindText = (v: TraceResult['verdict']) => (v.kind === 'REJECT' ? `REJECT (${v.with})` : v.kind === 'unknown' ? `unknown: ${v.reason}` : v.kind);
 const by = (d: NonNullable<TraceResult['decidedBy']>) => `${d.table}/${d.chain} ${d.num === 0 ? 'policy' : `rule ${d.num}`} (${d.file}:${d.line})`;

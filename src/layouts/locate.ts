@@ -3,7 +3,7 @@
  * several sosreports or insights archives (one per node), a troubleshoot bundle with several
  * nodes, or a hand-made folder per node.
  */
-import { looksLikeText, ownOutput, withoutNul } from '../bundle/formats.js';
+import { jsonDocument, looksLikeText, ownOutput, withoutNul } from '../bundle/formats.js';
 import type { BundleTree } from '../bundle/tree.js';
 import { allFormats, sniffableFormats } from '../parsers/registry.js';
 import { sniffSysctlConfig } from '../parsers/sysctl.js';
@@ -105,6 +105,7 @@ function unreadFiles(tree: BundleTree, nodes: LocatedNode[]): UnreadFile[] {
  */
 function unreadWhy(tree: BundleTree, path: string, sniffed: 'log' | 'if-matched' | undefined): string | undefined | null {
   if (sniffed === 'log') return null;
+  if (sniffed === undefined && isJsonDocument(tree, path)) return 'a JSON document: data, not a log, and no command output bundle-doctor reads';
   if (tree.streamedResult(path) !== undefined) return sniffed === 'if-matched' ? undefined : null;
   const buf = tree.read(path);
   if (buf === undefined) return null;
@@ -462,6 +463,8 @@ function commonFolder(paths: string[]): string {
  * too, and counts as a log only if something matches in it.
  */
 function sniffedLog(tree: BundleTree, path: string): 'log' | 'if-matched' | undefined {
+  // a JSON document (bundles/expected.json, an API dump) is data: its strings quote messages, it logs none
+  if (isJsonDocument(tree, path)) return undefined;
   const streamed = tree.streamedResult(path) as { startsLikeLog?: boolean } | undefined;
   if (streamed !== undefined) return streamed.startsLikeLog === false ? 'if-matched' : 'log';
   const text = headText(tree.read(path));
@@ -496,6 +499,20 @@ function sniffNamed(text: string, path: string): string | undefined {
   if (format === 'sysctl-text') return /\.conf$/i.test(path) ? 'sysctl-conf' : format;
   if (format === undefined && sniffSysctlConfig(text)) return 'sysctl-conf';
   return format;
+}
+
+/**
+ * A kept file that is a JSON document and no log (see jsonDocument): JSON lines (docker's json-file
+ * logs, journalctl -o json) are logs and stay so. A file too big to keep is judged by its head only
+ * when the reader kept that much of it; else it is scanned as before.
+ */
+function isJsonDocument(tree: BundleTree, path: string): boolean {
+  const buf = tree.read(path);
+  if (!buf || buf.length === 0) return false;
+  const first = buf[0] === 0xef ? buf[3] : buf[0];
+  if (first !== 0x7b && first !== 0x5b && !/^\s*[{[]/.test(buf.toString('latin1', 0, 64))) return false;
+  if (!looksLikeText(buf.subarray(0, SNIFF_BYTES))) return false;
+  return jsonDocument(buf.toString('utf8'), true);
 }
 
 /** The start of a file as text for the sniffers; undefined for nothing or binary data. */

@@ -8,7 +8,7 @@
  * that could not be evaluated named (and whether they could change the NAT). Otherwise the walk
  * ends with "unknown at rule X" instead of a guess; `-m statistic` is a branch and is reported as one.
  */
-import { addressIn, parseIp } from '../parsers/cidr.js';
+import { addressIn, formatCidr, parseCidr, parseIp } from '../parsers/cidr.js';
 import { ICMP6_ECHO_REQUEST, icmp6TypeMatches, icmpTypeMatches } from './icmp.js';
 import { hasMatch, matchText, type Chain, type Match, type Rule, type Ruleset } from './rules.js';
 import { parseNatAddress } from './values.js';
@@ -408,7 +408,10 @@ function walkPacket(tables: Map<string, Map<string, Chain>>, path: Path, packet:
   for (let h = 0; h < hooks.length || !routed; h++) {
     if (h === hooks.length && !routed) {
       routed = true;
-      const local = ctx.localAddresses.length > 0 ? (isIpv6(p) ? isLocal6(p.dst, ctx) || addressIn(p.dst, 'ff00::/8') : ctx.localAddresses.includes(p.dst) || addressIn(p.dst, '127.0.0.0/8')) : path === 'input';
+      // broadcast (limited, or a directed broadcast of one of the node's subnets) and multicast are delivered locally, never routed on
+      const local =
+        destinationKind(p.dst, ctx) !== undefined ||
+        (ctx.localAddresses.length > 0 ? (isIpv6(p) ? isLocal6(p.dst, ctx) : ctx.localAddresses.includes(p.dst) || addressIn(p.dst, '127.0.0.0/8')) : path === 'input');
       result.path = local ? 'input' : 'forward';
       if (!local && p.outInterface === undefined) p.outInterface = ctx.interfaceFor?.(p.dst);
       hooks.push(...(local ? HOOKS.input.slice(1) : HOOKS.forward.slice(1)));
@@ -637,7 +640,7 @@ function matchModule(m: Match, p: Packet, ctx: TraceContext): boolean | 'unknown
         if (addr === undefined) return 'unknown';
         const types = (o.value ?? '').split(',');
         const isLocal = ctx.localAddresses.includes(addr) || addressIn(addr, '127.0.0.0/8');
-        const isBroadcast = (ctx.broadcastAddresses ?? []).includes(addr) || addr === '255.255.255.255';
+        const isBroadcast = isBroadcast4(addr, ctx);
         // local to the node but maybe not to that interface: not known (an address local nowhere is local to no interface)
         if (isLocal && types.includes('LOCAL') && m.options.some((x) => x.name === 'limit-iface-in' || x.name === 'limit-iface-out')) return 'unknown';
         const ok = types.some((t) => (t === 'LOCAL' && isLocal) || (t === 'BROADCAST' && isBroadcast) || (t === 'UNICAST' && !isBroadcast && !/^2(2[4-9]|3\d)\./.test(addr)) || (t === 'MULTICAST' && /^2(2[4-9]|3\d)\./.test(addr)));
@@ -658,8 +661,13 @@ function matchModule(m: Match, p: Packet, ctx: TraceContext): boolean | 'unknown
     case 'statistic':
       // a load-balancing branch: follow it (the report names the branch)
       return true;
-    case 'pkttype':
-      return neg(true, m.options[0]?.negated ?? false);
+    case 'pkttype': {
+      // `--pkt-type unicast|host|broadcast|multicast`: the link-layer type, which a broadcast or multicast destination gives
+      const o = m.options.find((x) => x.name === 'pkt-type');
+      const want = o?.value?.toLowerCase();
+      if (!o || !want || !['unicast', 'host', 'broadcast', 'multicast', 'otherhost', 'outgoing', 'loopback'].includes(want)) return 'unknown';
+      return neg(packetType(p, ctx) === (want === 'host' ? 'unicast' : want), o.negated);
+    }
     case 'rt':
     case 'frag':
     case 'hbh':
@@ -735,7 +743,53 @@ function isIpv6Nat(to: string): boolean {
   return to.startsWith('[') || (to.match(/:/g) ?? []).length > 1;
 }
 
-/** One of the node's IPv6 addresses, in any spelling (compressed, uppercase), or ::1. */
+/**
+ * What the kernel's input routing makes of a broadcast or multicast destination (ip_route_input):
+ * the limited broadcast 255.255.255.255 and a directed broadcast of one of the node's subnets
+ * (`ctx.broadcastAddresses`, its `broadcast` routes) go to brd_input: delivered locally (INPUT), never
+ * forwarded (net.ipv4.conf.*.bc_forwarding, off by default, aside). Multicast (224.0.0.0/4, ff00::/8) is
+ * delivered locally to a group a socket on the node joined, and forwarded only by a multicast router
+ * (mrouted, pimd: not modelled). undefined for any other (unicast) destination.
+ */
+export function destinationKind(dst: string, ctx: Pick<TraceContext, 'broadcastAddresses'>): 'limited broadcast' | 'directed broadcast' | 'multicast' | undefined {
+  const ip = parseIp(dst);
+  if (!ip) return undefined;
+  if (ip.family === 6) return addressIn(dst, 'ff00::/8') ? 'multicast' : undefined;
+  if (dst === '255.255.255.255') return 'limited broadcast';
+  if (addressIn(dst, '224.0.0.0/4')) return 'multicast';
+  if ((ctx.broadcastAddresses ?? []).includes(dst)) return 'directed broadcast';
+  return undefined;
+}
+
+/** addrtype BROADCAST (IPv4): the limited broadcast, or one of the node's subnets' broadcast addresses. */
+export function isBroadcast4(addr: string, ctx: Pick<TraceContext, 'broadcastAddresses'>): boolean {
+  return addr === '255.255.255.255' || (ctx.broadcastAddresses ?? []).includes(addr);
+}
+
+/** The link-layer packet type of an incoming packet (`-m pkttype`, nft `meta pkttype`): by its destination address. */
+export function packetType(p: Pick<Packet, 'dst'>, ctx: Pick<TraceContext, 'broadcastAddresses'>): 'unicast' | 'broadcast' | 'multicast' {
+  const kind = destinationKind(p.dst, ctx);
+  return kind === 'multicast' ? 'multicast' : kind ? 'broadcast' : 'unicast';
+}
+
+/**
+ * The broadcast addresses the kernel gives a node's IPv4 addresses (fib_add_ifaddr): the `brd` an
+ * address was given, and the all-ones address of the subnet of every address with a prefix below /31
+ * (a `broadcast` route in the local table whether `brd` was given or not).
+ */
+export function subnetBroadcasts(addresses: { cidr?: string; broadcast?: string; family?: 4 | 6 }[]): string[] {
+  const out = new Set<string>();
+  for (const a of addresses) {
+    if (a.family === 6) continue;
+    if (a.broadcast && parseIp(a.broadcast)?.family === 4 && a.broadcast !== '0.0.0.0') out.add(a.broadcast);
+    const c = a.cidr ? parseCidr(a.cidr) : undefined;
+    if (!c || c.family !== 4 || c.prefix >= 31 || c.prefix < 1) continue;
+    const host = (1n << BigInt(32 - c.prefix)) - 1n;
+    out.add(formatCidr({ ...c, network: c.network | host, prefix: 32 }).replace(/\/32$/, ''));
+  }
+  return [...out];
+}
+
 /**
  * Whether a packet can have come in on lo: only one the node sent itself, from one of its own addresses (127/8,
  * ::1 or an address it holds). 'unknown' when the node's addresses are not known.

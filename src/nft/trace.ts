@@ -6,7 +6,7 @@
  * ends its own chain. Expressions it does not model give "unknown at rule X".
  */
 import { addressIn, parseIp } from '../parsers/cidr.js';
-import { arrivesOnLoopback, isIpv6, isLocal6, originalDestination, originalSource, type ExtraChain, type Hook, type Packet, type TraceContext, type TraceStep, type Verdict } from '../netfilter/trace.js';
+import { arrivesOnLoopback, destinationKind, isIpv6, isLocal6, originalDestination, originalSource, packetType, type ExtraChain, type Hook, type Packet, type TraceContext, type TraceStep, type Verdict } from '../netfilter/trace.js';
 import { ICMP6_ECHO_REQUEST, nftIcmp6Number, nftIcmpNumber } from '../netfilter/icmp.js';
 import { baseChainsOnHook, findChain, findSet, type NftChain, type NftExpr, type NftHook, type NftRule, type NftRuleset, type NftTable, type NftValue } from './model.js';
 
@@ -348,9 +348,14 @@ function fieldOf(key: string, p: Packet, ctx: TraceContext): string | number | u
       return p.mark;
     case 'fib daddr type':
       if (isIpv6(p)) return isLocal6(p.dst, ctx) ? 'local' : addressIn(p.dst, 'ff00::/8') ? 'multicast' : 'unicast';
-      return ctx.localAddresses.includes(p.dst) || addressIn(p.dst, '127.0.0.0/8') ? 'local' : 'unicast';
-    case 'meta pkttype':
-      return 'host';
+      if (ctx.localAddresses.includes(p.dst) || addressIn(p.dst, '127.0.0.0/8')) return 'local';
+      // the limited broadcast and the node's subnets' broadcast addresses are RTN_BROADCAST, 224.0.0.0/4 RTN_MULTICAST
+      return destinationKind(p.dst, ctx) === 'multicast' ? 'multicast' : destinationKind(p.dst, ctx) ? 'broadcast' : 'unicast';
+    case 'meta pkttype': {
+      // nft names PACKET_HOST `host` (`unicast` is accepted for it)
+      const t = packetType(p, ctx);
+      return t === 'unicast' ? 'host' : t;
+    }
     case 'icmp type':
       return p.protocol === 'icmp' ? (p.icmpType ?? 8) : undefined;
     case 'icmp code':
@@ -450,6 +455,7 @@ function scalarMatches(expected: string, actual: string | number, key: string): 
     if (/^0x[0-9a-f]+$/i.test(expected) || /^\d+$/.test(expected)) return Number(expected) === actual;
     return false;
   }
+  if (key === 'meta pkttype') return (expected === 'unicast' ? 'host' : expected) === actual;
   if (key === 'ct state' || key === 'ct status') return expected.split(',').map((s) => s.trim()).includes(actual);
   if (key === 'iifname' || key === 'oifname' || key === 'iif' || key === 'oif') {
     const e = expected.replace(/^"|"$/g, '');
