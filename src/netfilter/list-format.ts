@@ -5,7 +5,7 @@
  * read is kept raw and the rule is marked incomplete.
  */
 import { SkipFile, type SourceRef } from '../model/source.js';
-import { BUILTIN_CHAINS, canonicalXmark, ensureChain, ensureTable, isBuiltin, newRuleset, normalizeAddress, normalizeProtocol, type Counters, type Match, type Negatable, type OutputFilter, type Rule, type Ruleset } from './rules.js';
+import { BUILTIN_CHAINS, canonicalXmark, ensureChain, ensureTable, isBuiltin, isElisionLine, newRuleset, normalizeAddress, normalizeProtocol, type Counters, type Match, type Negatable, type OutputFilter, type Rule, type Ruleset } from './rules.js';
 import { canonicalizeOption, logLevelNumber } from './values.js';
 import { addressFamily, familyFromFileName, type Family } from './family.js';
 import { commandLineTool, hintBackend } from './backends.js';
@@ -97,8 +97,15 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
       continue;
     }
     if (counting && !line.startsWith('#')) counting = undefined;
-    // an elision mark in a pasted listing: the rows around it stay in their chain
-    if (/^(?:\.{3,}|…)$/.test(line)) continue;
+    // a mark where the user left lines out (`...`, `[...]`, `<snip>`): the rows around it stay in their chain, and
+    // the listing is cut there: the chain it stands in is not shown whole, and chains may be missing (rules.ts isElisionLine)
+    if (isElisionLine(line)) {
+      const note = `line ${n + 1} ("${line.slice(0, 40)}") stands for lines left out of the pasted listing${chain ? `, in chain ${chain.name}` : ''}: the listing is cut there, so rules not found in this file are not known to be absent`;
+      rs.warnings.push({ file, line: n + 1, message: note });
+      rs.truncated ??= { note };
+      if (chain) chain.unlisted ??= { file, line: n + 1, after: chain.name };
+      continue;
+    }
     if (line.length > 64 * 1024) {
       rs.warnings.push({ file, line: n + 1, message: 'over-long line skipped' });
       continue;
@@ -181,7 +188,8 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
         columns = cols;
         if (opts.chain) rs.warnings.push({ file, line: n + 1, message: `rows without a "Chain" line, read as chain ${opts.chain}` });
         else {
-          rs.truncated ??= { note: FRAGMENT_NOTE };
+          // rows of a chain not shown say more than a cut mark before them: the fragment's note wins
+          rs.truncated = { note: FRAGMENT_NOTE };
           if (!rs.warnings.some((w) => w.message.startsWith('rows without a "Chain" line'))) rs.warnings.push({ file, line: n + 1, message: `rows without a "Chain" line: read as rules of a chain not shown (${table} table), not as a complete table` });
         }
       }

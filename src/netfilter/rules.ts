@@ -389,3 +389,42 @@ export function canonicalXmark(op: string, arg: string): string | undefined {
       return undefined;
   }
 }
+
+/**
+ * Whether a pasted dump's line is a mark the user put where they left lines out: `...`, `…`, `[...]`,
+ * `<snip>`, `# ... snip ...`, `(truncated)`, `--- snip ---`, `[output truncated]`, `(120 lines omitted)`,
+ * `... 40 more rules ...`. Only the mark alone on its line: a comment that says more (`# drop truncated
+ * packets`) is not one. Cheap to call on any line: most lines fail at their first test.
+ */
+export function isElisionLine(line: string): boolean {
+  let s = line.trim();
+  if (s === '' || s.length > 80) return false;
+  const c = s.charCodeAt(0);
+  // rule, chain, table and listing lines start with a letter, digit, `:`, `*`; `-` only before a letter (`-A`)
+  if ((c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 58 || c === 42) return false;
+  if (c === 45) {
+    const d = s.charCodeAt(1) | 32;
+    if (d >= 97 && d <= 122) return false;
+  }
+  // comment leaders, then the decorations around the mark: brackets, dashes, scissors
+  s = s.replace(/^(?:#+|\/\/|;+)\s*/, '');
+  // a scissors line alone (`-- >8 --`, `✂----`) is a mark too
+  const scissors = /8<|>8|✂|✄/.test(s);
+  s = s.replace(/8<|>8/g, ' ').replace(/[[\](){}<>\-=~_*|✂✄]/g, ' ').trim();
+  if (s === '') return scissors;
+  const dots = '(?:(?:\\.\\s?){2,}\\.|…+)';
+  const word = '(?:snip(?:ped)?|cut|truncated|trimmed|omitted|elided|skipped|redacted|removed|shortened)';
+  const count = '(?:(?:and\\s+)?\\+?\\d+\\s+(?:more\\s+)?(?:lines?|rules?|rows?|entries|chains?)(?:\\s+more)?)';
+  const re = new RegExp(`^${dots}?\\s*(?:(?:output\\s+|rest\\s+|lines?\\s+|rules?\\s+)?${word}|${count}(?:\\s+${word})?|${word}\\s+${count}|etc\\.?|more)?\\s*${dots}?$`, 'i');
+  if (!re.test(s)) return false;
+  return new RegExp(dots).test(s) || new RegExp(word, 'i').test(s) || new RegExp(count, 'i').test(s);
+}
+
+/**
+ * Whether an address of a rule is an address (`10.0.0.0/8`, `fe80::1`), not a name `iptables -L` printed
+ * without -n (`schmitch01/16`, `node-a.example`): a name's address is not known, so a rule with one
+ * matches an unknown set of packets, neither everything nor nothing.
+ */
+export function isAddressLiteral(value: string): boolean {
+  return /^[0-9.]+(?:\/\d{1,2})?$/.test(value) || (value.includes(':') && /^[0-9a-fA-F:.]+(?:\/\d{1,3})?$/.test(value));
+}

@@ -5,7 +5,7 @@
  * under a second.
  */
 import { ParseError, SkipFile, type SourceRef } from '../model/source.js';
-import { BUILTIN_CHAINS, type Backend, canonicalXmark, ensureChain, ensureTable, newRuleset, normalizeAddress, normalizeProtocol, type Match, type Negatable, type OutputFilter, type Rule, type Ruleset, type Table } from './rules.js';
+import { BUILTIN_CHAINS, type Backend, canonicalXmark, ensureChain, ensureTable, isElisionLine, newRuleset, normalizeAddress, normalizeProtocol, type Match, type Negatable, type OutputFilter, type Rule, type Ruleset, type Table } from './rules.js';
 import { canonicalizeOption, logLevelNumber } from './values.js';
 import { familyFromFileName, familyOfRuleLines, otherFamily, type Family } from './family.js';
 import { backendOfSaveHeader, commandLineTool, hintBackend } from './backends.js';
@@ -139,6 +139,76 @@ const NEEDS_CANONICAL = new Set(['dport', 'sport', 'dports', 'sports', 'ports', 
 /** Rules without target options share this one (read-only) object. */
 const NO_TARGET_OPTIONS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
+/**
+ * The options of the common target extensions (iptables-extensions(8)). iptables reads a rule's options in
+ * any order (getopt over the core's, the loaded matches' and the target's options): hand-written restore files
+ * and tools (ufw-docker's after.rules) put matches after the target, `-A DOCKER-USER -j RETURN -s 10.0.0.0/8`,
+ * and iptables-save prints them back before it. After `-j`, an option of the target's is its own, any other a
+ * match's. Targets that take no option (ACCEPT, DROP, RETURN, a user chain) leave every later option to the
+ * matches; a target not listed here keeps the options after it, as before (what they are is not known).
+ */
+const TARGET_OPTIONS: Record<string, ReadonlySet<string>> = Object.fromEntries(
+  Object.entries({
+    REJECT: 'reject-with',
+    DNAT: 'to-destination to random persistent random-fully',
+    SNAT: 'to-source to random random-fully persistent',
+    MASQUERADE: 'to-ports random random-fully',
+    REDIRECT: 'to-ports random',
+    NETMAP: 'to',
+    MARK: 'set-xmark set-mark and-mark or-mark xor-mark',
+    CONNMARK: 'set-xmark set-mark save-mark restore-mark and-mark or-mark xor-mark nfmask ctmask mask',
+    LOG: 'log-level log-prefix log-tcp-sequence log-tcp-options log-ip-options log-uid log-macdecode',
+    NFLOG: 'nflog-group nflog-prefix nflog-range nflog-size nflog-threshold',
+    ULOG: 'ulog-nlgroup ulog-prefix ulog-cprange ulog-qthreshold',
+    CT: 'notrack helper ctevents expevents zone zone-orig zone-reply timeout',
+    TPROXY: 'on-port on-ip tproxy-mark',
+    SET: 'add-set del-set map-set timeout exist map-mark map-prio map-queue',
+    TCPMSS: 'set-mss clamp-mss-to-pmtu',
+    CHECKSUM: 'checksum-fill',
+    AUDIT: 'type',
+    CLASSIFY: 'set-class',
+    DSCP: 'set-dscp set-dscp-class',
+    TOS: 'set-tos and-tos or-tos xor-tos',
+    TTL: 'ttl-set ttl-dec ttl-inc',
+    HL: 'hl-set hl-dec hl-inc',
+    HMARK: 'hmark-tuple hmark-mod hmark-offset hmark-src-prefix hmark-dst-prefix hmark-sport-mask hmark-dport-mask hmark-spi-mask hmark-proto-mask hmark-rnd hmark-ct',
+    NFQUEUE: 'queue-num queue-balance queue-bypass fail-open queue-cpu-fanout',
+    CONNSECMARK: 'save restore',
+    SECMARK: 'selctx',
+    TEE: 'gateway',
+    ECN: 'ecn-tcp-remove',
+    IDLETIMER: 'timeout label alarm',
+    SYNPROXY: 'mss wscale timestamp sack-perm ecn',
+    CLUSTERIP: 'new hashmode clustermac total-nodes local-node hash-init',
+    RATEEST: 'rateest-name rateest-interval rateest-ewmalog',
+    LED: 'led-trigger-id led-delay led-always-blink',
+    DNPT: 'src-pfx dst-pfx',
+    SNPT: 'src-pfx dst-pfx',
+    NOTRACK: '',
+    TRACE: '',
+    ACCEPT: '',
+    DROP: '',
+    RETURN: '',
+    QUEUE: '',
+  }).map(([t, o]) => [t, new Set(o.split(' ').filter(Boolean))]),
+);
+/** Option names a match module opened after the target shares with the target (`-j CT -m helper --helper ftp`): the module's. */
+const MATCH_OWNS: Record<string, ReadonlySet<string>> = { helper: new Set(['helper']), recent: new Set(['mask', 'name']), tcpmss: new Set(['mss']), connlabel: new Set(['label']), ecn: new Set(['ecn']) };
+
+/**
+ * Whether an option after `-j TARGET` is the target's: its own option, or any option of a target not known
+ * here (kept as before); no option of a target that takes none nor of a jump to a user chain.
+ */
+function isTargetOption(target: string | undefined, name: string, module: Match | undefined, chains: Record<string, { name: string }> | undefined): boolean {
+  if (target === undefined) return true;
+  const known = TARGET_OPTIONS[target];
+  // a target not known here: the options before any `-m` after it are its own (a user chain's none)
+  // (the ports, flags and states of the protocol and state matches are no target's: `-j MYCHAIN -p tcp --dport 22`)
+  if (known === undefined) return module === undefined && !NEEDS_CANONICAL.has(name) && !(chains !== undefined && Object.hasOwn(chains, target));
+  if (!known.has(name)) return false;
+  return !(module && MATCH_OWNS[module.module]?.has(name));
+}
+
 export function parseRuleArgs(tokens: string[], base: Omit<Rule, 'matches' | 'targetOptions'>, start = 0, chains?: Record<string, { name: string }>): Rule {
   // Every field is present from the start (undefined until set): rules then share one shape with
   // their properties in the object itself, not in a second array allocated when one is added.
@@ -165,6 +235,8 @@ export function parseRuleArgs(tokens: string[], base: Omit<Rule, 'matches' | 'ta
   };
   let current: Match | undefined;
   let inTarget = false;
+  /** the match module a `-m` after the target opened (its options are its own where the target has one of the name) */
+  let afterTarget: Match | undefined;
   let negate = false;
   let i = start;
   const isOption = (t: string) => t.length > 1 && t.charCodeAt(0) === 45 /* - */ && !(t.charCodeAt(1) >= 48 && t.charCodeAt(1) <= 57);
@@ -193,7 +265,8 @@ export function parseRuleArgs(tokens: string[], base: Omit<Rule, 'matches' | 'ta
       continue;
     }
     const core = CORE_WITH_VALUE[t];
-    if (core && !inTarget) {
+    // -s/-d/-p/-i/-o are core options wherever they stand: no target has an option of these names
+    if (core) {
       let value = tokens[i] ?? '';
       i++;
       // old syntax `-i ! docker0`
@@ -212,7 +285,7 @@ export function parseRuleArgs(tokens: string[], base: Omit<Rule, 'matches' | 'ta
       current = undefined;
       continue;
     }
-    if ((t === '-f' || t === '--fragment') && !inTarget) {
+    if (t === '-f' || t === '--fragment') {
       rule.fragment = { value: true, negated: negate };
       negate = false;
       continue;
@@ -222,7 +295,7 @@ export function parseRuleArgs(tokens: string[], base: Omit<Rule, 'matches' | 'ta
       current = { module, options: [] };
       // a comment matches every packet: it is kept as rule.comment, not as a match object
       if (module !== 'comment') rule.matches.push(current);
-      inTarget = false;
+      if (inTarget) afterTarget = current;
       negate = false;
       continue;
     }
@@ -231,6 +304,7 @@ export function parseRuleArgs(tokens: string[], base: Omit<Rule, 'matches' | 'ta
       i++;
       rule.targetKind = t === '-g' || t === '--goto' ? 'goto' : 'jump';
       inTarget = true;
+      afterTarget = undefined;
       current = undefined;
       negate = false;
       continue;
@@ -238,7 +312,7 @@ export function parseRuleArgs(tokens: string[], base: Omit<Rule, 'matches' | 'ta
     if (t.startsWith('-')) {
       const name = intern(t.charCodeAt(1) === 45 ? t.slice(2) : t.slice(1));
       const value = takeValues();
-      if (inTarget) {
+      if (inTarget && isTargetOption(rule.target, name, afterTarget, chains)) {
         if (rule.targetOptions === NO_TARGET_OPTIONS) rule.targetOptions = {};
         rule.targetOptions[name] = value ?? '';
         if (rule.target === 'MARK' && value !== undefined) {
@@ -525,6 +599,66 @@ function rulesetsByFamily(file: string, format: 'save' | 'spec', origin: Ruleset
   return { byFamily, rulesetOf };
 }
 
+/**
+ * Marks a user put in a paste where they left lines out (`...`, `[...]`, `<snip>`, `# ... snip ...`; rules.ts
+ * isElisionLine). The dump is cut there: the ruleset is marked `truncated` (rules not found are not known to be
+ * absent), and the chains whose rules the cut may hide are marked `unlisted` at the mark's line: the chain of the
+ * rule before the mark (its later rules), and the chains iptables-save and -S print between that chain and the
+ * chain of the rule after the mark (all the table's later chains when no rule of the table follows). The rules
+ * after a mark are taken to start their chain unless the rule before it is of the same chain: a paste of a
+ * chain is cut after what it shows (R22, kube-arm#62: `...` before the `:FORWARD` line and after the last rule).
+ */
+class Cuts {
+  readonly #file: string;
+  readonly #marks: { rs: Ruleset; table?: Table; line: number; text: string; after?: string; next?: string }[] = [];
+  #pending: { rs: Ruleset; table?: Table; line: number; text: string; after?: string; next?: string } | undefined;
+
+  constructor(file: string) {
+    this.#file = file;
+  }
+
+  /** A mark at `line`; `last` is the rule before it in this output (undefined: none since the table began). */
+  mark(rs: Ruleset, table: Table | undefined, line: number, text: string, last: Rule | undefined, format: 'iptables-save' | 'iptables -S'): void {
+    const after = last && table && last.table === table.name ? last.chain : undefined;
+    const m = { rs, table, line, text, after };
+    this.#marks.push(m);
+    this.#pending = m;
+    const note = `line ${line} ("${text.slice(0, 40)}") stands for lines left out of the pasted ${format} output${after ? `, after the rules of ${after} shown` : ''}: the dump is cut there, so rules not found in this file are not known to be absent`;
+    rs.warnings.push({ file: this.#file, line, message: note });
+    rs.truncated ??= { note };
+  }
+
+  /** A rule of `chain` read: the chain the last mark's cut ends at, when the mark is of this output and table. */
+  rule(rs: Ruleset, table: Table, chain: string): void {
+    const p = this.#pending;
+    if (!p) return;
+    this.#pending = undefined;
+    if (p.rs !== rs) return;
+    if (p.table === undefined) p.table = table;
+    if (p.table === table) p.next = chain;
+  }
+
+  /** A table or output ends (`*table`, COMMIT, another command's output): the last mark's cut runs to its end. */
+  end(): void {
+    this.#pending = undefined;
+  }
+
+  /** Marks the chains each cut may hide rules of. */
+  finish(): void {
+    for (const m of this.#marks) {
+      const t = m.table;
+      if (!t) continue;
+      const builtins = (BUILTIN_CHAINS[t.name] ?? []).filter((c) => Object.hasOwn(t.chains, c));
+      const order = [...builtins, ...Object.keys(t.chains).filter((c) => !builtins.includes(c))];
+      const unlisted = { file: this.#file, line: m.line, ...(m.after !== undefined ? { after: m.after } : {}) };
+      if (m.after !== undefined) t.chains[m.after].unlisted ??= unlisted;
+      const from = m.after === undefined ? 0 : order.indexOf(m.after) + 1;
+      const to = m.next === undefined ? order.length : order.indexOf(m.next);
+      for (const name of order.slice(from, Math.max(from, to))) if (t.chains[name].rules.length === 0) t.chains[name].unlisted ??= unlisted;
+    }
+  }
+}
+
 /** iptables-save output, or iptables-restore input. */
 export function parseIptablesSave(text: string, file: string, opts: SaveOptions = {}): Ruleset {
   const lines = text.split('\n');
@@ -557,10 +691,12 @@ export function parseIptablesSave(text: string, file: string, opts: SaveOptions 
     open = undefined;
   };
   for (const [b, list] of notes) for (const message of list) rulesetOf(b).warnings.push({ file, line: b.start + 1, message });
+  const cuts = new Cuts(file);
   if (flatSaved) rs.warnings.push({ file, line: 1, message: 'read as the saved configuration (/etc/sysconfig/iptables, which iptables.service restores at boot), from the file\'s name: not the live rules' });
   for (let n = 0; n < lines.length; n++) {
     if (bi + 1 < blocks.length && n === blocks[bi + 1].start) {
       close();
+      cuts.end();
       rs = rulesetOf(blocks[++bi]);
       table = undefined;
       lastChain = undefined;
@@ -576,6 +712,11 @@ export function parseIptablesSave(text: string, file: string, opts: SaveOptions 
       continue;
     }
     if (trimmed.startsWith('#')) {
+      if (isElisionLine(trimmed)) {
+        cuts.mark(rs, table, n + 1, trimmed, lastRule, 'iptables-save');
+        lastRule = undefined;
+        continue;
+      }
       const h = HEADER.exec(trimmed);
       if (h) {
         if (rs.family === 'unknown') rs.family = blocks[bi].family ?? 'ipv4';
@@ -596,6 +737,7 @@ export function parseIptablesSave(text: string, file: string, opts: SaveOptions 
     if (trimmed.startsWith('$') && noteCommand(trimmed, rs, hinted, ref, lines.length, pipes)) continue;
     if (trimmed.startsWith('*')) {
       close();
+      cuts.end();
       table = ensureTable(rs, trimmed.slice(1).trim(), ref);
       open = { rs, name: table.name, line: n + 1, last: n + 1 };
       sawStructure = true;
@@ -605,6 +747,7 @@ export function parseIptablesSave(text: string, file: string, opts: SaveOptions 
     if (trimmed === 'COMMIT') {
       lastRule = undefined;
       open = undefined;
+      cuts.end();
       continue;
     }
     if (open) open.last = n + 1;
@@ -644,10 +787,16 @@ export function parseIptablesSave(text: string, file: string, opts: SaveOptions 
       const base = { table: table.name, chain: chain.name, num: chain.rules.length + 1, ref, text: body, counters };
       const rule = lazyRule(tokens, base, table.chains) ?? parseRuleArgs(tokens, base, 2, table.chains);
       chain.rules.push(rule);
+      cuts.rule(rs, table, chain.name);
       lastRule = rule;
       lastRaw = line;
       if (open) open.rule = rule;
       sawStructure = true;
+      continue;
+    }
+    if (isElisionLine(trimmed)) {
+      cuts.mark(rs, table, n + 1, trimmed, lastRule, 'iptables-save');
+      lastRule = undefined;
       continue;
     }
     if (lastRule && !/^-[A-Z] /.test(body)) {
@@ -657,10 +806,10 @@ export function parseIptablesSave(text: string, file: string, opts: SaveOptions 
       // taken if it reads cleanly.
       const base = { table: lastRule.table, chain: lastRule.chain, num: lastRule.num, ref: lastRule.ref, counters: lastRule.counters };
       const spaced = `${lastRule.text} ${body}`;
-      let rule = parseRuleArgs(tokenize(spaced), { ...base, text: spaced }, 2);
+      let rule = parseRuleArgs(tokenize(spaced), { ...base, text: spaced }, 2, table?.chains);
       if (rule.incomplete && !/\s$/.test(lastRaw) && !/^\s/.test(line)) {
         const glued = lastRule.text + body;
-        const alt = parseRuleArgs(tokenize(glued), { ...base, text: glued }, 2);
+        const alt = parseRuleArgs(tokenize(glued), { ...base, text: glued }, 2, table?.chains);
         if (!alt.incomplete) rule = alt;
       }
       const chain = table!.chains[lastRule.chain];
@@ -674,6 +823,7 @@ export function parseIptablesSave(text: string, file: string, opts: SaveOptions 
     rs.warnings.push({ file, line: n + 1, message: `line not understood: ${body.slice(0, 80)}` });
   }
   close();
+  cuts.finish();
   if (!sawStructure) {
     // what iptables-save printed was cut or filtered away (`iptables-save | grep ...` keeps the headers)
     if (headerLine !== undefined) throw new ParseError('only "# Generated by ... iptables-save" header lines, no tables or rules: the output was cut or filtered (grep) before it was saved', file, headerLine);
@@ -828,17 +978,27 @@ export function parseIptablesSpec(text: string, file: string, opts: SaveOptions 
   let lastKind: '-P' | '-N' | '-A' | undefined;
   let lastLine = 0;
   let anyRule = false;
+  const cuts = new Cuts(file);
+  /** the last -A line's rule in this table's output: a cut mark after it hides that chain's later rules */
+  let lastRule: Rule | undefined;
   for (let n = 0; n < lines.length; n++) {
     const ref = { file, line: n + 1 };
     if (bi + 1 < blocks.length && n === blocks[bi + 1].start) {
       const b = blocks[++bi];
       rs = rulesetOf(b);
       table = ensureTable(rs, b.table!, ref);
+      cuts.end();
+      lastRule = undefined;
     }
     const line = lines[n].replace(/\r$/, '').trim();
     if (line === '') continue;
     if (line.length > MAX_LINE) {
       rs.warnings.push({ file, line: n + 1, message: 'over-long line skipped' });
+      continue;
+    }
+    if (isElisionLine(line)) {
+      cuts.mark(rs, table, n + 1, line, lastRule, 'iptables -S');
+      lastRule = undefined;
       continue;
     }
     if (line.startsWith('#')) {
@@ -863,13 +1023,16 @@ export function parseIptablesSpec(text: string, file: string, opts: SaveOptions 
       [lastKind, lastLine] = ['-N', n + 1];
     } else if (tokens[0] === '-A' && tokens[1]) {
       const chain = ensureChain(table, tokens[1], ref);
-      chain.rules.push(parseRuleArgs(tokens, { table: table.name, chain: tokens[1], num: chain.rules.length + 1, ref, text: line }, 2));
+      lastRule = parseRuleArgs(tokens, { table: table.name, chain: tokens[1], num: chain.rules.length + 1, ref, text: line }, 2, table.chains);
+      chain.rules.push(lastRule);
+      cuts.rule(rs, table, chain.name);
       sawRule = true;
       ends.set(table, { line: n + 1, after: chain.name });
       [lastKind, lastLine, anyRule] = ['-A', n + 1, true];
     } else rs.warnings.push({ file, line: n + 1, message: `line not understood: ${line.slice(0, 80)}` });
   }
   if (!sawRule) throw new SkipFile(file, 'no -P/-N/-A lines');
+  cuts.finish();
   // -S prints every -N line before the first -A: output that ends among them with no rule at all is a paste cut there
   // (`iptables -S | head`, R20) or a host whose every rule was flushed (iptables -F keeps the chains): which, only a
   // complete iptables-save tells, so nothing is judged absent from it (a false "flushed" on a healthy host otherwise)
@@ -1049,7 +1212,14 @@ export function sniffIptables(head: string): 'save' | 'spec' | 'list' | null {
   if (/^#\s*Generated by (?:ip6?tables(-legacy|-nft)?|xtables)-save/m.test(head) || (/^\s*\*(filter|nat|mangle|raw|security)\s*$/m.test(head) && /^\s*(:\S+ \S+|-A \S+|COMMIT)/m.test(head))) return 'save';
   if (/^Chain \S+ \((policy \w+|\d+ references?)/m.test(head)) return 'list';
   if (/^-P (INPUT|FORWARD|OUTPUT|PREROUTING|POSTROUTING) (ACCEPT|DROP)/m.test(head)) return 'spec';
-  const first = /^[ \t]*([^#\s].*)$/m.exec(head)?.[1];
+  // the first line that is not a comment nor a mark where the user left lines out (`...` first: kube-arm#62)
+  let first: string | undefined;
+  for (const raw of head.split('\n', 200)) {
+    const l = raw.trim();
+    if (l === '' || l.startsWith('#') || isElisionLine(l)) continue;
+    first = l;
+    break;
+  }
   if (first && (/^(\[\d+:\d+\]\s+)?-A [\w.+-]+\s+(!\s+)?-[-a-z]/.test(first) || /^:[\w.+-]+ (ACCEPT|DROP|-) \[\d+:\d+\]\s*$/.test(first))) return 'save';
   return null;
 }

@@ -10,7 +10,7 @@
  */
 import { addressIn, formatCidr, parseCidr, parseIp } from '../parsers/cidr.js';
 import { ICMP6_ECHO_REQUEST, icmp6TypeMatches, icmpTypeMatches } from './icmp.js';
-import { hasMatch, matchText, type Chain, type Match, type Rule, type Ruleset } from './rules.js';
+import { hasMatch, isAddressLiteral, matchText, type Chain, type Match, type Rule, type Ruleset } from './rules.js';
 import { parseNatAddress } from './values.js';
 
 export type Path = 'input' | 'forward' | 'output';
@@ -520,8 +520,12 @@ export function matches(rule: Rule, p: Packet, ctx: TraceContext): boolean | 'un
   if (rule.protocol) {
     if (!neg(rule.protocol.value === p.protocol, rule.protocol.negated)) return false;
   }
-  if (rule.source && !neg(addressIn(p.src, rule.source.value), rule.source.negated)) return false;
-  if (rule.destination && !neg(addressIn(p.dst, rule.destination.value), rule.destination.negated)) return false;
+  // a host name `iptables -L` printed without -n (`schmitch01/16`): its address is not known, so neither a match nor a miss
+  for (const [a, addr] of [[rule.source, p.src], [rule.destination, p.dst]] as const) {
+    if (!a) continue;
+    if (!isAddressLiteral(a.value)) unknown = true;
+    else if (!neg(addressIn(addr, a.value), a.negated)) return false;
+  }
   if (rule.inInterface) {
     // an unknown input interface is still not lo for a packet from another host (`-A INPUT -i lo -j ACCEPT`)
     const r = p.inInterface === undefined && rule.inInterface.value === 'lo' && arrivesOnLoopback(p, ctx) === false ? false : iface(rule.inInterface.value, p.inInterface);
