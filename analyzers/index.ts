@@ -3,6 +3,7 @@ import type { Analyzer } from '../src/engine/analyzer.js';
 import logSignatures from './log-signatures.js';
 import clusterNodeInconsistent from './cluster-node-inconsistent.js';
 import dockerBridgeMismatch from './docker-bridge-mismatch.js';
+import dockerBridgeOverlapsHostRoute from './docker-bridge-overlaps-host-route.js';
 import dockerBridgeNetfilterForwardDrop from './docker-bridge-netfilter-forward-drop.js';
 import firewalldContainerInterfaceUnzoned from './firewalld-container-interface-unzoned.js';
 import firewalldNetavarkPortForwardsLost from './firewalld-netavark-port-forwards-lost.js';
@@ -73,6 +74,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   flannelMultipleAddresses,
   flannelMasqueradeMissing,
   dockerBridgeMismatch,
+  dockerBridgeOverlapsHostRoute,
   dockerBridgeNetfilterForwardDrop,
   networkMtuMismatch,
   firewalldContainerInterfaceUnzoned,

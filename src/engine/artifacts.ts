@@ -81,7 +81,7 @@ export interface ArtifactMap {
   dockerNetworks: DockerNetworks;
   /** listening sockets (ss / netstat) */
   sockets: ListeningSockets;
-  /** routes (ip route) */
+  /** routes (ip route, route -n, netstat -rn) */
   routes: RouteTable;
   /** nftables rules (nft list ruleset, text or JSON) */
   nftables: NftRuleset;

@@ -6,6 +6,7 @@
 import { SkipFile, lines, type SourceRef } from '../model/source.js';
 import type { Interface } from './interfaces.js';
 import { isLinkLocal6 } from './cidr.js';
+import { parseRouteN, sniffRouteN } from './route-n.js';
 
 export interface Route {
   /** 0.0.0.0/0 for default */
@@ -34,12 +35,15 @@ export interface RouteTable {
 const TYPES = new Set(['unicast', 'local', 'broadcast', 'multicast', 'throw', 'unreachable', 'prohibit', 'blackhole', 'nat', 'anycast']);
 
 export function parseRoutes(text: string, file: string): RouteTable {
+  // net-tools' table (route -n, netstat -rn) under the same format: the same records, from its columns
+  if (sniffRouteN(text.slice(0, 4096))) return parseRouteN(text, file);
   const routes: Route[] = [];
   const all = lines(text);
   for (let i = 0; i < all.length; i++) {
     const raw = all[i].trim();
     if (raw === '' || raw.length > 4096) continue;
-    const w = raw.split(/\s+/);
+    // a `# note` a ticket's author put after a pasted route (docker/for-linux#1422) is not part of the route
+    const w = raw.replace(/\s+#.*$/, '').split(/\s+/);
     let j = 0;
     let type: string | undefined;
     if (TYPES.has(w[0])) type = w[j++];
@@ -80,6 +84,10 @@ export function parseRoutes(text: string, file: string): RouteTable {
 }
 
 export function sniffRoutes(head: string): boolean {
+  // net-tools: `Kernel IP routing table` / `Destination Gateway Genmask Flags ...` (route -n, netstat -rn)
+  if (sniffRouteN(head)) return true;
+  // IPv4 routes of a type without a device: `unreachable 192.168.0.0/16  metric 999` (moby/moby#6442), `blackhole 10.0.0.0/8`
+  if (/^(?:unreachable|blackhole|prohibit|throw) \d+\.\d+\.\d+\.\d+(?:\/\d{1,2})?(?: |$)/m.test(head)) return true;
   // `ip -6 r` (often without a default route): `::1 dev lo proto kernel metric 256 pref medium`; before
   // iproute2 printed `pref`, `2001:db8:40:3::/120 dev vlan3  proto kernel  metric 256`: an IPv6 route always has a metric
   return /^(default via \S+ dev \S+|\d+\.\d+\.\d+\.\d+\/\d+ (via \S+ )?dev \S+ proto|(?:(?:unreachable|local|anycast|multicast) )?[0-9a-fA-F]*:[0-9a-fA-F:]*(?:\/\d{1,3})? +(?:from \S+ +)?(?:via \S+ +)?dev \S+ .*\bmetric \d+)/m.test(head);
