@@ -51,6 +51,7 @@ import { kubeProxyNftablesUnavailable, kubeProxySync, syncOutcome } from './lib/
 import { dockerRestartOf, NODE_SERVICE_KINDS, nodeForCommands, nodeServices, restartDocker } from './lib/node-services.js';
 import { badRuleCheck, badRuleRoutineDelete, beforeWorkaround, firewalldZoneConflict, legacyRestoreSkew, offloadWorkarounds, vxlanChecksum } from './lib/r12-wording.js';
 import { kubeProxyConntrackSetup, kubeProxyFatal, netavarkNftables, svclbForwarding } from './lib/r13-wording.js';
+import { dockerChainsGone, imageLegacy, lockRace, networkUnreachable } from './lib/r14-wording.js';
 
 const MAX_EVIDENCE = 10;
 /** the signatures that make findings of their own (log.kube-proxy-fatal leaves their lines to them) */
@@ -129,6 +130,9 @@ export default defineAnalyzer({
       // what dockerd's failed start means now, the routes that took Docker's pools, the firewall's zone, Calico's peers
       if (DOCKER_START_FAILURES.has(sig.id)) dockerStart(draft, sig.id, sorted, byId.get('log.docker-daemon-initialized')?.matches ?? [], artifacts);
       if (sig.id === 'log.docker-network-controller-failed') networkController(draft, facts, sorted, host);
+      // H64: the table replaced under dockerd by a unit starting at that moment (coreos/bugs#469): start again, order the units
+      if (sig.id === 'log.docker-network-controller-failed' || sig.id === 'log.docker-start-failed')
+        lockRace(draft, sorted, ['log.firewall-writer-start', 'log.firewall-restart', 'log.kube-proxy-started'].flatMap((w) => byId.get(w)?.matches ?? []));
       if (sig.id === 'log.iptables-module-missing') moduleMissing(draft, facts, sorted, { restores: byId.get('log.iptables-restore-failed')?.matches ?? [], artifacts, host, cmdNode });
       // kube-proxy's nftables sync failures: worded by nft's error (kubernetes#134024's iif, a missing module, nft crashing)
       if (sig.id === 'log.kube-proxy-sync-failed') kubeProxySync(draft, sorted, artifacts);
@@ -148,6 +152,13 @@ export default defineAnalyzer({
       if (sig.id === 'log.iptables-couldnt-load-match') missingChainTarget(draft, sorted, host, node, artifacts, cmdNode);
       // kube-proxy's own iptables older than 1.8 (legacy only) against kubelet's chain: the back ends are split (kubernetes#71305)
       if (sig.id === 'log.iptables-couldnt-load-match') legacyRestoreSkew(draft, sorted, artifacts);
+      // H64: Docker's chains gone (firewalld's passthrough: firewalld reloaded over them; dockerd's own: a unit flushed them); a chain name as target
+      if (sig.id === 'log.iptables-no-chain' || sig.id === 'log.iptables-couldnt-load-match')
+        dockerChainsGone(draft, sig.id, sorted, byId.get('log.docker-daemon-initialized')?.matches ?? [], host.restartDocker());
+      // H64: ENETUNREACH: IPv6 tried first, a ClusterIP before kube-proxy's DNAT, the default route
+      if (sig.id === 'log.network-unreachable') networkUnreachable(draft, sorted, artifacts);
+      // H64: a CNI image's legacy iptables on an nf_tables host (flannel#1306): the back ends first, the module after
+      if ((sig.id === 'log.iptables-table-unavailable' || sig.id === 'log.flannel-iptables-failed') && imageLegacy(draft, sig.id, sorted, artifacts, [...byId.values()].flatMap((v) => v.matches)) === 'folded') continue;
       // Bad rule answering a -C check, not a delete: iptables-nft 1.8.0-1.8.2's -C bug (kubernetes#82361)
       if (sig.id === 'log.iptables-bad-rule') badRuleCheck(draft, sorted, byId.get('log.iptables-check-command')?.matches ?? [], artifacts);
       // H60: Docker's / libvirt's routine delete of its own bridge rule, absent before it adds it (moby/libnetwork#2622)

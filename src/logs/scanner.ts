@@ -353,7 +353,7 @@ class Scanner implements LogScanner {
       }
       const n = (this.counts[sig.id] ?? 0) + 1;
       this.counts[sig.id] = n;
-      if (n > this.maxMatches) continue;
+      if (n > (sig.maxMatches ?? this.maxMatches)) continue;
       const facts = factsFrom(m.groups);
       for (const re of sig.extract ?? []) {
         re.lastIndex = 0;

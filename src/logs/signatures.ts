@@ -13,9 +13,11 @@
  */
 import { PROXY_SIGNATURES } from './signatures-proxy.js';
 import { FLANNEL_IFACE_SIGNATURES } from './signatures-flannel-iface.js';
+import { FLANNEL_VTEP_SIGNATURES } from './signatures-flannel-vtep.js';
 import { KUBE_PROXY_SIGNATURES, KUBE_PROXY_START_SIGNATURES } from './signatures-kube-proxy.js';
 import { KUBE_PROXY_FATAL, R13_SIGNATURES } from './signatures-r13.js';
 import { R12_SIGNATURES, UDP_TUNNEL_TCP_PROBE } from './signatures-r12.js';
+import { r14Signatures } from './signatures-r14.js';
 import { PROMPT_HEAD } from './prompt.js';
 
 export interface LogSignature {
@@ -64,6 +66,11 @@ export interface LogSignature {
   caveats?: Caveat[];
   /** no finding of its own: its lines are context another entry's finding cites (kube-proxy's conntrack limit beside a full table) */
   quiet?: true;
+  /**
+   * lines kept per log, in place of the scanner's default (50): for context an analyzer reads to its
+   * end, where the last line decides (flanneld's latest VtepMAC for a subnet)
+   */
+  maxMatches?: number;
   /**
    * Log signatures that tell the same failure more generally: where one of them matched only lines
    * this one matched too, its finding folds into this one's (listed in `related`), so one log line
@@ -264,7 +271,7 @@ function iptablesSwarm(): string[] {
  * with another reason (a netlink error in a sandbox).
  */
 const DOCKER_NO_POOL =
-  /could not find an available predefined network|could not find an available, non-overlapping IPv[46] address pool|list bridge addresses failed: (?:PredefinedLocalScopeDefaultNetworks List: \[[^\]\n]{0,3000}\]: )?no available network/;
+  /Could not find a free IP address range for interface|could not find an available predefined network|could not find an available, non-overlapping IPv[46] address pool|list bridge addresses failed: (?:PredefinedLocalScopeDefaultNetworks List: \[[^\]\n]{0,3000}\]: )?no available network/;
 
 /**
  * iptables-nft's words when the kernel has no xtables module for an extension a rule uses:
@@ -578,7 +585,7 @@ export const SIGNATURES: readonly LogSignature[] = [
     unless: new RegExp(`${CLEANUP_NOT_ENSURE.source}|${unnamed(PODMAN_RULES_GONE)}`),
     // dockerd says `iptables failed: ip6tables --wait -t nat -A DOCKER ...` for its IPv6 rules
     extract: [IPT_TABLE, IPT_CHAIN, IPT_TARGET, /(?<tool>ip6?tables(?:-legacy|-nft)?-restore): line (?<line>\d{1,9}) failed/, /\b(?<ip6tool>ip6tables)(?:-legacy|-nft)?\b/],
-    meaning: 'A component could not add (or, ensuring its rules, check) a rule: its chain, or the chain it jumps to, does not exist: the chains were flushed, by iptables.service or firewalld restarting or by iptables --flush.',
+    meaning: 'A component could not add (or, ensuring its rules, check) a rule: its chain, or the chain it jumps to, does not exist: the chains were flushed, by iptables.service, iptables-restore.service or firewalld (re)starting or by iptables --flush.',
     supports: ['iptables.docker-chain-missing', 'iptables.kube-chains-missing', 'flannel.masquerade-missing', 'iptables.service-conflict'],
     severity: 'warning',
     title: 'A component could not change its iptables rules: chain missing',
@@ -902,7 +909,10 @@ export const SIGNATURES: readonly LogSignature[] = [
     // pools, `list bridge addresses failed: PredefinedLocalScopeDefaultNetworks List: [172.17.0.0/16 ...]: no available
     // network`; a user network (docker network create, compose): `could not find an available, non-overlapping IPv4
     // address pool among the defaults to assign to the network`
-    literals: ['could not find an available predefined network', 'could not find an available, non-overlapping', 'no available network'],
+    // Docker 1.x (moby/moby#6442): `Could not find a free IP address range for interface 'docker0'. Please configure its
+    // address manually and run 'docker -b docker0'`; its debug lines per candidate (`requested network overlaps with
+    // existing network`) are not read: a later candidate may have been free
+    literals: ['Could not find a free IP address range for interface', 'could not find an available predefined network', 'could not find an available, non-overlapping', 'no available network'],
     pattern: DOCKER_NO_POOL,
     extract: [
       /(?<daemonStart>Error initializing network controller|Error starting daemon|failed to start daemon)/,
@@ -1343,12 +1353,15 @@ export const SIGNATURES: readonly LogSignature[] = [
   },
   ...PROXY_SIGNATURES,
   ...FLANNEL_IFACE_SIGNATURES,
+  ...FLANNEL_VTEP_SIGNATURES,
   ...KUBE_PROXY_SIGNATURES,
   ...KUBE_PROXY_START_SIGNATURES,
   // the F lines of every kube-proxy source file, not server*.go only (signatures-r13.ts)
   KUBE_PROXY_FATAL,
   ...R13_SIGNATURES,
   ...R12_SIGNATURES,
+  // H64: ENETUNREACH from any client; iptables-restore.service starting (quiet)
+  ...r14Signatures({ peer: PEER, notClientLine: NOT_CLIENT_LINE }),
   {
     id: 'log.cni-setup-failed',
     literals: ['network for sandbox', 'network for pod', 'etworkPlugin cni failed'],

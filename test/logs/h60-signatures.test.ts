@@ -116,10 +116,10 @@ describe("R20 D2b: a runtime's routine delete of its own bridge rule is harmless
     const m = scan(`${BITNAMI}\n${other}`, 'fw.log');
     expect(badRuleRoutineDelete(draftOf('log.iptables-bad-rule', of(m, 'log.iptables-bad-rule')), of(m, 'log.iptables-bad-rule'))).toBe(false);
   });
-  it("an -A that fails for a missing chain is no cleanup: it stays log.iptables-no-chain, a warning", () => {
+  it("an -A that fails for a missing chain is no cleanup: it stays log.iptables-no-chain (critical: it was a published port's DNAT)", () => {
     const add = "Sep 01 12:16:10 PC4 firewalld[11649]: 2017-09-01 12:16:10 ERROR: COMMAND_FAILED: '/sbin/iptables -w2 -t nat -A DOCKER -p tcp -d 0/0 --dport 2003 -j DNAT --to-destination 172.17.0.5:22 ! -i docker0' failed: iptables: No chain/target/match by that name.";
     const out = runNode(logSignatures, { logs: [scan(`${add}\n${LIBVIRT}`, 'fw.log')] });
-    expect(out.find((f) => f.id === 'log.iptables-no-chain')?.severity).toBe('warning');
+    expect(out.find((f) => f.id === 'log.iptables-no-chain')?.severity).toBe('critical'); // a published port's DNAT failed (H64)
     expect(out.find((f) => f.id === 'log.iptables-bad-rule')?.severity).toBe('info');
   });
 });

@@ -19,6 +19,12 @@ const seedFile = (prefix: string) => readdirSync(seedsDir).find((f) => f.startsW
 
 /** One real (or, where noted, format-exact) line per signature, with the facts it must yield. */
 const EXAMPLES: Example[] = [
+  // H65 (R22 04): flanneld's VtepMAC lines as flannel-io/flannel#1473's reporter pasted them (the peer's address redacted)
+  { id: 'log.flannel-subnet-vtep', from: { fixture: '../h65/1473/node1/kube-flannel.log' }, line: 1, facts: { op: 'adding', subnet: '10.244.1.0/24', publicIp: '<redacted>', mac: 'fe:06:04:ca:6d:1e' } },
+  { id: 'log.flannel-vtep-neigh-call', from: { fixture: '../h65/1473/node1/kube-flannel.log' }, line: 2, facts: { call: 'AddARP', ip: '10.244.1.0', mac: 'fe:06:04:ca:6d:1e' } },
+  // H64 (R22 08, R21 04): calico-node's ENETUNREACH to the API's ClusterIP (kubernetes#110659); CoreOS' iptables-restore.service starting (coreos/bugs#469)
+  { id: 'log.network-unreachable', from: { text: '2022-06-20 08:40:09.355 [INFO][9] startup/startup.go 416: Hit error connecting to datastore - retry error=Get "https://10.96.0.1:443/api/v1/nodes/foo": dial tcp 10.96.0.1:443: connect: network is unreachable', origin: 'calico-node (kubernetes/kubernetes#110659)' }, facts: { host: '10.96.0.1', port: '443' } },
+  { id: 'log.firewall-writer-start', from: { text: 'Sep 13 02:07:09 localhost systemd[1]: Starting Restore iptables firewall rules...', origin: 'systemd on CoreOS (coreos/bugs#469)' }, facts: { action: 'Starting', family: 'iptables' } },
   // R12's tickets: dockerd without the host's resolv.conf (moby#4861), VXLAN bad checksums in tcpdump (calico#3145), nc of a UDP tunnel port (classicswarm#1814), an iptables -C check (kubernetes#82361)
   { id: 'log.docker-resolvconf-missing', from: { fixture: '../r12/moby4861-journalctl.txt' }, line: 2, facts: { container: 'b2111a98e8050c720d26c341358e5916543cee2cf29e6f21328d1925fa32ec45' } },
   { id: 'log.vxlan-bad-udp-checksum', from: { fixture: '../r12/calico3145-tcpdump.txt' }, line: 4, facts: { port: '4789', src: 'nodeC.local', dst: 'nodeA.local', vni: '4096' } },
@@ -117,6 +123,14 @@ const EXAMPLES: Example[] = [
     id: 'log.docker-no-free-address-pool',
     from: { text: 'ERROR: could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network', origin: 'docker-compose up (a compose project over Docker with its pools used up)' },
     facts: { family: '4' },
+  },
+  {
+    id: 'log.docker-no-free-address-pool',
+    from: {
+      text: "# Could not find a free IP address range for interface 'docker0'.",
+      origin: "Docker 1.x's daemon (docker -d) on a router, as pasted in a public blog post: the message's first line (moby/moby#6442's era)",
+    },
+    facts: {},
   },
   {
     id: 'log.docker-daemon-initialized',
