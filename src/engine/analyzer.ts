@@ -53,6 +53,8 @@ export interface NodeInput<R extends readonly ArtifactKind[], O extends readonly
 export interface ClusterInput<R extends readonly ArtifactKind[], O extends readonly ArtifactKind[]> {
   nodes: { node: string; nodeNameNotHost?: boolean; artifacts: ArtifactsOf<R, O> }[];
   options: AnalyzeOptionsForAnalyzers;
+  /** as NodeInput.partly: a part of the comparison left undecided ("not run: ..." when nothing could be compared) */
+  partly?: Partly;
 }
 
 export interface AnalyzeOptionsForAnalyzers {

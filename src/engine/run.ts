@@ -74,8 +74,14 @@ export function runAnalyzers(analyzers: readonly Analyzer[], nodes: LoadedNode[]
         );
         continue;
       }
+      const undecided: string[] = [];
+      const lacked: ArtifactKind[] = [];
+      const partly = (what: string, missing?: readonly ArtifactKind[]) => {
+        if (undecided.length < 4 && !undecided.includes(what)) undecided.push(what);
+        for (const k of missing ?? []) if (!lacked.includes(k)) lacked.push(k);
+      };
       const result = safely(analyzer, () =>
-        analyzer.analyze({ nodes: eligible.map((n) => ({ node: n.name, ...(n.located?.nameNotHost ? { nodeNameNotHost: true } : {}), artifacts: pick(n.artifacts, analyzer) })), options }),
+        analyzer.analyze({ nodes: eligible.map((n) => ({ node: n.name, ...(n.located?.nameNotHost ? { nodeNameNotHost: true } : {}), artifacts: pick(n.artifacts, analyzer) })), options, partly }),
       );
       if ('error' in result) {
         cluster.push({ id: analyzer.id, status: 'error', reason: result.error, findings: 0 });
@@ -83,8 +89,17 @@ export function runAnalyzers(analyzers: readonly Analyzer[], nodes: LoadedNode[]
       }
       const made = finalize(analyzer, result.drafts, undefined, cluster);
       findings.push(...made);
-      if (!cluster.some((r) => r.id === analyzer.id && r.status === 'error'))
-        cluster.push({ id: analyzer.id, status: 'ran', findings: made.length });
+      if (!cluster.some((r) => r.id === analyzer.id && r.status === 'error')) {
+        // as for a node check: every undecided part "not run: ..." and nothing found is a check that did not run
+        const notRun = made.length === 0 && undecided.length > 0 && undecided.every((u) => u.startsWith('not run: '));
+        cluster.push(
+          notRun
+            ? { id: analyzer.id, status: 'not-run', reason: undecided.join('; '), findings: 0, ...missingField(lacked, false) }
+            : undecided.length > 0
+              ? { id: analyzer.id, status: 'ran', reason: `ran in part: ${undecided.join('; ')}`, findings: made.length, ...missingField(lacked, false) }
+              : { id: analyzer.id, status: 'ran', findings: made.length },
+        );
+      }
     }
   }
   return { findings, perNode, cluster };

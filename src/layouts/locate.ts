@@ -379,6 +379,9 @@ function withoutNotes(tree: BundleTree, paths: string[], notes: string[]): strin
   });
 }
 
+/** A hand-made bundle's folder named for a kind of output, not a host: one host's files sorted by kind. */
+const KIND_FOLDER = /^(logs?|journals?|journalctl|network(ing)?|net|commands?|cmds?|outputs?|system|iptables|nftables|firewall|docker|containers?|k8s|kubernetes|kube|sysctl|configs?|conf|files|data|collected|diag(nostics)?|info|misc|other|host|routes?|interfaces?)$/i;
+
 /** Hand-made bundles: one node, or a folder per node when several top folders each hold artifacts. */
 function flatNodes(tree: BundleTree, paths: string[], bundleName: string): LocatedNode[] {
   const common = commonFolder(paths);
@@ -399,7 +402,13 @@ function flatNodes(tree: BundleTree, paths: string[], bundleName: string): Locat
   const topNode = flatNode(tree, common, topFiles, bundleName);
   // Folders named like config trees (etc, proc, run, var) belong to one host, not to nodes.
   const hostTree = folders.some((f) => /^(etc|proc|run|var|usr|sys|sos_commands|insights_commands)$/.test(f));
-  if (withArtifacts.length >= 2 && topNode.files.length === 0 && !hostTree) {
+  // A folder holding only a daemon's own log (kube-flannel.log, kubelet's, a journal: its unit or pod is known) is a
+  // node too beside one folder of command output (flannel#1473: node1/ the log, node2/ ip link), unless the folders
+  // are one host's sorted by kind (logs/, network/, commands/).
+  const ownLogs = perFolder.filter((n) => n.files.length === 0 && n.logs.some((l) => !l.ifMatched && (l.source.unit || l.source.pod)));
+  const byKind = folders.some((f) => KIND_FOLDER.test(f));
+  const logNodes = withArtifacts.length === 1 && ownLogs.length >= 1 && !byKind;
+  if ((withArtifacts.length >= 2 || logNodes) && topNode.files.length === 0 && !hostTree) {
     return withArtifacts.concat(perFolder.filter((n) => n.files.length === 0 && n.logs.length > 0));
   }
   return [flatNode(tree, common, paths, bundleName)];
