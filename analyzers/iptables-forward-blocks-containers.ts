@@ -32,7 +32,8 @@ import { findService, isActive, isEnabled, type ServiceState } from '../src/pars
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import { runtimeValue } from '../src/parsers/sysctl.js';
 import { dockerEngine, dockerVersionNumbers, type Reported } from '../src/parsers/docker-info.js';
-import { dockerOnFirewalldReload, ruleSpec, type FirewalldReloadAnswer } from './lib/container-host.js';
+import { dockerOnFirewalldReload, dockerVersion, ruleSpec, type FirewalldReloadAnswer } from './lib/container-host.js';
+import { distinctEvidence } from './lib/evidence.js';
 import { isDockerDirectAccessStep } from './lib/docker-direct-access.js';
 import { connectionSymptom, fromContainer, symptomFits, type ConnectionSymptom } from './lib/logs.js';
 import { hostFirewall, persistCaution, persistHandWritten, persistNft, type HostFirewall } from './lib/host-firewall.js';
@@ -82,8 +83,16 @@ export default defineAnalyzer({
   requiresOneOf: ['iptables', 'nftables', 'nftablesConfig'],
   optional: ['iptables', 'nftables', 'nftablesConfig', 'ipAddr', 'dockerNetworks', 'routes', 'flannelSubnetEnv', 'logs', 'sysctl', 'services', 'dockerDaemon', 'ipsets', 'packages', 'iptablesVersion'],
   analyze({ node, artifacts, partly }) {
-    const findings: FindingDraft[] = forwardFindings(node, artifacts, 4, partly);
-    findings.push(...docker2800Order(node, artifacts, findings, partly));
+    // the notes of the trace are held until the catch-all check has run: where it decides, "could not check" is not said
+    const held: Parameters<Partly>[] = [];
+    const hold: Partly = (m, missing) => void held.push([m, missing]);
+    const findings: FindingDraft[] = forwardFindings(node, artifacts, 4, hold);
+    findings.push(...docker2800Order(node, artifacts, findings, hold));
+    // a catch-all REJECT/DROP in FORWARD ahead of the pods' or containers' accepts (or Docker's accepts wiped): decided
+    // from the rules' order alone, where the trace could not decide it (h66)
+    const blockers = findings.length === 0 ? catchAllBlocksForward(node, artifacts) : [];
+    findings.push(...blockers);
+    for (const [m, missing] of held) if (blockers.length === 0 || !/^could not check container forwarding|could not decide whether a container/.test(m)) partly?.(m, missing);
     // IPv6: only where the bundle shows containers or pods using it (every node has ip6tables chains)
     if (dockerIpv6Use(artifacts).length > 0 || podIpv6Use(artifacts).length > 0) findings.push(...forwardFindings(node, artifacts, 6, partly));
     return findings;
@@ -1606,5 +1615,282 @@ function savedFinding(node: string, saved: SavedNft, b: Traced, what: string, r:
       ],
       caution: `The rules inserted with nft apply at once and last until the next boot or reload of ${svc.unit}; the file keeps them after that. Check they do not open more than the bridge needs.`,
     },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// A catch-all REJECT/DROP in FORWARD ahead of the pods' or containers' accepts (h66)
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Network plugins' own FORWARD chains that accept the pod network themselves: not listed, they may decide. */
+const PLUGIN_ACCEPT_CHAIN = /^(?:FLANNEL-FWD|cali-FORWARD|KUBE-ROUTER-FORWARD|CILIUM_FORWARD|WEAVE-NPC.*|ANTREA-FORWARD|KUBE-POD-FW-.*|OVN-.*|CNI-FORWARD)$/;
+/** Docker's chains that hold the bridges' accepts (Docker 28's DOCKER-FORWARD): not listed, they may accept a container. */
+const DOCKER_ACCEPT_CHAIN = /^(?:DOCKER-FORWARD|DOCKER-CT|DOCKER-BRIDGE)$/;
+/** Interfaces pod traffic crosses: an accept naming one lets the pods through. */
+const POD_ITF = /^(?:cni0|cbr0|kube-bridge|flannel[.-][\w.-]*|tunl0|vxlan\.calico|cali\+?|weave|cilium_\w+|antrea-gw0)$/;
+const ANY_ADDR = /^(?:0\.0\.0\.0\/0|::\/0|0\/0|anywhere)$/;
+
+/** Whose new outbound connection is walked: the pods (a Kubernetes node) or a Docker bridge's containers. */
+interface Client {
+  kind: 'pods' | 'docker';
+  /** the bridge (docker0) or undefined for pods (cni0, flannel.1, cali*: any pod interface) */
+  itf?: string;
+  /** the network, where the bundle says it */
+  cidr?: string;
+  /** what says so */
+  cidrFrom?: string;
+}
+
+type Step = { rule: Rule; what: 'assumed-return' | 'plugin-unlisted' | 'accept' | 'undecided' | 'decides'; note?: string };
+
+const anyAddr = (a: Rule['source']) => !a || (!a.negated && ANY_ADDR.test(a.value));
+const noVerbose = (r: Rule) => (r.incomplete ?? []).some((x) => /without -v/.test(x));
+
+/** A rule with no condition at all: no protocol, address, interface or match (a comment is none). */
+function catchAll(r: Rule): boolean {
+  return !r.protocol && anyAddr(r.source) && anyAddr(r.destination) && !r.inInterface && !r.outInterface && !r.fragment && r.matches.length === 0;
+}
+
+/** Whether an interface match can take the client's packet going out (in: its interface; out: the uplink, not named). */
+function itfMatch(m: Rule['inInterface'], itf: string | undefined, kind: Client['kind'], dir: 'in' | 'out'): boolean | undefined {
+  if (!m) return true;
+  const glob = (n: string) => m.value === n || (m.value.endsWith('+') && n.startsWith(m.value.slice(0, -1)));
+  if (dir === 'out') {
+    // the uplink is not named here: `! -o docker0` takes it, `-o docker0` / `-o cni0` does not, `-o eth0` may
+    if (m.negated) return true;
+    if (CONTAINER_BRIDGE_NAME.test(m.value) || POD_ITF.test(m.value) || /^veth|^lxc|^cali/.test(m.value)) return false;
+    return undefined;
+  }
+  if (itf) return m.negated ? !glob(itf) : glob(itf);
+  // pods: any pod interface
+  if (m.negated) return CONTAINER_BRIDGE_NAME.test(m.value) && kind === 'pods' ? true : undefined;
+  if (kind === 'pods' && POD_ITF.test(m.value)) return true;
+  if (CONTAINER_BRIDGE_NAME.test(m.value) || m.value === 'lo') return false;
+  return undefined;
+}
+
+/** Whether an address match takes the client's packet (source: the client's network; destination: the outside). */
+function addrMatch(a: Rule['source'], c: Client, dir: 'src' | 'dst'): boolean | undefined {
+  if (anyAddr(a)) return true;
+  if (dir === 'dst') return a!.negated ? undefined : false;
+  const net = parseCidr(a!.value);
+  if (!c.cidr || !net) return undefined;
+  const inner = parseCidr(c.cidr);
+  if (!inner) return undefined;
+  const inside = addressIn(c.cidr.split('/')[0], a!.value) && net.prefix <= inner.prefix;
+  return a!.negated ? !inside : inside;
+}
+
+/** ctstate/state: NEW among the states (or negated without NEW): the match takes a new connection. */
+function stateTakesNew(r: Rule): boolean | undefined {
+  for (const m of r.matches) {
+    if (m.module !== 'conntrack' && m.module !== 'state') return undefined;
+    const o = m.options.find((x) => x.name === 'ctstate' || x.name === 'state');
+    if (!o?.value || m.options.length !== 1) return undefined;
+    const has = o.value.toUpperCase().split(',').includes('NEW');
+    if (o.negated ? has : !has) return false;
+  }
+  return true;
+}
+
+/**
+ * Walk a new connection of the client out of the node through a chain's rules; chains jumped to are walked when the
+ * dump holds their rules, else assumed to return (said aloud). Stops at an accept or at a catch-all REJECT/DROP.
+ */
+function walkChain(filter: Map<string, Chain>, chain: Chain, c: Client, steps: Step[], depth: number): 'accept' | 'decides' | 'undecided' | 'return' {
+  for (const r of chain.rules) {
+    const t = r.target ?? '';
+    if (t === 'LOG' || t === 'NFLOG' || t === '' || t === 'MARK' || t === 'CONNMARK' || t === 'CT' || t === 'NOTRACK' || t === 'TRACE') continue;
+    // does the rule take this packet at all?
+    const parts = [itfMatch(r.inInterface, c.itf, c.kind, 'in'), itfMatch(r.outInterface, undefined, c.kind, 'out'), addrMatch(r.source, c, 'src'), addrMatch(r.destination, c, 'dst'), r.protocol || r.fragment ? undefined : true, stateTakesNew(r)];
+    if (parts.includes(false)) continue;
+    const sure = !parts.includes(undefined);
+    if (t === 'ACCEPT') {
+      if (!sure) {
+        // a partial accept (a port, a protocol, an interface the bundle does not place) lets only part through: undecided
+        if (r.protocol || r.matches.some((m) => m.module !== 'conntrack' && m.module !== 'state')) continue;
+        steps.push({ rule: r, what: 'undecided' });
+        return 'undecided';
+      }
+      // in a listing without -v an accept with no visible condition may be for an interface: undecided
+      if (noVerbose(r) && c.kind === 'docker') {
+        steps.push({ rule: r, what: 'undecided' });
+        return 'undecided';
+      }
+      steps.push({ rule: r, what: 'accept' });
+      return 'accept';
+    }
+    if (t === 'REJECT' || t === 'DROP') {
+      // iptables -L without -v hides the interfaces: a bare-looking DROP in Docker's isolation chain is `-o docker0`
+      // (h51's ufw + Docker + LXD host). Only the stock firewall's REJECT in FORWARD itself (iptables-services',
+      // firewalld's `--reject-with icmp-host-prohibited`, k3s#283) is known to have none.
+      if (catchAll(r) && noVerbose(r) && !(depth === 0 && t === 'REJECT' && /icmp-host-prohibited/.test(r.text))) {
+        steps.push({ rule: r, what: 'undecided' });
+        return 'undecided';
+      }
+      if (catchAll(r)) {
+        steps.push({ rule: r, what: 'decides' });
+        return 'decides';
+      }
+      continue;
+    }
+    if (t === 'RETURN') {
+      if (catchAll(r) && depth > 0) return 'return';
+      continue;
+    }
+    // a jump or goto to a chain
+    const sub = filter.get(t);
+    const listed = sub && (sub.rules.length > 0 || (!sub.unlisted && !noVerbose(r)) || (sub.references !== undefined));
+    if (sub && listed && depth < 6) {
+      const got = walkChain(filter, sub, c, steps, depth + 1);
+      // a jump the packet may not take (`-i cali12d4a061371 -g cali-fw-...`: Calico's per-workload policy, whose
+      // "Drop if no profiles matched" is no catch-all for the pods as a whole): what the chain decides is not known
+      if (!sure && got !== 'return') {
+        steps.push({ rule: r, what: 'undecided' });
+        return 'undecided';
+      }
+      if (got !== 'return') return got;
+      if (r.targetKind === 'goto') return 'return';
+      continue;
+    }
+    if ((c.kind === 'pods' && PLUGIN_ACCEPT_CHAIN.test(t)) || (c.kind === 'docker' && DOCKER_ACCEPT_CHAIN.test(t))) {
+      steps.push({ rule: r, what: 'plugin-unlisted' });
+      return 'undecided';
+    }
+    steps.push({ rule: r, what: 'assumed-return' });
+  }
+  return 'return';
+}
+
+/** The pod network: flannel's subnet.env, the accepts of flannel/MicroK8s or KUBE-FORWARD by address, a FORWARD accept by address after the blocker. */
+function podNetwork(artifacts: NodeArtifacts, filter: Map<string, Chain>, after: Rule[]): { cidr?: string; from?: string } {
+  const env = (artifacts.flannelSubnetEnv ?? []).find((e) => e.network?.value);
+  if (env?.network) return { cidr: env.network.value, from: `flannel's FLANNEL_NETWORK (${env.file})` };
+  const rules = podNetworksFromRules(liveIpv4(artifacts));
+  if (rules[0]) return { cidr: rules[0].subnet, from: `${owns(rules[0].owner)} accepts (${rules[0].rules[0].ref.file}:${rules[0].rules[0].ref.line})` };
+  for (const r of [...(filter.get('KUBE-FORWARD')?.rules ?? []), ...after]) {
+    const a = [r.source, r.destination].find((x) => x && !x.negated && !ANY_ADDR.test(x.value));
+    if (a && r.target === 'ACCEPT') return parseCidr(a.value) ? { cidr: a.value, from: `${r.ref.file}:${r.ref.line}` } : { from: `${r.ref.file}:${r.ref.line} (${a.value}, a name the listing resolved: list with -n)` };
+  }
+  return {};
+}
+
+/** Docker's bridges FORWARD names (`-o docker0 -j DOCKER`, its accepts), else docker0 where FORWARD jumps to Docker's chains. */
+function dockerClients(fwd: Chain): Client[] {
+  const names = new Set<string>();
+  for (const r of fwd.rules) for (const i of [r.inInterface, r.outInterface]) if (i && !i.negated && DOCKER_BRIDGE.test(i.value)) names.add(i.value);
+  if (names.size === 0 && fwd.rules.some((r) => /^DOCKER(?:$|-)/.test(r.target ?? ''))) names.add('docker0');
+  return [...names].map((n) => ({ kind: 'docker' as const, itf: n }));
+}
+
+export function catchAllBlocksForward(node: string, artifacts: NodeArtifacts): FindingDraft[] {
+  const tables = liveTables(artifacts);
+  const filter = tables.get('filter');
+  const fwd = filter?.get('FORWARD');
+  if (!filter || !fwd) return [];
+  // kube-proxy's or a network plugin's chains say pods are routed here; kubelet's own (KUBE-FIREWALL, KUBE-MARK-*,
+  // KUBE-KUBELET-CANARY) do not: with dockershim and no CNI the pods sit on docker0, whose accepts are Docker's
+  const kube =
+    [...filter.keys(), ...fwd.rules.map((r) => r.target ?? '')].find((n) => /^(?:KUBE-|FLANNEL|cali-|CILIUM_|KUBE-ROUTER)/.test(n) && !/^KUBE-(?:FIREWALL|MARK-|KUBELET-CANARY|IPTABLES-HINT)/.test(n)) ??
+    ((artifacts.flannelSubnetEnv ?? []).length ? 'flannel subnet.env' : undefined);
+  const pod = kube ? podNetwork(artifacts, filter, []) : {};
+  const clients: Client[] = [...(kube ? [{ kind: 'pods' as const, cidr: pod.cidr, cidrFrom: pod.from }] : []), ...dockerClients(fwd)];
+  const out: FindingDraft[] = [];
+  const lines = containerConnectionLines(artifacts);
+  for (const c of clients) {
+    const steps: Step[] = [];
+    const got = walkChain(filter, fwd, c, steps, 0);
+    let decider: Rule | undefined;
+    if (got === 'decides') decider = steps[steps.length - 1].rule;
+    else if (got !== 'return' || fwd.policy?.toUpperCase() !== 'DROP') continue;
+    // the policy DROP decides: only for pods on a node with no plugin's or kube-proxy's FORWARD chain (podCheck of
+    // docker.forward-policy-drops-routed speaks where FORWARD jumps to one)
+    if (!decider && (c.kind !== 'pods' || fwd.rules.some((r) => POD_FORWARD_CHAIN.test(r.target ?? '')))) continue;
+    const f = blockerFinding(node, artifacts, filter, fwd, c, steps, decider, lines);
+    if (f) out.push(f);
+  }
+  return out;
+}
+
+function blockerFinding(node: string, artifacts: NodeArtifacts, filter: Map<string, Chain>, fwd: Chain, c: Client, steps: Step[], decider: Rule | undefined, lines: { ref: string; symptom: ConnectionSymptom }[]): FindingDraft | undefined {
+  const assumed = steps.filter((s) => s.what === 'assumed-return').map((s) => s.rule);
+  const inFwd = decider?.chain === 'FORWARD';
+  const idx = decider && inFwd ? fwd.rules.indexOf(decider) : fwd.rules.length;
+  const after = fwd.rules.slice(idx + 1);
+  // the accepts below the blocker that can never match: by address (the pod CIDR), by a pod or container interface
+  const shadowed = after.filter((r) => r.target === 'ACCEPT' && ((r.source && !ANY_ADDR.test(r.source.value)) || (r.destination && !ANY_ADDR.test(r.destination.value)) || [r.inInterface, r.outInterface].some((i) => i && !i.negated && (POD_ITF.test(i.value) || CONTAINER_BRIDGE_NAME.test(i.value)))));
+  const pod = c.kind === 'pods' && !c.cidr ? podNetwork(artifacts, filter, after) : { cidr: c.cidr, from: c.cidrFrom };
+  const packets = decider ? decider.counters?.packets : undefined;
+  const rejects = decider ? decider.target === 'REJECT' : false;
+  const logFits = lines.filter((l) => (rejects ? symptomFits('unreachable', l.symptom) || l.symptom === 'prohibited' || l.symptom === 'answered' : l.symptom === 'timeout'));
+  const proven = (packets ?? 0) > 0 || (decider !== undefined && logFits.length > 0);
+  const severity: FindingDraft['severity'] = proven ? 'critical' : 'warning';
+  const who = c.kind === 'pods' ? `the pods${pod.cidr ? ` (${pod.cidr})` : ''}` : `containers on ${c.itf}`;
+  const where = decider ? `rule ${decider.num} of ${decider.chain}` : 'the policy';
+  const deciderText = decider ? `${decider.target}${decider.targetOptions['reject-with'] ? ` --reject-with ${decider.targetOptions['reject-with']}` : ''}` : 'DROP';
+  // the stock RHEL/CentOS rule (iptables-services' /etc/sysconfig/iptables) names the manager where the bundle does not
+  const fw0 = hostFirewall(artifacts);
+  const fw: HostFirewall = fw0 === 'unknown' && decider?.targetOptions['reject-with'] === 'icmp-host-prohibited' ? 'iptables-services' : fw0;
+  const firewalld = [...filter.keys()].some((k) => /^FORWARD_(?:direct|IN_ZONES)/.test(k)) || fwd.rules.some((r) => /^FORWARD_(?:direct|IN_ZONES)/.test(r.target ?? ''));
+  const tool = iptablesTool(liveIpv4(artifacts).find((r) => r.tables.filter?.chains.FORWARD) ?? liveIpv4(artifacts)[0], artifacts.iptables ?? []);
+  const dockerAccepts = c.kind === 'docker' ? fwd.rules.filter((r) => r.target === 'ACCEPT' && r.inInterface?.value === c.itf && !r.inInterface?.negated) : [];
+
+  const evidence: Evidence[] = [];
+  if (decider)
+    evidence.push({ file: decider.ref.file, line: decider.ref.line, excerpt: decider.text, note: `${where}: a ${deciderText} with no condition: it decides for every packet that reaches it${packets !== undefined ? `; ${packets} packets counted on it${packets > 0 ? ' (forwarded packets it refused)' : ''}` : ' (the listing has no counters)'}${noVerbose(decider) ? '. The listing is iptables -L without -v: it shows no interfaces; the stock rule has none' : ''}` });
+  else evidence.push({ file: fwd.ref.file, line: fwd.ref.line, excerpt: `FORWARD policy DROP`, note: `FORWARD's policy DROP${fwd.policyCounters ? `: ${fwd.policyCounters.packets} packets dropped by it` : ''}` });
+  for (const r of c.kind === 'docker' && dockerAccepts.length === 0 ? fwd.rules.filter((x) => x.outInterface?.value === c.itf && /^DOCKER/.test(x.target ?? '')).slice(0, 1) : [])
+    evidence.push({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `Docker's rule for ${c.itf} is here, its accepts of what leaves ${c.itf} are not` });
+  for (const r of assumed.slice(0, 4)) evidence.push({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `a jump to ${r.target}, whose rules the bundle does not show: taken to return (to let these packets on)` });
+  for (const r of shadowed.slice(0, 3)) evidence.push({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `an accept below ${where}: it can never match` });
+  for (const l of logFits.slice(0, 2)) {
+    const [file, line] = [l.ref.slice(0, l.ref.lastIndexOf(':')), Number(l.ref.slice(l.ref.lastIndexOf(':') + 1))];
+    evidence.push({ file, line, excerpt: l.ref, note: `a container's connection failed (${l.symptom})` });
+  }
+  const version = dockerVersion(artifacts);
+
+  const assumption = assumed.length ? ` The bundle does not show the rules of ${[...new Set(assumed.map((r) => r.target))].join(', ')}: if ${assumed.length > 1 ? 'they return' : 'it returns'} (${assumed.some((r) => r.target === 'KUBE-FORWARD') ? "kube-proxy's KUBE-FORWARD accepts only the packets it marked and replies, never a pod's new connection out" : 'nothing there accepts these packets'}), ${where} rejects them.` : '';
+  const missingDocker =
+    c.kind === 'docker' && dockerAccepts.length === 0
+      ? ` None of Docker's own accepts for ${c.itf} is in FORWARD (\`-i ${c.itf} ! -o ${c.itf} -j ACCEPT\`, \`-o ${c.itf} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\`): they were removed after Docker wrote them, typically by a firewall restore (iptables.service, iptables-restore, firewalld) run after docker started (coreos/bugs#344).`
+      : '';
+  const message =
+    `A new connection from ${who} out of ${node} meets ${where} (${deciderText}) before any rule accepts it.${assumption}${missingDocker}` +
+    (shadowed.length ? ` The accepts for them below it (${shadowed.map((r) => `rule ${r.num}`).join(', ')}) can never match.` : '') +
+    (proven ? (packets ? ` ${packets} packets were counted on it: traffic is being refused.` : ` A container's failed connection fits it (${logFits[0].ref}).`) : decider ? ' No counter or log line shows traffic hitting it.' : '') +
+    (pod.from && c.kind === 'pods' ? ` The pod network is read from ${pod.from}.` : '') +
+    (!decider ? ' No chain of kube-proxy or of a network plugin is in these rules: the plugin may have written its accepts into the other iptables back end (iptables-legacy vs iptables-nft), where they cannot undo this drop (kube-router#1069).' : '');
+
+  const n = decider && inFwd ? decider.num : undefined;
+  const at = n ? `${tool} -I FORWARD ${n}` : `${tool} -I FORWARD 1`;
+  const commands: string[] = [];
+  let summary: string;
+  if (c.kind === 'docker' && dockerAccepts.length === 0) {
+    summary = `Restart Docker: it writes its FORWARD accepts for ${c.itf} again, ahead of the REJECT. Then make the firewall's restore run before docker.service, so it does not wipe them at the next boot or reload.`;
+    commands.push(...restartDocker({ dockerRestart: dockerRestartOf(artifacts) }));
+    commands.push(`${tool} -S FORWARD | grep -e '-i ${c.itf} ! -o ${c.itf} -j ACCEPT' -e '-o ${c.itf} -m conntrack'   # Docker's accepts are back`);
+    commands.push(`# order the restore before Docker: systemctl edit docker.service, add [Unit] After=iptables.service iptables-restore.service firewalld.service`);
+  } else {
+    const spec = c.kind === 'pods' ? (pod.cidr ? [`-s ${pod.cidr} -j ACCEPT`, `-d ${pod.cidr} -j ACCEPT`] : ['-s <pod CIDR> -j ACCEPT', '-d <pod CIDR> -j ACCEPT']) : [`-i ${c.itf} ! -o ${c.itf} -j ACCEPT`, `-o ${c.itf} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`];
+    summary = decider
+      ? `Put accepts for ${c.kind === 'pods' ? 'the pod network' : c.itf} above ${where} (${deciderText}), and keep them the way the host's firewall keeps its rules; or stop the stock firewall where the cluster (or Docker) owns the rules.`
+      : `Accept the pod network's forwarded traffic ahead of FORWARD's policy DROP (the pod bridge cni0 and the overlay, or the pod CIDR).`;
+    for (const s of spec) commands.push(`${at} ${s}`);
+    if (c.kind === 'pods' && !decider) commands.push(`${tool} -A FORWARD -i cni0 -j ACCEPT; ${tool} -A FORWARD -o cni0 -j ACCEPT   # the pod bridge, where the pods sit on cni0`);
+    if (firewalld) commands.push(...spec.map((s) => `firewall-cmd --permanent --direct --add-rule ipv4 filter FORWARD 0 ${s.replace(/ -j ACCEPT$/, '')} -j ACCEPT`), `# or: firewall-cmd --permanent --zone=trusted --add-interface=${c.kind === 'pods' ? 'cni0 (and flannel.1)' : c.itf}; then firewall-cmd --reload`);
+    else if (c.kind === 'docker') commands.push(`# Docker's own place for them, kept across its restarts: ${tool} -I DOCKER-USER ${spec[0]}`);
+    else commands.push(...persistHandWritten(fw, 'filter', spec.map((s) => `-A FORWARD ${s}`)));
+    if (c.kind === 'pods') commands.push('# or: flannel v0.20 and later puts its accepts in FLANNEL-FWD, jumped to from the top of FORWARD (flannel-io/flannel#1650); or on a node the cluster owns, systemctl disable --now iptables (firewalld)');
+  }
+  return {
+    severity,
+    title: decider
+      ? `FORWARD's ${deciderText} (${where}) refuses ${who} before any rule accepts them`
+      : `FORWARD's policy DROP drops ${who}: no rule accepts the pod network`,
+    message,
+    impact: c.kind === 'pods' ? 'Pods cannot reach anything outside the node (other nodes\' pods, Services on other nodes, the Internet); a REJECT shows as "No route to host".' : `Containers on ${c.itf} cannot reach anything outside the host; a REJECT shows as "No route to host".`,
+    evidence: distinctEvidence(evidence),
+    facts: { client: c.kind, bridge: c.itf, podNetwork: pod.cidr, decider: decider ? `${decider.chain} rule ${decider.num}` : 'policy DROP', deciderPackets: packets, assumedReturn: [...new Set(assumed.map((r) => r.target!))], shadowedAccepts: shadowed.map((r) => r.num), dockerAcceptsMissing: c.kind === 'docker' ? dockerAccepts.length === 0 : undefined, dockerVersion: version?.version },
+    remedy: { summary, commands, caution: persistCaution(fw) },
   };
 }

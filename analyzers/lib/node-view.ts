@@ -5,7 +5,7 @@
  */
 import type { NodeArtifacts } from '../../src/engine/artifacts.js';
 import type { Evidence } from '../../src/report/schema.js';
-import { mergeRulesets, type TraceContext } from '../../src/netfilter/trace.js';
+import { mergeRulesets, subnetBroadcasts, type TraceContext } from '../../src/netfilter/trace.js';
 import { chosenTablesNote, type NftRule, type NftRuleset } from '../../src/nft/model.js';
 import { nftExtraChains } from '../../src/nft/trace.js';
 import type { Backend, Chain, Rule, Ruleset } from '../../src/netfilter/rules.js';
@@ -223,7 +223,9 @@ export function traceContext(artifacts: NodeArtifacts): TraceContext {
   const nft = nativeNftables(artifacts);
   // the other iptables back end's base chains run on the same hooks as the traced one's
   const extraChains = extraChainsBeside(liveViews(artifacts).slice(1), nft.length > 0 ? nftExtraChains(nft) : undefined);
-  return { localAddresses: localAddresses(artifacts), extraChains, ipset: ipsetDecider(artifacts) };
+  // the subnets' directed broadcasts: delivered locally (INPUT), never forwarded
+  const broadcastAddresses = subnetBroadcasts([...interfacesOf(artifacts.ipAddr ?? []).values()].flatMap((i) => i.addresses));
+  return { localAddresses: localAddresses(artifacts), broadcastAddresses, extraChains, ipset: ipsetDecider(artifacts) };
 }
 
 /** The sets' members the bundle lists (`ipset list` / `ipset save`): `-m set` matches are decided from them. */

@@ -82,6 +82,9 @@ function correlateRules(findings: Finding[], rules: CorrelationRule[]): Finding[
     for (const root of merged.filter((f) => f.id === rule.root && !removed.has(f))) {
       for (const other of merged) {
         if (other === root || removed.has(other) || !rule.absorbs.includes(other.id) || !sameScope(root, other)) continue;
+        // a log finding more severe than the state-based root stays a finding of its own: folded, its severity
+        // would be lost (an info root would hide a critical failure its lines prove)
+        if (SEVERITY_ORDER[other.severity] < SEVERITY_ORDER[root.severity]) continue;
         // log lines the root says it does not explain (port-blocked: the client saw another
         // symptom than the blocking rule gives), or, when it names the lines it explains, lines that
         // name another peer (another port, another address, a host daemon's) stay a finding of their own

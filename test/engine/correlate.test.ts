@@ -77,3 +77,19 @@ describe('correlation keeps apart what a diagnosis says it does not explain', ()
     expect(out[0].related).toEqual(['log.no-route-to-host', 'log.port-timeout']);
   });
 });
+
+describe('correlation never hides a severity', () => {
+  const finding = (id: string, severity: 'critical' | 'warning' | 'info', evidence: { file: string; line: number }[]) =>
+    ({ id, severity, title: id, message: id, node: 'n1', evidence: evidence.map((e) => ({ ...e, excerpt: `line ${e.line}` })), remedy: { summary: '', commands: [] } });
+
+  it('a log finding more severe than the root it supports stays its own finding; a less severe one folds', async () => {
+    const { correlate } = await import('../../src/engine/correlate.js');
+    const rule = { root: 'iptables.mixed-backends', absorbs: ['log.flannel-iptables-failed'] };
+    // H67: an info root (the host on nf_tables, the images' version unknown) and flannel's critical failure (flannel#1306)
+    const kept = correlate([finding('iptables.mixed-backends', 'info', [{ file: 'iptables_--version.txt', line: 1 }]), finding('log.flannel-iptables-failed', 'critical', [{ file: 'kube-flannel.log', line: 2 }])], [rule as never], []);
+    expect(kept.map((f) => [f.id, f.severity])).toEqual([['iptables.mixed-backends', 'info'], ['log.flannel-iptables-failed', 'critical']]);
+    const folded = correlate([finding('iptables.mixed-backends', 'critical', [{ file: 'iptables-save', line: 3 }]), finding('log.flannel-iptables-failed', 'warning', [{ file: 'kube-flannel.log', line: 2 }])], [rule as never], []);
+    expect(folded.map((f) => [f.id, f.severity])).toEqual([['iptables.mixed-backends', 'critical']]);
+    expect(folded[0].related).toEqual(['log.flannel-iptables-failed']);
+  });
+});
