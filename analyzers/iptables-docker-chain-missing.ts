@@ -28,7 +28,7 @@ import type { FindingDraft } from '../src/engine/analyzer.js';
 import { logEvidence } from './lib/logs.js';
 import type { LogScanResult } from '../src/logs/index.js';
 import { dockerRestartOf, restartDocker } from './lib/node-services.js';
-import { jumpTargets, listingCannotShow, rowsComplete, type ListingGap } from './lib/list-coverage.js';
+import { isChainTarget, jumpTargets, listingCannotShow, rowsComplete, type ListingGap } from './lib/list-coverage.js';
 import { ufwRulesFile } from '../src/layouts/rules.js';
 
 /** Docker's filter chains the FORWARD path must reach, and how Docker jumps to each from FORWARD (for the message). */
@@ -143,12 +143,16 @@ export default defineAnalyzer({
     const logs = logEvidence(artifacts.logs, ['log.iptables-no-chain', 'log.docker-port-programming-failed', 'log.firewall-restart']);
     const restart = logs.find((e) => e.note?.startsWith('log.firewall-restart'));
     const only6 = v4.missing.length === 0;
+    // nat PREROUTING shown whole without Docker's jump, in a listing cut before the user chains (moby#10218)
+    const cutNat = missing.find((m) => m.chainUnknown);
     const symptom = only6
       ? v6!.chainsAbsent
         ? "Containers' IPv6 traffic is not forwarded as Docker set it up (the filter FORWARD chain decides it without Docker's rules) and ports published on the host's IPv6 addresses cannot be reached; IPv4 works."
         : "IPv6 packets never reach Docker's ip6tables rules: published ports and container traffic over IPv6 are not handled as Docker set them up; IPv4 works."
       : chainsAbsent
         ? 'Containers with published ports cannot be reached and new ones fail to start with "No chain/target/match by that name".'
+        : cutNat
+          ? `The listing ends before the user chains, so it does not show whether the DOCKER chain itself is still there; without the jump, connections to published ports never reach it either way: they are not forwarded to the containers, and where the chain is gone too, docker run -p fails ("Cannot start container", "No chain/target/match by that name").`
         : severity === 'critical'
           ? 'The chains are still there, so docker run -p succeeds, but packets never reach its rules: published ports and container traffic are not handled as Docker set them up.'
           : 'Outside traffic still reaches the published ports.';
@@ -158,6 +162,7 @@ export default defineAnalyzer({
       : `an iptables.service or firewalld restart${chainsAbsent ? ', or iptables --flush' : ', iptables --flush of a chain, or a hand-made iptables -D'}`;
     const checks = [
       ...(v4.missing.length ? ['iptables -t nat -S DOCKER && iptables -S DOCKER && iptables -S FORWARD   # check the chains and the jumps are back'] : []),
+      ...(cutNat ? ["iptables -t nat -S PREROUTING | grep -e '-j DOCKER'; iptables -t nat -S POSTROUTING | grep MASQUERADE   # Docker's jump from PREROUTING and its MASQUERADE are back"] : []),
       ...(v6?.missing.length ? ['ip6tables -t nat -S DOCKER && ip6tables -S DOCKER && ip6tables -S FORWARD   # check the IPv6 chains and jumps are back'] : []),
     ];
     return [
@@ -170,7 +175,15 @@ export default defineAnalyzer({
             : fromChains
               ? `Docker's own chains are in the live rules of ${node} (${ownChains.map((e) => e.excerpt.replace(/^chain /, '')).slice(0, 4).join(', ')}): Docker writes its rules here, but ${what}. ${symptom}`
               : `Docker runs on ${node} but ${what}. ${symptom}`) +
-          (restart ? ` A firewall restart is logged${restart.time ? ` at ${restart.time}` : ''}: it flushed the rules Docker had added.` : ` Something ${chainsAbsent ? 'flushed them' : 'removed them'}: ${flusher}.`) +
+          (restart
+            ? ` A firewall restart is logged${restart.time ? ` at ${restart.time}` : ''}: it flushed the rules Docker had added.`
+            : cutNat?.firewalld
+              ? " firewalld's jumps (PREROUTING_direct, PREROUTING_ZONES, ...) fill the built-in nat chains: firewalld was started or reloaded after Docker and rebuilt the nat table without Docker's rules (Docker adds them only as it starts)."
+              : ` Something ${chainsAbsent ? 'flushed them' : 'removed them'}: ${flusher}.`) +
+          (cutNat?.noMasquerade
+            ? ` POSTROUTING ${cutNat.noMasquerade === 'whole' ? 'has' : 'shows'} no MASQUERADE of Docker's either (-s 172.17.0.0/16 ! -o docker0 -j MASQUERADE${cutNat.noMasquerade === 'shown' ? '; the listing may end inside the chain' : ''}), but whether containers' outgoing traffic is masqueraded is not judged here` +
+              (cutNat.firewalld ? ": firewalld's zone masquerade, behind POSTROUTING_ZONES (not listed), may do it." : '.')
+            : '') +
           (pending
             ? ` docker.service now says ${pending.flag} (${pending.ref.file}:${pending.ref.line}), but the running dockerd was started without it: if Docker is meant to leave iptables alone, restart it to apply that instead.`
             : ''),
@@ -192,7 +205,9 @@ export default defineAnalyzer({
         remedy: {
           summary: v6Service
             ? "Stop ip6tables.service from restoring its saved rules over Docker's (stopping it flushes the IPv6 rules, so do it first), then restart Docker to recreate its chains and jumps."
-            : `Restart Docker to recreate its chains and jumps, then stop the firewall service from flushing them again (${v6?.missing.length ? 'ip6tables.service for IPv6; ' : ''}see iptables.service-conflict).`,
+            : cutNat?.firewalld
+              ? 'Restart Docker with firewalld running: Docker adds its chains and jumps again as it starts (through firewalld), and firewalld keeps them until its next reload.'
+              : `Restart Docker to recreate its chains and jumps, then stop the firewall service from flushing them again (${v6?.missing.length ? 'ip6tables.service for IPv6; ' : ''}see iptables.service-conflict).`,
           commands: [
             ...(v6Service ? ['systemctl disable ip6tables.service && systemctl mask ip6tables.service   # not --now: its stop flushes every IPv6 rule, the host\'s own included; disabled, it does not flush them again at the next boot'] : []),
             ...restartDocker({ dockerRestart: dockerRestartOf(artifacts) }),
@@ -201,6 +216,8 @@ export default defineAnalyzer({
           ],
           caution:
             'Restarting docker restarts every container on the node; in OpenShift also restart the node service.' +
+            (cutNat?.firewalld ? ' Restart Docker after every firewalld start or reload (firewall-cmd --reload, systemctl restart firewalld): each rebuilds the nat table without its rules.' : '') +
+            (cutNat?.noMasquerade ? " Docker's MASQUERADE comes back with the restart; if containers still cannot reach outside after it, look at firewalld's masquerade (firewall-cmd --list-all; iptables -t nat -S POSTROUTING_ZONES) before adding one by hand." : '') +
             (v6Service ? " With ip6tables.service off, the host's own IPv6 INPUT rules from /etc/sysconfig/ip6tables are gone: keep them in firewalld or another place that does not flush Docker's chains." : ''),
         },
       },
@@ -321,6 +338,8 @@ interface Coverage {
   absentIn(chain: string): { file: string } | { cannot: ListingGap[] };
   /** every rule of this (merged) chain is shown */
   whole(chain: Chain): boolean;
+  /** a pipe (grep) chose which lines of the chain's listing were kept */
+  filtered(chain: Chain): boolean;
   /**
    * Why an iptables-save or `iptables -S` dump cannot show a chain absent: it ends among its chain
    * declarations (`:CHAIN` / `-N CHAIN`, all printed before the first rule), before any rule of the
@@ -342,6 +361,10 @@ function coverage(v: BackendView, table: string): Coverage {
     whole: (chain) => {
       const rs = holding.find((r) => r.tables[table]!.chains[chain.name] === chain);
       return rs ? rowsComplete(rs, table, chain) : true;
+    },
+    filtered: (chain) => {
+      const rs = holding.find((r) => r.tables[table]!.chains[chain.name] === chain);
+      return !rs || (rs.outputFilters ?? []).some((f) => f.greps.length > 0 || f.unknown);
     },
     declarationsCut: (file) => {
       const rs = holding.find((r) => r.file === file);
@@ -375,7 +398,7 @@ function ipv6Gaps(artifacts: NodeArtifacts): { missing: Gap[]; chainsAbsent: boo
 }
 
 function foundOf(missing: Gap[]): Evidence[] {
-  return missing.map(({ critical: _c, also: _a, fix: _f, ...e }) => e);
+  return missing.map(({ critical: _c, also: _a, fix: _f, chainUnknown: _u, firewalld: _w, noMasquerade: _m, ...e }) => e);
 }
 
 /** Docker's own filter chains in the live rules: proof that Docker writes iptables rules on the node. */
@@ -452,7 +475,17 @@ function absent(file: string, what: string): Evidence {
 }
 
 /** also: more lines to cite (the FORWARD chain that lacks the jump); jumps: the chains FORWARD does not reach */
-type Gap = Evidence & { critical: boolean; also?: Evidence[]; fix?: string };
+type Gap = Evidence & {
+  critical: boolean;
+  also?: Evidence[];
+  fix?: string;
+  /** whether the DOCKER chain exists is not shown (the listing ends before the user chains): only the jump is proven missing */
+  chainUnknown?: boolean;
+  /** firewalld's jumps fill the built-in nat chains: firewalld rebuilt the table */
+  firewalld?: boolean;
+  /** POSTROUTING's rows have no MASQUERADE: all of them (whole), or those the listing shows (it may end inside the chain) */
+  noMasquerade?: 'whole' | 'shown';
+};
 
 /** What of Docker's filter chains and jumps one copy of the filter table lacks. */
 function filterGaps(filter: Map<string, Chain>, _file: string, artifacts: NodeArtifacts, orphansOnly: boolean, cover: Coverage): { gaps: Gap[]; chainsAbsent: boolean; undecided: Undecided[]; user?: UserGap } {
@@ -526,7 +559,12 @@ function natGaps(nat: Map<string, Chain>, file: string, artifacts: { dockerDaemo
     if ('file' in shown) {
       missing.push({ ...absent(shown.file, 'no DOCKER chain in the nat table'), critical: true });
       chainsAbsent = true;
-    } else undecided.push({ what: 'the DOCKER chain of the nat table', listings: shown.cannot });
+    } else {
+      // the listing cannot show the DOCKER chain absent, but PREROUTING listed whole shows its jump missing
+      const jump = preroutingJumpMissing(nat, cover);
+      if (jump) missing.push(jump);
+      else undecided.push({ what: 'the DOCKER chain of the nat table', listings: shown.cannot });
+    }
   } else if (!nat.has('DOCKER') || !whole('PREROUTING') || !whole('OUTPUT')) {
     // DOCKER is there (a jump to it proves it) but not listed, or the listing may end inside PREROUTING
     // or OUTPUT: whether they reach it is not judged
@@ -558,6 +596,50 @@ function natGaps(nat: Map<string, Chain>, file: string, artifacts: { dockerDaemo
   }
   return { gaps: missing, chainsAbsent, undecided };
 }
+
+/**
+ * Chains of other owners a built-in nat chain may jump to, none of which Docker's jump lives in: Docker adds
+ * `-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER` to the built-in chain itself, with iptables or, under
+ * firewalld, through a direct passthrough (which firewalld runs as that iptables command, not into
+ * PREROUTING_direct). firewalld's own (PREROUTING_direct, PREROUTING_ZONES[_SOURCE], PRE_<zone>),
+ * kube-proxy's, the CNI plugins', Podman's, libvirt's.
+ */
+const OTHER_NAT_CHAINS = /^(?:(?:PREROUTING|OUTPUT|POSTROUTING)_(?:direct|ZONES(?:_SOURCE)?)|PRE_\w+|POST_\w+|KUBE-[\w-]+|CNI-[\w-]+|cali-[\w-]+|FLANNEL-[\w-]+|NETAVARK[\w-]*|LIBVIRT_[\w]+|CILIUM_[\w]+|WEAVE[\w-]*)$/;
+const FIREWALLD_NAT = /^(?:PREROUTING|OUTPUT|POSTROUTING)_(?:direct|ZONES(?:_SOURCE)?)$/;
+
+/**
+ * nat PREROUTING listed whole (its `Chain` line with its policy, another chain listed after it, no grep),
+ * none of its rules jumping to DOCKER nor to a chain Docker's jump could sit in (only other owners' chains:
+ * OTHER_NAT_CHAINS), while the listing cannot show whether the DOCKER chain exists (it ends before the user
+ * chains: moby#10218's paste). Docker's jump is missing from PREROUTING whatever the DOCKER chain's state.
+ */
+function preroutingJumpMissing(nat: Map<string, Chain>, cover: Coverage): Gap | undefined {
+  const pre = nat.get('PREROUTING');
+  if (!pre || !pre.policy || !cover.whole(pre) || cover.filtered(pre) || reaches(nat, 'PREROUTING', 'DOCKER')) return undefined;
+  // a jump to a chain not listed whose owner is not known: Docker's jump is not shown to be missing from it
+  const unknown = pre.rules.filter((r) => isChainTarget(r.target) && !nat.has(r.target) && !OTHER_NAT_CHAINS.test(r.target));
+  if (unknown.length > 0) return undefined;
+  const firewalld = [...nat.values()].flatMap((c) => (BUILTIN_NAT.includes(c.name) ? c.rules.filter((r) => r.target && FIREWALLD_NAT.test(r.target)) : []));
+  const post = nat.get('POSTROUTING');
+  const postWhole = !!post && !!post.policy && cover.whole(post) && !cover.filtered(post);
+  // no MASQUERADE among POSTROUTING's rows shown (all of them, or the paste may end inside the chain)
+  const noMasq = !!post && !cover.filtered(post) && !post.rules.some((r) => r.target === 'MASQUERADE' || r.target === 'SNAT') ? (postWhole ? 'whole' : 'shown') : undefined;
+  return {
+    file: pre.ref.file,
+    line: pre.ref.line,
+    excerpt: `nat PREROUTING does not jump to DOCKER (-m addrtype --dst-type LOCAL -j DOCKER): the chain is listed whole, ${pre.rules.length ? `its ${pre.rules.length} rule${pre.rules.length === 1 ? '' : 's'} jumping only to ${[...new Set(pre.rules.map((r) => r.target || '(no target)'))].join(', ')}` : 'with no rule'}`,
+    note: `Chain PREROUTING (policy ${pre.policy}): no -j DOCKER in it; Docker adds that jump to this built-in chain itself (under firewalld through a direct passthrough, not in PREROUTING_direct)`,
+    critical: true,
+    chainUnknown: true,
+    also: [
+      ...pre.rules.slice(0, 4).map((r) => ({ file: r.ref.file, line: r.ref.line, excerpt: r.text.trim(), note: FIREWALLD_NAT.test(r.target ?? '') ? "firewalld's jump: firewalld rebuilt this chain" : 'a rule of PREROUTING: not a jump to DOCKER' })),
+      ...(noMasq ? [{ file: post!.ref.file, line: post!.ref.line, excerpt: `Chain POSTROUTING (policy ${post!.policy ?? 'ACCEPT'}): no MASQUERADE${noMasq === 'shown' ? ' in the rows shown' : ''}`, note: "Docker adds -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE to this chain itself" }] : []),
+    ],
+    firewalld: firewalld.length > 0,
+    noMasquerade: noMasq,
+  };
+}
+const BUILTIN_NAT = ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'];
 
 /** Docker runs rootless: said once, so nobody looks for its chains in the host's rules (or restarts the system docker.service for them). */
 function rootlessNote(node: string, rootless: Evidence) {

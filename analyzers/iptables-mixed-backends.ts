@@ -9,15 +9,26 @@ import { logEvidence } from './lib/logs.js';
 import { policyConflict } from '../src/netfilter/backends.js';
 import { FRAGMENT_NOTE } from '../src/netfilter/list-format.js';
 import { DOCKER_RESTART_KINDS, dockerRestartOf, restartDocker } from './lib/node-services.js';
+import { fromContainer } from './lib/logs.js';
+import { hasKubernetes } from './lib/node-view.js';
+import type { NodeArtifacts } from '../src/engine/artifacts.js';
+import type { FindingDraft } from '../src/engine/analyzer.js';
 
 export default defineAnalyzer({
   id: 'iptables.mixed-backends',
   title: 'iptables rules in both legacy and nf_tables',
   description: 'The legacy-tables warning, rules in both back ends, or iptables -V back ends that differ.',
   scope: 'node',
-  requires: ['iptables'],
-  optional: ['iptablesVersion', 'logs', 'nftables', ...DOCKER_RESTART_KINDS],
+  requires: [],
+  // iptables -V alone (a ticket's paste): the host's back end, against the images' (their versions, their log lines)
+  requiresOneOf: ['iptables', 'iptablesVersion'],
+  optional: ['iptables', 'iptablesVersion', 'logs', 'nftables', 'kubeNodes', 'flannelSubnetEnv', 'services', ...DOCKER_RESTART_KINDS],
   analyze({ node, artifacts }) {
+    // no rules in the bundle (an iptables -V paste): two versions' back ends do not show rules in both; only the images' check
+    if ((artifacts.iptables ?? []).length === 0) {
+      const images = imagesOnLegacy(node, artifacts);
+      return images ? [images] : [];
+    }
     const evidence: Evidence[] = [];
     const live = (artifacts.iptables ?? []).filter((r) => r.origin === 'live');
     // the warning pasted above a grep of a listing (`iptables -t raw -nvL | grep 2181`): legacy tables exist, but
@@ -56,7 +67,10 @@ export default defineAnalyzer({
       const [[b, file]] = [...backends];
       evidence.push({ file, line: 1, excerpt: `rules written with the ${b} back end`, note: 'but the live rules are in the other back end' });
     }
-    if (evidence.length === 0) return [];
+    if (evidence.length === 0) {
+      const images = imagesOnLegacy(node, artifacts);
+      return images ? [images] : [];
+    }
     evidence.push(...fragmentWarnings);
     evidence.push(...logEvidence(artifacts.logs, ['log.iptables-legacy-tables-present', 'log.nf-tables-chain-missing', 'log.nf-tables-incompatible', 'log.iptables-table-unavailable', 'log.iptables-restore-failed'], 4));
     const rewrite = 'each writes its rules again, now in nf_tables (kube-proxy and CNI pods pick their back end themselves: restart them too)';
@@ -120,4 +134,133 @@ function policyLine(rs: Ruleset, c: Chain): string {
   if (rs.format === 'save') return `:${c.name} ${c.policy}`;
   if (rs.format === 'spec') return `-P ${c.name} ${c.policy}`;
   return `${c.name} policy ${c.policy}`;
+}
+
+/** A log line whose writer runs in a container's image (a CNI's, kube-proxy's), by its pod, container, file or unit. */
+const IMAGE_WRITER = /flannel|kube-proxy|calico|canal|weave|kube-router/i;
+/**
+ * legacy iptables of an image that cannot find a table at all: the image writes nothing, no rules are split; the
+ * log's own finding (log.signatures: "…'s legacy iptables finds no nat table") says it, not this one.
+ */
+const NO_TABLE = /can't initialize ip6?tables table|Table does not exist|unable to initialize table/;
+
+/**
+ * The host's iptables on nf_tables while the images that write rules on it (kube-proxy, flannel) carry legacy
+ * iptables: their rules and the host's land in two back ends (kubernetes#71305; raspberry-pi-dramble#156, Debian
+ * Buster, iptables v1.8.2 (nf_tables), kubeadm + flannel of 2019). kube-proxy's images before Kubernetes 1.17 and
+ * flannel's before v0.13 carry legacy iptables only (later ones ship iptables-wrapper, which picks the host's).
+ * A warning where the bundle shows such an image: a Node object's kubeletVersion below 1.17 (kubeadm runs the
+ * kube-proxy of its own release), or a container's log line naming its iptables "(legacy)" (one that finds no
+ * table at all is log.signatures'); information where Kubernetes or flannel is shown with no version of theirs
+ * (every Debian 10 host is on nf_tables: that alone is no fault); nothing where the live nf_tables rules hold
+ * kube-proxy's or flannel's chains (they write nf_tables) or the host shows legacy itself.
+ */
+/** log findings of a pod network that does not come up: what a split between the host's and the images' back ends gives */
+const NETWORK_FAILING = new Set(['log.cni-setup-failed', 'log.flannel-subnet-env', 'log.flannel-iptables-failed', 'log.iptables-table-unavailable', 'log.iptables-restore-failed']);
+
+function imagesOnLegacy(node: string, artifacts: NodeArtifacts): FindingDraft | undefined {
+  const versions = (artifacts.iptablesVersion ?? []).flat();
+  // the host's default iptables (not an explicit iptables-legacy / iptables-nft binary)
+  const plain = versions.filter((v) => !/-(?:legacy|nft)/.test(v.tool));
+  if (plain.some((v) => v.backend === 'legacy')) return undefined;
+  const live = (artifacts.iptables ?? []).filter((r) => r.origin === 'live');
+  if (live.some((r) => r.backend === 'legacy' && ruleCount(r) > 0)) return undefined;
+  const hostV = plain.find((v) => v.backend === 'nf_tables');
+  const hostRules = live.find((r) => r.backend === 'nf_tables' && ruleCount(r) > 0);
+  if (!hostV && !hostRules) return undefined;
+  const host: Evidence = hostV
+    ? { file: hostV.ref.file, line: hostV.ref.line, excerpt: hostV.excerpt, note: "the host's iptables writes nf_tables" }
+    : { file: hostRules!.file, line: 1, excerpt: `${ruleCount(hostRules!)} rules in the nf_tables back end`, note: "the host's live rules are in nf_tables" };
+  // kube-proxy's or flannel's chains already in the nf_tables rules: those writers use the host's back end
+  const chainsIn = (re: RegExp) => live.some((r) => r.backend === 'nf_tables' && Object.values(r.tables).some((t) => Object.keys(t?.chains ?? {}).some((c) => re.test(c))));
+  const kubeNft = chainsIn(/^KUBE-(?:SERVICES|NODEPORTS|POSTROUTING|FORWARD)$/);
+  const flannelNft = chainsIn(/^FLANNEL-/);
+  // a container's own iptables, by its log line: `iptables v1.8.3 (legacy): ...`
+  const matches = (artifacts.logs ?? []).flatMap((l) => l.matches);
+  const legacyLines = matches.filter((m) => m.facts.backend === 'legacy' && !NO_TABLE.test(m.excerpt) && (fromContainer(m) || IMAGE_WRITER.test(`${m.file} ${m.unit ?? ''}`)));
+  // one line per log (a multi-line error's continuation repeats the version)
+  const lineEvidence: Evidence[] = [...new Map(legacyLines.map((m) => [m.file, { file: m.file, line: m.line, excerpt: m.excerpt, note: `legacy iptables${m.facts.version ? ` ${m.facts.version}` : ''} in a container: its rules go to the legacy back end` }])).values()].slice(0, 3);
+  // Kubernetes' version from the Node objects (kubeadm's kube-proxy is of the kubelet's release); k3s / RKE2 bundle their own iptables
+  const nodes = (artifacts.kubeNodes ?? []).flatMap((l) => l.nodes).filter((n) => n.kubeletVersion && !/\+(?:k3s|rke2)/.test(n.kubeletVersion));
+  const old = kubeNft ? [] : nodes.filter((n) => {
+    const m = /^v?(\d+)\.(\d+)\./.exec(n.kubeletVersion!);
+    return m !== null && Number(m[1]) === 1 && Number(m[2]) < 17;
+  });
+  const oldEvidence: Evidence[] = old.slice(0, 3).map((n) => ({ file: n.ref.file, line: n.ref.line, excerpt: `Node ${n.name}: kubeletVersion ${n.kubeletVersion}`, note: "before Kubernetes 1.17: kube-proxy's image carries legacy iptables only" }));
+  const flannelShown =
+    matches.some((m) => /^log\.flannel-/.test(m.signature)) || (artifacts.flannelSubnetEnv ?? []).length > 0 || live.some((r) => Object.values(r.tables).some((t) => Object.keys(t?.chains ?? {}).some((c) => /^FLANNEL-/.test(c))));
+  const kube = hasKubernetes(artifacts) ?? (nodes.length > 0 ? { file: nodes[0].ref.file, line: nodes[0].ref.line, excerpt: `Node ${nodes[0].name}` } : undefined);
+  const proof = [...lineEvidence, ...oldEvidence];
+  // the log lines this finding does not explain stay findings of their own (correlate.ts: a finding absorbs the log
+  // findings that support it, as evidence): a flannel ensure failure, a legacy iptables finding no table, ...
+  const cited = new Set(lineEvidence.map((e) => `${e.file}:${e.line}`));
+  const logSymptomMismatch = [...new Set(matches.map((m) => `${m.file}:${m.line}`).filter((k) => !cited.has(k)))];
+  const newer = nodes.length > 0 && old.length === 0;
+  if (proof.length === 0) {
+    // no version of the images: said only where Kubernetes' kube-proxy or flannel is shown, not known to write nf_tables, nor of a release that picks
+    const unknownKube = kube && !kubeNft && !newer;
+    const unknownFlannel = flannelShown && !flannelNft;
+    if (!unknownKube && !unknownFlannel) return undefined;
+    // and only where the node shows the failure such a split gives (CNI set-up failing, flannel writing no subnet.env
+    // or no rules): a healthy nf_tables node with a recent cluster is the usual case, and an info there is noise
+    const failing = matches.filter((m) => NETWORK_FAILING.has(m.signature));
+    if (failing.length === 0) return undefined;
+    const who = [unknownKube ? 'kube-proxy' : '', unknownFlannel ? 'flannel' : ''].filter(Boolean).join(' and ');
+    const shown: Evidence[] = [
+      ...(unknownKube && kube ? [{ ...kube, note: kube.note ?? 'Kubernetes runs here' }] : []),
+      ...(unknownFlannel ? matches.filter((m) => /^log\.flannel-/.test(m.signature)).slice(0, 1).map((m) => ({ file: m.file, line: m.line, excerpt: m.excerpt, note: 'flannel runs (or should run) on this node' })) : []),
+    ];
+    return {
+      severity: 'info',
+      title: "The host's iptables is nf_tables: check that kube-proxy's and flannel's images write the same back end",
+      message:
+        `${node}'s iptables writes nf_tables (${host.excerpt}, ${host.file}${host.line ? `:${host.line}` : ''}), and ${who} ${who.includes(' and ') ? 'write' : 'writes'} rules on it from ${who.includes(' and ') ? 'their' : 'its'} own image${who.includes(' and ') ? 's' : ''}. ` +
+        "Images of kube-proxy before Kubernetes 1.17 and of flannel before v0.13 carry legacy iptables only: on such a release their rules go to the legacy back end and the host's to nf_tables, and each side misses the other's (kubernetes#71305; on Debian 10 with kubeadm and flannel, raspberry-pi-dramble#156). " +
+        `The pod network fails here (${failing[0].file}:${failing[0].line}), which such a split gives; the bundle shows no version of the images and no legacy rules, so the split is not proven: newer images pick the host's back end themselves.`,
+      impact: 'None if the images are recent; with older ones, Service and pod traffic breaks (pods stuck without network, flannel never writing subnet.env).',
+      evidence: [
+        host,
+        ...shown,
+        ...(shown.some((e) => e.file === failing[0].file && e.line === failing[0].line)
+          ? []
+          : [{ file: failing[0].file, line: failing[0].line, excerpt: failing[0].excerpt, note: 'the pod network failing: what a split between the back ends gives, among other causes' }]),
+      ],
+      facts: { hostBackend: 'nf_tables', imagesBackend: 'unknown', logSymptomMismatch },
+      remedy: {
+        summary: 'Check the releases in use and whether the legacy back end holds rules; only if it does (or the releases are older than Kubernetes 1.17 / flannel v0.13), see the fix of iptables.mixed-backends.',
+        commands: [
+          'kubectl version; kubectl get nodes -o wide   # Kubernetes before 1.17: kube-proxy writes legacy',
+          "kubectl get ds -A -o jsonpath='{..image}' | tr ' ' '\\n' | grep -Ei 'flannel|kube-proxy'   # flannel before v0.13: legacy",
+          'iptables-legacy-save 2>/dev/null | grep -c "^-A"; iptables-nft-save | grep -c "^-A"   # rules in each back end',
+        ],
+      },
+    };
+  }
+  const writers = [...(oldEvidence.length ? ['kube-proxy'] : []), ...(lineEvidence.length ? [...new Set(legacyLines.map((m) => (/flannel/i.test(`${m.file} ${m.pod ?? ''} ${m.container ?? ''}`) ? 'flannel' : /kube-proxy/i.test(`${m.file} ${m.pod ?? ''} ${m.container ?? ''}`) ? 'kube-proxy' : 'a container')))] : [])];
+  const who = [...new Set(writers)].join(' and ');
+  return {
+    severity: 'warning',
+    title: "The host's iptables is nf_tables, the images' is legacy: rules in two back ends",
+    message:
+      `${node}'s iptables writes nf_tables (${host.excerpt}, ${host.file}${host.line ? `:${host.line}` : ''}), but ${who} ${who.includes(' and ') ? 'write' : 'writes'} with legacy iptables from ${who.includes(' and ') ? 'their images' : 'its image'}: ` +
+      [
+        ...(oldEvidence.length ? [`the cluster runs Kubernetes ${[...new Set(old.map((n) => n.kubeletVersion))].join(', ')} (${oldEvidence[0].file}), whose kube-proxy image carries legacy iptables only (iptables-wrapper, which picks the host's back end, came with 1.17)`] : []),
+        ...(lineEvidence.length ? [`the log names its iptables "(legacy)" (${lineEvidence.map((e) => `${e.file}:${e.line}`).join(', ')})`] : []),
+      ].join('; ') +
+      ". Their rules and the host's land in two back ends, and each side misses the other's: Service NAT, pod masquerade and forward accepts apply only in part (kubernetes#71305; raspberry-pi-dramble#156 on Debian 10 with kubeadm and flannel).",
+    impact: 'Service and pod traffic breaks in ways each tool cannot see: rules believed present are in the other back end; pods may get no network (flannel never writing subnet.env).',
+    evidence: [host, ...proof],
+    facts: { hostBackend: 'nf_tables', imagesBackend: 'legacy', writers: [...new Set(writers)], logSymptomMismatch },
+    remedy: {
+      summary:
+        'Make the host use the images\' back end on every node, then reboot (the nf_tables rules stay until then); or upgrade to releases whose images pick the host\'s back end (Kubernetes 1.17 and later, flannel v0.13 and later).',
+      commands: [
+        'update-alternatives --set iptables /usr/sbin/iptables-legacy; update-alternatives --set ip6tables /usr/sbin/ip6tables-legacy; update-alternatives --set arptables /usr/sbin/arptables-legacy; update-alternatives --set ebtables /usr/sbin/ebtables-legacy   # Debian/Ubuntu, on every node',
+        'reboot   # one node at a time: clears the rules left in nf_tables; Docker, kubelet and the pods write theirs again in legacy',
+        'iptables -V; iptables-save | grep -c "^-A"   # after the reboot: (legacy), and the rules are there',
+      ],
+      caution:
+        'Drain each node before its reboot (kubectl drain <node> --ignore-daemonsets). Where the host must stay on nf_tables (RHEL/CentOS 8 and later have no legacy iptables), upgrade the images instead.',
+    },
+  };
 }

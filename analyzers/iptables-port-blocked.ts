@@ -34,6 +34,7 @@ import { dockerBridges, dockerBridgesFromRules, liveIpv4, liveIpv6, liveTables, 
 import { connectionSymptom, fromContainer, symptomFits, timeOf, type ConnectionSymptom } from './lib/logs.js';
 import { distinctEvidence } from './lib/evidence.js';
 import { hostFirewall, persistNft } from './lib/host-firewall.js';
+import { ufwRulesFile } from '../src/layouts/rules.js';
 import { dockerRestartOf, restartDocker, type DockerRestart } from './lib/node-services.js';
 
 /** What a client prints when its connection meets a verdict. */
@@ -136,7 +137,7 @@ export default defineAnalyzer({
   requires: [],
   // the rules decide; without ip addr Docker's networks and the host's address on them are read from Docker's rules
   requiresOneOf: ['iptables', 'nftables'],
-  optional: ['iptables', 'nftables', 'ipAddr', 'logs', 'sockets', 'dockerNetworks', 'routes', 'ipsets', 'services', 'dockerDaemon'],
+  optional: ['iptables', 'nftables', 'ipAddr', 'logs', 'sockets', 'dockerNetworks', 'routes', 'ipsets', 'services', 'dockerDaemon', 'ufwStatus'],
   analyze({ node, artifacts, options, partly }) {
     const needs = needsOf(artifacts, options.requiredPorts);
     const findings = [...portFindings(node, artifacts, 4, needs, partly), ...portFindings(node, artifacts, 6, needs, partly)];
@@ -649,13 +650,19 @@ function remedyFor(blocked: Blocked[], port: number, savedConfigs: Ruleset[], do
   const rules = [...nds, ...conns, ...replies];
   const t = (b: Blocked) => (b.table === 'filter' ? '' : `-t ${b.table} `);
   const persist: string[] = [];
+  // ufw's before/after.rules that the lines go into: ufw applies them at its start and at every ufw reload
+  const ufwSaved = new Set<string>();
   for (const { b, spec } of rules) {
     const line = `-A ${b.chain} ${spec}`;
     // ufw's before.rules hold its own chains: INPUT and FORWARD rules go into ufw-before-input / ufw-before-forward
     const ufwLine = `-A ${b.chain === 'INPUT' ? `${v6 ? 'ufw6' : 'ufw'}-before-input` : b.chain === 'FORWARD' ? `${v6 ? 'ufw6' : 'ufw'}-before-forward` : b.chain} ${spec}`;
     // the blocking rule is in a saved configuration of the bundle: insert the one line above it there
     const saved = b.spec ? savedConfigs.find((rs) => Object.values(rs.tables[b.table]?.chains ?? {}).some((c) => c.rules.some((r) => r.text === b.spec))) : undefined;
-    if (saved && b.spec) persist.push(`sed -i '${sedAddress(b.spec)}i ${line}' ${/(?:^|\/)(etc\/.+)$/.exec(saved.file)?.[1].replace(/^/, '/') ?? (v6 ? '/etc/sysconfig/ip6tables' : '/etc/sysconfig/iptables')}`);
+    if (saved && b.spec) {
+      const path = savedHostPath(saved.file, v6);
+      if (ufwRulesFile(saved.file)) ufwSaved.add(path);
+      persist.push(`sed -i '${sedAddress(b.spec)}i ${line}' ${path}`);
+    }
     else if (fw === 'ufw') persist.push(`#   ${ufwLine}`);
     else persist.push(`#   ${line}${b.num > 0 ? `   (above the line ${b.spec ? `"${b.spec}"` : `of ${b.chain} rule ${b.num}`})` : ` (in the *${b.table} section, before COMMIT)`}`);
   }
@@ -666,13 +673,16 @@ function remedyFor(blocked: Blocked[], port: number, savedConfigs: Ruleset[], do
     commands: [
       ...rules.map(({ b, spec, why }) => `${tool} ${t(b)}-I ${b.chain} ${b.num > 0 ? b.num : 1} ${spec.replace(/ -m (?:tcp|icmp6)(?= )/, '')}${why}`),
       bySaved
-        ? `# persist: add only ${rules.length > 1 ? 'these rules' : 'this rule'} to the saved configuration the firewall service restores at boot, above the rule that blocks it:`
+        ? ufwSaved.size > 0
+          ? `# persist: ufw applies ${[...ufwSaved].join(' and ')} at every boot and reload: add only ${rules.length > 1 ? 'these rules' : 'this rule'} there, above the rule that blocks it, then reload ufw:`
+          : `# persist: add only ${rules.length > 1 ? 'these rules' : 'this rule'} to the saved configuration the firewall service restores at boot, above the rule that blocks it:`
         : fw === 'ufw'
           ? `# persist (ufw host: ufw rebuilds its chains at every reload and boot): add ${rules.length > 1 ? 'these lines' : 'this line'} to the *filter section of ${v6 ? '/etc/ufw/before6.rules' : '/etc/ufw/before.rules'} (before its COMMIT; a rule of INPUT or FORWARD as -A ufw-before-input / -A ufw-before-forward), then ufw reload:`
           : v6
           ? `# persist: edit the saved configuration by hand (/etc/sysconfig/ip6tables for ip6tables.service, /etc/iptables/rules.v6 for netfilter-persistent) and add only ${rules.length > 1 ? 'these lines' : 'this line'}:`
           : `# persist: edit the saved configuration by hand (/etc/sysconfig/iptables for iptables.service, /etc/iptables/rules.v4 for netfilter-persistent) and add only ${rules.length > 1 ? 'these lines' : 'this line'}:`,
       ...persist,
+      ...(ufwSaved.size > 0 ? [`ufw reload   # applies ${[...ufwSaved].join(' and ')} as edited: it empties the chains the file declares and fills them from it, the new line included (if the file no longer loads, ufw says at which line)`] : []),
       ...firewalldAlternative(blocked, port, v6),
     ],
     caution:
@@ -722,6 +732,17 @@ function specOf(rule: Rule | undefined, num: number): string | undefined {
 }
 
 /** A sed address matching exactly this line. */
+/** Where a saved configuration of the bundle sits on the host: its etc/... path, ufw's files, rules.v4/v6, else RHEL's. */
+function savedHostPath(file: string, v6: boolean): string {
+  const etc = /(?:^|\/)(etc\/.+)$/.exec(file);
+  if (etc) return `/${etc[1]}`;
+  const ufw = ufwRulesFile(file);
+  if (ufw) return ufw.hostPath;
+  const base = file.split('/').pop() ?? file;
+  if (/^rules\.v[46]$/.test(base)) return `/etc/iptables/${base}`;
+  return v6 ? '/etc/sysconfig/ip6tables' : '/etc/sysconfig/iptables';
+}
+
 function sedAddress(line: string): string {
   return `/^${line.replace(/[\\/.*[\]^$]/g, (c) => `\\${c}`)}$/`;
 }

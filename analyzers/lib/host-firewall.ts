@@ -5,6 +5,7 @@
 import type { NodeArtifacts } from '../../src/engine/artifacts.js';
 import { findService, isActive, isEnabled } from '../../src/parsers/services.js';
 import { liveTables, liveViews6 } from './node-view.js';
+import { ufwRulesFile } from '../../src/layouts/rules.js';
 
 /** Which service restores the host's own firewall rules at boot: ufw, RHEL's iptables.service, Debian's netfilter-persistent. */
 export type HostFirewall = 'ufw' | 'iptables-services' | 'netfilter-persistent' | 'unknown';
@@ -18,8 +19,17 @@ export function hostFirewall(artifacts: NodeArtifacts): HostFirewall {
     return !!(isActive(st) ?? isEnabled(st));
   };
   if (on('ufw')) return 'ufw';
+  // `ufw status` saying active; saying inactive, ufw keeps nothing at boot whatever its files say
+  const ufwSaid = (artifacts.ufwStatus ?? []).map((u) => u.status?.value).filter((v) => v !== undefined);
+  if (ufwSaid.includes('active')) return 'ufw';
+  // ufw's saved files (etc/ufw/before.rules, after.rules, ...: read as saved configurations), where no other
+  // firewall service is shown and nothing says ufw is off: Ubuntu ships them with ufw installed but disabled,
+  // so a ufw unit listed as neither active nor enabled, or `ufw status` inactive, outweighs them
+  const ufwFiles = (artifacts.iptables ?? []).some((r) => r.origin === 'saved-config' && ufwRulesFile(r.file));
+  const ufwListedOff = findService(artifacts.services ?? [], 'ufw').length > 0 || ufwSaid.includes('inactive');
   if (on('iptables') || (artifacts.iptables ?? []).some((r) => r.origin === 'saved-config' && /(^|\/)etc\/sysconfig\/iptables$/.test(r.file))) return 'iptables-services';
   if (on('netfilter-persistent') || (artifacts.iptables ?? []).some((r) => r.origin === 'saved-config' && /(^|\/)etc\/iptables\/rules\.v4$/.test(r.file))) return 'netfilter-persistent';
+  if (ufwFiles && !ufwListedOff) return 'ufw';
   return 'unknown';
 }
 

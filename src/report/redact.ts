@@ -169,7 +169,7 @@ export const REPORT_FIELDS = new Set(
     'family backend format origin chains table chain policy rules owner owners message evidence line excerpt note time remedy commands ' +
     'caution analyzer impact related firstSeen lastSeen timeline finding coverage artifacts logs lines bytes truncatedLines analyzers ' +
     'parseProblems kind cluster notes filesSeen bytesRead timing readMs parseMs analyzeMs totalMs failures redaction applied secrets ' +
-    'ips hostnames secretKinds yearInferred seenYearInferred docker swarm rootless firewallBackend warnings severities runs notRun core missing anyOf bySeverity marks'
+    'ips hostnames secretKinds yearInferred seenYearInferred docker swarm rootless firewallBackend warnings severities runs notRun core missing anyOf bySeverity marks supportNote'
   ).split(' '),
 );
 
