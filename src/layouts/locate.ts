@@ -402,11 +402,11 @@ function flatNodes(tree: BundleTree, paths: string[], bundleName: string): Locat
   const topNode = flatNode(tree, common, topFiles, bundleName);
   // Folders named like config trees (etc, proc, run, var) belong to one host, not to nodes.
   const hostTree = folders.some((f) => /^(etc|proc|run|var|usr|sys|sos_commands|insights_commands)$/.test(f));
-  // A folder holding only a daemon's own log (kube-flannel.log, kubelet's, a journal: its unit or pod is known) is a
-  // node too beside one folder of command output (flannel#1473: node1/ the log, node2/ ip link), unless the folders
-  // are one host's sorted by kind (logs/, network/, commands/).
-  const ownLogs = perFolder.filter((n) => n.files.length === 0 && n.logs.some((l) => !l.ifMatched && (l.source.unit || l.source.pod)));
-  const byKind = folders.some((f) => KIND_FOLDER.test(f));
+  // A folder holding only logs (named or shaped as logs: kube-flannel.log, a journal) is a node too beside one folder
+  // of command output (flannel#1473: node1/ flanneld's log, node2/ ip link), unless the folders are one host's sorted
+  // by kind (logs/, network/, commands/, customer-logs/).
+  const ownLogs = perFolder.filter((n) => n.files.length === 0 && n.logs.some((l) => !l.ifMatched));
+  const byKind = folders.some((f) => KIND_FOLDER.test(f) || /(?:^|[-_.])(?:logs?|journals?)(?:[-_.]|$)/i.test(f));
   const logNodes = withArtifacts.length === 1 && ownLogs.length >= 1 && !byKind;
   if ((withArtifacts.length >= 2 || logNodes) && topNode.files.length === 0 && !hostTree) {
     return withArtifacts.concat(perFolder.filter((n) => n.files.length === 0 && n.logs.length > 0));
