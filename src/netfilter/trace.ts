@@ -385,7 +385,12 @@ function walkPacket(tables: Map<string, Map<string, Chain>>, path: Path, packet:
         default: {
           if (!tables.get(table)?.has(target)) {
             result.steps.push(step);
-            return { kind: 'unknown', reason: `target ${target} not modelled`, at: step };
+            // a jump to a chain the dump does not list (a cut paste: DOCKER-USER, KUBE-FORWARD) is no tracer's limit
+            return {
+              kind: 'unknown',
+              reason: EXTENSION_TARGETS.has(target) ? `target ${target} not modelled` : `chain ${target}: its rules are not in the bundle (collect iptables -t ${table} -L ${target} -n -v, or iptables-save)`,
+              at: step,
+            };
           }
           result.steps.push(step);
           const v = walk(table, target, depth + 1);
@@ -512,6 +517,9 @@ function iface(pattern: string, name: string | undefined): boolean | 'unknown' {
 function neg(v: boolean, negated: boolean): boolean {
   return negated ? !v : v;
 }
+
+/** iptables' target extensions the tracer does not follow (a name not among them, nor a chain of the dump, is a chain the dump lacks). */
+const EXTENSION_TARGETS = new Set(['SECMARK', 'CONNSECMARK', 'TEE', 'IDLETIMER', 'LED', 'RATEEST', 'SYNPROXY', 'TPROXY', 'CLUSTERIP', 'NETMAP', 'HMARK', 'SET', 'ECN', 'TTL', 'HL', 'CLASSIFY', 'NFLOG', 'ULOG', 'SNPT', 'DNPT', 'MIRROR', 'SAME', 'ARPREPLY', 'IPMARK', 'CHAOS', 'DELUDE', 'TARPIT', 'DHCPMAC', 'STEAL', 'SYSRQ', 'LOGMARK', 'ACCOUNT', 'RAWSNAT', 'RAWDNAT', 'JOOL', 'JOOL_SIIT', 'FULLCONENAT', 'BALANCE']);
 
 /** true / false, or 'unknown' when the rule uses something not modelled or the packet lacks a field. */
 export function matches(rule: Rule, p: Packet, ctx: TraceContext): boolean | 'unknown' {
