@@ -1721,6 +1721,17 @@ function walkChain(filter: Map<string, Chain>, chain: Chain, c: Client, steps: S
       return 'accept';
     }
     if (t === 'REJECT' || t === 'DROP') {
+      // a paste cut ('...', R23's cases 33-35) before this rule may hide the accepts above it: what it decides is not known
+      if (catchAll(r) && chain.unlisted && chain.unlisted.file === r.ref.file && r.ref.line > chain.unlisted.line) {
+        steps.push({ rule: r, what: 'undecided' });
+        return 'undecided';
+      }
+      // a network plugin's own chain (Calico's cali-from-wl-dispatch "Unknown interface" DROP, a policy's drop) is its
+      // policy, no catch-all of the host's: never a finding whose fix would put accepts above the plugin's chains (R23 44)
+      if (catchAll(r) && PLUGIN_OWN_CHAIN.test(chain.name)) {
+        steps.push({ rule: r, what: 'undecided' });
+        return 'undecided';
+      }
       // iptables -L without -v hides the interfaces: a bare-looking DROP in Docker's isolation chain is `-o docker0`
       // (h51's ufw + Docker + LXD host). Only the stock firewall's REJECT in FORWARD itself (iptables-services',
       // firewalld's `--reject-with icmp-host-prohibited`, k3s#283) is known to have none.
@@ -1783,6 +1794,9 @@ function dockerClients(fwd: Chain): Client[] {
   return [...names].map((n) => ({ kind: 'docker' as const, itf: n }));
 }
 
+/** chains of a network plugin or kube-proxy: their drops are the plugin's policy, not the host firewall's catch-all */
+const PLUGIN_OWN_CHAIN = /^(?:cali-|KUBE-|FLANNEL|CILIUM_|WEAVE|ANTREA|KUBE-ROUTER)/;
+
 export function catchAllBlocksForward(node: string, artifacts: NodeArtifacts): FindingDraft[] {
   const tables = liveTables(artifacts);
   const filter = tables.get('filter');
@@ -1806,6 +1820,8 @@ export function catchAllBlocksForward(node: string, artifacts: NodeArtifacts): F
     // the policy DROP decides: only for pods on a node with no plugin's or kube-proxy's FORWARD chain (podCheck of
     // docker.forward-policy-drops-routed speaks where FORWARD jumps to one)
     if (!decider && (c.kind !== 'pods' || fwd.rules.some((r) => POD_FORWARD_CHAIN.test(r.target ?? '')))) continue;
+    // the policy decides only where FORWARD is shown whole: a cut paste may hide the accepts
+    if (!decider && fwd.unlisted) continue;
     const f = blockerFinding(node, artifacts, filter, fwd, c, steps, decider, lines);
     if (f) out.push(f);
   }

@@ -293,7 +293,7 @@ export function formatTrace(t: BundleTrace): string {
     `node ${t.node}: ${p.src} -> ${dst}${p.dport ? ':' + p.dport : ''}/${p.protocol} (${p.state})`,
     t.forwarding
       ? `verdict: DROP: forwarding disabled (${t.forwarding.key} = ${t.forwarding.value}) (${t.forwarding.file}:${t.forwarding.line})`
-      : `verdict: ${verdict}${t.decidedBy ? ` by ${by(t.decidedBy)}` : ''}`,
+      : `verdict: ${verdict}${t.decidedBy ? ` by ${by(t.decidedBy)}` : ''}${t.verdict.kind === 'REJECT' && /broadcast|multicast group/.test(t.pathReason) ? ' (no ICMP error is sent for a broadcast or multicast packet: the sender sees a silent drop)' : ''}`,
     ...(t.assumption ? [`assumed: ${t.assumption}`] : []),
     ...(t.forwarding
       ? [`  the kernel forwards nothing; the rules alone would give: ${kindText(t.forwarding.netfilter.verdict)}${t.forwarding.netfilter.decidedBy ? ` by ${by(t.forwarding.netfilter.decidedBy)}` : ''}`]
