@@ -9,7 +9,7 @@ import { logEvidence } from './lib/logs.js';
 import { policyConflict } from '../src/netfilter/backends.js';
 import { FRAGMENT_NOTE } from '../src/netfilter/list-format.js';
 import { DOCKER_RESTART_KINDS, dockerRestartOf, restartDocker } from './lib/node-services.js';
-import { fromContainer } from './lib/logs.js';
+import { IMAGE_NO_TABLE } from './lib/r14-wording.js';
 import { hasKubernetes } from './lib/node-view.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { FindingDraft } from '../src/engine/analyzer.js';
@@ -136,13 +136,30 @@ function policyLine(rs: Ruleset, c: Chain): string {
   return `${c.name} policy ${c.policy}`;
 }
 
-/** A log line whose writer runs in a container's image (a CNI's, kube-proxy's), by its pod, container, file or unit. */
-const IMAGE_WRITER = /flannel|kube-proxy|calico|canal|weave|kube-router/i;
+/**
+ * A log line of a writer of the host's own rules from its image (kube-proxy, a CNI's node daemon: host network), by
+ * its file, pod, container or unit, with the chains it writes. H68 (R23 46): an application pod's own iptables (a
+ * wireguard pod's `iptables v1.8.7 (legacy)`) writes its pod's network namespace, not the host's: no split back ends.
+ */
+const HOST_WRITERS: { name: string; re: RegExp; chains: RegExp }[] = [
+  { name: 'kube-proxy', re: /kube-proxy/i, chains: /^KUBE-(?:SERVICES|NODEPORTS|POSTROUTING|FORWARD)$/ },
+  { name: 'flannel', re: /flannel/i, chains: /^FLANNEL-/ },
+  { name: 'Calico', re: /calico|canal/i, chains: /^cali-/ },
+  { name: 'Cilium', re: /cilium/i, chains: /^CILIUM_/ },
+  { name: 'Weave Net', re: /weave/i, chains: /^WEAVE(?:-|$)/ },
+  { name: 'kube-router', re: /kube-router/i, chains: /^KUBE-ROUTER-/ },
+  { name: 'Antrea', re: /antrea/i, chains: /^ANTREA-/ },
+];
+function hostWriterOf(m: { file: string; unit?: string; pod?: string; container?: string }): (typeof HOST_WRITERS)[number] | undefined {
+  const who = `${m.file} ${m.unit ?? ''} ${m.pod ?? ''} ${m.container ?? ''}`;
+  return HOST_WRITERS.find((w) => w.re.test(who));
+}
 /**
  * legacy iptables of an image that cannot find a table at all: the image writes nothing, no rules are split; the
- * log's own finding (log.signatures: "…'s legacy iptables finds no nat table") says it, not this one.
+ * log's own finding (log.signatures: "…'s legacy iptables finds no nat table", r14-wording.ts imageLegacy, which takes
+ * these same lines: can't initialize / Table does not exist / iptables-restore's unable to initialize table) says it.
  */
-const NO_TABLE = /can't initialize ip6?tables table|Table does not exist|unable to initialize table/;
+const NO_TABLE = IMAGE_NO_TABLE;
 
 /**
  * The host's iptables on nf_tables while the images that write rules on it (kube-proxy, flannel) carry legacy
@@ -177,7 +194,12 @@ function imagesOnLegacy(node: string, artifacts: NodeArtifacts): FindingDraft | 
   const flannelNft = chainsIn(/^FLANNEL-/);
   // a container's own iptables, by its log line: `iptables v1.8.3 (legacy): ...`
   const matches = (artifacts.logs ?? []).flatMap((l) => l.matches);
-  const legacyLines = matches.filter((m) => m.facts.backend === 'legacy' && !NO_TABLE.test(m.excerpt) && (fromContainer(m) || IMAGE_WRITER.test(`${m.file} ${m.unit ?? ''}`)));
+  // only host-network writers (H68, R23 46), and not one whose chains the nf_tables rules hold already (it writes there)
+  const legacyLines = matches.filter((m) => {
+    if (m.facts.backend !== 'legacy' || NO_TABLE.test(m.excerpt)) return false;
+    const w = hostWriterOf(m);
+    return w !== undefined && !chainsIn(w.chains);
+  });
   // one line per log (a multi-line error's continuation repeats the version)
   const lineEvidence: Evidence[] = [...new Map(legacyLines.map((m) => [m.file, { file: m.file, line: m.line, excerpt: m.excerpt, note: `legacy iptables${m.facts.version ? ` ${m.facts.version}` : ''} in a container: its rules go to the legacy back end` }])).values()].slice(0, 3);
   // Kubernetes' version from the Node objects (kubeadm's kube-proxy is of the kubelet's release); k3s / RKE2 bundle their own iptables
@@ -236,7 +258,7 @@ function imagesOnLegacy(node: string, artifacts: NodeArtifacts): FindingDraft | 
       },
     };
   }
-  const writers = [...(oldEvidence.length ? ['kube-proxy'] : []), ...(lineEvidence.length ? [...new Set(legacyLines.map((m) => (/flannel/i.test(`${m.file} ${m.pod ?? ''} ${m.container ?? ''}`) ? 'flannel' : /kube-proxy/i.test(`${m.file} ${m.pod ?? ''} ${m.container ?? ''}`) ? 'kube-proxy' : 'a container')))] : [])];
+  const writers = [...(oldEvidence.length ? ['kube-proxy'] : []), ...(lineEvidence.length ? [...new Set(legacyLines.map((m) => hostWriterOf(m)?.name ?? 'a container'))] : [])];
   const who = [...new Set(writers)].join(' and ');
   return {
     severity: 'warning',

@@ -51,7 +51,7 @@ import { kubeProxyNftablesUnavailable, kubeProxySync, syncOutcome } from './lib/
 import { dockerRestartOf, NODE_SERVICE_KINDS, nodeForCommands, nodeServices, restartDocker } from './lib/node-services.js';
 import { badRuleCheck, badRuleRoutineDelete, beforeWorkaround, firewalldZoneConflict, legacyRestoreSkew, offloadWorkarounds, vxlanChecksum } from './lib/r12-wording.js';
 import { kubeProxyConntrackSetup, kubeProxyFatal, netavarkNftables, svclbForwarding } from './lib/r13-wording.js';
-import { dockerChainsGone, imageLegacy, lockRace, networkUnreachable } from './lib/r14-wording.js';
+import { dockerChainsGone, dockerStartedAfter, firewalldReloadDocker, dockerStartedSays, imageLegacy, lockRace, networkUnreachable } from './lib/r14-wording.js';
 
 const MAX_EVIDENCE = 10;
 /** the signatures that make findings of their own (log.kube-proxy-fatal leaves their lines to them) */
@@ -64,7 +64,7 @@ export default defineAnalyzer({
   scope: 'node',
   requires: ['logs'],
   // what the remedies follow: the runtimes, kube-proxy and the firewall manager the node shows, its conntrack limit
-  optional: [...new Set(['sysctl', 'nftables', 'dockerNetworks', 'firewalldZones', 'routes', 'ipAddr', 'flannelSubnetEnv', 'resolvConf', 'felixConfig', ...NODE_SERVICE_KINDS] as const)],
+  optional: [...new Set(['sysctl', 'nftables', 'iptablesVersion', 'dockerNetworks', 'firewalldZones', 'routes', 'ipAddr', 'flannelSubnetEnv', 'resolvConf', 'felixConfig', ...NODE_SERVICE_KINDS] as const)],
   analyze({ node, nodeNameNotHost, artifacts }) {
     // the node's name in pasteable commands: <NODE> where the bundle names no host
     const cmdNode = nodeForCommands({ node, nodeNameNotHost }).command;
@@ -132,8 +132,11 @@ export default defineAnalyzer({
       if (sig.id === 'log.docker-network-controller-failed') networkController(draft, facts, sorted, host);
       // H64: the table replaced under dockerd by a unit starting at that moment (coreos/bugs#469): start again, order the units
       if (sig.id === 'log.docker-network-controller-failed' || sig.id === 'log.docker-start-failed')
-        lockRace(draft, sorted, ['log.firewall-writer-start', 'log.firewall-restart', 'log.kube-proxy-started'].flatMap((w) => byId.get(w)?.matches ?? []));
+        lockRace(draft, sorted, ['log.firewall-writer-start', 'log.firewall-restart', 'log.kube-proxy-started'].flatMap((w) => byId.get(w)?.matches ?? []), byId.get('log.docker-daemon-initialized')?.matches ?? []);
       if (sig.id === 'log.iptables-module-missing') moduleMissing(draft, facts, sorted, { restores: byId.get('log.iptables-restore-failed')?.matches ?? [], artifacts, host, cmdNode });
+      // H68 (R23 39): kube-proxy's / a CNI daemon's legacy iptables-restore finding no nat table on an nf_tables host: the
+      // image's back end, not a module (loading iptable_nat there splits the back ends); istio-init keeps the module advice
+      if (sig.id === 'log.iptables-module-missing') imageLegacy(draft, sig.id, sorted, artifacts, [...byId.values()].flatMap((v) => v.matches));
       // kube-proxy's nftables sync failures: worded by nft's error (kubernetes#134024's iif, a missing module, nft crashing)
       if (sig.id === 'log.kube-proxy-sync-failed') kubeProxySync(draft, sorted, artifacts);
       // kube-proxy cannot use nftables at all: worded by what it lacks; critical unless it started again later
@@ -169,6 +172,8 @@ export default defineAnalyzer({
       if (sig.id === 'log.iptables-restore-failed') restoreFailed(draft, sorted, sig.meaning, byId);
       // a command at a shell prompt, a message quoted in a sentence: not a log event of their own (R13 #10)
       if (sig.id === 'log.firewall-restart') promptCommand(draft, sorted, sig.meaning);
+      // H68 (R23 12): firewalld reloaded under Docker 20.10+: Docker writes its rules again by itself
+      if (sig.id === 'log.firewall-restart' && !draft.facts?.shellCommand) firewalldReloadDocker(draft, sorted, artifacts, host.restartDocker());
       if (sig.id === 'log.ports-not-listening' || sig.id === 'log.port-timeout') quotedInProse(draft, sorted);
       if (CONNECTION_FAILURES.has(sig.id)) traceCommands(draft, sorted);
       if (CONNECTION_FAILURES.has(sig.id)) beforeWorkaround(draft, sorted, workarounds);
@@ -768,10 +773,10 @@ function dockerStart(draft: FindingDraft, id: string, matches: LogMatch[], start
   if (failures.length === 0) return;
   const last = failures[failures.length - 1];
   // a start line after the last failure: later in the same log, else later in time
-  const later = inTimeOrder(started).filter((s) => (s.file === last.file ? s.line > last.line : !!last.timestamp && !!s.timestamp && s.timestamp.epochMs > last.timestamp.epochMs));
-  if (later.length > 0) {
-    const s = later[later.length - 1];
-    draft.message += ` dockerd started after it (${s.file}:${s.line}: Daemon has completed initialization).`;
+  // H68 (R23 14, 38): one test for every "did dockerd start again" (r14-wording.ts dockerStartedAfter)
+  const s = dockerStartedAfter([last], started);
+  if (s) {
+    draft.message += ` dockerd started after it (${dockerStartedSays(s)}).`;
     draft.facts = { ...draft.facts, dockerStartedAfter: `${s.file}:${s.line}` };
     return;
   }

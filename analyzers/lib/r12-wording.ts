@@ -571,36 +571,53 @@ const DELETE_ARG = /(?:^|[\s'"])(?:-[wnvx\d]{0,4}D|--delete)\s{1,8}(?<chain>[A-Z
 const DOCKER_BRIDGE = String.raw`(?:docker0|docker_gwbridge|br-[0-9a-f]{12})`;
 /** Docker's inter-container rule: the same Docker bridge in and out, DROP (or ACCEPT when it flips the setting) */
 const DOCKER_ICC = new RegExp(String.raw`(?:-i|--in-interface)\s{1,4}(?<bridge>${DOCKER_BRIDGE})\s{1,4}(?:-o|--out-interface)\s{1,4}\k<bridge>\s{1,4}(?:-j|--jump)\s{1,4}(?:DROP|ACCEPT)\b`);
+/**
+ * H68 (R23 13): Docker's start-up deletes of its jumps to the nat DOCKER chain in their older forms, before it adds
+ * the current ones: `-t nat -D PREROUTING -m addrtype --dst-type LOCAL -j DOCKER`, `-t nat -D OUTPUT -m addrtype
+ * --dst-type LOCAL [! --dst 127.0.0.0/8] -j DOCKER`, and the bare `-t nat -D PREROUTING` / `-t nat -D OUTPUT` that
+ * firewalld's passthrough logs (docker/for-linux#1104, docker/for-mac#1317, moby/moby#27114).
+ */
+const DOCKER_OLD_JUMP =
+  /(?:-t|--table)\s{1,4}nat\s{1,4}(?:-[wnvx\d]{0,4}D|--delete)\s{1,8}(?:PREROUTING|OUTPUT)(?:\s{1,4}-m\s{1,4}addrtype\s{1,4}--dst-type\s{1,4}LOCAL(?:\s{1,4}!\s{1,4}(?:-d|--dst|--destination)\s{1,4}127\.0\.0\.0\/8)?\s{1,4}(?:-j|--jump)\s{1,4}DOCKER)?(?=['"]|:\s|\s*$)/;
 /** libvirt's rules: its bridges, or its own chains (libvirt >= 5.1) */
 const LIBVIRT_RULE = /(?:-[io]|--(?:in|out)-interface)\s{1,4}virbr\d{1,4}\b|(?:-[wnvx\d]{0,4}D|--delete)\s{1,8}LIBVIRT_(?:INP|OUT|FWI|FWO|FWX|PRT)\b/;
 
 export function badRuleRoutineDelete(draft: FindingDraft, matches: readonly LogMatch[]): boolean {
   if (matches.length === 0) return false;
   const owners = new Set<string>();
+  const jumps: LogMatch[] = [];
   for (const m of matches) {
     if (CHECK_IN_LINE.test(m.excerpt) || !DELETE_ARG.test(m.excerpt)) return false;
     if (DOCKER_ICC.test(m.excerpt)) owners.add('Docker');
-    else if (LIBVIRT_RULE.test(m.excerpt)) owners.add('libvirt');
+    else if (DOCKER_OLD_JUMP.test(m.excerpt)) {
+      owners.add('Docker');
+      jumps.push(m);
+    } else if (LIBVIRT_RULE.test(m.excerpt)) owners.add('libvirt');
     else return false;
   }
+  const icc = matches.some((m) => DOCKER_ICC.test(m.excerpt));
   const who = [...owners].sort().join(' and ');
   const viaFirewalld = matches.some((m) => /COMMAND_FAILED/.test(m.excerpt));
   const bridges = [...new Set(matches.map((m) => DOCKER_ICC.exec(m.excerpt)?.groups?.bridge ?? /virbr\d{1,4}/.exec(m.excerpt)?.[0]).filter((b): b is string => !!b))];
   const what: string[] = [];
-  if (owners.has('Docker'))
+  if (icc)
     what.push(
       'Docker deletes its inter-container DROP rule of a bridge (-i BRIDGE -o BRIDGE -j DROP) every time it sets the bridge up with inter-container traffic allowed (the default): at its start, after a firewalld reload and when it creates a network, before it checks and adds its ACCEPT rules',
+    );
+  if (jumps.length > 0)
+    what.push(
+      "Docker deletes its jumps to the nat DOCKER chain in their older forms (nat PREROUTING and OUTPUT: -m addrtype --dst-type LOCAL -j DOCKER, and the bare form firewalld logs as -t nat -D PREROUTING / -D OUTPUT) at its start and after a firewalld reload, before it adds the current ones (docker/for-linux#1104, moby/moby#27114)",
     );
   if (owners.has('libvirt')) what.push('libvirt deletes the rules of its virtual network (virbr bridges, its LIBVIRT_ chains) before it adds them when the network starts');
   draft.severity = 'info';
   draft.title = `Routine cleanup: ${who} tried to delete a rule that was not there (harmless)`;
   draft.message =
     draft.message.slice(0, draft.message.indexOf(': ') + 2) +
-    `${who} tried to delete a rule of ${bridges.length > 0 ? bridges.slice(0, 4).join(', ') : 'its own'} that was not there${viaFirewalld ? ", through firewalld's passthrough, which logs every failed command as COMMAND_FAILED" : ''}. ${what.join('; ')}. A rule that was never there cannot be deleted, so iptables answers Bad rule: this is routine cleanup (moby/libnetwork#2622), not a sign that someone removed ${who}'s rules.`;
+    `${who} tried to delete ${jumps.length > 0 && matches.length > 1 ? 'rules' : 'a rule'} of ${bridges.length > 0 ? `${bridges.slice(0, 4).join(', ')}${jumps.length > 0 ? ' and its own nat jumps' : ''}` : 'its own'} that ${jumps.length > 0 && matches.length > 1 ? 'were' : 'was'} not there${viaFirewalld ? ", through firewalld's passthrough, which logs every failed command as COMMAND_FAILED" : ''}. ${what.join('; ')}. A rule that was never there cannot be deleted, so iptables answers Bad rule: this is routine cleanup (moby/libnetwork#2622), not a sign that someone removed ${who}'s rules.`;
   draft.facts = { ...draft.facts, routineDelete: true, owners: [...owners].sort(), ...(bridges.length > 0 ? { bridges } : {}) };
   draft.remedy = {
     summary: `Nothing to fix for these lines. Only if containers${owners.has('libvirt') ? ' or virtual machines' : ''} cannot be reached, check that ${who}'s rules are in place now.`,
-    commands: [`iptables -S FORWARD | grep -E '${owners.has('Docker') ? 'docker0|br-' : ''}${owners.size > 1 ? '|' : ''}${owners.has('libvirt') ? 'virbr|LIBVIRT' : ''}'   # only if traffic fails: the bridge rules in place now`],
+    commands: [`iptables -S FORWARD | grep -E '${owners.has('Docker') ? 'docker0|br-' : ''}${owners.size > 1 ? '|' : ''}${owners.has('libvirt') ? 'virbr|LIBVIRT' : ''}'   # only if traffic fails: the bridge rules in place now`, ...(jumps.length > 0 ? ["iptables -t nat -S PREROUTING | grep -w DOCKER; iptables -t nat -S OUTPUT | grep -w DOCKER   # only if published ports fail: Docker's jumps in place now"] : [])],
   };
   return true;
 }

@@ -20,6 +20,8 @@ import type { LogMatch } from '../../src/logs/index.js';
 import type { Evidence } from '../../src/report/schema.js';
 import { addressIn } from '../../src/parsers/cidr.js';
 import { timeOf } from './logs.js';
+import { dockerOnFirewalldReload, dockerVersion } from './container-host.js';
+import { liveViews } from './node-view.js';
 
 // ---- 1. a table replaced under dockerd ---------------------------------------------------------
 
@@ -64,12 +66,34 @@ function evidenceOf(m: LogMatch, note: string): Evidence {
   return { file: m.file, line: m.line, excerpt: m.excerpt, ...timeOf(m), note };
 }
 
+// ---- dockerd started again ----------------------------------------------------------------------
+
+/**
+ * H68 (R23 14, 38): the log.docker-daemon-initialized lines (dockerd's `Daemon has completed initialization`, its
+ * `API listen on /var/run/docker.sock`, systemd's `Started Docker Application Container
+ * Engine.`) after the last of `failures`: later in the same log, else later in time. The one test every "did dockerd
+ * start again" question asks (dockerStart, dockerChainsGone, lockRace). The first such line, or undefined.
+ */
+export function dockerStartedAfter(failures: readonly LogMatch[], started: readonly LogMatch[]): LogMatch | undefined {
+  if (failures.length === 0) return undefined;
+  const last = failures.reduce((a, b) => (a.file === b.file ? (b.line > a.line ? b : a) : a.timestamp && b.timestamp && b.timestamp.epochMs > a.timestamp.epochMs ? b : a));
+  const after = started.filter((s) => (s.file === last.file ? s.line > last.line : !!s.timestamp && !!last.timestamp && s.timestamp.epochMs > last.timestamp.epochMs));
+  return [...after].sort((a, b) => (a.file === b.file ? a.line - b.line : (a.timestamp?.epochMs ?? 0) - (b.timestamp?.epochMs ?? 0)))[0];
+}
+
+/** what a dockerd-started line says, for the message: `file:line: Daemon has completed initialization` */
+export function dockerStartedSays(s: LogMatch): string {
+  const said = /Daemon has completed initialization|API listen on \S+|Started (?:docker\.service - )?Docker Application Container Engine/.exec(s.excerpt)?.[0];
+  return `${s.file}:${s.line}${said ? `: ${said}` : ''}`;
+}
+
 /**
  * dockerd's start (network controller) failing on a table another program replaced at that moment. The
  * finding's fix is wrong there: restarting dockerd unchanged works once the other writer is done.
  * `writers`: log.firewall-writer-start, log.firewall-restart (starts only), log.kube-proxy-started lines.
+ * `started`: log.docker-daemon-initialized lines: dockerd started later (systemd's restart), then the failure is past.
  */
-export function lockRace(draft: FindingDraft, matches: readonly LogMatch[], writers: readonly LogMatch[]): boolean {
+export function lockRace(draft: FindingDraft, matches: readonly LogMatch[], writers: readonly LogMatch[], started: readonly LogMatch[] = []): boolean {
   const races = matches.filter((m) => TABLE_RACE.test(m.excerpt) || TABLE_RACE.test(m.facts.reason ?? ''));
   if (races.length === 0 || races.length < matches.length) return false;
   const starting = writers.filter((w) => w.signature !== 'log.firewall-restart' || /^(?:Starting|Started|Restarting|Restarted|Reloading|Reloaded|start|restart|reload|try-restart|reload-or-restart)$/.test(w.facts.action ?? ''));
@@ -91,16 +115,30 @@ export function lockRace(draft: FindingDraft, matches: readonly LogMatch[], writ
   draft.facts = { ...draft.facts, cause: 'concurrent-iptables-writer', ...(units.length > 0 ? { concurrentWriters: units } : {}) };
   for (const w of close.slice(0, 3)) draft.evidence.push(evidenceOf(w, `${unitOf(w) ?? 'a firewall unit'} starting`));
   const order = systemdUnits.length > 0 ? systemdUnits : ['iptables-restore.service'];
+  const dropIn = [
+    'mkdir -p /etc/systemd/system/docker.service.d',
+    `printf '[Unit]\\nAfter=${order.join(' ')}\\n' > /etc/systemd/system/docker.service.d/10-after-firewall.conf${systemdUnits.length > 0 ? '' : '   # the firewall unit this host runs'}`,
+    'systemctl daemon-reload',
+  ];
+  // H68 (R23 38): dockerd started later (systemd restarted it): the failure is past; only the boot order is left to fix
+  const later = dockerStartedAfter(matches, started);
+  if (later) {
+    draft.severity = 'info';
+    draft.title = 'Docker failed to start once (another program changed the iptables rules at the same moment) and started later';
+    if (!draft.message.includes(`${later.file}:${later.line}`)) draft.message += ` dockerd started after it (${dockerStartedSays(later)}): the failure is past, as far as the logs go.`;
+    draft.evidence.push(evidenceOf(later, 'dockerd started again'));
+    draft.facts = { ...draft.facts, dockerStartedAfter: `${later.file}:${later.line}` };
+    draft.remedy = {
+      summary: `Nothing to start: dockerd came up on its next try. So that the race does not come back at the next boot, order docker.service after ${systemdUnits.length > 0 ? systemdUnits.join(' and ') : 'the unit that loads the firewall rules (iptables-restore.service in CoreOS; iptables.service, netfilter-persistent.service or firewalld.service elsewhere: the one this host runs)'} with a drop-in (After=${order.join(' ')}).`,
+      commands: dropIn,
+    };
+    return true;
+  }
   draft.remedy = {
     summary:
       `Start docker again: the other writer is done by now, so the same start succeeds. So that it does not happen at the next boot, order docker.service after ${systemdUnits.length > 0 ? systemdUnits.join(' and ') : 'the unit that loads the firewall rules (iptables-restore.service in CoreOS; iptables.service, netfilter-persistent.service or firewalld.service elsewhere: the one this host runs)'} with a drop-in (After=${order.join(' ')}).` +
       (units.includes('kube-proxy') ? ' kube-proxy writes its rules at every sync: there the start again is the fix.' : ''),
-    commands: [
-      'systemctl start docker',
-      'mkdir -p /etc/systemd/system/docker.service.d',
-      `printf '[Unit]\\nAfter=${order.join(' ')}\\n' > /etc/systemd/system/docker.service.d/10-after-firewall.conf${systemdUnits.length > 0 ? '' : '   # the firewall unit this host runs'}`,
-      'systemctl daemon-reload',
-    ],
+    commands: ['systemctl start docker', ...dropIn],
   };
   return true;
 }
@@ -150,8 +188,9 @@ export function dockerChainsGone(draft: FindingDraft, id: string, matches: reado
     return true;
   }
   const ports = [...new Set(matches.flatMap((m) => (PUBLISHED_PORT_RULE.test(m.excerpt) ? [/--dport\s{1,4}(\d{1,5})/.exec(m.excerpt)?.[1] ?? ''] : [])).filter(Boolean))];
-  const last = matches[matches.length - 1];
-  const startedAfter = dockerStarted.filter((s) => (s.file === last.file ? s.line > last.line : !!s.timestamp && !!last.timestamp && s.timestamp.epochMs > last.timestamp.epochMs));
+  // H68 (R23 14): the same test as dockerStart's and lockRace's (systemd's Started line, dockerd's API listen on ...)
+  const later = dockerStartedAfter(matches, dockerStarted);
+  const startedAfter = later ? [later] : [];
   if (passthrough.length > 0) {
     draft.message += ` These are firewalld's lines: Docker adds its rules through firewalld's passthrough while firewalld runs, and firewalld reports the command that failed. ${chains.join(', ')} ${chains.length > 1 ? 'were' : 'was'} gone because firewalld (re)started or reloaded after docker: it rebuilds the tables from its own configuration and drops the chains Docker made at run time (moby/moby#15948).`;
   } else if (id === 'log.iptables-no-chain') {
@@ -167,11 +206,16 @@ export function dockerChainsGone(draft: FindingDraft, id: string, matches: reado
   const afterUnit = passthrough.length > 0 ? 'firewalld.service' : 'the unit that loads the saved rules (iptables-restore.service, iptables.service, netfilter-persistent.service)';
   draft.remedy = {
     summary:
-      `Restart docker so that it makes its chains again (this restarts its containers), and do it after every ${passthrough.length > 0 ? 'firewalld restart' : 'flush'}.` +
+      (startedAfter.length > 0
+        ? `dockerd started again after these lines, which made its chains again: check that they are there, and restart docker (this restarts its containers) only if they are not; restart it after every ${passthrough.length > 0 ? 'firewalld restart' : 'flush'}.`
+        : `Restart docker so that it makes its chains again (this restarts its containers), and do it after every ${passthrough.length > 0 ? 'firewalld restart' : 'flush'}.`) +
       (passthrough.length > 0
         ? " Docker 20.10 and later, where firewalld runs, put docker0 in firewalld's docker zone and make their rules again when firewalld reloads; with an older Docker, upgrade it, or restart docker after every firewalld restart or reload."
         : ` So that it does not happen at boot, order docker.service after ${afterUnit} with a drop-in (After=), and keep that unit from reloading while docker runs.`),
-    commands: [...restart, "iptables -t nat -S DOCKER | head -3; iptables -S DOCKER | head -3   # the chains are back"],
+    commands:
+      startedAfter.length > 0
+        ? ['iptables -t nat -S DOCKER | head -3; iptables -S DOCKER | head -3   # "No chain" here: gone again, then restart docker', ...restart.map((c) => (c.startsWith('#') ? c : c.includes('   # ') ? c.replace('   # ', '   # only if the chains are missing; ') : `${c}   # only if the chains are missing`))]
+        : [...restart, "iptables -t nat -S DOCKER | head -3; iptables -S DOCKER | head -3   # the chains are back"],
   };
   draft.facts = { ...draft.facts, chainsGone: chains, ...(passthrough.length > 0 ? { cause: 'firewalld-reloaded-over-docker' } : {}) };
   return true;
@@ -248,6 +292,19 @@ export function networkUnreachable(draft: FindingDraft, matches: readonly LogMat
 // ---- 4. the image's legacy iptables on an nf_tables host ----------------------------------------
 
 const CONTAINER_WRITER = /flannel|kube-proxy|calico|canal|cilium|weave|kube-router|antrea|multus|istio/i;
+/** the writers of the host's own rules from an image (host network): kube-proxy and the CNIs' node daemons; not istio-init (its pod's namespace) */
+const HOST_NETWORK_WRITER = /flannel|kube-proxy|calico|canal|cilium|weave|kube-router|antrea/i;
+/**
+ * A legacy iptables that finds no table at all: `can't initialize iptables table `nat': Table does not exist` and
+ * iptables-restore's `unable to initialize table 'nat'` (H68, R23 39). iptables.mixed-backends leaves these lines to
+ * imageLegacy (the image writes nothing, so no rules are split).
+ */
+export const IMAGE_NO_TABLE = /can't initialize ip6?tables table|Table does not exist|unable to initialize table/;
+const RESTORE_NO_TABLE = /unable to initialize table '(?<table>filter|nat|mangle|raw|security)'/;
+
+function hostNetworkWriter(m: LogMatch): boolean {
+  return HOST_NETWORK_WRITER.test(`${m.file} ${m.pod ?? ''} ${m.container ?? ''} ${m.unit ?? ''}`);
+}
 /** busybox modprobe in a container that has no /lib/modules */
 const NO_MODULES_DIR = /modprobe: can't change directory to '\/lib\/modules'/;
 
@@ -265,8 +322,17 @@ export function imageLegacy(draft: FindingDraft, id: string, matches: readonly L
   // the table missing, not another reason (flannel#1271's `Bad address`: EFAULT, not a back end); an excerpt may end
   // before the reason
   const otherReason = /can't initialize ip6?tables table [`'"]?\w+[`'"]?: (?!Table does not exist)\S/;
-  const legacy = matches.filter((m) => m.facts.backend === 'legacy' && /can't initialize ip6?tables table|Table does not exist/.test(m.excerpt) && !otherReason.test(m.excerpt) && (m.facts.reason === undefined || m.facts.reason === 'Table does not exist') && inContainer(m));
+  const legacy = matches.filter(
+    (m) =>
+      m.facts.backend === 'legacy' &&
+      ((/can't initialize ip6?tables table|Table does not exist/.test(m.excerpt) && !otherReason.test(m.excerpt) && (m.facts.reason === undefined || m.facts.reason === 'Table does not exist') && inContainer(m)) ||
+        // H68 (R23 39): legacy iptables-restore's `unable to initialize table 'nat'` of a host-network writer (kube-proxy,
+        // a CNI daemon); istio-init's (its pod's own namespace) keeps the module advice of log.iptables-module-missing
+        (RESTORE_NO_TABLE.test(m.excerpt) && hostNetworkWriter(m))),
+  );
   if (legacy.length === 0) return false;
+  // the module finding: only where every line is such a line (another module's line keeps its advice)
+  if (id === 'log.iptables-module-missing' && legacy.length < matches.length) return false;
   const rulesets = artifacts.iptables ?? [];
   const hostLegacy =
     rulesets.some((r) => r.backend === 'legacy' && Object.keys(r.tables).length > 0) ||
@@ -281,11 +347,15 @@ export function imageLegacy(draft: FindingDraft, id: string, matches: readonly L
   const version = legacy[0].facts.version;
   const writer = legacy.some((m) => /flannel/i.test(`${m.file} ${m.pod ?? ''} ${m.container ?? ''} ${m.excerpt}`)) ? 'flannel' : legacy.some((m) => /kube-proxy/i.test(`${m.file} ${m.pod ?? ''} ${m.container ?? ''}`)) ? 'kube-proxy' : 'the component';
   const hostSays = hostNft ? `the host's iptables is nf_tables (${'file' in hostNft ? hostNft.file : 'its rules'})` : 'nothing in the bundle shows legacy tables on the host (RHEL/CentOS 8 and later, Debian 10 and later use nf_tables)';
-  const table = legacy[0].facts.table ?? 'nat';
-  draft.title = `${writer === 'the component' ? 'A container' : capital(writer)}'s legacy iptables finds no ${table} table: the host ${hostNft ? 'uses' : 'most likely uses'} nf_tables`;
-  draft.message = draft.message.replace(/: iptables cannot use a table at all[^]*$/, ': ') + (id === 'log.iptables-table-unavailable' ? '' : ' ');
+  const table = legacy[0].facts.table ?? legacy[0].facts.initTable ?? RESTORE_NO_TABLE.exec(legacy[0].excerpt)?.groups?.table ?? 'nat';
+  draft.title = `${writer === 'the component' ? 'A container' : writer === 'kube-proxy' ? 'kube-proxy' : capital(writer)}'s legacy iptables finds no ${table} table: the host ${hostNft ? 'uses' : 'most likely uses'} nf_tables`;
+  draft.message =
+    id === 'log.iptables-module-missing'
+      ? // the module reading (load iptable_nat on the host) is the wrong fix here: the lines' count, then the back ends
+        draft.message.slice(0, draft.message.indexOf(': ') + 2)
+      : draft.message.replace(/: iptables cannot use a table at all[^]*$/, ': ') + (id === 'log.iptables-table-unavailable' ? '' : ' ');
   draft.message +=
-    `${writer === 'the component' ? "The component's image" : `${capital(writer)}'s image`} runs legacy iptables${version ? ` ${version}` : ''} ("(legacy)" in the line), and ${hostSays}: the legacy ${table} table does not exist on this host, and the container cannot load a module${legacy.some((m) => NO_MODULES_DIR.test(m.excerpt)) ? " (modprobe: can't change directory to '/lib/modules')" : ''}. The image's back end and the host's differ, so ${writer} programs none of its rules (flannel: no MASQUERADE, no FORWARD accept; pod traffic between nodes fails).`;
+    `${writer === 'the component' ? "The component's image" : `${capital(writer)}'s image`} runs legacy iptables${version ? ` ${version}` : ''} ("(legacy)" in the line), and ${hostSays}: the legacy ${table} table does not exist on this host, and the container cannot load a module${legacy.some((m) => NO_MODULES_DIR.test(m.excerpt)) ? " (modprobe: can't change directory to '/lib/modules')" : ''}. The image's back end and the host's differ, so ${writer} programs none of its rules${writer === 'flannel' ? ' (no MASQUERADE, no FORWARD accept: pod traffic between nodes fails)' : writer === 'kube-proxy' ? ' (no Service rules: ClusterIPs and NodePorts do not answer)' : ''}.`;
   // the same line read as the continuation of flannel's ensure failure: one finding (flannel's), not two
   if (id === 'log.iptables-table-unavailable' && legacy.length === matches.length) {
     const flannel = allMatches.filter((m) => m.signature === 'log.flannel-iptables-failed' && m.facts.backend === 'legacy');
@@ -296,12 +366,22 @@ export function imageLegacy(draft: FindingDraft, id: string, matches: readonly L
     draft.severity = 'critical';
     draft.message += " flannel's ensure loop fails the same way every time until the image or the host changes.";
   }
+  const hostIs = hostNft ? 'nf_tables' : 'most likely nf_tables (iptables -V on the host says which)';
+  const onlyThen =
+    "Only then, if the host must stay legacy: load the legacy table modules on the host (modprobe iptable_nat iptable_filter); doing that on an nf_tables host puts legacy tables beside the nft rules of kube-proxy and the host, and each side sees half of the rules.";
   draft.remedy = {
     summary:
-      `The image's iptables is legacy, the host's is ${hostNft ? 'nf_tables' : 'most likely nf_tables (iptables -V on the host says which)'}: ${writer === 'flannel' ? 'upgrade flannel (v0.13 and later ship iptables-wrapper, which picks the back end the host uses)' : writer === 'kube-proxy' ? 'run a kube-proxy image of a release that picks the back end the host uses (Kubernetes 1.17 and later ship iptables-wrapper)' : 'upgrade the image to one whose iptables picks the back end the host uses (iptables-wrapper)'}, or make the host use the image's back end. Only then, if the host must stay legacy: load the legacy table modules on the host (modprobe iptable_nat iptable_filter); doing that on an nf_tables host puts legacy tables beside the nft rules of kube-proxy and the host, and each side sees half of the rules.`,
+      writer === 'kube-proxy'
+        ? // H68 (R23 39): the image first; loading iptable_nat on the host is what splits the back ends
+          `Run a kube-proxy image that picks the host's back end (Kubernetes 1.17 and later ship iptables-wrapper): the image's iptables is legacy, the host's is ${hostIs}. Or make the host use the image's back end. ${onlyThen}`
+        : `The image's iptables is legacy, the host's is ${hostIs}: ${writer === 'flannel' ? 'upgrade flannel (v0.13 and later ship iptables-wrapper, which picks the back end the host uses)' : 'upgrade the image to one whose iptables picks the back end the host uses (iptables-wrapper)'}, or make the host use the image's back end. ${onlyThen}`,
     commands: [
       'iptables -V; ls -l $(command -v iptables)   # on the host: (nf_tables) or (legacy)',
-      writer === 'flannel' ? "kubectl -n kube-flannel get ds kube-flannel-ds -o jsonpath='{..image}'; kubectl -n kube-system get ds -l app=flannel -o jsonpath='{..image}'   # the flannel image in use" : "kubectl get pods -A -o jsonpath='{..image}' | tr ' ' '\\n' | sort -u   # the images in use",
+      writer === 'flannel'
+        ? "kubectl -n kube-flannel get ds kube-flannel-ds -o jsonpath='{..image}'; kubectl -n kube-system get ds -l app=flannel -o jsonpath='{..image}'   # the flannel image in use"
+        : writer === 'kube-proxy'
+          ? "kubectl -n kube-system get ds kube-proxy -o jsonpath='{..image}'   # the kube-proxy image in use: v1.17 and later pick the host's back end"
+          : "kubectl get pods -A -o jsonpath='{..image}' | tr ' ' '\\n' | sort -u   # the images in use",
     ],
   };
   draft.facts = { ...draft.facts, imageBackend: 'legacy', hostBackend: hostNft ? 'nf_tables' : 'unknown' };
@@ -310,4 +390,64 @@ export function imageLegacy(draft: FindingDraft, id: string, matches: readonly L
 
 function capital(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+// ---- 5. firewalld reloaded under Docker 20.10 and later --------------------------------------------
+
+/** a firewalld reload (systemd's Reloading/Reloaded firewalld, firewall-cmd --reload), not a restart or stop */
+function firewalldReload(m: LogMatch): boolean {
+  return (
+    /firewalld|firewall-cmd|dynamic firewall daemon/.test(m.excerpt) &&
+    /^(?:Reloading|Reloaded|reload|complete-reload)$/.test(m.facts.action ?? '') &&
+    (m.facts.service === undefined || m.facts.service === 'firewalld')
+  );
+}
+
+/**
+ * H68 (R23 12): log.firewall-restart made only of firewalld reloads, on a host whose Docker is 20.10 or later
+ * (docker version / docker info, else the engine package: container-host.ts dockerVersion). Docker listens for
+ * firewalld's reload signal and writes its rules again itself (dockerd logs `Firewalld: docker zone already exists`):
+ * nothing needs restarting unless Docker's chains are missing from the nat rules now. Before 28.0 the isolation rules
+ * between its networks, 28.0-28.3.2 the direct-access rules stay out (container-host.ts dockerOnFirewalldReload):
+ * said as the one gap. Older Docker, other services, no version: the finding keeps restarting docker.
+ * `restartDocker`: the node's restart commands for docker (filtered out of the remedy).
+ */
+export function firewalldReloadDocker(draft: FindingDraft, matches: readonly LogMatch[], artifacts: NodeArtifacts, restartDocker: readonly string[]): boolean {
+  if (matches.length === 0 || !matches.every(firewalldReload)) return false;
+  const d = dockerVersion(artifacts);
+  if (!d) return false;
+  const [major, minor] = d.numbers;
+  if (major < 20 || (major === 20 && minor < 10)) return false;
+  // Docker's chains in the nat rules now (a whole nat table: its built-ins there, not cut at its top)
+  const nat = liveViews(artifacts).flatMap((v) => {
+    const t = v.tables.get('nat');
+    return t && t.has('PREROUTING') && t.has('POSTROUTING') && !v.truncated.has('nat') ? [{ chains: t, file: v.files.get('nat')! }] : [];
+  });
+  if (nat.length > 0 && !nat.some((n) => n.chains.has('DOCKER'))) {
+    draft.message += ` Docker ${d.version} (${d.evidence.file}) writes its rules again when firewalld reloads, yet the nat rules (${nat[0].file}) have no DOCKER chain now: restart docker to put them back.`;
+    return false;
+  }
+  const present = nat.find((n) => n.chains.has('DOCKER'));
+  const answer = dockerOnFirewalldReload(artifacts);
+  const n = d.numbers;
+  const atLeast = (a: number, b: number, c: number) => n[0] > a || (n[0] === a && (n[1] > b || (n[1] === b && n[2] >= c)));
+  const gap = atLeast(28, 3, 3)
+    ? ''
+    : atLeast(28, 0, 0)
+      ? ' One gap: 28.0 to 28.3.2 leave out the rules that keep containers\' unpublished ports from other hosts (CVE-2025-54388, fixed in 28.3.3): where that matters, upgrade Docker or restart it after a reload.'
+      : " One gap: before 28.0 Docker leaves out the rules that isolate its networks from each other (CVE-2025-54410): where separate Docker networks must not reach each other, upgrade Docker (28.3.3 and later restore everything) or restart it after a reload.";
+  draft.message += ` Docker ${d.version} runs here (${d.evidence.file}${d.from === 'package' ? ', its installed package' : ''}): since 20.10 Docker listens for firewalld's reload signal and writes its rules again by itself (dockerd then logs "Firewalld: docker zone already exists"), so this reload needs no restart of docker${present ? `; Docker's nat chain DOCKER is in the rules now (${present.file})` : ''}.${gap}`;
+  draft.evidence.push({ ...d.evidence, note: `${d.evidence.note ?? `Docker ${d.version}`}: 20.10 or later writes its rules again on firewalld's reload` });
+  draft.facts = { ...draft.facts, dockerVersion: d.version, dockerReappliesOnReload: true, ...(answer ? { dockerRestoresAll: answer.restoresAll } : {}) };
+  const restart = new Set(restartDocker);
+  const generic = /the bundle does not show which/.test(draft.remedy?.summary ?? '');
+  const others = generic ? '' : (draft.remedy?.summary ?? '').replace(/After a firewall restart, restart docker so that it creates its chains and rules again \(this restarts its containers\)\.\s*/, '');
+  draft.remedy = {
+    summary: `Nothing needs doing for Docker: it put its rules back after the reload. Only if containers' traffic or published ports fail now, check Docker's chains and restart docker then (this restarts its containers).${others ? ` ${others}` : ''}`,
+    commands: [
+      "iptables -t nat -S DOCKER | head -3; iptables -S DOCKER | head -3   # Docker's chains: there, nothing to do; \"No chain\": restart docker",
+      ...(draft.remedy?.commands ?? []).filter((c) => !restart.has(c)),
+    ],
+  };
+  return true;
 }

@@ -930,10 +930,14 @@ export const SIGNATURES: readonly LogSignature[] = [
       "Give Docker addresses no route covers: \"bip\" (docker0's own address, which Docker does not check against the routes) and \"default-address-pools\" in /etc/docker/daemon.json, then start docker; or stop the VPN from routing those ranges. ip route shows the routes that cover Docker's pools.",
   },
   {
-    // dockerd at the end of a successful start (daemon/daemon.go): the start after a failed one came through
+    // dockerd at the end of a successful start (daemon/daemon.go): the start after a failed one came through.
+    // H68 (R23 14): also dockerd's `API listen on /var/run/docker.sock` (its last start-up line) and systemd's
+    // `Started Docker Application Container Engine.` (docker.service is Type=notify: logged once dockerd is ready;
+    // systemd 250+ writes `Started docker.service - Docker Application Container Engine.`). Rootless dockerd's
+    // `API listen on /run/user/<uid>/docker.sock` is another daemon's: not taken.
     id: 'log.docker-daemon-initialized',
-    literals: ['Daemon has completed initialization'],
-    pattern: /Daemon has completed initialization/,
+    literals: ['Daemon has completed initialization', 'API listen on /', 'Docker Application Container Engine'],
+    pattern: /Daemon has completed initialization|API listen on (?:\/var)?\/run\/docker\.sock|\bStarted (?:docker\.service - )?Docker Application Container Engine/,
     meaning: 'dockerd started: it set up its networks and runs containers.',
     supports: [],
     severity: 'info',

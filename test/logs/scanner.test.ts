@@ -240,13 +240,33 @@ describe('a healthy node', () => {
         excerpt: 'Nov 20 09:57:54 k8s-worker-2 dockerd[981]: time="2026-11-20T09:57:54.455824009Z" level=info msg="Daemon has completed initialization"',
         facts: {},
       },
+      // dockerd's end of start and systemd's: dockerd started (again), as the initialization line (H68, R23 case 14)
+      {
+        signature: 'log.docker-daemon-initialized',
+        file,
+        line: 68,
+        timestamp: { iso: '2026-11-20T09:57:54.000Z', epochMs: Date.UTC(2026, 10, 20, 9, 57, 54), zoneless: true },
+        unit: 'dockerd',
+        excerpt: 'Nov 20 09:57:54 k8s-worker-2 dockerd[981]: time="2026-11-20T09:57:54.063469421Z" level=info msg="API listen on /run/docker.sock"',
+        facts: {},
+      },
+      {
+        signature: 'log.docker-daemon-initialized',
+        file,
+        line: 69,
+        timestamp: { iso: '2026-11-20T09:57:54.000Z', epochMs: Date.UTC(2026, 10, 20, 9, 57, 54), zoneless: true, yearInferred: true },
+        unit: 'systemd',
+        excerpt: 'Nov 20 09:57:54 k8s-worker-2 systemd[1]: Started Docker Application Container Engine.',
+        facts: {},
+      },
     ]);
     expect(r.firstTimestamp?.iso).toBe('2026-11-20T09:57:48.000Z');
     expect(r.lastTimestamp?.iso).toBe('2026-11-20T12:25:17.000Z');
   });
 
   it('the older healthy fixture stays quiet too', () => {
-    expect(scanLogText(readFileSync(projectPath('test', 'fixtures', 'logs', 'healthy-node-syslog.log'), 'utf8'), 'h').matches).toEqual([]);
+    // only the quiet lines of dockerd starting (API listen on, systemd's Started): no finding of their own
+    expect(scanLogText(readFileSync(projectPath('test', 'fixtures', 'logs', 'healthy-node-syslog.log'), 'utf8'), 'h').matches.filter((m) => m.signature !== 'log.docker-daemon-initialized')).toEqual([]);
   });
 });
 
