@@ -12,6 +12,7 @@ import { isSosTailed } from '../layouts/rules.js';
 import { SNIFF_BYTES } from '../layouts/wanted.js';
 import type { Located, UnreadFile } from '../layouts/types.js';
 import { createLogScanner, looksLikeLog, scanLogStream, type LogMatch, type LogScanResult, type LogSourceHint } from '../logs/index.js';
+import { scanKubeEvents } from '../logs/kube-events.js';
 import type { ServiceList } from '../parsers/services.js';
 import type { LoadedNode } from './load.js';
 
@@ -141,12 +142,15 @@ function gunzipStart(compressed: Buffer): Buffer {
  */
 export function attachLogs(tree: BundleTree, located: Located, nodes: LoadedNode[]): void {
   const unmatched = new Set<string>();
+  /** event lists every node reads its own events from: released once all have */
+  const eventLists = new Set<string>();
   for (const [i, node] of located.nodes.entries()) {
     const loaded = nodes[i];
     for (const log of node.logs) {
-      const result = (tree.streamedResult(log.path) as LogScanResult | undefined) ?? scanKept(tree, log.path, log.source);
+      const result = log.events ? scanEvents(tree, log.path, log.events) : ((tree.streamedResult(log.path) as LogScanResult | undefined) ?? scanKept(tree, log.path, log.source));
       // a kept copy (a small file of a hand-made bundle, a file given on its own) is done with
-      tree.release(log.path);
+      if (log.events) eventLists.add(log.path);
+      else tree.release(log.path);
       if (result && log.ifMatched && result.matches.length === 0) unmatched.add(log.path);
       if (!result || (log.ifMatched && result.matches.length === 0)) continue;
       // what the scan could not do (a cut rotated log, the size guard) is said in the report
@@ -161,7 +165,20 @@ export function attachLogs(tree: BundleTree, located: Located, nodes: LoadedNode
     // after the node's journals and logs: a status tail's line one of them holds is theirs
     for (const list of loaded.artifacts.services ?? []) attachStatusTail(tree, loaded, list);
   }
+  for (const path of eventLists) tree.release(path);
   located.notes.push(...unreadNotes(located.unread ?? [], unmatched));
+}
+
+/** A Kubernetes event list: its events as log lines, matches at the JSON lines of their messages (logs/kube-events.ts). */
+function scanEvents(tree: BundleTree, path: string, which: { node?: string; withUnplaced?: boolean }): LogScanResult | undefined {
+  const buf = tree.read(path);
+  if (buf === undefined) return undefined;
+  try {
+    return scanKubeEvents(buf.toString('utf8'), path, { ...which, notAfter: notAfter(tree.mtimes.get(tree.resolve(path)) ?? tree.mtimes.get(path)) });
+  } catch (err) {
+    tree.note(`${path}: ${(err as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
 }
 
 /** Unread files listed one by one up to this many per bundle; the rest are counted. */

@@ -7,6 +7,7 @@ import { jsonDocument, looksLikeText, ownOutput, withoutNul } from '../bundle/fo
 import type { BundleTree } from '../bundle/tree.js';
 import { allFormats, sniffableFormats } from '../parsers/registry.js';
 import { sniffSysctlConfig } from '../parsers/sysctl.js';
+import { sniffKubeEvents } from '../logs/kube-events.js';
 import { logSourceOf } from './logs.js';
 import { SNIFF_BYTES } from './wanted.js';
 import { looksLikeLog, parseLogPrefix } from '../logs/timestamps.js';
@@ -421,6 +422,7 @@ function flatNode(tree: BundleTree, root: string, paths: string[], bundleName: s
   for (const { path, relPath } of unmatched) {
     const format = sniffFile(tree, path);
     if (format) files.push({ path, relPath, format });
+    else if (isKubeEvents(tree, path)) logs.push({ path, source: {}, events: {} });
     else {
       const src = logSourceOf(path);
       const sniffed = src ? undefined : sniffedLog(tree, path);
@@ -522,6 +524,12 @@ function isJsonDocument(tree: BundleTree, path: string): boolean {
   if (first !== 0x7b && first !== 0x5b && !/^\s*[{[]/.test(buf.toString('latin1', 0, 64))) return false;
   if (!looksLikeText(buf.subarray(0, SNIFF_BYTES))) return false;
   return jsonDocument(buf.toString('utf8'), true);
+}
+
+/** `kubectl get events -o json` (a List / EventList of Events) in a hand-made bundle or given alone: its events are log lines. */
+function isKubeEvents(tree: BundleTree, path: string): boolean {
+  const text = headText(tree.read(path));
+  return text !== undefined && sniffKubeEvents(text);
 }
 
 /** The start of a file as text for the sniffers; undefined for nothing or binary data. */

@@ -36,6 +36,8 @@ export function troubleshootNodes(
   const single = listed.size === 1 ? [...listed][0] : listed.size === 0 && names.size === 1 ? [...names][0] : undefined;
   const daemonSet = daemonSetOutputs(paths.map(rel), names);
   const nodes = new Map<string, { files: LocatedFile[]; logs: LocatedLog[]; from: string }>();
+  /** cluster-resources/events/<ns>.json: every node's kubelet's events are in them */
+  const eventFiles: string[] = [];
   let ownHost: { name: string; from: string } | undefined;
   const nodeFor = (name: string, from: string) =>
     nodes.get(name) ?? nodes.set(name, { files: [], logs: [], from }).get(name)!;
@@ -63,6 +65,10 @@ export function troubleshootNodes(
     }
     const src = logSourceOf(r);
     if (parts[0] === 'cluster-resources') {
+      if (/^cluster-resources\/events\/[^/]+\.json$/.test(r)) {
+        eventFiles.push(path);
+        continue;
+      }
       if (src && src.pod) {
         const key = `${src.namespace}/${src.pod}`;
         const node = podNode.get(key) ?? single ?? UNASSIGNED;
@@ -122,12 +128,14 @@ export function troubleshootNodes(
   });
   for (const [name, n] of nodes) {
     if (n.files.length === 0 && n.logs.length === 0) continue;
+    // the events each node's kubelet reported (the scheduler's and controllers' name no node: with one node, its own)
+    n.logs.push(...eventFiles.map((path) => ({ path, source: {}, events: { node: name, withUnplaced: nodes.size === 1 } })));
     const files = [...n.files, ...(nodesJson ? [{ path: nodesJson, relPath: 'nodes.json', format: 'kube-nodes' }] : []), ...clusterWide];
     out.push({ name, nameFrom: n.from, root, layout: 'troubleshoot', files, logs: n.logs });
   }
   if (out.length === 0) {
     // A bundle with no host data still is a bundle: one node that shows what is missing.
-    out.push({ name: single ?? 'cluster', nameFrom: single ? 'cluster-resources/nodes.json' : 'no node data', root, layout: 'troubleshoot', files: [], logs: [] });
+    out.push({ name: single ?? 'cluster', nameFrom: single ? 'cluster-resources/nodes.json' : 'no node data', root, layout: 'troubleshoot', files: [], logs: eventFiles.map((path) => ({ path, source: {}, events: {} })) });
   }
   return out;
 }

@@ -33,6 +33,8 @@ export interface LocatedLog {
    * matches in it.
    */
   ifMatched?: true;
+  /** a Kubernetes event list (logs/kube-events.ts): scanned as one log line per event, this node's events only when `node` is set */
+  events?: { node?: string; withUnplaced?: boolean };
 }
 
 /**

@@ -11,6 +11,8 @@ const RULE_RES = [...SOSREPORT_RULES, ...INSIGHTS_RULES, ...FLAT_RULES, ...EKS_R
 const ALWAYS = [
   /(^|\/)cluster-resources\/(pods\/[^/]+|nodes)\.json$/,
   /(^|\/)cluster-resources\/configmaps\/kube-system\.json$/,
+  // Kubernetes events: the CNI's exact error in FailedCreatePodSandBox (scanned as a log, logs/kube-events.ts)
+  /(^|\/)cluster-resources\/events\/[^/]+\.json$/,
   /(^|\/)cluster-resources\/custom-resources\/(ippools\.crd\.projectcalico\.org|installations\.operator\.tigera\.io|felixconfigurations\.crd\.projectcalico\.org)\.(ya?ml|json)$/,
   /(^|\/)host-collectors\//,
   /(^|\/)sysctl\/[^/]+$/,

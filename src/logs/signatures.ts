@@ -18,6 +18,7 @@ import { KUBE_PROXY_SIGNATURES, KUBE_PROXY_START_SIGNATURES } from './signatures
 import { KUBE_PROXY_FATAL, R13_SIGNATURES } from './signatures-r13.js';
 import { R12_SIGNATURES, UDP_TUNNEL_TCP_PROBE } from './signatures-r12.js';
 import { r14Signatures } from './signatures-r14.js';
+import { R15_SIGNATURES } from './signatures-r15.js';
 import { PROMPT_HEAD } from './prompt.js';
 
 export interface LogSignature {
@@ -1366,6 +1367,8 @@ export const SIGNATURES: readonly LogSignature[] = [
   ...R12_SIGNATURES,
   // H64: ENETUNREACH from any client; iptables-restore.service starting (quiet)
   ...r14Signatures({ peer: PEER, notClientLine: NOT_CLIENT_LINE }),
+  // flannel's cni0 holding an old subnet's address (H69; before log.cni-setup-failed, which it explains)
+  ...R15_SIGNATURES,
   {
     id: 'log.cni-setup-failed',
     literals: ['network for sandbox', 'network for pod', 'etworkPlugin cni failed'],

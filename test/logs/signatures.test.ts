@@ -19,6 +19,12 @@ const seedFile = (prefix: string) => readdirSync(seedsDir).find((f) => f.startsW
 
 /** One real (or, where noted, format-exact) line per signature, with the facts it must yield. */
 const EXAMPLES: Example[] = [
+  // H69: flannel's cni0 holding an old subnet's address, as kubelet logged it (test/logs/h69-bridge-address.test.ts cites the source)
+  {
+    id: 'log.cni-bridge-address-mismatch',
+    from: { text: String.raw`Nov 24 16:00:55 main.adks.co kubelet[1323808]: E1124 16:00:55.242325 1323808 kuberuntime_manager.go:772] "CreatePodSandbox for pod failed" err="rpc error: code = Unknown desc = failed to setup network for sandbox \"b34f120fcbb4d95069458d4154f56ba168d9b2b9ecfbd1df989d07a0b9ddda9e\": plugin type=\"flannel\" failed (add): failed to delegate add: failed to set bridge addr: \"cni0\" already has an IP address different from 10.244.0.1/24" pod="kube-system/coredns-c676cc86f-qlt6v"`, origin: 'a kubelet journal on a kubeadm node after a rejoin' },
+    facts: { bridge: 'cni0', expected: '10.244.0.1/24' },
+  },
   // H65 (R22 04): flanneld's VtepMAC lines as flannel-io/flannel#1473's reporter pasted them (the peer's address redacted)
   { id: 'log.flannel-subnet-vtep', from: { fixture: '../h65/1473/node1/kube-flannel.log' }, line: 1, facts: { op: 'adding', subnet: '10.244.1.0/24', publicIp: '<redacted>', mac: 'fe:06:04:ca:6d:1e' } },
   { id: 'log.flannel-vtep-neigh-call', from: { fixture: '../h65/1473/node1/kube-flannel.log' }, line: 2, facts: { call: 'AddARP', ip: '10.244.1.0', mac: 'fe:06:04:ca:6d:1e' } },

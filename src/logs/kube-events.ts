@@ -1,0 +1,277 @@
+/**
+ * Kubernetes events as log lines: `kubectl get events -A -o json` (a List, or an EventList), Replicated
+ * troubleshoot's `cluster-resources/events/<namespace>.json` (an EventList whose items carry no `kind`), a bare
+ * array of Event objects, or one Event. Both APIs: core/v1 (`message`, `reason`, `involvedObject`, `source`,
+ * `lastTimestamp` / `firstTimestamp` / `eventTime`, `count`) and events.k8s.io/v1 (`note`, `regarding`,
+ * `deprecatedSource`, `deprecatedLastTimestamp`, `series`, `reportingController` / `reportingInstance`).
+ *
+ * FailedCreatePodSandBox and NetworkNotReady events carry the CNI plugin's exact error; each event becomes one
+ * line in the shape of `journalctl -o short-iso`, which the scanner reads for time, node and writer:
+ *
+ *   2024-11-17T10:19:47Z node1 kubelet: kube-system/Pod/coredns-x FailedCreatePodSandBox (Warning, x38): <message>
+ *
+ * and keeps the file's line of the event's `message` (or `note`) field, so that evidence cites the JSON's real line.
+ */
+import { ParseError } from '../model/source.js';
+import { createLogScanner, type LogMatch, type LogScanResult, type LogSignature } from './index.js';
+
+export interface KubeEventLine {
+  /** the line the scanner reads */
+  text: string;
+  /** 1-based line of the file holding the event's message (its `message` / `note` key), else where the event starts */
+  line: number;
+  /** the node the event was reported from (source.host, the kubelet's reportingInstance, a Node's name) */
+  node?: string;
+  epochMs?: number;
+}
+
+export interface KubeEvents {
+  events: KubeEventLine[];
+  /** lines of the file */
+  lines: number;
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type Obj = { [k: string]: Json };
+
+/** Whether a file's start looks like a Kubernetes event list (for a file given on its own, or whose name says nothing). */
+export function sniffKubeEvents(head: string): boolean {
+  const t = head.replace(/^\uFEFF/, '').trimStart();
+  if (t[0] !== '{' && t[0] !== '[') return false;
+  if (/"kind"\s{0,4}:\s{0,4}"EventList"/.test(t)) return true;
+  // a List or bare array of events: an Event's own fields near the start
+  return /"kind"\s{0,4}:\s{0,4}"Event"/.test(t) || (/"(?:involvedObject|regarding)"\s{0,4}:\s{0,4}\{/.test(t) && /"reason"\s{0,4}:/.test(t));
+}
+
+/** The events of a file as log lines, in time order (undated ones first). Throws ParseError on text that is no JSON. */
+export function parseKubeEvents(text: string, file = 'events.json'): KubeEvents {
+  const parser = new JsonReader(text, file);
+  const root = parser.document();
+  // an EventList with no event: `"items": null` (troubleshoot's, as Go marshals a nil slice) or `[]`
+  const emptyList = isObj(root) && /^(?:Event)?List$/.test(String(root.kind ?? '')) && root.items === null;
+  const items = Array.isArray(root) ? root : isObj(root) ? (Array.isArray(root.items) ? root.items : emptyList ? [] : isEvent(root) ? [root] : undefined) : undefined;
+  if (!items) throw new ParseError('not a Kubernetes event list (no "items", not an array of events)', file, 1);
+  const events: KubeEventLine[] = [];
+  for (const item of items) {
+    if (!isObj(item) || !isEvent(item)) continue;
+    events.push(eventLine(item, parser.keyLines.get(item), parser.startLines.get(item) ?? 1));
+  }
+  const order = events.map((e, i) => ({ e, i }));
+  order.sort((a, b) => (a.e.epochMs ?? -Infinity) - (b.e.epochMs ?? -Infinity) || a.i - b.i);
+  return { events: order.map((o) => o.e), lines: lineCount(text) };
+}
+
+/**
+ * Scans a file's events for the log signatures: a LogScanResult of the file, its matches at the lines of the
+ * events' messages. `node`, when given, keeps only that node's events (and, with `withUnplaced`, those that name no node).
+ */
+export function scanKubeEvents(text: string, file: string, options: { node?: string; withUnplaced?: boolean; notAfter?: number; catalog?: readonly LogSignature[] } = {}): LogScanResult {
+  const parsed = parseKubeEvents(text, file);
+  const chosen = options.node === undefined ? parsed.events : parsed.events.filter((e) => e.node === options.node || (options.withUnplaced === true && e.node === undefined));
+  const scanner = createLogScanner(options.catalog, { file, notAfter: options.notAfter });
+  // scanner line (1-based) -> file line
+  const lineOf: number[] = [0];
+  for (const e of chosen) {
+    scanner.pushLine(e.text);
+    lineOf.push(e.line);
+  }
+  const r = scanner.end();
+  const matches = r.matches.map((m) => {
+    const out: LogMatch = { ...m, line: lineOf[m.line] ?? m.line };
+    if (m.endLine !== undefined) out.endLine = lineOf[m.endLine] ?? out.line;
+    return out;
+  });
+  return { ...r, lines: parsed.lines, bytes: Buffer.byteLength(text), matches };
+}
+
+/** The nodes the events name, for a layout that gives each node its events. */
+export function kubeEventNodes(events: KubeEvents): string[] {
+  return [...new Set(events.events.flatMap((e) => (e.node === undefined ? [] : [e.node])))].sort();
+}
+
+function lineCount(text: string): number {
+  if (text.length === 0) return 0;
+  let n = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < text.length - 1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+// ---- one event --------------------------------------------------------------------------------
+
+function isObj(v: Json | undefined): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(v: Json | undefined): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function isEvent(o: Obj): boolean {
+  if (o.kind === 'Event') return true;
+  return typeof o.reason === 'string' && (isObj(o.involvedObject) || isObj(o.regarding)) && (typeof o.message === 'string' || typeof o.note === 'string');
+}
+
+const ISO_ZONED = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+/** no blanks, brackets or colons: what the scanner's `host unit:` prefix takes */
+const token = (s: string) => s.replace(/[\s[\]:]+/g, '_').slice(0, 128);
+
+function eventLine(o: Obj, keys: Map<string, number> | undefined, start: number): KubeEventLine {
+  const about = isObj(o.involvedObject) ? o.involvedObject : isObj(o.regarding) ? o.regarding : {};
+  const source = isObj(o.source) ? o.source : isObj(o.deprecatedSource) ? o.deprecatedSource : {};
+  const series = isObj(o.series) ? o.series : {};
+  const meta = isObj(o.metadata) ? o.metadata : {};
+  const component = str(source.component) ?? str(o.reportingComponent) ?? str(o.reportingController);
+  const kind = str(about.kind);
+  // the kubelet reports as its node; other components' reportingInstance is their own name
+  const node = str(source.host) ?? (component === 'kubelet' ? str(o.reportingInstance) : undefined) ?? (kind === 'Node' ? str(about.name) : undefined);
+  const when = [o.lastTimestamp, series.lastObservedTime, o.deprecatedLastTimestamp, o.eventTime, o.firstTimestamp, o.deprecatedFirstTimestamp, meta.creationTimestamp]
+    .map(str)
+    .find((t) => t !== undefined && ISO_ZONED.test(t));
+  const epoch = when === undefined ? NaN : Date.parse(when);
+  const ns = str(about.namespace) ?? str(meta.namespace);
+  const object = [ns, kind, str(about.name)].filter((p) => p !== undefined).join('/') || '-';
+  const count = typeof o.count === 'number' ? o.count : typeof o.deprecatedCount === 'number' ? o.deprecatedCount : typeof series.count === 'number' ? series.count : undefined;
+  const type = str(o.type);
+  const notes = [type, count !== undefined && count > 1 ? `x${count}` : undefined].filter((p) => p !== undefined);
+  const message = (str(o.message) ?? str(o.note) ?? '').replace(/\r?\n/g, ' ⏎ ');
+  const body = `${object} ${str(o.reason) ?? '-'}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}: ${message}`;
+  // without a time the line has no prefix the scanner reads: the writer goes unnamed, the body stays
+  const text = when === undefined || Number.isNaN(epoch) ? body : `${when} ${token(node ?? '-')} ${token(component ?? 'event')}: ${body}`;
+  const line = keys?.get(typeof o.message === 'string' ? 'message' : 'note') ?? start;
+  const e: KubeEventLine = { text, line };
+  if (node !== undefined) e.node = node;
+  if (!Number.isNaN(epoch)) e.epochMs = epoch;
+  return e;
+}
+
+// ---- JSON with line numbers --------------------------------------------------------------------
+
+const MAX_DEPTH = 200;
+
+/**
+ * JSON.parse's grammar, keeping for each object the line it starts on and the line of each of its keys.
+ * Raw newlines occur only between tokens (a JSON string escapes its own), so lines are counted there.
+ */
+class JsonReader {
+  pos = 0;
+  line = 1;
+  readonly keyLines = new WeakMap<Obj, Map<string, number>>();
+  readonly startLines = new WeakMap<Obj, number>();
+
+  constructor(
+    private readonly s: string,
+    private readonly file: string,
+  ) {}
+
+  document(): Json {
+    if (this.s.charCodeAt(0) === 0xfeff) this.pos = 1;
+    this.ws();
+    if (this.pos >= this.s.length) this.fail('empty file, no JSON');
+    const v = this.value(0);
+    this.ws();
+    if (this.pos < this.s.length) this.fail('text after the end of the JSON document');
+    return v;
+  }
+
+  private fail(why: string): never {
+    throw new ParseError(`not valid JSON: ${why}`, this.file, this.line);
+  }
+
+  private ws(): void {
+    const s = this.s;
+    for (;;) {
+      const c = s.charCodeAt(this.pos);
+      if (c === 10) this.line++;
+      else if (c !== 32 && c !== 9 && c !== 13) return;
+      this.pos++;
+    }
+  }
+
+  private value(depth: number): Json {
+    if (depth > MAX_DEPTH) this.fail(`nested deeper than ${MAX_DEPTH} levels`);
+    const c = this.s[this.pos];
+    if (c === '{') return this.object(depth);
+    if (c === '[') return this.array(depth);
+    if (c === '"') return this.string();
+    const m = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(this.s.slice(this.pos, this.pos + 64));
+    if (!m) this.fail(this.pos >= this.s.length ? 'the document ends early' : `unexpected ${JSON.stringify(this.s.slice(this.pos, this.pos + 12))}`);
+    this.pos += m[0].length;
+    return m[0] === 'true' ? true : m[0] === 'false' ? false : m[0] === 'null' ? null : Number(m[0]);
+  }
+
+  private object(depth: number): Obj {
+    const o: Obj = {};
+    const keys = new Map<string, number>();
+    this.startLines.set(o, this.line);
+    this.keyLines.set(o, keys);
+    this.pos++;
+    this.ws();
+    if (this.s[this.pos] === '}') {
+      this.pos++;
+      return o;
+    }
+    for (;;) {
+      if (this.s[this.pos] !== '"') this.fail('expected a quoted key');
+      const keyLine = this.line;
+      const key = this.string();
+      this.ws();
+      if (this.s[this.pos] !== ':') this.fail(`expected ":" after the key ${JSON.stringify(key)}`);
+      this.pos++;
+      this.ws();
+      const v = this.value(depth + 1);
+      // a plain property even for "__proto__"
+      Object.defineProperty(o, key, { value: v, enumerable: true, writable: true, configurable: true });
+      keys.set(key, keyLine);
+      this.ws();
+      const c = this.s[this.pos++];
+      if (c === '}') return o;
+      if (c !== ',') this.fail('expected "," or "}" in an object');
+      this.ws();
+    }
+  }
+
+  private array(depth: number): Json[] {
+    const a: Json[] = [];
+    this.pos++;
+    this.ws();
+    if (this.s[this.pos] === ']') {
+      this.pos++;
+      return a;
+    }
+    for (;;) {
+      a.push(this.value(depth + 1));
+      this.ws();
+      const c = this.s[this.pos++];
+      if (c === ']') return a;
+      if (c !== ',') this.fail('expected "," or "]" in an array');
+      this.ws();
+    }
+  }
+
+  private string(): string {
+    const s = this.s;
+    const start = this.pos;
+    let i = start + 1;
+    let escaped = false;
+    for (;;) {
+      const c = s.charCodeAt(i);
+      if (Number.isNaN(c)) this.fail('a string is not closed');
+      if (c === 34) break;
+      if (c < 32) this.fail('a raw control character inside a string');
+      if (c === 92) {
+        escaped = true;
+        i += 2;
+        continue;
+      }
+      i++;
+    }
+    this.pos = i + 1;
+    const raw = s.slice(start, i + 1);
+    if (!escaped) return raw.slice(1, -1);
+    try {
+      return JSON.parse(raw) as string;
+    } catch {
+      return this.fail('a bad escape in a string');
+    }
+  }
+}
