@@ -12,6 +12,7 @@
  *
  * and keeps the file's line of the event's `message` (or `note`) field, so that evidence cites the JSON's real line.
  */
+import { parseTree, printParseErrorCode, type Node as JsonNode, type ParseError as ParseError_ } from 'jsonc-parser';
 import { ParseError } from '../model/source.js';
 import { createLogScanner, type LogMatch, type LogScanResult, type LogSignature } from './index.js';
 
@@ -149,129 +150,77 @@ function eventLine(o: Obj, keys: Map<string, number> | undefined, start: number)
 const MAX_DEPTH = 200;
 
 /**
- * JSON.parse's grammar, keeping for each object the line it starts on and the line of each of its keys.
- * Raw newlines occur only between tokens (a JSON string escapes its own), so lines are counted there.
+ * JSON read with jsonc-parser (strict: no comments, no trailing commas), keeping for each object the line it starts
+ * on and the line of each of its keys: the evidence cites the event's own line of the file.
  */
 class JsonReader {
-  pos = 0;
-  line = 1;
   readonly keyLines = new WeakMap<Obj, Map<string, number>>();
   readonly startLines = new WeakMap<Obj, number>();
+  /** offsets where each line starts */
+  private readonly starts: number[] = [0];
 
   constructor(
     private readonly s: string,
     private readonly file: string,
-  ) {}
+  ) {
+    for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) this.starts.push(i + 1);
+  }
 
   document(): Json {
-    if (this.s.charCodeAt(0) === 0xfeff) this.pos = 1;
-    this.ws();
-    if (this.pos >= this.s.length) this.fail('empty file, no JSON');
-    const v = this.value(0);
-    this.ws();
-    if (this.pos < this.s.length) this.fail('text after the end of the JSON document');
-    return v;
-  }
-
-  private fail(why: string): never {
-    throw new ParseError(`not valid JSON: ${why}`, this.file, this.line);
-  }
-
-  private ws(): void {
-    const s = this.s;
-    for (;;) {
-      const c = s.charCodeAt(this.pos);
-      if (c === 10) this.line++;
-      else if (c !== 32 && c !== 9 && c !== 13) return;
-      this.pos++;
-    }
-  }
-
-  private value(depth: number): Json {
-    if (depth > MAX_DEPTH) this.fail(`nested deeper than ${MAX_DEPTH} levels`);
-    const c = this.s[this.pos];
-    if (c === '{') return this.object(depth);
-    if (c === '[') return this.array(depth);
-    if (c === '"') return this.string();
-    const m = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(this.s.slice(this.pos, this.pos + 64));
-    if (!m) this.fail(this.pos >= this.s.length ? 'the document ends early' : `unexpected ${JSON.stringify(this.s.slice(this.pos, this.pos + 12))}`);
-    this.pos += m[0].length;
-    return m[0] === 'true' ? true : m[0] === 'false' ? false : m[0] === 'null' ? null : Number(m[0]);
-  }
-
-  private object(depth: number): Obj {
-    const o: Obj = {};
-    const keys = new Map<string, number>();
-    this.startLines.set(o, this.line);
-    this.keyLines.set(o, keys);
-    this.pos++;
-    this.ws();
-    if (this.s[this.pos] === '}') {
-      this.pos++;
-      return o;
-    }
-    for (;;) {
-      if (this.s[this.pos] !== '"') this.fail('expected a quoted key');
-      const keyLine = this.line;
-      const key = this.string();
-      this.ws();
-      if (this.s[this.pos] !== ':') this.fail(`expected ":" after the key ${JSON.stringify(key)}`);
-      this.pos++;
-      this.ws();
-      const v = this.value(depth + 1);
-      // a plain property even for "__proto__"
-      Object.defineProperty(o, key, { value: v, enumerable: true, writable: true, configurable: true });
-      keys.set(key, keyLine);
-      this.ws();
-      const c = this.s[this.pos++];
-      if (c === '}') return o;
-      if (c !== ',') this.fail('expected "," or "}" in an object');
-      this.ws();
-    }
-  }
-
-  private array(depth: number): Json[] {
-    const a: Json[] = [];
-    this.pos++;
-    this.ws();
-    if (this.s[this.pos] === ']') {
-      this.pos++;
-      return a;
-    }
-    for (;;) {
-      a.push(this.value(depth + 1));
-      this.ws();
-      const c = this.s[this.pos++];
-      if (c === ']') return a;
-      if (c !== ',') this.fail('expected "," or "]" in an array');
-      this.ws();
-    }
-  }
-
-  private string(): string {
-    const s = this.s;
-    const start = this.pos;
-    let i = start + 1;
-    let escaped = false;
-    for (;;) {
-      const c = s.charCodeAt(i);
-      if (Number.isNaN(c)) this.fail('a string is not closed');
-      if (c === 34) break;
-      if (c < 32) this.fail('a raw control character inside a string');
-      if (c === 92) {
-        escaped = true;
-        i += 2;
-        continue;
-      }
-      i++;
-    }
-    this.pos = i + 1;
-    const raw = s.slice(start, i + 1);
-    if (!escaped) return raw.slice(1, -1);
+    const text = this.s.charCodeAt(0) === 0xfeff ? ' ' + this.s.slice(1) : this.s;
+    if (text.trim() === '') throw new ParseError('not valid JSON: empty file, no JSON', this.file, 1);
+    const errors: ParseError_[] = [];
+    let tree: JsonNode | undefined;
     try {
-      return JSON.parse(raw) as string;
-    } catch {
-      return this.fail('a bad escape in a string');
+      tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+    } catch (err) {
+      // a stack overflow on absurd nesting: a clear one-line error, not a crash
+      if (err instanceof RangeError) throw new ParseError(`not valid JSON: nested deeper than ${MAX_DEPTH} levels`, this.file, 1);
+      throw err;
+    }
+    if (errors.length > 0 || !tree) {
+      const e = errors[0];
+      throw new ParseError(`not valid JSON: ${e ? printParseErrorCode(e.error) : 'no value'}`, this.file, e ? this.lineAt(e.offset) : 1);
+    }
+    return this.value(tree, 0);
+  }
+
+  private lineAt(offset: number): number {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  }
+
+  private value(node: JsonNode, depth: number): Json {
+    if (depth > MAX_DEPTH) throw new ParseError(`not valid JSON: nested deeper than ${MAX_DEPTH} levels`, this.file, this.lineAt(node.offset));
+    switch (node.type) {
+      case 'object': {
+        const o: Obj = {};
+        const keys = new Map<string, number>();
+        this.startLines.set(o, this.lineAt(node.offset));
+        this.keyLines.set(o, keys);
+        for (const prop of node.children ?? []) {
+          const [k, v] = prop.children ?? [];
+          if (!k || typeof k.value !== 'string') continue;
+          // a plain property even for "__proto__"
+          Object.defineProperty(o, k.value, { value: v ? this.value(v, depth + 1) : null, enumerable: true, writable: true, configurable: true });
+          keys.set(k.value, this.lineAt(k.offset));
+        }
+        return o;
+      }
+      case 'array':
+        return (node.children ?? []).map((c) => this.value(c, depth + 1));
+      case 'string':
+      case 'number':
+      case 'boolean':
+        return node.value as Json;
+      default:
+        return null;
     }
   }
 }
