@@ -176,6 +176,10 @@ const NO_TABLE = IMAGE_NO_TABLE;
 const NETWORK_FAILING = new Set(['log.cni-setup-failed', 'log.flannel-subnet-env', 'log.flannel-iptables-failed', 'log.iptables-table-unavailable', 'log.iptables-restore-failed']);
 
 function imagesOnLegacy(node: string, artifacts: NodeArtifacts): FindingDraft | undefined {
+  // every outcome needs a container's legacy line, a Node object's version or the pod network failing: without
+  // any, nothing to read in the rules (a 130,000-rule kube-proxy dump is not walked for nothing)
+  const logMatches = (artifacts.logs ?? []).flatMap((l) => l.matches);
+  if (!logMatches.some((m) => m.facts.backend === 'legacy' || NETWORK_FAILING.has(m.signature)) && (artifacts.kubeNodes ?? []).length === 0) return undefined;
   const versions = (artifacts.iptablesVersion ?? []).flat();
   // the host's default iptables (not an explicit iptables-legacy / iptables-nft binary)
   const plain = versions.filter((v) => !/-(?:legacy|nft)/.test(v.tool));

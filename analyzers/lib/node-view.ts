@@ -265,11 +265,28 @@ export function hasKubernetes(artifacts: NodeArtifacts): Evidence | undefined {
     const s = isActive(states) ?? isEnabled(states);
     if (s) return { file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: `${s.unit} runs here` };
   }
-  for (const rs of liveIpv4(artifacts))
-    for (const t of Object.values(rs.tables))
-      for (const c of Object.values(t.chains))
-        if (/^KUBE-/.test(c.name)) return { file: c.ref.file, line: c.ref.line, excerpt: `chain ${c.name}`, note: 'kube-proxy/kubelet chains exist' };
+  for (const rs of liveIpv4(artifacts)) {
+    const c = kubeChainOf(rs);
+    if (c) return { file: c.ref.file, line: c.ref.line, excerpt: `chain ${c.name}`, note: 'kube-proxy/kubelet chains exist' };
+  }
   return undefined;
+}
+
+/** A ruleset's first KUBE- chain, looked for once per ruleset (a kube-proxy dump has tens of thousands of chains, and many checks ask). */
+const kubeChains = new WeakMap<Ruleset, Chain | null>();
+function kubeChainOf(rs: Ruleset): Chain | undefined {
+  let c = kubeChains.get(rs);
+  if (c === undefined) {
+    c = null;
+    search: for (const t of Object.values(rs.tables))
+      for (const name in t.chains)
+        if (name.startsWith('KUBE-')) {
+          c = t.chains[name];
+          break search;
+        }
+    kubeChains.set(rs, c);
+  }
+  return c ?? undefined;
 }
 
 /** The chains a packet entering chain `from` can reach by jumps and gotos (not `from` itself, unless a jump leads back to it). */
