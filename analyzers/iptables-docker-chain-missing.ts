@@ -29,7 +29,7 @@ import { logEvidence } from './lib/logs.js';
 import type { LogScanResult } from '../src/logs/index.js';
 import { dockerRestartOf, restartDocker } from './lib/node-services.js';
 import { isChainTarget, jumpTargets, listingCannotShow, rowsComplete, type ListingGap } from './lib/list-coverage.js';
-import { ufwRulesFile } from '../src/layouts/rules.js';
+import { savedConfigHostPath, ufwRulesFile } from '../src/layouts/rules.js';
 
 /** Docker's filter chains the FORWARD path must reach, and how Docker jumps to each from FORWARD (for the message). */
 const FORWARD_CHAINS: { chain: string; jump: string; critical: boolean }[] = [
@@ -744,16 +744,7 @@ function savedUserRules(artifacts: NodeArtifacts, family: 4 | 6): { rs: Ruleset;
 
 /** Where a saved rule file of the bundle sits on the host (the bundle keeps etc/...; a flat bundle only its name). */
 function hostPath(file: string): string {
-  const etc = /(?:^|\/)(etc\/.+)$/.exec(file);
-  if (etc) return `/${etc[1]}`;
-  const ufw = ufwRulesFile(file);
-  if (ufw) return ufw.hostPath;
-  const base = file.split('/').pop() ?? file;
-  if (/^rules\.v[46]$/.test(base)) return `/etc/iptables/${base}`;
-  const sysconfig = /^(?:etc[-_]sysconfig[-_])?(ip6?tables)(?:\.txt)?$/.exec(base);
-  if (sysconfig) return `/etc/sysconfig/${sysconfig[1]}`;
-  if (/^ip6?tables\.rules$/.test(base)) return `/etc/iptables/${base}`;
-  return file;
+  return savedConfigHostPath(file) ?? file;
 }
 
 /**

@@ -178,8 +178,8 @@ const NETWORK_FAILING = new Set(['log.cni-setup-failed', 'log.flannel-subnet-env
 function imagesOnLegacy(node: string, artifacts: NodeArtifacts): FindingDraft | undefined {
   // every outcome needs a container's legacy line, a Node object's version or the pod network failing: without
   // any, nothing to read in the rules (a 130,000-rule kube-proxy dump is not walked for nothing)
-  const logMatches = (artifacts.logs ?? []).flatMap((l) => l.matches);
-  if (!logMatches.some((m) => m.facts.backend === 'legacy' || NETWORK_FAILING.has(m.signature)) && (artifacts.kubeNodes ?? []).length === 0) return undefined;
+  const matches = (artifacts.logs ?? []).flatMap((l) => l.matches);
+  if (!matches.some((m) => m.facts.backend === 'legacy' || NETWORK_FAILING.has(m.signature)) && (artifacts.kubeNodes ?? []).length === 0) return undefined;
   const versions = (artifacts.iptablesVersion ?? []).flat();
   // the host's default iptables (not an explicit iptables-legacy / iptables-nft binary)
   const plain = versions.filter((v) => !/-(?:legacy|nft)/.test(v.tool));
@@ -197,7 +197,6 @@ function imagesOnLegacy(node: string, artifacts: NodeArtifacts): FindingDraft | 
   const kubeNft = chainsIn(/^KUBE-(?:SERVICES|NODEPORTS|POSTROUTING|FORWARD)$/);
   const flannelNft = chainsIn(/^FLANNEL-/);
   // a container's own iptables, by its log line: `iptables v1.8.3 (legacy): ...`
-  const matches = (artifacts.logs ?? []).flatMap((l) => l.matches);
   // only host-network writers (H68, R23 46), and not one whose chains the nf_tables rules hold already (it writes there)
   const legacyLines = matches.filter((m) => {
     if (m.facts.backend !== 'legacy' || NO_TABLE.test(m.excerpt)) return false;

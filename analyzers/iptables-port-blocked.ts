@@ -34,7 +34,7 @@ import { dockerBridges, dockerBridgesFromRules, liveIpv4, liveIpv6, liveTables, 
 import { connectionSymptom, fromContainer, symptomFits, timeOf, type ConnectionSymptom } from './lib/logs.js';
 import { distinctEvidence } from './lib/evidence.js';
 import { hostFirewall, persistNft } from './lib/host-firewall.js';
-import { ufwRulesFile } from '../src/layouts/rules.js';
+import { savedConfigHostPath, ufwRulesFile } from '../src/layouts/rules.js';
 import { dockerRestartOf, restartDocker, type DockerRestart } from './lib/node-services.js';
 
 /** What a client prints when its connection meets a verdict. */
@@ -731,18 +731,12 @@ function specOf(rule: Rule | undefined, num: number): string | undefined {
   return spec ? `-A ${rule.chain} ${spec}` : undefined;
 }
 
-/** A sed address matching exactly this line. */
-/** Where a saved configuration of the bundle sits on the host: its etc/... path, ufw's files, rules.v4/v6, else RHEL's. */
+/** Where a saved configuration of the bundle sits on the host; a name that says nothing: RHEL's. */
 function savedHostPath(file: string, v6: boolean): string {
-  const etc = /(?:^|\/)(etc\/.+)$/.exec(file);
-  if (etc) return `/${etc[1]}`;
-  const ufw = ufwRulesFile(file);
-  if (ufw) return ufw.hostPath;
-  const base = file.split('/').pop() ?? file;
-  if (/^rules\.v[46]$/.test(base)) return `/etc/iptables/${base}`;
-  return v6 ? '/etc/sysconfig/ip6tables' : '/etc/sysconfig/iptables';
+  return savedConfigHostPath(file) ?? (v6 ? '/etc/sysconfig/ip6tables' : '/etc/sysconfig/iptables');
 }
 
+/** A sed address matching exactly this line. */
 function sedAddress(line: string): string {
   return `/^${line.replace(/[\\/.*[\]^$]/g, (c) => `\\${c}`)}$/`;
 }

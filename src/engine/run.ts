@@ -28,13 +28,7 @@ export function runAnalyzers(analyzers: readonly Analyzer[], nodes: LoadedNode[]
           runs.push({ id: analyzer.id, status: 'not-run', reason: why.reason, findings: 0, ...missingField(why.missing, why.anyOf) });
           continue;
         }
-        const undecided: string[] = [];
-        /** the artifact kinds the analyzer said an undecided part lacked */
-        const lacked: ArtifactKind[] = [];
-        const partly = (what: string, missing?: readonly ArtifactKind[]) => {
-          if (undecided.length < 4 && !undecided.includes(what)) undecided.push(what);
-          for (const k of missing ?? []) if (!lacked.includes(k)) lacked.push(k);
-        };
+        const { undecided, lacked, partly } = undecidedParts();
         const result = safely(analyzer, () =>
           analyzer.analyze({ node: node.name, ...(node.located?.nameNotHost ? { nodeNameNotHost: true } : {}), artifacts: pick(node.artifacts, analyzer), options, partly }),
         );
@@ -74,12 +68,7 @@ export function runAnalyzers(analyzers: readonly Analyzer[], nodes: LoadedNode[]
         );
         continue;
       }
-      const undecided: string[] = [];
-      const lacked: ArtifactKind[] = [];
-      const partly = (what: string, missing?: readonly ArtifactKind[]) => {
-        if (undecided.length < 4 && !undecided.includes(what)) undecided.push(what);
-        for (const k of missing ?? []) if (!lacked.includes(k)) lacked.push(k);
-      };
+      const { undecided, lacked, partly } = undecidedParts();
       const result = safely(analyzer, () =>
         analyzer.analyze({ nodes: eligible.map((n) => ({ node: n.name, ...(n.located?.nameNotHost ? { nodeNameNotHost: true } : {}), artifacts: pick(n.artifacts, analyzer) })), options, partly }),
       );
@@ -103,6 +92,17 @@ export function runAnalyzers(analyzers: readonly Analyzer[], nodes: LoadedNode[]
     }
   }
   return { findings, perNode, cluster };
+}
+
+/** What an analyzer run left undecided (up to four parts) and the artifact kinds it said those parts lacked, and the `partly` it says them with. */
+function undecidedParts(): { undecided: string[]; lacked: ArtifactKind[]; partly: (what: string, missing?: readonly ArtifactKind[]) => void } {
+  const undecided: string[] = [];
+  const lacked: ArtifactKind[] = [];
+  const partly = (what: string, missing?: readonly ArtifactKind[]) => {
+    if (undecided.length < 4 && !undecided.includes(what)) undecided.push(what);
+    for (const k of missing ?? []) if (!lacked.includes(k)) lacked.push(k);
+  };
+  return { undecided, lacked, partly };
 }
 
 function missingKinds(requires: readonly ArtifactKind[], artifacts: NodeArtifacts): ArtifactKind[] {

@@ -81,6 +81,24 @@ export function ufwRulesFile(path: string): { file: 'before.rules' | 'after.rule
   return { file, hostPath: `/etc/ufw/${file}` };
 }
 
+/**
+ * Where a saved iptables configuration of a bundle sits on the host: the etc/... path a sosreport keeps,
+ * ufw's before/after.rules, netfilter-persistent's rules.v4/v6, RHEL's iptables / ip6tables (also saved
+ * flat as etc-sysconfig-iptables, iptables.txt), Arch's iptables.rules. undefined where the name says nothing.
+ */
+export function savedConfigHostPath(file: string): string | undefined {
+  const etc = /(?:^|\/)(etc\/.+)$/.exec(file);
+  if (etc) return `/${etc[1]}`;
+  const ufw = ufwRulesFile(file);
+  if (ufw) return ufw.hostPath;
+  const base = file.split('/').pop() ?? file;
+  if (/^rules\.v[46]$/.test(base)) return `/etc/iptables/${base}`;
+  const sysconfig = /^(?:etc[-_]sysconfig[-_])?(ip6?tables)(?:\.txt)?$/.exec(base);
+  if (sysconfig) return `/etc/sysconfig/${sysconfig[1]}`;
+  if (/^ip6?tables\.rules$/.test(base)) return `/etc/iptables/${base}`;
+  return undefined;
+}
+
 /** The saved-configuration rule a path (relative to anything) falls under, if any: for layouts matched without rules (troubleshoot). */
 export function savedIptablesRule(path: string): { rule: PathRule; match: RegExpExecArray } | undefined {
   for (const rule of SAVED_IPTABLES_ANYWHERE) {
