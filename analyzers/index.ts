@@ -18,6 +18,7 @@ import iptablesDockerMasqueradeMissing from './iptables-docker-masquerade-missin
 import iptablesAwsSnatMissing from './iptables-aws-snat-missing.js';
 import iptablesForwardBlocksContainers from './iptables-forward-blocks-containers.js';
 import dockerForwardPolicyDropsRouted from './docker-forward-policy-drops-routed.js';
+import dockerForwardDropOtherEngine from './docker-forward-drop-other-engine.js';
 import iptablesDirectRoutingDropped from './iptables-direct-routing-dropped.js';
 import iptablesKubeFirewallCorrupted from './iptables-kube-firewall-corrupted.js';
 import iptablesKubeChainsMissing from './iptables-kube-chains-missing.js';
@@ -56,6 +57,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   iptablesAwsSnatMissing,
   iptablesForwardBlocksContainers,
   dockerForwardPolicyDropsRouted,
+  dockerForwardDropOtherEngine,
   iptablesDirectRoutingDropped,
   iptablesKubeFirewallCorrupted,
   iptablesKubeChainsMissing,

@@ -358,7 +358,7 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
     for (const cidr of b.cidrs.length > 0 ? b.cidrs : [undefined]) {
       const c = cidr ? parseCidr(cidr) : undefined;
       if (cidr && (!c || c.prefix > (v6 ? 126 : 30))) continue;
-      const host = cidr ? hostIn(cidr) : UNKNOWN_SUBNET_HOST[family];
+      const host = cidr ? (cniFirewallContainer(tables, cidr) ?? hostIn(cidr)) : UNKNOWN_SUBNET_HOST[family];
       const label = b.pods ? `a pod in ${cidr} (${owns(b.pods.owner)} pod network)` : cidr ? `${cidr} (${b.nameUnknown ? 'a Podman bridge' : b.name})` : `a container on ${b.name} (its subnet is not in the bundle)`;
       const via = uplinkKnown ? ` via ${uplink}` : b.pods ? ' (the uplink is not in the bundle)' : ` (out of any interface other than ${b.name}: the uplink is not in the bundle)`;
       // the packets of both directions through one set of tables (the rules as they are, or with a proposed change)
@@ -1298,6 +1298,25 @@ function nftAccepts(base: NftChain | undefined, w: Where): { own: string; replie
     : `oifname "${bridge}" ct state established,related accept`;
   const own = pre ? `iifname "${bridge}"${cidr ? ` ${ip} saddr ${cidr}` : ''} accept   # the containers' own connections` : `iifname "${bridge}" accept`;
   return { own, replies };
+}
+
+/**
+ * A running container's address in the bridge's subnet, where the CNI firewall plugin (Podman's CNI networks,
+ * containerd's) names each one: it accepts per container in CNI-FORWARD (`-s 10.88.0.61/32 -j ACCEPT`, and
+ * `-d 10.88.0.61/32 ... RELATED,ESTABLISHED -j ACCEPT` for the replies) and adds the pair when the container
+ * starts. Traced from such an address, not from the subnet's .2: a stand-in no rule names would be dropped
+ * where every container the host runs is accepted (H71's docker-cni-published: Docker's policy DROP beside it).
+ */
+function cniFirewallContainer(tables: Map<string, Map<string, Chain>>, cidr: string): string | undefined {
+  const chain = tables.get('filter')?.get('CNI-FORWARD');
+  for (const r of chain?.rules ?? []) {
+    const src = r.source;
+    if (r.target !== 'ACCEPT' || !src || src.negated || r.destination || r.inInterface || r.outInterface || r.protocol || r.matches.length > 0) continue;
+    const m = /^([\d.]+)(?:\/32)?$|^([0-9a-f]*:[0-9a-f:]*)(?:\/128)?$/i.exec(src.value);
+    const ip = m?.[1] ?? m?.[2];
+    if (ip && addressIn(ip, cidr)) return ip;
+  }
+  return undefined;
 }
 
 /** The second address of a network (.2, or ::2): a container's, not the gateway's. */
