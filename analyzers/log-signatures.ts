@@ -52,6 +52,7 @@ import { dockerRestartOf, NODE_SERVICE_KINDS, nodeForCommands, nodeServices, res
 import { badRuleCheck, badRuleRoutineDelete, beforeWorkaround, firewalldZoneConflict, legacyRestoreSkew, offloadWorkarounds, vxlanChecksum } from './lib/r12-wording.js';
 import { kubeProxyConntrackSetup, kubeProxyFatal, netavarkNftables, svclbForwarding } from './lib/r13-wording.js';
 import { dockerChainsGone, dockerStartedAfter, firewalldReloadDocker, dockerStartedSays, imageLegacy, lockRace, networkUnreachable } from './lib/r14-wording.js';
+import { networkUnreachableFallback } from './lib/ipv6-fallback.js';
 
 const MAX_EVIDENCE = 10;
 /** the signatures that make findings of their own (log.kube-proxy-fatal leaves their lines to them) */
@@ -149,7 +150,8 @@ export default defineAnalyzer({
       if (sig.id === 'log.netavark-nftables-failed') netavarkNftables(draft, sorted, artifacts);
       if (sig.id === 'log.neighbour-table-overflow') neighbourOverflow(draft, sorted, e.count, artifacts);
       if (sig.id === 'log.docker-dns-fallback-public') dnsFallback(draft, artifacts);
-      if (sig.id === 'log.docker-no-free-address-pool') noFreePool(draft, sorted, facts, artifacts, host);
+      // H72: the candidate ranges Docker 1.x rejected before it (moby/moby#6442's debug lines) and the routes that took them
+      if (sig.id === 'log.docker-no-free-address-pool') noFreePool(draft, sorted, facts, artifacts, host, byId.get('log.docker-pool-candidate')?.matches ?? []);
       if (sig.id === 'log.firewall-rejected-container-traffic') firewallRejected(draft, node, sorted, e.count, artifacts, host);
       if (sig.id === 'log.calico-bgp-not-established') calicoBgp(draft, sorted, e.count, facts, artifacts);
       if (sig.id === 'log.iptables-couldnt-load-match') missingChainTarget(draft, sorted, host, node, artifacts, cmdNode);
@@ -159,7 +161,8 @@ export default defineAnalyzer({
       if (sig.id === 'log.iptables-no-chain' || sig.id === 'log.iptables-couldnt-load-match')
         dockerChainsGone(draft, sig.id, sorted, byId.get('log.docker-daemon-initialized')?.matches ?? [], host.restartDocker());
       // H64: ENETUNREACH: IPv6 tried first, a ClusterIP before kube-proxy's DNAT, the default route
-      if (sig.id === 'log.network-unreachable') networkUnreachable(draft, sorted, artifacts);
+      // H72: an IPv6 address on a host without an IPv6 route is the dual-stack fallback (info) unless the client had no IPv4 to try
+      if (sig.id === 'log.network-unreachable') networkUnreachableFallback(draft, sorted, byId.get('log.client-connect-step')?.matches ?? [], artifacts, networkUnreachable);
       // H64: a CNI image's legacy iptables on an nf_tables host (flannel#1306): the back ends first, the module after
       if ((sig.id === 'log.iptables-table-unavailable' || sig.id === 'log.flannel-iptables-failed') && imageLegacy(draft, sig.id, sorted, artifacts, [...byId.values()].flatMap((v) => v.matches)) === 'folded') continue;
       // Bad rule answering a -C check, not a delete: iptables-nft 1.8.0-1.8.2's -C bug (kubernetes#82361)
@@ -1285,7 +1288,22 @@ const FREE_CANDIDATES = ['10.200.0.0/16', '10.201.0.0/16', '10.210.0.0/16', '10.
  * route covers for bip and the pools, or, where every private range is routed (a VPN's def1 pair),
  * bip alone (Docker does not check it against the routes) and the VPN's routes.
  */
-function noFreePool(draft: FindingDraft, matches: LogMatch[], facts: Record<string, string[]>, artifacts: NodeArtifacts, host: HostView): void {
+/**
+ * H72 (moby/moby#6442): the candidate ranges dockerd rejected before its final error, in the same log: Docker 1.x's debug
+ * line per candidate (`172.17.42.1/16 requested network overlaps with existing network`), after the last range it took
+ * (`Creating bridge docker0 with network ...`, an earlier start that came through) and before the error. One line per range.
+ */
+function rejectedCandidates(failures: readonly LogMatch[], candidates: readonly LogMatch[]): LogMatch[] {
+  const out = new Map<string, LogMatch>();
+  for (const f of failures) {
+    const before = candidates.filter((c) => c.file === f.file && c.line < f.line);
+    const chosen = before.filter((c) => c.facts.chosen).reduce((n, c) => Math.max(n, c.line), 0);
+    for (const c of before) if (c.facts.rejected && c.line > chosen && !out.has(c.facts.rejected)) out.set(c.facts.rejected, c);
+  }
+  return [...out.values()].sort((a, b) => a.line - b.line);
+}
+
+function noFreePool(draft: FindingDraft, matches: LogMatch[], facts: Record<string, string[]>, artifacts: NodeArtifacts, host: HostView, candidates: readonly LogMatch[] = []): void {
   const atStart = matches.some((m) => m.facts.daemonStart);
   // the client's `Error response from daemon: ...` (docker network create, compose up): the daemon answered, so it runs
   if (!atStart && matches.some((m) => /Error response from daemon/.test(m.excerpt)))
@@ -1301,8 +1319,12 @@ function noFreePool(draft: FindingDraft, matches: LogMatch[], facts: Record<stri
   const haveRoutes = (artifacts.routes ?? []).some((t) => t.routes.length > 0);
   const listed = (facts.pools ?? []).flatMap((p) => p.split(/\s+/)).filter((p) => parseCidr(p));
   const configured = (artifacts.dockerDaemon ?? []).flatMap((d) => d.defaultAddressPools ?? []).map((p) => p.base).filter((p) => parseCidr(p));
-  const pools = listed.length > 0 ? [...new Set(listed)] : configured.length > 0 ? configured : DOCKER_DEFAULT_POOLS;
-  const poolsFrom = listed.length > 0 ? 'the pools the message lists' : configured.length > 0 ? "daemon.json's default-address-pools" : "Docker's default pools (172.17.0.0/16-172.31.0.0/16, 192.168.0.0/16)";
+  // H72: the ranges dockerd's own debug lines say it tried and rejected, before the error: those are its pools here
+  const rejected = rejectedCandidates(matches, candidates);
+  const tried = rejected.map((c) => c.facts.rejected);
+  const pools = tried.length > 0 ? tried : listed.length > 0 ? [...new Set(listed)] : configured.length > 0 ? configured : DOCKER_DEFAULT_POOLS;
+  const poolsFrom =
+    tried.length > 0 ? 'the ranges dockerd tried' : listed.length > 0 ? 'the pools the message lists' : configured.length > 0 ? "daemon.json's default-address-pools" : "Docker's default pools (172.17.0.0/16-172.31.0.0/16, 192.168.0.0/16)";
   const routes = (artifacts.routes ?? [])
     .flatMap((t) => t.routes)
     .filter((r) => (!r.table || r.table === 'main') && !r.destination.includes(':') && r.destination !== '0.0.0.0/0' && !/^(?:docker0|br-[0-9a-f]{12}|docker_gwbridge)$/.test(r.dev ?? ''));
@@ -1316,6 +1338,31 @@ function noFreePool(draft: FindingDraft, matches: LogMatch[], facts: Record<stri
   const pair = def1[0] && def1[1] ? def1 : undefined;
   const coveredPools = pools.filter((p) => covering.some((r) => overlaps(r, p)));
   const via = (r: { via?: string; dev?: string }) => [r.via && `via ${r.via}`, r.dev && `dev ${r.dev}`].filter(Boolean).join(' ');
+  if (rejected.length > 0) {
+    // the route that blocked each candidate, as `ip route` prints it (an `unreachable 172.16.0.0/12` route counts: moby/moby#6442)
+    const routeText = (r: (typeof routes)[number]) => r.excerpt.trim().replace(/\s+/g, ' ');
+    const blockers = (cidr: string) => routes.filter((r) => overlaps(r, cidr));
+    const span = rejected.length > 1 ? `${rejected[0].file}:${rejected[0].line}-${rejected[rejected.length - 1].line}` : `${rejected[0].file}:${rejected[0].line}`;
+    const nameservers = rejected.filter((c) => c.facts.overlapsWith === 'nameserver').map((c) => c.facts.rejected);
+    draft.message += ` Before it dockerd tried ${rejected.length} candidate range${rejected.length > 1 ? 's' : ''} for docker0 and rejected ${rejected.length > 1 ? 'each' : 'it'} (${span}): ${tried.join(', ')}${nameservers.length > 0 ? ` (${nameservers.join(', ')} for a nameserver in /etc/resolv.conf)` : ''}.`;
+    if (haveRoutes) {
+      const unexplained = tried.filter((t) => !nameservers.includes(t) && blockers(t).length === 0);
+      if (unexplained.length > 0) draft.message += ` No route in the bundle covers ${unexplained.join(', ')}: the routes were collected later or elsewhere, or another interface holds the range.`;
+    }
+    for (const c of rejected.slice(0, 12)) {
+      const by = blockers(c.facts.rejected);
+      draft.evidence.push({
+        ...asEvidence(c),
+        note:
+          c.facts.overlapsWith === 'nameserver'
+            ? 'candidate rejected: overlaps a nameserver'
+            : by.length > 0
+              ? `candidate rejected: overlaps the route ${by.slice(0, 2).map(routeText).join('; ')}`
+              : 'candidate rejected: overlaps an existing network',
+      });
+    }
+    draft.facts = { ...draft.facts, rejectedCandidates: tried };
+  }
   if (!haveRoutes) {
     draft.message += ' The bundle has no routes (ip route) to tell which route covers the pools.';
   } else if (covering.length === 0) {

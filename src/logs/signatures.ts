@@ -268,11 +268,12 @@ function iptablesSwarm(): string[] {
  * Docker found no free subnet: libnetwork's ipam at start for docker0 (`could not find an available predefined
  * network`, 1.9-17.x), ElectInterfaceAddresses (`list bridge addresses failed: [PredefinedLocalScopeDefaultNetworks
  * List: [...]: ]no available network`, 17.x-20.10), and for a user network (`could not find an available,
- * non-overlapping IPv4 address pool among the defaults to assign to the network`). Not `list bridge addresses failed:`
+ * non-overlapping IPv4 address pool among the defaults to assign to the network`), libnetwork 1.7-1.9's bridge driver
+ * (`can't find an address range for interface "docker0"`, H72). Not `list bridge addresses failed:`
  * with another reason (a netlink error in a sandbox).
  */
 const DOCKER_NO_POOL =
-  /Could not find a free IP address range for interface|could not find an available predefined network|could not find an available, non-overlapping IPv[46] address pool|list bridge addresses failed: (?:PredefinedLocalScopeDefaultNetworks List: \[[^\]\n]{0,3000}\]: )?no available network/;
+  /Could not find a free IP address range for interface|can't find an address range for interface|could not find an available predefined network|could not find an available, non-overlapping IPv[46] address pool|list bridge addresses failed: (?:PredefinedLocalScopeDefaultNetworks List: \[[^\]\n]{0,3000}\]: )?no available network/;
 
 /**
  * iptables-nft's words when the kernel has no xtables module for an extension a rule uses:
@@ -912,8 +913,11 @@ export const SIGNATURES: readonly LogSignature[] = [
     // address pool among the defaults to assign to the network`
     // Docker 1.x (moby/moby#6442): `Could not find a free IP address range for interface 'docker0'. Please configure its
     // address manually and run 'docker -b docker0'`; its debug lines per candidate (`requested network overlaps with
-    // existing network`) are not read: a later candidate may have been free
-    literals: ['Could not find a free IP address range for interface', 'could not find an available predefined network', 'could not find an available, non-overlapping', 'no available network'],
+    // existing network`) are no finding of their own (a later candidate may be free): log.docker-pool-candidate (quiet),
+    // which this finding cites when every candidate was rejected
+    // H72: libnetwork 1.7-1.9's bridge driver (IPv4AddrRangeError): `Error creating default \"bridge\" network: can't find an
+    // address range for interface \"docker0\"`; the per-candidate lines before any of them: log.docker-pool-candidate (quiet)
+    literals: ['Could not find a free IP address range for interface', "can't find an address range for interface", 'could not find an available predefined network', 'could not find an available, non-overlapping', 'no available network'],
     pattern: DOCKER_NO_POOL,
     extract: [
       /(?<daemonStart>Error initializing network controller|Error starting daemon|failed to start daemon)/,

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { scanLogText } from '../../src/logs/index.js';
 
-const factsOf = (line: string) => scanLogText(`${line}\n`, 'app.log').matches.map((m) => [m.signature, m.facts.host, m.facts.port]);
+const factsOf = (line: string) => scanLogText(`${line}\n`, 'app.log').matches.filter((m) => m.signature !== 'log.client-connect-step').map((m) => [m.signature, m.facts.host, m.facts.port]);
 
 describe('bare IPv6 peers', () => {
   it('psql 14+', () => {
