@@ -107,26 +107,76 @@ export function ownOutput(head: Buffer): 'report' | 'batch index' | undefined {
 /** Keys a JSON log record carries: docker's json-file (`log`, `stream`, `time`), journalctl -o json, zap, logrus, bunyan, Elastic. */
 const LOG_RECORD_KEY = /^"(log|msg|message|MESSAGE|__REALTIME_TIMESTAMP|__CURSOR|time|ts|timestamp|@timestamp|level|severity)"$/;
 
+/** How far into a file its first JSON value is followed, to tell one document from JSON lines (see firstValue). */
+const JSON_HEAD_CHARS = 64 * 1024;
+
 /**
  * A JSON document (one object or array, pretty-printed or not): data, not a log. `whole` says the
  * text is the entire file: it is then a document when it parses as one JSON value, unless it is a
  * single line holding one log record (JSON lines with one line: docker's json-file
  * `{"log":"...","stream":"stderr","time":"..."}`, journalctl -o json). Pretty-printed JSON (the
  * opening bracket alone on its line, then an indented member) is a document from its head alone: a
- * log writes one record a line and never breaks inside one. JSON lines (a record a line) never parse
- * as one value and are not pretty-printed: they stay logs.
+ * log writes one record a line and never breaks inside one. Compact JSON is a document from its head
+ * alone too when its first value does not end there (a 30 MB `kubectl get pods -A -o json | jq -c`,
+ * `docker inspect` of 200 containers on one line, a file a collector cut short), unless that value's
+ * own keys are a log record's (a json-file log whose first line is longer than the head). JSON lines
+ * (a record a line) never parse as one value and their first record ends on its line: they stay logs.
  */
 export function jsonDocument(text: string, whole: boolean): boolean {
   const t = text.replace(/^\uFEFF/, '').trimStart();
   if (t[0] !== '{' && t[0] !== '[') return false;
   if (/^[{[][ \t]*\r?\n[ \t]*(["{[\]}]|-?\d|true\b|false\b|null\b)/.test(t)) return true;
-  if (!whole) return false;
-  let value: unknown;
-  try {
-    value = JSON.parse(t);
-  } catch {
-    return false;
+  if (whole) {
+    let value: unknown;
+    try {
+      value = JSON.parse(t);
+    } catch {
+      // not one value: JSON lines, or one document cut short (judged by its start, below)
+      value = undefined;
+    }
+    if (value !== undefined) {
+      if (t.trimEnd().includes('\n') || typeof value !== 'object' || value === null || Array.isArray(value)) return true;
+      return !Object.keys(value).some((k) => LOG_RECORD_KEY.test(JSON.stringify(k)));
+    }
   }
-  if (t.trimEnd().includes('\n') || typeof value !== 'object' || value === null || Array.isArray(value)) return true;
-  return !Object.keys(value).some((k) => LOG_RECORD_KEY.test(JSON.stringify(k)));
+  const first = firstValue(t.slice(0, JSON_HEAD_CHARS));
+  // ends within the head: a record a line (JSON lines), or a value with text after it (no one document)
+  if (first.ends) return false;
+  return t[0] === '[' || !first.keys.some((k) => LOG_RECORD_KEY.test(`"${k}"`));
+}
+
+/**
+ * Follows the first JSON value of `t` (which starts with `{` or `[`): whether it ends within `t`, and the
+ * keys of its own members read so far (an object's top-level keys). Strings are skipped whole, escapes
+ * and all; nothing else is checked (this tells shapes apart, it does not validate). A line break inside a
+ * string is no JSON: the value is taken to end there (the text is then no one document).
+ */
+function firstValue(t: string): { ends: boolean; keys: string[] } {
+  const keys: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 0x22) {
+      // a string: to its closing quote
+      const start = i + 1;
+      for (i++; i < t.length && t.charCodeAt(i) !== 0x22; i++) {
+        const s = t.charCodeAt(i);
+        // a line break inside a string: no JSON (a log line such as `[  OK  ] "x` followed by more lines)
+        if (s === 0x0a) return { ends: true, keys };
+        if (s === 0x5c) i++;
+      }
+      if (i >= t.length) return { ends: false, keys };
+      if (depth === 1 && t[0] === '{' && keys.length < 64) {
+        // a key of the value itself: a string followed by a colon
+        let j = i + 1;
+        while (j < t.length && (t[j] === ' ' || t[j] === '\t' || t[j] === '\r' || t[j] === '\n')) j++;
+        if (t[j] === ':') keys.push(t.slice(start, i));
+      }
+    } else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      if (depth === 0) return { ends: true, keys };
+    }
+  }
+  return { ends: false, keys };
 }

@@ -118,6 +118,12 @@ export const maybeLogConsumer: StreamConsumer = async (chunks: AsyncIterable<Buf
     reader.keep(Buffer.concat(parts, size));
     return undefined;
   }
+  // a JSON document (kubectl get pods -A -o json, docker inspect, cluster-resources/*.json): data whose strings
+  // quote messages (a pod's "network is unreachable"), no log; JSON lines (docker's json-file logs) stay logs
+  if ((await import('../layouts/locate.js')).jsonDocumentHead(clean)) {
+    reader.note('a JSON document: data, not a log; not scanned');
+    return undefined;
+  }
   const startsLikeLog = looksLikeLog(clean.toString('utf8'));
   return { ...(await scanLogStream(info.gzipped ? all : withoutNulChunks(all), info.path, { gzip: info.gzipped, source: {}, notAfter: notAfter(info.mtime) })), startsLikeLog };
 };

@@ -514,8 +514,9 @@ function sniffNamed(text: string, path: string): string | undefined {
 
 /**
  * A kept file that is a JSON document and no log (see jsonDocument): JSON lines (docker's json-file
- * logs, journalctl -o json) are logs and stay so. A file too big to keep is judged by its head only
- * when the reader kept that much of it; else it is scanned as before.
+ * logs, journalctl -o json) are logs and stay so. A kept file is whole: one cut short by its collector
+ * is judged by its start. A file too big to keep was streamed, and is judged while it streams
+ * (jsonDocumentHead, engine/logs.ts): it is not seen here.
  */
 function isJsonDocument(tree: BundleTree, path: string): boolean {
   const buf = tree.read(path);
@@ -524,6 +525,18 @@ function isJsonDocument(tree: BundleTree, path: string): boolean {
   if (first !== 0x7b && first !== 0x5b && !/^\s*[{[]/.test(buf.toString('latin1', 0, 64))) return false;
   if (!looksLikeText(buf.subarray(0, SNIFF_BYTES))) return false;
   return jsonDocument(buf.toString('utf8'), true);
+}
+
+/**
+ * Whether a file's first bytes (the SNIFF_BYTES a stream consumer sees of a file too big to keep) are the
+ * start of one JSON document, data and no log: `kubectl get pods -A -o json`, `docker inspect` of many
+ * containers, a troubleshoot bundle's cluster-resources/*.json, pretty-printed or compact and cut
+ * mid-document by the head (see jsonDocument). Not JSON lines (docker's json-file log, journalctl -o json),
+ * and not a Kubernetes event list: its events are log lines (isKubeEvents).
+ */
+export function jsonDocumentHead(head: Buffer): boolean {
+  const text = headText(head);
+  return text !== undefined && jsonDocument(text, false) && !sniffKubeEvents(text);
 }
 
 /** `kubectl get events -o json` (a List / EventList of Events) in a hand-made bundle or given alone: its events are log lines. */

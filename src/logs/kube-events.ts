@@ -12,7 +12,8 @@
  *
  * and keeps the file's line of the event's `message` (or `note`) field, so that evidence cites the JSON's real line.
  */
-import { parseTree, printParseErrorCode, type Node as JsonNode, type ParseError as ParseError_ } from 'jsonc-parser';
+import { parseTree, type Node as JsonNode, type ParseError as ParseError_ } from 'jsonc-parser';
+import { explainJsonError, LineIndex } from '../parsers/json-position.js';
 import { ParseError } from '../model/source.js';
 import { createLogScanner, type LogMatch, type LogScanResult, type LogSignature } from './index.js';
 
@@ -156,14 +157,13 @@ const MAX_DEPTH = 200;
 class JsonReader {
   readonly keyLines = new WeakMap<Obj, Map<string, number>>();
   readonly startLines = new WeakMap<Obj, number>();
-  /** offsets where each line starts */
-  private readonly starts: number[] = [0];
+  private readonly index: LineIndex;
 
   constructor(
     private readonly s: string,
     private readonly file: string,
   ) {
-    for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) this.starts.push(i + 1);
+    this.index = new LineIndex(s);
   }
 
   document(): Json {
@@ -180,20 +180,14 @@ class JsonReader {
     }
     if (errors.length > 0 || !tree) {
       const e = errors[0];
-      throw new ParseError(`not valid JSON: ${e ? printParseErrorCode(e.error) : 'no value'}`, this.file, e ? this.lineAt(e.offset) : 1);
+      const why = e ? explainJsonError(e, text) : undefined;
+      throw new ParseError(`not valid JSON: ${why ? why.message : 'no value'}`, this.file, why ? this.lineAt(why.offset) : 1);
     }
     return this.value(tree, 0);
   }
 
   private lineAt(offset: number): number {
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
+    return this.index.lineAt(offset);
   }
 
   private value(node: JsonNode, depth: number): Json {

@@ -10,10 +10,14 @@
  * `delegate` (flannel's CNI plugin writes the bridge plugin's conf from it: its hairpinMode, isDefaultGateway,
  * ipMasq and bridge pass through, flannel-io/cni-plugin). Every other key is kept too, with its line.
  *
+ * The JSON is read with jsonc-parser, as strictly as Go's encoding/json (parseJsonWithLines), lines kept per key.
+ *
  * Which file is in use: the runtime (containerd, CRI-O, kubelet's old dockershim) loads the first of the
  * directory's files in lexical order (libcni ConfFiles + sort): `cniConfInUse`.
  */
+import { parseTree, type Node as JsonTreeNode, type ParseError as JsonParseError } from 'jsonc-parser';
 import { excerpt as capped, lines, ParseError, SkipFile, type ParseWarning, type SourceRef } from '../model/source.js';
+import { explainJsonError, LineIndex } from './json-position.js';
 
 /** A JSON value with the line it starts on. */
 export type JsonNode =
@@ -72,127 +76,65 @@ export interface CniNetworkConf {
 /** The bridge plugin's default bridge name. */
 export const CNI_DEFAULT_BRIDGE = 'cni0';
 
-class JsonReader {
-  private i = 0;
-  private line = 1;
-  constructor(
-    private readonly s: string,
-    private readonly file: string,
-  ) {}
+/** Deepest nesting read: real confs nest four or five levels (ipam.ranges[][]). */
+const MAX_DEPTH = 64;
 
-  private ws(): void {
-    for (;;) {
-      const c = this.s[this.i];
-      if (c === '\n') this.line++;
-      if (c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\ufeff') this.i++;
-      else if (c === '/' && this.s[this.i + 1] === '/') while (this.i < this.s.length && this.s[this.i] !== '\n') this.i++;
-      else return;
-    }
-  }
+/** libcni reads a conf with Go's encoding/json: what that rejects, the runtime does not load. */
+const REJECTED = 'libcni rejects the file and the runtime does not load this network';
 
-  private fail(msg: string): never {
-    throw new ParseError(`not valid JSON: ${msg}`, this.file, this.line);
+/**
+ * JSON text into nodes that keep their lines, read with jsonc-parser. Strict as Go's encoding/json, which
+ * libcni reads confs with (its ConfFromBytes / ConfListFromBytes return the JSON error, and the runtime
+ * loads no network from the file): a comment, a trailing comma or a byte-order mark is a ParseError at its
+ * line (the comma's, for a trailing comma). Bad input never throws anything else (deep nesting, a 5 MB line,
+ * binary data, a file cut short): one ParseError line each.
+ */
+export function parseJsonWithLines(text: string, file: string): JsonNode {
+  if (text.charCodeAt(0) === 0xfeff) throw new ParseError(`not valid JSON: the file starts with a byte-order mark (U+FEFF); ${REJECTED}`, file, 1);
+  if (text.trim() === '') throw new ParseError('not valid JSON: empty file', file, 1);
+  const index = new LineIndex(text);
+  const errors: JsonParseError[] = [];
+  let tree: JsonTreeNode | undefined;
+  try {
+    tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  } catch (err) {
+    // a stack overflow on absurd nesting: one clear line, not a crash
+    if (err instanceof RangeError) throw new ParseError(`not valid JSON: nested deeper than ${MAX_DEPTH} levels`, file, 1);
+    throw err;
   }
-
-  value(depth = 0): JsonNode {
-    if (depth > 64) this.fail('nested too deep');
-    this.ws();
-    const line = this.line;
-    const c = this.s[this.i];
-    if (c === '{') {
-      this.i++;
-      const entries: { key: string; line: number; value: JsonNode }[] = [];
-      this.ws();
-      if (this.s[this.i] === '}') {
-        this.i++;
-        return { kind: 'object', line, entries };
-      }
-      for (;;) {
-        this.ws();
-        const kl = this.line;
-        if (this.s[this.i] !== '"') this.fail('expected a key');
-        const key = this.string();
-        this.ws();
-        if (this.s[this.i] !== ':') this.fail('expected :');
-        this.i++;
-        entries.push({ key, line: kl, value: this.value(depth + 1) });
-        this.ws();
-        if (this.s[this.i] === ',') {
-          this.i++;
-          continue;
-        }
-        if (this.s[this.i] === '}') {
-          this.i++;
-          return { kind: 'object', line, entries };
-        }
-        this.fail('expected , or }');
-      }
-    }
-    if (c === '[') {
-      this.i++;
-      const items: JsonNode[] = [];
-      this.ws();
-      if (this.s[this.i] === ']') {
-        this.i++;
-        return { kind: 'array', line, items };
-      }
-      for (;;) {
-        items.push(this.value(depth + 1));
-        this.ws();
-        if (this.s[this.i] === ',') {
-          this.i++;
-          continue;
-        }
-        if (this.s[this.i] === ']') {
-          this.i++;
-          return { kind: 'array', line, items };
-        }
-        this.fail('expected , or ]');
-      }
-    }
-    if (c === '"') return { kind: 'string', line, value: this.string() };
-    const rest = this.s.slice(this.i, this.i + 40);
-    let m: RegExpExecArray | null;
-    if ((m = /^(true|false)\b/.exec(rest))) {
-      this.i += m[1].length;
-      return { kind: 'bool', line, value: m[1] === 'true' };
-    }
-    if ((m = /^null\b/.exec(rest))) {
-      this.i += 4;
-      return { kind: 'null', line };
-    }
-    if ((m = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(rest))) {
-      this.i += m[0].length;
-      return { kind: 'number', line, value: Number(m[0]) };
-    }
-    this.fail(`unexpected ${c === undefined ? 'end of file' : JSON.stringify(c)}`);
+  const first = errors[0];
+  if (first) {
+    const { message, offset } = explainJsonError(first, text);
+    throw new ParseError(`not valid JSON: ${message}${/comment|comma before/.test(message) ? `; ${REJECTED}` : ''}`, file, index.lineAt(offset));
   }
-
-  private string(): string {
-    const start = this.i;
-    this.i++;
-    while (this.i < this.s.length && this.s[this.i] !== '"') {
-      if (this.s[this.i] === '\\') this.i++;
-      if (this.s[this.i] === '\n') this.fail('newline in a string');
-      this.i++;
-    }
-    if (this.i >= this.s.length) this.fail('unterminated string');
-    this.i++;
-    return JSON.parse(this.s.slice(start, this.i)) as string;
-  }
-
-  end(): void {
-    this.ws();
-    if (this.i < this.s.length) this.fail('text after the JSON value');
-  }
+  if (!tree) throw new ParseError('not valid JSON: no value', file, 1);
+  return toNode(tree, index, file, 0);
 }
 
-/** JSON text into nodes that keep their lines (`//` comments skipped, as some hand-written confs have them). */
-export function parseJsonWithLines(text: string, file: string): JsonNode {
-  const r = new JsonReader(text, file);
-  const v = r.value();
-  r.end();
-  return v;
+function toNode(n: JsonTreeNode, index: LineIndex, file: string, depth: number): JsonNode {
+  const line = index.lineAt(n.offset);
+  if (depth > MAX_DEPTH) throw new ParseError(`not valid JSON: nested deeper than ${MAX_DEPTH} levels`, file, line);
+  switch (n.type) {
+    case 'object': {
+      const entries: { key: string; line: number; value: JsonNode }[] = [];
+      for (const prop of n.children ?? []) {
+        const [k, v] = prop.children ?? [];
+        if (k?.type !== 'string' || typeof k.value !== 'string' || !v) continue;
+        entries.push({ key: k.value, line: index.lineAt(k.offset), value: toNode(v, index, file, depth + 1) });
+      }
+      return { kind: 'object', line, entries };
+    }
+    case 'array':
+      return { kind: 'array', line, items: (n.children ?? []).map((c) => toNode(c, index, file, depth + 1)) };
+    case 'string':
+      return { kind: 'string', line, value: String(n.value) };
+    case 'number':
+      return { kind: 'number', line, value: Number(n.value) };
+    case 'boolean':
+      return { kind: 'bool', line, value: n.value === true };
+    default:
+      return { kind: 'null', line };
+  }
 }
 
 function get(o: JsonNode | undefined, key: string): { line: number; value: JsonNode } | undefined {
