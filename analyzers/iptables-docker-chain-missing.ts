@@ -30,6 +30,9 @@ import type { LogScanResult } from '../src/logs/index.js';
 import { dockerRestartOf, restartDocker } from './lib/node-services.js';
 import { isChainTarget, jumpTargets, listingCannotShow, rowsComplete, type ListingGap } from './lib/list-coverage.js';
 import { savedConfigHostPath, ufwRulesFile } from '../src/layouts/rules.js';
+import { swarmOf } from './lib/swarm.js';
+import { trace, type Packet } from '../src/netfilter/trace.js';
+import { traceContext, uplinkOf, UNKNOWN_UPLINK } from './lib/node-view.js';
 
 /** Docker's filter chains the FORWARD path must reach, and how Docker jumps to each from FORWARD (for the message). */
 const FORWARD_CHAINS: { chain: string; jump: string; critical: boolean }[] = [
@@ -84,7 +87,10 @@ export default defineAnalyzer({
     // what no listing can show missing (a listing cut after its first rows, or of some chains only): not a flush
     const undecided = [...v4.undecided, ...(v6?.undecided ?? [])];
     if (undecided.length > 0) partly?.(`not judged, no listing would show them: ${undecided.map((u) => `${u.what} (${u.listings.map((l) => `${l.file}:${l.line}`).join(', ')})`).join('; ')}`);
-    if (missing.length === 0) return [...(undecided.length > 0 && !docker.firewallOff ? [cannotTell(node, undecided, docker.evidence)] : []), ...user];
+    // Swarm's filter DOCKER-INGRESS (moby#32918): only where Docker's other IPv4 chains are whole and dockerd runs
+    const swarmGap = v4.missing.length === 0 && !docker.firewallOff && dockerdState(artifacts).running !== false ? swarmIngressGap(node, artifacts) : undefined;
+    const swarm = swarmGap ? [swarmGap] : [];
+    if (missing.length === 0) return [...(undecided.length > 0 && !docker.firewallOff ? [cannotTell(node, undecided, docker.evidence)] : []), ...user, ...swarm];
     // --iptables=false / "iptables": false: Docker never makes its chains; nothing flushed them
     if (docker.firewallOff) return v4.missing.length ? [iptablesOff(node, docker.firewallOff, docker.evidence, foundOf(v4.missing), artifacts)] : [];
     const severity = missing.some((m) => m.critical) ? ('critical' as const) : ('warning' as const);
@@ -222,6 +228,7 @@ export default defineAnalyzer({
         },
       },
       ...user,
+      ...swarm,
     ];
   },
 });
@@ -881,6 +888,113 @@ function regression1903Note(node: string, artifacts: NodeArtifacts, dockerEviden
         'iptables -N DOCKER-USER 2>/dev/null; iptables -C FORWARD -j DOCKER-USER 2>/dev/null || iptables -I FORWARD -j DOCKER-USER   # the chain and the jump, first in FORWARD',
         'iptables-save > iptables-save.txt   # for the next check: the live rules',
       ],
+    },
+  };
+}
+
+/**
+ * Swarm's filter DOCKER-INGRESS missing, or not reached from FORWARD, on a Swarm node (lib/swarm.ts) whose FORWARD
+ * then drops or rejects the routing mesh's traffic: a packet from outside, DNATed by nat DOCKER-INGRESS to the
+ * ingress sandbox behind docker_gwbridge, is traced through FORWARD (moby/moby#32918, #32916: 17.05.0-ce-rc2 left
+ * out the filter chain and its jump, FORWARD's policy DROP then dropped every published port).
+ * What the code of libnetwork says (service_linux.go, initIngressConfiguration, reached only from addIngressPorts
+ * when a service that publishes a port in ingress mode gets a backend): the nat and the filter DOCKER-INGRESS, and
+ * FORWARD's jump, are made together and only then. A Swarm node where no service publishes a port has neither, so:
+ * critical where the bundle shows a published service (nat DOCKER-INGRESS, docker service ls' `*:P->`); no finding
+ * where it shows there is none (the whole nat table without DOCKER-INGRESS, or docker service ls without one); a
+ * warning saying what to collect where it shows neither (an `iptables -S` of the filter table only: moby#32918's paste).
+ */
+function swarmIngressGap(node: string, artifacts: NodeArtifacts): FindingDraft | undefined {
+  const swarm = swarmOf(artifacts);
+  if (!swarm) return undefined;
+  const view = liveViews(artifacts)[0];
+  const filter = view?.tables.get('filter');
+  const forward = filter?.get('FORWARD');
+  if (!view || !filter || !forward || view.truncated.has('filter')) return undefined;
+  const cover = coverage(view, 'filter');
+  if (!cover.whole(forward) || cover.filtered(forward)) return undefined;
+  const chain = filter.get('DOCKER-INGRESS');
+  if (chain && reaches(filter, 'FORWARD', 'DOCKER-INGRESS')) return undefined;
+  let absentFile: string | undefined;
+  if (!chain) {
+    if (cover.present('DOCKER-INGRESS')) return undefined;
+    const shown = cover.absentIn('DOCKER-INGRESS');
+    if (!('file' in shown) || cover.declarationsCut(shown.file)) return undefined;
+    absentFile = shown.file;
+  }
+  const published = swarm.published.length > 0;
+  // the bundle shows no service publishes a port: no DOCKER-INGRESS is what Docker makes then
+  if (!published && (swarm.natWithoutIngress || swarm.serviceList)) return undefined;
+  const port = swarm.ports[0];
+  const to = port?.to?.split(':')[0] ?? '172.18.0.2';
+  const p: Packet = { src: '198.51.100.2', dst: to, protocol: port?.protocol ?? 'tcp', dport: port?.port ?? 8080, sport: 40000, inInterface: uplinkOf(artifacts) ?? UNKNOWN_UPLINK, outInterface: 'docker_gwbridge', state: 'new', mark: 0, dnat: true };
+  const r = trace(view.tables, 'forward', p, traceContext(artifacts));
+  if ((r.verdict.kind !== 'DROP' && r.verdict.kind !== 'REJECT') || !r.decidedBy) return undefined;
+  const d = r.decidedBy;
+  const decided: Evidence = {
+    file: d.file,
+    line: d.line,
+    excerpt: d.num === 0 ? `-P ${d.chain} ${forward.policy ?? r.verdict.kind}` : d.text,
+    note: `${d.num === 0 ? `${d.chain}'s policy` : `${d.chain} rule ${d.num}`} ${r.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} the routing mesh's traffic forwarded to the ingress sandbox on docker_gwbridge${port ? ` (${port.port}/${port.protocol})` : ''}`,
+  };
+  const v = dockerVersion(artifacts);
+  const rc2 = v && /^17\.05\.0-ce-rc2\b/.test(v.version) ? v : undefined;
+  const what = chain
+    ? `the filter chain DOCKER-INGRESS is there (${chain.ref.file}:${chain.ref.line}) but FORWARD does not reach it`
+    : 'the filter table has no DOCKER-INGRESS chain and FORWARD no -j DOCKER-INGRESS';
+  const portsText = swarm.ports.length ? swarm.ports.slice(0, 4).map((x) => `${x.port}/${x.protocol}`).join(', ') : '';
+  const byWhat = d.num === 0 ? `FORWARD's policy ${forward.policy ?? r.verdict.kind}` : `${d.chain} rule ${d.num} (${d.text.trim()})`;
+  const gw = swarm.gwbridgeRules.slice(0, 3);
+  const evidence: Evidence[] = [
+    decided,
+    ...(absentFile ? [{ file: absentFile, line: 0, excerpt: 'no DOCKER-INGRESS chain in the filter table, no -A FORWARD -j DOCKER-INGRESS', note: 'searched the live rules in this file' }] : [{ file: chain!.ref.file, line: chain!.ref.line, excerpt: `chain DOCKER-INGRESS${chain!.references !== undefined ? ` (${chain!.references} references)` : ''}`, note: 'FORWARD does not reach it' }]),
+    ...gw,
+    ...swarm.published.slice(0, 3),
+    ...swarm.signs.filter((s) => !gw.some((g) => g.file === s.file && g.line === s.line) && !swarm.published.some((g) => g.file === s.file && g.line === s.line)).slice(0, 2),
+    ...(rc2 ? [{ ...rc2.evidence, note: `${rc2.evidence.note ?? ''}; 17.05.0-ce-rc2 leaves out the filter DOCKER-INGRESS (moby/moby#32918)` }] : []),
+  ].filter((e, i, all) => all.findIndex((o) => o.file === e.file && o.line === e.line && o.excerpt === e.excerpt) === i);
+  const recheck = 'iptables -S FORWARD | grep -e DOCKER-INGRESS -e DOCKER-FORWARD; iptables -S DOCKER-INGRESS   # FORWARD (or DOCKER-FORWARD, Docker 28+) jumps to DOCKER-INGRESS, which accepts each published port';
+  if (!published) {
+    return {
+      severity: 'warning',
+      title: "Swarm's DOCKER-INGRESS filter chain is missing: published service ports would be dropped",
+      message:
+        `${node} is a Swarm node (${swarm.signs[0].excerpt}, ${swarm.signs[0].file}:${swarm.signs[0].line}), ${what}, and ${byWhat} drops what the routing mesh forwards to the ingress sandbox on docker_gwbridge. ` +
+        'Docker makes DOCKER-INGRESS (in nat and filter, with the jump from FORWARD) only once a service publishes a port, so this is normal where no service does; where one does, its port is unreachable on this node (the 17.05.0-ce-rc2 regression of moby/moby#32918 looked exactly like this). ' +
+        'The bundle does not show whether a service publishes a port: it has neither the nat table nor docker service ls.',
+      impact: 'If a Swarm service publishes a port, connections to it through this node time out; none otherwise.',
+      evidence,
+      facts: { swarm: true, dockerIngress: chain ? 'unreached' : 'absent', published: 'unknown' },
+      remedy: {
+        summary: 'Collect the nat table and the services to tell: a nat DOCKER-INGRESS chain with DNAT rules, or a service with a `*:PORT->` in docker service ls (on a manager), means a published port is dropped here.',
+        commands: ['iptables-save > iptables-save.txt   # every table: nat DOCKER-INGRESS holds a DNAT per published port', 'docker service ls   # on a manager: PORTS like *:8000->8000/tcp are published through the routing mesh', 'docker version'],
+      },
+    };
+  }
+  return {
+    severity: 'critical',
+    title: "Swarm's DOCKER-INGRESS filter chain is missing: published service ports are dropped",
+    message:
+      `${node} is a Swarm node with ${portsText ? `published service ports (${portsText})` : 'a published service'}, but ${what}: nothing accepts the routing mesh's connections that nat DOCKER-INGRESS sends to the ingress sandbox on docker_gwbridge, and ${byWhat} ${r.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} them. ` +
+      'Docker makes the filter chain and the jump together with the nat chain, when a service first publishes a port; ' +
+      (rc2
+        ? `${rc2.version} is the release that left them out (moby/moby#32918, #32916, fixed before 17.05.0).`
+        : 'a missing one was removed since (a firewall restart or reload, iptables -F / -X, a restore of saved rules), or never made (Docker 17.05.0-ce-rc2, moby/moby#32918).'),
+    impact: `Connections to the published ${portsText ? `port${swarm.ports.length > 1 ? 's' : ''} ${portsText}` : 'ports'} through this node time out${r.verdict.kind === 'REJECT' ? ' or are refused' : ''}; the routing mesh works only on the nodes whose rules are whole.`,
+    evidence,
+    facts: { swarm: true, dockerIngress: chain ? 'unreached' : 'absent', published: swarm.ports.map((x) => `${x.port}/${x.protocol}`), droppedBy: `${d.table}/${d.chain}#${d.num}`, ...(rc2 ? { cause: 'moby/moby#32918' } : {}) },
+    remedy: {
+      summary: rc2
+        ? `Upgrade Docker past ${rc2.version} (17.05.0 or later), then restart it and recreate the published services so Docker programs DOCKER-INGRESS again.`
+        : 'Restart Docker to make it program its rules again; if the chain is still missing, recreate (or force-update) the published services: Docker adds DOCKER-INGRESS when a service with a published port gets its tasks.',
+      commands: [
+        ...(rc2 ? ['# upgrade docker-engine / docker-ce to 17.05.0 or later with the package manager first'] : []),
+        ...restartDocker({ dockerRestart: dockerRestartOf(artifacts) }),
+        'docker service update --force <service>   # for each service with a published port, if DOCKER-INGRESS is still missing (or: docker service rm <service>, then create it again)',
+        recheck,
+      ],
+      caution:
+        'Restarting Docker stops every container on the node: "live-restore" keeps standalone containers running but not Swarm services\' tasks, which Swarm starts again (on this or other nodes). A force update restarts the service\'s tasks.',
     },
   };
 }
