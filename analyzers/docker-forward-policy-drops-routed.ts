@@ -20,6 +20,9 @@
  * - counted drops no Docker rule could have accepted: no ACCEPT is reachable from FORWARD in that family
  *   (no Docker network of the family) and packets entered FORWARD (the counters of its rules, or the
  *   policy's own counter): every one of them was dropped and none was a container's (the OpenWrt case);
+ *   where the dump lacks only DOCKER-USER's rules (`nft list chain ip6 filter FORWARD`, moby/moby#48392), the
+ *   same, hedged: Docker puts no accept in DOCKER-USER, so only the administrator's own could have taken them
+ *   (never critical then); without ip addr that alone is a warning asking for ip addr and ip -6 route;
  * - or two or more non-container interfaces with global addresses of the family, and a sign the node
  *   routes between them: OpenWrt's fw4 table or br-lan, forwarding set by the administrator (sysctl.conf,
  *   sysctl.d), a source NAT (MASQUERADE, SNAT) of a non-container interface's subnet, or a VPN interface
@@ -228,9 +231,13 @@ function check(node: string, artifacts: NodeArtifacts, family: 4 | 6, view: Back
   // what FORWARD can reach: its own rules and those of the chains it jumps to, in order
   const reached = [fwd, ...[...reachableChains(filter, 'FORWARD')].map((c) => filter.get(c)).filter((c): c is Chain => !!c)];
   // a chain it jumps to that the dump does not hold (a listing of FORWARD alone) may accept anything
-  const unlisted = fwd.rules.some((r) => r.target && !filter.has(r.target) && !['ACCEPT', 'DROP', 'REJECT', 'RETURN', 'LOG'].includes(r.target));
+  const unlistedChains = [...new Set(fwd.rules.map((r) => r.target).filter((t): t is string => !!t && !filter.has(t) && !['ACCEPT', 'DROP', 'REJECT', 'RETURN', 'LOG'].includes(t)))];
+  const unlisted = unlistedChains.length > 0;
   const accepts = reached.flatMap((c) => c.rules.filter((r) => r.target === 'ACCEPT'));
-  const acceptsNothing = accepts.length === 0 && !unlisted;
+  // DOCKER-USER alone not in the dump (`nft list chain ip6 filter FORWARD`, moby/moby#48392): Docker puts no accept
+  // there (27.x: a lone RETURN; 28.0: empty), so only the administrator's own rules could accept what entered FORWARD
+  const dockerUserUnlisted = unlistedChains.length === 1 && unlistedChains[0] === 'DOCKER-USER';
+  const acceptsNothing = accepts.length === 0 && (!unlisted || dockerUserUnlisted);
 
   // packets counted: the policy's own counter (iptables-save, -L -v), else, where FORWARD reaches no accept,
   // what entered FORWARD (its unconditional first rule's counter): all of it was dropped
@@ -240,7 +247,14 @@ function check(node: string, artifacts: NodeArtifacts, family: 4 | 6, view: Back
     fwd.policyCounters && fwd.policyCounters.packets > 0
       ? { file: fwd.ref.file, line: fwd.ref.line, excerpt: excerptOf(fwd), note: `${fwd.policyCounters.packets} packets dropped by the ${fam} FORWARD policy` }
       : acceptsNothing && entered && entered.packets > 0
-        ? { file: entered.rule.ref.file, line: entered.rule.ref.line, excerpt: entered.rule.text, note: `${entered.packets} packets entered ${fam} FORWARD, where no rule accepts anything: every one was dropped, and none was a container's (no Docker network of this family)` }
+        ? {
+            file: entered.rule.ref.file,
+            line: entered.rule.ref.line,
+            excerpt: entered.rule.text,
+            note: dockerUserUnlisted
+              ? `${entered.packets} packets entered ${fam} FORWARD, where no listed rule accepts anything (DOCKER-USER's rules are not in the dump): unless the administrator added an accept to DOCKER-USER, every one was dropped, and none was a container's (no Docker network of this family)`
+              : `${entered.packets} packets entered ${fam} FORWARD, where no rule accepts anything: every one was dropped, and none was a container's (no Docker network of this family)`,
+          }
         : undefined;
 
   // the node's interfaces of this family that are not containers'
@@ -282,7 +296,7 @@ function check(node: string, artifacts: NodeArtifacts, family: 4 | 6, view: Back
   } else {
     routing = countedNotDockers || (router && (unexplained ?? 0) > 0);
     // Docker's DROP, and nothing in the bundle to say whether the node routes anything of its own
-    if (!routing) partly?.(`${fam}: whether ${node} routes traffic between interfaces that are not containers' (Docker's FORWARD policy is DROP): collect ip addr and ip route`, ['ipAddr', 'routes']);
+    if (!routing) partly?.(`${fam}: whether ${node} routes traffic between interfaces that are not containers' (Docker's FORWARD policy is DROP): collect ip addr and ${routeCmd(family)}`, ['ipAddr', 'routes']);
   }
   if (!routing) return undefined;
 
@@ -293,7 +307,7 @@ function check(node: string, artifacts: NodeArtifacts, family: 4 | 6, view: Back
   const marked = markAccepted(reached);
   const uncovered = haveIpAddr ? internal.filter((r) => !outboundPasses(accepts, marked, r, uplink?.itf.name) || !repliesPass(accepts, r, uplink?.itf.name)) : [];
   if (haveIpAddr && uncovered.length === 0) return undefined;
-  if (!haveIpAddr) partly?.(`${fam}: which interfaces ${node} routes between, for the DOCKER-USER accepts: collect ip addr and ip route`, ['ipAddr', 'routes']);
+  if (!haveIpAddr) partly?.(`${fam}: which interfaces ${node} routes between, for the DOCKER-USER accepts: collect ip addr and ${routeCmd(family)}`, ['ipAddr', 'routes']);
 
   const evidence: Evidence[] = [{ file: fwd.ref.file, line: fwd.ref.line, excerpt: excerptOf(fwd), note: `${fam} filter FORWARD: policy DROP` }];
   const dockerUser = filter.get('DOCKER-USER');
@@ -312,15 +326,18 @@ function check(node: string, artifacts: NodeArtifacts, family: 4 | 6, view: Back
   const version = dockerVersion(artifacts);
   if (version) evidence.push(version.evidence);
 
-  const severity = (unexplained ?? 0) > 0 && router ? 'critical' : 'warning';
+  // DOCKER-USER not in the dump: its rules may be the administrator's accepts, so never more than a warning
+  const severity = (unexplained ?? 0) > 0 && router && !dockerUserUnlisted ? 'critical' : 'warning';
   const names = uncovered.map((r) => r.itf.name);
   const what = haveIpAddr
-    ? `${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} routed${uplink ? ` to and from ${uplink.itf.name}` : ''} and no rule before the policy accepts ${names.length > 1 ? 'their' : 'its'} traffic`
-    : 'the bundle has no ip addr to name the interfaces it routes between';
+    ? `${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} routed${uplink ? ` to and from ${uplink.itf.name}` : ''} and no rule ${dockerUserUnlisted ? 'listed ' : ''}before the policy accepts ${names.length > 1 ? 'their' : 'its'} traffic`
+    : `the bundle has no ip addr to name the interfaces it routes between (collect ip addr and ${routeCmd(family)}: interfaces with global ${fam} addresses other than Docker's bridges are what it routes)`;
   const countText =
     dropped && dropped > 0
       ? countedNotDockers
-        ? ` ${dropped} packets were forwarded in ${fam} and dropped: nothing in that FORWARD accepts anything (Docker has no ${fam} network there), so none of them was a container's.`
+        ? dockerUserUnlisted
+          ? ` ${dropped} packets were forwarded in ${fam} and, unless DOCKER-USER accepts them, dropped: no rule listed in that FORWARD accepts anything (Docker has no ${fam} network there), so none of them was a container's; DOCKER-USER's rules are not in the dump (${tool}-save -c -t filter shows them), and Docker itself puts no accept there.`
+          : ` ${dropped} packets were forwarded in ${fam} and dropped: nothing in that FORWARD accepts anything (Docker has no ${fam} network there), so none of them was a container's.`
         : unexplained !== undefined && unexplained < dropped
           ? ` The policy has dropped ${dropped} packets, ${dropped - unexplained} of which can be Docker's own (packets for a container bridge that fell through Docker's chain).`
           : ` The policy has dropped ${dropped} packets.`
@@ -345,6 +362,7 @@ function check(node: string, artifacts: NodeArtifacts, family: 4 | 6, view: Back
       policy: 'DROP',
       droppedPackets: dropped,
       droppedNotDockers: countedNotDockers,
+      dockerUserUnlisted: dockerUserUnlisted || undefined,
       routedInterfaces: routed.map((r) => r.itf.name),
       notAccepted: names,
       uplink: uplink?.itf.name,
@@ -353,6 +371,11 @@ function check(node: string, artifacts: NodeArtifacts, family: 4 | 6, view: Back
     },
     remedy: remedyFor(family, tool, uncovered, uplink, version?.numbers, !!fw4),
   };
+}
+
+/** The command that lists the family's routes (the IPv6 ones are not in plain `ip route`). */
+function routeCmd(family: 4 | 6): string {
+  return family === 6 ? 'ip -6 route' : 'ip route';
 }
 
 /** The unconditional first rule of FORWARD (a jump to DOCKER-USER): every packet entering the chain passes it. */
@@ -518,7 +541,7 @@ function remedyFor(family: 4 | 6, tool: string, internal: Routed[], uplink: Rout
   if (internal.length > 0 && uplink) for (const r of internal.slice(0, MAX_INTERNAL)) lines.push(...pair(r.itf.name, uplink.itf.name));
   else if (internal.length > 0) for (const r of internal.slice(0, MAX_INTERNAL)) lines.push(`${tool} -C DOCKER-USER -i ${r.itf.name} -j ACCEPT 2>/dev/null || ${tool} -I DOCKER-USER -i ${r.itf.name} -j ACCEPT`);
   if (lines.length > 0) commands.push(...lines.map((l, n) => `${l}   # ${n % 2 === 0 || !uplink ? 'what the host routes out' : 'the replies back in'}`));
-  else commands.push(...pair('<lan>', '<wan>').map((l) => `# ${l}   (name the interfaces: ip -br addr; ip route)`));
+  else commands.push(...pair('<lan>', '<wan>').map((l) => `# ${l}   (name the interfaces: ip -br addr; ${family === 6 ? 'ip -6 route' : 'ip route'})`));
   const persistent = lines.length > 0 ? lines.join('; ') : undefined;
   commands.push(
     persistent

@@ -239,6 +239,38 @@ const PODMAN_STAND_IN = 'podman-unnamed';
 /** A container's address when the bundle names the bridge but not its subnet (a listing of the filter table alone): the end of 100.64.0.0/10 (RFC 6598), which no Docker default pool uses. */
 const UNKNOWN_SUBNET_HOST: Record<4 | 6, string> = { 4: '100.127.255.2', 6: 'fd00:ffff:ffff:ffff::2' };
 
+/**
+ * The coverage note where the bundle has no IPv4 filter FORWARD chain and no native nftables forward chain: it
+ * names the forward chains the bundle does hold (ip6tables' FORWARD, iptables-nft's in an nft listing, R24 c05:
+ * `nft list chain ip6 filter FORWARD`), which are traced only where containers or pods use IPv6.
+ */
+function noForwardNote(artifacts: NodeArtifacts): string {
+  const bare = 'could not check container forwarding: the bundle has no filter FORWARD chain (iptables-save, or iptables -L FORWARD) and no nftables forward chain';
+  const read = new Map<string, { v6: boolean; text: string }>();
+  for (const rs of artifacts.nftables ?? [])
+    for (const t of rs.tables)
+      for (const c of t.chains) {
+        if (c.hook !== 'forward' || (t.family !== 'ip' && t.family !== 'ip6')) continue;
+        const line = c.policyLine ?? c.ref.line;
+        const key = `${c.ref.file}:${line}`;
+        if (!read.has(key)) read.set(key, { v6: t.family === 'ip6', text: `${t.family} ${t.name} ${c.name} (${c.ref.file}:${line})` });
+      }
+  // ip6tables' FORWARD from an ip6tables dump (the same chain as an nft listing's, where it came from one)
+  const fwd6 = liveViews6(artifacts)[0]?.tables.get('filter')?.get('FORWARD');
+  if (fwd6 && !read.has(`${fwd6.ref.file}:${fwd6.ref.line}`)) read.set(`${fwd6.ref.file}:${fwd6.ref.line}`, { v6: true, text: `ip6tables' filter FORWARD (${fwd6.ref.file}:${fwd6.ref.line})` });
+  if (read.size === 0) return bare;
+  const v6 = [...read.values()].filter((x) => x.v6).map((x) => x.text);
+  const v4 = [...read.values()].filter((x) => !x.v6).map((x) => x.text);
+  const ipv6Used = dockerIpv6Use(artifacts).length > 0 || podIpv6Use(artifacts).length > 0;
+  const parts = ['could not check container forwarding in IPv4: the bundle has no IPv4 filter FORWARD chain (iptables-save, or iptables -L FORWARD) and no native nftables forward chain'];
+  if (v4.length) parts.push(`${v4.join(', ')} ${v4.length > 1 ? 'are' : 'is'} in an nft listing that was not read as the node's iptables rules (another listing was)`);
+  if (v6.length)
+    parts.push(
+      `the forward chains read are IPv6's: ${v6.join(', ')}; ${ipv6Used ? 'they are traced for the containers or pods that use IPv6' : 'they are traced only where the bundle shows containers or pods using IPv6, and it shows none (no Docker network with IPv6, no IPv6 address on a container or pod bridge)'}`,
+    );
+  return parts.join('; ');
+}
+
 /** The forward path of each container bridge's subnets of one family, through that family's rules. */
 function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, partly?: Partly) {
   const v6 = family === 6;
@@ -253,7 +285,7 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
   // iptables' FORWARD and native nftables forward chains (firewalld's, Docker's own) both decide
   if (!tables.get('filter')?.get('FORWARD') && nft.length === 0 && !saved?.ruleset.tables.length) {
     // a bundle of rules alone that lacks the filter table (a `-t nat` listing): nothing was checked, and the coverage says so
-    if (itfs.size === 0 && family === 4 && (artifacts.iptables?.length || artifacts.nftables?.length)) partly?.('could not check container forwarding: the bundle has no filter FORWARD chain (iptables-save, or iptables -L FORWARD) and no nftables forward chain', ['iptables']);
+    if (itfs.size === 0 && family === 4 && (artifacts.iptables?.length || artifacts.nftables?.length)) partly?.(noForwardNote(artifacts), ['iptables']);
     return [];
   }
   // no ip addr: the bridges are read from the rules, and the uplink is "any interface other than the bridge"

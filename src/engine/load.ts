@@ -7,6 +7,7 @@ import type { Located, LocatedNode } from '../layouts/types.js';
 import { ParseError, SkipFile } from '../model/source.js';
 import { formatById } from '../parsers/registry.js';
 import { iptablesFromNft } from '../nft/to-iptables.js';
+import type { NftRuleset } from '../nft/model.js';
 import { isSosTailed } from '../layouts/rules.js';
 import { markTruncated } from '../netfilter/backends.js';
 import type { Ruleset } from '../netfilter/rules.js';
@@ -94,11 +95,14 @@ function loadNode(tree: BundleTree, node: LocatedNode): LoadedNode {
  * iptables-nft's tables there are its iptables rules, read from the listing. Where an iptables
  * dump exists it is the view the analyzers read, and the listing adds nothing (the same kernel
  * rules); a grepped fragment of a listing (FRAGMENT_NOTE) is no such dump. Of several listings
- * (text and `nft -j`) the first with such tables, text first: JSON does not translate
- * iptables-nft's compat expressions (`xt target MASQUERADE`), text does.
+ * (text and `nft -j`) the first with such tables, a whole ruleset before chosen tables or chains, text
+ * first: JSON does not translate iptables-nft's compat expressions (`xt target MASQUERADE`), text does.
  */
 function iptablesFromNftListing(loaded: LoadedNode): void {
-  const listings = [...(loaded.artifacts.nftables ?? [])].sort((a, b) => (a.format === b.format ? 0 : a.format === 'text' ? -1 : 1));
+  // a whole `nft list ruleset` before a listing of chosen tables or chains (`nft list chain ip6 filter FORWARD` sorts
+  // first by name, R24's moby#48392 case), then text before JSON
+  const rank = (n: NftRuleset) => (n.chosenTables ? 2 : 0) + (n.format === 'text' ? 0 : 1);
+  const listings = [...(loaded.artifacts.nftables ?? [])].sort((a, b) => rank(a) - rank(b));
   for (const family of ['ipv4', 'ipv6'] as const) {
     // a grep of a listing (rows without their Chain lines) shows a few rules, not the node's tables: it leaves the listing's place open
     if ((loaded.artifacts.iptables ?? []).some((r) => r.origin === 'live' && r.truncated?.note !== FRAGMENT_NOTE && (family === 'ipv6' ? r.family === 'ipv6' : r.family !== 'ipv6'))) continue;

@@ -46,7 +46,7 @@ describe('openwrt/packages#24492: Docker 27 sets ip6 filter FORWARD policy drop 
     expect(parts).toEqual([expect.stringMatching(/IPv6: which interfaces node-1 routes between.*ip addr/)]);
     // no interfaces known: the DOCKER-USER pair is a template, commented, so a paste runs nothing half-named
     expect(f.remedy.commands.every((c) => c.startsWith('#'))).toBe(true);
-    expect(f.remedy.commands[0]).toBe('# ip6tables -C DOCKER-USER -i <lan> -o <wan> -j ACCEPT 2>/dev/null || ip6tables -I DOCKER-USER -i <lan> -o <wan> -j ACCEPT   (name the interfaces: ip -br addr; ip route)');
+    expect(f.remedy.commands[0]).toBe('# ip6tables -C DOCKER-USER -i <lan> -o <wan> -j ACCEPT 2>/dev/null || ip6tables -I DOCKER-USER -i <lan> -o <wan> -j ACCEPT   (name the interfaces: ip -br addr; ip -6 route)');
     expect(f.remedy.commands).toEqual(expect.arrayContaining([expect.stringMatching(/^# or, Docker 28\.0 or later: "ip-forward-no-drop": true/), expect.stringMatching(/^# or "ip6tables": false in \/etc\/docker\/daemon\.json/)]));
   });
 
