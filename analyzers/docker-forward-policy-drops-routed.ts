@@ -290,9 +290,12 @@ function check(node: string, artifacts: NodeArtifacts, family: 4 | 6, view: Back
     const upName = routeDevFor(artifacts, family === 6 ? '::/0' : '0.0.0.0/0');
     natted.push(...nattedInterfaces(view, routed.filter((r) => r.itf.name !== upName)));
     // a sign the node routes, beyond two interfaces and a VPN's name (R16 c03, c05): OpenWrt (fw4, br-lan),
-    // forwarded packets nothing accepts, forwarding set by the administrator, a source NAT of a non-container
-    // subnet, or a VPN interface with policy drops Docker's rules cannot account for
-    routing = countedNotDockers || router || !!adminRoutes || natted.length > 0 || (routerItfs.length > 0 && (unexplained ?? 0) > 0);
+    // forwarded packets nothing accepts, forwarding set by the administrator on a node with a VPN's or router's
+    // interface (a Tailscale exit node's 99-tailscale.conf) or with policy drops Docker's rules cannot account for, a source NAT of a non-container subnet, or a VPN
+    // interface with policy drops Docker's rules cannot account for. Forwarding set in sysctl.d alone is no sign:
+    // Docker's and Kubernetes' install guides have everyone set it (kubeadm's k8s.conf), and a multi-homed server
+    // (management, storage, data networks) routes for nobody (R25 c12)
+    routing = countedNotDockers || router || (!!adminRoutes && (routerItfs.length > 0 || (unexplained ?? 0) > 0)) || natted.length > 0 || (routerItfs.length > 0 && (unexplained ?? 0) > 0);
   } else {
     routing = countedNotDockers || (router && (unexplained ?? 0) > 0);
     // Docker's DROP, and nothing in the bundle to say whether the node routes anything of its own
