@@ -28,6 +28,7 @@ import { dockerEngine } from '../src/parsers/docker-info.js';
 import { nonZero, type ConntrackStats, type ConntrackTotals } from '../src/parsers/conntrack-stats.js';
 import { containerHostEvidence } from './lib/container-host.js';
 import { timeOf } from './lib/logs.js';
+import { userModeNatLines } from './lib/user-mode-nat.js';
 
 
 interface Input {
@@ -263,9 +264,15 @@ function lastListingExcerpt(s: ConntrackStats): string {
   return s.cpus.find((c) => c.listing === l)!.excerpt;
 }
 
-/** DNS lookups that timed out: a client's timeout naming port 53 or a `lookup <name> on <server>:53`. */
+/**
+ * DNS lookups that timed out: a client's timeout naming port 53 or a `lookup <name> on <server>:53`; not slirp4netns'
+ * forwarder nor VirtualBox NAT's DNS proxy (10.0.2.3 in user-mode NAT: no conntrack between the client and it).
+ */
 function dnsTimeouts(artifacts: NodeArtifacts): LogMatch[] {
-  return (artifacts.logs ?? []).flatMap((l) => l.matches.filter((m) => m.signature === 'log.connection-timed-out' && (m.facts.port === '53' || m.facts.lookup !== undefined)));
+  const timeouts = (artifacts.logs ?? []).flatMap((l) => l.matches.filter((m) => m.signature === 'log.connection-timed-out' && (m.facts.port === '53' || m.facts.lookup !== undefined)));
+  const userNat = userModeNatLines(timeouts, artifacts);
+  const skip = new Set([...userNat.slirp, ...userNat.virtualbox]);
+  return timeouts.filter((m) => !skip.has(m));
 }
 
 /** The running kernel's release: the sysctl dump's kernel.osrelease, else docker info's Kernel Version. */

@@ -53,6 +53,7 @@ import { badRuleCheck, badRuleRoutineDelete, beforeWorkaround, firewalldZoneConf
 import { kubeProxyConntrackSetup, kubeProxyFatal, netavarkNftables, svclbForwarding } from './lib/r13-wording.js';
 import { dockerChainsGone, dockerStartedAfter, firewalldReloadDocker, dockerStartedSays, imageLegacy, lockRace, networkUnreachable } from './lib/r14-wording.js';
 import { networkUnreachableFallback } from './lib/ipv6-fallback.js';
+import { slirp4netnsDnsTimeout, userModeNatLines, virtualBoxNatDns } from './lib/user-mode-nat.js';
 
 const MAX_EVIDENCE = 10;
 /** the signatures that make findings of their own (log.kube-proxy-fatal leaves their lines to them) */
@@ -89,6 +90,9 @@ export default defineAnalyzer({
     }
     // kubectl without a kubeconfig refused at localhost:8080: its own finding, not a connection the node's rules decide
     const kubectl = takeKubectlLines(byId);
+    // H75: lookups timing out at a user-mode NAT's own resolver (10.0.2.3): slirp4netns' become a finding of their own,
+    // VirtualBox NAT's are worded as its DNS proxy; neither is a firewall's to trace
+    const userNat = takeUserModeNatLines(byId, artifacts);
     const host = new HostView(artifacts);
     // a checksum-offload workaround typed in a pasted session (flannel#1279): dates the VXLAN finding and the failures before it
     const workarounds = offloadWorkarounds(byId.get('log.offload-workaround-typed')?.matches ?? [], byId.get('log.offload-workaround-output')?.matches ?? [], byId.get('log.dns-lookup-answered')?.matches ?? []);
@@ -178,7 +182,8 @@ export default defineAnalyzer({
       // H68 (R23 12): firewalld reloaded under Docker 20.10+: Docker writes its rules again by itself
       if (sig.id === 'log.firewall-restart' && !draft.facts?.shellCommand) firewalldReloadDocker(draft, sorted, artifacts, host.restartDocker());
       if (sig.id === 'log.ports-not-listening' || sig.id === 'log.port-timeout') quotedInProse(draft, sorted);
-      if (CONNECTION_FAILURES.has(sig.id)) traceCommands(draft, sorted);
+      if (sig.id === 'log.connection-timed-out') virtualBoxNatDns(draft, sorted, sorted.filter((m) => userNat.virtualbox.includes(m)), sig.meaning);
+      if (CONNECTION_FAILURES.has(sig.id)) traceCommands(draft, sorted.filter((m) => !userNat.virtualbox.includes(m)));
       if (CONNECTION_FAILURES.has(sig.id)) beforeWorkaround(draft, sorted, workarounds);
       // flannel exits on it (k3s with it: `level=fatal msg="flannel exited: ...`): the node's pods have no cross-node network
       if (sig.id === 'log.flannel-incompatible-addresses' && sorted.some((m) => /level=fatal|flannel exited|F\d{4} /.test(m.excerpt))) {
@@ -189,6 +194,12 @@ export default defineAnalyzer({
       lines.set(draft, { matches: sorted, complete: e.count <= sorted.length });
     }
     if (kubectl.length > 0) out.push(kubectlWithoutKubeconfig(node, inTimeOrder(kubectl)));
+    if (userNat.slirp.length > 0) {
+      const sorted = inTimeOrder(userNat.slirp);
+      const draft = slirp4netnsDnsTimeout(node, sorted, userNat.slirpCount, userNat.signs, asEvidence);
+      out.push(draft);
+      lines.set(draft, { matches: sorted, complete: true });
+    }
     return foldSameLines(foldCniSetupIntoProxy(foldRestoreIntoMissingChain(foldRestoreIntoMissingModule(out))), lines);
   },
 });
@@ -257,6 +268,27 @@ function kubeletChainMissing(draft: FindingDraft, matches: LogMatch[]): void {
   draft.message = `${draft.message} ${markDropSentence(v6)}`;
   draft.facts = { ...draft.facts, missingChains: chains, family: v6 ? 'ipv6' : 'ipv4' };
   draft.remedy = markDropRemedy(v6);
+}
+
+/**
+ * H75: the timed-out lookups to 10.0.2.3:53 a user-mode NAT answers itself (analyzers/lib/user-mode-nat.ts).
+ * slirp4netns' leave log.connection-timed-out (one line, one diagnosis; its lines past the scanner's cap are
+ * counted with them in the share they were seen); VirtualBox NAT's stay in it, to be worded there.
+ */
+function takeUserModeNatLines(byId: Map<string, { matches: LogMatch[]; count: number }>, artifacts: NodeArtifacts) {
+  const e = byId.get('log.connection-timed-out');
+  const split = userModeNatLines(e?.matches ?? [], artifacts);
+  let slirpCount = split.slirp.length;
+  if (e && split.slirp.length > 0) {
+    const rest = e.matches.filter((m) => !split.slirp.includes(m));
+    // lines past the cap: as many more of the same kind as the seen ones are
+    const unseen = Math.max(0, e.count - e.matches.length);
+    const mine = rest.length === 0 ? unseen : Math.round((unseen * split.slirp.length) / e.matches.length);
+    slirpCount += mine;
+    e.matches = rest;
+    e.count = Math.max(rest.length, e.count - slirpCount);
+  }
+  return { ...split, slirpCount };
 }
 
 /** The client-side connection failures whose peer the lines name. */
