@@ -109,6 +109,14 @@ export function troubleshootNodes(
       if (format) entry.files.push({ path, relPath: r.slice(r.lastIndexOf('/') + 1), format, ...(format === 'nftables-conf' ? { savedConfig: true } : {}) });
     }
   }
+  // pod logs no pod spec places, beside exactly one host whose data the bundle holds (a host bundle collected on a
+  // one-node cluster, named from its hostnames): that host's pods (R25 c15); with several hosts they stay apart
+  const unassigned = nodes.get(UNASSIGNED);
+  const hosts = [...nodes].filter(([name, n]) => name !== UNASSIGNED && n.files.length > 0);
+  if (unassigned && hosts.length === 1 && listed.size <= 1) {
+    hosts[0][1].logs.push(...unassigned.logs);
+    nodes.delete(UNASSIGNED);
+  }
   const out: LocatedNode[] = [];
   // the cluster's Node objects (their flannel annotations: the VTEP MAC each node published) beside every node's host data
   const nodesJson = paths.find((p) => rel(p) === 'cluster-resources/nodes.json');
