@@ -30,6 +30,7 @@ import type { LogScanResult } from '../src/logs/index.js';
 import { dockerRestartOf, restartDocker } from './lib/node-services.js';
 import { isChainTarget, jumpTargets, listingCannotShow, rowsComplete, type ListingGap } from './lib/list-coverage.js';
 import { savedConfigHostPath, ufwRulesFile } from '../src/layouts/rules.js';
+import { hostFirewall } from './lib/host-firewall.js';
 import { swarmOf } from './lib/swarm.js';
 import { trace, type Packet } from '../src/netfilter/trace.js';
 import { traceContext, uplinkOf, UNKNOWN_UPLINK } from './lib/node-view.js';
@@ -213,7 +214,9 @@ export default defineAnalyzer({
             ? "Stop ip6tables.service from restoring its saved rules over Docker's (stopping it flushes the IPv6 rules, so do it first), then restart Docker to recreate its chains and jumps."
             : cutNat?.firewalld
               ? 'Restart Docker with firewalld running: Docker adds its chains and jumps again as it starts (through firewalld), and firewalld keeps them until its next reload.'
-              : `Restart Docker to recreate its chains and jumps, then stop the firewall service from flushing them again (${v6?.missing.length ? 'ip6tables.service for IPv6; ' : ''}see iptables.service-conflict).`,
+              : firewallShown(artifacts, !!restart)
+                ? `Restart Docker to recreate its chains and jumps, then stop the firewall service from flushing them again (${v6?.missing.length ? 'ip6tables.service for IPv6; ' : ''}see iptables.service-conflict).`
+                : "Restart Docker to recreate its chains and jumps, then find what removed them: the bundle shows no firewall service that restores rules over Docker's (look for an `iptables -F` or `iptables-restore` in a script or cron job, a configuration tool such as Ansible or Puppet, or a firewall the bundle did not collect).",
           commands: [
             ...(v6Service ? ['systemctl disable ip6tables.service && systemctl mask ip6tables.service   # not --now: its stop flushes every IPv6 rule, the host\'s own included; disabled, it does not flush them again at the next boot'] : []),
             ...restartDocker({ dockerRestart: dockerRestartOf(artifacts) }),
@@ -997,4 +1000,14 @@ function swarmIngressGap(node: string, artifacts: NodeArtifacts): FindingDraft |
         'Restarting Docker stops every container on the node: "live-restore" keeps standalone containers running but not Swarm services\' tasks, which Swarm starts again (on this or other nodes). A force update restarts the service\'s tasks.',
     },
   };
+}
+
+/**
+ * Whether the bundle shows a firewall service that can flush Docker's rules: a restart in the logs, a host firewall
+ * (ufw, iptables-services, netfilter-persistent) by its units or saved rules, or firewalld running or enabled.
+ */
+function firewallShown(artifacts: NodeArtifacts, restartLogged: boolean): boolean {
+  if (restartLogged || hostFirewall(artifacts) !== 'unknown') return true;
+  const st = findService(artifacts.services ?? [], 'firewalld');
+  return !!(isActive(st) ?? isEnabled(st));
 }
