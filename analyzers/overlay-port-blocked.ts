@@ -12,6 +12,15 @@
  * through the INPUT path: iptables' tables and native nftables tables (firewalld's) by hook priority.
  * IPIP is traced under each spelling a rule may use for protocol 4 (`-p ipencap`, `-p 4`): blocked only when
  * none is accepted. Cloud security groups between the nodes are not on the host: a finding says so.
+ *
+ * Docker Swarm (H76): where lib/swarm.ts's swarmOf() says the node is in a Swarm, 7946/tcp + 7946/udp (gossip),
+ * 4789/udp (overlay networks' VXLAN) and 2377/tcp (the managers' cluster API; not traced where docker info says
+ * the node is a worker) are traced the same way, from a node dockerd's Swarm log lines name, else a neighbour
+ * on the uplink's subnet (docker info's Node Address picks the uplink). The RHEL / CentOS catch-all
+ * `-A INPUT -j REJECT --reject-with icmp-host-prohibited` (iptables.service, firewalld's iptables back end:
+ * moby/moby#26235, #33345) is the usual cause. A single-node Swarm needs none of these ports, so the finding
+ * is made only where the bundle shows other nodes (a worker's managers, a gossip failure in the log); else the
+ * coverage says what was seen. Critical where dockerd's log shows the Swarm failing (log.swarm-peer-unreachable).
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence, Remedy } from '../src/report/schema.js';
@@ -22,6 +31,24 @@ import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import { liveTables, nativeNftables, notePartialNft, traceContext, uplinkOf, UNKNOWN_UPLINK, UNKNOWN_UPLINK_ADDRESS } from './lib/node-view.js';
 import { hostFirewall, type HostFirewall } from './lib/host-firewall.js';
 import { overlaysOf, portText, type Overlay, type OverlayPort } from './lib/overlay.js';
+import { swarmOf } from './lib/swarm.js';
+import { dockerEngine, type Reported } from '../src/parsers/docker-info.js';
+
+/** An overlay to trace: lib/overlay.ts's, or Docker Swarm's (read here from lib/swarm.ts's signs). */
+type Traced = Omit<Overlay, 'product'> & {
+  product: Overlay['product'] | 'Docker Swarm';
+  /** how the peers in `peers` were found (default: BGP routes) */
+  peersFrom?: string;
+  swarm?: SwarmTrace;
+};
+
+interface SwarmTrace {
+  /** what shows the Swarm has nodes besides this one (a worker's managers, a gossip failure, docker info's Nodes:) */
+  others?: Evidence;
+  /** dockerd's log lines of the Swarm failing to reach a node (log.swarm-peer-unreachable) */
+  symptoms: Evidence[];
+  worker: boolean;
+}
 
 /** The spellings of IP protocol 4 in rules: iptables-save and nft print `ipencap` (/etc/protocols), a rule may say `4`. */
 const IPIP_SPELLINGS = ['ipencap', '4', 'ipv4'];
@@ -62,9 +89,10 @@ export default defineAnalyzer({
   scope: 'node',
   requires: [],
   requiresOneOf: ['iptables', 'nftables'],
-  optional: ['iptables', 'nftables', 'ipAddr', 'routes', 'flannelNetConf', 'flannelSubnetEnv', 'services', 'ipsets'],
+  optional: ['iptables', 'nftables', 'ipAddr', 'routes', 'flannelNetConf', 'flannelSubnetEnv', 'services', 'ipsets', 'dockerDaemon', 'dockerNetworks', 'dockerServices', 'logs'],
   analyze({ node, artifacts, partly }) {
-    const overlays = overlaysOf(artifacts);
+    const swarm = swarmOverlay(artifacts);
+    const overlays: Traced[] = [...overlaysOf(artifacts), ...(swarm ? [swarm] : [])];
     if (overlays.length === 0) return [];
     const tables = liveTables(artifacts);
     if (!tables.get('filter') && nativeNftables(artifacts).length === 0) return [];
@@ -96,6 +124,14 @@ export default defineAnalyzer({
         continue;
       }
       const where = blocked.map((b) => `${portText(b.port)} by ${by(b.result)}`).join(', ');
+      // a Swarm of one node needs none of its ports open: a finding only where the bundle shows other nodes
+      if (o.swarm && !o.swarm.others) {
+        partly?.(
+          `Docker Swarm: a packet from another node (${path.unknown ? 'any address: the bundle lists no interface' : `${path.peer} on ${path.uplink}, a stand-in`}) to ${where.replace(/ by /g, ' is blocked by ')} in INPUT; that breaks the Swarm only if it has other nodes, which the bundle does not show (a single-node Swarm needs none of these ports). Collect docker info (its Nodes: line) or docker node ls`,
+          ['dockerDaemon'],
+        );
+        continue;
+      }
       // what only the bundle's gaps make a verdict: say so rather than assert it
       if (o.modeUnknown) {
         partly?.(`${o.name.replace(/ VXLAN$/, '')}: ${o.modeUnknown}; a peer's ${where.replace(/ by /, ' is blocked by ')}. If flannel uses VXLAN, pod traffic between the nodes fails; collect ip -d link (or net-conf.json)`, ['flannelNetConf']);
@@ -121,6 +157,60 @@ export default defineAnalyzer({
 });
 
 /** A rule of the bundle that accepts the port (or IPIP) for some packets: the verdict then depends on the source or interface. */
+/** Docker Swarm as an overlay to trace: its ports, the node's address (docker info's Node Address), peers dockerd's log names. */
+function swarmOverlay(artifacts: NodeArtifacts): Traced | undefined {
+  const view = swarmOf(artifacts);
+  if (!view) return undefined;
+  const engine = dockerEngine(artifacts.dockerDaemon);
+  // docker info's `Nodes:` line, where docker-info.ts reads it (swarmNodes): 1 is a Swarm of this node alone
+  const nodes = engine?.swarmNodes;
+  if (nodes && nodes.value <= 1) return undefined;
+  const worker = view.manager?.value === false;
+  const addr = engine?.swarmNodeAddr && /^\d{1,3}(\.\d{1,3}){3}$/.test(engine.swarmNodeAddr.value) ? engine.swarmNodeAddr : undefined;
+  const symptoms: Evidence[] = [];
+  const peers: string[] = [];
+  for (const l of artifacts.logs ?? [])
+    for (const m of l.matches) {
+      if (m.signature !== 'log.swarm-peer-unreachable') continue;
+      if (symptoms.length < 3) symptoms.push({ file: m.file, line: m.line, excerpt: m.excerpt, note: "dockerd's log: the Swarm cannot reach a node on a Swarm port" });
+      const peer = m.facts.peer ?? m.facts.host;
+      if (peer && /^\d{1,3}(\.\d{1,3}){3}$/.test(peer) && peer !== addr?.value && !peers.includes(peer)) peers.push(peer);
+    }
+  const others: Evidence | undefined = nodes
+    ? { file: nodes.ref.file, line: nodes.ref.line, excerpt: nodes.excerpt, note: `docker info: the Swarm has ${nodes.value} nodes` }
+    : worker
+      ? { ...view.manager!.evidence, note: 'docker info: a worker, so its managers are other nodes that must reach it' }
+      : symptoms[0];
+  const ports: OverlayPort[] = [
+    ...(worker ? [] : [{ protocol: 'tcp' as const, port: 2377, carries: "the managers' cluster API" }]),
+    { protocol: 'tcp', port: 7946, carries: "Swarm's gossip between the nodes" },
+    { protocol: 'udp', port: 7946, carries: "Swarm's gossip probes" },
+    { protocol: 'udp', port: 4789, carries: "overlay networks' VXLAN data" },
+  ];
+  const evidence: Evidence[] = [...view.signs.slice(0, 2)];
+  if (view.manager && !evidence.some((e) => e.file === view.manager!.evidence.file && e.line === view.manager!.evidence.line)) evidence.push(view.manager.evidence);
+  if (addr) evidence.push({ file: addr.ref.file, line: addr.ref.line, excerpt: addr.excerpt, note: "docker info: the address the node takes part in the Swarm with (the other nodes send to it)" });
+  if (nodes) evidence.push(others!);
+  return {
+    name: 'Docker Swarm',
+    product: 'Docker Swarm',
+    ports,
+    evidence,
+    ...(addr ? { local: addr.value } : {}),
+    peers,
+    peersFrom: "a Swarm node dockerd's log names",
+    swarm: { ...(others ? { others } : {}), symptoms, worker },
+  };
+}
+
+/** firewalld's iptables back end (CentOS / RHEL 7): its chains, or INPUT's jumps to them where the listing holds INPUT only. */
+function firewalldIptables(artifacts: NodeArtifacts): boolean {
+  const filter = liveTables(artifacts).get('filter');
+  if (!filter) return false;
+  if (filter.has('INPUT_ZONES') || filter.has('INPUT_direct')) return true;
+  return (filter.get('INPUT')?.rules ?? []).some((r) => r.target === 'INPUT_ZONES' || r.target === 'INPUT_direct');
+}
+
 function acceptedSomewhere(artifacts: NodeArtifacts, port: OverlayPort): { file: string; line: number; text: string } | undefined {
   const hit = (text: string) =>
     port.protocol === 'ipencap' ? /(-p|l4proto|protocol)\s+(ipencap|4|ipv4)\b/.test(text) : new RegExp(`\\b${port.port}\\b`).test(text) && new RegExp(`\\b${port.protocol}\\b`).test(text);
@@ -130,11 +220,12 @@ function acceptedSomewhere(artifacts: NodeArtifacts, port: OverlayPort): { file:
 }
 
 /** The uplink a peer's packet arrives on, the node's address there, and a peer address. */
-function pathOf(artifacts: NodeArtifacts, o: Overlay): Path | undefined {
+function pathOf(artifacts: NodeArtifacts, o: Traced): Path | undefined {
   const itfs = interfacesOf(artifacts.ipAddr ?? []);
+  const peersFrom = o.peersFrom ?? 'a BGP peer the routes name';
   if (itfs.size === 0) {
     const peer = o.peers[0] ?? UNKNOWN_PEER;
-    return { uplink: UNKNOWN_UPLINK, own: UNKNOWN_UPLINK_ADDRESS[4], peer, peerFrom: o.peers[0] ? 'a BGP peer the routes name' : 'a stand-in address', unknown: true, evidence: [] };
+    return { uplink: UNKNOWN_UPLINK, own: o.local ?? UNKNOWN_UPLINK_ADDRESS[4], peer, peerFrom: o.peers[0] ? peersFrom : 'a stand-in address', unknown: true, evidence: [] };
   }
   // the device's own word (vxlan local / dev), else the interface of a route to a peer, else the default route's
   const byLocal = o.local ? [...itfs.values()].find((i) => i.addresses.some((a) => a.family === 4 && a.address === o.local)) : undefined;
@@ -146,7 +237,7 @@ function pathOf(artifacts: NodeArtifacts, o: Overlay): Path | undefined {
   if (!addr) return undefined;
   const evidence: Evidence[] = [{ file: addr.ref.file, line: addr.ref.line, excerpt: addr.excerpt, note: `the node's address on ${itf.name}, where its peers' ${o.name} traffic arrives` }];
   const peerRoute = o.peers.find((p) => p !== addr.address);
-  if (peerRoute) return { uplink: itf.name, own: addr.address, subnet: addr.prefix < 31 ? addr.network : undefined, peer: peerRoute, peerFrom: 'a BGP peer the routes name', evidence };
+  if (peerRoute) return { uplink: itf.name, own: addr.address, subnet: addr.prefix < 31 ? addr.network : undefined, peer: peerRoute, peerFrom: peersFrom, evidence };
   const peer = neighbourOf(addr, localV4(artifacts), defaultGateway(artifacts));
   if (!peer) return undefined;
   return { uplink: itf.name, own: addr.address, subnet: addr.network, peer, peerFrom: `another address on ${addr.network}`, evidence };
@@ -177,13 +268,13 @@ function neighbourOf(addr: Address, own: Set<string>, gateway: string | undefine
   return undefined;
 }
 
-function ruleEvidence(b: Blocked, o: Overlay, path: Path): Evidence {
+function ruleEvidence(b: Blocked, o: Traced, path: Path): Evidence {
   const d = b.result.decidedBy!;
   const what = `${b.result.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} ${o.name}'s ${portText(b.port)} from ${path.peer} on ${path.uplink}`;
   return { file: d.file, line: d.line, excerpt: d.nft || d.num !== 0 ? d.text : `:${d.chain} ${d.text.replace('policy ', '')}`, note: `${by(b.result)} ${what}` };
 }
 
-function finding(node: string, o: Overlay, path: Path, blocked: Blocked[], fw: HostFirewall, artifacts: NodeArtifacts) {
+function finding(node: string, o: Traced, path: Path, blocked: Blocked[], fw: HostFirewall, artifacts: NodeArtifacts) {
   const degraded = blocked.every((b) => b.port.degradesOnly);
   const ports = blocked.map((b) => `${portText(b.port)} (${b.port.carries})`).join(', ');
   const verdicts = [...new Set(blocked.map((b) => (b.result.verdict.kind === 'REJECT' ? `rejected (${b.result.verdict.with})` : 'dropped')))].join(' / ');
@@ -198,11 +289,14 @@ function finding(node: string, o: Overlay, path: Path, blocked: Blocked[], fw: H
     }
   }
   evidence.push(...o.evidence, ...path.evidence);
+  if (o.swarm) for (const e of [...(o.swarm.others ? [o.swarm.others] : []), ...o.swarm.symptoms]) if (!evidence.some((x) => x.file === e.file && x.line === e.line)) evidence.push(e);
   const assumed = blocked.filter((b) => b.port.assumed).map((b) => portText(b.port));
   const peerText = path.unknown
     ? ` The bundle lists no interface: the packet was traced as coming from any address on any interface, and no rule of the bundle accepts ${blocked.map((b) => portText(b.port)).join(', ')} for any source.`
     : ` Traced: a packet from ${path.peer} (${path.peerFrom}) arriving on ${path.uplink} for ${path.own}.`;
-  const effect = degraded
+  const effect = o.swarm
+    ? swarmEffect(blocked)
+    : degraded
     ? `${o.name} falls back from its fast data path to the slower sleeve encapsulation (6783/udp) between the nodes.`
     : o.name === 'Calico BGP'
       ? 'The BGP sessions between the nodes do not come up (BIRD shows them in Connect / Active), so no node learns the routes to the others\' pod blocks: pod traffic between the nodes fails.'
@@ -210,14 +304,28 @@ function finding(node: string, o: Overlay, path: Path, blocked: Blocked[], fw: H
         ? 'The Weave peers cannot connect to this node (weave status shows the connections failing or retrying), so pod traffic between it and the other nodes fails.'
         : "Pod traffic between this node and the others fails (timeouts to pods and Services whose endpoints are on other nodes, DNS when CoreDNS runs elsewhere), while pods on the same node still reach each other.";
   return {
-    severity: degraded ? ('warning' as const) : ('critical' as const),
+    severity: o.swarm ? (o.swarm.symptoms.length > 0 ? ('critical' as const) : ('warning' as const)) : degraded ? ('warning' as const) : ('critical' as const),
     title: "The overlay network's port is blocked between the nodes",
     message: `On ${node}, ${o.name}'s traffic from the other nodes, ${ports}, is ${verdicts} by ${byRules} in INPUT. ${effect}${peerText}${assumed.length ? ` ${assumed.join(', ')} is ${o.product}'s default port: the bundle does not list the device's own.` : ''} A cloud security group or network ACL between the nodes cannot be seen from the host: open the same port there too.`,
-    impact: degraded ? `${o.name} runs slower between the nodes.` : `Pods on ${node} cannot reach pods on the other nodes, nor they the pods here.`,
+    impact: o.swarm
+      ? `Containers on the other Swarm nodes cannot reach ${node}'s containers over overlay networks, and the routing mesh cannot reach the tasks on ${node}.`
+      : degraded
+        ? `${o.name} runs slower between the nodes.`
+        : `Pods on ${node} cannot reach pods on the other nodes, nor they the pods here.`,
     evidence,
     facts: { overlay: o.name, ports: blocked.map((b) => portText(b.port)), blockedBy: blocked.map((b) => `${b.result.decidedBy!.nft ? `${b.result.decidedBy!.nft.table}/` : `${b.result.decidedBy!.table}/`}${b.result.decidedBy!.chain}#${b.result.decidedBy!.num}`), uplink: path.unknown ? undefined : path.uplink, peer: path.peer },
     remedy: remedyFor(o, path, blocked, fw, artifacts),
   };
+}
+
+/** What the other Swarm nodes lose, by the ports blocked. */
+function swarmEffect(blocked: Blocked[]): string {
+  const has = (protocol: string, port: number) => blocked.some((b) => b.port.protocol === protocol && b.port.port === port);
+  const lost: string[] = [];
+  if (has('tcp', 7946) || has('udp', 7946)) lost.push('gossip with it (7946: the nodes then miss which containers run where on the overlay networks)');
+  if (has('udp', 4789)) lost.push("send it the overlay networks' traffic (4789/udp VXLAN: containers and services on other nodes cannot reach the containers here, and a port published through the routing mesh times out when the task is here, moby/moby#26235)");
+  if (has('tcp', 2377)) lost.push('reach its cluster API (2377/tcp: nodes cannot join through this manager, workers lose their session with it, and the other managers their Raft connection)');
+  return `${lost.map((l) => `The other Swarm nodes cannot ${l}.`).join(' ')} The node can still look Ready in docker node ls: its own connections out are not blocked.`;
 }
 
 /** `6783-6784/udp` for firewalld, `6783:6784` for iptables: consecutive ports of one protocol merged. */
@@ -235,12 +343,13 @@ function byProtocol(blocked: Blocked[]): { protocol: 'udp' | 'tcp'; first: numbe
 
 const CLOUD = "Cloud security groups and network ACLs between the nodes are not visible from the host: allow the same ports there (AWS, GCP, Azure, OpenStack), from the nodes' addresses.";
 
-function remedyFor(o: Overlay, path: Path, blocked: Blocked[], fw: HostFirewall, artifacts: NodeArtifacts): Remedy {
+function remedyFor(o: Traced, path: Path, blocked: Blocked[], fw: HostFirewall, artifacts: NodeArtifacts): Remedy {
   const ranges = byProtocol(blocked);
   const ipip = blocked.some((b) => b.port.protocol === 'ipencap');
   const from = path.subnet && !path.unknown ? path.subnet : undefined;
   const other = from ? `# nodes on other subnets: repeat with each of their subnets in place of ${from}` : undefined;
-  const firewalld = blocked.find((b) => b.result.decidedBy!.nft?.table === 'firewalld');
+  // firewalld's nftables table, or its iptables back end (CentOS / RHEL 7: INPUT_ZONES, and the REJECT at the end of INPUT)
+  const firewalld = blocked.find((b) => b.result.decidedBy!.nft?.table === 'firewalld') ?? (firewalldIptables(artifacts) ? blocked.find((b) => !b.result.decidedBy!.nft) : undefined);
   if (firewalld) {
     const itf = path.unknown ? undefined : path.uplink;
     const zone = itf ? `$(firewall-cmd --get-zone-of-interface=${itf} 2>/dev/null || firewall-cmd --get-default-zone)` : '$(firewall-cmd --get-default-zone)';
@@ -255,7 +364,7 @@ function remedyFor(o: Overlay, path: Path, blocked: Blocked[], fw: HostFirewall,
           ? [`# or only from the nodes' subnet, with rich rules (run each with and without --permanent): ${[...ranges.map((r) => `firewall-cmd --zone="$z" --add-rich-rule='rule family="ipv4" source address="${from}" port port="${r.first}${r.last !== r.first ? `-${r.last}` : ''}" protocol="${r.protocol}" accept'`), ...(ipip ? [`firewall-cmd --zone="$z" --add-rich-rule='rule family="ipv4" source address="${from}" protocol value="4" accept'`] : [])].join('; ')}`]
           : []),
       ],
-      caution: `No firewall-cmd --reload: it removes the rules Docker, kube-proxy and the CNI added at runtime (the permanent change applies at the next start anyway). Adding a port already open only warns ALREADY_ENABLED. ${CLOUD}`,
+      caution: `No firewall-cmd --reload: it removes the rules Docker, kube-proxy and the CNI added at runtime (the permanent change applies at the next start anyway)${o.swarm ? "; Docker before 29.0 does not re-create Swarm's ingress rules after a firewalld reload (moby/moby#50443)" : ''}. Adding a port already open only warns ALREADY_ENABLED.${o.swarm ? ' Open the same ports on every node of the Swarm.' : ''} ${CLOUD}`,
     };
   }
   const nft = blocked.find((b) => b.result.decidedBy!.nft);

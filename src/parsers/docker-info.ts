@@ -63,6 +63,9 @@ export interface DockerEngineInfo {
   swarmManager?: Reported<boolean>;
   swarmNodeAddr?: Reported<string>;
   swarmError?: Reported<string>;
+  /** a manager's count of the Swarm's nodes and managers (docker info `Nodes:` / `Managers:`) */
+  swarmNodes?: Reported<number>;
+  swarmManagers?: Reported<number>;
   /** `Security Options:` names (apparmor, seccomp, selinux, userns, rootless, cgroupns) */
   securityOptions?: Reported<string>[];
   /** rootless Docker (`rootless` among the security options); false where the options are listed without it */
@@ -225,6 +228,11 @@ export function parseDockerInfo(text: string, file: string): DockerDaemonConfig 
         if (addr?.value) out.swarmNodeAddr = rep(addr, addr.value);
         const error = child('Error');
         if (error?.value) out.swarmError = rep(error, error.value);
+        // a manager's view of the cluster: `Managers: 3`, `Nodes: 5`
+        const nodes = child('Nodes');
+        if (nodes && /^\d+$/.test(nodes.value ?? '')) out.swarmNodes = rep(nodes, Number(nodes.value));
+        const managers = child('Managers');
+        if (managers && /^\d+$/.test(managers.value ?? '')) out.swarmManagers = rep(managers, Number(managers.value));
         break;
       }
       case 'Security Options': {
@@ -393,6 +401,8 @@ function parseDockerInfoJson(text: string, file: string): DockerDaemonConfig {
     put('swarmNodeId', 'NodeID', str(swarm.NodeID), swarmLine);
     put('swarmNodeAddr', 'NodeAddr', str(swarm.NodeAddr), swarmLine);
     put('swarmError', 'Error', str(swarm.Error), swarmLine);
+    put('swarmNodes', 'Nodes', typeof swarm.Nodes === 'number' ? swarm.Nodes : undefined, swarmLine);
+    put('swarmManagers', 'Managers', typeof swarm.Managers === 'number' ? swarm.Managers : undefined, swarmLine);
     if (str(swarm.NodeID)) put('swarmManager', 'ControlAvailable', typeof swarm.ControlAvailable === 'boolean' ? swarm.ControlAvailable : undefined, swarmLine);
   }
   if (Array.isArray(j.SecurityOptions)) {
