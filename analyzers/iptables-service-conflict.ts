@@ -50,7 +50,7 @@ export default defineAnalyzer({
   description: 'iptables.service, ip6tables.service, netfilter-persistent, firewalld or nftables.service is enabled/active on a Docker or Kubernetes host.',
   scope: 'node',
   requires: ['services'],
-  optional: ['iptables', 'ipAddr', 'dockerNetworks', 'logs', 'dockerDaemon', 'nftables', 'nftablesConfig', 'iptablesVersion', 'packages'],
+  optional: ['iptables', 'ipAddr', 'dockerNetworks', 'logs', 'dockerDaemon', 'nftables', 'nftablesConfig', 'iptablesVersion', 'packages', 'firewalldZones', 'firewalldConf'],
   analyze({ node, artifacts }) {
     const docker = dockerPresence(artifacts).evidence;
     const kube = hasKubernetes(artifacts);
@@ -79,44 +79,89 @@ export default defineAnalyzer({
       evidence.push(...(logged.length ? logged : logEvidence(artifacts.logs, ['log.firewall-restart'], 4)));
       const started = logged.find((e) => /\bStart(ed|ing)\b|\brestart\b|--reload|--complete-reload|Reload(ed|ing)\b/.test(e.excerpt));
       const firewalld = unit === 'firewalld';
+      const fwd = firewalld ? firewalldView(artifacts, docker.length > 0, !!kube) : undefined;
+      // Docker 28.3.3+ re-creates its rules when firewalld reloads (moby#50506), and its bridges in the docker or trusted
+      // zone keep their traffic allowed by firewalld itself: nothing is lost for long. Kubernetes' rules come back at
+      // kube-proxy's and the CNI plugin's next resync.
+      const dockerSafe = firewalld && docker.length > 0 && !!reloadAnswer?.restoresAll;
+      const zonedAll = !!fwd && fwd.bridges.length > 0 && fwd.bridges.every((b) => b.zone);
+      if (firewalld && fwd) {
+        for (const b of fwd.bridges) if (b.zone) evidence.push({ file: b.zone.ref.file, line: b.zone.ref.line, excerpt: `<interface name="${b.name}"/>`, note: `${b.name} is in the ${b.zone.name} zone already` });
+        if (fwd.backend) evidence.push(fwd.backend);
+        if (reloadAnswer && docker.length > 0) evidence.push({ ...reloadAnswer.evidence, note: `${reloadAnswer.evidence.note ?? ''}${reloadAnswer.evidence.note ? ': ' : ''}${reloadAnswer.says}` });
+      }
+      if (dockerSafe && zonedAll && reloadAnswer!.from === 'engine' && !kube) continue;
+      const fwSeverity: 'warning' | 'info' = dockerSafe ? 'info' : 'warning';
       // the saved files in the bundle name the paths on this host (Arch keeps /etc/iptables/iptables.rules)
       const files = savedFiles(fw, saved.map((r) => r.file));
       const restores = files.join(' and ');
       const host = `a ${docker.length ? 'Docker' : ''}${docker.length && kube ? ' and ' : ''}${kube ? 'Kubernetes' : ''} host`;
       const who = fw.families === 'IPv6' ? 'the IPv6 rules Docker and Kubernetes added' : 'the rules Docker and Kubernetes added';
       findings.push({
-        severity: 'warning' as const,
-        title: started ? 'A firewall service restart wiped the container rules' : 'A firewall service will wipe container rules',
+        severity: firewalld ? fwSeverity : ('warning' as const),
+        title: firewalld
+          ? dockerSafe
+            ? 'firewalld reloads: Docker re-creates its rules'
+            : started
+              ? 'A firewalld restart or reload removed container rules'
+              : fwd?.backend?.excerpt.includes('iptables') && !/nftables/.test(fwd.backend.excerpt)
+                ? 'A firewall service will wipe container rules'
+                : 'A firewalld reload can remove container rules'
+          : started
+            ? 'A firewall service restart wiped the container rules'
+            : 'A firewall service will wipe container rules',
         message:
           `${service} is ${isActive(states) ? 'active' : 'enabled'} on ${node}, ${host}. ` +
           (firewalld
-            ? 'Each firewalld restart or reload rebuilds its rules and removes the ones Docker and Kubernetes added at run time.'
+            ? firewalldSays(fwd!, docker.length > 0, !!kube, reloadAnswer)
             : unit === 'netfilter-persistent'
               ? `At every start (boot, or "netfilter-persistent reload") it restores ${restores} with iptables-restore, which replaces every table those files hold: ${who} to those tables are lost and Docker does not re-create them.`
               : `At every start it flushes all ${fw.families} rules and restores ${restores}; ${who} are lost and Docker does not re-create them.`) +
           (dockerInSaved.length ? ' Its saved configuration even contains container rules, which will be stale when restored.' : '') +
-          (started ? ` The logs show it happened: ${causeOf(service, fw, firewalld, restores, started, logged)}.` : ''),
-        impact: 'The next firewall restart (or a reboot order race) breaks container networking until docker and the node service are restarted.',
+          (started ? ` ${firewalld && fwd?.backendValue !== 'iptables' ? 'The logs show a firewalld restart or reload' : 'The logs show it happened'}: ${causeOf(service, fw, firewalld, restores, started, logged, fwd?.backendValue)}.` : ''),
+        impact: firewalld
+          ? dockerSafe
+            ? `A firewalld reload removes Docker's iptables rules for a moment, until Docker writes them again${kube ? "; Kubernetes' until kube-proxy's and the CNI plugin's next resync" : ''}.`
+            : docker.length > 0
+              ? `Where a firewalld reload or restart removes Docker's iptables rules, container networking (published ports, outbound NAT) stays broken until docker is restarted${kube ? "; Kubernetes' rules come back at kube-proxy's and the CNI plugin's next resync" : ''}.`
+              : "Where a firewalld reload or restart removes Kubernetes' iptables rules, Services and pod traffic fail until kube-proxy's and the CNI plugin's next resync."
+          : 'The next firewall restart (or a reboot order race) breaks container networking until docker and the node service are restarted.',
         evidence,
         facts: {
           unit: service,
           savedContainerRules: dockerInSaved.length,
           ...(firewalld ? {} : { restores: files }),
           // the logged restart: correlation makes this finding the root cause of the container rules found missing after it
-          ...(started ? { loggedRestart: { time: started.time, at: `${started.file}:${started.line}` }, cause: causeOf(service, fw, firewalld, restores, started, logged) } : {}),
+          ...(started ? { loggedRestart: { time: started.time, at: `${started.file}:${started.line}` }, cause: causeOf(service, fw, firewalld, restores, started, logged, fwd?.backendValue) } : {}),
         },
         remedy: firewalld
           ? {
-              summary: `Keep firewalld but let it own only the host rules: put container bridges in the trusted (or docker) zone${reloadAnswer?.restoresAll ? ` (${reloadAnswer.says})` : ', and restart docker after any firewalld reload (Docker before 28.3.3 does not re-create all its rules when firewalld reloads)'}.`,
+              summary:
+                `Keep firewalld but let it own only the host rules: ${
+                  zonedAll
+                    ? `the container bridges are in the docker or trusted zone already (${fwd!.bridges.map((b) => `${b.name}: ${b.zone!.name}`).join(', ')})`
+                    : fwd!.bridges.some((b) => b.zone)
+                      ? `put the other container bridges in the trusted (or docker) zone too (${fwd!.bridges.filter((b) => b.zone).map((b) => `${b.name} is in ${b.zone!.name} already`).join(', ')})`
+                      : 'put container bridges in the trusted (or docker) zone'
+                }${
+                  docker.length === 0
+                    ? ''
+                    : reloadAnswer?.restoresAll
+                      ? ` (${reloadAnswer.says})`
+                      : reloadAnswer
+                        ? `, and restart docker after any firewalld reload (${reloadAnswer.says})`
+                        : ', and restart docker after any firewalld reload (Docker before 28.3.3 does not re-create all its rules when firewalld reloads)'
+                }.`,
               commands: [
-                ...containerBridges(artifacts, docker.length > 0, !!kube).map((b) => `firewall-cmd --permanent --zone=trusted --add-interface=${b.name}${b.shown ? '' : '   # if the node has it (the bundle has no ip addr)'}`),
+                ...fwd!.bridges.filter((b) => !b.zone).map((b) => `firewall-cmd --permanent --zone=trusted --add-interface=${b.name}${b.shown ? '' : '   # if the node has it (the bundle has no ip addr)'}`),
                 ...(reloadAnswer?.restoresAll
-                  ? ['firewall-cmd --reload', ...dockerAfterFirewalldReload(artifacts, { dockerRestart }, '').commands]
+                  ? // nothing to add to a zone: no reload to run, only the check after the next one
+                    [...(zonedAll ? [] : ['firewall-cmd --reload']), ...dockerAfterFirewalldReload(artifacts, { dockerRestart }, '').commands]
                   : dockerRestart.how === 'docker.service'
-                    ? [`firewall-cmd --reload && ${dockerRestart.command}${reloadAnswer ? `   # ${reloadAnswer.says}` : ''}`]
+                    ? [`firewall-cmd --reload && ${dockerRestart.command}${reloadAnswer ? `   # ${zonedAll ? 'only when a firewalld change must be loaded: ' : ''}${reloadAnswer.says}` : zonedAll ? '   # only when a firewalld change must be loaded' : ''}`]
                     : ['firewall-cmd --reload', ...restart]),
               ],
-              caution: reloadAnswer?.restoresAll ? "firewall-cmd --reload removes Docker's iptables rules for a moment, until Docker writes them again." : 'Restarting docker restarts every container on the node.',
+              caution: reloadAnswer?.restoresAll ? "firewall-cmd --reload can remove Docker's iptables rules for a moment, until Docker writes them again." : 'Restarting docker restarts every container on the node.',
             }
           : {
               summary:
@@ -141,6 +186,56 @@ export default defineAnalyzer({
   },
 });
 
+/** What the bundle shows of firewalld next to the container bridges: each bridge's zone where a zone file or listing names it, the back end. */
+interface FirewalldView {
+  bridges: { name: string; shown: boolean; zone?: { name: string; ref: { file: string; line: number } } }[];
+  /** firewalld.conf's FirewallBackend line (firewalld 0.6+ defaults to nftables where the line is absent) */
+  backend?: Evidence;
+  backendValue?: 'nftables' | 'iptables';
+}
+
+/** Zones whose interfaces firewalld accepts container traffic from: Docker's own (target ACCEPT) and trusted. */
+const CONTAINER_ZONES = new Set(['docker', 'trusted']);
+
+function firewalldView(artifacts: NodeArtifacts, docker: boolean, kube: boolean): FirewalldView {
+  const zoneOf = new Map<string, { name: string; ref: { file: string; line: number } }>();
+  for (const zs of artifacts.firewalldZones ?? [])
+    for (const z of zs.zones) {
+      if (!CONTAINER_ZONES.has(z.name)) continue;
+      for (const i of z.interfaces) if (!zoneOf.has(i)) zoneOf.set(i, { name: z.name, ref: z.fieldRefs.interfaces ?? z.ref });
+    }
+  const bridges = containerBridges(artifacts, docker, kube).map((b) => ({ ...b, ...(zoneOf.has(b.name) ? { zone: zoneOf.get(b.name)! } : {}) }));
+  const conf = (artifacts.firewalldConf ?? []).find((c) => c.refs.FirewallBackend);
+  const ref = conf?.refs.FirewallBackend;
+  const backend = conf && ref ? { file: ref.file, line: ref.line, excerpt: `FirewallBackend=${conf.settings.FirewallBackend ?? conf.backend ?? ''}`, note: 'the back end firewalld writes its own rules with' } : undefined;
+  return { bridges, ...(backend ? { backend } : {}), ...(conf?.backend ? { backendValue: conf.backend } : {}) };
+}
+
+/**
+ * What a firewalld reload or restart does to the container rules, as far as the bundle shows. With
+ * FirewallBackend=iptables it flushes every iptables table. With nftables (the default since 0.6) it
+ * rebuilds its own table (inet firewalld) and leaves other iptables rules alone unless it has direct
+ * rules or predates the fix of firewalld#863 (PR #1082): then it flushes the iptables tables too.
+ */
+function firewalldSays(fwd: FirewalldView, docker: boolean, kube: boolean, reload: ReturnType<typeof dockerOnFirewalldReload>): string {
+  const whose = [docker ? "Docker's" : '', kube ? "Kubernetes'" : ''].filter(Boolean).join(' and ');
+  const removes =
+    fwd.backendValue === 'iptables'
+      ? `With FirewallBackend=iptables (${fwd.backend!.file}:${fwd.backend!.line}) each firewalld restart or reload flushes every iptables table, removing the rules ${whose} added at run time.`
+      : `${fwd.backendValue === 'nftables' ? `With FirewallBackend=nftables (${fwd.backend!.file}:${fwd.backend!.line})` : 'With the nftables back end (firewalld 0.6+ default; the bundle has no firewalld.conf line saying which)'} a firewalld reload rebuilds its own table (inet firewalld); it also flushes the iptables tables, removing ${whose} rules, where firewalld has direct rules (/etc/firewalld/direct.xml) or is a release without the fix of firewalld#863 (firewalld 2.0.0 and later have it). A restart or stop of firewalld flushes them on such releases too.`;
+  const dockerPart = !docker
+    ? ''
+    : reload?.restoresAll
+      ? ` Where that happens, ${reload.says}.`
+      : reload
+        ? ` Where that happens, ${reload.says}.`
+        : ' Where that happens, Docker before 28.3.3 does not re-create all its rules (the bundle does not show its version).';
+  const zones = fwd.bridges.filter((b) => b.zone);
+  const zonePart = zones.length ? ` ${zones.map((b) => `${b.name} is in the ${b.zone!.name} zone already (${b.zone!.ref.file}:${b.zone!.ref.line})`).join('; ')}.` : '';
+  const kubePart = kube ? ' kube-proxy and most CNI plugins write their rules again at their next resync.' : '';
+  return `${removes}${dockerPart}${zonePart}${kubePart}`;
+}
+
 /** Container bridges to put in the trusted zone: those the bundle's ip addr shows, else the default names (not shown). */
 function containerBridges(artifacts: NodeArtifacts, docker: boolean, kube: boolean): { name: string; shown: boolean }[] {
   const itfs = interfacesOf(artifacts.ipAddr ?? []);
@@ -149,7 +244,7 @@ function containerBridges(artifacts: NodeArtifacts, docker: boolean, kube: boole
 }
 
 /** One sentence: the logged restart of the unit and what it did, with the lines that show it. */
-function causeOf(service: string, fw: FirewallUnit, firewalld: boolean, restores: string, started: Evidence, logged: Evidence[]): string {
+function causeOf(service: string, fw: FirewallUnit, firewalld: boolean, restores: string, started: Evidence, logged: Evidence[], backend?: 'nftables' | 'iptables'): string {
   // the first of its lines in that file: the stop, where the flush happens
   const first = logged.find((e) => e.file === started.file) ?? started;
   const at = first.time ? ` at ${first.time.replace(/\.000Z$/, 'Z')}` : '';
@@ -158,7 +253,9 @@ function causeOf(service: string, fw: FirewallUnit, firewalld: boolean, restores
   const where = `${file}:${lines.length > 1 ? `${lines[0]}-${lines[lines.length - 1]}` : started.line}`;
   const flushed = logged.find((e) => /Flushing firewall rules/.test(e.excerpt));
   return firewalld
-    ? `${service} was restarted or reloaded${at} (${where}) and rebuilt its rules, removing the ones Docker and Kubernetes had added`
+    ? backend === 'iptables'
+      ? `${service} was restarted or reloaded${at} (${where}) and flushed every iptables table, removing the rules Docker and Kubernetes had added`
+      : `${service} was restarted or reloaded${at} (${where}) and rebuilt its rules; whether that removed the container rules depends on its release and direct rules (above)`
     : `${service} restarted${at} (${where}${flushed ? `; line ${flushed.line}: "Flushing firewall rules"` : ''}): it flushed every ${fw.families} rule and restored ${restores}`;
 }
 

@@ -12,6 +12,7 @@ import { findService, isActive, isEnabled } from '../../src/parsers/services.js'
 import { dockerdSettings } from '../../src/parsers/dockerd-flags.js';
 import { daemonUnreachable, dockerEngine, dockerVersionNumbers } from '../../src/parsers/docker-info.js';
 import { installedPackage, packageEvidence, packageLabel } from './package-versions.js';
+import type { LogMatch } from '../../src/logs/index.js';
 
 /**
  * The bridges, tunnels and veths a container runtime or CNI plugin creates: Docker (docker0,
@@ -420,6 +421,12 @@ export const DOCKER_ENGINE_PACKAGES = ['docker-ce', 'moby-engine', 'docker.io', 
 export function dockerOnFirewalldReload(artifacts: NodeArtifacts): FirewalldReloadAnswer | undefined {
   const d = dockerVersion(artifacts);
   if (!d) return undefined;
+  if (d.from === 'engine' && d.via === 'log') {
+    // no docker info: Swarm told by its chain or bridge
+    const swarm = swarmSigns(artifacts);
+    const who = `Docker ${d.version} (dockerd's latest logged start, ${d.evidence.file}:${d.evidence.line}${swarm ? `; a Swarm node: ${swarm}` : ''})`;
+    return { ...reloadAnswer(d.numbers, who, swarm !== undefined), version: d.version, evidence: d.evidence, from: 'engine' };
+  }
   if (d.from === 'engine') {
     const swarm = swarmActive(artifacts) !== undefined;
     return { ...reloadAnswer(d.numbers, `Docker ${d.version}`, swarm), version: d.version, evidence: d.evidence, from: 'engine' };
@@ -438,17 +445,27 @@ export interface DockerVersion {
   from: 'engine' | 'package';
   /** the package and its full version (`docker-ce 3:28.4.0-1.el9`), for `from: 'package'` */
   label?: string;
+  /**
+   * `log`: an engine version read from dockerd's own start line in the logs (`msg="Docker daemon" ... version=26.1.3`),
+   * the latest one, where the bundle has no docker info or docker version: the daemon that started then
+   */
+  via?: 'log';
   evidence: Evidence;
 }
 
 /**
  * The Docker engine's version: the running daemon's (docker info / docker version) where the bundle
- * has it, else the installed engine package's (DOCKER_ENGINE_PACKAGES); undefined where neither says.
+ * has it, else the one dockerd named at its latest start in the logs (`msg="Docker daemon" ...
+ * version=26.1.3`, log.docker-daemon-version), else the installed engine package's
+ * (DOCKER_ENGINE_PACKAGES); undefined where none says. The logged start comes before the package:
+ * the package may have been upgraded without dockerd restarting, and a restart logs a new line.
  */
 export function dockerVersion(artifacts: NodeArtifacts): DockerVersion | undefined {
   const v = dockerEngine(artifacts.dockerDaemon)?.serverVersion;
   const n = v ? dockerVersionNumbers(v.value) : undefined;
   if (v && n) return { version: v.value, numbers: n, from: 'engine', evidence: { file: v.ref.file, line: v.ref.line, excerpt: v.excerpt, note: `the Docker engine's version (${v.value})` } };
+  const logged = loggedDockerVersion(artifacts);
+  if (logged) return logged;
   const pkg = installedPackage(artifacts, DOCKER_ENGINE_PACKAGES);
   const pn = pkg ? dockerVersionNumbers(pkg.upstream) : undefined;
   if (!pkg || !pn) return undefined;
@@ -458,6 +475,30 @@ export function dockerVersion(artifacts: NodeArtifacts): DockerVersion | undefin
     from: 'package',
     label: packageLabel(pkg),
     evidence: packageEvidence(pkg, `the installed Docker engine package (${packageLabel(pkg)}): the bundle has no docker info or docker version naming the running engine's version`),
+  };
+}
+
+/** dockerd's latest logged start (log.docker-daemon-version): the version of the daemon that started then. */
+function loggedDockerVersion(artifacts: NodeArtifacts): DockerVersion | undefined {
+  let best: { m: LogMatch; numbers: [number, number, number] } | undefined;
+  for (const l of artifacts.logs ?? [])
+    for (const m of l.matches) {
+      if (m.signature !== 'log.docker-daemon-version' || !m.facts.version) continue;
+      const numbers = dockerVersionNumbers(m.facts.version);
+      if (!numbers) continue;
+      // the latest start: by time where both lines have one, else the later line of the same file
+      const later = !best || (m.timestamp && best.m.timestamp ? m.timestamp.epochMs >= best.m.timestamp.epochMs : m.file === best.m.file ? m.line > best.m.line : !best.m.timestamp && !!m.timestamp);
+      if (later) best = { m, numbers };
+    }
+  if (!best) return undefined;
+  const { m, numbers } = best;
+  const at = m.timestamp ? ` at ${m.timestamp.iso.replace(/\.\d+Z$/, 'Z')}` : '';
+  return {
+    version: m.facts.version,
+    numbers,
+    from: 'engine',
+    via: 'log',
+    evidence: { file: m.file, line: m.line, excerpt: m.excerpt, ...(m.timestamp ? { time: m.timestamp.iso, ...(m.timestamp.yearInferred ? { yearInferred: true as const } : {}) } : {}), note: `dockerd's latest logged start${at} names its version (${m.facts.version}): the bundle has no docker info or docker version` },
   };
 }
 

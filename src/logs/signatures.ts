@@ -19,6 +19,7 @@ import { KUBE_PROXY_FATAL, R13_SIGNATURES } from './signatures-r13.js';
 import { R12_SIGNATURES, UDP_TUNNEL_TCP_PROBE } from './signatures-r12.js';
 import { r14Signatures } from './signatures-r14.js';
 import { R15_SIGNATURES } from './signatures-r15.js';
+import { DOCKER_VERSION_SIGNATURES } from './signatures-docker-version.js';
 import { PROMPT_HEAD } from './prompt.js';
 
 export interface LogSignature {
@@ -1373,6 +1374,7 @@ export const SIGNATURES: readonly LogSignature[] = [
   ...r14Signatures({ peer: PEER, notClientLine: NOT_CLIENT_LINE }),
   // flannel's cni0 holding an old subnet's address (H69; before log.cni-setup-failed, which it explains)
   ...R15_SIGNATURES,
+  ...DOCKER_VERSION_SIGNATURES,
   {
     id: 'log.cni-setup-failed',
     literals: ['network for sandbox', 'network for pod', 'etworkPlugin cni failed'],

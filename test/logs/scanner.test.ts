@@ -231,6 +231,16 @@ describe('a healthy node', () => {
         facts: { action: 'Starting', service: 'Uncomplicated firewall' },
       },
       {
+        // dockerd's version as it started (quiet: read for the version where no docker info is in the bundle)
+        signature: 'log.docker-daemon-version',
+        file,
+        line: 66,
+        timestamp: { iso: '2026-11-20T09:57:54.000Z', epochMs: Date.UTC(2026, 10, 20, 9, 57, 54), zoneless: true },
+        unit: 'dockerd',
+        excerpt: 'Nov 20 09:57:54 k8s-worker-2 dockerd[981]: time="2026-11-20T09:57:54.591682483Z" level=info msg="Docker daemon" commit=311b9ff graphdriver=overlay2 version=24.0.7',
+        facts: { version: '24.0.7', commit: '311b9ff' },
+      },
+      {
         // what tells a failed start that dockerd got over from one it did not (log.docker-no-free-address-pool, ...)
         signature: 'log.docker-daemon-initialized',
         file,
@@ -265,8 +275,8 @@ describe('a healthy node', () => {
   });
 
   it('the older healthy fixture stays quiet too', () => {
-    // only the quiet lines of dockerd starting (API listen on, systemd's Started): no finding of their own
-    expect(scanLogText(readFileSync(projectPath('test', 'fixtures', 'logs', 'healthy-node-syslog.log'), 'utf8'), 'h').matches.filter((m) => m.signature !== 'log.docker-daemon-initialized')).toEqual([]);
+    // only the quiet lines of dockerd starting (API listen on, systemd's Started, its version): no finding of their own
+    expect(scanLogText(readFileSync(projectPath('test', 'fixtures', 'logs', 'healthy-node-syslog.log'), 'utf8'), 'h').matches.filter((m) => m.signature !== 'log.docker-daemon-initialized' && m.signature !== 'log.docker-daemon-version')).toEqual([]);
   });
 });
 
