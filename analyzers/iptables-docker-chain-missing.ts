@@ -28,6 +28,7 @@ import type { FindingDraft } from '../src/engine/analyzer.js';
 import { logEvidence } from './lib/logs.js';
 import type { LogScanResult } from '../src/logs/index.js';
 import { dockerRestartOf, restartDocker } from './lib/node-services.js';
+import { foreignBaseChains } from '../src/netfilter/save-format.js';
 import { isChainTarget, jumpTargets, listingCannotShow, rowsComplete, type ListingGap } from './lib/list-coverage.js';
 import { savedConfigHostPath, ufwRulesFile } from '../src/layouts/rules.js';
 import { hostFirewall } from './lib/host-firewall.js';
@@ -78,7 +79,8 @@ export default defineAnalyzer({
     // rootless Docker: its chains are in RootlessKit's namespace; the host's dump never holds them
     if (docker.rootless) return [rootlessNote(node, docker.rootless)];
     if (docker.noIptables && !docker.firewallOff) return [];
-    const v4 = gapsIn(liveViews(artifacts), artifacts, '', fromChains);
+    // (with iptables off, Docker's chains are absent by design wherever the host's own rules are: iptablesOff says so)
+    const v4 = gapsIn(liveViews(artifacts), artifacts, '', fromChains, 4, !docker.firewallOff);
     // DOCKER-USER absent or unreached while Docker's chains work: a finding of its own (not while dockerd is down)
     const user = v4.user && !docker.firewallOff && dockerdState(artifacts).running !== false ? [dockerUserFinding(node, v4.user, artifacts, docker.evidence)] : [];
     // IPv6: Docker's ip6tables chains, where Docker manages ip6tables and its networks use IPv6
@@ -87,6 +89,9 @@ export default defineAnalyzer({
     const chainsAbsent = v4.chainsAbsent || (v6?.chainsAbsent ?? false);
     // what no listing can show missing (a listing cut after its first rows, or of some chains only): not a flush
     const undecided = [...v4.undecided, ...(v6?.undecided ?? [])];
+    // tables iptables-nft shows without the base chains written with nft (no nft listing of them): not judged
+    const held = [...v4.held, ...(v6?.held ?? [])];
+    if (held.length > 0) partly?.(heldNote(held), ['nftables']);
     if (undecided.length > 0) partly?.(`not judged, no listing would show them: ${undecided.map((u) => `${u.what} (${u.listings.map((l) => `${l.file}:${l.line}`).join(', ')})`).join('; ')}`);
     // Swarm's filter DOCKER-INGRESS (moby#32918): only where Docker's other IPv4 chains are whole and dockerd runs
     const swarmGap = v4.missing.length === 0 && !docker.firewallOff && dockerdState(artifacts).running !== false ? swarmIngressGap(node, artifacts) : undefined;
@@ -272,8 +277,9 @@ function unreachable(node: string, said: Evidence, found: Evidence[], dockerEvid
 }
 
 /** Docker's chains and jumps missing from a family's live views (each back end's copy checked; a table whole in either is whole). */
-function gapsIn(views: BackendView[], artifacts: NodeArtifacts, label = '', orphansOnly = false, family: 4 | 6 = 4): { missing: Gap[]; chainsAbsent: boolean; undecided: Undecided[]; user?: UserGap } {
+function gapsIn(views: BackendView[], artifacts: NodeArtifacts, label = '', orphansOnly = false, family: 4 | 6 = 4, hold = true): { missing: Gap[]; chainsAbsent: boolean; undecided: Undecided[]; user?: UserGap; held: HeldTable[] } {
   const missing: Gap[] = [];
+  const held: HeldTable[] = [];
   const undecided: Undecided[] = [];
   let chainsAbsent = false;
   let user: UserGap | undefined;
@@ -296,14 +302,48 @@ function gapsIn(views: BackendView[], artifacts: NodeArtifacts, label = '', orph
     if (results.some((r) => r.gaps.length === 0)) continue;
     // a dump cut at its top (sos's .tailed) does not show what is absent: its start may hold them
     if (results.some((r) => r.view.truncated.has(table))) continue;
+    // iptables-nft's "contains incompatible base-chains" above the table, and no nft listing of it: the kernel holds base
+    // chains of it (an admin's own NAT or filtering, written with nft) that iptables does not show: with the host's own
+    // nftables rules doing the work, Docker may run with iptables off, so what is absent here is not judged
+    const marks = foreignBaseChains(results.flatMap((r) => r.view.rulesets), table);
+    if (hold && marks.length > 0 && !nftListingOf(artifacts, family === 6 ? 'ip6' : 'ip', table)) {
+      held.push({ table, family, marks, what: best(results).gaps.map((g) => `${label}${g.excerpt}`) });
+      continue;
+    }
     // report the copy that has Docker's chains, if one does
-    const best = results.sort((a, b) => Number(a.chainsAbsent) - Number(b.chainsAbsent) || a.gaps.length - b.gaps.length)[0];
+    const chosen = best(results);
     // the gaps' commands are written for iptables: the IPv6 rules take ip6tables
     const forFamily = (g: Gap): Gap => (family === 6 && g.fix ? { ...g, fix: g.fix.replace(/(^|; )iptables /g, '$1ip6tables ') } : g);
-    missing.push(...best.gaps.map((g) => forFamily(label ? { ...g, excerpt: `${label}${g.excerpt}` } : g)));
-    chainsAbsent ||= best.chainsAbsent;
+    missing.push(...chosen.gaps.map((g) => forFamily(label ? { ...g, excerpt: `${label}${g.excerpt}` } : g)));
+    chainsAbsent ||= chosen.chainsAbsent;
   }
-  return { missing, chainsAbsent, undecided, user };
+  return { missing, chainsAbsent, undecided, user, held };
+}
+
+/** The copy of a table that has Docker's chains, if one does (else the one with the fewest gaps). */
+function best<T extends { chainsAbsent: boolean; gaps: Gap[] }>(results: T[]): T {
+  return [...results].sort((a, b) => Number(a.chainsAbsent) - Number(b.chainsAbsent) || a.gaps.length - b.gaps.length)[0];
+}
+
+/**
+ * A table whose gaps are not judged: iptables-nft printed "# Table `nat' contains incompatible base-chains, use 'nft' tool
+ * to list them." above it (src/netfilter/save-format.ts FOREIGN_BASE_CHAINS) and the bundle has no nft listing of it.
+ */
+type HeldTable = { table: string; family: 4 | 6; marks: { ref: { file: string; line: number } }[]; what: string[] };
+
+/** Whether an nft listing in the bundle shows table `family name` (then it is read, and a marked table is judged as before). */
+function nftListingOf(artifacts: NodeArtifacts, family: 'ip' | 'ip6', name: string): boolean {
+  return (artifacts.nftables ?? []).some((rs) => rs.tables.some((t) => t.name === name && (t.family === family || t.family === 'inet')));
+}
+
+/** The coverage note for tables held back: what was not judged, the line that says why, what to collect. */
+function heldNote(held: HeldTable[]): string {
+  return held
+    .map(
+      (h) =>
+        `${h.family === 6 ? 'ip6tables' : 'iptables'} ${h.table} table not judged (${h.what.join('; ')}): iptables-nft printed "# Table \`${h.table}' contains incompatible base-chains, use 'nft' tool to list them." (${h.marks.map((m) => `${m.ref.file}:${m.ref.line}`).join(', ')}), so the ${h.family === 6 ? 'ip6' : 'ip'} ${h.table} table also holds base chains written with nft that iptables cannot show; collect \`nft list ruleset\``,
+    )
+    .join('; ');
 }
 
 /**
@@ -393,18 +433,18 @@ function coverage(v: BackendView, table: string): Coverage {
  * DOCKER-FORWARD chain in the IPv4 rules, or by Docker chains left in the ip6tables dump), its
  * networks use IPv6, and the bundle has a live ip6tables dump. Undefined when it does not apply.
  */
-function ipv6Gaps(artifacts: NodeArtifacts): { missing: Gap[]; chainsAbsent: boolean; undecided: Undecided[]; why: Evidence[]; service?: Evidence } | undefined {
+function ipv6Gaps(artifacts: NodeArtifacts): { missing: Gap[]; chainsAbsent: boolean; undecided: Undecided[]; held: HeldTable[]; why: Evidence[]; service?: Evidence } | undefined {
   const views6 = liveViews6(artifacts);
   if (views6.length === 0) return undefined;
   const use = dockerIpv6Use(artifacts);
   if (use.length === 0) return undefined;
   const managed = dockerManagesIp6tables(artifacts, views6);
   if (!managed) return undefined;
-  const { missing, chainsAbsent, undecided } = gapsIn(views6, artifacts, 'ip6tables (IPv6): ', false, 6);
+  const { missing, chainsAbsent, undecided, held } = gapsIn(views6, artifacts, 'ip6tables (IPv6): ', false, 6);
   const states = findService(artifacts.services ?? [], 'ip6tables');
   const s = isActive(states) ?? isEnabled(states);
   const service: Evidence | undefined = s ? { file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: `ip6tables.service is ${isActive(states) ? 'active' : 'enabled'}: it restores /etc/sysconfig/ip6tables at every start` } : undefined;
-  return { missing, chainsAbsent, undecided, why: [managed, use[0], ...(service ? [service] : [])], service };
+  return { missing, chainsAbsent, undecided, held, why: [managed, use[0], ...(service ? [service] : [])], service };
 }
 
 function foundOf(missing: Gap[]): Evidence[] {
@@ -473,6 +513,8 @@ function iptablesOff(node: string, off: Evidence, dockerEvidence: Evidence[], ab
 function natWithoutSourceNat(artifacts: NodeArtifacts): Evidence | undefined {
   const views = liveViews(artifacts).filter((v) => v.tables.get('nat')?.has('POSTROUTING'));
   if (views.length === 0 || views.some((v) => v.truncated.has('nat'))) return undefined;
+  // base chains of the nat table iptables-nft cannot show (and no nft listing of it): they may masquerade
+  if (foreignBaseChains(views.flatMap((v) => v.rulesets), 'nat').length > 0 && !nftListingOf(artifacts, 'ip', 'nat')) return undefined;
   if (views.some((v) => [...v.tables.get('nat')!.values()].some((c) => c.rules.some((r) => r.target === 'MASQUERADE' || r.target === 'SNAT')))) return undefined;
   const nftNat = (artifacts.nftables ?? []).some((rs) => rs.tables.some((t) => t.chains.some((c) => c.rules.some((r) => r.nat?.kind === 'masquerade' || r.nat?.kind === 'snat'))));
   if (nftNat) return undefined;

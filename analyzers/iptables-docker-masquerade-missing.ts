@@ -34,6 +34,7 @@ import { dockerdSettings } from '../src/parsers/dockerd-flags.js';
 import type { IpsetList } from '../src/parsers/ipset.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import { appendOnce, iptablesTool } from '../src/netfilter/commands.js';
+import { foreignBaseChains } from '../src/netfilter/save-format.js';
 import { hostFirewall, persistHandWritten, type HostFirewall } from './lib/host-firewall.js';
 import { ipsetMatcher, type IpsetDecider } from './lib/ipset.js';
 import { dockerManagesIp6tables } from './lib/ipv6-use.js';
@@ -101,6 +102,12 @@ function ipv4Findings(node: string, artifacts: NodeArtifacts, docker: DockerPres
   const local = localAddresses(artifacts);
   const ipsetLists = artifacts.ipsets ?? [];
   const listed = ipsetLists.length > 0 ? ipsetMatcher(ipsetLists) : undefined;
+  // iptables-nft's "contains incompatible base-chains" above the nat table, and no nft listing of table ip nat: base chains
+  // written with nft (an admin's own masquerade) are in the kernel and in no iptables view: a subnet not masqueraded by
+  // the rules shown is not judged
+  const hidden = foreignBaseChains(views.flatMap((v) => v.rulesets), 'nat');
+  const heldBack = hidden.length > 0 && !nftListingOf(artifacts, 'ip', 'nat');
+  const held: string[] = [];
   const findings = [];
   for (const bridge of dockerBridges(artifacts)) {
     if (bridge.noMasquerade) continue;
@@ -116,6 +123,10 @@ function ipv4Findings(node: string, artifacts: NodeArtifacts, docker: DockerPres
       const cover = coverage(views.map((v) => v.tables), nftNat, bridge.name, s.cidr, uplink ?? SOME_UPLINK, local, listed, ipsetLists);
       if (cover.kind === 'covered' || cover.kind === 'unknown') continue;
       if (cut) continue;
+      if (heldBack) {
+        held.push(`${s.cidr} (${bridge.name})`);
+        continue;
+      }
       // the uplink is not known and a rule masquerades traffic leaving by one named interface: it may be the uplink
       if (!uplink && cover.kind === 'missing' && views.some((v) => namedOutMasquerade(v.tables, bridge.name))) continue;
       if (cover.kind === 'maybe') {
@@ -145,7 +156,21 @@ function ipv4Findings(node: string, artifacts: NodeArtifacts, docker: DockerPres
       });
     }
   }
+  if (held.length > 0) partly?.(hiddenNatNote(held, hidden, 'ip'), ['nftables']);
   return findings;
+}
+
+/** Whether an nft listing in the bundle shows table `family name` (then it is read: its base chains are walked). */
+function nftListingOf(artifacts: NodeArtifacts, family: 'ip' | 'ip6', name: string): boolean {
+  return (artifacts.nftables ?? []).some((rs) => rs.tables.some((t) => t.name === name && (t.family === family || t.family === 'inet')));
+}
+
+/** The coverage note for subnets not judged: the nat table shown without its base chains written with nft. */
+function hiddenNatNote(held: string[], marks: { ref: { file: string; line: number } }[], family: 'ip' | 'ip6'): string {
+  return (
+    `the masquerade of ${held.join(', ')} was not judged: the ${family === 'ip6' ? 'ip6tables' : 'iptables'} nat rules shown do not masquerade it, but iptables-nft printed "# Table \`nat' contains incompatible base-chains, use 'nft' tool to list them." (${marks.map((m) => `${m.ref.file}:${m.ref.line}`).join(', ')}): ` +
+    `table ${family} nat also holds base chains written with nft that iptables cannot show, and one may masquerade it; collect \`nft list ruleset\``
+  );
 }
 
 /**
@@ -195,6 +220,9 @@ function ipv6Findings(node: string, artifacts: NodeArtifacts, docker: DockerPres
   const liveDefaultMasq = networks.some((n) => n.name === 'bridge' && n.options['com.docker.network.bridge.enable_ip_masquerade'] === 'true');
   const noDefaultMasq = !liveDefaultMasq && setting.ipMasq?.value === false;
   const tool = nat6[0] ? iptablesTool(nat6[0].rulesets[0], views6.flatMap((v) => v.rulesets)) : 'ip6tables';
+  const hidden6 = foreignBaseChains(nat6.flatMap((v) => v.rulesets), 'nat');
+  const heldBack6 = !nftDocker && hidden6.length > 0 && !nftListingOf(artifacts, 'ip6', 'nat');
+  const held6: string[] = [];
   const findings = [];
   for (const bridge of bridges) {
     const net = networks.find((n) => n.bridgeName === bridge.name && (bridge.network === undefined || n.name === bridge.network));
@@ -217,6 +245,10 @@ function ipv6Findings(node: string, artifacts: NodeArtifacts, docker: DockerPres
       );
       if (cover.kind === 'unknown') partly?.(`could not decide whether ${s.cidr} (${bridge.name}) is masqueraded on its way out over IPv6`);
       if (cover.kind === 'covered' || cover.kind === 'unknown') continue;
+      if (heldBack6) {
+        held6.push(`${s.cidr} (${bridge.name})`);
+        continue;
+      }
       if (!uplink && cover.kind === 'missing' && nat6.some((v) => namedOutMasquerade(v.tables, bridge.name))) continue;
       if (cover.kind === 'maybe') {
         findings.push(maybeFinding(node, bridge, s, cover.rules, natFile, dockerRestart, tool));
@@ -229,6 +261,7 @@ function ipv6Findings(node: string, artifacts: NodeArtifacts, docker: DockerPres
       findings.push(ipv6Finding(node, bridge, s, managed, cover, natFile, uplink, tool, dockerRestart));
     }
   }
+  if (held6.length > 0) partly?.(hiddenNatNote(held6, hidden6, 'ip6'), ['nftables']);
   return findings;
 }
 

@@ -34,6 +34,8 @@ import type { Evidence } from '../src/report/schema.js';
 import type { NftChain, NftExpr, NftRule, NftRuleset, NftTable } from '../src/nft/model.js';
 import { nodeProcesses } from '../src/parsers/processes.js';
 import { logEvidence } from './lib/logs.js';
+import { incompatibleKind } from '../src/netfilter/save-format.js';
+import type { SourceRef } from '../src/model/source.js';
 
 /** iptables' built-in (base) chains per table: other base chains are skipped by iptables-nft. */
 const BUILTIN: Record<string, readonly string[]> = {
@@ -295,8 +297,12 @@ export default defineAnalyzer({
  * nft listing that names them.
  */
 function unreadTables(node: string, artifacts: NodeArtifacts, said: Evidence[]): FindingDraft[] {
-  const lines = (artifacts.iptables ?? []).flatMap((rs) => (rs.incompatibleTables ?? []).map((t) => ({ ...t, family: rs.family === 'ipv6' ? 'ip6' : 'ip', rs })));
-  if (lines.length === 0) return [];
+  const all = (artifacts.iptables ?? []).flatMap((rs) => (rs.incompatibleTables ?? []).map((t) => ({ ...t, family: rs.family === 'ipv6' ? 'ip6' : 'ip', rs })));
+  // "# Table `nat' contains incompatible base-chains, use 'nft' tool to list them." (iptables 1.8.8+) is printed ABOVE a
+  // table iptables lists whole but for the base chains it leaves out: no rule of nft's is in iptables' chains
+  const lines = all.filter((t) => incompatibleKind(t) === 'replaced');
+  const foreign = all.filter((t) => incompatibleKind(t) === 'base-chains' && !(artifacts.nftables ?? []).some((n) => n.tables.some((x) => x.name === t.table && x.family === t.family)));
+  if (lines.length === 0) return foreign.length > 0 ? [baseChainsNote(node, foreign)] : [];
   // the agents' own chains in the tables the dump could show, then their processes
   const consumers: { who: string; evidence: Evidence }[] = [];
   for (const { rs } of lines)
@@ -324,6 +330,33 @@ function unreadTables(node: string, artifacts: NodeArtifacts, said: Evidence[]):
       facts: { tables, rules: null, consumers: who },
     },
   ];
+}
+
+/**
+ * iptables-nft printed `# Table `nat' contains incompatible base-chains, use 'nft' tool to list them.` above a table it
+ * then listed (iptables 1.8.8+; src/netfilter/save-format.ts FOREIGN_BASE_CHAINS), and no nft listing shows that table:
+ * iptables' own chains are all there, but the table also holds base chains written with nft (another name, type or
+ * priority than iptables' built-in chain of the hook) that no iptables view shows. Nothing fails; what those chains do is
+ * not in the bundle. Information, saying what to collect.
+ */
+function baseChainsNote(node: string, lines: { table: string; ref: SourceRef; family: string }[]): FindingDraft {
+  const tables = [...new Set(lines.map((l) => `${l.family} ${l.table}`))];
+  const one = tables.length === 1;
+  return {
+    severity: 'info',
+    title: "iptables shows a table without the base chains nft added to it",
+    message:
+      `iptables-nft on ${node} printed "contains incompatible base-chains" above ${one ? 'table' : 'the tables'} ${tables.join(', ')} (${lines.map((l) => `${l.ref.file}:${l.ref.line}`).join(', ')}): ` +
+      `the iptables chains listed after that line are all there, but ${one ? 'the table also holds' : 'the tables also hold'} base chains written with nft (a name, type or priority iptables does not use for its own chain of that hook) that iptables cannot list. ` +
+      "iptables keeps working; what those chains do (NAT, filtering) is in no iptables view, and the bundle has no nft listing of them: collect `nft list ruleset`.",
+    impact: 'None by itself. Diagnoses that need the whole table (masquerade, NAT, Docker\'s chains) are left undecided until the nft listing is collected.',
+    evidence: lines.map((l) => ({ file: l.ref.file, line: l.ref.line, excerpt: `# Table \`${l.table}' contains incompatible base-chains, use 'nft' tool to list them.`, note: `table ${l.family} ${l.table}: iptables' own chains shown, base chains written with nft left out` })),
+    remedy: {
+      summary: 'Collect the nft listing to see the base chains iptables leaves out. To keep iptables\' tables readable, put rules of your own in a table of your own (table ip mynat, not ip nat).',
+      commands: [...new Set(lines.map((l) => `nft -a list table ${l.family} ${l.table}   # the base chains iptables does not show (hook, priority) and their rules`)), 'nft list ruleset > nft-list-ruleset.txt'],
+    },
+    facts: { tables, kind: 'base-chains' },
+  };
 }
 
 function isNativeReason(f: NativeFinding): string {

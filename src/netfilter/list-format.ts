@@ -9,6 +9,7 @@ import { BUILTIN_CHAINS, canonicalXmark, ensureChain, ensureTable, isBuiltin, is
 import { canonicalizeOption, logLevelNumber } from './values.js';
 import { addressFamily, familyFromFileName, type Family } from './family.js';
 import { commandLineTool, hintBackend } from './backends.js';
+import { FOREIGN_BASE_CHAINS, noteIncompatible } from './save-format.js';
 import type { Backend } from './rules.js';
 import { TABLE_ONLY_TARGETS, tableFromFileName } from './save-format.js';
 import { outputFilterOf } from './grep-filter.js';
@@ -137,6 +138,16 @@ export function parseIptablesList(text: string, file: string, opts: ListOptions 
         if (/ip6tables/.test(line)) rs.family = 'ipv6';
       }
       if (/iptables-legacy tables present/.test(line)) rs.legacyTablesPresent = ref;
+      // iptables-nft's first line of a listing of a table with base chains it leaves out (1.8.8+): the table it names is
+      // the one listed after it; its chains are iptables' own only
+      const foreign = FOREIGN_BASE_CHAINS.exec(line);
+      if (foreign) {
+        noteIncompatible(rs, foreign[1], ref, 'base-chains');
+        if (!opts.table) {
+          table = foreign[1];
+          tableSaid = true;
+        }
+      }
       continue;
     }
     // eks-log-collector.sh appends `=======` and `Total Number of Rules: N` (N: the lines that are not
