@@ -13,7 +13,7 @@
  * and keeps the file's line of the event's `message` (or `note`) field, so that evidence cites the JSON's real line.
  */
 import { parseTree, type Node as JsonNode, type ParseError as ParseError_ } from 'jsonc-parser';
-import { explainJsonError, LineIndex } from '../parsers/json-position.js';
+import { explainJsonError, LineIndex } from '../model/json-position.js';
 import { ParseError } from '../model/source.js';
 import { createLogScanner, type LogMatch, type LogScanResult, type LogSignature } from './index.js';
 

@@ -17,7 +17,7 @@
  */
 import { parseTree, type Node as JsonTreeNode, type ParseError as JsonParseError } from 'jsonc-parser';
 import { excerpt as capped, lines, ParseError, SkipFile, type ParseWarning, type SourceRef } from '../model/source.js';
-import { explainJsonError, LineIndex } from './json-position.js';
+import { explainJsonError, LineIndex } from '../model/json-position.js';
 
 /** A JSON value with the line it starts on. */
 export type JsonNode =

@@ -11,7 +11,7 @@ import { parseTree, type ParseError as JsonParseError } from 'jsonc-parser';
 import { describe, expect, it } from 'vitest';
 import { ParseError, SkipFile } from '../../src/model/source.js';
 import { parseCniConf, parseJsonWithLines } from '../../src/parsers/cni-conf.js';
-import { describeJsonError, explainJsonError, LineIndex } from '../../src/parsers/json-position.js';
+import { describeJsonError, explainJsonError, LineIndex } from '../../src/model/json-position.js';
 import { projectPath } from '../helpers/shared.js';
 
 const fx = (name: string) => readFileSync(projectPath('test', 'fixtures', 'hairpin', name), 'utf8');

@@ -1,7 +1,7 @@
 /**
  * Positions in JSON text read with jsonc-parser: its nodes and errors carry character offsets, the
  * evidence cites 1-based lines. Shared by the parsers that keep {file, line} for what they read out of
- * JSON (parsers/cni-conf.ts, logs/kube-events.ts).
+ * JSON (parsers/cni-conf.ts, logs/kube-events.ts; in model/ so reading a bundle loads no parser).
  */
 import { printParseErrorCode, type ParseError as JsonParseError } from 'jsonc-parser';
 
