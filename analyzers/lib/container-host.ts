@@ -12,6 +12,7 @@ import { findService, isActive, isEnabled } from '../../src/parsers/services.js'
 import { dockerdSettings } from '../../src/parsers/dockerd-flags.js';
 import { daemonUnreachable, dockerEngine, dockerVersionNumbers } from '../../src/parsers/docker-info.js';
 import { installedPackage, packageEvidence, packageLabel } from './package-versions.js';
+import { latestDaemonVersionLine } from '../../src/logs/signatures-docker-version.js';
 import type { LogMatch } from '../../src/logs/index.js';
 
 /**
@@ -480,18 +481,9 @@ export function dockerVersion(artifacts: NodeArtifacts): DockerVersion | undefin
 
 /** dockerd's latest logged start (log.docker-daemon-version): the version of the daemon that started then. */
 function loggedDockerVersion(artifacts: NodeArtifacts): DockerVersion | undefined {
-  let best: { m: LogMatch; numbers: [number, number, number] } | undefined;
-  for (const l of artifacts.logs ?? [])
-    for (const m of l.matches) {
-      if (m.signature !== 'log.docker-daemon-version' || !m.facts.version) continue;
-      const numbers = dockerVersionNumbers(m.facts.version);
-      if (!numbers) continue;
-      // the latest start: by time where both lines have one, else the later line of the same file
-      const later = !best || (m.timestamp && best.m.timestamp ? m.timestamp.epochMs >= best.m.timestamp.epochMs : m.file === best.m.file ? m.line > best.m.line : !best.m.timestamp && !!m.timestamp);
-      if (later) best = { m, numbers };
-    }
-  if (!best) return undefined;
-  const { m, numbers } = best;
+  const m = latestDaemonVersionLine(artifacts.logs, (v) => dockerVersionNumbers(v) !== undefined);
+  const numbers = m ? dockerVersionNumbers(m.facts.version) : undefined;
+  if (!m || !numbers) return undefined;
   const at = m.timestamp ? ` at ${m.timestamp.iso.replace(/\.\d+Z$/, 'Z')}` : '';
   return {
     version: m.facts.version,

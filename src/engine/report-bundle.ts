@@ -11,6 +11,7 @@ import { locate } from '../layouts/locate.js';
 import { BundleReport as BundleReportSchema, SEVERITY_ORDER, type BundleReport, type Finding, type NodeDocker, type TimelineEvent } from '../report/schema.js';
 import { summarize, type Ruleset } from '../netfilter/rules.js';
 import { dockerEngine } from '../parsers/docker-info.js';
+import { latestDaemonVersionLine } from '../logs/signatures-docker-version.js';
 import type { NodeArtifacts } from './artifacts.js';
 import type { Analyzer } from './analyzer.js';
 import type { AnalyzeOptions, LoadedBundle } from './analyze.js';
@@ -41,7 +42,7 @@ export async function reportBundle(input: string, loaded: LoadedBundle, options:
   const timeline = buildTimeline(findings);
   const t3 = performance.now();
 
-  const facts = nodes.map((n) => ({ ...nodeFacts(n.artifacts), ...dockerFacts(nodeDocker(n.artifacts)) }));
+  const facts = nodes.map((n) => ({ ...nodeFacts(n.artifacts), ...dockerFacts(nodeDocker(n.artifacts), n.artifacts) }));
   const marks = factMarks(facts);
   const report: BundleReport = {
     source: input,
@@ -119,10 +120,13 @@ export function nodeDocker(artifacts: NodeArtifacts): NodeDocker | undefined {
 
 /**
  * The daemon's version, Swarm state and firewall back end as facts of the side-by-side view (null
- * where unknown, as nodeFacts's are): which node runs another Docker, or left the Swarm, shows there.
+ * where unknown, as nodeFacts's are): which node runs another Docker, or left the Swarm, shows there. The version
+ * falls back to dockerd's own logged start line.
  */
-function dockerFacts(docker: NodeDocker | undefined): Record<string, string | null> {
-  return { 'docker version': docker?.version ?? null, 'docker swarm': docker?.swarm ?? null, 'docker firewall backend': docker?.firewallBackend ?? null };
+function dockerFacts(docker: NodeDocker | undefined, artifacts: NodeArtifacts): Record<string, string | null> {
+  // without docker info / docker version, the version dockerd's latest start logged (a sosreport's messages)
+  const version = docker?.version ?? latestDaemonVersionLine(artifacts.logs)?.facts.version ?? null;
+  return { 'docker version': version, 'docker swarm': docker?.swarm ?? null, 'docker firewall backend': docker?.firewallBackend ?? null };
 }
 
 const CUSTOM_CHAINS_SHOWN = 40;

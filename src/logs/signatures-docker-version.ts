@@ -1,5 +1,5 @@
 /**
- * Log signatures from H78.
+ * dockerd's version from its own start line.
  *
  * - log.docker-daemon-version (quiet): dockerd's line once it has started, the same in every release since
  *   17.x (`level=info msg="Docker daemon" commit=c710b88 containerd-snapshotter=false storage-driver=overlay2
@@ -7,6 +7,7 @@
  *   of the daemon that started, which dockerVersion() reads where the bundle has no docker info / docker version:
  *   the latest such line is the running daemon's, unless it restarted after the logs end. Facts: version, commit.
  */
+import type { LogMatch, LogScanResult } from './index.js';
 import type { LogSignature } from './signatures.js';
 
 export const DOCKER_DAEMON_VERSION = /msg="Docker daemon"[^\n]{0,400}?\sversion=(?<version>v?\d{1,4}\.\d{1,4}(?:\.\d{1,4})?[\w.+~-]{0,40})/;
@@ -28,3 +29,18 @@ export const DOCKER_VERSION_SIGNATURES: readonly LogSignature[] = [
     maxMatches: 500,
   },
 ];
+
+/**
+ * The latest `msg="Docker daemon" ... version=` line of the node's logs: by time where both lines have one, else the
+ * later line of the same file. The running daemon's version, unless it restarted after the logs end.
+ */
+export function latestDaemonVersionLine(logs: readonly LogScanResult[] | undefined, usable: (version: string) => boolean = () => true): LogMatch | undefined {
+  let best: LogMatch | undefined;
+  for (const l of logs ?? [])
+    for (const m of l.matches) {
+      if (m.signature !== 'log.docker-daemon-version' || !m.facts.version || !usable(m.facts.version)) continue;
+      const later = !best || (m.timestamp && best.timestamp ? m.timestamp.epochMs >= best.timestamp.epochMs : m.file === best.file ? m.line > best.line : !best.timestamp && !!m.timestamp);
+      if (later) best = m;
+    }
+  return best;
+}
