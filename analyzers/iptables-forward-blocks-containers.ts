@@ -390,7 +390,14 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
     for (const cidr of b.cidrs.length > 0 ? b.cidrs : [undefined]) {
       const c = cidr ? parseCidr(cidr) : undefined;
       if (cidr && (!c || c.prefix > (v6 ? 126 : 30))) continue;
-      const host = cidr ? (cniFirewallContainer(tables, cidr) ?? hostIn(cidr)) : UNKNOWN_SUBNET_HOST[family];
+      const cniContainer = cidr ? cniFirewallContainer(tables, cidr) : undefined;
+      // the CNI firewall plugin accepts each container by address as it starts: a bridge of its network with no such
+      // accept runs no container now, and the next one gets its own (R26 27b: no container, nothing dropped)
+      if (cidr && !cniContainer && cniFirewallOwns(tables, cidr, b.name)) {
+        partly?.(`${cidr} (${b.name}): no container runs on it (the CNI firewall plugin accepts each one in CNI-FORWARD as it starts, and none is there): nothing to trace`);
+        continue;
+      }
+      const host = cidr ? (cniContainer ?? hostIn(cidr)) : UNKNOWN_SUBNET_HOST[family];
       const label = b.pods ? `a pod in ${cidr} (${owns(b.pods.owner)} pod network)` : cidr ? `${cidr} (${b.nameUnknown ? 'a Podman bridge' : b.name})` : `a container on ${b.name} (its subnet is not in the bundle)`;
       const via = uplinkKnown ? ` via ${uplink}` : b.pods ? ' (the uplink is not in the bundle)' : ` (out of any interface other than ${b.name}: the uplink is not in the bundle)`;
       // the packets of both directions through one set of tables (the rules as they are, or with a proposed change)
@@ -1349,6 +1356,18 @@ function cniFirewallContainer(tables: Map<string, Map<string, Chain>>, cidr: str
     if (ip && addressIn(ip, cidr)) return ip;
   }
   return undefined;
+}
+
+/**
+ * Whether the CNI firewall plugin handles the forwarding of this network: FORWARD jumps to CNI-FORWARD, and the bridge
+ * is Podman's CNI bridge by name or CNI's masquerade rule for the subnet (`-s 10.88.0.0/16 ... -j CNI-<id>`) names it.
+ */
+function cniFirewallOwns(tables: Map<string, Map<string, Chain>>, cidr: string, bridge: string): boolean {
+  const forward = tables.get('filter')?.get('FORWARD');
+  if (!forward?.rules.some((r) => r.target === 'CNI-FORWARD')) return false;
+  // a CNI bridge by name (Podman's cni-podman0), or CNI's masquerade of the subnet where a container ran
+  if (/^cni-podman\d+$/.test(bridge)) return true;
+  return [...(tables.get('nat')?.get('POSTROUTING')?.rules ?? [])].some((r) => r.source && !r.source.negated && r.source.value === cidr && /^CNI-[0-9a-f]{8,}$/.test(r.target ?? ''));
 }
 
 /** The second address of a network (.2, or ::2): a container's, not the gateway's. */
