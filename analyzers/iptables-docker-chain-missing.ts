@@ -946,8 +946,8 @@ function regression1903Note(node: string, artifacts: NodeArtifacts, dockerEviden
  * when a service that publishes a port in ingress mode gets a backend): the nat and the filter DOCKER-INGRESS, and
  * FORWARD's jump, are made together and only then. A Swarm node where no service publishes a port has neither, so:
  * critical where the bundle shows a published service (nat DOCKER-INGRESS, docker service ls' `*:P->`); no finding
- * where it shows there is none (the whole nat table without DOCKER-INGRESS, or docker service ls without one); a
- * warning saying what to collect where it shows neither (an `iptables -S` of the filter table only: moby#32918's paste).
+ * where it shows there is none (the whole nat table without DOCKER-INGRESS, or docker service ls without one); an
+ * info saying what to collect where it shows neither (an `iptables -S` of the filter table only: moby#32918's paste).
  */
 function swarmIngressGap(node: string, artifacts: NodeArtifacts): FindingDraft | undefined {
   const swarm = swarmOf(artifacts);
@@ -1001,8 +1001,9 @@ function swarmIngressGap(node: string, artifacts: NodeArtifacts): FindingDraft |
   const recheck = 'iptables -S FORWARD | grep -e DOCKER-INGRESS -e DOCKER-FORWARD; iptables -S DOCKER-INGRESS   # FORWARD (or DOCKER-FORWARD, Docker 28+) jumps to DOCKER-INGRESS, which accepts each published port';
   if (!published) {
     return {
-      severity: 'warning',
-      title: "Swarm's DOCKER-INGRESS filter chain is missing: published service ports would be dropped",
+      // info: a healthy Swarm node with no published service shows the same (R26 29); R24's moby#32918 paste too
+      severity: 'info',
+      title: "A Swarm node without Swarm's DOCKER-INGRESS filter chain: a published service port would be dropped (whether one is published is not in the bundle)",
       message:
         `${node} is a Swarm node (${swarm.signs[0].excerpt}, ${swarm.signs[0].file}:${swarm.signs[0].line}), ${what}, and ${byWhat} drops what the routing mesh forwards to the ingress sandbox on docker_gwbridge. ` +
         'Docker makes DOCKER-INGRESS (in nat and filter, with the jump from FORWARD) only once a service publishes a port, so this is normal where no service does; where one does, its port is unreachable on this node (the 17.05.0-ce-rc2 regression of moby/moby#32918 looked exactly like this). ' +
