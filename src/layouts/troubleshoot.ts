@@ -111,9 +111,19 @@ export function troubleshootNodes(
   }
   // pod logs no pod spec places, beside exactly one host whose data the bundle holds (a host bundle collected on a
   // one-node cluster, named from its hostnames): that host's pods (R25 c15); with several hosts they stay apart
+  // Not where two of them are pods of one DaemonSet (`kube-flannel-ds-7xk2p`, `kube-flannel-ds-9qzt4`: one per node,
+  // so the cluster has more nodes than this host; R26 23b)
   const unassigned = nodes.get(UNASSIGNED);
   const hosts = [...nodes].filter(([name, n]) => name !== UNASSIGNED && n.files.length > 0);
-  if (unassigned && hosts.length === 1 && listed.size <= 1) {
+  const podsOf = new Map<string, Set<string>>();
+  for (const l of unassigned?.logs ?? []) {
+    const pod = l.source.pod;
+    if (!pod || !/-[a-z0-9]{5}$/.test(pod)) continue;
+    const owner = `${l.source.namespace}/${pod.slice(0, -6)}`;
+    (podsOf.get(owner) ?? podsOf.set(owner, new Set()).get(owner)!).add(pod);
+  }
+  const severalOfOneSet = [...podsOf.values()].some((p) => p.size > 1);
+  if (unassigned && hosts.length === 1 && listed.size <= 1 && !severalOfOneSet) {
     hosts[0][1].logs.push(...unassigned.logs);
     nodes.delete(UNASSIGNED);
   }

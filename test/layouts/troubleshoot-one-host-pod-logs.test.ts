@@ -4,7 +4,7 @@
  * run-host collectors describe (kw1, from hostnames.txt). The pods' logs are that host's: no pseudo-node
  * "(unassigned pod logs)" beside it, so their lines meet kw1's facts. Without any host data they stay unassigned.
  */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,6 +28,20 @@ describe('pod logs of a one-host troubleshoot bundle', () => {
       rmSync(join(dir, ROOT, 'host-collectors'), { recursive: true });
       const b = await loadBundle(dir);
       expect(b.nodes.map((n) => n.name)).toEqual(['(unassigned pod logs)']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('two pods of one DaemonSet unplaced (one per node: the cluster has more nodes than this host): they stay apart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bd-ts-two-ds-'));
+    try {
+      cpSync(join(SRC, ROOT), join(dir, ROOT), { recursive: true });
+      const second = join(dir, ROOT, 'cluster-resources/pods/logs/kube-flannel/kube-flannel-ds-9qzt4');
+      mkdirSync(second, { recursive: true });
+      cpSync(projectPath('test/fixtures/r26-second-ds-pod/kube-flannel.log'), join(second, 'kube-flannel.log'));
+      const b = await loadBundle(dir);
+      expect(b.nodes.map((n) => n.name).sort()).toEqual(['(unassigned pod logs)', 'kw1']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
