@@ -166,7 +166,8 @@ export default defineAnalyzer({
         dockerChainsGone(draft, sig.id, sorted, byId.get('log.docker-daemon-initialized')?.matches ?? [], host.restartDocker());
       // H64: ENETUNREACH: IPv6 tried first, a ClusterIP before kube-proxy's DNAT, the default route
       // H72: an IPv6 address on a host without an IPv6 route is the dual-stack fallback (info) unless the client had no IPv4 to try
-      if (sig.id === 'log.network-unreachable') networkUnreachableFallback(draft, sorted, byId.get('log.client-connect-step')?.matches ?? [], artifacts, networkUnreachable);
+      if (sig.id === 'log.network-unreachable')
+        networkUnreachableFallback(draft, sorted, byId.get('log.client-connect-step')?.matches ?? [], artifacts, networkUnreachable, ['log.connection-timed-out', 'log.connection-refused', 'log.connection-failed'].flatMap((id) => byId.get(id)?.matches ?? []));
       // H64: a CNI image's legacy iptables on an nf_tables host (flannel#1306): the back ends first, the module after
       if ((sig.id === 'log.iptables-table-unavailable' || sig.id === 'log.flannel-iptables-failed') && imageLegacy(draft, sig.id, sorted, artifacts, [...byId.values()].flatMap((v) => v.matches)) === 'folded') continue;
       // Bad rule answering a -C check, not a delete: iptables-nft 1.8.0-1.8.2's -C bug (kubernetes#82361)
@@ -196,7 +197,7 @@ export default defineAnalyzer({
     if (kubectl.length > 0) out.push(kubectlWithoutKubeconfig(node, inTimeOrder(kubectl)));
     if (userNat.slirp.length > 0) {
       const sorted = inTimeOrder(userNat.slirp);
-      const draft = slirp4netnsDnsTimeout(node, sorted, userNat.slirpCount, userNat.signs, asEvidence);
+      const draft = slirp4netnsDnsTimeout(node, sorted, userNat.slirpCount, userNat.signs, asEvidence, userNat.hostResolver);
       out.push(draft);
       lines.set(draft, { matches: sorted, complete: true });
     }
@@ -1349,6 +1350,27 @@ function noFreePool(draft: FindingDraft, matches: LogMatch[], facts: Record<stri
     return;
   }
   const haveRoutes = (artifacts.routes ?? []).some((t) => t.routes.length > 0);
+  // H79 (R26 14): Docker before 18.06 (no default-address-pools): 1.x's own error (`run 'docker -b docker0'`), libnetwork
+  // 1.7-1.9's `can't find an address range for interface`, or 1.x's per-candidate debug lines
+  const legacy = matches.some((m) => /docker -b docker0|can't find an address range for interface/.test(m.excerpt)) || candidates.some((c) => c.facts.rejected);
+  if (legacy) draft.message = draft.message.replace(/every pool it may pick \([^)]*\)/, "every range it may pick (Docker 1.x: its fixed list of candidates for docker0, 172.17.42.1/16 first; no default-address-pools before Docker 18.06)");
+  // H79 (R26 14): a later `Creating bridge docker0 with network X` in the same log: a later start took a range, the failure is history
+  const laterChosen = (f: LogMatch) => candidates.filter((c) => c.file === f.file && c.facts.chosen && c.line > f.line).sort((a, b) => a.line - b.line)[0];
+  const taken = matches.map(laterChosen);
+  if (matches.length > 0 && taken.every((c) => c)) {
+    const c = taken.reduce((a, b) => (b!.line > a!.line ? b : a))!;
+    draft.severity = 'info';
+    draft.title = 'Docker found no free address pool once; a later start took a range';
+    draft.message = draft.message.replace(' At start, for docker0, dockerd exits: it runs no containers.', ' At start, for docker0, dockerd exits: that start ran no containers.');
+    draft.message += ` Later in the same log dockerd created ${c.facts.bridge ?? 'docker0'} with ${c.facts.chosen} (${c.file}:${c.line}: ${c.excerpt.trim()}): that start came through, so the failure is history, not the daemon's state.`;
+    draft.evidence.push({ ...asEvidence(c), note: `a later start took ${c.facts.chosen}` });
+    draft.facts = { ...draft.facts, laterChosen: c.facts.chosen };
+    draft.remedy = {
+      summary: `Nothing to fix now. To keep a start from failing again when the routes change (a VPN up at boot), pin docker0's range: ${legacy ? `--bip=${c.facts.chosen} in the daemon's options (DOCKER_OPTS in /etc/default/docker or /etc/sysconfig/docker; "bip" in daemon.json from Docker 1.10)` : `"bip": "${c.facts.chosen}" in /etc/docker/daemon.json`}.`,
+      commands: ['ip -4 addr show docker0   # the range docker0 holds now'],
+    };
+    return;
+  }
   const listed = (facts.pools ?? []).flatMap((p) => p.split(/\s+/)).filter((p) => parseCidr(p));
   const configured = (artifacts.dockerDaemon ?? []).flatMap((d) => d.defaultAddressPools ?? []).map((p) => p.base).filter((p) => parseCidr(p));
   // H72: the ranges dockerd's own debug lines say it tried and rejected, before the error: those are its pools here
@@ -1426,7 +1448,14 @@ function noFreePool(draft: FindingDraft, matches: LogMatch[], facts: Record<stri
     commands.push('ip -4 route   # the routes that cover 172.17.0.0/16-172.31.0.0/16 and 192.168.0.0/16 (or the configured pools)');
     commands.push(`# /etc/docker/daemon.json, beside its other settings: "bip": "${bip}", "default-address-pools": [{"base": "${poolBase}", "size": 24}]`);
   }
-  if (!atStart) {
+  if (legacy) {
+    // H79: Docker 1.x reads no default-address-pools (18.06 added it): docker0's range is its --bip (or -b with --fixed-cidr)
+    summary = `Give docker0 a range no route covers with --bip${free.length > 0 && haveRoutes ? ` (${bip} is free of routes here)` : ''}: this Docker (1.x) has no default-address-pools (that option came with Docker 18.06). Put --bip=${bip} in the daemon's options (DOCKER_OPTS in /etc/default/docker or /etc/sysconfig/docker; "bip" in daemon.json from Docker 1.10), or make a bridge yourself and start dockerd with -b <bridge> (--fixed-cidr limits containers to part of it), then ${atStart ? 'start' : 'restart'} docker.`;
+    commands.length = 0;
+    if (!haveRoutes) commands.push('ip -4 route   # the routes that cover the candidate ranges');
+    commands.push(`# Docker 1.x: DOCKER_OPTS="--bip=${bip}" in /etc/default/docker (Debian/Ubuntu) or OPTIONS in /etc/sysconfig/docker (RHEL)`);
+  }
+  if (!atStart && !legacy) {
     summary += ' For docker network create and compose, unused networks also hold pools (31 with the defaults): docker network prune frees them.';
     commands.push('docker network ls   # networks holding pools; docker network prune removes the unused ones');
   }

@@ -49,7 +49,12 @@ export interface UserModeNatLines {
   virtualbox: LogMatch[];
   /** what the bundle shows of a rootless engine (the strongest first) */
   signs: RootlessSign[];
+  /** the host's own lookups to its own nameservers (resolv.conf's, systemd-resolved's stub) that time out too */
+  hostResolver: LogMatch[];
 }
+
+/** a lookup that got no answer: Go's `i/o timeout`, glibc's / systemd-resolved's wordings */
+const LOOKUP_TIMEOUT = /i\/o timeout|timed? ?out|no servers could be reached/i;
 
 /** What the node shows of a rootless container engine: rootless Docker's clues, a rootless engine's own log lines, slirp4netns' tap address. */
 export function rootlessSigns(artifacts: NodeArtifacts): RootlessSign[] {
@@ -82,6 +87,42 @@ function guestAddress(artifacts: NodeArtifacts): { address: string; ev: Evidence
 }
 
 /**
+ * the host's own lookups that time out at the host's nameservers: `lookup quay.io on 127.0.0.53:53: ...
+ * i/o timeout` from the host (systemd-resolved's stub, or a nameserver of the host's resolv.conf), not from
+ * 10.0.2.0/24 (a user-mode NAT's namespace or guest) or a container address. Docker's embedded DNS 127.0.0.11
+ * is a container's. slirp4netns forwards 10.0.2.3's queries to these nameservers: when they do not answer the
+ * host, they do not answer slirp4netns.
+ */
+function hostResolverLines(artifacts: NodeArtifacts): LogMatch[] {
+  const servers = new Set<string>(['127.0.0.53']);
+  for (const f of artifacts.resolvConf ?? [])
+    if (f.format === 'resolv.conf' && (f.hostPath === undefined || f.hostPath === '/etc/resolv.conf' || f.hostPath.startsWith('/run/systemd/resolve/')))
+      for (const n of f.nameservers) servers.add(n.address);
+  servers.delete(USER_NAT_DNS);
+  servers.delete('127.0.0.11');
+  const out: LogMatch[] = [];
+  for (const l of artifacts.logs ?? [])
+    for (const m of l.matches) {
+      const host = m.facts.host;
+      if (host === undefined || !servers.has(host) || (m.facts.port !== undefined && m.facts.port !== '53') || m.facts.lookup === undefined) continue;
+      const src = m.facts.source;
+      if (src && (addressIn(src, SLIRP_NET) || addressIn(src, '172.16.0.0/12'))) continue;
+      if (!LOOKUP_TIMEOUT.test(m.excerpt)) continue;
+      if (out.some((o) => o.file === m.file && o.line === m.line)) continue;
+      out.push(m);
+    }
+  return out;
+}
+
+/** A Docker bridge's container address on the node: in docker0's / a user bridge's subnet, else Docker's default pool 172.16.0.0/12. */
+function dockerBridgeSource(src: string, artifacts: NodeArtifacts): boolean {
+  for (const i of interfacesOf(artifacts.ipAddr ?? []).values())
+    if (/^(?:docker\d+|br-[0-9a-f]{12})$/.test(i.name))
+      for (const a of i.addresses) if (a.family === 4 && a.address !== src && addressIn(src, a.network)) return true;
+  return addressIn(src, '172.16.0.0/12');
+}
+
+/**
  * Sorts the timed-out lookups to 10.0.2.3:53 by who asked. The socket pair's source decides: 10.0.2.100 is
  * slirp4netns' namespace, another 10.0.2.x a VirtualBox guest, a Docker address (172.16.0.0/12) slirp4netns'
  * only where the bundle shows a rootless engine, anything else an ordinary server. A line without a source
@@ -99,14 +140,34 @@ export function userModeNatLines(matches: readonly LogMatch[], artifacts: NodeAr
     else if (src && addressIn(src, SLIRP_NET)) virtualbox.push(m);
     else if (src) {
       if (signs.length > 0 && addressIn(src, '172.16.0.0/12')) slirp.push(m);
+      // a container of a VirtualBox guest: Docker NATs its lookup out of the guest's 10.0.2.x to the same proxy
+      else if (signs.length === 0 && guest && dockerBridgeSource(src, artifacts)) virtualbox.push(m);
     } else if (signs.length > 0) slirp.push(m);
     else if (guest) virtualbox.push(m);
   }
-  return { slirp, virtualbox, signs };
+  const hostResolver = slirp.length > 0 ? hostResolverLines(artifacts) : [];
+  return { slirp, virtualbox, signs, hostResolver };
 }
 
 /** The finding of slirp4netns' forwarder not answering: what 10.0.2.3 is, the usual causes, checks and fixes. */
-export function slirp4netnsDnsTimeout(node: string, matches: LogMatch[], count: number, signs: RootlessSign[], asEvidence: (m: LogMatch) => Evidence): FindingDraft {
+export function slirp4netnsDnsTimeout(node: string, matches: LogMatch[], count: number, signs: RootlessSign[], asEvidence: (m: LogMatch) => Evidence, hostLookups: readonly LogMatch[] = []): FindingDraft {
+  // the host's own lookups that time out too: its resolver is the cause, the sandbox's view of it comes second
+  const hostLines = hostLookups.filter((h) => !matches.includes(h));
+  const hostDown = hostLines.length > 0;
+  const hostCited = hostLines
+    .slice(0, 2)
+    .map((h) => `${h.file}:${h.line}${h.facts.lookup ? `, ${h.facts.lookup}` : ''} on ${h.facts.host}:53`)
+    .join('; ');
+  const hostServers = [...new Set(hostLines.map((h) => h.facts.host))].join(', ');
+  const sandbox =
+    "slirp4netns runs sandboxed (RootlessKit's --slirp4netns-sandbox=auto, dockerd-rootless.sh's default) and sees only the host's /etc and /run, so an /etc/resolv.conf that is a symlink to a file outside them (openSUSE netconfig's /var/run/netconfig/resolv.conf, any link through /var/run, WSL's /mnt/...) leaves it without nameservers (slirp4netns#329, #315; systemd-resolved's link to /run/systemd/resolve/stub-resolv.conf is fine)";
+  const loopback = "a nameserver on the host's IPv6 loopback (::1) with --disable-host-loopback, which dockerd-rootless.sh passes (slirp4netns#93).";
+  const hostFirstSaid = hostDown
+    ? `The host's own resolver does not answer: the host's own lookups to its nameserver ${hostServers} time out too (${hostCited}), and slirp4netns only forwards 10.0.2.3's queries to that resolver, so the rootless namespace cannot resolve names until the host can: fix the host's DNS first. `
+    : '';
+  const causes = hostDown
+    ? ` Only if the host resolves again and 10.0.2.3 still times out, look at the other causes: ${sandbox}; ${loopback}`
+    : ` Usual causes: ${sandbox}; the host's own nameservers do not answer (the host's lookups fail too); ${loopback}`;
   const files = new Set(matches.map((m) => m.file));
   const names = [...new Set(matches.map((m) => m.facts.lookup).filter((x): x is string => !!x))];
   const sources = [...new Set(matches.map((m) => m.facts.source).filter((x): x is string => !!x))];
@@ -119,10 +180,17 @@ export function slirp4netnsDnsTimeout(node: string, matches: LogMatch[], count: 
     ? ` The bundle shows a rootless engine (${signs.slice(0, 2).map((s) => `${s.file}:${s.line}`).join(', ')}).`
     : ' Nothing else in the bundle shows a rootless engine: the addresses in the lines say it.';
   const lookup = names[0] ?? 'registry-1.docker.io';
+  const hostFirst = hostDown
+    ? [
+        `getent hosts ${lookup}   # on the host: its own resolver times out in the bundle; it must answer before 10.0.2.3 can`,
+        ...(hostServers.split(', ').includes('127.0.0.53') ? ['resolvectl status   # on the host: the uplink DNS servers systemd-resolved asks (127.0.0.53 is only its stub)'] : []),
+      ]
+    : [];
   const commands = [
+    ...hostFirst,
     'ls -l /etc/resolv.conf; readlink -f /etc/resolv.conf   # on the host: a link to a path outside /etc and /run (/var/run/..., /mnt/...) is what the sandboxed slirp4netns cannot follow',
     "grep '^nameserver' /etc/resolv.conf   # the host's nameservers: the ones slirp4netns forwards 10.0.2.3's queries to",
-    `getent hosts ${lookup}   # on the host, as the same user: do the host's own nameservers answer?`,
+    ...(hostDown ? [] : [`getent hosts ${lookup}   # on the host, as the same user: do the host's own nameservers answer?`]),
     'sudo ln -sfn "$(readlink -f /etc/resolv.conf)" /etc/resolv.conf   # only where the link goes through /var/run and the file is under /run: the same file, through /run',
   ];
   if (docker)
@@ -143,16 +211,23 @@ export function slirp4netnsDnsTimeout(node: string, matches: LogMatch[], count: 
     title: "Rootless containers: slirp4netns' DNS forwarder (10.0.2.3) does not answer",
     message:
       `${count} line${count > 1 ? 's' : ''} in ${files.size} log${files.size > 1 ? 's' : ''} on ${node}: DNS lookups ${names.length ? `of ${names.slice(0, 3).join(', ')} ` : ''}${from}to 10.0.2.3:53 timed out. ` +
+      hostFirstSaid +
       "10.0.2.3 is slirp4netns' built-in DNS forwarder, and 10.0.2.100 the address slirp4netns gives the rootless network namespace it serves (rootless Docker's RootlessKit, rootless Podman, nerdctl): no firewall rule, route or remote server lies between them. slirp4netns, a process of the user, answers these queries by asking the nameservers of the host's /etc/resolv.conf, so a timeout means it got no answer from them." +
       shown +
-      " Usual causes: slirp4netns runs sandboxed (RootlessKit's --slirp4netns-sandbox=auto, dockerd-rootless.sh's default) and sees only the host's /etc and /run, so an /etc/resolv.conf that is a symlink to a file outside them (openSUSE netconfig's /var/run/netconfig/resolv.conf, any link through /var/run, WSL's /mnt/...) leaves it without nameservers (slirp4netns#329, #315; systemd-resolved's link to /run/systemd/resolve/stub-resolv.conf is fine); the host's own nameservers do not answer (the host's lookups fail too); a nameserver on the host's IPv6 loopback (::1) with --disable-host-loopback, which dockerd-rootless.sh passes (slirp4netns#93).",
-    evidence: [...matches.slice(0, 10).map(asEvidence), ...signs.slice(0, 2).map((s) => ({ file: s.file, line: s.line, excerpt: s.excerpt, note: s.note }))],
-    facts: { count, lookups: names.slice(0, 10), sources, dns: USER_NAT_DNS, ...(signs.length ? { rootlessSigns: signs.map((s) => `${s.file}:${s.line}`) } : {}) },
+      causes,
+    evidence: [
+      ...matches.slice(0, 10).map(asEvidence),
+      ...hostLines.slice(0, 3).map((h) => ({ ...asEvidence(h), note: `the host's own lookup to its nameserver ${h.facts.host} times out too: the resolver slirp4netns forwards to does not answer` })),
+      ...signs.slice(0, 2).map((s) => ({ file: s.file, line: s.line, excerpt: s.excerpt, note: s.note }))],
+    facts: { count, lookups: names.slice(0, 10), sources, dns: USER_NAT_DNS, ...(hostDown ? { hostResolverDown: hostLines.map((h) => `${h.file}:${h.line}`) } : {}), ...(signs.length ? { rootlessSigns: signs.map((s) => `${s.file}:${s.line}`) } : {}) },
     firstSeen: timed[0]?.timestamp?.iso,
     lastSeen: timed[timed.length - 1]?.timestamp?.iso,
     impact: 'Image pulls, builds and containers of the rootless engine cannot resolve names; the host itself may resolve fine.',
     remedy: {
       summary:
+        (hostDown
+          ? `Fix the host's own DNS first: its lookups to ${hostServers} time out in the bundle (${hostCited}), and slirp4netns can only pass on what that resolver answers (check the nameservers it uses upstream, the network or VPN in front of them). Then, if 10.0.2.3 still times out while the host resolves: `
+          : '') +
         "Check on the host, as the user that runs the rootless engine, where /etc/resolv.conf points and whether its nameservers answer. If it is a symlink to a file outside /etc and /run, point it at the same file under /run or make it a plain file (the tool that writes it, such as netconfig, may put the link back: fix it there too); or run slirp4netns without its sandbox (DOCKERD_ROOTLESS_ROOTLESSKIT_SLIRP4NETNS_SANDBOX=false for rootless Docker); or switch the rootless network to pasta, which uses the host's resolver without 10.0.2.3. If the host's own lookups time out too, fix the host's resolver first: the rootless namespace can do no better. No firewall change helps here.",
       commands,
       caution: 'Restarting rootless Docker stops its containers (those with a restart policy come back).',
@@ -166,9 +241,18 @@ export function slirp4netnsDnsTimeout(node: string, matches: LogMatch[], count: 
  */
 export function virtualBoxNatDns(draft: FindingDraft, all: LogMatch[], vbox: LogMatch[], meaning: string): void {
   if (vbox.length === 0) return;
-  const guests = [...new Set(vbox.map((m) => m.facts.source).filter((x): x is string => !!x))];
+  const sources = [...new Set(vbox.map((m) => m.facts.source).filter((x): x is string => !!x))];
+  const guests = sources.filter((a) => addressIn(a, SLIRP_NET));
+  // containers on the guest (Docker's bridge) reach the proxy through the guest's own NAT
+  const containers = sources.filter((a) => !addressIn(a, SLIRP_NET));
+  const who = [
+    guests.length || containers.length === 0 ? `from ${guests.length ? guests.slice(0, 3).join(', ') : "the guest's address"}` : undefined,
+    containers.length ? `from ${containers.slice(0, 3).join(', ')} (containers on the guest's Docker bridge, whose lookups Docker masquerades out of the guest's 10.0.2.x address)` : undefined,
+  ]
+    .filter((x) => x !== undefined)
+    .join(' and ');
   const said =
-    `lookups from ${guests.length ? guests.slice(0, 3).join(', ') : "the guest's address"} to 10.0.2.3:53 are a VirtualBox guest's (Vagrant's boxes) asking VirtualBox NAT's built-in DNS proxy (the guest 10.0.2.15, gateway 10.0.2.2, DNS 10.0.2.3): the proxy on the VM's host got no answer from the host's resolver. No firewall rule or route in the guest is involved; the VM's host resolver (a VPN, a changed network since the VM started) or VirtualBox's DNS mode is.`;
+    `lookups ${who} to 10.0.2.3:53 are a VirtualBox guest's (Vagrant's boxes) asking VirtualBox NAT's built-in DNS proxy (the guest 10.0.2.15, gateway 10.0.2.2, DNS 10.0.2.3): the proxy on the VM's host got no answer from the host's resolver. No firewall rule or route in the guest is involved; the VM's host resolver (a VPN, a changed network since the VM started) or VirtualBox's DNS mode is.`;
   const fix = {
     summary:
       "Fix DNS on the VM's host, or change how VirtualBox NAT answers: with the VM powered off, VBoxManage modifyvm <vm> --natdnshostresolver1 on (VirtualBox asks the host's own resolver API, following VPNs and network changes), or off where a Vagrantfile already turned it on and it fails (rancher/quickstart#43); in a Vagrantfile, vb.customize [\"modifyvm\", :id, \"--natdnshostresolver1\", \"on\"]. Restarting the VM (vagrant reload) picks up a host network that changed since it started.",

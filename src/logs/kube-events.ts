@@ -36,13 +36,50 @@ export interface KubeEvents {
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
 
-/** Whether a file's start looks like a Kubernetes event list (for a file given on its own, or whose name says nothing). */
+/**
+ * Whether a file's start looks like a Kubernetes event list (for a file given on its own, or whose name says nothing).
+ * Not the apiserver's audit log: its records are `"kind":"Event"` too, but of audit.k8s.io (a request each, its
+ * failure in responseStatus.message), and the log backend writes them as JSON lines, a record a line. JSON lines of
+ * any kind (the first value ends on its own line and another follows) are a log, scanned line by line: one
+ * document (a List, an array, one Event, compact on one line or pretty-printed) is what parseKubeEvents reads.
+ */
 export function sniffKubeEvents(head: string): boolean {
   const t = head.replace(/^\uFEFF/, '').trimStart();
   if (t[0] !== '{' && t[0] !== '[') return false;
+  // kube-apiserver's audit events (--audit-log-path's JSON lines, or a webhook batch's EventList of them)
+  if (/"apiVersion"\s{0,4}:\s{0,4}"audit\.k8s\.io\//.test(t)) return false;
+  if (jsonLines(t)) return false;
   if (/"kind"\s{0,4}:\s{0,4}"EventList"/.test(t)) return true;
   // a List or bare array of events: an Event's own fields near the start
   return /"kind"\s{0,4}:\s{0,4}"Event"/.test(t) || (/"(?:involvedObject|regarding)"\s{0,4}:\s{0,4}\{/.test(t) && /"reason"\s{0,4}:/.test(t));
+}
+
+/**
+ * Whether `t` (starting with `{` or `[`) is JSON lines: its first value ends on its first line and the next
+ * non-blank line starts another value. Strings are skipped whole, escapes and all; a value still open at the
+ * end of the first line (pretty-printed, or cut short by the head) is one document.
+ */
+function jsonLines(t: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t[i];
+    if (c === '\n') return false;
+    if (c === '"') {
+      for (i++; i < t.length && t[i] !== '"'; i++) {
+        if (t[i] === '\n') return false;
+        if (t[i] === '\\') i++;
+      }
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') {
+      depth--;
+      if (depth === 0) {
+        // the first value ends here: JSON lines when only blanks and then a new line with another value follow
+        const rest = /^[ \t]*\r?\n\s*([{[])?/.exec(t.slice(i + 1));
+        return rest !== null && rest[1] !== undefined;
+      }
+    }
+  }
+  return false;
 }
 
 /** The events of a file as log lines, in time order (undated ones first). Throws ParseError on text that is no JSON. */
