@@ -17,10 +17,31 @@ import type { Evidence } from '../src/report/schema.js';
 import { zoneOfInterface, type FirewalldZone } from '../src/nft/firewalld.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import type { NftTrace, NftTraceHop, NftTraceLog } from '../src/parsers/nft-trace.js';
+import type { NftRuleset } from '../src/nft/model.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import { DOCKER_RESTART_KINDS, dockerAfterFirewalldReload, dockerRestartOf } from './lib/node-services.js';
 
 const CONTAINER_BRIDGE = /^(docker0|br-[0-9a-f]{12}|cni0|cbr0|podman\d+|virbr-docker)$/;
+const DOCKER_BRIDGE = /^(docker0|br-[0-9a-f]{12})$/;
+
+/**
+ * The zone firewalld's live table sends the bridge to, from an nft listing of it: `iifname "docker0" goto filter_IN_docker`
+ * (firewalld 0.9+, `inet firewalld`), `filter_FWD_docker`, 0.6-0.8's `filter_FWDI_docker` / `filter_FWDO_docker`.
+ */
+function liveZoneOf(nftables: readonly NftRuleset[] | undefined, bridge: string): string | undefined {
+  const quoted = bridge.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const dispatch = new RegExp(`\\b(?:iifname|oifname) "?${quoted}"? (?:goto|jump) (?:filter|nat|mangle)_(?:IN|FWD|FWDI|FWDO|PRE|POST|FWD_IN|FWD_OUT)_([\\w-]+)(?:\\s|$)`);
+  for (const rs of nftables ?? [])
+    for (const t of rs.tables) {
+      if (t.name !== 'firewalld') continue;
+      for (const c of t.chains)
+        for (const r of c.rules) {
+          const m = dispatch.exec(r.text);
+          if (m) return m[1];
+        }
+    }
+  return undefined;
+}
 
 /** A packet firewalld's catch-all forward reject dropped, and the container bridge it entered or left (when the trace shows its packet line). */
 export interface FirewalldForwardReject {
@@ -93,7 +114,7 @@ export default defineAnalyzer({
   scope: 'node',
   requires: [],
   requiresOneOf: ['firewalldZones', 'nftTrace'],
-  optional: ['firewalldZones', 'nftTrace', 'ipAddr', 'firewalldConf', ...DOCKER_RESTART_KINDS],
+  optional: ['firewalldZones', 'nftTrace', 'ipAddr', 'firewalldConf', 'nftables', ...DOCKER_RESTART_KINDS],
   partialWithout: { ipAddr: 'which container bridges the node has (ip addr): the zones were read, the bridges were not' },
   analyze({ node, artifacts, partly }) {
     const traces = artifacts.nftTrace ?? [];
@@ -116,6 +137,17 @@ export default defineAnalyzer({
         const target = hit?.zone.target;
         const open = hit && hit.via === 'interface' && (target === 'ACCEPT' || hit.zone.forward === true);
         if (open) continue;
+        // the running firewalld's own table dispatches the bridge to a zone (`iifname "docker0" goto filter_IN_docker`):
+        // zoned at runtime, whatever the permanent files say (R26 15)
+        const live = liveZoneOf(artifacts.nftables, itf.name);
+        if (live && (live === 'docker' || live === 'trusted' || zones.some((z) => z.name === live && (z.target === 'ACCEPT' || z.forward === true)))) continue;
+        // zones read from the permanent configuration only (etc/firewalld/zones/*.xml): Docker 20.10+ creates its docker zone
+        // there but binds its bridges to it at runtime only (libnetwork's firewalld.go), so a Docker bridge missing from
+        // docker.xml is no sign it is unzoned
+        if (DOCKER_BRIDGE.test(itf.name) && zones.some((z) => z.name === 'docker') && zoneFiles.every((z) => /\.xml$/.test(z.file))) {
+          partly?.(`${itf.name}: the zones are the permanent configuration only (zone files), where Docker's bridges are not listed (Docker binds them to its docker zone at runtime): collect firewall-cmd --get-active-zones to see the running firewalld's`, ['firewalldZones']);
+          continue;
+        }
         const evidence: Evidence[] = [{ file: itf.ref.file, line: itf.ref.line, excerpt: `${itf.name}${itf.addresses[0] ? ' ' + itf.addresses[0].cidr : ''}`, note: 'the container bridge' }];
         if (hit) evidence.push({ file: hit.zone.ref.file, line: hit.zone.ref.line, excerpt: `${hit.zone.name}: target ${target}${hit.zone.forward === false ? ', forward no' : ''}`, note: hit.via === 'default' ? 'the default zone, which takes every interface no zone names' : 'the zone the bridge is in' });
         else evidence.push({ file: zoneFiles[0].file, line: 0, excerpt: `no zone names ${itf.name} and no default zone is known`, note: 'searched the zones here' });
