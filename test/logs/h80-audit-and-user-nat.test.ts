@@ -6,7 +6,7 @@
  *   https://github.com/kubernetes/website/pull/5300). Its third record is a failed request: 404 NotFound.
  * - AUDIT_TIMEOUT: the record shape of AUDIT's third line with the apiserver's proxied request failing as
  *   kubernetes-retired/dashboard#3709 shows it (`dial tcp 10.96.0.1:443: i/o timeout`,
- *   https://github.com/kubernetes-retired/dashboard/issues/3709), and /tmp/r26/22 (the reviewer's case) when present.
+ *   https://github.com/kubernetes-retired/dashboard/issues/3709), and the reviewer's case, kept in test/fixtures/r26-cases/22-k8s-audit-jsonlines.
  * - test/fixtures/h69/*.json: kubectl / troubleshoot event lists (read as events; compacted by JSON.stringify as
  *   `jq -c .` does, and as JSON lines as `jq -c '.items[]'` does).
  * - NERDCTL: nerdctl's rootless CI under slirp4netns (https://github.com/containerd/nerdctl/issues/622).
@@ -17,7 +17,7 @@
  * - test/fixtures/h80-vbox-guest/ip_addr.txt: real `ip addr` of a namespace holding enp0s3 10.0.2.15/24 (VirtualBox
  *   NAT's guest address; a bridge device, as no dummy module is loaded here) and docker0 172.17.0.1/16.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -43,7 +43,7 @@ const EMBEDDED =
 const BUILDKIT =
   '#2 ERROR: failed to do request: Head "https://registry-1.docker.io/v2/library/node/manifests/24-alpine": dial tcp: lookup registry-1.docker.io on 192.168.1.41:53: read udp 172.17.0.2:53782->192.168.1.41:53: i/o timeout';
 const VBOX_IP = projectPath('test/fixtures/h80-vbox-guest/ip_addr.txt');
-const R26 = '/tmp/r26';
+const R26 = projectPath('test/fixtures/r26-cases');
 
 function folder(files: Record<string, string | { copy: string }>): string {
   const dir = mkdtempSync(join(tmpdir(), 'h80-'));
@@ -96,7 +96,7 @@ describe('an audit log is scanned as a log', () => {
     expect(JSON.stringify(r)).not.toMatch(/not valid JSON|not a Kubernetes event list/);
   });
 
-  it.skipIf(!existsSync(join(R26, '22-k8s-audit-jsonlines/audit.log')))("R26 22: the 504's i/o timeout is kept", async () => {
+  it("R26 22: the 504's i/o timeout is kept", async () => {
     const r = await report(join(R26, '22-k8s-audit-jsonlines'));
     expect(byId(r.findings, 'log.connection-timed-out')[0]?.evidence.map((e) => [e.file, e.line])).toEqual([['audit.log', 1]]);
   });
@@ -136,7 +136,7 @@ describe("slirp4netns' DNS forwarder when the host's own resolver does not answe
     expect(s.message).not.toMatch(/The host's own resolver does not answer/);
   });
 
-  it.skipIf(!existsSync(join(R26, '10-rootless-dns-host-down')))('R26 10: cites host-journal.log:4', async () => {
+  it('R26 10: cites host-journal.log:4', async () => {
     const [s] = byId((await report(join(R26, '10-rootless-dns-host-down'))).findings, SLIRP);
     expect(s.message).toContain('host-journal.log:4, quay.io on 127.0.0.53:53');
     expect(s.evidence.map((e) => `${e.file}:${e.line}`)).toContain('host-journal.log:4');
@@ -147,7 +147,7 @@ describe("a VirtualBox guest's containers asking VirtualBox NAT's DNS proxy", ()
   const VB = /VirtualBox NAT's DNS proxy/;
   const R11 = join(R26, '11-vbox-guest-container-lookups');
 
-  it.skipIf(!existsSync(join(R11, 'app-container.log')))('172.17.0.2 -> 10.0.2.3:53 on a guest with 10.0.2.15: the VirtualBox wording', async () => {
+  it('172.17.0.2 -> 10.0.2.3:53 on a guest with 10.0.2.15: the VirtualBox wording', async () => {
     const f = (await report(folder({ 'ip_addr.txt': { copy: VBOX_IP }, 'app-container.log': { copy: join(R11, 'app-container.log') } }))).findings;
     const [t] = byId(f, 'log.connection-timed-out');
     expect(t.title).toMatch(VB);
@@ -157,7 +157,7 @@ describe("a VirtualBox guest's containers asking VirtualBox NAT's DNS proxy", ()
     expect(byId(f, 'rootless.slirp4netns-dns-timeout')).toEqual([]);
   });
 
-  it.skipIf(!existsSync(join(R11, 'app-container.log')))('the same lines on a node with no 10.0.2.x address: not VirtualBox', async () => {
+  it('the same lines on a node with no 10.0.2.x address: not VirtualBox', async () => {
     const [t] = byId((await report(folder({ 'app-container.log': { copy: join(R11, 'app-container.log') } }))).findings, 'log.connection-timed-out');
     expect(t.title).not.toMatch(VB);
   });
