@@ -14,6 +14,7 @@ import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { Evidence } from '../src/report/schema.js';
 import { allRules, type Ruleset } from '../src/netfilter/rules.js';
 import { loadedNftablesConfig } from '../src/nft/config.js';
+import { zoneOfInterface } from '../src/nft/firewalld.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import { dockerPresence, hasKubernetes } from './lib/node-view.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
@@ -198,13 +199,12 @@ interface FirewalldView {
 const CONTAINER_ZONES = new Set(['docker', 'trusted']);
 
 function firewalldView(artifacts: NodeArtifacts, docker: boolean, kube: boolean): FirewalldView {
-  const zoneOf = new Map<string, { name: string; ref: { file: string; line: number } }>();
-  for (const zs of artifacts.firewalldZones ?? [])
-    for (const z of zs.zones) {
-      if (!CONTAINER_ZONES.has(z.name)) continue;
-      for (const i of z.interfaces) if (!zoneOf.has(i)) zoneOf.set(i, { name: z.name, ref: z.fieldRefs.interfaces ?? z.ref });
-    }
-  const bridges = containerBridges(artifacts, docker, kube).map((b) => ({ ...b, ...(zoneOf.has(b.name) ? { zone: zoneOf.get(b.name)! } : {}) }));
+  const zones = (artifacts.firewalldZones ?? []).flatMap((zs) => zs.zones).filter((z) => CONTAINER_ZONES.has(z.name));
+  const bridges = containerBridges(artifacts, docker, kube).map((b) => {
+    // a container zone that names the bridge (firewalld's `docker+` wildcards too); not a default zone
+    const hit = zoneOfInterface(zones, b.name);
+    return { ...b, ...(hit?.via === 'interface' ? { zone: { name: hit.zone.name, ref: hit.zone.fieldRefs.interfaces ?? hit.zone.ref } } : {}) };
+  });
   const conf = (artifacts.firewalldConf ?? []).find((c) => c.refs.FirewallBackend);
   const ref = conf?.refs.FirewallBackend;
   const backend = conf && ref ? { file: ref.file, line: ref.line, excerpt: `FirewallBackend=${conf.settings.FirewallBackend ?? conf.backend ?? ''}`, note: 'the back end firewalld writes its own rules with' } : undefined;

@@ -422,19 +422,15 @@ export const DOCKER_ENGINE_PACKAGES = ['docker-ce', 'moby-engine', 'docker.io', 
 export function dockerOnFirewalldReload(artifacts: NodeArtifacts): FirewalldReloadAnswer | undefined {
   const d = dockerVersion(artifacts);
   if (!d) return undefined;
-  if (d.from === 'engine' && d.via === 'log') {
-    // no docker info: Swarm told by its chain or bridge
-    const swarm = swarmSigns(artifacts);
-    const who = `Docker ${d.version} (dockerd's latest logged start, ${d.evidence.file}:${d.evidence.line}${swarm ? `; a Swarm node: ${swarm}` : ''})`;
-    return { ...reloadAnswer(d.numbers, who, swarm !== undefined), version: d.version, evidence: d.evidence, from: 'engine' };
-  }
-  if (d.from === 'engine') {
+  if (d.from === 'engine' && d.via !== 'log') {
     const swarm = swarmActive(artifacts) !== undefined;
     return { ...reloadAnswer(d.numbers, `Docker ${d.version}`, swarm), version: d.version, evidence: d.evidence, from: 'engine' };
   }
+  // no docker info (the version from dockerd's log or the installed package): Swarm told by its chain or bridge
   const swarm = swarmSigns(artifacts);
-  const who = `Docker ${d.version} (installed package ${d.label}; the running daemon may be older until restarted${swarm ? `; a Swarm node: ${swarm}` : ''})`;
-  return { ...reloadAnswer(d.numbers, who, swarm !== undefined), version: d.version, evidence: d.evidence, from: 'package' };
+  const source = d.via === 'log' ? `dockerd's latest logged start, ${d.evidence.file}:${d.evidence.line}` : `installed package ${d.label}; the running daemon may be older until restarted`;
+  const who = `Docker ${d.version} (${source}${swarm ? `; a Swarm node: ${swarm}` : ''})`;
+  return { ...reloadAnswer(d.numbers, who, swarm !== undefined), version: d.version, evidence: d.evidence, from: d.from };
 }
 
 /** The Docker engine's version and where it was read. */
