@@ -83,6 +83,12 @@ function routedFindings(node: string, artifacts: NodeArtifacts, partly?: Partly)
     const covered = new Set(traced.flatMap((g) => g.hits.map((h) => h.drop)));
     // a grepped row (its chain not shown) cannot be traced: with a way in or not, only a timed-out client on it makes a finding
     findings.push(...logOnlyFindings(node, artifacts, drops.filter((d) => !covered.has(d) && (d.fragment || !ways.some((w) => w.covers(d.ip) && w.iface !== d.bridge))), timeouts, ways));
+    // the drops shown with nothing to tell the ways in by (R27 02, uncloud#293: the raw table alone, the WireGuard mesh in prose):
+    // not "found nothing", which reads as "nothing routes to the containers"
+    if (findings.length === 0 && ways.length === 0 && !artifacts.routes?.length && !artifacts.ipAddr?.length && !artifacts.flannelSubnetEnv?.length)
+      partly?.(
+        `Docker's direct-access rules drop packets for ${drops.length === 1 ? 'a container address' : `${drops.length} container addresses`} that do not arrive on the container's bridge (${drops.slice(0, 2).map((d) => `${d.file}:${d.line}`).join(', ')}); the bundle has no routes or ip addr to tell whether other hosts reach the containers by their own addresses (a WireGuard or Tailscale tunnel, flannel, static routes), which these rules would drop. Collect: ip route show table all; ip -d address`,
+      );
     return findings;
   }
 }
