@@ -14,34 +14,14 @@
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { FindingDraft, Partly } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
-import { zoneOfInterface, type FirewalldZone } from '../src/nft/firewalld.js';
+import { liveZoneOfInterface, zoneDispatchOf, zoneOfInterface, type FirewalldZone } from '../src/nft/firewalld.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import type { NftTrace, NftTraceHop, NftTraceLog } from '../src/parsers/nft-trace.js';
-import type { NftRuleset } from '../src/nft/model.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import { DOCKER_RESTART_KINDS, dockerAfterFirewalldReload, dockerRestartOf } from './lib/node-services.js';
 
 const CONTAINER_BRIDGE = /^(docker0|br-[0-9a-f]{12}|cni0|cbr0|podman\d+|virbr-docker)$/;
 const DOCKER_BRIDGE = /^(docker0|br-[0-9a-f]{12})$/;
-
-/**
- * The zone firewalld's live table sends the bridge to, from an nft listing of it: `iifname "docker0" goto filter_IN_docker`
- * (firewalld 0.9+, `inet firewalld`), `filter_FWD_docker`, 0.6-0.8's `filter_FWDI_docker` / `filter_FWDO_docker`.
- */
-function liveZoneOf(nftables: readonly NftRuleset[] | undefined, bridge: string): string | undefined {
-  const quoted = bridge.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const dispatch = new RegExp(`\\b(?:iifname|oifname) "?${quoted}"? (?:goto|jump) (?:filter|nat|mangle)_(?:IN|FWD|FWDI|FWDO|PRE|POST|FWD_IN|FWD_OUT)_([\\w-]+)(?:\\s|$)`);
-  for (const rs of nftables ?? [])
-    for (const t of rs.tables) {
-      if (t.name !== 'firewalld') continue;
-      for (const c of t.chains)
-        for (const r of c.rules) {
-          const m = dispatch.exec(r.text);
-          if (m) return m[1];
-        }
-    }
-  return undefined;
-}
 
 /** A packet firewalld's catch-all forward reject dropped, and the container bridge it entered or left (when the trace shows its packet line). */
 export interface FirewalldForwardReject {
@@ -61,13 +41,12 @@ const CATCH_ALL = /^(?:log prefix "[^"]*" )?(?:counter(?: packets \d+ bytes \d+)
 
 /**
  * The trace itself dispatches the bridge to a zone's chain: `filter_FORWARD_OUT_ZONES rule oifname "docker0" goto
- * filter_FWDO_docker` (or filter_FORWARD_IN_ZONES' `iifname ... filter_FWDI_<zone>`; firewalld 0.6-0.8's
- * `filter_FWDI_<zone>` / `filter_FWDO_<zone>` the same): the bridge is in that zone, whatever rejected the packet.
+ * filter_FWDO_docker` (or filter_FORWARD_IN_ZONES' `iifname ... filter_FWDI_<zone>`; firewalld 1.x's
+ * `filter_FORWARD_POLICIES rule iifname "docker0" jump filter_FWD_docker`; the shapes are zoneDispatchOf's): the
+ * bridge is in that zone, whatever rejected the packet.
  */
 function zonedInTrace(trace: NftTrace, bridge: string): boolean {
-  const quoted = bridge.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const dispatch = new RegExp(`\\b(?:iifname|oifname) "?${quoted}"? (?:goto|jump) filter_FWD[IO]_[\\w-]+$`);
-  return trace.hops.some((h) => h.kind === 'rule' && FIREWALLD_TABLE(h) && dispatch.test(h.rule ?? ''));
+  return trace.hops.some((h) => h.kind === 'rule' && FIREWALLD_TABLE(h) && zoneDispatchOf(h.rule ?? '', bridge) !== undefined);
 }
 
 /**
@@ -139,7 +118,7 @@ export default defineAnalyzer({
         if (open) continue;
         // the running firewalld's own table dispatches the bridge to a zone (`iifname "docker0" goto filter_IN_docker`):
         // zoned at runtime, whatever the permanent files say (R26 15)
-        const live = liveZoneOf(artifacts.nftables, itf.name);
+        const live = liveZoneOfInterface(artifacts.nftables, itf.name)?.zone;
         if (live && (live === 'docker' || live === 'trusted' || zones.some((z) => z.name === live && (z.target === 'ACCEPT' || z.forward === true)))) continue;
         // zones read from the permanent configuration only (etc/firewalld/zones/*.xml): Docker 20.10+ creates its docker zone
         // there but binds its bridges to it at runtime only (libnetwork's firewalld.go), so a Docker bridge missing from

@@ -14,7 +14,7 @@ import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { Evidence } from '../src/report/schema.js';
 import { allRules, type Ruleset } from '../src/netfilter/rules.js';
 import { loadedNftablesConfig } from '../src/nft/config.js';
-import { zoneOfInterface } from '../src/nft/firewalld.js';
+import { liveZoneOfInterface, zoneOfInterface } from '../src/nft/firewalld.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import { dockerPresence, hasKubernetes } from './lib/node-view.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
@@ -87,7 +87,13 @@ export default defineAnalyzer({
       const dockerSafe = firewalld && docker.length > 0 && !!reloadAnswer?.restoresAll;
       const zonedAll = !!fwd && fwd.bridges.length > 0 && fwd.bridges.every((b) => b.zone);
       if (firewalld && fwd) {
-        for (const b of fwd.bridges) if (b.zone) evidence.push({ file: b.zone.ref.file, line: b.zone.ref.line, excerpt: `<interface name="${b.name}"/>`, note: `${b.name} is in the ${b.zone.name} zone already` });
+        for (const b of fwd.bridges)
+          if (b.zone)
+            evidence.push(
+              b.zone.live
+                ? { file: b.zone.ref.file, line: b.zone.ref.line, excerpt: b.zone.live, note: `${b.name} is bound to the ${b.zone.name} zone at runtime (firewalld's live rules)` }
+                : { file: b.zone.ref.file, line: b.zone.ref.line, excerpt: `<interface name="${b.name}"/>`, note: `${b.name} is in the ${b.zone.name} zone already` },
+            );
         if (fwd.backend) evidence.push(fwd.backend);
         if (reloadAnswer && docker.length > 0) evidence.push({ ...reloadAnswer.evidence, note: `${reloadAnswer.evidence.note ?? ''}${reloadAnswer.evidence.note ? ': ' : ''}${reloadAnswer.says}` });
       }
@@ -187,9 +193,13 @@ export default defineAnalyzer({
   },
 });
 
-/** What the bundle shows of firewalld next to the container bridges: each bridge's zone where a zone file or listing names it, the back end. */
+/**
+ * What the bundle shows of firewalld next to the container bridges: each bridge's zone where a zone file or listing
+ * names it, or where the running firewalld's own nftables table dispatches it (Docker binds its bridges to the docker
+ * zone at runtime, over D-Bus: no zone file shows that), the back end.
+ */
 interface FirewalldView {
-  bridges: { name: string; shown: boolean; zone?: { name: string; ref: { file: string; line: number } } }[];
+  bridges: { name: string; shown: boolean; zone?: { name: string; ref: { file: string; line: number }; live?: string } }[];
   /** firewalld.conf's FirewallBackend line (firewalld 0.6+ defaults to nftables where the line is absent) */
   backend?: Evidence;
   backendValue?: 'nftables' | 'iptables';
@@ -203,7 +213,10 @@ function firewalldView(artifacts: NodeArtifacts, docker: boolean, kube: boolean)
   const bridges = containerBridges(artifacts, docker, kube).map((b) => {
     // a container zone that names the bridge (firewalld's `docker+` wildcards too); not a default zone
     const hit = zoneOfInterface(zones, b.name);
-    return { ...b, ...(hit?.via === 'interface' ? { zone: { name: hit.zone.name, ref: hit.zone.fieldRefs.interfaces ?? hit.zone.ref } } : {}) };
+    if (hit?.via === 'interface') return { ...b, zone: { name: hit.zone.name, ref: hit.zone.fieldRefs.interfaces ?? hit.zone.ref } };
+    // else the live dispatch rule (`iifname "docker0" jump filter_IN_docker`), to the docker or trusted zone only
+    const live = liveZoneOfInterface(artifacts.nftables, b.name);
+    return live && CONTAINER_ZONES.has(live.zone) ? { ...b, zone: { name: live.zone, ref: live.ref, live: live.excerpt } } : b;
   });
   const conf = (artifacts.firewalldConf ?? []).find((c) => c.refs.FirewallBackend);
   const ref = conf?.refs.FirewallBackend;
@@ -231,7 +244,9 @@ function firewalldSays(fwd: FirewalldView, docker: boolean, kube: boolean, reloa
         ? ` Where that happens, ${reload.says}.`
         : ' Where that happens, Docker before 28.3.3 does not re-create all its rules (the bundle does not show its version).';
   const zones = fwd.bridges.filter((b) => b.zone);
-  const zonePart = zones.length ? ` ${zones.map((b) => `${b.name} is in the ${b.zone!.name} zone already (${b.zone!.ref.file}:${b.zone!.ref.line})`).join('; ')}.` : '';
+  const zonePart = zones.length
+    ? ` ${zones.map((b) => (b.zone!.live ? `${b.name} is bound to the ${b.zone!.name} zone at runtime (firewalld's live rules, ${b.zone!.ref.file}:${b.zone!.ref.line})` : `${b.name} is in the ${b.zone!.name} zone already (${b.zone!.ref.file}:${b.zone!.ref.line})`)).join('; ')}.`
+    : '';
   const kubePart = kube ? ' kube-proxy and most CNI plugins write their rules again at their next resync.' : '';
   return `${removes}${dockerPart}${zonePart}${kubePart}`;
 }

@@ -5,6 +5,7 @@
  * analyzer need not care which one a bundle had.
  */
 import { ParseError, SkipFile, lines as splitLines, type ParseWarning, type SourceRef } from '../model/source.js';
+import type { NftRuleset } from './model.js';
 
 export type FirewalldTarget = 'default' | 'ACCEPT' | 'DROP' | 'REJECT';
 
@@ -286,6 +287,98 @@ export function zoneOfInterface(
   }
   const dflt = defaultZone !== undefined ? zones.find((z) => z.name === defaultZone) : zones.find((z) => z.default);
   return dflt ? { zone: dflt, via: 'default' } : undefined;
+}
+
+/**
+ * A rule of firewalld's own nftables table that sends an interface's packets to a zone's chain. The running
+ * firewalld writes these for every interface bound to a zone, permanently or at runtime only (Docker 20.10+ binds
+ * its bridges to its docker zone over D-Bus, which no zone file shows). The shapes, from firewalld's nftables.py:
+ * - 0.6-0.9: `filter_INPUT_ZONES`: `iifname "docker0" goto filter_IN_docker`, `filter_FORWARD_IN_ZONES`:
+ *   `iifname "docker0" goto filter_FWDI_docker`, `filter_FORWARD_OUT_ZONES`: `oifname "docker0" goto filter_FWDO_docker`,
+ *   `nat_PRE_` / `mangle_PRE_` (iifname), `nat_POST_` (oifname);
+ * - 1.x-2.x: `filter_INPUT_POLICIES`: `iifname "docker0" jump filter_IN_docker`, `filter_FORWARD_POLICIES`:
+ *   `iifname "docker0" oifname "docker0" jump filter_FWD_docker` (a real policy's `filter_FWD_policy_<name>` names
+ *   no zone and is left out);
+ * - the staged dispatch of newer releases: `filter_INPUT_dispatch`: `iifname "docker0" jump filter_IN_docker_to_HOST`,
+ *   `filter_FORWARD_dispatch`: `iifname "docker0" jump filter_FWD_docker_dispatch_stage2`, and in a stage-2 chain
+ *   `oifname "docker0" jump filter_FWD_public_to_docker` (the egress zone is after `_to_`).
+ * firewalld writes `docker+` as `"docker*"`. `!=` matches are not dispatch. With -a, `# handle N` may follow.
+ */
+const ZONE_DISPATCH =
+  /(?:^|\s)(iifname|oifname) (?:== )?("?)([^"\s{}]+)\2 (?:(iifname|oifname) (?:== )?("?)([^"\s{}]+)\5 )?(?:counter(?: packets \d+ bytes \d+)? )?(?:goto|jump) (?:filter|nat|mangle)_(IN|FWD|FWDI|FWDO|PRE|POST)_(?!policy_)([\w-]+?)(_dispatch_stage2)?(?=\s|$)/;
+
+/** `docker0` against a dispatch rule's interface: the same name, or firewalld's `docker+` written by nft as `docker*` */
+function ifnameMatches(pattern: string, ifname: string): boolean {
+  return pattern === ifname || (pattern.endsWith('*') && ifname.startsWith(pattern.slice(0, -1)));
+}
+
+/**
+ * The zone a firewalld dispatch rule (its text as nft lists it, or a trace's rule text) sends `ifname` to,
+ * or undefined when the rule is not a zone dispatch for that interface. The zone is the ingress zone where
+ * the rule matches iifname, the egress zone where it matches oifname (FWDO_, POST_, `_to_<zone>`).
+ */
+export function zoneDispatchOf(ruleText: string, ifname: string): string | undefined {
+  const m = ZONE_DISPATCH.exec(ruleText.length > 4096 ? ruleText.slice(0, 4096) : ruleText);
+  if (!m) return undefined;
+  const matches = [{ field: m[1], name: m[3] }, ...(m[4] ? [{ field: m[4], name: m[6] }] : [])];
+  const shortcut = m[7];
+  const chainZone = m[8];
+  const stage2 = m[9];
+  let zone: string;
+  let field: 'iifname' | 'oifname';
+  const to = stage2 ? -1 : chainZone.indexOf('_to_');
+  if (to > 0) {
+    // filter_IN_docker_to_HOST from the ingress dispatch (iifname), filter_FWD_public_to_docker from stage 2 (oifname)
+    const fromIn = matches.some((x) => x.field === 'iifname');
+    zone = fromIn ? chainZone.slice(0, to) : chainZone.slice(to + 4);
+    field = fromIn ? 'iifname' : 'oifname';
+  } else {
+    zone = chainZone;
+    field = !stage2 && (shortcut === 'FWDO' || shortcut === 'POST') ? 'oifname' : 'iifname';
+  }
+  if (zone === '' || zone === 'HOST' || zone === 'ANY') return undefined;
+  return matches.some((x) => x.field === field && ifnameMatches(x.name, ifname)) ? zone : undefined;
+}
+
+/** Where the running firewalld's table binds an interface to a zone. */
+export interface LiveZoneBinding {
+  zone: string;
+  /** the dispatch rule */
+  ref: SourceRef;
+  /** the rule as listed */
+  excerpt: string;
+  /** its chain: `filter_INPUT_POLICIES`, `filter_INPUT_ZONES`, ... */
+  chain: string;
+}
+
+/**
+ * The zone firewalld's live nftables table (`table inet firewalld`, also `ip`/`ip6 firewalld` on 0.6-0.8)
+ * dispatches `ifname` to, from an nft listing (text or JSON) in the bundle: the first dispatch rule for it
+ * (see zoneDispatchOf), a verdict map `iifname vmap { "docker0" : goto filter_IN_docker, ... }` too. This is
+ * the running firewalld's binding, permanent or runtime-only: what zone files and `--permanent` listings miss.
+ */
+export function liveZoneOfInterface(nftables: readonly NftRuleset[] | undefined, ifname: string): LiveZoneBinding | undefined {
+  for (const rs of nftables ?? [])
+    for (const t of rs.tables) {
+      if (t.name !== 'firewalld' || (t.family !== 'inet' && t.family !== 'ip' && t.family !== 'ip6')) continue;
+      for (const c of t.chains)
+        for (const r of c.rules) {
+          const hit = (zone: string | undefined) => (zone ? { zone, ref: r.ref, excerpt: r.text, chain: c.name } : undefined);
+          const direct = hit(zoneDispatchOf(r.text, ifname));
+          if (direct) return direct;
+          for (const e of r.exprs) {
+            if (e.kind !== 'vmap' || (e.key !== 'iifname' && e.key !== 'oifname')) continue;
+            for (const entry of e.entries ?? []) {
+              const v = entry.verdict;
+              if (entry.key.kind !== 'value' || (v.kind !== 'goto' && v.kind !== 'jump') || !v.target) continue;
+              // the same reading as a rule of its own: `iifname "docker0" goto filter_IN_docker`
+              const viaMap = hit(zoneDispatchOf(`${e.key} "${entry.key.value}" ${v.kind} ${v.target}`, ifname));
+              if (viaMap) return viaMap;
+            }
+          }
+        }
+    }
+  return undefined;
 }
 
 /** `DefaultZone=public`, `FirewallBackend=nftables`; `#` comments. */
