@@ -1168,9 +1168,23 @@ function promptCommand(draft: FindingDraft, matches: LogMatch[], meaning: string
   draft.title = 'A firewall restart command at a shell prompt';
   draft.message = draft.message.replace(
     meaning,
-    `a command to ${[...new Set(matches.map((m) => m.facts.action).filter(Boolean))].join(' or ') || 'restart'} a firewall service at a shell prompt, not a line the system logged: typed in a terminal transcript, it ran and flushed the rules the container runtimes and Kubernetes added at run time; quoted from documentation or a ticket, nothing happened. No log line of the service itself shows it.`,
+    `a command to ${[...new Set(matches.map((m) => m.facts.action).filter(Boolean))].join(' or ') || 'restart'} a firewall service at a shell prompt, not a line the system logged: typed in a terminal transcript, it ran${promptEffect(matches)}; quoted from documentation or a ticket, nothing happened. No log line of the service itself shows it.`,
   );
   draft.facts = { ...draft.facts, shellCommand: true };
+}
+
+/**
+ * What a typed firewall command did. `firewall-cmd --reload` is firewalld rebuilding its own rules: with its
+ * nftables back end (the default since firewalld 0.6: RHEL 8+, Fedora) iptables-nft's tables, where Docker and
+ * Kubernetes write, are not touched; runtime-only changes are dropped (Docker binds its bridges to the docker zone
+ * again when it sees the reload). Only with FirewallBackend=iptables are the others' rules flushed (R27 11, kubesolo#146:
+ * a transcript whose reloads changed nothing but the zone binding).
+ */
+function promptEffect(matches: LogMatch[]): string {
+  const firewalld = matches.every((m) => /\bfirewall-cmd\b/.test(m.excerpt));
+  if (firewalld)
+    return " and firewalld rebuilt its own rules from the permanent configuration, dropping runtime-only changes (Docker binds its bridges to the docker zone again when it sees the reload); with firewalld's nftables back end (the default since firewalld 0.6) the iptables rules the container runtimes and Kubernetes added stay, with FirewallBackend=iptables they are flushed";
+  return ' and flushed the rules the container runtimes and Kubernetes added at run time';
 }
 
 /**

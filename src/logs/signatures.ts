@@ -183,6 +183,8 @@ const PEER = [
   new RegExp(String.raw`[Cc]onnect to (?:MySQL )?server on '(?<host>${HOST})(?::(?<port>${PORT}))?'`),
   // Python urllib3 / requests: `HTTPConnectionPool(host='mdt-api-products', port=8060): ... Connection refused`
   new RegExp(String.raw`host='(?<host>${HOST})', port=(?<port>${PORT})\b`),
+  // busybox wget (musl): `wget: can't connect to remote host (10.42.0.17): Host is unreachable`
+  new RegExp(String.raw`can't connect to remote host \((?<host>${HOST}|${BARE6})\)`),
   // psql < 14 on a local socket: `connections on Unix domain socket "/var/run/postgresql/.s.PGSQL.5432"?`
   /on Unix domain socket "(?<socket>[^"]{1,200})"/,
   // redis-cli `Could not connect to Redis at 127.0.0.1:6379`, node `ECONNREFUSED 127.0.0.1:27017`,
@@ -1217,8 +1219,9 @@ export const SIGNATURES: readonly LogSignature[] = [
   },
   {
     id: 'log.no-route-to-host',
-    literals: ['o route to host', 'EHOSTUNREACH', '[Errno 113] Connect call failed', "Can't connect to MySQL server on", "Can't connect to server on"],
-    pattern: /[Nn]o route to host|EHOSTUNREACH|\[Errno 113\] Connect call failed|Can't connect to (?:MySQL )?server on '[^'\n]{1,300}' \(113\)/,
+    // musl's strerror(EHOSTUNREACH) is `Host is unreachable` (Alpine, busybox: `wget: can't connect to remote host (10.42.0.17): Host is unreachable`, kubesolo#146)
+    literals: ['o route to host', 'EHOSTUNREACH', '[Errno 113] Connect call failed', "Can't connect to MySQL server on", "Can't connect to server on", 'Host is unreachable'],
+    pattern: /[Nn]o route to host|EHOSTUNREACH|\[Errno 113\] Connect call failed|Can't connect to (?:MySQL )?server on '[^'\n]{1,300}' \(113\)|: Host is unreachable\b/,
     // Docker Swarm's own lines are log.swarm-peer-unreachable, which names the Swarm ports; BIRD's (Calico's BGP sessions) log.calico-bgp-not-established
     unless: NOT_CLIENT_LINE,
     extract: PEER,
