@@ -41,6 +41,7 @@ import kubernetesClusterRangeOverlapsHost from './kubernetes-cluster-range-overl
 import kubernetesHairpinDisabled from './kubernetes-hairpin-disabled.js';
 import dockerRootlessSourceIp from './docker-rootless-source-ip.js';
 import dockerDaemonConfigInvalid from './docker-daemon-config-invalid.js';
+import cniConfigInvalid from './cni-config-invalid.js';
 import dockerIpv6PrefixUnrouted from './docker-ipv6-prefix-unrouted.js';
 import flannelIpv6MasqueradeMissing from './flannel-ipv6-masquerade-missing.js';
 import routingPolicyBypassesPods from './routing-policy-bypasses-pods.js';
@@ -94,6 +95,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   networkdManagesContainerInterface,
   dockerRootlessSourceIp,
   dockerDaemonConfigInvalid,
+  cniConfigInvalid,
   dockerIpv6PrefixUnrouted,
   flannelIpv6MasqueradeMissing,
   flannelDuplicateSubnet,

@@ -58,7 +58,7 @@ function loadNode(tree: BundleTree, node: LocatedNode): LoadedNode {
         // sos links a cut output to its tail (sos_strings/.../X.tailed): the rules say so
         if (spec.kind === 'iptables' && isSosTailed(real)) markTruncated(a as Ruleset, real);
         list.push(a);
-        for (const w of warningsOf(a)) loaded.problems.push({ ...w, kind: 'warning' });
+        for (const w of warningsOf(a)) loaded.problems.push({ ...w, kind: (w as { kind?: string }).kind === 'error' ? 'error' : 'warning' });
       }
       (loaded.sources[spec.kind] ??= []).push(file.path);
       if (spec.scannedAsLog) {

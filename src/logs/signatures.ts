@@ -20,6 +20,7 @@ import { R12_SIGNATURES, UDP_TUNNEL_TCP_PROBE } from './signatures-r12.js';
 import { r14Signatures } from './signatures-r14.js';
 import { R15_SIGNATURES } from './signatures-r15.js';
 import { DOCKER_VERSION_SIGNATURES } from './signatures-docker-version.js';
+import { CNI_CONFIG_SIGNATURES } from './signatures-cni-config.js';
 import { PROMPT_HEAD } from './prompt.js';
 
 export interface LogSignature {
@@ -1377,6 +1378,7 @@ export const SIGNATURES: readonly LogSignature[] = [
   ...r14Signatures({ peer: PEER, notClientLine: NOT_CLIENT_LINE }),
   // flannel's cni0 holding an old subnet's address (H69; before log.cni-setup-failed, which it explains)
   ...R15_SIGNATURES,
+  ...CNI_CONFIG_SIGNATURES,
   ...DOCKER_VERSION_SIGNATURES,
   {
     id: 'log.cni-setup-failed',

@@ -14,6 +14,18 @@
  *
  * Which file is in use: the runtime (containerd, CRI-O, kubelet's old dockershim) loads the first of the
  * directory's files in lexical order (libcni ConfFiles + sort): `cniConfInUse`.
+ *
+ * A file the runtime cannot load (`loadCniConf`, the registry's reader): not JSON as Go reads it, a `.conflist`
+ * without a "plugins" list (libcni: `error parsing configuration list: no 'plugins' key`), a `.conf` / `.json`
+ * without a "type" (`error parsing configuration: missing 'type'`: a conflist saved as .conf, cri-o/cri-o#7231) is
+ * kept as a network with `invalid` set and no plugins, so analyzers see it (cni.config-invalid); its message stays a
+ * coverage problem through `warnings`. What the runtime does with it (H83, from the runtimes' sources):
+ * - containerd (go-cni opts.go loadFromConfDir): returns an error on the first file that fails, before any file
+ *   after it: `failed to load CNI config list file %s: %v` inside `cni config load failed: ...`; it loads no network
+ *   (kubelet: `NetworkReady=false ... cni plugin not initialized`). Files after the first valid one are not read
+ *   (max_conf_num = 1 by default).
+ * - CRI-O (cri-o/ocicni loadNetworks) and kubelet's dockershim (getDefaultCNINetwork): log `Error loading CNI config
+ *   list file %s: %v` and go on to the next file: the first valid one becomes the default network.
  */
 import { parseTree, type Node as JsonTreeNode, type ParseError as JsonParseError } from 'jsonc-parser';
 import { excerpt as capped, lines, ParseError, SkipFile, type ParseWarning, type SourceRef } from '../model/source.js';
@@ -70,7 +82,19 @@ export interface CniNetworkConf {
   plugins: CniPluginConf[];
   /** `"disableCheck": true` etc. are kept on the plugins; this is the conflist's own `disabled` (libcni 1.1) */
   disabled?: boolean;
+  /** the runtime cannot load the file (then `plugins` is empty): why, at the line libcni's error points to */
+  invalid?: CniInvalid;
   warnings: ParseWarning[];
+}
+
+export interface CniInvalid {
+  /** json: not JSON as Go's encoding/json reads it; no-plugins: a .conflist without a "plugins" list; no-type: a .conf / .json without "type" */
+  kind: 'json' | 'no-plugins' | 'no-type';
+  /** plain words, with libcni's reason */
+  message: string;
+  ref: SourceRef;
+  /** the line cited, trimmed */
+  excerpt: string;
 }
 
 /** The bridge plugin's default bridge name. */
@@ -226,6 +250,38 @@ export function parseCniConf(text: string, file: string): CniNetworkConf {
   return { file, format: 'conf', ...(name ? { name } : {}), ...(ver?.kind === 'string' ? { cniVersion: ver.value } : {}), plugins: [plugin(root, 0, all, file, warnings)], warnings };
 }
 
+/** The runtime's reader of this file by its name: `.conflist` -> ConfListFromFile, `.conf` / `.json` -> ConfFromFile; other names the runtime does not read. */
+export function cniFileKind(file: string): 'conflist' | 'conf' | undefined {
+  return /\.conflist$/.test(file) ? 'conflist' : /\.(?:conf|json)$/.test(file) ? 'conf' : undefined;
+}
+
+function invalidConf(file: string, text: string, kind: CniInvalid['kind'], message: string, line: number): CniNetworkConf {
+  const excerpt = capped((lines(text)[line - 1] ?? '').trim());
+  const warning = { file, line, message, kind: 'error' as const };
+  return { file, format: cniFileKind(file) ?? 'conf', plugins: [], invalid: { kind, message, ref: { file, line }, excerpt }, warnings: [warning] };
+}
+
+/**
+ * The registry's reader: `parseCniConf`, but a file the runtime cannot load is a network with `invalid` set and
+ * no plugins (its warning, marked kind 'error', keeps the coverage line), not a thrown ParseError. A file that is
+ * no CNI conf at all (SkipFile) is still skipped.
+ */
+export function loadCniConf(text: string, file: string): CniNetworkConf {
+  let conf: CniNetworkConf;
+  try {
+    conf = parseCniConf(text, file);
+  } catch (err) {
+    if (err instanceof ParseError) return invalidConf(err.file, text, 'json', err.message, err.line ?? 1);
+    throw err;
+  }
+  const kind = cniFileKind(file);
+  if (kind === 'conflist' && conf.format === 'conf')
+    return invalidConf(file, text, 'no-plugins', `a .conflist without a "plugins" list: libcni rejects it (error parsing configuration list: no 'plugins' key) and the runtime does not load this network; a single-plugin conf is named .conf`, 1);
+  if (kind === 'conf' && conf.format === 'conflist' && get(parseJsonWithLines(text, file), 'type')?.value.kind !== 'string')
+    return invalidConf(file, text, 'no-type', `a conflist (a "plugins" list, no "type") in a ${file.slice(file.lastIndexOf('.'))} file: libcni reads it as a single-plugin conf and rejects it (error parsing configuration: missing 'type'); the runtime does not load this network. A file with "plugins" must be named .conflist`, 1);
+  return conf;
+}
+
 /** Content test: a JSON object with a CNI network's keys. */
 export function sniffCniConf(head: string): boolean {
   return /^\s*\{/.test(head) && /"cniVersion"\s*:/.test(head) && /"(?:type|plugins)"\s*:/.test(head);
@@ -255,16 +311,39 @@ function baseOf(file: string): string {
   return file.slice(file.lastIndexOf('/') + 1);
 }
 
+/** How a runtime treats a CNI conf it cannot load: containerd stops there (no network), CRI-O and dockershim skip it. */
+export type CniLoader = 'containerd' | 'crio' | 'dockershim';
+
+const isK3sDir = (d: string): boolean => /agent\/etc\/cni\/net\.d$/.test(d);
+/** a CNI configuration directory as the runtimes name it (/etc/cni/net.d, k3s' agent/etc/cni/net.d) */
+export const isNetDir = (d: string): boolean => /(?:^|\/)cni\/net\.d$/.test(d);
+
+/**
+ * The directory the runtime reads (a k3s / RKE2 agent directory before /etc/cni/net.d, which k3s does not read)
+ * and its files in the order the runtime reads them (Go's sort.Strings: byte order of the names), disabled
+ * conflists left out, files the runtime cannot load kept (`invalid`).
+ */
+export function cniConfOrder(confs: readonly CniNetworkConf[] | undefined): { dir: string; files: CniNetworkConf[] } | undefined {
+  // in a real net.d directory the runtime reads only .conf, .conflist and .json (10-calico.conflist.bak is not read);
+  // a collector that renamed the file elsewhere keeps it
+  const all = (confs ?? []).filter((c) => c.disabled !== true && (c.plugins.length > 0 || c.invalid) && (cniFileKind(c.file) !== undefined || !isNetDir(dirOf(c.file))));
+  if (all.length === 0) return undefined;
+  const dirs = [...new Set(all.map((c) => dirOf(c.file)))];
+  dirs.sort((a, b) => Number(isK3sDir(b)) - Number(isK3sDir(a)) || Number(isNetDir(b)) - Number(isNetDir(a)) || a.localeCompare(b));
+  const files = all.filter((c) => dirOf(c.file) === dirs[0]);
+  files.sort((a, b) => (baseOf(a.file) < baseOf(b.file) ? -1 : baseOf(a.file) > baseOf(b.file) ? 1 : 0));
+  return { dir: dirs[0], files };
+}
+
 /**
  * The conf the runtime loads: per directory, the first file in lexical order (libcni sorts the .conf,
  * .conflist and .json names); a k3s directory (…/agent/etc/cni/net.d) before /etc/cni/net.d, which k3s does not read.
+ * A file the runtime cannot load (`invalid`) before it: containerd loads no network at all (undefined); CRI-O and
+ * dockershim skip it and load the next valid one, which is what is returned when the runtime is not given.
  */
-export function cniConfInUse(confs: readonly CniNetworkConf[] | undefined): CniNetworkConf | undefined {
-  const usable = (confs ?? []).filter((c) => c.disabled !== true && c.plugins.length > 0);
-  if (usable.length === 0) return undefined;
-  const dirs = [...new Set(usable.map((c) => dirOf(c.file)))];
-  dirs.sort((a, b) => Number(/agent\/etc\/cni\/net\.d$/.test(b)) - Number(/agent\/etc\/cni\/net\.d$/.test(a)) || a.localeCompare(b));
-  const inDir = usable.filter((c) => dirOf(c.file) === dirs[0]);
-  inDir.sort((a, b) => (baseOf(a.file) < baseOf(b.file) ? -1 : baseOf(a.file) > baseOf(b.file) ? 1 : 0));
-  return inDir[0];
+export function cniConfInUse(confs: readonly CniNetworkConf[] | undefined, runtime?: CniLoader): CniNetworkConf | undefined {
+  const order = cniConfOrder(confs);
+  if (!order) return undefined;
+  if (runtime === 'containerd' && order.files[0]?.invalid) return undefined;
+  return order.files.find((c) => !c.invalid);
 }

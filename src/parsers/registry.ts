@@ -30,7 +30,7 @@ import { parseNetworkctl, sniffNetworkctl } from './networkctl.js';
 import { parseSystemdNetwork, sniffSystemdNetwork } from './systemd-network.js';
 import { parseKubeNodes, sniffKubeNodes } from './kube-nodes.js';
 import { parseBridgeLink, sniffBridgeLink } from './bridge-link.js';
-import { parseCniConf, sniffCniConf } from './cni-conf.js';
+import { loadCniConf, sniffCniConf } from './cni-conf.js';
 import { parseIpRules, sniffIpRules } from './ip-rule.js';
 import { parseConntrackStats, sniffConntrackStats } from './conntrack-stats.js';
 import { parseFelixConfig, sniffFelixConfig } from './calico-felix-config.js';
@@ -190,7 +190,7 @@ const FORMATS = [
   format({ id: 'systemd-network', kind: 'systemdNetwork', parse: parseSystemdNetwork, sniff: sniffSystemdNetwork }),
   format({ id: 'kube-nodes', kind: 'kubeNodes', parse: parseKubeNodes, sniff: sniffKubeNodes }),
   format({ id: 'bridge-link', kind: 'bridgeLinks', parse: (text, file, ctx) => parseBridgeLink(text, file, ctx.relPath), sniff: sniffBridgeLink }),
-  format({ id: 'cni-conf', kind: 'cniConf', parse: parseCniConf, sniff: sniffCniConf }),
+  format({ id: 'cni-conf', kind: 'cniConf', parse: loadCniConf, sniff: sniffCniConf }),
   format({ id: 'proxy-env', kind: 'proxyEnv', parse: (text, file, ctx) => parseProxyEnv(text, file, ctx.relPath), sniff: sniffProxyEnv }),
   format({ id: 'ip-rule', kind: 'ipRules', parse: (text, file, ctx) => parseIpRules(text, file, { family: ctx.hint?.family === 'ipv6' ? 6 : ctx.hint?.family === 'ipv4' ? 4 : undefined }), sniff: sniffIpRules }),
   format({ id: 'kube-static-pod-manifest', kind: 'kubeClusterRanges', parse: parseStaticPodManifest, sniff: sniffStaticPodManifest }),
