@@ -42,6 +42,7 @@ import kubernetesHairpinDisabled from './kubernetes-hairpin-disabled.js';
 import dockerRootlessSourceIp from './docker-rootless-source-ip.js';
 import dockerDaemonConfigInvalid from './docker-daemon-config-invalid.js';
 import cniConfigInvalid from './cni-config-invalid.js';
+import podmanAardvarkDnsFailed from './podman-aardvark-dns-failed.js';
 import dockerIpv6PrefixUnrouted from './docker-ipv6-prefix-unrouted.js';
 import flannelIpv6MasqueradeMissing from './flannel-ipv6-masquerade-missing.js';
 import routingPolicyBypassesPods from './routing-policy-bypasses-pods.js';
@@ -103,5 +104,6 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   flannelPublicIpWrong,
   overlayVxlanChecksumOffload,
   clusterNodeInconsistent,
+  podmanAardvarkDnsFailed,
   logSignatures,
 ];

@@ -21,6 +21,7 @@ import { r14Signatures } from './signatures-r14.js';
 import { R15_SIGNATURES } from './signatures-r15.js';
 import { DOCKER_VERSION_SIGNATURES } from './signatures-docker-version.js';
 import { CNI_CONFIG_SIGNATURES } from './signatures-cni-config.js';
+import { PODMAN_SIGNATURES } from './signatures-podman.js';
 import { PROMPT_HEAD } from './prompt.js';
 
 export interface LogSignature {
@@ -1380,6 +1381,7 @@ export const SIGNATURES: readonly LogSignature[] = [
   ...R15_SIGNATURES,
   ...CNI_CONFIG_SIGNATURES,
   ...DOCKER_VERSION_SIGNATURES,
+  ...PODMAN_SIGNATURES,
   {
     id: 'log.cni-setup-failed',
     literals: ['network for sandbox', 'network for pod', 'etworkPlugin cni failed'],

@@ -19,6 +19,7 @@ import { parseListeningSockets, sniffListeningSockets } from './listening.js';
 import { parseFirewallCmdListAllZones, parseFirewalldConf, parseFirewalldZoneXml, sniffFirewallCmd } from '../nft/firewalld.js';
 import { parseFirewallCmdPolicies, parseFirewalldPolicyXml, sniffFirewallCmdPolicies } from '../nft/firewalld.js';
 import { parsePodmanPort, parsePodmanPs, sniffPodmanPort, sniffPodmanPs } from './podman.js';
+import { parsePodmanInfo, sniffPodmanInfo } from './podman-info.js';
 import { parseDockerPs, sniffDockerPs } from './docker-ps.js';
 import { parseDockerServiceLs, sniffDockerServiceLs } from './docker-service-ls.js';
 import { parseDockerContainerInspect, parseDockerPsJsonLines, sniffDockerContainerInspect, sniffDockerPsJsonLines } from './docker-inspect.js';
@@ -148,6 +149,7 @@ const FORMATS = [
   // podman ps [-a] (sniffed only under a `podman ps` command line: docker ps prints the same header), podman port --all
   format({ id: 'podman-ps', kind: 'podmanPorts', parse: parsePodmanPs, sniff: sniffPodmanPs }),
   format({ id: 'podman-port', kind: 'podmanPorts', parse: parsePodmanPort, sniff: sniffPodmanPort }),
+  format({ id: 'podman-info', kind: 'podmanInfo', parse: parsePodmanInfo, sniff: sniffPodmanInfo }),
   // docker ps [-a] / docker container ls: the same header as podman ps, sniffed when no podman command line stands above it
   // the table, or the same listing as JSON lines (`--format '{{json .}}'`, `--format json`) under a docker-ps name
   format({ id: 'docker-ps', kind: 'dockerPs', parse: (text, file) => (sniffDockerPsJsonLines(text.slice(0, 4096)) ? parseDockerPsJsonLines(text, file) : parseDockerPs(text, file)), sniff: sniffDockerPs }),
