@@ -45,7 +45,7 @@ export const PODMAN_SIGNATURES: readonly LogSignature[] = [
     severity: 'warning',
     title: 'aardvark-dns could not bind its DNS port on the network gateway',
     advice:
-      'Look at the address the line names: `ip -6 addr show` / `ip addr show` on the network bridge (a `tentative` or `dadfailed` IPv6 address cannot be bound) and `ss -lunp` for what already listens on port 53 there. Then start the container again.',
+      'Look at the address the line names: its state on the network bridge (a tentative or dadfailed IPv6 address cannot be bound) and what already listens on port 53 there (commands below). Then start the container again.',
     commands: ['ip addr show | grep -n -e tentative -e dadfailed', 'ss -lunp | grep -w 53'],
   },
   {
@@ -56,12 +56,12 @@ export const PODMAN_SIGNATURES: readonly LogSignature[] = [
     // the bind failure is its own entry, with the address and errno
     unless: /failed to bind (?:udp|tcp) listener on/i,
     meaning:
-      "netavark could not start aardvark-dns, the DNS server of Podman's netavark networks, so the container did not start (or started without DNS). The reason is aardvark-dns's own message, on the same line or the next (`Error starting server ...`). Containers on that network get no DNS for their names or outside names until it runs.",
+      "netavark could not start aardvark-dns, the DNS server of Podman's netavark networks, so the container did not start (or started without DNS). The reason is aardvark-dns's own message, on the same line or the next (Error starting server ...). Containers on that network get no DNS for their names or outside names until it runs.",
     supports: ['podman.aardvark-dns-failed'],
     severity: 'warning',
     title: 'aardvark-dns (Podman network DNS) failed to start',
     advice:
-      "Read aardvark-dns's reason on this line or the next one: it names what it could not do (bind an address, read the host's nameservers from /etc/resolv.conf). Compare the netavark and aardvark-dns versions (`podman info`: networkBackendInfo); they are released together and should match.",
+      "Read aardvark-dns's reason on this line or the next one: it names what it could not do (bind an address, read the host's nameservers from /etc/resolv.conf). Compare the netavark and aardvark-dns versions (podman info: networkBackendInfo); they are released together and should match.",
     commands: ["podman info --format '{{.Host.NetworkBackendInfo}}'", 'podman --log-level=debug run --rm --network <network> <image> true   # repeats the start with aardvark-dns\'s message'],
   },
 ];
