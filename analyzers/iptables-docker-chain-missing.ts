@@ -92,6 +92,8 @@ export default defineAnalyzer({
     // tables iptables-nft shows without the base chains written with nft (no nft listing of them): not judged
     const held = [...v4.held, ...(v6?.held ?? [])];
     if (held.length > 0) partly?.(heldNote(held), ['nftables']);
+    const cut = [...v4.cut, ...(v6?.cut ?? [])];
+    if (cut.length > 0 && !docker.firewallOff) partly?.(cutNote(cut));
     if (undecided.length > 0) partly?.(`not judged, no listing would show them: ${undecided.map((u) => `${u.what} (${u.listings.map((l) => `${l.file}:${l.line}`).join(', ')})`).join('; ')}`);
     // Swarm's filter DOCKER-INGRESS (moby#32918): only where Docker's other IPv4 chains are whole and dockerd runs
     const swarmGap = v4.missing.length === 0 && !docker.firewallOff && dockerdState(artifacts).running !== false ? swarmIngressGap(node, artifacts) : undefined;
@@ -172,6 +174,9 @@ export default defineAnalyzer({
     const flusher = v6?.missing.length
       ? `an ${v6Service ? `ip6tables.service (${v6Service.excerpt}, ${v6Service.file}:${v6Service.line})` : 'ip6tables.service'} or firewalld restart (ip6tables.service restores /etc/sysconfig/ip6tables, which holds no Docker chains), or ip6tables --flush`
       : `an iptables.service or firewalld restart${chainsAbsent ? ', or iptables --flush' : ', iptables --flush of a chain, or a hand-made iptables -D'}`;
+    // only jumps are missing (Docker's chains are there, or a listing cut before them): said as such, in the title too
+    const jumps = jumpsOnly(missing);
+    const shown = firewallShown(artifacts, !!restart);
     const checks = [
       ...(v4.missing.length ? ['iptables -t nat -S DOCKER && iptables -S DOCKER && iptables -S FORWARD   # check the chains and the jumps are back'] : []),
       ...(cutNat ? ["iptables -t nat -S PREROUTING | grep -e '-j DOCKER'; iptables -t nat -S POSTROUTING | grep MASQUERADE   # Docker's jump from PREROUTING and its MASQUERADE are back"] : []),
@@ -180,9 +185,11 @@ export default defineAnalyzer({
     return [
       {
         severity,
-        title: only6 ? "Docker's ip6tables (IPv6) chains are missing" : "Docker's iptables chains are missing",
+        title: jumps ? jumps.title(only6) : only6 ? "Docker's ip6tables (IPv6) chains are missing" : "Docker's iptables chains are missing",
         message:
-          (only6
+          (jumps
+            ? `${jumps.lead(only6)} on ${node}: ${what}.${fromChains ? ` (Docker's own chains in the live rules, ${ownChains.map((e) => e.excerpt.replace(/^chain /, '')).slice(0, 4).join(', ')}, show that Docker writes its rules here.)` : ''} ${symptom}`
+            : only6
             ? `Docker runs on ${node} with IPv6 networks and manages ip6tables, and its IPv4 (iptables) chains are intact, but its IPv6 (ip6tables) chains are missing: ${what.replace(/ip6tables \(IPv6\): /g, '')}. ${symptom}`
             : fromChains
               ? `Docker's own chains are in the live rules of ${node} (${ownChains.map((e) => e.excerpt.replace(/^chain /, '')).slice(0, 4).join(', ')}): Docker writes its rules here, but ${what}. ${symptom}`
@@ -191,7 +198,9 @@ export default defineAnalyzer({
             ? ` A firewall restart is logged${restart.time ? ` at ${restart.time}` : ''}: it flushed the rules Docker had added.`
             : cutNat?.firewalld
               ? " firewalld's jumps (PREROUTING_direct, PREROUTING_ZONES, ...) fill the built-in nat chains: firewalld was started or reloaded after Docker and rebuilt the nat table without Docker's rules (Docker adds them only as it starts)."
-              : ` Something ${chainsAbsent ? 'flushed them' : 'removed them'}: ${flusher}.`) +
+              : jumps && !shown && !v6?.missing.length
+                ? ` ${jumps.cause}`
+                : ` Something ${chainsAbsent ? 'flushed them' : 'removed them'}: ${flusher}.`) +
           (cutNat?.noMasquerade
             ? ` POSTROUTING ${cutNat.noMasquerade === 'whole' ? 'has' : 'shows'} no MASQUERADE of Docker's either (-s 172.17.0.0/16 ! -o docker0 -j MASQUERADE${cutNat.noMasquerade === 'shown' ? '; the listing may end inside the chain' : ''}), but whether containers' outgoing traffic is masqueraded is not judged here` +
               (cutNat.firewalld ? ": firewalld's zone masquerade, behind POSTROUTING_ZONES (not listed), may do it." : '.')
@@ -219,9 +228,11 @@ export default defineAnalyzer({
             ? "Stop ip6tables.service from restoring its saved rules over Docker's (stopping it flushes the IPv6 rules, so do it first), then restart Docker to recreate its chains and jumps."
             : cutNat?.firewalld
               ? 'Restart Docker with firewalld running: Docker adds its chains and jumps again as it starts (through firewalld), and firewalld keeps them until its next reload.'
-              : firewallShown(artifacts, !!restart)
+              : shown
                 ? `Restart Docker to recreate its chains and jumps, then stop the firewall service from flushing them again (${v6?.missing.length ? 'ip6tables.service for IPv6; ' : ''}see iptables.service-conflict).`
-                : "Restart Docker to recreate its chains and jumps, then find what removed them: the bundle shows no firewall service that restores rules over Docker's (look for an `iptables -F` or `iptables-restore` in a script or cron job, a configuration tool such as Ansible or Puppet, or a firewall the bundle did not collect).",
+                : jumps
+                  ? `Restart Docker to put its jump${jumps.plural ? 's' : ''} back (dockerd inserts ${jumps.plural ? 'them' : 'it'} as it starts), then find what removed ${jumps.plural ? 'them' : 'it'}: the bundle shows no firewall service that restores rules over Docker's (look for what flushes or rewrites ${jumps.from} after dockerd starts: a start script or cron job that runs \`iptables -F\`, \`iptables -P\` or \`iptables-restore\` after Docker, a configuration tool such as Ansible or Puppet, or a firewall the bundle did not collect).`
+                  : "Restart Docker to recreate its chains and jumps, then find what removed them: the bundle shows no firewall service that restores rules over Docker's (look for an `iptables -F` or `iptables-restore` in a script or cron job, a configuration tool such as Ansible or Puppet, or a firewall the bundle did not collect).",
           commands: [
             ...(v6Service ? ['systemctl disable ip6tables.service && systemctl mask ip6tables.service   # not --now: its stop flushes every IPv6 rule, the host\'s own included; disabled, it does not flush them again at the next boot'] : []),
             ...restartDocker({ dockerRestart: dockerRestartOf(artifacts) }),
@@ -277,9 +288,10 @@ function unreachable(node: string, said: Evidence, found: Evidence[], dockerEvid
 }
 
 /** Docker's chains and jumps missing from a family's live views (each back end's copy checked; a table whole in either is whole). */
-function gapsIn(views: BackendView[], artifacts: NodeArtifacts, label = '', orphansOnly = false, family: 4 | 6 = 4, hold = true): { missing: Gap[]; chainsAbsent: boolean; undecided: Undecided[]; user?: UserGap; held: HeldTable[] } {
+function gapsIn(views: BackendView[], artifacts: NodeArtifacts, label = '', orphansOnly = false, family: 4 | 6 = 4, hold = true): { missing: Gap[]; chainsAbsent: boolean; undecided: Undecided[]; user?: UserGap; held: HeldTable[]; cut: CutTable[] } {
   const missing: Gap[] = [];
   const held: HeldTable[] = [];
+  const cut: CutTable[] = [];
   const undecided: Undecided[] = [];
   let chainsAbsent = false;
   let user: UserGap | undefined;
@@ -300,8 +312,13 @@ function gapsIn(views: BackendView[], artifacts: NodeArtifacts, label = '', orph
     }
     // a table whole in either back end is whole (a copy whose gaps its listings cannot tell counts as whole)
     if (results.some((r) => r.gaps.length === 0)) continue;
-    // a dump cut at its top (sos's .tailed) does not show what is absent: its start may hold them
-    if (results.some((r) => r.view.truncated.has(table))) continue;
+    // a dump cut at its top (sos's .tailed), or an nft listing cut off at its end (a table left open): it does not show
+    // what is absent, the part cut off may hold it. Said in the coverage, not as a finding
+    const cutView = results.find((r) => r.view.truncated.has(table));
+    if (cutView) {
+      cut.push({ table, family, file: cutView.view.files.get(table) ?? '', note: cutView.view.truncated.get(table)!, what: best(results).gaps.map((g) => `${label}${g.excerpt}`) });
+      continue;
+    }
     // iptables-nft's "contains incompatible base-chains" above the table, and no nft listing of it: the kernel holds base
     // chains of it (an admin's own NAT or filtering, written with nft) that iptables does not show: with the host's own
     // nftables rules doing the work, Docker may run with iptables off, so what is absent here is not judged
@@ -317,7 +334,50 @@ function gapsIn(views: BackendView[], artifacts: NodeArtifacts, label = '', orph
     missing.push(...chosen.gaps.map((g) => forFamily(label ? { ...g, excerpt: `${label}${g.excerpt}` } : g)));
     chainsAbsent ||= chosen.chainsAbsent;
   }
-  return { missing, chainsAbsent, undecided, user, held };
+  return { missing, chainsAbsent, undecided, user, held, cut };
+}
+
+const JUMP_FROM = { FORWARD: 'filter FORWARD', PREROUTING: 'nat PREROUTING', OUTPUT: 'nat OUTPUT' } as const;
+
+/**
+ * Where every gap is a jump missing from a built-in chain (Docker's chains are there, or a listing cut before them
+ * does not show them): the words that say so. Docker (28+: setupIPChains' EnsureJumpRule for FORWARD -> DOCKER-FORWARD,
+ * addNATJumpRules for PREROUTING/OUTPUT -> DOCKER; earlier releases alike) inserts these jumps as dockerd starts and
+ * again when firewalld reloads, and does not watch them afterwards: a jump gone while its chain is filled was removed
+ * after dockerd started. Undefined where a chain itself is missing.
+ */
+function jumpsOnly(missing: Gap[]): { title: (only6: boolean) => string; lead: (only6: boolean) => string; cause: string; from: string; plural: boolean } | undefined {
+  if (missing.length === 0 || missing.some((m) => !m.jumpFrom)) return undefined;
+  const froms = [...new Set(missing.map((m) => m.jumpFrom!))];
+  const from = froms.map((f) => JUMP_FROM[f]).join(froms.length > 2 ? ', ' : ' and ').replace(/, (?=[^,]*$)/, ', and ');
+  const plural = missing.length > 1 || missing.some((m) => / chains /.test(m.excerpt));
+  const unknown = missing.some((m) => m.chainUnknown);
+  const natOnly = froms.every((f) => f !== 'FORWARD');
+  const target = natOnly ? "Docker's DOCKER chain" : "Docker's chains";
+  const flushes = froms.map((f) => (f === 'FORWARD' ? 'iptables -F FORWARD' : `iptables -t nat -F ${f}`)).join(' or ');
+  return {
+    title: (only6) => {
+      const does = froms.length > 1 ? 'do' : 'does';
+      if (unknown) return `${only6 ? 'ip6tables (IPv6): ' : ''}${from} ${does} not jump to ${target}`;
+      if (only6) return `Docker's ip6tables (IPv6) chains are there, but ${from} ${does} not jump to them`;
+      return natOnly ? `Docker's DOCKER chain is there, but ${from} ${does} not jump to it` : `Docker's chains are there, but ${from} ${does} not jump to them`;
+    },
+    // the FORWARD gap's own words say the chain exists; nat's do not
+    lead: (only6) => `The jump${plural ? 's' : ''} from ${only6 ? 'ip6tables (IPv6) ' : ''}${from} to ${target} ${plural ? 'are' : 'is'} missing${unknown || !natOnly ? '' : ' (the chain is there)'}`,
+    cause:
+      `Docker inserts ${plural ? 'these jumps' : 'this jump'} as dockerd starts (and again when firewalld reloads), and does not put ${plural ? 'them' : 'it'} back if ${plural ? 'they are' : 'it is'} removed later: ` +
+      `something flushed or rewrote ${from} after dockerd started (a start script or firewall tool that runs after Docker, a restore of saved rules with iptables-restore, ${flushes}, or a hand-made iptables -D).`,
+    from,
+    plural,
+  };
+}
+
+/** A table whose gaps are not judged because its dump is cut (its note says where and how). */
+type CutTable = { table: string; family: 4 | 6; file: string; note: string; what: string[] };
+
+/** The coverage note for tables whose dump is cut: what was not judged, and why. */
+function cutNote(cut: CutTable[]): string {
+  return cut.map((c) => `${c.family === 6 ? 'ip6tables' : 'iptables'} ${c.table} table not judged (${c.what.join('; ')}): ${c.file}: ${c.note}; collect the whole output (nft list ruleset, or iptables-save)`).join('; ');
 }
 
 /** The copy of a table that has Docker's chains, if one does (else the one with the fewest gaps). */
@@ -333,7 +393,8 @@ type HeldTable = { table: string; family: 4 | 6; marks: { ref: { file: string; l
 
 /** Whether an nft listing in the bundle shows table `family name` (then it is read, and a marked table is judged as before). */
 function nftListingOf(artifacts: NodeArtifacts, family: 'ip' | 'ip6', name: string): boolean {
-  return (artifacts.nftables ?? []).some((rs) => rs.tables.some((t) => t.name === name && (t.family === family || t.family === 'inet')));
+  // a table the listing is cut inside (left open at its end) is not shown whole: its base chains may be past the cut
+  return (artifacts.nftables ?? []).some((rs) => rs.tables.some((t) => t.name === name && (t.family === family || t.family === 'inet') && rs.truncated?.table !== `${t.family} ${t.name}`));
 }
 
 /** The coverage note for tables held back: what was not judged, the line that says why, what to collect. */
@@ -433,22 +494,22 @@ function coverage(v: BackendView, table: string): Coverage {
  * DOCKER-FORWARD chain in the IPv4 rules, or by Docker chains left in the ip6tables dump), its
  * networks use IPv6, and the bundle has a live ip6tables dump. Undefined when it does not apply.
  */
-function ipv6Gaps(artifacts: NodeArtifacts): { missing: Gap[]; chainsAbsent: boolean; undecided: Undecided[]; held: HeldTable[]; why: Evidence[]; service?: Evidence } | undefined {
+function ipv6Gaps(artifacts: NodeArtifacts): { missing: Gap[]; chainsAbsent: boolean; undecided: Undecided[]; held: HeldTable[]; cut: CutTable[]; why: Evidence[]; service?: Evidence } | undefined {
   const views6 = liveViews6(artifacts);
   if (views6.length === 0) return undefined;
   const use = dockerIpv6Use(artifacts);
   if (use.length === 0) return undefined;
   const managed = dockerManagesIp6tables(artifacts, views6);
   if (!managed) return undefined;
-  const { missing, chainsAbsent, undecided, held } = gapsIn(views6, artifacts, 'ip6tables (IPv6): ', false, 6);
+  const { missing, chainsAbsent, undecided, held, cut } = gapsIn(views6, artifacts, 'ip6tables (IPv6): ', false, 6);
   const states = findService(artifacts.services ?? [], 'ip6tables');
   const s = isActive(states) ?? isEnabled(states);
   const service: Evidence | undefined = s ? { file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: `ip6tables.service is ${isActive(states) ? 'active' : 'enabled'}: it restores /etc/sysconfig/ip6tables at every start` } : undefined;
-  return { missing, chainsAbsent, undecided, held, why: [managed, use[0], ...(service ? [service] : [])], service };
+  return { missing, chainsAbsent, undecided, held, cut, why: [managed, use[0], ...(service ? [service] : [])], service };
 }
 
 function foundOf(missing: Gap[]): Evidence[] {
-  return missing.map(({ critical: _c, also: _a, fix: _f, chainUnknown: _u, firewalld: _w, noMasquerade: _m, ...e }) => e);
+  return missing.map(({ critical: _c, also: _a, fix: _f, chainUnknown: _u, firewalld: _w, noMasquerade: _m, jumpFrom: _j, ...e }) => e);
 }
 
 /** Docker's own filter chains in the live rules: proof that Docker writes iptables rules on the node. */
@@ -533,6 +594,8 @@ type Gap = Evidence & {
   fix?: string;
   /** whether the DOCKER chain exists is not shown (the listing ends before the user chains): only the jump is proven missing */
   chainUnknown?: boolean;
+  /** only a jump is missing (the chain is there, or not shown either way): the built-in chain it is missing from */
+  jumpFrom?: 'FORWARD' | 'PREROUTING' | 'OUTPUT';
   /** firewalld's jumps fill the built-in nat chains: firewalld rebuilt the table */
   firewalld?: boolean;
   /** POSTROUTING's rows have no MASQUERADE: all of them (whole), or those the listing shows (it may end inside the chain) */
@@ -583,6 +646,7 @@ function filterGaps(filter: Map<string, Chain>, _file: string, artifacts: NodeAr
         note: `chain ${lost[0].chain}${refs}: nothing jumps to it`,
         excerpt: `filter FORWARD does not reach Docker's chain${lost.length > 1 ? 's' : ''} ${lost.map((c) => c.chain).join(', ')} (the chain${lost.length > 1 ? 's exist' : ' exists'}, but FORWARD has no ${lost.map((c) => c.jump).join(', ')})${behind.length ? `, so ${behind.join(', ')} behind DOCKER-FORWARD are never consulted` : ''}`,
         critical: lost.some((c) => c.critical),
+        jumpFrom: 'FORWARD',
       });
     }
   }
@@ -630,7 +694,7 @@ function natGaps(nat: Map<string, Chain>, file: string, artifacts: { dockerDaemo
       undecided.push({ what: "nat PREROUTING's jump to DOCKER", listings: [{ file: d.ref.file, line: d.ref.line, why: `Chain DOCKER counts ${d.references} references, more than the jumps the listing shows: the others are in chains it does not list` }] });
   } else {
     if (!reaches(nat, 'PREROUTING', 'DOCKER'))
-      missing.push({ ...absent(file, 'nat PREROUTING does not jump to DOCKER (-m addrtype --dst-type LOCAL -j DOCKER)'), critical: true });
+      missing.push({ ...absent(file, 'nat PREROUTING does not jump to DOCKER (-m addrtype --dst-type LOCAL -j DOCKER)'), critical: true, jumpFrom: 'PREROUTING' });
     // the host's own connections to its published ports (OUTPUT): only when the dump has the chain
     // and goes past it (iptables-save and -L print OUTPUT's rules before POSTROUTING's and the
     // user chains': a dump cut after PREROUTING says nothing of OUTPUT)
@@ -649,6 +713,7 @@ function natGaps(nat: Map<string, Chain>, file: string, artifacts: { dockerDaemo
             : 'nat OUTPUT does not jump to DOCKER (! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER): connections from the host itself to its published ports are not forwarded to the containers unless docker-proxy (userland-proxy, on by default) answers them',
         ),
         critical: noProxy !== undefined,
+        jumpFrom: 'OUTPUT',
       });
     }
   }
@@ -697,6 +762,7 @@ function preroutingJumpMissing(nat: Map<string, Chain>, cover: Coverage): Gap | 
     note: `Chain PREROUTING (policy ${pre.policy}): no -j DOCKER in it; Docker adds that jump to this built-in chain itself (under firewalld through a direct passthrough, not in PREROUTING_direct)`,
     critical: true,
     chainUnknown: true,
+    jumpFrom: 'PREROUTING',
     also: [
       ...pre.rules.slice(0, 4).map((r) => ({ file: r.ref.file, line: r.ref.line, excerpt: r.text.trim(), note: FIREWALLD_NAT.test(r.target ?? '') ? "firewalld's jump: firewalld rebuilt this chain" : 'a rule of PREROUTING: not a jump to DOCKER' })),
       ...(noMasq ? [{ file: post!.ref.file, line: post!.ref.line, excerpt: `Chain POSTROUTING (policy ${post!.policy ?? 'ACCEPT'}): no MASQUERADE${noMasq === 'shown' ? ' in the rows shown' : ''}`, note: "Docker adds -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE to this chain itself" }] : []),

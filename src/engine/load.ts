@@ -101,7 +101,8 @@ function loadNode(tree: BundleTree, node: LocatedNode): LoadedNode {
 function iptablesFromNftListing(loaded: LoadedNode): void {
   // a whole `nft list ruleset` before a listing of chosen tables or chains (`nft list chain ip6 filter FORWARD` sorts
   // first by name, R24's moby#48392 case), then text before JSON
-  const rank = (n: NftRuleset) => (n.chosenTables ? 2 : 0) + (n.format === 'text' ? 0 : 1);
+  // a listing cut off (a table not closed at the end) after whole ones (R27 09)
+  const rank = (n: NftRuleset) => (n.truncated ? 4 : 0) + (n.chosenTables ? 2 : 0) + (n.format === 'text' ? 0 : 1);
   const listings = [...(loaded.artifacts.nftables ?? [])].sort((a, b) => rank(a) - rank(b));
   for (const family of ['ipv4', 'ipv6'] as const) {
     // a grep of a listing (rows without their Chain lines) shows a few rules, not the node's tables: it leaves the listing's place open

@@ -200,6 +200,12 @@ export interface NftRuleset {
    * `nft list ruleset`: a table it does not show may still hold a base chain on any hook
    */
   chosenTables?: SourceRef;
+  /**
+   * the text listing ends with a table (or chain, set) still open: it was cut after `line` (a paste, `head`, a size
+   * limit). The open table is partial, and tables nft would list after it (creation order) may be missing whole:
+   * what the listing does not show is not known to be absent. `table`: the open table (`ip nat`).
+   */
+  truncated?: { note: string; line: number; table?: string };
 }
 
 /** `nft [-a] list table|chain <family> <name>` in a listing's first lines or its file's name (`nft-list-table-ip-filter.txt`). */

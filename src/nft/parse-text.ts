@@ -291,6 +291,19 @@ export function parseNftText(text: string, file: string): NftRuleset {
     const line = b.kind === 'other' ? b.ref.line : b.kind === 'root' ? undefined : b.kind === 'table' ? b.table.ref.line : b.kind === 'chain' ? b.chain.ref.line : undefined;
     warn(`${where} is not closed at the end of the file (truncated output?)`, line);
   }
+  // a block still open at the end: the listing was cut (a paste, head, a size limit). What it does not show may exist:
+  // the rest of the open table, and every table nft would have listed after it (nft lists tables in creation order)
+  if (stack.length > 1) {
+    let last = src.length;
+    while (last > 0 && !/\S/.test(src[last - 1])) last--;
+    const open = stack.find((b): b is Extract<Block, { kind: 'table' }> => b.kind === 'table');
+    const table = open ? `${open.table.family} ${open.table.name}` : undefined;
+    ruleset.truncated = {
+      line: last,
+      ...(table ? { table } : {}),
+      note: `the nft listing is cut off after line ${last}${table ? `, inside table ${table}` : ''} (no closing '}'): the rest of ${table ? 'that table' : 'the listing'} and any table listed after it are not in the file, so rules, chains and jumps not found in it are not known to be absent`,
+    };
+  }
   if (ruleset.tables.length === 0) {
     // the collector ran nft and it failed: the file was meant to hold the ruleset
     const failure = /^(?:netlink: )?Error: .*$/m.exec(text.slice(0, 4096));

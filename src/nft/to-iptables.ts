@@ -34,6 +34,9 @@ export function iptablesFromNft(nft: NftRuleset): Ruleset[] {
       warnings: [],
       legacyTablesPresent: nft.legacyTablesPresent,
     };
+    // a cut listing (a table still open at its end): the open table is partial and tables after it may be missing
+    // whole, of either family; what the view does not show is not known to be absent (analyzers read `truncated`)
+    if (nft.truncated) rs.truncated = { note: nft.truncated.note };
     for (const t of tables) rs.tables[t.name] = tableOf(t);
     out.push(rs);
   }
