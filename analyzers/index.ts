@@ -43,6 +43,7 @@ import dockerRootlessSourceIp from './docker-rootless-source-ip.js';
 import dockerDaemonConfigInvalid from './docker-daemon-config-invalid.js';
 import cniConfigInvalid from './cni-config-invalid.js';
 import podmanAardvarkDnsFailed from './podman-aardvark-dns-failed.js';
+import tailscaleStatefulFilterDropsContainers from './tailscale-stateful-filter-drops-containers.js';
 import dockerIpv6PrefixUnrouted from './docker-ipv6-prefix-unrouted.js';
 import flannelIpv6MasqueradeMissing from './flannel-ipv6-masquerade-missing.js';
 import routingPolicyBypassesPods from './routing-policy-bypasses-pods.js';
@@ -80,6 +81,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   dockerBridgeMismatch,
   dockerBridgeOverlapsHostRoute,
   dockerBridgeNetfilterForwardDrop,
+  tailscaleStatefulFilterDropsContainers,
   networkMtuMismatch,
   firewalldContainerInterfaceUnzoned,
   ufwPublishedPortsBypass,

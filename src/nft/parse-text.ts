@@ -42,6 +42,7 @@ import {
   type NftValue,
   type NftVerdict,
 } from './model.js';
+import { sniffNftChainFragment, wrapNftChainFragment } from './fragment.js';
 
 /** Longer lines are skipped with a warning: no real listing comes near it. */
 const MAX_LINE = 1 << 20;
@@ -72,7 +73,7 @@ const HOOK_SET = new Set<string>(NFT_HOOKS);
 
 export function sniffNftText(head: string): boolean {
   // a table header at a line start, possibly after iptables-nft warnings
-  return /^table\s+(?:(?:ip|ip6|inet|bridge|arp|netdev)\s+)?\S+\s*\{/m.test(head);
+  return /^table\s+(?:(?:ip|ip6|inet|bridge|arp|netdev)\s+)?\S+\s*\{/m.test(head) || sniffNftChainFragment(head);
 }
 
 export function parseNftText(text: string, file: string): NftRuleset {
@@ -83,6 +84,14 @@ export function parseNftText(text: string, file: string): NftRuleset {
   const warn = (message: string, line?: number) => {
     if (ruleset.warnings.length < 200) ruleset.warnings.push({ file, line, message } satisfies ParseWarning);
   };
+  // a chain pasted without its `table ... {` line (tailscale/tailscale#12070): wrapped in its table, lines kept
+  const fragment = wrapNftChainFragment(text);
+  if (fragment) {
+    text = fragment.text;
+    // a few chains, not the ruleset (as for `nft list chain`)
+    ruleset.chosenTables ??= { file, line: fragment.tables[0].line };
+    for (const t of fragment.tables) warn(`chain ${t.chain} is listed without its table: read as in table ${t.family} ${t.name} (${t.reason})`, t.line);
+  }
   const src = splitLines(text);
   const stack: Block[] = [{ kind: 'root' }];
   let pending: Statement | undefined;
@@ -500,7 +509,8 @@ const STATEMENT_WORDS = new Set([
   'accept', 'drop', 'continue', 'return', 'jump', 'goto', 'queue', 'reject', 'counter', 'log', 'limit', 'comment',
   'dnat', 'snat', 'masquerade', 'redirect', 'xt', 'notrack',
 ]);
-const OPS: Record<string, NftOp> = { '==': '==', eq: '==', '!=': '!=', ne: '!=', '<': '<', lt: '<', '>': '>', gt: '>', '<=': '<=', le: '<=', '>=': '>=', ge: '>=' };
+// `ct state ! related,established` (iptables-nft's listing of `! --ctstate`): `!` is `!=`
+const OPS: Record<string, NftOp> = { '!': '!=', '==': '==', eq: '==', '!=': '!=', ne: '!=', '<': '<', lt: '<', '>': '>', gt: '>', '<=': '<=', le: '<=', '>=': '>=', ge: '>=' };
 const FIB_FLAGS = new Set(['saddr', 'daddr', 'mark', 'iif', 'oif']);
 const FIB_RESULTS = new Set(['oif', 'oifname', 'type']);
 const RT_KEYS = new Set(['classid', 'nexthop', 'mtu', 'ipsec']);
