@@ -29,6 +29,7 @@ import { nonZero, type ConntrackStats, type ConntrackTotals } from '../src/parse
 import { containerHostEvidence } from './lib/container-host.js';
 import { timeOf } from './lib/logs.js';
 import { userModeNatLines } from './lib/user-mode-nat.js';
+import { dnsLookupKind } from '../src/logs/signatures-dns.js';
 
 
 interface Input {
@@ -269,7 +270,7 @@ function lastListingExcerpt(s: ConntrackStats): string {
  * forwarder nor VirtualBox NAT's DNS proxy (10.0.2.3 in user-mode NAT: no conntrack between the client and it).
  */
 function dnsTimeouts(artifacts: NodeArtifacts): LogMatch[] {
-  const timeouts = (artifacts.logs ?? []).flatMap((l) => l.matches.filter((m) => m.signature === 'log.connection-timed-out' && (m.facts.port === '53' || m.facts.lookup !== undefined)));
+  const timeouts = (artifacts.logs ?? []).flatMap((l) => l.matches.filter((m) => (m.signature === 'log.connection-timed-out' || (m.signature === 'log.dns-lookup-failed' && dnsLookupKind(m.facts) === 'timeout')) && (m.facts.port === '53' || m.facts.lookup !== undefined)));
   const userNat = userModeNatLines(timeouts, artifacts);
   const skip = new Set([...userNat.slirp, ...userNat.virtualbox]);
   return timeouts.filter((m) => !skip.has(m));

@@ -35,6 +35,7 @@ import networkMtuMismatch from './network-mtu-mismatch.js';
 import sysctlIpForwardDisabled from './sysctl-ip-forward-disabled.js';
 import ufwPublishedPortsBypass from './ufw-published-ports-bypass.js';
 import dnsResolvConfLoop from './dns-resolv-conf-loop.js';
+import dockerDnsLoopbackNameserver from './docker-dns-loopback-nameserver.js';
 import flannelVtepMacStale from './flannel-vtep-mac-stale.js';
 import flannelPublicIpWrong from './flannel-public-ip-wrong.js';
 import kubernetesClusterRangeOverlapsHost from './kubernetes-cluster-range-overlaps-host.js';
@@ -87,6 +88,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   ufwPublishedPortsBypass,
   firewalldNetavarkPortForwardsLost,
   dnsResolvConfLoop,
+  dockerDnsLoopbackNameserver,
   kubernetesHairpinDisabled,
   routingPolicyBypassesPods,
   kubernetesClusterRangeOverlapsHost,

@@ -27,6 +27,7 @@
  * shows so by design; DNS (port 53) or the API server (443) without one, or most Services without
  * one (kube-proxy no longer syncing endpoints, kubernetes#95149), is what matters.
  */
+import { dnsLookupKind } from '../src/logs/signatures-dns.js';
 import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { Chain, Rule } from '../src/netfilter/rules.js';
@@ -147,7 +148,7 @@ function clusterIpTimeouts(artifacts: NodeArtifacts, ips: ClusterIps, services: 
   const out: Evidence[] = [];
   for (const l of artifacts.logs ?? [])
     for (const m of l.matches) {
-      if (m.signature !== 'log.connection-timed-out' || !m.facts.host || !known.has(m.facts.host)) continue;
+      if (!(m.signature === 'log.connection-timed-out' || (m.signature === 'log.dns-lookup-failed' && dnsLookupKind(m.facts) === 'timeout')) || !m.facts.host || !known.has(m.facts.host)) continue;
       out.push({ file: m.file, line: m.line, excerpt: m.excerpt, ...timeOf(m), note: `a connection to the Service address ${m.facts.host}${m.facts.port ? `:${m.facts.port}` : ''} timed out` });
       if (out.length >= 4) return out;
     }

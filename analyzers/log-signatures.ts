@@ -54,6 +54,7 @@ import { kubeProxyConntrackSetup, kubeProxyFatal, netavarkNftables, svclbForward
 import { dockerChainsGone, dockerStartedAfter, firewalldReloadDocker, dockerStartedSays, imageLegacy, lockRace, networkUnreachable } from './lib/r14-wording.js';
 import { networkUnreachableFallback } from './lib/ipv6-fallback.js';
 import { slirp4netnsDnsTimeout, userModeNatLines, virtualBoxNatDns } from './lib/user-mode-nat.js';
+import { dnsLookupKind, dnsLookupWording } from '../src/logs/signatures-dns.js';
 
 const MAX_EVIDENCE = 10;
 /** the signatures that make findings of their own (log.kube-proxy-fatal leaves their lines to them) */
@@ -183,8 +184,11 @@ export default defineAnalyzer({
       // H68 (R23 12): firewalld reloaded under Docker 20.10+: Docker writes its rules again by itself
       if (sig.id === 'log.firewall-restart' && !draft.facts?.shellCommand) firewalldReloadDocker(draft, sorted, artifacts, host.restartDocker());
       if (sig.id === 'log.ports-not-listening' || sig.id === 'log.port-timeout') quotedInProse(draft, sorted);
+      // H84: the kinds of DNS failure and what each resolver is (Docker's embedded DNS, systemd-resolved, kube-dns); info when every name simply does not exist
+      if (sig.id === 'log.dns-lookup-failed') dnsLookupFailed(draft, sorted);
       if (sig.id === 'log.connection-timed-out') virtualBoxNatDns(draft, sorted, sorted.filter((m) => userNat.virtualbox.includes(m)), sig.meaning);
-      if (CONNECTION_FAILURES.has(sig.id)) traceCommands(draft, sorted.filter((m) => !userNat.virtualbox.includes(m)));
+      // H84: a DNS lookup's path is traced only where the resolver did not answer or refused (not NXDOMAIN / SERVFAIL: the resolver answered)
+      if (CONNECTION_FAILURES.has(sig.id)) traceCommands(draft, sorted.filter((m) => !userNat.virtualbox.includes(m) && (sig.id !== 'log.dns-lookup-failed' || ['timeout', 'refused'].includes(dnsLookupKind(m.facts) ?? ''))));
       if (CONNECTION_FAILURES.has(sig.id)) beforeWorkaround(draft, sorted, workarounds);
       // flannel exits on it (k3s with it: `level=fatal msg="flannel exited: ...`): the node's pods have no cross-node network
       if (sig.id === 'log.flannel-incompatible-addresses' && sorted.some((m) => /level=fatal|flannel exited|F\d{4} /.test(m.excerpt))) {
@@ -293,7 +297,7 @@ function takeUserModeNatLines(byId: Map<string, { matches: LogMatch[]; count: nu
 }
 
 /** The client-side connection failures whose peer the lines name. */
-const CONNECTION_FAILURES = new Set(['log.connection-timed-out', 'log.connection-refused', 'log.no-route-to-host']);
+const CONNECTION_FAILURES = new Set(['log.connection-timed-out', 'log.connection-refused', 'log.no-route-to-host', 'log.dns-lookup-failed']);
 
 /**
  * The path to each peer the lines name by address (up to three), ready for `bundle-doctor trace`: the
@@ -785,7 +789,7 @@ function neighbourOverflow(draft: FindingDraft, matches: LogMatch[], count: numb
 
 /** Docker's fallback to public DNS: the host's resolv.conf with only loopback nameservers, where the bundle has it. */
 function dnsFallback(draft: FindingDraft, artifacts: NodeArtifacts): void {
-  const files = (artifacts.resolvConf ?? []).filter((f): f is Extract<typeof f, { format: 'resolv.conf' }> => f.format === 'resolv.conf' && (f.hostPath === undefined || f.hostPath === '/etc/resolv.conf'));
+  const files = (artifacts.resolvConf ?? []).filter((f): f is Extract<typeof f, { format: 'resolv.conf' }> => f.format === 'resolv.conf' && (f.hostPath === undefined || f.hostPath === '/etc/resolv.conf') && f.owner === undefined);
   const loopbackOnly = files.filter((f) => f.nameservers.length > 0 && f.nameservers.every((n) => n.loopback));
   for (const f of loopbackOnly)
     for (const n of f.nameservers.slice(0, 3)) draft.evidence.push({ file: n.ref.file, line: n.ref.line, excerpt: n.excerpt, note: "a loopback nameserver: containers cannot reach the host's" });
@@ -1715,4 +1719,13 @@ function calicoBgp(draft: FindingDraft, matches: LogMatch[], count: number, fact
   draft.severity = count === 1 ? 'info' : 'warning';
   if (count === 1) draft.message += ' One line only: calico-node reports this until BGP comes up after it starts; it matters if it goes on.';
   draft.remedy.commands = [...draft.remedy.commands, ...peers.slice(0, 3).map((p) => `nc -zv -w 3 ${p} 179   # BGP's port on the peer`)];
+}
+
+/** H84: log.dns-lookup-failed worded by its kinds and resolvers (src/logs/signatures-dns.ts). */
+function dnsLookupFailed(draft: FindingDraft, matches: LogMatch[]): void {
+  const w = dnsLookupWording(matches);
+  draft.severity = w.severity;
+  if (w.message) draft.message += ` ${w.message}`;
+  draft.remedy = { ...draft.remedy, commands: [...draft.remedy.commands, ...w.commands] };
+  draft.facts = { ...draft.facts, kinds: w.kinds, resolvers: w.resolvers };
 }

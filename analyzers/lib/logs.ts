@@ -1,4 +1,5 @@
 /** Log matches as evidence, in time order, for analyzers that corroborate with logs. */
+import { dnsLookupKind } from '../../src/logs/signatures-dns.js';
 import { isHostProcess, type LogMatch, type LogScanResult } from '../../src/logs/index.js';
 import type { Evidence } from '../../src/report/schema.js';
 
@@ -54,6 +55,11 @@ const SYMPTOM_OF_SIGNATURE: Record<string, ConnectionSymptom> = { 'log.connectio
 export function connectionSymptom(m: LogMatch): ConnectionSymptom | undefined {
   const known = SYMPTOM_OF_SIGNATURE[m.signature];
   if (known) return known;
+  // H84: a DNS lookup's own timeout or refusal is the resolver's connection symptom (its host/port facts are the resolver's)
+  if (m.signature === 'log.dns-lookup-failed') {
+    const kind = dnsLookupKind(m.facts);
+    return kind === 'timeout' ? 'timeout' : kind === 'refused' ? 'refused' : undefined;
+  }
   if (m.signature !== 'log.connection-failed') return undefined;
   const ms = Number(m.facts.elapsedMs);
   if (!Number.isFinite(ms)) return undefined;

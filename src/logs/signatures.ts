@@ -20,6 +20,7 @@ import { R12_SIGNATURES, UDP_TUNNEL_TCP_PROBE } from './signatures-r12.js';
 import { r14Signatures } from './signatures-r14.js';
 import { R15_SIGNATURES } from './signatures-r15.js';
 import { DOCKER_VERSION_SIGNATURES } from './signatures-docker-version.js';
+import { DNS_LOOKUP_REFUSED, DNS_LOOKUP_TIMEOUT, DNS_SIGNATURES } from './signatures-dns.js';
 import { CNI_CONFIG_SIGNATURES } from './signatures-cni-config.js';
 import { PODMAN_SIGNATURES } from './signatures-podman.js';
 import { PROMPT_HEAD } from './prompt.js';
@@ -1188,6 +1189,8 @@ export const SIGNATURES: readonly LogSignature[] = [
     title: 'Ports never became reachable',
     advice: "Check that the application's services started, then the host firewall rules for its ports between containers.",
   },
+  // H84: failed DNS lookups (kind and resolver); their lines are not log.connection-refused / -timed-out (`unless` there)
+  ...DNS_SIGNATURES,
   {
     id: 'log.connection-refused',
     // Python's asyncio (asyncpg, aiohttp, redis.asyncio) `ConnectionRefusedError: [Errno 111] Connect call failed ('10.0.0.5', 5432)`,
@@ -1195,7 +1198,7 @@ export const SIGNATURES: readonly LogSignature[] = [
     literals: ['onnection refused', 'was refused', 'ECONNREFUSED', 'ConnectionRefusedError', '[Errno 111] Connect call failed', 'Connection to ', "Can't connect to MySQL server on", "Can't connect to server on"],
     pattern: /[Cc]onnection refused|connection to the server [^\n]{1,120} was refused|ECONNREFUSED|ConnectionRefusedError|\[Errno 111\] Connect call failed|Connection to \S{1,300} refused\.|Can't connect to (?:MySQL )?server on '[^'\n]{1,300}' \((?:111|10061)\)/,
     // Docker Swarm's own lines are log.swarm-peer-unreachable, which names the Swarm ports; BIRD's (Calico's BGP sessions) log.calico-bgp-not-established
-    unless: NOT_SERVICE_PROBE,
+    unless: new RegExp(`${NOT_SERVICE_PROBE.source}|${DNS_LOOKUP_REFUSED.source}`),
     extract: PEER,
     continues: true,
     meaning: 'The peer answered but nothing accepted the connection: the service is down or not listening there, or a REJECT rule answers for it.',
@@ -1210,7 +1213,7 @@ export const SIGNATURES: readonly LogSignature[] = [
     literals: ['onnection timed out', 'i/o timeout', 'ETIMEDOUT', 'Timeout was reached', '[Errno 110] Connect call failed', "Can't connect to MySQL server on", "Can't connect to server on"],
     pattern: /[Cc]onnection timed out|i\/o timeout|ETIMEDOUT|Failed to connect to [^\n]{1,300}? after \d{1,9} ms: Timeout was reached|\[Errno 110\] Connect call failed|Can't connect to (?:MySQL )?server on '[^'\n]{1,300}' \((?:110|115|10060)\)/,
     // Docker Swarm's own lines are log.swarm-peer-unreachable, which names the Swarm ports; BIRD's (Calico's BGP sessions) log.calico-bgp-not-established
-    unless: NOT_SERVICE_PROBE,
+    unless: new RegExp(`${NOT_SERVICE_PROBE.source}|${DNS_LOOKUP_TIMEOUT.source}`),
     extract: PEER,
     continues: true,
     meaning: 'Packets to the peer got no answer: a DROP rule, a routing problem, or the peer is down.',

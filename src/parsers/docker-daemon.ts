@@ -15,6 +15,7 @@ import type { DockerEngineInfo } from './docker-info.js';
 import type { LogSignature } from '../logs/index.js';
 import { signatureById } from '../logs/signatures.js';
 import type { DockerRootless } from './docker-rootless.js';
+import { daemonJsonDns, type DnsServerSetting } from './resolv-conf.js';
 
 export interface DockerDaemonConfig {
   file: string;
@@ -64,6 +65,8 @@ export interface DockerDaemonConfig {
   icc?: { value: boolean; ref: SourceRef };
   /** `"bridge"`: the default bridge's interface instead of docker0; `"none"`: no default bridge at all */
   bridge?: { value: string; ref: SourceRef };
+  /** origin daemon.json: "dns", each server at its line */
+  dns?: DnsServerSetting[];
   /**
    * origin process: what the listing shows of rootless Docker (RootlessKit's command line and port
    * driver, DOCKERD_ROOTLESS_ROOTLESSKIT_* in `ps e` output): scanRootless (docker-rootless.ts) of
@@ -228,6 +231,8 @@ export function parseDockerDaemonJson(text: string, file: string): DockerDaemonC
   if (typeof d.mtu === 'number' && Number.isInteger(d.mtu) && d.mtu > 0) out.mtu = { value: d.mtu, ref: refOfValue('mtu', /\d/) };
   if (typeof d.icc === 'boolean') out.icc = { value: d.icc, ref: refOfValue('icc', /(true|false)/) };
   if (typeof d.bridge === 'string') out.bridge = { value: d.bridge, ref: refOfValue('bridge', /"/) };
+  const dns = daemonJsonDns(text, file);
+  if (dns) out.dns = dns;
   return out;
 }
 

@@ -12,6 +12,7 @@
  */
 import { SkipFile, excerpt as cut, type ParseWarning } from '../model/source.js';
 import { parsePortsCell, type DockerPs, type DockerPsBinding, type DockerPsContainer } from './docker-ps.js';
+import { inspectDns } from './resolv-conf.js';
 
 /** newline offsets of a text, and the 1-based line of an offset */
 function lineIndex(text: string): (offset: number) => number {
@@ -55,7 +56,7 @@ interface InspectShape {
   Name?: unknown;
   State?: { Status?: unknown; Running?: unknown; Paused?: unknown };
   Config?: { Image?: unknown; ExposedPorts?: unknown };
-  HostConfig?: { NetworkMode?: unknown };
+  HostConfig?: { NetworkMode?: unknown; Dns?: unknown };
   NetworkSettings?: { Ports?: unknown };
 }
 
@@ -115,6 +116,8 @@ export function parseDockerContainerInspect(text: string, file: string): DockerP
       if (typeof raw.Config?.Image === 'string') c.image = raw.Config.Image;
       if (status) c.status = status;
       if (typeof raw.HostConfig?.NetworkMode === 'string') c.networkMode = raw.HostConfig.NetworkMode;
+      const dns = inspectDns(text, file, raw.HostConfig, Math.max(idAt, doc.offset));
+      if (dns && dns.length > 0) c.dns = dns;
       c.excerpt = cut(`${name ?? id.slice(0, 12)} ${status ?? ''} ${bindings.map((b) => b.text).join(', ')}`.replace(/\s+/g, ' ').trim());
       out.containers.push(c);
     }

@@ -9,6 +9,7 @@
  * Every container keeps its line; an excerpt shows its name, status and the binding.
  */
 import { SkipFile, lines as splitLines, type ParseWarning, type SourceRef } from '../model/source.js';
+import type { DnsServerSetting } from './resolv-conf.js';
 
 export interface DockerPsBinding {
   /** `0.0.0.0`, `::`, `127.0.0.1`, `::1`, a host address; absent when the cell names none (`8080->80/tcp`) */
@@ -38,6 +39,8 @@ export interface DockerPsContainer {
   exposed: string[];
   /** HostConfig.NetworkMode of `docker inspect` (`bridge`, `host`, a network's name, `container:<id>`); the table does not show it */
   networkMode?: string;
+  /** docker inspect's HostConfig.Dns (--dns), each server at its line */
+  dns?: DnsServerSetting[];
   ref: SourceRef;
   excerpt: string;
 }

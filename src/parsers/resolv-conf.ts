@@ -47,7 +47,39 @@ export interface ResolvConfFile {
   records: ResolvConfRecord[];
   nameservers: Nameserver[];
   warnings: ParseWarning[];
+  /** H85: the file is a container's or a build's (not the host's own): by its path, its name or Docker's own footer */
+  owner?: ResolvConfOwner;
+  /** H85: the footer Docker 25+ writes into a container's resolv.conf (`# Based on host file: ...`) */
+  docker?: DockerResolvConfFooter;
 }
+
+/** H85: whose resolv.conf a file is, when it is no host's: a Docker or Podman container's, a BuildKit build's, a container's named by hand. */
+export type ResolvConfOwner = 'docker-container' | 'podman-container' | 'buildkit' | 'container';
+
+/**
+ * H85: what Docker 25+ says of a container's resolv.conf in its footer (libnetwork/internal/resolvconf):
+ * `# Based on host file: '/etc/resolv.conf' (legacy)` (the default bridge: the nameservers are the container's own)
+ * or `(internal resolver)` (user-defined networks: 127.0.0.11, which forwards to `# ExtServers: [...]`; `host(IP)`
+ * is asked from the host's network namespace, a bare IP from the container's), `# Used default nameservers.`
+ * (no usable host nameserver: Google's 8.8.8.8 / 8.8.4.4 and their IPv6 pair) and `# Overrides: [nameservers]`
+ * (--dns or daemon.json "dns" named the servers).
+ */
+export interface DockerResolvConfFooter {
+  hostFile?: string;
+  mode?: 'legacy' | 'internal resolver';
+  usedDefaults?: { ref: SourceRef; excerpt: string };
+  extServers?: { address: string; hostNamespace: boolean; ref: SourceRef; excerpt: string }[];
+  /** `# Overrides: [nameservers search options]` */
+  overrides?: string[];
+  ref: SourceRef;
+  excerpt: string;
+}
+
+/** Docker's fallback nameservers (libnetwork resolvconf: defaultIPv4NSs / defaultIPv6NSs), also BuildKit's. */
+export const DOCKER_DEFAULT_NAMESERVERS: readonly string[] = ['8.8.8.8', '8.8.4.4', '2001:4860:4860::8888', '2001:4860:4860::8844'];
+
+/** Docker's embedded DNS server in a container on a user-defined network. */
+export const DOCKER_EMBEDDED_DNS = '127.0.0.11';
 
 /** kubelet's resolvConf as a configuration file sets it. */
 export interface KubeletResolvConfSetting {
@@ -153,7 +185,106 @@ export function parseResolvConf(text: string, file: string, relPath = file): Res
   // a file with more lines that are no resolver keyword than that are is another format
   if (unknown > records.length) throw new SkipFile(file, 'mostly lines that are no resolv.conf keyword');
   const managedBy = managerOf(text);
-  return { format: 'resolv.conf', file, hostPath: resolvConfHostPath(relPath, managedBy), managedBy, records, nameservers, warnings };
+  const out: ResolvConfFile = { format: 'resolv.conf', file, hostPath: resolvConfHostPath(relPath, managedBy), managedBy, records, nameservers, warnings };
+  const docker = dockerFooter(all, file);
+  if (docker) out.docker = docker;
+  const owner = resolvConfOwner(relPath) ?? (docker ? 'docker-container' : undefined);
+  if (owner) out.owner = owner;
+  return out;
+}
+
+/**
+ * H85: the container or build a resolv.conf belongs to, by its path or name: Docker's
+ * var/lib/docker/containers/<id>/resolv.conf (and the hostconfig copy under network/files), Podman's
+ * overlay-containers/<id>/userdata/resolv.conf, a path naming buildkit, a pasted file named
+ * container-resolv.conf / ctr_resolv.conf / build-resolv.conf. Undefined: the host's own (or unknown).
+ */
+export function resolvConfOwner(relPath: string): ResolvConfOwner | undefined {
+  const p = relPath.replace(/\\/g, '/');
+  if (/(?:^|\/)var\/lib\/docker\/(?:containers\/[0-9a-f]{12,64}|network\/files\/[0-9a-f]{12,64})\/resolv\.conf$/.test(p)) return 'docker-container';
+  if (/(?:^|\/)overlay-containers\/[0-9a-f]{12,64}\/userdata\/resolv\.conf$/.test(p)) return 'podman-container';
+  if (/(?:^|\/)[^/]*buildkit[^/]*\/(?:[^/]+\/)*resolv\.conf$/i.test(p)) return 'buildkit';
+  const base = p.slice(p.lastIndexOf('/') + 1);
+  if (/^(?:buildkitd?|build)[-_.]resolv\.conf(?:[-_.](?:txt|out|log))?$/i.test(base)) return 'buildkit';
+  if (/^(?:container|ctr|in[-_]container)[-_.]resolv\.conf(?:[-_.](?:txt|out|log))?$/i.test(base)) return 'container';
+  return undefined;
+}
+
+function dockerFooter(all: string[], file: string): DockerResolvConfFooter | undefined {
+  let out: DockerResolvConfFooter | undefined;
+  for (let i = 0; i < all.length; i++) {
+    const raw = all[i].trim();
+    const ref = { file, line: i + 1 };
+    const based = /^# Based on host file: '([^']*)'(?: \((legacy|internal resolver)\))?/.exec(raw);
+    if (based) {
+      out = { hostFile: based[1], ...(based[2] ? { mode: based[2] as 'legacy' | 'internal resolver' } : {}), ref, excerpt: capped(raw) };
+      continue;
+    }
+    if (!out) continue;
+    if (/^# Used default nameservers\.?$/.test(raw)) out.usedDefaults = { ref, excerpt: capped(raw) };
+    const ext = /^# ExtServers: \[([^\]]*)\]/.exec(raw);
+    if (ext)
+      out.extServers = ext[1]
+        .split(/\s+/)
+        .filter((w) => w !== '')
+        .map((w) => {
+          const h = /^host\((.*)\)$/.exec(w);
+          return { address: h ? h[1] : w, hostNamespace: !!h, ref, excerpt: capped(raw) };
+        });
+    const ov = /^# Overrides: \[([^\]]*)\]/.exec(raw);
+    if (ov) out.overrides = ov[1].split(/\s+/).filter((w) => w !== '');
+  }
+  return out;
+}
+
+/** H85: a DNS server Docker is told to give containers (daemon.json "dns", dockerd --dns, HostConfig.Dns). */
+export interface DnsServerSetting {
+  address: string;
+  loopback: boolean;
+  ref: SourceRef;
+  excerpt: string;
+}
+
+/**
+ * H85: daemon.json's `"dns": [...]`, each server at its own line (a one-line list: the key's line). Undefined when
+ * the file sets no dns list (or is no JSON object; parseDockerDaemonJson reports that).
+ */
+export function daemonJsonDns(text: string, file: string): DnsServerSetting[] | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text.trim() === '' ? '{}' : text);
+  } catch {
+    return undefined;
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const dns = (raw as Record<string, unknown>).dns;
+  if (!Array.isArray(dns)) return undefined;
+  const src = lines(text);
+  const keyAt = src.findIndex((l) => /"dns"\s*:/.test(l));
+  const out: DnsServerSetting[] = [];
+  let from = keyAt < 0 ? 0 : keyAt;
+  for (const v of dns) {
+    if (typeof v !== 'string') continue;
+    const quoted = JSON.stringify(v);
+    let at = src.findIndex((l, k) => k >= from && l.includes(quoted));
+    if (at < 0) at = keyAt < 0 ? 0 : keyAt;
+    else from = at;
+    out.push({ address: v, loopback: isLoopbackAddress(v), ref: { file, line: at + 1 }, excerpt: capped(src[at]?.trim() ?? `"dns": ${quoted}`) });
+  }
+  return out;
+}
+
+/** H85: the `--dns` servers of a dockerd command line (`--dns 127.0.0.53`, `--dns=127.0.0.53`); the words after the executable. */
+export function dockerdDnsFlags(args: readonly string[], ref: SourceRef, excerpt: string): DnsServerSetting[] {
+  const out: DnsServerSetting[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const m = /^--dns(?:=(.*))?$/.exec(args[i]);
+    if (!m) continue;
+    const v = m[1] ?? (args[i + 1] !== undefined && !args[i + 1].startsWith('-') ? args[++i] : undefined);
+    if (v === undefined || !parseIp(v.replace(/%.*$/, ''))) continue;
+    out.push({ address: v, loopback: isLoopbackAddress(v), ref, excerpt });
+  }
+  return out;
 }
 
 function unquote(v: string): string {
@@ -224,4 +355,27 @@ export function resolvConfFiles(artifacts: readonly ResolvConfArtifact[] | undef
 /** The kubelet settings of a node's artifacts. */
 export function kubeletResolvConfSettings(artifacts: readonly ResolvConfArtifact[] | undefined): KubeletResolvConfSetting[] {
   return (artifacts ?? []).filter((a): a is KubeletResolvConfSetting => a.format !== 'resolv.conf');
+}
+
+/**
+ * H85: a container's HostConfig.Dns in `docker inspect` output (the servers `docker run --dns` / compose `dns:` named;
+ * [] when none), each at the line its value stands on, searched from `from` (the offset of the container's Id).
+ * Undefined when the container has no Dns list.
+ */
+export function inspectDns(text: string, file: string, hostConfig: unknown, from: number): DnsServerSetting[] | undefined {
+  const dns = hostConfig && typeof hostConfig === 'object' ? (hostConfig as { Dns?: unknown }).Dns : undefined;
+  if (!Array.isArray(dns)) return undefined;
+  const keyAt = text.indexOf('"Dns"', Math.max(0, from));
+  const out: DnsServerSetting[] = [];
+  let at = keyAt;
+  for (const v of dns) {
+    if (typeof v !== 'string') continue;
+    const i = keyAt < 0 ? -1 : text.indexOf(JSON.stringify(v), at);
+    if (i >= 0) at = i;
+    const lineStart = at < 0 ? 0 : text.lastIndexOf('\n', at) + 1;
+    const lineEnd = text.indexOf('\n', lineStart);
+    const line = at < 0 ? 1 : text.slice(0, at).split('\n').length;
+    out.push({ address: v, loopback: isLoopbackAddress(v), ref: { file, line }, excerpt: capped(text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd).trim()) });
+  }
+  return out;
 }

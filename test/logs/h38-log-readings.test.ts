@@ -181,9 +181,9 @@ describe('flannel#1279: the workaround typed in the session', () => {
   });
   it("the nslookup timeout before it is history; with no workaround after it, it stays the node's state", () => {
     const w = offloadWorkarounds(quiet('log.offload-workaround-typed'), quiet('log.offload-workaround-output'), quiet('log.dns-lookup-answered'));
-    const timeout = quiet('log.connection-timed-out');
+    const timeout = quiet('log.dns-lookup-failed');
     expect(timeout.map((m) => m.line)).toEqual([2]);
-    const d = draftOf('log.connection-timed-out', timeout, 'x');
+    const d = draftOf('log.dns-lookup-failed', timeout, 'x');
     beforeWorkaround(d, timeout, w);
     expect(d.severity).toBe('info');
     expect(d.message).toContain(`These lines come before ${file}:3`);
@@ -192,10 +192,10 @@ describe('flannel#1279: the workaround typed in the session', () => {
     expect(d.remedy.commands.join('\n')).toContain('ENV{INTERFACE}=="flannel.1"');
     // the first two lines of the same paste: the timeout alone, nothing typed after it
     const alone = session.split('\n').slice(0, 2).join('\n');
-    const t2 = of(alone, 'log.connection-timed-out', file);
+    const t2 = of(alone, 'log.dns-lookup-failed', file);
     const w2 = offloadWorkarounds(of(alone, 'log.offload-workaround-typed', file), [], []);
     expect(w2).toEqual([]);
-    const d2 = draftOf('log.connection-timed-out', t2, 'x');
+    const d2 = draftOf('log.dns-lookup-failed', t2, 'x');
     beforeWorkaround(d2, t2, w2);
     expect(d2.severity).toBe('warning');
     expect(d2.message).not.toContain('history');

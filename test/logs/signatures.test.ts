@@ -63,6 +63,8 @@ const EXAMPLES: Example[] = [
   { id: 'log.offload-workaround-typed', from: { fixture: '../h38/flannel-1279-session.txt' }, line: 3, facts: { device: 'flannel.1', feature: 'tx-checksum-ip-generic' } },
   { id: 'log.offload-workaround-output', from: { fixture: '../h38/flannel-1279-session.txt' }, line: 6, facts: { feature: 'tx-checksum-ip-generic' } },
   { id: 'log.dns-lookup-answered', from: { fixture: '../h38/flannel-1279-session.txt' }, line: 16, facts: {} },
+  // H84: Go's resolver asking Docker's embedded DNS for a Compose service that is not there (TykTechnologies/tyk-pro-docker-demo#28)
+  { id: 'log.dns-lookup-failed', from: { text: 'Error trying to set value: dial tcp: lookup redis on 127.0.0.11:53: no such host"', origin: 'TykTechnologies/tyk-pro-docker-demo#28' }, facts: { lookup: 'redis', host: '127.0.0.11', port: '53', error: 'no such host' } },
   { id: 'log.iptables-no-chain', from: { corpus: 'moby-26494-docker-run-publish-nat-DOCKER-chain-missing.log' }, line: 3, facts: { table: 'nat', chain: 'DOCKER', target: 'DNAT' } },
   { id: 'log.docker-start-failed', from: { text: 'Nov 20 07:58:32 web-07 dockerd[1022]: Error starting daemon: error initializing graphdriver: driver not supported', origin: 'dockerd before 20.10 (moby daemon/start)' }, facts: { reason: 'error initializing graphdriver: driver not supported' } },
   { id: 'log.docker-start-failed', from: { text: 'Nov 20 07:58:32 web-07 dockerd[1022]: failed to start daemon: error initializing graphdriver: driver not supported: overlay2', origin: 'dockerd 20.10+ wording (moby daemon/start)' }, facts: { reason: 'error initializing graphdriver: driver not supported: overlay2' } },

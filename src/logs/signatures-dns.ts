@@ -1,0 +1,256 @@
+/**
+ * H84: failed DNS lookups, `log.dns-lookup-failed`, told apart by the error and by the resolver asked.
+ *
+ * The wordings (each from a public ticket, cited in test/logs/h84-dns-lookup-failed.test.ts):
+ * - Go's resolver: `lookup NAME on RESOLVER:53: read udp SRC->RESOLVER:53: i/o timeout`, `... : no such host`,
+ *   `... : server misbehaving`, `... : read: connection refused`; without a resolver (cgo, /etc/hosts first)
+ *   `lookup NAME: no such host`, `lookup NAME: i/o timeout`, `lookup NAME: Temporary failure in name resolution`.
+ * - CoreDNS' errors plugin, a query it forwarded upstream: `[ERROR] plugin/errors: 2 NAME. A: read udp
+ *   POD->UPSTREAM:53: i/o timeout` (older: `... HINFO: unreachable backend: read udp ...`).
+ * - dockerd's embedded DNS (127.0.0.11) forwarding: `[resolver] failed to query external DNS server`
+ *   ... `dns-server="udp:10.0.0.2:53" error="read udp ...: i/o timeout" question=";NAME.\tIN\t A"`, older
+ *   `[resolver] read from DNS server failed, read udp SRC->UPSTREAM:53: i/o timeout`.
+ * - glibc's getaddrinfo through any client: `Temporary failure in name resolution` (EAI_AGAIN, Python's
+ *   `[Errno -3]`), `Name or service not known` (EAI_NONAME, `[Errno -2]`); apt `Temporary failure resolving
+ *   'deb.debian.org'`; Node `getaddrinfo EAI_AGAIN registry.npmjs.org:443`, `getaddrinfo ENOTFOUND mongo`.
+ * - curl `Could not resolve host: NAME` and dnf's `Curl error (6): Couldn't resolve host name for URL`
+ *   (CURLE_COULDNT_RESOLVE_HOST: curl does not say why, kind `unresolved`). dnf's `[getaddrinfo() thread failed
+ *   to start]` is not DNS: the runtime's seccomp profile refused clone3 (Fedora 35 images on Docker < 20.10.10),
+ *   so it is left out.
+ * - dig / nslookup / host: `status: NXDOMAIN`, `status: SERVFAIL`, `** server can't find NAME: NXDOMAIN`,
+ *   `Host NAME not found: 2(SERVFAIL)`, `;; connection timed out; no servers could be reached`,
+ *   `;; communications error to 127.0.0.53#53: timed out`.
+ *
+ * Facts: `lookup` (the name asked), `host` + `port` (the resolver, where the line says it: the same facts
+ * log.connection-timed-out's PEER extractor gives, so analyzers/lib/user-mode-nat.ts' hostResolverLines keeps reading
+ * the host's own timed-out lookups), `source` (the asking socket), `protocol`, `error` (the line's own words:
+ * dnsLookupKind() turns them into the kind), `reporter` (`plugin/errors`: CoreDNS asked upstream; `[resolver]`:
+ * dockerd's embedded DNS asked upstream), `qtype`.
+ *
+ * Timeouts at 10.0.2.3:53 (slirp4netns' and VirtualBox NAT's own forwarder) are left to log.connection-timed-out,
+ * where user-mode-nat.ts words them (`unless`); DNS_LOOKUP_TIMEOUT / DNS_LOOKUP_REFUSED are the `unless` additions
+ * for log.connection-timed-out / log.connection-refused, so one line is one diagnosis.
+ */
+import type { LogSignature } from './signatures.js';
+
+const IP4 = String.raw`\d{1,3}(?:\.\d{1,3}){3}`;
+/** an address or name with its port before it (Go prints `[::1]:53`, `[fe80::1%wlp2s0]:53`) */
+const HOST = String.raw`(?:\[[0-9A-Fa-f:.]{2,45}(?:%[\w.-]{1,16})?\]|${IP4}|[A-Za-z][A-Za-z0-9-]{0,62}(?:\.[A-Za-z0-9-]{1,63}){0,10})`;
+/** a name looked up as the clients print it (a trailing dot, underscores, `*redacted*`) */
+const NAME = String.raw`[^\s:'"\\,;()\[\]]{1,253}`;
+/** a socket pair's error tail: `read udp 10.0.2.15:44243->10.0.2.3:53: i/o timeout`, `read: connection refused` */
+const SOCKET_ERR = String.raw`(?:read|write|dial) (?:udp|tcp)[46]? (?:\S{1,64}->)?\S{1,64}: (?:(?:read|write|connect): )?`;
+
+/** The kinds of failure, from the line's own words. */
+export type DnsLookupKind = 'timeout' | 'refused' | 'servfail' | 'nxdomain' | 'temporary' | 'unresolved';
+
+const KIND_WORDS: [DnsLookupKind, RegExp][] = [
+  ['timeout', /i\/o timeout|timed out|no servers could be reached/i],
+  ['refused', /connection refused/i],
+  ['servfail', /server misbehaving|SERVFAIL/],
+  ['nxdomain', /no such host|NXDOMAIN|ENOTFOUND|Name or service not known/],
+  ['temporary', /EAI_AGAIN|Temporary failure/],
+  ['unresolved', /[Cc]ould not resolve host|Couldn't resolve host/],
+];
+
+/** The kind a match's `error` fact names; undefined for a line that is no DNS failure. */
+export function dnsLookupKind(facts: Record<string, string>): DnsLookupKind | undefined {
+  const e = facts.error;
+  if (e === undefined) return undefined;
+  for (const [kind, re] of KIND_WORDS) if (re.test(e)) return kind;
+  return undefined;
+}
+
+/**
+ * A DNS lookup that timed out, in the wordings log.dns-lookup-failed takes as `timeout`, not at 10.0.2.3 (left to
+ * user-mode-nat.ts): for log.connection-timed-out's `unless`. No named groups (joined with others).
+ */
+export const DNS_LOOKUP_TIMEOUT = new RegExp(
+  String.raw`^(?![\s\S]{0,8192}?\b10\.0\.2\.3:53\b)[\s\S]{0,8192}?(?:\blookup ${NAME}(?: on ${HOST}:\d{1,5})?: (?:${SOCKET_ERR})?i\/o timeout|plugin\/errors: \d{1,3} [^\n]{0,400}?i\/o timeout|\[resolver\] [^\n]{0,600}?i\/o timeout|;; connection timed out; no servers could be reached)`,
+);
+
+/** A DNS lookup refused (nothing listens on :53): for log.connection-refused's `unless`. No named groups. */
+export const DNS_LOOKUP_REFUSED = new RegExp(
+  String.raw`\blookup ${NAME}(?: on ${HOST}:\d{1,5})?: (?:${SOCKET_ERR})?connection refused|plugin\/errors: \d{1,3} [^\n]{0,400}?connection refused|\[resolver\] [^\n]{0,600}?connection refused|;; communications error to [^\n]{1,80}?#\d{1,5}: connection refused`,
+);
+
+const GO_ERRORS = 'i/o timeout|no such host|server misbehaving|connection refused|Temporary failure in name resolution|Name or service not known';
+
+export const DNS_SIGNATURES: LogSignature[] = [
+  {
+    id: 'log.dns-lookup-failed',
+    literals: [
+      'i/o timeout',
+      ': no such host',
+      ': server misbehaving',
+      'onnection refused',
+      'Temporary failure in name resolution',
+      'Temporary failure resolving',
+      'Name or service not known',
+      'Could not resolve host',
+      "Couldn't resolve host name",
+      'getaddrinfo EAI_AGAIN',
+      'getaddrinfo ENOTFOUND',
+      'status: NXDOMAIN',
+      'status: SERVFAIL',
+      "server can't find ",
+      'not found: 2(SERVFAIL)',
+      'not found: 3(NXDOMAIN)',
+      'no servers could be reached',
+      'communications error to ',
+    ],
+    pattern: new RegExp(
+      [
+        // Go's resolver
+        String.raw`\blookup (?<lookup>${NAME})(?: on (?<host>${HOST}):(?<port>\d{1,5}))?: (?:(?:read|write|dial) (?<protocol>udp|tcp)[46]? (?:(?<source>${HOST}):\d{1,5}->)?\S{1,64}: (?:(?:read|write|connect): )?)?(?<error>${GO_ERRORS})`,
+        // CoreDNS forwarding upstream
+        String.raw`(?<reporter>plugin\/errors): \d{1,3} (?<lookup_2>${NAME}) (?<qtype>[A-Z0-9]{1,10}): (?:unreachable backend: )?(?:read|write|dial) (?<protocol_2>udp|tcp)[46]? (?<source_2>${HOST}):\d{1,5}->(?<host_2>${HOST}):(?<port_2>\d{1,5}): (?:read: )?(?<error_2>i\/o timeout|connection refused)`,
+        // dockerd's embedded DNS forwarding
+        String.raw`(?<reporter_2>\[resolver\]) (?:failed to query (?:external )?DNS server|read from DNS server failed)[^\n]{0,300}?(?:read|write|dial) (?<protocol_3>udp|tcp)[46]? (?<source_3>${HOST}):\d{1,5}->(?<host_3>${HOST}):(?<port_3>\d{1,5}): (?:read: )?(?<error_3>i\/o timeout|connection refused)`,
+        // apt
+        String.raw`(?<error_4>Temporary failure resolving) '(?<lookup_3>${NAME})'`,
+        // Node
+        String.raw`getaddrinfo (?<error_5>EAI_AGAIN|ENOTFOUND) (?<lookup_4>${NAME})`,
+        // dnf (libcurl) before curl's own wording, which its bracket repeats
+        String.raw`(?<error_6>Couldn't resolve host name) for [a-z]{3,8}:\/\/(?<lookup_5>[^\s/:\]\[<>]{1,253})`,
+        String.raw`(?<error_7>Could not resolve host): (?<lookup_6>${NAME})`,
+        // nslookup, host, dig
+        String.raw`\*\* server can't find (?<lookup_7>${NAME}): (?<error_8>NXDOMAIN|SERVFAIL)`,
+        String.raw`Host (?<lookup_8>${NAME}) not found: (?<error_9>2\(SERVFAIL\)|3\(NXDOMAIN\))`,
+        String.raw`->>HEADER<<- opcode: QUERY, status: (?<error_10>NXDOMAIN|SERVFAIL)`,
+        String.raw`;; communications error to (?<host_4>${IP4}|[0-9A-Fa-f:]{2,45})#(?<port_4>\d{1,5}): (?<error_11>timed out|connection refused)`,
+        String.raw`(?<error_12>no servers could be reached)`,
+        // glibc's getaddrinfo wording through any other client (Python, ping, redis-py)
+        String.raw`(?<error_13>Temporary failure in name resolution|Name or service not known)`,
+      ].join('|'),
+    ),
+    extract: [
+      // dockerd's embedded DNS: the question asked (`question=";proxy.local.\tIN\t A"`)
+      /question="?;(?<lookup>[^\s\\"]{1,253})/,
+      // ping `ping: google.com: Temporary failure in name resolution`, redis-py `Error -3 connecting to host:6379. Temporary failure`
+      /\bping: (?<lookup>[^\s:]{1,253}): (?:Temporary failure|Name or service)/,
+      /Error -[23] connecting to (?<lookup>[^\s:]{1,253}):\d{1,5}\./,
+      // urllib3 `HTTPSConnectionPool(host='pip.domain.com', port=443)`: the name, not a resolver
+      /ConnectionPool\(host='(?<lookup>[^'\s]{1,253})'/,
+    ],
+    // slirp4netns' / VirtualBox NAT's own forwarder not answering: log.connection-timed-out, worded by user-mode-nat.ts;
+    // dnf's getaddrinfo() thread that could not start is the runtime's seccomp profile, not DNS
+    unless: /\b10\.0\.2\.3:53\b[^\n]{0,300}?i\/o timeout|->10\.0\.2\.3:53: i\/o timeout|getaddrinfo\(\) thread failed to start/,
+    meaning:
+      'DNS lookups failed. What the error says decides where to look: a timeout (the resolver did not answer: a firewall rule, a route or the resolver itself is down), connection refused (nothing listens on port 53 there), SERVFAIL or "server misbehaving" (the resolver answered but could not resolve the name upstream), temporary failure (EAI_AGAIN: no resolver answered in time), or NXDOMAIN / "no such host" (the name does not exist as asked: a wrong name, service name or search domain, not a network block).',
+    // as log.connection-timed-out's lines were: a rule the bundle shows blocking the resolver's port takes the lines it
+    // explains (their timeout / refusal: connectionSymptom); NXDOMAIN / SERVFAIL lines are no symptom of a rule and stay
+    supports: ['iptables.port-blocked', 'iptables.forward-blocks-containers', 'docker.dns-loopback-nameserver'],
+    severity: 'warning',
+    title: 'DNS lookups fail',
+    advice:
+      "Ask the same resolver from the same place (the container or pod that logged it): a timeout or refusal is the path to the resolver or the resolver itself; SERVFAIL is the resolver's upstream; NXDOMAIN is the name (check the spelling, the service name and the search domains in resolv.conf).",
+  },
+];
+
+// ---- wording per resolver and kind, for the analyzer (analyzers/log-signatures.ts) -----------------------
+
+/** What a resolver address is, by the addresses the runtimes give their DNS. */
+export type ResolverRole = 'docker-embedded' | 'systemd-resolved' | 'kube-dns' | 'user-mode-nat' | 'other';
+
+/** Cluster DNS ClusterIPs as the distributions hand them out: kubeadm, k3s/RKE2, MicroK8s, EKS. */
+const KUBE_DNS_IPS = new Set(['10.96.0.10', '10.43.0.10', '10.152.183.10', '172.20.0.10', '10.100.0.10']);
+
+export function resolverRole(host: string | undefined): ResolverRole {
+  if (host === undefined) return 'other';
+  if (host === '127.0.0.11') return 'docker-embedded';
+  if (host === '127.0.0.53') return 'systemd-resolved';
+  if (host === '10.0.2.3') return 'user-mode-nat';
+  if (KUBE_DNS_IPS.has(host)) return 'kube-dns';
+  return 'other';
+}
+
+const ROLE_SAID: Record<Exclude<ResolverRole, 'other' | 'user-mode-nat'>, { said: string; commands: string[] }> = {
+  'docker-embedded': {
+    said: "127.0.0.11 is Docker's embedded DNS, which containers on user-defined networks (and Compose projects) ask: it answers container and service names itself and forwards every other name to the nameservers of the host's resolv.conf, asking them from the host's own network namespace. A name it does not know is a container or service that is not on the same network (or not running); a timeout or SERVFAIL there is the host's own nameservers not answering dockerd.",
+    commands: [
+      "grep '^nameserver' /etc/resolv.conf   # on the host: the servers dockerd's embedded DNS forwards to",
+      'getent hosts <name>   # on the host: do those servers answer?',
+      'docker network inspect <network> --format "{{range .Containers}}{{.Name}} {{end}}"   # for a container or service name: is it on the same network?',
+    ],
+  },
+  'systemd-resolved': {
+    said: "127.0.0.53 is systemd-resolved's local stub: the lookup went to the host's upstream DNS servers that resolvectl status lists; a timeout or SERVFAIL there is those upstream servers (or the link to them), not the stub.",
+    commands: ['resolvectl status   # the upstream DNS servers per link, and the current one', 'resolvectl query <name>   # through the same stub'],
+  },
+  'kube-dns': {
+    said: "That address is the cluster's DNS Service (kube-dns, served by CoreDNS): the lookup goes through kube-proxy's rules to the CoreDNS pods. A timeout there is CoreDNS not running or not reached (kube-proxy's Service rules, the CNI between the nodes); SERVFAIL is CoreDNS' own upstream (what its Corefile forwards to); NXDOMAIN is the name (a Service name in another namespace needs <service>.<namespace>).",
+    commands: [
+      'kubectl -n kube-system get pods -l k8s-app=kube-dns -o wide   # CoreDNS running, and on which nodes',
+      'kubectl -n kube-system logs -l k8s-app=kube-dns --tail=50',
+      'kubectl -n kube-system get endpoints kube-dns   # the pods behind the Service',
+      'kubectl -n kube-system get pods -l k8s-app=kube-proxy -o wide   # kube-proxy programs the Service address on each node',
+    ],
+  },
+};
+
+const KIND_SAID: Record<DnsLookupKind, string> = {
+  timeout: 'timed out (the resolver did not answer: a firewall rule or route between, or the resolver is down)',
+  refused: 'were refused (nothing listens on port 53 at that address)',
+  servfail: 'got SERVFAIL / "server misbehaving" (the resolver answered but could not resolve the name upstream)',
+  nxdomain: 'got NXDOMAIN / "no such host" (the name does not exist as asked: a wrong name, service name or search domain; not a network block)',
+  temporary: 'failed temporarily (EAI_AGAIN: no resolver answered in time)',
+  unresolved: 'could not be resolved (the client does not say why)',
+};
+
+export interface DnsLookupWording {
+  /** info where every line is a name that does not exist; else warning */
+  severity: 'warning' | 'info';
+  /** sentences to add to the finding's message */
+  message: string;
+  commands: string[];
+  kinds: DnsLookupKind[];
+  resolvers: string[];
+}
+
+/**
+ * What the lines say, by kind and by resolver: the sentences and checks log-signatures.ts adds to the finding.
+ * 10.0.2.3 gets no sentence: user-mode-nat.ts words the user-mode NATs' forwarder.
+ */
+export function dnsLookupWording(matches: readonly { facts: Record<string, string> }[]): DnsLookupWording {
+  const byKind = new Map<DnsLookupKind, Set<string>>();
+  const resolvers: string[] = [];
+  const roles = new Set<ResolverRole>();
+  const upstream = new Set<string>();
+  for (const m of matches) {
+    const kind = dnsLookupKind(m.facts);
+    if (kind === undefined) continue;
+    const names = byKind.get(kind) ?? new Set<string>();
+    if (m.facts.lookup) names.add(m.facts.lookup);
+    byKind.set(kind, names);
+    const host = m.facts.host;
+    if (host !== undefined) {
+      const at = `${host}:${m.facts.port ?? '53'}`;
+      if (!resolvers.includes(at)) resolvers.push(at);
+      // CoreDNS / dockerd asking upstream: the address is their upstream, not the client's resolver
+      if (m.facts.reporter) upstream.add(m.facts.reporter);
+      else roles.add(resolverRole(host));
+    }
+  }
+  const kinds = [...byKind.keys()];
+  const parts = kinds.map((k) => {
+    const names = [...byKind.get(k)!].slice(0, 3);
+    return `lookups${names.length ? ` of ${names.join(', ')}` : ''} ${KIND_SAID[k]}`;
+  });
+  const sentences: string[] = [];
+  if (parts.length) sentences.push(`By the errors: ${parts.join('; ')}.`);
+  if (resolvers.length) sentences.push(`Resolvers asked: ${resolvers.slice(0, 5).join(', ')}.`);
+  const commands: string[] = [];
+  for (const role of ['docker-embedded', 'systemd-resolved', 'kube-dns'] as const)
+    if (roles.has(role)) {
+      sentences.push(ROLE_SAID[role].said);
+      commands.push(...ROLE_SAID[role].commands);
+    }
+  if (upstream.has('plugin/errors'))
+    sentences.push("Lines of CoreDNS' errors plugin are CoreDNS asking its upstream (the address in the line, from the Corefile's forward, by default the node's resolv.conf): the pods' lookups of outside names fail with them.");
+  if (upstream.has('[resolver]'))
+    sentences.push("dockerd's [resolver] lines are Docker's embedded DNS (127.0.0.11) asking the host's nameservers for a container: those servers did not answer dockerd.");
+  const severity = kinds.length > 0 && kinds.every((k) => k === 'nxdomain') ? 'info' : 'warning';
+  if (severity === 'info') sentences.push('Every line is a name that does not exist as asked: no firewall or network change helps; correct the name or the search domains.');
+  return { severity, message: sentences.join(' '), commands, kinds, resolvers };
+}
