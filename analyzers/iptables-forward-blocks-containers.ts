@@ -66,6 +66,7 @@ import { dockerIpv6Use, podIpv6Use } from './lib/ipv6-use.js';
 import { iptablesTool } from '../src/netfilter/commands.js';
 import { dockerRestartOf, restartDocker, type DockerRestart } from './lib/node-services.js';
 import { parseIp } from '../src/parsers/cidr.js';
+import { otherEngineBridges } from './docker-forward-drop-other-engine.js';
 
 const OUTSIDE = '198.51.100.10';
 /** A host beyond the node, for IPv6 (documentation prefix). */
@@ -277,6 +278,7 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
     const view6 = v6 ? liveViews6(artifacts)[0] : undefined;
   const tables: Map<string, Map<string, Chain>> = v6 ? (view6?.tables ?? new Map()) : liveTables(artifacts);
   const nft = nativeNftables(artifacts);
+  const leftToOtherEngine = family === 4 ? otherEngineBridges(node, artifacts) : new Set<string>();
   const itfs = interfacesOf(artifacts.ipAddr ?? []);
   // no live nftables listing: the tables nftables.service loads at boot, traced for a warning (never the live verdict)
   const savedOrSkipped = savedNftables(artifacts);
@@ -504,6 +506,10 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
           break;
         }
         const d = r.decidedBy!;
+        // Docker's FORWARD policy DROP cutting off a bridge whose engine keeps its rules in its own nftables table
+        // (netavark's nftables driver, libvirt 9+, LXD, Incus): docker.forward-drop-other-engine reports it, with
+        // both directions and that engine's published ports (one finding for one cause)
+        if (!d.nft && d.table === 'filter' && d.chain === 'FORWARD' && d.num === 0 && leftToOtherEngine.has(b.name)) break;
         const evidence: Evidence[] = [
           { file: d.file, line: d.line, excerpt: d.num === 0 ? (d.nft ? d.text : `:${d.chain} ${d.text.replace('policy ', '')}`) : d.text, note: `${d.table}/${d.chain} ${d.num === 0 ? 'policy' : `rule ${d.num}`} ${r.verdict.kind === 'REJECT' ? 'rejects' : 'drops'} ${what}` },
           ...r.steps.filter((s) => s !== d).slice(-6).map((s) => ({ file: s.file, line: s.line, excerpt: s.text, note: `path: ${s.table}/${s.chain} ${s.num === 0 ? 'policy' : `rule ${s.num}`}` })),

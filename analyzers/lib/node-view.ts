@@ -254,10 +254,18 @@ export function uplinkOf(artifacts: NodeArtifacts, family: 4 | 6 = 4): string | 
   // the main table's default route of the family: the lowest metric, not a source-specific one (`default from 2001:db8::/64`)
   const dev = routeDevFor(artifacts, family === 6 ? '::/0' : '0.0.0.0/0');
   if (dev) return dev;
-  return [...interfacesOf(artifacts.ipAddr ?? []).values()].find(
+  // no default route in the bundle: the first interface with a global address that is not a container, pod or
+  // overlay one; a VPN or tunnel (tailscale0, wg0, zt*, ...; tun* and tunl0 never) only where nothing else has
+  // one: a host's traffic leaves by its physical uplink, and a VPN's own chains (tailscale's ts-forward) concern
+  // that VPN's interface only
+  const candidates = [...interfacesOf(artifacts.ipAddr ?? []).values()].filter(
     (i) => !/^(lo|docker|cni|flannel|br-|veth|cali|vxlan|tun|virbr|lxdbr|incusbr|lxcbr|podman|cilium|weave|kube-ipvs|nodelocaldns)/.test(i.name) && i.addresses.some((a) => a.family === family && a.scope === 'global'),
-  )?.name;
+  );
+  return (candidates.find((i) => !TUNNEL_INTERFACE.test(i.name)) ?? candidates[0])?.name;
 }
+
+/** VPN and tunnel interfaces by their usual names: Tailscale, WireGuard, ZeroTier, OpenVPN's tap, IPsec VTI, GRE, SIT / IPIP, Nebula, Netmaker. */
+const TUNNEL_INTERFACE = /^(tailscale|ts\d|wg|zt|tap|vti|ipsec|gre|erspan|ip6tnl|sit\d|ipip|nebula|netmaker|vpn)/;
 
 export function hasKubernetes(artifacts: NodeArtifacts): Evidence | undefined {
   for (const unit of KUBERNETES_UNITS) {

@@ -10,7 +10,8 @@
  *   shows (firewalld's inet firewalld, netavark's inet netavark) filter on the same hook, and to collect
  *   `nft list ruleset`, `firewall-cmd --get-active-zones`, `ip -br a`.
  * - podman#24486 (https://github.com/containers/podman/issues/24486, Fedora 41): netavark's nftables driver accepts
- *   podman0 in `table inet netavark`, and Docker's ip filter FORWARD policy DROP drops it all the same.
+ *   podman0 in `table inet netavark`, and Docker's ip filter FORWARD policy DROP drops it all the same. One finding
+ *   for that cause: docker.forward-drop-other-engine (H82/H89); iptables.forward-blocks-containers leaves podman0 to it.
  *   Real output made on this machine (namespace h46-f41, iptables-nft v1.8.9, nft): Docker 27's filter and nat
  *   rules (test/fixtures/h46/inputs/docker-rules.txt) loaded with iptables-nft-restore, a netavark-style table
  *   (inputs/netavark.nft) with nft -f, bridges docker0 (172.17.0.1/16) and podman0 (10.88.0.1/16), uplink eth0 (a
@@ -71,28 +72,43 @@ describe('forward-blocks-containers: iptables accepts, another table on the forw
   });
 });
 
-describe("forward-blocks-containers: podman#24486, netavark's nftables table beside Docker's FORWARD policy DROP", () => {
+describe("podman#24486: netavark's nftables table beside Docker's FORWARD policy DROP (docker.forward-drop-other-engine owns it)", () => {
   it("fires on podman0, names netavark's own accept, Fedora 41's known issue, and the DOCKER-USER remedy", async () => {
     const r = await analyzeBundle(writeFolder(load('f41-netavark-docker'), 'h46-f41'));
-    const f = byId(r);
+    // one finding for one cause: not iptables.forward-blocks-containers
+    expect(byId(r)).toHaveLength(0);
+    const f = r.findings.filter((x) => x.id === 'docker.forward-drop-other-engine');
     expect(f).toHaveLength(1);
-    expect(f[0]).toMatchObject({ severity: 'critical', facts: { bridge: 'podman0', subnet: '10.88.0.0/16', verdict: 'DROP', decidedBy: 'filter/FORWARD#0', netavarkFirewall: 'nftables', dockerForwardDrop: true } });
-    expect(f[0].message).toMatch(/netavark accepts it in its own nftables table \(inet netavark, nft-list-ruleset\.txt:\d+: ip saddr 10\.88\.0\.0\/16 accept\), but that cannot override Docker's FORWARD policy DROP/);
-    expect(f[0].message).toMatch(/Fedora 41's known issue with Docker \(podman#24486\)/);
-    expect(f[0].message).not.toMatch(/No rule accepts this bridge's traffic/);
+    expect(f[0]).toMatchObject({ severity: 'critical', facts: { engines: ['Podman (netavark)'], policy: 'DROP', droppedPackets: 0, uplink: 'eth0' } });
+    // podman0 only: docker0 (Docker's own accepts) passes
+    expect((f[0].facts as { networks: unknown[] }).networks).toEqual([{ owner: 'Podman (netavark)', bridge: 'podman0', subnet: '10.88.0.0/16', publishedPortsDropped: 0, outboundDropped: true, nftTable: 'inet netavark' }]);
+    expect(f[0].evidence[0]).toMatchObject({ file: 'iptables-save.txt', line: 4, excerpt: ':FORWARD DROP [0:0]' });
+    expect(f[0].message).toMatch(
+      /Podman \(netavark\) keeps its rules in its own nftables table \(table inet netavark, nft-list-ruleset\.txt:\d+\); its own accepts there \(nft-list-ruleset\.txt:\d+: ip saddr 10\.88\.0\.0\/16 accept; nft-list-ruleset\.txt:\d+: ip daddr 10\.88\.0\.0\/16 ct state established,related accept\) cannot override Docker's FORWARD policy DROP: nftables runs every base chain on the forward hook/,
+    );
+    expect(f[0].message).toMatch(/This is Fedora 41's known issue with Docker \(podman#24486\)/);
+    expect(f[0].message).toContain('https://fedoraproject.org/wiki/Changes/NetavarkNftablesDefault');
+    expect(f[0].message).not.toMatch(/No rule accepts this bridge's traffic|NETAVARK_FORWARD/);
     expect(f[0].evidence.some((e) => e.file === 'nft-list-ruleset.txt' && e.excerpt === 'ip saddr 10.88.0.0/16 accept')).toBe(true);
+    expect(f[0].evidence.some((e) => e.file === 'nft-list-ruleset.txt' && e.excerpt === 'table inet netavark')).toBe(true);
+    expect(f[0].impact).toMatch(/^Podman containers on podman0 cannot reach anything outside the host \(out eth0\)/);
+    const pair = [
+      'iptables -C DOCKER-USER -i podman0 -j ACCEPT 2>/dev/null || iptables -I DOCKER-USER -i podman0 -j ACCEPT',
+      'iptables -C DOCKER-USER -o podman0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT 2>/dev/null || iptables -I DOCKER-USER -o podman0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+    ];
     expect(f[0].remedy!.commands).toEqual([
-      'iptables -C DOCKER-USER -o podman0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT 2>/dev/null || iptables -I DOCKER-USER -o podman0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT   # replies to the Podman containers',
-      "iptables -C DOCKER-USER -i podman0 ! -o podman0 -j ACCEPT 2>/dev/null || iptables -I DOCKER-USER -i podman0 ! -o podman0 -j ACCEPT   # the Podman containers' own connections",
-      expect.stringContaining(`firewall_driver = "iptables"`),
+      `${pair[0]}   # what leaves podman0`,
+      `${pair[1]}   # the replies back in`,
+      `# persist: DOCKER-USER's rules do not survive a reboot; run both lines each time docker starts, e.g. a drop-in /etc/systemd/system/docker.service.d/podman0-forward.conf holding "[Service]" and "ExecStartPost=/bin/sh -c '${pair.join('; ')}'", then: systemctl daemon-reload`,
+      expect.stringMatching(/^# or instead \(Fedora's workaround, podman#24486\): mkdir -p \/etc\/containers\/containers\.conf\.d && printf '\[network\]\\nfirewall_driver = "iptables"\\n' > \/etc\/containers\/containers\.conf\.d\/50-netavark-iptables\.conf, then restart the rootful Podman containers/),
+      expect.stringMatching(/^# or, Docker 28 or later: "ip-forward-no-drop": true/),
     ]);
-    // docker0 (Docker's own accepts) passes
-    expect(f.some((x) => x.facts?.bridge === 'docker0')).toBe(false);
   });
 
   it('after the remedy (DOCKER-USER accepts podman0, real output): nothing, and no note', async () => {
     const r = await analyzeBundle(writeFolder(load('f41-netavark-docker-fixed'), 'h46-f41-fixed'));
     expect(byId(r)).toHaveLength(0);
+    expect(r.findings.filter((x) => x.id === 'docker.forward-drop-other-engine')).toHaveLength(0);
     expect(coverage(r).reason ?? '').not.toMatch(OTHER_TABLES);
   });
 });
