@@ -66,12 +66,12 @@ export function dnsLookupKind(facts: Record<string, string>): DnsLookupKind | un
  * user-mode-nat.ts): for log.connection-timed-out's `unless`. No named groups (joined with others).
  */
 export const DNS_LOOKUP_TIMEOUT = new RegExp(
-  String.raw`^(?![\s\S]{0,8192}?\b10\.0\.2\.3:53\b)[\s\S]{0,8192}?(?:\blookup ${NAME}(?: on ${HOST}:\d{1,5})?: (?:${SOCKET_ERR})?i\/o timeout|plugin\/errors: \d{1,3} [^\n]{0,400}?i\/o timeout|\[resolver\] [^\n]{0,600}?i\/o timeout|;; connection timed out; no servers could be reached)`,
+  String.raw`^(?![\s\S]{0,8192}?\b10\.0\.2\.3:53\b)[\s\S]{0,8192}?(?:\blookup ${NAME}(?: on ${HOST}:\d{1,5})?: (?:${SOCKET_ERR})?i\/o timeout|plugin\/errors: \d{1,3} [^\n]{0,400}?i\/o timeout|\[resolver\] [^\n]{0,600}?i\/o timeout|->${HOST}:\d{1,5}: (?:read: )?i\/o timeout"? question="?;|;; connection timed out; no servers could be reached)`,
 );
 
 /** A DNS lookup refused (nothing listens on :53): for log.connection-refused's `unless`. No named groups. */
 export const DNS_LOOKUP_REFUSED = new RegExp(
-  String.raw`\blookup ${NAME}(?: on ${HOST}:\d{1,5})?: (?:${SOCKET_ERR})?connection refused|plugin\/errors: \d{1,3} [^\n]{0,400}?connection refused|\[resolver\] [^\n]{0,600}?connection refused|;; communications error to [^\n]{1,80}?#\d{1,5}: connection refused`,
+  String.raw`\blookup ${NAME}(?: on ${HOST}:\d{1,5})?: (?:${SOCKET_ERR})?connection refused|plugin\/errors: \d{1,3} [^\n]{0,400}?connection refused|\[resolver\] [^\n]{0,600}?connection refused|->${HOST}:\d{1,5}: (?:read: )?connection refused"? question="?;|;; communications error to [^\n]{1,80}?#\d{1,5}: connection refused`,
 );
 
 const GO_ERRORS = 'i/o timeout|no such host|server misbehaving|connection refused|Temporary failure in name resolution|Name or service not known';
@@ -107,6 +107,8 @@ export const DNS_SIGNATURES: LogSignature[] = [
         String.raw`(?<reporter>plugin\/errors): \d{1,3} (?<lookup_2>${NAME}) (?<qtype>[A-Z0-9]{1,10}): (?:unreachable backend: )?(?:read|write|dial) (?<protocol_2>udp|tcp)[46]? (?<source_2>${HOST}):\d{1,5}->(?<host_2>${HOST}):(?<port_2>\d{1,5}): (?:read: )?(?<error_2>i\/o timeout|connection refused)`,
         // dockerd's embedded DNS forwarding
         String.raw`(?<reporter_2>\[resolver\]) (?:failed to query (?:external )?DNS server|read from DNS server failed)[^\n]{0,300}?(?:read|write|dial) (?<protocol_3>udp|tcp)[46]? (?<source_3>${HOST}):\d{1,5}->(?<host_3>${HOST}):(?<port_3>\d{1,5}): (?:read: )?(?<error_3>i\/o timeout|connection refused)`,
+        // dockerd's embedded DNS in logfmt cut one field per line (moby/moby#48266's paste): its error field with the question
+        String.raw`(?:read|write|dial) (?<protocol_4>udp|tcp)[46]? (?<source_4>${HOST}):\d{1,5}->(?<host_5>${HOST}):(?<port_5>\d{1,5}): (?:read: )?(?<error_14>i\/o timeout|connection refused)"? question="?;`,
         // apt
         String.raw`(?<error_4>Temporary failure resolving) '(?<lookup_3>${NAME})'`,
         // Node
@@ -208,6 +210,9 @@ export interface DnsLookupWording {
   resolvers: string[];
 }
 
+/** Names Docker Desktop resolves itself (its VM's DNS), which Docker Engine on Linux does not define. */
+const DESKTOP_NAMES = /^(?:host|gateway)\.docker\.internal$|^kubernetes\.docker\.internal$/i;
+
 /**
  * What the lines say, by kind and by resolver: the sentences and checks log-signatures.ts adds to the finding.
  * 10.0.2.3 gets no sentence: user-mode-nat.ts words the user-mode NATs' forwarder.
@@ -250,6 +255,12 @@ export function dnsLookupWording(matches: readonly { facts: Record<string, strin
     sentences.push("Lines of CoreDNS' errors plugin are CoreDNS asking its upstream (the address in the line, from the Corefile's forward, by default the node's resolv.conf): the pods' lookups of outside names fail with them.");
   if (upstream.has('[resolver]'))
     sentences.push("dockerd's [resolver] lines are Docker's embedded DNS (127.0.0.11) asking the host's nameservers for a container: those servers did not answer dockerd.");
+  // Docker Desktop's names: Docker Engine on Linux defines none of them, so they go out to the host's resolvers (R27 04, moby/moby#48266)
+  const desktopNames = [...new Set(matches.map((m) => m.facts.lookup?.replace(/\.$/, '')).filter((n): n is string => !!n && DESKTOP_NAMES.test(n)))];
+  if (desktopNames.length) {
+    sentences.push(`${desktopNames.join(', ')} ${desktopNames.length > 1 ? 'are names' : 'is a name'} Docker Desktop defines; Docker Engine on Linux does not, so the lookup goes to the host's resolvers and fails there: give the container the name with --add-host=host.docker.internal:host-gateway (compose: extra_hosts: ["host.docker.internal:host-gateway"]).`);
+    commands.push('docker run --add-host=host.docker.internal:host-gateway ...   # Docker 20.10+: the host\'s address on the default bridge');
+  }
   const severity = kinds.length > 0 && kinds.every((k) => k === 'nxdomain') ? 'info' : 'warning';
   if (severity === 'info') sentences.push('Every line is a name that does not exist as asked: no firewall or network change helps; correct the name or the search domains.');
   return { severity, message: sentences.join(' '), commands, kinds, resolvers };
