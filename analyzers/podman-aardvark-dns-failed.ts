@@ -33,7 +33,6 @@ import { timeOf } from './lib/logs.js';
 export const BIND_SIGNATURE = 'log.aardvark-dns-bind-failed';
 
 /** podman info, once src/engine/artifacts.ts has the kind (H88's wiring); absent before */
-type WithPodmanInfo = NodeArtifacts;
 
 export default defineAnalyzer({
   id: 'podman.aardvark-dns-failed',
@@ -45,7 +44,7 @@ export default defineAnalyzer({
   requiresOneOf: ['logs', 'podmanPorts'],
   optional: ['logs', 'podmanPorts', 'ipAddr', 'sockets', 'podmanInfo'],
   analyze({ node, artifacts, partly }) {
-    return aardvarkFindings(node, artifacts as WithPodmanInfo, partly);
+    return aardvarkFindings(node, artifacts, partly);
   },
 });
 
@@ -66,7 +65,7 @@ interface Failure {
   matches: LogMatch[];
 }
 
-export function aardvarkFindings(node: string, artifacts: WithPodmanInfo, partly?: Partly): FindingDraft[] {
+export function aardvarkFindings(node: string, artifacts: NodeArtifacts, partly?: Partly): FindingDraft[] {
   const matches = (artifacts.logs ?? []).flatMap((l) => l.matches.filter((m) => m.signature === BIND_SIGNATURE));
   const info = pickInfo(artifacts.podmanInfo);
   if (matches.length === 0) return publishedDnsWithoutFailure(node, artifacts, info);
@@ -92,7 +91,7 @@ export function aardvarkFindings(node: string, artifacts: WithPodmanInfo, partly
 
 // ---- causes ---------------------------------------------------------------------------------------
 
-function causeOf(f: Failure, artifacts: WithPodmanInfo, partly?: Partly): Cause {
+function causeOf(f: Failure, artifacts: NodeArtifacts, partly?: Partly): Cause {
   if (f.errno === 99) {
     if (!artifacts.ipAddr?.length) {
       partly?.(`aardvark-dns could not bind ${f.address}: without ip addr the bundle does not say whether that address was tentative (IPv6 duplicate address detection)`, ['ipAddr']);
@@ -310,7 +309,7 @@ function finding(node: string, f: Failure, cause: Cause, info: PodmanInfo | unde
  * rootless networking that forward takes the gateway's port 53 in the rootless network namespace, and the
  * containers' queries reach that container instead of aardvark-dns (containers/netavark#1470, podman#23226).
  */
-function publishedDnsWithoutFailure(node: string, artifacts: WithPodmanInfo, info: PodmanInfo | undefined): FindingDraft[] {
+function publishedDnsWithoutFailure(node: string, artifacts: NodeArtifacts, info: PodmanInfo | undefined): FindingDraft[] {
   if (!info?.rootless?.rootless || info.networkBackend?.value === 'cni') return [];
   const ports = (artifacts.podmanPorts ?? []).flatMap((p) => p.ports).filter((p) => p.running && coversPort(p.hostPort, 53) && p.protocol === 'udp' && onAddress(p.hostIp, '0.0.0.0'));
   if (ports.length === 0) return [];
