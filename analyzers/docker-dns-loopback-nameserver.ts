@@ -74,7 +74,7 @@ function failingLookups(artifacts: NodeArtifacts, loopback: Set<string>): LogMat
     for (const m of l.matches) {
       if (m.signature !== DNS_LOOKUP_FAILED) continue;
       const kind = dnsLookupKind(m.facts);
-      if (kind === undefined || kind === 'nxdomain' || kind === 'servfail') continue;
+      if (kind === undefined || kind === 'nxdomain' || kind === 'servfail' || kind === 'rejected') continue;
       const host = m.facts.host?.replace(/^\[|\]$/g, '');
       if (host !== undefined && !loopback.has(host)) continue;
       out.push(m);

@@ -42,11 +42,13 @@ const NAME = String.raw`[^\s:'"\\,;()\[\]]{1,253}`;
 const SOCKET_ERR = String.raw`(?:read|write|dial) (?:udp|tcp)[46]? (?:\S{1,64}->)?\S{1,64}: (?:(?:read|write|connect): )?`;
 
 /** The kinds of failure, from the line's own words. */
-export type DnsLookupKind = 'timeout' | 'refused' | 'servfail' | 'nxdomain' | 'temporary' | 'unresolved';
+export type DnsLookupKind = 'timeout' | 'refused' | 'rejected' | 'servfail' | 'nxdomain' | 'temporary' | 'unresolved';
 
 const KIND_WORDS: [DnsLookupKind, RegExp][] = [
   ['timeout', /i\/o timeout|timed out|no servers could be reached/i],
   ['refused', /connection refused/i],
+  // the DNS answer's RCODE 5 (REFUSED): an answer, declining by policy; not a refused connection
+  ['rejected', /^(?:REFUSED|5\(REFUSED\))$/],
   ['servfail', /server misbehaving|SERVFAIL/],
   ['nxdomain', /no such host|NXDOMAIN|ENOTFOUND|Name or service not known/],
   ['temporary', /EAI_AGAIN|Temporary failure/],
@@ -96,6 +98,8 @@ export const DNS_SIGNATURES: LogSignature[] = [
       "server can't find ",
       'not found: 2(SERVFAIL)',
       'not found: 3(NXDOMAIN)',
+      'not found: 5(REFUSED)',
+      'status: REFUSED',
       'no servers could be reached',
       'communications error to ',
     ],
@@ -117,9 +121,9 @@ export const DNS_SIGNATURES: LogSignature[] = [
         String.raw`(?<error_6>Couldn't resolve host name) for [a-z]{3,8}:\/\/(?<lookup_5>[^\s/:\]\[<>]{1,253})`,
         String.raw`(?<error_7>Could not resolve host): (?<lookup_6>${NAME})`,
         // nslookup, host, dig
-        String.raw`\*\* server can't find (?<lookup_7>${NAME}): (?<error_8>NXDOMAIN|SERVFAIL)`,
-        String.raw`Host (?<lookup_8>${NAME}) not found: (?<error_9>2\(SERVFAIL\)|3\(NXDOMAIN\))`,
-        String.raw`->>HEADER<<- opcode: QUERY, status: (?<error_10>NXDOMAIN|SERVFAIL)`,
+        String.raw`\*\* server can't find (?<lookup_7>${NAME}): (?<error_8>NXDOMAIN|SERVFAIL|REFUSED)`,
+        String.raw`Host (?<lookup_8>${NAME}) not found: (?<error_9>2\(SERVFAIL\)|3\(NXDOMAIN\)|5\(REFUSED\))`,
+        String.raw`->>HEADER<<- opcode: QUERY, status: (?<error_10>NXDOMAIN|SERVFAIL|REFUSED)`,
         String.raw`;; communications error to (?<host_4>${IP4}|[0-9A-Fa-f:]{2,45})#(?<port_4>\d{1,5}): (?<error_11>timed out|connection refused)`,
         String.raw`(?<error_12>no servers could be reached)`,
         // glibc's getaddrinfo wording through any other client (Python, ping, redis-py)
@@ -194,6 +198,7 @@ const ROLE_SAID: Record<Exclude<ResolverRole, 'other' | 'user-mode-nat'>, { said
 const KIND_SAID: Record<DnsLookupKind, string> = {
   timeout: 'timed out (the resolver did not answer: a firewall rule or route between, or the resolver is down)',
   refused: 'were refused (nothing listens on port 53 at that address)',
+  rejected: "got REFUSED (the resolver answered and declined by policy: recursion not offered to this client, or an ACL such as BIND's allow-query / allow-recursion; a DNS server in a container sees queries from the Docker host itself arrive from Docker's gateway through docker-proxy, an address an ACL written for the LAN does not allow)",
   servfail: 'got SERVFAIL / "server misbehaving" (the resolver answered but could not resolve the name upstream)',
   nxdomain: 'got NXDOMAIN / "no such host" (the name does not exist as asked: a wrong name, service name or search domain; not a network block)',
   temporary: 'failed temporarily (EAI_AGAIN: no resolver answered in time)',

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { analyzeBundle } from '../../src/engine/analyze.js';
 import { scanLogText } from '../../src/logs/index.js';
+import { dnsLookupKind } from '../../src/logs/signatures-dns.js';
 import { writeFolder } from '../helpers/archive.js';
 import { projectPath } from '../helpers/shared.js';
 
@@ -38,5 +39,35 @@ describe('moby#48266: the embedded DNS asking 127.0.0.53 for host.docker.interna
     expect(f.message).toContain('registry-1.docker.io');
     expect(f.message).not.toContain('Docker Desktop');
     expect(f.remedy.commands.join('\n')).not.toContain('--add-host');
+  });
+});
+
+describe('REFUSED: the resolver answered and declined (RCODE 5), not a refused connection', () => {
+  // https://github.com/sameersbn/docker-bind/issues/3 (a BIND container published with --publish=53:53/udp, asked from its host)
+  const HOST_LINE = 'Host www.google.com not found: 5(REFUSED)';
+  // https://github.com/MatthewVance/unbound-docker/issues/21 (unbound in a container, asked from the host)
+  const DIG_LINE = ';; ->>HEADER<<- opcode: QUERY, status: REFUSED, id: 25417';
+
+  it('host and dig: log.dns-lookup-failed of kind rejected, never log.connection-refused', () => {
+    for (const line of [HOST_LINE, DIG_LINE]) {
+      const m = scanLogText(`${line}\n`, 'session.txt').matches;
+      expect(m.map((x) => x.signature), line).toEqual(['log.dns-lookup-failed']);
+      expect(dnsLookupKind(m[0].facts), line).toBe('rejected');
+    }
+    expect(scanLogText(`${HOST_LINE}\n`, 's.txt').matches[0].facts.lookup).toBe('www.google.com');
+  });
+
+  it('the finding says the resolver declined by policy, and names docker-proxy\'s gateway address as a cause', async () => {
+    const report = await analyzeBundle(writeFolder({ 'session.txt': `${HOST_LINE}\n` }, 'dns-host'));
+    const [f] = report.findings;
+    expect(f.id).toBe('log.dns-lookup-failed');
+    expect(f.severity).toBe('warning');
+    expect(f.message).toContain('got REFUSED (the resolver answered and declined by policy');
+    expect(f.message).toContain("Docker's gateway through docker-proxy");
+  });
+
+  it('a NOERROR answer is no failure', () => {
+    // https://github.com/pschiffe/docker-pdns/issues/142
+    expect(scanLogText(';; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 19008\n', 's.txt').matches).toEqual([]);
   });
 });
