@@ -92,7 +92,7 @@ export default defineAnalyzer({
   requires: [],
   requiresOneOf: ['resolvConf', 'dockerDaemon', 'dockerPs'],
   optional: ['resolvConf', 'dockerDaemon', 'logs', 'dockerPs'],
-  analyze({ artifacts }) {
+  analyze({ artifacts, partly }) {
     const out: FindingDraft[] = [];
     const named: Named[] = [];
     for (const c of artifacts.dockerDaemon ?? [])
@@ -119,7 +119,16 @@ export default defineAnalyzer({
         hitContainers.push(`${name}${net}`);
         for (const s of loop) named.push({ where: 'inspect', server: s, note: `container ${name}${net} was created with --dns ${s.address} (HostConfig.Dns), a loopback address: inside it, nothing answers there` });
       }
+    // Docker (and Podman) drop loopback servers when they write a bridge container's resolv.conf from the host's: a
+    // loopback line with no setting that names it (daemon.json dns, --dns, HostConfig.Dns) and no Docker header or
+    // footer is a --network host container's copy of the host's file, whose loopback is the host's (R28 08)
+    const explicit = named.length > 0;
+    const hostCopies: ResolvConfFile[] = [];
     for (const f of files) {
+      if (!explicit && !f.docker && f.owner !== 'buildkit' && f.nameservers.some((n) => n.loopback && n.address !== DOCKER_EMBEDDED_DNS)) {
+        hostCopies.push(f);
+        continue;
+      }
       for (const n of f.nameservers)
         if (n.loopback && n.address !== DOCKER_EMBEDDED_DNS) {
           defaultBridge = true;
@@ -133,6 +142,10 @@ export default defineAnalyzer({
         }
     }
 
+    if (hostCopies.length > 0)
+      partly?.(
+        `${hostCopies.map((f) => f.file).join(', ')} ${hostCopies.length > 1 ? 'list' : 'lists'} a loopback nameserver without Docker's generated header or footer, and the bundle names no --dns or daemon.json "dns": Docker drops loopback servers when it writes a bridge container's resolv.conf, so this is a --network host container's copy of the host's file (its loopback is the host's, where the stub answers), not judged. If the container is on a bridge network, its resolv.conf was mounted over: check docker inspect's HostConfig.NetworkMode and Mounts`,
+      );
     if (named.length > 0) {
       const addrs = [...new Set(named.map((n) => n.server.address))];
       const lines = failingLookups(artifacts, new Set(addrs));

@@ -125,8 +125,17 @@ describe('docker.dns-loopback-nameserver', () => {
     expect(found.map((f) => f.severity)).toEqual(['warning']);
     // daemon.json alone (the dns key, no container file) is enough
     expect(run({ dockerDaemon: [daemon] }).map((f) => f.severity)).toEqual(['warning']);
-    // the container file alone too
-    expect(run({ resolvConf: [container] }).map((f) => f.severity)).toEqual(['warning']);
+    // the container file with the setting that put the server there: the file is cited
+    expect(run({ dockerDaemon: [daemon], resolvConf: [container] })[0].evidence.map((e) => e.file)).toContain('container-resolv.conf');
+  });
+
+  it("the container file alone (no Docker header, no setting naming the server): a --network host container's copy of the host's file, not judged (R28 08)", () => {
+    // Docker drops loopback servers when it writes a bridge container's resolv.conf from the host's; with host
+    // networking it copies the host's file as it is, and 127.0.0.53 there is the host's stub, which answers
+    const said: string[] = [];
+    const found = analyzer.scope === 'node' ? analyzer.analyze({ node: 'n1', artifacts: { resolvConf: [container] } as never, options: { requiredPorts: [] }, partly: (w) => said.push(w) }) : [];
+    expect(found).toEqual([]);
+    expect(said.join('\n')).toContain("this is a --network host container's copy of the host's file");
   });
 
   it('a name that does not exist (NXDOMAIN: a resolver answered) is no evidence: still a warning', () => {
