@@ -30,6 +30,7 @@
  * disabled"), the forward path accepts the bridge's traffic, or ip addr shows fewer than two containers'
  * veths on the bridge (nothing between containers to drop).
  */
+import { nftDropCutNote } from './lib/nft-cut.js';
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { Evidence } from '../src/report/schema.js';
@@ -99,6 +100,12 @@ export default defineAnalyzer({
         continue;
       }
       if (!blocked(r)) continue;
+      // a cut-off nft listing: the deciding policy, or a chain the packet came back from, may go on past the cut
+      const cut = nftDropCutNote(artifacts.nftables ?? [], r.decidedBy, r.steps);
+      if (cut) {
+        partly?.(`traffic between containers on ${b.name} is dropped as far as the listing shows, but rules past its end may accept it first: ${cut}; collect the whole nft list ruleset`, ['nftables']);
+        continue;
+      }
       // the subnet not known: an accept for some network a rule names could be the bridge's
       if (!b.cidr) {
         const passes = addressCandidates.find((net) => {

@@ -40,6 +40,7 @@
  * or when the policy's counter shows drops Docker's own rules cannot account for; a warning when only the
  * presence is known (a chain not in the dump, no filter table).
  */
+import { iptablesChainsCutNote } from './lib/nft-cut.js';
 import { defineAnalyzer, type FindingDraft, type Partly } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { Evidence } from '../src/report/schema.js';
@@ -473,6 +474,12 @@ function check(node: string, artifacts: NodeArtifacts, view: BackendView, partly
   const accepts = reached.flatMap((c) => c.rules.filter((r) => r.target === 'ACCEPT'));
   const unlisted = [...new Set(reached.flatMap((c) => c.rules.map((r) => r.target).filter((t): t is string => !!t && !BUILTIN_TARGET.has(t) && !filter!.has(t))))];
   const dropped = fwd.policyCounters?.packets;
+  // FORWARD read from a cut-off nft listing: an accept past the cut (in FORWARD or a chain it jumps to) is not in the file
+  const cut = iptablesChainsCutNote(artifacts.nftables ?? [], fwd.ref.file, 'filter', [fwd.name, ...reached.map((c) => c.name), ...unlisted]);
+  if (cut) {
+    partly?.(`whether Docker's FORWARD policy DROP drops another engine's forwarded traffic on ${node} was not decided: ${cut}; collect the whole nft list ruleset (or iptables-save)`, ['nftables']);
+    return undefined;
+  }
 
   const found: { n: Network; inbound: Dnat[]; outbound: boolean }[] = [];
   for (const e of engines)

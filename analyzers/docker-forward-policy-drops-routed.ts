@@ -44,6 +44,7 @@
  * os-release (OPENWRT_RELEASE) is not an artifact of the project yet: OpenWrt is known here by fw4's
  * `table inet fw4` and its br-lan bridge.
  */
+import { iptablesChainsCutNote } from './lib/nft-cut.js';
 import { defineAnalyzer, type FindingDraft, type Partly } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { Evidence } from '../src/report/schema.js';
@@ -156,6 +157,12 @@ function podCheck(node: string, artifacts: NodeArtifacts, family: 4 | 6, view: B
   if (!dockerJump || podJumps.length === 0) return undefined;
   const fam = family === 6 ? 'IPv6' : 'IPv4';
   const reached = [fwd, ...[...reachableChains(filter, 'FORWARD')].map((c) => filter.get(c)).filter((c): c is Chain => !!c)];
+  // FORWARD read from a cut-off nft listing: an accept past the cut (in FORWARD or a chain it jumps to) is not in the file
+  const cut = iptablesChainsCutNote(artifacts.nftables ?? [], fwd.ref.file, 'filter', [...reached.map((c) => c.name), ...podJumps.map((r) => r.target!)], family === 6 ? 'ip6' : 'ip');
+  if (cut) {
+    partly?.(`${family === 6 ? 'IPv6' : 'IPv4'}: whether ${node}'s FORWARD policy DROP drops the pod network's traffic was not decided: ${cut}; collect the whole nft list ruleset (or iptables-save)`, ['nftables']);
+    return undefined;
+  }
   const accepted = reached.flatMap((c) => c.rules.map((r) => ({ r, kind: podAccept(r) }))).filter((x) => x.kind);
   if (accepted.length > 0) return undefined;
   const podChains = [...new Set(podJumps.map((r) => r.target!))];
@@ -233,6 +240,12 @@ function check(node: string, artifacts: NodeArtifacts, family: 4 | 6, view: Back
   // a chain it jumps to that the dump does not hold (a listing of FORWARD alone) may accept anything
   const unlistedChains = [...new Set(fwd.rules.map((r) => r.target).filter((t): t is string => !!t && !filter.has(t) && !['ACCEPT', 'DROP', 'REJECT', 'RETURN', 'LOG'].includes(t)))];
   const unlisted = unlistedChains.length > 0;
+  // FORWARD read from a cut-off nft listing: an accept past the cut (in FORWARD or a chain it jumps to) is not in the file
+  const cut = iptablesChainsCutNote(artifacts.nftables ?? [], fwd.ref.file, 'filter', [...reached.map((c) => c.name), ...unlistedChains], family === 6 ? 'ip6' : 'ip');
+  if (cut) {
+    partly?.(`${fam}: whether ${node}'s FORWARD policy DROP drops routed traffic was not decided: ${cut}; collect the whole nft list ruleset (or iptables-save)`, ['nftables']);
+    return undefined;
+  }
   const accepts = reached.flatMap((c) => c.rules.filter((r) => r.target === 'ACCEPT'));
   // DOCKER-USER alone not in the dump (`nft list chain ip6 filter FORWARD`, moby/moby#48392): Docker puts no accept
   // there (27.x: a lone RETURN; 28.0: empty), so only the administrator's own rules could accept what entered FORWARD

@@ -51,6 +51,7 @@
  * (k3sGrepWithoutFlannel); without one, such a grep is "ran in part", never "found nothing". The fix is the
  * upgrade: flannel then writes its rules itself.
  */
+import { nftCutNote } from './lib/nft-cut.js';
 import { defineAnalyzer, type FindingDraft, type Partly } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { IptablesVersion } from '../src/netfilter/iptables-version.js';
@@ -125,6 +126,7 @@ export default defineAnalyzer({
         continue;
       }
       const result = walk(artifacts, views, env.subnetNetwork);
+      if (result.kind === 'undecided' && result.cut) partly?.(`whether the pods' traffic from ${env.subnetNetwork} is masqueraded was not decided: no rule shown masquerades it, but ${result.cut}; collect the whole nft list ruleset`, ['nftables']);
       if (result.kind !== 'missing') continue;
       out.push(finding(node, artifacts, views, env, result, issue));
     }
@@ -177,7 +179,7 @@ function wholeNatFlushedWithKubeProxy(v: BackendView): boolean {
   return [...nat.values()].every((c) => c.rules.length === 0) && [...v.tables.values()].some((t) => t.has('KUBE-PROXY-CANARY') || t.has('KUBE-SERVICES'));
 }
 
-type Walk = { kind: 'covered' } | { kind: 'undecided' } | { kind: 'missing'; src: string; uplink: string; passed: Evidence[] };
+type Walk = { kind: 'covered' } | { kind: 'undecided'; cut?: string } | { kind: 'missing'; src: string; uplink: string; passed: Evidence[] };
 
 /** Walks a new connection from the pod subnet's .2 to the outside through nat POSTROUTING of each back end. */
 function walk(artifacts: NodeArtifacts, views: BackendView[], subnet: string): Walk {
@@ -193,6 +195,9 @@ function walk(artifacts: NodeArtifacts, views: BackendView[], subnet: string): W
   );
   if (walked.kind === 'covered') return walked;
   if (walked.kind !== 'none') return { kind: 'undecided' };
+  // a cut-off nft listing: a masquerade in the rest of the table left open, or in a table after it, is not in the file
+  const cut = nftCutNote(artifacts.nftables ?? []);
+  if (cut) return { kind: 'undecided', cut };
   // with no route in the bundle, a masquerade out of one named interface may be the uplink's
   if (uplink === SOME_UPLINK && views.some((v) => masquerades(v).some((r) => r.outInterface && !r.outInterface.negated))) return { kind: 'undecided' };
   const passed: Evidence[] = views
@@ -493,6 +498,7 @@ function withoutSubnetEnv(node: string, artifacts: NodeArtifacts, v: BackendView
     return undefined;
   }
   const w = walk(artifacts, [v], net.podSubnet ?? net.cidr);
+  if (w.kind === 'undecided' && w.cut) partly?.(`whether the pods' traffic from ${net.podSubnet ?? net.cidr} is masqueraded was not decided: no rule shown masquerades it, but ${w.cut}; collect the whole nft list ruleset`, ['nftables']);
   if (w.kind !== 'missing') return undefined;
   const owner = runnerOf(node, artifacts);
   const randomFully = !issue && supportsRandomFully(iptv) !== false;
@@ -823,7 +829,7 @@ function partialChain(node: string, artifacts: NodeArtifacts, v: BackendView, en
     const w = walk(artifacts, [v], podSubnet ?? network);
     if (w.kind !== 'missing') {
       shown = shown.filter((m) => m.severity !== 'critical');
-      if (w.kind === 'undecided') partly?.(`FLANNEL-POSTRTG (${at}) lacks flannel's MASQUERADE of ${network} to the outside, but whether another rule of nat POSTROUTING masquerades the pods' traffic was not decided`);
+      if (w.kind === 'undecided') partly?.(`FLANNEL-POSTRTG (${at}) lacks flannel's MASQUERADE of ${network} to the outside, but whether another rule of nat POSTROUTING masquerades the pods' traffic was not decided${w.cut ? ` (${w.cut})` : ''}`);
     }
   }
   if (shown.length === 0) return undefined;

@@ -44,6 +44,7 @@
  * traffic (traced through nat POSTROUTING, as the other masquerade checks do). A cut nat dump, or
  * aws-node's rules possibly in the iptables-legacy tables the bundle lacks, decide nothing.
  */
+import { nftCutNote } from './lib/nft-cut.js';
 import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { LogMatch, LogScanResult } from '../src/logs/index.js';
@@ -128,6 +129,12 @@ export default defineAnalyzer({
       postroutingNat(nativeNftables(artifacts)),
     );
     if (walked.kind === 'covered') return [];
+    // a cut-off nft listing: a source NAT in the rest of the table left open, or in a table after it, is not in the file
+    const nftCut = nftCutNote(artifacts.nftables ?? []);
+    if (nftCut) {
+      partly?.(`the VPC CNI's SNAT was not checked: no rule shown source-NATs a pod's packet (${src}) to the outside, but ${nftCut}; collect the whole nft list ruleset`, ['nftables']);
+      return [];
+    }
     if (walked.kind !== 'none') {
       partly?.(`could not decide whether a pod's packet (${src}) to the outside is source-NATed: a rule's match could not be evaluated`);
       return [];

@@ -29,6 +29,7 @@
  * --require-port asks for; here the need is the resolver's presence, the protocol UDP, and the fix also
  * lies in netavark itself (1.8 adds this accept: containers/netavark#780).
  */
+import { nftDropCutNote } from './lib/nft-cut.js';
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
 import { trace, type Packet, type TraceResult } from '../src/netfilter/trace.js';
@@ -246,6 +247,12 @@ export default defineAnalyzer({
       const dhcp = r.dhcp && r.bridge ? trace(tables, 'input', { src: '0.0.0.0', dst: '255.255.255.255', protocol: 'udp', sport: 68, dport: 67, inInterface: r.bridge, state: 'new', mark: 0 }, ctx) : undefined; // the limited broadcast is delivered locally by the tracer (INPUT), and is BROADCAST, not LOCAL, to addrtype
       const dhcpBlocked = dhcp && blocks(dhcp) ? dhcp : undefined;
       if (!blocks(udp) && !dhcpBlocked) continue;
+      // a cut-off nft listing: the deciding policy, or a chain the packet came back from, may go on past the cut
+      const cut = [blocks(udp) ? udp : undefined, dhcpBlocked].map((t) => (t ? nftDropCutNote(artifacts.nftables ?? [], t.decidedBy, t.steps) : undefined)).find(Boolean);
+      if (cut) {
+        partly?.(`DNS from containers to ${r.gateway}:53${dhcpBlocked ? ' (or their DHCP)' : ''} is dropped as far as the listing shows, but rules past its end may accept it first: ${cut}; collect the whole nft list ruleset`, ['nftables']);
+        continue;
+      }
       blocked.push({ r, udp, tcp: probe('tcp'), dhcp: dhcpBlocked });
     }
     if (blocked.length === 0) {

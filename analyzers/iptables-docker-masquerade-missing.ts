@@ -24,6 +24,7 @@
  * Nothing is said where dockerd is not running and none of its chains is in the live rules (it has not
  * written its rules since the boot, the MASQUERADE neither): iptables.docker-chain-missing reports that.
  */
+import { nftCutNote } from './lib/nft-cut.js';
 import { defineAnalyzer, type Partly } from '../src/engine/analyzer.js';
 import type { Chain } from '../src/netfilter/rules.js';
 import type { TraceContext } from '../src/netfilter/trace.js';
@@ -108,6 +109,8 @@ function ipv4Findings(node: string, artifacts: NodeArtifacts, docker: DockerPres
   const hidden = foreignBaseChains(views.flatMap((v) => v.rulesets), 'nat');
   const heldBack = hidden.length > 0 && !nftListingOf(artifacts, 'ip', 'nat');
   const held: string[] = [];
+  const nftCut = nftCutNote(artifacts.nftables ?? []);
+  const cutHeld: string[] = [];
   const findings = [];
   for (const bridge of dockerBridges(artifacts)) {
     if (bridge.noMasquerade) continue;
@@ -123,6 +126,11 @@ function ipv4Findings(node: string, artifacts: NodeArtifacts, docker: DockerPres
       const cover = coverage(views.map((v) => v.tables), nftNat, bridge.name, s.cidr, uplink ?? SOME_UPLINK, local, listed, ipsetLists);
       if (cover.kind === 'covered' || cover.kind === 'unknown') continue;
       if (cut) continue;
+      // a cut-off nft listing: a masquerade in the rest of the table left open, or in a table listed after it, is not in the file
+      if (nftCut) {
+        cutHeld.push(`${s.cidr} (${bridge.name})`);
+        continue;
+      }
       if (heldBack) {
         held.push(`${s.cidr} (${bridge.name})`);
         continue;
@@ -157,6 +165,7 @@ function ipv4Findings(node: string, artifacts: NodeArtifacts, docker: DockerPres
     }
   }
   if (held.length > 0) partly?.(hiddenNatNote(held, hidden, 'ip'), ['nftables']);
+  if (cutHeld.length > 0) partly?.(`the masquerade of ${cutHeld.join(', ')} was not judged: no rule shown masquerades it, but ${nftCut}; collect the whole nft list ruleset`, ['nftables']);
   return findings;
 }
 
@@ -223,6 +232,8 @@ function ipv6Findings(node: string, artifacts: NodeArtifacts, docker: DockerPres
   const hidden6 = foreignBaseChains(nat6.flatMap((v) => v.rulesets), 'nat');
   const heldBack6 = !nftDocker && hidden6.length > 0 && !nftListingOf(artifacts, 'ip6', 'nat');
   const held6: string[] = [];
+  const nftCut6 = nftCutNote(artifacts.nftables ?? []);
+  const cutHeld6: string[] = [];
   const findings = [];
   for (const bridge of bridges) {
     const net = networks.find((n) => n.bridgeName === bridge.name && (bridge.network === undefined || n.name === bridge.network));
@@ -245,6 +256,10 @@ function ipv6Findings(node: string, artifacts: NodeArtifacts, docker: DockerPres
       );
       if (cover.kind === 'unknown') partly?.(`could not decide whether ${s.cidr} (${bridge.name}) is masqueraded on its way out over IPv6`);
       if (cover.kind === 'covered' || cover.kind === 'unknown') continue;
+      if (nftCut6) {
+        cutHeld6.push(`${s.cidr} (${bridge.name})`);
+        continue;
+      }
       if (heldBack6) {
         held6.push(`${s.cidr} (${bridge.name})`);
         continue;
@@ -262,6 +277,7 @@ function ipv6Findings(node: string, artifacts: NodeArtifacts, docker: DockerPres
     }
   }
   if (held6.length > 0) partly?.(hiddenNatNote(held6, hidden6, 'ip6'), ['nftables']);
+  if (cutHeld6.length > 0) partly?.(`the IPv6 masquerade of ${cutHeld6.join(', ')} was not judged: no rule shown masquerades it, but ${nftCut6}; collect the whole nft list ruleset`, ['nftables']);
   return findings;
 }
 

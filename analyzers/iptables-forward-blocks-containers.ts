@@ -18,6 +18,7 @@
  * iptables rules, and a drop there is a warning that says it comes from the saved configuration (file
  * and line) and to collect `nft list ruleset`, never the traced live verdict. A live listing decides alone.
  */
+import { nftDropCutNote } from './lib/nft-cut.js';
 import { defineAnalyzer, type FindingDraft, type Partly } from '../src/engine/analyzer.js';
 import type { Evidence, Remedy } from '../src/report/schema.js';
 import { trace, type Packet, type TraceContext, type TraceResult, type TraceStep } from '../src/netfilter/trace.js';
@@ -503,6 +504,14 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
             `${what} is ${r.verdict.kind === 'REJECT' ? 'rejected' : 'dropped'} by ${at.table}/${at.chain} ${at.num === 0 ? 'policy' : `rule ${at.num}`} (${at.file}:${at.line}) as far as the dump shows, but ${unshown.table}/${unshown.chain}'s rules would come after where it ends (${u.file}:${u.line}): collect a complete iptables-save to decide`,
             ['iptables'],
           );
+          break;
+        }
+        // a cut-off nft listing: the deciding chain's policy, or a chain the packet came back from, may go on past the
+        // cut, where a rule may accept the packet first (a drop rule the listing shows is real)
+        const cutAt = nftDropCutNote(artifacts.nftables ?? [], r.decidedBy, r.steps);
+        if (cutAt) {
+          const at = r.decidedBy!;
+          partly?.(`${what} is ${r.verdict.kind === 'REJECT' ? 'rejected' : 'dropped'} by ${at.table}/${at.chain} ${at.num === 0 ? 'policy' : `rule ${at.num}`} (${at.file}:${at.line}) as far as the listing shows, but rules past its end may accept it first: ${cutAt}; collect the whole nft list ruleset to decide`, ['nftables']);
           break;
         }
         const d = r.decidedBy!;

@@ -26,6 +26,8 @@
  * when every gap rests on such chains the finding is an info "cannot tell: the dump ends at line N, before
  * X's rules", asking for a whole dump.
  */
+import { nftCutNote } from './lib/nft-cut.js';
+import type { Partly } from '../src/engine/analyzer.js';
 import { distinctEvidence } from './lib/evidence.js';
 import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
@@ -81,7 +83,7 @@ export default defineAnalyzer({
     }
     const proxy = kubeProxyPresence(artifacts, views);
     if (!proxy.runs) return proxy.replacedBy ? replacementChainsGone(node, views, proxy.replacedBy, cmd) : [];
-    if (proxy.mode === 'nftables') return nftablesMode(node, artifacts, proxy, cmd);
+    if (proxy.mode === 'nftables') return nftablesMode(node, artifacts, proxy, cmd, partly);
     const gaps: Gap[] = [...familyGaps(views, proxy, 'ipv4')];
     // ip6tables: where the node has IPv6 Services (kube-proxy writes its base chains in both families on any IPv6-capable host)
     const views6 = liveViews6(artifacts);
@@ -586,16 +588,23 @@ function remedyFor(node: string, proxy: ProxyPresence, firewall: Evidence[], ipv
  * kube-proxy in nftables mode: its rules are the table ip kube-proxy. Missing while kube-proxy runs
  * in that mode, or emptied (nft flush table), it proxies nothing. Only said when the bundle has an nft listing.
  */
-function nftablesMode(node: string, artifacts: NodeArtifacts, proxy: ProxyPresence, cmd = node): FindingDraft[] {
+function nftablesMode(node: string, artifacts: NodeArtifacts, proxy: ProxyPresence, cmd = node, partly?: Partly): FindingDraft[] {
   const listings = artifacts.nftables ?? [];
   if (listings.length === 0) return [];
   const table = listings.flatMap((n) => n.tables).find((t) => t.family === 'ip' && t.name === 'kube-proxy');
+  // a listing cut inside table ip kube-proxy, or before it: a table, chain or rule it lacks may be past the cut
+  const cut = nftCutNote(listings, { family: 'ip', name: 'kube-proxy' });
+  const held = () => {
+    partly?.(`kube-proxy's nftables table (table ip kube-proxy) was not checked: ${cut}; collect the whole nft list ruleset`, ['nftables']);
+    return [];
+  };
   // the mode known from the running kube-proxy or its log, not from the table itself: a listing without the table says it is gone (nft flush ruleset, nft delete table)
-  if (!table) return proxy.modeFrom === 'process' || proxy.modeFrom === 'log' ? [nftTableGone(node, artifacts, proxy, listings[0], cmd)] : [];
+  if (!table) return proxy.modeFrom === 'process' || proxy.modeFrom === 'log' ? (cut ? held() : [nftTableGone(node, artifacts, proxy, listings[0], cmd)]) : [];
   const services = table.chains.find((c) => c.name === 'services');
   const base = table.chains.filter((c) => c.hook);
   const empty = (services && services.rules.length === 0) || (base.length > 0 && base.every((c) => c.rules.length === 0));
   if (!empty && services) return [];
+  if (cut) return held();
   const where: Evidence = services
     ? { file: services.ref.file, line: services.ref.line, excerpt: `chain services { } (table ip kube-proxy)`, note: 'the chain every Service rule hangs from holds nothing: the table was flushed' }
     : { file: table.ref.file, line: table.ref.line, excerpt: 'table ip kube-proxy', note: 'no services chain in it' };

@@ -19,6 +19,7 @@
  * Link-local (fe80::/10) and ::1 peers are the host itself, as 127.0.0.0/8 is: no bridge is crossed.
  * Without IPv6 rules in the bundle, the IPv6 peers are not checked and the coverage says so.
  */
+import { nftDropCutNote } from './lib/nft-cut.js';
 import { defineAnalyzer, type Partly } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
 import { findChain, matchOption, type Chain, type Rule, type Ruleset } from '../src/netfilter/rules.js';
@@ -460,6 +461,12 @@ function portFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, { b
           hit = true;
           const { rule, verdict, text, table, num, chain, spec, nft } = fatal;
           blocked.push({ from: `${s.gateway.network} (${s.name})`, bridge: s.name, dst, gateway: dst === s.gateway.address, toHost: isLocal, family, rule, verdict, text, table, num, chain, ...(spec ? { spec } : {}), ...(nft ? { nft } : {}), nd, portAccepted: true });
+          continue;
+        }
+        // a cut-off nft listing: the deciding policy, or a chain the packet came back from, may go on past the cut
+        const cut = nftDropCutNote(artifacts.nftables ?? [], r.decidedBy, r.steps);
+        if (cut) {
+          partly?.(`${s.name} -> ${hostPort(dst, port)} is ${r.verdict.kind === 'REJECT' ? 'rejected' : 'dropped'} by ${r.decidedBy.table}/${r.decidedBy.chain} ${r.decidedBy.num === 0 ? 'policy' : `rule ${r.decidedBy.num}`} (${r.decidedBy.file}:${r.decidedBy.line}) as far as the listing shows, but rules past its end may accept it first: ${cut}; collect the whole nft list ruleset`, ['nftables']);
           continue;
         }
         hit = true;

@@ -22,6 +22,7 @@
  * is made only where the bundle shows other nodes (a worker's managers, a gossip failure in the log); else the
  * coverage says what was seen. Critical where dockerd's log shows the Swarm failing (log.swarm-peer-unreachable).
  */
+import { nftDropCutNote } from './lib/nft-cut.js';
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence, Remedy } from '../src/report/schema.js';
 import { trace, type Packet, type TraceResult } from '../src/netfilter/trace.js';
@@ -115,7 +116,10 @@ export default defineAnalyzer({
         });
         if (results.some((r) => r.verdict.kind === 'ACCEPT')) continue;
         const r = results[0];
-        if (blocks(r) && results.every(blocks)) blocked.push({ port, result: r });
+        // a cut-off nft listing: the deciding policy, or a chain the packet came back from, may go on past the cut
+        const cut = blocks(r) ? nftDropCutNote(artifacts.nftables ?? [], r.decidedBy, r.steps) : undefined;
+        if (cut && results.every(blocks)) undecided.push(`${portText(port)}: blocked by ${by(r)} as far as the listing shows, but rules past its end may accept it first (${cut}; collect the whole nft list ruleset)`);
+        else if (blocks(r) && results.every(blocks)) blocked.push({ port, result: r });
         else if (r.verdict.kind === 'unknown') undecided.push(`${portText(port)}: ${r.verdict.reason}`);
       }
       if (undecided.length > 0) partly?.(`${o.name}: the trace of a peer's packet to ${undecided.join('; ')} could not be decided from the bundle`);

@@ -32,6 +32,7 @@
  * containers (docker ps), with ufw active and denying incoming: a warning that says it rests on those, not
  * on a traced path (fromDockerPs).
  */
+import { nftCutNote } from './lib/nft-cut.js';
 import { defineAnalyzer, type Partly } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
 import type { Chain, Rule } from '../src/netfilter/rules.js';
@@ -272,6 +273,9 @@ export default defineAnalyzer({
     const nftDocker = (artifacts.nftables ?? []).some((rs) => rs.tables.some((t) => t.name === 'docker-bridges'));
     if (docker.nftBackend && !nftDocker && liveViews(artifacts).some(hasUfwChains))
       partly?.(`Docker writes nftables rules (${docker.nftBackend.file}:${docker.nftBackend.line}) and the bundle has no nft list ruleset: the ports it publishes were not traced past ufw; collect nft list ruleset`, ['nftables']);
+    // a cut-off nft listing: DNATs of Docker's table past the cut are not in the file (those shown are traced)
+    const dockerCut = docker.nftBackend && liveViews(artifacts).some(hasUfwChains) ? nftCutNote(artifacts.nftables ?? [], { name: 'docker-bridges' }) : undefined;
+    if (dockerCut) partly?.(`the ports Docker publishes through its nftables table docker-bridges were traced past ufw only as far as the listing shows them: ${dockerCut}; collect the whole nft list ruleset`, ['nftables']);
     const found = [...exposures(artifacts, 4, status, partly), ...exposures(artifacts, 6, status, partly)];
     if (found.length === 0) return [];
 
