@@ -54,7 +54,9 @@ import { kubeProxyConntrackSetup, kubeProxyFatal, netavarkNftables, svclbForward
 import { dockerChainsGone, dockerStartedAfter, firewalldReloadDocker, dockerStartedSays, imageLegacy, lockRace, networkUnreachable } from './lib/r14-wording.js';
 import { networkUnreachableFallback } from './lib/ipv6-fallback.js';
 import { slirp4netnsDnsTimeout, userModeNatLines, virtualBoxNatDns } from './lib/user-mode-nat.js';
-import { dnsLookupKind, dnsLookupWording } from '../src/logs/signatures-dns.js';
+import { dnsLookupKind, dnsLookupPast, dnsLookupWording, type ResolverContext } from '../src/logs/signatures-dns.js';
+import { resolvConfHostPath } from '../src/parsers/resolv-conf.js';
+import { cniConfOrder, isNetDir } from '../src/parsers/cni-conf.js';
 
 const MAX_EVIDENCE = 10;
 /** the signatures that make findings of their own (log.kube-proxy-fatal leaves their lines to them) */
@@ -67,7 +69,7 @@ export default defineAnalyzer({
   scope: 'node',
   requires: ['logs'],
   // what the remedies follow: the runtimes, kube-proxy and the firewall manager the node shows, its conntrack limit
-  optional: [...new Set(['sysctl', 'nftables', 'iptablesVersion', 'dockerNetworks', 'firewalldZones', 'routes', 'ipAddr', 'flannelSubnetEnv', 'resolvConf', 'felixConfig', ...NODE_SERVICE_KINDS] as const)],
+  optional: [...new Set(['sysctl', 'nftables', 'iptablesVersion', 'dockerNetworks', 'firewalldZones', 'routes', 'ipAddr', 'flannelSubnetEnv', 'resolvConf', 'felixConfig', 'cniConf', ...NODE_SERVICE_KINDS] as const)],
   analyze({ node, nodeNameNotHost, artifacts }) {
     // the node's name in pasteable commands: <NODE> where the bundle names no host
     const cmdNode = nodeForCommands({ node, nodeNameNotHost }).command;
@@ -185,10 +187,15 @@ export default defineAnalyzer({
       if (sig.id === 'log.firewall-restart' && !draft.facts?.shellCommand) firewalldReloadDocker(draft, sorted, artifacts, host.restartDocker());
       if (sig.id === 'log.ports-not-listening' || sig.id === 'log.port-timeout') quotedInProse(draft, sorted);
       // H84: the kinds of DNS failure and what each resolver is (Docker's embedded DNS, systemd-resolved, kube-dns); info when every name simply does not exist
-      if (sig.id === 'log.dns-lookup-failed') dnsLookupFailed(draft, sorted);
+      // H91: kube-dns only where the bundle shows Kubernetes, the host's own nameserver named; failures at boot before the
+      // network was online, or whose names were answered later, are history (info)
+      if (sig.id === 'log.dns-lookup-failed') dnsLookupFailed(draft, sorted, { complete: e.count <= sorted.length, byId, artifacts, host });
+      // H91: the runtime without a CNI network only until the node became ready: start-up, resolved
+      if (sig.id === 'log.cni-not-initialized') cniNotInitialized(draft, sorted, sig.meaning, { complete: e.count <= sorted.length, ready: byId.get('log.node-became-ready')?.matches ?? [], artifacts });
       if (sig.id === 'log.connection-timed-out') virtualBoxNatDns(draft, sorted, sorted.filter((m) => userNat.virtualbox.includes(m)), sig.meaning);
       // H84: a DNS lookup's path is traced only where the resolver did not answer or refused (not NXDOMAIN / SERVFAIL: the resolver answered)
-      if (CONNECTION_FAILURES.has(sig.id)) traceCommands(draft, sorted.filter((m) => !userNat.virtualbox.includes(m) && (sig.id !== 'log.dns-lookup-failed' || ['timeout', 'refused'].includes(dnsLookupKind(m.facts) ?? ''))));
+      // H91: nor where every failure is history (draft.facts.past)
+      if (CONNECTION_FAILURES.has(sig.id) && !draft.facts?.past) traceCommands(draft, sorted.filter((m) => !userNat.virtualbox.includes(m) && (sig.id !== 'log.dns-lookup-failed' || ['timeout', 'refused'].includes(dnsLookupKind(m.facts) ?? ''))));
       if (CONNECTION_FAILURES.has(sig.id)) beforeWorkaround(draft, sorted, workarounds);
       // flannel exits on it (k3s with it: `level=fatal msg="flannel exited: ...`): the node's pods have no cross-node network
       if (sig.id === 'log.flannel-incompatible-addresses' && sorted.some((m) => /level=fatal|flannel exited|F\d{4} /.test(m.excerpt))) {
@@ -1721,11 +1728,91 @@ function calicoBgp(draft: FindingDraft, matches: LogMatch[], count: number, fact
   draft.remedy.commands = [...draft.remedy.commands, ...peers.slice(0, 3).map((p) => `nc -zv -w 3 ${p} 179   # BGP's port on the peer`)];
 }
 
-/** H84: log.dns-lookup-failed worded by its kinds and resolvers (src/logs/signatures-dns.ts). */
-function dnsLookupFailed(draft: FindingDraft, matches: LogMatch[]): void {
-  const w = dnsLookupWording(matches);
+/**
+ * H84: log.dns-lookup-failed worded by its kinds and resolvers (src/logs/signatures-dns.ts).
+ * H91 (R28 11, 12, 15): kube-dns's usual addresses are the cluster's DNS only where the bundle shows Kubernetes (the
+ * node's traits, a pod's lines, CoreDNS' own); an address of the host's own resolv.conf is the host's nameserver; where
+ * every failure came at boot before the network was online, or its name was answered later, the finding is info and
+ * says when.
+ */
+function dnsLookupFailed(
+  draft: FindingDraft,
+  matches: LogMatch[],
+  ctx: { complete: boolean; byId: Map<string, { matches: LogMatch[]; count: number }>; artifacts: NodeArtifacts; host: HostView },
+): void {
+  const kubernetes = ctx.host.traits().has('kubernetes') || matches.some((m) => m.pod !== undefined || m.facts.reporter === 'plugin/errors');
+  const past = dnsLookupPast(matches, ctx.byId.get('log.coredns-query-answered')?.matches ?? [], ctx.byId.get('log.network-online')?.matches ?? [], ctx.complete);
+  const context: ResolverContext & { past?: boolean } = { kubernetes, hostNameservers: hostNameservers(ctx.artifacts, kubernetes), past: past.all };
+  const w = dnsLookupWording(matches, context);
   draft.severity = w.severity;
   if (w.message) draft.message += ` ${w.message}`;
   draft.remedy = { ...draft.remedy, commands: [...draft.remedy.commands, ...w.commands] };
   draft.facts = { ...draft.facts, kinds: w.kinds, resolvers: w.resolvers };
+  if (past.message && !past.all) draft.message += ` ${past.message}`;
+  if (!past.all) return;
+  draft.severity = 'info';
+  if (past.title) draft.title = past.title;
+  draft.message += ` ${past.message}`;
+  for (const l of [...past.online, ...past.answered].slice(0, 3))
+    draft.evidence.push({
+      file: l.file,
+      line: l.line,
+      excerpt: l.excerpt,
+      ...timeOf(l),
+      note: l.signature === 'log.network-online' ? 'the network came online after the failures' : `the same name answered later (${l.facts.rcode ?? 'NOERROR'})`,
+    });
+  draft.facts = { ...draft.facts, past: past.why.every((x) => x === 'boot') ? 'boot' : past.why.every((x) => x === 'answered') ? 'answered-later' : 'boot-or-answered-later' };
+  draft.remedy = {
+    summary: `Nothing to fix for these lines: ${draft.facts.past === 'answered-later' ? 'the same names were answered later' : 'the network came online seconds later'}.${draft.facts.past !== 'answered-later' ? ' Where a service keeps failing at boot, order it after network-online.target (Wants= and After= in a drop-in).' : ''} Where failures come back, ask the same resolver from the same place.`,
+    commands: draft.remedy.commands,
+  };
 }
+
+/** The nameservers of the host's own resolv.conf: not a container's or build's; on Kubernetes only a file known to be the host's. */
+function hostNameservers(artifacts: NodeArtifacts, kubernetes: boolean): { address: string; file: string; line: number }[] {
+  const out: { address: string; file: string; line: number }[] = [];
+  for (const r of artifacts.resolvConf ?? []) {
+    if (r.format !== 'resolv.conf' || r.owner !== undefined) continue;
+    // a pod's resolv.conf names kube-dns: on a Kubernetes node only a file whose path says it is the host's counts
+    if (kubernetes && (r.hostPath === undefined || resolvConfHostPath(r.file) === undefined)) continue;
+    for (const n of r.nameservers) if (!n.loopback) out.push({ address: n.address, file: r.file, line: n.ref.line });
+  }
+  return out;
+}
+
+/**
+ * H91 (R28 16): kubelet's `cni plugin not initialized` at start-up, followed by the node becoming ready (kubelet's
+ * "Fast updating node status as it just became ready", the NodeReady event): the CNI add-on wrote its file and the
+ * runtime loaded it; info in the past tense, with how long it took. Where nothing later shows the node ready but the
+ * directory holds a file the runtime loads first, that is said (the lines may be from before it was written).
+ */
+function cniNotInitialized(draft: FindingDraft, matches: LogMatch[], meaning: string, ctx: { complete: boolean; ready: LogMatch[]; artifacts: NodeArtifacts }): void {
+  const timed = matches.filter((m) => m.timestamp);
+  const lastFail = timed[timed.length - 1]?.timestamp;
+  const ready = ctx.complete && lastFail ? inTimeOrder(ctx.ready).find((r) => r.timestamp && r.timestamp.epochMs > lastFail.epochMs) : undefined;
+  const clock = (t: { iso: string }): string => t.iso.slice(11, 19);
+  if (ready && timed.length === matches.length) {
+    const first = timed[0].timestamp!;
+    const secs = Math.round((ready.timestamp!.epochMs - first.epochMs) / 1000);
+    const took = secs < 120 ? `${secs} s` : secs < 7200 ? `${Math.round(secs / 60)} min` : `${Math.round(secs / 3600)} h`;
+    draft.title = 'The container runtime had no CNI network during start-up (resolved)';
+    draft.message = draft.message.replace(
+      meaning,
+      `The container runtime had no usable CNI network configuration during start-up (${took}, from ${clock(first)}), resolved at ${clock(ready.timestamp!)}: kubelet reported the node ready after it (${ready.excerpt.includes('just became ready') ? '"Fast updating node status as it just became ready"' : 'NodeReady'}). The network add-on wrote its file and the runtime loaded it; nothing to fix.`,
+    );
+    draft.severity = 'info';
+    draft.evidence.push({ file: ready.file, line: ready.line, excerpt: ready.excerpt, ...timeOf(ready), note: 'kubelet: the node became ready after the lines' });
+    draft.facts = { ...draft.facts, resolvedAt: ready.timestamp!.iso, startupSeconds: secs };
+    draft.remedy = { summary: 'Nothing to fix: the node became ready once the network add-on had written its configuration. It matters only if the lines come back after the node was ready.', commands: [`kubectl get node ${ready.facts.node ?? '<node>'}   # Ready now`] };
+    return;
+  }
+  // no later ready line: a file the runtime loads first is there now (cni.config-invalid's reading of the directory)
+  const order = cniConfOrder(ctx.artifacts.cniConf);
+  const loaded = order && isNetDir(order.dir) ? order.files[0] : undefined;
+  if (loaded && !loaded.invalid && lastFail) {
+    const base = loaded.file.slice(loaded.file.lastIndexOf('/') + 1);
+    draft.message += ` The directory holds a file the runtime can load now (${base}): the lines (last at ${clock(lastFail)}) may be from before the add-on wrote it. Where the node is still NotReady with the file in place, the runtime did not reload it: restart it (containerd did not pick up a file written later in containerd/containerd#7196).`;
+    draft.evidence.push({ file: loaded.file, line: loaded.name?.ref.line ?? 1, excerpt: loaded.name?.excerpt ?? base, note: `a valid CNI configuration (${loaded.plugins.map((p) => p.type ?? '?').join(' + ')})` });
+  }
+}
+

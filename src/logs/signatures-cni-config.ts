@@ -20,6 +20,10 @@
  *   uninitialized`, go-cni's `no valid networks found in ...`. Facts: dir.
  *
  * Both support cni.config-invalid, which names the file and the line of its error.
+ * - log.node-became-ready (H91, quiet): kubelet saying the node is ready: `"Fast updating node status as it just became
+ *   ready"` (kubelet_node_status.go, logged once at start-up when the Ready condition turns true) and the NodeReady event
+ *   (`"Recording event message for node" node="NAME" event="NodeReady"`). analyzers/log-signatures.ts reads it: a
+ *   `cni plugin not initialized` before it was start-up, resolved. Facts: node.
  */
 import type { LogSignature } from './signatures.js';
 
@@ -56,5 +60,17 @@ export const CNI_CONFIG_SIGNATURES: readonly LogSignature[] = [
     advice:
       'List the CNI configuration directory: a file that is not valid JSON, or no file at all (the network add-on, such as flannel or Calico, has not written its file yet, or its pod is not running on this node). Fix or restore the file; the runtime picks it up.',
     commands: ['ls -l /etc/cni/net.d/', 'for f in /etc/cni/net.d/*.conf /etc/cni/net.d/*.conflist /etc/cni/net.d/*.json; do [ -e "$f" ] || continue; jq -e . "$f" >/dev/null 2>&1 || echo "not valid JSON: $f"; done'],
+  },
+  {
+    id: 'log.node-became-ready',
+    literals: ['it just became ready', 'event="NodeReady"'],
+    pattern: /"Fast updating node status as it just became ready"|"Recording event message for node" node="(?<node>[^"\\]{1,253})" event="NodeReady"/,
+    meaning: 'kubelet reported the node ready.',
+    supports: [],
+    severity: 'info',
+    title: 'The node became ready',
+    advice: 'Nothing to fix by itself.',
+    quiet: true,
+    maxMatches: 200,
   },
 ];

@@ -231,6 +231,16 @@ describe('a healthy node', () => {
         facts: { action: 'Starting', service: 'Uncomplicated firewall' },
       },
       {
+        // H91: the network online at boot (quiet: dates DNS failures logged before it)
+        signature: 'log.network-online',
+        file,
+        line: 33,
+        timestamp: { iso: '2026-11-20T09:57:53.000Z', epochMs: Date.UTC(2026, 10, 20, 9, 57, 53), zoneless: true, yearInferred: true },
+        unit: 'systemd',
+        excerpt: 'Nov 20 09:57:53 k8s-worker-2 systemd[1]: Reached target Network is Online.',
+        facts: {},
+      },
+      {
         // dockerd's version as it started (quiet: read for the version where no docker info is in the bundle)
         signature: 'log.docker-daemon-version',
         file,
