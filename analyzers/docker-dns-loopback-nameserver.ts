@@ -28,8 +28,6 @@ import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { LogMatch } from '../src/logs/index.js';
 import { dnsLookupKind } from '../src/logs/signatures-dns.js';
-import type { DockerDaemonConfig } from '../src/parsers/docker-daemon.js';
-import type { DockerPsContainer } from '../src/parsers/docker-ps.js';
 import { dockerdArgs, dockerdSettings } from '../src/parsers/dockerd-flags.js';
 import {
   DOCKER_DEFAULT_NAMESERVERS,
@@ -45,16 +43,6 @@ export const DNS_LOOKUP_FAILED = 'log.dns-lookup-failed';
 const FALLBACK_LOG = 'log.docker-dns-fallback-public';
 const FALLBACK_ID = 'docker.dns-fallback-resolvers';
 const MAX_LOG_EVIDENCE = 4;
-
-/** daemon.json's "dns" servers, once parseDockerDaemonJson keeps them (`dns`, filled by daemonJsonDns). */
-function daemonDns(c: DockerDaemonConfig): DnsServerSetting[] | undefined {
-  return (c as DockerDaemonConfig & { dns?: DnsServerSetting[] }).dns;
-}
-
-/** a container's HostConfig.Dns, once parseDockerContainerInspect keeps it (`dns`, filled by inspectDns) */
-function containerDns(c: DockerPsContainer): DnsServerSetting[] | undefined {
-  return (c as DockerPsContainer & { dns?: DnsServerSetting[] }).dns;
-}
 
 interface Named {
   where: 'daemon.json' | 'flag' | 'container' | 'inspect';
@@ -97,7 +85,7 @@ export default defineAnalyzer({
     const named: Named[] = [];
     for (const c of artifacts.dockerDaemon ?? [])
       if ((c.origin ?? 'daemon.json') === 'daemon.json')
-        for (const s of daemonDns(c) ?? []) if (s.loopback) named.push({ where: 'daemon.json', server: s, note: `daemon.json "dns" names ${s.address}, a loopback address: Docker hands it to containers as it is` });
+        for (const s of c.dns ?? []) if (s.loopback) named.push({ where: 'daemon.json', server: s, note: `daemon.json "dns" names ${s.address}, a loopback address: Docker hands it to containers as it is` });
     const settings = dockerdSettings(artifacts.dockerDaemon);
     if (settings.commandLine)
       for (const s of dockerdDnsFlags(dockerdArgs(settings.commandLine.text) ?? [], settings.commandLine.ref, settings.commandLine.excerpt))
@@ -110,7 +98,7 @@ export default defineAnalyzer({
       for (const c of ps.containers) {
         // --network host: the container's loopback is the host's, where the stub answers; none: no DNS at all
         if (c.networkMode === 'host' || c.networkMode === 'none' || c.networkMode?.startsWith('container:')) continue;
-        const loop = (containerDns(c) ?? []).filter((s) => s.loopback);
+        const loop = (c.dns ?? []).filter((s) => s.loopback);
         if (loop.length === 0) continue;
         const name = c.name ?? c.id.slice(0, 12);
         const net = c.networkMode === undefined ? '' : c.networkMode === 'default' || c.networkMode === 'bridge' ? ', default bridge' : `, user-defined network ${c.networkMode}`;

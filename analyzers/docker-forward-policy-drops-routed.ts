@@ -53,7 +53,7 @@ import { iptablesTool } from '../src/netfilter/commands.js';
 import { interfacesOf, type Interface } from '../src/parsers/interfaces.js';
 import { effectiveConfig, runtimeValue } from '../src/parsers/sysctl.js';
 import { cidrContains, cidrOverlap, isLinkLocal6, parseCidr } from '../src/parsers/cidr.js';
-import { liveViews, liveViews6, nativeNftables, otherBridgeOwner, reachableChains, reaches, type BackendView } from './lib/node-view.js';
+import { liveViews, liveViews6, nativeNftables, otherBridgeOwner, reachableChains, type BackendView } from './lib/node-view.js';
 import { dockerVersion, routeDevFor } from './lib/container-host.js';
 import { distinctEvidence } from './lib/evidence.js';
 

@@ -24,7 +24,7 @@
  * left alone. Where Docker's version is unknown and ip6tables is not set, the finding is info: what to
  * collect decides it.
  */
-import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
+import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { Evidence } from '../src/report/schema.js';
 import { dockerdSettings, type DockerdSetting } from '../src/parsers/dockerd-flags.js';

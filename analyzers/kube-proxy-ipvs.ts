@@ -28,7 +28,7 @@
  * one (kube-proxy no longer syncing endpoints, kubernetes#95149), is what matters.
  */
 import { dnsLookupKind } from '../src/logs/signatures-dns.js';
-import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
+import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { Chain, Rule } from '../src/netfilter/rules.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';

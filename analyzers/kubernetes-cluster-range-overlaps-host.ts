@@ -25,14 +25,14 @@
  * its settings; Azure CNI's azure0 / azv* interfaces).
  */
 import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
-import type { ArtifactKind, NodeArtifacts } from '../src/engine/artifacts.js';
+import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { Evidence, Remedy } from '../src/report/schema.js';
 import { cidrContains, cidrOverlap, formatCidr, isLinkLocal6, parseCidr, type Cidr } from '../src/parsers/cidr.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import type { Route } from '../src/parsers/ip-route.js';
 import { flagValue, nodeProcesses } from '../src/parsers/processes.js';
 import { resolvConfFiles } from '../src/parsers/resolv-conf.js';
-import type { ClusterRange, KubeClusterRanges } from '../src/parsers/kube-cluster-config.js';
+import type { ClusterRange } from '../src/parsers/kube-cluster-config.js';
 import { hostKubernetesSign } from './lib/node-view.js';
 
 const ID = 'kubernetes.cluster-range-overlaps-host';

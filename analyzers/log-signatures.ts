@@ -54,7 +54,8 @@ import { kubeProxyConntrackSetup, kubeProxyFatal, netavarkNftables, svclbForward
 import { dockerChainsGone, dockerStartedAfter, firewalldReloadDocker, dockerStartedSays, imageLegacy, lockRace, networkUnreachable } from './lib/r14-wording.js';
 import { networkUnreachableFallback } from './lib/ipv6-fallback.js';
 import { slirp4netnsDnsTimeout, userModeNatLines, virtualBoxNatDns } from './lib/user-mode-nat.js';
-import { dnsLookupKind, dnsLookupPast, dnsLookupWording, type ResolverContext } from '../src/logs/signatures-dns.js';
+import { dnsLookupKind } from '../src/logs/signatures-dns.js';
+import { dnsLookupPast, dnsLookupWording, type ResolverContext } from './lib/dns-lookup.js';
 import { resolvConfHostPath } from '../src/parsers/resolv-conf.js';
 import { cniConfOrder, isNetDir } from '../src/parsers/cni-conf.js';
 
@@ -1729,7 +1730,7 @@ function calicoBgp(draft: FindingDraft, matches: LogMatch[], count: number, fact
 }
 
 /**
- * H84: log.dns-lookup-failed worded by its kinds and resolvers (src/logs/signatures-dns.ts).
+ * H84: log.dns-lookup-failed worded by its kinds and resolvers (analyzers/lib/dns-lookup.ts).
  * H91 (R28 11, 12, 15): kube-dns's usual addresses are the cluster's DNS only where the bundle shows Kubernetes (the
  * node's traits, a pod's lines, CoreDNS' own); an address of the host's own resolv.conf is the host's nameserver; where
  * every failure came at boot before the network was online, or its name was answered later, the finding is info and

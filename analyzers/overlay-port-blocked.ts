@@ -33,7 +33,7 @@ import { liveTables, nativeNftables, notePartialNft, traceContext, uplinkOf, UNK
 import { hostFirewall, type HostFirewall } from './lib/host-firewall.js';
 import { overlaysOf, portText, type Overlay, type OverlayPort } from './lib/overlay.js';
 import { swarmOf } from './lib/swarm.js';
-import { dockerEngine, type Reported } from '../src/parsers/docker-info.js';
+import { dockerEngine } from '../src/parsers/docker-info.js';
 
 /** An overlay to trace: lib/overlay.ts's, or Docker Swarm's (read here from lib/swarm.ts's signs). */
 type Traced = Omit<Overlay, 'product'> & {

@@ -32,7 +32,7 @@ import { trace, type Packet, type TraceResult } from '../src/netfilter/trace.js'
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { formatCidr, parseCidr } from '../src/parsers/cidr.js';
 import { dockerBridges, dockerBridgesFromRules, hasDockerChains, liveViews, liveViews6, traceContext, type BackendView } from './lib/node-view.js';
-import { installedPackage, packageAtLeast, packageEvidence, packageLabel } from './lib/package-versions.js';
+import { installedPackage, packageAtLeast, packageEvidence } from './lib/package-versions.js';
 
 const ID = 'tailscale.stateful-filter-drops-containers';
 /** a tailnet address no node holds by default (CGNAT range 100.64.0.0/10): the destination of the traced connection */

@@ -13,7 +13,6 @@ import { dockerdSettings } from '../../src/parsers/dockerd-flags.js';
 import { daemonUnreachable, dockerEngine, dockerVersionNumbers } from '../../src/parsers/docker-info.js';
 import { installedPackage, packageEvidence, packageLabel } from './package-versions.js';
 import { latestDaemonVersionLine } from '../../src/logs/signatures-docker-version.js';
-import type { LogMatch } from '../../src/logs/index.js';
 
 /**
  * The bridges, tunnels and veths a container runtime or CNI plugin creates: Docker (docker0,

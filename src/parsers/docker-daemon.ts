@@ -231,7 +231,7 @@ export function parseDockerDaemonJson(text: string, file: string): DockerDaemonC
   if (typeof d.mtu === 'number' && Number.isInteger(d.mtu) && d.mtu > 0) out.mtu = { value: d.mtu, ref: refOfValue('mtu', /\d/) };
   if (typeof d.icc === 'boolean') out.icc = { value: d.icc, ref: refOfValue('icc', /(true|false)/) };
   if (typeof d.bridge === 'string') out.bridge = { value: d.bridge, ref: refOfValue('bridge', /"/) };
-  const dns = daemonJsonDns(text, file);
+  const dns = daemonJsonDns(text, file, raw);
   if (dns) out.dns = dns;
   return out;
 }

@@ -116,7 +116,7 @@ export function parseDockerContainerInspect(text: string, file: string): DockerP
       if (typeof raw.Config?.Image === 'string') c.image = raw.Config.Image;
       if (status) c.status = status;
       if (typeof raw.HostConfig?.NetworkMode === 'string') c.networkMode = raw.HostConfig.NetworkMode;
-      const dns = inspectDns(text, file, raw.HostConfig, Math.max(idAt, doc.offset));
+      const dns = inspectDns(text, file, raw.HostConfig, Math.max(idAt, doc.offset), lineOf);
       if (dns && dns.length > 0) c.dns = dns;
       c.excerpt = cut(`${name ?? id.slice(0, 12)} ${status ?? ''} ${bindings.map((b) => b.text).join(', ')}`.replace(/\s+/g, ' ').trim());
       out.containers.push(c);

@@ -247,15 +247,17 @@ export interface DnsServerSetting {
 
 /**
  * H85: daemon.json's `"dns": [...]`, each server at its own line (a one-line list: the key's line). Undefined when
- * the file sets no dns list (or is no JSON object; parseDockerDaemonJson reports that).
+ * the file sets no dns list (or is no JSON object; parseDockerDaemonJson reports that). `parsed`: the document
+ * parseDockerDaemonJson already read, so the text is not parsed twice.
  */
-export function daemonJsonDns(text: string, file: string): DnsServerSetting[] | undefined {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text.trim() === '' ? '{}' : text);
-  } catch {
-    return undefined;
-  }
+export function daemonJsonDns(text: string, file: string, parsed?: unknown): DnsServerSetting[] | undefined {
+  let raw: unknown = parsed;
+  if (raw === undefined)
+    try {
+      raw = JSON.parse(text.trim() === '' ? '{}' : text);
+    } catch {
+      return undefined;
+    }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
   const dns = (raw as Record<string, unknown>).dns;
   if (!Array.isArray(dns)) return undefined;
@@ -362,7 +364,7 @@ export function kubeletResolvConfSettings(artifacts: readonly ResolvConfArtifact
  * [] when none), each at the line its value stands on, searched from `from` (the offset of the container's Id).
  * Undefined when the container has no Dns list.
  */
-export function inspectDns(text: string, file: string, hostConfig: unknown, from: number): DnsServerSetting[] | undefined {
+export function inspectDns(text: string, file: string, hostConfig: unknown, from: number, lineOf: (offset: number) => number): DnsServerSetting[] | undefined {
   const dns = hostConfig && typeof hostConfig === 'object' ? (hostConfig as { Dns?: unknown }).Dns : undefined;
   if (!Array.isArray(dns)) return undefined;
   const keyAt = text.indexOf('"Dns"', Math.max(0, from));
@@ -374,7 +376,7 @@ export function inspectDns(text: string, file: string, hostConfig: unknown, from
     if (i >= 0) at = i;
     const lineStart = at < 0 ? 0 : text.lastIndexOf('\n', at) + 1;
     const lineEnd = text.indexOf('\n', lineStart);
-    const line = at < 0 ? 1 : text.slice(0, at).split('\n').length;
+    const line = at < 0 ? 1 : lineOf(at);
     out.push({ address: v, loopback: isLoopbackAddress(v), ref: { file, line }, excerpt: capped(text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd).trim()) });
   }
   return out;

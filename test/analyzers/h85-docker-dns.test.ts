@@ -20,31 +20,18 @@ import { DNS_SIGNATURES } from '../../src/logs/signatures-dns.js';
 import { parseDockerDaemonJson } from '../../src/parsers/docker-daemon.js';
 import { parsePsDockerd } from '../../src/parsers/dockerd-flags.js';
 import { parseDockerContainerInspect } from '../../src/parsers/docker-inspect.js';
-import { daemonJsonDns, inspectDns, parseResolvConf, resolvConfOwner } from '../../src/parsers/resolv-conf.js';
+import { daemonJsonDns, parseResolvConf, resolvConfOwner } from '../../src/parsers/resolv-conf.js';
 import { corpusPath, hasCorpus, projectPath } from '../helpers/shared.js';
 
 const fx = (...p: string[]) => readFileSync(projectPath('test/fixtures', ...p), 'utf8');
 const DEBOPS = 'h85-debops-daemon-dns-stub';
 const BUILDKIT = 'h85-buildkit-resolvconf-fallback';
 
-/** docker inspect as the loader reads it once docker-inspect.ts keeps HostConfig.Dns (the wiring this helper proposes) */
-function inspect(text: string, file: string) {
-  const ps = parseDockerContainerInspect(text, file);
-  const raws = ([] as { Id: string; HostConfig?: unknown }[]).concat(JSON.parse(text));
-  for (const c of ps.containers) {
-    const raw = raws.find((r) => r.Id === c.id);
-    const dns = raw ? inspectDns(text, file, raw.HostConfig, text.indexOf(`"${c.id}"`)) : undefined;
-    if (dns) Object.assign(c, { dns });
-  }
-  return ps;
-}
+/** docker inspect as the loader reads it (HostConfig.Dns kept per container) */
+const inspect = (text: string, file: string) => parseDockerContainerInspect(text, file);
 
-/** daemon.json as the loader reads it once docker-daemon.ts keeps "dns" (the wiring this helper proposes) */
-function daemonJson(text: string, file = 'daemon.json') {
-  const c = parseDockerDaemonJson(text, file);
-  const dns = daemonJsonDns(text, file);
-  return dns ? { ...c, dns } : c;
-}
+/** daemon.json as the loader reads it ("dns" kept, each server at its line) */
+const daemonJson = (text: string, file = 'daemon.json') => parseDockerDaemonJson(text, file);
 
 function run(a: NodeArtifacts) {
   if (analyzer.scope !== 'node') throw new Error('node analyzer');

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { scanLogText } from '../../src/logs/scanner.js';
 import { SIGNATURES, type LogSignature } from '../../src/logs/signatures.js';
-import { DNS_LOOKUP_REFUSED, DNS_LOOKUP_TIMEOUT, DNS_SIGNATURES, dnsLookupKind, dnsLookupWording, resolverRole } from '../../src/logs/signatures-dns.js';
+import { DNS_LOOKUP_REFUSED, DNS_LOOKUP_TIMEOUT, DNS_SIGNATURES, dnsLookupKind } from '../../src/logs/signatures-dns.js';
+import { dnsLookupWording, resolverRole } from '../../analyzers/lib/dns-lookup.js';
 
 const DNS = 'log.dns-lookup-failed';
 

@@ -23,7 +23,7 @@
 import { describe, expect, it } from 'vitest';
 import { scanLogText } from '../../src/logs/scanner.js';
 import { SIGNATURES } from '../../src/logs/signatures.js';
-import { dnsLookupPast, dnsLookupWording, resolverRole } from '../../src/logs/signatures-dns.js';
+import { dnsLookupPast, dnsLookupWording, resolverRole } from '../../analyzers/lib/dns-lookup.js';
 
 const scan = (text: string) => scanLogText(text.endsWith('\n') ? text : `${text}\n`, 'h91.log').matches;
 const of = (text: string, id: string) => scan(text).filter((m) => m.signature === id);
