@@ -23,7 +23,7 @@
  * to a tailnet address is traced through FORWARD (src/netfilter/trace.ts): the finding stands where the trace is
  * dropped by this rule; an accept placed ahead of it (a workaround) clears it.
  */
-import { defineAnalyzer } from '../src/engine/analyzer.js';
+import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { Evidence } from '../src/report/schema.js';
 import type { Rule } from '../src/netfilter/rules.js';
@@ -31,7 +31,7 @@ import type { NftRule } from '../src/nft/model.js';
 import { trace, type Packet, type TraceResult } from '../src/netfilter/trace.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { formatCidr, parseCidr } from '../src/parsers/cidr.js';
-import { dockerBridges, dockerBridgesFromRules, hasDockerChains, liveViews, liveViews6, traceContext, type BackendView } from './lib/node-view.js';
+import { dockerBridges, dockerBridgesFromRules, hasDockerChains, liveViews, liveViews6, traceContext, uplinkOf, type BackendView } from './lib/node-view.js';
 import { installedPackage, packageAtLeast, packageEvidence } from './lib/package-versions.js';
 
 const ID = 'tailscale.stateful-filter-drops-containers';
@@ -61,6 +61,11 @@ interface StatefulDrop {
   /** the iptables view holding it (for the trace); IPv4 only */
   view?: BackendView;
   rule?: Rule;
+  /**
+   * 1.66.0's nftables mode: `oifname != "tailscale0*"`, the interface compared the wrong way round, so the rule
+   * drops NEW connections forwarded out of every other interface (tailscale/tailscale#12066, #12067; fixed by #12068)
+   */
+  inverted?: boolean;
 }
 
 interface ContainerBridge {
@@ -83,6 +88,8 @@ export default defineAnalyzer({
     if (drops.length === 0) return [];
     const bridges = containerBridges(artifacts);
     const dockerRules = dockerRuleEvidence(artifacts);
+    const inverted = drops.filter((d) => d.inverted);
+    if (inverted.length > 0) return invertedRule(node, artifacts, inverted, bridges, dockerRules);
     const drop4 = drops.find((d) => d.family === 4) ?? drops[0];
     const packets = drops.reduce((n, d) => n + (d.packets ?? 0), 0);
 
@@ -176,6 +183,56 @@ export default defineAnalyzer({
   },
 });
 
+/**
+ * tailscale 1.66.0's nftables mode: the stateful rule matches `oifname != "tailscale0*"`, so it drops NEW connections
+ * forwarded out of every interface but tailscale's: containers reaching the internet or the LAN, connections to
+ * published ports (forwarded into docker0), LAN hosts routed through the node. Traffic into the tailnet passes.
+ */
+function invertedRule(node: string, artifacts: NodeArtifacts, drops: StatefulDrop[], bridges: ContainerBridge[], dockerRules: Evidence | undefined): FindingDraft[] {
+  const packets = drops.reduce((n, d) => n + (d.packets ?? 0), 0);
+  if (bridges.length === 0 && !dockerRules && packets === 0) return [];
+  const d0 = drops[0];
+  const uplink = uplinkOf(artifacts);
+  const pkg = installedPackage(artifacts as NodeArtifacts, ['tailscale']);
+  const evidence: Evidence[] = drops.map((d) => ({
+    ...d.evidence,
+    note: `tailscale 1.66.0's stateful rule (nftables ts-forward): it matches every interface but ${d.tun}${d.packets !== undefined ? `; ${d.packets} packet${d.packets === 1 ? '' : 's'} dropped` : ''}`,
+  }));
+  for (const b of bridges.slice(0, 4)) evidence.push(b.evidence);
+  if (bridges.length === 0 && dockerRules) evidence.push(dockerRules);
+  if (pkg) evidence.push(packageEvidence(pkg, `tailscale ${pkg.upstream} installed${packageAtLeast(pkg, '1.66.1') ? ' (the listing shows 1.66.0\'s rule: it was taken before the upgrade, or tailscaled has not been restarted since)' : ''}`));
+  const on = bridges.length > 0 ? ` Containers on ${bridges.slice(0, 4).map((b) => b.name + (b.subnet ? ` (${b.subnet})` : '')).join(', ')} cannot open connections to the internet or the LAN${uplink ? ` (out of ${uplink})` : ''}, and connections to their published ports are dropped on the way in;` : dockerRules ? ` Docker's containers on this host cannot open connections out of it, and connections to their published ports are dropped on the way in;` : ' Everything forwarded through this host that does not go to the tailnet is dropped;';
+  return [
+    {
+      severity: packets > 0 ? 'critical' : 'warning',
+      title: "Tailscale 1.66.0's nftables rule drops every connection forwarded out of any interface but tailscale0",
+      message:
+        `ts-forward on ${node} drops every new connection forwarded out of an interface other than ${d0.tun}: \`${d0.evidence.excerpt}\`. ` +
+        `This is tailscale 1.66.0's stateful filtering in nftables mode, which compares the interface the wrong way round (tailscale/tailscale#12066, #12067; fixed by #12068).` +
+        on +
+        ` connections to tailnet hosts and traffic coming in from the tailnet still pass.` +
+        (packets > 0 ? ` The rule has dropped ${packets} packet${packets === 1 ? '' : 's'}.` : ' Its counters show no drop yet.'),
+      impact: 'Containers (and anything routed through this host) lose internet and LAN access, and published ports stop answering from outside, from the moment tailscaled 1.66.0 starts.',
+      evidence,
+      facts: {
+        tun: d0.tun,
+        inverted: true,
+        droppedPackets: packets,
+        rules: drops.map((d) => `${d.evidence.file}:${d.evidence.line}`),
+        bridges: bridges.map((b) => (b.subnet ? `${b.name} ${b.subnet}` : b.name)),
+        ...(uplink ? { uplink } : {}),
+        ...(pkg ? { tailscaleVersion: pkg.upstream } : {}),
+      },
+      remedy: {
+        summary: 'Turn stateful filtering off now (tailscaled removes the rule at once), and upgrade tailscale: 1.66.1 and later write the rule for tailscale0 only, and 1.66.4 turns stateful filtering off by default.',
+        commands: ['tailscale set --stateful-filtering=false', `nft list chain ${d0.family === 6 ? 'ip6' : 'ip'} filter ts-forward`, 'tailscale version', 'tailscale update'],
+        caution:
+          'A node upgraded from 1.66.0 keeps stateful filtering on if it was on: the fixed rule then drops containers\' new connections to tailnet hosts (tailscale/tailscale#12070). Keep it off, or accept the container subnets ahead of it in ts-forward after every tailscaled start.',
+      },
+    },
+  ];
+}
+
 /** An accept for a container subnet at the top of ts-forward, in the syntax of the tool that wrote the chain. */
 function accept(d: StatefulDrop, subnet: string): string {
   // iptables-nft and iptables-legacy both take iptables' syntax; tailscale's nftables mode writes native rules iptables cannot edit
@@ -227,12 +284,13 @@ function statefulDrops(artifacts: NodeArtifacts): StatefulDrop[] {
       if (t.iptablesCompat && fromIptables) continue;
       if (t.family !== 'ip' && t.family !== 'ip6' && t.family !== 'inet') continue;
       for (const r of t.chains.find((c) => c.name === 'ts-forward')?.rules ?? []) {
-        const tun = nftOif(r);
-        if (r.verdict?.kind !== 'drop' || !tun || !statefulText(r.text)) continue;
+        const oif = nftOif(r);
+        if (r.verdict?.kind !== 'drop' || !oif || !statefulText(r.text)) continue;
         add({
           source: 'nftables',
           family: t.family === 'ip6' ? 6 : 4,
-          tun,
+          tun: oif.tun,
+          ...(oif.inverted ? { inverted: true } : {}),
           evidence: { file: r.ref.file, line: r.ref.line, excerpt: r.text },
           packets: r.counter?.packets,
           bytes: r.counter?.bytes,
@@ -257,10 +315,14 @@ function parsedStateful(rule: Rule): boolean {
   );
 }
 
-/** The interface an nft rule sends to (`oifname "tailscale0"`; tailscale's nftables mode lists `"tailscale0*"` on some nft versions). */
-function nftOif(r: NftRule): string | undefined {
+/**
+ * The interface an nft rule sends to (`oifname "tailscale0"`; tailscale's nftables mode lists `"tailscale0*"` on some
+ * nft versions); `inverted` for 1.66.0's `oifname != "tailscale0*"` (every interface but tailscale's).
+ */
+function nftOif(r: NftRule): { tun: string; inverted: boolean } | undefined {
   for (const e of r.exprs)
-    if (e.kind === 'match' && e.key === 'oifname' && e.op === '==' && e.value.kind === 'value' && /^tailscale/.test(e.value.value)) return e.value.value.replace(/\*$/, '');
+    if (e.kind === 'match' && e.key === 'oifname' && (e.op === '==' || e.op === '!=') && e.value.kind === 'value' && /^tailscale/.test(e.value.value))
+      return { tun: e.value.value.replace(/\*$/, ''), inverted: e.op === '!=' };
   return undefined;
 }
 
