@@ -44,6 +44,7 @@ import dockerRootlessSourceIp from './docker-rootless-source-ip.js';
 import dockerDaemonConfigInvalid from './docker-daemon-config-invalid.js';
 import cniConfigInvalid from './cni-config-invalid.js';
 import podmanAardvarkDnsFailed from './podman-aardvark-dns-failed.js';
+import podmanAardvarkDnsPortShadowed from './podman-aardvark-dns-port-shadowed.js';
 import tailscaleStatefulFilterDropsContainers from './tailscale-stateful-filter-drops-containers.js';
 import dockerIpv6PrefixUnrouted from './docker-ipv6-prefix-unrouted.js';
 import flannelIpv6MasqueradeMissing from './flannel-ipv6-masquerade-missing.js';
@@ -109,5 +110,6 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   overlayVxlanChecksumOffload,
   clusterNodeInconsistent,
   podmanAardvarkDnsFailed,
+  podmanAardvarkDnsPortShadowed,
   logSignatures,
 ];

@@ -68,7 +68,8 @@ interface Failure {
 export function aardvarkFindings(node: string, artifacts: NodeArtifacts, partly?: Partly): FindingDraft[] {
   const matches = (artifacts.logs ?? []).flatMap((l) => l.matches.filter((m) => m.signature === BIND_SIGNATURE));
   const info = pickInfo(artifacts.podmanInfo);
-  if (matches.length === 0) return publishedDnsWithoutFailure(node, artifacts, info);
+  // no failure logged: a rootless container publishing 53 on every address is podman.aardvark-dns-port-shadowed's
+  if (matches.length === 0) return [];
 
   const byKey = new Map<string, Failure>();
   for (const m of matches) {
@@ -302,35 +303,4 @@ function finding(node: string, f: Failure, cause: Cause, info: PodmanInfo | unde
     },
     related: [BIND_SIGNATURE],
   };
-}
-
-/**
- * No bind failure logged, but rootless Podman with a container publishing port 53 on every address: with
- * rootless networking that forward takes the gateway's port 53 in the rootless network namespace, and the
- * containers' queries reach that container instead of aardvark-dns (containers/netavark#1470, podman#23226).
- */
-function publishedDnsWithoutFailure(node: string, artifacts: NodeArtifacts, info: PodmanInfo | undefined): FindingDraft[] {
-  if (!info?.rootless?.rootless || info.networkBackend?.value === 'cni') return [];
-  const ports = (artifacts.podmanPorts ?? []).flatMap((p) => p.ports).filter((p) => p.running && coversPort(p.hostPort, 53) && p.protocol === 'udp' && onAddress(p.hostIp, '0.0.0.0'));
-  if (ports.length === 0) return [];
-  const p = ports[0];
-  return [
-    {
-      severity: 'warning',
-      title: `Rootless Podman: ${p.name ?? p.container} publishes DNS (port 53) on every address`,
-      message:
-        `On ${node}, rootless Podman${info.rootlessNetworkCmd ? ` (${info.rootlessNetworkCmd.value})` : ''} runs ${p.name ?? p.container} with port 53/udp published on ${p.hostIp ?? 'every address'}. ` +
-        "With rootless networking that forward binds port 53 in the rootless network namespace, where aardvark-dns answers on every network's gateway: the other containers' DNS queries reach that container instead of aardvark-dns, so container names stop resolving (containers/netavark#1470).",
-      impact: "Containers on the rootless networks cannot resolve each other's names.",
-      evidence: [
-        ...ports.slice(0, 3).map((x) => ({ file: x.ref.file, line: x.ref.line, excerpt: x.excerpt, note: `${x.name ?? x.container} publishes ${x.hostPort}/${x.protocol} on ${x.hostIp ?? 'every address'}` })),
-        ...infoEvidence(info),
-      ],
-      remedy: {
-        summary: `Publish ${p.name ?? p.container}'s port 53 on one host address (-p <host IP>:53:53/udp), or move aardvark-dns with dns_bind_port in containers.conf.`,
-        commands: [`podman run ... -p <host IP>:53:${p.containerPort}/udp ...`, '# ~/.config/containers/containers.conf: [network] dns_bind_port = 1153'],
-      },
-      facts: { cause: 'published-rootless', container: p.name ?? p.container, rootlessNetworkCmd: info.rootlessNetworkCmd?.value },
-    },
-  ];
 }

@@ -18,7 +18,7 @@ import type { NftRuleset } from '../nft/model.js';
 import type { NftablesConfig } from '../nft/config.js';
 import type { FirewalldConf, FirewalldZones } from '../nft/firewalld.js';
 import type { FirewalldPolicies } from '../nft/firewalld.js';
-import type { PodmanPorts } from '../parsers/podman.js';
+import type { PodmanNetworks, PodmanPorts } from '../parsers/podman.js';
 import type { PodmanInfo } from '../parsers/podman-info.js';
 import type { DockerPs } from '../parsers/docker-ps.js';
 import type { IpvsadmList } from '../parsers/ipvsadm.js';
@@ -103,6 +103,8 @@ export interface ArtifactMap {
   podmanPorts: PodmanPorts;
   /** podman info (YAML or --format json): network backend, rootless and its network command (pasta / slirp4netns), netavark / aardvark-dns / pasta versions */
   podmanInfo: PodmanInfo;
+  /** podman network inspect: each network's driver, dns_enabled and gateways */
+  podmanNetworks: PodmanNetworks;
   /** ipset sets and their members (ipset list / ipset save); a saved configuration is marked so */
   ipsets: IpsetList;
   /** resolver configuration: resolv.conf files (/etc/resolv.conf, systemd-resolved's) and kubelet's resolvConf setting (config.yaml, kubeadm-flags.env) */

@@ -344,6 +344,8 @@ export const SOSREPORT_RULES: PathRule[] = [
   { re: /^sos_commands\/podman\/podman_ps(_-a)?$/, format: 'podman-ps' },
   { re: /^sos_commands\/podman\/podman_port_--all$/, format: 'podman-port' },
   { re: /^sos_commands\/podman\/podman_info$/, format: 'podman-info' },
+  // sos collects `podman network inspect <name>` per network (newer sos under networks/)
+  { re: /^sos_commands\/podman\/(?:networks\/)?podman_network_inspect_/, format: 'podman-network-inspect' },
   // sos's docker plugin (sos/report/plugins/docker.py): docker ps, docker ps -a, docker ps -as (its size option); docker.io_ps before sos 3.6
   { re: /^sos_commands\/docker\/docker(?:\.io|-latest|-current)?_ps(?:_-a|_-as)?$/, format: 'docker-ps' },
   // ... and `docker inspect <container>` per container (its containers/ subdir; images/ and volumes/ hold other inspects)
@@ -459,6 +461,9 @@ export const FLAT_RULES: PathRule[] = [
   { re: /(^|\/)podman[-_. ]?ps(?:[-_. ][^/]*)?$/, format: 'podman-ps' },
   { re: /(^|\/)podman[-_. ]?port(?:[-_. ][^/]*)?$/, format: 'podman-port' },
   { re: /(^|\/)podman[-_. ]?(?:system[-_. ]?)?info(?:[-_.][^/]*)?$/i, format: 'podman-info' },
+  { re: /(^|\/)podman[-_. ]?network[-_. ]?inspect(?:[-_. ][^/]*)?$/i, format: 'podman-network-inspect' },
+  // quadlet units: /etc/containers/systemd/*.container, ~/.config/containers/systemd/*.container
+  { re: /(^|\/)containers\/systemd\/(?:[^/]+\/)*[^/]+\.container$/, format: 'podman-publish-declared' },
   // docker ps [-a] / docker container ls under the names people give them (docker-ps.txt, docker_ps_-a); others are sniffed
   { re: /(^|\/)docker[-_. ]?(?:ps|container[-_. ]?(?:ls|list|ps))(?:[-_. ][^/]*)?$/i, format: 'docker-ps' },
   { re: /(^|\/)ipvsadm(?:[-_. ][^/]*)?$/i, format: 'ipvsadm' },

@@ -28,6 +28,7 @@ export const ARTIFACT_DESCRIPTIONS: Record<ArtifactKind, string> = {
   firewalldPolicies: 'firewalld policies (firewall-cmd --list-all-policies / --info-policy, policy XML)',
   podmanPorts: 'ports Podman containers publish (podman ps / podman port --all)',
   podmanInfo: 'podman info (network backend, rootless network command, netavark and aardvark-dns versions)',
+  podmanNetworks: 'podman network inspect (driver, dns_enabled, gateways)',
   ipsets: 'ipset sets and members (ipset list / ipset save)',
   resolvConf: "resolver configuration (/etc/resolv.conf, systemd-resolved's resolv.conf, kubelet's resolvConf in /var/lib/kubelet/config.yaml)",
   distributionHint: "a Kubernetes distribution's paths (/var/lib/rancher/k3s, k0s unit journals)",

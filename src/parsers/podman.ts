@@ -5,7 +5,7 @@
  * (sos_commands/podman/podman_ps, podman_ps_-a, podman_port_--all). Only what the netavark
  * analyzers need: which container publishes which host port, whether it is running, and the line.
  */
-import { SkipFile, lines as splitLines, type ParseWarning, type SourceRef } from '../model/source.js';
+import { ParseError, SkipFile, lines as splitLines, type ParseWarning, type SourceRef } from '../model/source.js';
 
 export interface PodmanPublishedPort {
   /** the container id (as printed: 12 or 64 hex digits) or, when only names are known, its name */
@@ -19,13 +19,15 @@ export interface PodmanPublishedPort {
   protocol: string;
   /** from podman ps's STATUS column (`Up ...`); `podman port` lists running containers only */
   running: boolean;
+  /** set where the port is how the container is configured (a quadlet PublishPort=, a typed podman run -p), not a listing */
+  declared?: 'quadlet' | 'command';
   ref: SourceRef;
   excerpt: string;
 }
 
 export interface PodmanPorts {
   file: string;
-  source: 'ps' | 'port';
+  source: 'ps' | 'port' | 'declared';
   /** containers listed (rows of podman ps; ids of podman port) */
   containers: number;
   ports: PodmanPublishedPort[];
@@ -132,4 +134,136 @@ export function parsePodmanPort(text: string, file: string): PodmanPorts {
 /** Ports of running containers that the host forwards (not those bound to loopback only). */
 export function publishedPorts(lists: readonly PodmanPorts[]): PodmanPublishedPort[] {
   return lists.flatMap((l) => l.ports).filter((p) => p.running && !/^(127\.|\[?::1\]?$)/.test(p.hostIp ?? ''));
+}
+
+// ---- H93: ports declared, not listed: quadlet PublishPort= and typed `podman run -p` ---------------------------
+
+/**
+ * Ports a container is set to publish, as written: a quadlet `.container` unit's `PublishPort=` lines (its
+ * `ContainerName=` for the name, else the file's base name) or a typed `podman run|create ... -p|--publish X` command
+ * (lines joined at a trailing `\`). The value is podman's `[[ip:][hostPort]:]containerPort[/protocol]`; a port
+ * without a host port (podman picks one) is left out. These entries say how the container is started, not that it
+ * runs now: `running` is false and `declared` says where the line came from.
+ */
+export function parsePodmanPublishDeclared(text: string, file: string): PodmanPorts {
+  if (text.slice(0, 8192).includes('\u0000')) throw new SkipFile(file, 'binary data, not a quadlet unit or a podman command');
+  const src = splitLines(text);
+  const out: PodmanPorts = { file, source: 'declared', containers: 0, ports: [], warnings: [] };
+  const quadlet = src.some((l) => /^\s*\[Container\]\s*$/.test(l));
+  if (quadlet) {
+    const base = file.slice(file.lastIndexOf('/') + 1).replace(/\.container$/, '');
+    const name = src.map((l) => /^\s*ContainerName\s*=\s*(\S+)\s*$/.exec(l)?.[1]).find(Boolean) ?? base;
+    let section = '';
+    for (let i = 0; i < src.length; i++) {
+      const l = src[i].trim();
+      const sec = /^\[([^\]]+)\]$/.exec(l);
+      if (sec) section = sec[1];
+      if (section !== 'Container') continue;
+      const m = /^PublishPort\s*=\s*"?([^"\s]+)"?\s*$/.exec(l);
+      if (!m) continue;
+      const p = publishSpec(m[1]);
+      if (p) out.ports.push({ container: name, name, ...p, running: false, declared: 'quadlet', ref: { file, line: i + 1 }, excerpt: l });
+    }
+    out.containers = 1;
+    if (out.ports.length === 0 && !src.some((l) => /^\s*Image\s*=/.test(l))) throw new SkipFile(file, 'no [Container] Image= nor PublishPort=');
+    return out;
+  }
+  for (let i = 0; i < src.length; i++) {
+    const start = i;
+    let cmd = src[i];
+    while (/\\\s*$/.test(cmd) && i + 1 < src.length && cmd.length < 16384) cmd = cmd.replace(/\\\s*$/, ' ') + src[++i];
+    const run = PODMAN_RUN.exec(cmd);
+    if (!run) continue;
+    out.containers++;
+    const args = cmd.slice(run.index + run[0].length);
+    const name = /(?:^|\s)--name(?:=|\s+)["']?([\w.-]+)/.exec(args)?.[1];
+    for (const pm of args.matchAll(/(?:^|\s)(?:-p|--publish)(?:=|\s+)["']?([^\s"']+)/g)) {
+      const p = publishSpec(pm[1]);
+      if (!p) continue;
+      const who = name ?? '(unnamed)';
+      out.ports.push({ container: who, ...(name ? { name } : {}), ...p, running: false, declared: 'command', ref: { file, line: start + 1 }, excerpt: cmd.trim().replace(/\s+/g, ' ').slice(0, 300) });
+    }
+  }
+  if (out.containers === 0) throw new SkipFile(file, 'no quadlet [Container] section nor podman run/create command');
+  return out;
+}
+
+/** `podman run`, `podman container create`, `$ podman run` at a prompt, `sudo podman run` (not `docker run`) */
+const PODMAN_RUN = /^(?:.{0,80}?[#$%>]\s+)?(?:sudo\s+)?(?:\S*\/)?podman\s+(?:--\S+\s+)*(?:container\s+)?(?:run|create)\b/;
+
+/** Content test: a quadlet `.container` unit, or a text whose first command is a podman run / create. */
+export function sniffPodmanPublishDeclared(head: string): boolean {
+  if (/^\[Container\]\s*$/m.test(head) && /^\s*(?:Image|PublishPort)\s*=/m.test(head)) return true;
+  // typed commands: only a file that holds podman commands and nothing else (a script, a saved command line); a
+  // terminal transcript with output or log lines after the command is a log (the scanner reads it)
+  const lines = head.replace(/\\\r?\n/g, ' ').split('\n').filter((l) => l.trim() !== '' && !/^\s*#(?!\s*(?:sudo\s+)?podman\b)/.test(l));
+  if (lines.length === 0 || !PODMAN_RUN.test(lines[0])) return false;
+  if (!lines.every((l) => /^(?:.{0,80}?[#$%>]\s+)?(?:sudo\s+)?(?:\S*\/)?podman\s/.test(l))) return false;
+  return /(?:^|\s)(?:-p|--publish)(?:=|\s)/m.test(head);
+}
+
+/** `[[ip:][hostPort]:]containerPort[/protocol]` -> host IP, host and container port, protocol (tcp unless said). */
+export function publishSpec(spec: string): { hostIp?: string; hostPort: string; containerPort: string; protocol: string } | undefined {
+  const m = /^(?:(\[[0-9a-fA-F:.]*\]|\d{1,3}(?:\.\d{1,3}){3}):)?(?:(\d+(?:-\d+)?)?:)?(\d+(?:-\d+)?)(?:\/([a-z]+(?:,[a-z]+)?))?$/.exec(spec.trim());
+  if (!m || !m[2]) return undefined;
+  return { ...(m[1] ? { hostIp: m[1] } : {}), hostPort: m[2], containerPort: m[3], protocol: m[4] ?? 'tcp' };
+}
+
+// ---- H93: podman network inspect ---------------------------------------------------------------------------
+
+export interface PodmanNetwork {
+  name: string;
+  driver?: string;
+  /** `dns_enabled`: aardvark-dns answers on the gateways */
+  dnsEnabled: boolean;
+  gateways: string[];
+  ref: SourceRef;
+  excerpt: string;
+}
+
+export interface PodmanNetworks {
+  file: string;
+  networks: PodmanNetwork[];
+  warnings: ParseWarning[];
+}
+
+/** `podman network inspect` JSON (netavark's network config: `"name"`, `"driver"`, `"dns_enabled"`, `"subnets"`). */
+export function sniffPodmanNetworkInspect(head: string): boolean {
+  return /^\s*\[?\s*\{/.test(head.replace(/^[^\n]*podman\s+network\s+inspect[^\n]*\n/, '')) && /"dns_enabled"\s*:/.test(head) && /"network_interface"\s*:|"driver"\s*:\s*"(?:bridge|macvlan|ipvlan)"/.test(head);
+}
+
+export function parsePodmanNetworkInspect(text: string, file: string): PodmanNetworks {
+  const at = text.search(/[[{]/);
+  if (at < 0) throw new SkipFile(file, 'no JSON in it');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text.slice(at));
+  } catch (err) {
+    throw new ParseError(`not valid JSON (${(err as Error).message})`, file);
+  }
+  const list = Array.isArray(doc) ? doc : [doc];
+  const src = splitLines(text);
+  const out: PodmanNetworks = { file, networks: [], warnings: [] };
+  let from = 0;
+  for (const n of list) {
+    if (!n || typeof n !== 'object') continue;
+    const o = n as Record<string, unknown>;
+    if (typeof o.name !== 'string' || !('dns_enabled' in o)) continue;
+    // the network's own `"dns_enabled"` line, after its `"name"` line
+    const nameLine = src.findIndex((l, i) => i >= from && l.includes(`"name": ${JSON.stringify(o.name)}`));
+    const dnsLine = src.findIndex((l, i) => i >= Math.max(nameLine, from) && /"dns_enabled"\s*:/.test(l));
+    const line = dnsLine >= 0 ? dnsLine : Math.max(nameLine, 0);
+    if (dnsLine >= 0) from = dnsLine + 1;
+    const subnets = Array.isArray(o.subnets) ? (o.subnets as Record<string, unknown>[]) : [];
+    out.networks.push({
+      name: o.name,
+      ...(typeof o.driver === 'string' ? { driver: o.driver } : {}),
+      dnsEnabled: o.dns_enabled === true,
+      gateways: subnets.map((s) => s?.gateway).filter((g): g is string => typeof g === 'string'),
+      ref: { file, line: line + 1 },
+      excerpt: dnsLine >= 0 ? `${o.name}: ${src[dnsLine].trim()}` : `${o.name}: "dns_enabled": ${String(o.dns_enabled)}`,
+    });
+  }
+  if (out.networks.length === 0) throw new SkipFile(file, 'no podman network (name, dns_enabled) in it');
+  return out;
 }

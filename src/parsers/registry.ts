@@ -18,7 +18,7 @@ import { parseRoutes, sniffRoutes } from './ip-route.js';
 import { parseListeningSockets, sniffListeningSockets } from './listening.js';
 import { parseFirewallCmdListAllZones, parseFirewalldConf, parseFirewalldZoneXml, sniffFirewallCmd } from '../nft/firewalld.js';
 import { parseFirewallCmdPolicies, parseFirewalldPolicyXml, sniffFirewallCmdPolicies } from '../nft/firewalld.js';
-import { parsePodmanPort, parsePodmanPs, sniffPodmanPort, sniffPodmanPs } from './podman.js';
+import { parsePodmanNetworkInspect, parsePodmanPort, parsePodmanPs, parsePodmanPublishDeclared, sniffPodmanNetworkInspect, sniffPodmanPort, sniffPodmanPs, sniffPodmanPublishDeclared } from './podman.js';
 import { parsePodmanInfo, sniffPodmanInfo } from './podman-info.js';
 import { parseDockerPs, sniffDockerPs } from './docker-ps.js';
 import { parseDockerServiceLs, sniffDockerServiceLs } from './docker-service-ls.js';
@@ -150,6 +150,9 @@ const FORMATS = [
   format({ id: 'podman-ps', kind: 'podmanPorts', parse: parsePodmanPs, sniff: sniffPodmanPs }),
   format({ id: 'podman-port', kind: 'podmanPorts', parse: parsePodmanPort, sniff: sniffPodmanPort }),
   format({ id: 'podman-info', kind: 'podmanInfo', parse: parsePodmanInfo, sniff: sniffPodmanInfo }),
+  // ports a quadlet .container file (PublishPort=) or a typed `podman run -p` declares (not running: declared)
+  format({ id: 'podman-publish-declared', kind: 'podmanPorts', parse: parsePodmanPublishDeclared, sniff: sniffPodmanPublishDeclared }),
+  format({ id: 'podman-network-inspect', kind: 'podmanNetworks', parse: parsePodmanNetworkInspect, sniff: sniffPodmanNetworkInspect }),
   // docker ps [-a] / docker container ls: the same header as podman ps, sniffed when no podman command line stands above it
   // the table, or the same listing as JSON lines (`--format '{{json .}}'`, `--format json`) under a docker-ps name
   format({ id: 'docker-ps', kind: 'dockerPs', parse: (text, file) => (sniffDockerPsJsonLines(text.slice(0, 4096)) ? parseDockerPsJsonLines(text, file) : parseDockerPs(text, file)), sniff: sniffDockerPs }),

@@ -11,6 +11,8 @@ export interface SysctlValue {
   value: string;
   ref: SourceRef;
   excerpt: string;
+  /** set where the value is a typed assignment (`sysctl -w key=value`), not sysctl's own output */
+  typed?: true;
 }
 
 /** Runtime values read from one file. */
@@ -48,6 +50,8 @@ const LINE = /^\s*([-]?)([A-Za-z0-9_./:@-]+?)\s*=\s*(.*?)\s*$/;
  */
 const CONFIG_LINE = /^\s*([-]?)([A-Za-z0-9_./:@*?[\]!-]+?)\s*=\s*(.*?)\s*$/;
 const MAX_LINE = 8192;
+/** `net.ipv4.ip_forward=1`, `net/ipv4/ip_forward=1`, `net.ipv4.ip_local_port_range="1024 65000"` (a kernel parameter's namespaces only) */
+const SYSCTL_ASSIGNMENT = String.raw`(?:net|kernel|vm|fs|dev|user|abi|debug|sunrpc|crypto)[./][\w./@:+-]*=(?:"[^"\n]{0,200}"|'[^'\n]{0,200}'|[^\s"'#]{0,200})`;
 
 /**
  * `sysctl -a` output, or troubleshoot's `/proc/sys/... = v` lines; and the ways people paste /proc/sys
@@ -60,6 +64,8 @@ export function parseSysctlText(text: string, file: string): SysctlRuntime {
   const all = lines(text);
   /** a `cat` / `sysctl -n` prompt or a head header whose values are the next lines, one per key in order */
   let pending: { keys: string[]; shown: string } | undefined;
+  /** index of the last typed `sysctl -w key=value` line: an error sysctl prints under it undoes its value */
+  let typedAt = -1;
   for (let i = 0; i < all.length; i++) {
     const raw = all[i];
     if (raw.length > MAX_LINE) continue;
@@ -89,6 +95,21 @@ export function parseSysctlText(text: string, file: string): SysctlRuntime {
         continue;
       }
     }
+    const assigned = typedAssignments(raw);
+    if (assigned) {
+      for (const a of assigned) values.set(a.key, { key: a.key, value: a.value, ref: { file, line: i + 1 }, excerpt: raw.trim(), typed: true });
+      typedAt = i;
+      continue;
+    }
+    if (typedAt >= 0 && /^sysctl:\s/i.test(raw.trim())) {
+      // `sysctl: permission denied on key "k"`, `sysctl: setting key "k": Operation not permitted`, `sysctl: cannot
+      // stat /proc/sys/...`: the assignment typed above did not take effect
+      const k = /(?:key\s+["'‘“]?|\/proc\/sys\/)([\w./@+-]+?)["'’”]?(?::|\s|$)/.exec(raw.trim());
+      const key = k ? normalizeSysctlKey(k[1]) : undefined;
+      if (key && values.get(key)?.typed && values.get(key)!.ref.line === typedAt + 1) values.delete(key);
+      bad++;
+      continue;
+    }
     if (raw.startsWith('#')) continue;
     const m = LINE.exec(raw);
     if (!m || m[1] === '-') {
@@ -104,6 +125,32 @@ export function parseSysctlText(text: string, file: string): SysctlRuntime {
     throw new SkipFile(file, 'empty');
   }
   return { file, values };
+}
+
+/**
+ * A typed assignment, at a prompt or alone on a line: `sysctl net.ipv4.ip_unprivileged_port_start=53`
+ * (containers/netavark#1470), `sysctl -w net.ipv4.ip_forward=1`, `$ sudo sysctl -w k=v k2=v2`,
+ * `[root@n1 ~]# /sbin/sysctl -q -w k="1024 65000"`. sysctl(8) sets each `key=value` it is given (-w is kept for
+ * compatibility), so the value is the runtime one from then on; `sysctl -p` / `--system` (files) and reads
+ * (`sysctl key`, no `=`) are not assignments.
+ */
+const TYPED = new RegExp(
+  String.raw`^\s*(?:(?:\[[^\]]*\]|[\w.-]+@[\w.-]+(?::\S*)?(?:\s+\S+)?)\s*[#$%>]\s*|[#$%>]\s*)?(?:sudo\s+(?:-[A-Za-z]\s+)*)?(?:\/usr)?(?:\/s?bin\/)?sysctl((?:\s+(?:-[wq]{1,2}|--write|--quiet))*)\s+(${SYSCTL_ASSIGNMENT}(?:\s+${SYSCTL_ASSIGNMENT})*)\s*(?:\s#.*)?$`,
+);
+
+/** Key/value pairs of a typed `sysctl [-w] key=value ...` line; undefined for any other line. */
+export function typedAssignments(raw: string): { key: string; value: string }[] | undefined {
+  const l = raw.replace(/\r$/, '');
+  if (l.length > 2048) return undefined;
+  const m = TYPED.exec(l);
+  if (!m) return undefined;
+  const out: { key: string; value: string }[] = [];
+  for (const a of m[2].matchAll(new RegExp(SYSCTL_ASSIGNMENT, 'g'))) {
+    const eq = a[0].indexOf('=');
+    const value = a[0].slice(eq + 1).replace(/^"(.*)"$|^'(.*)'$/, (_x, d?: string, q?: string) => d ?? q ?? '');
+    out.push({ key: normalizeSysctlKey(a[0].slice(0, eq)), value: value.trim() });
+  }
+  return out.length > 0 ? out : undefined;
 }
 
 /** A /proc/sys path as people paste it (no globs, no spaces); `(?!\/)` keeps `cat /proc/sys/net/` (a folder) out. */
@@ -283,7 +330,8 @@ export function sniffSysctlText(head: string): boolean {
   for (const raw of all) {
     const l = raw.replace(/\r$/, '');
     if (l.trim() === '' || PROMPT.test(l)) continue;
-    if (COMMENT.test(l)) comments++;
+    if (typedAssignments(l)) hits++;
+    else if (COMMENT.test(l)) comments++;
     else if (SYSCTL_KEY.test(l)) hits++;
     else other++;
   }
@@ -348,5 +396,7 @@ export function runtimeValue(sources: SysctlRuntime[], key: string): SysctlValue
     const v = s.values.get(key);
     if (v) out.push(v);
   }
-  return out;
+  // a value read back (sysctl -a, /proc) before one typed at a prompt: the typed command may be a fix tried after
+  // the dump, or may have failed without its error pasted; the dump is what the kernel said
+  return out.filter((v) => !v.typed).concat(out.filter((v) => v.typed));
 }

@@ -49,6 +49,7 @@ export const COLLECT: Record<ArtifactKind, CollectHint> = {
   firewalldPolicies: { what: 'firewalld policies', commands: ['firewall-cmd --list-all-policies'], sos: 'firewalld' },
   podmanPorts: { what: "Podman's published ports", commands: ['podman ps -a'], sos: 'podman' },
   podmanInfo: { what: 'podman info', commands: ['podman info'], sos: 'podman' },
+  podmanNetworks: { what: 'podman network inspect', commands: ['podman network ls', 'podman network inspect $(podman network ls -q)'], sos: 'podman' },
   ipsets: { what: 'ipsets', commands: ['ipset list'] },
   resolvConf: { what: 'resolv.conf', commands: ['cat /etc/resolv.conf'] },
   distributionHint: { what: "a Kubernetes distribution's paths", commands: [] },
