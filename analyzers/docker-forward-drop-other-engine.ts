@@ -40,7 +40,7 @@
  * or when the policy's counter shows drops Docker's own rules cannot account for; a warning when only the
  * presence is known (a chain not in the dump, no filter table).
  */
-import { iptablesChainsCutNote } from './lib/nft-cut.js';
+import { iptablesChainsCutNote, iptablesDumpCutNote } from './lib/nft-cut.js';
 import { defineAnalyzer, type FindingDraft, type Partly } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { Evidence } from '../src/report/schema.js';
@@ -494,12 +494,20 @@ function check(node: string, artifacts: NodeArtifacts, view: BackendView, partly
       if (inbound.length > 0 || outbound) found.push({ n, inbound, outbound });
     }
   if (found.length === 0) return undefined;
+  // a cut iptables dump (a `...` in a paste, a table without COMMIT, sos's .tailed): an accept for the other engine's
+  // traffic may be in the part left out; only the policy's own counter (packets it dropped) still shows the drop
+  const dumpCut = iptablesDumpCutNote(view);
+  if (dumpCut && !((dropped ?? 0) > 0)) {
+    partly?.(`whether Docker's FORWARD policy DROP drops another engine's forwarded traffic on ${node} was not decided: ${dumpCut}; collect the whole iptables-save -c`, ['iptables']);
+    return undefined;
+  }
 
   const anyInbound = found.some((f) => f.inbound.length > 0);
   const counted = (dropped ?? 0) > 0;
   // an engine with its own nftables table forwards its bridge's traffic (its accepts are there): iptables' DROP drops it all
   const nftOut = found.some((f) => f.outbound && f.n.engine.nft);
   const severity = unlisted.length === 0 && (anyInbound || counted || nftOut) ? 'critical' : 'warning';
+  if (dumpCut) partly?.(`the FORWARD policy's counter shows ${dropped} packets dropped, but the dump is cut (${dumpCut}): an accept for the other engine's traffic may be in the part left out`, ['iptables']);
   if (unlisted.length > 0) partly?.(`${unlisted.join(', ')} (jumped to from FORWARD) ${unlisted.length > 1 ? 'are' : 'is'} not in the dump: an accept there for the other engine's traffic could not be seen; collect iptables-save`, ['iptables']);
 
   const evidence: Evidence[] = [

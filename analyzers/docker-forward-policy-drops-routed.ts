@@ -44,7 +44,7 @@
  * os-release (OPENWRT_RELEASE) is not an artifact of the project yet: OpenWrt is known here by fw4's
  * `table inet fw4` and its br-lan bridge.
  */
-import { iptablesChainsCutNote } from './lib/nft-cut.js';
+import { iptablesChainsCutNote, iptablesDumpCutNote } from './lib/nft-cut.js';
 import { defineAnalyzer, type FindingDraft, type Partly } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { Evidence } from '../src/report/schema.js';
@@ -86,6 +86,7 @@ export default defineAnalyzer({
       const views = family === 4 ? liveViews(artifacts) : liveViews6(artifacts);
       for (const view of views) {
         const f = check(node, artifacts, family, view, partly);
+        if (f && heldByCut(view, `${family === 6 ? 'IPv6' : 'IPv4'}: whether ${node}'s FORWARD policy DROP drops routed traffic was not decided`, partly)) break;
         if (f) {
           out.push(f);
           break;
@@ -94,6 +95,7 @@ export default defineAnalyzer({
       // a Kubernetes node: the traffic it forwards for pods (rancher/rke#485)
       for (const view of views) {
         const f = podCheck(node, artifacts, family, view, partly);
+        if (f && heldByCut(view, `${family === 6 ? 'IPv6' : 'IPv4'}: whether ${node}'s FORWARD policy DROP drops the pod network's traffic was not decided`, partly)) break;
         if (f) {
           out.push(f);
           break;
@@ -147,6 +149,18 @@ function podAccept(r: Rule): 'all' | 'address' | 'replies' | 'interface' | undef
  * Docker's bridges, or where another firewall (ufw, firewalld) owns the chain. A warning: a policy counter does
  * not say whose packets it dropped. With no counters in the dump, the coverage says so.
  */
+/**
+ * A finding on a cut iptables dump (a `...` in a paste, a table without COMMIT, sos's .tailed): the accept it misses may
+ * be in the part left out, so it is held back (said in the coverage), unless the FORWARD policy's own counter shows it
+ * dropped packets. Cut nft listings are judged chain by chain in check / podCheck (iptablesChainsCutNote).
+ */
+function heldByCut(view: BackendView, what: string, partly: Partly | undefined): boolean {
+  const cut = iptablesDumpCutNote(view);
+  if (!cut || (view.tables.get('filter')?.get('FORWARD')?.policyCounters?.packets ?? 0) > 0) return false;
+  partly?.(`${what}: ${cut}; collect the whole iptables-save -c`, ['iptables']);
+  return true;
+}
+
 function podCheck(node: string, artifacts: NodeArtifacts, family: 4 | 6, view: BackendView, partly: Partly | undefined): FindingDraft | undefined {
   const filter = view.tables.get('filter');
   const fwd = filter?.get('FORWARD');

@@ -76,6 +76,11 @@ function ipv4Findings(node: string, artifacts: NodeArtifacts, docker: DockerPres
   // Docker writes no iptables rules with its nftables back end: then its own table must hold the masquerade
   // (with --iptables=false it writes none at all: the host's own rules must masquerade, checked below)
   if (docker.noIptables && !nftDocker && !docker.firewallOff) return [];
+  // a cut nft listing may hold Docker 29's table ip docker-bridges (and its masquerade) past its cut: not judged
+  if (docker.backendUnknown) {
+    partly?.(`Docker's masquerade was not checked: ${docker.backendUnknown}; collect the whole nft list ruleset (or docker info)`, ['nftables']);
+    return [];
+  }
   const native = nativeNftables(artifacts);
   if (nftDocker && native.length === 0) return [];
   // each back end's POSTROUTING runs (legacy and nf_tables side by side): a MASQUERADE in either applies
@@ -84,7 +89,10 @@ function ipv4Findings(node: string, artifacts: NodeArtifacts, docker: DockerPres
     // rules without a nat table (`iptables-save -t filter`, `nft list table ip filter`, an `iptables -nvL`
     // of filter): nothing was checked, and where Docker shows the coverage says so (R8's N2)
     const live = liveViews(artifacts);
-    if (live.length > 0 && (docker.evidence.length > 0 || live.some((v) => hasDockerChains(v.tables))))
+    const cutNat = live.find((v) => v.unlistedCut)?.unlistedCut;
+    if (cutNat && (docker.evidence.length > 0 || live.some((v) => hasDockerChains(v.tables))))
+      partly?.(`the live rules show no nat table, and the listing is cut where it may come after (${cutNat}): Docker's masquerade was not checked; collect the whole nft list ruleset or iptables-save`, ['iptables']);
+    else if (live.length > 0 && (docker.evidence.length > 0 || live.some((v) => hasDockerChains(v.tables))))
       partly?.(`the live rules hold no nat table (${[...new Set(live.flatMap((v) => [...v.files.values()]))].join(', ')}): Docker's masquerade was not checked; collect iptables-save (every table) or nft list ruleset`, ['iptables']);
     return [];
   }
@@ -195,6 +203,8 @@ function ipv6Findings(node: string, artifacts: NodeArtifacts, docker: DockerPres
   if (bridges.length === 0) return [];
   // rootless (its rules are in RootlessKit's namespace), --iptables=false (Docker writes no rule of either family)
   if (docker.rootless || docker.firewallOff) return [];
+  // which back end Docker uses is not known (a cut nft listing): said once, by the IPv4 check
+  if (docker.backendUnknown) return [];
   const setting = dockerdSettings(artifacts.dockerDaemon);
   const nftDocker = docker.nftBackend;
   const native = nativeNftables(artifacts);

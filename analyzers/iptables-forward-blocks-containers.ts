@@ -18,7 +18,7 @@
  * iptables rules, and a drop there is a warning that says it comes from the saved configuration (file
  * and line) and to collect `nft list ruleset`, never the traced live verdict. A live listing decides alone.
  */
-import { nftDropCutNote } from './lib/nft-cut.js';
+import { iptablesDropCutNote, nftDropCutNote } from './lib/nft-cut.js';
 import { defineAnalyzer, type FindingDraft, type Partly } from '../src/engine/analyzer.js';
 import type { Evidence, Remedy } from '../src/report/schema.js';
 import { trace, type Packet, type TraceContext, type TraceResult, type TraceStep } from '../src/netfilter/trace.js';
@@ -512,6 +512,14 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
         if (cutAt) {
           const at = r.decidedBy!;
           partly?.(`${what} is ${r.verdict.kind === 'REJECT' ? 'rejected' : 'dropped'} by ${at.table}/${at.chain} ${at.num === 0 ? 'policy' : `rule ${at.num}`} (${at.file}:${at.line}) as far as the listing shows, but rules past its end may accept it first: ${cutAt}; collect the whole nft list ruleset to decide`, ['nftables']);
+          break;
+        }
+        // a cut iptables dump (`...` in a paste, a table without COMMIT, sos's .tailed): a drop reached through a chain the
+        // cut may have shortened (an accept left out could come first), or a policy drop where the cut's place is not known
+        const dumpCut = iptablesDropCutNote(artifacts.iptables ?? [], tables, r.decidedBy, r.steps);
+        if (dumpCut) {
+          const at = r.decidedBy!;
+          partly?.(`${what} is ${r.verdict.kind === 'REJECT' ? 'rejected' : 'dropped'} by ${at.table}/${at.chain} ${at.num === 0 ? 'policy' : `rule ${at.num}`} (${at.file}:${at.line}) as far as the dump shows, but a rule left out of it may accept it first: ${dumpCut}; collect a complete iptables-save -c to decide`, ['iptables']);
           break;
         }
         const d = r.decidedBy!;

@@ -473,7 +473,11 @@ function nftablesService(node: string, artifacts: NodeArtifacts, dockerRestart: 
   if (flavour !== 'debian' && !reload) commands.push(`# ${flavour === 'rhel' ? 'RHEL\'s' : 'on RHEL/Fedora the'} reload still runs "nft flush ruleset": apply later changes to the host's own table with nft commands, not with systemctl reload nftables`);
   // Docker does not re-create its rules; restart it only where they are gone already
   if (dockerRules && (where.backend === 'unknown' || where.tables.some((t) => /docker/i.test(t.key) || t.chains.some((c) => c.startsWith('DOCKER'))) || presence.nftBackend)) {
-    const check = presence.nftBackend ? 'nft list table ip docker-bridges >/dev/null 2>&1' : 'iptables -t nat -nL DOCKER >/dev/null 2>&1';
+    const check = presence.nftBackend
+      ? 'nft list table ip docker-bridges >/dev/null 2>&1'
+      : presence.backendUnknown
+        ? '{ iptables -t nat -nL DOCKER || nft list table ip docker-bridges; } >/dev/null 2>&1'
+        : 'iptables -t nat -nL DOCKER >/dev/null 2>&1';
     for (const c of restartDocker({ dockerRestart }))
       commands.push(!c.startsWith('#') && /\brestart\b/.test(c.split('#')[0]) ? `${check} || ${c}   # only if a flush already removed Docker's ${presence.nftBackend ? 'table' : 'chains'} (Docker does not re-create them)` : c);
   }

@@ -276,6 +276,8 @@ export default defineAnalyzer({
     // a cut-off nft listing: DNATs of Docker's table past the cut are not in the file (those shown are traced)
     const dockerCut = docker.nftBackend && liveViews(artifacts).some(hasUfwChains) ? nftCutNote(artifacts.nftables ?? [], { name: 'docker-bridges' }) : undefined;
     if (dockerCut) partly?.(`the ports Docker publishes through its nftables table docker-bridges were traced past ufw only as far as the listing shows them: ${dockerCut}; collect the whole nft list ruleset`, ['nftables']);
+    // a cut listing that may hide Docker 29's table: Docker's DNATs may be there, past the cut
+    if (docker.backendUnknown && liveViews(artifacts).some(hasUfwChains)) partly?.(`the ports Docker publishes were traced through iptables only: ${docker.backendUnknown}; collect the whole nft list ruleset`, ['nftables']);
     const found = [...exposures(artifacts, 4, status, partly), ...exposures(artifacts, 6, status, partly)];
     if (found.length === 0) return [];
 

@@ -107,3 +107,72 @@ export function iptablesChainsCutNote(rulesets: readonly NftRuleset[], file: str
   const cut = from.find((rs) => chains.some((c) => chainMaybeCut(rs, { family, name: table }, c)));
   return cut ? `${cut.file}: ${cut.truncated!.note}` : undefined;
 }
+
+/** The iptables view's part a cut dump check needs (analyzers/lib/node-view.ts BackendView). */
+interface CutView {
+  rulesets: readonly { file: string; format: string; tables: Record<string, unknown>; truncated?: { note: string; table?: string } }[];
+  truncated: ReadonlyMap<string, string>;
+}
+
+/**
+ * An iptables dump (iptables-save, -S, -L: not an nft listing, which iptablesChainsCutNote judges chain by chain) cut
+ * where table `table` may go on: an elision mark (`...`) in a paste, a table without COMMIT, sos's `.tailed`. Rules not
+ * in it (an ACCEPT, a jump) are not known to be absent: the note names the file and the cut. Undefined when a whole
+ * copy of the table is in the view too, or the cut is in another table of an nft listing.
+ */
+export function iptablesDumpCutNote(view: CutView, table = 'filter'): string | undefined {
+  if (!view.truncated.has(table)) return undefined;
+  const rs = view.rulesets.find((r) => r.tables[table] && r.truncated && r.format !== 'nft');
+  return rs ? `${rs.file}: ${rs.truncated!.note}` : undefined;
+}
+
+/** A chain of the iptables view as iptablesDropCutNote reads it (src/netfilter/rules.ts Chain). */
+interface ChainLike {
+  name: string;
+  rules: readonly { ref: { file: string; line: number } }[];
+  policyCounters?: { packets: number };
+  unlisted?: { file: string; line: number };
+}
+
+/**
+ * The note to hold back a drop a packet trace found in iptables rules read from a cut dump (an elision mark `...` in a
+ * paste, a table without COMMIT, sos's `.tailed`, an `iptables -S` ending among its -N lines; not an nft listing:
+ * nftDropCutNote), where an accept left out of the dump could have come first: the packet went through a chain the cut
+ * may have shortened (one marked Chain.unlisted, or the one whose rules end where the dump is cut). A policy's counter
+ * does not settle that: it counts every packet the policy dropped, not whose. Where the cut falls is not known
+ * (sos's `.tailed` lost the start): a policy drop counts only where its own counter shows dropped packets; a drop rule
+ * shown counts. Undefined: the drop stands.
+ */
+export function iptablesDropCutNote(
+  rulesets: readonly { file: string; format: string; truncated?: { note: string; table?: string } }[],
+  tables: ReadonlyMap<string, ReadonlyMap<string, ChainLike>>,
+  decided: StepLike | undefined,
+  steps: readonly StepLike[] = [],
+): string | undefined {
+  if (!decided || decided.nft) return undefined;
+  const rs = rulesets.find((r) => r.file === decided.file && r.format !== 'nft' && r.truncated && (r.truncated.table === undefined || r.truncated.table === decided.table));
+  if (!rs) return undefined;
+  const note = `${rs.file}: ${rs.truncated!.note}`;
+  const chains = tables.get(decided.table);
+  if (!chains) return note;
+  // the table save-format.ts found without COMMIT: the dump ends inside it
+  const uncommitted = rs.truncated!.table;
+  const own = [...chains.values()];
+  const cutLines = new Set(own.flatMap((c) => (c.unlisted?.file === rs.file ? [c.unlisted.line] : [])));
+  const located = cutLines.size > 0 || uncommitted !== undefined;
+  if (uncommitted === decided.table) cutLines.add(Number.POSITIVE_INFINITY);
+  const maybeCut = new Set(own.filter((c) => c.unlisted?.file === rs.file).map((c) => c.name));
+  // the chain whose shown rules end last before a cut: its later rules may be the ones left out
+  for (const at of cutLines) {
+    let best: { name: string; line: number } | undefined;
+    for (const c of own)
+      for (const r of c.rules) if (r.ref.file === rs.file && r.ref.line < at && (!best || r.ref.line > best.line)) best = { name: c.name, line: r.ref.line };
+    if (best) maybeCut.add(best.name);
+  }
+  const upTo = steps.indexOf(decided);
+  const path = [...(upTo >= 0 ? steps.slice(0, upTo + 1) : [...steps, decided])].filter((s) => !s.nft && s.file === rs.file && s.table === decided.table);
+  if (path.some((s) => maybeCut.has(s.chain))) return note;
+  if (located) return undefined;
+  if (decided.num === 0) return (chains.get(decided.chain)?.policyCounters?.packets ?? 0) > 0 ? undefined : note;
+  return undefined;
+}

@@ -18,6 +18,7 @@ import { dockerEngine } from '../../src/parsers/docker-info.js';
 import { ipsetMatcher } from './ipset.js';
 import { KUBERNETES_UNITS, podNetworking, routeDevFor } from './container-host.js';
 import type { Partly } from '../../src/engine/analyzer.js';
+import { nftCutNote } from './nft-cut.js';
 
 export function liveIpv4(artifacts: NodeArtifacts): Ruleset[] {
   return (artifacts.iptables ?? []).filter((r) => r.origin === 'live' && r.family !== 'ipv6');
@@ -34,8 +35,17 @@ export interface BackendView {
   tables: Map<string, Map<string, Chain>>;
   /** the file each table came from (for "searched here" evidence) */
   files: Map<string, string>;
-  /** tables every file of which is cut (sos's `.tailed`): what they do not show may exist. table -> note */
+  /**
+   * tables every file of which is cut where the table may go on (sos's `.tailed`, a cut iptables-save: the whole file;
+   * an nft listing left open inside that table): what they do not show may exist. table -> note. A table an nft listing
+   * closed before its cut is whole and not here.
+   */
   truncated: Map<string, string>;
+  /**
+   * set where a file of the view is cut: a table the view does not show at all may be in the cut-off part (nft lists
+   * tables in creation order; a cut iptables-save loses the tables after the cut), so it is not known to be absent
+   */
+  unlistedCut?: string;
 }
 
 /** Merged once per node's rule files, however many analyzers ask (kube-proxy dumps have 40,000+ chains). */
@@ -58,11 +68,16 @@ function viewOf(rulesets: Ruleset[]): BackendView {
   const files = new Map<string, string>();
   const truncated = new Map<string, string>();
   for (const rs of rulesets) for (const t of Object.keys(rs.tables)) if (!files.has(t)) files.set(t, rs.file);
+  // a ruleset's cut hides more of table t unless it fell in another table (an nft listing: tables closed before it are whole)
+  const cutIn = (rs: Ruleset, t: string) => rs.truncated !== undefined && (rs.truncated.table === undefined || rs.truncated.table === t);
   for (const t of files.keys()) {
     const holding = rulesets.filter((rs) => rs.tables[t]);
-    if (holding.every((rs) => rs.truncated)) truncated.set(t, holding[0].truncated!.note);
+    if (holding.every((rs) => cutIn(rs, t))) truncated.set(t, holding[0].truncated!.note);
   }
-  return { backend: rulesets.find((r) => r.backend !== 'unknown')?.backend ?? 'unknown', rulesets, tables: mergeRulesets(rulesets), files, truncated };
+  const cut = rulesets.find((rs) => rs.truncated);
+  const view: BackendView = { backend: rulesets.find((r) => r.backend !== 'unknown')?.backend ?? 'unknown', rulesets, tables: mergeRulesets(rulesets), files, truncated };
+  if (cut) view.unlistedCut = `${cut.file}: ${cut.truncated!.note}`;
+  return view;
 }
 
 export function liveIpv6(artifacts: NodeArtifacts): Ruleset[] {
@@ -104,6 +119,13 @@ export interface DockerPresence {
    * and NAT are in that namespace, none in the host's dumps (noIptables is set too)
    */
   rootless?: Evidence;
+  /**
+   * which firewall back end Docker uses is not known: an nft listing is cut off where Docker 29's `table ip
+   * docker-bridges` (its nftables back end) could come after the cut, and nothing else decides it (docker info's
+   * Firewall Backend, a firewall-backend flag or daemon.json key, Docker's iptables chains in the live rules). Then
+   * noIptables/nftBackend are unset, and "Docker's iptables rules are missing" must not be said. The note says why.
+   */
+  backendUnknown?: string;
 }
 
 export function dockerPresence(artifacts: NodeArtifacts): DockerPresence {
@@ -159,7 +181,17 @@ export function dockerPresence(artifacts: NodeArtifacts): DockerPresence {
     else if (dockerd.commandLine?.from === 'unit') evidence.push({ file: dockerd.commandLine.ref.file, line: dockerd.commandLine.ref.line, excerpt: dockerd.commandLine.excerpt, note: 'docker.service is installed' });
   }
   if (rootless) return { evidence, noIptables: rootless, rootless };
-  return { evidence, noIptables, nftBackend: firewallOff ? undefined : nftBackend, firewallOff };
+  // no docker-bridges table shown, but the listing may hold it past its cut: the back end is decided only by the daemon's
+  // word (docker info, a flag, daemon.json; dockerd.firewallBackend `iptables` too) or Docker's iptables chains in the live rules
+  let backendUnknown: string | undefined;
+  // (an Engine older than 29 has no nftables back end: iptables)
+  const major = Number(/^(\d+)\./.exec(engine?.serverVersion?.value ?? '')?.[1] ?? NaN);
+  if (!noIptables && !running && !dockerd.firewallBackend && !firewallOff && !(major < 29)) {
+    const cut = nftCutNote(artifacts.nftables ?? [], { family: 'ip', name: 'docker-bridges' });
+    if (cut && ![...liveViews(artifacts), ...liveViews6(artifacts)].some((v) => hasDockerChains(v.tables)))
+      backendUnknown = `whether Docker writes iptables rules or nftables ones (Docker 29's table ip docker-bridges) is not known: the nft listing may hold that table past its cut (${cut})`;
+  }
+  return { evidence, noIptables, nftBackend: firewallOff ? undefined : nftBackend, firewallOff, ...(backendUnknown ? { backendUnknown } : {}) };
 }
 
 export interface Bridge {

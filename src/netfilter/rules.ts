@@ -175,8 +175,15 @@ export interface Ruleset {
   warnings: ParseWarning[];
   /** listing format: what it cannot express */
   listingLimits?: string[];
-  /** the file holds only the end of the output (sos's `.tailed`): what it does not show may exist */
-  truncated?: { note: string };
+  /**
+   * the file holds only part of the output (sos's `.tailed`, an iptables-save without COMMIT or with a `...` mark, an
+   * `nft list ruleset` cut off): what it does not show may exist. `table`, where the cut is known to fall inside one
+   * table (an nft listing left open at its end, an iptables-save table without COMMIT): the iptables table open at the cut (`filter`), or where the cut falls
+   * in a table that is no iptables table of this ruleset, that nft table as `family name` (`inet firewalld`, a name no
+   * iptables table has). Every other table the ruleset shows is whole; tables it does not show may come after the cut.
+   * Unset: where the cut falls is not known, so no table of the file is known whole.
+   */
+  truncated?: { note: string; table?: string };
 }
 
 export const BUILTIN_CHAINS: Record<string, string[]> = {

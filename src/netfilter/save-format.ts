@@ -934,7 +934,8 @@ function cutTable(rs: Ruleset, file: string, name: string, opened: number, last:
   }
   const note = `table ${name} (from line ${opened}) is not terminated by COMMIT: the dump is cut off after line ${last}${inside} (iptables-restore refuses it); the rest of the table and any table after it are not known, so rules not found in this file are not known to be absent`;
   rs.warnings.push({ file, line: last, message: note });
-  rs.truncated ??= { note };
+  // the tables committed before it are whole: only this one (and any after it, not in the file) is cut
+  rs.truncated ??= { note, table: name };
   const table = rs.tables[name];
   if (table) markUnlisted(table, file, last, rule?.table === name ? rule.chain : undefined);
 }

@@ -36,7 +36,13 @@ export function iptablesFromNft(nft: NftRuleset): Ruleset[] {
     };
     // a cut listing (a table still open at its end): the open table is partial and tables after it may be missing
     // whole, of either family; what the view does not show is not known to be absent (analyzers read `truncated`)
-    if (nft.truncated) rs.truncated = { note: nft.truncated.note };
+    // `table`: the iptables table open at the cut (`ip filter` -> filter in the ipv4 view); a cut in a table of another family
+    // or a native one leaves every table of this family shown closed before it, whole (its `family name` marks that)
+    if (nft.truncated) {
+      const open = nft.truncated.table;
+      const compat = open !== undefined ? tables.find((t) => `${t.family} ${t.name}` === open) : undefined;
+      rs.truncated = { note: nft.truncated.note, ...(open !== undefined ? { table: compat ? compat.name : open } : {}) };
+    }
     for (const t of tables) rs.tables[t.name] = tableOf(t);
     out.push(rs);
   }

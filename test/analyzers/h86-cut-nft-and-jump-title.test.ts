@@ -57,11 +57,14 @@ describe('a cut nft listing claims no chain or jump missing (podman#26814)', () 
     expect(findings).toEqual([]);
   });
 
-  it('the whole listing without the jumps, cut inside its second table (ip filter): held back to the coverage, no critical', async () => {
+  it('the whole listing without the jumps, cut inside its second table (ip filter): nat, closed before the cut, is whole and its missing jumps fire; filter is held back', async () => {
     const lines = NOJUMP.split('\n');
     const at = lines.findIndex((l) => /^\s*chain DOCKER-CT \{/.test(l));
+    expect(lines.findIndex((l) => /^table ip nat \{/.test(l))).toBeLessThan(lines.findIndex((l) => /^table ip filter \{/.test(l)));
     const { findings, notes } = await run({ 'nft-list-ruleset.txt': lines.slice(0, at + 2).join('\n') + '\n', 'ip-link-show.txt': LINK }, 'h86-cut2');
-    expect(findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    const real = findings.filter((f) => f.severity !== 'info');
+    expect(real.map((f) => f.severity)).toEqual(['critical']);
+    expect(real[0].facts?.missing).toEqual([expect.stringMatching(/^nat PREROUTING does not jump to DOCKER/), expect.stringMatching(/^nat OUTPUT does not jump to DOCKER/)]);
     expect(notes.join('\n')).toMatch(new RegExp(`cut off after line ${at + 2}, inside table ip filter`));
   });
 });
