@@ -222,6 +222,18 @@ export function parseNftText(text: string, file: string): NftRuleset {
         continue;
       }
       if (c === 35 /* # */) {
+        // nft before 1.0.6 (without libxtables) prints an iptables-nft match or target it cannot translate as
+        // `# xt_NAME` inside the rule: a part of the rule, read as `xt match|target NAME`, not a comment
+        const xt = xtCommentAt(line, i, stack[stack.length - 1].kind === 'chain', pending !== undefined && pending.toks.length > 0);
+        if (xt) {
+          if (!pending) pending = { toks: [], line: lineNo, col: i, endLine: lineNo, endCol: xt.end };
+          pending.toks.push('xt', xt.type, xt.name);
+          pending.endLine = lineNo;
+          pending.endCol = xt.end;
+          i = xt.end;
+          first = false;
+          continue;
+        }
         comment = line.slice(i);
         break;
       }
@@ -323,6 +335,34 @@ export function parseNftText(text: string, file: string): NftRuleset {
   }
   markIptablesCompat(ruleset);
   return ruleset;
+}
+
+/** nft 0.9's `# xt_NAME`: the name, and where its text ends. */
+const XT_COMMENT = /^# ?xt_([A-Za-z0-9][A-Za-z0-9_-]*)(?=[ \t\r;}]|$)/;
+
+/**
+ * An untranslated iptables-nft match or target as nft 0.9.x to 1.0.5 print it when built without libxtables
+ * (src/xt.c: `nft_print(octx, "# xt_%s", stmt->xt.name)`): `# xt_comment counter packets 2428 bytes 149018 jump
+ * cali-PREROUTING` (projectcalico/felix#2501), `counter packets 0 bytes 0 # xt_REJECT # handle 21`. nft 1.0.6
+ * prints `xt match NAME` / `xt target NAME` instead. In a chain, after a rule's first word, or at a line's start
+ * when rule words follow it, it is part of the rule; anywhere else (`# xt_...` alone on its line, outside a
+ * chain) it stays a comment. iptables names its targets in capitals (MASQUERADE, REJECT, MARK) and its
+ * matches in lower case (comment, conntrack, multiport).
+ */
+function xtCommentAt(line: string, i: number, inChain: boolean, inRule: boolean): { type: 'match' | 'target'; name: string; end: number } | undefined {
+  if (!inChain) return undefined;
+  const m = XT_COMMENT.exec(line.slice(i, i + 256));
+  if (!m) return undefined;
+  const end = i + m[0].length;
+  if (!inRule) {
+    const rest = line.slice(end).trimStart();
+    // another `# xt_`, nft -a's handle of the rule, or a rule's word (`counter`, `accept`, `jump`, `ip saddr`, `ct state`)
+    const words = /^([^\s{};,"#]+)(?:\s+([^\s{};,"#]+))?/.exec(rest);
+    const ruleFollows = XT_COMMENT.test(rest) || /^#\s*handle\s+\d+\s*$/.test(rest) || (words !== null && isStatementStart([words[1], words[2] ?? ''], 0));
+    if (!ruleFollows) return undefined;
+  }
+  const name = m[1];
+  return { type: /^[A-Z0-9_]+$/.test(name) && /[A-Z]/.test(name) ? 'target' : 'match', name, end };
 }
 
 /** Turns one complete statement into the thing it declares in its block; returns what got a handle slot. */

@@ -116,7 +116,7 @@ function ruleOf(t: NftTable, chain: string, r: NftRule, num: number): Rule {
       case 'xt':
         if (e.xtType === 'match') {
           // a comment matches every packet; nft does not print its text
-          if (e.name === 'comment') rule.matches.push({ module: 'comment', options: [], raw: 'xt match comment' });
+          if (e.name === 'comment') rule.matches.push({ module: 'comment', options: [], raw: '-m comment (nft does not print its text)' });
           else rule.matches.push({ module: `xt:${e.name}`, options: [], raw: `xt match ${e.name}` });
           if (e.name !== 'comment') incomplete.push(`nft does not print the options of iptables-nft's ${e.name} match`);
         } else {
