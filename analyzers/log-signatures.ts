@@ -70,7 +70,7 @@ export default defineAnalyzer({
   scope: 'node',
   requires: ['logs'],
   // what the remedies follow: the runtimes, kube-proxy and the firewall manager the node shows, its conntrack limit
-  optional: [...new Set(['sysctl', 'nftables', 'iptablesVersion', 'dockerNetworks', 'firewalldZones', 'routes', 'ipAddr', 'flannelSubnetEnv', 'resolvConf', 'felixConfig', 'cniConf', ...NODE_SERVICE_KINDS] as const)],
+  optional: [...new Set(['sysctl', 'uname', 'nftables', 'iptablesVersion', 'dockerNetworks', 'firewalldZones', 'routes', 'ipAddr', 'flannelSubnetEnv', 'resolvConf', 'felixConfig', 'cniConf', ...NODE_SERVICE_KINDS] as const)],
   analyze({ node, nodeNameNotHost, artifacts }) {
     // the node's name in pasteable commands: <NODE> where the bundle names no host
     const cmdNode = nodeForCommands({ node, nodeNameNotHost }).command;
@@ -138,7 +138,9 @@ export default defineAnalyzer({
       if (sig.id === 'log.docker-ingress-chain-missing') swarmIngress(draft, sorted, byId.get('log.firewall-restart')?.matches ?? [], byId.get('log.iptables-cleanup-harmless')?.matches ?? [], artifacts, host);
       // what dockerd's failed start means now, the routes that took Docker's pools, the firewall's zone, Calico's peers
       if (DOCKER_START_FAILURES.has(sig.id)) dockerStart(draft, sig.id, sorted, byId.get('log.docker-daemon-initialized')?.matches ?? [], artifacts);
-      if (sig.id === 'log.docker-network-controller-failed') networkController(draft, facts, sorted, host);
+      if (sig.id === 'log.docker-network-controller-failed') networkController(draft, facts, sorted, host, artifacts);
+      // H95: modprobe finding no module tree for the running kernel; a table refused after it in the same log
+      if (sig.id === 'log.kernel-module-not-found' || sig.id === 'log.iptables-table-unavailable') kernelTreeFinding(draft, sig.id, facts, sorted, byId.get('log.kernel-module-not-found')?.matches ?? [], artifacts);
       // H64: the table replaced under dockerd by a unit starting at that moment (coreos/bugs#469): start again, order the units
       if (sig.id === 'log.docker-network-controller-failed' || sig.id === 'log.docker-start-failed')
         lockRace(draft, sorted, ['log.firewall-writer-start', 'log.firewall-restart', 'log.kube-proxy-started'].flatMap((w) => byId.get(w)?.matches ?? []), byId.get('log.docker-daemon-initialized')?.matches ?? []);
@@ -843,9 +845,95 @@ function dockerStart(draft: FindingDraft, id: string, matches: LogMatch[], start
   draft.facts = { ...draft.facts, dockerRunning: state.running ?? 'unknown' };
 }
 
-/** The iptables clause of the network controller's advice, only where its reason is iptables'. */
-function networkController(draft: FindingDraft, facts: Record<string, string[]>, matches: LogMatch[], host: HostView): void {
+/**
+ * H95 (R29 02, 10): modprobe's `Module ip_tables not found in directory /lib/modules/<release>`: the running kernel has no
+ * module tree, or none with that module. What it means and the remedy (never modprobe): the release from the path, checked
+ * against the bundle's uname where it has one.
+ */
+function kernelTree(facts: Record<string, string[]>, artifacts: NodeArtifacts | undefined): { sentence: string; summary: string; commands: string[] } | undefined {
+  const modules = [...new Set(facts.missingModule ?? [])];
+  const kernels = [...new Set(facts.moduleKernel ?? [])];
+  if (modules.length === 0 || kernels.length === 0) return undefined;
+  const release = kernels[0];
+  const uname = artifacts?.uname?.[0];
+  const unameSays = uname ? (uname.release === release ? ` uname (${uname.file}) shows the same release running.` : ` uname (${uname.file}) shows ${uname.release} running now: the line is from an earlier boot of ${release}.`) : '';
+  const sentence =
+    `modprobe found no ${modules.join(', ')} for the running kernel ${release} (not in /lib/modules/${release}): that kernel's module tree is missing or lacks ${modules.length > 1 ? 'them' : 'it'}. Either the kernel was upgraded and ${release}'s modules were removed while it still runs (no reboot since), or a custom or vendor kernel runs without its modules (never installed, or netfilter not built). modprobe by hand fails the same way.${unameSays}`;
+  return {
+    sentence,
+    summary: `Give the running kernel its modules; retrying modprobe does not help. After a kernel upgrade, reboot into the installed kernel (ls /lib/modules shows the releases whose modules are installed). Else install the modules for ${release}: Debian and Ubuntu linux-modules-$(uname -r) and linux-modules-extra-$(uname -r); a custom kernel: make modules_install from the tree it was built from (with CONFIG_IP_NF_IPTABLES, CONFIG_IP_NF_NAT and CONFIG_IP_NF_FILTER set), or boot a kernel built with netfilter (a cloud provider's bootscript or image with it).`,
+    commands: [
+      `uname -r; ls /lib/modules   # ${release} should be listed, with kernel/net/ipv4/netfilter/${modules[0]}.ko* in it`,
+      `ls /lib/modules/$(uname -r)/kernel/net/ipv4/netfilter/ 2>&1 | head   # "No such file or directory": no module tree for the running kernel`,
+      'reboot   # where /lib/modules lists a newer release: the kernel the upgrade installed, with its modules',
+      '# Debian/Ubuntu, where the release is a packaged one: apt-get install -y linux-modules-$(uname -r) linux-modules-extra-$(uname -r)',
+      '# a custom kernel: in its build tree, make modules_install (then depmod -a), or rebuild with CONFIG_IP_NF_IPTABLES=m CONFIG_IP_NF_NAT=m CONFIG_IP_NF_FILTER=m',
+    ],
+  };
+}
+
+/**
+ * H95 (R29 01): iptables-nft's RULE_APPEND / RULE_INSERT refused with ENOENT on a rule that uses no extension: the kernel
+ * lacks nf_tables (or nft_compat) support, WSL2's older kernels the classic case (microsoft/WSL#6655, #7705). The same
+ * errno comes from a rule whose extension has no module (docker/for-linux#1521): that case has iptables' `missing kernel
+ * module?` warning and is worded as the module (extensionModules) before this is tried.
+ */
+function nfTablesKernel(facts: Record<string, string[]>, artifacts: NodeArtifacts | undefined): { sentence: string; summary: string; commands: string[] } | undefined {
+  if (!facts.ruleOp || (facts.backend ?? []).some((b) => b !== 'nf_tables')) return undefined;
+  const uname = artifacts?.uname?.[0];
+  const wsl = uname && /microsoft/i.test(`${uname.release} ${uname.version ?? ''}`);
   const reason = (facts.reason ?? []).join(' ');
+  // a rule with a match or a non-standard target can also fail for its extension's module
+  const plain = !/\s-m\s|\s--match\s/.test(reason);
+  const sentence =
+    `iptables-nft (the nf_tables back end) could not add a rule: ${facts.ruleOp[0]} failed (No such file or directory)${plain ? ' on a rule that uses no extension' : ''}. ` +
+    (wsl
+      ? `The kernel is WSL2's (${uname!.release}, ${uname!.file}), whose older builds lack the nf_tables support iptables-nft needs (microsoft/WSL#6655).`
+      : `That is a kernel without the nf_tables support iptables-nft needs (nf_tables, nft_compat), WSL2's older kernels the classic case (microsoft/WSL#6655)${plain ? '' : ", or a kernel without the module of an extension the rule uses"}; the bundle shows no uname to tell which kernel this is.`);
+  return {
+    sentence,
+    summary:
+      "Switch iptables (and ip6tables) to the legacy back end, which this kernel supports; or run a kernel with nf_tables support (WSL: wsl --update from Windows, then wsl --shutdown).",
+    commands: [
+      'update-alternatives --set iptables /usr/sbin/iptables-legacy',
+      'update-alternatives --set ip6tables /usr/sbin/ip6tables-legacy',
+      'lsmod | grep -E "^nf_tables|^nft_compat"; modprobe nf_tables nft_compat   # "not found": this kernel has no nf_tables; the legacy switch above is the fix',
+      ...(wsl || !uname ? ['# WSL, in Windows (PowerShell): wsl --update; wsl --shutdown   # a newer WSL kernel with nf_tables'] : []),
+    ],
+  };
+}
+
+/**
+ * H95: the kernel-tree wording on modprobe's own finding, and on iptables' `Table does not exist (do you need to insmod?)`
+ * where modprobe's line for the same kernel precedes it in the log (vzhilov/WDMC-Ex2-Ultra#3: modprobe on line 3,
+ * iptables on line 4): its modprobe fix would fail the same way.
+ */
+function kernelTreeFinding(draft: FindingDraft, id: string, facts: Record<string, string[]>, matches: LogMatch[], modprobe: LogMatch[], artifacts: NodeArtifacts): void {
+  let own = facts;
+  if (id === 'log.iptables-table-unavailable' && !facts.missingModule) {
+    const near = modprobe.filter((p) => matches.some((m) => m.file === p.file && p.line <= m.line && p.line >= m.line - 3));
+    if (near.length === 0) return;
+    own = collectFacts(near);
+    draft.evidence.unshift(...near.slice(0, 2).map(asEvidence));
+  }
+  const kernel = kernelTree(own, artifacts);
+  if (!kernel) return;
+  if (id === 'log.kernel-module-not-found') draft.title = `The running kernel ${own.moduleKernel![0]} has no ${own.missingModule![0]} module`;
+  draft.message += ` ${kernel.sentence}`;
+  draft.facts = { ...draft.facts, missingModule: own.missingModule!, moduleKernel: own.moduleKernel! };
+  draft.remedy = { summary: kernel.summary, commands: kernel.commands };
+}
+
+/** The iptables clause of the network controller's advice, only where its reason is iptables'. */
+function networkController(draft: FindingDraft, facts: Record<string, string[]>, matches: LogMatch[], host: HostView, artifacts?: NodeArtifacts): void {
+  const reason = (facts.reason ?? []).join(' ');
+  // H95: the running kernel has no module tree (modprobe's own words in dockerd's reason), a kernel without nf_tables
+  const kernel = kernelTree(facts, artifacts) ?? (extensionModules(facts, matches) ? undefined : nfTablesKernel(facts, artifacts));
+  if (kernel) {
+    draft.message = draft.message.replace(/ \(chain [^)]{1,200}\)(?=:)/, '') + ` ${kernel.sentence}`;
+    draft.remedy = { summary: `${kernel.summary} Then start docker again.`, commands: [...kernel.commands, ...host.restartDocker()] };
+    return;
+  }
   const modules = extensionModules(facts, matches);
   if (modules) {
     // the chain the failed command works on (FORWARD) says nothing of the cause: the module does
@@ -1544,7 +1632,8 @@ function podSubnetLines(matches: LogMatch[], artifacts: NodeArtifacts): LogMatch
 /** The lines of the manager and zone (or ufw) one remedy serves. */
 interface RejectGroup {
   /** ufw-docker: chaifeng/ufw-docker's rules in ufw's after.rules, which log `[UFW DOCKER BLOCK]` */
-  manager: 'firewalld' | 'ufw' | 'ufw-docker';
+  /** own: a LOG rule of the host's own nftables or iptables rules (H95: a prefix no manager writes, that says drop or reject) */
+  manager: 'firewalld' | 'ufw' | 'ufw-docker' | 'own';
   zone?: string;
   prefix: string;
   lines: LogMatch[];
@@ -1560,10 +1649,10 @@ interface RejectGroup {
 function firewallRejected(draft: FindingDraft, node: string, matches: LogMatch[], count: number, artifacts: NodeArtifacts, host: HostView): void {
   const groups = new Map<string, RejectGroup>();
   for (const m of matches) {
-    const manager = m.facts.prefix === 'UFW BLOCK' ? 'ufw' : m.facts.prefix === 'UFW DOCKER BLOCK' ? 'ufw-docker' : 'firewalld';
+    const manager = m.facts.ownPrefix !== undefined ? 'own' : m.facts.prefix === 'UFW BLOCK' ? 'ufw' : m.facts.prefix === 'UFW DOCKER BLOCK' ? 'ufw-docker' : 'firewalld';
     const zone = manager === 'firewalld' ? m.facts.zone : undefined;
-    const key = manager === 'firewalld' ? `firewalld:${zone ?? ''}` : manager;
-    const g = groups.get(key) ?? groups.set(key, { manager, zone, prefix: m.facts.prefix ?? '', lines: [] }).get(key)!;
+    const key = manager === 'firewalld' ? `firewalld:${zone ?? ''}` : manager === 'own' ? `own:${m.facts.ownPrefix}` : manager;
+    const g = groups.get(key) ?? groups.set(key, { manager, zone, prefix: m.facts.ownPrefix ?? m.facts.prefix ?? '', lines: [] }).get(key)!;
     g.lines.push(m);
   }
   const old = olderThanLogsEnd(matches, artifacts.logs);
@@ -1573,6 +1662,10 @@ function firewallRejected(draft: FindingDraft, node: string, matches: LogMatch[]
   // internet's scans among them): a container meant to be public is a warning, not a breakage
   const byDesign = [...groups.values()].every((g) => g.manager === 'ufw-docker');
   if (byDesign && draft.severity === 'critical') draft.severity = 'warning';
+  // H95: a prefix of the host's own says what its author meant, not what the rule after it does (a LOG rule may be
+  // followed by an accept, or be rate-limited): a warning at most where only such lines are
+  const ownOnly = [...groups.values()].every((g) => g.manager === 'own');
+  if (ownOnly && draft.severity === 'critical') draft.severity = 'warning';
   // the container subnets the bundle knows: Docker's bridges, flannel's network, the routes to pods
   const subnets = podSubnets(artifacts);
   const inSubnet = (ip: string | undefined) => subnetOf(ip, subnets);
@@ -1582,15 +1675,32 @@ function firewallRejected(draft: FindingDraft, node: string, matches: LogMatch[]
   let reload = false;
   for (const g of groups.values()) {
     const paths = [...new Set(g.lines.map((m) => `${m.facts.in || '(the host)'} → ${m.facts.out || '(the host)'}`))];
-    const pairs = [...new Set(g.lines.filter((m) => m.facts.src).map((m) => `${m.facts.src} → ${m.facts.dst}`))].slice(0, 3);
+    const pairs = [...new Set(g.lines.filter((m) => m.facts.src).map((m) => `${m.facts.src} → ${m.facts.dst ?? '(address not shown)'}`))].slice(0, 3);
     const itfs = [...new Set(g.lines.flatMap((m) => [m.facts.in, m.facts.out]).filter((x): x is string => !!x && CONTAINER_ITF_ONLY.test(x)))];
     // per-pod interfaces (veths, cali*, lxc*) come and go: the subnet is what stays
     const bridges = itfs.filter((i) => !/^(?:veth|cali[0-9a-f]|lxc)/.test(i));
     const cidrs = [...new Set(g.lines.flatMap((m) => [inSubnet(m.facts.src), inSubnet(m.facts.dst)]).filter((x): x is string => !!x))];
     const forwarded = g.lines.some((m) => m.facts.in && m.facts.out);
-    const who = g.manager === 'ufw' ? 'ufw' : g.manager === 'ufw-docker' ? "ufw-docker's rules (DOCKER-USER, [UFW DOCKER BLOCK])" : g.zone ? `firewalld's zone ${g.zone} (${g.prefix})` : `firewalld's catch-all reject (${g.prefix}, the iptables back end)`;
-    parts.push(`${who} ${/DROP/.test(g.prefix) || g.manager !== 'firewalld' ? 'dropped' : 'rejected'} ${forwarded ? 'forwarded ' : ''}traffic ${paths.slice(0, 3).join(', ')}${pairs.length ? ` (${pairs.join(', ')})` : ''}`);
-    if (g.manager === 'firewalld') {
+    const who = g.manager === 'own' ? `a LOG rule of the host's own nftables or iptables rules (prefix "${g.prefix}")` : g.manager === 'ufw' ? 'ufw' : g.manager === 'ufw-docker' ? "ufw-docker's rules (DOCKER-USER, [UFW DOCKER BLOCK])" : g.zone ? `firewalld's zone ${g.zone} (${g.prefix})` : `firewalld's catch-all reject (${g.prefix}, the iptables back end)`;
+    const verb = g.manager === 'own' ? (/reject/i.test(g.prefix) ? 'logged as rejected' : /den(?:y|ied)/i.test(g.prefix) ? 'logged as denied' : /block/i.test(g.prefix) ? 'logged as blocked' : 'logged as dropped') : /DROP/.test(g.prefix) || g.manager !== 'firewalld' ? 'dropped' : 'rejected';
+    const ports = g.manager === 'own' ? [...new Set(g.lines.filter((m) => m.facts.dpt).map((m) => `${(m.facts.proto ?? '').toLowerCase() || 'port'} ${m.facts.dpt}`.replace(/^port port/, 'port')))].slice(0, 3) : [];
+    parts.push(`${who} ${verb} ${forwarded ? 'forwarded ' : ''}traffic ${paths.slice(0, 3).join(', ')}${pairs.length ? ` (${pairs.join(', ')})` : ''}${ports.length ? `, to ${ports.map((p) => (/^(?:tcp|udp) /.test(p) ? p.replace(' ', ' port ') : p)).join(', ')}${g.lines.some((m) => m.facts.dpt === '53') ? ' (DNS)' : ''}` : ''}`);
+    if (g.manager === 'own') {
+      const br = bridges.length > 0 ? bridges : ['docker0'];
+      const intoContainers = g.lines.some((m) => CONTAINER_ITF_ONLY.test(m.facts.out ?? '') && !CONTAINER_ITF_ONLY.test(m.facts.in ?? ''));
+      summaries.push(
+        `The prefix "${g.prefix}" is not Docker's, a CNI plugin's nor a firewall manager's: it is a LOG rule of the host's own nftables or iptables configuration (an /etc/nftables.conf, a configuration tool such as puppet-nftables), whose forward chain drops what it does not accept. Let the containers' traffic through in that forward chain, before the drop: replies of established connections first (ct state established,related accept), then new connections from the containers' bridges (iifname "${br[0]}" accept)${intoContainers ? `, and replies to them (oifname "${br[0]}" ct state established,related accept)` : ''}; put the same rules in the configuration file so that the next reload keeps them.` +
+          ` Where Docker runs with "iptables": false, it adds no rule of its own: the host's ruleset must also masquerade the containers' subnet on the way out.` +
+          ` An /etc/nftables.conf that starts with flush ruleset also removes Docker's own rules at every nftables reload (systemctl restart nftables, nft -f): flush only the host's own tables (flush table inet filter, or delete table and re-create it), or restart docker after each reload.`,
+      );
+      commands.push(`nft -a list ruleset | grep -n -F '${g.prefix.replace(/'/g, '').slice(0, 40)}'   # the LOG rule, its table and chain; iptables: iptables -S | grep -F -- '--log-prefix'`);
+      commands.push('nft insert rule inet filter forward ct state established,related accept   # use the table and chain the grep shows (inet filter forward is the usual name)');
+      for (const b of br) commands.push(`nft insert rule inet filter forward iifname "${b}" accept`);
+      if (intoContainers) for (const b of br) commands.push(`nft insert rule inet filter forward oifname "${b}" ct state established,related accept`);
+      commands.push(`# iptables instead of nft: iptables -I FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT; ${br.map((b) => `iptables -I FORWARD -i ${b} -j ACCEPT`).join('; ')}`);
+      const subnetsHere = cidrs.length > 0 ? cidrs : [...new Set(g.lines.map((m) => m.facts.src).filter((x): x is string => !!x && /^172\.17\./.test(x)).map(() => '172.17.0.0/16'))];
+      if (subnetsHere.length > 0) commands.push(`# Docker with "iptables": false only: nft add rule inet nat postrouting ip saddr ${subnetsHere[0]} oifname != "${br[0]}" masquerade   # in a nat table with a postrouting chain (type nat hook postrouting)`);
+    } else if (g.manager === 'firewalld') {
       reload = true;
       // no subnet in the bundle: flannel's default Network (kubeadm's 10.244.0.0/16, k3s' 10.42.0.0/16) where flannel's
       // interfaces and both addresses say so, marked as assumed
@@ -1639,7 +1749,7 @@ function firewallRejected(draft: FindingDraft, node: string, matches: LogMatch[]
     if (host.traits().has('docker') && !answer?.restoresAll)
       commands.push(`# then restart docker: ${answer ? answer.says : 'Docker before 28.3.3 does not re-create all its rules when firewalld reloads (docker version says which runs here)'}`, ...host.restartDocker());
   }
-  draft.message = `${count} line${count > 1 ? 's' : ''} on ${node}: ${parts.join('; ')}. ${draft.severity === 'critical' ? 'The firewall is rejecting these containers\' traffic now.' : byDesign && !old && !stray ? "ufw-docker is dropping these connections now, as it does for every container port not allowed with ufw route allow: it matters where the container is meant to be reached from there." : old ? `The last line is more than a day older than the logs' end: ${count === 1 ? 'one old packet, maybe fixed since' : 'it may be fixed since'}.` : 'Only TCP packets of connections already closed (no SYN): late stray packets, which firewalls log once conntrack has forgotten the connection.'}`;
+  draft.message = `${count} line${count > 1 ? 's' : ''} on ${node}: ${parts.join('; ')}. ${draft.severity === 'critical' ? 'The firewall is rejecting these containers\' traffic now.' : ownOnly && !old && !stray ? "The host's own rules are logging this traffic as refused up to the logs' end: the containers cannot reach that destination while the rule stands." : byDesign && !old && !stray ? "ufw-docker is dropping these connections now, as it does for every container port not allowed with ufw route allow: it matters where the container is meant to be reached from there." : old ? `The last line is more than a day older than the logs' end: ${count === 1 ? 'one old packet, maybe fixed since' : 'it may be fixed since'}.` : 'Only TCP packets of connections already closed (no SYN): late stray packets, which firewalls log once conntrack has forgotten the connection.'}`;
   draft.facts = { ...draft.facts, zones: [...groups.values()].map((g) => g.zone ?? g.manager) };
   draft.remedy = {
     summary: summaries.join(' '),

@@ -117,6 +117,24 @@ const PORT = String.raw`\d{1,5}`;
 const BARE6 = String.raw`(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){2,7}|::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?)`;
 
 /**
+ * H95 (R29 02, 10): kmod's modprobe finding no module for the running kernel, its release in the path: `modprobe: FATAL:
+ * Module ip_tables not found in directory /lib/modules/4.4.4-std-manual` (scaleway/kernel-tools#228, inside dockerd's
+ * fatal line), `... /lib/modules/5.5.3-mvebu-tld-1-dirty` (vzhilov/WDMC-Ex2-Ultra#3): the module tree of that kernel
+ * is gone (a kernel upgrade without a reboot) or was never installed (a custom or vendor kernel). Networking modules only
+ * (netfilter, the bridge, veth, VXLAN, IPVS): containerd probing aufs on a healthy host logs the same words for a storage
+ * driver it then skips.
+ */
+const MODPROBE_NOT_FOUND = /modprobe: FATAL: Module (?<missingModule>(?:ip6?_tables|x_tables|ip6?table_\w{1,20}|ip6?t_\w{1,24}|nf_\w{1,30}|nft_\w{1,30}|xt_\w{1,30}|ip_set\w{0,30}|br_netfilter|bridge|veth|vxlan|ip_vs\w{0,20}))(?![\w-]) not found in directory \/lib\/modules\/(?<moduleKernel>[\w.+~-]{1,100})/;
+
+/**
+ * H95 (R29 01): iptables-nft's rule add refused with ENOENT: `iptables v1.8.7 (nf_tables):  RULE_APPEND failed (No such
+ * file or directory): rule in chain DOCKER-ISOLATION-STAGE-1` (microsoft/WSL#6655, #7705: a kernel without nf_tables or
+ * nft_compat, WSL2's older kernels), also a rule whose extension has no module (docker/for-linux#1521, with iptables'
+ * `missing kernel module?` before it).
+ */
+const RULE_ENOENT = /\(nf_tables\):\s{1,3}(?<ruleOp>RULE_(?:APPEND|INSERT|REPLACE)) failed \(No such file or directory\)/;
+
+/**
  * H54 (R18 08): iptables(-restore) could not initialize a table: legacy iptables-restore's `iptables-restore v1.6.1:
  * iptables-restore: unable to initialize table 'nat'` (istio/istio#23009, rancher/rancher#31012): the kernel has no
  * iptable_<table> (and nf_nat for nat) loaded, as iptables' own hint in the older wording says (`Table does not exist
@@ -538,6 +556,33 @@ const CALICO_BIRD_FAILED =
 const FIREWALL_LITERALS = ['_REJECT: IN=', '_DROP: IN=', '_REJECT:IN=', '_DROP:IN=', '[UFW BLOCK] IN=', '[UFW DOCKER BLOCK] IN='];
 /** a firewall manager's line whose way in or out is a container's or a pod's interface */
 const FIREWALL_CONTAINER_LINE = new RegExp(String.raw`${FIREWALL_LOG_PREFIX}IN=(?:(?<in>${CONTAINER_ITF}) OUT=(?<out>[\w.@-]{0,16})(?=\s|$)|(?<in_2>[\w.@-]{0,16}) OUT=(?<out_2>${CONTAINER_ITF})(?=\s|$))`);
+/**
+ * H95 (R29 06, 07): a LOG rule of the host's own (a prefix no firewall manager writes) whose prefix says the packet is
+ * dropped or rejected, on a container's or pod's interface: puppet-nftables' `[nftables] FORWARD Rejected: IN=br-ea660202f5a0
+ * OUT=eth0 ...` (voxpupuli/puppet-nftables#114), a hand-written nftables.conf's `NFTABLES IPv4 FORWARD DROP - IN=docker0
+ * OUT=eno1 ...` (oniGino/docker-nftables-scripts#1). The drop word in any case, anywhere in the prefix (`FW-DROP-FWD:`,
+ * `[DROPPED]`); not ACCEPT / ALLOW / AUDIT prefixes nor one without such a word (`IPT-INPUT:`). The prefix starts after
+ * the kernel's own head (`kernel: `, `[  216.304748] `) or at the line's start. Calico's own policy logs (`calico-drop:`,
+ * `calico-packet:`, Felix's LogPrefix) are its network policy's, not the host firewall's.
+ */
+const DROP_WORD = String.raw`(?<![A-Za-z])(?:[Dd][Rr][Oo][Pp](?:[Pp][Ee][Dd])?|[Rr][Ee][Jj][Ee][Cc][Tt](?:[Ee][Dd])?|[Bb][Ll][Oo][Cc][Kk](?:[Ee][Dd])?|[Dd][Ee][Nn](?:[Yy]|[Ii][Ee][Dd]))(?![A-Za-z])`;
+const OWN_LOG_HEAD = String.raw`(?:\bkernel: (?:\[\s{0,8}\d{1,8}\.\d{1,9}\] ?)?|^\s{0,8}\[\s{0,8}\d{1,8}\.\d{1,9}\] ?|^\s{0,8})`;
+const OWN_LOG_LINE = new RegExp(
+  String.raw`${OWN_LOG_HEAD}(?!calico-|[^=\n]{0,140}?${unnamed(new RegExp(FIREWALL_LOG_PREFIX))}IN=)(?<ownPrefix>(?:[^\s=](?:(?!kernel: )[^=\n]){0,80}?)?${DROP_WORD}(?:(?!kernel: )[^=\n]){0,60}?)\s?IN=(?:(?<in_3>${CONTAINER_ITF}) OUT=(?<out_3>[\w.@-]{0,16})(?=\s|$)|(?<in_4>[\w.@-]{0,16}) OUT=(?<out_4>${CONTAINER_ITF})(?=\s|$))`,
+);
+/**
+ * Literals of OWN_LOG_LINE (searched without case): a container's or pod's interface as the LOG line names it, each at
+ * least 8 bytes; a short `IN=br-` with what ends a prefix before it (`: `, `] `, `- `, the last letter of a drop word and
+ * a space), and a bridged container's `PHYSIN=veth`.
+ */
+const OWN_LOG_LITERALS = [
+  'physin=veth',
+  ...['docker', 'br-', 'cni0', 'cbr0', 'cni-podman', 'podman', 'flannel', 'cali', 'vxlan.calico', 'vxlan-v6', 'tunl0', 'weave', 'kube-bridge', 'cilium_', 'lxc', 'veth'].flatMap((stem) => {
+    const ins = `in=${stem}`;
+    const pads = [': ', '] ', '- ', 'p ', 'd ', 't ', 'k ', 'y ', ...(ins.length === 7 ? [' ', ':', ']', '-'] : [])];
+    return [` out=${stem}`, ...(ins.length >= 8 ? [ins] : pads.map((c) => `${c}${ins}`))];
+  }),
+];
 /** a private (RFC 1918, shared 100.64/10) IPv4 address, or an IPv6 ULA (fc00::/7): where pods and containers are numbered */
 const PRIVATE_ADDRESS = String.raw`(?:10(?:\.\d{1,3}){3}|172\.(?:1[6-9]|2\d|3[01])(?:\.\d{1,3}){2}|192\.168(?:\.\d{1,3}){2}|100\.(?:6[4-9]|[7-9]\d|1[01]\d|12[0-7])(?:\.\d{1,3}){2}|f[cdCD][0-9A-Fa-f]{0,2}:[0-9A-Fa-f:]{1,40})`;
 /**
@@ -856,13 +901,31 @@ export const SIGNATURES: readonly LogSignature[] = [
     id: 'log.iptables-table-unavailable',
     literals: ["can't initialize ip", "' does not exist"],
     pattern: /can't initialize (?<tool>ip6?tables) table [`'](?<table>\w{1,16})'(?::\s?(?<reason>[^\n(]{1,80}))?|[Tt]able '(?<table_2>\w{1,16})' does not exist/,
-    extract: [IPT_VERSION, EXIT_STATUS],
+    extract: [IPT_VERSION, EXIT_STATUS, MODPROBE_NOT_FOUND],
     meaning: 'iptables cannot use a table at all: the kernel module (iptable_nat...) is missing, or the host uses the other back end.',
     supports: ['iptables.mixed-backends'],
     severity: 'warning',
     title: 'iptables cannot use a table',
-    advice: 'Load the kernel modules (iptable_nat, or nf_tables) or run components with the back end the host uses.',
-    commands: ['modprobe iptable_nat   # the legacy nat table; with the nf_tables back end: modprobe nf_tables'],
+    // H95 (R29 03, dockur/windows#250): the line may be a container's; only the host loads modules
+    advice:
+      'Load the kernel modules on the host, not in a container (a container cannot load them, even where its own iptables printed this): ip_tables and iptable_nat for the legacy nat table (iptable_filter for filter), or nf_tables for the nf_tables back end; or run components with the back end the host uses.',
+    commands: ['modprobe ip_tables && modprobe iptable_nat   # on the host; the legacy nat table (iptable_filter for filter); with the nf_tables back end: modprobe nf_tables'],
+  },
+  {
+    id: 'log.kernel-module-not-found',
+    literals: ['not found in directory /lib/modules/'],
+    pattern: MODPROBE_NOT_FOUND,
+    extract: [IPT_TABLE, IPT_VERSION],
+    meaning:
+      "modprobe found no such module for the running kernel: the kernel's module tree (/lib/modules/<release>) lacks it or is not there at all. Either the kernel was upgraded and the old kernel's modules removed without a reboot (the running kernel is the old one), or a custom or vendor kernel runs without its modules installed or built. Loading the module by hand fails the same way.",
+    supports: [],
+    // the same line's `can't initialize iptables table 'nat'`: the missing tree is its cause
+    explains: ['log.iptables-table-unavailable'],
+    severity: 'warning',
+    title: "The running kernel has no such module",
+    // the analyzer names the module and the kernel release from the path
+    advice:
+      "Do not retry modprobe: give the running kernel its modules. Reboot into the installed kernel where an upgrade removed the running one's modules; else install the modules for the running release (Debian and Ubuntu: linux-modules and linux-modules-extra for uname -r); a custom kernel: make modules_install from its build, or boot a kernel built with netfilter.",
   },
   {
     id: 'log.iptables-legacy-tables-present',
@@ -899,11 +962,11 @@ export const SIGNATURES: readonly LogSignature[] = [
     pattern: /Error initializing network controller/,
     // no free address pool for docker0 has its own entry (log.docker-no-free-address-pool), which names the routes
     unless: DOCKER_NO_POOL,
-    extract: [/Error initializing network controller:?\s?(?<reason>[^\n]{0,300})/, IPT_TABLE, IPT_CHAIN, IPT_VERSION, ...IPT_MODULE_FACTS],
+    extract: [/Error initializing network controller:?\s?(?<reason>[^\n]{0,300})/, IPT_TABLE, IPT_CHAIN, IPT_VERSION, ...IPT_MODULE_FACTS, MODPROBE_NOT_FOUND, RULE_ENOENT],
     meaning: 'dockerd could not set up its networking (its bridge, its iptables chains) and did not start: it runs no containers.',
     supports: [],
     // the iptables error dockerd quotes as its reason (moby/moby#32349, #37694, docker/for-linux#1128): the analyzer words the reason
-    explains: ['log.iptables-no-chain', 'log.nf-tables-chain-missing', 'log.iptables-table-unavailable', 'log.iptables-module-missing'],
+    explains: ['log.iptables-no-chain', 'log.nf-tables-chain-missing', 'log.iptables-table-unavailable', 'log.iptables-module-missing', 'log.kernel-module-not-found'],
     severity: 'warning',
     title: 'Docker did not start: network controller failed',
     // the analyzer adds the iptables clause only where the reason names iptables (a table, a chain, iptables' own error)
@@ -1116,8 +1179,10 @@ export const SIGNATURES: readonly LogSignature[] = [
     // only lines whose way in or out is a container's or a pod's interface: the host's own traffic (IN=eth0 OUT=)
     // is what these rules are there for
     id: 'log.firewall-rejected-container-traffic',
-    literals: FIREWALL_LITERALS,
-    pattern: FIREWALL_CONTAINER_LINE,
+    literals: [...new Set([...FIREWALL_LITERALS.map((l) => l.toLowerCase()), ...OWN_LOG_LITERALS])],
+    ignoreCase: true,
+    // H95 (R29 06, 07): or a LOG rule of the host's own whose prefix says drop or reject (OWN_LOG_LINE)
+    pattern: new RegExp(`${FIREWALL_CONTAINER_LINE.source}|${OWN_LOG_LINE.source}`),
     // each address on its own: a pasted line may hide one (ufw-docker#119: `SRC=XXX.XXX.XXX.XXX DST=172.19.0.4`)
     extract: [/\bSRC=(?<src>[0-9A-Fa-f.:]{2,45})(?=\s|$)/, /\bDST=(?<dst>[0-9A-Fa-f.:]{2,45})(?=\s|$)/, ...FIREWALL_PACKET],
     meaning:

@@ -215,6 +215,23 @@ const EXAMPLES: Example[] = [
   },
   { id: 'log.iptables-table-unavailable', from: { corpus: 'moby-37694-dockerd-nat-table-does-not-exist-centos7.log' }, line: 1, facts: { table: 'nat', reason: 'Table does not exist', version: '1.4.21' } },
   { id: 'log.iptables-table-unavailable', from: { corpus: 'flannel-1271-iptables-nat-bad-address-exit-status.log' }, line: 5, facts: { table: 'nat', reason: 'Bad address', backend: 'legacy' } },
+  // H95 (R29 10): modprobe inside dockerd's fatal line, vzhilov/WDMC-Ex2-Ultra#3 (verbatim)
+  {
+    id: 'log.kernel-module-not-found',
+    from: { text: 'failed to start daemon: Error initializing network controller: error obtaining controller instance: failed to create NAT chain DOCKER: iptables failed: iptables -t nat -N DOCKER: modprobe: FATAL: Module ip_tables not found in directory /lib/modules/5.5.3-mvebu-tld-1-dirty', origin: 'dockerd -D (vzhilov/WDMC-Ex2-Ultra#3)' },
+    facts: { missingModule: 'ip_tables', moduleKernel: '5.5.3-mvebu-tld-1-dirty', table: 'nat' },
+  },
+  // H95 (R29 06, 07): LOG prefixes of the host's own rules (voxpupuli/puppet-nftables#114, oniGino/docker-nftables-scripts#1, verbatim)
+  {
+    id: 'log.firewall-rejected-container-traffic',
+    from: { text: '2021-12-06T15:28:47.648098+01:00 cbox-appsdev-01.cern.ch kernel: [nftables] FORWARD Rejected: IN=br-ea660202f5a0 OUT=eth0 PHYSIN=vethbd4a68f MACSRC=xxxxxx MACDST=xxxxxx MACPROTO=0800 SRC=172.19.0.2 DST=x.x.x.x LEN=56 TOS=0x00 PREC=0x00 TTL=63 ID=19185 DF PROTO=UDP SPT=54587 DPT=53 LEN=36 ', origin: 'voxpupuli/puppet-nftables#114' },
+    facts: { ownPrefix: '[nftables] FORWARD Rejected:', in: 'br-ea660202f5a0', out: 'eth0', src: '172.19.0.2', proto: 'UDP', dpt: '53' },
+  },
+  {
+    id: 'log.firewall-rejected-container-traffic',
+    from: { text: 'NFTABLES IPv4 FORWARD DROP - IN=docker0 OUT=eno1 PHYSIN=veth1504c43 SRC=172.17.0.4 DST=8.8.8.8 ...', origin: 'oniGino/docker-nftables-scripts#1' },
+    facts: { ownPrefix: 'NFTABLES IPv4 FORWARD DROP -', in: 'docker0', out: 'eno1', src: '172.17.0.4', dst: '8.8.8.8' },
+  },
   { id: 'log.iptables-legacy-tables-present', from: { corpus: 'k3s-3117-growing-rules-legacy-tables-present.log' }, line: 2, facts: {} },
   { id: 'log.docker-network-controller-failed', from: { corpus: 'moby-32349-dockerd-inject-PREROUTING-no-chain.log' }, line: 5, facts: { table: 'nat', chain: 'PREROUTING' } },
   // docker/for-linux#1521 (snex's syslog): Docker 28.0.0 without xt_set; the line names the extension and the match
@@ -391,6 +408,18 @@ const NEAR_MISSES: { id: string; text: string; why: string }[] = [
   { id: 'log.firewall-rejected-container-traffic', text: 'Oct 27 22:39:31 localhost.com kernel: filter_IN_public_REJECT: IN=ens18 OUT= MAC=bc:24:11:33:ff:d0:08:00 SRC=192.168.137.1 DST=192.168.137.103 DF PROTO=TCP SPT=53214 DPT=80', why: "the host's own traffic on its uplink" },
   { id: 'log.firewall-rejected-container-traffic', text: 'Jul 29 16:11:18 hadoop00 kernel: FINAL_REJECT: IN=enp125s0f0 OUT= MAC=f4:79:60:92:7c:82:c8:c2:fa:40:c1:e6:08:00 SRC=192.168.100.1 DST=192.168.100.12 LEN=420 TOS=0x00 PREC=0x00 TTL=64 ID=56876 DF PROTO=UDP SPT=1900 DPT=41797 LEN=400', why: "firewalld's catch-all on the uplink" },
   { id: 'log.firewall-rejected-container-traffic', text: 'Nov 20 10:00:00 node-1 kernel: [UFW BLOCK] IN=eth0 OUT=eth1 MAC=02:42:03:31:03:bd:02:42:ac:11:00:02:08:00 SRC=203.0.113.9 DST=10.1.2.3 LEN=60 PROTO=TCP SPT=51234 DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0', why: 'forwarded between two host interfaces' },
+  // H95: a LOG rule of the host's own that accepts, or drops on the host's own interface, or says no verdict; Calico's policy logs
+  { id: 'log.firewall-rejected-container-traffic', text: 'Dec  3 10:00:00 node-1 kernel: [UFW ALLOW] IN=docker0 OUT=eth0 PHYSIN=veth9d6736b SRC=172.17.0.2 DST=1.1.1.1 LEN=60 PROTO=TCP SPT=36484 DPT=443', why: "ufw's allow log" },
+  { id: 'log.firewall-rejected-container-traffic', text: 'Dec  3 10:00:00 node-1 kernel: nft ACCEPT IN=docker0 OUT=eth0 SRC=172.17.0.2 DST=1.1.1.1 LEN=60 PROTO=TCP SPT=36484 DPT=443', why: 'an accept log of the host\'s own' },
+  { id: 'log.firewall-rejected-container-traffic', text: 'Dec  3 10:00:00 node-1 kernel: [  12.345678] INPUT DROP: IN=eth0 OUT= MAC=52:54:00:12:34:56:52:54:00:65:43:21:08:00 SRC=203.0.113.9 DST=10.0.0.5 LEN=60 PROTO=TCP SPT=51234 DPT=22', why: "an INPUT drop on the host's own interface" },
+  { id: 'log.firewall-rejected-container-traffic', text: 'Dec  3 10:00:00 node-1 kernel: IPT-INPUT: IN=docker0 OUT= PHYSIN=veth9d6736b SRC=172.17.0.2 DST=172.17.0.1 LEN=60 PROTO=TCP SPT=36484 DPT=22', why: 'a prefix without a drop word' },
+  { id: 'log.firewall-rejected-container-traffic', text: 'Dec  3 10:00:00 node-1 kernel: calico-drop: IN=cali12345678901 OUT=eth0 SRC=10.244.1.5 DST=1.1.1.1 LEN=60 PROTO=TCP SPT=36484 DPT=443', why: "Calico's own policy log (Felix's LogPrefix)" },
+  { id: 'log.kernel-module-not-found', text: 'modprobe: FATAL: Module ip_tables not found.', why: 'no module directory in the words (module-init-tools), nothing to name' },
+  {
+    id: 'log.kernel-module-not-found',
+    text: fixtureLine('../logs/healthy-k8s-worker-syslog.log', 48),
+    why: 'containerd probing the aufs storage driver on a healthy host, then skipping it (test/fixtures/logs/healthy-k8s-worker-syslog.log)',
+  },
   { id: 'log.docker-no-free-address-pool', text: 'failed to start daemon: Error initializing network controller: list bridge addresses failed: Wrong sender portid 4026531993, expected 0', why: 'a netlink error in a sandbox, not the pools' },
   { id: 'log.docker-network-controller-failed', text: 'FATA[0000] Error starting daemon: Error initializing network controller: Error creating default "bridge" network: failed to parse pool request for address space "LocalDefault" pool "" subpool "": could not find an available predefined network ', why: 'no free pool (its own signature, which names the routes)' },
   { id: 'log.calico-bgp-not-established', text: '2022-11-21 01:46:49.282 [INFO][1063] confd/health.go 180: Number of node(s) with BGP peering established = 2', why: 'BGP up' },
