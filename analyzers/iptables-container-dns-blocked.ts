@@ -38,6 +38,7 @@ import { interfacesOf } from '../src/parsers/interfaces.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import { dockerBridges, liveIpv4, liveTables, localAddresses, nativeNftables, netavarkSubnetsFromRules, notePartialNft, otherBridgeOwner, otherContainerBridges, traceContext } from './lib/node-view.js';
 import { hostFirewall, type HostFirewall } from './lib/host-firewall.js';
+import { loadedNftablesConfig } from '../src/nft/config.js';
 import { installedPackage, packageAtLeast, packageEvidence, packageLabel, type InstalledPackage } from './lib/package-versions.js';
 
 /** A bridge whose containers query a resolver on the bridge's gateway address. */
@@ -204,7 +205,7 @@ export default defineAnalyzer({
   scope: 'node',
   requires: [],
   requiresOneOf: ['iptables', 'nftables'],
-  optional: ['iptables', 'nftables', 'ipAddr', 'sockets', 'services', 'dockerNetworks', 'routes', 'packages'],
+  optional: ['iptables', 'nftables', 'ipAddr', 'sockets', 'services', 'dockerNetworks', 'routes', 'packages', 'nftablesConfig'],
   analyze({ node, artifacts, partly }) {
     const resolvers = resolversOf(artifacts);
     const tables = liveTables(artifacts);
@@ -262,7 +263,7 @@ export default defineAnalyzer({
     const fw = hostFirewall(artifacts);
     // netavark's own fix (1.8 adds the accept itself): the installed version says whether it applies
     const netavark = blocked.some((b) => b.r.netavark) ? installedPackage(artifacts, ['netavark']) : undefined;
-    return blocked.map(({ r, udp, tcp, dhcp }) => finding(node, r, udp, tcp, dhcp, fw, r.netavark ? netavarkVersion(netavark, artifacts, r.subnet) : undefined));
+    return blocked.map(({ r, udp, tcp, dhcp }) => finding(node, r, udp, tcp, dhcp, fw, r.netavark ? netavarkVersion(netavark, artifacts, r.subnet) : undefined, artifacts));
   },
 });
 
@@ -296,7 +297,7 @@ function netavarkVersion(pkg: InstalledPackage | undefined, artifacts: NodeArtif
   return { pkg, hasFix: packageAtLeast(pkg, '1.8'), acceptPresent };
 }
 
-function finding(node: string, r: Resolver, udp: TraceResult, tcp: TraceResult, dhcp: TraceResult | undefined, fw: HostFirewall, nv?: NetavarkVersion) {
+function finding(node: string, r: Resolver, udp: TraceResult, tcp: TraceResult, dhcp: TraceResult | undefined, fw: HostFirewall, nv: NetavarkVersion | undefined, artifacts: NodeArtifacts) {
   const where = r.bridge ? `${r.bridge} (${r.subnet})` : r.subnet;
   const dns = blocks(udp);
   const tcpToo = dns && blocks(tcp);
@@ -343,12 +344,12 @@ function finding(node: string, r: Resolver, udp: TraceResult, tcp: TraceResult, 
       ...(r.assumedGateway ? { gatewayAssumed: true } : {}),
       ...(nv ? { netavarkPackage: packageLabel(nv.pkg), netavarkHasDnsAccept: nv.hasFix } : {}),
     },
-    remedy: remedyFor(r, dns ? udp : dhcp!, fw, dhcp !== undefined, nv),
+    remedy: remedyFor(r, dns ? udp : dhcp!, fw, dhcp !== undefined, nv, artifacts),
   };
 }
 
 /** Accept DNS (and the guests' DHCP, where it is blocked) from the bridge ahead of the block, safe to paste twice, kept where the host's firewall keeps its rules. */
-function remedyFor(r: Resolver, udp: TraceResult, fw: HostFirewall, dhcp: boolean, nv?: NetavarkVersion) {
+function remedyFor(r: Resolver, udp: TraceResult, fw: HostFirewall, dhcp: boolean, nv: NetavarkVersion | undefined, artifacts: NodeArtifacts) {
   const d = udp.decidedBy!;
   const match = r.bridge ? `-i ${r.bridge}` : `-s ${r.subnet}`;
   const netavark = !r.netavark
@@ -370,16 +371,17 @@ function remedyFor(r: Resolver, udp: TraceResult, fw: HostFirewall, dhcp: boolea
   }
   if (d.nft) {
     const chain = `${d.nft.family} ${d.nft.table} ${d.chain}`;
+    const saved = savedNftables(artifacts, d.nft.family, d.nft.table);
     const rules = r.bridge ? [`iifname "${r.bridge}" udp dport 53 accept`, `iifname "${r.bridge}" tcp dport 53 accept`, ...(dhcp ? [`iifname "${r.bridge}" udp dport 67 accept`] : [])] : [`ip saddr ${r.subnet} udp dport 53 accept`, `ip saddr ${r.subnet} tcp dport 53 accept`];
     return {
       summary: `The nftables table ${d.nft.family} ${d.nft.table} blocks it: accept DNS${dhcp ? ' and DHCP' : ''} from ${r.bridge ?? r.subnet} at the top of its chain ${d.chain}, and keep the rules in the configuration the nftables service loads.`,
       commands: [
         ...rules.map((x) => `nft list chain ${chain} | grep -qF '${x}' || nft insert rule ${chain} ${x}`),
-        `# persist: in the file the nftables service loads (/etc/nftables.conf, /etc/sysconfig/nftables.conf), in table ${d.nft.family} ${d.nft.table}, chain ${d.chain}, above the rule that blocks it:`,
+        `# persist: in ${saved.declaredIn ?? 'the file the nftables service loads (/etc/nftables.conf, /etc/sysconfig/nftables.conf)'}, in table ${d.nft.family} ${d.nft.table}, chain ${d.chain}, above the rule that blocks it:`,
         ...rules.map((x) => `#   ${x}`),
         ...netavark,
       ],
-      caution: 'Do not reload that file (nft -f, systemctl restart nftables) while containers run: it starts with "flush ruleset", which deletes the container managers\' tables too.',
+      caution: saved.caution,
     };
   }
   const specs = [...['udp', 'tcp'].map((p) => `INPUT ${match} -p ${p} -m ${p} --dport 53 -j ACCEPT`), ...(dhcp && r.bridge ? [`INPUT -i ${r.bridge} -p udp -m udp --dport 67 -j ACCEPT`] : [])];
@@ -425,4 +427,60 @@ function netavarkSentence(nv: NetavarkVersion, udp: TraceResult): string {
     return `${own}, but that accept is not in the live rules (netavark's nftables driver, or a firewall reload or restart removed its rules: \`podman network reload --all\` writes them again): upgrading netavark does not fix this.`;
   const where = d.nft ? `nftables table ${d.nft.family} ${d.nft.table}, which netavark's iptables accept does not override` : `${by(udp)}, before netavark's NETAVARK_INPUT accept is reached`;
   return `${own}, and it is in the rules; the query is blocked anyway, by ${where}: upgrading netavark does not fix this.`;
+}
+
+/**
+ * Where the blocking native table is kept, and what loading that file or restarting the nftables service does
+ * to the other tables (the container managers': inet incus, inet lxd, ip docker-bridges, iptables-nft's), as far as
+ * the bundle shows. The packaged units (Debian/Ubuntu's and Arch's: ExecReload=nft -f /etc/nftables.conf; RHEL/
+ * Fedora's: ExecReload=nft 'flush ruleset; include "/etc/sysconfig/nftables.conf";') all stop with
+ * ExecStop=nft flush ruleset: a stop or restart deletes every table whatever the file holds. The file itself
+ * deletes them only where it runs `flush ruleset` (Debian's stock file does; a file that resets only its own
+ * table with `table inet filter` / `delete table inet filter` does not).
+ */
+function savedNftables(artifacts: NodeArtifacts, family: string, table: string): { declaredIn?: string; caution: string } {
+  const config = loadedNftablesConfig(artifacts.nftablesConfig ?? []);
+  const key = `${family} ${table}`;
+  const statements = config?.statements ?? [];
+  const declared = [...new Set(statements.filter((st) => st.kind === 'table').map((st) => `${st.family} ${st.table}`))];
+  const decl = statements.find((st) => st.kind === 'table' && `${st.family} ${st.table}` === key);
+  const hostPathOf = (file: string) => config?.files.find((f) => f.file === file)?.hostPath ?? file;
+  const declaredIn = decl ? `${hostPathOf(decl.ref.file)} (line ${decl.ref.line})` : undefined;
+  // the other live tables, which the file does not declare: the container managers' (and iptables-nft's)
+  const others = [...new Set((artifacts.nftables ?? []).flatMap((n) => n.tables).map((t) => `${t.family} ${t.name}`))].filter((t) => t !== key && !declared.includes(t));
+  const named = (ts: string[], none: string) => (ts.length ? `the other tables (${ts.slice(0, 4).map((t) => `table ${t}`).join(', ')}${ts.length > 4 ? `, ${ts.length - 4} more` : ''})` : none);
+  const theirs = named(others, "the container managers' tables");
+  const flushes = statements.filter((st) => st.kind === 'flush-ruleset');
+  const stop =
+    `Do not stop or restart nftables.service while the containers run: the packaged unit's stop action (ExecStop=nft flush ruleset, in Debian's and Ubuntu's unit as in RHEL's and Fedora's) deletes every table, ${theirs} too${config?.flavour === 'rhel' ? ', and RHEL\'s "systemctl reload nftables" runs flush ruleset before it loads the file again' : ''}.`;
+  if (!config)
+    return {
+      declaredIn,
+      caution:
+        `The bundle does not hold the file the nftables service loads: where it runs "flush ruleset" (Debian's stock /etc/nftables.conf starts with it), loading it (nft -f, systemctl reload nftables) deletes ${theirs} too; check first with grep -n 'flush ruleset' /etc/nftables.conf /etc/sysconfig/nftables.conf /etc/nftables/*.nft. ` +
+        `${stop} The nft commands above change the live rules only.`,
+    };
+  const conf = config.main.hostPath;
+  if (flushes.length) {
+    const f = flushes[0];
+    const where = `${hostPathOf(f.ref.file)}${f.ref.file === config.main.file ? '' : ` (which ${conf} includes)`}`;
+    return {
+      declaredIn,
+      caution:
+        `Do not load ${conf} again while the containers run (nft -f ${conf}, systemctl reload or restart nftables): ${where} runs "${f.excerpt.trim()}" (line ${f.ref.line}), which deletes every table${f.family ? ` of the ${f.family} family, ${named(others.filter((t) => t.startsWith(`${f.family} `)), `the container managers' ${f.family} tables`)}` : `, ${theirs}`} included. ` +
+        `Edit the file without loading it: the nft commands above already apply. ${stop}`,
+    };
+  }
+  if (config.missing.length)
+    return {
+      declaredIn,
+      caution: `${conf} includes ${config.missing.join(', ')}, which the bundle does not hold: whether loading it (nft -f ${conf}, systemctl reload nftables) runs "flush ruleset" and deletes ${theirs} is not shown; check with grep -n 'flush ruleset' before loading it. ${stop}`,
+    };
+  const resets = statements.filter((st) => /^(delete|destroy|flush)-table$/.test(st.kind)).map((st) => `${st.family} ${st.table}`);
+  const own = declared.length && declared.every((t) => resets.includes(t)) ? ` resets only its own table${declared.length > 1 ? 's' : ''} (${declared.map((t) => `table ${t}`).join(', ')}) and` : '';
+  return {
+    declaredIn,
+    caution:
+      `${conf}${own} has no "flush ruleset": loading it again (nft -f ${conf}${config.flavour === 'debian' ? ', or systemctl reload nftables: Debian\'s unit reloads with that same nft -f' : ''}) leaves ${theirs} alone. ${stop}`,
+  };
 }

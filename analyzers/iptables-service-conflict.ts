@@ -93,7 +93,7 @@ export default defineAnalyzer({
             evidence.push(
               b.zone.live
                 ? { file: b.zone.ref.file, line: b.zone.ref.line, excerpt: b.zone.live, note: `${b.name} is bound to the ${b.zone.name} zone at runtime (firewalld's live rules)` }
-                : { file: b.zone.ref.file, line: b.zone.ref.line, excerpt: `<interface name="${b.name}"/>`, note: `${b.name} is in the ${b.zone.name} zone already` },
+                : { file: b.zone.ref.file, line: b.zone.ref.line, excerpt: `<interface name="${b.zone.pattern ?? b.name}"/>`, note: `${b.name} is in the ${b.zone.name} zone already${b.zone.pattern ? ` (its ${b.zone.pattern} entry)` : ''}` },
             );
         if (fwd.backend) evidence.push(fwd.backend);
         if (reloadAnswer && docker.length > 0) evidence.push({ ...reloadAnswer.evidence, note: `${reloadAnswer.evidence.note ?? ''}${reloadAnswer.evidence.note ? ': ' : ''}${reloadAnswer.says}` });
@@ -208,7 +208,8 @@ export default defineAnalyzer({
  * zone at runtime, over D-Bus: no zone file shows that), the back end.
  */
 interface FirewalldView {
-  bridges: { name: string; shown: boolean; zone?: { name: string; ref: { file: string; line: number }; live?: string } }[];
+  /** zone.pattern: the zone's wildcard entry that takes the bridge (`docker+`), where it is not named itself */
+  bridges: { name: string; shown: boolean; zone?: { name: string; ref: { file: string; line: number }; live?: string; pattern?: string } }[];
   /** firewalld.conf's FirewallBackend line (firewalld 0.6+ defaults to nftables where the line is absent) */
   backend?: Evidence;
   backendValue?: 'nftables' | 'iptables';
@@ -222,7 +223,12 @@ function firewalldView(artifacts: NodeArtifacts, docker: boolean, kube: boolean)
   const bridges = containerBridges(artifacts, docker, kube).map((b) => {
     // a container zone that names the bridge (firewalld's `docker+` wildcards too); not a default zone
     const hit = zoneOfInterface(zones, b.name);
-    if (hit?.via === 'interface') return { ...b, zone: { name: hit.zone.name, ref: hit.zone.fieldRefs.interfaces ?? hit.zone.ref } };
+    if (hit?.via === 'interface') {
+      // the zone file's own line for this interface (or for the `docker+` wildcard that takes it), not its first interface's
+      const named = hit.zone.interfaces.find((i) => i === b.name) ?? hit.zone.interfaces.find((i) => i.endsWith('+') && b.name.startsWith(i.slice(0, -1)));
+      const own = named !== undefined && hit.zone.interfaceRefs && Object.prototype.hasOwnProperty.call(hit.zone.interfaceRefs, named) ? hit.zone.interfaceRefs[named] : undefined;
+      return { ...b, zone: { name: hit.zone.name, ref: own ?? hit.zone.fieldRefs.interfaces ?? hit.zone.ref, ...(named !== undefined && named !== b.name ? { pattern: named } : {}) } };
+    }
     // else the live dispatch rule (`iifname "docker0" jump filter_IN_docker`), to the docker or trusted zone only
     const live = liveZoneOfInterface(artifacts.nftables, b.name);
     return live && CONTAINER_ZONES.has(live.zone) ? { ...b, zone: { name: live.zone, ref: live.ref, live: live.excerpt } } : b;

@@ -22,6 +22,7 @@ import type { FindingDraft } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { SysctlRuntime } from '../src/parsers/sysctl.js';
 import { interfacesOf } from '../src/parsers/interfaces.js';
+import { liveTables } from './lib/node-view.js';
 
 const KEY = 'net.bridge.bridge-nf-call-iptables';
 const KEY6 = 'net.bridge.bridge-nf-call-ip6tables';
@@ -128,6 +129,17 @@ function withoutKubernetes(node: string, artifacts: NodeArtifacts & { sysctl: Sy
   const evidence: Evidence[] = [...off.map((v) => ({ file: v.ref.file, line: v.ref.line, excerpt: v.excerpt })), ...shown];
   for (const b of settings[0].bad) evidence.push({ file: b.ref.file, line: b.ref.line, excerpt: b.excerpt, note: 'sets it to 0 again at every boot or `sysctl --system`' });
   const persist = persistSysctls(settings, '/etc/sysctl.d/99-kubernetes-bridge.conf', [`${KEY} = 1`]);
+  // virtual machines' bridges (Proxmox's vmbr0, libvirt's virbr0) under a FORWARD policy DROP: the 0 is the usual workaround
+  const vm = vmBridgeHazard(artifacts);
+  for (const b of vm?.bridges ?? []) evidence.push(b.evidence);
+  if (vm?.policy) evidence.push(vm.policy);
+  const names = vm?.bridges.map((b) => b.name) ?? [];
+  const userAccepts = names.map((n) => `iptables -C DOCKER-USER -i ${n} -o ${n} -j ACCEPT 2>/dev/null || iptables -I DOCKER-USER -i ${n} -o ${n} -j ACCEPT   # first: ${n}'s bridged traffic past the FORWARD policy DROP once bridge netfilter is on`);
+  const vmText = vm
+    ? ` ${names.join(', ')} ${names.length > 1 ? 'are bridges' : 'is a bridge'} of virtual machines or guests (${vm.bridges.map((b) => `${b.ports.join(', ')}: ${at(b.evidence)}`).join('; ')}), and ${
+        vm.policy ? `iptables' FORWARD policy is DROP (${at(vm.policy)}; Docker sets it)` : "the bundle shows no iptables rules: Docker sets iptables' FORWARD policy to DROP"
+      }: with bridge netfilter on, the guests' bridged traffic passes that FORWARD chain and ${vm.policy ? 'is' : 'would be'} dropped, unless DOCKER-USER accepts it. On Proxmox and libvirt hosts that also run Docker, a 0 here is the usual workaround: leave it unless containers or pods need iptables between them on one bridge, and then accept the guests' bridge in DOCKER-USER first.`
+    : '';
   return [
     {
       severity: 'info',
@@ -135,16 +147,64 @@ function withoutKubernetes(node: string, artifacts: NodeArtifacts & { sysctl: Sy
       message:
         `${where}${loaded} ` +
         "If this is a Kubernetes node whose pods sit on a bridge (the bridge CNI, flannel, kubenet), a pod reaching a ClusterIP whose backend is on the same node gets the reply straight from the backend's own address, not un-DNATed by kube-proxy's rules, and drops it: Services fail or time out between pods of one node (kubernetes/kubernetes#38802). " +
-        'On a plain Docker host the default network needs it only for iptables rules between containers of one bridge (icc=false and the like); a host with no container bridge does not need it.',
+        'On a plain Docker host the default network needs it only for iptables rules between containers of one bridge (icc=false and the like); a host with no container bridge does not need it.' +
+        vmText,
       impact: 'On a Kubernetes node with a bridge CNI: ClusterIP traffic between pods of the same node breaks. Otherwise none.',
       evidence,
-      facts: { keys: [KEY], kubernetes: false, bridges: shown.map((b) => b.excerpt) },
-      remedy: {
-        summary: `Only where the host runs pods (or containers that need iptables between them) on a bridge: load br_netfilter and turn bridge netfilter on, now and at boot: ${persist.summary}.`,
-        commands: ['modprobe br_netfilter', 'echo br_netfilter > /etc/modules-load.d/br_netfilter.conf', `sysctl -w ${KEY}=1`, ...persist.commands],
-        caution:
-          "With it on, every bridged packet (virtual machines' and LXD bridges' too) passes the host's iptables FORWARD chain: under a FORWARD policy DROP such traffic needs an ACCEPT rule. sysctl --system re-applies every setting of the configuration files, not only this one.",
-      },
+      facts: { keys: [KEY], kubernetes: false, bridges: shown.map((b) => b.excerpt), ...(vm ? { vmBridges: names, forwardPolicyDrop: vm.policy ? true : undefined } : {}) },
+      remedy: vm
+        ? {
+            summary: `Leave it at 0 while the guests of ${names.join(', ')} need it and nothing on the host needs iptables between the ports of one bridge. Where pods or containers do: first accept ${names.join(', ')}'s bridged traffic in DOCKER-USER (Docker's documented place for rules of its own FORWARD chain), then load br_netfilter and turn bridge netfilter on, now and at boot: ${persist.summary}.`,
+            commands: [...userAccepts, 'modprobe br_netfilter', 'echo br_netfilter > /etc/modules-load.d/br_netfilter.conf', `sysctl -w ${KEY}=1`, ...persist.commands],
+            caution: `Run the DOCKER-USER commands before the sysctl ones: in the other order the guests lose their network until the rule is in. A rule added by hand to DOCKER-USER is gone after a reboot: keep it in a unit that runs after docker.service (or in the host firewall's configuration) before bridge netfilter comes on at boot. sysctl --system re-applies every setting of the configuration files, not only this one.`,
+          }
+        : {
+            summary: `Only where the host runs pods (or containers that need iptables between them) on a bridge: load br_netfilter and turn bridge netfilter on, now and at boot: ${persist.summary}.`,
+            commands: ['modprobe br_netfilter', 'echo br_netfilter > /etc/modules-load.d/br_netfilter.conf', `sysctl -w ${KEY}=1`, ...persist.commands],
+            caution:
+              "With it on, every bridged packet (virtual machines' and LXD bridges' too) passes the host's iptables FORWARD chain: under a FORWARD policy DROP such traffic needs an ACCEPT rule. sysctl --system re-applies every setting of the configuration files, not only this one.",
+          },
     },
   ];
+}
+
+/** Ports of virtual machines and system containers: Proxmox's QEMU taps, LXC veths and firewall links, libvirt's vnet, macvtap. */
+const GUEST_PORT = /^(tap\d+i\d+|veth\d+i\d+|fwpr\d+p\d+|fwln\d+i\d+|vnet\d+|macvtap\d+)$/;
+
+/**
+ * Bridges of virtual machines or guests (a Proxmox vmbr0 with tap100i0 / veth101i0 ports, libvirt's virbr0 with
+ * vnet0) on a host where iptables' FORWARD policy is DROP (Docker's), or where no iptables rules are shown but Docker
+ * is: with bridge-nf-call-iptables = 1 their bridged frames pass FORWARD (as -i vmbr0 -o vmbr0) and that policy drops
+ * them, so 0 is the usual workaround (Docker's documentation, "Docker on a router": accept them in DOCKER-USER).
+ * A bridge that DOCKER-USER or FORWARD accepts already (ahead of Docker's chains) is left out.
+ */
+function vmBridgeHazard(artifacts: NodeArtifacts): { bridges: { name: string; ports: string[]; evidence: Evidence }[]; policy?: Evidence } | undefined {
+  const itfs = [...interfacesOf(artifacts.ipAddr ?? []).values()];
+  const byBridge = new Map<string, typeof itfs>();
+  for (const i of itfs)
+    if (i.master && GUEST_PORT.test(i.name) && !CONTAINER_BRIDGE.test(i.master)) byBridge.set(i.master, [...(byBridge.get(i.master) ?? []), i]);
+  if (byBridge.size === 0) return undefined;
+  const filter = liveTables(artifacts).get('filter');
+  const forward = filter?.get('FORWARD');
+  let policy: Evidence | undefined;
+  if (forward) {
+    if (forward.policy !== 'DROP') return undefined;
+    policy = { file: forward.ref.file, line: forward.ref.line, excerpt: `:FORWARD DROP`, note: "iptables' FORWARD policy: DROP" };
+  } else if (filter || !itfs.some((i) => i.name === 'docker0')) return undefined;
+  // an accept for the bridge's own traffic in DOCKER-USER, or in FORWARD itself
+  const accepted = (name: string) =>
+    ['DOCKER-USER', 'FORWARD'].some((c) =>
+      (filter?.get(c)?.rules ?? []).some(
+        (r) => r.target === 'ACCEPT' && r.inInterface?.value === name && !r.inInterface.negated && (!r.outInterface || (r.outInterface.value === name && !r.outInterface.negated)) && !r.source && !r.destination && !r.protocol && r.matches.length === 0,
+      ),
+    );
+  const bridges = [...byBridge.entries()]
+    .filter(([name]) => !accepted(name))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, ports]) => ({
+      name,
+      ports: ports.map((p) => p.name),
+      evidence: { file: ports[0].ref.file, line: ports[0].ref.line, excerpt: ports[0].name, note: `${ports[0].name}: a guest's port on ${name}${ports.length > 1 ? ` (${ports.length - 1} more: ${ports.slice(1, 4).map((p) => p.name).join(', ')})` : ''}` },
+    }));
+  return bridges.length ? { bridges, ...(policy ? { policy } : {}) } : undefined;
 }

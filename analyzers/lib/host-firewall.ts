@@ -71,7 +71,7 @@ export function persistNft(family: string, table: string, chain: string, where: 
   return [
     `# persist: in the file the nftables service loads (/etc/nftables.conf on Debian/Ubuntu; /etc/sysconfig/nftables.conf or a file it includes on RHEL), in table ${family} ${table}, chain ${chain}, ${where}:`,
     ...rules.map((r) => `#   ${r.replace(/\s+#.*$/, '')}`),
-    '# the rules inserted above already apply: do not load that file now (systemctl restart nftables, nft -f) while Docker or kube-proxy run: it starts with "flush ruleset", which deletes their tables too',
+    '# the rules inserted above already apply: do not load that file now (nft -f, systemctl reload nftables) while Docker or kube-proxy run if it runs "flush ruleset" (grep -n "flush ruleset" it first; RHEL\'s reload flushes the ruleset itself), and never stop or restart nftables.service then: its ExecStop runs nft flush ruleset, which deletes their tables too',
   ];
 }
 

@@ -53,6 +53,11 @@ export interface FirewalldZone {
   ref: SourceRef;
   /** where each field was read (first line of a field spanning several) */
   fieldRefs: Partial<Record<FirewalldField, SourceRef>>;
+  /**
+   * XML only: the line of each `<interface name="..."/>` element, by the name as written (`docker+` too).
+   * firewall-cmd lists every interface of a zone on its one `interfaces:` line: fieldRefs.interfaces there.
+   */
+  interfaceRefs?: Record<string, SourceRef>;
   /** XML only */
   short?: string;
 }
@@ -570,6 +575,11 @@ export function parseFirewalldZoneXml(text: string, file: string): FirewalldZone
       if (v) {
         zone[list.field].push(v);
         note(list.field, el);
+        // each interface on its own line: cite the element itself, not the zone's first interface
+        if (list.field === 'interfaces') {
+          zone.interfaceRefs ??= Object.create(null) as Record<string, SourceRef>;
+          zone.interfaceRefs[v] ??= at(el);
+        }
       }
       continue;
     }

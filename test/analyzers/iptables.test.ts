@@ -144,7 +144,7 @@ describe('iptables.forward-blocks-containers with nftables beside iptables', () 
       '# persist: in the file the nftables service loads (/etc/nftables.conf on Debian/Ubuntu; /etc/sysconfig/nftables.conf or a file it includes on RHEL), in table inet filter, chain forward, as its first rules (ahead of the blocking policy):',
       '#   oifname "docker0" ct state established,related accept',
       '#   iifname "docker0" accept',
-      expect.stringMatching(/^# the rules inserted above already apply: do not load that file now .* "flush ruleset", which deletes their tables too$/),
+      expect.stringMatching(/^# the rules inserted above already apply: do not load that file now .*if it runs "flush ruleset".*ExecStop runs nft flush ruleset, which deletes their tables too$/),
     ]);
   });
 
