@@ -70,7 +70,8 @@ import { NODE_SERVICE_KINDS, nodeServices } from './lib/node-services.js';
 import { ipsetMatcher } from './lib/ipset.js';
 import { logEvidence } from './lib/logs.js';
 import { liveViews, localAddresses, nativeNftables, reachableChains, type BackendView } from './lib/node-view.js';
-import { OUTSIDE, SOME_UPLINK, masqueradeRules, memberAddress, outboundPacket, postroutingNat, sourceNat } from './lib/source-nat.js';
+import { SOME_UPLINK, masqueradeRules, memberAddress, outboundPacket, postroutingNat, sourceNat } from './lib/source-nat.js';
+import { outsideAddress } from './lib/probe-address.js';
 
 
 export default defineAnalyzer({
@@ -184,12 +185,14 @@ type Walk = { kind: 'covered' } | { kind: 'undecided'; cut?: string } | { kind: 
 /** Walks a new connection from the pod subnet's .2 to the outside through nat POSTROUTING of each back end. */
 function walk(artifacts: NodeArtifacts, views: BackendView[], subnet: string): Walk {
   const src = memberAddress(subnet);
-  const uplink = routeDevFor(artifacts, OUTSIDE) ?? SOME_UPLINK;
+  // an address outside the node and its networks (a bundle may hold the documentation address the probe would use)
+  const outside = outsideAddress(artifacts, 4, [subnet]);
+  const uplink = routeDevFor(artifacts, outside) ?? SOME_UPLINK;
   const bridge = interfacesOf(artifacts.ipAddr ?? []).has('cni0') || !artifacts.ipAddr?.length ? 'cni0' : '(pod interface)';
   const ipset = artifacts.ipsets?.length ? ipsetMatcher(artifacts.ipsets) : undefined;
   const walked = sourceNat(
     views.map((v) => v.tables),
-    outboundPacket(src, bridge, uplink),
+    outboundPacket(src, bridge, uplink, outside),
     { localAddresses: localAddresses(artifacts), ipset },
     postroutingNat(nativeNftables(artifacts)),
   );
@@ -203,7 +206,7 @@ function walk(artifacts: NodeArtifacts, views: BackendView[], subnet: string): W
   const passed: Evidence[] = views
     .flatMap((v) => masquerades(v))
     .slice(0, 4)
-    .map((r) => ({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `does not apply to ${src} → ${OUTSIDE} leaving by ${uplink === SOME_UPLINK ? 'the uplink' : uplink}` }));
+    .map((r) => ({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `does not apply to ${src} → ${outside} leaving by ${uplink === SOME_UPLINK ? 'the uplink' : uplink}` }));
   return { kind: 'missing', src, uplink, passed };
 }
 

@@ -60,7 +60,8 @@ import { distinctEvidence } from './lib/evidence.js';
 import { ipsetMatcher } from './lib/ipset.js';
 import { logEvidence, timeOf } from './lib/logs.js';
 import { liveIpv4, liveViews, localAddresses, nativeNftables, reachableChains, uplinkOf, type BackendView } from './lib/node-view.js';
-import { OUTSIDE, SOME_UPLINK, memberAddress, outboundPacket, postroutingNat, sourceNat } from './lib/source-nat.js';
+import { SOME_UPLINK, memberAddress, outboundPacket, postroutingNat, sourceNat } from './lib/source-nat.js';
+import { outsideAddress } from './lib/probe-address.js';
 
 /**
  * The log signature that reads ipamd's debug line of the SNAT rules it ensures (fact `shouldExist`:
@@ -124,7 +125,8 @@ export default defineAnalyzer({
     const src = pods.address ?? podLikeAddress(artifacts, uplink);
     const walked = sourceNat(
       views.map((v) => v.tables),
-      outboundPacket(src, pods.veth ?? '(pod veth)', uplink),
+      // outside the VPC subnet the node sits in (connected): a probe inside it would not be source-NATed anyway
+      outboundPacket(src, pods.veth ?? '(pod veth)', uplink, outsideAddress(artifacts, 4)),
       { localAddresses: localAddresses(artifacts), ipset: artifacts.ipsets?.length ? ipsetMatcher(artifacts.ipsets) : undefined },
       postroutingNat(nativeNftables(artifacts)),
     );
@@ -397,7 +399,7 @@ function finding(node: string, artifacts: NodeArtifacts, s: NatState, pods: Pods
     severity,
     title: "The AWS VPC CNI's source NAT for pods is missing",
     message:
-      `The Amazon VPC CNI serves the pods of ${node}, but nat POSTROUTING no longer reaches aws-node's SNAT${to ? ` to ${to}` : ''} (${stateText(state)}), and no other rule source-NATs a pod's packet (${pods.address ?? 'a pod address'} → ${OUTSIDE}) leaving by the primary ENI. ` +
+      `The Amazon VPC CNI serves the pods of ${node}, but nat POSTROUTING no longer reaches aws-node's SNAT${to ? ` to ${to}` : ''} (${stateText(state)}), and no other rule source-NATs a pod's packet (${pods.address ?? 'a pod address'} → ${outsideAddress(artifacts, 4)}) leaving by the primary ENI. ` +
       `${why[0].toUpperCase()}${why.slice(1)} aws-node writes these rules when it starts, and afterwards only when the VPC's CIDRs change: it does not notice a flush.`,
     impact:
       "Pods on this node (hostNetwork pods aside) cannot reach addresses outside the VPC's CIDRs (the internet, public AWS endpoints, on-premises networks): their packets leave with the pod's secondary address, which EC2's source/destination check drops on the primary ENI and an internet gateway does not translate. Traffic within the VPC is unaffected.",

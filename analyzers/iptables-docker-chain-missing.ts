@@ -20,6 +20,7 @@ import { dockerdState, dockerVersion } from './lib/container-host.js';
 import type { Chain, Rule, Ruleset } from '../src/netfilter/rules.js';
 import type { DockerDaemonConfig } from '../src/parsers/docker-daemon.js';
 import { dockerBridges, dockerPresence, liveViews, liveViews6, reaches, type BackendView } from './lib/node-view.js';
+import { peerAddress } from './lib/probe-address.js';
 import { dockerIpv6Use, dockerManagesIp6tables } from './lib/ipv6-use.js';
 import { findService, isActive, isEnabled } from '../src/parsers/services.js';
 import { dockerdArgs, dockerdSettings, parseDockerdFlags } from '../src/parsers/dockerd-flags.js';
@@ -1044,7 +1045,8 @@ function swarmIngressGap(node: string, artifacts: NodeArtifacts): FindingDraft |
   if (!published && (swarm.natWithoutIngress || swarm.serviceList)) return undefined;
   const port = swarm.ports[0];
   const to = port?.to?.split(':')[0] ?? '172.18.0.2';
-  const p: Packet = { src: '198.51.100.2', dst: to, protocol: port?.protocol ?? 'tcp', dport: port?.port ?? 8080, sport: 40000, inInterface: uplinkOf(artifacts) ?? UNKNOWN_UPLINK, outInterface: 'docker_gwbridge', state: 'new', mark: 0, dnat: true };
+  // a client beyond the node (an address it neither owns nor is connected to: a fixed one can be the node's own in a lab)
+  const p: Packet = { src: peerAddress(artifacts, 4, [to]), dst: to, protocol: port?.protocol ?? 'tcp', dport: port?.port ?? 8080, sport: 40000, inInterface: uplinkOf(artifacts) ?? UNKNOWN_UPLINK, outInterface: 'docker_gwbridge', state: 'new', mark: 0, dnat: true };
   const r = trace(view.tables, 'forward', p, traceContext(artifacts));
   if ((r.verdict.kind !== 'DROP' && r.verdict.kind !== 'REJECT') || !r.decidedBy) return undefined;
   const d = r.decidedBy;

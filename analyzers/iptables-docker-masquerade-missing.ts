@@ -26,7 +26,7 @@
  */
 import { nftCutNote } from './lib/nft-cut.js';
 import { defineAnalyzer, type Partly } from '../src/engine/analyzer.js';
-import type { Chain } from '../src/netfilter/rules.js';
+import type { Chain, Rule } from '../src/netfilter/rules.js';
 import type { TraceContext } from '../src/netfilter/trace.js';
 import { addressIn, parseCidr } from '../src/parsers/cidr.js';
 import type { NftRuleset } from '../src/nft/model.js';
@@ -36,13 +36,15 @@ import type { IpsetList } from '../src/parsers/ipset.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import { appendOnce, iptablesTool } from '../src/netfilter/commands.js';
 import { foreignBaseChains } from '../src/netfilter/save-format.js';
+import { ctStates } from '../src/netfilter/values.js';
 import { hostFirewall, persistHandWritten, type HostFirewall } from './lib/host-firewall.js';
 import { ipsetMatcher, type IpsetDecider } from './lib/ipset.js';
 import { dockerManagesIp6tables } from './lib/ipv6-use.js';
 import { dockerRestartOf, restartDocker, type DockerRestart } from './lib/node-services.js';
 import { dockerBridges, dockerPresence, hasDockerChains, liveViews, liveViews6, localAddresses, nativeNftables, uplinkOf, type Bridge, type DockerPresence } from './lib/node-view.js';
 import { dockerdState } from './lib/container-host.js';
-import { OUTSIDE, OUTSIDE6, SOME_UPLINK, masqueradeRules, memberAddress, outboundPacket, postroutingNat, sourceNat, type NftNat } from './lib/source-nat.js';
+import { outsideAddress } from './lib/probe-address.js';
+import { SOME_UPLINK, masqueradeRules, memberAddress, outboundPacket, postroutingNat, sourceNat, type NftNat } from './lib/source-nat.js';
 
 export default defineAnalyzer({
   id: 'iptables.docker-masquerade-missing',
@@ -109,6 +111,10 @@ function ipv4Findings(node: string, artifacts: NodeArtifacts, docker: DockerPres
   const ipMasq = dockerdSettings(artifacts.dockerDaemon).ipMasq;
   const noDefaultMasq = !liveDefaultMasq && ipMasq?.value === false;
   const local = localAddresses(artifacts);
+  // the probe's destination: an address outside the node that the node neither owns nor is connected to (R30: a
+  // node whose eth0 is 198.51.100.10 made a fixed probe local, and docker0's own MASQUERADE "did not apply")
+  const bridges = dockerBridges(artifacts);
+  const outside = outsideAddress(artifacts, 4, bridges.flatMap((b) => b.subnets.map((s) => s.cidr)));
   const ipsetLists = artifacts.ipsets ?? [];
   const listed = ipsetLists.length > 0 ? ipsetMatcher(ipsetLists) : undefined;
   // iptables-nft's "contains incompatible base-chains" above the nat table, and no nft listing of table ip nat: base chains
@@ -120,7 +126,7 @@ function ipv4Findings(node: string, artifacts: NodeArtifacts, docker: DockerPres
   const nftCut = nftCutNote(artifacts.nftables ?? []);
   const cutHeld: string[] = [];
   const findings = [];
-  for (const bridge of dockerBridges(artifacts)) {
+  for (const bridge of bridges) {
     if (bridge.noMasquerade) continue;
     // --ip-masq=false (daemon.json, dockerd's flags): no MASQUERADE for the default bridge by
     // design, a routed setup: nothing to say
@@ -131,7 +137,7 @@ function ipv4Findings(node: string, artifacts: NodeArtifacts, docker: DockerPres
     for (const s of bridge.subnets) {
       const subnet = parseCidr(s.cidr);
       if (!subnet || subnet.prefix > 30) continue;
-      const cover = coverage(views.map((v) => v.tables), nftNat, bridge.name, s.cidr, uplink ?? SOME_UPLINK, local, listed, ipsetLists);
+      const cover = coverage(views.map((v) => v.tables), nftNat, bridge.name, s.cidr, uplink ?? SOME_UPLINK, local, listed, ipsetLists, outside);
       if (cover.kind === 'covered' || cover.kind === 'unknown') continue;
       if (cut) continue;
       // a cut-off nft listing: a masquerade in the rest of the table left open, or in a table listed after it, is not in the file
@@ -145,6 +151,15 @@ function ipv4Findings(node: string, artifacts: NodeArtifacts, docker: DockerPres
       }
       // the uplink is not known and a rule masquerades traffic leaving by one named interface: it may be the uplink
       if (!uplink && cover.kind === 'missing' && views.some((v) => namedOutMasquerade(v.tables, bridge.name))) continue;
+      // no docker network inspect for the bridge, and Docker's filter rules for it are those of a network in routed
+      // gateway mode (gateway_mode_ipv4=routed: no NAT by design): not a lost MASQUERADE (R30's h35)
+      if (!byHand && !nftDocker && !inspected(artifacts, bridge)) {
+        const signs = routedModeSigns(liveViews(artifacts).map((v) => v.tables), bridge.name, 4);
+        if (signs.length > 0) {
+          findings.push(routedFinding(node, bridge, s, signs, natFile, 4));
+          continue;
+        }
+      }
       if (cover.kind === 'maybe') {
         findings.push(maybeFinding(node, bridge, s, cover.rules, natFile, dockerRestart));
         continue;
@@ -232,6 +247,7 @@ function ipv6Findings(node: string, artifacts: NodeArtifacts, docker: DockerPres
   const nftNat = postroutingNat(native, 6);
   const uplink = uplinkOf(artifacts, 6);
   const local = localAddresses(artifacts, 6);
+  const outside6 = outsideAddress(artifacts, 6, bridges.flatMap((b) => b.subnets.map((s) => s.cidr)));
   const ipsetLists = artifacts.ipsets ?? [];
   const listed = ipsetLists.length > 0 ? ipsetMatcher(ipsetLists) : undefined;
   // "ip-masq": false: no masquerade for the default bridge, either family (unless inspect shows the running daemon masquerades it)
@@ -263,6 +279,7 @@ function ipv6Findings(node: string, artifacts: NodeArtifacts, docker: DockerPres
         local,
         listed,
         ipsetLists,
+        outside6,
       );
       if (cover.kind === 'unknown') partly?.(`could not decide whether ${s.cidr} (${bridge.name}) is masqueraded on its way out over IPv6`);
       if (cover.kind === 'covered' || cover.kind === 'unknown') continue;
@@ -275,6 +292,14 @@ function ipv6Findings(node: string, artifacts: NodeArtifacts, docker: DockerPres
         continue;
       }
       if (!uplink && cover.kind === 'missing' && nat6.some((v) => namedOutMasquerade(v.tables, bridge.name))) continue;
+      // no inspect for the bridge, and Docker's ip6tables filter rules for it are those of gateway_mode_ipv6=routed
+      if (!nftDocker && !net) {
+        const signs = routedModeSigns(views6.map((v) => v.tables), bridge.name, 6);
+        if (signs.length > 0) {
+          findings.push(routedFinding(node, bridge, s, signs, natFile, 6));
+          continue;
+        }
+      }
       if (cover.kind === 'maybe') {
         findings.push(maybeFinding(node, bridge, s, cover.rules, natFile, dockerRestart, tool));
         continue;
@@ -353,6 +378,77 @@ function handWrittenFinding(node: string, bridge: Bridge, s: Bridge['subnets'][n
   };
 }
 
+/** docker network inspect in the bundle shows the network whose bridge this is (then its options decide, not the rules). */
+function inspected(artifacts: NodeArtifacts, bridge: Bridge): boolean {
+  return (artifacts.dockerNetworks ?? []).flatMap((d) => d.networks).some((n) => n.bridgeName === bridge.name);
+}
+
+/**
+ * The filter rules Docker 28 writes for a bridge network in routed gateway mode only (never for a NAT-mode
+ * network), per moby's integration/network/bridge/iptablesdoc/generated/usernet-portmap-routed.md and the
+ * corpus listing moby-docker28-usernet-gateway-mode-routed-nvL.txt:
+ *   -A DOCKER -o <bridge> -p icmp -j ACCEPT            (setICMP: all ICMP into the routed network; -p ipv6-icmp for IPv6)
+ *   -A DOCKER-ISOLATION-STAGE-1 -o <bridge> -j RETURN   (packets routed to it skip the isolation)
+ *   -A DOCKER-ISOLATION-STAGE-1 -i <bridge> -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+ * The first or the second must be there; the third is cited with them.
+ */
+function routedModeSigns(views: Map<string, Map<string, Chain>>[], bridge: string, family: 4 | 6): Evidence[] {
+  const icmp = family === 6 ? ['ipv6-icmp', 'icmpv6', '58'] : ['icmp', '1'];
+  const out = (r: Rule) => r.outInterface?.value === bridge && !r.outInterface.negated;
+  const any = (v: Rule['source']) => !v || (!v.negated && /^(0\.0\.0\.0\/0|::\/0)$/.test(v.value));
+  const plain = (r: Rule) => !r.inInterface && any(r.source) && any(r.destination) && r.matches.filter((m) => m.module !== (family === 6 ? 'icmp6' : 'icmp')).length === 0;
+  const strong: Evidence[] = [];
+  const extra: Evidence[] = [];
+  const ev = (r: Rule, note: string): Evidence => ({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note });
+  for (const t of views) {
+    const filter = t.get('filter');
+    for (const r of filter?.get('DOCKER')?.rules ?? [])
+      if (r.target === 'ACCEPT' && out(r) && r.protocol && !r.protocol.negated && icmp.includes(r.protocol.value.toLowerCase()) && plain(r))
+        strong.push(ev(r, `Docker accepts all ${family === 6 ? 'ICMPv6' : 'ICMP'} into ${bridge}: it writes this rule for a network in routed gateway mode only`));
+    for (const r of filter?.get('DOCKER-ISOLATION-STAGE-1')?.rules ?? []) {
+      if (r.target === 'RETURN' && out(r) && !r.protocol && plain(r)) strong.push(ev(r, `packets routed to ${bridge} skip Docker's network isolation: written for a routed-mode network only`));
+      const st = ctStates(r);
+      if (r.target === 'ACCEPT' && r.inInterface?.value === bridge && !r.inInterface.negated && !r.outInterface && st && !st.negated && st.value.includes('ESTABLISHED'))
+        extra.push(ev(r, `replies leaving ${bridge} are accepted before the isolation: written for a routed-mode network only`));
+    }
+  }
+  // a listing that shows a chain twice (`iptables -nvL`, then `iptables -nvL DOCKER`): each rule once
+  const seen = new Set<string>();
+  const once = (e: Evidence) => {
+    const key = e.excerpt.trim().replace(/^\d+\s+\d+\s+\d+\s+/, '').replace(/\s+/g, ' ');
+    return seen.has(key) ? false : (seen.add(key), true);
+  };
+  return strong.length > 0 ? [...strong, ...extra].filter(once) : [];
+}
+
+/**
+ * No masquerade for the subnet, no docker network inspect for it, and Docker's own rules for the bridge are those
+ * of routed gateway mode: by design no NAT (the upstream must route the subnet to this node). Said as info, with
+ * what to collect to be sure; never "restart docker" or a MASQUERADE by hand, which would undo the routed setup.
+ */
+function routedFinding(node: string, bridge: Bridge, s: Bridge['subnets'][number], signs: Evidence[], natFile: string | undefined, family: 4 | 6) {
+  const v6 = family === 6;
+  const mode = v6 ? 'gateway_mode_ipv6' : 'gateway_mode_ipv4';
+  return {
+    severity: 'info' as const,
+    title: v6 ? 'No IPv6 MASQUERADE for a Docker network' : 'No MASQUERADE for a Docker network',
+    message:
+      `${v6 ? 'IPv6 traffic' : 'Traffic'} from ${s.cidr} (bridge ${bridge.name}) on ${node} is not source-NATed, but Docker's filter rules for ${bridge.name} are those it writes for a network in routed gateway mode (${mode}=routed), which has no NAT by design. ` +
+      `Either the network is in routed mode (then containers are reached by their own addresses, and the upstream router must route ${s.cidr} to this node) or its MASQUERADE was lost; docker network inspect is not in the bundle to tell which.`,
+    impact: `None if the network is in routed mode on purpose; otherwise containers on it cannot reach other nodes or the outside${v6 ? ' over IPv6' : ''}.`,
+    evidence: [
+      ...signs,
+      { file: natFile ?? s.evidence.file, line: 0, excerpt: `no "-s ${s.cidr} ! -o ${bridge.name} -j MASQUERADE" reachable from ${v6 ? 'ip6tables ' : ''}nat POSTROUTING`, note: 'searched the live nat table here' },
+      s.evidence,
+    ],
+    facts: { subnet: s.cidr, bridge: bridge.name, network: bridge.network, gatewayMode: 'routed (from the rules)', ...(v6 ? { family: 'ipv6' } : {}) },
+    remedy: {
+      summary: `Collect docker network inspect for the network on ${bridge.name}: if its options show ${mode}=routed, nothing is wrong here (check that the upstream router routes ${s.cidr} to this node); if they do not, Docker's masquerade for it was lost.`,
+      commands: [`docker network inspect $(docker network ls -q) | grep -E '"Name"|com.docker.network.bridge.name|gateway_mode|"Subnet"'`],
+    },
+  };
+}
+
 /** Docker's default bridge network: `bridge` in docker network inspect, else the docker0 interface. */
 function isDefaultBridge(bridge: Bridge): boolean {
   return bridge.network !== undefined ? bridge.network === 'bridge' : bridge.name === 'docker0';
@@ -363,11 +459,11 @@ function isDefaultBridge(bridge: Bridge): boolean {
  * hold Calico's pools (not a Docker bridge's subnet, nor an outside address); kube-proxy's
  * KUBE-LOOP-BACK (dst,dst,src) holds endpoints that talk to themselves (source = destination).
  */
-function knownSets(subnet: string): IpsetDecider {
+function knownSets(subnet: string, outside: string): IpsetDecider {
   return (name, dirs, p) => {
     if (/^cali[46]0(masq|all)-ipam-pools$/.test(name)) {
       const addr = dirs[0] === 'src' ? p.src : p.dst;
-      return addressIn(addr, subnet) || addr === OUTSIDE || addr === OUTSIDE6 ? false : undefined;
+      return addressIn(addr, subnet) || addr === outside ? false : undefined;
     }
     if (name === 'KUBE-LOOP-BACK' && dirs.join(',') === 'dst,dst,src') return p.src === p.dst ? undefined : false;
     return undefined;
@@ -395,10 +491,11 @@ function coverage(
   local: string[],
   listed: IpsetDecider | undefined,
   ipsetLists: readonly IpsetList[],
+  outside: string,
 ): Coverage {
-  const packet = outboundPacket(memberAddress(cidr), bridge, uplink);
+  const packet = outboundPacket(memberAddress(cidr), bridge, uplink, outside);
   // the members the bundle lists decide; what a set's name says only where the listing does not
-  const byName = knownSets(cidr);
+  const byName = knownSets(cidr, outside);
   const ipset: IpsetDecider = listed ? (name, dirs, p) => listed(name, dirs, p) ?? byName(name, dirs, p) : byName;
   const ctx: TraceContext = { localAddresses: local, ipset };
   const walked = sourceNat(views, packet, ctx, nft);

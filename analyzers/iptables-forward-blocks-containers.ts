@@ -58,7 +58,6 @@ import {
   traceContext,
   traceContext6,
   UNKNOWN_UPLINK,
-  UNKNOWN_UPLINK_ADDRESS,
   uplinkOf,
   type OtherBridge,
   type RuleBridge,
@@ -68,10 +67,8 @@ import { iptablesTool } from '../src/netfilter/commands.js';
 import { dockerRestartOf, restartDocker, type DockerRestart } from './lib/node-services.js';
 import { parseIp } from '../src/parsers/cidr.js';
 import { otherEngineBridges } from './docker-forward-drop-other-engine.js';
+import { outsideAddress, unknownUplinkAddress } from './lib/probe-address.js';
 
-const OUTSIDE = '198.51.100.10';
-/** A host beyond the node, for IPv6 (documentation prefix). */
-const OUTSIDE6 = '2001:db8:ffff::10';
 const BUILTIN = new Set(['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING']);
 
 export default defineAnalyzer({
@@ -298,7 +295,9 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
   const uplink = routedUplink ?? UNKNOWN_UPLINK;
   const uplinkKnown = routedUplink !== undefined;
   // the address a masquerade gives the containers' connections: the route's preferred source, else the uplink's first address
-  const uplinkAddress = masqueradeAddress(uplink, artifacts.routes ?? [], itfs, family) ?? (listed ? undefined : UNKNOWN_UPLINK_ADDRESS[family]);
+  // the node's address on an uplink the bundle does not show: a stand-in it does not show on the node either
+  const standInAddress = unknownUplinkAddress(artifacts, family);
+  const uplinkAddress = masqueradeAddress(uplink, artifacts.routes ?? [], itfs, family) ?? (listed ? undefined : standInAddress);
   const bridges: Traced[] = [];
   if (listed) {
     bridges.push(...dockerBridges(artifacts, family).map((b) => ({ name: b.name, cidrs: b.subnets.map((s) => s.cidr), owner: 'docker' as const })));
@@ -362,7 +361,7 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
     }
   }
   let ctx = v6 ? traceContext6(artifacts) : traceContext(artifacts);
-  if (!listed) ctx = { ...ctx, localAddresses: [...ctx.localAddresses, UNKNOWN_UPLINK_ADDRESS[family]] };
+  if (!listed) ctx = { ...ctx, localAddresses: [...ctx.localAddresses, standInAddress] };
   // Docker's own FORWARD rules present (a jump from FORWARD to its chains): a restart of docker would not add them again ahead of a blocker
   const dockerJumps = (tables.get('filter')?.get('FORWARD')?.rules ?? []).some((r) => /^DOCKER(-USER|-FORWARD|-ISOLATION.*)?$/.test(r.target ?? ''));
   // Docker told not to write firewall rules (--iptables=false): a restart adds nothing; the host's firewall must accept
@@ -380,7 +379,9 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
     const rs = live.find((r) => r.file === file);
     return rs ? iptablesTool(rs, live) : defaultTool;
   };
-  const OUT = v6 ? OUTSIDE6 : OUTSIDE;
+  // a host beyond the node: one the node neither owns nor is connected to, in no container subnet (R30: a node whose eth0
+  // is 198.51.100.10 made a fixed one local)
+  const OUT = outsideAddress(artifacts, family, [...bridges.flatMap((b) => b.cidrs), standInAddress]);
   // what the verdict rests on when the bundle does not say: the uplink (no ip addr, no route) and a bridge's subnet
   const ifCandidates = uplinkKnown ? NO_CANDIDATES : interfaceCandidates(tables, saved ? [...nft, saved.ruleset] : nft, new Set([...bridges.map((b) => b.name), 'lo']));
   const findings = [];
@@ -416,7 +417,7 @@ function forwardFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, 
             : { src: OUT, dst: out.src, protocol: 'tcp', dport: 40000, sport: 443, inInterface: out.outInterface, outInterface: out.inInterface ?? b.name, state: 'established', mark: 0 };
           const what = `the reply from the outside back to ${label}`;
           const how = natTo
-            ? `The reply arrives addressed to ${natTo}, the address ${masquerade ? 'the masquerade' : 'SNAT'} gave the connection${natTo === UNKNOWN_UPLINK_ADDRESS[family] ? " (the node's address there is not in the bundle)" : ''}; conntrack restores the container's address at nat PREROUTING (priority -100), after raw and mangle.`
+            ? `The reply arrives addressed to ${natTo}, the address ${masquerade ? 'the masquerade' : 'SNAT'} gave the connection${natTo === standInAddress ? " (the node's address there is not in the bundle)" : ''}; conntrack restores the container's address at nat PREROUTING (priority -100), after raw and mangle.`
             : "The bridge's traffic is not masqueraded: the reply arrives addressed to the container itself.";
           return [what, trace(t, 'forward', p, c), p, how];
         };
@@ -977,7 +978,8 @@ function orderTraces(artifacts: NodeArtifacts, filter: Map<string, Chain>, jump:
   const standIn = found.size === 0;
   if (standIn) found.set('docker0', { cidrs: [] });
   let ctx = traceContext(artifacts);
-  if (!listed) ctx = { ...ctx, localAddresses: [...ctx.localAddresses, UNKNOWN_UPLINK_ADDRESS[4]] };
+  const standInAddress = unknownUplinkAddress(artifacts, 4);
+  if (!listed) ctx = { ...ctx, localAddresses: [...ctx.localAddresses, standInAddress] };
   const at = (s: TraceStep | undefined) => (s ? `${s.chain} ${s.num === 0 ? 'policy' : `rule ${s.num}`} (${s.file}:${s.line}${s.num === 0 ? '' : `: ${s.text.trim().replace(/\s+/g, ' ')}`})` : 'an unmodelled rule');
   const outcome = (r: TraceResult): OrderTrace['outcome'] => {
     const entered = r.steps.some((s) => !s.nft && s.table === 'filter' && s.chain === 'FORWARD' && s.num === jump.num);
@@ -987,10 +989,11 @@ function orderTraces(artifacts: NodeArtifacts, filter: Map<string, Chain>, jump:
   const names = [...found.keys()];
   const ifCandidates = routed ? NO_CANDIDATES : interfaceCandidates(tables, nativeNftables(artifacts), new Set([...names, 'lo']));
   const traces: OrderTrace[] = [];
+  const outside = outsideAddress(artifacts, 4, [...[...found.values()].flatMap((b) => b.cidrs), standInAddress]);
   for (const [name, b] of found) {
     const cidr = b.cidrs.find((c) => (parseCidr(c)?.prefix ?? 32) <= 30);
     const src = cidr ? hostIn(cidr) : UNKNOWN_SUBNET_HOST[4];
-    const out: Packet = { src, dst: OUTSIDE, protocol: 'tcp', dport: 443, sport: 40000, inInterface: name, outInterface: uplink, state: 'new', mark: 0 };
+    const out: Packet = { src, dst: outside, protocol: 'tcp', dport: 443, sport: 40000, inInterface: name, outInterface: uplink, state: 'new', mark: 0 };
     const r = trace(tables, 'forward', out, ctx);
     const o = outcome(r);
     const who = standIn ? 'a container on a Docker bridge (the rules name none: traced as docker0)' : `a container on ${name}${b.namedBy ? ` (named by ${b.namedBy.file}:${b.namedBy.line})` : ''}`;

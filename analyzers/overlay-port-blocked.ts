@@ -29,7 +29,8 @@ import { trace, type Packet, type TraceResult } from '../src/netfilter/trace.js'
 import { formatCidr, parseCidr, addressIn } from '../src/parsers/cidr.js';
 import { interfacesOf, type Address } from '../src/parsers/interfaces.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
-import { liveTables, nativeNftables, notePartialNft, traceContext, uplinkOf, UNKNOWN_UPLINK, UNKNOWN_UPLINK_ADDRESS } from './lib/node-view.js';
+import { liveTables, nativeNftables, notePartialNft, traceContext, uplinkOf, UNKNOWN_UPLINK } from './lib/node-view.js';
+import { peerAddress, unknownUplinkAddress } from './lib/probe-address.js';
 import { hostFirewall, type HostFirewall } from './lib/host-firewall.js';
 import { overlaysOf, portText, type Overlay, type OverlayPort } from './lib/overlay.js';
 import { swarmOf } from './lib/swarm.js';
@@ -54,8 +55,7 @@ interface SwarmTrace {
 /** The spellings of IP protocol 4 in rules: iptables-save and nft print `ipencap` (/etc/protocols), a rule may say `4`. */
 const IPIP_SPELLINGS = ['ipencap', '4', 'ipv4'];
 
-/** A documentation address (RFC 5737) standing for a peer node when the bundle lists no interface. */
-const UNKNOWN_PEER = '198.51.100.2';
+/* A peer node when the bundle lists no interface: peerAddress (lib/probe-address.ts), a documentation address (198.51.100.2 first) the node does not show as its own. */
 
 interface Path {
   uplink: string;
@@ -228,8 +228,9 @@ function pathOf(artifacts: NodeArtifacts, o: Traced): Path | undefined {
   const itfs = interfacesOf(artifacts.ipAddr ?? []);
   const peersFrom = o.peersFrom ?? 'a BGP peer the routes name';
   if (itfs.size === 0) {
-    const peer = o.peers[0] ?? UNKNOWN_PEER;
-    return { uplink: UNKNOWN_UPLINK, own: o.local ?? UNKNOWN_UPLINK_ADDRESS[4], peer, peerFrom: o.peers[0] ? peersFrom : 'a stand-in address', unknown: true, evidence: [] };
+    const own = o.local ?? unknownUplinkAddress(artifacts, 4);
+    const peer = o.peers[0] ?? peerAddress(artifacts, 4, [own]);
+    return { uplink: UNKNOWN_UPLINK, own, peer, peerFrom: o.peers[0] ? peersFrom : 'a stand-in address', unknown: true, evidence: [] };
   }
   // the device's own word (vxlan local / dev), else the interface of a route to a peer, else the default route's
   const byLocal = o.local ? [...itfs.values()].find((i) => i.addresses.some((a) => a.family === 4 && a.address === o.local)) : undefined;
@@ -387,7 +388,7 @@ function remedyFor(o: Traced, path: Path, blocked: Blocked[], fw: HostFirewall, 
         `# persist: in the file the nftables service loads (/etc/nftables.conf, /etc/sysconfig/nftables.conf), in table ${d.nft!.family} ${d.nft!.table}, chain ${d.chain}, above the rule that blocks it:`,
         ...nftRules.map((x) => `#   ${x}`),
       ],
-      caution: `Do not reload that file (nft -f, systemctl restart nftables) on a running node: it starts with "flush ruleset", which deletes kube-proxy's and the CNI's tables too. ${CLOUD}`,
+      caution: `Do not stop or restart nftables.service on a running node: its stop action (ExecStop=nft flush ruleset) deletes kube-proxy's and the CNI's tables; nor load its file (nft -f, systemctl reload nftables) if it runs "flush ruleset" (Debian's stock /etc/nftables.conf starts with it; RHEL's reload flushes too: check with grep -n 'flush ruleset'). ${CLOUD}`,
     };
   }
   const specs = [

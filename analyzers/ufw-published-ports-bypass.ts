@@ -41,13 +41,13 @@ import { trace, type Packet, type TraceResult, type TraceStep } from '../src/net
 import { interfacesOf } from '../src/parsers/interfaces.js';
 import { ufwAllowsFromAnywhere, ufwAllowsFromSome, type UfwStatus } from '../src/parsers/ufw-status.js';
 import { routeDevFor } from './lib/container-host.js';
-import { dockerPresence, liveViews, liveViews6, traceContext, traceContext6, uplinkOf, UNKNOWN_UPLINK, UNKNOWN_UPLINK_ADDRESS, type BackendView } from './lib/node-view.js';
+import { dockerPresence, liveViews, liveViews6, traceContext, traceContext6, uplinkOf, UNKNOWN_UPLINK, type BackendView } from './lib/node-view.js';
+import { outsideAddress, unknownUplinkAddress } from './lib/probe-address.js';
 import { distinctEvidence } from './lib/evidence.js';
 import type { SourceRef } from '../src/model/source.js';
 import type { NftRule, NftValue } from '../src/nft/model.js';
 import { reachableBindings, type ReachableBinding } from '../src/parsers/docker-ps.js';
 
-const OUTSIDE: Record<4 | 6, string> = { 4: '198.51.100.10', 6: '2001:db8:ffff::10' };
 const UFW_CHAIN = /^ufw6?-/;
 const LOOPBACK = /^(127\.|::1(\/128)?$|0:0:0:0:0:0:0:1)/;
 const ANY = /^(0\.0\.0\.0\/0|::\/0|0\/0)$/;
@@ -189,14 +189,15 @@ export function exposures(artifacts: Parameters<typeof uplinkOf>[0], family: 4 |
     const d = r.destination && !ANY.test(r.destination) ? r.destination.replace(/\/(32|128)$/, '') : undefined;
     if (d && LOOPBACK.test(d)) continue;
     if (d && d.includes('/')) continue;
-    const dst = d ?? own ?? UNKNOWN_UPLINK_ADDRESS[family];
+    const dst = d ?? own ?? unknownUplinkAddress(artifacts, family);
     const bridge = r.bridge;
     const ctx = {
       ...base,
       localAddresses: [...new Set([...base.localAddresses, dst])],
       interfaceFor: (ip: string) => routeDevFor(artifacts, ip) ?? bridge,
     };
-    const packet: Packet = { src: OUTSIDE[family], dst, protocol, sport: 40000, dport: port, inInterface: inInterface, state: 'new', mark: 0 };
+    // a client beyond the node: an address the node neither owns nor is connected to (R30: a fixed 198.51.100.10 was the node's own)
+    const packet: Packet = { src: outsideAddress(artifacts, family, [dst]), dst, protocol, sport: 40000, dport: port, inInterface: inInterface, state: 'new', mark: 0 };
     const through: TraceResult = trace(tables, 'input', packet, ctx);
     if (through.verdict.kind === 'unknown' && r.nft) {
       const at = through.verdict.at;
@@ -288,7 +289,7 @@ export default defineAnalyzer({
     if (status)
       evidence.push({ file: status.file, line: status.header?.line ?? 0, excerpt: status.header ? 'To  Action  From' : `ufw status: ${status.rules.length} rules`, note: `no ALLOW IN rule from Anywhere for ${ports.join(', ')} among ufw's ${status.rules.length} rules` });
     for (const e of found) {
-      evidence.push({ file: e.dnat.ref.file, line: e.dnat.ref.line, excerpt: e.dnat.text, note: `Docker DNATs ${e.hostAddress === UNKNOWN_UPLINK_ADDRESS[e.family] ? `port ${e.port} of the host's addresses` : hostPort(e.hostAddress, e.port)}${e.family === 6 ? ' (IPv6)' : ''} to the container ${e.to}` });
+      evidence.push({ file: e.dnat.ref.file, line: e.dnat.ref.line, excerpt: e.dnat.text, note: `Docker DNATs ${e.hostAddress === unknownUplinkAddress(artifacts, e.family) ? `port ${e.port} of the host's addresses` : hostPort(e.hostAddress, e.port)}${e.family === 6 ? ' (IPv6)' : ''} to the container ${e.to}` });
       if (e.acceptedBy) evidence.push(ev(e.acceptedBy, `${e.acceptedBy.action === 'policy' ? 'the policy' : `${e.acceptedBy.table}/${e.acceptedBy.chain} rule ${e.acceptedBy.num}`} accepts it in FORWARD: ufw's INPUT rules never see it`));
       if (e.deniedBy) evidence.push(ev(e.deniedBy, e.deniedBy.action === 'policy' ? `ufw would drop ${e.port}/${e.protocol} were the host serving it: no ufw rule allows it, and INPUT's policy (ufw's default incoming) drops it` : `ufw would ${/REJECT/.test(e.deniedBy.text) ? 'reject' : 'drop'} ${e.port}/${e.protocol} were the host serving it (${e.deniedBy.chain})`));
       evidence.push(...e.someSources);

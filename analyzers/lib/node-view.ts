@@ -19,6 +19,7 @@ import { ipsetMatcher } from './ipset.js';
 import { KUBERNETES_UNITS, podNetworking, routeDevFor } from './container-host.js';
 import type { Partly } from '../../src/engine/analyzer.js';
 import { nftCutNote } from './nft-cut.js';
+import { UPLINK_CANDIDATES } from './probe-address.js';
 
 export function liveIpv4(artifacts: NodeArtifacts): Ruleset[] {
   return (artifacts.iptables ?? []).filter((r) => r.origin === 'live' && r.family !== 'ipv6');
@@ -393,8 +394,12 @@ export function hostKubernetesSign(artifacts: NodeArtifacts): Evidence | true | 
 export const KUBE_PROXY_SERVICE_CHAIN = /^KUBE-(?:SVC|SEP|EXT|FW|XLB|SVL)-[A-Z0-9]{8,16}$/;
 
 export const UNKNOWN_UPLINK = 'uplink-not-in-bundle';
-/** The node's address on that uplink, for the replies to a masqueraded connection: documentation addresses (RFC 5737, RFC 3849). */
-export const UNKNOWN_UPLINK_ADDRESS: Record<4 | 6, string> = { 4: '203.0.113.1', 6: '2001:db8:fffe::1' };
+/**
+ * The node's address on that uplink, for the replies to a masqueraded connection: documentation addresses (RFC 5737,
+ * RFC 3849). Only the first choice: use unknownUplinkAddress (./probe-address.ts), which takes another where the
+ * bundle shows this one on the node, in a connected subnet or a container network.
+ */
+export const UNKNOWN_UPLINK_ADDRESS: Record<4 | 6, string> = { 4: UPLINK_CANDIDATES[4][0], 6: UPLINK_CANDIDATES[6][0] };
 
 /** A container bridge named by the rules themselves, for a bundle without `ip addr`. */
 export interface RuleBridge {

@@ -12,11 +12,16 @@ import type { NftRuleset } from '../../src/nft/model.js';
 import { nftExtraChains } from '../../src/nft/trace.js';
 import { formatCidr, parseCidr } from '../../src/parsers/cidr.js';
 import { reachableChains } from './node-view.js';
+import { OUTSIDE_CANDIDATES } from './probe-address.js';
 
-/** A destination outside the node (TEST-NET-2): in no Kubernetes or Calico set. */
-export const OUTSIDE = '198.51.100.10';
+/**
+ * A destination outside the node (TEST-NET-2): in no Kubernetes or Calico set. Only the first choice:
+ * where the node owns it or is connected to its subnet (a sanitized bundle, a lab), outsideAddress
+ * (./probe-address.ts) picks another; callers with the artifacts pass that as `dst` to outboundPacket.
+ */
+export const OUTSIDE = OUTSIDE_CANDIDATES[4][0];
 /** The same for IPv6 (the documentation prefix 2001:db8::/32). */
-export const OUTSIDE6 = '2001:db8:ffff::10';
+export const OUTSIDE6 = OUTSIDE_CANDIDATES[6][0];
 /** The uplink's name when the bundle shows none: matches no `-o <name>` of a rule, and is not the bridge. */
 export const SOME_UPLINK = '(uplink)';
 
@@ -38,9 +43,12 @@ export function memberAddress(cidr: string): string {
   return o.join('.');
 }
 
-/** A new TCP connection from `src` on `inInterface` to the outside (of `src`'s family), leaving by `uplink`. */
-export function outboundPacket(src: string, inInterface: string, uplink: string): Packet {
-  return { src, dst: src.includes(':') ? OUTSIDE6 : OUTSIDE, protocol: 'tcp', dport: 443, sport: 40000, inInterface, outInterface: uplink, state: 'new', mark: 0 };
+/**
+ * A new TCP connection from `src` on `inInterface` to the outside (of `src`'s family), leaving by `uplink`:
+ * to `dst` (outsideAddress of the node: an address the node neither owns nor is connected to), else OUTSIDE / OUTSIDE6.
+ */
+export function outboundPacket(src: string, inInterface: string, uplink: string, dst?: string): Packet {
+  return { src, dst: dst ?? (src.includes(':') ? OUTSIDE6 : OUTSIDE), protocol: 'tcp', dport: 443, sport: 40000, inInterface, outInterface: uplink, state: 'new', mark: 0 };
 }
 
 export type SourceNat =
