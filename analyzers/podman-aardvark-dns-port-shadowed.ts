@@ -29,7 +29,7 @@ import { defineAnalyzer, type FindingDraft } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
 import type { Evidence } from '../src/report/schema.js';
 import type { LogMatch } from '../src/logs/index.js';
-import type { PodmanNetwork } from '../src/parsers/podman.js';
+import type { PodmanNetwork, PodmanPublishedPort } from '../src/parsers/podman.js';
 import { runtimeValue, type SysctlValue } from '../src/parsers/sysctl.js';
 import { timeOf } from './lib/logs.js';
 
@@ -61,7 +61,7 @@ export function shadowedFindings(node: string, artifacts: NodeArtifacts): Findin
   if (!info?.rootless?.rootless) return [];
   if (info.networkBackend?.value === 'cni') return [];
 
-  const ports = (artifacts.podmanPorts ?? []).flatMap((l) => l.ports).filter((p) => (p.running || p.declared !== undefined) && coversPort(p.hostPort, 53) && everyAddress(p.hostIp));
+  const ports = (artifacts.podmanPorts ?? []).flatMap((l) => l.ports).filter((p) => (p.running || p.declared !== undefined) && coversPort(p.hostPort, 53) && everyAddress(p.hostIp) && onNetavark(p));
   if (ports.length === 0) return [];
 
   const networks = (artifacts.podmanNetworks ?? []).flatMap((n) => n.networks);
@@ -105,6 +105,9 @@ export function shadowedFindings(node: string, artifacts: NodeArtifacts): Findin
         `On ${node}, rootless Podman${cmd ? ` (${cmd})` : ''} runs ${who}, and ${how} port ${p.hostPort}/${p.protocol} on ${where}. ` +
         "With rootless networking aardvark-dns answers on each network's gateway, port 53, inside the rootless network namespace, and a port published on every address is forwarded in that same namespace with no address to match: the other containers' DNS queries to their gateway go to " +
         `${who} instead of aardvark-dns, so container names stop resolving on every rootless network (containers/netavark#1470).` +
+        (p.declared === undefined
+          ? ` This holds where ${who} is on a netavark network (podman network ls; \`podman inspect ${who} --format '{{.HostConfig.NetworkMode}}'\`): a container run with --network pasta or slirp4netns, or with no --network (rootless Podman's default), gets its port straight from pasta/slirp4netns and takes nothing from aardvark-dns.`
+          : ` ${who} is on the network ${p.network}, a netavark network whose port forward runs in that namespace.`) +
         networkClause +
         sysctlClause +
         failClause,
@@ -162,4 +165,17 @@ function nameFailures(artifacts: NodeArtifacts, dnsNetworks: PodmanNetwork[]): L
       return name !== '' && (!name.includes('.') || /\.dns\.podman$/i.test(name));
     }),
   );
+}
+
+/**
+ * Whether the publish goes through netavark's port forward in the rootless namespace (where aardvark-dns listens):
+ * a listed container (podman ps does not say its network: kept, the message says it applies to a netavark network),
+ * or one declared on a named network or `bridge`. Declared with no network, pasta or slirp4netns: rootless Podman
+ * forwards the port straight into the container's own namespace (Podman 5: pasta by default, 4: slirp4netns), not
+ * through the rootless namespace; in a pod: the pod's network, not read here.
+ */
+function onNetavark(p: PodmanPublishedPort): boolean {
+  if (p.declared === undefined) return true;
+  if (p.network === undefined || p.network === 'pod') return false;
+  return !/^(?:pasta|slirp4netns|private)(?::|$)/.test(p.network);
 }

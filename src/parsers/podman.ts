@@ -21,6 +21,11 @@ export interface PodmanPublishedPort {
   running: boolean;
   /** set where the port is how the container is configured (a quadlet PublishPort=, a typed podman run -p), not a listing */
   declared?: 'quadlet' | 'command';
+  /**
+   * declared only: the network the quadlet (`Network=`) or the command (`--network` / `--net`) names; `pod` where it
+   * joins a pod (`--pod`, `Pod=`). Unset: none named (rootless: pasta (Podman 5) or slirp4netns, not a netavark network)
+   */
+  network?: string;
   ref: SourceRef;
   excerpt: string;
 }
@@ -153,6 +158,9 @@ export function parsePodmanPublishDeclared(text: string, file: string): PodmanPo
   if (quadlet) {
     const base = file.slice(file.lastIndexOf('/') + 1).replace(/\.container$/, '');
     const name = src.map((l) => /^\s*ContainerName\s*=\s*(\S+)\s*$/.exec(l)?.[1]).find(Boolean) ?? base;
+    const network = src.map((l) => /^\s*Network\s*=\s*"?([^"\s]+)"?\s*$/.exec(l)?.[1]).find(Boolean) ?? (src.some((l) => /^\s*Pod\s*=/.test(l)) ? 'pod' : undefined);
+    // host / none / another container's namespace: podman discards the port mappings
+    if (network && DISCARDS_PORTS.test(network)) return { ...out, containers: 1 };
     let section = '';
     for (let i = 0; i < src.length; i++) {
       const l = src[i].trim();
@@ -162,7 +170,7 @@ export function parsePodmanPublishDeclared(text: string, file: string): PodmanPo
       const m = /^PublishPort\s*=\s*"?([^"\s]+)"?\s*$/.exec(l);
       if (!m) continue;
       const p = publishSpec(m[1]);
-      if (p) out.ports.push({ container: name, name, ...p, running: false, declared: 'quadlet', ref: { file, line: i + 1 }, excerpt: l });
+      if (p) out.ports.push({ container: name, name, ...p, running: false, declared: 'quadlet', ...(network ? { network } : {}), ref: { file, line: i + 1 }, excerpt: l });
     }
     out.containers = 1;
     if (out.ports.length === 0 && !src.some((l) => /^\s*Image\s*=/.test(l))) throw new SkipFile(file, 'no [Container] Image= nor PublishPort=');
@@ -177,16 +185,22 @@ export function parsePodmanPublishDeclared(text: string, file: string): PodmanPo
     out.containers++;
     const args = cmd.slice(run.index + run[0].length);
     const name = /(?:^|\s)--name(?:=|\s+)["']?([\w.-]+)/.exec(args)?.[1];
+    const network = /(?:^|\s)--net(?:work)?(?:=|\s+)["']?([^\s"']+)/.exec(args)?.[1] ?? (/(?:^|\s)--pod(?:=|\s)/.test(args) ? 'pod' : undefined);
+    // `--network host` / none / container:<id> / ns:<path>: podman discards -p ("Port mappings have been discarded")
+    if (network && DISCARDS_PORTS.test(network)) continue;
     for (const pm of args.matchAll(/(?:^|\s)(?:-p|--publish)(?:=|\s+)["']?([^\s"']+)/g)) {
       const p = publishSpec(pm[1]);
       if (!p) continue;
       const who = name ?? '(unnamed)';
-      out.ports.push({ container: who, ...(name ? { name } : {}), ...p, running: false, declared: 'command', ref: { file, line: start + 1 }, excerpt: cmd.trim().replace(/\s+/g, ' ').slice(0, 300) });
+      out.ports.push({ container: who, ...(name ? { name } : {}), ...p, running: false, declared: 'command', ...(network ? { network } : {}), ref: { file, line: start + 1 }, excerpt: cmd.trim().replace(/\s+/g, ' ').slice(0, 300) });
     }
   }
   if (out.containers === 0) throw new SkipFile(file, 'no quadlet [Container] section nor podman run/create command');
   return out;
 }
+
+/** network modes whose container publishes nothing: podman discards its -p / PublishPort= */
+const DISCARDS_PORTS = /^(?:host|none|container:.*|ns:.*)$/;
 
 /** `podman run`, `podman container create`, `$ podman run` at a prompt, `sudo podman run` (not `docker run`) */
 const PODMAN_RUN = /^(?:.{0,80}?[#$%>]\s+)?(?:sudo\s+)?(?:\S*\/)?podman\s+(?:--\S+\s+)*(?:container\s+)?(?:run|create)\b/;

@@ -66,6 +66,8 @@ export function parseSysctlText(text: string, file: string): SysctlRuntime {
   let pending: { keys: string[]; shown: string } | undefined;
   /** index of the last typed `sysctl -w key=value` line: an error sysctl prints under it undoes its value */
   let typedAt = -1;
+  /** what each typed assignment replaced (undone when sysctl refuses it) */
+  const replaced = new Map<string, SysctlValue | undefined>();
   for (let i = 0; i < all.length; i++) {
     const raw = all[i];
     if (raw.length > MAX_LINE) continue;
@@ -97,16 +99,29 @@ export function parseSysctlText(text: string, file: string): SysctlRuntime {
     }
     const assigned = typedAssignments(raw);
     if (assigned) {
-      for (const a of assigned) values.set(a.key, { key: a.key, value: a.value, ref: { file, line: i + 1 }, excerpt: raw.trim(), typed: true });
+      for (const a of assigned) {
+        replaced.set(a.key, values.get(a.key));
+        values.set(a.key, { key: a.key, value: a.value, ref: { file, line: i + 1 }, excerpt: raw.trim(), typed: true });
+      }
       typedAt = i;
       continue;
     }
     if (typedAt >= 0 && /^sysctl:\s/i.test(raw.trim())) {
       // `sysctl: permission denied on key "k"`, `sysctl: setting key "k": Operation not permitted`, `sysctl: cannot
       // stat /proc/sys/...`: the assignment typed above did not take effect
-      const k = /(?:key\s+["'‘“]?|\/proc\/sys\/)([\w./@+-]+?)["'’”]?(?::|\s|$)/.exec(raw.trim());
+      // (procps-ng 4: `sysctl: setting key "k", ignoring: Read-only file system`, a comma after the key; exit status 0)
+      const k = /(?:key\s+["'‘“]?|\/proc\/sys\/)([\w./@+-]+?)["'’”]?(?::|,|\s|$)/.exec(raw.trim());
       const key = k ? normalizeSysctlKey(k[1]) : undefined;
-      if (key && values.get(key)?.typed && values.get(key)!.ref.line === typedAt + 1) values.delete(key);
+      // the value the typed line replaced (a read-back above it) stands again
+      const undo = (k2: string) => {
+        const before = replaced.get(k2);
+        if (before) values.set(k2, before);
+        else values.delete(k2);
+      };
+      const fromTyped = (v: SysctlValue | undefined) => !!v?.typed && v.ref.line === typedAt + 1;
+      if (key) {
+        if (fromTyped(values.get(key))) undo(key);
+      } else for (const [k2, v] of [...values]) if (fromTyped(v)) undo(k2); // an error naming no key: the typed line failed
       bad++;
       continue;
     }
@@ -333,6 +348,8 @@ export function sniffSysctlText(head: string): boolean {
     if (typedAssignments(l)) hits++;
     else if (COMMENT.test(l)) comments++;
     else if (SYSCTL_KEY.test(l)) hits++;
+    // sysctl's own complaint (`sysctl: permission denied on key ...`): its output, neither a value nor foreign text
+    else if (/^sysctl:\s/.test(l)) continue;
     else other++;
   }
   if (comments > 0) return hits >= DUMP_LINES;

@@ -101,15 +101,45 @@ describe('fires: rootless, port 53 published on every address (netavark#1470)', 
     expect(f.evidence.some((e) => e.file === 'nslookup.txt' && /web\.dns\.podman/.test(e.excerpt))).toBe(true);
   });
 
-  it("a rootless quadlet's PublishPort=53:53/udp (no listing of running containers)", () => {
-    const q = ADGUARD_QUADLET;
+  it("a rootless quadlet's PublishPort=53:53/udp on a netavark network (the guide's unit with Network=dns.network added)", () => {
+    const q = ADGUARD_QUADLET.replace('AutoUpdate=registry', 'AutoUpdate=registry\nNetwork=dns.network');
     expect(sniffPodmanPublishDeclared(q)).toBe(true);
     const ports = parsePodmanPublishDeclared(q, 'adguard.container');
-    expect(ports.ports.map((p) => `${p.name} ${p.hostIp ?? '*'} ${p.hostPort}/${p.protocol} ${p.ref.line}`)).toEqual(['adguard * 53/tcp 10', 'adguard * 53/udp 11']);
+    expect(ports.ports.map((p) => `${p.name} ${p.hostIp ?? '*'} ${p.hostPort}/${p.protocol} ${p.network} ${p.ref.line}`)).toEqual(['adguard * 53/tcp dns.network 11', 'adguard * 53/udp dns.network 12']);
     const [f] = shadowedFindings('node-1', { podmanPorts: [ports], podmanInfo: [rootless()] });
     expect(f.severity).toBe('warning');
     expect(f.message).toMatch(/runs adguard, and its quadlet unit publishes port 53\/tcp on every address/);
-    expect(f.evidence[0]).toMatchObject({ file: 'adguard.container', line: 10, excerpt: 'PublishPort=53:53/tcp' });
+    expect(f.message).toMatch(/adguard is on the network dns\.network/);
+    expect(f.evidence[0]).toMatchObject({ file: 'adguard.container', line: 11, excerpt: 'PublishPort=53:53/tcp' });
+  });
+
+  it('a running container from podman ps (its network not shown): the message says it holds on a netavark network', () => {
+    const [f] = shadowedFindings('node-1', { podmanPorts: [ps()], podmanInfo: [rootless()] });
+    expect(f.message).toMatch(/This holds where pihole is on a netavark network/);
+  });
+});
+
+describe('rootless containers whose published 53 does not pass netavark (R31 c13, c14)', () => {
+  it("the guide's quadlet as written (no Network=: pasta, rootless Podman 5's default): nothing", () => {
+    const ports = parsePodmanPublishDeclared(ADGUARD_QUADLET, 'adguard.container');
+    expect(ports.ports).toHaveLength(2);
+    expect(ports.ports[0].network).toBeUndefined();
+    expect(shadowedFindings('node-1', { podmanPorts: [ports], podmanInfo: [rootless()] })).toEqual([]);
+  });
+  it('podman run --network pasta -p 53:53: nothing', () => {
+    const cmd = 'podman run -d --name pihole --network pasta -p 53:53/tcp -p 53:53/udp docker.io/pihole/pihole:latest\n';
+    const ports = parsePodmanPublishDeclared(cmd, 'commands.txt');
+    expect(ports.ports.map((p) => p.network)).toEqual(['pasta', 'pasta']);
+    expect(shadowedFindings('node-1', { podmanPorts: [ports], podmanInfo: [rootless()] })).toEqual([]);
+  });
+  it('podman run --network host -p 53:53: podman discards the mappings, no port at all', () => {
+    const cmd = 'podman run -d --name pihole --network host -p 53:53/tcp -p 53:53/udp docker.io/pihole/pihole:latest\n';
+    expect(parsePodmanPublishDeclared(cmd, 'commands.txt').ports).toEqual([]);
+  });
+  it('podman run --network=apps -p 53:53/udp: fires', () => {
+    const cmd = 'podman run -d --name pihole --network=apps -p 53:53/udp docker.io/pihole/pihole:latest\n';
+    const [f] = shadowedFindings('node-1', { podmanPorts: [parsePodmanPublishDeclared(cmd, 'commands.txt')], podmanInfo: [rootless()] });
+    expect(f.severity).toBe('warning');
   });
 });
 
@@ -119,7 +149,7 @@ describe('healthy: must not fire', () => {
   });
 
   it('rootless, port 53 published on one host address', () => {
-    const q = ADGUARD_QUADLET.replace('PublishPort=53:53/tcp', 'PublishPort=192.168.1.10:53:53/tcp').replace('PublishPort=53:53/udp', 'PublishPort=192.168.1.10:53:53/udp');
+    const q = ADGUARD_QUADLET.replace('AutoUpdate=registry', 'AutoUpdate=registry\nNetwork=dns.network').replace('PublishPort=53:53/tcp', 'PublishPort=192.168.1.10:53:53/tcp').replace('PublishPort=53:53/udp', 'PublishPort=192.168.1.10:53:53/udp');
     expect(shadowedFindings('node-1', { podmanPorts: [parsePodmanPublishDeclared(q, 'adguard.container')], podmanInfo: [rootless()] })).toEqual([]);
   });
 

@@ -7,11 +7,9 @@
  * namespace h93x (deleted): `sysctl -w net.ipv4.ip_forward=1` prints `net.ipv4.ip_forward = 1`; run as nobody,
  * `sysctl -w net.ipv4.ip_unprivileged_port_start=53` prints `sysctl: permission denied on key "net.ipv4.ip_unprivileged_port_start"`.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseSysctlText, runtimeValue, sniffSysctlText, typedAssignments } from '../../src/parsers/sysctl.js';
 
-const CASE = '/tmp/r27/06-netavark-rootless-port53/sysctl-w.txt';
 
 describe('typed sysctl assignments', () => {
   it("netavark#1470's line alone: sniffed as sysctl text, the value is the runtime one with its line, marked typed", () => {
@@ -22,10 +20,20 @@ describe('typed sysctl assignments', () => {
     expect(v).toMatchObject({ value: '53', ref: { file: 'sysctl-w.txt', line: 1 }, excerpt: 'sysctl net.ipv4.ip_unprivileged_port_start=53', typed: true });
   });
 
-  it.skipIf(!existsSync(CASE))('the R27 06 case file, in place', () => {
-    const text = readFileSync(CASE, 'utf8');
+  it("procps-ng 4's refusal (`ignoring: Read-only file system`, a comma after the key, exit 0) undoes the typed value (R31 c09)", () => {
+    // the transcript R31 made: the read-back says 0, the typed -w was refused (procps-ng 4.0.4's wording)
+    const text = [
+      'root@web1:~# sysctl net.ipv4.ip_forward',
+      'net.ipv4.ip_forward = 0',
+      'root@web1:~# sysctl -w net.ipv4.ip_forward=1',
+      'sysctl: setting key "net.ipv4.ip_forward", ignoring: Read-only file system',
+      '',
+    ].join('\n');
     expect(sniffSysctlText(text)).toBe(true);
-    expect(parseSysctlText(text, 'sysctl-w.txt').values.get('net.ipv4.ip_unprivileged_port_start')?.value).toBe('53');
+    const r = parseSysctlText(text, 'sysctl.txt');
+    expect(runtimeValue([r], 'net.ipv4.ip_forward').map((v) => [v.value, v.ref.line])).toEqual([['0', 2]]);
+    // an error that names no key: the typed line above it failed as a whole
+    expect(() => parseSysctlText('$ sysctl -w net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=2\nsysctl: permission denied\n', 'sysctl.txt')).toThrow(/no key = value lines/);
   });
 
   it('-w, sudo, prompts, several keys, a quoted value, a path to the binary, a trailing comment', () => {
