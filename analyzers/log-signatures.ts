@@ -45,7 +45,8 @@ import { dockerdState, dockerOnFirewalldReload, kubeProxyRules, swarmActive } fr
 import { cidrOverlap, parseCidr, parseIp, addressIn } from '../src/parsers/cidr.js';
 import { olderThanLogsEnd, timeOf } from './lib/logs.js';
 import { hostFirewall } from './lib/host-firewall.js';
-import { dockerBridges, dockerPresence, hasKubernetes, KUBE_PROXY_SERVICE_CHAIN, liveViews, uplinkOf } from './lib/node-view.js';
+import { dockerBridges, dockerPresence, hasKubernetes, KUBE_PROXY_SERVICE_CHAIN, liveViews, nativeNftables, traceContext, uplinkOf } from './lib/node-view.js';
+import { trace, type Packet, type Path, type TraceContext, type TraceStep } from '../src/netfilter/trace.js';
 import { felixKubeProxyCleanup } from '../src/parsers/calico-felix-config.js';
 import { kubeProxyNftablesUnavailable, kubeProxySync, syncOutcome } from './lib/kube-proxy-sync.js';
 import { dockerRestartOf, NODE_SERVICE_KINDS, nodeForCommands, nodeServices, restartDocker } from './lib/node-services.js';
@@ -70,7 +71,7 @@ export default defineAnalyzer({
   scope: 'node',
   requires: ['logs'],
   // what the remedies follow: the runtimes, kube-proxy and the firewall manager the node shows, its conntrack limit
-  optional: [...new Set(['sysctl', 'uname', 'nftables', 'iptablesVersion', 'dockerNetworks', 'firewalldZones', 'routes', 'ipAddr', 'flannelSubnetEnv', 'resolvConf', 'felixConfig', 'cniConf', ...NODE_SERVICE_KINDS] as const)],
+  optional: [...new Set(['sysctl', 'uname', 'nftables', 'ipsets', 'iptablesVersion', 'dockerNetworks', 'firewalldZones', 'routes', 'ipAddr', 'flannelSubnetEnv', 'resolvConf', 'felixConfig', 'cniConf', ...NODE_SERVICE_KINDS] as const)],
   analyze({ node, nodeNameNotHost, artifacts }) {
     // the node's name in pasteable commands: <NODE> where the bundle names no host
     const cmdNode = nodeForCommands({ node, nodeNameNotHost }).command;
@@ -140,7 +141,7 @@ export default defineAnalyzer({
       if (DOCKER_START_FAILURES.has(sig.id)) dockerStart(draft, sig.id, sorted, byId.get('log.docker-daemon-initialized')?.matches ?? [], artifacts);
       if (sig.id === 'log.docker-network-controller-failed') networkController(draft, facts, sorted, host, artifacts);
       // H95: modprobe finding no module tree for the running kernel; a table refused after it in the same log
-      if (sig.id === 'log.kernel-module-not-found' || sig.id === 'log.iptables-table-unavailable') kernelTreeFinding(draft, sig.id, facts, sorted, byId.get('log.kernel-module-not-found')?.matches ?? [], artifacts);
+      if (sig.id === 'log.kernel-module-not-found' || sig.id === 'log.iptables-table-unavailable') kernelTreeFinding(draft, sig.id, facts, sorted, byId.get('log.kernel-module-not-found')?.matches ?? [], artifacts, byId);
       // H64: the table replaced under dockerd by a unit starting at that moment (coreos/bugs#469): start again, order the units
       if (sig.id === 'log.docker-network-controller-failed' || sig.id === 'log.docker-start-failed')
         lockRace(draft, sorted, ['log.firewall-writer-start', 'log.firewall-restart', 'log.kube-proxy-started'].flatMap((w) => byId.get(w)?.matches ?? []), byId.get('log.docker-daemon-initialized')?.matches ?? []);
@@ -162,7 +163,8 @@ export default defineAnalyzer({
       if (sig.id === 'log.docker-dns-fallback-public') dnsFallback(draft, artifacts);
       // H72: the candidate ranges Docker 1.x rejected before it (moby/moby#6442's debug lines) and the routes that took them
       if (sig.id === 'log.docker-no-free-address-pool') noFreePool(draft, sorted, facts, artifacts, host, byId.get('log.docker-pool-candidate')?.matches ?? []);
-      if (sig.id === 'log.firewall-rejected-container-traffic') firewallRejected(draft, node, sorted, e.count, artifacts, host);
+      // H98 (R31 c01): a LOG rule of the host's own whose packets the bundle's rules accept after logging: no finding
+      if (sig.id === 'log.firewall-rejected-container-traffic' && !firewallRejected(draft, node, sorted, e.count, artifacts, host)) continue;
       if (sig.id === 'log.calico-bgp-not-established') calicoBgp(draft, sorted, e.count, facts, artifacts);
       if (sig.id === 'log.iptables-couldnt-load-match') missingChainTarget(draft, sorted, host, node, artifacts, cmdNode);
       // kube-proxy's own iptables older than 1.8 (legacy only) against kubelet's chain: the back ends are split (kubernetes#71305)
@@ -857,14 +859,25 @@ function kernelTree(facts: Record<string, string[]>, artifacts: NodeArtifacts | 
   const release = kernels[0];
   const uname = artifacts?.uname?.[0];
   const unameSays = uname ? (uname.release === release ? ` uname (${uname.file}) shows the same release running.` : ` uname (${uname.file}) shows ${uname.release} running now: the line is from an earlier boot of ${release}.`) : '';
+  // H98 (R31 c06): WSL2's kernel ships no /lib/modules tree (microsoft/WSL#10412): no upgrade broke it, no package installs it
+  if (WSL_RELEASE.test(release))
+    return {
+      sentence: `modprobe found no ${modules.join(', ')} for ${release}, WSL2's kernel, which has no /lib/modules tree at all: its features are built in or missing from the build (no module to load), so modprobe fails for every module, present or not.${unameSays} Whether ${modules.length > 1 ? 'they are' : 'it is'} built in shows in the kernel itself (its sysctl keys, /proc/config.gz), not in modprobe.`,
+      summary: `Check whether the kernel has the feature built in before anything else; where it is missing, update WSL's kernel from Windows (wsl --update, then wsl --shutdown), whose newer builds carry more netfilter features, or run a custom WSL kernel built with it (the kernel= setting in .wslconfig). Not modprobe, not a package of modules: WSL's kernel takes none.`,
+      commands: [
+        `zcat /proc/config.gz | grep -E '${modules.map((m) => WSL_CONFIG[m] ?? m.toUpperCase()).slice(0, 3).join('|')}'   # =y: built in`,
+        'sysctl -a 2>/dev/null | grep -E "^net\\.(bridge|netfilter)\\."   # the keys of br_netfilter and nf_conntrack, where they are built in',
+        '# in Windows (PowerShell): wsl --update; wsl --shutdown   # a newer WSL kernel',
+      ],
+    };
   const sentence =
     `modprobe found no ${modules.join(', ')} for the running kernel ${release} (not in /lib/modules/${release}): that kernel's module tree is missing or lacks ${modules.length > 1 ? 'them' : 'it'}. Either the kernel was upgraded and ${release}'s modules were removed while it still runs (no reboot since), or a custom or vendor kernel runs without its modules (never installed, or netfilter not built). modprobe by hand fails the same way.${unameSays}`;
   return {
     sentence,
     summary: `Give the running kernel its modules; retrying modprobe does not help. After a kernel upgrade, reboot into the installed kernel (ls /lib/modules shows the releases whose modules are installed). Else install the modules for ${release}: Debian and Ubuntu linux-modules-$(uname -r) and linux-modules-extra-$(uname -r); a custom kernel: make modules_install from the tree it was built from (with CONFIG_IP_NF_IPTABLES, CONFIG_IP_NF_NAT and CONFIG_IP_NF_FILTER set), or boot a kernel built with netfilter (a cloud provider's bootscript or image with it).`,
     commands: [
-      `uname -r; ls /lib/modules   # ${release} should be listed, with kernel/net/ipv4/netfilter/${modules[0]}.ko* in it`,
-      `ls /lib/modules/$(uname -r)/kernel/net/ipv4/netfilter/ 2>&1 | head   # "No such file or directory": no module tree for the running kernel`,
+      `uname -r; ls /lib/modules   # ${release} should be listed`,
+      `find /lib/modules/$(uname -r) -name '${modules[0]}.ko*' 2>&1 | head -3   # "No such file or directory": no module tree for the running kernel; nothing printed: the tree lacks ${modules[0]}`,
       'reboot   # where /lib/modules lists a newer release: the kernel the upgrade installed, with its modules',
       '# Debian/Ubuntu, where the release is a packaged one: apt-get install -y linux-modules-$(uname -r) linux-modules-extra-$(uname -r)',
       '# a custom kernel: in its build tree, make modules_install (then depmod -a), or rebuild with CONFIG_IP_NF_IPTABLES=m CONFIG_IP_NF_NAT=m CONFIG_IP_NF_FILTER=m',
@@ -908,7 +921,17 @@ function nfTablesKernel(facts: Record<string, string[]>, artifacts: NodeArtifact
  * where modprobe's line for the same kernel precedes it in the log (vzhilov/WDMC-Ex2-Ultra#3: modprobe on line 3,
  * iptables on line 4): its modprobe fix would fail the same way.
  */
-function kernelTreeFinding(draft: FindingDraft, id: string, facts: Record<string, string[]>, matches: LogMatch[], modprobe: LogMatch[], artifacts: NodeArtifacts): void {
+function kernelTreeFinding(
+  draft: FindingDraft,
+  id: string,
+  facts: Record<string, string[]>,
+  matches: LogMatch[],
+  modprobe: LogMatch[],
+  artifacts: NodeArtifacts,
+  byId?: Map<string, { matches: LogMatch[]; count: number }>,
+): void {
+  // H98 (R31 c05, c06, c07): modules renamed away, built into the kernel (WSL's), or conntrack helpers nothing needs
+  if (id === 'log.kernel-module-not-found' && moduleNotNeeded(draft, facts, artifacts, byId)) return;
   let own = facts;
   if (id === 'log.iptables-table-unavailable' && !facts.missingModule) {
     const near = modprobe.filter((p) => matches.some((m) => m.file === p.file && p.line <= m.line && p.line >= m.line - 3));
@@ -918,10 +941,126 @@ function kernelTreeFinding(draft: FindingDraft, id: string, facts: Record<string
   }
   const kernel = kernelTree(own, artifacts);
   if (!kernel) return;
-  if (id === 'log.kernel-module-not-found') draft.title = `The running kernel ${own.moduleKernel![0]} has no ${own.missingModule![0]} module`;
+  const wsl = WSL_RELEASE.test(own.moduleKernel![0]);
+  if (id === 'log.kernel-module-not-found') draft.title = wsl ? `WSL2's kernel ${own.moduleKernel![0]} has no module ${own.missingModule![0]} to load` : `The running kernel ${own.moduleKernel![0]} has no ${own.missingModule![0]} module`;
+  // H98: WSL's kernel has no module tree by design: not the catalog's upgrade-without-reboot meaning
+  if (wsl && id === 'log.kernel-module-not-found') draft.message = draft.message.replace(/: modprobe found no such module[^]*$/, ':');
   draft.message += ` ${kernel.sentence}`;
   draft.facts = { ...draft.facts, missingModule: own.missingModule!, moduleKernel: own.moduleKernel! };
   draft.remedy = { summary: kernel.summary, commands: kernel.commands };
+}
+
+/** H98 (R31 c05): nf_conntrack_ipv4 / nf_conntrack_ipv6 became part of nf_conntrack (Linux 4.19; RHEL 8's 4.18 backports it). */
+const CONNTRACK_L3 = /^nf_conntrack_ipv[46]$/;
+/** H98 (R31 c07): a conntrack or NAT helper (FTP, TFTP, SIP ...): protocols container networking does not need */
+const CONNTRACK_HELPER = /^nf_(?:conntrack|nat)_(?:ftp|tftp|irc|sip|h323|pptp|amanda|netbios_ns|snmp|snmp_basic|sane|broadcast|proto_gre)$/;
+/**
+ * H98 (R31 c06): sysctl keys a module registers: present in the bundle's sysctl, the feature is in the running kernel
+ * (loaded, or built in, as WSL2's kernel builds br_netfilter: microsoft/WSL#10412, "the default WSL has everything
+ * built-in, no modules").
+ */
+const MODULE_SYSCTL: { module: RegExp; key: RegExp }[] = [
+  { module: /^br_netfilter$/, key: /^net\.bridge\.bridge-nf-call-/ },
+  { module: /^nf_conntrack$/, key: /^net\.netfilter\.nf_conntrack_/ },
+  { module: /^ip_vs$/, key: /^net\.ipv4\.vs\./ },
+];
+const WSL_RELEASE = /microsoft-standard/i;
+/** the kernel option of a module, for grepping a kernel's config (net/bridge/Kconfig, net/netfilter/Kconfig, net/ipv4/netfilter/Kconfig) */
+const WSL_CONFIG: Record<string, string> = {
+  br_netfilter: 'CONFIG_BRIDGE_NETFILTER',
+  bridge: 'CONFIG_BRIDGE=',
+  ip_tables: 'CONFIG_IP_NF_IPTABLES',
+  iptable_nat: 'CONFIG_IP_NF_NAT',
+  iptable_filter: 'CONFIG_IP_NF_FILTER',
+  nf_conntrack: 'CONFIG_NF_CONNTRACK=',
+  nf_nat: 'CONFIG_NF_NAT=',
+  nf_tables: 'CONFIG_NF_TABLES=',
+  veth: 'CONFIG_VETH',
+  vxlan: 'CONFIG_VXLAN',
+  ip_vs: 'CONFIG_IP_VS=',
+};
+
+/** A kernel release at or after the merge of nf_conntrack_ipv4 into nf_conntrack (kernel commit a0ae2562c6c4, 4.19; RHEL 8's 4.18.0-*.el8 has it). */
+function conntrackMerged(release: string): boolean {
+  const v = /^(\d{1,2})\.(\d{1,3})/.exec(release);
+  if (!v) return false;
+  const [major, minor] = [Number(v[1]), Number(v[2])];
+  return major > 4 || (major === 4 && minor >= 19) || (major === 4 && minor === 18 && /\.el8/.test(release));
+}
+
+/** The bundle's sysctl line that shows a module's feature in the running kernel, if any. */
+function featureShown(module: string, artifacts: NodeArtifacts): SysctlValue | undefined {
+  const known = MODULE_SYSCTL.find((x) => x.module.test(module));
+  if (!known) return undefined;
+  const found = (artifacts.sysctl ?? []).flatMap((s) => [...s.values.values()]).filter((v) => !v.typed && known.key.test(v.key));
+  // the key a reader knows best first (bridge-nf-call-iptables before -arptables)
+  return found.find((v) => /iptables|_max$/.test(v.key)) ?? found[0];
+}
+
+/**
+ * H98 (R31 c05, c06, c07): modprobe's `Module X not found` where X is not missing from the kernel in any way that matters:
+ * nf_conntrack_ipv4/ipv6 on a kernel that merged them into nf_conntrack (the script is out of date: kubernetes#70398,
+ * kubespray#3764, kURL#1470 for RHEL 8's backport); a module whose sysctl keys the bundle shows (built in or loaded); a
+ * conntrack/NAT helper no other failure line of the bundle names. Info, worded as such, in place of the module-tree
+ * diagnosis; true when every module of the lines is one of these. A WSL2 kernel (microsoft-standard) is worded as WSL's:
+ * it has no /lib/modules tree, its features are built in or come with `wsl --update`.
+ */
+function moduleNotNeeded(draft: FindingDraft, facts: Record<string, string[]>, artifacts: NodeArtifacts, byId?: Map<string, { matches: LogMatch[]; count: number }>): boolean {
+  const modules = [...new Set(facts.missingModule ?? [])];
+  const release = facts.moduleKernel?.[0];
+  if (modules.length === 0 || release === undefined) return false;
+  const wsl = WSL_RELEASE.test(release);
+  // the lines of other signatures that name the module (an iptables rule with -j CT --helper ftp refused, a daemon's error)
+  const cited = (module: string): LogMatch | undefined => {
+    const helper = /_(\w+)$/.exec(module)?.[1] ?? module;
+    for (const [sid, e] of byId ?? []) {
+      if (sid === 'log.kernel-module-not-found') continue;
+      const hit = e.matches.find((m) => m.excerpt.includes(module) || new RegExp(`--helper\\s{1,4}${helper}\\b`).test(m.excerpt));
+      if (hit) return hit;
+    }
+    return undefined;
+  };
+  const says: string[] = [];
+  const evidence: Evidence[] = [];
+  const commands: string[] = [];
+  let title = '';
+  for (const mod of modules) {
+    if (CONNTRACK_L3.test(mod) && conntrackMerged(release)) {
+      says.push(
+        `${mod} does not exist on kernel ${release}: it was merged into nf_conntrack in Linux 4.19 (RHEL 8's 4.18 kernels have the change too), so modprobe ${mod} fails there on a healthy kernel. Renamed: load nf_conntrack instead; the script or playbook that asks for ${mod} is out of date (Kubespray, kube-proxy's IPVS checks and others changed to nf_conntrack for 4.19 and later).`,
+      );
+      commands.push('modprobe nf_conntrack && lsmod | grep ^nf_conntrack   # what replaces nf_conntrack_ipv4 / nf_conntrack_ipv6');
+      title ||= `${mod} is now part of nf_conntrack (kernel ${release})`;
+      continue;
+    }
+    const shown = featureShown(mod, artifacts);
+    if (shown) {
+      says.push(
+        `${mod}'s feature is in the running kernel: the bundle's sysctl shows ${shown.key} = ${shown.value}, a key only ${mod} provides, so it is built into the kernel (or loaded) and modprobe's error changes nothing${wsl ? ". This is WSL2's kernel, which has no /lib/modules tree at all: its features are built in, or come with a newer kernel from wsl --update" : ''}.`,
+      );
+      evidence.push({ file: shown.ref.file, line: shown.ref.line, excerpt: shown.excerpt, note: `${mod}'s sysctl key: the feature is in the running kernel` });
+      title ||= `${mod} is built into the kernel${wsl ? " (WSL2's)" : ''}: modprobe's error is harmless`;
+      continue;
+    }
+    if (CONNTRACK_HELPER.test(mod) && !cited(mod)) {
+      says.push(
+        `${mod} is a connection-tracking or NAT helper for one protocol (FTP, TFTP, SIP and the like), which container networking does not use: Docker, Podman and Kubernetes need nf_conntrack and nf_nat, not the helpers. Whatever asked for it (a firewall tool such as fail2ban, a modules-load.d entry) only loses its support for that protocol, and no other line of the bundle names ${mod}.`,
+      );
+      title ||= `${mod} is not there: a protocol helper container networking does not need`;
+      continue;
+    }
+    return false;
+  }
+  draft.severity = 'info';
+  draft.title = modules.length === 1 ? title : `modprobe's missing modules are not needed here (${modules.join(', ')})`;
+  draft.message = draft.message.replace(/: modprobe found no such module[^]*$/, `: ${says.join(' ')}`);
+  draft.evidence.push(...evidence);
+  draft.facts = { ...draft.facts, missingModule: modules, moduleKernel: [release], notNeeded: true };
+  draft.remedy = {
+    summary: `Nothing to fix in the kernel.${commands.length > 0 ? ' Update the script or playbook to load nf_conntrack in place of the old module.' : ''}${evidence.length === 0 && commands.length === 0 ? ' Remove the module from what asks for it (an /etc/modules-load.d file, the tool\'s settings) where the message is unwanted.' : ''}`,
+    commands: [...new Set(commands)],
+  };
+  return true;
 }
 
 /** The iptables clause of the network controller's advice, only where its reason is iptables'. */
@@ -1639,6 +1778,91 @@ interface RejectGroup {
   lines: LogMatch[];
 }
 
+/** A LOG rule of the bundle's live rules with a prefix (iptables `--log-prefix "X"`, nft `log prefix "X"`). */
+interface OwnLogRule {
+  file: string;
+  line: number;
+  text: string;
+}
+
+/** What the bundle's live rules say of a prefix: whether they are there at all, cut, and the LOG rules with it. */
+interface OwnLogRules {
+  /** the bundle holds live rules (iptables or native nftables) */
+  known: boolean;
+  /** a file of them is cut, or lists chosen tables only: a rule not seen may be in what is not shown */
+  partial: boolean;
+  rules: OwnLogRule[];
+}
+
+/** H98 (R31 c01): the LOG rules of the live rules whose prefix is the line's (compared without the trailing space). */
+function ownLogRules(prefix: string, artifacts: NodeArtifacts): OwnLogRules {
+  const want = prefix.trim();
+  const views = liveViews(artifacts);
+  const nft = nativeNftables(artifacts);
+  const rules: OwnLogRule[] = [];
+  for (const v of views)
+    for (const chains of v.tables.values())
+      for (const c of chains.values())
+        for (const r of c.rules) if (r.target === 'LOG' && (r.targetOptions['log-prefix'] ?? '').trim() === want) rules.push({ file: r.ref.file, line: r.ref.line, text: r.text });
+  for (const rs of nft)
+    for (const t of rs.tables)
+      for (const c of t.chains)
+        for (const r of c.rules) if (r.exprs.some((e) => e.kind === 'log' && (e.prefix ?? '').trim() === want)) rules.push({ file: r.ref.file, line: r.ref.line, text: r.text });
+  const seen = new Set<string>();
+  return {
+    known: views.some((v) => v.tables.size > 0) || nft.length > 0,
+    partial: views.some((v) => v.unlistedCut !== undefined || v.truncated.size > 0) || nft.some((rs) => rs.truncated !== undefined || rs.chosenTables !== undefined),
+    rules: rules.filter((r) => !seen.has(`${r.file}:${r.line}`) && !!seen.add(`${r.file}:${r.line}`)),
+  };
+}
+
+/** What the bundle's rules do with the packet a LOG line describes, traced through the path its IN= / OUT= say. */
+interface OwnLineTrace {
+  outcome: 'accepted' | 'dropped' | 'unknown';
+  path?: Path;
+  /** the rule or policy that decided (dropped, accepted) */
+  by?: TraceStep;
+  /** why it is not decided */
+  why?: string;
+}
+
+/**
+ * H98 (R31 c01, c02): the packet of a kernel LOG line (IN, OUT, SRC, DST, PROTO, SPT, DPT; SYN or no TCP flags: a new
+ * connection) through the node's live rules, as the other analyzers trace (traceContext: both iptables back ends, native
+ * nftables). Decided only where the walk passed a LOG rule with the line's prefix: else the line's packet is not the one
+ * the trace modelled.
+ */
+function traceOwnLine(m: LogMatch, rules: OwnLogRule[], artifacts: NodeArtifacts, ctx: TraceContext): OwnLineTrace {
+  const f = m.facts;
+  if (!f.src || !f.dst || parseIp(f.src)?.family !== 4 || parseIp(f.dst)?.family !== 4) return { outcome: 'unknown', why: 'the line gives no IPv4 source and destination to trace' };
+  const path: Path = f.in && f.out ? 'forward' : f.in ? 'input' : 'output';
+  const protocol = (f.proto ?? '').toLowerCase();
+  if (!protocol) return { outcome: 'unknown', why: 'the line gives no protocol' };
+  const tcpFlags = protocol === 'tcp' ? f.flags : undefined;
+  const packet: Packet = {
+    src: f.src,
+    dst: f.dst,
+    protocol,
+    ...(f.dpt ? { dport: Number(f.dpt) } : {}),
+    ...(f.spt ? { sport: Number(f.spt) } : {}),
+    ...(f.in ? { inInterface: f.in } : {}),
+    ...(f.out ? { outInterface: f.out } : {}),
+    state: tcpFlags !== undefined && !/\bSYN\b/.test(tcpFlags) ? 'established' : 'new',
+    mark: 0,
+  };
+  const r = trace(liveViews(artifacts)[0]?.tables ?? new Map(), path, packet, ctx);
+  const onPath = r.steps.some((st) => rules.some((x) => x.file === st.file && x.line === st.line));
+  if (r.verdict.kind === 'unknown') return { outcome: 'unknown', path, why: r.verdict.reason };
+  if (!onPath) return { outcome: 'unknown', path, why: `the trace of the line's packet (${path}) did not pass the LOG rule` };
+  return { outcome: r.verdict.kind === 'ACCEPT' ? 'accepted' : 'dropped', path, by: r.decidedBy };
+}
+
+/** The step that decided, as a reader finds it: the rule's text, or the chain's policy. */
+function stepText(st: TraceStep | undefined): string {
+  if (!st) return 'the rules';
+  return st.action === 'policy' ? `the ${st.chain} chain's ${st.text || 'policy'}` : `"${st.text}"`;
+}
+
 /**
  * A firewall manager logged containers' packets it rejected or dropped. Critical where that is
  * going on when the logs end (the last line within a day of the node's newest log time, or no time
@@ -1646,7 +1870,35 @@ interface RejectGroup {
  * strays); info for one old line, a warning for older ones. The remedy names the zone the prefix
  * gives and the interfaces and subnets the lines show.
  */
-function firewallRejected(draft: FindingDraft, node: string, matches: LogMatch[], count: number, artifacts: NodeArtifacts, host: HostView): void {
+function firewallRejected(draft: FindingDraft, node: string, allMatches: LogMatch[], allCount: number, artifacts: NodeArtifacts, host: HostView): boolean {
+  // H98 (R31 c01): a prefix of the host's own against the bundle's live rules: the LOG rules with that prefix, and what the
+  // rules do with each line's packet after logging it. Lines whose packet is accepted are no drop: left out.
+  const own = new Map<string, { rules: OwnLogRules; traces: Map<LogMatch, OwnLineTrace> }>();
+  let ctx: TraceContext | undefined;
+  // one trace per packet shape (the source port aside: a rule matching it is rare), at most 20 shapes per prefix
+  const byShape = new Map<string, OwnLineTrace>();
+  for (const m of allMatches) {
+    const prefix = m.facts.ownPrefix;
+    if (prefix === undefined) continue;
+    const o = own.get(prefix) ?? own.set(prefix, { rules: ownLogRules(prefix, artifacts), traces: new Map() }).get(prefix)!;
+    if (o.rules.rules.length === 0) continue;
+    const f = m.facts;
+    const shape = [prefix, f.in, f.out, f.src, f.dst, f.proto, f.dpt, f.proto?.toUpperCase() === 'TCP' ? /\bSYN\b/.test(f.flags ?? 'SYN') : ''].join('|');
+    let t = byShape.get(shape);
+    if (!t && [...byShape.keys()].filter((k) => k.startsWith(`${prefix}|`)).length < 20) {
+      ctx ??= traceContext(artifacts);
+      byShape.set(shape, (t = traceOwnLine(m, o.rules.rules, artifacts, ctx)));
+    }
+    if (t) o.traces.set(m, t);
+  }
+  const accepted = allMatches.filter((m) => m.facts.ownPrefix !== undefined && own.get(m.facts.ownPrefix)?.traces.get(m)?.outcome === 'accepted');
+  if (accepted.length === allMatches.length) return false;
+  const matches = allMatches.filter((m) => !accepted.includes(m));
+  const count = Math.max(matches.length, allCount - accepted.length);
+  if (accepted.length > 0) {
+    draft.evidence = matches.slice(0, MAX_EVIDENCE).map(asEvidence);
+    draft.facts = { ...draft.facts, count, loggedThenAccepted: accepted.length };
+  }
   const groups = new Map<string, RejectGroup>();
   for (const m of matches) {
     const manager = m.facts.ownPrefix !== undefined ? 'own' : m.facts.prefix === 'UFW BLOCK' ? 'ufw' : m.facts.prefix === 'UFW DOCKER BLOCK' ? 'ufw-docker' : 'firewalld';
@@ -1665,7 +1917,10 @@ function firewallRejected(draft: FindingDraft, node: string, matches: LogMatch[]
   // H95: a prefix of the host's own says what its author meant, not what the rule after it does (a LOG rule may be
   // followed by an accept, or be rate-limited): a warning at most where only such lines are
   const ownOnly = [...groups.values()].every((g) => g.manager === 'own');
-  if (ownOnly && draft.severity === 'critical') draft.severity = 'warning';
+  // H98: where the bundle's rules were traced and drop every such line, the prefix is no longer all there is
+  const ownTraced = (g: RejectGroup) => g.lines.map((m) => own.get(g.prefix)?.traces.get(m));
+  const ownConfirmed = ownOnly && [...groups.values()].every((g) => ownTraced(g).every((t) => t?.outcome === 'dropped'));
+  if (ownOnly && !ownConfirmed && draft.severity === 'critical') draft.severity = 'warning';
   // the container subnets the bundle knows: Docker's bridges, flannel's network, the routes to pods
   const subnets = podSubnets(artifacts);
   const inSubnet = (ip: string | undefined) => subnetOf(ip, subnets);
@@ -1686,14 +1941,67 @@ function firewallRejected(draft: FindingDraft, node: string, matches: LogMatch[]
     const ports = g.manager === 'own' ? [...new Set(g.lines.filter((m) => m.facts.dpt).map((m) => `${(m.facts.proto ?? '').toLowerCase() || 'port'} ${m.facts.dpt}`.replace(/^port port/, 'port')))].slice(0, 3) : [];
     parts.push(`${who} ${verb} ${forwarded ? 'forwarded ' : ''}traffic ${paths.slice(0, 3).join(', ')}${pairs.length ? ` (${pairs.join(', ')})` : ''}${ports.length ? `, to ${ports.map((p) => (/^(?:tcp|udp) /.test(p) ? p.replace(' ', ' port ') : p)).join(', ')}${g.lines.some((m) => m.facts.dpt === '53') ? ' (DNS)' : ''}` : ''}`);
     if (g.manager === 'own') {
+      // H98: what the bundle's live rules say of the prefix and of each line's packet
+      const o = own.get(g.prefix);
+      const traces = ownTraced(g);
+      const dropped = traces.filter((t): t is OwnLineTrace => t?.outcome === 'dropped');
+      const undecided = traces.filter((t): t is OwnLineTrace => t?.outcome === 'unknown');
+      if (o?.rules.known && o.rules.rules.length === 0)
+        parts.push(
+          `no LOG rule in the bundle's rules has the prefix "${g.prefix}"${o.rules.partial ? ' (the rules in the bundle are cut or list chosen tables only: it may be in what they do not show)' : ''}: the lines come from rules not loaded when the bundle was collected (changed since), or from another network namespace, so whether this traffic is dropped now is not known`,
+        );
+      for (const r of o?.rules.rules.slice(0, 2) ?? []) draft.evidence.push({ file: r.file, line: r.line, excerpt: r.text, note: `the LOG rule with the prefix "${g.prefix}"` });
+      if (dropped.length > 0) {
+        const by = dropped[0].by;
+        parts.push(
+          `traced through the bundle's rules (the ${dropped[0].path} path), ${dropped.length === g.lines.length ? "the lines' packets are" : `the packets of ${dropped.length} of these lines are`} dropped after the LOG rule, by ${stepText(by)}${by ? ` (${by.file}:${by.line})` : ''}`,
+        );
+        if (by) draft.evidence.push({ file: by.file, line: by.line, excerpt: by.text, note: 'the rule or policy that drops the logged packet (traced)' });
+        // a rule of its own drops them (not the chain's policy): that is the rule to change
+        if (by && by.action !== 'policy') {
+          summaries.push(`Traced through the bundle's rules, "${by.text}" (${by.file}:${by.line}) drops these packets after the LOG rule: change that rule, or put an accept for this traffic before it, where the containers are meant to reach the destination.`);
+          commands.push(by.nft ? `nft -a list chain ${by.nft.family} ${by.nft.table} ${by.chain}   # the rule that drops them, with its handle` : `iptables${by.table && by.table !== 'filter' ? ` -t ${by.table}` : ''} -L ${by.chain} -n -v --line-numbers   # the rule that drops them (rule ${by.num})`);
+        }
+      }
+      if (undecided.length > 0)
+        parts.push(
+          `the bundle's rules hold the LOG rule, but the trace of ${undecided.length === g.lines.length ? "the lines' packets" : `${undecided.length} of these lines' packets`} was not decided (${undecided[0].why}): whether the rules drop them after logging is not known`,
+        );
       const br = bridges.length > 0 ? bridges : ['docker0'];
+      // H98 (R31 c02): packets to the host itself (OUT= empty: a container asking the host's DNS on docker0) or from it
+      // (IN= empty) are the input or output chain's, not the forward chain's: no forward accept, no masquerade
+      const hook = g.lines.every((m) => !m.facts.out) ? 'input' : g.lines.every((m) => !m.facts.in) ? 'output' : 'forward';
+      const grep = `nft -a list ruleset | grep -n -F '${g.prefix.replace(/'/g, '').slice(0, 40)}'   # the LOG rule, its table and chain; iptables: iptables -S | grep -F -- '--log-prefix'`;
+      if (hook !== 'forward') {
+        const ipt = hook === 'input' ? 'INPUT' : 'OUTPUT';
+        const dir = hook === 'input' ? 'iifname' : 'oifname';
+        const flag = hook === 'input' ? '-i' : '-o';
+        const services = [
+          ...new Map(
+            g.lines.map((m) => {
+              const itf = (hook === 'input' ? m.facts.in : m.facts.out) ?? br[0];
+              const proto = m.facts.proto && /^(TCP|UDP)$/i.test(m.facts.proto) ? m.facts.proto.toLowerCase() : undefined;
+              const port = proto && m.facts.dpt ? m.facts.dpt : undefined;
+              return [`${itf}|${proto ?? ''}|${port ?? ''}`, { itf, proto, port }] as const;
+            }),
+          ).values(),
+        ].slice(0, 5);
+        const says = services.map((x) => `${dir} "${x.itf}"${x.proto && x.port ? ` ${x.proto} dport ${x.port}` : ''} accept`).join('; ');
+        summaries.push(
+          `The prefix "${g.prefix}" is not Docker's, a CNI plugin's nor a firewall manager's: it is a LOG rule of the host's own nftables or iptables configuration, in its ${hook} chain: ${hook === 'input' ? "these are the containers' packets to the host itself" : "these are the host's own packets to the containers"}${g.lines.some((m) => m.facts.dpt === '53') ? ' (DNS: a resolver on the host, such as one listening on the bridge address)' : ''}, which that chain drops unless it accepts them. Accept them in the ${hook} chain, before the drop (${says}); put the same rule in the configuration file so that the next reload keeps it.`,
+        );
+        commands.push(grep);
+        for (const x of services) commands.push(`iptables -I ${ipt} ${flag} ${x.itf}${x.proto ? ` -p ${x.proto}` : ''}${x.port ? ` --dport ${x.port}` : ''} -j ACCEPT`);
+        for (const x of services) commands.push(`nft insert rule inet filter ${hook} ${dir} "${x.itf}"${x.proto && x.port ? ` ${x.proto} dport ${x.port}` : ''} accept   # use the table and chain the grep shows`);
+        continue;
+      }
       const intoContainers = g.lines.some((m) => CONTAINER_ITF_ONLY.test(m.facts.out ?? '') && !CONTAINER_ITF_ONLY.test(m.facts.in ?? ''));
       summaries.push(
         `The prefix "${g.prefix}" is not Docker's, a CNI plugin's nor a firewall manager's: it is a LOG rule of the host's own nftables or iptables configuration (an /etc/nftables.conf, a configuration tool such as puppet-nftables), whose forward chain drops what it does not accept. Let the containers' traffic through in that forward chain, before the drop: replies of established connections first (ct state established,related accept), then new connections from the containers' bridges (iifname "${br[0]}" accept)${intoContainers ? `, and replies to them (oifname "${br[0]}" ct state established,related accept)` : ''}; put the same rules in the configuration file so that the next reload keeps them.` +
           ` Where Docker runs with "iptables": false, it adds no rule of its own: the host's ruleset must also masquerade the containers' subnet on the way out.` +
           ` An /etc/nftables.conf that starts with flush ruleset also removes Docker's own rules at every nftables reload (systemctl restart nftables, nft -f): flush only the host's own tables (flush table inet filter, or delete table and re-create it), or restart docker after each reload.`,
       );
-      commands.push(`nft -a list ruleset | grep -n -F '${g.prefix.replace(/'/g, '').slice(0, 40)}'   # the LOG rule, its table and chain; iptables: iptables -S | grep -F -- '--log-prefix'`);
+      commands.push(grep);
       commands.push('nft insert rule inet filter forward ct state established,related accept   # use the table and chain the grep shows (inet filter forward is the usual name)');
       for (const b of br) commands.push(`nft insert rule inet filter forward iifname "${b}" accept`);
       if (intoContainers) for (const b of br) commands.push(`nft insert rule inet filter forward oifname "${b}" ct state established,related accept`);
@@ -1749,13 +2057,23 @@ function firewallRejected(draft: FindingDraft, node: string, matches: LogMatch[]
     if (host.traits().has('docker') && !answer?.restoresAll)
       commands.push(`# then restart docker: ${answer ? answer.says : 'Docker before 28.3.3 does not re-create all its rules when firewalld reloads (docker version says which runs here)'}`, ...host.restartDocker());
   }
-  draft.message = `${count} line${count > 1 ? 's' : ''} on ${node}: ${parts.join('; ')}. ${draft.severity === 'critical' ? 'The firewall is rejecting these containers\' traffic now.' : ownOnly && !old && !stray ? "The host's own rules are logging this traffic as refused up to the logs' end: the containers cannot reach that destination while the rule stands." : byDesign && !old && !stray ? "ufw-docker is dropping these connections now, as it does for every container port not allowed with ufw route allow: it matters where the container is meant to be reached from there." : old ? `The last line is more than a day older than the logs' end: ${count === 1 ? 'one old packet, maybe fixed since' : 'it may be fixed since'}.` : 'Only TCP packets of connections already closed (no SYN): late stray packets, which firewalls log once conntrack has forgotten the connection.'}`;
+  // H98: certain only where the trace says so; where the bundle's rules do not show it, the prefix is all there is
+  const ownRulesSilent = [...groups.values()].some((g) => g.manager === 'own' && (own.get(g.prefix)?.rules.known ?? false) && !ownTraced(g).every((t) => t?.outcome === 'dropped'));
+  const ownClosing = ownRulesSilent
+    ? "The host's own rules logged this traffic up to the logs' end under a prefix that says it is refused; the bundle's rules do not show that they drop it, so that the containers cannot reach that destination is likely, not certain."
+    : "The host's own rules are logging this traffic as refused up to the logs' end: the containers cannot reach that destination while the rule stands.";
+  if (accepted.length > 0) {
+    const prefixes = [...new Set(accepted.map((m) => m.facts.ownPrefix!))];
+    parts.push(`${accepted.length} more line${accepted.length > 1 ? 's' : ''} (prefix ${prefixes.map((x) => `"${x}"`).join(', ')}) ${accepted.length > 1 ? 'were' : 'was'} logged, then accepted by the bundle's rules (traced): no drop, left out`);
+  }
+  draft.message = `${count} line${count > 1 ? 's' : ''} on ${node}: ${parts.join('; ')}. ${draft.severity === 'critical' ? (ownConfirmed ? "The host's own rules drop these containers' packets now (traced through the bundle's rules)." : 'The firewall is rejecting these containers\' traffic now.') : ownOnly && !old && !stray ? ownClosing : byDesign && !old && !stray ? "ufw-docker is dropping these connections now, as it does for every container port not allowed with ufw route allow: it matters where the container is meant to be reached from there." : old ? `The last line is more than a day older than the logs' end: ${count === 1 ? 'one old packet, maybe fixed since' : 'it may be fixed since'}.` : 'Only TCP packets of connections already closed (no SYN): late stray packets, which firewalls log once conntrack has forgotten the connection.'}`;
   draft.facts = { ...draft.facts, zones: [...groups.values()].map((g) => g.zone ?? g.manager) };
   draft.remedy = {
     summary: summaries.join(' '),
     commands: [...new Set(commands)],
     ...(reload ? { caution: "firewall-cmd --reload rebuilds firewalld's rules; where Docker needs restarting after it, that restarts every container." } : {}),
   };
+  return true;
 }
 
 
