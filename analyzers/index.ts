@@ -4,6 +4,7 @@ import logSignatures from './log-signatures.js';
 import clusterNodeInconsistent from './cluster-node-inconsistent.js';
 import dockerBridgeMismatch from './docker-bridge-mismatch.js';
 import dockerBridgeOverlapsHostRoute from './docker-bridge-overlaps-host-route.js';
+import dockerDefaultPoolsRouted from './docker-default-pools-routed.js';
 import dockerBridgeNetfilterForwardDrop from './docker-bridge-netfilter-forward-drop.js';
 import firewalldContainerInterfaceUnzoned from './firewalld-container-interface-unzoned.js';
 import firewalldNetavarkPortForwardsLost from './firewalld-netavark-port-forwards-lost.js';
@@ -82,6 +83,7 @@ export const BUILTIN_ANALYZERS: readonly Analyzer[] = [
   flannelMasqueradeMissing,
   dockerBridgeMismatch,
   dockerBridgeOverlapsHostRoute,
+  dockerDefaultPoolsRouted,
   dockerBridgeNetfilterForwardDrop,
   tailscaleStatefulFilterDropsContainers,
   networkMtuMismatch,

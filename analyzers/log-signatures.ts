@@ -59,6 +59,7 @@ import { dnsLookupKind } from '../src/logs/signatures-dns.js';
 import { dnsLookupPast, dnsLookupWording, type ResolverContext } from './lib/dns-lookup.js';
 import { resolvConfHostPath } from '../src/parsers/resolv-conf.js';
 import { cniConfOrder, isNetDir } from '../src/parsers/cni-conf.js';
+import { candidatesExhaustedFinding } from './lib/docker-default-pools.js';
 
 const MAX_EVIDENCE = 10;
 /** the signatures that make findings of their own (log.kube-proxy-fatal leaves their lines to them) */
@@ -209,6 +210,11 @@ export default defineAnalyzer({
       }
       out.push(draft);
       lines.set(draft, { matches: sorted, complete: e.count <= sorted.length });
+    }
+    // H102 (moby/moby#6442): every one of Docker 1.x's candidate ranges rejected and none taken, the final error not in the logs
+    if (!out.some((d) => d.id === 'log.docker-no-free-address-pool')) {
+      const exhausted = candidatesExhaustedFinding(node, byId.get('log.docker-pool-candidate')?.matches ?? [], artifacts);
+      if (exhausted) out.push(exhausted);
     }
     if (kubectl.length > 0) out.push(kubectlWithoutKubeconfig(node, inTimeOrder(kubectl)));
     if (userNat.slirp.length > 0) {

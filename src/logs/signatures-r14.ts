@@ -69,7 +69,8 @@ export function r14Signatures(deps: { peer: RegExp[]; notClientLine: RegExp }): 
       // `[debug] driver.go:254 172.17.42.1/16 requested network overlaps with existing network` (log.Debugf("%s %s", addr, err)
       // after CheckRouteOverlaps), then `Creating bridge docker0 with network 10.1.42.1/16` for the one it took. A rejected
       // candidate is no failure (the next may be free): no finding; log.docker-no-free-address-pool names them when every
-      // one was rejected (its final error).
+      // one was rejected (its final error), and H102 raises it from these lines alone when all twelve of Docker 1.x's
+      // candidates were rejected and none taken (analyzers/lib/docker-default-pools.ts, candidatesExhaustedFinding).
       id: 'log.docker-pool-candidate',
       literals: ['requested network overlaps with', 'Creating bridge '],
       pattern:

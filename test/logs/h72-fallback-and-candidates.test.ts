@@ -131,8 +131,15 @@ const FINAL_6442 = "[error] Could not find a free IP address range for interface
 const routes6442 = { routes: [parseRoutes(ROUTES_6442, 'ip_route.txt')] };
 
 describe("Docker's per-candidate pool lines (moby/moby#6442, H72)", () => {
-  it('candidate lines alone: no finding above info', () => {
+  it('candidate lines alone, all twelve rejected and none taken: the no-free-range finding without its final error line (H102)', () => {
     const out = run([scan(CANDIDATES_6442.join('\n'), 'docker-daemon-debug.log')], routes6442);
+    const f = out.find((x) => x.id === 'log.docker-no-free-address-pool')!;
+    expect(f.severity).toBe('critical');
+    expect(f.title).toMatch(/every candidate overlaps a route/);
+    expect(f.evidence.map((e) => `${e.file}:${e.line}`)).toEqual(expect.arrayContaining(['docker-daemon-debug.log:1', 'ip_route.txt:1', 'ip_route.txt:2']));
+  });
+  it('only some candidates logged (the rest skipped silently, or the log cut): no finding above info', () => {
+    const out = run([scan(CANDIDATES_6442.slice(0, 7).join('\n'), 'docker-daemon-debug.log')], routes6442);
     expect(out.filter((x) => x.severity !== 'info')).toEqual([]);
   });
   it('candidates rejected, then a range taken (a free one further down the list): no finding above info', () => {
