@@ -28,11 +28,17 @@
  * hand-set value, breaks that): larger pod packets are dropped or fragmented between nodes.
  *
  * Guards.
- * - An idle bridge says nothing: docker0 with NO-CARRIER, or `state UNKNOWN` (a recent kernel's bridge
- *   that never had a port), or ifconfig without RUNNING, and no veth, shows 1500 whatever Docker is
- *   configured with before Docker 25, and carries no traffic
- *   (moby/moby#22495's `docker0: flags=4099<UP,BROADCAST,MULTICAST>  mtu 9000` over eth0 1500: the
- *   failing `docker pull` is dockerd's own traffic, which docker0 never carries; moby/moby#49398).
+ * - An idle bridge is not taken for its containers' MTU: docker0 with NO-CARRIER, or `state UNKNOWN` (a recent
+ *   kernel's bridge that never had a port), or ifconfig without RUNNING, and no veth, shows 1500 whatever Docker
+ *   is configured with before Docker 25, and carries no traffic (moby/moby#22495's
+ *   `docker0: flags=4099<UP,BROADCAST,MULTICAST>  mtu 9000` over eth0 1500: the failing `docker pull` is
+ *   dockerd's own traffic, which docker0 never carries). It is still judged as what the next containers get
+ *   (idleDefaultFindings): an idle Docker bridge above an uplink smaller than 1500, with no MTU configured for
+ *   it (no "mtu" / --mtu, no com.docker.network.driver.mtu up to the uplink's), is the most common MTU ticket
+ *   (actions-runner-controller#385/#393's dind docker0 1500 over the pod's eth0 1450; moby/moby#49398,
+ *   #22028, #20178; actions/runner#2966): the containers started next get 1500. Info, warning where
+ *   the bundle shows Docker inside a Kubernetes pod (Docker-in-Docker CI runners, whose build containers come
+ *   and go between jobs, so docker0 is idle at most moments a bundle is taken).
  * - Uplink MTU >= the container side: fine (a jumbo uplink under 1500 bridges included).
  * - A container side larger than an uplink of 1500 or more (docker0 9000 over eth0 1500): peers on
  *   1500 networks send no larger segments than their own MTU allows, so only jumbo peers are hurt:
@@ -65,6 +71,7 @@ import { DOCKER_RESTART_KINDS, dockerRestartOf, nodeForCommands, restartDocker }
 import { flannelRunner } from './lib/flannel.js';
 import { distinctEvidence } from './lib/evidence.js';
 import { dockerdSettings, type DockerdSetting } from '../src/parsers/dockerd-flags.js';
+import { dockerVersion } from './lib/container-host.js';
 
 const ID = 'network.mtu-mismatch';
 /** IPv4 + UDP + VXLAN + inner Ethernet: what flannel's vxlan backend subtracts from the underlay (IPv4 underlay) */
@@ -102,6 +109,9 @@ export default defineAnalyzer({
     }
     const idle = idleConfiguredFinding(node, artifacts, itfs, uplink, out);
     if (idle) out.push(idle);
+    out.push(...idleDefaultFindings(node, artifacts, itfs, uplink, out));
+    const undecided = uncompared(artifacts, itfs, uplink);
+    if (undecided) partly?.(undecided.what, undecided.missing);
     out.push(...flannelFindings(node, artifacts, itfs, uplink, nodeForCommands(input).command));
     return out;
   },
@@ -395,6 +405,152 @@ function idleConfiguredFinding(node: string, artifacts: NodeArtifacts, itfs: Map
       caution: 'Restarting docker restarts every container.',
     },
   };
+}
+
+/**
+ * Docker bridges with no container now (docker0; a user network's br-<id> that docker network inspect
+ * shows) at an MTU above an uplink smaller than 1500, nothing configured that fits the uplink: the
+ * containers started next get the bridge's MTU (Docker's 1500) and lose their large packets where PMTU
+ * discovery does not work (actions-runner-controller#385: dind's docker0 `UP BROADCAST MULTICAST
+ * MTU:1500` over the pod's eth0 `MTU:1450`). An uplink of 1500 or more is left to the active check (a
+ * jumbo docker0 over 1500 hurts jumbo peers only, and only once containers run).
+ *
+ * Not said: where dockerd's "mtu" / --mtu is set (above the uplink: idleConfiguredFinding; at most the
+ * uplink: fine, before Docker 25 docker0 shows 1500 whatever is configured), or docker network inspect
+ * gives the default bridge an MTU that fits; rootless Docker; `"bridge"` naming another interface.
+ *
+ * Severity: info (nothing is lost now, and a host with Docker installed and unused loses nothing), warning
+ * where the uplink is a Kubernetes pod's interface (its MAC is 0a:58 followed by its IPv4 address, the
+ * address CNI's hwaddr package derives: containernetworking/plugins pkg/utils/hwaddr): Docker in a pod is
+ * Docker-in-Docker, a CI runner whose build containers start and stop with each job, so an idle docker0
+ * there is the moment between builds, not an unused Docker. Never critical: small packets pass, and large
+ * ones fail only where PMTU discovery is blocked.
+ */
+function idleDefaultFindings(node: string, artifacts: NodeArtifacts, itfs: Map<string, Interface>, uplink: Uplink | undefined, found: readonly FindingDraft[]): FindingDraft[] {
+  if (!uplink || uplink.mtu >= ETHERNET_MTU) return [];
+  const s = dockerdSettings(artifacts.dockerDaemon);
+  if (s.rootless) return [];
+  const active = new Set(containerSides(artifacts, itfs).map((c) => c.bridge));
+  const said = new Set(found.map((f) => f.facts?.bridge));
+  const networks = (artifacts.dockerNetworks ?? []).flatMap((d) => d.networks).filter((n) => n.driver === 'bridge' && n.bridgeName);
+  const pod = podInterface(uplink, itfs);
+  const out: FindingDraft[] = [];
+  const N = uplink.mtu;
+  for (const br of itfs.values()) {
+    if (br.mtu === undefined || br.mtu <= N || active.has(br.name) || said.has(br.name) || uplink.names.includes(br.name)) continue;
+    const isDocker0 = br.name === 'docker0';
+    const net = networks.find((n) => n.bridgeName === br.name);
+    if (!isDocker0 && !(/^br-[0-9a-f]{12}$/.test(br.name) && net)) continue;
+    const optText = net?.options['com.docker.network.driver.mtu'];
+    const opt = optText !== undefined && /^\d+$/.test(optText) ? Number(optText) : undefined;
+    if (opt !== undefined && opt <= N) continue;
+    const evidence: Evidence[] = [...uplink.evidence, itfEvidence(br, `${br.name}, no container attached: MTU ${br.mtu}`)];
+    if (opt !== undefined && net) evidence.push({ file: net.ref.file, line: net.ref.line, excerpt: `"com.docker.network.driver.mtu": "${optText}"`, note: `docker network ${net.name}: its containers get MTU ${opt}` });
+    let configured: string;
+    let known: boolean;
+    if (isDocker0) {
+      if (s.mtu || (s.bridge && s.bridge.value !== 'docker0')) continue;
+      const json = (artifacts.dockerDaemon ?? []).find((c) => (c.origin ?? 'daemon.json') === 'daemon.json');
+      const version = dockerVersion(artifacts);
+      const v25 = version !== undefined && version.numbers[0] >= 25;
+      const shown: string[] = [];
+      if (json) shown.push(`${json.file} has no "mtu"`);
+      if (s.commandLine) {
+        shown.push(`dockerd's command line (${s.commandLine.ref.file}:${s.commandLine.ref.line}) has no --mtu`);
+        evidence.push({ file: s.commandLine.ref.file, line: s.commandLine.ref.line, excerpt: s.commandLine.excerpt, note: "dockerd's command line: no --mtu" });
+      }
+      if (opt !== undefined) shown.push(`docker network inspect gives the default bridge network MTU ${opt}`);
+      if (v25) {
+        shown.push(`Docker ${version.version} sets docker0's MTU to the configured one`);
+        evidence.push(version.evidence);
+      }
+      known = shown.length > 0;
+      configured = known
+        ? `Nothing sets Docker's MTU, so it is the default 1500: ${shown.join('; ')}.`
+        : `The bundle has neither /etc/docker/daemon.json nor dockerd's command line, so it does not show whether Docker's "mtu" is set (before Docker 25 an idle docker0 shows 1500 whatever is configured): if it is already ${N} or less, this does not apply.`;
+    } else {
+      known = true;
+      configured = opt !== undefined ? `Docker network ${net!.name} is created with MTU ${opt}.` : `Docker network ${net!.name} has no com.docker.network.driver.mtu option, so its containers get 1500.`;
+    }
+    const mtu = opt ?? (isDocker0 ? ETHERNET_MTU : br.mtu);
+    if (mtu <= N) continue;
+    if (pod) evidence.push(itfEvidence(pod.itf, `${pod.itf.name}'s MAC ${pod.mac} is 0a:58 followed by its address ${pod.address}: the MAC Kubernetes' CNI gives a pod's interface`));
+    const who = isDocker0 ? 'docker0' : `${br.name} (docker network ${net!.name})`;
+    const dockerRestart = dockerRestartOf(artifacts);
+    const commands: string[] = isDocker0
+      ? [
+          `# ${dockerRestart.daemonJson}: add "mtu": ${N} (the default bridge docker0), e.g. { "mtu": ${N} }`,
+          `#   and for user networks created later (Docker 24+): "default-network-opts": { "bridge": { "com.docker.network.driver.mtu": "${N}" } }`,
+          ...(pod ? [`# Docker-in-Docker: start the inner dockerd with --mtu=${N} (actions-runner-controller: the runner's dockerMTU: ${N}; docker:dind service: command: ["--mtu=${N}"])`] : []),
+          ...restartDocker({ dockerRestart }, 'then recreate the containers created before: a veth keeps the MTU of its creation'),
+        ]
+      : [
+          `docker network inspect ${net!.name}   # note its subnet and options, then recreate it with the MTU (its containers must be detached first)`,
+          `docker network rm ${net!.name} && docker network create -o com.docker.network.driver.mtu=${N} <same options> ${net!.name}`,
+        ];
+    out.push({
+      severity: pod ? 'warning' : 'info',
+      title: pod ? "Docker-in-Docker's bridge MTU larger than the pod's interface" : "Docker's bridge MTU larger than the uplink (no container on it now)",
+      message:
+        `On ${node}, ${who} has MTU ${br.mtu}, larger than ${uplinkPhrase(uplink)}. ` +
+        `No container is on ${br.name} now (no veth on it), so nothing is lost at this moment, but every container started on it gets MTU ${mtu} and advertises a TCP MSS of ${mtu - TCP_IP_HEADERS}: ` +
+        `its packets over ${N} bytes are dropped where PMTU discovery does not work (ICMP "fragmentation needed" filtered), so ping and small requests work while TLS handshakes, git clone, apt-get, pip and docker build hang. ${configured}` +
+        (pod
+          ? ` ${pod.itf.name}'s MAC (${pod.mac}) is the one Kubernetes' CNI derives from its address ${pod.address}: this Docker runs inside a pod (Docker-in-Docker, such as a CI runner), whose build containers start and stop with each job, so ${br.name} is idle between builds.`
+          : ''),
+      impact: `Containers started on ${br.name} will lose packets over ${N} bytes where PMTU discovery does not work: downloads and TLS connections hang.`,
+      evidence: distinctEvidence(evidence),
+      facts: { bridge: br.name, network: net?.name, idle: true, bridgeMtu: br.mtu, containerMtu: mtu, uplink: uplink.names, uplinkMtu: N, uplinkFrom: uplink.from, configKnown: known, pod: pod !== undefined },
+      remedy: {
+        summary: isDocker0
+          ? `Give Docker the uplink's MTU (${N}): "mtu": ${N} in /etc/docker/daemon.json (or dockerd --mtu=${N}${pod ? ', for Docker-in-Docker the runner\'s MTU setting' : ''}), com.docker.network.driver.mtu=${N} for user networks, then restart docker and recreate the containers (an existing veth keeps its MTU).`
+          : `Recreate docker network ${net!.name} with com.docker.network.driver.mtu=${N}, then its containers.`,
+        commands,
+        caution: 'Restarting docker restarts every container; recreating a network detaches its containers.',
+      },
+    });
+  }
+  return out;
+}
+
+/** The uplink is a Kubernetes pod's interface: its MAC is 0a:58 + its IPv4 address (CNI's hwaddr.GenerateHardwareAddr4). */
+function podInterface(uplink: Uplink, itfs: Map<string, Interface>): { itf: Interface; mac: string; address: string } | undefined {
+  for (const name of uplink.names) {
+    const i = itfs.get(name);
+    const mac = i?.mac?.toLowerCase();
+    if (!i || !mac) continue;
+    for (const a of i.addresses) {
+      if (a.family !== 4) continue;
+      const derived = ['0a', '58', ...a.address.split('.').map((o) => Number(o).toString(16).padStart(2, '0'))].join(':');
+      if (mac === derived) return { itf: i, mac, address: a.address };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * What the check could not compare, for the coverage line: Docker/CNI/Podman bridges in the listing,
+ * but no uplink to judge them against, or no MTU for them.
+ */
+function uncompared(artifacts: NodeArtifacts, itfs: Map<string, Interface>, uplink: Uplink | undefined): { what: string; missing?: ('routes' | 'ipAddr')[] } | undefined {
+  const bridges = [...itfs.values()].filter((i) => CONTAINER_BRIDGE.test(i.name));
+  if (bridges.length === 0) return undefined;
+  const names = bridges.map((b) => b.name).join(', ');
+  if (!uplink) {
+    const routes = (artifacts.routes ?? []).flatMap((t) => t.routes).filter(mainIpv4);
+    const def = routes.find((r) => r.destination === '0.0.0.0/0' || r.destination === '0.0.0.0/1');
+    if (def?.dev) {
+      const dev = itfs.get(def.dev);
+      return { what: `could not compare MTUs: the default route's interface ${def.dev} (${def.ref.file}:${def.ref.line}) ${dev ? 'has no MTU in' : 'is not in'} the interface listing, so ${names} ${bridges.length > 1 ? 'were' : 'was'} not checked against the way out; collect ip addr` , missing: ['ipAddr'] };
+    }
+    return {
+      what: `could not compare MTUs: the bundle has ${artifacts.routes?.length ? 'no default route' : 'no routes (ip route)'} and no interface up besides container ones, so the way out of ${names} and its MTU are unknown; collect ip route and ip addr`,
+      missing: artifacts.routes?.length ? undefined : ['routes'],
+    };
+  }
+  const unknown = bridges.filter((b) => b.mtu === undefined && !uplink.names.includes(b.name));
+  if (unknown.length > 0) return { what: `could not compare MTUs: the listing shows no MTU for ${unknown.map((b) => `${b.name} (${b.ref.file}:${b.ref.line})`).join(', ')}; collect ip addr (not ip -brief)`, missing: ['ipAddr'] };
+  return undefined;
 }
 
 function uplinkPhrase(u: Uplink): string {

@@ -83,9 +83,10 @@ describe('network.mtu-mismatch: containers larger than the uplink', () => {
     expect(run({ ipAddr: [ipAddr('netns-jumbo-uplink.ip-link.txt')], routes: [routes('netns-docker-fixed.ip-route.txt')] })).toEqual([]);
   });
 
-  it("stays silent on moby/moby#22495 (docker0 9000 without RUNNING: no container; `docker pull` is dockerd's own traffic) and #49398 (docker0 NO-CARRIER)", () => {
+  it("stays silent on moby/moby#22495 (docker0 9000 without RUNNING: no container; `docker pull` is dockerd's own traffic); #49398's idle docker0 1500 over enp7s0 1450 is info (the next containers get 1500)", () => {
     expect(run({ ipAddr: [ipAddr('moby-22495.ifconfig-grep-mtu.txt')] })).toEqual([]);
-    expect(run({ ipAddr: [ipAddr('moby-49398.ip-addr.txt')], routes: [routes('moby-49398.ip-route.txt')] })).toEqual([]);
+    const f = run({ ipAddr: [ipAddr('moby-49398.ip-addr.txt')], routes: [routes('moby-49398.ip-route.txt')] });
+    expect(f.map((x) => [x.severity, x.facts?.bridge, x.facts?.idle, x.facts?.uplinkMtu])).toEqual([['info', 'docker0', true, 1450]]);
   });
 
   it('without routes, speaks only if every interface that could be the way out is smaller: eth0 1500 and eth1 1420 up; with the default route by eth1 it fires (real netns)', () => {
