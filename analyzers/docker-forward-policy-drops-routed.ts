@@ -40,6 +40,11 @@
  * On a Kubernetes node (FORWARD jumps to KUBE-FORWARD, cali-FORWARD, FLANNEL-FWD, ...) the same DROP meets the
  * traffic the node forwards for pods: podCheck, a warning when the policy counted drops and no rule accepts the pod
  * network (rancher/rke#485: kube-proxy without --cluster-cidr; Docker 17.03 had no DOCKER-USER, so no jump to it is needed).
+ * A pod-network interface with an address of the family in ip addr (flannel.1, cni0, tunl0, vxlan.calico) is a sign too
+ * (kubernetes/kubernetes#39823: flannel before 0.10 wrote no FORWARD rule). With the policy's counter 0 or no counters, the
+ * drop is read from the rules alone (projectcalico/canal#31: felix-FORWARD, Calico <= 2.0, accepts only cali*): a warning
+ * when every chain FORWARD reaches is in the dump, info when it rests on chains assumed as their owner writes them
+ * (felix-FORWARD, cali-FORWARD, DOCKER-USER), nothing but a coverage note when ip addr or another chain's rules are missing.
  *
  * os-release (OPENWRT_RELEASE) is not an artifact of the project yet: OpenWrt is known here by fw4's
  * `table inet fw4` and its br-lan bridge.
@@ -107,7 +112,25 @@ export default defineAnalyzer({
 });
 
 /** kube-proxy's and the network plugins' chains FORWARD jumps to: the node forwards pods' traffic. */
-const POD_FORWARD_CHAIN = /^(KUBE-FORWARD|cali-FORWARD|FLANNEL-FWD|KUBE-ROUTER-FORWARD|CILIUM_FORWARD|WEAVE-NPC|ANTREA-FORWARD)$/;
+const POD_FORWARD_CHAIN = /^(KUBE-FORWARD|cali-FORWARD|felix-FORWARD|FLANNEL-FWD|KUBE-ROUTER-FORWARD|CILIUM_FORWARD|WEAVE-NPC|WEAVE-NPC-EGRESS|WEAVE-EXPOSE|ANTREA-FORWARD)$/;
+/**
+ * Calico's chains, as Calico writes them, accept only the traffic of this node's own pods: felix-FORWARD (Calico 2.0 and
+ * earlier: `-i cali+ -j ACCEPT`, `-o cali+ -j ACCEPT`), cali-FORWARD (the same in 2.x-3.x, then by its policy mark
+ * 0x10000). Traffic the node forwards between its uplink and the overlay or tunnel (a NodePort for a pod on another node,
+ * projectcalico/canal#31, rancher/rke#485) never crosses a cali* interface. Where the dump does not hold their rules,
+ * that is what is assumed.
+ */
+const WORKLOAD_ONLY_CHAIN = /^(felix-FORWARD|cali-FORWARD)$/;
+/** Docker's own chains: they accept only what goes to or comes from Docker's bridges, never the pods' overlay. */
+const DOCKER_OWN_CHAIN = /^DOCKER(-ISOLATION(-STAGE-[12])?|-FORWARD|-BRIDGE|-CT|-INTERNAL|-INGRESS)?$/;
+/**
+ * Interfaces that show the node carries a pod network or overlay (a sign even where FORWARD jumps to no plugin chain:
+ * kubeadm 1.5 with flannel and Docker 1.13, kubernetes/kubernetes#39823): with an address of the family, so that a
+ * `tunl0` the ipip module creates on any host (DOWN, no address) is not one.
+ */
+const POD_SIGN_INTERFACE = /^(cni0|cbr0|kube-bridge|flannel\.\d+|flannel-v6\.\d+|flannel-wg(-v6)?|tunl0|vxlan\.calico|vxlan-v6\.calico|wireguard\.cali|cilium_host|weave|antrea-gw0)$/;
+/** Targets that are not chains (a jump to one of them is not a chain the dump lacks). */
+const BUILTIN_TARGET = /^(ACCEPT|DROP|REJECT|RETURN|LOG|NFLOG|ULOG|MARK|CONNMARK|CT|NOTRACK|TRACE|AUDIT|CHECKSUM|CLASSIFY|DSCP|TCPMSS|TOS|TTL|HL|SET|NFQUEUE|QUEUE|MASQUERADE|SNAT|DNAT|REDIRECT|TEE)$/;
 /** The interfaces pods' traffic between nodes (and to this node's pods) crosses: overlays, tunnels, pod bridges. */
 const POD_INTERFACE = /^(cni0|cbr0|kube-bridge|flannel[.-][\w.-]*|tunl0|vxlan\.calico|vxlan-v6\.calico|wireguard\.cali|cilium_[\w]+|weave|antrea-gw0|cali\+?)$/;
 const ANY = /^(0\.0\.0\.0\/0|::\/0|0\/0)$/;
@@ -140,14 +163,16 @@ function podAccept(r: Rule): 'all' | 'address' | 'replies' | 'interface' | undef
 
 /**
  * docker.forward-policy-drops-routed, pods: a Kubernetes node (FORWARD jumps to kube-proxy's KUBE-FORWARD or a
- * network plugin's chain) with Docker's chains, whose FORWARD policy is DROP and has counted drops, and where
- * no rule before the policy accepts the pod network (podAccept). rancher/rke#485: Calico, RKE's kube-proxy
+ * network plugin's chain, or ip addr shows the pod network's interfaces) with Docker's chains, whose FORWARD policy
+ * is DROP, and where no rule before the policy accepts the pod network (podAccept). rancher/rke#485: Calico, RKE's kube-proxy
  * without --cluster-cidr (so KUBE-FORWARD accepted only kube-proxy's marked packets, not their replies), Docker
  * 17.03's DROP: a NodePort answered only on the node running the pod, the policy counting each try.
  * Silent where an accept covers the pod network (kube-proxy with --cluster-cidr, kube-proxy 1.2x's bare
  * RELATED,ESTABLISHED accept, flannel's FLANNEL-FWD), where the policy counted nothing beyond packets for
  * Docker's bridges, or where another firewall (ufw, firewalld) owns the chain. A warning: a policy counter does
- * not say whose packets it dropped. With no counters in the dump, the coverage says so.
+ * not say whose packets it dropped. With the counter 0 or no counters, the drop is read from the rules alone
+ * (H101): a warning when every chain FORWARD reaches is in the dump, info when it rests on chains assumed as
+ * their owner writes them, a coverage note when ip addr or another chain's rules are missing.
  */
 /**
  * A finding on a cut iptables dump (a `...` in a paste, a table without COMMIT, sos's .tailed): the accept it misses may
@@ -167,44 +192,108 @@ function podCheck(node: string, artifacts: NodeArtifacts, family: 4 | 6, view: B
   if (!filter || !fwd || fwd.policy?.toUpperCase() !== 'DROP') return undefined;
   if ([...filter.keys()].some((c) => OTHER_FIREWALL_CHAIN.test(c))) return undefined;
   const dockerJump = fwd.rules.find((r) => r.target && /^DOCKER(-|$)/.test(r.target));
+  if (!dockerJump) return undefined;
   const podJumps = fwd.rules.filter((r) => r.target && POD_FORWARD_CHAIN.test(r.target));
-  if (!dockerJump || podJumps.length === 0) return undefined;
+  // the pod network's interfaces in ip addr (flannel.1, cni0, tunl0 with an address of the family): a sign of its own
+  const ipItfs = interfacesOf(artifacts.ipAddr ?? []);
+  const signs = [...ipItfs.values()].filter((i) => POD_SIGN_INTERFACE.test(i.name) && i.addresses.some((a) => a.family === family && a.scope !== 'link' && a.scope !== 'host' && !(family === 6 && isLinkLocal6(a.address))));
+  if (podJumps.length === 0 && signs.length === 0) return undefined;
   const fam = family === 6 ? 'IPv6' : 'IPv4';
   const reached = [fwd, ...[...reachableChains(filter, 'FORWARD')].map((c) => filter.get(c)).filter((c): c is Chain => !!c)];
+  // chains jumped to from what FORWARD reaches that the dump does not hold (a listing of FORWARD alone)
+  // (and chains declared whose rules a cut dump may have left out: Chain.unlisted, an `iptables -S` cut among them, flannel-io/flannel#1321)
+  const unlistedAll = [
+    ...new Set([
+      ...reached.flatMap((c) => c.rules.map((r) => r.target)).filter((t): t is string => !!t && !filter.has(t) && !BUILTIN_TARGET.test(t)),
+      ...reached.filter((c) => c.unlisted).map((c) => c.name),
+    ]),
+  ];
   // FORWARD read from a cut-off nft listing: an accept past the cut (in FORWARD or a chain it jumps to) is not in the file
-  const cut = iptablesChainsCutNote(artifacts.nftables ?? [], fwd.ref.file, 'filter', [...reached.map((c) => c.name), ...podJumps.map((r) => r.target!)], family === 6 ? 'ip6' : 'ip');
+  const cut = iptablesChainsCutNote(artifacts.nftables ?? [], fwd.ref.file, 'filter', [...reached.map((c) => c.name), ...podJumps.map((r) => r.target!), ...unlistedAll], family === 6 ? 'ip6' : 'ip');
   if (cut) {
-    partly?.(`${family === 6 ? 'IPv6' : 'IPv4'}: whether ${node}'s FORWARD policy DROP drops the pod network's traffic was not decided: ${cut}; collect the whole nft list ruleset (or iptables-save)`, ['nftables']);
+    partly?.(`${fam}: whether ${node}'s FORWARD policy DROP drops the pod network's traffic was not decided: ${cut}; collect the whole nft list ruleset (or iptables-save)`, ['nftables']);
     return undefined;
   }
   const accepted = reached.flatMap((c) => c.rules.map((r) => ({ r, kind: podAccept(r) }))).filter((x) => x.kind);
   if (accepted.length > 0) return undefined;
   const podChains = [...new Set(podJumps.map((r) => r.target!))];
   const unlisted = podChains.filter((c) => !filter.has(c));
-  if (!fwd.policyCounters) {
-    partly?.(`${fam}: ${node}'s FORWARD policy is DROP (${fwd.ref.file}:${fwd.ref.line}) on a Kubernetes node with Docker's chains, and no rule accepts the pod network${unlisted.length ? ` (${unlisted.join(', ')} not in the dump)` : ''}; the dump has no counters to say whether the policy drops anything: collect iptables-save -c (or iptables -L -n -v)`, ['iptables']);
-    return undefined;
-  }
-  const dropped = fwd.policyCounters.packets;
+  const what = podChains.length ? `FORWARD jumps to ${podChains.join(', ')}` : `ip addr shows ${signs.map((i) => i.name).join(', ')}`;
+  const dropped = fwd.policyCounters?.packets;
   const docker = containerFallThrough(reached, filter);
-  const unexplained = Math.max(0, dropped - docker);
-  if (unexplained === 0) return undefined;
-
+  const unexplained = dropped === undefined ? 0 : Math.max(0, dropped - docker);
   const tool = iptablesTool(view.rulesets.find((r) => r.tables.filter?.chains.FORWARD) ?? view.rulesets[0], artifacts.iptables ?? []);
-  const evidence: Evidence[] = [
-    { file: fwd.ref.file, line: fwd.ref.line, excerpt: excerptOf(fwd), note: `${fam} filter FORWARD: policy DROP, ${dropped} packets dropped by it${docker > 0 ? ` (${docker} of them can be packets for a Docker bridge that fell through Docker's chain)` : ''}` },
-  ];
-  for (const j of podJumps) evidence.push({ file: j.ref.file, line: j.ref.line, excerpt: j.text, note: `FORWARD's jump to ${j.target}: ${j.target === 'KUBE-FORWARD' ? "kube-proxy's chain" : "the network plugin's chain"}${filter.has(j.target!) ? '' : ' (its rules are not in the dump)'}` });
-  evidence.push({ file: dockerJump.ref.file, line: dockerJump.ref.line, excerpt: dockerJump.text, note: `FORWARD's jump to ${dockerJump.target}: Docker's chains` });
+  const chain = filter.has('DOCKER-USER') ? 'DOCKER-USER' : 'FORWARD';
   const kubeForward = filter.get('KUBE-FORWARD');
   const markOnly = kubeForward?.rules.filter((r) => r.target === 'ACCEPT' && r.matches.some((m) => m.module === 'mark'));
-  for (const r of (markOnly ?? []).slice(0, 1)) evidence.push({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: "KUBE-FORWARD accepts only the packets kube-proxy marked (a Service's, a NodePort's), not their replies: no rule of kube-proxy's --cluster-cidr" });
-  const dockerAccepts = fwd.rules.filter((r) => r.target === 'ACCEPT' && r.inInterface && !r.inInterface.negated && /^(docker0|br-[0-9a-f]{12}|docker_gwbridge)$/.test(r.inInterface.value));
-  for (const r of dockerAccepts.slice(0, 1)) evidence.push({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `the accepts in FORWARD are Docker's, for its bridge ${r.inInterface!.value}: none is for the pods` });
-  const itfs = [...interfacesOf(artifacts.ipAddr ?? []).values()].filter((i) => POD_INTERFACE.test(i.name) || /^cali[0-9a-f]{11}$/.test(i.name));
-  for (const i of itfs.slice(0, 3)) evidence.push({ file: i.ref.file, line: i.ref.line, excerpt: i.name, note: `${i.name}: an interface of the pod network` });
+  // accepts of this node's own pods only (Calico's -i cali+ / -o cali+, its policy mark): what they leave out is the transit
+  const workloadAccepts = reached.flatMap((c) => c.rules.filter((r) => workloadAccept(r)));
+  const evidenceOf = (policyNote: string): Evidence[] => {
+    const evidence: Evidence[] = [{ file: fwd.ref.file, line: fwd.ref.line, excerpt: excerptOf(fwd), note: policyNote }];
+    for (const j of podJumps) evidence.push({ file: j.ref.file, line: j.ref.line, excerpt: j.text, note: `FORWARD's jump to ${j.target}: ${j.target === 'KUBE-FORWARD' ? "kube-proxy's chain" : "the network plugin's chain"}${filter.has(j.target!) ? '' : ` (its rules are not in the dump${WORKLOAD_ONLY_CHAIN.test(j.target!) ? "; as Calico writes it, it accepts only this node's pods' interfaces (cali*)" : ''})`}` });
+    evidence.push({ file: dockerJump.ref.file, line: dockerJump.ref.line, excerpt: dockerJump.text, note: `FORWARD's jump to ${dockerJump.target}: Docker's chains` });
+    for (const r of workloadAccepts.slice(0, 1)) evidence.push({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `${r.chain} accepts only the traffic of this node's pods (cali* interfaces, or Calico's policy mark), not traffic the node forwards between its uplink and the overlay` });
+    for (const r of (markOnly ?? []).slice(0, 1)) evidence.push({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: "KUBE-FORWARD accepts only the packets kube-proxy marked (a Service's, a NodePort's), not their replies: no rule of kube-proxy's --cluster-cidr" });
+    const dockerAccepts = fwd.rules.filter((r) => r.target === 'ACCEPT' && r.inInterface && !r.inInterface.negated && /^(docker0|br-[0-9a-f]{12}|docker_gwbridge)$/.test(r.inInterface.value));
+    for (const r of dockerAccepts.slice(0, 1)) evidence.push({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `the accepts in FORWARD are Docker's, for its bridge ${r.inInterface!.value}: none is for the pods` });
+    const itfs = [...new Set([...signs, ...[...ipItfs.values()].filter((i) => POD_INTERFACE.test(i.name) || /^cali[0-9a-f]{11}$/.test(i.name))])];
+    for (const i of itfs.slice(0, 3)) evidence.push({ file: i.ref.file, line: i.ref.line, excerpt: i.name, note: `${i.name}: an interface of the pod network${signs.includes(i) ? ` (${i.addresses.find((a) => a.family === family)?.cidr})` : ''}` });
+    const version = dockerVersion(artifacts);
+    if (version) evidence.push(version.evidence);
+    return distinctEvidence(evidence);
+  };
   const version = dockerVersion(artifacts);
-  if (version) evidence.push(version.evidence);
+
+  if (unexplained === 0) {
+    // nothing counted (a counter of 0: nothing dropped since the counters were zeroed, by a reboot or iptables -Z; or no
+    // counters in the dump): the drop is read from the rules alone, so only where the node shows its pod network's
+    // interfaces in this family, and every chain FORWARD reaches is in the dump or is one whose rules are known
+    const counterText =
+      dropped === undefined
+        ? 'the dump has no counters'
+        : dropped === 0
+          ? "the policy's counter is 0"
+          : `the ${dropped} packets the policy counted can all be packets for a Docker bridge that fell through Docker's chain`;
+    const base = `${fam}: ${node}'s FORWARD policy is DROP (${fwd.ref.file}:${fwd.ref.line}) on a Kubernetes or overlay node (${what}) with Docker's chains, and no rule accepts the pod network; ${counterText}`;
+    if (signs.length === 0) {
+      // FORWARD jumps to a pod chain, but ip addr shows no interface of the pod network in this family
+      if (ipItfs.size === 0) partly?.(`${base}, and the bundle has no ip addr to show the pod network's interfaces (flannel.1, cni0, tunl0, vxlan.calico): not reported; collect ip addr and ${tool}-save -c`, ['iptables', 'ipAddr']);
+      return undefined;
+    }
+    const unknown = unlistedAll.filter((c) => !WORKLOAD_ONLY_CHAIN.test(c) && !DOCKER_OWN_CHAIN.test(c) && c !== 'DOCKER-USER');
+    if (unknown.length > 0) {
+      const why = unknown.map((c) => (c === 'KUBE-FORWARD' ? "KUBE-FORWARD (kube-proxy run with --cluster-cidr accepts the pod network there)" : c === 'FLANNEL-FWD' ? "FLANNEL-FWD (flannel writes its accepts of the pod network there)" : c)).join(', ');
+      partly?.(`${base}, and the rules of ${why} are not in the dump: not decided; collect ${tool}-save -c`, ['iptables']);
+      return undefined;
+    }
+    const assumed = unlistedAll.filter((c) => WORKLOAD_ONLY_CHAIN.test(c) || c === 'DOCKER-USER');
+    const overlay = signs.map((i) => i.name);
+    const overlayText = overlay.join(', ');
+    const transitOnly = workloadAccepts.length > 0 || assumed.some((c) => WORKLOAD_ONLY_CHAIN.test(c));
+    const assumedText = assumed.length
+      ? ` The dump does not hold the rules of ${assumed.join(' and ')}: ${assumed
+          .map((c) => (c === 'DOCKER-USER' ? 'Docker puts no accept in DOCKER-USER (an administrator may have)' : `${c}, as Calico writes it, accepts only the traffic of this node's pods (-i cali+ / -o cali+)`))
+          .join('; ')}; that is assumed, so this is not more than info: collect ${tool}-save -c to see them.`
+      : '';
+    const droppedText = transitOnly
+      ? `Calico's rules accept the traffic of this node's own pods, but nothing accepts what the node forwards between its uplink and ${overlayText}: a NodePort reached on this node for a pod on another node, and its replies, meet the DROP policy (projectcalico/canal#31, rancher/rke#485, projectcalico/calico#875).`
+      : `Nothing accepts traffic forwarded into or out of ${overlayText}: traffic between pods on different nodes, and a NodePort reached on this node for a pod on another node, meet the DROP policy (kubernetes/kubernetes#39823, kubeadm#387; flannel before 0.10.0 wrote no FORWARD accepts, flannel-io/flannel#872).`;
+    const severity = assumed.length > 0 ? 'info' : 'warning';
+    const message =
+      `${fam} filter FORWARD on ${node} has policy DROP, and the node is a Kubernetes or overlay node (${what}) that runs Docker (${dockerJump.target}), which sets FORWARD's policy to DROP when it starts (Docker 1.13 and later, moby/libnetwork#1526). ${droppedText}${markOnly?.length ? ' KUBE-FORWARD accepts only the packets kube-proxy marked, not their replies: kube-proxy runs without --cluster-cidr (kubernetes/kubernetes#52569).' : ''} ` +
+      `No drop is counted (${counterText}${dropped === 0 ? ': nothing was dropped by the policy since the counters were last zeroed, by a reboot or iptables -Z, or no such traffic has come yet' : ''}); the drop is read from the rules, not seen.${assumedText}`;
+    return {
+      severity,
+      title: `${fam} FORWARD policy DROP (Docker's) on a Kubernetes node: no rule accepts the traffic forwarded over ${overlayText}`,
+      message,
+      impact: transitOnly
+        ? `NodePort Services answer only on the node that runs the pod; pods themselves keep talking to each other.`
+        : `Pods on different nodes cannot reach each other, and NodePort Services answer only on the node that runs the pod; the node itself (and curl from it) keeps working, which hides the cause.`,
+      evidence: evidenceOf(`${fam} filter FORWARD: policy DROP; ${counterText}`),
+      facts: { family: fam, policy: 'DROP', droppedPackets: dropped, droppedNotDockers: 0, podChains, unlistedChains: unlisted, assumedChains: assumed, podInterfaces: overlay, transitOnly, kubeForwardMarkOnly: !!markOnly?.length, dockerVersion: version?.version },
+      remedy: podRemedy(tool, chain, overlay),
+    };
+  }
 
   const listedText = unlisted.length
     ? ` The dump shows FORWARD alone: the rules of ${unlisted.join(' and ')} are not in it, and only Docker's accepts (its bridge) are; collect iptables-save -c to see whether ${unlisted.includes('KUBE-FORWARD') ? "kube-proxy's KUBE-FORWARD accepts the cluster CIDR" : 'they accept the pod network'}.`
@@ -212,30 +301,50 @@ function podCheck(node: string, artifacts: NodeArtifacts, family: 4 | 6, view: B
       ? " KUBE-FORWARD accepts only the packets kube-proxy marked (0x4000: a NodePort's or a Service's first packets), not their replies: kube-proxy runs without --cluster-cidr, the option that adds its accepts of the cluster CIDR's RELATED,ESTABLISHED traffic (kubernetes/kubernetes#52569)."
       : ` No rule reachable from FORWARD accepts the pod network's traffic (by its CIDR, by an overlay or pod bridge interface, or as RELATED,ESTABLISHED).`;
   const message =
-    `${fam} filter FORWARD on ${node} has policy DROP and the policy has dropped ${dropped} packets${docker > 0 ? ` (${unexplained} more than packets for Docker's bridges can account for)` : ''}. The node is a Kubernetes node (FORWARD jumps to ${podChains.join(', ')}) and runs Docker (${dockerJump.target}), which sets FORWARD's policy to DROP when it starts (Docker 1.13 and later, moby/libnetwork#1526).${listedText} ` +
+    `${fam} filter FORWARD on ${node} has policy DROP and the policy has dropped ${dropped} packets${docker > 0 ? ` (${unexplained} more than packets for Docker's bridges can account for)` : ''}. The node is a Kubernetes node (${what}) and runs Docker (${dockerJump.target}), which sets FORWARD's policy to DROP when it starts (Docker 1.13 and later, moby/libnetwork#1526).${listedText} ` +
     `Traffic the node forwards for pods is dropped there: a NodePort reached on this node for a pod on another node, and pod-to-pod traffic between nodes over the overlay or tunnel (cni0, flannel.1, tunl0, cali*) when the network plugin does not accept it itself (rancher/rke#485, kubernetes/kubernetes#39823). A policy counter does not say whose packets it dropped; they may also be strays.`;
-  const chain = filter.has('DOCKER-USER') ? 'DOCKER-USER' : 'FORWARD';
   return {
     severity: 'warning',
     title: `${fam} FORWARD policy DROP (Docker's) drops packets on a Kubernetes node, and no rule accepts the pod network`,
     message,
     impact: `NodePort Services answer only on the node that runs the pod, and pods on other nodes can lose traffic forwarded through ${node}; the node itself (and curl from it) keeps working, which hides the cause.`,
-    evidence: distinctEvidence(evidence),
-    facts: { family: fam, policy: 'DROP', droppedPackets: dropped, droppedNotDockers: unexplained, podChains, unlistedChains: unlisted, kubeForwardMarkOnly: !!markOnly?.length, dockerVersion: version?.version },
-    remedy: {
-      summary:
-        "Have kube-proxy accept the cluster CIDR: run it with --cluster-cidr=<the pods' CIDR> (clusterCIDR in its configuration file); KUBE-FORWARD then accepts the pods' RELATED,ESTABLISHED traffic ahead of the policy (kubernetes/kubernetes#52569). RKE passes it itself since rancher/rke#700. Setting the policy back to ACCEPT is only a stopgap: Docker sets it to DROP again each time it starts.",
-      commands: [
-        `${tool}-save -c -t filter | grep -e '^:FORWARD' -e KUBE-FORWARD   # the policy's counter, and whether KUBE-FORWARD has the "conntrack pod source/destination" accepts`,
-        "ps -eo args | grep '[k]ube-proxy' | grep -o -e '--cluster-cidr=[^ ]*' -e '--config=[^ ]*'   # empty: kube-proxy runs without --cluster-cidr (or it is in the --config file: clusterCIDR)",
-        "# RKE: in cluster.yml, services: kubeproxy: extra_args: cluster-cidr: <the cluster_cidr of services.kube-controller>, then rke up (RKE releases with rancher/rke#700 set it themselves)",
-        '# kubeadm: kubectl -n kube-system edit configmap kube-proxy (clusterCIDR: <the pods\' CIDR>), then kubectl -n kube-system rollout restart daemonset kube-proxy',
-        `${tool} -C ${chain} -s <cluster-cidr> -j ACCEPT 2>/dev/null || ${tool} -I ${chain} -s <cluster-cidr> -j ACCEPT   # stopgap until kube-proxy has the option; also -d <cluster-cidr>; lost at reboot`,
-        `# last resort, as in the ticket (rancher/rke#485, kubernetes/kubernetes#59656): ${tool} -P FORWARD ACCEPT; Docker sets DROP again when it restarts, so it must be run after each start of dockerd (ExecStartPost= in a systemd drop-in for docker.service)`,
-      ],
-      caution:
-        "The policy ACCEPT lets every forwarded packet through, including from outside to Docker's containers on their private addresses, the reason Docker sets DROP (moby/moby#14041); prefer kube-proxy's --cluster-cidr. Do not save the live rules with iptables-save to restore at boot: they hold Docker's and kube-proxy's chains.",
-    },
+    evidence: evidenceOf(`${fam} filter FORWARD: policy DROP, ${dropped} packets dropped by it${docker > 0 ? ` (${docker} of them can be packets for a Docker bridge that fell through Docker's chain)` : ''}`),
+    facts: { family: fam, policy: 'DROP', droppedPackets: dropped, droppedNotDockers: unexplained, podChains, unlistedChains: unlisted, podInterfaces: signs.map((i) => i.name), kubeForwardMarkOnly: !!markOnly?.length, dockerVersion: version?.version },
+    remedy: podRemedy(tool, chain, signs.map((i) => i.name)),
+  };
+}
+
+/** An accept of this node's own pods only: Calico's `-i cali+` / `-o cali+`, or its policy mark (0x10000; 0x1000000 in Calico 2.x). */
+function workloadAccept(r: Rule): boolean {
+  if (r.target !== 'ACCEPT') return false;
+  const cali = (i: Rule['inInterface']) => !!i && !i.negated && /^cali/.test(i.value);
+  if (cali(r.inInterface) || cali(r.outInterface)) return true;
+  return !r.inInterface && !r.outInterface && !r.source && !r.destination && r.matches.length === 1 && r.matches[0].module === 'mark' && /^(cali:|Policy explicitly accepted)/.test(r.comment ?? '');
+}
+
+function podRemedy(tool: string, chain: string, overlay: string[]): FindingDraft['remedy'] {
+  const itfLines = overlay.filter((i) => /^(flannel|cni0|cbr0|tunl0|vxlan|weave|cilium_host|antrea-gw0|kube-bridge)/.test(i)).slice(0, 2).flatMap((i) => [
+    `${tool} -C ${chain} -o ${i} -j ACCEPT 2>/dev/null || ${tool} -I ${chain} -o ${i} -j ACCEPT   # what the node forwards into the pod network (${i}); lost at reboot`,
+    `${tool} -C ${chain} -i ${i} -j ACCEPT 2>/dev/null || ${tool} -I ${chain} -i ${i} -j ACCEPT   # and what comes out of it`,
+  ]);
+  const flannel = overlay.some((i) => /^flannel/.test(i));
+  return {
+    summary:
+      "Have kube-proxy accept the cluster CIDR: run it with --cluster-cidr=<the pods' CIDR> (clusterCIDR in its configuration file); KUBE-FORWARD then accepts the pods' RELATED,ESTABLISHED traffic ahead of the policy (kubernetes/kubernetes#52569). RKE passes it itself since rancher/rke#700." +
+      (flannel ? ' With flannel, 0.10.0 and later also accept the pod network in FORWARD themselves (flannel-io/flannel#872; later its FLANNEL-FWD chain).' : '') +
+      ' Setting the policy back to ACCEPT is only a stopgap: Docker sets it to DROP again each time it starts.',
+    commands: [
+      `${tool}-save -c -t filter | grep -e '^:FORWARD' -e KUBE-FORWARD -e FLANNEL-FWD -e felix-FORWARD -e cali-FORWARD   # the policy's counter, and what the pod chains accept`,
+      "ps -eo args | grep '[k]ube-proxy' | grep -o -e '--cluster-cidr=[^ ]*' -e '--config=[^ ]*'   # empty: kube-proxy runs without --cluster-cidr (or it is in the --config file: clusterCIDR)",
+      "# RKE: in cluster.yml, services: kubeproxy: extra_args: cluster-cidr: <the cluster_cidr of services.kube-controller>, then rke up (RKE releases with rancher/rke#700 set it themselves)",
+      '# kubeadm: kubectl -n kube-system edit configmap kube-proxy (clusterCIDR: <the pods\' CIDR>), then kubectl -n kube-system rollout restart daemonset kube-proxy',
+      ...(flannel ? ['# flannel older than 0.10.0 writes no FORWARD accepts: upgrade the kube-flannel DaemonSet (0.10.0 and later accept -s/-d <its Network> in FORWARD, flannel-io/flannel#872)'] : []),
+      ...itfLines,
+      `${tool} -C ${chain} -s <cluster-cidr> -j ACCEPT 2>/dev/null || ${tool} -I ${chain} -s <cluster-cidr> -j ACCEPT   # stopgap until kube-proxy has the option; also -d <cluster-cidr>; lost at reboot`,
+      `# last resort, as in the ticket (rancher/rke#485, kubernetes/kubernetes#59656): ${tool} -P FORWARD ACCEPT; Docker sets DROP again when it restarts, so it must be run after each start of dockerd (ExecStartPost= in a systemd drop-in for docker.service)`,
+    ],
+    caution:
+      "The policy ACCEPT lets every forwarded packet through, including from outside to Docker's containers on their private addresses, the reason Docker sets DROP (moby/moby#14041); prefer kube-proxy's --cluster-cidr. Do not save the live rules with iptables-save to restore at boot: they hold Docker's and kube-proxy's chains.",
   };
 }
 
