@@ -33,8 +33,10 @@ import { liveTables, nativeNftables, notePartialNft, traceContext, uplinkOf, UNK
 import { peerAddress, unknownUplinkAddress } from './lib/probe-address.js';
 import { hostFirewall, type HostFirewall } from './lib/host-firewall.js';
 import { overlaysOf, portText, type Overlay, type OverlayPort } from './lib/overlay.js';
-import { swarmOf } from './lib/swarm.js';
+import { encryptedOverlayOf, swarmOf, swarmPortsOpened, type EncryptedOverlay } from './lib/swarm.js';
 import { dockerEngine } from '../src/parsers/docker-info.js';
+import type { FindingDraft, Partly } from '../src/engine/analyzer.js';
+import type { UfwStatus, UfwRule } from '../src/parsers/ufw-status.js';
 
 /** An overlay to trace: lib/overlay.ts's, or Docker Swarm's (read here from lib/swarm.ts's signs). */
 type Traced = Omit<Overlay, 'product'> & {
@@ -89,17 +91,21 @@ export default defineAnalyzer({
     "Where the bundle shows an overlay (flannel VXLAN/WireGuard, Calico BGP/IPIP/VXLAN/WireGuard, Cilium VXLAN/Geneve/WireGuard, Weave Net), a packet from a peer node to its port (8472/udp, 4789/udp, 179/tcp, IP protocol 4, 6081/udp, 51820/udp, 6783/tcp + 6783-6784/udp) is traced through INPUT (iptables and firewalld's nftables).",
   scope: 'node',
   requires: [],
-  requiresOneOf: ['iptables', 'nftables'],
-  optional: ['iptables', 'nftables', 'ipAddr', 'routes', 'flannelNetConf', 'flannelSubnetEnv', 'services', 'ipsets', 'dockerDaemon', 'dockerNetworks', 'dockerServices', 'logs'],
+  requiresOneOf: ['iptables', 'nftables', 'ufwStatus'],
+  optional: ['iptables', 'nftables', 'ufwStatus', 'ipAddr', 'routes', 'flannelNetConf', 'flannelSubnetEnv', 'services', 'ipsets', 'dockerDaemon', 'dockerNetworks', 'dockerServices', 'logs'],
   analyze({ node, artifacts, partly }) {
-    const swarm = swarmOverlay(artifacts);
+    const findings: FindingDraft[] = [];
+    // H100: Docker's encrypted overlay networks: ESP (IP protocol 50) from the peers, and the data path port bug
+    const enc = encryptedOverlayOf(artifacts);
+    findings.push(...dataPathPortFindings(node, artifacts, enc, partly));
+    findings.push(...espFindings(node, artifacts, enc, partly));
+    const swarm = swarmOverlay(artifacts, enc);
     const overlays: Traced[] = [...overlaysOf(artifacts), ...(swarm ? [swarm] : [])];
-    if (overlays.length === 0) return [];
+    if (overlays.length === 0) return findings;
     const tables = liveTables(artifacts);
-    if (!tables.get('filter') && nativeNftables(artifacts).length === 0) return [];
+    if (!tables.get('filter') && nativeNftables(artifacts).length === 0) return findings;
     const ctx0 = traceContext(artifacts);
     const fw = hostFirewall(artifacts);
-    const findings = [];
     for (const o of overlays) {
       const path = pathOf(artifacts, o);
       if (!path) {
@@ -162,7 +168,7 @@ export default defineAnalyzer({
 
 /** A rule of the bundle that accepts the port (or IPIP) for some packets: the verdict then depends on the source or interface. */
 /** Docker Swarm as an overlay to trace: its ports, the node's address (docker info's Node Address), peers dockerd's log names. */
-function swarmOverlay(artifacts: NodeArtifacts): Traced | undefined {
+function swarmOverlay(artifacts: NodeArtifacts, enc?: EncryptedOverlay): Traced | undefined {
   const view = swarmOf(artifacts);
   if (!view) return undefined;
   const engine = dockerEngine(artifacts.dockerDaemon);
@@ -189,7 +195,8 @@ function swarmOverlay(artifacts: NodeArtifacts): Traced | undefined {
     ...(worker ? [] : [{ protocol: 'tcp' as const, port: 2377, carries: "the managers' cluster API" }]),
     { protocol: 'tcp', port: 7946, carries: "Swarm's gossip between the nodes" },
     { protocol: 'udp', port: 7946, carries: "Swarm's gossip probes" },
-    { protocol: 'udp', port: 4789, carries: "overlay networks' VXLAN data" },
+    // the data path port (`docker swarm init --data-path-port`) where Docker's encrypted-overlay rules name it, else 4789
+    ...(enc?.dataPathPorts.length ? enc.dataPathPorts.map((p) => ({ protocol: 'udp' as const, port: p.port, carries: "overlay networks' VXLAN data" })) : [{ protocol: 'udp' as const, port: 4789, carries: "overlay networks' VXLAN data" }]),
   ];
   const evidence: Evidence[] = [...view.signs.slice(0, 2)];
   if (view.manager && !evidence.some((e) => e.file === view.manager!.evidence.file && e.line === view.manager!.evidence.line)) evidence.push(view.manager.evidence);
@@ -217,7 +224,11 @@ function firewalldIptables(artifacts: NodeArtifacts): boolean {
 
 function acceptedSomewhere(artifacts: NodeArtifacts, port: OverlayPort): { file: string; line: number; text: string } | undefined {
   const hit = (text: string) =>
-    port.protocol === 'ipencap' ? /(-p|l4proto|protocol)\s+(ipencap|4|ipv4)\b/.test(text) : new RegExp(`\\b${port.port}\\b`).test(text) && new RegExp(`\\b${port.protocol}\\b`).test(text);
+    port.protocol === 'ipencap'
+      ? /(-p|l4proto|protocol)\s+(ipencap|4|ipv4)\b/.test(text)
+      : port.protocol === 'esp'
+        ? /(-p|l4proto|protocol)\s+(esp|50)\b/.test(text)
+        : new RegExp(`\\b${port.port}\\b`).test(text) && new RegExp(`\\b${port.protocol}\\b`).test(text);
   for (const chains of liveTables(artifacts).values()) for (const c of chains.values()) for (const r of c.rules) if (r.target === 'ACCEPT' && hit(r.text)) return { file: r.ref.file, line: r.ref.line, text: r.text };
   for (const rs of nativeNftables(artifacts)) for (const t of rs.tables) for (const c of t.chains) for (const r of c.rules) if (r.verdict?.kind === 'accept' && hit(r.text)) return { file: r.ref.file, line: r.ref.line, text: r.text };
   return undefined;
@@ -337,7 +348,7 @@ function swarmEffect(blocked: Blocked[]): string {
 function byProtocol(blocked: Blocked[]): { protocol: 'udp' | 'tcp'; first: number; last: number }[] {
   const out: { protocol: 'udp' | 'tcp'; first: number; last: number }[] = [];
   for (const b of [...blocked].sort((x, y) => (x.port.port ?? 0) - (y.port.port ?? 0))) {
-    if (b.port.protocol === 'ipencap' || !b.port.port) continue;
+    if (b.port.protocol === 'ipencap' || b.port.protocol === 'esp' || !b.port.port) continue;
     const proto = b.port.protocol;
     const last = out.find((r) => r.protocol === proto && r.last + 1 === b.port.port);
     if (last) last.last = b.port.port;
@@ -351,6 +362,7 @@ const CLOUD = "Cloud security groups and network ACLs between the nodes are not 
 function remedyFor(o: Traced, path: Path, blocked: Blocked[], fw: HostFirewall, artifacts: NodeArtifacts): Remedy {
   const ranges = byProtocol(blocked);
   const ipip = blocked.some((b) => b.port.protocol === 'ipencap');
+  const esp = blocked.some((b) => b.port.protocol === 'esp');
   const from = path.subnet && !path.unknown ? path.subnet : undefined;
   const other = from ? `# nodes on other subnets: repeat with each of their subnets in place of ${from}` : undefined;
   // firewalld's nftables table, or its iptables back end (CentOS / RHEL 7: INPUT_ZONES, and the REJECT at the end of INPUT)
@@ -359,14 +371,14 @@ function remedyFor(o: Traced, path: Path, blocked: Blocked[], fw: HostFirewall, 
     const itf = path.unknown ? undefined : path.uplink;
     const zone = itf ? `$(firewall-cmd --get-zone-of-interface=${itf} 2>/dev/null || firewall-cmd --get-default-zone)` : '$(firewall-cmd --get-default-zone)';
     // firewall-cmd takes several --add-port in one call, but not --add-protocol beside them
-    const adds = [ranges.map((r) => `--add-port=${r.first}${r.last !== r.first ? `-${r.last}` : ''}/${r.protocol}`).join(' '), ...(ipip ? ['--add-protocol=ipencap'] : [])].filter(Boolean);
+    const adds = [ranges.map((r) => `--add-port=${r.first}${r.last !== r.first ? `-${r.last}` : ''}/${r.protocol}`).join(' '), ...(ipip ? ['--add-protocol=ipencap'] : []), ...(esp ? ['--add-protocol=esp'] : [])].filter(Boolean);
     return {
       summary: `firewalld blocks it: open ${blocked.map((b) => portText(b.port)).join(', ')} in the zone ${itf ?? 'the uplink'} is in, at runtime and permanently.`,
       commands: [
         `z=${zone}; ${adds.map((a) => `firewall-cmd --zone="$z" ${a} && firewall-cmd --permanent --zone="$z" ${a}`).join(' && ')}`,
         ...(ipip ? ['# ipencap is IP protocol 4 (IPIP); "ipip" in /etc/protocols is protocol 94, which Calico does not use'] : []),
         ...(from
-          ? [`# or only from the nodes' subnet, with rich rules (run each with and without --permanent): ${[...ranges.map((r) => `firewall-cmd --zone="$z" --add-rich-rule='rule family="ipv4" source address="${from}" port port="${r.first}${r.last !== r.first ? `-${r.last}` : ''}" protocol="${r.protocol}" accept'`), ...(ipip ? [`firewall-cmd --zone="$z" --add-rich-rule='rule family="ipv4" source address="${from}" protocol value="4" accept'`] : [])].join('; ')}`]
+          ? [`# or only from the nodes' subnet, with rich rules (run each with and without --permanent): ${[...ranges.map((r) => `firewall-cmd --zone="$z" --add-rich-rule='rule family="ipv4" source address="${from}" port port="${r.first}${r.last !== r.first ? `-${r.last}` : ''}" protocol="${r.protocol}" accept'`), ...(ipip ? [`firewall-cmd --zone="$z" --add-rich-rule='rule family="ipv4" source address="${from}" protocol value="4" accept'`] : []), ...(esp ? [`firewall-cmd --zone="$z" --add-rich-rule='rule family="ipv4" source address="${from}" protocol value="esp" accept'`] : [])].join('; ')}`]
           : []),
       ],
       caution: `No firewall-cmd --reload: it removes the rules Docker, kube-proxy and the CNI added at runtime (the permanent change applies at the next start anyway)${o.swarm ? "; Docker before 29.0 does not re-create Swarm's ingress rules after a firewalld reload (moby/moby#50443)" : ''}. Adding a port already open only warns ALREADY_ENABLED.${o.swarm ? ' Open the same ports on every node of the Swarm.' : ''} ${CLOUD}`,
@@ -376,6 +388,7 @@ function remedyFor(o: Traced, path: Path, blocked: Blocked[], fw: HostFirewall, 
   const nftRules = [
     ...ranges.map((r) => `${from ? `ip saddr ${from} ` : ''}${r.protocol} dport ${r.first === r.last ? r.first : `${r.first}-${r.last}`} accept`),
     ...(ipip ? [`${from ? `ip saddr ${from} ` : ''}meta l4proto ipencap accept`] : []),
+    ...(esp ? [`${from ? `ip saddr ${from} ` : ''}meta l4proto esp accept`] : []),
   ];
   if (nft) {
     const d = nft.result.decidedBy!;
@@ -394,6 +407,7 @@ function remedyFor(o: Traced, path: Path, blocked: Blocked[], fw: HostFirewall, 
   const specs = [
     ...ranges.map((r) => `INPUT ${from ? `-s ${from} ` : ''}-p ${r.protocol} -m ${r.protocol} --dport ${r.first === r.last ? r.first : `${r.first}:${r.last}`} -j ACCEPT`),
     ...(ipip ? [`INPUT ${from ? `-s ${from} ` : ''}-p 4 -j ACCEPT`] : []),
+    ...(esp ? [`INPUT ${from ? `-s ${from} ` : ''}-p esp -j ACCEPT`] : []),
   ];
   const idempotent = specs.map((s) => `iptables -C ${s} 2>/dev/null || iptables -I ${s}`);
   if (fw === 'ufw') {
@@ -401,6 +415,7 @@ function remedyFor(o: Traced, path: Path, blocked: Blocked[], fw: HostFirewall, 
       summary: `ufw owns INPUT: allow ${o.name}'s traffic from the nodes through ufw, which keeps the rule and rebuilds its chains from it.`,
       commands: [
         ...ranges.map((r) => `ufw allow proto ${r.protocol} from ${from ?? 'any'} to any port ${r.first === r.last ? r.first : `${r.first}:${r.last}`}   # ufw skips a rule it already has`),
+        ...(esp ? [ufwEspCommand(from)] : []),
         ...(ipip ? [`# IPIP (protocol 4) is not a ufw proto: add "-A ufw-before-input ${from ? `-s ${from} ` : ''}-p 4 -j ACCEPT" to the *filter section of /etc/ufw/before.rules, then ufw reload`] : []),
         ...(other ? [other] : []),
       ],
@@ -420,4 +435,228 @@ function remedyFor(o: Traced, path: Path, blocked: Blocked[], fw: HostFirewall, 
     commands: [...idempotent, ...(other ? [other] : []), ...persist, ...specs.map((s) => `#   -A ${s}`)],
     caution: `Do not save the live rules into the boot configuration (iptables-save > ..., service iptables save, netfilter-persistent save): they hold Docker's, kube-proxy's and the CNI's chains, restored stale at every boot. ${CLOUD}`,
   };
+}
+
+/* ---------------- H100: Docker's encrypted overlay networks ---------------- */
+
+/** ESP as a port to trace: IP protocol 50, spelt `esp` by iptables-save / nft, `50` in a hand-written rule. */
+const ESP_PORT: OverlayPort = { protocol: 'esp', carries: "encrypted overlay networks' traffic (their VXLAN inside IPsec ESP)" };
+const ESP_SPELLINGS = ['esp', '50'];
+const ESP_DOC = 'Docker adds no firewall rule for ESP itself; its docs: "If you plan on creating an overlay network with encryption (--opt encrypted), you also need to ensure IP protocol 50 (IPSec ESP) traffic is allowed" (moby/moby#26523, docker/docs#230)';
+
+/** `ufw allow proto esp` exists since ufw 0.36 (Ubuntu 20.04); older ufw takes it in before.rules. */
+function ufwEspCommand(from: string | undefined, iface?: string): string {
+  return `ufw allow ${iface ? `in on ${iface} ` : ''}proto esp from ${from ?? 'any'}   # ufw 0.36+ (Ubuntu 20.04+); older ufw: add "-A ufw-before-input ${iface ? `-i ${iface} ` : ''}${from ? `-s ${from} ` : ''}-p esp -j ACCEPT" to the *filter section of /etc/ufw/before.rules, then ufw reload`;
+}
+
+/**
+ * ESP from a peer node where the bundle proves an encrypted overlay (critical), or where the host firewall opens
+ * Swarm's three ports and nothing shows encryption (info: ESP matters only for encrypted overlays). Traced through
+ * INPUT like the other overlay ports; a bundle with only `ufw status` is read through ufw's own rules and default.
+ */
+function espFindings(node: string, artifacts: NodeArtifacts, enc: EncryptedOverlay | undefined, partly: Partly | undefined): FindingDraft[] {
+  const likely = enc ? undefined : swarmPortsOpened(artifacts);
+  if (!enc && !likely) return [];
+  const engine = dockerEngine(artifacts.dockerDaemon);
+  // a Swarm of this node alone: no peer sends it ESP
+  if (engine?.swarmNodes && engine.swarmNodes.value <= 1) return [];
+  const swarm = swarmOverlay(artifacts, enc);
+  const o: Traced = {
+    name: 'Docker Swarm encrypted overlay',
+    product: 'Docker Swarm',
+    ports: [ESP_PORT],
+    evidence: (enc?.evidence ?? likely!).slice(0, 3),
+    ...(swarm?.local ? { local: swarm.local } : {}),
+    peers: swarm?.peers ?? [],
+    peersFrom: "a Swarm node dockerd's log names",
+  };
+  const path = pathOf(artifacts, o);
+  const what = enc ? 'the encrypted overlay networks' : "Swarm's encrypted overlay networks, if any";
+  if (!path) {
+    partly?.(`Docker Swarm: ESP (IP protocol 50) for ${what} from the other nodes was not traced: the node's address on its uplink is not in the bundle; collect ip addr and ip route`);
+    return [];
+  }
+  const tables = liveTables(artifacts);
+  const standIn = path.unknown || !o.peers.includes(path.peer);
+  if (tables.get('filter') || nativeNftables(artifacts).length > 0) {
+    const ctx0 = traceContext(artifacts);
+    const ctx = { ...ctx0, localAddresses: [...new Set([...ctx0.localAddresses, path.own])] };
+    const results = ESP_SPELLINGS.map((protocol) => trace(tables, 'input', { src: path.peer, dst: path.own, protocol, inInterface: path.uplink, state: 'new', mark: 0 }, ctx));
+    if (results.some((r) => r.verdict.kind === 'ACCEPT')) return [];
+    const r = results[0];
+    const cut = blocks(r) ? nftDropCutNote(artifacts.nftables ?? [], r.decidedBy, r.steps) : undefined;
+    if (cut) {
+      partly?.(`Docker Swarm: ESP (IP protocol 50) from the other nodes is blocked by ${by(r)} as far as the listing shows, but rules past its end may accept it first (${cut}; collect the whole nft list ruleset)`);
+      return [];
+    }
+    if (!blocks(r) || !results.every(blocks)) {
+      if (r.verdict.kind === 'unknown') partly?.(`Docker Swarm: the trace of a peer's ESP (IP protocol 50) for ${what} could not be decided from the bundle: ${r.verdict.reason}`);
+      return [];
+    }
+    const some = standIn ? acceptedSomewhere(artifacts, ESP_PORT) : undefined;
+    if (some) {
+      partly?.(`Docker Swarm: ESP (IP protocol 50) for ${what} is blocked from ${path.unknown ? 'an address the rules do not name' : `${path.peer} on ${path.uplink} (a stand-in: the bundle names no other Swarm node)`}, but a rule accepts ESP for some sources or interfaces (${some.file}:${some.line}: ${some.text}); whether the other nodes are those is not in the bundle`);
+      return [];
+    }
+    const b: Blocked = { port: ESP_PORT, result: r };
+    const verdict = r.verdict.kind === 'REJECT' ? `rejected (${r.verdict.with})` : 'dropped';
+    return [espFinding(node, o, path, enc, likely, `${verdict} by ${by(r)} in INPUT`, [ruleEvidence(b, o, path)], remedyFor(o, path, [b], hostFirewall(artifacts), artifacts), { blockedBy: `${r.decidedBy!.nft ? r.decidedBy!.nft.table : r.decidedBy!.table}/${r.decidedBy!.chain}#${r.decidedBy!.num}` })];
+  }
+  // only `ufw status` shows the firewall: ufw's rules in order, then its default incoming policy
+  for (const s of artifacts.ufwStatus ?? []) {
+    if (s.status?.value !== 'active') continue;
+    const d = ufwEspDecision(s, path, path.unknown === true);
+    if (d.kind === 'accept') return [];
+    if (d.kind === 'conditional') {
+      partly?.(`Docker Swarm: ufw (${s.file}) accepts ESP (IP protocol 50) only ${d.rule ? `for some sources or interfaces (${s.file}:${d.rule.ref.line}: ${d.rule.excerpt})` : ''}; whether the other Swarm nodes are those is not in the bundle${path.unknown ? ' (collect ip addr and the other nodes\' addresses)' : ''}`);
+      return [];
+    }
+    const from = path.subnet && !path.unknown ? path.subnet : undefined;
+    // the interface ufw opens the Swarm's VXLAN port on (`4789 on eth1`), else the uplink traced
+    const iface = s.rules.find((r) => !r.v6 && r.direction === 'IN' && r.to.iface && r.to.ports?.some(([a, b]) => a <= 4789 && 4789 <= b))?.to.iface ?? (path.unknown ? undefined : path.uplink);
+    return [
+      espFinding(node, o, path, enc, likely, d.how, [d.evidence], {
+        summary: `ufw drops ESP: allow IP protocol 50 from the other Swarm nodes through ufw, which keeps the rule.`,
+        commands: [ufwEspCommand(from, iface), ...(from ? [`# nodes on other subnets: repeat with each of their subnets in place of ${from}`] : ['# better: one rule per Swarm node subnet (ufw allow proto esp from 10.0.0.0/24) rather than from any'])],
+        caution: `Do not insert rules into ufw's chains with iptables: ufw rebuilds them at every reload and boot. ${CLOUD}`,
+      }, { blockedBy: d.blockedBy }),
+    ];
+  }
+  return [];
+}
+
+interface UfwEspDecision {
+  kind: 'accept' | 'drop' | 'conditional';
+  rule?: UfwRule;
+  how: string;
+  evidence: Evidence;
+  blockedBy: string;
+}
+
+const ADDR = /^[\d.]+(\/\d+)?$/;
+
+/** ufw's first IPv4 incoming rule that takes ESP from the peer, else its default incoming policy (plain `ufw status` lacks it: deny, ufw's own default, assumed and said). */
+function ufwEspDecision(s: UfwStatus, path: Path, standIn: boolean): UfwEspDecision {
+  const strip = (t: string) => t.replace(/\/esp$/i, '');
+  let conditional: UfwRule | undefined;
+  for (const r of s.rules) {
+    if (r.v6 || r.direction !== 'IN') continue;
+    // `Anywhere  ALLOW IN  10.0.0.0/24/esp`, `Anywhere/esp  ALLOW IN  Anywhere/esp` (ufw 0.36's `proto esp` rules)
+    const esp = /\/esp$/i.test(r.to.text) || /\/esp$/i.test(r.from.text) || r.to.proto === 'esp' || r.from.proto === 'esp';
+    const anyProto = !r.to.ports && !r.to.proto && !r.to.app && !r.from.ports && !r.from.proto && !r.from.app;
+    if (!esp && !anyProto) continue;
+    const src = strip(r.from.address ?? r.from.text);
+    const dst = strip(r.to.address ?? r.to.text);
+    let unsure = false;
+    if (!/^Anywhere$/i.test(src)) {
+      if (!ADDR.test(src)) continue;
+      if (standIn) unsure = true;
+      else if (!addressIn(path.peer, src.includes('/') ? src : `${src}/32`)) continue;
+    }
+    if (!/^Anywhere$/i.test(dst)) {
+      if (!ADDR.test(dst)) continue;
+      if (path.unknown) unsure = true;
+      else if (!addressIn(path.own, dst.includes('/') ? dst : `${dst}/32`)) continue;
+    }
+    if (r.to.iface || r.from.iface) {
+      if (path.unknown) unsure = true;
+      else if ((r.to.iface ?? r.from.iface) !== path.uplink) continue;
+    }
+    const allows = r.action === 'ALLOW' || r.action === 'LIMIT';
+    if (unsure) {
+      if (allows && !conditional) conditional = r;
+      continue;
+    }
+    if (allows) return conditional ? { kind: 'conditional', rule: conditional, how: '', evidence: ruleEv(r, ''), blockedBy: '' } : { kind: 'accept', rule: r, how: '', evidence: ruleEv(r, ''), blockedBy: '' };
+    if (conditional) return { kind: 'conditional', rule: conditional, how: '', evidence: ruleEv(r, ''), blockedBy: '' };
+    return { kind: 'drop', rule: r, how: `${r.action === 'REJECT' ? 'rejected' : 'dropped'} by ufw's rule ${s.file}:${r.ref.line} (${r.excerpt})`, evidence: ruleEv(r, `ufw ${r.action === 'REJECT' ? 'rejects' : 'denies'} ESP from the other nodes`), blockedBy: `ufw/${r.ref.line}` };
+  }
+  if (conditional) return { kind: 'conditional', rule: conditional, how: '', evidence: ruleEv(conditional, ''), blockedBy: '' };
+  const def = s.defaults?.value.incoming;
+  if (def === 'allow') return { kind: 'accept', how: '', evidence: { file: s.file, line: s.defaults!.ref.line, excerpt: s.defaults!.excerpt }, blockedBy: '' };
+  if (def) {
+    const ev: Evidence = { file: s.file, line: s.defaults!.ref.line, excerpt: s.defaults!.excerpt, note: `ufw's default incoming policy (${def}): no ufw rule allows ESP (IP protocol 50), so it is ${def === 'reject' ? 'rejected' : 'dropped'}` };
+    return { kind: 'drop', how: `${def === 'reject' ? 'rejected' : 'dropped'} by ufw's default incoming policy (${def}), no rule of ${s.file} allowing it`, evidence: ev, blockedBy: 'ufw/default incoming' };
+  }
+  const st = s.status!;
+  return {
+    kind: 'drop',
+    how: `dropped by ufw: ufw is active and no rule of ${s.file} allows ESP; plain \`ufw status\` does not print the default incoming policy, so ufw's own default, deny, is assumed (\`ufw status verbose\` shows it)`,
+    evidence: { file: s.file, line: st.ref.line, excerpt: st.excerpt, note: "ufw is active; no rule in its table allows ESP (IP protocol 50); default incoming policy assumed deny (ufw's default; not printed by plain ufw status)" },
+    blockedBy: 'ufw/default incoming (assumed deny)',
+  };
+}
+
+const ruleEv = (r: UfwRule, note: string): Evidence => ({ file: r.ref.file, line: r.ref.line, excerpt: r.excerpt, note });
+
+function espFinding(node: string, o: Traced, path: Path, enc: EncryptedOverlay | undefined, likely: Evidence[] | undefined, how: string, blockEvidence: Evidence[], remedy: Remedy, facts: Record<string, unknown>): FindingDraft {
+  const peerText = path.unknown
+    ? ' The bundle lists no interface: ESP was traced as coming from any address on any interface.'
+    : ` Traced: ESP from ${path.peer} (${path.peerFrom}) arriving on ${path.uplink} for ${path.own}.`;
+  const evidence: Evidence[] = [...blockEvidence];
+  for (const e of [...o.evidence, ...path.evidence]) if (!evidence.some((x) => x.file === e.file && x.line === e.line)) evidence.push(e);
+  const common = {
+    title: enc ? "Encrypted overlay networks' ESP (IP protocol 50) is blocked between the nodes" : 'ESP (IP protocol 50) is not allowed: encrypted overlay networks would fail between the nodes',
+    evidence,
+    remedy: { ...remedy, caution: `${remedy.caution ?? ''} Allow ESP on every node of the Swarm, from the other nodes' addresses. ${ESP_DOC}.`.trim() },
+    facts: { overlay: 'Docker Swarm encrypted overlay', ports: ['IP protocol 50 (ESP)'], encrypted: !!enc, uplink: path.unknown ? undefined : path.uplink, peer: path.unknown ? undefined : path.peer, ...facts },
+  };
+  if (enc) {
+    const first = enc.evidence[0];
+    return {
+      ...common,
+      severity: 'critical',
+      message: `On ${node}, IP protocol 50 (ESP) from the other Swarm nodes is ${how}, and the node runs an encrypted overlay network (${first.file}:${first.line}: ${first.excerpt}). Docker sends an encrypted overlay's VXLAN traffic inside IPsec ESP, so containers on encrypted overlay networks cannot reach containers on the other nodes (names resolve, connections time out), while unencrypted overlays keep working.${peerText} A cloud security group or network ACL between the nodes cannot be seen from the host: allow IP protocol 50 there too.`,
+      impact: `Containers on the other Swarm nodes cannot reach ${node}'s containers over encrypted overlay networks.`,
+    };
+  }
+  return {
+    ...common,
+    severity: 'info',
+    message: `On ${node}, the host firewall opens Docker Swarm's ports (${likely!.map((e) => `${e.file}:${e.line}`).join(', ')}: 2377/tcp, 7946, 4789), so this is likely a Swarm node, but IP protocol 50 (ESP) from the other nodes is ${how}. That breaks nothing unless an overlay network is encrypted (docker network create --opt encrypted): Docker sends such a network's VXLAN traffic inside IPsec ESP, and with ESP dropped its containers cannot reach containers on other nodes (moby/moby#26523). The bundle does not show whether any overlay network is encrypted: check with docker network inspect (an "encrypted" key in Options).${peerText}`,
+    impact: 'Only encrypted overlay networks are affected, if there are any.',
+  };
+}
+
+/** Docker's encryption was hard-coded to 4789/udp before 23.0.7 / 24.0.2 (moby/moby#45635, fixed by #45636): a data path port other than 4789 sends the VXLAN unencrypted, and the peers drop it. */
+function dataPathPortFindings(node: string, artifacts: NodeArtifacts, enc: EncryptedOverlay | undefined, partly: Partly | undefined): FindingDraft[] {
+  const odd = (enc?.dataPathPorts ?? []).filter((p) => p.port !== 4789);
+  if (odd.length === 0) return [];
+  const ports = odd.map((p) => `${p.port}/udp`).join(', ');
+  const v = dockerEngine(artifacts.dockerDaemon)?.serverVersion;
+  if (!v) {
+    partly?.(`Docker Swarm: Docker's encrypted-overlay rules use the data path port ${ports}, not 4789 (${odd[0].evidence.file}:${odd[0].evidence.line}); Docker before 23.0.7 / 24.0.2 encrypts only 4789/udp, so encrypted overlays then fail between the nodes (moby/moby#45635). The Docker version is not in the bundle: collect docker version`, ['dockerDaemon']);
+    return [];
+  }
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(v.value);
+  if (!m) {
+    partly?.(`Docker Swarm: data path port ${ports} with encrypted overlays; Docker's version "${v.value}" (${v.ref.file}:${v.ref.line}) could not be read as x.y.z, so whether it has moby/moby#45635's bug is not decided`);
+    return [];
+  }
+  const [maj, min, pat] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const affected = maj < 23 || (maj === 23 && min === 0 && pat < 7) || (maj === 24 && min === 0 && pat < 2);
+  if (!affected) return [];
+  return [
+    {
+      id: 'swarm.encrypted-overlay-datapath-port',
+      severity: 'warning',
+      title: 'Encrypted overlay networks fail on a data path port other than 4789',
+      message: `On ${node}, Docker ${v.value} runs encrypted overlay networks on the Swarm's data path port ${ports} (set by docker swarm init --data-path-port). Before Docker 23.0.7 and 24.0.2, dockerd sets up the IPsec (XFRM) policies for 4789/udp only: VXLAN on ${ports} leaves the node unencrypted, and each peer's Docker rule "--pol none ... --dport ${odd[0].port} ... -j DROP" drops it, so containers on encrypted overlay networks cannot reach containers on other nodes (moby/moby#45635, fixed by moby/moby#45636).`,
+      impact: `Containers on encrypted overlay networks on ${node} cannot reach those on the other Swarm nodes; unencrypted overlays work.`,
+      evidence: [
+        ...odd.map((p) => p.evidence),
+        ...(enc!.evidence.filter((e) => !odd.some((p) => p.evidence === e)).slice(0, 2)),
+        { file: v.ref.file, line: v.ref.line, excerpt: v.excerpt, note: `Docker ${v.value}: before 23.0.7 (23.x) / 24.0.2 (24.x), encryption covers 4789/udp only` },
+      ],
+      facts: { dockerVersion: v.value, dataPathPorts: odd.map((p) => p.port) },
+      remedy: {
+        summary: 'Upgrade Docker on every Swarm node to 24.0.2 or later (23.0.7 on the 23.0 line): the fix makes the IPsec policies follow the data path port.',
+        commands: [
+          "docker version --format '{{.Server.Version}}'   # on every node: 24.0.2 / 23.0.7 or later",
+          '# the data path port is set only at docker swarm init (--data-path-port); going back to 4789 means creating the Swarm anew',
+        ],
+        caution: 'Upgrade the nodes one at a time (drain each first: docker node update --availability drain <node>); until every node runs a fixed version, encrypted overlays between an old and a new node still fail.',
+      },
+    },
+  ];
 }

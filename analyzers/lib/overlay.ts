@@ -19,8 +19,8 @@ import { liveViews } from './node-view.js';
 
 /** A port (or, for IPIP, a protocol) peers send the overlay's traffic to. */
 export interface OverlayPort {
-  /** udp / tcp, or `ipencap` (IP protocol 4, IPIP) */
-  protocol: 'udp' | 'tcp' | 'ipencap';
+  /** udp / tcp, or `ipencap` (IP protocol 4, IPIP), or `esp` (IP protocol 50: Docker's encrypted overlay networks) */
+  protocol: 'udp' | 'tcp' | 'ipencap' | 'esp';
   port?: number;
   /** what the port carries: "VXLAN", "BGP", "Weave's control connections" */
   carries: string;
@@ -48,7 +48,7 @@ export interface Overlay {
 
 /** A portable text for a port: `8472/udp`, `IP protocol 4 (IPIP)`. */
 export function portText(p: OverlayPort): string {
-  return p.protocol === 'ipencap' ? 'IP protocol 4 (IPIP)' : `${p.port}/${p.protocol}`;
+  return p.protocol === 'ipencap' ? 'IP protocol 4 (IPIP)' : p.protocol === 'esp' ? 'IP protocol 50 (ESP)' : `${p.port}/${p.protocol}`;
 }
 
 const itfEvidence = (i: Interface, note: string): Evidence => {

@@ -119,3 +119,74 @@ export function swarmOf(artifacts: NodeArtifacts): SwarmView | undefined {
   if (signs.length === 0) return undefined;
   return { signs, published, ports, gwbridgeRules, ...(natWithoutIngress ? { natWithoutIngress } : {}), ...(serviceList ? { serviceList } : {}), ...(manager ? { manager } : {}) };
 }
+
+/**
+ * H100: what proves that the node runs an encrypted overlay network (`docker network create --opt encrypted`):
+ * - docker network inspect: an overlay network with `"encrypted"` in its Options (Docker encrypts on the key's
+ *   presence: `--opt encrypted` stores `"encrypted": ""`, docker/docs#1078);
+ * - Docker's rules for it (libnetwork drivers/overlay encryption): the mangle OUTPUT mark 0xd0c4e3 (13681891) on the
+ *   VXLAN port (`-m u32` before Docker 23, `-m bpf` since), and filter INPUT's `-m policy --dir in --pol ipsec`
+ *   ACCEPT / `--pol none` DROP of the VXLAN port (moby/moby#45635's iptables-save).
+ * The VXLAN port those rules name is the Swarm's data path port (`docker swarm init --data-path-port`, 4789 by default).
+ */
+export interface EncryptedOverlay {
+  /** the proving lines, the strongest first */
+  evidence: Evidence[];
+  /** the data path ports Docker's encrypted-overlay rules name, each with its first rule */
+  dataPathPorts: { port: number; evidence: Evidence }[];
+}
+
+/** Docker's mark for VXLAN to encrypt: 0xd0c4e3 (iptables-save), 13681891 (dockerd's own `--set-mark`). */
+const ENCRYPT_MARK = /--set-(?:x)?mark\s+(?:0xd0c4e3|13681891)\b/i;
+
+export function encryptedOverlayOf(artifacts: NodeArtifacts): EncryptedOverlay | undefined {
+  const evidence: Evidence[] = [];
+  const dataPathPorts: EncryptedOverlay['dataPathPorts'] = [];
+  for (const n of (artifacts.dockerNetworks ?? []).flatMap((d) => d.networks)) {
+    if (n.driver !== 'overlay' || !('encrypted' in n.options)) continue;
+    const at = n.optionRefs['encrypted'];
+    evidence.push({ file: at?.ref.file ?? n.ref.file, line: at?.ref.line ?? n.ref.line, excerpt: at?.excerpt ?? `network ${n.name} (overlay, encrypted)`, note: `docker network inspect: the overlay network ${n.name} is encrypted (IPsec ESP between the nodes)` });
+  }
+  for (const v of liveViews(artifacts))
+    for (const [table, chains] of v.tables)
+      for (const c of chains.values())
+        for (const r of c.rules) {
+          const t = r.text;
+          const port = /--dport\s+(\d+)/.exec(t);
+          const mark = table === 'mangle' && r.target === 'MARK' && ENCRYPT_MARK.test(t);
+          const input = table === 'filter' && c.name === 'INPUT' && /-m policy\b/.test(t) && /--pol\s+(ipsec|none)\b/.test(t) && /-m (u32|bpf)\b/.test(t) && /-p udp\b/.test(t);
+          if (!mark && !input) continue;
+          const what = mark
+            ? "Docker's mark for VXLAN to encrypt (0xd0c4e3): an encrypted overlay network runs here"
+            : /--pol\s+ipsec/.test(t)
+              ? "Docker's rule for an encrypted overlay network: VXLAN is accepted only after IPsec decrypted it"
+              : "Docker's rule for an encrypted overlay network: VXLAN that arrives unencrypted is dropped";
+          const ev: Evidence = { file: r.ref.file, line: r.ref.line, excerpt: t.trim(), note: what };
+          evidence.push(ev);
+          if (port && !dataPathPorts.some((p) => p.port === Number(port[1]))) dataPathPorts.push({ port: Number(port[1]), evidence: ev });
+        }
+  return evidence.length ? { evidence, dataPathPorts } : undefined;
+}
+
+/**
+ * The host firewall's own rules opening Swarm's three ports (2377/tcp, 7946, 4789/udp): the node is LIKELY a Swarm
+ * node (moby/moby#26523's ufw table). `ufw status` rules, or iptables ACCEPT rules outside Docker's chains.
+ */
+export function swarmPortsOpened(artifacts: NodeArtifacts): Evidence[] | undefined {
+  const found = new Map<number, Evidence>();
+  const want = [2377, 7946, 4789];
+  for (const s of artifacts.ufwStatus ?? [])
+    for (const r of s.rules) {
+      if (r.v6 || r.direction !== 'IN' || (r.action !== 'ALLOW' && r.action !== 'LIMIT') || !r.to.ports) continue;
+      for (const p of want) if (!found.has(p) && r.to.ports.some(([a, b]) => a <= p && p <= b)) found.set(p, { file: r.ref.file, line: r.ref.line, excerpt: r.excerpt, note: `ufw allows ${p}, a Docker Swarm port` });
+    }
+  for (const v of liveViews(artifacts))
+    for (const c of v.tables.get('filter')?.values() ?? []) {
+      if (/^DOCKER/.test(c.name)) continue;
+      for (const r of c.rules) {
+        if (r.target !== 'ACCEPT') continue;
+        for (const p of want) if (!found.has(p) && new RegExp(`--dports?\\s+(\\S*[,:])?${p}\\b`).test(r.text)) found.set(p, { file: r.ref.file, line: r.ref.line, excerpt: r.text.trim(), note: `the host firewall accepts ${p}, a Docker Swarm port` });
+      }
+    }
+  return want.every((p) => found.has(p)) ? want.map((p) => found.get(p)!) : undefined;
+}

@@ -121,6 +121,15 @@ function endpoint(raw: string): { ep: UfwEndpoint; v6: boolean } {
     v6 = true;
     s = s.replace(/\s*\(v6\)/g, '').trim();
   }
+  // ufw 0.36+ prints a protocol-only rule (`ufw allow proto esp from 10.0.0.0/24`) as
+  // `Anywhere  ALLOW IN  10.0.0.0/24/esp`, `Anywhere/esp  ALLOW IN  Anywhere/esp` (H100, real ufw 0.36.2 output)
+  const po = /^(Anywhere|[\d.]+(?:\/\d+)?|[0-9a-f:]+(?:\/\d+)?)\/(ah|esp|gre|ipv6|igmp)$/i.exec(s);
+  if (po) {
+    const pe: UfwEndpoint = { text: po[1], proto: po[2].toLowerCase() };
+    if (iface) pe.iface = iface;
+    if (!/^Anywhere$/i.test(po[1])) pe.address = po[1];
+    return { ep: pe, v6 };
+  }
   const ep: UfwEndpoint = { text: s };
   if (iface) ep.iface = iface;
   if (app) ep.app = app;
@@ -203,6 +212,8 @@ export function parseUfwStatus(text: string, file: string): UfwStatus {
     }
     const to = endpoint(m[2]);
     const from = endpoint(m[6]);
+    // one protocol per rule: a protocol-only rule prints it on the From side alone (`Anywhere  ALLOW IN  10.0.0.0/24/esp`)
+    if (from.ep.proto && !to.ep.proto && !to.ep.ports) to.ep.proto = from.ep.proto;
     const rule: UfwRule = {
       action: m[3] as UfwAction,
       direction: (m[4] as UfwDirection | undefined) ?? 'IN',

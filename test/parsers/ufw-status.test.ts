@@ -157,6 +157,17 @@ describe('inactive, sniffing, layout names', () => {
     expect(sniffUfwStatus('Status: active\nUptime: 3 days\nConnections: 4\n')).toBe(false);
     expect(sniffUfwStatus(fx('ufw-docker29-iptables-save.txt'))).toBe(false);
   });
+  it('protocol-only rules (ufw 0.36+ `proto esp`): the protocol on both sides, the address kept (real ufw 0.36.2 output, H100)', () => {
+    const s = parseUfwStatus(readFileSync(projectPath('test/fixtures/h100-swarm-esp/ufw-esp-any-status.txt'), 'utf8'), 'ufw-status.txt');
+    const esp = s.rules.filter((r) => r.from.proto === 'esp');
+    expect(esp.map((r) => [r.to.text, r.to.proto, r.from.address ?? 'any', r.v6])).toEqual([
+      ['Anywhere', 'esp', '10.0.0.0/24', false],
+      ['Anywhere', 'esp', 'any', false],
+      ['Anywhere', 'esp', 'any', true],
+    ]);
+    // not taken for an application profile's name
+    expect(esp.every((r) => !r.to.app && !r.from.app)).toBe(true);
+  });
   it("sos's ufw plugin's file and hand-made names", () => {
     expect(formatFor('sosreport', 'sos_commands/ufw/ufw_status_numbered')).toBe('ufw-status');
     expect(formatFor('flat', 'ufw-status-verbose.txt')).toBe('ufw-status');
