@@ -20,7 +20,7 @@
  * Without IPv6 rules in the bundle, the IPv6 peers are not checked and the coverage says so.
  */
 import { nftDropCutNote } from './lib/nft-cut.js';
-import { defineAnalyzer, type Partly } from '../src/engine/analyzer.js';
+import { defineAnalyzer, type FindingDraft, type Partly } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
 import { findChain, matchOption, type Chain, type Rule, type Ruleset } from '../src/netfilter/rules.js';
 import { trace, type Packet, type TraceContext, type Verdict } from '../src/netfilter/trace.js';
@@ -141,7 +141,8 @@ export default defineAnalyzer({
   optional: ['iptables', 'nftables', 'ipAddr', 'logs', 'sockets', 'dockerNetworks', 'routes', 'ipsets', 'services', 'dockerDaemon', 'ufwStatus'],
   analyze({ node, artifacts, options, partly }) {
     const needs = needsOf(artifacts, options.requiredPorts);
-    const findings = [...portFindings(node, artifacts, 4, needs, partly), ...portFindings(node, artifacts, 6, needs, partly)];
+    const [v4, v6] = [portFindings(node, artifacts, 4, needs, partly), portFindings(node, artifacts, 6, needs, partly)];
+    const findings = [...v4.findings, ...v6.findings, ...quietFinding(node, [...v4.quiet, ...v6.quiet])];
     const ports = [...new Set([...needs.byFamily[4].keys(), ...needs.byFamily[6].keys()])];
     if (findings.length === 0 && ports.length > 0) notePartialNft(artifacts, partly, `port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}`);
     return findings;
@@ -242,7 +243,13 @@ function needsOf(artifacts: NodeArtifacts, requiredPorts: number[]): Needs {
       for (const r of findChain(rs, 'nat', 'DOCKER')?.rules ?? [])
         if (r.target === 'DNAT') {
           const dport = matchOption(r, 'tcp', 'dport')?.value;
-          if (dport && /^\d+$/.test(dport)) add([family], Number(dport), { why: { file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `Docker publishes port ${dport}${family === 6 ? ' (IPv6)' : ''}` }, published: true });
+          if (!dport || !/^\d+$/.test(dport)) continue;
+          // the host address the port is published on (`-p 10.20.0.5:9100:9100` writes `-d 10.20.0.5/32`): a
+          // container reaches it there, not on its bridge's gateway; one published on 127.0.0.1 or ::1
+          // (`-p 127.0.0.1:8080:80`) is the host's own: no container and no other host can use it
+          const bound = boundAddress(r);
+          if (bound === null) continue;
+          add([family], Number(dport), { why: { file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `Docker publishes port ${dport}${bound ? ` on ${bound}` : ''}${family === 6 ? ' (IPv6)' : ''}` }, published: true, ...(bound ? { to: bound } : {}) });
         }
   // A service bound to a container network's own gateway address is there for the containers
   // (postgres on 172.17.0.1:5432). Wildcard listeners (sshd on 0.0.0.0:22) say nothing of what
@@ -256,6 +263,22 @@ function needsOf(artifacts: NodeArtifacts, requiredPorts: number[]): Needs {
     if (s) add([family], l.port, { why: { file: l.ref.file, line: l.ref.line, excerpt: l.excerpt, note: `${l.process ?? 'a process'} listens on ${hostPort(address, l.port)}, the address of ${s.name}: it serves the containers` } });
   }
   return { byFamily, logLines };
+}
+
+/**
+ * The address a published port's DNAT is bound to (its `-d`, one address): undefined for every
+ * address (no `-d`, a network, a negated one), null for a loopback one (127.0.0.0/8, ::1), which
+ * only the host itself reaches (Docker's raw PREROUTING drops it from anywhere but lo).
+ */
+function boundAddress(r: Rule): string | null | undefined {
+  const d = r.destination;
+  if (!d || d.negated) return undefined;
+  const [address, prefix] = d.value.split('/');
+  const a = canonical(address);
+  if (!a) return undefined;
+  if (addressIn(a, '127.0.0.0/8') || a === '::1') return null;
+  const single = prefix === undefined || prefix === (a.includes(':') ? '128' : '32');
+  return single ? a : undefined;
 }
 
 /**
@@ -336,12 +359,13 @@ function portFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, { b
   // without ip addr the host's address on a bridge is assumed: only a port something asks for (a log line,
   // --require-port, a listener on that address) is checked, not one Docker merely publishes
   const needs = listed ? byFamily[family] : new Map([...byFamily[family]].map(([p, n]) => [p, n.filter((x) => !x.published)] as const).filter(([, n]) => n.length > 0));
-  if (needs.size === 0) return [];
+  const none = { findings: [] as FindingDraft[], quiet: [] as QuietPort[] };
+  if (needs.size === 0) return none;
   const sources = sourcesOf(artifacts, family);
   // no container network of this family: nothing crosses a bridge in it (a node with IPv6 addresses but IPv4 containers)
   if (!sources.some((s) => s.gateway)) {
     if (!listed && family === 4) partly?.(`could not check port${needs.size > 1 ? 's' : ''} ${[...needs.keys()].join(', ')} from the container networks: interfaces and addresses (ip addr) are not in the bundle, and no rule gives a container network's subnet (Docker's masquerade); collect ip addr`, ['ipAddr']);
-    return [];
+    return none;
   }
   if (!listed)
     partly?.(
@@ -354,7 +378,7 @@ function portFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, { b
   const nftOfFamily = nft.some((rs) => rs.tables.some((t) => !t.iptablesCompat && (v6 ? t.family === 'ip6' || t.family === 'inet' : t.family !== 'ip6')));
   if (!tables.get('filter') && !(v6 ? nftOfFamily : nft.length > 0)) {
     if (v6) partly?.(`IPv6 was not checked for port${needs.size > 1 ? 's' : ''} ${[...needs.keys()].join(', ')}: the bundle has no ip6tables rules (ip6tables-save) nor nftables ip6 / inet tables`);
-    return [];
+    return none;
   }
   // without ip addr, the host's addresses known are the gateways taken for Docker's networks
   const local = new Set([...localAddresses(artifacts, family), ...(listed ? [] : sources.map((s) => s.gateway!.address))]);
@@ -421,7 +445,8 @@ function portFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, { b
     if (out && hop && hostAddress) blocks.push(ndOf(out, hop, hostAddress, 'advertisement'));
     return blocks.filter((x): x is NdBlock => x !== undefined);
   };
-  const findings = [];
+  const findings: FindingDraft[] = [];
+  const quiet: QuietPort[] = [];
   for (const [port, all] of [...needs].sort((a, b) => a[0] - b[0])) {
     // the destinations to trace: each address a log names, and the host's address on each bridge
     // for every other reason (and for a log line that names a peer by a name the bundle cannot resolve)
@@ -437,8 +462,11 @@ function portFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, { b
     for (const [to, why] of byDst) {
       // without ip addr, an address a log names may be this node's (INPUT) or not (FORWARD): not traced
       if (!listed && to && !local.has(to)) continue;
-      // a log naming a bridge's own address was written by a container on that bridge
-      const own = to ? sources.filter((s) => s.gateway?.address === to) : [];
+      // a port Docker publishes on an address the bundle does not show as this node's: nothing to trace to
+      if (to && why.every((n) => n.published) && !local.has(to)) continue;
+      // a log naming a bridge's own address was written by a container on that bridge (a port published
+      // on one is reached from every bridge)
+      const own = to && why.some((n) => !n.published) ? sources.filter((s) => s.gateway?.address === to) : [];
       let hit = false;
       for (const s of own.length > 0 ? own : sources) {
         if (!s.gateway) continue;
@@ -573,8 +601,9 @@ function portFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, { b
     const ufw = ufwFix(blocked, port, fw, tables, ctx);
     // only Docker's publishing names the port (no log line, listener or --require-port): clients from outside reach it
     // through the DNAT; what fails is a container using it through the host's address, which nothing shows one does
-    const publishedOnly = explained.length > 0 && explained.every((n) => n.published) && !listen;
-    findings.push({
+    // docker-proxy listens on every port Docker publishes (userland proxy): it says nothing of what the containers use
+    const publishedOnly = explained.length > 0 && explained.every((n) => n.published) && !(listen && listen.process !== 'docker-proxy');
+    const finding = {
       severity: publishedOnly ? ('warning' as const) : ('critical' as const),
       title: publishedOnly ? 'A port Docker publishes is blocked from the containers' : 'A port the application needs is blocked',
       message: `On ${node}, TCP port ${port}${v6 ? ' (IPv6)' : ''}${where} is ${verdictText} from ${[...new Set(blocked.map((b) => b.from))].join(', ')}${first.portAccepted ? '' : ` by ${by}`}.${ndText} ${client}${caveat}${ufw ? ` ${ufw.why}` : ''}${basis}${publishedOnly ? ` Only Docker's publishing names this port here (no log line, listener or required port): clients from other hosts reach it through Docker's DNAT; a container using it through the host's address (another compose project, host.docker.internal) is what fails.` : ''}`,
@@ -597,9 +626,72 @@ function portFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, { b
         ...(assumed.length > 0 ? { basis: 'rules only: no ip addr in the bundle', hostAddressAssumed: assumed.map((x) => `${x.name} ${x.gateway!.address}`) } : {}),
       },
       remedy: ufw?.remedy ?? remedyFor(blocked, port, savedConfigs, dockerRestartOf(artifacts), tool, fw),
-    });
+    };
+    if (publishedOnly)
+      quiet.push({ port, family, where, verdictText: first.portAccepted ? 'unreachable' : verdictText, by: first.portAccepted ? 'the neighbour discovery it needs being stopped' : by, from: [...new Set(blocked.map((b) => b.from))], seen, finding });
+    else findings.push(finding);
   }
-  return findings;
+  return { findings, quiet };
+}
+
+/** A port only Docker's publishing names, blocked from the containers: reported together with the others of the node. */
+interface QuietPort {
+  port: number;
+  family: 4 | 6;
+  /** ` to 10.20.0.5 (an address of this node)`, or '' for the host's address on each bridge */
+  where: string;
+  verdictText: string;
+  by: string;
+  from: string[];
+  seen: Symptom;
+  finding: FindingDraft;
+}
+
+/**
+ * The ports only Docker's publishing names, blocked from the containers on their way to the host's
+ * address: ONE finding for the node, at info. A default-deny INPUT on a hardened host does that to every
+ * published port, deliberately: clients from other hosts still reach them through Docker's DNAT, and
+ * nothing in the bundle (a log line, a listener on a bridge address, --require-port) shows a container
+ * using one through a host address. A port something does show in use keeps its own finding.
+ */
+function quietFinding(node: string, quiet: QuietPort[]) {
+  if (quiet.length === 0) return [];
+  const label = (q: QuietPort) => `${q.port}${q.family === 6 ? ' (IPv6)' : ''}`;
+  const groups = new Map<string, QuietPort[]>();
+  for (const q of quiet) {
+    const k = `${q.where}|${q.verdictText}|${q.by}|${q.from.join(', ')}`;
+    groups.set(k, [...(groups.get(k) ?? []), q]);
+  }
+  const parts = [...groups.values()].map((g) => {
+    const q = g[0];
+    return `TCP ${g.map(label).join(', ')}${q.where || " to the host's address on the container's own network"}: ${q.verdictText} from ${q.from.join(', ')} by ${q.by}`;
+  });
+  const ports = quiet.map(label);
+  const many = quiet.length > 1;
+  const says = [...new Set(quiet.map((q) => SAYS[q.seen]))].join(' or ');
+  const example = quiet[0];
+  const evidence = distinctEvidence(quiet.flatMap((q) => q.finding.evidence));
+  const first = example.finding.remedy;
+  return [
+    {
+      severity: 'info' as const,
+      title: `Port${many ? 's' : ''} Docker publishes ${many ? 'are' : 'is'} closed to the containers through the host's address`,
+      message: `On ${node}, the firewall stops containers from reaching ${many ? `${quiet.length} ports` : 'a port'} Docker publishes through the host's own address${many ? 'es' : ''}: ${parts.join('; ')}. Clients from other hosts reach ${many ? 'them' : 'it'} through Docker's DNAT, which this does not touch. Nothing in the bundle shows a container using ${many ? 'them' : 'it'} that way (no log line of a refused or timed-out connection, no listener on a container network's address, no required port): on a host whose default-deny firewall is deliberate, this is expected. A container that does connect to ${many ? 'one of them' : 'it'} through a host address (another compose project, host.docker.internal) gets ${says}.`,
+      impact: `Only a container that connects to ${ports.join(', ')} through a host address is affected; clients from other hosts are not.`,
+      evidence,
+      facts: {
+        ports: quiet.map((q) => ({ port: q.port, ...(q.family === 6 ? { family: 'ipv6' } : {}), to: q.finding.facts?.to, blockedBy: [...new Set((q.finding.facts?.blockedBy as string[] | undefined) ?? [])], clientSees: q.seen })),
+        protocol: 'tcp',
+        publishedOnly: true,
+        explainsLogLines: [],
+      },
+      remedy: {
+        summary: `Nothing to change unless a container connects to ${many ? 'one of these ports' : 'this port'} through a host address. If one does, let it reach the service by its container name over a shared Docker network (no firewall change), or open only that port from that container's network: the commands below do it for port ${label(example)}${example.where}${many ? '; another port the same way, with its number (and its address, where it is published on one)' : ''}.`,
+        commands: first.commands,
+        caution: first.caution,
+      },
+    },
+  ];
 }
 
 function remedyFor(blocked: Blocked[], port: number, savedConfigs: Ruleset[], dockerRestart: DockerRestart, tool = 'iptables', fw = 'unknown') {
