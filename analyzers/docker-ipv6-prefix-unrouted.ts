@@ -23,6 +23,14 @@
  * only said where ip6tables is off (the same warning). Link-local and other non-unicast prefixes are
  * left alone. Where Docker's version is unknown and ip6tables is not set, the finding is info: what to
  * collect decides it.
+ *
+ * The live rules come first: where the node's ip6tables nat rules (or a native nftables nat chain) masquerade or
+ * SNAT a connection from the prefix leaving by the uplink (Docker's `-A POSTROUTING -s <prefix> ! -o docker0 -j
+ * MASQUERADE`, or an admin's), it is NATed, whatever the settings say: quiet. Without an ip6tables key, Docker's
+ * own ip6tables chains (or Docker 28's DOCKER-FORWARD in the IPv4 rules: ip6tables on by default since 27) say it
+ * manages ip6tables (lib/ipv6-use.ts dockerManagesIp6tables; a missing masquerade is then
+ * iptables.docker-masquerade-missing's); a live ip6tables nat table that NATs nothing from the prefix says it is
+ * not NATed. The remedy asks to collect only what the bundle lacks.
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { NodeArtifacts } from '../src/engine/artifacts.js';
@@ -32,6 +40,10 @@ import type { DockerDaemonConfig } from '../src/parsers/docker-daemon.js';
 import { dockerEngine, dockerVersionNumbers } from '../src/parsers/docker-info.js';
 import type { SysctlRuntime, SysctlValue } from '../src/parsers/sysctl.js';
 import { ipv6PrefixKind } from '../src/parsers/cidr.js';
+import { liveViews6, localAddresses, nativeNftables, uplinkOf } from './lib/node-view.js';
+import { dockerManagesIp6tables } from './lib/ipv6-use.js';
+import { memberAddress, outboundPacket, postroutingNat, SOME_UPLINK, sourceNat } from './lib/source-nat.js';
+import { outsideAddress } from './lib/probe-address.js';
 
 const ID = 'docker.ipv6-prefix-unrouted';
 
@@ -41,14 +53,17 @@ export default defineAnalyzer({
   description: 'Docker runs with --ipv6 and a global fixed-cidr-v6 but without ip6tables (no IPv6 NAT), and no NDP proxy answers for the prefix: the upstream router must route it to the host.',
   scope: 'node',
   requires: ['dockerDaemon'],
-  optional: ['sysctl'],
+  optional: ['sysctl', 'iptables', 'nftables', 'ipAddr', 'routes', 'logs'],
   analyze({ node, artifacts }) {
     const s = dockerdSettings(artifacts.dockerDaemon);
     if (!s.ipv6?.value || !s.fixedCidrV6) return [];
     const prefix = s.fixedCidrV6.value;
     const kind = ipv6PrefixKind(prefix);
     if (kind !== 'global' && kind !== 'documentation') return [];
-    const ip6 = ip6tablesState(artifacts, s);
+    // the live rules NAT the prefix (Docker's masquerade, or an admin's): nothing to say, whatever the settings
+    const live = liveNat(artifacts, prefix);
+    if (live.kind === 'covered' || live.kind === 'unknown' || live.kind === 'maybe') return [];
+    const ip6 = ip6tablesState(artifacts, s, live);
     if (ip6.on === true) return [];
     // something answers for the prefix on the uplink: an NDP proxy (the kernel's, or ndppd)
     if (ndpProxy(artifacts).length > 0) return [];
@@ -59,6 +74,8 @@ export default defineAnalyzer({
       setting(s.fixedCidrV6, `the containers' addresses: ${kind === 'documentation' ? 'a prefix reserved for documentation (2001:db8::/32), which no network routes' : 'a global prefix, used as the source of their packets'}`, configs),
     ];
     if (ip6.evidence) evidence.push(ip6.evidence);
+    // docker version only where it decides (ip6tables neither set nor shown by the live rules)
+    const collect = missingToCollect(artifacts, ip6.on === undefined);
     const fwd = sysctlValue(artifacts.sysctl, 'net.ipv6.conf.all.forwarding');
     if (fwd) evidence.push(at(fwd, fwd.value === '0' ? 'IPv6 forwarding is off: the host does not pass the containers\' IPv6 packets at all' : 'IPv6 forwarding is on'));
     const proxyOff = sysctlValue(artifacts.sysctl, 'net.ipv6.conf.all.proxy_ndp');
@@ -84,10 +101,10 @@ export default defineAnalyzer({
         remedy: {
           summary:
             `Either have the upstream router route ${prefix} to this host's address (the design Docker's global prefixes assume), or let Docker NAT IPv6: ` +
-            'a ULA prefix (fd00::/8) with `"ip6tables": true` (Docker >= 27 has it on by default; 20.10 to 26 need `"experimental": true` too), and IPv6 forwarding on. ' +
-            'Collect `ip -6 route`, `ip6tables-save`, `sysctl net.ipv6.conf.all.forwarding net.ipv6.conf.all.proxy_ndp` and `docker version` to tell which applies.',
+            'a ULA prefix (fd00::/8) with `"ip6tables": true` (Docker >= 27 has it on by default; 20.10 to 26 need `"experimental": true` too), and IPv6 forwarding on.' +
+            (collect.length > 0 ? ` Collect ${collect.map((c) => `\`${c}\``).join(', ')} (not in the bundle) to tell which applies.` : ''),
           commands: [
-            'ip -6 route; ip6tables-save; sysctl net.ipv6.conf.all.forwarding net.ipv6.conf.all.proxy_ndp; docker version   # what to collect',
+            ...(collect.length > 0 ? [`${collect.join('; ')}   # what to collect (not in the bundle)`] : []),
             "# on the upstream router (not this host): a route for the prefix to this host's global address, e.g. `ip -6 route replace " + prefix + ' via <this host>`',
             '# or, Docker NATs it: in /etc/docker/daemon.json set "ipv6": true, "fixed-cidr-v6": "fd00:d0c:1::/64" (a ULA prefix of your choice) and "ip6tables": true (plus "experimental": true before Docker 27), then:',
             'systemctl restart docker',
@@ -110,7 +127,44 @@ interface Ip6tablesState {
   evidence?: Evidence;
 }
 
-function ip6tablesState(artifacts: NodeArtifacts, s: ReturnType<typeof dockerdSettings>): Ip6tablesState {
+/**
+ * Is a connection from the prefix NATed by the live rules? A new connection from an address of it (its ::2)
+ * on docker0 to an outside address, leaving by the IPv6 uplink, walked through nat POSTROUTING of each
+ * ip6tables back end the bundle shows with a nat table (not cut) and the native nftables nat chains on
+ * postrouting (ip6 and inet tables). `shown`: the ip6tables nat table whose rules were walked (a walk that
+ * NATs nothing then says the prefix is not NATed); `none` without it says nothing (no rules shown).
+ */
+function liveNat(artifacts: NodeArtifacts, prefix: string): ReturnType<typeof sourceNat> & { shown?: Evidence } {
+  const views = liveViews6(artifacts).filter((v) => v.tables.has('nat') && !v.truncated.has('nat'));
+  const native = nativeNftables(artifacts);
+  if (views.length === 0 && native.length === 0) return { kind: 'none' };
+  const packet = outboundPacket(memberAddress(prefix), 'docker0', uplinkOf(artifacts, 6) ?? SOME_UPLINK, outsideAddress(artifacts, 6, [prefix]));
+  const walked = sourceNat(
+    views.map((v) => v.tables),
+    packet,
+    { localAddresses: localAddresses(artifacts, 6) },
+    postroutingNat(native, 6),
+  );
+  const file = views[0]?.files.get('nat');
+  const post = views[0]?.tables.get('nat')?.get('POSTROUTING');
+  const shown: Evidence | undefined = file
+    ? { file, line: post?.ref.line ?? 0, excerpt: post ? ':POSTROUTING' : '*nat', note: `the live ip6tables nat rules: none of them masquerades or SNATs a connection from ${prefix} leaving the node` }
+    : undefined;
+  return { ...walked, ...(walked.kind === 'none' && shown ? { shown } : {}) };
+}
+
+/** What the remedy asks to collect: only what the bundle lacks (IPv6 routes, ip6tables rules, the two sysctl keys, Docker's version where it decides). */
+function missingToCollect(artifacts: NodeArtifacts, needVersion: boolean): string[] {
+  const out: string[] = [];
+  if (!(artifacts.routes ?? []).some((t) => t.routes.some((r) => r.destination.includes(':')))) out.push('ip -6 route');
+  if (!(artifacts.iptables ?? []).some((r) => r.family === 'ipv6' && r.origin === 'live')) out.push('ip6tables-save');
+  const keys = ['net.ipv6.conf.all.forwarding', 'net.ipv6.conf.all.proxy_ndp'].filter((k) => !sysctlValue(artifacts.sysctl, k));
+  if (keys.length > 0) out.push(`sysctl ${keys.join(' ')}`);
+  if (needVersion && !dockerEngine(artifacts.dockerDaemon)?.serverVersion) out.push('docker version');
+  return out;
+}
+
+function ip6tablesState(artifacts: NodeArtifacts, s: ReturnType<typeof dockerdSettings>, live: { shown?: Evidence }): Ip6tablesState {
   const engine = dockerEngine(artifacts.dockerDaemon);
   const version = engine?.serverVersion?.value;
   const nums = version ? dockerVersionNumbers(version) : undefined;
@@ -126,6 +180,11 @@ function ip6tablesState(artifacts: NodeArtifacts, s: ReturnType<typeof dockerdSe
     if (nums[0] >= 27) return { on: true, version, text: 'ip6tables is on (the default since Docker 27)' };
     return { on: false, version, text: `Docker ${version} does not manage ip6tables unless told to (before Docker 27 it is off by default)`, evidence: { ...verEv, note: `Docker ${version}: ip6tables off by default before Docker 27` } };
   }
+  // no setting, no version: Docker's chains in the live ip6tables rules, DOCKER-FORWARD (Docker 28+) in the IPv4 ones, dockerd running ip6tables
+  const managed = dockerManagesIp6tables(artifacts, liveViews6(artifacts));
+  if (managed) return { on: true, text: `Docker manages ip6tables (${managed.note})` };
+  // the live ip6tables nat rules NAT nothing from the prefix
+  if (live.shown) return { on: false, text: `the node's live ip6tables nat rules (${live.shown.file}) masquerade nothing from it`, evidence: live.shown };
   const cmd = s.commandLine;
   if (cmd && /^(?:\S*\/)?docker(?:-current)?\s+(?:daemon|-d|--daemon)\b/.test(cmd.text.trim()))
     return {

@@ -11,7 +11,7 @@ import { nftExtraChains } from '../../src/nft/trace.js';
 import type { Backend, Chain, Rule, Ruleset } from '../../src/netfilter/rules.js';
 import { extraChainsBeside, groupByBackend } from '../../src/netfilter/backends.js';
 import { interfacesOf, type Interface } from '../../src/parsers/interfaces.js';
-import { isLinkLocal6 } from '../../src/parsers/cidr.js';
+import { ipv6PrefixKind, isLinkLocal6 } from '../../src/parsers/cidr.js';
 import { findService, isActive, isEnabled } from '../../src/parsers/services.js';
 import { dockerdSettings } from '../../src/parsers/dockerd-flags.js';
 import { dockerEngine } from '../../src/parsers/docker-info.js';
@@ -208,14 +208,21 @@ export interface Bridge {
 
 /**
  * Docker bridges: from docker network inspect when present, else from docker0 / br-* interfaces.
- * Their IPv4 subnets, or with `family` 6 their IPv6 ones (EnableIPv6 networks; a bridge's global or
- * ULA address, never its link-local one).
+ * Their IPv4 subnets, or with `family` 6 their IPv6 ones: only the networks that have IPv6 (ipv6Shown):
+ * an IPv6 subnet in inspect or `"EnableIPv6": true`, else a global or ULA address (never a link-local
+ * one) or route on the bridge, or Docker's ip6tables rules naming the bridge with a global address. A
+ * network inspect shows with `"EnableIPv6": false` is left out of family 6 whatever else says: its
+ * containers have no IPv6 to forward (Docker 26.0.2 and later disable IPv6 on their interfaces,
+ * CVE-2024-32473 / GHSA-x84c-p2g9-rqv9; before, they had only the kernel's link-local fe80:: address,
+ * which no router forwards). A family-6 bridge with IPv6 but no subnet known has `subnets` empty.
  */
 export function dockerBridges(artifacts: NodeArtifacts, family: 4 | 6 = 4): Bridge[] {
   const itfs = interfacesOf(artifacts.ipAddr ?? []);
   const out = new Map<string, Bridge>();
   // a rootless dockerd's networks (docker network inspect run as its user) are bridges of RootlessKit's namespace, not the host's
   const rootless = dockerdSettings(artifacts.dockerDaemon).rootless !== undefined;
+  // networks inspect shows without IPv6: not traced over IPv6 even where an address of the bridge says otherwise
+  const ipv4Only = new Set<string>();
   for (const n of (artifacts.dockerNetworks ?? []).flatMap((d) => d.networks)) {
     if (n.driver !== 'bridge' || !n.bridgeName || n.internal) continue;
     if (rootless && !itfs.has(n.bridgeName)) continue;
@@ -223,11 +230,28 @@ export function dockerBridges(artifacts: NodeArtifacts, family: 4 | 6 = 4): Brid
     const noMasq = o['com.docker.network.bridge.enable_ip_masquerade'] === 'false' || o['com.docker.network.bridge.gateway_mode_ipv4'] === 'routed';
     const b = out.get(n.bridgeName) ?? { name: n.bridgeName, subnets: [], itf: itfs.get(n.bridgeName), network: n.name, noMasquerade: noMasq };
     for (const s of n.subnets) if (s.subnet.includes(':') === (family === 6)) b.subnets.push({ cidr: s.subnet, evidence: { file: s.ref.file, line: s.ref.line, excerpt: s.excerpt, note: `docker network ${n.name}` } });
+    if (family === 6 && b.subnets.length === 0) {
+      if (n.enableIPv6?.value === false) {
+        ipv4Only.add(n.bridgeName);
+        continue;
+      }
+      // EnableIPv6 true without an IPv6 subnet in IPAM (or no EnableIPv6 key): what the bridge itself shows
+      const shown = ipv6Shown(artifacts, n.bridgeName, b.itf);
+      if (!shown && n.enableIPv6?.value !== true) continue;
+      b.subnets.push(...(shown?.subnets ?? []));
+    }
+    ipv4Only.delete(n.bridgeName);
     out.set(n.bridgeName, b);
   }
   for (const itf of itfs.values()) {
-    if (!(itf.name === 'docker0' || /^br-[0-9a-f]{12}$/.test(itf.name)) || out.has(itf.name)) continue;
-    const own = itf.addresses.filter((a) => a.family === family && (family === 4 || (!isLinkLocal6(a.address) && a.scope !== 'host')));
+    if (!(itf.name === 'docker0' || /^br-[0-9a-f]{12}$/.test(itf.name)) || out.has(itf.name) || ipv4Only.has(itf.name)) continue;
+    if (family === 6) {
+      // only a bridge that shows IPv6: a link-local fe80:: address alone (every interface has one) does not
+      const shown = ipv6Shown(artifacts, itf.name, itf);
+      if (shown) out.set(itf.name, { name: itf.name, itf, subnets: shown.subnets });
+      continue;
+    }
+    const own = itf.addresses.filter((a) => a.family === 4);
     out.set(itf.name, {
       name: itf.name,
       itf,
@@ -235,6 +259,49 @@ export function dockerBridges(artifacts: NodeArtifacts, family: 4 | 6 = 4): Brid
     });
   }
   return [...out.values()];
+}
+
+/** A global unicast, documentation or unique local (ULA) IPv6 prefix or address: not link-local, loopback, multicast or ::/0. */
+function routable6(cidr: string): boolean {
+  const k = ipv6PrefixKind(cidr);
+  return (k === 'global' || k === 'documentation' || k === 'ula') && !ANY_ADDRESS.test(cidr);
+}
+
+/**
+ * What shows a bridge carries IPv6 (the bundle's own lines): its global or ULA addresses (ip addr), the
+ * global or ULA routes through it (ip -6 route), and Docker's ip6tables rules that name it with a global
+ * address (`-s 2001:db8:1::/64 ! -o docker0 -j MASQUERADE`, `-d 2001:db8:1::2/128 ... -o docker0 ... -j ACCEPT`).
+ * The subnets are those of the addresses and routes, else the source of such a masquerade; undefined when
+ * nothing shows IPv6 on the bridge.
+ */
+function ipv6Shown(artifacts: NodeArtifacts, bridge: string, itf: Interface | undefined): { subnets: Bridge['subnets'] } | undefined {
+  const subnets: Bridge['subnets'] = [];
+  const add = (cidr: string, evidence: Evidence) => {
+    if (!subnets.some((x) => x.cidr === cidr)) subnets.push({ cidr, evidence });
+  };
+  for (const a of itf?.addresses ?? [])
+    if (a.family === 6 && a.scope !== 'host' && a.scope !== 'link' && !isLinkLocal6(a.address) && routable6(a.address))
+      add(a.network, { file: a.ref.file, line: a.ref.line, excerpt: a.excerpt, note: `address of ${bridge}` });
+  for (const t of artifacts.routes ?? [])
+    for (const r of t.routes)
+      if (r.dev === bridge && !r.via && r.destination.includes(':') && r.destination.includes('/') && routable6(r.destination) && !r.type)
+        add(r.destination, { file: r.ref.file, line: r.ref.line, excerpt: r.excerpt, note: `route to ${r.destination} through ${bridge}` });
+  if (subnets.length > 0) return { subnets };
+  let named = false;
+  for (const v of liveViews6(artifacts))
+    for (const t of v.tables.values())
+      for (const c of t.values())
+        for (const r of c.rules) {
+          if (r.inInterface?.value !== bridge && r.outInterface?.value !== bridge) continue;
+          const s = r.source && !r.source.negated && routable6(r.source.value) ? r.source.value : undefined;
+          const d = r.destination && !r.destination.negated && routable6(r.destination.value) ? r.destination.value : undefined;
+          if (!s && !d) continue;
+          named = true;
+          // Docker's masquerade of the network: `-s <subnet> ! -o <bridge> -j MASQUERADE`
+          if (s && r.target === 'MASQUERADE' && r.outInterface?.negated && r.outInterface.value === bridge && s.includes('/'))
+            add(s, { file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `Docker's IPv6 masquerade: ${bridge} serves ${s}` });
+        }
+  return subnets.length > 0 || named ? { subnets } : undefined;
 }
 
 /** The node's native nftables rulesets (firewalld's, Docker's own, nftables.conf): those with a table iptables-nft did not make. */
