@@ -66,3 +66,21 @@ export function distributionHint(paths: readonly string[], root: string): Distri
   }
   return undefined;
 }
+
+/**
+ * The distribution a Rancher log collector run shows (rancher2_logs_collector.sh): it writes its k3s or RKE2 files
+ * under a folder named after the distribution it detected (`k3s/`, `rke2/`), and the journals of the units it found
+ * running under `journald/<unit>` (k3s, rke2-server, rke2-agent). `relPaths` are relative to the run's folder.
+ */
+export function rancherDistributionHint(relPaths: readonly string[], root: string): DistributionHint | undefined {
+  const at = (rel: string) => (root === '' ? rel : `${root}/${rel}`);
+  const sorted = [...relPaths].sort();
+  const rke2 = sorted.find((p) => /^rke2\//.test(p) || /^journald\/rke2-(?:server|agent)$/.test(p));
+  if (rke2) {
+    const unit = sorted.includes('journald/rke2-agent') && !sorted.includes('journald/rke2-server') ? 'rke2-agent' : 'rke2-server';
+    return { name: 'rke2', unit, file: at(rke2), why: `${rke2}: the Rancher log collector's RKE2 files` };
+  }
+  const k3s = sorted.find((p) => /^k3s\//.test(p) || p === 'journald/k3s');
+  if (k3s) return { name: 'k3s', unit: 'k3s', file: at(k3s), why: `${k3s}: the Rancher log collector's k3s files` };
+  return undefined;
+}

@@ -11,10 +11,10 @@ import { sniffKubeEvents } from '../logs/kube-events.js';
 import { logSourceOf } from './logs.js';
 import { SNIFF_BYTES } from './wanted.js';
 import { looksLikeLog, parseLogPrefix } from '../logs/timestamps.js';
-import { EKS_MARKERS, EKS_RULES, FLAT_RULES, INSIGHTS_RULES, SOSREPORT_RULES, isSavedIpsetPath, savedIptablesRule, type PathRule } from './rules.js';
+import { EKS_MARKERS, EKS_RULES, FLAT_RULES, INSIGHTS_RULES, RANCHER_HOST_PATHS, RANCHER_MARKERS, RANCHER_NOT_READ, RANCHER_RULES, SOSREPORT_RULES, isSavedIpsetPath, savedIptablesRule, type PathRule } from './rules.js';
 import { troubleshootNodes, isTroubleshootRoot } from './troubleshoot.js';
-import { distributionHint } from './distribution.js';
-import type { Located, LocatedFile, LocatedLog, LocatedNode, UnreadFile } from './types.js';
+import { distributionHint, rancherDistributionHint } from './distribution.js';
+import type { Located, LocatedFile, LocatedLog, LocatedNode, LogSource, UnreadFile } from './types.js';
 
 export function locate(tree: BundleTree, bundleName: string): Located {
   const notes: string[] = [];
@@ -62,6 +62,11 @@ export function locate(tree: BundleTree, bundleName: string): Located {
       withHints(n, [...n.files.map((f) => f.path), ...n.logs.map((g) => g.path)]);
     }
     nodes.push(...tsNodes);
+    claimed.push(root);
+  }
+  // Rancher log collector runs: one node each (before EKS: both have a networking/ folder, with other names)
+  for (const root of rancherRoots(paths, claimed, bundleName)) {
+    nodes.push(rancherNode(tree, root, under(paths, root), bundleName));
     claimed.push(root);
   }
   // EKS log collector archives: one node each
@@ -312,6 +317,122 @@ function eksRoots(paths: string[], claimed: string[], bundleName: string): strin
     .filter(([root, markers]) => markers.size >= 2 || EKS_ARCHIVE.test(root === '' ? bundleName : root.slice(root.lastIndexOf('/') + 1)))
     .map(([root]) => root);
   return roots.filter((r) => !roots.some((o) => o !== r && (o === '' || r.startsWith(o + '/'))));
+}
+
+/** `<hostname>-<YYYY-MM-DD_HH_MM_SS>`: the folder rancher2_logs_collector.sh writes (and tars) */
+const RANCHER_FOLDER = /^(.+)-\d{4}-\d{2}-\d{2}_\d{2}_\d{2}_\d{2}$/;
+
+/**
+ * Folders holding a Rancher log collector run (its `systeminfo/`, `networking/`, `journald/`, `k3s/` folders): two
+ * kinds of its marker files there, or one in a folder (or a bundle) named `<host>-<YYYY-MM-DD_HH_MM_SS>`. Outermost
+ * only, outside the roots another layout claimed.
+ */
+function rancherRoots(paths: string[], claimed: string[], bundleName: string): string[] {
+  const found = new Map<string, Set<number>>();
+  for (const p of paths) {
+    if (claimed.some((r) => r === '' || p.startsWith(r + '/'))) continue;
+    // a marker sits two levels under its root (systeminfo/sysctla; k3s/crictl/psa three)
+    for (let start = 0; ; ) {
+      const rel = p.slice(start);
+      const i = RANCHER_MARKERS.findIndex((re) => re.test(rel));
+      if (i >= 0) {
+        const root = start === 0 ? '' : p.slice(0, start - 1);
+        (found.get(root) ?? found.set(root, new Set()).get(root)!).add(i);
+      }
+      const next = p.indexOf('/', start);
+      if (next < 0) break;
+      start = next + 1;
+    }
+  }
+  const roots = [...found]
+    .filter(([root, markers]) => markers.size >= 2 || RANCHER_FOLDER.test(root === '' ? bundleName.replace(/\.(tar\.gz|tgz|tar)$/i, '') : root.slice(root.lastIndexOf('/') + 1)))
+    .map(([root]) => root);
+  return roots.filter((r) => !roots.some((o) => o !== r && (o === '' || r.startsWith(o + '/'))));
+}
+
+/** The namespaces whose pod logs the collector saves as `<distro>/podlogs/<namespace>-<pod>[-previous]` (its SYSTEM_NAMESPACES) */
+const RANCHER_NAMESPACES = [
+  'kube-system', 'kube-public', 'cattle-system', 'cattle-alerting', 'cattle-logging', 'cattle-pipeline', 'cattle-provisioning-capi-system',
+  'cattle-resources-system', 'ingress-nginx', 'cattle-prometheus', 'istio-system', 'longhorn-system', 'cattle-global-data', 'fleet-system',
+  'fleet-default', 'rancher-operator-system', 'cattle-monitoring-system', 'cattle-logging-system', 'cattle-fleet-system',
+  'cattle-fleet-local-system', 'tigera-operator', 'calico-system', 'suse-observability',
+].sort((a, b) => b.length - a.length);
+
+/** The components RKE1 runs as containers on the host (`rke/containerlogs/<name>`: `docker logs <name>`): host daemons. */
+const RKE_HOST_CONTAINERS = new Set(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kubelet', 'kube-scheduler', 'kube-proxy', 'nginx-proxy']);
+
+/** Where a log of a Rancher collector run comes from, by the name the script gives it; undefined when the path is no log. */
+function rancherLog(relPath: string, path: string): LogSource | undefined {
+  if (RANCHER_NOT_READ.test(relPath)) return undefined;
+  // journalctl --unit=<unit> > journald/<unit>
+  let m = /^journald\/([A-Za-z0-9@_.-]+)$/.exec(relPath);
+  if (m) return { unit: m[1] };
+  // copies of /var/log/{syslog,messages,kern*,docker*,cloud-init*,audit/*,dmesg*} (7 days) into systemlogs/
+  m = /^systemlogs\/([^/]+)$/.exec(relPath);
+  if (m) {
+    if (/^(?:kern|dmesg)/.test(m[1])) return { unit: 'kernel' };
+    if (/^docker/.test(m[1])) return { unit: 'docker' };
+    return {};
+  }
+  // docker logs of RKE1's components and of Rancher's own containers
+  m = /^rke\/containerlogs\/([^/]+)$/.exec(relPath);
+  if (m) return RKE_HOST_CONTAINERS.has(m[1]) ? { unit: m[1] } : { container: m[1] };
+  m = /^rancher\/containerlogs\/(server|agent)-[^/]+$/.exec(relPath);
+  if (m) return { container: m[1] === 'server' ? 'rancher' : 'cattle-cluster-agent' };
+  // kubectl logs --all-containers <pod> > <distro>/podlogs/<namespace>-<pod>[-previous]
+  m = /^(?:k3s|rke2|rke|kubeadm)\/podlogs\/([^/]+)$/.exec(relPath);
+  if (m) {
+    const ns = RANCHER_NAMESPACES.find((n) => m![1].startsWith(n + '-'));
+    const pod = ns ? m[1].slice(ns.length + 1).replace(/-previous$/, '') : undefined;
+    return ns && pod ? { namespace: ns, pod } : {};
+  }
+  // RKE2's own agent/server logs (kubelet.log, ...) and containerd.log copied beside its files
+  m = /^rke2\/(?:agent|server)-logs\/([a-z0-9-]+)\.log$/.exec(relPath);
+  if (m) return { unit: m[1] };
+  if (relPath === 'rke2/containerd.log') return { unit: 'containerd' };
+  return logSourceOf(path);
+}
+
+function rancherNode(tree: BundleTree, root: string, paths: string[], bundleName: string): LocatedNode {
+  const { files, unmatched } = applyRules(RANCHER_RULES, root, paths);
+  for (const f of files) {
+    const host = RANCHER_HOST_PATHS[f.relPath];
+    if (host) f.relPath = host;
+  }
+  const logs: LocatedLog[] = [];
+  for (const { path, relPath } of unmatched) {
+    const src = rancherLog(relPath, path);
+    if (src) logs.push({ path, source: src });
+    else if (!RANCHER_NOT_READ.test(relPath) && /^(?:[^/]+|networking\/[^/]+)$/.test(relPath) && relPath !== 'systeminfo/hostname') {
+      // hand-added outputs beside the collector's, and networking/ files of a newer script
+      const format = sniffFile(tree, path);
+      if (format) files.push({ path, relPath, format });
+    }
+  }
+  const { name, from, notHost } = rancherNodeName(tree, root, bundleName, files);
+  const node: LocatedNode = { name, nameFrom: from, ...(notHost ? { nameNotHost: true as const } : {}), root, layout: 'rancher', files, logs };
+  const rel = paths.map((p) => (root === '' ? p : p.slice(root.length + 1)));
+  const distribution = rancherDistributionHint(rel, root) ?? distributionHint(paths, root);
+  if (distribution) node.hints = { ...node.hints, distribution };
+  return node;
+}
+
+/**
+ * The host a Rancher collector run is of: `hostname > systeminfo/hostname` (then `hostname -f`), else kernel.hostname
+ * of its `sysctl -a`, else the folder's name without the date the script appends (`<hostname>-<date>`).
+ */
+function rancherNodeName(tree: BundleTree, root: string, bundleName: string, files: readonly LocatedFile[]): { name: string; from: string; notHost?: true } {
+  const at = (rel: string) => (root === '' ? rel : `${root}/${rel}`);
+  for (const rel of ['systeminfo/hostname', 'systeminfo/hostnamefqdn']) {
+    const name = tree.text(at(rel))?.split('\n').map((l) => l.trim()).find((l) => l !== '');
+    if (plausibleHost(name)) return { name, from: at(rel) };
+  }
+  const shown = hostFromContent(tree, files, []);
+  if (shown) return shown;
+  const folder = root === '' ? bundleName.replace(/\.(tar\.gz|tgz|tar)$/i, '') : root.slice(root.lastIndexOf('/') + 1);
+  const host = RANCHER_FOLDER.exec(folder)?.[1];
+  if (plausibleHost(host)) return { name: host, from: root === '' ? 'bundle name' : 'folder name' };
+  return { name: folder, from: root === '' ? 'bundle name' : 'folder name', notHost: true };
 }
 
 /** Folders of an EKS archive whose unnamed files are no artifact (storage, L-IPAMD's JSON, kernel and module info, logs). */

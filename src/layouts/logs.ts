@@ -131,6 +131,9 @@ const GENERIC = [
 ];
 
 /** Undefined when the path is not a log. */
+const RANCHER_JOURNAL = /(?:^|\/)journald\/([A-Za-z0-9@_.-]+)$/;
+const RANCHER_SYSTEMLOG = /(?:^|\/)systemlogs\/[^/]+$/;
+
 export function logSourceOf(path: string): LogSource | undefined {
   let m = SOS_UNIT_JOURNAL.exec(path);
   if (m) return { unit: m[1] };
@@ -161,6 +164,10 @@ export function logSourceOf(path: string): LogSource | undefined {
   const eks = eksLog(path);
   if (eks) return eks;
   if (TS_COLLECTOR_OUTPUT.test(path)) return undefined;
+  // Rancher's log collector (H105): journald/<unit> is `journalctl -u <unit>`, systemlogs/ copies /var/log's files
+  m = RANCHER_JOURNAL.exec(path);
+  if (m) return { unit: m[1] };
+  if (RANCHER_SYSTEMLOG.test(path)) return {};
   for (const re of GENERIC) if (re.test(path)) return DOCKERD_LOG.test(path) ? { unit: 'docker' } : {};
   return undefined;
 }

@@ -562,3 +562,83 @@ export const EKS_MARKERS: RegExp[] = [
   /^kernel\/dmesg\.(current|human\.current|boot)$/,
   /^sandbox-image\/sandbox-image-log\.txt$/,
 ];
+
+/**
+ * Rancher's log collector (rancherlabs/support-tools collection/rancher/v2.x/logs-collector/rancher2_logs_collector.sh):
+ * one host per run, its files under `<hostname>-<YYYY-MM-DD_HH_MM_SS>/` (the archive is that folder, tarred from its
+ * parent). Paths relative to that folder; each name checked against the command the script runs for it. The listings
+ * (`iptables --numeric --verbose --list [--table mangle|nat]`) stand in only where the iptables-save is missing (one
+ * group per family); `ip route show table all` holds both families, `ip -6 route show` only IPv6's main table.
+ */
+export const RANCHER_RULES: PathRule[] = [
+  // networking(): iptables-save / ip6tables-save, then the per-table listings
+  { re: /^networking\/(ip6?)tablessave$/, format: 'iptables-save', group: 'rancher-$1tables', rank: 0, hint: (m) => ({ family: m[1] === 'ip6' ? 'ipv6' : 'ipv4' }) },
+  { re: /^networking\/(ip6?)tables(mangle|nat)$/, format: 'iptables-list', group: 'rancher-$1tables', rank: 1, hint: (m) => ({ family: m[1] === 'ip6' ? 'ipv6' : 'ipv4', table: m[2] }) },
+  { re: /^networking\/(ip6?)tables$/, format: 'iptables-list', group: 'rancher-$1tables', rank: 1, hint: (m) => ({ family: m[1] === 'ip6' ? 'ipv6' : 'ipv4', table: 'filter' }) },
+  // nft list ruleset
+  { re: /^networking\/nft_ruleset$/, format: 'nft-text' },
+  // ip addr show (both families); ifconfig -a where ip is missing. ip -6 addr show (networking/ipv6addrshow) is a part of it: not read
+  { re: /^networking\/ipaddrshow$/, format: 'ip-addr', group: 'rancher-ip-addr', rank: 0 },
+  { re: /^networking\/ifconfiga$/, format: 'ip-addr', group: 'rancher-ip-addr', rank: 1 },
+  // ip route show table all (both families); ip -6 route show (IPv6 main table) where it is missing
+  { re: /^networking\/iproute$/, format: 'routes', group: 'rancher-routes', rank: 0 },
+  { re: /^networking\/ipv6route$/, format: 'routes', group: 'rancher-routes', rank: 1 },
+  // ip rule show / ip -6 rule show
+  { re: /^networking\/iprule$/, format: 'ip-rule', hint: () => ({ family: 'ipv4' }) },
+  { re: /^networking\/ipv6rule$/, format: 'ip-rule', hint: () => ({ family: 'ipv6' }) },
+  // ip neighbour / ip -6 neighbour
+  { re: /^networking\/ip(?:v6)?neighbour$/, format: 'ip-neigh' },
+  // ipvsadm -ln
+  { re: /^networking\/ipvsadm$/, format: 'ipvsadm' },
+  // ss -tunlp4 / ss -tunlp6 (listening TCP/UDP with processes); netstat --programs --all --numeric --tcp --udp; ss -anp
+  { re: /^networking\/sstunlp[46]$/, format: 'sockets', group: 'rancher-sockets', rank: 0 },
+  { re: /^networking\/netstat$/, format: 'sockets', group: 'rancher-sockets', rank: 1 },
+  { re: /^networking\/ssanp$/, format: 'sockets', group: 'rancher-sockets', rank: 2 },
+  // cp -r -p /etc/cni/net.d/* networking/cni
+  { re: /^networking\/cni\/[^/]+\.(?:conf|conflist|json)$/, format: 'cni-conf' },
+  // system-all(): sysctl -a, uname -a, ps auxfww, systemctl list-units / list-unit-files, conntrack -S
+  { re: /^systeminfo\/sysctla$/, format: 'sysctl-text' },
+  { re: /^systeminfo\/uname$/, format: 'uname' },
+  { re: /^systeminfo\/ps$/, format: 'ps' },
+  { re: /^systeminfo\/systemd-unit(?:s|-files)$/, format: 'systemctl-text' },
+  { re: /^systeminfo\/conntrack$/, format: 'conntrack-stats' },
+  // cp -p /etc/resolv.conf systeminfo/etcresolvconf; cp -p /run/systemd/resolve/resolv.conf systeminfo/systemd-resolved
+  // (the layout hands the parser the host path each stands for: RANCHER_HOST_PATHS)
+  { re: /^systeminfo\/etcresolvconf$/, format: 'resolv-conf' },
+  { re: /^systeminfo\/systemd-resolved$/, format: 'resolv-conf' },
+  // system-ubuntu(): ufw status, dpkg -l; system-rhel() / system-sles(): rpm -qa
+  { re: /^systeminfo\/ubuntu-ufw$/, format: 'ufw-status' },
+  { re: /^systeminfo\/packages-dpkg$/, format: 'dpkg-l' },
+  { re: /^systeminfo\/packages-rpm$/, format: 'rpm-qa' },
+  // rke-logs(): docker info, docker ps -a, a copy of /etc/docker/daemon.json
+  { re: /^docker\/dockerinfo$/, format: 'docker-info' },
+  { re: /^docker\/dockerpsa$/, format: 'docker-ps' },
+  { re: /^docker\/etcdockerdaemon\.json$/, format: 'docker-daemon-json' },
+  // k3s-logs() / rke2-logs(): /etc/rancher/<distro>/config.yaml without its token lines, and each file of config.yaml.d
+  // beside it; k3s check-config; the k3s*.service units (sed'ed, tokens redacted) as k3s/k3s.service
+  { re: /^(?:k3s|rke2)\/[^/]+\.ya?ml$/, format: 'k3s-config' },
+  { re: /^k3s\/k3s\.service$/, format: 'k3s-flags' },
+  { re: /^k3s\/check-config$/, format: 'k3s-check-config' },
+  // rke2-k8s(): cp -p <data-dir>/agent/pod-manifests/* rke2/pod-manifests
+  { re: /^rke2\/pod-manifests\/kube-(?:controller-manager|apiserver)\.ya?ml$/, format: 'kube-static-pod-manifest' },
+];
+
+/** The host file a Rancher collector copy stands for (for parsers that read meaning from the path: resolv.conf's role). */
+export const RANCHER_HOST_PATHS: Record<string, string> = {
+  'systeminfo/etcresolvconf': 'etc/resolv.conf',
+  'systeminfo/systemd-resolved': 'run/systemd/resolve/resolv.conf',
+};
+
+/**
+ * Files directly under a folder that mark a Rancher log collector run there (two kinds of them, or one in a folder named
+ * `<host>-<YYYY-MM-DD_HH_MM_SS>`): names only this script gives (`iptablessave`, `ipaddrshow`, `sysctla`, ...).
+ */
+export const RANCHER_MARKERS: RegExp[] = [
+  /^systeminfo\/(?:hostnamefqdn|sysctla|etcresolvconf|etchosts|freem|dfh|ulimit-hard|systemd-unit-files)$/,
+  /^networking\/(?:ip6?tablessave|ipaddrshow|nft_ruleset|iplinkshow|ipneighbour|ssanp|sstunlp4)$/,
+  /^journald\/(?:k3s|rke2-server|rke2-agent|rancher-system-agent|kubeproxy)$/,
+  /^(?:k3s|rke2)\/crictl\/(?:psa|pods|imagefsinfo)$/,
+];
+
+/** Files of a Rancher collector run read by nothing: a part of another (ip -6 addr show), the collector's own log, tables no parser reads. */
+export const RANCHER_NOT_READ = /^(?:networking\/ipv6addrshow|collector-output\.log|(?:k3s|rke2|rke|kubeadm)\/(?:kubectl|crictl|certs|tmpcerts|directories|containerinspect|podinspect)\/.*|rancher\/containerinspect\/.*|etcd\/.*)$/;

@@ -1,7 +1,7 @@
 import type { BundleTree } from '../bundle/tree.js';
 
-/** `eks`: the EKS log collector's archive (eks-log-collector.sh) */
-export type LayoutName = 'sosreport' | 'troubleshoot' | 'insights' | 'eks' | 'flat' | 'mixed';
+/** `eks`: the EKS log collector's archive (eks-log-collector.sh); `rancher`: Rancher's log collector (rancher2_logs_collector.sh) */
+export type LayoutName = 'sosreport' | 'troubleshoot' | 'insights' | 'eks' | 'rancher' | 'flat' | 'mixed';
 
 /** Where a log line came from, when the file name says it (sosreport per-unit journals, pod logs). */
 export interface LogSource {

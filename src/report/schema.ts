@@ -190,7 +190,7 @@ export type TimelineEvent = z.infer<typeof TimelineEvent>;
 export const BundleReport = z.object({
   source: z.string(),
   /** eks: the EKS log collector's archive; mixed: nodes of several layouts */
-  layout: z.enum(['sosreport', 'troubleshoot', 'insights', 'eks', 'flat', 'mixed']),
+  layout: z.enum(['sosreport', 'troubleshoot', 'insights', 'eks', 'rancher', 'flat', 'mixed']),
   nodes: z.array(NodeInfo),
   findings: z.array(Finding),
   /** events of the logs across nodes, in time order, each linked to its finding */
