@@ -145,7 +145,14 @@ async function loadZip(): Promise<typeof import('./zip.js')> {
 export async function readBundle(input: string, options: ReadOptions): Promise<BundleTree> {
   const reader = new Reader(input, options);
   await reader.readInput();
-  return reader.finish();
+  const tree = reader.finish();
+  // a bundle of symlinks alone (R33: a folder of links to files elsewhere): links out of the bundle are never followed
+  if (tree.entries.size === 0 && tree.paths().length === 0)
+    throw new BundleError(
+      `${input}: the bundle holds only symlinks (${tree.linkCount}) and none points to a file inside it; links pointing outside the bundle are not followed: copy the files in (cp -L) and run again`,
+      'empty',
+    );
+  return tree;
 }
 
 class Reader {
@@ -196,9 +203,9 @@ class Reader {
     } else {
       throw new BundleError(`${this.input}: not a file or directory`, 'unreadable');
     }
-    if (this.tree.entries.size === 0 && this.tree.links.size === 0 && this.firstUnreadable !== undefined)
+    if (this.tree.entries.size === 0 && this.tree.linkCount === 0 && this.firstUnreadable !== undefined)
       throw new BundleError(`${this.input}: no file of the folder could be read (${this.firstUnreadable})`, 'unreadable');
-    if (this.tree.entries.size === 0 && this.tree.links.size === 0)
+    if (this.tree.entries.size === 0 && this.tree.linkCount === 0)
       throw new BundleError(`${this.input}: the bundle contains no files`, 'empty');
   }
 

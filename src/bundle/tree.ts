@@ -50,6 +50,11 @@ export class BundleTree {
     return this.droppedNotes;
   }
 
+  /** Links seen, resolved or not (before resolveLinks, `links` is still empty). */
+  get linkCount(): number {
+    return this.rawLinks.size;
+  }
+
   /** `fromRoot` set: a hard link whose target is named from that archive root. */
   addLink(path: string, target: string, fromRoot?: string): void {
     this.rawLinks.set(path, { target, fromRoot });

@@ -31,6 +31,25 @@ describe('readBundle: archives', () => {
     expect(tree.notes.join('\n')).toMatch(/sosreport-h1\/a -> b loops/);
   });
 
+  it('a bundle of symlinks alone that point outside it: a one-line error saying so, never the files behind them (R33)', async () => {
+    const gz = await makeTarGz([
+      { name: 'case/iptables-save.txt', type: 'symlink', linkname: '/etc/passwd' },
+      { name: 'case/ip_addr.txt', type: 'symlink', linkname: '../../etc/shadow' },
+    ]);
+    await expect(readBundle(writeTmp('links.tgz', gz), keepAll)).rejects.toThrow(/holds only symlinks \(2\) and none points to a file inside it; links pointing outside the bundle are not followed: copy the files in \(cp -L\)/);
+    const dir = tmpDir();
+    const outside = writeTmp('iptables-save.txt', '*filter\n');
+    symlinkSync(outside, join(dir, 'iptables-save.txt'));
+    const err = await readBundle(dir, keepAll).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BundleError);
+    expect((err as BundleError).message).toMatch(/holds only symlinks \(1\)/);
+    // with one real file beside them the bundle is read, and each link out is noted
+    writeFileSync(join(dir, 'ip_addr.txt'), '1: lo    inet 127.0.0.1/8 scope host lo\n');
+    const tree = await readBundle(dir, keepAll);
+    expect(tree.paths()).toEqual(['ip_addr.txt']);
+    expect(tree.notes.join('\n')).toMatch(/iptables-save\.txt -> .* points outside the bundle; ignored/);
+  });
+
   it('refuses entry names that climb out of the root and reads absolute names as relative', async () => {
     const gz = await makeTarGz([
       { name: '../../x', content: 'evil' },
