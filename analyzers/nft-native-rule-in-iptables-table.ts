@@ -313,6 +313,7 @@ function unreadTables(node: string, artifacts: NodeArtifacts, said: Evidence[]):
   for (const c of iptablesConsumers([], artifacts)) if (!consumers.some((x) => x.who === c.who)) consumers.push(c);
   const tables = [...new Set(lines.map((l) => `${l.family} ${l.table}`))];
   const who = consumers.map((c) => c.who);
+  const listed = listingSays(artifacts.nftables ?? [], tables);
   return [
     {
       severity: consumers.length > 0 ? 'critical' : 'warning',
@@ -320,16 +321,104 @@ function unreadTables(node: string, artifacts: NodeArtifacts, said: Evidence[]):
       message:
         `iptables-nft-save on ${node} printed "is incompatible" in place of ${tables.length > 1 ? 'the tables' : 'table'} ${tables.join(', ')} (${lines.map((l) => `${l.ref.file}:${l.ref.line}`).join(', ')}): ${tables.length > 1 ? 'they hold' : 'it holds'} rules written with nft that iptables cannot express, and the dump has none of ${tables.length > 1 ? 'their' : 'its'} rules (iptables-save still exits 0). ` +
         (who.length > 0 ? `${who.join(', ')} ${who.length > 1 ? 'read' : 'reads'} that table back through iptables and fail${who.length > 1 ? '' : 's'} on it.` : 'Anything that reads it through iptables (kube-proxy, Calico, kube-router, Docker, a firewall service saving its rules) fails on it.') +
-        " The bundle has no nft listing to name the rules: collect `nft -a list table` for it.",
+        ' ' +
+        listed.sentence,
       impact: "That table's rules are missing from every iptables view: agents that read it through iptables-save fail, and diagnoses that need it are left undecided.",
-      evidence: [...lines.map((l) => ({ file: l.ref.file, line: l.ref.line, excerpt: `# Table \`${l.table}' is incompatible, use 'nft' tool.`, note: `iptables-nft-save could not show table ${l.family} ${l.table}` })), ...said, ...consumers.map((c) => c.evidence)],
+      evidence: [...lines.map((l) => ({ file: l.ref.file, line: l.ref.line, excerpt: `# Table \`${l.table}' is incompatible, use 'nft' tool.`, note: `iptables-nft-save could not show table ${l.family} ${l.table}` })), ...listed.evidence, ...said, ...consumers.map((c) => c.evidence)],
       remedy: {
         summary: "Find the rules iptables cannot express (native nft statements: redirect/masquerade/dnat written with nft, ct or fib matches, a meta mark set, sets or maps) and move them to a table of their own, then delete them from iptables' table by handle; then fix the script or tool that adds them.",
-        commands: [...new Set(lines.map((l) => `nft -a list table ${l.family} ${l.table}   # the rules with their handles: the ones without a counter (or with a named counter) are nft's own`))],
+        commands:
+          listed.commands ??
+          [...new Set(lines.map((l) => `nft -a list table ${l.family} ${l.table}   # the rules with their handles: the ones without a counter (or with a named counter) are nft's own`))],
       },
-      facts: { tables, rules: null, consumers: who },
+      facts: { tables, rules: null, consumers: who, ...(listed.candidates !== undefined ? { candidates: listed.candidates } : {}) },
     },
   ];
+}
+
+/**
+ * Chains that agents write through iptables (Docker's DOCKER*, kube-proxy's and kube-router's KUBE-*, Calico's cali-,
+ * flannel's FLANNEL-, Cilium's CILIUM_, fail2ban's f2b-, ufw's, libvirt's, netavark's, the CNI portmap plugin's CNI-):
+ * a rule there that lists like a native one (`ct state related,established counter ... accept` in DOCKER-CT) is taken
+ * as that agent's, translated by nft from iptables' own expressions.
+ */
+const IPTABLES_AGENT_CHAIN = /^(?:DOCKER(?:-|$)|KUBE-|cali-|FLANNEL-|CILIUM_|f2b-|ufw6?-|LIBVIRT_|NETAVARK|CNI-)/;
+
+interface ListingSays {
+  sentence: string;
+  evidence: Evidence[];
+  /** the commands asked for, when the listing changes what helps; undefined: the default (`nft -a list table`) */
+  commands?: string[];
+  /** rules that may be nft's own and that iptables could not express if so; undefined without a listing of the table */
+  candidates?: number;
+}
+
+/**
+ * What the bundle's nft listing says of the tables iptables-nft-save could not show, where the main path named no rule
+ * (every rule of them that iptables cannot express carries a counter, as iptables-nft's own rules do). A text listing
+ * prints iptables' compat expressions translated, so `oifname "wt0" ct state established,related counter accept`
+ * written with nft (NetBird, netbirdio/netbird#2725) and Docker's `-o docker0 -m conntrack --ctstate RELATED,ESTABLISHED
+ * -j ACCEPT` print alike: the rules that would explain the line are named as candidates (outside the chains agents
+ * write through iptables), never as proven, and `nft --debug=netlink` is asked for to tell them apart (it shows
+ * iptables' rules as `[ match name conntrack ... ]`, nft's own as `[ ct load state ... ]`).
+ */
+function listingSays(rulesets: readonly NftRuleset[], tables: readonly string[]): ListingSays {
+  if (rulesets.length === 0) return { sentence: 'The bundle has no nft listing to name the rules: collect `nft -a list table` for it.', evidence: [] };
+  const files = [...new Set(rulesets.map((rs) => rs.tables[0]?.ref.file ?? rs.tables[0]?.chains[0]?.ref.file).filter((f): f is string => f !== undefined))];
+  const listingName = files.length > 0 ? files.join(', ') : 'the nft listing';
+  const sentences: string[] = [];
+  const evidence: Evidence[] = [];
+  const commands: string[] = [];
+  let candidates = 0;
+  let anyListed = false;
+  for (const key of tables) {
+    const [family, name] = key.split(' ');
+    const hit = rulesets.flatMap((rs) => rs.tables.filter((t) => t.family === family && t.name === name).map((t) => ({ rs, t })))[0];
+    if (!hit) {
+      sentences.push(`The nft listing (${listingName}) has no table ${key} (it was taken at another moment, or cut): collect \`nft -a list table ${key}\`.`);
+      commands.push(`nft -a list table ${key}   # the rules with their handles: the ones without a counter (or with a named counter) are nft's own`);
+      continue;
+    }
+    anyListed = true;
+    const file = hit.t.ref.file;
+    const ours: { chain: NftChain; rule: NftRule; cls: NativeClass }[] = [];
+    let agents = 0;
+    for (const chain of chainsIptablesReads(hit.t))
+      for (const rule of chain.rules) {
+        if (isNativeRule(rule, hit.rs.format) === false) continue;
+        const cls = classifyNativeRule(rule);
+        if (!cls) continue;
+        if (chain.hook === undefined && IPTABLES_AGENT_CHAIN.test(chain.name)) agents++;
+        else ours.push({ chain, rule, cls });
+      }
+    candidates += ours.length;
+    const agentsNote = agents > 0 ? ` (${agents} more of that kind sit in chains agents write through iptables, such as Docker's, and are taken as theirs)` : '';
+    if (ours.length === 0) {
+      sentences.push(
+        `The nft listing (${file}) holds table ${key}, but none of its rules outside the agents' chains shows a statement iptables cannot express${agentsNote}: the listing may have been taken at another moment than the iptables-save, or the statement is one bundle-doctor does not know. ` +
+          `\`nft --debug=netlink list table ${key}\` shows which rules iptables wrote (their \`[ match name ... ]\` / \`[ target name ... ]\` lines).`,
+      );
+    } else {
+      const shown = ours.slice(0, 5).map((o) => `chain ${o.chain.name}: \`${o.rule.text.trim().replace(/counter packets \d+ bytes \d+/, 'counter')}\``);
+      sentences.push(
+        `The nft listing (${file}) holds table ${key}: ${ours.length === 1 ? 'one rule there' : `${ours.length} rules there`} would make it incompatible if written with nft (${shown.join('; ')}${ours.length > shown.length ? `; ${ours.length - shown.length} more in the evidence` : ''})${agentsNote}. ` +
+          `A text listing cannot say whether nft or iptables-nft wrote ${ours.length === 1 ? 'it' : 'them'}: iptables-nft's own rules carry a counter and print the same way (Docker's \`-m conntrack --ctstate RELATED,ESTABLISHED\` lists as \`ct state related,established counter ...\`). ` +
+          `\`nft --debug=netlink list table ${key}\` tells them apart: iptables' rules show \`[ match name ... ]\` or \`[ target name ... ]\`, nft's own native expressions only (\`[ ct load state ... ]\`).`,
+      );
+      for (const o of ours)
+        evidence.push({
+          file: o.rule.ref.file,
+          line: o.rule.ref.line,
+          excerpt: o.rule.text.trim(),
+          note: `table ${key}, chain ${o.chain.name}: iptables cannot express it if nft wrote it (${o.cls.because.join(', ')}); its counter does not tell who wrote it`,
+        });
+    }
+    commands.push(
+      `nft --debug=netlink list table ${key}   # a rule with a "[ match name ... ]" or "[ target name ... ]" line was written by iptables-nft; one without was written with nft`,
+      `nft -a list table ${key}   # the handles, to delete the rules nft wrote`,
+    );
+  }
+  return { sentence: sentences.join(' '), evidence, ...(anyListed || commands.length > 0 ? { commands } : {}), ...(anyListed ? { candidates } : {}) };
 }
 
 /**
