@@ -31,7 +31,7 @@ export default defineAnalyzer({
   scope: 'node',
   requires: ['routes'],
   optional: ['ipAddr', 'logs', 'dockerNetworks', 'dockerPs', ...DOCKER_RESTART_KINDS],
-  analyze({ node, artifacts }) {
+  analyze({ node, artifacts, partly }) {
     const docker = artifacts.dockerDaemon ?? [];
     const logs = artifacts.logs ?? [];
     const matches = logs.flatMap((l) => l.matches);
@@ -43,7 +43,10 @@ export default defineAnalyzer({
       (artifacts.dockerNetworks ?? []).length > 0 ||
       (artifacts.dockerPs ?? []).length > 0 ||
       matches.some((m) => m.signature.startsWith('log.docker-'));
-    if (!dockerShown) return [];
+    if (!dockerShown) {
+      partly?.("not run: nothing in the bundle shows Docker (its daemon.json, unit, networks, containers or log lines)");
+      return [];
+    }
     if (docker0Address(artifacts)) return [];
     if (docker.some((d) => d.bip)) return [];
     // the log says it already, with the routes: log.docker-no-free-address-pool
