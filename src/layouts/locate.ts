@@ -298,12 +298,21 @@ const EKS_ARCHIVE = /^eks_(i-[0-9a-f]{8,17})_/;
  * outside the roots another layout claimed.
  */
 function eksRoots(paths: string[], claimed: string[], bundleName: string): string[] {
+  return collectorRoots(paths, claimed, EKS_MARKERS, (root) => EKS_ARCHIVE.test(root === '' ? bundleName : root.slice(root.lastIndexOf('/') + 1)));
+}
+
+/**
+ * Folders (outside the roots another layout claimed) holding two kinds of a collector's marker files, or one
+ * where `named` accepts the folder (the bundle's own name for the root ''): outermost only. A marker may sit at
+ * any depth under its root, so each path is tried at every folder boundary.
+ */
+function collectorRoots(paths: string[], claimed: string[], markers: readonly RegExp[], named: (root: string) => boolean): string[] {
   const found = new Map<string, Set<number>>();
   for (const p of paths) {
     if (claimed.some((r) => r === '' || p.startsWith(r + '/'))) continue;
     for (let start = 0; ; ) {
       const rel = p.slice(start);
-      const i = EKS_MARKERS.findIndex((re) => re.test(rel));
+      const i = markers.findIndex((re) => re.test(rel));
       if (i >= 0) {
         const root = start === 0 ? '' : p.slice(0, start - 1);
         (found.get(root) ?? found.set(root, new Set()).get(root)!).add(i);
@@ -313,9 +322,7 @@ function eksRoots(paths: string[], claimed: string[], bundleName: string): strin
       start = next + 1;
     }
   }
-  const roots = [...found]
-    .filter(([root, markers]) => markers.size >= 2 || EKS_ARCHIVE.test(root === '' ? bundleName : root.slice(root.lastIndexOf('/') + 1)))
-    .map(([root]) => root);
+  const roots = [...found].filter(([root, kinds]) => kinds.size >= 2 || named(root)).map(([root]) => root);
   return roots.filter((r) => !roots.some((o) => o !== r && (o === '' || r.startsWith(o + '/'))));
 }
 
@@ -328,26 +335,10 @@ const RANCHER_FOLDER = /^(.+)-\d{4}-\d{2}-\d{2}_\d{2}_\d{2}_\d{2}$/;
  * only, outside the roots another layout claimed.
  */
 function rancherRoots(paths: string[], claimed: string[], bundleName: string): string[] {
-  const found = new Map<string, Set<number>>();
-  for (const p of paths) {
-    if (claimed.some((r) => r === '' || p.startsWith(r + '/'))) continue;
-    // a marker sits two levels under its root (systeminfo/sysctla; k3s/crictl/psa three)
-    for (let start = 0; ; ) {
-      const rel = p.slice(start);
-      const i = RANCHER_MARKERS.findIndex((re) => re.test(rel));
-      if (i >= 0) {
-        const root = start === 0 ? '' : p.slice(0, start - 1);
-        (found.get(root) ?? found.set(root, new Set()).get(root)!).add(i);
-      }
-      const next = p.indexOf('/', start);
-      if (next < 0) break;
-      start = next + 1;
-    }
-  }
-  const roots = [...found]
-    .filter(([root, markers]) => markers.size >= 2 || RANCHER_FOLDER.test(root === '' ? bundleName.replace(/\.(tar\.gz|tgz|tar)$/i, '') : root.slice(root.lastIndexOf('/') + 1)))
-    .map(([root]) => root);
-  return roots.filter((r) => !roots.some((o) => o !== r && (o === '' || r.startsWith(o + '/'))));
+  // a marker sits two levels under its root (systeminfo/sysctla; k3s/crictl/psa three)
+  return collectorRoots(paths, claimed, RANCHER_MARKERS, (root) =>
+    RANCHER_FOLDER.test(root === '' ? bundleName.replace(/\.(tar\.gz|tgz|tar)$/i, '') : root.slice(root.lastIndexOf('/') + 1)),
+  );
 }
 
 /** The namespaces whose pod logs the collector saves as `<distro>/podlogs/<namespace>-<pod>[-previous]` (its SYSTEM_NAMESPACES) */
