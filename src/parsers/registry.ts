@@ -201,7 +201,7 @@ const FORMATS = [
   format({ id: 'kube-static-pod-manifest', kind: 'kubeClusterRanges', parse: parseStaticPodManifest, sniff: sniffStaticPodManifest }),
   format({ id: 'kubeadm-config', kind: 'kubeClusterRanges', parse: parseKubeadmConfig }),
   // config.yaml: its ranges, with all its keys carried along as k3sFlags (flannel.ipv6-masquerade-missing reads them)
-  format({ id: 'k3s-config', kind: 'kubeClusterRanges', parse: (text, file) => ({ ...parseK3sConfig(text, file), ...(/rke2/.test(file) ? {} : { k3sFlags: k3sConfigFlags(text, file) }) }) }),
+  format({ id: 'k3s-config', kind: 'kubeClusterRanges', parse: (text, file) => ({ ...parseK3sConfig(text, file), ...(RKE2_CONFIG.test(file) ? {} : { k3sFlags: k3sConfigFlags(text, file) }) }) }),
   format({ id: 'calico-ippools', kind: 'kubeClusterRanges', parse: parseCalicoIpPools, sniff: sniffCalicoIpPools }),
   // installed packages: rpm -qa in its shapes (sos's installed-rpms and package-data, insights' tab and JSON lines), dpkg -l,
   // dpkg-query -W, apk info -v / apk list --installed, snap list; `packages`: any of them, told apart by content (named only)
@@ -270,3 +270,9 @@ function withKubeletHairpin(
   const r = resolv(text, file);
   return { ...r, ...(h.hairpinMode ? { hairpinMode: h.hairpinMode } : {}), ...(h.networkPlugin ? { networkPlugin: h.networkPlugin } : {}) } as ArtifactMap['resolvConf'];
 }
+/**
+ * RKE2's config.yaml (etc/rancher/rke2/, the Rancher collector's rke2/, an rke2-config.yaml): its flags are not k3s's.
+ * Told by a folder or file name, not by "rke2" anywhere in the path (a host named rke2-… running k3s).
+ */
+const RKE2_CONFIG = /(^|\/)rke2(\/|[-_]config\.ya?ml$)/;
+

@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { k3sBool, k3sConfigFlags, k3sInstallVersion, k3sSetting, parseK3sFlags, sniffK3sConfigYaml, sniffK3sFlags } from '../../src/parsers/k3s-flags.js';
 import { compareKernel, parseUname, sniffUname } from '../../src/parsers/uname.js';
 import { SkipFile } from '../../src/model/source.js';
+import { formatById } from '../../src/parsers/registry.js';
 import { projectPath } from '../helpers/shared.js';
 
 const fx = (name: string) => readFileSync(projectPath('test/fixtures/h42', name), 'utf8');
@@ -161,5 +162,19 @@ describe('parseUname', () => {
 
   it('not uname output: skipped', () => {
     expect(() => parseUname(fx('k3s-4683-version.txt'), 'k3s-version.txt')).toThrow(SkipFile);
+  });
+});
+
+describe("k3s-config: RKE2's config.yaml is told by its folder or file name, not by 'rke2' anywhere in the path", () => {
+  const text = readFileSync(projectPath('test/fixtures/h105-rancher-collector/k3s-node-a1-2026-12-04_13_52_01/k3s/config.yaml'), 'utf8');
+  const parse = (file: string) => formatById('k3s-config').parse(text, file, {} as never) as { k3sFlags?: unknown };
+  it("k3s's, also on a host whose name starts with rke2", () => {
+    expect(parse('etc/rancher/k3s/config.yaml').k3sFlags).toBeDefined();
+    expect(parse('rke2-node-a1-2026-12-04_13_52_01/k3s/config.yaml').k3sFlags).toBeDefined();
+  });
+  it("RKE2's: not read as k3s flags", () => {
+    expect(parse('etc/rancher/rke2/config.yaml').k3sFlags).toBeUndefined();
+    expect(parse('node-b2-2026-12-04_13_52_01/rke2/config.yaml').k3sFlags).toBeUndefined();
+    expect(parse('case/rke2-config.yaml').k3sFlags).toBeUndefined();
   });
 });
