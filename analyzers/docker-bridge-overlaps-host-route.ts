@@ -28,10 +28,10 @@ import type { Evidence } from '../src/report/schema.js';
 import type { Route } from '../src/parsers/ip-route.js';
 import { cidrContains, cidrOverlap, parseCidr, type Cidr } from '../src/parsers/cidr.js';
 import { DOCKER_RESTART_KINDS, dockerRestartOf, restartDocker } from './lib/node-services.js';
+import { bipIn, FREE_CANDIDATES } from './lib/docker-default-pools.js';
 
 const DOCKER_BRIDGE = /^(?:docker0|br-[0-9a-f]{12}|docker_gwbridge)$/;
 /** ranges to offer for the bridge, the first no route of the host overlaps */
-const FREE_CANDIDATES = ['10.200.0.0/16', '10.201.0.0/16', '10.210.0.0/16', '10.220.0.0/16', '10.230.0.0/16'];
 
 interface Overlap {
   other: Route;
@@ -197,7 +197,7 @@ export default defineAnalyzer({
       let commands: string[];
       let caution: string;
       if (bridge === 'docker0') {
-        const bip = subnet.includes('<') ? '<a free address/24>' : subnet.replace(/\.0\.0\/16$/, '.0.1/24');
+        const bip = subnet.includes('<') ? '<a free address/24>' : bipIn(subnet);
         summary = `Move docker0 out of ${b.destination}: set "bip" (docker0's own address) in ${daemonJson} to a range no route of the host uses, and "default-address-pools" for the networks Docker creates, merged into the file with jq (never overwrite it), then restart docker.`;
         commands = [jq(`.bip = "${bip}"`, 'docker0 moves to this range'), pools, ...restartDocker({ dockerRestart }, 'docker0 comes back on the new range'), 'ip -4 route   # docker0 on the new range, the overlapping route gone'];
         caution = 'Restarting docker restarts its containers; containers on the default bridge get addresses in the new range.';

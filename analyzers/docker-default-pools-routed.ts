@@ -15,11 +15,9 @@
  */
 import { defineAnalyzer } from '../src/engine/analyzer.js';
 import type { Evidence } from '../src/report/schema.js';
-import { DOCKER_1X_CANDIDATES, DOCKER_LOCAL_POOLS, docker0Address, exhaustedCandidateRuns, poolCover, routeText, routesDockerChecks } from './lib/docker-default-pools.js';
+import { bipIn, DOCKER_1X_CANDIDATES, DOCKER_LOCAL_POOLS, docker0Address, exhaustedCandidateRuns, freeRanges, poolCover, routeText, routesDockerChecks } from './lib/docker-default-pools.js';
 import { DOCKER_RESTART_KINDS, dockerRestartOf, restartDocker } from './lib/node-services.js';
-import { cidrOverlap, parseCidr } from '../src/parsers/cidr.js';
-
-const FREE_CANDIDATES = ['10.200.0.0/16', '10.201.0.0/16', '10.210.0.0/16', '10.220.0.0/16', '10.230.0.0/16'];
+import { parseCidr } from '../src/parsers/cidr.js';
 
 /** Docker 1.0-1.8 by its reported version */
 const legacyVersion = (v: string | undefined) => !!v && /^1\.[0-8](?:\.|$)/.test(v.trim());
@@ -80,8 +78,8 @@ export default defineAnalyzer({
     shown.sort((a, b) => (a.ref.file === b.ref.file ? a.ref.line - b.ref.line : 0));
     const kinds = [...new Set(shown.map((r) => r.type ?? 'unicast'))];
     const kindWords = kinds.filter((k) => k !== 'unicast').map((k) => `${k} routes (the kernel drops traffic for them; Docker still counts them as taken)`);
-    const free = FREE_CANDIDATES.filter((c) => !routes.some((r) => cidrOverlap(parseCidr(r.destination)!, parseCidr(c)!)));
-    const bip = free[0] ? free[0].replace(/\.0\.0\/16$/, '.0.1/24') : undefined;
+    const free = freeRanges(routes);
+    const bip = free[0] ? bipIn(free[0]) : undefined;
     const daemonJson = restart.daemonJson;
     const evidence: Evidence[] = shown.slice(0, 8).map((r) => ({
       file: r.ref.file,

@@ -228,6 +228,7 @@ function podCheck(node: string, artifacts: NodeArtifacts, family: 4 | 6, view: B
   const markOnly = kubeForward?.rules.filter((r) => r.target === 'ACCEPT' && r.matches.some((m) => m.module === 'mark'));
   // accepts of this node's own pods only (Calico's -i cali+ / -o cali+, its policy mark): what they leave out is the transit
   const workloadAccepts = reached.flatMap((c) => c.rules.filter((r) => workloadAccept(r)));
+  const version = dockerVersion(artifacts);
   const evidenceOf = (policyNote: string): Evidence[] => {
     const evidence: Evidence[] = [{ file: fwd.ref.file, line: fwd.ref.line, excerpt: excerptOf(fwd), note: policyNote }];
     for (const j of podJumps) evidence.push({ file: j.ref.file, line: j.ref.line, excerpt: j.text, note: `FORWARD's jump to ${j.target}: ${j.target === 'KUBE-FORWARD' ? "kube-proxy's chain" : "the network plugin's chain"}${filter.has(j.target!) ? '' : ` (its rules are not in the dump${WORKLOAD_ONLY_CHAIN.test(j.target!) ? "; as Calico writes it, it accepts only this node's pods' interfaces (cali*)" : ''})`}` });
@@ -238,11 +239,9 @@ function podCheck(node: string, artifacts: NodeArtifacts, family: 4 | 6, view: B
     for (const r of dockerAccepts.slice(0, 1)) evidence.push({ file: r.ref.file, line: r.ref.line, excerpt: r.text, note: `the accepts in FORWARD are Docker's, for its bridge ${r.inInterface!.value}: none is for the pods` });
     const itfs = [...new Set([...signs, ...[...ipItfs.values()].filter((i) => POD_INTERFACE.test(i.name) || /^cali[0-9a-f]{11}$/.test(i.name))])];
     for (const i of itfs.slice(0, 3)) evidence.push({ file: i.ref.file, line: i.ref.line, excerpt: i.name, note: `${i.name}: an interface of the pod network${signs.includes(i) ? ` (${i.addresses.find((a) => a.family === family)?.cidr})` : ''}` });
-    const version = dockerVersion(artifacts);
     if (version) evidence.push(version.evidence);
     return distinctEvidence(evidence);
   };
-  const version = dockerVersion(artifacts);
 
   if (unexplained === 0) {
     // nothing counted (a counter of 0: nothing dropped since the counters were zeroed, by a reboot or iptables -Z; or no

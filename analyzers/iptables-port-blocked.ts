@@ -603,10 +603,12 @@ function portFindings(node: string, artifacts: NodeArtifacts, family: 4 | 6, { b
     // through the DNAT; what fails is a container using it through the host's address, which nothing shows one does
     // docker-proxy listens on every port Docker publishes (userland proxy): it says nothing of what the containers use
     const publishedOnly = explained.length > 0 && explained.every((n) => n.published) && !(listen && listen.process !== 'docker-proxy');
-    const finding = {
-      severity: publishedOnly ? ('warning' as const) : ('critical' as const),
-      title: publishedOnly ? 'A port Docker publishes is blocked from the containers' : 'A port the application needs is blocked',
-      message: `On ${node}, TCP port ${port}${v6 ? ' (IPv6)' : ''}${where} is ${verdictText} from ${[...new Set(blocked.map((b) => b.from))].join(', ')}${first.portAccepted ? '' : ` by ${by}`}.${ndText} ${client}${caveat}${ufw ? ` ${ufw.why}` : ''}${basis}${publishedOnly ? ` Only Docker's publishing names this port here (no log line, listener or required port): clients from other hosts reach it through Docker's DNAT; a container using it through the host's address (another compose project, host.docker.internal) is what fails.` : ''}`,
+    // a port only Docker's publishing names goes into the node's one info (quietFinding), which keeps this
+    // finding's evidence, facts and remedy; its own title and message are for ports something shows in use
+    const finding: FindingDraft = {
+      severity: 'critical',
+      title: 'A port the application needs is blocked',
+      message: `On ${node}, TCP port ${port}${v6 ? ' (IPv6)' : ''}${where} is ${verdictText} from ${[...new Set(blocked.map((b) => b.from))].join(', ')}${first.portAccepted ? '' : ` by ${by}`}.${ndText} ${client}${caveat}${ufw ? ` ${ufw.why}` : ''}${basis}`,
       impact: toHost
         ? `Anything in the containers that needs port ${port} on the host (databases, caches, the app's own services) cannot connect${v6 ? ' over IPv6' : ''}.`
         : `Anything in the containers that needs ${remote.map((a) => hostPort(a, port)).join(', ')} cannot connect${v6 ? ' over IPv6' : ''}.`,

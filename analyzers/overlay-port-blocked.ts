@@ -35,6 +35,7 @@ import { hostFirewall, type HostFirewall } from './lib/host-firewall.js';
 import { overlaysOf, portText, type Overlay, type OverlayPort } from './lib/overlay.js';
 import { encryptedOverlayOf, swarmOf, swarmPortsOpened, type EncryptedOverlay } from './lib/swarm.js';
 import { dockerEngine } from '../src/parsers/docker-info.js';
+import { dockerVersion } from './lib/container-host.js';
 import type { FindingDraft, Partly } from '../src/engine/analyzer.js';
 import type { UfwStatus, UfwRule } from '../src/parsers/ufw-status.js';
 
@@ -537,16 +538,16 @@ const ADDR = /^[\d.]+(\/\d+)?$/;
 
 /** ufw's first IPv4 incoming rule that takes ESP from the peer, else its default incoming policy (plain `ufw status` lacks it: deny, ufw's own default, assumed and said). */
 function ufwEspDecision(s: UfwStatus, path: Path, standIn: boolean): UfwEspDecision {
-  const strip = (t: string) => t.replace(/\/esp$/i, '');
   let conditional: UfwRule | undefined;
   for (const r of s.rules) {
     if (r.v6 || r.direction !== 'IN') continue;
-    // `Anywhere  ALLOW IN  10.0.0.0/24/esp`, `Anywhere/esp  ALLOW IN  Anywhere/esp` (ufw 0.36's `proto esp` rules)
-    const esp = /\/esp$/i.test(r.to.text) || /\/esp$/i.test(r.from.text) || r.to.proto === 'esp' || r.from.proto === 'esp';
+    // `Anywhere  ALLOW IN  10.0.0.0/24/esp`, `Anywhere/esp  ALLOW IN  Anywhere/esp` (ufw 0.36's `proto esp` rules): the
+    // parser gives such a rule its protocol on both sides and its address without `/esp`
+    const esp = r.to.proto === 'esp';
     const anyProto = !r.to.ports && !r.to.proto && !r.to.app && !r.from.ports && !r.from.proto && !r.from.app;
     if (!esp && !anyProto) continue;
-    const src = strip(r.from.address ?? r.from.text);
-    const dst = strip(r.to.address ?? r.to.text);
+    const src = r.from.address ?? r.from.text;
+    const dst = r.to.address ?? r.to.text;
     let unsure = false;
     if (!/^Anywhere$/i.test(src)) {
       if (!ADDR.test(src)) continue;
@@ -623,17 +624,12 @@ function dataPathPortFindings(node: string, artifacts: NodeArtifacts, enc: Encry
   const odd = (enc?.dataPathPorts ?? []).filter((p) => p.port !== 4789);
   if (odd.length === 0) return [];
   const ports = odd.map((p) => `${p.port}/udp`).join(', ');
-  const v = dockerEngine(artifacts.dockerDaemon)?.serverVersion;
+  const v = dockerVersion(artifacts);
   if (!v) {
     partly?.(`Docker Swarm: Docker's encrypted-overlay rules use the data path port ${ports}, not 4789 (${odd[0].evidence.file}:${odd[0].evidence.line}); Docker before 23.0.7 / 24.0.2 encrypts only 4789/udp, so encrypted overlays then fail between the nodes (moby/moby#45635). The Docker version is not in the bundle: collect docker version`, ['dockerDaemon']);
     return [];
   }
-  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(v.value);
-  if (!m) {
-    partly?.(`Docker Swarm: data path port ${ports} with encrypted overlays; Docker's version "${v.value}" (${v.ref.file}:${v.ref.line}) could not be read as x.y.z, so whether it has moby/moby#45635's bug is not decided`);
-    return [];
-  }
-  const [maj, min, pat] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const [maj, min, pat] = v.numbers;
   const affected = maj < 23 || (maj === 23 && min === 0 && pat < 7) || (maj === 24 && min === 0 && pat < 2);
   if (!affected) return [];
   return [
@@ -641,14 +637,14 @@ function dataPathPortFindings(node: string, artifacts: NodeArtifacts, enc: Encry
       id: 'swarm.encrypted-overlay-datapath-port',
       severity: 'warning',
       title: 'Encrypted overlay networks fail on a data path port other than 4789',
-      message: `On ${node}, Docker ${v.value} runs encrypted overlay networks on the Swarm's data path port ${ports} (set by docker swarm init --data-path-port). Before Docker 23.0.7 and 24.0.2, dockerd sets up the IPsec (XFRM) policies for 4789/udp only: VXLAN on ${ports} leaves the node unencrypted, and each peer's Docker rule "--pol none ... --dport ${odd[0].port} ... -j DROP" drops it, so containers on encrypted overlay networks cannot reach containers on other nodes (moby/moby#45635, fixed by moby/moby#45636).`,
+      message: `On ${node}, Docker ${v.version} runs encrypted overlay networks on the Swarm's data path port ${ports} (set by docker swarm init --data-path-port). Before Docker 23.0.7 and 24.0.2, dockerd sets up the IPsec (XFRM) policies for 4789/udp only: VXLAN on ${ports} leaves the node unencrypted, and each peer's Docker rule "--pol none ... --dport ${odd[0].port} ... -j DROP" drops it, so containers on encrypted overlay networks cannot reach containers on other nodes (moby/moby#45635, fixed by moby/moby#45636).`,
       impact: `Containers on encrypted overlay networks on ${node} cannot reach those on the other Swarm nodes; unencrypted overlays work.`,
       evidence: [
         ...odd.map((p) => p.evidence),
         ...(enc!.evidence.filter((e) => !odd.some((p) => p.evidence === e)).slice(0, 2)),
-        { file: v.ref.file, line: v.ref.line, excerpt: v.excerpt, note: `Docker ${v.value}: before 23.0.7 (23.x) / 24.0.2 (24.x), encryption covers 4789/udp only` },
+        { ...v.evidence, note: `Docker ${v.version}: before 23.0.7 (23.x) / 24.0.2 (24.x), encryption covers 4789/udp only` },
       ],
-      facts: { dockerVersion: v.value, dataPathPorts: odd.map((p) => p.port) },
+      facts: { dockerVersion: v.version, dataPathPorts: odd.map((p) => p.port) },
       remedy: {
         summary: 'Upgrade Docker on every Swarm node to 24.0.2 or later (23.0.7 on the 23.0 line): the fix makes the IPsec policies follow the data path port.',
         commands: [

@@ -41,7 +41,11 @@ export const DOCKER_LOCAL_POOLS = [
   ...Array.from({ length: 16 }, (_, i) => `192.168.${i * 16}.0/20`),
 ];
 
-const FREE_CANDIDATES = ['10.200.0.0/16', '10.201.0.0/16', '10.210.0.0/16', '10.220.0.0/16', '10.230.0.0/16'];
+/** Ranges offered in remedies for docker0 and Docker's pools, the first no route of the host covers. */
+export const FREE_CANDIDATES = ['10.200.0.0/16', '10.201.0.0/16', '10.210.0.0/16', '10.220.0.0/16', '10.230.0.0/16'];
+
+/** docker0's "bip" (its own address and prefix) in a free /16 of FREE_CANDIDATES: 10.200.0.0/16 -> 10.200.0.1/24 */
+export const bipIn = (range: string) => range.replace(/\.0\.0\/16$/, '.0.1/24');
 const DOCKER_BRIDGE = /^(?:docker0|br-[0-9a-f]{12}|docker_gwbridge)$/;
 
 const overlaps = (a: string, b: string) => {
@@ -115,7 +119,8 @@ export function exhaustedCandidateRuns(candidates: readonly LogMatch[]): Exhaust
   return out;
 }
 
-function freeRanges(routes: readonly Route[]): string[] {
+/** FREE_CANDIDATES no route covers */
+export function freeRanges(routes: readonly Route[]): string[] {
   return FREE_CANDIDATES.filter((c) => !routes.some((r) => overlaps(r.destination, c)));
 }
 
@@ -143,7 +148,7 @@ export function candidatesExhaustedFinding(node: string, candidates: readonly Lo
   const now = docker0Address(artifacts);
   const history = run.laterChosen;
   const free = freeRanges(routes);
-  const bip = free[0] ? free[0].replace(/\.0\.0\/16$/, '.0.1/24') : '10.200.0.1/24';
+  const bip = bipIn(free[0] ?? FREE_CANDIDATES[0]);
   let message = `On ${node}, dockerd (Docker 1.x, which tries a fixed list of twelve ranges for docker0: 172.17.42.1/16 first, then 10.0.42.1/16, 10.1.42.1/16, 10.42.42.1/16, 172.16.42-44.1/24, 10.0.42-43.1/24, 192.168.42-44.1/24) rejected every one of them as overlapping an existing network (${span}) and took none (no "Creating bridge docker0 with network ..." after them).`;
   message += ` With no free range Docker 1.x cannot create docker0 and does not start ("Could not find a free IP address range for interface 'docker0'"; that final line is not in ${first.file}: logged elsewhere, or the log was cut).`;
   if (haveRoutes) {

@@ -292,6 +292,8 @@ function ipv6Shown(artifacts: NodeArtifacts, bridge: string, itf: Interface | un
     for (const t of v.tables.values())
       for (const c of t.values())
         for (const r of c.rules) {
+          // the rule's text first: reading its interfaces parses a lazily kept rule (a kube-proxy dump's 100,000s)
+          if (!r.text.includes(bridge)) continue;
           if (r.inInterface?.value !== bridge && r.outInterface?.value !== bridge) continue;
           const s = r.source && !r.source.negated && routable6(r.source.value) ? r.source.value : undefined;
           const d = r.destination && !r.destination.negated && routable6(r.destination.value) ? r.destination.value : undefined;

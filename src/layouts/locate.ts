@@ -8,7 +8,7 @@ import type { BundleTree } from '../bundle/tree.js';
 import { allFormats, sniffableFormats } from '../parsers/registry.js';
 import { sniffSysctlConfig } from '../parsers/sysctl.js';
 import { sniffKubeEvents } from '../logs/kube-events.js';
-import { logSourceOf } from './logs.js';
+import { logSourceOf, rancherSystemLog } from './logs.js';
 import { SNIFF_BYTES } from './wanted.js';
 import { looksLikeLog, parseLogPrefix } from '../logs/timestamps.js';
 import { EKS_MARKERS, EKS_RULES, FLAT_RULES, INSIGHTS_RULES, RANCHER_HOST_PATHS, RANCHER_MARKERS, RANCHER_NOT_READ, RANCHER_RULES, SOSREPORT_RULES, isSavedIpsetPath, savedIptablesRule, type PathRule } from './rules.js';
@@ -329,6 +329,11 @@ function collectorRoots(paths: string[], claimed: string[], markers: readonly Re
 /** `<hostname>-<YYYY-MM-DD_HH_MM_SS>`: the folder rancher2_logs_collector.sh writes (and tars) */
 const RANCHER_FOLDER = /^(.+)-\d{4}-\d{2}-\d{2}_\d{2}_\d{2}_\d{2}$/;
 
+/** The folder a collector run is in: the root's last segment, or the bundle's own name (its archive extension off) for the root ''. */
+function rancherFolder(root: string, bundleName: string): string {
+  return root === '' ? bundleName.replace(/\.(tar\.gz|tgz|tar)$/i, '') : root.slice(root.lastIndexOf('/') + 1);
+}
+
 /**
  * Folders holding a Rancher log collector run (its `systeminfo/`, `networking/`, `journald/`, `k3s/` folders): two
  * kinds of its marker files there, or one in a folder (or a bundle) named `<host>-<YYYY-MM-DD_HH_MM_SS>`. Outermost
@@ -336,9 +341,7 @@ const RANCHER_FOLDER = /^(.+)-\d{4}-\d{2}-\d{2}_\d{2}_\d{2}_\d{2}$/;
  */
 function rancherRoots(paths: string[], claimed: string[], bundleName: string): string[] {
   // a marker sits two levels under its root (systeminfo/sysctla; k3s/crictl/psa three)
-  return collectorRoots(paths, claimed, RANCHER_MARKERS, (root) =>
-    RANCHER_FOLDER.test(root === '' ? bundleName.replace(/\.(tar\.gz|tgz|tar)$/i, '') : root.slice(root.lastIndexOf('/') + 1)),
-  );
+  return collectorRoots(paths, claimed, RANCHER_MARKERS, (root) => RANCHER_FOLDER.test(rancherFolder(root, bundleName)));
 }
 
 /** The namespaces whose pod logs the collector saves as `<distro>/podlogs/<namespace>-<pod>[-previous]` (its SYSTEM_NAMESPACES) */
@@ -355,18 +358,11 @@ const RKE_HOST_CONTAINERS = new Set(['etcd', 'kube-apiserver', 'kube-controller-
 /** Where a log of a Rancher collector run comes from, by the name the script gives it; undefined when the path is no log. */
 function rancherLog(relPath: string, path: string): LogSource | undefined {
   if (RANCHER_NOT_READ.test(relPath)) return undefined;
-  // journalctl --unit=<unit> > journald/<unit>
-  let m = /^journald\/([A-Za-z0-9@_.-]+)$/.exec(relPath);
-  if (m) return { unit: m[1] };
-  // copies of /var/log/{syslog,messages,kern*,docker*,cloud-init*,audit/*,dmesg*} (7 days) into systemlogs/
-  m = /^systemlogs\/([^/]+)$/.exec(relPath);
-  if (m) {
-    if (/^(?:kern|dmesg)/.test(m[1])) return { unit: 'kernel' };
-    if (/^docker/.test(m[1])) return { unit: 'docker' };
-    return {};
-  }
+  // journald/<unit>, and the copies of /var/log/{syslog,messages,kern*,docker*,cloud-init*,audit/*,dmesg*} (7 days) in systemlogs/
+  const system = /^(?:journald|systemlogs)\//.test(relPath) ? rancherSystemLog(relPath) : undefined;
+  if (system) return system;
   // docker logs of RKE1's components and of Rancher's own containers
-  m = /^rke\/containerlogs\/([^/]+)$/.exec(relPath);
+  let m = /^rke\/containerlogs\/([^/]+)$/.exec(relPath);
   if (m) return RKE_HOST_CONTAINERS.has(m[1]) ? { unit: m[1] } : { container: m[1] };
   m = /^rancher\/containerlogs\/(server|agent)-[^/]+$/.exec(relPath);
   if (m) return { container: m[1] === 'server' ? 'rancher' : 'cattle-cluster-agent' };
@@ -420,7 +416,7 @@ function rancherNodeName(tree: BundleTree, root: string, bundleName: string, fil
   }
   const shown = hostFromContent(tree, files, []);
   if (shown) return shown;
-  const folder = root === '' ? bundleName.replace(/\.(tar\.gz|tgz|tar)$/i, '') : root.slice(root.lastIndexOf('/') + 1);
+  const folder = rancherFolder(root, bundleName);
   const host = RANCHER_FOLDER.exec(folder)?.[1];
   if (plausibleHost(host)) return { name: host, from: root === '' ? 'bundle name' : 'folder name' };
   return { name: folder, from: root === '' ? 'bundle name' : 'folder name', notHost: true };

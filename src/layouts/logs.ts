@@ -132,7 +132,21 @@ const GENERIC = [
 
 /** Undefined when the path is not a log. */
 const RANCHER_JOURNAL = /(?:^|\/)journald\/([A-Za-z0-9@_.-]+)$/;
-const RANCHER_SYSTEMLOG = /(?:^|\/)systemlogs\/[^/]+$/;
+const RANCHER_SYSTEMLOG = /(?:^|\/)systemlogs\/([^/]+)$/;
+
+/**
+ * Rancher's log collector (rancher2_logs_collector.sh): `journalctl --unit=<unit> > journald/<unit>`, and its copies
+ * of /var/log's syslog, messages, kern*, docker*, ... in systemlogs/. Undefined for any other path.
+ */
+export function rancherSystemLog(path: string): LogSource | undefined {
+  const j = RANCHER_JOURNAL.exec(path);
+  if (j) return { unit: j[1] };
+  const s = RANCHER_SYSTEMLOG.exec(path);
+  if (!s) return undefined;
+  if (/^(?:kern|dmesg)/.test(s[1])) return { unit: 'kernel' };
+  if (/^docker/.test(s[1])) return { unit: 'docker' };
+  return {};
+}
 
 export function logSourceOf(path: string): LogSource | undefined {
   let m = SOS_UNIT_JOURNAL.exec(path);
@@ -165,9 +179,8 @@ export function logSourceOf(path: string): LogSource | undefined {
   if (eks) return eks;
   if (TS_COLLECTOR_OUTPUT.test(path)) return undefined;
   // Rancher's log collector (H105): journald/<unit> is `journalctl -u <unit>`, systemlogs/ copies /var/log's files
-  m = RANCHER_JOURNAL.exec(path);
-  if (m) return { unit: m[1] };
-  if (RANCHER_SYSTEMLOG.test(path)) return {};
+  const rancher = rancherSystemLog(path);
+  if (rancher) return rancher;
   for (const re of GENERIC) if (re.test(path)) return DOCKERD_LOG.test(path) ? { unit: 'docker' } : {};
   return undefined;
 }
